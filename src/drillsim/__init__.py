@@ -1,5 +1,38 @@
-"""drillsim: wargaming and military-exercise simulation with built-in Monte Carlo."""
+"""drillsim: wargaming and military-exercise simulation with built-in Monte Carlo.
+
+The public API is what this module exports; everything else is implementation and may change.
+"""
 
 from drillsim._version import __version__
+from drillsim.core.errors import DrillsimError, InputError, UserError
+from drillsim.scenario import (
+    CatalogueFile,
+    LibraryEntry,
+    Param,
+    ParameterRecord,
+    Scenario,
+    content_hash,
+    library_entries,
+    load_catalogue,
+    load_scenario,
+    scenario_schema,
+    validate,
+)
 
-__all__ = ["__version__"]
+__all__ = [
+    "CatalogueFile",
+    "DrillsimError",
+    "InputError",
+    "LibraryEntry",
+    "Param",
+    "ParameterRecord",
+    "Scenario",
+    "UserError",
+    "__version__",
+    "content_hash",
+    "library_entries",
+    "load_catalogue",
+    "load_scenario",
+    "scenario_schema",
+    "validate",
+]

@@ -1,0 +1,859 @@
+"""The scenario language: frozen, typed declarations loaded from YAML.
+
+Every class here is a ``...Spec``: immutable data that describes a scenario and never points at a running
+model. Keys in files are ``snake_case``; enumerated values are ``kebab-case``. Numeric parameters are
+:class:`~drillsim.scenario.pedigree.Param` values that may carry a source and a confidence.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from drillsim.core.suggest import closest_match
+from drillsim.scenario.pedigree import (
+    Count,
+    Factor,
+    NonNegative,
+    Param,
+    ParameterRecord,
+    Positive,
+    Probability,
+    iter_parameters,
+)
+
+SCHEMA_VERSION = 1
+"""Version of the scenario language this release reads and writes."""
+
+_ID = r"[a-z0-9][a-z0-9_-]*"
+UnitId = Annotated[str, StringConstraints(pattern=rf"^{_ID}(/{_ID})*$")]
+"""A stable, readable unit id such as ``arm/sof-coy/1``: lowercase words joined by ``/``."""
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+"""The id of a side, nation, phase, place, weapon, sensor, unit type, objective or measure."""
+ScenarioName = Annotated[str, StringConstraints(pattern=rf"^{_ID}-v[0-9]+$")]
+"""A versioned scenario name such as ``khatlon-2015-v1``; the number goes up when results could change."""
+
+TerrainClass = Literal["road", "track", "open", "irrigated", "foothills", "mountain", "urban", "forest", "water"]
+"""Terrain classes that movement speeds, cover and concealment are given for."""
+TERRAIN_CLASSES: tuple[str, ...] = get_args(TerrainClass)
+
+Posture = Literal["moving", "halted", "hasty-defence", "prepared-defence", "hidden", "mounted"]
+POSTURES: tuple[str, ...] = get_args(Posture)
+
+Relation = Literal["hostile", "allied", "neutral"]
+Light = Literal["auto", "day", "twilight", "night"]
+Weather = Literal["clear", "haze", "rain", "snow", "dust", "fog"]
+Domain = Literal["ground", "air"]
+Role = Literal["field-commander", "headquarters", "observer", "fire-direction", "forward-air-controller", "guard"]
+Echelon = Literal[
+    "team", "squad", "section", "platoon", "company", "battalion", "brigade", "battery", "flight", "squadron", "group"
+]
+
+
+class Spec(BaseModel):
+    """Base of every scenario declaration: frozen, and strict about unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            allowed = set(cls.model_fields)
+            allowed |= {f.alias for f in cls.model_fields.values() if f.alias}
+            for key in data:
+                if key not in allowed:
+                    raise PydanticCustomError(
+                        "unknown_field",
+                        "unknown field '{key}'",
+                        {
+                            "key": str(key),
+                            "suggestion": closest_match(str(key), allowed) or "",
+                            "expected": "one of " + ", ".join(sorted(allowed)),
+                        },
+                    )
+        return data
+
+
+# --- metadata and time -------------------------------------------------------------------------------------
+
+
+class SourceSpec(Spec):
+    """A reference that parameters can cite by its key."""
+
+    citation: str
+    """Author, title, outlet and date, as a reader would cite it."""
+    url: str | None = None
+    accessed: str | None = None
+    notes: str | None = None
+
+
+class TimeSpec(Spec):
+    """When the scenario starts, how long it runs and how finely time is stepped."""
+
+    start: AwareDatetime
+    """Start time, ISO 8601 with a time zone, e.g. ``2015-05-14T05:00:00+05:00``."""
+    duration_s: Positive
+    """Length of the simulated period in seconds."""
+    dt_s: Annotated[Param, Field(description="Fixed time step for movement and attrition, seconds.")] = Param(10.0)
+
+    @model_validator(mode="after")
+    def _step_fits(self) -> TimeSpec:
+        if self.dt_s <= 0 or self.dt_s > self.duration_s:
+            raise PydanticCustomError(
+                "time_step",
+                "the time step must be positive and no longer than the duration",
+                {"expected": f"0 < dt_s <= duration_s ({float(self.duration_s):g})", "found": f"{float(self.dt_s):g}"},
+            )
+        return self
+
+
+# --- geography ---------------------------------------------------------------------------------------------
+
+
+class LatLon(Spec):
+    """A point in WGS 84 degrees, optionally with its pedigree."""
+
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    source: str | None = None
+    confidence: Literal["low", "medium", "high"] | None = None
+
+
+LocationRef = LatLon | Name
+"""A point: ``{lat: .., lon: ..}``, or the name of a place or site (from the scenario or its geodata)."""
+
+
+class BoundsSpec(Spec):
+    """A lat/lon box."""
+
+    west: Annotated[float, Field(ge=-180, le=180)]
+    south: Annotated[float, Field(ge=-90, le=90)]
+    east: Annotated[float, Field(ge=-180, le=180)]
+    north: Annotated[float, Field(ge=-90, le=90)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BoundsSpec:
+        if not (self.west < self.east and self.south < self.north):
+            raise PydanticCustomError(
+                "bounds_order",
+                "the box is empty",
+                {"expected": "west < east and south < north",
+                 "found": f"west={self.west}, east={self.east}, south={self.south}, north={self.north}"},
+            )
+        return self
+
+    def contains(self, point: LatLon) -> bool:
+        return self.west <= point.lon <= self.east and self.south <= point.lat <= self.north
+
+
+GeodataLayer = Literal["borders", "rivers", "crossings", "roads", "places", "airfields", "sections", "elevation",
+                       "terrain"]
+
+
+class AreaOfOperationsSpec(Spec):
+    """The playing area and the geodata it uses."""
+
+    bounds: BoundsSpec
+    geodata: str | None = None
+    """Name of an embedded geodata set (``drillsim scenarios`` lists them), or a path to one; none for a flat
+    synthetic area."""
+    layers: list[GeodataLayer] = Field(default_factory=list)
+    """Geodata layers the scenario uses."""
+    elevation: str | None = None
+    """Path to a GeoTIFF elevation model to use instead of the geodata set's own (e.g. SRTM tiles)."""
+    default_terrain: TerrainClass = "open"
+    """Terrain class used where no geodata says otherwise."""
+
+
+class PlaceSpec(Spec):
+    """A named point the scenario adds to (or corrects in) the geodata."""
+
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    kind: Literal["town", "village", "crossing", "bridge", "ford", "ferry", "airfield", "range", "pass", "point"] = (
+        "point"
+    )
+    name: str | None = None
+    source: str | None = None
+    confidence: Literal["low", "medium", "high"] | None = None
+
+    def point(self) -> LatLon:
+        return LatLon(lat=self.lat, lon=self.lon, source=self.source, confidence=self.confidence)
+
+
+class SiteSpec(Spec):
+    """A military facility: airbase, garrison, artillery position, observation post, depot."""
+
+    kind: Literal["airbase", "garrison", "artillery-position", "observation-post", "depot", "landing-zone"]
+    at: LocationRef
+    nation: Name | None = None
+    name: str | None = None
+
+
+class LineSpec(Spec):
+    """A named line: border section, phase line, boundary, route."""
+
+    kind: Literal["border-section", "phase-line", "boundary", "route", "limit-of-advance"]
+    points: list[LocationRef] = Field(default_factory=list)
+    """The line's vertices; or leave empty and name a line of the geodata in ``geodata_line``."""
+    geodata_line: str | None = None
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _has_geometry(self) -> LineSpec:
+        if len(self.points) < 2 and self.geodata_line is None:
+            raise PydanticCustomError(
+                "line_geometry", "a line needs geometry",
+                {"expected": "at least two points, or geodata_line naming a line of the geodata",
+                 "found": f"{len(self.points)} point(s)"},
+            )
+        return self
+
+
+class AreaSpec(Spec):
+    """A named area: a polygon, or a circle around a point."""
+
+    kind: Literal["objective", "assembly", "engagement", "restricted", "district", "named-area-of-interest"] = (
+        "named-area-of-interest"
+    )
+    polygon: list[LocationRef] = Field(default_factory=list)
+    center: LocationRef | None = None
+    radius_m: Positive | None = None
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _has_geometry(self) -> AreaSpec:
+        circle = self.center is not None and self.radius_m is not None
+        if len(self.polygon) < 3 and not circle:
+            raise PydanticCustomError(
+                "area_geometry", "an area needs geometry",
+                {"expected": "a polygon of at least three points, or center and radius_m",
+                 "found": f"{len(self.polygon)} polygon point(s)"},
+            )
+        return self
+
+
+# --- sides and nations -------------------------------------------------------------------------------------
+
+
+class SideSpec(Spec):
+    """A side: the unit of perception. Each side has one picture of the battlefield."""
+
+    name: str | None = None
+    relations: dict[Name, Relation] = Field(default_factory=dict)
+    """How this side regards the others; unnamed sides are neutral. Relations must agree both ways."""
+    irregular: bool = False
+    """Irregular forces draw on local population support for concealment, resupply and intelligence."""
+    comms_latency_s: NonNegative = Param(60.0)
+    """Delay before a contact one unit reports reaches the rest of the side's picture."""
+    contact_timeout_s: Positive = Param(1800.0)
+    """A contact not refreshed for this long is dropped from the picture."""
+    colour: str | None = None
+
+
+class NationSpec(Spec):
+    """A nation (or organisation) that fields units, with its own command parameters."""
+
+    side: Name
+    name: str | None = None
+    training: Probability = Param(0.7)
+    """Training and proficiency, 0-1; scales weapon effectiveness and sensor performance."""
+    c2_delay_s: NonNegative = Param(600.0)
+    """Time from an order or trigger to units of this nation acting on it."""
+    liaison_delay_s: dict[Name, NonNegative] = Field(default_factory=dict)
+    """Extra delay for information and requests passed to another nation's units, by nation."""
+    default_liaison_delay_s: NonNegative = Param(900.0)
+    """Liaison delay with nations not listed in ``liaison_delay_s``."""
+
+
+# --- catalogue: weapons, sensors, unit types --------------------------------------------------------------
+
+
+class RangeBandSpec(Spec):
+    """Effect of one aimed shot (or burst) out to ``max_range_m``."""
+
+    max_range_m: Positive
+    p_kill: Probability
+    """Probability that one engagement puts one target out of action, against an exposed target."""
+    p_suppress: Probability = Param(0.5)
+    """Probability that one engagement suppresses the target element."""
+
+
+class WeaponSpec(Spec):
+    """A weapon: direct fire (range-band table), indirect fire (lethal area), or air-delivered munition."""
+
+    kind: Literal["direct", "indirect", "air"]
+    name: str | None = None
+    bands: list[RangeBandSpec] = Field(default_factory=list)
+    """Direct fire: range bands in increasing range."""
+    rate_per_min: Positive = Param(2.0)
+    """Engagements (aimed shots or bursts for direct fire, rounds for indirect fire) per minute."""
+    min_range_m: NonNegative = Param(0.0)
+    max_range_m: Positive | None = None
+    """Indirect and air: greatest range; direct fire takes it from the last band."""
+    lethal_radius_m: NonNegative = Param(0.0)
+    """Indirect and air: radius within which an exposed person is a casualty with probability 0.5."""
+    dispersion_m: NonNegative = Param(0.0)
+    """Indirect and air: circular error probable of an aimed round about its aim point."""
+    projectile_speed_mps: Positive = Param(300.0)
+    """Average speed over the trajectory, for time of flight."""
+    rounds_per_mission: Count = Param(6)
+    """Indirect fire: rounds a fire mission uses per tube; air: weapons released per sortie."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WeaponSpec:
+        if self.kind == "direct":
+            if not self.bands:
+                raise PydanticCustomError(
+                    "weapon_bands", "a direct-fire weapon needs range bands",
+                    {"expected": "bands: a list of {max_range_m, p_kill}", "found": "none"},
+                )
+            ranges = [float(b.max_range_m) for b in self.bands]
+            if ranges != sorted(ranges) or len(set(ranges)) != len(ranges):
+                raise PydanticCustomError(
+                    "weapon_bands", "range bands must be in increasing range",
+                    {"expected": "strictly increasing max_range_m", "found": ", ".join(f"{r:g}" for r in ranges)},
+                )
+        elif self.max_range_m is None:
+            raise PydanticCustomError(
+                "weapon_range", "an indirect-fire or air weapon needs max_range_m",
+                {"expected": "max_range_m: a positive number", "found": "none"},
+            )
+        return self
+
+    @property
+    def reach_m(self) -> float:
+        """The greatest range at which the weapon has any effect."""
+        if self.kind == "direct":
+            return float(self.bands[-1].max_range_m)
+        return float(self.max_range_m or 0.0)
+
+
+class SensorSpec(Spec):
+    """A sensor. Detection is a hazard rate that falls with range (see docs/mechanics/sensors.md)."""
+
+    kind: Literal["eye", "optical", "thermal", "radar", "signals"]
+    name: str | None = None
+    max_range_m: Positive
+    range_scale_m: Positive
+    """Range at which the detection rate has fallen to 1/e of its close-range value."""
+    rate_per_s: Positive
+    """Close-range detection hazard against a reference target (signature 1, exposed, daylight)."""
+    night_factor: Factor = Param(0.3)
+    """Multiplier on the rate at night (twilight takes the mean of day and night)."""
+    needs_line_of_sight: bool = True
+    position_error_m: NonNegative = Param(100.0)
+    """Standard deviation of the reported position per axis at ``range_scale_m``; it scales with range."""
+    identifies: bool = False
+    """Whether a detection by this sensor also identifies the target's type and strength."""
+
+
+class WeaponMountSpec(Spec):
+    """A weapon carried by a unit type."""
+
+    weapon: Name
+    count: Count = Param(1)
+    ammunition: Count | None = None
+    """Engagements (direct) or rounds (indirect) carried; none means unlimited for the scenario's length."""
+
+
+class SensorMountSpec(Spec):
+    """A sensor carried by a unit type."""
+
+    sensor: Name
+    count: Count = Param(1)
+
+
+class AirSpec(Spec):
+    """Flight parameters of aircraft and drones."""
+
+    cruise_speed_mps: Positive
+    endurance_s: Positive
+    altitude_m: Positive = Param(3000.0)
+    turnaround_s: NonNegative = Param(3600.0)
+    """Time on the ground between sorties."""
+
+
+class UnitTypeSpec(Spec):
+    """A kind of unit: people, vehicles, weapons, sensors, mobility and signature."""
+
+    name: str | None = None
+    category: Literal[
+        "infantry", "special-forces", "reconnaissance", "motorised", "mechanised", "armour", "artillery",
+        "mortar", "air-defence", "aircraft", "uav", "helicopter", "headquarters", "irregular", "logistics",
+    ]
+    domain: Domain = "ground"
+    echelon: Echelon = "squad"
+    symbol: str | None = None
+    """MIL-STD-2525 function code for maps (e.g. ``121100`` infantry)."""
+    personnel: Count
+    vehicles: dict[Name, Count] = Field(default_factory=dict)
+    weapons: list[WeaponMountSpec] = Field(default_factory=list)
+    sensors: list[SensorMountSpec] = Field(default_factory=list)
+    speed_mps: dict[TerrainClass, NonNegative] = Field(default_factory=dict)
+    """Ground speed by terrain class; a class not listed is impassable."""
+    slope_limit_deg: Annotated[Param, Field(description="Steepest slope the unit can move on, degrees.")] = Param(35.0)
+    slope_slowdown: Factor = Param(0.5)
+    """Fraction of speed lost at half the slope limit (speed falls linearly with slope)."""
+    signature: Factor = Param(1.0)
+    """Detectability relative to a dismounted squad in the open (1)."""
+    cover: Probability = Param(0.0)
+    """Fraction of incoming direct-fire effect that the unit's own protection stops (armour, vehicles)."""
+    fuel_l: NonNegative | None = None
+    fuel_per_km_l: NonNegative = Param(0.0)
+    break_losses: Probability = Param(0.4)
+    """Fraction of personnel lost at which the unit breaks and withdraws."""
+    break_suppression: Probability = Param(0.8)
+    """Fraction of time suppressed over the last ten minutes at which the unit breaks."""
+    air: AirSpec | None = None
+
+    @model_validator(mode="after")
+    def _domain_fits(self) -> UnitTypeSpec:
+        if self.domain == "air" and self.air is None:
+            raise PydanticCustomError(
+                "air_params", "an air unit type needs flight parameters",
+                {"expected": "air: {cruise_speed_mps, endurance_s}", "found": "none"},
+            )
+        return self
+
+
+class _CatalogueSections(Spec):
+    weapons: dict[Name, WeaponSpec] = Field(default_factory=dict)
+    sensors: dict[Name, SensorSpec] = Field(default_factory=dict)
+    unit_types: dict[Name, UnitTypeSpec] = Field(default_factory=dict)
+
+
+class CatalogueFile(_CatalogueSections):
+    """A catalogue file: named, versioned weapons, sensors and unit types that scenarios extend."""
+
+    schema_version: Literal[1]
+    catalogue: Name
+    """The catalogue's versioned name, e.g. ``core-v1``; also its file name in the library."""
+    title: str = ""
+    description: str = ""
+    extends: list[str] = Field(default_factory=list)
+    sources: dict[Name, SourceSpec] = Field(default_factory=dict)
+
+
+class CatalogueSpec(_CatalogueSections):
+    """Weapons, sensors and unit types. A scenario's catalogue extends embedded catalogues by id."""
+
+    extends: list[str] = Field(default_factory=lambda: ["core-v1"])
+    """Embedded catalogues (or paths) merged first, in order; entries here add to or override them."""
+
+
+# --- units -------------------------------------------------------------------------------------------------
+
+
+class UnitSpec(Spec):
+    """A unit: the smallest manoeuvre element the scenario names (or a group of identical ones)."""
+
+    type: Name
+    nation: Name
+    name: str | None = None
+    designation: str | None = None
+    """Short label for map symbols (e.g. ``1/ARM SOF``)."""
+    parent: UnitId | None = None
+    """The unit this one reports to, for the command hierarchy."""
+    count: Count = Param(1)
+    """Number of identical elements. With ``count > 1`` the elements get ids ``<id>/1``, ``<id>/2``, ...
+    and the unit's own id names the group."""
+    strength: Count | None = None
+    """Personnel per element; the unit type's ``personnel`` when omitted."""
+    at: LocationRef
+    """Start location."""
+    spread_m: NonNegative = Param(0.0)
+    """Elements of a group start scattered uniformly within this radius of ``at``."""
+    posture: Posture = "halted"
+    roles: list[Role] = Field(default_factory=list)
+    capturable: bool = False
+    """Whether the unit can be captured by a raid (a field commander, say)."""
+    readiness_s: NonNegative = Param(0.0)
+    """Time after the start before the unit can act (alert and preparation of a snap deployment)."""
+    home: Name | None = None
+    """Site the unit belongs to: an airbase for aircraft (sorties start there), a garrison otherwise."""
+
+
+# --- plan: triggers and tasks -------------------------------------------------------------------------------
+
+EventKind = Literal[
+    "contact-detected", "contact-reported", "contact-lost", "unit-arrived", "unit-destroyed", "unit-broke",
+    "unit-captured", "unit-escaped", "fire-mission-completed", "strike-completed", "phase-started",
+    "objective-achieved", "border-crossed",
+]
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
+
+
+class _TriggerBase(Spec):
+    delay_s: NonNegative = Param(0.0)
+    """Extra wait after the trigger's condition first holds."""
+
+
+class AtTimeTrigger(_TriggerBase):
+    """Fires at a time after the scenario start."""
+
+    at_s: NonNegative
+
+
+class AfterPhaseTrigger(_TriggerBase):
+    """Fires when another phase has started (plus ``delay_s``)."""
+
+    after_phase: Name
+
+
+class EventTrigger(_TriggerBase):
+    """Fires on the first event of a kind, optionally restricted to a side, a unit, or the enemy side."""
+
+    event: EventKind
+    side: Name | None = None
+    """The side whose event it must be (the side that detected, lost a unit, achieved an objective...)."""
+    unit: UnitId | None = None
+    objective: Name | None = None
+
+
+class LossesTrigger(_TriggerBase):
+    """Fires when a side, nation or unit has lost more than a fraction of its personnel."""
+
+    losses_above: Probability
+    side: Name | None = None
+    nation: Name | None = None
+    unit: UnitId | None = None
+
+
+class LocatedTrigger(_TriggerBase):
+    """Fires when a side's picture holds at least a fraction of the enemy elements as live contacts."""
+
+    located_fraction: Probability
+    side: Name
+    of_side: Name
+
+
+class ObjectiveTrigger(_TriggerBase):
+    """Fires when an objective is achieved."""
+
+    objective_achieved: Name
+
+
+class ArrivedTrigger(_TriggerBase):
+    """Fires when all the named units have reached their task destination."""
+
+    arrived: list[UnitId]
+
+
+class AllOfTrigger(_TriggerBase):
+    all_of: list[Trigger]
+
+
+class AnyOfTrigger(_TriggerBase):
+    any_of: list[Trigger]
+
+
+_TRIGGER_KEYS = {
+    "at_s": "AtTimeTrigger",
+    "after_phase": "AfterPhaseTrigger",
+    "event": "EventTrigger",
+    "losses_above": "LossesTrigger",
+    "located_fraction": "LocatedTrigger",
+    "objective_achieved": "ObjectiveTrigger",
+    "arrived": "ArrivedTrigger",
+    "all_of": "AllOfTrigger",
+    "any_of": "AnyOfTrigger",
+}
+
+
+def _trigger_tag(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        for key, tag in _TRIGGER_KEYS.items():
+            if key in type(value).model_fields:
+                return tag
+        return None
+    if isinstance(value, dict):
+        for key, tag in _TRIGGER_KEYS.items():
+            if key in value:
+                return tag
+    return None
+
+
+Trigger = Annotated[
+    Annotated[AtTimeTrigger, Tag("AtTimeTrigger")]
+    | Annotated[AfterPhaseTrigger, Tag("AfterPhaseTrigger")]
+    | Annotated[EventTrigger, Tag("EventTrigger")]
+    | Annotated[LossesTrigger, Tag("LossesTrigger")]
+    | Annotated[LocatedTrigger, Tag("LocatedTrigger")]
+    | Annotated[ObjectiveTrigger, Tag("ObjectiveTrigger")]
+    | Annotated[ArrivedTrigger, Tag("ArrivedTrigger")]
+    | Annotated[AllOfTrigger, Tag("AllOfTrigger")]
+    | Annotated[AnyOfTrigger, Tag("AnyOfTrigger")],
+    Discriminator(
+        _trigger_tag,
+        custom_error_type="trigger_kind",
+        custom_error_message="not a known trigger",
+        custom_error_context={"expected": "a mapping with one of the keys " + ", ".join(_TRIGGER_KEYS)},
+    ),
+]
+"""When a phase starts: a time, another phase, an event, or a condition (and combinations)."""
+AllOfTrigger.model_rebuild()
+AnyOfTrigger.model_rebuild()
+
+
+class _TaskBase(Spec):
+    units: list[UnitId] = Field(min_length=1)
+    """Units (or groups) that carry out the task."""
+    with_subordinates: bool = False
+    """Also give the task to every unit below those named in the command hierarchy."""
+    delay_s: NonNegative = Param(0.0)
+    """Wait after the phase starts, on top of the units' command delays."""
+
+
+class MoveTask(_TaskBase):
+    task: Literal["move"]
+    to: LocationRef
+    via: list[LocationRef] = Field(default_factory=list)
+    posture_on_arrival: Posture = "halted"
+    speed_factor: Factor = Param(1.0)
+
+
+class ReconnoitreTask(_TaskBase):
+    task: Literal["reconnoitre"]
+    to: LocationRef
+    via: list[LocationRef] = Field(default_factory=list)
+    report_to: UnitId | None = None
+    speed_factor: Factor = Param(0.6)
+    """Reconnaissance moves slower than a road march: a fraction of full speed."""
+
+
+class ScreenTask(_TaskBase):
+    task: Literal["screen"]
+    line: Name
+
+
+class DefendTask(_TaskBase):
+    task: Literal["defend"]
+    at: LocationRef | None = None
+    line: Name | None = None
+    area: Name | None = None
+    posture: Posture = "prepared-defence"
+
+    @model_validator(mode="after")
+    def _one_place(self) -> DefendTask:
+        given = [k for k in ("at", "line", "area") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "defend_place", "a defend task needs exactly one place to defend",
+                {"expected": "exactly one of at, line, area", "found": ", ".join(given) or "none"},
+            )
+        return self
+
+
+class AttackTask(_TaskBase):
+    task: Literal["attack"]
+    target: LocationRef | None = None
+    """A point or place to attack; when omitted, the nearest enemy contact in the side's picture."""
+    target_unit: UnitId | None = None
+    """An enemy unit to attack, engaged through the side's picture of it."""
+
+
+class RaidTask(_TaskBase):
+    task: Literal["raid"]
+    target_unit: UnitId
+    capture: bool = True
+    """Seize the target alive (it must be capturable); otherwise destroy it."""
+    then_to: LocationRef | None = None
+    """Where to go once the raid is over."""
+
+
+class WithdrawTask(_TaskBase):
+    task: Literal["withdraw"]
+    to: LocationRef
+
+
+class CoverWithdrawalTask(_TaskBase):
+    task: Literal["cover-withdrawal"]
+    of: list[UnitId] = Field(min_length=1)
+    """The units whose withdrawal is covered."""
+    to: LocationRef | None = None
+    """Where the covering force withdraws last; the covered units' destination when omitted."""
+
+
+class StrikeTask(_TaskBase):
+    task: Literal["strike"]
+    target: LocationRef | None = None
+    """A fixed aim point; when omitted, the side's best-located enemy contacts."""
+    sorties: Count = Param(1)
+    weapon: Name | None = None
+    """Weapon to use; the aircraft type's first air weapon when omitted."""
+    tasking_delay_s: NonNegative = Param(1800.0)
+    """Time from the strike request to take-off."""
+    time_on_station_s: NonNegative = Param(900.0)
+
+
+class FireSupportTask(_TaskBase):
+    task: Literal["fire-support"]
+    observers: list[UnitId] = Field(default_factory=list)
+    """Units whose reports may call fire; any unit of the side when empty."""
+    fire_direction_delay_s: NonNegative = Param(180.0)
+    """Time for the fire direction centre to turn a request into firing data."""
+    max_missions: Count | None = None
+
+
+class PatrolTask(_TaskBase):
+    task: Literal["patrol"]
+    waypoints: list[LocationRef] = Field(min_length=2)
+    loop: bool = True
+    speed_factor: Factor = Param(0.5)
+
+
+TaskSpec = Annotated[
+    MoveTask | ReconnoitreTask | ScreenTask | DefendTask | AttackTask | RaidTask | WithdrawTask
+    | CoverWithdrawalTask | StrikeTask | FireSupportTask | PatrolTask,
+    Field(discriminator="task"),
+]
+"""An order given to units when its phase starts."""
+TASK_KINDS: tuple[str, ...] = (
+    "move", "reconnoitre", "screen", "defend", "attack", "raid", "withdraw", "cover-withdrawal", "strike",
+    "fire-support", "patrol",
+)
+
+
+class PhaseSpec(Spec):
+    """A phase of the plan: it starts when its trigger fires, and then issues its tasks."""
+
+    trigger: Trigger
+    description: str | None = None
+    tasks: list[TaskSpec] = Field(default_factory=list)
+
+
+class PlanSpec(Spec):
+    """The plan: phases in the order they are written (each starts at most once)."""
+
+    phases: dict[Name, PhaseSpec] = Field(default_factory=dict)
+
+
+# --- objectives, measures, environment ---------------------------------------------------------------------
+
+
+class ObjectiveSpec(Spec):
+    """Something a side tries to achieve."""
+
+    kind: Literal["capture-unit", "destroy-unit", "hold-line", "hold-area", "neutralise", "secure-withdrawal",
+                  "reach"]
+    side: Name
+    unit: UnitId | None = None
+    """capture-unit / destroy-unit: the unit; reach: the unit that must arrive."""
+    units: list[UnitId] = Field(default_factory=list)
+    """secure-withdrawal: the units that must get out."""
+    line: Name | None = None
+    area: Name | None = None
+    of_side: Name | None = None
+    """neutralise: the enemy side."""
+    fraction: Probability = Param(0.8)
+    """neutralise: fraction of the enemy side's elements destroyed, captured or broken;
+    secure-withdrawal: fraction of personnel that must get out."""
+    to: LocationRef | None = None
+    """secure-withdrawal / reach: destination."""
+    by_s: NonNegative | None = None
+    """Deadline after the start; none means by the end of the run."""
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> ObjectiveSpec:
+        needs = {
+            "capture-unit": ("unit",), "destroy-unit": ("unit",), "hold-line": ("line",), "hold-area": ("area",),
+            "neutralise": ("of_side",), "secure-withdrawal": ("units",), "reach": ("unit", "to"),
+        }[self.kind]
+        missing = [k for k in needs if not getattr(self, k)]
+        if missing:
+            raise PydanticCustomError(
+                "objective_fields", "objective of kind '{kind}' lacks {missing}",
+                {"kind": self.kind, "missing": ", ".join(missing),
+                 "expected": "the fields " + ", ".join(needs), "found": "no " + ", ".join(missing)},
+            )
+        return self
+
+
+MeasureKind = Literal[
+    "time-to-first-detection", "time-to-locate", "objective-achieved", "objective-time", "losses",
+    "penetration-depth", "fraction-neutralised", "rounds-fired", "sorties-flown", "time-in-place",
+    "fire-missions", "kill-chain-time",
+]
+MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
+
+
+class MeasureSpec(Spec):
+    """A named measure of effectiveness computed from each replication's events."""
+
+    kind: MeasureKind
+    description: str | None = None
+    side: Name | None = None
+    of_side: Name | None = None
+    nation: Name | None = None
+    objective: Name | None = None
+    units: list[UnitId] = Field(default_factory=list)
+    fraction: Probability | None = None
+    """time-to-locate: the fraction of enemy elements that must be located."""
+    line: Name | None = None
+    """penetration-depth: the line depth is measured from (the border)."""
+
+
+class PopulationSpec(Spec):
+    """Local population support, which helps an irregular side."""
+
+    supports: Name | None = None
+    """The side the population supports, if any."""
+    level: Probability = Param(0.0)
+    """0 = hostile or indifferent, 1 = full support: concealment, resupply and intelligence for that side."""
+
+
+class EnvironmentSpec(Spec):
+    """Light, weather and population."""
+
+    light: Light = "auto"
+    """``auto`` works out day, twilight and night from the clock and the area's position."""
+    weather: Weather = "clear"
+    visibility_m: Positive = Param(20000.0)
+    population: PopulationSpec = Field(default_factory=PopulationSpec)
+
+
+# --- the scenario ------------------------------------------------------------------------------------------
+
+
+class Scenario(Spec):
+    """A complete, validated scenario (after ``extends`` and catalogues are merged in)."""
+
+    schema_version: Literal[1]
+    name: ScenarioName
+    title: str
+    description: str = ""
+    extends: str | None = None
+    """The scenario this one was derived from (a name from the library, or a path)."""
+    sources: dict[Name, SourceSpec] = Field(default_factory=dict)
+    time: TimeSpec
+    area: AreaOfOperationsSpec
+    sides: dict[Name, SideSpec] = Field(min_length=1)
+    nations: dict[Name, NationSpec] = Field(min_length=1)
+    catalogue: CatalogueSpec = Field(default_factory=CatalogueSpec)
+    places: dict[Name, PlaceSpec] = Field(default_factory=dict)
+    sites: dict[Name, SiteSpec] = Field(default_factory=dict)
+    lines: dict[Name, LineSpec] = Field(default_factory=dict)
+    areas: dict[Name, AreaSpec] = Field(default_factory=dict)
+    units: dict[UnitId, UnitSpec] = Field(min_length=1)
+    plan: PlanSpec = Field(default_factory=PlanSpec)
+    objectives: dict[Name, ObjectiveSpec] = Field(default_factory=dict)
+    measures: dict[Name, MeasureSpec] = Field(default_factory=dict)
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
+
+    def parameters(self) -> list[ParameterRecord]:
+        """Every numeric parameter with its field path, value, source and confidence."""
+        return iter_parameters(self)
+

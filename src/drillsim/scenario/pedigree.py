@@ -1,0 +1,248 @@
+"""Parameters with pedigree: a number plus where it came from and how far to trust it.
+
+In a scenario file any numeric parameter may be written as a plain number (``strength: 120``) or as a
+mapping ``{value: 120, source: "TASS, 14 May 2015", confidence: medium}``. Both load to a :class:`Param`,
+a ``float`` that also carries ``source`` and ``confidence``, so model code computes with it as a number
+while reports can still list where each input came from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+Confidence = Literal["low", "medium", "high"]
+CONFIDENCE_LEVELS: tuple[str, ...] = get_args(Confidence)
+
+
+class Param(float):
+    """A numeric parameter with optional ``source`` and ``confidence``."""
+
+    __slots__ = ("confidence", "source")
+    source: str | None
+    confidence: Confidence | None
+
+    def __new__(cls, value: float, source: str | None = None, confidence: Confidence | None = None) -> Param:
+        self = super().__new__(cls, value)
+        self.source = source
+        self.confidence = confidence
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Param, (float(self), self.source, self.confidence))
+
+    @property
+    def has_pedigree(self) -> bool:
+        return self.source is not None or self.confidence is not None
+
+    def __repr__(self) -> str:
+        if not self.has_pedigree:
+            return f"Param({float(self)!r})"
+        return f"Param({float(self)!r}, source={self.source!r}, confidence={self.confidence!r})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _to_param,
+            serialization=core_schema.plain_serializer_function_ser_schema(_param_to_data),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return _param_json_schema({})
+
+
+def _param_json_schema(number: dict[str, Any]) -> dict[str, Any]:
+    plain = {"type": "number", **number}
+    return {
+        "anyOf": [
+            plain,
+            {
+                "type": "object",
+                "description": "A number with its pedigree.",
+                "properties": {
+                    "value": plain,
+                    "source": {"type": "string", "description": "Where the value comes from."},
+                    "confidence": {"enum": list(CONFIDENCE_LEVELS)},
+                },
+                "required": ["value"],
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f"the text '{value}'"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError(
+            "param_type",
+            "not a number",
+            {"expected": "a number, or {value: N, source: TEXT, confidence: low|medium|high}",
+             "found": _describe(value)},
+        )
+    number = float(value)
+    if not math.isfinite(number):
+        raise PydanticCustomError(
+            "param_type", "not a finite number", {"expected": "a finite number", "found": repr(value)}
+        )
+    return number
+
+
+def _to_param(value: Any) -> Param:
+    if isinstance(value, Param):
+        return value
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"value", "source", "confidence"})
+        if unknown:
+            raise PydanticCustomError(
+                "param_key",
+                "unknown key '{key}' in a parameter with pedigree",
+                {"key": unknown[0], "expected": "only the keys value, source and confidence",
+                 "found": f"'{unknown[0]}'"},
+            )
+        if "value" not in value:
+            raise PydanticCustomError(
+                "param_key", "a parameter with pedigree needs a 'value'",
+                {"expected": "{value: N, source: TEXT, confidence: low|medium|high}", "found": "no value"},
+            )
+        source = value.get("source")
+        if source is not None and not isinstance(source, str):
+            raise PydanticCustomError(
+                "param_source", "a source must be text", {"expected": "text", "found": _describe(source)}
+            )
+        confidence = value.get("confidence")
+        if confidence is not None and confidence not in CONFIDENCE_LEVELS:
+            raise PydanticCustomError(
+                "param_confidence",
+                "unknown confidence level",
+                {"expected": "one of low, medium, high", "found": _describe(confidence)},
+            )
+        return Param(_number(value["value"]), source, confidence)
+    return Param(_number(value))
+
+
+def _plain(value: float) -> int | float:
+    """Whole numbers serialise as integers, so a head count reads back as it was written."""
+    return int(value) if value.is_integer() and abs(value) < 2**53 else float(value)
+
+
+def _param_to_data(value: Param) -> int | float | dict[str, Any]:
+    if not value.has_pedigree:
+        return _plain(value)
+    out: dict[str, Any] = {"value": _plain(value)}
+    if value.source is not None:
+        out["source"] = value.source
+    if value.confidence is not None:
+        out["confidence"] = value.confidence
+    return out
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Allowed range of a :class:`Param`; used as ``Annotated[Param, Bounds(ge=0, le=1)]``."""
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    integer: bool = False
+
+    def describe(self) -> str:
+        kind = "a whole number" if self.integer else "a number"
+        parts = []
+        if self.ge is not None:
+            parts.append(f">= {self.ge:g}")
+        if self.gt is not None:
+            parts.append(f"> {self.gt:g}")
+        if self.le is not None:
+            parts.append(f"<= {self.le:g}")
+        return kind + (" " + " and ".join(parts) if parts else "")
+
+    def check(self, value: Param) -> Param:
+        bad = (
+            (self.ge is not None and value < self.ge)
+            or (self.gt is not None and value <= self.gt)
+            or (self.le is not None and value > self.le)
+            or (self.integer and not float(value).is_integer())
+        )
+        if bad:
+            raise PydanticCustomError(
+                "param_range", "value out of range", {"expected": self.describe(), "found": f"{float(value):g}"}
+            )
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        number: dict[str, Any] = {"type": "integer"} if self.integer else {}
+        if self.ge is not None:
+            number["minimum"] = self.ge
+        if self.gt is not None:
+            number["exclusiveMinimum"] = self.gt
+        if self.le is not None:
+            number["maximum"] = self.le
+        return _param_json_schema(number)
+
+
+Probability = Annotated[Param, Bounds(ge=0, le=1)]
+"""A probability or fraction in [0, 1]."""
+NonNegative = Annotated[Param, Bounds(ge=0)]
+Positive = Annotated[Param, Bounds(gt=0)]
+Count = Annotated[Param, Bounds(ge=0, integer=True)]
+"""A head count or number of items: a whole number >= 0."""
+Factor = Annotated[Param, Bounds(ge=0)]
+"""A multiplier applied to a rate (1 = no change)."""
+
+
+@dataclass(frozen=True)
+class ParameterRecord:
+    """One numeric parameter of a loaded scenario, with where it sits and where it came from."""
+
+    path: str
+    value: float
+    source: str | None
+    confidence: Confidence | None
+
+
+def iter_parameters(obj: Any, path: str = "") -> list[ParameterRecord]:
+    """Every :class:`Param` inside a tree of pydantic models, dicts and lists, in field order."""
+    out: list[ParameterRecord] = []
+
+    def visit(node: Any, where: str) -> None:
+        if isinstance(node, Param):
+            out.append(ParameterRecord(where, float(node), node.source, node.confidence))
+        elif isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                visit(getattr(node, name), f"{where}.{name}" if where else name)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                visit(value, f"{where}.{key}" if where else str(key))
+        elif isinstance(node, list | tuple):
+            for i, value in enumerate(node):
+                visit(value, f"{where}[{i}]")
+
+    visit(obj, path)
+    return out

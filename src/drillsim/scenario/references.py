@@ -1,0 +1,281 @@
+"""Cross-references inside a scenario: every name used must exist, and the parts must fit together.
+
+Checked: unit types, nations, sides, parents (and cycles in the command hierarchy), home sites, places
+and sites named as locations, weapons and sensors of unit types, phases, units, objectives, lines and areas
+named by triggers, tasks, objectives and measures; relations that disagree; units outside the area;
+raids on units that cannot be captured. The first problem found is raised as an InputError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from drillsim.core.errors import InputError
+from drillsim.core.suggest import closest_match
+from drillsim.scenario._yaml import FieldPath, render_path
+from drillsim.scenario.gazetteer import Gazetteer, gazetteer_for
+from drillsim.scenario.models import (
+    AfterPhaseTrigger,
+    AllOfTrigger,
+    AnyOfTrigger,
+    ArrivedTrigger,
+    AttackTask,
+    CoverWithdrawalTask,
+    DefendTask,
+    EventTrigger,
+    FireSupportTask,
+    LatLon,
+    LocatedTrigger,
+    LossesTrigger,
+    ObjectiveTrigger,
+    RaidTask,
+    ReconnoitreTask,
+    Scenario,
+    ScreenTask,
+    StrikeTask,
+)
+
+if TYPE_CHECKING:
+    from drillsim.scenario.io import LoadedScenario
+
+
+def element_ids(scenario: Scenario) -> dict[str, str]:
+    """Every element id (groups expanded into ``<id>/<k>``), mapped to the declared unit id it comes from."""
+    out: dict[str, str] = {}
+    for uid, unit in scenario.units.items():
+        n = int(unit.count)
+        if n == 1:
+            out[uid] = uid
+        else:
+            for k in range(1, n + 1):
+                out[f"{uid}/{k}"] = uid
+    return out
+
+
+class _Checker:
+    def __init__(self, loaded: LoadedScenario) -> None:
+        self.loaded = loaded
+        self.s = loaded.scenario
+        self.elements = element_ids(self.s)
+        self.unit_names = set(self.s.units) | set(self.elements)
+        self.gazetteer: Gazetteer = gazetteer_for(self.s)
+
+    def fail(self, path: FieldPath, message: str, *, expected: str | None = None, found: str | None = None,
+             suggestion: str | None = None) -> None:
+        raise InputError(message, location=self.loaded.locate(path), path=render_path(path), expected=expected,
+                         found=found, suggestion=suggestion)
+
+    def name_in(self, path: FieldPath, value: str | None, pool: Iterable[str], what: str) -> None:
+        if value is None:
+            return
+        names = sorted(pool)
+        if value not in names:
+            self.fail(path, f"unknown {what} '{value}'",
+                      expected=f"one of the scenario's {what}s" + (f" ({_short(names)})" if names else ""),
+                      found=f"'{value}'", suggestion=closest_match(value, names))
+
+    def unit(self, path: FieldPath, value: str | None) -> None:
+        self.name_in(path, value, self.unit_names, "unit")
+
+    def location(self, path: FieldPath, ref: LatLon | str | None) -> None:
+        if ref is None or isinstance(ref, LatLon):
+            return
+        if ref not in self.gazetteer:
+            names = self.gazetteer.names()
+            self.fail(path, f"unknown place '{ref}'",
+                      expected="a place or site of the scenario or its geodata, or {lat: .., lon: ..}",
+                      found=f"'{ref}'", suggestion=closest_match(ref, names))
+
+    def run(self) -> None:
+        self.sides()
+        self.nations()
+        self.catalogue()
+        self.geometry()
+        self.units()
+        self.plan()
+        self.objectives_and_measures()
+
+    def sides(self) -> None:
+        s = self.s
+        for sid, side in s.sides.items():
+            for other, relation in side.relations.items():
+                self.name_in(("sides", sid, "relations", other), other, s.sides, "side")
+                if other == sid:
+                    self.fail(("sides", sid, "relations", other), "a side cannot have a relation with itself")
+                back = s.sides[other].relations.get(sid)
+                if back is not None and back != relation:
+                    self.fail(("sides", sid, "relations", other), f"relations of '{sid}' and '{other}' disagree",
+                              expected=f"the same relation both ways ('{other}' says {back})",
+                              found=relation)
+
+    def nations(self) -> None:
+        for nid, nation in self.s.nations.items():
+            self.name_in(("nations", nid, "side"), nation.side, self.s.sides, "side")
+            for other in nation.liaison_delay_s:
+                self.name_in(("nations", nid, "liaison_delay_s", other), other, self.s.nations, "nation")
+
+    def catalogue(self) -> None:
+        cat = self.s.catalogue
+        for tid, utype in cat.unit_types.items():
+            for i, mount in enumerate(utype.weapons):
+                self.name_in(("catalogue", "unit_types", tid, "weapons", i, "weapon"), mount.weapon, cat.weapons,
+                             "weapon")
+            for i, smount in enumerate(utype.sensors):
+                self.name_in(("catalogue", "unit_types", tid, "sensors", i, "sensor"), smount.sensor, cat.sensors,
+                             "sensor")
+
+    def geometry(self) -> None:
+        s = self.s
+        for name, site in s.sites.items():
+            self.location(("sites", name, "at"), site.at)
+            self.name_in(("sites", name, "nation"), site.nation, s.nations, "nation")
+        for name, line in s.lines.items():
+            for i, ref in enumerate(line.points):
+                self.location(("lines", name, "points", i), ref)
+            if line.geodata_line is not None and line.geodata_line not in self.gazetteer.lines:
+                self.fail(("lines", name, "geodata_line"), f"unknown geodata line '{line.geodata_line}'",
+                          expected="a line of the scenario's geodata set",
+                          suggestion=closest_match(line.geodata_line, self.gazetteer.lines))
+        for name, area in s.areas.items():
+            for i, ref in enumerate(area.polygon):
+                self.location(("areas", name, "polygon", i), ref)
+            self.location(("areas", name, "center"), area.center)
+
+    def units(self) -> None:
+        s = self.s
+        for uid, unit in s.units.items():
+            base: FieldPath = ("units", uid)
+            self.name_in((*base, "type"), unit.type, s.catalogue.unit_types, "unit type")
+            self.name_in((*base, "nation"), unit.nation, s.nations, "nation")
+            self.name_in((*base, "home"), unit.home, s.sites, "site")
+            if unit.parent is not None:
+                self.name_in((*base, "parent"), unit.parent, s.units, "unit")
+            self.location((*base, "at"), unit.at)
+            point = self.gazetteer.resolve(unit.at)
+            if not s.area.bounds.contains(point):
+                b = s.area.bounds
+                self.fail((*base, "at"), "the unit starts outside the area of operations",
+                          expected=f"lat {b.south}..{b.north}, lon {b.west}..{b.east}",
+                          found=f"lat {point.lat:.4f}, lon {point.lon:.4f}")
+            for k in range(1, int(unit.count) + 1 if int(unit.count) > 1 else 1):
+                if f"{uid}/{k}" in s.units:
+                    self.fail((*base, "count"), f"element '{uid}/{k}' of this group clashes with a declared unit",
+                              expected="unique ids: rename the group or the unit")
+        for uid, unit in s.units.items():
+            seen = [uid]
+            parent = unit.parent
+            while parent is not None:
+                if parent in seen:
+                    self.fail(("units", uid, "parent"), "the command hierarchy has a cycle",
+                              expected="a tree of units", found=" -> ".join([*seen, parent]))
+                seen.append(parent)
+                parent = s.units[parent].parent
+            utype = s.catalogue.unit_types[unit.type]
+            if utype.domain == "air" and unit.home is not None and s.sites[unit.home].kind != "airbase":
+                self.fail(("units", uid, "home"), "an air unit's home must be an airbase",
+                          found=f"a site of kind '{s.sites[unit.home].kind}'")
+
+    def plan(self) -> None:
+        phases = list(self.s.plan.phases)
+        for pid, phase in self.s.plan.phases.items():
+            base: FieldPath = ("plan", "phases", pid)
+            self.trigger((*base, "trigger"), phase.trigger, phases)
+            for i, task in enumerate(phase.tasks):
+                tpath: FieldPath = (*base, "tasks", i)
+                for j, uid in enumerate(task.units):
+                    self.unit((*tpath, "units", j), uid)
+                self.task(tpath, task)
+
+    def trigger(self, path: FieldPath, trig: Any, phases: list[str]) -> None:
+        s = self.s
+        if isinstance(trig, AfterPhaseTrigger):
+            self.name_in((*path, "after_phase"), trig.after_phase, phases, "phase")
+        elif isinstance(trig, EventTrigger):
+            self.name_in((*path, "side"), trig.side, s.sides, "side")
+            self.unit((*path, "unit"), trig.unit)
+            self.name_in((*path, "objective"), trig.objective, s.objectives, "objective")
+        elif isinstance(trig, LossesTrigger):
+            self.name_in((*path, "side"), trig.side, s.sides, "side")
+            self.name_in((*path, "nation"), trig.nation, s.nations, "nation")
+            self.unit((*path, "unit"), trig.unit)
+        elif isinstance(trig, LocatedTrigger):
+            self.name_in((*path, "side"), trig.side, s.sides, "side")
+            self.name_in((*path, "of_side"), trig.of_side, s.sides, "side")
+        elif isinstance(trig, ObjectiveTrigger):
+            self.name_in((*path, "objective_achieved"), trig.objective_achieved, s.objectives, "objective")
+        elif isinstance(trig, ArrivedTrigger):
+            for j, uid in enumerate(trig.arrived):
+                self.unit((*path, "arrived", j), uid)
+        elif isinstance(trig, AllOfTrigger | AnyOfTrigger):
+            key = "all_of" if isinstance(trig, AllOfTrigger) else "any_of"
+            members = trig.all_of if isinstance(trig, AllOfTrigger) else trig.any_of
+            for j, sub in enumerate(members):
+                self.trigger((*path, key, j), sub, phases)
+
+    def task(self, path: FieldPath, task: Any) -> None:
+        s = self.s
+        for key in ("to", "at", "target", "then_to"):
+            if hasattr(task, key):
+                self.location((*path, key), getattr(task, key))
+        for key in ("via", "waypoints"):
+            for j, ref in enumerate(getattr(task, key, [])):
+                self.location((*path, key, j), ref)
+        if isinstance(task, ScreenTask | DefendTask):
+            self.name_in((*path, "line"), task.line, s.lines, "line")
+        if isinstance(task, DefendTask):
+            self.name_in((*path, "area"), task.area, s.areas, "area")
+        if isinstance(task, AttackTask | RaidTask):
+            self.unit((*path, "target_unit"), task.target_unit)
+        if isinstance(task, RaidTask) and task.capture:
+            target = s.units[self.elements[task.target_unit]]
+            if not target.capturable:
+                self.fail((*path, "target_unit"), f"unit '{task.target_unit}' cannot be captured",
+                          expected="a unit with capturable: true, or capture: false to destroy it")
+        if isinstance(task, ReconnoitreTask):
+            self.unit((*path, "report_to"), task.report_to)
+        if isinstance(task, CoverWithdrawalTask):
+            for j, uid in enumerate(task.of):
+                self.unit((*path, "of", j), uid)
+        if isinstance(task, FireSupportTask):
+            for j, uid in enumerate(task.observers):
+                self.unit((*path, "observers", j), uid)
+        if isinstance(task, StrikeTask):
+            self.name_in((*path, "weapon"), task.weapon, s.catalogue.weapons, "weapon")
+
+    def objectives_and_measures(self) -> None:
+        s = self.s
+        for oid, obj in s.objectives.items():
+            base: FieldPath = ("objectives", oid)
+            self.name_in((*base, "side"), obj.side, s.sides, "side")
+            self.name_in((*base, "of_side"), obj.of_side, s.sides, "side")
+            self.unit((*base, "unit"), obj.unit)
+            for j, uid in enumerate(obj.units):
+                self.unit((*base, "units", j), uid)
+            self.name_in((*base, "line"), obj.line, s.lines, "line")
+            self.name_in((*base, "area"), obj.area, s.areas, "area")
+            self.location((*base, "to"), obj.to)
+        for mid, measure in s.measures.items():
+            base = ("measures", mid)
+            self.name_in((*base, "side"), measure.side, s.sides, "side")
+            self.name_in((*base, "of_side"), measure.of_side, s.sides, "side")
+            self.name_in((*base, "nation"), measure.nation, s.nations, "nation")
+            self.name_in((*base, "objective"), measure.objective, s.objectives, "objective")
+            self.name_in((*base, "line"), measure.line, s.lines, "line")
+            for j, uid in enumerate(measure.units):
+                self.unit((*base, "units", j), uid)
+            if measure.kind in ("objective-achieved", "objective-time") and measure.objective is None:
+                self.fail(base, f"a measure of kind '{measure.kind}' needs 'objective'",
+                          expected="objective: the name of one of the scenario's objectives")
+        population = s.environment.population
+        self.name_in(("environment", "population", "supports"), population.supports, s.sides, "side")
+
+
+def _short(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def check_references(loaded: LoadedScenario) -> None:
+    """Raise an InputError for the first broken reference or inconsistency in the scenario."""
+    _Checker(loaded).run()

@@ -1,0 +1,162 @@
+"""JSON Schema of the scenario language, and the Markdown reference generated from it.
+
+Editors use the schema to complete and check scenario files (the ``yaml-language-server`` comment line);
+``docs/reference/scenario.md`` is generated from the same models, so the reference cannot drift.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from drillsim._version import __version__
+from drillsim.scenario.models import SCHEMA_VERSION, CatalogueFile, Scenario
+
+SchemaKind = Literal["scenario", "catalogue"]
+_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def scenario_schema(kind: SchemaKind = "scenario") -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of scenario files, or of catalogue files with ``kind="catalogue"``.
+
+    A scenario file that has ``extends:`` is a variant: it needs only ``name`` and the fields it changes,
+    so the schema checks its top-level keys but not the completeness of what it overrides.
+    """
+    if kind == "catalogue":
+        schema = CatalogueFile.model_json_schema()
+        schema["$schema"] = _DIALECT
+        schema["$comment"] = f"drillsim {__version__}, catalogue schema_version {SCHEMA_VERSION}"
+        return schema
+    full = Scenario.model_json_schema(ref_template="#/$defs/{model}")
+    defs = full.pop("$defs", {})
+    properties = full["properties"]
+    variant = {
+        "type": "object",
+        "required": ["extends", "name"],
+        "properties": {key: {} for key in properties} | {"name": properties["name"],
+                                                          "extends": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": _DIALECT,
+        "$comment": f"drillsim {__version__}, scenario schema_version {SCHEMA_VERSION}",
+        "title": "drillsim scenario",
+        "description": (full.get("description") or "").strip(),
+        "$defs": defs | {"Scenario": full},
+        "if": {"type": "object", "required": ["extends"]},
+        "then": variant,
+        "else": {"$ref": "#/$defs/Scenario"},
+    }
+
+
+# --- Markdown reference ------------------------------------------------------------------------------------
+
+
+def _type_text(prop: dict[str, Any]) -> str:
+    if "$ref" in prop:
+        name = prop["$ref"].rsplit("/", 1)[-1]
+        return f"[{name}](#{name.lower()})"
+    if "anyOf" in prop:
+        options = prop["anyOf"]
+        if len(options) == 2 and options[1].get("type") == "object" and "value" in options[1].get("properties", {}):
+            base = _type_text(options[0])
+            return f"{base} (with pedigree)"
+        return " or ".join(_type_text(o) for o in options)
+    if "oneOf" in prop:
+        return " or ".join(_type_text(o) for o in prop["oneOf"])
+    if "enum" in prop:
+        return " \\| ".join(f"`{v}`" for v in prop["enum"])
+    if "const" in prop:
+        return f"`{prop['const']}`"
+    kind = prop.get("type")
+    if kind == "array":
+        return f"list of {_type_text(prop.get('items', {}))}"
+    if kind == "object":
+        extra = prop.get("additionalProperties")
+        if isinstance(extra, dict):
+            return f"map of name to {_type_text(extra)}"
+        return "mapping"
+    if kind == "number" or kind == "integer":
+        bounds = []
+        if "minimum" in prop:
+            bounds.append(f">= {prop['minimum']}")
+        if "exclusiveMinimum" in prop:
+            bounds.append(f"> {prop['exclusiveMinimum']}")
+        if "maximum" in prop:
+            bounds.append(f"<= {prop['maximum']}")
+        return kind + (f" ({', '.join(bounds)})" if bounds else "")
+    if kind == "string":
+        fmt = prop.get("format")
+        return f"string ({fmt})" if fmt else "string"
+    if kind == "boolean":
+        return "boolean"
+    if kind == "null":
+        return "null"
+    return "any"
+
+
+def _default_text(prop: dict[str, Any], required: bool) -> str:
+    if required:
+        return "**required**"
+    if "default" not in prop:
+        return ""
+    value = prop["default"]
+    if value is None:
+        return "none"
+    if value in ({}, []):
+        return "empty"
+    return f"`{value}`"
+
+
+def _section(name: str, schema: dict[str, Any]) -> list[str]:
+    lines = [f"### {name}", ""]
+    doc = (schema.get("description") or "").strip()
+    if doc:
+        lines += [" ".join(doc.split()), ""]
+    props: dict[str, Any] = schema.get("properties", {})
+    if not props:
+        return lines
+    required = set(schema.get("required", []))
+    lines += ["| field | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for field, prop in props.items():
+        meaning = " ".join((prop.get("description") or "").split()).replace("|", "\\|")
+        lines.append(
+            f"| `{field}` | {_type_text(prop)} | {_default_text(prop, field in required)} | {meaning} |"
+        )
+    lines.append("")
+    return lines
+
+
+def reference_markdown() -> str:
+    """The scenario file reference, generated from the models (``docs/reference/scenario.md``)."""
+    schema = Scenario.model_json_schema(ref_template="#/$defs/{model}")
+    defs: dict[str, Any] = schema.pop("$defs", {})
+    out = [
+        "# Scenario file reference",
+        "",
+        "<!-- Generated by `python scripts/build_reference.py` from the models in drillsim.scenario.models;"
+        " do not edit by hand. -->",
+        "",
+        f"Scenario language `schema_version: {SCHEMA_VERSION}`. Keys are `snake_case`; enumerated values are",
+        "`kebab-case`. Any number marked *with pedigree* may be written plainly (`12`) or as",
+        "`{value: 12, source: \"...\", confidence: low|medium|high}`. A file with `extends:` is a variant: it",
+        "names a base scenario (from the library or by path) and gives only what changes; mappings merge key",
+        "by key, `null` deletes a key, and lists replace the base's list.",
+        "",
+        "Point an editor at the schema by putting this line at the top of a scenario file:",
+        "",
+        "```yaml",
+        "# yaml-language-server: $schema=https://drillsim.invalid/scenario.schema.json",
+        "```",
+        "",
+        "(use the path of `docs/reference/scenario.schema.json`, or write it with `drillsim schema >"
+        " scenario.schema.json`).",
+        "",
+        "## Top level",
+        "",
+    ]
+    out += _section("Scenario", schema)[2:]
+    out += ["## Parts", ""]
+    for name in sorted(defs):
+        out += _section(name, defs[name])
+    return "\n".join(out).rstrip() + "\n"
+

@@ -1,0 +1,453 @@
+"""The engine's terrain: elevation, terrain classes, slope, line of sight and river obstacles, on arrays.
+
+A :class:`Terrain` holds a regular grid of nodes in projected metres (x east, y north): node (i, j) sits at
+(x0_m + j * cell_m, y0_m + i * cell_m). Elevation and slope are interpolated bilinearly between nodes;
+the terrain class is that of the nearest node; points beyond the grid take the values of its edge.
+Rivers that units may cross only at named crossings are kept as line segments, the crossings as points.
+Every query is vectorised over arrays of points or pairs, with numpy broadcasting; nothing here keeps
+per-unit Python objects. The equations are in ``docs/mechanics/terrain.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from drillsim.core.errors import InputError, Location, UserError
+from drillsim.geo.projection import LocalProjection
+
+if TYPE_CHECKING:
+    from drillsim.geo.geodata import Geodata
+
+__all__ = [
+    "EFFECTIVE_EARTH_RADIUS_M",
+    "FOOTHILLS",
+    "MOUNTAIN",
+    "MOUNTAIN_MIN_ELEVATION_M",
+    "MOUNTAIN_MIN_SLOPE",
+    "PLAIN",
+    "PLAIN_MAX_ELEVATION_M",
+    "PLAIN_MAX_SLOPE",
+    "TERRAIN_CLASS_NAMES",
+    "WATER",
+    "Terrain",
+    "classify_terrain",
+    "load_geotiff_dem",
+    "terrain_from_geodata",
+]
+
+WATER = 0
+"""Terrain class code: river or other open water."""
+PLAIN = 1
+"""Terrain class code: low, flat ground (in Khatlon, the irrigated valley floors)."""
+FOOTHILLS = 2
+"""Terrain class code: rolling ground between the plains and the mountains (the adyr)."""
+MOUNTAIN = 3
+"""Terrain class code: high or steep ground."""
+TERRAIN_CLASS_NAMES: tuple[str, ...] = ("water", "plain", "foothills", "mountain")
+"""Name of each terrain class code; the code is the index. Stable: new classes are only ever appended."""
+
+PLAIN_MAX_ELEVATION_M = 750.0
+PLAIN_MAX_SLOPE = 0.04
+MOUNTAIN_MIN_ELEVATION_M = 1600.0
+MOUNTAIN_MIN_SLOPE = 0.12
+
+EFFECTIVE_EARTH_RADIUS_M = 6_371_000.0 * 4.0 / 3.0
+"""Earth radius scaled by 4/3 for standard atmospheric refraction of visible light (line-of-sight drop)."""
+
+_LOS_CHUNK_PAIRS = 4096
+_CROSS_CHUNK_MOVES = 256
+_FloatArray = NDArray[np.float64]
+
+
+def classify_terrain(
+    elevation_m: ArrayLike, slope: ArrayLike, water: ArrayLike | None = None
+) -> NDArray[np.uint8]:
+    """Terrain class codes from elevation (m), slope (rise over run) and an optional water mask.
+
+    Mountain where elevation >= 1600 m or slope >= 0.12; plain where elevation <= 750 m and slope <= 0.04;
+    foothills elsewhere; water wherever ``water`` is true.
+    """
+    z = np.asarray(elevation_m, dtype=np.float64)
+    s = np.asarray(slope, dtype=np.float64)
+    z, s = np.broadcast_arrays(z, s)
+    classes = np.full(z.shape, FOOTHILLS, dtype=np.uint8)
+    classes[(z <= PLAIN_MAX_ELEVATION_M) & (s <= PLAIN_MAX_SLOPE)] = PLAIN
+    classes[(z >= MOUNTAIN_MIN_ELEVATION_M) | (s >= MOUNTAIN_MIN_SLOPE)] = MOUNTAIN
+    if water is not None:
+        classes[np.broadcast_to(np.asarray(water, dtype=bool), z.shape)] = WATER
+    return classes
+
+
+def _readonly(a: ArrayLike, dtype: Any) -> NDArray[Any]:
+    out = np.array(a, dtype=dtype)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Terrain:
+    """Elevation and terrain classes on a metric grid, river obstacles and their crossings.
+
+    ``elevation_m`` and ``terrain_class`` have shape (ny, nx); row i is at y0_m + i * cell_m (south to
+    north). ``obstacles`` is an (m, 4) array of segments (x1, y1, x2, y2) that may be crossed only near a
+    point of ``crossings_xy`` ((k, 2) array; names in ``crossing_ids``). ``projection`` links the grid to
+    latitude and longitude when it came from geographic data.
+    """
+
+    elevation_m: NDArray[np.float64]
+    terrain_class: NDArray[np.uint8]
+    cell_m: float
+    x0_m: float = 0.0
+    y0_m: float = 0.0
+    obstacles: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 4)))
+    crossings_xy: NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 2)))
+    crossing_ids: tuple[str, ...] = ()
+    projection: LocalProjection | None = None
+    slope_grid: NDArray[np.float64] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        z = _readonly(self.elevation_m, np.float64)
+        c = _readonly(self.terrain_class, np.uint8)
+        if z.ndim != 2 or z.shape[0] < 2 or z.shape[1] < 2:
+            raise ValueError(f"elevation grid must be 2-D with at least 2x2 nodes, got shape {z.shape}")
+        if c.shape != z.shape:
+            raise ValueError(f"terrain_class shape {c.shape} differs from elevation shape {z.shape}")
+        if not np.all(np.isfinite(z)):
+            raise ValueError("elevation grid has non-finite values")
+        if not self.cell_m > 0.0:
+            raise ValueError(f"cell_m must be positive, got {self.cell_m}")
+        obstacles = _readonly(self.obstacles, np.float64).reshape(-1, 4)
+        crossings = _readonly(self.crossings_xy, np.float64).reshape(-1, 2)
+        if len(self.crossing_ids) != len(crossings):
+            raise ValueError("crossing_ids and crossings_xy differ in length")
+        gy, gx = np.gradient(z, self.cell_m)
+        object.__setattr__(self, "elevation_m", z)
+        object.__setattr__(self, "terrain_class", c)
+        object.__setattr__(self, "obstacles", obstacles)
+        object.__setattr__(self, "crossings_xy", crossings)
+        object.__setattr__(self, "slope_grid", _readonly(np.hypot(gx, gy), np.float64))
+
+    # ------------------------------------------------------------------------------------- constructors
+
+    @classmethod
+    def flat(
+        cls,
+        width_m: float,
+        height_m: float,
+        *,
+        cell_m: float = 100.0,
+        elevation_m: float = 0.0,
+        terrain_class: int = PLAIN,
+        x0_m: float = 0.0,
+        y0_m: float = 0.0,
+    ) -> Terrain:
+        """Level ground of one class, for scenarios without geodata."""
+        nx = max(2, int(np.ceil(width_m / cell_m)) + 1)
+        ny = max(2, int(np.ceil(height_m / cell_m)) + 1)
+        return cls(
+            elevation_m=np.full((ny, nx), float(elevation_m)),
+            terrain_class=np.full((ny, nx), terrain_class, dtype=np.uint8),
+            cell_m=float(cell_m),
+            x0_m=x0_m,
+            y0_m=y0_m,
+        )
+
+    # ------------------------------------------------------------------------------------- grid lookups
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(ny, nx): number of grid nodes north-south and east-west."""
+        return (int(self.elevation_m.shape[0]), int(self.elevation_m.shape[1]))
+
+    @property
+    def extent_m(self) -> tuple[float, float, float, float]:
+        """(x_min, y_min, x_max, y_max) of the grid nodes, metres."""
+        ny, nx = self.shape
+        return (self.x0_m, self.y0_m, self.x0_m + (nx - 1) * self.cell_m, self.y0_m + (ny - 1) * self.cell_m)
+
+    def _fractional_index(self, x: ArrayLike, y: ArrayLike) -> tuple[_FloatArray, _FloatArray]:
+        ny, nx = self.shape
+        fx = np.clip((np.asarray(x, dtype=np.float64) - self.x0_m) / self.cell_m, 0.0, nx - 1.0)
+        fy = np.clip((np.asarray(y, dtype=np.float64) - self.y0_m) / self.cell_m, 0.0, ny - 1.0)
+        return np.broadcast_arrays(fx, fy)  # type: ignore[return-value]
+
+    def _bilinear(self, grid: _FloatArray, x: ArrayLike, y: ArrayLike) -> _FloatArray:
+        fx, fy = self._fractional_index(x, y)
+        ny, nx = self.shape
+        j0 = np.minimum(fx.astype(np.intp), nx - 2)
+        i0 = np.minimum(fy.astype(np.intp), ny - 2)
+        tx = fx - j0
+        ty = fy - i0
+        south = grid[i0, j0] * (1.0 - tx) + grid[i0, j0 + 1] * tx
+        north = grid[i0 + 1, j0] * (1.0 - tx) + grid[i0 + 1, j0 + 1] * tx
+        result: _FloatArray = south * (1.0 - ty) + north * ty
+        return result
+
+    def elevation_at(self, x: ArrayLike, y: ArrayLike) -> _FloatArray:
+        """Ground elevation (m) at points (x, y), bilinear between nodes."""
+        return self._bilinear(self.elevation_m, x, y)
+
+    def slope_at(self, x: ArrayLike, y: ArrayLike) -> _FloatArray:
+        """Ground slope at points (x, y) as rise over run (dimensionless; 0.1 is 10 %, about 5.7 degrees)."""
+        return self._bilinear(self.slope_grid, x, y)
+
+    def terrain_class_at(self, x: ArrayLike, y: ArrayLike) -> NDArray[np.uint8]:
+        """Terrain class code at points (x, y), from the nearest node; names in TERRAIN_CLASS_NAMES."""
+        fx, fy = self._fractional_index(x, y)
+        result: NDArray[np.uint8] = self.terrain_class[
+            np.rint(fy).astype(np.intp), np.rint(fx).astype(np.intp)
+        ]
+        return result
+
+    # ------------------------------------------------------------------------------------- line of sight
+
+    def line_of_sight(
+        self,
+        ax: ArrayLike,
+        ay: ArrayLike,
+        ah: ArrayLike,
+        bx: ArrayLike,
+        by: ArrayLike,
+        bh: ArrayLike,
+        *,
+        samples: int = 64,
+        earth_curvature: bool = True,
+    ) -> NDArray[np.bool_]:
+        """Whether an eye ``ah`` metres above the ground at (ax, ay) sees a point ``bh`` above (bx, by).
+
+        The sight line is tested against the ground at ``samples`` points equally spaced strictly between
+        the ends; it is blocked where the ground rises above it. With ``earth_curvature`` the sight line is
+        lowered by d_a * d_b / (2 R_eff) (R_eff: 4/3 of the earth's radius). The result is exactly
+        symmetric: swapping the two ends gives the same answer. Inputs broadcast together.
+        """
+        if samples < 1:
+            raise ValueError(f"samples must be at least 1, got {samples}")
+        arrays = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (ax, ay, ah, bx, by, bh)))
+        shape = arrays[0].shape
+        flat = [a.reshape(-1) for a in arrays]
+        out = np.empty(flat[0].shape, dtype=bool)
+        k = np.arange(1, samples + 1, dtype=np.float64)
+        w_b = k / (samples + 1)  # weight of end b at each sample
+        w_a = (samples + 1 - k) / (samples + 1)  # weight of end a; w_a[::-1] == w_b exactly
+        for start in range(0, flat[0].size, _LOS_CHUNK_PAIRS):
+            sl = slice(start, start + _LOS_CHUNK_PAIRS)
+            xa, ya, ha, xb, yb, hb = (v[sl, None] for v in flat)
+            za = self.elevation_at(xa, ya) + ha
+            zb = self.elevation_at(xb, yb) + hb
+            px = w_a * xa + w_b * xb
+            py = w_a * ya + w_b * yb
+            sight = w_a * za + w_b * zb
+            if earth_curvature:
+                dist = np.hypot(xb - xa, yb - ya)
+                sight = sight - (w_b * dist) * (w_a * dist) / (2.0 * EFFECTIVE_EARTH_RADIUS_M)
+            out[sl] = np.all(self.elevation_at(px, py) <= sight, axis=1)
+        return out.reshape(shape)
+
+    # ------------------------------------------------------------------------------------- obstacles
+
+    def crosses_obstacle(
+        self,
+        ax: ArrayLike,
+        ay: ArrayLike,
+        bx: ArrayLike,
+        by: ArrayLike,
+        *,
+        crossing_radius_m: float = 500.0,
+    ) -> NDArray[np.bool_]:
+        """Whether the straight move from (ax, ay) to (bx, by) crosses an obstacle away from any crossing.
+
+        A move that cuts an obstacle segment within ``crossing_radius_m`` of a named crossing is allowed
+        (it uses the bridge, ferry or ford); pass 0 to report every cut. Inputs broadcast together.
+        """
+        arrays = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (ax, ay, bx, by)))
+        shape = arrays[0].shape
+        xa, ya, xb, yb = (a.reshape(-1) for a in arrays)
+        out = np.zeros(xa.shape, dtype=bool)
+        if len(self.obstacles) == 0:
+            return out.reshape(shape)
+        q1x, q1y, q2x, q2y = (self.obstacles[:, i][None, :] for i in range(4))
+        sx, sy = q2x - q1x, q2y - q1y
+        for start in range(0, xa.size, _CROSS_CHUNK_MOVES):
+            sl = slice(start, start + _CROSS_CHUNK_MOVES)
+            pax, pay = xa[sl, None], ya[sl, None]
+            rx, ry = xb[sl, None] - pax, yb[sl, None] - pay
+            denom = rx * sy - ry * sx
+            qpx, qpy = q1x - pax, q1y - pay
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = (qpx * sy - qpy * sx) / denom
+                u = (qpx * ry - qpy * rx) / denom
+            hit = (denom != 0.0) & (t >= 0.0) & (t <= 1.0) & (u >= 0.0) & (u <= 1.0)
+            if crossing_radius_m > 0.0 and len(self.crossings_xy) and hit.any():
+                rows, cols = np.nonzero(hit)
+                ix = pax[rows, 0] + t[rows, cols] * rx[rows, 0]
+                iy = pay[rows, 0] + t[rows, cols] * ry[rows, 0]
+                d = np.hypot(
+                    ix[:, None] - self.crossings_xy[None, :, 0], iy[:, None] - self.crossings_xy[None, :, 1]
+                )
+                at_crossing = d.min(axis=1) <= crossing_radius_m
+                hit[rows[at_crossing], cols[at_crossing]] = False
+            out[sl] = hit.any(axis=1)
+        return out.reshape(shape)
+
+    def nearest_crossing(self, x: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.intp], _FloatArray]:
+        """Index (into ``crossing_ids``) of the nearest crossing to each point, and its distance in metres.
+
+        Raises ValueError if this terrain has no crossings.
+        """
+        if len(self.crossings_xy) == 0:
+            raise ValueError("this terrain has no crossings")
+        px, py = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+        d = np.hypot(px[..., None] - self.crossings_xy[:, 0], py[..., None] - self.crossings_xy[:, 1])
+        idx = np.argmin(d, axis=-1)
+        return idx, np.take_along_axis(d, idx[..., None], axis=-1)[..., 0]
+
+
+# ------------------------------------------------------------------------------------- builders
+
+
+def _metric_grid(
+    projection: LocalProjection, west: float, south: float, east: float, north: float, cell_m: float
+) -> tuple[float, float, _FloatArray, _FloatArray]:
+    """Node coordinates (x0, y0, lat, lon grids) of a metric grid covering a lon/lat box."""
+    t = np.linspace(0.0, 1.0, 33)
+    along_lat = south + (north - south) * t
+    along_lon = west + (east - west) * t
+    # The largest axis-aligned rectangle inside the projected box, so that every node has data.
+    x0 = float(np.max(projection.to_xy(along_lat, west)[0]))
+    x1 = float(np.min(projection.to_xy(along_lat, east)[0]))
+    y0 = float(np.max(projection.to_xy(south, along_lon)[1]))
+    y1 = float(np.min(projection.to_xy(north, along_lon)[1]))
+    nx = int(np.floor((x1 - x0) / cell_m)) + 1
+    ny = int(np.floor((y1 - y0) / cell_m)) + 1
+    gx, gy = np.meshgrid(x0 + np.arange(nx) * cell_m, y0 + np.arange(ny) * cell_m)
+    lat, lon = projection.to_latlon(gx, gy)
+    return x0, y0, lat, lon
+
+
+def terrain_from_geodata(
+    geodata: Geodata,
+    *,
+    projection: LocalProjection | None = None,
+    cell_m: float = 500.0,
+) -> Terrain:
+    """The terrain of a geodata set on a ``cell_m`` metric grid in ``projection`` (default: the set's own).
+
+    Elevation is resampled bilinearly from the set's elevation grid, classes from its class raster (nearest
+    cell), obstacles are the lines marked ``obstacle`` and crossings the set's bridges, ferries and fords.
+    """
+    if geodata.elevation is None:
+        raise InputError(f"geodata '{geodata.name}' has no elevation layer", path="layers.elevation")
+    proj = projection or geodata.projection()
+    b = geodata.bounds
+    x0, y0, lat, lon = _metric_grid(proj, b.west, b.south, b.east, b.north, cell_m)
+    z = geodata.elevation.sample_bilinear(lat, lon)
+    if geodata.terrain_classes is not None:
+        classes = np.asarray(geodata.terrain_classes.sample_nearest(lat, lon), dtype=np.uint8)
+    else:
+        gy, gx = np.gradient(z, cell_m)
+        classes = classify_terrain(z, np.hypot(gx, gy))
+    segments = []
+    for line in geodata.lines.values():
+        if line.is_obstacle:
+            for part in line.to_xy(proj):
+                segments.append(np.column_stack([part[:-1], part[1:]]))
+    crossings = geodata.crossings()
+    cx, cy = proj.to_xy([p.lat for p in crossings.values()], [p.lon for p in crossings.values()])
+    return Terrain(
+        elevation_m=z,
+        terrain_class=classes,
+        cell_m=cell_m,
+        x0_m=x0,
+        y0_m=y0,
+        obstacles=np.vstack(segments) if segments else np.zeros((0, 4)),
+        crossings_xy=np.column_stack([cx, cy]).reshape(-1, 2),
+        crossing_ids=tuple(crossings),
+        projection=proj,
+    )
+
+
+def load_geotiff_dem(
+    path: str | Path,
+    *,
+    projection: LocalProjection | None = None,
+    cell_m: float | None = None,
+) -> Terrain:
+    """A terrain from a single-band elevation GeoTIFF (SRTM, Copernicus DEM, ...), read with rasterio.
+
+    A geographic (longitude/latitude) file is resampled to a metric grid in ``projection`` (default: centred
+    on the file), ``cell_m`` apart (default: the file's cell size in metres, rounded). A projected file in
+    metres is used on its own grid, north up. Classes come from elevation and slope only (no water).
+    rasterio is an optional dependency (``pip install 'drillsim[geo]'``).
+    """
+    try:
+        import rasterio  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ImportError as exc:
+        raise UserError(
+            "reading a GeoTIFF needs the optional dependency rasterio: pip install 'drillsim[geo]' "
+            "(or pip install rasterio)"
+        ) from exc
+    from rasterio.errors import RasterioError  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    where = Location(str(path))
+    if not Path(path).is_file():
+        raise InputError(
+            "no such GeoTIFF file", location=where, expected="an elevation GeoTIFF", found="nothing"
+        )
+    try:
+        with rasterio.open(path) as src:
+            if src.count < 1:
+                raise InputError("the file has no raster band", location=where)
+            band = src.read(1, masked=True).astype(np.float64)
+            transform = src.transform
+            crs = src.crs
+    except RasterioError as exc:
+        raise InputError(f"cannot read the file as a GeoTIFF: {exc}", location=where) from exc
+    values = np.ma.filled(band, np.nan)
+    if not np.any(np.isfinite(values)):
+        raise InputError("the elevation band holds no data", location=where)
+    if transform.b != 0.0 or transform.d != 0.0:
+        raise InputError("rotated rasters are not supported", location=where, expected="a north-up GeoTIFF")
+    # Voids (no-data cells) take the lowest valid elevation of the tile.
+    values = np.where(np.isfinite(values), values, np.nanmin(values))
+    if crs is None:
+        raise InputError("the GeoTIFF has no coordinate reference system", location=where)
+    if crs.is_geographic:
+        from drillsim.geo.geodata import GeoGrid
+
+        west, dlon, north, dlat = transform.c, transform.a, transform.f, transform.e
+        ny, nx = values.shape
+        east, south = west + nx * dlon, north + ny * dlat
+        proj = projection or LocalProjection((north + south) / 2.0, (west + east) / 2.0)
+        if cell_m is None:
+            cell_m = max(1.0, round(abs(dlat) * 111_320.0))
+        grid = GeoGrid(values=values, transform=(west, dlon, 0.0, north, 0.0, dlat))
+        x0, y0, lat, lon = _metric_grid(proj, west, south, east, north, cell_m)
+        z = grid.sample_bilinear(lat, lon)
+        if z.shape[0] < 2 or z.shape[1] < 2:
+            raise InputError(
+                "the GeoTIFF is smaller than two cells", location=where, expected=f"cell_m < {cell_m}"
+            )
+        gy, gx = np.gradient(z, cell_m)
+        return Terrain(z, classify_terrain(z, np.hypot(gx, gy)), cell_m, x0, y0, projection=proj)
+    if crs.linear_units not in ("metre", "meter", "m"):
+        raise InputError(
+            "unsupported coordinate reference system",
+            location=where,
+            expected="geographic (EPSG:4326) or projected in metres",
+            found=str(crs),
+        )
+    if abs(abs(transform.a) - abs(transform.e)) > 1e-6 * abs(transform.a):
+        raise InputError("cells are not square", location=where, expected="square cells")
+    step = abs(float(transform.a))
+    z = values[::-1, :] if transform.e < 0 else values  # rows south to north
+    y_first = (
+        transform.f + (values.shape[0] - 0.5) * transform.e if transform.e < 0 else transform.f + 0.5 * step
+    )
+    x_first = transform.c + 0.5 * step
+    gy, gx = np.gradient(z, step)
+    return Terrain(z, classify_terrain(z, np.hypot(gx, gy)), step, x_first, y_first, projection=projection)

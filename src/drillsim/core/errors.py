@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where in a file something sits; line and column count from 1."""
@@ -78,5 +77,3 @@ class InputError(UserError):
         if self.suggestion:
             text += f" Did you mean '{self.suggestion}'?"
         return text
-
-

@@ -15,5 +15,12 @@ def closest_match(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) 
     if not pool:
         return None
     lowered = {c.lower(): c for c in reversed(pool)}
-    hits = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
-    return lowered[hits[0]] if hits else None
+    matcher = difflib.SequenceMatcher(b=word.lower())
+    best: tuple[float, str] | None = None
+    for candidate in sorted(lowered):
+        matcher.set_seq1(candidate)
+        score = matcher.ratio()
+        # difflib.get_close_matches breaks ties towards the candidate that sorts last; we want the first.
+        if score >= cutoff and (best is None or score > best[0]):
+            best = (score, candidate)
+    return lowered[best[1]] if best is not None else None

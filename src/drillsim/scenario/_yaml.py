@@ -116,7 +116,17 @@ class _Builder:
 
 def parse_yaml(text: str, *, file: str) -> Document:
     """Parse one YAML document, raising InputError with its location on any syntax problem."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # checks every character up front
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise InputError(
+            "a character that YAML does not allow",
+            location=Location(file, line, column),
+            expected="printable text",
+            found=f"the character U+{int(exc.character):04X}",
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:

@@ -56,7 +56,9 @@ def _read_source(source: str | Path, *, kind: EntryKind, relative_to: Path | Non
     names = [e.name for e in library_entries() if e.kind == kind]
     looks_like_path = text_source.endswith((".yaml", ".yml")) or "/" in text_source or "\\" in text_source
     raise InputError(
-        f"no file '{candidate}'" if looks_like_path else f"no file and no embedded {kind} named '{text_source}'",
+        f"no file '{candidate}'"
+        if looks_like_path
+        else f"no file and no embedded {kind} named '{text_source}'",
         expected=f"a path to a YAML file or one of the embedded {kind}s: " + (", ".join(names) or "(none)"),
         suggestion=closest_match(text_source, names),
     )
@@ -94,30 +96,63 @@ def _replace_marks(marks: Marks, over_marks: Marks, path: FieldPath) -> None:
         table.update({p: loc for p, loc in new.items() if p[:n] == path})
 
 
+def _same_file(a: str, b: str) -> bool:
+    """Whether two document names (paths or ``<library>/...`` names) are the same file."""
+    if a.startswith("<library>") or b.startswith("<library>"):
+        return a == b
+    return Path(a).resolve() == Path(b).resolve()
+
+
 def _resolve_extends(doc: Document, *, kind: EntryKind, seen: tuple[str, ...]) -> Document:
-    """Follow ``extends`` (scenarios) until a document has none, merging each level over its base."""
+    """Follow ``extends`` (scenarios) until a document has none, merging each level over its base.
+
+    ``seen`` holds the files of the variants already followed (the first call passes none).
+    """
     data = doc.data
     if not isinstance(data, dict) or kind != "scenario" or "extends" not in data:
         return doc
+    chain = seen or (doc.file,)
     ref = data["extends"]
     where = doc.marks.locate(("extends",))
     if not isinstance(ref, str):
-        raise InputError("'extends' names the scenario to start from", location=where, path="extends",
-                         expected="a library name or a path", found=repr(ref))
-    if len(seen) >= _MAX_EXTENDS_DEPTH or ref in seen:
-        raise InputError("scenarios extend each other in a loop", location=where, path="extends",
-                         expected="a chain of 'extends' that ends", found=" -> ".join((*seen, ref)))
+        raise InputError(
+            "'extends' names the scenario to start from",
+            location=where,
+            path="extends",
+            expected="a library name or a path",
+            found=repr(ref),
+        )
     relative = Path(doc.file).parent if not doc.file.startswith("<library>") else None
     try:
         base = _read_source(ref, kind="scenario", relative_to=relative)
     except InputError as exc:
-        raise InputError(exc.message, location=where, path="extends", expected=exc.expected,
-                         suggestion=exc.suggestion) from None
-    base = _resolve_extends(base, kind=kind, seen=(*seen, ref))
+        raise InputError(
+            exc.message, location=where, path="extends", expected=exc.expected, suggestion=exc.suggestion
+        ) from None
+    if len(chain) >= _MAX_EXTENDS_DEPTH or any(_same_file(base.file, f) for f in chain):
+        raise InputError(
+            "scenarios extend each other in a loop",
+            location=where,
+            path="extends",
+            expected="a chain of 'extends' that ends",
+            found=" -> ".join((*chain, base.file)),
+        )
+    if not isinstance(base.data, dict):
+        raise InputError(
+            "a scenario file must be a mapping of fields",
+            location=Location(base.file, 1, 1),
+            expected="keys such as schema_version, name, title, time, sides, units",
+            found=_describe_input(base.data),
+        )
+    base = _resolve_extends(base, kind=kind, seen=(*chain, base.file))
     if "name" not in data or data.get("name") == base.data.get("name"):
-        raise InputError("a variant needs a name of its own", location=doc.marks.locate(("name",)) or where,
-                         path="name", expected="a versioned name different from the base, e.g. 'my-variant-v1'",
-                         found=repr(data.get("name")))
+        raise InputError(
+            "a variant needs a name of its own",
+            location=doc.marks.values.get(("name",)) or where,
+            path="name",
+            expected="a versioned name unlike the base's, e.g. 'my-variant-v1'",
+            found=_describe_input(data["name"]) if "name" in data else "none",
+        )
     marks = Marks(dict(base.marks.keys), dict(base.marks.values))
     merged = _merge(base.data, {k: v for k, v in data.items() if k != "extends"}, marks, doc.marks, ())
     merged["extends"] = ref
@@ -130,8 +165,12 @@ def _load_catalogue_document(ref: str, *, relative_to: Path | None, seen: tuple[
     doc = _read_source(ref, kind="catalogue", relative_to=relative_to)
     data = doc.data
     if not isinstance(data, dict):
-        raise InputError("a catalogue file must be a mapping", location=Location(doc.file, 1, 1),
-                         expected="keys catalogue, weapons, sensors, unit_types", found=type(data).__name__)
+        raise InputError(
+            "a catalogue file must be a mapping",
+            location=Location(doc.file, 1, 1),
+            expected="keys catalogue, weapons, sensors, unit_types",
+            found=type(data).__name__,
+        )
     _validate(CatalogueFile, doc)
     bases = data.get("extends", [])
     if not bases:
@@ -140,8 +179,12 @@ def _load_catalogue_document(ref: str, *, relative_to: Path | None, seen: tuple[
     marks = Marks()
     for base_ref in bases:
         if base_ref in seen:
-            raise InputError("catalogues extend each other in a loop", location=doc.marks.locate(("extends",)),
-                             path="extends", found=" -> ".join((*seen, base_ref)))
+            raise InputError(
+                "catalogues extend each other in a loop",
+                location=doc.marks.locate(("extends",)),
+                path="extends",
+                found=" -> ".join((*seen, base_ref)),
+            )
         rel = Path(doc.file).parent if not doc.file.startswith("<library>") else None
         base = _load_catalogue_document(base_ref, relative_to=rel, seen=(*seen, base_ref))
         merged_data = _merge(merged_data, _catalogue_sections(base.data), marks, base.marks, ())
@@ -179,9 +222,13 @@ def _with_catalogues(doc: Document) -> Document:
         except InputError as exc:
             if exc.location is not None and exc.location.file != ref:
                 raise
-            raise InputError(exc.message, location=doc.marks.locate(("catalogue", "extends", i)),
-                             path=f"catalogue.extends[{i}]", expected=exc.expected,
-                             suggestion=exc.suggestion) from None
+            raise InputError(
+                exc.message,
+                location=doc.marks.locate(("catalogue", "extends", i)),
+                path=f"catalogue.extends[{i}]",
+                expected=exc.expected,
+                suggestion=exc.suggestion,
+            ) from None
         merged = _merge(merged, _catalogue_sections(cat.data), marks, cat.marks, ())
         sources.update(cat.data.get("sources", {}) or {})
     catalogue_marks = marks.rebased(("catalogue",))
@@ -194,8 +241,9 @@ def _with_catalogues(doc: Document) -> Document:
     out_marks.update(catalogue_marks)
     out = dict(data)
     out["catalogue"] = combined["catalogue"]
-    if sources:
-        out["sources"] = {**sources, **(data.get("sources") or {})}
+    own_sources = data.get("sources")
+    if sources and (own_sources is None or isinstance(own_sources, dict)):  # else validation reports it
+        out["sources"] = {**sources, **(own_sources or {})}
     return Document(out, out_marks, doc.file)
 
 
@@ -223,9 +271,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> FieldPath:
     node = data
     path: list[str | int] = []
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_dict = isinstance(node, dict) and isinstance(part, str) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             node = node[part]
         else:
             break
@@ -284,15 +332,33 @@ def _error_from_pydantic(exc: ValidationError, doc: Document) -> InputError:
         elif kind == "string_pattern_mismatch":
             message = "badly formed name"
             expected = _pattern_description(str(ctx.get("pattern", "")))
-        elif kind.startswith(("param_", "time_step", "bounds_", "weapon_", "air_", "line_", "area_", "defend_",
-                              "objective_", "trigger_")):
+        elif kind.startswith(
+            (
+                "param_",
+                "time_step",
+                "bounds_",
+                "weapon_",
+                "air_",
+                "line_",
+                "area_",
+                "defend_",
+                "objective_",
+                "trigger_",
+            )
+        ):
             message = message[0].lower() + message[1:] if message else message
             found = ctx.get("found", found)
         else:
             message = message[0].lower() + message[1:] if message else message
-        where = doc.marks.locate(path, prefer_key=prefer_key)
-        error = InputError(message, location=where, path=render_path(shown) or None, expected=expected,
-                           found=found, suggestion=suggestion)
+        where = doc.marks.locate(shown, prefer_key=prefer_key)
+        error = InputError(
+            message,
+            location=where,
+            path=render_path(shown) or None,
+            expected=expected,
+            found=found,
+            suggestion=suggestion,
+        )
         depth = len(path) + (1 if kind in ("unknown_field", "missing") else 0)
         if best is None or depth > best[0]:
             best = (depth, error)
@@ -304,7 +370,9 @@ def _pattern_description(pattern: str) -> str:
     if "-v[0-9]" in pattern:
         return "a lowercase versioned name ending in -vN, such as 'khatlon-2015-v1'"
     if "/" in pattern:
-        return "a unit id of lowercase words (letters, digits, - and _) joined by '/', such as 'arm/sof-coy/1'"
+        return (
+            "a unit id of lowercase words (letters, digits, - and _) joined by '/', such as 'arm/sof-coy/1'"
+        )
     return "a name of letters, digits, '-' and '_', starting with a letter or digit"
 
 
@@ -324,18 +392,38 @@ def read_scenario(source: str | Path) -> LoadedScenario:
 
     doc = _read_source(source, kind="scenario", relative_to=None)
     if not isinstance(doc.data, dict):
-        raise InputError("a scenario file must be a mapping of fields", location=Location(doc.file, 1, 1),
-                         expected="keys such as schema_version, name, title, time, sides, units",
-                         found=_describe_input(doc.data))
+        raise InputError(
+            "a scenario file must be a mapping of fields",
+            location=Location(doc.file, 1, 1),
+            expected="keys such as schema_version, name, title, time, sides, units",
+            found=_describe_input(doc.data),
+        )
     if "catalogue" in doc.data and isinstance(doc.data.get("catalogue"), str):
-        raise InputError("this is a catalogue, not a scenario", location=Location(doc.file, 1, 1),
-                         expected="a scenario file (check catalogues with 'drillsim validate')")
+        raise InputError(
+            "this is a catalogue, not a scenario",
+            location=Location(doc.file, 1, 1),
+            expected="a scenario file (check catalogues with 'drillsim validate')",
+        )
     _check_schema_version(doc)
-    doc = _resolve_extends(doc, kind="scenario", seen=())
-    doc = _with_catalogues(doc)
-    scenario: Scenario = _validate(Scenario, doc)
-    loaded = LoadedScenario(scenario, doc.marks, doc.file)
-    check_references(loaded)
+    top = doc.file
+    try:
+        doc = _resolve_extends(doc, kind="scenario", seen=())
+        doc = _with_catalogues(doc)
+        scenario: Scenario = _validate(Scenario, doc)
+        loaded = LoadedScenario(scenario, doc.marks, doc.file)
+        check_references(loaded)
+    except InputError as exc:
+        if exc.location is None or exc.location.file == top:
+            raise
+        # The problem sits in a base scenario or a catalogue; say which file was being loaded.
+        raise InputError(
+            f"{exc.message.rstrip('.')} (while loading {top})",
+            location=exc.location,
+            path=exc.path,
+            expected=exc.expected,
+            found=exc.found,
+            suggestion=exc.suggestion,
+        ) from None
     return loaded
 
 
@@ -368,7 +456,9 @@ def _check_schema_version(doc: Document) -> None:
         return  # a variant inherits its base's version
     if version != SCHEMA_VERSION:
         raise InputError(
-            "unsupported schema_version" if version is not None else "missing required field 'schema_version'",
+            "unsupported schema_version"
+            if version is not None
+            else "missing required field 'schema_version'",
             location=doc.marks.locate(("schema_version",)) or Location(doc.file, 1, 1),
             path="schema_version",
             expected=f"schema_version: {SCHEMA_VERSION}",
@@ -377,8 +467,15 @@ def _check_schema_version(doc: Document) -> None:
 
 
 def content_hash(scenario: Scenario) -> str:
-    """A stable hash of everything that can change results: ``sha256:`` and 64 hex digits."""
-    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """A stable hash of everything that can change results: ``sha256:`` and 64 hex digits.
+
+    ``extends`` (of the scenario and of its catalogue) is left out: it records where merged content came
+    from, so a variant and its fully merged dump (:func:`scenario_to_yaml`) hash the same.
+    """
+    data = scenario.model_dump(mode="json")
+    data.pop("extends", None)
+    data["catalogue"].pop("extends", None)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

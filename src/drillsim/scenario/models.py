@@ -44,7 +44,9 @@ Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 ScenarioName = Annotated[str, StringConstraints(pattern=rf"^{_ID}-v[0-9]+$")]
 """A versioned scenario name such as ``khatlon-2015-v1``; the number goes up when results could change."""
 
-TerrainClass = Literal["road", "track", "open", "irrigated", "foothills", "mountain", "urban", "forest", "water"]
+TerrainClass = Literal[
+    "road", "track", "open", "irrigated", "foothills", "mountain", "urban", "forest", "water"
+]
 """Terrain classes that movement speeds, cover and concealment are given for."""
 TERRAIN_CLASSES: tuple[str, ...] = get_args(TerrainClass)
 
@@ -55,16 +57,30 @@ Relation = Literal["hostile", "allied", "neutral"]
 Light = Literal["auto", "day", "twilight", "night"]
 Weather = Literal["clear", "haze", "rain", "snow", "dust", "fog"]
 Domain = Literal["ground", "air"]
-Role = Literal["field-commander", "headquarters", "observer", "fire-direction", "forward-air-controller", "guard"]
+Role = Literal[
+    "field-commander", "headquarters", "observer", "fire-direction", "forward-air-controller", "guard"
+]
 Echelon = Literal[
-    "team", "squad", "section", "platoon", "company", "battalion", "brigade", "battery", "flight", "squadron", "group"
+    "team",
+    "squad",
+    "section",
+    "platoon",
+    "company",
+    "battalion",
+    "brigade",
+    "battery",
+    "flight",
+    "squadron",
+    "group",
 ]
 
 
 class Spec(BaseModel):
     """Base of every scenario declaration: frozen, and strict about unknown keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -106,7 +122,9 @@ class TimeSpec(Spec):
     """Start time, ISO 8601 with a time zone, e.g. ``2015-05-14T05:00:00+05:00``."""
     duration_s: Positive
     """Length of the simulated period in seconds."""
-    dt_s: Annotated[Param, Field(description="Fixed time step for movement and attrition, seconds.")] = Param(10.0)
+    dt_s: Annotated[Param, Field(description="Fixed time step for movement and attrition, seconds.")] = Param(
+        10.0
+    )
 
     @model_validator(mode="after")
     def _step_fits(self) -> TimeSpec:
@@ -114,7 +132,10 @@ class TimeSpec(Spec):
             raise PydanticCustomError(
                 "time_step",
                 "the time step must be positive and no longer than the duration",
-                {"expected": f"0 < dt_s <= duration_s ({float(self.duration_s):g})", "found": f"{float(self.dt_s):g}"},
+                {
+                    "expected": f"0 < dt_s <= duration_s ({float(self.duration_s):g})",
+                    "found": f"{float(self.dt_s):g}",
+                },
             )
         return self
 
@@ -149,8 +170,10 @@ class BoundsSpec(Spec):
             raise PydanticCustomError(
                 "bounds_order",
                 "the box is empty",
-                {"expected": "west < east and south < north",
-                 "found": f"west={self.west}, east={self.east}, south={self.south}, north={self.north}"},
+                {
+                    "expected": "west < east and south < north",
+                    "found": f"west={self.west}, east={self.east}, south={self.south}, north={self.north}",
+                },
             )
         return self
 
@@ -158,8 +181,9 @@ class BoundsSpec(Spec):
         return self.west <= point.lon <= self.east and self.south <= point.lat <= self.north
 
 
-GeodataLayer = Literal["borders", "rivers", "crossings", "roads", "places", "airfields", "sections", "elevation",
-                       "terrain"]
+GeodataLayer = Literal[
+    "borders", "rivers", "crossings", "roads", "places", "airfields", "sections", "elevation", "terrain"
+]
 
 
 class AreaOfOperationsSpec(Spec):
@@ -182,9 +206,9 @@ class PlaceSpec(Spec):
 
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=180)]
-    kind: Literal["town", "village", "crossing", "bridge", "ford", "ferry", "airfield", "range", "pass", "point"] = (
-        "point"
-    )
+    kind: Literal[
+        "town", "village", "crossing", "bridge", "ford", "ferry", "airfield", "range", "pass", "point"
+    ] = "point"
     name: str | None = None
     source: str | None = None
     confidence: Literal["low", "medium", "high"] | None = None
@@ -215,9 +239,12 @@ class LineSpec(Spec):
     def _has_geometry(self) -> LineSpec:
         if len(self.points) < 2 and self.geodata_line is None:
             raise PydanticCustomError(
-                "line_geometry", "a line needs geometry",
-                {"expected": "at least two points, or geodata_line naming a line of the geodata",
-                 "found": f"{len(self.points)} point(s)"},
+                "line_geometry",
+                "a line needs geometry",
+                {
+                    "expected": "at least two points, or geodata_line naming a line of the geodata",
+                    "found": f"{len(self.points)} point(s)",
+                },
             )
         return self
 
@@ -225,9 +252,9 @@ class LineSpec(Spec):
 class AreaSpec(Spec):
     """A named area: a polygon, or a circle around a point."""
 
-    kind: Literal["objective", "assembly", "engagement", "restricted", "district", "named-area-of-interest"] = (
-        "named-area-of-interest"
-    )
+    kind: Literal[
+        "objective", "assembly", "engagement", "restricted", "district", "named-area-of-interest"
+    ] = "named-area-of-interest"
     polygon: list[LocationRef] = Field(default_factory=list)
     center: LocationRef | None = None
     radius_m: Positive | None = None
@@ -238,9 +265,12 @@ class AreaSpec(Spec):
         circle = self.center is not None and self.radius_m is not None
         if len(self.polygon) < 3 and not circle:
             raise PydanticCustomError(
-                "area_geometry", "an area needs geometry",
-                {"expected": "a polygon of at least three points, or center and radius_m",
-                 "found": f"{len(self.polygon)} polygon point(s)"},
+                "area_geometry",
+                "an area needs geometry",
+                {
+                    "expected": "a polygon of at least three points, or center and radius_m",
+                    "found": f"{len(self.polygon)} polygon point(s)",
+                },
             )
         return self
 
@@ -317,18 +347,24 @@ class WeaponSpec(Spec):
         if self.kind == "direct":
             if not self.bands:
                 raise PydanticCustomError(
-                    "weapon_bands", "a direct-fire weapon needs range bands",
+                    "weapon_bands",
+                    "a direct-fire weapon needs range bands",
                     {"expected": "bands: a list of {max_range_m, p_kill}", "found": "none"},
                 )
             ranges = [float(b.max_range_m) for b in self.bands]
             if ranges != sorted(ranges) or len(set(ranges)) != len(ranges):
                 raise PydanticCustomError(
-                    "weapon_bands", "range bands must be in increasing range",
-                    {"expected": "strictly increasing max_range_m", "found": ", ".join(f"{r:g}" for r in ranges)},
+                    "weapon_bands",
+                    "range bands must be in increasing range",
+                    {
+                        "expected": "strictly increasing max_range_m",
+                        "found": ", ".join(f"{r:g}" for r in ranges),
+                    },
                 )
         elif self.max_range_m is None:
             raise PydanticCustomError(
-                "weapon_range", "an indirect-fire or air weapon needs max_range_m",
+                "weapon_range",
+                "an indirect-fire or air weapon needs max_range_m",
                 {"expected": "max_range_m: a positive number", "found": "none"},
             )
         return self
@@ -391,8 +427,21 @@ class UnitTypeSpec(Spec):
 
     name: str | None = None
     category: Literal[
-        "infantry", "special-forces", "reconnaissance", "motorised", "mechanised", "armour", "artillery",
-        "mortar", "air-defence", "aircraft", "uav", "helicopter", "headquarters", "irregular", "logistics",
+        "infantry",
+        "special-forces",
+        "reconnaissance",
+        "motorised",
+        "mechanised",
+        "armour",
+        "artillery",
+        "mortar",
+        "air-defence",
+        "aircraft",
+        "uav",
+        "helicopter",
+        "headquarters",
+        "irregular",
+        "logistics",
     ]
     domain: Domain = "ground"
     echelon: Echelon = "squad"
@@ -404,7 +453,9 @@ class UnitTypeSpec(Spec):
     sensors: list[SensorMountSpec] = Field(default_factory=list)
     speed_mps: dict[TerrainClass, NonNegative] = Field(default_factory=dict)
     """Ground speed by terrain class; a class not listed is impassable."""
-    slope_limit_deg: Annotated[Param, Field(description="Steepest slope the unit can move on, degrees.")] = Param(35.0)
+    slope_limit_deg: Annotated[Param, Field(description="Steepest slope the unit can move on, degrees.")] = (
+        Param(35.0)
+    )
     slope_slowdown: Factor = Param(0.5)
     """Fraction of speed lost at half the slope limit (speed falls linearly with slope)."""
     signature: Factor = Param(1.0)
@@ -423,7 +474,8 @@ class UnitTypeSpec(Spec):
     def _domain_fits(self) -> UnitTypeSpec:
         if self.domain == "air" and self.air is None:
             raise PydanticCustomError(
-                "air_params", "an air unit type needs flight parameters",
+                "air_params",
+                "an air unit type needs flight parameters",
                 {"expected": "air: {cruise_speed_mps, endurance_s}", "found": "none"},
             )
         return self
@@ -480,6 +532,8 @@ class UnitSpec(Spec):
     roles: list[Role] = Field(default_factory=list)
     capturable: bool = False
     """Whether the unit can be captured by a raid (a field commander, say)."""
+    escape_to: LocationRef | None = None
+    """Where a capturable unit flees when it learns that raiders are near; reaching it is an escape."""
     readiness_s: NonNegative = Param(0.0)
     """Time after the start before the unit can act (alert and preparation of a snap deployment)."""
     home: Name | None = None
@@ -489,9 +543,17 @@ class UnitSpec(Spec):
 # --- plan: triggers and tasks -------------------------------------------------------------------------------
 
 EventKind = Literal[
-    "contact-detected", "contact-reported", "contact-lost", "unit-arrived", "unit-destroyed", "unit-broke",
-    "unit-captured", "unit-escaped", "fire-mission-completed", "strike-completed", "phase-started",
-    "objective-achieved", "border-crossed",
+    "contact-detected",
+    "contact-reported",
+    "contact-lost",
+    "unit-arrived",
+    "unit-destroyed",
+    "unit-broke",
+    "unit-captured",
+    "unit-escaped",
+    "fire-mission-completed",
+    "strike-completed",
+    "objective-achieved",
 ]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 
@@ -651,7 +713,8 @@ class DefendTask(_TaskBase):
         given = [k for k in ("at", "line", "area") if getattr(self, k) is not None]
         if len(given) != 1:
             raise PydanticCustomError(
-                "defend_place", "a defend task needs exactly one place to defend",
+                "defend_place",
+                "a defend task needs exactly one place to defend",
                 {"expected": "exactly one of at, line, area", "found": ", ".join(given) or "none"},
             )
         return self
@@ -716,14 +779,32 @@ class PatrolTask(_TaskBase):
 
 
 TaskSpec = Annotated[
-    MoveTask | ReconnoitreTask | ScreenTask | DefendTask | AttackTask | RaidTask | WithdrawTask
-    | CoverWithdrawalTask | StrikeTask | FireSupportTask | PatrolTask,
+    MoveTask
+    | ReconnoitreTask
+    | ScreenTask
+    | DefendTask
+    | AttackTask
+    | RaidTask
+    | WithdrawTask
+    | CoverWithdrawalTask
+    | StrikeTask
+    | FireSupportTask
+    | PatrolTask,
     Field(discriminator="task"),
 ]
 """An order given to units when its phase starts."""
 TASK_KINDS: tuple[str, ...] = (
-    "move", "reconnoitre", "screen", "defend", "attack", "raid", "withdraw", "cover-withdrawal", "strike",
-    "fire-support", "patrol",
+    "move",
+    "reconnoitre",
+    "screen",
+    "defend",
+    "attack",
+    "raid",
+    "withdraw",
+    "cover-withdrawal",
+    "strike",
+    "fire-support",
+    "patrol",
 )
 
 
@@ -747,8 +828,9 @@ class PlanSpec(Spec):
 class ObjectiveSpec(Spec):
     """Something a side tries to achieve."""
 
-    kind: Literal["capture-unit", "destroy-unit", "hold-line", "hold-area", "neutralise", "secure-withdrawal",
-                  "reach"]
+    kind: Literal[
+        "capture-unit", "destroy-unit", "hold-line", "hold-area", "neutralise", "secure-withdrawal", "reach"
+    ]
     side: Name
     unit: UnitId | None = None
     """capture-unit / destroy-unit: the unit; reach: the unit that must arrive."""
@@ -769,23 +851,42 @@ class ObjectiveSpec(Spec):
     @model_validator(mode="after")
     def _fields_for_kind(self) -> ObjectiveSpec:
         needs = {
-            "capture-unit": ("unit",), "destroy-unit": ("unit",), "hold-line": ("line",), "hold-area": ("area",),
-            "neutralise": ("of_side",), "secure-withdrawal": ("units",), "reach": ("unit", "to"),
+            "capture-unit": ("unit",),
+            "destroy-unit": ("unit",),
+            "hold-line": ("line",),
+            "hold-area": ("area",),
+            "neutralise": ("of_side",),
+            "secure-withdrawal": ("units",),
+            "reach": ("unit", "to"),
         }[self.kind]
         missing = [k for k in needs if not getattr(self, k)]
         if missing:
             raise PydanticCustomError(
-                "objective_fields", "objective of kind '{kind}' lacks {missing}",
-                {"kind": self.kind, "missing": ", ".join(missing),
-                 "expected": "the fields " + ", ".join(needs), "found": "no " + ", ".join(missing)},
+                "objective_fields",
+                "objective of kind '{kind}' lacks {missing}",
+                {
+                    "kind": self.kind,
+                    "missing": ", ".join(missing),
+                    "expected": "the fields " + ", ".join(needs),
+                    "found": "no " + ", ".join(missing),
+                },
             )
         return self
 
 
 MeasureKind = Literal[
-    "time-to-first-detection", "time-to-locate", "objective-achieved", "objective-time", "losses",
-    "penetration-depth", "fraction-neutralised", "rounds-fired", "sorties-flown", "time-in-place",
-    "fire-missions", "kill-chain-time",
+    "time-to-first-detection",
+    "time-to-locate",
+    "objective-achieved",
+    "objective-time",
+    "losses",
+    "penetration-depth",
+    "fraction-neutralised",
+    "rounds-fired",
+    "sorties-flown",
+    "time-in-place",
+    "fire-missions",
+    "kill-chain-time",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
 
@@ -856,4 +957,3 @@ class Scenario(Spec):
     def parameters(self) -> list[ParameterRecord]:
         """Every numeric parameter with its field path, value, source and confidence."""
         return iter_parameters(self)
-

@@ -46,7 +46,9 @@ class Param(float):
         return f"Param({float(self)!r}, source={self.source!r}, confidence={self.confidence!r})"
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(
             _to_param,
             serialization=core_schema.plain_serializer_function_ser_schema(_param_to_data),
@@ -98,8 +100,10 @@ def _number(value: Any) -> float:
         raise PydanticCustomError(
             "param_type",
             "not a number",
-            {"expected": "a number, or {value: N, source: TEXT, confidence: low|medium|high}",
-             "found": _describe(value)},
+            {
+                "expected": "a number, or {value: N, source: TEXT, confidence: low|medium|high}",
+                "found": _describe(value),
+            },
         )
     number = float(value)
     if not math.isfinite(number):
@@ -118,12 +122,16 @@ def _to_param(value: Any) -> Param:
             raise PydanticCustomError(
                 "param_key",
                 "unknown key '{key}' in a parameter with pedigree",
-                {"key": unknown[0], "expected": "only the keys value, source and confidence",
-                 "found": f"'{unknown[0]}'"},
+                {
+                    "key": unknown[0],
+                    "expected": "only the keys value, source and confidence",
+                    "found": f"'{unknown[0]}'",
+                },
             )
         if "value" not in value:
             raise PydanticCustomError(
-                "param_key", "a parameter with pedigree needs a 'value'",
+                "param_key",
+                "a parameter with pedigree needs a 'value'",
                 {"expected": "{value: N, source: TEXT, confidence: low|medium|high}", "found": "no value"},
             )
         source = value.get("source")
@@ -187,11 +195,15 @@ class Bounds:
         )
         if bad:
             raise PydanticCustomError(
-                "param_range", "value out of range", {"expected": self.describe(), "found": f"{float(value):g}"}
+                "param_range",
+                "value out of range",
+                {"expected": self.describe(), "found": f"{float(value):g}"},
             )
         return value
 
-    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         return core_schema.no_info_after_validator_function(self.check, handler(source))
 
     def __get_pydantic_json_schema__(

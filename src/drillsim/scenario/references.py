@@ -59,21 +59,48 @@ class _Checker:
         self.s = loaded.scenario
         self.elements = element_ids(self.s)
         self.unit_names = set(self.s.units) | set(self.elements)
-        self.gazetteer: Gazetteer = gazetteer_for(self.s)
+        try:
+            self.gazetteer: Gazetteer = gazetteer_for(self.s)
+        except InputError as exc:
+            raise InputError(
+                exc.message,
+                location=loaded.locate(("area", "geodata")),
+                path="area.geodata",
+                expected=exc.expected,
+                found=exc.found,
+                suggestion=exc.suggestion,
+            ) from None
 
-    def fail(self, path: FieldPath, message: str, *, expected: str | None = None, found: str | None = None,
-             suggestion: str | None = None) -> None:
-        raise InputError(message, location=self.loaded.locate(path), path=render_path(path), expected=expected,
-                         found=found, suggestion=suggestion)
+    def fail(
+        self,
+        path: FieldPath,
+        message: str,
+        *,
+        expected: str | None = None,
+        found: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        raise InputError(
+            message,
+            location=self.loaded.locate(path),
+            path=render_path(path),
+            expected=expected,
+            found=found,
+            suggestion=suggestion,
+        )
 
     def name_in(self, path: FieldPath, value: str | None, pool: Iterable[str], what: str) -> None:
         if value is None:
             return
         names = sorted(pool)
         if value not in names:
-            self.fail(path, f"unknown {what} '{value}'",
-                      expected=f"one of the scenario's {what}s" + (f" ({_short(names)})" if names else ""),
-                      found=f"'{value}'", suggestion=closest_match(value, names))
+            self.fail(
+                path,
+                f"unknown {what} '{value}'",
+                expected=f"one of the scenario's {what}s" + (f" ({_short(names)})" if names else ""),
+                found=f"'{value}'",
+                suggestion=closest_match(value, names),
+            )
 
     def unit(self, path: FieldPath, value: str | None) -> None:
         self.name_in(path, value, self.unit_names, "unit")
@@ -83,9 +110,13 @@ class _Checker:
             return
         if ref not in self.gazetteer:
             names = self.gazetteer.names()
-            self.fail(path, f"unknown place '{ref}'",
-                      expected="a place or site of the scenario or its geodata, or {lat: .., lon: ..}",
-                      found=f"'{ref}'", suggestion=closest_match(ref, names))
+            self.fail(
+                path,
+                f"unknown place '{ref}'",
+                expected="a place or site of the scenario or its geodata, or {lat: .., lon: ..}",
+                found=f"'{ref}'",
+                suggestion=closest_match(ref, names),
+            )
 
     def run(self) -> None:
         self.sides()
@@ -105,9 +136,12 @@ class _Checker:
                     self.fail(("sides", sid, "relations", other), "a side cannot have a relation with itself")
                 back = s.sides[other].relations.get(sid)
                 if back is not None and back != relation:
-                    self.fail(("sides", sid, "relations", other), f"relations of '{sid}' and '{other}' disagree",
-                              expected=f"the same relation both ways ('{other}' says {back})",
-                              found=relation)
+                    self.fail(
+                        ("sides", sid, "relations", other),
+                        f"relations of '{sid}' and '{other}' disagree",
+                        expected=f"the same relation both ways ('{other}' says {back})",
+                        found=relation,
+                    )
 
     def nations(self) -> None:
         for nid, nation in self.s.nations.items():
@@ -119,11 +153,19 @@ class _Checker:
         cat = self.s.catalogue
         for tid, utype in cat.unit_types.items():
             for i, mount in enumerate(utype.weapons):
-                self.name_in(("catalogue", "unit_types", tid, "weapons", i, "weapon"), mount.weapon, cat.weapons,
-                             "weapon")
+                self.name_in(
+                    ("catalogue", "unit_types", tid, "weapons", i, "weapon"),
+                    mount.weapon,
+                    cat.weapons,
+                    "weapon",
+                )
             for i, smount in enumerate(utype.sensors):
-                self.name_in(("catalogue", "unit_types", tid, "sensors", i, "sensor"), smount.sensor, cat.sensors,
-                             "sensor")
+                self.name_in(
+                    ("catalogue", "unit_types", tid, "sensors", i, "sensor"),
+                    smount.sensor,
+                    cat.sensors,
+                    "sensor",
+                )
 
     def geometry(self) -> None:
         s = self.s
@@ -134,9 +176,12 @@ class _Checker:
             for i, ref in enumerate(line.points):
                 self.location(("lines", name, "points", i), ref)
             if line.geodata_line is not None and line.geodata_line not in self.gazetteer.lines:
-                self.fail(("lines", name, "geodata_line"), f"unknown geodata line '{line.geodata_line}'",
-                          expected="a line of the scenario's geodata set",
-                          suggestion=closest_match(line.geodata_line, self.gazetteer.lines))
+                self.fail(
+                    ("lines", name, "geodata_line"),
+                    f"unknown geodata line '{line.geodata_line}'",
+                    expected="a line of the scenario's geodata set",
+                    suggestion=closest_match(line.geodata_line, self.gazetteer.lines),
+                )
         for name, area in s.areas.items():
             for i, ref in enumerate(area.polygon):
                 self.location(("areas", name, "polygon", i), ref)
@@ -152,29 +197,43 @@ class _Checker:
             if unit.parent is not None:
                 self.name_in((*base, "parent"), unit.parent, s.units, "unit")
             self.location((*base, "at"), unit.at)
+            self.location((*base, "escape_to"), unit.escape_to)
             point = self.gazetteer.resolve(unit.at)
             if not s.area.bounds.contains(point):
                 b = s.area.bounds
-                self.fail((*base, "at"), "the unit starts outside the area of operations",
-                          expected=f"lat {b.south}..{b.north}, lon {b.west}..{b.east}",
-                          found=f"lat {point.lat:.4f}, lon {point.lon:.4f}")
+                self.fail(
+                    (*base, "at"),
+                    "the unit starts outside the area of operations",
+                    expected=f"lat {b.south}..{b.north}, lon {b.west}..{b.east}",
+                    found=f"lat {point.lat:.4f}, lon {point.lon:.4f}",
+                )
             for k in range(1, int(unit.count) + 1 if int(unit.count) > 1 else 1):
                 if f"{uid}/{k}" in s.units:
-                    self.fail((*base, "count"), f"element '{uid}/{k}' of this group clashes with a declared unit",
-                              expected="unique ids: rename the group or the unit")
+                    self.fail(
+                        (*base, "count"),
+                        f"element '{uid}/{k}' of this group clashes with a declared unit",
+                        expected="unique ids: rename the group or the unit",
+                    )
         for uid, unit in s.units.items():
             seen = [uid]
             parent = unit.parent
             while parent is not None:
                 if parent in seen:
-                    self.fail(("units", uid, "parent"), "the command hierarchy has a cycle",
-                              expected="a tree of units", found=" -> ".join([*seen, parent]))
+                    self.fail(
+                        ("units", uid, "parent"),
+                        "the command hierarchy has a cycle",
+                        expected="a tree of units",
+                        found=" -> ".join([*seen, parent]),
+                    )
                 seen.append(parent)
                 parent = s.units[parent].parent
             utype = s.catalogue.unit_types[unit.type]
             if utype.domain == "air" and unit.home is not None and s.sites[unit.home].kind != "airbase":
-                self.fail(("units", uid, "home"), "an air unit's home must be an airbase",
-                          found=f"a site of kind '{s.sites[unit.home].kind}'")
+                self.fail(
+                    ("units", uid, "home"),
+                    "an air unit's home must be an airbase",
+                    found=f"a site of kind '{s.sites[unit.home].kind}'",
+                )
 
     def plan(self) -> None:
         phases = list(self.s.plan.phases)
@@ -230,8 +289,11 @@ class _Checker:
         if isinstance(task, RaidTask) and task.capture:
             target = s.units[self.elements[task.target_unit]]
             if not target.capturable:
-                self.fail((*path, "target_unit"), f"unit '{task.target_unit}' cannot be captured",
-                          expected="a unit with capturable: true, or capture: false to destroy it")
+                self.fail(
+                    (*path, "target_unit"),
+                    f"unit '{task.target_unit}' cannot be captured",
+                    expected="a unit with capturable: true, or capture: false to destroy it",
+                )
         if isinstance(task, ReconnoitreTask):
             self.unit((*path, "report_to"), task.report_to)
         if isinstance(task, CoverWithdrawalTask):
@@ -265,8 +327,11 @@ class _Checker:
             for j, uid in enumerate(measure.units):
                 self.unit((*base, "units", j), uid)
             if measure.kind in ("objective-achieved", "objective-time") and measure.objective is None:
-                self.fail(base, f"a measure of kind '{measure.kind}' needs 'objective'",
-                          expected="objective: the name of one of the scenario's objectives")
+                self.fail(
+                    base,
+                    f"a measure of kind '{measure.kind}' needs 'objective'",
+                    expected="objective: the name of one of the scenario's objectives",
+                )
         population = s.environment.population
         self.name_in(("environment", "population", "supports"), population.supports, s.sides, "side")
 

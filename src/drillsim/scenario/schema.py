@@ -32,8 +32,8 @@ def scenario_schema(kind: SchemaKind = "scenario") -> dict[str, Any]:
     variant = {
         "type": "object",
         "required": ["extends", "name"],
-        "properties": {key: {} for key in properties} | {"name": properties["name"],
-                                                          "extends": {"type": "string"}},
+        "properties": {key: {} for key in properties}
+        | {"name": properties["name"], "extends": {"type": "string"}},
         "additionalProperties": False,
     }
     return {
@@ -57,7 +57,11 @@ def _type_text(prop: dict[str, Any]) -> str:
         return f"[{name}](#{name.lower()})"
     if "anyOf" in prop:
         options = prop["anyOf"]
-        if len(options) == 2 and options[1].get("type") == "object" and "value" in options[1].get("properties", {}):
+        if (
+            len(options) == 2
+            and options[1].get("type") == "object"
+            and "value" in options[1].get("properties", {})
+        ):
             base = _type_text(options[0])
             return f"{base} (with pedigree)"
         return " or ".join(_type_text(o) for o in options)
@@ -83,7 +87,7 @@ def _type_text(prop: dict[str, Any]) -> str:
             bounds.append(f"> {prop['exclusiveMinimum']}")
         if "maximum" in prop:
             bounds.append(f"<= {prop['maximum']}")
-        return kind + (f" ({', '.join(bounds)})" if bounds else "")
+        return str(kind) + (f" ({', '.join(bounds)})" if bounds else "")
     if kind == "string":
         fmt = prop.get("format")
         return f"string ({fmt})" if fmt else "string"
@@ -138,7 +142,7 @@ def reference_markdown() -> str:
         "",
         f"Scenario language `schema_version: {SCHEMA_VERSION}`. Keys are `snake_case`; enumerated values are",
         "`kebab-case`. Any number marked *with pedigree* may be written plainly (`12`) or as",
-        "`{value: 12, source: \"...\", confidence: low|medium|high}`. A file with `extends:` is a variant: it",
+        '`{value: 12, source: "...", confidence: low|medium|high}`. A file with `extends:` is a variant: it',
         "names a base scenario (from the library or by path) and gives only what changes; mappings merge key",
         "by key, `null` deletes a key, and lists replace the base's list.",
         "",
@@ -159,4 +163,3 @@ def reference_markdown() -> str:
     for name in sorted(defs):
         out += _section(name, defs[name])
     return "\n".join(out).rstrip() + "\n"
-

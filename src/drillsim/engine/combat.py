@@ -1,0 +1,175 @@
+"""Direct fire: each able shooter engages the nearest enemy its side currently sees, within reach.
+
+Targets are chosen from the side's ``seen`` layer (believed positions), never ground truth; the effect
+is computed at the true range with :func:`drillsim.fires.casualty_rate` and summed over every shooter of
+a target, then drawn once per target as a binomial (deterministic mode: the expected value). See
+docs/mechanics/fires.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.engine.context import StepContext
+from drillsim.engine.pairs import group_argmax, near_pairs
+from drillsim.engine.state import ACTIVE
+from drillsim.fires.direct import POSTURE_DIRECT_TABLE, band_value, casualty_rate
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+SUPPRESSION_S = 60.0
+"""How long one suppressing engagement keeps a target suppressed."""
+BELIEF_MARGIN_M = 300.0
+"""Candidate targets are looked for this far beyond reach, since believed positions are off."""
+
+
+class DirectFire:
+    """Per-simulation constants for direct fire."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        f = ctx.world.forces
+        direct = f.w_kind == 0
+        self.mounts = np.flatnonzero(direct)
+        self.reach = np.zeros(f.n)
+        if len(self.mounts):
+            np.maximum.at(self.reach, f.w_elem[self.mounts], f.w_max_range[self.mounts])
+        self.shooters = np.flatnonzero((self.reach > 0) & ~f.is_air)
+        self.targets = np.flatnonzero(~f.is_air)
+        self.allowed = f.hostile[f.side][:, f.side]
+        counts = np.bincount(f.w_elem[self.mounts], minlength=f.n) if len(self.mounts) else np.zeros(f.n, int)
+        k = max(int(counts.max()) if len(counts) else 0, 1)
+        self.table = np.full((f.n, k), -1, dtype=np.int64)
+        fill = np.zeros(f.n, dtype=np.int64)
+        for m in self.mounts:
+            e = f.w_elem[m]
+            self.table[e, fill[e]] = m
+            fill[e] += 1
+
+    def fire(self, ctx: StepContext) -> None:
+        s = ctx.state
+        f = ctx.world.forces
+        pic = s.picture
+        if not len(self.shooters):
+            return
+        able = (s.status == ACTIVE) & ~s.broken & (ctx.t0 >= f.readiness_s[None, :])
+        rows, i, j, true_d = near_pairs(
+            s.x,
+            s.y,
+            self.shooters,
+            self.targets,
+            self.reach + BELIEF_MARGIN_M,
+            source_ok=able,
+            target_ok=s.status == ACTIVE,
+            allowed=self.allowed,
+        )
+        if not len(rows):
+            return
+        side = f.side[i]
+        live = (ctx.t1 - pic.seen_t[rows, side, j]) <= f.contact_timeout_s[side]
+        bd = np.hypot(pic.seen_x[rows, side, j] - s.x[rows, i], pic.seen_y[rows, side, j] - s.y[rows, i])
+        ok = live & (bd <= self.reach[i])
+        rows, i, j, true_d, bd = rows[ok], i[ok], j[ok], true_d[ok], bd[ok]
+        if not len(rows):
+            return
+        # Each shooter takes its nearest believed target.
+        pick = group_argmax(rows * f.n + i, -bd, s.r * f.n)
+        pick = pick[pick >= 0]
+        pick.sort()
+        rows, i, j, true_d = rows[pick], i[pick], j[pick], true_d[pick]
+        fighting = s.strength[rows, i] / np.maximum(f.strength0[i], 1e-9)
+        suppressed = (s.suppressed_until[rows, i] > ctx.t0).astype(np.float64)
+        exposure = POSTURE_DIRECT_TABLE[s.posture[rows, j]] * (1.0 - f.cover[j])
+        lam = np.zeros(len(rows))
+        supp_rate = np.zeros(len(rows))
+        for k in range(self.table.shape[1]):
+            m = self.table[i, k]
+            has = m >= 0
+            mm = np.where(has, m, 0)
+            loaded = has & (s.ammo[rows, mm] > 0) if s.ammo.shape[1] else has
+            pk = band_value(true_d, f.w_band_range[mm], f.w_band_pkill[mm])
+            ps = band_value(true_d, f.w_band_range[mm], f.w_band_psupp[mm])
+            c = casualty_rate(
+                weapons=f.w_count[mm],
+                rate_per_s=f.w_rate_per_s[mm],
+                p_kill=pk,
+                fighting_fraction=fighting,
+                training=f.training[i],
+                suppressed=suppressed,
+                exposure=exposure,
+            )
+            lam += np.where(loaded, c, 0.0)
+            supp_rate += np.where(loaded & (ps > 0), f.w_count[mm] * f.w_rate_per_s[mm] * ps * fighting, 0.0)
+            used = np.where(loaded, f.w_count[mm] * f.w_rate_per_s[mm] * ctx.dt * fighting, 0.0)
+            if s.ammo.shape[1] and loaded.any():
+                np.subtract.at(s.ammo, (rows[loaded], mm[loaded]), used[loaded])
+        if s.ammo.shape[1]:
+            np.maximum(s.ammo, 0.0, out=s.ammo)
+        # Sum effects per target and draw once per target.
+        key = rows * f.n + j
+        uniq, inverse = np.unique(key, return_inverse=True)
+        total = np.bincount(inverse, weights=lam, minlength=len(uniq))
+        supp_total = np.bincount(inverse, weights=supp_rate, minlength=len(uniq))
+        main = group_argmax(inverse, lam, len(uniq))
+        tr, tj = uniq // f.n, uniq % f.n
+        apply_casualties(
+            ctx,
+            tr,
+            tj,
+            np.asarray(total * ctx.dt, dtype=np.float64),
+            shooter=i[main],
+            weapon="direct",
+            stream="fires/direct",
+        )
+        p_supp = -np.expm1(-supp_total * ctx.dt)
+        hit = ctx.uniform("fires/suppression", tr, tj) < p_supp
+        s.suppressed_until[tr[hit], tj[hit]] = np.maximum(
+            s.suppressed_until[tr[hit], tj[hit]], ctx.t1 + SUPPRESSION_S
+        )
+
+
+def apply_casualties(
+    ctx: StepContext,
+    rows: IntArray,
+    elems: IntArray,
+    expected: FloatArray,
+    *,
+    shooter: IntArray,
+    weapon: str,
+    stream: str,
+    time_s: FloatArray | float | None = None,
+    key: IntArray | None = None,
+) -> FloatArray:
+    """Inflict casualties with the given expected numbers (binomial, or exact in deterministic mode).
+
+    Returns the casualties per (row, element); records ``UnitHit`` for those with any.
+    """
+    s = ctx.state
+    if not len(rows):
+        return np.zeros(0)
+    n = s.strength[rows, elems]
+    if ctx.stochastic:
+        p = -np.expm1(-expected / np.maximum(n, 1e-9))
+        coords = (elems,) if key is None else (key, elems)
+        u = ctx.streams.uniform(stream, ctx.step if key is None else 0, ctx.rep(rows), *coords)
+        from scipy.stats import binom
+
+        lost = np.nan_to_num(np.asarray(binom.ppf(u, n, np.clip(p, 0.0, 1.0)), dtype=np.float64))
+    else:
+        lost = np.minimum(expected, n)
+    lost = np.minimum(lost, n)
+    s.strength[rows, elems] = n - lost
+    got = lost > 0
+    if got.any():
+        when = ctx.t1 if time_s is None else (np.broadcast_to(time_s, rows.shape)[got])
+        ctx.emit(
+            "UnitHit",
+            rows[got],
+            when,
+            unit=ctx.ids[elems[got]],
+            other=ctx.ids[shooter[got]] if len(shooter) else None,
+            count=np.rint(lost[got]).astype(np.int64),
+            detail=weapon,
+        )
+    return lost

@@ -1,0 +1,288 @@
+"""Command: phases start when their triggers fire, tasks reach units after command delays, routes are set.
+
+Delays: a task reaches an element at ``phase start + task delay + the element's nation's C2 delay``, and
+never before the element's readiness time. A route goes through the task's via points to its destination;
+a leg that would cross a river away from a crossing is sent through the crossing that makes the leg
+shortest. Dynamic destinations (attack on contacts, raids, strikes, covering a withdrawal) are re-aimed
+every step at the side's current picture, never at ground truth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.engine.context import StepContext
+from drillsim.engine.state import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState
+from drillsim.forces.tables import POSTURE_INDEX
+from drillsim.orders.plan import CompiledTask
+from drillsim.orders.triggers import Facts, TriggerState
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+MOVING = POSTURE_INDEX["moving"]
+_FORMATION_LIMIT_M = 1000.0
+_DYNAMIC = ("attack", "raid", "cover-withdrawal")
+
+
+def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
+    s = ctx.state
+    f = ctx.world.forces
+    return Facts(
+        time_s=ctx.t1,
+        phase_start=s.phase_start,
+        detected_by_side=s.detected_by_side,
+        reported_by_side=s.reported_by_side,
+        lost_by_side=s.lost_by_side,
+        mission_by_side=s.mission_by_side,
+        strike_by_side=s.strike_by_side,
+        detected_at=s.detected_at,
+        reported_at=s.reported_at,
+        arrived_at=s.arrived_at,
+        destroyed_at=s.destroyed_at,
+        broke_at=s.broke_at,
+        captured_at=s.captured_at,
+        escaped_at=s.escaped_at,
+        objective_at=s.objective_at,
+        strength=s.strength,
+        strength0=f.strength0,
+        side_of=f.side,
+        nation_of=f.nation,
+        located=located,
+    )
+
+
+def start_phases(ctx: StepContext, triggers: TriggerState, located: FloatArray) -> None:
+    """Start every phase whose trigger has fired by the end of this step, and issue its tasks."""
+    s = ctx.state
+    plan = ctx.world.plan
+    f = ctx.world.forces
+    fire = triggers.evaluate(facts_of(ctx, located))
+    for p, root in enumerate(plan.phase_root):
+        when = fire[:, root]
+        rows = np.nonzero(np.isinf(s.phase_start[:, p]) & (when <= ctx.t1))[0]
+        if not len(rows):
+            continue
+        start = np.maximum(when[rows], 0.0)
+        s.phase_start[rows, p] = start
+        ctx.emit("PhaseStarted", rows, start, detail=plan.phase_names[p])
+        for k in plan.phase_tasks[p]:
+            task = plan.tasks[k]
+            elems = task.elements
+            if not len(elems):
+                continue
+            at = start[:, None] + task.delay_s + f.c2_delay_s[elems][None, :]
+            at = np.maximum(at, f.readiness_s[elems][None, :])
+            s.pending_task[rows[:, None], elems[None, :]] = k
+            s.pending_at[rows[:, None], elems[None, :]] = at
+
+
+def activate_orders(ctx: StepContext) -> None:
+    """Elements whose pending order has reached them begin it."""
+    s = ctx.state
+    due = (s.pending_task >= 0) & (s.pending_at <= ctx.t1) & (s.status == ACTIVE) & ~s.broken & ~s.fled
+    rows, elems = np.nonzero(due)
+    if not len(rows):
+        return
+    tasks = s.pending_task[rows, elems]
+    when = s.pending_at[rows, elems]
+    s.pending_task[rows, elems] = -1
+    s.pending_at[rows, elems] = np.inf
+    plan = ctx.world.plan
+    for k in np.unique(tasks):
+        sel = tasks == k
+        begin_task(ctx, plan.tasks[int(k)], rows[sel], elems[sel], when[sel])
+        ctx.emit(
+            "OrderReceived",
+            rows[sel],
+            when[sel],
+            unit=ctx.ids[elems[sel]],
+            detail=plan.tasks[int(k)].kind,
+            other=plan.phase_names[plan.tasks[int(k)].phase],
+        )
+
+
+def begin_task(
+    ctx: StepContext, task: CompiledTask, rows: IntArray, elems: IntArray, when: FloatArray
+) -> None:
+    """Set up elements (rows, elems) to carry out ``task`` from time ``when``."""
+    s = ctx.state
+    f = ctx.world.forces
+    s.task[rows, elems] = task.index
+    s.task_since[rows, elems] = when
+    s.arrived_at[rows, elems] = np.inf
+    s.speed_factor[rows, elems] = task.speed_factor
+    s.arrival_posture[rows, elems] = task.posture_on_arrival
+    s.route_loop[rows, elems] = task.loop
+    s.route_len[rows, elems] = 0
+    s.route_i[rows, elems] = 0
+    if task.kind == "fire-support":
+        s.battery_task[rows, elems] = task.index
+        s.missions_left[rows, elems] = task.max_missions
+        return
+    if task.kind == "strike":
+        s.sorties_left[rows, elems] = task.sorties
+        s.air_phase[rows, elems] = AIR_READY
+        return
+    if task.waypoints.shape[1] == 0:
+        return  # destination found each step from the picture
+    slot = np.searchsorted(task.elements, elems)
+    points = task.waypoints[slot]  # (k, points, 2)
+    shared = task.waypoints.shape[0] > 0 and bool(np.all(task.waypoints == task.waypoints[:1]))
+    if shared and task.kind in ("move", "withdraw", "defend", "attack", "reconnoitre"):
+        dx = np.clip(f.offset_x[elems], -_FORMATION_LIMIT_M, _FORMATION_LIMIT_M)
+        dy = np.clip(f.offset_y[elems], -_FORMATION_LIMIT_M, _FORMATION_LIMIT_M)
+        points = points.copy()
+        points[:, -1, 0] += dx
+        points[:, -1, 1] += dy
+    for i in range(len(rows)):
+        set_route(ctx, int(rows[i]), int(elems[i]), points[i])
+    air = f.is_air[elems]
+    if air.any():
+        s.air_phase[rows[air], elems[air]] = AIR_OUTBOUND
+        s.airborne_since[rows[air], elems[air]] = np.minimum(
+            s.airborne_since[rows[air], elems[air]], when[air]
+        )
+
+
+def plan_route(ctx: StepContext, start: tuple[float, float], points: FloatArray, *, air: bool) -> FloatArray:
+    """Waypoints from ``start`` through ``points``, with river crossings inserted where a leg needs one."""
+    terrain = ctx.world.terrain
+    if air or len(terrain.obstacles) == 0 or len(terrain.crossings_xy) == 0:
+        return points
+    out: list[FloatArray] = []
+    here = np.asarray(start, dtype=np.float64)
+    for point in points:
+        if bool(terrain.crosses_obstacle(here[0], here[1], point[0], point[1])):
+            c = terrain.crossings_xy
+            via = np.hypot(c[:, 0] - here[0], c[:, 1] - here[1]) + np.hypot(
+                c[:, 0] - point[0], c[:, 1] - point[1]
+            )
+            out.append(c[int(np.argmin(via))])
+        out.append(point)
+        here = point
+    return np.asarray(out)
+
+
+def set_route(ctx: StepContext, row: int, elem: int, points: FloatArray) -> None:
+    """Give one element a new route (planned around obstacles), starting at its first point."""
+    s = ctx.state
+    f = ctx.world.forces
+    route = plan_route(
+        ctx, (float(s.x[row, elem]), float(s.y[row, elem])), np.asarray(points), air=bool(f.is_air[elem])
+    )
+    cap = s.route_x.shape[2]
+    if len(route) > cap:
+        route = np.concatenate([route[: cap - 1], route[-1:]])
+    n = len(route)
+    s.route_x[row, elem, :n] = route[:, 0]
+    s.route_y[row, elem, :n] = route[:, 1]
+    s.route_len[row, elem] = n
+    s.route_i[row, elem] = 0
+    s.arrived_at[row, elem] = np.inf
+    if n:
+        s.posture[row, elem] = MOVING
+
+
+def aim_dynamic_tasks(ctx: StepContext) -> None:
+    """Re-aim attacks on contacts, raids and covering forces at the side's current picture."""
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    plan = ctx.world.plan
+    for task in plan.tasks:
+        if task.kind not in _DYNAMIC or (task.kind == "attack" and task.waypoints.shape[1] > 0):
+            continue
+        on = (s.task[:, task.elements] == task.index) & (s.status[:, task.elements] == ACTIVE)
+        on &= ~s.broken[:, task.elements]
+        rows, cols = np.nonzero(on)
+        if not len(rows):
+            continue
+        elems = task.elements[cols]
+        side = f.side[elems]
+        if task.kind in ("attack", "raid"):
+            if len(task.target_elements):
+                cand = np.zeros(f.n, dtype=bool)
+                cand[task.target_elements] = True
+            else:
+                cand = np.ones(f.n, dtype=bool)
+            hostile = f.hostile[side][:, f.side] & cand[None, :] & ~f.is_air[None, :]
+            live = pic.known_live[rows, side, :] & hostile & (s.status[rows, :] == ACTIVE)
+            bx = pic.known_x[rows, side, :]
+            by = pic.known_y[rows, side, :]
+            d = np.where(
+                live, np.hypot(bx - s.x[rows, elems][:, None], by - s.y[rows, elems][:, None]), np.inf
+            )
+            best = np.argmin(d, axis=1)
+            has = np.isfinite(d[np.arange(len(rows)), best])
+            gx = bx[np.arange(len(rows)), best]
+            gy = by[np.arange(len(rows)), best]
+        else:  # cover-withdrawal: between the covered units and the nearest known enemy
+            cov = task.covered
+            alive = s.status[rows][:, cov] == ACTIVE
+            cnt = np.maximum(alive.sum(axis=1), 1)
+            cx = (np.where(alive, s.x[rows][:, cov], 0.0)).sum(axis=1) / cnt
+            cy = (np.where(alive, s.y[rows][:, cov], 0.0)).sum(axis=1) / cnt
+            hostile = f.hostile[side][:, f.side] & ~f.is_air[None, :]
+            live = pic.known_live[rows, side, :] & hostile
+            d = np.where(
+                live,
+                np.hypot(pic.known_x[rows, side, :] - cx[:, None], pic.known_y[rows, side, :] - cy[:, None]),
+                np.inf,
+            )
+            best = np.argmin(d, axis=1)
+            dist = d[np.arange(len(rows)), best]
+            ex = pic.known_x[rows, side, best]
+            ey = pic.known_y[rows, side, best]
+            frac = np.where(np.isfinite(dist), np.minimum(500.0 / np.maximum(dist, 1.0), 0.5), 0.0)
+            gx = cx + frac * np.nan_to_num(ex - cx)
+            gy = cy + frac * np.nan_to_num(ey - cy)
+            done = _covered_units_safe(s, cov, rows)
+            has = ~done
+            _release_covering_force(ctx, task, rows[done], elems[done])
+        _steer(s, rows[has], elems[has], gx[has], gy[has])
+
+
+def _covered_units_safe(s: BatchState, covered: IntArray, rows: IntArray) -> NDArray[np.bool_]:
+    """Covered units are safe once each has arrived or is out of the fight."""
+    sub_status = s.status[rows][:, covered]
+    arrived = np.isfinite(s.arrived_at[rows][:, covered])
+    return np.asarray(np.all(arrived | (sub_status != ACTIVE), axis=1))
+
+
+def _release_covering_force(ctx: StepContext, task: CompiledTask, rows: IntArray, elems: IntArray) -> None:
+    s = ctx.state
+    if not len(rows):
+        return
+    if np.isfinite(task.then_to).all():
+        dest = np.broadcast_to(task.then_to, (len(rows), 2))
+    else:
+        cov = task.covered
+        last = np.maximum(s.route_len[rows][:, cov] - 1, 0)
+        dest = np.stack(
+            [
+                s.route_x[rows[:, None], cov[None, :], last].mean(axis=1),
+                s.route_y[rows[:, None], cov[None, :], last].mean(axis=1),
+            ],
+            axis=1,
+        )
+    s.task[rows, elems] = -1
+    for i in range(len(rows)):
+        set_route(ctx, int(rows[i]), int(elems[i]), dest[i : i + 1])
+
+
+def _steer(s: BatchState, rows: IntArray, elems: IntArray, gx: FloatArray, gy: FloatArray) -> None:
+    """Point a one-leg route at (gx, gy), keeping elements already there where they are."""
+    if not len(rows):
+        return
+    # Elements already at the goal stay put (and do not "arrive" again every step).
+    far = (np.hypot(gx - s.x[rows, elems], gy - s.y[rows, elems]) > 100.0) | (
+        s.route_i[rows, elems] < s.route_len[rows, elems]
+    )
+    rows, elems, gx, gy = rows[far], elems[far], gx[far], gy[far]
+    s.route_x[rows, elems, 0] = gx
+    s.route_y[rows, elems, 0] = gy
+    s.route_len[rows, elems] = 1
+    s.route_i[rows, elems] = 0
+    s.route_loop[rows, elems] = False

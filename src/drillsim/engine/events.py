@@ -1,0 +1,407 @@
+"""Events: typed, past-tense facts the engine records, and their flat columnar form.
+
+The engine emits events in columns (one array per field, many events at once) so that recording a batch
+of replications costs a few array operations. On disk and in memory the event log is one Arrow table with
+the columns of :data:`EVENT_SCHEMA`; each kind uses the columns as its class below documents.
+:func:`iter_events` turns rows back into the typed classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+EVENT_LOG_VERSION = 1
+"""Version of the event-log format; it goes up whenever a column or a kind's meaning changes."""
+
+EVENT_SCHEMA = pa.schema(
+    [
+        pa.field("replication", pa.int64()),
+        pa.field("time_s", pa.float64()),
+        pa.field("kind", pa.string()),
+        pa.field("side", pa.string()),
+        pa.field("unit", pa.string()),
+        pa.field("other", pa.string()),
+        pa.field("x_m", pa.float64()),
+        pa.field("y_m", pa.float64()),
+        pa.field("value", pa.float64()),
+        pa.field("count", pa.int64()),
+        pa.field("detail", pa.string()),
+    ]
+)
+"""Columns of the event log. Unused columns of a kind are null (strings) or NaN / 0 (numbers)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of all events: when and in which replication."""
+
+    KIND: ClassVar[str] = ""
+    replication: int
+    time_s: float
+
+
+@dataclass(frozen=True)
+class PhaseStarted(Event):
+    """A phase of the plan started; ``phase`` is its name."""
+
+    KIND: ClassVar[str] = "PhaseStarted"
+    phase: str
+
+
+@dataclass(frozen=True)
+class OrderReceived(Event):
+    """A unit received and began a task of a phase."""
+
+    KIND: ClassVar[str] = "OrderReceived"
+    unit: str
+    task: str
+    phase: str
+
+
+@dataclass(frozen=True)
+class UnitArrived(Event):
+    """A unit reached the destination of its task at (x_m, y_m)."""
+
+    KIND: ClassVar[str] = "UnitArrived"
+    unit: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class UnitMoved(Event):
+    """A sampled position of a unit (written every ``sample_s`` seconds when the recorder asks for tracks)."""
+
+    KIND: ClassVar[str] = "UnitMoved"
+    unit: str
+    x_m: float
+    y_m: float
+    strength: float
+
+
+@dataclass(frozen=True)
+class ContactDetected(Event):
+    """A unit of ``side`` detected ``target`` (a new contact for that side), believed at (x_m, y_m) with a
+    position error of ``error_m`` (standard deviation per axis), using ``sensor``."""
+
+    KIND: ClassVar[str] = "ContactDetected"
+    side: str
+    observer: str
+    target: str
+    x_m: float
+    y_m: float
+    error_m: float
+    sensor: str
+
+
+@dataclass(frozen=True)
+class ContactReported(Event):
+    """A contact entered the side's shared picture (after communications latency)."""
+
+    KIND: ClassVar[str] = "ContactReported"
+    side: str
+    target: str
+    x_m: float
+    y_m: float
+    error_m: float
+
+
+@dataclass(frozen=True)
+class ContactLost(Event):
+    """A contact aged out of the side's picture."""
+
+    KIND: ClassVar[str] = "ContactLost"
+    side: str
+    target: str
+
+
+@dataclass(frozen=True)
+class UnitHit(Event):
+    """``unit`` lost ``casualties`` people in one step to fire of kind ``weapon`` (direct, indirect, air);
+    ``shooter`` is the main firer."""
+
+    KIND: ClassVar[str] = "UnitHit"
+    unit: str
+    shooter: str
+    casualties: int
+    weapon: str
+
+
+@dataclass(frozen=True)
+class UnitDestroyed(Event):
+    """A unit has no one left fighting."""
+
+    KIND: ClassVar[str] = "UnitDestroyed"
+    unit: str
+
+
+@dataclass(frozen=True)
+class UnitBroke(Event):
+    """A unit's morale broke (losses or suppression past its threshold); it withdraws."""
+
+    KIND: ClassVar[str] = "UnitBroke"
+    unit: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class UnitFled(Event):
+    """A capturable unit learnt of a threat and began to flee."""
+
+    KIND: ClassVar[str] = "UnitFled"
+    unit: str
+
+
+@dataclass(frozen=True)
+class UnitCaptured(Event):
+    """A capturable unit was seized by ``captor``."""
+
+    KIND: ClassVar[str] = "UnitCaptured"
+    unit: str
+    captor: str
+
+
+@dataclass(frozen=True)
+class UnitEscaped(Event):
+    """A capturable unit reached its escape point."""
+
+    KIND: ClassVar[str] = "UnitEscaped"
+    unit: str
+
+
+@dataclass(frozen=True)
+class FireMissionRequested(Event):
+    """An observer's call for fire on ``target`` reached the fire direction centre of ``battery``."""
+
+    KIND: ClassVar[str] = "FireMissionRequested"
+    mission: int
+    side: str
+    observer: str
+    target: str
+    battery: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class FireMissionRefused(Event):
+    """A fire mission was refused (``reason``: out-of-range, no-ammunition, busy, target-lost)."""
+
+    KIND: ClassVar[str] = "FireMissionRefused"
+    mission: int
+    battery: str
+    target: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RoundsFired(Event):
+    """A battery fired ``rounds`` at the aim point (x_m, y_m)."""
+
+    KIND: ClassVar[str] = "RoundsFired"
+    mission: int
+    battery: str
+    rounds: int
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class RoundsImpacted(Event):
+    """A mission's rounds (or a sortie's weapons) landed; ``casualties`` among all units nearby."""
+
+    KIND: ClassVar[str] = "RoundsImpacted"
+    mission: int
+    firer: str
+    target: str
+    casualties: int
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class FireMissionCompleted(Event):
+    """The assessment after impact: the mission is over; ``casualties`` it caused."""
+
+    KIND: ClassVar[str] = "FireMissionCompleted"
+    mission: int
+    battery: str
+    target: str
+    casualties: int
+
+
+@dataclass(frozen=True)
+class StrikeRequested(Event):
+    """A strike on ``target`` was requested for ``aircraft``."""
+
+    KIND: ClassVar[str] = "StrikeRequested"
+    mission: int
+    side: str
+    aircraft: str
+    target: str
+
+
+@dataclass(frozen=True)
+class SortieLaunched(Event):
+    """Aircraft took off from ``airbase`` for a strike."""
+
+    KIND: ClassVar[str] = "SortieLaunched"
+    mission: int
+    aircraft: str
+    airbase: str
+
+
+@dataclass(frozen=True)
+class StrikeAborted(Event):
+    """A sortie returned without releasing weapons (``reason``: target-lost)."""
+
+    KIND: ClassVar[str] = "StrikeAborted"
+    mission: int
+    aircraft: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WeaponsReleased(Event):
+    """Aircraft released ``weapons`` at the aim point (x_m, y_m)."""
+
+    KIND: ClassVar[str] = "WeaponsReleased"
+    mission: int
+    aircraft: str
+    target: str
+    weapons: int
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class SortieRecovered(Event):
+    """Aircraft landed back at their airbase."""
+
+    KIND: ClassVar[str] = "SortieRecovered"
+    mission: int
+    aircraft: str
+
+
+@dataclass(frozen=True)
+class ObjectiveAchieved(Event):
+    """``side`` achieved ``objective``."""
+
+    KIND: ClassVar[str] = "ObjectiveAchieved"
+    side: str
+    objective: str
+
+
+# How each kind's fields map onto the flat columns (field -> column).
+_COLUMNS: dict[str, dict[str, str]] = {
+    "PhaseStarted": {"phase": "detail"},
+    "OrderReceived": {"unit": "unit", "task": "detail", "phase": "other"},
+    "UnitArrived": {"unit": "unit", "x_m": "x_m", "y_m": "y_m"},
+    "UnitMoved": {"unit": "unit", "x_m": "x_m", "y_m": "y_m", "strength": "value"},
+    "ContactDetected": {
+        "side": "side",
+        "observer": "unit",
+        "target": "other",
+        "x_m": "x_m",
+        "y_m": "y_m",
+        "error_m": "value",
+        "sensor": "detail",
+    },
+    "ContactReported": {"side": "side", "target": "other", "x_m": "x_m", "y_m": "y_m", "error_m": "value"},
+    "ContactLost": {"side": "side", "target": "other"},
+    "UnitHit": {"unit": "unit", "shooter": "other", "casualties": "count", "weapon": "detail"},
+    "UnitDestroyed": {"unit": "unit"},
+    "UnitBroke": {"unit": "unit", "reason": "detail"},
+    "UnitFled": {"unit": "unit"},
+    "UnitCaptured": {"unit": "unit", "captor": "other"},
+    "UnitEscaped": {"unit": "unit"},
+    "FireMissionRequested": {
+        "mission": "value",
+        "side": "side",
+        "observer": "unit",
+        "target": "other",
+        "battery": "detail",
+        "x_m": "x_m",
+        "y_m": "y_m",
+    },
+    "FireMissionRefused": {"mission": "value", "battery": "unit", "target": "other", "reason": "detail"},
+    "RoundsFired": {"mission": "value", "battery": "unit", "rounds": "count", "x_m": "x_m", "y_m": "y_m"},
+    "RoundsImpacted": {
+        "mission": "value",
+        "firer": "unit",
+        "target": "other",
+        "casualties": "count",
+        "x_m": "x_m",
+        "y_m": "y_m",
+    },
+    "FireMissionCompleted": {"mission": "value", "battery": "unit", "target": "other", "casualties": "count"},
+    "StrikeRequested": {"mission": "value", "side": "side", "aircraft": "unit", "target": "other"},
+    "SortieLaunched": {"mission": "value", "aircraft": "unit", "airbase": "detail"},
+    "StrikeAborted": {"mission": "value", "aircraft": "unit", "reason": "detail"},
+    "WeaponsReleased": {
+        "mission": "value",
+        "aircraft": "unit",
+        "target": "other",
+        "weapons": "count",
+        "x_m": "x_m",
+        "y_m": "y_m",
+    },
+    "SortieRecovered": {"mission": "value", "aircraft": "unit"},
+    "ObjectiveAchieved": {"side": "side", "objective": "detail"},
+}
+
+EVENT_CLASSES: dict[str, type[Event]] = {
+    cls.KIND: cls
+    for cls in (
+        PhaseStarted,
+        OrderReceived,
+        UnitArrived,
+        UnitMoved,
+        ContactDetected,
+        ContactReported,
+        ContactLost,
+        UnitHit,
+        UnitDestroyed,
+        UnitBroke,
+        UnitFled,
+        UnitCaptured,
+        UnitEscaped,
+        FireMissionRequested,
+        FireMissionRefused,
+        RoundsFired,
+        RoundsImpacted,
+        FireMissionCompleted,
+        StrikeRequested,
+        SortieLaunched,
+        StrikeAborted,
+        WeaponsReleased,
+        SortieRecovered,
+        ObjectiveAchieved,
+    )
+}
+"""Every event kind, by name."""
+
+
+def column_for(kind: str, field: str) -> str:
+    """The event-log column that holds ``field`` of events of ``kind``."""
+    return _COLUMNS[kind][field]
+
+
+def iter_events(table: pa.Table) -> Iterator[Event]:
+    """Typed events from an event-log table, in its row order."""
+    for row in table.to_pylist():
+        cls = EVENT_CLASSES[row["kind"]]
+        mapping = _COLUMNS[cls.KIND]
+        values: dict[str, Any] = {"replication": row["replication"], "time_s": row["time_s"]}
+        for f in fields(cls):
+            if f.name in values:
+                continue
+            value = row[mapping[f.name]]
+            if f.type in ("int", int) and value is not None:
+                value = int(value)
+            values[f.name] = value
+        yield cls(**values)

@@ -1,0 +1,314 @@
+"""Objectives and measures of effectiveness, per replication.
+
+Objectives are checked every step (hold objectives at their deadline); measures are read at the end from
+the first-occurrence times and tallies the engine keeps, which are the same facts the event log records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.engine.context import StepContext
+from drillsim.engine.state import ACTIVE
+from drillsim.scenario.models import LatLon, MeasureSpec, ObjectiveSpec, Scenario
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+REACH_RADIUS_M = 500.0
+
+
+def signed_offsets(px: FloatArray, py: FloatArray, line: FloatArray) -> FloatArray:
+    """Signed distance of points from a polyline (positive on the line's left, walking along it)."""
+    ax, ay = line[:-1, 0], line[:-1, 1]
+    bx, by = line[1:, 0], line[1:, 1]
+    vx, vy = bx - ax, by - ay
+    length2 = np.maximum(vx * vx + vy * vy, 1e-12)
+    x = np.asarray(px)[..., None]
+    y = np.asarray(py)[..., None]
+    t = np.clip(((x - ax) * vx + (y - ay) * vy) / length2, 0.0, 1.0)
+    cx, cy = ax + t * vx, ay + t * vy
+    d = np.hypot(x - cx, y - cy)
+    nearest = np.argmin(d, axis=-1)
+    cross = vx * (y - ay) - vy * (x - ax)
+    sign = np.sign(np.take_along_axis(cross, nearest[..., None], axis=-1)[..., 0])
+    return np.asarray(sign * np.take_along_axis(d, nearest[..., None], axis=-1)[..., 0], dtype=np.float64)
+
+
+@dataclass
+class _LineRef:
+    points: FloatArray
+    friendly_sign: float
+
+
+class Scorekeeper:
+    """Checks objectives during the run and computes measures at the end."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        w = ctx.world
+        self.scenario: Scenario = w.scenario
+        f = w.forces
+        self.side_ix = {name: i for i, name in enumerate(f.side_names)}
+        self.nation_ix = {name: i for i, name in enumerate(f.nation_names)}
+        self.objectives: list[tuple[int, ObjectiveSpec]] = list(enumerate(w.scenario.objectives.values()))
+        self.lines: dict[str, _LineRef] = {}
+        self.in_place: dict[str, FloatArray] = {}
+        self.depth_measures: dict[str, tuple[int, str]] = {}
+        for name, m in w.scenario.measures.items():
+            if m.kind == "time-in-place":
+                self.in_place[name] = np.full(ctx.state.r, np.inf)
+            if m.kind == "penetration-depth" and m.line is not None:
+                of = self.side_ix[m.of_side] if m.of_side else -1
+                self.depth_measures[name] = (of, m.line)
+                self.depth: dict[str, FloatArray] = getattr(self, "depth", {})
+                self.depth[name] = np.zeros(ctx.state.r)
+        for _, o in self.objectives:
+            for line_name in (o.line,):
+                if line_name:
+                    self._line(ctx, line_name, self.side_ix[o.side])
+        for name, (of, line_name) in self.depth_measures.items():
+            m = w.scenario.measures[name]
+            defender = self.side_ix[m.side] if m.side else int(np.argmax(f.hostile[of])) if of >= 0 else 0
+            self._line(ctx, line_name, defender)
+
+    def _line(self, ctx: StepContext, name: str, defender: int) -> _LineRef:
+        if name in self.lines:
+            return self.lines[name]
+        w = ctx.world
+        spec = w.scenario.lines[name]
+        refs: list[LatLon | str] = (
+            list(spec.points) if spec.points else list(w.gazetteer.lines[str(spec.geodata_line)])
+        )
+        pts = np.array(
+            [w.projection.to_xy(p.lat, p.lon) for p in (w.gazetteer.resolve(r) for r in refs)],
+            dtype=np.float64,
+        )
+        f = w.forces
+        mine = f.side == defender
+        offs = signed_offsets(f.x0[mine], f.y0[mine], pts) if mine.any() else np.ones(1)
+        sign = 1.0 if np.sum(np.sign(offs)) >= 0 else -1.0
+        ref = _LineRef(pts, sign)
+        self.lines[name] = ref
+        return ref
+
+    def _members(self, ctx: StepContext, unit_ids: list[str]) -> IntArray:
+        f = ctx.world.forces
+        out: list[int] = []
+        for uid in unit_ids:
+            out += f.members(uid)
+        return np.array(sorted(set(out)), dtype=np.int64)
+
+    def step(self, ctx: StepContext) -> None:
+        s = ctx.state
+        f = ctx.world.forces
+        t1 = ctx.t1
+        for k, o in self.objectives:
+            deadline = float(o.by_s) if o.by_s is not None else np.inf
+            if o.kind in ("hold-line", "hold-area") or t1 > deadline + ctx.dt:
+                continue
+            open_ = np.isinf(s.objective_at[:, k])
+            if not open_.any():
+                continue
+            when = self._objective_time(ctx, o)
+            done = open_ & (when <= min(t1, deadline))
+            if done.any():
+                rows = np.flatnonzero(done)
+                s.objective_at[rows, k] = when[rows]
+                ctx.emit(
+                    "ObjectiveAchieved",
+                    rows,
+                    when[rows],
+                    side=o.side,
+                    detail=ctx.world.plan.objective_names[k],
+                )
+        for name, first in self.in_place.items():
+            m = self.scenario.measures[name]
+            elems = self._members(ctx, list(m.units))
+            if len(elems):
+                arrived = np.isfinite(s.arrived_at[:, elems]) | (s.status[:, elems] != ACTIVE)
+                allin = arrived.all(axis=1) & np.isinf(first)
+                first[allin] = np.where(
+                    np.isfinite(s.arrived_at[:, elems]), s.arrived_at[:, elems], -np.inf
+                ).max(axis=1)[allin]
+        for name, (of, line_name) in self.depth_measures.items():
+            ref = self.lines[line_name]
+            mask = ((f.side == of) if of >= 0 else np.ones(f.n, dtype=bool)) & ~f.is_air
+            if not mask.any():
+                continue
+            off = signed_offsets(s.x[:, mask], s.y[:, mask], ref.points) * ref.friendly_sign
+            live = s.status[:, mask] == ACTIVE
+            depth = np.where(live, off, 0.0).max(axis=1)
+            self.depth[name] = np.maximum(self.depth[name], depth)
+
+    def _objective_time(self, ctx: StepContext, o: ObjectiveSpec) -> FloatArray:
+        s = ctx.state
+        f = ctx.world.forces
+        t1 = ctx.t1
+        inf = np.full(s.r, np.inf)
+        if o.kind == "capture-unit":
+            elems = self._members(ctx, [str(o.unit)])
+            return np.asarray(s.captured_at[:, elems].min(axis=1), dtype=np.float64)
+        if o.kind == "destroy-unit":
+            elems = self._members(ctx, [str(o.unit)])
+            gone = np.minimum(s.destroyed_at[:, elems], s.captured_at[:, elems])
+            return np.asarray(gone.max(axis=1), dtype=np.float64)
+        if o.kind == "neutralise":
+            mask = (f.side == self.side_ix[str(o.of_side)]) & ~f.is_air
+            out = (s.status[:, mask] != ACTIVE) | s.broken[:, mask]
+            frac = out.mean(axis=1) if mask.any() else np.zeros(s.r)
+            return np.where(frac >= float(o.fraction), t1, inf)
+        if o.kind == "secure-withdrawal":
+            elems = self._members(ctx, list(o.units))
+            arrived = np.isfinite(s.arrived_at[:, elems]) & (s.route_i[:, elems] >= s.route_len[:, elems])
+            withdrawing = np.isin(
+                s.task[:, elems], [t.index for t in ctx.world.plan.tasks if t.kind == "withdraw"]
+            )
+            safe = (arrived & withdrawing) | (s.status[:, elems] != ACTIVE)
+            kept = s.strength[:, elems].sum(axis=1) / max(float(f.strength0[elems].sum()), 1e-9)
+            ok = (
+                safe.all(axis=1)
+                & (kept >= float(o.fraction))
+                & (withdrawing | (s.status[:, elems] != ACTIVE)).any(axis=1)
+            )
+            last = np.where(np.isfinite(s.arrived_at[:, elems]), s.arrived_at[:, elems], -np.inf).max(axis=1)
+            return np.where(ok, np.maximum(last, 0.0), inf)
+        if o.kind == "reach":
+            elems = self._members(ctx, [str(o.unit)])
+            assert o.to is not None
+            p = ctx.world.gazetteer.resolve(o.to)
+            tx, ty = ctx.world.projection.to_xy(p.lat, p.lon)
+            d = np.hypot(s.x[:, elems] - tx, s.y[:, elems] - ty)
+            return np.where((d <= REACH_RADIUS_M).any(axis=1), t1, inf)
+        return inf
+
+    def finish(self, ctx: StepContext) -> None:
+        """Decide hold objectives at their deadline (or the end)."""
+        s = ctx.state
+        f = ctx.world.forces
+        w = ctx.world
+        for k, o in self.objectives:
+            if o.kind not in ("hold-line", "hold-area"):
+                continue
+            side = self.side_ix[o.side]
+            enemy = f.hostile[side][f.side] & ~f.is_air
+            threat = (s.status == ACTIVE) & ~s.broken & enemy[None, :]
+            if o.kind == "hold-area":
+                area = w.scenario.areas[str(o.area)]
+                if area.center is not None and area.radius_m is not None:
+                    c = w.gazetteer.resolve(area.center)
+                    cx, cy = w.projection.to_xy(c.lat, c.lon)
+                    inside = np.hypot(s.x - cx, s.y - cy) <= float(area.radius_m)
+                else:
+                    poly = np.array(
+                        [
+                            w.projection.to_xy(p.lat, p.lon)
+                            for p in (w.gazetteer.resolve(r) for r in area.polygon)
+                        ]
+                    )
+                    inside = _inside_polygon(s.x, s.y, poly)
+                lost = (threat & inside).any(axis=1)
+            else:
+                ref = self.lines[str(o.line)]
+                off = signed_offsets(s.x, s.y, ref.points) * ref.friendly_sign
+                lost = (threat & (off > 0)).any(axis=1)
+            held = ~lost
+            end = float(o.by_s) if o.by_s is not None else ctx.t1
+            rows = np.flatnonzero(held & np.isinf(s.objective_at[:, k]))
+            if len(rows):
+                s.objective_at[rows, k] = min(end, ctx.t1)
+                ctx.emit(
+                    "ObjectiveAchieved",
+                    rows,
+                    min(end, ctx.t1),
+                    side=o.side,
+                    detail=ctx.world.plan.objective_names[k],
+                )
+
+    def measures(self, ctx: StepContext) -> dict[str, FloatArray]:
+        """Every named measure, one value per replication (NaN where it never happened)."""
+        s = ctx.state
+        f = ctx.world.forces
+        out: dict[str, FloatArray] = {}
+        obj_ix = {name: i for i, name in enumerate(ctx.world.plan.objective_names)}
+        for name, m in self.scenario.measures.items():
+            out[name] = self._measure(ctx, name, m, obj_ix)
+        # Standard measures every run reports.
+        for side_name, i in self.side_ix.items():
+            mask = f.side == i
+            out[f"personnel_lost.{side_name}"] = (f.strength0[mask][None, :] - s.strength[:, mask]).sum(
+                axis=1
+            )
+        return out
+
+    def _measure(self, ctx: StepContext, name: str, m: MeasureSpec, obj_ix: dict[str, int]) -> FloatArray:
+        s = ctx.state
+        f = ctx.world.forces
+        side = self.side_ix.get(m.side) if m.side else None
+        of = self.side_ix.get(m.of_side) if m.of_side else None
+
+        def finite(a: FloatArray) -> FloatArray:
+            return np.where(np.isfinite(a), a, np.nan)
+
+        if m.kind == "time-to-first-detection":
+            if of is not None:
+                return finite(s.detected_at[:, f.side == of].min(axis=1))
+            return finite(s.detected_by_side[:, side if side is not None else 0])
+        if m.kind == "time-to-locate":
+            frac = float(m.fraction) if m.fraction is not None else 0.8
+            k = min(max(int(np.ceil(frac * 10 - 1e-9)) - 1, 0), 9)
+            a = side if side is not None else 0
+            b = of if of is not None else int(np.argmax(f.hostile[a]))
+            return finite(s.located_first[:, a, b, k])
+        if m.kind == "objective-achieved":
+            return np.isfinite(s.objective_at[:, obj_ix[str(m.objective)]]).astype(np.float64)
+        if m.kind == "objective-time":
+            return finite(s.objective_at[:, obj_ix[str(m.objective)]])
+        if m.kind == "losses":
+            if m.units:
+                mask = np.zeros(f.n, dtype=bool)
+                mask[self._members(ctx, list(m.units))] = True
+            elif m.nation:
+                mask = f.nation == self.nation_ix[m.nation]
+            elif side is not None:
+                mask = f.side == side
+            else:
+                mask = np.ones(f.n, dtype=bool)
+            return np.asarray(
+                (f.strength0[mask][None, :] - s.strength[:, mask]).sum(axis=1), dtype=np.float64
+            )
+        if m.kind == "penetration-depth":
+            return self.depth[name] if name in getattr(self, "depth", {}) else np.zeros(s.r)
+        if m.kind == "fraction-neutralised":
+            b = of if of is not None else 0
+            mask = (f.side == b) & ~f.is_air
+            out = (s.status[:, mask] != ACTIVE) | s.broken[:, mask]
+            return np.asarray(out.mean(axis=1), dtype=np.float64)
+        if m.kind == "rounds-fired":
+            return s.rounds_fired[:, side].copy() if side is not None else s.rounds_fired.sum(axis=1)
+        if m.kind == "sorties-flown":
+            return s.sorties_flown[:, side].copy() if side is not None else s.sorties_flown.sum(axis=1)
+        if m.kind == "fire-missions":
+            return s.missions_fired[:, side].copy() if side is not None else s.missions_fired.sum(axis=1)
+        if m.kind == "kill-chain-time":
+            a = side if side is not None else 0
+            return np.where(
+                s.chain_count[:, a] > 0, s.chain_time_sum[:, a] / np.maximum(s.chain_count[:, a], 1), np.nan
+            )
+        if m.kind == "time-in-place":
+            return finite(self.in_place[name])
+        raise ValueError(f"unknown measure kind {m.kind}")  # pragma: no cover
+
+
+def _inside_polygon(x: FloatArray, y: FloatArray, poly: FloatArray) -> NDArray[np.bool_]:
+    """Even-odd rule point-in-polygon, vectorised over points."""
+    inside = np.zeros(x.shape, dtype=bool)
+    n = len(poly)
+    for a in range(n):
+        x1, y1 = poly[a]
+        x2, y2 = poly[(a + 1) % n]
+        crosses = ((y1 > y) != (y2 > y)) & (x < (x2 - x1) * (y - y1) / ((y2 - y1) or 1e-12) + x1)
+        inside ^= crosses
+    return inside

@@ -1,0 +1,299 @@
+"""Sensing and the pictures: detections, reports over communications, ageing of contacts.
+
+Each step every sensor looks at every hostile ground element within its range (pairs culled by distance);
+the detection hazard comes from :func:`drillsim.sensors.detection_rate` with the target's signature,
+posture and concealment and the light; line of sight over the terrain gates sensors that need it. A
+detection writes the target's *believed* position (true position plus a normal error that grows with
+range) into the side's ``seen`` layer at once, and schedules a report into the shared ``known`` layer of
+the side and its allies after the communications latency. Contacts older than the side's timeout are lost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.engine.context import StepContext
+from drillsim.engine.pairs import near_pairs
+from drillsim.engine.state import ACTIVE, AIR_INBOUND, AIR_ON_STATION, AIR_OUTBOUND
+from drillsim.sensors.detection import (
+    POSTURE_DETECTABILITY_TABLE,
+    detection_probability,
+    detection_rate,
+    light_factor,
+    position_error_sd,
+)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+INFORMANT_RATE_PER_S = 1.0 / 3600.0
+"""Rate at which full population support reports each hostile unit to the supported side."""
+INFORMANT_ERROR_M = 500.0
+CONCEALMENT_FROM_SUPPORT = 0.5
+"""Full population support halves an irregular element's signature."""
+
+
+def _mount_table(ctx: StepContext) -> IntArray:
+    f = ctx.world.forces
+    counts = np.bincount(f.s_elem, minlength=f.n) if len(f.s_elem) else np.zeros(f.n, dtype=np.int64)
+    k = int(counts.max()) if len(counts) and counts.max() > 0 else 1
+    table = np.full((f.n, k), -1, dtype=np.int64)
+    fill = np.zeros(f.n, dtype=np.int64)
+    for m, e in enumerate(f.s_elem):
+        table[e, fill[e]] = m
+        fill[e] += 1
+    return table
+
+
+class Sensing:
+    """Per-simulation constants for sensing, computed once."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        f = ctx.world.forces
+        self.mounts = _mount_table(ctx)
+        self.max_range = np.zeros(f.n)
+        if len(f.s_elem):
+            np.maximum.at(self.max_range, f.s_elem, f.s_max_range)
+        self.observers = np.flatnonzero(self.max_range > 0)
+        self.targets = np.flatnonzero(~f.is_air)
+        self.allowed = f.hostile[f.side][:, f.side]
+        env = ctx.world.scenario.environment
+        self.visibility = float(env.visibility_m)
+        support = env.population
+        self.concealment = np.ones(f.n)
+        self.informed_side = -1
+        self.support = float(support.level)
+        if support.supports is not None:
+            side = list(ctx.world.scenario.sides).index(support.supports)
+            self.informed_side = side
+            if f.irregular[side]:
+                self.concealment[f.side == side] = 1.0 - CONCEALMENT_FROM_SUPPORT * self.support
+        self.flat = float(np.ptp(ctx.world.terrain.elevation_m)) == 0.0
+
+    def detect(self, ctx: StepContext) -> None:
+        s = ctx.state
+        f = ctx.world.forces
+        airborne = np.isin(s.air_phase, (AIR_OUTBOUND, AIR_ON_STATION, AIR_INBOUND))
+        source_ok = (s.status == ACTIVE) & (~f.is_air[None, :] | airborne)
+        target_ok = s.status == ACTIVE
+        rows, i, j, dist = near_pairs(
+            s.x,
+            s.y,
+            self.observers,
+            self.targets,
+            self.max_range,
+            source_ok=source_ok,
+            target_ok=target_ok,
+            allowed=self.allowed,
+        )
+        level = int(ctx.world.light_by_hour[min(int(ctx.t0 // 3600), len(ctx.world.light_by_hour) - 1)])
+        slant = np.hypot(dist, f.altitude_m[i] - 2.0)
+        common = (
+            f.signature[j]
+            * POSTURE_DETECTABILITY_TABLE[s.posture[rows, j]]
+            * self.concealment[j]
+            * (0.5 + 0.5 * f.training[i])
+        )
+        visible = slant <= self.visibility
+        rates = np.zeros((len(rows), self.mounts.shape[1]))
+        needs_los = np.zeros(len(rows), dtype=bool)
+        for k in range(self.mounts.shape[1]):
+            m = self.mounts[i, k]
+            has = m >= 0
+            mm = np.where(has, m, 0)
+            factor = f.s_count[mm] * light_factor(level, f.s_night_factor[mm]) * common
+            rate = detection_rate(
+                slant,
+                rate_per_s=f.s_rate[mm],
+                range_scale_m=f.s_range_scale[mm],
+                max_range_m=f.s_max_range[mm],
+                factor=factor,
+            )
+            rates[:, k] = np.where(has & visible, rate, 0.0)
+            needs_los |= has & f.s_needs_los[mm] & (rates[:, k] > 0)
+        if not self.flat and needs_los.any():
+            sel = np.flatnonzero(needs_los)
+            ok = ctx.world.terrain.line_of_sight(
+                s.x[rows[sel], i[sel]],
+                s.y[rows[sel], i[sel]],
+                f.altitude_m[i[sel]],
+                s.x[rows[sel], j[sel]],
+                s.y[rows[sel], j[sel]],
+                2.0,
+                samples=24,
+            )
+            blocked = sel[~ok]
+            for k in range(self.mounts.shape[1]):
+                m = self.mounts[i[blocked], k]
+                rates[blocked, k] = np.where(
+                    (m >= 0) & f.s_needs_los[np.where(m >= 0, m, 0)], 0.0, rates[blocked, k]
+                )
+        total = rates.sum(axis=1)
+        hit = ctx.uniform("sensors", rows, i, j) < detection_probability(total, ctx.dt)
+        rows, i, j, slant, rates = rows[hit], i[hit], j[hit], slant[hit], rates[hit]
+        best_k = np.argmax(rates, axis=1)
+        m = self.mounts[i, best_k]
+        sd = position_error_sd(slant, f.s_position_error[m], f.s_range_scale[m])
+        ident = f.s_identifies[m]
+        sensor = ctx.sensor_names[m] if len(m) else np.zeros(0, dtype=object)
+        observer = i
+        # Population support: informants report hostile units to the supported side.
+        if self.informed_side >= 0 and self.support > 0:
+            side = self.informed_side
+            cand = (
+                self.allowed[np.flatnonzero(f.side == side)[:1]].reshape(-1)
+                if (f.side == side).any()
+                else None
+            )
+            if cand is not None:
+                tmask = cand & ~f.is_air
+                rr, jj = np.nonzero(target_ok & tmask[None, :])
+                p = detection_probability(self.support * INFORMANT_RATE_PER_S * f.signature[jj], ctx.dt)
+                got = ctx.uniform("sensors/informants", rr, jj) < p
+                rr, jj = rr[got], jj[got]
+                rows = np.concatenate([rows, rr])
+                j = np.concatenate([j, jj])
+                observer = np.concatenate([observer, np.full(len(rr), -1, dtype=np.int64)])
+                sd = np.concatenate([sd, np.full(len(rr), INFORMANT_ERROR_M)])
+                ident = np.concatenate([ident, np.zeros(len(rr), dtype=bool)])
+                sensor = np.concatenate([sensor, np.full(len(rr), "informants", dtype=object)])
+                side_of_obs = np.concatenate([f.side[i], np.full(len(rr), side, dtype=np.int64)])
+            else:
+                side_of_obs = f.side[i]
+        else:
+            side_of_obs = f.side[i]
+        self._record(ctx, rows, side_of_obs, observer, j, sd, ident, sensor)
+
+    def _record(
+        self,
+        ctx: StepContext,
+        rows: IntArray,
+        side: IntArray,
+        observer: IntArray,
+        j: IntArray,
+        sd: FloatArray,
+        ident: NDArray[np.bool_],
+        sensor: NDArray[np.object_],
+    ) -> None:
+        s = ctx.state
+        f = ctx.world.forces
+        pic = s.picture
+        n, ns = f.n, len(f.side_names)
+        if not len(rows):
+            return
+        key = (rows * ns + side) * n + j
+        # One detection per (row, side, target): the most precise (ties: the first in pair order).
+        order = np.lexsort((np.arange(len(key)), sd, key))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = key[order][1:] != key[order][:-1]
+        pick = order[first]
+        pick.sort()
+        rows, side, observer, j = rows[pick], side[pick], observer[pick], j[pick]
+        sd, ident, sensor = sd[pick], ident[pick], sensor[pick]
+        nx, ny = ctx.streams.normal("sensors/error", ctx.step, ctx.rep(rows), side, j)
+        bx = s.x[rows, j] + sd * nx
+        by = s.y[rows, j] + sd * ny
+        t1 = ctx.t1
+        timeout = f.contact_timeout_s[side]
+        was_live = (t1 - pic.seen_t[rows, side, j]) <= timeout
+        pic.seen_t[rows, side, j] = t1
+        pic.seen_x[rows, side, j] = bx
+        pic.seen_y[rows, side, j] = by
+        pic.seen_err[rows, side, j] = sd
+        pic.seen_by[rows, side, j] = observer
+        pic.identified[rows, side, j] |= ident
+        new = ~was_live
+        if new.any():
+            nr, ns_, nj = rows[new], side[new], j[new]
+            pic.episode_t[nr, ns_, nj] = t1
+            s.detected_at[nr, nj] = np.minimum(s.detected_at[nr, nj], t1)
+            np.minimum.at(s.detected_by_side, (nr, ns_), t1)
+            obs = observer[new]
+            ctx.emit(
+                "ContactDetected",
+                nr,
+                t1,
+                side=ctx.sides[ns_],
+                unit=[ctx.ids[o] if o >= 0 else None for o in obs],
+                other=ctx.ids[nj],
+                x_m=bx[new],
+                y_m=by[new],
+                value=sd[new],
+                detail=sensor[new],
+            )
+        # Schedule reports to the side's and its allies' shared pictures.
+        for b in range(ns):
+            receives = f.allied[side, b]
+            if not receives.any():
+                continue
+            rr, ss, jj = rows[receives], side[receives], j[receives]
+            latency = f.comms_latency_s[ss] + np.where(ss == b, 0.0, f.comms_latency_s[b])
+            due = t1 + latency
+            earlier = due < pic.due_t[rr, b, jj]
+            pic.due_t[rr[earlier], b, jj[earlier]] = due[earlier]
+            pic.due_from[rr[earlier], b, jj[earlier]] = ss[earlier]
+
+
+def deliver_reports(ctx: StepContext) -> None:
+    """Reports whose latency has passed enter the shared pictures; contacts too old are lost."""
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    t1 = ctx.t1
+    rows, b, j = np.nonzero(pic.due_t <= t1)
+    if len(rows):
+        a = pic.due_from[rows, b, j]
+        pic.known_t[rows, b, j] = pic.seen_t[rows, a, j]
+        pic.known_x[rows, b, j] = pic.seen_x[rows, a, j]
+        pic.known_y[rows, b, j] = pic.seen_y[rows, a, j]
+        pic.known_err[rows, b, j] = pic.seen_err[rows, a, j]
+        when = pic.due_t[rows, b, j]
+        pic.due_t[rows, b, j] = np.inf
+        new = ~pic.known_live[rows, b, j]
+        pic.known_live[rows, b, j] = True
+        if new.any():
+            nr, nb, nj = rows[new], b[new], j[new]
+            s.reported_at[nr, nj] = np.minimum(s.reported_at[nr, nj], when[new])
+            np.minimum.at(s.reported_by_side, (nr, nb), when[new])
+            ctx.emit(
+                "ContactReported",
+                nr,
+                when[new],
+                side=ctx.sides[nb],
+                other=ctx.ids[nj],
+                x_m=pic.known_x[nr, nb, nj],
+                y_m=pic.known_y[nr, nb, nj],
+                value=pic.known_err[nr, nb, nj],
+            )
+    timeout = f.contact_timeout_s[None, :, None]
+    old = pic.known_live & ((t1 - pic.known_t) > timeout)
+    rows, b, j = np.nonzero(old)
+    if len(rows):
+        pic.known_live[rows, b, j] = False
+        np.minimum.at(s.lost_by_side, (rows, b), t1)
+        ctx.emit("ContactLost", rows, t1, side=ctx.sides[b], other=ctx.ids[j])
+
+
+def located_fractions(ctx: StepContext) -> FloatArray:
+    """(R, S, S): fraction of side b's active ground elements that side a holds as live contacts."""
+    s = ctx.state
+    f = ctx.world.forces
+    ns = len(f.side_names)
+    out = np.zeros((s.r, ns, ns))
+    active = s.status == ACTIVE
+    for b in range(ns):
+        mask = (f.side == b) & ~f.is_air
+        if not mask.any():
+            continue
+        alive = active[:, mask]
+        denom = alive.sum(axis=1)
+        for a in range(ns):
+            if not f.hostile[a, b]:
+                continue
+            num = (s.picture.known_live[:, a, :][:, mask] & alive).sum(axis=1)
+            out[:, a, b] = np.where(denom > 0, num / np.maximum(denom, 1), 0.0)
+    thresholds = (np.arange(10) + 1) / 10.0
+    reached = out[:, :, :, None] >= thresholds[None, None, None, :] - 1e-12
+    s.located_first[...] = np.where(reached & np.isinf(s.located_first), ctx.t1, s.located_first)
+    return out

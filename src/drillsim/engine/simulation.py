@@ -1,0 +1,231 @@
+"""The Simulation: one object owns the clock, the batched state, the random streams and the recorder.
+
+A step runs the mechanics in a fixed order: command (phases, orders, re-aiming), movement, sensing,
+reports, direct fire, fire support (requests, firing, impacts), air strikes, morale and capture,
+objectives. Replications of a batch advance in lock-step; each one's random numbers depend only on the
+root seed and its own replication index, so a replication's outcome and events are the same alone or in
+any batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from drillsim._version import __version__
+from drillsim.core.random import Streams, root_seed
+from drillsim.engine.combat import DirectFire
+from drillsim.engine.command import activate_orders, aim_dynamic_tasks, start_phases
+from drillsim.engine.context import StepContext
+from drillsim.engine.morale import capture_and_flight, update_morale
+from drillsim.engine.movement import move
+from drillsim.engine.outcome import Scorekeeper
+from drillsim.engine.recorder import EventLog, NullRecorder, Recorder
+from drillsim.engine.sensing import Sensing, deliver_reports, located_fractions
+from drillsim.engine.state import ACTIVE, BatchState, initial_state
+from drillsim.engine.support import FireSupport
+from drillsim.engine.world import World, build_world
+from drillsim.orders.triggers import TriggerState
+from drillsim.scenario.io import content_hash, load_scenario
+from drillsim.scenario.models import Scenario
+
+_ROUTE_EXTRA = 4
+
+
+def _replication_indices(replications: int | Sequence[int]) -> np.ndarray:
+    if isinstance(replications, int | np.integer):
+        if replications < 1:
+            raise ValueError(f"replications must be at least 1, got {replications}")
+        return np.arange(int(replications), dtype=np.int64)
+    reps = np.asarray(list(replications), dtype=np.int64)
+    if reps.ndim != 1 or len(reps) == 0 or (reps < 0).any() or len(np.unique(reps)) != len(reps):
+        raise ValueError("replications must be distinct non-negative integers")
+    return reps
+
+
+@dataclass
+class Outcomes:
+    """Per-replication results of a run, plus the event log when one was recorded."""
+
+    scenario_name: str
+    scenario_hash: str
+    seed: int
+    replications: np.ndarray
+    measures: dict[str, np.ndarray]
+    duration_s: float
+    events: pa.Table | None = None
+    header: dict[str, Any] = field(default_factory=dict)
+
+    def to_arrow(self) -> pa.Table:
+        """One row per replication: its index, the root seed, then every measure."""
+        n = len(self.replications)
+        columns: dict[str, Any] = {
+            "replication": pa.array(self.replications, type=pa.int64()),
+            "seed": pa.array([self.seed] * n, type=pa.uint64()),
+        }
+        for name, values in self.measures.items():
+            columns[name] = pa.array(np.asarray(values, dtype=np.float64))
+        return pa.table(columns)
+
+    def to_pandas(self) -> Any:
+        """The same table as a pandas DataFrame (needs pandas)."""
+        return self.to_arrow().to_pandas()
+
+    def rows(self) -> list[dict[str, Any]]:
+        return list(self.to_arrow().to_pylist())
+
+    def mean(self, measure: str) -> float:
+        values = np.asarray(self.measures[measure], dtype=np.float64)
+        return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+
+class Simulation:
+    """A batch of replications of one scenario, advanced step by step.
+
+    ``rng`` is the root seed (an int), a numpy Generator to draw it from, or None for fresh entropy (the
+    seed used is in ``seed`` and in every output). ``replications`` is a count (indices 0..n-1) or the
+    indices to run. ``stochastic=False`` replaces random attrition draws by their expected values.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str,
+        *,
+        rng: int | np.random.Generator | None = None,
+        replications: int | Sequence[int] = 1,
+        recorder: Recorder | None = None,
+        stochastic: bool = True,
+        world: World | None = None,
+    ) -> None:
+        self.scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
+        self.world = world if world is not None else build_world(self.scenario)
+        self.seed = root_seed(rng)
+        self.replication_indices = _replication_indices(replications)
+        self.recorder: Recorder = recorder if recorder is not None else NullRecorder()
+        capacity = max((t.waypoints.shape[1] for t in self.world.plan.tasks), default=1) * 2 + _ROUTE_EXTRA
+        self.state: BatchState = initial_state(self.world, self.replication_indices, capacity)
+        f = self.world.forces
+        self.ctx = StepContext(
+            world=self.world,
+            state=self.state,
+            streams=Streams(self.seed),
+            recorder=self.recorder,
+            stochastic=stochastic,
+            ids=np.array(f.ids, dtype=object),
+            sides=np.array(f.side_names, dtype=object),
+            weapon_names=np.array(f.w_name, dtype=object),
+            sensor_names=np.array(f.s_name, dtype=object),
+        )
+        self.triggers = TriggerState(self.world.plan, len(self.replication_indices))
+        self.sensing = Sensing(self.ctx)
+        self.direct = DirectFire(self.ctx)
+        self.support = FireSupport(self.ctx)
+        self.score = Scorekeeper(self.ctx)
+        self._located = np.zeros((len(self.replication_indices), len(f.side_names), len(f.side_names)))
+        self._finished = False
+
+    @property
+    def time_s(self) -> float:
+        return self.state.time_s
+
+    @property
+    def done(self) -> bool:
+        return self.state.time_s >= self.world.duration_s - 1e-9
+
+    def step(self) -> None:
+        """Advance every replication by one time step."""
+        ctx = self.ctx
+        s = self.state
+        ctx.t0 = s.time_s
+        ctx.t1 = min(s.time_s + self.world.dt_s, self.world.duration_s)
+        start_phases(ctx, self.triggers, self._located)
+        activate_orders(ctx)
+        aim_dynamic_tasks(ctx)
+        move(ctx)
+        self.sensing.detect(ctx)
+        deliver_reports(ctx)
+        self._located = located_fractions(ctx)
+        self.direct.fire(ctx)
+        self.support.request_missions(ctx)
+        self.support.fire_missions(ctx)
+        self.support.land_rounds(ctx)
+        self.support.fly_strikes(ctx)
+        update_morale(ctx)
+        capture_and_flight(ctx)
+        self.score.step(ctx)
+        self._sample_positions(ctx)
+        s.time_s = ctx.t1
+        s.step += 1
+
+    def _sample_positions(self, ctx: StepContext) -> None:
+        s = self.state
+        sample = self.recorder.sample_s
+        if not self.recorder.enabled or sample is None:
+            return
+        if ctx.t1 - s.last_sample_s < sample - 1e-9 and not (s.step == 0 or self.done):
+            return
+        s.last_sample_s = ctx.t1
+        rows, elems = np.nonzero(s.status == ACTIVE)
+        ctx.emit(
+            "UnitMoved",
+            rows,
+            ctx.t1,
+            unit=ctx.ids[elems],
+            x_m=s.x[rows, elems],
+            y_m=s.y[rows, elems],
+            value=s.strength[rows, elems],
+        )
+
+    def run(self, *, until_s: float | None = None) -> Outcomes:
+        """Step until ``until_s`` (default: the scenario's duration) and return the outcomes."""
+        end = self.world.duration_s if until_s is None else min(float(until_s), self.world.duration_s)
+        while self.state.time_s < end - 1e-9:
+            self.step()
+        return self.outcomes()
+
+    def outcomes(self) -> Outcomes:
+        """Measures for every replication at the current time (hold objectives decided now)."""
+        if not self._finished:
+            self.score.finish(self.ctx)
+            self._finished = True
+        events = self.recorder.table() if isinstance(self.recorder, EventLog) else None
+        return Outcomes(
+            scenario_name=self.scenario.name,
+            scenario_hash=content_hash(self.scenario),
+            seed=self.seed,
+            replications=self.replication_indices.copy(),
+            measures=self.score.measures(self.ctx),
+            duration_s=self.state.time_s,
+            events=events,
+            header=self.header(),
+        )
+
+    def header(self) -> dict[str, Any]:
+        """What every output records about the run that produced it."""
+        return {
+            "drillsim_version": __version__,
+            "scenario": self.scenario.name,
+            "scenario_hash": content_hash(self.scenario),
+            "seed": self.seed,
+            "replications": [int(r) for r in self.replication_indices],
+            "dt_s": self.world.dt_s,
+            "projection": {"lat0": self.world.projection.lat0_deg, "lon0": self.world.projection.lon0_deg},
+        }
+
+
+def run(
+    scenario: Scenario | str,
+    *,
+    rng: int | np.random.Generator | None = None,
+    replications: int | Sequence[int] = 1,
+    recorder: Recorder | None = None,
+    until_s: float | None = None,
+    stochastic: bool = True,
+) -> Outcomes:
+    """Run a scenario (an object, a file path or a library name) and return per-replication outcomes."""
+    sim = Simulation(scenario, rng=rng, replications=replications, recorder=recorder, stochastic=stochastic)
+    return sim.run(until_s=until_s)

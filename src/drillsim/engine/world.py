@@ -1,0 +1,122 @@
+"""The compiled world a simulation runs in: projection, terrain, forces and plan, built once per scenario.
+
+Compiling is deterministic and independent of the random seed; every replication of every batch shares
+the same :class:`World`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.forces.tables import TERRAIN_INDEX, ForceTable, compile_forces
+from drillsim.geo.geodata import load_geodata
+from drillsim.geo.projection import LocalProjection
+from drillsim.geo.terrain import TERRAIN_CLASS_NAMES, Terrain, load_geotiff_dem, terrain_from_geodata
+from drillsim.orders.plan import CompiledPlan, compile_plan
+from drillsim.scenario.gazetteer import Gazetteer, gazetteer_for
+from drillsim.scenario.models import Scenario
+
+# How the geo layer's terrain classes map onto the catalogue's movement classes. Water maps to open
+# ground: rivers are obstacles crossed only at crossings (routes go through them), not a speed.
+_GEO_TO_MOVEMENT = {"water": "open", "plain": "open", "foothills": "foothills", "mountain": "mountain"}
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything static about a run."""
+
+    scenario: Scenario
+    projection: LocalProjection
+    gazetteer: Gazetteer
+    terrain: Terrain
+    class_lut: NDArray[np.int64]
+    """Terrain code of the geo layer -> index into the catalogue's terrain classes."""
+    forces: ForceTable
+    plan: CompiledPlan
+    light_by_hour: NDArray[np.int64]
+    """Light level (0 day, 1 twilight, 2 night) for each hour since the start, for 'auto' light."""
+
+    @property
+    def dt_s(self) -> float:
+        return float(self.scenario.time.dt_s)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.scenario.time.duration_s)
+
+    def movement_class(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.int64]:
+        return self.class_lut[self.terrain.terrain_class_at(x, y)]
+
+
+def _sun_elevation_deg(
+    when_utc_hours: NDArray[np.float64], day_of_year: int, lat: float, lon: float
+) -> NDArray[np.float64]:
+    """Approximate solar elevation (NOAA low-accuracy formulae; within about 1 degree)."""
+    gamma = 2 * np.pi / 365.0 * (day_of_year - 1 + (when_utc_hours - 12) / 24)
+    decl = (
+        0.006918
+        - 0.399912 * np.cos(gamma)
+        + 0.070257 * np.sin(gamma)
+        - 0.006758 * np.cos(2 * gamma)
+        + 0.000907 * np.sin(2 * gamma)
+        - 0.002697 * np.cos(3 * gamma)
+        + 0.00148 * np.sin(3 * gamma)
+    )
+    eqtime = 229.18 * (
+        0.000075
+        + 0.001868 * np.cos(gamma)
+        - 0.032077 * np.sin(gamma)
+        - 0.014615 * np.cos(2 * gamma)
+        - 0.040849 * np.sin(2 * gamma)
+    )
+    solar_minutes = when_utc_hours * 60 + eqtime + 4 * lon
+    hour_angle = np.radians(solar_minutes / 4 - 180)
+    phi = np.radians(lat)
+    cos_zenith = np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.cos(hour_angle)
+    return np.asarray(90 - np.degrees(np.arccos(np.clip(cos_zenith, -1, 1))), dtype=np.float64)
+
+
+def _light_table(scenario: Scenario, lat: float, lon: float) -> NDArray[np.int64]:
+    hours = int(np.ceil(float(scenario.time.duration_s) / 3600.0)) + 2
+    fixed = scenario.environment.light
+    if fixed != "auto":
+        return np.full(hours, {"day": 0, "twilight": 1, "night": 2}[fixed], dtype=np.int64)
+    start = scenario.time.start
+    utc = start - (start.utcoffset() or timedelta(0))
+    base = utc.hour + utc.minute / 60.0 + 0.5
+    day = utc.timetuple().tm_yday
+    elevations = _sun_elevation_deg(base + np.arange(hours, dtype=np.float64) % 24 + 0.0, day, lat, lon)
+    # Civil twilight: sun between -6 and 0 degrees.
+    return np.where(elevations > 0, 0, np.where(elevations > -6, 1, 2)).astype(np.int64)
+
+
+def build_world(scenario: Scenario) -> World:
+    """Compile a scenario: projection at the area's centre, terrain, forces and plan."""
+    b = scenario.area.bounds
+    lat0, lon0 = (b.south + b.north) / 2, (b.west + b.east) / 2
+    projection = LocalProjection(lat0, lon0)
+    gazetteer = gazetteer_for(scenario)
+    terrain: Terrain
+    lut = np.zeros(len(TERRAIN_CLASS_NAMES), dtype=np.int64)
+    if scenario.area.elevation is not None:
+        terrain = load_geotiff_dem(scenario.area.elevation, projection=projection)
+        for code, name in enumerate(TERRAIN_CLASS_NAMES):
+            lut[code] = TERRAIN_INDEX[_GEO_TO_MOVEMENT[name]]
+    elif scenario.area.geodata is not None:
+        terrain = terrain_from_geodata(load_geodata(scenario.area.geodata), projection=projection)
+        for code, name in enumerate(TERRAIN_CLASS_NAMES):
+            lut[code] = TERRAIN_INDEX[_GEO_TO_MOVEMENT[name]]
+    else:
+        xs, ys = projection.to_xy([b.south, b.north, b.south, b.north], [b.west, b.west, b.east, b.east])
+        x_min, x_max, y_min, y_max = float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
+        terrain = Terrain.flat(x_max - x_min, y_max - y_min, cell_m=1000.0, x0_m=x_min, y0_m=y_min)
+        lut[:] = TERRAIN_INDEX[scenario.area.default_terrain]
+    forces = compile_forces(scenario, projection, gazetteer)
+    plan = compile_plan(scenario, forces, projection, gazetteer)
+    return World(
+        scenario, projection, gazetteer, terrain, lut, forces, plan, _light_table(scenario, lat0, lon0)
+    )

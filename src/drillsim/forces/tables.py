@@ -1,0 +1,384 @@
+"""Force tables: the scenario's units, unit types, weapons and sensors compiled into flat arrays.
+
+Everything here is static for a run (it does not change as the simulation advances) and shared by every
+replication of a batch. Elements are the scenario's units with groups expanded (``count: 3`` gives three
+elements ``<id>/1``, ``<id>/2``, ``<id>/3``), in the order the scenario declares them. Weapon and sensor
+*mounts* are flattened into their own tables with the element they belong to, so model code works on
+arrays rather than per-unit objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.random import Streams
+from drillsim.geo.projection import LocalProjection
+from drillsim.scenario.gazetteer import Gazetteer
+from drillsim.scenario.models import POSTURES, TERRAIN_CLASSES, Scenario
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+WEAPON_KINDS = ("direct", "indirect", "air")
+POSTURE_INDEX = {name: i for i, name in enumerate(POSTURES)}
+TERRAIN_INDEX = {name: i for i, name in enumerate(TERRAIN_CLASSES)}
+
+
+@dataclass(frozen=True)
+class ForceTable:
+    """Static per-element data, per-mount data and the lookup tables model code needs."""
+
+    ids: tuple[str, ...]
+    """Element ids, in element order."""
+    group_of: tuple[str, ...]
+    """The declared unit id each element comes from (itself unless it is part of a group)."""
+    side_names: tuple[str, ...]
+    nation_names: tuple[str, ...]
+    type_names: tuple[str, ...]
+    side: IntArray
+    nation: IntArray
+    unit_type: IntArray
+    is_air: BoolArray
+    capturable: BoolArray
+    is_guard: BoolArray
+    strength0: FloatArray
+    signature: FloatArray
+    cover: FloatArray
+    break_losses: FloatArray
+    break_suppression: FloatArray
+    training: FloatArray
+    c2_delay_s: FloatArray
+    readiness_s: FloatArray
+    speed_by_class: FloatArray
+    """(elements, terrain classes) ground speed in m/s; 0 where impassable. Air elements: cruise speed."""
+    slope_limit_deg: FloatArray
+    slope_slowdown: FloatArray
+    endurance_s: FloatArray
+    turnaround_s: FloatArray
+    footprint_m: FloatArray
+    """Radius over which an element's people are spread, for area weapons."""
+    x0: FloatArray
+    y0: FloatArray
+    """Start position, metres in the scenario's projection (each element; groups scattered)."""
+    offset_x: FloatArray
+    offset_y: FloatArray
+    """Each element's start offset from its group's centre (zero for single units), kept in formation when
+    the group is sent to one point."""
+    escape_x: FloatArray
+    escape_y: FloatArray
+    """Where a capturable element flees (NaN when it has no escape point)."""
+    posture0: IntArray
+    home_x: FloatArray
+    home_y: FloatArray
+    # side relations and communications
+    hostile: BoolArray
+    """(sides, sides): True where the sides are hostile."""
+    allied: BoolArray
+    """(sides, sides): True for the same side or allied sides."""
+    comms_latency_s: FloatArray
+    contact_timeout_s: FloatArray
+    irregular: BoolArray
+    liaison_s: FloatArray
+    """(nations, nations) liaison delay; 0 on the diagonal."""
+    # weapon mounts
+    w_elem: IntArray
+    w_kind: IntArray
+    """0 direct, 1 indirect, 2 air."""
+    w_name: tuple[str, ...]
+    w_count: FloatArray
+    w_rate_per_s: FloatArray
+    w_ammo0: FloatArray
+    """Engagements or rounds carried; +inf for unlimited."""
+    w_band_range: FloatArray
+    """(mounts, max bands) upper range of each band, +inf padding."""
+    w_band_pkill: FloatArray
+    w_band_psupp: FloatArray
+    w_min_range: FloatArray
+    w_max_range: FloatArray
+    w_lethal_radius: FloatArray
+    w_dispersion: FloatArray
+    w_speed: FloatArray
+    w_rounds_per_mission: FloatArray
+    # sensor mounts
+    s_elem: IntArray
+    s_name: tuple[str, ...]
+    s_count: FloatArray
+    s_max_range: FloatArray
+    s_range_scale: FloatArray
+    s_rate: FloatArray
+    s_night_factor: FloatArray
+    s_needs_los: BoolArray
+    s_position_error: FloatArray
+    s_identifies: BoolArray
+    altitude_m: FloatArray
+    """Height of the sensor or target above ground: 2 m for people on foot, flight altitude for aircraft."""
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def index(self, element_id: str) -> int:
+        return self.ids.index(element_id)
+
+    def members(self, unit_id: str) -> list[int]:
+        """Elements a unit id names: the element itself, or every element of a group."""
+        return [
+            i
+            for i, (eid, gid) in enumerate(zip(self.ids, self.group_of, strict=True))
+            if eid == unit_id or gid == unit_id
+        ]
+
+    def reach_m(self, kind: int) -> FloatArray:
+        """Per element, the longest reach of its weapons of one kind (0 if none)."""
+        out = np.zeros(self.n)
+        sel = self.w_kind == kind
+        np.maximum.at(out, self.w_elem[sel], self.w_max_range[sel])
+        return out
+
+
+_FOOTPRINT_BY_ECHELON = {
+    "team": 30.0,
+    "squad": 50.0,
+    "section": 60.0,
+    "platoon": 120.0,
+    "company": 250.0,
+    "battalion": 600.0,
+    "brigade": 1500.0,
+    "battery": 150.0,
+    "flight": 50.0,
+    "squadron": 100.0,
+    "group": 150.0,
+}
+
+
+def compile_forces(
+    scenario: Scenario, projection: LocalProjection, gazetteer: Gazetteer, *, layout_seed: int = 0
+) -> ForceTable:
+    """Compile the scenario's forces into a :class:`ForceTable`.
+
+    Group members are scattered within ``spread_m`` of the group's location using ``layout_seed`` (the same
+    layout for every replication, so replications differ only by what happens, not by where they start).
+    """
+    cat = scenario.catalogue
+    sides = tuple(scenario.sides)
+    nations = tuple(scenario.nations)
+    types = tuple(cat.unit_types)
+    side_ix = {s: i for i, s in enumerate(sides)}
+    nation_ix = {n: i for i, n in enumerate(nations)}
+    type_ix = {t: i for i, t in enumerate(types)}
+    streams = Streams(layout_seed)
+
+    ids: list[str] = []
+    group_of: list[str] = []
+    rows: list[dict[str, float]] = []
+    for uid, unit in scenario.units.items():
+        utype = cat.unit_types[unit.type]
+        nation = scenario.nations[unit.nation]
+        n = int(unit.count)
+        point = gazetteer.resolve(unit.at)
+        cx, cy = projection.to_xy(point.lat, point.lon)
+        home = gazetteer.resolve(scenario.sites[unit.home].at) if unit.home else point
+        hx, hy = projection.to_xy(home.lat, home.lon)
+        if unit.escape_to is not None:
+            esc = gazetteer.resolve(unit.escape_to)
+            ex, ey = (float(v) for v in projection.to_xy(esc.lat, esc.lon))
+        else:
+            ex = ey = float("nan")
+        for k in range(n):
+            eid = uid if n == 1 else f"{uid}/{k + 1}"
+            x, y = float(cx), float(cy)
+            if n > 1 and unit.spread_m > 0:
+                u1 = float(streams.uniform("layout", len(ids), 1)[()])
+                u2 = float(streams.uniform("layout", len(ids), 2)[()])
+                radius = float(unit.spread_m) * np.sqrt(u1)
+                x += radius * np.cos(2 * np.pi * u2)
+                y += radius * np.sin(2 * np.pi * u2)
+            ids.append(eid)
+            group_of.append(uid)
+            rows.append(
+                {
+                    "side": side_ix[nation.side],
+                    "nation": nation_ix[unit.nation],
+                    "type": type_ix[unit.type],
+                    "x": x,
+                    "y": y,
+                    "hx": float(hx),
+                    "hy": float(hy),
+                    "dx": x - float(cx),
+                    "dy": y - float(cy),
+                    "ex": ex,
+                    "ey": ey,
+                    "strength": float(unit.strength if unit.strength is not None else utype.personnel),
+                    "posture": POSTURE_INDEX[unit.posture],
+                    "readiness": float(unit.readiness_s),
+                    "capturable": float(unit.capturable),
+                    "guard": float("guard" in unit.roles),
+                }
+            )
+
+    def col(key: str) -> FloatArray:
+        return np.array([r[key] for r in rows], dtype=np.float64)
+
+    def icol(key: str) -> IntArray:
+        return np.array([int(r[key]) for r in rows], dtype=np.int64)
+
+    elem_type = icol("type")
+    utypes = [cat.unit_types[t] for t in types]
+
+    def per_type(values: list[float]) -> FloatArray:
+        return np.asarray(values, dtype=np.float64)[elem_type]
+
+    is_air_t = [u.domain == "air" for u in utypes]
+    speed_t = np.zeros((len(types), len(TERRAIN_CLASSES)))
+    for ti, u in enumerate(utypes):
+        if u.air is not None:
+            speed_t[ti, :] = float(u.air.cruise_speed_mps)
+        else:
+            for cls, v in u.speed_mps.items():
+                speed_t[ti, TERRAIN_INDEX[cls]] = float(v)
+
+    # relations
+    ns = len(sides)
+    hostile = np.zeros((ns, ns), dtype=bool)
+    allied = np.eye(ns, dtype=bool)
+    for a, sa in enumerate(sides):
+        for other, rel in scenario.sides[sa].relations.items():
+            b = side_ix[other]
+            hostile[a, b] = hostile[b, a] = hostile[a, b] or rel == "hostile"
+            allied[a, b] = allied[b, a] = allied[a, b] or rel == "allied"
+    nn = len(nations)
+    liaison = np.zeros((nn, nn))
+    for a, na in enumerate(nations):
+        nspec = scenario.nations[na]
+        for b, other in enumerate(nations):
+            if a != b:
+                liaison[a, b] = float(nspec.liaison_delay_s.get(other, nspec.default_liaison_delay_s))
+
+    # weapon mounts
+    w: dict[str, list[float]] = {
+        k: []
+        for k in ("elem", "kind", "count", "rate", "ammo", "min", "max", "lethal", "disp", "speed", "rpm")
+    }
+    w_names: list[str] = []
+    bands: list[list[tuple[float, float, float]]] = []
+    s: dict[str, list[float]] = {
+        k: [] for k in ("elem", "count", "max", "scale", "rate", "night", "los", "err", "ident")
+    }
+    s_names: list[str] = []
+    for e, ti in enumerate(elem_type):
+        u = utypes[ti]
+        for mount in u.weapons:
+            spec = cat.weapons[mount.weapon]
+            w["elem"].append(e)
+            w["kind"].append(WEAPON_KINDS.index(spec.kind))
+            w["count"].append(float(mount.count))
+            w["rate"].append(float(spec.rate_per_min) / 60.0)
+            w["ammo"].append(float(mount.ammunition) if mount.ammunition is not None else np.inf)
+            w["min"].append(float(spec.min_range_m))
+            w["max"].append(spec.reach_m)
+            w["lethal"].append(float(spec.lethal_radius_m))
+            w["disp"].append(float(spec.dispersion_m))
+            w["speed"].append(float(spec.projectile_speed_mps))
+            w["rpm"].append(float(spec.rounds_per_mission))
+            w_names.append(mount.weapon)
+            bands.append([(float(b.max_range_m), float(b.p_kill), float(b.p_suppress)) for b in spec.bands])
+        for smount in u.sensors:
+            sspec = cat.sensors[smount.sensor]
+            s["elem"].append(e)
+            s["count"].append(float(smount.count))
+            s["max"].append(float(sspec.max_range_m))
+            s["scale"].append(float(sspec.range_scale_m))
+            s["rate"].append(float(sspec.rate_per_s))
+            s["night"].append(float(sspec.night_factor))
+            s["los"].append(float(sspec.needs_line_of_sight))
+            s["err"].append(float(sspec.position_error_m))
+            s["ident"].append(float(sspec.identifies))
+            s_names.append(smount.sensor)
+    n_bands = max((len(b) for b in bands), default=1) or 1
+    band_range = np.full((len(bands), n_bands), np.inf)
+    band_pk = np.zeros((len(bands), n_bands))
+    band_ps = np.zeros((len(bands), n_bands))
+    for m, blist in enumerate(bands):
+        for k, (r, pk, ps) in enumerate(blist):
+            band_range[m, k], band_pk[m, k], band_ps[m, k] = r, pk, ps
+
+    def arr(values: list[float]) -> FloatArray:
+        return np.asarray(values, dtype=np.float64)
+
+    def iarr(values: list[float]) -> IntArray:
+        return np.asarray(values, dtype=np.int64)
+
+    nation_of = icol("nation")
+    altitude_t = [float(u.air.altitude_m) if u.air is not None else 2.0 for u in utypes]
+    return ForceTable(
+        ids=tuple(ids),
+        group_of=tuple(group_of),
+        side_names=sides,
+        nation_names=nations,
+        type_names=types,
+        side=icol("side"),
+        nation=nation_of,
+        unit_type=elem_type,
+        is_air=np.asarray(is_air_t, dtype=bool)[elem_type],
+        capturable=col("capturable") > 0,
+        is_guard=col("guard") > 0,
+        strength0=col("strength"),
+        signature=per_type([float(u.signature) for u in utypes]),
+        cover=per_type([float(u.cover) for u in utypes]),
+        break_losses=per_type([float(u.break_losses) for u in utypes]),
+        break_suppression=per_type([float(u.break_suppression) for u in utypes]),
+        training=np.array([float(scenario.nations[nations[i]].training) for i in nation_of]),
+        c2_delay_s=np.array([float(scenario.nations[nations[i]].c2_delay_s) for i in nation_of]),
+        readiness_s=col("readiness"),
+        speed_by_class=speed_t[elem_type],
+        slope_limit_deg=per_type([float(u.slope_limit_deg) for u in utypes]),
+        slope_slowdown=per_type([float(u.slope_slowdown) for u in utypes]),
+        endurance_s=per_type([float(u.air.endurance_s) if u.air else np.inf for u in utypes]),
+        turnaround_s=per_type([float(u.air.turnaround_s) if u.air else 0.0 for u in utypes]),
+        footprint_m=per_type([_FOOTPRINT_BY_ECHELON[u.echelon] for u in utypes]),
+        x0=col("x"),
+        y0=col("y"),
+        offset_x=col("dx"),
+        offset_y=col("dy"),
+        escape_x=col("ex"),
+        escape_y=col("ey"),
+        posture0=icol("posture"),
+        home_x=col("hx"),
+        home_y=col("hy"),
+        hostile=hostile,
+        allied=allied,
+        comms_latency_s=np.array([float(scenario.sides[x].comms_latency_s) for x in sides]),
+        contact_timeout_s=np.array([float(scenario.sides[x].contact_timeout_s) for x in sides]),
+        irregular=np.array([scenario.sides[x].irregular for x in sides], dtype=bool),
+        liaison_s=liaison,
+        w_elem=iarr(w["elem"]),
+        w_kind=iarr(w["kind"]),
+        w_name=tuple(w_names),
+        w_count=arr(w["count"]),
+        w_rate_per_s=arr(w["rate"]),
+        w_ammo0=arr(w["ammo"]),
+        w_band_range=band_range,
+        w_band_pkill=band_pk,
+        w_band_psupp=band_ps,
+        w_min_range=arr(w["min"]),
+        w_max_range=arr(w["max"]),
+        w_lethal_radius=arr(w["lethal"]),
+        w_dispersion=arr(w["disp"]),
+        w_speed=arr(w["speed"]),
+        w_rounds_per_mission=arr(w["rpm"]),
+        s_elem=iarr(s["elem"]),
+        s_name=tuple(s_names),
+        s_count=arr(s["count"]),
+        s_max_range=arr(s["max"]),
+        s_range_scale=arr(s["scale"]),
+        s_rate=arr(s["rate"]),
+        s_night_factor=arr(s["night"]),
+        s_needs_los=arr(s["los"]) > 0,
+        s_position_error=arr(s["err"]),
+        s_identifies=arr(s["ident"]) > 0,
+        altitude_m=per_type(altitude_t),
+    )

@@ -5,6 +5,7 @@ The public API is what this module exports; everything else is implementation an
 
 from drillsim._version import __version__
 from drillsim.core.errors import DrillsimError, InputError, UserError
+from drillsim.engine import EventLog, NullRecorder, Outcomes, Simulation, read_event_log, run
 from drillsim.scenario import (
     CatalogueFile,
     LibraryEntry,
@@ -22,17 +23,23 @@ from drillsim.scenario import (
 __all__ = [
     "CatalogueFile",
     "DrillsimError",
+    "EventLog",
     "InputError",
     "LibraryEntry",
+    "NullRecorder",
+    "Outcomes",
     "Param",
     "ParameterRecord",
     "Scenario",
+    "Simulation",
     "UserError",
     "__version__",
     "content_hash",
     "library_entries",
     "load_catalogue",
     "load_scenario",
+    "read_event_log",
+    "run",
     "scenario_schema",
     "validate",
 ]

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import drillsim
@@ -28,17 +29,17 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True)
+error_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _print_error(exc: UserError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", markup=True, emoji=False)
+    error_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, emoji=False)
 
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"drillsim {drillsim.__version__}")
+        console.print(f"drillsim {drillsim.__version__}")
         raise typer.Exit()
 
 
@@ -53,7 +54,9 @@ def _root(
 
 @app.command()
 def validate(
-    path: Annotated[list[Path], typer.Argument(help="Scenario or catalogue files to check.", show_default=False)],
+    path: Annotated[
+        list[Path], typer.Argument(help="Scenario or catalogue files to check.", show_default=False)
+    ],
 ) -> None:
     """Check scenario and catalogue files; report every problem with file, line and field."""
     failed = 0
@@ -66,13 +69,19 @@ def validate(
             continue
         if isinstance(loaded, CatalogueFile):
             n = len(loaded.unit_types)
-            out.print(f"ok  {one}: catalogue {loaded.catalogue}, {n} unit types, {len(loaded.weapons)} weapons")
+            console.print(
+                f"ok  {one}: catalogue {loaded.catalogue}, {n} unit types, {len(loaded.weapons)} weapons",
+                markup=False,
+                emoji=False,
+            )
         else:
             params = loaded.parameters()
             sourced = sum(1 for p in params if p.source)
-            out.print(
+            console.print(
                 f"ok  {one}: {loaded.name}, {len(loaded.units)} units, {len(loaded.plan.phases)} phases, "
-                f"{sourced}/{len(params)} parameters sourced, {drillsim.content_hash(loaded)[:19]}"
+                f"{sourced}/{len(params)} parameters sourced, {drillsim.content_hash(loaded)[:19]}",
+                markup=False,
+                emoji=False,
             )
     if failed:
         raise typer.Exit(2)
@@ -100,7 +109,79 @@ def scenarios() -> None:
     table.add_column("title")
     for entry in drillsim.library_entries():
         table.add_row(entry.name, entry.kind, entry.extends or "", entry.title)
-    out.print(table)
+    console.print(table)
+
+
+DEFAULT_SCENARIO = "khatlon-2015-v1"
+
+
+_TIME_KINDS = (
+    "time-to-first-detection",
+    "time-to-locate",
+    "objective-time",
+    "time-in-place",
+    "kill-chain-time",
+)
+
+
+def _format_value(kind: str, value: float) -> str:
+    """A measure's value for people: times as h:mm, large numbers with separators."""
+    if value != value:  # NaN: the event never happened in these runs
+        return "-"
+    if kind in _TIME_KINDS:
+        hours, rest = divmod(value, 3600)
+        return f"{int(hours)}:{int(rest // 60):02d}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file or embedded scenario name.", show_default=True)
+    ] = DEFAULT_SCENARIO,
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", "-n", min=1, help="Replications to run.")
+    ] = 1,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Directory for the event log and outcomes (default: runs/NAME-seedN)."),
+    ] = None,
+    sample_s: Annotated[
+        float, typer.Option("--sample-s", help="Record unit positions every so many seconds, for replays.")
+    ] = 300.0,
+) -> None:
+    """Run a scenario and print its outcome; write the event log and outcomes to a directory."""
+    from drillsim.engine.recorder import EventLog
+
+    loaded = drillsim.load_scenario(scenario)
+    outcomes = drillsim.run(loaded, rng=seed, replications=replications, recorder=EventLog(sample_s=sample_s))
+    target = out if out is not None else Path("runs") / f"{loaded.name}-seed{outcomes.seed}"
+    outcomes.write(target)
+    table = Table(
+        title=f"{loaded.title} ({loaded.name}), seed {outcomes.seed}, {replications} replication(s)"
+    )
+    table.add_column("measure")
+    kinds = {name: m.kind for name, m in loaded.measures.items()}
+    if replications == 1:
+        table.add_column("value", justify="right")
+        for row in outcomes.summary():
+            table.add_row(row["measure"], _format_value(kinds.get(row["measure"], ""), row["mean"]))
+    else:
+        for col in ("mean", "median", "5%", "95%", "runs with a value"):
+            table.add_column(col, justify="right")
+        for row in outcomes.summary():
+            name = row["measure"]
+            kind = kinds.get(name, "")
+            table.add_row(
+                name,
+                *(_format_value(kind, row[k]) for k in ("mean", "median", "p05", "p95")),
+                f"{row['n']}/{row['of']}",
+            )
+    console.print(table)
+    console.print(f"event log and outcomes written to {target}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if isinstance(code, int):
             return code
-        err.print(str(code))
+        error_console.print(str(code))
         return 1
     except KeyboardInterrupt:
-        err.print("interrupted")
+        error_console.print("interrupted")
         return 130
     return 0

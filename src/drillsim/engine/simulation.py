@@ -9,12 +9,16 @@ any batch.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from drillsim._version import __version__
 from drillsim.core.random import Streams, root_seed
@@ -24,7 +28,7 @@ from drillsim.engine.context import StepContext
 from drillsim.engine.morale import capture_and_flight, update_morale
 from drillsim.engine.movement import move
 from drillsim.engine.outcome import Scorekeeper
-from drillsim.engine.recorder import EventLog, NullRecorder, Recorder
+from drillsim.engine.recorder import EventLog, NullRecorder, Recorder, write_event_log
 from drillsim.engine.sensing import Sensing, deliver_reports, located_fractions
 from drillsim.engine.state import ACTIVE, BatchState, initial_state
 from drillsim.engine.support import FireSupport
@@ -77,6 +81,46 @@ class Outcomes:
 
     def rows(self) -> list[dict[str, Any]]:
         return list(self.to_arrow().to_pylist())
+
+    def write(self, directory: str | Path) -> Path:
+        """Write ``outcomes.parquet``, ``events.parquet`` (when recorded) and ``run.json`` into a directory.
+
+        Each file is written to a temporary name and renamed, so an interrupted write never leaves a
+        half-written file behind.
+        """
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        table = self.to_arrow().replace_schema_metadata(
+            {b"drillsim.header": json.dumps(self.header, sort_keys=True).encode("utf-8")}
+        )
+        tmp = out / "outcomes.parquet.tmp"
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, out / "outcomes.parquet")
+        if self.events is not None:
+            write_event_log(self.events, out / "events.parquet", header=self.header)
+        tmp = out / "run.json.tmp"
+        tmp.write_text(json.dumps(self.header, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, out / "run.json")
+        return out
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per measure: how many replications had a value, mean, median, 5th and 95th percentiles."""
+        rows: list[dict[str, Any]] = []
+        for name, values in self.measures.items():
+            v = np.asarray(values, dtype=np.float64)
+            ok = v[np.isfinite(v)]
+            row: dict[str, Any] = {"measure": name, "n": int(len(ok)), "of": int(len(v))}
+            if len(ok):
+                row.update(
+                    mean=float(ok.mean()),
+                    median=float(np.median(ok)),
+                    p05=float(np.quantile(ok, 0.05)),
+                    p95=float(np.quantile(ok, 0.95)),
+                )
+            else:
+                row.update(mean=float("nan"), median=float("nan"), p05=float("nan"), p95=float("nan"))
+            rows.append(row)
+        return rows
 
     def mean(self, measure: str) -> float:
         values = np.asarray(self.measures[measure], dtype=np.float64)

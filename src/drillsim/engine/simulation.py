@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -109,7 +109,7 @@ class Outcomes:
         for name, values in self.measures.items():
             v = np.asarray(values, dtype=np.float64)
             ok = v[np.isfinite(v)]
-            row: dict[str, Any] = {"measure": name, "n": int(len(ok)), "of": int(len(v))}
+            row: dict[str, Any] = {"measure": name, "n": len(ok), "of": len(v)}
             if len(ok):
                 row.update(
                     mean=float(ok.mean()),

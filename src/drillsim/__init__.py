@@ -18,6 +18,7 @@ from drillsim.scenario import (
     load_scenario,
     scenario_schema,
     validate,
+    with_overrides,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "run",
     "scenario_schema",
     "validate",
+    "with_overrides",
 ]

@@ -136,8 +136,7 @@ def begin_task(
         points = points.copy()
         points[:, -1, 0] += dx
         points[:, -1, 1] += dy
-    for i in range(len(rows)):
-        set_route(ctx, int(rows[i]), int(elems[i]), points[i])
+    set_routes(ctx, rows, elems, points)
     air = f.is_air[elems]
     if air.any():
         s.air_phase[rows[air], elems[air]] = AIR_OUTBOUND
@@ -146,43 +145,66 @@ def begin_task(
         )
 
 
-def plan_route(ctx: StepContext, start: tuple[float, float], points: FloatArray, *, air: bool) -> FloatArray:
-    """Waypoints from ``start`` through ``points``, with river crossings inserted where a leg needs one."""
-    terrain = ctx.world.terrain
-    if air or len(terrain.obstacles) == 0 or len(terrain.crossings_xy) == 0:
-        return points
-    out: list[FloatArray] = []
-    here = np.asarray(start, dtype=np.float64)
-    for point in points:
-        if bool(terrain.crosses_obstacle(here[0], here[1], point[0], point[1])):
-            c = terrain.crossings_xy
-            via = np.hypot(c[:, 0] - here[0], c[:, 1] - here[1]) + np.hypot(
-                c[:, 0] - point[0], c[:, 1] - point[1]
-            )
-            out.append(c[int(np.argmin(via))])
-        out.append(point)
-        here = point
-    return np.asarray(out)
+def plan_routes(
+    ctx: StepContext, rows: IntArray, elems: IntArray, points: FloatArray
+) -> tuple[FloatArray, IntArray]:
+    """Routes for many elements at once: (k, points, 2) destinations -> (k, capacity, 2) waypoints, lengths.
 
-
-def set_route(ctx: StepContext, row: int, elem: int, points: FloatArray) -> None:
-    """Give one element a new route (planned around obstacles), starting at its first point."""
+    A ground element's leg that would cross a river away from any crossing goes through the crossing that
+    makes the leg shortest (|a - c| + |c - b|); aircraft fly straight.
+    """
     s = ctx.state
-    f = ctx.world.forces
-    route = plan_route(
-        ctx, (float(s.x[row, elem]), float(s.y[row, elem])), np.asarray(points), air=bool(f.is_air[elem])
-    )
+    terrain = ctx.world.terrain
+    k, n_points = points.shape[0], points.shape[1]
+    out = np.zeros((k, 2 * n_points, 2))
+    length = np.zeros(k, dtype=np.int64)
+    hx = s.x[rows, elems].copy()
+    hy = s.y[rows, elems].copy()
+    ground = ~ctx.world.forces.is_air[elems]
+    can_cross = len(terrain.obstacles) > 0 and len(terrain.crossings_xy) > 0
+    idx = np.arange(k)
+    for p in range(n_points):
+        bx, by = points[:, p, 0], points[:, p, 1]
+        if can_cross and ground.any():
+            need = np.zeros(k, dtype=bool)
+            need[ground] = terrain.crosses_obstacle(hx[ground], hy[ground], bx[ground], by[ground])
+            if need.any():
+                c = terrain.crossings_xy
+                a = np.flatnonzero(need)
+                via = np.hypot(c[None, :, 0] - hx[a, None], c[None, :, 1] - hy[a, None]) + np.hypot(
+                    c[None, :, 0] - bx[a, None], c[None, :, 1] - by[a, None]
+                )
+                out[a, length[a]] = c[np.argmin(via, axis=1)]
+                length[a] += 1
+        out[idx, length, 0] = bx
+        out[idx, length, 1] = by
+        length += 1
+        hx, hy = bx, by
+    return out, length
+
+
+def set_routes(ctx: StepContext, rows: IntArray, elems: IntArray, points: FloatArray) -> None:
+    """Give elements (rows, elems) new routes through ``points`` ((k, points, 2) or (points, 2) shared)."""
+    if not len(rows):
+        return
+    s = ctx.state
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim == 2:
+        pts = np.broadcast_to(pts, (len(rows), *pts.shape))
+    route, length = plan_routes(ctx, rows, elems, pts)
     cap = s.route_x.shape[2]
-    if len(route) > cap:
-        route = np.concatenate([route[: cap - 1], route[-1:]])
-    n = len(route)
-    s.route_x[row, elem, :n] = route[:, 0]
-    s.route_y[row, elem, :n] = route[:, 1]
-    s.route_len[row, elem] = n
-    s.route_i[row, elem] = 0
-    s.arrived_at[row, elem] = np.inf
-    if n:
-        s.posture[row, elem] = MOVING
+    if route.shape[1] > cap:  # keep the destination when a route is longer than the state holds
+        over = length > cap
+        route[over, cap - 1] = route[over, length[over] - 1]
+        route = route[:, :cap]
+        length = np.minimum(length, cap)
+    width = route.shape[1]
+    s.route_x[rows, elems, :width] = route[:, :, 0]
+    s.route_y[rows, elems, :width] = route[:, :, 1]
+    s.route_len[rows, elems] = length
+    s.route_i[rows, elems] = 0
+    s.arrived_at[rows, elems] = np.inf
+    s.posture[rows, elems] = np.where(length > 0, MOVING, s.posture[rows, elems])
 
 
 def aim_dynamic_tasks(ctx: StepContext) -> None:
@@ -268,8 +290,7 @@ def _release_covering_force(ctx: StepContext, task: CompiledTask, rows: IntArray
             axis=1,
         )
     s.task[rows, elems] = -1
-    for i in range(len(rows)):
-        set_route(ctx, int(rows[i]), int(elems[i]), dest[i : i + 1])
+    set_routes(ctx, rows, elems, dest[:, None, :])
 
 
 def _steer(s: BatchState, rows: IntArray, elems: IntArray, gx: FloatArray, gy: FloatArray) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from drillsim.engine.command import set_route
+from drillsim.engine.command import set_routes
 from drillsim.engine.context import StepContext
 from drillsim.engine.state import ACTIVE, CAPTURED, DESTROYED, ESCAPED
 
@@ -50,8 +50,8 @@ def update_morale(ctx: StepContext) -> None:
         s.task[rows, elems] = -1
         s.pending_task[rows, elems] = -1
         s.speed_factor[rows, elems] = 1.0
-        for r, e in zip(rows, elems, strict=True):
-            set_route(ctx, int(r), int(e), np.array([[f.home_x[e], f.home_y[e]]]))
+        home = np.stack([f.home_x[elems], f.home_y[elems]], axis=1)[:, None, :]
+        set_routes(ctx, rows, elems, home)
         reason = np.where(by_losses[rows, elems], "losses", "suppression")
         ctx.emit("UnitBroke", rows, t1, unit=ctx.ids[elems], detail=reason)
 
@@ -135,5 +135,5 @@ def capture_and_flight(ctx: StepContext) -> None:
                 )
                 away = away / max(float(np.hypot(*away)), 1.0) * FLEE_DISTANCE_M
                 dest = np.array([[s.x[r, c] + away[0], s.y[r, c] + away[1]]])
-            set_route(ctx, int(r), int(c), dest)
+            set_routes(ctx, np.array([r]), np.array([c]), dest)
         ctx.emit("UnitFled", rows, t1, unit=ctx.ids[c])

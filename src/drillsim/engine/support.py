@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.engine.combat import apply_casualties
-from drillsim.engine.command import set_route
+from drillsim.engine.command import set_routes
 from drillsim.engine.context import StepContext
 from drillsim.engine.state import (
     ACTIVE,
@@ -426,7 +426,7 @@ class FireSupport:
                 unit=ctx.ids[e],
                 detail=home,
             )
-            set_route(ctx, row, e, np.array([[m.aim_x[k], m.aim_y[k]]]))
+            set_routes(ctx, one, np.array([e]), np.array([[m.aim_x[k], m.aim_y[k]]]))
             return
         if phase == AIR_OUTBOUND:
             tgt = int(s.strike_target[row, e])
@@ -478,7 +478,7 @@ class FireSupport:
             else:
                 return
             s.air_phase[row, e] = AIR_INBOUND
-            set_route(ctx, row, e, np.array([[f.home_x[e], f.home_y[e]]]))
+            set_routes(ctx, one, np.array([e]), np.array([[f.home_x[e], f.home_y[e]]]))
             return
         if phase == AIR_INBOUND and s.route_i[row, e] >= s.route_len[row, e]:
             s.air_phase[row, e] = AIR_TURNAROUND

@@ -8,6 +8,7 @@ from drillsim.scenario.io import (
     read_scenario,
     scenario_to_yaml,
     validate,
+    with_overrides,
 )
 from drillsim.scenario.library import LibraryEntry, library_entries
 from drillsim.scenario.models import SCHEMA_VERSION, CatalogueFile, Scenario
@@ -32,4 +33,5 @@ __all__ = [
     "scenario_schema",
     "scenario_to_yaml",
     "validate",
+    "with_overrides",
 ]

@@ -184,6 +184,10 @@ def run(
     console.print(f"event log and outcomes written to {target}")
 
 
+# Command groups defined in their own modules register themselves here (one line each).
+# --- registered command modules ---
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for user errors), never a traceback for bad input."""
     try:

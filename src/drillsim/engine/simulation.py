@@ -249,15 +249,60 @@ class Simulation:
         )
 
     def header(self) -> dict[str, Any]:
-        """What every output records about the run that produced it."""
+        """What every output records about the run that produced it, including what a replay needs to draw
+        the units (side, nation, type, symbol) without the engine."""
+        sc = self.scenario
+        f = self.world.forces
+        units = []
+        for i, eid in enumerate(f.ids):
+            spec = sc.units[f.group_of[i]]
+            utype = sc.catalogue.unit_types[spec.type]
+            units.append(
+                {
+                    "id": eid,
+                    "group": f.group_of[i],
+                    "side": f.side_names[f.side[i]],
+                    "nation": spec.nation,
+                    "type": spec.type,
+                    "category": utype.category,
+                    "domain": utype.domain,
+                    "echelon": utype.echelon,
+                    "symbol": utype.symbol,
+                    "designation": spec.designation or eid,
+                    "name": spec.name or utype.name,
+                    "strength": float(f.strength0[i]),
+                    "parent": spec.parent,
+                    "capturable": bool(spec.capturable),
+                }
+            )
+        sides = {
+            name: {
+                "name": side.name or name,
+                "relations": dict(side.relations),
+                "colour": side.colour,
+                "irregular": side.irregular,
+            }
+            for name, side in sc.sides.items()
+        }
+        b = sc.area.bounds
         return {
             "drillsim_version": __version__,
-            "scenario": self.scenario.name,
-            "scenario_hash": content_hash(self.scenario),
+            "scenario": sc.name,
+            "title": sc.title,
+            "scenario_hash": content_hash(sc),
             "seed": self.seed,
             "replications": [int(r) for r in self.replication_indices],
             "dt_s": self.world.dt_s,
+            "duration_s": self.world.duration_s,
+            "start": sc.time.start.isoformat(),
             "projection": {"lat0": self.world.projection.lat0_deg, "lon0": self.world.projection.lon0_deg},
+            "bounds": {"west": b.west, "south": b.south, "east": b.east, "north": b.north},
+            "geodata": sc.area.geodata,
+            "sides": sides,
+            "units": units,
+            "phases": list(sc.plan.phases),
+            "objectives": list(sc.objectives),
+            "measures": {name: m.kind for name, m in sc.measures.items()},
         }
 
 

@@ -78,6 +78,9 @@ def _type_text(prop: dict[str, Any]) -> str:
         extra = prop.get("additionalProperties")
         if isinstance(extra, dict):
             return f"map of name to {_type_text(extra)}"
+        patterns = prop.get("patternProperties")
+        if isinstance(patterns, dict) and len(patterns) == 1:
+            return f"map of name to {_type_text(next(iter(patterns.values())))}"
         return "mapping"
     if kind == "number" or kind == "integer":
         bounds = []
@@ -106,7 +109,7 @@ def _default_text(prop: dict[str, Any], required: bool) -> str:
     value = prop["default"]
     if value is None:
         return "none"
-    if value in ({}, []):
+    if value in ({}, [], ""):
         return "empty"
     return f"`{value}`"
 

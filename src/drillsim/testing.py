@@ -1,0 +1,161 @@
+"""Checkers for people who write scenarios and for drillsim's own tests.
+
+Like Gymnasium's ``check_env``, these functions load something and assert the invariants every well-formed
+input must keep. They raise :class:`AssertionError` naming the broken invariant, so they work inside pytest
+and in a plain script alike; bad input itself raises :class:`~drillsim.core.errors.UserError` as usual.
+
+``check_scenario`` validates the raw file against the JSON Schema, which needs the ``jsonschema`` package
+(installed with drillsim's ``dev`` extra); it is imported only when the checker runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
+from drillsim.scenario.library import find_entry
+from drillsim.scenario.models import Scenario
+from drillsim.scenario.pedigree import CONFIDENCE_LEVELS, Param
+from drillsim.scenario.references import element_ids
+from drillsim.scenario.schema import scenario_schema
+
+__all__ = ["check_scenario"]
+
+_ID = r"[a-z0-9][a-z0-9_-]*"
+_UNIT_ID = re.compile(rf"^{_ID}(/{_ID})*$")
+
+
+def _require(condition: bool, message: str) -> None:
+    """Raise AssertionError when ``condition`` is false (unlike ``assert``, kept under ``python -O``)."""
+    if not condition:
+        raise AssertionError(message)
+
+
+def check_scenario(source: str | Path) -> Scenario:
+    """Load a scenario (a path or an embedded name) and assert the invariants of the scenario language.
+
+    Checked: the content hash is the same for two loads, and for the fully merged dump loaded again; the
+    JSON Schema of :func:`drillsim.scenario_schema` accepts the file as written; every unit id, parent and
+    group element id is well-formed and unique; every numeric parameter appears in
+    :meth:`Scenario.parameters` once, with a finite value and a known confidence level.
+
+    Returns the scenario from the first load. Raises :class:`~drillsim.core.errors.UserError` for bad input
+    and :class:`AssertionError` for a broken invariant.
+    """
+    scenario = load_scenario(source)
+    _check_hash(source, scenario)
+    _check_schema(source)
+    _check_unit_ids(scenario)
+    _check_pedigree(scenario)
+    return scenario
+
+
+def _check_hash(source: str | Path, scenario: Scenario) -> None:
+    first = content_hash(scenario)
+    again = content_hash(load_scenario(source))
+    _require(first == again, f"content hash differs between two loads of {source}: {first} then {again}")
+    with tempfile.TemporaryDirectory(prefix="drillsim-check-") as folder:
+        dumped = Path(folder) / "merged.yaml"
+        dumped.write_text(scenario_to_yaml(scenario), encoding="utf-8")
+        merged = content_hash(load_scenario(dumped))
+    _require(
+        first == merged,
+        (f"content hash of {source} ({first}) differs from that of its merged dump loaded again ({merged})"),
+    )
+
+
+def _raw_text(source: str | Path) -> tuple[str, str]:
+    """The text of the file as written, and how to name it in messages."""
+    path = Path(source)
+    if path.is_file():
+        return path.read_text(encoding="utf-8"), str(path)
+    entry = find_entry(str(source), "scenario")
+    if entry is None:
+        raise AssertionError(f"{source} loaded but is neither a file nor an embedded scenario")
+    return entry.read_text(), entry.file
+
+
+def _as_json(value: Any) -> Any:
+    """YAML data as JSON data: timestamps become ISO 8601 text, keys become text."""
+    if isinstance(value, dict):
+        return {str(k): _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _check_schema(source: str | Path) -> None:
+    try:
+        import jsonschema  # type: ignore[import-untyped]  # no stubs in the dev extra
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "check_scenario needs the jsonschema package: pip install jsonschema (or drillsim[dev])"
+        ) from exc
+    text, name = _raw_text(source)
+    data = _as_json(yaml.safe_load(text))
+    validator = jsonschema.Draft202012Validator(scenario_schema())
+    problems = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    _require(
+        not problems,
+        (
+            f"the JSON Schema rejects {name}, which the loader accepts: "
+            + "; ".join(
+                f"{'.'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in problems[:5]
+            )
+        ),
+    )
+
+
+def _check_unit_ids(scenario: Scenario) -> None:
+    for uid, unit in scenario.units.items():
+        _require(_UNIT_ID.match(uid) is not None, f"unit id {uid!r} is not well-formed")
+        if unit.parent is not None:
+            _require(unit.parent in scenario.units, f"unit {uid!r} has an unknown parent {unit.parent!r}")
+    elements = element_ids(scenario)
+    for eid, uid in elements.items():
+        _require(_UNIT_ID.match(eid) is not None, f"element id {eid!r} (of unit {uid!r}) is not well-formed")
+        _require(uid in scenario.units, f"element id {eid!r} comes from an undeclared unit {uid!r}")
+    expected = sum(int(unit.count) if int(unit.count) > 1 else 1 for unit in scenario.units.values())
+    _require(
+        len(elements) == expected, f"{expected} elements declared but {len(elements)} distinct element ids"
+    )
+
+
+def _count_params(node: Any) -> int:
+    """Params in a tree of models, dicts and lists, counted independently of ``Scenario.parameters``."""
+    if isinstance(node, Param):
+        return 1
+    if isinstance(node, dict):
+        return sum(_count_params(v) for v in node.values())
+    if isinstance(node, list | tuple):
+        return sum(_count_params(v) for v in node)
+    fields = getattr(type(node), "model_fields", None)
+    if fields is not None:
+        return sum(_count_params(getattr(node, name)) for name in fields)
+    return 0
+
+
+def _check_pedigree(scenario: Scenario) -> None:
+    records = scenario.parameters()
+    paths = [r.path for r in records]
+    _require(len(set(paths)) == len(paths), "Scenario.parameters() lists a field path twice")
+    total = _count_params(scenario)
+    _require(
+        len(records) == total,
+        f"Scenario.parameters() lists {len(records)} parameters; the scenario has {total}",
+    )
+    for record in records:
+        _require(math.isfinite(record.value), f"parameter {record.path} is not finite: {record.value}")
+        _require(
+            record.confidence is None or record.confidence in CONFIDENCE_LEVELS,
+            (f"parameter {record.path} has an unknown confidence {record.confidence!r}"),
+        )

@@ -1,0 +1,131 @@
+"""Documentation: generated references are current, and the tutorial's files and outputs are real."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from drillsim.testing import check_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+TUTORIAL = (DOCS / "tutorial.md").read_text(encoding="utf-8")
+
+Cli = Callable[..., Any]
+
+
+def block_after(marker: str, text: str = TUTORIAL) -> str:
+    """The fenced block that follows an HTML comment marker."""
+    match = re.search(rf"<!-- {re.escape(marker)} -->\n```\w+\n(.*?)```", text, flags=re.DOTALL)
+    assert match is not None, f"no block after the marker '{marker}'"
+    return match.group(1)
+
+
+def console_lines(text: str = TUTORIAL) -> list[str]:
+    """Every line of every ``console`` block."""
+    blocks = re.findall(r"```console\n(.*?)```", text, flags=re.DOTALL)
+    return [line for block in blocks for line in block.splitlines()]
+
+
+@pytest.fixture
+def tutorial_dir(tmp_path: Path) -> Path:
+    """A folder holding the tutorial's scenario and its variant, as a reader would have them."""
+    (tmp_path / "ford-watch.yaml").write_text(block_after("tutorial: final scenario"), encoding="utf-8")
+    (tmp_path / "ford-watch-night.yaml").write_text(block_after("tutorial: variant"), encoding="utf-8")
+    return tmp_path
+
+
+def test_reference_files_are_up_to_date() -> None:
+    """docs/reference/ matches the models; if not, rerun ``python scripts/build_reference.py``."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_reference.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, (
+        "docs/reference is stale: run python scripts/build_reference.py\n" + done.stderr
+    )
+
+
+def test_every_yaml_snippet_in_the_tutorial_parses() -> None:
+    """Each ``yaml`` block of the tutorial is valid YAML on its own."""
+    blocks = re.findall(r"```yaml\n(.*?)```", TUTORIAL, flags=re.DOTALL)
+    assert len(blocks) >= 6
+    for block in blocks:
+        assert isinstance(yaml.safe_load(block), dict), block
+
+
+def test_tutorial_final_scenario_validates(tutorial_dir: Path) -> None:
+    """The tutorial's complete file loads and keeps every invariant."""
+    assert check_scenario(tutorial_dir / "ford-watch.yaml").name == "ford-watch-v1"
+
+
+def test_tutorial_steps_add_up_to_the_final_file() -> None:
+    """The step-by-step snippets, put together, are the complete file (so the walkthrough is not stale)."""
+    final = yaml.safe_load(block_after("tutorial: final scenario"))
+    steps: dict[str, Any] = {}
+    for block in re.findall(r"```yaml\n(.*?)```", TUTORIAL.split("## The whole file")[0], flags=re.DOTALL):
+        steps.update(yaml.safe_load(block))
+    assert steps == final
+
+
+def test_tutorial_variant_validates(tutorial_dir: Path) -> None:
+    """The tutorial's night variant loads over its base and keeps every invariant."""
+    night = check_scenario(tutorial_dir / "ford-watch-night.yaml")
+    assert (night.name, night.environment.light, float(night.time.duration_s)) == (
+        "ford-watch-night-v1",
+        "night",
+        3600,
+    )
+
+
+@pytest.mark.parametrize("name", ["ford-watch.yaml", "ford-watch-night.yaml"])
+def test_tutorial_shows_the_real_ok_line(
+    tutorial_dir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """The ``drillsim validate`` lines in the tutorial are what drillsim prints, hash included."""
+    monkeypatch.chdir(tutorial_dir)
+    result = cli("validate", name)
+    assert result.code == 0
+    assert result.out.strip() in console_lines()
+
+
+def test_tutorial_shows_the_real_error(tutorial_dir: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The error message in the tutorial is the one drillsim prints for the misspelt unit type."""
+    monkeypatch.chdir(tutorial_dir)
+    path = Path("ford-watch.yaml")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("type: rifle-squad", "type: rifle-sqad"), encoding="utf-8"
+    )
+    result = cli("validate", str(path))
+    assert result.code == 2
+    assert result.err.strip() in console_lines()
+
+
+def test_glossary_defines_the_domain_nouns() -> None:
+    """Each domain noun the code and docs use has an entry in docs/glossary.md."""
+    glossary = (DOCS / "glossary.md").read_text(encoding="utf-8")
+    headings = set(re.findall(r"^\*\*(.+?)\*\*", glossary, flags=re.MULTILINE))
+    nouns = [
+        "Side", "Nation", "Unit", "Element", "Group", "Unit type", "Catalogue", "Weapon", "Sensor", "Contact",
+        "Picture", "Phase", "Trigger", "Task", "Order", "Objective", "Measure of effectiveness", "Pedigree",
+        "Param", "Variant", "Library", "Replication", "Batch", "Outcome", "Event", "Recorder", "Fire mission",
+        "Sortie", "Kill chain", "Posture", "Suppression", "Break",
+    ]  # fmt: skip
+    missing = [noun for noun in nouns if noun not in headings]
+    assert missing == []
+
+
+def test_changelog_has_an_unreleased_section() -> None:
+    """docs/changelog.md starts its list of changes with an Unreleased section."""
+    changelog = (DOCS / "changelog.md").read_text(encoding="utf-8")
+    assert re.search(r"^## Unreleased$", changelog, flags=re.MULTILINE)

@@ -34,7 +34,7 @@ from drillsim.engine.state import ACTIVE, BatchState, initial_state
 from drillsim.engine.support import FireSupport
 from drillsim.engine.world import World, build_world
 from drillsim.orders.triggers import TriggerState
-from drillsim.scenario.io import content_hash, load_scenario
+from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.models import Scenario
 
 _ROUTE_EXTRA = 4
@@ -63,6 +63,7 @@ class Outcomes:
     duration_s: float
     events: pa.Table | None = None
     header: dict[str, Any] = field(default_factory=dict)
+    scenario: Scenario | None = None
 
     def to_arrow(self) -> pa.Table:
         """One row per replication: its index, the root seed, then every measure."""
@@ -83,7 +84,8 @@ class Outcomes:
         return list(self.to_arrow().to_pylist())
 
     def write(self, directory: str | Path) -> Path:
-        """Write ``outcomes.parquet``, ``events.parquet`` (when recorded) and ``run.json`` into a directory.
+        """Write ``outcomes.parquet``, ``events.parquet`` (when recorded), ``run.json`` and the fully merged
+        ``scenario.yaml`` into a directory.
 
         Each file is written to a temporary name and renamed, so an interrupted write never leaves a
         half-written file behind.
@@ -98,6 +100,10 @@ class Outcomes:
         os.replace(tmp, out / "outcomes.parquet")
         if self.events is not None:
             write_event_log(self.events, out / "events.parquet", header=self.header)
+        if self.scenario is not None:
+            tmp = out / "scenario.yaml.tmp"
+            tmp.write_text(scenario_to_yaml(self.scenario), encoding="utf-8")
+            os.replace(tmp, out / "scenario.yaml")
         tmp = out / "run.json.tmp"
         tmp.write_text(json.dumps(self.header, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, out / "run.json")
@@ -246,6 +252,7 @@ class Simulation:
             duration_s=self.state.time_s,
             events=events,
             header=self.header(),
+            scenario=self.scenario,
         )
 
     def header(self) -> dict[str, Any]:

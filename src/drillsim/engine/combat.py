@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from drillsim.core.random import binomial_inverse
 from drillsim.engine.context import StepContext
 from drillsim.engine.pairs import group_argmax, near_pairs
 from drillsim.engine.state import ACTIVE
@@ -153,13 +154,14 @@ def apply_casualties(
         p = -np.expm1(-expected / np.maximum(n, 1e-9))
         coords = (elems,) if key is None else (key, elems)
         u = ctx.streams.uniform(stream, ctx.step if key is None else 0, ctx.rep(rows), *coords)
-        from scipy.stats import binom
-
-        lost = np.nan_to_num(np.asarray(binom.ppf(u, n, np.clip(p, 0.0, 1.0)), dtype=np.float64))
+        lost = binomial_inverse(u, n, p)
     else:
         lost = np.minimum(expected, n)
     lost = np.minimum(lost, n)
-    s.strength[rows, elems] = n - lost
+    # The same element may be hit twice in one call (two missions landing in one step): subtract all,
+    # then keep strength at zero or above.
+    np.subtract.at(s.strength, (rows, elems), lost)
+    np.maximum(s.strength, 0.0, out=s.strength)
     got = lost > 0
     if got.any():
         when = ctx.t1 if time_s is None else (np.broadcast_to(time_s, rows.shape)[got])

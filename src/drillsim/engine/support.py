@@ -247,84 +247,86 @@ class FireSupport:
         f = ctx.world.forces
         m = s.missions
         due = np.flatnonzero((m.stage == STAGE_FIRED) & (m.impact_t <= ctx.t1))
-        for k in due:
-            self._impact(ctx, int(k), weapon="indirect")
-            m.stage[k] = STAGE_DONE
-            side = f.side[m.firer[k]]
-            row = int(m.rep[k])
-            s.mission_by_side[row, side] = min(s.mission_by_side[row, side], float(m.impact_t[k]))
-            if np.isfinite(m.detected_t[k]):
-                s.chain_time_sum[row, side] += float(m.impact_t[k] - m.detected_t[k])
-                s.chain_count[row, side] += 1.0
+        if not len(due):
+            return
+        self._impact(ctx, due, weapon="indirect")
+        m.stage[due] = STAGE_DONE
+        rows, side = m.rep[due], f.side[m.firer[due]]
+        np.minimum.at(s.mission_by_side, (rows, side), m.impact_t[due])
+        known = np.isfinite(m.detected_t[due])
+        np.add.at(s.chain_time_sum, (rows[known], side[known]), (m.impact_t[due] - m.detected_t[due])[known])
+        np.add.at(s.chain_count, (rows[known], side[known]), 1.0)
 
-    def _impact(self, ctx: StepContext, k: int, *, weapon: str) -> float:
-        """Land mission k's rounds; returns the casualties caused."""
+    def _impact(self, ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
+        """Land the rounds of missions ``ks`` (rows of the mission table); returns casualties per mission.
+
+        Each round falls at the aim point plus a circular normal miss drawn from (replication, mission,
+        round), so the fall of shot does not depend on the step or the batch.
+        """
         s = ctx.state
         f = ctx.world.forces
         m = s.missions
-        row, mount, rounds = int(m.rep[k]), int(m.mount[k]), int(m.rounds[k])
-        rep = int(s.replications[row])
-        mid = int(m.mission_id[k])
-        sd = float(scatter_sd(f.w_dispersion[mount]))
-        idx = np.arange(max(rounds, 1))
-        nx, ny = ctx.streams.normal(f"fires/{weapon}/impact", rep, mid, idx)
-        px = float(m.aim_x[k]) + sd * nx[:rounds]
-        py = float(m.aim_y[k]) + sd * ny[:rounds]
-        lethal = float(f.w_lethal_radius[mount])
-        reach = 3.0 * sd + 4.0 * lethal + 500.0
-        cand = np.flatnonzero(
-            (s.status[row] == ACTIVE)
-            & ~f.is_air
-            & (np.hypot(s.x[row] - m.aim_x[k], s.y[row] - m.aim_y[k]) <= reach)
+        rows, mounts, mids = m.rep[ks], m.mount[ks], m.mission_id[ks]
+        rounds = m.rounds[ks].astype(np.int64)
+        width = max(int(rounds.max()), 1)
+        idx = np.arange(width)
+        sd = scatter_sd(f.w_dispersion[mounts])
+        reps = ctx.rep(rows)
+        nx, ny = ctx.streams.normal(f"fires/{weapon}/impact", reps[:, None], mids[:, None], idx[None, :])
+        valid = idx[None, :] < rounds[:, None]
+        px = m.aim_x[ks][:, None] + sd[:, None] * nx
+        py = m.aim_y[ks][:, None] + sd[:, None] * ny
+        ground = (s.status[rows] == ACTIVE) & ~f.is_air[None, :]
+        d = np.hypot(s.x[rows][:, :, None] - px[:, None, :], s.y[rows][:, :, None] - py[:, None, :])
+        exposure = POSTURE_AREA_TABLE[s.posture[rows]] * (1.0 - f.cover[None, :])
+        frac = round_casualty_fraction(
+            d, f.w_lethal_radius[mounts][:, None, None], f.footprint_m[None, :, None], exposure[:, :, None]
         )
-        total = 0.0
-        when = float(m.impact_t[k])
-        if len(cand) and rounds > 0:
-            d = np.hypot(s.x[row, cand][:, None] - px[None, :], s.y[row, cand][:, None] - py[None, :])
-            exposure = POSTURE_AREA_TABLE[s.posture[row, cand]] * (1.0 - f.cover[cand])
-            frac = round_casualty_fraction(d, lethal, f.footprint_m[cand][:, None], exposure[:, None])
-            p_any = 1.0 - np.prod(1.0 - frac, axis=1)
-            expected = -np.log1p(-np.clip(p_any, 0.0, 1.0 - 1e-12)) * s.strength[row, cand]
-            rows = np.full(len(cand), row, dtype=np.int64)
-            lost = apply_casualties(
-                ctx,
-                rows,
-                cand,
-                expected,
-                shooter=np.full(len(cand), m.firer[k]),
-                weapon=weapon,
-                stream=f"fires/{weapon}/casualties",
-                time_s=when,
-                key=np.full(len(cand), mid),
-            )
-            total = float(lost.sum())
-            hit = p_any > 0.01
-            s.suppressed_until[row, cand[hit]] = np.maximum(
-                s.suppressed_until[row, cand[hit]], when + AREA_SUPPRESSION_S
-            )
-        one = np.array([row])
+        frac = np.where(valid[:, None, :], frac, 0.0)
+        p_any = np.where(ground, 1.0 - np.prod(1.0 - frac, axis=2), 0.0)
+        when = m.impact_t[ks]
+        mi, elems = np.nonzero(p_any > 0.0)
+        rows_hit = rows[mi]
+        expected = -np.log1p(-np.clip(p_any[mi, elems], 0.0, 1.0 - 1e-12)) * s.strength[rows_hit, elems]
+        lost = apply_casualties(
+            ctx,
+            rows_hit,
+            elems,
+            expected,
+            shooter=m.firer[ks][mi],
+            weapon=weapon,
+            stream=f"fires/{weapon}/casualties",
+            time_s=when[mi],
+            key=mids[mi],
+        )
+        total = np.bincount(mi, weights=lost, minlength=len(ks))
+        hit = p_any[mi, elems] > 0.01
+        s.suppressed_until[rows_hit[hit], elems[hit]] = np.maximum(
+            s.suppressed_until[rows_hit[hit], elems[hit]], when[mi][hit] + AREA_SUPPRESSION_S
+        )
+        counts = np.rint(total).astype(np.int64)
         ctx.emit(
             "RoundsImpacted",
-            one,
+            rows,
             when,
-            value=float(mid),
-            unit=ctx.ids[m.firer[k]],
-            other=ctx.ids[m.target[k]],
-            count=round(total),
-            x_m=float(m.aim_x[k]),
-            y_m=float(m.aim_y[k]),
+            value=mids.astype(np.float64),
+            unit=ctx.ids[m.firer[ks]],
+            other=ctx.ids[m.target[ks]],
+            count=counts,
+            x_m=m.aim_x[ks],
+            y_m=m.aim_y[ks],
         )
         if weapon == "indirect":
             ctx.emit(
                 "FireMissionCompleted",
-                one,
+                rows,
                 when,
-                value=float(mid),
-                unit=ctx.ids[m.firer[k]],
-                other=ctx.ids[m.target[k]],
-                count=round(total),
+                value=mids.astype(np.float64),
+                unit=ctx.ids[m.firer[ks]],
+                other=ctx.ids[m.target[ks]],
+                count=counts,
             )
-        return total
+        return np.asarray(total, dtype=np.float64)
 
     # --- air strikes ---------------------------------------------------------------------------------
 
@@ -459,7 +461,7 @@ class FireSupport:
                     x_m=float(m.aim_x[k]),
                     y_m=float(m.aim_y[k]),
                 )
-                self._impact(ctx, k, weapon="air")
+                self._impact(ctx, np.array([k]), weapon="air")
                 m.stage[k] = STAGE_DONE
                 s.strike_by_side[row, side] = min(s.strike_by_side[row, side], t1)
                 if np.isfinite(m.detected_t[k]):

@@ -25,7 +25,7 @@ _BRUTE_FORCE_TARGETS = 48
 """With this few targets in a replication, testing every pair beats building a grid."""
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc]
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
 def _scan(
     x: FloatArray,
     y: FloatArray,

@@ -1,0 +1,30 @@
+"""The benchmark suite runs end to end (quick mode) and its results hold together."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from benchmarks.run import main, run_suite
+
+
+@pytest.mark.benchmark
+def test_quick_suite_measures_every_engine_and_size() -> None:
+    """A quick run times drillsim and both Mesa variants at each size and fits a scaling exponent."""
+    doc = run_suite(sizes=[100, 300], quick=True, examples=False)
+    assert [row["n_units"] for row in doc["synthetic"]] == [100, 300]
+    for row in doc["synthetic"]:
+        for engine in ("drillsim", "mesa-space", "mesa-kdtree"):
+            assert row[engine]["per_unit_step_s"] > 0
+        assert row["ratio"] > 0
+    assert math.isfinite(doc["scaling_exponent"]["drillsim"])
+
+
+@pytest.mark.benchmark
+def test_command_line_writes_json(tmp_path: Path) -> None:
+    """``python -m benchmarks.run --quick --out FILE`` writes the results document."""
+    out = tmp_path / "bench.json"
+    assert main(["--quick", "--sizes", "100", "--no-examples", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("{")

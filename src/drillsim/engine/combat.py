@@ -13,7 +13,8 @@ from numpy.typing import NDArray
 
 from drillsim.core.random import binomial_inverse
 from drillsim.engine.context import StepContext
-from drillsim.engine.pairs import group_argmax, near_pairs
+from drillsim.engine.kernels import nearest_seen_targets
+from drillsim.engine.pairs import group_argmax, run_with_capacity
 from drillsim.engine.state import ACTIVE
 from drillsim.fires.direct import POSTURE_DIRECT_TABLE, band_value, casualty_rate
 
@@ -38,7 +39,7 @@ class DirectFire:
             np.maximum.at(self.reach, f.w_elem[self.mounts], f.w_max_range[self.mounts])
         self.shooters = np.flatnonzero((self.reach > 0) & ~f.is_air)
         self.targets = np.flatnonzero(~f.is_air)
-        self.allowed = f.hostile[f.side][:, f.side]
+        self.hostile = np.ascontiguousarray(f.hostile)
         counts = np.bincount(f.w_elem[self.mounts], minlength=f.n) if len(self.mounts) else np.zeros(f.n, int)
         k = max(int(counts.max()) if len(counts) else 0, 1)
         self.table = np.full((f.n, k), -1, dtype=np.int64)
@@ -55,30 +56,30 @@ class DirectFire:
         if not len(self.shooters):
             return
         able = (s.status == ACTIVE) & ~s.broken & (ctx.t0 >= f.readiness_s[None, :])
-        rows, i, j, true_d = near_pairs(
+        # Each shooter takes the enemy its side sees nearest to its believed position.
+        args = (
             s.x,
             s.y,
             self.shooters,
             self.targets,
-            self.reach + BELIEF_MARGIN_M,
-            source_ok=able,
-            target_ok=s.status == ACTIVE,
-            allowed=self.allowed,
+            self.reach,
+            BELIEF_MARGIN_M,
+            np.ascontiguousarray(able),
+            np.ascontiguousarray(s.status == ACTIVE),
+            f.side,
+            self.hostile,
+            float(self.reach.max()) + BELIEF_MARGIN_M,
+            pic.seen_t,
+            pic.seen_x,
+            pic.seen_y,
+            f.contact_timeout_s,
+            ctx.t1,
+        )
+        rows, i, j, true_d = run_with_capacity(
+            nearest_seen_targets, args, (np.int64, np.int64, np.int64, np.float64), s.r
         )
         if not len(rows):
             return
-        side = f.side[i]
-        live = (ctx.t1 - pic.seen_t[rows, side, j]) <= f.contact_timeout_s[side]
-        bd = np.hypot(pic.seen_x[rows, side, j] - s.x[rows, i], pic.seen_y[rows, side, j] - s.y[rows, i])
-        ok = live & (bd <= self.reach[i])
-        rows, i, j, true_d, bd = rows[ok], i[ok], j[ok], true_d[ok], bd[ok]
-        if not len(rows):
-            return
-        # Each shooter takes its nearest believed target.
-        pick = group_argmax(rows * f.n + i, -bd, s.r * f.n)
-        pick = pick[pick >= 0]
-        pick.sort()
-        rows, i, j, true_d = rows[pick], i[pick], j[pick], true_d[pick]
         fighting = s.strength[rows, i] / np.maximum(f.strength0[i], 1e-9)
         suppressed = (s.suppressed_until[rows, i] > ctx.t0).astype(np.float64)
         exposure = POSTURE_DIRECT_TABLE[s.posture[rows, j]] * (1.0 - f.cover[j])

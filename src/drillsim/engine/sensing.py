@@ -10,16 +10,19 @@ the side and its allies after the communications latency. Contacts older than th
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
+from drillsim.core.random import stream_id
 from drillsim.engine.context import StepContext
-from drillsim.engine.pairs import near_pairs
+from drillsim.engine.kernels import detect_pairs
+from drillsim.engine.pairs import run_with_capacity
 from drillsim.engine.state import ACTIVE, AIR_INBOUND, AIR_ON_STATION, AIR_OUTBOUND
 from drillsim.sensors.detection import (
     POSTURE_DETECTABILITY_TABLE,
     detection_probability,
-    detection_rate,
     light_factor,
     position_error_sd,
 )
@@ -57,7 +60,8 @@ class Sensing:
             np.maximum.at(self.max_range, f.s_elem, f.s_max_range)
         self.observers = np.flatnonzero(self.max_range > 0)
         self.targets = np.flatnonzero(~f.is_air)
-        self.allowed = f.hostile[f.side][:, f.side]
+        self.hostile = np.ascontiguousarray(f.hostile)
+        self.observer_factor = 0.5 + 0.5 * f.training
         env = ctx.world.scenario.environment
         self.visibility = float(env.visibility_m)
         support = env.population
@@ -77,63 +81,22 @@ class Sensing:
         airborne = np.isin(s.air_phase, (AIR_OUTBOUND, AIR_ON_STATION, AIR_INBOUND))
         source_ok = (s.status == ACTIVE) & (~f.is_air[None, :] | airborne)
         target_ok = s.status == ACTIVE
-        rows, i, j, dist = near_pairs(
-            s.x,
-            s.y,
-            self.observers,
-            self.targets,
-            self.max_range,
-            source_ok=source_ok,
-            target_ok=target_ok,
-            allowed=self.allowed,
-        )
         level = int(ctx.world.light_by_hour[min(int(ctx.t0 // 3600), len(ctx.world.light_by_hour) - 1)])
-        slant = np.hypot(dist, f.altitude_m[i] - 2.0)
-        common = (
-            f.signature[j]
-            * POSTURE_DETECTABILITY_TABLE[s.posture[rows, j]]
-            * self.concealment[j]
-            * (0.5 + 0.5 * f.training[i])
+        mount_rate = f.s_rate * f.s_count * light_factor(level, f.s_night_factor)
+        target_factor = (
+            f.signature[None, :] * POSTURE_DETECTABILITY_TABLE[s.posture] * self.concealment[None, :]
         )
-        visible = slant <= self.visibility
-        rates = np.zeros((len(rows), self.mounts.shape[1]))
-        needs_los = np.zeros(len(rows), dtype=bool)
-        for k in range(self.mounts.shape[1]):
-            m = self.mounts[i, k]
-            has = m >= 0
-            mm = np.where(has, m, 0)
-            factor = f.s_count[mm] * light_factor(level, f.s_night_factor[mm]) * common
-            rate = detection_rate(
-                slant,
-                rate_per_s=f.s_rate[mm],
-                range_scale_m=f.s_range_scale[mm],
-                max_range_m=f.s_max_range[mm],
-                factor=factor,
+        rows, i, j, slant, best, best_clear, needs_los = self._pairs(
+            ctx, source_ok, target_ok, mount_rate, target_factor
+        )
+        if len(rows) and not self.flat:
+            clear = ctx.world.terrain.line_of_sight(
+                s.x[rows, i], s.y[rows, i], f.altitude_m[i], s.x[rows, j], s.y[rows, j], 2.0, samples=24
             )
-            rates[:, k] = np.where(has & visible, rate, 0.0)
-            needs_los |= has & f.s_needs_los[mm] & (rates[:, k] > 0)
-        if not self.flat and needs_los.any():
-            sel = np.flatnonzero(needs_los)
-            ok = ctx.world.terrain.line_of_sight(
-                s.x[rows[sel], i[sel]],
-                s.y[rows[sel], i[sel]],
-                f.altitude_m[i[sel]],
-                s.x[rows[sel], j[sel]],
-                s.y[rows[sel], j[sel]],
-                2.0,
-                samples=24,
-            )
-            blocked = sel[~ok]
-            for k in range(self.mounts.shape[1]):
-                m = self.mounts[i[blocked], k]
-                rates[blocked, k] = np.where(
-                    (m >= 0) & f.s_needs_los[np.where(m >= 0, m, 0)], 0.0, rates[blocked, k]
-                )
-        total = rates.sum(axis=1)
-        hit = ctx.uniform("sensors", rows, i, j) < detection_probability(total, ctx.dt)
-        rows, i, j, slant, rates = rows[hit], i[hit], j[hit], slant[hit], rates[hit]
-        best_k = np.argmax(rates, axis=1)
-        m = self.mounts[i, best_k]
+            keep = clear | ~needs_los
+            best = np.where(clear, best, best_clear)
+            rows, i, j, slant, best = rows[keep], i[keep], j[keep], slant[keep], best[keep]
+        m = best
         sd = position_error_sd(slant, f.s_position_error[m], f.s_range_scale[m])
         ident = f.s_identifies[m]
         sensor = ctx.sensor_names[m] if len(m) else np.zeros(0, dtype=object)
@@ -141,11 +104,7 @@ class Sensing:
         # Population support: informants report hostile units to the supported side.
         if self.informed_side >= 0 and self.support > 0:
             side = self.informed_side
-            cand = (
-                self.allowed[np.flatnonzero(f.side == side)[:1]].reshape(-1)
-                if (f.side == side).any()
-                else None
-            )
+            cand = f.hostile[side][f.side] if (f.side == side).any() else None
             if cand is not None:
                 tmask = cand & ~f.is_air
                 rr, jj = np.nonzero(target_ok & tmask[None, :])
@@ -164,6 +123,50 @@ class Sensing:
         else:
             side_of_obs = f.side[i]
         self._record(ctx, rows, side_of_obs, observer, j, sd, ident, sensor)
+
+    def _pairs(
+        self,
+        ctx: StepContext,
+        source_ok: NDArray[np.bool_],
+        target_ok: NDArray[np.bool_],
+        mount_rate: FloatArray,
+        target_factor: FloatArray,
+    ) -> tuple[Any, ...]:
+        s = ctx.state
+        f = ctx.world.forces
+        if not len(self.observers):
+            return tuple(
+                np.zeros(0, dtype=d) for d in (np.int64,) * 3 + (np.float64, np.int64, np.int64, bool)
+            )
+        args = (
+            s.x,
+            s.y,
+            f.altitude_m,
+            self.observers,
+            self.targets,
+            self.max_range,
+            np.ascontiguousarray(source_ok),
+            np.ascontiguousarray(target_ok),
+            f.side,
+            self.hostile,
+            float(self.max_range.max()),
+            self.mounts,
+            mount_rate,
+            f.s_range_scale,
+            f.s_max_range,
+            f.s_needs_los,
+            np.ascontiguousarray(target_factor),
+            self.observer_factor,
+            self.visibility,
+            ctx.dt,
+            np.uint64(ctx.streams.seed & 0xFFFFFFFFFFFFFFFF),
+            np.int64(stream_id("sensors")),
+            np.int64(ctx.step),
+            ctx.state.replications,
+        )
+        dtypes = (np.int64, np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
+        found: tuple[Any, ...] = run_with_capacity(detect_pairs, args, dtypes, 4 * s.r)
+        return found
 
     def _record(
         self,

@@ -287,7 +287,9 @@ class FireSupport:
         when = m.impact_t[ks]
         mi, elems = np.nonzero(p_any > 0.0)
         rows_hit = rows[mi]
-        expected = -np.log1p(-np.clip(p_any[mi, elems], 0.0, 1.0 - 1e-12)) * s.strength[rows_hit, elems]
+        # Stochastic: Binomial(n, p_any), given as the hazard -ln(1 - p_any) n; deterministic: n p_any.
+        p_hit = np.clip(p_any[mi, elems], 0.0, 1.0 - 1e-12)
+        expected = (-np.log1p(-p_hit) if ctx.stochastic else p_hit) * s.strength[rows_hit, elems]
         lost = apply_casualties(
             ctx,
             rows_hit,

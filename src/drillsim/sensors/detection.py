@@ -12,6 +12,7 @@ so results converge as ``dt`` shrinks. See docs/mechanics/sensors.md.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -46,6 +47,28 @@ def light_factor(level: int, night_factor: ArrayLike) -> FloatArray:
     return night
 
 
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def glimpse_hazard(range_m: float, rate_per_s: float, range_scale_m: float, max_range_m: float) -> float:
+    """Detection hazard of one look at one range: ``rate * exp(-(r / r_s)**2)``, zero beyond the range.
+
+    This scalar function is the one definition of the hazard; compiled kernels call it directly and
+    :func:`detection_rate` applies it to arrays.
+    """
+    if range_m > max_range_m:
+        return 0.0
+    z = range_m / range_scale_m
+    value = rate_per_s * np.exp(-z * z)
+    return value if value > 0.0 else 0.0
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _hazard_many(
+    r: FloatArray, rate: FloatArray, scale: FloatArray, max_range: FloatArray, out: FloatArray
+) -> None:
+    for k in range(r.shape[0]):
+        out[k] = glimpse_hazard(r[k], rate[k], scale[k], max_range[k])
+
+
 def detection_rate(
     range_m: ArrayLike,
     *,
@@ -58,11 +81,13 @@ def detection_rate(
 
     Zero beyond ``max_range_m``; never negative; never rising with range.
     """
-    r = np.asarray(range_m, dtype=np.float64)
-    scale = np.asarray(range_scale_m, dtype=np.float64)
-    rate = np.asarray(rate_per_s, dtype=np.float64) * np.asarray(factor, dtype=np.float64)
-    out = rate * np.exp(-((r / scale) ** 2))
-    return np.where(r <= np.asarray(max_range_m, dtype=np.float64), np.maximum(out, 0.0), 0.0)
+    r, rate, scale, max_range, fac = np.broadcast_arrays(
+        *(np.asarray(v, dtype=np.float64) for v in (range_m, rate_per_s, range_scale_m, max_range_m, factor))
+    )
+    out = np.empty(r.shape)
+    flat = out.reshape(-1)
+    _hazard_many(r.ravel(), (rate * fac).ravel(), scale.ravel(), max_range.ravel(), flat)
+    return flat.reshape(r.shape)
 
 
 def detection_probability(rate: ArrayLike, dt_s: float) -> FloatArray:

@@ -29,7 +29,7 @@ def brute_force_pairs(x, y, sources, targets, radius, side, hostile, source_ok, 
 
 @pytest.mark.parametrize("n", [8, 47, 49, 160])
 def test_grid_search_matches_brute_force(n: int) -> None:
-    """Pairs, their order and their distances equal a brute-force search, below and above the grid cut-over."""
+    """Pairs, their order and distances equal a brute-force search, below and above the grid cut-over."""
     rng = np.random.default_rng(n)
     r = 6
     extent = 3_000.0 * np.sqrt(n)  # constant density, so every size has close pairs

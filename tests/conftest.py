@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from drillsim.cli import main
 
@@ -81,3 +82,9 @@ def scenario_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example_te
     (root / "crossing-defence-v1.yaml").write_text(example_text, encoding="utf-8")
     monkeypatch.setattr(library, "_root", lambda: root)
     return root
+
+
+# Speed is measured by the benchmark suite, never by tests: no Hypothesis deadlines (a first call may also
+# load compiled kernels from numba's cache, which would trip a deadline for reasons unrelated to the test).
+settings.register_profile("drillsim", deadline=None)
+settings.load_profile("drillsim")

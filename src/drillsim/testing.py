@@ -14,11 +14,16 @@ import datetime as dt
 import math
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow.compute as pc
 import yaml
 
+from drillsim.engine.recorder import EventLog, write_event_log
+from drillsim.engine.simulation import Outcomes, Simulation
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.library import find_entry
 from drillsim.scenario.models import Scenario
@@ -26,7 +31,7 @@ from drillsim.scenario.pedigree import CONFIDENCE_LEVELS, Param
 from drillsim.scenario.references import element_ids
 from drillsim.scenario.schema import scenario_schema
 
-__all__ = ["check_scenario"]
+__all__ = ["check_determinism", "check_scenario"]
 
 _ID = r"[a-z0-9][a-z0-9_-]*"
 _UNIT_ID = re.compile(rf"^{_ID}(/{_ID})*$")
@@ -159,3 +164,89 @@ def _check_pedigree(scenario: Scenario) -> None:
             record.confidence is None or record.confidence in CONFIDENCE_LEVELS,
             (f"parameter {record.path} has an unknown confidence {record.confidence!r}"),
         )
+
+
+def check_determinism(
+    scenario: Scenario | str | Path,
+    *,
+    rng: int = 0,
+    replications: int | Sequence[int] = 3,
+) -> Outcomes:
+    """Run a scenario (an object, a path or an embedded name) and assert that its results are reproducible.
+
+    Checked, for the root seed ``rng`` and the given ``replications`` (a count or the indices):
+
+    - two runs of the batch write byte-identical Parquet event logs (:func:`drillsim.engine.write_event_log`);
+    - each replication run alone gives the same measures and the same event rows as inside the batch;
+    - the batch run in reverse order gives the same measures and events (the order of work does not matter).
+
+    Returns the outcomes of the first run. Raises :class:`AssertionError` naming the first difference.
+    """
+    loaded = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
+    reps = list(range(replications)) if isinstance(replications, int) else [int(r) for r in replications]
+    _require(len(reps) > 0, "check_determinism needs at least one replication")
+    first = _recorded_run(loaded, rng, reps)
+    again = _recorded_run(loaded, rng, reps)
+    with tempfile.TemporaryDirectory(prefix="drillsim-check-") as folder:
+        paths = []
+        for name, outcome in (("first", first), ("again", again)):
+            assert outcome.events is not None
+            paths.append(
+                write_event_log(outcome.events, Path(folder) / f"{name}.parquet", header=outcome.header)
+            )
+        same_bytes = paths[0].read_bytes() == paths[1].read_bytes()
+    _require(
+        same_bytes,
+        f"two runs of {loaded.name} with seed {rng} wrote different event logs: "
+        + (_first_difference(first, again, reps) or "the files differ although the events are equal"),
+    )
+    for k in reps:
+        alone = _recorded_run(loaded, rng, [k])
+        problem = _first_difference(first, alone, [k])
+        _require(
+            problem is None,
+            f"replication {k} of {loaded.name} (seed {rng}) differs when run alone rather than in the batch "
+            f"{reps}: {problem}",
+        )
+    if len(reps) > 1:
+        backwards = _recorded_run(loaded, rng, reps[::-1])
+        problem = _first_difference(first, backwards, reps)
+        _require(
+            problem is None,
+            f"the batch {reps} of {loaded.name} (seed {rng}) gives different results in reverse order: "
+            f"{problem}",
+        )
+    return first
+
+
+def _recorded_run(scenario: Scenario, rng: int, reps: list[int]) -> Outcomes:
+    return Simulation(scenario, rng=rng, replications=reps, recorder=EventLog()).run()
+
+
+def _event_rows(outcome: Outcomes, replication: int) -> list[dict[str, Any]]:
+    """The event rows of one replication, with NaN written as text so that rows compare equal."""
+    assert outcome.events is not None
+    rows = outcome.events.filter(pc.equal(outcome.events["replication"], replication)).to_pylist()
+    return [
+        {k: "nan" if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()} for row in rows
+    ]
+
+
+def _first_difference(a: Outcomes, b: Outcomes, reps: list[int]) -> str | None:
+    """How two outcomes differ on the replications ``reps`` (None when they agree)."""
+    for k in reps:
+        ia = int(np.flatnonzero(a.replications == k)[0])
+        ib = int(np.flatnonzero(b.replications == k)[0])
+        for name in sorted(set(a.measures) | set(b.measures)):
+            if name not in a.measures or name not in b.measures:
+                return f"measure {name!r} is missing from one run"
+            va, vb = float(a.measures[name][ia]), float(b.measures[name][ib])
+            if not (va == vb or (math.isnan(va) and math.isnan(vb))):
+                return f"replication {k}: measure {name!r} is {va!r} in one run and {vb!r} in the other"
+        ea, eb = _event_rows(a, k), _event_rows(b, k)
+        for n, (ra, rb) in enumerate(zip(ea, eb, strict=False)):
+            if ra != rb:
+                return f"replication {k}: event {n} is {ra} in one run and {rb} in the other"
+        if len(ea) != len(eb):
+            return f"replication {k}: {len(ea)} events in one run, {len(eb)} in the other"
+    return None

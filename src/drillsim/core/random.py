@@ -26,8 +26,10 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
-_S11 = np.uint64(11)
-_TO_UNIT = 1.0 / float(1 << 53)
+UNIFORM_SHIFT = 12
+"""Uniforms use the top 52 bits of a hash word: (k + 1/2) / 2**52 lies strictly inside (0, 1)."""
+_SHIFT = np.uint64(UNIFORM_SHIFT)
+UNIFORM_SCALE = 1.0 / float(1 << (64 - UNIFORM_SHIFT))
 # One odd multiplier per coordinate, so (a, b) and (b, a) hash differently.
 _LANES = tuple(
     np.uint64(c)
@@ -69,9 +71,12 @@ def hash_counters(seed: int, *coords: ArrayLike) -> UIntArray:
 
 
 def uniform_from_hash(h: UIntArray) -> FloatArray:
-    """Map 64-bit words to uniforms in the open interval (0, 1) using their top 53 bits."""
-    top = (h >> _S11).astype(np.float64)
-    return (top + 0.5) * _TO_UNIT
+    """Map 64-bit words to uniforms strictly inside (0, 1) using their top 52 bits.
+
+    (With 53 bits, the largest word would round to exactly 1.0.)
+    """
+    top = (h >> _SHIFT).astype(np.float64)
+    return (top + 0.5) * UNIFORM_SCALE
 
 
 @dataclass(frozen=True)

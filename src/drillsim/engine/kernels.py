@@ -17,7 +17,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.random import _GOLDEN, _LANES, _M1, _M2
+from drillsim.core.random import _GOLDEN, _LANES, _M1, _M2, UNIFORM_SCALE, UNIFORM_SHIFT
 from drillsim.sensors.detection import glimpse_hazard
 
 FloatArray = NDArray[np.float64]
@@ -32,7 +32,6 @@ _U_M1 = np.uint64(_M1)
 _U_M2 = np.uint64(_M2)
 _U_GOLDEN = np.uint64(_GOLDEN)
 _U_LANE = tuple(np.uint64(v) for v in _LANES)
-_TO_UNIT = 1.0 / float(1 << 53)
 
 jit = numba.njit(cache=True, nogil=True)
 
@@ -53,7 +52,7 @@ def uniform5(seed: np.uint64, c0: np.int64, c1: np.int64, c2: np.int64, c3: np.i
     h = _mix(h ^ (np.uint64(c2) * _U_LANE[2] + _U_GOLDEN))
     h = _mix(h ^ (np.uint64(c3) * _U_LANE[3] + _U_GOLDEN))
     h = _mix(h ^ (np.uint64(c4) * _U_LANE[4] + _U_GOLDEN))
-    return (float(h >> np.uint64(11)) + 0.5) * _TO_UNIT
+    return (float(h >> np.uint64(UNIFORM_SHIFT)) + 0.5) * UNIFORM_SCALE
 
 
 @jit  # type: ignore[misc,unused-ignore]

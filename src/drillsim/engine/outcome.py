@@ -13,35 +13,22 @@ from numpy.typing import NDArray
 
 from drillsim.engine.context import StepContext
 from drillsim.engine.state import ACTIVE
+from drillsim.geo.distance import SignedDistanceField, signed_offsets
 from drillsim.scenario.models import LatLon, MeasureSpec, ObjectiveSpec, Scenario
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 REACH_RADIUS_M = 500.0
-
-
-def signed_offsets(px: FloatArray, py: FloatArray, line: FloatArray) -> FloatArray:
-    """Signed distance of points from a polyline (positive on the line's left, walking along it)."""
-    ax, ay = line[:-1, 0], line[:-1, 1]
-    bx, by = line[1:, 0], line[1:, 1]
-    vx, vy = bx - ax, by - ay
-    length2 = np.maximum(vx * vx + vy * vy, 1e-12)
-    x = np.asarray(px)[..., None]
-    y = np.asarray(py)[..., None]
-    t = np.clip(((x - ax) * vx + (y - ay) * vy) / length2, 0.0, 1.0)
-    cx, cy = ax + t * vx, ay + t * vy
-    d = np.hypot(x - cx, y - cy)
-    nearest = np.argmin(d, axis=-1)
-    cross = vx * (y - ay) - vy * (x - ax)
-    sign = np.sign(np.take_along_axis(cross, nearest[..., None], axis=-1)[..., 0])
-    return np.asarray(sign * np.take_along_axis(d, nearest[..., None], axis=-1)[..., 0], dtype=np.float64)
+LINE_FIELD_CELL_M = 1000.0
+"""Grid spacing of the signed-distance tables used for lines (penetration depth, hold-line)."""
 
 
 @dataclass
 class _LineRef:
     points: FloatArray
     friendly_sign: float
+    field: SignedDistanceField
 
 
 class Scorekeeper:
@@ -90,7 +77,8 @@ class Scorekeeper:
         mine = f.side == defender
         offs = signed_offsets(f.x0[mine], f.y0[mine], pts) if mine.any() else np.ones(1)
         sign = 1.0 if np.sum(np.sign(offs)) >= 0 else -1.0
-        ref = _LineRef(pts, sign)
+        x0, y0, x1, y1 = w.terrain.extent_m
+        ref = _LineRef(pts, sign, SignedDistanceField.build(pts, (x0, y0, x1, y1), cell_m=LINE_FIELD_CELL_M))
         self.lines[name] = ref
         return ref
 
@@ -138,7 +126,7 @@ class Scorekeeper:
             mask = ((f.side == of) if of >= 0 else np.ones(f.n, dtype=bool)) & ~f.is_air
             if not mask.any():
                 continue
-            off = signed_offsets(s.x[:, mask], s.y[:, mask], ref.points) * ref.friendly_sign
+            off = ref.field.at(s.x[:, mask], s.y[:, mask]) * ref.friendly_sign
             live = s.status[:, mask] == ACTIVE
             depth = np.where(live, off, 0.0).max(axis=1)
             self.depth[name] = np.maximum(self.depth[name], depth)
@@ -212,7 +200,7 @@ class Scorekeeper:
                 lost = (threat & inside).any(axis=1)
             else:
                 ref = self.lines[str(o.line)]
-                off = signed_offsets(s.x, s.y, ref.points) * ref.friendly_sign
+                off = ref.field.at(s.x, s.y) * ref.friendly_sign
                 lost = (threat & (off > 0)).any(axis=1)
             held = ~lost
             end = float(o.by_s) if o.by_s is not None else ctx.t1

@@ -36,7 +36,6 @@ from drillsim.engine.state import (
     AIR_READY,
     AIR_TURNAROUND,
     AIR_WAITING,
-    Picture,
 )
 from drillsim.fires.area import POSTURE_AREA_TABLE, round_casualty_fraction, scatter_sd
 from drillsim.orders.plan import CompiledTask
@@ -50,6 +49,8 @@ REQUEST_INTERVAL_S = 600.0
 """A side does not ask for fire on the same contact again sooner than this."""
 AREA_SUPPRESSION_S = 180.0
 STATION_RADIUS_M = 1500.0
+RETARGET_RADIUS_M = 10_000.0
+"""Aircraft on station whose target is gone strike another located enemy within this distance."""
 
 STAGE_REQUESTED = 0
 STAGE_FIRED = 1
@@ -333,163 +334,216 @@ class FireSupport:
     # --- air strikes ---------------------------------------------------------------------------------
 
     def fly_strikes(self, ctx: StepContext) -> None:
+        """Advance every strike sortie by one step: each element makes at most one transition per step."""
         s = ctx.state
         f = ctx.world.forces
-        plan = ctx.world.plan
-        pic = s.picture
-        t1 = ctx.t1
         for e, mounts in self.air_mounts.items():
-            side = int(f.side[e])
-            task_idx = s.task[:, e]
-            striking = (task_idx >= 0) & (s.status[:, e] == ACTIVE)
-            if not striking.any():
-                continue
-            for row in np.flatnonzero(striking):
-                task = plan.tasks[int(task_idx[row])]
+            task_of = s.task[:, e]
+            for k in np.unique(task_of[task_of >= 0]):
+                task = ctx.world.plan.tasks[int(k)]
                 if task.kind != "strike":
                     continue
-                self._strike_row(ctx, int(row), e, side, task, mounts, pic, t1)
+                rows = np.flatnonzero((task_of == k) & (s.status[:, e] == ACTIVE))
+                if len(rows):
+                    self._advance_sorties(ctx, rows, e, int(f.side[e]), task, mounts)
 
-    def _strike_row(
-        self,
-        ctx: StepContext,
-        row: int,
-        e: int,
-        side: int,
-        task: CompiledTask,
-        mounts: IntArray,
-        pic: Picture,
-        t1: float,
+    def _best_contact(self, ctx: StepContext, rows: IntArray, side: int, near: FloatArray | None) -> IntArray:
+        """Per row, the enemy contact the side has located best (smallest error), or -1; with ``near``
+        ((rows, 2) points), only contacts within RETARGET_RADIUS_M of them."""
+        s = ctx.state
+        f = ctx.world.forces
+        pic = s.picture
+        hostile = f.hostile[side][f.side] & ~f.is_air
+        live = pic.known_live[rows, side, :] & hostile[None, :] & (s.status[rows, :] == ACTIVE)
+        if near is not None:
+            d = np.hypot(pic.known_x[rows, side, :] - near[:, :1], pic.known_y[rows, side, :] - near[:, 1:])
+            live &= d <= RETARGET_RADIUS_M
+        score = np.where(live, pic.known_err[rows, side, :], np.inf)
+        best = np.argmin(score, axis=1)
+        return np.where(np.isfinite(score[np.arange(len(rows)), best]), best, -1)
+
+    def _advance_sorties(
+        self, ctx: StepContext, rows: IntArray, e: int, side: int, task: CompiledTask, mounts: IntArray
     ) -> None:
         s = ctx.state
         f = ctx.world.forces
         m = s.missions
-        phase = int(s.air_phase[row, e])
-        one = np.array([row])
-        if phase == AIR_READY and s.sorties_left[row, e] > 0:
-            fixed = task.waypoints.shape[1] > 0
-            if fixed:
-                tgt = -1
-                ax, ay = (float(v) for v in task.waypoints[0, -1])
+        pic = s.picture
+        t1 = ctx.t1
+        phase = s.air_phase[rows, e].copy()
+        elem = np.array([e])
+
+        # Ready with sorties left: take a target and ask for the strike.
+        ready = rows[(phase == AIR_READY) & (s.sorties_left[rows, e] > 0)]
+        if len(ready):
+            if task.waypoints.shape[1] > 0:
+                tgt = np.full(len(ready), -1)
+                ax = np.full(len(ready), task.waypoints[0, -1, 0])
+                ay = np.full(len(ready), task.waypoints[0, -1, 1])
+                go = np.ones(len(ready), dtype=bool)
             else:
-                hostile = f.hostile[side][f.side] & ~f.is_air & (s.status[row] == ACTIVE)
-                live = pic.known_live[row, side] & hostile
-                if not live.any():
-                    return
-                score = np.where(live, pic.known_err[row, side], np.inf)
-                tgt = int(np.argmin(score))
-                ax, ay = float(pic.known_x[row, side, tgt]), float(pic.known_y[row, side, tgt])
-            mid = int(s.next_mission_id[row])
-            s.next_mission_id[row] += 1
-            mount = (
-                int(mounts[0])
-                if task.weapon is None
-                else int(next((mm for mm in mounts if f.w_name[mm] == task.weapon), mounts[0]))
-            )
-            m.append(
-                rep=one,
-                mission_id=np.array([mid]),
-                firer=np.array([e]),
-                mount=np.array([mount]),
-                target=np.array([max(tgt, 0)]),
-                observer=np.array([-1]),
-                detected_t=np.array([pic.episode_t[row, side, tgt] if tgt >= 0 else np.inf]),
-                requested_t=np.array([t1]),
-                fire_t=np.array([np.inf]),
-                impact_t=np.array([np.inf]),
-                aim_x=np.array([ax]),
-                aim_y=np.array([ay]),
-                rounds=np.array([0.0]),
-                stage=np.array([STAGE_REQUESTED]),
-            )
-            s.strike_target[row, e] = tgt
-            s.strike_mission[row, e] = len(m) - 1
-            s.air_phase[row, e] = AIR_WAITING
-            s.air_until[row, e] = t1 + task.tasking_delay_s
-            ctx.emit(
-                "StrikeRequested",
-                one,
-                t1,
-                value=float(mid),
-                side=ctx.sides[side],
-                unit=ctx.ids[e],
-                other=ctx.ids[tgt] if tgt >= 0 else None,
-            )
-            return
-        k = int(s.strike_mission[row, e])
-        if phase == AIR_WAITING and t1 >= s.air_until[row, e]:
-            s.air_phase[row, e] = AIR_OUTBOUND
-            s.airborne_since[row, e] = s.air_until[row, e]
-            s.sorties_flown[row, side] += 1
+                tgt = self._best_contact(ctx, ready, side, None)
+                go = tgt >= 0
+                safe = np.maximum(tgt, 0)
+                ax = pic.known_x[ready, side, safe]
+                ay = pic.known_y[ready, side, safe]
+            ready, tgt, ax, ay = ready[go], tgt[go], ax[go], ay[go]
+            if len(ready):
+                mount = (
+                    mounts[0]
+                    if task.weapon is None
+                    else next((mm for mm in mounts if f.w_name[mm] == task.weapon), mounts[0])
+                )
+                ids = s.next_mission_id[ready].copy()
+                s.next_mission_id[ready] += 1
+                detected = np.where(tgt >= 0, pic.episode_t[ready, side, np.maximum(tgt, 0)], np.inf)
+                first = len(m)
+                n = len(ready)
+                m.append(
+                    rep=ready,
+                    mission_id=ids,
+                    firer=np.full(n, e),
+                    mount=np.full(n, mount),
+                    target=np.maximum(tgt, 0),
+                    observer=np.full(n, -1),
+                    detected_t=detected,
+                    requested_t=np.full(n, t1),
+                    fire_t=np.full(n, np.inf),
+                    impact_t=np.full(n, np.inf),
+                    aim_x=ax,
+                    aim_y=ay,
+                    rounds=np.zeros(n),
+                    stage=np.full(n, STAGE_REQUESTED),
+                )
+                s.strike_target[ready, e] = tgt
+                s.strike_mission[ready, e] = first + np.arange(n)
+                s.air_phase[ready, e] = AIR_WAITING
+                s.air_until[ready, e] = t1 + task.tasking_delay_s
+                ctx.emit(
+                    "StrikeRequested",
+                    ready,
+                    t1,
+                    value=ids.astype(np.float64),
+                    side=ctx.sides[side],
+                    unit=ctx.ids[e],
+                    other=[ctx.ids[t] if t >= 0 else None for t in tgt],
+                )
+
+        # Tasking delay over: take off.
+        launch = rows[(phase == AIR_WAITING) & (t1 >= s.air_until[rows, e])]
+        if len(launch):
+            k = s.strike_mission[launch, e]
+            s.air_phase[launch, e] = AIR_OUTBOUND
+            s.airborne_since[launch, e] = s.air_until[launch, e]
+            s.sorties_flown[launch, side] += 1
             home = ctx.world.scenario.units[f.group_of[e]].home or ""
             ctx.emit(
                 "SortieLaunched",
-                one,
-                float(s.air_until[row, e]),
-                value=float(m.mission_id[k]),
+                launch,
+                s.air_until[launch, e],
+                value=m.mission_id[k].astype(np.float64),
                 unit=ctx.ids[e],
                 detail=home,
             )
-            set_routes(ctx, one, np.array([e]), np.array([[m.aim_x[k], m.aim_y[k]]]))
-            return
-        if phase == AIR_OUTBOUND:
-            tgt = int(s.strike_target[row, e])
-            if tgt >= 0 and pic.known_live[row, side, tgt]:
-                m.aim_x[k], m.aim_y[k] = pic.known_x[row, side, tgt], pic.known_y[row, side, tgt]
-                s.route_x[row, e, 0], s.route_y[row, e, 0] = m.aim_x[k], m.aim_y[k]
-                s.route_len[row, e], s.route_i[row, e] = 1, 0
-            if np.hypot(s.x[row, e] - m.aim_x[k], s.y[row, e] - m.aim_y[k]) <= STATION_RADIUS_M:
-                s.air_phase[row, e] = AIR_ON_STATION
-                s.air_until[row, e] = t1 + task.time_on_station_s
-            return
-        if phase == AIR_ON_STATION:
-            tgt = int(s.strike_target[row, e])
-            located = tgt < 0 or bool(pic.known_live[row, side, tgt] and s.status[row, tgt] == ACTIVE)
-            if located:
-                if tgt >= 0:
-                    m.aim_x[k], m.aim_y[k] = pic.known_x[row, side, tgt], pic.known_y[row, side, tgt]
-                mount = int(m.mount[k])
-                weapons = float(f.w_count[mount] * f.w_rounds_per_mission[mount])
-                m.rounds[k] = weapons
-                m.fire_t[k] = m.impact_t[k] = t1
+            set_routes(
+                ctx,
+                launch,
+                np.repeat(elem, len(launch)),
+                np.stack([m.aim_x[k], m.aim_y[k]], axis=1)[:, None, :],
+            )
+
+        # Outbound: follow the target's believed position; on arrival, go on station.
+        out = rows[phase == AIR_OUTBOUND]
+        if len(out):
+            k = s.strike_mission[out, e]
+            tgt = s.strike_target[out, e]
+            follow = (tgt >= 0) & pic.known_live[out, side, np.maximum(tgt, 0)]
+            fo, fk, ft = out[follow], k[follow], tgt[follow]
+            m.aim_x[fk] = pic.known_x[fo, side, ft]
+            m.aim_y[fk] = pic.known_y[fo, side, ft]
+            s.route_x[fo, e, 0] = m.aim_x[fk]
+            s.route_y[fo, e, 0] = m.aim_y[fk]
+            s.route_len[fo, e] = 1
+            s.route_i[fo, e] = 0
+            there = np.hypot(s.x[out, e] - m.aim_x[k], s.y[out, e] - m.aim_y[k]) <= STATION_RADIUS_M
+            s.air_phase[out[there], e] = AIR_ON_STATION
+            s.air_until[out[there], e] = t1 + task.time_on_station_s
+
+        # On station: release on the target if it is still located (or on another located nearby);
+        # otherwise wait out the time on station and abort.
+        on = rows[phase == AIR_ON_STATION]
+        if len(on):
+            k = s.strike_mission[on, e]
+            tgt = s.strike_target[on, e]
+            held = (tgt < 0) | (
+                pic.known_live[on, side, np.maximum(tgt, 0)] & (s.status[on, np.maximum(tgt, 0)] == ACTIVE)
+            )
+            lost = np.flatnonzero(~held)
+            if len(lost):
+                near = np.stack([m.aim_x[k[lost]], m.aim_y[k[lost]]], axis=1)
+                other = self._best_contact(ctx, on[lost], side, near)
+                swap = other >= 0
+                tgt[lost[swap]] = other[swap]
+                s.strike_target[on[lost[swap]], e] = other[swap]
+                m.target[k[lost[swap]]] = other[swap]
+                held[lost[swap]] = True
+            rel = np.flatnonzero(held)
+            if len(rel):
+                ro, rk, rt = on[rel], k[rel], tgt[rel]
+                located = rt >= 0
+                m.aim_x[rk[located]] = pic.known_x[ro[located], side, rt[located]]
+                m.aim_y[rk[located]] = pic.known_y[ro[located], side, rt[located]]
+                mount = m.mount[rk]
+                m.rounds[rk] = f.w_count[mount] * f.w_rounds_per_mission[mount]
+                m.fire_t[rk] = t1
+                m.impact_t[rk] = t1
                 ctx.emit(
                     "WeaponsReleased",
-                    one,
+                    ro,
                     t1,
-                    value=float(m.mission_id[k]),
+                    value=m.mission_id[rk].astype(np.float64),
                     unit=ctx.ids[e],
-                    other=ctx.ids[tgt] if tgt >= 0 else None,
-                    count=int(weapons),
-                    x_m=float(m.aim_x[k]),
-                    y_m=float(m.aim_y[k]),
+                    other=[ctx.ids[t] if t >= 0 else None for t in rt],
+                    count=m.rounds[rk].astype(np.int64),
+                    x_m=m.aim_x[rk],
+                    y_m=m.aim_y[rk],
                 )
-                self._impact(ctx, np.array([k]), weapon="air")
-                m.stage[k] = STAGE_DONE
-                s.strike_by_side[row, side] = min(s.strike_by_side[row, side], t1)
-                if np.isfinite(m.detected_t[k]):
-                    s.chain_time_sum[row, side] += t1 - float(m.detected_t[k])
-                    s.chain_count[row, side] += 1.0
-            elif t1 >= s.air_until[row, e]:
-                m.stage[k] = STAGE_DONE
+                self._impact(ctx, rk, weapon="air")
+                m.stage[rk] = STAGE_DONE
+                np.minimum.at(s.strike_by_side, (ro, np.full(len(ro), side)), t1)
+                known = np.isfinite(m.detected_t[rk])
+                np.add.at(
+                    s.chain_time_sum,
+                    (ro[known], np.full(int(known.sum()), side)),
+                    t1 - m.detected_t[rk][known],
+                )
+                np.add.at(s.chain_count, (ro[known], np.full(int(known.sum()), side)), 1.0)
+            abort = np.flatnonzero(~held & (t1 >= s.air_until[on, e]))
+            if len(abort):
+                m.stage[k[abort]] = STAGE_DONE
                 ctx.emit(
                     "StrikeAborted",
-                    one,
+                    on[abort],
                     t1,
-                    value=float(m.mission_id[k]),
+                    value=m.mission_id[k[abort]].astype(np.float64),
                     unit=ctx.ids[e],
                     detail="target-lost",
                 )
-            else:
-                return
-            s.air_phase[row, e] = AIR_INBOUND
-            set_routes(ctx, one, np.array([e]), np.array([[f.home_x[e], f.home_y[e]]]))
-            return
-        if phase == AIR_INBOUND and s.route_i[row, e] >= s.route_len[row, e]:
-            s.air_phase[row, e] = AIR_TURNAROUND
-            s.air_until[row, e] = t1 + f.turnaround_s[e]
-            s.sorties_left[row, e] -= 1
-            s.airborne_since[row, e] = np.inf
-            ctx.emit("SortieRecovered", one, t1, value=float(m.mission_id[k]), unit=ctx.ids[e])
-            return
-        if phase == AIR_TURNAROUND and t1 >= s.air_until[row, e]:
-            s.air_phase[row, e] = AIR_READY
+            back = on[np.union1d(rel, abort).astype(np.int64)]
+            if len(back):
+                s.air_phase[back, e] = AIR_INBOUND
+                set_routes(ctx, back, np.repeat(elem, len(back)), np.array([[f.home_x[e], f.home_y[e]]]))
+
+        # Inbound and landed: turn around.
+        landed = rows[(phase == AIR_INBOUND) & (s.route_i[rows, e] >= s.route_len[rows, e])]
+        if len(landed):
+            k = s.strike_mission[landed, e]
+            s.air_phase[landed, e] = AIR_TURNAROUND
+            s.air_until[landed, e] = t1 + f.turnaround_s[e]
+            s.sorties_left[landed, e] -= 1
+            s.airborne_since[landed, e] = np.inf
+            ctx.emit("SortieRecovered", landed, t1, value=m.mission_id[k].astype(np.float64), unit=ctx.ids[e])
+
+        # Turned around: ready for the next sortie.
+        again = rows[(phase == AIR_TURNAROUND) & (t1 >= s.air_until[rows, e])]
+        s.air_phase[again, e] = AIR_READY

@@ -10,6 +10,7 @@ arrays rather than per-unit objects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -124,13 +125,18 @@ class ForceTable:
     def index(self, element_id: str) -> int:
         return self.ids.index(element_id)
 
+    @cached_property
+    def _members_by_id(self) -> dict[str, list[int]]:
+        table: dict[str, list[int]] = {}
+        for i, (eid, gid) in enumerate(zip(self.ids, self.group_of, strict=True)):
+            table.setdefault(eid, []).append(i)
+            if gid != eid:
+                table.setdefault(gid, []).append(i)
+        return table
+
     def members(self, unit_id: str) -> list[int]:
         """Elements a unit id names: the element itself, or every element of a group."""
-        return [
-            i
-            for i, (eid, gid) in enumerate(zip(self.ids, self.group_of, strict=True))
-            if eid == unit_id or gid == unit_id
-        ]
+        return list(self._members_by_id.get(unit_id, []))
 
     def reach_m(self, kind: int) -> FloatArray:
         """Per element, the longest reach of its weapons of one kind (0 if none)."""

@@ -1,0 +1,153 @@
+"""The event log: typed events, the Parquet file and its header, and clear errors for bad files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import drillsim
+from drillsim.engine import (
+    EVENT_CLASSES,
+    EVENT_LOG_VERSION,
+    EVENT_SCHEMA,
+    Event,
+    NullRecorder,
+    Outcomes,
+    iter_events,
+    read_event_log,
+    run,
+    write_event_log,
+)
+from drillsim.engine.events import column_for
+from drillsim.scenario import Scenario
+
+
+def _same(a: object, b: object) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+
+def test_every_row_becomes_its_typed_event(example_events: pa.Table) -> None:
+    """iter_events yields one instance of the right class per row, in row order."""
+    events = list(iter_events(example_events))
+    assert len(events) == example_events.num_rows
+    for event, kind in zip(events, example_events["kind"].to_pylist(), strict=True):
+        assert type(event) is EVENT_CLASSES[kind]
+        assert isinstance(event, Event)
+
+
+def test_typed_events_carry_the_row_values(example_events: pa.Table) -> None:
+    """Each field of a typed event holds the value of the column it maps to (ints as ints)."""
+    for event, row in zip(iter_events(example_events), example_events.to_pylist(), strict=True):
+        assert (event.replication, event.time_s) == (row["replication"], row["time_s"])
+        for f in dataclasses.fields(event):
+            if f.name in ("replication", "time_s"):
+                continue
+            value = getattr(event, f.name)
+            expected = row[column_for(event.KIND, f.name)]
+            if f.type == "int":
+                assert isinstance(value, int)
+                expected = int(expected)
+            assert _same(value, expected), (event.KIND, f.name)
+
+
+def test_example_log_uses_the_main_event_kinds(example_events: pa.Table) -> None:
+    """The example's log holds detections, reports, fire missions, hits, breaks and objectives."""
+    kinds = set(example_events["kind"].to_pylist())
+    assert {
+        "PhaseStarted",
+        "OrderReceived",
+        "ContactDetected",
+        "ContactReported",
+        "FireMissionRequested",
+        "RoundsFired",
+        "RoundsImpacted",
+        "FireMissionCompleted",
+        "UnitHit",
+        "UnitBroke",
+        "ObjectiveAchieved",
+    } <= kinds
+
+
+def test_event_log_has_the_documented_schema(example_events: pa.Table) -> None:
+    """The in-memory log has exactly EVENT_SCHEMA's columns and is sorted by replication."""
+    assert example_events.schema.remove_metadata() == EVENT_SCHEMA
+    reps = example_events["replication"].to_pylist()
+    assert reps == sorted(reps)
+
+
+def test_event_log_round_trips_through_parquet(example_run: Outcomes, tmp_path: Path) -> None:
+    """A written log reads back with the same rows and a header naming version, seed and scenario."""
+    assert example_run.events is not None
+    path = write_event_log(example_run.events, tmp_path / "events.parquet", header=example_run.header)
+    table, header = read_event_log(path)
+    assert table.num_rows == example_run.events.num_rows
+    for a, b in zip(table.to_pylist(), example_run.events.to_pylist(), strict=True):
+        assert all(_same(a[c], b[c]) for c in a)
+    assert header["event_log_version"] == EVENT_LOG_VERSION
+    assert (header["seed"], header["scenario"]) == (1, "crossing-defence-v1")
+    assert header["replications"] == list(range(12))
+
+
+def test_written_log_leaves_no_temporary_file(example_run: Outcomes, tmp_path: Path) -> None:
+    """Writing is atomic: only the final file remains in the folder."""
+    assert example_run.events is not None
+    write_event_log(example_run.events, tmp_path / "events.parquet", header=example_run.header)
+    assert [p.name for p in tmp_path.iterdir()] == ["events.parquet"]
+
+
+def test_null_recorder_records_nothing(example: Scenario) -> None:
+    """A run with the null recorder (the default) returns outcomes without an event log."""
+    outcome = run(example, rng=1, replications=2, recorder=NullRecorder(), until_s=1200)
+    assert outcome.events is None
+    assert set(outcome.measures) >= {"first-detection", "losses-raiders"}
+
+
+def test_corrupt_file_is_a_user_error(tmp_path: Path) -> None:
+    """Bytes that are not Parquet give a UserError naming the file, not a traceback from pyarrow."""
+    path = tmp_path / "events.parquet"
+    path.write_bytes(b"PAR1 this is not really a parquet file")
+    with pytest.raises(drillsim.UserError, match=r"events\.parquet.*not a readable event log") as info:
+        read_event_log(path)
+    assert info.value.__cause__ is None
+    assert info.value.__suppress_context__
+
+
+def test_truncated_log_is_a_user_error(example_run: Outcomes, tmp_path: Path) -> None:
+    """A log cut short (an interrupted copy) gives a UserError."""
+    assert example_run.events is not None
+    good = write_event_log(example_run.events, tmp_path / "good.parquet", header=example_run.header)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(drillsim.UserError, match=r"not a readable event log"):
+        read_event_log(cut)
+
+
+def test_parquet_without_header_is_a_user_error(tmp_path: Path) -> None:
+    """A Parquet file that drillsim did not write is refused with a message saying so."""
+    path = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"a": [1, 2, 3]}), path)
+    with pytest.raises(drillsim.UserError, match=r"other\.parquet.*no drillsim header"):
+        read_event_log(path)
+
+
+def test_log_of_another_version_is_a_user_error(example_run: Outcomes, tmp_path: Path) -> None:
+    """A log whose header names a different format version is refused, naming both versions."""
+    assert example_run.events is not None
+    header = {"event_log_version": EVENT_LOG_VERSION + 1}
+    table = example_run.events.replace_schema_metadata({b"drillsim.header": json.dumps(header).encode()})
+    path = tmp_path / "future.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(drillsim.UserError, match=rf"unsupported event-log version.*{EVENT_LOG_VERSION + 1}"):
+        read_event_log(path)
+
+
+def test_missing_file_is_a_user_error(tmp_path: Path) -> None:
+    """Asking for a log that does not exist gives a UserError."""
+    with pytest.raises(drillsim.UserError, match=r"missing\.parquet"):
+        read_event_log(tmp_path / "missing.parquet")

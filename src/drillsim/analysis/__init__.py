@@ -4,4 +4,38 @@ The Lanchester toolkit lives in :mod:`drillsim.analysis.lanchester`; the shipped
 reproductions of published fits live in :mod:`drillsim.analysis.history`.
 """
 
-__all__ = ["history", "lanchester"]
+__all__ = ["designs", "executors", "experiment", "history", "lanchester", "store"]
+
+# Monte Carlo, comparisons, statistical assertions and plots (issue 5, items 1, 2, 6, 7). The function
+# ``compare`` is not re-exported here: it would hide the submodule of the same name.
+from drillsim.analysis import assertions, compare, montecarlo, plots
+from drillsim.analysis.assertions import (
+    AssertionReport,
+    Verdict,
+    check_assertions,
+    load_assertions,
+)
+from drillsim.analysis.compare import Comparison, Difference
+from drillsim.analysis.montecarlo import (
+    MeasureStatistics,
+    MonteCarloResult,
+    monte_carlo,
+    summarize,
+)
+
+__all__ += [
+    "AssertionReport",
+    "Comparison",
+    "Difference",
+    "MeasureStatistics",
+    "MonteCarloResult",
+    "Verdict",
+    "assertions",
+    "check_assertions",
+    "compare",
+    "load_assertions",
+    "monte_carlo",
+    "montecarlo",
+    "plots",
+    "summarize",
+]

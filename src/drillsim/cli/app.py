@@ -160,6 +160,7 @@ def run(
     outcomes = drillsim.run(loaded, rng=seed, replications=replications, recorder=EventLog(sample_s=sample_s))
     target = out if out is not None else Path("runs") / f"{loaded.name}-seed{outcomes.seed}"
     outcomes.write(target)
+    console.print(f"report written to {_replay.write_report(target)}", markup=False, emoji=False)
     table = Table(
         title=f"{loaded.title} ({loaded.name}), seed {outcomes.seed}, {replications} replication(s)"
     )
@@ -186,6 +187,16 @@ def run(
 
 # Command groups defined in their own modules register themselves here (one line each).
 # --- registered command modules ---
+from drillsim.cli import replay as _replay  # noqa: E402 (command modules register after the core commands)
+
+_replay.register(app)
+from drillsim.cli import analysis as _analysis_commands  # noqa: E402 - registered after the core commands
+
+_analysis_commands.register(app)
+
+from drillsim.cli import experiments as _experiments  # noqa: E402
+
+_experiments.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,363 @@
+"""Analysis commands: ``drillsim mc``, ``drillsim compare`` and ``drillsim check``.
+
+Each calls one public function of :mod:`drillsim.analysis` (``monte_carlo``, ``compare``,
+``check_assertions``) with the same parameter names and prints its result. ``register(app)`` adds them to
+the main program; this module never imports :mod:`drillsim.cli.app` at import time, so either may be
+imported first.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from drillsim.core.errors import UserError
+
+__all__ = ["register"]
+
+
+def _console() -> Console:
+    from drillsim.cli.app import console
+
+    return console
+
+
+def _print_table(table: Table) -> None:
+    """Print a table; when output is not a terminal (a file, a CI log) it is never wrapped at 80 columns."""
+    console = _console()
+    if console.is_terminal:
+        _print_table(table)
+    else:
+        wide = Console(file=console.file, width=max(console.width, 160), highlight=False, color_system=None)
+        wide.print(table)
+
+
+def _unit(kind: str | None, typical: float) -> tuple[float, str]:
+    """How to show a measure: (divide by, unit label); event times in minutes, or hours when long."""
+    from drillsim.analysis.montecarlo import TIME_KINDS
+
+    if kind not in TIME_KINDS:
+        return (1.0, "")
+    return (3600.0, "h") if math.isfinite(typical) and abs(typical) >= 5940 else (60.0, "min")
+
+
+def _number(value: float, scale: float = 1.0, *, binary: bool = False) -> str:
+    """A statistic for people: fractions with three decimals, others with four significant digits."""
+    if not math.isfinite(value):
+        return "-"
+    x = value / scale
+    if binary:
+        return f"{x:.3f}"
+    if abs(x) >= 10000:
+        return f"{x:,.0f}"
+    return f"{x:.4g}"
+
+
+def _span(low: float, high: float, scale: float, *, binary: bool) -> str:
+    """A confidence interval in little room: three significant digits (three decimals for fractions)."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "-"
+    if binary:
+        a, b = (f"{x / scale:.3f}" for x in (low, high))
+    else:
+        a, b = (f"{x / scale:,.0f}" if abs(x / scale) >= 1000 else f"{x / scale:.3g}" for x in (low, high))
+    return f"{a} to {b}" if low < 0 else f"{a}-{b}"
+
+
+def _percent(x: float) -> str:
+    """A relative change in whole percent, with its sign, never "-0"."""
+    r = round(x * 100)
+    return f"{r:+d} %" if r else "0 %"
+
+
+def _label(name: str, unit: str) -> str:
+    return f"{name} ({unit})" if unit else name
+
+
+def _parse_precision(items: list[str]) -> float | dict[str, float] | None:
+    """``--precision X`` (for the --measure names, or all) or ``--precision NAME=X`` (repeatable)."""
+    if not items:
+        return None
+    overall: float | None = None
+    named: dict[str, float] = {}
+    for item in items:
+        name, sep, number = item.rpartition("=")
+        try:
+            value = float(number)
+        except ValueError:
+            raise UserError(
+                f"option '--precision': cannot read '{item}'; expected a number such as 0.02, "
+                "or MEASURE=NUMBER such as crossing-held=0.02"
+            ) from None
+        if sep:
+            named[name.strip()] = value
+        else:
+            overall = value
+    if overall is not None and named:
+        raise UserError(
+            "option '--precision': give either one number for all measures or MEASURE=NUMBER items"
+        )
+    return named if named else overall
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``mc``, ``compare`` and ``check`` commands to ``app``."""
+    app.command("mc")(mc)
+    app.command("compare")(compare)
+    app.command("check")(check)
+
+
+def mc(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(
+            help="Scenario file or embedded scenario name (default: the embedded default).",
+            show_default=False,
+        ),
+    ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            "--replications",
+            "-n",
+            min=1,
+            help="Replications to run (default 100); with --precision, the first stage (default one batch).",
+            show_default=False,
+        ),
+    ] = None,
+    precision: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--precision",
+            help="Target CI half-width: one number for every measure (or those given with --measure), or "
+            "MEASURE=NUMBER, repeatable. Keeps adding batches until every target is met.",
+            show_default=False,
+        ),
+    ] = None,
+    relative: Annotated[
+        bool, typer.Option("--relative", help="Read --precision targets as fractions of |mean|.")
+    ] = False,
+    measure: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--measure", "-m", help="Measures to keep (repeatable; default all).", show_default=False
+        ),
+    ] = None,
+    confidence: Annotated[
+        float, typer.Option("--confidence", help="Confidence level of the intervals.")
+    ] = 0.95,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Replications advanced together.")] = 200,
+    max_replications: Annotated[
+        int, typer.Option("--max-replications", min=1, help="Cap of sequential stopping.")
+    ] = 10_000,
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Directory for replications.parquet, summary.json and plots.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Monte Carlo: run many replications; print mean, median, 5-95 % band and CI of every measure."""
+    from drillsim.analysis.montecarlo import monte_carlo
+    from drillsim.cli.app import DEFAULT_SCENARIO
+
+    result = monte_carlo(
+        scenario if scenario is not None else DEFAULT_SCENARIO,
+        replications=replications,
+        rng=seed,
+        precision=_parse_precision(precision or []),
+        relative=relative,
+        confidence=confidence,
+        batch=batch,
+        max_replications=max_replications,
+        measures=measure or None,
+        progress=None,
+    )
+    console = _console()
+    level = f"{confidence * 100:g} % CI"
+    table = Table(
+        title=f"{result.scenario_name}, seed {result.seed}, {result.n} replications", box=box.SIMPLE_HEAD
+    )
+    table.add_column("measure", no_wrap=True)
+    for col in ("n", "mean", "median", "5 %", "95 %", level):
+        table.add_column(col, justify="right")
+    if result.precision:
+        table.add_column("target ±", justify="right")
+    for name, s in result.statistics.items():
+        scale, unit = _unit(s.kind, s.mean)
+
+        def num(x: float, scale: float = scale, binary: bool = s.binary) -> str:
+            return _number(x, scale, binary=binary)
+
+        cells = [
+            _label(name, unit),
+            str(s.n) if s.n == s.of else f"{s.n}/{s.of}",
+            *(num(x) for x in (s.mean, s.median, s.p05, s.p95)),
+            _span(s.ci_low, s.ci_high, scale, binary=s.binary),
+        ]
+        if result.precision:
+            check = result.precision.get(name)
+            if check is None:
+                cells.append("")
+            else:
+                cells.append(num(check.required_half_width) + (" met" if check.met else " NOT met"))
+        table.add_row(*cells)
+    _print_table(table)
+    rate = result.n / result.elapsed_s if result.elapsed_s > 0 else math.inf
+    timing = f"{result.elapsed_s:.1f} s, {rate:,.1f} replications/s"
+    if result.stopped == "fixed":
+        console.print(f"ran {result.n} replications in {result.batches} batch(es) ({timing})")
+    elif result.stopped == "precision":
+        console.print(f"stopped after {result.n} runs: every precision target met ({timing})")
+    else:
+        missed = ", ".join(n for n, c in result.precision.items() if not c.met)
+        console.print(
+            f"stopped after {result.n} runs: reached --max-replications; not met: {missed} ({timing})"
+        )
+    if out is not None:
+        from drillsim.analysis.plots import plot_distributions
+
+        result.write(out)
+        plots = plot_distributions(result, out / "plots")
+        console.print(f"replications, summary and {len(plots)} plot files written to {out}")
+
+
+def compare(
+    base: Annotated[str, typer.Argument(help="Base scenario file or embedded name.", show_default=False)],
+    variant: Annotated[
+        list[str], typer.Argument(help="Variant scenario files or names.", show_default=False)
+    ],
+    replications: Annotated[
+        int, typer.Option("--replications", "-n", min=2, help="Replications of each scenario.")
+    ] = 100,
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
+    confidence: Annotated[
+        float, typer.Option("--confidence", help="Confidence level of the intervals.")
+    ] = 0.95,
+    measure: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--measure",
+            "-m",
+            help="Measures to compare (repeatable; default all shared).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Directory for replications.parquet, comparison.json and plots.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Compare variants with a base under common random numbers: paired differences and their CIs."""
+    from drillsim.analysis.compare import compare as run_compare
+
+    result = run_compare(
+        base,
+        variant,
+        replications=replications,
+        rng=seed,
+        confidence=confidence,
+        measures=measure or None,
+        progress=None,
+    )
+    console = _console()
+    level = f"{confidence * 100:g} % CI"
+    for name in result.variants:
+        table = Table(
+            box=box.SIMPLE_HEAD,
+            title=f"{name} - {result.base}, seed {result.seed}, "
+            f"{len(result.replications)} paired replications",
+        )
+        table.add_column("measure", no_wrap=True)
+        for col in ("base", "variant", "difference", f"paired {level}", "unpaired ±", "relative"):
+            table.add_column(col, justify="right")
+        for d in result.differences:
+            if d.variant != name:
+                continue
+            scale, unit = _unit(d.kind, max(abs(d.base_mean), abs(d.variant_mean)))
+
+            def num(x: float, scale: float = scale, binary: bool = d.binary) -> str:
+                return _number(x, scale, binary=binary)
+
+            relative = (
+                f"{_percent(d.relative)} ({_percent(d.relative_low)}, {_percent(d.relative_high)})"
+                if d.binary and math.isfinite(d.relative)
+                else ""
+            )
+            table.add_row(
+                _label(d.measure, unit),
+                num(d.base_mean),
+                num(d.variant_mean),
+                num(d.difference),
+                _span(d.ci_low, d.ci_high, scale, binary=d.binary),
+                num(d.unpaired_half_width),
+                relative,
+            )
+        _print_table(table)
+    for sentence in result.sentences():
+        console.print(sentence, markup=False)
+    if out is not None:
+        from drillsim.analysis.plots import plot_comparison
+
+        result.write(out)
+        plots = plot_comparison(result, out / "plots")
+        console.print(f"replications, comparison and {len(plots)} plot files written to {out}")
+
+
+def check(
+    file: Annotated[Path, typer.Argument(help="Assertion file (YAML).", show_default=False)],
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
+    confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--confidence", help="Confidence of every verdict (default: the file's).", show_default=False
+        ),
+    ] = None,
+    max_replications: Annotated[
+        int | None,
+        typer.Option("--max-replications", min=1, help="Cap (default: the file's).", show_default=False),
+    ] = None,
+) -> None:
+    """Check statistical assertions by sequential tests; exit 0 all accepted, 1 any rejected, 3 undecided."""
+    from drillsim.analysis.assertions import check_assertions
+
+    report = check_assertions(file, rng=seed, confidence=confidence, max_replications=max_replications)
+    console = _console()
+    table = Table(title=f"{report.file}: {report.scenario}, seed {report.seed}", box=box.SIMPLE_HEAD)
+    table.add_column("#", justify="right")
+    table.add_column("assertion")
+    table.add_column("verdict")
+    table.add_column("runs", justify="right")
+    table.add_column("estimate", justify="right")
+    table.add_column("CI", justify="right")
+    table.add_column("test")
+    for v in report.verdicts:
+        claim = v.claim if v.name is None else f"{v.name}: {v.claim}"
+        table.add_row(
+            str(v.index + 1),
+            claim,
+            v.verdict.upper() if v.verdict != "accepted" else v.verdict,
+            str(v.replications),
+            f"{v.estimate:.4g}",
+            f"{v.ci_low:.3g}-{v.ci_high:.3g} ({v.confidence * 100:g} %)",
+            v.method,
+        )
+    _print_table(table)
+    counts = {
+        k: sum(1 for v in report.verdicts if v.verdict == k) for k in ("accepted", "rejected", "undecided")
+    }
+    console.print(
+        f"{counts['accepted']} accepted, {counts['rejected']} rejected, {counts['undecided']} undecided "
+        f"after {report.replications} replications ({report.elapsed_s:.1f} s)"
+    )
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)

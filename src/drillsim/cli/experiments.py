@@ -1,0 +1,100 @@
+"""Commands for experiments: ``drillsim experiment FILE`` and ``drillsim results query STORE SQL``.
+
+Each calls one public function of :mod:`drillsim.analysis.experiment`; ``--out`` is the ``store``
+parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+_console = Console(highlight=False, soft_wrap=True)
+
+
+def experiment(
+    file: Annotated[Path, typer.Argument(help="Experiment file (YAML).", show_default=False)],
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run: only unfinished replications run.")
+    ] = False,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Run on the Dask cluster at this scheduler address.")
+    ] = None,
+    dask_local: Annotated[
+        int | None, typer.Option("--dask-local", help="Run on a local Dask cluster of N worker processes.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Worker processes of the local pool (default: CPU count).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Results store directory (default: runs/EXPERIMENT).")
+    ] = None,
+) -> None:
+    """Run an experiment (design points x replications) and write one row per replication to a store."""
+    from drillsim.analysis.experiment import run_experiment
+
+    store = run_experiment(
+        file,
+        resume=resume,
+        scheduler=scheduler,
+        dask_local=dask_local,
+        workers=workers,
+        store=out,
+        progress=True,
+    )
+    manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+    last = manifest["runs"][-1]
+    _console.print(
+        f"{manifest['experiment']}: {manifest['design']['points']} design points x "
+        f"{manifest['replications']} replications = {manifest['rows_expected']} rows in {store} "
+        f"(ran {last['pairs_run']}, {last['pairs_already_done']} already done; {last['executor']})",
+        markup=False,
+        emoji=False,
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:.6g}"
+    return str(value)
+
+
+def query(
+    store: Annotated[Path, typer.Argument(help="Results store directory.", show_default=False)],
+    sql: Annotated[
+        str, typer.Argument(help="DuckDB SQL over the views 'results' and 'design'.", show_default=False)
+    ],
+) -> None:
+    """Query a results store with SQL (DuckDB) and print the answer as a table."""
+    from drillsim.analysis.experiment import query_results
+
+    answer = query_results(store, sql)
+    table = Table()
+    for name in answer.column_names:
+        table.add_column(Text(name), overflow="fold")
+    for row in answer.to_pylist():
+        table.add_row(*(Text(_cell(v)) for v in row.values()))
+    _console.print(table)
+    _console.print(f"{answer.num_rows} row(s)", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``experiment`` and the ``results`` command group to the program."""
+    app.command("experiment")(experiment)
+    results = typer.Typer(
+        name="results",
+        help="Work with experiment results stores.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+    results.command("query")(query)
+    app.add_typer(results, name="results")

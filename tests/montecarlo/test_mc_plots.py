@@ -1,0 +1,51 @@
+"""Plots: distribution, comparison, tornado and tipping-point figures as PNG and SVG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+from drillsim.analysis.montecarlo import MonteCarloResult
+from drillsim.analysis.plots import plot_distributions, plot_tipping_point, plot_tornado, tipping_point
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_distribution_plots_are_written_for_each_measure(mc_result: MonteCarloResult, tmp_path: Path) -> None:
+    """One PNG and one SVG per requested measure, both real image files."""
+    paths = plot_distributions(mc_result, tmp_path, measures=["first-detection", "crossing-held"])
+    assert sorted(p.name for p in paths) == [
+        "distribution-crossing-held.png",
+        "distribution-crossing-held.svg",
+        "distribution-first-detection.png",
+        "distribution-first-detection.svg",
+    ]
+    assert (tmp_path / "distribution-first-detection.png").read_bytes().startswith(PNG_MAGIC)
+    assert "<svg" in (tmp_path / "distribution-crossing-held.svg").read_text(encoding="utf-8")
+
+
+def test_plotting_changes_no_global_matplotlib_state(mc_result: MonteCarloResult, tmp_path: Path) -> None:
+    """Drawing uses the Agg canvas directly: the backend and rcParams are as they were."""
+    backend = matplotlib.get_backend()
+    params = dict(matplotlib.rcParams)
+    plot_distributions(mc_result, tmp_path, measures=["losses-raiders"], formats=["png"])
+    assert matplotlib.get_backend() == backend
+    assert dict(matplotlib.rcParams) == params
+
+
+def test_tornado_plot_is_written(tmp_path: Path) -> None:
+    """The tornado helper takes names and low/high effects and writes both formats."""
+    paths = plot_tornado(["drones", "support", "night"], [-2.0, 1.0, -0.5], [3.0, 1.5, 0.5], tmp_path / "t")
+    assert [p.suffix for p in paths] == [".png", ".svg"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_tipping_point_curve_marks_the_crossing(tmp_path: Path) -> None:
+    """The curve helper writes the figure; the crossing of 0.5 between x=2 (0.4) and x=3 (0.6) is x=2.5."""
+    x, y = [1, 2, 3, 4], [0.2, 0.4, 0.6, 0.8]
+    paths = plot_tipping_point(
+        x, y, [v - 0.1 for v in y], [v + 0.1 for v in y], tmp_path / "tip", threshold=0.5
+    )
+    assert len(paths) == 2
+    assert tipping_point(x, y, 0.5) == 2.5

@@ -1,0 +1,32 @@
+"""Results made by the engine for the replay tests: one replication and a small ensemble of the example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import drillsim
+from drillsim.engine.recorder import EventLog
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "crossing-defence.yaml"
+
+
+def make_result(directory: Path, replications: int) -> Path:
+    """Run the teaching example with seed 1 and write its result directory."""
+    outcomes = drillsim.run(str(EXAMPLE), rng=1, replications=replications, recorder=EventLog(sample_s=300))
+    outcomes.write(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def single_result(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One replication of the example (a read-only result directory; copy it before changing it)."""
+    return make_result(tmp_path_factory.mktemp("single"), 1)
+
+
+@pytest.fixture(scope="session")
+def ensemble_result(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve replications of the example."""
+    return make_result(tmp_path_factory.mktemp("ensemble"), 12)

@@ -1,0 +1,207 @@
+// Browser checks of the drillsim replay viewer and report, run in Debian's headless Chromium through
+// playwright-core (no browser download). Usage:
+//   node drive.mjs '{"single": URL, "ensemble": URL, "report": FILE, "screenshot": PNG, "units": N}'
+// Prints one JSON verdict on stdout: {"checks": {name: {ok, detail}}, "requests": [...], "console": [...]}.
+// Every request is logged; any request to a host other than 127.0.0.1 (or any request at all from the
+// report, other than its own file:// URL and data:) is aborted and fails the run.
+import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const require = createRequire(join(process.cwd(), "viewer", "package.json"));
+const { chromium } = require("playwright-core");
+
+const cfg = JSON.parse(process.argv[2]);
+const verdict = { checks: {}, requests: [], blocked: [], console: [], pageErrors: [] };
+const check = (name, ok, detail) => { verdict.checks[name] = { ok: Boolean(ok), detail: detail ?? null }; };
+
+const ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+const profiles = [];
+
+// Each check runs in its own browser with a fresh profile (playwright passes it as --user-data-dir).
+async function launch(options) {
+  const userDataDir = mkdtempSync(join(tmpdir(), "drillsim-chromium-"));
+  profiles.push(userDataDir);
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: "/usr/bin/chromium", args: ARGS, headless: true, ...options,
+  });
+}
+
+function isLocal(url) {
+  if (url.startsWith("data:") || url.startsWith("blob:") || url === "about:blank") return true;
+  try { return new URL(url).hostname === "127.0.0.1"; } catch { return false; }
+}
+
+async function watch(page, label, allow) {
+  page.on("console", (msg) => {
+    if (msg.type() === "error" || msg.type() === "warning") verdict.console.push(`${label} ${msg.type()}: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => verdict.pageErrors.push(`${label}: ${err.message}`));
+  await page.route("**/*", (route) => {
+    const url = route.request().url();
+    verdict.requests.push(`${label} ${url.slice(0, 160)}`);
+    if (allow(url)) return route.continue();
+    verdict.blocked.push(`${label} ${url}`);
+    return route.abort();
+  });
+}
+
+const symbolCount = (page) => page.locator(".leaflet-marker-icon.unit-symbol svg").count();
+
+async function centreOf(page, unit) {
+  // Wait for any zoom or pan animation to finish before measuring.
+  await page.waitForFunction(() => !document.querySelector(".leaflet-zoom-anim, .leaflet-pan-anim"));
+  return page.evaluate((id) => {
+    const el = document.querySelector(`.unit-symbol[data-unit="${id}"]`);
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    return [r.x + r.width / 2, r.y + r.height / 2];
+  }, unit);
+}
+
+async function scrub(page, t) {
+  await page.evaluate((value) => {
+    const s = document.getElementById("scrubber");
+    s.value = String(value);
+    s.dispatchEvent(new Event("input", { bubbles: true }));
+  }, t);
+}
+
+async function viewerChecks() {
+  const context = await launch({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await watch(page, "viewer", isLocal);
+  await page.goto(cfg.single);
+  await page.waitForSelector("body[data-ready='1']", { timeout: 30000 });
+  const n = await symbolCount(page);
+  check("symbols drawn", n === cfg.units, `${n} symbols, expected ${cfg.units}`);
+  const svgs = await page.locator(".unit-symbol svg path, .unit-symbol svg rect, .unit-symbol svg circle").count();
+  check("symbols are milsymbol SVG", svgs > cfg.units, `${svgs} SVG shapes`);
+  const layers = await page.locator(".leaflet-overlay-pane path").count();
+  check("background layers drawn", layers > 0, `${layers} vector paths`);
+
+  // Moving the scrubber moves units: find the unit that moves farthest between start and end.
+  const moved = await page.evaluate(() => {
+    const S = window.drillsimViewer.state;
+    let best = null, dist = 0;
+    for (const [id, tr] of Object.entries(S.replay.tracks)) {
+      if (tr.length < 2) continue;
+      const d = Math.hypot(tr[tr.length - 1][1] - tr[0][1], tr[tr.length - 1][2] - tr[0][2]);
+      if (d > dist) { dist = d; best = id; }
+    }
+    return best;
+  });
+  await scrub(page, 0);
+  const before = await centreOf(page, moved);
+  const end = await page.evaluate(() => window.drillsimViewer.state.replay.meta.duration_s);
+  await scrub(page, end);
+  const after = await centreOf(page, moved);
+  const shift = before && after ? Math.hypot(after[0] - before[0], after[1] - before[1]) : 0;
+  const clock = await page.textContent("#clock");
+  check("scrubber moves units", shift > 3, `${moved} moved ${shift.toFixed(1)} px; clock ${clock}`);
+
+  // Jump to next event of a kind.
+  await scrub(page, 0);
+  const kind = await page.inputValue("#jump-kind");
+  await page.click("#jump-next");
+  const t = await page.evaluate(() => window.drillsimViewer.state.t);
+  const first = await page.evaluate((k) => window.drillsimViewer.state.replay.events.find((e) => e.kind === k).time_s, kind);
+  check("jump to next event", Math.abs(t - first) < 1e-6 && t > 0, `${kind} at ${first}, scrubber at ${t}`);
+
+  // Play advances time.
+  await page.click("#play");
+  await page.waitForTimeout(400);
+  await page.click("#play");
+  const t2 = await page.evaluate(() => window.drillsimViewer.state.t);
+  check("play advances time", t2 > t, `${t} -> ${t2}`);
+
+  // Selecting a unit opens its panel.
+  await scrub(page, end / 2);
+  // Symbols may overlap; click this unit's own element (Leaflet handles the DOM click on it).
+  await page.locator(`.unit-symbol[data-unit="${moved}"]`).dispatchEvent("click");
+  await page.waitForSelector("#unit-panel:not([hidden])", { timeout: 5000 });
+  const title = await page.textContent("#unit-title");
+  const strength = await page.locator("#unit-strength .strength-line").count();
+  const trace = await page.locator("path.unit-trace").count();
+  const facts = await page.textContent("#unit-facts");
+  check("unit panel opens", facts.includes(moved) && strength === 1 && trace > 0, `${title}; trace paths ${trace}`);
+
+  // A side's picture: at the start it holds only the side's own units; later its contacts (dashed frames)
+  // appear where the side believed them. Back to ground truth, every unit is drawn again.
+  const sides = await page.evaluate(() => Object.keys(window.drillsimViewer.state.meta.sides));
+  const own = await page.evaluate((side) => window.drillsimViewer.state.replay.units.filter((u) => u.side === side).length, sides[0]);
+  await page.selectOption("#view", `picture:${sides[0]}`);
+  await scrub(page, 0);
+  const atStart = await symbolCount(page);
+  await scrub(page, end);
+  const contacts = await page.locator(".unit-symbol.contact").count();
+  await page.selectOption("#view", `truth:${sides[0]}`);
+  const inTruth = await symbolCount(page);
+  check("picture toggle", atStart === own && inTruth === cfg.units,
+    `picture of ${sides[0]}: ${atStart} symbols at start (own ${own}), ${contacts} contacts at the end; truth ${inTruth}`);
+  await scrub(page, end / 2);
+  await page.screenshot({ path: cfg.viewerShot });
+  await context.close();
+}
+
+async function ensembleChecks() {
+  const context = await launch({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await watch(page, "ensemble", isLocal);
+  await page.goto(cfg.ensemble);
+  await page.waitForSelector("body[data-ready='1']", { timeout: 30000 });
+  await page.click("#tab-ensemble");
+  await page.waitForSelector("img.density-overlay", { state: "attached", timeout: 15000 });
+  const density = await page.locator("img.density-overlay").count();
+  const tracks = await page.locator("path.ensemble-track").count();
+  const markers = await page.locator("path.outcome-marker").count();
+  const bars = await page.locator("#measure-hist rect.hist-bar").count();
+  check("ensemble view draws", density > 0 && tracks > 0 && bars > 0, `${density} density images, ${tracks} tracks, ${markers} outcome markers, ${bars} bars`);
+  await page.click("[data-pick='median']");
+  await page.waitForSelector("#pick-result[data-replication]", { state: "attached", timeout: 15000 });
+  const chosen = Number(await page.getAttribute("#pick-result", "data-replication"));
+  const shown = await page.evaluate(() => window.drillsimViewer.state.replay.meta.replication);
+  const rep = Number(await page.inputValue("#replication"));
+  const n = await symbolCount(page);
+  check("ensemble opens a chosen run", n === cfg.ensembleUnits && shown === chosen && rep === chosen,
+    `chose ${chosen}, showing ${shown}, selector ${rep}; ${await page.textContent("#pick-result")}`);
+  await context.close();
+}
+
+async function reportChecks() {
+  const context = await launch({ viewport: { width: 1280, height: 1000 }, offline: true });
+  const page = await context.newPage();
+  const own = "file://" + cfg.report;
+  await watch(page, "report", (url) => url === own || url.startsWith("data:") || url === "about:blank");
+  await page.goto(own);
+  await page.waitForSelector("body[data-maps]", { timeout: 30000 });
+  const maps = await page.evaluate(() => Number(document.body.dataset.maps));
+  const expected = await page.locator(".moment-map").count();
+  const symbols = await symbolCount(page);
+  const paths = await page.locator(".moment-map .leaflet-overlay-pane path").count();
+  check("report renders maps offline", maps === expected && maps > 0 && paths > 0, `${maps}/${expected} maps, ${paths} paths`);
+  check("report draws symbols", symbols >= cfg.units * maps, `${symbols} symbols over ${maps} maps`);
+  const charts = await page.locator(".chart svg").count();
+  check("report has charts", charts >= 3, `${charts} inline SVG charts`);
+  await page.locator("#maps").scrollIntoViewIfNeeded();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: cfg.screenshot });
+  await context.close();
+}
+
+try {
+  if (cfg.single) await viewerChecks();
+  if (cfg.ensemble) await ensembleChecks();
+  if (cfg.report) await reportChecks();
+} catch (err) {
+  check("driver", false, String(err && err.stack ? err.stack : err));
+} finally {
+  for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
+}
+check("no request left 127.0.0.1", verdict.blocked.length === 0, verdict.blocked.join("; ") || null);
+check("no console error", verdict.console.length === 0 && verdict.pageErrors.length === 0, [...verdict.console, ...verdict.pageErrors].join("; ") || null);
+process.stdout.write(JSON.stringify(verdict) + "\n");

@@ -1,0 +1,168 @@
+"""End-to-end checks in headless Chromium (Debian's package, driven by playwright-core from npm).
+
+The engine makes the results, this process serves them with the viewer's own server, and ``drive.mjs``
+loads the pages, intercepts and logs every request, and prints a JSON verdict. The report of the default
+scenario is opened from disk with networking off, and its screenshot becomes ``docs/images/report.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drillsim.replay import ReplayServer, load_result
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = ROOT / "docs" / "images" / "report.png"
+DEFAULT_SCENARIO = "khatlon-2015-v1"
+
+Cli = Callable[..., Any]
+
+
+def require_tools() -> str:
+    """Node, Chromium and playwright-core must be installed; the tests fail (never skip) without them."""
+    node = shutil.which("node")
+    assert node, "node is not installed"
+    assert CHROMIUM.is_file(), "install Chromium: apt-get install -y --no-install-recommends chromium"
+    assert (ROOT / "viewer" / "node_modules" / "playwright-core").is_dir(), "run: npm ci --prefix viewer"
+    return node
+
+
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``drillsim run`` of the default scenario (seed 1), then ``drillsim report`` on its output."""
+    from drillsim.cli import main
+
+    out = tmp_path_factory.mktemp("default")
+    assert main(["run", DEFAULT_SCENARIO, "--seed", "1", "--out", str(out)]) == 0
+    report = out / "report-again.html"
+    assert main(["report", str(out), "--out", str(report)]) == 0
+    return report
+
+
+@pytest.fixture(scope="module")
+def verdict(single_result: Path, ensemble_result: Path, default_report: Path) -> dict[str, Any]:
+    """Serve both results, drive Chromium through every check once, and return its verdict."""
+    node = require_tools()
+    servers = [ReplayServer(single_result), ReplayServer(ensemble_result)]
+    urls = [s.start() for s in servers]
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    config = {
+        "single": urls[0],
+        "ensemble": urls[1],
+        "report": str(default_report.resolve()),
+        "screenshot": str(SCREENSHOT),
+        "viewerShot": str(default_report.parent / "viewer.png"),
+        "units": len(load_result(single_result).header["units"]),
+        "ensembleUnits": len(load_result(ensemble_result).header["units"]),
+    }
+    try:
+        proc = subprocess.run(
+            [node, str(Path(__file__).with_name("drive.mjs")), json.dumps(config)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    finally:
+        for s in servers:
+            s.stop()
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def assert_check(verdict: dict[str, Any], name: str) -> None:
+    """The named check ran and passed (its detail is in the failure message)."""
+    assert "driver" not in verdict["checks"], verdict["checks"].get("driver")
+    check = verdict["checks"].get(name)
+    assert check is not None, f"check {name!r} did not run"
+    assert check["ok"], f"{name}: {check['detail']}"
+
+
+def test_no_request_leaves_loopback(verdict: dict[str, Any]) -> None:
+    """Every request of the viewer went to 127.0.0.1 (and the report made none beyond its own file)."""
+    assert_check(verdict, "no request left 127.0.0.1")
+    assert any("/api/replay/" in r for r in verdict["requests"])
+
+
+def test_no_console_error(verdict: dict[str, Any]) -> None:
+    """No console error or warning and no uncaught exception on any page."""
+    assert_check(verdict, "no console error")
+
+
+def test_every_unit_symbol_is_drawn(verdict: dict[str, Any]) -> None:
+    """The viewer draws one milsymbol SVG per unit over the background layers."""
+    assert_check(verdict, "symbols drawn")
+    assert_check(verdict, "symbols are milsymbol SVG")
+    assert_check(verdict, "background layers drawn")
+
+
+def test_scrubber_moves_units(verdict: dict[str, Any]) -> None:
+    """Moving the timeline scrubber from start to end moves a unit's symbol on screen."""
+    assert_check(verdict, "scrubber moves units")
+
+
+def test_timeline_controls(verdict: dict[str, Any]) -> None:
+    """'Next' jumps to the next event of the chosen kind and play advances the clock."""
+    assert_check(verdict, "jump to next event")
+    assert_check(verdict, "play advances time")
+
+
+def test_selecting_a_unit_opens_its_panel(verdict: dict[str, Any]) -> None:
+    """Clicking a unit's symbol opens its panel with facts, strength curve and trace."""
+    assert_check(verdict, "unit panel opens")
+
+
+def test_picture_toggle(verdict: dict[str, Any]) -> None:
+    """A side's picture shows its own units and its contacts only; ground truth shows every unit."""
+    assert_check(verdict, "picture toggle")
+
+
+def test_ensemble_view_draws(verdict: dict[str, Any]) -> None:
+    """The ensemble view draws track density, tracks, outcome markers and the measure histogram."""
+    assert_check(verdict, "ensemble view draws")
+
+
+def test_ensemble_opens_the_median_run(verdict: dict[str, Any]) -> None:
+    """Picking the median run of a measure opens that replication in the replay."""
+    assert_check(verdict, "ensemble opens a chosen run")
+
+
+def test_report_renders_offline_and_is_screenshotted(verdict: dict[str, Any]) -> None:
+    """The default scenario's report, opened from disk offline, renders maps, symbols and charts."""
+    assert_check(verdict, "report renders maps offline")
+    assert_check(verdict, "report draws symbols")
+    assert_check(verdict, "report has charts")
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_report_is_self_contained(default_report: Path) -> None:
+    """The report's markup references no external script, stylesheet or image (script bodies aside)."""
+    text = re.sub(
+        r"<script[^>]*>.*?</script>", "<script></script>", default_report.read_text("utf-8"), flags=re.S
+    )
+    assert text.count("<script></script>") >= 5
+    for needle in (
+        "<script src=",
+        '<link rel="stylesheet"',
+        'src="http',
+        'href="http',
+        "url(http",
+        "url(images/",
+    ):
+        assert needle not in text
+
+
+def test_run_writes_and_prints_the_report(default_report: Path) -> None:
+    """``drillsim run`` writes report.html into its output directory."""
+    assert (default_report.parent / "report.html").stat().st_size > 100_000

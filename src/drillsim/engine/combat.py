@@ -13,8 +13,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.random import binomial_inverse
 from drillsim.engine.context import StepContext
-from drillsim.engine.kernels import nearest_seen_targets
-from drillsim.engine.pairs import group_argmax, run_with_capacity
+from drillsim.engine.kernels import nearest_seen_targets, run_per_row
 from drillsim.engine.state import ACTIVE
 from drillsim.fires.direct import POSTURE_DIRECT_TABLE, band_value, casualty_rate
 
@@ -75,9 +74,7 @@ class DirectFire:
             f.contact_timeout_s,
             ctx.t1,
         )
-        rows, i, j, true_d = run_with_capacity(
-            nearest_seen_targets, args, (np.int64, np.int64, np.int64, np.float64), s.r
-        )
+        rows, i, j, true_d = run_per_row(nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, 8)
         if not len(rows):
             return
         fighting = s.strength[rows, i] / np.maximum(f.strength0[i], 1e-9)
@@ -176,3 +173,18 @@ def apply_casualties(
             detail=weapon,
         )
     return lost
+
+
+def group_argmax(keys: IntArray, values: FloatArray, n_keys: int) -> IntArray:
+    """For each key in 0..n_keys-1, the index (into ``values``) of its largest value, or -1 if it has none.
+
+    Ties go to the first index, so the answer does not depend on anything but the order of the input.
+    """
+    best = np.full(n_keys, -1, dtype=np.int64)
+    if len(keys) == 0:
+        return best
+    order = np.lexsort((np.arange(len(keys)), -values, keys))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = keys[order][1:] != keys[order][:-1]
+    best[keys[order][first]] = order[first]
+    return best

@@ -1,17 +1,21 @@
-"""Compiled inner loops of a step (numba): pair search on a grid, detection, target choice.
+"""Compiled inner loops of a step (numba): detection, and each shooter's choice of target.
 
-Each replication's targets are bucketed into a uniform grid of cells as wide as the largest radius; each
-source looks only in the 3 x 3 cells around it (or, with few targets, at all of them), and visits its
-candidates in target order. So the work grows with the number of elements and of close pairs, not with
-the square of the elements, and pairs come out sorted by (row, source, target) whatever the batch holds.
+Both loops look, for every source element, at the enemy elements within its radius. Each replication's
+targets are bucketed by side and grid cell (cells as wide as the largest radius); a source scans only the
+3 x 3 cells around it, and only in the buckets of sides hostile to it. So the work grows with the number
+of elements and of close enemy pairs, not with the square of the elements. Candidates are visited in
+target order, so results do not depend on the batch. Replications run in parallel threads, each writing
+to its own slice of the output.
 
-The detection kernel fuses the pair search with the hazard of :mod:`drillsim.sensors.detection` and the
-counter-based uniform of :mod:`drillsim.core.random` (the same hash, bit for bit), and returns only the
-pairs that detect: most pairs within sensor range detect nothing in a given step, and never leave the
-kernel.
+The detection kernel fuses the search with the hazard of :func:`drillsim.sensors.detection.glimpse_hazard`
+and the counter-based uniform of :mod:`drillsim.core.random` (the same hash, bit for bit: the part of the
+hash that depends on seed, stream, step and replication is computed once per replication), and returns only
+the pairs that detect: most pairs within sensor range detect nothing in a given step.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numba
 import numpy as np
@@ -24,9 +28,10 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-_KEY_STRIDE = 1 << 31
 BRUTE_FORCE_TARGETS = 48
 """With this few targets in a replication, testing every pair beats building a grid."""
+_HALF = 1 << 20
+"""Cell coordinates are offset by this to stay positive in the bucket key (cells of >= 1 m, +-1,000 km)."""
 
 _U_M1 = np.uint64(_M1)
 _U_M2 = np.uint64(_M2)
@@ -34,6 +39,7 @@ _U_GOLDEN = np.uint64(_GOLDEN)
 _U_LANE = tuple(np.uint64(v) for v in _LANES)
 
 jit = numba.njit(cache=True, nogil=True)
+parallel_jit = numba.njit(cache=True, nogil=True, parallel=True)
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -44,15 +50,27 @@ def _mix(z: np.uint64) -> np.uint64:
 
 
 @jit  # type: ignore[misc,unused-ignore]
-def uniform5(seed: np.uint64, c0: np.int64, c1: np.int64, c2: np.int64, c3: np.int64, c4: np.int64) -> float:
-    """``drillsim.core.random`` uniform for five coordinates, computed inside compiled code."""
+def hash_prefix(seed: np.uint64, stream: np.int64, step: np.int64, rep: np.int64) -> np.uint64:
+    """The hash of ``drillsim.core.random`` after its first three coordinates (stream, step, replication)."""
     h = _mix(seed + _U_GOLDEN)
-    h = _mix(h ^ (np.uint64(c0) * _U_LANE[0] + _U_GOLDEN))
-    h = _mix(h ^ (np.uint64(c1) * _U_LANE[1] + _U_GOLDEN))
-    h = _mix(h ^ (np.uint64(c2) * _U_LANE[2] + _U_GOLDEN))
-    h = _mix(h ^ (np.uint64(c3) * _U_LANE[3] + _U_GOLDEN))
-    h = _mix(h ^ (np.uint64(c4) * _U_LANE[4] + _U_GOLDEN))
+    h = _mix(h ^ (np.uint64(stream) * _U_LANE[0] + _U_GOLDEN))
+    h = _mix(h ^ (np.uint64(step) * _U_LANE[1] + _U_GOLDEN))
+    return _mix(h ^ (np.uint64(rep) * _U_LANE[2] + _U_GOLDEN))
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def uniform_after(prefix: np.uint64, a: np.int64, b: np.int64) -> float:
+    """The uniform for coordinates (stream, step, replication, a, b), given their :func:`hash_prefix`."""
+    h = _mix(prefix ^ (np.uint64(a) * _U_LANE[3] + _U_GOLDEN))
+    h = _mix(h ^ (np.uint64(b) * _U_LANE[4] + _U_GOLDEN))
     return (float(h >> np.uint64(UNIFORM_SHIFT)) + 0.5) * UNIFORM_SCALE
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _key(side: int, x: float, y: float, cell: float) -> int:
+    kx = min(max(int(np.floor(x / cell)) + _HALF, 0), 2 * _HALF - 1)
+    ky = min(max(int(np.floor(y / cell)) + _HALF, 0), 2 * _HALF - 1)
+    return (side * (2 * _HALF) + kx) * (2 * _HALF) + ky
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -62,16 +80,17 @@ def _bucket(
     r: int,
     targets: IntArray,
     target_ok: BoolArray,
+    side: IntArray,
     cell: float,
     keys: IntArray,
     slot: IntArray,
 ) -> int:
-    """Fill ``keys``/``slot`` with the grid cell and target position of row r's usable targets."""
+    """Fill ``keys``/``slot`` with the (side, cell) key and target position of row r's usable targets."""
     m = 0
     for b in range(targets.shape[0]):
         t = targets[b]
         if target_ok[r, t]:
-            keys[m] = np.int64(np.floor(x[r, t] / cell)) * _KEY_STRIDE + np.int64(np.floor(y[r, t] / cell))
+            keys[m] = _key(side[t], x[r, t], y[r, t], cell)
             slot[m] = b
             m += 1
     return m
@@ -79,31 +98,35 @@ def _bucket(
 
 @jit  # type: ignore[misc,unused-ignore]
 def _candidates(
+    mine: np.int64,
     sx: float,
     sy: float,
     cell: float,
+    hostile: BoolArray,
     m: int,
     slot: IntArray,
     sorted_keys: IntArray,
     sorted_slot: IntArray,
     out: IntArray,
 ) -> int:
-    """Target positions (indices into ``targets``) that may lie within one cell of (sx, sy), in order."""
+    """Positions (indices into ``targets``) of enemy targets that may lie within one cell of (sx, sy), in
+    target order. With few targets, all of them (the caller checks sides)."""
     if m <= BRUTE_FORCE_TARGETS:
         for q in range(m):
             out[q] = slot[q]
         return m
-    kx = np.int64(np.floor(sx / cell))
-    ky = np.int64(np.floor(sy / cell))
     k = 0
-    for dx in range(-1, 2):
-        for dy in range(-1, 2):
-            key = (kx + dx) * _KEY_STRIDE + (ky + dy)
-            lo = np.searchsorted(sorted_keys, key, side="left")
-            hi = np.searchsorted(sorted_keys, key, side="right")
-            for p in range(lo, hi):
-                out[k] = sorted_slot[p]
-                k += 1
+    for other in range(hostile.shape[1]):
+        if not hostile[mine, other]:
+            continue
+        for dx in range(-1, 2):
+            for dy in range(-1, 2):
+                key = _key(other, sx + dx * cell, sy + dy * cell, cell)
+                lo = np.searchsorted(sorted_keys, key, side="left")
+                hi = np.searchsorted(sorted_keys, key, side="right")
+                for p in range(lo, hi):
+                    out[k] = sorted_slot[p]
+                    k += 1
     out[:k].sort()
     return k
 
@@ -111,62 +134,12 @@ def _candidates(
 @jit  # type: ignore[misc,unused-ignore]
 def _grid(m: int, keys: IntArray, slot: IntArray) -> tuple[IntArray, IntArray]:
     if m <= BRUTE_FORCE_TARGETS:
-        return keys[:0], slot[:0]
+        return keys[:0].copy(), slot[:0].copy()
     order = np.argsort(keys[:m], kind="mergesort")
     return keys[:m][order], slot[:m][order]
 
 
-@jit  # type: ignore[misc,unused-ignore]
-def scan_pairs(
-    x: FloatArray,
-    y: FloatArray,
-    sources: IntArray,
-    targets: IntArray,
-    radius: FloatArray,
-    source_ok: BoolArray,
-    target_ok: BoolArray,
-    side: IntArray,
-    hostile: BoolArray,
-    cell: float,
-    out_r: IntArray,
-    out_i: IntArray,
-    out_j: IntArray,
-    out_d: FloatArray,
-) -> int:
-    """Pairs within each source's radius between hostile sides; returns how many (fills up to capacity)."""
-    nt = targets.shape[0]
-    keys = np.empty(nt, dtype=np.int64)
-    slot = np.empty(nt, dtype=np.int64)
-    cand = np.empty(nt, dtype=np.int64)
-    cap = out_r.shape[0]
-    count = 0
-    for r in range(x.shape[0]):
-        m = _bucket(x, y, r, targets, target_ok, cell, keys, slot)
-        if m == 0:
-            continue
-        sorted_keys, sorted_slot = _grid(m, keys, slot)
-        for a in range(sources.shape[0]):
-            s = sources[a]
-            rad = radius[s]
-            if not source_ok[r, s] or rad <= 0.0:
-                continue
-            k = _candidates(x[r, s], y[r, s], cell, m, slot, sorted_keys, sorted_slot, cand)
-            for q in range(k):
-                t = targets[cand[q]]
-                if t == s or not hostile[side[s], side[t]]:
-                    continue
-                d = np.hypot(x[r, t] - x[r, s], y[r, t] - y[r, s])
-                if d <= rad:
-                    if count < cap:
-                        out_r[count] = r
-                        out_i[count] = s
-                        out_j[count] = t
-                        out_d[count] = d
-                    count += 1
-    return count
-
-
-@jit  # type: ignore[misc,unused-ignore]
+@parallel_jit  # type: ignore[misc,unused-ignore]
 def detect_pairs(
     x: FloatArray,
     y: FloatArray,
@@ -192,96 +165,96 @@ def detect_pairs(
     stream: np.int64,
     step: np.int64,
     reps: IntArray,
-    out_r: IntArray,
     out_i: IntArray,
     out_j: IntArray,
     out_slant: FloatArray,
     out_best: IntArray,
     out_best_clear: IntArray,
     out_needs_los: BoolArray,
-) -> int:
-    """Detections of one step: every observer-target pair within range draws its uniform and is kept only
-    if it detects.
+    counts: IntArray,
+) -> None:
+    """Detections of one step, per row: every observer-target pair of hostile sides within range draws its
+    uniform and is kept only if it detects.
 
-    The hazard of a pair is the sum over the observer's sensor mounts of
-    ``rate * exp(-(slant / scale)**2)`` (zero beyond the mount's range or the visibility) times the
-    target's factor (signature, posture, concealment) and the observer's (training); ``m_rate`` already
-    includes the mount count and the light. A pair whose detection depends on a sensor that needs line of
-    sight is returned with ``out_needs_los`` set: it detects only if the line of sight is clear, which the
-    caller checks over the terrain. ``out_best`` is the mount with the largest hazard; ``out_best_clear``
-    the largest among mounts that need no line of sight (-1 if none).
+    The hazard of a pair is the sum over the observer's sensor mounts of :func:`glimpse_hazard` at the
+    slant range (zero beyond the visibility) times the target's factor (signature, posture, concealment)
+    and the observer's (training); ``m_rate`` already holds the mount count and the light. A pair whose
+    detection depends on a sensor that needs line of sight comes back with ``out_needs_los`` set: it
+    detects only if the line is clear, which the caller checks over the terrain. ``out_best`` is the mount
+    with the largest hazard; ``out_best_clear`` the largest among mounts needing no line of sight (-1 if
+    none). Outputs are (rows, capacity); ``counts[r]`` is how many row r found (it may exceed the
+    capacity, in which case the caller asks again with more room).
     """
     nt = targets.shape[0]
-    keys = np.empty(nt, dtype=np.int64)
-    slot = np.empty(nt, dtype=np.int64)
-    cand = np.empty(nt, dtype=np.int64)
-    cap = out_r.shape[0]
-    count = 0
+    cap = out_i.shape[1]
     n_mounts = mounts.shape[1]
-    for r in range(x.shape[0]):
-        m = _bucket(x, y, r, targets, target_ok, cell, keys, slot)
-        if m == 0:
-            continue
-        sorted_keys, sorted_slot = _grid(m, keys, slot)
-        rep = reps[r]
-        for a in range(observers.shape[0]):
-            s = observers[a]
-            rad = max_range[s]
-            if not source_ok[r, s] or rad <= 0.0:
-                continue
-            sx = x[r, s]
-            sy = y[r, s]
-            height = altitude[s] - 2.0
-            k = _candidates(sx, sy, cell, m, slot, sorted_keys, sorted_slot, cand)
-            for q in range(k):
-                t = targets[cand[q]]
-                if t == s or not hostile[side[s], side[t]]:
+    for r in numba.prange(x.shape[0]):
+        keys = np.empty(nt, dtype=np.int64)
+        slot = np.empty(nt, dtype=np.int64)
+        cand = np.empty(max(nt, 1) * hostile.shape[1], dtype=np.int64)
+        count = 0
+        m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot)
+        if m > 0:
+            sorted_keys, sorted_slot = _grid(m, keys, slot)
+            prefix = hash_prefix(seed, stream, step, reps[r])
+            for a in range(observers.shape[0]):
+                s = observers[a]
+                rad = max_range[s]
+                if not source_ok[r, s] or rad <= 0.0:
                     continue
-                d = np.hypot(x[r, t] - sx, y[r, t] - sy)
-                if d > rad:
-                    continue
-                slant = np.hypot(d, height)
-                if slant > visibility:
-                    continue
-                factor = target_factor[r, t] * observer_factor[s]
-                total = 0.0
-                clear = 0.0
-                best = -1
-                best_rate = -1.0
-                best_clear = -1
-                best_clear_rate = -1.0
-                for c in range(n_mounts):
-                    mm = mounts[s, c]
-                    if mm < 0:
+                sx = x[r, s]
+                sy = y[r, s]
+                mine = side[s]
+                height = altitude[s] - 2.0
+                k = _candidates(mine, sx, sy, cell, hostile, m, slot, sorted_keys, sorted_slot, cand)
+                for q in range(k):
+                    t = targets[cand[q]]
+                    if t == s or not hostile[mine, side[t]]:
                         continue
-                    rate = glimpse_hazard(slant, m_rate[mm] * factor, m_scale[mm], m_max[mm])
-                    total += rate
-                    if rate > best_rate:
-                        best_rate = rate
-                        best = mm
-                    if not m_los[mm]:
-                        clear += rate
-                        if rate > best_clear_rate:
-                            best_clear_rate = rate
-                            best_clear = mm
-                if total <= 0.0:
-                    continue
-                u = uniform5(seed, stream, step, rep, s, t)
-                if u >= -np.expm1(-total * dt):
-                    continue
-                if count < cap:
-                    out_r[count] = r
-                    out_i[count] = s
-                    out_j[count] = t
-                    out_slant[count] = slant
-                    out_best[count] = best
-                    out_best_clear[count] = best_clear
-                    out_needs_los[count] = u >= -np.expm1(-clear * dt)
-                count += 1
-    return count
+                    d = np.hypot(x[r, t] - sx, y[r, t] - sy)
+                    if d > rad:
+                        continue
+                    slant = np.hypot(d, height)
+                    if slant > visibility:
+                        continue
+                    factor = target_factor[r, t] * observer_factor[s]
+                    total = 0.0
+                    clear = 0.0
+                    best = -1
+                    best_rate = -1.0
+                    best_clear = -1
+                    best_clear_rate = -1.0
+                    for c in range(n_mounts):
+                        mm = mounts[s, c]
+                        if mm < 0:
+                            continue
+                        rate = glimpse_hazard(slant, m_rate[mm] * factor, m_scale[mm], m_max[mm])
+                        total += rate
+                        if rate > best_rate:
+                            best_rate = rate
+                            best = mm
+                        if not m_los[mm]:
+                            clear += rate
+                            if rate > best_clear_rate:
+                                best_clear_rate = rate
+                                best_clear = mm
+                    if total <= 0.0:
+                        continue
+                    u = uniform_after(prefix, s, t)
+                    if u >= -np.expm1(-total * dt):
+                        continue
+                    if count < cap:
+                        out_i[r, count] = s
+                        out_j[r, count] = t
+                        out_slant[r, count] = slant
+                        out_best[r, count] = best
+                        out_best_clear[r, count] = best_clear
+                        out_needs_los[r, count] = u >= -np.expm1(-clear * dt)
+                    count += 1
+        counts[r] = count
 
 
-@jit  # type: ignore[misc,unused-ignore]
+@parallel_jit  # type: ignore[misc,unused-ignore]
 def nearest_seen_targets(
     x: FloatArray,
     y: FloatArray,
@@ -299,54 +272,74 @@ def nearest_seen_targets(
     seen_y: FloatArray,
     timeout: FloatArray,
     now: float,
-    out_r: IntArray,
     out_i: IntArray,
     out_j: IntArray,
     out_d: FloatArray,
-) -> int:
+    counts: IntArray,
+) -> None:
     """For each able shooter, the enemy its side sees (a live contact in the ``seen`` layer) nearest to
     its *believed* position, within reach; true targets are searched within reach + margin. Ties go to
-    the first target. Returns how many shooters have one, with the true distance."""
+    the first target. Per row, outputs (rows, capacity) and ``counts`` as for :func:`detect_pairs`, with
+    the true distance."""
     nt = targets.shape[0]
-    keys = np.empty(nt, dtype=np.int64)
-    slot = np.empty(nt, dtype=np.int64)
-    cand = np.empty(nt, dtype=np.int64)
-    cap = out_r.shape[0]
-    count = 0
-    for r in range(x.shape[0]):
-        m = _bucket(x, y, r, targets, target_ok, cell, keys, slot)
-        if m == 0:
-            continue
-        sorted_keys, sorted_slot = _grid(m, keys, slot)
-        for a in range(shooters.shape[0]):
-            s = shooters[a]
-            rad = reach[s]
-            if not source_ok[r, s] or rad <= 0.0:
-                continue
-            sx = x[r, s]
-            sy = y[r, s]
-            mine = side[s]
-            k = _candidates(sx, sy, cell, m, slot, sorted_keys, sorted_slot, cand)
-            best = -1
-            best_b = np.inf
-            best_d = 0.0
-            for q in range(k):
-                t = targets[cand[q]]
-                if t == s or not hostile[mine, side[t]]:
+    cap = out_i.shape[1]
+    for r in numba.prange(x.shape[0]):
+        keys = np.empty(nt, dtype=np.int64)
+        slot = np.empty(nt, dtype=np.int64)
+        cand = np.empty(max(nt, 1) * hostile.shape[1], dtype=np.int64)
+        count = 0
+        m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot)
+        if m > 0:
+            sorted_keys, sorted_slot = _grid(m, keys, slot)
+            for a in range(shooters.shape[0]):
+                s = shooters[a]
+                rad = reach[s]
+                if not source_ok[r, s] or rad <= 0.0:
                     continue
-                d = np.hypot(x[r, t] - sx, y[r, t] - sy)
-                if d > rad + margin or now - seen_t[r, mine, t] > timeout[mine]:
-                    continue
-                b = np.hypot(seen_x[r, mine, t] - sx, seen_y[r, mine, t] - sy)
-                if b <= rad and b < best_b:
-                    best_b = b
-                    best = t
-                    best_d = d
-            if best >= 0:
-                if count < cap:
-                    out_r[count] = r
-                    out_i[count] = s
-                    out_j[count] = best
-                    out_d[count] = best_d
-                count += 1
-    return count
+                sx = x[r, s]
+                sy = y[r, s]
+                mine = side[s]
+                k = _candidates(mine, sx, sy, cell, hostile, m, slot, sorted_keys, sorted_slot, cand)
+                best = -1
+                best_b = np.inf
+                best_d = 0.0
+                for q in range(k):
+                    t = targets[cand[q]]
+                    if t == s or not hostile[mine, side[t]]:
+                        continue
+                    if now - seen_t[r, mine, t] > timeout[mine]:
+                        continue
+                    d = np.hypot(x[r, t] - sx, y[r, t] - sy)
+                    if d > rad + margin:
+                        continue
+                    b = np.hypot(seen_x[r, mine, t] - sx, seen_y[r, mine, t] - sy)
+                    if b <= rad and b < best_b:
+                        best_b = b
+                        best = t
+                        best_d = d
+                if best >= 0:
+                    if count < cap:
+                        out_i[r, count] = s
+                        out_j[r, count] = best
+                        out_d[r, count] = best_d
+                    count += 1
+        counts[r] = count
+
+
+def run_per_row(
+    kernel: Any, args: tuple[Any, ...], dtypes: tuple[Any, ...], rows: int, capacity: int
+) -> tuple[Any, ...]:
+    """Call a per-row kernel with (rows, capacity) outputs, growing the capacity until every row fits
+    (the kernels are deterministic, so a second call finds the same rows), and return the found rows
+    flattened in row order, with their row index first."""
+    capacity = max(capacity, 4)
+    while True:
+        outs = tuple(np.empty((rows, capacity), dtype=d) for d in dtypes)
+        counts = np.zeros(rows, dtype=np.int64)
+        kernel(*args, *outs, counts)
+        most = int(counts.max()) if rows else 0
+        if most <= capacity:
+            keep = np.arange(capacity)[None, :] < counts[:, None]
+            row_index = np.broadcast_to(np.arange(rows)[:, None], (rows, capacity))[keep]
+            return (row_index, *(o[keep] for o in outs))
+        capacity = most

@@ -17,8 +17,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.random import stream_id
 from drillsim.engine.context import StepContext
-from drillsim.engine.kernels import detect_pairs
-from drillsim.engine.pairs import run_with_capacity
+from drillsim.engine.kernels import detect_pairs, run_per_row
 from drillsim.engine.state import ACTIVE, AIR_INBOUND, AIR_ON_STATION, AIR_OUTBOUND
 from drillsim.sensors.detection import (
     POSTURE_DETECTABILITY_TABLE,
@@ -164,8 +163,8 @@ class Sensing:
             np.int64(ctx.step),
             ctx.state.replications,
         )
-        dtypes = (np.int64, np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
-        found: tuple[Any, ...] = run_with_capacity(detect_pairs, args, dtypes, 4 * s.r)
+        dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
+        found: tuple[Any, ...] = run_per_row(detect_pairs, args, dtypes, s.r, 16)
         return found
 
     def _record(

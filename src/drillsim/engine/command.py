@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.engine.context import StepContext
+from drillsim.engine.kernels import nearest_contacts
 from drillsim.engine.state import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState
 from drillsim.forces.tables import POSTURE_INDEX
 from drillsim.orders.plan import CompiledTask
@@ -229,32 +230,20 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
                 cand[task.target_elements] = True
             else:
                 cand = np.ones(f.n, dtype=bool)
-            hostile = f.hostile[side][:, f.side] & cand[None, :] & ~f.is_air[None, :]
-            live = pic.known_live[rows, side, :] & hostile & (s.status[rows, :] == ACTIVE)
-            bx = pic.known_x[rows, side, :]
-            by = pic.known_y[rows, side, :]
-            d = np.where(
-                live, np.hypot(bx - s.x[rows, elems][:, None], by - s.y[rows, elems][:, None]), np.inf
+            best, _ = _nearest_contacts(
+                ctx, s.x[rows, elems], s.y[rows, elems], rows, side, cand & ~f.is_air, require_active=True
             )
-            best = np.argmin(d, axis=1)
-            has = np.isfinite(d[np.arange(len(rows)), best])
-            gx = bx[np.arange(len(rows)), best]
-            gy = by[np.arange(len(rows)), best]
+            has = best >= 0
+            gx = pic.known_x[rows, side, np.maximum(best, 0)]
+            gy = pic.known_y[rows, side, np.maximum(best, 0)]
         else:  # cover-withdrawal: between the covered units and the nearest known enemy
             cov = task.covered
             alive = s.status[rows][:, cov] == ACTIVE
             cnt = np.maximum(alive.sum(axis=1), 1)
             cx = (np.where(alive, s.x[rows][:, cov], 0.0)).sum(axis=1) / cnt
             cy = (np.where(alive, s.y[rows][:, cov], 0.0)).sum(axis=1) / cnt
-            hostile = f.hostile[side][:, f.side] & ~f.is_air[None, :]
-            live = pic.known_live[rows, side, :] & hostile
-            d = np.where(
-                live,
-                np.hypot(pic.known_x[rows, side, :] - cx[:, None], pic.known_y[rows, side, :] - cy[:, None]),
-                np.inf,
-            )
-            best = np.argmin(d, axis=1)
-            dist = d[np.arange(len(rows)), best]
+            best, dist = _nearest_contacts(ctx, cx, cy, rows, side, ~f.is_air, require_active=False)
+            best = np.maximum(best, 0)
             ex = pic.known_x[rows, side, best]
             ey = pic.known_y[rows, side, best]
             frac = np.where(np.isfinite(dist), np.minimum(500.0 / np.maximum(dist, 1.0), 0.5), 0.0)
@@ -264,6 +253,40 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             has = ~done
             _release_covering_force(ctx, task, rows[done], elems[done])
         _steer(s, rows[has], elems[has], gx[has], gy[has])
+
+
+def _nearest_contacts(
+    ctx: StepContext,
+    px: FloatArray,
+    py: FloatArray,
+    rows: IntArray,
+    sides: IntArray,
+    candidate: NDArray[np.bool_],
+    *,
+    require_active: bool,
+) -> tuple[IntArray, FloatArray]:
+    s = ctx.state
+    pic = s.picture
+    f = ctx.world.forces
+    best = np.empty(len(rows), dtype=np.int64)
+    dist = np.empty(len(rows))
+    nearest_contacts(
+        np.ascontiguousarray(px, dtype=np.float64),
+        np.ascontiguousarray(py, dtype=np.float64),
+        rows,
+        sides,
+        pic.known_live,
+        pic.known_x,
+        pic.known_y,
+        s.status == ACTIVE,
+        require_active,
+        candidate,
+        f.side,
+        np.ascontiguousarray(f.hostile),
+        best,
+        dist,
+    )
+    return best, dist
 
 
 def _covered_units_safe(s: BatchState, covered: IntArray, rows: IntArray) -> NDArray[np.bool_]:

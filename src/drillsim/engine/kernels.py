@@ -343,3 +343,42 @@ def run_per_row(
             row_index = np.broadcast_to(np.arange(rows)[:, None], (rows, capacity))[keep]
             return (row_index, *(o[keep] for o in outs))
         capacity = most
+
+
+@parallel_jit  # type: ignore[misc,unused-ignore]
+def nearest_contacts(
+    px: FloatArray,
+    py: FloatArray,
+    rows: IntArray,
+    sides: IntArray,
+    known_live: BoolArray,
+    known_x: FloatArray,
+    known_y: FloatArray,
+    active: BoolArray,
+    require_active: bool,
+    candidate: BoolArray,
+    side: IntArray,
+    hostile: BoolArray,
+    best: IntArray,
+    dist: FloatArray,
+) -> None:
+    """For each query point k (of state row ``rows[k]``, asked for side ``sides[k]``), the enemy contact
+    in that side's shared picture whose believed position is nearest (ties: the first), among elements with
+    ``candidate`` set; ``best[k] = -1`` and ``dist[k] = inf`` when there is none."""
+    n = side.shape[0]
+    for k in numba.prange(px.shape[0]):
+        r = rows[k]
+        mine = sides[k]
+        b = -1
+        d_best = np.inf
+        for t in range(n):
+            if not candidate[t] or not hostile[mine, side[t]] or not known_live[r, mine, t]:
+                continue
+            if require_active and not active[r, t]:
+                continue
+            d = np.hypot(known_x[r, mine, t] - px[k], known_y[r, mine, t] - py[k])
+            if d < d_best:
+                d_best = d
+                b = t
+        best[k] = b
+        dist[k] = d_best

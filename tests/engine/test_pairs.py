@@ -69,7 +69,7 @@ def test_target_choice_matches_brute_force(n: int) -> None:
         timeout,
         120.0,
     )
-    rows, i, j, d = run_per_row(nearest_seen_targets, args, (np.int64, np.int64, np.float64), r, 4)
+    (rows, i, j, d), _ = run_per_row(nearest_seen_targets, args, (np.int64, np.int64, np.float64), r, 4)
     want = []
     for row in range(r):
         for s in shooters:
@@ -139,7 +139,7 @@ def test_detections_match_a_plain_computation(n: int) -> None:
         reps,
     )
     dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
-    rows, i, j, *_ = run_per_row(detect_pairs, args, dtypes, r, 2)
+    (rows, i, j, *_), _ = run_per_row(detect_pairs, args, dtypes, r, 2)
     want = []
     for row in range(r):
         for s in range(n):

@@ -74,7 +74,10 @@ class DirectFire:
             f.contact_timeout_s,
             ctx.t1,
         )
-        rows, i, j, true_d = run_per_row(nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, 8)
+        # At most one target per shooter, so room for every shooter is always enough.
+        (rows, i, j, true_d), _ = run_per_row(
+            nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(self.shooters)
+        )
         if not len(rows):
             return
         fighting = s.strength[rows, i] / np.maximum(f.strength0[i], 1e-9)

@@ -328,11 +328,11 @@ def nearest_seen_targets(
 
 def run_per_row(
     kernel: Any, args: tuple[Any, ...], dtypes: tuple[Any, ...], rows: int, capacity: int
-) -> tuple[Any, ...]:
+) -> tuple[tuple[Any, ...], int]:
     """Call a per-row kernel with (rows, capacity) outputs, growing the capacity until every row fits
-    (the kernels are deterministic, so a second call finds the same rows), and return the found rows
-    flattened in row order, with their row index first."""
-    capacity = max(capacity, 4)
+    (the kernels are deterministic, so a second call finds the same rows). Returns the found rows flattened
+    in row order (row index first) and the largest count of any row, so callers can size the next call."""
+    capacity = max(capacity, 1)
     while True:
         outs = tuple(np.empty((rows, capacity), dtype=d) for d in dtypes)
         counts = np.zeros(rows, dtype=np.int64)
@@ -341,7 +341,7 @@ def run_per_row(
         if most <= capacity:
             keep = np.arange(capacity)[None, :] < counts[:, None]
             row_index = np.broadcast_to(np.arange(rows)[:, None], (rows, capacity))[keep]
-            return (row_index, *(o[keep] for o in outs))
+            return (row_index, *(o[keep] for o in outs)), most
         capacity = most
 
 

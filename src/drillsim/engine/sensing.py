@@ -61,6 +61,8 @@ class Sensing:
         self.targets = np.flatnonzero(~f.is_air)
         self.hostile = np.ascontiguousarray(f.hostile)
         self.observer_factor = 0.5 + 0.5 * f.training
+        self.capacity = 16
+        """Room per replication for one step's detections; grows as needed."""
         env = ctx.world.scenario.environment
         self.visibility = float(env.visibility_m)
         support = env.population
@@ -164,7 +166,8 @@ class Sensing:
             ctx.state.replications,
         )
         dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
-        found: tuple[Any, ...] = run_per_row(detect_pairs, args, dtypes, s.r, 16)
+        found, most = run_per_row(detect_pairs, args, dtypes, s.r, self.capacity)
+        self.capacity = max(self.capacity, most + most // 4)  # room to grow, so reruns stay rare
         return found
 
     def _record(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -59,7 +60,6 @@ MOUNTAIN_MIN_SLOPE = 0.12
 EFFECTIVE_EARTH_RADIUS_M = 6_371_000.0 * 4.0 / 3.0
 """Earth radius scaled by 4/3 for standard atmospheric refraction of visible light (line-of-sight drop)."""
 
-_LOS_CHUNK_PAIRS = 4096
 _CROSS_CHUNK_MOVES = 256
 _FloatArray = NDArray[np.float64]
 
@@ -229,23 +229,25 @@ class Terrain:
             raise ValueError(f"samples must be at least 1, got {samples}")
         arrays = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (ax, ay, ah, bx, by, bh)))
         shape = arrays[0].shape
-        flat = [a.reshape(-1) for a in arrays]
+        flat = [np.ascontiguousarray(a.reshape(-1)) for a in arrays]
         out = np.empty(flat[0].shape, dtype=bool)
-        k = np.arange(1, samples + 1, dtype=np.float64)
-        w_b = k / (samples + 1)  # weight of end b at each sample
-        w_a = (samples + 1 - k) / (samples + 1)  # weight of end a; w_a[::-1] == w_b exactly
-        for start in range(0, flat[0].size, _LOS_CHUNK_PAIRS):
-            sl = slice(start, start + _LOS_CHUNK_PAIRS)
-            xa, ya, ha, xb, yb, hb = (v[sl, None] for v in flat)
-            za = self.elevation_at(xa, ya) + ha
-            zb = self.elevation_at(xb, yb) + hb
-            px = w_a * xa + w_b * xb
-            py = w_a * ya + w_b * yb
-            sight = w_a * za + w_b * zb
-            if earth_curvature:
-                dist = np.hypot(xb - xa, yb - ya)
-                sight = sight - (w_b * dist) * (w_a * dist) / (2.0 * EFFECTIVE_EARTH_RADIUS_M)
-            out[sl] = np.all(self.elevation_at(px, py) <= sight, axis=1)
+        xa, ya, ha, xb, yb, hb = flat
+        curvature = EFFECTIVE_EARTH_RADIUS_M if earth_curvature else 0.0
+        _sight_lines(
+            self.elevation_m,
+            self.x0_m,
+            self.y0_m,
+            self.cell_m,
+            xa,
+            ya,
+            ha,
+            xb,
+            yb,
+            hb,
+            samples,
+            curvature,
+            out,
+        )
         return out.reshape(shape)
 
     # ------------------------------------------------------------------------------------- obstacles
@@ -305,6 +307,64 @@ class Terrain:
         d = np.hypot(px[..., None] - self.crossings_xy[:, 0], py[..., None] - self.crossings_xy[:, 1])
         idx = np.argmin(d, axis=-1)
         return idx, np.take_along_axis(d, idx[..., None], axis=-1)[..., 0]
+
+
+# ------------------------------------------------------------------------------------- compiled loops
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _ground(z: _FloatArray, x0: float, y0: float, cell: float, x: float, y: float) -> float:
+    """Bilinear elevation at one point, clamped to the grid (as :meth:`Terrain.elevation_at`)."""
+    ny, nx = z.shape
+    fx = min(max((x - x0) / cell, 0.0), nx - 1.0)
+    fy = min(max((y - y0) / cell, 0.0), ny - 1.0)
+    j0 = min(int(fx), nx - 2)
+    i0 = min(int(fy), ny - 2)
+    tx = fx - j0
+    ty = fy - i0
+    south = z[i0, j0] * (1.0 - tx) + z[i0, j0 + 1] * tx
+    north = z[i0 + 1, j0] * (1.0 - tx) + z[i0 + 1, j0 + 1] * tx
+    return float(south * (1.0 - ty) + north * ty)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _sight_lines(
+    z: _FloatArray,
+    x0: float,
+    y0: float,
+    cell: float,
+    ax: _FloatArray,
+    ay: _FloatArray,
+    ah: _FloatArray,
+    bx: _FloatArray,
+    by: _FloatArray,
+    bh: _FloatArray,
+    samples: int,
+    earth_radius: float,
+    out: NDArray[np.bool_],
+) -> None:
+    """Line of sight for each pair (see :meth:`Terrain.line_of_sight`); ``earth_radius`` 0 for a flat earth.
+
+    Sample k of n lies at weights (n + 1 - k) / (n + 1) and k / (n + 1) of the two ends, so swapping the ends
+    visits the same points with the same arithmetic: the answer is exactly symmetric.
+    """
+    n1 = samples + 1.0
+    for p in range(ax.shape[0]):
+        xa, ya, xb, yb = ax[p], ay[p], bx[p], by[p]
+        za = _ground(z, x0, y0, cell, xa, ya) + ah[p]
+        zb = _ground(z, x0, y0, cell, xb, yb) + bh[p]
+        dist = np.hypot(xb - xa, yb - ya)
+        clear = True
+        for k in range(1, samples + 1):
+            w_b = k / n1
+            w_a = (n1 - k) / n1
+            sight = w_a * za + w_b * zb
+            if earth_radius > 0.0:
+                sight = sight - (w_b * dist) * (w_a * dist) / (2.0 * earth_radius)
+            if _ground(z, x0, y0, cell, w_a * xa + w_b * xb, w_a * ya + w_b * yb) > sight:
+                clear = False
+                break
+        out[p] = clear
 
 
 # ------------------------------------------------------------------------------------- builders

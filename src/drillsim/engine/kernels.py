@@ -283,18 +283,30 @@ def nearest_seen_targets(
     the true distance."""
     nt = targets.shape[0]
     cap = out_i.shape[1]
+    n_sides = hostile.shape[0]
     for r in numba.prange(x.shape[0]):
+        count = 0
+        # A side that sees no enemy at all this step has nobody to shoot at: skip the search for it.
+        sees = np.zeros(n_sides, dtype=np.bool_)
+        for a_side in range(n_sides):
+            for b in range(nt):
+                t = targets[b]
+                if now - seen_t[r, a_side, t] <= timeout[a_side]:
+                    sees[a_side] = True
+                    break
+        if not sees.any():
+            counts[r] = 0
+            continue
         keys = np.empty(nt, dtype=np.int64)
         slot = np.empty(nt, dtype=np.int64)
         cand = np.empty(max(nt, 1) * hostile.shape[1], dtype=np.int64)
-        count = 0
         m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot)
         if m > 0:
             sorted_keys, sorted_slot = _grid(m, keys, slot)
             for a in range(shooters.shape[0]):
                 s = shooters[a]
                 rad = reach[s]
-                if not source_ok[r, s] or rad <= 0.0:
+                if not source_ok[r, s] or rad <= 0.0 or not sees[side[s]]:
                     continue
                 sx = x[r, s]
                 sy = y[r, s]

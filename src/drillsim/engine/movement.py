@@ -74,5 +74,6 @@ def move(ctx: StepContext) -> None:
         used = np.where(step[reach][done] > 0, dist[reach][done] / np.maximum(step[reach][done], 1e-9), 1.0)
         when = ctx.t0 + np.clip(used, 0.0, 1.0) * ctx.dt
         s.arrived_at[dr, de] = np.minimum(s.arrived_at[dr, de], when)
+        s.first_arrived_at[dr, de] = np.minimum(s.first_arrived_at[dr, de], when)
         s.posture[dr, de] = s.arrival_posture[dr, de]
         ctx.emit("UnitArrived", dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])

@@ -43,10 +43,12 @@ class Scorekeeper:
         self.objectives: list[tuple[int, ObjectiveSpec]] = list(enumerate(w.scenario.objectives.values()))
         self.lines: dict[str, _LineRef] = {}
         self.in_place: dict[str, FloatArray] = {}
+        self.in_place_members: dict[str, IntArray] = {}
         self.depth_measures: dict[str, tuple[int, str]] = {}
         for name, m in w.scenario.measures.items():
             if m.kind == "time-in-place":
                 self.in_place[name] = np.full(ctx.state.r, np.inf)
+                self.in_place_members[name] = self._members(ctx, list(m.units))
             if m.kind == "penetration-depth" and m.line is not None:
                 of = self.side_ix[m.of_side] if m.of_side else -1
                 self.depth_measures[name] = (of, m.line)
@@ -113,14 +115,14 @@ class Scorekeeper:
                     detail=ctx.world.plan.objective_names[k],
                 )
         for name, first in self.in_place.items():
-            m = self.scenario.measures[name]
-            elems = self._members(ctx, list(m.units))
+            elems = self.in_place_members[name]
             if len(elems):
-                arrived = np.isfinite(s.arrived_at[:, elems]) | (s.status[:, elems] != ACTIVE)
+                # In place once every unit has first reached its destination (or is out of action); a
+                # later order does not undo it.
+                reached = s.first_arrived_at[:, elems]
+                arrived = np.isfinite(reached) | (s.status[:, elems] != ACTIVE)
                 allin = arrived.all(axis=1) & np.isinf(first)
-                first[allin] = np.where(
-                    np.isfinite(s.arrived_at[:, elems]), s.arrived_at[:, elems], -np.inf
-                ).max(axis=1)[allin]
+                first[allin] = np.where(np.isfinite(reached), reached, -np.inf).max(axis=1)[allin]
         for name, (of, line_name) in self.depth_measures.items():
             ref = self.lines[line_name]
             mask = ((f.side == of) if of >= 0 else np.ones(f.n, dtype=bool)) & ~f.is_air

@@ -156,6 +156,9 @@ class BatchState:
     speed_factor: FloatArray
     arrival_posture: IntArray
     arrived_at: FloatArray
+    """When the element reached the end of its current route (+inf: not yet, or a new route since)."""
+    first_arrived_at: FloatArray
+    """When the element first reached the end of any route (for "forces in place" measures)."""
     # air
     air_phase: IntArray
     air_until: FloatArray
@@ -245,6 +248,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         speed_factor=np.ones((r, n)),
         arrival_posture=np.tile(f.posture0, (r, 1)),
         arrived_at=_full((r, n), INF),
+        first_arrived_at=_full((r, n), INF),
         air_phase=np.zeros((r, n), dtype=np.int64),
         air_until=_full((r, n), INF),
         airborne_since=_full((r, n), INF),

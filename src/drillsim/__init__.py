@@ -4,6 +4,10 @@ The public API is what this module exports; everything else is implementation an
 """
 
 from drillsim._version import __version__
+from drillsim.analysis.assertions import check_assertions
+from drillsim.analysis.compare import compare
+from drillsim.analysis.experiment import run_experiment
+from drillsim.analysis.montecarlo import monte_carlo
 from drillsim.core.errors import DrillsimError, InputError, UserError
 from drillsim.engine import EventLog, NullRecorder, Outcomes, Simulation, read_event_log, run
 from drillsim.scenario import (
@@ -35,12 +39,16 @@ __all__ = [
     "Simulation",
     "UserError",
     "__version__",
+    "check_assertions",
+    "compare",
     "content_hash",
     "library_entries",
     "load_catalogue",
     "load_scenario",
+    "monte_carlo",
     "read_event_log",
     "run",
+    "run_experiment",
     "scenario_schema",
     "validate",
     "with_overrides",

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from drillsim.analysis.montecarlo import (
@@ -47,7 +47,7 @@ from drillsim.core.random import root_seed
 from drillsim.core.suggest import closest_match
 from drillsim.scenario._yaml import Document, parse_yaml, render_path
 from drillsim.scenario.io import _error_from_pydantic, load_scenario
-from drillsim.scenario.models import Scenario
+from drillsim.scenario.models import Scenario, Spec
 
 __all__ = [
     "AssertionFile",
@@ -112,26 +112,8 @@ def parse_condition(text: str) -> Condition:
 # --- the file format ----------------------------------------------------------------------------------------
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_unknown_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            allowed = set(cls.model_fields)
-            for key in data:
-                if key not in allowed:
-                    raise PydanticCustomError(
-                        "unknown_field",
-                        "unknown field '{key}'",
-                        {
-                            "key": str(key),
-                            "suggestion": closest_match(str(key), allowed) or "",
-                            "expected": "one of " + ", ".join(sorted(allowed)),
-                        },
-                    )
-        return data
+class _Model(Spec):
+    """Base of the assertion file's parts: frozen, strict about unknown keys (as scenario declarations)."""
 
 
 Level = Annotated[float, Field(gt=0.0, lt=1.0)]

@@ -18,7 +18,7 @@ from rich.table import Table
 
 import drillsim
 from drillsim.core.errors import UserError
-from drillsim.scenario.models import CatalogueFile
+from drillsim.scenario.models import TIME_MEASURE_KINDS, CatalogueFile
 
 app = typer.Typer(
     name="drillsim",
@@ -115,20 +115,11 @@ def scenarios() -> None:
 DEFAULT_SCENARIO = "khatlon-2015-v1"
 
 
-_TIME_KINDS = (
-    "time-to-first-detection",
-    "time-to-locate",
-    "objective-time",
-    "time-in-place",
-    "kill-chain-time",
-)
-
-
 def _format_value(kind: str, value: float) -> str:
     """A measure's value for people: times as h:mm, large numbers with separators."""
     if value != value:  # NaN: the event never happened in these runs
         return "-"
-    if kind in _TIME_KINDS:
+    if kind in TIME_MEASURE_KINDS:
         hours, rest = divmod(value, 3600)
         return f"{int(hours)}:{int(rest // 60):02d}"
     if abs(value) >= 100:

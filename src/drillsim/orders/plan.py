@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from drillsim.forces.tables import POSTURE_INDEX, ForceTable
 from drillsim.geo.projection import LocalProjection
 from drillsim.scenario.gazetteer import Gazetteer
+from drillsim.scenario.models import TASK_KINDS as SCENARIO_TASK_KINDS
 from drillsim.scenario.models import (
     AfterPhaseTrigger,
     AllOfTrigger,
@@ -44,20 +45,8 @@ from drillsim.scenario.models import (
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-TASK_KINDS = (
-    "idle",
-    "move",
-    "reconnoitre",
-    "screen",
-    "defend",
-    "attack",
-    "raid",
-    "withdraw",
-    "cover-withdrawal",
-    "strike",
-    "fire-support",
-    "patrol",
-)
+TASK_KINDS = ("idle", *SCENARIO_TASK_KINDS)
+"""Task codes of the engine: 0 is no task, then the scenario language's task kinds."""
 TASK_CODE = {name: i for i, name in enumerate(TASK_KINDS)}
 
 

@@ -32,6 +32,7 @@ from drillsim.replay import charts
 from drillsim.replay.layers import elevation_png, map_layers
 from drillsim.replay.results import Result, load_result
 from drillsim.replay.timeline import kill_chains, replay_data
+from drillsim.scenario.models import TIME_MEASURE_KINDS
 
 __all__ = ["REPORT_FILE", "render_report", "write_report"]
 
@@ -63,13 +64,6 @@ _CHAIN_KINDS = (
     "WeaponsReleased",
     "StrikeAborted",
     "SortieRecovered",
-)
-_TIME_KINDS = (
-    "time-to-first-detection",
-    "time-to-locate",
-    "objective-time",
-    "time-in-place",
-    "kill-chain-time",
 )
 _MAX_EVENT_ROWS = 300
 
@@ -110,7 +104,7 @@ def _hms(seconds: float | None) -> str:
 def _value(kind: str, value: float) -> str:
     if not math.isfinite(value):
         return "-"
-    if kind in _TIME_KINDS:
+    if kind in TIME_MEASURE_KINDS:
         return _hms(value)
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 

@@ -889,6 +889,14 @@ MeasureKind = Literal[
     "kill-chain-time",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
+TIME_MEASURE_KINDS: tuple[str, ...] = (
+    "time-to-first-detection",
+    "time-to-locate",
+    "objective-time",
+    "time-in-place",
+    "kill-chain-time",
+)
+"""Measure kinds whose values are times in seconds (shown as hours and minutes)."""
 
 
 class MeasureSpec(Spec):

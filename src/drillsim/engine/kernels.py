@@ -84,49 +84,83 @@ def _bucket(
     cell: float,
     keys: IntArray,
     slot: IntArray,
+    box: FloatArray,
 ) -> int:
-    """Fill ``keys``/``slot`` with the (side, cell) key and target position of row r's usable targets."""
+    """Fill ``keys``/``slot`` with the (side, cell) key and target position of row r's usable targets, and
+    ``box`` (sides, 4) with each side's bounding box (x min, y min, x max, y max) of them."""
+    box[:, 0] = np.inf
+    box[:, 1] = np.inf
+    box[:, 2] = -np.inf
+    box[:, 3] = -np.inf
     m = 0
     for b in range(targets.shape[0]):
         t = targets[b]
         if target_ok[r, t]:
-            keys[m] = _key(side[t], x[r, t], y[r, t], cell)
+            tx = x[r, t]
+            ty = y[r, t]
+            keys[m] = _key(side[t], tx, ty, cell)
             slot[m] = b
             m += 1
+            st = side[t]
+            box[st, 0] = min(box[st, 0], tx)
+            box[st, 1] = min(box[st, 1], ty)
+            box[st, 2] = max(box[st, 2], tx)
+            box[st, 3] = max(box[st, 3], ty)
     return m
 
 
 @jit  # type: ignore[misc,unused-ignore]
+def _near_box(box: FloatArray, other: int, sx: float, sy: float, radius: float) -> bool:
+    """Whether (sx, sy) lies within ``radius`` of side ``other``'s bounding box of targets."""
+    dx = max(box[other, 0] - sx, 0.0, sx - box[other, 2])
+    dy = max(box[other, 1] - sy, 0.0, sy - box[other, 3])
+    return bool(dx * dx + dy * dy <= radius * radius)
+
+
+@jit  # type: ignore[misc,unused-ignore]
 def _candidates(
-    mine: np.int64,
+    mine: int,
     sx: float,
     sy: float,
+    radius: float,
     cell: float,
     hostile: BoolArray,
+    box: FloatArray,
     m: int,
     slot: IntArray,
     sorted_keys: IntArray,
     sorted_slot: IntArray,
     out: IntArray,
 ) -> int:
-    """Positions (indices into ``targets``) of enemy targets that may lie within one cell of (sx, sy), in
-    target order. With few targets, all of them (the caller checks sides)."""
+    """Positions (indices into ``targets``) of enemy targets that may lie within ``radius`` (at most one
+    cell) of (sx, sy), in target order. Sides whose targets' bounding box is out of reach are skipped; with
+    few targets, all targets of the other sides are returned (the caller checks sides and distances)."""
+    near = False
+    for other in range(hostile.shape[1]):
+        if hostile[mine, other] and _near_box(box, other, sx, sy, radius):
+            near = True
+            break
+    if not near:
+        return 0
     if m <= BRUTE_FORCE_TARGETS:
         for q in range(m):
             out[q] = slot[q]
         return m
     k = 0
+    kx = min(max(int(np.floor(sx / cell)) + _HALF, 0), 2 * _HALF - 1)
+    ky = min(max(int(np.floor(sy / cell)) + _HALF, 0), 2 * _HALF - 1)
     for other in range(hostile.shape[1]):
-        if not hostile[mine, other]:
+        if not hostile[mine, other] or not _near_box(box, other, sx, sy, radius):
             continue
+        # Cells (kx, ky - 1), (kx, ky), (kx, ky + 1) have consecutive keys: one range per column.
         for dx in range(-1, 2):
-            for dy in range(-1, 2):
-                key = _key(other, sx + dx * cell, sy + dy * cell, cell)
-                lo = np.searchsorted(sorted_keys, key, side="left")
-                hi = np.searchsorted(sorted_keys, key, side="right")
-                for p in range(lo, hi):
-                    out[k] = sorted_slot[p]
-                    k += 1
+            col = min(max(kx + dx, 0), 2 * _HALF - 1)
+            base = (other * (2 * _HALF) + col) * (2 * _HALF)
+            lo = np.searchsorted(sorted_keys, base + max(ky - 1, 0), side="left")
+            hi = np.searchsorted(sorted_keys, base + min(ky + 1, 2 * _HALF - 1), side="right")
+            for p in range(lo, hi):
+                out[k] = sorted_slot[p]
+                k += 1
     out[:k].sort()
     return k
 
@@ -193,7 +227,8 @@ def detect_pairs(
         slot = np.empty(nt, dtype=np.int64)
         cand = np.empty(max(nt, 1) * hostile.shape[1], dtype=np.int64)
         count = 0
-        m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot)
+        box = np.empty((hostile.shape[0], 4))
+        m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot, box)
         if m > 0:
             sorted_keys, sorted_slot = _grid(m, keys, slot)
             prefix = hash_prefix(seed, stream, step, reps[r])
@@ -206,7 +241,9 @@ def detect_pairs(
                 sy = y[r, s]
                 mine = side[s]
                 height = altitude[s] - 2.0
-                k = _candidates(mine, sx, sy, cell, hostile, m, slot, sorted_keys, sorted_slot, cand)
+                k = _candidates(
+                    mine, sx, sy, rad, cell, hostile, box, m, slot, sorted_keys, sorted_slot, cand
+                )
                 for q in range(k):
                     t = targets[cand[q]]
                     if t == s or not hostile[mine, side[t]]:
@@ -278,63 +315,57 @@ def nearest_seen_targets(
     counts: IntArray,
 ) -> None:
     """For each able shooter, the enemy its side sees (a live contact in the ``seen`` layer) nearest to
-    its *believed* position, within reach; true targets are searched within reach + margin. Ties go to
+    its *believed* position, within reach; the true target must also be within reach + margin. Ties go to
     the first target. Per row, outputs (rows, capacity) and ``counts`` as for :func:`detect_pairs`, with
-    the true distance."""
+    the true distance.
+
+    A shooter can only engage what its side sees, and a side sees few enemies at a time, so each row first
+    lists every side's live contacts (in target order) and shooters then look only at those.
+    """
     nt = targets.shape[0]
-    cap = out_i.shape[1]
     n_sides = hostile.shape[0]
+    cap = out_i.shape[1]
     for r in numba.prange(x.shape[0]):
+        seen = np.empty((n_sides, max(nt, 1)), dtype=np.int64)
+        n_seen = np.zeros(n_sides, dtype=np.int64)
+        for b in range(nt):
+            t = targets[b]
+            if not target_ok[r, t]:
+                continue
+            for a_side in range(n_sides):
+                if hostile[a_side, side[t]] and now - seen_t[r, a_side, t] <= timeout[a_side]:
+                    seen[a_side, n_seen[a_side]] = t
+                    n_seen[a_side] += 1
         count = 0
-        # A side that sees no enemy at all this step has nobody to shoot at: skip the search for it.
-        sees = np.zeros(n_sides, dtype=np.bool_)
-        for a_side in range(n_sides):
-            for b in range(nt):
-                t = targets[b]
-                if now - seen_t[r, a_side, t] <= timeout[a_side]:
-                    sees[a_side] = True
-                    break
-        if not sees.any():
-            counts[r] = 0
-            continue
-        keys = np.empty(nt, dtype=np.int64)
-        slot = np.empty(nt, dtype=np.int64)
-        cand = np.empty(max(nt, 1) * hostile.shape[1], dtype=np.int64)
-        m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot)
-        if m > 0:
-            sorted_keys, sorted_slot = _grid(m, keys, slot)
-            for a in range(shooters.shape[0]):
-                s = shooters[a]
-                rad = reach[s]
-                if not source_ok[r, s] or rad <= 0.0 or not sees[side[s]]:
+        for a in range(shooters.shape[0]):
+            s = shooters[a]
+            mine = side[s]
+            rad = reach[s]
+            if n_seen[mine] == 0 or not source_ok[r, s] or rad <= 0.0:
+                continue
+            sx = x[r, s]
+            sy = y[r, s]
+            best = -1
+            best_b = np.inf
+            best_d = 0.0
+            for q in range(n_seen[mine]):
+                t = seen[mine, q]
+                if t == s:
                     continue
-                sx = x[r, s]
-                sy = y[r, s]
-                mine = side[s]
-                k = _candidates(mine, sx, sy, cell, hostile, m, slot, sorted_keys, sorted_slot, cand)
-                best = -1
-                best_b = np.inf
-                best_d = 0.0
-                for q in range(k):
-                    t = targets[cand[q]]
-                    if t == s or not hostile[mine, side[t]]:
-                        continue
-                    if now - seen_t[r, mine, t] > timeout[mine]:
-                        continue
-                    d = np.hypot(x[r, t] - sx, y[r, t] - sy)
-                    if d > rad + margin:
-                        continue
-                    b = np.hypot(seen_x[r, mine, t] - sx, seen_y[r, mine, t] - sy)
-                    if b <= rad and b < best_b:
-                        best_b = b
-                        best = t
-                        best_d = d
-                if best >= 0:
-                    if count < cap:
-                        out_i[r, count] = s
-                        out_j[r, count] = best
-                        out_d[r, count] = best_d
-                    count += 1
+                d = np.hypot(x[r, t] - sx, y[r, t] - sy)
+                if d > rad + margin:
+                    continue
+                b = np.hypot(seen_x[r, mine, t] - sx, seen_y[r, mine, t] - sy)
+                if b <= rad and b < best_b:
+                    best_b = b
+                    best = t
+                    best_d = d
+            if best >= 0:
+                if count < cap:
+                    out_i[r, count] = s
+                    out_j[r, count] = best
+                    out_d[r, count] = best_d
+                count += 1
         counts[r] = count
 
 

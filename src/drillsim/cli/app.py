@@ -189,6 +189,10 @@ from drillsim.cli import experiments as _experiments  # noqa: E402
 
 _experiments.register(app)
 
+from drillsim.cli import study as _study  # noqa: E402
+
+_study.register(app)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for user errors), never a traceback for bad input."""

@@ -1,0 +1,124 @@
+"""Commands for sensitivity, kill-chain attribution and the "how realistic?" study.
+
+``drillsim study [SCENARIO]`` calls :func:`drillsim.analysis.study.run_study`; ``drillsim sensitivity STORE``
+calls :func:`drillsim.analysis.sensitivity.analyze_results`; ``drillsim attribution RESULT_DIR`` calls
+:func:`drillsim.analysis.attribution.attribute_run`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+_console = Console(highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def study(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file or embedded scenario name.", show_default=True)
+    ] = "khatlon-2015-v1",
+    replications: Annotated[
+        int,
+        typer.Option("--replications", "-n", min=2, help="Replications (the batch size with --precision)."),
+    ] = 30,
+    precision: Annotated[
+        float | None,
+        typer.Option("--precision", help="Target CI half-width of each step probability (e.g. 0.05)."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Directory for report.html and study.json (default runs/study-NAME)."),
+    ] = None,
+    screen: Annotated[
+        int, typer.Option("--screen", min=0, help="Low-confidence inputs to screen one at a time (0: none).")
+    ] = 4,
+    until_s: Annotated[
+        float | None, typer.Option("--until-s", help="Stop every run at this time (quick looks).")
+    ] = None,
+) -> None:
+    """Run a scenario and its what-if variants and write the "how realistic?" report (HTML, offline)."""
+    from drillsim.analysis.study import run_study
+
+    target = out if out is not None else Path("runs") / f"study-{Path(scenario).stem}"
+    result = run_study(
+        scenario,
+        replications=replications,
+        precision=precision,
+        rng=seed,
+        out=target,
+        until_s=until_s,
+        screen=screen,
+        progress=lambda msg: _err.print(msg, markup=False, emoji=False),
+    )
+    for s in (s for s in result.steps if s.scenario == result.scenario):
+        _console.print(
+            f"{s.measure:28s} {s.probability * 100:5.1f} %  "
+            f"(95 % CI {s.ci_low * 100:.0f}-{s.ci_high * 100:.0f} %)",
+            markup=False,
+            emoji=False,
+        )
+    for d in result.differences:
+        if d.is_significant:
+            _console.print(d.sentence(), markup=False, emoji=False)
+    _console.print(
+        f"{result.replications} replications x {1 + len(result.variants)} scenarios in "
+        f"{result.elapsed_s:.0f} s; "
+        f"report written to {result.report_path}",
+        markup=False,
+        emoji=False,
+    )
+
+
+def sensitivity(
+    store: Annotated[
+        Path, typer.Argument(help="Results store directory of an experiment.", show_default=False)
+    ],
+    measure: Annotated[
+        list[str] | None, typer.Option("--measure", "-m", help="Measures to analyse (default: all).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write sensitivity.json and tornado plots (SVG) here.")
+    ] = None,
+) -> None:
+    """Main effects, interactions, partition tree (and Sobol indices for Sobol designs) of an experiment."""
+    from drillsim.analysis.sensitivity import analyze_results, plot_effects
+
+    report = analyze_results(store, measures=measure)
+    _console.print(report.text(), markup=False, emoji=False)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "sensitivity.json").write_text(json.dumps(report.to_json(), indent=2, default=str) + "\n")
+        for m in report.measures:
+            plot_effects(report, m, out / f"tornado-{m}")
+        _console.print(f"written to {out}", markup=False, emoji=False)
+
+
+def attribution(
+    result_dir: Annotated[
+        Path, typer.Argument(help="Directory of a recorded run (drillsim run --out).", show_default=False)
+    ],
+    side: Annotated[str | None, typer.Option("--side", help="Side whose kill chain to analyse.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Kill-chain attribution of a recorded run: each link's duration and its share of each measure's
+    variance."""
+    from drillsim.analysis.attribution import attribute_run
+
+    result = attribute_run(result_dir, side=side)
+    if as_json:
+        _console.print_json(json.dumps(result.to_json(), default=str))
+    else:
+        _console.print(result.text(), markup=False, emoji=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``study``, ``sensitivity`` and ``attribution`` to the program."""
+    app.command()(study)
+    app.command()(sensitivity)
+    app.command()(attribution)

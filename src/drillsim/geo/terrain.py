@@ -229,7 +229,8 @@ class Terrain:
             raise ValueError(f"samples must be at least 1, got {samples}")
         arrays = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (ax, ay, ah, bx, by, bh)))
         shape = arrays[0].shape
-        flat = [np.ascontiguousarray(a.reshape(-1)) for a in arrays]
+        # Copies: numba must not be handed the read-only views that broadcast_arrays returns.
+        flat = [np.array(a.reshape(-1), dtype=np.float64) for a in arrays]
         out = np.empty(flat[0].shape, dtype=bool)
         xa, ya, ha, xb, yb, hb = flat
         curvature = EFFECTIVE_EARTH_RADIUS_M if earth_curvature else 0.0

@@ -86,7 +86,10 @@ def detection_rate(
     )
     out = np.empty(r.shape)
     flat = out.reshape(-1)
-    _hazard_many(r.ravel(), (rate * fac).ravel(), scale.ravel(), max_range.ravel(), flat)
+    # Copies: numba must not be handed the read-only views that broadcast_arrays returns.
+    _hazard_many(
+        np.array(r.ravel()), (rate * fac).ravel(), np.array(scale.ravel()), np.array(max_range.ravel()), flat
+    )
     return flat.reshape(r.shape)
 
 

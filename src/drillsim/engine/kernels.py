@@ -4,8 +4,8 @@ Both loops look, for every source element, at the enemy elements within its radi
 targets are bucketed by side and grid cell (cells as wide as the largest radius); a source scans only the
 3 x 3 cells around it, and only in the buckets of sides hostile to it. So the work grows with the number
 of elements and of close enemy pairs, not with the square of the elements. Candidates are visited in
-target order, so results do not depend on the batch. Replications run in parallel threads, each writing
-to its own slice of the output.
+target order, so results do not depend on the batch. Each replication writes to its own slice of the
+output.
 
 The detection kernel fuses the search with the hazard of :func:`drillsim.sensors.detection.glimpse_hazard`
 and the counter-based uniform of :mod:`drillsim.core.random` (the same hash, bit for bit: the part of the
@@ -39,7 +39,8 @@ _U_GOLDEN = np.uint64(_GOLDEN)
 _U_LANE = tuple(np.uint64(v) for v in _LANES)
 
 jit = numba.njit(cache=True, nogil=True)
-parallel_jit = numba.njit(cache=True, nogil=True, parallel=True)
+# Serial on purpose: Monte Carlo and experiments parallelise over worker processes (forked pools, Dask),
+# and numba's thread pool is not safe to fork; on two cores threads also gained little over processes.
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -173,7 +174,7 @@ def _grid(m: int, keys: IntArray, slot: IntArray) -> tuple[IntArray, IntArray]:
     return keys[:m][order], slot[:m][order]
 
 
-@parallel_jit  # type: ignore[misc,unused-ignore]
+@jit  # type: ignore[misc,unused-ignore]
 def detect_pairs(
     x: FloatArray,
     y: FloatArray,
@@ -222,7 +223,7 @@ def detect_pairs(
     nt = targets.shape[0]
     cap = out_i.shape[1]
     n_mounts = mounts.shape[1]
-    for r in numba.prange(x.shape[0]):
+    for r in range(x.shape[0]):
         keys = np.empty(nt, dtype=np.int64)
         slot = np.empty(nt, dtype=np.int64)
         cand = np.empty(max(nt, 1) * hostile.shape[1], dtype=np.int64)
@@ -291,7 +292,7 @@ def detect_pairs(
         counts[r] = count
 
 
-@parallel_jit  # type: ignore[misc,unused-ignore]
+@jit  # type: ignore[misc,unused-ignore]
 def nearest_seen_targets(
     x: FloatArray,
     y: FloatArray,
@@ -325,7 +326,7 @@ def nearest_seen_targets(
     nt = targets.shape[0]
     n_sides = hostile.shape[0]
     cap = out_i.shape[1]
-    for r in numba.prange(x.shape[0]):
+    for r in range(x.shape[0]):
         seen = np.empty((n_sides, max(nt, 1)), dtype=np.int64)
         n_seen = np.zeros(n_sides, dtype=np.int64)
         for b in range(nt):
@@ -388,7 +389,7 @@ def run_per_row(
         capacity = most
 
 
-@parallel_jit  # type: ignore[misc,unused-ignore]
+@jit  # type: ignore[misc,unused-ignore]
 def nearest_contacts(
     px: FloatArray,
     py: FloatArray,
@@ -409,7 +410,7 @@ def nearest_contacts(
     in that side's shared picture whose believed position is nearest (ties: the first), among elements with
     ``candidate`` set; ``best[k] = -1`` and ``dist[k] = inf`` when there is none."""
     n = side.shape[0]
-    for k in numba.prange(px.shape[0]):
+    for k in range(px.shape[0]):
         r = rows[k]
         mine = sides[k]
         b = -1

@@ -43,3 +43,4 @@ __all__ += [
 # Sensitivity, kill-chain attribution and the "how realistic?" study (issue 5, items 5 and 8): submodules,
 # imported on use (``from drillsim.analysis.study import run_study``).
 __all__ += ["attribution", "sensitivity", "study"]
+__all__ += ["validation"]

@@ -193,6 +193,10 @@ from drillsim.cli import study as _study  # noqa: E402
 
 _study.register(app)
 
+from drillsim.cli import validity as _validity  # noqa: E402
+
+_validity.register(app)
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for user errors), never a traceback for bad input."""

@@ -1,0 +1,100 @@
+"""validate-models and the lanchester fit/solve commands (issue 7)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drillsim.analysis.validation import ValidationReport, validate_models
+
+DATA = Path(__file__).resolve().parents[2] / "src" / "drillsim" / "analysis" / "data"
+IWO_JIMA = DATA / "iwo_jima" / "iwo_jima_engel1954.csv"
+Cli = Callable[..., Any]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> ValidationReport:
+    """The validation report, written as HTML into a temporary folder."""
+    return validate_models(out=tmp_path_factory.mktemp("validation") / "report.html")
+
+
+def test_report_lists_every_check(report: ValidationReport) -> None:
+    """The report holds the four checks, each with published and drillsim figures and a difference."""
+    names = [c.name for c in report.checks]
+    assert names == ["engel-iwo-jima", "ardennes-ranking", "engine-deterministic", "engine-stochastic"]
+    assert all(c.compared and c.published and c.drillsim and c.difference for c in report.checks)
+
+
+def test_history_and_engine_checks_pass(report: ValidationReport) -> None:
+    """Iwo Jima, the deterministic engine and the stochastic engine checks pass."""
+    for name in ("engel-iwo-jima", "engine-deterministic", "engine-stochastic"):
+        assert report.check(name).passed, name
+
+
+def test_ardennes_ranking_is_marked_unverified(report: ValidationReport) -> None:
+    """The Ardennes check says its published ranking has not been checked against the paper."""
+    assert not report.check("ardennes-ranking").verified
+
+
+def test_html_report_is_offline(report: ValidationReport) -> None:
+    """The HTML report exists, embeds SVG plots and links nothing over http(s)."""
+    assert report.html_path is not None
+    text = report.html_path.read_text(encoding="utf-8")
+    assert text.count("<svg") == 3
+    assert "http://" not in text
+    assert "https://" not in text
+
+
+def test_validate_models_command_exits_zero(cli: Cli, report: ValidationReport, tmp_path: Path) -> None:
+    """``drillsim validate-models --out`` prints every check and exits 0 when all pass."""
+    result = cli("validate-models", "--out", str(tmp_path / "r.html"))
+    assert result.code == (0 if report.passed else 1)
+    assert all(c.name in result.out for c in report.checks)
+    assert (tmp_path / "r.html").exists()
+
+
+def test_fit_recovers_engel_coefficients(cli: Cli) -> None:
+    """``lanchester fit`` on the shipped Iwo Jima CSV gives a and b within 5 % of Engel's."""
+    result = cli(
+        "lanchester", "fit", str(IWO_JIMA), "--x", "us_strength", "--y", "japanese_strength",
+        "--x-arrivals", "us_landed", "--a0", "0.05", "--b0", "0.01",
+    )  # fmt: skip
+    assert result.code == 0
+    a = float(re.search(r"│ a\s+│\s+([0-9.e-]+)", result.out).group(1))  # type: ignore[union-attr]
+    b = float(re.search(r"│ b\s+│\s+([0-9.e-]+)", result.out).group(1))  # type: ignore[union-attr]
+    assert a == pytest.approx(0.0544, rel=0.05)
+    assert b == pytest.approx(0.0106, rel=0.05)
+
+
+def test_fit_missing_file_exits_2_naming_it(cli: Cli, tmp_path: Path) -> None:
+    """A CSV path that does not exist gives exit 2, its name in the message and no traceback."""
+    missing = tmp_path / "no-such.csv"
+    result = cli("lanchester", "fit", str(missing), "--x", "a", "--y", "b")
+    assert result.code == 2
+    assert "no-such.csv" in result.err
+    assert "Traceback" not in result.err + result.out
+
+
+def test_fit_unknown_column_exits_2_naming_it(cli: Cli) -> None:
+    """An unknown column gives exit 2, naming the file and the column, and no traceback."""
+    result = cli("lanchester", "fit", str(IWO_JIMA), "--x", "marines", "--y", "japanese_strength")
+    assert result.code == 2
+    assert "marines" in result.err
+    assert "iwo_jima_engel1954.csv" in result.err
+    assert "Traceback" not in result.err + result.out
+
+
+def test_solve_winner_follows_square_law_invariant(cli: Cli) -> None:
+    """``lanchester solve`` names X the winner when b x0^2 > a y0^2, with sqrt(x0^2 - a/b y0^2) left."""
+    x0, y0, a, b = 100.0, 80.0, 0.001, 0.0008
+    result = cli("lanchester", "solve", "--x0", "100", "--y0", "80", "--a", "0.001", "--b", "0.0008")
+    assert result.code == 0
+    match = re.search(r"winner: (\w+) with ([0-9.]+) left", result.out)
+    assert match is not None
+    assert (match.group(1) == "x") == (b * x0**2 > a * y0**2)
+    assert float(match.group(2)) == pytest.approx(math.sqrt(x0**2 - a / b * y0**2), abs=1e-3)

@@ -2,7 +2,7 @@
 
     python -m benchmarks.run                 # full suite (a few minutes on 2 cores)
     python -m benchmarks.run --quick         # smoke run: small sizes, few steps
-    python -m benchmarks.run --sizes 100 1000 --out /tmp/bench.json
+    python -m benchmarks.run --sizes 100 1000 --out runs/bench.json
 
 Everything is measured in one process, one after the other, with ``time.perf_counter``. Per size:
 

@@ -4,7 +4,9 @@ Delays: a task reaches an element at ``phase start + task delay + the element's 
 never before the element's readiness time. A route goes through the task's via points to its destination;
 a leg that would cross a river away from a crossing is sent through the crossing that makes the leg
 shortest. Dynamic destinations (attack on contacts, raids, strikes, covering a withdrawal) are re-aimed
-every step at the side's current picture, never at ground truth.
+every step at the side's current picture, never at ground truth, through a crossing when the straight
+leg would cut a river. Routes of move, withdraw, reconnoitre, defend and screen tasks (and the moves that
+end a raid or a covering task) follow the road network where that is estimated faster.
 """
 
 from __future__ import annotations
@@ -15,16 +17,24 @@ from numpy.typing import NDArray
 from drillsim.engine.context import StepContext
 from drillsim.engine.kernels import nearest_contacts
 from drillsim.engine.state import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState
-from drillsim.forces.tables import POSTURE_INDEX
+from drillsim.forces.tables import POSTURE_INDEX, TERRAIN_INDEX
 from drillsim.orders.plan import CompiledTask
 from drillsim.orders.triggers import Facts, TriggerState
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 MOVING = POSTURE_INDEX["moving"]
 _FORMATION_LIMIT_M = 1000.0
 _DYNAMIC = ("attack", "raid", "cover-withdrawal")
+ROAD_TASKS = ("move", "withdraw", "reconnoitre", "defend", "screen")
+"""Tasks whose ground routes may follow the road network."""
+ROAD_LEG_POINTS = 24
+"""Most waypoints one road leg may take (the road path is simplified to fit)."""
+_ROAD = TERRAIN_INDEX["road"]
+_OPEN = TERRAIN_INDEX["open"]
+_ESTIMATE_SAMPLES = 8
 
 
 def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
@@ -73,7 +83,8 @@ def start_phases(ctx: StepContext, triggers: TriggerState, located: FloatArray) 
             elems = task.elements
             if not len(elems):
                 continue
-            at = start[:, None] + task.delay_s + f.c2_delay_s[elems][None, :]
+            wave = task.stagger_s * np.arange(len(elems), dtype=np.float64)
+            at = start[:, None] + task.delay_s + (wave + f.c2_delay_s[elems])[None, :]
             at = np.maximum(at, f.readiness_s[elems][None, :])
             s.pending_task[rows[:, None], elems[None, :]] = k
             s.pending_at[rows[:, None], elems[None, :]] = at
@@ -137,7 +148,7 @@ def begin_task(
         points = points.copy()
         points[:, -1, 0] += dx
         points[:, -1, 1] += dy
-    set_routes(ctx, rows, elems, points)
+    set_routes(ctx, rows, elems, points, roads=task.kind in ROAD_TASKS)
     air = f.is_air[elems]
     if air.any():
         s.air_phase[rows[air], elems[air]] = AIR_OUTBOUND
@@ -147,25 +158,38 @@ def begin_task(
 
 
 def plan_routes(
-    ctx: StepContext, rows: IntArray, elems: IntArray, points: FloatArray
-) -> tuple[FloatArray, IntArray]:
-    """Routes for many elements at once: (k, points, 2) destinations -> (k, capacity, 2) waypoints, lengths.
+    ctx: StepContext, rows: IntArray, elems: IntArray, points: FloatArray, *, roads: bool = False
+) -> tuple[FloatArray, IntArray, BoolArray]:
+    """Routes for many elements at once: (k, points, 2) destinations -> (k, width, 2) waypoints, lengths,
+    and (k, width) flags of the waypoints reached along a road.
 
     A ground element's leg that would cross a river away from any crossing goes through the crossing that
-    makes the leg shortest (|a - c| + |c - b|); aircraft fly straight.
+    makes the leg shortest (|a - c| + |c - b|); aircraft fly straight. With ``roads``, a ground leg goes by
+    road when that is estimated faster: off road to the road node nearest the leg's start, along the
+    shortest road path, off road from the node nearest its end (both off-road stretches must stay clear
+    of rivers).
     """
     s = ctx.state
-    terrain = ctx.world.terrain
+    world = ctx.world
+    terrain = world.terrain
+    f = world.forces
     k, n_points = points.shape[0], points.shape[1]
-    out = np.zeros((k, 2 * n_points, 2))
-    length = np.zeros(k, dtype=np.int64)
     hx = s.x[rows, elems].copy()
     hy = s.y[rows, elems].copy()
-    ground = ~ctx.world.forces.is_air[elems]
-    can_cross = len(terrain.obstacles) > 0 and len(terrain.crossings_xy) > 0
+    ground = ~f.is_air[elems]
+    has_obstacles = len(terrain.obstacles) > 0
+    can_cross = has_obstacles and len(terrain.crossings_xy) > 0
+    net = world.roads if roads else None
+    road_ok = ground & (f.speed_by_class[elems, _ROAD] > 0) if net is not None else np.zeros(k, dtype=bool)
     idx = np.arange(k)
+    chunks: list[tuple[FloatArray, IntArray, BoolArray]] = []
     for p in range(n_points):
         bx, by = points[:, p, 0], points[:, p, 1]
+        width = 2
+        road_pts: list[tuple[IntArray, FloatArray]] = []
+        chunk = np.zeros((k, 2, 2))
+        count = np.zeros(k, dtype=np.int64)
+        leg_m = np.hypot(bx - hx, by - hy)
         if can_cross and ground.any():
             need = np.zeros(k, dtype=bool)
             need[ground] = terrain.crosses_obstacle(hx[ground], hy[ground], bx[ground], by[ground])
@@ -175,33 +199,111 @@ def plan_routes(
                 via = np.hypot(c[None, :, 0] - hx[a, None], c[None, :, 1] - hy[a, None]) + np.hypot(
                     c[None, :, 0] - bx[a, None], c[None, :, 1] - by[a, None]
                 )
-                out[a, length[a]] = c[np.argmin(via, axis=1)]
-                length[a] += 1
-        out[idx, length, 0] = bx
-        out[idx, length, 1] = by
-        length += 1
+                best = np.argmin(via, axis=1)
+                chunk[a, 0] = c[best]
+                count[a] = 1
+                leg_m[a] = via[np.arange(len(a)), best]
+        if net is not None and road_ok.any():
+            cand = np.flatnonzero(road_ok)
+            ce = elems[cand]
+            na, da = net.nearest_node(hx[cand], hy[cand])
+            nb, db = net.nearest_node(bx[cand], by[cand])
+            src, inv = np.unique(na, return_inverse=True)
+            dist, pred = net.shortest(src)
+            d_road = dist[inv, nb]
+            ax_, ay_ = net.nodes_xy[na, 0], net.nodes_xy[na, 1]
+            bx_, by_ = net.nodes_xy[nb, 0], net.nodes_xy[nb, 1]
+            t_direct = leg_m[cand] / _offroad_speed(ctx, ce, hx[cand], hy[cand], bx[cand], by[cand])
+            t_road = (
+                da / _offroad_speed(ctx, ce, hx[cand], hy[cand], ax_, ay_)
+                + np.where(np.isfinite(d_road), d_road, 0.0) / f.speed_by_class[ce, _ROAD]
+                + db / _offroad_speed(ctx, ce, bx_, by_, bx[cand], by[cand])
+            )
+            go = (na != nb) & np.isfinite(d_road) & (t_road < t_direct)
+            if has_obstacles and go.any():
+                g = np.flatnonzero(go)
+                go[g] &= ~terrain.crosses_obstacle(hx[cand[g]], hy[cand[g]], ax_[g], ay_[g])
+                go[g] &= ~terrain.crosses_obstacle(bx_[g], by_[g], bx[cand[g]], by[cand[g]])
+            pairs = np.column_stack([na[go], nb[go]])
+            chosen = cand[go]
+            if len(chosen):
+                uniq, which = np.unique(pairs, axis=0, return_inverse=True)
+                which = np.asarray(which).reshape(-1)
+                for u, (a_node, b_node) in enumerate(uniq):
+                    row = int(np.searchsorted(src, a_node))
+                    nodes = net.path(int(a_node), int(b_node), pred[row])
+                    pts = net.path_points(nodes, max_points=ROAD_LEG_POINTS)
+                    road_pts.append((chosen[which == u], pts))
+                    width = max(width, len(pts) + 1)
+        if road_pts:
+            wide = np.zeros((k, width, 2))
+            wide[:, :2] = chunk
+            chunk = wide
+        flags = np.zeros((k, width), dtype=bool)
+        for who, pts in road_pts:
+            m = len(pts)
+            chunk[who, :m] = pts
+            flags[who, 1:m] = True
+            count[who] = m
+        chunk[idx, count, 0] = bx
+        chunk[idx, count, 1] = by
+        count += 1
+        chunks.append((chunk, count, flags))
         hx, hy = bx, by
-    return out, length
+    total = sum(c[0].shape[1] for c in chunks)
+    out = np.zeros((k, total, 2))
+    road = np.zeros((k, total), dtype=bool)
+    length = np.zeros(k, dtype=np.int64)
+    for chunk, count, flags in chunks:
+        ii, jj = np.nonzero(np.arange(chunk.shape[1])[None, :] < count[:, None])
+        out[ii, length[ii] + jj] = chunk[ii, jj]
+        road[ii, length[ii] + jj] = flags[ii, jj]
+        length += count
+    return out, length, road
 
 
-def set_routes(ctx: StepContext, rows: IntArray, elems: IntArray, points: FloatArray) -> None:
-    """Give elements (rows, elems) new routes through ``points`` ((k, points, 2) or (points, 2) shared)."""
+def _offroad_speed(
+    ctx: StepContext, elems: IntArray, ax: FloatArray, ay: FloatArray, bx: FloatArray, by: FloatArray
+) -> FloatArray:
+    """Estimated cross-country speed along straight legs: the time-weighted (harmonic) mean of the type's
+    speed for the terrain class at a few points along each leg (open-ground speed where the class is
+    impassable to it; never below the 0.1 m/s crawl)."""
+    f = ctx.world.forces
+    t = (np.arange(_ESTIMATE_SAMPLES) + 0.5) / _ESTIMATE_SAMPLES
+    px = ax[:, None] + (bx - ax)[:, None] * t[None, :]
+    py = ay[:, None] + (by - ay)[:, None] * t[None, :]
+    cls = ctx.world.movement_class(px, py)
+    v = f.speed_by_class[elems[:, None], cls]
+    v = np.where(v > 0, v, f.speed_by_class[elems, _OPEN][:, None])
+    v = np.maximum(v, 0.1)
+    return np.asarray(1.0 / np.mean(1.0 / v, axis=1), dtype=np.float64)
+
+
+def set_routes(
+    ctx: StepContext, rows: IntArray, elems: IntArray, points: FloatArray, *, roads: bool = False
+) -> None:
+    """Give elements (rows, elems) new routes through ``points`` ((k, points, 2) or (points, 2) shared);
+    with ``roads``, ground legs may follow the road network (see :func:`plan_routes`)."""
     if not len(rows):
         return
     s = ctx.state
     pts = np.asarray(points, dtype=np.float64)
     if pts.ndim == 2:
         pts = np.broadcast_to(pts, (len(rows), *pts.shape))
-    route, length = plan_routes(ctx, rows, elems, pts)
+    route, length, road = plan_routes(ctx, rows, elems, pts, roads=roads)
     cap = s.route_x.shape[2]
     if route.shape[1] > cap:  # keep the destination when a route is longer than the state holds
         over = length > cap
         route[over, cap - 1] = route[over, length[over] - 1]
+        road[over, cap - 1] = False
         route = route[:, :cap]
+        road = road[:, :cap]
         length = np.minimum(length, cap)
     width = route.shape[1]
     s.route_x[rows, elems, :width] = route[:, :, 0]
     s.route_y[rows, elems, :width] = route[:, :, 1]
+    s.route_road[rows, elems, :] = False
+    s.route_road[rows, elems, :width] = road
     s.route_len[rows, elems] = length
     s.route_i[rows, elems] = 0
     s.arrived_at[rows, elems] = np.inf
@@ -236,6 +338,11 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             has = best >= 0
             gx = pic.known_x[rows, side, np.maximum(best, 0)]
             gy = pic.known_y[rows, side, np.maximum(best, 0)]
+            if task.kind == "raid" and np.isfinite(task.then_to).all() and len(task.target_elements):
+                # The raid is over once every target is out of action (captured, destroyed, escaped).
+                over = np.all(s.status[rows][:, task.target_elements] != ACTIVE, axis=1)
+                has &= ~over
+                _release_to(ctx, rows[over], elems[over], np.broadcast_to(task.then_to, (int(over.sum()), 2)))
         else:  # cover-withdrawal: between the covered units and the nearest known enemy
             cov = task.covered
             alive = s.status[rows][:, cov] == ACTIVE
@@ -252,7 +359,7 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             done = _covered_units_safe(s, cov, rows)
             has = ~done
             _release_covering_force(ctx, task, rows[done], elems[done])
-        _steer(s, rows[has], elems[has], gx[has], gy[has])
+        _steer(ctx, rows[has], elems[has], gx[has], gy[has])
 
 
 def _nearest_contacts(
@@ -312,21 +419,35 @@ def _release_covering_force(ctx: StepContext, task: CompiledTask, rows: IntArray
             ],
             axis=1,
         )
-    s.task[rows, elems] = -1
-    set_routes(ctx, rows, elems, dest[:, None, :])
+    _release_to(ctx, rows, elems, dest)
 
 
-def _steer(s: BatchState, rows: IntArray, elems: IntArray, gx: FloatArray, gy: FloatArray) -> None:
-    """Point a one-leg route at (gx, gy), keeping elements already there where they are."""
+def _release_to(ctx: StepContext, rows: IntArray, elems: IntArray, dest: FloatArray) -> None:
+    """End the elements' task and send them to ``dest`` ((k, 2)), by road where faster."""
     if not len(rows):
         return
+    ctx.state.task[rows, elems] = -1
+    set_routes(ctx, rows, elems, np.asarray(dest, dtype=np.float64)[:, None, :], roads=True)
+
+
+def _steer(ctx: StepContext, rows: IntArray, elems: IntArray, gx: FloatArray, gy: FloatArray) -> None:
+    """Point the route at (gx, gy), through a crossing when the straight leg would cut a river, keeping
+    elements already there where they are."""
+    if not len(rows):
+        return
+    s = ctx.state
     # Elements already at the goal stay put (and do not "arrive" again every step).
     far = (np.hypot(gx - s.x[rows, elems], gy - s.y[rows, elems]) > 100.0) | (
         s.route_i[rows, elems] < s.route_len[rows, elems]
     )
     rows, elems, gx, gy = rows[far], elems[far], gx[far], gy[far]
-    s.route_x[rows, elems, 0] = gx
-    s.route_y[rows, elems, 0] = gy
-    s.route_len[rows, elems] = 1
+    if not len(rows):
+        return
+    route, length, _ = plan_routes(ctx, rows, elems, np.stack([gx, gy], axis=1)[:, None, :])
+    width = route.shape[1]
+    s.route_x[rows, elems, :width] = route[:, :, 0]
+    s.route_y[rows, elems, :width] = route[:, :, 1]
+    s.route_road[rows, elems, :width] = False
+    s.route_len[rows, elems] = length
     s.route_i[rows, elems] = 0
     s.route_loop[rows, elems] = False

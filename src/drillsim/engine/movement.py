@@ -2,7 +2,8 @@
 
 Ground speed is the unit type's speed for the terrain class under the element, times a slope factor
 ``max(0.05, 1 - k * theta / (theta_max / 2))`` (``k``: the type's slope slowdown, ``theta``: slope angle),
-times the task's speed factor; a suppressed element moves at a quarter of that. Aircraft fly straight at
+times the task's speed factor; a suppressed element moves at a quarter of that. On a leg that follows a
+road (``route_road``), the type's road speed replaces terrain and slope. Aircraft fly straight at
 cruise speed. An element reaching the last point of its route has arrived; a patrol loops.
 """
 
@@ -12,9 +13,11 @@ import numpy as np
 
 from drillsim.engine.context import StepContext
 from drillsim.engine.state import ACTIVE
+from drillsim.forces.tables import TERRAIN_INDEX
 
 SUPPRESSED_SPEED_FACTOR = 0.25
 ARRIVAL_TOLERANCE_M = 1.0
+_ROAD = TERRAIN_INDEX["road"]
 
 
 def slope_factor(slope_rise_over_run: np.ndarray, limit_deg: np.ndarray, slowdown: np.ndarray) -> np.ndarray:
@@ -51,6 +54,10 @@ def move(ctx: StepContext) -> None:
         crawl = base <= 0
         if crawl.any():
             speed[np.flatnonzero(ground)[crawl]] = 0.1
+        # On a road leg: the type's road speed; roads are graded, so no slope penalty.
+        on_road = s.route_road[rows[ground], ge, i[ground]]
+        if on_road.any():
+            speed[np.flatnonzero(ground)[on_road]] = f.speed_by_class[ge[on_road], _ROAD]
     suppressed = s.suppressed_until[rows, elems] > ctx.t0
     speed *= s.speed_factor[rows, elems] * np.where(suppressed & ~air, SUPPRESSED_SPEED_FACTOR, 1.0)
     step = speed * ctx.dt

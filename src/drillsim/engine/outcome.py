@@ -156,14 +156,17 @@ class Scorekeeper:
             withdrawing = np.isin(
                 s.task[:, elems], [t.index for t in ctx.world.plan.tasks if t.kind == "withdraw"]
             )
-            safe = (arrived & withdrawing) | (s.status[:, elems] != ACTIVE)
+            # A broken element that has fallen back to its home is out of contact: it got away too.
+            home = arrived & s.broken[:, elems]
+            safe = (arrived & withdrawing) | home | (s.status[:, elems] != ACTIVE)
             kept = s.strength[:, elems].sum(axis=1) / max(float(f.strength0[elems].sum()), 1e-9)
             ok = (
                 safe.all(axis=1)
                 & (kept >= float(o.fraction))
                 & (withdrawing | (s.status[:, elems] != ACTIVE)).any(axis=1)
             )
-            last = np.where(np.isfinite(s.arrived_at[:, elems]), s.arrived_at[:, elems], -np.inf).max(axis=1)
+            # Secured when the last withdrawing element arrives (broken stragglers are not waited for).
+            last = np.where(arrived & withdrawing, s.arrived_at[:, elems], -np.inf).max(axis=1)
             return np.where(ok, np.maximum(last, 0.0), inf)
         if o.kind == "reach":
             elems = self._members(ctx, [str(o.unit)])

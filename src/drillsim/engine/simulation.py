@@ -1,10 +1,10 @@
 """The Simulation: one object owns the clock, the batched state, the random streams and the recorder.
 
-A step runs the mechanics in a fixed order: command (phases, orders, re-aiming), movement, sensing,
-reports, direct fire, fire support (requests, firing, impacts), air strikes, morale and capture,
-objectives. Replications of a batch advance in lock-step; each one's random numbers depend only on the
-root seed and its own replication index, so a replication's outcome and events are the same alone or in
-any batch.
+A step runs the mechanics in a fixed order: command (phases, orders, re-aiming, aircraft endurance),
+movement, sensing, reports, direct fire, fire support (requests, firing, impacts), air strikes, morale
+and capture, objectives. Replications of a batch advance in lock-step; each one's random numbers depend
+only on the root seed and its own replication index, so a replication's outcome and events are the same
+alone or in any batch.
 """
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ import pyarrow.parquet as pq
 from drillsim._version import __version__
 from drillsim.core.random import Streams, root_seed
 from drillsim.engine.combat import DirectFire
-from drillsim.engine.command import activate_orders, aim_dynamic_tasks, start_phases
+from drillsim.engine.command import (
+    ROAD_LEG_POINTS,
+    ROAD_TASKS,
+    activate_orders,
+    aim_dynamic_tasks,
+    start_phases,
+)
 from drillsim.engine.context import StepContext
 from drillsim.engine.morale import capture_and_flight, update_morale
 from drillsim.engine.movement import move
@@ -31,7 +37,7 @@ from drillsim.engine.outcome import Scorekeeper
 from drillsim.engine.recorder import EventLog, NullRecorder, Recorder, write_event_log
 from drillsim.engine.sensing import Sensing, deliver_reports, located_fractions
 from drillsim.engine.state import ACTIVE, BatchState, initial_state
-from drillsim.engine.support import FireSupport
+from drillsim.engine.support import FireSupport, enforce_endurance
 from drillsim.engine.world import World, build_world
 from drillsim.orders.triggers import TriggerState
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
@@ -157,6 +163,11 @@ class Simulation:
         self.replication_indices = _replication_indices(replications)
         self.recorder: Recorder = recorder if recorder is not None else NullRecorder()
         capacity = max((t.waypoints.shape[1] for t in self.world.plan.tasks), default=1) * 2 + _ROUTE_EXTRA
+        if self.world.roads is not None:  # a road leg takes up to ROAD_LEG_POINTS waypoints, plus its ends
+            legs = max(
+                (t.waypoints.shape[1] for t in self.world.plan.tasks if t.kind in ROAD_TASKS), default=0
+            )
+            capacity = max(capacity, max(legs, 1) * (ROAD_LEG_POINTS + 2) + _ROUTE_EXTRA)
         self.state: BatchState = initial_state(self.world, self.replication_indices, capacity)
         f = self.world.forces
         self.ctx = StepContext(
@@ -195,6 +206,7 @@ class Simulation:
         start_phases(ctx, self.triggers, self._located)
         activate_orders(ctx)
         aim_dynamic_tasks(ctx)
+        enforce_endurance(ctx)
         move(ctx)
         self.sensing.detect(ctx)
         deliver_reports(ctx)

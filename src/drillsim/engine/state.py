@@ -153,6 +153,8 @@ class BatchState:
     route_len: IntArray
     route_i: IntArray
     route_loop: BoolArray
+    route_road: BoolArray
+    """(R, N, K) True where the leg to that waypoint follows a road (driven at the type's road speed)."""
     speed_factor: FloatArray
     arrival_posture: IntArray
     arrived_at: FloatArray
@@ -245,6 +247,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         route_len=np.zeros((r, n), dtype=np.int64),
         route_i=np.zeros((r, n), dtype=np.int64),
         route_loop=np.zeros((r, n), dtype=bool),
+        route_road=np.zeros((r, n, route_capacity), dtype=bool),
         speed_factor=np.ones((r, n)),
         arrival_posture=np.tile(f.posture0, (r, 1)),
         arrived_at=_full((r, n), INF),

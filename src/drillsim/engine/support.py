@@ -18,6 +18,10 @@ Air strikes: aircraft under a strike task take a target (a fixed point, or the s
 contact), wait the tasking delay, take off (``SortieLaunched``), fly to the target's believed position,
 release weapons if the contact is still held (``WeaponsReleased``, ``RoundsImpacted``) or abort after
 their time on station (``StrikeAborted``), fly home (``SortieRecovered``) and turn around.
+
+Endurance (other air tasks: patrol, move, reconnoitre, ...): an aircraft turns for home when its airborne
+time plus the time to fly home reaches its endurance, lands (``SortieRecovered``, mission 0), turns around,
+and takes its task up again from the start (``SortieLaunched``, mission 0).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.engine.combat import apply_casualties
-from drillsim.engine.command import set_routes
+from drillsim.engine.command import begin_task, set_routes
 from drillsim.engine.context import StepContext
 from drillsim.engine.state import (
     ACTIVE,
@@ -547,3 +551,48 @@ class FireSupport:
         # Turned around: ready for the next sortie.
         again = rows[(phase == AIR_TURNAROUND) & (t1 >= s.air_until[rows, e])]
         s.air_phase[again, e] = AIR_READY
+
+
+def enforce_endurance(ctx: StepContext) -> None:
+    """Send aircraft on non-strike tasks home before their endurance runs out; relaunch them after turnaround.
+
+    Strike sorties are left to :class:`FireSupport` (they have their own return leg).
+    """
+    s = ctx.state
+    f = ctx.world.forces
+    plan = ctx.world.plan
+    if not f.is_air.any() or not plan.tasks:
+        return
+    strike = np.array([t.kind == "strike" for t in plan.tasks] + [True])  # index -1: no task
+    on = (s.status == ACTIVE) & f.is_air[None, :] & ~strike[s.task]
+    t1 = ctx.t1
+    # Out on the task: turn for home in time.
+    rows, elems = np.nonzero(on & (s.air_phase == AIR_OUTBOUND) & np.isfinite(s.airborne_since))
+    if len(rows):
+        speed = np.maximum(f.speed_by_class[elems, 0], 1e-9)
+        home_s = np.hypot(s.x[rows, elems] - f.home_x[elems], s.y[rows, elems] - f.home_y[elems]) / speed
+        turn = (t1 - s.airborne_since[rows, elems]) + home_s >= f.endurance_s[elems]
+        rr, ee = rows[turn], elems[turn]
+        if len(rr):
+            s.air_phase[rr, ee] = AIR_INBOUND
+            s.speed_factor[rr, ee] = 1.0  # home at cruise speed (the task's factor returns with the task)
+            s.route_loop[rr, ee] = False
+            set_routes(ctx, rr, ee, np.stack([f.home_x[ee], f.home_y[ee]], axis=1)[:, None, :])
+    # Home: land and turn around.
+    rows, elems = np.nonzero(on & (s.air_phase == AIR_INBOUND) & (s.route_i >= s.route_len))
+    if len(rows):
+        s.air_phase[rows, elems] = AIR_TURNAROUND
+        s.air_until[rows, elems] = t1 + f.turnaround_s[elems]
+        s.airborne_since[rows, elems] = np.inf
+        ctx.emit("SortieRecovered", rows, t1, value=np.zeros(len(rows)), unit=ctx.ids[elems])
+    # Turned around: take the task up again.
+    rows, elems = np.nonzero(on & (s.air_phase == AIR_TURNAROUND) & (s.air_until <= t1))
+    if len(rows):
+        tasks = s.task[rows, elems]
+        when = s.air_until[rows, elems]
+        s.air_phase[rows, elems] = AIR_READY  # begin_task makes it outbound when the task has a route
+        for k in np.unique(tasks):
+            sel = tasks == k
+            begin_task(ctx, plan.tasks[int(k)], rows[sel], elems[sel], when[sel])
+        up = s.air_phase[rows, elems] == AIR_OUTBOUND
+        ctx.emit("SortieLaunched", rows[up], when[up], value=np.zeros(int(up.sum())), unit=ctx.ids[elems[up]])

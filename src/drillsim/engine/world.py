@@ -6,15 +6,16 @@ the same :class:`World`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.forces.tables import TERRAIN_INDEX, ForceTable, compile_forces
-from drillsim.geo.geodata import load_geodata
+from drillsim.geo.geodata import Geodata, load_geodata
 from drillsim.geo.projection import LocalProjection
+from drillsim.geo.roads import RoadNetwork, build_road_network
 from drillsim.geo.terrain import TERRAIN_CLASS_NAMES, Terrain, load_geotiff_dem, terrain_from_geodata
 from drillsim.orders.plan import CompiledPlan, compile_plan
 from drillsim.scenario.gazetteer import Gazetteer, gazetteer_for
@@ -39,6 +40,8 @@ class World:
     plan: CompiledPlan
     light_by_hour: NDArray[np.int64]
     """Light level (0 day, 1 twilight, 2 night) for each hour since the start, for 'auto' light."""
+    roads: RoadNetwork | None = None
+    """The geodata's road network (None without geodata or roads); ground routes may follow it."""
 
     @property
     def dt_s(self) -> float:
@@ -101,13 +104,15 @@ def build_world(scenario: Scenario) -> World:
     projection = LocalProjection(lat0, lon0)
     gazetteer = gazetteer_for(scenario)
     terrain: Terrain
+    geodata: Geodata | None = None
     lut = np.zeros(len(TERRAIN_CLASS_NAMES), dtype=np.int64)
     if scenario.area.elevation is not None:
         terrain = load_geotiff_dem(scenario.area.elevation, projection=projection)
         for code, name in enumerate(TERRAIN_CLASS_NAMES):
             lut[code] = TERRAIN_INDEX[_GEO_TO_MOVEMENT[name]]
     elif scenario.area.geodata is not None:
-        terrain = terrain_from_geodata(load_geodata(scenario.area.geodata), projection=projection)
+        geodata = load_geodata(scenario.area.geodata)
+        terrain = terrain_from_geodata(geodata, projection=projection)
         for code, name in enumerate(TERRAIN_CLASS_NAMES):
             lut[code] = TERRAIN_INDEX[_GEO_TO_MOVEMENT[name]]
     else:
@@ -115,8 +120,48 @@ def build_world(scenario: Scenario) -> World:
         x_min, x_max, y_min, y_max = float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
         terrain = Terrain.flat(x_max - x_min, y_max - y_min, cell_m=1000.0, x0_m=x_min, y0_m=y_min)
         lut[:] = TERRAIN_INDEX[scenario.area.default_terrain]
+    terrain = _with_scenario_crossings(terrain, scenario, projection)
+    roads = _road_network(geodata, terrain, projection) if geodata is not None else None
     forces = compile_forces(scenario, projection, gazetteer)
     plan = compile_plan(scenario, forces, projection, gazetteer)
     return World(
-        scenario, projection, gazetteer, terrain, lut, forces, plan, _light_table(scenario, lat0, lon0)
+        scenario,
+        projection,
+        gazetteer,
+        terrain,
+        lut,
+        forces,
+        plan,
+        _light_table(scenario, lat0, lon0),
+        roads,
     )
+
+
+_CROSSING_KINDS = ("crossing", "bridge", "ford", "ferry")
+
+
+def _with_scenario_crossings(terrain: Terrain, scenario: Scenario, projection: LocalProjection) -> Terrain:
+    """The terrain with the scenario's own crossings (places of kind crossing, bridge, ford, ferry) added.
+
+    Places are taken in name order; a name the terrain already has as a crossing is not added twice.
+    """
+    extra = [
+        (name, p)
+        for name, p in sorted(scenario.places.items())
+        if p.kind in _CROSSING_KINDS and name not in terrain.crossing_ids
+    ]
+    if not extra:
+        return terrain
+    x, y = projection.to_xy([p.lat for _, p in extra], [p.lon for _, p in extra])
+    xy = np.vstack([terrain.crossings_xy, np.column_stack([x, y]).reshape(-1, 2)])
+    ids = terrain.crossing_ids + tuple(name for name, _ in extra)
+    return replace(terrain, crossings_xy=xy, crossing_ids=ids)
+
+
+def _road_network(geodata: Geodata, terrain: Terrain, projection: LocalProjection) -> RoadNetwork | None:
+    """The geodata's roads as a graph; a road edge cutting a river away from any crossing is dropped."""
+    lines = [part for line in geodata.lines_of_kind("road").values() for part in line.to_xy(projection)]
+    if not lines:
+        return None
+    net = build_road_network(lines, blocked=terrain.crosses_obstacle if len(terrain.obstacles) else None)
+    return net if len(net.edges) else None

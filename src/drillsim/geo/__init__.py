@@ -11,6 +11,7 @@
 
 from drillsim.geo.geodata import Bounds, Geodata, GeoGrid, Line, Place, geodata_names, load_geodata
 from drillsim.geo.projection import LocalProjection
+from drillsim.geo.roads import RoadNetwork, build_road_network
 from drillsim.geo.terrain import (
     FOOTHILLS,
     MOUNTAIN,
@@ -35,7 +36,9 @@ __all__ = [
     "Line",
     "LocalProjection",
     "Place",
+    "RoadNetwork",
     "Terrain",
+    "build_road_network",
     "classify_terrain",
     "geodata_names",
     "load_geodata",

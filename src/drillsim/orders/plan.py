@@ -78,6 +78,7 @@ class CompiledTask:
     elements: IntArray
     """Elements that receive the task."""
     delay_s: float
+    stagger_s: float
     waypoints: FloatArray
     """(elements, points, 2): the route each element follows (via points, then its destination); for a
     patrol the loop. Empty (points = 0) when the destination is found at run time (attack on contacts,
@@ -233,6 +234,7 @@ class _Compiler:
             "kind": spec.task,
             "elements": elems,
             "delay_s": float(spec.delay_s),
+            "stagger_s": float(spec.stagger_s),
         }
         empty = np.zeros((len(elems), 0, 2))
         if isinstance(spec, MoveTask | ReconnoitreTask):

@@ -677,6 +677,9 @@ class _TaskBase(Spec):
     """Also give the task to every unit below those named in the command hierarchy."""
     delay_s: NonNegative = Param(0.0)
     """Wait after the phase starts, on top of the units' command delays."""
+    stagger_s: NonNegative = Param(0.0)
+    """Successive elements start the task this many seconds apart, in the order the task names them (group
+    members in order): relief on station for aircraft on a patrol, waves for ground units."""
 
 
 class MoveTask(_TaskBase):

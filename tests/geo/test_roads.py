@@ -1,0 +1,78 @@
+"""The road graph: snapping, junctions, shortest paths, path simplification, blocked edges."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drillsim.geo import load_geodata
+from drillsim.geo.roads import build_road_network
+
+
+def _line(*pts: tuple[float, float]) -> np.ndarray:
+    return np.array(pts, dtype=np.float64)
+
+
+def test_near_coincident_ends_are_one_node() -> None:
+    """Two roads whose ends are 150 m apart meet at one junction."""
+    net = build_road_network([_line((0, 0), (1000, 0)), _line((1000, 150), (2000, 150))])
+    assert net.n == 3
+    assert len(net.edges) == 2
+
+
+def test_ends_further_apart_than_the_snap_stay_apart() -> None:
+    """Ends 300 m apart are two nodes and the roads are not joined."""
+    net = build_road_network([_line((0, 0), (1000, 0)), _line((1000, 300), (2000, 300))])
+    dist, _ = net.shortest([0])
+    assert net.n == 4
+    assert not np.isfinite(dist[0]).all()
+
+
+def test_a_road_ending_on_another_joins_it_mid_segment() -> None:
+    """A side road stopping 100 m short of a main road's segment gets a junction on it."""
+    net = build_road_network([_line((0, 0), (4000, 0)), _line((2000, 3000), (2000, 100))])
+    a, _ = net.nearest_node(0.0, 0.0)
+    b, _ = net.nearest_node(2000.0, 3000.0)
+    dist, pred = net.shortest(a)
+    assert abs(dist[0, b[()]] - 5000.0) < 110.0
+    path = net.path(int(a), int(b), pred[0])
+    assert np.allclose(net.nodes_xy[path[1]], [2000.0, 0.0])
+
+
+def test_shortest_path_takes_the_shorter_branch() -> None:
+    """Dijkstra picks the short side of a loop."""
+    net = build_road_network([_line((0, 0), (1000, 0), (2000, 0)), _line((0, 0), (1000, 5000), (2000, 0))])
+    dist, pred = net.shortest([0])
+    end, _ = net.nearest_node(2000.0, 0.0)
+    assert abs(dist[0, end[()]] - 2000.0) < 1e-6
+    assert len(net.path(0, int(end), pred[0])) == 3
+
+
+def test_path_points_fit_and_keep_the_ends() -> None:
+    """A winding road path is simplified to the budget, keeping its first and last node."""
+    xs = np.linspace(0, 10_000, 101)
+    net = build_road_network([np.column_stack([xs, 300 * np.sin(xs / 500)])])
+    _, pred = net.shortest([0])
+    path = net.path(0, net.n - 1, pred[0])
+    pts = net.path_points(path, max_points=12)
+    assert 2 <= len(pts) <= 12
+    assert np.allclose(pts[0], net.nodes_xy[0])
+    assert np.allclose(pts[-1], net.nodes_xy[-1])
+
+
+def test_blocked_edges_are_dropped() -> None:
+    """Edges the filter rejects (a river away from a bridge) are not in the graph."""
+    net = build_road_network(
+        [_line((0, -100), (0, 100), (0, 1000))], blocked=lambda ax, ay, bx, by: (ay < 0) & (by > 0)
+    )
+    assert len(net.edges) == 1
+
+
+def test_khatlon_roads_form_a_graph() -> None:
+    """The packaged Khatlon roads build a graph with positive edge lengths."""
+    geodata = load_geodata("khatlon")
+    proj = geodata.projection()
+    lines = [p for line in geodata.lines_of_kind("road").values() for p in line.to_xy(proj)]
+    net = build_road_network(lines)
+    assert net.n > 10
+    assert (net.lengths_m > 0).all()
+    assert net.is_junction.sum() >= 2

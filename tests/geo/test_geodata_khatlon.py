@@ -6,6 +6,7 @@ import json
 import shutil
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -362,3 +363,45 @@ def test_mountains_rise_eastward(khatlon_terrain: Terrain) -> None:
     z = khatlon_terrain.elevation_m
     third = z.shape[1] // 3
     assert float(z[:, -third:].mean() - z[:, :third].mean()) > 1000.0
+
+
+def _plain_crosses_obstacle(terrain: Terrain, ax: Any, ay: Any, bx: Any, by: Any, radius: float) -> Any:
+    """Every move against every obstacle segment with whole-array arithmetic, no pruning."""
+    q1x, q1y, q2x, q2y = (terrain.obstacles[:, i][None, :] for i in range(4))
+    sx, sy = q2x - q1x, q2y - q1y
+    pax, pay = ax[:, None], ay[:, None]
+    rx, ry = bx[:, None] - pax, by[:, None] - pay
+    denom = rx * sy - ry * sx
+    qpx, qpy = q1x - pax, q1y - pay
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (qpx * sy - qpy * sx) / denom
+        u = (qpx * ry - qpy * rx) / denom
+    hit = (denom != 0.0) & (t >= 0.0) & (t <= 1.0) & (u >= 0.0) & (u <= 1.0)
+    ix, iy = pax + t * rx, pay + t * ry
+    if radius > 0.0:
+        c = terrain.crossings_xy
+        d = np.hypot(ix[..., None] - c[:, 0], iy[..., None] - c[:, 1]).min(axis=-1)
+        hit &= ~(d <= radius)
+    return hit.any(axis=1)
+
+
+@pytest.mark.parametrize("radius", [0.0, 500.0, 5000.0])
+def test_obstacle_kernel_matches_the_plain_computation(khatlon_terrain: Terrain, radius: float) -> None:
+    """The compiled river test gives the same answer as the all-pairs arithmetic, move by move.
+
+    Moves are random (half of them short hops near the crossings, where the radius matters).
+    """
+    rng = np.random.default_rng(7)
+    n = 4000
+    ny, nx = khatlon_terrain.elevation_m.shape
+    width, height = (nx - 1) * khatlon_terrain.cell_m, (ny - 1) * khatlon_terrain.cell_m
+    x = rng.uniform(khatlon_terrain.x0_m, khatlon_terrain.x0_m + width, (2, n))
+    y = rng.uniform(khatlon_terrain.y0_m, khatlon_terrain.y0_m + height, (2, n))
+    near = rng.integers(0, len(khatlon_terrain.crossings_xy), n // 2)
+    x[:, : n // 2] = khatlon_terrain.crossings_xy[near, 0] + rng.normal(0.0, 3000.0, (2, n // 2))
+    y[:, : n // 2] = khatlon_terrain.crossings_xy[near, 1] + rng.normal(0.0, 3000.0, (2, n // 2))
+    got = khatlon_terrain.crosses_obstacle(x[0], y[0], x[1], y[1], crossing_radius_m=radius)
+    want = _plain_crosses_obstacle(khatlon_terrain, x[0], y[0], x[1], y[1], radius)
+    assert want.any()
+    assert not want.all()
+    np.testing.assert_array_equal(got, want)

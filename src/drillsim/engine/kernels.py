@@ -242,6 +242,15 @@ def detect_pairs(
                 sy = y[r, s]
                 mine = side[s]
                 height = altitude[s] - 2.0
+                # Largest hazard this observer can have (every exp term <= 1), with a relative margin for
+                # rounding: a pair whose draw u >= factor * ceiling * dt cannot detect, since
+                # 1 - exp(-h dt) <= h dt. Most pairs are decided here without the hazard.
+                ceiling = 0.0
+                for c in range(n_mounts):
+                    if mounts[s, c] >= 0:
+                        ceiling += m_rate[mounts[s, c]]
+                ceiling *= observer_factor[s] * dt * (1.0 + 1e-9)
+                far = rad * rad * (1.0 + 1e-9)
                 k = _candidates(
                     mine, sx, sy, rad, cell, hostile, box, m, slot, sorted_keys, sorted_slot, cand
                 )
@@ -249,8 +258,15 @@ def detect_pairs(
                     t = targets[cand[q]]
                     if t == s or not hostile[mine, side[t]]:
                         continue
-                    d = np.hypot(x[r, t] - sx, y[r, t] - sy)
+                    dx = x[r, t] - sx
+                    dy = y[r, t] - sy
+                    if dx * dx + dy * dy > far:  # surely out of range: skip the exact distance
+                        continue
+                    d = np.hypot(dx, dy)
                     if d > rad:
+                        continue
+                    u = uniform_after(prefix, s, t)
+                    if u >= target_factor[r, t] * ceiling:
                         continue
                     slant = np.hypot(d, height)
                     if slant > visibility:
@@ -278,7 +294,6 @@ def detect_pairs(
                                 best_clear = mm
                     if total <= 0.0:
                         continue
-                    u = uniform_after(prefix, s, t)
                     if u >= -np.expm1(-total * dt):
                         continue
                     if count < cap:
@@ -349,11 +364,16 @@ def nearest_seen_targets(
             best = -1
             best_b = np.inf
             best_d = 0.0
+            far = (rad + margin) * (rad + margin) * (1.0 + 1e-9)
             for q in range(n_seen[mine]):
                 t = seen[mine, q]
                 if t == s:
                     continue
-                d = np.hypot(x[r, t] - sx, y[r, t] - sy)
+                dx = x[r, t] - sx
+                dy = y[r, t] - sy
+                if dx * dx + dy * dy > far:  # surely out of reach: skip the exact distance
+                    continue
+                d = np.hypot(dx, dy)
                 if d > rad + margin:
                     continue
                 b = np.hypot(seen_x[r, mine, t] - sx, seen_y[r, mine, t] - sy)

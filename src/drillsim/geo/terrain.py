@@ -60,7 +60,6 @@ MOUNTAIN_MIN_SLOPE = 0.12
 EFFECTIVE_EARTH_RADIUS_M = 6_371_000.0 * 4.0 / 3.0
 """Earth radius scaled by 4/3 for standard atmospheric refraction of visible light (line-of-sight drop)."""
 
-_CROSS_CHUNK_MOVES = 256
 _FloatArray = NDArray[np.float64]
 
 
@@ -269,32 +268,21 @@ class Terrain:
         """
         arrays = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (ax, ay, bx, by)))
         shape = arrays[0].shape
-        xa, ya, xb, yb = (a.reshape(-1) for a in arrays)
+        xa, ya, xb, yb = (np.ascontiguousarray(a.reshape(-1)) for a in arrays)
         out = np.zeros(xa.shape, dtype=bool)
         if len(self.obstacles) == 0:
             return out.reshape(shape)
-        q1x, q1y, q2x, q2y = (self.obstacles[:, i][None, :] for i in range(4))
-        sx, sy = q2x - q1x, q2y - q1y
-        for start in range(0, xa.size, _CROSS_CHUNK_MOVES):
-            sl = slice(start, start + _CROSS_CHUNK_MOVES)
-            pax, pay = xa[sl, None], ya[sl, None]
-            rx, ry = xb[sl, None] - pax, yb[sl, None] - pay
-            denom = rx * sy - ry * sx
-            qpx, qpy = q1x - pax, q1y - pay
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = (qpx * sy - qpy * sx) / denom
-                u = (qpx * ry - qpy * rx) / denom
-            hit = (denom != 0.0) & (t >= 0.0) & (t <= 1.0) & (u >= 0.0) & (u <= 1.0)
-            if crossing_radius_m > 0.0 and len(self.crossings_xy) and hit.any():
-                rows, cols = np.nonzero(hit)
-                ix = pax[rows, 0] + t[rows, cols] * rx[rows, 0]
-                iy = pay[rows, 0] + t[rows, cols] * ry[rows, 0]
-                d = np.hypot(
-                    ix[:, None] - self.crossings_xy[None, :, 0], iy[:, None] - self.crossings_xy[None, :, 1]
-                )
-                at_crossing = d.min(axis=1) <= crossing_radius_m
-                hit[rows[at_crossing], cols[at_crossing]] = False
-            out[sl] = hit.any(axis=1)
+        crossings = self.crossings_xy if crossing_radius_m > 0.0 else np.zeros((0, 2))
+        _moves_cut(
+            np.ascontiguousarray(self.obstacles, dtype=np.float64),
+            np.ascontiguousarray(crossings, dtype=np.float64),
+            float(crossing_radius_m),
+            xa,
+            ya,
+            xb,
+            yb,
+            out,
+        )
         return out.reshape(shape)
 
     def nearest_crossing(self, x: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.intp], _FloatArray]:
@@ -366,6 +354,54 @@ def _sight_lines(
                 clear = False
                 break
         out[p] = clear
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _moves_cut(
+    segments: _FloatArray,
+    crossings: _FloatArray,
+    radius: float,
+    ax: _FloatArray,
+    ay: _FloatArray,
+    bx: _FloatArray,
+    by: _FloatArray,
+    out: NDArray[np.bool_],
+) -> None:
+    """For each move a -> b, whether it cuts an obstacle segment farther than ``radius`` from every crossing.
+
+    A segment cuts the move where the move's parameter t and the segment's u are both in [0, 1] (from the
+    two cross products); segments whose bounding box misses the move's (widened by 1 m) are skipped.
+    """
+    for p in range(ax.shape[0]):
+        pax, pay = ax[p], ay[p]
+        rx, ry = bx[p] - pax, by[p] - pay
+        lo_x, hi_x = min(pax, bx[p]) - 1.0, max(pax, bx[p]) + 1.0
+        lo_y, hi_y = min(pay, by[p]) - 1.0, max(pay, by[p]) + 1.0
+        cut = False
+        for k in range(segments.shape[0]):
+            q1x, q1y, q2x, q2y = segments[k, 0], segments[k, 1], segments[k, 2], segments[k, 3]
+            if max(q1x, q2x) < lo_x or min(q1x, q2x) > hi_x or max(q1y, q2y) < lo_y or min(q1y, q2y) > hi_y:
+                continue
+            sx, sy = q2x - q1x, q2y - q1y
+            denom = rx * sy - ry * sx
+            if denom == 0.0:
+                continue
+            qpx, qpy = q1x - pax, q1y - pay
+            t = (qpx * sy - qpy * sx) / denom
+            u = (qpx * ry - qpy * rx) / denom
+            if not (t >= 0.0 and t <= 1.0 and u >= 0.0 and u <= 1.0):
+                continue
+            ix = pax + t * rx
+            iy = pay + t * ry
+            near = False
+            for c in range(crossings.shape[0]):
+                if np.hypot(ix - crossings[c, 0], iy - crossings[c, 1]) <= radius:
+                    near = True
+                    break
+            if not near:
+                cut = True
+                break
+        out[p] = cut
 
 
 # ------------------------------------------------------------------------------------- builders

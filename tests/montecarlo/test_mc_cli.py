@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from drillsim.cli import analysis
 
 Cli = Callable[..., Any]
 
@@ -24,9 +32,22 @@ def test_mc_prints_the_table_and_writes_results_with_plots(
     assert (tmp_path / "plots" / "distribution-crossing-held.svg").is_file()
 
 
-def test_mc_with_precision_says_how_many_runs_it_took(example: Path, cli: Cli, seed: int) -> None:
-    """With --precision the output ends with "stopped after N runs" and marks the target met."""
-    result = cli("mc", str(example), "--precision", "crossing-held=0.2", "--batch", "20", "--seed", str(seed))
+def test_mc_with_precision_says_how_many_runs_it_took(
+    example: Path, tmp_path: Path, cli: Cli, seed: int
+) -> None:
+    """With --precision the output says "stopped after N runs" and marks the target met."""
+    result = cli(
+        "mc",
+        str(example),
+        "--precision",
+        "crossing-held=0.2",
+        "--batch",
+        "20",
+        "--seed",
+        str(seed),
+        "--out",
+        str(tmp_path),
+    )
     assert result.code == 0, result.err
     assert "stopped after 20 runs: every precision target met" in result.out
     assert "met" in result.out
@@ -62,3 +83,15 @@ def test_compare_prints_paired_differences_and_sentences(
     assert "paired 95 % CI" in result.out
     assert "'first-detection' in crossing-defence-night-v1 vs crossing-defence-v1:" in result.out
     assert (tmp_path / "plots" / "comparison-first-detection.png").is_file()
+
+
+def test_tables_print_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal a results table is printed as it is (it used to call itself without end)."""
+    out = io.StringIO()
+    app = sys.modules["drillsim.cli.app"]  # the module; ``drillsim.cli.app`` names the Typer program
+    monkeypatch.setattr(app, "console", Console(file=out, force_terminal=True, width=100))
+    table = Table(title="results")
+    table.add_column("measure")
+    table.add_row("crossing-held")
+    analysis._print_table(table)
+    assert "crossing-held" in out.getvalue()

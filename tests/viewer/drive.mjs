@@ -1,6 +1,7 @@
 // Browser checks of the drillsim replay viewer and report, run in Debian's headless Chromium through
 // playwright-core (no browser download). Usage:
-//   node drive.mjs '{"single": URL, "ensemble": URL, "report": FILE, "screenshot": PNG, "units": N}'
+//   node drive.mjs '{"single": URL, "ensemble": URL, "report": FILE, "screenshot": PNG, "units": N,
+//                    "mcReport": FILE, "mcMeasures": N}'
 // Prints one JSON verdict on stdout: {"checks": {name: {ok, detail}}, "requests": [...], "console": [...]}.
 // Every request is logged; any request to a host other than 127.0.0.1 (or any request at all from the
 // report, other than its own file:// URL and data:) is aborted and fails the run.
@@ -193,10 +194,32 @@ async function reportChecks() {
   await context.close();
 }
 
+// The report of a Monte Carlo result (drillsim mc): every measure's distribution plot is drawn with a size.
+async function mcReportChecks() {
+  const context = await launch({ viewport: { width: 1280, height: 1000 }, offline: true });
+  const page = await context.newPage();
+  const own = "file://" + cfg.mcReport;
+  await watch(page, "mc report", (url) => url === own || url.startsWith("data:") || url === "about:blank");
+  await page.goto(own);
+  await page.waitForSelector("body[data-maps]", { timeout: 30000 });
+  const sizes = await page.evaluate(() => Array.from(document.querySelectorAll("#measures figure.distribution svg"), (svg) => {
+    svg.scrollIntoView();
+    const r = svg.getBoundingClientRect();
+    return [r.width, r.height];
+  }));
+  const drawn = sizes.filter(([w, h]) => w > 100 && h > 50).length;
+  const rows = await page.locator("table.measures-table tbody tr").count();
+  const maps = await page.evaluate(() => Number(document.body.dataset.maps));
+  check("mc report shows its plots", drawn === cfg.mcMeasures && sizes.length === cfg.mcMeasures && rows === cfg.mcMeasures && maps > 0,
+    `${drawn}/${sizes.length} plots drawn with a size (${JSON.stringify(sizes.slice(0, 2))}...), ${rows} table rows, expected ${cfg.mcMeasures}; ${maps} maps`);
+  await context.close();
+}
+
 try {
   if (cfg.single) await viewerChecks();
   if (cfg.ensemble) await ensembleChecks();
   if (cfg.report) await reportChecks();
+  if (cfg.mcReport) await mcReportChecks();
 } catch (err) {
   check("driver", false, String(err && err.stack ? err.stack : err));
 } finally {

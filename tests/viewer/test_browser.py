@@ -2,7 +2,8 @@
 
 The engine makes the results, this process serves them with the viewer's own server, and ``drive.mjs``
 loads the pages, intercepts and logs every request, and prints a JSON verdict. The report of the default
-scenario is opened from disk with networking off, and its screenshot becomes ``docs/images/report.png``.
+scenario is opened from disk with networking off, and its screenshot becomes ``docs/images/report.png``;
+so is the report of a Monte Carlo run of the example.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 from drillsim.replay import ReplayServer, load_result
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "crossing-defence.yaml"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "docs" / "images" / "report.png"
 DEFAULT_SCENARIO = "khatlon-2015-v1"
@@ -49,7 +51,19 @@ def default_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def verdict(single_result: Path, ensemble_result: Path, default_report: Path) -> dict[str, Any]:
+def mc_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``drillsim mc`` of the example (40 replications, seed 1), which writes its report."""
+    from drillsim.cli import main
+
+    out = tmp_path_factory.mktemp("mc")
+    assert main(["mc", str(EXAMPLE), "-n", "40", "--batch", "20", "--seed", "1", "--out", str(out)]) == 0
+    return out / "report.html"
+
+
+@pytest.fixture(scope="module")
+def verdict(
+    single_result: Path, ensemble_result: Path, default_report: Path, mc_report: Path
+) -> dict[str, Any]:
     """Serve both results, drive Chromium through every check once, and return its verdict."""
     node = require_tools()
     servers = [ReplayServer(single_result), ReplayServer(ensemble_result)]
@@ -63,6 +77,8 @@ def verdict(single_result: Path, ensemble_result: Path, default_report: Path) ->
         "viewerShot": str(default_report.parent / "viewer.png"),
         "units": len(load_result(single_result).header["units"]),
         "ensembleUnits": len(load_result(ensemble_result).header["units"]),
+        "mcReport": str(mc_report.resolve()),
+        "mcMeasures": len(json.loads((mc_report.parent / "summary.json").read_text("utf-8"))["measures"]),
     }
     try:
         proc = subprocess.run(
@@ -144,6 +160,11 @@ def test_report_renders_offline_and_is_screenshotted(verdict: dict[str, Any]) ->
     assert_check(verdict, "report draws symbols")
     assert_check(verdict, "report has charts")
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_mc_report_draws_its_plots_offline(verdict: dict[str, Any]) -> None:
+    """The report of ``drillsim mc``, opened from disk offline, draws every measure's distribution plot."""
+    assert_check(verdict, "mc report shows its plots")
 
 
 def test_report_is_self_contained(default_report: Path) -> None:

@@ -1,10 +1,12 @@
-"""Where an experiment's chunks run: a local process pool (default) or a Dask cluster.
+"""Where chunks of replications run: a local process pool (default) or a Dask cluster.
 
-A *chunk* is a range of replications of one design point. Each chunk is a pure function of its inputs
-(the design point's scenario, the root seed, the replication indices, the stop time), and the engine's
-random numbers are counter-based, so a chunk gives the same numbers on any executor, worker count or
-machine. Executors hand back results as chunks finish, in whatever order; the caller (running in the
-client process) writes them to the results store, so workers need no access to the store's file system.
+Experiments (:mod:`drillsim.analysis.experiment`) and Monte Carlo (:mod:`drillsim.analysis.montecarlo`)
+both run here. A *chunk* is a range of replications of one design point (a Monte Carlo run has one). Each
+chunk is a pure function of its inputs (the design point's scenario, the root seed, the replication
+indices, the stop time), and the engine's random numbers are counter-based, so a chunk gives the same
+numbers on any executor, worker count or machine. Executors hand back results as chunks finish, in
+whatever order; the caller (running in the client process) puts them in order and writes them, so workers
+need no access to the client's file system.
 
 Dask is imported only when asked for (the ``dask`` extra). Workers of a Dask cluster must have the same
 drillsim version (and its dependencies) installed as the client.
@@ -60,6 +62,11 @@ class Executor(Protocol):
 
     description: str
 
+    @property
+    def slots(self) -> int:
+        """How many chunks it runs at the same time (worker processes or threads)."""
+        ...
+
     def run(self, tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]: ...
 
     def close(self) -> None: ...
@@ -77,6 +84,10 @@ class ProcessPool:
         self.workers = workers or os.cpu_count() or 1
         self.description = f"process pool, {self.workers} worker(s)"
         self._pool = ProcessPoolExecutor(max_workers=self.workers)
+
+    @property
+    def slots(self) -> int:
+        return self.workers
 
     def run(self, tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]:
         pending = list(reversed(tasks))
@@ -126,6 +137,10 @@ class DaskCluster:
     def _threads(self) -> int:
         info = self._client.scheduler_info()
         return max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+
+    @property
+    def slots(self) -> int:
+        return self._threads()
 
     def run(self, tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]:
         pending = list(reversed(tasks))

@@ -1,18 +1,25 @@
 """Monte Carlo: many replications of one scenario, summarised with confidence intervals.
 
-Replications run in batches of consecutive replication indices (0, 1, 2, ...). A replication's random
-numbers depend only on the root seed and its index, so 300 replications run as one batch or as three batches
-of 100 give identical rows, and a run can be extended later without changing what it already holds.
+Replications run in batches of consecutive replication indices (0, 1, 2, ...), each batch a chunk on an
+executor (:mod:`drillsim.analysis.executors`: a local process pool by default, or Dask). A replication's
+random numbers depend only on the root seed and its index, so 300 replications run as one batch or as three
+batches of 100, on one worker or many, give identical rows, and a run can be extended later without
+changing what it already holds.
 
 Per measure the summary gives how many replications had a value, the mean, median, 5th and 95th
 percentiles, the standard deviation and a confidence interval for the mean: Student's t interval, or for
 0/1 measures (``objective-achieved``) Wilson's score interval. With ``precision`` the run keeps adding
 batches until every named measure's interval half-width is at or below its target (sequential stopping,
 Law 2015, section 9.4.1) or ``max_replications`` is reached. Equations and sources: docs/monte-carlo.md.
+
+With ``record`` a few replications, spread over the first measure's distribution, are run again by index
+with an event log, so that a written result directory can be replayed and reported on
+(:mod:`drillsim.replay`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -29,10 +36,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import ArrayLike, NDArray
 
-from drillsim.core.errors import UserError
+from drillsim.analysis.executors import ChunkResult, ChunkTask, make_executor
+from drillsim.core.errors import InputError, Location, UserError
 from drillsim.core.random import root_seed
 from drillsim.core.suggest import closest_match
-from drillsim.engine.simulation import Simulation
+from drillsim.engine.recorder import EventLog
+from drillsim.engine.simulation import Outcomes, Simulation
 from drillsim.engine.world import build_world
 from drillsim.scenario.io import content_hash, load_scenario
 from drillsim.scenario.models import Scenario
@@ -45,6 +54,8 @@ __all__ = [
     "PrecisionCheck",
     "measure_kinds",
     "monte_carlo",
+    "read_monte_carlo",
+    "sample_replications",
     "summarize",
     "t_interval",
     "wilson_interval",
@@ -58,6 +69,13 @@ DEFAULT_BATCH = 200
 """Replications advanced together; the engine's throughput per replication is best around 100-250."""
 DEFAULT_MAX_REPLICATIONS = 10_000
 """The cap of sequential stopping."""
+DEFAULT_SAMPLE_S = 300.0
+"""How often recorded replications log each unit's position (seconds), as ``drillsim run`` does."""
+
+REPLICATIONS_FILE = "replications.parquet"
+"""One row per replication (written by :meth:`MonteCarloResult.write`)."""
+SUMMARY_FILE = "summary.json"
+"""The statistics of every measure and the run's header (written by :meth:`MonteCarloResult.write`)."""
 
 BINARY_KINDS = frozenset({"objective-achieved"})
 """Measure kinds whose value is 0 or 1 in every replication (an event happened or not)."""
@@ -262,20 +280,31 @@ class _Runner:
         return outcomes.to_arrow()
 
 
-class _RateColumn:
-    """Factory for a rich column showing replications per second."""
+def _rate_columns() -> tuple[Any, Any]:
+    """Rich columns for the replications per second and the time left, both from the average rate since
+    the start. (Rich's own estimate uses the gaps between updates, far off when parallel workers
+    finish batches moments apart.)"""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
 
-    @staticmethod
-    def make() -> Any:
-        from rich.progress import ProgressColumn, Task
-        from rich.text import Text
+    def average(task: Task) -> float | None:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        return task.completed / elapsed if elapsed and task.completed > 0 else None
 
-        class RateColumn(ProgressColumn):
-            def render(self, task: Task) -> Text:
-                speed = task.finished_speed or task.speed
-                return Text("-- runs/s" if speed is None else f"{speed:,.1f} runs/s")
+    class RateColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            rate = average(task)
+            return Text("-- runs/s" if rate is None else f"{rate:,.1f} runs/s")
 
-        return RateColumn()
+    class TimeLeftColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            rate = average(task)
+            if rate is None or task.total is None:
+                return Text("-:--:--", style="progress.remaining")
+            left = round(max(task.total - task.completed, 0.0) / rate)
+            return Text(f"{left // 3600}:{left % 3600 // 60:02d}:{left % 60:02d}", style="progress.remaining")
+
+    return RateColumn(), TimeLeftColumn()
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -293,23 +322,17 @@ def progress_bar(show: bool | None, description: str) -> Iterator[ProgressCallba
         yield lambda done, total: None
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    rate, time_left = _rate_columns()
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        _RateColumn.make(),
+        rate,
         TimeElapsedColumn(),
         TextColumn("ETA"),
-        TimeRemainingColumn(),
+        time_left,
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(description, total=None)
@@ -321,6 +344,7 @@ def progress_bar(show: bool | None, description: str) -> Iterator[ProgressCallba
 
 
 Stopped = Literal["fixed", "precision", "cap"]
+_STOPPED: dict[str, Stopped] = {"fixed": "fixed", "precision": "precision", "cap": "cap"}
 
 
 @dataclass(frozen=True)
@@ -341,6 +365,10 @@ class MonteCarloResult:
     batches: int
     elapsed_s: float
     header: dict[str, Any]
+    executor: str = ""
+    """Where the replications ran (``process pool, 2 worker(s)``, ...); the results do not depend on it."""
+    recorded: Outcomes | None = None
+    """The replications run again with an event log (see ``record`` of :func:`monte_carlo`), or None."""
 
     @property
     def n(self) -> int:
@@ -389,20 +417,29 @@ class MonteCarloResult:
                 "stopped": self.stopped,
                 "confidence": self.confidence,
                 "elapsed_s": self.elapsed_s,
+                "executor": self.executor,
+                "recorded": None if self.recorded is None else self.recorded.header["analysis"]["recorded"],
                 "measures": self.summary(),
             }
         )
         return data
 
     def write(self, directory: str | Path) -> Path:
-        """Write ``replications.parquet`` and ``summary.json`` into ``directory``, each atomically."""
+        """Write ``replications.parquet`` and ``summary.json`` into ``directory``, each atomically.
+
+        With recorded replications, also what ``drillsim run`` writes for them (``events.parquet``,
+        ``outcomes.parquet``, ``run.json``, ``scenario.yaml``), so that ``drillsim report`` and
+        ``drillsim view`` accept the directory.
+        """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         table = self.table.replace_schema_metadata(
             {b"drillsim.header": json.dumps(self.header, sort_keys=True).encode("utf-8")}
         )
-        write_parquet_atomic(table, out / "replications.parquet")
-        write_json_atomic(self.to_json(), out / "summary.json")
+        write_parquet_atomic(table, out / REPLICATIONS_FILE)
+        write_json_atomic(self.to_json(), out / SUMMARY_FILE)
+        if self.recorded is not None:
+            self.recorded.write(out)
         return out
 
 
@@ -454,6 +491,41 @@ def _targets(
     return targets
 
 
+def _check_measures(names: Sequence[str], available: Sequence[str]) -> None:
+    for name in names:
+        if name not in available:
+            hint = closest_match(name, available)
+            raise UserError(
+                f"unknown measure '{name}'; the scenario's measures are "
+                + ", ".join(available)
+                + (f". Did you mean '{hint}'?" if hint else ".")
+            )
+
+
+def _blocks(start: int, stop: int, size: int) -> list[tuple[int, int]]:
+    """Consecutive ``[first, end)`` ranges of replication indices from ``start`` to ``stop``."""
+    return [(first, min(first + size, stop)) for first in range(start, stop, size)]
+
+
+def _chunk(scenario: Scenario, seed: int, block: tuple[int, int]) -> ChunkTask:
+    indices = tuple(range(*block))
+    return ChunkTask(
+        point=0, replications=indices, stream_indices=indices, scenario=scenario, seed=seed, until_s=None
+    )
+
+
+def _chunk_rows(result: ChunkResult) -> pa.Table:
+    """One finished chunk as rows of the per-replication table: ``replication``, ``seed``, measures."""
+    task = result.task
+    columns: dict[str, pa.Array] = {
+        "replication": pa.array(task.replications, type=pa.int64()),
+        "seed": pa.array([task.seed] * len(task.replications), type=pa.uint64()),
+    }
+    for name, values in result.measures.items():
+        columns[name] = pa.array(np.asarray(values, dtype=np.float64), type=pa.float64())
+    return pa.table(columns)
+
+
 def monte_carlo(
     scenario: Scenario | str,
     *,
@@ -465,6 +537,11 @@ def monte_carlo(
     batch: int = DEFAULT_BATCH,
     max_replications: int = DEFAULT_MAX_REPLICATIONS,
     measures: Sequence[str] | None = None,
+    workers: int | None = None,
+    dask_local: int | None = None,
+    scheduler: str | None = None,
+    record: int = 0,
+    sample_s: float | None = DEFAULT_SAMPLE_S,
     progress: bool | None = None,
 ) -> MonteCarloResult:
     """Run replications 0, 1, 2, ... of a scenario in batches and summarise every measure.
@@ -474,8 +551,18 @@ def monte_carlo(
     measure -> target): run ``replications`` first (default: one batch), then add batches until every
     target's confidence-interval half-width is at or below it, or ``max_replications`` have run.
     ``relative=True`` reads targets as fractions of each measure's |mean|. ``measures`` limits the measures
-    kept (precision targets' measures are always kept). ``progress`` shows a progress bar (None: when
-    stderr is a terminal).
+    kept (precision targets' measures are always kept).
+
+    Each batch is a chunk on an executor, as for experiments: a local process pool of ``workers``
+    processes (default: the CPU count), a local Dask cluster of ``dask_local`` workers, or the Dask
+    cluster at ``scheduler``. The rows, the statistics and where sequential stopping stops do not depend on
+    the executor or the worker count; with targets, up to one batch per worker may run beyond the stopping
+    point (in parallel) and is discarded.
+
+    ``record`` replications (0: none) are then run again by index with an event log that samples unit
+    positions every ``sample_s`` seconds: those at evenly spaced quantiles of the first kept measure (3:
+    its lowest, median and highest), median first; see :func:`sample_replications`. ``progress`` shows a
+    progress bar (None: when stderr is a terminal).
     """
     if not 0.0 < confidence < 1.0:
         raise UserError(f"confidence must be between 0 and 1 (exclusive), got {confidence}")
@@ -483,22 +570,17 @@ def monte_carlo(
         raise UserError(f"batch must be at least 1, got {batch}")
     if replications is not None and replications < 1:
         raise UserError(f"replications must be at least 1, got {replications}")
+    if record < 0:
+        raise UserError(f"record must be 0 or more replications, got {record}")
     scen = _resolve(scenario)
     seed = root_seed(rng)
-    runner = _Runner(scen, seed)
     started = time.perf_counter()
-
-    first = runner.run(np.arange(min(batch, replications or batch), dtype=np.int64))
-    available = [c for c in first.column_names if c not in ("replication", "seed")]
+    # A run of no steps names the measures and gives the header, before any worker starts.
+    probe = Simulation(scen, rng=seed, replications=1)
+    available = list(probe.outcomes().measures)
+    header = probe.header()
     if measures is not None:
-        for name in measures:
-            if name not in available:
-                hint = closest_match(name, available)
-                raise UserError(
-                    f"unknown measure '{name}'; the scenario's measures are "
-                    + ", ".join(available)
-                    + (f". Did you mean '{hint}'?" if hint else ".")
-                )
+        _check_measures(measures, available)
     targets = _targets(precision, list(measures) if measures is not None else available, available)
     keep = list(measures) if measures is not None else list(available)
     keep += [name for name in targets if name not in keep]
@@ -509,45 +591,65 @@ def monte_carlo(
     else:
         planned = replications or DEFAULT_REPLICATIONS
         cap = planned
+    # The first stage, then one batch at a time up to the cap. Targets are checked at the end of the first
+    # stage and of every later batch, in index order, whichever order the batches finish in.
+    first_stage = _blocks(0, planned, batch)
+    schedule = first_stage + _blocks(planned, cap, batch)
 
-    def project(tables: list[pa.Table]) -> pa.Table:
-        return pa.concat_tables(tables).select(["replication", "seed", *keep])
+    rows: dict[int, pa.Table] = {}
 
-    tables = [first]
-    done = first.num_rows
-    batches = 1
+    def prefix(n: int) -> pa.Table:
+        """Replications 0..n-1 (every batch below n has finished)."""
+        parts = [rows[first] for first in sorted(rows) if first < n]
+        return pa.concat_tables(parts).slice(0, n).select(["replication", "seed", *keep])
+
+    executor = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
+    kept = planned
     checks: dict[str, PrecisionCheck] = {}
     stopped: Stopped = "fixed"
-    with progress_bar(progress, f"{scen.name}") as update:
-        total = planned
-        update(done, total)
-        while True:
-            while done < planned:
-                size = min(batch, planned - done)
-                tables.append(runner.run(np.arange(done, done + size, dtype=np.int64)))
-                done += size
-                batches += 1
-                update(done, total)
-            if not targets:
-                break
-            table = project(tables)
-            stats = _statistics(table, kinds, confidence)
-            checks = {name: _check(stats[name], t, relative) for name, t in targets.items()}
-            if all(c.met for c in checks.values()):
-                stopped = "precision"
-                break
-            if done >= cap:
-                stopped = "cap"
-                break
-            planned = min(cap, done + batch)
-            needs = [_projected_n(stats[n], c) for n, c in checks.items() if not c.met]
-            guess = max((x for x in needs if x is not None), default=cap)
-            total = max(planned, min(cap, guess))
-            update(done, total)
+    finished = 0
+    try:
+        with progress_bar(progress, scen.name) as update:
+            total = planned
+            update(0, total)
+            position = 0
+            while True:
+                if not targets:
+                    size = len(schedule)
+                else:  # keep every worker busy: extra batches run in parallel and cost no waiting
+                    size = max(len(first_stage) if position == 0 else 1, executor.slots)
+                this_round = schedule[position : position + size]
+                position += len(this_round)
+                for result in executor.run([_chunk(scen, seed, block) for block in this_round]):
+                    rows[result.task.replications[0]] = _chunk_rows(result)
+                    finished += len(result.task.replications)
+                    update(finished, max(total, finished))
+                if not targets:
+                    break
+                decided = False
+                for _, end in this_round:
+                    if end < planned:
+                        continue
+                    stats = _statistics(prefix(end), kinds, confidence)
+                    checks = {name: _check(stats[name], t, relative) for name, t in targets.items()}
+                    kept = end
+                    if all(c.met for c in checks.values()):
+                        stopped, decided = "precision", True
+                        break
+                    if end >= cap:
+                        stopped, decided = "cap", True
+                        break
+                if decided:
+                    break
+                needs = [_projected_n(stats[n], c) for n, c in checks.items() if not c.met]
+                guess = max((x for x in needs if x is not None), default=cap)
+                total = min(cap, max(kept + batch, guess))
+                update(finished, total)
+    finally:
+        executor.close()
 
-    table = project(tables)
+    table = prefix(kept)
     stats = _statistics(table, kinds, confidence)
-    header = dict(runner.header)
     header["replications"] = {"first": 0, "count": int(table.num_rows)}
     header["analysis"] = {
         "kind": "monte-carlo",
@@ -557,6 +659,10 @@ def monte_carlo(
         "relative": relative,
         "max_replications": cap if targets else None,
     }
+    elapsed = time.perf_counter() - started
+    recorded = None
+    if record:
+        recorded = _record(scen, table, keep[0], record, sample_s=sample_s, analysis=header["analysis"])
     return MonteCarloResult(
         scenario_name=scen.name,
         scenario_hash=content_hash(scen),
@@ -566,10 +672,164 @@ def monte_carlo(
         confidence=confidence,
         precision=checks,
         stopped=stopped,
-        batches=batches,
-        elapsed_s=time.perf_counter() - started,
+        batches=sum(1 for _, end in schedule if end <= kept),
+        elapsed_s=elapsed,
         header=header,
+        executor=executor.description,
+        recorded=recorded,
     )
+
+
+def sample_replications(values: ArrayLike, count: int) -> list[tuple[int, float | None]]:
+    """Rows of ``count`` replications spread over one measure's distribution: ``(row, quantile)`` pairs.
+
+    The replications with a value, ordered by value (ties by row), are picked at the order statistics of
+    quantiles 0, 1/(count-1), ..., 1 (count 1: the median; 3: lowest, median, highest); the picks are
+    distinct and come median first, then outwards, lower before higher. Replications without a value
+    (NaN) are added, in row order and with quantile None, only when fewer than ``count`` have one.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    count = min(int(count), len(v))
+    ok = np.flatnonzero(np.isfinite(v))
+    order = ok[np.argsort(v[ok], kind="stable")]
+    k = min(count, len(order))
+    quantiles = [0.5] if k == 1 else [j / (k - 1) for j in range(k)]
+    # With at least k values the positions floor(q (m - 1) + 1/2) step by at least one: all distinct.
+    picks: list[tuple[int, float | None]] = [
+        (int(order[math.floor(q * (len(order) - 1) + 0.5)]), q) for q in quantiles
+    ]
+    picks.sort(key=lambda pick: (abs((pick[1] or 0.0) - 0.5), pick[1] or 0.0))
+    picks += [(int(row), None) for row in np.flatnonzero(~np.isfinite(v))[: count - k]]
+    return picks
+
+
+def _record(
+    scenario: Scenario,
+    table: pa.Table,
+    measure: str,
+    count: int,
+    *,
+    sample_s: float | None,
+    analysis: dict[str, Any],
+) -> Outcomes:
+    """Run ``count`` replications of ``table`` again by index, with an event log, chosen by ``measure``."""
+    values = np.asarray(table.column(measure).to_numpy(zero_copy_only=False), dtype=np.float64)
+    indices = table.column("replication").to_pylist()
+    seed = int(table.column("seed")[0].as_py())
+    picks = sample_replications(values, count)
+    chosen = [int(indices[row]) for row, _ in picks]
+    sim = Simulation(scenario, rng=seed, replications=chosen, recorder=EventLog(sample_s=sample_s))
+    outcomes = sim.run()
+    recorded = {
+        "measure": measure,
+        "picks": [
+            {"replication": int(indices[row]), "quantile": q, "value": _jsonable(float(values[row]))}
+            for row, q in picks
+        ],
+    }
+    header = {
+        **outcomes.header,
+        "analysis": {**analysis, "replications": table.num_rows, "recorded": recorded},
+    }
+    return dataclasses.replace(outcomes, header=header)
+
+
+def _invalid(path: Path, message: str, *, expected: str, found: str | None = None) -> InputError:
+    return InputError(message, location=Location(str(path)), expected=expected, found=found)
+
+
+def read_monte_carlo(directory: str | Path) -> MonteCarloResult:
+    """Read the per-replication rows and the summary that :meth:`MonteCarloResult.write` wrote.
+
+    The statistics are computed again from the rows, with the summary's measure kinds and confidence.
+    A missing or unreadable file is an :class:`~drillsim.core.errors.InputError` that names it.
+    """
+    root = Path(directory)
+    summary_path, table_path = root / SUMMARY_FILE, root / REPLICATIONS_FILE
+    what = f"the {SUMMARY_FILE} that 'drillsim mc --out DIR' writes"
+    if not summary_path.is_file():
+        raise _invalid(summary_path, "missing Monte Carlo summary", expected=what, found="no such file")
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise _invalid(summary_path, f"not a readable Monte Carlo summary: {exc}", expected="JSON") from None
+    try:
+        rows = list(summary["measures"])
+        kinds: dict[str, str | None] = {str(row["measure"]): row.get("kind") for row in rows}
+        confidence = float(summary["confidence"])
+        seed = int(summary["seed"])
+        scenario_name, scenario_hash = str(summary["scenario"]), str(summary["scenario_hash"])
+        stopped = _STOPPED.get(str(summary["stopped"]))
+        batches, elapsed = int(summary["batches"]), float(summary["elapsed_s"])
+        if stopped is None:
+            raise ValueError(f"'stopped' is {summary['stopped']!r}, not one of {', '.join(_STOPPED)}")
+        if not 0.0 < confidence < 1.0:
+            raise ValueError(f"'confidence' is {confidence}, not between 0 and 1")
+        precision = {
+            str(row["measure"]): PrecisionCheck(
+                str(row["measure"]),
+                float(row["target"]),
+                bool(row["relative"]),
+                _float(row.get("required_half_width")),
+                _float(row.get("half_width")),
+                bool(row["target_met"]),
+            )
+            for row in rows
+            if row.get("target") is not None
+        }
+    except KeyError as exc:
+        raise _invalid(
+            summary_path, "incomplete Monte Carlo summary", expected=what, found=f"no {exc}"
+        ) from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise _invalid(summary_path, f"not a Monte Carlo summary: {exc}", expected=what) from None
+    if not table_path.is_file():
+        raise _invalid(
+            table_path, "missing replications table", expected="one row per replication", found="no such file"
+        )
+    try:
+        table = pq.read_table(table_path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise _invalid(
+            table_path,
+            f"not a readable replications table: {exc}",
+            expected="a Parquet file written by drillsim",
+        ) from None
+    absent = [name for name in ("replication", "seed", *kinds) if name not in table.column_names]
+    if absent:
+        raise _invalid(
+            table_path,
+            "the replications table lacks columns the summary lists",
+            expected="replication, seed and " + ", ".join(kinds),
+            found="no " + ", ".join(absent),
+        )
+    raw = (table.schema.metadata or {}).get(b"drillsim.header")
+    header: dict[str, Any] = json.loads(raw) if raw else {}
+    table = table.replace_schema_metadata(None).select(["replication", "seed", *kinds])
+    try:
+        statistics = _statistics(table, kinds, confidence)
+    except (pa.ArrowInvalid, TypeError, ValueError) as exc:
+        raise _invalid(
+            table_path, f"a measure column does not hold numbers: {exc}", expected="one number per row"
+        ) from None
+    return MonteCarloResult(
+        scenario_name=scenario_name,
+        scenario_hash=scenario_hash,
+        seed=seed,
+        table=table,
+        statistics=statistics,
+        confidence=confidence,
+        precision=precision,
+        stopped=stopped,
+        batches=batches,
+        elapsed_s=elapsed,
+        header=header,
+        executor=str(summary.get("executor") or ""),
+    )
+
+
+def _float(value: Any) -> float:
+    return math.nan if value is None else float(value)
 
 
 def _statistics(

@@ -8,6 +8,7 @@ Each file is written to a temporary name and renamed into place.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -22,9 +23,11 @@ from drillsim.core.errors import UserError
 
 if TYPE_CHECKING:
     from drillsim.analysis.compare import Comparison
-    from drillsim.analysis.montecarlo import MonteCarloResult
+    from drillsim.analysis.montecarlo import MeasureStatistics, MonteCarloResult
 
 __all__ = [
+    "distribution_figure",
+    "figure_svg",
     "plot_comparison",
     "plot_distributions",
     "plot_tipping_point",
@@ -76,52 +79,78 @@ def plot_distributions(
     measures: Sequence[str] | None = None,
     formats: Sequence[str] = FORMATS,
 ) -> list[Path]:
-    """One figure per measure, ``distribution-MEASURE.{png,svg}``: histogram and ECDF, or for 0/1 measures
-    the fraction of replications with its confidence interval. Mean, CI and the 5-95 % band are marked."""
+    """One figure per measure, ``distribution-MEASURE.{png,svg}`` (see :func:`distribution_figure`)."""
     out = Path(directory)
     paths: list[Path] = []
     values = result.measures
     for name in measures if measures is not None else list(result.statistics):
-        stats = result.statistics[name]
-        v = values[name]
-        ok = v[np.isfinite(v)]
-        level = f"{stats.confidence * 100:g} % CI"
-        fig = _figure(8.0, 2.0 if stats.binary else 3.2)
-        if stats.binary:
-            ax = fig.add_subplot(1, 1, 1)
-            p = stats.mean
-            err = [[max(p - stats.ci_low, 0.0)], [max(stats.ci_high - p, 0.0)]] if math.isfinite(p) else None
-            ax.barh([0], [p if math.isfinite(p) else 0.0], color="#4477aa", height=0.5)
-            if err is not None:
-                ax.errorbar([p], [0], xerr=err, fmt="none", ecolor="black", capsize=6, label=level)
-                ax.legend(loc="lower right")
-            ax.set_xlim(0.0, 1.0)
-            ax.set_yticks([])
-            ax.set_xlabel("fraction of replications")
-            ax.set_title(f"{name}: {p:.3f} ({level} {stats.ci_low:.3f}-{stats.ci_high:.3f}), n = {stats.n}")
-        else:
-            hist = fig.add_subplot(1, 2, 1)
-            ecdf = fig.add_subplot(1, 2, 2)
-            if len(ok):
-                bins = min(50, max(5, len(np.unique(ok))))
-                hist.hist(ok, bins=bins, color="#4477aa", alpha=0.8)
-                hist.axvline(stats.mean, color="black", label="mean")
-                hist.axvspan(stats.ci_low, stats.ci_high, color="black", alpha=0.2, label=level)
-                hist.axvline(stats.p05, color="#cc6677", linestyle="--", label="5 % / 95 %")
-                hist.axvline(stats.p95, color="#cc6677", linestyle="--")
-                hist.legend(loc="best", fontsize="small")
-                xs = np.sort(ok)
-                ecdf.step(xs, np.arange(1, len(xs) + 1) / len(v), where="post", color="#4477aa")
-            ecdf.set_ylim(0.0, 1.0)
-            ecdf.set_ylabel("fraction of replications <= x")
-            ecdf.set_xlabel(name)
-            hist.set_xlabel(name)
-            hist.set_ylabel("replications")
-            missing = stats.of - stats.n
-            note = f"; no value in {missing}" if missing else ""
-            fig.suptitle(f"{result.scenario_name}: {name} (n = {stats.n} of {stats.of}{note})")
+        fig = distribution_figure(values[name], result.statistics[name], scenario=result.scenario_name)
         paths += _save(fig, out / f"distribution-{_slug(name)}", formats)
     return paths
+
+
+def distribution_figure(values: ArrayLike, stats: MeasureStatistics, *, scenario: str) -> Any:
+    """One measure over the replications: histogram and empirical CDF, or for 0/1 measures the fraction of
+    replications with its confidence interval. Mean, CI and the 5-95 % band are marked.
+
+    ``values`` holds one value per replication (NaN: none), ``stats`` their summary
+    (:func:`drillsim.analysis.montecarlo.summarize`). Returns a matplotlib ``Figure``.
+    """
+    name = stats.measure
+    v = np.asarray(values, dtype=np.float64)
+    ok = v[np.isfinite(v)]
+    level = f"{stats.confidence * 100:g} % CI"
+    has_ci = math.isfinite(stats.ci_low) and math.isfinite(stats.ci_high)
+    fig = _figure(8.0, 2.0 if stats.binary else 3.2)
+    if stats.binary:
+        ax = fig.add_subplot(1, 1, 1)
+        p = stats.mean
+        ax.barh([0], [p if math.isfinite(p) else 0.0], color="#4477aa", height=0.5)
+        if math.isfinite(p) and has_ci:
+            err = [[max(p - stats.ci_low, 0.0)], [max(stats.ci_high - p, 0.0)]]
+            ax.errorbar([p], [0], xerr=err, fmt="none", ecolor="black", capsize=6, label=level)
+            ax.legend(loc="lower right")
+        ax.set_xlim(0.0, 1.0)
+        ax.set_yticks([])
+        ax.set_xlabel("fraction of replications")
+        ax.set_title(f"{name}: {p:.3f} ({level} {stats.ci_low:.3f}-{stats.ci_high:.3f}), n = {stats.n}")
+        return fig
+    hist = fig.add_subplot(1, 2, 1)
+    ecdf = fig.add_subplot(1, 2, 2)
+    if len(ok):
+        bins = min(50, max(5, len(np.unique(ok))))
+        hist.hist(ok, bins=bins, color="#4477aa", alpha=0.8)
+        hist.axvline(stats.mean, color="black", label="mean")
+        if has_ci:
+            hist.axvspan(stats.ci_low, stats.ci_high, color="black", alpha=0.2, label=level)
+        hist.axvline(stats.p05, color="#cc6677", linestyle="--", label="5 % / 95 %")
+        hist.axvline(stats.p95, color="#cc6677", linestyle="--")
+        hist.legend(loc="best", fontsize="small")
+        xs = np.sort(ok)
+        ecdf.step(xs, np.arange(1, len(xs) + 1) / len(v), where="post", color="#4477aa")
+    ecdf.set_ylim(0.0, 1.0)
+    ecdf.set_ylabel("fraction of replications <= x")
+    ecdf.set_xlabel(name)
+    hist.set_xlabel(name)
+    hist.set_ylabel("replications")
+    missing = stats.of - stats.n
+    note = f"; no value in {missing}" if missing else ""
+    fig.suptitle(f"{scenario}: {name} (n = {stats.n} of {stats.of}{note})")
+    return fig
+
+
+def figure_svg(fig: Any) -> str:
+    """A figure as SVG text to put inline in an HTML page: no XML prolog, no date, stable ids and glyphs.
+
+    A fixed hash salt and text drawn as paths make the same figure give the same text on every machine.
+    """
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "drillsim", "svg.fonttype": "path"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "drillsim"})
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
 
 
 def plot_comparison(

@@ -17,6 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from drillsim.cli.experiments import DaskLocalOption, SchedulerOption, WorkersOption
 from drillsim.core.errors import UserError
 
 __all__ = ["register"]
@@ -32,7 +33,7 @@ def _print_table(table: Table) -> None:
     """Print a table; when output is not a terminal (a file, a CI log) it is never wrapped at 80 columns."""
     console = _console()
     if console.is_terminal:
-        _print_table(table)
+        console.print(table)
     else:
         wide = Console(file=console.file, width=max(console.width, 160), highlight=False, color_system=None)
         wide.print(table)
@@ -157,16 +158,36 @@ def mc(
         int, typer.Option("--max-replications", min=1, help="Cap of sequential stopping.")
     ] = 10_000,
     seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
+    workers: WorkersOption = None,
+    dask_local: DaskLocalOption = None,
+    scheduler: SchedulerOption = None,
+    record: Annotated[
+        int,
+        typer.Option(
+            "--record",
+            min=1,
+            help="Replications to run again with the event log, for the report's maps and the viewer: "
+            "spread over the first measure's distribution (3: its lowest, median and highest).",
+        ),
+    ] = 3,
+    sample_s: Annotated[
+        float, typer.Option("--sample-s", help="Recorded replications log unit positions this often (s).")
+    ] = 300.0,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Directory for replications.parquet, summary.json and plots.", show_default=False
+            "--out",
+            help="Result directory: rows, summary, plots, recorded replications and report.html "
+            "(default: runs/NAME-mc-seedN).",
+            show_default=False,
         ),
     ] = None,
 ) -> None:
     """Monte Carlo: run many replications; print mean, median, 5-95 % band and CI of every measure."""
     from drillsim.analysis.montecarlo import monte_carlo
+    from drillsim.analysis.plots import plot_distributions
     from drillsim.cli.app import DEFAULT_SCENARIO
+    from drillsim.replay import write_report
 
     result = monte_carlo(
         scenario if scenario is not None else DEFAULT_SCENARIO,
@@ -178,6 +199,11 @@ def mc(
         batch=batch,
         max_replications=max_replications,
         measures=measure or None,
+        workers=workers,
+        dask_local=dask_local,
+        scheduler=scheduler,
+        record=record,
+        sample_s=sample_s,
         progress=None,
     )
     console = _console()
@@ -211,7 +237,7 @@ def mc(
         table.add_row(*cells)
     _print_table(table)
     rate = result.n / result.elapsed_s if result.elapsed_s > 0 else math.inf
-    timing = f"{result.elapsed_s:.1f} s, {rate:,.1f} replications/s"
+    timing = f"{result.executor}; {result.elapsed_s:.1f} s, {rate:,.1f} replications/s"
     if result.stopped == "fixed":
         console.print(f"ran {result.n} replications in {result.batches} batch(es) ({timing})")
     elif result.stopped == "precision":
@@ -221,12 +247,19 @@ def mc(
         console.print(
             f"stopped after {result.n} runs: reached --max-replications; not met: {missed} ({timing})"
         )
-    if out is not None:
-        from drillsim.analysis.plots import plot_distributions
-
-        result.write(out)
-        plots = plot_distributions(result, out / "plots")
-        console.print(f"replications, summary and {len(plots)} plot files written to {out}")
+    target = out if out is not None else Path("runs") / f"{result.scenario_name}-mc-seed{result.seed}"
+    result.write(target)
+    try:
+        plots = f"{len(plot_distributions(result, target / 'plots'))} plot files"
+    except UserError as exc:  # matplotlib is missing: everything else is still written
+        plots = f"no plots ({exc})"
+    recorded = 0 if result.recorded is None else len(result.recorded.replications)
+    console.print(
+        f"replications, summary, {plots} and the event log of {recorded} recorded replication(s) "
+        f"written to {target}",
+        markup=False,
+    )
+    console.print(f"report written to {write_report(target)}", markup=False, emoji=False)
 
 
 def compare(

@@ -18,21 +18,26 @@ from rich.text import Text
 
 _console = Console(highlight=False, soft_wrap=True)
 
+# Where replications run: the options of every command that runs them on an executor (experiment, mc).
+SchedulerOption = Annotated[
+    str | None, typer.Option("--scheduler", help="Run on the Dask cluster at this scheduler address.")
+]
+DaskLocalOption = Annotated[
+    int | None, typer.Option("--dask-local", help="Run on a local Dask cluster of N worker processes.")
+]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", help="Worker processes of the local pool (default: CPU count).")
+]
+
 
 def experiment(
     file: Annotated[Path, typer.Argument(help="Experiment file (YAML).", show_default=False)],
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted run: only unfinished replications run.")
     ] = False,
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Run on the Dask cluster at this scheduler address.")
-    ] = None,
-    dask_local: Annotated[
-        int | None, typer.Option("--dask-local", help="Run on a local Dask cluster of N worker processes.")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Worker processes of the local pool (default: CPU count).")
-    ] = None,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
+    workers: WorkersOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Results store directory (default: runs/EXPERIMENT).")
     ] = None,

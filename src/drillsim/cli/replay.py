@@ -14,7 +14,9 @@ __all__ = ["register", "write_report"]
 
 
 def view(
-    result_dir: Annotated[Path, typer.Argument(help="Result directory written by 'drillsim run'.")],
+    result_dir: Annotated[
+        Path, typer.Argument(help="Result directory written by 'drillsim run' or 'drillsim mc'.")
+    ],
     port: Annotated[
         int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: a free one).")
     ] = 0,
@@ -32,7 +34,9 @@ def view(
 
 
 def report(
-    result_dir: Annotated[Path, typer.Argument(help="Result directory written by 'drillsim run'.")],
+    result_dir: Annotated[
+        Path, typer.Argument(help="Result directory written by 'drillsim run' or 'drillsim mc'.")
+    ],
     out: Annotated[
         Path | None, typer.Option("--out", help="HTML file to write (default: RESULT_DIR/report.html).")
     ] = None,

@@ -1,24 +1,24 @@
 """The report's charts as inline SVG text, drawn with matplotlib (the ``plot`` extra).
 
 Figures are built with :class:`matplotlib.figure.Figure` directly (no pyplot, so no global figure state) and
-written with fixed metadata and a fixed hash salt, so the same result gives the same SVG text.
+written by :func:`drillsim.analysis.plots.figure_svg` (fixed metadata and hash salt), so the same result
+gives the same SVG text. The measures' distributions are :func:`drillsim.analysis.plots.distribution_figure`.
 """
 
 from __future__ import annotations
 
-import io
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from drillsim.analysis.plots import figure_svg
 
 __all__ = [
     "has_matplotlib",
     "killchain_chart",
     "link_duration_chart",
     "losses_chart",
-    "measure_histograms",
     "timeline_chart",
 ]
 
@@ -48,16 +48,6 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _svg(fig: Any) -> str:
-    import matplotlib
-
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": "drillsim", "svg.fonttype": "path"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "drillsim"})
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
-
-
 def _hours(seconds: Any) -> Any:
     return np.asarray(seconds, dtype=np.float64) / 3600.0
 
@@ -78,7 +68,7 @@ def losses_chart(
     ax.grid(alpha=0.3)
     if series:
         ax.legend(fontsize=8, loc="upper left")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def timeline_chart(
@@ -100,7 +90,7 @@ def timeline_chart(
     ax.set_ylim(-0.7, len(kinds) + 0.4)
     ax.set_xlim(0, _hours(duration_s))
     ax.set_xlabel("time since start (h)")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def killchain_chart(missions: Sequence[dict[str, Any]], *, title: str) -> str:
@@ -127,7 +117,7 @@ def killchain_chart(missions: Sequence[dict[str, Any]], *, title: str) -> str:
     ax.grid(axis="x", alpha=0.3)
     if seen:
         ax.legend(fontsize=7, loc="lower right")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def link_duration_chart(durations: dict[str, list[float]], *, title: str) -> str:
@@ -147,22 +137,4 @@ def link_duration_chart(durations: dict[str, list[float]], *, title: str) -> str
     ax.set_xlabel("minutes")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
-    return _svg(fig)
-
-
-def measure_histograms(measures: dict[str, np.ndarray]) -> str:
-    """Small histograms of each measure over the replications (replications without a value left out)."""
-    names = list(measures)
-    cols = 3
-    rows = max(1, math.ceil(len(names) / cols))
-    fig = _figure(8, 2.0 * rows)
-    for i, name in enumerate(names):
-        ax = fig.add_subplot(rows, cols, i + 1)
-        values = measures[name][np.isfinite(measures[name])]
-        if len(values):
-            bins = min(20, max(1, len(np.unique(values))))
-            ax.hist(values, bins=bins, color="#607d8b")
-            ax.axvline(float(np.median(values)), color="#ff6f00", linewidth=1.5)
-        ax.set_title(f"{name} ({len(values)}/{len(measures[name])})", fontsize=8)
-        ax.tick_params(labelsize=7)
-    return _svg(fig)
+    return figure_svg(fig)

@@ -8,6 +8,10 @@ Sections: summary and outcome, the map at key moments (each phase start and the 
 and key events, losses by side and nation over time, the kill chain (every fire mission and strike with its
 links and durations), measures of effectiveness with their distributions (many replications), and the
 pedigree of every parameter.
+
+A Monte Carlo result (``drillsim mc``) is reported over all its replications where the numbers come from
+the measures (the outcome table with confidence intervals, the distributions), and over its recorded
+replications where they come from the event log (maps, timeline, losses, kill chain).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from drillsim.analysis.montecarlo import MeasureStatistics, summarize
+from drillsim.analysis.plots import distribution_figure, figure_svg
 from drillsim.replay import charts
 from drillsim.replay.layers import elevation_png, map_layers
 from drillsim.replay.results import Result, load_result
@@ -66,6 +72,9 @@ _CHAIN_KINDS = (
     "SortieRecovered",
 )
 _MAX_EVENT_ROWS = 300
+
+Statistics = tuple[dict[str, MeasureStatistics], dict[str, np.ndarray]]
+"""Every measure's statistics and per-replication values, over all replications of a result."""
 
 
 def _static(name: str) -> str:
@@ -122,7 +131,7 @@ def _table(head: Iterable[str], rows: Iterable[Iterable[str]], *, cls: str = "")
 # ------------------------------------------------------------------------------------------ sections
 
 
-def _summary(result: Result, replay: dict[str, Any]) -> tuple[str, str]:
+def _summary(result: Result, replay: dict[str, Any], statistics: Statistics | None) -> tuple[str, str]:
     """The summary (scenario facts) and the forces-and-outcome section."""
     h = result.header
     sc = result.scenario
@@ -150,12 +159,17 @@ def _summary(result: Result, replay: dict[str, Any]) -> tuple[str, str]:
         )
         objectives = f"<h3>Objectives</h3><ul>{items}</ul>"
     reps = result.replications
-    rep_note = (
-        f"{len(reps)} replications; maps, timeline and kill chain show replication "
-        f"{replay['meta']['replication']}"
-        if len(reps) > 1
-        else "1 replication"
-    )
+    shown = replay["meta"]["replication"]
+    mc = result.monte_carlo
+    if mc is not None:
+        rep_note = (
+            f"{mc.n:,} replications (Monte Carlo, {_stopped_text(mc.stopped)}); {len(reps)} recorded with "
+            f"their event log ({_picks_text(result)}); maps, timeline and kill chain show replication {shown}"
+        )
+    elif len(reps) > 1:
+        rep_note = f"{len(reps)} replications; maps, timeline and kill chain show replication {shown}"
+    else:
+        rep_note = "1 replication"
     facts = [
         ("Scenario", f"{_e(h.get('title'))} (<code>{_e(h['scenario'])}</code>)"),
         ("Start", _e(h.get("start"))),
@@ -171,36 +185,90 @@ def _summary(result: Result, replay: dict[str, Any]) -> tuple[str, str]:
         '<section id="forces"><h2>Forces and outcome</h2>'
         + _table(["Side", "Nations", "Units", "People", "Relations"], side_rows)
         + objectives
-        + _outcome_table(result)
+        + _outcome_table(result, statistics)
         + "</section>"
     )
 
 
-def _outcome_table(result: Result) -> str:
+def _stopped_text(stopped: str) -> str:
+    return {
+        "fixed": "the number asked for",
+        "precision": "stopped with every precision target met",
+        "cap": "stopped at the cap with a precision target not met",
+    }.get(stopped, stopped)
+
+
+def _picks_text(result: Result) -> str:
+    """The recorded replications of a Monte Carlo result and why each was chosen."""
+    recorded = result.recorded
+    if recorded is None:
+        return ", ".join(str(r) for r in result.replications)
+    names = {0.0: "lowest", 0.5: "median", 1.0: "highest"}
+    items = []
+    for pick in recorded["picks"]:
+        q = pick["quantile"]
+        why = "no value" if q is None else names.get(q, f"{q * 100:.0f} % quantile")
+        items.append(f"{pick['replication']}: {why}")
+    return f"by {recorded['measure']}: " + "; ".join(items)
+
+
+def _replication_statistics(result: Result) -> Statistics | None:
+    """Every measure's statistics and values over all replications (a Monte Carlo result's, or an
+    ensemble's with 95 % intervals); None for a single replication."""
+    if result.monte_carlo is not None:
+        return result.monte_carlo.statistics, result.monte_carlo.measures
+    if not result.is_ensemble:
+        return None
+    kinds = result.header.get("measures", {})
+    values = result.measures()
+    return {name: summarize(v, measure=name, kind=kinds.get(name)) for name, v in values.items()}, values
+
+
+def _outcome_table(result: Result, statistics: Statistics | None) -> str:
     kinds = result.header.get("measures", {})
     measures = result.measures()
     if not measures:
         return ""
-    if not result.is_ensemble:
+    if statistics is None:
         rows = [[_e(n), _value(kinds.get(n, ""), float(v[0]))] for n, v in measures.items()]
         return "<h3>Outcome</h3>" + _table(["Measure", "Value"], rows, cls="num")
+    by_measure, _ = statistics
+    mc = result.monte_carlo
+    level = f"{next(iter(by_measure.values())).confidence * 100:g} %" if by_measure else ""
+    head = ["Measure", "Runs with a value", "Mean", "Median", "5 %", "95 %", f"{level} CI of the mean"]
+    targets = mc.precision if mc is not None else {}
+    if targets:
+        head.append("Target ±")
     rows = []
-    for name, v in measures.items():
-        ok = v[np.isfinite(v)]
+    for name, st in by_measure.items():
         kind = kinds.get(name, "")
-        if len(ok):
-            stats = [
-                float(ok.mean()),
-                float(np.median(ok)),
-                float(np.quantile(ok, 0.05)),
-                float(np.quantile(ok, 0.95)),
-            ]
-        else:
-            stats = [math.nan] * 4
-        rows.append([_e(name), *(_value(kind, s) for s in stats), f"{len(ok)}/{len(v)}"])
-    return "<h3>Outcome over all replications</h3>" + _table(
-        ["Measure", "Mean", "Median", "5%", "95%", "Runs with a value"], rows, cls="num"
+        finite = math.isfinite(st.ci_low) and math.isfinite(st.ci_high)
+        ci = f"{_value(kind, st.ci_low)} – {_value(kind, st.ci_high)}" if finite else "-"
+        row = [
+            _e(name),
+            f"{st.n:,}/{st.of:,}",
+            *(_value(kind, x) for x in (st.mean, st.median, st.p05, st.p95)),
+            ci,
+        ]
+        if targets:
+            check = targets.get(name)
+            row.append(
+                ""
+                if check is None
+                else _value(kind, check.required_half_width) + (" met" if check.met else " <b>not met</b>")
+            )
+        rows.append(row)
+    title = (
+        f"Outcome over {mc.n:,} replications (Monte Carlo)"
+        if mc is not None
+        else "Outcome over all replications"
     )
+    note = (
+        '<p class="note">Mean and median over the replications with a value; 5 % and 95 % are empirical '
+        "quantiles (90 % of runs fall between them); the interval is for the mean (Wilson's for 0/1 "
+        "measures, Student's t otherwise) and narrows as replications are added.</p>"
+    )
+    return f"<h3>{title}</h3>" + _table(head, rows, cls="num measures-table") + note
 
 
 def _moments(replay: dict[str, Any]) -> list[dict[str, Any]]:
@@ -294,7 +362,8 @@ def _loss_series(
 
 def _losses_section(result: Result, have_charts: bool) -> str:
     series = _loss_series(result)
-    title = "mean over replications, band 5-95 %" if result.is_ensemble else "one replication"
+    which = "the recorded replications" if result.monte_carlo is not None else "replications"
+    title = f"mean over {which}, band 5-95 %" if result.is_ensemble else "one replication"
     chart = charts.losses_chart(series, title=title) if have_charts else ""
     rows = [[_e(label), f"{float(s[1][-1]):.1f}"] for label, s in series.items()]
     head = [
@@ -365,7 +434,8 @@ def _killchain_section(result: Result, replay: dict[str, Any], have_charts: bool
         if durations:
             dist = charts.link_duration_chart(
                 dict(sorted(durations.items())),
-                title=f"link durations over {len(result.replications)} replications",
+                title=f"link durations over {len(result.replications)} "
+                + ("recorded replications" if result.monte_carlo is not None else "replications"),
             )
     body = (
         _table(
@@ -393,14 +463,26 @@ def _killchain_section(result: Result, replay: dict[str, Any], have_charts: bool
     )
 
 
-def _measures_section(result: Result, have_charts: bool) -> str:
-    if not result.is_ensemble:
+def _measures_section(result: Result, statistics: Statistics | None, have_charts: bool) -> str:
+    if statistics is None:
         return ""
-    chart = charts.measure_histograms(result.measures()) if have_charts else ""
+    by_measure, values = statistics
+    scenario = str(result.header.get("scenario", ""))
+    figures = "".join(
+        f'<figure class="chart distribution" data-measure="{_e(name)}">'
+        + figure_svg(distribution_figure(values[name], st, scenario=scenario))
+        + "</figure>"
+        for name, st in by_measure.items()
+        if have_charts
+    )
+    n = next(iter(by_measure.values())).of if by_measure else 0
     return (
         '<section id="measures"><h2>Measures of effectiveness: distributions</h2>'
-        f'<p class="note">Over {len(result.replications)} replications; the orange line is the median.</p>'
-        f'<div class="chart">{chart}</div></section>'
+        f'<p class="note">Over {n:,} replications. Left, the histogram with the mean (black line), its '
+        "confidence interval (grey band) and the 5 % and 95 % quantiles (dashed); right, the fraction of "
+        "replications at or below each value. A 0/1 measure is shown as the fraction of replications in "
+        "which it happened, with its interval.</p>"
+        f"{figures}</section>"
     )
 
 
@@ -449,7 +531,8 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
     png = elevation_png(result)
     have_charts = charts.has_matplotlib()
     moments = _moments(replay)
-    summary, forces = _summary(result, replay)
+    statistics = _replication_statistics(result)
+    summary, forces = _summary(result, replay, statistics)
     payload = {
         "replay": replay,
         "layers": layers,
@@ -477,7 +560,7 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
             ("measures", "Measures"),
             ("pedigree", "Pedigree"),
         )
-        if a != "measures" or result.is_ensemble
+        if a != "measures" or statistics is not None
     )
     parts = [
         "<!doctype html>",
@@ -497,7 +580,7 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
         _timeline_section(replay, have_charts),
         _losses_section(result, have_charts),
         _killchain_section(result, replay, have_charts),
-        _measures_section(result, have_charts),
+        _measures_section(result, statistics, have_charts),
         _pedigree_section(result),
         f"<footer>Written by drillsim {_e(h.get('drillsim_version'))} from {_e(result.directory.name)}; "
         "Leaflet and milsymbol are inlined (see their licences in the drillsim package). "

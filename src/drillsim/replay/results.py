@@ -1,9 +1,11 @@
 """A result directory as the replay reads it: the event log, the outcomes, the run header and the scenario.
 
 ``drillsim run`` (through :meth:`drillsim.Outcomes.write`) writes ``events.parquet``, ``outcomes.parquet``,
-``run.json`` and ``scenario.yaml``. The replay needs only these files, never the engine. Each file is
-checked when the directory is opened; a missing or unreadable one is an
-:class:`~drillsim.core.errors.InputError` that names it.
+``run.json`` and ``scenario.yaml``. ``drillsim mc`` writes the same four files for the replications it
+recorded, beside the rows of every replication (``replications.parquet``) and their summary
+(``summary.json``); its ``run.json`` says so (``analysis.kind`` is ``monte-carlo``). The replay needs only
+these files, never the engine. Each file is checked when the directory is opened; a missing or unreadable
+one is an :class:`~drillsim.core.errors.InputError` that names it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from drillsim.analysis.montecarlo import SUMMARY_FILE, MonteCarloResult, read_monte_carlo
 from drillsim.core.errors import InputError, Location, UserError
 from drillsim.engine.events import EVENT_SCHEMA
 from drillsim.engine.recorder import read_event_log
@@ -37,23 +40,36 @@ _HEADER_KEYS = ("scenario", "seed", "replications", "projection", "bounds", "sid
 
 @dataclass(frozen=True, eq=False)
 class Result:
-    """One result directory, validated: events, per-replication outcomes, header and scenario."""
+    """One result directory, validated: events, per-replication outcomes, header and scenario.
+
+    For a Monte Carlo result, ``events`` and ``outcomes`` hold the recorded replications and
+    ``monte_carlo`` every replication's row and the statistics.
+    """
 
     directory: Path
     events: pa.Table
     outcomes: pa.Table
     header: dict[str, Any]
     scenario: Scenario | None
+    monte_carlo: MonteCarloResult | None = None
 
     @property
     def replications(self) -> list[int]:
-        """Replication indices in the result, in the order they were run."""
+        """Replication indices in the event log, in the order they were run."""
         return [int(r) for r in self.header["replications"]]
 
     @property
     def is_ensemble(self) -> bool:
-        """True when the result holds more than one replication."""
+        """True when the event log holds more than one replication."""
         return len(self.replications) > 1
+
+    @property
+    def recorded(self) -> dict[str, Any] | None:
+        """How a Monte Carlo result chose its recorded replications: ``measure`` and ``picks``
+        (``replication``, ``quantile``, ``value``, median first); None for other results."""
+        about = self.header.get("analysis")
+        picked = about.get("recorded") if isinstance(about, dict) else None
+        return picked if isinstance(picked, dict) else None
 
     @cached_property
     def projection(self) -> LocalProjection:
@@ -167,19 +183,28 @@ def _read_outcomes(path: Path) -> pa.Table:
 
 
 def load_result(directory: str | Path) -> Result:
-    """Open and check a result directory written by ``drillsim run``.
+    """Open and check a result directory written by ``drillsim run`` or ``drillsim mc``.
 
     ``run.json``, ``events.parquet`` and ``outcomes.parquet`` are required; ``scenario.yaml`` is read when
-    present (the pedigree table needs it). Raises :class:`~drillsim.core.errors.InputError` naming the
-    file that is missing or unreadable, or that does not belong with the others.
+    present (the pedigree table needs it); a Monte Carlo result also needs ``replications.parquet`` and
+    ``summary.json``. Raises :class:`~drillsim.core.errors.InputError` naming the file that is missing or
+    unreadable, or that does not belong with the others.
     """
     root = Path(directory)
     if not root.is_dir():
         raise InputError(
             "no result directory here",
             location=Location(str(root)),
-            expected="a directory written by 'drillsim run --out DIR'",
+            expected="a directory written by 'drillsim run --out DIR' or 'drillsim mc --out DIR'",
             found="a file" if root.exists() else "nothing",
+        )
+    if not (root / HEADER_FILE).is_file() and (root / SUMMARY_FILE).is_file():
+        raise InputError(
+            "a Monte Carlo result without recorded replications: there is no event log to replay",
+            location=Location(str(root / HEADER_FILE)),
+            expected="a directory written by 'drillsim mc --out DIR' (it records 3 replications unless told "
+            "otherwise with --record) or by monte_carlo(..., record=K).write(DIR)",
+            found="no such file",
         )
     header = _read_header(root / HEADER_FILE)
     events, events_header = _read_events(root / EVENTS_FILE)
@@ -196,10 +221,22 @@ def load_result(directory: str | Path) -> Result:
     scenario_path = root / SCENARIO_FILE
     if scenario_path.is_file():
         scenario = load_scenario(scenario_path)
+    about = header.get("analysis")
+    monte_carlo = None
+    if isinstance(about, dict) and about.get("kind") == "monte-carlo":
+        monte_carlo = read_monte_carlo(root)
+        if (monte_carlo.scenario_hash, monte_carlo.seed) != (header.get("scenario_hash"), header.get("seed")):
+            raise InputError(
+                "the Monte Carlo summary does not belong to this run (scenario hash or seed differ from "
+                "run.json)",
+                location=Location(str(root / SUMMARY_FILE)),
+                expected=f"scenario hash {header.get('scenario_hash')} and seed {header.get('seed')}",
+            )
     return Result(
         directory=root,
         events=events,
         outcomes=outcomes,
         header={**events_header, **header},
         scenario=scenario,
+        monte_carlo=monte_carlo,
     )

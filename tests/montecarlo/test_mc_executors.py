@@ -1,0 +1,123 @@
+"""monte_carlo on executors: the same rows whatever the worker count, the batch size or the stopping point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from drillsim.analysis.montecarlo import MonteCarloResult, monte_carlo, sample_replications, summarize
+
+Cli = Callable[..., Any]
+
+
+def test_the_default_executor_is_a_process_pool_of_every_cpu(mc_result: MonteCarloResult) -> None:
+    """Without executor options the replications run on a local process pool with one worker per CPU."""
+    assert mc_result.executor == f"process pool, {os.cpu_count()} worker(s)"
+
+
+def test_rows_do_not_depend_on_workers_or_batch_size(
+    mc_result: MonteCarloResult, example: Path, seed: int
+) -> None:
+    """One worker with batches of 20, two workers with batches of 7: the same rows as the default run."""
+    one = monte_carlo(str(example), replications=40, rng=seed, batch=20, workers=1, progress=False)
+    two = monte_carlo(str(example), replications=40, rng=seed, batch=7, workers=2, progress=False)
+    assert one.executor == "process pool, 1 worker(s)"
+    assert two.executor == "process pool, 2 worker(s)"
+    assert (one.batches, two.batches) == (2, 6)
+    assert one.to_arrow().equals(two.to_arrow())
+    assert one.to_arrow().equals(mc_result.to_arrow().slice(0, 40))
+
+
+def test_sequential_stopping_does_not_depend_on_workers(
+    mc_result: MonteCarloResult, example: Path, seed: int
+) -> None:
+    """A target first met after the third batch of 20 stops there on one worker and on two (whose fourth
+    batch, run alongside the third, is discarded)."""
+    losses = mc_result.measures["losses-raiders"]
+    half = {n: summarize(losses[:n], kind="losses").half_width for n in (20, 40, 60)}
+    target = half[60]
+    assert target < min(half[20], half[40]), f"half-widths {half}: pick a measure that narrows by 60 runs"
+    runs = [
+        monte_carlo(
+            str(example),
+            rng=seed,
+            precision={"losses-raiders": target},
+            batch=20,
+            workers=workers,
+            progress=False,
+        )
+        for workers in (1, 2)
+    ]
+    for result in runs:
+        assert (result.stopped, result.n, result.batches) == ("precision", 60, 3)
+    assert runs[0].to_arrow().equals(runs[1].to_arrow())
+    assert runs[0].precision == runs[1].precision
+
+
+def test_a_dask_cluster_gives_the_rows_of_the_process_pool(
+    mc_result: MonteCarloResult, example: Path, seed: int, tmp_path: Path
+) -> None:
+    """``drillsim mc --dask-local 2`` (in its own process, as a user runs it) writes the pool's rows."""
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "drillsim", "mc", str(example), "-n", "40", "--batch", "20"),
+            *("--seed", str(seed), "--dask-local", "2", "--record", "1", "--out", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Dask LocalCluster, 2 worker(s)" in done.stdout
+    rows = pq.read_table(tmp_path / "replications.parquet").replace_schema_metadata(None)
+    assert rows.equals(mc_result.to_arrow().slice(0, 40))
+
+
+def test_recorded_replications_give_the_rows_they_were_chosen_by(example: Path, seed: int) -> None:
+    """``record=3`` runs the lowest, median and highest replication of the first measure again, median
+    first, and each gives exactly its row of the table (re-running by index is deterministic)."""
+    result = monte_carlo(
+        str(example), replications=30, rng=seed, batch=10, workers=2, record=3, progress=False
+    )
+    assert result.recorded is not None
+    first = next(iter(result.statistics))
+    values = result.measures[first]
+    chosen = [int(r) for r in result.recorded.replications]
+    ordered = np.sort(values[np.isfinite(values)])
+    assert values[chosen[0]] == ordered[len(ordered) // 2]
+    assert values[chosen[1]] == ordered[0]
+    assert values[chosen[2]] == ordered[-1]
+    assert result.recorded.events is not None
+    assert set(result.recorded.events.column("replication").to_pylist()) == set(chosen)
+    for name in result.statistics:
+        np.testing.assert_array_equal(result.recorded.measures[name], result.measures[name][chosen])
+
+
+def test_sample_replications_spreads_picks_over_the_distribution() -> None:
+    """Lowest, median and highest by value, median first; replications without a value fill in last."""
+    assert sample_replications([5.0, 1.0, 3.0, np.nan, 2.0], 3) == [(2, 0.5), (1, 0.0), (0, 1.0)]
+    assert sample_replications([np.nan, 1.0, np.nan], 3) == [(1, 0.5), (0, None), (2, None)]
+    assert [row for row, _ in sample_replications([1.0, 0.0, 1.0, 1.0, 0.0], 3)] == [0, 1, 3]
+
+
+def test_bad_worker_count_is_a_user_error(example: Path, tmp_path: Path, cli: Cli) -> None:
+    """``--workers 0`` is one error line naming the option, exit code 2, no traceback."""
+    result = cli("mc", str(example), "-n", "2", "--workers", "0", "--out", str(tmp_path))
+    assert result.code == 2
+    assert "option '--workers'" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_workers_and_dask_exclude_each_other(example: Path, tmp_path: Path, cli: Cli) -> None:
+    """``--workers`` with ``--dask-local`` is a user error: the pool size does not apply to Dask."""
+    result = cli("mc", str(example), "-n", "2", "--workers", "2", "--dask-local", "1", "--out", str(tmp_path))
+    assert result.code == 2
+    assert "'--workers' sets the local process pool" in result.err

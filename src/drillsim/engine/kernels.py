@@ -2,10 +2,14 @@
 
 Both loops look, for every source element, at the enemy elements within its radius. Each replication's
 targets are bucketed by side and grid cell (cells as wide as the largest radius); a source scans only the
-3 x 3 cells around it, and only in the buckets of sides hostile to it. So the work grows with the number
-of elements and of close enemy pairs, not with the square of the elements. Candidates are visited in
-target order, so results do not depend on the batch. Each replication writes to its own slice of the
-output.
+cells its radius reaches (3 x 3), and only in the buckets of sides hostile to it. So the work grows with
+the number of elements and of close enemy pairs, not with the square of the elements. A replication's
+results are put in pair order (sources in order, then targets in order), so they do not depend on the
+batch. Each replication writes to its own slice of the output.
+
+Most pairs are decided before their hazard is computed: a squared-distance test rejects those surely out
+of range, and since ``1 - exp(-h dt) <= h dt``, a pair whose uniform is at least the observer's largest
+possible hazard times ``dt`` cannot detect.
 
 The detection kernel fuses the search with the hazard of :func:`drillsim.sensors.detection.glimpse_hazard`
 and the counter-based uniform of :mod:`drillsim.core.random` (the same hash, bit for bit: the part of the
@@ -119,6 +123,20 @@ def _near_box(box: FloatArray, other: int, sx: float, sy: float, radius: float) 
 
 
 @jit  # type: ignore[misc,unused-ignore]
+def _first_at_least(keys: IntArray, value: int) -> int:
+    """Index of the first key >= ``value`` in sorted ``keys`` (binary search; len(keys) if none)."""
+    lo = 0
+    hi = keys.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit  # type: ignore[misc,unused-ignore]
 def _candidates(
     mine: int,
     sx: float,
@@ -133,8 +151,8 @@ def _candidates(
     sorted_slot: IntArray,
     out: IntArray,
 ) -> int:
-    """Positions (indices into ``targets``) of enemy targets that may lie within ``radius`` (at most one
-    cell) of (sx, sy), in target order. Sides whose targets' bounding box is out of reach are skipped; with
+    """Positions (indices into ``targets``) of enemy targets that may lie within ``radius`` of (sx, sy), by
+    side and cell (not in target order: callers that need it sort what they keep). Sides whose targets' bounding box is out of reach are skipped; with
     few targets, all targets of the other sides are returned (the caller checks sides and distances)."""
     near = False
     for other in range(hostile.shape[1]):
@@ -150,19 +168,21 @@ def _candidates(
     k = 0
     kx = min(max(int(np.floor(sx / cell)) + _HALF, 0), 2 * _HALF - 1)
     ky = min(max(int(np.floor(sy / cell)) + _HALF, 0), 2 * _HALF - 1)
+    w = max(int(np.ceil(radius / cell)), 1)  # cells each way that the radius can reach
     for other in range(hostile.shape[1]):
         if not hostile[mine, other] or not _near_box(box, other, sx, sy, radius):
             continue
-        # Cells (kx, ky - 1), (kx, ky), (kx, ky + 1) have consecutive keys: one range per column.
-        for dx in range(-1, 2):
-            col = min(max(kx + dx, 0), 2 * _HALF - 1)
+        # Cells (kx, ky - w) ... (kx, ky + w) have consecutive keys: one range per column.
+        for dx in range(-w, w + 1):
+            col = kx + dx
+            if col < 0 or col > 2 * _HALF - 1:
+                continue
             base = (other * (2 * _HALF) + col) * (2 * _HALF)
-            lo = np.searchsorted(sorted_keys, base + max(ky - 1, 0), side="left")
-            hi = np.searchsorted(sorted_keys, base + min(ky + 1, 2 * _HALF - 1), side="right")
+            lo = _first_at_least(sorted_keys, base + max(ky - w, 0))
+            hi = _first_at_least(sorted_keys, base + min(ky + w, 2 * _HALF - 1) + 1)
             for p in range(lo, hi):
                 out[k] = sorted_slot[p]
                 k += 1
-    out[:k].sort()
     return k
 
 
@@ -228,6 +248,7 @@ def detect_pairs(
         slot = np.empty(nt, dtype=np.int64)
         cand = np.empty(max(nt, 1) * hostile.shape[1], dtype=np.int64)
         count = 0
+        order_key = np.empty(cap, dtype=np.int64)
         box = np.empty((hostile.shape[0], 4))
         m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot, box)
         if m > 0:
@@ -303,7 +324,17 @@ def detect_pairs(
                         out_best[r, count] = best
                         out_best_clear[r, count] = best_clear
                         out_needs_los[r, count] = u >= -np.expm1(-clear * dt)
+                        order_key[count] = a * nt + cand[q]
                     count += 1
+        if 1 < count <= cap:
+            # Pair order: observers in order, then targets in order (candidates come by cell).
+            order = np.argsort(order_key[:count])
+            out_i[r, :count] = out_i[r, :count][order]
+            out_j[r, :count] = out_j[r, :count][order]
+            out_slant[r, :count] = out_slant[r, :count][order]
+            out_best[r, :count] = out_best[r, :count][order]
+            out_best_clear[r, :count] = out_best_clear[r, :count][order]
+            out_needs_los[r, :count] = out_needs_los[r, :count][order]
         counts[r] = count
 
 

@@ -43,11 +43,20 @@ def band_value(
 
     ``band_range`` and ``values`` are (pairs, bands), bands increasing, padded with +inf and 0.
     """
+    return band_values(range_m, band_range, values)[0]
+
+
+def band_values(
+    range_m: ArrayLike, band_range: NDArray[np.float64], *tables: NDArray[np.float64]
+) -> tuple[FloatArray, ...]:
+    """:func:`band_value` for several tables sharing one set of bands (the band is found once)."""
     r = np.asarray(range_m, dtype=np.float64)[..., None]
     inside = r <= band_range
-    first = np.argmax(inside, axis=-1)
-    found = np.take_along_axis(values, first[..., None], axis=-1)[..., 0]
-    return np.where(inside.any(axis=-1), found, 0.0)
+    first = np.argmax(inside, axis=-1)[..., None]
+    within = inside.any(axis=-1)
+    return tuple(
+        np.where(within, np.take_along_axis(values, first, axis=-1)[..., 0], 0.0) for values in tables
+    )
 
 
 def casualty_rate(

@@ -152,8 +152,9 @@ def _candidates(
     out: IntArray,
 ) -> int:
     """Positions (indices into ``targets``) of enemy targets that may lie within ``radius`` of (sx, sy), by
-    side and cell (not in target order: callers that need it sort what they keep). Sides whose targets' bounding box is out of reach are skipped; with
-    few targets, all targets of the other sides are returned (the caller checks sides and distances)."""
+    side and cell (not in target order: callers that need it sort what they keep). Sides whose targets'
+    bounding box is out of reach are skipped; with few targets, all targets of the other sides are returned
+    (the caller checks sides and distances)."""
     near = False
     for other in range(hostile.shape[1]):
         if hostile[mine, other] and _near_box(box, other, sx, sy, radius):

@@ -3,15 +3,18 @@
 Run from the repository root:  python scripts/build_history.py
 
 Inputs are the verbatim excerpts in scripts/history/raw/ (each names its origin repository, path and
-commit in its header); there is no network access at build time. Outputs are clean CSV files; every
-number in them is parsed from the raw text, none is typed in here.
+commit in its header, or, for the CDB90 files copied byte for byte, in scripts/history/raw/cdb90/SOURCE.md);
+there is no network access at build time. Outputs are clean CSV files; every number in them is parsed from
+the raw text, none is typed in here.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import re
 import sys
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,9 +109,156 @@ def build_ardennes() -> None:
                 writer.writerow([int(v) for v in ln.split()])
 
 
+# --------------------------------------------------------------------------------------------- CDB90
+
+CDB90_COLUMNS = (
+    "id",
+    "name",
+    "war",
+    "campaign",
+    "location",
+    "start",
+    "end",
+    "year",
+    "duration_days",
+    "attacker",
+    "defender",
+    "attacker_strength",
+    "defender_strength",
+    "attacker_initial_strength",
+    "defender_initial_strength",
+    "attacker_strength_code",
+    "defender_strength_code",
+    "attacker_casualties",
+    "defender_casualties",
+    "attacker_tanks",
+    "defender_tanks",
+    "attacker_artillery",
+    "defender_artillery",
+    "attacker_aircraft",
+    "defender_aircraft",
+    "winner",
+    "attacker_advance_km",
+    "posture_type",
+    "defender_posture",
+    "defender_posture_2",
+    "terrain_relief",
+    "terrain_vegetation",
+    "terrain_special",
+    "weather_moisture",
+    "weather_precipitation",
+    "weather_temperature",
+    "weather_season",
+    "weather_climate",
+    "part_of",
+)
+"""Columns of data/cdb90/cdb90_battles.csv, one row per battle; docs in data/cdb90/README.md."""
+
+_WINNER = {"1": "attacker", "-1": "defender", "0": "draw"}
+
+
+def _cdb90_table(name: str, fields: int) -> list[dict[str, str]]:
+    """One raw CDB90 file as rows; every line must have the header's number of fields."""
+    path = RAW / "cdb90" / name
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    if not rows or len(rows[0]) != fields:
+        raise SystemExit(f"build_history: {path}: expected a header of {fields} fields")
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != fields:
+            raise SystemExit(f"build_history: {path}:{number}: {len(row)} fields, expected {fields}")
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def _count(value: str, *, where: str) -> str:
+    """A non-negative whole number as text, or empty when the source has none."""
+    text = value.strip()
+    if not text:
+        return ""
+    number = float(text)
+    if number < 0 or number != math.floor(number):
+        raise SystemExit(f"build_history: {where}: expected a count, found {value!r}")
+    return str(int(number))
+
+
+def _elapsed_days(start: str, end: str) -> str:
+    if not start or not end:
+        return ""
+    seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    return repr(round(seconds / 86400.0, 4))
+
+
+def build_cdb90() -> None:
+    """CDB90 battles (CAA 1991, jrnold/CDB90 transcription): one tidy row per battle."""
+    (OUT / "cdb90").mkdir(parents=True, exist_ok=True)
+    battles = _cdb90_table("cdb90_battles.csv", 46)
+    sides = _cdb90_table("belligerents.csv", 34)
+    durations = {r["isqno"]: r for r in _cdb90_table("battle_durations.csv", 6)}
+    terrain = {r["isqno"]: r for r in _cdb90_table("cdb90_terrain.csv", 5) if r["terrano"] == "1"}
+    weather = {r["isqno"]: r for r in _cdb90_table("cdb90_weather.csv", 7) if r["wxno"] == "1"}
+    by_role: dict[tuple[str, str], dict[str, str]] = {}
+    for side in sides:
+        key = (side["isqno"], "attacker" if side["attacker"] == "1" else "defender")
+        if key in by_role or side["attacker"] not in ("0", "1"):
+            raise SystemExit(f"build_history: belligerents.csv: battle {side['isqno']} has two {key[1]}s")
+        by_role[key] = side
+    with (OUT / "cdb90" / "cdb90_battles.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(CDB90_COLUMNS)
+        for battle in battles:
+            isqno = battle["isqno"]
+            att, dfd = by_role[(isqno, "attacker")], by_role[(isqno, "defender")]
+            span = durations[isqno]
+            start, end = span["datetime_min"], span["datetime_max"]
+            year = (start or end)[:4]
+            ground = terrain.get(isqno, {})
+            sky = weather.get(isqno, {})
+            advance = battle["kmda"].strip()
+
+            def both(
+                field: str, att: dict[str, str] = att, dfd: dict[str, str] = dfd, isqno: str = isqno
+            ) -> list[str]:
+                return [_count(s[field], where=f"battle {isqno} {field}") for s in (att, dfd)]
+
+            writer.writerow(
+                [
+                    isqno,
+                    battle["name"].strip(),
+                    battle["war"].strip(),
+                    battle["campgn"].strip(),
+                    battle["locn"].strip(),
+                    start,
+                    end,
+                    year,
+                    _elapsed_days(start, end),
+                    att["nam"].strip(),
+                    dfd["nam"].strip(),
+                    *both("str"),
+                    *both("intst"),
+                    att["code"],
+                    dfd["code"],
+                    *both("cas"),
+                    *both("tank"),
+                    *both("arty"),
+                    *both("fly"),
+                    _WINNER.get(battle["wina"], ""),
+                    "" if advance in ("", "-9999") else advance,
+                    battle["postype"],
+                    battle["post1"],
+                    battle["post2"],
+                    ground.get("terra1", ""),
+                    ground.get("terra2", ""),
+                    ground.get("terra3", ""),
+                    *(sky.get(f"wx{k}", "") for k in range(1, 6)),
+                    battle["parent"],
+                ]
+            )
+
+
 def main() -> int:
     build_iwo_jima()
     build_ardennes()
+    build_cdb90()
     print(f"wrote data sets to {OUT.relative_to(ROOT)}")
     return 0
 

@@ -8,6 +8,7 @@ from drillsim.analysis.lanchester import (
     LOGARITHMIC_LAW,
     MIXED_LAW,
     SQUARE_LAW,
+    Arrival,
     AttritionLaw,
     ReinforcementSchedule,
     fit_attrition,
@@ -175,3 +176,127 @@ def test_negative_initial_strength_is_rejected():
     """A negative strength is a user error naming the field."""
     with pytest.raises(InputError, match="x0"):
         integrate_attrition(SQUARE_LAW, x0=-1.0, y0=10.0, a=0.1, b=0.1, times=[1.0])
+
+
+class _EvaluationBudget:
+    """Wraps scipy's ``solve_ivp`` so that a right-hand side evaluated more than ``limit`` times raises.
+
+    A solver chattering across a discontinuity never returns; counting its evaluations turns that hang into
+    a failure without signals or timeouts.
+    """
+
+    def __init__(self, solve_ivp, limit):
+        self.solve_ivp = solve_ivp
+        self.limit = limit
+        self.calls = 0
+
+    def __call__(self, fun, *args, **kwargs):
+        def counted(t, s):
+            self.calls += 1
+            if self.calls > self.limit:
+                raise RuntimeError(f"more than {self.limit} right-hand-side evaluations")
+            return fun(t, s)
+
+        return self.solve_ivp(counted, *args, **kwargs)
+
+
+@pytest.fixture
+def budget(monkeypatch):
+    """At most 20,000 right-hand-side evaluations for every integration in the test."""
+    from drillsim.analysis import lanchester
+
+    counter = _EvaluationBudget(lanchester.solve_ivp, 20_000)
+    monkeypatch.setattr(lanchester, "solve_ivp", counter)
+    return counter
+
+
+IWO_LANDINGS = ReinforcementSchedule.from_days([1, 3, 6], [54000.0, 6000.0, 13000.0])
+
+
+def test_overrun_side_is_held_at_zero_without_chattering(budget):
+    """Landings slower than the enemy's fire stay at zero, the enemy loses nobody, and the solver finishes.
+
+    Regression: with a = 3.27, b = 0.00028 (the step the Iwo Jima fit took from (0.056, 0.0096)) the side at
+    zero switched between gaining and losing at every step and the integration never ended.
+    """
+    path = integrate_attrition(
+        SQUARE_LAW,
+        x0=0.0,
+        y0=21500.0,
+        a=3.27323,
+        b=0.000278092,
+        times=[0.5, 1.0, 36.0],
+        reinforcements_x=IWO_LANDINGS,
+    )
+    assert np.all(path.x == 0.0)
+    assert np.allclose(path.y, 21500.0)
+    assert budget.calls < 2_000
+
+
+def test_reinforcements_outrunning_the_fire_build_a_side_up_from_zero(budget):
+    """A side at zero whose arrivals exceed the fire it draws grows at arrivals minus losses."""
+    path = integrate_attrition(
+        SQUARE_LAW,
+        x0=0.0,
+        y0=100.0,
+        a=0.01,
+        b=0.0,
+        times=[1.0],
+        reinforcements_x=ReinforcementSchedule.from_days([1], [5.0]),
+    )
+    assert path.x[-1] == pytest.approx(5.0 - 0.01 * 100.0, rel=1e-6)
+
+
+def test_held_side_is_released_when_the_enemy_fire_drops(budget):
+    """X, held at zero while Y's fire outruns its arrivals, builds up once Y has wasted away far enough."""
+    # dX/dt = 2 - 0.5 Y while X > 0 (aimed fire on X); dY/dt = -0.1 Y (Y's losses proportional to itself).
+    law = AttritionLaw("test", 1.0, 0.0, 0.0, 1.0)
+    path = integrate_attrition(
+        law,
+        x0=0.0,
+        y0=10.0,
+        a=0.5,
+        b=0.1,
+        times=[5.0, 20.0],
+        reinforcements_x=ReinforcementSchedule((Arrival(0.0, 20.0, 40.0),)),
+    )
+    release = math.log(10.0 / 4.0) / 0.1  # Y falls to 2 / 0.5 = 4 at t = 9.16
+    assert path.x[0] == 0.0
+    expected = 2.0 * (20.0 - release) - 0.5 * (4.0 / 0.1) * (1.0 - math.exp(-0.1 * (20.0 - release)))
+    assert path.x[1] == pytest.approx(expected, rel=1e-5)
+
+
+def test_iwo_jima_fit_from_the_reported_hanging_start_converges(budget):
+    """fit_trajectory from (0.056, 0.0096), which used to hang, ends within 5 % of Engel's coefficients."""
+    from drillsim.analysis.history import load_iwo_jima
+    from drillsim.analysis.lanchester import fit_trajectory
+
+    record = load_iwo_jima()
+    fit = fit_trajectory(
+        SQUARE_LAW,
+        times=[float(record.days)],
+        x_observed=[record.us_final],
+        y_observed=[record.japanese_final],
+        x0=0.0,
+        y0=record.japanese_initial,
+        initial_guess=(0.056, 0.0096),
+        reinforcements_x=record.us_landings,
+    )
+    assert fit.estimate("a").value == pytest.approx(0.0544, rel=0.05)
+    assert fit.estimate("b").value == pytest.approx(0.0106, rel=0.05)
+
+
+def test_fit_trajectory_rejects_a_non_positive_initial_guess():
+    """A zero or negative starting coefficient is an input error, not a NaN fit."""
+    from drillsim.analysis.lanchester import fit_trajectory
+
+    with pytest.raises(InputError, match="initial guess"):
+        fit_trajectory(
+            SQUARE_LAW,
+            times=[1.0, 2.0],
+            x_observed=[90.0, 80.0],
+            y_observed=[70.0, 60.0],
+            x0=100.0,
+            y0=80.0,
+            initial_guess=(0.0, 0.01),
+        )

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from drillsim.analysis.validation import lanchester_scenario_data
 from drillsim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,42 +60,11 @@ def lanchester_scenario(
 ) -> dict[str, Any]:
     """Two immobile forces 200 m apart in the open, exchanging aimed fire; each sees the other at once.
 
-    Each side has one weapon per person (6 engagements a minute, one range band out to 1 km, no
-    suppression), training 1, posture moving (exposure 1), no cover and break thresholds of 1, so the
-    engine's expected attrition is exactly Lanchester's square law ``dB/dt = -a R``, ``dR/dt = -b B`` with
-    ``a = 0.1/s * red_pk`` and ``b = 0.1/s * blue_pk``.
+    The package's own builder (:func:`drillsim.analysis.validation.lanchester_scenario_data`, which
+    ``drillsim validate-models`` runs): one weapon per person, 6 engagements a minute, so the engine's
+    expected attrition is Lanchester's square law with ``a = 0.1/s * red_pk`` and ``b = 0.1/s * blue_pk``.
     """
-    data = base_scenario(duration_s=3600.0, dt_s=dt_s)
-    cat = data["catalogue"]
-    cat["sensors"]["sure-eye"] = {
-        "kind": "eye",
-        "max_range_m": 2000,
-        "range_scale_m": 1.0e6,
-        "rate_per_s": 1000.0,
-        "needs_line_of_sight": False,
-        "position_error_m": 1.0,
-    }
-    for side, n, pk in (("blue", blue, blue_pk), ("red", red, red_pk)):
-        cat["weapons"][f"{side}-rifle"] = {
-            "kind": "direct",
-            "rate_per_min": 6,
-            "bands": [{"max_range_m": 1000, "p_kill": pk, "p_suppress": 0.0}],
-        }
-        cat["unit_types"][f"{side}-force"] = {
-            "category": "infantry",
-            "echelon": "company",
-            "personnel": n,
-            "weapons": [{"weapon": f"{side}-rifle", "count": n}],
-            "sensors": [{"sensor": "sure-eye"}],
-            "speed_mps": {},
-            "break_losses": 1.0,
-            "break_suppression": 1.0,
-        }
-    data["units"] = {
-        "blue/force": {"type": "blue-force", "nation": "B", "at": at(0, -100), "posture": "moving"},
-        "red/force": {"type": "red-force", "nation": "R", "at": at(0, 100), "posture": "moving"},
-    }
-    return data
+    return lanchester_scenario_data(blue=blue, red=red, blue_pk=blue_pk, red_pk=red_pk, dt_s=dt_s)
 
 
 def approach_scenario(*, dt_s: float, duration_s: float = 2400.0) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """Analysis of simulation output and of history: Lanchester attrition models and historical validation.
 
 The Lanchester toolkit lives in :mod:`drillsim.analysis.lanchester`; the shipped historical data sets and the
-reproductions of published fits live in :mod:`drillsim.analysis.history`.
+reproductions of published fits live in :mod:`drillsim.analysis.history`; the CDB90 battle database and the
+out-of-sample tests of force-ratio and Lanchester-style predictions on it in :mod:`drillsim.analysis.cdb90`.
 """
 
-__all__ = ["designs", "executors", "experiment", "history", "lanchester", "store"]
+__all__ = ["cdb90", "designs", "executors", "experiment", "history", "lanchester", "store"]
 
 # Monte Carlo, comparisons, statistical assertions and plots (issue 5, items 1, 2, 6, 7). The function
 # ``compare`` is not re-exported here: it would hide the submodule of the same name.

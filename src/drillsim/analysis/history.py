@@ -8,6 +8,8 @@ by ``scripts/build_history.py`` from vendored public sources):
   strength table itself was not found in any stored public source, so only the end points are shipped.
 * ``ardennes/ardennes_daily.csv`` -- daily Allied and German strengths and casualties in the Ardennes
   campaign, days 2-33, as tabulated in a public repository that cites Wiper, Pettit and Young (2000).
+* ``cdb90/cdb90_battles.csv`` -- CDB90's 660 battles, one row each; loaded and analysed by
+  :mod:`drillsim.analysis.cdb90`.
 
 Run ``python -m drillsim.analysis.history`` to print every reproduced figure next to the published one.
 """

@@ -226,7 +226,8 @@ def integrate_attrition(
     """Integrate ``law`` numerically (scipy ``solve_ivp``, LSODA) from time 0 with reinforcements.
 
     The integration is split at every reinforcement breakpoint so that the piecewise-constant rates and the
-    jumps are honoured exactly. A side that reaches zero stops losing strength (it can still be reinforced).
+    jumps are honoured exactly. A side at zero stays there while its reinforcements arrive no faster than
+    the fire they draw destroys them, and builds up again once they arrive faster.
     """
     _check_strength("x0", x0)
     _check_strength("y0", y0)
@@ -257,6 +258,33 @@ def integrate_attrition(
     return Trajectory(times=ts, x=np.maximum(out_x, 0.0), y=np.maximum(out_y, 0.0))
 
 
+def _loss_at_zero(law: AttritionLaw, side: int, state: FloatArray, *, a: float, b: float) -> float:
+    """The loss rate a side at zero strength suffers as soon as anything arrives: the limit from above.
+
+    ``loss_rates`` is zero for a side with no strength, but for ``q = 0`` (the square law's own-strength
+    exponent) the loss just above zero is ``a Y^p``, not zero. Comparing reinforcements with this limit
+    tells whether arrivals are destroyed as they land (the side stays at zero) or build it up again.
+    """
+    own_exponent = law.q_x if side == 0 else law.q_y
+    if own_exponent > 0:
+        return 0.0
+    enemy = max(float(state[1 - side]), 0.0)
+    coefficient, enemy_exponent = (a, law.p_x) if side == 0 else (b, law.p_y)
+    return float(coefficient * enemy**enemy_exponent)
+
+
+def _is_held(
+    law: AttritionLaw, side: int, state: FloatArray, rates: FloatArray, *, a: float, b: float
+) -> bool:
+    """True when a side is at zero and its reinforcements do not outrun the losses they would suffer."""
+    return bool(state[side] <= 0.0 and rates[side] <= _loss_at_zero(law, side, state, a=a, b=b))
+
+
+_MAX_RESTARTS = 100
+_SEARCH_FACTOR = 1e4
+_MAX_FIT_EVALUATIONS = 400
+
+
 def _integrate_segment(
     law: AttritionLaw,
     a: float,
@@ -272,30 +300,47 @@ def _integrate_segment(
     rtol: float,
     atol: float,
 ) -> FloatArray:
-    """Integrate one stretch of constant reinforcement rates, stopping to clamp a side that reaches zero."""
-    held = np.zeros(2, dtype=bool)  # a side held at zero: its losses outran its reinforcements
+    """Integrate one stretch of constant reinforcement rates, holding a side at zero while it is overrun.
+
+    A side at zero is *held* there (its derivative set to zero) while its reinforcements are destroyed as
+    they arrive; it is released by an event when the enemy's fire falls below its arrival rate. Without
+    the hold the right-hand side switches sign at zero (losses exist only above zero), the solver chatters
+    across the switch in ever smaller steps and never finishes: the hang reported for Iwo Jima with
+    a = 3.27, b = 0.00028, which the least-squares fit stepped to from the start (0.056, 0.0096).
+    """
+    held = np.array([_is_held(law, i, state, rates, a=a, b=b) for i in (0, 1)])
     t_now = t_lo
     restarts = 0
     while True:
 
-        def rhs(_t: float, s: FloatArray) -> FloatArray:
+        def rhs(_t: float, s: FloatArray, held: NDArray[np.bool_] = held) -> FloatArray:
             loss_x, loss_y = law.loss_rates(s[0:1], s[1:2], a=a, b=b)
             d = np.array([rates[0] - loss_x[0], rates[1] - loss_y[0]])
             d[held] = 0.0
             return d
 
         events = []
-        event_sides = []
-        for i in (0, 1):
-            if not held[i] and state[i] > 0:
+        event_kinds: list[tuple[int, str]] = []
+        if restarts <= _MAX_RESTARTS:
+            for i in (0, 1):
+                if held[i]:
 
-                def hits_zero(_t: float, s: FloatArray, i: int = i) -> float:
-                    return float(s[i])
+                    def released(_t: float, s: FloatArray, i: int = i) -> float:
+                        return float(rates[i] - _loss_at_zero(law, i, s, a=a, b=b))
 
-                hits_zero.terminal = True  # type: ignore[attr-defined]
-                hits_zero.direction = -1  # type: ignore[attr-defined]
-                events.append(hits_zero)
-                event_sides.append(i)
+                    released.terminal = True  # type: ignore[attr-defined]
+                    released.direction = 1  # type: ignore[attr-defined]
+                    events.append(released)
+                    event_kinds.append((i, "released"))
+                else:
+
+                    def hits_zero(_t: float, s: FloatArray, i: int = i) -> float:
+                        return float(s[i])
+
+                    hits_zero.terminal = True  # type: ignore[attr-defined]
+                    hits_zero.direction = -1  # type: ignore[attr-defined]
+                    events.append(hits_zero)
+                    event_kinds.append((i, "zero"))
         wanted = inside & (ts >= t_now)
         t_eval = np.unique(np.append(ts[wanted], t_hi))
         sol = solve_ivp(
@@ -312,19 +357,22 @@ def _integrate_segment(
             out_y[where[valid]] = np.maximum(sol_y[1, valid], 0.0)
         if sol.status == 0:
             return np.maximum(sol_y[:, -1], 0.0)
-        # A side reached zero: clamp it, hold it there while its losses outrun its reinforcements, carry on.
-        for k, side in enumerate(event_sides):
+        # An event stopped the solver: a side reached zero, or a held side can build up again.
+        side, kind = -1, ""
+        for k, (event_side, event_kind) in enumerate(event_kinds):
             if sol.t_events[k].size:
+                side, kind = event_side, event_kind
                 t_now = float(sol.t_events[k][0])
                 state = np.maximum(np.asarray(sol.y_events[k][0], dtype=np.float64), 0.0)
-                state[side] = 0.0
-                loss_x, loss_y = law.loss_rates(state[0:1], state[1:2], a=a, b=b)
-                net = rates[side] - (loss_x[0], loss_y[0])[side]
-                held[side] = net <= 0.0
                 break
+        if kind == "zero":
+            state[side] = 0.0
+        held = np.array([_is_held(law, i, state, rates, a=a, b=b) for i in (0, 1)])
+        if kind == "released":  # the root lies within the solver's tolerance of the switch: trust the event
+            held[side] = False
         restarts += 1
-        if restarts > 100:
-            held[:] = state <= 0.0
+        if restarts > _MAX_RESTARTS:  # pragma: no cover - a guard: finish the stretch without events
+            held = state <= 0.0
 
 
 def iterate_attrition(
@@ -839,9 +887,24 @@ def fit_trajectory(
             [(path.x[mask_x] - xo[mask_x]) / norm_x, (path.y[mask_y] - yo[mask_y]) / norm_y]
         )
 
-    start = np.log(np.asarray(initial_guess, dtype=np.float64))
+    guess = np.asarray(initial_guess, dtype=np.float64)
+    if guess.shape != (2,) or not np.all(np.isfinite(guess) & (guess > 0)):
+        raise InputError("initial guess must be two positive, finite coefficients", found=str(initial_guess))
+    start = np.log(guess)
+    # Coefficients are searched within a factor 10^4 of the start either way: far enough for any realistic
+    # misguess, near enough that a step on a flat stretch of the residuals (a side already annihilated
+    # before the last observation) cannot send the integrator to absurd coefficients.
+    span = math.log(_SEARCH_FACTOR)
     result = optimize.least_squares(
-        residuals, start, method="trf", x_scale=1.0, diff_step=1e-7, xtol=1e-13, ftol=1e-13
+        residuals,
+        start,
+        method="trf",
+        bounds=(start - span, start + span),
+        x_scale=1.0,
+        diff_step=1e-7,
+        xtol=1e-13,
+        ftol=1e-13,
+        max_nfev=_MAX_FIT_EVALUATIONS,
     )
     log_ab = np.asarray(result.x, dtype=np.float64)
     dof = n_obs - 2

@@ -68,3 +68,18 @@ def test_write_saves_the_rows_and_the_differences(night: Comparison, tmp_path: P
     assert data["seed"] == seed
     assert all(row["sentence"] for row in data["differences"])
     assert (out / "replications.parquet").is_file()
+
+
+def test_interval_of_a_proportion_difference_stays_within_100_points() -> None:
+    """28 of 30 runs lose a 0/1 outcome that every base run had: the normal interval would pass -100 points;
+    the reported one stops there, and still holds the observed difference."""
+    import numpy as np
+
+    from drillsim.analysis.compare import _difference
+
+    base = np.ones(30)
+    variant = np.zeros(30)
+    variant[:2] = 1.0
+    d = _difference("held", "objective-achieved", "base", "variant", base, variant, 0.95)
+    assert d.ci_low == -1.0
+    assert d.ci_low <= d.difference <= d.ci_high < 0.0

@@ -284,6 +284,9 @@ def _difference(
     low, high = t_interval(d, confidence)
     if n >= 2 and float(d.std()) == 0.0:
         low = high = float(d.mean())
+    if binary:
+        # A difference of two proportions lies in [-1, 1]: the normal interval is cut to what is possible.
+        low, high = max(low, -1.0), min(high, 1.0)
     ulow, uhigh = welch_interval(v, b, confidence)
     corr = float(np.corrcoef(v, b)[0, 1]) if n >= 2 and float(v.std()) > 0 and float(b.std()) > 0 else nan
     rel, rlow, rhigh = paired_ratio_interval(v, b, confidence)

@@ -121,3 +121,14 @@ def test_workers_and_dask_exclude_each_other(example: Path, tmp_path: Path, cli:
     result = cli("mc", str(example), "-n", "2", "--workers", "2", "--dask-local", "1", "--out", str(tmp_path))
     assert result.code == 2
     assert "'--workers' sets the local process pool" in result.err
+
+
+def test_fixed_runs_are_spread_evenly_over_the_workers(example: Path, seed: int) -> None:
+    """40 replications with batches of at most 30 on two workers: two batches of 20, not 30 and 10."""
+    from drillsim.analysis.montecarlo import _balanced_blocks
+
+    assert _balanced_blocks(0, 40, 30, 2) == [(0, 20), (20, 40)]
+    assert _balanced_blocks(0, 1000, 200, 2) == [(k, k + 167) for k in range(0, 835, 167)] + [(835, 1000)]
+    assert _balanced_blocks(0, 3, 200, 4) == [(0, 1), (1, 2), (2, 3)]
+    result = monte_carlo(str(example), replications=40, rng=seed, batch=30, workers=2, progress=False)
+    assert result.batches == 2

@@ -507,6 +507,17 @@ def _blocks(start: int, stop: int, size: int) -> list[tuple[int, int]]:
     return [(first, min(first + size, stop)) for first in range(start, stop, size)]
 
 
+def _balanced_blocks(start: int, stop: int, size: int, slots: int) -> list[tuple[int, int]]:
+    """As :func:`_blocks`, with blocks of at most ``size`` in a number that is a multiple of ``slots``
+    (when there are enough replications), so that no worker is left with a last block on its own."""
+    n = stop - start
+    if n <= 0:
+        return []
+    count = -(-n // size)
+    count = min(n, -(-count // max(slots, 1)) * max(slots, 1))
+    return _blocks(start, stop, -(-n // count))
+
+
 def _chunk(scenario: Scenario, seed: int, block: tuple[int, int]) -> ChunkTask:
     indices = tuple(range(*block))
     return ChunkTask(
@@ -604,6 +615,8 @@ def monte_carlo(
         return pa.concat_tables(parts).slice(0, n).select(["replication", "seed", *keep])
 
     executor = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
+    if not targets:  # a fixed number of replications: spread them evenly over the workers
+        schedule = first_stage = _balanced_blocks(0, planned, batch, executor.slots)
     kept = planned
     checks: dict[str, PrecisionCheck] = {}
     stopped: Stopped = "fixed"

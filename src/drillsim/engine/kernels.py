@@ -66,7 +66,18 @@ def hash_prefix(seed: np.uint64, stream: np.int64, step: np.int64, rep: np.int64
 @jit  # type: ignore[misc,unused-ignore]
 def uniform_after(prefix: np.uint64, a: np.int64, b: np.int64) -> float:
     """The uniform for coordinates (stream, step, replication, a, b), given their :func:`hash_prefix`."""
-    h = _mix(prefix ^ (np.uint64(a) * _U_LANE[3] + _U_GOLDEN))
+    return uniform_last(hash_fourth(prefix, a), b)
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def hash_fourth(prefix: np.uint64, a: np.int64) -> np.uint64:
+    """The hash after the fourth coordinate ``a``, given the :func:`hash_prefix` of the first three."""
+    return _mix(prefix ^ (np.uint64(a) * _U_LANE[3] + _U_GOLDEN))
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def uniform_last(h: np.uint64, b: np.int64) -> float:
+    """The uniform for the fifth coordinate ``b``, given :func:`hash_fourth` of the first four."""
     h = _mix(h ^ (np.uint64(b) * _U_LANE[4] + _U_GOLDEN))
     return (float(h >> np.uint64(UNIFORM_SHIFT)) + 0.5) * UNIFORM_SCALE
 
@@ -273,6 +284,7 @@ def detect_pairs(
                         ceiling += m_rate[mounts[s, c]]
                 ceiling *= observer_factor[s] * dt * (1.0 + 1e-9)
                 far = rad * rad * (1.0 + 1e-9)
+                h_s = hash_fourth(prefix, s)  # the part of each pair's draw that depends on the observer
                 k = _candidates(
                     mine, sx, sy, rad, cell, hostile, box, m, slot, sorted_keys, sorted_slot, cand
                 )
@@ -284,11 +296,11 @@ def detect_pairs(
                     dy = y[r, t] - sy
                     if dx * dx + dy * dy > far:  # surely out of range: skip the exact distance
                         continue
+                    u = uniform_last(h_s, t)
+                    if u >= target_factor[r, t] * ceiling:  # cannot detect, in range or not
+                        continue
                     d = np.hypot(dx, dy)
                     if d > rad:
-                        continue
-                    u = uniform_after(prefix, s, t)
-                    if u >= target_factor[r, t] * ceiling:
                         continue
                     slant = np.hypot(d, height)
                     if slant > visibility:

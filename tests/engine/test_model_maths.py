@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from engine_scenarios import lanchester_scenario, write_scenario
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -178,6 +178,7 @@ def test_band_value_picks_the_first_band_holding_the_range(
     footprint=st.floats(0.0, 2000.0),
     exposure=fraction,
 )
+@example(d=1.0, lethal=0.0, footprint=1.854574689055475e-160, exposure=0.0)  # d^2 / total overflowed
 def test_round_casualty_fraction_is_a_fraction(
     d: float, lethal: float, footprint: float, exposure: float
 ) -> None:

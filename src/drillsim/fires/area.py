@@ -50,6 +50,6 @@ def round_casualty_fraction(
     k2 = (np.asarray(lethal_radius_m, dtype=np.float64) * CEP_TO_SD) ** 2
     s2 = (np.asarray(footprint_m, dtype=np.float64) / 2.0) ** 2
     total = k2 + s2
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         f = np.where(total > 0, k2 / total * np.exp(-(d * d) / (2.0 * total)), 0.0)
     return np.asarray(np.clip(f * np.asarray(exposure, dtype=np.float64), 0.0, 1.0), dtype=np.float64)

@@ -92,11 +92,20 @@ def test_target_choice_matches_brute_force(n: int) -> None:
     assert np.allclose(d, [w[3] for w in want], rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("n", [8, 60])
-def test_detections_match_a_plain_computation(n: int) -> None:
+@pytest.mark.parametrize(
+    ("n", "far_m"),
+    [
+        (8, 0.0),  # few targets: every pair is tested
+        (60, 0.0),  # a dense grid of cells over the targets
+        (60, 900_000.0),  # two clusters 900 km apart: too many empty cells, the sorted-key grid
+    ],
+)
+def test_detections_match_a_plain_computation(n: int, far_m: float) -> None:
     """Detections equal a plain computation: hazard summed over mounts, counter-based uniform, same order."""
     r = 40
     rng, x, y, side, ok = _layout(n, r, 100 + n)
+    x[:, ::2] += far_m
+    y[:, ::2] += far_m
     mounts = np.full((n, 2), -1, dtype=np.int64)
     mounts[:, 0] = np.arange(n)
     mounts[::2, 1] = n + np.arange(0, n, 2) // 2

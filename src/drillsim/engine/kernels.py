@@ -1,7 +1,9 @@
 """Compiled inner loops of a step (numba): detection, and each shooter's choice of target.
 
 Both loops look, for every source element, at the enemy elements within its radius. Each replication's
-targets are bucketed by side and grid cell (cells as wide as the largest radius); a source scans only the
+targets are bucketed by side and grid cell (cells as wide as the largest radius): a dense grid over the
+targets' bounding box (a counting sort; each column of cells one contiguous range), or, when that box holds
+far more cells than targets, their sorted cell keys (a binary search per column). A source scans only the
 cells its radius reaches (3 x 3), and only in the buckets of sides hostile to it. So the work grows with
 the number of elements and of close enemy pairs, not with the square of the elements. A replication's
 results are put in pair order (sources in order, then targets in order), so they do not depend on the
@@ -199,6 +201,92 @@ def _candidates(
 
 
 @jit  # type: ignore[misc,unused-ignore]
+def _dense_grid(
+    x: FloatArray,
+    y: FloatArray,
+    r: int,
+    targets: IntArray,
+    side: IntArray,
+    cell: float,
+    m: int,
+    slot: IntArray,
+    box: FloatArray,
+) -> tuple[IntArray, IntArray, float, float, int, int]:
+    """Row r's usable targets (``slot[:m]``) sorted into a dense (side, column, row) grid of cells over
+    their bounding box: ``start[f]:start[f + 1]`` are the positions in ``members`` of cell f's targets (in
+    target order). Returns empty arrays when the box holds too many cells for the targets (the caller
+    then uses the sorted-key grid)."""
+    n_sides = box.shape[0]
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
+    for o in range(n_sides):
+        x0 = min(x0, box[o, 0])
+        y0 = min(y0, box[o, 1])
+        x1 = max(x1, box[o, 2])
+        y1 = max(y1, box[o, 3])
+    nx = int((x1 - x0) / cell) + 1
+    ny = int((y1 - y0) / cell) + 1
+    if nx * ny * n_sides > 8 * m + 4096:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), x0, y0, 0, 0
+    start = np.zeros(n_sides * nx * ny + 1, dtype=np.int64)
+    flat = np.empty(m, dtype=np.int64)
+    for q in range(m):
+        t = targets[slot[q]]
+        f = (side[t] * nx + int((x[r, t] - x0) / cell)) * ny + int((y[r, t] - y0) / cell)
+        flat[q] = f
+        start[f + 1] += 1
+    for f in range(n_sides * nx * ny):
+        start[f + 1] += start[f]
+    fill = start[:-1].copy()
+    members = np.empty(m, dtype=np.int64)
+    for q in range(m):
+        f = flat[q]
+        members[fill[f]] = slot[q]
+        fill[f] += 1
+    return start, members, x0, y0, nx, ny
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _dense_candidates(
+    mine: int,
+    sx: float,
+    sy: float,
+    radius: float,
+    cell: float,
+    hostile: BoolArray,
+    box: FloatArray,
+    start: IntArray,
+    members: IntArray,
+    x0: float,
+    y0: float,
+    nx: int,
+    ny: int,
+    out: IntArray,
+) -> int:
+    """As :func:`_candidates`, from the dense grid of :func:`_dense_grid`: each column of cells within
+    reach is one contiguous range, found without a search."""
+    k = 0
+    kx = int(np.floor((sx - x0) / cell))
+    ky = int(np.floor((sy - y0) / cell))
+    w = max(int(np.ceil(radius / cell)), 1)
+    lo_y = max(ky - w, 0)
+    hi_y = min(ky + w, ny - 1)
+    if lo_y > hi_y:
+        return 0
+    for other in range(hostile.shape[1]):
+        if not hostile[mine, other] or not _near_box(box, other, sx, sy, radius):
+            continue
+        for col in range(max(kx - w, 0), min(kx + w, nx - 1) + 1):
+            base = (other * nx + col) * ny
+            for p in range(start[base + lo_y], start[base + hi_y + 1]):
+                out[k] = members[p]
+                k += 1
+    return k
+
+
+@jit  # type: ignore[misc,unused-ignore]
 def _grid(m: int, keys: IntArray, slot: IntArray) -> tuple[IntArray, IntArray]:
     if m <= BRUTE_FORCE_TARGETS:
         return keys[:0].copy(), slot[:0].copy()
@@ -264,7 +352,12 @@ def detect_pairs(
         box = np.empty((hostile.shape[0], 4))
         m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot, box)
         if m > 0:
-            sorted_keys, sorted_slot = _grid(m, keys, slot)
+            sorted_keys, sorted_slot = keys[:0], slot[:0]
+            start, members, gx0, gy0, gnx, gny = keys[:0], slot[:0], 0.0, 0.0, 0, 0
+            if m > BRUTE_FORCE_TARGETS:
+                start, members, gx0, gy0, gnx, gny = _dense_grid(x, y, r, targets, side, cell, m, slot, box)
+                if gnx == 0:
+                    sorted_keys, sorted_slot = _grid(m, keys, slot)
             prefix = hash_prefix(seed, stream, step, reps[r])
             for a in range(observers.shape[0]):
                 s = observers[a]
@@ -285,9 +378,14 @@ def detect_pairs(
                 ceiling *= observer_factor[s] * dt * (1.0 + 1e-9)
                 far = rad * rad * (1.0 + 1e-9)
                 h_s = hash_fourth(prefix, s)  # the part of each pair's draw that depends on the observer
-                k = _candidates(
-                    mine, sx, sy, rad, cell, hostile, box, m, slot, sorted_keys, sorted_slot, cand
-                )
+                if gnx > 0:
+                    k = _dense_candidates(
+                        mine, sx, sy, rad, cell, hostile, box, start, members, gx0, gy0, gnx, gny, cand
+                    )
+                else:
+                    k = _candidates(
+                        mine, sx, sy, rad, cell, hostile, box, m, slot, sorted_keys, sorted_slot, cand
+                    )
                 for q in range(k):
                     t = targets[cand[q]]
                     if t == s or not hostile[mine, side[t]]:

@@ -15,6 +15,7 @@ from scipy import stats
 from drillsim.core.random import Streams
 from drillsim.engine import Simulation
 from drillsim.fires import band_value, casualty_rate, round_casualty_fraction, scatter_sd
+from drillsim.fires.direct import band_values, band_values_of
 from drillsim.scenario import Scenario
 from drillsim.sensors.detection import (
     detection_probability,
@@ -273,3 +274,25 @@ def test_engine_attrition_rises_with_firepower(overkill_folder: Path) -> None:
         outcome = Simulation(scenario, rng=0, stochastic=False).run(until_s=240)
         losses.append(float(outcome.measures["personnel_lost.red"][0]))
     assert 0 < losses[0] < losses[1] < losses[2] < losses[3] < 80
+
+
+def test_band_lookup_by_weapon_equals_the_gathered_lookup() -> None:
+    """The compiled per-pair band lookup gives what the whole-array lookup gives on the gathered rows,
+    including ranges beyond the last band, on a band edge and NaN."""
+    rng = np.random.default_rng(3)
+    weapons, bands, pairs = 6, 5, 400
+    upper = np.sort(rng.uniform(50.0, 3000.0, (weapons, bands)), axis=1)
+    upper[:, 3:] = np.inf  # padded tables, as the engine builds them
+    upper[2, 2:] = np.inf
+    pkill = np.where(np.isfinite(upper), rng.uniform(0.0, 0.5, (weapons, bands)), 0.0)
+    psupp = np.where(np.isfinite(upper), rng.uniform(0.0, 0.9, (weapons, bands)), 0.0)
+    weapon = rng.integers(0, weapons, pairs)
+    r = rng.uniform(0.0, 3500.0, pairs)
+    r[:5] = upper[weapon[:5], 0]  # exactly on an edge
+    r[5] = np.nan
+    got = band_values_of(r, weapon, upper, pkill, psupp)
+    want = band_values(r, upper[weapon], pkill[weapon], psupp[weapon])
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert (got[0] > 0).any()
+    assert (got[0] == 0).any()

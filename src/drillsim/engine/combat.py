@@ -15,7 +15,7 @@ from drillsim.core.random import binomial_inverse
 from drillsim.engine.context import StepContext
 from drillsim.engine.kernels import nearest_seen_targets, run_per_row
 from drillsim.engine.state import ACTIVE
-from drillsim.fires.direct import POSTURE_DIRECT_TABLE, band_values, casualty_rate
+from drillsim.fires.direct import POSTURE_DIRECT_TABLE, band_values_of, casualty_rate
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -90,7 +90,7 @@ class DirectFire:
             has = m >= 0
             mm = np.where(has, m, 0)
             loaded = has & (s.ammo[rows, mm] > 0) if s.ammo.shape[1] else has
-            pk, ps = band_values(true_d, f.w_band_range[mm], f.w_band_pkill[mm], f.w_band_psupp[mm])
+            pk, ps = band_values_of(true_d, mm, f.w_band_range, f.w_band_pkill, f.w_band_psupp)
             c = casualty_rate(
                 weapons=f.w_count[mm],
                 rate_per_s=f.w_rate_per_s[mm],

@@ -14,6 +14,7 @@ and with many shooters the mean follows Lanchester's square law (aimed fire). Se
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -57,6 +58,32 @@ def band_values(
     return tuple(
         np.where(within, np.take_along_axis(values, first, axis=-1)[..., 0], 0.0) for values in tables
     )
+
+
+def band_values_of(
+    range_m: FloatArray, weapon: NDArray[np.int64], band_range: FloatArray, *tables: FloatArray
+) -> tuple[FloatArray, ...]:
+    """:func:`band_values` for pairs that each name a row (``weapon``) of whole (weapons, bands) tables,
+    without gathering the rows: the band is found by a compiled loop over the pairs."""
+    first = np.empty(len(range_m), dtype=np.int64)
+    _first_band(np.ascontiguousarray(range_m, dtype=np.float64), weapon, band_range, first)
+    within = first >= 0
+    band = np.maximum(first, 0)
+    return tuple(np.where(within, values[weapon, band], 0.0) for values in tables)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _first_band(
+    range_m: FloatArray, weapon: NDArray[np.int64], band_range: FloatArray, out: NDArray[np.int64]
+) -> None:
+    """Index of the first band of ``band_range[weapon[p]]`` holding ``range_m[p]`` (-1: beyond the last)."""
+    for p in range(range_m.shape[0]):
+        w = weapon[p]
+        out[p] = -1
+        for b in range(band_range.shape[1]):
+            if range_m[p] <= band_range[w, b]:
+                out[p] = b
+                break
 
 
 def casualty_rate(

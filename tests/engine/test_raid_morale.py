@@ -255,3 +255,22 @@ def test_population_support_informs_the_supported_side(make_scenario: Make) -> N
     ).to_pylist()
     assert found
     assert {(c["unit"], c["detail"]) for c in found} == {(None, "informants")}
+
+
+def test_warned_commander_without_escape_point_runs_away_from_the_raiders(make_scenario: Make) -> None:
+    """With no escape point, a warned commander runs directly away from the raider his side sees: his
+    flight destination lies north of him, on the far side from the raiders coming from the south."""
+    data = _raid_scenario(red_sees=True, escape=False, guard=False)
+    units = data["units"]
+    data["units"] = {"red/chief": units.pop("red/chief"), **units}  # raiders not the first element
+    sim = Simulation(make_scenario(data), rng=3, replications=3)
+    f = sim.world.forces
+    chief, raiders = f.index("red/chief"), f.index("blue/raiders")
+    assert raiders > 0
+    while not sim.done and not sim.state.fled[:, chief].all():
+        sim.step()
+    assert sim.state.fled[:, chief].all()
+    s = sim.state
+    goal_y = s.route_y[np.arange(3), chief, s.route_len[:, chief] - 1]
+    assert (goal_y > s.y[:, chief] + 1000.0).all()
+    assert (s.y[:, raiders] < s.y[:, chief]).all()

@@ -87,12 +87,16 @@ def capture_and_flight(ctx: StepContext) -> None:
                 continue
             raiders = task.elements
             on = (s.task[:, raiders] == task.index) & (s.status[:, raiders] == ACTIVE) & ~s.broken[:, raiders]
+            if not on.any():
+                continue
             close = np.hypot(s.x[:, raiders] - s.x[:, c][:, None], s.y[:, raiders] - s.y[:, c][:, None])
             near = on & (close <= CAPTURE_RADIUS_M)
-            guards = (f.side == side) & (f.is_guard | (np.arange(f.n) == c)) & ~f.is_air
-            gd = np.hypot(s.x - s.x[:, c][:, None], s.y - s.y[:, c][:, None])
-            guarding = guards[None, :] & (gd <= GUARD_RADIUS_M) & (s.status == ACTIVE)
-            resisting = guarding & ~s.broken & (s.suppressed_until <= ctx.t0)
+            if not near.any():
+                continue
+            guards = np.flatnonzero((f.side == side) & (f.is_guard | (np.arange(f.n) == c)) & ~f.is_air)
+            gd = np.hypot(s.x[:, guards] - s.x[:, c][:, None], s.y[:, guards] - s.y[:, c][:, None])
+            guarding = (gd <= GUARD_RADIUS_M) & (s.status[:, guards] == ACTIVE)
+            resisting = guarding & ~s.broken[:, guards] & (s.suppressed_until[:, guards] <= ctx.t0)
             seized = live & (s.status[:, c] == ACTIVE) & near.any(axis=1) & ~resisting.any(axis=1)
             rows = np.flatnonzero(seized)
             if len(rows):
@@ -110,10 +114,12 @@ def capture_and_flight(ctx: StepContext) -> None:
         if not raider_mask.any():
             continue
         pic = s.picture
+        raiders = np.flatnonzero(raider_mask)
         d = np.hypot(
-            pic.known_x[:, side, :] - s.x[:, c][:, None], pic.known_y[:, side, :] - s.y[:, c][:, None]
+            pic.known_x[:, side, raiders] - s.x[:, c][:, None],
+            pic.known_y[:, side, raiders] - s.y[:, c][:, None],
         )
-        threat = pic.known_live[:, side, :] & raider_mask[None, :] & (d <= FLEE_RADIUS_M)
+        threat = pic.known_live[:, side, raiders] & (d <= FLEE_RADIUS_M)
         starts = (s.status[:, c] == ACTIVE) & ~s.fled[:, c] & threat.any(axis=1)
         rows = np.flatnonzero(starts)
         if not len(rows):
@@ -126,7 +132,7 @@ def capture_and_flight(ctx: StepContext) -> None:
             if has_escape:
                 dest = np.array([[f.escape_x[c], f.escape_y[c]]])
             else:
-                near_threat = int(np.argmin(np.where(threat[r], d[r], np.inf)))
+                near_threat = int(raiders[np.argmin(np.where(threat[r], d[r], np.inf))])
                 away = np.array(
                     [
                         s.x[r, c] - pic.known_x[r, side, near_threat],

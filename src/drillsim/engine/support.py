@@ -115,32 +115,30 @@ class FireSupport:
             rows = np.flatnonzero(free)
             if not len(rows):
                 continue
-            # Only hostile ground elements can be targets: work on their columns alone (in element order,
-            # so the first best stays the first).
-            cols = np.flatnonzero(f.hostile[side][f.side] & ~f.is_air)
-            rr = rows[:, None]
-            obs_by = pic.seen_by[rr, side, cols]
+            obs_by = pic.seen_by[rows, side, :]
             task_of = s.battery_task[rows, b]
             allowed_obs = np.stack([self.observer_ok[int(t)] for t in task_of])  # (rows, N)
             observer_ok = (obs_by >= 0) & np.take_along_axis(allowed_obs, np.maximum(obs_by, 0), axis=1)
             d = np.hypot(
-                pic.known_x[rr, side, cols] - s.x[rows, b][:, None],
-                pic.known_y[rr, side, cols] - s.y[rows, b][:, None],
+                pic.known_x[rows, side, :] - s.x[rows, b][:, None],
+                pic.known_y[rows, side, :] - s.y[rows, b][:, None],
             )
             cand = (
-                pic.known_live[rr, side, cols]
+                pic.known_live[rows, side, :]
                 & observer_ok
-                & ((ctx.t1 - pic.known_t[rr, side, cols]) <= FRESH_CONTACT_S)
+                & f.hostile[side][f.side][None, :]
+                & ~f.is_air[None, :]
+                & ((ctx.t1 - pic.known_t[rows, side, :]) <= FRESH_CONTACT_S)
                 & (d <= f.w_max_range[mount])
                 & (d >= f.w_min_range[mount])
-                & ~engaged[rr, side, cols]
-                & ((ctx.t1 - self.last_request[rr, side, cols]) >= REQUEST_INTERVAL_S)
-                & (s.status[rr, cols] == ACTIVE)
+                & ~engaged[rows, side, :]
+                & ((ctx.t1 - self.last_request[rows, side, :]) >= REQUEST_INTERVAL_S)
+                & (s.status[rows, :] == ACTIVE)
             )
-            score = np.where(cand, pic.known_err[rr, side, cols] + 1e-3 * d, np.inf)
-            pick = np.argmin(score, axis=1) if len(cols) else np.zeros(len(rows), dtype=np.int64)
-            got = np.isfinite(score[np.arange(len(rows)), pick]) if len(cols) else np.zeros(len(rows), bool)
-            rows, best, task_of = rows[got], cols[pick[got]], task_of[got]
+            score = np.where(cand, pic.known_err[rows, side, :] + 1e-3 * d, np.inf)
+            best = np.argmin(score, axis=1)
+            got = np.isfinite(score[np.arange(len(rows)), best])
+            rows, best, task_of = rows[got], best[got], task_of[got]
             if not len(rows):
                 continue
             engaged[rows, side, best] = True

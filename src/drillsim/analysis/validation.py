@@ -205,6 +205,26 @@ def _check_ardennes() -> tuple[Check, dict[str, Any]]:
 # -------------------------------------------------------------------------------------------- engine
 
 
+def _two_sides(name: str, title: str, *, start: str, duration_s: float, dt_s: float) -> dict[str, Any]:
+    """The frame of the validation scenarios: blue (nation B) and red (nation R), hostile, with no
+    command, liaison or communication delays and training 1, on a small box in Khatlon."""
+    return {
+        "schema_version": 1,
+        "name": name,
+        "title": title,
+        "time": {"start": start, "duration_s": duration_s, "dt_s": dt_s},
+        "area": {"bounds": {"west": 68.50, "south": 37.12, "east": 68.70, "north": 37.28}},
+        "sides": {
+            "blue": {"relations": {"red": "hostile"}, "comms_latency_s": 0},
+            "red": {"relations": {"blue": "hostile"}, "comms_latency_s": 0},
+        },
+        "nations": {
+            "B": {"side": "blue", "training": 1.0, "c2_delay_s": 0, "default_liaison_delay_s": 0},
+            "R": {"side": "red", "training": 1.0, "c2_delay_s": 0, "default_liaison_delay_s": 0},
+        },
+    }
+
+
 def lanchester_scenario_data(
     *,
     blue: int = BLUE0,
@@ -255,19 +275,13 @@ def lanchester_scenario_data(
             "break_suppression": 1.0,
         }
     return {
-        "schema_version": 1,
-        "name": "lanchester-check-v1",
-        "title": "Square-law check: two forces exchanging aimed fire",
-        "time": {"start": "2015-05-14T12:00:00+05:00", "duration_s": 3600.0, "dt_s": dt_s},
-        "area": {"bounds": {"west": 68.50, "south": 37.12, "east": 68.70, "north": 37.28}},
-        "sides": {
-            "blue": {"relations": {"red": "hostile"}, "comms_latency_s": 0},
-            "red": {"relations": {"blue": "hostile"}, "comms_latency_s": 0},
-        },
-        "nations": {
-            "B": {"side": "blue", "training": 1.0, "c2_delay_s": 0, "default_liaison_delay_s": 0},
-            "R": {"side": "red", "training": 1.0, "c2_delay_s": 0, "default_liaison_delay_s": 0},
-        },
+        **_two_sides(
+            "lanchester-check-v1",
+            "Square-law check: two forces exchanging aimed fire",
+            start="2015-05-14T12:00:00+05:00",
+            duration_s=3600.0,
+            dt_s=dt_s,
+        ),
         "catalogue": {"weapons": weapons, "sensors": sensors, "unit_types": unit_types},
         "units": {
             "blue/force": {"type": "blue-force", "nation": "B", "at": at(-100), "posture": "moving"},
@@ -299,19 +313,13 @@ def catalogue_fire_fight_data(
         return {"lat": round(lat0 + dy_m / m_per_deg, 9), "lon": lon0}
 
     return {
-        "schema_version": 1,
-        "name": "catalogue-fire-fight-v1",
-        "title": "Fire fight between rifle squads of the core-v1 catalogue",
-        "time": {"start": "2015-05-14T06:00:00+05:00", "duration_s": 86_400.0, "dt_s": dt_s},
-        "area": {"bounds": {"west": 68.50, "south": 37.12, "east": 68.70, "north": 37.28}},
-        "sides": {
-            "blue": {"relations": {"red": "hostile"}, "comms_latency_s": 0},
-            "red": {"relations": {"blue": "hostile"}, "comms_latency_s": 0},
-        },
-        "nations": {
-            "B": {"side": "blue", "training": 1.0, "c2_delay_s": 0, "default_liaison_delay_s": 0},
-            "R": {"side": "red", "training": 1.0, "c2_delay_s": 0, "default_liaison_delay_s": 0},
-        },
+        **_two_sides(
+            "catalogue-fire-fight-v1",
+            "Fire fight between rifle squads of the core-v1 catalogue",
+            start="2015-05-14T06:00:00+05:00",
+            duration_s=86_400.0,
+            dt_s=dt_s,
+        ),
         "catalogue": {"extends": ["core-v1"]},
         "units": {
             "blue/attack": {

@@ -95,3 +95,13 @@ def test_tables_print_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     table.add_row("crossing-held")
     analysis._print_table(table)
     assert "crossing-held" in out.getvalue()
+
+
+def test_durations_are_shown_like_times() -> None:
+    """A 3.5 h kill-chain time is shown in hours in the mc table, like event times; counts are not."""
+    from drillsim.cli.analysis import _unit
+
+    assert _unit("kill-chain-time", 12_600.0) == (3600.0, "h")
+    assert _unit("kill-chain-time", 1_200.0) == (60.0, "min")
+    assert _unit("time-to-locate", 97_000.0) == (3600.0, "h")
+    assert _unit("rounds-fired", 12_600.0) == (1.0, "")

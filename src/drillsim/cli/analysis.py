@@ -40,10 +40,10 @@ def _print_table(table: Table) -> None:
 
 
 def _unit(kind: str | None, typical: float) -> tuple[float, str]:
-    """How to show a measure: (divide by, unit label); event times in minutes, or hours when long."""
-    from drillsim.analysis.montecarlo import TIME_KINDS
+    """How to show a measure: (divide by, unit label); times and durations in minutes, or hours when long."""
+    from drillsim.scenario.models import TIME_MEASURE_KINDS
 
-    if kind not in TIME_KINDS:
+    if kind not in TIME_MEASURE_KINDS:
         return (1.0, "")
     return (3600.0, "h") if math.isfinite(typical) and abs(typical) >= 5940 else (60.0, "min")
 

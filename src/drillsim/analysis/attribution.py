@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import ArrayLike, NDArray
 
+from drillsim.analysis.montecarlo import TIME_KINDS
 from drillsim.core.errors import UserError
 
 __all__ = [
@@ -80,8 +81,7 @@ _CHAIN_KINDS = (
     "StrikeAborted",
     "UnitMoved",
 )
-_TIME_KINDS = {"time-to-first-detection", "time-to-locate", "objective-time", "time-in-place"}
-_HIGHER_IS_WORSE = _TIME_KINDS | {"penetration-depth"}
+_HIGHER_IS_WORSE = TIME_KINDS | {"penetration-depth"}
 
 
 @dataclass(frozen=True)
@@ -561,7 +561,7 @@ def _losing(values: FloatArray, kind: str | None) -> tuple[NDArray[np.bool_], st
     finite = np.isfinite(values)
     if kind == "objective-achieved" or (finite.any() and set(np.unique(values[finite])) <= {0.0, 1.0}):
         return values == 0.0, "objective not achieved"
-    if kind in _TIME_KINDS:
+    if kind in TIME_KINDS:
         med = float(np.nanmedian(values)) if finite.any() else math.nan
         return (~finite) | (values > med), "later than the median, or never"
     med = float(np.nanmedian(values)) if finite.any() else math.nan
@@ -606,7 +606,7 @@ def attribute(
             raise UserError(f"measure '{name}' has {len(y_all)} values for {n} replications")
         kind = kinds.get(name)
         y = y_all.copy()
-        if kind in _TIME_KINDS and np.isfinite(y).any():
+        if kind in TIME_KINDS and np.isfinite(y).any():
             y = np.where(np.isfinite(y), y, float(np.nanmax(y)))
         ok = np.isfinite(y)
         shares_rows: list[LinkShare] = []

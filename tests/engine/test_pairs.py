@@ -92,39 +92,27 @@ def test_target_choice_matches_brute_force(n: int) -> None:
     assert np.allclose(d, [w[3] for w in want], rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize(
-    ("n", "far_m"),
-    [
-        (8, 0.0),  # few targets: every pair is tested
-        (60, 0.0),  # a dense grid of cells over the targets
-        (60, 900_000.0),  # two clusters 900 km apart: too many empty cells, the sorted-key grid
-    ],
-)
-def test_detections_match_a_plain_computation(n: int, far_m: float) -> None:
-    """Detections equal a plain computation: hazard summed over mounts, counter-based uniform, same order."""
-    r = 40
-    rng, x, y, side, ok = _layout(n, r, 100 + n)
-    x[:, ::2] += far_m
-    y[:, ::2] += far_m
+def _sensors(rng: np.random.Generator, n: int, rate: tuple[float, float], scale: tuple[float, float]):
+    """Mount tables for n elements: every element one mount, every other one a second."""
     mounts = np.full((n, 2), -1, dtype=np.int64)
     mounts[:, 0] = np.arange(n)
     mounts[::2, 1] = n + np.arange(0, n, 2) // 2
     n_mounts = int(mounts.max()) + 1
-    m_rate = rng.uniform(0.001, 0.05, n_mounts)
-    m_scale = rng.uniform(500, 3000, n_mounts)
+    m_rate = rng.uniform(*rate, n_mounts)
+    m_scale = rng.uniform(*scale, n_mounts)
     m_max = rng.uniform(2000, 6000, n_mounts)
-    m_los = np.zeros(n_mounts, dtype=bool)
     max_range = np.array([m_max[mounts[e][mounts[e] >= 0]].max() for e in range(n)])
-    altitude = np.full(n, 2.0)
-    target_factor = rng.uniform(0.1, 2.0, (r, n))
-    observer_factor = rng.uniform(0.5, 1.0, n)
-    reps = np.arange(r) * 3 + 1
-    streams = Streams(42)
-    dt, step = 60.0, 9
+    return mounts, m_rate, m_scale, m_max, max_range
+
+
+def _detect(x, y, ok, side, sensors, target_factor, observer_factor, reps, step=9, dt=60.0):
+    """Run the detection kernel (seed 42); returns (rows, observers, targets) of the detections."""
+    n = x.shape[1]
+    mounts, m_rate, m_scale, m_max, max_range = sensors
     args = (
         x,
         y,
-        altitude,
+        np.full(n, 2.0),
         np.arange(n),
         np.arange(n),
         max_range,
@@ -137,7 +125,7 @@ def test_detections_match_a_plain_computation(n: int, far_m: float) -> None:
         m_rate,
         m_scale,
         m_max,
-        m_los,
+        np.zeros(len(m_rate), dtype=bool),
         target_factor,
         observer_factor,
         20_000.0,
@@ -148,26 +136,108 @@ def test_detections_match_a_plain_computation(n: int, far_m: float) -> None:
         reps,
     )
     dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
-    (rows, i, j, *_), _ = run_per_row(detect_pairs, args, dtypes, r, 2)
+    (rows, i, j, *_), _ = run_per_row(detect_pairs, args, dtypes, x.shape[0], 2)
+    return rows, i, j
+
+
+def _probabilities(x, y, ok, side, sensors, target_factor, observer_factor, row, dt=60.0):
+    """Plain computation of every pair's detection probability in one row: (n, n), 0 where none."""
+    n = x.shape[1]
+    mounts, m_rate, m_scale, m_max, max_range = sensors
+    p = np.zeros((n, n))
+    for s in range(n):
+        for t in range(n):
+            if s == t or not (ok[row, s] and ok[row, t]) or not HOSTILE[side[s], side[t]]:
+                continue
+            dist = np.hypot(x[row, t] - x[row, s], y[row, t] - y[row, s])
+            if dist > max_range[s]:
+                continue
+            ms = mounts[s][mounts[s] >= 0]
+            hazard = detection_rate(
+                dist,
+                rate_per_s=m_rate[ms],
+                range_scale_m=m_scale[ms],
+                max_range_m=m_max[ms],
+                factor=target_factor[row, t] * observer_factor[s],
+            ).sum()
+            p[s, t] = detection_probability(hazard, dt) if hazard > 0 else 0.0
+    return p
+
+
+LAYOUTS = [
+    (8, 0.0, 1.0),  # few targets: every pair is tested
+    (60, 0.0, 1.0),  # a dense grid of cells over the targets
+    (60, 900_000.0, 1.0),  # two clusters 900 km apart: too many empty cells, the sorted-key grid
+    (400, 0.0, 0.1),  # crowded: the dense grid's cells are refined
+]
+
+
+@pytest.mark.parametrize(("n", "far_m", "squeeze"), LAYOUTS)
+def test_likely_detections_match_a_plain_computation(n: int, far_m: float, squeeze: float) -> None:
+    """Where every pair is likely to detect (no skipping), detections equal a plain computation: hazard
+    summed over mounts, the counter-based uniform of (observer, target), pair order."""
+    r = 2 if n > 100 else 40
+    rng, x, y, side, ok = _layout(n, r, 100 + n)
+    x, y = x * squeeze, y * squeeze
+    x[:, ::2] += far_m
+    y[:, ::2] += far_m
+    # Slow fall-off and high rates: every cell's bound is above SKIP_BELOW.
+    sensors = _sensors(rng, n, rate=(0.01, 0.05), scale=(1e6, 2e6))
+    target_factor = rng.uniform(1.0, 2.0, (r, n))
+    observer_factor = rng.uniform(0.5, 1.0, n)
+    reps = np.arange(r) * 3 + 1
+    rows, i, j = _detect(x, y, ok, side, sensors, target_factor, observer_factor, reps)
+    streams = Streams(42)
     want = []
     for row in range(r):
-        for s in range(n):
-            for t in range(n):
-                if s == t or not (ok[row, s] and ok[row, t]) or not HOSTILE[side[s], side[t]]:
-                    continue
-                dist = np.hypot(x[row, t] - x[row, s], y[row, t] - y[row, s])
-                if dist > max_range[s]:
-                    continue
-                ms = mounts[s][mounts[s] >= 0]
-                hazard = detection_rate(
-                    dist,
-                    rate_per_s=m_rate[ms],
-                    range_scale_m=m_scale[ms],
-                    max_range_m=m_max[ms],
-                    factor=target_factor[row, t] * observer_factor[s],
-                ).sum()
-                u = float(streams.uniform("sensors", step, reps[row], s, t))
-                if hazard > 0 and u < detection_probability(hazard, dt):
-                    want.append((row, s, t))
+        p = _probabilities(x, y, ok, side, sensors, target_factor, observer_factor, row)
+        for s, t in zip(*np.nonzero(p), strict=True):
+            if float(streams.uniform("sensors", 9, reps[row], s, t)) < p[s, t]:
+                want.append((row, s, t))
     assert len(want) > 0
     assert [tuple(v) for v in zip(rows, i, j, strict=True)] == want
+
+
+@pytest.mark.parametrize(("n", "far_m", "squeeze"), LAYOUTS)
+def test_detections_are_independent_trials_with_the_right_probabilities(
+    n: int, far_m: float, squeeze: float
+) -> None:
+    """Unlikely detections are sampled by skipping (one draw per landing, not per pair). Over many
+    replications of one layout, each pair detects as often as its probability says (chi-square over pairs),
+    and each observer's number of detections has the variance of independent trials (a dependence between
+    an observer's pairs would change it). Tolerances: 5 standard deviations of each statistic."""
+    reps_n = 3000 if n <= 100 else 400
+    rng, x1, y1, side, ok1 = _layout(n, 1, 200 + n)
+    x1, y1 = x1 * squeeze, y1 * squeeze
+    x1[:, ::2] += far_m
+    y1[:, ::2] += far_m
+    sensors = _sensors(rng, n, rate=(0.0002, 0.002), scale=(500, 3000))
+    tf1 = rng.uniform(0.1, 2.0, (1, n))
+    observer_factor = rng.uniform(0.5, 1.0, n)
+    x, y, ok, tf = (np.repeat(a, reps_n, axis=0) for a in (x1, y1, ok1, tf1))
+    rows, i, j = _detect(x, y, ok, side, sensors, tf, observer_factor, np.arange(reps_n))
+    p = _probabilities(x1, y1, ok1, side, sensors, tf1, observer_factor, 0)
+    assert np.median(p[p > 0]) < 0.05  # most pairs in skipping territory
+    counts = np.zeros((n, n))
+    np.add.at(counts, (i, j), 1.0)
+    assert counts[p == 0].sum() == 0  # nothing detected that cannot be
+    live = p > 0
+    pq = p[live] * (1 - p[live])
+    v = reps_n * pq
+    chi2 = float(((counts[live] - reps_n * p[live]) ** 2 / v).sum())
+    # Each term has mean 1 and, from the binomial's fourth central moment, variance
+    # (1 + 3 (N - 2) p q) / (N p q) - 1 (about 2 + 1 / (N p) for rare pairs: much more than 2).
+    sd = np.sqrt(((1 + 3 * (reps_n - 2) * pq) / v - 1).sum())
+    df = int(live.sum())
+    assert abs(chi2 - df) < 5 * sd, (chi2, df, sd)
+    # Each observer's count per replication: mean sum(p), variance sum(p (1 - p)).
+    per_obs = np.zeros((reps_n, n))
+    np.add.at(per_obs, (rows, i), 1.0)
+    watch = p.sum(axis=1) > 0.05
+    var_want = (p * (1 - p)).sum(axis=1)[watch]
+    var_got = per_obs[:, watch].var(axis=0, ddof=1)
+    # Sample variance of a near-Poisson count: standard error ~ var * sqrt(2 / (N - 1)) (+ kurtosis term);
+    # pooled over the observers watched.
+    ratio = var_got.sum() / var_want.sum()
+    se = np.sqrt((2 * var_want**2 + var_want).sum() / (reps_n - 1)) / var_want.sum()
+    assert abs(ratio - 1.0) < 5 * se, (ratio, se)

@@ -162,12 +162,17 @@ def _candidates(
     slot: IntArray,
     sorted_keys: IntArray,
     sorted_slot: IntArray,
-    out: IntArray,
+    seg_lo: IntArray,
+    seg_hi: IntArray,
+    seg_d2: FloatArray,
+    seg_side: IntArray,
 ) -> int:
-    """Positions (indices into ``targets``) of enemy targets that may lie within ``radius`` of (sx, sy), by
-    side and cell (not in target order: callers that need it sort what they keep). Sides whose targets'
-    bounding box is out of reach are skipped; with few targets, all targets of the other sides are returned
-    (the caller checks sides and distances)."""
+    """The enemy targets that may lie within ``radius`` of (sx, sy), by side and cell, as segments of
+    ``sorted_slot`` (positions in ``targets``; not in target order: callers that need it sort what they
+    keep): segment g is ``sorted_slot[seg_lo[g]:seg_hi[g]]``, all of side ``seg_side[g]`` and no nearer to
+    (sx, sy) than ``sqrt(seg_d2[g])``. Returns the number of segments. Sides whose targets' bounding box is
+    out of reach are skipped; with few targets (no grid), the one segment is ``slot[:m]``, every target,
+    at distance 0 and side -1 (the caller checks sides and distances)."""
     near = False
     for other in range(hostile.shape[1]):
         if hostile[mine, other] and _near_box(box, other, sx, sy, radius):
@@ -176,28 +181,44 @@ def _candidates(
     if not near:
         return 0
     if m <= BRUTE_FORCE_TARGETS:
-        for q in range(m):
-            out[q] = slot[q]
-        return m
-    k = 0
-    kx = min(max(int(np.floor(sx / cell)) + _HALF, 0), 2 * _HALF - 1)
-    ky = min(max(int(np.floor(sy / cell)) + _HALF, 0), 2 * _HALF - 1)
+        seg_lo[0] = 0
+        seg_hi[0] = m
+        seg_d2[0] = 0.0
+        seg_side[0] = -1
+        return 1
+    g = 0
+    top = 2 * _HALF - 1
+    kx = min(max(int(np.floor(sx / cell)) + _HALF, 0), top)
+    ky = min(max(int(np.floor(sy / cell)) + _HALF, 0), top)
     w = max(int(np.ceil(radius / cell)), 1)  # cells each way that the radius can reach
+    lo_y = max(ky - w, 0)
+    hi_y = min(ky + w, top)
+    # The rows' span (the edge cells also hold everything clamped beyond them).
+    y_lo = -np.inf if lo_y == 0 else (lo_y - _HALF) * cell
+    y_hi = np.inf if hi_y == top else (hi_y - _HALF + 1) * cell
+    gap_y = max(y_lo - sy, 0.0, sy - y_hi)
     for other in range(hostile.shape[1]):
         if not hostile[mine, other] or not _near_box(box, other, sx, sy, radius):
             continue
-        # Cells (kx, ky - w) ... (kx, ky + w) have consecutive keys: one range per column.
+        # Cells (kx, ky - w) ... (kx, ky + w) have consecutive keys: one range (segment) per column.
         for dx in range(-w, w + 1):
             col = kx + dx
-            if col < 0 or col > 2 * _HALF - 1:
+            if col < 0 or col > top:
                 continue
             base = (other * (2 * _HALF) + col) * (2 * _HALF)
-            lo = _first_at_least(sorted_keys, base + max(ky - w, 0))
-            hi = _first_at_least(sorted_keys, base + min(ky + w, 2 * _HALF - 1) + 1)
-            for p in range(lo, hi):
-                out[k] = sorted_slot[p]
-                k += 1
-    return k
+            lo = _first_at_least(sorted_keys, base + lo_y)
+            hi = _first_at_least(sorted_keys, base + hi_y + 1)
+            if hi == lo:
+                continue
+            x_lo = -np.inf if col == 0 else (col - _HALF) * cell
+            x_hi = np.inf if col == top else (col - _HALF + 1) * cell
+            gap_x = max(x_lo - sx, 0.0, sx - x_hi)
+            seg_lo[g] = lo
+            seg_hi[g] = hi
+            seg_d2[g] = gap_x * gap_x + gap_y * gap_y
+            seg_side[g] = other
+            g += 1
+    return g
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -263,11 +284,14 @@ def _dense_candidates(
     y0: float,
     nx: int,
     ny: int,
-    out: IntArray,
+    seg_lo: IntArray,
+    seg_hi: IntArray,
+    seg_d2: FloatArray,
+    seg_side: IntArray,
 ) -> int:
-    """As :func:`_candidates`, from the dense grid of :func:`_dense_grid`: each column of cells within
-    reach is one contiguous range, found without a search."""
-    k = 0
+    """As :func:`_candidates`, from the dense grid of :func:`_dense_grid`: one segment of ``members`` per
+    non-empty cell within reach, found without a search."""
+    g = 0
     kx = int(np.floor((sx - x0) / cell))
     ky = int(np.floor((sy - y0) / cell))
     w = max(int(np.ceil(radius / cell)), 1)
@@ -280,10 +304,21 @@ def _dense_candidates(
             continue
         for col in range(max(kx - w, 0), min(kx + w, nx - 1) + 1):
             base = (other * nx + col) * ny
-            for p in range(start[base + lo_y], start[base + hi_y + 1]):
-                out[k] = members[p]
-                k += 1
-    return k
+            x_lo = x0 + col * cell
+            gap_x = max(x_lo - sx, 0.0, sx - (x_lo + cell))
+            for cy in range(lo_y, hi_y + 1):
+                lo = start[base + cy]
+                hi = start[base + cy + 1]
+                if hi == lo:
+                    continue
+                y_lo = y0 + cy * cell
+                gap_y = max(y_lo - sy, 0.0, sy - (y_lo + cell))
+                seg_lo[g] = lo
+                seg_hi[g] = hi
+                seg_d2[g] = gap_x * gap_x + gap_y * gap_y
+                seg_side[g] = other
+                g += 1
+    return g
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -292,6 +327,75 @@ def _grid(m: int, keys: IntArray, slot: IntArray) -> tuple[IntArray, IntArray]:
         return keys[:0].copy(), slot[:0].copy()
     order = np.argsort(keys[:m], kind="mergesort")
     return keys[:m][order], slot[:m][order]
+
+
+REFINE_STEPS = 2
+"""At most this many halvings of the detection grid's cells in a crowded row (cells of 1/4 the radius)."""
+CROWDED_CELL = 16.0
+"""A row is crowded when its targets average more than this many per cell of the current size over their
+bounding box: its cells are then halved (if the dense grid stays small), for tighter segment bounds."""
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _fine_cell(box: FloatArray, cell: float, m: int) -> float:
+    """The cell size of a row's dense detection grid: ``cell`` (the largest radius), halved up to
+    :data:`REFINE_STEPS` times while the row's ``m`` targets are crowded (:data:`CROWDED_CELL`) and the
+    grid stays within :func:`_dense_grid`'s limit. Smaller cells bound the hazard of their targets more
+    tightly (:func:`_segment_bound`), so crowded rows skip more pairs; sparse rows keep large cells, since
+    walking more cells would cost more than it saves."""
+    n_sides = box.shape[0]
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
+    for o in range(n_sides):
+        x0 = min(x0, box[o, 0])
+        y0 = min(y0, box[o, 1])
+        x1 = max(x1, box[o, 2])
+        y1 = max(y1, box[o, 3])
+    fine = cell
+    for _ in range(REFINE_STEPS):
+        nx = int((x1 - x0) / fine) + 1
+        ny = int((y1 - y0) / fine) + 1
+        if m < CROWDED_CELL * nx * ny:
+            break
+        half = fine / 2.0
+        if (int((x1 - x0) / half) + 1) * (int((y1 - y0) / half) + 1) * n_sides > 8 * m + 4096:
+            break
+        fine = half
+    return fine
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _segment_bound(
+    d2: float,
+    height: float,
+    s: int,
+    mounts: IntArray,
+    m_rate: FloatArray,
+    m_scale: FloatArray,
+    m_max: FloatArray,
+    factor: float,
+    visibility: float,
+    dt: float,
+) -> float:
+    """An upper bound on ``h dt`` for observer s and any target at least ``sqrt(d2)`` away whose factor
+    is at most ``factor``: the hazard falls with range, so it is the hazard at that distance (with slack
+    for rounding in the cells' edges), or 0 when that is beyond the visibility or every mount's range."""
+    slant = np.hypot(max(np.sqrt(d2) * (1.0 - 1e-9) - 1e-6, 0.0), height)
+    if slant > visibility:
+        return 0.0
+    total = 0.0
+    for c in range(mounts.shape[1]):
+        mm = mounts[s, c]
+        if mm >= 0:
+            total += glimpse_hazard(slant, m_rate[mm] * factor, m_scale[mm], m_max[mm])
+    return total * dt * (1.0 + 1e-9)
+
+
+SKIP_BELOW = 0.2
+"""A segment of candidates whose bound on the detection probability is below this is sampled by skips
+(one draw per landing instead of one per pair); see :func:`detect_pairs`."""
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -328,36 +432,71 @@ def detect_pairs(
     out_needs_los: BoolArray,
     counts: IntArray,
 ) -> None:
-    """Detections of one step, per row: every observer-target pair of hostile sides within range draws its
-    uniform and is kept only if it detects.
+    """Detections of one step, per row: every observer-target pair of hostile sides within range detects
+    with probability ``1 - exp(-h dt)``, independently; only the pairs that detect are returned.
 
-    The hazard of a pair is the sum over the observer's sensor mounts of :func:`glimpse_hazard` at the
-    slant range (zero beyond the visibility) times the target's factor (signature, posture, concealment)
-    and the observer's (training); ``m_rate`` already holds the mount count and the light. A pair whose
-    detection depends on a sensor that needs line of sight comes back with ``out_needs_los`` set: it
-    detects only if the line is clear, which the caller checks over the terrain. ``out_best`` is the mount
-    with the largest hazard; ``out_best_clear`` the largest among mounts needing no line of sight (-1 if
-    none). Outputs are (rows, capacity); ``counts[r]`` is how many row r found (it may exceed the
-    capacity, in which case the caller asks again with more room).
+    The hazard ``h`` of a pair is the sum over the observer's sensor mounts of :func:`glimpse_hazard` at
+    the slant range (zero beyond the visibility) times the target's factor (signature, posture,
+    concealment) and the observer's (training); ``m_rate`` already holds the mount count and the light.
+
+    Each observer's candidates come in segments (a cell of the grid, all of one side), each with a bound
+    ``c`` on ``h dt`` for all its targets (:func:`_segment_bound`: the hazard at the cell's nearest point,
+    for the side's largest target factor). A pair detects when its uniform ``u < 1 - exp(-h dt)``, which
+    is at most ``c``:
+
+    - segments with ``c >= SKIP_BELOW`` draw one uniform per pair, keyed by (observer, target), and reject
+      ``u >= c`` before the hazard;
+    - segments with a smaller ``c`` (far cells, dark, small signatures: most pairs, most steps) land only
+      on the pairs whose uniform would have been below ``c``: the gaps between landings in a sequence of
+      independent Bernoulli(c) trials are geometric, drawn as ``floor(log v / log(1 - c))``; a landed pair
+      then has ``u = c v'`` with a fresh ``v'``, uniform on [0, c) as it should be given ``u < c``. These
+      draws are keyed by (observer, ``n_elements`` + the observer's count of draws so far), so every pair is
+      still an independent trial with its exact probability, and the draws depend only on the row's state.
+
+    A pair whose detection depends on a sensor that needs line of sight comes back with ``out_needs_los``
+    set: it detects only if the line is clear, which the caller checks over the terrain. ``out_best`` is
+    the mount with the largest hazard; ``out_best_clear`` the largest among mounts needing no line of
+    sight (-1 if none). Outputs are (rows, capacity); ``counts[r]`` is how many row r found (it may exceed
+    the capacity, in which case the caller asks again with more room).
     """
     nt = targets.shape[0]
+    n_elements = x.shape[1]
+    n_sides = hostile.shape[0]
     cap = out_i.shape[1]
     n_mounts = mounts.shape[1]
+    reach = 1
+    for a in range(observers.shape[0]):
+        reach = max(reach, int(np.ceil(max_range[observers[a]] / cell)))
+    reach *= 1 << REFINE_STEPS
+    n_seg = max(hostile.shape[1] * (2 * reach + 1) * (2 * reach + 1), 1)
     for r in range(x.shape[0]):
         keys = np.empty(nt, dtype=np.int64)
         slot = np.empty(nt, dtype=np.int64)
-        cand = np.empty(max(nt, 1) * hostile.shape[1], dtype=np.int64)
+        seg_lo = np.empty(n_seg, dtype=np.int64)
+        seg_hi = np.empty(n_seg, dtype=np.int64)
+        seg_d2 = np.empty(n_seg)
+        seg_side = np.empty(n_seg, dtype=np.int64)
         count = 0
         order_key = np.empty(cap, dtype=np.int64)
-        box = np.empty((hostile.shape[0], 4))
+        box = np.empty((n_sides, 4))
         m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot, box)
+        # Each side's largest target factor in this row, for the segments' bounds.
+        side_factor = np.zeros(n_sides)
+        for q in range(m):
+            t = targets[slot[q]]
+            side_factor[side[t]] = max(side_factor[side[t]], target_factor[r, t])
+        any_factor = side_factor.max()
         if m > 0:
             sorted_keys, sorted_slot = keys[:0], slot[:0]
             start, members, gx0, gy0, gnx, gny = keys[:0], slot[:0], 0.0, 0.0, 0, 0
+            fine = cell
             if m > BRUTE_FORCE_TARGETS:
-                start, members, gx0, gy0, gnx, gny = _dense_grid(x, y, r, targets, side, cell, m, slot, box)
+                fine = _fine_cell(box, cell, m)
+                start, members, gx0, gy0, gnx, gny = _dense_grid(x, y, r, targets, side, fine, m, slot, box)
                 if gnx == 0:
                     sorted_keys, sorted_slot = _grid(m, keys, slot)
+            # Where the segments point: the dense grid's members, the sorted-key grid's slots, or all.
+            pool = members if gnx > 0 else (sorted_slot if m > BRUTE_FORCE_TARGETS else slot)
             prefix = hash_prefix(seed, stream, step, reps[r])
             for a in range(observers.shape[0]):
                 s = observers[a]
@@ -368,75 +507,135 @@ def detect_pairs(
                 sy = y[r, s]
                 mine = side[s]
                 height = altitude[s] - 2.0
-                # Largest hazard this observer can have (every exp term <= 1), with a relative margin for
-                # rounding: a pair whose draw u >= factor * ceiling * dt cannot detect, since
-                # 1 - exp(-h dt) <= h dt. Most pairs are decided here without the hazard.
-                ceiling = 0.0
-                for c in range(n_mounts):
-                    if mounts[s, c] >= 0:
-                        ceiling += m_rate[mounts[s, c]]
-                ceiling *= observer_factor[s] * dt * (1.0 + 1e-9)
                 far = rad * rad * (1.0 + 1e-9)
                 h_s = hash_fourth(prefix, s)  # the part of each pair's draw that depends on the observer
+                drawn = 0  # the observer's draws for skipping so far
                 if gnx > 0:
-                    k = _dense_candidates(
-                        mine, sx, sy, rad, cell, hostile, box, start, members, gx0, gy0, gnx, gny, cand
+                    g_count = _dense_candidates(
+                        mine,
+                        sx,
+                        sy,
+                        rad,
+                        fine,
+                        hostile,
+                        box,
+                        start,
+                        members,
+                        gx0,
+                        gy0,
+                        gnx,
+                        gny,
+                        seg_lo,
+                        seg_hi,
+                        seg_d2,
+                        seg_side,
                     )
                 else:
-                    k = _candidates(
-                        mine, sx, sy, rad, cell, hostile, box, m, slot, sorted_keys, sorted_slot, cand
+                    g_count = _candidates(
+                        mine,
+                        sx,
+                        sy,
+                        rad,
+                        cell,
+                        hostile,
+                        box,
+                        m,
+                        slot,
+                        sorted_keys,
+                        sorted_slot,
+                        seg_lo,
+                        seg_hi,
+                        seg_d2,
+                        seg_side,
                     )
-                for q in range(k):
-                    t = targets[cand[q]]
-                    if t == s or not hostile[mine, side[t]]:
+                for g in range(g_count):
+                    hi = seg_hi[g]
+                    if seg_d2[g] > far:
                         continue
-                    dx = x[r, t] - sx
-                    dy = y[r, t] - sy
-                    if dx * dx + dy * dy > far:  # surely out of range: skip the exact distance
+                    top = any_factor if seg_side[g] < 0 else side_factor[seg_side[g]]
+                    c = _segment_bound(
+                        seg_d2[g],
+                        height,
+                        s,
+                        mounts,
+                        m_rate,
+                        m_scale,
+                        m_max,
+                        top * observer_factor[s],
+                        visibility,
+                        dt,
+                    )
+                    if c <= 0.0:
                         continue
-                    u = uniform_last(h_s, t)
-                    if u >= target_factor[r, t] * ceiling:  # cannot detect, in range or not
-                        continue
-                    d = np.hypot(dx, dy)
-                    if d > rad:
-                        continue
-                    slant = np.hypot(d, height)
-                    if slant > visibility:
-                        continue
-                    factor = target_factor[r, t] * observer_factor[s]
-                    total = 0.0
-                    clear = 0.0
-                    best = -1
-                    best_rate = -1.0
-                    best_clear = -1
-                    best_clear_rate = -1.0
-                    for c in range(n_mounts):
-                        mm = mounts[s, c]
-                        if mm < 0:
+                    skip = c < SKIP_BELOW
+                    log_miss = np.log1p(-c) if skip else 0.0
+                    q = seg_lo[g] - 1
+                    while True:
+                        if skip:
+                            v = uniform_last(h_s, n_elements + drawn)
+                            drawn += 1
+                            gap = np.log(v) / log_miss
+                            if gap >= hi - q - 1:
+                                break
+                            q += 1 + int(gap)
+                        else:
+                            q += 1
+                            if q >= hi:
+                                break
+                        t = targets[pool[q]]
+                        if t == s or not hostile[mine, side[t]]:
                             continue
-                        rate = glimpse_hazard(slant, m_rate[mm] * factor, m_scale[mm], m_max[mm])
-                        total += rate
-                        if rate > best_rate:
-                            best_rate = rate
-                            best = mm
-                        if not m_los[mm]:
-                            clear += rate
-                            if rate > best_clear_rate:
-                                best_clear_rate = rate
-                                best_clear = mm
-                    if total <= 0.0:
-                        continue
-                    if u >= -np.expm1(-total * dt):
-                        continue
-                    if count < cap:
-                        out_i[r, count] = s
-                        out_j[r, count] = t
-                        out_slant[r, count] = slant
-                        out_best[r, count] = best
-                        out_best_clear[r, count] = best_clear
-                        out_needs_los[r, count] = u >= -np.expm1(-clear * dt)
-                        order_key[count] = a * nt + cand[q]
-                    count += 1
+                        dx = x[r, t] - sx
+                        dy = y[r, t] - sy
+                        if dx * dx + dy * dy > far:  # surely out of range: skip the exact distance
+                            continue
+                        if skip:
+                            u = c * uniform_last(h_s, n_elements + drawn)
+                            drawn += 1
+                        else:
+                            u = uniform_last(h_s, t)
+                            if u >= c:  # cannot detect, in range or not
+                                continue
+                        d = np.hypot(dx, dy)
+                        if d > rad:
+                            continue
+                        slant = np.hypot(d, height)
+                        if slant > visibility:
+                            continue
+                        factor = target_factor[r, t] * observer_factor[s]
+                        total = 0.0
+                        clear = 0.0
+                        best = -1
+                        best_rate = -1.0
+                        best_clear = -1
+                        best_clear_rate = -1.0
+                        for c_m in range(n_mounts):
+                            mm = mounts[s, c_m]
+                            if mm < 0:
+                                continue
+                            rate = glimpse_hazard(slant, m_rate[mm] * factor, m_scale[mm], m_max[mm])
+                            total += rate
+                            if rate > best_rate:
+                                best_rate = rate
+                                best = mm
+                            if not m_los[mm]:
+                                clear += rate
+                                if rate > best_clear_rate:
+                                    best_clear_rate = rate
+                                    best_clear = mm
+                        if total <= 0.0:
+                            continue
+                        if u >= -np.expm1(-total * dt):
+                            continue
+                        if count < cap:
+                            out_i[r, count] = s
+                            out_j[r, count] = t
+                            out_slant[r, count] = slant
+                            out_best[r, count] = best
+                            out_best_clear[r, count] = best_clear
+                            out_needs_los[r, count] = u >= -np.expm1(-clear * dt)
+                            order_key[count] = a * nt + pool[q]
+                        count += 1
         if 1 < count <= cap:
             # Pair order: observers in order, then targets in order (candidates come by cell).
             order = np.argsort(order_key[:count])

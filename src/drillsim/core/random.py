@@ -17,15 +17,13 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
 UNIFORM_SHIFT = 12
 """Uniforms use the top 52 bits of a hash word: (k + 1/2) / 2**52 lies strictly inside (0, 1)."""
 _SHIFT = np.uint64(UNIFORM_SHIFT)
@@ -43,14 +41,35 @@ _LANES = tuple(
 )
 
 UIntArray = NDArray[np.uint64]
+IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 
-def _mix(z: UIntArray) -> UIntArray:
-    """SplitMix64 finaliser (a bijection on 64-bit integers with full avalanche)."""
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
+_LANE_WORDS = np.array(_LANES, dtype=np.uint64)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def mix_word(z: np.uint64) -> np.uint64:
+    """SplitMix64 finaliser of one word (a bijection on 64-bit integers with full avalanche); compiled, so
+    kernels hash inside their loops. Multiplications wrap modulo 2**64."""
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _hash_chain(seed: np.uint64, leading: IntArray, rest: IntArray, lanes: UIntArray, out: UIntArray) -> None:
+    """The chain of :func:`hash_counters`: the seed, then the scalar ``leading`` coordinates (hashed once),
+    then per element the columns of ``rest`` (coordinates after the leading ones, flattened)."""
+    h0 = mix_word(seed + _GOLDEN)
+    for k in range(leading.shape[0]):
+        h0 = mix_word(h0 ^ (np.uint64(leading[k]) * lanes[k] + _GOLDEN))
+    lead = leading.shape[0]
+    for i in range(out.shape[0]):
+        h = h0
+        for k in range(rest.shape[0]):
+            h = mix_word(h ^ (np.uint64(rest[k, i]) * lanes[lead + k] + _GOLDEN))
+        out[i] = h
 
 
 def stream_id(name: str) -> int:
@@ -59,15 +78,26 @@ def stream_id(name: str) -> int:
 
 
 def hash_counters(seed: int, *coords: ArrayLike) -> UIntArray:
-    """Hash a root seed and up to five integer coordinate arrays (broadcast together) to 64-bit words."""
+    """Hash a root seed and up to five integer coordinate arrays (broadcast together) to 64-bit words.
+
+    Coordinates are taken as int64 (floats truncated) and then as their 64-bit two's-complement word. The
+    leading scalar coordinates (stream, step, ...) are hashed once, the rest per element.
+    """
     if len(coords) > len(_LANES):
         raise ValueError(f"at most {len(_LANES)} coordinates, got {len(coords)}")
-    with np.errstate(over="ignore"):
-        h = _mix(np.asarray(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + _GOLDEN, dtype=np.uint64))
-        for lane, coord in zip(_LANES, coords, strict=False):
-            c = np.asarray(coord).astype(np.int64).astype(np.uint64)
-            h = _mix(h ^ (c * lane + _GOLDEN))
-    return np.asarray(h, dtype=np.uint64)
+    arrays = [np.asarray(c).astype(np.int64) for c in coords]
+    lead = 0
+    while lead < len(arrays) and arrays[lead].ndim == 0:
+        lead += 1
+    shape = np.broadcast_shapes(*(a.shape for a in arrays[lead:])) if lead < len(arrays) else ()
+    size = int(np.prod(shape))
+    rest = np.empty((len(arrays) - lead, size), dtype=np.int64)
+    for k, a in enumerate(arrays[lead:]):
+        rest[k] = np.broadcast_to(a, shape).ravel()
+    leading = np.array([int(a) for a in arrays[:lead]], dtype=np.int64)
+    out = np.empty(size, dtype=np.uint64)
+    _hash_chain(np.uint64(seed & 0xFFFFFFFFFFFFFFFF), leading, rest, _LANE_WORDS, out)
+    return out.reshape(shape)
 
 
 def uniform_from_hash(h: UIntArray) -> FloatArray:

@@ -27,7 +27,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.random import _GOLDEN, _LANES, _M1, _M2, UNIFORM_SCALE, UNIFORM_SHIFT
+from drillsim.core.random import _GOLDEN, _LANES, UNIFORM_SCALE, UNIFORM_SHIFT, mix_word
 from drillsim.sensors.detection import glimpse_hazard
 
 FloatArray = NDArray[np.float64]
@@ -39,8 +39,6 @@ BRUTE_FORCE_TARGETS = 48
 _HALF = 1 << 20
 """Cell coordinates are offset by this to stay positive in the bucket key (cells of >= 1 m, +-1,000 km)."""
 
-_U_M1 = np.uint64(_M1)
-_U_M2 = np.uint64(_M2)
 _U_GOLDEN = np.uint64(_GOLDEN)
 _U_LANE = tuple(np.uint64(v) for v in _LANES)
 
@@ -50,19 +48,12 @@ jit = numba.njit(cache=True, nogil=True)
 
 
 @jit  # type: ignore[misc,unused-ignore]
-def _mix(z: np.uint64) -> np.uint64:
-    z = (z ^ (z >> np.uint64(30))) * _U_M1
-    z = (z ^ (z >> np.uint64(27))) * _U_M2
-    return z ^ (z >> np.uint64(31))
-
-
-@jit  # type: ignore[misc,unused-ignore]
 def hash_prefix(seed: np.uint64, stream: np.int64, step: np.int64, rep: np.int64) -> np.uint64:
     """The hash of ``drillsim.core.random`` after its first three coordinates (stream, step, replication)."""
-    h = _mix(seed + _U_GOLDEN)
-    h = _mix(h ^ (np.uint64(stream) * _U_LANE[0] + _U_GOLDEN))
-    h = _mix(h ^ (np.uint64(step) * _U_LANE[1] + _U_GOLDEN))
-    return _mix(h ^ (np.uint64(rep) * _U_LANE[2] + _U_GOLDEN))
+    h = mix_word(seed + _U_GOLDEN)
+    h = mix_word(h ^ (np.uint64(stream) * _U_LANE[0] + _U_GOLDEN))
+    h = mix_word(h ^ (np.uint64(step) * _U_LANE[1] + _U_GOLDEN))
+    return mix_word(h ^ (np.uint64(rep) * _U_LANE[2] + _U_GOLDEN))
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -74,13 +65,13 @@ def uniform_after(prefix: np.uint64, a: np.int64, b: np.int64) -> float:
 @jit  # type: ignore[misc,unused-ignore]
 def hash_fourth(prefix: np.uint64, a: np.int64) -> np.uint64:
     """The hash after the fourth coordinate ``a``, given the :func:`hash_prefix` of the first three."""
-    return _mix(prefix ^ (np.uint64(a) * _U_LANE[3] + _U_GOLDEN))
+    return mix_word(prefix ^ (np.uint64(a) * _U_LANE[3] + _U_GOLDEN))
 
 
 @jit  # type: ignore[misc,unused-ignore]
 def uniform_last(h: np.uint64, b: np.int64) -> float:
     """The uniform for the fifth coordinate ``b``, given :func:`hash_fourth` of the first four."""
-    h = _mix(h ^ (np.uint64(b) * _U_LANE[4] + _U_GOLDEN))
+    h = mix_word(h ^ (np.uint64(b) * _U_LANE[4] + _U_GOLDEN))
     return (float(h >> np.uint64(UNIFORM_SHIFT)) + 0.5) * UNIFORM_SCALE
 
 
@@ -143,6 +134,20 @@ def _first_at_least(keys: IntArray, value: int) -> int:
     while lo < hi:
         mid = (lo + hi) >> 1
         if keys[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _first_at_least_f(values: FloatArray, value: float) -> int:
+    """Index of the first of sorted ``values`` >= ``value`` (binary search; len(values) if none)."""
+    lo = 0
+    hi = values.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if values[mid] < value:
             lo = mid + 1
         else:
             hi = mid
@@ -677,13 +682,15 @@ def nearest_seen_targets(
     the true distance.
 
     A shooter can only engage what its side sees, and a side sees few enemies at a time, so each row first
-    lists every side's live contacts (in target order) and shooters then look only at those.
+    lists every side's live contacts, sorted by believed x; a shooter then scans only those whose believed
+    x is within its reach (two binary searches), and tests squared distances before exact ones.
     """
     nt = targets.shape[0]
     n_sides = hostile.shape[0]
     cap = out_i.shape[1]
     for r in range(x.shape[0]):
         seen = np.empty((n_sides, max(nt, 1)), dtype=np.int64)
+        seen_bx = np.empty((n_sides, max(nt, 1)))
         n_seen = np.zeros(n_sides, dtype=np.int64)
         for b in range(nt):
             t = targets[b]
@@ -693,12 +700,26 @@ def nearest_seen_targets(
                 if hostile[a_side, side[t]] and now - seen_t[r, a_side, t] <= timeout[a_side]:
                     seen[a_side, n_seen[a_side]] = t
                     n_seen[a_side] += 1
+        for a_side in range(n_sides):
+            k = n_seen[a_side]
+            if k > 1:
+                bx = np.empty(k)
+                for q in range(k):
+                    bx[q] = seen_x[r, a_side, seen[a_side, q]]
+                order = np.argsort(bx, kind="mergesort")
+                listed = seen[a_side, :k].copy()
+                for q in range(k):
+                    seen[a_side, q] = listed[order[q]]
+                    seen_bx[a_side, q] = bx[order[q]]
+            elif k == 1:
+                seen_bx[a_side, 0] = seen_x[r, a_side, seen[a_side, 0]]
         count = 0
         for a in range(shooters.shape[0]):
             s = shooters[a]
             mine = side[s]
             rad = reach[s]
-            if n_seen[mine] == 0 or not source_ok[r, s] or rad <= 0.0:
+            k = n_seen[mine]
+            if k == 0 or not source_ok[r, s] or rad <= 0.0:
                 continue
             sx = x[r, s]
             sy = y[r, s]
@@ -706,9 +727,18 @@ def nearest_seen_targets(
             best_b = np.inf
             best_d = 0.0
             far = (rad + margin) * (rad + margin) * (1.0 + 1e-9)
-            for q in range(n_seen[mine]):
+            near = rad * rad * (1.0 + 1e-9)
+            lo = _first_at_least_f(seen_bx[mine, :k], sx - rad * (1.0 + 1e-9))
+            hi = _first_at_least_f(seen_bx[mine, :k], np.nextafter(sx + rad * (1.0 + 1e-9), np.inf))
+            for q in range(lo, hi):
                 t = seen[mine, q]
                 if t == s:
+                    continue
+                ex = seen_x[r, mine, t] - sx
+                ey = seen_y[r, mine, t] - sy
+                b2 = ex * ex + ey * ey
+                # Surely beyond reach, or surely farther than the best so far (a tie goes on to be checked).
+                if b2 > near or b2 > best_b * best_b * (1.0 + 1e-9):
                     continue
                 dx = x[r, t] - sx
                 dy = y[r, t] - sy
@@ -717,8 +747,8 @@ def nearest_seen_targets(
                 d = np.hypot(dx, dy)
                 if d > rad + margin:
                     continue
-                b = np.hypot(seen_x[r, mine, t] - sx, seen_y[r, mine, t] - sy)
-                if b <= rad and b < best_b:
+                b = np.hypot(ex, ey)
+                if b <= rad and (b < best_b or (b == best_b and t < best)):
                     best_b = b
                     best = t
                     best_d = d

@@ -9,6 +9,8 @@ from drillsim.core.random import Streams, stream_id
 from drillsim.engine.kernels import (
     detect_pairs,
     hash_prefix,
+    informant_reports,
+    most_precise_per_key,
     nearest_seen_targets,
     run_per_row,
     uniform_after,
@@ -241,3 +243,38 @@ def test_detections_are_independent_trials_with_the_right_probabilities(
     ratio = var_got.sum() / var_want.sum()
     se = np.sqrt((2 * var_want**2 + var_want).sum() / (reps_n - 1)) / var_want.sum()
     assert abs(ratio - 1.0) < 5 * se, (ratio, se)
+
+
+def test_one_detection_per_key_is_the_most_precise_then_the_first() -> None:
+    """The compiled pick equals a stable sort by (key, sd) keeping each key's first; its scratch comes
+    back clean, so it can be reused."""
+    rng = np.random.default_rng(5)
+    scratch = np.full(50, -1, dtype=np.int64)
+    for n in (0, 1, 7, 400):
+        key = rng.integers(0, 50, n)
+        sd = rng.choice([10.0, 20.0, 30.0], n)  # many ties
+        order = np.lexsort((np.arange(n), sd, key))
+        first = np.ones(n, dtype=bool)
+        first[1:] = key[order][1:] != key[order][:-1]
+        want = np.sort(order[first])
+        got = np.flatnonzero(most_precise_per_key(key, sd, scratch))
+        assert got.tolist() == want.tolist()
+        assert (scratch == -1).all()
+
+
+def test_informant_reports_use_the_counter_based_stream() -> None:
+    """Informants report candidate t of row r exactly when Streams.uniform(stream, step, rep, t) < p."""
+    rng = np.random.default_rng(6)
+    r, n = 30, 40
+    ok = rng.random((r, n)) < 0.8
+    candidates = np.flatnonzero(rng.random(n) < 0.5)
+    p = rng.uniform(0.0, 0.6, len(candidates))
+    reps = np.arange(r) * 5 + 2
+    streams = Streams(77)
+    args = (ok, candidates, p, np.uint64(77), np.int64(stream_id("sensors/informants")), np.int64(12), reps)
+    (rows, j), _ = run_per_row(informant_reports, args, (np.int64,), r, len(candidates))
+    u = streams.uniform("sensors/informants", 12, reps[:, None], candidates[None, :])
+    want_r, want_k = np.nonzero(ok[:, candidates] & (u < p[None, :]))
+    assert len(want_r) > 0
+    assert rows.tolist() == want_r.tolist()
+    assert j.tolist() == candidates[want_k].tolist()

@@ -71,8 +71,7 @@ def hash_fourth(prefix: np.uint64, a: np.int64) -> np.uint64:
 @jit  # type: ignore[misc,unused-ignore]
 def uniform_last(h: np.uint64, b: np.int64) -> float:
     """The uniform for the fifth coordinate ``b``, given :func:`hash_fourth` of the first four."""
-    h = mix_word(h ^ (np.uint64(b) * _U_LANE[4] + _U_GOLDEN))
-    return (float(h >> np.uint64(UNIFORM_SHIFT)) + 0.5) * UNIFORM_SCALE
+    return uniform_of(mix_word(h ^ (np.uint64(b) * _U_LANE[4] + _U_GOLDEN)))
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -759,6 +758,60 @@ def nearest_seen_targets(
                     out_d[r, count] = best_d
                 count += 1
         counts[r] = count
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def uniform_of(h: np.uint64) -> float:
+    """The uniform of a finished hash word (as :func:`drillsim.core.random.uniform_from_hash`)."""
+    return (float(h >> np.uint64(UNIFORM_SHIFT)) + 0.5) * UNIFORM_SCALE
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def informant_reports(
+    target_ok: BoolArray,
+    candidates: IntArray,
+    p: FloatArray,
+    seed: np.uint64,
+    stream: np.int64,
+    step: np.int64,
+    reps: IntArray,
+    out_j: IntArray,
+    counts: IntArray,
+) -> None:
+    """Per row, the ``candidates`` (usable in that row) that informants report this step: candidate k is
+    reported when the uniform of (stream, step, replication, element) is below ``p[k]``, the same draw as
+    ``Streams.uniform``. Outputs (rows, capacity) and ``counts`` as for :func:`detect_pairs`."""
+    cap = out_j.shape[1]
+    for r in range(target_ok.shape[0]):
+        prefix = hash_prefix(seed, stream, step, reps[r])
+        count = 0
+        for k in range(candidates.shape[0]):
+            t = candidates[k]
+            if target_ok[r, t] and uniform_of(hash_fourth(prefix, t)) < p[k]:
+                if count < cap:
+                    out_j[r, count] = t
+                count += 1
+        counts[r] = count
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def most_precise_per_key(key: IntArray, sd: FloatArray, scratch: IntArray) -> BoolArray:
+    """Which entries to keep so that each ``key`` keeps one: the smallest ``sd``, ties to the first.
+
+    ``scratch`` is indexed by key, holds -1 everywhere on entry and is left so (only the entries touched
+    are reset), so a caller keeps one across steps instead of sorting."""
+    n = key.shape[0]
+    for q in range(n):
+        k = key[q]
+        b = scratch[k]
+        if b < 0 or sd[q] < sd[b]:
+            scratch[k] = q
+    keep = np.empty(n, dtype=np.bool_)
+    for q in range(n):
+        keep[q] = scratch[key[q]] == q
+    for q in range(n):
+        scratch[key[q]] = -1
+    return keep
 
 
 def run_per_row(

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.random import stream_id
 from drillsim.engine.context import StepContext
-from drillsim.engine.kernels import detect_pairs, run_per_row
+from drillsim.engine.kernels import detect_pairs, informant_reports, most_precise_per_key, run_per_row
 from drillsim.engine.state import ACTIVE, AIR_INBOUND, AIR_ON_STATION, AIR_OUTBOUND
 from drillsim.sensors.detection import (
     POSTURE_DETECTABILITY_TABLE,
@@ -74,6 +74,13 @@ class Sensing:
             self.informed_side = side
             if f.irregular[side]:
                 self.concealment[f.side == side] = 1.0 - CONCEALMENT_FROM_SUPPORT * self.support
+        self._scratch = np.zeros(0, dtype=np.int64)
+        """-1 per (row, side, target): room for :func:`most_precise_per_key`."""
+        self.informed_targets: IntArray | None = None
+        """Ground elements hostile to the side the population informs (None when none informs)."""
+        if self.informed_side >= 0 and (f.side == self.informed_side).any():
+            hostile_to = f.hostile[self.informed_side][f.side] & ~f.is_air
+            self.informed_targets = np.flatnonzero(hostile_to)
         self.flat = float(np.ptp(ctx.world.terrain.elevation_m)) == 0.0
 
     def detect(self, ctx: StepContext) -> None:
@@ -100,24 +107,30 @@ class Sensing:
         m = best
         sd = position_error_sd(slant, f.s_position_error[m], f.s_range_scale[m])
         ident = f.s_identifies[m]
-        sensor = ctx.sensor_names[m] if len(m) else np.zeros(0, dtype=object)
+        sensor = m  # the mount; -1 for informants
         observer = i
         # Population support: informants report hostile units to the supported side.
         if self.informed_side >= 0 and self.support > 0:
             side = self.informed_side
-            cand = f.hostile[side][f.side] if (f.side == side).any() else None
-            if cand is not None:
-                tmask = cand & ~f.is_air
-                rr, jj = np.nonzero(target_ok & tmask[None, :])
-                p = detection_probability(self.support * INFORMANT_RATE_PER_S * f.signature[jj], ctx.dt)
-                got = ctx.uniform("sensors/informants", rr, jj) < p
-                rr, jj = rr[got], jj[got]
+            if self.informed_targets is not None:
+                known = self.informed_targets
+                p = detection_probability(self.support * INFORMANT_RATE_PER_S * f.signature[known], ctx.dt)
+                args = (
+                    np.ascontiguousarray(target_ok),
+                    known,
+                    p,
+                    np.uint64(ctx.streams.seed & 0xFFFFFFFFFFFFFFFF),
+                    np.int64(stream_id("sensors/informants")),
+                    np.int64(ctx.step),
+                    ctx.state.replications,
+                )
+                (rr, jj), _ = run_per_row(informant_reports, args, (np.int64,), s.r, len(known))
                 rows = np.concatenate([rows, rr])
                 j = np.concatenate([j, jj])
                 observer = np.concatenate([observer, np.full(len(rr), -1, dtype=np.int64)])
                 sd = np.concatenate([sd, np.full(len(rr), INFORMANT_ERROR_M)])
                 ident = np.concatenate([ident, np.zeros(len(rr), dtype=bool)])
-                sensor = np.concatenate([sensor, np.full(len(rr), "informants", dtype=object)])
+                sensor = np.concatenate([sensor, np.full(len(rr), -1, dtype=np.int64)])
                 side_of_obs = np.concatenate([f.side[i], np.full(len(rr), side, dtype=np.int64)])
             else:
                 side_of_obs = f.side[i]
@@ -179,7 +192,7 @@ class Sensing:
         j: IntArray,
         sd: FloatArray,
         ident: NDArray[np.bool_],
-        sensor: NDArray[np.object_],
+        sensor: IntArray,
     ) -> None:
         s = ctx.state
         f = ctx.world.forces
@@ -189,11 +202,9 @@ class Sensing:
             return
         key = (rows * ns + side) * n + j
         # One detection per (row, side, target): the most precise (ties: the first in pair order).
-        order = np.lexsort((np.arange(len(key)), sd, key))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = key[order][1:] != key[order][:-1]
-        pick = order[first]
-        pick.sort()
+        if len(self._scratch) != s.r * ns * n:
+            self._scratch = np.full(s.r * ns * n, -1, dtype=np.int64)
+        pick = np.flatnonzero(most_precise_per_key(key, sd, self._scratch))
         rows, side, observer, j = rows[pick], side[pick], observer[pick], j[pick]
         sd, ident, sensor = sd[pick], ident[pick], sensor[pick]
         nx, ny = ctx.streams.normal("sensors/error", ctx.step, ctx.rep(rows), side, j)
@@ -214,19 +225,21 @@ class Sensing:
             pic.episode_t[nr, ns_, nj] = t1
             s.detected_at[nr, nj] = np.minimum(s.detected_at[nr, nj], t1)
             np.minimum.at(s.detected_by_side, (nr, ns_), t1)
-            obs = observer[new]
-            ctx.emit(
-                "ContactDetected",
-                nr,
-                t1,
-                side=ctx.sides[ns_],
-                unit=[ctx.ids[o] if o >= 0 else None for o in obs],
-                other=ctx.ids[nj],
-                x_m=bx[new],
-                y_m=by[new],
-                value=sd[new],
-                detail=sensor[new],
-            )
+            if ctx.recorder.enabled:
+                obs = observer[new]
+                mount = sensor[new]
+                ctx.emit(
+                    "ContactDetected",
+                    nr,
+                    t1,
+                    side=ctx.sides[ns_],
+                    unit=[ctx.ids[o] if o >= 0 else None for o in obs],
+                    other=ctx.ids[nj],
+                    x_m=bx[new],
+                    y_m=by[new],
+                    value=sd[new],
+                    detail=np.where(mount >= 0, ctx.sensor_names[np.maximum(mount, 0)], "informants"),
+                )
         # Schedule reports to the side's and its allies' shared pictures.
         for b in range(ns):
             receives = f.allied[side, b]

@@ -689,7 +689,8 @@ def nearest_seen_targets(
     cap = out_i.shape[1]
     for r in range(x.shape[0]):
         seen = np.empty((n_sides, max(nt, 1)), dtype=np.int64)
-        seen_bx = np.empty((n_sides, max(nt, 1)))
+        seen_bx = np.empty((n_sides, max(nt, 1)))  # believed positions, in the lists' order
+        seen_by = np.empty((n_sides, max(nt, 1)))
         n_seen = np.zeros(n_sides, dtype=np.int64)
         for b in range(nt):
             t = targets[b]
@@ -701,17 +702,16 @@ def nearest_seen_targets(
                     n_seen[a_side] += 1
         for a_side in range(n_sides):
             k = n_seen[a_side]
-            if k > 1:
-                bx = np.empty(k)
-                for q in range(k):
-                    bx[q] = seen_x[r, a_side, seen[a_side, q]]
-                order = np.argsort(bx, kind="mergesort")
-                listed = seen[a_side, :k].copy()
-                for q in range(k):
-                    seen[a_side, q] = listed[order[q]]
-                    seen_bx[a_side, q] = bx[order[q]]
-            elif k == 1:
-                seen_bx[a_side, 0] = seen_x[r, a_side, seen[a_side, 0]]
+            bx = np.empty(k)
+            for q in range(k):
+                bx[q] = seen_x[r, a_side, seen[a_side, q]]
+            order = np.argsort(bx, kind="mergesort")
+            listed = seen[a_side, :k].copy()
+            for q in range(k):
+                t = listed[order[q]]
+                seen[a_side, q] = t
+                seen_bx[a_side, q] = bx[order[q]]
+                seen_by[a_side, q] = seen_y[r, a_side, t]
         count = 0
         for a in range(shooters.shape[0]):
             s = shooters[a]
@@ -730,14 +730,14 @@ def nearest_seen_targets(
             lo = _first_at_least_f(seen_bx[mine, :k], sx - rad * (1.0 + 1e-9))
             hi = _first_at_least_f(seen_bx[mine, :k], np.nextafter(sx + rad * (1.0 + 1e-9), np.inf))
             for q in range(lo, hi):
-                t = seen[mine, q]
-                if t == s:
-                    continue
-                ex = seen_x[r, mine, t] - sx
-                ey = seen_y[r, mine, t] - sy
+                ex = seen_bx[mine, q] - sx
+                ey = seen_by[mine, q] - sy
                 b2 = ex * ex + ey * ey
                 # Surely beyond reach, or surely farther than the best so far (a tie goes on to be checked).
                 if b2 > near or b2 > best_b * best_b * (1.0 + 1e-9):
+                    continue
+                t = seen[mine, q]
+                if t == s:
                     continue
                 dx = x[r, t] - sx
                 dy = y[r, t] - sy

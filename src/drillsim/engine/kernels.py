@@ -814,6 +814,106 @@ def most_precise_per_key(key: IntArray, sd: FloatArray, scratch: IntArray) -> Bo
     return keep
 
 
+@jit  # type: ignore[misc,unused-ignore]
+def deliver_due_reports(
+    due_t: FloatArray,
+    due_from: IntArray,
+    seen_t: FloatArray,
+    seen_x: FloatArray,
+    seen_y: FloatArray,
+    seen_err: FloatArray,
+    known_t: FloatArray,
+    known_x: FloatArray,
+    known_y: FloatArray,
+    known_err: FloatArray,
+    known_live: BoolArray,
+    timeout: FloatArray,
+    t1: float,
+) -> tuple[IntArray, IntArray, IntArray, FloatArray, BoolArray, IntArray, IntArray, IntArray]:
+    """One pass over the pictures (rows, sides, elements): reports due by ``t1`` copy the reporting side's
+    ``seen`` entry into the ``known`` layer and become live; then live contacts older than their side's
+    ``timeout`` are lost. Returns the deliveries (rows, sides, elements, due times, whether newly live)
+    and the losses (rows, sides, elements), each in (row, side, element) order."""
+    n_r, n_s, n = due_t.shape
+    cap = 64
+    d_r = np.empty(cap, dtype=np.int64)
+    d_b = np.empty(cap, dtype=np.int64)
+    d_j = np.empty(cap, dtype=np.int64)
+    d_when = np.empty(cap)
+    d_new = np.empty(cap, dtype=np.bool_)
+    nd = 0
+    l_r = np.empty(cap, dtype=np.int64)
+    l_b = np.empty(cap, dtype=np.int64)
+    l_j = np.empty(cap, dtype=np.int64)
+    nl = 0
+    for r in range(n_r):
+        for b in range(n_s):
+            for j in range(n):
+                when = due_t[r, b, j]
+                if when <= t1:
+                    a = due_from[r, b, j]
+                    known_t[r, b, j] = seen_t[r, a, j]
+                    known_x[r, b, j] = seen_x[r, a, j]
+                    known_y[r, b, j] = seen_y[r, a, j]
+                    known_err[r, b, j] = seen_err[r, a, j]
+                    due_t[r, b, j] = np.inf
+                    if nd == d_r.shape[0]:
+                        d_r = np.concatenate((d_r, np.empty(nd, dtype=np.int64)))
+                        d_b = np.concatenate((d_b, np.empty(nd, dtype=np.int64)))
+                        d_j = np.concatenate((d_j, np.empty(nd, dtype=np.int64)))
+                        d_when = np.concatenate((d_when, np.empty(nd)))
+                        d_new = np.concatenate((d_new, np.empty(nd, dtype=np.bool_)))
+                    d_r[nd] = r
+                    d_b[nd] = b
+                    d_j[nd] = j
+                    d_when[nd] = when
+                    d_new[nd] = not known_live[r, b, j]
+                    nd += 1
+                    known_live[r, b, j] = True
+    for r in range(n_r):
+        for b in range(n_s):
+            for j in range(n):
+                if known_live[r, b, j] and (t1 - known_t[r, b, j]) > timeout[b]:
+                    known_live[r, b, j] = False
+                    if nl == l_r.shape[0]:
+                        l_r = np.concatenate((l_r, np.empty(nl, dtype=np.int64)))
+                        l_b = np.concatenate((l_b, np.empty(nl, dtype=np.int64)))
+                        l_j = np.concatenate((l_j, np.empty(nl, dtype=np.int64)))
+                    l_r[nl] = r
+                    l_b[nl] = b
+                    l_j[nl] = j
+                    nl += 1
+    return d_r[:nd], d_b[:nd], d_j[:nd], d_when[:nd], d_new[:nd], l_r[:nl], l_b[:nl], l_j[:nl]
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def located_fraction_table(
+    active: BoolArray, known_live: BoolArray, side: IntArray, ground: BoolArray, hostile: BoolArray
+) -> FloatArray:
+    """(rows, sides, sides): the fraction of side b's active ground elements that side a holds as live
+    contacts, for hostile a and b (0 elsewhere, and where b has none)."""
+    n_r, n_s, n = known_live.shape
+    out = np.zeros((n_r, n_s, n_s))
+    alive = np.zeros(n_s, dtype=np.int64)
+    held = np.zeros((n_s, n_s), dtype=np.int64)
+    for r in range(n_r):
+        alive[:] = 0
+        held[:, :] = 0
+        for j in range(n):
+            if not ground[j] or not active[r, j]:
+                continue
+            b = side[j]
+            alive[b] += 1
+            for a in range(n_s):
+                if hostile[a, b] and known_live[r, a, j]:
+                    held[a, b] += 1
+        for a in range(n_s):
+            for b in range(n_s):
+                if hostile[a, b] and alive[b] > 0:
+                    out[r, a, b] = held[a, b] / alive[b]
+    return out
+
+
 def run_per_row(
     kernel: Any, args: tuple[Any, ...], dtypes: tuple[Any, ...], rows: int, capacity: int
 ) -> tuple[tuple[Any, ...], int]:

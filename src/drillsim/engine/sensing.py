@@ -17,7 +17,14 @@ from numpy.typing import NDArray
 
 from drillsim.core.random import stream_id
 from drillsim.engine.context import StepContext
-from drillsim.engine.kernels import detect_pairs, informant_reports, most_precise_per_key, run_per_row
+from drillsim.engine.kernels import (
+    deliver_due_reports,
+    detect_pairs,
+    informant_reports,
+    located_fraction_table,
+    most_precise_per_key,
+    run_per_row,
+)
 from drillsim.engine.state import ACTIVE, AIR_INBOUND, AIR_ON_STATION, AIR_OUTBOUND
 from drillsim.sensors.detection import (
     POSTURE_DETECTABILITY_TABLE,
@@ -259,58 +266,45 @@ def deliver_reports(ctx: StepContext) -> None:
     f = ctx.world.forces
     pic = s.picture
     t1 = ctx.t1
-    rows, b, j = np.nonzero(pic.due_t <= t1)
-    if len(rows):
-        a = pic.due_from[rows, b, j]
-        pic.known_t[rows, b, j] = pic.seen_t[rows, a, j]
-        pic.known_x[rows, b, j] = pic.seen_x[rows, a, j]
-        pic.known_y[rows, b, j] = pic.seen_y[rows, a, j]
-        pic.known_err[rows, b, j] = pic.seen_err[rows, a, j]
-        when = pic.due_t[rows, b, j]
-        pic.due_t[rows, b, j] = np.inf
-        new = ~pic.known_live[rows, b, j]
-        pic.known_live[rows, b, j] = True
-        if new.any():
-            nr, nb, nj = rows[new], b[new], j[new]
-            s.reported_at[nr, nj] = np.minimum(s.reported_at[nr, nj], when[new])
-            np.minimum.at(s.reported_by_side, (nr, nb), when[new])
-            ctx.emit(
-                "ContactReported",
-                nr,
-                when[new],
-                side=ctx.sides[nb],
-                other=ctx.ids[nj],
-                x_m=pic.known_x[nr, nb, nj],
-                y_m=pic.known_y[nr, nb, nj],
-                value=pic.known_err[nr, nb, nj],
-            )
-    timeout = f.contact_timeout_s[None, :, None]
-    old = pic.known_live & ((t1 - pic.known_t) > timeout)
-    rows, b, j = np.nonzero(old)
-    if len(rows):
-        pic.known_live[rows, b, j] = False
-        np.minimum.at(s.lost_by_side, (rows, b), t1)
-        ctx.emit("ContactLost", rows, t1, side=ctx.sides[b], other=ctx.ids[j])
+    rows, b, j, when, new, lost_r, lost_b, lost_j = deliver_due_reports(
+        pic.due_t,
+        pic.due_from,
+        pic.seen_t,
+        pic.seen_x,
+        pic.seen_y,
+        pic.seen_err,
+        pic.known_t,
+        pic.known_x,
+        pic.known_y,
+        pic.known_err,
+        pic.known_live,
+        f.contact_timeout_s,
+        t1,
+    )
+    if new.any():
+        nr, nb, nj = rows[new], b[new], j[new]
+        s.reported_at[nr, nj] = np.minimum(s.reported_at[nr, nj], when[new])
+        np.minimum.at(s.reported_by_side, (nr, nb), when[new])
+        ctx.emit(
+            "ContactReported",
+            nr,
+            when[new],
+            side=ctx.sides[nb],
+            other=ctx.ids[nj],
+            x_m=pic.known_x[nr, nb, nj],
+            y_m=pic.known_y[nr, nb, nj],
+            value=pic.known_err[nr, nb, nj],
+        )
+    if len(lost_r):
+        np.minimum.at(s.lost_by_side, (lost_r, lost_b), t1)
+        ctx.emit("ContactLost", lost_r, t1, side=ctx.sides[lost_b], other=ctx.ids[lost_j])
 
 
 def located_fractions(ctx: StepContext) -> FloatArray:
     """(R, S, S): fraction of side b's active ground elements that side a holds as live contacts."""
-    s = ctx.state
     f = ctx.world.forces
-    ns = len(f.side_names)
-    out = np.zeros((s.r, ns, ns))
-    active = s.status == ACTIVE
-    for b in range(ns):
-        mask = (f.side == b) & ~f.is_air
-        if not mask.any():
-            continue
-        alive = active[:, mask]
-        denom = alive.sum(axis=1)
-        for a in range(ns):
-            if not f.hostile[a, b]:
-                continue
-            num = (s.picture.known_live[:, a, :][:, mask] & alive).sum(axis=1)
-            out[:, a, b] = np.where(denom > 0, num / np.maximum(denom, 1), 0.0)
+    s = ctx.state
+    out = located_fraction_table(s.status == ACTIVE, s.picture.known_live, f.side, ~f.is_air, f.hostile)
     thresholds = (np.arange(10) + 1) / 10.0
     reached = out[:, :, :, None] >= thresholds[None, None, None, :] - 1e-12
     s.located_first[...] = np.where(reached & np.isinf(s.located_first), ctx.t1, s.located_first)

@@ -66,6 +66,7 @@ class Sensing:
             np.maximum.at(self.max_range, f.s_elem, f.s_max_range)
         self.observers = np.flatnonzero(self.max_range > 0)
         self.targets = np.flatnonzero(~f.is_air)
+        self.aircraft = np.flatnonzero(f.is_air)
         self.hostile = np.ascontiguousarray(f.hostile)
         self.observer_factor = 0.5 + 0.5 * f.training
         self.capacity = 16
@@ -93,9 +94,11 @@ class Sensing:
     def detect(self, ctx: StepContext) -> None:
         s = ctx.state
         f = ctx.world.forces
-        airborne = np.isin(s.air_phase, (AIR_OUTBOUND, AIR_ON_STATION, AIR_INBOUND))
-        source_ok = (s.status == ACTIVE) & (~f.is_air[None, :] | airborne)
         target_ok = s.status == ACTIVE
+        source_ok = target_ok.copy()  # ground elements look when active, aircraft only when flying
+        air = self.aircraft
+        if len(air):
+            source_ok[:, air] &= np.isin(s.air_phase[:, air], (AIR_OUTBOUND, AIR_ON_STATION, AIR_INBOUND))
         level = int(ctx.world.light_by_hour[min(int(ctx.t0 // 3600), len(ctx.world.light_by_hour) - 1)])
         mount_rate = f.s_rate * f.s_count * light_factor(level, f.s_night_factor)
         target_factor = (

@@ -7,9 +7,11 @@ import pytest
 
 from drillsim.core.random import Streams, stream_id
 from drillsim.engine.kernels import (
+    deliver_due_reports,
     detect_pairs,
     hash_prefix,
     informant_reports,
+    located_fraction_table,
     most_precise_per_key,
     nearest_seen_targets,
     run_per_row,
@@ -278,3 +280,55 @@ def test_informant_reports_use_the_counter_based_stream() -> None:
     assert len(want_r) > 0
     assert rows.tolist() == want_r.tolist()
     assert j.tolist() == candidates[want_k].tolist()
+
+
+def test_report_delivery_and_loss_match_the_array_computation() -> None:
+    """Due reports copy the reporting side's seen entry and go live, then stale contacts are lost: the
+    compiled pass gives what the masks and fancy indexing give, in (row, side, element) order."""
+    rng = np.random.default_rng(8)
+    r, ns, n, t1 = 6, 3, 25, 1000.0
+    shape = (r, ns, n)
+    due_t = np.where(rng.random(shape) < 0.3, rng.uniform(900, 1100, shape), np.inf)
+    due_from = rng.integers(0, ns, shape)
+    seen = [rng.uniform(0, 1000, shape) for _ in range(4)]
+    known = [rng.uniform(0, 1000, shape) for _ in range(4)]
+    live = rng.random(shape) < 0.5
+    timeout = np.array([300.0, 600.0, 900.0])
+    # The plain computation, on copies.
+    k_t, k_x, k_y, k_e = (a.copy() for a in known)
+    k_live, d_t = live.copy(), due_t.copy()
+    rows, b, j = np.nonzero(d_t <= t1)
+    a = due_from[rows, b, j]
+    for dst, src in zip((k_t, k_x, k_y, k_e), seen, strict=True):
+        dst[rows, b, j] = src[rows, a, j]
+    when = d_t[rows, b, j]
+    d_t[rows, b, j] = np.inf
+    new = ~k_live[rows, b, j]
+    k_live[rows, b, j] = True
+    lost = np.nonzero(k_live & ((t1 - k_t) > timeout[None, :, None]))
+    k_live[lost] = False
+    got = deliver_due_reports(due_t, due_from, *seen, *known, live, timeout, t1)
+    assert len(rows) > 0
+    assert len(lost[0]) > 0
+    for g, w in zip(got, (rows, b, j, when, new, *lost), strict=True):
+        assert np.array_equal(g, w)
+    for g, w in zip((*known, live, due_t), (k_t, k_x, k_y, k_e, k_live, d_t), strict=True):
+        assert np.array_equal(g, w)
+
+
+def test_located_fractions_match_the_array_computation() -> None:
+    """Fraction of each hostile side's active ground elements held live, per row (0 when none)."""
+    rng = np.random.default_rng(9)
+    r, n = 8, 30
+    side = rng.integers(0, 3, n)
+    ground = rng.random(n) < 0.8
+    active = rng.random((r, n)) < 0.7
+    active[0] = False  # a row where nobody is left
+    live = rng.random((r, 3, n)) < 0.5
+    got = located_fraction_table(active, live, side, ground, HOSTILE)
+    for a in range(3):
+        for b in range(3):
+            alive = active & ground[None, :] & (side == b)[None, :]
+            held = (live[:, a, :] & alive).sum(axis=1)
+            want = np.where(alive.sum(axis=1) > 0, held / np.maximum(alive.sum(axis=1), 1), 0.0)
+            assert np.array_equal(got[:, a, b], want if HOSTILE[a, b] else np.zeros(r))

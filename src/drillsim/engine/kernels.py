@@ -835,55 +835,58 @@ def deliver_due_reports(
     ``timeout`` are lost. Returns the deliveries (rows, sides, elements, due times, whether newly live)
     and the losses (rows, sides, elements), each in (row, side, element) order."""
     n_r, n_s, n = due_t.shape
-    cap = 64
-    d_r = np.empty(cap, dtype=np.int64)
-    d_b = np.empty(cap, dtype=np.int64)
-    d_j = np.empty(cap, dtype=np.int64)
-    d_when = np.empty(cap)
-    d_new = np.empty(cap, dtype=np.bool_)
+    due = due_t.ravel()
     nd = 0
-    l_r = np.empty(cap, dtype=np.int64)
-    l_b = np.empty(cap, dtype=np.int64)
-    l_j = np.empty(cap, dtype=np.int64)
-    nl = 0
-    for r in range(n_r):
-        for b in range(n_s):
-            for j in range(n):
-                when = due_t[r, b, j]
-                if when <= t1:
+    for q in range(due.shape[0]):
+        if due[q] <= t1:
+            nd += 1
+    d_r = np.empty(nd, dtype=np.int64)
+    d_b = np.empty(nd, dtype=np.int64)
+    d_j = np.empty(nd, dtype=np.int64)
+    d_when = np.empty(nd)
+    d_new = np.empty(nd, dtype=np.bool_)
+    k = 0
+    if nd:
+        for r in range(n_r):
+            for b in range(n_s):
+                for j in range(n):
+                    when = due_t[r, b, j]
+                    if when > t1:
+                        continue
                     a = due_from[r, b, j]
                     known_t[r, b, j] = seen_t[r, a, j]
                     known_x[r, b, j] = seen_x[r, a, j]
                     known_y[r, b, j] = seen_y[r, a, j]
                     known_err[r, b, j] = seen_err[r, a, j]
                     due_t[r, b, j] = np.inf
-                    if nd == d_r.shape[0]:
-                        d_r = np.concatenate((d_r, np.empty(nd, dtype=np.int64)))
-                        d_b = np.concatenate((d_b, np.empty(nd, dtype=np.int64)))
-                        d_j = np.concatenate((d_j, np.empty(nd, dtype=np.int64)))
-                        d_when = np.concatenate((d_when, np.empty(nd)))
-                        d_new = np.concatenate((d_new, np.empty(nd, dtype=np.bool_)))
-                    d_r[nd] = r
-                    d_b[nd] = b
-                    d_j[nd] = j
-                    d_when[nd] = when
-                    d_new[nd] = not known_live[r, b, j]
-                    nd += 1
+                    d_r[k] = r
+                    d_b[k] = b
+                    d_j[k] = j
+                    d_when[k] = when
+                    d_new[k] = not known_live[r, b, j]
                     known_live[r, b, j] = True
+                    k += 1
+    nl = 0
     for r in range(n_r):
         for b in range(n_s):
             for j in range(n):
                 if known_live[r, b, j] and (t1 - known_t[r, b, j]) > timeout[b]:
-                    known_live[r, b, j] = False
-                    if nl == l_r.shape[0]:
-                        l_r = np.concatenate((l_r, np.empty(nl, dtype=np.int64)))
-                        l_b = np.concatenate((l_b, np.empty(nl, dtype=np.int64)))
-                        l_j = np.concatenate((l_j, np.empty(nl, dtype=np.int64)))
-                    l_r[nl] = r
-                    l_b[nl] = b
-                    l_j[nl] = j
                     nl += 1
-    return d_r[:nd], d_b[:nd], d_j[:nd], d_when[:nd], d_new[:nd], l_r[:nl], l_b[:nl], l_j[:nl]
+    l_r = np.empty(nl, dtype=np.int64)
+    l_b = np.empty(nl, dtype=np.int64)
+    l_j = np.empty(nl, dtype=np.int64)
+    k = 0
+    if nl:
+        for r in range(n_r):
+            for b in range(n_s):
+                for j in range(n):
+                    if known_live[r, b, j] and (t1 - known_t[r, b, j]) > timeout[b]:
+                        known_live[r, b, j] = False
+                        l_r[k] = r
+                        l_b[k] = b
+                        l_j[k] = j
+                        k += 1
+    return d_r, d_b, d_j, d_when, d_new, l_r, l_b, l_j
 
 
 @jit  # type: ignore[misc,unused-ignore]

@@ -473,19 +473,21 @@ def detect_pairs(
         reach = max(reach, int(np.ceil(max_range[observers[a]] / cell)))
     reach *= 1 << REFINE_STEPS
     n_seg = max(hostile.shape[1] * (2 * reach + 1) * (2 * reach + 1), 1)
+    # Scratch, reused by every row.
+    keys = np.empty(nt, dtype=np.int64)
+    slot = np.empty(nt, dtype=np.int64)
+    seg_lo = np.empty(n_seg, dtype=np.int64)
+    seg_hi = np.empty(n_seg, dtype=np.int64)
+    seg_d2 = np.empty(n_seg)
+    seg_side = np.empty(n_seg, dtype=np.int64)
+    order_key = np.empty(cap, dtype=np.int64)
+    box = np.empty((n_sides, 4))
+    side_factor = np.zeros(n_sides)
     for r in range(x.shape[0]):
-        keys = np.empty(nt, dtype=np.int64)
-        slot = np.empty(nt, dtype=np.int64)
-        seg_lo = np.empty(n_seg, dtype=np.int64)
-        seg_hi = np.empty(n_seg, dtype=np.int64)
-        seg_d2 = np.empty(n_seg)
-        seg_side = np.empty(n_seg, dtype=np.int64)
         count = 0
-        order_key = np.empty(cap, dtype=np.int64)
-        box = np.empty((n_sides, 4))
         m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot, box)
         # Each side's largest target factor in this row, for the segments' bounds.
-        side_factor = np.zeros(n_sides)
+        side_factor[:] = 0.0
         for q in range(m):
             t = targets[slot[q]]
             side_factor[side[t]] = max(side_factor[side[t]], target_factor[r, t])

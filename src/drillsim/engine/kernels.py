@@ -170,6 +170,7 @@ def _candidates(
     seg_hi: IntArray,
     seg_d2: FloatArray,
     seg_side: IntArray,
+    seg_key: IntArray,
 ) -> int:
     """The enemy targets that may lie within ``radius`` of (sx, sy), by side and cell, as segments of
     ``sorted_slot`` (positions in ``targets``; not in target order: callers that need it sort what they
@@ -189,6 +190,7 @@ def _candidates(
         seg_hi[0] = m
         seg_d2[0] = 0.0
         seg_side[0] = -1
+        seg_key[0] = 0
         return 1
     g = 0
     top = 2 * _HALF - 1
@@ -221,6 +223,7 @@ def _candidates(
             seg_hi[g] = hi
             seg_d2[g] = gap_x * gap_x + gap_y * gap_y
             seg_side[g] = other
+            seg_key[g] = base + lo_y
             g += 1
     return g
 
@@ -251,6 +254,10 @@ def _dense_grid(
         y0 = min(y0, box[o, 1])
         x1 = max(x1, box[o, 2])
         y1 = max(y1, box[o, 3])
+    # Cells on the fixed lattice of multiples of ``cell`` (not on the box's corner), so a cell is the same
+    # place whatever else is in the row: the skipped sampling keys its draws by cell.
+    x0 = np.floor(x0 / cell) * cell
+    y0 = np.floor(y0 / cell) * cell
     nx = int((x1 - x0) / cell) + 1
     ny = int((y1 - y0) / cell) + 1
     if nx * ny * n_sides > 8 * m + 4096:
@@ -292,10 +299,13 @@ def _dense_candidates(
     seg_hi: IntArray,
     seg_d2: FloatArray,
     seg_side: IntArray,
+    seg_key: IntArray,
 ) -> int:
     """As :func:`_candidates`, from the dense grid of :func:`_dense_grid`: one segment of ``members`` per
     non-empty cell within reach, found without a search."""
     g = 0
+    ax = int(np.round(x0 / cell)) + _HALF  # the lattice column and row of the grid's first cell
+    ay = int(np.round(y0 / cell)) + _HALF
     kx = int(np.floor((sx - x0) / cell))
     ky = int(np.floor((sy - y0) / cell))
     w = max(int(np.ceil(radius / cell)), 1)
@@ -321,6 +331,7 @@ def _dense_candidates(
                 seg_hi[g] = hi
                 seg_d2[g] = gap_x * gap_x + gap_y * gap_y
                 seg_side[g] = other
+                seg_key[g] = (other * (2 * _HALF) + ax + col) * (2 * _HALF) + ay + cy
                 g += 1
     return g
 
@@ -397,9 +408,9 @@ def _segment_bound(
     return total * dt * (1.0 + 1e-9)
 
 
-SKIP_BELOW = 0.2
-"""A segment of candidates whose bound on the detection probability is below this is sampled by skips
-(one draw per landing instead of one per pair); see :func:`detect_pairs`."""
+SKIP_AT_MOST = 0.125
+"""A segment of candidates whose bound on the detection probability, rounded up to a power of two, is at
+most this is sampled by skips (one draw per landing instead of one per pair); see :func:`detect_pairs`."""
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -448,14 +459,19 @@ def detect_pairs(
     for the side's largest target factor). A pair detects when its uniform ``u < 1 - exp(-h dt)``, which
     is at most ``c``:
 
-    - segments with ``c >= SKIP_BELOW`` draw one uniform per pair, keyed by (observer, target), and reject
-      ``u >= c`` before the hazard;
-    - segments with a smaller ``c`` (far cells, dark, small signatures: most pairs, most steps) land only
-      on the pairs whose uniform would have been below ``c``: the gaps between landings in a sequence of
-      independent Bernoulli(c) trials are geometric, drawn as ``floor(log v / log(1 - c))``; a landed pair
-      then has ``u = c v'`` with a fresh ``v'``, uniform on [0, c) as it should be given ``u < c``. These
-      draws are keyed by (observer, ``n_elements`` + the observer's count of draws so far), so every pair is
-      still an independent trial with its exact probability, and the draws depend only on the row's state.
+    - where ``c``, rounded up to a power of two (``c_q``), exceeds :data:`SKIP_AT_MOST`, each pair draws
+      its own uniform, keyed by (observer, target), and ``u >= c`` is rejected before the hazard;
+    - elsewhere (far cells, dark, small signatures: most pairs, most steps) the kernel lands only on the
+      pairs whose uniform would have been below ``c_q``: the gaps between landings in a sequence of
+      independent Bernoulli(c_q) trials are geometric, drawn as ``floor(log v / log(1 - c_q))``; a landed
+      pair then has ``u = c_q v'`` with a fresh ``v'``, uniform on [0, c_q) as it should be given
+      ``u < c_q``. So every pair is still an independent trial with its exact probability.
+
+    For common random numbers between two runs that differ a little (a parameter of a design point), the
+    skipped sampling's draws are keyed by (observer, cell of a fixed lattice, landing number) and its rate
+    is the power of two above the bound, not the bound: a change that leaves a cell's ``c_q`` and members
+    alone leaves its draws alone (a change of the bound by 15 % moves about one cell in five to the next
+    power of two).
 
     A pair whose detection depends on a sensor that needs line of sight comes back with ``out_needs_los``
     set: it detects only if the line is clear, which the caller checks over the terrain. ``out_best`` is
@@ -480,6 +496,7 @@ def detect_pairs(
     seg_hi = np.empty(n_seg, dtype=np.int64)
     seg_d2 = np.empty(n_seg)
     seg_side = np.empty(n_seg, dtype=np.int64)
+    seg_key = np.empty(n_seg, dtype=np.int64)
     order_key = np.empty(cap, dtype=np.int64)
     box = np.empty((n_sides, 4))
     side_factor = np.zeros(n_sides)
@@ -515,7 +532,6 @@ def detect_pairs(
                 height = altitude[s] - 2.0
                 far = rad * rad * (1.0 + 1e-9)
                 h_s = hash_fourth(prefix, s)  # the part of each pair's draw that depends on the observer
-                drawn = 0  # the observer's draws for skipping so far
                 if gnx > 0:
                     g_count = _dense_candidates(
                         mine,
@@ -535,6 +551,7 @@ def detect_pairs(
                         seg_hi,
                         seg_d2,
                         seg_side,
+                        seg_key,
                     )
                 else:
                     g_count = _candidates(
@@ -553,6 +570,7 @@ def detect_pairs(
                         seg_hi,
                         seg_d2,
                         seg_side,
+                        seg_key,
                     )
                 for g in range(g_count):
                     hi = seg_hi[g]
@@ -573,12 +591,21 @@ def detect_pairs(
                     )
                     if c <= 0.0:
                         continue
-                    skip = c < SKIP_BELOW
-                    log_miss = np.log1p(-c) if skip else 0.0
+                    c_q = 2.0 ** np.ceil(np.log2(c))
+                    skip = c_q <= SKIP_AT_MOST
+                    h_cell = h_s
+                    drawn = 0
+                    log_miss = 0.0
+                    if skip:
+                        c = c_q
+                        # This cell's draws: keyed past the targets' keys, so they never meet a pair's.
+                        level = 0 if gnx == 0 else int(np.round(np.log2(cell / fine)))
+                        h_cell = hash_fourth(h_s, n_elements + seg_key[g] * (REFINE_STEPS + 1) + level)
+                        log_miss = np.log1p(-c)
                     q = seg_lo[g] - 1
                     while True:
                         if skip:
-                            v = uniform_last(h_s, n_elements + drawn)
+                            v = uniform_last(h_cell, np.int64(drawn))
                             drawn += 1
                             gap = np.log(v) / log_miss
                             if gap >= hi - q - 1:
@@ -596,7 +623,7 @@ def detect_pairs(
                         if dx * dx + dy * dy > far:  # surely out of range: skip the exact distance
                             continue
                         if skip:
-                            u = c * uniform_last(h_s, n_elements + drawn)
+                            u = c * uniform_last(h_cell, np.int64(drawn))
                             drawn += 1
                         else:
                             u = uniform_last(h_s, t)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "distribution_figure",
+    "distribution_file",
     "figure_svg",
     "plot_comparison",
     "plot_distributions",
@@ -60,9 +61,10 @@ def _save(fig: Any, stem: Path, formats: Sequence[str]) -> list[Path]:
             raise UserError(f"unknown plot format '{fmt}'; expected one of {', '.join(FORMATS)}")
         path = stem.with_name(f"{stem.name}.{fmt}")
         tmp = path.with_name(path.name + ".tmp")
-        # Dates in file metadata would make every file differ; leave them out.
-        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(tmp, format=fmt, dpi=120, metadata=metadata)
+        if fmt == "svg":  # the same text a report puts inline (see figure_svg)
+            tmp.write_text(_svg_document(fig), encoding="utf-8")
+        else:  # dates in file metadata would make every file differ; leave them out
+            fig.savefig(tmp, format=fmt, dpi=120, metadata={"Software": None})
         os.replace(tmp, path)
         paths.append(path)
     return paths
@@ -80,13 +82,17 @@ def plot_distributions(
     formats: Sequence[str] = FORMATS,
 ) -> list[Path]:
     """One figure per measure, ``distribution-MEASURE.{png,svg}`` (see :func:`distribution_figure`)."""
-    out = Path(directory)
     paths: list[Path] = []
     values = result.measures
     for name in measures if measures is not None else list(result.statistics):
         fig = distribution_figure(values[name], result.statistics[name], scenario=result.scenario_name)
-        paths += _save(fig, out / f"distribution-{_slug(name)}", formats)
+        paths += _save(fig, distribution_file(directory, name), formats)
     return paths
+
+
+def distribution_file(directory: str | Path, measure: str) -> Path:
+    """Where :func:`plot_distributions` puts a measure's plot: the path without its format suffix."""
+    return Path(directory) / f"distribution-{_slug(measure)}"
 
 
 def distribution_figure(values: ArrayLike, stats: MeasureStatistics, *, scenario: str) -> Any:
@@ -144,13 +150,17 @@ def figure_svg(fig: Any) -> str:
 
     A fixed hash salt and text drawn as paths make the same figure give the same text on every machine.
     """
+    text = _svg_document(fig)
+    return text[text.index("<svg") :]
+
+
+def _svg_document(fig: Any) -> str:
     import matplotlib
 
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": "drillsim", "svg.fonttype": "path"}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "drillsim"})
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
+    return buf.getvalue()
 
 
 def plot_comparison(

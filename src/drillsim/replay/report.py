@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from drillsim.analysis.montecarlo import MeasureStatistics, summarize
-from drillsim.analysis.plots import distribution_figure, figure_svg
+from drillsim.analysis.plots import distribution_figure, distribution_file, figure_svg
 from drillsim.replay import charts
 from drillsim.replay.layers import elevation_png, map_layers
 from drillsim.replay.results import Result, load_result
@@ -463,6 +463,18 @@ def _killchain_section(result: Result, replay: dict[str, Any], have_charts: bool
     )
 
 
+def _distribution_svg(result: Result, name: str, values: Any, stats: Any, scenario: str) -> str:
+    """A measure's distribution plot: the SVG ``drillsim mc`` wrote with the result (the same text), or
+    drawn now when it is missing."""
+    stem = distribution_file(result.directory / "plots", name)
+    written = stem.with_name(stem.name + ".svg")
+    if written.is_file():
+        text = written.read_text(encoding="utf-8")
+        if "<svg" in text:
+            return text[text.index("<svg") :]
+    return figure_svg(distribution_figure(values, stats, scenario=scenario))
+
+
 def _measures_section(result: Result, statistics: Statistics | None, have_charts: bool) -> str:
     if statistics is None:
         return ""
@@ -470,7 +482,7 @@ def _measures_section(result: Result, statistics: Statistics | None, have_charts
     scenario = str(result.header.get("scenario", ""))
     figures = "".join(
         f'<figure class="chart distribution" data-measure="{_e(name)}">'
-        + figure_svg(distribution_figure(values[name], st, scenario=scenario))
+        + _distribution_svg(result, name, values[name], st, scenario)
         + "</figure>"
         for name, st in by_measure.items()
         if have_charts

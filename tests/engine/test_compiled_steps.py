@@ -5,6 +5,7 @@ every branch is taken."""
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,6 +16,13 @@ from drillsim.engine.context import StepContext
 from drillsim.engine.movement import ARRIVAL_TOLERANCE_M, SUPPRESSED_SPEED_FACTOR, move
 from drillsim.engine.simulation import Simulation
 from drillsim.engine.state import ACTIVE
+from drillsim.engine.support import (
+    FRESH_CONTACT_S,
+    REQUEST_INTERVAL_S,
+    STAGE_DONE,
+    STAGE_REQUESTED,
+    FireSupport,
+)
 from drillsim.forces.tables import TERRAIN_INDEX
 
 
@@ -30,15 +38,20 @@ class _Capture:
         self.calls.append((kind, np.copy(replication), np.copy(time_s), copy.deepcopy(columns)))
 
 
+def _events(capture: _Capture) -> list[tuple[Any, ...]]:
+    """One tuple per event (kind, replication, time, then the columns by name), however they were batched."""
+    rows = []
+    for kind, reps, time_s, columns in capture.calls:
+        n = len(reps)
+        cols = [np.broadcast_to(np.asarray(columns[name]), (n,)) for name in sorted(columns)]
+        times = np.broadcast_to(time_s, (n,))
+        for i in range(n):
+            rows.append((kind, reps[i], times[i], *sorted(columns), *(c[i] for c in cols)))
+    return rows
+
+
 def _same_events(a: _Capture, b: _Capture) -> None:
-    assert len(a.calls) == len(b.calls)
-    for (ka, ra, ta, ca), (kb, rb, tb, cb) in zip(a.calls, b.calls, strict=True):
-        assert ka == kb
-        np.testing.assert_array_equal(ra, rb)
-        np.testing.assert_array_equal(np.broadcast_to(ta, ra.shape), np.broadcast_to(tb, rb.shape))
-        assert ca.keys() == cb.keys()
-        for name in ca:
-            np.testing.assert_array_equal(np.asarray(ca[name]), np.asarray(cb[name]))
+    assert _events(a) == _events(b)
 
 
 def _same_state(a: Any, b: Any) -> None:
@@ -163,3 +176,169 @@ def test_compiled_movement_matches_the_array_expressions(battle: Simulation) -> 
     _same_state(compiled.state, reference.state)
     _same_events(compiled.recorder, reference.recorder)  # type: ignore[arg-type]
     assert any(kind == "UnitArrived" for kind, *_ in reference.recorder.calls)  # type: ignore[attr-defined]
+
+
+# --- fire-mission requests --------------------------------------------------------------------------------
+
+
+def _reference_request_missions(support: FireSupport, ctx: StepContext) -> None:
+    """Fire-mission requests as array expressions, battery by battery (what the compiled loop replaced)."""
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    plan = ctx.world.plan
+    m = s.missions
+    engaged = np.zeros((s.r, len(f.side_names), f.n), dtype=bool)
+    open_ = m.stage < STAGE_DONE
+    engaged[m.rep[open_], f.side[m.firer[open_]], m.target[open_]] = True
+    for b in support.batteries:
+        mount = support.battery_mount[b]
+        side = f.side[b]
+        free = (
+            (s.battery_task[:, b] >= 0)
+            & (s.status[:, b] == ACTIVE)
+            & ~s.broken[:, b]
+            & (s.battery_busy_until[:, b] <= ctx.t1)
+            & (s.missions_left[:, b] > 0)
+            & (s.ammo[:, mount] > 0)
+        )
+        rows = np.flatnonzero(free)
+        if not len(rows):
+            continue
+        obs_by = pic.seen_by[rows, side, :]
+        task_of = s.battery_task[rows, b]
+        allowed = np.stack([support.observer_ok[int(t)] for t in task_of])
+        observer_ok = (obs_by >= 0) & np.take_along_axis(allowed, np.maximum(obs_by, 0), axis=1)
+        d = np.hypot(
+            pic.known_x[rows, side, :] - s.x[rows, b][:, None],
+            pic.known_y[rows, side, :] - s.y[rows, b][:, None],
+        )
+        cand = (
+            pic.known_live[rows, side, :]
+            & observer_ok
+            & f.hostile[side][f.side][None, :]
+            & ~f.is_air[None, :]
+            & ((ctx.t1 - pic.known_t[rows, side, :]) <= FRESH_CONTACT_S)
+            & (d <= f.w_max_range[mount])
+            & (d >= f.w_min_range[mount])
+            & ~engaged[rows, side, :]
+            & ((ctx.t1 - support.last_request[rows, side, :]) >= REQUEST_INTERVAL_S)
+            & (s.status[rows, :] == ACTIVE)
+        )
+        score = np.where(cand, pic.known_err[rows, side, :] + 1e-3 * d, np.inf)
+        best = np.argmin(score, axis=1)
+        got = np.isfinite(score[np.arange(len(rows)), best])
+        rows, best, task_of = rows[got], best[got], task_of[got]
+        if not len(rows):
+            continue
+        engaged[rows, side, best] = True
+        support.last_request[rows, side, best] = ctx.t1
+        observer = pic.seen_by[rows, side, best]
+        requested = ctx.t1 + f.liaison_s[f.nation[np.maximum(observer, 0)], f.nation[b]]
+        fdc = np.array([plan.tasks[int(t)].fire_direction_delay_s for t in task_of])
+        ids = s.next_mission_id[rows].copy()
+        s.next_mission_id[rows] += 1
+        s.missions_left[rows, b] -= 1
+        s.battery_busy_until[rows, b] = np.inf
+        n = len(rows)
+        m.append(
+            rep=rows,
+            mission_id=ids,
+            firer=np.full(n, b),
+            mount=np.full(n, mount),
+            target=best,
+            observer=observer,
+            detected_t=pic.episode_t[rows, side, best],
+            requested_t=requested,
+            fire_t=requested + fdc,
+            impact_t=np.full(n, np.inf),
+            aim_x=pic.known_x[rows, side, best],
+            aim_y=pic.known_y[rows, side, best],
+            rounds=np.zeros(n),
+            stage=np.full(n, STAGE_REQUESTED),
+        )
+        ctx.emit(
+            "FireMissionRequested",
+            rows,
+            requested,
+            value=ids.astype(np.float64),
+            side=ctx.sides[side],
+            unit=ctx.ids[np.maximum(observer, 0)],
+            other=ctx.ids[best],
+            detail=ctx.ids[b],
+            x_m=pic.known_x[rows, side, best],
+            y_m=pic.known_y[rows, side, best],
+        )
+
+
+def _stir_fire_support(sim: Simulation, ctx: StepContext, rng: np.random.Generator) -> None:
+    """Batteries under their fire-support tasks in most rows, some busy, broken, out of missions or
+    ammunition; a dense picture with fresh and stale contacts, ties in error, contacts asked for lately,
+    open missions engaging some."""
+    s = ctx.state
+    pic = s.picture
+    f = ctx.world.forces
+    shape = pic.known_live.shape
+    observers = [f.n - 1]
+    for task in ctx.world.plan.tasks:
+        if task.kind == "fire-support":
+            on = rng.random((s.r, len(task.elements))) < 0.8
+            s.battery_task[:, task.elements] = np.where(on, task.index, -1)
+            observers += list(task.observers)
+    s.status = np.where(rng.random(s.status.shape) < 0.1, ACTIVE + 1, ACTIVE)
+    s.broken = rng.random(s.broken.shape) < 0.05
+    s.battery_busy_until = rng.choice([-np.inf, ctx.t1, ctx.t1 + 60.0], s.x.shape, p=[0.8, 0.1, 0.1])
+    s.missions_left = rng.integers(0, 4, s.x.shape).astype(np.float64)
+    s.ammo = np.where(rng.random(s.ammo.shape) < 0.05, 0.0, 100.0)
+    s.x = rng.uniform(-6_000.0, 6_000.0, s.x.shape)
+    s.y = rng.uniform(-6_000.0, 6_000.0, s.y.shape)
+    pic.known_live = rng.random(shape) < 0.15  # few contacts: batteries of a side compete for them
+    pic.known_x = rng.uniform(-6_000.0, 6_000.0, shape)
+    pic.known_y = rng.uniform(-6_000.0, 6_000.0, shape)
+    pic.known_t = ctx.t1 - rng.uniform(0.0, 900.0, shape)
+    pic.known_err = rng.choice([50.0, 100.0, 200.0, np.inf], shape)
+    pic.seen_by = np.where(
+        rng.random(shape) < 0.3, rng.choice(observers, shape), rng.integers(-1, f.n, shape)
+    )
+    sim.support.last_request = np.where(rng.random(shape) < 0.1, ctx.t1 - 300.0, -np.inf)
+    k = 200
+    s.missions.append(
+        rep=rng.integers(0, s.r, k),
+        mission_id=np.zeros(k, dtype=np.int64),
+        firer=rng.choice(sim.support.batteries, k),
+        mount=np.zeros(k, dtype=np.int64),
+        target=rng.integers(0, f.n, k),
+        observer=np.zeros(k, dtype=np.int64),
+        detected_t=np.zeros(k),
+        requested_t=np.zeros(k),
+        fire_t=np.zeros(k),
+        impact_t=np.zeros(k),
+        aim_x=np.zeros(k),
+        aim_y=np.zeros(k),
+        rounds=np.zeros(k),
+        stage=rng.integers(0, 3, k),
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_fire_requests_match_the_array_expressions(battle: Simulation, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    compiled, reference = _twin(battle)
+    saved = battle.support.last_request
+    try:
+        _stir_fire_support(battle, compiled, rng)
+        reference.state = copy.deepcopy(compiled.state)
+        reference_support = copy.copy(battle.support)
+        reference_support.last_request = battle.support.last_request.copy()
+        reference_support.observer_ok = {  # type: ignore[assignment]
+            t.index: battle.support.observer_ok[t.index] for t in battle.world.plan.tasks
+        }
+        battle.support.request_missions(compiled)
+        _reference_request_missions(reference_support, reference)
+        np.testing.assert_array_equal(battle.support.last_request, reference_support.last_request)
+    finally:
+        battle.support.last_request = saved
+    _same_state(compiled.state, reference.state)
+    _same_events(compiled.recorder, reference.recorder)  # type: ignore[arg-type]
+    requests = [event for event in _events(reference.recorder) if event[0] == "FireMissionRequested"]  # type: ignore[arg-type]
+    assert max(Counter(event[1] for event in requests).values()) >= 2  # batteries of a side pick in turn

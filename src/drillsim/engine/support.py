@@ -26,6 +26,9 @@ and takes its task up again from the start (``SortieLaunched``, mission 0).
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -46,6 +49,7 @@ from drillsim.orders.plan import CompiledTask
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 FRESH_CONTACT_S = 600.0
 """A contact older than this is not worth a fire mission."""
@@ -59,6 +63,127 @@ RETARGET_RADIUS_M = 10_000.0
 STAGE_REQUESTED = 0
 STAGE_FIRED = 1
 STAGE_DONE = 2
+
+jit = numba.njit(cache=True, nogil=True)  # serial, like drillsim.engine.kernels
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def take_fire_requests(
+    batteries: IntArray,
+    battery_mount: IntArray,
+    max_range: FloatArray,
+    min_range: FloatArray,
+    side_of: IntArray,
+    enemy_ground: BoolArray,
+    observer_ok: BoolArray,
+    battery_task: IntArray,
+    status: IntArray,
+    broken: BoolArray,
+    busy_until: FloatArray,
+    missions_left: FloatArray,
+    ammo: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    seen_by: IntArray,
+    known_x: FloatArray,
+    known_y: FloatArray,
+    known_t: FloatArray,
+    known_err: FloatArray,
+    known_live: BoolArray,
+    m_rep: IntArray,
+    m_firer: IntArray,
+    m_target: IntArray,
+    m_stage: IntArray,
+    last_request: FloatArray,
+    next_mission_id: IntArray,
+    t1: float,
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Each free battery's pick of a contact to ask fire on, batteries in order, then rows in order.
+
+    A battery is free in a row when it is under a fire-support task, active, unbroken, not busy, with
+    missions and ammunition left. It picks, among the contacts an allowed observer (``observer_ok``, by
+    task) reported, that are fresh, live, in range, enemy ground elements still active, not engaged by a
+    mission of its side and not asked for lately, the best located (smallest error, then nearest; the first
+    on ties). A pick engages the contact for the batteries after it; it is booked in place: the row's next
+    mission id, the side's ``last_request`` for the contact, one mission less for the battery, which is
+    busy until it has fired. Returns (position in ``batteries``, row, contact, mission id) of each pick.
+    """
+    r = status.shape[0]
+    nb = len(batteries)
+    n = status.shape[1]
+    free = np.zeros((nb, r), dtype=np.bool_)
+    any_free = False
+    for k in range(nb):
+        b = batteries[k]
+        mount = battery_mount[b]
+        for a in range(r):
+            if (
+                battery_task[a, b] >= 0
+                and status[a, b] == ACTIVE
+                and not broken[a, b]
+                and busy_until[a, b] <= t1
+                and missions_left[a, b] > 0
+                and ammo[a, mount] > 0
+            ):
+                free[k, a] = True
+                any_free = True
+    out_k = np.empty(nb * r, dtype=np.int64)
+    out_row = np.empty(nb * r, dtype=np.int64)
+    out_target = np.empty(nb * r, dtype=np.int64)
+    out_id = np.empty(nb * r, dtype=np.int64)
+    if not any_free:
+        return out_k[:0], out_row[:0], out_target[:0], out_id[:0]
+    # Contacts already under a mission of the side (open missions: requested or fired).
+    engaged = np.zeros(known_live.shape, dtype=np.bool_)
+    for q in range(len(m_stage)):
+        if m_stage[q] < STAGE_DONE:
+            engaged[m_rep[q], side_of[m_firer[q]], m_target[q]] = True
+    picks = 0
+    for k in range(nb):
+        b = batteries[k]
+        mount = battery_mount[b]
+        side = side_of[b]
+        for a in range(r):
+            if not free[k, a]:
+                continue
+            task = battery_task[a, b]
+            best = -1
+            best_score = math.inf
+            for j in range(n):
+                if not (known_live[a, side, j] and enemy_ground[side, j]):
+                    continue
+                observer = seen_by[a, side, j]
+                if observer < 0 or not observer_ok[task, observer]:
+                    continue
+                if not (t1 - known_t[a, side, j] <= FRESH_CONTACT_S):
+                    continue
+                d = math.hypot(known_x[a, side, j] - x[a, b], known_y[a, side, j] - y[a, b])
+                if not (d <= max_range[mount] and d >= min_range[mount]):
+                    continue
+                if engaged[a, side, j] or not (t1 - last_request[a, side, j] >= REQUEST_INTERVAL_S):
+                    continue
+                if status[a, j] != ACTIVE:
+                    continue
+                score = known_err[a, side, j] + 1e-3 * d
+                if math.isnan(score):  # as np.argmin: the first NaN wins, and is no pick
+                    best = -1
+                    break
+                if score < best_score:
+                    best = j
+                    best_score = score
+            if best < 0:
+                continue
+            engaged[a, side, best] = True
+            last_request[a, side, best] = t1
+            missions_left[a, b] -= 1
+            busy_until[a, b] = math.inf
+            out_k[picks] = k
+            out_row[picks] = a
+            out_target[picks] = best
+            out_id[picks] = next_mission_id[a]
+            next_mission_id[a] += 1
+            picks += 1
+    return out_k[:picks], out_row[:picks], out_target[:picks], out_id[:picks]
 
 
 class FireSupport:
@@ -79,106 +204,94 @@ class FireSupport:
         self.batteries = np.flatnonzero(self.battery_mount >= 0)
         self.last_request = np.full((ctx.state.r, len(f.side_names), f.n), -np.inf)
         plan = ctx.world.plan
-        self.observer_ok: dict[int, NDArray[np.bool_]] = {}
+        self.observer_ok = np.zeros((max(len(plan.tasks), 1), f.n), dtype=bool)
+        """(task, element): the element's reports may call fire for batteries under the fire-support task."""
+        self.fire_direction_delay_s = np.array(
+            [t.fire_direction_delay_s for t in plan.tasks], dtype=np.float64
+        )
         for task in plan.tasks:
             if task.kind == "fire-support":
-                ok = np.zeros(f.n, dtype=bool)
                 if len(task.observers):
-                    ok[task.observers] = True
+                    self.observer_ok[task.index, task.observers] = True
                 else:
-                    ok[:] = True
-                self.observer_ok[task.index] = ok
+                    self.observer_ok[task.index] = True
+        self.enemy_ground = f.hostile[:, f.side] & ~f.is_air[None, :]
+        """(side, element): enemy ground elements, what fire missions and strikes may target."""
 
     # --- indirect fire ------------------------------------------------------------------------------
 
     def request_missions(self, ctx: StepContext) -> None:
+        """Free batteries take requests for fire on reported contacts (see :func:`take_fire_requests`)."""
         s = ctx.state
         f = ctx.world.forces
         pic = s.picture
-        plan = ctx.world.plan
         m = s.missions
-        engaged = np.zeros((s.r, len(f.side_names), f.n), dtype=bool)
-        open_ = m.stage < STAGE_DONE
-        if open_.any():
-            engaged[m.rep[open_], f.side[m.firer[open_]], m.target[open_]] = True
-        for b in self.batteries:
-            mount = self.battery_mount[b]
-            side = f.side[b]
-            free = (
-                (s.battery_task[:, b] >= 0)
-                & (s.status[:, b] == ACTIVE)
-                & ~s.broken[:, b]
-                & (s.battery_busy_until[:, b] <= ctx.t1)
-                & (s.missions_left[:, b] > 0)
-                & (s.ammo[:, mount] > 0)
-            )
-            rows = np.flatnonzero(free)
-            if not len(rows):
-                continue
-            obs_by = pic.seen_by[rows, side, :]
-            task_of = s.battery_task[rows, b]
-            allowed_obs = np.stack([self.observer_ok[int(t)] for t in task_of])  # (rows, N)
-            observer_ok = (obs_by >= 0) & np.take_along_axis(allowed_obs, np.maximum(obs_by, 0), axis=1)
-            d = np.hypot(
-                pic.known_x[rows, side, :] - s.x[rows, b][:, None],
-                pic.known_y[rows, side, :] - s.y[rows, b][:, None],
-            )
-            cand = (
-                pic.known_live[rows, side, :]
-                & observer_ok
-                & f.hostile[side][f.side][None, :]
-                & ~f.is_air[None, :]
-                & ((ctx.t1 - pic.known_t[rows, side, :]) <= FRESH_CONTACT_S)
-                & (d <= f.w_max_range[mount])
-                & (d >= f.w_min_range[mount])
-                & ~engaged[rows, side, :]
-                & ((ctx.t1 - self.last_request[rows, side, :]) >= REQUEST_INTERVAL_S)
-                & (s.status[rows, :] == ACTIVE)
-            )
-            score = np.where(cand, pic.known_err[rows, side, :] + 1e-3 * d, np.inf)
-            best = np.argmin(score, axis=1)
-            got = np.isfinite(score[np.arange(len(rows)), best])
-            rows, best, task_of = rows[got], best[got], task_of[got]
-            if not len(rows):
-                continue
-            engaged[rows, side, best] = True
-            self.last_request[rows, side, best] = ctx.t1
-            observer = pic.seen_by[rows, side, best]
-            liaison = f.liaison_s[f.nation[np.maximum(observer, 0)], f.nation[b]]
-            requested = ctx.t1 + liaison
-            fdc = np.array([plan.tasks[int(t)].fire_direction_delay_s for t in task_of])
-            ids = s.next_mission_id[rows].copy()
-            s.next_mission_id[rows] += 1
-            s.missions_left[rows, b] -= 1
-            s.battery_busy_until[rows, b] = np.inf  # until it has fired
-            m.append(
-                rep=rows,
-                mission_id=ids,
-                firer=np.full(len(rows), b),
-                mount=np.full(len(rows), mount),
-                target=best,
-                observer=observer,
-                detected_t=pic.episode_t[rows, side, best],
-                requested_t=requested,
-                fire_t=requested + fdc,
-                impact_t=np.full(len(rows), np.inf),
-                aim_x=pic.known_x[rows, side, best],
-                aim_y=pic.known_y[rows, side, best],
-                rounds=np.zeros(len(rows)),
-                stage=np.full(len(rows), STAGE_REQUESTED),
-            )
-            ctx.emit(
-                "FireMissionRequested",
-                rows,
-                requested,
-                value=ids.astype(np.float64),
-                side=ctx.sides[side],
-                unit=ctx.ids[np.maximum(observer, 0)],
-                other=ctx.ids[best],
-                detail=ctx.ids[b],
-                x_m=pic.known_x[rows, side, best],
-                y_m=pic.known_y[rows, side, best],
-            )
+        picked, rows, best, ids = take_fire_requests(
+            self.batteries,
+            self.battery_mount,
+            f.w_max_range,
+            f.w_min_range,
+            f.side,
+            self.enemy_ground,
+            self.observer_ok,
+            s.battery_task,
+            s.status,
+            s.broken,
+            s.battery_busy_until,
+            s.missions_left,
+            s.ammo,
+            s.x,
+            s.y,
+            pic.seen_by,
+            pic.known_x,
+            pic.known_y,
+            pic.known_t,
+            pic.known_err,
+            pic.known_live,
+            m.rep,
+            m.firer,
+            m.target,
+            m.stage,
+            self.last_request,
+            s.next_mission_id,
+            ctx.t1,
+        )
+        if not len(rows):
+            return
+        b = self.batteries[picked]
+        side = f.side[b]
+        observer = pic.seen_by[rows, side, best]
+        requested = ctx.t1 + f.liaison_s[f.nation[np.maximum(observer, 0)], f.nation[b]]
+        aim_x, aim_y = pic.known_x[rows, side, best], pic.known_y[rows, side, best]
+        n = len(rows)
+        m.append(
+            rep=rows,
+            mission_id=ids,
+            firer=b,
+            mount=self.battery_mount[b],
+            target=best,
+            observer=observer,
+            detected_t=pic.episode_t[rows, side, best],
+            requested_t=requested,
+            fire_t=requested + self.fire_direction_delay_s[s.battery_task[rows, b]],
+            impact_t=np.full(n, np.inf),
+            aim_x=aim_x,
+            aim_y=aim_y,
+            rounds=np.zeros(n),
+            stage=np.full(n, STAGE_REQUESTED),
+        )
+        ctx.emit(
+            "FireMissionRequested",
+            rows,
+            requested,
+            value=ids.astype(np.float64),
+            side=ctx.sides[side],
+            unit=ctx.ids[np.maximum(observer, 0)],
+            other=ctx.ids[best],
+            detail=ctx.ids[b],
+            x_m=aim_x,
+            y_m=aim_y,
+        )
 
     def fire_missions(self, ctx: StepContext) -> None:
         s = ctx.state
@@ -355,10 +468,10 @@ class FireSupport:
         """Per row, the enemy contact the side has located best (smallest error), or -1; with ``near``
         ((rows, 2) points), only contacts within RETARGET_RADIUS_M of them."""
         s = ctx.state
-        f = ctx.world.forces
         pic = s.picture
-        hostile = f.hostile[side][f.side] & ~f.is_air
-        live = pic.known_live[rows, side, :] & hostile[None, :] & (s.status[rows, :] == ACTIVE)
+        live = (
+            pic.known_live[rows, side, :] & self.enemy_ground[side][None, :] & (s.status[rows, :] == ACTIVE)
+        )
         if near is not None:
             d = np.hypot(pic.known_x[rows, side, :] - near[:, :1], pic.known_y[rows, side, :] - near[:, 1:])
             live &= d <= RETARGET_RADIUS_M

@@ -677,11 +677,15 @@ def enforce_endurance(ctx: StepContext) -> None:
     if not f.is_air.any() or not plan.tasks:
         return
     strike = np.array([t.kind == "strike" for t in plan.tasks] + [True])  # index -1: no task
-    on = (s.status == ACTIVE) & f.is_air[None, :] & ~strike[s.task]
+    # Only aircraft columns are looked at: (R, aircraft) masks are far smaller than (R, N), and np.nonzero
+    # on them gives the (row, element) pairs in the same order.
+    air = np.flatnonzero(f.is_air)
+    on = (s.status[:, air] == ACTIVE) & ~strike[s.task[:, air]]
     t1 = ctx.t1
     # Out on the task: turn for home in time.
-    rows, elems = np.nonzero(on & (s.air_phase == AIR_OUTBOUND) & np.isfinite(s.airborne_since))
+    rows, k = np.nonzero(on & (s.air_phase[:, air] == AIR_OUTBOUND) & np.isfinite(s.airborne_since[:, air]))
     if len(rows):
+        elems = air[k]
         speed = np.maximum(f.speed_by_class[elems, 0], 1e-9)
         home_s = np.hypot(s.x[rows, elems] - f.home_x[elems], s.y[rows, elems] - f.home_y[elems]) / speed
         turn = (t1 - s.airborne_since[rows, elems]) + home_s >= f.endurance_s[elems]
@@ -692,15 +696,19 @@ def enforce_endurance(ctx: StepContext) -> None:
             s.route_loop[rr, ee] = False
             set_routes(ctx, rr, ee, np.stack([f.home_x[ee], f.home_y[ee]], axis=1)[:, None, :])
     # Home: land and turn around.
-    rows, elems = np.nonzero(on & (s.air_phase == AIR_INBOUND) & (s.route_i >= s.route_len))
+    rows, k = np.nonzero(
+        on & (s.air_phase[:, air] == AIR_INBOUND) & (s.route_i[:, air] >= s.route_len[:, air])
+    )
     if len(rows):
+        elems = air[k]
         s.air_phase[rows, elems] = AIR_TURNAROUND
         s.air_until[rows, elems] = t1 + f.turnaround_s[elems]
         s.airborne_since[rows, elems] = np.inf
         ctx.emit("SortieRecovered", rows, t1, value=np.zeros(len(rows)), unit=ctx.ids[elems])
     # Turned around: take the task up again.
-    rows, elems = np.nonzero(on & (s.air_phase == AIR_TURNAROUND) & (s.air_until <= t1))
+    rows, k = np.nonzero(on & (s.air_phase[:, air] == AIR_TURNAROUND) & (s.air_until[:, air] <= t1))
     if len(rows):
+        elems = air[k]
         tasks = s.task[rows, elems]
         when = s.air_until[rows, elems]
         s.air_phase[rows, elems] = AIR_READY  # begin_task makes it outbound when the task has a route

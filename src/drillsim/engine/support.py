@@ -215,6 +215,8 @@ class FireSupport:
                     self.observer_ok[task.index, task.observers] = True
                 else:
                     self.observer_ok[task.index] = True
+        self.strike_tasks = [t for t in plan.tasks if t.kind == "strike"]
+        """The plan's strike tasks, in task order (the order sorties are advanced in)."""
         self.enemy_ground = f.hostile[:, f.side] & ~f.is_air[None, :]
         """(side, element): enemy ground elements, what fire missions and strikes may target."""
 
@@ -454,13 +456,13 @@ class FireSupport:
         """Advance every strike sortie by one step: each element makes at most one transition per step."""
         s = ctx.state
         f = ctx.world.forces
+        if not self.strike_tasks:
+            return
         for e, mounts in self.air_mounts.items():
             task_of = s.task[:, e]
-            for k in np.unique(task_of[task_of >= 0]):
-                task = ctx.world.plan.tasks[int(k)]
-                if task.kind != "strike":
-                    continue
-                rows = np.flatnonzero((task_of == k) & (s.status[:, e] == ACTIVE))
+            active = s.status[:, e] == ACTIVE
+            for task in self.strike_tasks:
+                rows = np.flatnonzero((task_of == task.index) & active)
                 if len(rows):
                     self._advance_sorties(ctx, rows, e, int(f.side[e]), task, mounts)
 

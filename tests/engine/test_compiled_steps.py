@@ -23,6 +23,7 @@ from drillsim.engine.support import (
     STAGE_REQUESTED,
     FireSupport,
 )
+from drillsim.fires.area import burst_exponents, hit_probabilities, lethal_spread, round_casualty_fraction
 from drillsim.forces.tables import TERRAIN_INDEX
 
 
@@ -342,3 +343,33 @@ def test_compiled_fire_requests_match_the_array_expressions(battle: Simulation, 
     _same_events(compiled.recorder, reference.recorder)  # type: ignore[arg-type]
     requests = [event for event in _events(reference.recorder) if event[0] == "FireMissionRequested"]  # type: ignore[arg-type]
     assert max(Counter(event[1] for event in requests).values()) >= 2  # batteries of a side pick in turn
+
+
+# --- area fire ----------------------------------------------------------------------------------------
+
+
+def test_compiled_hit_probabilities_match_round_casualty_fraction() -> None:
+    """The batch path of drillsim.fires.area against round_casualty_fraction on the full grid of
+    missions x elements x rounds (the expression the compiled path replaced), zero spreads, exposures that
+    clip, unexposed elements and short missions included."""
+    rng = np.random.default_rng(13)
+    k, n, width = 9, 40, 12
+    rounds = rng.integers(0, width + 1, k)
+    rounds[0] = width
+    ex, ey = rng.uniform(-3000.0, 3000.0, (k, n)), rng.uniform(-3000.0, 3000.0, (k, n))
+    bx, by = rng.uniform(-3000.0, 3000.0, (k, width)), rng.uniform(-3000.0, 3000.0, (k, width))
+    bx[:, :3], by[:, :3] = ex[:, :3], ey[:, :3]  # direct hits: the fraction clips at 1
+    lethal = rng.choice([0.0, 15.0, 40.0, 200.0], k)
+    footprint = rng.choice([0.0, 50.0, 300.0], n)
+    exposure = rng.uniform(0.0, 3.0, (k, n))
+    exposed = rng.random((k, n)) < 0.8
+    d = np.hypot(ex[:, :, None] - bx[:, None, :], ey[:, :, None] - by[:, None, :])
+    frac = round_casualty_fraction(d, lethal[:, None, None], footprint[None, :, None], exposure[:, :, None])
+    frac = np.where(np.arange(width)[None, None, :] < rounds[:, None, None], frac, 0.0)
+    expected = np.where(exposed, 1.0 - np.prod(1.0 - frac, axis=2), 0.0)
+    peak, spread = lethal_spread(lethal[:, None], footprint[None, :])
+    exponents = burst_exponents(ex, ey, bx, by, spread, exposed, rounds)
+    got = hit_probabilities(np.exp(exponents), peak, spread, exposure, exposed, rounds)
+    np.testing.assert_array_equal(got, expected)
+    assert (expected == 1.0).any()
+    assert ((expected > 0.0) & (expected < 1.0)).any()

@@ -44,7 +44,13 @@ from drillsim.engine.state import (
     AIR_TURNAROUND,
     AIR_WAITING,
 )
-from drillsim.fires.area import POSTURE_AREA_TABLE, round_casualty_fraction, scatter_sd
+from drillsim.fires.area import (
+    POSTURE_AREA_TABLE,
+    burst_exponents,
+    hit_probabilities,
+    lethal_spread,
+    scatter_sd,
+)
 from drillsim.orders.plan import CompiledTask
 
 FloatArray = NDArray[np.float64]
@@ -393,17 +399,15 @@ class FireSupport:
         sd = scatter_sd(f.w_dispersion[mounts])
         reps = ctx.rep(rows)
         nx, ny = ctx.streams.normal(f"fires/{weapon}/impact", reps[:, None], mids[:, None], idx[None, :])
-        valid = idx[None, :] < rounds[:, None]
         px = m.aim_x[ks][:, None] + sd[:, None] * nx
         py = m.aim_y[ks][:, None] + sd[:, None] * ny
+        # Each active ground element's chance of a hit by any round: round_casualty_fraction of each
+        # round, combined by hit_probabilities (the compiled batch path of drillsim.fires.area).
         ground = (s.status[rows] == ACTIVE) & ~f.is_air[None, :]
-        d = np.hypot(s.x[rows][:, :, None] - px[:, None, :], s.y[rows][:, :, None] - py[:, None, :])
         exposure = POSTURE_AREA_TABLE[s.posture[rows]] * (1.0 - f.cover[None, :])
-        frac = round_casualty_fraction(
-            d, f.w_lethal_radius[mounts][:, None, None], f.footprint_m[None, :, None], exposure[:, :, None]
-        )
-        frac = np.where(valid[:, None, :], frac, 0.0)
-        p_any = np.where(ground, 1.0 - np.prod(1.0 - frac, axis=2), 0.0)
+        peak, spread = lethal_spread(f.w_lethal_radius[mounts][:, None], f.footprint_m[None, :])
+        exponents = burst_exponents(s.x[rows], s.y[rows], px, py, spread, ground, rounds)
+        p_any = hit_probabilities(np.exp(exponents), peak, spread, exposure, ground, rounds)
         when = m.impact_t[ks]
         mi, elems = np.nonzero(p_any > 0.0)
         rows_hit = rows[mi]

@@ -11,11 +11,11 @@ end a raid or a covering task) follow the road network where that is estimated f
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.engine.context import StepContext
-from drillsim.engine.kernels import nearest_contacts
 from drillsim.engine.state import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState
 from drillsim.forces.tables import POSTURE_INDEX, TERRAIN_INDEX
 from drillsim.orders.plan import CompiledTask
@@ -35,6 +35,9 @@ ROAD_LEG_POINTS = 24
 _ROAD = TERRAIN_INDEX["road"]
 _OPEN = TERRAIN_INDEX["open"]
 _ESTIMATE_SAMPLES = 8
+_SQUARED_SLACK = 1.0 + 1e-9
+"""A squared distance this much above the best one's square cannot be nearer: the rounding of dx² + dy² and
+of the squared hypot is a few parts in 1e16, so the cheap test never rejects a point hypot would prefer."""
 
 
 def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
@@ -372,12 +375,15 @@ def _nearest_contacts(
     *,
     require_active: bool,
 ) -> tuple[IntArray, FloatArray]:
+    """For each query point (px, py) of state row ``rows[k]``, asked for side ``sides[k]``: the enemy
+    contact in that side's shared picture whose believed position is nearest, among ``candidate`` elements
+    (and only those still in action with ``require_active``), and its distance; -1 and inf when none."""
     s = ctx.state
     pic = s.picture
     f = ctx.world.forces
     best = np.empty(len(rows), dtype=np.int64)
     dist = np.empty(len(rows))
-    nearest_contacts(
+    _nearest_contacts_kernel(
         np.ascontiguousarray(px, dtype=np.float64),
         np.ascontiguousarray(py, dtype=np.float64),
         rows,
@@ -385,7 +391,7 @@ def _nearest_contacts(
         pic.known_live,
         pic.known_x,
         pic.known_y,
-        s.status == ACTIVE,
+        s.status,
         require_active,
         candidate,
         f.side,
@@ -394,6 +400,67 @@ def _nearest_contacts(
         dist,
     )
     return best, dist
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _nearest_contacts_kernel(
+    px: FloatArray,
+    py: FloatArray,
+    rows: IntArray,
+    sides: IntArray,
+    known_live: BoolArray,
+    known_x: FloatArray,
+    known_y: FloatArray,
+    status: IntArray,
+    require_active: bool,
+    candidate: BoolArray,
+    side: IntArray,
+    hostile: BoolArray,
+    best: IntArray,
+    dist: FloatArray,
+) -> None:
+    """The loop of :func:`_nearest_contacts` (ties: the first element). Queries come grouped by row (many
+    elements of a task ask the same row's picture), so the contacts that qualify are listed once per run of
+    queries with the same row and side, in element order, and each query scans only that list, computing the
+    exact distance (hypot, which decides) only where the squared distance says it may be the nearest."""
+    n = side.shape[0]
+    listed = np.empty(n, dtype=np.int64)
+    lx = np.empty(n)
+    ly = np.empty(n)
+    m = 0
+    last_r = -1
+    last_side = -1
+    for k in range(px.shape[0]):
+        r = rows[k]
+        mine = sides[k]
+        if r != last_r or mine != last_side:
+            m = 0
+            for t in range(n):
+                if not candidate[t] or not hostile[mine, side[t]] or not known_live[r, mine, t]:
+                    continue
+                if require_active and status[r, t] != ACTIVE:
+                    continue
+                listed[m] = t
+                lx[m] = known_x[r, mine, t]
+                ly[m] = known_y[r, mine, t]
+                m += 1
+            last_r = r
+            last_side = mine
+        b = -1
+        d_best = np.inf
+        bound = np.inf
+        for q in range(m):
+            dx = lx[q] - px[k]
+            dy = ly[q] - py[k]
+            if dx * dx + dy * dy > bound:
+                continue  # surely farther than the best so far: skip the costly hypot
+            d = np.hypot(dx, dy)
+            if d < d_best:
+                d_best = d
+                bound = d * d * _SQUARED_SLACK
+                b = listed[q]
+        best[k] = b
+        dist[k] = d_best
 
 
 def _covered_units_safe(s: BatchState, covered: IntArray, rows: IntArray) -> NDArray[np.bool_]:

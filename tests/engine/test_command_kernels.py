@@ -1,0 +1,60 @@
+"""The compiled loops of command, morale and direct fire give exactly what a plain computation gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from drillsim.engine.command import _nearest_contacts_kernel
+from drillsim.engine.state import ACTIVE, DESTROYED
+
+HOSTILE = np.array([[False, True, True], [True, False, False], [True, False, False]])
+
+
+def _brute_nearest(px, py, rows, sides, live, kx, ky, status, require_active, candidate, side):
+    best = np.full(len(rows), -1)
+    dist = np.full(len(rows), np.inf)
+    for k, (r, mine) in enumerate(zip(rows, sides, strict=True)):
+        ok = candidate & HOSTILE[mine, side] & live[r, mine]
+        if require_active:
+            ok &= status[r] == ACTIVE
+        d = np.where(ok, np.hypot(kx[r, mine] - px[k], ky[r, mine] - py[k]), np.inf)
+        if ok.any() and np.isfinite(d.min()):
+            best[k] = int(np.argmin(d))  # the first of equal distances
+            dist[k] = d[best[k]]
+    return best, dist
+
+
+@pytest.mark.parametrize("require_active", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nearest_contacts_match_brute_force(seed: int, require_active: bool) -> None:
+    """Nearest contact per query equals an argmin over every element, ties to the first element, -1/inf
+    when no contact qualifies; queries in any row order."""
+    rng = np.random.default_rng(seed)
+    r, n, q = 6, 40, 300
+    side = rng.integers(0, 3, n)
+    kx = rng.uniform(0, 20_000, (r, 3, n)).round(-3)  # coarse grid: many equal distances
+    ky = rng.uniform(0, 20_000, (r, 3, n)).round(-3)
+    kx[:, :, 5] = kx[:, :, 9]  # two contacts believed at the same spot
+    ky[:, :, 5] = ky[:, :, 9]
+    live = rng.random((r, 3, n)) < 0.4
+    live[0] = False  # a row with no contact at all
+    status = np.where(rng.random((r, n)) < 0.8, ACTIVE, DESTROYED)
+    candidate = rng.random(n) < 0.8
+    rows = np.sort(rng.integers(0, r, q))
+    rows[-20:] = rng.integers(0, r, 20)  # and some out of order
+    sides = rng.integers(0, 3, q)
+    px = rng.uniform(0, 20_000, q).round(-3)
+    py = rng.uniform(0, 20_000, q).round(-3)
+    best = np.empty(q, dtype=np.int64)
+    dist = np.empty(q)
+    _nearest_contacts_kernel(
+        px, py, rows, sides, live, kx, ky, status, require_active, candidate, side, HOSTILE, best, dist
+    )
+    want_best, want_dist = _brute_nearest(
+        px, py, rows, sides, live, kx, ky, status, require_active, candidate, side
+    )
+    np.testing.assert_array_equal(best, want_best)
+    np.testing.assert_array_equal(dist, want_dist)
+    assert (best == -1).any()
+    assert (best >= 0).any()

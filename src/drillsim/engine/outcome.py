@@ -62,6 +62,16 @@ class Scorekeeper:
             m = w.scenario.measures[name]
             defender = self.side_ix[m.side] if m.side else int(np.argmax(f.hostile[of])) if of >= 0 else 0
             self._line(ctx, line_name, defender)
+        # What the checks read that does not change during a run, found once rather than every step.
+        self.objective_elems = [self._objective_elems(ctx, o) for _, o in self.objectives]
+        self.reach_xy = [self._reach_xy(ctx, o) for _, o in self.objectives]
+        self.is_withdraw = np.zeros(len(w.plan.tasks) + 1, dtype=bool)
+        """Per task index, whether it is a withdrawal; the last entry (read by task -1, none) is False."""
+        self.is_withdraw[[t.index for t in w.plan.tasks if t.kind == "withdraw"]] = True
+        self.depth_elems = {
+            name: np.flatnonzero(((f.side == of) if of >= 0 else np.ones(f.n, dtype=bool)) & ~f.is_air)
+            for name, (of, _) in self.depth_measures.items()
+        }
 
     def _line(self, ctx: StepContext, name: str, defender: int) -> _LineRef:
         if name in self.lines:
@@ -91,9 +101,28 @@ class Scorekeeper:
             out += f.members(uid)
         return np.array(sorted(set(out)), dtype=np.int64)
 
+    def _objective_elems(self, ctx: StepContext, o: ObjectiveSpec) -> IntArray:
+        """The elements an objective is checked on (none for the hold objectives)."""
+        f = ctx.world.forces
+        if o.kind in ("capture-unit", "destroy-unit", "reach"):
+            return self._members(ctx, [str(o.unit)])
+        if o.kind == "secure-withdrawal":
+            return self._members(ctx, list(o.units))
+        if o.kind == "neutralise":
+            return np.flatnonzero((f.side == self.side_ix[str(o.of_side)]) & ~f.is_air)
+        return np.zeros(0, dtype=np.int64)
+
+    def _reach_xy(self, ctx: StepContext, o: ObjectiveSpec) -> tuple[float, float]:
+        """Where a reach objective's unit must get to (NaN for the other kinds)."""
+        if o.kind != "reach":
+            return (np.nan, np.nan)
+        assert o.to is not None
+        p = ctx.world.gazetteer.resolve(o.to)
+        tx, ty = ctx.world.projection.to_xy(p.lat, p.lon)
+        return (float(tx), float(ty))
+
     def step(self, ctx: StepContext) -> None:
         s = ctx.state
-        f = ctx.world.forces
         t1 = ctx.t1
         for k, o in self.objectives:
             deadline = float(o.by_s) if o.by_s is not None else np.inf
@@ -102,7 +131,7 @@ class Scorekeeper:
             open_ = np.isinf(s.objective_at[:, k])
             if not open_.any():
                 continue
-            when = self._objective_time(ctx, o)
+            when = self._objective_time(ctx, k, o)
             done = open_ & (when <= min(t1, deadline))
             if done.any():
                 rows = np.flatnonzero(done)
@@ -116,46 +145,41 @@ class Scorekeeper:
                 )
         for name, first in self.in_place.items():
             elems = self.in_place_members[name]
-            if len(elems):
+            if len(elems) and np.isinf(first).any():  # once set in every row, it never changes
                 # In place once every unit has first reached its destination (or is out of action); a
                 # later order does not undo it.
                 reached = s.first_arrived_at[:, elems]
                 arrived = np.isfinite(reached) | (s.status[:, elems] != ACTIVE)
                 allin = arrived.all(axis=1) & np.isinf(first)
                 first[allin] = np.where(np.isfinite(reached), reached, -np.inf).max(axis=1)[allin]
-        for name, (of, line_name) in self.depth_measures.items():
+        for name, (_, line_name) in self.depth_measures.items():
             ref = self.lines[line_name]
-            mask = ((f.side == of) if of >= 0 else np.ones(f.n, dtype=bool)) & ~f.is_air
-            if not mask.any():
+            elems = self.depth_elems[name]
+            if not len(elems):
                 continue
-            off = ref.field.at(s.x[:, mask], s.y[:, mask]) * ref.friendly_sign
-            live = s.status[:, mask] == ACTIVE
+            off = ref.field.at(s.x[:, elems], s.y[:, elems]) * ref.friendly_sign
+            live = s.status[:, elems] == ACTIVE
             depth = np.where(live, off, 0.0).max(axis=1)
             self.depth[name] = np.maximum(self.depth[name], depth)
 
-    def _objective_time(self, ctx: StepContext, o: ObjectiveSpec) -> FloatArray:
+    def _objective_time(self, ctx: StepContext, k: int, o: ObjectiveSpec) -> FloatArray:
         s = ctx.state
         f = ctx.world.forces
         t1 = ctx.t1
         inf = np.full(s.r, np.inf)
+        elems = self.objective_elems[k]
         if o.kind == "capture-unit":
-            elems = self._members(ctx, [str(o.unit)])
             return np.asarray(s.captured_at[:, elems].min(axis=1), dtype=np.float64)
         if o.kind == "destroy-unit":
-            elems = self._members(ctx, [str(o.unit)])
             gone = np.minimum(s.destroyed_at[:, elems], s.captured_at[:, elems])
             return np.asarray(gone.max(axis=1), dtype=np.float64)
         if o.kind == "neutralise":
-            mask = (f.side == self.side_ix[str(o.of_side)]) & ~f.is_air
-            out = (s.status[:, mask] != ACTIVE) | s.broken[:, mask]
-            frac = out.mean(axis=1) if mask.any() else np.zeros(s.r)
+            out = (s.status[:, elems] != ACTIVE) | s.broken[:, elems]
+            frac = out.mean(axis=1) if len(elems) else np.zeros(s.r)
             return np.where(frac >= float(o.fraction), t1, inf)
         if o.kind == "secure-withdrawal":
-            elems = self._members(ctx, list(o.units))
             arrived = np.isfinite(s.arrived_at[:, elems]) & (s.route_i[:, elems] >= s.route_len[:, elems])
-            withdrawing = np.isin(
-                s.task[:, elems], [t.index for t in ctx.world.plan.tasks if t.kind == "withdraw"]
-            )
+            withdrawing = self.is_withdraw[s.task[:, elems]]
             # A broken element that has fallen back to its home is out of contact: it got away too.
             home = arrived & s.broken[:, elems]
             safe = (arrived & withdrawing) | home | (s.status[:, elems] != ACTIVE)
@@ -169,10 +193,7 @@ class Scorekeeper:
             last = np.where(arrived & withdrawing, s.arrived_at[:, elems], -np.inf).max(axis=1)
             return np.where(ok, np.maximum(last, 0.0), inf)
         if o.kind == "reach":
-            elems = self._members(ctx, [str(o.unit)])
-            assert o.to is not None
-            p = ctx.world.gazetteer.resolve(o.to)
-            tx, ty = ctx.world.projection.to_xy(p.lat, p.lon)
+            tx, ty = self.reach_xy[k]
             d = np.hypot(s.x[:, elems] - tx, s.y[:, elems] - ty)
             return np.where((d <= REACH_RADIUS_M).any(axis=1), t1, inf)
         return inf

@@ -7,6 +7,7 @@ import pytest
 
 from drillsim.engine.combat import _per_target
 from drillsim.engine.command import _nearest_contacts_kernel
+from drillsim.engine.morale import _morale_scan
 from drillsim.engine.state import ACTIVE, DESTROYED
 
 HOSTILE = np.array([[False, True, True], [True, False, False], [True, False, False]])
@@ -87,3 +88,55 @@ def test_direct_fire_grouping_matches_unique_and_sums(seed: int) -> None:
 def test_direct_fire_grouping_needs_row_order() -> None:
     with pytest.raises(ValueError, match="row order"):
         _per_target(np.array([1, 0]), np.array([0, 0]), np.ones(2), np.ones(2), 3)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_morale_scan_matches_whole_array_expressions(seed: int) -> None:
+    """Deaths, the suppression average (bit for bit) and breaks equal the plain whole-array computation,
+    in row-major order; the just-dead do not also break."""
+    rng = np.random.default_rng(seed)
+    r, n = 7, 25
+    status = np.where(rng.random((r, n)) < 0.85, ACTIVE, DESTROYED)
+    strength0 = rng.integers(0, 40, n).astype(np.float64)
+    strength = np.minimum(rng.integers(0, 40, (r, n)) * rng.random((r, n)), strength0)
+    broken = rng.random((r, n)) < 0.1
+    suppressed_until = rng.uniform(0, 200, (r, n))
+    avg = rng.random((r, n))
+    is_air = rng.random(n) < 0.15
+    break_losses = rng.uniform(0.2, 0.8, n)
+    break_suppression = rng.uniform(0.3, 0.9, n)
+    t0, w = 100.0, float(-np.expm1(-60.0 / 600.0))
+
+    dead = (status == ACTIVE) & (strength < 0.5) & ~is_air[None, :]
+    want_dead = np.nonzero(dead)
+    after = np.where(dead, DESTROYED, status)
+    want_avg = avg.copy()
+    want_avg += ((suppressed_until > t0).astype(np.float64) - want_avg) * w
+    lost = 1.0 - np.where(dead, 0.0, strength) / np.maximum(strength0[None, :], 1e-9) >= break_losses[None, :]
+    breaking = (
+        (after == ACTIVE) & ~broken & ~is_air[None, :] & (lost | (want_avg >= break_suppression[None, :]))
+    )
+    want_break = np.nonzero(breaking)
+
+    got_avg = avg.copy()
+    dr, de, br, be, by_losses = _morale_scan(
+        status,
+        strength,
+        broken,
+        suppressed_until,
+        got_avg,
+        t0,
+        w,
+        strength0,
+        is_air,
+        break_losses,
+        break_suppression,
+    )
+    np.testing.assert_array_equal(got_avg, want_avg)
+    np.testing.assert_array_equal(dr, want_dead[0])
+    np.testing.assert_array_equal(de, want_dead[1])
+    np.testing.assert_array_equal(br, want_break[0])
+    np.testing.assert_array_equal(be, want_break[1])
+    np.testing.assert_array_equal(by_losses, lost[want_break])
+    assert len(dr)
+    assert len(br)

@@ -11,7 +11,9 @@ out of action.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
+from numpy.typing import NDArray
 
 from drillsim.engine.command import set_routes
 from drillsim.engine.context import StepContext
@@ -23,27 +25,35 @@ CAPTURE_RADIUS_M = 150.0
 GUARD_RADIUS_M = 500.0
 FLEE_DISTANCE_M = 5000.0
 
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
 
 def update_morale(ctx: StepContext) -> None:
     s = ctx.state
     f = ctx.world.forces
     t1 = ctx.t1
-    dead = (s.status == ACTIVE) & (s.strength < 0.5) & ~f.is_air[None, :]
-    rows, elems = np.nonzero(dead)
-    if len(rows):
-        s.status[rows, elems] = DESTROYED
-        s.strength[rows, elems] = 0.0
-        s.destroyed_at[rows, elems] = t1
-        s.route_len[rows, elems] = 0
-        ctx.emit("UnitDestroyed", rows, t1, unit=ctx.ids[elems])
-    suppressed = (s.suppressed_until > ctx.t0).astype(np.float64)
     w = -np.expm1(-ctx.dt / SUPPRESSION_MEMORY_S)
-    s.suppression_avg += (suppressed - s.suppression_avg) * w
-    losses = 1.0 - s.strength / np.maximum(f.strength0[None, :], 1e-9)
-    by_losses = losses >= f.break_losses[None, :]
-    by_suppression = s.suppression_avg >= f.break_suppression[None, :]
-    breaking = (s.status == ACTIVE) & ~s.broken & ~f.is_air[None, :] & (by_losses | by_suppression)
-    rows, elems = np.nonzero(breaking)
+    dead_rows, dead_elems, rows, elems, by_losses = _morale_scan(
+        s.status,
+        s.strength,
+        s.broken,
+        s.suppressed_until,
+        s.suppression_avg,
+        ctx.t0,
+        w,
+        f.strength0,
+        f.is_air,
+        f.break_losses,
+        f.break_suppression,
+    )
+    if len(dead_rows):
+        s.status[dead_rows, dead_elems] = DESTROYED
+        s.strength[dead_rows, dead_elems] = 0.0
+        s.destroyed_at[dead_rows, dead_elems] = t1
+        s.route_len[dead_rows, dead_elems] = 0
+        ctx.emit("UnitDestroyed", dead_rows, t1, unit=ctx.ids[dead_elems])
     if len(rows):
         s.broken[rows, elems] = True
         s.broke_at[rows, elems] = t1
@@ -52,8 +62,59 @@ def update_morale(ctx: StepContext) -> None:
         s.speed_factor[rows, elems] = 1.0
         home = np.stack([f.home_x[elems], f.home_y[elems]], axis=1)[:, None, :]
         set_routes(ctx, rows, elems, home)
-        reason = np.where(by_losses[rows, elems], "losses", "suppression")
+        reason = np.where(by_losses, "losses", "suppression")
         ctx.emit("UnitBroke", rows, t1, unit=ctx.ids[elems], detail=reason)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _morale_scan(
+    status: IntArray,
+    strength: FloatArray,
+    broken: BoolArray,
+    suppressed_until: FloatArray,
+    suppression_avg: FloatArray,
+    t0: float,
+    w: float,
+    strength0: FloatArray,
+    is_air: BoolArray,
+    break_losses: FloatArray,
+    break_suppression: FloatArray,
+) -> tuple[IntArray, IntArray, IntArray, IntArray, BoolArray]:
+    """One pass over every (row, element): the ground elements in action with nobody left (strength below
+    0.5) die; every element's suppression average moves toward whether it is suppressed now (weight ``w``,
+    updated in place); ground elements in action, not broken and not just dead, break on losses or on
+    suppression. Returns the dying (rows, elems) and the breaking (rows, elems, by losses), each in row-major
+    order. A step finds few of either, so this beats whole-array expressions that are mostly False."""
+    r_n, n = status.shape
+    dead_rows = np.empty(r_n * n, dtype=np.int64)
+    dead_elems = np.empty(r_n * n, dtype=np.int64)
+    rows = np.empty(r_n * n, dtype=np.int64)
+    elems = np.empty(r_n * n, dtype=np.int64)
+    by_losses = np.empty(r_n * n, dtype=np.bool_)
+    n_dead = 0
+    n_break = 0
+    for r in range(r_n):
+        for e in range(n):
+            sup = 1.0 if suppressed_until[r, e] > t0 else 0.0
+            avg = suppression_avg[r, e] + (sup - suppression_avg[r, e]) * w
+            suppression_avg[r, e] = avg
+            if status[r, e] != ACTIVE or is_air[e]:
+                continue
+            if strength[r, e] < 0.5:
+                dead_rows[n_dead] = r
+                dead_elems[n_dead] = e
+                n_dead += 1
+                continue
+            if broken[r, e]:
+                continue
+            losses = 1.0 - strength[r, e] / max(strength0[e], 1e-9)
+            lost = losses >= break_losses[e]
+            if lost or avg >= break_suppression[e]:
+                rows[n_break] = r
+                elems[n_break] = e
+                by_losses[n_break] = lost
+                n_break += 1
+    return dead_rows[:n_dead], dead_elems[:n_dead], rows[:n_break], elems[:n_break], by_losses[:n_break]
 
 
 def capture_and_flight(ctx: StepContext) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from drillsim.engine.combat import _per_target
-from drillsim.engine.command import _nearest_contacts_kernel
+from drillsim.engine.command import _due_orders, _nearest_contacts_kernel
 from drillsim.engine.morale import _morale_scan
 from drillsim.engine.state import ACTIVE, DESTROYED
 
@@ -140,3 +140,19 @@ def test_morale_scan_matches_whole_array_expressions(seed: int) -> None:
     np.testing.assert_array_equal(by_losses, lost[want_break])
     assert len(dr)
     assert len(br)
+
+
+def test_due_orders_match_the_whole_array_test() -> None:
+    """Orders due by t1 for elements in action, neither broken nor fled, in np.nonzero's order."""
+    rng = np.random.default_rng(3)
+    r, n = 9, 30
+    pending_task = np.where(rng.random((r, n)) < 0.5, rng.integers(0, 5, (r, n)), -1)
+    pending_at = np.where(rng.random((r, n)) < 0.9, rng.uniform(0, 200, (r, n)), np.inf)
+    status = np.where(rng.random((r, n)) < 0.8, ACTIVE, DESTROYED)
+    broken = rng.random((r, n)) < 0.1
+    fled = rng.random((r, n)) < 0.1
+    want = np.nonzero((pending_task >= 0) & (pending_at <= 100.0) & (status == ACTIVE) & ~broken & ~fled)
+    rows, elems = _due_orders(pending_task, pending_at, status, broken, fled, 100.0)
+    np.testing.assert_array_equal(rows, want[0])
+    np.testing.assert_array_equal(elems, want[1])
+    assert len(rows)

@@ -1,4 +1,4 @@
-"""The compiled loops of command, morale and direct fire give exactly what a plain computation gives."""
+"""The shortcuts of command, triggers, morale and direct fire give exactly what a plain computation gives."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 
 from drillsim.engine.combat import _per_target
-from drillsim.engine.command import _due_orders, _nearest_contacts_kernel
+from drillsim.engine.command import _due_orders, _nearest_contacts_kernel, facts_of
 from drillsim.engine.morale import _morale_scan
+from drillsim.engine.simulation import Simulation
 from drillsim.engine.state import ACTIVE, DESTROYED
+from drillsim.orders.triggers import TriggerState
+from drillsim.scenario import load_scenario
 
 HOSTILE = np.array([[False, True, True], [True, False, False], [True, False, False]])
 
@@ -156,3 +159,23 @@ def test_due_orders_match_the_whole_array_test() -> None:
     np.testing.assert_array_equal(rows, want[0])
     np.testing.assert_array_equal(elems, want[1])
     assert len(rows)
+
+
+def test_triggers_of_waiting_phases_fire_as_when_every_node_is_evaluated() -> None:
+    """Evaluating only the nodes of the phases still waiting gives those phases' roots the same fire times,
+    step after step (condition memory included), as evaluating every node."""
+    sim = Simulation(load_scenario("khatlon-2015-v1"), rng=5, replications=3)
+    plan = sim.world.plan
+    full = TriggerState(plan, 3)
+    some = TriggerState(plan, 3)
+    roots = np.array(plan.phase_root)
+    assert any(plan.nodes[r].children for r in roots)  # the plan has all/any trees
+    for _ in range(2200):
+        sim.step()
+        facts = facts_of(sim.ctx, sim._located)
+        waiting = np.isinf(sim.state.phase_start).any(axis=0)
+        want = full.evaluate(facts)
+        got = some.evaluate(facts, waiting)
+        np.testing.assert_array_equal(got[:, roots[waiting]], want[:, roots[waiting]])
+        assert np.isinf(got[:, ~some.phase_nodes[waiting].any(axis=0)]).all()
+    assert waiting.sum() == 1  # all but the last phase started in every replication by then

@@ -72,8 +72,13 @@ def start_phases(ctx: StepContext, triggers: TriggerState, located: FloatArray) 
     s = ctx.state
     plan = ctx.world.plan
     f = ctx.world.forces
-    fire = triggers.evaluate(facts_of(ctx, located))
+    waiting = np.asarray(np.isinf(s.phase_start).any(axis=0))
+    if not waiting.any():
+        return
+    fire = triggers.evaluate(facts_of(ctx, located), waiting)
     for p, root in enumerate(plan.phase_root):
+        if not waiting[p]:
+            continue
         when = fire[:, root]
         rows = np.nonzero(np.isinf(s.phase_start[:, p]) & (when <= ctx.t1))[0]
         if not len(rows):

@@ -120,14 +120,35 @@ class TriggerState:
     def __init__(self, plan: CompiledPlan, replications: int) -> None:
         self.plan = plan
         self.first_held = np.full((replications, len(plan.nodes)), np.inf)
+        self.phase_nodes = np.zeros((len(plan.phase_root), len(plan.nodes)), dtype=bool)
+        """(phases, nodes): the nodes a phase's start time is computed from (its root and, through all/any,
+        the root's descendants)."""
+        for p, root in enumerate(plan.phase_root):
+            todo = [root]
+            while todo:
+                k = todo.pop()
+                self.phase_nodes[p, k] = True
+                todo.extend(plan.nodes[k].children)
 
-    def evaluate(self, facts: Facts) -> FloatArray:
-        """Fire time of every node, (R, nodes); +inf where it has not fired."""
+    def evaluate(self, facts: Facts, phases: NDArray[np.bool_] | None = None) -> FloatArray:
+        """Fire time of every node, (R, nodes); +inf where it has not fired.
+
+        With ``phases`` (a flag per phase), only the nodes those phases' start times are computed from are
+        evaluated; the others stay +inf. Pass the phases some replication has yet to start: a phase started
+        everywhere never reads its nodes again, so the condition nodes that only it reads need no memory.
+        """
         nodes = self.plan.nodes
         r = facts.strength.shape[0]
         out = np.full((r, len(nodes)), np.inf)
         t = facts.time_s
+        needed = (
+            np.asarray(self.phase_nodes[phases].any(axis=0))
+            if phases is not None
+            else np.ones(len(nodes), bool)
+        )
         for k, node in enumerate(nodes):
+            if not needed[k]:
+                continue
             if node.kind == "at":
                 held = np.full(r, node.at_s)
             elif node.kind == "after":

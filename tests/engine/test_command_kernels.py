@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from drillsim.engine.combat import _per_target
-from drillsim.engine.command import _due_orders, _nearest_contacts_kernel, facts_of
+from drillsim.engine.command import _due_orders, _nearest_contacts_kernel, _on_task, facts_of
 from drillsim.engine.morale import _morale_scan
 from drillsim.engine.simulation import Simulation
 from drillsim.engine.state import ACTIVE, DESTROYED
@@ -179,3 +179,18 @@ def test_triggers_of_waiting_phases_fire_as_when_every_node_is_evaluated() -> No
         np.testing.assert_array_equal(got[:, roots[waiting]], want[:, roots[waiting]])
         assert np.isinf(got[:, ~some.phase_nodes[waiting].any(axis=0)]).all()
     assert waiting.sum() == 1  # all but the last phase started in every replication by then
+
+
+def test_on_task_matches_the_whole_array_test() -> None:
+    """A task's elements on it, in action and not broken, in np.nonzero's order over (rows, elements)."""
+    rng = np.random.default_rng(4)
+    r, n = 8, 30
+    task = rng.integers(-1, 3, (r, n))
+    status = np.where(rng.random((r, n)) < 0.8, ACTIVE, DESTROYED)
+    broken = rng.random((r, n)) < 0.1
+    elements = np.array([2, 3, 7, 11, 12, 29])
+    want = np.nonzero((task[:, elements] == 1) & (status[:, elements] == ACTIVE) & ~broken[:, elements])
+    rows, cols = _on_task(task, status, broken, elements, 1)
+    np.testing.assert_array_equal(rows, want[0])
+    np.testing.assert_array_equal(cols, want[1])
+    assert len(rows)

@@ -12,8 +12,8 @@ from drillsim.engine.kernels import (
     hash_prefix,
     informant_reports,
     located_fraction_table,
-    most_precise_per_key,
     nearest_seen_targets,
+    pick_detections,
     run_per_row,
     uniform_after,
 )
@@ -247,21 +247,53 @@ def test_detections_are_independent_trials_with_the_right_probabilities(
     assert abs(ratio - 1.0) < 5 * se, (ratio, se)
 
 
-def test_one_detection_per_key_is_the_most_precise_then_the_first() -> None:
-    """The compiled pick equals a stable sort by (key, sd) keeping each key's first; its scratch comes
-    back clean, so it can be reused."""
+@pytest.mark.parametrize("check_los", [True, False])
+def test_one_detection_per_key_is_the_most_precise_clear_one(check_los: bool) -> None:
+    """The lazy pick equals checking every line of sight, dropping blocked pairs that need one (or taking
+    their error without it), then keeping each key's smallest error, ties to the first entry; informants
+    (entries after the pairs) need no line. The scratch comes back clean."""
+    from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M, Terrain
+
     rng = np.random.default_rng(5)
-    scratch = np.full(50, -1, dtype=np.int64)
-    for n in (0, 1, 7, 400):
-        key = rng.integers(0, 50, n)
-        sd = rng.choice([10.0, 20.0, 30.0], n)  # many ties
-        order = np.lexsort((np.arange(n), sd, key))
-        first = np.ones(n, dtype=bool)
-        first[1:] = key[order][1:] != key[order][:-1]
-        want = np.sort(order[first])
-        got = np.flatnonzero(most_precise_per_key(key, sd, scratch))
-        assert got.tolist() == want.tolist()
-        assert (scratch == -1).all()
+    hills = rng.uniform(0, 60, (40, 40))
+    terrain = Terrain(elevation_m=hills, terrain_class=np.zeros((40, 40), dtype=np.uint8), cell_m=100.0)
+    r, n, n_pairs, n_inf = 4, 12, 300, 20
+    x = rng.uniform(0, 3900, (r, n))
+    y = rng.uniform(0, 3900, (r, n))
+    altitude = np.where(rng.random(n) < 0.2, 300.0, 2.0)
+    rows = np.sort(rng.integers(0, r, n_pairs + n_inf))
+    rows = np.concatenate([np.sort(rows[:n_pairs]), np.sort(rows[n_pairs:])])
+    observer = np.concatenate([rng.integers(0, n, n_pairs), np.full(n_inf, -1)])
+    target = rng.integers(0, n, n_pairs + n_inf)
+    side = rng.integers(0, 2, n_pairs + n_inf)
+    sd = rng.choice([10.0, 20.0, 40.0], n_pairs + n_inf)  # many ties
+    sd_blocked = np.where(rng.random(n_pairs + n_inf) < 0.5, rng.choice([5.0, 30.0], n_pairs + n_inf), np.inf)
+    needs = ~np.isfinite(sd_blocked) | (rng.random(n_pairs + n_inf) < 0.3)
+    needs[n_pairs:] = False
+    key = (rows * 2 + side) * n + target
+    head = np.full(r * 2 * n, -1, dtype=np.int64)
+    tail = head.copy()
+    args = (key, observer, target, rows, sd, sd_blocked, needs, n_pairs, x, y, altitude)
+    grid = (terrain.elevation_m, terrain.x0_m, terrain.y0_m, terrain.cell_m, check_los, 24)
+    keep, clear = pick_detections(*args, *grid, EFFECTIVE_EARTH_RADIUS_M, head, tail)
+    # Every line, then the smallest error per key.
+    seen = np.ones(n_pairs + n_inf, dtype=bool)
+    if check_los:
+        o, t, rr = observer[:n_pairs], target[:n_pairs], rows[:n_pairs]
+        seen[:n_pairs] = terrain.line_of_sight(
+            x[rr, o], y[rr, o], altitude[o], x[rr, t], y[rr, t], 2.0, samples=24
+        )
+    actual = np.where(seen, sd, np.where(needs, np.inf, sd_blocked))
+    order = np.lexsort((np.arange(len(key)), actual, key))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    want = np.sort(order[first & np.isfinite(actual[order])])
+    # With lines checked, some keys lose every pair to blocked lines; without, every key keeps one.
+    assert 0 < len(want) < len(np.unique(key)) if check_los else len(want) == len(np.unique(key))
+    assert np.flatnonzero(keep).tolist() == want.tolist()
+    assert (clear[want] == seen[want]).all()
+    assert (head == -1).all()
+    assert (tail == -1).all()
 
 
 def test_informant_reports_use_the_counter_based_stream() -> None:

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.random import _GOLDEN, _LANES, UNIFORM_SCALE, UNIFORM_SHIFT, mix_word
+from drillsim.geo.terrain import sight_line_clear
 from drillsim.sensors.detection import glimpse_hazard
 
 FloatArray = NDArray[np.float64]
@@ -824,23 +825,108 @@ def informant_reports(
 
 
 @jit  # type: ignore[misc,unused-ignore]
-def most_precise_per_key(key: IntArray, sd: FloatArray, scratch: IntArray) -> BoolArray:
-    """Which entries to keep so that each ``key`` keeps one: the smallest ``sd``, ties to the first.
+def pick_detections(
+    key: IntArray,
+    observer: IntArray,
+    target: IntArray,
+    rows: IntArray,
+    sd_clear: FloatArray,
+    sd_blocked: FloatArray,
+    needs_los: BoolArray,
+    n_pairs: int,
+    x: FloatArray,
+    y: FloatArray,
+    altitude: FloatArray,
+    z: FloatArray,
+    x0: float,
+    y0: float,
+    cell: float,
+    check_los: bool,
+    samples: int,
+    earth_radius: float,
+    head: IntArray,
+    tail: IntArray,
+) -> tuple[BoolArray, BoolArray]:
+    """One detection per ``key`` (row, side, target): the most precise, ties to the first entry; and
+    whether each kept sensor pair's line of sight is clear.
 
-    ``scratch`` is indexed by key, holds -1 everywhere on entry and is left so (only the entries touched
-    are reset), so a caller keeps one across steps instead of sorting."""
+    Entries before ``n_pairs`` are sensor pairs (``observer`` looks at ``target`` in row ``rows``): with a
+    clear line of sight (or ``check_los`` off) their error is ``sd_clear``; blocked, ``sd_blocked`` if they
+    detect without line of sight, else they do not count (``needs_los``). Later entries (informants) have
+    error ``sd_clear`` and no line of sight to check. The result is that of checking every line and then
+    keeping each key's smallest error, but lines are checked lazily: a key's entries are visited in order
+    of their smallest possible error, and stop once that exceeds the best error found.
+
+    ``head`` and ``tail`` are indexed by key, hold -1 everywhere on entry and are left so (a caller keeps
+    them across steps)."""
     n = key.shape[0]
-    for q in range(n):
-        k = key[q]
-        b = scratch[k]
-        if b < 0 or sd[q] < sd[b]:
-            scratch[k] = q
-    keep = np.empty(n, dtype=np.bool_)
-    for q in range(n):
-        keep[q] = scratch[key[q]] == q
-    for q in range(n):
-        scratch[key[q]] = -1
-    return keep
+    after = np.full(n, -1, dtype=np.int64)
+    for e in range(n):  # each key's entries, chained in entry order
+        k = key[e]
+        if head[k] < 0:
+            head[k] = e
+        else:
+            after[tail[k]] = e
+        tail[k] = e
+    keep = np.zeros(n, dtype=np.bool_)
+    clear = np.ones(n, dtype=np.bool_)
+    group = np.empty(n, dtype=np.int64)
+    low = np.empty(n)
+    for e in range(n):
+        k = key[e]
+        if head[k] != e:
+            continue
+        g = 0
+        q = e
+        while q >= 0:  # insertion sort by (smallest possible error, entry)
+            lb = sd_clear[q]
+            if q < n_pairs and check_los and not needs_los[q]:
+                lb = min(lb, sd_blocked[q])
+            p = g
+            while p > 0 and low[p - 1] > lb:
+                group[p] = group[p - 1]
+                low[p] = low[p - 1]
+                p -= 1
+            group[p] = q
+            low[p] = lb
+            g += 1
+            q = after[q]
+        best = -1
+        best_sd = np.inf
+        for p in range(g):
+            if low[p] > best_sd:
+                break
+            q = group[p]
+            sd = sd_clear[q]
+            if q < n_pairs and check_los:
+                r = rows[q]
+                o = observer[q]
+                t = target[q]
+                seen = sight_line_clear(
+                    z,
+                    x0,
+                    y0,
+                    cell,
+                    x[r, o],
+                    y[r, o],
+                    altitude[o],
+                    x[r, t],
+                    y[r, t],
+                    2.0,
+                    samples,
+                    earth_radius,
+                )
+                clear[q] = seen
+                if not seen:
+                    sd = np.inf if needs_los[q] else sd_blocked[q]
+            if sd < best_sd or (sd == best_sd and best >= 0 and q < best):
+                best = q
+                best_sd = sd
+        if best >= 0 and best_sd < np.inf:
+            keep[best] = True
+        head[k] = -1
+        tail[k] = -1
+    return keep, clear
 
 
 @jit  # type: ignore[misc,unused-ignore]

@@ -22,10 +22,11 @@ from drillsim.engine.kernels import (
     detect_pairs,
     informant_reports,
     located_fraction_table,
-    most_precise_per_key,
+    pick_detections,
     run_per_row,
 )
 from drillsim.engine.state import ACTIVE, AIR_INBOUND, AIR_ON_STATION, AIR_OUTBOUND
+from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M
 from drillsim.sensors.detection import (
     POSTURE_DETECTABILITY_TABLE,
     detection_probability,
@@ -39,6 +40,8 @@ IntArray = NDArray[np.int64]
 INFORMANT_RATE_PER_S = 1.0 / 3600.0
 """Rate at which full population support reports each hostile unit to the supported side."""
 INFORMANT_ERROR_M = 500.0
+SIGHT_SAMPLES = 24
+"""Points at which a sight line is tested against the ground (see :meth:`Terrain.line_of_sight`)."""
 CONCEALMENT_FROM_SUPPORT = 0.5
 """Full population support halves an irregular element's signature."""
 
@@ -82,8 +85,9 @@ class Sensing:
             self.informed_side = side
             if f.irregular[side]:
                 self.concealment[f.side == side] = 1.0 - CONCEALMENT_FROM_SUPPORT * self.support
-        self._scratch = np.zeros(0, dtype=np.int64)
-        """-1 per (row, side, target): room for :func:`most_precise_per_key`."""
+        self._head = np.zeros(0, dtype=np.int64)
+        self._tail = np.zeros(0, dtype=np.int64)
+        """-1 per (row, side, target): room for :func:`pick_detections`."""
         self.informed_targets: IntArray | None = None
         """Ground elements hostile to the side the population informs (None when none informs)."""
         if self.informed_side >= 0 and (f.side == self.informed_side).any():
@@ -107,46 +111,80 @@ class Sensing:
         rows, i, j, slant, best, best_clear, needs_los = self._pairs(
             ctx, source_ok, target_ok, mount_rate, target_factor
         )
-        if len(rows) and not self.flat:
-            clear = ctx.world.terrain.line_of_sight(
-                s.x[rows, i], s.y[rows, i], f.altitude_m[i], s.x[rows, j], s.y[rows, j], 2.0, samples=24
-            )
-            keep = clear | ~needs_los
-            best = np.where(clear, best, best_clear)
-            rows, i, j, slant, best = rows[keep], i[keep], j[keep], slant[keep], best[keep]
-        m = best
-        sd = position_error_sd(slant, f.s_position_error[m], f.s_range_scale[m])
-        ident = f.s_identifies[m]
-        sensor = m  # the mount; -1 for informants
+        # Each pair's position error with its best mount (line of sight clear) and with its best mount
+        # needing none (blocked; infinite where there is none).
+        sd = position_error_sd(slant, f.s_position_error[best], f.s_range_scale[best])
+        fallback = np.maximum(best_clear, 0)
+        sd_blocked = np.where(
+            best_clear >= 0,
+            position_error_sd(slant, f.s_position_error[fallback], f.s_range_scale[fallback]),
+            np.inf,
+        )
         observer = i
+        side_of_obs = f.side[i]
+        n_pairs = len(rows)
         # Population support: informants report hostile units to the supported side.
-        if self.informed_side >= 0 and self.support > 0:
-            side = self.informed_side
-            if self.informed_targets is not None:
-                known = self.informed_targets
-                p = detection_probability(self.support * INFORMANT_RATE_PER_S * f.signature[known], ctx.dt)
-                args = (
-                    np.ascontiguousarray(target_ok),
-                    known,
-                    p,
-                    np.uint64(ctx.streams.seed & 0xFFFFFFFFFFFFFFFF),
-                    np.int64(stream_id("sensors/informants")),
-                    np.int64(ctx.step),
-                    ctx.state.replications,
-                )
-                (rr, jj), _ = run_per_row(informant_reports, args, (np.int64,), s.r, len(known))
+        if self.informed_side >= 0 and self.support > 0 and self.informed_targets is not None:
+            known = self.informed_targets
+            p = detection_probability(self.support * INFORMANT_RATE_PER_S * f.signature[known], ctx.dt)
+            args = (
+                np.ascontiguousarray(target_ok),
+                known,
+                p,
+                np.uint64(ctx.streams.seed & 0xFFFFFFFFFFFFFFFF),
+                np.int64(stream_id("sensors/informants")),
+                np.int64(ctx.step),
+                ctx.state.replications,
+            )
+            (rr, jj), _ = run_per_row(informant_reports, args, (np.int64,), s.r, len(known))
+            if len(rr):
                 rows = np.concatenate([rows, rr])
                 j = np.concatenate([j, jj])
                 observer = np.concatenate([observer, np.full(len(rr), -1, dtype=np.int64)])
                 sd = np.concatenate([sd, np.full(len(rr), INFORMANT_ERROR_M)])
-                ident = np.concatenate([ident, np.zeros(len(rr), dtype=bool)])
-                sensor = np.concatenate([sensor, np.full(len(rr), -1, dtype=np.int64)])
-                side_of_obs = np.concatenate([f.side[i], np.full(len(rr), side, dtype=np.int64)])
-            else:
-                side_of_obs = f.side[i]
-        else:
-            side_of_obs = f.side[i]
-        self._record(ctx, rows, side_of_obs, observer, j, sd, ident, sensor)
+                side_of_obs = np.concatenate(
+                    [side_of_obs, np.full(len(rr), self.informed_side, dtype=np.int64)]
+                )
+        if not len(rows):
+            return
+        # One detection per (row, side, target), the most precise; lines of sight checked only as needed.
+        terrain = ctx.world.terrain
+        n, ns = f.n, len(f.side_names)
+        if len(self._head) != s.r * ns * n:
+            self._head = np.full(s.r * ns * n, -1, dtype=np.int64)
+            self._tail = np.full(s.r * ns * n, -1, dtype=np.int64)
+        keep, clear = pick_detections(
+            (rows * ns + side_of_obs) * n + j,
+            observer,
+            j,
+            rows,
+            sd,
+            sd_blocked,
+            needs_los,
+            n_pairs,
+            s.x,
+            s.y,
+            f.altitude_m,
+            terrain.elevation_m,
+            terrain.x0_m,
+            terrain.y0_m,
+            terrain.cell_m,
+            not self.flat,
+            SIGHT_SAMPLES,
+            EFFECTIVE_EARTH_RADIUS_M,
+            self._head,
+            self._tail,
+        )
+        pick = np.flatnonzero(keep)
+        sensor_pick = pick[pick < n_pairs]
+        mount = np.full(len(pick), -1, dtype=np.int64)  # -1: informants
+        blocked = ~clear[sensor_pick]
+        mount[: len(sensor_pick)] = np.where(blocked, best_clear[sensor_pick], best[sensor_pick])
+        precise = np.where(blocked, sd_blocked[sensor_pick], sd[sensor_pick])
+        sd_pick = np.concatenate([precise, sd[pick[len(sensor_pick) :]]])
+        ident = np.zeros(len(pick), dtype=bool)
+        ident[: len(sensor_pick)] = f.s_identifies[mount[: len(sensor_pick)]]
+        self._record(ctx, rows[pick], side_of_obs[pick], observer[pick], j[pick], sd_pick, ident, mount)
 
     def _pairs(
         self,
@@ -207,16 +245,9 @@ class Sensing:
         s = ctx.state
         f = ctx.world.forces
         pic = s.picture
-        n, ns = f.n, len(f.side_names)
+        ns = len(f.side_names)
         if not len(rows):
             return
-        key = (rows * ns + side) * n + j
-        # One detection per (row, side, target): the most precise (ties: the first in pair order).
-        if len(self._scratch) != s.r * ns * n:
-            self._scratch = np.full(s.r * ns * n, -1, dtype=np.int64)
-        pick = np.flatnonzero(most_precise_per_key(key, sd, self._scratch))
-        rows, side, observer, j = rows[pick], side[pick], observer[pick], j[pick]
-        sd, ident, sensor = sd[pick], ident[pick], sensor[pick]
         nx, ny = ctx.streams.normal("sensors/error", ctx.step, ctx.rep(rows), side, j)
         bx = s.x[rows, j] + sd * nx
         by = s.y[rows, j] + sd * ny

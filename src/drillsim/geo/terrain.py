@@ -337,23 +337,41 @@ def _sight_lines(
     Sample k of n lies at weights (n + 1 - k) / (n + 1) and k / (n + 1) of the two ends, so swapping the ends
     visits the same points with the same arithmetic: the answer is exactly symmetric.
     """
-    n1 = samples + 1.0
     for p in range(ax.shape[0]):
-        xa, ya, xb, yb = ax[p], ay[p], bx[p], by[p]
-        za = _ground(z, x0, y0, cell, xa, ya) + ah[p]
-        zb = _ground(z, x0, y0, cell, xb, yb) + bh[p]
-        dist = np.hypot(xb - xa, yb - ya)
-        clear = True
-        for k in range(1, samples + 1):
-            w_b = k / n1
-            w_a = (n1 - k) / n1
-            sight = w_a * za + w_b * zb
-            if earth_radius > 0.0:
-                sight = sight - (w_b * dist) * (w_a * dist) / (2.0 * earth_radius)
-            if _ground(z, x0, y0, cell, w_a * xa + w_b * xb, w_a * ya + w_b * yb) > sight:
-                clear = False
-                break
-        out[p] = clear
+        out[p] = sight_line_clear(
+            z, x0, y0, cell, ax[p], ay[p], ah[p], bx[p], by[p], bh[p], samples, earth_radius
+        )
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def sight_line_clear(
+    z: _FloatArray,
+    x0: float,
+    y0: float,
+    cell: float,
+    xa: float,
+    ya: float,
+    ha: float,
+    xb: float,
+    yb: float,
+    hb: float,
+    samples: int,
+    earth_radius: float,
+) -> bool:
+    """One sight line of :func:`_sight_lines`, for compiled callers (grid arguments as there)."""
+    n1 = samples + 1.0
+    za = _ground(z, x0, y0, cell, xa, ya) + ha
+    zb = _ground(z, x0, y0, cell, xb, yb) + hb
+    dist = np.hypot(xb - xa, yb - ya)
+    for k in range(1, samples + 1):
+        w_b = k / n1
+        w_a = (n1 - k) / n1
+        sight = w_a * za + w_b * zb
+        if earth_radius > 0.0:
+            sight = sight - (w_b * dist) * (w_a * dist) / (2.0 * earth_radius)
+        if _ground(z, x0, y0, cell, w_a * xa + w_b * xb, w_a * ya + w_b * yb) > sight:
+            return False
+    return True
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]

@@ -415,6 +415,28 @@ most this is sampled by skips (one draw per landing instead of one per pair); se
 
 
 @jit  # type: ignore[misc,unused-ignore]
+def _swap_detections(
+    r: int,
+    p: int,
+    out_i: IntArray,
+    out_j: IntArray,
+    out_slant: FloatArray,
+    out_best: IntArray,
+    out_best_clear: IntArray,
+    out_needs_los: BoolArray,
+    order_key: IntArray,
+) -> None:
+    """Swap detections p - 1 and p of row r in every output of :func:`detect_pairs`."""
+    out_i[r, p - 1], out_i[r, p] = out_i[r, p], out_i[r, p - 1]
+    out_j[r, p - 1], out_j[r, p] = out_j[r, p], out_j[r, p - 1]
+    out_slant[r, p - 1], out_slant[r, p] = out_slant[r, p], out_slant[r, p - 1]
+    out_best[r, p - 1], out_best[r, p] = out_best[r, p], out_best[r, p - 1]
+    out_best_clear[r, p - 1], out_best_clear[r, p] = out_best_clear[r, p], out_best_clear[r, p - 1]
+    out_needs_los[r, p - 1], out_needs_los[r, p] = out_needs_los[r, p], out_needs_los[r, p - 1]
+    order_key[p - 1], order_key[p] = order_key[p], order_key[p - 1]
+
+
+@jit  # type: ignore[misc,unused-ignore]
 def detect_pairs(
     x: FloatArray,
     y: FloatArray,
@@ -573,6 +595,7 @@ def detect_pairs(
                         seg_side,
                         seg_key,
                     )
+                first = count
                 for g in range(g_count):
                     hi = seg_hi[g]
                     if seg_d2[g] > far:
@@ -659,6 +682,8 @@ def detect_pairs(
                                     best_clear = mm
                         if total <= 0.0:
                             continue
+                        if u >= total * dt * (1.0 + 1e-9):  # surely u >= 1 - exp(-total dt)
+                            continue
                         if u >= -np.expm1(-total * dt):
                             continue
                         if count < cap:
@@ -668,17 +693,26 @@ def detect_pairs(
                             out_best[r, count] = best
                             out_best_clear[r, count] = best_clear
                             out_needs_los[r, count] = u >= -np.expm1(-clear * dt)
-                            order_key[count] = a * nt + pool[q]
+                            order_key[count] = pool[q]
                         count += 1
-        if 1 < count <= cap:
-            # Pair order: observers in order, then targets in order (candidates come by cell).
-            order = np.argsort(order_key[:count])
-            out_i[r, :count] = out_i[r, :count][order]
-            out_j[r, :count] = out_j[r, :count][order]
-            out_slant[r, :count] = out_slant[r, :count][order]
-            out_best[r, :count] = out_best[r, :count][order]
-            out_best_clear[r, :count] = out_best_clear[r, :count][order]
-            out_needs_los[r, :count] = out_needs_los[r, :count][order]
+                if count <= cap:
+                    # Pair order within the observer (its candidates come by cell): an insertion sort
+                    # of its few detections.
+                    for e in range(first + 1, count):
+                        p = e
+                        while p > first and order_key[p - 1] > order_key[p]:
+                            _swap_detections(
+                                r,
+                                p,
+                                out_i,
+                                out_j,
+                                out_slant,
+                                out_best,
+                                out_best_clear,
+                                out_needs_los,
+                                order_key,
+                            )
+                            p -= 1
         counts[r] = count
 
 

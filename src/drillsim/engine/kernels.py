@@ -751,11 +751,15 @@ def nearest_seen_targets(
     nt = targets.shape[0]
     n_sides = hostile.shape[0]
     cap = out_i.shape[1]
+    # Scratch, reused by every row.
+    seen = np.empty((n_sides, max(nt, 1)), dtype=np.int64)
+    seen_bx = np.empty((n_sides, max(nt, 1)))  # believed positions, in the lists' order
+    seen_by = np.empty((n_sides, max(nt, 1)))
+    n_seen = np.zeros(n_sides, dtype=np.int64)
+    bx = np.empty(max(nt, 1))
+    listed = np.empty(max(nt, 1), dtype=np.int64)
     for r in range(x.shape[0]):
-        seen = np.empty((n_sides, max(nt, 1)), dtype=np.int64)
-        seen_bx = np.empty((n_sides, max(nt, 1)))  # believed positions, in the lists' order
-        seen_by = np.empty((n_sides, max(nt, 1)))
-        n_seen = np.zeros(n_sides, dtype=np.int64)
+        n_seen[:] = 0
         for b in range(nt):
             t = targets[b]
             if not target_ok[r, t]:
@@ -766,11 +770,12 @@ def nearest_seen_targets(
                     n_seen[a_side] += 1
         for a_side in range(n_sides):
             k = n_seen[a_side]
-            bx = np.empty(k)
+            if k == 0:
+                continue
             for q in range(k):
                 bx[q] = seen_x[r, a_side, seen[a_side, q]]
-            order = np.argsort(bx, kind="mergesort")
-            listed = seen[a_side, :k].copy()
+                listed[q] = seen[a_side, q]
+            order = np.argsort(bx[:k], kind="mergesort")
             for q in range(k):
                 t = listed[order[q]]
                 seen[a_side, q] = t

@@ -1,11 +1,10 @@
-"""The shortcuts of command, triggers, morale and direct fire give exactly what a plain computation gives."""
+"""The shortcuts of command, triggers and morale give exactly what a plain computation gives."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from drillsim.engine.combat import _per_target
 from drillsim.engine.command import _due_orders, _nearest_contacts_kernel, _on_task, facts_of
 from drillsim.engine.morale import _morale_scan
 from drillsim.engine.simulation import Simulation
@@ -63,34 +62,6 @@ def test_nearest_contacts_match_brute_force(seed: int, require_active: bool) -> 
     np.testing.assert_array_equal(dist, want_dist)
     assert (best == -1).any()
     assert (best >= 0).any()
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_direct_fire_grouping_matches_unique_and_sums(seed: int) -> None:
-    """Pairs grouped per (row, target) in key order, sums in pair order, the largest rate's pair (ties: the
-    first) as the named shooter: what np.unique, bincount and an argmax per group give."""
-    rng = np.random.default_rng(seed)
-    n, p = 30, 400
-    rows = np.sort(rng.integers(0, 12, p))
-    targets = rng.integers(0, n, p)
-    lam = rng.integers(0, 4, p) / 3.0  # many ties
-    supp = rng.random(p)
-    tr, tj, total, supp_total, main = _per_target(rows, targets, lam, supp, n)
-    uniq, inverse = np.unique(rows * n + targets, return_inverse=True)
-    np.testing.assert_array_equal(tr, uniq // n)
-    np.testing.assert_array_equal(tj, uniq % n)
-    np.testing.assert_array_equal(total, np.bincount(inverse, weights=lam))
-    np.testing.assert_array_equal(supp_total, np.bincount(inverse, weights=supp))
-    for g in range(len(uniq)):
-        members = np.flatnonzero(inverse == g)
-        assert main[g] == members[np.argmax(lam[members])]
-    empty = _per_target(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), n)
-    assert all(len(a) == 0 for a in empty)
-
-
-def test_direct_fire_grouping_needs_row_order() -> None:
-    with pytest.raises(ValueError, match="row order"):
-        _per_target(np.array([1, 0]), np.array([0, 0]), np.ones(2), np.ones(2), 3)
 
 
 @pytest.mark.parametrize("seed", [0, 1])

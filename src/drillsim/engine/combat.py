@@ -8,7 +8,6 @@ docs/mechanics/fires.md.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -84,33 +83,37 @@ class DirectFire:
         fighting = s.strength[rows, i] / np.maximum(f.strength0[i], 1e-9)
         suppressed = (s.suppressed_until[rows, i] > ctx.t0).astype(np.float64)
         exposure = POSTURE_DIRECT_TABLE[s.posture[rows, j]] * (1.0 - f.cover[j])
-        # Every (pair, mount) at once, mount slot by slot (slot-major): each pair's effects then add up in
-        # slot order, and each (row, mount) spends ammunition once, as when the slots were taken one by one.
-        slot, pair = np.nonzero(self.table[i].T >= 0)
-        mm = self.table[i[pair], slot]
-        rr = rows[pair]
-        ff = fighting[pair]
-        loaded = s.ammo[rr, mm] > 0 if s.ammo.shape[1] else np.ones(len(mm), dtype=bool)
-        pk, ps = band_values_of(true_d[pair], mm, f.w_band_range, f.w_band_pkill, f.w_band_psupp)
-        c = casualty_rate(
-            weapons=f.w_count[mm],
-            rate_per_s=f.w_rate_per_s[mm],
-            p_kill=pk,
-            fighting_fraction=ff,
-            training=f.training[i[pair]],
-            suppressed=suppressed[pair],
-            exposure=exposure[pair],
-        )
-        shots_per_s = f.w_count[mm] * f.w_rate_per_s[mm]
-        lam_w = np.where(loaded, c, 0.0)
-        supp_w = np.where(loaded & (ps > 0), shots_per_s * ps * ff, 0.0)
-        lam = np.bincount(pair, weights=lam_w, minlength=len(rows)).astype(np.float64, copy=False)
-        supp_rate = np.bincount(pair, weights=supp_w, minlength=len(rows)).astype(np.float64, copy=False)
+        lam = np.zeros(len(rows))
+        supp_rate = np.zeros(len(rows))
+        for k in range(self.table.shape[1]):
+            m = self.table[i, k]
+            has = m >= 0
+            mm = np.where(has, m, 0)
+            loaded = has & (s.ammo[rows, mm] > 0) if s.ammo.shape[1] else has
+            pk, ps = band_values_of(true_d, mm, f.w_band_range, f.w_band_pkill, f.w_band_psupp)
+            c = casualty_rate(
+                weapons=f.w_count[mm],
+                rate_per_s=f.w_rate_per_s[mm],
+                p_kill=pk,
+                fighting_fraction=fighting,
+                training=f.training[i],
+                suppressed=suppressed,
+                exposure=exposure,
+            )
+            lam += np.where(loaded, c, 0.0)
+            supp_rate += np.where(loaded & (ps > 0), f.w_count[mm] * f.w_rate_per_s[mm] * ps * fighting, 0.0)
+            used = np.where(loaded, f.w_count[mm] * f.w_rate_per_s[mm] * ctx.dt * fighting, 0.0)
+            if s.ammo.shape[1] and loaded.any():
+                np.subtract.at(s.ammo, (rows[loaded], mm[loaded]), used[loaded])
         if s.ammo.shape[1]:
-            np.subtract.at(s.ammo, (rr[loaded], mm[loaded]), (shots_per_s * ctx.dt * ff)[loaded])
             np.maximum(s.ammo, 0.0, out=s.ammo)
         # Sum effects per target and draw once per target.
-        tr, tj, total, supp_total, main = _per_target(rows, j, lam, supp_rate, f.n)
+        key = rows * f.n + j
+        uniq, inverse = np.unique(key, return_inverse=True)
+        total = np.bincount(inverse, weights=lam, minlength=len(uniq))
+        supp_total = np.bincount(inverse, weights=supp_rate, minlength=len(uniq))
+        main = group_argmax(inverse, lam, len(uniq))
+        tr, tj = uniq // f.n, uniq % f.n
         apply_casualties(
             ctx,
             tr,
@@ -174,59 +177,16 @@ def apply_casualties(
     return lost
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
-def _per_target(
-    rows: IntArray, targets: IntArray, lam: FloatArray, supp: FloatArray, n: int
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray]:
-    """Group the (row, target) pairs of a step, ``rows`` non-decreasing (as :func:`run_per_row` gives them):
-    the distinct (row, target) in order, the sums of ``lam`` and ``supp`` over each one's pairs (added in
-    pair order), and the pair of each with the largest ``lam`` (ties: the first pair; a NaN only when all
-    are NaN), whose shooter is named. A row's targets are grouped through a table over the elements, since
-    a sort of the keys costs more than the rest of the grouping."""
-    n_pairs = len(rows)
-    group = np.empty(n_pairs, dtype=np.int64)
-    tr = np.empty(n_pairs, dtype=np.int64)
-    tj = np.empty(n_pairs, dtype=np.int64)
-    slot = np.full(n, -1, dtype=np.int64)
-    found = np.empty(n, dtype=np.int64)
-    g = 0
-    start = 0
-    while start < n_pairs:
-        r = rows[start]
-        end = start
-        distinct = 0
-        while end < n_pairs and rows[end] == r:
-            t = targets[end]
-            if slot[t] < 0:
-                slot[t] = 0
-                # Insertion into the row's sorted targets (a row has few).
-                q = distinct
-                while q > 0 and found[q - 1] > t:
-                    found[q] = found[q - 1]
-                    q -= 1
-                found[q] = t
-                distinct += 1
-            end += 1
-        if end < n_pairs and rows[end] < r:
-            raise ValueError("pairs must come in row order")
-        for q in range(distinct):
-            slot[found[q]] = g
-            tr[g] = r
-            tj[g] = found[q]
-            g += 1
-        for p in range(start, end):
-            group[p] = slot[targets[p]]
-        for p in range(start, end):
-            slot[targets[p]] = -1
-        start = end
-    total = np.zeros(g)
-    supp_total = np.zeros(g)
-    main = np.full(g, -1, dtype=np.int64)
-    for p in range(n_pairs):
-        k = group[p]
-        b = main[k]
-        if b < 0 or (not np.isnan(lam[p]) and (np.isnan(lam[b]) or lam[p] > lam[b])):
-            main[k] = p
-        total[k] += lam[p]
-        supp_total[k] += supp[p]
-    return tr[:g], tj[:g], total, supp_total, main
+def group_argmax(keys: IntArray, values: FloatArray, n_keys: int) -> IntArray:
+    """For each key in 0..n_keys-1, the index (into ``values``) of its largest value, or -1 if it has none.
+
+    Ties go to the first index, so the answer does not depend on anything but the order of the input.
+    """
+    best = np.full(n_keys, -1, dtype=np.int64)
+    if len(keys) == 0:
+        return best
+    order = np.lexsort((np.arange(len(keys)), -values, keys))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = keys[order][1:] != keys[order][:-1]
+    best[keys[order][first]] = order[first]
+    return best

@@ -141,15 +141,17 @@ def test_triggers_of_waiting_phases_fire_as_when_every_node_is_evaluated() -> No
     some = TriggerState(plan, 3)
     roots = np.array(plan.phase_root)
     assert any(plan.nodes[r].children for r in roots)  # the plan has all/any trees
+    partly = False  # some phases started, some still waiting: the case the subset exists for
     for _ in range(2200):
         sim.step()
         facts = facts_of(sim.ctx, sim._located)
         waiting = np.isinf(sim.state.phase_start).any(axis=0)
+        partly |= 0 < waiting.sum() < len(roots)
         want = full.evaluate(facts)
         got = some.evaluate(facts, waiting)
         np.testing.assert_array_equal(got[:, roots[waiting]], want[:, roots[waiting]])
         assert np.isinf(got[:, ~some.phase_nodes[waiting].any(axis=0)]).all()
-    assert waiting.sum() == 1  # all but the last phase started in every replication by then
+    assert partly
 
 
 def test_on_task_matches_the_whole_array_test() -> None:

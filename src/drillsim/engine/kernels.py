@@ -21,6 +21,7 @@ the pairs that detect: most pairs within sensor range detect nothing in a given 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numba
@@ -409,6 +410,30 @@ def _segment_bound(
     return total * dt * (1.0 + 1e-9)
 
 
+@jit  # type: ignore[misc,unused-ignore]
+def _bound_table(
+    out: FloatArray,
+    s: int,
+    width: float,
+    height: float,
+    mounts: IntArray,
+    m_rate: FloatArray,
+    m_scale: FloatArray,
+    m_max: FloatArray,
+    factor: float,
+    visibility: float,
+    dt: float,
+) -> None:
+    """Observer s's bound on ``h dt`` (:func:`_segment_bound`) at the near edge of each distance bin of
+    ``width``: it holds for every target in the bin, since the hazard falls with range."""
+    for k in range(out.shape[0]):
+        out[k] = _segment_bound(
+            (k * width) ** 2, height, s, mounts, m_rate, m_scale, m_max, factor, visibility, dt
+        )
+
+
+BOUND_BINS = 64
+"""Distance bins of each observer's table of bounds on a pair's detection probability."""
 SKIP_AT_MOST = 0.125
 """A segment of candidates whose bound on the detection probability, rounded up to a power of two, is at
 most this is sampled by skips (one draw per landing instead of one per pair); see :func:`detect_pairs`."""
@@ -512,6 +537,10 @@ def detect_pairs(
         reach = max(reach, int(np.ceil(max_range[observers[a]] / cell)))
     reach *= 1 << REFINE_STEPS
     n_seg = max(hostile.shape[1] * (2 * reach + 1) * (2 * reach + 1), 1)
+    # Each observer's bound on h dt by distance (for a target factor of 1), in BOUND_BINS bins of its
+    # range: the bound at a bin's near edge holds for the whole bin, since the hazard falls with range.
+    bounds = np.zeros((observers.shape[0], BOUND_BINS + 1))
+    tabled = np.zeros(observers.shape[0], dtype=np.bool_)  # filled when first needed
     # Scratch, reused by every row.
     keys = np.empty(nt, dtype=np.int64)
     slot = np.empty(nt, dtype=np.int64)
@@ -554,6 +583,7 @@ def detect_pairs(
                 mine = side[s]
                 height = altitude[s] - 2.0
                 far = rad * rad * (1.0 + 1e-9)
+                bin_width = rad / BOUND_BINS
                 h_s = hash_fourth(prefix, s)  # the part of each pair's draw that depends on the observer
                 if gnx > 0:
                     g_count = _dense_candidates(
@@ -601,21 +631,27 @@ def detect_pairs(
                     if seg_d2[g] > far:
                         continue
                     top = any_factor if seg_side[g] < 0 else side_factor[seg_side[g]]
-                    c = _segment_bound(
-                        seg_d2[g],
-                        height,
-                        s,
-                        mounts,
-                        m_rate,
-                        m_scale,
-                        m_max,
-                        top * observer_factor[s],
-                        visibility,
-                        dt,
-                    )
+                    if not tabled[a]:
+                        _bound_table(
+                            bounds[a],
+                            s,
+                            bin_width,
+                            height,
+                            mounts,
+                            m_rate,
+                            m_scale,
+                            m_max,
+                            observer_factor[s],
+                            visibility,
+                            dt,
+                        )
+                        tabled[a] = True
+                    # The bound of the bin holding the segment's nearest distance (beyond the range: 0).
+                    c = top * bounds[a, min(int(np.sqrt(seg_d2[g]) / bin_width), BOUND_BINS)]
                     if c <= 0.0:
                         continue
-                    c_q = 2.0 ** np.ceil(np.log2(c))
+                    mant, expo = math.frexp(c)  # c = mant 2**expo, 0.5 <= mant < 1
+                    c_q = c if mant == 0.5 else math.ldexp(1.0, expo)  # the power of two at or above c
                     skip = c_q <= SKIP_AT_MOST
                     h_cell = h_s
                     drawn = 0

@@ -692,6 +692,9 @@ def detect_pairs(
                         d = np.hypot(dx, dy)
                         if d > rad:
                             continue
+                        # This pair's own bound (its distance bin, its factor): most are decided here.
+                        if u >= target_factor[r, t] * bounds[a, min(int(d / bin_width), BOUND_BINS)]:
+                            continue
                         slant = np.hypot(d, height)
                         if slant > visibility:
                             continue

@@ -14,6 +14,7 @@ from drillsim.engine.kernels import (
     located_fraction_table,
     nearest_seen_targets,
     pick_detections,
+    record_detections,
     run_per_row,
     uniform_after,
 )
@@ -364,3 +365,66 @@ def test_located_fractions_match_the_array_computation() -> None:
             held = (live[:, a, :] & alive).sum(axis=1)
             want = np.where(alive.sum(axis=1) > 0, held / np.maximum(alive.sum(axis=1), 1), 0.0)
             assert np.array_equal(got[:, a, b], want if HOSTILE[a, b] else np.zeros(r))
+
+
+def test_recorded_detections_match_the_array_assignments() -> None:
+    """Writing detections into the pictures gives what the indexed array assignments give, including two
+    allied sides reporting one target in one row (compared with the pending report before either, the later
+    one written last)."""
+    rng = np.random.default_rng(11)
+    r, ns, n, t1 = 5, 3, 20, 600.0
+    picked = rng.choice(r * ns * n, 120, replace=False)  # one per (row, side, target)
+    rows, side, j = picked // (ns * n), (picked // n) % ns, picked % n
+    observer = rng.integers(-1, n, len(rows))
+    sd = rng.uniform(10, 500, len(rows))
+    ident = rng.random(len(rows)) < 0.3
+    bx, by = rng.uniform(0, 1e4, len(rows)), rng.uniform(0, 1e4, len(rows))
+    timeout = np.array([300.0, 600.0, 900.0])
+    allied = np.array([[True, True, False], [True, True, False], [False, False, True]])
+    latency = np.array([30.0, 200.0, 60.0])
+    shape = (r, ns, n)
+    pic = {
+        "seen_t": np.where(rng.random(shape) < 0.5, rng.uniform(0, 600, shape), -np.inf),
+        "seen_x": rng.uniform(0, 1e4, shape),
+        "seen_y": rng.uniform(0, 1e4, shape),
+        "seen_err": rng.uniform(0, 100, shape),
+        "seen_by": rng.integers(-1, n, shape),
+        "identified": rng.random(shape) < 0.2,
+        "episode_t": rng.uniform(0, 600, shape),
+        "detected_at": np.where(rng.random((r, n)) < 0.5, rng.uniform(0, 900, (r, n)), np.inf),
+        "detected_by_side": np.where(rng.random((r, ns)) < 0.5, rng.uniform(0, 900, (r, ns)), np.inf),
+        "due_t": np.where(rng.random(shape) < 0.3, rng.uniform(600, 900, shape), np.inf),
+        "due_from": rng.integers(0, ns, shape),
+    }
+    want = {k: v.copy() for k, v in pic.items()}
+    was_live = (t1 - want["seen_t"][rows, side, j]) <= timeout[side]
+    for name, value in (
+        ("seen_t", t1),
+        ("seen_x", bx),
+        ("seen_y", by),
+        ("seen_err", sd),
+        ("seen_by", observer),
+    ):
+        want[name][rows, side, j] = value
+    want["identified"][rows, side, j] |= ident
+    new = ~was_live
+    nr, ns_, nj = rows[new], side[new], j[new]
+    want["episode_t"][nr, ns_, nj] = t1
+    want["detected_at"][nr, nj] = np.minimum(want["detected_at"][nr, nj], t1)
+    np.minimum.at(want["detected_by_side"], (nr, ns_), t1)
+    for b in range(ns):
+        receives = allied[side, b]
+        rr, ss, jj = rows[receives], side[receives], j[receives]
+        due = t1 + (latency[ss] + np.where(ss == b, 0.0, latency[b]))
+        earlier = due < want["due_t"][rr, b, jj]
+        want["due_t"][rr[earlier], b, jj[earlier]] = due[earlier]
+        want["due_from"][rr[earlier], b, jj[earlier]] = ss[earlier]
+    args = (rows, side, observer, j, sd, ident, bx, by, t1, timeout)
+    got_new = record_detections(
+        *args, *(pic[k] for k in list(pic)[:9]), allied, latency, pic["due_t"], pic["due_from"]
+    )
+    assert new.any()
+    assert not new.all()
+    np.testing.assert_array_equal(got_new, new)
+    for name in pic:
+        np.testing.assert_array_equal(pic[name], want[name], err_msg=name)

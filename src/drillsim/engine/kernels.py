@@ -1110,6 +1110,71 @@ def located_fraction_table(
     return out
 
 
+@jit  # type: ignore[misc,unused-ignore]
+def record_detections(
+    rows: IntArray,
+    side: IntArray,
+    observer: IntArray,
+    target: IntArray,
+    sd: FloatArray,
+    ident: BoolArray,
+    bx: FloatArray,
+    by: FloatArray,
+    t1: float,
+    timeout: FloatArray,
+    seen_t: FloatArray,
+    seen_x: FloatArray,
+    seen_y: FloatArray,
+    seen_err: FloatArray,
+    seen_by: IntArray,
+    identified: BoolArray,
+    episode_t: FloatArray,
+    detected_at: FloatArray,
+    detected_by_side: FloatArray,
+    allied: BoolArray,
+    latency: FloatArray,
+    due_t: FloatArray,
+    due_from: IntArray,
+) -> BoolArray:
+    """Write one step's detections (one per row, side and target) into the sides' ``seen`` layers at
+    ``t1``, start new contact episodes, and schedule a report to every allied side's shared picture where it
+    arrives earlier than one already pending. Returns which detections start a new episode (the contact
+    was not live). For each receiving side, every report is compared with what was pending before any of
+    them, and later ones overwrite earlier ones, as indexed array assignment does."""
+    n = rows.shape[0]
+    new = np.empty(n, dtype=np.bool_)
+    for e in range(n):
+        r = rows[e]
+        a = side[e]
+        t = target[e]
+        new[e] = not ((t1 - seen_t[r, a, t]) <= timeout[a])
+        seen_t[r, a, t] = t1
+        seen_x[r, a, t] = bx[e]
+        seen_y[r, a, t] = by[e]
+        seen_err[r, a, t] = sd[e]
+        seen_by[r, a, t] = observer[e]
+        identified[r, a, t] = identified[r, a, t] or ident[e]
+        if new[e]:
+            episode_t[r, a, t] = t1
+            detected_at[r, t] = min(detected_at[r, t], t1)
+            detected_by_side[r, a] = min(detected_by_side[r, a], t1)
+    earlier = np.empty(n, dtype=np.bool_)
+    due = np.empty(n)
+    for b in range(allied.shape[1]):
+        for e in range(n):
+            a = side[e]
+            if allied[a, b]:
+                due[e] = t1 + (latency[a] + (0.0 if a == b else latency[b]))
+                earlier[e] = due[e] < due_t[rows[e], b, target[e]]
+            else:
+                earlier[e] = False
+        for e in range(n):
+            if earlier[e]:
+                due_t[rows[e], b, target[e]] = due[e]
+                due_from[rows[e], b, target[e]] = side[e]
+    return new
+
+
 def run_per_row(
     kernel: Any, args: tuple[Any, ...], dtypes: tuple[Any, ...], rows: int, capacity: int
 ) -> tuple[tuple[Any, ...], int]:

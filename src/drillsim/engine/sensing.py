@@ -23,6 +23,7 @@ from drillsim.engine.kernels import (
     informant_reports,
     located_fraction_table,
     pick_detections,
+    record_detections,
     run_per_row,
 )
 from drillsim.engine.state import ACTIVE, AIR_INBOUND, AIR_ON_STATION, AIR_OUTBOUND
@@ -245,53 +246,52 @@ class Sensing:
         s = ctx.state
         f = ctx.world.forces
         pic = s.picture
-        ns = len(f.side_names)
         if not len(rows):
             return
         nx, ny = ctx.streams.normal("sensors/error", ctx.step, ctx.rep(rows), side, j)
         bx = s.x[rows, j] + sd * nx
         by = s.y[rows, j] + sd * ny
         t1 = ctx.t1
-        timeout = f.contact_timeout_s[side]
-        was_live = (t1 - pic.seen_t[rows, side, j]) <= timeout
-        pic.seen_t[rows, side, j] = t1
-        pic.seen_x[rows, side, j] = bx
-        pic.seen_y[rows, side, j] = by
-        pic.seen_err[rows, side, j] = sd
-        pic.seen_by[rows, side, j] = observer
-        pic.identified[rows, side, j] |= ident
-        new = ~was_live
-        if new.any():
-            nr, ns_, nj = rows[new], side[new], j[new]
-            pic.episode_t[nr, ns_, nj] = t1
-            s.detected_at[nr, nj] = np.minimum(s.detected_at[nr, nj], t1)
-            np.minimum.at(s.detected_by_side, (nr, ns_), t1)
-            if ctx.recorder.enabled:
-                obs = observer[new]
-                mount = sensor[new]
-                ctx.emit(
-                    "ContactDetected",
-                    nr,
-                    t1,
-                    side=ctx.sides[ns_],
-                    unit=[ctx.ids[o] if o >= 0 else None for o in obs],
-                    other=ctx.ids[nj],
-                    x_m=bx[new],
-                    y_m=by[new],
-                    value=sd[new],
-                    detail=np.where(mount >= 0, ctx.sensor_names[np.maximum(mount, 0)], "informants"),
-                )
-        # Schedule reports to the side's and its allies' shared pictures.
-        for b in range(ns):
-            receives = f.allied[side, b]
-            if not receives.any():
-                continue
-            rr, ss, jj = rows[receives], side[receives], j[receives]
-            latency = f.comms_latency_s[ss] + np.where(ss == b, 0.0, f.comms_latency_s[b])
-            due = t1 + latency
-            earlier = due < pic.due_t[rr, b, jj]
-            pic.due_t[rr[earlier], b, jj[earlier]] = due[earlier]
-            pic.due_from[rr[earlier], b, jj[earlier]] = ss[earlier]
+        new = record_detections(
+            rows,
+            side,
+            observer,
+            j,
+            sd,
+            ident,
+            bx,
+            by,
+            t1,
+            f.contact_timeout_s,
+            pic.seen_t,
+            pic.seen_x,
+            pic.seen_y,
+            pic.seen_err,
+            pic.seen_by,
+            pic.identified,
+            pic.episode_t,
+            s.detected_at,
+            s.detected_by_side,
+            f.allied,
+            f.comms_latency_s,
+            pic.due_t,
+            pic.due_from,
+        )
+        if ctx.recorder.enabled and new.any():
+            obs = observer[new]
+            mount = sensor[new]
+            ctx.emit(
+                "ContactDetected",
+                rows[new],
+                t1,
+                side=ctx.sides[side[new]],
+                unit=[ctx.ids[o] if o >= 0 else None for o in obs],
+                other=ctx.ids[j[new]],
+                x_m=bx[new],
+                y_m=by[new],
+                value=sd[new],
+                detail=np.where(mount >= 0, ctx.sensor_names[np.maximum(mount, 0)], "informants"),
+            )
 
 
 def deliver_reports(ctx: StepContext) -> None:

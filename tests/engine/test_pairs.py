@@ -428,3 +428,19 @@ def test_recorded_detections_match_the_array_assignments() -> None:
     np.testing.assert_array_equal(got_new, new)
     for name in pic:
         np.testing.assert_array_equal(pic[name], want[name], err_msg=name)
+
+
+def test_group_argmax_is_each_keys_largest_value_first_on_ties() -> None:
+    """Per key, the index of its largest value, ties to the first index, -1 for keys without values."""
+    from drillsim.engine.combat import group_argmax
+
+    rng = np.random.default_rng(12)
+    keys = rng.integers(0, 40, 500)
+    values = rng.choice([0.1, 0.2, 0.3], 500)  # many ties
+    order = np.lexsort((np.arange(len(keys)), -values, keys))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = keys[order][1:] != keys[order][:-1]
+    want = np.full(45, -1)
+    want[keys[order][first]] = order[first]
+    np.testing.assert_array_equal(group_argmax(keys, values, 45), want)
+    assert (want[40:] == -1).all()

@@ -8,6 +8,7 @@ docs/mechanics/fires.md.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -177,16 +178,15 @@ def apply_casualties(
     return lost
 
 
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
 def group_argmax(keys: IntArray, values: FloatArray, n_keys: int) -> IntArray:
     """For each key in 0..n_keys-1, the index (into ``values``) of its largest value, or -1 if it has none.
 
     Ties go to the first index, so the answer does not depend on anything but the order of the input.
     """
     best = np.full(n_keys, -1, dtype=np.int64)
-    if len(keys) == 0:
-        return best
-    order = np.lexsort((np.arange(len(keys)), -values, keys))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = keys[order][1:] != keys[order][:-1]
-    best[keys[order][first]] = order[first]
+    for e in range(keys.shape[0]):
+        k = keys[e]
+        if best[k] < 0 or values[e] > values[best[k]]:
+            best[k] = e
     return best

@@ -96,8 +96,9 @@ def _bucket(
     slot: IntArray,
     box: FloatArray,
 ) -> int:
-    """Fill ``keys``/``slot`` with the (side, cell) key and target position of row r's usable targets, and
-    ``box`` (sides, 4) with each side's bounding box (x min, y min, x max, y max) of them."""
+    """Fill ``slot`` with the positions (in ``targets``) of row r's usable targets, ``box`` (sides, 4) with
+    each side's bounding box (x min, y min, x max, y max) of them, and, unless ``cell`` is 0 (keys not
+    wanted), ``keys`` with their (side, cell) keys."""
     box[:, 0] = np.inf
     box[:, 1] = np.inf
     box[:, 2] = -np.inf
@@ -108,7 +109,8 @@ def _bucket(
         if target_ok[r, t]:
             tx = x[r, t]
             ty = y[r, t]
-            keys[m] = _key(side[t], tx, ty, cell)
+            if cell > 0.0:
+                keys[m] = _key(side[t], tx, ty, cell)
             slot[m] = b
             m += 1
             st = side[t]
@@ -554,7 +556,7 @@ def detect_pairs(
     side_factor = np.zeros(n_sides)
     for r in range(x.shape[0]):
         count = 0
-        m = _bucket(x, y, r, targets, target_ok, side, cell, keys, slot, box)
+        m = _bucket(x, y, r, targets, target_ok, side, 0.0, keys, slot, box)  # keys only if needed
         # Each side's largest target factor in this row, for the segments' bounds.
         side_factor[:] = 0.0
         for q in range(m):
@@ -569,6 +571,9 @@ def detect_pairs(
                 fine = _fine_cell(box, cell, m)
                 start, members, gx0, gy0, gnx, gny = _dense_grid(x, y, r, targets, side, fine, m, slot, box)
                 if gnx == 0:
+                    for q in range(m):
+                        t = targets[slot[q]]
+                        keys[q] = _key(side[t], x[r, t], y[r, t], cell)
                     sorted_keys, sorted_slot = _grid(m, keys, slot)
             # Where the segments point: the dense grid's members, the sorted-key grid's slots, or all.
             pool = members if gnx > 0 else (sorted_slot if m > BRUTE_FORCE_TARGETS else slot)
@@ -581,6 +586,13 @@ def detect_pairs(
                 sx = x[r, s]
                 sy = y[r, s]
                 mine = side[s]
+                reachable = False  # any hostile side's targets within reach at all?
+                for other in range(n_sides):
+                    if hostile[mine, other] and _near_box(box, other, sx, sy, rad):
+                        reachable = True
+                        break
+                if not reachable:
+                    continue
                 height = altitude[s] - 2.0
                 far = rad * rad * (1.0 + 1e-9)
                 bin_width = rad / BOUND_BINS

@@ -7,6 +7,7 @@ import pytest
 
 from drillsim.core.random import Streams, stream_id
 from drillsim.engine.kernels import (
+    bound_tables,
     deliver_due_reports,
     detect_pairs,
     hash_prefix,
@@ -140,8 +141,12 @@ def _detect(x, y, ok, side, sensors, target_factor, observer_factor, reps, step=
         np.int64(step),
         reps,
     )
+    observers = np.arange(n)
+    bounds = bound_tables(
+        observers, max_range, np.full(n, 2.0), mounts, m_rate, m_scale, m_max, observer_factor, 20_000.0, dt
+    )
     dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
-    (rows, i, j, *_), _ = run_per_row(detect_pairs, args, dtypes, x.shape[0], 2)
+    (rows, i, j, *_), _ = run_per_row(detect_pairs, (*args, bounds), dtypes, x.shape[0], 2)
     return rows, i, j
 
 

@@ -413,25 +413,42 @@ def _segment_bound(
 
 
 @jit  # type: ignore[misc,unused-ignore]
-def _bound_table(
-    out: FloatArray,
-    s: int,
-    width: float,
-    height: float,
+def bound_tables(
+    observers: IntArray,
+    max_range: FloatArray,
+    altitude: FloatArray,
     mounts: IntArray,
     m_rate: FloatArray,
     m_scale: FloatArray,
     m_max: FloatArray,
-    factor: float,
+    observer_factor: FloatArray,
     visibility: float,
     dt: float,
-) -> None:
-    """Observer s's bound on ``h dt`` (:func:`_segment_bound`) at the near edge of each distance bin of
-    ``width``: it holds for every target in the bin, since the hazard falls with range."""
-    for k in range(out.shape[0]):
-        out[k] = _segment_bound(
-            (k * width) ** 2, height, s, mounts, m_rate, m_scale, m_max, factor, visibility, dt
-        )
+) -> FloatArray:
+    """For each observer (a row per entry of ``observers``), its bound on ``h dt`` for a target factor of 1
+    (:func:`_segment_bound`) at the near edge of each of :data:`BOUND_BINS` + 1 distance bins of its range:
+    it holds for every target in the bin, since the hazard falls with range. The inputs change only with
+    the light, so callers keep the tables between steps; :func:`detect_pairs` reads them."""
+    out = np.zeros((observers.shape[0], BOUND_BINS + 1))
+    for a in range(observers.shape[0]):
+        s = observers[a]
+        if max_range[s] <= 0.0:
+            continue
+        width = max_range[s] / BOUND_BINS
+        for k in range(BOUND_BINS + 1):
+            out[a, k] = _segment_bound(
+                (k * width) ** 2,
+                altitude[s] - 2.0,
+                s,
+                mounts,
+                m_rate,
+                m_scale,
+                m_max,
+                observer_factor[s],
+                visibility,
+                dt,
+            )
+    return out
 
 
 BOUND_BINS = 64
@@ -489,6 +506,7 @@ def detect_pairs(
     stream: np.int64,
     step: np.int64,
     reps: IntArray,
+    bounds: FloatArray,
     out_i: IntArray,
     out_j: IntArray,
     out_slant: FloatArray,
@@ -541,8 +559,6 @@ def detect_pairs(
     n_seg = max(hostile.shape[1] * (2 * reach + 1) * (2 * reach + 1), 1)
     # Each observer's bound on h dt by distance (for a target factor of 1), in BOUND_BINS bins of its
     # range: the bound at a bin's near edge holds for the whole bin, since the hazard falls with range.
-    bounds = np.zeros((observers.shape[0], BOUND_BINS + 1))
-    tabled = np.zeros(observers.shape[0], dtype=np.bool_)  # filled when first needed
     # Scratch, reused by every row.
     keys = np.empty(nt, dtype=np.int64)
     slot = np.empty(nt, dtype=np.int64)
@@ -643,21 +659,6 @@ def detect_pairs(
                     if seg_d2[g] > far:
                         continue
                     top = any_factor if seg_side[g] < 0 else side_factor[seg_side[g]]
-                    if not tabled[a]:
-                        _bound_table(
-                            bounds[a],
-                            s,
-                            bin_width,
-                            height,
-                            mounts,
-                            m_rate,
-                            m_scale,
-                            m_max,
-                            observer_factor[s],
-                            visibility,
-                            dt,
-                        )
-                        tabled[a] = True
                     # The bound of the bin holding the segment's nearest distance (beyond the range: 0).
                     c = top * bounds[a, min(int(np.sqrt(seg_d2[g]) / bin_width), BOUND_BINS)]
                     if c <= 0.0:

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from drillsim.core.random import stream_id
 from drillsim.engine.context import StepContext
 from drillsim.engine.kernels import (
+    bound_tables,
     deliver_due_reports,
     detect_pairs,
     informant_reports,
@@ -86,6 +87,8 @@ class Sensing:
             self.informed_side = side
             if f.irregular[side]:
                 self.concealment[f.side == side] = 1.0 - CONCEALMENT_FROM_SUPPORT * self.support
+        self._bound_key: tuple[bytes, float] | None = None
+        self._bound_table = np.zeros((0, 0))
         self._head = np.zeros(0, dtype=np.int64)
         self._tail = np.zeros(0, dtype=np.int64)
         """-1 per (row, side, target): room for :func:`pick_detections`."""
@@ -226,11 +229,33 @@ class Sensing:
             np.int64(stream_id("sensors")),
             np.int64(ctx.step),
             ctx.state.replications,
+            self._bounds(ctx, mount_rate),
         )
         dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
         found, most = run_per_row(detect_pairs, args, dtypes, s.r, self.capacity)
         self.capacity = max(self.capacity, most + most // 4)  # room to grow, so reruns stay rare
         return found
+
+    def _bounds(self, ctx: StepContext, mount_rate: FloatArray) -> FloatArray:
+        """The observers' tables of bounds on detection (:func:`bound_tables`), kept while the light and
+        the step length stay the same."""
+        key = (mount_rate.tobytes(), ctx.dt)
+        if self._bound_key != key:
+            f = ctx.world.forces
+            self._bound_table = bound_tables(
+                self.observers,
+                self.max_range,
+                f.altitude_m,
+                self.mounts,
+                mount_rate,
+                f.s_range_scale,
+                f.s_max_range,
+                self.observer_factor,
+                self.visibility,
+                ctx.dt,
+            )
+            self._bound_key = key
+        return self._bound_table
 
     def _record(
         self,

@@ -1,22 +1,26 @@
-"""Compiled inner loops of a step (numba): detection, and each shooter's choice of target.
+"""Compiled inner loops of a step (numba): detection and the picture updates around it, and each
+shooter's choice of target.
 
-Both loops look, for every source element, at the enemy elements within its radius. Each replication's
-targets are bucketed by side and grid cell (cells as wide as the largest radius): a dense grid over the
-targets' bounding box (a counting sort; each column of cells one contiguous range), or, when that box holds
-far more cells than targets, their sorted cell keys (a binary search per column). A source scans only the
-cells its radius reaches (3 x 3), and only in the buckets of sides hostile to it. So the work grows with
-the number of elements and of close enemy pairs, not with the square of the elements. A replication's
-results are put in pair order (sources in order, then targets in order), so they do not depend on the
-batch. Each replication writes to its own slice of the output.
+Detection looks, for every observer, at the enemy elements within its radius. Each replication's targets
+are bucketed by side and grid cell (cells on a fixed lattice as wide as the largest radius, halved in crowded
+replications): a dense grid over the targets' bounding box (a counting sort; each cell one contiguous
+range), or, when that box holds far more cells than targets, their sorted cell keys (a binary search per
+column). An observer scans only the cells its radius reaches, and only in the buckets of sides hostile to
+it. So the work grows with the number of elements and of close enemy pairs, not with the square of the
+elements. A replication's results are put in pair order (observers in order, then targets in order), so
+they do not depend on the batch. Each replication writes to its own slice of the output.
 
 Most pairs are decided before their hazard is computed: a squared-distance test rejects those surely out
-of range, and since ``1 - exp(-h dt) <= h dt``, a pair whose uniform is at least the observer's largest
-possible hazard times ``dt`` cannot detect.
+of range, and since ``1 - exp(-h dt) <= h dt``, a pair whose uniform is at least a bound on ``h dt`` cannot
+detect; where a cell's bound is small its pairs are not drawn one by one at all (see :func:`detect_pairs`).
 
 The detection kernel fuses the search with the hazard of :func:`drillsim.sensors.detection.glimpse_hazard`
 and the counter-based uniform of :mod:`drillsim.core.random` (the same hash, bit for bit: the part of the
 hash that depends on seed, stream, step and replication is computed once per replication), and returns only
-the pairs that detect: most pairs within sensor range detect nothing in a given step.
+the pairs that detect: most pairs within sensor range detect nothing in a given step. Target choice reads
+only each side's live contacts. The picture kernels (one detection kept per side and target, reports,
+losses of contact, located fractions) each replace several whole-array passes with one loop and give the
+same numbers as the array code they replaced (tested against it).
 """
 
 from __future__ import annotations

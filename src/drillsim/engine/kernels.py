@@ -134,27 +134,14 @@ def _near_box(box: FloatArray, other: int, sx: float, sy: float, radius: float) 
 
 
 @jit  # type: ignore[misc,unused-ignore]
-def _first_at_least(keys: IntArray, value: int) -> int:
-    """Index of the first key >= ``value`` in sorted ``keys`` (binary search; len(keys) if none)."""
+def _first_at_least(keys: IntArray | FloatArray, value: float) -> int:
+    """Index of the first key >= ``value`` in sorted ``keys`` (binary search; len(keys) if none). Compiled
+    once per type: cell keys (integers) and believed positions (floats)."""
     lo = 0
     hi = keys.shape[0]
     while lo < hi:
         mid = (lo + hi) >> 1
         if keys[mid] < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@jit  # type: ignore[misc,unused-ignore]
-def _first_at_least_f(values: FloatArray, value: float) -> int:
-    """Index of the first of sorted ``values`` >= ``value`` (binary search; len(values) if none)."""
-    lo = 0
-    hi = values.shape[0]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if values[mid] < value:
             lo = mid + 1
         else:
             hi = mid
@@ -852,8 +839,8 @@ def nearest_seen_targets(
             best_d = 0.0
             far = (rad + margin) * (rad + margin) * (1.0 + 1e-9)
             near = rad * rad * (1.0 + 1e-9)
-            lo = _first_at_least_f(seen_bx[mine, :k], sx - rad * (1.0 + 1e-9))
-            hi = _first_at_least_f(seen_bx[mine, :k], np.nextafter(sx + rad * (1.0 + 1e-9), np.inf))
+            lo = _first_at_least(seen_bx[mine, :k], sx - rad * (1.0 + 1e-9))
+            hi = _first_at_least(seen_bx[mine, :k], np.nextafter(sx + rad * (1.0 + 1e-9), np.inf))
             for q in range(lo, hi):
                 ex = seen_bx[mine, q] - sx
                 ey = seen_by[mine, q] - sy

@@ -514,9 +514,10 @@ def detect_pairs(
     concealment) and the observer's (training); ``m_rate`` already holds the mount count and the light.
 
     Each observer's candidates come in segments (a cell of the grid, all of one side), each with a bound
-    ``c`` on ``h dt`` for all its targets (:func:`_segment_bound`: the hazard at the cell's nearest point,
-    for the side's largest target factor). A pair detects when its uniform ``u < 1 - exp(-h dt)``, which
-    is at most ``c``:
+    ``c`` on ``h dt`` for all its targets: ``bounds`` (:func:`bound_tables`, a row per observer) at the
+    distance bin of the cell's nearest point, times the side's largest target factor. A pair is also
+    rejected when its uniform is at least its own bound (its bin, its factor), before any exponential. A
+    pair detects when its uniform ``u < 1 - exp(-h dt)``, which is at most ``c``:
 
     - where ``c``, rounded up to a power of two (``c_q``), exceeds :data:`SKIP_AT_MOST`, each pair draws
       its own uniform, keyed by (observer, target), and ``u >= c`` is rejected before the hazard;
@@ -548,8 +549,6 @@ def detect_pairs(
         reach = max(reach, int(np.ceil(max_range[observers[a]] / cell)))
     reach *= 1 << REFINE_STEPS
     n_seg = max(hostile.shape[1] * (2 * reach + 1) * (2 * reach + 1), 1)
-    # Each observer's bound on h dt by distance (for a target factor of 1), in BOUND_BINS bins of its
-    # range: the bound at a bin's near edge holds for the whole bin, since the hazard falls with range.
     # Scratch, reused by every row.
     keys = np.empty(nt, dtype=np.int64)
     slot = np.empty(nt, dtype=np.int64)
@@ -584,6 +583,7 @@ def detect_pairs(
                     sorted_keys, sorted_slot = _grid(m, keys, slot)
             # Where the segments point: the dense grid's members, the sorted-key grid's slots, or all.
             pool = members if gnx > 0 else (sorted_slot if m > BRUTE_FORCE_TARGETS else slot)
+            level = 0 if gnx == 0 else int(np.round(np.log2(cell / fine)))  # halvings of the cells
             prefix = hash_prefix(seed, stream, step, reps[r])
             for a in range(observers.shape[0]):
                 s = observers[a]
@@ -663,7 +663,6 @@ def detect_pairs(
                     if skip:
                         c = c_q
                         # This cell's draws: keyed past the targets' keys, so they never meet a pair's.
-                        level = 0 if gnx == 0 else int(np.round(np.log2(cell / fine)))
                         h_cell = hash_fourth(h_s, n_elements + seg_key[g] * (REFINE_STEPS + 1) + level)
                         log_miss = np.log1p(-c)
                     q = seg_lo[g] - 1

@@ -444,6 +444,8 @@ def bound_tables(
 
 BOUND_BINS = 64
 """Distance bins of each observer's table of bounds on a pair's detection probability."""
+LOG_MISS = np.concatenate([[-np.inf], np.log1p(-np.ldexp(1.0, -np.arange(1, 1100)))])
+"""``log(1 - 2**-k)``: the skipped sampling's gap parameter for a bound rounded to ``2**-k``."""
 SKIP_AT_MOST = 0.125
 """A segment of candidates whose bound on the detection probability, rounded up to a power of two, is at
 most this is sampled by skips (one draw per landing instead of one per pair); see :func:`detect_pairs`."""
@@ -655,7 +657,8 @@ def detect_pairs(
                     if c <= 0.0:
                         continue
                     mant, expo = math.frexp(c)  # c = mant 2**expo, 0.5 <= mant < 1
-                    c_q = c if mant == 0.5 else math.ldexp(1.0, expo)  # the power of two at or above c
+                    power = (expo - 1) if mant == 0.5 else expo  # c_q = 2**power, at or above c
+                    c_q = math.ldexp(1.0, power)
                     skip = c_q <= SKIP_AT_MOST
                     h_cell = h_s
                     drawn = 0
@@ -664,7 +667,7 @@ def detect_pairs(
                         c = c_q
                         # This cell's draws: keyed past the targets' keys, so they never meet a pair's.
                         h_cell = hash_fourth(h_s, n_elements + seg_key[g] * (REFINE_STEPS + 1) + level)
-                        log_miss = np.log1p(-c)
+                        log_miss = LOG_MISS[-power]
                     q = seg_lo[g] - 1
                     while True:
                         if skip:
@@ -1191,7 +1194,19 @@ def run_per_row(
         kernel(*args, *outs, counts)
         most = int(counts.max()) if rows else 0
         if most <= capacity:
-            keep = np.arange(capacity)[None, :] < counts[:, None]
-            row_index = np.broadcast_to(np.arange(rows)[:, None], (rows, capacity))[keep]
-            return (row_index, *(o[keep] for o in outs)), most
+            total = int(counts.sum())
+            row_index = np.repeat(np.arange(rows), counts)
+            return (row_index, *(_compact(o, counts, total) for o in outs)), most
         capacity = most
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _compact(out: Any, counts: IntArray, total: int) -> Any:
+    """The first ``counts[r]`` entries of each row of ``out``, row after row."""
+    flat = np.empty(total, dtype=out.dtype)
+    k = 0
+    for r in range(out.shape[0]):
+        for c in range(counts[r]):
+            flat[k] = out[r, c]
+            k += 1
+    return flat

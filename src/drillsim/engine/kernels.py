@@ -224,6 +224,27 @@ def _candidates(
 
 
 @jit  # type: ignore[misc,unused-ignore]
+def _union_box(box: FloatArray) -> tuple[float, float, float, float]:
+    """(x min, y min, x max, y max) over every side's bounding box of targets."""
+    x0 = np.inf
+    y0 = np.inf
+    x1 = -np.inf
+    y1 = -np.inf
+    for o in range(box.shape[0]):
+        x0 = min(x0, box[o, 0])
+        y0 = min(y0, box[o, 1])
+        x1 = max(x1, box[o, 2])
+        y1 = max(y1, box[o, 3])
+    return x0, y0, x1, y1
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _grid_fits(cells: int, m: int) -> bool:
+    """Whether a dense grid of ``cells`` cells is worth building for ``m`` targets (else: sorted keys)."""
+    return cells <= 8 * m + 4096
+
+
+@jit  # type: ignore[misc,unused-ignore]
 def _dense_grid(
     x: FloatArray,
     y: FloatArray,
@@ -240,22 +261,14 @@ def _dense_grid(
     target order). Returns empty arrays when the box holds too many cells for the targets (the caller
     then uses the sorted-key grid)."""
     n_sides = box.shape[0]
-    x0 = np.inf
-    y0 = np.inf
-    x1 = -np.inf
-    y1 = -np.inf
-    for o in range(n_sides):
-        x0 = min(x0, box[o, 0])
-        y0 = min(y0, box[o, 1])
-        x1 = max(x1, box[o, 2])
-        y1 = max(y1, box[o, 3])
+    x0, y0, x1, y1 = _union_box(box)
     # Cells on the fixed lattice of multiples of ``cell`` (not on the box's corner), so a cell is the same
     # place whatever else is in the row: the skipped sampling keys its draws by cell.
     x0 = np.floor(x0 / cell) * cell
     y0 = np.floor(y0 / cell) * cell
     nx = int((x1 - x0) / cell) + 1
     ny = int((y1 - y0) / cell) + 1
-    if nx * ny * n_sides > 8 * m + 4096:
+    if not _grid_fits(nx * ny * n_sides, m):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), x0, y0, 0, 0
     start = np.zeros(n_sides * nx * ny + 1, dtype=np.int64)
     flat = np.empty(m, dtype=np.int64)
@@ -354,15 +367,7 @@ def _fine_cell(box: FloatArray, cell: float, m: int) -> float:
     tightly (:func:`_segment_bound`), so crowded rows skip more pairs; sparse rows keep large cells, since
     walking more cells would cost more than it saves."""
     n_sides = box.shape[0]
-    x0 = np.inf
-    y0 = np.inf
-    x1 = -np.inf
-    y1 = -np.inf
-    for o in range(n_sides):
-        x0 = min(x0, box[o, 0])
-        y0 = min(y0, box[o, 1])
-        x1 = max(x1, box[o, 2])
-        y1 = max(y1, box[o, 3])
+    x0, y0, x1, y1 = _union_box(box)
     fine = cell
     for _ in range(REFINE_STEPS):
         nx = int((x1 - x0) / fine) + 1
@@ -370,7 +375,7 @@ def _fine_cell(box: FloatArray, cell: float, m: int) -> float:
         if m < CROWDED_CELL * nx * ny:
             break
         half = fine / 2.0
-        if (int((x1 - x0) / half) + 1) * (int((y1 - y0) / half) + 1) * n_sides > 8 * m + 4096:
+        if not _grid_fits((int((x1 - x0) / half) + 1) * (int((y1 - y0) / half) + 1) * n_sides, m):
             break
         fine = half
     return fine

@@ -143,6 +143,22 @@ def test_normal_draws_are_standard_normal() -> None:
     assert abs(np.corrcoef(x, y)[0, 1]) < Z / np.sqrt(N // 2)
 
 
+def test_normal_draws_are_box_muller_on_the_two_lanes() -> None:
+    """The compiled pass that draws both lanes at once gives exactly Box-Muller on the lanes' uniforms, with
+    scalar and broadcast coordinates mixed."""
+    streams = Streams(21)
+    rows, side, elems = np.arange(40) % 7, np.int64(1), (np.arange(40) * 13) % 29
+    x, y = streams.normal("sensors/error", 5, rows, side, elems)
+    u1 = streams.uniform("sensors/error/n1", 5, rows, side, elems)
+    u2 = streams.uniform("sensors/error/n2", 5, rows, side, elems)
+    radius = np.sqrt(-2.0 * np.log(u1))
+    np.testing.assert_array_equal(x, radius * np.cos(2.0 * np.pi * u2))
+    np.testing.assert_array_equal(y, radius * np.sin(2.0 * np.pi * u2))
+    grid_x, _ = streams.normal("fires/scatter", np.arange(3)[:, None], np.arange(4)[None, :])
+    assert grid_x.shape == (3, 4)
+    assert grid_x[2, 3] == streams.normal("fires/scatter", 2, 3)[0]
+
+
 def test_binomial_draws_have_the_binomial_mean() -> None:
     """Binomial(20, 0.3) draws by inversion average 6 within Z standard errors."""
     n, p, m = 20, 0.3, N

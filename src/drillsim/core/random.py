@@ -58,12 +58,19 @@ def mix_word(z: np.uint64) -> np.uint64:
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
-def _hash_chain(seed: np.uint64, leading: IntArray, rest: IntArray, lanes: UIntArray, out: UIntArray) -> None:
-    """The chain of :func:`hash_counters`: the seed, then the scalar ``leading`` coordinates (hashed once),
-    then per element the columns of ``rest`` (coordinates after the leading ones, flattened)."""
+def _chain_head(seed: np.uint64, leading: IntArray, lanes: UIntArray) -> np.uint64:
+    """The start of :func:`_hash_chain`: the seed, then the scalar ``leading`` coordinates."""
     h0 = mix_word(seed + _GOLDEN)
     for k in range(leading.shape[0]):
         h0 = mix_word(h0 ^ (np.uint64(leading[k]) * lanes[k] + _GOLDEN))
+    return h0
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _hash_chain(seed: np.uint64, leading: IntArray, rest: IntArray, lanes: UIntArray, out: UIntArray) -> None:
+    """The chain of :func:`hash_counters`: the seed, then the scalar ``leading`` coordinates (hashed once),
+    then per element the columns of ``rest`` (coordinates after the leading ones, flattened)."""
+    h0 = _chain_head(seed, leading, lanes)
     lead = leading.shape[0]
     for i in range(out.shape[0]):
         h = h0
@@ -72,17 +79,40 @@ def _hash_chain(seed: np.uint64, leading: IntArray, rest: IntArray, lanes: UIntA
         out[i] = h
 
 
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _uniform_pair(
+    seed: np.uint64,
+    leading_a: IntArray,
+    leading_b: IntArray,
+    rest: IntArray,
+    lanes: UIntArray,
+    out_a: FloatArray,
+    out_b: FloatArray,
+) -> None:
+    """Two uniforms per element, from two chains of :func:`_hash_chain` that differ only in their leading
+    coordinates (two streams), in one pass; each as :func:`uniform_from_hash` of its word."""
+    head_a = _chain_head(seed, leading_a, lanes)
+    head_b = _chain_head(seed, leading_b, lanes)
+    lead = leading_a.shape[0]
+    for i in range(out_a.shape[0]):
+        ha = head_a
+        hb = head_b
+        for k in range(rest.shape[0]):
+            spread = np.uint64(rest[k, i]) * lanes[lead + k] + _GOLDEN
+            ha = mix_word(ha ^ spread)
+            hb = mix_word(hb ^ spread)
+        out_a[i] = (float(ha >> _SHIFT) + 0.5) * UNIFORM_SCALE
+        out_b[i] = (float(hb >> _SHIFT) + 0.5) * UNIFORM_SCALE
+
+
 def stream_id(name: str) -> int:
     """A stable 32-bit number for a stream name (CRC-32, so it never depends on Python's hash seed)."""
     return zlib.crc32(name.encode("utf-8"))
 
 
-def hash_counters(seed: int, *coords: ArrayLike) -> UIntArray:
-    """Hash a root seed and up to five integer coordinate arrays (broadcast together) to 64-bit words.
-
-    Coordinates are taken as int64 (floats truncated) and then as their 64-bit two's-complement word. The
-    leading scalar coordinates (stream, step, ...) are hashed once, the rest per element.
-    """
+def _counter_columns(coords: tuple[ArrayLike, ...]) -> tuple[IntArray, IntArray, tuple[int, ...]]:
+    """Coordinates as :func:`_hash_chain` takes them: the leading scalars, the rest broadcast together and
+    flattened (one row per coordinate), and the broadcast shape."""
     if len(coords) > len(_LANES):
         raise ValueError(f"at most {len(_LANES)} coordinates, got {len(coords)}")
     arrays = [np.asarray(c).astype(np.int64) for c in coords]
@@ -95,7 +125,17 @@ def hash_counters(seed: int, *coords: ArrayLike) -> UIntArray:
     for k, a in enumerate(arrays[lead:]):
         rest[k] = np.broadcast_to(a, shape).ravel()
     leading = np.array([int(a) for a in arrays[:lead]], dtype=np.int64)
-    out = np.empty(size, dtype=np.uint64)
+    return leading, rest, shape
+
+
+def hash_counters(seed: int, *coords: ArrayLike) -> UIntArray:
+    """Hash a root seed and up to five integer coordinate arrays (broadcast together) to 64-bit words.
+
+    Coordinates are taken as int64 (floats truncated) and then as their 64-bit two's-complement word. The
+    leading scalar coordinates (stream, step, ...) are hashed once, the rest per element.
+    """
+    leading, rest, shape = _counter_columns(coords)
+    out = np.empty(rest.shape[1], dtype=np.uint64)
     _hash_chain(np.uint64(seed & 0xFFFFFFFFFFFFFFFF), leading, rest, _LANE_WORDS, out)
     return out.reshape(shape)
 
@@ -124,8 +164,14 @@ class Streams:
 
     def normal(self, stream: str, *coords: ArrayLike) -> tuple[FloatArray, FloatArray]:
         """Two independent standard normal draws per element (Box-Muller on two counter lanes)."""
-        u1 = self.uniform(stream + "/n1", *coords)
-        u2 = self.uniform(stream + "/n2", *coords)
+        leading, rest, shape = _counter_columns((0, *coords))
+        u1 = np.empty(rest.shape[1])
+        u2 = np.empty(rest.shape[1])
+        sid = (stream_id(stream + "/n1"), stream_id(stream + "/n2"))
+        lead_1, lead_2 = leading.copy(), leading.copy()
+        lead_1[0], lead_2[0] = sid
+        _uniform_pair(np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF), lead_1, lead_2, rest, _LANE_WORDS, u1, u2)
+        u1, u2 = u1.reshape(shape), u2.reshape(shape)
         radius = np.sqrt(-2.0 * np.log(u1))
         angle = 2.0 * np.pi * u2
         return radius * np.cos(angle), radius * np.sin(angle)

@@ -27,7 +27,7 @@ from drillsim.engine.kernels import (
     record_detections,
     run_per_row,
 )
-from drillsim.engine.state import ACTIVE, AIR_INBOUND, AIR_ON_STATION, AIR_OUTBOUND
+from drillsim.engine.state import ACTIVE, AIR_INBOUND, AIR_OUTBOUND
 from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M
 from drillsim.sensors.detection import (
     POSTURE_DETECTABILITY_TABLE,
@@ -106,7 +106,8 @@ class Sensing:
         source_ok = target_ok.copy()  # ground elements look when active, aircraft only when flying
         air = self.aircraft
         if len(air):
-            source_ok[:, air] &= np.isin(s.air_phase[:, air], (AIR_OUTBOUND, AIR_ON_STATION, AIR_INBOUND))
+            phase = s.air_phase[:, air]  # flying: outbound, on station or inbound
+            source_ok[:, air] &= (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND)
         level = int(ctx.world.light_by_hour[min(int(ctx.t0 // 3600), len(ctx.world.light_by_hour) - 1)])
         mount_rate = f.s_rate * f.s_count * light_factor(level, f.s_night_factor)
         target_factor = (

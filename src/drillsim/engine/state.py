@@ -24,7 +24,7 @@ DESTROYED = 1
 CAPTURED = 2
 ESCAPED = 3
 
-# Air element phases.
+# Air element phases, in order; an aircraft is flying from AIR_OUTBOUND to AIR_INBOUND inclusive.
 AIR_READY = 0
 AIR_WAITING = 1
 AIR_OUTBOUND = 2

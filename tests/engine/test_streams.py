@@ -144,13 +144,15 @@ def test_normal_draws_are_standard_normal() -> None:
 
 
 def test_normal_draws_are_box_muller_on_the_two_lanes() -> None:
-    """The compiled pass that draws both lanes at once gives exactly Box-Muller on the lanes' uniforms, with
-    scalar and broadcast coordinates mixed."""
+    """The compiled pass that draws both lanes at once gives exactly Box-Muller on the lanes' uniforms (each
+    the uniform of its hash word), with scalar and broadcast coordinates mixed."""
     streams = Streams(21)
     rows, side, elems = np.arange(40) % 7, np.int64(1), (np.arange(40) * 13) % 29
     x, y = streams.normal("sensors/error", 5, rows, side, elems)
     u1 = streams.uniform("sensors/error/n1", 5, rows, side, elems)
     u2 = streams.uniform("sensors/error/n2", 5, rows, side, elems)
+    words = hash_counters(21, stream_id("sensors/error/n1"), 5, rows, side, elems)
+    np.testing.assert_array_equal(u1, uniform_from_hash(words))  # the uniforms' pass is the words' chain
     radius = np.sqrt(-2.0 * np.log(u1))
     np.testing.assert_array_equal(x, radius * np.cos(2.0 * np.pi * u2))
     np.testing.assert_array_equal(y, radius * np.sin(2.0 * np.pi * u2))

@@ -67,42 +67,36 @@ def _chain_head(seed: np.uint64, leading: IntArray, lanes: UIntArray) -> np.uint
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
-def _hash_chain(seed: np.uint64, leading: IntArray, rest: IntArray, lanes: UIntArray, out: UIntArray) -> None:
-    """The chain of :func:`hash_counters`: the seed, then the scalar ``leading`` coordinates (hashed once),
-    then per element the columns of ``rest`` (coordinates after the leading ones, flattened)."""
-    h0 = _chain_head(seed, leading, lanes)
-    lead = leading.shape[0]
-    for i in range(out.shape[0]):
-        h = h0
-        for k in range(rest.shape[0]):
-            h = mix_word(h ^ (np.uint64(rest[k, i]) * lanes[lead + k] + _GOLDEN))
-        out[i] = h
+def _chain_rest(h0: np.uint64, rest: IntArray, lanes: UIntArray, lead: int, out: UIntArray) -> None:
+    """Each element's chain from the head ``h0`` through its column of ``rest`` (lanes after ``lead``).
+    One coordinate at a time over all elements, so the compiler vectorises the loop over elements."""
+    out[:] = h0
+    for k in range(rest.shape[0]):
+        lane = lanes[lead + k]
+        column = rest[k]
+        for i in range(out.shape[0]):
+            out[i] = mix_word(out[i] ^ (np.uint64(column[i]) * lane + _GOLDEN))
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
-def _uniform_pair(
-    seed: np.uint64,
-    leading_a: IntArray,
-    leading_b: IntArray,
-    rest: IntArray,
-    lanes: UIntArray,
-    out_a: FloatArray,
-    out_b: FloatArray,
+def _hash_chain(seed: np.uint64, leading: IntArray, rest: IntArray, lanes: UIntArray, out: UIntArray) -> None:
+    """The chain of :func:`hash_counters`: the seed, then the scalar ``leading`` coordinates (hashed once),
+    then per element the columns of ``rest`` (coordinates after the leading ones, flattened)."""
+    _chain_rest(_chain_head(seed, leading, lanes), rest, lanes, leading.shape[0], out)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _uniform_chains(
+    seed: np.uint64, leading: IntArray, rest: IntArray, lanes: UIntArray, out: FloatArray
 ) -> None:
-    """Two uniforms per element, from two chains of :func:`_hash_chain` that differ only in their leading
-    coordinates (two streams), in one pass; each as :func:`uniform_from_hash` of its word."""
-    head_a = _chain_head(seed, leading_a, lanes)
-    head_b = _chain_head(seed, leading_b, lanes)
-    lead = leading_a.shape[0]
-    for i in range(out_a.shape[0]):
-        ha = head_a
-        hb = head_b
-        for k in range(rest.shape[0]):
-            spread = np.uint64(rest[k, i]) * lanes[lead + k] + _GOLDEN
-            ha = mix_word(ha ^ spread)
-            hb = mix_word(hb ^ spread)
-        out_a[i] = (float(ha >> _SHIFT) + 0.5) * UNIFORM_SCALE
-        out_b[i] = (float(hb >> _SHIFT) + 0.5) * UNIFORM_SCALE
+    """Uniforms of several chains at once: chain c has the leading coordinates ``leading[c]`` (e.g. its own
+    stream) and every chain the same ``rest``; ``out[c, i]`` is :func:`uniform_from_hash` of chain c's word
+    for element i."""
+    words = np.empty(out.shape[1], dtype=np.uint64)
+    for c in range(leading.shape[0]):
+        _chain_rest(_chain_head(seed, leading[c], lanes), rest, lanes, leading.shape[1], words)
+        for i in range(words.shape[0]):
+            out[c, i] = (float(words[i] >> _SHIFT) + 0.5) * UNIFORM_SCALE
 
 
 def stream_id(name: str) -> int:
@@ -115,15 +109,23 @@ def _counter_columns(coords: tuple[ArrayLike, ...]) -> tuple[IntArray, IntArray,
     flattened (one row per coordinate), and the broadcast shape."""
     if len(coords) > len(_LANES):
         raise ValueError(f"at most {len(_LANES)} coordinates, got {len(coords)}")
-    arrays = [np.asarray(c).astype(np.int64) for c in coords]
+    arrays = [np.asarray(c) for c in coords]
+    arrays = [a if a.dtype == np.int64 else a.astype(np.int64) for a in arrays]
     lead = 0
     while lead < len(arrays) and arrays[lead].ndim == 0:
         lead += 1
-    shape = np.broadcast_shapes(*(a.shape for a in arrays[lead:])) if lead < len(arrays) else ()
-    size = int(np.prod(shape))
-    rest = np.empty((len(arrays) - lead, size), dtype=np.int64)
-    for k, a in enumerate(arrays[lead:]):
-        rest[k] = np.broadcast_to(a, shape).ravel()
+    tail = arrays[lead:]
+    shape: tuple[int, ...] = ()
+    if tail:
+        shape = tail[0].shape
+        if any(a.shape != shape for a in tail[1:]):
+            shape = np.broadcast_shapes(*(a.shape for a in tail))
+    size = 1
+    for extent in shape:
+        size *= extent
+    rest = np.empty((len(tail), size), dtype=np.int64)
+    for k, a in enumerate(tail):
+        rest[k] = (a if a.shape == shape else np.broadcast_to(a, shape)).ravel()
     leading = np.array([int(a) for a in arrays[:lead]], dtype=np.int64)
     return leading, rest, shape
 
@@ -160,18 +162,22 @@ class Streams:
 
     def uniform(self, stream: str, *coords: ArrayLike) -> FloatArray:
         """Uniform draws in (0, 1), one per broadcast element of ``coords``."""
-        return uniform_from_hash(hash_counters(self.seed, stream_id(stream), *coords))
+        draws: FloatArray = self._uniforms((stream,), coords)[0]
+        return draws
+
+    def _uniforms(self, streams: tuple[str, ...], coords: tuple[ArrayLike, ...]) -> FloatArray:
+        """Uniforms of the same coordinates in several streams, (streams, *shape), in one compiled pass
+        (each equal to ``uniform_from_hash(hash_counters(seed, stream_id(stream), *coords))``)."""
+        leading, rest, shape = _counter_columns((0, *coords))
+        leads = np.repeat(leading[None, :], len(streams), axis=0)
+        leads[:, 0] = [stream_id(name) for name in streams]
+        out = np.empty((len(streams), rest.shape[1]))
+        _uniform_chains(np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF), leads, rest, _LANE_WORDS, out)
+        return out.reshape((len(streams), *shape))
 
     def normal(self, stream: str, *coords: ArrayLike) -> tuple[FloatArray, FloatArray]:
         """Two independent standard normal draws per element (Box-Muller on two counter lanes)."""
-        leading, rest, shape = _counter_columns((0, *coords))
-        u1 = np.empty(rest.shape[1])
-        u2 = np.empty(rest.shape[1])
-        sid = (stream_id(stream + "/n1"), stream_id(stream + "/n2"))
-        lead_1, lead_2 = leading.copy(), leading.copy()
-        lead_1[0], lead_2[0] = sid
-        _uniform_pair(np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF), lead_1, lead_2, rest, _LANE_WORDS, u1, u2)
-        u1, u2 = u1.reshape(shape), u2.reshape(shape)
+        u1, u2 = self._uniforms((stream + "/n1", stream + "/n2"), coords)
         radius = np.sqrt(-2.0 * np.log(u1))
         angle = 2.0 * np.pi * u2
         return radius * np.cos(angle), radius * np.sin(angle)

@@ -11,28 +11,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
 
-_CHUNK_POINTS = 4096
-
 
 def signed_offsets(px: ArrayLike, py: ArrayLike, line: FloatArray) -> FloatArray:
     """Exact signed distance of points from a polyline ((k, 2) vertices), positive on the line's left."""
-    ax, ay = line[:-1, 0], line[:-1, 1]
-    bx, by = line[1:, 0], line[1:, 1]
-    vx, vy = bx - ax, by - ay
-    length2 = np.maximum(vx * vx + vy * vy, 1e-12)
-    x = np.asarray(px, dtype=np.float64)[..., None]
-    y = np.asarray(py, dtype=np.float64)[..., None]
-    t = np.clip(((x - ax) * vx + (y - ay) * vy) / length2, 0.0, 1.0)
-    d = np.hypot(x - (ax + t * vx), y - (ay + t * vy))
-    nearest = np.argmin(d, axis=-1)[..., None]
-    cross = vx * (y - ay) - vy * (x - ax)
-    sign = np.sign(np.take_along_axis(cross, nearest, axis=-1)[..., 0])
-    return np.asarray(sign * np.take_along_axis(d, nearest, axis=-1)[..., 0], dtype=np.float64)
+    x, y = np.broadcast_arrays(np.asarray(px, dtype=np.float64), np.asarray(py, dtype=np.float64))
+    out = np.empty(x.size)
+    _signed_offsets(
+        np.ascontiguousarray(x).ravel(),
+        np.ascontiguousarray(y).ravel(),
+        np.ascontiguousarray(line, dtype=np.float64),
+        out,
+    )
+    return out.reshape(x.shape)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _signed_offsets(px: FloatArray, py: FloatArray, line: FloatArray, out: FloatArray) -> None:
+    """:func:`signed_offsets` of flat points: per point, the nearest segment (the first of equals), the
+    distance to it and the side of it from the cross product."""
+    for p in range(px.shape[0]):
+        x = px[p]
+        y = py[p]
+        best = np.inf
+        cross = 0.0
+        for k in range(line.shape[0] - 1):
+            ax = line[k, 0]
+            ay = line[k, 1]
+            vx = line[k + 1, 0] - ax
+            vy = line[k + 1, 1] - ay
+            length2 = max(vx * vx + vy * vy, 1e-12)
+            t = min(max(((x - ax) * vx + (y - ay) * vy) / length2, 0.0), 1.0)
+            d = np.hypot(x - (ax + t * vx), y - (ay + t * vy))
+            if d < best:
+                best = d
+                cross = vx * (y - ay) - vy * (x - ax)
+        out[p] = np.sign(cross) * best
 
 
 def simplify_polyline(line: FloatArray, tolerance_m: float) -> FloatArray:
@@ -84,11 +103,7 @@ class SignedDistanceField:
         nx = max(2, int(np.ceil((x_max - x_min) / cell_m)) + 1)
         ny = max(2, int(np.ceil((y_max - y_min) / cell_m)) + 1)
         gx, gy = np.meshgrid(x_min + np.arange(nx) * cell_m, y_min + np.arange(ny) * cell_m)
-        flat_x, flat_y = gx.ravel(), gy.ravel()
-        out = np.empty(flat_x.shape)
-        for start in range(0, len(flat_x), _CHUNK_POINTS):
-            sl = slice(start, start + _CHUNK_POINTS)
-            out[sl] = signed_offsets(flat_x[sl], flat_y[sl], line)
+        out = signed_offsets(gx.ravel(), gy.ravel(), line)
         return cls(x_min, y_min, float(cell_m), out.reshape(ny, nx))
 
     def at(self, x: ArrayLike, y: ArrayLike) -> FloatArray:

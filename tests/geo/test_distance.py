@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from drillsim.geo.distance import SignedDistanceField, signed_offsets
+from drillsim.geo.distance import SignedDistanceField, signed_offsets, simplify_polyline
 
 
 def _reference(px: np.ndarray, py: np.ndarray, line: np.ndarray) -> np.ndarray:
@@ -40,6 +40,20 @@ def test_signed_offsets_keep_the_points_shape_and_side() -> None:
     got = signed_offsets(np.array([[500.0], [500.0]]), np.array([[30.0, -40.0]]), line)
     assert got.shape == (2, 2)
     np.testing.assert_array_equal(got[0], [30.0, -40.0])
+
+
+def test_field_nodes_hold_the_exact_signed_distance() -> None:
+    """The grid is filled point after point (each starting from its neighbour's nearest segment and pruning
+    by bounding boxes); its nodes equal the all-segments computation."""
+    rng = np.random.default_rng(9)
+    line = np.cumsum(rng.normal(0.0, 1_500.0, (40, 2)), axis=0)
+    field = SignedDistanceField.build(line, (-30_000.0, -30_000.0, 30_000.0, 30_000.0), cell_m=700.0)
+    ny, nx = field.values.shape
+    gx, gy = np.meshgrid(-30_000.0 + np.arange(nx) * 700.0, -30_000.0 + np.arange(ny) * 700.0)
+    simplified = simplify_polyline(line, 70.0)
+    np.testing.assert_array_equal(
+        field.values, _reference(gx.ravel(), gy.ravel(), simplified).reshape(ny, nx)
+    )
 
 
 def test_field_interpolates_the_exact_distance() -> None:

@@ -34,24 +34,53 @@ def signed_offsets(px: ArrayLike, py: ArrayLike, line: FloatArray) -> FloatArray
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
 def _signed_offsets(px: FloatArray, py: FloatArray, line: FloatArray, out: FloatArray) -> None:
     """:func:`signed_offsets` of flat points: per point, the nearest segment (the first of equals), the
-    distance to it and the side of it from the cross product."""
+    distance to it and the side of it from the cross product.
+
+    Each point starts from the segment nearest the point before (neighbouring grid points share it), and
+    skips segments whose bounding box is farther than the best distance so far."""
+    n_seg = line.shape[0] - 1
+    lo_x = np.minimum(line[:-1, 0], line[1:, 0])
+    hi_x = np.maximum(line[:-1, 0], line[1:, 0])
+    lo_y = np.minimum(line[:-1, 1], line[1:, 1])
+    hi_y = np.maximum(line[:-1, 1], line[1:, 1])
+    guess = 0
     for p in range(px.shape[0]):
         x = px[p]
         y = py[p]
         best = np.inf
-        cross = 0.0
-        for k in range(line.shape[0] - 1):
-            ax = line[k, 0]
-            ay = line[k, 1]
-            vx = line[k + 1, 0] - ax
-            vy = line[k + 1, 1] - ay
-            length2 = max(vx * vx + vy * vy, 1e-12)
-            t = min(max(((x - ax) * vx + (y - ay) * vy) / length2, 0.0), 1.0)
-            d = np.hypot(x - (ax + t * vx), y - (ay + t * vy))
-            if d < best:
+        best_k = n_seg
+        for step in range(n_seg + 1):
+            k = guess if step == 0 else step - 1
+            if step > 0 and k == guess:
+                continue
+            gap_x = max(lo_x[k] - x, 0.0, x - hi_x[k])
+            gap_y = max(lo_y[k] - y, 0.0, y - hi_y[k])
+            if gap_x * gap_x + gap_y * gap_y > best * best * (1.0 + 1e-9):  # surely farther than the best
+                continue
+            d = _segment_distance(line, k, x, y)
+            if d < best or (d == best and k < best_k):
                 best = d
-                cross = vx * (y - ay) - vy * (x - ax)
-        out[p] = np.sign(cross) * best
+                best_k = k
+        if best_k < n_seg:
+            guess = best_k
+            ax = line[best_k, 0]
+            ay = line[best_k, 1]
+            cross = (line[best_k + 1, 0] - ax) * (y - ay) - (line[best_k + 1, 1] - ay) * (x - ax)
+            out[p] = np.sign(cross) * best
+        else:
+            out[p] = np.nan  # no segment (a line of one vertex) or NaN coordinates
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _segment_distance(line: FloatArray, k: int, x: float, y: float) -> float:
+    """Distance from (x, y) to segment k of ``line`` (its nearest point, clamped to the segment)."""
+    ax = line[k, 0]
+    ay = line[k, 1]
+    vx = line[k + 1, 0] - ax
+    vy = line[k + 1, 1] - ay
+    length2 = max(vx * vx + vy * vy, 1e-12)
+    t = min(max(((x - ax) * vx + (y - ay) * vy) / length2, 0.0), 1.0)
+    return float(np.hypot(x - (ax + t * vx), y - (ay + t * vy)))
 
 
 def simplify_polyline(line: FloatArray, tolerance_m: float) -> FloatArray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,7 +13,11 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
+from drillsim.analysis import executors
+from drillsim.analysis.executors import ChunkTask, run_chunk
 from drillsim.analysis.montecarlo import MonteCarloResult, monte_carlo, sample_replications, summarize
+from drillsim.engine.simulation import Simulation
+from drillsim.scenario.io import load_scenario
 
 Cli = Callable[..., Any]
 
@@ -132,3 +137,22 @@ def test_fixed_runs_are_spread_evenly_over_the_workers(example: Path, seed: int)
     assert _balanced_blocks(0, 3, 200, 4) == [(0, 1), (1, 2), (2, 3)]
     result = monte_carlo(str(example), replications=40, rng=seed, batch=30, workers=2, progress=False)
     assert result.batches == 2
+
+
+def test_a_worker_reuses_the_world_of_a_design_point(example: Path, seed: int) -> None:
+    """Chunks of one scenario (each arriving as its own unpickled copy) share the worker's world, and a
+    chunk on the reused world gives the rows of one run fresh; another scenario gets its own world."""
+    scenario = load_scenario(str(example))
+    tasks = [
+        pickle.loads(pickle.dumps(ChunkTask(0, (k,), (k,), scenario, seed, 1800.0)))  # as a worker gets them
+        for k in (0, 1)
+    ]
+    first, second = (run_chunk(t) for t in tasks)
+    fresh = Simulation(scenario, rng=seed, replications=[1]).run(until_s=1800.0)
+    for name, values in second.measures.items():
+        np.testing.assert_array_equal(values, np.asarray(fresh.measures[name], dtype=np.float64))
+    world = executors._world(tasks[0].scenario)
+    assert executors._world(tasks[1].scenario) is world
+    other = scenario.model_copy(update={"name": scenario.name + "-other"})
+    assert executors._world(other) is not world
+    assert first.task.replications == (0,)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ import numpy as np
 
 from drillsim.core.errors import UserError
 from drillsim.engine.simulation import Simulation
+from drillsim.engine.world import World, build_world
+from drillsim.scenario.io import content_hash
 from drillsim.scenario.models import Scenario
 
 
@@ -50,9 +53,28 @@ class ChunkResult:
     measures: dict[str, np.ndarray]
 
 
+_WORLDS: OrderedDict[str, World] = OrderedDict()
+"""The worlds a worker process built lately, by scenario content hash: its next chunks of the same design
+point reuse them (a world is read-only during a run)."""
+WORLDS_KEPT = 4
+
+
+def _world(scenario: Scenario) -> World:
+    key = content_hash(scenario)
+    world = _WORLDS.pop(key, None)
+    if world is None:
+        world = build_world(scenario)
+    _WORLDS[key] = world
+    while len(_WORLDS) > WORLDS_KEPT:
+        _WORLDS.popitem(last=False)
+    return world
+
+
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run one chunk in a batch (the function executors send to workers)."""
-    sim = Simulation(task.scenario, rng=task.seed, replications=list(task.stream_indices))
+    sim = Simulation(
+        task.scenario, rng=task.seed, replications=list(task.stream_indices), world=_world(task.scenario)
+    )
     outcomes = sim.run(until_s=task.until_s)
     return ChunkResult(task, {k: np.asarray(v, dtype=np.float64) for k, v in outcomes.measures.items()})
 

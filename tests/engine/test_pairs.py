@@ -111,10 +111,17 @@ def _sensors(rng: np.random.Generator, n: int, rate: tuple[float, float], scale:
     return mounts, m_rate, m_scale, m_max, max_range
 
 
-def _detect(x, y, ok, side, sensors, target_factor, observer_factor, reps, step=9, dt=60.0):
-    """Run the detection kernel (seed 42); returns (rows, observers, targets) of the detections."""
+def _detect(
+    x, y, ok, side, sensors, target_factor, observer_factor, reps, step=9, dt=60.0, m_error=None, los=None
+):
+    """Run the detection kernel (seed 42); returns (rows, observers, targets) of the detections. Without
+    ``m_error`` the mounts' position errors are infinite, so no pair can be ruled out as less precise than
+    another: every detection comes back. With ``los`` (which mounts need a line of sight), lines of sight
+    are checked and every output comes back."""
     n = x.shape[1]
     mounts, m_rate, m_scale, m_max, max_range = sensors
+    if m_error is None:
+        m_error = np.full(len(m_rate), np.inf)
     args = (
         x,
         y,
@@ -131,7 +138,9 @@ def _detect(x, y, ok, side, sensors, target_factor, observer_factor, reps, step=
         m_rate,
         m_scale,
         m_max,
-        np.zeros(len(m_rate), dtype=bool),
+        np.zeros(len(m_rate), dtype=bool) if los is None else los,
+        m_error,
+        los is not None,
         target_factor,
         observer_factor,
         20_000.0,
@@ -146,8 +155,8 @@ def _detect(x, y, ok, side, sensors, target_factor, observer_factor, reps, step=
         observers, max_range, np.full(n, 2.0), mounts, m_rate, m_scale, m_max, observer_factor, 20_000.0, dt
     )
     dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
-    (rows, i, j, *_), _ = run_per_row(detect_pairs, (*args, bounds), dtypes, x.shape[0], 2)
-    return rows, i, j
+    found, _ = run_per_row(detect_pairs, (*args, bounds), dtypes, x.shape[0], 2)
+    return found if los is not None else found[:3]
 
 
 def _probabilities(x, y, ok, side, sensors, target_factor, observer_factor, row, dt=60.0):
@@ -300,6 +309,65 @@ def test_one_detection_per_key_is_the_most_precise_clear_one(check_los: bool) ->
     assert (clear[want] == seen[want]).all()
     assert (head == -1).all()
     assert (tail == -1).all()
+
+
+@pytest.mark.parametrize("los_checked", [True, False])
+def test_pairs_that_cannot_be_kept_are_left_out(los_checked: bool) -> None:
+    """A detection that cannot be its side's most precise of the target (a pair before it detected it
+    surely better, whatever the lines of sight) is left out: the kernel's output is the full output less
+    some entries, and the pick of the most precise detections is the same. Some mounts need a line of
+    sight; without lines checked, every detection stands as found."""
+    from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M, Terrain
+
+    n, r = 60, 20
+    rng, x, y, side, ok = _layout(n, r, 31)
+    x, y = x * 0.1, y * 0.1  # crowded: every target seen by several observers
+    sensors = _sensors(rng, n, rate=(0.002, 0.01), scale=(800.0, 3000.0))
+    m_error = rng.uniform(5.0, 80.0, len(sensors[1]))
+    los = rng.random(len(sensors[1])) < (0.5 if los_checked else 0.0)
+    tf = rng.uniform(0.5, 2.0, (r, n))
+    observer_factor = rng.uniform(0.5, 1.0, n)
+    reps = np.arange(r)
+    every = _detect(x, y, ok, side, sensors, tf, observer_factor, reps, los=los)
+    kept = _detect(x, y, ok, side, sensors, tf, observer_factor, reps, m_error=m_error, los=los)
+    assert len(kept[0]) < 0.8 * len(every[0])
+    entries = {tuple(v[:3]): v for v in zip(*every, strict=True)}
+    assert all(np.array_equal(v, entries[tuple(v[:3])]) for v in zip(*kept, strict=True))
+    hills = rng.uniform(0, 40, (30, 30))
+    terrain = Terrain(elevation_m=hills, terrain_class=np.zeros((30, 30), dtype=np.uint8), cell_m=80.0)
+    m_scale = sensors[2]
+
+    def pick(found):
+        rows, i, j, slant, best, best_clear, needs = found
+        sd = m_error[best] * np.maximum(0.25, slant / m_scale[best])
+        fallback = np.maximum(best_clear, 0)
+        sd_blocked = np.where(
+            best_clear >= 0, m_error[fallback] * np.maximum(0.25, slant / m_scale[fallback]), np.inf
+        )
+        key = (rows * 3 + side[i]) * n + j
+        head = np.full(r * 3 * n, -1, dtype=np.int64)
+        grid = (terrain.elevation_m, terrain.x0_m, terrain.y0_m, terrain.cell_m, los_checked, 24)
+        keep, clear = pick_detections(
+            key,
+            i,
+            j,
+            rows,
+            sd,
+            sd_blocked,
+            needs,
+            len(rows),
+            x,
+            y,
+            np.full(n, 2.0),
+            *grid,
+            EFFECTIVE_EARTH_RADIUS_M,
+            head,
+            head.copy(),
+        )
+        picked = np.flatnonzero(keep)
+        return [(rows[q], i[q], j[q], clear[q]) for q in picked]
+
+    assert pick(kept) == pick(every)
 
 
 def test_informant_reports_use_the_counter_based_stream() -> None:

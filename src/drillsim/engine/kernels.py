@@ -479,6 +479,25 @@ def _swap_detections(
 
 
 @jit  # type: ignore[misc,unused-ignore]
+def _error_at(mm: int, slant: float, m_error: FloatArray, m_scale: FloatArray) -> float:
+    """Mount mm's position error at a slant range: :func:`position_error_sd`, the same arithmetic."""
+    return float(m_error[mm] * max(0.25, slant / m_scale[mm]))
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _error_floor(
+    s: int, distance: float, mounts: IntArray, m_error: FloatArray, m_scale: FloatArray
+) -> float:
+    """A lower bound on the position error of observer s's detection of a target at least ``distance``
+    away, whichever of its mounts reports it (the error grows with range)."""
+    floor = np.inf
+    for c in range(mounts.shape[1]):
+        if mounts[s, c] >= 0:
+            floor = min(floor, _error_at(mounts[s, c], distance, m_error, m_scale))
+    return floor
+
+
+@jit  # type: ignore[misc,unused-ignore]
 def detect_pairs(
     x: FloatArray,
     y: FloatArray,
@@ -496,6 +515,8 @@ def detect_pairs(
     m_scale: FloatArray,
     m_max: FloatArray,
     m_los: BoolArray,
+    m_error: FloatArray,
+    los_checked: bool,
     target_factor: FloatArray,
     observer_factor: FloatArray,
     visibility: float,
@@ -540,6 +561,12 @@ def detect_pairs(
     alone leaves its draws alone (a change of the bound by 15 % moves about one cell in five to the next
     power of two).
 
+    Only one detection per (row, observer's side, target) is kept downstream, the most precise
+    (:func:`pick_detections`), so a pair is left out when an earlier pair of its side surely detected the
+    target at least as precisely as it could (its error with any of its mounts at its distance,
+    :func:`_error_floor`): "surely" when lines of sight are not checked (``los_checked`` off) or that
+    detection stands without one. Its draws are still taken, so the others' are unchanged.
+
     A pair whose detection depends on a sensor that needs line of sight comes back with ``out_needs_los``
     set: it detects only if the line is clear, which the caller checks over the terrain. ``out_best`` is
     the mount with the largest hazard; ``out_best_clear`` the largest among mounts needing no line of
@@ -565,10 +592,12 @@ def detect_pairs(
     seg_side = np.empty(n_seg, dtype=np.int64)
     seg_key = np.empty(n_seg, dtype=np.int64)
     order_key = np.empty(cap, dtype=np.int64)
+    settled = np.empty((n_sides, n_elements))
     box = np.empty((n_sides, 4))
     side_factor = np.zeros(n_sides)
     for r in range(x.shape[0]):
         count = 0
+        settled[:] = np.inf
         m = _bucket(x, y, r, targets, target_ok, side, 0.0, keys, slot, box)  # keys only if needed
         # Each side's largest target factor in this row, for the segments' bounds.
         side_factor[:] = 0.0
@@ -700,6 +729,10 @@ def detect_pairs(
                             u = uniform_last(h_s, t)
                             if u >= c:  # cannot detect, in range or not
                                 continue
+                        if settled[mine, t] < np.inf and settled[mine, t] <= _error_floor(
+                            s, np.sqrt(dx * dx + dy * dy) * (1.0 - 1e-9), mounts, m_error, m_scale
+                        ):
+                            continue  # cannot be the side's most precise detection of t: never kept
                         d = np.hypot(dx, dy)
                         if d > rad:
                             continue
@@ -732,19 +765,29 @@ def detect_pairs(
                                     best_clear = mm
                         if total <= 0.0:
                             continue
-                        if u >= total * dt * (1.0 + 1e-9):  # surely u >= 1 - exp(-total dt)
+                        x_dt = total * dt
+                        if u >= x_dt * (1.0 + 1e-9):  # surely u >= 1 - exp(-x_dt)
                             continue
-                        if u >= -np.expm1(-total * dt):
+                        # 1 - exp(-x) >= x - x^2 / 2: below that, surely detected without the exponential.
+                        if u >= x_dt * (1.0 - 0.5 * x_dt) * (1.0 - 1e-9) and u >= -np.expm1(-x_dt):
                             continue
+                        needs_los = clear <= 0.0 or u >= -np.expm1(-clear * dt)
                         if count < cap:
                             out_i[r, count] = s
                             out_j[r, count] = t
                             out_slant[r, count] = slant
                             out_best[r, count] = best
                             out_best_clear[r, count] = best_clear
-                            out_needs_los[r, count] = u >= -np.expm1(-clear * dt)
+                            out_needs_los[r, count] = needs_los
                             order_key[count] = pool[q]
                         count += 1
+                        # The error this detection ends with at worst, when that is sure (it stands
+                        # whatever the line of sight): later pairs that cannot do better are skipped.
+                        if not los_checked or not needs_los:
+                            worst = _error_at(best, slant, m_error, m_scale)
+                            if los_checked:
+                                worst = max(worst, _error_at(best_clear, slant, m_error, m_scale))
+                            settled[mine, t] = min(settled[mine, t], worst)
                 if count <= cap:
                     # Pair order within the observer (its candidates come by cell): an insertion sort
                     # of its few detections.

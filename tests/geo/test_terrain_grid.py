@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drillsim.geo import FOOTHILLS, MOUNTAIN, PLAIN, TERRAIN_CLASS_NAMES, WATER, Terrain, classify_terrain
+from drillsim.geo.terrain import bilinear_at, class_code_at
 
 
 def _random_terrain() -> Terrain:
@@ -65,6 +66,24 @@ def test_points_outside_take_edge_values() -> None:
     t = Terrain(x, np.ones(x.shape, dtype=np.uint8), 10.0)
     assert float(t.elevation_at(-50.0, 5.0)) == 0.0
     assert float(t.elevation_at(500.0, 5.0)) == 20.0
+
+
+def test_compiled_point_lookups_match_the_array_ones() -> None:
+    """One point at a time, the compiled samplers give the array lookups' slope, elevation and class to the
+    bit, inside the grid, beyond it and halfway between nodes (where the nearest node is a tie)."""
+    rng = np.random.default_rng(5)
+    classes = rng.integers(0, 4, ROUGH.shape).astype(np.uint8)
+    t = Terrain(ROUGH.elevation_m, classes, ROUGH.cell_m, x0_m=-120.0, y0_m=75.0)
+    x = np.concatenate([rng.uniform(-500.0, 3500.0, 3000), -120.0 + 25.0 * np.arange(121)])
+    y = np.concatenate([rng.uniform(-500.0, 2500.0, 3000), 75.0 + 12.5 * np.arange(121)])
+    frame = (t.x0_m, t.y0_m, t.cell_m)
+    slope = [bilinear_at(t.slope_grid, *frame, px, py) for px, py in zip(x, y, strict=True)]
+    height = [bilinear_at(t.elevation_m, *frame, px, py) for px, py in zip(x, y, strict=True)]
+    code = [class_code_at(t.terrain_class, *frame, px, py) for px, py in zip(x, y, strict=True)]
+    np.testing.assert_array_equal(slope, t.slope_at(x, y))
+    np.testing.assert_array_equal(height, t.elevation_at(x, y))
+    np.testing.assert_array_equal(code, t.terrain_class_at(x, y))
+    assert len(set(code)) == 4
 
 
 def test_grids_are_read_only(ridge_terrain: Terrain) -> None:

@@ -6,10 +6,11 @@ times the task's speed factor; a suppressed element moves at a quarter of that. 
 road (``route_road``), the type's road speed replaces terrain and slope. Aircraft fly straight at
 cruise speed. An element reaching the last point of its route has arrived; a patrol loops.
 
-A step is three passes: a compiled scan finds the moving elements, the terrain under the ground ones is
-sampled (vectorised, :class:`drillsim.geo.terrain.Terrain`), and a compiled loop sets each one's speed,
-moves it and advances its route. The compiled loops do, element by element, the same floating-point
-operations as the array expressions they replace, so results are identical to the bit.
+A step is three passes: a compiled scan finds the moving elements and samples the terrain class and
+slope under the ground ones (the arithmetic of :class:`drillsim.geo.terrain.Terrain`), numpy turns the
+slopes into angles, and a compiled loop sets each one's speed, moves it and advances its route. The
+compiled loops do, element by element, the same floating-point operations as the array expressions they
+replace, so results are identical to the bit.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from numpy.typing import NDArray
 from drillsim.engine.context import StepContext
 from drillsim.engine.state import ACTIVE
 from drillsim.forces.tables import TERRAIN_INDEX
+from drillsim.geo.terrain import bilinear_at, class_code_at
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -47,20 +49,45 @@ def slope_factor(theta_deg: float, limit_deg: float, slowdown: float) -> float:
 
 @jit  # type: ignore[misc,unused-ignore]
 def moving_elements(
-    route_i: IntArray, route_len: IntArray, status: IntArray, readiness_s: FloatArray, t0: float
-) -> tuple[IntArray, IntArray]:
-    """(rows, elements) of the active, ready elements with route left, in row-major order (as np.nonzero)."""
+    route_i: IntArray,
+    route_len: IntArray,
+    status: IntArray,
+    readiness_s: FloatArray,
+    t0: float,
+    is_air: BoolArray,
+    x: FloatArray,
+    y: FloatArray,
+    speed_by_class: FloatArray,
+    class_lut: IntArray,
+    terrain_class: NDArray[np.uint8],
+    slope_grid: FloatArray,
+    x0: float,
+    y0: float,
+    cell: float,
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """(rows, elements) of the active, ready elements with route left, in row-major order (as np.nonzero),
+    and under the ground ones among them, in order: the type's speed for the movement class (the terrain
+    class through ``class_lut``) and the slope (rise over run) of the terrain grid (origin x0, y0, ``cell``).
+    """
     r, n = route_i.shape
     rows = np.empty(r * n, dtype=np.int64)
     elems = np.empty(r * n, dtype=np.int64)
+    base = np.empty(r * n)
+    slope = np.empty(r * n)
     k = 0
+    g = 0
     for a in range(r):
         for e in range(n):
             if route_i[a, e] < route_len[a, e] and status[a, e] == ACTIVE and t0 >= readiness_s[e]:
                 rows[k] = a
                 elems[k] = e
                 k += 1
-    return rows[:k], elems[:k]
+                if not is_air[e]:
+                    px, py = x[a, e], y[a, e]
+                    base[g] = speed_by_class[e, class_lut[class_code_at(terrain_class, x0, y0, cell, px, py)]]
+                    slope[g] = bilinear_at(slope_grid, x0, y0, cell, px, py)
+                    g += 1
+    return rows[:k], elems[:k], base[:g], slope[:g]
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -153,16 +180,30 @@ def move(ctx: StepContext) -> None:
     """Advance every moving element by one step along its route."""
     s = ctx.state
     f = ctx.world.forces
-    rows, elems = moving_elements(s.route_i, s.route_len, s.status, f.readiness_s, ctx.t0)
+    world = ctx.world
+    terrain = world.terrain
+    rows, elems, base, slope = moving_elements(
+        s.route_i,
+        s.route_len,
+        s.status,
+        f.readiness_s,
+        ctx.t0,
+        f.is_air,
+        s.x,
+        s.y,
+        f.speed_by_class,
+        world.class_lut,
+        terrain.terrain_class,
+        terrain.slope_grid,
+        terrain.x0_m,
+        terrain.y0_m,
+        terrain.cell_m,
+    )
     if not len(rows):
         return
-    ground = ~f.is_air[elems]
-    gr, ge = rows[ground], elems[ground]
-    gx, gy = s.x[gr, ge], s.y[gr, ge]
-    base = f.speed_by_class[ge, ctx.world.movement_class(gx, gy)]
     # np.arctan here, not math.atan in the loop: numpy's vectorised arctan may differ from libm's in the
     # last bit, and a faster path must not change a result.
-    slope_rad = np.arctan(ctx.world.terrain.slope_at(gx, gy))
+    slope_rad = np.arctan(slope)
     dr, de, when = advance(
         rows,
         elems,

@@ -351,8 +351,9 @@ class Terrain:
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
-def _ground(z: _FloatArray, x0: float, y0: float, cell: float, x: float, y: float) -> float:
-    """Bilinear elevation at one point, clamped to the grid (as :meth:`Terrain.elevation_at`)."""
+def bilinear_at(z: _FloatArray, x0: float, y0: float, cell: float, x: float, y: float) -> float:
+    """Bilinear value of the node grid ``z`` (a :class:`Terrain`'s elevation or slope grid, with its origin
+    and cell size) at one point, clamped to the grid: the arithmetic of :meth:`Terrain.elevation_at`."""
     ny, nx = z.shape
     fx = min(max((x - x0) / cell, 0.0), nx - 1.0)
     fy = min(max((y - y0) / cell, 0.0), ny - 1.0)
@@ -363,6 +364,15 @@ def _ground(z: _FloatArray, x0: float, y0: float, cell: float, x: float, y: floa
     south = z[i0, j0] * (1.0 - tx) + z[i0, j0 + 1] * tx
     north = z[i0 + 1, j0] * (1.0 - tx) + z[i0 + 1, j0 + 1] * tx
     return float(south * (1.0 - ty) + north * ty)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def class_code_at(classes: NDArray[np.uint8], x0: float, y0: float, cell: float, x: float, y: float) -> int:
+    """Terrain class code at one point, from the nearest node (as :meth:`Terrain.terrain_class_at`)."""
+    ny, nx = classes.shape
+    fx = min(max((x - x0) / cell, 0.0), nx - 1.0)
+    fy = min(max((y - y0) / cell, 0.0), ny - 1.0)
+    return int(classes[int(np.rint(fy)), int(np.rint(fx))])
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
@@ -409,8 +419,8 @@ def sight_line_clear(
 ) -> bool:
     """One sight line of :func:`_sight_lines`, for compiled callers (grid arguments as there)."""
     n1 = samples + 1.0
-    za = _ground(z, x0, y0, cell, xa, ya) + ha
-    zb = _ground(z, x0, y0, cell, xb, yb) + hb
+    za = bilinear_at(z, x0, y0, cell, xa, ya) + ha
+    zb = bilinear_at(z, x0, y0, cell, xb, yb) + hb
     dist = np.hypot(xb - xa, yb - ya)
     # No early exit: most lines are clear, and without one the compiler vectorises the samples (2x faster).
     blocked = False
@@ -420,7 +430,7 @@ def sight_line_clear(
         sight = w_a * za + w_b * zb
         if earth_radius > 0.0:
             sight = sight - (w_b * dist) * (w_a * dist) / (2.0 * earth_radius)
-        blocked |= _ground(z, x0, y0, cell, w_a * xa + w_b * xb, w_a * ya + w_b * yb) > sight
+        blocked |= bilinear_at(z, x0, y0, cell, w_a * xa + w_b * xb, w_a * ya + w_b * yb) > sight
     return not blocked
 
 

@@ -1,5 +1,5 @@
-"""The compiled loops of movement and fire support give, bit for bit, what the array expressions they
-replaced give (kept here as references), on a mid-battle state of the default scenario stirred so that
+"""The compiled loops of movement, steering and fire support give, bit for bit, what the array expressions
+they replaced give (kept here as references), on a mid-battle state of the default scenario stirred so that
 every branch is taken."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from drillsim.engine.command import _obstacle_grid, _river_detours, _steer
 from drillsim.engine.context import StepContext
 from drillsim.engine.movement import ARRIVAL_TOLERANCE_M, SUPPRESSED_SPEED_FACTOR, move
 from drillsim.engine.simulation import Simulation
@@ -25,6 +26,7 @@ from drillsim.engine.support import (
 )
 from drillsim.fires.area import burst_exponents, hit_probabilities, lethal_spread, round_casualty_fraction
 from drillsim.forces.tables import TERRAIN_INDEX
+from drillsim.geo.terrain import Terrain
 
 
 @dataclass
@@ -373,3 +375,95 @@ def test_compiled_hit_probabilities_match_round_casualty_fraction() -> None:
     np.testing.assert_array_equal(got, expected)
     assert (expected == 1.0).any()
     assert ((expected > 0.0) & (expected < 1.0)).any()
+
+
+# --- steering ---------------------------------------------------------------------------------------------
+
+
+def _reference_detours(terrain: Terrain, ax: Any, ay: Any, bx: Any, by: Any, ground: Any) -> tuple[Any, Any]:
+    """The crossing (-1: none) and length of each leg's river detour, as array expressions: the crossing that
+    makes |a - c| + |c - b| shortest for a ground leg the terrain says cuts a river."""
+    need = np.zeros(len(ax), dtype=bool)
+    need[ground] = terrain.crosses_obstacle(ax[ground], ay[ground], bx[ground], by[ground])
+    c = terrain.crossings_xy
+    via = np.hypot(c[None, :, 0] - ax[:, None], c[None, :, 1] - ay[:, None]) + np.hypot(
+        c[None, :, 0] - bx[:, None], c[None, :, 1] - by[:, None]
+    )
+    best = np.argmin(via, axis=1)
+    return np.where(need, best, -1), np.where(need, via[np.arange(len(ax)), best], np.nan)
+
+
+def _reference_steer(ctx: StepContext, rows: Any, elems: Any, gx: Any, gy: Any) -> None:
+    """Steering as array expressions (what the compiled loop replaced), writing the same waypoints."""
+    s = ctx.state
+    far = (np.hypot(gx - s.x[rows, elems], gy - s.y[rows, elems]) > 100.0) | (
+        s.route_i[rows, elems] < s.route_len[rows, elems]
+    )
+    rows, elems, gx, gy = rows[far], elems[far], gx[far], gy[far]
+    terrain = ctx.world.terrain
+    ground = ~ctx.world.forces.is_air[elems]
+    via, _ = _reference_detours(terrain, s.x[rows, elems], s.y[rows, elems], gx, gy, ground)
+    a = np.flatnonzero(via >= 0)
+    s.route_x[rows[a], elems[a], 0] = terrain.crossings_xy[via[a], 0]
+    s.route_y[rows[a], elems[a], 0] = terrain.crossings_xy[via[a], 1]
+    s.route_road[rows[a], elems[a], 0] = False
+    goal = (via >= 0).astype(np.int64)
+    s.route_x[rows, elems, goal] = gx
+    s.route_y[rows, elems, goal] = gy
+    s.route_road[rows, elems, goal] = False
+    s.route_len[rows, elems] = goal + 1
+    s.route_i[rows, elems] = 0
+    s.route_loop[rows, elems] = False
+
+
+def _legs(terrain: Terrain, x: Any, y: Any, rng: np.random.Generator) -> tuple[Any, Any]:
+    """Goals for legs from (x, y): a third anywhere, a third a few km off (many across a river), a third
+    within 100 m."""
+    x_min, y_min, x_max, y_max = terrain.extent_m
+    k = len(x)
+    pick = rng.integers(0, 3, k)
+    gx = np.where(pick == 0, rng.uniform(x_min, x_max, k), x + rng.normal(0.0, 5000.0, k))
+    gy = np.where(pick == 0, rng.uniform(y_min, y_max, k), y + rng.normal(0.0, 5000.0, k))
+    gx = np.where(pick == 2, x + rng.uniform(-70.0, 70.0, k), gx)
+    gy = np.where(pick == 2, y + rng.uniform(-70.0, 70.0, k), gy)
+    return gx, gy
+
+
+def test_compiled_river_detours_match_the_array_expressions(battle: Simulation) -> None:
+    """Crossing and detour length of each leg, bit for bit, for legs from near the crossings."""
+    rng = np.random.default_rng(2)
+    terrain = battle.world.terrain
+    k = 5000
+    near = rng.integers(0, len(terrain.crossings_xy), k)
+    ax = terrain.crossings_xy[near, 0] + rng.normal(0.0, 8000.0, k)
+    ay = terrain.crossings_xy[near, 1] + rng.normal(0.0, 8000.0, k)
+    bx, by = _legs(terrain, ax, ay, rng)
+    ground = rng.random(k) < 0.8
+    via, via_m = _river_detours(*_obstacle_grid(terrain), ax, ay, bx, by, ground)
+    want, want_m = _reference_detours(terrain, ax, ay, bx, by, ground)
+    np.testing.assert_array_equal(via, want)
+    np.testing.assert_array_equal(via_m, want_m)
+    assert len(np.unique(via[via >= 0])) > 1
+
+
+def test_compiled_steering_matches_the_array_expressions(battle: Simulation) -> None:
+    """Routes steered at goals (far, across rivers, or already reached) are the array expressions' ones."""
+    rng = np.random.default_rng(3)
+    compiled, reference = _twin(battle)
+    s = compiled.state
+    rows, elems = np.nonzero(rng.random(s.x.shape) < 0.7)
+    # Near the crossings, so that many legs cut a river; some have finished their route.
+    terrain = compiled.world.terrain
+    near = rng.integers(0, len(terrain.crossings_xy), len(rows))
+    s.x[rows, elems] = terrain.crossings_xy[near, 0] + rng.normal(0.0, 8000.0, len(rows))
+    s.y[rows, elems] = terrain.crossings_xy[near, 1] + rng.normal(0.0, 8000.0, len(rows))
+    s.route_i[rows, elems] = np.where(rng.random(len(rows)) < 0.5, s.route_len[rows, elems], 0)
+    s.route_loop[rows, elems] = rng.random(len(rows)) < 0.3
+    gx, gy = _legs(terrain, s.x[rows, elems], s.y[rows, elems], rng)
+    reference.state = copy.deepcopy(s)
+    _steer(compiled, rows, elems, gx, gy)
+    _reference_steer(reference, rows, elems, gx, gy)
+    _same_state(compiled.state, reference.state)
+    steered = compiled.state.route_i[rows, elems] == 0
+    assert (~steered).any()  # some had arrived and stay put
+    assert (compiled.state.route_len[rows, elems][steered] == 2).any()  # some go through a crossing

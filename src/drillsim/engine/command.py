@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from drillsim.engine.context import StepContext
 from drillsim.engine.state import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState
 from drillsim.forces.tables import POSTURE_INDEX, TERRAIN_INDEX
+from drillsim.geo.terrain import CROSSING_RADIUS_M, Terrain, move_cuts
 from drillsim.orders.plan import CompiledTask
 from drillsim.orders.triggers import Facts, TriggerState
 
@@ -224,18 +225,11 @@ def plan_routes(
         count = np.zeros(k, dtype=np.int64)
         leg_m = np.hypot(bx - hx, by - hy)
         if can_cross and ground.any():
-            need = np.zeros(k, dtype=bool)
-            need[ground] = terrain.crosses_obstacle(hx[ground], hy[ground], bx[ground], by[ground])
-            if need.any():
-                c = terrain.crossings_xy
-                a = np.flatnonzero(need)
-                via = np.hypot(c[None, :, 0] - hx[a, None], c[None, :, 1] - hy[a, None]) + np.hypot(
-                    c[None, :, 0] - bx[a, None], c[None, :, 1] - by[a, None]
-                )
-                best = np.argmin(via, axis=1)
-                chunk[a, 0] = c[best]
-                count[a] = 1
-                leg_m[a] = via[np.arange(len(a)), best]
+            via, via_m = _river_detours(*_obstacle_grid(terrain), hx, hy, bx, by, ground)
+            a = np.flatnonzero(via >= 0)
+            chunk[a, 0] = terrain.crossings_xy[via[a]]
+            count[a] = 1
+            leg_m[a] = via_m[a]
         if net is not None and road_ok.any():
             cand = np.flatnonzero(road_ok)
             ce = elems[cand]
@@ -551,18 +545,140 @@ def _steer(ctx: StepContext, rows: IntArray, elems: IntArray, gx: FloatArray, gy
     if not len(rows):
         return
     s = ctx.state
-    # Elements already at the goal stay put (and do not "arrive" again every step).
-    far = (np.hypot(gx - s.x[rows, elems], gy - s.y[rows, elems]) > 100.0) | (
-        s.route_i[rows, elems] < s.route_len[rows, elems]
+    terrain = ctx.world.terrain
+    _steer_routes(
+        *_obstacle_grid(terrain),
+        len(terrain.obstacles) > 0 and len(terrain.crossings_xy) > 0,
+        rows,
+        elems,
+        np.ascontiguousarray(gx, dtype=np.float64),
+        np.ascontiguousarray(gy, dtype=np.float64),
+        ctx.world.forces.is_air,
+        s.x,
+        s.y,
+        s.route_x,
+        s.route_y,
+        s.route_road,
+        s.route_len,
+        s.route_i,
+        s.route_loop,
     )
-    rows, elems, gx, gy = rows[far], elems[far], gx[far], gy[far]
-    if not len(rows):
-        return
-    route, length, _ = plan_routes(ctx, rows, elems, np.stack([gx, gy], axis=1)[:, None, :])
-    width = route.shape[1]
-    s.route_x[rows, elems, :width] = route[:, :, 0]
-    s.route_y[rows, elems, :width] = route[:, :, 1]
-    s.route_road[rows, elems, :width] = False
-    s.route_len[rows, elems] = length
-    s.route_i[rows, elems] = 0
-    s.route_loop[rows, elems] = False
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _steer_routes(
+    segments: FloatArray,
+    grid_x0: float,
+    grid_y0: float,
+    grid_cell_m: float,
+    start: IntArray,
+    filed: FloatArray,
+    crossings: FloatArray,
+    can_cross: bool,
+    rows: IntArray,
+    elems: IntArray,
+    gx: FloatArray,
+    gy: FloatArray,
+    is_air: BoolArray,
+    x: FloatArray,
+    y: FloatArray,
+    route_x: FloatArray,
+    route_y: FloatArray,
+    route_road: BoolArray,
+    route_len: IntArray,
+    route_i: IntArray,
+    route_loop: BoolArray,
+) -> None:
+    """The routes of :func:`_steer`, element by element: the route of what :func:`plan_routes` plans for one
+    point (a ground element's leg through the crossing of :func:`_river_detour` when it cuts a river), written
+    into the state's first waypoints only, for elements farther than 100 m from the goal or still moving.
+    ``can_cross``: the terrain has rivers and crossings (the segment grid and crossings as there)."""
+    for k in range(rows.shape[0]):
+        a, e = rows[k], elems[k]
+        hx, hy = x[a, e], y[a, e]
+        if not (np.hypot(gx[k] - hx, gy[k] - hy) > 100.0 or route_i[a, e] < route_len[a, e]):
+            continue  # already at the goal: stays put (and does not "arrive" again every step)
+        n = 0
+        if can_cross and not is_air[e]:
+            via, _ = _river_detour(
+                segments, grid_x0, grid_y0, grid_cell_m, start, filed, crossings, hx, hy, gx[k], gy[k]
+            )
+            if via >= 0:
+                route_x[a, e, 0] = crossings[via, 0]
+                route_y[a, e, 0] = crossings[via, 1]
+                route_road[a, e, 0] = False
+                n = 1
+        route_x[a, e, n] = gx[k]
+        route_y[a, e, n] = gy[k]
+        route_road[a, e, n] = False
+        route_len[a, e] = n + 1
+        route_i[a, e] = 0
+        route_loop[a, e] = False
+
+
+def _obstacle_grid(
+    terrain: Terrain,
+) -> tuple[FloatArray, float, float, float, IntArray, FloatArray, FloatArray]:
+    """The terrain's river segments, their grid and the crossings, as the compiled route helpers take them."""
+    g = terrain.segment_grid
+    return g.segments, g.x0_m, g.y0_m, g.cell_m, g.start, g.filed, terrain.crossings_xy
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _river_detour(
+    segments: FloatArray,
+    grid_x0: float,
+    grid_y0: float,
+    grid_cell_m: float,
+    start: IntArray,
+    filed: FloatArray,
+    crossings: FloatArray,
+    ax: float,
+    ay: float,
+    bx: float,
+    by: float,
+) -> tuple[int, float]:
+    """(crossing, length) for a ground leg a -> b that cuts a river away from every crossing (within
+    ``CROSSING_RADIUS_M``): the crossing c that makes |a - c| + |c - b| shortest (the first of equals, as
+    np.argmin) and that length; (-1, nan) when the straight leg is clear."""
+    if not move_cuts(
+        segments, grid_x0, grid_y0, grid_cell_m, start, filed, crossings, CROSSING_RADIUS_M, ax, ay, bx, by
+    ):
+        return -1, np.nan
+    best = 0
+    best_m = np.inf
+    for c in range(crossings.shape[0]):
+        via_m = np.hypot(crossings[c, 0] - ax, crossings[c, 1] - ay) + np.hypot(
+            crossings[c, 0] - bx, crossings[c, 1] - by
+        )
+        if np.isnan(via_m):
+            return c, via_m
+        if via_m < best_m:
+            best, best_m = c, via_m
+    return best, best_m
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _river_detours(
+    segments: FloatArray,
+    grid_x0: float,
+    grid_y0: float,
+    grid_cell_m: float,
+    start: IntArray,
+    filed: FloatArray,
+    crossings: FloatArray,
+    ax: FloatArray,
+    ay: FloatArray,
+    bx: FloatArray,
+    by: FloatArray,
+    ground: BoolArray,
+) -> tuple[IntArray, FloatArray]:
+    """:func:`_river_detour` for each leg a -> b of a ground element (-1 for the others)."""
+    via = np.full(ax.shape[0], -1, dtype=np.int64)
+    via_m = np.full(ax.shape[0], np.nan)
+    for k in range(ax.shape[0]):
+        if ground[k]:
+            via[k], via_m[k] = _river_detour(
+                segments, grid_x0, grid_y0, grid_cell_m, start, filed, crossings, ax[k], ay[k], bx[k], by[k]
+            )
+    return via, via_m

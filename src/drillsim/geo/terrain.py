@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from drillsim.geo.geodata import Geodata
 
 __all__ = [
+    "CROSSING_RADIUS_M",
     "EFFECTIVE_EARTH_RADIUS_M",
     "FOOTHILLS",
     "MOUNTAIN",
@@ -63,6 +64,9 @@ MOUNTAIN_MIN_SLOPE = 0.12
 
 EFFECTIVE_EARTH_RADIUS_M = 6_371_000.0 * 4.0 / 3.0
 """Earth radius scaled by 4/3 for standard atmospheric refraction of visible light (line-of-sight drop)."""
+
+CROSSING_RADIUS_M = 500.0
+"""A move cutting a river this close to a named crossing uses the crossing (bridge, ferry, ford)."""
 
 _FloatArray = NDArray[np.float64]
 _SEGMENT_GRID_MAX_CELLS = 256
@@ -302,7 +306,7 @@ class Terrain:
         bx: ArrayLike,
         by: ArrayLike,
         *,
-        crossing_radius_m: float = 500.0,
+        crossing_radius_m: float = CROSSING_RADIUS_M,
     ) -> NDArray[np.bool_]:
         """Whether the straight move from (ax, ay) to (bx, by) crosses an obstacle away from any crossing.
 

@@ -455,8 +455,8 @@ def test_segment_grid_files_every_segment_near_a_box(khatlon_terrain: Terrain) -
             & (np.maximum(seg[:, 1], seg[:, 3]) >= lo_y)
             & (np.minimum(seg[:, 1], seg[:, 3]) <= hi_y)
         )
-        j0, j1 = (grid_cell(v, g.x0_m, g.cell_m, nx) for v in (lo_x, hi_x))
-        i0, i1 = (grid_cell(v, g.y0_m, g.cell_m, ny) for v in (lo_y, hi_y))
+        j0, j1 = (grid_cell(v, g.x0_m, g.per_m, nx) for v in (lo_x, hi_x))
+        i0, i1 = (grid_cell(v, g.y0_m, g.per_m, ny) for v in (lo_y, hi_y))
         filed = np.concatenate([g.filed[g.start[i, j0] : g.start[i, j1 + 1]] for i in range(i0, i1 + 1)])
         found = {tuple(row) for row in filed.tolist()}
         assert {tuple(row) for row in seg[meets].tolist()} <= found

@@ -570,7 +570,7 @@ def _steer_routes(
     segments: FloatArray,
     grid_x0: float,
     grid_y0: float,
-    grid_cell_m: float,
+    grid_per_m: float,
     start: IntArray,
     filed: FloatArray,
     crossings: FloatArray,
@@ -589,27 +589,40 @@ def _steer_routes(
     route_i: IntArray,
     route_loop: BoolArray,
 ) -> None:
-    """The routes of :func:`_steer`, element by element: the route of what :func:`plan_routes` plans for one
-    point (a ground element's leg through the crossing of :func:`_river_detour` when it cuts a river), written
-    into the state's first waypoints only, for elements farther than 100 m from the goal or still moving.
+    """The routes of :func:`_steer`, element by element: what :func:`plan_routes` plans for one point (a
+    ground element's leg through the crossing of :func:`_best_crossing` when it cuts a river), written into
+    the state's first waypoints only, for elements farther than 100 m from the goal or still moving.
     ``can_cross``: the terrain has rivers and crossings (the segment grid and crossings as there)."""
     for k in range(rows.shape[0]):
         a, e = rows[k], elems[k]
         hx, hy = x[a, e], y[a, e]
-        if not (np.hypot(gx[k] - hx, gy[k] - hy) > 100.0 or route_i[a, e] < route_len[a, e]):
+        bx, by = gx[k], gy[k]
+        if not (np.hypot(bx - hx, by - hy) > 100.0 or route_i[a, e] < route_len[a, e]):
             continue  # already at the goal: stays put (and does not "arrive" again every step)
         n = 0
         if can_cross and not is_air[e]:
-            via, _ = _river_detour(
-                segments, grid_x0, grid_y0, grid_cell_m, start, filed, crossings, hx, hy, gx[k], gy[k]
+            cuts = move_cuts(
+                segments,
+                grid_x0,
+                grid_y0,
+                grid_per_m,
+                start,
+                filed,
+                crossings,
+                CROSSING_RADIUS_M,
+                hx,
+                hy,
+                bx,
+                by,
             )
-            if via >= 0:
+            if cuts:
+                via, _ = _best_crossing(crossings, hx, hy, bx, by)
                 route_x[a, e, 0] = crossings[via, 0]
                 route_y[a, e, 0] = crossings[via, 1]
                 route_road[a, e, 0] = False
                 n = 1
-        route_x[a, e, n] = gx[k]
-        route_y[a, e, n] = gy[k]
+        route_x[a, e, n] = bx
+        route_y[a, e, n] = by
         route_road[a, e, n] = False
         route_len[a, e] = n + 1
         route_i[a, e] = 0
@@ -621,30 +634,13 @@ def _obstacle_grid(
 ) -> tuple[FloatArray, float, float, float, IntArray, FloatArray, FloatArray]:
     """The terrain's river segments, their grid and the crossings, as the compiled route helpers take them."""
     g = terrain.segment_grid
-    return g.segments, g.x0_m, g.y0_m, g.cell_m, g.start, g.filed, terrain.crossings_xy
+    return g.segments, g.x0_m, g.y0_m, g.per_m, g.start, g.filed, terrain.crossings_xy
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
-def _river_detour(
-    segments: FloatArray,
-    grid_x0: float,
-    grid_y0: float,
-    grid_cell_m: float,
-    start: IntArray,
-    filed: FloatArray,
-    crossings: FloatArray,
-    ax: float,
-    ay: float,
-    bx: float,
-    by: float,
-) -> tuple[int, float]:
-    """(crossing, length) for a ground leg a -> b that cuts a river away from every crossing (within
-    ``CROSSING_RADIUS_M``): the crossing c that makes |a - c| + |c - b| shortest (the first of equals, as
-    np.argmin) and that length; (-1, nan) when the straight leg is clear."""
-    if not move_cuts(
-        segments, grid_x0, grid_y0, grid_cell_m, start, filed, crossings, CROSSING_RADIUS_M, ax, ay, bx, by
-    ):
-        return -1, np.nan
+def _best_crossing(crossings: FloatArray, ax: float, ay: float, bx: float, by: float) -> tuple[int, float]:
+    """The crossing c that makes the detour |a - c| + |c - b| shortest (the first of equals, as np.argmin,
+    and the first nan if any) and that length."""
     best = 0
     best_m = np.inf
     for c in range(crossings.shape[0]):
@@ -663,7 +659,7 @@ def _river_detours(
     segments: FloatArray,
     grid_x0: float,
     grid_y0: float,
-    grid_cell_m: float,
+    grid_per_m: float,
     start: IntArray,
     filed: FloatArray,
     crossings: FloatArray,
@@ -673,12 +669,26 @@ def _river_detours(
     by: FloatArray,
     ground: BoolArray,
 ) -> tuple[IntArray, FloatArray]:
-    """:func:`_river_detour` for each leg a -> b of a ground element (-1 for the others)."""
+    """For each leg a -> b of a ground element that cuts a river away from every crossing (within
+    ``CROSSING_RADIUS_M``; the segment grid and crossings as :func:`_obstacle_grid` gives them): the crossing
+    of :func:`_best_crossing` and the detour's length; -1 and nan for the other legs."""
     via = np.full(ax.shape[0], -1, dtype=np.int64)
     via_m = np.full(ax.shape[0], np.nan)
     for k in range(ax.shape[0]):
-        if ground[k]:
-            via[k], via_m[k] = _river_detour(
-                segments, grid_x0, grid_y0, grid_cell_m, start, filed, crossings, ax[k], ay[k], bx[k], by[k]
-            )
+        a_x, a_y, b_x, b_y = ax[k], ay[k], bx[k], by[k]
+        if ground[k] and move_cuts(
+            segments,
+            grid_x0,
+            grid_y0,
+            grid_per_m,
+            start,
+            filed,
+            crossings,
+            CROSSING_RADIUS_M,
+            a_x,
+            a_y,
+            b_x,
+            b_y,
+        ):
+            via[k], via_m[k] = _best_crossing(crossings, a_x, a_y, b_x, b_y)
     return via, via_m

@@ -13,9 +13,10 @@ per-unit Python objects. The equations are in ``docs/mechanics/terrain.md``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numba
 import numpy as np
@@ -69,6 +70,7 @@ CROSSING_RADIUS_M = 500.0
 """A move cutting a river this close to a named crossing uses the crossing (bridge, ferry, ford)."""
 
 _FloatArray = NDArray[np.float64]
+_Function = TypeVar("_Function", bound=Callable[..., Any])
 _SEGMENT_GRID_MAX_CELLS = 256
 """Most cells along either axis of a :class:`SegmentGrid`."""
 
@@ -103,16 +105,16 @@ class SegmentGrid:
     """Obstacle segments filed by the cells of a coarse grid their bounding boxes touch, so that a move is
     tested only against the segments near it (:func:`move_cuts`).
 
-    Cell (i, j) covers x0_m + j * cell_m <= x < x0_m + (j + 1) * cell_m and the same in y from y0_m; points
-    beyond the grid fall in its edge cells. The segments filed in cells (i, j0) to (i, j1) are the rows
-    ``start[i, j0]`` to ``start[i, j1 + 1]`` of ``filed`` (copies of ``segments``; a segment is filed in every
-    cell its box touches). ``start`` has shape (ny, nx + 1).
+    Cells are 1 / per_m metres wide: cell j along x holds the x with floor((x - x0_m) * per_m) = j, and the
+    same in y from y0_m; points beyond the grid fall in its edge cells. The segments filed in cells (i, j0) to
+    (i, j1) are the rows ``start[i, j0]`` to ``start[i, j1 + 1]`` of ``filed`` (copies of ``segments``; a
+    segment is filed in every cell its box touches). ``start`` has shape (ny, nx + 1).
     """
 
     segments: NDArray[np.float64]
     x0_m: float
     y0_m: float
-    cell_m: float
+    per_m: float
     start: NDArray[np.int64]
     filed: NDArray[np.float64]
 
@@ -128,8 +130,8 @@ class SegmentGrid:
         extent = np.maximum(np.ptp(xs, axis=1), np.ptp(ys, axis=1))
         cell = max(2.0 * float(extent.mean()), max(width, height) / _SEGMENT_GRID_MAX_CELLS, 1.0)
         nx, ny = int(width // cell) + 1, int(height // cell) + 1
-        start, filed = _file_segments(seg, x0, y0, cell, nx, ny)
-        return cls(seg, x0, y0, cell, start, filed)
+        start, filed = _file_segments(seg, x0, y0, 1.0 / cell, nx, ny)
+        return cls(seg, x0, y0, 1.0 / cell, start, filed)
 
 
 @dataclass(frozen=True, eq=False)
@@ -325,7 +327,7 @@ class Terrain:
             g.segments,
             g.x0_m,
             g.y0_m,
-            g.cell_m,
+            g.per_m,
             g.start,
             g.filed,
             np.ascontiguousarray(crossings, dtype=np.float64),
@@ -439,12 +441,12 @@ def sight_line_clear(
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
-def grid_cell(v: float, origin: float, cell: float, n: int) -> int:
+def grid_cell(v: float, origin: float, per_m: float, n: int) -> int:
     """Index along one axis of the :class:`SegmentGrid` cell holding coordinate ``v`` (clamped to 0 .. n - 1).
 
     Non-decreasing in ``v``: the cells an interval touches run from that of its low end to that of its high.
     """
-    f = math.floor((v - origin) / cell)
+    f = math.floor((v - origin) * per_m)
     if not f > 0.0:  # also NaN
         return 0
     if f >= n - 1.0:
@@ -454,17 +456,17 @@ def grid_cell(v: float, origin: float, cell: float, n: int) -> int:
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
 def _file_segments(
-    segments: _FloatArray, x0: float, y0: float, cell: float, nx: int, ny: int
+    segments: _FloatArray, x0: float, y0: float, per_m: float, nx: int, ny: int
 ) -> tuple[NDArray[np.int64], _FloatArray]:
     """(start, filed) of a :class:`SegmentGrid`: each segment copied into every cell its bounding box touches,
     cells in row-major order."""
     box = np.empty((segments.shape[0], 4), dtype=np.int64)  # j0, j1, i0, i1
     counts = np.zeros(ny * nx + 1, dtype=np.int64)
     for k in range(segments.shape[0]):
-        box[k, 0] = grid_cell(min(segments[k, 0], segments[k, 2]), x0, cell, nx)
-        box[k, 1] = grid_cell(max(segments[k, 0], segments[k, 2]), x0, cell, nx)
-        box[k, 2] = grid_cell(min(segments[k, 1], segments[k, 3]), y0, cell, ny)
-        box[k, 3] = grid_cell(max(segments[k, 1], segments[k, 3]), y0, cell, ny)
+        box[k, 0] = grid_cell(min(segments[k, 0], segments[k, 2]), x0, per_m, nx)
+        box[k, 1] = grid_cell(max(segments[k, 0], segments[k, 2]), x0, per_m, nx)
+        box[k, 2] = grid_cell(min(segments[k, 1], segments[k, 3]), y0, per_m, ny)
+        box[k, 3] = grid_cell(max(segments[k, 1], segments[k, 3]), y0, per_m, ny)
         for i in range(box[k, 2], box[k, 3] + 1):
             for j in range(box[k, 0], box[k, 1] + 1):
                 counts[i * nx + j + 1] += 1
@@ -483,7 +485,15 @@ def _file_segments(
     return start, filed
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _leaf(function: _Function) -> _Function:
+    """Compiled like the other loops, but without reference counting (numba's ``_nrt=False``): for functions
+    that allocate nothing and are called once per move from other compiled loops, where the atomic reference
+    counts of their array arguments would cost several times the test itself."""
+    compiled: _Function = numba.njit(cache=True, nogil=True, _nrt=False)(function)  # type: ignore[call-overload]
+    return compiled
+
+
+@_leaf
 def _any_cut(
     table: _FloatArray,
     first: int,
@@ -525,12 +535,12 @@ def _any_cut(
     return False
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@_leaf
 def move_cuts(
     segments: _FloatArray,
     grid_x0: float,
     grid_y0: float,
-    grid_cell_m: float,
+    grid_per_m: float,
     start: NDArray[np.int64],
     filed: _FloatArray,
     crossings: _FloatArray,
@@ -546,22 +556,24 @@ def move_cuts(
     two cross products); segments whose bounding box misses the move's (widened by 1 m) are skipped. Only
     the segments filed in the grid cells the move's box touches are tested (every segment whose box meets
     the move's is filed in one of them), or every segment when that is fewer: either way the answer is that
-    of a test of every segment. ``segments`` and the grid (origin, cell size, ``start``, ``filed``) are those
-    of a :class:`SegmentGrid`; pass no crossings to report every cut.
+    of a test of every segment. ``segments`` and the grid (origin, cells per metre, ``start``, ``filed``) are
+    those of a :class:`SegmentGrid`; pass no crossings to report every cut.
     """
     ny, nx = start.shape[0], start.shape[1] - 1
-    j0 = grid_cell(min(ax, bx) - 1.0, grid_x0, grid_cell_m, nx)
-    j1 = grid_cell(max(ax, bx) + 1.0, grid_x0, grid_cell_m, nx)
-    i0 = grid_cell(min(ay, by) - 1.0, grid_y0, grid_cell_m, ny)
-    i1 = grid_cell(max(ay, by) + 1.0, grid_y0, grid_cell_m, ny)
+    j0 = grid_cell(min(ax, bx) - 1.0, grid_x0, grid_per_m, nx)
+    j1 = grid_cell(max(ax, bx) + 1.0, grid_x0, grid_per_m, nx)
+    i0 = grid_cell(min(ay, by) - 1.0, grid_y0, grid_per_m, ny)
+    i1 = grid_cell(max(ay, by) + 1.0, grid_y0, grid_per_m, ny)
     tests = 0
     for i in range(i0, i1 + 1):
         tests += start[i, j1 + 1] - start[i, j0]
     if tests > segments.shape[0]:
         return _any_cut(segments, 0, segments.shape[0], ax, ay, bx, by, crossings, radius)
-    for i in range(i0, i1 + 1):
-        if _any_cut(filed, start[i, j0], start[i, j1 + 1], ax, ay, bx, by, crossings, radius):
-            return True
+    if tests > 0:
+        for i in range(i0, i1 + 1):
+            first, stop = start[i, j0], start[i, j1 + 1]
+            if stop > first and _any_cut(filed, first, stop, ax, ay, bx, by, crossings, radius):
+                return True
     return False
 
 
@@ -570,7 +582,7 @@ def _moves_cut(
     segments: _FloatArray,
     grid_x0: float,
     grid_y0: float,
-    grid_cell_m: float,
+    grid_per_m: float,
     start: NDArray[np.int64],
     filed: _FloatArray,
     crossings: _FloatArray,
@@ -583,19 +595,9 @@ def _moves_cut(
 ) -> None:
     """:func:`move_cuts` for each move a -> b."""
     for p in range(ax.shape[0]):
+        a_x, a_y, b_x, b_y = ax[p], ay[p], bx[p], by[p]
         out[p] = move_cuts(
-            segments,
-            grid_x0,
-            grid_y0,
-            grid_cell_m,
-            start,
-            filed,
-            crossings,
-            radius,
-            ax[p],
-            ay[p],
-            bx[p],
-            by[p],
+            segments, grid_x0, grid_y0, grid_per_m, start, filed, crossings, radius, a_x, a_y, b_x, b_y
         )
 
 

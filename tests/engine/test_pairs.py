@@ -68,7 +68,6 @@ def test_target_choice_matches_brute_force(n: int) -> None:
         ok,
         side,
         HOSTILE,
-        float(reach.max()) + margin,
         seen_t,
         seen_x,
         seen_y,

@@ -68,7 +68,6 @@ class DirectFire:
             np.ascontiguousarray(s.status == ACTIVE),
             f.side,
             self.hostile,
-            float(self.reach.max()) + BELIEF_MARGIN_M,
             pic.seen_t,
             pic.seen_x,
             pic.seen_y,

@@ -809,6 +809,166 @@ def detect_pairs(
         counts[r] = count
 
 
+CONTACTS_PER_COLUMN_SQUARED = 4.0
+"""A side's ``k`` live contacts are laid out in ``int(sqrt(k / this))`` columns of believed x (about
+``2 sqrt(k)`` contacts in each), for target choice."""
+
+_inline = numba.njit(cache=True, nogil=True, inline="always")
+"""For helpers called once per shooter or side: inlined, so the many arrays they take cost no call."""
+
+
+@_inline  # type: ignore[misc,unused-ignore]
+def _contact_columns(
+    k: int,
+    bx: FloatArray,
+    by: FloatArray,
+    bt: IntArray,
+    column: IntArray,
+    fill: IntArray,
+    order: IntArray,
+    start: IntArray,
+    col_lo: FloatArray,
+    col_hi: FloatArray,
+    cx: FloatArray,
+    cy: FloatArray,
+    ct: IntArray,
+) -> int:
+    """Lay out ``k`` contacts (believed ``bx``, ``by``; element ``bt``) in columns of equal width over their
+    believed x, each sorted by believed y. Fills ``cx``, ``cy``, ``ct`` in that order, ``start`` (each
+    column's first slot, then ``k``) and each column's smallest and largest believed x (``col_lo``,
+    ``col_hi``; +inf and -inf when it is empty); ``column``, ``fill`` and ``order`` are scratch. Returns
+    the number of columns."""
+    x0 = np.inf
+    x1 = -np.inf
+    for q in range(k):
+        x0 = min(x0, bx[q])
+        x1 = max(x1, bx[q])
+    nc = max(int(math.sqrt(k / CONTACTS_PER_COLUMN_SQUARED)), 1)
+    width = (x1 - x0) / nc
+    if not width > 0.0:
+        nc = 1
+    fill[: nc + 1] = 0
+    for q in range(k):
+        c = min(int((bx[q] - x0) / width), nc - 1) if nc > 1 else 0
+        column[q] = c
+        fill[c + 1] += 1
+    for c in range(nc):
+        fill[c + 1] += fill[c]
+        col_lo[c] = np.inf
+        col_hi[c] = -np.inf
+    start[: nc + 1] = fill[: nc + 1]
+    # Insertion sort by believed y within each column (columns are short), moving only y and the index.
+    for q in range(k):
+        c = column[q]
+        col_lo[c] = min(col_lo[c], bx[q])
+        col_hi[c] = max(col_hi[c], bx[q])
+        p = fill[c]
+        fill[c] = p + 1
+        while p > start[c] and cy[p - 1] > by[q]:
+            cy[p] = cy[p - 1]
+            order[p] = order[p - 1]
+            p -= 1
+        cy[p] = by[q]
+        order[p] = q
+    for p in range(k):
+        cx[p] = bx[order[p]]
+        ct[p] = bt[order[p]]
+    return nc
+
+
+@_inline  # type: ignore[misc,unused-ignore]
+def _nearest_contact(
+    s: int,
+    sx: float,
+    sy: float,
+    rad: float,
+    margin: float,
+    x: FloatArray,
+    y: FloatArray,
+    nc: int,
+    start: IntArray,
+    col_lo: FloatArray,
+    col_hi: FloatArray,
+    cx: FloatArray,
+    cy: FloatArray,
+    ct: IntArray,
+) -> int:
+    """The contact (laid out by :func:`_contact_columns`) nearest to the believed distance from shooter
+    ``s`` at (``sx``, ``sy``), within ``rad``, whose true position (``x``, ``y``) is within ``rad + margin``;
+    ties to the lowest element. -1 if none.
+
+    Columns are visited outwards from the shooter's, and in each the contacts outwards from its y (a
+    binary search): a direction stops once the gap in x, and in y, already puts every further contact
+    beyond the best so far. Squared distances decide wherever they are clear by a factor 1e-9 (rounding
+    is far smaller); ``np.hypot`` is computed only in the narrow band between, so the choice is exactly
+    that of comparing ``np.hypot`` distances throughout.
+    """
+    near = rad * rad * (1.0 + 1e-9)
+    surely_near = rad * rad * (1.0 - 1e-9)
+    far = (rad + margin) * (rad + margin) * (1.0 + 1e-9)
+    surely_far = (rad + margin) * (rad + margin) * (1.0 - 1e-9)
+    best = -1
+    best_b2 = np.inf
+    best_b = np.inf  # the best's exact believed distance, -1 until needed
+    best_ex = 0.0
+    best_ey = 0.0
+    bound = near  # any contact farther than this (squared) is out of reach or beaten
+    c0 = 0
+    while c0 < nc - 1 and not col_hi[c0] >= sx:
+        c0 += 1
+    for step_c in (1, -1):
+        c = c0 if step_c > 0 else c0 - 1
+        while 0 <= c < nc:
+            lo = start[c]
+            hi = start[c + 1]
+            if hi == lo:
+                c += step_c
+                continue
+            gx = max(col_lo[c] - sx, 0.0, sx - col_hi[c])
+            g2 = gx * gx
+            if g2 > bound:
+                break
+            if sy <= cy[lo]:
+                p0 = lo
+            elif sy > cy[hi - 1]:
+                p0 = hi
+            else:
+                p0 = lo + _first_at_least(cy[lo:hi], sy)
+            for step_p in (1, -1):
+                p = p0 if step_p > 0 else p0 - 1
+                while lo <= p < hi:
+                    ey = cy[p] - sy
+                    if g2 + ey * ey > bound:
+                        break
+                    ex = cx[p] - sx
+                    b2 = ex * ex + ey * ey
+                    t = ct[p]
+                    p += step_p
+                    if b2 > bound or t == s:
+                        continue
+                    if b2 < best_b2 * (1.0 - 1e-9) and b2 <= surely_near:
+                        b = -1.0
+                    else:
+                        b = np.hypot(ex, ey)
+                        if best_b < 0.0:
+                            best_b = np.hypot(best_ex, best_ey)
+                        if b > rad or b > best_b or (b == best_b and t > best):
+                            continue
+                    dx = x[t] - sx
+                    dy = y[t] - sy
+                    d2 = dx * dx + dy * dy
+                    if d2 > far or (d2 > surely_far and np.hypot(dx, dy) > rad + margin):
+                        continue
+                    best = t
+                    best_b2 = b2
+                    best_b = b
+                    best_ex = ex
+                    best_ey = ey
+                    bound = min(near, b2 * (1.0 + 1e-9) * (1.0 + 1e-9))
+            c += step_c
+    return best
+
+
 @jit  # type: ignore[misc,unused-ignore]
 def nearest_seen_targets(
     x: FloatArray,
@@ -821,7 +981,6 @@ def nearest_seen_targets(
     target_ok: BoolArray,
     side: IntArray,
     hostile: BoolArray,
-    cell: float,
     seen_t: FloatArray,
     seen_x: FloatArray,
     seen_y: FloatArray,
@@ -838,86 +997,108 @@ def nearest_seen_targets(
     the true distance.
 
     A shooter can only engage what its side sees, and a side sees few enemies at a time, so each row first
-    lists every side's live contacts, sorted by believed x; a shooter then scans only those whose believed
-    x is within its reach (two binary searches), and tests squared distances before exact ones.
+    lays out every side's live contacts in columns (:func:`_contact_columns`); a shooter outside reach of
+    the box of its side's contacts is passed over, others search the columns outwards
+    (:func:`_nearest_contact`).
     """
     nt = targets.shape[0]
     n_sides = hostile.shape[0]
     cap = out_i.shape[1]
-    # Scratch, reused by every row.
-    seen = np.empty((n_sides, max(nt, 1)), dtype=np.int64)
-    seen_bx = np.empty((n_sides, max(nt, 1)))  # believed positions, in the lists' order
-    seen_by = np.empty((n_sides, max(nt, 1)))
-    n_seen = np.zeros(n_sides, dtype=np.int64)
-    bx = np.empty(max(nt, 1))
-    listed = np.empty(max(nt, 1), dtype=np.int64)
-    for r in range(x.shape[0]):
-        n_seen[:] = 0
+    m = max(nt, 1)
+    foes = np.empty((n_sides, m), dtype=np.int64)  # each side's hostile targets
+    n_foes = np.zeros(n_sides, dtype=np.int64)
+    for a_side in range(n_sides):
         for b in range(nt):
-            t = targets[b]
-            if not target_ok[r, t]:
-                continue
-            for a_side in range(n_sides):
-                if hostile[a_side, side[t]] and now - seen_t[r, a_side, t] <= timeout[a_side]:
-                    seen[a_side, n_seen[a_side]] = t
-                    n_seen[a_side] += 1
+            if hostile[a_side, side[targets[b]]]:
+                foes[a_side, n_foes[a_side]] = targets[b]
+                n_foes[a_side] += 1
+    # Per side: its live contacts laid out in columns, the number of columns and the contacts' box.
+    n_seen = np.zeros(n_sides, dtype=np.int64)
+    n_col = np.zeros(n_sides, dtype=np.int64)
+    start = np.empty((n_sides, m + 1), dtype=np.int64)
+    col_lo = np.empty((n_sides, m))
+    col_hi = np.empty((n_sides, m))
+    cx = np.empty((n_sides, m))
+    cy = np.empty((n_sides, m))
+    ct = np.empty((n_sides, m), dtype=np.int64)
+    box = np.empty((n_sides, 4))
+    # Scratch.
+    bx = np.empty(m)
+    by = np.empty(m)
+    bt = np.empty(m, dtype=np.int64)
+    column = np.empty(m, dtype=np.int64)
+    fill = np.empty(m + 1, dtype=np.int64)
+    order = np.empty(m, dtype=np.int64)
+    for r in range(x.shape[0]):
         for a_side in range(n_sides):
-            k = n_seen[a_side]
+            k = 0
+            for b in range(n_foes[a_side]):
+                t = foes[a_side, b]
+                bt[k] = t
+                k += target_ok[r, t] and now - seen_t[r, a_side, t] <= timeout[a_side]
+            n_seen[a_side] = k
             if k == 0:
                 continue
             for q in range(k):
-                bx[q] = seen_x[r, a_side, seen[a_side, q]]
-                listed[q] = seen[a_side, q]
-            order = np.argsort(bx[:k], kind="mergesort")
-            for q in range(k):
-                t = listed[order[q]]
-                seen[a_side, q] = t
-                seen_bx[a_side, q] = bx[order[q]]
-                seen_by[a_side, q] = seen_y[r, a_side, t]
+                bx[q] = seen_x[r, a_side, bt[q]]
+                by[q] = seen_y[r, a_side, bt[q]]
+            nc = _contact_columns(
+                k,
+                bx,
+                by,
+                bt,
+                column,
+                fill,
+                order,
+                start[a_side],
+                col_lo[a_side],
+                col_hi[a_side],
+                cx[a_side],
+                cy[a_side],
+                ct[a_side],
+            )
+            n_col[a_side] = nc
+            # The box as for _near_box: (x min, y min, x max, y max).
+            box[a_side, 0] = col_lo[a_side, 0]
+            box[a_side, 2] = col_hi[a_side, nc - 1]
+            box[a_side, 1] = np.inf
+            box[a_side, 3] = -np.inf
+            for c in range(nc):
+                if start[a_side, c + 1] > start[a_side, c]:
+                    box[a_side, 1] = min(box[a_side, 1], cy[a_side, start[a_side, c]])
+                    box[a_side, 3] = max(box[a_side, 3], cy[a_side, start[a_side, c + 1] - 1])
         count = 0
         for a in range(shooters.shape[0]):
             s = shooters[a]
             mine = side[s]
             rad = reach[s]
-            k = n_seen[mine]
-            if k == 0 or not source_ok[r, s] or rad <= 0.0:
+            if n_seen[mine] == 0 or not source_ok[r, s] or rad <= 0.0:
                 continue
             sx = x[r, s]
             sy = y[r, s]
-            best = -1
-            best_b = np.inf
-            best_d = 0.0
-            far = (rad + margin) * (rad + margin) * (1.0 + 1e-9)
-            near = rad * rad * (1.0 + 1e-9)
-            lo = _first_at_least(seen_bx[mine, :k], sx - rad * (1.0 + 1e-9))
-            hi = _first_at_least(seen_bx[mine, :k], np.nextafter(sx + rad * (1.0 + 1e-9), np.inf))
-            for q in range(lo, hi):
-                ex = seen_bx[mine, q] - sx
-                ey = seen_by[mine, q] - sy
-                b2 = ex * ex + ey * ey
-                # Surely beyond reach, or surely farther than the best so far (a tie goes on to be checked).
-                if b2 > near or b2 > best_b * best_b * (1.0 + 1e-9):
-                    continue
-                t = seen[mine, q]
-                if t == s:
-                    continue
-                dx = x[r, t] - sx
-                dy = y[r, t] - sy
-                if dx * dx + dy * dy > far:  # surely out of reach: skip the exact distance
-                    continue
-                d = np.hypot(dx, dy)
-                if d > rad + margin:
-                    continue
-                b = np.hypot(ex, ey)
-                if b <= rad and (b < best_b or (b == best_b and t < best)):
-                    best_b = b
-                    best = t
-                    best_d = d
+            if not _near_box(box, mine, sx, sy, rad * (1.0 + 1e-9)):
+                continue
+            best = _nearest_contact(
+                s,
+                sx,
+                sy,
+                rad,
+                margin,
+                x[r],
+                y[r],
+                n_col[mine],
+                start[mine],
+                col_lo[mine],
+                col_hi[mine],
+                cx[mine],
+                cy[mine],
+                ct[mine],
+            )
             if best >= 0:
                 if count < cap:
                     out_i[r, count] = s
                     out_j[r, count] = best
-                    out_d[r, count] = best_d
+                    out_d[r, count] = np.hypot(x[r, best] - sx, y[r, best] - sy)
                 count += 1
         counts[r] = count
 

@@ -1,12 +1,29 @@
 """Direct fire's compiled steps give exactly what plain computations give: each shooter's choice of target
-(a brute-force search over every pair)."""
+(a brute-force search over every pair), the grouping of engagements by target (``np.unique``) and a whole
+step of fire (the array expressions the compiled loop replaced, kept here as the reference)."""
 
 from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pytest
 
+from drillsim.engine.combat import (
+    SUPPRESSION_S,
+    apply_casualties,
+    engagement_rates,
+    group_argmax,
+    group_by_target,
+)
+from drillsim.engine.context import StepContext
 from drillsim.engine.kernels import nearest_seen_targets, run_per_row
+from drillsim.engine.simulation import Simulation
+from drillsim.engine.state import ACTIVE
+from drillsim.fires.direct import POSTURE_DIRECT_TABLE, SUPPRESSED_FIRE_FACTOR, band_values
+from drillsim.scenario.models import POSTURES
 
 HOSTILE = np.array([[False, True], [True, False]])
 NOW = 120.0
@@ -114,3 +131,214 @@ def test_target_choice_breaks_exact_ties_by_lowest_target_and_keeps_the_reach_ed
         want = _brute_force(*args)
         assert len({(a, b) for a, b, _, _ in want}) == len(want) > 100
         assert _choose(*args) == want
+
+
+def test_group_by_target_is_np_unique_of_row_sorted_pairs() -> None:
+    """Distinct (row, target) pairs in order and each pair's group, as ``np.unique`` gives them."""
+    rng = np.random.default_rng(11)
+    n = 37
+    rows = np.sort(rng.integers(0, 20, 500))
+    target = rng.integers(0, n, 500)
+    tr, tj, inverse = group_by_target(rows, target, n)
+    uniq, want_inverse = np.unique(rows * n + target, return_inverse=True)
+    np.testing.assert_array_equal(tr, uniq // n)
+    np.testing.assert_array_equal(tj, uniq % n)
+    np.testing.assert_array_equal(inverse, want_inverse)
+    empty = group_by_target(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), n)
+    assert [len(a) for a in empty] == [0, 0, 0]
+
+
+# --- a whole step of direct fire --------------------------------------------------------------------------
+
+
+@dataclass
+class _Capture:
+    """A recorder that keeps every event, one tuple per event."""
+
+    enabled: bool = True
+    sample_s: float | None = None
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def emit(self, kind: str, replication: Any, time_s: Any, **columns: Any) -> None:
+        k = len(replication)
+        cols = [np.broadcast_to(np.asarray(columns[name]), (k,)) for name in sorted(columns)]
+        times = np.broadcast_to(time_s, (k,))
+        for e in range(k):
+            self.events.append((kind, replication[e], times[e], *sorted(columns), *(c[e] for c in cols)))
+
+
+def _engagements(sim: Simulation, ctx: StepContext) -> tuple[Any, ...]:
+    """(row, shooter, target, true distance) of each engagement of the step, as direct fire chooses them."""
+    d = sim.direct
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    able = (s.status == ACTIVE) & ~s.broken & (ctx.t0 >= f.readiness_s[None, :])
+    args = (
+        s.x,
+        s.y,
+        d.shooters,
+        d.targets,
+        d.reach,
+        300.0,
+        np.ascontiguousarray(able),
+        np.ascontiguousarray(s.status == ACTIVE),
+        f.side,
+        d.hostile,
+        pic.seen_t,
+        pic.seen_x,
+        pic.seen_y,
+        f.contact_timeout_s,
+        ctx.t1,
+    )
+    (rows, i, j, true_d), _ = run_per_row(
+        nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(d.shooters)
+    )
+    return rows, i, j, true_d
+
+
+def _reference_rates(sim: Simulation, ctx: StepContext, rows, i, j, true_d) -> tuple[Any, Any]:
+    """Casualty and suppression rates per engagement, and ammunition used, as array expressions (the
+    implementation the compiled loop replaced)."""
+    d = sim.direct
+    s = ctx.state
+    f = ctx.world.forces
+    fighting = s.strength[rows, i] / np.maximum(f.strength0[i], 1e-9)
+    suppressed = (s.suppressed_until[rows, i] > ctx.t0).astype(np.float64)
+    exposure = POSTURE_DIRECT_TABLE[s.posture[rows, j]] * (1.0 - f.cover[j])
+    lam = np.zeros(len(rows))
+    supp_rate = np.zeros(len(rows))
+    for k in range(d.table.shape[1]):
+        m = d.table[i, k]
+        has = m >= 0
+        mm = np.where(has, m, 0)
+        loaded = has & (s.ammo[rows, mm] > 0)
+        pk, ps = band_values(true_d, f.w_band_range[mm], f.w_band_pkill[mm], f.w_band_psupp[mm])
+        c = np.maximum(
+            f.w_count[mm]
+            * f.w_rate_per_s[mm]
+            * pk
+            * np.clip(fighting, 0.0, 1.0)
+            * f.training[i]
+            * (1.0 - (1.0 - SUPPRESSED_FIRE_FACTOR) * suppressed)
+            * exposure,
+            0.0,
+        )
+        lam += np.where(loaded, c, 0.0)
+        supp_rate += np.where(loaded & (ps > 0), f.w_count[mm] * f.w_rate_per_s[mm] * ps * fighting, 0.0)
+        used = np.where(loaded, f.w_count[mm] * f.w_rate_per_s[mm] * ctx.dt * fighting, 0.0)
+        np.subtract.at(s.ammo, (rows[loaded], mm[loaded]), used[loaded])
+    np.maximum(s.ammo, 0.0, out=s.ammo)
+    return lam, supp_rate
+
+
+def _reference_fire(sim: Simulation, ctx: StepContext) -> None:
+    """Direct fire as array expressions (the implementation the compiled loops replaced)."""
+    s = ctx.state
+    f = ctx.world.forces
+    rows, i, j, true_d = _engagements(sim, ctx)
+    lam, supp_rate = _reference_rates(sim, ctx, rows, i, j, true_d)
+    uniq, inverse = np.unique(rows * f.n + j, return_inverse=True)
+    total = np.bincount(inverse, weights=lam, minlength=len(uniq))
+    supp_total = np.bincount(inverse, weights=supp_rate, minlength=len(uniq))
+    main = group_argmax(inverse, lam, len(uniq))
+    tr, tj = uniq // f.n, uniq % f.n
+    apply_casualties(ctx, tr, tj, total * ctx.dt, shooter=i[main], weapon="direct", stream="fires/direct")
+    hit = ctx.uniform("fires/suppression", tr, tj) < -np.expm1(-supp_total * ctx.dt)
+    s.suppressed_until[tr[hit], tj[hit]] = np.maximum(
+        s.suppressed_until[tr[hit], tj[hit]], ctx.t1 + SUPPRESSION_S
+    )
+
+
+def _stir(ctx: StepContext, rng: np.random.Generator) -> None:
+    """Put both sides close together, each seeing most of the other (believed positions off), with
+    mounts out of ammunition or about to run out, suppressed and weakened shooters, every posture."""
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    shape = s.x.shape
+    s.x = rng.uniform(-1_500.0, 1_500.0, shape)
+    s.y = rng.uniform(-1_500.0, 1_500.0, shape)
+    pic.seen_t = np.where(rng.random(pic.seen_t.shape) < 0.7, ctx.t1 - 30.0, -np.inf)
+    pic.seen_x = s.x[:, None, :] + rng.normal(0.0, 200.0, pic.seen_x.shape)
+    pic.seen_y = s.y[:, None, :] + rng.normal(0.0, 200.0, pic.seen_y.shape)
+    s.status = np.where(rng.random(shape) < 0.1, ACTIVE + 1, ACTIVE)
+    s.broken = rng.random(shape) < 0.05
+    s.strength = f.strength0 * rng.choice([0.0, 0.3, 1.0, 1.5], shape)  # over 1: a fighting fraction clipped
+    s.suppressed_until = np.where(rng.random(shape) < 0.3, ctx.t1 + 60.0, -np.inf)
+    s.posture = rng.integers(0, len(POSTURES), shape)
+    s.ammo = rng.choice([0.0, 0.05, 1.0, 100.0, np.inf], s.ammo.shape)
+
+
+@pytest.fixture(scope="module")
+def battle() -> Simulation:
+    """Five replications of the default scenario, eight hours in (every element ready)."""
+    sim = Simulation("khatlon-2015-v1", rng=5, replications=5)
+    sim.run(until_s=8 * 3600.0)
+    return sim
+
+
+def _stirred(battle: Simulation, seed: int) -> StepContext:
+    """A context for the next step on a stirred copy of the battle's state."""
+    ctx = replace(battle.ctx, state=copy.deepcopy(battle.state))
+    ctx.t0 = ctx.state.time_s
+    ctx.t1 = ctx.t0 + battle.world.dt_s
+    _stir(ctx, np.random.default_rng(seed))
+    return ctx
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_engagement_rates_match_the_array_expressions(battle: Simulation, seed: int) -> None:
+    """Per engagement, the same casualty and suppression rates, and the same ammunition left, bit for bit."""
+    ctx = _stirred(battle, seed)
+    rows, i, j, true_d = _engagements(battle, ctx)
+    s = ctx.state
+    f = ctx.world.forces
+    ammo = s.ammo.copy()
+    lam, supp_rate = engagement_rates(
+        rows,
+        i,
+        j,
+        true_d,
+        ctx.t0,
+        ctx.dt,
+        s.strength,
+        s.suppressed_until,
+        s.posture,
+        ammo,
+        f.strength0,
+        f.training,
+        f.cover,
+        POSTURE_DIRECT_TABLE,
+        battle.direct.table,
+        f.w_count,
+        f.w_rate_per_s,
+        f.w_band_range,
+        f.w_band_pkill,
+        f.w_band_psupp,
+    )
+    want_lam, want_supp = _reference_rates(battle, ctx, rows, i, j, true_d)
+    assert (want_lam > 0).mean() > 0.3
+    assert (want_supp > 0).mean() > 0.3
+    np.testing.assert_array_equal(lam, want_lam)
+    np.testing.assert_array_equal(supp_rate, want_supp)
+    np.testing.assert_array_equal(ammo, s.ammo)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_direct_fire_matches_the_array_expressions(battle: Simulation, seed: int) -> None:
+    """One step of fire on a stirred state: same strength, ammunition and suppression, and the same events,
+    bit for bit."""
+    ctx = _stirred(battle, seed)
+    compiled = replace(ctx, state=copy.deepcopy(ctx.state), recorder=_Capture())
+    reference = replace(ctx, state=copy.deepcopy(ctx.state), recorder=_Capture())
+    battle.direct.fire(compiled)
+    _reference_fire(battle, reference)
+    assert len(reference.recorder.events) >= 5  # casualties inflicted
+    assert compiled.recorder.events == reference.recorder.events
+    for name in ("strength", "ammo", "suppressed_until"):
+        np.testing.assert_array_equal(
+            getattr(compiled.state, name), getattr(reference.state, name), err_msg=name
+        )
+    assert not np.array_equal(compiled.state.ammo, ctx.state.ammo)  # ammunition was used
+    assert (compiled.state.suppressed_until > ctx.state.suppressed_until).any()

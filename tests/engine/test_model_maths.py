@@ -15,7 +15,7 @@ from scipy import stats
 from drillsim.core.random import Streams
 from drillsim.engine import Simulation
 from drillsim.fires import band_value, casualty_rate, round_casualty_fraction, scatter_sd
-from drillsim.fires.direct import band_values, band_values_of
+from drillsim.fires.direct import band_values, first_band
 from drillsim.scenario import Scenario
 from drillsim.sensors.detection import (
     detection_probability,
@@ -277,7 +277,7 @@ def test_engine_attrition_rises_with_firepower(overkill_folder: Path) -> None:
 
 
 def test_band_lookup_by_weapon_equals_the_gathered_lookup() -> None:
-    """The compiled per-pair band lookup gives what the whole-array lookup gives on the gathered rows,
+    """The compiled band lookup, pair by pair, gives what the whole-array lookup gives on the gathered rows,
     including ranges beyond the last band, on a band edge and NaN."""
     rng = np.random.default_rng(3)
     weapons, bands, pairs = 6, 5, 400
@@ -290,7 +290,8 @@ def test_band_lookup_by_weapon_equals_the_gathered_lookup() -> None:
     r = rng.uniform(0.0, 3500.0, pairs)
     r[:5] = upper[weapon[:5], 0]  # exactly on an edge
     r[5] = np.nan
-    got = band_values_of(r, weapon, upper, pkill, psupp)
+    band = np.array([first_band(r[p], upper[weapon[p]]) for p in range(pairs)])
+    got = [np.where(band >= 0, table[weapon, np.maximum(band, 0)], 0.0) for table in (pkill, psupp)]
     want = band_values(r, upper[weapon], pkill[weapon], psupp[weapon])
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)

@@ -16,7 +16,7 @@ from drillsim.core.random import binomial_inverse
 from drillsim.engine.context import StepContext
 from drillsim.engine.kernels import nearest_seen_targets, run_per_row
 from drillsim.engine.state import ACTIVE
-from drillsim.fires.direct import POSTURE_DIRECT_TABLE, band_values_of, casualty_rate
+from drillsim.fires.direct import POSTURE_DIRECT_TABLE, first_band, mount_casualty_rate
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -55,7 +55,8 @@ class DirectFire:
         pic = s.picture
         if not len(self.shooters):
             return
-        able = (s.status == ACTIVE) & ~s.broken & (ctx.t0 >= f.readiness_s[None, :])
+        active = s.status == ACTIVE
+        able = active & ~s.broken & (ctx.t0 >= f.readiness_s[None, :])
         # Each shooter takes the enemy its side sees nearest to its believed position.
         args = (
             s.x,
@@ -64,8 +65,8 @@ class DirectFire:
             self.targets,
             self.reach,
             BELIEF_MARGIN_M,
-            np.ascontiguousarray(able),
-            np.ascontiguousarray(s.status == ACTIVE),
+            able,
+            active,
             f.side,
             self.hostile,
             pic.seen_t,
@@ -80,40 +81,33 @@ class DirectFire:
         )
         if not len(rows):
             return
-        fighting = s.strength[rows, i] / np.maximum(f.strength0[i], 1e-9)
-        suppressed = (s.suppressed_until[rows, i] > ctx.t0).astype(np.float64)
-        exposure = POSTURE_DIRECT_TABLE[s.posture[rows, j]] * (1.0 - f.cover[j])
-        lam = np.zeros(len(rows))
-        supp_rate = np.zeros(len(rows))
-        for k in range(self.table.shape[1]):
-            m = self.table[i, k]
-            has = m >= 0
-            mm = np.where(has, m, 0)
-            loaded = has & (s.ammo[rows, mm] > 0) if s.ammo.shape[1] else has
-            pk, ps = band_values_of(true_d, mm, f.w_band_range, f.w_band_pkill, f.w_band_psupp)
-            c = casualty_rate(
-                weapons=f.w_count[mm],
-                rate_per_s=f.w_rate_per_s[mm],
-                p_kill=pk,
-                fighting_fraction=fighting,
-                training=f.training[i],
-                suppressed=suppressed,
-                exposure=exposure,
-            )
-            lam += np.where(loaded, c, 0.0)
-            supp_rate += np.where(loaded & (ps > 0), f.w_count[mm] * f.w_rate_per_s[mm] * ps * fighting, 0.0)
-            used = np.where(loaded, f.w_count[mm] * f.w_rate_per_s[mm] * ctx.dt * fighting, 0.0)
-            if s.ammo.shape[1] and loaded.any():
-                np.subtract.at(s.ammo, (rows[loaded], mm[loaded]), used[loaded])
-        if s.ammo.shape[1]:
-            np.maximum(s.ammo, 0.0, out=s.ammo)
+        lam, supp_rate = engagement_rates(
+            rows,
+            i,
+            j,
+            true_d,
+            ctx.t0,
+            ctx.dt,
+            s.strength,
+            s.suppressed_until,
+            s.posture,
+            s.ammo,
+            f.strength0,
+            f.training,
+            f.cover,
+            POSTURE_DIRECT_TABLE,
+            self.table,
+            f.w_count,
+            f.w_rate_per_s,
+            f.w_band_range,
+            f.w_band_pkill,
+            f.w_band_psupp,
+        )
         # Sum effects per target and draw once per target.
-        key = rows * f.n + j
-        uniq, inverse = np.unique(key, return_inverse=True)
-        total = np.bincount(inverse, weights=lam, minlength=len(uniq))
-        supp_total = np.bincount(inverse, weights=supp_rate, minlength=len(uniq))
-        main = group_argmax(inverse, lam, len(uniq))
-        tr, tj = uniq // f.n, uniq % f.n
+        tr, tj, inverse = group_by_target(rows, j, f.n)
+        total = np.bincount(inverse, weights=lam, minlength=len(tr))
+        supp_total = np.bincount(inverse, weights=supp_rate, minlength=len(tr))
+        main = group_argmax(inverse, lam, len(tr))
         apply_casualties(
             ctx,
             tr,
@@ -128,6 +122,97 @@ class DirectFire:
         s.suppressed_until[tr[hit], tj[hit]] = np.maximum(
             s.suppressed_until[tr[hit], tj[hit]], ctx.t1 + SUPPRESSION_S
         )
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def engagement_rates(
+    rows: IntArray,
+    shooter: IntArray,
+    target: IntArray,
+    range_m: FloatArray,
+    t0: float,
+    dt: float,
+    strength: FloatArray,
+    suppressed_until: FloatArray,
+    posture: IntArray,
+    ammo: FloatArray,
+    strength0: FloatArray,
+    training: FloatArray,
+    cover: FloatArray,
+    posture_exposure: FloatArray,
+    mounts: IntArray,
+    w_count: FloatArray,
+    w_rate_per_s: FloatArray,
+    w_band_range: FloatArray,
+    w_band_pkill: FloatArray,
+    w_band_psupp: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """For each engagement (state row, shooter, target at true range ``range_m``): the expected casualties
+    per second (:func:`drillsim.fires.direct.mount_casualty_rate` summed over the shooter's direct-fire
+    ``mounts`` that have ammunition, in mount order) and the rate of suppressing engagements. Each of those
+    mounts uses a step's worth of ammunition (``ammo`` is updated, never below zero; with no ammunition
+    columns it is unlimited). A shooter engages at most one target per row."""
+    n_pairs = rows.shape[0]
+    lam = np.zeros(n_pairs)
+    supp_rate = np.zeros(n_pairs)
+    limited = ammo.shape[1] > 0
+    for e in range(n_pairs):
+        r = rows[e]
+        i = shooter[e]
+        j = target[e]
+        fighting = strength[r, i] / max(strength0[i], 1e-9)
+        suppressed = 1.0 if suppressed_until[r, i] > t0 else 0.0
+        exposure = posture_exposure[posture[r, j]] * (1.0 - cover[j])
+        for k in range(mounts.shape[1]):
+            m = mounts[i, k]
+            if m < 0 or (limited and not ammo[r, m] > 0):
+                continue
+            band = first_band(range_m[e], w_band_range[m])
+            p_kill = w_band_pkill[m, band] if band >= 0 else 0.0
+            p_supp = w_band_psupp[m, band] if band >= 0 else 0.0
+            lam[e] += mount_casualty_rate(
+                w_count[m], w_rate_per_s[m], p_kill, fighting, training[i], suppressed, exposure
+            )
+            if p_supp > 0:
+                supp_rate[e] += w_count[m] * w_rate_per_s[m] * p_supp * fighting
+            if limited:
+                ammo[r, m] = max(ammo[r, m] - w_count[m] * w_rate_per_s[m] * dt * fighting, 0.0)
+    return lam, supp_rate
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def group_by_target(rows: IntArray, target: IntArray, n: int) -> tuple[IntArray, IntArray, IntArray]:
+    """The distinct (row, target) pairs, by row then target, and each pair's index among them: what
+    ``np.unique(rows * n + target, return_inverse=True)`` gives, for ``rows`` in increasing order (as
+    :func:`drillsim.engine.kernels.run_per_row` returns them) and targets below ``n``."""
+    n_pairs = rows.shape[0]
+    out_r = np.empty(n_pairs, dtype=np.int64)
+    out_t = np.empty(n_pairs, dtype=np.int64)
+    inverse = np.empty(n_pairs, dtype=np.int64)
+    group = np.full(n, -1, dtype=np.int64)  # in the current row: each target's group (-2: engaged)
+    g = 0
+    e0 = 0
+    while e0 < n_pairs:
+        e1 = e0
+        lo = n
+        hi = -1
+        while e1 < n_pairs and rows[e1] == rows[e0]:
+            group[target[e1]] = -2
+            lo = min(lo, target[e1])
+            hi = max(hi, target[e1])
+            e1 += 1
+        for t in range(lo, hi + 1):
+            if group[t] == -2:
+                group[t] = g
+                out_r[g] = rows[e0]
+                out_t[g] = t
+                g += 1
+        for e in range(e0, e1):
+            inverse[e] = group[target[e]]
+        for e in range(e0, e1):
+            group[target[e]] = -1
+        e0 = e1
+    return out_r[:g], out_t[:g], inverse
 
 
 def apply_casualties(

@@ -60,30 +60,18 @@ def band_values(
     )
 
 
-def band_values_of(
-    range_m: FloatArray, weapon: NDArray[np.int64], band_range: FloatArray, *tables: FloatArray
-) -> tuple[FloatArray, ...]:
-    """:func:`band_values` for pairs that each name a row (``weapon``) of whole (weapons, bands) tables,
-    without gathering the rows: the band is found by a compiled loop over the pairs."""
-    first = np.empty(len(range_m), dtype=np.int64)
-    _first_band(np.ascontiguousarray(range_m, dtype=np.float64), weapon, band_range, first)
-    within = first >= 0
-    band = np.maximum(first, 0)
-    return tuple(np.where(within, values[weapon, band], 0.0) for values in tables)
-
-
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
-def _first_band(
-    range_m: FloatArray, weapon: NDArray[np.int64], band_range: FloatArray, out: NDArray[np.int64]
-) -> None:
-    """Index of the first band of ``band_range[weapon[p]]`` holding ``range_m[p]`` (-1: beyond the last)."""
-    for p in range(range_m.shape[0]):
-        w = weapon[p]
-        out[p] = -1
-        for b in range(band_range.shape[1]):
-            if range_m[p] <= band_range[w, b]:
-                out[p] = b
-                break
+def first_band(range_m: float, band_range: FloatArray) -> int:
+    """Index of the first band (upper ranges ``band_range``, increasing) holding ``range_m``; -1 beyond the
+    last."""
+    for b in range(band_range.shape[0]):
+        if range_m <= band_range[b]:
+            return b
+    return -1
+
+
+_RATE_SIGNATURE = "float64(" + ", ".join(["float64"] * 7) + ")"
+"""The compiled signature of :func:`mount_casualty_rate`: seven numbers in, one out."""
 
 
 def casualty_rate(
@@ -97,15 +85,25 @@ def casualty_rate(
     exposure: ArrayLike,
 ) -> FloatArray:
     """Expected casualties per second one shooter's mount inflicts on one target (see module docs)."""
-    supp = np.asarray(suppressed, dtype=np.float64)
-    fire = 1.0 - (1.0 - SUPPRESSED_FIRE_FACTOR) * supp
-    out = (
-        np.asarray(weapons, dtype=np.float64)
-        * np.asarray(rate_per_s, dtype=np.float64)
-        * np.asarray(p_kill, dtype=np.float64)
-        * np.clip(np.asarray(fighting_fraction, dtype=np.float64), 0.0, 1.0)
-        * np.asarray(training, dtype=np.float64)
-        * fire
-        * np.asarray(exposure, dtype=np.float64)
+    return np.asarray(
+        mount_casualty_rate(weapons, rate_per_s, p_kill, fighting_fraction, training, suppressed, exposure)
     )
-    return np.maximum(out, 0.0)
+
+
+@numba.vectorize(  # type: ignore[misc,no-untyped-call,untyped-decorator,unused-ignore]
+    [_RATE_SIGNATURE], cache=True
+)
+def mount_casualty_rate(
+    weapons: float,
+    rate_per_s: float,
+    p_kill: float,
+    fighting_fraction: float,
+    training: float,
+    suppressed: float,
+    exposure: float,
+) -> float:
+    """:func:`casualty_rate` with arguments by position, element by element (a NumPy ufunc, which compiled
+    code can call on numbers)."""
+    fire = 1.0 - (1.0 - SUPPRESSED_FIRE_FACTOR) * suppressed
+    fighting = min(max(fighting_fraction, 0.0), 1.0)
+    return max(weapons * rate_per_s * p_kill * fighting * training * fire * exposure, 0.0)

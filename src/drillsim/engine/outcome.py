@@ -6,18 +6,21 @@ the first-occurrence times and tallies the engine keeps, which are the same fact
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.engine.context import StepContext
 from drillsim.engine.state import ACTIVE
-from drillsim.geo.distance import SignedDistanceField, signed_offsets
+from drillsim.geo.distance import SignedDistanceField, field_value, signed_offsets
 from drillsim.scenario.models import LatLon, MeasureSpec, ObjectiveSpec, Scenario
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 REACH_RADIUS_M = 500.0
 LINE_FIELD_CELL_M = 1000.0
@@ -65,6 +68,10 @@ class Scorekeeper:
         # What the checks read that does not change during a run, found once rather than every step.
         self.objective_elems = [self._objective_elems(ctx, o) for _, o in self.objectives]
         self.reach_xy = [self._reach_xy(ctx, o) for _, o in self.objectives]
+        self.deadline = [float(o.by_s) if o.by_s is not None else np.inf for _, o in self.objectives]
+        self.is_hold = [o.kind in ("hold-line", "hold-area") for _, o in self.objectives]
+        self.strength0_sum = [max(float(f.strength0[e].sum()), 1e-9) for e in self.objective_elems]
+        """Per objective, its elements' strength at the start (a withdrawal is secured on a share of it)."""
         self.is_withdraw = np.zeros(len(w.plan.tasks) + 1, dtype=bool)
         """Per task index, whether it is a withdrawal; the last entry (read by task -1, none) is False."""
         self.is_withdraw[[t.index for t in w.plan.tasks if t.kind == "withdraw"]] = True
@@ -125,16 +132,12 @@ class Scorekeeper:
         s = ctx.state
         t1 = ctx.t1
         for k, o in self.objectives:
-            deadline = float(o.by_s) if o.by_s is not None else np.inf
-            if o.kind in ("hold-line", "hold-area") or t1 > deadline + ctx.dt:
-                continue
-            open_ = np.isinf(s.objective_at[:, k])
-            if not open_.any():
+            deadline = self.deadline[k]
+            if self.is_hold[k] or t1 > deadline + ctx.dt:
                 continue
             when = self._objective_time(ctx, k, o)
-            done = open_ & (when <= min(t1, deadline))
-            if done.any():
-                rows = np.flatnonzero(done)
+            rows = np.flatnonzero(when <= min(t1, deadline))
+            if len(rows):
                 s.objective_at[rows, k] = when[rows]
                 ctx.emit(
                     "ObjectiveAchieved",
@@ -145,58 +148,64 @@ class Scorekeeper:
                 )
         for name, first in self.in_place.items():
             elems = self.in_place_members[name]
-            if len(elems) and np.isinf(first).any():  # once set in every row, it never changes
+            if len(elems):
                 # In place once every unit has first reached its destination (or is out of action); a
                 # later order does not undo it.
-                reached = s.first_arrived_at[:, elems]
-                arrived = np.isfinite(reached) | (s.status[:, elems] != ACTIVE)
-                allin = arrived.all(axis=1) & np.isinf(first)
-                first[allin] = np.where(np.isfinite(reached), reached, -np.inf).max(axis=1)[allin]
+                _settle_in_place(first, s.first_arrived_at, s.status, elems)
         for name, (_, line_name) in self.depth_measures.items():
             ref = self.lines[line_name]
             elems = self.depth_elems[name]
-            if not len(elems):
-                continue
-            off = ref.field.at(s.x[:, elems], s.y[:, elems]) * ref.friendly_sign
-            live = s.status[:, elems] == ACTIVE
-            depth = np.where(live, off, 0.0).max(axis=1)
-            self.depth[name] = np.maximum(self.depth[name], depth)
+            if len(elems):
+                field = ref.field
+                _deepen(
+                    self.depth[name],
+                    field.values,
+                    field.x0,
+                    field.y0,
+                    field.cell_m,
+                    ref.friendly_sign,
+                    s.x,
+                    s.y,
+                    s.status,
+                    elems,
+                )
 
     def _objective_time(self, ctx: StepContext, k: int, o: ObjectiveSpec) -> FloatArray:
+        """Per replication, when objective ``k`` was met (+inf where it is not, or is already decided)."""
         s = ctx.state
-        f = ctx.world.forces
         t1 = ctx.t1
-        inf = np.full(s.r, np.inf)
         elems = self.objective_elems[k]
+        done = s.objective_at
         if o.kind == "capture-unit":
-            return np.asarray(s.captured_at[:, elems].min(axis=1), dtype=np.float64)
+            return _capture_times(done, k, s.captured_at, elems)
         if o.kind == "destroy-unit":
-            gone = np.minimum(s.destroyed_at[:, elems], s.captured_at[:, elems])
-            return np.asarray(gone.max(axis=1), dtype=np.float64)
+            return _destroy_times(done, k, s.destroyed_at, s.captured_at, elems)
         if o.kind == "neutralise":
-            out = (s.status[:, elems] != ACTIVE) | s.broken[:, elems]
-            frac = out.mean(axis=1) if len(elems) else np.zeros(s.r)
-            return np.where(frac >= float(o.fraction), t1, inf)
+            return _neutralise_times(done, k, s.status, s.broken, elems, float(o.fraction), t1)
         if o.kind == "secure-withdrawal":
-            arrived = np.isfinite(s.arrived_at[:, elems]) & (s.route_i[:, elems] >= s.route_len[:, elems])
-            withdrawing = self.is_withdraw[s.task[:, elems]]
-            # A broken element that has fallen back to its home is out of contact: it got away too.
-            home = arrived & s.broken[:, elems]
-            safe = (arrived & withdrawing) | home | (s.status[:, elems] != ACTIVE)
-            kept = s.strength[:, elems].sum(axis=1) / max(float(f.strength0[elems].sum()), 1e-9)
-            ok = (
-                safe.all(axis=1)
-                & (kept >= float(o.fraction))
-                & (withdrawing | (s.status[:, elems] != ACTIVE)).any(axis=1)
+            when = _withdrawal_times(
+                done,
+                k,
+                s.arrived_at,
+                s.route_i,
+                s.route_len,
+                s.task,
+                s.broken,
+                s.status,
+                self.is_withdraw,
+                elems,
             )
-            # Secured when the last withdrawing element arrives (broken stragglers are not waited for).
-            last = np.where(arrived & withdrawing, s.arrived_at[:, elems], -np.inf).max(axis=1)
-            return np.where(ok, np.maximum(last, 0.0), inf)
+            # Secured only if enough of the force got away, read only when some replication is otherwise
+            # secured. The strength kept is summed over every row as before: NumPy's sums over a subset of
+            # the rows need not round the same way.
+            if np.isfinite(when).any():
+                kept = s.strength[:, elems].sum(axis=1) / self.strength0_sum[k]
+                when[~(kept >= float(o.fraction))] = np.inf
+            return when
         if o.kind == "reach":
             tx, ty = self.reach_xy[k]
-            d = np.hypot(s.x[:, elems] - tx, s.y[:, elems] - ty)
-            return np.where((d <= REACH_RADIUS_M).any(axis=1), t1, inf)
-        return inf
+            return _reach_times(done, k, s.x, s.y, elems, tx, ty, t1)
+        return np.full(s.r, np.inf)
 
     def finish(self, ctx: StepContext) -> None:
         """Decide hold objectives at their deadline (or the end)."""
@@ -326,3 +335,180 @@ def _inside_polygon(x: FloatArray, y: FloatArray, poly: FloatArray) -> NDArray[n
         crosses = ((y1 > y) != (y2 > y)) & (x < (x2 - x1) * (y - y1) / ((y2 - y1) or 1e-12) + x1)
         inside ^= crosses
     return inside
+
+
+# ------------------------------------------------------------------------------------- compiled loops
+# The per-step checks, one pass over (replication, element) each. Objective times are computed only in the
+# replications where the objective is still open (``objective_at[:, k]`` +inf), +inf in the others.
+
+jit = numba.njit(cache=True, nogil=True)  # serial, like drillsim.engine.kernels
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _capture_times(objective_at: FloatArray, k: int, captured_at: FloatArray, elems: IntArray) -> FloatArray:
+    """A capture-unit objective: when the first of the unit's elements was captured."""
+    r_n = objective_at.shape[0]
+    when = np.full(r_n, np.inf)
+    for r in range(r_n):
+        if objective_at[r, k] == np.inf:
+            for e in elems:
+                when[r] = min(when[r], captured_at[r, e])
+    return when
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _destroy_times(
+    objective_at: FloatArray, k: int, destroyed_at: FloatArray, captured_at: FloatArray, elems: IntArray
+) -> FloatArray:
+    """A destroy-unit objective: when the last of the unit's elements was destroyed or captured."""
+    r_n = objective_at.shape[0]
+    when = np.full(r_n, np.inf)
+    for r in range(r_n):
+        if objective_at[r, k] == np.inf and len(elems):
+            last = -np.inf
+            for e in elems:
+                last = max(last, min(destroyed_at[r, e], captured_at[r, e]))
+            when[r] = last
+    return when
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _neutralise_times(
+    objective_at: FloatArray,
+    k: int,
+    status: IntArray,
+    broken: BoolArray,
+    elems: IntArray,
+    fraction: float,
+    t1: float,
+) -> FloatArray:
+    """A neutralise objective: ``t1`` where at least ``fraction`` of the elements are out of action or
+    broken (the fraction is count / elements, as NumPy's mean of the flags gives it)."""
+    r_n = objective_at.shape[0]
+    n = len(elems)
+    when = np.full(r_n, np.inf)
+    for r in range(r_n):
+        if objective_at[r, k] != np.inf:
+            continue
+        out = 0
+        for e in elems:
+            if status[r, e] != ACTIVE or broken[r, e]:
+                out += 1
+        frac = out / n if n else 0.0
+        if frac >= fraction:
+            when[r] = t1
+    return when
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _withdrawal_times(
+    objective_at: FloatArray,
+    k: int,
+    arrived_at: FloatArray,
+    route_i: IntArray,
+    route_len: IntArray,
+    task: IntArray,
+    broken: BoolArray,
+    status: IntArray,
+    is_withdraw: BoolArray,
+    elems: IntArray,
+) -> FloatArray:
+    """A secure-withdrawal objective, but for the strength kept: when the last withdrawing element arrived
+    (at least 0; broken stragglers are not waited for) where every element is safe (arrived on a
+    withdrawal, out of action, or broken and back home: out of contact, it got away too) and one at least
+    is withdrawing or out of action."""
+    r_n = objective_at.shape[0]
+    when = np.full(r_n, np.inf)
+    for r in range(r_n):
+        if objective_at[r, k] != np.inf:
+            continue
+        safe = True
+        any_gone = False
+        last = -np.inf
+        for e in elems:
+            arrived = np.isfinite(arrived_at[r, e]) and route_i[r, e] >= route_len[r, e]
+            withdrawing = is_withdraw[task[r, e]]
+            out = status[r, e] != ACTIVE
+            if not ((arrived and withdrawing) or (arrived and broken[r, e]) or out):
+                safe = False
+                break
+            if withdrawing or out:
+                any_gone = True
+            if arrived and withdrawing:
+                last = max(last, arrived_at[r, e])
+        if safe and any_gone:
+            when[r] = max(last, 0.0)
+    return when
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _reach_times(
+    objective_at: FloatArray,
+    k: int,
+    x: FloatArray,
+    y: FloatArray,
+    elems: IntArray,
+    tx: float,
+    ty: float,
+    t1: float,
+) -> FloatArray:
+    """A reach objective: ``t1`` where one of the unit's elements is within REACH_RADIUS_M of (tx, ty)."""
+    r_n = objective_at.shape[0]
+    when = np.full(r_n, np.inf)
+    for r in range(r_n):
+        if objective_at[r, k] != np.inf:
+            continue
+        for e in elems:
+            if math.hypot(x[r, e] - tx, y[r, e] - ty) <= REACH_RADIUS_M:
+                when[r] = t1
+                break
+    return when
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _settle_in_place(
+    first: FloatArray, first_arrived_at: FloatArray, status: IntArray, elems: IntArray
+) -> None:
+    """A time-in-place measure, in place: where still infinite (not set, or set to -inf as no element
+    arrived) and every element has first arrived or is out of action, the last first arrival (-inf if none
+    arrived)."""
+    for r in range(first.shape[0]):
+        if not np.isinf(first[r]):
+            continue
+        last = -np.inf
+        for e in elems:
+            reached = first_arrived_at[r, e]
+            if np.isfinite(reached):
+                last = max(last, reached)
+            elif status[r, e] == ACTIVE:
+                break
+        else:
+            first[r] = last
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _deepen(
+    depth: FloatArray,
+    values: FloatArray,
+    x0: float,
+    y0: float,
+    cell_m: float,
+    friendly_sign: float,
+    x: FloatArray,
+    y: FloatArray,
+    status: IntArray,
+    elems: IntArray,
+) -> None:
+    """A penetration-depth measure, in place: per replication, the greatest signed offset past the line
+    (the line field's value times ``friendly_sign``) of any element in action, and 0, if above the depth so
+    far."""
+    for r in range(depth.shape[0]):
+        deepest = -np.inf
+        for e in elems:
+            off = 0.0
+            if status[r, e] == ACTIVE:
+                off = field_value(values, x0, y0, cell_m, x[r, e], y[r, e]) * friendly_sign
+            if off > deepest or np.isnan(off):  # as NumPy's max: NaN wins
+                deepest = off
+        if not (depth[r] > deepest or np.isnan(depth[r])):  # as np.maximum(depth, deepest)
+            depth[r] = deepest

@@ -137,12 +137,45 @@ class SignedDistanceField:
 
     def at(self, x: ArrayLike, y: ArrayLike) -> FloatArray:
         """Signed distance at points, by bilinear interpolation (points outside take the edge values)."""
-        ny, nx = self.values.shape
-        fx = np.clip((np.asarray(x, dtype=np.float64) - self.x0) / self.cell_m, 0.0, nx - 1.000001)
-        fy = np.clip((np.asarray(y, dtype=np.float64) - self.y0) / self.cell_m, 0.0, ny - 1.000001)
-        ix, iy = fx.astype(np.intp), fy.astype(np.intp)
-        tx, ty = fx - ix, fy - iy
-        v = self.values
-        top = v[iy, ix] * (1 - tx) + v[iy, ix + 1] * tx
-        bottom = v[iy + 1, ix] * (1 - tx) + v[iy + 1, ix + 1] * tx
-        return np.asarray(top * (1 - ty) + bottom * ty, dtype=np.float64)
+        xb, yb = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+        # Copies: numba must not be handed the read-only views that broadcast_arrays returns.
+        flat_x = np.array(xb.reshape(-1), dtype=np.float64)
+        flat_y = np.array(yb.reshape(-1), dtype=np.float64)
+        out = np.empty(flat_x.shape)
+        _field_values(self.values, self.x0, self.y0, self.cell_m, flat_x, flat_y, out)
+        return out.reshape(xb.shape)
+
+
+# ------------------------------------------------------------------------------------- compiled loops
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def field_value(values: FloatArray, x0: float, y0: float, cell_m: float, x: float, y: float) -> float:
+    """Bilinear value of a :class:`SignedDistanceField`'s table at one point, clamped to just inside the
+    grid, with the arithmetic of the array expression it replaced (``np.clip``, truncation, the same sums
+    in the same order), so the result is the same bit for bit. A NaN coordinate gives NaN."""
+    ny, nx = values.shape
+    fx = (x - x0) / cell_m
+    fy = (y - y0) / cell_m
+    if np.isnan(fx) or np.isnan(fy):
+        return np.nan
+    hx = nx - 1.000001
+    hy = ny - 1.000001
+    fx = 0.0 if fx < 0.0 else hx if fx > hx else fx  # np.clip: a value equal to a bound is kept as it is
+    fy = 0.0 if fy < 0.0 else hy if fy > hy else fy
+    ix = int(fx)
+    iy = int(fy)
+    tx = fx - ix
+    ty = fy - iy
+    top = values[iy, ix] * (1 - tx) + values[iy, ix + 1] * tx
+    bottom = values[iy + 1, ix] * (1 - tx) + values[iy + 1, ix + 1] * tx
+    return float(top * (1 - ty) + bottom * ty)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _field_values(
+    values: FloatArray, x0: float, y0: float, cell_m: float, x: FloatArray, y: FloatArray, out: FloatArray
+) -> None:
+    """:func:`field_value` at each point (x[p], y[p]), into ``out``."""
+    for p in range(x.shape[0]):
+        out[p] = field_value(values, x0, y0, cell_m, x[p], y[p])

@@ -1,0 +1,220 @@
+"""The compiled per-step bookkeeping (objectives and measures, the line fields' lookup) gives, bit for bit,
+what the array expressions it replaced give (kept here as references), on a mid-battle state of the
+default scenario stirred so that every branch is taken."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from test_compiled_steps import _same_events, _twin
+
+from drillsim.engine.context import StepContext
+from drillsim.engine.outcome import REACH_RADIUS_M, Scorekeeper, _destroy_times
+from drillsim.engine.simulation import Simulation
+from drillsim.engine.state import ACTIVE, CAPTURED, DESTROYED
+from drillsim.geo.distance import SignedDistanceField
+from drillsim.scenario.models import ObjectiveSpec
+
+FloatArray = np.ndarray
+
+
+@pytest.fixture(scope="module")
+def battle() -> Simulation:
+    """Six replications of the default scenario, eight hours in."""
+    sim = Simulation("khatlon-2015-v1", rng=5, replications=6)
+    sim.run(until_s=8 * 3600.0)
+    return sim
+
+
+# --- the line fields' lookup ------------------------------------------------------------------------------
+
+
+def _reference_field_at(field: SignedDistanceField, x: FloatArray, y: FloatArray) -> FloatArray:
+    """Bilinear lookup as array expressions (what the compiled loop replaced)."""
+    ny, nx = field.values.shape
+    fx = np.clip((np.asarray(x, dtype=np.float64) - field.x0) / field.cell_m, 0.0, nx - 1.000001)
+    fy = np.clip((np.asarray(y, dtype=np.float64) - field.y0) / field.cell_m, 0.0, ny - 1.000001)
+    ix, iy = fx.astype(np.intp), fy.astype(np.intp)
+    tx, ty = fx - ix, fy - iy
+    v = field.values
+    top = v[iy, ix] * (1 - tx) + v[iy, ix + 1] * tx
+    bottom = v[iy + 1, ix] * (1 - tx) + v[iy + 1, ix + 1] * tx
+    return np.asarray(top * (1 - ty) + bottom * ty, dtype=np.float64)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_field_lookup_matches_the_array_expressions(seed: int) -> None:
+    """Points inside, outside, on grid nodes and on the grid's edges (-0.0 included) read the same bits."""
+    rng = np.random.default_rng(seed)
+    field = SignedDistanceField.build(rng.uniform(0, 40_000, (25, 2)), (0, 0, 40_000, 30_000), cell_m=1000.0)
+    x = rng.uniform(-5_000, 45_000, (50, 30))
+    y = rng.uniform(-5_000, 35_000, (50, 30))
+    x[0, :12] = np.arange(12) * 1000.0  # on grid nodes
+    y[0, :12] = 3000.0
+    x[1, :4] = [-0.0, 0.0, 40_000.0, 1e9]
+    y[1, :4] = [0.0, -0.0, 30_000.0, -1e9]
+    got = field.at(x, y)
+    want = _reference_field_at(field, x, y)
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
+    assert float(field.at(1234.5, 678.9)) == float(
+        _reference_field_at(field, np.array(1234.5), np.array(678.9))
+    )
+
+
+# --- objectives and measures ------------------------------------------------------------------------------
+
+
+def _reference_objective_time(score: Scorekeeper, ctx: StepContext, k: int, o: ObjectiveSpec) -> FloatArray:
+    """When objective ``k`` is met in every replication, as array expressions."""
+    s = ctx.state
+    f = ctx.world.forces
+    t1 = ctx.t1
+    inf = np.full(s.r, np.inf)
+    elems = score.objective_elems[k]
+    if o.kind == "capture-unit":
+        return np.asarray(s.captured_at[:, elems].min(axis=1), dtype=np.float64)
+    if o.kind == "neutralise":
+        out = (s.status[:, elems] != ACTIVE) | s.broken[:, elems]
+        frac = out.mean(axis=1) if len(elems) else np.zeros(s.r)
+        return np.where(frac >= float(o.fraction), t1, inf)
+    if o.kind == "secure-withdrawal":
+        arrived = np.isfinite(s.arrived_at[:, elems]) & (s.route_i[:, elems] >= s.route_len[:, elems])
+        withdrawing = score.is_withdraw[s.task[:, elems]]
+        home = arrived & s.broken[:, elems]
+        safe = (arrived & withdrawing) | home | (s.status[:, elems] != ACTIVE)
+        kept = s.strength[:, elems].sum(axis=1) / max(float(f.strength0[elems].sum()), 1e-9)
+        ok = (
+            safe.all(axis=1)
+            & (kept >= float(o.fraction))
+            & (withdrawing | (s.status[:, elems] != ACTIVE)).any(axis=1)
+        )
+        last = np.where(arrived & withdrawing, s.arrived_at[:, elems], -np.inf).max(axis=1)
+        return np.where(ok, np.maximum(last, 0.0), inf)
+    if o.kind == "reach":
+        tx, ty = score.reach_xy[k]
+        d = np.hypot(s.x[:, elems] - tx, s.y[:, elems] - ty)
+        return np.where((d <= REACH_RADIUS_M).any(axis=1), t1, inf)
+    return inf
+
+
+def _reference_step(score: Scorekeeper, ctx: StepContext) -> None:
+    """Scorekeeper.step as array expressions."""
+    s = ctx.state
+    t1 = ctx.t1
+    for k, o in score.objectives:
+        deadline = float(o.by_s) if o.by_s is not None else np.inf
+        if o.kind in ("hold-line", "hold-area") or t1 > deadline + ctx.dt:
+            continue
+        open_ = np.isinf(s.objective_at[:, k])
+        if not open_.any():
+            continue
+        when = _reference_objective_time(score, ctx, k, o)
+        done = open_ & (when <= min(t1, deadline))
+        if done.any():
+            rows = np.flatnonzero(done)
+            s.objective_at[rows, k] = when[rows]
+            ctx.emit(
+                "ObjectiveAchieved", rows, when[rows], side=o.side, detail=ctx.world.plan.objective_names[k]
+            )
+    for name, first in score.in_place.items():
+        elems = score.in_place_members[name]
+        if len(elems) and np.isinf(first).any():
+            reached = s.first_arrived_at[:, elems]
+            arrived = np.isfinite(reached) | (s.status[:, elems] != ACTIVE)
+            allin = arrived.all(axis=1) & np.isinf(first)
+            first[allin] = np.where(np.isfinite(reached), reached, -np.inf).max(axis=1)[allin]
+    for name, (_, line_name) in score.depth_measures.items():
+        ref = score.lines[line_name]
+        elems = score.depth_elems[name]
+        off = _reference_field_at(ref.field, s.x[:, elems], s.y[:, elems]) * ref.friendly_sign
+        live = s.status[:, elems] == ACTIVE
+        depth = np.where(live, off, 0.0).max(axis=1)
+        score.depth[name] = np.maximum(score.depth[name], depth)
+
+
+def _stir_score(score: Scorekeeper, ctx: StepContext, rng: np.random.Generator) -> None:
+    """Give the state every case the objective and measure checks handle: decided objectives, captures,
+    losses, arrivals on withdrawals and elsewhere, broken elements home, elements at a reach point or past
+    the line, time-in-place measures set, unset and set to -inf."""
+    s = ctx.state
+    shape = s.x.shape
+    s.objective_at[:] = np.where(rng.random(s.objective_at.shape) < 0.3, ctx.t0 - 600.0, np.inf)
+    s.status[:] = np.where(rng.random(shape) < 0.75, ACTIVE, rng.choice([DESTROYED, CAPTURED], shape))
+    s.broken[:] = rng.random(shape) < 0.2
+    s.captured_at[:] = np.where(rng.random(shape) < 0.5, ctx.t0 + rng.uniform(0, 60, shape), np.inf)
+    s.strength[:] = ctx.world.forces.strength0[None, :] * rng.uniform(0.3, 1.0, shape)
+    s.arrived_at[:] = np.where(rng.random(shape) < 0.8, rng.uniform(0, ctx.t1, shape), np.inf)
+    s.route_len[:] = rng.integers(0, 3, shape)
+    s.route_i[:] = np.where(rng.random(shape) < 0.8, s.route_len, 0)
+    withdraw = np.flatnonzero(score.is_withdraw[:-1])
+    s.task[:] = np.where(rng.random(shape) < 0.85, rng.choice(withdraw, shape), -1)
+    s.first_arrived_at[:] = np.where(rng.random(shape) < 0.9, rng.uniform(0, ctx.t1, shape), np.inf)
+    for k, (tx, ty) in enumerate(score.reach_xy):
+        if np.isfinite(tx):  # half the rows at the point
+            e = score.objective_elems[k]
+            near = rng.random(s.r) < 0.5
+            s.x[np.ix_(np.flatnonzero(near), e)] = tx + rng.uniform(-400, 400, (int(near.sum()), len(e)))
+            s.y[np.ix_(np.flatnonzero(near), e)] = ty + rng.uniform(-400, 400, (int(near.sum()), len(e)))
+    strength0 = ctx.world.forces.strength0
+    for k, (_, o) in enumerate(score.objectives):  # in most rows, met or nearly
+        rows = np.flatnonzero(rng.random(s.r) < 0.7)
+        block = np.ix_(rows, score.objective_elems[k])
+        shape_k = (len(rows), len(score.objective_elems[k]))
+        if o.kind == "secure-withdrawal":
+            s.arrived_at[block] = rng.uniform(0, ctx.t1, shape_k)
+            s.route_i[block] = s.route_len[block]
+            s.task[block] = withdraw[0]
+            kept = np.array([0.7, 0.8, 0.95, 1.0])[rows % 4][:, None]  # the share kept: under, at, over 0.8
+            s.strength[block] = strength0[score.objective_elems[k]][None, :] * kept
+        if o.kind == "neutralise":
+            s.broken[block] = rng.random(shape_k) < 0.85
+    x0, y0, x1, y1 = ctx.world.terrain.extent_m
+    far = rng.random(shape) < 0.3
+    s.x[far] = rng.uniform(x0 - 5000, x1 + 5000, int(far.sum()))
+    s.y[far] = rng.uniform(y0 - 5000, y1 + 5000, int(far.sum()))
+    for first in score.in_place.values():
+        first[:] = rng.choice([np.inf, -np.inf, ctx.t0 - 60.0], len(first))
+    for name in score.depth:
+        score.depth[name][:] = rng.choice([0.0, 500.0], s.r)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_compiled_score_step_matches_the_array_expressions(battle: Simulation, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    compiled, reference = _twin(battle)
+    score = copy.deepcopy(battle.score)
+    _stir_score(score, compiled, rng)
+    reference.state = copy.deepcopy(compiled.state)
+    reference_score = copy.deepcopy(score)
+    score.step(compiled)
+    _reference_step(reference_score, reference)
+    np.testing.assert_array_equal(compiled.state.objective_at, reference.state.objective_at)
+    for name in score.in_place:
+        np.testing.assert_array_equal(score.in_place[name], reference_score.in_place[name])
+    for name in score.depth:
+        np.testing.assert_array_equal(
+            score.depth[name].view(np.int64), reference_score.depth[name].view(np.int64)
+        )
+    _same_events(compiled.recorder, reference.recorder)  # type: ignore[arg-type]
+    achieved = {c[3]["detail"] for c in reference.recorder.calls}  # type: ignore[attr-defined]
+    assert len(achieved) == 4  # every kind of objective checked each step was met somewhere
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_destroy_unit_times_match_the_array_expressions(seed: int) -> None:
+    """When the last of a unit's elements was destroyed or captured, in the open replications only."""
+    rng = np.random.default_rng(seed)
+    r, n = 40, 12
+    destroyed = np.where(rng.random((r, n)) < 0.6, rng.uniform(0, 100, (r, n)), np.inf)
+    captured = np.where(rng.random((r, n)) < 0.3, rng.uniform(0, 100, (r, n)), np.inf)
+    objective_at = np.where(rng.random((r, 3)) < 0.3, 5.0, np.inf)
+    elems = np.array([1, 4, 7])
+    destroyed[:, elems] = np.where(rng.random((r, 3)) < 0.8, destroyed[:, elems], 3.0)
+    want = np.minimum(destroyed[:, elems], captured[:, elems]).max(axis=1)
+    want = np.where(np.isinf(objective_at[:, 2]), want, np.inf)
+    got = _destroy_times(objective_at, 2, destroyed, captured, elems)
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(got).any()

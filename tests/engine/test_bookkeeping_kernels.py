@@ -1,6 +1,6 @@
-"""The compiled per-step bookkeeping (objectives and measures, the line fields' lookup) gives, bit for bit,
-what the array expressions it replaced give (kept here as references), on a mid-battle state of the
-default scenario stirred so that every branch is taken."""
+"""The compiled per-step bookkeeping (objectives and measures, the line fields' lookup, aircraft endurance)
+gives, bit for bit, what the array expressions it replaced give (kept here as references), on a mid-battle
+state of the default scenario stirred so that every branch is taken."""
 
 from __future__ import annotations
 
@@ -8,12 +8,24 @@ import copy
 
 import numpy as np
 import pytest
-from test_compiled_steps import _same_events, _twin
+from test_compiled_steps import _same_events, _same_state, _twin
 
+from drillsim.engine.command import begin_task, set_routes
 from drillsim.engine.context import StepContext
 from drillsim.engine.outcome import REACH_RADIUS_M, Scorekeeper, _destroy_times
 from drillsim.engine.simulation import Simulation
-from drillsim.engine.state import ACTIVE, CAPTURED, DESTROYED
+from drillsim.engine.state import (
+    ACTIVE,
+    AIR_INBOUND,
+    AIR_ON_STATION,
+    AIR_OUTBOUND,
+    AIR_READY,
+    AIR_TURNAROUND,
+    AIR_WAITING,
+    CAPTURED,
+    DESTROYED,
+)
+from drillsim.engine.support import enforce_endurance
 from drillsim.geo.distance import SignedDistanceField
 from drillsim.scenario.models import ObjectiveSpec
 
@@ -218,3 +230,90 @@ def test_destroy_unit_times_match_the_array_expressions(seed: int) -> None:
     got = _destroy_times(objective_at, 2, destroyed, captured, elems)
     np.testing.assert_array_equal(got, want)
     assert np.isfinite(got).any()
+
+
+# --- aircraft endurance -----------------------------------------------------------------------------------
+
+
+def _reference_enforce_endurance(ctx: StepContext) -> None:
+    """enforce_endurance as array expressions over the aircraft columns."""
+    s = ctx.state
+    f = ctx.world.forces
+    plan = ctx.world.plan
+    strike = np.array([t.kind == "strike" for t in plan.tasks] + [True])
+    air = np.flatnonzero(f.is_air)
+    on = (s.status[:, air] == ACTIVE) & ~strike[s.task[:, air]]
+    t1 = ctx.t1
+    rows, k = np.nonzero(on & (s.air_phase[:, air] == AIR_OUTBOUND) & np.isfinite(s.airborne_since[:, air]))
+    if len(rows):
+        elems = air[k]
+        speed = np.maximum(f.speed_by_class[elems, 0], 1e-9)
+        home_s = np.hypot(s.x[rows, elems] - f.home_x[elems], s.y[rows, elems] - f.home_y[elems]) / speed
+        turn = (t1 - s.airborne_since[rows, elems]) + home_s >= f.endurance_s[elems]
+        rr, ee = rows[turn], elems[turn]
+        if len(rr):
+            s.air_phase[rr, ee] = AIR_INBOUND
+            s.speed_factor[rr, ee] = 1.0
+            s.route_loop[rr, ee] = False
+            set_routes(ctx, rr, ee, np.stack([f.home_x[ee], f.home_y[ee]], axis=1)[:, None, :])
+    rows, k = np.nonzero(
+        on & (s.air_phase[:, air] == AIR_INBOUND) & (s.route_i[:, air] >= s.route_len[:, air])
+    )
+    if len(rows):
+        elems = air[k]
+        s.air_phase[rows, elems] = AIR_TURNAROUND
+        s.air_until[rows, elems] = t1 + f.turnaround_s[elems]
+        s.airborne_since[rows, elems] = np.inf
+        ctx.emit("SortieRecovered", rows, t1, value=np.zeros(len(rows)), unit=ctx.ids[elems])
+    rows, k = np.nonzero(on & (s.air_phase[:, air] == AIR_TURNAROUND) & (s.air_until[:, air] <= t1))
+    if len(rows):
+        elems = air[k]
+        tasks = s.task[rows, elems]
+        when = s.air_until[rows, elems]
+        s.air_phase[rows, elems] = AIR_READY
+        for k in np.unique(tasks):
+            sel = tasks == k
+            begin_task(ctx, plan.tasks[int(k)], rows[sel], elems[sel], when[sel])
+        up = s.air_phase[rows, elems] == AIR_OUTBOUND
+        ctx.emit("SortieLaunched", rows[up], when[up], value=np.zeros(int(up.sum())), unit=ctx.ids[elems[up]])
+
+
+def _stir_aircraft(ctx: StepContext, rng: np.random.Generator) -> None:
+    """Aircraft in every air phase, on strike, other and no tasks, some out of action, some aloft long
+    enough to turn home, some landed, some turned around."""
+    s = ctx.state
+    f = ctx.world.forces
+    plan = ctx.world.plan
+    air = np.flatnonzero(f.is_air)
+    block = np.ix_(np.arange(s.r), air)
+    shape = (s.r, len(air))
+    phases = [AIR_READY, AIR_WAITING, AIR_OUTBOUND, AIR_ON_STATION, AIR_INBOUND, AIR_TURNAROUND]
+    s.air_phase[block] = rng.choice(phases, shape, p=[0.05, 0.05, 0.4, 0.1, 0.2, 0.2])
+    s.status[block] = np.where(rng.random(shape) < 0.85, ACTIVE, DESTROYED)
+    for e in air:  # one of the aircraft's own tasks, or none
+        own = [t.index for t in plan.tasks if e in t.elements]
+        s.task[:, e] = np.where(rng.random(s.r) < 0.9, rng.choice(own, s.r), -1) if own else -1
+    s.x[block] += rng.uniform(-30_000.0, 30_000.0, shape)  # away from home
+    s.y[block] += rng.uniform(-30_000.0, 30_000.0, shape)
+    # Aloft for the endurance less the time home times 0-2: half of them must turn home now.
+    home_s = np.hypot(s.x[block] - f.home_x[air], s.y[block] - f.home_y[air]) / f.speed_by_class[air, 0]
+    since = ctx.t1 - (f.endurance_s[air][None, :] - home_s * rng.uniform(0.0, 2.0, shape))
+    s.airborne_since[block] = np.where(rng.random(shape) < 0.8, since, np.inf)
+    s.route_len[block] = rng.integers(0, 3, shape)
+    s.route_i[block] = np.where(rng.random(shape) < 0.5, s.route_len[block], 0)
+    s.air_until[block] = ctx.t1 + rng.choice([-60.0, 0.0, 60.0], shape)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_endurance_matches_the_array_expressions(battle: Simulation, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    compiled, reference = _twin(battle)
+    _stir_aircraft(compiled, rng)
+    reference.state = copy.deepcopy(compiled.state)
+    enforce_endurance(compiled)
+    _reference_enforce_endurance(reference)
+    _same_state(compiled.state, reference.state)
+    _same_events(compiled.recorder, reference.recorder)  # type: ignore[arg-type]
+    kinds = {c[0] for c in reference.recorder.calls}  # type: ignore[attr-defined]
+    assert {"SortieRecovered", "SortieLaunched"} <= kinds
+    assert (reference.state.air_phase != battle.state.air_phase).any()

@@ -683,38 +683,46 @@ def enforce_endurance(ctx: StepContext) -> None:
     if not f.is_air.any() or not plan.tasks:
         return
     strike = np.array([t.kind == "strike" for t in plan.tasks] + [True])  # index -1: no task
-    # Only aircraft columns are looked at: (R, aircraft) masks are far smaller than (R, N), and np.nonzero
-    # on them gives the (row, element) pairs in the same order.
     air = np.flatnonzero(f.is_air)
-    on = (s.status[:, air] == ACTIVE) & ~strike[s.task[:, air]]
     t1 = ctx.t1
     # Out on the task: turn for home in time.
-    rows, k = np.nonzero(on & (s.air_phase[:, air] == AIR_OUTBOUND) & np.isfinite(s.airborne_since[:, air]))
-    if len(rows):
-        elems = air[k]
-        speed = np.maximum(f.speed_by_class[elems, 0], 1e-9)
-        home_s = np.hypot(s.x[rows, elems] - f.home_x[elems], s.y[rows, elems] - f.home_y[elems]) / speed
-        turn = (t1 - s.airborne_since[rows, elems]) + home_s >= f.endurance_s[elems]
-        rr, ee = rows[turn], elems[turn]
-        if len(rr):
-            s.air_phase[rr, ee] = AIR_INBOUND
-            s.speed_factor[rr, ee] = 1.0  # home at cruise speed (the task's factor returns with the task)
-            s.route_loop[rr, ee] = False
-            set_routes(ctx, rr, ee, np.stack([f.home_x[ee], f.home_y[ee]], axis=1)[:, None, :])
-    # Home: land and turn around.
-    rows, k = np.nonzero(
-        on & (s.air_phase[:, air] == AIR_INBOUND) & (s.route_i[:, air] >= s.route_len[:, air])
+    speed = np.maximum(f.speed_by_class[:, 0], 1e-9)
+    rr, ee = _turning_home(
+        s.status,
+        s.task,
+        strike,
+        air,
+        s.air_phase,
+        s.airborne_since,
+        s.x,
+        s.y,
+        f.home_x,
+        f.home_y,
+        speed,
+        f.endurance_s,
+        t1,
     )
+    if len(rr):
+        s.air_phase[rr, ee] = AIR_INBOUND
+        s.speed_factor[rr, ee] = 1.0  # home at cruise speed (the task's factor returns with the task)
+        s.route_loop[rr, ee] = False
+        set_routes(ctx, rr, ee, np.stack([f.home_x[ee], f.home_y[ee]], axis=1)[:, None, :])
+    # Home: land and turn around.
+    rows, elems = _aircraft_in_phase(s.status, s.task, strike, air, s.air_phase, AIR_INBOUND)
     if len(rows):
-        elems = air[k]
+        landed = s.route_i[rows, elems] >= s.route_len[rows, elems]
+        rows, elems = rows[landed], elems[landed]
+    if len(rows):
         s.air_phase[rows, elems] = AIR_TURNAROUND
         s.air_until[rows, elems] = t1 + f.turnaround_s[elems]
         s.airborne_since[rows, elems] = np.inf
         ctx.emit("SortieRecovered", rows, t1, value=np.zeros(len(rows)), unit=ctx.ids[elems])
     # Turned around: take the task up again.
-    rows, k = np.nonzero(on & (s.air_phase[:, air] == AIR_TURNAROUND) & (s.air_until[:, air] <= t1))
+    rows, elems = _aircraft_in_phase(s.status, s.task, strike, air, s.air_phase, AIR_TURNAROUND)
     if len(rows):
-        elems = air[k]
+        ready = s.air_until[rows, elems] <= t1
+        rows, elems = rows[ready], elems[ready]
+    if len(rows):
         tasks = s.task[rows, elems]
         when = s.air_until[rows, elems]
         s.air_phase[rows, elems] = AIR_READY  # begin_task makes it outbound when the task has a route
@@ -723,3 +731,57 @@ def enforce_endurance(ctx: StepContext) -> None:
             begin_task(ctx, plan.tasks[int(k)], rows[sel], elems[sel], when[sel])
         up = s.air_phase[rows, elems] == AIR_OUTBOUND
         ctx.emit("SortieLaunched", rows[up], when[up], value=np.zeros(int(up.sum())), unit=ctx.ids[elems[up]])
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _aircraft_in_phase(
+    status: IntArray, task: IntArray, strike: BoolArray, air: IntArray, air_phase: IntArray, phase: int
+) -> tuple[IntArray, IntArray]:
+    """(rows, elems), row by row and in the order of ``air``, of the aircraft in action on a task that is
+    not a strike (``strike`` by task index, its last entry for task -1) whose air phase is ``phase``. Only
+    aircraft columns are looked at: far fewer than (rows, elements)."""
+    r_n = status.shape[0]
+    rows = np.empty(r_n * len(air), dtype=np.int64)
+    elems = np.empty(r_n * len(air), dtype=np.int64)
+    found = 0
+    for r in range(r_n):
+        for e in air:
+            if air_phase[r, e] == phase and status[r, e] == ACTIVE and not strike[task[r, e]]:
+                rows[found] = r
+                elems[found] = e
+                found += 1
+    return rows[:found], elems[:found]
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _turning_home(
+    status: IntArray,
+    task: IntArray,
+    strike: BoolArray,
+    air: IntArray,
+    air_phase: IntArray,
+    airborne_since: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    home_x: FloatArray,
+    home_y: FloatArray,
+    speed: FloatArray,
+    endurance_s: FloatArray,
+    t1: float,
+) -> tuple[IntArray, IntArray]:
+    """(rows, elems), as :func:`_aircraft_in_phase` gives them, of the outbound aircraft (airborne since a
+    finite time) whose time aloft at ``t1`` plus the time to fly home (straight, at ``speed``, by element)
+    reaches their endurance."""
+    rows, elems = _aircraft_in_phase(status, task, strike, air, air_phase, AIR_OUTBOUND)
+    found = 0
+    for i in range(len(rows)):
+        r = rows[i]
+        e = elems[i]
+        if not np.isfinite(airborne_since[r, e]):
+            continue
+        home_s = math.hypot(x[r, e] - home_x[e], y[r, e] - home_y[e]) / speed[e]
+        if (t1 - airborne_since[r, e]) + home_s >= endurance_s[e]:
+            rows[found] = r
+            elems[found] = e
+            found += 1
+    return rows[:found], elems[:found]

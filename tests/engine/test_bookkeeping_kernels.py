@@ -1,10 +1,11 @@
-"""The compiled per-step bookkeeping (objectives and measures, the line fields' lookup, aircraft endurance)
-gives, bit for bit, what the array expressions it replaced give (kept here as references), on a mid-battle
-state of the default scenario stirred so that every branch is taken."""
+"""The compiled per-step bookkeeping (objectives and measures, the line fields' lookup, aircraft endurance,
+capture and flight) gives, bit for bit, what the array expressions it replaced give (kept here as
+references), on a mid-battle state of the default scenario stirred so that every branch is taken."""
 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,6 +13,13 @@ from test_compiled_steps import _same_events, _same_state, _twin
 
 from drillsim.engine.command import begin_task, set_routes
 from drillsim.engine.context import StepContext
+from drillsim.engine.morale import (
+    CAPTURE_RADIUS_M,
+    FLEE_DISTANCE_M,
+    FLEE_RADIUS_M,
+    GUARD_RADIUS_M,
+    capture_and_flight,
+)
 from drillsim.engine.outcome import REACH_RADIUS_M, Scorekeeper, _destroy_times
 from drillsim.engine.simulation import Simulation
 from drillsim.engine.state import (
@@ -24,6 +32,7 @@ from drillsim.engine.state import (
     AIR_WAITING,
     CAPTURED,
     DESTROYED,
+    ESCAPED,
 )
 from drillsim.engine.support import enforce_endurance
 from drillsim.geo.distance import SignedDistanceField
@@ -317,3 +326,151 @@ def test_compiled_endurance_matches_the_array_expressions(battle: Simulation, se
     kinds = {c[0] for c in reference.recorder.calls}  # type: ignore[attr-defined]
     assert {"SortieRecovered", "SortieLaunched"} <= kinds
     assert (reference.state.air_phase != battle.state.air_phase).any()
+
+
+# --- capture and flight -----------------------------------------------------------------------------------
+
+
+def _reference_capture_and_flight(ctx: StepContext) -> None:
+    """capture_and_flight as array expressions."""
+    s = ctx.state
+    f = ctx.world.forces
+    plan = ctx.world.plan
+    t1 = ctx.t1
+    raid_tasks = [t for t in plan.tasks if t.kind == "raid"]
+    for c in np.flatnonzero(f.capturable):
+        side = f.side[c]
+        live = s.status[:, c] == ACTIVE
+        has_escape = np.isfinite(f.escape_x[c])
+        if has_escape:
+            there = (
+                live
+                & s.fled[:, c]
+                & (np.hypot(s.x[:, c] - f.escape_x[c], s.y[:, c] - f.escape_y[c]) <= 200.0)
+            )
+            rows = np.flatnonzero(there)
+            if len(rows):
+                s.status[rows, c] = ESCAPED
+                s.escaped_at[rows, c] = t1
+                ctx.emit("UnitEscaped", rows, t1, unit=ctx.ids[c])
+        for task in raid_tasks:
+            if c not in task.target_elements or not task.capture:
+                continue
+            raiders = task.elements
+            on = (s.task[:, raiders] == task.index) & (s.status[:, raiders] == ACTIVE) & ~s.broken[:, raiders]
+            close = np.hypot(s.x[:, raiders] - s.x[:, c][:, None], s.y[:, raiders] - s.y[:, c][:, None])
+            near = on & (close <= CAPTURE_RADIUS_M)
+            guards = np.flatnonzero((f.side == side) & (f.is_guard | (np.arange(f.n) == c)) & ~f.is_air)
+            gd = np.hypot(s.x[:, guards] - s.x[:, c][:, None], s.y[:, guards] - s.y[:, c][:, None])
+            guarding = (gd <= GUARD_RADIUS_M) & (s.status[:, guards] == ACTIVE)
+            resisting = guarding & ~s.broken[:, guards] & (s.suppressed_until[:, guards] <= ctx.t0)
+            seized = live & (s.status[:, c] == ACTIVE) & near.any(axis=1) & ~resisting.any(axis=1)
+            rows = np.flatnonzero(seized)
+            if len(rows):
+                captor = raiders[np.argmax(near[rows], axis=1)]
+                s.status[rows, c] = CAPTURED
+                s.captured_at[rows, c] = t1
+                s.captor[rows, c] = captor
+                s.route_len[rows, c] = 0
+                ctx.emit("UnitCaptured", rows, t1, unit=ctx.ids[c], other=ctx.ids[captor])
+        raider_mask = np.zeros(f.n, dtype=bool)
+        for task in raid_tasks:
+            if c in task.target_elements:
+                raider_mask[task.elements] = True
+        if not raider_mask.any():
+            continue
+        pic = s.picture
+        raiders = np.flatnonzero(raider_mask)
+        d = np.hypot(
+            pic.known_x[:, side, raiders] - s.x[:, c][:, None],
+            pic.known_y[:, side, raiders] - s.y[:, c][:, None],
+        )
+        threat = pic.known_live[:, side, raiders] & (d <= FLEE_RADIUS_M)
+        starts = (s.status[:, c] == ACTIVE) & ~s.fled[:, c] & threat.any(axis=1)
+        rows = np.flatnonzero(starts)
+        if not len(rows):
+            continue
+        s.fled[rows, c] = True
+        s.task[rows, c] = -1
+        s.pending_task[rows, c] = -1
+        s.speed_factor[rows, c] = 1.0
+        for r in rows:
+            if has_escape:
+                dest = np.array([[f.escape_x[c], f.escape_y[c]]])
+            else:
+                near_threat = int(raiders[np.argmin(np.where(threat[r], d[r], np.inf))])
+                away = np.array(
+                    [
+                        s.x[r, c] - pic.known_x[r, side, near_threat],
+                        s.y[r, c] - pic.known_y[r, side, near_threat],
+                    ]
+                )
+                away = away / max(float(np.hypot(*away)), 1.0) * FLEE_DISTANCE_M
+                dest = np.array([[s.x[r, c] + away[0], s.y[r, c] + away[1]]])
+            set_routes(ctx, np.array([r]), np.array([c]), dest)
+        ctx.emit("UnitFled", rows, t1, unit=ctx.ids[c])
+
+
+def _stir_raid(ctx: StepContext, rng: np.random.Generator) -> None:
+    """Raiders on and off their task about the capturable elements, guards resisting or not, some
+    capturable elements fleeing near their escape point, raiders believed near or far."""
+    s = ctx.state
+    f = ctx.world.forces
+    plan = ctx.world.plan
+    shape = s.x.shape
+    s.status[:] = np.where(rng.random(shape) < 0.85, ACTIVE, DESTROYED)
+    s.broken[:] = rng.random(shape) < 0.2
+    s.suppressed_until[:] = np.where(rng.random(shape) < 0.4, ctx.t0 + 60.0, ctx.t0 - 60.0)
+    for c in np.flatnonzero(f.capturable):
+        side = f.side[c]
+        cx, cy = s.x[:, c], s.y[:, c]
+        for task in plan.tasks:
+            if task.kind == "raid" and c in task.target_elements:
+                e = task.elements
+                s.task[:, e] = np.where(rng.random((s.r, len(e))) < 0.8, task.index, -1)
+                s.x[:, e] = cx[:, None] + rng.uniform(-250, 250, (s.r, len(e)))
+                s.y[:, e] = cy[:, None] + rng.uniform(-250, 250, (s.r, len(e)))
+                s.picture.known_live[:, side, e] = rng.random((s.r, len(e))) < 0.7
+                s.picture.known_x[:, side, e] = cx[:, None] + rng.uniform(-4000, 4000, (s.r, len(e)))
+                s.picture.known_y[:, side, e] = cy[:, None] + rng.uniform(-4000, 4000, (s.r, len(e)))
+                if task.capture:  # in rows 1 and 2 a raider on its task beside the element
+                    s.task[1:3, e[-1]] = task.index
+                    s.status[1:3, e[-1]] = ACTIVE
+                    s.broken[1:3, e[-1]] = False
+                    s.x[1:3, e[-1]] = cx[1:3] + 50.0
+        guards = np.flatnonzero((f.side == side) & f.is_guard)
+        s.x[:, guards] = cx[:, None] + rng.uniform(-700, 700, (s.r, len(guards)))
+        s.y[:, guards] = cy[:, None] + rng.uniform(-700, 700, (s.r, len(guards)))
+        # In rows 1 and 2 no guard (the element itself included) resists: suppressed, then broken.
+        s.suppressed_until[1, guards] = s.suppressed_until[1, c] = ctx.t0 + 60.0
+        s.broken[2, guards] = s.broken[2, c] = True
+        s.fled[:, c] = rng.random(s.r) < 0.3
+        s.fled[0, c], s.fled[1:3, c] = True, False
+        if np.isfinite(f.escape_x[c]):  # some of those fleeing at (the first one) or near their escape point
+            at = s.fled[:, c] & (rng.random(s.r) < 0.7)
+            s.x[at, c] = f.escape_x[c] + rng.uniform(-250, 250, int(at.sum()))
+            s.y[at, c] = f.escape_y[c] + rng.uniform(-250, 250, int(at.sum()))
+            s.x[0, c], s.y[0, c] = f.escape_x[c] + 100.0, f.escape_y[c] - 100.0
+        s.status[:, c] = ACTIVE
+
+
+@pytest.mark.parametrize("escape", [True, False])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_capture_and_flight_match_the_array_expressions(
+    battle: Simulation, seed: int, escape: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    compiled, reference = _twin(battle)
+    f = battle.world.forces
+    if not escape:  # flee away from the nearest raider instead
+        world = replace(battle.world, forces=replace(f, escape_x=np.full(f.n, np.nan)))
+        compiled.world = reference.world = world
+    _stir_raid(compiled, rng)
+    reference.state = copy.deepcopy(compiled.state)
+    capture_and_flight(compiled)
+    _reference_capture_and_flight(reference)
+    _same_state(compiled.state, reference.state)
+    _same_events(compiled.recorder, reference.recorder)  # type: ignore[arg-type]
+    kinds = {c[0] for c in reference.recorder.calls}  # type: ignore[attr-defined]
+    assert {"UnitCaptured", "UnitFled"} <= kinds
+    assert ("UnitEscaped" in kinds) == escape

@@ -11,6 +11,8 @@ out of action.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numpy.typing import NDArray
@@ -126,74 +128,62 @@ def capture_and_flight(ctx: StepContext) -> None:
     if not len(capturable):
         return
     raid_tasks = [t for t in plan.tasks if t.kind == "raid"]
-    for c in capturable:
+    for c in capturable.tolist():
         side = f.side[c]
-        live = s.status[:, c] == ACTIVE
         # Escape.
         has_escape = np.isfinite(f.escape_x[c])
         if has_escape:
-            there = (
-                live
-                & s.fled[:, c]
-                & (np.hypot(s.x[:, c] - f.escape_x[c], s.y[:, c] - f.escape_y[c]) <= 200.0)
-            )
-            rows = np.flatnonzero(there)
+            rows = _escaping(s.status, s.fled, s.x, s.y, c, f.escape_x[c], f.escape_y[c])
             if len(rows):
                 s.status[rows, c] = ESCAPED
                 s.escaped_at[rows, c] = t1
                 ctx.emit("UnitEscaped", rows, t1, unit=ctx.ids[c])
         # Capture.
-        for task in raid_tasks:
-            if c not in task.target_elements or not task.capture:
+        targeting = [task for task in raid_tasks if c in task.target_elements]
+        for task in targeting:
+            if not task.capture:
                 continue
-            raiders = task.elements
-            on = (s.task[:, raiders] == task.index) & (s.status[:, raiders] == ACTIVE) & ~s.broken[:, raiders]
-            if not on.any():
-                continue
-            close = np.hypot(s.x[:, raiders] - s.x[:, c][:, None], s.y[:, raiders] - s.y[:, c][:, None])
-            near = on & (close <= CAPTURE_RADIUS_M)
-            if not near.any():
-                continue
-            guards = np.flatnonzero((f.side == side) & (f.is_guard | (np.arange(f.n) == c)) & ~f.is_air)
-            gd = np.hypot(s.x[:, guards] - s.x[:, c][:, None], s.y[:, guards] - s.y[:, c][:, None])
-            guarding = (gd <= GUARD_RADIUS_M) & (s.status[:, guards] == ACTIVE)
-            resisting = guarding & ~s.broken[:, guards] & (s.suppressed_until[:, guards] <= ctx.t0)
-            seized = live & (s.status[:, c] == ACTIVE) & near.any(axis=1) & ~resisting.any(axis=1)
-            rows = np.flatnonzero(seized)
+            rows, captor = _seizures(
+                s.status,
+                s.task,
+                s.broken,
+                s.suppressed_until,
+                s.x,
+                s.y,
+                f.side,
+                f.is_guard,
+                f.is_air,
+                c,
+                task.elements,
+                task.index,
+                ctx.t0,
+            )
             if len(rows):
-                captor = raiders[np.argmax(near[rows], axis=1)]
                 s.status[rows, c] = CAPTURED
                 s.captured_at[rows, c] = t1
                 s.captor[rows, c] = captor
                 s.route_len[rows, c] = 0
                 ctx.emit("UnitCaptured", rows, t1, unit=ctx.ids[c], other=ctx.ids[captor])
         # Flight: a raider of a hostile side is in the picture nearby.
-        raider_mask = np.zeros(f.n, dtype=bool)
-        for task in raid_tasks:
-            if c in task.target_elements:
-                raider_mask[task.elements] = True
-        if not raider_mask.any():
+        if not targeting:
+            continue
+        raiders = np.unique(np.concatenate([task.elements for task in targeting]))
+        if not len(raiders):
             continue
         pic = s.picture
-        raiders = np.flatnonzero(raider_mask)
-        d = np.hypot(
-            pic.known_x[:, side, raiders] - s.x[:, c][:, None],
-            pic.known_y[:, side, raiders] - s.y[:, c][:, None],
+        rows, nearest = _flights(
+            s.status, s.fled, s.x, s.y, pic.known_x, pic.known_y, pic.known_live, c, side, raiders
         )
-        threat = pic.known_live[:, side, raiders] & (d <= FLEE_RADIUS_M)
-        starts = (s.status[:, c] == ACTIVE) & ~s.fled[:, c] & threat.any(axis=1)
-        rows = np.flatnonzero(starts)
         if not len(rows):
             continue
         s.fled[rows, c] = True
         s.task[rows, c] = -1
         s.pending_task[rows, c] = -1
         s.speed_factor[rows, c] = 1.0
-        for r in rows:
+        for r, near_threat in zip(rows, nearest, strict=True):
             if has_escape:
                 dest = np.array([[f.escape_x[c], f.escape_y[c]]])
             else:
-                near_threat = int(raiders[np.argmin(np.where(threat[r], d[r], np.inf))])
                 away = np.array(
                     [
                         s.x[r, c] - pic.known_x[r, side, near_threat],
@@ -204,3 +194,113 @@ def capture_and_flight(ctx: StepContext) -> None:
                 dest = np.array([[s.x[r, c] + away[0], s.y[r, c] + away[1]]])
             set_routes(ctx, np.array([r]), np.array([c]), dest)
         ctx.emit("UnitFled", rows, t1, unit=ctx.ids[c])
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _escaping(
+    status: IntArray, fled: BoolArray, x: FloatArray, y: FloatArray, c: int, escape_x: float, escape_y: float
+) -> IntArray:
+    """The rows where element ``c``, in action and fleeing, is within 200 m of its escape point."""
+    rows = np.empty(status.shape[0], dtype=np.int64)
+    found = 0
+    for r in range(status.shape[0]):
+        if (
+            status[r, c] == ACTIVE
+            and fled[r, c]
+            and math.hypot(x[r, c] - escape_x, y[r, c] - escape_y) <= 200.0
+        ):
+            rows[found] = r
+            found += 1
+    return rows[:found]
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _seizures(
+    status: IntArray,
+    task: IntArray,
+    broken: BoolArray,
+    suppressed_until: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    side_of: IntArray,
+    is_guard: BoolArray,
+    is_air: BoolArray,
+    c: int,
+    raiders: IntArray,
+    task_index: int,
+    t0: float,
+) -> tuple[IntArray, IntArray]:
+    """The rows where element ``c``, in action, is seized by the raiders of task ``task_index``, and the
+    captor: the first raider (in the order of ``raiders``) on the task, in action, not broken and within
+    CAPTURE_RADIUS_M, where no ground guard of c's side (c itself included) within GUARD_RADIUS_M is in
+    action, unbroken and not suppressed at ``t0``."""
+    r_n, n = status.shape
+    rows = np.empty(r_n, dtype=np.int64)
+    captors = np.empty(r_n, dtype=np.int64)
+    found = 0
+    side = side_of[c]
+    for r in range(r_n):
+        if status[r, c] != ACTIVE:
+            continue
+        captor = -1
+        for g in raiders:
+            if task[r, g] != task_index or status[r, g] != ACTIVE or broken[r, g]:
+                continue
+            if math.hypot(x[r, g] - x[r, c], y[r, g] - y[r, c]) <= CAPTURE_RADIUS_M:
+                captor = g
+                break
+        if captor < 0:
+            continue
+        resisted = False
+        for g in range(n):
+            if side_of[g] != side or not (is_guard[g] or g == c) or is_air[g]:
+                continue
+            if status[r, g] != ACTIVE or broken[r, g] or not suppressed_until[r, g] <= t0:
+                continue
+            if math.hypot(x[r, g] - x[r, c], y[r, g] - y[r, c]) <= GUARD_RADIUS_M:
+                resisted = True
+                break
+        if not resisted:
+            rows[found] = r
+            captors[found] = captor
+            found += 1
+    return rows[:found], captors[:found]
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def _flights(
+    status: IntArray,
+    fled: BoolArray,
+    x: FloatArray,
+    y: FloatArray,
+    known_x: FloatArray,
+    known_y: FloatArray,
+    known_live: BoolArray,
+    c: int,
+    side: int,
+    raiders: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """The rows where element ``c``, in action and not yet fleeing, starts to flee: its side's picture
+    holds one of ``raiders`` within FLEE_RADIUS_M of it; and the nearest such raider (the first of equals,
+    in the order of ``raiders``)."""
+    r_n = status.shape[0]
+    rows = np.empty(r_n, dtype=np.int64)
+    nearest = np.empty(r_n, dtype=np.int64)
+    found = 0
+    for r in range(r_n):
+        if status[r, c] != ACTIVE or fled[r, c]:
+            continue
+        best = -1
+        best_d = np.inf
+        for g in raiders:
+            if not known_live[r, side, g]:
+                continue
+            d = math.hypot(known_x[r, side, g] - x[r, c], known_y[r, side, g] - y[r, c])
+            if d <= FLEE_RADIUS_M and (best < 0 or d < best_d):
+                best = g
+                best_d = d
+        if best >= 0:
+            rows[found] = r
+            nearest[found] = best
+            found += 1
+    return rows[:found], nearest[:found]

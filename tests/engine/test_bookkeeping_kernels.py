@@ -1,6 +1,7 @@
 """The compiled per-step bookkeeping (objectives and measures, the line fields' lookup, aircraft endurance,
-capture and flight) gives, bit for bit, what the array expressions it replaced give (kept here as
-references), on a mid-battle state of the default scenario stirred so that every branch is taken."""
+capture and flight, trigger evaluation) gives, bit for bit, what the array expressions it replaced give
+(kept here as references), on a mid-battle state of the default scenario stirred so that every branch is
+taken, or on random facts."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ from drillsim.engine.state import (
 )
 from drillsim.engine.support import enforce_endurance
 from drillsim.geo.distance import SignedDistanceField
+from drillsim.orders.plan import CompiledPlan, TriggerNode
+from drillsim.orders.triggers import Facts, TriggerState, event_time
 from drillsim.scenario.models import ObjectiveSpec
 
 FloatArray = np.ndarray
@@ -474,3 +477,137 @@ def test_compiled_capture_and_flight_match_the_array_expressions(
     kinds = {c[0] for c in reference.recorder.calls}  # type: ignore[attr-defined]
     assert {"UnitCaptured", "UnitFled"} <= kinds
     assert ("UnitEscaped" in kinds) == escape
+
+
+# --- trigger evaluation -----------------------------------------------------------------------------------
+
+
+def _reference_evaluate(state: TriggerState, facts: Facts, phases: np.ndarray | None) -> FloatArray:
+    """TriggerState.evaluate node by node, as array expressions."""
+    nodes = state.plan.nodes
+    r = facts.strength.shape[0]
+    out = np.full((r, len(nodes)), np.inf)
+    needed = state.phase_nodes[phases].any(axis=0) if phases is not None else np.ones(len(nodes), bool)
+    for k, node in enumerate(nodes):
+        if not needed[k]:
+            continue
+        if node.kind == "at":
+            held = np.full(r, node.at_s)
+        elif node.kind == "after":
+            held = facts.phase_start[:, node.phase]
+        elif node.kind == "event":
+            held = event_time(node, facts)
+        elif node.kind == "objective":
+            held = facts.objective_at[:, node.objective]
+        elif node.kind == "arrived":
+            mask = np.zeros(facts.side_of.shape[0], dtype=bool)
+            if len(node.elements):
+                mask[node.elements] = True
+            else:
+                mask = (facts.side_of == node.side) if node.side >= 0 else ~mask
+            held = facts.arrived_at[:, mask].max(axis=1) if mask.any() else np.full(r, np.inf)
+        elif node.kind in ("all", "any"):
+            child = out[:, list(node.children)]
+            held = child.max(axis=1) if node.kind == "all" else child.min(axis=1)
+        else:
+            now = state._condition(node, facts)
+            newly = now & np.isinf(state.first_held[:, k])
+            state.first_held[newly, k] = facts.time_s
+            held = state.first_held[:, k]
+        out[:, k] = held + node.delay_s
+    return out
+
+
+def _every_kind_of_node(n: int, rng: np.random.Generator) -> CompiledPlan:
+    """A plan whose trigger nodes are of every kind and event, with and without units and sides, and whose
+    phases start on them (some on all/any trees)."""
+    some = np.sort(rng.choice(n, 3, replace=False))
+    nodes = [TriggerNode("at", at_s=600.0), TriggerNode("after", phase=0, delay_s=300.0)]
+    events = [
+        "contact-detected",
+        "contact-reported",
+        "contact-lost",
+        "fire-mission-completed",
+        "strike-completed",
+        "unit-arrived",
+        "unit-destroyed",
+        "unit-broke",
+        "unit-captured",
+        "unit-escaped",
+    ]
+    for event in events:
+        nodes.append(TriggerNode("event", event=event, side=1, delay_s=60.0))
+        nodes.append(TriggerNode("event", event=event, side=-1))
+        nodes.append(TriggerNode("event", event=event, elements=some))
+    nodes += [
+        TriggerNode("event", event="objective-achieved", objective=1),
+        TriggerNode("event", event="objective-achieved"),
+        TriggerNode("objective", objective=0, delay_s=120.0),
+        TriggerNode("arrived", elements=some),
+        TriggerNode("arrived", side=0),
+        TriggerNode("arrived", side=2),  # a side with no elements: never
+        TriggerNode("losses", side=0, fraction=0.1),
+        TriggerNode("losses", elements=some, fraction=0.2),
+        TriggerNode("located", side=0, of_side=1, fraction=0.5),
+    ]
+    leaves = len(nodes)
+    nodes.append(TriggerNode("any", children=tuple(range(2, leaves, 3))))
+    nodes.append(TriggerNode("all", children=(3, 8, leaves - 1, leaves - 3), delay_s=30.0))
+    nodes.append(TriggerNode("any", children=(leaves, leaves + 1)))
+    roots = (0, 1, leaves + 2, *range(2, leaves, 2))
+    return CompiledPlan(
+        phase_names=tuple(f"p{p}" for p in range(len(roots))),
+        phase_root=roots,
+        nodes=tuple(nodes),
+        tasks=(),
+        phase_tasks=tuple(() for _ in roots),
+        objective_names=("a", "b"),
+    )
+
+
+def _random_facts(r: int, n: int, phases: int, t: float, rng: np.random.Generator) -> Facts:
+    def times(shape: tuple[int, ...]) -> FloatArray:
+        return np.where(rng.random(shape) < 0.4, rng.uniform(0, t, shape), np.inf)
+
+    strength0 = rng.uniform(5, 20, n)
+    return Facts(
+        time_s=t,
+        phase_start=times((r, phases)),
+        detected_by_side=times((r, 2)),
+        reported_by_side=times((r, 2)),
+        lost_by_side=times((r, 2)),
+        mission_by_side=times((r, 2)),
+        strike_by_side=times((r, 2)),
+        detected_at=times((r, n)),
+        reported_at=times((r, n)),
+        arrived_at=np.where(rng.random((r, n)) < 0.8, rng.uniform(0, t, (r, n)), np.inf),
+        destroyed_at=np.where(rng.random((r, n)) < 0.8, rng.uniform(0, t, (r, n)), np.inf),
+        broke_at=times((r, n)),
+        captured_at=times((r, n)),
+        escaped_at=times((r, n)),
+        objective_at=times((r, 2)),
+        strength=strength0[None, :] * rng.uniform(0.6, 1.0, (r, n)),
+        strength0=strength0,
+        side_of=np.sort(rng.integers(0, 2, n)),
+        nation_of=rng.integers(0, 3, n),
+        located=rng.random((r, 2, 2)),
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_trigger_evaluation_matches_node_by_node(seed: int) -> None:
+    """Every kind of node, over steps (condition memory included), with every phase or only some."""
+    rng = np.random.default_rng(seed)
+    r, n = 12, 9
+    plan = _every_kind_of_node(n, rng)
+    compiled, reference = TriggerState(plan, r), TriggerState(plan, r)
+    fired = np.zeros(len(plan.nodes), dtype=bool)
+    for step in range(6):
+        facts = _random_facts(r, n, len(plan.phase_root), 600.0 * (step + 1), rng)
+        phases = None if step % 2 else rng.random(len(plan.phase_root)) < 0.6
+        got = compiled.evaluate(facts, phases)
+        want = _reference_evaluate(reference, facts, phases)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(compiled.first_held, reference.first_held)
+        fired |= np.isfinite(got).any(axis=0)
+    assert fired.sum() == len(plan.nodes) - 1  # every node fired somewhere but the one that never can

@@ -203,6 +203,7 @@ def _stir_score(score: Scorekeeper, ctx: StepContext, rng: np.random.Generator) 
         first[:] = rng.choice([np.inf, -np.inf, ctx.t0 - 60.0], len(first))
     for name in score.depth:
         score.depth[name][:] = rng.choice([0.0, 500.0], s.r)
+        score.depth_seen[name][:] = np.nan  # the depth so far is made up: measure every row again
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
@@ -225,6 +226,35 @@ def test_compiled_score_step_matches_the_array_expressions(battle: Simulation, s
     _same_events(compiled.recorder, reference.recorder)  # type: ignore[arg-type]
     achieved = {c[3]["detail"] for c in reference.recorder.calls}  # type: ignore[attr-defined]
     assert len(achieved) == 4  # every kind of objective checked each step was met somewhere
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_penetration_depth_is_measured_again_only_where_an_element_moved(
+    battle: Simulation, seed: int
+) -> None:
+    """Step after step, with elements moving, put out of action or still in some rows, the depth measured
+    only in the rows that changed is the depth measured in every row."""
+    rng = np.random.default_rng(seed)
+    compiled, reference = _twin(battle)
+    score = copy.deepcopy(battle.score)
+    reference_score = copy.deepcopy(score)
+    s, ref_s = compiled.state, reference.state
+    (name,) = score.depth
+    elems = score.depth_elems[name]
+    x0, y0, x1, y1 = compiled.world.terrain.extent_m
+    for _ in range(4):
+        rows = np.flatnonzero(rng.random(s.r) < 0.5)
+        moved = np.ix_(rows, elems)
+        s.x[moved] = rng.uniform(x0, x1, (len(rows), len(elems)))
+        s.y[moved] = rng.uniform(y0, y1, (len(rows), len(elems)))
+        s.status[rows[:1], elems[:3]] = DESTROYED
+        ref_s.x[:], ref_s.y[:], ref_s.status[:] = s.x, s.y, s.status
+        score.step(compiled)
+        _reference_step(reference_score, reference)
+        np.testing.assert_array_equal(
+            score.depth[name].view(np.int64), reference_score.depth[name].view(np.int64)
+        )
+    assert (score.depth[name] > 0).any()
 
 
 @pytest.mark.parametrize("seed", [0, 1])

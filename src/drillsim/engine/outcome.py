@@ -79,6 +79,10 @@ class Scorekeeper:
             name: np.flatnonzero(((f.side == of) if of >= 0 else np.ones(f.n, dtype=bool)) & ~f.is_air)
             for name, (of, _) in self.depth_measures.items()
         }
+        self.depth_seen = {
+            name: np.full((ctx.state.r, len(elems), 3), np.nan) for name, elems in self.depth_elems.items()
+        }
+        """Per depth measure, where its elements were, and whether in action, when last measured."""
 
     def _line(self, ctx: StepContext, name: str, defender: int) -> _LineRef:
         if name in self.lines:
@@ -168,6 +172,7 @@ class Scorekeeper:
                     s.y,
                     s.status,
                     elems,
+                    self.depth_seen[name],
                 )
 
     def _objective_time(self, ctx: StepContext, k: int, o: ObjectiveSpec) -> FloatArray:
@@ -498,11 +503,34 @@ def _deepen(
     y: FloatArray,
     status: IntArray,
     elems: IntArray,
+    seen: FloatArray,
 ) -> None:
     """A penetration-depth measure, in place: per replication, the greatest signed offset past the line
     (the line field's value times ``friendly_sign``) of any element in action, and 0, if above the depth so
-    far."""
+    far.
+
+    ``seen`` ((rows, elems, 3), NaN at first) keeps where each element was and whether it was in action
+    when its row was last measured, updated in place: a row whose elements all are as then would give the
+    same greatest offset again, which the depth already holds, so it is not measured again."""
     for r in range(depth.shape[0]):
+        same = True
+        for i in range(len(elems)):
+            e = elems[i]
+            live = 1.0 if status[r, e] == ACTIVE else 0.0
+            if not (
+                _same_float(x[r, e], seen[r, i, 0])
+                and _same_float(y[r, e], seen[r, i, 1])
+                and live == seen[r, i, 2]
+            ):
+                same = False
+                break
+        if same:
+            continue
+        for i in range(len(elems)):
+            e = elems[i]
+            seen[r, i, 0] = x[r, e]
+            seen[r, i, 1] = y[r, e]
+            seen[r, i, 2] = 1.0 if status[r, e] == ACTIVE else 0.0
         deepest = -np.inf
         for e in elems:
             off = 0.0
@@ -512,3 +540,9 @@ def _deepen(
                 deepest = off
         if not (depth[r] > deepest or np.isnan(depth[r])):  # as np.maximum(depth, deepest)
             depth[r] = deepest
+
+
+@jit  # type: ignore[misc,unused-ignore]
+def _same_float(a: float, b: float) -> bool:
+    """Whether two floats are the same value, zeros of different signs told apart (NaN is never the same)."""
+    return a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b))

@@ -494,10 +494,12 @@ class FireSupport:
         pic = s.picture
         t1 = ctx.t1
         phase = s.air_phase[rows, e].copy()
+        # The phases some row is in: the transitions out of the others have nothing to do.
+        present = np.bincount(phase, minlength=AIR_TURNAROUND + 1) > 0
         elem = np.array([e])
 
         # Ready with sorties left: take a target and ask for the strike.
-        ready = rows[(phase == AIR_READY) & (s.sorties_left[rows, e] > 0)]
+        ready = rows[(phase == AIR_READY) & (s.sorties_left[rows, e] > 0)] if present[AIR_READY] else rows[:0]
         if len(ready):
             if task.waypoints.shape[1] > 0:
                 tgt = np.full(len(ready), -1)
@@ -553,7 +555,9 @@ class FireSupport:
                 )
 
         # Tasking delay over: take off.
-        launch = rows[(phase == AIR_WAITING) & (t1 >= s.air_until[rows, e])]
+        launch = (
+            rows[(phase == AIR_WAITING) & (t1 >= s.air_until[rows, e])] if present[AIR_WAITING] else rows[:0]
+        )
         if len(launch):
             k = s.strike_mission[launch, e]
             s.air_phase[launch, e] = AIR_OUTBOUND
@@ -576,7 +580,7 @@ class FireSupport:
             )
 
         # Outbound: follow the target's believed position; on arrival, go on station.
-        out = rows[phase == AIR_OUTBOUND]
+        out = rows[phase == AIR_OUTBOUND] if present[AIR_OUTBOUND] else rows[:0]
         if len(out):
             k = s.strike_mission[out, e]
             tgt = s.strike_target[out, e]
@@ -594,7 +598,7 @@ class FireSupport:
 
         # On station: release on the target if it is still located (or on another located nearby);
         # otherwise wait out the time on station and abort.
-        on = rows[phase == AIR_ON_STATION]
+        on = rows[phase == AIR_ON_STATION] if present[AIR_ON_STATION] else rows[:0]
         if len(on):
             k = s.strike_mission[on, e]
             tgt = s.strike_target[on, e]
@@ -658,7 +662,9 @@ class FireSupport:
                 set_routes(ctx, back, np.repeat(elem, len(back)), np.array([[f.home_x[e], f.home_y[e]]]))
 
         # Inbound and landed: turn around.
-        landed = rows[(phase == AIR_INBOUND) & (s.route_i[rows, e] >= s.route_len[rows, e])]
+        landed = rows[:0]
+        if present[AIR_INBOUND]:
+            landed = rows[(phase == AIR_INBOUND) & (s.route_i[rows, e] >= s.route_len[rows, e])]
         if len(landed):
             k = s.strike_mission[landed, e]
             s.air_phase[landed, e] = AIR_TURNAROUND
@@ -668,8 +674,9 @@ class FireSupport:
             ctx.emit("SortieRecovered", landed, t1, value=m.mission_id[k].astype(np.float64), unit=ctx.ids[e])
 
         # Turned around: ready for the next sortie.
-        again = rows[(phase == AIR_TURNAROUND) & (t1 >= s.air_until[rows, e])]
-        s.air_phase[again, e] = AIR_READY
+        if present[AIR_TURNAROUND]:
+            again = rows[(phase == AIR_TURNAROUND) & (t1 >= s.air_until[rows, e])]
+            s.air_phase[again, e] = AIR_READY
 
 
 def enforce_endurance(ctx: StepContext) -> None:

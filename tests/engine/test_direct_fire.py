@@ -11,18 +11,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from drillsim.engine.combat import (
-    SUPPRESSION_S,
-    apply_casualties,
-    engagement_rates,
-    group_argmax,
-    group_by_target,
-)
+from drillsim.engine.combat import SUPPRESSION_S, apply_casualties, group_argmax, group_by_target
 from drillsim.engine.context import StepContext
 from drillsim.engine.kernels import nearest_seen_targets, run_per_row
 from drillsim.engine.simulation import Simulation
 from drillsim.engine.state import ACTIVE
-from drillsim.fires.direct import POSTURE_DIRECT_TABLE, SUPPRESSED_FIRE_FACTOR, band_values
+from drillsim.fires.direct import (
+    POSTURE_DIRECT_TABLE,
+    SUPPRESSED_FIRE_FACTOR,
+    band_values,
+    engagement_rates,
+)
 from drillsim.scenario.models import POSTURES
 
 HOSTILE = np.array([[False, True], [True, False]])

@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from drillsim.scenario.models import POSTURES
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 POSTURE_DIRECT_EXPOSURE: dict[str, float] = {
     "moving": 1.0,
@@ -107,3 +108,59 @@ def mount_casualty_rate(
     fire = 1.0 - (1.0 - SUPPRESSED_FIRE_FACTOR) * suppressed
     fighting = min(max(fighting_fraction, 0.0), 1.0)
     return max(weapons * rate_per_s * p_kill * fighting * training * fire * exposure, 0.0)
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+def engagement_rates(
+    rows: IntArray,
+    shooter: IntArray,
+    target: IntArray,
+    range_m: FloatArray,
+    t0: float,
+    dt: float,
+    strength: FloatArray,
+    suppressed_until: FloatArray,
+    posture: IntArray,
+    ammo: FloatArray,
+    strength0: FloatArray,
+    training: FloatArray,
+    cover: FloatArray,
+    posture_exposure: FloatArray,
+    mounts: IntArray,
+    w_count: FloatArray,
+    w_rate_per_s: FloatArray,
+    w_band_range: FloatArray,
+    w_band_pkill: FloatArray,
+    w_band_psupp: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """For each engagement (state row, shooter, target at true range ``range_m``): the expected casualties
+    per second, :func:`mount_casualty_rate` summed in mount order over the shooter's direct-fire ``mounts``
+    (-1: none) that have ammunition, and the rate of suppressing engagements. Each of those mounts uses a
+    step's worth of ammunition: ``ammo`` is updated and kept at zero or above (with no ammunition columns,
+    ammunition is unlimited). A shooter engages at most one target per row."""
+    n_pairs = rows.shape[0]
+    lam = np.zeros(n_pairs)
+    supp_rate = np.zeros(n_pairs)
+    limited = ammo.shape[1] > 0
+    for e in range(n_pairs):
+        r = rows[e]
+        i = shooter[e]
+        j = target[e]
+        fighting = strength[r, i] / max(strength0[i], 1e-9)
+        suppressed = 1.0 if suppressed_until[r, i] > t0 else 0.0
+        exposure = posture_exposure[posture[r, j]] * (1.0 - cover[j])
+        for k in range(mounts.shape[1]):
+            m = mounts[i, k]
+            if m < 0 or (limited and not ammo[r, m] > 0):
+                continue
+            band = first_band(range_m[e], w_band_range[m])
+            p_kill = w_band_pkill[m, band] if band >= 0 else 0.0
+            p_supp = w_band_psupp[m, band] if band >= 0 else 0.0
+            lam[e] += mount_casualty_rate(
+                w_count[m], w_rate_per_s[m], p_kill, fighting, training[i], suppressed, exposure
+            )
+            if p_supp > 0:
+                supp_rate[e] += w_count[m] * w_rate_per_s[m] * p_supp * fighting
+            if limited:
+                ammo[r, m] = max(ammo[r, m] - w_count[m] * w_rate_per_s[m] * dt * fighting, 0.0)
+    return lam, supp_rate

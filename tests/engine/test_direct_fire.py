@@ -132,6 +132,18 @@ def test_target_choice_breaks_exact_ties_by_lowest_target_and_keeps_the_reach_ed
         assert _choose(*args) == want
 
 
+def test_target_choice_matches_brute_force_with_every_contact_at_one_believed_x() -> None:
+    """Contacts believed on one north-south line (their columns have no width) or at one point."""
+    rng = np.random.default_rng(8)
+    x, y, side, ok, seen_t, seen_x, seen_y = _blocks(rng, 200, 3, 500.0)
+    reach = np.full(200, 1500.0)
+    for line_y in (seen_y, np.full_like(seen_y, 25.0)):
+        args = (x, y, side, reach, 300.0, ok, seen_t, np.full_like(seen_x, 40.0), line_y)
+        want = _brute_force(*args)
+        assert len(want) > 100
+        assert _choose(*args) == want
+
+
 def test_group_by_target_is_np_unique_of_row_sorted_pairs() -> None:
     """Distinct (row, target) pairs in order and each pair's group, as ``np.unique`` gives them."""
     rng = np.random.default_rng(11)

@@ -463,12 +463,18 @@ def _nearest_contacts_kernel(
 ) -> None:
     """The loop of :func:`_nearest_contacts` (ties: the first element). Queries come grouped by row (many
     elements of a task ask the same row's picture), so the contacts that qualify are listed once per run of
-    queries with the same row and side, in element order, and each query scans only that list, computing the
-    exact distance (hypot, which decides) only where the squared distance says it may be the nearest."""
+    queries with the same row and side, in element order, and each query scans only that list: a first pass
+    finds the least squared distance, a second computes the exact distance (hypot, which decides) only for
+    the contacts whose squared distance says they may be the nearest."""
     n = side.shape[0]
     listed = np.empty(n, dtype=np.int64)
     lx = np.empty(n)
     ly = np.empty(n)
+    squared = np.empty(n)
+    wanted = np.empty((hostile.shape[0], n), dtype=np.bool_)  # candidate enemies of each side
+    for mine in range(hostile.shape[0]):
+        for t in range(n):
+            wanted[mine, t] = candidate[t] and hostile[mine, side[t]]
     m = 0
     last_r = -1
     last_side = -1
@@ -478,7 +484,7 @@ def _nearest_contacts_kernel(
         if r != last_r or mine != last_side:
             m = 0
             for t in range(n):
-                if not candidate[t] or not hostile[mine, side[t]] or not known_live[r, mine, t]:
+                if not (wanted[mine, t] and known_live[r, mine, t]):
                     continue
                 if require_active and status[r, t] != ACTIVE:
                     continue
@@ -488,18 +494,22 @@ def _nearest_contacts_kernel(
                 m += 1
             last_r = r
             last_side = mine
-        b = -1
-        d_best = np.inf
-        bound = np.inf
+        least = np.inf
         for q in range(m):
             dx = lx[q] - px[k]
             dy = ly[q] - py[k]
-            if dx * dx + dy * dy > bound:
-                continue  # surely farther than the best so far: skip the costly hypot
-            d = np.hypot(dx, dy)
+            squared[q] = dx * dx + dy * dy
+            if squared[q] < least:  # (a nan never qualifies, as in the exact test)
+                least = squared[q]
+        bound = least * _SQUARED_SLACK  # farther than this: surely not the nearest, skip the costly hypot
+        b = -1
+        d_best = np.inf
+        for q in range(m):
+            if not squared[q] <= bound:
+                continue
+            d = np.hypot(lx[q] - px[k], ly[q] - py[k])
             if d < d_best:
                 d_best = d
-                bound = d * d * _SQUARED_SLACK
                 b = listed[q]
         best[k] = b
         dist[k] = d_best

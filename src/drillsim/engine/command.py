@@ -365,7 +365,7 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             gy = pic.known_y[rows, side, np.maximum(best, 0)]
             if task.kind == "raid" and np.isfinite(task.then_to).all() and len(task.target_elements):
                 # The raid is over once every target is out of action (captured, destroyed, escaped).
-                over = np.all(s.status[rows][:, task.target_elements] != ACTIVE, axis=1)
+                over = np.all(s.status[np.ix_(rows, task.target_elements)] != ACTIVE, axis=1)
                 has &= ~over
                 _release_to(ctx, rows[over], elems[over], np.broadcast_to(task.then_to, (int(over.sum()), 2)))
         else:  # cover-withdrawal: between the covered units and the nearest known enemy
@@ -517,8 +517,9 @@ def _nearest_contacts_kernel(
 
 def _covered_units_safe(s: BatchState, covered: IntArray, rows: IntArray) -> NDArray[np.bool_]:
     """Covered units are safe once each has arrived or is out of the fight."""
-    sub_status = s.status[rows][:, covered]
-    arrived = np.isfinite(s.arrived_at[rows][:, covered])
+    on = np.ix_(rows, covered)
+    sub_status = s.status[on]
+    arrived = np.isfinite(s.arrived_at[on])
     return np.asarray(np.all(arrived | (sub_status != ACTIVE), axis=1))
 
 
@@ -530,7 +531,7 @@ def _release_covering_force(ctx: StepContext, task: CompiledTask, rows: IntArray
         dest = np.broadcast_to(task.then_to, (len(rows), 2))
     else:
         cov = task.covered
-        last = np.maximum(s.route_len[rows][:, cov] - 1, 0)
+        last = np.maximum(s.route_len[np.ix_(rows, cov)] - 1, 0)
         dest = np.stack(
             [
                 s.route_x[rows[:, None], cov[None, :], last].mean(axis=1),

@@ -86,13 +86,9 @@ def _morale_scan(
     0.5) die; every element's suppression average moves toward whether it is suppressed now (weight ``w``,
     updated in place); ground elements in action, not broken and not just dead, break on losses or on
     suppression. Returns the dying (rows, elems) and the breaking (rows, elems, by losses), each in row-major
-    order. A step finds few of either, so this beats whole-array expressions that are mostly False."""
+    order. A step finds few of either: the pass only counts them, without branches (so that it vectorises),
+    and a second pass that lists them is made only when there are some."""
     r_n, n = status.shape
-    dead_rows = np.empty(r_n * n, dtype=np.int64)
-    dead_elems = np.empty(r_n * n, dtype=np.int64)
-    rows = np.empty(r_n * n, dtype=np.int64)
-    elems = np.empty(r_n * n, dtype=np.int64)
-    by_losses = np.empty(r_n * n, dtype=np.bool_)
     n_dead = 0
     n_break = 0
     for r in range(r_n):
@@ -100,6 +96,23 @@ def _morale_scan(
             sup = 1.0 if suppressed_until[r, e] > t0 else 0.0
             avg = suppression_avg[r, e] + (sup - suppression_avg[r, e]) * w
             suppression_avg[r, e] = avg
+            ground = (status[r, e] == ACTIVE) & (not is_air[e])
+            dead = strength[r, e] < 0.5
+            losses = 1.0 - strength[r, e] / max(strength0[e], 1e-9)
+            breaks = (not broken[r, e]) & ((losses >= break_losses[e]) | (avg >= break_suppression[e]))
+            n_dead += ground & dead
+            n_break += ground & (not dead) & breaks
+    dead_rows = np.empty(n_dead, dtype=np.int64)
+    dead_elems = np.empty(n_dead, dtype=np.int64)
+    rows = np.empty(n_break, dtype=np.int64)
+    elems = np.empty(n_break, dtype=np.int64)
+    by_losses = np.empty(n_break, dtype=np.bool_)
+    if n_dead + n_break == 0:
+        return dead_rows, dead_elems, rows, elems, by_losses
+    n_dead = 0
+    n_break = 0
+    for r in range(r_n):
+        for e in range(n):
             if status[r, e] != ACTIVE or is_air[e]:
                 continue
             if strength[r, e] < 0.5:
@@ -111,12 +124,12 @@ def _morale_scan(
                 continue
             losses = 1.0 - strength[r, e] / max(strength0[e], 1e-9)
             lost = losses >= break_losses[e]
-            if lost or avg >= break_suppression[e]:
+            if lost or suppression_avg[r, e] >= break_suppression[e]:
                 rows[n_break] = r
                 elems[n_break] = e
                 by_losses[n_break] = lost
                 n_break += 1
-    return dead_rows[:n_dead], dead_elems[:n_dead], rows[:n_break], elems[:n_break], by_losses[:n_break]
+    return dead_rows, dead_elems, rows, elems, by_losses
 
 
 def capture_and_flight(ctx: StepContext) -> None:

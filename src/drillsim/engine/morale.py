@@ -180,7 +180,10 @@ def capture_and_flight(ctx: StepContext) -> None:
         # Flight: a raider of a hostile side is in the picture nearby.
         if not targeting:
             continue
-        raiders = np.unique(np.concatenate([task.elements for task in targeting]))
+        raider_mask = np.zeros(f.n, dtype=bool)
+        for task in targeting:
+            raider_mask[task.elements] = True
+        raiders = np.flatnonzero(raider_mask)
         if not len(raiders):
             continue
         pic = s.picture

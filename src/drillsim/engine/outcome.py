@@ -344,7 +344,7 @@ def _inside_polygon(x: FloatArray, y: FloatArray, poly: FloatArray) -> NDArray[n
 
 # ------------------------------------------------------------------------------------- compiled loops
 # The per-step checks, one pass over (replication, element) each. Objective times are computed only in the
-# replications where the objective is still open (``objective_at[:, k]`` +inf), +inf in the others.
+# replications where the objective is still open (``objective_at[:, k]`` infinite), +inf in the others.
 
 jit = numba.njit(cache=True, nogil=True)  # serial, like drillsim.engine.kernels
 
@@ -355,7 +355,7 @@ def _capture_times(objective_at: FloatArray, k: int, captured_at: FloatArray, el
     r_n = objective_at.shape[0]
     when = np.full(r_n, np.inf)
     for r in range(r_n):
-        if objective_at[r, k] == np.inf:
+        if np.isinf(objective_at[r, k]):
             for e in elems:
                 when[r] = min(when[r], captured_at[r, e])
     return when
@@ -369,7 +369,7 @@ def _destroy_times(
     r_n = objective_at.shape[0]
     when = np.full(r_n, np.inf)
     for r in range(r_n):
-        if objective_at[r, k] == np.inf and len(elems):
+        if np.isinf(objective_at[r, k]) and len(elems):
             last = -np.inf
             for e in elems:
                 last = max(last, min(destroyed_at[r, e], captured_at[r, e]))
@@ -393,7 +393,7 @@ def _neutralise_times(
     n = len(elems)
     when = np.full(r_n, np.inf)
     for r in range(r_n):
-        if objective_at[r, k] != np.inf:
+        if not np.isinf(objective_at[r, k]):
             continue
         out = 0
         for e in elems:
@@ -425,7 +425,7 @@ def _withdrawal_times(
     r_n = objective_at.shape[0]
     when = np.full(r_n, np.inf)
     for r in range(r_n):
-        if objective_at[r, k] != np.inf:
+        if not np.isinf(objective_at[r, k]):
             continue
         safe = True
         any_gone = False
@@ -461,7 +461,7 @@ def _reach_times(
     r_n = objective_at.shape[0]
     when = np.full(r_n, np.inf)
     for r in range(r_n):
-        if objective_at[r, k] != np.inf:
+        if not np.isinf(objective_at[r, k]):
             continue
         for e in elems:
             if math.hypot(x[r, e] - tx, y[r, e] - ty) <= REACH_RADIUS_M:

@@ -8,6 +8,7 @@ picture (what it believes) is kept apart in :class:`Picture`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +34,13 @@ AIR_INBOUND = 4
 AIR_TURNAROUND = 5
 
 INF = np.inf
+
+
+def _waypoint_major(r: int, n: int, capacity: int, dtype: Any) -> Any:
+    """Zeros indexed (row, element, waypoint) but laid out waypoint by waypoint: movement reads each
+    element's current waypoint, and neighbouring elements' waypoints then share cache lines (2x faster
+    than each element's route in a line of its own)."""
+    return np.zeros((capacity, r, n), dtype=dtype).transpose(1, 2, 0)
 
 
 def _full(shape: tuple[int, ...], value: float) -> FloatArray:
@@ -242,12 +250,12 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         task_since=_full((r, n), INF),
         pending_task=np.full((r, n), -1, dtype=np.int64),
         pending_at=_full((r, n), INF),
-        route_x=np.zeros((r, n, route_capacity)),
-        route_y=np.zeros((r, n, route_capacity)),
+        route_x=_waypoint_major(r, n, route_capacity, np.float64),
+        route_y=_waypoint_major(r, n, route_capacity, np.float64),
         route_len=np.zeros((r, n), dtype=np.int64),
         route_i=np.zeros((r, n), dtype=np.int64),
         route_loop=np.zeros((r, n), dtype=bool),
-        route_road=np.zeros((r, n, route_capacity), dtype=bool),
+        route_road=_waypoint_major(r, n, route_capacity, np.bool_),
         speed_factor=np.ones((r, n)),
         arrival_posture=np.tile(f.posture0, (r, 1)),
         arrived_at=_full((r, n), INF),

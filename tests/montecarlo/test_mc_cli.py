@@ -105,3 +105,12 @@ def test_durations_are_shown_like_times() -> None:
     assert _unit("kill-chain-time", 1_200.0) == (60.0, "min")
     assert _unit("time-to-locate", 97_000.0) == (3600.0, "h")
     assert _unit("rounds-fired", 12_600.0) == (1.0, "")
+
+
+def test_the_batch_option_defaults_to_the_library_default() -> None:
+    """``--batch`` (a literal, so the command line starts without the analysis modules) is DEFAULT_BATCH."""
+    import inspect
+
+    from drillsim.analysis.montecarlo import DEFAULT_BATCH
+
+    assert inspect.signature(analysis.mc).parameters["batch"].default == DEFAULT_BATCH

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from drillsim.analysis.montecarlo import (
     BINARY_KINDS,
+    DEFAULT_BATCH,
     TIME_KINDS,
     FloatArray,
     measure_kinds,
@@ -320,7 +321,7 @@ def compare(
     rng: int | np.random.Generator | None = None,
     confidence: float = 0.95,
     measures: Sequence[str] | None = None,
-    batch: int = 200,
+    batch: int = DEFAULT_BATCH,
     progress: bool | None = None,
 ) -> Comparison:
     """Run a base scenario and its variants with one seed and one set of replication indices; compare.

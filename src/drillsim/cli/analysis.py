@@ -154,7 +154,7 @@ def mc(
     confidence: Annotated[
         float, typer.Option("--confidence", help="Confidence level of the intervals.")
     ] = 0.95,
-    batch: Annotated[int, typer.Option("--batch", min=1, help="Replications advanced together.")] = 200,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Replications advanced together.")] = 250,
     max_replications: Annotated[
         int, typer.Option("--max-replications", min=1, help="Cap of sequential stopping.")
     ] = 10_000,

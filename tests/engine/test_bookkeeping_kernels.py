@@ -37,6 +37,7 @@ from drillsim.engine.state import (
 )
 from drillsim.engine.support import enforce_endurance
 from drillsim.geo.distance import SignedDistanceField
+from drillsim.geo.terrain import Terrain
 from drillsim.orders.plan import CompiledPlan, TriggerNode
 from drillsim.orders.triggers import Facts, TriggerState, event_time
 from drillsim.scenario.models import ObjectiveSpec
@@ -56,21 +57,22 @@ def battle() -> Simulation:
 
 
 def _reference_field_at(field: SignedDistanceField, x: FloatArray, y: FloatArray) -> FloatArray:
-    """Bilinear lookup as array expressions (what the compiled loop replaced)."""
+    """The field's table read as a terrain reads its elevation grid (array expressions, edges clamped)."""
     ny, nx = field.values.shape
-    fx = np.clip((np.asarray(x, dtype=np.float64) - field.x0) / field.cell_m, 0.0, nx - 1.000001)
-    fy = np.clip((np.asarray(y, dtype=np.float64) - field.y0) / field.cell_m, 0.0, ny - 1.000001)
-    ix, iy = fx.astype(np.intp), fy.astype(np.intp)
-    tx, ty = fx - ix, fy - iy
-    v = field.values
-    top = v[iy, ix] * (1 - tx) + v[iy, ix + 1] * tx
-    bottom = v[iy + 1, ix] * (1 - tx) + v[iy + 1, ix + 1] * tx
-    return np.asarray(top * (1 - ty) + bottom * ty, dtype=np.float64)
+    grid = Terrain(
+        elevation_m=field.values,
+        terrain_class=np.zeros((ny, nx), dtype=np.uint8),
+        cell_m=field.cell_m,
+        x0_m=field.x0,
+        y0_m=field.y0,
+    )
+    return np.asarray(grid.elevation_at(x, y), dtype=np.float64)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_field_lookup_matches_the_array_expressions(seed: int) -> None:
-    """Points inside, outside, on grid nodes and on the grid's edges (-0.0 included) read the same bits."""
+    """Points inside, outside, on grid nodes and on the grid's edges (-0.0 included) read the same bits as the
+    terrain's bilinear lookup (one formula for both grids); NaN coordinates read NaN."""
     rng = np.random.default_rng(seed)
     field = SignedDistanceField.build(rng.uniform(0, 40_000, (25, 2)), (0, 0, 40_000, 30_000), cell_m=1000.0)
     x = rng.uniform(-5_000, 45_000, (50, 30))
@@ -86,6 +88,7 @@ def test_field_lookup_matches_the_array_expressions(seed: int) -> None:
     assert float(field.at(1234.5, 678.9)) == float(
         _reference_field_at(field, np.array(1234.5), np.array(678.9))
     )
+    assert np.isnan(field.at(np.nan, 5.0))
 
 
 # --- objectives and measures ------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from drillsim.geo.terrain import bilinear_at
+
 FloatArray = NDArray[np.float64]
 
 
@@ -151,25 +153,11 @@ class SignedDistanceField:
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
 def field_value(values: FloatArray, x0: float, y0: float, cell_m: float, x: float, y: float) -> float:
-    """Bilinear value of a :class:`SignedDistanceField`'s table at one point, clamped to just inside the
-    grid, with the arithmetic of the array expression it replaced (``np.clip``, truncation, the same sums
-    in the same order), so the result is the same bit for bit. A NaN coordinate gives NaN."""
-    ny, nx = values.shape
-    fx = (x - x0) / cell_m
-    fy = (y - y0) / cell_m
-    if np.isnan(fx) or np.isnan(fy):
+    """Bilinear value of a :class:`SignedDistanceField`'s table at one point (:func:`bilinear_at`, clamped
+    to the grid); a NaN coordinate gives NaN."""
+    if np.isnan(x) or np.isnan(y):
         return np.nan
-    hx = nx - 1.000001
-    hy = ny - 1.000001
-    fx = 0.0 if fx < 0.0 else hx if fx > hx else fx  # np.clip: a value equal to a bound is kept as it is
-    fy = 0.0 if fy < 0.0 else hy if fy > hy else fy
-    ix = int(fx)
-    iy = int(fy)
-    tx = fx - ix
-    ty = fy - iy
-    top = values[iy, ix] * (1 - tx) + values[iy, ix + 1] * tx
-    bottom = values[iy + 1, ix] * (1 - tx) + values[iy + 1, ix + 1] * tx
-    return float(top * (1 - ty) + bottom * ty)
+    return bilinear_at(values, x0, y0, cell_m, x, y)
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from test_compiled_steps import _same_events, _same_state, _twin
 
 from drillsim.engine.command import begin_task, set_routes
@@ -39,7 +40,7 @@ from drillsim.engine.support import enforce_endurance
 from drillsim.geo.distance import SignedDistanceField
 from drillsim.geo.terrain import Terrain
 from drillsim.orders.plan import CompiledPlan, TriggerNode
-from drillsim.orders.triggers import Facts, TriggerState, event_time
+from drillsim.orders.triggers import Facts, TriggerState
 from drillsim.scenario.models import ObjectiveSpec
 
 FloatArray = np.ndarray
@@ -513,6 +514,71 @@ def test_compiled_capture_and_flight_match_the_array_expressions(
 
 
 # --- trigger evaluation -----------------------------------------------------------------------------------
+
+
+def _first(per_element: FloatArray, mask: NDArray[np.bool_], *, all_of: bool = False) -> FloatArray:
+    if not mask.any():
+        return np.full(per_element.shape[0], np.inf)
+    values = per_element[:, mask]
+    return np.asarray(values.max(axis=1) if all_of else values.min(axis=1), dtype=np.float64)
+
+
+def _side_mask(node: TriggerNode, facts: Facts) -> NDArray[np.bool_]:
+    if len(node.elements):
+        mask = np.zeros(facts.side_of.shape[0], dtype=bool)
+        mask[node.elements] = True
+        return mask
+    if node.side >= 0:
+        return np.asarray(facts.side_of == node.side)
+    return np.ones(facts.side_of.shape[0], dtype=bool)
+
+
+def _by_side(table: FloatArray, side: int) -> FloatArray:
+    return table[:, side] if side >= 0 else table.min(axis=1)
+
+
+def event_time(node: TriggerNode, facts: Facts) -> FloatArray:
+    """First time of the event a node names, per replication: the array code the compiled trigger pass
+    replaced, kept as its reference."""
+    kind = node.event
+    has_unit = len(node.elements) > 0
+    if kind == "contact-detected":
+        return (
+            _first(facts.detected_at, _side_mask(node, facts))
+            if has_unit
+            else _by_side(facts.detected_by_side, node.side)
+        )
+    if kind == "contact-reported":
+        return (
+            _first(facts.reported_at, _side_mask(node, facts))
+            if has_unit
+            else _by_side(facts.reported_by_side, node.side)
+        )
+    if kind == "contact-lost":
+        return _by_side(facts.lost_by_side, node.side)
+    if kind == "fire-mission-completed":
+        return _by_side(facts.mission_by_side, node.side)
+    if kind == "strike-completed":
+        return _by_side(facts.strike_by_side, node.side)
+    if kind == "objective-achieved":
+        if node.objective >= 0:
+            return facts.objective_at[:, node.objective]
+        return (
+            facts.objective_at.min(axis=1)
+            if facts.objective_at.shape[1]
+            else np.full(facts.strength.shape[0], np.inf)
+        )
+    table = {
+        "unit-arrived": facts.arrived_at,
+        "unit-destroyed": facts.destroyed_at,
+        "unit-broke": facts.broke_at,
+        "unit-captured": facts.captured_at,
+        "unit-escaped": facts.escaped_at,
+    }[kind]
+    # A named unit (a group) has arrived or been destroyed when all its elements have; broken, captured or
+    # escaped when any has. Without a unit: the first such event on the side.
+    all_of = has_unit and kind in ("unit-arrived", "unit-destroyed")
+    return _first(table, _side_mask(node, facts), all_of=all_of)
 
 
 def _reference_evaluate(state: TriggerState, facts: Facts, phases: np.ndarray | None) -> FloatArray:

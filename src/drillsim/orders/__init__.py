@@ -1,7 +1,7 @@
 """Orders: the plan compiled into phases, triggers and tasks, and trigger evaluation over a batch."""
 
 from drillsim.orders.plan import TASK_CODE, TASK_KINDS, CompiledPlan, CompiledTask, TriggerNode, compile_plan
-from drillsim.orders.triggers import Facts, TriggerState, event_time
+from drillsim.orders.triggers import Facts, TriggerState
 
 __all__ = [
     "TASK_CODE",
@@ -12,5 +12,4 @@ __all__ = [
     "TriggerNode",
     "TriggerState",
     "compile_plan",
-    "event_time",
 ]

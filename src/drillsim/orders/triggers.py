@@ -51,70 +51,6 @@ class Facts:
     """(R, sides, sides) fraction of the second side's live elements that the first side holds as contacts."""
 
 
-def _first(per_element: FloatArray, mask: NDArray[np.bool_], *, all_of: bool = False) -> FloatArray:
-    if not mask.any():
-        return np.full(per_element.shape[0], np.inf)
-    values = per_element[:, mask]
-    return np.asarray(values.max(axis=1) if all_of else values.min(axis=1), dtype=np.float64)
-
-
-def _side_mask(node: TriggerNode, facts: Facts) -> NDArray[np.bool_]:
-    if len(node.elements):
-        mask = np.zeros(facts.side_of.shape[0], dtype=bool)
-        mask[node.elements] = True
-        return mask
-    if node.side >= 0:
-        return np.asarray(facts.side_of == node.side)
-    return np.ones(facts.side_of.shape[0], dtype=bool)
-
-
-def _by_side(table: FloatArray, side: int) -> FloatArray:
-    return table[:, side] if side >= 0 else table.min(axis=1)
-
-
-def event_time(node: TriggerNode, facts: Facts) -> FloatArray:
-    """First time of the event a node names, per replication."""
-    kind = node.event
-    has_unit = len(node.elements) > 0
-    if kind == "contact-detected":
-        return (
-            _first(facts.detected_at, _side_mask(node, facts))
-            if has_unit
-            else _by_side(facts.detected_by_side, node.side)
-        )
-    if kind == "contact-reported":
-        return (
-            _first(facts.reported_at, _side_mask(node, facts))
-            if has_unit
-            else _by_side(facts.reported_by_side, node.side)
-        )
-    if kind == "contact-lost":
-        return _by_side(facts.lost_by_side, node.side)
-    if kind == "fire-mission-completed":
-        return _by_side(facts.mission_by_side, node.side)
-    if kind == "strike-completed":
-        return _by_side(facts.strike_by_side, node.side)
-    if kind == "objective-achieved":
-        if node.objective >= 0:
-            return facts.objective_at[:, node.objective]
-        return (
-            facts.objective_at.min(axis=1)
-            if facts.objective_at.shape[1]
-            else np.full(facts.strength.shape[0], np.inf)
-        )
-    table = {
-        "unit-arrived": facts.arrived_at,
-        "unit-destroyed": facts.destroyed_at,
-        "unit-broke": facts.broke_at,
-        "unit-captured": facts.captured_at,
-        "unit-escaped": facts.escaped_at,
-    }[kind]
-    # A named unit (a group) has arrived or been destroyed when all its elements have; broken, captured or
-    # escaped when any has. Without a unit: the first such event on the side.
-    all_of = has_unit and kind in ("unit-arrived", "unit-destroyed")
-    return _first(table, _side_mask(node, facts), all_of=all_of)
-
-
 # How the compiled evaluation reads a node (see _NodeTable).
 _AT, _AFTER, _ELEMENT_EVENT, _SIDE_EVENT, _OBJECTIVE, _ANY_OBJECTIVE, _ALL, _ANY, _CONDITION = range(9)
 
@@ -320,11 +256,12 @@ def _fire_times(
     first_held: FloatArray,
     side_of: IntArray,
 ) -> FloatArray:
-    """Fire time of each needed node (see :class:`_NodeTable`), nodes in order, +inf for the others: what
-    :func:`event_time` and the all/any, at, after, objective and condition rules give. An element event
-    reads its elements' first times (the first of them, or the last with ``all_of``), or those of its side's
-    elements, or of every element; +inf when there are none. A side event reads its side's time, or the
-    first of any side's."""
+    """Fire time of each needed node (see :class:`_NodeTable`), nodes in order, +inf for the others, by the
+    all/any, at, after, event, objective and condition rules. An element event reads its elements' first
+    times (the first of them, or the last with ``all_of``: a named unit has arrived or been destroyed when
+    all its elements have, broken, captured or escaped when any has), or those of its side's elements, or
+    of every element; +inf when there are none. A side event reads its side's time, or the first of any
+    side's."""
     r_n = phase_start.shape[0]
     m = len(code)
     out = np.full((r_n, m), np.inf)

@@ -245,6 +245,21 @@ def _grid_fits(cells: int, m: int) -> bool:
 
 
 @jit  # type: ignore[misc,unused-ignore]
+def _grid_scratch(n_targets: int) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """The arrays :func:`_dense_grid` fills, for any grid :func:`_grid_fits` allows with up to ``n_targets``
+    targets: per cell the row that last filled it (-1: none yet), its first and end positions in the
+    members, and per target its cell and the members."""
+    cells = 8 * n_targets + 4096
+    return (
+        np.full(cells, -1, dtype=np.int64),
+        np.empty(cells, dtype=np.int64),
+        np.empty(cells, dtype=np.int64),
+        np.empty(max(n_targets, 1), dtype=np.int64),
+        np.empty(max(n_targets, 1), dtype=np.int64),
+    )
+
+
+@jit  # type: ignore[misc,unused-ignore]
 def _dense_grid(
     x: FloatArray,
     y: FloatArray,
@@ -255,11 +270,17 @@ def _dense_grid(
     m: int,
     slot: IntArray,
     box: FloatArray,
-) -> tuple[IntArray, IntArray, float, float, int, int]:
-    """Row r's usable targets (``slot[:m]``) sorted into a dense (side, column, row) grid of cells over
-    their bounding box: ``start[f]:start[f + 1]`` are the positions in ``members`` of cell f's targets (in
-    target order). Returns empty arrays when the box holds too many cells for the targets (the caller
-    then uses the sorted-key grid)."""
+    cell_row: IntArray,
+    cell_first: IntArray,
+    cell_end: IntArray,
+    cell_of: IntArray,
+    members: IntArray,
+) -> tuple[float, float, int, int]:
+    """Row r's usable targets (``slot[:m]``) filed in a dense (side, column, row) grid of cells over their
+    bounding box: cell f holds ``members[cell_first[f]:cell_end[f]]`` (positions in ``targets``, in target
+    order) where ``cell_row[f] == r``, and nothing elsewhere. Only the cells that hold targets are
+    written, so a row costs its targets, not its cells. Returns the grid's origin and size; a size of 0
+    when the box holds too many cells for the targets (the caller then uses the sorted-key grid)."""
     n_sides = box.shape[0]
     x0, y0, x1, y1 = _union_box(box)
     # Cells on the fixed lattice of multiples of ``cell`` (not on the box's corner), so a cell is the same
@@ -269,23 +290,28 @@ def _dense_grid(
     nx = int((x1 - x0) / cell) + 1
     ny = int((y1 - y0) / cell) + 1
     if not _grid_fits(nx * ny * n_sides, m):
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), x0, y0, 0, 0
-    start = np.zeros(n_sides * nx * ny + 1, dtype=np.int64)
-    flat = np.empty(m, dtype=np.int64)
-    for q in range(m):
+        return x0, y0, 0, 0
+    for q in range(m):  # count each cell's targets (cell_end as the count)
         t = targets[slot[q]]
         f = (side[t] * nx + int((x[r, t] - x0) / cell)) * ny + int((y[r, t] - y0) / cell)
-        flat[q] = f
-        start[f + 1] += 1
-    for f in range(n_sides * nx * ny):
-        start[f + 1] += start[f]
-    fill = start[:-1].copy()
-    members = np.empty(m, dtype=np.int64)
-    for q in range(m):
-        f = flat[q]
-        members[fill[f]] = slot[q]
-        fill[f] += 1
-    return start, members, x0, y0, nx, ny
+        cell_of[q] = f
+        if cell_row[f] != r:
+            cell_row[f] = r
+            cell_end[f] = 0
+            cell_first[f] = -1
+        cell_end[f] += 1
+    total = 0
+    for q in range(m):  # room for each cell, in order of its first target
+        f = cell_of[q]
+        if cell_first[f] < 0:
+            cell_first[f] = total
+            total += cell_end[f]
+            cell_end[f] = cell_first[f]
+    for q in range(m):  # the members, in target order within each cell
+        f = cell_of[q]
+        members[cell_end[f]] = slot[q]
+        cell_end[f] += 1
+    return x0, y0, nx, ny
 
 
 @jit  # type: ignore[misc,unused-ignore]
@@ -297,8 +323,10 @@ def _dense_candidates(
     cell: float,
     hostile: BoolArray,
     box: FloatArray,
-    start: IntArray,
-    members: IntArray,
+    r: int,
+    cell_row: IntArray,
+    cell_first: IntArray,
+    cell_end: IntArray,
     x0: float,
     y0: float,
     nx: int,
@@ -329,10 +357,11 @@ def _dense_candidates(
             x_lo = x0 + col * cell
             gap_x = max(x_lo - sx, 0.0, sx - (x_lo + cell))
             for cy in range(lo_y, hi_y + 1):
-                lo = start[base + cy]
-                hi = start[base + cy + 1]
-                if hi == lo:
+                f = base + cy
+                if cell_row[f] != r:  # no target there in this row
                     continue
+                lo = cell_first[f]
+                hi = cell_end[f]
                 y_lo = y0 + cy * cell
                 gap_y = max(y_lo - sy, 0.0, sy - (y_lo + cell))
                 seg_lo[g] = lo
@@ -593,6 +622,7 @@ def detect_pairs(
     seg_key = np.empty(n_seg, dtype=np.int64)
     order_key = np.empty(cap, dtype=np.int64)
     settled = np.empty((n_sides, n_elements))
+    cell_row, cell_first, cell_end, cell_of, members = _grid_scratch(nt)
     box = np.empty((n_sides, 4))
     side_factor = np.zeros(n_sides)
     for r in range(x.shape[0]):
@@ -607,11 +637,26 @@ def detect_pairs(
         any_factor = side_factor.max()
         if m > 0:
             sorted_keys, sorted_slot = keys[:0], slot[:0]
-            start, members, gx0, gy0, gnx, gny = keys[:0], slot[:0], 0.0, 0.0, 0, 0
+            gx0, gy0, gnx, gny = 0.0, 0.0, 0, 0
             fine = cell
             if m > BRUTE_FORCE_TARGETS:
                 fine = _fine_cell(box, cell, m)
-                start, members, gx0, gy0, gnx, gny = _dense_grid(x, y, r, targets, side, fine, m, slot, box)
+                gx0, gy0, gnx, gny = _dense_grid(
+                    x,
+                    y,
+                    r,
+                    targets,
+                    side,
+                    fine,
+                    m,
+                    slot,
+                    box,
+                    cell_row,
+                    cell_first,
+                    cell_end,
+                    cell_of,
+                    members,
+                )
                 if gnx == 0:
                     for q in range(m):
                         t = targets[slot[q]]
@@ -649,8 +694,10 @@ def detect_pairs(
                         fine,
                         hostile,
                         box,
-                        start,
-                        members,
+                        r,
+                        cell_row,
+                        cell_first,
+                        cell_end,
                         gx0,
                         gy0,
                         gnx,

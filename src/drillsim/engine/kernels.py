@@ -1378,14 +1378,12 @@ def located_fraction_table(
     for r in range(n_r):
         alive[:] = 0
         held[:, :] = 0
-        for j in range(n):
-            if not ground[j] or not active[r, j]:
-                continue
+        for j in range(n):  # without branches: counting is cheaper than mispredicting
+            ok = ground[j] & active[r, j]
             b = side[j]
-            alive[b] += 1
+            alive[b] += ok
             for a in range(n_s):
-                if hostile[a, b] and known_live[r, a, j]:
-                    held[a, b] += 1
+                held[a, b] += ok & known_live[r, a, j]
         for a in range(n_s):
             for b in range(n_s):
                 if hostile[a, b] and alive[b] > 0:

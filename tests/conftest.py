@@ -88,3 +88,13 @@ def scenario_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example_te
 # load compiled kernels from numba's cache, which would trip a deadline for reasons unrelated to the test).
 settings.register_profile("drillsim", deadline=None)
 settings.load_profile("drillsim")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-golden`` rewrites tests/golden/digests.json instead of checking it."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="record the golden digests anew (a deliberate model change; say why in the changelog)",
+    )

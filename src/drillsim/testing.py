@@ -11,6 +11,7 @@ and in a plain script alike; bad input itself raises :class:`~drillsim.core.erro
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
@@ -31,7 +33,7 @@ from drillsim.scenario.pedigree import CONFIDENCE_LEVELS, Param
 from drillsim.scenario.references import element_ids
 from drillsim.scenario.schema import scenario_schema
 
-__all__ = ["check_determinism", "check_scenario"]
+__all__ = ["check_determinism", "check_scenario", "result_digest"]
 
 _ID = r"[a-z0-9][a-z0-9_-]*"
 _UNIT_ID = re.compile(rf"^{_ID}(/{_ID})*$")
@@ -250,3 +252,29 @@ def _first_difference(a: Outcomes, b: Outcomes, reps: list[int]) -> str | None:
         if len(ea) != len(eb):
             return f"replication {k}: {len(ea)} events in one run, {len(eb)} in the other"
     return None
+
+
+def result_digest(outcomes: Outcomes) -> str:
+    """A SHA-256 digest of a run's results: every measure of every replication and, when an event log was
+    recorded, every event column, value for value (floats by their exact bits).
+
+    Two runs have the same digest exactly when their measures and event logs are identical; a golden test
+    keeps the digest of a scenario at a fixed seed so that any change of behaviour, deliberate or not, shows.
+    The digest does not depend on the Parquet or Arrow writer's version, only on the values.
+    """
+    h = hashlib.sha256()
+    h.update(np.asarray(outcomes.replications, dtype=np.int64).tobytes())
+    for name in sorted(outcomes.measures):
+        h.update(name.encode("utf-8") + b"\0")
+        h.update(np.ascontiguousarray(outcomes.measures[name], dtype=np.float64).tobytes())
+    if outcomes.events is not None:
+        for name in outcomes.events.column_names:
+            h.update(b"\1" + name.encode("utf-8") + b"\0")
+            column = outcomes.events[name]
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                for value in column.to_pylist():
+                    h.update(b"\2" if value is None else value.encode("utf-8") + b"\0")
+            else:
+                values = column.to_numpy(zero_copy_only=False)
+                h.update(np.ascontiguousarray(values).tobytes())
+    return h.hexdigest()

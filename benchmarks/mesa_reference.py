@@ -380,7 +380,7 @@ def engagement_from_scenario(
     destination is its move task's point plus its offset in the group, as drillsim keeps formations.
     Only ground units and move orders are carried over: this is the synthetic benchmark's vocabulary.
     """
-    from drillsim.engine.world import build_world
+    from drillsim.world.build import build_world
 
     world = build_world(scenario)
     f = world.forces

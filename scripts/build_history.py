@@ -1,4 +1,4 @@
-"""Build the historical data sets shipped in src/drillsim/analysis/data/ from vendored public sources.
+"""Build the historical data sets shipped in src/drillsim/validation/data/ from vendored public sources.
 
 Run from the repository root:  python scripts/build_history.py
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "scripts" / "history" / "raw"
-OUT = ROOT / "src" / "drillsim" / "analysis" / "data"
+OUT = ROOT / "src" / "drillsim" / "validation" / "data"
 
 
 def _one(pattern: str, text: str, what: str) -> re.Match[str]:

@@ -2,7 +2,7 @@
 
 Run ``npm ci --prefix viewer`` first (it installs exactly the versions in viewer/package-lock.json), then
 ``python scripts/build_viewer.py``. The script copies Leaflet's and milsymbol's distribution files and
-licences into ``src/drillsim/replay/static/vendor/`` and writes ``vendor/versions.json`` with each
+licences into ``src/drillsim/report/static/vendor/`` and writes ``vendor/versions.json`` with each
 library's version and the lockfile's integrity hash, which a test compares with the lockfile. The copied
 files are committed, so installing drillsim never needs npm. ``--check`` only reports whether the committed
 files match node_modules (exit 1 if not).
@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWER = ROOT / "viewer"
-VENDOR = ROOT / "src" / "drillsim" / "replay" / "static" / "vendor"
+VENDOR = ROOT / "src" / "drillsim" / "report" / "static" / "vendor"
 
 # Library -> (source file in node_modules/<library>, destination under vendor/<library>/).
 FILES: dict[str, list[tuple[str, str]]] = {

@@ -4,12 +4,12 @@ The public API is what this module exports; everything else is implementation an
 """
 
 from drillsim._version import __version__
-from drillsim.analysis.assertions import check_assertions
-from drillsim.analysis.compare import compare
-from drillsim.analysis.experiment import run_experiment
-from drillsim.analysis.montecarlo import monte_carlo
 from drillsim.core.errors import DrillsimError, InputError, UserError
 from drillsim.engine import EventLog, NullRecorder, Outcomes, Simulation, read_event_log, run
+from drillsim.experiments.assertions import check_assertions
+from drillsim.experiments.compare import compare
+from drillsim.experiments.experiment import run_experiment
+from drillsim.experiments.montecarlo import monte_carlo
 from drillsim.scenario import (
     CatalogueFile,
     LibraryEntry,

@@ -24,8 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from drillsim.engine.recorder import EventLog, write_event_log
 from drillsim.engine.simulation import Outcomes, Simulation
+from drillsim.events.recorder import EventLog, write_event_log
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.library import find_entry
 from drillsim.scenario.models import Scenario

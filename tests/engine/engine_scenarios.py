@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from drillsim.analysis.validation import lanchester_scenario_data
 from drillsim.scenario import Scenario, load_scenario
+from drillsim.validation.checks import lanchester_scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "crossing-defence.yaml"
@@ -60,7 +60,7 @@ def lanchester_scenario(
 ) -> dict[str, Any]:
     """Two immobile forces 200 m apart in the open, exchanging aimed fire; each sees the other at once.
 
-    The package's own builder (:func:`drillsim.analysis.validation.lanchester_scenario_data`, which
+    The package's own builder (:func:`drillsim.validation.checks.lanchester_scenario_data`, which
     ``drillsim validate-models`` runs): one weapon per person, 6 engagements a minute, so the engine's
     expected attrition is Lanchester's square law with ``a = 0.1/s * red_pk`` and ``b = 0.1/s * blue_pk``.
     """

@@ -13,18 +13,22 @@ import pytest
 from numpy.typing import NDArray
 from test_compiled_steps import _same_events, _same_state, _twin
 
-from drillsim.engine.command import begin_task, set_routes
-from drillsim.engine.context import StepContext
-from drillsim.engine.morale import (
+from drillsim.engine.simulation import Simulation
+from drillsim.geo.distance import SignedDistanceField
+from drillsim.geo.terrain import Terrain
+from drillsim.mechanics.air.step import enforce_endurance
+from drillsim.mechanics.morale.step import (
     CAPTURE_RADIUS_M,
     FLEE_DISTANCE_M,
     FLEE_RADIUS_M,
     GUARD_RADIUS_M,
     capture_and_flight,
 )
-from drillsim.engine.outcome import REACH_RADIUS_M, Scorekeeper, _destroy_times
-from drillsim.engine.simulation import Simulation
-from drillsim.engine.state import (
+from drillsim.mechanics.orders.command import begin_task, set_routes
+from drillsim.mechanics.orders.triggers import Facts, TriggerState
+from drillsim.mechanics.outcomes.step import REACH_RADIUS_M, Scorekeeper, _destroy_times
+from drillsim.scenario.models import ObjectiveSpec
+from drillsim.state.batch import (
     ACTIVE,
     AIR_INBOUND,
     AIR_ON_STATION,
@@ -36,12 +40,8 @@ from drillsim.engine.state import (
     DESTROYED,
     ESCAPED,
 )
-from drillsim.engine.support import enforce_endurance
-from drillsim.geo.distance import SignedDistanceField
-from drillsim.geo.terrain import Terrain
-from drillsim.orders.plan import CompiledPlan, TriggerNode
-from drillsim.orders.triggers import Facts, TriggerState
-from drillsim.scenario.models import ObjectiveSpec
+from drillsim.state.context import StepContext
+from drillsim.world.plan import CompiledPlan, TriggerNode
 
 FloatArray = np.ndarray
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drillsim.engine.command import _due_orders, _nearest_contacts_kernel, _on_task, facts_of
-from drillsim.engine.morale import _morale_scan
 from drillsim.engine.simulation import Simulation
-from drillsim.engine.state import ACTIVE, DESTROYED
-from drillsim.orders.triggers import TriggerState
+from drillsim.mechanics.morale.step import _morale_scan
+from drillsim.mechanics.orders.command import _due_orders, _nearest_contacts_kernel, _on_task, facts_of
+from drillsim.mechanics.orders.triggers import TriggerState
 from drillsim.scenario import load_scenario
+from drillsim.state.batch import ACTIVE, DESTROYED
 
 HOSTILE = np.array([[False, True, True], [True, False, False], [True, False, False]])
 

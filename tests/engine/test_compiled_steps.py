@@ -12,21 +12,26 @@ from typing import Any
 import numpy as np
 import pytest
 
-from drillsim.engine.command import _obstacle_grid, _river_detours, _steer
-from drillsim.engine.context import StepContext
-from drillsim.engine.movement import ARRIVAL_TOLERANCE_M, SUPPRESSED_SPEED_FACTOR, move
 from drillsim.engine.simulation import Simulation
-from drillsim.engine.state import ACTIVE
-from drillsim.engine.support import (
+from drillsim.geo.terrain import Terrain
+from drillsim.mechanics.indirect_fire.model import (
+    burst_exponents,
+    hit_probabilities,
+    lethal_spread,
+    round_casualty_fraction,
+)
+from drillsim.mechanics.indirect_fire.step import (
     FRESH_CONTACT_S,
     REQUEST_INTERVAL_S,
     STAGE_DONE,
     STAGE_REQUESTED,
-    FireSupport,
+    IndirectFire,
 )
-from drillsim.fires.area import burst_exponents, hit_probabilities, lethal_spread, round_casualty_fraction
-from drillsim.forces.tables import TERRAIN_INDEX
-from drillsim.geo.terrain import Terrain
+from drillsim.mechanics.movement.step import ARRIVAL_TOLERANCE_M, SUPPRESSED_SPEED_FACTOR, move
+from drillsim.mechanics.orders.command import _obstacle_grid, _river_detours, _steer
+from drillsim.state.batch import ACTIVE
+from drillsim.state.context import StepContext
+from drillsim.world.forces import TERRAIN_INDEX
 
 
 @dataclass
@@ -184,7 +189,7 @@ def test_compiled_movement_matches_the_array_expressions(battle: Simulation) -> 
 # --- fire-mission requests --------------------------------------------------------------------------------
 
 
-def _reference_request_missions(support: FireSupport, ctx: StepContext) -> None:
+def _reference_request_missions(support: IndirectFire, ctx: StepContext) -> None:
     """Fire-mission requests as array expressions, battery by battery (what the compiled loop replaced)."""
     s = ctx.state
     f = ctx.world.forces
@@ -303,12 +308,12 @@ def _stir_fire_support(sim: Simulation, ctx: StepContext, rng: np.random.Generat
     pic.seen_by = np.where(
         rng.random(shape) < 0.3, rng.choice(observers, shape), rng.integers(-1, f.n, shape)
     )
-    sim.support.last_request = np.where(rng.random(shape) < 0.1, ctx.t1 - 300.0, -np.inf)
+    sim.fires.last_request = np.where(rng.random(shape) < 0.1, ctx.t1 - 300.0, -np.inf)
     k = 200
     s.missions.append(
         rep=rng.integers(0, s.r, k),
         mission_id=np.zeros(k, dtype=np.int64),
-        firer=rng.choice(sim.support.batteries, k),
+        firer=rng.choice(sim.fires.batteries, k),
         mount=np.zeros(k, dtype=np.int64),
         target=rng.integers(0, f.n, k),
         observer=np.zeros(k, dtype=np.int64),
@@ -327,20 +332,20 @@ def _stir_fire_support(sim: Simulation, ctx: StepContext, rng: np.random.Generat
 def test_compiled_fire_requests_match_the_array_expressions(battle: Simulation, seed: int) -> None:
     rng = np.random.default_rng(seed)
     compiled, reference = _twin(battle)
-    saved = battle.support.last_request
+    saved = battle.fires.last_request
     try:
         _stir_fire_support(battle, compiled, rng)
         reference.state = copy.deepcopy(compiled.state)
-        reference_support = copy.copy(battle.support)
-        reference_support.last_request = battle.support.last_request.copy()
+        reference_support = copy.copy(battle.fires)
+        reference_support.last_request = battle.fires.last_request.copy()
         reference_support.observer_ok = {  # type: ignore[assignment]
-            t.index: battle.support.observer_ok[t.index] for t in battle.world.plan.tasks
+            t.index: battle.fires.observer_ok[t.index] for t in battle.world.plan.tasks
         }
-        battle.support.request_missions(compiled)
+        battle.fires.request_missions(compiled)
         _reference_request_missions(reference_support, reference)
-        np.testing.assert_array_equal(battle.support.last_request, reference_support.last_request)
+        np.testing.assert_array_equal(battle.fires.last_request, reference_support.last_request)
     finally:
-        battle.support.last_request = saved
+        battle.fires.last_request = saved
     _same_state(compiled.state, reference.state)
     _same_events(compiled.recorder, reference.recorder)  # type: ignore[arg-type]
     requests = [event for event in _events(reference.recorder) if event[0] == "FireMissionRequested"]  # type: ignore[arg-type]
@@ -351,7 +356,7 @@ def test_compiled_fire_requests_match_the_array_expressions(battle: Simulation, 
 
 
 def test_compiled_hit_probabilities_match_round_casualty_fraction() -> None:
-    """The batch path of drillsim.fires.area against round_casualty_fraction on the full grid of
+    """The batch path of the indirect-fire model against round_casualty_fraction on the full grid of
     missions x elements x rounds (the expression the compiled path replaced), zero spreads, exposures that
     clip, unexposed elements and short missions included."""
     rng = np.random.default_rng(13)

@@ -21,9 +21,9 @@ import pytest
 from engine_scenarios import approach_scenario, at, lanchester_scenario, write_scenario
 from scipy import integrate, stats
 
-from drillsim.analysis.lanchester import square_law_trajectory
 from drillsim.engine import Simulation, run
 from drillsim.scenario import Scenario
+from drillsim.validation.lanchester import square_law_trajectory
 
 ALPHA = 0.001
 STEPS = (120.0, 60.0, 30.0, 15.0)

@@ -11,18 +11,19 @@ from typing import Any
 import numpy as np
 import pytest
 
-from drillsim.engine.combat import SUPPRESSION_S, apply_casualties, group_argmax, group_by_target
-from drillsim.engine.context import StepContext
-from drillsim.engine.kernels import nearest_seen_targets, run_per_row
+from drillsim.core.compiled import run_per_row
 from drillsim.engine.simulation import Simulation
-from drillsim.engine.state import ACTIVE
-from drillsim.fires.direct import (
+from drillsim.mechanics.direct_fire.model import (
     POSTURE_DIRECT_TABLE,
     SUPPRESSED_FIRE_FACTOR,
     band_values,
     engagement_rates,
 )
+from drillsim.mechanics.direct_fire.step import SUPPRESSION_S, apply_casualties, group_argmax, group_by_target
+from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
 from drillsim.scenario.models import POSTURES
+from drillsim.state.batch import ACTIVE
+from drillsim.state.context import StepContext
 
 HOSTILE = np.array([[False, True], [True, False]])
 NOW = 120.0

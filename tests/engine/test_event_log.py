@@ -24,7 +24,7 @@ from drillsim.engine import (
     run,
     write_event_log,
 )
-from drillsim.engine.events import column_for
+from drillsim.events.types import column_for
 from drillsim.scenario import Scenario
 
 

@@ -14,15 +14,15 @@ from scipy import stats
 
 from drillsim.core.random import Streams
 from drillsim.engine import Simulation
-from drillsim.fires import band_value, casualty_rate, round_casualty_fraction, scatter_sd
-from drillsim.fires.direct import band_values, first_band
-from drillsim.scenario import Scenario
-from drillsim.sensors.detection import (
+from drillsim.mechanics.direct_fire.model import band_value, band_values, casualty_rate, first_band
+from drillsim.mechanics.indirect_fire.model import round_casualty_fraction, scatter_sd
+from drillsim.mechanics.sensing.model import (
     detection_probability,
     detection_rate,
     light_factor,
     position_error_sd,
 )
+from drillsim.scenario import Scenario
 
 ranges = st.floats(0.0, 50_000.0, allow_nan=False)
 positive = st.floats(1e-6, 1e4, allow_nan=False)

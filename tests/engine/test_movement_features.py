@@ -11,9 +11,9 @@ import pyarrow.compute as pc
 from engine_scenarios import at, base_scenario
 
 from drillsim.engine import EventLog, Simulation
-from drillsim.engine.world import World, build_world
 from drillsim.geo.roads import build_road_network
 from drillsim.scenario import Scenario
+from drillsim.world.build import World, build_world
 
 Make = Callable[[dict[str, Any]], Scenario]
 

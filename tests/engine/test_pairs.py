@@ -5,21 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drillsim.core.random import Streams, stream_id
-from drillsim.engine.kernels import (
+from drillsim.core.compiled import run_per_row
+from drillsim.core.random import Streams, hash_prefix, stream_id, uniform_after
+from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
+from drillsim.mechanics.sensing.model import detection_probability, detection_rate
+from drillsim.mechanics.sensing.passes import (
     bound_tables,
     deliver_due_reports,
     detect_pairs,
-    hash_prefix,
     informant_reports,
     located_fraction_table,
-    nearest_seen_targets,
     pick_detections,
     record_detections,
-    run_per_row,
-    uniform_after,
 )
-from drillsim.sensors.detection import detection_probability, detection_rate
 
 HOSTILE = np.array([[False, True, True], [True, False, False], [True, False, False]])
 
@@ -504,7 +502,7 @@ def test_recorded_detections_match_the_array_assignments() -> None:
 
 def test_group_argmax_is_each_keys_largest_value_first_on_ties() -> None:
     """Per key, the index of its largest value, ties to the first index, -1 for keys without values."""
-    from drillsim.engine.combat import group_argmax
+    from drillsim.mechanics.direct_fire.step import group_argmax
 
     rng = np.random.default_rng(12)
     keys = rng.integers(0, 40, 500)

@@ -17,8 +17,8 @@ from engine_scenarios import lanchester_scenario
 
 from drillsim import testing
 from drillsim.engine import EventLog, Outcomes, Simulation, run, write_event_log
-from drillsim.engine.context import StepContext
 from drillsim.scenario import Param, Scenario
+from drillsim.state.context import StepContext
 
 
 def _log_bytes(outcome: Outcomes, path: Path) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drillsim.analysis import designs
+from drillsim.experiments import designs
 
 # The exactly orthogonal 17-run design of Cioppa and Lucas's extension of Ye's construction, as published in
 # the pyLHD documentation (OLHD_Cioppa07, m = 4): the first 8 runs; the rest are the centre and the negation.

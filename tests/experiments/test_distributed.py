@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from drillsim.analysis.experiment import query_results, run_experiment
+from drillsim.experiments.experiment import query_results, run_experiment
 
 Write = Callable[..., Path]
 Rows = Callable[[Path], pa.Table]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from drillsim.analysis.experiment import load_experiment
 from drillsim.core.errors import InputError
+from drillsim.experiments.experiment import load_experiment
 
 Write = Callable[..., Path]
 Cli = Callable[..., Any]

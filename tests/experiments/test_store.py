@@ -11,9 +11,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from drillsim.analysis import store as store_module
-from drillsim.analysis.experiment import load_experiment, query_results, run_experiment
 from drillsim.core.errors import UserError
+from drillsim.experiments import store as store_module
+from drillsim.experiments.experiment import load_experiment, query_results, run_experiment
 
 Write = Callable[..., Path]
 Cli = Callable[..., Any]

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from drillsim import Scenario
-from drillsim.engine.outcome import signed_offsets
 from drillsim.geo import load_geodata
+from drillsim.mechanics.outcomes.step import signed_offsets
 from drillsim.scenario.gazetteer import gazetteer_for
 
 SECTIONS = {"shakhritus", "pyanj", "khamadoni", "farkhor", "shuroabad", "darvaza"}

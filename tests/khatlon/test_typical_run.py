@@ -74,7 +74,7 @@ def test_commander_is_captured_or_escapes_or_is_at_large(typical_run: tuple[Outc
 
 def test_night_variant_crosses_in_darkness(base: Scenario, variants: dict[str, Scenario]) -> None:
     """The night variant's incursion hour is dark, where the base scenario's is daylight."""
-    from drillsim.engine.world import build_world
+    from drillsim.world.build import build_world
 
     hour = int(float(base.plan.phases["incursion"].trigger.at_s) // HOUR)
     assert build_world(base).light_by_hour[hour + 1] == 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from drillsim.analysis.montecarlo import MonteCarloResult, monte_carlo
+from drillsim.experiments.montecarlo import MonteCarloResult, monte_carlo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SEED = 20150514

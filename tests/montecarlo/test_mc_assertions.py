@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from drillsim.analysis.assertions import check_assertions, load_assertions
 from drillsim.core.errors import InputError
+from drillsim.experiments.assertions import check_assertions, load_assertions
 
 Cli = Callable[..., Any]
 

@@ -111,6 +111,6 @@ def test_the_batch_option_defaults_to_the_library_default() -> None:
     """``--batch`` (a literal, so the command line starts without the analysis modules) is DEFAULT_BATCH."""
     import inspect
 
-    from drillsim.analysis.montecarlo import DEFAULT_BATCH
+    from drillsim.experiments.montecarlo import DEFAULT_BATCH
 
     assert inspect.signature(analysis.mc).parameters["batch"].default == DEFAULT_BATCH

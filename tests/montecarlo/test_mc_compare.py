@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from drillsim.analysis.compare import Comparison, compare
+from drillsim.experiments.compare import Comparison, compare
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_interval_of_a_proportion_difference_stays_within_100_points() -> None:
     the reported one stops there, and still holds the observed difference."""
     import numpy as np
 
-    from drillsim.analysis.compare import _difference
+    from drillsim.experiments.compare import _difference
 
     base = np.ones(30)
     variant = np.zeros(30)

@@ -14,17 +14,17 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from drillsim.analysis import executors
-from drillsim.analysis.executors import ChunkTask, run_chunk
-from drillsim.analysis.montecarlo import (
+from drillsim.core.errors import UserError
+from drillsim.engine.simulation import Simulation
+from drillsim.experiments import executors
+from drillsim.experiments.executors import ChunkTask, run_chunk
+from drillsim.experiments.montecarlo import (
     MonteCarloResult,
     monte_carlo,
     record_replications,
     sample_replications,
     summarize,
 )
-from drillsim.core.errors import UserError
-from drillsim.engine.simulation import Simulation
 from drillsim.scenario.io import load_scenario
 
 Cli = Callable[..., Any]
@@ -157,7 +157,7 @@ def test_workers_and_dask_exclude_each_other(example: Path, tmp_path: Path, cli:
 
 def test_fixed_runs_are_spread_evenly_over_the_workers(example: Path, seed: int) -> None:
     """40 replications with batches of at most 30 on two workers: two batches of 20, not 30 and 10."""
-    from drillsim.analysis.montecarlo import _balanced_blocks
+    from drillsim.experiments.montecarlo import _balanced_blocks
 
     assert _balanced_blocks(0, 40, 30, 2) == [(0, 20), (20, 40)]
     assert _balanced_blocks(0, 1000, 200, 2) == [(k, k + 167) for k in range(0, 835, 167)] + [(835, 1000)]

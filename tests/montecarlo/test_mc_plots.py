@@ -6,8 +6,8 @@ from pathlib import Path
 
 import matplotlib
 
-from drillsim.analysis.montecarlo import MonteCarloResult
-from drillsim.analysis.plots import plot_distributions, plot_tipping_point, plot_tornado, tipping_point
+from drillsim.experiments.montecarlo import MonteCarloResult
+from drillsim.report.plots import plot_distributions, plot_tipping_point, plot_tornado, tipping_point
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from drillsim.analysis.montecarlo import monte_carlo
 from drillsim.cli import main
-from drillsim.replay import choose_replication, ensemble_data, load_result
+from drillsim.experiments.montecarlo import monte_carlo
+from drillsim.report import choose_replication, ensemble_data, load_result
 
 Cli = Callable[..., Any]
 

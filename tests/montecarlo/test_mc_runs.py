@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import drillsim
-from drillsim.analysis.montecarlo import MonteCarloResult, monte_carlo, summarize
 from drillsim.core.errors import UserError
+from drillsim.experiments.montecarlo import MonteCarloResult, monte_carlo, summarize
 
 
 def test_table_has_every_measure_with_its_statistics(mc_result: MonteCarloResult) -> None:

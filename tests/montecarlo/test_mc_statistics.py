@@ -7,9 +7,9 @@ import math
 import numpy as np
 from scipy.stats import binom
 
-from drillsim.analysis.assertions import mean_test, parse_condition, sprt, sprt_levels
-from drillsim.analysis.compare import paired_ratio_interval, welch_interval
-from drillsim.analysis.montecarlo import summarize, t_interval, wilson_interval
+from drillsim.experiments.assertions import mean_test, parse_condition, sprt, sprt_levels
+from drillsim.experiments.compare import paired_ratio_interval, welch_interval
+from drillsim.experiments.montecarlo import summarize, t_interval, wilson_interval
 
 
 def test_t_interval_covers_the_mean_of_normal_samples_95_percent_of_the_time() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import drillsim
-from drillsim.analysis.attribution import LINKS, Attribution, attribute_run
+from drillsim.study.attribution import LINKS, Attribution, attribute_run
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "crossing-defence.yaml")
 

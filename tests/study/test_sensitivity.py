@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 import drillsim
-from drillsim.analysis.sensitivity import (
+from drillsim.study.sensitivity import (
     analyze_results,
     fit_metamodel,
     grow_tree,

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from drillsim.analysis.validation import ValidationReport, validate_models
+from drillsim.validation.checks import ValidationReport, validate_models
 
-DATA = Path(__file__).resolve().parents[2] / "src" / "drillsim" / "analysis" / "data"
+DATA = Path(__file__).resolve().parents[2] / "src" / "drillsim" / "validation" / "data"
 IWO_JIMA = DATA / "iwo_jima" / "iwo_jima_engel1954.csv"
 Cli = Callable[..., Any]
 
@@ -56,7 +56,7 @@ def test_cdb90_casualty_rate_check_places_both_sides(report: ValidationReport) -
 
 def test_fire_fight_out_of_range_loses_nobody_and_stops_after_a_quiet_hour() -> None:
     """Rifle squads 5 km apart (beyond every core-v1 direct-fire range) lose nothing; the run stops early."""
-    from drillsim.analysis.validation import (
+    from drillsim.validation.checks import (
         QUIET_S,
         _load_scenario_data,
         catalogue_fire_fight_data,

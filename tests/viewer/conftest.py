@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import drillsim
-from drillsim.engine.recorder import EventLog
+from drillsim.events.recorder import EventLog
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "crossing-defence.yaml"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from drillsim.replay.server import static_files
+from drillsim.report.server import static_files
 
 ROOT = Path(__file__).resolve().parents[2]
-VENDOR = ROOT / "src" / "drillsim" / "replay" / "static" / "vendor"
+VENDOR = ROOT / "src" / "drillsim" / "report" / "static" / "vendor"
 LOCK = ROOT / "viewer" / "package-lock.json"
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from drillsim.replay import ReplayServer, load_result
+from drillsim.report import ReplayServer, load_result
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "crossing-defence.yaml"

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from drillsim.core.errors import InputError
-from drillsim.replay import choose_replication, ensemble_data, load_result, map_layers, replay_data
-from drillsim.replay.layers import elevation_png
-from drillsim.replay.symbols import affiliation, unit_sidc
+from drillsim.report import choose_replication, ensemble_data, load_result, map_layers, replay_data
+from drillsim.report.layers import elevation_png
+from drillsim.report.symbols import affiliation, unit_sidc
 
 Cli = Callable[..., Any]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from drillsim.replay import load_result
-from drillsim.replay.report import render_report
+from drillsim.report import load_result
+from drillsim.report.html import render_report
 
 
 def test_ensemble_report_embeds_a_distribution_per_measure(ensemble_result: Path) -> None:

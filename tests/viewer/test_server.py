@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from drillsim.replay import ReplayServer
+from drillsim.report import ReplayServer
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_serves_page_assets_and_result_json(server: ReplayServer) -> None:
         "/static/../results.py",
         "/static/%2e%2e/results.py",
         "/static/%2E%2E%2Fresults.py",
-        "/static/vendor/../../replay/results.py",
+        "/static/vendor/../../report/results.py",
         "/static/..%2f..%2frun.json",
         "/static/%252e%252e/results.py",
         "/../../../../etc/passwd",

@@ -1,6 +1,6 @@
 """Analysis commands: ``drillsim mc``, ``drillsim compare`` and ``drillsim check``.
 
-Each calls one public function of :mod:`drillsim.analysis` (``monte_carlo``, ``compare``,
+Each calls one public function of :mod:`drillsim.experiments` (``monte_carlo``, ``compare``,
 ``check_assertions``) with the same parameter names and prints its result. ``register(app)`` adds them to
 the main program; this module never imports :mod:`drillsim.cli.app` at import time, so either may be
 imported first.
@@ -185,10 +185,10 @@ def mc(
     ] = None,
 ) -> None:
     """Monte Carlo: run many replications; print mean, median, 5-95 % band and CI of every measure."""
-    from drillsim.analysis.montecarlo import monte_carlo, record_replications
-    from drillsim.analysis.plots import plot_distributions
     from drillsim.cli.app import DEFAULT_SCENARIO
-    from drillsim.replay import write_report
+    from drillsim.experiments.montecarlo import monte_carlo, record_replications
+    from drillsim.report import write_report
+    from drillsim.report.plots import plot_distributions
 
     source = scenario if scenario is not None else DEFAULT_SCENARIO
     result = monte_carlo(
@@ -301,7 +301,7 @@ def compare(
     ] = None,
 ) -> None:
     """Compare variants with a base under common random numbers: paired differences and their CIs."""
-    from drillsim.analysis.compare import compare as run_compare
+    from drillsim.experiments.compare import compare as run_compare
 
     result = run_compare(
         base,
@@ -349,7 +349,7 @@ def compare(
     for sentence in result.sentences():
         console.print(sentence, markup=False)
     if out is not None:
-        from drillsim.analysis.plots import plot_comparison
+        from drillsim.report.plots import plot_comparison
 
         result.write(out)
         plots = plot_comparison(result, out / "plots")
@@ -371,7 +371,7 @@ def check(
     ] = None,
 ) -> None:
     """Check statistical assertions by sequential tests; exit 0 all accepted, 1 any rejected, 3 undecided."""
-    from drillsim.analysis.assertions import check_assertions
+    from drillsim.experiments.assertions import check_assertions
 
     report = check_assertions(file, rng=seed, confidence=confidence, max_replications=max_replications)
     console = _console()

@@ -145,7 +145,7 @@ def run(
     ] = 300.0,
 ) -> None:
     """Run a scenario and print its outcome; write the event log and outcomes to a directory."""
-    from drillsim.engine.recorder import EventLog
+    from drillsim.events.recorder import EventLog
 
     loaded = drillsim.load_scenario(scenario)
     outcomes = drillsim.run(loaded, rng=seed, replications=replications, recorder=EventLog(sample_s=sample_s))

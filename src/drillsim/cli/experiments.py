@@ -1,6 +1,6 @@
 """Commands for experiments: ``drillsim experiment FILE`` and ``drillsim results query STORE SQL``.
 
-Each calls one public function of :mod:`drillsim.analysis.experiment`; ``--out`` is the ``store``
+Each calls one public function of :mod:`drillsim.experiments.experiment`; ``--out`` is the ``store``
 parameter.
 """
 
@@ -43,7 +43,7 @@ def experiment(
     ] = None,
 ) -> None:
     """Run an experiment (design points x replications) and write one row per replication to a store."""
-    from drillsim.analysis.experiment import run_experiment
+    from drillsim.experiments.experiment import run_experiment
 
     store = run_experiment(
         file,
@@ -80,7 +80,7 @@ def query(
     ],
 ) -> None:
     """Query a results store with SQL (DuckDB) and print the answer as a table."""
-    from drillsim.analysis.experiment import query_results
+    from drillsim.experiments.experiment import query_results
 
     answer = query_results(store, sql)
     table = Table()

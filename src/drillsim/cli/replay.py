@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from drillsim.replay import view as _view
-from drillsim.replay import write_report
+from drillsim.report import view as _view
+from drillsim.report import write_report
 
 __all__ = ["register", "write_report"]
 

@@ -1,8 +1,8 @@
 """Commands for sensitivity, kill-chain attribution and the "how realistic?" study.
 
-``drillsim study [SCENARIO]`` calls :func:`drillsim.analysis.study.run_study`; ``drillsim sensitivity STORE``
-calls :func:`drillsim.analysis.sensitivity.analyze_results`; ``drillsim attribution RESULT_DIR`` calls
-:func:`drillsim.analysis.attribution.attribute_run`.
+``drillsim study [SCENARIO]`` calls :func:`drillsim.study.study.run_study`; ``drillsim sensitivity STORE``
+calls :func:`drillsim.study.sensitivity.analyze_results`; ``drillsim attribution RESULT_DIR`` calls
+:func:`drillsim.study.attribution.attribute_run`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def study(
     ] = None,
 ) -> None:
     """Run a scenario and its what-if variants and write the "how realistic?" report (HTML, offline)."""
-    from drillsim.analysis.study import run_study
+    from drillsim.study.study import run_study
 
     target = out if out is not None else Path("runs") / f"study-{Path(scenario).stem}"
     result = run_study(
@@ -87,7 +87,7 @@ def sensitivity(
     ] = None,
 ) -> None:
     """Main effects, interactions, partition tree (and Sobol indices for Sobol designs) of an experiment."""
-    from drillsim.analysis.sensitivity import analyze_results, plot_effects
+    from drillsim.study.sensitivity import analyze_results, plot_effects
 
     report = analyze_results(store, measures=measure)
     _console.print(report.text(), markup=False, emoji=False)
@@ -108,7 +108,7 @@ def attribution(
 ) -> None:
     """Kill-chain attribution of a recorded run: each link's duration and its share of each measure's
     variance."""
-    from drillsim.analysis.attribution import attribute_run
+    from drillsim.study.attribution import attribute_run
 
     result = attribute_run(result_dir, side=side)
     if as_json:

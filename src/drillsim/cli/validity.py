@@ -1,8 +1,8 @@
 """Validity commands: ``drillsim validate-models`` and ``drillsim lanchester fit|solve``.
 
-``validate-models`` calls :func:`drillsim.analysis.validation.validate_models`; ``lanchester fit`` calls
-:func:`~drillsim.analysis.lanchester.fit_attrition` on a complete daily series, or
-:func:`~drillsim.analysis.lanchester.fit_trajectory` when strengths have gaps or reinforcements are given;
+``validate-models`` calls :func:`drillsim.validation.checks.validate_models`; ``lanchester fit`` calls
+:func:`~drillsim.validation.lanchester.fit_attrition` on a complete daily series, or
+:func:`~drillsim.validation.lanchester.fit_trajectory` when strengths have gaps or reinforcements are given;
 ``lanchester solve`` prints a closed-form (square law) or integrated trajectory and the winner.
 ``register(app)`` adds them to the main program; this module never imports :mod:`drillsim.cli.app` at
 import time, so either may be imported first.
@@ -67,7 +67,7 @@ def validate_models_command(
 
     Findings (questions put to history, such as whether force ratio predicts the loss-exchange ratio) are
     reported as "model holds" or "model fails" and do not change the exit code."""
-    from drillsim.analysis.validation import validate_models
+    from drillsim.validation.checks import validate_models
 
     report = validate_models(out=out)
     table = Table(title=f"drillsim model validation (seed {report.seed})")
@@ -91,7 +91,7 @@ def validate_models_command(
 
 
 def _law(name: str) -> Any:
-    from drillsim.analysis import lanchester
+    from drillsim.validation import lanchester
 
     laws = {
         "square": lanchester.SQUARE_LAW,
@@ -180,7 +180,7 @@ def _initial_guess(
 
 def _schedule(arrivals: np.ndarray, dt: float) -> Any:
     """Row k's arrivals land uniformly over [(k - 1) dt, k dt); row 0's are part of the initial strength."""
-    from drillsim.analysis.lanchester import Arrival, ReinforcementSchedule
+    from drillsim.validation.lanchester import Arrival, ReinforcementSchedule
 
     return ReinforcementSchedule(
         tuple(
@@ -227,7 +227,7 @@ def fit_command(
     (Engel's discrete form). With empty cells (unobserved) or reinforcement columns the law is integrated
     with the reinforcements and fitted through the observed strengths by least squares.
     """
-    from drillsim.analysis.lanchester import fit_attrition, fit_trajectory
+    from drillsim.validation.lanchester import fit_attrition, fit_trajectory
 
     chosen = _law(law)
     if method not in METHOD_NAMES:
@@ -333,7 +333,7 @@ def solve_command(
     ] = 10,
 ) -> None:
     """Solve a Lanchester law from initial strengths and print the trajectory and the winner."""
-    from drillsim.analysis import lanchester
+    from drillsim.validation import lanchester
 
     chosen = _law(law)
     for name, value in (("--x0", x0), ("--y0", y0), ("--a", a), ("--b", b)):

@@ -17,9 +17,10 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from drillsim.core.compiled import jit
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -48,7 +49,7 @@ FloatArray = NDArray[np.float64]
 _LANE_WORDS = np.array(_LANES, dtype=np.uint64)
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def mix_word(z: np.uint64) -> np.uint64:
     """SplitMix64 finaliser of one word (a bijection on 64-bit integers with full avalanche); compiled, so
     kernels hash inside their loops. Multiplications wrap modulo 2**64."""
@@ -57,7 +58,7 @@ def mix_word(z: np.uint64) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def _chain_head(seed: np.uint64, leading: IntArray, lanes: UIntArray) -> np.uint64:
     """The start of :func:`_hash_chain`: the seed, then the scalar ``leading`` coordinates."""
     h0 = mix_word(seed + _GOLDEN)
@@ -66,7 +67,7 @@ def _chain_head(seed: np.uint64, leading: IntArray, lanes: UIntArray) -> np.uint
     return h0
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def _chain_rest(h0: np.uint64, rest: IntArray, lanes: UIntArray, lead: int, out: UIntArray) -> None:
     """Each element's chain from the head ``h0`` through its column of ``rest`` (lanes after ``lead``).
     One coordinate at a time over all elements, so the compiler vectorises the loop over elements."""
@@ -78,14 +79,14 @@ def _chain_rest(h0: np.uint64, rest: IntArray, lanes: UIntArray, lead: int, out:
             out[i] = mix_word(out[i] ^ (np.uint64(column[i]) * lane + _GOLDEN))
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def _hash_chain(seed: np.uint64, leading: IntArray, rest: IntArray, lanes: UIntArray, out: UIntArray) -> None:
     """The chain of :func:`hash_counters`: the seed, then the scalar ``leading`` coordinates (hashed once),
     then per element the columns of ``rest`` (coordinates after the leading ones, flattened)."""
     _chain_rest(_chain_head(seed, leading, lanes), rest, lanes, leading.shape[0], out)
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def _uniform_chains(
     seed: np.uint64, leading: IntArray, rest: IntArray, lanes: UIntArray, out: FloatArray
 ) -> None:
@@ -256,3 +257,42 @@ def root_seed(rng: int | np.random.Generator | None) -> int:
     if isinstance(rng, bool) or not isinstance(rng, int | np.integer):
         raise TypeError(f"rng must be an int seed, a numpy Generator or None, not {type(rng).__name__}")
     return int(rng) & 0xFFFFFFFFFFFFFFFF
+
+
+# Compiled forms of the hash, for kernels that draw per pair or per element: the part that depends on
+# (stream, step, replication) is hashed once per replication, then one coordinate at a time.
+_U_GOLDEN = np.uint64(_GOLDEN)
+_U_LANE = tuple(np.uint64(v) for v in _LANES)
+
+
+@jit
+def uniform_of(h: np.uint64) -> float:
+    """The uniform of a finished hash word (as :func:`drillsim.core.random.uniform_from_hash`)."""
+    return (float(h >> np.uint64(UNIFORM_SHIFT)) + 0.5) * UNIFORM_SCALE
+
+
+@jit
+def hash_prefix(seed: np.uint64, stream: np.int64, step: np.int64, rep: np.int64) -> np.uint64:
+    """The hash of ``drillsim.core.random`` after its first three coordinates (stream, step, replication)."""
+    h = mix_word(seed + _U_GOLDEN)
+    h = mix_word(h ^ (np.uint64(stream) * _U_LANE[0] + _U_GOLDEN))
+    h = mix_word(h ^ (np.uint64(step) * _U_LANE[1] + _U_GOLDEN))
+    return mix_word(h ^ (np.uint64(rep) * _U_LANE[2] + _U_GOLDEN))
+
+
+@jit
+def uniform_after(prefix: np.uint64, a: np.int64, b: np.int64) -> float:
+    """The uniform for coordinates (stream, step, replication, a, b), given their :func:`hash_prefix`."""
+    return uniform_last(hash_fourth(prefix, a), b)
+
+
+@jit
+def hash_fourth(prefix: np.uint64, a: np.int64) -> np.uint64:
+    """The hash after the fourth coordinate ``a``, given the :func:`hash_prefix` of the first three."""
+    return mix_word(prefix ^ (np.uint64(a) * _U_LANE[3] + _U_GOLDEN))
+
+
+@jit
+def uniform_last(h: np.uint64, b: np.int64) -> float:
+    """The uniform for the fifth coordinate ``b``, given :func:`hash_fourth` of the first four."""
+    return uniform_of(mix_word(h ^ (np.uint64(b) * _U_LANE[4] + _U_GOLDEN)))

@@ -22,26 +22,27 @@ import pyarrow.parquet as pq
 
 from drillsim._version import __version__
 from drillsim.core.random import Streams, root_seed
-from drillsim.engine.combat import DirectFire
-from drillsim.engine.command import (
+from drillsim.events.recorder import EventLog, NullRecorder, Recorder, write_event_log
+from drillsim.mechanics.air.step import AirStrikes, enforce_endurance
+from drillsim.mechanics.direct_fire.step import DirectFire
+from drillsim.mechanics.indirect_fire.step import IndirectFire
+from drillsim.mechanics.morale.step import capture_and_flight, update_morale
+from drillsim.mechanics.movement.step import move
+from drillsim.mechanics.orders.command import (
     ROAD_LEG_POINTS,
     ROAD_TASKS,
     activate_orders,
     aim_dynamic_tasks,
     start_phases,
 )
-from drillsim.engine.context import StepContext
-from drillsim.engine.morale import capture_and_flight, update_morale
-from drillsim.engine.movement import move
-from drillsim.engine.outcome import Scorekeeper
-from drillsim.engine.recorder import EventLog, NullRecorder, Recorder, write_event_log
-from drillsim.engine.sensing import Sensing, deliver_reports, located_fractions
-from drillsim.engine.state import ACTIVE, BatchState, initial_state
-from drillsim.engine.support import FireSupport, enforce_endurance
-from drillsim.engine.world import World, build_world
-from drillsim.orders.triggers import TriggerState
+from drillsim.mechanics.orders.triggers import TriggerState
+from drillsim.mechanics.outcomes.step import Scorekeeper
+from drillsim.mechanics.sensing.step import Sensing, deliver_reports, located_fractions
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.models import Scenario
+from drillsim.state.batch import ACTIVE, BatchState, initial_state
+from drillsim.state.context import StepContext
+from drillsim.world.build import World, build_world
 
 _ROUTE_EXTRA = 4
 
@@ -184,7 +185,8 @@ class Simulation:
         self.triggers = TriggerState(self.world.plan, len(self.replication_indices))
         self.sensing = Sensing(self.ctx)
         self.direct = DirectFire(self.ctx)
-        self.support = FireSupport(self.ctx)
+        self.fires = IndirectFire(self.ctx)
+        self.strikes = AirStrikes(self.ctx)
         self.score = Scorekeeper(self.ctx)
         self._located = np.zeros((len(self.replication_indices), len(f.side_names), len(f.side_names)))
         self._finished = False
@@ -212,10 +214,10 @@ class Simulation:
         deliver_reports(ctx)
         self._located = located_fractions(ctx)
         self.direct.fire(ctx)
-        self.support.request_missions(ctx)
-        self.support.fire_missions(ctx)
-        self.support.land_rounds(ctx)
-        self.support.fly_strikes(ctx)
+        self.fires.request_missions(ctx)
+        self.fires.fire_missions(ctx)
+        self.fires.land_rounds(ctx)
+        self.strikes.fly_strikes(ctx)
         update_morale(ctx)
         capture_and_flight(ctx)
         self.score.step(ctx)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from drillsim.core.compiled import jit
 from drillsim.geo.terrain import bilinear_at
 
 FloatArray = NDArray[np.float64]
@@ -33,7 +33,7 @@ def signed_offsets(px: ArrayLike, py: ArrayLike, line: FloatArray) -> FloatArray
     return out.reshape(x.shape)
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def _signed_offsets(px: FloatArray, py: FloatArray, line: FloatArray, out: FloatArray) -> None:
     """:func:`signed_offsets` of flat points: per point, the nearest segment (the first of equals), the
     distance to it and the side of it from the cross product.
@@ -73,7 +73,7 @@ def _signed_offsets(px: FloatArray, py: FloatArray, line: FloatArray, out: Float
             out[p] = np.nan  # no segment (a line of one vertex) or NaN coordinates
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def _segment_distance(line: FloatArray, k: int, x: float, y: float) -> float:
     """Distance from (x, y) to segment k of ``line`` (its nearest point, clamped to the segment)."""
     ax = line[k, 0]
@@ -151,7 +151,7 @@ class SignedDistanceField:
 # ------------------------------------------------------------------------------------- compiled loops
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def field_value(values: FloatArray, x0: float, y0: float, cell_m: float, x: float, y: float) -> float:
     """Bilinear value of a :class:`SignedDistanceField`'s table at one point (:func:`bilinear_at`, clamped
     to the grid); a NaN coordinate gives NaN."""
@@ -160,7 +160,7 @@ def field_value(values: FloatArray, x0: float, y0: float, cell_m: float, x: floa
     return bilinear_at(values, x0, y0, cell_m, x, y)
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def _field_values(
     values: FloatArray, x0: float, y0: float, cell_m: float, x: FloatArray, y: FloatArray, out: FloatArray
 ) -> None:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from drillsim.core.compiled import jit, jit_without_refcounts
 from drillsim.core.errors import InputError, Location, UserError
 from drillsim.geo.projection import LocalProjection
 
@@ -356,7 +356,7 @@ class Terrain:
 # ------------------------------------------------------------------------------------- compiled loops
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def bilinear_at(z: _FloatArray, x0: float, y0: float, cell: float, x: float, y: float) -> float:
     """Bilinear value of the node grid ``z`` (a :class:`Terrain`'s elevation or slope grid, with its origin
     and cell size) at one point, clamped to the grid: the arithmetic of :meth:`Terrain.elevation_at`."""
@@ -372,7 +372,7 @@ def bilinear_at(z: _FloatArray, x0: float, y0: float, cell: float, x: float, y: 
     return float(south * (1.0 - ty) + north * ty)
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def class_code_at(classes: NDArray[np.uint8], x0: float, y0: float, cell: float, x: float, y: float) -> int:
     """Terrain class code at one point, from the nearest node (as :meth:`Terrain.terrain_class_at`)."""
     ny, nx = classes.shape
@@ -381,7 +381,7 @@ def class_code_at(classes: NDArray[np.uint8], x0: float, y0: float, cell: float,
     return int(classes[int(np.rint(fy)), int(np.rint(fx))])
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def _sight_lines(
     z: _FloatArray,
     x0: float,
@@ -408,7 +408,7 @@ def _sight_lines(
         )
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def sight_line_clear(
     z: _FloatArray,
     x0: float,
@@ -440,7 +440,7 @@ def sight_line_clear(
     return not blocked
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def grid_cell(v: float, origin: float, per_m: float, n: int) -> int:
     """Index along one axis of the :class:`SegmentGrid` cell holding coordinate ``v`` (clamped to 0 .. n - 1).
 
@@ -454,7 +454,7 @@ def grid_cell(v: float, origin: float, per_m: float, n: int) -> int:
     return int(f)
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def _file_segments(
     segments: _FloatArray, x0: float, y0: float, per_m: float, nx: int, ny: int
 ) -> tuple[NDArray[np.int64], _FloatArray]:
@@ -485,15 +485,7 @@ def _file_segments(
     return start, filed
 
 
-def _leaf(function: _Function) -> _Function:
-    """Compiled like the other loops, but without reference counting (numba's ``_nrt=False``): for functions
-    that allocate nothing and are called once per move from other compiled loops, where the atomic reference
-    counts of their array arguments would cost several times the test itself."""
-    compiled: _Function = numba.njit(cache=True, nogil=True, _nrt=False)(function)  # type: ignore[call-overload]
-    return compiled
-
-
-@_leaf
+@jit_without_refcounts
 def _any_cut(
     table: _FloatArray,
     first: int,
@@ -535,7 +527,7 @@ def _any_cut(
     return False
 
 
-@_leaf
+@jit_without_refcounts
 def move_cuts(
     segments: _FloatArray,
     grid_x0: float,
@@ -577,7 +569,7 @@ def move_cuts(
     return False
 
 
-@numba.njit(cache=True, nogil=True)  # type: ignore[misc,unused-ignore]
+@jit
 def _moves_cut(
     segments: _FloatArray,
     grid_x0: float,

@@ -1,0 +1,89 @@
+"""The one way drillsim compiles code: numba's ``njit``, cached on disk, without the GIL, serial.
+
+Serial on purpose: Monte Carlo and experiments parallelise over worker processes (forked pools, Dask), and
+numba's thread pool is not safe to fork; on two cores threads also gained little over processes.
+
+:func:`jit` keeps the decorated function's type for mypy (numba ships no type information), so call sites are
+checked as if the function were plain Python. :func:`jit_inline` is for small helpers called once per
+shooter or side (inlined, so the many arrays they take cost no call); :func:`jit_without_refcounts` for the
+few tiny functions called millions of times whose array arguments need no reference counting.
+:func:`run_per_row` is how the per-row kernels of the mechanics are called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+F = TypeVar("F", bound=Callable[..., Any])
+
+_NJIT = numba.njit(cache=True, nogil=True)
+_NJIT_INLINE = numba.njit(cache=True, nogil=True, inline="always")
+
+
+def jit(function: F) -> F:
+    """Compile ``function`` (nopython, cached, nogil, serial)."""
+    return cast(F, _NJIT(function))
+
+
+def jit_inline(function: F) -> F:
+    """Compile ``function`` to be inlined into its compiled callers."""
+    return cast(F, _NJIT_INLINE(function))
+
+
+def ufunc(signatures: list[str]) -> Callable[[Callable[..., float]], Any]:
+    """Compile a scalar function into a numpy ufunc for the given signatures, callable from compiled code.
+
+    The result takes arrays as well as numbers, so its type is left open (``Any``).
+    """
+
+    def wrap(function: Callable[..., float]) -> Any:
+        return numba.vectorize(signatures, cache=True)(function)  # type: ignore[no-untyped-call]
+
+    return wrap
+
+
+def jit_without_refcounts(function: F) -> F:
+    """Compile ``function`` without numba's runtime (no reference counts on its arrays).
+
+    Only for functions that allocate nothing: a call then pays no atomic reference-count updates on its
+    array arguments (about 45 ns a call for river tests called once per move). ``_nrt`` is an undocumented
+    numba option, which is why numba is capped below a version not yet tested (docs/dependencies.md).
+    """
+    return cast(F, numba.njit(cache=True, nogil=True, _nrt=False)(function))  # type: ignore[call-overload]
+
+
+def run_per_row(
+    kernel: Any, args: tuple[Any, ...], dtypes: tuple[Any, ...], rows: int, capacity: int
+) -> tuple[tuple[Any, ...], int]:
+    """Call a per-row kernel with (rows, capacity) outputs, growing the capacity until every row fits
+    (the kernels are deterministic, so a second call finds the same rows). Returns the found rows flattened
+    in row order (row index first) and the largest count of any row, so callers can size the next call."""
+    capacity = max(capacity, 1)
+    while True:
+        outs = tuple(np.empty((rows, capacity), dtype=d) for d in dtypes)
+        counts = np.zeros(rows, dtype=np.int64)
+        kernel(*args, *outs, counts)
+        most = int(counts.max()) if rows else 0
+        if most <= capacity:
+            total = int(counts.sum())
+            row_index = np.repeat(np.arange(rows), counts)
+            return (row_index, *(_compact(o, counts, total) for o in outs)), most
+        capacity = most
+
+
+@jit
+def _compact(out: Any, counts: IntArray, total: int) -> Any:
+    """The first ``counts[r]`` entries of each row of ``out``, row after row."""
+    flat = np.empty(total, dtype=out.dtype)
+    k = 0
+    for r in range(out.shape[0]):
+        for c in range(counts[r]):
+            flat[k] = out[r, c]
+            k += 1
+    return flat

@@ -1,0 +1,202 @@
+"""Where chunks of replications run: a local process pool (default) or a Dask cluster.
+
+Experiments (:mod:`drillsim.experiments.experiment`) and Monte Carlo (:mod:`drillsim.experiments.montecarlo`)
+both run here. A *chunk* is a range of replications of one design point (a Monte Carlo run has one). Each
+chunk is a pure function of its inputs (the design point's scenario, the root seed, the replication
+indices, the stop time), and the engine's random numbers are counter-based, so a chunk gives the same
+numbers on any executor, worker count or machine. Executors hand back results as chunks finish, in
+whatever order; the caller (running in the client process) puts them in order and writes them, so workers
+need no access to the client's file system.
+
+Dask is imported only when asked for (the ``dask`` extra). Workers of a Dask cluster must have the same
+drillsim version (and its dependencies) installed as the client.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from drillsim.core.errors import UserError
+from drillsim.engine.simulation import Simulation
+from drillsim.scenario.io import content_hash
+from drillsim.scenario.models import Scenario
+from drillsim.world.build import World, build_world
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Run replications of one design point: everything a worker needs, picklable."""
+
+    point: int
+    replications: tuple[int, ...]
+    """Replication numbers within the design point (0..R-1), stored with the results."""
+    stream_indices: tuple[int, ...]
+    """The engine's replication indices, which pick the random numbers (see ``random_numbers``)."""
+    scenario: Scenario
+    seed: int
+    until_s: float | None
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """Per-replication measures of one finished chunk, in the order of ``task.replications``."""
+
+    task: ChunkTask
+    measures: dict[str, np.ndarray]
+
+
+_WORLDS: OrderedDict[str, World] = OrderedDict()
+"""The worlds a worker process built lately, by scenario content hash: its next chunks of the same design
+point reuse them (a world is read-only during a run)."""
+WORLDS_KEPT = 4
+
+
+def _world(scenario: Scenario) -> World:
+    key = content_hash(scenario)
+    world = _WORLDS.pop(key, None)
+    if world is None:
+        world = build_world(scenario)
+    _WORLDS[key] = world
+    while len(_WORLDS) > WORLDS_KEPT:
+        _WORLDS.popitem(last=False)
+    return world
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Run one chunk in a batch (the function executors send to workers)."""
+    sim = Simulation(
+        task.scenario, rng=task.seed, replications=list(task.stream_indices), world=_world(task.scenario)
+    )
+    outcomes = sim.run(until_s=task.until_s)
+    return ChunkResult(task, {k: np.asarray(v, dtype=np.float64) for k, v in outcomes.measures.items()})
+
+
+class Executor(Protocol):
+    """Runs chunks and yields their results as they finish."""
+
+    description: str
+
+    @property
+    def slots(self) -> int:
+        """How many chunks it runs at the same time (worker processes or threads)."""
+        ...
+
+    def run(self, tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]: ...
+
+    def close(self) -> None: ...
+
+
+class ProcessPool:
+    """A ``concurrent.futures.ProcessPoolExecutor`` on this machine; ``workers`` defaults to the CPU count.
+
+    At most ``2 * workers`` chunks are in flight at once, so an interruption loses little work.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        if workers is not None and workers < 1:
+            raise UserError(f"option '--workers': needs at least 1 worker, got {workers}.")
+        self.workers = workers or os.cpu_count() or 1
+        self.description = f"process pool, {self.workers} worker(s)"
+        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+
+    @property
+    def slots(self) -> int:
+        return self.workers
+
+    def run(self, tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]:
+        pending = list(reversed(tasks))
+        running: set[Future[ChunkResult]] = set()
+        while pending or running:
+            while pending and len(running) < 2 * self.workers:
+                running.add(self._pool.submit(run_chunk, pending.pop()))
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: f.result().task.point):
+                yield future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskCluster:
+    """A Dask ``distributed`` cluster: an existing one at ``address``, or a LocalCluster of ``local_workers``.
+
+    Tasks are submitted in batches of a few per worker thread and gathered as they complete.
+    """
+
+    def __init__(self, *, address: str | None = None, local_workers: int | None = None) -> None:
+        try:
+            dask: Any = importlib.import_module("distributed")  # untyped; imported only when asked for
+        except ImportError:  # pragma: no cover - the dask extra is missing
+            raise UserError("running on Dask needs dask.distributed: pip install 'drillsim[dask]'.") from None
+        self._dask = dask
+        self._cluster: Any = None
+        if address is not None:
+            try:
+                self._client: Any = dask.Client(address, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                raise UserError(
+                    f"option '--scheduler': cannot reach the Dask scheduler at {address}: {exc}"
+                ) from None
+            self.description = f"Dask cluster at {address}"
+        else:
+            n = local_workers or 1
+            if n < 1:
+                raise UserError(f"option '--dask-local': needs at least 1 worker, got {n}.")
+            self._cluster = dask.LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            self._client = dask.Client(self._cluster)
+            self.description = f"Dask LocalCluster, {n} worker(s)"
+
+    def _threads(self) -> int:
+        info = self._client.scheduler_info()
+        return max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+
+    @property
+    def slots(self) -> int:
+        return self._threads()
+
+    def run(self, tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]:
+        pending = list(reversed(tasks))
+        window = 2 * self._threads()
+        futures = self._dask.as_completed()
+        in_flight = 0
+        while pending and in_flight < window:
+            futures.add(self._client.submit(run_chunk, pending.pop(), pure=False))
+            in_flight += 1
+        for future in futures:
+            result: ChunkResult = future.result()
+            future.release()
+            if pending:
+                futures.add(self._client.submit(run_chunk, pending.pop(), pure=False))
+            yield result
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(
+    *, scheduler: str | None = None, dask_local: int | None = None, workers: int | None = None
+) -> Executor:
+    """The executor the options ask for: Dask at ``scheduler``, a Dask LocalCluster, or a process pool."""
+    if scheduler is not None and dask_local is not None:
+        raise UserError("options '--scheduler' and '--dask-local' exclude each other; give one.")
+    if workers is not None and (scheduler is not None or dask_local is not None):
+        raise UserError("option '--workers' sets the local process pool; it does not apply to Dask.")
+    if scheduler is not None:
+        return DaskCluster(address=scheduler)
+    if dask_local is not None:
+        if dask_local < 1:
+            raise UserError(f"option '--dask-local': needs at least 1 worker, got {dask_local}.")
+        return DaskCluster(local_workers=dask_local)
+    return ProcessPool(workers)

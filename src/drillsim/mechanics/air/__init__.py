@@ -1,0 +1,1 @@
+"""Air: strike sorties, aircraft endurance and turnaround (docs/mechanics/air.md)."""

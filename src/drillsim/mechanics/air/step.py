@@ -1,0 +1,394 @@
+"""Air: strike sorties from airbases (request, tasking, transit, release or abort, return, turnaround) and
+the endurance of aircraft on other tasks.
+
+Air strikes: aircraft under a strike task take a target (a fixed point, or the side's best-located
+contact), wait the tasking delay, take off (``SortieLaunched``), fly to the target's believed position,
+release weapons if the contact is still held (``WeaponsReleased``, ``RoundsImpacted``) or abort after
+their time on station (``StrikeAborted``), fly home (``SortieRecovered``) and turn around.
+
+Endurance (other air tasks: patrol, move, reconnoitre, ...): an aircraft turns for home when its airborne
+time plus the time to fly home reaches its endurance, lands (``SortieRecovered``, mission 0), turns around,
+and takes its task up again from the start (``SortieLaunched``, mission 0).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.compiled import jit
+from drillsim.mechanics.indirect_fire.step import STAGE_DONE, STAGE_REQUESTED, land_impacts
+from drillsim.mechanics.orders.command import begin_task, set_routes
+from drillsim.state.batch import (
+    ACTIVE,
+    AIR_INBOUND,
+    AIR_ON_STATION,
+    AIR_OUTBOUND,
+    AIR_READY,
+    AIR_TURNAROUND,
+    AIR_WAITING,
+)
+from drillsim.state.context import StepContext
+from drillsim.world.plan import CompiledTask
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+STATION_RADIUS_M = 1500.0
+RETARGET_RADIUS_M = 10_000.0
+"""Aircraft on station whose target is gone strike another located enemy within this distance."""
+
+
+class AirStrikes:
+    """Per-simulation constants of strike sorties: each aircraft's air weapons, the plan's strike tasks."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        f = ctx.world.forces
+        self.air_mounts: dict[int, IntArray] = {}
+        for m in np.flatnonzero(f.w_kind == 2):
+            self.air_mounts.setdefault(int(f.w_elem[m]), np.zeros(0, dtype=np.int64))
+            self.air_mounts[int(f.w_elem[m])] = np.append(self.air_mounts[int(f.w_elem[m])], m)
+        self.strike_tasks = [t for t in ctx.world.plan.tasks if t.kind == "strike"]
+        """The plan's strike tasks, in task order (the order sorties are advanced in)."""
+        self.enemy_ground = f.hostile[:, f.side] & ~f.is_air[None, :]
+        """(side, element): enemy ground elements, what strikes may target."""
+
+    def fly_strikes(self, ctx: StepContext) -> None:
+        """Advance every strike sortie by one step: each element makes at most one transition per step."""
+        s = ctx.state
+        f = ctx.world.forces
+        if not self.strike_tasks:
+            return
+        for e, mounts in self.air_mounts.items():
+            task_of = s.task[:, e]
+            active = s.status[:, e] == ACTIVE
+            for task in self.strike_tasks:
+                rows = np.flatnonzero((task_of == task.index) & active)
+                if len(rows):
+                    self._advance_sorties(ctx, rows, e, int(f.side[e]), task, mounts)
+
+    def _best_contact(self, ctx: StepContext, rows: IntArray, side: int, near: FloatArray | None) -> IntArray:
+        """Per row, the enemy contact the side has located best (smallest error), or -1; with ``near``
+        ((rows, 2) points), only contacts within RETARGET_RADIUS_M of them."""
+        s = ctx.state
+        pic = s.picture
+        live = (
+            pic.known_live[rows, side, :] & self.enemy_ground[side][None, :] & (s.status[rows, :] == ACTIVE)
+        )
+        if near is not None:
+            d = np.hypot(pic.known_x[rows, side, :] - near[:, :1], pic.known_y[rows, side, :] - near[:, 1:])
+            live &= d <= RETARGET_RADIUS_M
+        score = np.where(live, pic.known_err[rows, side, :], np.inf)
+        best = np.argmin(score, axis=1)
+        return np.where(np.isfinite(score[np.arange(len(rows)), best]), best, -1)
+
+    def _advance_sorties(
+        self, ctx: StepContext, rows: IntArray, e: int, side: int, task: CompiledTask, mounts: IntArray
+    ) -> None:
+        s = ctx.state
+        f = ctx.world.forces
+        m = s.missions
+        pic = s.picture
+        t1 = ctx.t1
+        phase = s.air_phase[rows, e].copy()
+        # The phases some row is in: the transitions out of the others have nothing to do.
+        present = np.bincount(phase, minlength=AIR_TURNAROUND + 1) > 0
+        elem = np.array([e])
+
+        # Ready with sorties left: take a target and ask for the strike.
+        ready = rows[(phase == AIR_READY) & (s.sorties_left[rows, e] > 0)] if present[AIR_READY] else rows[:0]
+        if len(ready):
+            if task.waypoints.shape[1] > 0:
+                tgt = np.full(len(ready), -1)
+                ax = np.full(len(ready), task.waypoints[0, -1, 0])
+                ay = np.full(len(ready), task.waypoints[0, -1, 1])
+                go = np.ones(len(ready), dtype=bool)
+            else:
+                tgt = self._best_contact(ctx, ready, side, None)
+                go = tgt >= 0
+                safe = np.maximum(tgt, 0)
+                ax = pic.known_x[ready, side, safe]
+                ay = pic.known_y[ready, side, safe]
+            ready, tgt, ax, ay = ready[go], tgt[go], ax[go], ay[go]
+            if len(ready):
+                mount = (
+                    mounts[0]
+                    if task.weapon is None
+                    else next((mm for mm in mounts if f.w_name[mm] == task.weapon), mounts[0])
+                )
+                ids = s.next_mission_id[ready].copy()
+                s.next_mission_id[ready] += 1
+                detected = np.where(tgt >= 0, pic.episode_t[ready, side, np.maximum(tgt, 0)], np.inf)
+                first = len(m)
+                n = len(ready)
+                m.append(
+                    rep=ready,
+                    mission_id=ids,
+                    firer=np.full(n, e),
+                    mount=np.full(n, mount),
+                    target=np.maximum(tgt, 0),
+                    observer=np.full(n, -1),
+                    detected_t=detected,
+                    requested_t=np.full(n, t1),
+                    fire_t=np.full(n, np.inf),
+                    impact_t=np.full(n, np.inf),
+                    aim_x=ax,
+                    aim_y=ay,
+                    rounds=np.zeros(n),
+                    stage=np.full(n, STAGE_REQUESTED),
+                )
+                s.strike_target[ready, e] = tgt
+                s.strike_mission[ready, e] = first + np.arange(n)
+                s.air_phase[ready, e] = AIR_WAITING
+                s.air_until[ready, e] = t1 + task.tasking_delay_s
+                ctx.emit(
+                    "StrikeRequested",
+                    ready,
+                    t1,
+                    value=ids.astype(np.float64),
+                    side=ctx.sides[side],
+                    unit=ctx.ids[e],
+                    other=[ctx.ids[t] if t >= 0 else None for t in tgt],
+                )
+
+        # Tasking delay over: take off.
+        launch = (
+            rows[(phase == AIR_WAITING) & (t1 >= s.air_until[rows, e])] if present[AIR_WAITING] else rows[:0]
+        )
+        if len(launch):
+            k = s.strike_mission[launch, e]
+            s.air_phase[launch, e] = AIR_OUTBOUND
+            s.airborne_since[launch, e] = s.air_until[launch, e]
+            s.sorties_flown[launch, side] += 1
+            home = ctx.world.scenario.units[f.group_of[e]].home or ""
+            ctx.emit(
+                "SortieLaunched",
+                launch,
+                s.air_until[launch, e],
+                value=m.mission_id[k].astype(np.float64),
+                unit=ctx.ids[e],
+                detail=home,
+            )
+            set_routes(
+                ctx,
+                launch,
+                np.repeat(elem, len(launch)),
+                np.stack([m.aim_x[k], m.aim_y[k]], axis=1)[:, None, :],
+            )
+
+        # Outbound: follow the target's believed position; on arrival, go on station.
+        out = rows[phase == AIR_OUTBOUND] if present[AIR_OUTBOUND] else rows[:0]
+        if len(out):
+            k = s.strike_mission[out, e]
+            tgt = s.strike_target[out, e]
+            follow = (tgt >= 0) & pic.known_live[out, side, np.maximum(tgt, 0)]
+            fo, fk, ft = out[follow], k[follow], tgt[follow]
+            m.aim_x[fk] = pic.known_x[fo, side, ft]
+            m.aim_y[fk] = pic.known_y[fo, side, ft]
+            s.route_x[fo, e, 0] = m.aim_x[fk]
+            s.route_y[fo, e, 0] = m.aim_y[fk]
+            s.route_len[fo, e] = 1
+            s.route_i[fo, e] = 0
+            there = np.hypot(s.x[out, e] - m.aim_x[k], s.y[out, e] - m.aim_y[k]) <= STATION_RADIUS_M
+            s.air_phase[out[there], e] = AIR_ON_STATION
+            s.air_until[out[there], e] = t1 + task.time_on_station_s
+
+        # On station: release on the target if it is still located (or on another located nearby);
+        # otherwise wait out the time on station and abort.
+        on = rows[phase == AIR_ON_STATION] if present[AIR_ON_STATION] else rows[:0]
+        if len(on):
+            k = s.strike_mission[on, e]
+            tgt = s.strike_target[on, e]
+            held = (tgt < 0) | (
+                pic.known_live[on, side, np.maximum(tgt, 0)] & (s.status[on, np.maximum(tgt, 0)] == ACTIVE)
+            )
+            lost = np.flatnonzero(~held)
+            if len(lost):
+                near = np.stack([m.aim_x[k[lost]], m.aim_y[k[lost]]], axis=1)
+                other = self._best_contact(ctx, on[lost], side, near)
+                swap = other >= 0
+                tgt[lost[swap]] = other[swap]
+                s.strike_target[on[lost[swap]], e] = other[swap]
+                m.target[k[lost[swap]]] = other[swap]
+                held[lost[swap]] = True
+            rel = np.flatnonzero(held)
+            if len(rel):
+                ro, rk, rt = on[rel], k[rel], tgt[rel]
+                located = rt >= 0
+                m.aim_x[rk[located]] = pic.known_x[ro[located], side, rt[located]]
+                m.aim_y[rk[located]] = pic.known_y[ro[located], side, rt[located]]
+                mount = m.mount[rk]
+                m.rounds[rk] = f.w_count[mount] * f.w_rounds_per_mission[mount]
+                m.fire_t[rk] = t1
+                m.impact_t[rk] = t1
+                ctx.emit(
+                    "WeaponsReleased",
+                    ro,
+                    t1,
+                    value=m.mission_id[rk].astype(np.float64),
+                    unit=ctx.ids[e],
+                    other=[ctx.ids[t] if t >= 0 else None for t in rt],
+                    count=m.rounds[rk].astype(np.int64),
+                    x_m=m.aim_x[rk],
+                    y_m=m.aim_y[rk],
+                )
+                land_impacts(ctx, rk, weapon="air")
+                m.stage[rk] = STAGE_DONE
+                np.minimum.at(s.strike_by_side, (ro, np.full(len(ro), side)), t1)
+                known = np.isfinite(m.detected_t[rk])
+                np.add.at(
+                    s.chain_time_sum,
+                    (ro[known], np.full(int(known.sum()), side)),
+                    t1 - m.detected_t[rk][known],
+                )
+                np.add.at(s.chain_count, (ro[known], np.full(int(known.sum()), side)), 1.0)
+            abort = np.flatnonzero(~held & (t1 >= s.air_until[on, e]))
+            if len(abort):
+                m.stage[k[abort]] = STAGE_DONE
+                ctx.emit(
+                    "StrikeAborted",
+                    on[abort],
+                    t1,
+                    value=m.mission_id[k[abort]].astype(np.float64),
+                    unit=ctx.ids[e],
+                    detail="target-lost",
+                )
+            back = on[np.union1d(rel, abort).astype(np.int64)]
+            if len(back):
+                s.air_phase[back, e] = AIR_INBOUND
+                set_routes(ctx, back, np.repeat(elem, len(back)), np.array([[f.home_x[e], f.home_y[e]]]))
+
+        # Inbound and landed: turn around.
+        landed = rows[:0]
+        if present[AIR_INBOUND]:
+            landed = rows[(phase == AIR_INBOUND) & (s.route_i[rows, e] >= s.route_len[rows, e])]
+        if len(landed):
+            k = s.strike_mission[landed, e]
+            s.air_phase[landed, e] = AIR_TURNAROUND
+            s.air_until[landed, e] = t1 + f.turnaround_s[e]
+            s.sorties_left[landed, e] -= 1
+            s.airborne_since[landed, e] = np.inf
+            ctx.emit("SortieRecovered", landed, t1, value=m.mission_id[k].astype(np.float64), unit=ctx.ids[e])
+
+        # Turned around: ready for the next sortie.
+        if present[AIR_TURNAROUND]:
+            again = rows[(phase == AIR_TURNAROUND) & (t1 >= s.air_until[rows, e])]
+            s.air_phase[again, e] = AIR_READY
+
+
+def enforce_endurance(ctx: StepContext) -> None:
+    """Send aircraft on non-strike tasks home before their endurance runs out; relaunch them after turnaround.
+
+    Strike sorties are left to :class:`AirStrikes` (they have their own return leg).
+    """
+    s = ctx.state
+    f = ctx.world.forces
+    plan = ctx.world.plan
+    if not f.is_air.any() or not plan.tasks:
+        return
+    strike = np.array([t.kind == "strike" for t in plan.tasks] + [True])  # index -1: no task
+    air = np.flatnonzero(f.is_air)
+    t1 = ctx.t1
+    # Out on the task: turn for home in time.
+    speed = np.maximum(f.speed_by_class[:, 0], 1e-9)
+    rr, ee = _turning_home(
+        s.status,
+        s.task,
+        strike,
+        air,
+        s.air_phase,
+        s.airborne_since,
+        s.x,
+        s.y,
+        f.home_x,
+        f.home_y,
+        speed,
+        f.endurance_s,
+        t1,
+    )
+    if len(rr):
+        s.air_phase[rr, ee] = AIR_INBOUND
+        s.speed_factor[rr, ee] = 1.0  # home at cruise speed (the task's factor returns with the task)
+        s.route_loop[rr, ee] = False
+        set_routes(ctx, rr, ee, np.stack([f.home_x[ee], f.home_y[ee]], axis=1)[:, None, :])
+    # Home: land and turn around.
+    rows, elems = _aircraft_in_phase(s.status, s.task, strike, air, s.air_phase, AIR_INBOUND)
+    if len(rows):
+        landed = s.route_i[rows, elems] >= s.route_len[rows, elems]
+        rows, elems = rows[landed], elems[landed]
+    if len(rows):
+        s.air_phase[rows, elems] = AIR_TURNAROUND
+        s.air_until[rows, elems] = t1 + f.turnaround_s[elems]
+        s.airborne_since[rows, elems] = np.inf
+        ctx.emit("SortieRecovered", rows, t1, value=np.zeros(len(rows)), unit=ctx.ids[elems])
+    # Turned around: take the task up again.
+    rows, elems = _aircraft_in_phase(s.status, s.task, strike, air, s.air_phase, AIR_TURNAROUND)
+    if len(rows):
+        ready = s.air_until[rows, elems] <= t1
+        rows, elems = rows[ready], elems[ready]
+    if len(rows):
+        tasks = s.task[rows, elems]
+        when = s.air_until[rows, elems]
+        s.air_phase[rows, elems] = AIR_READY  # begin_task makes it outbound when the task has a route
+        for k in np.unique(tasks):
+            sel = tasks == k
+            begin_task(ctx, plan.tasks[int(k)], rows[sel], elems[sel], when[sel])
+        up = s.air_phase[rows, elems] == AIR_OUTBOUND
+        ctx.emit("SortieLaunched", rows[up], when[up], value=np.zeros(int(up.sum())), unit=ctx.ids[elems[up]])
+
+
+@jit
+def _aircraft_in_phase(
+    status: IntArray, task: IntArray, strike: BoolArray, air: IntArray, air_phase: IntArray, phase: int
+) -> tuple[IntArray, IntArray]:
+    """(rows, elems), row by row and in the order of ``air``, of the aircraft in action on a task that is
+    not a strike (``strike`` by task index, its last entry for task -1) whose air phase is ``phase``. Only
+    aircraft columns are looked at: far fewer than (rows, elements)."""
+    r_n = status.shape[0]
+    rows = np.empty(r_n * len(air), dtype=np.int64)
+    elems = np.empty(r_n * len(air), dtype=np.int64)
+    found = 0
+    for r in range(r_n):
+        for e in air:
+            if air_phase[r, e] == phase and status[r, e] == ACTIVE and not strike[task[r, e]]:
+                rows[found] = r
+                elems[found] = e
+                found += 1
+    return rows[:found], elems[:found]
+
+
+@jit
+def _turning_home(
+    status: IntArray,
+    task: IntArray,
+    strike: BoolArray,
+    air: IntArray,
+    air_phase: IntArray,
+    airborne_since: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    home_x: FloatArray,
+    home_y: FloatArray,
+    speed: FloatArray,
+    endurance_s: FloatArray,
+    t1: float,
+) -> tuple[IntArray, IntArray]:
+    """(rows, elems), as :func:`_aircraft_in_phase` gives them, of the outbound aircraft (airborne since a
+    finite time) whose time aloft at ``t1`` plus the time to fly home (straight, at ``speed``, by element)
+    reaches their endurance."""
+    rows, elems = _aircraft_in_phase(status, task, strike, air, air_phase, AIR_OUTBOUND)
+    found = 0
+    for i in range(len(rows)):
+        r = rows[i]
+        e = elems[i]
+        if not np.isfinite(airborne_since[r, e]):
+            continue
+        home_s = math.hypot(x[r, e] - home_x[e], y[r, e] - home_y[e]) / speed[e]
+        if (t1 - airborne_since[r, e]) + home_s >= endurance_s[e]:
+            rows[found] = r
+            elems[found] = e
+            found += 1
+    return rows[:found], elems[:found]

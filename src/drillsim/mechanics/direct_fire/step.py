@@ -1,0 +1,220 @@
+"""Direct fire: each able shooter engages the nearest enemy its side currently sees, within reach.
+
+Targets are chosen from the side's ``seen`` layer (believed positions), never ground truth; the effect
+is computed at the true range with :func:`drillsim.mechanics.direct_fire.model.casualty_rate` and summed
+over every shooter of a target, then drawn once per target as a binomial (deterministic mode: the expected
+value). See docs/mechanics/direct-fire.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.compiled import jit, run_per_row
+from drillsim.core.random import binomial_inverse
+from drillsim.mechanics.direct_fire.model import POSTURE_DIRECT_TABLE, engagement_rates
+from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
+from drillsim.state.batch import ACTIVE
+from drillsim.state.context import StepContext
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+SUPPRESSION_S = 60.0
+"""How long one suppressing engagement keeps a target suppressed."""
+BELIEF_MARGIN_M = 300.0
+"""Candidate targets are looked for this far beyond reach, since believed positions are off."""
+
+
+class DirectFire:
+    """Per-simulation constants for direct fire."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        f = ctx.world.forces
+        direct = f.w_kind == 0
+        self.mounts = np.flatnonzero(direct)
+        self.reach = np.zeros(f.n)
+        if len(self.mounts):
+            np.maximum.at(self.reach, f.w_elem[self.mounts], f.w_max_range[self.mounts])
+        self.shooters = np.flatnonzero((self.reach > 0) & ~f.is_air)
+        self.targets = np.flatnonzero(~f.is_air)
+        self.hostile = np.ascontiguousarray(f.hostile)
+        counts = np.bincount(f.w_elem[self.mounts], minlength=f.n) if len(self.mounts) else np.zeros(f.n, int)
+        k = max(int(counts.max()) if len(counts) else 0, 1)
+        self.table = np.full((f.n, k), -1, dtype=np.int64)
+        fill = np.zeros(f.n, dtype=np.int64)
+        for m in self.mounts:
+            e = f.w_elem[m]
+            self.table[e, fill[e]] = m
+            fill[e] += 1
+
+    def fire(self, ctx: StepContext) -> None:
+        s = ctx.state
+        f = ctx.world.forces
+        pic = s.picture
+        if not len(self.shooters):
+            return
+        active = s.status == ACTIVE
+        able = active & ~s.broken & (ctx.t0 >= f.readiness_s[None, :])
+        # Each shooter takes the enemy its side sees nearest to its believed position.
+        args = (
+            s.x,
+            s.y,
+            self.shooters,
+            self.targets,
+            self.reach,
+            BELIEF_MARGIN_M,
+            able,
+            active,
+            f.side,
+            self.hostile,
+            pic.seen_t,
+            pic.seen_x,
+            pic.seen_y,
+            f.contact_timeout_s,
+            ctx.t1,
+        )
+        # At most one target per shooter, so room for every shooter is always enough.
+        (rows, i, j, true_d), _ = run_per_row(
+            nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(self.shooters)
+        )
+        if not len(rows):
+            return
+        lam, supp_rate = engagement_rates(
+            rows,
+            i,
+            j,
+            true_d,
+            ctx.t0,
+            ctx.dt,
+            s.strength,
+            s.suppressed_until,
+            s.posture,
+            s.ammo,
+            f.strength0,
+            f.training,
+            f.cover,
+            POSTURE_DIRECT_TABLE,
+            self.table,
+            f.w_count,
+            f.w_rate_per_s,
+            f.w_band_range,
+            f.w_band_pkill,
+            f.w_band_psupp,
+        )
+        # Sum effects per target and draw once per target.
+        tr, tj, inverse = group_by_target(rows, j, f.n)
+        total = np.bincount(inverse, weights=lam, minlength=len(tr))
+        supp_total = np.bincount(inverse, weights=supp_rate, minlength=len(tr))
+        main = group_argmax(inverse, lam, len(tr))
+        apply_casualties(
+            ctx,
+            tr,
+            tj,
+            np.asarray(total * ctx.dt, dtype=np.float64),
+            shooter=i[main],
+            weapon="direct",
+            stream="fires/direct",
+        )
+        p_supp = -np.expm1(-supp_total * ctx.dt)
+        hit = ctx.uniform("fires/suppression", tr, tj) < p_supp
+        s.suppressed_until[tr[hit], tj[hit]] = np.maximum(
+            s.suppressed_until[tr[hit], tj[hit]], ctx.t1 + SUPPRESSION_S
+        )
+
+
+@jit
+def group_by_target(rows: IntArray, target: IntArray, n: int) -> tuple[IntArray, IntArray, IntArray]:
+    """The distinct (row, target) pairs, by row then target, and each pair's index among them: what
+    ``np.unique(rows * n + target, return_inverse=True)`` gives, for ``rows`` in increasing order (as
+    :func:`drillsim.mechanics.sensing.passes.run_per_row` returns them) and targets below ``n``."""
+    n_pairs = rows.shape[0]
+    out_r = np.empty(n_pairs, dtype=np.int64)
+    out_t = np.empty(n_pairs, dtype=np.int64)
+    inverse = np.empty(n_pairs, dtype=np.int64)
+    group = np.full(n, -1, dtype=np.int64)  # in the current row: each target's group (-2: engaged)
+    g = 0
+    e0 = 0
+    while e0 < n_pairs:
+        e1 = e0
+        lo = n
+        hi = -1
+        while e1 < n_pairs and rows[e1] == rows[e0]:
+            group[target[e1]] = -2
+            lo = min(lo, target[e1])
+            hi = max(hi, target[e1])
+            e1 += 1
+        for t in range(lo, hi + 1):
+            if group[t] == -2:
+                group[t] = g
+                out_r[g] = rows[e0]
+                out_t[g] = t
+                g += 1
+        for e in range(e0, e1):
+            inverse[e] = group[target[e]]
+        for e in range(e0, e1):
+            group[target[e]] = -1
+        e0 = e1
+    return out_r[:g], out_t[:g], inverse
+
+
+def apply_casualties(
+    ctx: StepContext,
+    rows: IntArray,
+    elems: IntArray,
+    expected: FloatArray,
+    *,
+    shooter: IntArray,
+    weapon: str,
+    stream: str,
+    time_s: FloatArray | float | None = None,
+    key: IntArray | None = None,
+) -> FloatArray:
+    """Inflict casualties with the given expected numbers (binomial, or exact in deterministic mode).
+
+    Returns the casualties per (row, element); records ``UnitHit`` for those with any.
+    """
+    s = ctx.state
+    if not len(rows):
+        return np.zeros(0)
+    n = s.strength[rows, elems]
+    if ctx.stochastic:
+        p = -np.expm1(-expected / np.maximum(n, 1e-9))
+        coords = (elems,) if key is None else (key, elems)
+        u = ctx.streams.uniform(stream, ctx.step if key is None else 0, ctx.rep(rows), *coords)
+        lost = binomial_inverse(u, n, p)
+    else:
+        lost = np.minimum(expected, n)
+    lost = np.minimum(lost, n)
+    # The same element may be hit twice in one call (two missions landing in one step): subtract all,
+    # then keep strength at zero or above.
+    np.subtract.at(s.strength, (rows, elems), lost)
+    np.maximum(s.strength, 0.0, out=s.strength)
+    got = lost > 0
+    if got.any():
+        when = ctx.t1 if time_s is None else (np.broadcast_to(time_s, rows.shape)[got])
+        ctx.emit(
+            "UnitHit",
+            rows[got],
+            when,
+            unit=ctx.ids[elems[got]],
+            other=ctx.ids[shooter[got]] if len(shooter) else None,
+            count=np.rint(lost[got]).astype(np.int64),
+            detail=weapon,
+        )
+    return lost
+
+
+@jit
+def group_argmax(keys: IntArray, values: FloatArray, n_keys: int) -> IntArray:
+    """For each key in 0..n_keys-1, the index (into ``values``) of its largest value, or -1 if it has none.
+
+    Ties go to the first index, so the answer does not depend on anything but the order of the input.
+    """
+    best = np.full(n_keys, -1, dtype=np.int64)
+    for e in range(keys.shape[0]):
+        k = keys[e]
+        if best[k] < 0 or values[e] > values[best[k]]:
+            best[k] = e
+    return best

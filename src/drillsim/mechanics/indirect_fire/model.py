@@ -1,0 +1,126 @@
+"""Area effects of indirect fire and air-delivered weapons.
+
+Each round lands at the aim point plus a circular normal miss with per-axis standard deviation
+``sigma_d = CEP / 1.1774``. The aim point is the firer's *believed* target position, so the picture's own
+position error adds to the miss. A person at distance ``d`` from the burst is a casualty with probability
+``exp(-ln 2 * (d / R50)**2)`` (``R50`` = the weapon's lethal radius, 50 % at that distance; a Carleton
+damage function). With the element's people spread as a circular normal of per-axis standard deviation
+``r_e / 2`` about its centre (footprint radius ``r_e``), the expected casualty fraction from one round
+whose burst lies ``D`` from the element's centre is
+
+    f(D) = k**2 / (k**2 + s**2) * exp(-D**2 / (2 * (k**2 + s**2)))      k = R50 / sqrt(2 ln 2), s = r_e / 2
+
+times the target's exposure in its posture. See docs/mechanics/fires.md.
+
+:func:`round_casualty_fraction` is the model for any shapes of input. A batch of impacts (missions x
+elements x rounds) takes the compiled path instead: :func:`burst_exponents`, then ``np.exp``, then
+:func:`hit_probabilities`. The exponential stays with numpy (its vectorised ``exp`` may differ from libm's in
+the last bit), so both paths give the same bits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from drillsim.core.compiled import jit
+from drillsim.scenario.models import POSTURES
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+CEP_TO_SD = 1.0 / np.sqrt(2.0 * np.log(2.0))
+"""Circular error probable to per-axis standard deviation of a circular normal (1 / 1.1774)."""
+
+POSTURE_AREA_EXPOSURE: dict[str, float] = {
+    "moving": 1.0,
+    "halted": 0.8,
+    "hasty-defence": 0.5,
+    "prepared-defence": 0.2,
+    "hidden": 0.6,
+    "mounted": 0.6,
+}
+"""Fraction of blast and fragment effect that reaches a target in each posture (engineering estimate)."""
+POSTURE_AREA_TABLE = np.array([POSTURE_AREA_EXPOSURE[p] for p in POSTURES])
+
+
+def scatter_sd(dispersion_cep_m: ArrayLike) -> FloatArray:
+    """Per-axis standard deviation of the fall of shot for a circular error probable."""
+    return np.asarray(np.asarray(dispersion_cep_m, dtype=np.float64) * CEP_TO_SD, dtype=np.float64)
+
+
+def lethal_spread(lethal_radius_m: ArrayLike, footprint_m: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """``k**2 / (k**2 + s**2)`` (the fraction at the element's centre, NaN where the spread is 0) and
+    ``2 (k**2 + s**2)`` (the exponent's scale), broadcast over the inputs."""
+    k2 = (np.asarray(lethal_radius_m, dtype=np.float64) * CEP_TO_SD) ** 2
+    s2 = (np.asarray(footprint_m, dtype=np.float64) / 2.0) ** 2
+    total = k2 + s2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        peak = k2 / total
+    return np.asarray(peak, dtype=np.float64), np.asarray(2.0 * total, dtype=np.float64)
+
+
+def round_casualty_fraction(
+    distance_m: ArrayLike, lethal_radius_m: ArrayLike, footprint_m: ArrayLike, exposure: ArrayLike = 1.0
+) -> FloatArray:
+    """Expected fraction of an element's people made casualties by one round at ``distance_m``."""
+    d = np.asarray(distance_m, dtype=np.float64)
+    peak, spread = lethal_spread(lethal_radius_m, footprint_m)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        f = np.where(spread > 0, peak * np.exp(-(d * d) / spread), 0.0)
+    return np.asarray(np.clip(f * np.asarray(exposure, dtype=np.float64), 0.0, 1.0), dtype=np.float64)
+
+
+@jit
+def burst_exponents(
+    element_x: FloatArray,
+    element_y: FloatArray,
+    burst_x: FloatArray,
+    burst_y: FloatArray,
+    spread: FloatArray,
+    exposed: BoolArray,
+    rounds: IntArray,
+) -> FloatArray:
+    """``-D**2 / spread`` for each mission, element and round (missions x elements x rounds), where ``D``
+    is the distance from the element (``element_x``: missions x elements) to the burst (``burst_x``:
+    missions x rounds); 0 for elements not ``exposed`` and rounds past the mission's ``rounds``."""
+    k, n = element_x.shape
+    out = np.zeros((k, n, burst_x.shape[1]))
+    for i in range(k):
+        for j in range(n):
+            if not exposed[i, j] or not spread[i, j] > 0:
+                continue
+            for r in range(rounds[i]):
+                d = math.hypot(element_x[i, j] - burst_x[i, r], element_y[i, j] - burst_y[i, r])
+                out[i, j, r] = -(d * d) / spread[i, j]
+    return out
+
+
+@jit
+def hit_probabilities(
+    exp_terms: FloatArray,
+    peak: FloatArray,
+    spread: FloatArray,
+    exposure: FloatArray,
+    exposed: BoolArray,
+    rounds: IntArray,
+) -> FloatArray:
+    """Probability that a person of each element is hit by at least one round of each mission
+    (missions x elements): ``1 - prod(1 - f)`` over the mission's rounds, ``f`` the
+    :func:`round_casualty_fraction` given ``exp_terms = np.exp(burst_exponents(...))``; 0 where not
+    ``exposed``."""
+    k, n = peak.shape
+    out = np.zeros((k, n))
+    for i in range(k):
+        for j in range(n):
+            if not exposed[i, j]:
+                continue
+            keep = 1.0
+            for r in range(rounds[i]):
+                f = peak[i, j] * exp_terms[i, j, r] if spread[i, j] > 0 else 0.0
+                keep *= 1.0 - min(max(f * exposure[i, j], 0.0), 1.0)
+            out[i, j] = 1.0 - keep
+    return out

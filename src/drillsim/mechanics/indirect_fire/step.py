@@ -1,0 +1,430 @@
+"""Fire support: the call-for-fire chain of indirect fire, and air strikes by sorties from airbases.
+
+Indirect fire, link by link (each link's start and end is an event):
+
+1. an observer detects an enemy (``ContactDetected``) and its report enters the side's picture
+   (``ContactReported``);
+2. a battery under a fire-support task takes a request for a contact that an allowed observer reported,
+   that is fresh, in range and not already engaged (``FireMissionRequested``, after the liaison delay when
+   observer and battery are of different nations);
+3. the fire direction centre turns it into firing data (its delay); then the mission is refused if the
+   contact has been lost, the target is out of range or ammunition is gone (``FireMissionRefused``), or
+   the battery fires (``RoundsFired``) at the contact's *believed* position;
+4. rounds fly (range / average projectile speed) and land scattered about the aim point
+   (``RoundsImpacted``), causing casualties by the lethal-area model of
+   :mod:`drillsim.mechanics.indirect_fire.model`;
+5. the assessment closes the mission (``FireMissionCompleted``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.compiled import jit
+from drillsim.mechanics.direct_fire.step import apply_casualties
+from drillsim.mechanics.indirect_fire.model import (
+    POSTURE_AREA_TABLE,
+    burst_exponents,
+    hit_probabilities,
+    lethal_spread,
+    scatter_sd,
+)
+from drillsim.state.batch import (
+    ACTIVE,
+)
+from drillsim.state.context import StepContext
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+FRESH_CONTACT_S = 600.0
+"""A contact older than this is not worth a fire mission."""
+REQUEST_INTERVAL_S = 600.0
+"""A side does not ask for fire on the same contact again sooner than this."""
+AREA_SUPPRESSION_S = 180.0
+
+STAGE_REQUESTED = 0
+STAGE_FIRED = 1
+STAGE_DONE = 2
+
+
+@jit
+def take_fire_requests(
+    batteries: IntArray,
+    battery_mount: IntArray,
+    max_range: FloatArray,
+    min_range: FloatArray,
+    side_of: IntArray,
+    enemy_ground: BoolArray,
+    observer_ok: BoolArray,
+    battery_task: IntArray,
+    status: IntArray,
+    broken: BoolArray,
+    busy_until: FloatArray,
+    missions_left: FloatArray,
+    ammo: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    seen_by: IntArray,
+    known_x: FloatArray,
+    known_y: FloatArray,
+    known_t: FloatArray,
+    known_err: FloatArray,
+    known_live: BoolArray,
+    m_rep: IntArray,
+    m_firer: IntArray,
+    m_target: IntArray,
+    m_stage: IntArray,
+    last_request: FloatArray,
+    next_mission_id: IntArray,
+    t1: float,
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Each free battery's pick of a contact to ask fire on, batteries in order, then rows in order.
+
+    A battery is free in a row when it is under a fire-support task, active, unbroken, not busy, with
+    missions and ammunition left. It picks, among the contacts an allowed observer (``observer_ok``, by
+    task) reported, that are fresh, live, in range, enemy ground elements still active, not engaged by a
+    mission of its side and not asked for lately, the best located (smallest error, then nearest; the first
+    on ties). A pick engages the contact for the batteries after it; it is booked in place: the row's next
+    mission id, the side's ``last_request`` for the contact, one mission less for the battery, which is
+    busy until it has fired. Returns (position in ``batteries``, row, contact, mission id) of each pick.
+    """
+    r = status.shape[0]
+    nb = len(batteries)
+    n = status.shape[1]
+    free = np.zeros((nb, r), dtype=np.bool_)
+    any_free = False
+    for k in range(nb):
+        b = batteries[k]
+        mount = battery_mount[b]
+        for a in range(r):
+            if (
+                battery_task[a, b] >= 0
+                and status[a, b] == ACTIVE
+                and not broken[a, b]
+                and busy_until[a, b] <= t1
+                and missions_left[a, b] > 0
+                and ammo[a, mount] > 0
+            ):
+                free[k, a] = True
+                any_free = True
+    out_k = np.empty(nb * r, dtype=np.int64)
+    out_row = np.empty(nb * r, dtype=np.int64)
+    out_target = np.empty(nb * r, dtype=np.int64)
+    out_id = np.empty(nb * r, dtype=np.int64)
+    if not any_free:
+        return out_k[:0], out_row[:0], out_target[:0], out_id[:0]
+    # Contacts already under a mission of the side (open missions: requested or fired).
+    engaged = np.zeros(known_live.shape, dtype=np.bool_)
+    for q in range(len(m_stage)):
+        if m_stage[q] < STAGE_DONE:
+            engaged[m_rep[q], side_of[m_firer[q]], m_target[q]] = True
+    picks = 0
+    for k in range(nb):
+        b = batteries[k]
+        mount = battery_mount[b]
+        side = side_of[b]
+        for a in range(r):
+            if not free[k, a]:
+                continue
+            task = battery_task[a, b]
+            best = -1
+            best_score = math.inf
+            for j in range(n):
+                if not (known_live[a, side, j] and enemy_ground[side, j]):
+                    continue
+                observer = seen_by[a, side, j]
+                if observer < 0 or not observer_ok[task, observer]:
+                    continue
+                if not (t1 - known_t[a, side, j] <= FRESH_CONTACT_S):
+                    continue
+                d = math.hypot(known_x[a, side, j] - x[a, b], known_y[a, side, j] - y[a, b])
+                if not (d <= max_range[mount] and d >= min_range[mount]):
+                    continue
+                if engaged[a, side, j] or not (t1 - last_request[a, side, j] >= REQUEST_INTERVAL_S):
+                    continue
+                if status[a, j] != ACTIVE:
+                    continue
+                score = known_err[a, side, j] + 1e-3 * d
+                if math.isnan(score):  # as np.argmin: the first NaN wins, and is no pick
+                    best = -1
+                    break
+                if score < best_score:
+                    best = j
+                    best_score = score
+            if best < 0:
+                continue
+            engaged[a, side, best] = True
+            last_request[a, side, best] = t1
+            missions_left[a, b] -= 1
+            busy_until[a, b] = math.inf
+            out_k[picks] = k
+            out_row[picks] = a
+            out_target[picks] = best
+            out_id[picks] = next_mission_id[a]
+            next_mission_id[a] += 1
+            picks += 1
+    return out_k[:picks], out_row[:picks], out_target[:picks], out_id[:picks]
+
+
+class IndirectFire:
+    """Per-simulation constants and memory of the call-for-fire chain."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        f = ctx.world.forces
+        self.indirect = np.flatnonzero(f.w_kind == 1)
+        self.battery_mount = np.full(f.n, -1, dtype=np.int64)
+        for m in self.indirect:
+            if self.battery_mount[f.w_elem[m]] < 0:
+                self.battery_mount[f.w_elem[m]] = m
+        self.batteries = np.flatnonzero(self.battery_mount >= 0)
+        self.last_request = np.full((ctx.state.r, len(f.side_names), f.n), -np.inf)
+        plan = ctx.world.plan
+        self.observer_ok = np.zeros((max(len(plan.tasks), 1), f.n), dtype=bool)
+        """(task, element): the element's reports may call fire for batteries under the fire-support task."""
+        self.fire_direction_delay_s = np.array(
+            [t.fire_direction_delay_s for t in plan.tasks], dtype=np.float64
+        )
+        for task in plan.tasks:
+            if task.kind == "fire-support":
+                if len(task.observers):
+                    self.observer_ok[task.index, task.observers] = True
+                else:
+                    self.observer_ok[task.index] = True
+        self.enemy_ground = f.hostile[:, f.side] & ~f.is_air[None, :]
+        """(side, element): enemy ground elements, what fire missions and strikes may target."""
+
+    def request_missions(self, ctx: StepContext) -> None:
+        """Free batteries take requests for fire on reported contacts (see :func:`take_fire_requests`)."""
+        s = ctx.state
+        f = ctx.world.forces
+        pic = s.picture
+        m = s.missions
+        picked, rows, best, ids = take_fire_requests(
+            self.batteries,
+            self.battery_mount,
+            f.w_max_range,
+            f.w_min_range,
+            f.side,
+            self.enemy_ground,
+            self.observer_ok,
+            s.battery_task,
+            s.status,
+            s.broken,
+            s.battery_busy_until,
+            s.missions_left,
+            s.ammo,
+            s.x,
+            s.y,
+            pic.seen_by,
+            pic.known_x,
+            pic.known_y,
+            pic.known_t,
+            pic.known_err,
+            pic.known_live,
+            m.rep,
+            m.firer,
+            m.target,
+            m.stage,
+            self.last_request,
+            s.next_mission_id,
+            ctx.t1,
+        )
+        if not len(rows):
+            return
+        b = self.batteries[picked]
+        side = f.side[b]
+        observer = pic.seen_by[rows, side, best]
+        requested = ctx.t1 + f.liaison_s[f.nation[np.maximum(observer, 0)], f.nation[b]]
+        aim_x, aim_y = pic.known_x[rows, side, best], pic.known_y[rows, side, best]
+        n = len(rows)
+        m.append(
+            rep=rows,
+            mission_id=ids,
+            firer=b,
+            mount=self.battery_mount[b],
+            target=best,
+            observer=observer,
+            detected_t=pic.episode_t[rows, side, best],
+            requested_t=requested,
+            fire_t=requested + self.fire_direction_delay_s[s.battery_task[rows, b]],
+            impact_t=np.full(n, np.inf),
+            aim_x=aim_x,
+            aim_y=aim_y,
+            rounds=np.zeros(n),
+            stage=np.full(n, STAGE_REQUESTED),
+        )
+        ctx.emit(
+            "FireMissionRequested",
+            rows,
+            requested,
+            value=ids.astype(np.float64),
+            side=ctx.sides[side],
+            unit=ctx.ids[np.maximum(observer, 0)],
+            other=ctx.ids[best],
+            detail=ctx.ids[b],
+            x_m=aim_x,
+            y_m=aim_y,
+        )
+
+    def fire_missions(self, ctx: StepContext) -> None:
+        s = ctx.state
+        f = ctx.world.forces
+        m = s.missions
+        pic = s.picture
+        due = np.flatnonzero((m.stage == STAGE_REQUESTED) & (m.fire_t <= ctx.t1) & (f.w_kind[m.mount] == 1))
+        if not len(due):
+            return
+        rows, b, mount, tgt = m.rep[due], m.firer[due], m.mount[due], m.target[due]
+        side = f.side[b]
+        live = pic.known_live[rows, side, tgt] & (s.status[rows, tgt] == ACTIVE)
+        ax, ay = pic.known_x[rows, side, tgt], pic.known_y[rows, side, tgt]
+        rng = np.hypot(ax - s.x[rows, b], ay - s.y[rows, b])
+        in_range = (rng <= f.w_max_range[mount]) & (rng >= f.w_min_range[mount])
+        has_ammo = s.ammo[rows, mount] > 0
+        able = (s.status[rows, b] == ACTIVE) & ~s.broken[rows, b]
+        reason = np.where(
+            ~able,
+            "battery-out-of-action",
+            np.where(
+                ~live,
+                "target-lost",
+                np.where(~in_range, "out-of-range", np.where(~has_ammo, "no-ammunition", "")),
+            ),
+        )
+        refused = reason != ""
+        when = m.fire_t[due]
+        if refused.any():
+            rr = due[refused]
+            m.stage[rr] = STAGE_DONE
+            s.battery_busy_until[rows[refused], b[refused]] = when[refused]
+            ctx.emit(
+                "FireMissionRefused",
+                rows[refused],
+                when[refused],
+                value=m.mission_id[rr].astype(np.float64),
+                unit=ctx.ids[b[refused]],
+                other=ctx.ids[tgt[refused]],
+                detail=reason[refused],
+            )
+        ok = ~refused
+        if not ok.any():
+            return
+        fired = due[ok]
+        r_, b_, mt = rows[ok], b[ok], mount[ok]
+        rounds = np.minimum(s.ammo[r_, mt], f.w_count[mt] * f.w_rounds_per_mission[mt])
+        s.ammo[r_, mt] -= rounds
+        duration = rounds / np.maximum(f.w_count[mt] * f.w_rate_per_s[mt], 1e-9)
+        s.battery_busy_until[r_, b_] = when[ok] + duration
+        m.rounds[fired] = rounds
+        m.aim_x[fired] = ax[ok]
+        m.aim_y[fired] = ay[ok]
+        m.impact_t[fired] = when[ok] + rng[ok] / f.w_speed[mt]
+        m.stage[fired] = STAGE_FIRED
+        np.add.at(s.rounds_fired, (r_, side[ok]), rounds)
+        np.add.at(s.missions_fired, (r_, side[ok]), 1.0)
+        ctx.emit(
+            "RoundsFired",
+            r_,
+            when[ok],
+            value=m.mission_id[fired].astype(np.float64),
+            unit=ctx.ids[b_],
+            count=rounds.astype(np.int64),
+            x_m=ax[ok],
+            y_m=ay[ok],
+        )
+
+    def land_rounds(self, ctx: StepContext) -> None:
+        s = ctx.state
+        f = ctx.world.forces
+        m = s.missions
+        due = np.flatnonzero((m.stage == STAGE_FIRED) & (m.impact_t <= ctx.t1))
+        if not len(due):
+            return
+        land_impacts(ctx, due, weapon="indirect")
+        m.stage[due] = STAGE_DONE
+        rows, side = m.rep[due], f.side[m.firer[due]]
+        np.minimum.at(s.mission_by_side, (rows, side), m.impact_t[due])
+        known = np.isfinite(m.detected_t[due])
+        np.add.at(s.chain_time_sum, (rows[known], side[known]), (m.impact_t[due] - m.detected_t[due])[known])
+        np.add.at(s.chain_count, (rows[known], side[known]), 1.0)
+
+
+def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
+    """Land the rounds or bombs of missions ``ks`` (rows of the mission table); returns casualties per
+    mission.
+
+    Shared by indirect fire (``weapon="indirect"``) and air strikes (``weapon="air"``): both are area weapons
+    whose rounds fall about the believed position.
+
+    Each round falls at the aim point plus a circular normal miss drawn from (replication, mission,
+    round), so the fall of shot does not depend on the step or the batch.
+    """
+    s = ctx.state
+    f = ctx.world.forces
+    m = s.missions
+    rows, mounts, mids = m.rep[ks], m.mount[ks], m.mission_id[ks]
+    rounds = m.rounds[ks].astype(np.int64)
+    width = max(int(rounds.max()), 1)
+    idx = np.arange(width)
+    sd = scatter_sd(f.w_dispersion[mounts])
+    reps = ctx.rep(rows)
+    nx, ny = ctx.streams.normal(f"fires/{weapon}/impact", reps[:, None], mids[:, None], idx[None, :])
+    px = m.aim_x[ks][:, None] + sd[:, None] * nx
+    py = m.aim_y[ks][:, None] + sd[:, None] * ny
+    # Each active ground element's chance of a hit by any round: round_casualty_fraction of each
+    # round, combined by hit_probabilities (the compiled batch path of the model).
+    ground = (s.status[rows] == ACTIVE) & ~f.is_air[None, :]
+    exposure = POSTURE_AREA_TABLE[s.posture[rows]] * (1.0 - f.cover[None, :])
+    peak, spread = lethal_spread(f.w_lethal_radius[mounts][:, None], f.footprint_m[None, :])
+    exponents = burst_exponents(s.x[rows], s.y[rows], px, py, spread, ground, rounds)
+    p_any = hit_probabilities(np.exp(exponents), peak, spread, exposure, ground, rounds)
+    when = m.impact_t[ks]
+    mi, elems = np.nonzero(p_any > 0.0)
+    rows_hit = rows[mi]
+    # Stochastic: Binomial(n, p_any), given as the hazard -ln(1 - p_any) n; deterministic: n p_any.
+    p_hit = np.clip(p_any[mi, elems], 0.0, 1.0 - 1e-12)
+    expected = (-np.log1p(-p_hit) if ctx.stochastic else p_hit) * s.strength[rows_hit, elems]
+    lost = apply_casualties(
+        ctx,
+        rows_hit,
+        elems,
+        expected,
+        shooter=m.firer[ks][mi],
+        weapon=weapon,
+        stream=f"fires/{weapon}/casualties",
+        time_s=when[mi],
+        key=mids[mi],
+    )
+    total = np.bincount(mi, weights=lost, minlength=len(ks))
+    hit = p_any[mi, elems] > 0.01
+    s.suppressed_until[rows_hit[hit], elems[hit]] = np.maximum(
+        s.suppressed_until[rows_hit[hit], elems[hit]], when[mi][hit] + AREA_SUPPRESSION_S
+    )
+    counts = np.rint(total).astype(np.int64)
+    ctx.emit(
+        "RoundsImpacted",
+        rows,
+        when,
+        value=mids.astype(np.float64),
+        unit=ctx.ids[m.firer[ks]],
+        other=ctx.ids[m.target[ks]],
+        count=counts,
+        x_m=m.aim_x[ks],
+        y_m=m.aim_y[ks],
+    )
+    if weapon == "indirect":
+        ctx.emit(
+            "FireMissionCompleted",
+            rows,
+            when,
+            value=mids.astype(np.float64),
+            unit=ctx.ids[m.firer[ks]],
+            other=ctx.ids[m.target[ks]],
+            count=counts,
+        )
+    return np.asarray(total, dtype=np.float64)

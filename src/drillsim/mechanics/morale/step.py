@@ -1,0 +1,322 @@
+"""Morale, destruction, capture and escape.
+
+An element with nobody left is destroyed. An element breaks when its losses reach its type's
+``break_losses`` fraction, or when the share of the last ten minutes it spent suppressed reaches
+``break_suppression``; a broken element stops fighting and withdraws to its home (or start) position.
+A capturable element flees toward its escape point when its side's picture shows a raider within
+``FLEE_RADIUS_M``; it escapes on reaching that point. It is captured when an element tasked to raid it
+comes within ``CAPTURE_RADIUS_M`` while every guard near it (itself included) is broken, suppressed or
+out of action.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.compiled import jit
+from drillsim.mechanics.orders.command import set_routes
+from drillsim.state.batch import ACTIVE, CAPTURED, DESTROYED, ESCAPED
+from drillsim.state.context import StepContext
+
+SUPPRESSION_MEMORY_S = 600.0
+FLEE_RADIUS_M = 3000.0
+CAPTURE_RADIUS_M = 150.0
+GUARD_RADIUS_M = 500.0
+FLEE_DISTANCE_M = 5000.0
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+def update_morale(ctx: StepContext) -> None:
+    s = ctx.state
+    f = ctx.world.forces
+    t1 = ctx.t1
+    w = -np.expm1(-ctx.dt / SUPPRESSION_MEMORY_S)
+    dead_rows, dead_elems, rows, elems, by_losses = _morale_scan(
+        s.status,
+        s.strength,
+        s.broken,
+        s.suppressed_until,
+        s.suppression_avg,
+        ctx.t0,
+        w,
+        f.strength0,
+        f.is_air,
+        f.break_losses,
+        f.break_suppression,
+    )
+    if len(dead_rows):
+        s.status[dead_rows, dead_elems] = DESTROYED
+        s.strength[dead_rows, dead_elems] = 0.0
+        s.destroyed_at[dead_rows, dead_elems] = t1
+        s.route_len[dead_rows, dead_elems] = 0
+        ctx.emit("UnitDestroyed", dead_rows, t1, unit=ctx.ids[dead_elems])
+    if len(rows):
+        s.broken[rows, elems] = True
+        s.broke_at[rows, elems] = t1
+        s.task[rows, elems] = -1
+        s.pending_task[rows, elems] = -1
+        s.speed_factor[rows, elems] = 1.0
+        home = np.stack([f.home_x[elems], f.home_y[elems]], axis=1)[:, None, :]
+        set_routes(ctx, rows, elems, home)
+        reason = np.where(by_losses, "losses", "suppression")
+        ctx.emit("UnitBroke", rows, t1, unit=ctx.ids[elems], detail=reason)
+
+
+@jit
+def _morale_scan(
+    status: IntArray,
+    strength: FloatArray,
+    broken: BoolArray,
+    suppressed_until: FloatArray,
+    suppression_avg: FloatArray,
+    t0: float,
+    w: float,
+    strength0: FloatArray,
+    is_air: BoolArray,
+    break_losses: FloatArray,
+    break_suppression: FloatArray,
+) -> tuple[IntArray, IntArray, IntArray, IntArray, BoolArray]:
+    """One pass over every (row, element): the ground elements in action with nobody left (strength below
+    0.5) die; every element's suppression average moves toward whether it is suppressed now (weight ``w``,
+    updated in place); ground elements in action, not broken and not just dead, break on losses or on
+    suppression. Returns the dying (rows, elems) and the breaking (rows, elems, by losses), each in row-major
+    order. A step finds few of either: the pass only counts them, without branches (so that it vectorises),
+    and a second pass that lists them is made only when there are some."""
+    r_n, n = status.shape
+    n_dead = 0
+    n_break = 0
+    for r in range(r_n):
+        for e in range(n):
+            sup = 1.0 if suppressed_until[r, e] > t0 else 0.0
+            avg = suppression_avg[r, e] + (sup - suppression_avg[r, e]) * w
+            suppression_avg[r, e] = avg
+            ground = (status[r, e] == ACTIVE) & (not is_air[e])
+            dead = strength[r, e] < 0.5
+            losses = 1.0 - strength[r, e] / max(strength0[e], 1e-9)
+            breaks = (not broken[r, e]) & ((losses >= break_losses[e]) | (avg >= break_suppression[e]))
+            n_dead += ground & dead
+            n_break += ground & (not dead) & breaks
+    dead_rows = np.empty(n_dead, dtype=np.int64)
+    dead_elems = np.empty(n_dead, dtype=np.int64)
+    rows = np.empty(n_break, dtype=np.int64)
+    elems = np.empty(n_break, dtype=np.int64)
+    by_losses = np.empty(n_break, dtype=np.bool_)
+    if n_dead + n_break == 0:
+        return dead_rows, dead_elems, rows, elems, by_losses
+    n_dead = 0
+    n_break = 0
+    for r in range(r_n):
+        for e in range(n):
+            if status[r, e] != ACTIVE or is_air[e]:
+                continue
+            if strength[r, e] < 0.5:
+                dead_rows[n_dead] = r
+                dead_elems[n_dead] = e
+                n_dead += 1
+                continue
+            if broken[r, e]:
+                continue
+            losses = 1.0 - strength[r, e] / max(strength0[e], 1e-9)
+            lost = losses >= break_losses[e]
+            if lost or suppression_avg[r, e] >= break_suppression[e]:
+                rows[n_break] = r
+                elems[n_break] = e
+                by_losses[n_break] = lost
+                n_break += 1
+    return dead_rows, dead_elems, rows, elems, by_losses
+
+
+def capture_and_flight(ctx: StepContext) -> None:
+    s = ctx.state
+    f = ctx.world.forces
+    plan = ctx.world.plan
+    t1 = ctx.t1
+    capturable = np.flatnonzero(f.capturable)
+    if not len(capturable):
+        return
+    raid_tasks = [t for t in plan.tasks if t.kind == "raid"]
+    for c in capturable.tolist():
+        side = f.side[c]
+        # Escape.
+        has_escape = np.isfinite(f.escape_x[c])
+        if has_escape:
+            rows = _escaping(s.status, s.fled, s.x, s.y, c, f.escape_x[c], f.escape_y[c])
+            if len(rows):
+                s.status[rows, c] = ESCAPED
+                s.escaped_at[rows, c] = t1
+                ctx.emit("UnitEscaped", rows, t1, unit=ctx.ids[c])
+        # Capture.
+        targeting = [task for task in raid_tasks if c in task.target_elements]
+        for task in targeting:
+            if not task.capture:
+                continue
+            rows, captor = _seizures(
+                s.status,
+                s.task,
+                s.broken,
+                s.suppressed_until,
+                s.x,
+                s.y,
+                f.side,
+                f.is_guard,
+                f.is_air,
+                c,
+                task.elements,
+                task.index,
+                ctx.t0,
+            )
+            if len(rows):
+                s.status[rows, c] = CAPTURED
+                s.captured_at[rows, c] = t1
+                s.captor[rows, c] = captor
+                s.route_len[rows, c] = 0
+                ctx.emit("UnitCaptured", rows, t1, unit=ctx.ids[c], other=ctx.ids[captor])
+        # Flight: a raider of a hostile side is in the picture nearby.
+        if not targeting:
+            continue
+        raider_mask = np.zeros(f.n, dtype=bool)
+        for task in targeting:
+            raider_mask[task.elements] = True
+        raiders = np.flatnonzero(raider_mask)
+        if not len(raiders):
+            continue
+        pic = s.picture
+        rows, nearest = _flights(
+            s.status, s.fled, s.x, s.y, pic.known_x, pic.known_y, pic.known_live, c, side, raiders
+        )
+        if not len(rows):
+            continue
+        s.fled[rows, c] = True
+        s.task[rows, c] = -1
+        s.pending_task[rows, c] = -1
+        s.speed_factor[rows, c] = 1.0
+        for r, near_threat in zip(rows, nearest, strict=True):
+            if has_escape:
+                dest = np.array([[f.escape_x[c], f.escape_y[c]]])
+            else:
+                away = np.array(
+                    [
+                        s.x[r, c] - pic.known_x[r, side, near_threat],
+                        s.y[r, c] - pic.known_y[r, side, near_threat],
+                    ]
+                )
+                away = away / max(float(np.hypot(*away)), 1.0) * FLEE_DISTANCE_M
+                dest = np.array([[s.x[r, c] + away[0], s.y[r, c] + away[1]]])
+            set_routes(ctx, np.array([r]), np.array([c]), dest)
+        ctx.emit("UnitFled", rows, t1, unit=ctx.ids[c])
+
+
+@jit
+def _escaping(
+    status: IntArray, fled: BoolArray, x: FloatArray, y: FloatArray, c: int, escape_x: float, escape_y: float
+) -> IntArray:
+    """The rows where element ``c``, in action and fleeing, is within 200 m of its escape point."""
+    rows = np.empty(status.shape[0], dtype=np.int64)
+    found = 0
+    for r in range(status.shape[0]):
+        if (
+            status[r, c] == ACTIVE
+            and fled[r, c]
+            and math.hypot(x[r, c] - escape_x, y[r, c] - escape_y) <= 200.0
+        ):
+            rows[found] = r
+            found += 1
+    return rows[:found]
+
+
+@jit
+def _seizures(
+    status: IntArray,
+    task: IntArray,
+    broken: BoolArray,
+    suppressed_until: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    side_of: IntArray,
+    is_guard: BoolArray,
+    is_air: BoolArray,
+    c: int,
+    raiders: IntArray,
+    task_index: int,
+    t0: float,
+) -> tuple[IntArray, IntArray]:
+    """The rows where element ``c``, in action, is seized by the raiders of task ``task_index``, and the
+    captor: the first raider (in the order of ``raiders``) on the task, in action, not broken and within
+    CAPTURE_RADIUS_M, where no ground guard of c's side (c itself included) within GUARD_RADIUS_M is in
+    action, unbroken and not suppressed at ``t0``."""
+    r_n, n = status.shape
+    rows = np.empty(r_n, dtype=np.int64)
+    captors = np.empty(r_n, dtype=np.int64)
+    found = 0
+    side = side_of[c]
+    for r in range(r_n):
+        if status[r, c] != ACTIVE:
+            continue
+        captor = -1
+        for g in raiders:
+            if task[r, g] != task_index or status[r, g] != ACTIVE or broken[r, g]:
+                continue
+            if math.hypot(x[r, g] - x[r, c], y[r, g] - y[r, c]) <= CAPTURE_RADIUS_M:
+                captor = g
+                break
+        if captor < 0:
+            continue
+        resisted = False
+        for g in range(n):
+            if side_of[g] != side or not (is_guard[g] or g == c) or is_air[g]:
+                continue
+            if status[r, g] != ACTIVE or broken[r, g] or not suppressed_until[r, g] <= t0:
+                continue
+            if math.hypot(x[r, g] - x[r, c], y[r, g] - y[r, c]) <= GUARD_RADIUS_M:
+                resisted = True
+                break
+        if not resisted:
+            rows[found] = r
+            captors[found] = captor
+            found += 1
+    return rows[:found], captors[:found]
+
+
+@jit
+def _flights(
+    status: IntArray,
+    fled: BoolArray,
+    x: FloatArray,
+    y: FloatArray,
+    known_x: FloatArray,
+    known_y: FloatArray,
+    known_live: BoolArray,
+    c: int,
+    side: int,
+    raiders: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """The rows where element ``c``, in action and not yet fleeing, starts to flee: its side's picture
+    holds one of ``raiders`` within FLEE_RADIUS_M of it; and the nearest such raider (the first of equals,
+    in the order of ``raiders``)."""
+    r_n = status.shape[0]
+    rows = np.empty(r_n, dtype=np.int64)
+    nearest = np.empty(r_n, dtype=np.int64)
+    found = 0
+    for r in range(r_n):
+        if status[r, c] != ACTIVE or fled[r, c]:
+            continue
+        best = -1
+        best_d = np.inf
+        for g in raiders:
+            if not known_live[r, side, g]:
+                continue
+            d = math.hypot(known_x[r, side, g] - x[r, c], known_y[r, side, g] - y[r, c])
+            if d <= FLEE_RADIUS_M and (best < 0 or d < best_d):
+                best = g
+                best_d = d
+        if best >= 0:
+            rows[found] = r
+            nearest[found] = best
+            found += 1
+    return rows[:found], nearest[:found]

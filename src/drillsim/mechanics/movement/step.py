@@ -1,0 +1,232 @@
+"""Movement: elements follow their routes at a speed set by terrain class, slope and suppression.
+
+Ground speed is the unit type's speed for the terrain class under the element, times a slope factor
+``max(0.05, 1 - k * theta / (theta_max / 2))`` (``k``: the type's slope slowdown, ``theta``: slope angle),
+times the task's speed factor; a suppressed element moves at a quarter of that. On a leg that follows a
+road (``route_road``), the type's road speed replaces terrain and slope. Aircraft fly straight at
+cruise speed. An element reaching the last point of its route has arrived; a patrol loops.
+
+A step is three passes: a compiled scan finds the moving elements and samples the terrain class and
+slope under the ground ones (the arithmetic of :class:`drillsim.geo.terrain.Terrain`), numpy turns the
+slopes into angles, and a compiled loop sets each one's speed, moves it and advances its route. The
+compiled loops do, element by element, the same floating-point operations as the array expressions they
+replace, so results are identical to the bit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.compiled import jit
+from drillsim.geo.terrain import bilinear_at, class_code_at
+from drillsim.state.batch import ACTIVE
+from drillsim.state.context import StepContext
+from drillsim.world.forces import TERRAIN_INDEX
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+SUPPRESSED_SPEED_FACTOR = 0.25
+ARRIVAL_TOLERANCE_M = 1.0
+CRAWL_SPEED_MPS = 0.1
+"""Speed of a ground element on ground its type cannot cross (speed 0 there): it crawls rather than sticks."""
+_ROAD = TERRAIN_INDEX["road"]
+
+
+@jit
+def slope_factor(theta_deg: float, limit_deg: float, slowdown: float) -> float:
+    """Fraction of flat-ground speed kept on a slope of ``theta_deg`` (never below 5 %, so nothing is stuck
+    for good)."""
+    keep = 1.0 - slowdown * theta_deg / max(limit_deg / 2.0, 1e-9)
+    return min(max(keep, 0.05), 1.0)
+
+
+@jit
+def moving_elements(
+    route_i: IntArray,
+    route_len: IntArray,
+    status: IntArray,
+    readiness_s: FloatArray,
+    t0: float,
+    is_air: BoolArray,
+    x: FloatArray,
+    y: FloatArray,
+    speed_by_class: FloatArray,
+    class_lut: IntArray,
+    terrain_class: NDArray[np.uint8],
+    slope_grid: FloatArray,
+    x0: float,
+    y0: float,
+    cell: float,
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """(rows, elements) of the active, ready elements with route left, in row-major order (as np.nonzero),
+    and under the ground ones among them, in order: the type's speed for the movement class (the terrain
+    class through ``class_lut``) and the slope (rise over run) of the terrain grid (origin x0, y0, ``cell``).
+    """
+    r, n = route_i.shape
+    rows = np.empty(r * n, dtype=np.int64)
+    elems = np.empty(r * n, dtype=np.int64)
+    base = np.empty(r * n)
+    slope = np.empty(r * n)
+    k = 0
+    g = 0
+    for a in range(r):
+        for e in range(n):
+            if route_i[a, e] < route_len[a, e] and status[a, e] == ACTIVE and t0 >= readiness_s[e]:
+                rows[k] = a
+                elems[k] = e
+                k += 1
+                if not is_air[e]:
+                    px, py = x[a, e], y[a, e]
+                    base[g] = speed_by_class[e, class_lut[class_code_at(terrain_class, x0, y0, cell, px, py)]]
+                    slope[g] = bilinear_at(slope_grid, x0, y0, cell, px, py)
+                    g += 1
+    return rows[:k], elems[:k], base[:g], slope[:g]
+
+
+@jit
+def advance(
+    rows: IntArray,
+    elems: IntArray,
+    ground_base: FloatArray,
+    ground_slope_rad: FloatArray,
+    is_air: BoolArray,
+    speed_by_class: FloatArray,
+    slope_limit_deg: FloatArray,
+    slope_slowdown: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    route_x: FloatArray,
+    route_y: FloatArray,
+    route_i: IntArray,
+    route_len: IntArray,
+    route_loop: BoolArray,
+    route_road: BoolArray,
+    speed_factor: FloatArray,
+    suppressed_until: FloatArray,
+    arrival_posture: IntArray,
+    posture: IntArray,
+    arrived_at: FloatArray,
+    first_arrived_at: FloatArray,
+    t0: float,
+    dt: float,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Move elements (rows, elems) one step along their routes (state arrays updated in place).
+
+    ``ground_base`` and ``ground_slope_rad`` are the terrain-class speed and the slope angle under the
+    ground elements among them, in order. Returns the (rows, elements, times) of those that arrived.
+    """
+    m = len(rows)
+    done_rows = np.empty(m, dtype=np.int64)
+    done_elems = np.empty(m, dtype=np.int64)
+    done_when = np.empty(m)
+    g = 0
+    n_done = 0
+    for k in range(m):
+        a = rows[k]
+        e = elems[k]
+        i = route_i[a, e]
+        if is_air[e]:
+            speed = speed_by_class[e, 0] * (speed_factor[a, e] * 1.0)
+        else:
+            base = ground_base[g]
+            keep = slope_factor(math.degrees(ground_slope_rad[g]), slope_limit_deg[e], slope_slowdown[e])
+            speed = base * keep
+            g += 1
+            if base <= 0:
+                speed = CRAWL_SPEED_MPS
+            if route_road[a, e, i]:  # a road leg: the type's road speed; roads are graded, no slope penalty
+                speed = speed_by_class[e, _ROAD]
+            suppressed = suppressed_until[a, e] > t0
+            speed = speed * (speed_factor[a, e] * (SUPPRESSED_SPEED_FACTOR if suppressed else 1.0))
+        step = speed * dt
+        dx = route_x[a, e, i] - x[a, e]
+        dy = route_y[a, e, i] - y[a, e]
+        dist = math.hypot(dx, dy)
+        reach = dist <= step + ARRIVAL_TOLERANCE_M
+        frac = 1.0 if reach else step / (1e-9 if dist < 1e-9 else dist)
+        x[a, e] = x[a, e] + dx * frac
+        y[a, e] = y[a, e] + dy * frac
+        if not reach:
+            continue
+        nxt = i + 1
+        if route_loop[a, e] and nxt >= route_len[a, e]:
+            nxt = 0
+        route_i[a, e] = nxt
+        if nxt < route_len[a, e]:
+            continue
+        # Time of arrival within the step, by the fraction of the step the last leg took.
+        used = dist / (1e-9 if step < 1e-9 else step) if step > 0 else 1.0
+        when = t0 + min(max(used, 0.0), 1.0) * dt
+        if when < arrived_at[a, e]:
+            arrived_at[a, e] = when
+        if when < first_arrived_at[a, e]:
+            first_arrived_at[a, e] = when
+        posture[a, e] = arrival_posture[a, e]
+        done_rows[n_done] = a
+        done_elems[n_done] = e
+        done_when[n_done] = when
+        n_done += 1
+    return done_rows[:n_done], done_elems[:n_done], done_when[:n_done]
+
+
+def move(ctx: StepContext) -> None:
+    """Advance every moving element by one step along its route."""
+    s = ctx.state
+    f = ctx.world.forces
+    world = ctx.world
+    terrain = world.terrain
+    rows, elems, base, slope = moving_elements(
+        s.route_i,
+        s.route_len,
+        s.status,
+        f.readiness_s,
+        ctx.t0,
+        f.is_air,
+        s.x,
+        s.y,
+        f.speed_by_class,
+        world.class_lut,
+        terrain.terrain_class,
+        terrain.slope_grid,
+        terrain.x0_m,
+        terrain.y0_m,
+        terrain.cell_m,
+    )
+    if not len(rows):
+        return
+    # np.arctan here, not math.atan in the loop: numpy's vectorised arctan may differ from libm's in the
+    # last bit, and a faster path must not change a result.
+    slope_rad = np.arctan(slope)
+    dr, de, when = advance(
+        rows,
+        elems,
+        base,
+        slope_rad,
+        f.is_air,
+        f.speed_by_class,
+        f.slope_limit_deg,
+        f.slope_slowdown,
+        s.x,
+        s.y,
+        s.route_x,
+        s.route_y,
+        s.route_i,
+        s.route_len,
+        s.route_loop,
+        s.route_road,
+        s.speed_factor,
+        s.suppressed_until,
+        s.arrival_posture,
+        s.posture,
+        s.arrived_at,
+        s.first_arrived_at,
+        ctx.t0,
+        ctx.dt,
+    )
+    if len(dr):
+        ctx.emit("UnitArrived", dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])

@@ -1,0 +1,705 @@
+"""Command: phases start when their triggers fire, tasks reach units after command delays, routes are set.
+
+Delays: a task reaches an element at ``phase start + task delay + the element's nation's C2 delay``, and
+never before the element's readiness time. A route goes through the task's via points to its destination;
+a leg that would cross a river away from a crossing is sent through the crossing that makes the leg
+shortest. Dynamic destinations (attack on contacts, raids, strikes, covering a withdrawal) are re-aimed
+every step at the side's current picture, never at ground truth, through a crossing when the straight
+leg would cut a river. Routes of move, withdraw, reconnoitre, defend and screen tasks (and the moves that
+end a raid or a covering task) follow the road network where that is estimated faster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.compiled import jit
+from drillsim.geo.terrain import CROSSING_RADIUS_M, Terrain, move_cuts
+from drillsim.mechanics.orders.triggers import Facts, TriggerState
+from drillsim.state.batch import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState
+from drillsim.state.context import StepContext
+from drillsim.world.forces import POSTURE_INDEX, TERRAIN_INDEX
+from drillsim.world.plan import CompiledTask
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+MOVING = POSTURE_INDEX["moving"]
+_FORMATION_LIMIT_M = 1000.0
+_DYNAMIC = ("attack", "raid", "cover-withdrawal")
+ROAD_TASKS = ("move", "withdraw", "reconnoitre", "defend", "screen")
+"""Tasks whose ground routes may follow the road network."""
+ROAD_LEG_POINTS = 24
+"""Most waypoints one road leg may take (the road path is simplified to fit)."""
+_ROAD = TERRAIN_INDEX["road"]
+_OPEN = TERRAIN_INDEX["open"]
+_ESTIMATE_SAMPLES = 8
+_SQUARED_SLACK = 1.0 + 1e-9
+"""A squared distance this much above the best one's square cannot be nearer: the rounding of dx² + dy² and
+of the squared hypot is a few parts in 1e16, so the cheap test never rejects a point hypot would prefer."""
+
+
+def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
+    s = ctx.state
+    f = ctx.world.forces
+    return Facts(
+        time_s=ctx.t1,
+        phase_start=s.phase_start,
+        detected_by_side=s.detected_by_side,
+        reported_by_side=s.reported_by_side,
+        lost_by_side=s.lost_by_side,
+        mission_by_side=s.mission_by_side,
+        strike_by_side=s.strike_by_side,
+        detected_at=s.detected_at,
+        reported_at=s.reported_at,
+        arrived_at=s.arrived_at,
+        destroyed_at=s.destroyed_at,
+        broke_at=s.broke_at,
+        captured_at=s.captured_at,
+        escaped_at=s.escaped_at,
+        objective_at=s.objective_at,
+        strength=s.strength,
+        strength0=f.strength0,
+        side_of=f.side,
+        nation_of=f.nation,
+        located=located,
+    )
+
+
+def start_phases(ctx: StepContext, triggers: TriggerState, located: FloatArray) -> None:
+    """Start every phase whose trigger has fired by the end of this step, and issue its tasks."""
+    s = ctx.state
+    plan = ctx.world.plan
+    f = ctx.world.forces
+    waiting = np.asarray(np.isinf(s.phase_start).any(axis=0))
+    if not waiting.any():
+        return
+    fire = triggers.evaluate(facts_of(ctx, located), waiting)
+    for p, root in enumerate(plan.phase_root):
+        if not waiting[p]:
+            continue
+        when = fire[:, root]
+        rows = np.nonzero(np.isinf(s.phase_start[:, p]) & (when <= ctx.t1))[0]
+        if not len(rows):
+            continue
+        start = np.maximum(when[rows], 0.0)
+        s.phase_start[rows, p] = start
+        ctx.emit("PhaseStarted", rows, start, detail=plan.phase_names[p])
+        for k in plan.phase_tasks[p]:
+            task = plan.tasks[k]
+            elems = task.elements
+            if not len(elems):
+                continue
+            wave = task.stagger_s * np.arange(len(elems), dtype=np.float64)
+            at = start[:, None] + task.delay_s + (wave + f.c2_delay_s[elems])[None, :]
+            at = np.maximum(at, f.readiness_s[elems][None, :])
+            s.pending_task[rows[:, None], elems[None, :]] = k
+            s.pending_at[rows[:, None], elems[None, :]] = at
+
+
+def activate_orders(ctx: StepContext) -> None:
+    """Elements whose pending order has reached them begin it."""
+    s = ctx.state
+    rows, elems = _due_orders(s.pending_task, s.pending_at, s.status, s.broken, s.fled, ctx.t1)
+    if not len(rows):
+        return
+    tasks = s.pending_task[rows, elems]
+    when = s.pending_at[rows, elems]
+    s.pending_task[rows, elems] = -1
+    s.pending_at[rows, elems] = np.inf
+    plan = ctx.world.plan
+    for k in np.unique(tasks):
+        sel = tasks == k
+        begin_task(ctx, plan.tasks[int(k)], rows[sel], elems[sel], when[sel])
+        ctx.emit(
+            "OrderReceived",
+            rows[sel],
+            when[sel],
+            unit=ctx.ids[elems[sel]],
+            detail=plan.tasks[int(k)].kind,
+            other=plan.phase_names[plan.tasks[int(k)].phase],
+        )
+
+
+@jit
+def _due_orders(
+    pending_task: IntArray,
+    pending_at: FloatArray,
+    status: IntArray,
+    broken: BoolArray,
+    fled: BoolArray,
+    t1: float,
+) -> tuple[IntArray, IntArray]:
+    """(rows, elems), in row-major order, of the elements in action, neither broken nor fled, whose pending
+    order has reached them by ``t1``. Most steps have none: one pass beats five whole-array expressions."""
+    r_n, n = pending_task.shape
+    rows = np.empty(r_n * n, dtype=np.int64)
+    elems = np.empty(r_n * n, dtype=np.int64)
+    found = 0
+    for r in range(r_n):
+        for e in range(n):
+            if pending_task[r, e] < 0 or not pending_at[r, e] <= t1:
+                continue
+            if status[r, e] == ACTIVE and not broken[r, e] and not fled[r, e]:
+                rows[found] = r
+                elems[found] = e
+                found += 1
+    return rows[:found], elems[:found]
+
+
+def begin_task(
+    ctx: StepContext, task: CompiledTask, rows: IntArray, elems: IntArray, when: FloatArray
+) -> None:
+    """Set up elements (rows, elems) to carry out ``task`` from time ``when``."""
+    s = ctx.state
+    f = ctx.world.forces
+    s.task[rows, elems] = task.index
+    s.task_since[rows, elems] = when
+    s.arrived_at[rows, elems] = np.inf
+    s.speed_factor[rows, elems] = task.speed_factor
+    s.arrival_posture[rows, elems] = task.posture_on_arrival
+    s.route_loop[rows, elems] = task.loop
+    s.route_len[rows, elems] = 0
+    s.route_i[rows, elems] = 0
+    if task.kind == "fire-support":
+        s.battery_task[rows, elems] = task.index
+        s.missions_left[rows, elems] = task.max_missions
+        return
+    if task.kind == "strike":
+        s.sorties_left[rows, elems] = task.sorties
+        s.air_phase[rows, elems] = AIR_READY
+        return
+    if task.waypoints.shape[1] == 0:
+        return  # destination found each step from the picture
+    slot = np.searchsorted(task.elements, elems)
+    points = task.waypoints[slot]  # (k, points, 2)
+    shared = task.waypoints.shape[0] > 0 and bool(np.all(task.waypoints == task.waypoints[:1]))
+    if shared and task.kind in ("move", "withdraw", "defend", "attack", "reconnoitre"):
+        dx = np.clip(f.offset_x[elems], -_FORMATION_LIMIT_M, _FORMATION_LIMIT_M)
+        dy = np.clip(f.offset_y[elems], -_FORMATION_LIMIT_M, _FORMATION_LIMIT_M)
+        points = points.copy()
+        points[:, -1, 0] += dx
+        points[:, -1, 1] += dy
+    set_routes(ctx, rows, elems, points, roads=task.kind in ROAD_TASKS)
+    air = f.is_air[elems]
+    if air.any():
+        s.air_phase[rows[air], elems[air]] = AIR_OUTBOUND
+        s.airborne_since[rows[air], elems[air]] = np.minimum(
+            s.airborne_since[rows[air], elems[air]], when[air]
+        )
+
+
+def plan_routes(
+    ctx: StepContext, rows: IntArray, elems: IntArray, points: FloatArray, *, roads: bool = False
+) -> tuple[FloatArray, IntArray, BoolArray]:
+    """Routes for many elements at once: (k, points, 2) destinations -> (k, width, 2) waypoints, lengths,
+    and (k, width) flags of the waypoints reached along a road.
+
+    A ground element's leg that would cross a river away from any crossing goes through the crossing that
+    makes the leg shortest (|a - c| + |c - b|); aircraft fly straight. With ``roads``, a ground leg goes by
+    road when that is estimated faster: off road to the road node nearest the leg's start, along the
+    shortest road path, off road from the node nearest its end (both off-road stretches must stay clear
+    of rivers).
+    """
+    s = ctx.state
+    world = ctx.world
+    terrain = world.terrain
+    f = world.forces
+    k, n_points = points.shape[0], points.shape[1]
+    hx = s.x[rows, elems].copy()
+    hy = s.y[rows, elems].copy()
+    ground = ~f.is_air[elems]
+    has_obstacles = len(terrain.obstacles) > 0
+    can_cross = has_obstacles and len(terrain.crossings_xy) > 0
+    net = world.roads if roads else None
+    road_ok = ground & (f.speed_by_class[elems, _ROAD] > 0) if net is not None else np.zeros(k, dtype=bool)
+    idx = np.arange(k)
+    chunks: list[tuple[FloatArray, IntArray, BoolArray]] = []
+    for p in range(n_points):
+        bx, by = points[:, p, 0], points[:, p, 1]
+        width = 2
+        road_pts: list[tuple[IntArray, FloatArray]] = []
+        chunk = np.zeros((k, 2, 2))
+        count = np.zeros(k, dtype=np.int64)
+        leg_m = np.hypot(bx - hx, by - hy)
+        if can_cross and ground.any():
+            via, via_m = _river_detours(*_obstacle_grid(terrain), hx, hy, bx, by, ground)
+            a = np.flatnonzero(via >= 0)
+            chunk[a, 0] = terrain.crossings_xy[via[a]]
+            count[a] = 1
+            leg_m[a] = via_m[a]
+        if net is not None and road_ok.any():
+            cand = np.flatnonzero(road_ok)
+            ce = elems[cand]
+            na, da = net.nearest_node(hx[cand], hy[cand])
+            nb, db = net.nearest_node(bx[cand], by[cand])
+            src, inv = np.unique(na, return_inverse=True)
+            dist, pred = net.shortest(src)
+            d_road = dist[inv, nb]
+            ax_, ay_ = net.nodes_xy[na, 0], net.nodes_xy[na, 1]
+            bx_, by_ = net.nodes_xy[nb, 0], net.nodes_xy[nb, 1]
+            t_direct = leg_m[cand] / _offroad_speed(ctx, ce, hx[cand], hy[cand], bx[cand], by[cand])
+            t_road = (
+                da / _offroad_speed(ctx, ce, hx[cand], hy[cand], ax_, ay_)
+                + np.where(np.isfinite(d_road), d_road, 0.0) / f.speed_by_class[ce, _ROAD]
+                + db / _offroad_speed(ctx, ce, bx_, by_, bx[cand], by[cand])
+            )
+            go = (na != nb) & np.isfinite(d_road) & (t_road < t_direct)
+            if has_obstacles and go.any():
+                g = np.flatnonzero(go)
+                go[g] &= ~terrain.crosses_obstacle(hx[cand[g]], hy[cand[g]], ax_[g], ay_[g])
+                go[g] &= ~terrain.crosses_obstacle(bx_[g], by_[g], bx[cand[g]], by[cand[g]])
+            pairs = np.column_stack([na[go], nb[go]])
+            chosen = cand[go]
+            if len(chosen):
+                uniq, which = np.unique(pairs, axis=0, return_inverse=True)
+                which = np.asarray(which).reshape(-1)
+                for u, (a_node, b_node) in enumerate(uniq):
+                    row = int(np.searchsorted(src, a_node))
+                    nodes = net.path(int(a_node), int(b_node), pred[row])
+                    pts = net.path_points(nodes, max_points=ROAD_LEG_POINTS)
+                    road_pts.append((chosen[which == u], pts))
+                    width = max(width, len(pts) + 1)
+        if road_pts:
+            wide = np.zeros((k, width, 2))
+            wide[:, :2] = chunk
+            chunk = wide
+        flags = np.zeros((k, width), dtype=bool)
+        for who, pts in road_pts:
+            m = len(pts)
+            chunk[who, :m] = pts
+            flags[who, 1:m] = True
+            count[who] = m
+        chunk[idx, count, 0] = bx
+        chunk[idx, count, 1] = by
+        count += 1
+        chunks.append((chunk, count, flags))
+        hx, hy = bx, by
+    total = sum(c[0].shape[1] for c in chunks)
+    out = np.zeros((k, total, 2))
+    road = np.zeros((k, total), dtype=bool)
+    length = np.zeros(k, dtype=np.int64)
+    for chunk, count, flags in chunks:
+        ii, jj = np.nonzero(np.arange(chunk.shape[1])[None, :] < count[:, None])
+        out[ii, length[ii] + jj] = chunk[ii, jj]
+        road[ii, length[ii] + jj] = flags[ii, jj]
+        length += count
+    return out, length, road
+
+
+def _offroad_speed(
+    ctx: StepContext, elems: IntArray, ax: FloatArray, ay: FloatArray, bx: FloatArray, by: FloatArray
+) -> FloatArray:
+    """Estimated cross-country speed along straight legs: the time-weighted (harmonic) mean of the type's
+    speed for the terrain class at a few points along each leg (open-ground speed where the class is
+    impassable to it; never below the 0.1 m/s crawl)."""
+    f = ctx.world.forces
+    t = (np.arange(_ESTIMATE_SAMPLES) + 0.5) / _ESTIMATE_SAMPLES
+    px = ax[:, None] + (bx - ax)[:, None] * t[None, :]
+    py = ay[:, None] + (by - ay)[:, None] * t[None, :]
+    cls = ctx.world.movement_class(px, py)
+    v = f.speed_by_class[elems[:, None], cls]
+    v = np.where(v > 0, v, f.speed_by_class[elems, _OPEN][:, None])
+    v = np.maximum(v, 0.1)
+    return np.asarray(1.0 / np.mean(1.0 / v, axis=1), dtype=np.float64)
+
+
+def set_routes(
+    ctx: StepContext, rows: IntArray, elems: IntArray, points: FloatArray, *, roads: bool = False
+) -> None:
+    """Give elements (rows, elems) new routes through ``points`` ((k, points, 2) or (points, 2) shared);
+    with ``roads``, ground legs may follow the road network (see :func:`plan_routes`)."""
+    if not len(rows):
+        return
+    s = ctx.state
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.ndim == 2:
+        pts = np.broadcast_to(pts, (len(rows), *pts.shape))
+    route, length, road = plan_routes(ctx, rows, elems, pts, roads=roads)
+    cap = s.route_x.shape[2]
+    if route.shape[1] > cap:  # keep the destination when a route is longer than the state holds
+        over = length > cap
+        route[over, cap - 1] = route[over, length[over] - 1]
+        road[over, cap - 1] = False
+        route = route[:, :cap]
+        road = road[:, :cap]
+        length = np.minimum(length, cap)
+    width = route.shape[1]
+    s.route_x[rows, elems, :width] = route[:, :, 0]
+    s.route_y[rows, elems, :width] = route[:, :, 1]
+    s.route_road[rows, elems, :] = False
+    s.route_road[rows, elems, :width] = road
+    s.route_len[rows, elems] = length
+    s.route_i[rows, elems] = 0
+    s.arrived_at[rows, elems] = np.inf
+    s.posture[rows, elems] = np.where(length > 0, MOVING, s.posture[rows, elems])
+
+
+def aim_dynamic_tasks(ctx: StepContext) -> None:
+    """Re-aim attacks on contacts, raids and covering forces at the side's current picture."""
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    plan = ctx.world.plan
+    for task in plan.tasks:
+        if task.kind not in _DYNAMIC or (task.kind == "attack" and task.waypoints.shape[1] > 0):
+            continue
+        rows, cols = _on_task(s.task, s.status, s.broken, task.elements, task.index)
+        if not len(rows):
+            continue
+        elems = task.elements[cols]
+        side = f.side[elems]
+        if task.kind in ("attack", "raid"):
+            if len(task.target_elements):
+                cand = np.zeros(f.n, dtype=bool)
+                cand[task.target_elements] = True
+            else:
+                cand = np.ones(f.n, dtype=bool)
+            best, _ = _nearest_contacts(
+                ctx, s.x[rows, elems], s.y[rows, elems], rows, side, cand & ~f.is_air, require_active=True
+            )
+            has = best >= 0
+            gx = pic.known_x[rows, side, np.maximum(best, 0)]
+            gy = pic.known_y[rows, side, np.maximum(best, 0)]
+            if task.kind == "raid" and np.isfinite(task.then_to).all() and len(task.target_elements):
+                # The raid is over once every target is out of action (captured, destroyed, escaped).
+                over = np.all(s.status[np.ix_(rows, task.target_elements)] != ACTIVE, axis=1)
+                has &= ~over
+                _release_to(ctx, rows[over], elems[over], np.broadcast_to(task.then_to, (int(over.sum()), 2)))
+        else:  # cover-withdrawal: between the covered units and the nearest known enemy
+            cov = task.covered
+            alive = s.status[rows][:, cov] == ACTIVE
+            cnt = np.maximum(alive.sum(axis=1), 1)
+            cx = (np.where(alive, s.x[rows][:, cov], 0.0)).sum(axis=1) / cnt
+            cy = (np.where(alive, s.y[rows][:, cov], 0.0)).sum(axis=1) / cnt
+            best, dist = _nearest_contacts(ctx, cx, cy, rows, side, ~f.is_air, require_active=False)
+            best = np.maximum(best, 0)
+            ex = pic.known_x[rows, side, best]
+            ey = pic.known_y[rows, side, best]
+            frac = np.where(np.isfinite(dist), np.minimum(500.0 / np.maximum(dist, 1.0), 0.5), 0.0)
+            gx = cx + frac * np.nan_to_num(ex - cx)
+            gy = cy + frac * np.nan_to_num(ey - cy)
+            done = _covered_units_safe(s, cov, rows)
+            has = ~done
+            _release_covering_force(ctx, task, rows[done], elems[done])
+        _steer(ctx, rows[has], elems[has], gx[has], gy[has])
+
+
+@jit
+def _on_task(
+    task: IntArray, status: IntArray, broken: BoolArray, elements: IntArray, index: int
+) -> tuple[IntArray, IntArray]:
+    """(rows, positions in ``elements``), in row-major order, of the task's elements that are on it, in
+    action and not broken: one pass instead of three column gathers and a np.nonzero every step."""
+    r_n = task.shape[0]
+    rows = np.empty(r_n * len(elements), dtype=np.int64)
+    cols = np.empty(r_n * len(elements), dtype=np.int64)
+    found = 0
+    for r in range(r_n):
+        for c in range(len(elements)):
+            e = elements[c]
+            if task[r, e] == index and status[r, e] == ACTIVE and not broken[r, e]:
+                rows[found] = r
+                cols[found] = c
+                found += 1
+    return rows[:found], cols[:found]
+
+
+def _nearest_contacts(
+    ctx: StepContext,
+    px: FloatArray,
+    py: FloatArray,
+    rows: IntArray,
+    sides: IntArray,
+    candidate: NDArray[np.bool_],
+    *,
+    require_active: bool,
+) -> tuple[IntArray, FloatArray]:
+    """For each query point (px, py) of state row ``rows[k]``, asked for side ``sides[k]``: the enemy
+    contact in that side's shared picture whose believed position is nearest, among ``candidate`` elements
+    (and only those still in action with ``require_active``), and its distance; -1 and inf when none."""
+    s = ctx.state
+    pic = s.picture
+    f = ctx.world.forces
+    best = np.empty(len(rows), dtype=np.int64)
+    dist = np.empty(len(rows))
+    _nearest_contacts_kernel(
+        np.ascontiguousarray(px, dtype=np.float64),
+        np.ascontiguousarray(py, dtype=np.float64),
+        rows,
+        sides,
+        pic.known_live,
+        pic.known_x,
+        pic.known_y,
+        s.status,
+        require_active,
+        candidate,
+        f.side,
+        np.ascontiguousarray(f.hostile),
+        best,
+        dist,
+    )
+    return best, dist
+
+
+@jit
+def _nearest_contacts_kernel(
+    px: FloatArray,
+    py: FloatArray,
+    rows: IntArray,
+    sides: IntArray,
+    known_live: BoolArray,
+    known_x: FloatArray,
+    known_y: FloatArray,
+    status: IntArray,
+    require_active: bool,
+    candidate: BoolArray,
+    side: IntArray,
+    hostile: BoolArray,
+    best: IntArray,
+    dist: FloatArray,
+) -> None:
+    """The loop of :func:`_nearest_contacts` (ties: the first element). Queries come grouped by row (many
+    elements of a task ask the same row's picture), so the contacts that qualify are listed once per run of
+    queries with the same row and side, in element order, and each query scans only that list: a first pass
+    finds the least squared distance, a second computes the exact distance (hypot, which decides) only for
+    the contacts whose squared distance says they may be the nearest."""
+    n = side.shape[0]
+    listed = np.empty(n, dtype=np.int64)
+    lx = np.empty(n)
+    ly = np.empty(n)
+    squared = np.empty(n)
+    wanted = np.empty((hostile.shape[0], n), dtype=np.bool_)  # candidate enemies of each side
+    for mine in range(hostile.shape[0]):
+        for t in range(n):
+            wanted[mine, t] = candidate[t] and hostile[mine, side[t]]
+    m = 0
+    last_r = -1
+    last_side = -1
+    for k in range(px.shape[0]):
+        r = rows[k]
+        mine = sides[k]
+        if r != last_r or mine != last_side:
+            m = 0
+            for t in range(n):
+                if not (wanted[mine, t] and known_live[r, mine, t]):
+                    continue
+                if require_active and status[r, t] != ACTIVE:
+                    continue
+                listed[m] = t
+                lx[m] = known_x[r, mine, t]
+                ly[m] = known_y[r, mine, t]
+                m += 1
+            last_r = r
+            last_side = mine
+        least = np.inf
+        for q in range(m):
+            dx = lx[q] - px[k]
+            dy = ly[q] - py[k]
+            squared[q] = dx * dx + dy * dy
+            if squared[q] < least:  # (a nan never qualifies, as in the exact test)
+                least = squared[q]
+        bound = least * _SQUARED_SLACK  # farther than this: surely not the nearest, skip the costly hypot
+        b = -1
+        d_best = np.inf
+        for q in range(m):
+            if not squared[q] <= bound:
+                continue
+            d = np.hypot(lx[q] - px[k], ly[q] - py[k])
+            if d < d_best:
+                d_best = d
+                b = listed[q]
+        best[k] = b
+        dist[k] = d_best
+
+
+def _covered_units_safe(s: BatchState, covered: IntArray, rows: IntArray) -> NDArray[np.bool_]:
+    """Covered units are safe once each has arrived or is out of the fight."""
+    on = np.ix_(rows, covered)
+    sub_status = s.status[on]
+    arrived = np.isfinite(s.arrived_at[on])
+    return np.asarray(np.all(arrived | (sub_status != ACTIVE), axis=1))
+
+
+def _release_covering_force(ctx: StepContext, task: CompiledTask, rows: IntArray, elems: IntArray) -> None:
+    s = ctx.state
+    if not len(rows):
+        return
+    if np.isfinite(task.then_to).all():
+        dest = np.broadcast_to(task.then_to, (len(rows), 2))
+    else:
+        cov = task.covered
+        last = np.maximum(s.route_len[np.ix_(rows, cov)] - 1, 0)
+        dest = np.stack(
+            [
+                s.route_x[rows[:, None], cov[None, :], last].mean(axis=1),
+                s.route_y[rows[:, None], cov[None, :], last].mean(axis=1),
+            ],
+            axis=1,
+        )
+    _release_to(ctx, rows, elems, dest)
+
+
+def _release_to(ctx: StepContext, rows: IntArray, elems: IntArray, dest: FloatArray) -> None:
+    """End the elements' task and send them to ``dest`` ((k, 2)), by road where faster."""
+    if not len(rows):
+        return
+    ctx.state.task[rows, elems] = -1
+    set_routes(ctx, rows, elems, np.asarray(dest, dtype=np.float64)[:, None, :], roads=True)
+
+
+def _steer(ctx: StepContext, rows: IntArray, elems: IntArray, gx: FloatArray, gy: FloatArray) -> None:
+    """Point the route at (gx, gy), through a crossing when the straight leg would cut a river, keeping
+    elements already there where they are."""
+    if not len(rows):
+        return
+    s = ctx.state
+    terrain = ctx.world.terrain
+    _steer_routes(
+        *_obstacle_grid(terrain),
+        len(terrain.obstacles) > 0 and len(terrain.crossings_xy) > 0,
+        rows,
+        elems,
+        np.ascontiguousarray(gx, dtype=np.float64),
+        np.ascontiguousarray(gy, dtype=np.float64),
+        ctx.world.forces.is_air,
+        s.x,
+        s.y,
+        s.route_x,
+        s.route_y,
+        s.route_road,
+        s.route_len,
+        s.route_i,
+        s.route_loop,
+    )
+
+
+@jit
+def _steer_routes(
+    segments: FloatArray,
+    grid_x0: float,
+    grid_y0: float,
+    grid_per_m: float,
+    start: IntArray,
+    filed: FloatArray,
+    crossings: FloatArray,
+    can_cross: bool,
+    rows: IntArray,
+    elems: IntArray,
+    gx: FloatArray,
+    gy: FloatArray,
+    is_air: BoolArray,
+    x: FloatArray,
+    y: FloatArray,
+    route_x: FloatArray,
+    route_y: FloatArray,
+    route_road: BoolArray,
+    route_len: IntArray,
+    route_i: IntArray,
+    route_loop: BoolArray,
+) -> None:
+    """The routes of :func:`_steer`, element by element: what :func:`plan_routes` plans for one point (a
+    ground element's leg through the crossing of :func:`_best_crossing` when it cuts a river), written into
+    the state's first waypoints only, for elements farther than 100 m from the goal or still moving.
+    ``can_cross``: the terrain has rivers and crossings (the segment grid and crossings as there)."""
+    for k in range(rows.shape[0]):
+        a, e = rows[k], elems[k]
+        hx, hy = x[a, e], y[a, e]
+        bx, by = gx[k], gy[k]
+        if not (np.hypot(bx - hx, by - hy) > 100.0 or route_i[a, e] < route_len[a, e]):
+            continue  # already at the goal: stays put (and does not "arrive" again every step)
+        n = 0
+        if can_cross and not is_air[e]:
+            cuts = move_cuts(
+                segments,
+                grid_x0,
+                grid_y0,
+                grid_per_m,
+                start,
+                filed,
+                crossings,
+                CROSSING_RADIUS_M,
+                hx,
+                hy,
+                bx,
+                by,
+            )
+            if cuts:
+                via, _ = _best_crossing(crossings, hx, hy, bx, by)
+                route_x[a, e, 0] = crossings[via, 0]
+                route_y[a, e, 0] = crossings[via, 1]
+                route_road[a, e, 0] = False
+                n = 1
+        route_x[a, e, n] = bx
+        route_y[a, e, n] = by
+        route_road[a, e, n] = False
+        route_len[a, e] = n + 1
+        route_i[a, e] = 0
+        route_loop[a, e] = False
+
+
+def _obstacle_grid(
+    terrain: Terrain,
+) -> tuple[FloatArray, float, float, float, IntArray, FloatArray, FloatArray]:
+    """The terrain's river segments, their grid and the crossings, as the compiled route helpers take them."""
+    g = terrain.segment_grid
+    return g.segments, g.x0_m, g.y0_m, g.per_m, g.start, g.filed, terrain.crossings_xy
+
+
+@jit
+def _best_crossing(crossings: FloatArray, ax: float, ay: float, bx: float, by: float) -> tuple[int, float]:
+    """The crossing c that makes the detour |a - c| + |c - b| shortest (the first of equals, as np.argmin,
+    and the first nan if any) and that length."""
+    best = 0
+    best_m = np.inf
+    for c in range(crossings.shape[0]):
+        via_m = np.hypot(crossings[c, 0] - ax, crossings[c, 1] - ay) + np.hypot(
+            crossings[c, 0] - bx, crossings[c, 1] - by
+        )
+        if np.isnan(via_m):
+            return c, via_m
+        if via_m < best_m:
+            best, best_m = c, via_m
+    return best, best_m
+
+
+@jit
+def _river_detours(
+    segments: FloatArray,
+    grid_x0: float,
+    grid_y0: float,
+    grid_per_m: float,
+    start: IntArray,
+    filed: FloatArray,
+    crossings: FloatArray,
+    ax: FloatArray,
+    ay: FloatArray,
+    bx: FloatArray,
+    by: FloatArray,
+    ground: BoolArray,
+) -> tuple[IntArray, FloatArray]:
+    """For each leg a -> b of a ground element that cuts a river away from every crossing (within
+    ``CROSSING_RADIUS_M``; the segment grid and crossings as :func:`_obstacle_grid` gives them): the crossing
+    of :func:`_best_crossing` and the detour's length; -1 and nan for the other legs."""
+    via = np.full(ax.shape[0], -1, dtype=np.int64)
+    via_m = np.full(ax.shape[0], np.nan)
+    for k in range(ax.shape[0]):
+        a_x, a_y, b_x, b_y = ax[k], ay[k], bx[k], by[k]
+        if ground[k] and move_cuts(
+            segments,
+            grid_x0,
+            grid_y0,
+            grid_per_m,
+            start,
+            filed,
+            crossings,
+            CROSSING_RADIUS_M,
+            a_x,
+            a_y,
+            b_x,
+            b_y,
+        ):
+            via[k], via_m[k] = _best_crossing(crossings, a_x, a_y, b_x, b_y)
+    return via, via_m

@@ -1,0 +1,20 @@
+"""Sensing: detection hazards, position errors, the pair search, and the pictures each side builds from
+its detections and reports (docs/mechanics/sensors.md)."""
+
+from drillsim.mechanics.sensing.model import (
+    LIGHT_LEVELS,
+    POSTURE_DETECTABILITY,
+    detection_probability,
+    detection_rate,
+    light_factor,
+    position_error_sd,
+)
+
+__all__ = [
+    "LIGHT_LEVELS",
+    "POSTURE_DETECTABILITY",
+    "detection_probability",
+    "detection_rate",
+    "light_factor",
+    "position_error_sd",
+]

@@ -1,0 +1,789 @@
+"""Compiled passes of sensing: the pair search and hazard draw, the pick of one detection per side and
+target with lines of sight checked lazily, informant reports, report delivery, contact loss and located
+fractions.
+
+For every observer the pair search looks at the enemy elements within its radius through the spatial index
+of :mod:`drillsim.geo.spatial_index`. Most pairs are decided before their hazard is computed: a
+squared-distance test rejects those surely out of range, and since ``1 - exp(-h dt) <= h dt``, a pair whose
+uniform is at least a bound on ``h dt`` cannot detect; where a cell's bound is small its pairs are not drawn
+one by one at all (see :func:`detect_pairs`). The kernel fuses the search with the hazard of
+:func:`drillsim.mechanics.sensing.model.glimpse_hazard` and the counter-based uniform of
+:mod:`drillsim.core.random` (the same hash, bit for bit), and returns only the pairs that detect. A
+replication's results are put in pair order (observers in order, then targets in order), so they do not
+depend on the batch. The picture passes each replace several whole-array passes with one loop and give the
+same numbers as the array code they replaced (tested against it).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.compiled import jit
+from drillsim.core.random import hash_fourth, hash_prefix, uniform_last, uniform_of
+from drillsim.geo.spatial_index import (
+    BRUTE_FORCE_TARGETS,
+    REFINE_STEPS,
+    bucket_targets,
+    cell_key,
+    dense_candidates,
+    dense_grid,
+    fine_cell,
+    grid_scratch,
+    near_box,
+    sorted_candidates,
+    sorted_grid,
+)
+from drillsim.geo.terrain import sight_line_clear
+from drillsim.mechanics.sensing.model import glimpse_hazard
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@jit
+def _segment_bound(
+    d2: float,
+    height: float,
+    s: int,
+    mounts: IntArray,
+    m_rate: FloatArray,
+    m_scale: FloatArray,
+    m_max: FloatArray,
+    factor: float,
+    visibility: float,
+    dt: float,
+) -> float:
+    """An upper bound on ``h dt`` for observer s and any target at least ``sqrt(d2)`` away whose factor
+    is at most ``factor``: the hazard falls with range, so it is the hazard at that distance (with slack
+    for rounding in the cells' edges), or 0 when that is beyond the visibility or every mount's range."""
+    slant = np.hypot(max(np.sqrt(d2) * (1.0 - 1e-9) - 1e-6, 0.0), height)
+    if slant > visibility:
+        return 0.0
+    total = 0.0
+    for c in range(mounts.shape[1]):
+        mm = mounts[s, c]
+        if mm >= 0:
+            total += glimpse_hazard(slant, m_rate[mm] * factor, m_scale[mm], m_max[mm])
+    return total * dt * (1.0 + 1e-9)
+
+
+@jit
+def bound_tables(
+    observers: IntArray,
+    max_range: FloatArray,
+    altitude: FloatArray,
+    mounts: IntArray,
+    m_rate: FloatArray,
+    m_scale: FloatArray,
+    m_max: FloatArray,
+    observer_factor: FloatArray,
+    visibility: float,
+    dt: float,
+) -> FloatArray:
+    """For each observer (a row per entry of ``observers``), its bound on ``h dt`` for a target factor of 1
+    (:func:`_segment_bound`) at the near edge of each of :data:`BOUND_BINS` + 1 distance bins of its range:
+    it holds for every target in the bin, since the hazard falls with range. The inputs change only with
+    the light, so callers keep the tables between steps; :func:`detect_pairs` reads them."""
+    out = np.zeros((observers.shape[0], BOUND_BINS + 1))
+    for a in range(observers.shape[0]):
+        s = observers[a]
+        if max_range[s] <= 0.0:
+            continue
+        width = max_range[s] / BOUND_BINS
+        for k in range(BOUND_BINS + 1):
+            out[a, k] = _segment_bound(
+                (k * width) ** 2,
+                altitude[s] - 2.0,
+                s,
+                mounts,
+                m_rate,
+                m_scale,
+                m_max,
+                observer_factor[s],
+                visibility,
+                dt,
+            )
+    return out
+
+
+BOUND_BINS = 64
+"""Distance bins of each observer's table of bounds on a pair's detection probability."""
+LOG_MISS = np.concatenate([[-np.inf], np.log1p(-np.ldexp(1.0, -np.arange(1, 1100)))])
+"""``log(1 - 2**-k)``: the skipped sampling's gap parameter for a bound rounded to ``2**-k``."""
+SKIP_AT_MOST = 0.125
+"""A segment of candidates whose bound on the detection probability, rounded up to a power of two, is at
+most this is sampled by skips (one draw per landing instead of one per pair); see :func:`detect_pairs`."""
+
+
+@jit
+def _swap_detections(
+    r: int,
+    p: int,
+    out_i: IntArray,
+    out_j: IntArray,
+    out_slant: FloatArray,
+    out_best: IntArray,
+    out_best_clear: IntArray,
+    out_needs_los: BoolArray,
+    order_key: IntArray,
+) -> None:
+    """Swap detections p - 1 and p of row r in every output of :func:`detect_pairs`."""
+    out_i[r, p - 1], out_i[r, p] = out_i[r, p], out_i[r, p - 1]
+    out_j[r, p - 1], out_j[r, p] = out_j[r, p], out_j[r, p - 1]
+    out_slant[r, p - 1], out_slant[r, p] = out_slant[r, p], out_slant[r, p - 1]
+    out_best[r, p - 1], out_best[r, p] = out_best[r, p], out_best[r, p - 1]
+    out_best_clear[r, p - 1], out_best_clear[r, p] = out_best_clear[r, p], out_best_clear[r, p - 1]
+    out_needs_los[r, p - 1], out_needs_los[r, p] = out_needs_los[r, p], out_needs_los[r, p - 1]
+    order_key[p - 1], order_key[p] = order_key[p], order_key[p - 1]
+
+
+@jit
+def _error_at(mm: int, slant: float, m_error: FloatArray, m_scale: FloatArray) -> float:
+    """Mount mm's position error at a slant range: :func:`position_error_sd`, the same arithmetic."""
+    return float(m_error[mm] * max(0.25, slant / m_scale[mm]))
+
+
+@jit
+def _error_floor(
+    s: int, distance: float, mounts: IntArray, m_error: FloatArray, m_scale: FloatArray
+) -> float:
+    """A lower bound on the position error of observer s's detection of a target at least ``distance``
+    away, whichever of its mounts reports it (the error grows with range)."""
+    floor = np.inf
+    for c in range(mounts.shape[1]):
+        if mounts[s, c] >= 0:
+            floor = min(floor, _error_at(mounts[s, c], distance, m_error, m_scale))
+    return floor
+
+
+@jit
+def detect_pairs(
+    x: FloatArray,
+    y: FloatArray,
+    altitude: FloatArray,
+    observers: IntArray,
+    targets: IntArray,
+    max_range: FloatArray,
+    source_ok: BoolArray,
+    target_ok: BoolArray,
+    side: IntArray,
+    hostile: BoolArray,
+    cell: float,
+    mounts: IntArray,
+    m_rate: FloatArray,
+    m_scale: FloatArray,
+    m_max: FloatArray,
+    m_los: BoolArray,
+    m_error: FloatArray,
+    los_checked: bool,
+    target_factor: FloatArray,
+    observer_factor: FloatArray,
+    visibility: float,
+    dt: float,
+    seed: np.uint64,
+    stream: np.int64,
+    step: np.int64,
+    reps: IntArray,
+    bounds: FloatArray,
+    out_i: IntArray,
+    out_j: IntArray,
+    out_slant: FloatArray,
+    out_best: IntArray,
+    out_best_clear: IntArray,
+    out_needs_los: BoolArray,
+    counts: IntArray,
+) -> None:
+    """Detections of one step, per row: every observer-target pair of hostile sides within range detects
+    with probability ``1 - exp(-h dt)``, independently; only the pairs that detect are returned.
+
+    The hazard ``h`` of a pair is the sum over the observer's sensor mounts of :func:`glimpse_hazard` at
+    the slant range (zero beyond the visibility) times the target's factor (signature, posture,
+    concealment) and the observer's (training); ``m_rate`` already holds the mount count and the light.
+
+    Each observer's candidates come in segments (a cell of the grid, all of one side), each with a bound
+    ``c`` on ``h dt`` for all its targets: ``bounds`` (:func:`bound_tables`, a row per observer) at the
+    distance bin of the cell's nearest point, times the side's largest target factor. A pair is also
+    rejected when its uniform is at least its own bound (its bin, its factor), before any exponential. A
+    pair detects when its uniform ``u < 1 - exp(-h dt)``, which is at most ``c``:
+
+    - where ``c``, rounded up to a power of two (``c_q``), exceeds :data:`SKIP_AT_MOST`, each pair draws
+      its own uniform, keyed by (observer, target), and ``u >= c`` is rejected before the hazard;
+    - elsewhere (far cells, dark, small signatures: most pairs, most steps) the kernel lands only on the
+      pairs whose uniform would have been below ``c_q``: the gaps between landings in a sequence of
+      independent Bernoulli(c_q) trials are geometric, drawn as ``floor(log v / log(1 - c_q))``; a landed
+      pair then has ``u = c_q v'`` with a fresh ``v'``, uniform on [0, c_q) as it should be given
+      ``u < c_q``. So every pair is still an independent trial with its exact probability.
+
+    For common random numbers between two runs that differ a little (a parameter of a design point), the
+    skipped sampling's draws are keyed by (observer, cell of a fixed lattice, landing number) and its rate
+    is the power of two above the bound, not the bound: a change that leaves a cell's ``c_q`` and members
+    alone leaves its draws alone (a change of the bound by 15 % moves about one cell in five to the next
+    power of two).
+
+    Only one detection per (row, observer's side, target) is kept downstream, the most precise
+    (:func:`pick_detections`), so a pair is left out when an earlier pair of its side surely detected the
+    target at least as precisely as it could (its error with any of its mounts at its distance,
+    :func:`_error_floor`): "surely" when lines of sight are not checked (``los_checked`` off) or that
+    detection stands without one. Its draws are still taken, so the others' are unchanged.
+
+    A pair whose detection depends on a sensor that needs line of sight comes back with ``out_needs_los``
+    set: it detects only if the line is clear, which the caller checks over the terrain. ``out_best`` is
+    the mount with the largest hazard; ``out_best_clear`` the largest among mounts needing no line of
+    sight (-1 if none). Outputs are (rows, capacity); ``counts[r]`` is how many row r found (it may exceed
+    the capacity, in which case the caller asks again with more room).
+    """
+    nt = targets.shape[0]
+    n_elements = x.shape[1]
+    n_sides = hostile.shape[0]
+    cap = out_i.shape[1]
+    n_mounts = mounts.shape[1]
+    reach = 1
+    for a in range(observers.shape[0]):
+        reach = max(reach, int(np.ceil(max_range[observers[a]] / cell)))
+    reach *= 1 << REFINE_STEPS
+    n_seg = max(hostile.shape[1] * (2 * reach + 1) * (2 * reach + 1), 1)
+    # Scratch, reused by every row.
+    keys = np.empty(nt, dtype=np.int64)
+    slot = np.empty(nt, dtype=np.int64)
+    seg_lo = np.empty(n_seg, dtype=np.int64)
+    seg_hi = np.empty(n_seg, dtype=np.int64)
+    seg_d2 = np.empty(n_seg)
+    seg_side = np.empty(n_seg, dtype=np.int64)
+    seg_key = np.empty(n_seg, dtype=np.int64)
+    order_key = np.empty(cap, dtype=np.int64)
+    settled = np.empty((n_sides, n_elements))
+    cell_row, cell_first, cell_end, cell_of, members = grid_scratch(nt)
+    box = np.empty((n_sides, 4))
+    side_factor = np.zeros(n_sides)
+    for r in range(x.shape[0]):
+        count = 0
+        settled[:] = np.inf
+        m = bucket_targets(x, y, r, targets, target_ok, side, 0.0, keys, slot, box)  # keys only if needed
+        # Each side's largest target factor in this row, for the segments' bounds.
+        side_factor[:] = 0.0
+        for q in range(m):
+            t = targets[slot[q]]
+            side_factor[side[t]] = max(side_factor[side[t]], target_factor[r, t])
+        any_factor = side_factor.max()
+        if m > 0:
+            sorted_keys, sorted_slot = keys[:0], slot[:0]
+            gx0, gy0, gnx, gny = 0.0, 0.0, 0, 0
+            fine = cell
+            if m > BRUTE_FORCE_TARGETS:
+                fine = fine_cell(box, cell, m)
+                gx0, gy0, gnx, gny = dense_grid(
+                    x,
+                    y,
+                    r,
+                    targets,
+                    side,
+                    fine,
+                    m,
+                    slot,
+                    box,
+                    cell_row,
+                    cell_first,
+                    cell_end,
+                    cell_of,
+                    members,
+                )
+                if gnx == 0:
+                    for q in range(m):
+                        t = targets[slot[q]]
+                        keys[q] = cell_key(side[t], x[r, t], y[r, t], cell)
+                    sorted_keys, sorted_slot = sorted_grid(m, keys, slot)
+            # Where the segments point: the dense grid's members, the sorted-key grid's slots, or all.
+            pool = members if gnx > 0 else (sorted_slot if m > BRUTE_FORCE_TARGETS else slot)
+            level = 0 if gnx == 0 else int(np.round(np.log2(cell / fine)))  # halvings of the cells
+            prefix = hash_prefix(seed, stream, step, reps[r])
+            for a in range(observers.shape[0]):
+                s = observers[a]
+                rad = max_range[s]
+                if not source_ok[r, s] or rad <= 0.0:
+                    continue
+                sx = x[r, s]
+                sy = y[r, s]
+                mine = side[s]
+                reachable = False  # any hostile side's targets within reach at all?
+                for other in range(n_sides):
+                    if hostile[mine, other] and near_box(box, other, sx, sy, rad):
+                        reachable = True
+                        break
+                if not reachable:
+                    continue
+                height = altitude[s] - 2.0
+                far = rad * rad * (1.0 + 1e-9)
+                bin_width = rad / BOUND_BINS
+                h_s = hash_fourth(prefix, s)  # the part of each pair's draw that depends on the observer
+                if gnx > 0:
+                    g_count = dense_candidates(
+                        mine,
+                        sx,
+                        sy,
+                        rad,
+                        fine,
+                        hostile,
+                        box,
+                        r,
+                        cell_row,
+                        cell_first,
+                        cell_end,
+                        gx0,
+                        gy0,
+                        gnx,
+                        gny,
+                        seg_lo,
+                        seg_hi,
+                        seg_d2,
+                        seg_side,
+                        seg_key,
+                    )
+                else:
+                    g_count = sorted_candidates(
+                        mine,
+                        sx,
+                        sy,
+                        rad,
+                        cell,
+                        hostile,
+                        box,
+                        m,
+                        slot,
+                        sorted_keys,
+                        sorted_slot,
+                        seg_lo,
+                        seg_hi,
+                        seg_d2,
+                        seg_side,
+                        seg_key,
+                    )
+                first = count
+                for g in range(g_count):
+                    hi = seg_hi[g]
+                    if seg_d2[g] > far:
+                        continue
+                    top = any_factor if seg_side[g] < 0 else side_factor[seg_side[g]]
+                    # The bound of the bin holding the segment's nearest distance (beyond the range: 0).
+                    c = top * bounds[a, min(int(np.sqrt(seg_d2[g]) / bin_width), BOUND_BINS)]
+                    if c <= 0.0:
+                        continue
+                    mant, expo = math.frexp(c)  # c = mant 2**expo, 0.5 <= mant < 1
+                    power = (expo - 1) if mant == 0.5 else expo  # c_q = 2**power, at or above c
+                    c_q = math.ldexp(1.0, power)
+                    skip = c_q <= SKIP_AT_MOST
+                    h_cell = h_s
+                    drawn = 0
+                    log_miss = 0.0
+                    if skip:
+                        c = c_q
+                        # This cell's draws: keyed past the targets' keys, so they never meet a pair's.
+                        h_cell = hash_fourth(h_s, n_elements + seg_key[g] * (REFINE_STEPS + 1) + level)
+                        log_miss = LOG_MISS[-power]
+                    q = seg_lo[g] - 1
+                    while True:
+                        if skip:
+                            v = uniform_last(h_cell, np.int64(drawn))
+                            drawn += 1
+                            gap = np.log(v) / log_miss
+                            if gap >= hi - q - 1:
+                                break
+                            q += 1 + int(gap)
+                        else:
+                            q += 1
+                            if q >= hi:
+                                break
+                        t = targets[pool[q]]
+                        if t == s or not hostile[mine, side[t]]:
+                            continue
+                        dx = x[r, t] - sx
+                        dy = y[r, t] - sy
+                        if dx * dx + dy * dy > far:  # surely out of range: skip the exact distance
+                            continue
+                        if skip:
+                            u = c * uniform_last(h_cell, np.int64(drawn))
+                            drawn += 1
+                        else:
+                            u = uniform_last(h_s, t)
+                            if u >= c:  # cannot detect, in range or not
+                                continue
+                        if settled[mine, t] < np.inf and settled[mine, t] <= _error_floor(
+                            s, np.sqrt(dx * dx + dy * dy) * (1.0 - 1e-9), mounts, m_error, m_scale
+                        ):
+                            continue  # cannot be the side's most precise detection of t: never kept
+                        d = np.hypot(dx, dy)
+                        if d > rad:
+                            continue
+                        # This pair's own bound (its distance bin, its factor): most are decided here.
+                        if u >= target_factor[r, t] * bounds[a, min(int(d / bin_width), BOUND_BINS)]:
+                            continue
+                        slant = np.hypot(d, height)
+                        if slant > visibility:
+                            continue
+                        factor = target_factor[r, t] * observer_factor[s]
+                        total = 0.0
+                        clear = 0.0
+                        best = -1
+                        best_rate = -1.0
+                        best_clear = -1
+                        best_clear_rate = -1.0
+                        for c_m in range(n_mounts):
+                            mm = mounts[s, c_m]
+                            if mm < 0:
+                                continue
+                            rate = glimpse_hazard(slant, m_rate[mm] * factor, m_scale[mm], m_max[mm])
+                            total += rate
+                            if rate > best_rate:
+                                best_rate = rate
+                                best = mm
+                            if not m_los[mm]:
+                                clear += rate
+                                if rate > best_clear_rate:
+                                    best_clear_rate = rate
+                                    best_clear = mm
+                        if total <= 0.0:
+                            continue
+                        x_dt = total * dt
+                        if u >= x_dt * (1.0 + 1e-9):  # surely u >= 1 - exp(-x_dt)
+                            continue
+                        # 1 - exp(-x) >= x - x^2 / 2: below that, surely detected without the exponential.
+                        if u >= x_dt * (1.0 - 0.5 * x_dt) * (1.0 - 1e-9) and u >= -np.expm1(-x_dt):
+                            continue
+                        needs_los = clear <= 0.0 or u >= -np.expm1(-clear * dt)
+                        if count < cap:
+                            out_i[r, count] = s
+                            out_j[r, count] = t
+                            out_slant[r, count] = slant
+                            out_best[r, count] = best
+                            out_best_clear[r, count] = best_clear
+                            out_needs_los[r, count] = needs_los
+                            order_key[count] = pool[q]
+                        count += 1
+                        # The error this detection ends with at worst, when that is sure (it stands
+                        # whatever the line of sight): later pairs that cannot do better are skipped.
+                        if not los_checked or not needs_los:
+                            worst = _error_at(best, slant, m_error, m_scale)
+                            if los_checked:
+                                worst = max(worst, _error_at(best_clear, slant, m_error, m_scale))
+                            settled[mine, t] = min(settled[mine, t], worst)
+                if count <= cap:
+                    # Pair order within the observer (its candidates come by cell): an insertion sort
+                    # of its few detections.
+                    for e in range(first + 1, count):
+                        p = e
+                        while p > first and order_key[p - 1] > order_key[p]:
+                            _swap_detections(
+                                r,
+                                p,
+                                out_i,
+                                out_j,
+                                out_slant,
+                                out_best,
+                                out_best_clear,
+                                out_needs_los,
+                                order_key,
+                            )
+                            p -= 1
+        counts[r] = count
+
+
+@jit
+def informant_reports(
+    target_ok: BoolArray,
+    candidates: IntArray,
+    p: FloatArray,
+    seed: np.uint64,
+    stream: np.int64,
+    step: np.int64,
+    reps: IntArray,
+    out_j: IntArray,
+    counts: IntArray,
+) -> None:
+    """Per row, the ``candidates`` (usable in that row) that informants report this step: candidate k is
+    reported when the uniform of (stream, step, replication, element) is below ``p[k]``, the same draw as
+    ``Streams.uniform``. Outputs (rows, capacity) and ``counts`` as for :func:`detect_pairs`."""
+    cap = out_j.shape[1]
+    for r in range(target_ok.shape[0]):
+        prefix = hash_prefix(seed, stream, step, reps[r])
+        count = 0
+        for k in range(candidates.shape[0]):
+            t = candidates[k]
+            if target_ok[r, t] and uniform_of(hash_fourth(prefix, t)) < p[k]:
+                if count < cap:
+                    out_j[r, count] = t
+                count += 1
+        counts[r] = count
+
+
+@jit
+def pick_detections(
+    key: IntArray,
+    observer: IntArray,
+    target: IntArray,
+    rows: IntArray,
+    sd_clear: FloatArray,
+    sd_blocked: FloatArray,
+    needs_los: BoolArray,
+    n_pairs: int,
+    x: FloatArray,
+    y: FloatArray,
+    altitude: FloatArray,
+    z: FloatArray,
+    x0: float,
+    y0: float,
+    cell: float,
+    check_los: bool,
+    samples: int,
+    earth_radius: float,
+    head: IntArray,
+    tail: IntArray,
+) -> tuple[BoolArray, BoolArray]:
+    """One detection per ``key`` (row, side, target): the most precise, ties to the first entry; and
+    whether each kept sensor pair's line of sight is clear.
+
+    Entries before ``n_pairs`` are sensor pairs (``observer`` looks at ``target`` in row ``rows``): with a
+    clear line of sight (or ``check_los`` off) their error is ``sd_clear``; blocked, ``sd_blocked`` if they
+    detect without line of sight, else they do not count (``needs_los``). Later entries (informants) have
+    error ``sd_clear`` and no line of sight to check. The result is that of checking every line and then
+    keeping each key's smallest error, but lines are checked lazily: a key's entries are visited in order
+    of their smallest possible error, and stop once that exceeds the best error found.
+
+    ``head`` and ``tail`` are indexed by key, hold -1 everywhere on entry and are left so (a caller keeps
+    them across steps)."""
+    n = key.shape[0]
+    after = np.full(n, -1, dtype=np.int64)
+    for e in range(n):  # each key's entries, chained in entry order
+        k = key[e]
+        if head[k] < 0:
+            head[k] = e
+        else:
+            after[tail[k]] = e
+        tail[k] = e
+    keep = np.zeros(n, dtype=np.bool_)
+    clear = np.ones(n, dtype=np.bool_)
+    group = np.empty(n, dtype=np.int64)
+    low = np.empty(n)
+    for e in range(n):
+        k = key[e]
+        if head[k] != e:
+            continue
+        g = 0
+        q = e
+        while q >= 0:  # insertion sort by (smallest possible error, entry)
+            lb = sd_clear[q]
+            if q < n_pairs and check_los and not needs_los[q]:
+                lb = min(lb, sd_blocked[q])
+            p = g
+            while p > 0 and low[p - 1] > lb:
+                group[p] = group[p - 1]
+                low[p] = low[p - 1]
+                p -= 1
+            group[p] = q
+            low[p] = lb
+            g += 1
+            q = after[q]
+        best = -1
+        best_sd = np.inf
+        for p in range(g):
+            if low[p] > best_sd:
+                break
+            q = group[p]
+            sd = sd_clear[q]
+            if q < n_pairs and check_los:
+                r = rows[q]
+                o = observer[q]
+                t = target[q]
+                seen = sight_line_clear(
+                    z,
+                    x0,
+                    y0,
+                    cell,
+                    x[r, o],
+                    y[r, o],
+                    altitude[o],
+                    x[r, t],
+                    y[r, t],
+                    2.0,
+                    samples,
+                    earth_radius,
+                )
+                clear[q] = seen
+                if not seen:
+                    sd = np.inf if needs_los[q] else sd_blocked[q]
+            if sd < best_sd or (sd == best_sd and best >= 0 and q < best):
+                best = q
+                best_sd = sd
+        if best >= 0 and best_sd < np.inf:
+            keep[best] = True
+        head[k] = -1
+        tail[k] = -1
+    return keep, clear
+
+
+@jit
+def deliver_due_reports(
+    due_t: FloatArray,
+    due_from: IntArray,
+    seen_t: FloatArray,
+    seen_x: FloatArray,
+    seen_y: FloatArray,
+    seen_err: FloatArray,
+    known_t: FloatArray,
+    known_x: FloatArray,
+    known_y: FloatArray,
+    known_err: FloatArray,
+    known_live: BoolArray,
+    timeout: FloatArray,
+    t1: float,
+) -> tuple[IntArray, IntArray, IntArray, FloatArray, BoolArray, IntArray, IntArray, IntArray]:
+    """One pass over the pictures (rows, sides, elements): reports due by ``t1`` copy the reporting side's
+    ``seen`` entry into the ``known`` layer and become live; then live contacts older than their side's
+    ``timeout`` are lost. Returns the deliveries (rows, sides, elements, due times, whether newly live)
+    and the losses (rows, sides, elements), each in (row, side, element) order."""
+    n_r, n_s, n = due_t.shape
+    due = due_t.ravel()
+    nd = 0
+    for q in range(due.shape[0]):
+        if due[q] <= t1:
+            nd += 1
+    d_r = np.empty(nd, dtype=np.int64)
+    d_b = np.empty(nd, dtype=np.int64)
+    d_j = np.empty(nd, dtype=np.int64)
+    d_when = np.empty(nd)
+    d_new = np.empty(nd, dtype=np.bool_)
+    k = 0
+    if nd:
+        for r in range(n_r):
+            for b in range(n_s):
+                for j in range(n):
+                    when = due_t[r, b, j]
+                    if when > t1:
+                        continue
+                    a = due_from[r, b, j]
+                    known_t[r, b, j] = seen_t[r, a, j]
+                    known_x[r, b, j] = seen_x[r, a, j]
+                    known_y[r, b, j] = seen_y[r, a, j]
+                    known_err[r, b, j] = seen_err[r, a, j]
+                    due_t[r, b, j] = np.inf
+                    d_r[k] = r
+                    d_b[k] = b
+                    d_j[k] = j
+                    d_when[k] = when
+                    d_new[k] = not known_live[r, b, j]
+                    known_live[r, b, j] = True
+                    k += 1
+    nl = 0
+    for r in range(n_r):
+        for b in range(n_s):
+            for j in range(n):
+                if known_live[r, b, j] and (t1 - known_t[r, b, j]) > timeout[b]:
+                    nl += 1
+    l_r = np.empty(nl, dtype=np.int64)
+    l_b = np.empty(nl, dtype=np.int64)
+    l_j = np.empty(nl, dtype=np.int64)
+    k = 0
+    if nl:
+        for r in range(n_r):
+            for b in range(n_s):
+                for j in range(n):
+                    if known_live[r, b, j] and (t1 - known_t[r, b, j]) > timeout[b]:
+                        known_live[r, b, j] = False
+                        l_r[k] = r
+                        l_b[k] = b
+                        l_j[k] = j
+                        k += 1
+    return d_r, d_b, d_j, d_when, d_new, l_r, l_b, l_j
+
+
+@jit
+def located_fraction_table(
+    active: BoolArray, known_live: BoolArray, side: IntArray, ground: BoolArray, hostile: BoolArray
+) -> FloatArray:
+    """(rows, sides, sides): the fraction of side b's active ground elements that side a holds as live
+    contacts, for hostile a and b (0 elsewhere, and where b has none)."""
+    n_r, n_s, n = known_live.shape
+    out = np.zeros((n_r, n_s, n_s))
+    alive = np.zeros(n_s, dtype=np.int64)
+    held = np.zeros((n_s, n_s), dtype=np.int64)
+    for r in range(n_r):
+        alive[:] = 0
+        held[:, :] = 0
+        for j in range(n):  # without branches: counting is cheaper than mispredicting
+            ok = ground[j] & active[r, j]
+            b = side[j]
+            alive[b] += ok
+            for a in range(n_s):
+                held[a, b] += ok & known_live[r, a, j]
+        for a in range(n_s):
+            for b in range(n_s):
+                if hostile[a, b] and alive[b] > 0:
+                    out[r, a, b] = held[a, b] / alive[b]
+    return out
+
+
+@jit
+def record_detections(
+    rows: IntArray,
+    side: IntArray,
+    observer: IntArray,
+    target: IntArray,
+    sd: FloatArray,
+    ident: BoolArray,
+    bx: FloatArray,
+    by: FloatArray,
+    t1: float,
+    timeout: FloatArray,
+    seen_t: FloatArray,
+    seen_x: FloatArray,
+    seen_y: FloatArray,
+    seen_err: FloatArray,
+    seen_by: IntArray,
+    identified: BoolArray,
+    episode_t: FloatArray,
+    detected_at: FloatArray,
+    detected_by_side: FloatArray,
+    allied: BoolArray,
+    latency: FloatArray,
+    due_t: FloatArray,
+    due_from: IntArray,
+) -> BoolArray:
+    """Write one step's detections (one per row, side and target) into the sides' ``seen`` layers at
+    ``t1``, start new contact episodes, and schedule a report to every allied side's shared picture where it
+    arrives earlier than one already pending. Returns which detections start a new episode (the contact
+    was not live). For each receiving side, every report is compared with what was pending before any of
+    them, and later ones overwrite earlier ones, as indexed array assignment does."""
+    n = rows.shape[0]
+    new = np.empty(n, dtype=np.bool_)
+    for e in range(n):
+        r = rows[e]
+        a = side[e]
+        t = target[e]
+        new[e] = not ((t1 - seen_t[r, a, t]) <= timeout[a])
+        seen_t[r, a, t] = t1
+        seen_x[r, a, t] = bx[e]
+        seen_y[r, a, t] = by[e]
+        seen_err[r, a, t] = sd[e]
+        seen_by[r, a, t] = observer[e]
+        identified[r, a, t] = identified[r, a, t] or ident[e]
+        if new[e]:
+            episode_t[r, a, t] = t1
+            detected_at[r, t] = min(detected_at[r, t], t1)
+            detected_by_side[r, a] = min(detected_by_side[r, a], t1)
+    earlier = np.empty(n, dtype=np.bool_)
+    due = np.empty(n)
+    for b in range(allied.shape[1]):
+        for e in range(n):
+            a = side[e]
+            if allied[a, b]:
+                due[e] = t1 + (latency[a] + (0.0 if a == b else latency[b]))
+                earlier[e] = due[e] < due_t[rows[e], b, target[e]]
+            else:
+                earlier[e] = False
+        for e in range(n):
+            if earlier[e]:
+                due_t[rows[e], b, target[e]] = due[e]
+                due_from[rows[e], b, target[e]] = side[e]
+    return new

@@ -1,0 +1,378 @@
+"""Sensing and the pictures: detections, reports over communications, ageing of contacts.
+
+Each step every sensor looks at every hostile ground element within its range (pairs culled by distance);
+the detection hazard comes from :func:`drillsim.mechanics.sensing.model.detection_rate` with the target's
+signature,
+posture and concealment and the light; line of sight over the terrain gates sensors that need it. A
+detection writes the target's *believed* position (true position plus a normal error that grows with
+range) into the side's ``seen`` layer at once, and schedules a report into the shared ``known`` layer of
+the side and its allies after the communications latency. Contacts older than the side's timeout are lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.compiled import run_per_row
+from drillsim.core.random import stream_id
+from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M
+from drillsim.mechanics.sensing.model import (
+    POSTURE_DETECTABILITY_TABLE,
+    detection_probability,
+    light_factor,
+    position_error_sd,
+)
+from drillsim.mechanics.sensing.passes import (
+    bound_tables,
+    deliver_due_reports,
+    detect_pairs,
+    informant_reports,
+    located_fraction_table,
+    pick_detections,
+    record_detections,
+)
+from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND
+from drillsim.state.context import StepContext
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+INFORMANT_RATE_PER_S = 1.0 / 3600.0
+"""Rate at which full population support reports each hostile unit to the supported side."""
+INFORMANT_ERROR_M = 500.0
+SIGHT_SAMPLES = 24
+"""Points at which a sight line is tested against the ground (see :meth:`Terrain.line_of_sight`)."""
+CONCEALMENT_FROM_SUPPORT = 0.5
+"""Full population support halves an irregular element's signature."""
+
+
+def _mount_table(ctx: StepContext) -> IntArray:
+    f = ctx.world.forces
+    counts = np.bincount(f.s_elem, minlength=f.n) if len(f.s_elem) else np.zeros(f.n, dtype=np.int64)
+    k = int(counts.max()) if len(counts) and counts.max() > 0 else 1
+    table = np.full((f.n, k), -1, dtype=np.int64)
+    fill = np.zeros(f.n, dtype=np.int64)
+    for m, e in enumerate(f.s_elem):
+        table[e, fill[e]] = m
+        fill[e] += 1
+    return table
+
+
+class Sensing:
+    """Per-simulation constants for sensing, computed once."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        f = ctx.world.forces
+        self.mounts = _mount_table(ctx)
+        self.max_range = np.zeros(f.n)
+        if len(f.s_elem):
+            np.maximum.at(self.max_range, f.s_elem, f.s_max_range)
+        self.observers = np.flatnonzero(self.max_range > 0)
+        self.targets = np.flatnonzero(~f.is_air)
+        self.aircraft = np.flatnonzero(f.is_air)
+        self.hostile = np.ascontiguousarray(f.hostile)
+        self.observer_factor = 0.5 + 0.5 * f.training
+        self.capacity = 16
+        """Room per replication for one step's detections; grows as needed."""
+        env = ctx.world.scenario.environment
+        self.visibility = float(env.visibility_m)
+        support = env.population
+        self.concealment = np.ones(f.n)
+        self.informed_side = -1
+        self.support = float(support.level)
+        if support.supports is not None:
+            side = list(ctx.world.scenario.sides).index(support.supports)
+            self.informed_side = side
+            if f.irregular[side]:
+                self.concealment[f.side == side] = 1.0 - CONCEALMENT_FROM_SUPPORT * self.support
+        self.reach = float(self.max_range.max()) if len(self.max_range) else 0.0
+        """The grid cell of :func:`detect_pairs`: the longest sensor range."""
+        self._by_light: dict[tuple[int, float], tuple[FloatArray, FloatArray]] = {}
+        """Per (light level, step length): the mounts' rates and the observers' bound tables."""
+        self._head = np.zeros(0, dtype=np.int64)
+        self._tail = np.zeros(0, dtype=np.int64)
+        """-1 per (row, side, target): room for :func:`pick_detections`."""
+        self.informed_targets: IntArray | None = None
+        """Ground elements hostile to the side the population informs (None when none informs)."""
+        if self.informed_side >= 0 and (f.side == self.informed_side).any():
+            hostile_to = f.hostile[self.informed_side][f.side] & ~f.is_air
+            self.informed_targets = np.flatnonzero(hostile_to)
+        self.flat = float(np.ptp(ctx.world.terrain.elevation_m)) == 0.0
+
+    def detect(self, ctx: StepContext) -> None:
+        s = ctx.state
+        f = ctx.world.forces
+        target_ok = s.status == ACTIVE
+        source_ok = target_ok.copy()  # ground elements look when active, aircraft only when flying
+        air = self.aircraft
+        if len(air):
+            phase = s.air_phase[:, air]  # flying: outbound, on station or inbound
+            source_ok[:, air] &= (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND)
+        level = int(ctx.world.light_by_hour[min(int(ctx.t0 // 3600), len(ctx.world.light_by_hour) - 1)])
+        mount_rate, bounds = self._light(ctx, level)
+        target_factor = (
+            f.signature[None, :] * POSTURE_DETECTABILITY_TABLE[s.posture] * self.concealment[None, :]
+        )
+        rows, i, j, slant, best, best_clear, needs_los = self._pairs(
+            ctx, source_ok, target_ok, mount_rate, target_factor, bounds
+        )
+        # Each pair's position error with its best mount (line of sight clear) and with its best mount
+        # needing none (blocked; infinite where there is none).
+        sd = position_error_sd(slant, f.s_position_error[best], f.s_range_scale[best])
+        fallback = np.maximum(best_clear, 0)
+        sd_blocked = np.where(
+            best_clear >= 0,
+            position_error_sd(slant, f.s_position_error[fallback], f.s_range_scale[fallback]),
+            np.inf,
+        )
+        observer = i
+        side_of_obs = f.side[i]
+        n_pairs = len(rows)
+        # Population support: informants report hostile units to the supported side.
+        if self.informed_side >= 0 and self.support > 0 and self.informed_targets is not None:
+            known = self.informed_targets
+            p = detection_probability(self.support * INFORMANT_RATE_PER_S * f.signature[known], ctx.dt)
+            args = (
+                np.ascontiguousarray(target_ok),
+                known,
+                p,
+                np.uint64(ctx.streams.seed & 0xFFFFFFFFFFFFFFFF),
+                np.int64(stream_id("sensors/informants")),
+                np.int64(ctx.step),
+                ctx.state.replications,
+            )
+            (rr, jj), _ = run_per_row(informant_reports, args, (np.int64,), s.r, len(known))
+            if len(rr):
+                rows = np.concatenate([rows, rr])
+                j = np.concatenate([j, jj])
+                observer = np.concatenate([observer, np.full(len(rr), -1, dtype=np.int64)])
+                sd = np.concatenate([sd, np.full(len(rr), INFORMANT_ERROR_M)])
+                side_of_obs = np.concatenate(
+                    [side_of_obs, np.full(len(rr), self.informed_side, dtype=np.int64)]
+                )
+        if not len(rows):
+            return
+        # One detection per (row, side, target), the most precise; lines of sight checked only as needed.
+        terrain = ctx.world.terrain
+        n, ns = f.n, len(f.side_names)
+        if len(self._head) != s.r * ns * n:
+            self._head = np.full(s.r * ns * n, -1, dtype=np.int64)
+            self._tail = np.full(s.r * ns * n, -1, dtype=np.int64)
+        keep, clear = pick_detections(
+            (rows * ns + side_of_obs) * n + j,
+            observer,
+            j,
+            rows,
+            sd,
+            sd_blocked,
+            needs_los,
+            n_pairs,
+            s.x,
+            s.y,
+            f.altitude_m,
+            terrain.elevation_m,
+            terrain.x0_m,
+            terrain.y0_m,
+            terrain.cell_m,
+            not self.flat,
+            SIGHT_SAMPLES,
+            EFFECTIVE_EARTH_RADIUS_M,
+            self._head,
+            self._tail,
+        )
+        pick = np.flatnonzero(keep)
+        sensor_pick = pick[pick < n_pairs]
+        mount = np.full(len(pick), -1, dtype=np.int64)  # -1: informants
+        blocked = ~clear[sensor_pick]
+        mount[: len(sensor_pick)] = np.where(blocked, best_clear[sensor_pick], best[sensor_pick])
+        precise = np.where(blocked, sd_blocked[sensor_pick], sd[sensor_pick])
+        sd_pick = np.concatenate([precise, sd[pick[len(sensor_pick) :]]])
+        ident = np.zeros(len(pick), dtype=bool)
+        ident[: len(sensor_pick)] = f.s_identifies[mount[: len(sensor_pick)]]
+        self._record(ctx, rows[pick], side_of_obs[pick], observer[pick], j[pick], sd_pick, ident, mount)
+
+    def _pairs(
+        self,
+        ctx: StepContext,
+        source_ok: NDArray[np.bool_],
+        target_ok: NDArray[np.bool_],
+        mount_rate: FloatArray,
+        target_factor: FloatArray,
+        bounds: FloatArray,
+    ) -> tuple[Any, ...]:
+        s = ctx.state
+        f = ctx.world.forces
+        if not len(self.observers):
+            return tuple(
+                np.zeros(0, dtype=d) for d in (np.int64,) * 3 + (np.float64, np.int64, np.int64, bool)
+            )
+        args = (
+            s.x,
+            s.y,
+            f.altitude_m,
+            self.observers,
+            self.targets,
+            self.max_range,
+            np.ascontiguousarray(source_ok),
+            np.ascontiguousarray(target_ok),
+            f.side,
+            self.hostile,
+            self.reach,
+            self.mounts,
+            mount_rate,
+            f.s_range_scale,
+            f.s_max_range,
+            f.s_needs_los,
+            f.s_position_error,
+            not self.flat,
+            np.ascontiguousarray(target_factor),
+            self.observer_factor,
+            self.visibility,
+            ctx.dt,
+            np.uint64(ctx.streams.seed & 0xFFFFFFFFFFFFFFFF),
+            np.int64(stream_id("sensors")),
+            np.int64(ctx.step),
+            ctx.state.replications,
+            bounds,
+        )
+        dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
+        found, most = run_per_row(detect_pairs, args, dtypes, s.r, self.capacity)
+        self.capacity = max(self.capacity, most + most // 4)  # room to grow, so reruns stay rare
+        return found
+
+    def _light(self, ctx: StepContext, level: int) -> tuple[FloatArray, FloatArray]:
+        """The mounts' rates in this light (count included) and the observers' tables of bounds on
+        detection (:func:`bound_tables`), computed once per light level and step length."""
+        key = (level, ctx.dt)
+        if key not in self._by_light:
+            f = ctx.world.forces
+            mount_rate = f.s_rate * f.s_count * light_factor(level, f.s_night_factor)
+            table = bound_tables(
+                self.observers,
+                self.max_range,
+                f.altitude_m,
+                self.mounts,
+                mount_rate,
+                f.s_range_scale,
+                f.s_max_range,
+                self.observer_factor,
+                self.visibility,
+                ctx.dt,
+            )
+            self._by_light[key] = (mount_rate, table)
+        return self._by_light[key]
+
+    def _record(
+        self,
+        ctx: StepContext,
+        rows: IntArray,
+        side: IntArray,
+        observer: IntArray,
+        j: IntArray,
+        sd: FloatArray,
+        ident: NDArray[np.bool_],
+        sensor: IntArray,
+    ) -> None:
+        s = ctx.state
+        f = ctx.world.forces
+        pic = s.picture
+        if not len(rows):
+            return
+        nx, ny = ctx.streams.normal("sensors/error", ctx.step, ctx.rep(rows), side, j)
+        bx = s.x[rows, j] + sd * nx
+        by = s.y[rows, j] + sd * ny
+        t1 = ctx.t1
+        new = record_detections(
+            rows,
+            side,
+            observer,
+            j,
+            sd,
+            ident,
+            bx,
+            by,
+            t1,
+            f.contact_timeout_s,
+            pic.seen_t,
+            pic.seen_x,
+            pic.seen_y,
+            pic.seen_err,
+            pic.seen_by,
+            pic.identified,
+            pic.episode_t,
+            s.detected_at,
+            s.detected_by_side,
+            f.allied,
+            f.comms_latency_s,
+            pic.due_t,
+            pic.due_from,
+        )
+        if ctx.recorder.enabled and new.any():
+            obs = observer[new]
+            mount = sensor[new]
+            ctx.emit(
+                "ContactDetected",
+                rows[new],
+                t1,
+                side=ctx.sides[side[new]],
+                unit=[ctx.ids[o] if o >= 0 else None for o in obs],
+                other=ctx.ids[j[new]],
+                x_m=bx[new],
+                y_m=by[new],
+                value=sd[new],
+                detail=np.where(mount >= 0, ctx.sensor_names[np.maximum(mount, 0)], "informants"),
+            )
+
+
+def deliver_reports(ctx: StepContext) -> None:
+    """Reports whose latency has passed enter the shared pictures; contacts too old are lost."""
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    t1 = ctx.t1
+    rows, b, j, when, new, lost_r, lost_b, lost_j = deliver_due_reports(
+        pic.due_t,
+        pic.due_from,
+        pic.seen_t,
+        pic.seen_x,
+        pic.seen_y,
+        pic.seen_err,
+        pic.known_t,
+        pic.known_x,
+        pic.known_y,
+        pic.known_err,
+        pic.known_live,
+        f.contact_timeout_s,
+        t1,
+    )
+    if new.any():
+        nr, nb, nj = rows[new], b[new], j[new]
+        s.reported_at[nr, nj] = np.minimum(s.reported_at[nr, nj], when[new])
+        np.minimum.at(s.reported_by_side, (nr, nb), when[new])
+        ctx.emit(
+            "ContactReported",
+            nr,
+            when[new],
+            side=ctx.sides[nb],
+            other=ctx.ids[nj],
+            x_m=pic.known_x[nr, nb, nj],
+            y_m=pic.known_y[nr, nb, nj],
+            value=pic.known_err[nr, nb, nj],
+        )
+    if len(lost_r):
+        np.minimum.at(s.lost_by_side, (lost_r, lost_b), t1)
+        ctx.emit("ContactLost", lost_r, t1, side=ctx.sides[lost_b], other=ctx.ids[lost_j])
+
+
+def located_fractions(ctx: StepContext) -> FloatArray:
+    """(R, S, S): fraction of side b's active ground elements that side a holds as live contacts."""
+    f = ctx.world.forces
+    s = ctx.state
+    out = located_fraction_table(s.status == ACTIVE, s.picture.known_live, f.side, ~f.is_air, f.hostile)
+    thresholds = (np.arange(10) + 1) / 10.0
+    reached = out[:, :, :, None] >= thresholds[None, None, None, :] - 1e-12
+    s.located_first[...] = np.where(reached & np.isinf(s.located_first), ctx.t1, s.located_first)
+    return out

@@ -1,0 +1,242 @@
+"""A result directory as the replay reads it: the event log, the outcomes, the run header and the scenario.
+
+``drillsim run`` (through :meth:`drillsim.Outcomes.write`) writes ``events.parquet``, ``outcomes.parquet``,
+``run.json`` and ``scenario.yaml``. ``drillsim mc`` writes the same four files for the replications it
+recorded, beside the rows of every replication (``replications.parquet``) and their summary
+(``summary.json``); its ``run.json`` says so (``analysis.kind`` is ``monte-carlo``). The replay needs only
+these files, never the engine. Each file is checked when the directory is opened; a missing or unreadable
+one is an :class:`~drillsim.core.errors.InputError` that names it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from drillsim.core.errors import InputError, Location, UserError
+from drillsim.events.recorder import read_event_log
+from drillsim.events.types import EVENT_SCHEMA
+from drillsim.experiments.montecarlo import SUMMARY_FILE, MonteCarloResult, read_monte_carlo
+from drillsim.geo.projection import LocalProjection
+from drillsim.scenario.io import load_scenario
+from drillsim.scenario.models import Scenario
+
+__all__ = ["Result", "load_result"]
+
+EVENTS_FILE = "events.parquet"
+OUTCOMES_FILE = "outcomes.parquet"
+HEADER_FILE = "run.json"
+SCENARIO_FILE = "scenario.yaml"
+
+_HEADER_KEYS = ("scenario", "seed", "replications", "projection", "bounds", "sides", "units", "duration_s")
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """One result directory, validated: events, per-replication outcomes, header and scenario.
+
+    For a Monte Carlo result, ``events`` and ``outcomes`` hold the recorded replications and
+    ``monte_carlo`` every replication's row and the statistics.
+    """
+
+    directory: Path
+    events: pa.Table
+    outcomes: pa.Table
+    header: dict[str, Any]
+    scenario: Scenario | None
+    monte_carlo: MonteCarloResult | None = None
+
+    @property
+    def replications(self) -> list[int]:
+        """Replication indices in the event log, in the order they were run."""
+        return [int(r) for r in self.header["replications"]]
+
+    @property
+    def is_ensemble(self) -> bool:
+        """True when the event log holds more than one replication."""
+        return len(self.replications) > 1
+
+    @property
+    def recorded(self) -> dict[str, Any] | None:
+        """How a Monte Carlo result chose its recorded replications: ``measure`` and ``picks``
+        (``replication``, ``quantile``, ``value``, median first); None for other results."""
+        about = self.header.get("analysis")
+        picked = about.get("recorded") if isinstance(about, dict) else None
+        return picked if isinstance(picked, dict) else None
+
+    @cached_property
+    def projection(self) -> LocalProjection:
+        """The projection the event log's x_m / y_m are in."""
+        p = self.header["projection"]
+        return LocalProjection(float(p["lat0"]), float(p["lon0"]))
+
+    def to_latlon(self, x_m: Any, y_m: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Event-log metres to WGS84 latitude and longitude (NaN stays NaN)."""
+        x = np.asarray(x_m, dtype=np.float64)
+        y = np.asarray(y_m, dtype=np.float64)
+        lat, lon = self.projection.to_latlon(np.nan_to_num(x), np.nan_to_num(y))
+        bad = ~(np.isfinite(x) & np.isfinite(y))
+        lat = np.where(bad, np.nan, lat)
+        lon = np.where(bad, np.nan, lon)
+        return lat, lon
+
+    def events_of(self, replication: int) -> pa.Table:
+        """The events of one replication, in the engine's order."""
+        if replication not in self.replications:
+            raise UserError(
+                f"replication {replication} is not in {self.directory}; "
+                f"it has {_describe_replications(self.replications)}."
+            )
+        reps = self.events.column("replication").to_numpy()
+        return self.events.take(pa.array(np.nonzero(reps == replication)[0]))
+
+    def measures(self) -> dict[str, np.ndarray]:
+        """Every measure's value per replication (aligned with :attr:`outcome_replications`)."""
+        return {
+            name: np.asarray(self.outcomes.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
+            for name in self.outcomes.column_names
+            if name not in ("replication", "seed")
+        }
+
+    @property
+    def outcome_replications(self) -> list[int]:
+        """Replication index of each row of the outcomes table."""
+        return [int(r) for r in self.outcomes.column("replication").to_pylist()]
+
+
+def _describe_replications(reps: list[int]) -> str:
+    if len(reps) <= 6:
+        return "replications " + ", ".join(str(r) for r in reps)
+    return f"{len(reps)} replications ({reps[0]}..{reps[-1]})"
+
+
+def _missing(path: Path, what: str) -> InputError:
+    return InputError(
+        f"missing {what}",
+        location=Location(str(path)),
+        expected=f"the {path.name} that 'drillsim run' writes into a result directory",
+        found="no such file",
+    )
+
+
+def _read_header(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise _missing(path, "run header")
+    try:
+        header = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(
+            f"not a readable run header: {exc}", location=Location(str(path)), expected="JSON"
+        ) from None
+    if not isinstance(header, dict):
+        raise InputError("not a run header", location=Location(str(path)), expected="a JSON object")
+    absent = [k for k in _HEADER_KEYS if k not in header]
+    if absent:
+        raise InputError(
+            "incomplete run header",
+            location=Location(str(path)),
+            expected="the keys " + ", ".join(_HEADER_KEYS),
+            found="no " + ", ".join(absent),
+        )
+    return header
+
+
+def _read_events(path: Path) -> tuple[pa.Table, dict[str, Any]]:
+    if not path.is_file():
+        raise _missing(path, "event log")
+    table, header = read_event_log(path)
+    if not table.schema.equals(EVENT_SCHEMA):
+        raise InputError(
+            "the event log's columns are not the drillsim event-log columns",
+            location=Location(str(path)),
+            expected=", ".join(EVENT_SCHEMA.names),
+            found=", ".join(table.schema.names),
+        )
+    return table, header
+
+
+def _read_outcomes(path: Path) -> pa.Table:
+    if not path.is_file():
+        raise _missing(path, "outcomes table")
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(
+            f"not a readable outcomes table: {exc}",
+            location=Location(str(path)),
+            expected="a Parquet file written by drillsim",
+        ) from None
+    if "replication" not in table.column_names:
+        raise InputError(
+            "the outcomes table has no replication column",
+            location=Location(str(path)),
+            expected="one row per replication with a 'replication' column",
+        )
+    return table.replace_schema_metadata(None)
+
+
+def load_result(directory: str | Path) -> Result:
+    """Open and check a result directory written by ``drillsim run`` or ``drillsim mc``.
+
+    ``run.json``, ``events.parquet`` and ``outcomes.parquet`` are required; ``scenario.yaml`` is read when
+    present (the pedigree table needs it); a Monte Carlo result also needs ``replications.parquet`` and
+    ``summary.json``. Raises :class:`~drillsim.core.errors.InputError` naming the file that is missing or
+    unreadable, or that does not belong with the others.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise InputError(
+            "no result directory here",
+            location=Location(str(root)),
+            expected="a directory written by 'drillsim run --out DIR' or 'drillsim mc --out DIR'",
+            found="a file" if root.exists() else "nothing",
+        )
+    if not (root / HEADER_FILE).is_file() and (root / SUMMARY_FILE).is_file():
+        raise InputError(
+            "a Monte Carlo result without recorded replications: there is no event log to replay",
+            location=Location(str(root / HEADER_FILE)),
+            expected="a directory written by 'drillsim mc --out DIR' (it records 3 replications unless told "
+            "otherwise with --record) or by monte_carlo(..., record=K).write(DIR)",
+            found="no such file",
+        )
+    header = _read_header(root / HEADER_FILE)
+    events, events_header = _read_events(root / EVENTS_FILE)
+    if events_header.get("scenario_hash") != header.get("scenario_hash") or events_header.get(
+        "seed"
+    ) != header.get("seed"):
+        raise InputError(
+            "the event log does not belong to this run (scenario hash or seed differ from run.json)",
+            location=Location(str(root / EVENTS_FILE)),
+            expected=f"scenario hash {header.get('scenario_hash')} and seed {header.get('seed')}",
+        )
+    outcomes = _read_outcomes(root / OUTCOMES_FILE)
+    scenario: Scenario | None = None
+    scenario_path = root / SCENARIO_FILE
+    if scenario_path.is_file():
+        scenario = load_scenario(scenario_path)
+    about = header.get("analysis")
+    monte_carlo = None
+    if isinstance(about, dict) and about.get("kind") == "monte-carlo":
+        monte_carlo = read_monte_carlo(root)
+        if (monte_carlo.scenario_hash, monte_carlo.seed) != (header.get("scenario_hash"), header.get("seed")):
+            raise InputError(
+                "the Monte Carlo summary does not belong to this run (scenario hash or seed differ from "
+                "run.json)",
+                location=Location(str(root / SUMMARY_FILE)),
+                expected=f"scenario hash {header.get('scenario_hash')} and seed {header.get('seed')}",
+            )
+    return Result(
+        directory=root,
+        events=events,
+        outcomes=outcomes,
+        header={**events_header, **header},
+        scenario=scenario,
+        monte_carlo=monte_carlo,
+    )

@@ -1,0 +1,348 @@
+"""One replication reconstructed from its events: tracks, strength, pictures, phases, kill chains.
+
+Everything is converted to latitude/longitude and plain JSON types, so the same dictionary feeds the web
+viewer (served as JSON) and the report (inlined as JSON). Times are seconds from the scenario start.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from drillsim.report.results import Result
+from drillsim.report.symbols import affiliation, unit_sidc
+
+__all__ = ["KEY_EVENT_KINDS", "kill_chains", "replay_data", "unit_table"]
+
+KEY_EVENT_KINDS = (
+    "PhaseStarted",
+    "ContactDetected",
+    "ContactLost",
+    "FireMissionRequested",
+    "FireMissionRefused",
+    "RoundsImpacted",
+    "StrikeRequested",
+    "WeaponsReleased",
+    "StrikeAborted",
+    "UnitHit",
+    "UnitBroke",
+    "UnitDestroyed",
+    "UnitFled",
+    "UnitCaptured",
+    "UnitEscaped",
+    "ObjectiveAchieved",
+)
+"""Kinds the viewer marks on the timeline and offers to jump to."""
+
+_END_KINDS = {"UnitDestroyed": "destroyed", "UnitCaptured": "captured", "UnitEscaped": "escaped"}
+
+# The two kill chains: the event that starts each, then (link name, event kind that ends the link).
+FIRE_LINKS = (
+    ("request", "FireMissionRequested"),
+    ("fire direction", "RoundsFired"),
+    ("time of flight", "RoundsImpacted"),
+    ("assessment", "FireMissionCompleted"),
+)
+STRIKE_LINKS = (
+    ("request", "StrikeRequested"),
+    ("tasking", "SortieLaunched"),
+    ("transit", "WeaponsReleased"),
+    ("return", "SortieRecovered"),
+)
+
+
+def _r(value: Any, digits: int = 6) -> float | None:
+    """A float rounded for JSON, or None for NaN / missing."""
+    if value is None:
+        return None
+    v = float(value)
+    return round(v, digits) if math.isfinite(v) else None
+
+
+def _rows(result: Result, replication: int) -> list[dict[str, Any]]:
+    table = result.events_of(replication)
+    lat, lon = result.to_latlon(table.column("x_m").to_numpy(), table.column("y_m").to_numpy())
+    rows: list[dict[str, Any]] = table.to_pylist()
+    for row, la, lo in zip(rows, lat.tolist(), lon.tolist(), strict=True):
+        row["lat"] = _r(la)
+        row["lon"] = _r(lo)
+    return rows
+
+
+def unit_table(result: Result) -> list[dict[str, Any]]:
+    """The header's units with their SIDC as each side sees them (``sidc``) and as a contact (``contact``)."""
+    sides = result.header["sides"]
+    out = []
+    for unit in result.header["units"]:
+        views = {viewer: affiliation(viewer, unit["side"], sides) for viewer in sides}
+        out.append(
+            {
+                **unit,
+                "sidc": {viewer: unit_sidc(unit, ident) for viewer, ident in views.items()},
+                "contact": {
+                    viewer: unit_sidc(unit, ident, anticipated=True) for viewer, ident in views.items()
+                },
+                "affiliation": views,
+            }
+        )
+    return out
+
+
+def _mission_key(row: dict[str, Any]) -> int:
+    value = row.get("value")
+    return int(value) if value is not None and math.isfinite(value) else -1
+
+
+def kill_chains(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Fire missions and strikes of one replication, each with its links, times and durations."""
+    missions: dict[int, dict[str, Any]] = {}
+    strikes: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        kind = row["kind"]
+        t = row["time_s"]
+        if kind in (
+            "FireMissionRequested",
+            "FireMissionRefused",
+            "RoundsFired",
+            "RoundsImpacted",
+            "FireMissionCompleted",
+        ):
+            m = missions.setdefault(_mission_key(row), {"mission": _mission_key(row), "times": {}})
+        elif kind in (
+            "StrikeRequested",
+            "SortieLaunched",
+            "WeaponsReleased",
+            "StrikeAborted",
+            "SortieRecovered",
+        ):
+            m = strikes.setdefault(_mission_key(row), {"mission": _mission_key(row), "times": {}})
+        else:
+            continue
+        m["times"].setdefault(kind, _r(t, 3))
+        if kind == "FireMissionRequested":
+            m.update(
+                side=row["side"],
+                observer=row["unit"],
+                target=row["other"],
+                battery=row["detail"],
+                aim=[row["lat"], row["lon"]],
+            )
+        elif kind == "FireMissionRefused":
+            m.update(refused=row["detail"], battery=m.get("battery") or row["unit"], target=row["other"])
+        elif kind == "RoundsFired":
+            m["rounds"] = m.get("rounds", 0) + int(row["count"] or 0)
+            m["fired_at"] = [row["lat"], row["lon"]]
+        elif kind == "RoundsImpacted":
+            m["impact"] = [row["lat"], row["lon"]]
+            m["target"] = m.get("target") or row["other"]
+        elif kind == "FireMissionCompleted":
+            m["casualties"] = int(row["count"] or 0)
+        elif kind == "StrikeRequested":
+            m.update(side=row["side"], aircraft=row["unit"], target=row["other"])
+        elif kind == "SortieLaunched":
+            m["airbase"] = row["detail"]
+        elif kind == "WeaponsReleased":
+            m.update(weapons=int(row["count"] or 0), impact=[row["lat"], row["lon"]], target=row["other"])
+        elif kind == "StrikeAborted":
+            m["aborted"] = row["detail"]
+    return (
+        [_with_links(m, FIRE_LINKS) for _, m in sorted(missions.items())],
+        [_with_links(m, STRIKE_LINKS) for _, m in sorted(strikes.items())],
+    )
+
+
+def _with_links(mission: dict[str, Any], links: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """Add ``links``: each link that happened after the first event (the request), with start, end and
+    duration."""
+    times = mission["times"]
+    out = []
+    previous: float | None = None
+    first: float | None = None
+    for name, kind in links:
+        t = times.get(kind)
+        if kind == "WeaponsReleased" and t is None and "StrikeAborted" in times:
+            t = times["StrikeAborted"]
+            name = "transit (aborted)"
+        if t is None:
+            continue
+        if previous is None:
+            previous = first = t
+            continue
+        start = previous
+        out.append(
+            {"link": name, "event": kind, "start_s": start, "end_s": t, "duration_s": _r(t - start, 3)}
+        )
+        previous = t
+    mission["links"] = out
+    mission["start_s"] = first
+    mission["end_s"] = out[-1]["end_s"] if out else first
+    if "FireMissionRefused" in times:
+        mission["end_s"] = times["FireMissionRefused"]
+    if mission.get("refused"):
+        mission["outcome"] = f"refused ({mission['refused']})"
+    elif mission.get("aborted"):
+        mission["outcome"] = f"aborted ({mission['aborted']})"
+    elif "casualties" in mission:
+        mission["outcome"] = f"{mission['casualties']} casualties"
+    elif "weapons" in mission:
+        mission["outcome"] = f"{mission['weapons']} weapons released"
+    else:
+        mission["outcome"] = "in progress at the end"
+    return mission
+
+
+def _describe(row: dict[str, Any]) -> str:
+    kind = row["kind"]
+    unit, other, detail = row["unit"], row["other"], row["detail"]
+    count = row["count"]
+    texts = {
+        "PhaseStarted": f"phase {detail} started",
+        "OrderReceived": f"{unit}: {detail} ({other})",
+        "ContactDetected": f"{row['side']}: {unit or 'someone'} detected {other} ({detail})",
+        "ContactReported": f"{row['side']}: {other} reported",
+        "ContactLost": f"{row['side']}: lost contact with {other}",
+        "UnitHit": f"{unit} lost {count} to {detail} fire from {other}",
+        "UnitDestroyed": f"{unit} destroyed",
+        "UnitBroke": f"{unit} broke ({detail})",
+        "UnitFled": f"{unit} fled",
+        "UnitCaptured": f"{unit} captured by {other}",
+        "UnitEscaped": f"{unit} escaped",
+        "FireMissionRequested": f"{unit} called for fire from {detail} on {other}",
+        "FireMissionRefused": f"{unit} refused fire mission on {other} ({detail})",
+        "RoundsFired": f"{unit} fired {count} rounds",
+        "RoundsImpacted": f"rounds from {unit} landed near {other}: {count} casualties",
+        "FireMissionCompleted": f"{unit}: mission on {other} complete, {count} casualties",
+        "StrikeRequested": f"{row['side']}: strike by {unit} on {other} requested",
+        "SortieLaunched": f"{unit} took off from {detail}",
+        "StrikeAborted": f"{unit} aborted ({detail})",
+        "WeaponsReleased": f"{unit} released {count} weapons on {other}",
+        "SortieRecovered": f"{unit} landed",
+        "ObjectiveAchieved": f"{row['side']} achieved {detail}",
+    }
+    return str(texts.get(kind, kind))
+
+
+def replay_data(result: Result, replication: int | None = None) -> dict[str, Any]:
+    """Everything the viewer draws for one replication (default: the first), as JSON-ready data."""
+    rep = result.replications[0] if replication is None else int(replication)
+    rows = _rows(result, rep)
+    header = result.header
+    units = unit_table(result)
+    strength0 = {u["id"]: float(u["strength"]) for u in units}
+    tracks: dict[str, list[list[float | None]]] = defaultdict(list)
+    strength: dict[str, list[list[float]]] = {uid: [[0.0, s]] for uid, s in strength0.items()}
+    current = dict(strength0)
+    ends: dict[str, dict[str, Any]] = {}
+    orders: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    involved: dict[str, list[int]] = defaultdict(list)
+    pictures: dict[str, list[dict[str, Any]]] = {side: [] for side in header["sides"]}
+    events: list[dict[str, Any]] = []
+    phases: list[dict[str, Any]] = []
+    for row in rows:
+        kind, t, unit = row["kind"], float(row["time_s"]), row["unit"]
+        if kind in ("UnitMoved", "UnitArrived"):
+            if row["lat"] is not None:
+                s = row["value"] if kind == "UnitMoved" else current.get(unit, 0.0)
+                tracks[unit].append([_r(t, 3), row["lat"], row["lon"], _r(s, 3)])
+            continue
+        if kind == "UnitHit" and unit in current:
+            current[unit] = max(0.0, current[unit] - float(row["count"] or 0))
+            strength[unit].append([_r(t, 3) or 0.0, current[unit]])
+        if kind in _END_KINDS and unit not in ends:
+            ends[unit] = {"time_s": _r(t, 3), "status": _END_KINDS[kind]}
+        if kind == "OrderReceived":
+            orders[unit].append({"time_s": _r(t, 3), "task": row["detail"], "phase": row["other"]})
+        if kind == "PhaseStarted":
+            phases.append({"name": row["detail"], "time_s": _r(t, 3)})
+        if kind in ("ContactReported", "ContactLost") and row["side"] in pictures:
+            pictures[row["side"]].append(
+                {
+                    "time_s": _r(t, 3),
+                    "kind": "lost" if kind == "ContactLost" else "reported",
+                    "target": row["other"],
+                    "lat": row["lat"],
+                    "lon": row["lon"],
+                    "error_m": _r(row["value"], 1),
+                }
+            )
+        event = {
+            "i": len(events),
+            "time_s": _r(t, 3),
+            "kind": kind,
+            "side": row["side"],
+            "unit": unit,
+            "other": row["other"],
+            "detail": row["detail"],
+            "count": row["count"],
+            "lat": row["lat"],
+            "lon": row["lon"],
+            "text": _describe(row),
+        }
+        if kind.startswith(("FireMission", "Rounds", "Strike", "Sortie", "Weapons")):
+            event["mission"] = _mission_key(row)
+        events.append(event)
+        for name in (unit, row["other"]):
+            if name in strength0:
+                involved[name].append(event["i"])
+    # Event markers need a place: events without one (hits, breaks, captures) sit at the unit's position.
+    for event in events:
+        if event["lat"] is None and event["unit"] in tracks:
+            pos = _position_at(tracks[event["unit"]], float(event["time_s"]))
+            if pos is not None:
+                event["lat"], event["lon"] = pos
+    for track in tracks.values():
+        track.sort(key=lambda p: p[0] or 0.0)
+    missions, strikes = kill_chains(rows)
+    for unit_entry in units:
+        uid = unit_entry["id"]
+        unit_entry["end"] = ends.get(uid)
+        unit_entry["orders"] = orders.get(uid, [])
+        unit_entry["events"] = involved.get(uid, [])
+    return {
+        "meta": {
+            "title": header.get("title") or header["scenario"],
+            "scenario": header["scenario"],
+            "scenario_hash": header.get("scenario_hash"),
+            "seed": header["seed"],
+            "replication": rep,
+            "replications": result.replications,
+            "start": header.get("start"),
+            "duration_s": header["duration_s"],
+            "dt_s": header.get("dt_s"),
+            "drillsim_version": header.get("drillsim_version"),
+            "geodata": header.get("geodata"),
+        },
+        "sides": {
+            name: {**side, "colour": side.get("colour") or _default_colour(i)}
+            for i, (name, side) in enumerate(header["sides"].items())
+        },
+        "units": units,
+        "tracks": dict(tracks),
+        "strength": strength,
+        "phases": phases,
+        "pictures": pictures,
+        "events": events,
+        "missions": missions,
+        "strikes": strikes,
+        "event_kinds": sorted({e["kind"] for e in events}),
+    }
+
+
+_PALETTE = ("#1f5fbf", "#c0392b", "#2e8b57", "#8e44ad", "#d35400", "#16a085")
+
+
+def _default_colour(index: int) -> str:
+    return _PALETTE[index % len(_PALETTE)]
+
+
+def _position_at(track: list[list[float | None]], t: float) -> tuple[float, float] | None:
+    """Linear interpolation of a track at time t (clamped to its ends)."""
+    if not track:
+        return None
+    times = np.array([p[0] for p in track], dtype=np.float64)
+    lats = np.array([p[1] for p in track], dtype=np.float64)
+    lons = np.array([p[2] for p in track], dtype=np.float64)
+    return _r(float(np.interp(t, times, lats))) or 0.0, _r(float(np.interp(t, times, lons))) or 0.0

@@ -1,0 +1,296 @@
+"""The batched state of a simulation: structure of arrays with the replication as leading axis.
+
+Axis names in shapes: R replications, N elements, S sides, W weapon mounts, P phases, O objectives.
+Times are seconds since the scenario start; +inf means "not (yet)". Ground truth lives here; each side's
+picture (what it believes) is kept apart in :class:`Picture`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.world.build import World
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+# Element status codes.
+ACTIVE = 0
+DESTROYED = 1
+CAPTURED = 2
+ESCAPED = 3
+
+# Air element phases, in order; an aircraft is flying from AIR_OUTBOUND to AIR_INBOUND inclusive.
+AIR_READY = 0
+AIR_WAITING = 1
+AIR_OUTBOUND = 2
+AIR_ON_STATION = 3
+AIR_INBOUND = 4
+AIR_TURNAROUND = 5
+
+INF = np.inf
+
+
+def _waypoint_major(r: int, n: int, capacity: int, dtype: Any) -> Any:
+    """Zeros indexed (row, element, waypoint) but laid out waypoint by waypoint: movement reads each
+    element's current waypoint, and neighbouring elements' waypoints then share cache lines (2x faster
+    than each element's route in a line of its own)."""
+    return np.zeros((capacity, r, n), dtype=dtype).transpose(1, 2, 0)
+
+
+def _full(shape: tuple[int, ...], value: float) -> FloatArray:
+    return np.full(shape, value, dtype=np.float64)
+
+
+@dataclass
+class Picture:
+    """What each side believes about every element (R, S, N).
+
+    Two layers: ``seen`` is what the side's units in contact know at once (used for direct fire);
+    ``known`` is the shared picture after communications latency (used by orders, fire missions, strikes
+    and raids). A contact is live while its age is under the side's contact timeout.
+    """
+
+    seen_t: FloatArray
+    seen_x: FloatArray
+    seen_y: FloatArray
+    seen_err: FloatArray
+    seen_by: IntArray
+    """Element that made the latest detection (-1 none)."""
+    identified: BoolArray
+    episode_t: FloatArray
+    """When the current contact was first detected (its episode began)."""
+    due_t: FloatArray
+    """When the pending report reaches the shared picture (+inf: nothing pending)."""
+    due_from: IntArray
+    """Side whose detection the pending report carries."""
+    known_t: FloatArray
+    known_x: FloatArray
+    known_y: FloatArray
+    known_err: FloatArray
+    known_live: BoolArray
+
+    @classmethod
+    def empty(cls, r: int, s: int, n: int) -> Picture:
+        shape = (r, s, n)
+        return cls(
+            seen_t=_full(shape, -INF),
+            seen_x=_full(shape, np.nan),
+            seen_y=_full(shape, np.nan),
+            seen_err=_full(shape, np.nan),
+            seen_by=np.full(shape, -1, dtype=np.int64),
+            identified=np.zeros(shape, dtype=bool),
+            episode_t=_full(shape, INF),
+            due_t=_full(shape, INF),
+            due_from=np.full(shape, -1, dtype=np.int64),
+            known_t=_full(shape, -INF),
+            known_x=_full(shape, np.nan),
+            known_y=_full(shape, np.nan),
+            known_err=_full(shape, np.nan),
+            known_live=np.zeros(shape, dtype=bool),
+        )
+
+
+@dataclass
+class Missions:
+    """Fire missions and strikes in flight, as a flat table (one row per mission, any replication)."""
+
+    rep: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    mission_id: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    firer: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Battery element (indirect fire) or aircraft element (strike)."""
+    mount: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    target: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    observer: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    detected_t: FloatArray = field(default_factory=lambda: np.zeros(0))
+    requested_t: FloatArray = field(default_factory=lambda: np.zeros(0))
+    fire_t: FloatArray = field(default_factory=lambda: np.zeros(0))
+    impact_t: FloatArray = field(default_factory=lambda: np.zeros(0))
+    aim_x: FloatArray = field(default_factory=lambda: np.zeros(0))
+    aim_y: FloatArray = field(default_factory=lambda: np.zeros(0))
+    rounds: FloatArray = field(default_factory=lambda: np.zeros(0))
+    stage: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """0 requested (at the fire direction centre), 1 fired (rounds in the air), 2 done."""
+
+    def append(self, **columns: NDArray[np.generic]) -> None:
+        for name, values in columns.items():
+            current = getattr(self, name)
+            setattr(self, name, np.concatenate([current, np.asarray(values, dtype=current.dtype)]))
+
+    def keep(self, mask: BoolArray) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name)[mask])
+
+    def __len__(self) -> int:
+        return int(self.rep.shape[0])
+
+
+@dataclass
+class BatchState:
+    """Ground truth for R replications."""
+
+    replications: IntArray
+    """Replication index of each row (its random numbers depend on this, not on the row)."""
+    time_s: float
+    step: int
+    x: FloatArray
+    y: FloatArray
+    strength: FloatArray
+    status: IntArray
+    broken: BoolArray
+    fled: BoolArray
+    posture: IntArray
+    suppressed_until: FloatArray
+    suppression_avg: FloatArray
+    """Exponential average of the time the element spent suppressed (10-minute time constant)."""
+    ammo: FloatArray
+    """(R, W) engagements or rounds left per weapon mount."""
+    task: IntArray
+    """Index of the element's current task (-1: none)."""
+    task_since: FloatArray
+    pending_task: IntArray
+    pending_at: FloatArray
+    route_x: FloatArray
+    """(R, N, K) waypoints of the current route."""
+    route_y: FloatArray
+    route_len: IntArray
+    route_i: IntArray
+    route_loop: BoolArray
+    route_road: BoolArray
+    """(R, N, K) True where the leg to that waypoint follows a road (driven at the type's road speed)."""
+    speed_factor: FloatArray
+    arrival_posture: IntArray
+    arrived_at: FloatArray
+    """When the element reached the end of its current route (+inf: not yet, or a new route since)."""
+    first_arrived_at: FloatArray
+    """When the element first reached the end of any route (for "forces in place" measures)."""
+    # air
+    air_phase: IntArray
+    air_until: FloatArray
+    """End of the current waiting, turnaround or time on station."""
+    airborne_since: FloatArray
+    sorties_left: IntArray
+    strike_target: IntArray
+    strike_mission: IntArray
+    # fire support
+    battery_task: IntArray
+    """Fire-support task a battery element is under (-1 none)."""
+    battery_busy_until: FloatArray
+    missions_left: FloatArray
+    # perception
+    picture: Picture
+    # first occurrences, for triggers and measures
+    detected_at: FloatArray
+    reported_at: FloatArray
+    destroyed_at: FloatArray
+    broke_at: FloatArray
+    captured_at: FloatArray
+    escaped_at: FloatArray
+    captor: IntArray
+    detected_by_side: FloatArray
+    reported_by_side: FloatArray
+    lost_by_side: FloatArray
+    mission_by_side: FloatArray
+    strike_by_side: FloatArray
+    phase_start: FloatArray
+    objective_at: FloatArray
+    # tallies per side (R, S)
+    rounds_fired: FloatArray
+    sorties_flown: FloatArray
+    missions_fired: FloatArray
+    chain_time_sum: FloatArray
+    chain_count: FloatArray
+    next_mission_id: IntArray
+    missions: Missions
+    located_first: FloatArray
+    """(R, S, S, 10) first time side a held 10 %, 20 %, ... 100 % of side b's live elements as contacts."""
+    max_depth: FloatArray
+    """(R, N) deepest penetration of each element past its side's border line, metres."""
+    last_sample_s: float = -INF
+    extras: dict[str, FloatArray] = field(default_factory=dict)
+
+    @property
+    def r(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def active(self) -> BoolArray:
+        return np.asarray(self.status == ACTIVE)
+
+
+def _tile(a: FloatArray, r: int) -> FloatArray:
+    return np.tile(np.asarray(a, dtype=np.float64), (r, 1))
+
+
+def initial_state(world: World, replications: IntArray, route_capacity: int) -> BatchState:
+    """The state at time zero for the given replication indices."""
+    f = world.forces
+    r, n, s = len(replications), f.n, len(f.side_names)
+    p, o = len(world.plan.phase_names), len(world.plan.objective_names)
+    return BatchState(
+        replications=np.asarray(replications, dtype=np.int64),
+        time_s=0.0,
+        step=0,
+        x=_tile(f.x0, r),
+        y=_tile(f.y0, r),
+        strength=_tile(f.strength0, r),
+        status=np.zeros((r, n), dtype=np.int64),
+        broken=np.zeros((r, n), dtype=bool),
+        fled=np.zeros((r, n), dtype=bool),
+        posture=np.tile(f.posture0, (r, 1)),
+        suppressed_until=_full((r, n), -INF),
+        suppression_avg=np.zeros((r, n)),
+        ammo=_tile(f.w_ammo0, r) if len(f.w_ammo0) else np.zeros((r, 0)),
+        task=np.full((r, n), -1, dtype=np.int64),
+        task_since=_full((r, n), INF),
+        pending_task=np.full((r, n), -1, dtype=np.int64),
+        pending_at=_full((r, n), INF),
+        route_x=_waypoint_major(r, n, route_capacity, np.float64),
+        route_y=_waypoint_major(r, n, route_capacity, np.float64),
+        route_len=np.zeros((r, n), dtype=np.int64),
+        route_i=np.zeros((r, n), dtype=np.int64),
+        route_loop=np.zeros((r, n), dtype=bool),
+        route_road=_waypoint_major(r, n, route_capacity, np.bool_),
+        speed_factor=np.ones((r, n)),
+        arrival_posture=np.tile(f.posture0, (r, 1)),
+        arrived_at=_full((r, n), INF),
+        first_arrived_at=_full((r, n), INF),
+        air_phase=np.zeros((r, n), dtype=np.int64),
+        air_until=_full((r, n), INF),
+        airborne_since=_full((r, n), INF),
+        sorties_left=np.zeros((r, n), dtype=np.int64),
+        strike_target=np.full((r, n), -1, dtype=np.int64),
+        strike_mission=np.full((r, n), -1, dtype=np.int64),
+        battery_task=np.full((r, n), -1, dtype=np.int64),
+        battery_busy_until=_full((r, n), -INF),
+        missions_left=np.zeros((r, n)),
+        picture=Picture.empty(r, s, n),
+        detected_at=_full((r, n), INF),
+        reported_at=_full((r, n), INF),
+        destroyed_at=_full((r, n), INF),
+        broke_at=_full((r, n), INF),
+        captured_at=_full((r, n), INF),
+        escaped_at=_full((r, n), INF),
+        captor=np.full((r, n), -1, dtype=np.int64),
+        detected_by_side=_full((r, s), INF),
+        reported_by_side=_full((r, s), INF),
+        lost_by_side=_full((r, s), INF),
+        mission_by_side=_full((r, s), INF),
+        strike_by_side=_full((r, s), INF),
+        phase_start=_full((r, p), INF),
+        objective_at=_full((r, o), INF),
+        rounds_fired=np.zeros((r, s)),
+        sorties_flown=np.zeros((r, s)),
+        missions_fired=np.zeros((r, s)),
+        chain_time_sum=np.zeros((r, s)),
+        chain_count=np.zeros((r, s)),
+        next_mission_id=np.ones(r, dtype=np.int64),
+        missions=Missions(),
+        located_first=_full((r, s, s, 10), INF),
+        max_depth=np.zeros((r, n)),
+    )

@@ -1,0 +1,56 @@
+"""What every mechanic of a step gets: the world, the batch state, random streams and the recorder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.random import Streams
+from drillsim.events.recorder import Recorder
+from drillsim.state.batch import BatchState
+from drillsim.world.build import World
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass
+class StepContext:
+    """One simulation's context; ``t0``/``t1`` bound the step being computed."""
+
+    world: World
+    state: BatchState
+    streams: Streams
+    recorder: Recorder
+    stochastic: bool
+    ids: NDArray[Any]
+    """Element ids as an object array, for event columns."""
+    sides: NDArray[Any]
+    weapon_names: NDArray[Any]
+    sensor_names: NDArray[Any]
+    t0: float = 0.0
+    t1: float = 0.0
+
+    @property
+    def dt(self) -> float:
+        return self.t1 - self.t0
+
+    @property
+    def step(self) -> int:
+        return self.state.step
+
+    def rep(self, rows: IntArray) -> IntArray:
+        """Replication indices of state rows (random numbers and events use these, never the row)."""
+        return self.state.replications[rows]
+
+    def emit(self, kind: str, rows: IntArray, time_s: Any, **columns: Any) -> None:
+        """Record events for the given state rows, if the recorder wants them."""
+        if self.recorder.enabled and len(rows):
+            self.recorder.emit(kind, self.rep(rows), time_s, **columns)
+
+    def uniform(self, stream: str, rows: IntArray, *keys: Any) -> FloatArray:
+        """Counter-based uniforms keyed by (stream, step, replication, *keys)."""
+        return self.streams.uniform(stream, self.state.step, self.rep(rows), *keys)

@@ -1,0 +1,595 @@
+"""The "how realistic?" study: one report on a scenario, its what-if variants, its kill chain and its inputs.
+
+:func:`run_study` runs a scenario and its shipped what-if variants (library entries, or sibling files, whose
+``extends`` is the scenario) under common random numbers, to a number of replications or a precision, and
+writes one self-contained HTML page (inline SVG, no network) and a JSON summary that answer:
+
+1. how likely each scripted step is to happen as scripted (each 0/1 objective measure; each time measure as
+   "happened within the run", with its median time);
+2. how that changes under each variant (paired differences with confidence intervals, as sentences);
+3. which chain links drive it (kill-chain attribution from the event logs of the base runs) and which inputs
+   (one-at-a-time screening of low-confidence inputs the scenario uses);
+4. how well sourced those inputs are (pedigree).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from drillsim.core.errors import UserError
+from drillsim.core.random import root_seed
+from drillsim.experiments.compare import Difference, _difference
+from drillsim.experiments.montecarlo import BINARY_KINDS, TIME_KINDS, wilson_interval, write_json_atomic
+from drillsim.scenario.io import content_hash, load_scenario
+from drillsim.scenario.models import Scenario
+from drillsim.study.attribution import Attribution, attribute, kill_chains
+from drillsim.study.sensitivity import PedigreeRow, Screening, pedigree_report, screen_inputs
+
+__all__ = ["Step", "StudyResult", "find_variants", "run_study", "study_steps"]
+
+FloatArray = np.ndarray
+_STEP_TIME_KINDS = ("time-to-locate", "time-to-first-detection", "time-in-place")
+
+
+@dataclass(frozen=True)
+class Step:
+    """A scripted step and how often it happened in one scenario."""
+
+    scenario: str
+    measure: str
+    kind: str
+    description: str
+    probability: float
+    ci_low: float
+    ci_high: float
+    n: int
+    median_time_s: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class StudyResult:
+    """Everything the study found; ``write`` puts ``report.html`` and ``study.json`` in a directory."""
+
+    scenario: str
+    title: str
+    variants: list[str]
+    seed: int
+    replications: int
+    precision: float | None
+    steps: list[Step]
+    differences: list[Difference]
+    attribution: Attribution | None
+    screening: Screening | None
+    pedigree: list[PedigreeRow]
+    scenario_hashes: dict[str, str]
+    elapsed_s: float
+    notes: list[str] = field(default_factory=list)
+    figures: dict[str, str] = field(default_factory=dict)
+    report_path: Path | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "title": self.title,
+            "variants": self.variants,
+            "seed": self.seed,
+            "replications": self.replications,
+            "precision": self.precision,
+            "scenario_hashes": self.scenario_hashes,
+            "elapsed_s": self.elapsed_s,
+            "steps": [s.as_dict() for s in self.steps],
+            "differences": [d.as_dict() for d in self.differences],
+            "attribution": self.attribution.to_json() if self.attribution is not None else None,
+            "screening": self.screening.to_json() if self.screening is not None else None,
+            "pedigree": [p.as_dict() for p in self.pedigree],
+            "notes": self.notes,
+        }
+
+
+def find_variants(scenario: str | Path) -> list[str]:
+    """What-if variants of a scenario: library entries whose ``extends`` is its name, or, for a file, the
+    ``.yaml`` files beside it whose ``extends`` names that file."""
+    import yaml
+
+    from drillsim.scenario.library import library_entries
+
+    text = str(scenario)
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        found: list[str] = []
+        target = path.resolve()
+        for item in sorted(path.parent.glob("*.y*ml")):
+            if item.resolve() == target:
+                continue
+            try:
+                head = yaml.safe_load(item.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError:
+                continue
+            ext = head.get("extends") if isinstance(head, dict) else None
+            if isinstance(ext, str) and (item.parent / ext).resolve() == target:
+                found.append(str(item))
+        return found
+    return [e.name for e in library_entries() if e.kind == "scenario" and e.extends == text]
+
+
+def study_steps(scenario: Scenario) -> list[tuple[str, str, str]]:
+    """The measures that stand for scripted steps: (measure, kind, description).
+
+    Every 0/1 objective measure, and every time-to-locate / first-detection / time-in-place measure (read as
+    "happened within the run").
+    """
+    out: list[tuple[str, str, str]] = []
+    for name, spec in scenario.measures.items():
+        if spec.kind in BINARY_KINDS or spec.kind in _STEP_TIME_KINDS:
+            desc = spec.description or ""
+            if not desc and spec.kind in BINARY_KINDS:
+                obj = getattr(spec, "objective", None)
+                o = scenario.objectives.get(obj) if obj else None
+                desc = (getattr(o, "description", None) or f"objective '{obj}' achieved") if obj else ""
+            out.append((name, spec.kind, desc))
+    return out
+
+
+def _happened(values: FloatArray, kind: str) -> FloatArray:
+    v = np.asarray(values, dtype=np.float64)
+    if kind in BINARY_KINDS:
+        return np.where(np.isfinite(v), v, 0.0)
+    return np.isfinite(v).astype(np.float64)
+
+
+def _run(
+    scenario: Scenario, seed: int, indices: Sequence[int], *, events: bool, until_s: float | None
+) -> tuple[dict[str, FloatArray], pa.Table | None]:
+    from drillsim.engine.simulation import Simulation
+    from drillsim.events.recorder import EventLog
+
+    recorder = EventLog(sample_s=600.0) if events else None
+    out = Simulation(scenario, rng=seed, replications=list(indices), recorder=recorder).run(until_s=until_s)
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.measures.items()}, out.events
+
+
+def run_study(
+    scenario: Scenario | str | Path = "khatlon-2015-v1",
+    *,
+    variants: Sequence[Scenario | str] | None = None,
+    replications: int = 30,
+    precision: float | None = None,
+    max_replications: int = 2000,
+    rng: int | np.random.Generator | None = None,
+    out: str | Path | None = None,
+    until_s: float | None = None,
+    screen: int = 4,
+    screen_replications: int | None = None,
+    screen_fraction: float = 0.25,
+    confidence: float = 0.95,
+    progress: Callable[[str], None] | None = None,
+) -> StudyResult:
+    """Run the study and (with ``out``) write ``report.html`` and ``study.json`` there.
+
+    ``replications`` is the count, or with ``precision`` (a half-width for the step probabilities, e.g.
+    0.05) the batch size of sequential stopping: batches are added until every step's Wilson interval in the
+    base scenario is that narrow (or ``max_replications``). Variants then run the same replication indices
+    (common random numbers). ``variants`` defaults to :func:`find_variants`. ``screen`` low-confidence inputs
+    are screened one at a time by +-``screen_fraction`` with ``screen_replications`` (default:
+    min(replications, 20)); 0 skips screening. ``until_s`` stops every run early (for quick looks and tests).
+    """
+    started = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    if replications < 2:
+        raise UserError(f"a study needs at least 2 replications, got {replications}")
+    ref = str(scenario) if isinstance(scenario, str | Path) else scenario.name
+    base = load_scenario(str(scenario)) if isinstance(scenario, str | Path) else scenario
+    if variants is None:
+        variant_refs: list[Scenario | str] = (
+            list(find_variants(ref)) if isinstance(scenario, str | Path) else []
+        )
+    else:
+        variant_refs = list(variants)
+    loaded = [load_scenario(v) if isinstance(v, str) else v for v in variant_refs]
+    seed = root_seed(rng)
+    steps_spec = study_steps(base)
+    notes: list[str] = []
+    if not steps_spec:
+        notes.append("the scenario names no objective or time-to-locate measures; no scripted steps to score")
+    # Base runs, with event logs, until the precision target is met.
+    say(f"running {base.name}")
+    measures: dict[str, FloatArray] = {}
+    event_tables: list[pa.Table] = []
+    n = 0
+    while True:
+        batch = list(range(n, n + replications))
+        values, events = _run(base, seed, batch, events=True, until_s=until_s)
+        for k, v in values.items():
+            measures[k] = np.concatenate([measures[k], v]) if k in measures else v
+        if events is not None:
+            event_tables.append(events)
+        n += replications
+        if precision is None or n >= max_replications:
+            break
+        widths = [
+            _wilson_half(_happened(measures[m], kind), confidence)
+            for m, kind, _ in steps_spec
+            if m in measures
+        ]
+        if all(w <= precision for w in widths):
+            break
+        say(f"  {n} replications; widest step interval +-{max(widths):.3f}, target +-{precision}")
+    if precision is not None:
+        notes.append(f"sequential stopping: {n} replications for step half-widths <= {precision}")
+    indices = list(range(n))
+    all_measures: dict[str, dict[str, FloatArray]] = {base.name: measures}
+    names = [base.name]
+    for variant in loaded:
+        say(f"running {variant.name}")
+        vm, _ = _run(variant, seed, indices, events=False, until_s=until_s)
+        label = variant.name if variant.name not in all_measures else f"{variant.name}#{len(names)}"
+        all_measures[label] = vm
+        names.append(label)
+    # Steps and differences.
+    steps: list[Step] = []
+    differences: list[Difference] = []
+    for label in names:
+        for m, kind, desc in steps_spec:
+            if m not in all_measures[label]:
+                continue
+            raw = all_measures[label][m]
+            h = _happened(raw, kind)
+            lo, hi = wilson_interval(float(h.sum()), len(h), confidence)
+            med = float(np.nanmedian(raw)) if kind in TIME_KINDS and np.isfinite(raw).any() else None
+            steps.append(Step(label, m, kind, desc, float(h.mean()), lo, hi, len(h), med))
+    for label in names[1:]:
+        for m, kind, _ in steps_spec:
+            if m not in all_measures[label] or m not in measures:
+                continue
+            b, v = _happened(measures[m], kind), _happened(all_measures[label][m], kind)
+            differences.append(_difference(m, "objective-achieved", base.name, label, b, v, confidence))
+            if kind in TIME_KINDS:
+                differences.append(
+                    _difference(m, kind, base.name, label, measures[m], all_measures[label][m], confidence)
+                )
+    # Kill-chain attribution from the base runs' event logs.
+    attribution: Attribution | None = None
+    if event_tables:
+        say("attributing the kill chain")
+        events = pa.concat_tables(event_tables)
+        chain = kill_chains(events)
+        if chain.table.num_rows:
+            step_names = [m for m, _, _ in steps_spec]
+            others = [k for k in measures if k not in step_names and not k.startswith("personnel_lost.")]
+            kinds = {k: (base.measures[k].kind if k in base.measures else None) for k in measures}
+            order = {r: i for i, r in enumerate(indices)}
+            idx = np.asarray([order[int(r)] for r in chain.replications], dtype=np.int64)
+            attribution = attribute(chain, {k: measures[k][idx] for k in step_names + others}, kinds=kinds)
+        else:
+            notes.append("no fire missions or strikes in the base runs: no kill chain to attribute")
+    # Screening and pedigree.
+    screening: Screening | None = None
+    pedigree: list[PedigreeRow] = []
+    if screen > 0:
+        reps = screen_replications or min(n, 20)
+        say(f"screening up to {screen} low-confidence inputs (+-{screen_fraction:.0%}, {reps} replications)")
+        screening = screen_inputs(
+            base,
+            fraction=screen_fraction,
+            replications=reps,
+            rng=seed,
+            max_inputs=screen,
+            until_s=until_s,
+            measures=[m for m, _, _ in steps_spec] or None,
+        )
+        pedigree = pedigree_report(base, screening)
+    result = StudyResult(
+        scenario=base.name,
+        title=base.title or base.name,
+        variants=names[1:],
+        seed=seed,
+        replications=n,
+        precision=precision,
+        steps=steps,
+        differences=differences,
+        attribution=attribution,
+        screening=screening,
+        pedigree=pedigree,
+        scenario_hashes={
+            base.name: content_hash(base),
+            **{lbl: content_hash(v) for lbl, v in zip(names[1:], loaded, strict=True)},
+        },
+        elapsed_s=time.perf_counter() - started,
+        notes=notes,
+    )
+    if out is not None:
+        write_study(result, out)
+    return result
+
+
+def _wilson_half(h: FloatArray, confidence: float) -> float:
+    lo, hi = wilson_interval(float(h.sum()), len(h), confidence)
+    return (hi - lo) / 2.0
+
+
+# --- report -------------------------------------------------------------------------------------------------
+
+_NS = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
+
+
+def _svg(fig: Any) -> str:
+    """A figure as inline SVG without XML prolog, metadata or namespace URLs (HTML5 needs none)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    text = _NS.sub("", text)
+    return re.sub(r"https?://\S+", "", text)
+
+
+def _figure(width: float, height: float) -> Any:
+    from drillsim.report.plots import _figure as make
+
+    return make(width, height)
+
+
+def _steps_figure(result: StudyResult) -> str:
+    scenarios = [result.scenario, *result.variants]
+    measures = list(dict.fromkeys(s.measure for s in result.steps))
+    fig = _figure(8.0, 1.2 + 0.35 * len(measures) * max(1, len(scenarios)) ** 0.6)
+    ax = fig.add_subplot(1, 1, 1)
+    height = 0.8 / max(len(scenarios), 1)
+    colours = ["#4477aa", "#cc6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb"]
+    for k, sc in enumerate(scenarios):
+        rows = {s.measure: s for s in result.steps if s.scenario == sc}
+        y = np.arange(len(measures)) + k * height
+        p = np.array([rows[m].probability if m in rows else np.nan for m in measures])
+        lo = np.array([rows[m].ci_low if m in rows else np.nan for m in measures])
+        hi = np.array([rows[m].ci_high if m in rows else np.nan for m in measures])
+        ax.barh(y, np.nan_to_num(p), height=height, color=colours[k % len(colours)], label=sc)
+        ax.errorbar(
+            p,
+            y,
+            xerr=[np.maximum(p - lo, 0), np.maximum(hi - p, 0)],
+            fmt="none",
+            ecolor="black",
+            capsize=2,
+            elinewidth=0.8,
+        )
+    ax.set_yticks(np.arange(len(measures)) + height * (len(scenarios) - 1) / 2, measures)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability the step happens as scripted (95 % CI)")
+    ax.legend(loc="lower right", fontsize="x-small")
+    return _svg(fig)
+
+
+def _shares_figure(attr: Attribution) -> str:
+    ms = [m for m in attr.measures if m.shares]
+    links = list(dict.fromkeys(s.name for m in ms for s in m.shares))
+    fig = _figure(8.0, 1.5 + 0.4 * len(ms))
+    ax = fig.add_subplot(1, 1, 1)
+    left = np.zeros(len(ms))
+    colours = [
+        "#4477aa",
+        "#cc6677",
+        "#228833",
+        "#ccbb44",
+        "#66ccee",
+        "#aa3377",
+        "#bbbbbb",
+        "#332288",
+        "#882255",
+        "#999933",
+    ]
+    for j, link in enumerate(links):
+        w = np.array([next((max(s.share, 0.0) for s in m.shares if s.name == link), 0.0) for m in ms])
+        ax.barh(np.arange(len(ms)), w, left=left, color=colours[j % len(colours)], label=link)
+        left += w
+    ax.set_yticks(np.arange(len(ms)), [m.measure for m in ms])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the variance across replications explained by each link (sums to R^2)")
+    ax.legend(loc="lower right", fontsize="x-small")
+    return _svg(fig)
+
+
+def _tornado_figure(screening: Screening, measure: str) -> str | None:
+    rows = [e for e in screening.for_measure(measure) if math.isfinite(e.difference)][:10]
+    if not rows:
+        return None
+    fig = _figure(8.0, 1.2 + 0.4 * len(rows))
+    ax = fig.add_subplot(1, 1, 1)
+    rows = rows[::-1]
+    y = np.arange(len(rows))
+    base = rows[0].base_mean if math.isfinite(rows[0].base_mean) else 0.0
+    ax.barh(
+        y, [e.low_mean - base for e in rows], left=base, color="#4477aa", label=f"-{screening.fraction:.0%}"
+    )
+    ax.barh(
+        y, [e.high_mean - base for e in rows], left=base, color="#cc6677", label=f"+{screening.fraction:.0%}"
+    )
+    ax.axvline(base, color="black", linewidth=0.8)
+    ax.set_yticks(y, [e.path for e in rows], fontsize="x-small")
+    ax.set_xlabel(measure)
+    ax.set_title(f"{measure}: one-at-a-time screening (tornado)")
+    ax.legend(loc="lower right", fontsize="x-small")
+    return _svg(fig)
+
+
+def _pct(x: float) -> str:
+    return "-" if not math.isfinite(x) else f"{x * 100:.0f} %"
+
+
+def _effect_text(effect: float, kind: str | None) -> str:
+    if not math.isfinite(effect):
+        return "-"
+    if kind in BINARY_KINDS:
+        return f"{effect * 100:+.0f} points"
+    if kind in TIME_KINDS:
+        return f"{effect / 60:+.1f} min"
+    return f"{effect:+.3g}"
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def _html(result: StudyResult) -> str:
+    e = _esc
+    parts: list[str] = []
+    parts.append(
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>How realistic? {e(result.title)}</title><style>"
+        "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.4}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
+        "text-align:left;font-size:90%}th{background:#eee}.flag{color:#a00;font-weight:bold}"
+        "svg{max-width:100%;height:auto}</style></head><body>"
+    )
+    parts.append(f"<h1>How realistic? {e(result.title)}</h1>")
+    parts.append(
+        f"<p>Scenario <code>{e(result.scenario)}</code> and {len(result.variants)} what-if variant(s), "
+        f"{result.replications} replications each under common random numbers (root seed {result.seed}); "
+        f"{result.elapsed_s:.0f} s. Intervals are {95:d} % (Wilson for probabilities, paired t for "
+        "differences).</p>"
+    )
+    for note in result.notes:
+        parts.append(f"<p><em>{e(note)}</em></p>")
+    parts.append("<h2>1. How likely is each scripted step?</h2>")
+    parts.append(
+        "<table><tr><th>step (measure)</th><th>what it means</th><th>probability</th>"
+        "<th>95 % CI</th><th>median time</th></tr>"
+    )
+    for s in (s for s in result.steps if s.scenario == result.scenario):
+        med = "-" if s.median_time_s is None else f"{s.median_time_s / 3600:.1f} h"
+        parts.append(
+            f"<tr><td>{e(s.measure)}</td><td>{e(s.description)}</td><td>{_pct(s.probability)}</td>"
+            f"<td>{_pct(s.ci_low)}-{_pct(s.ci_high)}</td><td>{med}</td></tr>"
+        )
+    parts.append("</table>")
+    if "steps" in result.figures:
+        parts.append(result.figures["steps"])
+    parts.append("<h2>2. What changes under each variant?</h2>")
+    if not result.variants:
+        parts.append("<p>No what-if variants were found.</p>")
+    else:
+        parts.append(
+            "<table><tr><th>variant</th><th>step</th><th>probability</th><th>change (points)</th>"
+            "<th>95 % CI</th></tr>"
+        )
+        for d in result.differences:
+            if d.binary:
+                cls = " class='flag'" if d.is_significant else ""
+                parts.append(
+                    f"<tr><td>{e(d.variant)}</td><td>{e(d.measure)}</td><td>{_pct(d.base_mean)} &rarr; "
+                    f"{_pct(d.variant_mean)}</td><td{cls}>{d.difference * 100:+.0f}</td>"
+                    f"<td>{d.ci_low * 100:+.0f} to {d.ci_high * 100:+.0f}</td></tr>"
+                )
+        parts.append("</table><ul>")
+        for d in result.differences:
+            if d.is_significant:
+                parts.append(f"<li>{e(d.sentence())}</li>")
+        parts.append("</ul><p>Changes whose interval includes zero are not listed as sentences.</p>")
+    parts.append("<h2>3. Which chain links drive it?</h2>")
+    attr = result.attribution
+    if attr is None:
+        parts.append("<p>No kill chain was recorded in the base runs.</p>")
+    else:
+        parts.append(
+            f"<p>Side <code>{e(attr.chain.side)}</code>: {attr.chain.table.num_rows} fire missions "
+            f"and strikes in {len(attr.chain.replications)} replications.</p>"
+        )
+        parts.append(
+            "<table><tr><th>link</th><th>missions</th><th>median</th><th>mean</th><th>95th pct</th></tr>"
+        )
+        for row in attr.chain.link_summary():
+            if row["n"]:
+                parts.append(
+                    f"<tr><td>{e(row['name'])}</td><td>{row['n']}</td><td>{row['median']:.3g}</td>"
+                    f"<td>{row['mean']:.3g}</td><td>{row['p95']:.3g}</td></tr>"
+                )
+        parts.append("</table><ul>")
+        for m in attr.measures:
+            parts.append(f"<li>{e(m.sentence())}</li>")
+        parts.append("</ul>")
+        if "shares" in result.figures:
+            parts.append(result.figures["shares"])
+    parts.append("<h2>4. Which inputs drive it, and how well sourced are they?</h2>")
+    if result.screening is None:
+        parts.append("<p>Screening was not run.</p>")
+    else:
+        sc = result.screening
+        parts.append(
+            f"<p>Each input below was moved by &plusmn;{sc.fraction:.0%} on its own, "
+            f"{sc.replications} replications per setting under common random numbers. "
+            "Flagged inputs are weakly sourced (confidence low or unstated) and move a step "
+            "significantly.</p>"
+        )
+        kinds = {st.measure: st.kind for st in result.steps}
+        parts.append(
+            "<table><tr><th>input</th><th>value</th><th>source</th><th>confidence</th><th>step</th>"
+            "<th>effect of -X % to +X %</th><th>flag</th></tr>"
+        )
+        for p in result.pedigree:
+            if p.relative <= 0 and not p.significant:
+                continue
+            flag = "<span class='flag'>weak source, matters</span>" if p.flagged else ""
+            val = "-" if p.value is None else f"{p.value:g}"
+            parts.append(
+                f"<tr><td>{e(p.path)}</td><td>{val}</td><td>{e(p.source or '-')}</td>"
+                f"<td>{e(p.confidence or 'unstated')}</td><td>{e(p.measure)}</td>"
+                f"<td>{_effect_text(p.effect, kinds.get(p.measure))}</td><td>{flag}</td></tr>"
+            )
+        parts.append("</table>")
+        for key, svg in result.figures.items():
+            if key.startswith("tornado:"):
+                parts.append(svg)
+    parts.append("<p>Methods and sources: docs/sensitivity.md in the drillsim repository.</p></body></html>")
+    text = "".join(parts)
+    return re.sub(r"https?://", "", text)
+
+
+def write_study(result: StudyResult, directory: str | Path) -> Path:
+    """Write ``report.html`` (self-contained) and ``study.json`` into ``directory``; returns the report."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, str] = {}
+    try:
+        if result.steps:
+            figures["steps"] = _steps_figure(result)
+        if result.attribution is not None and any(m.shares for m in result.attribution.measures):
+            figures["shares"] = _shares_figure(result.attribution)
+        if result.screening is not None:
+            for m in dict.fromkeys(e.measure for e in result.screening.effects):
+                svg = _tornado_figure(result.screening, m)
+                if svg is not None and any(e.is_significant for e in result.screening.for_measure(m)):
+                    figures[f"tornado:{m}"] = svg
+    except UserError as exc:  # matplotlib missing: the report goes without figures
+        result.notes.append(str(exc))
+    result.figures = figures
+    path = out / "report.html"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(_html(result), encoding="utf-8")
+    tmp.replace(path)
+    write_json_atomic(json.loads(json.dumps(result.to_json(), default=_jsonable)), out / "study.json")
+    result.report_path = path
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)

@@ -1,0 +1,4 @@
+"""Validation against history and theory: the Lanchester toolkit, historical data sets and published fits,
+CDB90, and the checks that ``drillsim validate-models`` runs. Submodules are imported on use."""
+
+__all__ = ["cdb90", "checks", "history", "lanchester"]

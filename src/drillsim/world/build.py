@@ -1,0 +1,167 @@
+"""The compiled world a simulation runs in: projection, terrain, forces and plan, built once per scenario.
+
+Compiling is deterministic and independent of the random seed; every replication of every batch shares
+the same :class:`World`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.geo.geodata import Geodata, load_geodata
+from drillsim.geo.projection import LocalProjection
+from drillsim.geo.roads import RoadNetwork, build_road_network
+from drillsim.geo.terrain import TERRAIN_CLASS_NAMES, Terrain, load_geotiff_dem, terrain_from_geodata
+from drillsim.scenario.gazetteer import Gazetteer, gazetteer_for
+from drillsim.scenario.models import Scenario
+from drillsim.world.forces import TERRAIN_INDEX, ForceTable, compile_forces
+from drillsim.world.plan import CompiledPlan, compile_plan
+
+# How the geo layer's terrain classes map onto the catalogue's movement classes. Water maps to open
+# ground: rivers are obstacles crossed only at crossings (routes go through them), not a speed.
+_GEO_TO_MOVEMENT = {"water": "open", "plain": "open", "foothills": "foothills", "mountain": "mountain"}
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything static about a run."""
+
+    scenario: Scenario
+    projection: LocalProjection
+    gazetteer: Gazetteer
+    terrain: Terrain
+    class_lut: NDArray[np.int64]
+    """Terrain code of the geo layer -> index into the catalogue's terrain classes."""
+    forces: ForceTable
+    plan: CompiledPlan
+    light_by_hour: NDArray[np.int64]
+    """Light level (0 day, 1 twilight, 2 night) for each hour since the start, for 'auto' light."""
+    roads: RoadNetwork | None = None
+    """The geodata's road network (None without geodata or roads); ground routes may follow it."""
+
+    @property
+    def dt_s(self) -> float:
+        return float(self.scenario.time.dt_s)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.scenario.time.duration_s)
+
+    def movement_class(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.int64]:
+        return self.class_lut[self.terrain.terrain_class_at(x, y)]
+
+
+def _sun_elevation_deg(
+    when_utc_hours: NDArray[np.float64], day_of_year: int, lat: float, lon: float
+) -> NDArray[np.float64]:
+    """Approximate solar elevation (NOAA low-accuracy formulae; within about 1 degree)."""
+    gamma = 2 * np.pi / 365.0 * (day_of_year - 1 + (when_utc_hours - 12) / 24)
+    decl = (
+        0.006918
+        - 0.399912 * np.cos(gamma)
+        + 0.070257 * np.sin(gamma)
+        - 0.006758 * np.cos(2 * gamma)
+        + 0.000907 * np.sin(2 * gamma)
+        - 0.002697 * np.cos(3 * gamma)
+        + 0.00148 * np.sin(3 * gamma)
+    )
+    eqtime = 229.18 * (
+        0.000075
+        + 0.001868 * np.cos(gamma)
+        - 0.032077 * np.sin(gamma)
+        - 0.014615 * np.cos(2 * gamma)
+        - 0.040849 * np.sin(2 * gamma)
+    )
+    solar_minutes = when_utc_hours * 60 + eqtime + 4 * lon
+    hour_angle = np.radians(solar_minutes / 4 - 180)
+    phi = np.radians(lat)
+    cos_zenith = np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.cos(hour_angle)
+    return np.asarray(90 - np.degrees(np.arccos(np.clip(cos_zenith, -1, 1))), dtype=np.float64)
+
+
+def _light_table(scenario: Scenario, lat: float, lon: float) -> NDArray[np.int64]:
+    hours = int(np.ceil(float(scenario.time.duration_s) / 3600.0)) + 2
+    fixed = scenario.environment.light
+    if fixed != "auto":
+        return np.full(hours, {"day": 0, "twilight": 1, "night": 2}[fixed], dtype=np.int64)
+    start = scenario.time.start
+    utc = start - (start.utcoffset() or timedelta(0))
+    base = utc.hour + utc.minute / 60.0 + 0.5
+    day = utc.timetuple().tm_yday
+    elevations = _sun_elevation_deg(base + np.arange(hours, dtype=np.float64) % 24 + 0.0, day, lat, lon)
+    # Civil twilight: sun between -6 and 0 degrees.
+    return np.where(elevations > 0, 0, np.where(elevations > -6, 1, 2)).astype(np.int64)
+
+
+def build_world(scenario: Scenario) -> World:
+    """Compile a scenario: projection at the area's centre, terrain, forces and plan."""
+    b = scenario.area.bounds
+    lat0, lon0 = (b.south + b.north) / 2, (b.west + b.east) / 2
+    projection = LocalProjection(lat0, lon0)
+    gazetteer = gazetteer_for(scenario)
+    terrain: Terrain
+    geodata: Geodata | None = None
+    lut = np.zeros(len(TERRAIN_CLASS_NAMES), dtype=np.int64)
+    if scenario.area.elevation is not None:
+        terrain = load_geotiff_dem(scenario.area.elevation, projection=projection)
+        for code, name in enumerate(TERRAIN_CLASS_NAMES):
+            lut[code] = TERRAIN_INDEX[_GEO_TO_MOVEMENT[name]]
+    elif scenario.area.geodata is not None:
+        geodata = load_geodata(scenario.area.geodata)
+        terrain = terrain_from_geodata(geodata, projection=projection)
+        for code, name in enumerate(TERRAIN_CLASS_NAMES):
+            lut[code] = TERRAIN_INDEX[_GEO_TO_MOVEMENT[name]]
+    else:
+        xs, ys = projection.to_xy([b.south, b.north, b.south, b.north], [b.west, b.west, b.east, b.east])
+        x_min, x_max, y_min, y_max = float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
+        terrain = Terrain.flat(x_max - x_min, y_max - y_min, cell_m=1000.0, x0_m=x_min, y0_m=y_min)
+        lut[:] = TERRAIN_INDEX[scenario.area.default_terrain]
+    terrain = _with_scenario_crossings(terrain, scenario, projection)
+    roads = _road_network(geodata, terrain, projection) if geodata is not None else None
+    forces = compile_forces(scenario, projection, gazetteer)
+    plan = compile_plan(scenario, forces, projection, gazetteer)
+    return World(
+        scenario,
+        projection,
+        gazetteer,
+        terrain,
+        lut,
+        forces,
+        plan,
+        _light_table(scenario, lat0, lon0),
+        roads,
+    )
+
+
+_CROSSING_KINDS = ("crossing", "bridge", "ford", "ferry")
+
+
+def _with_scenario_crossings(terrain: Terrain, scenario: Scenario, projection: LocalProjection) -> Terrain:
+    """The terrain with the scenario's own crossings (places of kind crossing, bridge, ford, ferry) added.
+
+    Places are taken in name order; a name the terrain already has as a crossing is not added twice.
+    """
+    extra = [
+        (name, p)
+        for name, p in sorted(scenario.places.items())
+        if p.kind in _CROSSING_KINDS and name not in terrain.crossing_ids
+    ]
+    if not extra:
+        return terrain
+    x, y = projection.to_xy([p.lat for _, p in extra], [p.lon for _, p in extra])
+    xy = np.vstack([terrain.crossings_xy, np.column_stack([x, y]).reshape(-1, 2)])
+    ids = terrain.crossing_ids + tuple(name for name, _ in extra)
+    return replace(terrain, crossings_xy=xy, crossing_ids=ids)
+
+
+def _road_network(geodata: Geodata, terrain: Terrain, projection: LocalProjection) -> RoadNetwork | None:
+    """The geodata's roads as a graph; a road edge cutting a river away from any crossing is dropped."""
+    lines = [part for line in geodata.lines_of_kind("road").values() for part in line.to_xy(projection)]
+    if not lines:
+        return None
+    net = build_road_network(lines, blocked=terrain.crosses_obstacle if len(terrain.obstacles) else None)
+    return net if len(net.edges) else None

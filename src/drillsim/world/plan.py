@@ -1,0 +1,346 @@
+"""The plan compiled for the engine: phases, trigger trees and tasks as flat, indexed records.
+
+Names become indices (phases, sides, objectives, elements), locations become projected metres, and each
+task knows the elements that receive it. Evaluation of triggers over a batch lives in
+:mod:`drillsim.mechanics.orders.triggers`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.geo.projection import LocalProjection
+from drillsim.scenario.gazetteer import Gazetteer
+from drillsim.scenario.models import TASK_KINDS as SCENARIO_TASK_KINDS
+from drillsim.scenario.models import (
+    AfterPhaseTrigger,
+    AllOfTrigger,
+    AnyOfTrigger,
+    ArrivedTrigger,
+    AttackTask,
+    AtTimeTrigger,
+    CoverWithdrawalTask,
+    DefendTask,
+    EventTrigger,
+    FireSupportTask,
+    LatLon,
+    LocatedTrigger,
+    LossesTrigger,
+    MoveTask,
+    ObjectiveTrigger,
+    PatrolTask,
+    RaidTask,
+    ReconnoitreTask,
+    Scenario,
+    ScreenTask,
+    StrikeTask,
+    WithdrawTask,
+)
+from drillsim.world.forces import POSTURE_INDEX, ForceTable
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+TASK_KINDS = ("idle", *SCENARIO_TASK_KINDS)
+"""Task codes of the engine: 0 is no task, then the scenario language's task kinds."""
+TASK_CODE = {name: i for i, name in enumerate(TASK_KINDS)}
+
+
+@dataclass(frozen=True)
+class TriggerNode:
+    """A node of a trigger tree; ``kind``: at, after, event, losses, located, objective, arrived, all, any."""
+
+    kind: str
+    delay_s: float = 0.0
+    at_s: float = 0.0
+    phase: int = -1
+    event: str = ""
+    side: int = -1
+    of_side: int = -1
+    nation: int = -1
+    elements: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    objective: int = -1
+    fraction: float = 0.0
+    children: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CompiledTask:
+    """A task of a phase, ready for the engine."""
+
+    index: int
+    phase: int
+    kind: str
+    elements: IntArray
+    """Elements that receive the task."""
+    delay_s: float
+    stagger_s: float
+    waypoints: FloatArray
+    """(elements, points, 2): the route each element follows (via points, then its destination); for a
+    patrol the loop. Empty (points = 0) when the destination is found at run time (attack on contacts,
+    raid, strike)."""
+    speed_factor: float = 1.0
+    posture_on_arrival: int = POSTURE_INDEX["halted"]
+    target_elements: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    capture: bool = False
+    covered: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    observers: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fire_direction_delay_s: float = 0.0
+    max_missions: float = np.inf
+    sorties: int = 0
+    weapon: str | None = None
+    tasking_delay_s: float = 0.0
+    time_on_station_s: float = 0.0
+    loop: bool = False
+    then_to: FloatArray = field(default_factory=lambda: np.full(2, np.nan))
+
+
+@dataclass(frozen=True)
+class CompiledPlan:
+    """Phases (in plan order) with their trigger trees and tasks."""
+
+    phase_names: tuple[str, ...]
+    phase_root: tuple[int, ...]
+    nodes: tuple[TriggerNode, ...]
+    tasks: tuple[CompiledTask, ...]
+    phase_tasks: tuple[tuple[int, ...], ...]
+    objective_names: tuple[str, ...]
+
+
+class _Compiler:
+    def __init__(
+        self, scenario: Scenario, forces: ForceTable, projection: LocalProjection, gazetteer: Gazetteer
+    ) -> None:
+        self.s = scenario
+        self.f = forces
+        self.proj = projection
+        self.gaz = gazetteer
+        self.nodes: list[TriggerNode] = []
+        self.phases = list(scenario.plan.phases)
+        self.sides = list(scenario.sides)
+        self.nations = list(scenario.nations)
+        self.objectives = list(scenario.objectives)
+
+    def xy(self, ref: LatLon | str) -> tuple[float, float]:
+        point = self.gaz.resolve(ref)
+        x, y = self.proj.to_xy(point.lat, point.lon)
+        return float(x), float(y)
+
+    def elements(self, unit_ids: list[str], *, with_subordinates: bool = False) -> IntArray:
+        chosen: list[int] = []
+        for uid in unit_ids:
+            chosen += self.f.members(uid)
+        if with_subordinates:
+            children: dict[str, list[str]] = {}
+            for uid, unit in self.s.units.items():
+                if unit.parent is not None:
+                    children.setdefault(unit.parent, []).append(uid)
+            stack = list(unit_ids)
+            while stack:
+                for child in children.get(stack.pop(), []):
+                    chosen += self.f.members(child)
+                    stack.append(child)
+        return np.array(sorted(set(chosen)), dtype=np.int64)
+
+    def side(self, name: str | None) -> int:
+        return self.sides.index(name) if name is not None else -1
+
+    def trigger(self, trig: Any) -> int:
+        delay = float(trig.delay_s)
+        node: TriggerNode
+        if isinstance(trig, AtTimeTrigger):
+            node = TriggerNode("at", delay, at_s=float(trig.at_s))
+        elif isinstance(trig, AfterPhaseTrigger):
+            node = TriggerNode("after", delay, phase=self.phases.index(trig.after_phase))
+        elif isinstance(trig, EventTrigger):
+            elems = self.elements([trig.unit]) if trig.unit else np.zeros(0, dtype=np.int64)
+            objective = self.objectives.index(trig.objective) if trig.objective else -1
+            node = TriggerNode(
+                "event",
+                delay,
+                event=trig.event,
+                side=self.side(trig.side),
+                elements=elems,
+                objective=objective,
+            )
+        elif isinstance(trig, LossesTrigger):
+            elems = self.elements([trig.unit]) if trig.unit else np.zeros(0, dtype=np.int64)
+            nation = self.nations.index(trig.nation) if trig.nation else -1
+            node = TriggerNode(
+                "losses",
+                delay,
+                side=self.side(trig.side),
+                nation=nation,
+                elements=elems,
+                fraction=float(trig.losses_above),
+            )
+        elif isinstance(trig, LocatedTrigger):
+            node = TriggerNode(
+                "located",
+                delay,
+                side=self.side(trig.side),
+                of_side=self.side(trig.of_side),
+                fraction=float(trig.located_fraction),
+            )
+        elif isinstance(trig, ObjectiveTrigger):
+            node = TriggerNode("objective", delay, objective=self.objectives.index(trig.objective_achieved))
+        elif isinstance(trig, ArrivedTrigger):
+            node = TriggerNode("arrived", delay, elements=self.elements(list(trig.arrived)))
+        elif isinstance(trig, AllOfTrigger | AnyOfTrigger):
+            members = trig.all_of if isinstance(trig, AllOfTrigger) else trig.any_of
+            children = tuple(self.trigger(sub) for sub in members)
+            node = TriggerNode("all" if isinstance(trig, AllOfTrigger) else "any", delay, children=children)
+        else:  # pragma: no cover - the models admit no other trigger
+            raise TypeError(f"unknown trigger {trig!r}")
+        self.nodes.append(node)
+        return len(self.nodes) - 1
+
+    def line_points(self, name: str) -> list[tuple[float, float]]:
+        line = self.s.lines[name]
+        if line.points:
+            return [self.xy(p) for p in line.points]
+        return [self.xy(p) for p in self.gaz.lines[str(line.geodata_line)]]
+
+    def spread_along(self, points: list[tuple[float, float]], n: int) -> FloatArray:
+        """``n`` positions spaced evenly along a polyline (each at the middle of its share)."""
+        pts = np.asarray(points, dtype=np.float64)
+        seg = np.hypot(*np.diff(pts, axis=0).T)
+        cum = np.concatenate([[0.0], np.cumsum(seg)])
+        targets = (np.arange(n) + 0.5) / max(n, 1) * cum[-1]
+        x = np.interp(targets, cum, pts[:, 0])
+        y = np.interp(targets, cum, pts[:, 1])
+        return np.stack([x, y], axis=1)
+
+    def area_center(self, name: str) -> tuple[float, float]:
+        area = self.s.areas[name]
+        if area.center is not None:
+            return self.xy(area.center)
+        pts = np.asarray([self.xy(p) for p in area.polygon])
+        return float(pts[:, 0].mean()), float(pts[:, 1].mean())
+
+    def route(self, elems: IntArray, points: list[tuple[float, float]]) -> FloatArray:
+        arr = np.asarray(points, dtype=np.float64).reshape(1, -1, 2)
+        return np.repeat(arr, len(elems), axis=0)
+
+    def task(self, index: int, phase: int, spec: Any) -> CompiledTask:
+        elems = self.elements(list(spec.units), with_subordinates=spec.with_subordinates)
+        base: dict[str, Any] = {
+            "index": index,
+            "phase": phase,
+            "kind": spec.task,
+            "elements": elems,
+            "delay_s": float(spec.delay_s),
+            "stagger_s": float(spec.stagger_s),
+        }
+        empty = np.zeros((len(elems), 0, 2))
+        if isinstance(spec, MoveTask | ReconnoitreTask):
+            pts = [self.xy(p) for p in spec.via] + [self.xy(spec.to)]
+            extra: dict[str, Any] = {
+                "waypoints": self.route(elems, pts),
+                "speed_factor": float(spec.speed_factor),
+            }
+            if isinstance(spec, MoveTask):
+                extra["posture_on_arrival"] = POSTURE_INDEX[spec.posture_on_arrival]
+            else:
+                extra["posture_on_arrival"] = POSTURE_INDEX["hidden"]
+            return CompiledTask(**base, **extra)
+        if isinstance(spec, ScreenTask):
+            spots = self.spread_along(self.line_points(spec.line), len(elems))[:, None, :]
+            return CompiledTask(**base, waypoints=spots, posture_on_arrival=POSTURE_INDEX["hasty-defence"])
+        if isinstance(spec, DefendTask):
+            if spec.line is not None:
+                spots = self.spread_along(self.line_points(spec.line), len(elems))[:, None, :]
+            elif spec.area is not None:
+                spots = self.route(elems, [self.area_center(spec.area)])
+            else:
+                assert spec.at is not None
+                spots = self.route(elems, [self.xy(spec.at)])
+            return CompiledTask(**base, waypoints=spots, posture_on_arrival=POSTURE_INDEX[spec.posture])
+        if isinstance(spec, AttackTask):
+            targets = self.elements([spec.target_unit]) if spec.target_unit else np.zeros(0, dtype=np.int64)
+            target_pts = self.route(elems, [self.xy(spec.target)]) if spec.target is not None else empty
+            return CompiledTask(
+                **base,
+                waypoints=target_pts,
+                target_elements=targets,
+                posture_on_arrival=POSTURE_INDEX["hasty-defence"],
+            )
+        if isinstance(spec, RaidTask):
+            then = np.array(self.xy(spec.then_to)) if spec.then_to is not None else np.full(2, np.nan)
+            return CompiledTask(
+                **base,
+                waypoints=empty,
+                target_elements=self.elements([spec.target_unit]),
+                capture=spec.capture,
+                then_to=then,
+            )
+        if isinstance(spec, WithdrawTask):
+            return CompiledTask(**base, waypoints=self.route(elems, [self.xy(spec.to)]))
+        if isinstance(spec, CoverWithdrawalTask):
+            covered = self.elements(list(spec.of))
+            then = np.array(self.xy(spec.to)) if spec.to is not None else np.full(2, np.nan)
+            return CompiledTask(
+                **base,
+                waypoints=empty,
+                covered=covered,
+                then_to=then,
+                posture_on_arrival=POSTURE_INDEX["hasty-defence"],
+            )
+        if isinstance(spec, StrikeTask):
+            target_pts = self.route(elems, [self.xy(spec.target)]) if spec.target is not None else empty
+            return CompiledTask(
+                **base,
+                waypoints=target_pts,
+                sorties=int(spec.sorties),
+                weapon=spec.weapon,
+                tasking_delay_s=float(spec.tasking_delay_s),
+                time_on_station_s=float(spec.time_on_station_s),
+            )
+        if isinstance(spec, FireSupportTask):
+            observers = self.elements(list(spec.observers)) if spec.observers else np.zeros(0, dtype=np.int64)
+            return CompiledTask(
+                **base,
+                waypoints=empty,
+                observers=observers,
+                fire_direction_delay_s=float(spec.fire_direction_delay_s),
+                max_missions=float(spec.max_missions) if spec.max_missions is not None else np.inf,
+            )
+        if isinstance(spec, PatrolTask):
+            pts = [self.xy(p) for p in spec.waypoints]
+            return CompiledTask(
+                **base,
+                waypoints=self.route(elems, pts),
+                speed_factor=float(spec.speed_factor),
+                loop=spec.loop,
+                posture_on_arrival=POSTURE_INDEX["moving"],
+            )
+        raise TypeError(f"unknown task {spec!r}")  # pragma: no cover
+
+
+def compile_plan(
+    scenario: Scenario, forces: ForceTable, projection: LocalProjection, gazetteer: Gazetteer
+) -> CompiledPlan:
+    """Compile the scenario's plan for the engine."""
+    c = _Compiler(scenario, forces, projection, gazetteer)
+    roots: list[int] = []
+    tasks: list[CompiledTask] = []
+    phase_tasks: list[tuple[int, ...]] = []
+    for p, (_, phase) in enumerate(scenario.plan.phases.items()):
+        roots.append(c.trigger(phase.trigger))
+        ids: list[int] = []
+        for spec in phase.tasks:
+            tasks.append(c.task(len(tasks), p, spec))
+            ids.append(len(tasks) - 1)
+        phase_tasks.append(tuple(ids))
+    return CompiledPlan(
+        phase_names=tuple(scenario.plan.phases),
+        phase_root=tuple(roots),
+        nodes=tuple(c.nodes),
+        tasks=tuple(tasks),
+        phase_tasks=tuple(phase_tasks),
+        objective_names=tuple(scenario.objectives),
+    )

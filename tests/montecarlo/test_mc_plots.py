@@ -7,7 +7,8 @@ from pathlib import Path
 import matplotlib
 
 from drillsim.experiments.montecarlo import MonteCarloResult
-from drillsim.report.plots import plot_distributions, plot_tipping_point, plot_tornado, tipping_point
+from drillsim.report.plots import plot_distributions
+from drillsim.study.plots import plot_tipping_point, plot_tornado, tipping_point
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from drillsim.core.errors import UserError
 
-__all__ = ["FIGURE_FORMATS", "figure_svg", "has_matplotlib", "new_figure", "save_figure", "svg_document"]
+__all__ = [
+    "FIGURE_FORMATS",
+    "figure_svg",
+    "has_matplotlib",
+    "inline_svg",
+    "new_figure",
+    "save_figure",
+    "svg_document",
+]
 
 FIGURE_FORMATS = ("png", "svg")
 
@@ -58,10 +67,20 @@ def svg_document(fig: Any) -> str:
     return buf.getvalue()
 
 
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+_NAMESPACE = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
+
+
+def inline_svg(document: str) -> str:
+    """An SVG document as text to put inline in an HTML5 page: from its ``<svg`` element on, without the
+    metadata block or namespace declarations (HTML5 needs none, and an offline page names no URL)."""
+    text = document[document.index("<svg") :]
+    return _NAMESPACE.sub("", _METADATA.sub("", text))
+
+
 def figure_svg(fig: Any) -> str:
-    """A figure as SVG text to put inline in an HTML page: the document from its ``<svg`` element on."""
-    text = svg_document(fig)
-    return text[text.index("<svg") :]
+    """A figure as SVG text to put inline in an HTML page (see :func:`inline_svg`)."""
+    return inline_svg(svg_document(fig))
 
 
 def save_figure(fig: Any, stem: Path, formats: Sequence[str]) -> list[Path]:

@@ -1,7 +1,7 @@
 """The report's charts as inline SVG text, drawn with matplotlib (the ``plot`` extra).
 
 Figures are built with :class:`matplotlib.figure.Figure` directly (no pyplot, so no global figure state) and
-written by :func:`drillsim.report.plots.figure_svg` (fixed metadata and hash salt), so the same result
+written by :func:`drillsim.core.figures.figure_svg` (fixed metadata and hash salt), so the same result
 gives the same SVG text. The measures' distributions are :func:`drillsim.report.plots.distribution_figure`.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from drillsim.report.plots import figure_svg
+from drillsim.core.figures import figure_svg, has_matplotlib, new_figure
 
 __all__ = [
     "has_matplotlib",
@@ -33,21 +33,6 @@ _LINK_COLOURS = {
 }
 
 
-def has_matplotlib() -> bool:
-    """True when matplotlib can be imported."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _figure(width: float, height: float) -> Any:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
 def _hours(seconds: Any) -> Any:
     return np.asarray(seconds, dtype=np.float64) / 3600.0
 
@@ -56,7 +41,7 @@ def losses_chart(
     series: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]], *, title: str
 ) -> str:
     """Cumulative losses over time per line label: (time_s, mean, low, high); low/high draw a band."""
-    fig = _figure(8, 3.4)
+    fig = new_figure(8, 3.4)
     ax = fig.add_subplot()
     for label, (t, mean, low, high) in series.items():
         (line,) = ax.step(_hours(t), mean, where="post", label=label)
@@ -76,7 +61,7 @@ def timeline_chart(
 ) -> str:
     """Phases as bands along the time axis and key events as marks, one row per event kind."""
     kinds = sorted({k for k, _ in events})
-    fig = _figure(8, 1.2 + 0.28 * max(len(kinds), 1))
+    fig = new_figure(8, 1.2 + 0.28 * max(len(kinds), 1))
     ax = fig.add_subplot()
     colours = ["#eceff1", "#cfd8dc"]
     for i, (name, start) in enumerate(phases):
@@ -96,7 +81,7 @@ def timeline_chart(
 def killchain_chart(missions: Sequence[dict[str, Any]], *, title: str) -> str:
     """One row per fire mission or strike; each link a coloured segment of its duration."""
     rows = [m for m in missions if m.get("start_s") is not None]
-    fig = _figure(8, 1.0 + 0.26 * max(len(rows), 1))
+    fig = new_figure(8, 1.0 + 0.26 * max(len(rows), 1))
     ax = fig.add_subplot()
     seen: set[str] = set()
     for i, m in enumerate(rows):
@@ -123,7 +108,7 @@ def killchain_chart(missions: Sequence[dict[str, Any]], *, title: str) -> str:
 def link_duration_chart(durations: dict[str, list[float]], *, title: str) -> str:
     """Distribution of each kill-chain link's duration (minutes) across missions and replications."""
     names = [n for n, v in durations.items() if v]
-    fig = _figure(8, 0.9 + 0.4 * max(len(names), 1))
+    fig = new_figure(8, 0.9 + 0.4 * max(len(names), 1))
     ax = fig.add_subplot()
     if names:
         import matplotlib

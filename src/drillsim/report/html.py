@@ -32,10 +32,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from drillsim.core.figures import figure_svg, inline_svg
 from drillsim.experiments.montecarlo import MeasureStatistics, summarize
 from drillsim.report import charts
 from drillsim.report.layers import elevation_png, map_layers
-from drillsim.report.plots import distribution_figure, distribution_file, figure_svg
+from drillsim.report.plots import distribution_figure, distribution_file
 from drillsim.report.results import Result, load_result
 from drillsim.report.timeline import kill_chains, replay_data
 from drillsim.scenario.models import TIME_MEASURE_KINDS
@@ -471,7 +472,7 @@ def _distribution_svg(result: Result, name: str, values: Any, stats: Any, scenar
     if written.is_file():
         text = written.read_text(encoding="utf-8")
         if "<svg" in text:
-            return text[text.index("<svg") :]
+            return inline_svg(text)
     return figure_svg(distribution_figure(values, stats, scenario=scenario))
 
 

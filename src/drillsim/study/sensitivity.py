@@ -598,7 +598,7 @@ def plot_effects(
 ) -> list[Path]:
     """Tornado plot of the ``top`` largest effects on one measure: the change from each term's low to high end
     (``-b`` to ``+b`` around the intercept)."""
-    from drillsim.report.plots import plot_tornado
+    from drillsim.study.plots import plot_tornado
 
     mm = report.metamodels[measure]
     effects = mm.ranked()[:top]

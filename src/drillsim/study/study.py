@@ -339,7 +339,7 @@ def _svg(fig: Any) -> str:
 
 
 def _figure(width: float, height: float) -> Any:
-    from drillsim.report.plots import _figure as make
+    from drillsim.core.figures import new_figure as make
 
     return make(width, height)
 

@@ -41,10 +41,8 @@ Run it with ``drillsim validate-models --out report.html``; docs/validation/inde
 from __future__ import annotations
 
 import html
-import io
 import math
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +53,7 @@ import yaml
 from numpy.typing import NDArray
 from scipy import stats  # type: ignore[import-untyped,unused-ignore]
 
-from drillsim.core.errors import UserError
+from drillsim.core.figures import figure_svg, new_figure
 from drillsim.validation import cdb90
 from drillsim.validation.history import compare_ardennes_laws, load_iwo_jima, reproduce_engel_iwo_jima
 from drillsim.validation.lanchester import SQUARE_LAW, integrate_attrition, square_law_trajectory
@@ -672,40 +670,10 @@ def _check_cdb90_casualty_rate(
 # ---------------------------------------------------------------------------------------------- report
 
 
-def _figure(width: float, height: float) -> Any:
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:  # pragma: no cover - the plot extra is installed in development
-        raise UserError(
-            "the validation report's plots need matplotlib: "
-            "install the plot extra (pip install 'drillsim[plot]')"
-        ) from None
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-_XML_DECLARATION = re.compile(r"<\?xml[^>]*\?>\s*")
-_DOCTYPE = re.compile(r"<!DOCTYPE[^>]*>\s*", re.DOTALL)
-_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
-_NAMESPACE = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
-
-
-def _svg(fig: Any) -> str:
-    """The figure as inline SVG for HTML5: no XML declaration, doctype, metadata or namespace URLs."""
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    text = buffer.getvalue()
-    for pattern in (_XML_DECLARATION, _DOCTYPE, _METADATA, _NAMESPACE):
-        text = pattern.sub("", text)
-    return text
-
-
 def _plot_iwo_jima(rep: Any) -> str:
     record = load_iwo_jima()
     days = np.linspace(0.0, float(record.days), 361)
-    fig = _figure(6.4, 3.4)
+    fig = new_figure(6.4, 3.4)
     ax = fig.add_subplot()
     for label, a, b, style in (
         ("drillsim", rep.us_attrition, rep.japanese_attrition, "-"),
@@ -727,11 +695,11 @@ def _plot_iwo_jima(rep: Any) -> str:
     ax.set_ylabel("strength")
     ax.set_title("Iwo Jima: square law with US landings")
     ax.legend(fontsize="small")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def _plot_deterministic(data: dict[str, Any]) -> str:
-    fig = _figure(6.4, 3.4)
+    fig = new_figure(6.4, 3.4)
     ax = fig.add_subplot()
     times = data["times"] / 60
     ax.plot(times, data["exact"].x, "-", color="tab:blue", label="blue, closed form")
@@ -742,11 +710,11 @@ def _plot_deterministic(data: dict[str, Any]) -> str:
     ax.set_ylabel("strength (persons)")
     ax.set_title("Deterministic engine against the square law")
     ax.legend(fontsize="small")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def _plot_stochastic(data: dict[str, Any]) -> str:
-    fig = _figure(6.4, 3.4)
+    fig = new_figure(6.4, 3.4)
     ax = fig.add_subplot()
     times = data["times"] / 60
     ax.plot(times, data["exact"].x, "-", color="tab:blue", label="blue, closed form")
@@ -768,7 +736,7 @@ def _plot_stochastic(data: dict[str, Any]) -> str:
     ax.set_ylabel("strength (persons)")
     ax.set_title(f"Stochastic engine: mean of {data['blue'].shape[1]} runs, simultaneous 95 % CI")
     ax.legend(fontsize="small")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def _plot_loss_exchange(data: dict[str, Any]) -> str:
@@ -784,7 +752,7 @@ def _plot_loss_exchange(data: dict[str, Any]) -> str:
     ]
     x = np.log(np.array([b.force_ratio for b in usable]))
     y = np.log(np.array([b.loss_exchange_ratio for b in usable]))
-    fig = _figure(6.4, 3.8)
+    fig = new_figure(6.4, 3.8)
     ax = fig.add_subplot()
     ax.plot(x, y, ".", color="0.5", markersize=3, label="CDB90 battle")
     grid = np.linspace(float(x.min()), float(x.max()), 50)
@@ -795,12 +763,12 @@ def _plot_loss_exchange(data: dict[str, Any]) -> str:
     ax.set_ylabel("ln(loss-exchange ratio)")
     ax.set_title("CDB90: loss-exchange ratio against force ratio")
     ax.legend(fontsize="small")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def _plot_casualty_rate(data: dict[str, Any]) -> str:
     history, engine = data["history"], data["engine"]
-    fig = _figure(6.4, 3.4)
+    fig = new_figure(6.4, 3.4)
     axes = fig.subplots(1, 2, sharey=True)
     for ax, side, rate in zip(
         axes, ("attacker", "defender"), (engine.attacker, engine.defender), strict=True
@@ -814,7 +782,7 @@ def _plot_casualty_rate(data: dict[str, Any]) -> str:
         ax.legend(fontsize="small")
     axes[0].set_ylabel("battles")
     fig.suptitle("Daily casualty rates: small CDB90 battles, hasty defence")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def _e(x: object) -> str:

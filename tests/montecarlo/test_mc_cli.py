@@ -88,7 +88,7 @@ def test_compare_prints_paired_differences_and_sentences(
 def test_tables_print_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """On a terminal a results table is printed as it is (it used to call itself without end)."""
     out = io.StringIO()
-    app = sys.modules["drillsim.cli.app"]  # the module; ``drillsim.cli.app`` names the Typer program
+    app = sys.modules["drillsim.cli.console"]
     monkeypatch.setattr(app, "console", Console(file=out, force_terminal=True, width=100))
     table = Table(title="results")
     table.add_column("measure")

@@ -2,8 +2,7 @@
 
 Each calls one public function of :mod:`drillsim.experiments` (``monte_carlo``, ``compare``,
 ``check_assertions``) with the same parameter names and prints its result. ``register(app)`` adds them to
-the main program; this module never imports :mod:`drillsim.cli.app` at import time, so either may be
-imported first.
+the main program (:mod:`drillsim.cli.app`, which imports this module; this module never imports it back).
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ __all__ = ["register"]
 
 
 def _console() -> Console:
-    from drillsim.cli.app import console
+    from drillsim.cli.console import console
 
     return console
 
@@ -115,7 +114,7 @@ def register(app: typer.Typer) -> None:
     app.command("check")(check)
 
 
-def mc(
+def mc(  # noqa: PLR0913
     scenario: Annotated[
         str | None,
         typer.Argument(
@@ -185,7 +184,7 @@ def mc(
     ] = None,
 ) -> None:
     """Monte Carlo: run many replications; print mean, median, 5-95 % band and CI of every measure."""
-    from drillsim.cli.app import DEFAULT_SCENARIO
+    from drillsim.cli.console import DEFAULT_SCENARIO
     from drillsim.experiments.montecarlo import monte_carlo, record_replications
     from drillsim.report import write_report
     from drillsim.report.plots import plot_distributions

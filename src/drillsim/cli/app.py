@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 import drillsim
+from drillsim.cli import analysis, experiments, replay, study, validity
+from drillsim.cli.console import DEFAULT_SCENARIO, console, error_console, print_error
 from drillsim.core.errors import UserError
+from drillsim.report import write_report
 from drillsim.scenario.models import TIME_MEASURE_KINDS, CatalogueFile
 
 app = typer.Typer(
@@ -28,13 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-console = Console(highlight=False, soft_wrap=True)
-error_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _print_error(exc: UserError) -> None:
-    error_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, emoji=False)
 
 
 def _version(value: bool) -> None:
@@ -65,7 +59,7 @@ def validate(
             loaded = drillsim.validate(one)
         except UserError as exc:
             failed += 1
-            _print_error(exc)
+            print_error(exc)
             continue
         if isinstance(loaded, CatalogueFile):
             n = len(loaded.unit_types)
@@ -112,9 +106,6 @@ def scenarios() -> None:
     console.print(table)
 
 
-DEFAULT_SCENARIO = "khatlon-2015-v1"
-
-
 def _format_value(kind: str, value: float) -> str:
     """A measure's value for people: times as h:mm, large numbers with separators."""
     if value != value:  # NaN: the event never happened in these runs
@@ -151,7 +142,7 @@ def run(
     outcomes = drillsim.run(loaded, rng=seed, replications=replications, recorder=EventLog(sample_s=sample_s))
     target = out if out is not None else Path("runs") / f"{loaded.name}-seed{outcomes.seed}"
     outcomes.write(target)
-    console.print(f"report written to {_replay.write_report(target)}", markup=False, emoji=False)
+    console.print(f"report written to {write_report(target)}", markup=False, emoji=False)
     table = Table(
         title=f"{loaded.title} ({loaded.name}), seed {outcomes.seed}, {replications} replication(s)"
     )
@@ -177,25 +168,9 @@ def run(
 
 
 # Command groups defined in their own modules register themselves here (one line each).
-# --- registered command modules ---
-from drillsim.cli import replay as _replay  # noqa: E402 (command modules register after the core commands)
-
-_replay.register(app)
-from drillsim.cli import analysis as _analysis_commands  # noqa: E402 - registered after the core commands
-
-_analysis_commands.register(app)
-
-from drillsim.cli import experiments as _experiments  # noqa: E402
-
-_experiments.register(app)
-
-from drillsim.cli import study as _study  # noqa: E402
-
-_study.register(app)
-
-from drillsim.cli import validity as _validity  # noqa: E402
-
-_validity.register(app)
+# The command modules' commands come after the core commands above, in this order.
+for _module in (replay, analysis, experiments, study, validity):
+    _module.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="drillsim")
     except UserError as exc:
-        _print_error(exc)
+        print_error(exc)
         return exc.exit_code
     except SystemExit as exc:
         code = exc.code

@@ -4,8 +4,8 @@
 :func:`~drillsim.validation.lanchester.fit_attrition` on a complete daily series, or
 :func:`~drillsim.validation.lanchester.fit_trajectory` when strengths have gaps or reinforcements are given;
 ``lanchester solve`` prints a closed-form (square law) or integrated trajectory and the winner.
-``register(app)`` adds them to the main program; this module never imports :mod:`drillsim.cli.app` at
-import time, so either may be imported first.
+``register(app)`` adds them to the main program (:mod:`drillsim.cli.app`, which imports this module;
+this module never imports it back).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ METHOD_NAMES = ("least-squares", "poisson")
 
 
 def _console() -> Console:
-    from drillsim.cli.app import console
+    from drillsim.cli.console import console
 
     return console
 

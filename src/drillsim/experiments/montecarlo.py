@@ -540,7 +540,7 @@ def _chunk_rows(result: ChunkResult) -> pa.Table:
     return pa.table(columns)
 
 
-def monte_carlo(
+def monte_carlo(  # noqa: C901, PLR0913
     scenario: Scenario | str,
     *,
     replications: int | None = None,

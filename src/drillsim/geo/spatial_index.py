@@ -95,7 +95,7 @@ def first_at_least(keys: IntArray | FloatArray, value: float) -> int:
 
 
 @jit
-def sorted_candidates(
+def sorted_candidates(  # noqa: PLR0913
     mine: int,
     sx: float,
     sy: float,
@@ -206,7 +206,7 @@ def grid_scratch(n_targets: int) -> tuple[IntArray, IntArray, IntArray, IntArray
 
 
 @jit
-def dense_grid(
+def dense_grid(  # noqa: PLR0913
     x: FloatArray,
     y: FloatArray,
     r: int,
@@ -261,7 +261,7 @@ def dense_grid(
 
 
 @jit
-def dense_candidates(
+def dense_candidates(  # noqa: PLR0913
     mine: int,
     sx: float,
     sy: float,

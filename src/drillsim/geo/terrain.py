@@ -382,7 +382,7 @@ def class_code_at(classes: NDArray[np.uint8], x0: float, y0: float, cell: float,
 
 
 @jit
-def _sight_lines(
+def _sight_lines(  # noqa: PLR0913
     z: _FloatArray,
     x0: float,
     y0: float,
@@ -570,7 +570,7 @@ def move_cuts(
 
 
 @jit
-def _moves_cut(
+def _moves_cut(  # noqa: PLR0913
     segments: _FloatArray,
     grid_x0: float,
     grid_y0: float,

@@ -225,7 +225,7 @@ def _describe(row: dict[str, Any]) -> str:
     return str(texts.get(kind, kind))
 
 
-def replay_data(result: Result, replication: int | None = None) -> dict[str, Any]:
+def replay_data(result: Result, replication: int | None = None) -> dict[str, Any]:  # noqa: C901
     """Everything the viewer draws for one replication (default: the first), as JSON-ready data."""
     rep = result.replications[0] if replication is None else int(replication)
     rows = _rows(result, rep)

@@ -272,7 +272,7 @@ class _Checker:
             for j, sub in enumerate(members):
                 self.trigger((*path, key, j), sub, phases)
 
-    def task(self, path: FieldPath, task: Any) -> None:
+    def task(self, path: FieldPath, task: Any) -> None:  # noqa: C901
         s = self.s
         for key in ("to", "at", "target", "then_to"):
             if hasattr(task, key):

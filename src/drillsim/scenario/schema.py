@@ -51,7 +51,7 @@ def scenario_schema(kind: SchemaKind = "scenario") -> dict[str, Any]:
 # --- Markdown reference ------------------------------------------------------------------------------------
 
 
-def _type_text(prop: dict[str, Any]) -> str:
+def _type_text(prop: dict[str, Any]) -> str:  # noqa: C901
     if "$ref" in prop:
         name = prop["$ref"].rsplit("/", 1)[-1]
         return f"[{name}](#{name.lower()})"

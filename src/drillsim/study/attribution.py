@@ -146,7 +146,7 @@ def _last_before(times: list[float], t: float) -> float:
     return times[i - 1] if i > 0 else math.nan
 
 
-def kill_chains(events: pa.Table, *, side: str | None = None) -> KillChain:
+def kill_chains(events: pa.Table, *, side: str | None = None) -> KillChain:  # noqa: C901
     """Rebuild every fire mission and air strike of ``side`` from an event log, link by link.
 
     ``side`` defaults to the side that asked for the most fire missions and strikes.
@@ -570,7 +570,7 @@ def _losing(values: FloatArray, kind: str | None) -> tuple[NDArray[np.bool_], st
     return finite & (values < med), "below the median"
 
 
-def attribute(
+def attribute(  # noqa: C901
     chain: KillChain,
     measures: Mapping[str, ArrayLike],
     *,

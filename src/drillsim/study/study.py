@@ -163,7 +163,7 @@ def _run(
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.measures.items()}, out.events
 
 
-def run_study(
+def run_study(  # noqa: C901, PLR0913
     scenario: Scenario | str | Path = "khatlon-2015-v1",
     *,
     variants: Sequence[Scenario | str] | None = None,
@@ -446,7 +446,7 @@ def _esc(x: Any) -> str:
     return html.escape(str(x))
 
 
-def _html(result: StudyResult) -> str:
+def _html(result: StudyResult) -> str:  # noqa: C901
     e = _esc
     parts: list[str] = []
     parts.append(

@@ -285,7 +285,7 @@ _SEARCH_FACTOR = 1e4
 _MAX_FIT_EVALUATIONS = 400
 
 
-def _integrate_segment(
+def _integrate_segment(  # noqa: C901, PLR0913
     law: AttritionLaw,
     a: float,
     b: float,
@@ -604,7 +604,7 @@ def _as_series(name: str, values: ArrayLike) -> FloatArray:
     return arr
 
 
-def fit_attrition(
+def fit_attrition(  # noqa: C901
     x: ArrayLike,
     y: ArrayLike,
     *,

@@ -161,7 +161,7 @@ _FOOTPRINT_BY_ECHELON = {
 }
 
 
-def compile_forces(
+def compile_forces(  # noqa: C901
     scenario: Scenario, projection: LocalProjection, gazetteer: Gazetteer, *, layout_seed: int = 0
 ) -> ForceTable:
     """Compile the scenario's forces into a :class:`ForceTable`.

@@ -361,7 +361,7 @@ def _aircraft_in_phase(
 
 
 @jit
-def _turning_home(
+def _turning_home(  # noqa: PLR0913
     status: IntArray,
     task: IntArray,
     strike: BoolArray,

@@ -109,7 +109,7 @@ def mount_casualty_rate(
 
 
 @jit
-def engagement_rates(
+def engagement_rates(  # noqa: PLR0913
     rows: IntArray,
     shooter: IntArray,
     target: IntArray,

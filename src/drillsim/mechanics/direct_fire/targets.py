@@ -27,7 +27,7 @@ on the synthetic benchmark and Khatlon)."""
 
 
 @jit_inline
-def _contact_columns(
+def _contact_columns(  # noqa: PLR0913
     k: int,
     bx: FloatArray,
     by: FloatArray,
@@ -86,7 +86,7 @@ def _contact_columns(
 
 
 @jit_inline
-def _nearest_contact(
+def _nearest_contact(  # noqa: C901, PLR0913
     s: int,
     sx: float,
     sy: float,
@@ -179,7 +179,7 @@ def _nearest_contact(
 
 
 @jit
-def nearest_seen_targets(
+def nearest_seen_targets(  # noqa: C901, PLR0913
     x: FloatArray,
     y: FloatArray,
     shooters: IntArray,

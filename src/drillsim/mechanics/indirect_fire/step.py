@@ -53,7 +53,7 @@ STAGE_DONE = 2
 
 
 @jit
-def take_fire_requests(
+def take_fire_requests(  # noqa: C901, PLR0913
     batteries: IntArray,
     battery_mount: IntArray,
     max_range: FloatArray,

@@ -231,7 +231,7 @@ def _escaping(
 
 
 @jit
-def _seizures(
+def _seizures(  # noqa: PLR0913
     status: IntArray,
     task: IntArray,
     broken: BoolArray,

@@ -46,7 +46,7 @@ def slope_factor(theta_deg: float, limit_deg: float, slowdown: float) -> float:
 
 
 @jit
-def moving_elements(
+def moving_elements(  # noqa: PLR0913
     route_i: IntArray,
     route_len: IntArray,
     status: IntArray,
@@ -89,7 +89,7 @@ def moving_elements(
 
 
 @jit
-def advance(
+def advance(  # noqa: PLR0913
     rows: IntArray,
     elems: IntArray,
     ground_base: FloatArray,

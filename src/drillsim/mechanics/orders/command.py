@@ -445,7 +445,7 @@ def _nearest_contacts(
 
 
 @jit
-def _nearest_contacts_kernel(
+def _nearest_contacts_kernel(  # noqa: PLR0913
     px: FloatArray,
     py: FloatArray,
     rows: IntArray,
@@ -577,7 +577,7 @@ def _steer(ctx: StepContext, rows: IntArray, elems: IntArray, gx: FloatArray, gy
 
 
 @jit
-def _steer_routes(
+def _steer_routes(  # noqa: PLR0913
     segments: FloatArray,
     grid_x0: float,
     grid_y0: float,

@@ -237,7 +237,7 @@ class TriggerState:
 
 
 @jit
-def _fire_times(
+def _fire_times(  # noqa: C901, PLR0913
     code: IntArray,
     delay_s: FloatArray,
     at_s: FloatArray,

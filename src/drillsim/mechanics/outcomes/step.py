@@ -271,7 +271,7 @@ class Scorekeeper:
             )
         return out
 
-    def _measure(self, ctx: StepContext, name: str, m: MeasureSpec, obj_ix: dict[str, int]) -> FloatArray:
+    def _measure(self, ctx: StepContext, name: str, m: MeasureSpec, obj_ix: dict[str, int]) -> FloatArray:  # noqa: C901
         s = ctx.state
         f = ctx.world.forces
         side = self.side_ix.get(m.side) if m.side else None

@@ -161,7 +161,7 @@ def _error_floor(
 
 
 @jit
-def detect_pairs(
+def detect_pairs(  # noqa: C901, PLR0913
     x: FloatArray,
     y: FloatArray,
     altitude: FloatArray,
@@ -519,7 +519,7 @@ def informant_reports(
 
 
 @jit
-def pick_detections(
+def pick_detections(  # noqa: PLR0913
     key: IntArray,
     observer: IntArray,
     target: IntArray,
@@ -624,7 +624,7 @@ def pick_detections(
 
 
 @jit
-def deliver_due_reports(
+def deliver_due_reports(  # noqa: C901, PLR0913
     due_t: FloatArray,
     due_from: IntArray,
     seen_t: FloatArray,
@@ -725,7 +725,7 @@ def located_fraction_table(
 
 
 @jit
-def record_detections(
+def record_detections(  # noqa: PLR0913
     rows: IntArray,
     side: IntArray,
     observer: IntArray,

@@ -183,10 +183,6 @@ class Streams:
         angle = 2.0 * np.pi * u2
         return radius * np.cos(angle), radius * np.sin(angle)
 
-    def bernoulli(self, stream: str, p: ArrayLike, *coords: ArrayLike) -> NDArray[np.bool_]:
-        """True with probability ``p`` for each element."""
-        return self.uniform(stream, *coords) < np.asarray(p, dtype=np.float64)
-
     def binomial(self, stream: str, n: ArrayLike, p: ArrayLike, *coords: ArrayLike) -> FloatArray:
         """Binomial(n, p) draws by inversion of the CDF: each is a function of one counter-based uniform."""
         return binomial_inverse(self.uniform(stream, *coords), n, p)

@@ -179,7 +179,6 @@ class Simulation:
             stochastic=stochastic,
             ids=np.array(f.ids, dtype=object),
             sides=np.array(f.side_names, dtype=object),
-            weapon_names=np.array(f.w_name, dtype=object),
             sensor_names=np.array(f.s_name, dtype=object),
         )
         self.triggers = TriggerState(self.world.plan, len(self.replication_indices))

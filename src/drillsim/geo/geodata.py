@@ -128,13 +128,6 @@ class GeoGrid:
     values: NDArray[Any]
     transform: tuple[float, float, float, float, float, float]
 
-    def cell_centres(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Latitudes of the row centres and longitudes of the column centres."""
-        west, dlon, _, north, _, dlat = self.transform
-        lat = north + (np.arange(self.values.shape[0], dtype=np.float64) + 0.5) * dlat
-        lon = west + (np.arange(self.values.shape[1], dtype=np.float64) + 0.5) * dlon
-        return lat.astype(np.float64), lon.astype(np.float64)
-
     def sample_bilinear(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
         """Bilinear interpolation between cell centres; points beyond the outer centres take edge values."""
         west, dlon, _, north, _, dlat = self.transform

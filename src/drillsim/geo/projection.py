@@ -113,9 +113,3 @@ class LocalProjection:
             lat += delta * np.sin(2 * j * chi)
         lon = self.lon0_deg + np.degrees(np.arctan2(np.sinh(eta_p), np.cos(xi_p)))
         return np.degrees(lat), lon
-
-    def scale_factor(self, x_m: ArrayLike) -> NDArray[np.float64]:
-        """Approximate point scale factor at easting ``x_m`` (1 on the central meridian)."""
-        x = _as_float_array(x_m)
-        r = WGS84_A_M * (1.0 - WGS84_F / 2.0)
-        return 1.0 + x * x / (2.0 * r * r)

@@ -212,7 +212,6 @@ class BatchState:
     max_depth: FloatArray
     """(R, N) deepest penetration of each element past its side's border line, metres."""
     last_sample_s: float = -INF
-    extras: dict[str, FloatArray] = field(default_factory=dict)
 
     @property
     def r(self) -> int:

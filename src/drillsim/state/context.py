@@ -29,7 +29,6 @@ class StepContext:
     ids: NDArray[Any]
     """Element ids as an object array, for event columns."""
     sides: NDArray[Any]
-    weapon_names: NDArray[Any]
     sensor_names: NDArray[Any]
     t0: float = 0.0
     t1: float = 0.0

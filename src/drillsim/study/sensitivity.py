@@ -427,15 +427,6 @@ class SensitivityReport:
     def top_effects(self, measure: str, k: int = 10) -> list[Effect]:
         return self.metamodels[measure].ranked()[:k]
 
-    def factor_importance(self, measure: str) -> dict[str, float]:
-        """Per factor, the largest |standardised coefficient| of any term it takes part in."""
-        out: dict[str, float] = dict.fromkeys(self.factors, 0.0)
-        for e in self.metamodels[measure].effects:
-            for f in e.factors:
-                if math.isfinite(e.standardized):
-                    out[f] = max(out[f], abs(e.standardized))
-        return out
-
     def to_json(self) -> dict[str, Any]:
         return {
             "factors": list(self.factors),

@@ -138,13 +138,6 @@ class ForceTable:
         """Elements a unit id names: the element itself, or every element of a group."""
         return list(self._members_by_id.get(unit_id, []))
 
-    def reach_m(self, kind: int) -> FloatArray:
-        """Per element, the longest reach of its weapons of one kind (0 if none)."""
-        out = np.zeros(self.n)
-        sel = self.w_kind == kind
-        np.maximum.at(out, self.w_elem[sel], self.w_max_range[sel])
-        return out
-
 
 _FOOTPRINT_BY_ECHELON = {
     "team": 30.0,

@@ -14,6 +14,14 @@ from numpy.typing import NDArray
 from test_compiled_steps import _same_events, _same_state, _twin
 
 from drillsim.engine.simulation import Simulation
+from drillsim.events.types import (
+    ObjectiveAchieved,
+    SortieLaunched,
+    SortieRecovered,
+    UnitCaptured,
+    UnitEscaped,
+    UnitFled,
+)
 from drillsim.geo.distance import SignedDistanceField
 from drillsim.geo.terrain import Terrain
 from drillsim.mechanics.air.step import enforce_endurance
@@ -145,7 +153,7 @@ def _reference_step(score: Scorekeeper, ctx: StepContext) -> None:
             rows = np.flatnonzero(done)
             s.objective_at[rows, k] = when[rows]
             ctx.emit(
-                "ObjectiveAchieved", rows, when[rows], side=o.side, detail=ctx.world.plan.objective_names[k]
+                ObjectiveAchieved, rows, when[rows], side=o.side, objective=ctx.world.plan.objective_names[k]
             )
     for name, first in score.in_place.items():
         elems = score.in_place_members[name]
@@ -310,7 +318,7 @@ def _reference_enforce_endurance(ctx: StepContext) -> None:
         s.air_phase[rows, elems] = AIR_TURNAROUND
         s.air_until[rows, elems] = t1 + f.turnaround_s[elems]
         s.airborne_since[rows, elems] = np.inf
-        ctx.emit("SortieRecovered", rows, t1, value=np.zeros(len(rows)), unit=ctx.ids[elems])
+        ctx.emit(SortieRecovered, rows, t1, mission=np.zeros(len(rows)), aircraft=ctx.ids[elems])
     rows, k = np.nonzero(on & (s.air_phase[:, air] == AIR_TURNAROUND) & (s.air_until[:, air] <= t1))
     if len(rows):
         elems = air[k]
@@ -321,7 +329,9 @@ def _reference_enforce_endurance(ctx: StepContext) -> None:
             sel = tasks == k
             begin_task(ctx, plan.tasks[int(k)], rows[sel], elems[sel], when[sel])
         up = s.air_phase[rows, elems] == AIR_OUTBOUND
-        ctx.emit("SortieLaunched", rows[up], when[up], value=np.zeros(int(up.sum())), unit=ctx.ids[elems[up]])
+        ctx.emit(
+            SortieLaunched, rows[up], when[up], mission=np.zeros(int(up.sum())), aircraft=ctx.ids[elems[up]]
+        )
 
 
 def _stir_aircraft(ctx: StepContext, rng: np.random.Generator) -> None:
@@ -389,7 +399,7 @@ def _reference_capture_and_flight(ctx: StepContext) -> None:
             if len(rows):
                 s.status[rows, c] = ESCAPED
                 s.escaped_at[rows, c] = t1
-                ctx.emit("UnitEscaped", rows, t1, unit=ctx.ids[c])
+                ctx.emit(UnitEscaped, rows, t1, unit=ctx.ids[c])
         for task in raid_tasks:
             if c not in task.target_elements or not task.capture:
                 continue
@@ -409,7 +419,7 @@ def _reference_capture_and_flight(ctx: StepContext) -> None:
                 s.captured_at[rows, c] = t1
                 s.captor[rows, c] = captor
                 s.route_len[rows, c] = 0
-                ctx.emit("UnitCaptured", rows, t1, unit=ctx.ids[c], other=ctx.ids[captor])
+                ctx.emit(UnitCaptured, rows, t1, unit=ctx.ids[c], captor=ctx.ids[captor])
         raider_mask = np.zeros(f.n, dtype=bool)
         for task in raid_tasks:
             if c in task.target_elements:
@@ -445,7 +455,7 @@ def _reference_capture_and_flight(ctx: StepContext) -> None:
                 away = away / max(float(np.hypot(*away)), 1.0) * FLEE_DISTANCE_M
                 dest = np.array([[s.x[r, c] + away[0], s.y[r, c] + away[1]]])
             set_routes(ctx, np.array([r]), np.array([c]), dest)
-        ctx.emit("UnitFled", rows, t1, unit=ctx.ids[c])
+        ctx.emit(UnitFled, rows, t1, unit=ctx.ids[c])
 
 
 def _stir_raid(ctx: StepContext, rng: np.random.Generator) -> None:

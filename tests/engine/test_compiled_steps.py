@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from drillsim.engine.simulation import Simulation
+from drillsim.events.types import FireMissionRequested, UnitArrived
 from drillsim.geo.terrain import Terrain
 from drillsim.mechanics.indirect_fire.model import (
     burst_exponents,
@@ -139,7 +140,7 @@ def _reference_move(ctx: StepContext) -> None:
         s.arrived_at[dr, de] = np.minimum(s.arrived_at[dr, de], when)
         s.first_arrived_at[dr, de] = np.minimum(s.first_arrived_at[dr, de], when)
         s.posture[dr, de] = s.arrival_posture[dr, de]
-        ctx.emit("UnitArrived", dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])
+        ctx.emit(UnitArrived, dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])
 
 
 def _stir_movement(ctx: StepContext, rng: np.random.Generator) -> None:
@@ -266,14 +267,14 @@ def _reference_request_missions(support: IndirectFire, ctx: StepContext) -> None
             stage=np.full(n, STAGE_REQUESTED),
         )
         ctx.emit(
-            "FireMissionRequested",
+            FireMissionRequested,
             rows,
             requested,
-            value=ids.astype(np.float64),
+            mission=ids.astype(np.float64),
             side=ctx.sides[side],
-            unit=ctx.ids[np.maximum(observer, 0)],
-            other=ctx.ids[best],
-            detail=ctx.ids[b],
+            observer=ctx.ids[np.maximum(observer, 0)],
+            target=ctx.ids[best],
+            battery=ctx.ids[b],
             x_m=pic.known_x[rows, side, best],
             y_m=pic.known_y[rows, side, best],
         )

@@ -151,3 +151,16 @@ def test_missing_file_is_a_user_error(tmp_path: Path) -> None:
     """Asking for a log that does not exist gives a UserError."""
     with pytest.raises(drillsim.UserError, match=r"missing\.parquet"):
         read_event_log(tmp_path / "missing.parquet")
+
+
+def test_emit_takes_the_event_class_fields_and_refuses_others() -> None:
+    """An emit site names the event's own fields; a column name that is not a field is refused."""
+    from drillsim.events.types import ContactDetected, columns_of
+
+    assert columns_of(ContactDetected, {"observer": "a", "target": "b", "sensor": "eye"}) == {
+        "unit": "a",
+        "other": "b",
+        "detail": "eye",
+    }
+    with pytest.raises(TypeError, match="ContactDetected has no field unit"):
+        columns_of(ContactDetected, {"unit": "a"})

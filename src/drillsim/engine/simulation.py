@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from drillsim._version import __version__
 from drillsim.core.random import Streams, root_seed
 from drillsim.events.recorder import EventLog, NullRecorder, Recorder, write_event_log
+from drillsim.events.types import UnitMoved
 from drillsim.mechanics.air.step import AirStrikes, enforce_endurance
 from drillsim.mechanics.direct_fire.step import DirectFire
 from drillsim.mechanics.indirect_fire.step import IndirectFire
@@ -234,13 +235,13 @@ class Simulation:
         s.last_sample_s = ctx.t1
         rows, elems = np.nonzero(s.status == ACTIVE)
         ctx.emit(
-            "UnitMoved",
+            UnitMoved,
             rows,
             ctx.t1,
             unit=ctx.ids[elems],
             x_m=s.x[rows, elems],
             y_m=s.y[rows, elems],
-            value=s.strength[rows, elems],
+            strength=s.strength[rows, elems],
         )
 
     def run(self, *, until_s: float | None = None) -> Outcomes:

@@ -391,6 +391,16 @@ def column_for(kind: str, field: str) -> str:
     return _COLUMNS[kind][field]
 
 
+def columns_of(event: type[Event], values: dict[str, Any]) -> dict[str, Any]:
+    """The event-log columns of events of class ``event`` given by field name (``{"observer": ...}`` ->
+    ``{"unit": ...}``). Raises ``TypeError`` for a field the class does not have."""
+    mapping = _COLUMNS[event.KIND]
+    unknown = sorted(set(values) - set(mapping))
+    if unknown:
+        raise TypeError(f"{event.KIND} has no field {', '.join(unknown)}; its fields: {', '.join(mapping)}")
+    return {mapping[name]: value for name, value in values.items()}
+
+
 def iter_events(table: pa.Table) -> Iterator[Event]:
     """Typed events from an event-log table, in its row order."""
     for row in table.to_pylist():

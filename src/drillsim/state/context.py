@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.random import Streams
 from drillsim.events.recorder import Recorder
+from drillsim.events.types import Event, columns_of
 from drillsim.state.batch import BatchState
 from drillsim.world.build import World
 
@@ -45,10 +46,15 @@ class StepContext:
         """Replication indices of state rows (random numbers and events use these, never the row)."""
         return self.state.replications[rows]
 
-    def emit(self, kind: str, rows: IntArray, time_s: Any, **columns: Any) -> None:
-        """Record events for the given state rows, if the recorder wants them."""
+    def emit(self, event: type[Event], rows: IntArray, time_s: Any, **fields: Any) -> None:
+        """Record events of one kind for the given state rows, if the recorder wants them.
+
+        ``fields`` are the event class's own fields (``observer=``, ``target=``, ``mission=``, ...), each one
+        value or one value per row; they are put in the event log's columns by the class's column map
+        (:func:`drillsim.events.types.columns_of`). A field the class does not have is an error.
+        """
         if self.recorder.enabled and len(rows):
-            self.recorder.emit(kind, self.rep(rows), time_s, **columns)
+            self.recorder.emit(event.KIND, self.rep(rows), time_s, **columns_of(event, fields))
 
     def uniform(self, stream: str, rows: IntArray, *keys: Any) -> FloatArray:
         """Counter-based uniforms keyed by (stream, step, replication, *keys)."""

@@ -19,6 +19,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
+from drillsim.events.types import (
+    SortieLaunched,
+    SortieRecovered,
+    StrikeAborted,
+    StrikeRequested,
+    WeaponsReleased,
+)
 from drillsim.mechanics.indirect_fire.step import STAGE_DONE, STAGE_REQUESTED, land_impacts
 from drillsim.mechanics.orders.command import begin_task, set_routes
 from drillsim.state.batch import (
@@ -145,13 +152,13 @@ class AirStrikes:
                 s.air_phase[ready, e] = AIR_WAITING
                 s.air_until[ready, e] = t1 + task.tasking_delay_s
                 ctx.emit(
-                    "StrikeRequested",
+                    StrikeRequested,
                     ready,
                     t1,
-                    value=ids.astype(np.float64),
+                    mission=ids.astype(np.float64),
                     side=ctx.sides[side],
-                    unit=ctx.ids[e],
-                    other=[ctx.ids[t] if t >= 0 else None for t in tgt],
+                    aircraft=ctx.ids[e],
+                    target=[ctx.ids[t] if t >= 0 else None for t in tgt],
                 )
 
         # Tasking delay over: take off.
@@ -165,12 +172,12 @@ class AirStrikes:
             s.sorties_flown[launch, side] += 1
             home = ctx.world.scenario.units[f.group_of[e]].home or ""
             ctx.emit(
-                "SortieLaunched",
+                SortieLaunched,
                 launch,
                 s.air_until[launch, e],
-                value=m.mission_id[k].astype(np.float64),
-                unit=ctx.ids[e],
-                detail=home,
+                mission=m.mission_id[k].astype(np.float64),
+                aircraft=ctx.ids[e],
+                airbase=home,
             )
             set_routes(
                 ctx,
@@ -225,13 +232,13 @@ class AirStrikes:
                 m.fire_t[rk] = t1
                 m.impact_t[rk] = t1
                 ctx.emit(
-                    "WeaponsReleased",
+                    WeaponsReleased,
                     ro,
                     t1,
-                    value=m.mission_id[rk].astype(np.float64),
-                    unit=ctx.ids[e],
-                    other=[ctx.ids[t] if t >= 0 else None for t in rt],
-                    count=m.rounds[rk].astype(np.int64),
+                    mission=m.mission_id[rk].astype(np.float64),
+                    aircraft=ctx.ids[e],
+                    target=[ctx.ids[t] if t >= 0 else None for t in rt],
+                    weapons=m.rounds[rk].astype(np.int64),
                     x_m=m.aim_x[rk],
                     y_m=m.aim_y[rk],
                 )
@@ -249,12 +256,12 @@ class AirStrikes:
             if len(abort):
                 m.stage[k[abort]] = STAGE_DONE
                 ctx.emit(
-                    "StrikeAborted",
+                    StrikeAborted,
                     on[abort],
                     t1,
-                    value=m.mission_id[k[abort]].astype(np.float64),
-                    unit=ctx.ids[e],
-                    detail="target-lost",
+                    mission=m.mission_id[k[abort]].astype(np.float64),
+                    aircraft=ctx.ids[e],
+                    reason="target-lost",
                 )
             back = on[np.union1d(rel, abort).astype(np.int64)]
             if len(back):
@@ -271,7 +278,9 @@ class AirStrikes:
             s.air_until[landed, e] = t1 + f.turnaround_s[e]
             s.sorties_left[landed, e] -= 1
             s.airborne_since[landed, e] = np.inf
-            ctx.emit("SortieRecovered", landed, t1, value=m.mission_id[k].astype(np.float64), unit=ctx.ids[e])
+            ctx.emit(
+                SortieRecovered, landed, t1, mission=m.mission_id[k].astype(np.float64), aircraft=ctx.ids[e]
+            )
 
         # Turned around: ready for the next sortie.
         if present[AIR_TURNAROUND]:
@@ -323,7 +332,7 @@ def enforce_endurance(ctx: StepContext) -> None:
         s.air_phase[rows, elems] = AIR_TURNAROUND
         s.air_until[rows, elems] = t1 + f.turnaround_s[elems]
         s.airborne_since[rows, elems] = np.inf
-        ctx.emit("SortieRecovered", rows, t1, value=np.zeros(len(rows)), unit=ctx.ids[elems])
+        ctx.emit(SortieRecovered, rows, t1, mission=np.zeros(len(rows)), aircraft=ctx.ids[elems])
     # Turned around: take the task up again.
     rows, elems = _aircraft_in_phase(s.status, s.task, strike, air, s.air_phase, AIR_TURNAROUND)
     if len(rows):
@@ -337,7 +346,9 @@ def enforce_endurance(ctx: StepContext) -> None:
             sel = tasks == k
             begin_task(ctx, plan.tasks[int(k)], rows[sel], elems[sel], when[sel])
         up = s.air_phase[rows, elems] == AIR_OUTBOUND
-        ctx.emit("SortieLaunched", rows[up], when[up], value=np.zeros(int(up.sum())), unit=ctx.ids[elems[up]])
+        ctx.emit(
+            SortieLaunched, rows[up], when[up], mission=np.zeros(int(up.sum())), aircraft=ctx.ids[elems[up]]
+        )
 
 
 @jit

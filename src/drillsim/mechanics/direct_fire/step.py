@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit, run_per_row
 from drillsim.core.random import binomial_inverse
+from drillsim.events.types import UnitHit
 from drillsim.mechanics.direct_fire.model import POSTURE_DIRECT_TABLE, engagement_rates
 from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
 from drillsim.state.batch import ACTIVE
@@ -195,13 +196,13 @@ def apply_casualties(
     if got.any():
         when = ctx.t1 if time_s is None else (np.broadcast_to(time_s, rows.shape)[got])
         ctx.emit(
-            "UnitHit",
+            UnitHit,
             rows[got],
             when,
             unit=ctx.ids[elems[got]],
-            other=ctx.ids[shooter[got]] if len(shooter) else None,
-            count=np.rint(lost[got]).astype(np.int64),
-            detail=weapon,
+            shooter=ctx.ids[shooter[got]] if len(shooter) else None,
+            casualties=np.rint(lost[got]).astype(np.int64),
+            weapon=weapon,
         )
     return lost
 

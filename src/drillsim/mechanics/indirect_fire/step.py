@@ -24,6 +24,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
+from drillsim.events.types import (
+    FireMissionCompleted,
+    FireMissionRefused,
+    FireMissionRequested,
+    RoundsFired,
+    RoundsImpacted,
+)
 from drillsim.mechanics.direct_fire.step import apply_casualties
 from drillsim.mechanics.indirect_fire.model import (
     POSTURE_AREA_TABLE,
@@ -259,14 +266,14 @@ class IndirectFire:
             stage=np.full(n, STAGE_REQUESTED),
         )
         ctx.emit(
-            "FireMissionRequested",
+            FireMissionRequested,
             rows,
             requested,
-            value=ids.astype(np.float64),
+            mission=ids.astype(np.float64),
             side=ctx.sides[side],
-            unit=ctx.ids[np.maximum(observer, 0)],
-            other=ctx.ids[best],
-            detail=ctx.ids[b],
+            observer=ctx.ids[np.maximum(observer, 0)],
+            target=ctx.ids[best],
+            battery=ctx.ids[b],
             x_m=aim_x,
             y_m=aim_y,
         )
@@ -303,13 +310,13 @@ class IndirectFire:
             m.stage[rr] = STAGE_DONE
             s.battery_busy_until[rows[refused], b[refused]] = when[refused]
             ctx.emit(
-                "FireMissionRefused",
+                FireMissionRefused,
                 rows[refused],
                 when[refused],
-                value=m.mission_id[rr].astype(np.float64),
-                unit=ctx.ids[b[refused]],
-                other=ctx.ids[tgt[refused]],
-                detail=reason[refused],
+                mission=m.mission_id[rr].astype(np.float64),
+                battery=ctx.ids[b[refused]],
+                target=ctx.ids[tgt[refused]],
+                reason=reason[refused],
             )
         ok = ~refused
         if not ok.any():
@@ -328,12 +335,12 @@ class IndirectFire:
         np.add.at(s.rounds_fired, (r_, side[ok]), rounds)
         np.add.at(s.missions_fired, (r_, side[ok]), 1.0)
         ctx.emit(
-            "RoundsFired",
+            RoundsFired,
             r_,
             when[ok],
-            value=m.mission_id[fired].astype(np.float64),
-            unit=ctx.ids[b_],
-            count=rounds.astype(np.int64),
+            mission=m.mission_id[fired].astype(np.float64),
+            battery=ctx.ids[b_],
+            rounds=rounds.astype(np.int64),
             x_m=ax[ok],
             y_m=ay[ok],
         )
@@ -407,24 +414,24 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
     )
     counts = np.rint(total).astype(np.int64)
     ctx.emit(
-        "RoundsImpacted",
+        RoundsImpacted,
         rows,
         when,
-        value=mids.astype(np.float64),
-        unit=ctx.ids[m.firer[ks]],
-        other=ctx.ids[m.target[ks]],
-        count=counts,
+        mission=mids.astype(np.float64),
+        firer=ctx.ids[m.firer[ks]],
+        target=ctx.ids[m.target[ks]],
+        casualties=counts,
         x_m=m.aim_x[ks],
         y_m=m.aim_y[ks],
     )
     if weapon == "indirect":
         ctx.emit(
-            "FireMissionCompleted",
+            FireMissionCompleted,
             rows,
             when,
-            value=mids.astype(np.float64),
-            unit=ctx.ids[m.firer[ks]],
-            other=ctx.ids[m.target[ks]],
-            count=counts,
+            mission=mids.astype(np.float64),
+            battery=ctx.ids[m.firer[ks]],
+            target=ctx.ids[m.target[ks]],
+            casualties=counts,
         )
     return np.asarray(total, dtype=np.float64)

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
+from drillsim.events.types import UnitBroke, UnitCaptured, UnitDestroyed, UnitEscaped, UnitFled
 from drillsim.mechanics.orders.command import set_routes
 from drillsim.state.batch import ACTIVE, CAPTURED, DESTROYED, ESCAPED
 from drillsim.state.context import StepContext
@@ -55,7 +56,7 @@ def update_morale(ctx: StepContext) -> None:
         s.strength[dead_rows, dead_elems] = 0.0
         s.destroyed_at[dead_rows, dead_elems] = t1
         s.route_len[dead_rows, dead_elems] = 0
-        ctx.emit("UnitDestroyed", dead_rows, t1, unit=ctx.ids[dead_elems])
+        ctx.emit(UnitDestroyed, dead_rows, t1, unit=ctx.ids[dead_elems])
     if len(rows):
         s.broken[rows, elems] = True
         s.broke_at[rows, elems] = t1
@@ -65,7 +66,7 @@ def update_morale(ctx: StepContext) -> None:
         home = np.stack([f.home_x[elems], f.home_y[elems]], axis=1)[:, None, :]
         set_routes(ctx, rows, elems, home)
         reason = np.where(by_losses, "losses", "suppression")
-        ctx.emit("UnitBroke", rows, t1, unit=ctx.ids[elems], detail=reason)
+        ctx.emit(UnitBroke, rows, t1, unit=ctx.ids[elems], reason=reason)
 
 
 @jit
@@ -150,7 +151,7 @@ def capture_and_flight(ctx: StepContext) -> None:
             if len(rows):
                 s.status[rows, c] = ESCAPED
                 s.escaped_at[rows, c] = t1
-                ctx.emit("UnitEscaped", rows, t1, unit=ctx.ids[c])
+                ctx.emit(UnitEscaped, rows, t1, unit=ctx.ids[c])
         # Capture.
         targeting = [task for task in raid_tasks if c in task.target_elements]
         for task in targeting:
@@ -176,7 +177,7 @@ def capture_and_flight(ctx: StepContext) -> None:
                 s.captured_at[rows, c] = t1
                 s.captor[rows, c] = captor
                 s.route_len[rows, c] = 0
-                ctx.emit("UnitCaptured", rows, t1, unit=ctx.ids[c], other=ctx.ids[captor])
+                ctx.emit(UnitCaptured, rows, t1, unit=ctx.ids[c], captor=ctx.ids[captor])
         # Flight: a raider of a hostile side is in the picture nearby.
         if not targeting:
             continue
@@ -209,7 +210,7 @@ def capture_and_flight(ctx: StepContext) -> None:
                 away = away / max(float(np.hypot(*away)), 1.0) * FLEE_DISTANCE_M
                 dest = np.array([[s.x[r, c] + away[0], s.y[r, c] + away[1]]])
             set_routes(ctx, np.array([r]), np.array([c]), dest)
-        ctx.emit("UnitFled", rows, t1, unit=ctx.ids[c])
+        ctx.emit(UnitFled, rows, t1, unit=ctx.ids[c])
 
 
 @jit

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
+from drillsim.events.types import UnitArrived
 from drillsim.geo.terrain import bilinear_at, class_code_at
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
@@ -229,4 +230,4 @@ def move(ctx: StepContext) -> None:
         ctx.dt,
     )
     if len(dr):
-        ctx.emit("UnitArrived", dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])
+        ctx.emit(UnitArrived, dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])

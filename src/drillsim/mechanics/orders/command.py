@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
+from drillsim.events.types import OrderReceived, PhaseStarted
 from drillsim.geo.terrain import CROSSING_RADIUS_M, Terrain, move_cuts
 from drillsim.mechanics.orders.triggers import Facts, TriggerState
 from drillsim.state.batch import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState
@@ -86,7 +87,7 @@ def start_phases(ctx: StepContext, triggers: TriggerState, located: FloatArray) 
             continue
         start = np.maximum(when[rows], 0.0)
         s.phase_start[rows, p] = start
-        ctx.emit("PhaseStarted", rows, start, detail=plan.phase_names[p])
+        ctx.emit(PhaseStarted, rows, start, phase=plan.phase_names[p])
         for k in plan.phase_tasks[p]:
             task = plan.tasks[k]
             elems = task.elements
@@ -114,12 +115,12 @@ def activate_orders(ctx: StepContext) -> None:
         sel = tasks == k
         begin_task(ctx, plan.tasks[int(k)], rows[sel], elems[sel], when[sel])
         ctx.emit(
-            "OrderReceived",
+            OrderReceived,
             rows[sel],
             when[sel],
             unit=ctx.ids[elems[sel]],
-            detail=plan.tasks[int(k)].kind,
-            other=plan.phase_names[plan.tasks[int(k)].phase],
+            task=plan.tasks[int(k)].kind,
+            phase=plan.phase_names[plan.tasks[int(k)].phase],
         )
 
 

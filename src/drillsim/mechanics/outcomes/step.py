@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
+from drillsim.events.types import ObjectiveAchieved
 from drillsim.geo.distance import SignedDistanceField, field_value, signed_offsets
 from drillsim.scenario.models import LatLon, MeasureSpec, ObjectiveSpec, Scenario
 from drillsim.state.batch import ACTIVE
@@ -144,11 +145,11 @@ class Scorekeeper:
             if len(rows):
                 s.objective_at[rows, k] = when[rows]
                 ctx.emit(
-                    "ObjectiveAchieved",
+                    ObjectiveAchieved,
                     rows,
                     when[rows],
                     side=o.side,
-                    detail=ctx.world.plan.objective_names[k],
+                    objective=ctx.world.plan.objective_names[k],
                 )
         for name, first in self.in_place.items():
             elems = self.in_place_members[name]
@@ -248,11 +249,11 @@ class Scorekeeper:
             if len(rows):
                 s.objective_at[rows, k] = min(end, ctx.t1)
                 ctx.emit(
-                    "ObjectiveAchieved",
+                    ObjectiveAchieved,
                     rows,
                     min(end, ctx.t1),
                     side=o.side,
-                    detail=ctx.world.plan.objective_names[k],
+                    objective=ctx.world.plan.objective_names[k],
                 )
 
     def measures(self, ctx: StepContext) -> dict[str, FloatArray]:

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import run_per_row
 from drillsim.core.random import stream_id
+from drillsim.events.types import ContactDetected, ContactLost, ContactReported
 from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M
 from drillsim.mechanics.sensing.model import (
     POSTURE_DETECTABILITY_TABLE,
@@ -314,16 +315,16 @@ class Sensing:
             obs = observer[new]
             mount = sensor[new]
             ctx.emit(
-                "ContactDetected",
+                ContactDetected,
                 rows[new],
                 t1,
                 side=ctx.sides[side[new]],
-                unit=[ctx.ids[o] if o >= 0 else None for o in obs],
-                other=ctx.ids[j[new]],
+                observer=[ctx.ids[o] if o >= 0 else None for o in obs],
+                target=ctx.ids[j[new]],
                 x_m=bx[new],
                 y_m=by[new],
-                value=sd[new],
-                detail=np.where(mount >= 0, ctx.sensor_names[np.maximum(mount, 0)], "informants"),
+                error_m=sd[new],
+                sensor=np.where(mount >= 0, ctx.sensor_names[np.maximum(mount, 0)], "informants"),
             )
 
 
@@ -353,18 +354,18 @@ def deliver_reports(ctx: StepContext) -> None:
         s.reported_at[nr, nj] = np.minimum(s.reported_at[nr, nj], when[new])
         np.minimum.at(s.reported_by_side, (nr, nb), when[new])
         ctx.emit(
-            "ContactReported",
+            ContactReported,
             nr,
             when[new],
             side=ctx.sides[nb],
-            other=ctx.ids[nj],
+            target=ctx.ids[nj],
             x_m=pic.known_x[nr, nb, nj],
             y_m=pic.known_y[nr, nb, nj],
-            value=pic.known_err[nr, nb, nj],
+            error_m=pic.known_err[nr, nb, nj],
         )
     if len(lost_r):
         np.minimum.at(s.lost_by_side, (lost_r, lost_b), t1)
-        ctx.emit("ContactLost", lost_r, t1, side=ctx.sides[lost_b], other=ctx.ids[lost_j])
+        ctx.emit(ContactLost, lost_r, t1, side=ctx.sides[lost_b], target=ctx.ids[lost_j])
 
 
 def located_fractions(ctx: StepContext) -> FloatArray:

@@ -59,3 +59,31 @@ def test_importing_drillsim_loads_no_heavy_optional_dependency() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+MECHANICS_DOCS = ROOT / "docs" / "mechanics"
+_CODE_LINE = re.compile(r"^Code: (.*)$", re.MULTILINE)
+
+
+def _code_packages(page: Path) -> list[str]:
+    lines = _CODE_LINE.findall(page.read_text(encoding="utf-8"))
+    assert len(lines) == 1, f"{page.name}: expected one 'Code:' line, found {len(lines)}"
+    return re.findall(r"`([^`]+)`", lines[0])
+
+
+def test_every_mechanics_page_names_exactly_one_package() -> None:
+    """Each docs/mechanics page's "Code:" line names one package, and that package exists."""
+    pages = sorted(MECHANICS_DOCS.glob("*.md"))
+    assert pages
+    for page in pages:
+        packages = _code_packages(page)
+        assert len(packages) == 1, f"{page.name}: the Code line names {packages}"
+        module = importlib.import_module(packages[0])
+        assert hasattr(module, "__path__"), f"{page.name}: {packages[0]} is a module, not a package"
+
+
+def test_every_mechanics_package_has_its_page() -> None:
+    """Every package under drillsim.mechanics is the Code of one docs/mechanics page."""
+    named = {_code_packages(page)[0] for page in MECHANICS_DOCS.glob("*.md")}
+    packages = {f"drillsim.mechanics.{p.parent.name}" for p in (SRC / "mechanics").glob("*/__init__.py")}
+    assert packages <= named, f"mechanics packages without a page: {sorted(packages - named)}"

@@ -378,7 +378,7 @@ class WeaponSpec(Spec):
 
 
 class SensorSpec(Spec):
-    """A sensor. Detection is a hazard rate that falls with range (see docs/mechanics/sensors.md)."""
+    """A sensor. Detection is a hazard rate that falls with range (see docs/mechanics/sensing.md)."""
 
     kind: Literal["eye", "optical", "thermal", "radar", "signals"]
     name: str | None = None

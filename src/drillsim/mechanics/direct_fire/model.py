@@ -9,7 +9,8 @@ where ``P_k(r)`` is the weapon's kill probability for the range band holding ``r
 training, ``S / S0`` the fraction of the shooter still fighting, ``sigma`` whether it is suppressed, and
 ``e_posture`` the target's exposure in its posture. Summed over shooters, casualties in a step are a
 binomial draw with per-person probability ``1 - exp(-c * dt / N_target)``: strength never goes below zero,
-and with many shooters the mean follows Lanchester's square law (aimed fire). See docs/mechanics/fires.md.
+and with many shooters the mean follows Lanchester's square law (aimed fire). See
+docs/mechanics/direct-fire.md.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ whose burst lies ``D`` from the element's centre is
 
     f(D) = k**2 / (k**2 + s**2) * exp(-D**2 / (2 * (k**2 + s**2)))      k = R50 / sqrt(2 ln 2), s = r_e / 2
 
-times the target's exposure in its posture. See docs/mechanics/fires.md.
+times the target's exposure in its posture. See docs/mechanics/indirect-fire.md.
 
 :func:`round_casualty_fraction` is the model for any shapes of input. A batch of impacts (missions x
 elements x rounds) takes the compiled path instead: :func:`burst_exponents`, then ``np.exp``, then

@@ -1,5 +1,5 @@
 """Sensing: detection hazards, position errors, the pair search, and the pictures each side builds from
-its detections and reports (docs/mechanics/sensors.md)."""
+its detections and reports (docs/mechanics/sensing.md)."""
 
 from drillsim.mechanics.sensing.model import (
     LIGHT_LEVELS,

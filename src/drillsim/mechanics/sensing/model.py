@@ -7,7 +7,7 @@ A sensor of close-range rate ``lambda0`` looking at a target at range ``r`` dete
 and not at all beyond, where ``n`` is the number of such sensors, ``s`` the target's signature, ``p`` its
 posture factor, ``L`` the light factor and ``r_s`` the sensor's range scale. Line of sight is a separate
 yes/no gate. Over a step ``dt`` the probability of at least one detection is ``1 - exp(-lambda * dt)``,
-so results converge as ``dt`` shrinks. See docs/mechanics/sensors.md.
+so results converge as ``dt`` shrinks. See docs/mechanics/sensing.md.
 """
 
 from __future__ import annotations

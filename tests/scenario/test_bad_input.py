@@ -95,7 +95,7 @@ def test_negative_strength(edit: Edit, cli: Cli) -> None:
         line=65,
         column=15,
         field="units.tjk/pl/hq.strength",
-        match=r"value out of range; expected a whole number >= 0; found -6",
+        match=r"value out of range; expected a whole number >= 0 and <= 100,000; found -6",
     )
 
 

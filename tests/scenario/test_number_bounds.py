@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from drillsim.scenario import load_scenario
+from drillsim.scenario import references as references_module
 
 Edit = Callable[..., Path]
 Message = Callable[..., str]
@@ -58,3 +62,41 @@ def test_time_step_too_short_for_the_duration(edit: Edit, message_of: Message) -
     """A time step giving more than ten million steps is refused at the time section."""
     path = edit("  dt_s: 10\n", "  dt_s: 0.0001\n")
     assert "the time step is too short for the duration" in message_of(path)
+
+
+def test_too_many_elements_in_all(edit: Edit, message_of: Message) -> None:
+    """Eleven groups of 100,000 elements are more than the scenario may hold."""
+    groups = "".join(
+        f"  big/g{i}:\n    type: rifle-squad\n    nation: TJK\n    count: 100000\n    at: crossing\n"
+        for i in range(11)
+    )
+    path = edit("\nunits:\n", "\nunits:\n" + groups)
+    assert "field 'units.big/g10.count': the scenario has too many elements" in message_of(path)
+
+
+def test_unit_list_is_sorted_once_not_per_reference(edit: Edit, monkeypatch: pytest.MonkeyPatch) -> None:
+    """References to a 50,000-element group never sort the whole unit list (once they did, each time)."""
+    tasks = "".join(
+        f"        - {{task: defend, units: [big/grp/{k}], at: crossing}}\n" for k in range(1, 301)
+    )
+    group = "  big/grp:\n    type: rifle-squad\n    nation: TJK\n    count: 50000\n    at: crossing\n"
+    path = edit("\nunits:\n", "\nunits:\n" + group)
+    text = path.read_text(encoding="utf-8").replace("      trigger: {at_s: 900}\n      tasks:\n", "")
+    text = text.replace(
+        "    raid:\n      description: The militants rush the bridge.\n",
+        "    raid:\n      description: The militants rush the bridge.\n      trigger: {at_s: 900}\n"
+        "      tasks:\n" + tasks,
+    )
+    path.write_text(text, encoding="utf-8")
+    large_sorts = []
+
+    def counting_sorted(items: Any, **kwargs: Any) -> list[Any]:
+        out = sorted(items, **kwargs)
+        if len(out) > 1000:
+            large_sorts.append(len(out))
+        return out
+
+    monkeypatch.setattr(references_module, "sorted", counting_sorted, raising=False)
+    scenario = load_scenario(path)
+    assert len(scenario.plan.phases["raid"].tasks) == 301
+    assert len(large_sorts) <= 1

@@ -6,6 +6,7 @@ whole story of the test.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ def test_negative_strength(edit: Edit, cli: Cli) -> None:
         line=65,
         column=15,
         field="units.tjk/pl/hq.strength",
-        match=r"value out of range; expected a whole number >= 0; found -6",
+        match=r"value out of range; expected a whole number >= 0 and <= 100,000; found -6",
     )
 
 
@@ -292,8 +293,9 @@ def test_empty_file(tmp_path: Path, cli: Cli) -> None:
 
 def test_variant_without_its_own_name(tmp_path: Path, example_path: Path, cli: Cli) -> None:
     """A variant that does not rename itself would pass for its base; the error points at its extends."""
+    shutil.copy(example_path, tmp_path / "base.yaml")
     path = tmp_path / "variant.yaml"
-    path.write_text(f"extends: {example_path}\ntitle: The same, renamed\n", encoding="utf-8")
+    path.write_text("extends: base.yaml\ntitle: The same, renamed\n", encoding="utf-8")
     assert_rejected(
         path, cli, line=1, column=10, field="name", match=r"a variant needs a name of its own; .*found none"
     )
@@ -318,13 +320,13 @@ def test_sources_as_a_list_is_a_type_error_not_a_crash(edit: Edit, cli: Cli) -> 
 
 def test_error_in_a_base_names_the_variant_too(tmp_path: Path, example_path: Path, cli: Cli) -> None:
     """Deleting a unit the base's tasks still use is reported at the base's line, naming the variant too."""
+    base = tmp_path / "base.yaml"
+    shutil.copy(example_path, base)
     path = tmp_path / "no-drone.yaml"
-    path.write_text(
-        f"extends: {example_path}\nname: no-drone-v1\nunits: {{tjk/uav: null}}\n", encoding="utf-8"
-    )
+    path.write_text("extends: base.yaml\nname: no-drone-v1\nunits: {tjk/uav: null}\n", encoding="utf-8")
     with pytest.raises(drillsim.UserError, match=rf"unknown unit 'tjk/uav' \(while loading {path}\)") as info:
         drillsim.load_scenario(path)
-    assert str(info.value).startswith(f"{example_path}:110:34: field 'plan.phases.watch.tasks[0].units[0]': ")
+    assert str(info.value).startswith(f"{base}:110:34: field 'plan.phases.watch.tasks[0].units[0]': ")
     result = cli("validate", str(path))
     assert result.code == 2
     assert "Traceback" not in result.err

@@ -46,17 +46,21 @@ def _root(
     """drillsim command line."""
 
 
+_ALLOW_OUTSIDE_HELP = "Let 'extends:' name files outside the folder of the file that names them."
+
+
 @app.command()
 def validate(
     path: Annotated[
         list[Path], typer.Argument(help="Scenario or catalogue files to check.", show_default=False)
     ],
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help=_ALLOW_OUTSIDE_HELP)] = False,
 ) -> None:
     """Check scenario and catalogue files; report every problem with file, line and field."""
     failed = 0
     for one in path:
         try:
-            loaded = drillsim.validate(one)
+            loaded = drillsim.validate(one, allow_outside=allow_outside)
         except UserError as exc:
             failed += 1
             print_error(exc)
@@ -134,11 +138,12 @@ def run(
     sample_s: Annotated[
         float, typer.Option("--sample-s", help="Record unit positions every so many seconds, for replays.")
     ] = 300.0,
+    allow_outside: Annotated[bool, typer.Option("--allow-outside", help=_ALLOW_OUTSIDE_HELP)] = False,
 ) -> None:
     """Run a scenario and print its outcome; write the event log and outcomes to a directory."""
     from drillsim.events.recorder import EventLog
 
-    loaded = drillsim.load_scenario(scenario)
+    loaded = drillsim.load_scenario(scenario, allow_outside=allow_outside)
     outcomes = drillsim.run(loaded, rng=seed, replications=replications, recorder=EventLog(sample_s=sample_s))
     target = out if out is not None else Path("runs") / f"{loaded.name}-seed{outcomes.seed}"
     outcomes.write(target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from drillsim.core.errors import UserError
+from drillsim.core.errors import AllProblemsError, UserError
 
 __all__ = ["DEFAULT_SCENARIO", "console", "error_console", "print_error"]
 
@@ -17,5 +17,7 @@ error_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def print_error(exc: UserError) -> None:
-    """A user error as one paragraph on standard error."""
-    error_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, emoji=False)
+    """A user error as one paragraph on standard error (one paragraph per problem when it holds several)."""
+    problems = exc.problems if isinstance(exc, AllProblemsError) else (exc,)
+    for problem in problems:
+        error_console.print(f"[bold red]error:[/] {escape(str(problem))}", markup=True, emoji=False)

@@ -3,6 +3,11 @@
 PyYAML composes a node tree that carries start marks; we build plain Python values from it and keep, for
 every field path, the file location of its key and of its value. Error messages use those locations.
 Duplicate keys, which PyYAML would silently accept, are an error here.
+
+Limits keep any file from crashing or stalling the reader: collections nest at most
+:data:`MAX_DEPTH` levels deep (counting what aliases bring in), aliases expand to at most
+:data:`MAX_ALIAS_VALUES` values in all (a "billion laughs" file stops at its first alias past the budget),
+and an alias may not refer to a collection that contains it.
 """
 
 from __future__ import annotations
@@ -13,9 +18,14 @@ from typing import Any
 
 import yaml
 
-from drillsim.core.errors import InputError, Location
+from drillsim.core.errors import InputError, Location, clip
 
 FieldPath = tuple[str | int, ...]
+
+MAX_DEPTH = 64
+"""Deepest nesting of lists and mappings in a file, aliases included (real scenarios nest under 15)."""
+MAX_ALIAS_VALUES = 100_000
+"""Most values that aliases (``*name``) may add to a file by expansion."""
 
 
 @dataclass
@@ -71,6 +81,78 @@ def _location(file: str, mark: yaml.Mark | None) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
+class _LimitedLoader(yaml.SafeLoader):
+    """A safe loader whose composer refuses deep nesting, alias bombs and recursive aliases.
+
+    It tracks, for every collection, the number of values and the nesting depth it expands to (aliases
+    included), so the checks cost one pass over the file however large the expansion would be. ``_depth``
+    counts the collections open around the node being read.
+    """
+
+    def __init__(self, stream: str, file: str) -> None:
+        super().__init__(stream)
+        self.file = file
+        self._depth = 0
+        self._open_anchors: set[str] = set()
+        self._size: dict[int, int] = {}
+        self._height: dict[int, int] = {}
+        self._expanded = 0
+
+    def _refuse(self, message: str, mark: Any, expected: str) -> InputError:
+        return InputError(message, location=_location(self.file, mark), expected=expected)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            name = str(event.anchor)
+            if name in self._open_anchors:
+                raise self._refuse(
+                    f"alias '*{clip(name, 60)}' refers to a collection that contains it",
+                    event.start_mark,
+                    "aliases only to values that are complete where the alias is used",
+                )
+            target = self.anchors.get(name)
+            if target is not None:
+                self._expanded += self._size.get(id(target), 1)
+                if self._expanded > MAX_ALIAS_VALUES:
+                    raise self._refuse(
+                        "aliases expand to too many values",
+                        event.start_mark,
+                        f"aliases that add at most {MAX_ALIAS_VALUES:,} values in all",
+                    )
+                if self._depth + self._height.get(id(target), 0) > MAX_DEPTH:
+                    raise self._refuse(
+                        "this alias nests values too deeply",
+                        event.start_mark,
+                        f"lists and mappings nested at most {MAX_DEPTH} deep",
+                    )
+            return super().compose_node(parent, index)
+        if isinstance(event, yaml.CollectionStartEvent) and self._depth >= MAX_DEPTH:
+            raise self._refuse(
+                "lists and mappings nested too deeply",
+                event.start_mark,
+                f"lists and mappings nested at most {MAX_DEPTH} deep",
+            )
+        anchor: str | None = getattr(event, "anchor", None)
+        if anchor is not None:
+            self._open_anchors.add(str(anchor))
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            if anchor is not None:
+                self._open_anchors.discard(str(anchor))
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            if isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            else:
+                children = [part for pair in node.value for part in pair]
+            self._size[id(node)] = 1 + sum(self._size.get(id(c), 1) for c in children)
+            self._height[id(node)] = 1 + max((self._height.get(id(c), 0) for c in children), default=0)
+        return node
+
+
 class _Builder:
     def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
         self.file = file
@@ -83,7 +165,22 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, TypeError) as exc:
+            # PyYAML lets these escape for values its patterns accept: 2015-02-30, a 5,000-digit
+            # integer, !!int 'x'.
+            raise InputError(
+                "a value YAML cannot read",
+                location=_location(self.file, node.start_mark),
+                expected="a valid number, date or text",
+                found="an integer of more than 4,300 digits"
+                if "integer string conversion" in str(exc)
+                else clip(str(exc), 200),
+            ) from None
 
     def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
         self.loader.flatten_mapping(node)
@@ -98,7 +195,7 @@ class _Builder:
                     expected="a text key",
                     found="a nested structure",
                 )
-            key = self.loader.construct_object(key_node)
+            key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = str(key)
             if key in out:
@@ -117,7 +214,7 @@ class _Builder:
 def parse_yaml(text: str, *, file: str) -> Document:
     """Parse one YAML document, raising InputError with its location on any syntax problem."""
     try:
-        loader = yaml.SafeLoader(text)  # checks every character up front
+        loader = _LimitedLoader(text, file)  # checks every character up front
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -138,7 +235,13 @@ def parse_yaml(text: str, *, file: str) -> Document:
         problem = exc.problem or exc.context or "invalid YAML"
         raise InputError(f"YAML syntax error: {problem}", location=_location(file, mark)) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"YAML error: {exc}", location=Location(file)) from None
+        raise InputError(f"YAML error: {clip(str(exc), 300)}", location=Location(file, 1, 1)) from None
+    except RecursionError:  # a safety net: the limits above should make this unreachable
+        raise InputError(
+            "the file nests too deeply to read",
+            location=Location(file, 1, 1),
+            expected=f"lists and mappings nested at most {MAX_DEPTH} deep",
+        ) from None
     finally:
         loader.dispose()
     return Document(data, builder.marks, file)

@@ -8,6 +8,8 @@ between parts (unit types, nations, places, phases, ...). Every problem becomes 
 
 from __future__ import annotations
 
+import errno
+import functools
 import hashlib
 import json
 import re
@@ -17,10 +19,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from drillsim.core.errors import InputError, Location
+from drillsim.core.errors import AllProblemsError, InputError, Location, clip
 from drillsim.core.suggest import closest_match
 from drillsim.scenario._yaml import Document, FieldPath, Marks, parse_yaml, render_path
-from drillsim.scenario.library import EntryKind, find_entry, library_entries
+from drillsim.scenario.library import EntryKind, LibraryEntry, entry_names, find_entry
 from drillsim.scenario.models import SCHEMA_VERSION, CatalogueFile, Scenario
 
 _MAX_EXTENDS_DEPTH = 16
@@ -38,30 +40,166 @@ class LoadedScenario:
         return self.marks.locate(path)
 
 
-def _read_source(source: str | Path, *, kind: EntryKind, relative_to: Path | None) -> Document:
-    """Read a file path or a library name."""
+MAX_FILE_BYTES = 1024 * 1024
+"""Largest scenario or catalogue file read: 1 MB, 25 times the largest shipped file, parsed in seconds."""
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+def decode_text(raw: bytes, *, file: str) -> str:
+    """The bytes of a file as text; anything but UTF-8 is an error at the line and column of the first bad
+    byte."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            "the file is UTF-16 text",
+            location=Location(file, 1, 1),
+            expected="UTF-8 text (save the file as UTF-8)",
+            found="a UTF-16 byte-order mark",
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+        start = exc.start - (len(raw) - len(body))
+        line_start = body.rfind(b"\n", 0, start) + 1
+        line = body.count(b"\n", 0, start) + 1
+        column = len(body[line_start:start].decode("utf-8", errors="replace")) + 1
+        raise InputError(
+            "the file is not valid UTF-8 text",
+            location=Location(file, line, column),
+            expected="UTF-8 text",
+            found=f"the byte 0x{body[start]:02X}",
+        ) from None
+
+
+def _read_file(path: Path) -> Document:
+    """Parse one YAML file, refusing files too large to be scenarios and text that is not UTF-8."""
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the file: {exc.strerror or type(exc).__name__}", location=Location(str(path))
+        ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(
+            "the file is too large",
+            location=Location(str(path), 1, 1),
+            expected=f"at most {MAX_FILE_BYTES // (1024 * 1024)} MB",
+        )
+    return parse_yaml(decode_text(raw, file=str(path)), file=str(path))
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a readable file; a name the system refuses (too long, a NUL byte) is not."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _read_source(source: str | Path, *, kind: EntryKind) -> Document:
+    """Read a file path or a library name given by the caller (any path the caller can read)."""
     text_source = str(source)
     candidate = Path(text_source)
-    if relative_to is not None and not candidate.is_absolute():
-        candidate = relative_to / candidate
-    if candidate.is_file():
-        try:
-            text = candidate.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read the file: {exc}", location=Location(str(candidate))) from None
-        return parse_yaml(text, file=str(candidate))
+    if _is_file(candidate):
+        return _read_file(candidate)
     entry = find_entry(text_source, kind)
     if entry is not None:
-        return parse_yaml(entry.read_text(), file=entry.file)
-    names = [e.name for e in library_entries() if e.kind == kind]
-    looks_like_path = text_source.endswith((".yaml", ".yml")) or "/" in text_source or "\\" in text_source
+        return _parse_entry(entry)
+    names = entry_names(kind)
+    looks_like_path = text_source.endswith(SCENARIO_SUFFIXES) or "/" in text_source or "\\" in text_source
     raise InputError(
-        f"no file '{candidate}'"
+        f"no file '{clip(str(candidate))}'"
         if looks_like_path
-        else f"no file and no embedded {kind} named '{text_source}'",
+        else f"no file and no embedded {kind} named '{clip(text_source)}'",
         expected=f"a path to a YAML file or one of the embedded {kind}s: " + (", ".join(names) or "(none)"),
-        suggestion=closest_match(text_source, names),
+        suggestion=closest_match(text_source, names) if len(text_source) < 200 else None,
     )
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_library_text(text: str, file: str) -> Document:
+    return parse_yaml(text, file=file)
+
+
+def _parse_entry(entry: LibraryEntry) -> Document:
+    """An embedded scenario or catalogue, parsed once per process (callers get their own copy)."""
+    doc = _parse_library_text(entry.read_text(), entry.file)
+    return Document(_copy_tree(doc.data), Marks(dict(doc.marks.keys), dict(doc.marks.values)), doc.file)
+
+
+def _copy_tree(data: Any) -> Any:
+    """A copy of the mappings and lists of parsed YAML (the scalars in it are immutable)."""
+    if isinstance(data, dict):
+        return {key: _copy_tree(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_copy_tree(value) for value in data]
+    return data
+
+
+def _file_or_entry(kind: EntryKind, names: list[str]) -> str:
+    return f"a path to a YAML file or one of the embedded {kind}s: " + (", ".join(names) or "(none)")
+
+
+def _read_reference(ref: str, *, kind: EntryKind, including: str, allow_outside: bool) -> Document:
+    """Read the base a document names in ``extends``: a library name, or a ``.yaml``/``.yml`` file.
+
+    A file is looked for relative to the folder of the file that names it (``including``) and must lie in
+    that folder or below it, unless ``allow_outside``. Raises InputError without a location: the caller
+    knows where the reference was written.
+    """
+    names = entry_names(kind)
+    expected_any = f"a library name ({', '.join(names) or 'none'}) or a path to a .yaml or .yml file"
+    is_path = ref.endswith(SCENARIO_SUFFIXES) or any(c in ref for c in "/\\") or ref.startswith(".")
+    if not is_path:
+        entry = find_entry(ref, kind)
+        if entry is not None:
+            return _parse_entry(entry)
+        raise InputError(
+            f"no file and no embedded {kind} named '{clip(ref)}'",
+            expected=_file_or_entry(kind, names),
+            suggestion=closest_match(ref, names) if len(ref) < 200 else None,
+        )
+    if not ref.endswith(SCENARIO_SUFFIXES):
+        raise InputError(
+            f"'{clip(ref)}' is not a {kind} file",
+            expected=expected_any,
+            found="a file name without .yaml or .yml",
+        )
+    if "\0" in ref:
+        raise InputError("a file name cannot hold a NUL character", expected=expected_any)
+    if including.startswith("<"):
+        raise InputError(
+            f"an embedded {kind} can only extend library names", expected=expected_any, found=f"'{clip(ref)}'"
+        )
+    folder = Path(including).parent
+    candidate = folder / ref
+    try:
+        inside = candidate.resolve().is_relative_to(folder.resolve())
+        if not inside and not allow_outside:
+            raise InputError(
+                f"'{clip(ref)}' lies outside the folder of the file that names it",
+                expected=f"a file in the folder of {clip(including, 200)} or below, or a library name "
+                "(allow other files with allow_outside=True or --allow-outside)",
+            )
+        exists = candidate.is_file()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise InputError(
+                "the file name is too long",
+                expected="a path the system accepts (at most 255 characters a name)",
+                found=f"{len(ref):,} characters",
+            ) from None
+        raise InputError(
+            f"cannot use the path '{clip(ref)}': {exc.strerror or type(exc).__name__}", expected=expected_any
+        ) from None
+    if not exists:
+        raise InputError(
+            f"no file '{clip(str(candidate))}'",
+            expected=_file_or_entry(kind, names),
+            suggestion=closest_match(ref, names) if len(ref) < 200 else None,
+        )
+    return _read_file(candidate)
 
 
 def _merge(base: Any, over: Any, marks: Marks, over_marks: Marks, path: FieldPath) -> Any:
@@ -103,7 +241,9 @@ def _same_file(a: str, b: str) -> bool:
     return Path(a).resolve() == Path(b).resolve()
 
 
-def _resolve_extends(doc: Document, *, kind: EntryKind, seen: tuple[str, ...]) -> Document:
+def _resolve_extends(
+    doc: Document, *, kind: EntryKind, seen: tuple[str, ...], allow_outside: bool = False
+) -> Document:
     """Follow ``extends`` (scenarios) until a document has none, merging each level over its base.
 
     ``seen`` holds the files of the variants already followed (the first call passes none).
@@ -120,14 +260,20 @@ def _resolve_extends(doc: Document, *, kind: EntryKind, seen: tuple[str, ...]) -
             location=where,
             path="extends",
             expected="a library name or a path",
-            found=repr(ref),
+            found=_describe_input(ref),
         )
-    relative = Path(doc.file).parent if not doc.file.startswith("<library>") else None
     try:
-        base = _read_source(ref, kind="scenario", relative_to=relative)
+        base = _read_reference(ref, kind="scenario", including=doc.file, allow_outside=allow_outside)
     except InputError as exc:
+        if exc.location is not None:
+            raise  # a problem inside the base file itself
         raise InputError(
-            exc.message, location=where, path="extends", expected=exc.expected, suggestion=exc.suggestion
+            exc.message,
+            location=where,
+            path="extends",
+            expected=exc.expected,
+            found=exc.found,
+            suggestion=exc.suggestion,
         ) from None
     if len(chain) >= _MAX_EXTENDS_DEPTH or any(_same_file(base.file, f) for f in chain):
         raise InputError(
@@ -138,13 +284,13 @@ def _resolve_extends(doc: Document, *, kind: EntryKind, seen: tuple[str, ...]) -
             found=" -> ".join((*chain, base.file)),
         )
     if not isinstance(base.data, dict):
-        raise InputError(
+        raise InputError(  # the base's content is not quoted: it may be any file the variant names
             "a scenario file must be a mapping of fields",
             location=Location(base.file, 1, 1),
             expected="keys such as schema_version, name, title, time, sides, units",
-            found=_describe_input(base.data),
+            found=_describe_kind(base.data),
         )
-    base = _resolve_extends(base, kind=kind, seen=(*chain, base.file))
+    base = _resolve_extends(base, kind=kind, seen=(*chain, base.file), allow_outside=allow_outside)
     if "name" not in data or data.get("name") == base.data.get("name"):
         raise InputError(
             "a variant needs a name of its own",
@@ -160,24 +306,37 @@ def _resolve_extends(doc: Document, *, kind: EntryKind, seen: tuple[str, ...]) -
     return Document(merged, marks, doc.file)
 
 
-def _load_catalogue_document(ref: str, *, relative_to: Path | None, seen: tuple[str, ...]) -> Document:
-    """A catalogue file with its own ``extends`` list already merged in."""
-    doc = _read_source(ref, kind="catalogue", relative_to=relative_to)
+def _load_catalogue_document(
+    ref: str,
+    *,
+    including: str | None,
+    seen: tuple[str, ...],
+    allow_outside: bool = False,
+    all_problems: bool = False,
+) -> Document:
+    """A catalogue file with its own ``extends`` list already merged in.
+
+    ``including`` is the file that names ``ref`` (None when the caller names it).
+    """
+    if including is None:
+        doc = _read_source(ref, kind="catalogue")
+    else:
+        doc = _read_reference(ref, kind="catalogue", including=including, allow_outside=allow_outside)
     data = doc.data
     if not isinstance(data, dict):
         raise InputError(
             "a catalogue file must be a mapping",
             location=Location(doc.file, 1, 1),
             expected="keys catalogue, weapons, sensors, unit_types",
-            found=type(data).__name__,
+            found=_describe_kind(data),
         )
-    _validate(CatalogueFile, doc)
+    _validate(CatalogueFile, doc, all_problems=all_problems)
     bases = data.get("extends", [])
     if not bases:
         return doc
     merged_data: dict[str, Any] = {}
     marks = Marks()
-    for base_ref in bases:
+    for i, base_ref in enumerate(bases):
         if base_ref in seen:
             raise InputError(
                 "catalogues extend each other in a loop",
@@ -185,8 +344,21 @@ def _load_catalogue_document(ref: str, *, relative_to: Path | None, seen: tuple[
                 path="extends",
                 found=" -> ".join((*seen, base_ref)),
             )
-        rel = Path(doc.file).parent if not doc.file.startswith("<library>") else None
-        base = _load_catalogue_document(base_ref, relative_to=rel, seen=(*seen, base_ref))
+        try:
+            base = _load_catalogue_document(
+                base_ref, including=doc.file, seen=(*seen, base_ref), allow_outside=allow_outside
+            )
+        except InputError as exc:
+            if exc.location is not None:
+                raise
+            raise InputError(
+                exc.message,
+                location=doc.marks.locate(("extends", i)),
+                path=f"extends[{i}]",
+                expected=exc.expected,
+                found=exc.found,
+                suggestion=exc.suggestion,
+            ) from None
         merged_data = _merge(merged_data, _catalogue_sections(base.data), marks, base.marks, ())
     merged_data = _merge(merged_data, _catalogue_sections(data), marks, doc.marks, ())
     return Document({**data, **merged_data}, marks, doc.file)
@@ -199,7 +371,7 @@ def _catalogue_sections(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in _CATALOGUE_SECTIONS if k in data}
 
 
-def _with_catalogues(doc: Document) -> Document:
+def _with_catalogues(doc: Document, *, allow_outside: bool = False) -> Document:
     """Merge the embedded catalogues a scenario names under its own ``catalogue`` section."""
     data = doc.data
     if not isinstance(data, dict):
@@ -212,21 +384,21 @@ def _with_catalogues(doc: Document) -> Document:
     refs = own.get("extends", ["core-v1"])
     if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
         return doc
-    relative = Path(doc.file).parent if not doc.file.startswith("<library>") else None
     merged: dict[str, Any] = {}
     marks = Marks()
     sources: dict[str, Any] = {}
     for i, ref in enumerate(refs):
         try:
-            cat = _load_catalogue_document(ref, relative_to=relative, seen=(ref,))
+            cat = _load_catalogue_document(ref, including=doc.file, seen=(ref,), allow_outside=allow_outside)
         except InputError as exc:
-            if exc.location is not None and exc.location.file != ref:
+            if exc.location is not None:
                 raise
             raise InputError(
                 exc.message,
                 location=doc.marks.locate(("catalogue", "extends", i)),
                 path=f"catalogue.extends[{i}]",
                 expected=exc.expected,
+                found=exc.found,
                 suggestion=exc.suggestion,
             ) from None
         merged = _merge(merged, _catalogue_sections(cat.data), marks, cat.marks, ())
@@ -253,17 +425,33 @@ _QUOTED = re.compile(r"'([^']*)'")
 
 
 def _describe_input(value: Any) -> str:
+    """A value for an error message, cut short: a long text or number shows its start and its length."""
     if isinstance(value, str):
-        return f"'{value}'"
+        return f"'{clip(value)}'"
     if isinstance(value, bool):
         return str(value).lower()
     if value is None:
         return "nothing (null)"
     if isinstance(value, dict):
-        return "a mapping with keys " + ", ".join(map(str, list(value)[:6]))
+        keys = [clip(str(k), 40) for k in list(value)[:6]]
+        more = f" and {len(value) - 6:,} more" if len(value) > 6 else ""
+        return "a mapping with keys " + ", ".join(keys) + more
     if isinstance(value, list):
         return f"a list of {len(value)} item(s)"
-    return repr(value)
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return f"an integer of {len(str(abs(value))):,} digits"
+    return clip(repr(value))
+
+
+def _describe_kind(value: Any) -> str:
+    """What kind of value this is, without quoting it (for files whose content must not be echoed)."""
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"a {type(value).__name__}"
 
 
 def _data_path(data: Any, loc: tuple[Any, ...]) -> FieldPath:
@@ -281,9 +469,22 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> FieldPath:
     return tuple(path)
 
 
+_ALTERNATIVE_KINDS = frozenset(
+    {"string_type", "model_type", "dict_type", "model_attributes_type", "float_type", "list_type"}
+)
+"""Error kinds that, beside a deeper error, only say that one alternative of a union did not fit."""
+
+
 def _error_from_pydantic(exc: ValidationError, doc: Document) -> InputError:
-    """The single most specific problem in a validation error, as an InputError."""
+    """The single most specific problem in a validation error, as an InputError saying how many more."""
+    best, problems = _pydantic_problems(exc, doc)
+    return best.with_more(len(problems) - 1) if len(problems) > 1 else best
+
+
+def _pydantic_problems(exc: ValidationError, doc: Document) -> tuple[InputError, list[InputError]]:
+    """The most specific problem, and every distinct problem in file order."""
     best: tuple[int, InputError] | None = None
+    by_path: dict[FieldPath, tuple[int, str, InputError]] = {}
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         path = _data_path(doc.data, loc)
@@ -362,8 +563,28 @@ def _error_from_pydantic(exc: ValidationError, doc: Document) -> InputError:
         depth = len(path) + (1 if kind in ("unknown_field", "missing") else 0)
         if best is None or depth > best[0]:
             best = (depth, error)
+        if shown not in by_path or depth > by_path[shown][0]:
+            by_path[shown] = (depth, kind, error)
     assert best is not None  # a ValidationError always has at least one error
-    return best[1]
+    parents = {other[:end] for other in by_path for end in range(len(other))}
+    problems = [
+        error
+        for shown, (_, kind, error) in by_path.items()
+        if not (kind in _ALTERNATIVE_KINDS and shown in parents)
+    ]
+    return best[1], _in_file_order(problems or [best[1]])
+
+
+def _in_file_order(problems: list[InputError]) -> list[InputError]:
+    """Problems sorted by file, line and column (those without a location last), otherwise as found."""
+
+    def key(error: InputError) -> tuple[int, str, int, int]:
+        where = error.location
+        if where is None:
+            return (1, "", 0, 0)
+        return (0, where.file, where.line or 0, where.column or 0)
+
+    return sorted(problems, key=key)
 
 
 def _pattern_description(pattern: str) -> str:
@@ -376,21 +597,43 @@ def _pattern_description(pattern: str) -> str:
     return "a name of letters, digits, '-' and '_', starting with a letter or digit"
 
 
-def _validate(model: type[Any], doc: Document) -> Any:
+def _validate(model: type[Any], doc: Document, *, all_problems: bool = False) -> Any:
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
+        if all_problems:
+            raise AllProblemsError(_pydantic_problems(exc, doc)[1]) from None
         raise _error_from_pydantic(exc, doc) from None
+
+
+def _in_context(error: InputError, top: str) -> InputError:
+    """An error in a base scenario or a catalogue, saying which file was being loaded."""
+    if error.location is None or error.location.file == top:
+        return error
+    return InputError(
+        f"{error.message.rstrip('.')} (while loading {top})",
+        location=error.location,
+        path=error.path,
+        expected=error.expected,
+        found=error.found,
+        suggestion=error.suggestion,
+        more=error.more,
+    )
 
 
 # --- public API --------------------------------------------------------------------------------------------
 
 
-def read_scenario(source: str | Path) -> LoadedScenario:
-    """Load, merge, validate and cross-check a scenario; keep the field marks for later messages."""
-    from drillsim.scenario.references import check_references  # after models: references import io helpers
+def read_scenario(
+    source: str | Path, *, allow_outside: bool = False, all_problems: bool = False
+) -> LoadedScenario:
+    """Load, merge, validate and cross-check a scenario; keep the field marks for later messages.
 
-    doc = _read_source(source, kind="scenario", relative_to=None)
+    See :func:`load_scenario` for the options.
+    """
+    from drillsim.scenario.references import reference_problems  # references import io helpers
+
+    doc = _read_source(source, kind="scenario")
     if not isinstance(doc.data, dict):
         raise InputError(
             "a scenario file must be a mapping of fields",
@@ -407,47 +650,63 @@ def read_scenario(source: str | Path) -> LoadedScenario:
     _check_schema_version(doc)
     top = doc.file
     try:
-        doc = _resolve_extends(doc, kind="scenario", seen=())
-        doc = _with_catalogues(doc)
-        scenario: Scenario = _validate(Scenario, doc)
+        doc = _resolve_extends(doc, kind="scenario", seen=(), allow_outside=allow_outside)
+        doc = _with_catalogues(doc, allow_outside=allow_outside)
+        scenario: Scenario = _validate(Scenario, doc, all_problems=all_problems)
         loaded = LoadedScenario(scenario, doc.marks, doc.file)
-        check_references(loaded)
+        problems = reference_problems(loaded)
+    except AllProblemsError as exc:
+        raise AllProblemsError([_in_context(p, top) for p in exc.problems]) from None
     except InputError as exc:
-        if exc.location is None or exc.location.file == top:
-            raise
-        # The problem sits in a base scenario or a catalogue; say which file was being loaded.
-        raise InputError(
-            f"{exc.message.rstrip('.')} (while loading {top})",
-            location=exc.location,
-            path=exc.path,
-            expected=exc.expected,
-            found=exc.found,
-            suggestion=exc.suggestion,
-        ) from None
+        raise _in_context(exc, top) from None
+    if problems:
+        if all_problems:
+            raise AllProblemsError([_in_context(p, top) for p in problems])
+        raise _in_context(problems[0], top).with_more(len(problems) - 1)
     return loaded
 
 
-def load_scenario(source: str | Path) -> Scenario:
+def load_scenario(source: str | Path, *, allow_outside: bool = False, all_problems: bool = False) -> Scenario:
     """Load a scenario from a YAML file or an embedded library name (``"khatlon-2015-v1"``).
 
-    Raises :class:`~drillsim.core.errors.InputError` naming file, line, column and field for any problem.
+    Raises :class:`~drillsim.core.errors.InputError` naming file, line, column and field for the first
+    problem (and saying how many more there are). With ``all_problems=True`` it raises
+    :class:`~drillsim.core.errors.AllProblemsError` holding every problem found instead: all the validation
+    problems of the merged file, or else all its broken references. (A file that is not valid YAML, or
+    whose ``extends`` cannot be followed, has just that one problem.)
+
+    ``extends:`` names a library scenario or a ``.yaml``/``.yml`` file in the folder of the file that
+    names it or below; ``allow_outside=True`` lets it name any file.
     """
-    return read_scenario(source).scenario
+    return read_scenario(source, allow_outside=allow_outside, all_problems=all_problems).scenario
 
 
-def load_catalogue(source: str | Path) -> CatalogueFile:
-    """Load and validate a catalogue file (or an embedded catalogue by name)."""
-    doc = _load_catalogue_document(str(source), relative_to=None, seen=(str(source),))
-    catalogue: CatalogueFile = _validate(CatalogueFile, doc)
+def load_catalogue(
+    source: str | Path, *, allow_outside: bool = False, all_problems: bool = False
+) -> CatalogueFile:
+    """Load and validate a catalogue file (or an embedded catalogue by name); options as
+    :func:`load_scenario`."""
+    doc = _load_catalogue_document(
+        str(source),
+        including=None,
+        seen=(str(source),),
+        allow_outside=allow_outside,
+        all_problems=all_problems,
+    )
+    catalogue: CatalogueFile = _validate(CatalogueFile, doc, all_problems=all_problems)
     return catalogue
 
 
-def validate(path: str | Path) -> Scenario | CatalogueFile:
-    """Load a scenario or catalogue file (told apart by a top-level ``catalogue:`` name) and check it all."""
-    doc = _read_source(path, kind="scenario", relative_to=None)
+def validate(path: str | Path, *, allow_outside: bool = False) -> Scenario | CatalogueFile:
+    """Load a scenario or catalogue file (told apart by a top-level ``catalogue:`` name) and check it all.
+
+    Raises :class:`~drillsim.core.errors.AllProblemsError` with every problem found (or an InputError when
+    there can be only one, such as a YAML syntax error).
+    """
+    doc = _read_source(path, kind="scenario")
     if isinstance(doc.data, dict) and isinstance(doc.data.get("catalogue"), str):
-        return load_catalogue(path)
-    return load_scenario(path)
+        return load_catalogue(path, allow_outside=allow_outside, all_problems=True)
+    return load_scenario(path, allow_outside=allow_outside, all_problems=True)
 
 
 def _check_schema_version(doc: Document) -> None:

@@ -7,6 +7,7 @@ needs no path.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -41,25 +42,33 @@ def _root() -> Traversable:
     return resources.files("drillsim.scenario").joinpath("library")
 
 
-def _entries_in(folder: Traversable, kind: EntryKind) -> list[LibraryEntry]:
-    found: list[LibraryEntry] = []
+def _files_in(folder: Traversable) -> list[Traversable]:
     if not folder.is_dir():
-        return found
-    for item in sorted(folder.iterdir(), key=lambda t: t.name):
-        if not item.name.endswith(".yaml"):
-            continue
-        head = yaml.safe_load(item.read_text(encoding="utf-8")) or {}
-        extends = head.get("extends")
-        found.append(
-            LibraryEntry(
-                name=item.name.removesuffix(".yaml"),
-                kind=kind,
-                title=str(head.get("title", "")),
-                extends=extends if isinstance(extends, str) else None,
-                resource=item,
-            )
-        )
-    return found
+        return []
+    return sorted((t for t in folder.iterdir() if t.name.endswith(".yaml")), key=lambda t: t.name)
+
+
+@functools.lru_cache(maxsize=64)
+def _title_and_base(text: str) -> tuple[str, str | None]:
+    head = yaml.safe_load(text) or {}
+    extends = head.get("extends")
+    return str(head.get("title", "")), extends if isinstance(extends, str) else None
+
+
+def _entry(item: Traversable, kind: EntryKind) -> LibraryEntry:
+    title, extends = _title_and_base(item.read_text(encoding="utf-8"))
+    return LibraryEntry(
+        name=item.name.removesuffix(".yaml"), kind=kind, title=title, extends=extends, resource=item
+    )
+
+
+def _entries_in(folder: Traversable, kind: EntryKind) -> list[LibraryEntry]:
+    return [_entry(item, kind) for item in _files_in(folder)]
+
+
+def _folder(kind: EntryKind) -> Traversable:
+    root = _root()
+    return root if kind == "scenario" else root.joinpath("catalogues")
 
 
 def library_entries() -> list[LibraryEntry]:
@@ -68,9 +77,14 @@ def library_entries() -> list[LibraryEntry]:
     return _entries_in(root, "scenario") + _entries_in(root.joinpath("catalogues"), "catalogue")
 
 
+def entry_names(kind: EntryKind) -> list[str]:
+    """The names of the embedded entries of one kind, sorted (without reading them)."""
+    return [item.name.removesuffix(".yaml") for item in _files_in(_folder(kind))]
+
+
 def find_entry(name: str, kind: EntryKind) -> LibraryEntry | None:
-    """The embedded entry of that kind and name, or None."""
-    for entry in library_entries():
-        if entry.kind == kind and entry.name == name:
-            return entry
+    """The embedded entry of that kind and name, or None (only that entry's file is read)."""
+    for item in _files_in(_folder(kind)):
+        if item.name == f"{name}.yaml":
+            return _entry(item, kind)
     return None

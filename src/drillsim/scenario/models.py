@@ -23,13 +23,24 @@ from pydantic_core import PydanticCustomError
 
 from drillsim.core.suggest import closest_match
 from drillsim.scenario.pedigree import (
+    Altitude,
+    Angle,
+    Bounds,
     Count,
+    Distance,
+    Duration,
     Factor,
-    NonNegative,
+    Fuel,
     Param,
     ParameterRecord,
-    Positive,
+    PositiveDistance,
+    PositiveDuration,
+    PositiveSpeed,
     Probability,
+    RatePerMin,
+    RatePerS,
+    Speed,
+    Stock,
     iter_parameters,
 )
 
@@ -115,16 +126,22 @@ class SourceSpec(Spec):
     notes: str | None = None
 
 
+MAX_STEPS = 10_000_000
+"""Most time steps in a run (about a year at 3 s steps)."""
+
+
 class TimeSpec(Spec):
     """When the scenario starts, how long it runs and how finely time is stepped."""
 
     start: AwareDatetime
     """Start time, ISO 8601 with a time zone, e.g. ``2015-05-14T05:00:00+05:00``."""
-    duration_s: Positive
+    duration_s: PositiveDuration
     """Length of the simulated period in seconds."""
-    dt_s: Annotated[Param, Field(description="Fixed time step for movement and attrition, seconds.")] = Param(
-        10.0
-    )
+    dt_s: Annotated[
+        Param,
+        Bounds(gt=0, le=86_400),
+        Field(description="Fixed time step for movement and attrition, seconds."),
+    ] = Param(10.0)
 
     @model_validator(mode="after")
     def _step_fits(self) -> TimeSpec:
@@ -135,6 +152,15 @@ class TimeSpec(Spec):
                 {
                     "expected": f"0 < dt_s <= duration_s ({float(self.duration_s):g})",
                     "found": f"{float(self.dt_s):g}",
+                },
+            )
+        if self.duration_s / self.dt_s > MAX_STEPS:
+            raise PydanticCustomError(
+                "time_step",
+                "the time step is too short for the duration",
+                {
+                    "expected": f"at most {MAX_STEPS:,} steps (duration_s / dt_s)",
+                    "found": f"{float(self.duration_s) / float(self.dt_s):,.0f} steps",
                 },
             )
         return self
@@ -257,7 +283,7 @@ class AreaSpec(Spec):
     ] = "named-area-of-interest"
     polygon: list[LocationRef] = Field(default_factory=list)
     center: LocationRef | None = None
-    radius_m: Positive | None = None
+    radius_m: PositiveDistance | None = None
     name: str | None = None
 
     @model_validator(mode="after")
@@ -286,9 +312,9 @@ class SideSpec(Spec):
     """How this side regards the others; unnamed sides are neutral. Relations must agree both ways."""
     irregular: bool = False
     """Irregular forces draw on local population support for concealment, resupply and intelligence."""
-    comms_latency_s: NonNegative = Param(60.0)
+    comms_latency_s: Duration = Param(60.0)
     """Delay before a contact one unit reports reaches the rest of the side's picture."""
-    contact_timeout_s: Positive = Param(1800.0)
+    contact_timeout_s: PositiveDuration = Param(1800.0)
     """A contact not refreshed for this long is dropped from the picture."""
     colour: str | None = None
 
@@ -300,11 +326,11 @@ class NationSpec(Spec):
     name: str | None = None
     training: Probability = Param(0.7)
     """Training and proficiency, 0-1; scales weapon effectiveness and sensor performance."""
-    c2_delay_s: NonNegative = Param(600.0)
+    c2_delay_s: Duration = Param(600.0)
     """Time from an order or trigger to units of this nation acting on it."""
-    liaison_delay_s: dict[Name, NonNegative] = Field(default_factory=dict)
+    liaison_delay_s: dict[Name, Duration] = Field(default_factory=dict)
     """Extra delay for information and requests passed to another nation's units, by nation."""
-    default_liaison_delay_s: NonNegative = Param(900.0)
+    default_liaison_delay_s: Duration = Param(900.0)
     """Liaison delay with nations not listed in ``liaison_delay_s``."""
 
 
@@ -314,7 +340,7 @@ class NationSpec(Spec):
 class RangeBandSpec(Spec):
     """Effect of one aimed shot (or burst) out to ``max_range_m``."""
 
-    max_range_m: Positive
+    max_range_m: PositiveDistance
     p_kill: Probability
     """Probability that one engagement puts one target out of action, against an exposed target."""
     p_suppress: Probability = Param(0.5)
@@ -328,16 +354,16 @@ class WeaponSpec(Spec):
     name: str | None = None
     bands: list[RangeBandSpec] = Field(default_factory=list)
     """Direct fire: range bands in increasing range."""
-    rate_per_min: Positive = Param(2.0)
+    rate_per_min: RatePerMin = Param(2.0)
     """Engagements (aimed shots or bursts for direct fire, rounds for indirect fire) per minute."""
-    min_range_m: NonNegative = Param(0.0)
-    max_range_m: Positive | None = None
+    min_range_m: Distance = Param(0.0)
+    max_range_m: PositiveDistance | None = None
     """Indirect and air: greatest range; direct fire takes it from the last band."""
-    lethal_radius_m: NonNegative = Param(0.0)
+    lethal_radius_m: Distance = Param(0.0)
     """Indirect and air: radius within which an exposed person is a casualty with probability 0.5."""
-    dispersion_m: NonNegative = Param(0.0)
+    dispersion_m: Distance = Param(0.0)
     """Indirect and air: circular error probable of an aimed round about its aim point."""
-    projectile_speed_mps: Positive = Param(300.0)
+    projectile_speed_mps: PositiveSpeed = Param(300.0)
     """Average speed over the trajectory, for time of flight."""
     rounds_per_mission: Count = Param(6)
     """Indirect fire: rounds a fire mission uses per tube; air: weapons released per sortie."""
@@ -382,15 +408,15 @@ class SensorSpec(Spec):
 
     kind: Literal["eye", "optical", "thermal", "radar", "signals"]
     name: str | None = None
-    max_range_m: Positive
-    range_scale_m: Positive
+    max_range_m: PositiveDistance
+    range_scale_m: PositiveDistance
     """Range at which the detection rate has fallen to 1/e of its close-range value."""
-    rate_per_s: Positive
+    rate_per_s: RatePerS
     """Close-range detection hazard against a reference target (signature 1, exposed, daylight)."""
     night_factor: Factor = Param(0.3)
     """Multiplier on the rate at night (twilight takes the mean of day and night)."""
     needs_line_of_sight: bool = True
-    position_error_m: NonNegative = Param(100.0)
+    position_error_m: Distance = Param(100.0)
     """Standard deviation of the reported position per axis at ``range_scale_m``; it scales with range."""
     identifies: bool = False
     """Whether a detection by this sensor also identifies the target's type and strength."""
@@ -401,7 +427,7 @@ class WeaponMountSpec(Spec):
 
     weapon: Name
     count: Count = Param(1)
-    ammunition: Count | None = None
+    ammunition: Stock | None = None
     """Engagements (direct) or rounds (indirect) carried; none means unlimited for the scenario's length."""
 
 
@@ -415,10 +441,10 @@ class SensorMountSpec(Spec):
 class AirSpec(Spec):
     """Flight parameters of aircraft and drones."""
 
-    cruise_speed_mps: Positive
-    endurance_s: Positive
-    altitude_m: Positive = Param(3000.0)
-    turnaround_s: NonNegative = Param(3600.0)
+    cruise_speed_mps: PositiveSpeed
+    endurance_s: PositiveDuration
+    altitude_m: Altitude = Param(3000.0)
+    turnaround_s: Duration = Param(3600.0)
     """Time on the ground between sorties."""
 
 
@@ -451,9 +477,9 @@ class UnitTypeSpec(Spec):
     vehicles: dict[Name, Count] = Field(default_factory=dict)
     weapons: list[WeaponMountSpec] = Field(default_factory=list)
     sensors: list[SensorMountSpec] = Field(default_factory=list)
-    speed_mps: dict[TerrainClass, NonNegative] = Field(default_factory=dict)
+    speed_mps: dict[TerrainClass, Speed] = Field(default_factory=dict)
     """Ground speed by terrain class; a class not listed is impassable."""
-    slope_limit_deg: Annotated[Param, Field(description="Steepest slope the unit can move on, degrees.")] = (
+    slope_limit_deg: Annotated[Angle, Field(description="Steepest slope the unit can move on, degrees.")] = (
         Param(35.0)
     )
     slope_slowdown: Factor = Param(0.5)
@@ -462,8 +488,8 @@ class UnitTypeSpec(Spec):
     """Detectability relative to a dismounted squad in the open (1)."""
     cover: Probability = Param(0.0)
     """Fraction of incoming direct-fire effect that the unit's own protection stops (armour, vehicles)."""
-    fuel_l: NonNegative | None = None
-    fuel_per_km_l: NonNegative = Param(0.0)
+    fuel_l: Fuel | None = None
+    fuel_per_km_l: Fuel = Param(0.0)
     break_losses: Probability = Param(0.4)
     """Fraction of personnel lost at which the unit breaks and withdraws."""
     break_suppression: Probability = Param(0.8)
@@ -526,7 +552,7 @@ class UnitSpec(Spec):
     """Personnel per element; the unit type's ``personnel`` when omitted."""
     at: LocationRef
     """Start location."""
-    spread_m: NonNegative = Param(0.0)
+    spread_m: Distance = Param(0.0)
     """Elements of a group start scattered uniformly within this radius of ``at``."""
     posture: Posture = "halted"
     roles: list[Role] = Field(default_factory=list)
@@ -534,7 +560,7 @@ class UnitSpec(Spec):
     """Whether the unit can be captured by a raid (a field commander, say)."""
     escape_to: LocationRef | None = None
     """Where a capturable unit flees when it learns that raiders are near; reaching it is an escape."""
-    readiness_s: NonNegative = Param(0.0)
+    readiness_s: Duration = Param(0.0)
     """Time after the start before the unit can act (alert and preparation of a snap deployment)."""
     home: Name | None = None
     """Site the unit belongs to: an airbase for aircraft (sorties start there), a garrison otherwise."""
@@ -559,14 +585,14 @@ EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 
 
 class _TriggerBase(Spec):
-    delay_s: NonNegative = Param(0.0)
+    delay_s: Duration = Param(0.0)
     """Extra wait after the trigger's condition first holds."""
 
 
 class AtTimeTrigger(_TriggerBase):
     """Fires at a time after the scenario start."""
 
-    at_s: NonNegative
+    at_s: Duration
 
 
 class AfterPhaseTrigger(_TriggerBase):
@@ -675,9 +701,9 @@ class _TaskBase(Spec):
     """Units (or groups) that carry out the task."""
     with_subordinates: bool = False
     """Also give the task to every unit below those named in the command hierarchy."""
-    delay_s: NonNegative = Param(0.0)
+    delay_s: Duration = Param(0.0)
     """Wait after the phase starts, on top of the units' command delays."""
-    stagger_s: NonNegative = Param(0.0)
+    stagger_s: Duration = Param(0.0)
     """Successive elements start the task this many seconds apart, in the order the task names them (group
     members in order): relief on station for aircraft on a patrol, waves for ground units."""
 
@@ -760,18 +786,18 @@ class StrikeTask(_TaskBase):
     sorties: Count = Param(1)
     weapon: Name | None = None
     """Weapon to use; the aircraft type's first air weapon when omitted."""
-    tasking_delay_s: NonNegative = Param(1800.0)
+    tasking_delay_s: Duration = Param(1800.0)
     """Time from the strike request to take-off."""
-    time_on_station_s: NonNegative = Param(900.0)
+    time_on_station_s: Duration = Param(900.0)
 
 
 class FireSupportTask(_TaskBase):
     task: Literal["fire-support"]
     observers: list[UnitId] = Field(default_factory=list)
     """Units whose reports may call fire; any unit of the side when empty."""
-    fire_direction_delay_s: NonNegative = Param(180.0)
+    fire_direction_delay_s: Duration = Param(180.0)
     """Time for the fire direction centre to turn a request into firing data."""
-    max_missions: Count | None = None
+    max_missions: Stock | None = None
 
 
 class PatrolTask(_TaskBase):
@@ -848,7 +874,7 @@ class ObjectiveSpec(Spec):
     secure-withdrawal: fraction of personnel that must get out."""
     to: LocationRef | None = None
     """secure-withdrawal / reach: destination."""
-    by_s: NonNegative | None = None
+    by_s: Duration | None = None
     """Deadline after the start; none means by the end of the run."""
 
     @model_validator(mode="after")
@@ -933,7 +959,7 @@ class EnvironmentSpec(Spec):
     light: Light = "auto"
     """``auto`` works out day, twilight and night from the clock and the area's position."""
     weather: Weather = "clear"
-    visibility_m: Positive = Param(20000.0)
+    visibility_m: PositiveDistance = Param(20000.0)
     population: PopulationSpec = Field(default_factory=PopulationSpec)
 
 

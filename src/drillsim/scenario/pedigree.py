@@ -16,6 +16,8 @@ from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from drillsim.core.errors import clip
+
 Confidence = Literal["low", "medium", "high"]
 CONFIDENCE_LEVELS: tuple[str, ...] = get_args(Confidence)
 
@@ -83,7 +85,7 @@ def _param_json_schema(number: dict[str, Any]) -> dict[str, Any]:
 
 def _describe(value: Any) -> str:
     if isinstance(value, str):
-        return f"the text '{value}'"
+        return f"the text '{clip(value)}'"
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if value is None:
@@ -105,7 +107,14 @@ def _number(value: Any) -> float:
                 "found": _describe(value),
             },
         )
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise PydanticCustomError(
+            "param_type",
+            "number too large",
+            {"expected": "a finite number", "found": f"an integer of {len(str(abs(value))):,} digits"},
+        ) from None
     if not math.isfinite(number):
         raise PydanticCustomError(
             "param_type", "not a finite number", {"expected": "a finite number", "found": repr(value)}
@@ -179,11 +188,11 @@ class Bounds:
         kind = "a whole number" if self.integer else "a number"
         parts = []
         if self.ge is not None:
-            parts.append(f">= {self.ge:g}")
+            parts.append(f">= {_show(self.ge)}")
         if self.gt is not None:
-            parts.append(f"> {self.gt:g}")
+            parts.append(f"> {_show(self.gt)}")
         if self.le is not None:
-            parts.append(f"<= {self.le:g}")
+            parts.append(f"<= {_show(self.le)}")
         return kind + (" " + " and ".join(parts) if parts else "")
 
     def check(self, value: Param) -> Param:
@@ -197,7 +206,7 @@ class Bounds:
             raise PydanticCustomError(
                 "param_range",
                 "value out of range",
-                {"expected": self.describe(), "found": f"{float(value):g}"},
+                {"expected": self.describe(), "found": _show(float(value))},
             )
         return value
 
@@ -219,14 +228,60 @@ class Bounds:
         return _param_json_schema(number)
 
 
+def _show(number: float) -> str:
+    """A bound or a value for messages: whole numbers with thousands separators, others as ``%g``."""
+    if float(number).is_integer() and abs(number) < 1e15:
+        return f"{int(number):,}"
+    return f"{number:g}"
+
+
+# Physical bounds. Generous on purpose: they catch typing slips (an extra zero run, a value in the wrong
+# unit is not their business) and numbers no model can compute with, never an unusual but real scenario.
+MAX_DURATION_S = 366 * 86_400
+"""Longest duration, delay or deadline: a year and a day, in seconds."""
+MAX_DISTANCE_M = 20_000_000
+"""Longest distance or range: about half the Earth's circumference, in metres."""
+MAX_ALTITUDE_M = 100_000
+"""Highest flight altitude: the edge of space, in metres."""
+MAX_SPEED_MPS = 10_000
+"""Fastest speed of anything (a ballistic missile's re-entry is about 7,000 m/s)."""
+MAX_COUNT = 100_000
+"""Most elements in a unit group, people per element or unit type, vehicles, weapons or sensors carried,
+rounds per fire mission and sorties."""
+MAX_STOCK = 1_000_000_000
+"""Most ammunition carried or fire missions allowed."""
+MAX_FACTOR = 1_000
+"""Largest multiplier (signature, night factor, speed factor)."""
+MAX_RATE_PER_MIN = 100_000
+"""Most engagements or rounds per minute."""
+MAX_RATE_PER_S = 1_000
+"""Largest detection hazard per second."""
+MAX_FUEL_L = 1_000_000_000
+"""Most fuel carried or burnt per kilometre, in litres."""
+
 Probability = Annotated[Param, Bounds(ge=0, le=1)]
 """A probability or fraction in [0, 1]."""
-NonNegative = Annotated[Param, Bounds(ge=0)]
-Positive = Annotated[Param, Bounds(gt=0)]
-Count = Annotated[Param, Bounds(ge=0, integer=True)]
+Duration = Annotated[Param, Bounds(ge=0, le=MAX_DURATION_S)]
+"""A time span, delay or deadline in seconds."""
+PositiveDuration = Annotated[Param, Bounds(gt=0, le=MAX_DURATION_S)]
+Distance = Annotated[Param, Bounds(ge=0, le=MAX_DISTANCE_M)]
+"""A distance, range or radius in metres."""
+PositiveDistance = Annotated[Param, Bounds(gt=0, le=MAX_DISTANCE_M)]
+Altitude = Annotated[Param, Bounds(gt=0, le=MAX_ALTITUDE_M)]
+Speed = Annotated[Param, Bounds(ge=0, le=MAX_SPEED_MPS)]
+"""A speed in metres per second."""
+PositiveSpeed = Annotated[Param, Bounds(gt=0, le=MAX_SPEED_MPS)]
+Count = Annotated[Param, Bounds(ge=0, le=MAX_COUNT, integer=True)]
 """A head count or number of items: a whole number >= 0."""
-Factor = Annotated[Param, Bounds(ge=0)]
+Stock = Annotated[Param, Bounds(ge=0, le=MAX_STOCK, integer=True)]
+"""Rounds of ammunition or fire missions: a whole number >= 0."""
+Factor = Annotated[Param, Bounds(ge=0, le=MAX_FACTOR)]
 """A multiplier applied to a rate (1 = no change)."""
+RatePerMin = Annotated[Param, Bounds(gt=0, le=MAX_RATE_PER_MIN)]
+RatePerS = Annotated[Param, Bounds(gt=0, le=MAX_RATE_PER_S)]
+Fuel = Annotated[Param, Bounds(ge=0, le=MAX_FUEL_L)]
+Angle = Annotated[Param, Bounds(ge=0, le=90)]
+"""An angle from the horizontal in degrees."""
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 Checked: unit types, nations, sides, parents (and cycles in the command hierarchy), home sites, places
 and sites named as locations, weapons and sensors of unit types, phases, units, objectives, lines and areas
 named by triggers, tasks, objectives and measures; relations that disagree; units outside the area;
-raids on units that cannot be captured. The first problem found is raised as an InputError.
+raids on units that cannot be captured. Every problem is collected, in the order the checks run;
+:func:`check_references` raises the first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from drillsim.core.errors import InputError
@@ -40,6 +41,14 @@ if TYPE_CHECKING:
     from drillsim.scenario.io import LoadedScenario
 
 
+MAX_ELEMENTS = 1_000_000
+"""Most elements (groups expanded) a scenario may hold."""
+_SUGGEST_LIMIT = 2_000
+"""Did-you-mean suggestions are looked for among at most this many names (the search is linear)."""
+_SUGGESTED_PROBLEMS = 50
+"""Only the first problems get suggestions, so a file with thousands of broken names stays fast."""
+
+
 def element_ids(scenario: Scenario) -> dict[str, str]:
     """Every element id (groups expanded into ``<id>/<k>``), mapped to the declared unit id it comes from."""
     out: dict[str, str] = {}
@@ -57,7 +66,9 @@ class _Checker:
     def __init__(self, loaded: LoadedScenario) -> None:
         self.loaded = loaded
         self.s = loaded.scenario
-        self.elements = element_ids(self.s)
+        self.problems: list[InputError] = []
+        self._sorted: dict[int, tuple[Iterable[str], list[str]]] = {}
+        self.elements = element_ids(self.s) if self._elements_fit() else {uid: uid for uid in self.s.units}
         self.unit_names = set(self.s.units) | set(self.elements)
         try:
             self.gazetteer: Gazetteer = gazetteer_for(self.s)
@@ -71,6 +82,20 @@ class _Checker:
                 suggestion=exc.suggestion,
             ) from None
 
+    def _elements_fit(self) -> bool:
+        total = 0
+        for uid, unit in self.s.units.items():
+            total += int(unit.count)
+            if total > MAX_ELEMENTS:
+                self.fail(
+                    ("units", uid, "count"),
+                    "the scenario has too many elements",
+                    expected=f"at most {MAX_ELEMENTS:,} elements in all (the counts of every unit added up)",
+                    found=f"{total:,} by this unit",
+                )
+                return False
+        return True
+
     def fail(
         self,
         path: FieldPath,
@@ -80,43 +105,72 @@ class _Checker:
         found: str | None = None,
         suggestion: str | None = None,
     ) -> None:
-        raise InputError(
-            message,
-            location=self.loaded.locate(path),
-            path=render_path(path),
-            expected=expected,
-            found=found,
-            suggestion=suggestion,
+        self.problems.append(
+            InputError(
+                message,
+                location=self.loaded.locate(path),
+                path=render_path(path),
+                expected=expected,
+                found=found,
+                suggestion=suggestion,
+            )
         )
 
-    def name_in(self, path: FieldPath, value: str | None, pool: Iterable[str], what: str) -> None:
-        if value is None:
-            return
-        names = sorted(pool)
-        if value not in names:
-            self.fail(
-                path,
-                f"unknown {what} '{value}'",
-                expected=f"one of the scenario's {what}s" + (f" ({_short(names)})" if names else ""),
-                found=f"'{value}'",
-                suggestion=closest_match(value, names),
-            )
+    def sorted_names(self, pool: Iterable[str]) -> list[str]:
+        """``pool`` sorted, once per pool (a unit list can be long and is looked at for every reference)."""
+        cached = self._sorted.get(id(pool))
+        if cached is None or cached[0] is not pool:
+            cached = (pool, sorted(pool))
+            self._sorted[id(pool)] = cached
+        return cached[1]
 
-    def unit(self, path: FieldPath, value: str | None) -> None:
-        self.name_in(path, value, self.unit_names, "unit")
+    def suggest(self, value: str, names: list[str]) -> str | None:
+        if len(names) > _SUGGEST_LIMIT or len(self.problems) >= _SUGGESTED_PROBLEMS:
+            return None
+        return closest_match(value, names)
 
-    def location(self, path: FieldPath, ref: LatLon | str | None) -> None:
+    def name_in(self, path: FieldPath, value: str | None, pool: Collection[str], what: str) -> bool:
+        """Whether ``value`` (when given) is one of ``pool``; a problem is recorded when it is not."""
+        if value is None or value in pool:
+            return True
+        names = self.sorted_names(pool)
+        self.fail(
+            path,
+            f"unknown {what} '{value}'",
+            expected=f"one of the scenario's {what}s" + (f" ({_short(names)})" if names else ""),
+            found=f"'{value}'",
+            suggestion=self.suggest(value, names),
+        )
+        return False
+
+    def unit(self, path: FieldPath, value: str | None) -> bool:
+        if value is None or value in self.unit_names:
+            return True
+        names = self.sorted_names(self.unit_names)
+        # Groups expand into many element ids; suggest among the declared units when there are too many.
+        pool = names if len(names) <= _SUGGEST_LIMIT else self.sorted_names(self.s.units)
+        self.fail(
+            path,
+            f"unknown unit '{value}'",
+            expected="one of the scenario's units" + (f" ({_short(names)})" if names else ""),
+            found=f"'{value}'",
+            suggestion=self.suggest(value, pool),
+        )
+        return False
+
+    def location(self, path: FieldPath, ref: LatLon | str | None) -> bool:
         if ref is None or isinstance(ref, LatLon):
-            return
+            return True
         if ref not in self.gazetteer:
-            names = self.gazetteer.names()
             self.fail(
                 path,
                 f"unknown place '{ref}'",
                 expected="a place or site of the scenario or its geodata, or {lat: .., lon: ..}",
                 found=f"'{ref}'",
-                suggestion=closest_match(ref, names),
+                suggestion=self.suggest(ref, self.gazetteer.names()),
             )
+            return False
+        return True
 
     def run(self) -> None:
         self.sides()
@@ -129,13 +183,17 @@ class _Checker:
 
     def sides(self) -> None:
         s = self.s
+        disagreeing: set[frozenset[str]] = set()
         for sid, side in s.sides.items():
             for other, relation in side.relations.items():
                 self.name_in(("sides", sid, "relations", other), other, s.sides, "side")
                 if other == sid:
                     self.fail(("sides", sid, "relations", other), "a side cannot have a relation with itself")
+                if other not in s.sides:
+                    continue
                 back = s.sides[other].relations.get(sid)
-                if back is not None and back != relation:
+                if back is not None and back != relation and frozenset((sid, other)) not in disagreeing:
+                    disagreeing.add(frozenset((sid, other)))
                     self.fail(
                         ("sides", sid, "relations", other),
                         f"relations of '{sid}' and '{other}' disagree",
@@ -189,6 +247,7 @@ class _Checker:
 
     def units(self) -> None:
         s = self.s
+        clashes = _clashes(s)
         for uid, unit in s.units.items():
             base: FieldPath = ("units", uid)
             self.name_in((*base, "type"), unit.type, s.catalogue.unit_types, "unit type")
@@ -196,10 +255,10 @@ class _Checker:
             self.name_in((*base, "home"), unit.home, s.sites, "site")
             if unit.parent is not None:
                 self.name_in((*base, "parent"), unit.parent, s.units, "unit")
-            self.location((*base, "at"), unit.at)
+            placed = self.location((*base, "at"), unit.at)
             self.location((*base, "escape_to"), unit.escape_to)
-            point = self.gazetteer.resolve(unit.at)
-            if not s.area.bounds.contains(point):
+            point = self.gazetteer.resolve(unit.at) if placed else None
+            if point is not None and not s.area.bounds.contains(point):
                 b = s.area.bounds
                 self.fail(
                     (*base, "at"),
@@ -207,32 +266,41 @@ class _Checker:
                     expected=f"lat {b.south}..{b.north}, lon {b.west}..{b.east}",
                     found=f"lat {point.lat:.4f}, lon {point.lon:.4f}",
                 )
-            for k in range(1, int(unit.count) + 1 if int(unit.count) > 1 else 1):
-                if f"{uid}/{k}" in s.units:
-                    self.fail(
-                        (*base, "count"),
-                        f"element '{uid}/{k}' of this group clashes with a declared unit",
-                        expected="unique ids: rename the group or the unit",
-                    )
+            if uid in clashes:
+                self.fail(
+                    (*base, "count"),
+                    f"element '{uid}/{clashes[uid]}' of this group clashes with a declared unit",
+                    expected="unique ids: rename the group or the unit",
+                )
+        settled: dict[str, bool] = {}  # unit -> whether its chain of parents ends (False: it meets a cycle)
         for uid, unit in s.units.items():
             seen = [uid]
+            on_chain = {uid}
             parent = unit.parent
-            while parent is not None:
-                if parent in seen:
+            ends = True
+            while parent is not None and parent not in settled:
+                if parent in on_chain:
                     self.fail(
                         ("units", uid, "parent"),
                         "the command hierarchy has a cycle",
                         expected="a tree of units",
                         found=" -> ".join([*seen, parent]),
                     )
+                    ends = False
+                    break
                 seen.append(parent)
-                parent = s.units[parent].parent
-            utype = s.catalogue.unit_types[unit.type]
-            if utype.domain == "air" and unit.home is not None and s.sites[unit.home].kind != "airbase":
+                on_chain.add(parent)
+                parent = s.units[parent].parent if parent in s.units else None
+            if parent is not None and parent in settled:
+                ends = ends and settled[parent]
+            settled.update(dict.fromkeys(seen, ends))
+            utype = s.catalogue.unit_types.get(unit.type)
+            home = s.sites.get(unit.home) if unit.home is not None else None
+            if utype is not None and utype.domain == "air" and home is not None and home.kind != "airbase":
                 self.fail(
                     ("units", uid, "home"),
                     "an air unit's home must be an airbase",
-                    found=f"a site of kind '{s.sites[unit.home].kind}'",
+                    found=f"a site of kind '{home.kind}'",
                 )
 
     def plan(self) -> None:
@@ -286,8 +354,9 @@ class _Checker:
             self.name_in((*path, "area"), task.area, s.areas, "area")
         if isinstance(task, AttackTask | RaidTask):
             self.unit((*path, "target_unit"), task.target_unit)
-        if isinstance(task, RaidTask) and task.capture:
-            target = s.units[self.elements[task.target_unit]]
+        declared = self.elements.get(task.target_unit) if isinstance(task, RaidTask) else None
+        if isinstance(task, RaidTask) and task.capture and declared is not None:
+            target = s.units[declared]
             if not target.capturable:
                 self.fail(
                     (*path, "target_unit"),
@@ -341,6 +410,28 @@ def _short(names: list[str], limit: int = 8) -> str:
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
 
 
+def _clashes(scenario: Scenario) -> dict[str, int]:
+    """Groups whose element ids (``<id>/<k>``) clash with a declared unit, with the first such ``k``."""
+    out: dict[str, int] = {}
+    for uid in scenario.units:
+        group, _, number = uid.rpartition("/")
+        if not number.isdigit() or group not in scenario.units:
+            continue
+        k, count = int(number), int(scenario.units[group].count)
+        if 1 <= k <= count and count > 1:
+            out[group] = min(k, out.get(group, k))
+    return out
+
+
+def reference_problems(loaded: LoadedScenario) -> list[InputError]:
+    """Every broken reference or inconsistency in the scenario, in the order the checks find them."""
+    checker = _Checker(loaded)
+    checker.run()
+    return checker.problems
+
+
 def check_references(loaded: LoadedScenario) -> None:
     """Raise an InputError for the first broken reference or inconsistency in the scenario."""
-    _Checker(loaded).run()
+    problems = reference_problems(loaded)
+    if problems:
+        raise problems[0].with_more(len(problems) - 1)

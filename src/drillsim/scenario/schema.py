@@ -133,6 +133,60 @@ def _section(name: str, schema: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _limits_section() -> list[str]:
+    from drillsim.scenario import _yaml, io, models, pedigree, references
+
+    def n(value: float) -> str:
+        return f"{value:,}"
+
+    return [
+        "## Limits",
+        "",
+        "Every number must be finite. Beyond each field's own rule (a probability lies in 0..1, a count is",
+        "a whole number), these generous physical bounds catch slips such as an extra zero run and keep any",
+        "file from stalling the loader or the engine; the field tables below give each field's range.",
+        "",
+        "| what | bound |",
+        "| --- | --- |",
+        f"| durations, delays and deadlines (`*_s`) | 0 to {n(pedigree.MAX_DURATION_S)} s"
+        " (a year and a day) |",
+        f"| time step `dt_s` | above 0, at most 86,400 s and at most `duration_s`; at most"
+        f" {n(models.MAX_STEPS)} steps |",
+        f"| distances, ranges and radii (`*_m`) | 0 to {n(pedigree.MAX_DISTANCE_M)} m (half the Earth's"
+        " circumference) |",
+        f"| altitude `altitude_m` | above 0, at most {n(pedigree.MAX_ALTITUDE_M)} m |",
+        f"| speeds (`*_mps`) | 0 to {n(pedigree.MAX_SPEED_MPS)} m/s |",
+        f"| counts: `count`, `strength`, `personnel`, vehicles, weapons and sensors carried,"
+        f" `rounds_per_mission`, `sorties` | whole numbers 0 to {n(pedigree.MAX_COUNT)} |",
+        f"| `ammunition`, `max_missions` | whole numbers 0 to {n(pedigree.MAX_STOCK)} |",
+        f"| elements in a scenario (every unit's `count` added up) | {n(references.MAX_ELEMENTS)} |",
+        f"| multipliers (`signature`, `night_factor`, `speed_factor`, `slope_slowdown`) | 0 to"
+        f" {n(pedigree.MAX_FACTOR)} |",
+        f"| `rate_per_min` | above 0, at most {n(pedigree.MAX_RATE_PER_MIN)} |",
+        f"| `rate_per_s` | above 0, at most {n(pedigree.MAX_RATE_PER_S)} |",
+        f"| fuel (`fuel_l`, `fuel_per_km_l`) | 0 to {n(pedigree.MAX_FUEL_L)} l |",
+        "| `slope_limit_deg` | 0 to 90 |",
+        "",
+        "Files:",
+        "",
+        f"- at most {io.MAX_FILE_BYTES // (1024 * 1024)} MB of UTF-8 text (a UTF-8 byte-order mark is"
+        " allowed; a byte that is not UTF-8 is reported at its line and column);",
+        f"- lists and mappings nested at most {_yaml.MAX_DEPTH} deep, aliases included; aliases may add at"
+        f" most {n(_yaml.MAX_ALIAS_VALUES)} values in all, and may not refer to a collection that contains"
+        " them;",
+        "- `extends:` (of a scenario, of its `catalogue`, or of a catalogue file) names a library entry or a"
+        " `.yaml`/`.yml` file in the folder of the file that names it or below (links are followed before"
+        " the check). `load_scenario(..., allow_outside=True)` and `drillsim validate --allow-outside` /"
+        " `drillsim run --allow-outside` lift the folder rule.",
+        "",
+        "Each error message is at most 2,000 characters: long values are cut short (with their length),"
+        " and the first problem says how many more there are. `drillsim validate` and"
+        " `load_scenario(..., all_problems=True)` report every problem: all validation problems of the"
+        " merged file or, when it validates, all its broken references.",
+        "",
+    ]
+
+
 def reference_markdown() -> str:
     """The scenario file reference, generated from the models (``docs/reference/scenario.md``)."""
     schema = Scenario.model_json_schema(ref_template="#/$defs/{model}")
@@ -158,6 +212,7 @@ def reference_markdown() -> str:
         "(use the path of `docs/reference/scenario.schema.json`, or write it with `drillsim schema >"
         " scenario.schema.json`).",
         "",
+        *_limits_section(),
         "## Top level",
         "",
     ]

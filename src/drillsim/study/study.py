@@ -267,7 +267,8 @@ def run_study(
     if event_tables:
         say("attributing the kill chain")
         events = pa.concat_tables(event_tables)
-        chain = kill_chains(events)
+        side = next(iter(base.sides))
+        chain = kill_chains(events, side=side)
         if chain.table.num_rows:
             step_names = [m for m, _, _ in steps_spec]
             others = [k for k in measures if k not in step_names and not k.startswith("personnel_lost.")]
@@ -276,7 +277,10 @@ def run_study(
             idx = np.asarray([order[int(r)] for r in chain.replications], dtype=np.int64)
             attribution = attribute(chain, {k: measures[k][idx] for k in step_names + others}, kinds=kinds)
         else:
-            notes.append("no fire missions or strikes in the base runs: no kill chain to attribute")
+            notes.append(
+                f"side '{side}' asked for no fire missions or strikes in the base runs: "
+                "no kill chain to attribute"
+            )
     # Screening and pedigree.
     screening: Screening | None = None
     pedigree: list[PedigreeRow] = []
@@ -516,8 +520,8 @@ def _html(result: StudyResult) -> str:
         for row in attr.chain.link_summary():
             if row["n"]:
                 parts.append(
-                    f"<tr><td>{e(row['name'])}</td><td>{row['n']}</td><td>{row['median']:.3g}</td>"
-                    f"<td>{row['mean']:.3g}</td><td>{row['p95']:.3g}</td></tr>"
+                    f"<tr><td>{e(row['name'])}</td><td>{row['n']}</td><td>{e(row['median_text'])}</td>"
+                    f"<td>{e(row['mean_text'])}</td><td>{e(row['p95_text'])}</td></tr>"
                 )
         parts.append("</table><ul>")
         for m in attr.measures:

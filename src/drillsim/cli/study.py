@@ -57,12 +57,7 @@ def study(
         progress=lambda msg: _err.print(msg, markup=False, emoji=False),
     )
     for s in (s for s in result.steps if s.scenario == result.scenario):
-        _console.print(
-            f"{s.measure:28s} {s.probability * 100:5.1f} %  "
-            f"(95 % CI {s.ci_low * 100:.0f}-{s.ci_high * 100:.0f} %)",
-            markup=False,
-            emoji=False,
-        )
+        _console.print(f"{s.measure:28s} {s.text()}", markup=False, emoji=False)
     for d in result.differences:
         if d.is_significant:
             _console.print(d.sentence(), markup=False, emoji=False)

@@ -83,3 +83,21 @@ def test_pedigree_flags_low_confidence_influential_input() -> None:
     rows = {r.path: r for r in pedigree_report(scenario, screening)}
     assert rows["catalogue.sensors.uav-eo-ir.rate_per_s"].flagged
     assert not rows["catalogue.weapons.rpg-7.bands[0].p_kill"].flagged
+
+
+def test_constant_measure_is_reported_as_not_varying() -> None:
+    """A measure with the same value in every run (up to rounding) gets no R^2 and is said not to vary."""
+    x, _ = _synthetic()
+    table = pa.table({"a": x[:, 0], "b": x[:, 1], "flat": np.full(len(x), 71984.23104878)})
+    report = analyze_results(table, factors=["a", "b"], measures=["flat"])
+    assert math.isnan(report.metamodels["flat"].r2)
+    assert "flat: does not vary across the 400 runs" in report.text()
+
+
+def test_pedigree_effect_on_a_time_is_shown_in_minutes() -> None:
+    """An input moving a time-to-locate measure by 750 s reads '+12.5 min', not '+750'."""
+    from drillsim.study.sensitivity import PedigreeRow
+
+    row = PedigreeRow("p", "locate", 1.0, None, "low", 750.0, 1.0, True, True, kind="time-to-locate")
+    assert row.effect_text() == "+12.5 min"
+    assert "+12.5 min across its range" in row.sentence()

@@ -45,3 +45,19 @@ def test_study_writes_offline_report_and_exits_0(
     assert not re.search(r"https?://", page)
     summary = json.loads((out / "study.json").read_text(encoding="utf-8"))
     assert summary["variants"] == ["crossing-defence-late-v1"]
+    assert {s["measure"]: s["quantity"] for s in summary["steps"]}["first-detection"] == "time"
+
+
+def test_study_prints_times_as_times_and_probabilities_as_probabilities(
+    tmp_path: Path, example_path: Path, cli: Callable[..., Any]
+) -> None:
+    """first-detection prints as a median time in minutes with its band, crossing-held as a probability."""
+    out = tmp_path / "out"
+    args = ("study", str(example_path), "-n", "6", "--seed", "4", "--until-s", "1800", "--screen", "0")
+    result = cli(*args, "--out", str(out))
+    assert result.code == 0, result.err
+    lines = {line.split()[0]: line for line in result.out.splitlines() if line.strip()}
+    assert re.search(r"time: median [0-9.]+ min \(5-95 % of runs", lines["first-detection"])
+    assert "probability" not in lines["first-detection"]
+    assert not re.match(r"\S+\s+[0-9.]+ %", lines["first-detection"])
+    assert re.search(r"probability [0-9]+ % \(95 % CI", lines["crossing-held"])

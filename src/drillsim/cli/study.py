@@ -57,12 +57,7 @@ def study(
         progress=lambda msg: _err.print(msg, markup=False, emoji=False),
     )
     for s in (s for s in result.steps if s.scenario == result.scenario):
-        _console.print(
-            f"{s.measure:28s} {s.probability * 100:5.1f} %  "
-            f"(95 % CI {s.ci_low * 100:.0f}-{s.ci_high * 100:.0f} %)",
-            markup=False,
-            emoji=False,
-        )
+        _console.print(f"{s.measure:28s} {s.text()}", markup=False, emoji=False)
     for d in result.differences:
         if d.is_significant:
             _console.print(d.sentence(), markup=False, emoji=False)
@@ -103,18 +98,34 @@ def attribution(
     result_dir: Annotated[
         Path, typer.Argument(help="Directory of a recorded run (drillsim run --out).", show_default=False)
     ],
-    side: Annotated[str | None, typer.Option("--side", help="Side whose kill chain to analyse.")] = None,
+    side: Annotated[
+        str | None,
+        typer.Option("--side", help="Side whose kill chain to analyse, or 'all' (default: the first side)."),
+    ] = None,
+    measure: Annotated[
+        list[str] | None, typer.Option("--measure", "-m", help="Measures to attribute (default: all).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Progress bar on stderr (default: when a terminal)."),
+    ] = None,
 ) -> None:
-    """Kill-chain attribution of a recorded run: each link's duration and its share of each measure's
-    variance."""
-    from drillsim.study.attribution import attribute_run
+    """Kill-chain attribution of a recorded run: each link's duration and its share (Shapley, of R^2) of each
+    measure's variance across replications."""
+    from drillsim.experiments.montecarlo import progress_bar
+    from drillsim.study.attribution import attribute_run, attribute_sides
 
-    result = attribute_run(result_dir, side=side)
+    with progress_bar(progress, "attributing") as update:
+        if side == "all":
+            results = attribute_sides(result_dir, measures=measure, progress=update)
+        else:
+            results = [attribute_run(result_dir, side=side, measures=measure, progress=update)]
     if as_json:
-        _console.print_json(json.dumps(result.to_json(), default=str))
+        data = [r.to_json() for r in results]
+        _console.print_json(json.dumps(data if side == "all" else data[0], default=str))
     else:
-        _console.print(result.text(), markup=False, emoji=False)
+        _console.print("\n\n".join(r.text() for r in results), markup=False, emoji=False)
 
 
 def register(app: typer.Typer) -> None:

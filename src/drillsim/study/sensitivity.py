@@ -31,6 +31,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from drillsim.core.errors import UserError
 from drillsim.scenario.models import Scenario
+from drillsim.study.quantities import (
+    duration_unit,
+    format_duration,
+    format_quantity,
+    is_constant,
+    measure_quantity,
+)
 
 __all__ = [
     "Effect",
@@ -218,6 +225,8 @@ def fit_metamodel(
                 standardized=std_coef,
             )
         )
+    if is_constant(ys):  # rounding noise only: no variance, so no R^2
+        sst = 0.0
     r2 = 1.0 - sse / sst if sst > 0 else nan
     adj = 1.0 - (1.0 - r2) * (n - 1) / dof if dof > 0 and sst > 0 else nan
     return Metamodel(
@@ -423,6 +432,8 @@ class SensitivityReport:
     metamodels: dict[str, Metamodel]
     trees: dict[str, TreeNode]
     sobol: dict[str, SobolIndices] = field(default_factory=dict)
+    kinds: dict[str, str | None] = field(default_factory=dict)
+    """Each measure's kind, when the experiment's scenario could be loaded (times are then shown as times)."""
 
     def top_effects(self, measure: str, k: int = 10) -> list[Effect]:
         return self.metamodels[measure].ranked()[:k]
@@ -447,12 +458,19 @@ class SensitivityReport:
         lines: list[str] = []
         for m in self.measures:
             mm = self.metamodels[m]
-            lines.append(f"{m}: R^2 = {mm.r2:.3f} (n = {mm.n})")
+            quantity = measure_quantity(self.kinds.get(m))
+            if not math.isfinite(mm.r2):
+                value = format_quantity(quantity, mm.intercept)
+                lines.append(f"{m}: does not vary across the {mm.n} runs ({value}); no effect to estimate")
+                continue
+            scale, unit = duration_unit(mm.intercept) if quantity == "time" else (1.0, "")
+            label = f", coefficients in {unit} per half-range" if unit else ""
+            lines.append(f"{m}: R^2 = {mm.r2:.3f} (n = {mm.n}{label})")
             for e in mm.ranked()[:8]:
                 star = " *" if e.is_significant else ""
+                b, lo, hi = (v / scale for v in (e.coefficient, e.ci_low, e.ci_high))
                 lines.append(
-                    f"  {e.term:40s} {e.coefficient:+.4g}  [{e.ci_low:+.4g}, {e.ci_high:+.4g}]  "
-                    f"std {e.standardized:+.3f}{star}"
+                    f"  {e.term:40s} {b:+.4g}  [{lo:+.4g}, {hi:+.4g}]  std {e.standardized:+.3f}{star}"
                 )
             imp = self.trees[m].importance()
             if imp:
@@ -506,6 +524,20 @@ def _as_float(table: pa.Table, column: str) -> FloatArray:
     if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
         raise UserError(f"factor '{column}' is not numeric; sensitivity needs numeric factors")
     return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _store_kinds(manifest: Mapping[str, Any], measures: Sequence[str]) -> dict[str, str | None]:
+    """Measure kinds from the experiment's scenario, when it is an embedded scenario that loads."""
+    from drillsim.scenario.io import load_scenario
+
+    name = manifest.get("scenario")
+    if not isinstance(name, str):
+        return {}
+    try:
+        scenario = load_scenario(name)
+    except UserError:
+        return {}
+    return {m: (scenario.measures[m].kind if m in scenario.measures else None) for m in measures}
 
 
 def analyze_results(
@@ -569,6 +601,7 @@ def analyze_results(
                 "at most this share of its variance",
             )
     return SensitivityReport(
+        kinds=_store_kinds(manifest, measure_cols),
         factors=tuple(numeric),
         factor_paths={c: ranges[c]["path"] for c in numeric if c in ranges},
         measures=tuple(measure_cols),
@@ -841,6 +874,19 @@ class PedigreeRow:
     significant: bool
     flagged: bool
     """Weakly sourced (confidence low or unstated) and it matters (significant and relative >= threshold)."""
+    kind: str | None = None
+    """The measure's kind: a time effect is shown in s, min or h, a 0/1 measure's in points."""
+
+    def effect_text(self) -> str:
+        """The effect with its unit: ``+12.5 min``, ``+8 points``, ``+3.1``."""
+        quantity = measure_quantity(self.kind)
+        if not math.isfinite(self.effect):
+            return "-"
+        if quantity == "time":
+            return ("+" if self.effect >= 0 else "-") + format_duration(abs(self.effect))
+        if quantity in ("probability", "fraction"):
+            return f"{self.effect * 100:+.0f} points"
+        return f"{self.effect:+.3g}"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -852,9 +898,9 @@ class PedigreeRow:
         return (
             f"{flag}{self.path} (= {self.value:g}; source: {src}; confidence: {conf}) "
             f"moves '{self.measure}' by "
-            f"{self.effect:+.3g} across its range"
+            f"{self.effect_text()} across its range"
             if self.value is not None
-            else f"{flag}{self.path} moves '{self.measure}' by {self.effect:+.3g}"
+            else f"{flag}{self.path} moves '{self.measure}' by {self.effect_text()}"
         )
 
 
@@ -907,6 +953,7 @@ def pedigree_report(
                 relative=rel,
                 significant=sig,
                 flagged=bool(conf in (None, "low") and sig and rel >= threshold),
+                kind=scenario.measures[m].kind if m in scenario.measures else None,
             )
         )
     rows.sort(key=lambda r: (r.measure, -r.relative, r.path))

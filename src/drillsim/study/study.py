@@ -15,7 +15,6 @@ writes one self-contained HTML page (inline SVG, no network) and a JSON summary 
 from __future__ import annotations
 
 import html
-import io
 import json
 import math
 import re
@@ -29,12 +28,20 @@ import numpy as np
 import pyarrow as pa
 
 from drillsim.core.errors import UserError
+from drillsim.core.figures import figure_svg, new_figure
 from drillsim.core.random import root_seed
 from drillsim.experiments.compare import Difference, _difference
-from drillsim.experiments.montecarlo import BINARY_KINDS, TIME_KINDS, wilson_interval, write_json_atomic
+from drillsim.experiments.montecarlo import (
+    BINARY_KINDS,
+    TIME_KINDS,
+    t_interval,
+    wilson_interval,
+    write_json_atomic,
+)
 from drillsim.scenario.io import content_hash, load_scenario
 from drillsim.scenario.models import Scenario
 from drillsim.study.attribution import Attribution, attribute, kill_chains
+from drillsim.study.quantities import duration_unit, format_duration, is_constant, measure_quantity
 from drillsim.study.sensitivity import PedigreeRow, Screening, pedigree_report, screen_inputs
 
 __all__ = ["Step", "StudyResult", "find_variants", "run_study", "study_steps"]
@@ -52,13 +59,49 @@ class Step:
     kind: str
     description: str
     probability: float
+    """The share of replications in which the step happened (a time step: within the run)."""
     ci_low: float
     ci_high: float
     n: int
     median_time_s: float | None = None
+    quantity: str = "probability"
+    """``probability`` (a 0/1 objective) or ``time`` (the time of an event, in seconds)."""
+    p05_time_s: float | None = None
+    p95_time_s: float | None = None
+    """5th and 95th percentiles of the time over the replications where it happened."""
+    mean_time_s: float | None = None
+    mean_ci_low_s: float | None = None
+    mean_ci_high_s: float | None = None
+    """Mean time and its t interval, over the replications where it happened."""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    @property
+    def happened(self) -> int:
+        """Replications in which the step happened."""
+        return round(self.probability * self.n)
+
+    def text(self) -> str:
+        """The step for people: a probability with its interval, or a time with its unit and spread."""
+        if self.quantity != "time":
+            return (
+                f"probability {self.probability * 100:.0f} % "
+                f"(95 % CI {self.ci_low * 100:.0f}-{self.ci_high * 100:.0f} %)"
+            )
+        if self.median_time_s is None:
+            return f"time: never happened in {self.n} replications"
+        unit = duration_unit(self.median_time_s)
+
+        def t(x: float | None) -> str:
+            return format_duration(math.nan if x is None else x, unit=unit)
+
+        text = (
+            f"time: median {t(self.median_time_s)} (5-95 % of runs {t(self.p05_time_s)} to "
+            f"{t(self.p95_time_s)}); mean {t(self.mean_time_s)} "
+            f"(95 % CI {t(self.mean_ci_low_s)} to {t(self.mean_ci_high_s)})"
+        )
+        return f"{text}; happened in {self.happened} of {self.n} replications"
 
 
 @dataclass
@@ -250,8 +293,8 @@ def run_study(  # noqa: C901, PLR0913
             raw = all_measures[label][m]
             h = _happened(raw, kind)
             lo, hi = wilson_interval(float(h.sum()), len(h), confidence)
-            med = float(np.nanmedian(raw)) if kind in TIME_KINDS and np.isfinite(raw).any() else None
-            steps.append(Step(label, m, kind, desc, float(h.mean()), lo, hi, len(h), med))
+            extra = _time_stats(raw, kind, confidence)
+            steps.append(Step(label, m, kind, desc, float(h.mean()), lo, hi, len(h), **extra))
     for label in names[1:]:
         for m, kind, _ in steps_spec:
             if m not in all_measures[label] or m not in measures:
@@ -267,7 +310,8 @@ def run_study(  # noqa: C901, PLR0913
     if event_tables:
         say("attributing the kill chain")
         events = pa.concat_tables(event_tables)
-        chain = kill_chains(events)
+        side = next(iter(base.sides))
+        chain = kill_chains(events, side=side)
         if chain.table.num_rows:
             step_names = [m for m, _, _ in steps_spec]
             others = [k for k in measures if k not in step_names and not k.startswith("personnel_lost.")]
@@ -276,7 +320,10 @@ def run_study(  # noqa: C901, PLR0913
             idx = np.asarray([order[int(r)] for r in chain.replications], dtype=np.int64)
             attribution = attribute(chain, {k: measures[k][idx] for k in step_names + others}, kinds=kinds)
         else:
-            notes.append("no fire missions or strikes in the base runs: no kill chain to attribute")
+            notes.append(
+                f"side '{side}' asked for no fire missions or strikes in the base runs: "
+                "no kill chain to attribute"
+            )
     # Screening and pedigree.
     screening: Screening | None = None
     pedigree: list[PedigreeRow] = []
@@ -317,6 +364,28 @@ def run_study(  # noqa: C901, PLR0913
     return result
 
 
+def _time_stats(raw: FloatArray, kind: str, confidence: float) -> dict[str, Any]:
+    """Step fields for a time measure (median, 5-95 % band, mean and its interval, in seconds)."""
+    if measure_quantity(kind) != "time":
+        return {"quantity": "probability"}
+    ok = raw[np.isfinite(raw)]
+    if ok.size == 0:
+        return {"quantity": "time"}
+    lo, hi = t_interval(ok, confidence) if ok.size >= 2 else (math.nan, math.nan)
+    if ok.size >= 2 and is_constant(ok):
+        lo = hi = float(ok.mean())
+    q05, q50, q95 = (float(x) for x in np.quantile(ok, [0.05, 0.5, 0.95]))
+    return {
+        "quantity": "time",
+        "median_time_s": q50,
+        "p05_time_s": q05,
+        "p95_time_s": q95,
+        "mean_time_s": float(ok.mean()),
+        "mean_ci_low_s": lo,
+        "mean_ci_high_s": hi,
+    }
+
+
 def _wilson_half(h: FloatArray, confidence: float) -> float:
     lo, hi = wilson_interval(float(h.sum()), len(h), confidence)
     return (hi - lo) / 2.0
@@ -324,30 +393,11 @@ def _wilson_half(h: FloatArray, confidence: float) -> float:
 
 # --- report -------------------------------------------------------------------------------------------------
 
-_NS = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
-
-
-def _svg(fig: Any) -> str:
-    """A figure as inline SVG without XML prolog, metadata or namespace URLs (HTML5 needs none)."""
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    text = buf.getvalue()
-    text = text[text.index("<svg") :]
-    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
-    text = _NS.sub("", text)
-    return re.sub(r"https?://\S+", "", text)
-
-
-def _figure(width: float, height: float) -> Any:
-    from drillsim.core.figures import new_figure as make
-
-    return make(width, height)
-
 
 def _steps_figure(result: StudyResult) -> str:
     scenarios = [result.scenario, *result.variants]
-    measures = list(dict.fromkeys(s.measure for s in result.steps))
-    fig = _figure(8.0, 1.2 + 0.35 * len(measures) * max(1, len(scenarios)) ** 0.6)
+    measures = list(dict.fromkeys(s.measure for s in result.steps if s.quantity != "time"))
+    fig = new_figure(8.0, 1.2 + 0.35 * len(measures) * max(1, len(scenarios)) ** 0.6)
     ax = fig.add_subplot(1, 1, 1)
     height = 0.8 / max(len(scenarios), 1)
     colours = ["#4477aa", "#cc6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb"]
@@ -372,13 +422,49 @@ def _steps_figure(result: StudyResult) -> str:
     ax.set_xlim(0, 1)
     ax.set_xlabel("probability the step happens as scripted (95 % CI)")
     ax.legend(loc="lower right", fontsize="x-small")
-    return _svg(fig)
+    return figure_svg(fig)
+
+
+def _times_figure(result: StudyResult) -> str:
+    """Timed steps: the median time per scenario with the 5-95 % band of the runs where it happened."""
+    scenarios = [result.scenario, *result.variants]
+    timed = [s for s in result.steps if s.quantity == "time" and s.median_time_s is not None]
+    measures = list(dict.fromkeys(s.measure for s in timed))
+    unit = duration_unit(max(s.median_time_s or 0.0 for s in timed))
+    fig = new_figure(8.0, 1.2 + 0.35 * len(measures) * max(1, len(scenarios)) ** 0.6)
+    ax = fig.add_subplot(1, 1, 1)
+    height = 0.8 / max(len(scenarios), 1)
+    colours = ["#4477aa", "#cc6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb"]
+    for k, sc in enumerate(scenarios):
+        rows = {s.measure: s for s in timed if s.scenario == sc}
+        y = np.arange(len(measures)) + k * height
+
+        def col(field: str, rows: dict[str, Step] = rows) -> FloatArray:
+            values = [getattr(rows[m], field) if m in rows else None for m in measures]
+            return np.array([np.nan if v is None else v / unit[0] for v in values])
+
+        med, lo, hi = col("median_time_s"), col("p05_time_s"), col("p95_time_s")
+        ax.errorbar(
+            med,
+            y,
+            xerr=[np.maximum(med - lo, 0), np.maximum(hi - med, 0)],
+            fmt="o",
+            color=colours[k % len(colours)],
+            capsize=2,
+            elinewidth=0.8,
+            label=sc,
+        )
+    ax.set_yticks(np.arange(len(measures)) + height * (len(scenarios) - 1) / 2, measures)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"time of the step, {unit[1]} (median, 5-95 % of runs where it happened)")
+    ax.legend(loc="lower right", fontsize="x-small")
+    return figure_svg(fig)
 
 
 def _shares_figure(attr: Attribution) -> str:
     ms = [m for m in attr.measures if m.shares]
     links = list(dict.fromkeys(s.name for m in ms for s in m.shares))
-    fig = _figure(8.0, 1.5 + 0.4 * len(ms))
+    fig = new_figure(8.0, 1.5 + 0.4 * len(ms))
     ax = fig.add_subplot(1, 1, 1)
     left = np.zeros(len(ms))
     colours = [
@@ -402,30 +488,34 @@ def _shares_figure(attr: Attribution) -> str:
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the variance across replications explained by each link (sums to R^2)")
     ax.legend(loc="lower right", fontsize="x-small")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
-def _tornado_figure(screening: Screening, measure: str) -> str | None:
+def _tornado_figure(screening: Screening, measure: str, kind: str | None = None) -> str | None:
     rows = [e for e in screening.for_measure(measure) if math.isfinite(e.difference)][:10]
     if not rows:
         return None
-    fig = _figure(8.0, 1.2 + 0.4 * len(rows))
+    fig = new_figure(8.0, 1.2 + 0.4 * len(rows))
     ax = fig.add_subplot(1, 1, 1)
     rows = rows[::-1]
     y = np.arange(len(rows))
     base = rows[0].base_mean if math.isfinite(rows[0].base_mean) else 0.0
-    ax.barh(
-        y, [e.low_mean - base for e in rows], left=base, color="#4477aa", label=f"-{screening.fraction:.0%}"
-    )
-    ax.barh(
-        y, [e.high_mean - base for e in rows], left=base, color="#cc6677", label=f"+{screening.fraction:.0%}"
-    )
-    ax.axvline(base, color="black", linewidth=0.8)
+    scale, label = (1.0, measure)
+    if measure_quantity(kind) == "time":
+        scale, unit = duration_unit(base)
+        label = f"{measure} ({unit})"
+    elif measure_quantity(kind) == "probability":
+        label = f"{measure} (share of runs)"
+    low = [(e.low_mean - base) / scale for e in rows]
+    high = [(e.high_mean - base) / scale for e in rows]
+    ax.barh(y, low, left=base / scale, color="#4477aa", label=f"-{screening.fraction:.0%}")
+    ax.barh(y, high, left=base / scale, color="#cc6677", label=f"+{screening.fraction:.0%}")
+    ax.axvline(base / scale, color="black", linewidth=0.8)
     ax.set_yticks(y, [e.path for e in rows], fontsize="x-small")
-    ax.set_xlabel(measure)
+    ax.set_xlabel(label)
     ax.set_title(f"{measure}: one-at-a-time screening (tornado)")
     ax.legend(loc="lower right", fontsize="x-small")
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def _pct(x: float) -> str:
@@ -437,8 +527,8 @@ def _effect_text(effect: float, kind: str | None) -> str:
         return "-"
     if kind in BINARY_KINDS:
         return f"{effect * 100:+.0f} points"
-    if kind in TIME_KINDS:
-        return f"{effect / 60:+.1f} min"
+    if measure_quantity(kind) == "time":
+        return ("+" if effect >= 0 else "-") + format_duration(abs(effect))
     return f"{effect:+.3g}"
 
 
@@ -466,20 +556,43 @@ def _html(result: StudyResult) -> str:  # noqa: C901
     )
     for note in result.notes:
         parts.append(f"<p><em>{e(note)}</em></p>")
-    parts.append("<h2>1. How likely is each scripted step?</h2>")
-    parts.append(
-        "<table><tr><th>step (measure)</th><th>what it means</th><th>probability</th>"
-        "<th>95 % CI</th><th>median time</th></tr>"
-    )
-    for s in (s for s in result.steps if s.scenario == result.scenario):
-        med = "-" if s.median_time_s is None else f"{s.median_time_s / 3600:.1f} h"
+    parts.append("<h2>1. How likely is each scripted step, and when does it happen?</h2>")
+    base_steps = [s for s in result.steps if s.scenario == result.scenario]
+    if any(s.quantity != "time" for s in base_steps):
         parts.append(
-            f"<tr><td>{e(s.measure)}</td><td>{e(s.description)}</td><td>{_pct(s.probability)}</td>"
-            f"<td>{_pct(s.ci_low)}-{_pct(s.ci_high)}</td><td>{med}</td></tr>"
+            "<table><tr><th>step (measure)</th><th>what it means</th><th>probability</th>"
+            "<th>95 % CI</th></tr>"
         )
-    parts.append("</table>")
+        for s in (s for s in base_steps if s.quantity != "time"):
+            parts.append(
+                f"<tr><td>{e(s.measure)}</td><td>{e(s.description)}</td><td>{_pct(s.probability)}</td>"
+                f"<td>{_pct(s.ci_low)}-{_pct(s.ci_high)}</td></tr>"
+            )
+        parts.append("</table>")
     if "steps" in result.figures:
         parts.append(result.figures["steps"])
+    if any(s.quantity == "time" for s in base_steps):
+        parts.append(
+            "<p>Timed steps: the time of the event, over the replications where it happened.</p>"
+            "<table><tr><th>step (measure)</th><th>what it means</th><th>median</th>"
+            "<th>5-95 % of runs</th><th>mean (95 % CI)</th><th>happened in</th></tr>"
+        )
+        for s in (s for s in base_steps if s.quantity == "time"):
+            unit = duration_unit(s.median_time_s if s.median_time_s is not None else math.nan)
+
+            def t(x: float | None, unit: tuple[float, str] = unit) -> str:
+                return format_duration(math.nan if x is None else x, unit=unit)
+
+            parts.append(
+                f"<tr><td>{e(s.measure)}</td><td>{e(s.description)}</td><td>{t(s.median_time_s)}</td>"
+                f"<td>{t(s.p05_time_s)} to {t(s.p95_time_s)}</td><td>{t(s.mean_time_s)} "
+                f"({t(s.mean_ci_low_s)} to {t(s.mean_ci_high_s)})</td>"
+                f"<td>{s.happened} of {s.n} ({_pct(s.probability)}, 95 % CI {_pct(s.ci_low)}-"
+                f"{_pct(s.ci_high)})</td></tr>"
+            )
+        parts.append("</table>")
+    if "times" in result.figures:
+        parts.append(result.figures["times"])
     parts.append("<h2>2. What changes under each variant?</h2>")
     if not result.variants:
         parts.append("<p>No what-if variants were found.</p>")
@@ -488,11 +601,13 @@ def _html(result: StudyResult) -> str:  # noqa: C901
             "<table><tr><th>variant</th><th>step</th><th>probability</th><th>change (points)</th>"
             "<th>95 % CI</th></tr>"
         )
+        timed = {s.measure for s in result.steps if s.quantity == "time"}
         for d in result.differences:
             if d.binary:
                 cls = " class='flag'" if d.is_significant else ""
+                label = f"{d.measure} (happened)" if d.measure in timed else d.measure
                 parts.append(
-                    f"<tr><td>{e(d.variant)}</td><td>{e(d.measure)}</td><td>{_pct(d.base_mean)} &rarr; "
+                    f"<tr><td>{e(d.variant)}</td><td>{e(label)}</td><td>{_pct(d.base_mean)} &rarr; "
                     f"{_pct(d.variant_mean)}</td><td{cls}>{d.difference * 100:+.0f}</td>"
                     f"<td>{d.ci_low * 100:+.0f} to {d.ci_high * 100:+.0f}</td></tr>"
                 )
@@ -516,8 +631,8 @@ def _html(result: StudyResult) -> str:  # noqa: C901
         for row in attr.chain.link_summary():
             if row["n"]:
                 parts.append(
-                    f"<tr><td>{e(row['name'])}</td><td>{row['n']}</td><td>{row['median']:.3g}</td>"
-                    f"<td>{row['mean']:.3g}</td><td>{row['p95']:.3g}</td></tr>"
+                    f"<tr><td>{e(row['name'])}</td><td>{row['n']}</td><td>{e(row['median_text'])}</td>"
+                    f"<td>{e(row['mean_text'])}</td><td>{e(row['p95_text'])}</td></tr>"
                 )
         parts.append("</table><ul>")
         for m in attr.measures:
@@ -566,13 +681,16 @@ def write_study(result: StudyResult, directory: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     figures: dict[str, str] = {}
     try:
-        if result.steps:
+        if any(s.quantity != "time" for s in result.steps):
             figures["steps"] = _steps_figure(result)
+        if any(s.quantity == "time" and s.median_time_s is not None for s in result.steps):
+            figures["times"] = _times_figure(result)
         if result.attribution is not None and any(m.shares for m in result.attribution.measures):
             figures["shares"] = _shares_figure(result.attribution)
         if result.screening is not None:
+            kinds = {st.measure: st.kind for st in result.steps}
             for m in dict.fromkeys(e.measure for e in result.screening.effects):
-                svg = _tornado_figure(result.screening, m)
+                svg = _tornado_figure(result.screening, m, kinds.get(m))
                 if svg is not None and any(e.is_significant for e in result.screening.for_measure(m)):
                     figures[f"tornado:{m}"] = svg
     except UserError as exc:  # matplotlib missing: the report goes without figures

@@ -38,6 +38,18 @@ def test_public_api_names_exist_and_are_public() -> None:
         assert hasattr(drillsim, name), name
 
 
+def test_public_api_is_exactly_all() -> None:
+    """Every public non-module name of ``drillsim`` is in ``__all__``: nothing is exported by accident."""
+    import types
+
+    public = {
+        name
+        for name, value in vars(drillsim).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public == set(drillsim.__all__) - {"__version__"}
+
+
 def test_package_all_lists_only_what_exists() -> None:
     """Every package that declares ``__all__`` can give each listed name."""
     for init in sorted(SRC.rglob("__init__.py")):

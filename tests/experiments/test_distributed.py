@@ -124,7 +124,7 @@ def test_dask_rows_equal_process_pool_rows(
     store = interrupted_and_resumed["store"]
     assert isinstance(path, Path)
     assert isinstance(store, Path)
-    pool_store = run_experiment(path, workers=2, store=tmp_path / "pool")
+    pool_store = run_experiment(path, executor=2, store=tmp_path / "pool")
     assert rows_of(store).equals(rows_of(pool_store))
 
 

@@ -26,7 +26,7 @@ def finished_template(tmp_path_factory: pytest.TempPathFactory, small_experiment
     """The small experiment run to the end on a 2-process pool (once per module; tests get copies)."""
     base = tmp_path_factory.mktemp("finished")
     (base / "experiment.yaml").write_text(small_experiment, encoding="utf-8")
-    run_experiment(base / "experiment.yaml", workers=2, store=base / "store")
+    run_experiment(base / "experiment.yaml", executor=2, store=base / "store")
     return base
 
 
@@ -142,11 +142,11 @@ def test_interrupted_run_resumes_only_missing_pairs(
 
     monkeypatch.setattr(store_module.ResultsStore, "write_chunk", write_then_stop)
     with pytest.raises(KeyboardInterrupt):
-        run_experiment(path, workers=2, store=target)
+        run_experiment(path, executor=2, store=target)
     monkeypatch.undo()
     kept = {p.name: p.stat().st_mtime_ns for p in (target / "parts").iterdir()}
     assert len(kept) == 5
-    run_experiment(path, workers=2, store=target, resume=True)
+    run_experiment(path, executor=2, store=target, resume=True)
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["runs"][-1]["pairs_run"] == 12 * 3
     assert {n: (target / "parts" / n).stat().st_mtime_ns for n in kept} == kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,9 @@ def night_variant(example: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     if shipped.is_file():
         return shipped
     path = tmp_path_factory.mktemp("variants") / "night.yaml"
+    shutil.copy(example, path.parent / "base.yaml")  # a variant extends files in its own folder tree
     path.write_text(
-        f"extends: {example}\nname: crossing-defence-night-v1\ntitle: Night raid\n"
+        "extends: base.yaml\nname: crossing-defence-night-v1\ntitle: Night raid\n"
         "environment: {light: night}\n",
         encoding="utf-8",
     )
@@ -49,8 +51,9 @@ def night_variant(example: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 def trained_variant(example: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small change (better-trained defenders): runs stay strongly correlated with the base."""
     path = tmp_path_factory.mktemp("variants") / "trained.yaml"
+    shutil.copy(example, path.parent / "base.yaml")  # a variant extends files in its own folder tree
     path.write_text(
-        f"extends: {example}\nname: crossing-defence-trained-v1\ntitle: Better-trained defenders\n"
+        "extends: base.yaml\nname: crossing-defence-trained-v1\ntitle: Better-trained defenders\n"
         "nations: {TJK: {training: 0.7}}\n",
         encoding="utf-8",
     )

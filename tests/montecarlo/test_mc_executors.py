@@ -39,8 +39,8 @@ def test_rows_do_not_depend_on_workers_or_batch_size(
     mc_result: MonteCarloResult, example: Path, seed: int
 ) -> None:
     """One worker with batches of 20, two workers with batches of 7: the same rows as the default run."""
-    one = monte_carlo(str(example), replications=40, rng=seed, batch=20, workers=1, progress=False)
-    two = monte_carlo(str(example), replications=40, rng=seed, batch=7, workers=2, progress=False)
+    one = monte_carlo(str(example), replications=40, rng=seed, batch=20, executor=1, progress=False)
+    two = monte_carlo(str(example), replications=40, rng=seed, batch=7, executor=2, progress=False)
     assert one.executor == "process pool, 1 worker(s)"
     assert two.executor == "process pool, 2 worker(s)"
     assert (one.batches, two.batches) == (2, 6)
@@ -63,7 +63,7 @@ def test_sequential_stopping_does_not_depend_on_workers(
             rng=seed,
             precision={"losses-raiders": target},
             batch=20,
-            workers=workers,
+            executor=workers,
             progress=False,
         )
         for workers in (1, 2)
@@ -98,7 +98,7 @@ def test_recorded_replications_give_the_rows_they_were_chosen_by(example: Path, 
     """``record=3`` runs the lowest, median and highest replication of the first measure again, median
     first, and each gives exactly its row of the table (re-running by index is deterministic)."""
     result = monte_carlo(
-        str(example), replications=30, rng=seed, batch=10, workers=2, record=3, progress=False
+        str(example), replications=30, rng=seed, batch=10, executor=2, record=3, progress=False
     )
     assert result.recorded is not None
     first = next(iter(result.statistics))
@@ -117,11 +117,11 @@ def test_recorded_replications_give_the_rows_they_were_chosen_by(example: Path, 
 def test_recording_afterwards_equals_recording_in_the_run(example: Path, seed: int) -> None:
     """``record_replications`` (what ``drillsim mc`` runs in a process of its own while it draws the plots)
     records the replications ``record=`` would, and refuses a scenario other than the one that ran."""
-    plain = monte_carlo(str(example), replications=12, rng=seed, batch=6, workers=1, progress=False)
+    plain = monte_carlo(str(example), replications=12, rng=seed, batch=6, executor=1, progress=False)
     assert plain.recorded is None
     later = record_replications(str(example), plain, 2, sample_s=None)
     at_once = monte_carlo(
-        str(example), replications=12, rng=seed, batch=6, workers=1, record=2, sample_s=None, progress=False
+        str(example), replications=12, rng=seed, batch=6, executor=1, record=2, sample_s=None, progress=False
     )
     assert later.recorded is not None
     assert at_once.recorded is not None
@@ -162,7 +162,7 @@ def test_fixed_runs_are_spread_evenly_over_the_workers(example: Path, seed: int)
     assert _balanced_blocks(0, 40, 30, 2) == [(0, 20), (20, 40)]
     assert _balanced_blocks(0, 1000, 200, 2) == [(k, k + 167) for k in range(0, 835, 167)] + [(835, 1000)]
     assert _balanced_blocks(0, 3, 200, 4) == [(0, 1), (1, 2), (2, 3)]
-    result = monte_carlo(str(example), replications=40, rng=seed, batch=30, workers=2, progress=False)
+    result = monte_carlo(str(example), replications=40, rng=seed, batch=30, executor=2, progress=False)
     assert result.batches == 2
 
 
@@ -183,3 +183,23 @@ def test_a_worker_reuses_the_world_of_a_design_point(example: Path, seed: int) -
     other = scenario.model_copy(update={"name": scenario.name + "-other"})
     assert executors._world(other) is not world
     assert first.task.replications == (0,)
+
+
+def test_an_executor_passed_in_is_used_and_left_open(example: Path) -> None:
+    """``executor=ProcessPool(1)`` runs the replications on that pool and leaves it for its owner to close."""
+    from drillsim.experiments.executors import ProcessPool
+
+    pool = ProcessPool(1)
+    try:
+        first = monte_carlo(str(example), replications=4, rng=3, batch=2, executor=pool, progress=False)
+        again = monte_carlo(str(example), replications=4, rng=3, batch=2, executor=pool, progress=False)
+    finally:
+        pool.close()
+    assert first.executor == pool.description
+    assert first.to_arrow().equals(again.to_arrow())
+
+
+def test_executor_of_another_type_is_a_user_error(example: Path) -> None:
+    """``executor=`` takes an Executor, a worker count or None; anything else is a user error."""
+    with pytest.raises(UserError, match="executor must be an Executor"):
+        monte_carlo(str(example), replications=2, executor="2 workers", progress=False)  # type: ignore[arg-type]

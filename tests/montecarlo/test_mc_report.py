@@ -170,7 +170,7 @@ def test_summary_of_another_run_is_refused(mc_run: McRun, tmp_path: Path, cli: C
 
 def test_result_without_recorded_runs_says_how_to_record(example: Path, tmp_path: Path, cli: Cli) -> None:
     """monte_carlo(record=0).write(DIR) has no event log; ``drillsim report DIR`` says to use --record."""
-    monte_carlo(str(example), replications=4, rng=1, batch=2, workers=1, progress=False).write(tmp_path)
+    monte_carlo(str(example), replications=4, rng=1, batch=2, executor=1, progress=False).write(tmp_path)
     result = cli("report", str(tmp_path))
     assert result.code == 2
     assert "without recorded replications" in result.err

@@ -185,26 +185,29 @@ def mc(  # noqa: PLR0913
 ) -> None:
     """Monte Carlo: run many replications; print mean, median, 5-95 % band and CI of every measure."""
     from drillsim.cli.console import DEFAULT_SCENARIO
+    from drillsim.experiments.executors import make_executor
     from drillsim.experiments.montecarlo import monte_carlo, record_replications
     from drillsim.report import write_report
     from drillsim.report.plots import plot_distributions
 
     source = scenario if scenario is not None else DEFAULT_SCENARIO
-    result = monte_carlo(
-        source,
-        replications=replications,
-        rng=seed,
-        precision=_parse_precision(precision or []),
-        relative=relative,
-        confidence=confidence,
-        batch=batch,
-        max_replications=max_replications,
-        measures=measure or None,
-        workers=workers,
-        dask_local=dask_local,
-        scheduler=scheduler,
-        progress=None,
-    )
+    runner = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
+    try:
+        result = monte_carlo(
+            source,
+            replications=replications,
+            rng=seed,
+            precision=_parse_precision(precision or []),
+            relative=relative,
+            confidence=confidence,
+            batch=batch,
+            max_replications=max_replications,
+            measures=measure or None,
+            executor=runner,
+            progress=None,
+        )
+    finally:
+        runner.close()
     console = _console()
     level = f"{confidence * 100:g} % CI"
     table = Table(

@@ -43,17 +43,20 @@ def experiment(
     ] = None,
 ) -> None:
     """Run an experiment (design points x replications) and write one row per replication to a store."""
+    from drillsim.experiments.executors import make_executor
     from drillsim.experiments.experiment import run_experiment
 
-    store = run_experiment(
-        file,
-        resume=resume,
-        scheduler=scheduler,
-        dask_local=dask_local,
-        workers=workers,
-        store=out,
-        progress=True,
-    )
+    runner = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
+    try:
+        store = run_experiment(
+            file,
+            resume=resume,
+            executor=runner,
+            store=out,
+            progress=True,
+        )
+    finally:
+        runner.close()
     manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
     last = manifest["runs"][-1]
     _console.print(

@@ -19,6 +19,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -183,6 +184,36 @@ class DaskCluster:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+ExecutorLike = Executor | int | None
+"""What ``executor=`` takes: an :class:`Executor`, a number of local worker processes, or None."""
+
+
+@contextmanager
+def executor_from(executor: ExecutorLike) -> Iterator[Executor]:
+    """The executor that ``executor=`` names, for the duration of a ``with`` block.
+
+    An :class:`Executor` (a :class:`ProcessPool`, a :class:`DaskCluster`, or any object with ``slots``,
+    ``run``, ``close`` and ``description``) is used as it is and left open: the caller made it, the caller
+    closes it. An int is a local process pool of that many workers, None a pool of one worker per CPU;
+    those are closed when the block ends.
+    """
+    if executor is None or (isinstance(executor, int) and not isinstance(executor, bool)):
+        pool = ProcessPool(executor)
+        try:
+            yield pool
+        finally:
+            pool.close()
+    elif isinstance(executor, bool) or not all(
+        hasattr(executor, name) for name in ("slots", "run", "close", "description")
+    ):
+        raise UserError(
+            f"executor must be an Executor (ProcessPool, DaskCluster), a number of worker processes or "
+            f"None; got {type(executor).__name__}"
+        )
+    else:
+        yield executor
 
 
 def make_executor(

@@ -45,7 +45,7 @@ from drillsim.core.errors import InputError, Location
 from drillsim.core.suggest import closest_match
 from drillsim.engine.simulation import Simulation
 from drillsim.experiments import designs
-from drillsim.experiments.executors import ChunkResult, ChunkTask, make_executor
+from drillsim.experiments.executors import ChunkResult, ChunkTask, ExecutorLike, executor_from
 from drillsim.experiments.store import STORE_FORMAT, ResultsStore
 from drillsim.experiments.store import query as _query
 from drillsim.scenario._yaml import Document, parse_yaml
@@ -583,18 +583,17 @@ def run_experiment(
     path: str | Path,
     *,
     resume: bool = False,
-    scheduler: str | None = None,
-    dask_local: int | None = None,
-    workers: int | None = None,
+    executor: ExecutorLike = None,
     store: str | Path | None = None,
     progress: bool = False,
 ) -> Path:
     """Run an experiment file; returns the results store directory.
 
     ``store`` defaults to ``runs/<experiment name>``. ``resume`` continues an interrupted run into the same
-    store: only (design point, replication) pairs without results run. ``scheduler`` (a Dask scheduler
-    address) or ``dask_local`` (workers of a local Dask cluster) run the chunks on Dask; otherwise a local
-    process pool with ``workers`` processes (default: the CPU count). Results are identical whichever.
+    store: only (design point, replication) pairs without results run. ``executor`` runs the chunks: a
+    number of local worker processes, None for one per CPU, or an
+    :class:`~drillsim.experiments.executors.Executor` such as ``DaskCluster(local_workers=4)`` (left open
+    for the caller to close). Results are identical whichever.
     ``progress`` shows a progress bar on stderr.
     """
     experiment = load_experiment(path)
@@ -610,18 +609,15 @@ def run_experiment(
     ran = 0
     description = "nothing to run"
     if tasks:
-        executor = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
-        description = executor.description
-        try:
-            stream = executor.run(tasks)
+        with executor_from(executor) as runner:
+            description = runner.description
+            stream = runner.run(tasks)
             if progress:
                 stream = _with_progress(stream, total, total - len(missing), experiment.name)
             for result in stream:
                 table = experiment.result_table(result)
                 results.write_chunk(result.task.point, result.task.replications, table)
                 ran += table.num_rows
-        finally:
-            executor.close()
     results.log_run(
         {
             "executor": description,

@@ -26,7 +26,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -41,7 +41,7 @@ from drillsim.core.random import root_seed
 from drillsim.core.suggest import closest_match
 from drillsim.engine.simulation import Outcomes, Simulation
 from drillsim.events.recorder import EventLog
-from drillsim.experiments.executors import ChunkResult, ChunkTask, make_executor
+from drillsim.experiments.executors import ChunkResult, ChunkTask, ExecutorLike, executor_from
 from drillsim.scenario.io import content_hash, load_scenario
 from drillsim.scenario.models import Scenario
 from drillsim.world.build import build_world
@@ -551,9 +551,7 @@ def monte_carlo(  # noqa: C901, PLR0913
     batch: int = DEFAULT_BATCH,
     max_replications: int = DEFAULT_MAX_REPLICATIONS,
     measures: Sequence[str] | None = None,
-    workers: int | None = None,
-    dask_local: int | None = None,
-    scheduler: str | None = None,
+    executor: ExecutorLike = None,
     record: int = 0,
     sample_s: float | None = DEFAULT_SAMPLE_S,
     progress: bool | None = None,
@@ -567,11 +565,12 @@ def monte_carlo(  # noqa: C901, PLR0913
     ``relative=True`` reads targets as fractions of each measure's |mean|. ``measures`` limits the measures
     kept (precision targets' measures are always kept).
 
-    Each batch is a chunk on an executor, as for experiments: a local process pool of ``workers``
-    processes (default: the CPU count), a local Dask cluster of ``dask_local`` workers, or the Dask
-    cluster at ``scheduler``. The rows, the statistics and where sequential stopping stops do not depend on
-    the executor or the worker count; with targets, up to one batch per worker may run beyond the stopping
-    point (in parallel) and is discarded.
+    Each batch is a chunk on ``executor``, as for experiments: a number of local worker processes, None
+    for one per CPU, or an :class:`~drillsim.experiments.executors.Executor` such as
+    ``DaskCluster(local_workers=4)`` or ``DaskCluster(address=...)`` (left open for the caller to close;
+    see :func:`~drillsim.experiments.executors.executor_from`). The rows, the statistics and where
+    sequential stopping stops do not depend on the executor or the worker count; with targets, up to one
+    batch per worker may run beyond the stopping point (in parallel) and is discarded.
 
     ``record`` replications (0: none) are then run again by index with an event log that samples unit
     positions every ``sample_s`` seconds: those at evenly spaced quantiles of the first kept measure (3:
@@ -617,9 +616,10 @@ def monte_carlo(  # noqa: C901, PLR0913
         parts = [rows[first] for first in sorted(rows) if first < n]
         return pa.concat_tables(parts).slice(0, n).select(["replication", "seed", *keep])
 
-    executor = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
+    stack = ExitStack()
+    runner = stack.enter_context(executor_from(executor))
     if not targets:  # a fixed number of replications: spread them evenly over the workers
-        schedule = first_stage = _balanced_blocks(0, planned, batch, executor.slots)
+        schedule = first_stage = _balanced_blocks(0, planned, batch, runner.slots)
     kept = planned
     checks: dict[str, PrecisionCheck] = {}
     stopped: Stopped = "fixed"
@@ -633,10 +633,10 @@ def monte_carlo(  # noqa: C901, PLR0913
                 if not targets:
                     size = len(schedule)
                 else:  # keep every worker busy: extra batches run in parallel and cost no waiting
-                    size = max(len(first_stage) if position == 0 else 1, executor.slots)
+                    size = max(len(first_stage) if position == 0 else 1, runner.slots)
                 this_round = schedule[position : position + size]
                 position += len(this_round)
-                for result in executor.run([_chunk(scen, seed, block) for block in this_round]):
+                for result in runner.run([_chunk(scen, seed, block) for block in this_round]):
                     rows[result.task.replications[0]] = _chunk_rows(result)
                     finished += len(result.task.replications)
                     update(finished, max(total, finished))
@@ -662,7 +662,7 @@ def monte_carlo(  # noqa: C901, PLR0913
                 total = min(cap, max(kept + batch, guess))
                 update(finished, total)
     finally:
-        executor.close()
+        stack.close()
 
     table = prefix(kept)
     stats = _statistics(table, kinds, confidence)
@@ -688,7 +688,7 @@ def monte_carlo(  # noqa: C901, PLR0913
         batches=sum(1 for _, end in schedule if end <= kept),
         elapsed_s=elapsed,
         header=header,
-        executor=executor.description,
+        executor=runner.description,
     )
     return record_replications(scen, summary, record, sample_s=sample_s) if record else summary
 

@@ -14,7 +14,6 @@ writes one self-contained HTML page (inline SVG, no network) and a JSON summary 
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import re
@@ -29,6 +28,7 @@ import pyarrow as pa
 
 from drillsim.core.errors import UserError
 from drillsim.core.figures import figure_svg, new_figure
+from drillsim.core.pages import render_page, trusted_svg, write_page
 from drillsim.core.random import root_seed
 from drillsim.experiments.compare import Difference, _difference
 from drillsim.experiments.montecarlo import (
@@ -532,146 +532,104 @@ def _effect_text(effect: float, kind: str | None) -> str:
     return f"{effect:+.3g}"
 
 
-def _esc(x: Any) -> str:
-    return html.escape(str(x))
+def _time_row(s: Any) -> dict[str, str]:
+    unit = duration_unit(s.median_time_s if s.median_time_s is not None else math.nan)
+
+    def t(x: float | None) -> str:
+        return format_duration(math.nan if x is None else x, unit=unit)
+
+    return {
+        "measure": s.measure,
+        "description": s.description,
+        "median": t(s.median_time_s),
+        "band": f"{t(s.p05_time_s)} to {t(s.p95_time_s)}",
+        "mean": f"{t(s.mean_time_s)} ({t(s.mean_ci_low_s)} to {t(s.mean_ci_high_s)})",
+        "happened": (
+            f"{s.happened} of {s.n} ({_pct(s.probability)}, 95 % CI {_pct(s.ci_low)}-{_pct(s.ci_high)})"
+        ),
+    }
 
 
-def _html(result: StudyResult) -> str:  # noqa: C901
-    e = _esc
-    parts: list[str] = []
-    parts.append(
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>How realistic? {e(result.title)}</title><style>"
-        "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.4}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px;"
-        "text-align:left;font-size:90%}th{background:#eee}.flag{color:#a00;font-weight:bold}"
-        "svg{max-width:100%;height:auto}</style></head><body>"
-    )
-    parts.append(f"<h1>How realistic? {e(result.title)}</h1>")
-    parts.append(
-        f"<p>Scenario <code>{e(result.scenario)}</code> and {len(result.variants)} what-if variant(s), "
-        f"{result.replications} replications each under common random numbers (root seed {result.seed}); "
-        f"{result.elapsed_s:.0f} s. Intervals are {95:d} % (Wilson for probabilities, paired t for "
-        "differences).</p>"
-    )
-    for note in result.notes:
-        parts.append(f"<p><em>{e(note)}</em></p>")
-    parts.append("<h2>1. How likely is each scripted step, and when does it happen?</h2>")
+def _page_context(result: StudyResult) -> dict[str, Any]:
+    """What the study page shows, as text and figures (the template decides where)."""
     base_steps = [s for s in result.steps if s.scenario == result.scenario]
-    if any(s.quantity != "time" for s in base_steps):
-        parts.append(
-            "<table><tr><th>step (measure)</th><th>what it means</th><th>probability</th>"
-            "<th>95 % CI</th></tr>"
-        )
-        for s in (s for s in base_steps if s.quantity != "time"):
-            parts.append(
-                f"<tr><td>{e(s.measure)}</td><td>{e(s.description)}</td><td>{_pct(s.probability)}</td>"
-                f"<td>{_pct(s.ci_low)}-{_pct(s.ci_high)}</td></tr>"
-            )
-        parts.append("</table>")
-    if "steps" in result.figures:
-        parts.append(result.figures["steps"])
-    if any(s.quantity == "time" for s in base_steps):
-        parts.append(
-            "<p>Timed steps: the time of the event, over the replications where it happened.</p>"
-            "<table><tr><th>step (measure)</th><th>what it means</th><th>median</th>"
-            "<th>5-95 % of runs</th><th>mean (95 % CI)</th><th>happened in</th></tr>"
-        )
-        for s in (s for s in base_steps if s.quantity == "time"):
-            unit = duration_unit(s.median_time_s if s.median_time_s is not None else math.nan)
-
-            def t(x: float | None, unit: tuple[float, str] = unit) -> str:
-                return format_duration(math.nan if x is None else x, unit=unit)
-
-            parts.append(
-                f"<tr><td>{e(s.measure)}</td><td>{e(s.description)}</td><td>{t(s.median_time_s)}</td>"
-                f"<td>{t(s.p05_time_s)} to {t(s.p95_time_s)}</td><td>{t(s.mean_time_s)} "
-                f"({t(s.mean_ci_low_s)} to {t(s.mean_ci_high_s)})</td>"
-                f"<td>{s.happened} of {s.n} ({_pct(s.probability)}, 95 % CI {_pct(s.ci_low)}-"
-                f"{_pct(s.ci_high)})</td></tr>"
-            )
-        parts.append("</table>")
-    if "times" in result.figures:
-        parts.append(result.figures["times"])
-    parts.append("<h2>2. What changes under each variant?</h2>")
-    if not result.variants:
-        parts.append("<p>No what-if variants were found.</p>")
-    else:
-        parts.append(
-            "<table><tr><th>variant</th><th>step</th><th>probability</th><th>change (points)</th>"
-            "<th>95 % CI</th></tr>"
-        )
-        timed = {s.measure for s in result.steps if s.quantity == "time"}
-        for d in result.differences:
-            if d.binary:
-                cls = " class='flag'" if d.is_significant else ""
-                label = f"{d.measure} (happened)" if d.measure in timed else d.measure
-                parts.append(
-                    f"<tr><td>{e(d.variant)}</td><td>{e(label)}</td><td>{_pct(d.base_mean)} &rarr; "
-                    f"{_pct(d.variant_mean)}</td><td{cls}>{d.difference * 100:+.0f}</td>"
-                    f"<td>{d.ci_low * 100:+.0f} to {d.ci_high * 100:+.0f}</td></tr>"
-                )
-        parts.append("</table><ul>")
-        for d in result.differences:
-            if d.is_significant:
-                parts.append(f"<li>{e(d.sentence())}</li>")
-        parts.append("</ul><p>Changes whose interval includes zero are not listed as sentences.</p>")
-    parts.append("<h2>3. Which chain links drive it?</h2>")
+    timed = {s.measure for s in result.steps if s.quantity == "time"}
+    figures = {key: trusted_svg(svg) for key, svg in result.figures.items()}
     attr = result.attribution
-    if attr is None:
-        parts.append("<p>No kill chain was recorded in the base runs.</p>")
-    else:
-        parts.append(
-            f"<p>Side <code>{e(attr.chain.side)}</code>: {attr.chain.table.num_rows} fire missions "
-            f"and strikes in {len(attr.chain.replications)} replications.</p>"
-        )
-        parts.append(
-            "<table><tr><th>link</th><th>missions</th><th>median</th><th>mean</th><th>95th pct</th></tr>"
-        )
-        for row in attr.chain.link_summary():
-            if row["n"]:
-                parts.append(
-                    f"<tr><td>{e(row['name'])}</td><td>{row['n']}</td><td>{e(row['median_text'])}</td>"
-                    f"<td>{e(row['mean_text'])}</td><td>{e(row['p95_text'])}</td></tr>"
-                )
-        parts.append("</table><ul>")
-        for m in attr.measures:
-            parts.append(f"<li>{e(m.sentence())}</li>")
-        parts.append("</ul>")
-        if "shares" in result.figures:
-            parts.append(result.figures["shares"])
-    parts.append("<h2>4. Which inputs drive it, and how well sourced are they?</h2>")
-    if result.screening is None:
-        parts.append("<p>Screening was not run.</p>")
-    else:
+    chain = None
+    if attr is not None:
+        chain = {
+            "side": attr.chain.side,
+            "missions": attr.chain.table.num_rows,
+            "replications": len(attr.chain.replications),
+            "links": [row for row in attr.chain.link_summary() if row["n"]],
+            "sentences": [m.sentence() for m in attr.measures],
+        }
+    screening = None
+    if result.screening is not None:
         sc = result.screening
-        parts.append(
-            f"<p>Each input below was moved by &plusmn;{sc.fraction:.0%} on its own, "
-            f"{sc.replications} replications per setting under common random numbers. "
-            "Flagged inputs are weakly sourced (confidence low or unstated) and move a step "
-            "significantly.</p>"
-        )
         kinds = {st.measure: st.kind for st in result.steps}
-        parts.append(
-            "<table><tr><th>input</th><th>value</th><th>source</th><th>confidence</th><th>step</th>"
-            "<th>effect of -X % to +X %</th><th>flag</th></tr>"
-        )
-        for p in result.pedigree:
-            if p.relative <= 0 and not p.significant:
-                continue
-            flag = "<span class='flag'>weak source, matters</span>" if p.flagged else ""
-            val = "-" if p.value is None else f"{p.value:g}"
-            parts.append(
-                f"<tr><td>{e(p.path)}</td><td>{val}</td><td>{e(p.source or '-')}</td>"
-                f"<td>{e(p.confidence or 'unstated')}</td><td>{e(p.measure)}</td>"
-                f"<td>{_effect_text(p.effect, kinds.get(p.measure))}</td><td>{flag}</td></tr>"
-            )
-        parts.append("</table>")
-        for key, svg in result.figures.items():
-            if key.startswith("tornado:"):
-                parts.append(svg)
-    parts.append("<p>Methods and sources: docs/sensitivity.md in the drillsim repository.</p></body></html>")
-    text = "".join(parts)
+        screening = {
+            "fraction": f"{sc.fraction:.0%}",
+            "replications": sc.replications,
+            "inputs": [
+                {
+                    "path": p.path,
+                    "value": "-" if p.value is None else f"{p.value:g}",
+                    "source": p.source or "-",
+                    "confidence": p.confidence or "unstated",
+                    "measure": p.measure,
+                    "effect": _effect_text(p.effect, kinds.get(p.measure)),
+                    "flagged": p.flagged,
+                }
+                for p in result.pedigree
+                if p.relative > 0 or p.significant
+            ],
+            "tornadoes": [svg for key, svg in figures.items() if key.startswith("tornado:")],
+        }
+    return {
+        "title": result.title,
+        "scenario": result.scenario,
+        "n_variants": len(result.variants),
+        "replications": result.replications,
+        "seed": result.seed,
+        "elapsed": f"{result.elapsed_s:.0f}",
+        "notes": result.notes,
+        "probability_steps": [
+            {
+                "measure": s.measure,
+                "description": s.description,
+                "probability": _pct(s.probability),
+                "ci": f"{_pct(s.ci_low)}-{_pct(s.ci_high)}",
+            }
+            for s in base_steps
+            if s.quantity != "time"
+        ],
+        "time_steps": [_time_row(s) for s in base_steps if s.quantity == "time"],
+        "figures": {key: figures.get(key, "") for key in ("steps", "times", "shares")},
+        "has_variants": bool(result.variants),
+        "differences": [
+            {
+                "variant": d.variant,
+                "step": f"{d.measure} (happened)" if d.measure in timed else d.measure,
+                "base": _pct(d.base_mean),
+                "changed": _pct(d.variant_mean),
+                "significant": d.is_significant,
+                "change": f"{d.difference * 100:+.0f}",
+                "ci": f"{d.ci_low * 100:+.0f} to {d.ci_high * 100:+.0f}",
+            }
+            for d in result.differences
+            if d.binary
+        ],
+        "difference_sentences": [d.sentence() for d in result.differences if d.is_significant],
+        "chain": chain,
+        "screening": screening,
+    }
+
+
+def _html(result: StudyResult) -> str:
+    """The study page (self-contained; it names no URL: sources that are web addresses lose their scheme)."""
+    text = render_page("drillsim.study", "study.html", **_page_context(result))
     return re.sub(r"https?://", "", text)
 
 
@@ -696,10 +654,7 @@ def write_study(result: StudyResult, directory: str | Path) -> Path:
     except UserError as exc:  # matplotlib missing: the report goes without figures
         result.notes.append(str(exc))
     result.figures = figures
-    path = out / "report.html"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(_html(result), encoding="utf-8")
-    tmp.replace(path)
+    path = write_page(out / "report.html", _html(result))
     write_json_atomic(json.loads(json.dumps(result.to_json(), default=_jsonable)), out / "study.json")
     result.report_path = path
     return path

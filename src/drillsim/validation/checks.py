@@ -40,9 +40,7 @@ Run it with ``drillsim validate-models --out report.html``; docs/validation/inde
 
 from __future__ import annotations
 
-import html
 import math
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +52,7 @@ from numpy.typing import NDArray
 from scipy import stats  # type: ignore[import-untyped,unused-ignore]
 
 from drillsim.core.figures import figure_svg, new_figure
+from drillsim.core.pages import render_page, trusted_svg, write_page
 from drillsim.validation import cdb90
 from drillsim.validation.history import compare_ardennes_laws, load_iwo_jima, reproduce_engel_iwo_jima
 from drillsim.validation.lanchester import SQUARE_LAW, integrate_attrition, square_law_trajectory
@@ -785,74 +784,31 @@ def _plot_casualty_rate(data: dict[str, Any]) -> str:
     return figure_svg(fig)
 
 
-def _e(x: object) -> str:
-    return html.escape(str(x))
-
-
-_CSS = (
-    "body{font-family:sans-serif;max-width:72em;margin:2em auto;padding:0 1em;color:#222}"
-    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.3em .5em;"
-    "vertical-align:top;text-align:left}.pass{color:#176117;font-weight:bold}"
-    ".fail{color:#a01010;font-weight:bold}.note{font-size:.9em;color:#555}svg{max-width:100%;height:auto}"
-)
+_PLOT_TITLES = {
+    "engel-iwo-jima": "Iwo Jima (Engel 1954)",
+    "engine-deterministic": "Engine, deterministic",
+    "engine-stochastic": "Engine, stochastic",
+    "cdb90-loss-exchange": "CDB90: loss-exchange ratio",
+    "cdb90-casualty-rate": "CDB90: daily casualty rates",
+}
 
 
 def _html(report: ValidationReport, version: str) -> str:
-    verdict = "all checks passed" if report.passed else "SOME CHECKS FAILED"
-    parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        "<title>drillsim model validation</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>drillsim model validation</h1>",
-        f"<p>drillsim {_e(version)}; seed of the stochastic check {report.seed}; ",
-        f"<strong>{_e(verdict)}</strong>.",
-        " Rerun with <code>drillsim validate-models --out FILE</code>.</p>",
-        "<table><thead><tr><th>check</th><th>what was compared</th><th>published</th><th>drillsim</th>",
-        "<th>difference</th><th>result</th></tr></thead><tbody>",
-    ]
-    for c in report.checks:
-        result = c.result
-        mark = "" if c.verified else " (published figure unverified)"
-        note = f"<div class='note'>{_e(c.note)}</div>" if c.note else ""
-        parts.append(
-            f"<tr><td>{_e(c.name)}</td><td>{_e(c.compared)}{note}</td><td>{_e(c.published)}</td>"
-            f"<td>{_e(c.drillsim)}</td><td>{_e(c.difference)}</td>"
-            f"<td class='{'pass' if c.passed else 'fail'}'>{_e(result)}{_e(mark)}</td></tr>"
-        )
-    parts.append("</tbody></table>")
-    titles = {
-        "engel-iwo-jima": "Iwo Jima (Engel 1954)",
-        "engine-deterministic": "Engine, deterministic",
-        "engine-stochastic": "Engine, stochastic",
-        "cdb90-loss-exchange": "CDB90: loss-exchange ratio",
-        "cdb90-casualty-rate": "CDB90: daily casualty rates",
-    }
-    for name, svg in report._plots.items():
-        parts.append(f"<h2>{_e(titles.get(name, name))}</h2><figure>{svg}</figure>")
-    parts.append(
-        "<h2>Sources and limits</h2><p>Iwo Jima: the shipped data hold the landings and the battle's end "
-        "points only, so the coefficients are solved through two numbers, not Engel's daily table. Ardennes: "
-        "manpower only, days 2-33; the ranking it is compared with is stated from the secondary literature "
-        "and has not been checked against Bracken (1995). Engine: a synthetic battle built so that its "
-        "expected attrition is exactly the square law; it checks the implementation, not realism. CDB90: "
-        "CAA's Database of Battles (1990) as transcribed in github.com/jrnold/CDB90 (data ODC-By); its "
-        "strengths, losses and durations are the database's, with its known inconsistencies, and a battle "
-        "day is the elapsed time rounded up to whole days. "
-        "Details: docs/validation/ in the drillsim repository.</p></body></html>"
+    return render_page(
+        "drillsim.validation",
+        "validation.html",
+        version=version,
+        seed=report.seed,
+        verdict="all checks passed" if report.passed else "SOME CHECKS FAILED",
+        checks=report.checks,
+        plots=[(_PLOT_TITLES.get(name, name), trusted_svg(svg)) for name, svg in report._plots.items()],
     )
-    return "".join(parts)
 
 
 def _write_html(report: ValidationReport, out: Path) -> Path:
     import drillsim
 
-    out = Path(out)
-    if out.parent != Path():
-        out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(_html(report, drillsim.__version__), encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_page(out, _html(report, drillsim.__version__))
 
 
 def validate_models(*, out: Path | None = None, rng: int = SEED) -> ValidationReport:

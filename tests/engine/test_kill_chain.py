@@ -279,3 +279,31 @@ def test_deterministic_area_fire_equals_the_mean_of_the_draw(
     diff = noisy - exact
     assert exact.mean() > 1.0
     assert abs(diff.mean()) < 3.29 * diff.std(ddof=1) / math.sqrt(reps)
+
+
+def test_one_reader_gives_every_consumer_the_same_missions() -> None:
+    """The replay's and the attribution's kill chains are the same missions, read by events.chains."""
+    import drillsim
+    from drillsim.engine import EventLog, Simulation
+    from drillsim.events.chains import missions
+    from drillsim.report.timeline import kill_chains as replay_chains
+    from drillsim.study.attribution import chain_sides
+    from drillsim.study.attribution import kill_chains as attribution_chains
+
+    scenario = drillsim.load_scenario("khatlon-2015-v1")
+    events = Simulation(scenario, rng=5, replications=1, recorder=EventLog()).run(until_s=40 * 3600.0).events
+    assert events is not None
+    rows = events.to_pylist()
+    for row in rows:
+        row["lat"], row["lon"] = row["x_m"], row["y_m"]
+    fire, strikes = replay_chains(rows)
+    found = missions(rows)
+    assert {m["mission"] for m in fire} == {k[1] for k, m in found.items() if m.chain == "fire-mission"}
+    assert {m["mission"] for m in strikes} == {k[1] for k, m in found.items() if m.chain == "air-strike"}
+    assert strikes, "the bombers strike within 40 h"
+    assert all(m["mission"] >= 1 for m in fire + strikes), "endurance sorties (mission 0) join no chain"
+    for side in chain_sides(events):
+        table = attribution_chains(events, side=side).table
+        assert table.num_rows == sum(1 for m in found.values() if m.side == side)
+    struck = [m for m in found.values() if m.chain == "air-strike" and "WeaponsReleased" in m.first]
+    assert sum(m.casualties for m in struck) > 0, "bombs' impacts count as the strike's casualties"

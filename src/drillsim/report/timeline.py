@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from drillsim.events.chains import Mission, missions
 from drillsim.report.results import Result
 from drillsim.report.symbols import affiliation, unit_sidc
 
@@ -96,61 +98,62 @@ def _mission_key(row: dict[str, Any]) -> int:
     return int(value) if value is not None and math.isfinite(value) else -1
 
 
+def _latlon(row: Mapping[str, Any]) -> list[Any]:
+    return [row["lat"], row["lon"]]
+
+
+def _fire_mission(m: Mission) -> dict[str, Any]:
+    """A fire mission as the replay shows it (map positions from the rows' ``lat``/``lon``)."""
+    request = m.first["FireMissionRequested"]
+    out: dict[str, Any] = {
+        "mission": m.mission,
+        "times": {kind: _r(row["time_s"], 3) for kind, row in m.first.items()},
+        "side": request["side"],
+        "observer": request["unit"],
+        "target": m.target,
+        "battery": m.shooter,
+        "aim": _latlon(request),
+    }
+    if "FireMissionRefused" in m.first:
+        out["refused"] = m.first["FireMissionRefused"]["detail"]
+    if "RoundsFired" in m.first:
+        out["rounds"] = m.rounds
+        out["fired_at"] = _latlon(m.first["RoundsFired"])
+    if "RoundsImpacted" in m.first:
+        out["impact"] = _latlon(m.first["RoundsImpacted"])
+    if "FireMissionCompleted" in m.first:
+        out["casualties"] = int(m.first["FireMissionCompleted"]["count"] or 0)
+    return out
+
+
+def _strike(m: Mission) -> dict[str, Any]:
+    """An air strike as the replay shows it."""
+    request = m.first["StrikeRequested"]
+    out: dict[str, Any] = {
+        "mission": m.mission,
+        "times": {kind: _r(row["time_s"], 3) for kind, row in m.first.items() if kind != "RoundsImpacted"},
+        "side": request["side"],
+        "aircraft": request["unit"],
+        "target": m.target,
+    }
+    if "SortieLaunched" in m.first:
+        out["airbase"] = m.first["SortieLaunched"]["detail"]
+    if "WeaponsReleased" in m.first:
+        out["weapons"] = m.rounds
+        out["impact"] = _latlon(m.first["WeaponsReleased"])
+    if "StrikeAborted" in m.first:
+        out["aborted"] = m.first["StrikeAborted"]["detail"]
+    return out
+
+
 def kill_chains(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Fire missions and strikes of one replication, each with its links, times and durations."""
-    missions: dict[int, dict[str, Any]] = {}
-    strikes: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        kind = row["kind"]
-        t = row["time_s"]
-        if kind in (
-            "FireMissionRequested",
-            "FireMissionRefused",
-            "RoundsFired",
-            "RoundsImpacted",
-            "FireMissionCompleted",
-        ):
-            m = missions.setdefault(_mission_key(row), {"mission": _mission_key(row), "times": {}})
-        elif kind in (
-            "StrikeRequested",
-            "SortieLaunched",
-            "WeaponsReleased",
-            "StrikeAborted",
-            "SortieRecovered",
-        ):
-            m = strikes.setdefault(_mission_key(row), {"mission": _mission_key(row), "times": {}})
-        else:
-            continue
-        m["times"].setdefault(kind, _r(t, 3))
-        if kind == "FireMissionRequested":
-            m.update(
-                side=row["side"],
-                observer=row["unit"],
-                target=row["other"],
-                battery=row["detail"],
-                aim=[row["lat"], row["lon"]],
-            )
-        elif kind == "FireMissionRefused":
-            m.update(refused=row["detail"], battery=m.get("battery") or row["unit"], target=row["other"])
-        elif kind == "RoundsFired":
-            m["rounds"] = m.get("rounds", 0) + int(row["count"] or 0)
-            m["fired_at"] = [row["lat"], row["lon"]]
-        elif kind == "RoundsImpacted":
-            m["impact"] = [row["lat"], row["lon"]]
-            m["target"] = m.get("target") or row["other"]
-        elif kind == "FireMissionCompleted":
-            m["casualties"] = int(row["count"] or 0)
-        elif kind == "StrikeRequested":
-            m.update(side=row["side"], aircraft=row["unit"], target=row["other"])
-        elif kind == "SortieLaunched":
-            m["airbase"] = row["detail"]
-        elif kind == "WeaponsReleased":
-            m.update(weapons=int(row["count"] or 0), impact=[row["lat"], row["lon"]], target=row["other"])
-        elif kind == "StrikeAborted":
-            m["aborted"] = row["detail"]
+    """Fire missions and strikes of one replication (rows with ``lat``/``lon``), each with its links, times
+    and durations (read by :func:`drillsim.events.chains.missions`)."""
+    found = missions(rows)
+    ordered = [found[key] for key in sorted(found)]
     return (
-        [_with_links(m, FIRE_LINKS) for _, m in sorted(missions.items())],
-        [_with_links(m, STRIKE_LINKS) for _, m in sorted(strikes.items())],
+        [_with_links(_fire_mission(m), FIRE_LINKS) for m in ordered if m.chain == "fire-mission"],
+        [_with_links(_strike(m), STRIKE_LINKS) for m in ordered if m.chain == "air-strike"],
     )
 
 

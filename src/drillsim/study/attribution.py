@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from drillsim.core.errors import UserError
 from drillsim.core.suggest import closest_match
+from drillsim.events.chains import missions
 from drillsim.experiments.montecarlo import BINARY_KINDS, TIME_KINDS
 from drillsim.scenario.models import Scenario
 from drillsim.study.quantities import (
@@ -222,94 +223,45 @@ def kill_chains(events: pa.Table, *, side: str) -> KillChain:  # noqa: C901
     replications = np.unique(np.asarray(events.column("replication").to_numpy(), dtype=np.int64))
     detected_lists: dict[tuple[int, str], list[float]] = {}
     reported: dict[tuple[int, str], list[tuple[float, float]]] = {}
-    missions: dict[tuple[int, str, int], dict[str, Any]] = {}
-    requested_lists: dict[tuple[int, str], list[float]] = {}
-    failures: list[dict[str, Any]] = []
     lost: list[tuple[int, str, float]] = []
     for r in rows:
-        kind, rep, t = r["kind"], int(r["replication"]), float(r["time_s"])
-        if kind in ("ContactDetected", "ContactReported", "ContactLost") and r["side"] != side:
+        kind = r["kind"]
+        if kind not in ("ContactDetected", "ContactReported", "ContactLost") or r["side"] != side:
             continue
+        rep, t = int(r["replication"]), float(r["time_s"])
         if kind == "ContactDetected":
             detected_lists.setdefault((rep, r["other"]), []).append(t)
         elif kind == "ContactReported":
             reported.setdefault((rep, r["other"]), []).append((t, float(r["value"])))
-        elif kind == "ContactLost":
-            lost.append((rep, r["other"], t))
-        elif kind in ("FireMissionRequested", "StrikeRequested"):
-            if r["side"] != side:
-                continue
-            chain = "fire-mission" if kind == "FireMissionRequested" else "air-strike"
-            key = (rep, chain, int(r["value"]))
-            missions[key] = {
-                "replication": rep,
-                "chain": chain,
-                "mission": int(r["value"]),
-                "observer": r["unit"] if chain == "fire-mission" else None,
-                "shooter": r["detail"] if chain == "fire-mission" else r["unit"],
-                "target": r["other"],
-                "t_requested": t,
-                "aim": (r["x_m"], r["y_m"]),
-                "outcome": "pending",
-                "rounds": 0,
-                "casualties": 0,
-            }
-            if r["other"]:
-                requested_lists.setdefault((rep, r["other"]), []).append(t)
         else:
-            chain = (
-                "air-strike"
-                if kind in ("SortieLaunched", "WeaponsReleased", "StrikeAborted")
-                else ("fire-mission")
+            lost.append((rep, r["other"], t))
+    found = missions(rows, side=side)
+    requested_lists: dict[tuple[int, str], list[float]] = {}
+    failures: list[dict[str, Any]] = []
+    for m in found.values():
+        target = m.target
+        if target:
+            requested_lists.setdefault((m.replication, target), []).append(float(m.request["time_s"]))
+        link = (
+            "refusals" if "FireMissionRefused" in m.first else "aborts" if "StrikeAborted" in m.first else ""
+        )
+        if link:
+            ended = m.first["FireMissionRefused" if link == "refusals" else "StrikeAborted"]
+            failures.append(
+                {
+                    "replication": m.replication,
+                    "link": link,
+                    "what": m.outcome,
+                    "time_s": float(ended["time_s"]),
+                    "target": target,
+                }
             )
-            m = missions.get((rep, chain, int(r["value"])))
-            if m is None:
-                continue
-            if kind == "RoundsFired":
-                m.setdefault("t_fired", t)
-                m["rounds"] += int(r["count"] or 0)
-                m["aim"] = (r["x_m"], r["y_m"])
-            elif kind == "RoundsImpacted":
-                m.setdefault("t_impact", t)
-                m["casualties"] += int(r["count"] or 0)
-                m["impact_aim"] = (r["x_m"], r["y_m"])
-            elif kind == "FireMissionCompleted":
-                m["outcome"] = "completed"
-            elif kind == "FireMissionRefused":
-                m["outcome"] = f"refused: {r['detail']}"
-                failures.append(
-                    {
-                        "replication": rep,
-                        "link": "refusals",
-                        "what": m["outcome"],
-                        "time_s": t,
-                        "target": m["target"],
-                    }
-                )
-            elif kind == "SortieLaunched":
-                m.setdefault("t_launched", t)
-            elif kind == "WeaponsReleased":
-                m.setdefault("t_fired", t)
-                m.setdefault("t_impact", t)
-                m["rounds"] += int(r["count"] or 0)
-                m["impact_aim"] = (r["x_m"], r["y_m"])
-                m["outcome"] = "completed"
-            elif kind == "StrikeAborted":
-                m["outcome"] = f"aborted: {r['detail']}"
-                failures.append(
-                    {
-                        "replication": rep,
-                        "link": "aborts",
-                        "what": m["outcome"],
-                        "time_s": t,
-                        "target": m["target"],
-                    }
-                )
+    failures.sort(key=lambda f: (f["replication"], f["time_s"]))
     # Rows are in time order, so every list of times below is sorted.
     detected = _sorted_times(detected_lists)
     requested_targets = _sorted_times(requested_lists)
     report_times = {k: np.asarray([x[0] for x in v], dtype=np.float64) for k, v in reported.items()}
-    tracks = _tracks(events, {m["target"] for m in missions.values() if m["target"]})
+    tracks = _tracks(events, {m.target for m in found.values() if m.target})
     empty = np.zeros(0)
     # Contacts lost after a report and before any request on them.
     for rep, target, t in lost:
@@ -358,10 +310,9 @@ def kill_chains(events: pa.Table, *, side: str) -> KillChain:  # noqa: C901
         )
     }
     nan = math.nan
-    for key in sorted(missions):
-        m = missions[key]
-        rep, target = m["replication"], m["target"]
-        t_req = m["t_requested"]
+    for m in sorted(found.values(), key=lambda m: (m.replication, m.chain, m.mission)):
+        rep, target = m.replication, m.target or ""
+        t_req = float(m.request["time_s"])
         reps = reported.get((rep, target), [])
         rep_times = report_times.get((rep, target), empty)
         t_rep = _last_before(rep_times, t_req)
@@ -369,25 +320,29 @@ def kill_chains(events: pa.Table, *, side: str) -> KillChain:  # noqa: C901
         if math.isfinite(t_rep):
             err = reps[int(np.flatnonzero(rep_times == t_rep)[0])][1]
         t_det = _last_before(detected.get((rep, target), empty), t_rep) if math.isfinite(t_rep) else nan
-        t_fired = m.get("t_fired", nan)
-        t_impact = m.get("t_impact", nan)
-        t_launch = m.get("t_launched", nan)
-        is_fire = m["chain"] == "fire-mission"
+        is_fire = m.chain == "fire-mission"
+        fired = m.first.get("RoundsFired" if is_fire else "WeaponsReleased")
+        landed = m.first.get("RoundsImpacted" if is_fire else "WeaponsReleased")
+        t_fired = nan if fired is None else float(fired["time_s"])
+        t_impact = nan if landed is None else float(landed["time_s"])
+        t_launch = m.time("SortieLaunched")
+        t_launch = nan if t_launch is None else t_launch
         miss = nan
         track = tracks.get((rep, target))
-        aim = m.get("impact_aim", m["aim"])
+        aim_row = landed if landed is not None else (fired if fired is not None else m.request)
+        aim = (aim_row["x_m"], aim_row["y_m"])
         if track is not None and math.isfinite(t_impact) and aim[0] is not None and math.isfinite(aim[0]):
             times, xs, ys = track
             i = int(np.argmin(np.abs(times - t_impact)))
             miss = math.hypot(aim[0] - float(xs[i]), aim[1] - float(ys[i]))
-        rounds = m["rounds"]
+        rounds = m.rounds
         values = {
             "replication": rep,
-            "chain": m["chain"],
-            "mission": m["mission"],
-            "observer": m["observer"],
-            "shooter": m["shooter"],
-            "target": target,
+            "chain": m.chain,
+            "mission": m.mission,
+            "observer": m.observer,
+            "shooter": m.shooter,
+            "target": m.target,
             "t_detected": t_det,
             "t_reported": t_rep,
             "t_requested": t_req,
@@ -400,11 +355,11 @@ def kill_chains(events: pa.Table, *, side: str) -> KillChain:  # noqa: C901
             "tasking_s": nan if is_fire else t_launch - t_req,
             "transit_s": nan if is_fire else t_fired - t_launch,
             "rounds": rounds,
-            "casualties": m["casualties"],
-            "casualties_per_round": m["casualties"] / rounds if rounds and math.isfinite(t_impact) else nan,
+            "casualties": m.casualties,
+            "casualties_per_round": m.casualties / rounds if rounds and math.isfinite(t_impact) else nan,
             "miss_m": miss,
             "report_error_m": err,
-            "outcome": m["outcome"],
+            "outcome": m.outcome,
         }
         for k, v in values.items():
             out[k].append(v)

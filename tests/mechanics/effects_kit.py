@@ -161,10 +161,10 @@ class Result:
     def first(self, kind: str, *, default: float = np.inf, **where: str) -> np.ndarray:
         """Per replication: the time of the first such event (``default`` where there is none)."""
         t = self.select(kind, **where)
-        out = np.full(self.reps, default)
+        out = np.full(self.reps, np.inf)
         rows = np.asarray(t["replication"].to_numpy(), dtype=np.int64)
         np.minimum.at(out, rows, t["time_s"].to_numpy())
-        return out
+        return np.where(np.isinf(out), default, out)
 
     def losses(self, side: str) -> np.ndarray:
         return self.measure(f"personnel_lost.{side}")

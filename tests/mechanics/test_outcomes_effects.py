@@ -168,3 +168,26 @@ def test_sorties_flown_follow_the_task(runner: Runner) -> None:
     one = measured(runner, strike(sorties=1), "sorties-flown", reps=1, until_s=6000.0, side="blue")
     three = measured(runner, strike(sorties=3), "sorties-flown", reps=1, until_s=6000.0, side="blue")
     assert (one[0], three[0]) == (1.0, 3.0)
+
+
+def test_time_to_locate_grows_with_the_fraction(runner: Runner) -> None:
+    """time-to-locate: locating all of red takes longer than locating a tenth of it (the 10 % grid)."""
+    data = watch(rate=0.004, blue_side__contact_timeout_s=1800)
+    tenth = measured(
+        runner, data, "time-to-locate", reps=40, until_s=900.0, side="blue", of_side="red", fraction=0.1
+    )
+    whole = measured(
+        runner, data, "time-to-locate", reps=40, until_s=900.0, side="blue", of_side="red", fraction=1.0
+    )
+    assert_paired_greater(np.nan_to_num(whole, nan=900.0), np.nan_to_num(tenth, nan=900.0))
+
+
+def test_kill_chain_time_runs_to_the_impact(runner: Runner) -> None:
+    """kill-chain-time ends at impact: slower projectiles lengthen it by the longer time of flight."""
+    fast = measured(
+        runner, mission(projectile_speed_mps=1000), "kill-chain-time", reps=4, until_s=600.0, side="blue"
+    )
+    slow = measured(
+        runner, mission(projectile_speed_mps=100), "kill-chain-time", reps=4, until_s=600.0, side="blue"
+    )
+    assert np.allclose(slow - fast, 5500.0 / 100 - 5500.0 / 1000, atol=1.0)

@@ -1,0 +1,230 @@
+"""Every factor of the area-fire damage model and every delay of the call-for-fire chain
+(docs/mechanics/fires.md) moves red's losses or the chain's times the documented way.
+
+The scenario: a blue observer sees a red platoon (100 people, never breaking) 500 m north of it at once;
+a blue battery of six tubes 5 km south of the observer answers with one mission. The fall of shot and the
+casualty draws are keyed by (replication, mission, round or element), so the runs of a comparison share
+them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from effects_kit import Result, Runner, assert_paired_greater, at, base, eye
+
+from drillsim.mechanics.indirect_fire.model import (
+    POSTURE_AREA_EXPOSURE,
+    round_casualty_fraction,
+    scatter_sd,
+)
+
+REPS = 100
+UNTIL_S = 400.0
+RANGE_M = 5500.0
+"""From the battery to the red platoon."""
+
+
+def mission(**gun: Any) -> dict[str, Any]:
+    """The observer, the battery (howitzer fields overridden by ``gun``) and the red platoon."""
+    data = base(duration_s=3600.0, dt_s=10.0)
+    cat = data["catalogue"]
+    cat["sensors"]["sure-eye"] = eye(10.0) | {"position_error_m": 20.0}
+    cat["weapons"]["howitzer"] = {
+        "kind": "indirect",
+        "max_range_m": 20000,
+        "rate_per_min": 4,
+        "rounds_per_mission": 2,
+        "lethal_radius_m": 30,
+        "dispersion_m": 100,
+        "projectile_speed_mps": 300,
+    } | gun
+    cat["unit_types"]["fo"] = {
+        "category": "reconnaissance",
+        "echelon": "team",
+        "personnel": 3,
+        "sensors": [{"sensor": "sure-eye"}],
+    }
+    cat["unit_types"]["battery"] = {
+        "category": "artillery",
+        "echelon": "battery",
+        "personnel": 40,
+        "weapons": [{"weapon": "howitzer", "count": 6}],
+    }
+    cat["unit_types"]["platoon"] = {
+        "category": "infantry",
+        "echelon": "platoon",
+        "personnel": 100,
+        "break_losses": 1.0,
+        "break_suppression": 1.0,
+    }
+    data["units"] = {
+        "blue/fo": {"type": "fo", "nation": "B", "at": at(0, 0)},
+        "blue/battery": {"type": "battery", "nation": "B", "at": at(0, -5000)},
+        "red/platoon": {"type": "platoon", "nation": "R", "at": at(0, 500)},
+    }
+    data["plan"]["phases"] = {
+        "fires": {
+            "trigger": {"at_s": 0},
+            "tasks": [
+                {
+                    "task": "fire-support",
+                    "units": ["blue/battery"],
+                    "fire_direction_delay_s": 60,
+                    "max_missions": 1,
+                }
+            ],
+        }
+    }
+    return data
+
+
+def fire(runner: Runner, data: dict[str, Any], *, reps: int = REPS) -> Result:
+    return runner.run(data, reps=reps, until_s=UNTIL_S)
+
+
+def test_larger_lethal_radius_kills_more(runner: Runner) -> None:
+    """R50 (lethal_radius_m): 60 m kills more than 20 m."""
+    big = fire(runner, mission(lethal_radius_m=60)).losses("red")
+    small = fire(runner, mission(lethal_radius_m=20)).losses("red")
+    assert_paired_greater(big, small)
+
+
+def test_wider_dispersion_kills_less(runner: Runner) -> None:
+    """CEP (dispersion_m): rounds scattered with a CEP of 400 m kill less than with 50 m."""
+    tight = fire(runner, mission(dispersion_m=50)).losses("red")
+    wide = fire(runner, mission(dispersion_m=400)).losses("red")
+    assert_paired_greater(tight, wide)
+
+
+def test_more_rounds_kill_more(runner: Runner) -> None:
+    """p = 1 - Π(1 - f(D_i)): four rounds a tube kill more than one; the battery fires count · rounds."""
+    many = fire(runner, mission(rounds_per_mission=4))
+    one = fire(runner, mission(rounds_per_mission=1))
+    assert_paired_greater(many.losses("red"), one.losses("red"))
+    assert set(many.select("RoundsFired")["count"].to_pylist()) == {24}
+    assert set(one.select("RoundsFired")["count"].to_pylist()) == {6}
+
+
+def test_poorly_located_targets_are_missed(runner: Runner) -> None:
+    """The aim point is the believed position: an observer error of 400 m adds to the miss."""
+    precise = fire(runner, mission())
+    data = mission()
+    data["catalogue"]["sensors"]["sure-eye"]["position_error_m"] = 400.0
+    vague = fire(runner, data)
+    assert_paired_greater(precise.losses("red"), vague.losses("red"))
+
+
+AREA_ORDER = ["moving", "halted", "hidden", "hasty-defence", "prepared-defence"]
+
+
+def test_posture_order_of_area_exposure(runner: Runner) -> None:
+    """Exposure: moving > halted > hidden (= mounted) > hasty > prepared, each step down loses fewer."""
+    losses = {}
+    for posture in [*AREA_ORDER, "mounted"]:
+        data = mission(lethal_radius_m=50)
+        data["units"]["red/platoon"]["posture"] = posture
+        losses[posture] = fire(runner, data).losses("red")
+    for more, fewer in itertools.pairwise(AREA_ORDER):
+        assert_paired_greater(losses[more], losses[fewer])
+    assert np.array_equal(losses["hidden"], losses["mounted"])
+
+
+def test_cover_stops_area_effects(runner: Runner) -> None:
+    """(1 - cover): a target type with cover 0.6 loses fewer than one with none."""
+    bare = fire(runner, mission()).losses("red")
+    data = mission()
+    data["catalogue"]["unit_types"]["platoon"]["cover"] = 0.6
+    assert_paired_greater(bare, fire(runner, data).losses("red"))
+
+
+def test_a_tight_footprint_loses_a_larger_share(runner: Runner) -> None:
+    """k² / (k² + s²), s = r_e / 2: a team-sized footprint (30 m) loses more than a battalion's (600 m)."""
+    data = mission(dispersion_m=10, lethal_radius_m=50)
+    tight = fire(runner, data).losses("red")
+    data["catalogue"]["unit_types"]["platoon"]["echelon"] = "battalion"
+    spread = fire(runner, data).losses("red")
+    assert_paired_greater(tight, spread)
+
+
+def _lag(result: Result, later: str, earlier: str) -> np.ndarray:
+    return result.first(later) - result.first(earlier)
+
+
+def test_fire_direction_delay_separates_request_and_fire(runner: Runner) -> None:
+    """fire_direction_delay_s: the battery fires that long after the request; a longer delay is later."""
+    quick = mission()
+    slow = mission()
+    slow["plan"]["phases"]["fires"]["tasks"][0]["fire_direction_delay_s"] = 240
+    q, s = fire(runner, quick, reps=8), fire(runner, slow, reps=8)
+    assert np.allclose(_lag(q, "RoundsFired", "FireMissionRequested"), 60.0)
+    assert np.allclose(_lag(s, "RoundsFired", "FireMissionRequested"), 240.0)
+    assert (s.first("RoundsImpacted") > q.first("RoundsImpacted")).all()
+
+
+def test_liaison_delay_between_nations_delays_the_request(runner: Runner) -> None:
+    """liaison_delay_s: an observer of another nation's request reaches the battery that much later."""
+    same = fire(runner, mission(), reps=8)
+    data = mission()
+    data["nations"]["B2"] = {
+        "side": "blue",
+        "training": 1.0,
+        "c2_delay_s": 0,
+        "default_liaison_delay_s": 0,
+        "liaison_delay_s": {"B": 150},
+    }
+    data["units"]["blue/fo"]["nation"] = "B2"
+    allied = fire(runner, data, reps=8)
+    detected = same.first("ContactDetected", side="blue")
+    assert np.array_equal(detected, allied.first("ContactDetected", side="blue"))
+    assert np.allclose(same.first("FireMissionRequested") - detected, 0.0)
+    assert np.allclose(allied.first("FireMissionRequested") - detected, 150.0)
+
+
+def test_slower_projectiles_take_longer(runner: Runner) -> None:
+    """Time of flight = range / projectile_speed_mps."""
+    slow = fire(runner, mission(projectile_speed_mps=100), reps=8)
+    fast = fire(runner, mission(projectile_speed_mps=1000), reps=8)
+    assert np.allclose(_lag(slow, "RoundsImpacted", "RoundsFired"), RANGE_M / 100, rtol=0.01)
+    assert np.allclose(_lag(fast, "RoundsImpacted", "RoundsFired"), RANGE_M / 1000, rtol=0.01)
+
+
+def test_target_beyond_the_guns_reach_is_not_engaged(runner: Runner) -> None:
+    """max_range_m: a target 5.5 km from a battery that reaches 4 km is never asked for."""
+    short = fire(runner, mission(max_range_m=4000), reps=8)
+    long = fire(runner, mission(max_range_m=20000), reps=8)
+    assert short.count("FireMissionRequested").sum() == 0
+    assert (long.count("FireMissionRequested") == 1).all()
+
+
+# --- the pure formulas -----------------------------------------------------------------------------------
+
+
+def test_model_round_fraction_is_the_documented_gaussian() -> None:
+    """f(D) = k²/(k² + s²) exp(-D²/2(k² + s²)) · exposure, k = R50/sqrt(2 ln 2), s = r_e/2."""
+    k2 = 40.0**2 / (2 * np.log(2))
+    s2 = (120.0 / 2) ** 2
+    d = np.array([0.0, 50.0, 200.0])
+    want = k2 / (k2 + s2) * np.exp(-(d**2) / (2 * (k2 + s2))) * 0.5
+    assert np.allclose(round_casualty_fraction(d, 40.0, 120.0, 0.5), want)
+    assert np.isclose(scatter_sd(100.0), 100.0 / np.sqrt(2 * np.log(2)))
+
+
+def test_model_exposures_are_documented() -> None:
+    """Area exposure by posture: moving 1.0, halted 0.8, hidden 0.6, mounted 0.6, hasty 0.5, prepared 0.2."""
+    documented = {"moving": 1.0, "halted": 0.8, "hidden": 0.6, "mounted": 0.6}
+    assert documented | {"hasty-defence": 0.5, "prepared-defence": 0.2} == POSTURE_AREA_EXPOSURE
+
+
+@pytest.mark.parametrize("distance", [0.0, 100.0, 300.0])
+def test_model_round_fraction_grows_with_lethal_radius(distance: float) -> None:
+    """f rises with R50 at any distance, and falls with distance."""
+    small = round_casualty_fraction(distance, 20.0, 120.0)
+    large = round_casualty_fraction(distance, 60.0, 120.0)
+    assert large > small
+    assert round_casualty_fraction(distance + 50.0, 40.0, 120.0) < round_casualty_fraction(
+        distance, 40.0, 120.0
+    )

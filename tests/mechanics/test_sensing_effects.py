@@ -277,9 +277,8 @@ def test_informants_report_to_the_supported_side(runner: Runner) -> None:
     assert_paired_greater(informed(1.0), informed(0.2))
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="informants in a scenario without sensors")
 def test_informants_work_in_a_scenario_without_sensors(runner: Runner) -> None:
-    """Known defect: with no sensor in the scenario, recording an informant detection fails."""
+    """With no sensor in the scenario, informants still report to the side the population supports."""
     data = watch()
     data["catalogue"]["unit_types"]["post"]["sensors"] = []
     data["environment"]["population"] = {"supports": "blue", "level": 1.0}

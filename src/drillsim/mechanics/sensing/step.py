@@ -324,8 +324,16 @@ class Sensing:
                 x_m=bx[new],
                 y_m=by[new],
                 error_m=sd[new],
-                sensor=np.where(mount >= 0, ctx.sensor_names[np.maximum(mount, 0)], "informants"),
+                sensor=_sensor_names(ctx, mount),
             )
+
+
+def _sensor_names(ctx: StepContext, mount: IntArray) -> NDArray[Any]:
+    """The sensor of each detection by name; ``informants`` where no sensor mount detected (-1)."""
+    names = np.full(len(mount), "informants", dtype=object)
+    by_sensor = mount >= 0
+    names[by_sensor] = ctx.sensor_names[mount[by_sensor]]
+    return names
 
 
 def deliver_reports(ctx: StepContext) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from drillsim.interop import EXPORT_FORMATS, export_result
+from drillsim.interop import EXPORT_FORMATS, export_result, import_msdl
 
 __all__ = ["register"]
 
@@ -42,6 +42,27 @@ def export(
         typer.echo(f"{summary.unplaced_events} events left out: their unit has no track to place them on")
 
 
+def import_msdl_command(
+    file: Annotated[Path, typer.Argument(help="MSDL (SISO-STD-007-2008) scenario file.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Scenario YAML to write (default: FILE with .yaml).")
+    ] = None,
+) -> None:
+    """Turn an MSDL order of battle into a drillsim scenario; list what could not be mapped."""
+    done = import_msdl(file, out=out)
+    typer.echo(f"scenario {done.scenario} written to {done.path}: {done.sides} sides, {done.units} units")
+    if done.defaults:
+        typer.echo("defaults filled in:")
+        for line in done.defaults:
+            typer.echo(f"  - {line}")
+    if done.not_mapped:
+        typer.echo(f"not mapped or not imported ({len(done.not_mapped)}):")
+        for line in done.not_mapped:
+            typer.echo(f"  - {line}")
+    typer.echo(f"next: drillsim validate {done.path}")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``export`` and ``import-msdl`` to the drillsim command line."""
     app.command(name="export")(export)
+    app.command(name="import-msdl")(import_msdl_command)

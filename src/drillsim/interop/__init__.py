@@ -6,5 +6,6 @@ Definition Language file (SISO-STD-007-2008) into a drillsim scenario. See docs/
 """
 
 from drillsim.interop.export import EXPORT_FORMATS, ExportSummary, export_result
+from drillsim.interop.orbat import MsdlImport, import_msdl
 
-__all__ = ["EXPORT_FORMATS", "ExportSummary", "export_result"]
+__all__ = ["EXPORT_FORMATS", "ExportSummary", "MsdlImport", "export_result", "import_msdl"]

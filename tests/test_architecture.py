@@ -61,13 +61,13 @@ def test_package_all_lists_only_what_exists() -> None:
 
 
 def test_importing_drillsim_loads_no_heavy_optional_dependency() -> None:
-    """``import drillsim`` in a fresh interpreter imports neither matplotlib, dask nor duckdb."""
+    """``import drillsim`` in a fresh interpreter imports neither matplotlib, dask, duckdb nor pyogrio."""
     import subprocess
     import sys
 
     code = (
         "import sys, drillsim; "
-        "print(','.join(m for m in ('matplotlib', 'dask', 'duckdb', 'SALib') if m in sys.modules))"
+        "print(','.join(m for m in ('matplotlib', 'dask', 'duckdb', 'SALib', 'pyogrio') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

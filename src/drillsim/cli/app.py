@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 import drillsim
-from drillsim.cli import analysis, experiments, replay, study, validity
+from drillsim.cli import analysis, experiments, interop, replay, study, validity
 from drillsim.cli.console import DEFAULT_SCENARIO, console, error_console, print_error
 from drillsim.core.errors import UserError
 from drillsim.report import write_report
@@ -174,7 +174,7 @@ def run(
 
 # Command groups defined in their own modules register themselves here (one line each).
 # The command modules' commands come after the core commands above, in this order.
-for _module in (replay, analysis, experiments, study, validity):
+for _module in (replay, analysis, experiments, study, validity, interop):
     _module.register(app)
 
 

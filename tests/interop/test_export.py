@@ -126,7 +126,7 @@ READERS: dict[str, Callable[[Path, datetime], Samples]] = {
 @pytest.mark.parametrize("fmt", sorted(READERS))
 def test_track_points_round_trip_within_a_centimetre(crossing_run: Path, tmp_path: Path, fmt: str) -> None:
     """Every track sample read back by an independent reader lies within 1 cm of the engine's position."""
-    summary = export_result(crossing_run, format=fmt, out=tmp_path / f"x.{fmt}")
+    summary = export_result(crossing_run, file_format=fmt, out=tmp_path / f"x.{fmt}")
     read_back = READERS[fmt](summary.path, _start(crossing_run))
     assert _max_error_m(crossing_run, read_back) < CM
 
@@ -134,7 +134,7 @@ def test_track_points_round_trip_within_a_centimetre(crossing_run: Path, tmp_pat
 @pytest.mark.parametrize("fmt", sorted(READERS))
 def test_track_degrees_are_the_result_inverse_exactly(crossing_run: Path, tmp_path: Path, fmt: str) -> None:
     """The exported degrees are bit-for-bit Result.to_latlon of the engine's metres: no format rounds."""
-    summary = export_result(crossing_run, format=fmt, out=tmp_path / f"d.{fmt}")
+    summary = export_result(crossing_run, file_format=fmt, out=tmp_path / f"d.{fmt}")
     read_back = READERS[fmt](summary.path, _start(crossing_run))
     engine = {(r["replication"], r["unit"], r["time_s"]): (r["x_m"], r["y_m"]) for r in _engine(crossing_run)}
     keys = sorted(engine)
@@ -145,14 +145,14 @@ def test_track_degrees_are_the_result_inverse_exactly(crossing_run: Path, tmp_pa
 @pytest.mark.parametrize("fmt", sorted(READERS))
 def test_khatlon_two_replications_round_trip(khatlon_run: Path, tmp_path: Path, fmt: str) -> None:
     """Both Khatlon replications' tracks come back within 1 cm of the engine's positions."""
-    summary = export_result(khatlon_run, format=fmt, out=tmp_path / f"k.{fmt}")
+    summary = export_result(khatlon_run, file_format=fmt, out=tmp_path / f"k.{fmt}")
     assert summary.replications == [0, 1]
     assert _max_error_m(khatlon_run, READERS[fmt](summary.path, _start(khatlon_run))) < CM
 
 
 def test_one_replication_exports_only_that_one(khatlon_run: Path, tmp_path: Path) -> None:
     """--replication 1 writes the tracks of replication 1 and of no other."""
-    summary = export_result(khatlon_run, format="gpkg", out=tmp_path / "k1.gpkg", replication=1)
+    summary = export_result(khatlon_run, file_format="gpkg", out=tmp_path / "k1.gpkg", replication=1)
     meta, _, _, data = read(str(summary.path), layer="tracks")
     assert set(_fields(meta, data)["replication"].tolist()) == {1}
 
@@ -162,7 +162,7 @@ def test_located_events_keep_the_engine_positions(crossing_run: Path, tmp_path: 
     kinds = ("ContactDetected", "RoundsFired", "RoundsImpacted", "FireMissionRequested")
     engine = _engine(crossing_run, kinds)
     assert engine, "the run should have detections and fires to export"
-    summary = export_result(crossing_run, format="gpkg", out=tmp_path / "e.gpkg")
+    summary = export_result(crossing_run, file_format="gpkg", out=tmp_path / "e.gpkg")
     meta, _, geometry, data = read(str(summary.path), layer="events", where="located = 'event'")
     f = _fields(meta, data)
     got = sorted(
@@ -178,7 +178,7 @@ def test_located_events_keep_the_engine_positions(crossing_run: Path, tmp_path: 
 
 def test_geopackage_times_are_start_plus_seconds(crossing_run: Path, tmp_path: Path) -> None:
     """A GeoPackage sample's date-time field is the run's start plus its time_s, to the millisecond."""
-    summary = export_result(crossing_run, format="gpkg", out=tmp_path / "t.gpkg")
+    summary = export_result(crossing_run, file_format="gpkg", out=tmp_path / "t.gpkg")
     meta, _, _, data = read(str(summary.path), layer="track_points")
     f = _fields(meta, data)
     start = _start(crossing_run).replace(tzinfo=None) - (_start(crossing_run).utcoffset() or timedelta())
@@ -188,7 +188,7 @@ def test_geopackage_times_are_start_plus_seconds(crossing_run: Path, tmp_path: P
 
 def test_scenario_places_lines_and_areas_are_exported(crossing_run: Path, tmp_path: Path) -> None:
     """The example's bridge, river line and bridgehead circle come back from GeoJSON in lon/lat."""
-    summary = export_result(crossing_run, format="geojson", out=tmp_path / "f.geojson")
+    summary = export_result(crossing_run, file_format="geojson", out=tmp_path / "f.geojson")
     document = json.loads(summary.path.read_text(encoding="utf-8"))
     by_id = {
         f["properties"].get("id"): f for f in document["features"] if f["properties"]["layer"] != "track"

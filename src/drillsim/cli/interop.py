@@ -18,7 +18,7 @@ def export(
     result_dir: Annotated[
         Path, typer.Argument(help="Result directory written by 'drillsim run' or 'drillsim mc'.")
     ],
-    format: Annotated[  # the option's name, as the public function's parameter
+    file_format: Annotated[
         str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}.")
     ] = "geojson",
     out: Annotated[
@@ -30,10 +30,11 @@ def export(
     ] = None,
 ) -> None:
     """Write tracks, located events and the scenario's places, lines and areas in WGS84 lon/lat."""
-    summary = export_result(result_dir, format=format, out=out, replication=replication)
+    summary = export_result(result_dir, file_format=file_format, out=out, replication=replication)
     reps = ", ".join(str(r) for r in summary.replications) or "none"
     typer.echo(
-        f"{summary.format} written to {summary.path}: {summary.tracks} tracks ({summary.samples} samples), "
+        f"{summary.file_format} written to {summary.path}: {summary.tracks} tracks "
+        f"({summary.samples} samples), "
         f"{summary.events} events, {summary.features} scenario features; replications {reps}"
     )
     if summary.layers:

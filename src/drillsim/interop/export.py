@@ -24,7 +24,7 @@ class ExportSummary:
     """What an export wrote."""
 
     path: Path
-    format: str
+    file_format: str
     replications: list[int]
     tracks: int
     samples: int
@@ -37,42 +37,44 @@ class ExportSummary:
 def export_result(
     result_dir: str | Path,
     *,
-    format: str = "geojson",  # the command's option name; the built-in is not needed here
+    file_format: str = "geojson",
     out: str | Path | None = None,
     replication: int | None = None,
 ) -> ExportSummary:
     """Write the tracks, located events and scenario features of a result directory in WGS84
-    longitude/latitude as GeoJSON, KML, CSV or GeoPackage (``format``).
+    longitude/latitude as GeoJSON, KML, CSV or GeoPackage (``file_format``; the command's ``--format``).
 
     ``out`` defaults to ``RESULT_DIR/<scenario>-seed<seed>.<suffix>``; ``replication`` picks one recorded
     replication (default: all of them). Bad input (no result there, an unknown format or replication)
     raises :class:`~drillsim.core.errors.UserError`.
     """
-    if format not in EXPORT_FORMATS:
-        raise UserError(f"unknown export format '{format}'; expected one of {', '.join(EXPORT_FORMATS)}.")
+    if file_format not in EXPORT_FORMATS:
+        raise UserError(
+            f"unknown export format '{file_format}'; expected one of {', '.join(EXPORT_FORMATS)}."
+        )
     result = load_result(result_dir)
     content = geo_content(result, replication=replication)
     target = (
         Path(out)
         if out is not None
-        else Path(result_dir) / f"{content.scenario}-seed{content.seed}{EXPORT_FORMATS[format]}"
+        else Path(result_dir) / f"{content.scenario}-seed{content.seed}{EXPORT_FORMATS[file_format]}"
     )
     if target.is_dir():
         raise UserError(f"{target}: is a directory; '--out' takes the path of the file to write.")
     if not target.parent.is_dir():
         raise UserError(f"{target}: its folder {target.parent} does not exist.")
     layers: list[str] = []
-    if format == "geojson":
+    if file_format == "geojson":
         write_geojson(content, target)
-    elif format == "kml":
+    elif file_format == "kml":
         write_kml(content, target, sides=[str(s) for s in result.header.get("sides", {})])
-    elif format == "csv":
+    elif file_format == "csv":
         write_csv(content, target)
     else:
         layers = write_geopackage(content, target)
     return ExportSummary(
         path=target,
-        format=format,
+        file_format=file_format,
         replications=sorted(
             {t.replication for t in content.tracks} | {e.replication for e in content.events}
         ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -220,3 +221,20 @@ def test_stochastic_mean_lies_within_its_confidence_interval_of_the_square_law(
             bias = (t_check / dt) * step_loss**2 / (2 * expected)
             se = draws.std(ddof=1) / math.sqrt(len(draws))
             assert abs(draws.mean() - expected) < z * se + euler + bias
+
+
+def test_the_last_step_is_cut_short_at_the_duration(tmp_path: Path) -> None:
+    """With a duration that is no whole number of steps, the run ends exactly at it and no event is later."""
+    from drillsim.engine import EventLog, Simulation
+    from drillsim.scenario import load_scenario
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "crossing-defence.yaml"
+    text = example.read_text(encoding="utf-8").replace("duration_s: 7200", "duration_s: 7205", 1)
+    assert "duration_s: 7205" in text
+    path = tmp_path / "odd.yaml"
+    path.write_text(text, encoding="utf-8")
+    sim = Simulation(load_scenario(path), rng=2, replications=2, recorder=EventLog())
+    outcomes = sim.run()
+    assert sim.time_s == 7205.0
+    assert outcomes.events is not None
+    assert max(outcomes.events["time_s"].to_pylist()) <= 7205.0

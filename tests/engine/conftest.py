@@ -9,10 +9,10 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from engine_scenarios import EXAMPLE, write_scenario
 
 from drillsim.engine import EventLog, Outcomes, run
 from drillsim.scenario import Scenario, load_scenario
+from synthetic_scenarios import EXAMPLE, write_scenario
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Time-step convergence, and deterministic attrition against Lanchester's square law.
 
-Both scenarios are synthetic (see ``engine_scenarios.py``) so that the continuous-time answer is known:
+Both scenarios are synthetic (see ``synthetic_scenarios.py``) so that the continuous-time answer is known:
 
 - a target drives away from an observation post, so its detection hazard falls during every step and the
   fixed step matters twice (the hazard is read at the end of the step, and detections are stamped at the
@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from engine_scenarios import approach_scenario, at, lanchester_scenario, write_scenario
 from scipy import integrate, stats
 
 from drillsim.engine import Simulation, run
 from drillsim.scenario import Scenario
 from drillsim.validation.lanchester import square_law_trajectory
+from synthetic_scenarios import approach_scenario, at, lanchester_scenario, write_scenario
 
 ALPHA = 0.001
 STEPS = (120.0, 60.0, 30.0, 15.0)

@@ -10,10 +10,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from engine_scenarios import at, base_scenario, lanchester_scenario
 
 from drillsim.engine import EventLog, run
 from drillsim.scenario import Scenario
+from synthetic_scenarios import at, base_scenario, lanchester_scenario
 
 CHAIN_KINDS = (
     "FireMissionRequested",

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from engine_scenarios import lanchester_scenario, write_scenario
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -23,6 +22,7 @@ from drillsim.mechanics.sensing.model import (
     position_error_sd,
 )
 from drillsim.scenario import Scenario
+from synthetic_scenarios import lanchester_scenario, write_scenario
 
 ranges = st.floats(0.0, 50_000.0, allow_nan=False)
 positive = st.floats(1e-6, 1e4, allow_nan=False)

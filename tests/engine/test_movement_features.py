@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
-from engine_scenarios import at, base_scenario
 
 from drillsim.engine import EventLog, Simulation
 from drillsim.geo.roads import build_road_network
 from drillsim.scenario import Scenario
 from drillsim.world.build import World, build_world
+from synthetic_scenarios import at, base_scenario
 
 Make = Callable[[dict[str, Any]], Scenario]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine_scenarios import at, base_scenario, write_scenario
-
 import drillsim
+from synthetic_scenarios import at, base_scenario, write_scenario
 
 
 def test_time_in_place_keeps_first_arrivals_after_new_orders(tmp_path: Path) -> None:

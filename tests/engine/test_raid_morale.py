@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from engine_scenarios import at, base_scenario, lanchester_scenario
 
 from drillsim.engine import EventLog, Simulation, run
 from drillsim.scenario import Scenario
+from synthetic_scenarios import at, base_scenario, lanchester_scenario
 
 Make = Callable[[dict[str, Any]], Scenario]
 

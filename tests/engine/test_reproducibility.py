@@ -13,12 +13,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from engine_scenarios import lanchester_scenario
 
 from drillsim import testing
 from drillsim.engine import EventLog, Outcomes, Simulation, run, write_event_log
 from drillsim.scenario import Param, Scenario
 from drillsim.state.context import StepContext
+from synthetic_scenarios import lanchester_scenario
 
 
 def _log_bytes(outcome: Outcomes, path: Path) -> bytes:

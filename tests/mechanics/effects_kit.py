@@ -28,44 +28,23 @@ from drillsim import load_scenario
 from drillsim.engine import EventLog, Outcomes, Simulation, World, build_world
 from drillsim.geo.roads import build_road_network
 from drillsim.geo.terrain import PLAIN, Terrain
+from synthetic_scenarios import at as at  # the tests place units with it
+from synthetic_scenarios import base_scenario
 
 SEED = 20240611
 """The root seed of every effect test (fixed; never tuned to make a test pass)."""
 Z = 4.0
 """One-sided bound, in standard errors of the (paired) difference: a false alarm has odds about 3e-5."""
 
-LAT0, LON0 = 37.20, 68.60
-_M_PER_DEG_LAT = 111_000.0
-
-
-def at(dx_m: float, dy_m: float) -> dict[str, float]:
-    """A point ``dx_m`` east and ``dy_m`` north of the box centre (approximately, in metres)."""
-    lat = LAT0 + dy_m / _M_PER_DEG_LAT
-    lon = LON0 + dx_m / (_M_PER_DEG_LAT * math.cos(math.radians(LAT0)))
-    return {"lat": round(lat, 9), "lon": round(lon, 9)}
-
 
 def base(*, duration_s: float = 3600.0, dt_s: float = 10.0) -> dict[str, Any]:
-    """Two hostile sides (blue: nation B, red: nation R), no delays, daylight, full training, no units."""
-    return {
-        "schema_version": 1,
-        "name": "effect-test-v1",
-        "title": "Effect test",
-        "time": {"start": "2015-05-14T12:00:00+05:00", "duration_s": duration_s, "dt_s": dt_s},
-        "area": {"bounds": {"west": 68.40, "south": 37.04, "east": 68.80, "north": 37.36}},
-        "sides": {
-            "blue": {"relations": {"red": "hostile"}, "comms_latency_s": 0},
-            "red": {"relations": {"blue": "hostile"}, "comms_latency_s": 0},
-        },
-        "nations": {
-            "B": {"side": "blue", "training": 1.0, "c2_delay_s": 0, "default_liaison_delay_s": 0},
-            "R": {"side": "red", "training": 1.0, "c2_delay_s": 0, "default_liaison_delay_s": 0},
-        },
-        "catalogue": {"extends": [], "weapons": {}, "sensors": {}, "unit_types": {}},
-        "units": {},
-        "plan": {"phases": {}},
-        "environment": {"light": "day"},
-    }
+    """Two hostile sides (blue: nation B, red: nation R), no delays, daylight, full training, no units, in a
+    box of about 35 x 35 km, with no embedded catalogue (loading core-v1 would cost a second a run)."""
+    data = base_scenario(duration_s=duration_s, dt_s=dt_s)
+    data.update(name="effect-test-v1", title="Effect test")
+    data["area"] = {"bounds": {"west": 68.40, "south": 37.04, "east": 68.80, "north": 37.36}}
+    data["catalogue"]["extends"] = []
+    return data
 
 
 def eye(

@@ -41,7 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from drillsim.core.errors import UserError
 from drillsim.core.suggest import closest_match
-from drillsim.events.chains import missions
+from drillsim.events.chains import CHAIN_KINDS, missions
 from drillsim.experiments.montecarlo import BINARY_KINDS, TIME_KINDS
 from drillsim.scenario.models import Scenario
 from drillsim.study.quantities import (
@@ -84,21 +84,8 @@ LINKS: dict[str, str] = {
 }
 """Per-replication link features and their names in plain words."""
 
-_CHAIN_KINDS = (
-    "ContactDetected",
-    "ContactReported",
-    "ContactLost",
-    "FireMissionRequested",
-    "FireMissionRefused",
-    "RoundsFired",
-    "RoundsImpacted",
-    "FireMissionCompleted",
-    "StrikeRequested",
-    "SortieLaunched",
-    "WeaponsReleased",
-    "StrikeAborted",
-    "UnitMoved",
-)
+_CHAIN_KINDS = ("ContactDetected", "ContactReported", "ContactLost", *CHAIN_KINDS, "UnitMoved")
+"""What a kill chain is rebuilt from: the side's contacts, its missions' events, and the targets' tracks."""
 _HIGHER_IS_WORSE = TIME_KINDS | {"penetration-depth", "kill-chain-time"}
 
 

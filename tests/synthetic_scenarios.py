@@ -17,7 +17,7 @@ import yaml
 from drillsim.scenario import Scenario, load_scenario
 from drillsim.validation.checks import lanchester_scenario_data
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "crossing-defence.yaml"
 
 LAT0, LON0 = 37.20, 68.60

@@ -1,9 +1,9 @@
 """A killed ``drillsim mc`` leaves no workers behind and a directory that ``--resume`` finishes.
 
-The command runs in a subprocess of its own session; once it has written a batch, its main process is
-killed with SIGKILL. Its pool workers must be gone within 5 s (they die with their parent), ``report``
-must refuse the directory as incomplete, and ``mc --resume DIR`` must give the rows of an uninterrupted
-run.
+The command runs in a subprocess in a process group of its own; once it has written a batch, its main
+process is killed with SIGKILL. Its pool workers must be gone within 5 s (they die with their parent),
+``report`` must refuse the directory as incomplete, and ``mc --resume DIR`` must give the rows of an
+uninterrupted run.
 """
 
 from __future__ import annotations

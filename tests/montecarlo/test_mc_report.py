@@ -109,24 +109,26 @@ def test_report_embeds_the_distribution_plots_and_the_measures_table(
     assert "img-src data:" in page  # the page's CSP: nothing may be fetched
 
 
-def test_report_inlines_the_plots_mc_wrote_and_draws_missing_ones(
+def test_report_draws_every_plot_anew_and_never_inlines_a_file_from_the_result(
     mc_run: McRun, tmp_path: Path, cli: Cli
 ) -> None:
-    """The report puts the SVG that ``drillsim mc`` wrote inline as it is (each plot is drawn once), and
-    draws a plot again when its file is gone."""
+    """The report draws each distribution from the values: an SVG planted in ``plots/`` (with a script)
+    is not put in the page, and a missing plot file changes nothing."""
     copy = tmp_path / "result"
     shutil.copytree(mc_run.directory, copy)
     measures = summary_measures(copy)
-    marked = copy / "plots" / f"distribution-{measures[0]}.svg"
-    text = marked.read_text(encoding="utf-8")
-    marked.write_text(text.replace("<svg", "<svg data-test-mark='written'", 1), encoding="utf-8")
+    planted = copy / "plots" / f"distribution-{measures[0]}.svg"
+    planted.write_text(
+        "<svg data-test-mark='planted' onload='alert(1)'><script>alert(2)</script></svg>", encoding="utf-8"
+    )
     (copy / "plots" / f"distribution-{measures[1]}.svg").unlink()
     target = tmp_path / "report.html"
     assert cli("report", str(copy), "--out", str(target)).code == 0
     page = target.read_text(encoding="utf-8")
-    assert page.count("data-test-mark='written'") == 1
-    drawn = re.search(rf'data-measure="{re.escape(measures[1])}"><svg', page)
-    assert drawn is not None
+    assert "data-test-mark" not in page
+    assert "alert(" not in page
+    for name in measures[:2]:
+        assert re.search(rf'data-measure="{re.escape(name)}"><svg', page) is not None
 
 
 def test_viewer_reads_the_result_as_an_ensemble_of_the_recorded_runs(mc_run: McRun) -> None:

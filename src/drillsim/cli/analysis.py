@@ -8,7 +8,7 @@ the main program (:mod:`drillsim.cli.app`, which imports this module; this modul
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +19,10 @@ from rich.table import Table
 
 from drillsim.cli.experiments import DaskLocalOption, SchedulerOption, WorkersOption
 from drillsim.core.errors import UserError
+from drillsim.core.manifest import check_writable, holds_result
+from drillsim.core.random import root_seed
+from drillsim.engine.budget import check_budget, parse_bytes
+from drillsim.scenario.io import load_scenario
 
 __all__ = ["register"]
 
@@ -182,22 +186,75 @@ def mc(  # noqa: PLR0913
             show_default=False,
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace the result already in the --out directory, and run even above the limit of "
+            "1e8 replication-steps.",
+        ),
+    ] = False,
+    memory_budget: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-budget",
+            help="Refuse runs estimated to need more memory than this (4G, 512M; default: available now).",
+            show_default=False,
+        ),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            help="Continue the interrupted run in this directory with its own options (only the batches "
+            "it had not finished run).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Monte Carlo: run many replications; print mean, median, 5-95 % band and CI of every measure."""
     from drillsim.cli.console import DEFAULT_SCENARIO
     from drillsim.experiments.executors import make_executor
-    from drillsim.experiments.montecarlo import monte_carlo, record_replications
+    from drillsim.experiments.montecarlo import monte_carlo, resume_plan
     from drillsim.report import write_report
     from drillsim.report.plots import plot_distributions
 
-    source = scenario if scenario is not None else DEFAULT_SCENARIO
+    if resume is not None:
+        plan = resume_plan(resume)
+        source = load_scenario(resume / "scenario.yaml")
+        seed, out, record, sample_s = int(plan["seed"]), resume, int(plan["record"]), plan["sample_s"]
+        replications, batch, confidence = plan["replications"], int(plan["batch"]), plan["confidence"]
+        targets, relative = plan["precision"] or {}, bool(plan["relative"])
+        max_replications, measure = int(plan["max_replications"]), plan["measures"]
+    else:
+        source = load_scenario(scenario if scenario is not None else DEFAULT_SCENARIO)
+        seed = root_seed(seed)
+        targets = _parse_precision(precision or [])
+        if out is None:
+            out = Path("runs") / f"{source.name}-mc-seed{seed}"
+        if holds_result(out) and not force:
+            raise UserError(
+                f"option '--out': {out} already holds a result; its files would be replaced and mixed "
+                "with this run's. Choose another directory, or give --force to replace it."
+            )
+    total = replications or (batch if targets else 100)
+    check_budget(
+        source,
+        replications=min(batch, max(total, max_replications if targets else total)),
+        concurrent=workers or dask_local or os.cpu_count() or 1,
+        total=max_replications if targets else total,
+        memory_budget=parse_bytes(memory_budget) if memory_budget else None,
+        force=force or resume is not None,
+    )
+    if resume is None:
+        check_writable(out)
     runner = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
     try:
         result = monte_carlo(
             source,
             replications=replications,
             rng=seed,
-            precision=_parse_precision(precision or []),
+            precision=targets,
             relative=relative,
             confidence=confidence,
             batch=batch,
@@ -205,6 +262,10 @@ def mc(  # noqa: PLR0913
             measures=measure or None,
             executor=runner,
             progress=None,
+            store=out,
+            resume=resume is not None,
+            record=record,
+            sample_s=sample_s,
         )
     finally:
         runner.close()
@@ -249,22 +310,12 @@ def mc(  # noqa: PLR0913
         console.print(
             f"stopped after {result.n} runs: reached --max-replications; not met: {missed} ({timing})"
         )
-    target = out if out is not None else Path("runs") / f"{result.scenario_name}-mc-seed{result.seed}"
+    target = out
+    try:
+        plots = f"{len(plot_distributions(result, target / 'plots'))} plot files"
+    except UserError as exc:  # matplotlib is missing: everything else is still written
+        plots = f"no plots ({exc})"
     result.write(target)
-    # The recorded replications run in a process of their own while the plots are drawn here.
-    with ProcessPoolExecutor(max_workers=1) as background:
-        pending = (
-            background.submit(record_replications, source, result, record, sample_s=sample_s)
-            if record
-            else None
-        )
-        try:
-            plots = f"{len(plot_distributions(result, target / 'plots'))} plot files"
-        except UserError as exc:  # matplotlib is missing: everything else is still written
-            plots = f"no plots ({exc})"
-        if pending is not None:
-            result = pending.result()
-            result.write(target)
     recorded = 0 if result.recorded is None else len(result.recorded.replications)
     console.print(
         f"replications, summary, {plots} and the event log of {recorded} recorded replication(s) "

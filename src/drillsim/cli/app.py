@@ -6,6 +6,7 @@ result. User errors (bad files, unknown names) are printed as one paragraph, exi
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -16,8 +17,11 @@ from rich.table import Table
 
 import drillsim
 from drillsim.cli import analysis, experiments, interop, replay, study, validity
-from drillsim.cli.console import DEFAULT_SCENARIO, console, error_console, print_error
+from drillsim.cli.console import DEFAULT_SCENARIO, console, error_console, print_error, shown
 from drillsim.core.errors import UserError
+from drillsim.core.manifest import check_writable
+from drillsim.core.random import root_seed
+from drillsim.engine.budget import check_budget, parse_bytes
 from drillsim.report import write_report
 from drillsim.scenario.models import TIME_MEASURE_KINDS, CatalogueFile
 
@@ -47,6 +51,12 @@ def _root(
 
 
 _ALLOW_OUTSIDE_HELP = "Let 'extends:' name files outside the folder of the file that names them."
+MEMORY_BUDGET_OPTION = typer.Option(
+    "--memory-budget",
+    help="Refuse runs estimated to need more memory than this (4G, 512M; default: memory available now).",
+    show_default=False,
+)
+FORCE_STEPS_HELP = "Run even above the limit of 1e8 replication-steps."
 
 
 @app.command()
@@ -139,24 +149,34 @@ def run(
         float, typer.Option("--sample-s", help="Record unit positions every so many seconds, for replays.")
     ] = 300.0,
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help=_ALLOW_OUTSIDE_HELP)] = False,
+    memory_budget: Annotated[str | None, MEMORY_BUDGET_OPTION] = None,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_STEPS_HELP)] = False,
 ) -> None:
     """Run a scenario and print its outcome; write the event log and outcomes to a directory."""
     from drillsim.events.recorder import EventLog
 
     loaded = drillsim.load_scenario(scenario, allow_outside=allow_outside)
+    check_budget(
+        loaded,
+        replications=replications,
+        memory_budget=parse_bytes(memory_budget) if memory_budget else None,
+        force=force,
+    )
+    seed = root_seed(seed)
+    target = out if out is not None else Path("runs") / f"{loaded.name}-seed{seed}"
+    check_writable(target)
     outcomes = drillsim.run(loaded, rng=seed, replications=replications, recorder=EventLog(sample_s=sample_s))
-    target = out if out is not None else Path("runs") / f"{loaded.name}-seed{outcomes.seed}"
     outcomes.write(target)
     console.print(f"report written to {write_report(target)}", markup=False, emoji=False)
     table = Table(
-        title=f"{loaded.title} ({loaded.name}), seed {outcomes.seed}, {replications} replication(s)"
+        title=f"{shown(loaded.title)} ({loaded.name}), seed {outcomes.seed}, {replications} replication(s)"
     )
     table.add_column("measure")
     kinds = {name: m.kind for name, m in loaded.measures.items()}
     if replications == 1:
         table.add_column("value", justify="right")
         for row in outcomes.summary():
-            table.add_row(row["measure"], _format_value(kinds.get(row["measure"], ""), row["mean"]))
+            table.add_row(shown(row["measure"]), _format_value(kinds.get(row["measure"], ""), row["mean"]))
     else:
         for col in ("mean", "median", "5%", "95%", "runs with a value"):
             table.add_column(col, justify="right")
@@ -164,12 +184,12 @@ def run(
             name = row["measure"]
             kind = kinds.get(name, "")
             table.add_row(
-                name,
+                shown(name),
                 *(_format_value(kind, row[k]) for k in ("mean", "median", "p05", "p95")),
                 f"{row['n']}/{row['of']}",
             )
     console.print(table)
-    console.print(f"event log and outcomes written to {target}")
+    console.print(f"event log and outcomes written to {target}", markup=False, emoji=False)
 
 
 # Command groups defined in their own modules register themselves here (one line each).
@@ -194,6 +214,21 @@ def main(argv: list[str] | None = None) -> int:
         error_console.print(str(code))
         return 1
     except KeyboardInterrupt:
-        error_console.print("interrupted")
+        error_console.print("interrupted", markup=False)
         return 130
+    except OSError as exc:
+        if exc.errno not in _STORAGE_ERRORS:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        print_error(
+            UserError(
+                f"cannot write{where}: {exc.strerror or exc}; free some space or choose another output "
+                "directory (nothing half-written was left: files are written under temporary names)."
+            )
+        )
+        return 2
     return 0
+
+
+_STORAGE_ERRORS = frozenset({errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EPERM, errno.EFBIG})
+"""Errors of the output location (full, read-only, forbidden): a user error, never a traceback."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.markup import escape
 
 from drillsim.core.errors import AllProblemsError, UserError
 
-__all__ = ["DEFAULT_SCENARIO", "console", "error_console", "print_error"]
+__all__ = ["DEFAULT_SCENARIO", "console", "error_console", "print_error", "shown"]
 
 DEFAULT_SCENARIO = "khatlon-2015-v1"
 """The scenario that ``drillsim run`` and ``drillsim mc`` run when none is named."""
@@ -16,8 +18,17 @@ console = Console(highlight=False, soft_wrap=True)
 error_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: object) -> str:
+    """Scenario text made safe for the terminal: control characters (escape sequences) dropped, and Rich
+    markup escaped so that ``[/bold]`` in a title is printed, never interpreted."""
+    return escape(_CONTROL.sub("", str(text)))
+
+
 def print_error(exc: UserError) -> None:
     """A user error as one paragraph on standard error (one paragraph per problem when it holds several)."""
     problems = exc.problems if isinstance(exc, AllProblemsError) else (exc,)
     for problem in problems:
-        error_console.print(f"[bold red]error:[/] {escape(str(problem))}", markup=True, emoji=False)
+        error_console.print(f"[bold red]error:[/] {shown(problem)}", markup=True, emoji=False)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from drillsim._version import __version__
+from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
 from drillsim.core.random import Streams, root_seed
 from drillsim.events.recorder import EventLog, NullRecorder, Recorder, write_event_log
 from drillsim.events.types import UnitMoved
@@ -93,29 +94,44 @@ class Outcomes:
 
     def write(self, directory: str | Path) -> Path:
         """Write ``outcomes.parquet``, ``events.parquet`` (when recorded), ``run.json`` and the fully merged
-        ``scenario.yaml`` into a directory.
+        ``scenario.yaml`` into a directory, then ``manifest.json`` listing them.
 
-        Each file is written to a temporary name and renamed, so an interrupted write never leaves a
-        half-written file behind.
+        The directory is marked incomplete first and the files of an earlier result in it are removed;
+        each file is written to a temporary name and renamed, and the manifest comes last, so an
+        interrupted write leaves a directory that readers refuse, never a half-written or mixed one.
         """
         out = Path(directory)
+        mark_incomplete(out, "run")
+        remove_stale(out)
+        write_manifest(out, "run", self.write_files(out))
+        return out
+
+    def write_files(self, out: Path) -> list[str]:
+        """Write this run's files into ``out`` (no manifest); returns their names."""
         out.mkdir(parents=True, exist_ok=True)
+        names = ["outcomes.parquet", "run.json"]
         table = self.to_arrow().replace_schema_metadata(
             {b"drillsim.header": json.dumps(self.header, sort_keys=True).encode("utf-8")}
         )
         tmp = out / "outcomes.parquet.tmp"
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, out / "outcomes.parquet")
-        if self.events is not None:
-            write_event_log(self.events, out / "events.parquet", header=self.header)
-        if self.scenario is not None:
-            tmp = out / "scenario.yaml.tmp"
-            tmp.write_text(scenario_to_yaml(self.scenario), encoding="utf-8")
-            os.replace(tmp, out / "scenario.yaml")
-        tmp = out / "run.json.tmp"
-        tmp.write_text(json.dumps(self.header, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, out / "run.json")
-        return out
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            os.replace(tmp, out / "outcomes.parquet")
+            if self.events is not None:
+                write_event_log(self.events, out / "events.parquet", header=self.header)
+                names.append("events.parquet")
+            if self.scenario is not None:
+                tmp = out / "scenario.yaml.tmp"
+                tmp.write_text(scenario_to_yaml(self.scenario), encoding="utf-8")
+                os.replace(tmp, out / "scenario.yaml")
+                names.append("scenario.yaml")
+            tmp = out / "run.json.tmp"
+            tmp.write_text(json.dumps(self.header, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            os.replace(tmp, out / "run.json")
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return names
 
     def summary(self) -> list[dict[str, Any]]:
         """Per measure: how many replications had a value, mean, median, 5th and 95th percentiles."""

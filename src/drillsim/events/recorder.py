@@ -106,8 +106,12 @@ def write_event_log(table: pa.Table, path: str | Path, *, header: dict[str, Any]
     }
     table = table.replace_schema_metadata(meta)
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd", write_statistics=False)
-    os.replace(tmp, path)
+    try:
+        pq.write_table(table, tmp, compression="zstd", write_statistics=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

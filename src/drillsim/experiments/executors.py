@@ -14,8 +14,11 @@ drillsim version (and its dependencies) installed as the client.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
+import signal
+import sys
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -95,10 +98,34 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: the worker is killed when its parent dies (Linux), and leaves Ctrl-C to it.
+
+    Without this a worker whose parent was killed (SIGKILL, out of memory) lives on, blocked writing its
+    result to a pipe nobody reads. ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` asks the kernel to kill it when the
+    parent goes; if the parent is already gone (it died before this call), the worker exits at once.
+    Ctrl-C reaches every process of the terminal's group: workers ignore it, and the parent stops them.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl in this libc
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 class ProcessPool:
     """A ``concurrent.futures.ProcessPoolExecutor`` on this machine; ``workers`` defaults to the CPU count.
 
-    At most ``2 * workers`` chunks are in flight at once, so an interruption loses little work.
+    At most ``2 * workers`` chunks are in flight at once, so an interruption loses little work. Workers
+    die with the process that started them (see :func:`die_with_parent`); :meth:`close` after an error or
+    an interruption kills them instead of waiting for their chunks.
     """
 
     def __init__(self, workers: int | None = None) -> None:
@@ -106,7 +133,9 @@ class ProcessPool:
             raise UserError(f"option '--workers': needs at least 1 worker, got {workers}.")
         self.workers = workers or os.cpu_count() or 1
         self.description = f"process pool, {self.workers} worker(s)"
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers, initializer=die_with_parent, initargs=(os.getpid(),)
+        )
 
     @property
     def slots(self) -> int:
@@ -123,7 +152,17 @@ class ProcessPool:
                 yield future.result()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if sys.exc_info()[0] is None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # Leaving on an error or Ctrl-C: chunks still running are lost anyway, so stop their workers now.
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        for process in processes:
+            process.join(timeout=5)
 
 
 class DaskCluster:

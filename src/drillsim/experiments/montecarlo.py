@@ -23,6 +23,7 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -37,12 +38,13 @@ import pyarrow.parquet as pq
 from numpy.typing import ArrayLike, NDArray
 
 from drillsim.core.errors import InputError, Location, UserError
+from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
 from drillsim.core.random import root_seed
 from drillsim.core.suggest import closest_match
 from drillsim.engine.simulation import Outcomes, Simulation
 from drillsim.events.recorder import EventLog
 from drillsim.experiments.executors import ChunkResult, ChunkTask, ExecutorLike, executor_from
-from drillsim.scenario.io import content_hash, load_scenario
+from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.models import Scenario
 from drillsim.world.build import build_world
 
@@ -435,15 +437,107 @@ class MonteCarloResult:
         ``drillsim view`` accept the directory.
         """
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+        mark_incomplete(out, "monte-carlo")
+        remove_stale(out)
         table = self.table.replace_schema_metadata(
             {b"drillsim.header": json.dumps(self.header, sort_keys=True).encode("utf-8")}
         )
         write_parquet_atomic(table, out / REPLICATIONS_FILE)
         write_json_atomic(self.to_json(), out / SUMMARY_FILE)
+        names = [REPLICATIONS_FILE, SUMMARY_FILE]
         if self.recorded is not None:
-            self.recorded.write(out)
+            names += self.recorded.write_files(out)
+        write_manifest(out, "monte-carlo", names, replications=self.n)
+        shutil.rmtree(out / PARTS_DIR, ignore_errors=True)
         return out
+
+
+PARTS_DIR = "parts"
+"""Where ``monte_carlo(store=...)`` writes each finished batch's rows until the result is written."""
+
+
+def _open_store(store: Path, plan: dict[str, Any], scenario: Scenario, *, resume: bool) -> Path:
+    """Prepare ``store`` for a run (or check it for a resumed one); returns its parts folder."""
+    parts = store / PARTS_DIR
+    if resume:
+        earlier = resume_plan(store)
+        differs = sorted(k for k in plan if earlier.get(k) != plan[k])
+        if differs:
+            raise UserError(
+                f"cannot resume {store}: this run differs from the interrupted one in "
+                + ", ".join(f"{k} ({earlier.get(k)!r} then, {plan[k]!r} now)" for k in differs[:3])
+                + "."
+            )
+        return parts
+    mark_incomplete(store, "monte-carlo", plan=plan)
+    remove_stale(store)
+    if parts.is_dir():
+        shutil.rmtree(parts)
+    parts.mkdir(parents=True)
+    tmp = store / "scenario.yaml.tmp"
+    tmp.write_text(scenario_to_yaml(scenario), encoding="utf-8")
+    os.replace(tmp, store / "scenario.yaml")
+    return parts
+
+
+def resume_plan(store: str | Path) -> dict[str, Any]:
+    """The plan of the interrupted Monte Carlo run in ``store`` (the options it ran with), from its
+    manifest; a :class:`UserError` when ``store`` holds no interrupted run."""
+    path = Path(store) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(
+            f"cannot resume {store}: no readable manifest.json ({exc}); it was not written by "
+            "'drillsim mc --out'."
+        ) from None
+    plan = manifest.get("plan") if isinstance(manifest, dict) else None
+    if manifest.get("complete") is True:
+        raise UserError(f"cannot resume {store}: its Monte Carlo run finished; there is nothing to resume.")
+    if manifest.get("kind") != "monte-carlo" or not isinstance(plan, dict):
+        raise UserError(f"cannot resume {store}: it holds no interrupted Monte Carlo run.")
+    out: dict[str, Any] = plan
+    return out
+
+
+def _read_parts(parts: Path, keep: Sequence[str]) -> dict[int, pa.Table]:
+    """The rows of the batches an interrupted run finished, by first replication (unreadable parts,
+    such as one cut short by a full disk, are run again)."""
+    out: dict[int, pa.Table] = {}
+    for path in sorted(parts.glob("rows-*-*.parquet")):
+        try:
+            first, last = (int(x) for x in path.stem.split("-")[1:3])
+            table = pq.read_table(path).select(["replication", "seed", *keep])
+        except (OSError, ValueError, KeyError, pa.ArrowInvalid):
+            path.unlink(missing_ok=True)
+            continue
+        if table.num_rows == last - first:
+            out[first] = table
+    return out
+
+
+def _is_done(rows: Mapping[int, pa.Table], block: tuple[int, int]) -> bool:
+    table = rows.get(block[0])
+    return table is not None and table.num_rows == block[1] - block[0]
+
+
+def _resume_blocks(
+    rows: Mapping[int, pa.Table], planned: int, batch: int, slots: int
+) -> list[tuple[int, int]]:
+    """Blocks covering 0..planned: the finished ones as they are, the gaps between them balanced."""
+    done = sorted((first, first + t.num_rows) for first, t in rows.items() if first < planned)
+    blocks: list[tuple[int, int]] = []
+    at = 0
+    for first, end in done:
+        if first < at:  # overlapping parts (should not happen): run the rest again
+            continue
+        if first > at:
+            blocks += _balanced_blocks(at, first, batch, slots)
+        blocks.append((first, end))
+        at = end
+    if at < planned:
+        blocks += _balanced_blocks(at, planned, batch, slots)
+    return blocks
 
 
 def _jsonable(value: Any) -> Any:
@@ -461,15 +555,23 @@ def _jsonable(value: Any) -> Any:
 def write_json_atomic(data: Any, path: Path) -> None:
     """Write JSON to a temporary name beside ``path`` and rename it into place."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(_jsonable(data), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(_jsonable(data), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
     """Write a Parquet file to a temporary name beside ``path`` and rename it into place."""
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _targets(
@@ -555,6 +657,8 @@ def monte_carlo(  # noqa: C901, PLR0913
     record: int = 0,
     sample_s: float | None = DEFAULT_SAMPLE_S,
     progress: bool | None = None,
+    store: str | Path | None = None,
+    resume: bool = False,
 ) -> MonteCarloResult:
     """Run replications 0, 1, 2, ... of a scenario in batches and summarise every measure.
 
@@ -576,6 +680,12 @@ def monte_carlo(  # noqa: C901, PLR0913
     positions every ``sample_s`` seconds: those at evenly spaced quantiles of the first kept measure (3:
     its lowest, median and highest), median first; see :func:`sample_replications`. ``progress`` shows a
     progress bar (None: when stderr is a terminal).
+
+    ``store`` names a result directory to work in: it is marked incomplete (its manifest says so, with the
+    plan of this run) and each batch's rows are written to ``store/parts/`` as the batch finishes; the
+    caller writes the result there at the end (:meth:`MonteCarloResult.write`). ``resume=True`` continues
+    an interrupted run in ``store``: its finished batches are read back and only the others run (the plan
+    must match; see :func:`resume_plan`). The rows are the same as those of an uninterrupted run.
     """
     if not 0.0 < confidence < 1.0:
         raise UserError(f"confidence must be between 0 and 1 (exclusive), got {confidence}")
@@ -610,6 +720,23 @@ def monte_carlo(  # noqa: C901, PLR0913
     schedule = first_stage + _blocks(planned, cap, batch)
 
     rows: dict[int, pa.Table] = {}
+    plan = {
+        "scenario": scen.name,
+        "scenario_hash": content_hash(scen),
+        "seed": seed,
+        "replications": replications,
+        "precision": targets or None,
+        "relative": relative,
+        "confidence": confidence,
+        "batch": batch,
+        "max_replications": max_replications,
+        "measures": list(measures) if measures is not None else None,
+        "record": record,
+        "sample_s": sample_s,
+    }
+    parts = _open_store(Path(store), plan, scen, resume=resume) if store is not None else None
+    if parts is not None and resume:
+        rows.update(_read_parts(parts, keep))
 
     def prefix(n: int) -> pa.Table:
         """Replications 0..n-1 (every batch below n has finished)."""
@@ -620,6 +747,8 @@ def monte_carlo(  # noqa: C901, PLR0913
     runner = stack.enter_context(executor_from(executor))
     if not targets:  # a fixed number of replications: spread them evenly over the workers
         schedule = first_stage = _balanced_blocks(0, planned, batch, runner.slots)
+        if rows:  # resumed: the finished parts, then the gaps between them
+            schedule = first_stage = _resume_blocks(rows, planned, batch, runner.slots)
     kept = planned
     checks: dict[str, PrecisionCheck] = {}
     stopped: Stopped = "fixed"
@@ -636,8 +765,14 @@ def monte_carlo(  # noqa: C901, PLR0913
                     size = max(len(first_stage) if position == 0 else 1, runner.slots)
                 this_round = schedule[position : position + size]
                 position += len(this_round)
-                for result in runner.run([_chunk(scen, seed, block) for block in this_round]):
-                    rows[result.task.replications[0]] = _chunk_rows(result)
+                todo = [block for block in this_round if not _is_done(rows, block)]
+                finished += sum(end - first for first, end in this_round) - sum(e - f for f, e in todo)
+                for result in runner.run([_chunk(scen, seed, block) for block in todo]):
+                    first = result.task.replications[0]
+                    rows[first] = _chunk_rows(result)
+                    if parts is not None:
+                        last = result.task.replications[-1] + 1
+                        write_parquet_atomic(rows[first], parts / f"rows-{first:09d}-{last:09d}.parquet")
                     finished += len(result.task.replications)
                     update(finished, max(total, finished))
                 if not targets:

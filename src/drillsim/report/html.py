@@ -17,6 +17,7 @@ replications where they come from the event log (maps, timeline, losses, kill ch
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import math
@@ -32,16 +33,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from drillsim.core.figures import figure_svg, inline_svg
+from drillsim.core.figures import figure_svg
 from drillsim.experiments.montecarlo import MeasureStatistics, summarize
 from drillsim.report import charts
 from drillsim.report.layers import elevation_png, map_layers
-from drillsim.report.plots import distribution_figure, distribution_file
+from drillsim.report.plots import distribution_figure
 from drillsim.report.results import Result, load_result
 from drillsim.report.timeline import kill_chains, replay_data
 from drillsim.scenario.models import TIME_MEASURE_KINDS
 
-__all__ = ["REPORT_FILE", "render_report", "write_report"]
+__all__ = ["REPORT_FILE", "content_security_policy", "render_report", "write_report"]
 
 REPORT_FILE = "report.html"
 
@@ -73,6 +74,8 @@ _CHAIN_KINDS = (
     "SortieRecovered",
 )
 _MAX_EVENT_ROWS = 300
+_SCRIPTS = ("vendor/leaflet/leaflet", "vendor/milsymbol/milsymbol", "mapkit", "report")
+"""The report's scripts, inlined in this order; the only scripts its Content-Security-Policy lets run."""
 
 Statistics = tuple[dict[str, MeasureStatistics], dict[str, np.ndarray]]
 """Every measure's statistics and per-replication values, over all replications of a result."""
@@ -87,7 +90,27 @@ def _static_bytes(name: str) -> bytes:
 
 
 def _script(source: str) -> str:
-    return "<script>" + source.replace("</script", "<\\/script") + "</script>"
+    return "<script>" + _script_body(source) + "</script>"
+
+
+def _script_body(source: str) -> str:
+    return source.replace("</script", "<\\/script")
+
+
+def _script_hash(source: str) -> str:
+    """The CSP source expression that allows exactly this inline script (and nothing else)."""
+    digest = hashlib.sha256(_script_body(source).encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def content_security_policy(scripts: Iterable[str]) -> str:
+    """The report's policy: nothing loads from anywhere; only the listed inline scripts run (by hash), so
+    no injected ``<script>`` element and no inline event handler (``onerror=``) can run."""
+    hashes = " ".join(_script_hash(s) for s in scripts)
+    return (
+        f"default-src 'none'; script-src {hashes}; script-src-attr 'none'; style-src 'unsafe-inline'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def _leaflet_css() -> str:
@@ -464,15 +487,9 @@ def _killchain_section(result: Result, replay: dict[str, Any], have_charts: bool
     )
 
 
-def _distribution_svg(result: Result, name: str, values: Any, stats: Any, scenario: str) -> str:
-    """A measure's distribution plot: the SVG ``drillsim mc`` wrote with the result (the same text), or
-    drawn now when it is missing."""
-    stem = distribution_file(result.directory / "plots", name)
-    written = stem.with_name(stem.name + ".svg")
-    if written.is_file():
-        text = written.read_text(encoding="utf-8")
-        if "<svg" in text:
-            return inline_svg(text)
+def _distribution_svg(values: Any, stats: Any, scenario: str) -> str:
+    """A measure's distribution plot, drawn now from the values. Never the SVG file beside the result:
+    a file in a result directory is data, and an SVG taken verbatim could carry script into the report."""
     return figure_svg(distribution_figure(values, stats, scenario=scenario))
 
 
@@ -483,7 +500,7 @@ def _measures_section(result: Result, statistics: Statistics | None, have_charts
     scenario = str(result.header.get("scenario", ""))
     figures = "".join(
         f'<figure class="chart distribution" data-measure="{_e(name)}">'
-        + _distribution_svg(result, name, values[name], st, scenario)
+        + _distribution_svg(values[name], st, scenario)
         + "</figure>"
         for name, st in by_measure.items()
         if have_charts
@@ -575,13 +592,13 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
         )
         if a != "measures" or statistics is not None
     )
+    scripts = [_static(f"{name}.js") for name in _SCRIPTS]
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        # Nothing may load from anywhere: no network, only inline scripts, styles and data: images.
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">",
+        # Nothing may load from anywhere: no network; only our inline scripts (by hash), styles, data: images.
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(content_security_policy(scripts))}">',
         f"<title>{_e(title)}</title>",
         '<link rel="icon" href="data:,">',
         f"<style>{_leaflet_css()}</style><style>{_static('report.css')}</style></head><body>",
@@ -599,10 +616,7 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
         "Leaflet and milsymbol are inlined (see their licences in the drillsim package). "
         "This file loads nothing from the network.</footer>",
         f'<script type="application/json" id="report-data">{data}</script>',
-        _script(_static("vendor/leaflet/leaflet.js")),
-        _script(_static("vendor/milsymbol/milsymbol.js")),
-        _script(_static("mapkit.js")),
-        _script(_static("report.js")),
+        *(_script(s) for s in scripts),
         "</body></html>",
     ]
     return "\n".join(parts)

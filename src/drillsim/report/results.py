@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from drillsim.core.errors import InputError, Location, UserError
+from drillsim.core.manifest import check_manifest
 from drillsim.events.recorder import read_event_log
 from drillsim.events.types import EVENT_SCHEMA
 from drillsim.experiments.montecarlo import SUMMARY_FILE, MonteCarloResult, read_monte_carlo
@@ -187,8 +188,9 @@ def load_result(directory: str | Path) -> Result:
 
     ``run.json``, ``events.parquet`` and ``outcomes.parquet`` are required; ``scenario.yaml`` is read when
     present (the pedigree table needs it); a Monte Carlo result also needs ``replications.parquet`` and
-    ``summary.json``. Raises :class:`~drillsim.core.errors.InputError` naming the file that is missing or
-    unreadable, or that does not belong with the others.
+    ``summary.json``. The directory's ``manifest.json`` is checked first: an incomplete, mixed or corrupt
+    directory is refused. Raises :class:`~drillsim.core.errors.InputError` naming the file that is missing
+    or unreadable, or that does not belong with the others.
     """
     root = Path(directory)
     if not root.is_dir():
@@ -206,6 +208,7 @@ def load_result(directory: str | Path) -> Result:
             "otherwise with --record) or by monte_carlo(..., record=K).write(DIR)",
             found="no such file",
         )
+    check_manifest(root)
     header = _read_header(root / HEADER_FILE)
     events, events_header = _read_events(root / EVENTS_FILE)
     if events_header.get("scenario_hash") != header.get("scenario_hash") or events_header.get(

@@ -283,7 +283,7 @@ class Scorekeeper:
 
         if m.kind == "time-to-first-detection":
             if of is not None:
-                return finite(s.detected_at[:, f.side == of].min(axis=1))
+                return finite(s.detected_at[:, f.side == of].min(axis=1, initial=np.inf))
             return finite(s.detected_by_side[:, side if side is not None else 0])
         if m.kind == "time-to-locate":
             frac = float(m.fraction) if m.fraction is not None else 0.8

@@ -64,9 +64,10 @@
     return L.polyline(parts, Object.assign({ interactive: false }, style));
   }
 
+  /* A point with a hover label; ``label`` is plain text (escaped here: Leaflet takes tooltip strings as HTML). */
   function pointLabel(p, at, style, label) {
     var m = L.circleMarker(at, Object.assign({ radius: 3, weight: 1, fillOpacity: 0.9 }, style));
-    if (label) m.bindTooltip(label, { permanent: false, direction: "right" });
+    if (label) m.bindTooltip(escapeHtml(label), { permanent: false, direction: "right" });
     return m;
   }
 
@@ -100,7 +101,7 @@
           var pl = polyline(line.parts, style);
           if (kind === "section" || kind === "river") {
             pl.options.interactive = true;
-            pl.bindTooltip(line.name, { sticky: true });
+            pl.bindTooltip(escapeHtml(line.name), { sticky: true });
           }
           pl.addTo(group(kind === "section" ? "named sections" : kind + "s"));
         });
@@ -132,7 +133,7 @@
         var shape = null;
         if (a.polygon) shape = L.polygon(a.polygon, style);
         else if (a.center) shape = L.circle(a.center, Object.assign({ radius: a.radius_m }, style));
-        if (shape) shape.bindTooltip(a.name + " (" + a.kind + ")").addTo(group("scenario areas"));
+        if (shape) shape.bindTooltip(escapeHtml(a.name + " (" + a.kind + ")")).addTo(group("scenario areas"));
       });
       sc.lines.forEach(function (l) {
         var style = l.kind === "boundary" || l.kind === "border-section"

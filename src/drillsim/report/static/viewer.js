@@ -153,7 +153,7 @@
 
   function eventItem(e) {
     var li = document.createElement("li");
-    li.innerHTML = '<span class="kind-dot" style="background:' + DM.kindColour(e.kind) + '"></span><span class="t">' +
+    li.innerHTML = '<span class="kind-dot" style="background:' + DM.escapeHtml(DM.kindColour(e.kind)) + '"></span><span class="t">' +
       DM.fmtTime(e.time_s) + "</span>" + DM.escapeHtml(e.text);
     li.dataset.time = e.time_s;
     li.addEventListener("click", function () { setTime(e.time_s); });
@@ -284,9 +284,9 @@
       var tip = "Fire mission " + m.mission + ": " + m.links.map(function (l) {
         return l.link + " " + DM.fmtTime(l.duration_s);
       }).join(", ") + " - " + m.outcome;
-      if (obs) L.polyline([[obs[0], obs[1]], aim], { color: "#ff7f0e", weight: 2, dashArray: "4 4", className: "chain-link" }).bindTooltip("call for fire: " + tip).addTo(S.missionLayer);
+      if (obs) L.polyline([[obs[0], obs[1]], aim], { color: "#ff7f0e", weight: 2, dashArray: "4 4", className: "chain-link" }).bindTooltip(DM.escapeHtml("call for fire: " + tip)).addTo(S.missionLayer);
       if (bat && (m.times.RoundsFired || 0) <= t && m.times.RoundsFired !== undefined) {
-        L.polyline([[bat[0], bat[1]], aim], { color: "#d62728", weight: 2, className: "chain-link" }).bindTooltip("rounds: " + tip).addTo(S.missionLayer);
+        L.polyline([[bat[0], bat[1]], aim], { color: "#d62728", weight: 2, className: "chain-link" }).bindTooltip(DM.escapeHtml("rounds: " + tip)).addTo(S.missionLayer);
       }
     });
     R.strikes.forEach(function (m) {
@@ -294,7 +294,7 @@
       var ac = DM.positionAt(R.tracks[m.aircraft], t);
       if (!ac) return;
       L.polyline([[ac[0], ac[1]], m.impact], { color: "#9467bd", weight: 2, dashArray: "6 3", className: "chain-link" })
-        .bindTooltip("Strike " + m.mission + ": " + m.outcome).addTo(S.missionLayer);
+        .bindTooltip(DM.escapeHtml("Strike " + m.mission + ": " + m.outcome)).addTo(S.missionLayer);
     });
   }
 
@@ -347,7 +347,7 @@
       ["echelon", u.echelon], ["SIDC", u.sidc[S.viewSide]], ["strength", now + " of " + u.strength], ["status", status],
     ];
     $("unit-facts").innerHTML = facts.map(function (f) {
-      return "<dt>" + f[0] + "</dt><dd>" + DM.escapeHtml(f[1]) + "</dd>";
+      return "<dt>" + DM.escapeHtml(f[0]) + "</dt><dd>" + DM.escapeHtml(f[1]) + "</dd>";
     }).join("");
     var cursor = document.getElementById("strength-cursor");
     if (cursor) {
@@ -445,7 +445,7 @@
     if ($("show-markers").checked) {
       E.markers.forEach(function (m) {
         L.circleMarker([m.lat, m.lon], { radius: 4, color: DM.kindColour(m.kind), weight: 1.5, fillOpacity: 0.6, className: "outcome-marker" })
-          .bindTooltip("run " + m.replication + ": " + DM.escapeHtml(m.unit) + " " + m.kind.replace("Unit", "").toLowerCase() + " at " + DM.fmtTime(m.time_s))
+          .bindTooltip(DM.escapeHtml("run " + m.replication + ": " + m.unit + " " + m.kind.replace("Unit", "").toLowerCase() + " at " + DM.fmtTime(m.time_s)))
           .on("click", function () { openReplication(m.replication, m.time_s); })
           .addTo(S.ensembleLayer);
       });

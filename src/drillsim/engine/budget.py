@@ -1,0 +1,121 @@
+"""Resource pre-flight: what a run will cost, estimated from the scenario before anything is allocated.
+
+Memory: elements x replications x state columns x 8 bytes, plus each element's route buffer. Steps:
+duration / time step, times replications. A run above the memory budget (default: the memory available
+now, from /proc/meminfo) or above :data:`MAX_REPLICATION_STEPS` is refused with a
+:class:`~drillsim.core.errors.UserError` that gives the estimate, unless forced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from drillsim.core.errors import UserError
+from drillsim.scenario.models import Scenario
+from drillsim.state.batch import BatchState
+
+__all__ = [
+    "MAX_REPLICATION_STEPS",
+    "Estimate",
+    "available_memory",
+    "check_budget",
+    "estimate",
+    "parse_bytes",
+]
+
+MAX_REPLICATION_STEPS = 1e8
+"""Replications x steps above this are refused unless forced (about an hour of engine time or more)."""
+STATE_COLUMNS = len(dataclasses.fields(BatchState))
+"""Per-element state arrays, each 8 bytes per element and replication (an upper bound per column)."""
+ROUTE_POINTS = 64
+"""Route buffer points per element assumed by the estimate (x and y, 8 bytes each)."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run of ``replications`` replications of a scenario will cost."""
+
+    elements: float
+    replications: int
+    steps: float
+    bytes: float
+
+    @property
+    def replication_steps(self) -> float:
+        return self.replications * self.steps
+
+
+def estimate(scenario: Scenario, replications: int) -> Estimate:
+    """The cost of running ``replications`` replications of ``scenario`` at once (in one batch)."""
+    elements = float(sum(float(unit.count) for unit in scenario.units.values()))
+    steps = math.ceil(float(scenario.time.duration_s) / float(scenario.time.dt_s))
+    per_element = STATE_COLUMNS * 8 + ROUTE_POINTS * 2 * 8
+    return Estimate(elements, replications, float(steps), elements * replications * per_element)
+
+
+def available_memory() -> float | None:
+    """Bytes of memory available now (``MemAvailable`` of /proc/meminfo), or None where unknown."""
+    try:
+        text = Path("/proc/meminfo").read_text(encoding="ascii")
+    except OSError:
+        return None
+    match = re.search(r"^MemAvailable:\s+(\d+)\s+kB", text, flags=re.M)
+    return float(match.group(1)) * 1024 if match else None
+
+
+_UNITS = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "ki": 1024, "mi": 1024**2, "gi": 1024**3}
+
+
+def parse_bytes(text: str) -> float:
+    """``"4G"``, ``"512M"``, ``"2GiB"`` or a plain number of bytes, as bytes."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([kmgt]i?)?b?\s*", text.lower())
+    if not match:
+        raise UserError(
+            f"option '--memory-budget': cannot read {text!r}; expected a size such as 4G, 512M or 2GiB."
+        )
+    return float(match.group(1)) * _UNITS[match.group(2) or ""]
+
+
+def _size(n: float) -> str:
+    return f"{n / 1e9:,.1f} GB" if n >= 1e8 else f"{n / 1e6:,.1f} MB"
+
+
+def check_budget(
+    scenario: Scenario,
+    *,
+    replications: int,
+    concurrent: int | None = None,
+    total: int | None = None,
+    memory_budget: float | None = None,
+    force: bool = False,
+) -> Estimate:
+    """Refuse a run that will not fit, before anything is allocated; returns the estimate.
+
+    ``replications`` run at once in one process (a batch), ``concurrent`` such batches at the same time
+    (workers; default 1); ``total`` replications in all (default ``replications``) count for the steps.
+    ``memory_budget`` defaults to the memory available now. ``force`` lifts the step limit only.
+    """
+    at_once = estimate(scenario, replications)
+    need = at_once.bytes * (concurrent or 1)
+    budget = memory_budget if memory_budget is not None else available_memory()
+    if budget is not None and need > budget:
+        raise UserError(
+            f"scenario '{scenario.name}' needs about {_size(need)} of memory ({at_once.elements:,.0f} "
+            f"elements x {replications:,} replications x {STATE_COLUMNS} state columns x 8 bytes, plus "
+            f"route buffers{', times ' + str(concurrent) + ' workers' if concurrent else ''}), above the "
+            f"budget of {_size(budget)}; run fewer replications at once (--batch, --workers), fewer "
+            "elements, or raise --memory-budget."
+        )
+    work = at_once.steps * (total or replications)
+    if work > MAX_REPLICATION_STEPS and not force:
+        raise UserError(
+            f"scenario '{scenario.name}' asks for {work:,.0f} replication-steps ({at_once.steps:,.0f} steps "
+            f"of {float(scenario.time.dt_s):g} s over {float(scenario.time.duration_s):,.0f} s, x "
+            f"{total or replications:,} replications), above the limit of {MAX_REPLICATION_STEPS:,.0f}; "
+            "use a longer time step or shorter duration, or give --force to run it anyway."
+        )
+    return at_once

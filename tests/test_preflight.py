@@ -1,0 +1,102 @@
+"""Runs are checked before they start: memory and step budgets, output locations, terminal text."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import drillsim
+from drillsim.core.errors import UserError
+from drillsim.engine.budget import check_budget, estimate, parse_bytes
+
+Cli = Callable[..., Any]
+
+
+def huge(example_path: Path, count: int) -> Any:
+    """The example with one unit of ``count`` elements (past the loader's bounds, as a library caller
+    could build it)."""
+    scenario = drillsim.load_scenario(str(example_path))
+    unit = scenario.units["mil/grp"].model_copy(update={"count": count})
+    return scenario.model_copy(update={"units": {**scenario.units, "mil/grp": unit}})
+
+
+def test_a_trillion_elements_are_refused_at_once(example_path: Path) -> None:
+    """1e12 elements: refused with the estimate in well under a second, nothing allocated."""
+    scenario = huge(example_path, 10**12)
+    started = time.perf_counter()
+    with pytest.raises(UserError, match=r"needs about [\d,.]+ GB of memory"):
+        check_budget(scenario, replications=1)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_estimate_counts_elements_and_steps(example_path: Path) -> None:
+    """The estimate grows with elements and replications, and steps are duration / dt."""
+    scenario = drillsim.load_scenario(str(example_path))
+    one, ten = estimate(scenario, 1), estimate(scenario, 10)
+    assert ten.bytes == pytest.approx(10 * one.bytes)
+    assert one.steps == 720
+    assert one.elements == 10
+
+
+def test_run_above_the_memory_budget_exits_2(example_path: Path, tmp_path: Path, cli: Cli) -> None:
+    """``run --memory-budget 1K`` exits 2 with the estimate and writes nothing."""
+    out = tmp_path / "out"
+    result = cli("run", str(example_path), "--memory-budget", "1K", "--out", str(out))
+    assert result.code == 2
+    assert "memory" in result.err
+    assert not out.exists()
+
+
+def test_absurd_step_count_needs_force(example_path: Path, edit: Callable[..., Path], cli: Cli) -> None:
+    """dt_s 0.01 s over 2 h with 20 replications (1.4e7 steps) is fine; mc of 10,000 is refused."""
+    path = edit("dt_s: 10", "dt_s: 0.01")
+    result = cli("mc", str(path), "-n", "10000", "--out", str(path.parent / "mc"))
+    assert result.code == 2
+    assert "replication-steps" in result.err
+    assert "--force" in result.err
+
+
+def test_parse_bytes_reads_sizes() -> None:
+    """4G, 512M and 2GiB read as bytes; nonsense is a user error."""
+    assert parse_bytes("4G") == 4e9
+    assert parse_bytes("512M") == 512e6
+    assert parse_bytes("2GiB") == 2 * 1024**3
+    with pytest.raises(UserError, match="memory-budget"):
+        parse_bytes("lots")
+
+
+def test_unwritable_output_is_refused_before_running(example_path: Path, tmp_path: Path, cli: Cli) -> None:
+    """``--out`` under a regular file: exit 2 naming the path, no traceback, nothing run."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    result = cli("run", str(example_path), "--out", str(blocker / "out"))
+    assert result.code == 2
+    assert str(blocker / "out") in result.err
+    assert "Traceback" not in result.err
+
+
+def test_markup_and_escapes_in_a_title_are_printed_plainly(
+    edit: Callable[..., Path], tmp_path: Path, cli: Cli
+) -> None:
+    """A title with Rich markup and an escape sequence: the run succeeds and prints it as text."""
+    path = edit(
+        "title: Platoon defending a river crossing against a raid",
+        'title: "[/bold] \\e[31mred [link=x]Platoon"',
+    )
+    result = cli("run", str(path), "--seed", "1", "--out", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    assert "[/bold]" in result.out
+    assert "\x1b" not in result.out
+
+
+def test_a_side_without_units_runs(edit: Callable[..., Path]) -> None:
+    """A side with no units: the run ends normally, its detection measure has no value."""
+    path = edit(
+        "    side: raiders\n    name: Militant group", "    side: defenders\n    name: Militant group"
+    )
+    outcomes = drillsim.run(str(path), rng=1)
+    assert outcomes.measures

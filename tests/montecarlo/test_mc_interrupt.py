@@ -82,7 +82,7 @@ def test_killed_mc_leaves_no_worker_and_resumes_to_the_same_rows(
     assert "incomplete" in refused.err
     resumed = cli("mc", "--resume", str(out), "--workers", "2")
     assert resumed.code == 0, resumed.err
-    whole = monte_carlo(str(example), replications=N, rng=SEED, batch=BATCH, workers=1, progress=False)
+    whole = monte_carlo(str(example), replications=N, rng=SEED, batch=BATCH, executor=1, progress=False)
     rows = pq.read_table(out / "replications.parquet").replace_schema_metadata(None)
     assert rows.to_pylist() == whole.table.to_pylist()
     assert not (out / "parts").exists()

@@ -97,9 +97,9 @@ def test_unknown_precision_measure_is_a_user_error(example: Path, seed: int) -> 
 def test_write_puts_rows_and_summary_in_the_directory(
     mc_result: MonteCarloResult, tmp_path: Path, seed: int
 ) -> None:
-    """write() leaves replications.parquet and summary.json (seed, n, statistics) and no temporary files."""
+    """write() leaves replications.parquet, summary.json and the manifest, and no temporary files."""
     out = mc_result.write(tmp_path / "mc")
-    assert sorted(p.name for p in out.iterdir()) == ["replications.parquet", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "replications.parquet", "summary.json"]
     assert pq.read_table(out / "replications.parquet").num_rows == 120
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["seed"] == seed

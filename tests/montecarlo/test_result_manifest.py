@@ -27,7 +27,7 @@ def mc_dirs(example: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     out = {}
     for name, n in (("four", 4), ("six", 6)):
         result = monte_carlo(
-            str(example), replications=n, rng=3, batch=2, workers=1, record=1, progress=False
+            str(example), replications=n, rng=3, batch=2, executor=1, record=1, progress=False
         )
         out[name] = result.write(base / name)
     return out

@@ -103,6 +103,9 @@ class LoopbackServer:
         self._selector.register(self.socket, selectors.EVENT_READ, None)
         self._waiting: dict[socket.socket, float] = {}
         self._pool = ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="drillsim-view")
+        self._handed: set[socket.socket] = set()
+        """Connections given to the pool and not yet answered (closed by :meth:`server_close` if never)."""
+        self._handed_lock = threading.Lock()
         self._stop = threading.Event()
         self._stopped = threading.Event()
         self._stopped.set()
@@ -155,10 +158,12 @@ class LoopbackServer:
         except OSError:  # the client has already gone
             conn.close()
             return
+        with self._handed_lock:
+            self._handed.add(conn)
         try:
             self._pool.submit(self._answer, conn, addr)
         except RuntimeError:  # the pool is shutting down
-            conn.close()
+            self._settle(conn)
 
     def _answer(self, conn: socket.socket, addr: Any) -> None:
         try:
@@ -169,7 +174,13 @@ class LoopbackServer:
         finally:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            conn.close()
+            self._settle(conn)
+
+    def _settle(self, conn: socket.socket) -> None:
+        """Close a connection given to the pool (once: answered, refused, or never reached)."""
+        with self._handed_lock:
+            self._handed.discard(conn)
+        conn.close()
 
     def threads(self) -> int:
         """Threads of the pool started so far (at most :data:`WORKER_THREADS`)."""
@@ -190,6 +201,8 @@ class LoopbackServer:
         self._selector.close()
         self.socket.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        for conn in list(self._handed):  # queued when the pool shut down: never answered
+            self._settle(conn)
 
 
 class ReplayServer:

@@ -217,6 +217,7 @@ def _reference_rates(sim: Simulation, ctx: StepContext, rows, i, j, true_d) -> t
     f = ctx.world.forces
     fighting = s.strength[rows, i] / np.maximum(f.strength0[i], 1e-9)
     suppressed = (s.suppressed_until[rows, i] > ctx.t0).astype(np.float64)
+    target_suppressed = s.suppressed_until[rows, j] > ctx.t0
     exposure = POSTURE_DIRECT_TABLE[s.posture[rows, j]] * (1.0 - f.cover[j])
     lam = np.zeros(len(rows))
     supp_rate = np.zeros(len(rows))
@@ -224,7 +225,8 @@ def _reference_rates(sim: Simulation, ctx: StepContext, rows, i, j, true_d) -> t
         m = d.table[i, k]
         has = m >= 0
         mm = np.where(has, m, 0)
-        loaded = has & (s.ammo[rows, mm] > 0)
+        reaches = true_d <= f.w_band_range[mm].max(axis=1)
+        loaded = has & (s.ammo[rows, mm] > 0) & reaches
         pk, ps = band_values(true_d, f.w_band_range[mm], f.w_band_pkill[mm], f.w_band_psupp[mm])
         c = np.maximum(
             f.w_count[mm]
@@ -238,7 +240,9 @@ def _reference_rates(sim: Simulation, ctx: StepContext, rows, i, j, true_d) -> t
         )
         lam += np.where(loaded, c, 0.0)
         supp_rate += np.where(loaded & (ps > 0), f.w_count[mm] * f.w_rate_per_s[mm] * ps * fighting, 0.0)
-        used = np.where(loaded, f.w_count[mm] * f.w_rate_per_s[mm] * ctx.dt * fighting, 0.0)
+        rate = np.where(target_suppressed, f.w_sustained_per_s[mm], f.w_rapid_per_s[mm])
+        fire = 1.0 - (1.0 - SUPPRESSED_FIRE_FACTOR) * suppressed
+        used = np.where(loaded, f.w_count[mm] * rate * ctx.dt * np.clip(fighting, 0.0, 1.0) * fire, 0.0)
         np.subtract.at(s.ammo, (rows[loaded], mm[loaded]), used[loaded])
     np.maximum(s.ammo, 0.0, out=s.ammo)
     return lam, supp_rate
@@ -307,7 +311,7 @@ def test_engagement_rates_match_the_array_expressions(battle: Simulation, seed: 
     s = ctx.state
     f = ctx.world.forces
     ammo = s.ammo.copy()
-    lam, supp_rate = engagement_rates(
+    lam, supp_rate, _ = engagement_rates(
         rows,
         i,
         j,
@@ -328,6 +332,8 @@ def test_engagement_rates_match_the_array_expressions(battle: Simulation, seed: 
         f.w_band_range,
         f.w_band_pkill,
         f.w_band_psupp,
+        f.w_sustained_per_s,
+        f.w_rapid_per_s,
     )
     want_lam, want_supp = _reference_rates(battle, ctx, rows, i, j, true_d)
     assert (want_lam > 0).mean() > 0.3
@@ -347,7 +353,10 @@ def test_compiled_direct_fire_matches_the_array_expressions(battle: Simulation, 
     battle.direct.fire(compiled)
     _reference_fire(battle, reference)
     assert len(reference.recorder.events) >= 5  # casualties inflicted
-    assert compiled.recorder.events == reference.recorder.events
+    exhausted = [e for e in compiled.recorder.events if e[0] == "AmmunitionExhausted"]
+    assert [e for e in compiled.recorder.events if e[0] != "AmmunitionExhausted"] == reference.recorder.events
+    emptied = (ctx.state.ammo > 0) & (reference.state.ammo <= 0)
+    assert len(exhausted) == int(emptied.sum())  # one AmmunitionExhausted per mount emptied in the step
     for name in ("strength", "ammo", "suppressed_until"):
         np.testing.assert_array_equal(
             getattr(compiled.state, name), getattr(reference.state, name), err_msg=name

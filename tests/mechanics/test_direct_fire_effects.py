@@ -157,10 +157,10 @@ def test_a_depleted_squad_fires_less(runner: Runner) -> None:
 
 
 def test_limited_ammunition_ends_the_fire(runner: Runner) -> None:
-    """Only mounts with ammunition left count: 40 engagements (two steps' worth) kill less than plenty."""
+    """Only mounts with ammunition left count: 2 rounds per rifle (two steps' worth) kill less than plenty."""
     data = firefight()
     plenty = red_losses(runner, data)
-    data["catalogue"]["unit_types"]["squad"]["weapons"][0]["ammunition"] = 40
+    data["catalogue"]["unit_types"]["squad"]["weapons"][0]["ammunition"] = 2
     assert_paired_greater(plenty, red_losses(runner, data))
 
 

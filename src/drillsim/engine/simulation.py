@@ -27,6 +27,7 @@ from drillsim.events.recorder import EventLog, NullRecorder, Recorder, write_eve
 from drillsim.events.types import UnitMoved
 from drillsim.mechanics.air.step import AirStrikes, enforce_endurance
 from drillsim.mechanics.direct_fire.step import DirectFire
+from drillsim.mechanics.direct_fire.supply import resupply
 from drillsim.mechanics.indirect_fire.step import IndirectFire
 from drillsim.mechanics.morale.step import capture_and_flight, update_morale
 from drillsim.mechanics.movement.step import move
@@ -229,6 +230,7 @@ class Simulation:
         self.sensing.detect(ctx)
         deliver_reports(ctx)
         self._located = located_fractions(ctx)
+        resupply(ctx)
         self.direct.fire(ctx)
         self.fires.request_missions(ctx)
         self.fires.fire_missions(ctx)

@@ -132,6 +132,38 @@ class UnitHit(Event):
 
 
 @dataclass(frozen=True)
+class Fratricide(Event):
+    """``unit`` lost ``casualties`` people to fire of kind ``weapon`` from ``shooter``, a unit of its own
+    or an allied side (the same casualties are also in a ``UnitHit``)."""
+
+    KIND: ClassVar[str] = "Fratricide"
+    unit: str
+    shooter: str
+    casualties: int
+    weapon: str
+
+
+@dataclass(frozen=True)
+class AmmunitionExhausted(Event):
+    """``unit`` fired the last round of its ``weapon`` mount."""
+
+    KIND: ClassVar[str] = "AmmunitionExhausted"
+    unit: str
+    weapon: str
+
+
+@dataclass(frozen=True)
+class AmmunitionResupplied(Event):
+    """``unit``'s empty ``weapon`` mount got ``rounds`` from the supply point ``site``."""
+
+    KIND: ClassVar[str] = "AmmunitionResupplied"
+    unit: str
+    weapon: str
+    site: str
+    rounds: float
+
+
+@dataclass(frozen=True)
 class UnitDestroyed(Event):
     """A unit has no one left fighting."""
 
@@ -189,7 +221,9 @@ class FireMissionRequested(Event):
 
 @dataclass(frozen=True)
 class FireMissionRefused(Event):
-    """A fire mission was refused (``reason``: out-of-range, no-ammunition, busy, target-lost)."""
+    """A fire mission was refused (``reason``: out-of-range, no-ammunition, busy, target-lost,
+    battery-out-of-action, danger-close: friendly troops inside the weapon's safe distance of the aim point,
+    no-fire-area: the aim point inside a no-fire area)."""
 
     KIND: ClassVar[str] = "FireMissionRefused"
     mission: int
@@ -257,7 +291,8 @@ class SortieLaunched(Event):
 
 @dataclass(frozen=True)
 class StrikeAborted(Event):
-    """A sortie returned without releasing weapons (``reason``: target-lost)."""
+    """A sortie returned without releasing weapons (``reason``: target-lost; danger-close or no-fire-area
+    when clearance was refused until its time on station ran out)."""
 
     KIND: ClassVar[str] = "StrikeAborted"
     mission: int
@@ -314,6 +349,9 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "ContactReported": {"side": "side", "target": "other", "x_m": "x_m", "y_m": "y_m", "error_m": "value"},
     "ContactLost": {"side": "side", "target": "other"},
     "UnitHit": {"unit": "unit", "shooter": "other", "casualties": "count", "weapon": "detail"},
+    "Fratricide": {"unit": "unit", "shooter": "other", "casualties": "count", "weapon": "detail"},
+    "AmmunitionExhausted": {"unit": "unit", "weapon": "detail"},
+    "AmmunitionResupplied": {"unit": "unit", "weapon": "detail", "site": "other", "rounds": "value"},
     "UnitDestroyed": {"unit": "unit"},
     "UnitBroke": {"unit": "unit", "reason": "detail"},
     "UnitFled": {"unit": "unit"},
@@ -365,6 +403,9 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         ContactReported,
         ContactLost,
         UnitHit,
+        Fratricide,
+        AmmunitionExhausted,
+        AmmunitionResupplied,
         UnitDestroyed,
         UnitBroke,
         UnitFled,

@@ -243,6 +243,18 @@ class PlaceSpec(Spec):
         return LatLon(lat=self.lat, lon=self.lon, source=self.source, confidence=self.confidence)
 
 
+class ResupplySpec(Spec):
+    """Ammunition a site hands out to the units of its side near it (see docs/mechanics/direct-fire.md)."""
+
+    radius_m: PositiveDistance = Param(300.0)
+    """Units within this distance of the site draw ammunition from it."""
+    refill_s: PositiveDuration = Param(3600.0)
+    """Time to bring an empty weapon back to its full load: each step a weapon gets ``dt / refill_s`` of its
+    load, up to the full load (distribution, carrying and loading belts and magazines)."""
+    stock_rounds: Stock | None = None
+    """Rounds the site holds in all; none means as much as is asked for."""
+
+
 class SiteSpec(Spec):
     """A military facility: airbase, garrison, artillery position, observation post, depot."""
 
@@ -250,6 +262,19 @@ class SiteSpec(Spec):
     at: LocationRef
     nation: Name | None = None
     name: str | None = None
+    resupply: ResupplySpec | None = None
+    """A supply point: the site refills the ammunition of its nation's side (and allies) nearby. Needs
+    ``nation``."""
+
+    @model_validator(mode="after")
+    def _resupply_has_nation(self) -> SiteSpec:
+        if self.resupply is not None and self.nation is None:
+            raise PydanticCustomError(
+                "resupply_nation",
+                "a site that resupplies needs a nation",
+                {"expected": "nation: the nation whose side the site supplies", "found": "none"},
+            )
+        return self
 
 
 class LineSpec(Spec):
@@ -279,8 +304,10 @@ class AreaSpec(Spec):
     """A named area: a polygon, or a circle around a point."""
 
     kind: Literal[
-        "objective", "assembly", "engagement", "restricted", "district", "named-area-of-interest"
+        "objective", "assembly", "engagement", "restricted", "district", "named-area-of-interest", "no-fire"
     ] = "named-area-of-interest"
+    """``no-fire``: no indirect fire or air strike may be aimed inside the area (the mission is refused, the
+    strike held; see docs/mechanics/indirect-fire.md)."""
     polygon: list[LocationRef] = Field(default_factory=list)
     center: LocationRef | None = None
     radius_m: PositiveDistance | None = None
@@ -367,6 +394,16 @@ class WeaponSpec(Spec):
     """Average speed over the trajectory, for time of flight."""
     rounds_per_mission: Count = Param(6)
     """Indirect fire: rounds a fire mission uses per tube; air: weapons released per sortie."""
+    sustained_rounds_per_min: RatePerMin | None = None
+    """Direct fire: rounds one weapon fires per minute while engaging a target that is already suppressed
+    (the sustained rate of fire); none means one round per engagement (``rate_per_min``)."""
+    rapid_rounds_per_min: RatePerMin | None = None
+    """Direct fire: rounds one weapon fires per minute while engaging a target that is not yet suppressed
+    (the rapid rate, to suppress it quickly); none means the sustained rate."""
+    safe_distance_m: Distance | None = None
+    """Indirect and air: the minimum safe distance from friendly troops (the risk-estimate distance at
+    0.1 % probability of incapacitation). A mission or strike whose aim point is closer to a friendly ground
+    unit is refused unless its task accepts danger-close fire; none means no clearance check."""
 
     @model_validator(mode="after")
     def _consistent(self) -> WeaponSpec:
@@ -428,7 +465,8 @@ class WeaponMountSpec(Spec):
     weapon: Name
     count: Count = Param(1)
     ammunition: Stock | None = None
-    """Engagements (direct) or rounds (indirect) carried; none means unlimited for the scenario's length."""
+    """Rounds carried per weapon (its basic load; the mount holds ``count`` times this); none means
+    unlimited for the scenario's length."""
 
 
 class SensorMountSpec(Spec):
@@ -789,6 +827,8 @@ class StrikeTask(_TaskBase):
     tasking_delay_s: Duration = Param(1800.0)
     """Time from the strike request to take-off."""
     time_on_station_s: Duration = Param(900.0)
+    danger_close: bool = False
+    """Release even when friendly troops are inside the weapon's ``safe_distance_m`` of the aim point."""
 
 
 class FireSupportTask(_TaskBase):
@@ -798,6 +838,8 @@ class FireSupportTask(_TaskBase):
     fire_direction_delay_s: Duration = Param(180.0)
     """Time for the fire direction centre to turn a request into firing data."""
     max_missions: Stock | None = None
+    danger_close: bool = False
+    """Fire even when friendly troops are inside the weapon's ``safe_distance_m`` of the aim point."""
 
 
 class PatrolTask(_TaskBase):
@@ -916,6 +958,7 @@ MeasureKind = Literal[
     "time-in-place",
     "fire-missions",
     "kill-chain-time",
+    "fratricide",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
 TIME_MEASURE_KINDS: tuple[str, ...] = (

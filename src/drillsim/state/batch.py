@@ -201,6 +201,10 @@ class BatchState:
     objective_at: FloatArray
     # tallies per side (R, S)
     rounds_fired: FloatArray
+    casualties_by_side: FloatArray
+    """(R, S, S) casualties inflicted by the firer's side (second axis) on the target's side (third)."""
+    depot_stock: FloatArray
+    """(R, D) rounds left at each supply point (+inf: unlimited)."""
     sorties_flown: FloatArray
     missions_fired: FloatArray
     chain_time_sum: FloatArray
@@ -284,6 +288,8 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         phase_start=_full((r, p), INF),
         objective_at=_full((r, o), INF),
         rounds_fired=np.zeros((r, s)),
+        casualties_by_side=np.zeros((r, s, s)),
+        depot_stock=_tile(world.support.stock0, r),
         sorties_flown=np.zeros((r, s)),
         missions_fired=np.zeros((r, s)),
         chain_time_sum=np.zeros((r, s)),

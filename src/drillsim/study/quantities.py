@@ -35,6 +35,7 @@ _KIND_QUANTITY: dict[str, Quantity] = {
     "rounds-fired": "count",
     "sorties-flown": "count",
     "fire-missions": "count",
+    "fratricide": "count",
     "fraction-neutralised": "fraction",
     "penetration-depth": "distance",
 }

@@ -6,7 +6,7 @@ the same :class:`World`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import numpy as np
@@ -20,6 +20,7 @@ from drillsim.scenario.gazetteer import Gazetteer, gazetteer_for
 from drillsim.scenario.models import Scenario
 from drillsim.world.forces import TERRAIN_INDEX, ForceTable, compile_forces
 from drillsim.world.plan import CompiledPlan, compile_plan
+from drillsim.world.support import SupportTable, compile_support
 
 # How the geo layer's terrain classes map onto the catalogue's movement classes. Water maps to open
 # ground: rivers are obstacles crossed only at crossings (routes go through them), not a speed.
@@ -42,6 +43,8 @@ class World:
     """Light level (0 day, 1 twilight, 2 night) for each hour since the start, for 'auto' light."""
     roads: RoadNetwork | None = None
     """The geodata's road network (None without geodata or roads); ground routes may follow it."""
+    support: SupportTable = field(default_factory=SupportTable.empty)
+    """Supply points and no-fire areas."""
 
     @property
     def dt_s(self) -> float:
@@ -134,6 +137,7 @@ def build_world(scenario: Scenario) -> World:
         plan,
         _light_table(scenario, lat0, lon0),
         roads,
+        compile_support(scenario, projection, gazetteer),
     )
 
 

@@ -93,7 +93,13 @@ class ForceTable:
     w_count: FloatArray
     w_rate_per_s: FloatArray
     w_ammo0: FloatArray
-    """Engagements or rounds carried; +inf for unlimited."""
+    """Rounds the mount carries (its weapons' count times each weapon's load); +inf for unlimited."""
+    w_sustained_per_s: FloatArray
+    """Direct fire: rounds per second of one weapon at the sustained rate (against a suppressed target)."""
+    w_rapid_per_s: FloatArray
+    """Direct fire: rounds per second of one weapon at the rapid rate (against a target not suppressed)."""
+    w_safe_distance: FloatArray
+    """Indirect and air: minimum safe distance of the aim point from friendly troops (0: no check)."""
     w_band_range: FloatArray
     """(mounts, max bands) upper range of each band, +inf padding."""
     w_band_pkill: FloatArray
@@ -260,7 +266,22 @@ def compile_forces(  # noqa: C901
     # weapon mounts
     w: dict[str, list[float]] = {
         k: []
-        for k in ("elem", "kind", "count", "rate", "ammo", "min", "max", "lethal", "disp", "speed", "rpm")
+        for k in (
+            "elem",
+            "kind",
+            "count",
+            "rate",
+            "ammo",
+            "min",
+            "max",
+            "lethal",
+            "disp",
+            "speed",
+            "rpm",
+            "sus",
+            "rap",
+            "safe",
+        )
     }
     w_names: list[str] = []
     bands: list[list[tuple[float, float, float]]] = []
@@ -276,7 +297,15 @@ def compile_forces(  # noqa: C901
             w["kind"].append(WEAPON_KINDS.index(spec.kind))
             w["count"].append(float(mount.count))
             w["rate"].append(float(spec.rate_per_min) / 60.0)
-            w["ammo"].append(float(mount.ammunition) if mount.ammunition is not None else np.inf)
+            w["ammo"].append(
+                float(mount.count) * float(mount.ammunition) if mount.ammunition is not None else np.inf
+            )
+            sustained = spec.sustained_rounds_per_min
+            sustained_min = float(sustained) if sustained is not None else float(spec.rate_per_min)
+            rapid = spec.rapid_rounds_per_min
+            w["sus"].append(sustained_min / 60.0)
+            w["rap"].append((float(rapid) if rapid is not None else sustained_min) / 60.0)
+            w["safe"].append(float(spec.safe_distance_m) if spec.safe_distance_m is not None else 0.0)
             w["min"].append(float(spec.min_range_m))
             w["max"].append(spec.reach_m)
             w["lethal"].append(float(spec.lethal_radius_m))
@@ -360,6 +389,9 @@ def compile_forces(  # noqa: C901
         w_count=arr(w["count"]),
         w_rate_per_s=arr(w["rate"]),
         w_ammo0=arr(w["ammo"]),
+        w_sustained_per_s=arr(w["sus"]),
+        w_rapid_per_s=arr(w["rap"]),
+        w_safe_distance=arr(w["safe"]),
         w_band_range=band_range,
         w_band_pkill=band_pk,
         w_band_psupp=band_ps,

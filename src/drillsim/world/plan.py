@@ -95,6 +95,8 @@ class CompiledTask:
     weapon: str | None = None
     tasking_delay_s: float = 0.0
     time_on_station_s: float = 0.0
+    danger_close: bool = False
+    """Fire support and strikes: fire even with friendly troops inside the weapon's safe distance."""
     loop: bool = False
     then_to: FloatArray = field(default_factory=lambda: np.full(2, np.nan))
 
@@ -299,6 +301,7 @@ class _Compiler:
                 weapon=spec.weapon,
                 tasking_delay_s=float(spec.tasking_delay_s),
                 time_on_station_s=float(spec.time_on_station_s),
+                danger_close=spec.danger_close,
             )
         if isinstance(spec, FireSupportTask):
             observers = self.elements(list(spec.observers)) if spec.observers else np.zeros(0, dtype=np.int64)
@@ -308,6 +311,7 @@ class _Compiler:
                 observers=observers,
                 fire_direction_delay_s=float(spec.fire_direction_delay_s),
                 max_missions=float(spec.max_missions) if spec.max_missions is not None else np.inf,
+                danger_close=spec.danger_close,
             )
         if isinstance(spec, PatrolTask):
             pts = [self.xy(p) for p in spec.waypoints]

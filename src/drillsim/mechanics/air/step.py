@@ -26,7 +26,12 @@ from drillsim.events.types import (
     StrikeRequested,
     WeaponsReleased,
 )
-from drillsim.mechanics.indirect_fire.step import STAGE_DONE, STAGE_REQUESTED, land_impacts
+from drillsim.mechanics.indirect_fire.step import (
+    STAGE_DONE,
+    STAGE_REQUESTED,
+    clearance_refusals,
+    land_impacts,
+)
 from drillsim.mechanics.orders.command import begin_task, set_routes
 from drillsim.state.batch import (
     ACTIVE,
@@ -221,7 +226,25 @@ class AirStrikes:
                 s.strike_target[on[lost[swap]], e] = other[swap]
                 m.target[k[lost[swap]]] = other[swap]
                 held[lost[swap]] = True
-            rel = np.flatnonzero(held)
+            # Clearance: no release on an aim point with friends inside the safe distance (unless the task
+            # accepts danger-close fire) or inside a no-fire area; the aircraft waits on station.
+            blocked = np.full(len(on), "", dtype=object)
+            cand = np.flatnonzero(held)
+            if len(cand):
+                ck, ct = k[cand], tgt[cand]
+                located = ct >= 0
+                cx = np.where(located, pic.known_x[on[cand], side, np.maximum(ct, 0)], m.aim_x[ck])
+                cy = np.where(located, pic.known_y[on[cand], side, np.maximum(ct, 0)], m.aim_y[ck])
+                blocked[cand] = clearance_refusals(
+                    ctx,
+                    on[cand],
+                    np.full(len(cand), side),
+                    m.mount[ck],
+                    cx,
+                    cy,
+                    np.full(len(cand), task.danger_close),
+                )
+            rel = np.flatnonzero(held & (blocked == ""))
             if len(rel):
                 ro, rk, rt = on[rel], k[rel], tgt[rel]
                 located = rt >= 0
@@ -252,7 +275,7 @@ class AirStrikes:
                     t1 - m.detected_t[rk][known],
                 )
                 np.add.at(s.chain_count, (ro[known], np.full(int(known.sum()), side)), 1.0)
-            abort = np.flatnonzero(~held & (t1 >= s.air_until[on, e]))
+            abort = np.flatnonzero((~held | (blocked != "")) & (t1 >= s.air_until[on, e]))
             if len(abort):
                 m.stage[k[abort]] = STAGE_DONE
                 ctx.emit(
@@ -261,7 +284,7 @@ class AirStrikes:
                     t1,
                     mission=m.mission_id[k[abort]].astype(np.float64),
                     aircraft=ctx.ids[e],
-                    reason="target-lost",
+                    reason=np.where(held[abort], blocked[abort].astype(str), "target-lost"),
                 )
             back = on[np.union1d(rel, abort).astype(np.int64)]
             if len(back):

@@ -23,6 +23,7 @@ from drillsim.scenario.models import POSTURES
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 POSTURE_DIRECT_EXPOSURE: dict[str, float] = {
     "moving": 1.0,
@@ -131,15 +132,21 @@ def engagement_rates(  # noqa: PLR0913
     w_band_range: FloatArray,
     w_band_pkill: FloatArray,
     w_band_psupp: FloatArray,
-) -> tuple[FloatArray, FloatArray]:
+    w_sustained_per_s: FloatArray,
+    w_rapid_per_s: FloatArray,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
     """For each engagement (state row, shooter, target at true range ``range_m``): the expected casualties
     per second, :func:`mount_casualty_rate` summed in mount order over the shooter's direct-fire ``mounts``
-    (-1: none) that have ammunition, and the rate of suppressing engagements. Each of those mounts uses a
-    step's worth of ammunition: ``ammo`` is updated and kept at zero or above (with no ammunition columns,
-    ammunition is unlimited). A shooter engages at most one target per row."""
+    (-1: none) that have ammunition and whose range bands reach the target, the rate of suppressing
+    engagements, and which of the shooter's mounts (engagements x mount slots) fired their last round.
+
+    Only a mount that reaches the target fires, and it uses :func:`rounds_used`: ``ammo`` is updated and
+    kept at zero or above (with no ammunition columns, ammunition is unlimited). A shooter engages at most
+    one target per row."""
     n_pairs = rows.shape[0]
     lam = np.zeros(n_pairs)
     supp_rate = np.zeros(n_pairs)
+    exhausted = np.zeros((n_pairs, mounts.shape[1]), dtype=np.bool_)
     limited = ammo.shape[1] > 0
     for e in range(n_pairs):
         r = rows[e]
@@ -147,19 +154,35 @@ def engagement_rates(  # noqa: PLR0913
         j = target[e]
         fighting = strength[r, i] / max(strength0[i], 1e-9)
         suppressed = 1.0 if suppressed_until[r, i] > t0 else 0.0
+        target_suppressed = suppressed_until[r, j] > t0
         exposure = posture_exposure[posture[r, j]] * (1.0 - cover[j])
         for k in range(mounts.shape[1]):
             m = mounts[i, k]
             if m < 0 or (limited and not ammo[r, m] > 0):
                 continue
             band = first_band(range_m[e], w_band_range[m])
-            p_kill = w_band_pkill[m, band] if band >= 0 else 0.0
-            p_supp = w_band_psupp[m, band] if band >= 0 else 0.0
+            if band < 0:
+                continue  # out of this weapon's reach: it holds its fire
+            p_kill = w_band_pkill[m, band]
+            p_supp = w_band_psupp[m, band]
             lam[e] += mount_casualty_rate(
                 w_count[m], w_rate_per_s[m], p_kill, fighting, training[i], suppressed, exposure
             )
             if p_supp > 0:
                 supp_rate[e] += w_count[m] * w_rate_per_s[m] * p_supp * fighting
             if limited:
-                ammo[r, m] = max(ammo[r, m] - w_count[m] * w_rate_per_s[m] * dt * fighting, 0.0)
-    return lam, supp_rate
+                rate = w_sustained_per_s[m] if target_suppressed else w_rapid_per_s[m]
+                ammo[r, m] = max(ammo[r, m] - rounds_used(w_count[m], rate, dt, fighting, suppressed), 0.0)
+                exhausted[e, k] = not ammo[r, m] > 0
+    return lam, supp_rate, exhausted
+
+
+@jit
+def rounds_used(
+    weapons: float, rounds_per_s: float, dt: float, fighting_fraction: float, suppressed: float
+) -> float:
+    """Rounds a mount of ``weapons`` fires in ``dt`` at ``rounds_per_s`` each (the sustained rate against a
+    suppressed target, the rapid rate otherwise), scaled by the fraction of the shooter still fighting and,
+    like its effect, by 0.3 when the shooter itself is suppressed."""
+    fire = 1.0 - (1.0 - SUPPRESSED_FIRE_FACTOR) * suppressed
+    return weapons * rounds_per_s * dt * min(max(fighting_fraction, 0.0), 1.0) * fire

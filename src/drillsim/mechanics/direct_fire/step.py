@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit, run_per_row
 from drillsim.core.random import binomial_inverse
-from drillsim.events.types import UnitHit
+from drillsim.events.types import AmmunitionExhausted, Fratricide, UnitHit
 from drillsim.mechanics.direct_fire.model import POSTURE_DIRECT_TABLE, engagement_rates
 from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
 from drillsim.state.batch import ACTIVE
@@ -82,7 +82,7 @@ class DirectFire:
         )
         if not len(rows):
             return
-        lam, supp_rate = engagement_rates(
+        lam, supp_rate, exhausted = engagement_rates(
             rows,
             i,
             j,
@@ -103,7 +103,19 @@ class DirectFire:
             f.w_band_range,
             f.w_band_pkill,
             f.w_band_psupp,
+            f.w_sustained_per_s,
+            f.w_rapid_per_s,
         )
+        if exhausted.any():
+            pair, slot = np.nonzero(exhausted)
+            mount = self.table[i[pair], slot]
+            ctx.emit(
+                AmmunitionExhausted,
+                rows[pair],
+                ctx.t1,
+                unit=ctx.ids[i[pair]],
+                weapon=np.asarray(f.w_name, dtype=object)[mount],
+            )
         # Sum effects per target and draw once per target.
         tr, tj, inverse = group_by_target(rows, j, f.n)
         total = np.bincount(inverse, weights=lam, minlength=len(tr))
@@ -204,6 +216,22 @@ def apply_casualties(
             casualties=np.rint(lost[got]).astype(np.int64),
             weapon=weapon,
         )
+        if len(shooter):
+            f = ctx.world.forces
+            firer_side = f.side[shooter[got]]
+            target_side = f.side[elems[got]]
+            np.add.at(s.casualties_by_side, (rows[got], firer_side, target_side), lost[got])
+            own = f.allied[firer_side, target_side]
+            if own.any():
+                ctx.emit(
+                    Fratricide,
+                    rows[got][own],
+                    when if np.isscalar(when) else np.asarray(when)[own],
+                    unit=ctx.ids[elems[got][own]],
+                    shooter=ctx.ids[shooter[got][own]],
+                    casualties=np.rint(lost[got][own]).astype(np.int64),
+                    weapon=weapon,
+                )
     return lost
 
 

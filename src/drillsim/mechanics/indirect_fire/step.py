@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
 from drillsim.events.types import (
+    AmmunitionExhausted,
     FireMissionCompleted,
     FireMissionRefused,
     FireMissionRequested,
@@ -294,13 +295,15 @@ class IndirectFire:
         in_range = (rng <= f.w_max_range[mount]) & (rng >= f.w_min_range[mount])
         has_ammo = s.ammo[rows, mount] > 0
         able = (s.status[rows, b] == ACTIVE) & ~s.broken[rows, b]
+        accepts = np.array([t.danger_close for t in ctx.world.plan.tasks] + [False], dtype=bool)
+        clearance = clearance_refusals(ctx, rows, side, mount, ax, ay, accepts[s.battery_task[rows, b]])
         reason = np.where(
             ~able,
             "battery-out-of-action",
             np.where(
                 ~live,
                 "target-lost",
-                np.where(~in_range, "out-of-range", np.where(~has_ammo, "no-ammunition", "")),
+                np.where(~in_range, "out-of-range", np.where(~has_ammo, "no-ammunition", clearance)),
             ),
         )
         refused = reason != ""
@@ -325,6 +328,15 @@ class IndirectFire:
         r_, b_, mt = rows[ok], b[ok], mount[ok]
         rounds = np.minimum(s.ammo[r_, mt], f.w_count[mt] * f.w_rounds_per_mission[mt])
         s.ammo[r_, mt] -= rounds
+        empty = s.ammo[r_, mt] <= 0
+        if empty.any():
+            ctx.emit(
+                AmmunitionExhausted,
+                r_[empty],
+                when[ok][empty],
+                unit=ctx.ids[b_[empty]],
+                weapon=np.asarray(f.w_name, dtype=object)[mt[empty]],
+            )
         duration = rounds / np.maximum(f.w_count[mt] * f.w_rate_per_s[mt], 1e-9)
         s.battery_busy_until[r_, b_] = when[ok] + duration
         m.rounds[fired] = rounds
@@ -359,6 +371,37 @@ class IndirectFire:
         known = np.isfinite(m.detected_t[due])
         np.add.at(s.chain_time_sum, (rows[known], side[known]), (m.impact_t[due] - m.detected_t[due])[known])
         np.add.at(s.chain_count, (rows[known], side[known]), 1.0)
+
+
+def clearance_refusals(
+    ctx: StepContext,
+    rows: IntArray,
+    side: IntArray,
+    mounts: IntArray,
+    aim_x: FloatArray,
+    aim_y: FloatArray,
+    danger_close: BoolArray,
+) -> NDArray[np.str_]:
+    """Why each aim point may not be fired on: ``"no-fire-area"`` inside a no-fire area, ``"danger-close"``
+    when an active friendly ground element (the firer's side or an ally; a side knows where its own units
+    are) is within the weapon's safe distance of it and the task does not accept danger-close fire, else
+    ``""``."""
+    s = ctx.state
+    f = ctx.world.forces
+    reason = np.full(len(rows), "", dtype=object)
+    if not len(rows):
+        return reason.astype(str)
+    safe = f.w_safe_distance[mounts]
+    check = (safe > 0) & ~danger_close
+    if check.any():
+        q = np.flatnonzero(check)
+        friend = f.allied[side[q]][:, f.side] & ~f.is_air[None, :] & (s.status[rows[q]] == ACTIVE)
+        d = np.hypot(s.x[rows[q]] - aim_x[q, None], s.y[rows[q]] - aim_y[q, None])
+        close = (friend & (d < safe[q, None])).any(axis=1)
+        reason[q[close]] = "danger-close"
+    nfa = ctx.world.support.in_no_fire_area(aim_x, aim_y)
+    reason[nfa] = "no-fire-area"
+    return reason.astype(str)
 
 
 def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:

@@ -328,6 +328,13 @@ class Scorekeeper:
             )
         if m.kind == "time-in-place":
             return finite(self.in_place[name])
+        if m.kind == "fratricide":
+            # Casualties a side suffered from its own or allied fire (all sides when none is named).
+            victims = [side] if side is not None else list(range(len(f.side_names)))
+            out = np.zeros(s.r)
+            for v in victims:
+                out += s.casualties_by_side[:, f.allied[:, v], v].sum(axis=1)
+            return out
         raise ValueError(f"unknown measure kind {m.kind}")  # pragma: no cover
 
 

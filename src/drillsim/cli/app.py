@@ -20,6 +20,7 @@ from drillsim.cli.console import DEFAULT_SCENARIO, console, error_console, print
 from drillsim.core.errors import UserError
 from drillsim.report import write_report
 from drillsim.scenario.models import TIME_MEASURE_KINDS, CatalogueFile
+from drillsim.scenario.pedigree import is_sourced
 
 app = typer.Typer(
     name="drillsim",
@@ -74,7 +75,7 @@ def validate(
             )
         else:
             params = loaded.parameters()
-            sourced = sum(1 for p in params if p.source)
+            sourced = sum(1 for p in params if is_sourced(p))
             console.print(
                 f"ok  {one}: {loaded.name}, {len(loaded.units)} units, {len(loaded.plan.phases)} phases, "
                 f"{sourced}/{len(params)} parameters sourced, {drillsim.content_hash(loaded)[:19]}",

@@ -2,7 +2,8 @@
 
 ``drillsim study [SCENARIO]`` calls :func:`drillsim.study.study.run_study`; ``drillsim sensitivity STORE``
 calls :func:`drillsim.study.sensitivity.analyze_results`; ``drillsim attribution RESULT_DIR`` calls
-:func:`drillsim.study.attribution.attribute_run`.
+:func:`drillsim.study.attribution.attribute_run`; ``drillsim screen [SCENARIO]`` calls
+:func:`drillsim.study.screening.screen_scenario`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from drillsim.cli.experiments import DaskLocalOption, SchedulerOption, WorkersOption
 
 _console = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -94,6 +97,82 @@ def sensitivity(
         _console.print(f"written to {out}", markup=False, emoji=False)
 
 
+def screen(  # noqa: PLR0913
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file or embedded scenario name.", show_default=True)
+    ] = "khatlon-2015-v1",
+    groups: Annotated[
+        str,
+        typer.Option(
+            "--groups",
+            help="Group the numbers: none (each alone), entry (catalogue entry, unit, nation, phase...), "
+            "field (one field across entries), kind (sensors, weapons, unit types, units, plan...).",
+        ),
+    ] = "kind",
+    trajectories: Annotated[
+        int, typer.Option("--trajectories", "-r", min=2, help="Morris trajectories.")
+    ] = 10,
+    levels: Annotated[int, typer.Option("--levels", min=2, help="Grid levels (even).")] = 4,
+    fraction: Annotated[
+        float, typer.Option("--range", help="Relative range: each number moves over +-this share.")
+    ] = 0.25,
+    replications: Annotated[
+        int, typer.Option("--replications", "-n", min=1, help="Replications per design point.")
+    ] = 1,
+    measure: Annotated[
+        list[str] | None, typer.Option("--measure", "-m", help="Measures (default: the scenario's).")
+    ] = None,
+    refine: Annotated[
+        int,
+        typer.Option(
+            "--refine", min=0, help="Second stage: screen the members of the K most influential groups."
+        ),
+    ] = 0,
+    refine_groups: Annotated[
+        str, typer.Option("--refine-groups", help="Grouping of the second stage (none, entry, field, kind).")
+    ] = "none",
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
+    scheduler: SchedulerOption = None,
+    dask_local: DaskLocalOption = None,
+    workers: WorkersOption = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Groups to print.")] = 20,
+    out: Annotated[Path | None, typer.Option("--out", help="Write screening.json here.")] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Progress bar on stderr (default: when a terminal)."),
+    ] = None,
+) -> None:
+    """Screen every number of a scenario and its catalogue: Morris elementary effects with groups."""
+    from drillsim.experiments.executors import make_executor
+    from drillsim.experiments.montecarlo import progress_bar
+    from drillsim.study.screening import screen_scenario
+
+    runner = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
+    try:
+        with progress_bar(progress, "screening") as update:
+            result = screen_scenario(
+                scenario,
+                groups=groups,
+                trajectories=trajectories,
+                levels=levels,
+                fraction=fraction,
+                replications=replications,
+                measures=measure,
+                rng=seed,
+                executor=runner,
+                refine=refine,
+                refine_groups=refine_groups,
+                progress=update,
+            )
+    finally:
+        runner.close()
+    _console.print(result.text(top=top), markup=False, emoji=False)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "screening.json").write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+        _console.print(f"written to {out / 'screening.json'}", markup=False, emoji=False)
+
+
 def attribution(
     result_dir: Annotated[
         Path, typer.Argument(help="Directory of a recorded run (drillsim run --out).", show_default=False)
@@ -132,4 +211,5 @@ def register(app: typer.Typer) -> None:
     """Add ``study``, ``sensitivity`` and ``attribution`` to the program."""
     app.command()(study)
     app.command()(sensitivity)
+    app.command()(screen)
     app.command()(attribution)

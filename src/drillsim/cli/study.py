@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from drillsim.cli.experiments import DaskLocalOption, SchedulerOption, WorkersOption
+from drillsim.cli.experiments import WorkersOption
 
 _console = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -39,11 +39,24 @@ def study(
         typer.Option("--out", help="Directory for report.html and study.json (default runs/study-NAME)."),
     ] = None,
     screen: Annotated[
-        int, typer.Option("--screen", min=0, help="Low-confidence inputs to screen one at a time (0: none).")
+        int,
+        typer.Option(
+            "--screen",
+            min=0,
+            help="Low-confidence inputs to screen one at a time; every number is also screened in groups "
+            "(0: no screening).",
+        ),
     ] = 4,
     until_s: Annotated[
         float | None, typer.Option("--until-s", help="Stop every run at this time (quick looks).")
     ] = None,
+    groups: Annotated[
+        str, typer.Option("--groups", help="Grouping of the Morris screening: none, entry, field or kind.")
+    ] = "kind",
+    trajectories: Annotated[
+        int, typer.Option("--trajectories", min=2, help="Trajectories of the Morris screening.")
+    ] = 10,
+    workers: WorkersOption = None,
 ) -> None:
     """Run a scenario and its what-if variants and write the "how realistic?" report (HTML, offline)."""
     from drillsim.study.study import run_study
@@ -57,6 +70,9 @@ def study(
         out=target,
         until_s=until_s,
         screen=screen,
+        screen_groups=groups,
+        screen_trajectories=trajectories,
+        executor=workers,
         progress=lambda msg: _err.print(msg, markup=False, emoji=False),
     )
     for s in (s for s in result.steps if s.scenario == result.scenario):
@@ -64,6 +80,16 @@ def study(
     for d in result.differences:
         if d.is_significant:
             _console.print(d.sentence(), markup=False, emoji=False)
+    if result.morris is not None:
+        coverage = result.coverage
+        top = ", ".join(f"{g.name} {g.influence:.2f}" for g in result.morris.ranked()[:3])
+        _console.print(
+            "sourced-influence coverage: "
+            + (f"{coverage:.1%}" if coverage == coverage else "-")
+            + f" of the summed influence is carried by sourced numbers (most influential: {top})",
+            markup=False,
+            emoji=False,
+        )
     _console.print(
         f"{result.replications} replications x {1 + len(result.variants)} scenarios in "
         f"{result.elapsed_s:.0f} s; "
@@ -97,7 +123,7 @@ def sensitivity(
         _console.print(f"written to {out}", markup=False, emoji=False)
 
 
-def screen(  # noqa: PLR0913
+def screen(
     scenario: Annotated[
         str, typer.Argument(help="Scenario file or embedded scenario name.", show_default=True)
     ] = "khatlon-2015-v1",
@@ -112,7 +138,6 @@ def screen(  # noqa: PLR0913
     trajectories: Annotated[
         int, typer.Option("--trajectories", "-r", min=2, help="Morris trajectories.")
     ] = 10,
-    levels: Annotated[int, typer.Option("--levels", min=2, help="Grid levels (even).")] = 4,
     fraction: Annotated[
         float, typer.Option("--range", help="Relative range: each number moves over +-this share.")
     ] = 0.25,
@@ -132,10 +157,7 @@ def screen(  # noqa: PLR0913
         str, typer.Option("--refine-groups", help="Grouping of the second stage (none, entry, field, kind).")
     ] = "none",
     seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
-    scheduler: SchedulerOption = None,
-    dask_local: DaskLocalOption = None,
     workers: WorkersOption = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="Groups to print.")] = 20,
     out: Annotated[Path | None, typer.Option("--out", help="Write screening.json here.")] = None,
     progress: Annotated[
         bool | None,
@@ -143,30 +165,32 @@ def screen(  # noqa: PLR0913
     ] = None,
 ) -> None:
     """Screen every number of a scenario and its catalogue: Morris elementary effects with groups."""
-    from drillsim.experiments.executors import make_executor
+    from drillsim.experiments.executors import ProcessPool
     from drillsim.experiments.montecarlo import progress_bar
-    from drillsim.study.screening import screen_scenario
+    from drillsim.study.screening import refine_screening, screen_scenario
 
-    runner = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
+    runner = ProcessPool(workers)
     try:
         with progress_bar(progress, "screening") as update:
             result = screen_scenario(
                 scenario,
                 groups=groups,
                 trajectories=trajectories,
-                levels=levels,
                 fraction=fraction,
                 replications=replications,
                 measures=measure,
                 rng=seed,
                 executor=runner,
-                refine=refine,
-                refine_groups=refine_groups,
                 progress=update,
             )
+        if refine:
+            with progress_bar(progress, "second stage") as update:
+                result = refine_screening(
+                    result, scenario, top=refine, groups=refine_groups, executor=runner, progress=update
+                )
     finally:
         runner.close()
-    _console.print(result.text(top=top), markup=False, emoji=False)
+    _console.print(result.text(), markup=False, emoji=False)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "screening.json").write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")

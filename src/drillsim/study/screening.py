@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -41,6 +41,7 @@ __all__ = [
     "group_key",
     "morris_design",
     "morris_effects",
+    "refine_screening",
     "screen_scenario",
     "screened_inputs",
 ]
@@ -53,6 +54,8 @@ measure, area), by field family (one field across the entries of a kind), or by 
 scenario: the sensors, the weapons, the unit types, the units, the nations, the plan, ...)."""
 SETTINGS = ("time.",)
 """Numbers that set up the run rather than the model; never moved."""
+LEVELS = 4
+"""Grid levels ``p`` of :func:`screen_scenario`: ``delta = p / (2 (p - 1)) = 2/3`` of each range."""
 INFLUENTIAL_SHARE = 0.1
 """A group is *influential* when its influence is at least this share of the largest one."""
 
@@ -365,8 +368,9 @@ class MorrisScreening:
     """Numbers not moved, with the reason."""
     elapsed_s: float
     refined: MorrisScreening | None = None
-    """The second stage: the members of the most influential groups screened on their own."""
+    """The second stage (:func:`refine_screening`): the members of the most influential groups."""
     notes: tuple[str, ...] = field(default=())
+    until_s: float | None = None
 
     @property
     def coverage(self) -> float:
@@ -460,53 +464,18 @@ def _censored(values: FloatArray) -> FloatArray | None:
     return np.where(finite, values, float(values[finite].max()))
 
 
-def screen_scenario(  # noqa: C901, PLR0913
-    scenario: Scenario | str,
+def _run_design(
+    base: Scenario,
+    moved: Sequence[ScreenedInput],
+    design: MorrisDesign,
     *,
-    groups: str = "kind",
-    paths: Sequence[str] | None = None,
-    fraction: float = 0.25,
-    trajectories: int = 10,
-    levels: int = 4,
-    replications: int = 1,
-    measures: Sequence[str] | None = None,
-    rng: int | np.random.Generator | None = None,
-    until_s: float | None = None,
-    executor: ExecutorLike = None,
-    refine: int = 0,
-    refine_groups: str = "none",
-    progress: Callable[[int, int], None] | None = None,
-) -> MorrisScreening:
-    """Screen every number of a scenario (or those at ``paths``) with grouped Morris elementary effects.
-
-    ``groups`` is one of :data:`GROUPINGS`; each number moves over ``+-fraction`` (clipped to its bounds)
-    on a ``levels``-point grid along ``trajectories`` trajectories: ``trajectories * (G + 1)`` design points,
-    each run with ``replications`` replications (indices 0..R-1 at every point: common random numbers) as
-    one chunk on ``executor``. ``measures`` defaults to the scenario's measures. With ``refine = K`` the
-    members of the K most influential groups are screened again, grouped by ``refine_groups``, with the
-    same seed and settings.
-    """
-    started = time.perf_counter()
-    base = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    if replications < 1:
-        raise UserError(f"each design point needs at least 1 replication, got {replications}")
-    seed = root_seed(rng)
-    inputs = screened_inputs(base, fraction=fraction, paths=paths)
-    moved = [i for i in inputs if i.fixed is None]
-    fixed = tuple((i.path, i.fixed) for i in inputs if i.fixed is not None)
-    by_group: dict[str, list[int]] = {}
-    for n, i in enumerate(moved):
-        by_group.setdefault(group_key(i.shape, groups), []).append(n)
-    names = list(by_group)
-    if not names:
-        raise UserError(f"no number of {base.name} can be moved: every one is zero, fixed or unused")
-    design = morris_design(
-        [by_group[g] for g in names],
-        len(moved),
-        trajectories=trajectories,
-        levels=levels,
-        rng=np.random.default_rng([seed, 0x4D4F52]),
-    )
+    replications: int,
+    seed: int,
+    until_s: float | None,
+    executor: ExecutorLike,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[dict[int, dict[str, FloatArray]], list[int]]:
+    """Each design point's measures (one chunk per point, common random numbers), and the invalid points."""
     n_points = design.units.shape[0]
     tasks: list[ChunkTask] = []
     failed: list[int] = []
@@ -520,121 +489,216 @@ def screen_scenario(  # noqa: C901, PLR0913
             continue
         tasks.append(ChunkTask(point, indices, indices, changed, seed, until_s))
     outputs: dict[int, dict[str, FloatArray]] = {}
-    done = len(failed)
     if progress is not None:
-        progress(done, n_points)
+        progress(len(failed), n_points)
     with executor_from(executor) as runner:
         for result in runner.run(tasks):
             outputs[result.task.point] = result.measures
-            done += 1
             if progress is not None:
-                progress(done, n_points)
-    wanted = (
-        list(measures)
-        if measures is not None
-        else list(base.measures) or sorted({m for out in outputs.values() for m in out})
+                progress(len(failed) + len(outputs), n_points)
+    return outputs, failed
+
+
+@dataclass
+class _Statistics:
+    spread: dict[str, float] = field(default_factory=dict)
+    mu_star: dict[str, dict[str, float]] = field(default_factory=dict)
+    mu: dict[str, dict[str, float]] = field(default_factory=dict)
+    sigma: dict[str, dict[str, float]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _statistics(
+    outputs: dict[int, dict[str, FloatArray]],
+    design: MorrisDesign,
+    names: Sequence[str],
+    wanted: Sequence[str],
+    replications: int,
+) -> _Statistics:
+    """``mu*``, ``mu``, ``sigma`` per group and measure, and each measure's spread over the design."""
+    n_points = design.units.shape[0]
+    st = _Statistics(
+        mu_star={g: {} for g in names},
+        mu={g: {} for g in names},
+        sigma={g: {} for g in names},
+        counts=dict.fromkeys(names, 0),
     )
-    notes: list[str] = []
-    missing = [m for m in wanted if not any(m in out for out in outputs.values())]
-    if measures is not None and missing:
-        raise UserError(f"no measure '{missing[0]}' in {base.name}")
-    spread: dict[str, float] = {}
-    mu_star: dict[str, dict[str, float]] = {g: {} for g in names}
-    mu: dict[str, dict[str, float]] = {g: {} for g in names}
-    sigma: dict[str, dict[str, float]] = {g: {} for g in names}
-    counts: dict[str, int] = dict.fromkeys(names, 0)
+    ok_points = np.array(sorted(outputs), dtype=np.int64)
     for m in wanted:
         raw = np.full((n_points, replications), np.nan)
         for point, out in outputs.items():
             if m in out:
                 raw[point] = out[m]
-        ok_points = np.array(sorted(outputs))
         censored = _censored(raw[ok_points]) if ok_points.size else None
         if censored is None:
-            spread[m] = 0.0
-            notes.append(f"measure '{m}' never had a value; left out")
+            st.spread[m] = 0.0
+            st.notes.append(f"measure '{m}' never had a value; left out")
             continue
         raw[ok_points] = censored
         y = raw.mean(axis=1)
         constant = ok_points.size < 2 or is_constant(y[ok_points])
-        spread[m] = 0.0 if constant else float(np.std(y[ok_points], ddof=1))
+        st.spread[m] = 0.0 if constant else float(np.std(y[ok_points], ddof=1))
         ee = morris_effects(design, y, len(names))
         for j, g in enumerate(names):
             e = ee[:, j][np.isfinite(ee[:, j])]
-            counts[g] = max(counts[g], int(e.size))
-            mu_star[g][m] = float(np.abs(e).mean()) if e.size else math.nan
-            mu[g][m] = float(e.mean()) if e.size else math.nan
-            sigma[g][m] = float(e.std(ddof=1)) if e.size > 1 else math.nan
-    varying = [m for m in wanted if spread.get(m, 0.0) > 0.0]
-    quiet = [m for m in wanted if m not in varying and m not in missing]
-    if quiet:
-        notes.append(f"{len(quiet)} measure(s) did not vary over the design: {', '.join(quiet[:6])}")
+            st.counts[g] = max(st.counts[g], int(e.size))
+            st.mu_star[g][m] = float(np.abs(e).mean()) if e.size else math.nan
+            st.mu[g][m] = float(e.mean()) if e.size else math.nan
+            st.sigma[g][m] = float(e.std(ddof=1)) if e.size > 1 else math.nan
+    return st
+
+
+def _group_effects(
+    names: Sequence[str], members: dict[str, list[ScreenedInput]], st: _Statistics, varying: Sequence[str]
+) -> list[GroupEffect]:
+    """Each group with its normalised influence and pedigree; influential weakly sourced groups first."""
     effects: list[GroupEffect] = []
     for g in names:
-        members = [moved[n] for n in by_group[g]]
+        inside = members[g]
         confidences: dict[str, int] = {}
-        for i in members:
+        for i in inside:
             key = i.confidence or "unstated"
             confidences[key] = confidences.get(key, 0) + 1
-        norm = [mu_star[g][m] / spread[m] for m in varying if math.isfinite(mu_star[g].get(m, math.nan))]
-        snorm = [sigma[g][m] / spread[m] for m in varying if math.isfinite(sigma[g].get(m, math.nan))]
+        norm = [st.mu_star[g][m] / st.spread[m] for m in varying if math.isfinite(st.mu_star[g][m])]
+        snorm = [st.sigma[g][m] / st.spread[m] for m in varying if math.isfinite(st.sigma[g][m])]
         effects.append(
             GroupEffect(
                 name=g,
-                members=tuple(i.path for i in members),
-                sourced=sum(i.sourced for i in members),
+                members=tuple(i.path for i in inside),
+                sourced=sum(i.sourced for i in inside),
                 confidences=confidences,
-                sources=tuple(sorted({i.source for i in members if i.source})),
-                mu_star=mu_star[g],
-                mu=mu[g],
-                sigma=sigma[g],
-                effects=counts[g],
+                sources=tuple(sorted({i.source for i in inside if i.source})),
+                mu_star=st.mu_star[g],
+                mu=st.mu[g],
+                sigma=st.sigma[g],
+                effects=st.counts[g],
                 influence=float(np.mean(norm)) if norm else 0.0,
                 sigma_norm=float(np.mean(snorm)) if snorm else 0.0,
             )
         )
     top = max((e.influence for e in effects), default=0.0)
-    flagged = [
-        GroupEffect(**{**e.__dict__, "influential": top > 0.0 and e.influence >= INFLUENTIAL_SHARE * top})
-        for e in effects
-    ]
-    flagged.sort(key=lambda e: (not (e.influential and not e.is_sourced), -e.influence, e.name))
+    marked = [replace(e, influential=top > 0.0 and e.influence >= INFLUENTIAL_SHARE * top) for e in effects]
+    marked.sort(key=lambda e: (not (e.influential and not e.is_sourced), -e.influence, e.name))
+    return marked
+
+
+def screen_scenario(
+    scenario: Scenario | str,
+    *,
+    groups: str = "kind",
+    paths: Sequence[str] | None = None,
+    fraction: float = 0.25,
+    trajectories: int = 10,
+    replications: int = 1,
+    measures: Sequence[str] | None = None,
+    rng: int | np.random.Generator | None = None,
+    until_s: float | None = None,
+    executor: ExecutorLike = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MorrisScreening:
+    """Screen every number of a scenario (or those at ``paths``) with grouped Morris elementary effects.
+
+    ``groups`` is one of :data:`GROUPINGS`; each number moves over ``+-fraction`` (clipped to its bounds)
+    on a :data:`LEVELS`-point grid along ``trajectories`` trajectories: ``trajectories * (G + 1)`` design
+    points, each run with ``replications`` replications (indices 0..R-1 at every point: common random
+    numbers) as one chunk on ``executor``. ``measures`` defaults to the scenario's measures.
+    :func:`refine_screening` adds a second stage.
+    """
+    started = time.perf_counter()
+    base = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    if replications < 1:
+        raise UserError(f"each design point needs at least 1 replication, got {replications}")
+    seed = root_seed(rng)
+    inputs = screened_inputs(base, fraction=fraction, paths=paths)
+    moved = [i for i in inputs if i.fixed is None]
+    members: dict[str, list[ScreenedInput]] = {}
+    by_group: dict[str, list[int]] = {}
+    for n, i in enumerate(moved):
+        key = group_key(i.shape, groups)
+        by_group.setdefault(key, []).append(n)
+        members.setdefault(key, []).append(i)
+    names = list(by_group)
+    if not names:
+        raise UserError(f"no number of {base.name} can be moved: every one is zero, fixed or unused")
+    design = morris_design(
+        [by_group[g] for g in names],
+        len(moved),
+        trajectories=trajectories,
+        levels=LEVELS,
+        rng=np.random.default_rng([seed, 0x4D4F52]),
+    )
+    outputs, failed = _run_design(
+        base,
+        moved,
+        design,
+        replications=replications,
+        seed=seed,
+        until_s=until_s,
+        executor=executor,
+        progress=progress,
+    )
+    observed = {m for out in outputs.values() for m in out}
+    wanted = list(measures) if measures is not None else [m for m in base.measures if m in observed]
+    missing = [m for m in wanted if m not in observed]
+    if missing:
+        raise UserError(f"no measure '{missing[0]}' in {base.name}")
+    st = _statistics(outputs, design, names, wanted, replications)
+    varying = [m for m in wanted if st.spread.get(m, 0.0) > 0.0]
+    quiet = [m for m in wanted if m not in varying]
+    if quiet:
+        st.notes.append(f"{len(quiet)} measure(s) did not vary over the design: {', '.join(quiet[:6])}")
     if failed:
-        notes.append(f"{len(failed)} of {n_points} design points were not valid scenarios (skipped)")
-    refined: MorrisScreening | None = None
-    if refine > 0:
-        best = [e for e in sorted(flagged, key=lambda e: -e.influence) if e.influence > 0.0][:refine]
-        inner = [p for e in best for p in e.members]
-        if inner and not (len(best) == len(inner) and refine_groups == "none" and groups == "none"):
-            refined = screen_scenario(
-                base,
-                groups=refine_groups,
-                paths=inner,
-                fraction=fraction,
-                trajectories=trajectories,
-                levels=levels,
-                replications=replications,
-                measures=measures,
-                rng=seed,
-                until_s=until_s,
-                executor=executor,
-                progress=progress,
-            )
+        st.notes.append(f"{len(failed)} of {design.units.shape[0]} design points were not valid scenarios")
     return MorrisScreening(
         scenario=base.name,
         grouping=groups,
         fraction=fraction,
         trajectories=trajectories,
-        levels=levels,
+        levels=LEVELS,
         replications=replications,
         seed=seed,
-        points=n_points,
+        points=design.units.shape[0],
         failed_points=len(failed),
         measures=tuple(varying),
-        spread=spread,
-        groups=tuple(flagged),
-        fixed=fixed,
+        spread=st.spread,
+        groups=tuple(_group_effects(names, members, st, varying)),
+        fixed=tuple((i.path, i.fixed) for i in inputs if i.fixed is not None),
         elapsed_s=time.perf_counter() - started,
-        refined=refined,
-        notes=tuple(notes),
+        notes=tuple(st.notes),
+        until_s=until_s,
     )
+
+
+def refine_screening(
+    first: MorrisScreening,
+    scenario: Scenario | str,
+    *,
+    top: int = 3,
+    groups: str = "none",
+    executor: ExecutorLike = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> MorrisScreening:
+    """The second stage: screen the members of the ``top`` most influential groups of ``first``, grouped
+    by ``groups`` (default each alone), with its seed, range, trajectories, replications and measures.
+
+    Returns ``first`` with the second stage in ``refined``.
+    """
+    best = [g for g in first.ranked() if g.influence > 0.0][:top]
+    inner = [p for g in best for p in g.members]
+    if not inner:
+        return first
+    second = screen_scenario(
+        scenario,
+        groups=groups,
+        paths=inner,
+        fraction=first.fraction,
+        trajectories=first.trajectories,
+        replications=first.replications,
+        measures=list(first.measures) or None,
+        rng=first.seed,
+        until_s=first.until_s,
+        executor=executor,
+        progress=progress,
+    )
+    return replace(first, refined=second)

@@ -36,6 +36,10 @@ def test_study_writes_offline_report_and_exits_0(
         "2400",
         "--screen",
         "1",
+        "--trajectories",
+        "2",
+        "--workers",
+        "2",
         "--out",
         str(out),
     )
@@ -46,6 +50,8 @@ def test_study_writes_offline_report_and_exits_0(
     summary = json.loads((out / "study.json").read_text(encoding="utf-8"))
     assert summary["variants"] == ["crossing-defence-late-v1"]
     assert {s["measure"]: s["quantity"] for s in summary["steps"]}["first-detection"] == "time"
+    assert 0.0 <= summary["sourced_influence_coverage"] <= 1.0
+    assert "Sourced-influence coverage" in page
 
 
 def test_study_prints_times_as_times_and_probabilities_as_probabilities(

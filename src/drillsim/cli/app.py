@@ -24,6 +24,7 @@ from drillsim.core.random import root_seed
 from drillsim.engine.budget import check_budget, parse_bytes
 from drillsim.report import write_report
 from drillsim.scenario.models import TIME_MEASURE_KINDS, CatalogueFile
+from drillsim.scenario.pedigree import is_sourced
 
 app = typer.Typer(
     name="drillsim",
@@ -84,7 +85,7 @@ def validate(
             )
         else:
             params = loaded.parameters()
-            sourced = sum(1 for p in params if p.source)
+            sourced = sum(1 for p in params if is_sourced(p))
             console.print(
                 f"ok  {one}: {loaded.name}, {len(loaded.units)} units, {len(loaded.plan.phases)} phases, "
                 f"{sourced}/{len(params)} parameters sourced, {drillsim.content_hash(loaded)[:19]}",

@@ -2,7 +2,8 @@
 
 ``drillsim study [SCENARIO]`` calls :func:`drillsim.study.study.run_study`; ``drillsim sensitivity STORE``
 calls :func:`drillsim.study.sensitivity.analyze_results`; ``drillsim attribution RESULT_DIR`` calls
-:func:`drillsim.study.attribution.attribute_run`.
+:func:`drillsim.study.attribution.attribute_run`; ``drillsim screen [SCENARIO]`` calls
+:func:`drillsim.study.screening.screen_scenario`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from drillsim.cli.experiments import WorkersOption
 
 _console = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -36,11 +39,24 @@ def study(
         typer.Option("--out", help="Directory for report.html and study.json (default runs/study-NAME)."),
     ] = None,
     screen: Annotated[
-        int, typer.Option("--screen", min=0, help="Low-confidence inputs to screen one at a time (0: none).")
+        int,
+        typer.Option(
+            "--screen",
+            min=0,
+            help="Low-confidence inputs to screen one at a time; every number is also screened in groups "
+            "(0: no screening).",
+        ),
     ] = 4,
     until_s: Annotated[
         float | None, typer.Option("--until-s", help="Stop every run at this time (quick looks).")
     ] = None,
+    groups: Annotated[
+        str, typer.Option("--groups", help="Grouping of the Morris screening: none, entry, field or kind.")
+    ] = "kind",
+    trajectories: Annotated[
+        int, typer.Option("--trajectories", min=2, help="Trajectories of the Morris screening.")
+    ] = 10,
+    workers: WorkersOption = None,
 ) -> None:
     """Run a scenario and its what-if variants and write the "how realistic?" report (HTML, offline)."""
     from drillsim.study.study import run_study
@@ -54,6 +70,9 @@ def study(
         out=target,
         until_s=until_s,
         screen=screen,
+        screen_groups=groups,
+        screen_trajectories=trajectories,
+        executor=workers,
         progress=lambda msg: _err.print(msg, markup=False, emoji=False),
     )
     for s in (s for s in result.steps if s.scenario == result.scenario):
@@ -61,6 +80,16 @@ def study(
     for d in result.differences:
         if d.is_significant:
             _console.print(d.sentence(), markup=False, emoji=False)
+    if result.morris is not None:
+        coverage = result.coverage
+        top = ", ".join(f"{g.name} {g.influence:.2f}" for g in result.morris.ranked()[:3])
+        _console.print(
+            "sourced-influence coverage: "
+            + (f"{coverage:.1%}" if coverage == coverage else "-")
+            + f" of the summed influence is carried by sourced numbers (most influential: {top})",
+            markup=False,
+            emoji=False,
+        )
     _console.print(
         f"{result.replications} replications x {1 + len(result.variants)} scenarios in "
         f"{result.elapsed_s:.0f} s; "
@@ -92,6 +121,80 @@ def sensitivity(
         for m in report.measures:
             plot_effects(report, m, out / f"tornado-{m}")
         _console.print(f"written to {out}", markup=False, emoji=False)
+
+
+def screen(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file or embedded scenario name.", show_default=True)
+    ] = "khatlon-2015-v1",
+    groups: Annotated[
+        str,
+        typer.Option(
+            "--groups",
+            help="Group the numbers: none (each alone), entry (catalogue entry, unit, nation, phase...), "
+            "field (one field across entries), kind (sensors, weapons, unit types, units, plan...).",
+        ),
+    ] = "kind",
+    trajectories: Annotated[
+        int, typer.Option("--trajectories", "-r", min=2, help="Morris trajectories.")
+    ] = 10,
+    fraction: Annotated[
+        float, typer.Option("--range", help="Relative range: each number moves over +-this share.")
+    ] = 0.25,
+    replications: Annotated[
+        int, typer.Option("--replications", "-n", min=1, help="Replications per design point.")
+    ] = 1,
+    measure: Annotated[
+        list[str] | None, typer.Option("--measure", "-m", help="Measures (default: the scenario's).")
+    ] = None,
+    refine: Annotated[
+        int,
+        typer.Option(
+            "--refine", min=0, help="Second stage: screen the members of the K most influential groups."
+        ),
+    ] = 0,
+    refine_groups: Annotated[
+        str, typer.Option("--refine-groups", help="Grouping of the second stage (none, entry, field, kind).")
+    ] = "none",
+    seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
+    workers: WorkersOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write screening.json here.")] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Progress bar on stderr (default: when a terminal)."),
+    ] = None,
+) -> None:
+    """Screen every number of a scenario and its catalogue: Morris elementary effects with groups."""
+    from drillsim.experiments.executors import ProcessPool
+    from drillsim.experiments.montecarlo import progress_bar
+    from drillsim.study.screening import refine_screening, screen_scenario
+
+    runner = ProcessPool(workers)
+    try:
+        with progress_bar(progress, "screening") as update:
+            result = screen_scenario(
+                scenario,
+                groups=groups,
+                trajectories=trajectories,
+                fraction=fraction,
+                replications=replications,
+                measures=measure,
+                rng=seed,
+                executor=runner,
+                progress=update,
+            )
+        if refine:
+            with progress_bar(progress, "second stage") as update:
+                result = refine_screening(
+                    result, scenario, top=refine, groups=refine_groups, executor=runner, progress=update
+                )
+    finally:
+        runner.close()
+    _console.print(result.text(), markup=False, emoji=False)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "screening.json").write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+        _console.print(f"written to {out / 'screening.json'}", markup=False, emoji=False)
 
 
 def attribution(
@@ -132,4 +235,5 @@ def register(app: typer.Typer) -> None:
     """Add ``study``, ``sensitivity`` and ``attribution`` to the program."""
     app.command()(study)
     app.command()(sensitivity)
+    app.command()(screen)
     app.command()(attribution)

@@ -41,6 +41,7 @@ from drillsim.report.plots import distribution_figure
 from drillsim.report.results import Result, load_result
 from drillsim.report.timeline import kill_chains, replay_data
 from drillsim.scenario.models import TIME_MEASURE_KINDS
+from drillsim.scenario.pedigree import is_sourced
 
 __all__ = ["REPORT_FILE", "content_security_policy", "render_report", "write_report"]
 
@@ -524,10 +525,10 @@ def _pedigree_section(result: Result) -> str:
             "<p>No scenario.yaml in the result directory; the pedigree cannot be listed.</p></section>"
         )
     params = sc.parameters()
-    weak = [p for p in params if not p.source or p.confidence == "low"]
+    weak = [p for p in params if not is_sourced(p)]
     rows = []
     for p in params:
-        is_weak = not p.source or p.confidence == "low"
+        is_weak = not is_sourced(p)
         cite = sc.sources[p.source].citation if p.source and p.source in sc.sources else p.source
         flag = '<span class="weak">weak</span>' if is_weak else ""
         rows.append(
@@ -536,7 +537,7 @@ def _pedigree_section(result: Result) -> str:
     return (
         '<section id="pedigree"><h2>Pedigree of the inputs</h2>'
         f"<p>{len(params)} numeric parameters; {len(params) - len(weak)} sourced, "
-        f"<b>{len(weak)} weakly sourced</b> (no source, or confidence low), flagged below.</p>"
+        f"<b>{len(weak)} weakly sourced</b> (no source, or confidence low or unstated), flagged below.</p>"
         + _table(["Parameter", "Value", "Source", "Confidence", ""], rows, cls="pedigree")
         + "</section>"
     )

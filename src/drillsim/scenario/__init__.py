@@ -12,7 +12,7 @@ from drillsim.scenario.io import (
 )
 from drillsim.scenario.library import LibraryEntry, library_entries
 from drillsim.scenario.models import SCHEMA_VERSION, CatalogueFile, Scenario
-from drillsim.scenario.pedigree import Param, ParameterRecord, iter_parameters
+from drillsim.scenario.pedigree import Param, ParameterRecord, is_sourced, iter_parameters
 from drillsim.scenario.schema import reference_markdown, scenario_schema
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "ParameterRecord",
     "Scenario",
     "content_hash",
+    "is_sourced",
     "iter_parameters",
     "library_entries",
     "load_catalogue",

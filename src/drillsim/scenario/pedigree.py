@@ -294,6 +294,22 @@ class ParameterRecord:
     confidence: Confidence | None
 
 
+SOURCED_CONFIDENCE: tuple[str, ...] = ("medium", "high")
+"""Confidence levels at which a number with a source counts as sourced (see :func:`is_sourced`)."""
+
+
+def is_sourced(param: Param | ParameterRecord) -> bool:
+    """Whether a number is *sourced*: it names a source (non-blank text) and its confidence is medium or high.
+
+    This is drillsim's one definition: ``validate``, the after-action report's pedigree table, the pedigree
+    flags of the sensitivity analysis and the study's sourced-influence coverage all call it. Every other
+    number is *weakly sourced*: no source, or a source the author trusts only at low or unstated confidence
+    (an estimate with a citation is still an estimate).
+    """
+    source = param.source
+    return bool(source and source.strip()) and param.confidence in SOURCED_CONFIDENCE
+
+
 def iter_parameters(obj: Any, path: str = "") -> list[ParameterRecord]:
     """Every :class:`Param` inside a tree of pydantic models, dicts and lists, in field order."""
     out: list[ParameterRecord] = []

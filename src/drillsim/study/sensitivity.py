@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from drillsim.core.errors import UserError
 from drillsim.scenario.models import Scenario
+from drillsim.scenario.pedigree import is_sourced
 from drillsim.study.quantities import (
     duration_unit,
     format_duration,
@@ -873,7 +874,8 @@ class PedigreeRow:
     """``|effect|`` as a share of the largest ``|effect|`` on this measure."""
     significant: bool
     flagged: bool
-    """Weakly sourced (confidence low or unstated) and it matters (significant and relative >= threshold)."""
+    """Weakly sourced (not :func:`~drillsim.scenario.pedigree.is_sourced`: no source, or confidence low or
+    unstated) and it matters (significant and relative >= threshold)."""
     kind: str | None = None
     """The measure's kind: a time effect is shown in s, min or h, a 0/1 measure's in points."""
 
@@ -915,9 +917,9 @@ def pedigree_report(
 
     ``effects`` is a :class:`Screening`, a :class:`SensitivityReport` of an experiment on ``scenario`` (factor
     columns map to scenario paths through the store manifest; the effect is ``2 b`` of the main effect), or a
-    mapping ``(path, measure) -> (effect, significant)``. An input is flagged when its confidence is low or
-    not stated, its effect is significant, and ``|effect|`` is at least ``threshold`` of the largest on that
-    measure. Rows are sorted by measure, then by ``|effect|``.
+    mapping ``(path, measure) -> (effect, significant)``. An input is flagged when it is weakly sourced
+    (:func:`~drillsim.scenario.pedigree.is_sourced` is false), its effect is significant, and ``|effect|`` is
+    at least ``threshold`` of the largest on that measure. Rows are sorted by measure, then by ``|effect|``.
     """
     table: dict[tuple[str, str], tuple[float, bool]] = {}
     if isinstance(effects, Screening):
@@ -952,7 +954,7 @@ def pedigree_report(
                 effect=eff,
                 relative=rel,
                 significant=sig,
-                flagged=bool(conf in (None, "low") and sig and rel >= threshold),
+                flagged=bool((p is None or not is_sourced(p)) and sig and rel >= threshold),
                 kind=scenario.measures[m].kind if m in scenario.measures else None,
             )
         )

@@ -8,8 +8,10 @@ writes one self-contained HTML page (inline SVG, no network) and a JSON summary 
    "happened within the run", with its median time);
 2. how that changes under each variant (paired differences with confidence intervals, as sentences);
 3. which chain links drive it (kill-chain attribution from the event logs of the base runs) and which inputs
-   (one-at-a-time screening of low-confidence inputs the scenario uses);
-4. how well sourced those inputs are (pedigree).
+   (Morris screening of every number, in groups, and one-at-a-time screening of low-confidence inputs the
+   scenario uses);
+4. how well sourced those inputs are (pedigree, and the sourced-influence coverage: the share of the summed
+   influence carried by sourced numbers).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from drillsim.core.figures import figure_svg, new_figure
 from drillsim.core.pages import render_page, trusted_svg, write_page
 from drillsim.core.random import root_seed
 from drillsim.experiments.compare import Difference, _difference
+from drillsim.experiments.executors import ExecutorLike
 from drillsim.experiments.montecarlo import (
     BINARY_KINDS,
     TIME_KINDS,
@@ -42,6 +45,7 @@ from drillsim.scenario.io import content_hash, load_scenario
 from drillsim.scenario.models import Scenario
 from drillsim.study.attribution import Attribution, attribute, kill_chains
 from drillsim.study.quantities import duration_unit, format_duration, is_constant, measure_quantity
+from drillsim.study.screening import MorrisScreening, screen_scenario
 from drillsim.study.sensitivity import PedigreeRow, Screening, pedigree_report, screen_inputs
 
 __all__ = ["Step", "StudyResult", "find_variants", "run_study", "study_steps"]
@@ -124,6 +128,13 @@ class StudyResult:
     notes: list[str] = field(default_factory=list)
     figures: dict[str, str] = field(default_factory=dict)
     report_path: Path | None = None
+    morris: MorrisScreening | None = None
+    """Morris screening of every number of the scenario, in groups."""
+
+    @property
+    def coverage(self) -> float:
+        """Sourced-influence coverage of the Morris screening (NaN without one)."""
+        return self.morris.coverage if self.morris is not None else math.nan
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,6 +151,8 @@ class StudyResult:
             "attribution": self.attribution.to_json() if self.attribution is not None else None,
             "screening": self.screening.to_json() if self.screening is not None else None,
             "pedigree": [p.as_dict() for p in self.pedigree],
+            "morris": self.morris.to_json() if self.morris is not None else None,
+            "sourced_influence_coverage": self.coverage,
             "notes": self.notes,
         }
 
@@ -219,6 +232,9 @@ def run_study(  # noqa: C901, PLR0913
     screen: int = 4,
     screen_replications: int | None = None,
     screen_fraction: float = 0.25,
+    screen_groups: str = "kind",
+    screen_trajectories: int = 10,
+    executor: ExecutorLike = None,
     confidence: float = 0.95,
     progress: Callable[[str], None] | None = None,
 ) -> StudyResult:
@@ -229,7 +245,10 @@ def run_study(  # noqa: C901, PLR0913
     base scenario is that narrow (or ``max_replications``). Variants then run the same replication indices
     (common random numbers). ``variants`` defaults to :func:`find_variants`. ``screen`` low-confidence inputs
     are screened one at a time by +-``screen_fraction`` with ``screen_replications`` (default:
-    min(replications, 20)); 0 skips screening. ``until_s`` stops every run early (for quick looks and tests).
+    min(replications, 20)); every number of the scenario is also screened with Morris elementary effects in
+    groups (``screen_groups``, ``screen_trajectories`` trajectories, 1 replication per design point, on
+    ``executor``), which gives the sourced-influence coverage; ``screen=0`` skips both. ``until_s`` stops
+    every run early (for quick looks and tests).
     """
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -327,6 +346,7 @@ def run_study(  # noqa: C901, PLR0913
     # Screening and pedigree.
     screening: Screening | None = None
     pedigree: list[PedigreeRow] = []
+    morris: MorrisScreening | None = None
     if screen > 0:
         reps = screen_replications or min(n, 20)
         say(f"screening up to {screen} low-confidence inputs (+-{screen_fraction:.0%}, {reps} replications)")
@@ -340,6 +360,24 @@ def run_study(  # noqa: C901, PLR0913
             measures=[m for m, _, _ in steps_spec] or None,
         )
         pedigree = pedigree_report(base, screening)
+        say(f"screening every number (Morris, groups by {screen_groups}, {screen_trajectories} trajectories)")
+        reported = [0]
+
+        def tell(done: int, total: int) -> None:
+            if done == total or done - reported[0] >= max(1, total // 10):
+                reported[0] = done
+                say(f"  {done}/{total} design points")
+
+        morris = screen_scenario(
+            base,
+            groups=screen_groups,
+            fraction=screen_fraction,
+            trajectories=screen_trajectories,
+            rng=seed,
+            until_s=until_s,
+            executor=executor,
+            progress=tell,
+        )
     result = StudyResult(
         scenario=base.name,
         title=base.title or base.name,
@@ -358,6 +396,7 @@ def run_study(  # noqa: C901, PLR0913
         },
         elapsed_s=time.perf_counter() - started,
         notes=notes,
+        morris=morris,
     )
     if out is not None:
         write_study(result, out)
@@ -587,6 +626,29 @@ def _page_context(result: StudyResult) -> dict[str, Any]:
             ],
             "tornadoes": [svg for key, svg in figures.items() if key.startswith("tornado:")],
         }
+    morris = None
+    if result.morris is not None:
+        mo = result.morris
+        morris = {
+            "grouping": mo.grouping,
+            "fraction": f"{mo.fraction:.0%}",
+            "trajectories": mo.trajectories,
+            "points": mo.points,
+            "moved": mo.moved,
+            "fixed": len(mo.fixed),
+            "coverage": _pct(mo.coverage) if math.isfinite(mo.coverage) else "-",
+            "groups": [
+                {
+                    "name": g.name,
+                    "members": len(g.members),
+                    "influence": f"{g.influence:.3f}",
+                    "sigma": f"{g.sigma_norm:.3f}",
+                    "pedigree": g.pedigree_text(),
+                    "flagged": g.influential and not g.is_sourced,
+                }
+                for g in mo.groups[:15]
+            ],
+        }
     return {
         "title": result.title,
         "scenario": result.scenario,
@@ -624,6 +686,7 @@ def _page_context(result: StudyResult) -> dict[str, Any]:
         "difference_sentences": [d.sentence() for d in result.differences if d.is_significant],
         "chain": chain,
         "screening": screening,
+        "morris": morris,
     }
 
 

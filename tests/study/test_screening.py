@@ -1,0 +1,152 @@
+"""Morris screening with groups, and the one definition of a sourced number."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+import drillsim
+from drillsim.report.html import _pedigree_section
+from drillsim.scenario.pedigree import is_sourced
+from drillsim.study.screening import (
+    MorrisScreening,
+    group_key,
+    morris_design,
+    morris_effects,
+    screen_scenario,
+    screened_inputs,
+)
+from drillsim.study.sensitivity import pedigree_report
+
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "crossing-defence.yaml")
+RATE = "catalogue.sensors.uav-eo-ir.rate_per_s"
+INERT = "areas.bridgehead.radius_m"
+SOURCED = "catalogue.unit_types.recon-uav.air.cruise_speed_mps"
+TRAJECTORIES = 6
+
+
+@pytest.fixture(scope="module")
+def screening() -> MorrisScreening:
+    """The drone's detection rate, the bridgehead radius and the drone's speed, on first detection."""
+    return screen_scenario(
+        EXAMPLE,
+        groups="none",
+        paths=[RATE, INERT, SOURCED],
+        fraction=0.5,
+        trajectories=TRAJECTORIES,
+        replications=4,
+        measures=["first-detection"],
+        rng=11,
+        until_s=1500,
+        executor=2,
+    )
+
+
+def test_screening_ranks_influential_inputs_first_and_the_inert_one_near_zero(
+    screening: MorrisScreening,
+) -> None:
+    """The drone's detection rate and speed rank above the unread area radius, whose mu* is about 0."""
+    ranked = screening.ranked()
+    spread = screening.spread["first-detection"]
+    assert {g.name for g in ranked[:2]} == {RATE, SOURCED}
+    assert ranked[-1].name == INERT
+    inert = ranked[-1].mu_star["first-detection"]
+    # Under common random numbers an input the engine never reads changes no run: every EE is 0, so its
+    # mu* must lie below 1 % of the measure's spread, a bound under each influential input's standard error.
+    assert inert <= 0.01 * spread
+    for g in ranked[:2]:
+        se = g.sigma["first-detection"] / math.sqrt(g.effects)
+        assert g.mu_star["first-detection"] > 2.0 * se  # more than the EEs' scatter alone could give
+        assert 0.01 * spread < se
+
+
+def test_coverage_is_the_sourced_share_of_influence_in_0_1(screening: MorrisScreening) -> None:
+    """Sourced-influence coverage lies in [0, 1] and is the influence of sourced inputs over the total."""
+    total = sum(g.influence for g in screening.groups)
+    sourced = sum(g.influence for g in screening.groups if g.name == SOURCED)
+    assert 0.0 <= screening.coverage <= 1.0
+    assert screening.coverage == pytest.approx(sourced / total, rel=1e-12)
+
+
+def test_group_mu_star_is_at_least_its_largest_members() -> None:
+    """For an additive model whose members push one way, a group's mu* is at least its largest member's."""
+    weights = np.array([3.0, 1.0, 0.5, 2.0, 0.0])
+    groups = [[0, 1], [2, 3], [4]]
+
+    def mu_star(members: list[list[int]], seed: int) -> np.ndarray:
+        design = morris_design(members, len(weights), trajectories=8, rng=np.random.default_rng(seed))
+        ee = morris_effects(design, design.units @ weights, len(members))
+        return np.asarray(np.abs(ee).mean(axis=0), dtype=np.float64)
+
+    grouped = mu_star(groups, 1)
+    single = mu_star([[i] for i in range(len(weights))], 2)
+    assert single == pytest.approx(weights)
+    for j, members in enumerate(groups):
+        assert grouped[j] >= max(single[i] for i in members) - 1e-12
+    assert grouped == pytest.approx([4.0, 2.5, 0.0])
+
+
+def test_design_moves_one_group_per_step_by_delta() -> None:
+    """Consecutive points of a trajectory differ in exactly one group's members, each by +-delta."""
+    groups = [[0, 2], [1], [3, 4]]
+    design = morris_design(groups, 5, trajectories=5, levels=4, rng=np.random.default_rng(3))
+    steps = np.diff(design.units.reshape(5, 4, 5), axis=1)
+    for t in range(5):
+        for s in range(3):
+            moved = np.flatnonzero(steps[t, s])
+            assert sorted(moved) == groups[design.order[t, s]]
+            assert np.allclose(steps[t, s, moved], design.direction[t, s] * design.delta)
+
+
+def test_grouping_rules_name_entries_fields_and_kinds() -> None:
+    """The uav sensor's rate groups as itself, its entry, its field family and the sensors."""
+    scenario = drillsim.load_scenario(EXAMPLE)
+    shape = next(i.shape for i in screened_inputs(scenario) if i.path == RATE)
+    assert group_key(shape, "none") == RATE
+    assert group_key(shape, "entry") == "catalogue.sensors.uav-eo-ir"
+    assert group_key(shape, "field") == "catalogue.sensors.*.rate_per_s"
+    assert group_key(shape, "kind") == "catalogue.sensors"
+
+
+def test_screening_moves_every_number_except_zero_rounded_unused_and_settings() -> None:
+    """Each of Scenario.parameters() is either moved within its bounds or fixed with a reason."""
+    scenario = drillsim.load_scenario(EXAMPLE)
+    inputs = screened_inputs(scenario)
+    assert [i.path for i in inputs] == [p.path for p in scenario.parameters()]
+    for i in inputs:
+        assert i.fixed is not None or (i.low <= i.value <= i.high and i.low < i.high)
+    probabilities = [i for i in inputs if i.path.endswith("p_kill") and i.fixed is None]
+    assert probabilities
+    assert all(i.low >= 0.0 and i.high <= 1.0 for i in probabilities)
+    assert {i.fixed for i in inputs if i.path.startswith("time.")} == {
+        "a setting of the run (horizon, time step), not an input of the model"
+    }
+
+
+def test_sourced_count_is_the_same_in_validate_report_pedigree_and_screening(
+    cli: Callable[..., Any],
+) -> None:
+    """validate, the report's pedigree table, pedigree flags and the screening count the same numbers."""
+    scenario = drillsim.load_scenario(EXAMPLE)
+    params = scenario.parameters()
+    expected = sum(is_sourced(p) for p in params)
+    result = cli("validate", EXAMPLE)
+    match = re.search(r"(\d+)/(\d+) parameters sourced", result.out)
+    assert match is not None
+    assert (int(match[1]), int(match[2])) == (expected, len(params))
+    page = _pedigree_section(SimpleNamespace(scenario=scenario))  # type: ignore[arg-type]
+    report = re.search(r"(\d+) sourced, <b>(\d+) weakly sourced", page)
+    assert report is not None
+    assert (int(report[1]), int(report[2])) == (expected, len(params) - expected)
+    assert sum(i.sourced for i in screened_inputs(scenario)) == expected
+    table = {(p.path, "m"): (1.0, True) for p in params}
+    flagged = sum(r.flagged for r in pedigree_report(scenario, table))
+    assert flagged == len(params) - expected
+    assert 0 < expected < len(params)

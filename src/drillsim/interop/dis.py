@@ -159,20 +159,26 @@ UNIT_TYPE_ENTITIES: dict[str, tuple[int, int, int]] = {
     "militant-technical": (KIND_PLATFORM, DOMAIN_LAND, 6),  # Small Wheeled Utility Vehicle
     "militant-mortar": (KIND_PLATFORM, DOMAIN_LAND, 10),  # Mortar
     "field-commander": (KIND_LIFE_FORM, DOMAIN_LAND, 100),  # Irregular Forces
+    # Types the embedded khatlon scenarios define:
+    "airborne-platoon": (KIND_PLATFORM, DOMAIN_LAND, 2),  # Armored Fighting Vehicle (BMD-2 / BTR-D)
+    "sof-team-motorised": (KIND_PLATFORM, DOMAIN_LAND, 6),  # Small Wheeled Utility Vehicle (Tigr / UAZ)
+    "recon-helicopter": (KIND_PLATFORM, DOMAIN_AIR, 24),  # Observation Helicopter
 }
-"""Kind, domain and category of each core-v1 unit type (SISO-REF-010: platform land/air categories, life
-form land categories). Subcategory, specific and extra are 0: the catalogue's types are generic."""
+"""Kind, domain and category of each core-v1 unit type and each type the embedded scenarios define
+(SISO-REF-010: platform land/air categories, life form land categories). Subcategory, specific and extra
+are 0: the catalogue's types are generic."""
 
 UNIT_CATEGORY_ENTITIES: dict[str, tuple[int, int, int]] = {
     "infantry": (KIND_LIFE_FORM, DOMAIN_LAND, 11),
     "motorised": (KIND_PLATFORM, DOMAIN_LAND, 2),
+    "mechanised": (KIND_PLATFORM, DOMAIN_LAND, 2),
     "special-forces": (KIND_LIFE_FORM, DOMAIN_LAND, 30),
     "headquarters": (KIND_PLATFORM, DOMAIN_LAND, 39),
     "mortar": (KIND_PLATFORM, DOMAIN_LAND, 10),
     "artillery": (KIND_PLATFORM, DOMAIN_LAND, 5),
     "uav": (KIND_PLATFORM, DOMAIN_AIR, 50),
     "aircraft": (KIND_PLATFORM, DOMAIN_AIR, 2),
-    "helicopter": (KIND_PLATFORM, DOMAIN_AIR, 20),
+    "helicopter": (KIND_PLATFORM, DOMAIN_AIR, 21),
     "irregular": (KIND_LIFE_FORM, DOMAIN_LAND, 100),
 }
 """For a unit type of another catalogue: kind, domain and category by the catalogue's ``category``."""

@@ -223,9 +223,9 @@ class _Encoder:
         for i in range(n):
             if i + 1 < n and track.time_s[i + 1] > track.time_s[i]:
                 velocity[i] = (ecef[i + 1] - ecef[i]) / (track.time_s[i + 1] - track.time_s[i])
-                dx, dy = track.x_m[i + 1] - track.x_m[i], track.y_m[i + 1] - track.y_m[i]
-                if dx != 0.0 or dy != 0.0:
-                    last_heading = float(np.arctan2(dx, dy))
+                step = ecef[i + 1] - ecef[i]
+                if np.any(step != 0.0):
+                    last_heading = _azimuth(float(lat[i]), float(lon[i]), step)
             heading[i] = last_heading
         out = []
         for i in range(n):
@@ -248,6 +248,14 @@ class _Encoder:
                 )
             )
         return out
+
+
+def _azimuth(lat_deg: float, lon_deg: float, step: NDArray[np.float64]) -> float:
+    """The true azimuth (clockwise from north, radians) of a geocentric displacement at (lat, lon)."""
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    north = -np.sin(lat) * np.cos(lon) * step[0] - np.sin(lat) * np.sin(lon) * step[1] + np.cos(lat) * step[2]
+    east = -np.sin(lon) * step[0] + np.cos(lon) * step[1]
+    return float(np.arctan2(east, north))
 
 
 def _damage(strength: float, strength0: float) -> int:

@@ -1,5 +1,6 @@
-"""Commands ``drillsim export`` and ``drillsim import-msdl``: results out as geographic files, orders of
-battle in from MSDL. Each calls one public function of :mod:`drillsim.interop` with the same parameter
+"""Commands ``drillsim export``, ``drillsim replay-dis`` and ``drillsim import-msdl``: results out as
+geographic files and DIS PDUs, orders of battle in from MSDL.
+ Each calls one public function of :mod:`drillsim.interop` with the same parameter
 names and prints what it did."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from drillsim.interop import EXPORT_FORMATS, export_result, import_msdl
+from drillsim.interop import EXPORT_FORMATS, export_result, import_msdl, replay_dis
 
 __all__ = ["register"]
 
@@ -43,6 +44,52 @@ def export(
         typer.echo(f"{summary.unplaced_events} events left out: their unit has no track to place them on")
 
 
+def replay_dis_command(
+    result_dir: Annotated[
+        Path, typer.Argument(help="Result directory written by 'drillsim run' or 'drillsim mc'.")
+    ],
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="HOST:PORT to send UDP datagrams to (default 127.0.0.1:3000 unless only --pcap)."
+        ),
+    ] = None,
+    rate: Annotated[
+        float,
+        typer.Option(
+            "--rate", help="Real-time factor: 60 sends one simulated minute per second; 0 no waiting."
+        ),
+    ] = 60.0,
+    replication: Annotated[
+        int | None, typer.Option("--replication", help="Recorded replication to replay (default: the first).")
+    ] = None,
+    pcap: Annotated[
+        Path | None, typer.Option("--pcap", help="Write the PDUs to this pcap capture file.")
+    ] = None,
+    as_fast_as_possible: Annotated[
+        bool, typer.Option("--as-fast-as-possible", help="Send without waiting (the same as --rate 0).")
+    ] = False,
+) -> None:
+    """Replay a recorded run as DIS version 7 Entity State, Fire and Detonation PDUs (UDP, pcap or both)."""
+    done = replay_dis(
+        result_dir,
+        to=to,
+        rate=rate,
+        replication=replication,
+        pcap=pcap,
+        as_fast_as_possible=as_fast_as_possible,
+    )
+    pdus = done.entity_state + done.fire + done.detonation
+    typer.echo(
+        f"replication {done.replication}: {pdus} PDUs ({done.entity_state} entity state, {done.fire} fire, "
+        f"{done.detonation} detonation) for {done.entities} entities over {done.simulated_s:,.0f} simulated s"
+    )
+    if done.sent_to is not None:
+        typer.echo(f"sent to {done.sent_to} in {done.wall_s:.1f} s")
+    if done.pcap is not None:
+        typer.echo(f"capture written to {done.pcap}")
+
+
 def import_msdl_command(
     file: Annotated[Path, typer.Argument(help="MSDL (SISO-STD-007-2008) scenario file.")],
     out: Annotated[
@@ -64,6 +111,7 @@ def import_msdl_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``export`` and ``import-msdl`` to the drillsim command line."""
+    """Add ``export``, ``replay-dis`` and ``import-msdl`` to the drillsim command line."""
     app.command(name="export")(export)
+    app.command(name="replay-dis")(replay_dis_command)
     app.command(name="import-msdl")(import_msdl_command)

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from drillsim.core.figures import figure_svg
+from drillsim.events.chains import CHAIN_KINDS
 from drillsim.experiments.montecarlo import MeasureStatistics, summarize
 from drillsim.report import charts
 from drillsim.report.layers import elevation_png, map_layers
@@ -61,18 +62,6 @@ _KEY_KINDS = (
     "UnitCaptured",
     "UnitEscaped",
     "ObjectiveAchieved",
-)
-_CHAIN_KINDS = (
-    "FireMissionRequested",
-    "FireMissionRefused",
-    "RoundsFired",
-    "RoundsImpacted",
-    "FireMissionCompleted",
-    "StrikeRequested",
-    "SortieLaunched",
-    "WeaponsReleased",
-    "StrikeAborted",
-    "SortieRecovered",
 )
 _MAX_EVENT_ROWS = 300
 _SCRIPTS = ("vendor/leaflet/leaflet", "vendor/milsymbol/milsymbol", "mapkit", "report")
@@ -404,7 +393,7 @@ def _losses_section(result: Result, have_charts: bool) -> str:
 def _all_chains(result: Result) -> list[dict[str, Any]]:
     """Fire missions and strikes of every replication (each with ``replication`` and ``type``)."""
     events = result.events
-    table = events.filter(pc.is_in(events.column("kind"), value_set=pa.array(_CHAIN_KINDS)))
+    table = events.filter(pc.is_in(events.column("kind"), value_set=pa.array(CHAIN_KINDS)))
     lat, lon = result.to_latlon(table.column("x_m").to_numpy(), table.column("y_m").to_numpy())
     rows = table.to_pylist()
     by_rep: dict[int, list[dict[str, Any]]] = defaultdict(list)

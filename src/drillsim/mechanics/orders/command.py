@@ -73,7 +73,6 @@ def start_phases(ctx: StepContext, triggers: TriggerState, located: FloatArray) 
     """Start every phase whose trigger has fired by the end of this step, and issue its tasks."""
     s = ctx.state
     plan = ctx.world.plan
-    f = ctx.world.forces
     waiting = np.asarray(np.isinf(s.phase_start).any(axis=0))
     if not waiting.any():
         return
@@ -89,15 +88,24 @@ def start_phases(ctx: StepContext, triggers: TriggerState, located: FloatArray) 
         s.phase_start[rows, p] = start
         ctx.emit(PhaseStarted, rows, start, phase=plan.phase_names[p])
         for k in plan.phase_tasks[p]:
-            task = plan.tasks[k]
-            elems = task.elements
-            if not len(elems):
-                continue
-            wave = task.stagger_s * np.arange(len(elems), dtype=np.float64)
-            at = start[:, None] + task.delay_s + (wave + f.c2_delay_s[elems])[None, :]
-            at = np.maximum(at, f.readiness_s[elems][None, :])
-            s.pending_task[rows[:, None], elems[None, :]] = k
-            s.pending_at[rows[:, None], elems[None, :]] = at
+            issue_task(ctx, k, rows, start)
+
+
+def issue_task(ctx: StepContext, k: int, rows: IntArray, start: FloatArray) -> None:
+    """Give task ``k`` to its elements in ``rows``, issued at ``start`` (one time per row): each element
+    receives it after the task's delay and stagger and its own command delay, and not before it is ready.
+    A later order replaces an earlier one still on its way."""
+    s = ctx.state
+    f = ctx.world.forces
+    elems = ctx.world.plan.tasks[k].elements
+    if not len(elems) or not len(rows):
+        return
+    task = ctx.world.plan.tasks[k]
+    wave = task.stagger_s * np.arange(len(elems), dtype=np.float64)
+    at = start[:, None] + task.delay_s + (wave + f.c2_delay_s[elems])[None, :]
+    at = np.maximum(at, f.readiness_s[elems][None, :])
+    s.pending_task[rows[:, None], elems[None, :]] = k
+    s.pending_at[rows[:, None], elems[None, :]] = at
 
 
 def activate_orders(ctx: StepContext) -> None:

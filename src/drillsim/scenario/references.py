@@ -376,8 +376,15 @@ class _Checker:
         for j, ref in enumerate(getattr(task, "waypoints", [])):
             self.location((*path, "waypoints", j), ref)
         self.via((*path, "via"), getattr(task, "via", []))
-        if isinstance(task, AmbushTask):
-            self.name_in((*path, "kill_zone"), task.kill_zone, set(s.areas) | set(s.lines), "area or line")
+        if isinstance(task, AmbushTask) and task.kill_zone not in s.areas and task.kill_zone not in s.lines:
+            names = self.sorted_names(set(s.areas) | set(s.lines))
+            self.fail(
+                (*path, "kill_zone"),
+                f"unknown kill zone '{task.kill_zone}'",
+                expected="one of the scenario's areas or lines" + (f" ({_short(names)})" if names else ""),
+                found=f"'{task.kill_zone}'",
+                suggestion=self.suggest(task.kill_zone, names),
+            )
         if isinstance(task, RelieveTask):
             self.unit((*path, "unit"), task.unit)
         if isinstance(task, ScreenTask | DefendTask):

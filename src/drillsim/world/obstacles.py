@@ -91,6 +91,12 @@ class ZoneTable:
     def n(self) -> int:
         return int(self.box.shape[0])
 
+    @property
+    def polygons(self) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
+        """(vx, vy, start, owner): the polygons as the compiled queries of :mod:`drillsim.geo.polygons`
+        take them, in one tuple."""
+        return self.vx, self.vy, self.start, self.owner
+
 
 @dataclass(frozen=True)
 class ObstacleTable:

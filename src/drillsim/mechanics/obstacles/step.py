@@ -61,10 +61,7 @@ class Obstacles:
         ob = ctx.world.obstacles
         z = ob.zones
         rows, elems, which, frac = _entries(
-            self.px,
-            self.py,
-            s.x,
-            s.y,
+            (self.px, self.py, s.x, s.y),
             s.status,
             f.is_air,
             f.side,
@@ -72,10 +69,7 @@ class Obstacles:
             s.obstacle_lane_at,
             s.obstacle_passing,
             s.obstacle_inside,
-            z.vx,
-            z.vy,
-            z.start,
-            z.owner,
+            z.polygons,
             z.box,
             ctx.t0,
         )
@@ -211,10 +205,7 @@ class Obstacles:
             f.side,
             s.obstacle_known_at,
             ob.detect_range_m,
-            z.vx,
-            z.vy,
-            z.start,
-            z.owner,
+            z.polygons,
             z.box,
             ctx.t1,
         )
@@ -269,11 +260,8 @@ def _open_lanes(ctx: StepContext) -> None:
 
 
 @jit
-def _entries(  # noqa: PLR0913
-    px: FloatArray,
-    py: FloatArray,
-    x: FloatArray,
-    y: FloatArray,
+def _entries(
+    moves: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
     status: IntArray,
     is_air: BoolArray,
     side: IntArray,
@@ -281,17 +269,17 @@ def _entries(  # noqa: PLR0913
     lane_at: FloatArray,
     passing: IntArray,
     inside: BoolArray,
-    vx: FloatArray,
-    vy: FloatArray,
-    start: IntArray,
-    owner: IntArray,
+    polygons: tuple[FloatArray, FloatArray, IntArray, IntArray],
     box: FloatArray,
     t0: float,
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
     """(rows, elements, obstacles, fractions of the move), in row-major order, of the ground elements whose
-    move (px, py) -> (x, y) entered an obstacle that is not theirs, has no open lane and that they are not
-    already crossing: the first such obstacle along the move. Elements crossing an obstacle are marked
-    inside it, and free of it once they have left it (``passing``, ``inside`` updated in place)."""
+    move (``moves``: px, py, x, y) from (px, py) to (x, y) entered an obstacle that is not theirs, has no
+    open lane and that they are not already crossing: the first such obstacle along the move. Elements
+    crossing an obstacle are marked inside it, and free of it once they have left it (``passing``,
+    ``inside`` updated in place)."""
+    px, py, x, y = moves
+    vx, vy, start, owner = polygons
     r_n, n = x.shape
     m = obstacle_side.shape[0]
     rows = np.empty(r_n * n, dtype=np.int64)
@@ -338,7 +326,7 @@ def _entries(  # noqa: PLR0913
 
 
 @jit
-def _in_range(  # noqa: PLR0913
+def _in_range(
     looking: BoolArray,
     x: FloatArray,
     y: FloatArray,
@@ -347,15 +335,13 @@ def _in_range(  # noqa: PLR0913
     side: IntArray,
     known_at: FloatArray,
     detect_range_m: FloatArray,
-    vx: FloatArray,
-    vy: FloatArray,
-    start: IntArray,
-    owner: IntArray,
+    polygons: tuple[FloatArray, FloatArray, IntArray, IntArray],
     box: FloatArray,
     t1: float,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """(rows, elements, obstacles), in row-major order, of the looking ground elements in action within
     detection range of an obstacle their side does not know yet."""
+    vx, vy, start, owner = polygons
     r_n, n = x.shape
     m = detect_range_m.shape[0]
     cap = r_n * n * max(m, 1)

@@ -65,10 +65,7 @@ def _ambush(ctx: StepContext, task: CompiledTask) -> None:
             f.side,
             np.ascontiguousarray(f.hostile),
             f.is_air,
-            z.vx,
-            z.vy,
-            z.start,
-            z.owner,
+            z.polygons,
             ctx.t0,
         )
         sprung = waiting[target >= 0]
@@ -109,7 +106,7 @@ def _ambush(ctx: StepContext, task: CompiledTask) -> None:
 
 
 @jit
-def _target_in_zone(  # noqa: PLR0913
+def _target_in_zone(
     rows: IntArray,
     side: int,
     seen_t: FloatArray,
@@ -119,14 +116,12 @@ def _target_in_zone(  # noqa: PLR0913
     side_of: IntArray,
     hostile: BoolArray,
     is_air: BoolArray,
-    vx: FloatArray,
-    vy: FloatArray,
-    start: IntArray,
-    owner: IntArray,
+    polygons: tuple[FloatArray, FloatArray, IntArray, IntArray],
     t0: float,
 ) -> IntArray:
     """For each row: the first enemy ground element in action that ``side`` saw this step (seen after
     ``t0``) at a position inside the zone; -1 when there is none."""
+    vx, vy, start, owner = polygons
     out = np.full(rows.shape[0], -1, dtype=np.int64)
     n = side_of.shape[0]
     for k in range(rows.shape[0]):

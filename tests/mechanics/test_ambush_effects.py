@@ -3,7 +3,7 @@ fires first, with the first volley's surprise, and breaks contact after its time
 
 The scenario: a red column (5 elements of 10) marches east along y = 0 at 2 m/s; a blue party of 4 lies
 400 m north of the road at x = 2000 m, its rifles reaching 600 m, its eyes sure; the kill zone is the road
-from x = 1700 m to 2300 m. Red sees poorly (rate 0.002/s).
+from x = 1700 m to 2300 m. Red sees too poorly (rate 1e-5/s) to find the hidden party before it fires.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def ambush(**task: Any) -> dict[str, Any]:
     data = base(duration_s=3600.0, dt_s=DT)
     cat = data["catalogue"]
     cat["sensors"]["sure"] = eye(1.0)
-    cat["sensors"]["dim"] = eye(0.002)
+    cat["sensors"]["dim"] = eye(0.00001)
     cat["weapons"]["rifle"] = rifle(0.02, max_range_m=600.0)
     cat["unit_types"]["column"] = {
         "category": "motorised",
@@ -102,10 +102,22 @@ def test_the_ambush_holds_fire_until_the_kill_zone(runner: Runner) -> None:
 def test_the_ambush_fires_first(runner: Runner) -> None:
     """Red, seeing too poorly to find the hidden party before it opens fire, takes its first losses before
     it inflicts any."""
-    data = ambush()
-    data["catalogue"]["sensors"]["dim"] = eye(0.00001)
-    result = runner.run(data, reps=8)
+    result = runner.run(ambush(), reps=8)
     assert np.all(_first_hits(result, "red/") < _first_hits(result, "blue/"))
+
+
+def test_a_compromised_ambush_fires_at_once(runner: Runner) -> None:
+    """Seen and fired on (suppressed) before the column reaches the kill zone, the party opens fire at once,
+    without surprise, instead of waiting under fire."""
+    data = ambush()
+    data["catalogue"]["sensors"]["dim"] = eye(1.0)
+    data["catalogue"]["weapons"]["rifle"] = rifle(0.02, p_suppress=1.0, max_range_m=600.0)
+    result = runner.run(data, reps=4)
+    entry = ZONE_X / 2.0
+    assert np.all(result.first("AmbushSprung", detail="compromised") < entry)
+    assert np.all(result.count("AmbushSprung", detail="kill-zone") == 0)
+    assert np.all(_first_hits(result, "red/") < entry + DT)
+    assert np.all(result.sim.state.surprise_until == -np.inf)
 
 
 def test_the_party_withdraws_after_its_time(runner: Runner) -> None:

@@ -372,13 +372,15 @@ class ObstacleBreached(Event):
 
 @dataclass(frozen=True)
 class AmbushSprung(Event):
-    """``unit``'s ambush opened fire on ``target``, seen in its kill zone at (x_m, y_m)."""
+    """``unit``'s ambush opened fire: ``how`` is kill-zone (on ``target``, seen in its kill zone at (x_m,
+    y_m), with surprise) or compromised (fired on first; no target, no surprise)."""
 
     KIND: ClassVar[str] = "AmbushSprung"
     unit: str
-    target: str
+    target: str | None
     x_m: float
     y_m: float
+    how: str
 
 
 # How each kind's fields map onto the flat columns (field -> column).
@@ -449,7 +451,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "y_m": "y_m",
     },
     "ObstacleBreached": {"unit": "unit", "obstacle": "other", "how": "detail", "casualties": "count"},
-    "AmbushSprung": {"unit": "unit", "target": "other", "x_m": "x_m", "y_m": "y_m"},
+    "AmbushSprung": {"unit": "unit", "target": "other", "x_m": "x_m", "y_m": "y_m", "how": "detail"},
 }
 
 EVENT_CLASSES: dict[str, type[Event]] = {

@@ -4,10 +4,11 @@ inside it, and breaks contact after a time or on losses (docs/mechanics/orders.m
 While it waits, an ambush element holds its fire (``hold_fire``; direct fire leaves it out) and lies in the
 hidden posture. The party is sprung, in a replication, the first step its side's ``seen`` layer places an
 enemy ground element (seen this step) inside the kill zone: every element of the task then fires, with the
-surprise advantage of direct fire's ``AMBUSH_SURPRISE_FACTOR`` for the first :data:`FIRST_VOLLEY_S`. An
-element withdraws ``withdraw_after_s`` after the party opened fire, or sooner once it has lost more than
-``withdraw_losses`` of its strength on the task, to ``withdraw_to`` (its start position when none is
-given), by road where faster.
+surprise advantage of direct fire's ``AMBUSH_SURPRISE_FACTOR`` for the first :data:`FIRST_VOLLEY_S`. A
+party fired on (a loss or suppression) before its kill zone holds an enemy is compromised and opens fire
+at once, without the surprise advantage. An element withdraws ``withdraw_after_s`` after the party opened
+fire, or sooner once it has lost more than ``withdraw_losses`` of its strength on the task, to
+``withdraw_to`` (its start position when none is given), by road where faster.
 """
 
 from __future__ import annotations
@@ -54,13 +55,12 @@ def _ambush(ctx: StepContext, task: CompiledTask) -> None:
     if len(waiting) and task.kill_zone is not None:
         z = task.kill_zone
         side = int(f.side[elems[0]])
-        pic = s.picture
         target = _target_in_zone(
             waiting,
             side,
-            pic.seen_t,
-            pic.seen_x,
-            pic.seen_y,
+            s.picture.seen_t,
+            s.picture.seen_x,
+            s.picture.seen_y,
             s.status,
             f.side,
             np.ascontiguousarray(f.hostile),
@@ -68,25 +68,14 @@ def _ambush(ctx: StepContext, task: CompiledTask) -> None:
             z.polygons,
             ctx.t0,
         )
-        sprung = waiting[target >= 0]
-        tgt = target[target >= 0]
-        if len(sprung):
-            mask = on[np.searchsorted(rows_on, sprung)]
-            rr, cc = np.nonzero(mask)
-            r, e = sprung[rr], elems[cc]
-            s.hold_fire[r, e] = False
-            s.ambush_fired_at[r, e] = ctx.t1
-            s.surprise_until[r, e] = ctx.t1 + FIRST_VOLLEY_S
-            s.posture[r, e] = _FIRING
-            ctx.emit(
-                AmbushSprung,
-                r,
-                ctx.t1,
-                unit=ctx.ids[e],
-                target=ctx.ids[tgt[rr]],
-                x_m=pic.seen_x[r, side, tgt[rr]],
-                y_m=pic.seen_y[r, side, tgt[rr]],
-            )
+        # A party fired on before its kill zone holds an enemy is compromised: it opens fire at once,
+        # without surprise.
+        sub = on[np.searchsorted(rows_on, waiting)]
+        hurt = (s.strength[waiting][:, elems] < s.task_strength[waiting][:, elems]) | (
+            s.suppressed_until[waiting][:, elems] > ctx.t0
+        )
+        compromised = (target < 0) & (hurt & sub).any(axis=1)
+        _spring(ctx, waiting, target, sub, elems, side, compromised)
     # Withdrawal: time since opening fire, or losses on the task.
     rows, cols = np.nonzero(on)
     e = elems[cols]
@@ -103,6 +92,44 @@ def _ambush(ctx: StepContext, task: CompiledTask) -> None:
     else:
         dest = np.column_stack([f.x0[e], f.y0[e]])
     set_routes(ctx, r, e, np.asarray(dest, dtype=np.float64)[:, None, :], roads=True)
+
+
+def _spring(
+    ctx: StepContext,
+    rows: IntArray,
+    target: IntArray,
+    on: BoolArray,
+    elems: IntArray,
+    side: int,
+    compromised: BoolArray,
+) -> None:
+    """Open fire in the rows with a target in the kill zone (with surprise) or compromised (without)."""
+    s = ctx.state
+    pic = s.picture
+    go = (target >= 0) | compromised
+    if not go.any():
+        return
+    rr, cc = np.nonzero(on[go])
+    r, e = rows[go][rr], elems[cc]
+    tgt = target[go][rr]
+    surprise = tgt >= 0
+    s.hold_fire[r, e] = False
+    s.ambush_fired_at[r, e] = ctx.t1
+    s.surprise_until[r[surprise], e[surprise]] = ctx.t1 + FIRST_VOLLEY_S
+    s.posture[r, e] = _FIRING
+    safe = np.maximum(tgt, 0)
+    names = ctx.ids[safe].copy()
+    names[~surprise] = None
+    ctx.emit(
+        AmbushSprung,
+        r,
+        ctx.t1,
+        unit=ctx.ids[e],
+        target=names,
+        x_m=np.where(surprise, pic.seen_x[r, side, safe], np.nan),
+        y_m=np.where(surprise, pic.seen_y[r, side, safe], np.nan),
+        how=np.where(surprise, "kill-zone", "compromised"),
+    )
 
 
 @jit

@@ -1,10 +1,10 @@
 """The Simulation: one object owns the clock, the batched state, the random streams and the recorder.
 
 A step runs the mechanics in a fixed order: command (phases, orders, re-aiming, aircraft endurance),
-movement, sensing, reports, direct fire, fire support (requests, firing, impacts), air strikes, morale
-and capture, objectives. Replications of a batch advance in lock-step; each one's random numbers depend
-only on the root seed and its own replication index, so a replication's outcome and events are the same
-alone or in any batch.
+movement, obstacles, sensing (and reconnaissance of obstacles), reports, ambushes, direct fire, fire
+support (requests, firing, impacts), air strikes, morale and capture, objectives. Replications of a
+batch advance in lock-step; each one's random numbers depend only on the root seed and its own
+replication index, so a replication's outcome and events are the same alone or in any batch.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from drillsim.mechanics.direct_fire.supply import resupply
 from drillsim.mechanics.indirect_fire.step import IndirectFire
 from drillsim.mechanics.morale.step import capture_and_flight, update_morale
 from drillsim.mechanics.movement.step import move
+from drillsim.mechanics.obstacles.step import Obstacles
+from drillsim.mechanics.orders.ambush import run_ambushes
 from drillsim.mechanics.orders.command import (
     ROAD_LEG_POINTS,
     ROAD_TASKS,
@@ -184,7 +186,8 @@ class Simulation:
         capacity = max((t.waypoints.shape[1] for t in self.world.plan.tasks), default=1) * 2 + _ROUTE_EXTRA
         if self.world.roads is not None:  # a road leg takes up to ROAD_LEG_POINTS waypoints, plus its ends
             legs = max(
-                (t.waypoints.shape[1] for t in self.world.plan.tasks if t.kind in ROAD_TASKS), default=0
+                (t.waypoints.shape[1] for t in self.world.plan.tasks if t.kind in ROAD_TASKS or t.via_roads),
+                default=0,
             )
             capacity = max(capacity, max(legs, 1) * (ROAD_LEG_POINTS + 2) + _ROUTE_EXTRA)
         self.state: BatchState = initial_state(self.world, self.replication_indices, capacity)
@@ -200,6 +203,7 @@ class Simulation:
             sensor_names=np.array(f.s_name, dtype=object),
         )
         self.triggers = TriggerState(self.world.plan, len(self.replication_indices))
+        self.obstacles = Obstacles(self.ctx)
         self.sensing = Sensing(self.ctx)
         self.direct = DirectFire(self.ctx)
         self.fires = IndirectFire(self.ctx)
@@ -226,11 +230,15 @@ class Simulation:
         activate_orders(ctx)
         aim_dynamic_tasks(ctx)
         enforce_endurance(ctx)
+        self.obstacles.before_move(ctx)
         move(ctx)
+        self.obstacles.cross(ctx)
         self.sensing.detect(ctx)
+        self.obstacles.reconnoitre(ctx)
         deliver_reports(ctx)
         self._located = located_fractions(ctx)
         resupply(ctx)
+        run_ambushes(ctx)
         self.direct.fire(ctx)
         self.fires.request_missions(ctx)
         self.fires.fire_missions(ctx)

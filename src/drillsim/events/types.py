@@ -331,6 +331,58 @@ class ObjectiveAchieved(Event):
     objective: str
 
 
+# --- obstacles and ambushes -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObstacleDetected(Event):
+    """``side`` learnt of ``obstacle`` through ``unit`` (``how``: reconnaissance or encounter)."""
+
+    KIND: ClassVar[str] = "ObstacleDetected"
+    side: str
+    unit: str
+    obstacle: str
+    how: str
+
+
+@dataclass(frozen=True)
+class ObstacleEncountered(Event):
+    """``unit`` met ``obstacle`` at (x_m, y_m) without knowing of it and halted; ``casualties`` lost to a
+    mine."""
+
+    KIND: ClassVar[str] = "ObstacleEncountered"
+    unit: str
+    obstacle: str
+    casualties: int
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class ObstacleBreached(Event):
+    """``unit`` got through ``obstacle``: ``how`` is lane (engineers opened a lane every side may use) or
+    forced (the unit forced its own way, at the obstacle's risk); ``casualties`` lost forcing it."""
+
+    KIND: ClassVar[str] = "ObstacleBreached"
+    unit: str
+    obstacle: str
+    how: str
+    casualties: int
+
+
+@dataclass(frozen=True)
+class AmbushSprung(Event):
+    """``unit``'s ambush opened fire: ``how`` is kill-zone (on ``target``, seen in its kill zone at (x_m,
+    y_m), with surprise) or compromised (fired on first; no target, no surprise)."""
+
+    KIND: ClassVar[str] = "AmbushSprung"
+    unit: str
+    target: str | None
+    x_m: float
+    y_m: float
+    how: str
+
+
 # How each kind's fields map onto the flat columns (field -> column).
 _COLUMNS: dict[str, dict[str, str]] = {
     "PhaseStarted": {"phase": "detail"},
@@ -390,6 +442,16 @@ _COLUMNS: dict[str, dict[str, str]] = {
     },
     "SortieRecovered": {"mission": "value", "aircraft": "unit"},
     "ObjectiveAchieved": {"side": "side", "objective": "detail"},
+    "ObstacleDetected": {"side": "side", "unit": "unit", "obstacle": "other", "how": "detail"},
+    "ObstacleEncountered": {
+        "unit": "unit",
+        "obstacle": "other",
+        "casualties": "count",
+        "x_m": "x_m",
+        "y_m": "y_m",
+    },
+    "ObstacleBreached": {"unit": "unit", "obstacle": "other", "how": "detail", "casualties": "count"},
+    "AmbushSprung": {"unit": "unit", "target": "other", "x_m": "x_m", "y_m": "y_m", "how": "detail"},
 }
 
 EVENT_CLASSES: dict[str, type[Event]] = {
@@ -422,6 +484,10 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         WeaponsReleased,
         SortieRecovered,
         ObjectiveAchieved,
+        ObstacleDetected,
+        ObstacleEncountered,
+        ObstacleBreached,
+        AmbushSprung,
     )
 }
 """Every event kind, by name."""

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -278,9 +279,12 @@ class SiteSpec(Spec):
 
 
 class LineSpec(Spec):
-    """A named line: border section, phase line, boundary, route."""
+    """A named line: border section, phase line, boundary, route or road.
 
-    kind: Literal["border-section", "phase-line", "boundary", "route", "limit-of-advance"]
+    Lines of kind ``route`` and ``road`` join the road network that ground routes follow (driven at the
+    unit type's road speed), and a task's ``via`` may name them to make units take that way."""
+
+    kind: Literal["border-section", "phase-line", "boundary", "route", "road", "limit-of-advance"]
     points: list[LocationRef] = Field(default_factory=list)
     """The line's vertices; or leave empty and name a line of the geodata in ``geodata_line``."""
     geodata_line: str | None = None
@@ -324,6 +328,54 @@ class AreaSpec(Spec):
                     "expected": "a polygon of at least three points, or center and radius_m",
                     "found": f"{len(self.polygon)} polygon point(s)",
                 },
+            )
+        return self
+
+
+# --- obstacles ---------------------------------------------------------------------------------------------
+
+
+class ObstacleSpec(Spec):
+    """A minefield or a block (abatis, wire, crater, roadblock) on an area or along a line (see
+    docs/mechanics/obstacles.md)."""
+
+    kind: Literal["minefield", "block"]
+    """A minefield delays and causes casualties; a block only delays."""
+    side: Name
+    """The side that emplaced it: its picture knows the obstacle from the start."""
+    area: Name | None = None
+    """An area of the scenario the obstacle covers."""
+    line: Name | None = None
+    """A line of the scenario the obstacle runs along (``depth_m`` deep, centred on the line)."""
+    depth_m: PositiveDistance = Param(100.0)
+    """Depth of an obstacle along a line, metres."""
+    known_to: list[Name] = Field(default_factory=list)
+    """Other sides that know the obstacle from the start (a marked field, a reported block)."""
+    p_encounter: Probability = Param(0.5)
+    """Minefield: probability that one element crossing without a lane sets off a mine; a block stops
+    every element that meets it unawares."""
+    casualties_per_encounter: Factor = Param(1.0)
+    """Minefield: people an element loses when it sets off a mine."""
+    halt_s: Duration = Param(300.0)
+    """Halt of an element that meets the obstacle unawares, before it breaches or forces it."""
+    breach_s: PositiveDuration = Param(1800.0)
+    """Time for one engineer element of ``breaching`` 1 to open a lane; the lane then serves everyone."""
+    force_s: Duration = Param(120.0)
+    """Time for an element without engineers to force its way through a known obstacle (at the
+    minefield's risk of casualties)."""
+    detect_range_m: Distance = Param(150.0)
+    """Reconnaissance elements closer than this may find the obstacle."""
+    detect_rate_per_s: RatePerS = Param(1.0 / 300.0)
+    """Hazard rate at which a reconnaissance element within ``detect_range_m`` finds the obstacle."""
+
+    @model_validator(mode="after")
+    def _one_place(self) -> ObstacleSpec:
+        given = [k for k in ("area", "line") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "obstacle_place",
+                "an obstacle needs exactly one place",
+                {"expected": "exactly one of area, line", "found": ", ".join(given) or "none"},
             )
         return self
 
@@ -528,6 +580,9 @@ class UnitTypeSpec(Spec):
     """Fraction of incoming direct-fire effect that the unit's own protection stops (armour, vehicles)."""
     fuel_l: Fuel | None = None
     fuel_per_km_l: Fuel = Param(0.0)
+    breaching: Factor = Param(0.0)
+    """Engineer breaching capability: an element of ``breaching`` b opens a lane through an obstacle in the
+    obstacle's ``breach_s / b``; 0 cannot breach (it forces known obstacles)."""
     break_losses: Probability = Param(0.4)
     """Fraction of personnel lost at which the unit breaks and withdraws."""
     break_suppression: Probability = Param(0.8)
@@ -618,6 +673,8 @@ EventKind = Literal[
     "fire-mission-completed",
     "strike-completed",
     "objective-achieved",
+    "obstacle-encountered",
+    "obstacle-breached",
 ]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 
@@ -647,6 +704,8 @@ class EventTrigger(_TriggerBase):
     """The side whose event it must be (the side that detected, lost a unit, achieved an objective...)."""
     unit: UnitId | None = None
     objective: Name | None = None
+    obstacle: Name | None = None
+    """obstacle-encountered / obstacle-breached: the obstacle; any obstacle when omitted."""
 
 
 class LossesTrigger(_TriggerBase):
@@ -746,10 +805,20 @@ class _TaskBase(Spec):
     members in order): relief on station for aircraft on a patrol, waves for ground units."""
 
 
+def _listed(value: Any) -> Any:
+    """A single name (``via: north-road``) is a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+Via = Annotated[list[LocationRef], BeforeValidator(_listed)]
+"""Where a route must pass, in order: places, points, or lines of kind route or road (followed along their
+length, from the end nearer the unit); one name alone is a list of one."""
+
+
 class MoveTask(_TaskBase):
     task: Literal["move"]
     to: LocationRef
-    via: list[LocationRef] = Field(default_factory=list)
+    via: Via = Field(default_factory=list)
     posture_on_arrival: Posture = "halted"
     speed_factor: Factor = Param(1.0)
 
@@ -757,7 +826,7 @@ class MoveTask(_TaskBase):
 class ReconnoitreTask(_TaskBase):
     task: Literal["reconnoitre"]
     to: LocationRef
-    via: list[LocationRef] = Field(default_factory=list)
+    via: Via = Field(default_factory=list)
     report_to: UnitId | None = None
     speed_factor: Factor = Param(0.6)
     """Reconnaissance moves slower than a road march: a fraction of full speed."""
@@ -793,6 +862,8 @@ class AttackTask(_TaskBase):
     """A point or place to attack; when omitted, the nearest enemy contact in the side's picture."""
     target_unit: UnitId | None = None
     """An enemy unit to attack, engaged through the side's picture of it."""
+    via: Via = Field(default_factory=list)
+    """With ``target``: where the approach must pass first."""
 
 
 class RaidTask(_TaskBase):
@@ -849,6 +920,37 @@ class PatrolTask(_TaskBase):
     speed_factor: Factor = Param(0.5)
 
 
+class AmbushTask(_TaskBase):
+    """Wait concealed at a position covering a kill zone, open fire when an enemy enters it, then withdraw
+    (see docs/mechanics/orders.md, "Ambush")."""
+
+    task: Literal["ambush"]
+    at: LocationRef
+    """The ambush position."""
+    kill_zone: Name
+    """An area or a line of the scenario: fire is held until an enemy the side sees is inside it (within
+    ``zone_width_m`` of a line)."""
+    zone_width_m: PositiveDistance = Param(100.0)
+    """Width of a kill zone given as a line, metres."""
+    withdraw_after_s: Duration = Param(600.0)
+    """Time after opening fire at which the ambush party breaks contact."""
+    withdraw_losses: Probability = Param(0.3)
+    """Fraction of its personnel lost at which an ambush element breaks contact sooner."""
+    withdraw_to: LocationRef | None = None
+    """Where the party withdraws; its position at the start of the task when omitted."""
+
+
+class RelieveTask(_TaskBase):
+    """March to a friendly unit's position (by road where faster) and join its defence on arrival."""
+
+    task: Literal["relieve"]
+    unit: UnitId
+    """The friendly unit to relieve; the relief goes to where its elements are when the order arrives."""
+    via: Via = Field(default_factory=list)
+    posture: Posture = "hasty-defence"
+    """Posture taken on arrival."""
+
+
 TaskSpec = Annotated[
     MoveTask
     | ReconnoitreTask
@@ -860,7 +962,9 @@ TaskSpec = Annotated[
     | CoverWithdrawalTask
     | StrikeTask
     | FireSupportTask
-    | PatrolTask,
+    | PatrolTask
+    | AmbushTask
+    | RelieveTask,
     Field(discriminator="task"),
 ]
 """An order given to units when its phase starts."""
@@ -876,6 +980,8 @@ TASK_KINDS: tuple[str, ...] = (
     "strike",
     "fire-support",
     "patrol",
+    "ambush",
+    "relieve",
 )
 
 
@@ -959,6 +1065,8 @@ MeasureKind = Literal[
     "fire-missions",
     "kill-chain-time",
     "fratricide",
+    "obstacle-casualties",
+    "obstacle-breach-time",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
 TIME_MEASURE_KINDS: tuple[str, ...] = (
@@ -967,6 +1075,7 @@ TIME_MEASURE_KINDS: tuple[str, ...] = (
     "objective-time",
     "time-in-place",
     "kill-chain-time",
+    "obstacle-breach-time",
 )
 """Measure kinds whose values are times in seconds (shown as hours and minutes)."""
 
@@ -985,6 +1094,8 @@ class MeasureSpec(Spec):
     """time-to-locate: the fraction of enemy elements that must be located."""
     line: Name | None = None
     """penetration-depth: the line depth is measured from (the border)."""
+    obstacle: Name | None = None
+    """obstacle-casualties / obstacle-breach-time: the obstacle; every obstacle when omitted."""
 
 
 class PopulationSpec(Spec):
@@ -1028,6 +1139,7 @@ class Scenario(Spec):
     sites: dict[Name, SiteSpec] = Field(default_factory=dict)
     lines: dict[Name, LineSpec] = Field(default_factory=dict)
     areas: dict[Name, AreaSpec] = Field(default_factory=dict)
+    obstacles: dict[Name, ObstacleSpec] = Field(default_factory=dict)
     units: dict[UnitId, UnitSpec] = Field(min_length=1)
     plan: PlanSpec = Field(default_factory=PlanSpec)
     objectives: dict[Name, ObjectiveSpec] = Field(default_factory=dict)

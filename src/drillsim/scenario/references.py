@@ -19,6 +19,7 @@ from drillsim.scenario.gazetteer import Gazetteer, gazetteer_for
 from drillsim.scenario.models import (
     AfterPhaseTrigger,
     AllOfTrigger,
+    AmbushTask,
     AnyOfTrigger,
     ArrivedTrigger,
     AttackTask,
@@ -32,6 +33,7 @@ from drillsim.scenario.models import (
     ObjectiveTrigger,
     RaidTask,
     ReconnoitreTask,
+    RelieveTask,
     Scenario,
     ScreenTask,
     StrikeTask,
@@ -178,6 +180,7 @@ class _Checker:
         self.catalogue()
         self.geometry()
         self.units()
+        self.obstacles()
         self.plan()
         self.objectives_and_measures()
 
@@ -303,6 +306,30 @@ class _Checker:
                     found=f"a site of kind '{home.kind}'",
                 )
 
+    def obstacles(self) -> None:
+        s = self.s
+        for name, obstacle in s.obstacles.items():
+            base: FieldPath = ("obstacles", name)
+            self.name_in((*base, "side"), obstacle.side, s.sides, "side")
+            for j, side in enumerate(obstacle.known_to):
+                self.name_in((*base, "known_to", j), side, s.sides, "side")
+            self.name_in((*base, "area"), obstacle.area, s.areas, "area")
+            self.name_in((*base, "line"), obstacle.line, s.lines, "line")
+
+    def via(self, path: FieldPath, refs: list[LatLon | str]) -> None:
+        """Via points: places, points, or lines of kind route or road."""
+        for j, ref in enumerate(refs):
+            line = self.s.lines.get(ref) if isinstance(ref, str) else None
+            if line is None:
+                self.location((*path, j), ref)
+            elif line.kind not in ("route", "road"):
+                self.fail(
+                    (*path, j),
+                    f"line '{ref}' is of kind '{line.kind}'",
+                    expected="a place, a point, or a line of kind route or road",
+                    found=f"a line of kind '{line.kind}'",
+                )
+
     def plan(self) -> None:
         phases = list(self.s.plan.phases)
         for pid, phase in self.s.plan.phases.items():
@@ -322,6 +349,7 @@ class _Checker:
             self.name_in((*path, "side"), trig.side, s.sides, "side")
             self.unit((*path, "unit"), trig.unit)
             self.name_in((*path, "objective"), trig.objective, s.objectives, "objective")
+            self.name_in((*path, "obstacle"), trig.obstacle, s.obstacles, "obstacle")
         elif isinstance(trig, LossesTrigger):
             self.name_in((*path, "side"), trig.side, s.sides, "side")
             self.name_in((*path, "nation"), trig.nation, s.nations, "nation")
@@ -342,12 +370,23 @@ class _Checker:
 
     def task(self, path: FieldPath, task: Any) -> None:  # noqa: C901
         s = self.s
-        for key in ("to", "at", "target", "then_to"):
+        for key in ("to", "at", "target", "then_to", "withdraw_to"):
             if hasattr(task, key):
                 self.location((*path, key), getattr(task, key))
-        for key in ("via", "waypoints"):
-            for j, ref in enumerate(getattr(task, key, [])):
-                self.location((*path, key, j), ref)
+        for j, ref in enumerate(getattr(task, "waypoints", [])):
+            self.location((*path, "waypoints", j), ref)
+        self.via((*path, "via"), getattr(task, "via", []))
+        if isinstance(task, AmbushTask) and task.kill_zone not in s.areas and task.kill_zone not in s.lines:
+            names = self.sorted_names(set(s.areas) | set(s.lines))
+            self.fail(
+                (*path, "kill_zone"),
+                f"unknown kill zone '{task.kill_zone}'",
+                expected="one of the scenario's areas or lines" + (f" ({_short(names)})" if names else ""),
+                found=f"'{task.kill_zone}'",
+                suggestion=self.suggest(task.kill_zone, names),
+            )
+        if isinstance(task, RelieveTask):
+            self.unit((*path, "unit"), task.unit)
         if isinstance(task, ScreenTask | DefendTask):
             self.name_in((*path, "line"), task.line, s.lines, "line")
         if isinstance(task, DefendTask):
@@ -393,6 +432,7 @@ class _Checker:
             self.name_in((*base, "nation"), measure.nation, s.nations, "nation")
             self.name_in((*base, "objective"), measure.objective, s.objectives, "objective")
             self.name_in((*base, "line"), measure.line, s.lines, "line")
+            self.name_in((*base, "obstacle"), measure.obstacle, s.obstacles, "obstacle")
             for j, uid in enumerate(measure.units):
                 self.unit((*base, "units", j), uid)
             if measure.kind in ("objective-achieved", "objective-time") and measure.objective is None:

@@ -216,6 +216,35 @@ class BatchState:
     max_depth: FloatArray
     """(R, N) deepest penetration of each element past its side's border line, metres."""
     last_sample_s: float = -INF
+    # obstacles (O obstacles) and ambushes
+    held_until: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, N) the element is held in place (at an obstacle) until then; movement waits."""
+    obstacle_known_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    """(R, S, O) since when each side's picture holds each obstacle (+inf: unknown)."""
+    obstacle_passing: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """(R, N) the obstacle an element is crossing, free to go on (-1: none)."""
+    obstacle_inside: BoolArray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    """(R, N) whether the element has been inside the obstacle it is crossing."""
+    obstacle_lane_due: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, O) when the lane engineers are opening through each obstacle will be open (+inf: none)."""
+    obstacle_breacher: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """(R, O) the engineer element opening the lane (-1: none)."""
+    obstacle_lane_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, O) since when a lane through the obstacle is open to every side (+inf: none)."""
+    obstacle_encountered_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    """(R, S, O) first time an element of the side met the obstacle unawares."""
+    obstacle_breached_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    """(R, S, O) first time an element of the side got through the obstacle by a lane or by force."""
+    obstacle_casualties: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    """(R, S, O) people of each side lost to each obstacle."""
+    hold_fire: BoolArray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    """(R, N) an ambush element holding its fire until an enemy enters its kill zone."""
+    surprise_until: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, N) an ambush element's fire has the surprise advantage until then."""
+    ambush_fired_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, N) when the element's ambush opened fire (+inf: not yet)."""
+    task_strength: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, N) the element's strength when it began its current task (for losses on a task)."""
 
     @property
     def r(self) -> int:
@@ -235,6 +264,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
     f = world.forces
     r, n, s = len(replications), f.n, len(f.side_names)
     p, o = len(world.plan.phase_names), len(world.plan.objective_names)
+    ob = world.obstacles.n
     return BatchState(
         replications=np.asarray(replications, dtype=np.int64),
         time_s=0.0,
@@ -298,4 +328,18 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         missions=Missions(),
         located_first=_full((r, s, s, 10), INF),
         max_depth=np.zeros((r, n)),
+        held_until=_full((r, n), -INF),
+        obstacle_known_at=np.where(world.obstacles.known0[None, :, :], 0.0, INF) * np.ones((r, 1, 1)),
+        obstacle_passing=np.full((r, n), -1, dtype=np.int64),
+        obstacle_inside=np.zeros((r, n), dtype=bool),
+        obstacle_lane_due=_full((r, ob), INF),
+        obstacle_breacher=np.full((r, ob), -1, dtype=np.int64),
+        obstacle_lane_at=_full((r, ob), INF),
+        obstacle_encountered_at=_full((r, s, ob), INF),
+        obstacle_breached_at=_full((r, s, ob), INF),
+        obstacle_casualties=np.zeros((r, s, ob)),
+        hold_fire=np.zeros((r, n), dtype=bool),
+        surprise_until=_full((r, n), -INF),
+        ambush_fired_at=_full((r, n), INF),
+        task_strength=_tile(f.strength0, r),
     )

@@ -17,8 +17,9 @@ from drillsim.geo.projection import LocalProjection
 from drillsim.geo.roads import RoadNetwork, build_road_network
 from drillsim.geo.terrain import TERRAIN_CLASS_NAMES, Terrain, load_geotiff_dem, terrain_from_geodata
 from drillsim.scenario.gazetteer import Gazetteer, gazetteer_for
-from drillsim.scenario.models import Scenario
+from drillsim.scenario.models import LatLon, Scenario
 from drillsim.world.forces import TERRAIN_INDEX, ForceTable, compile_forces
+from drillsim.world.obstacles import ObstacleTable, compile_obstacles, line_points
 from drillsim.world.plan import CompiledPlan, compile_plan
 from drillsim.world.support import SupportTable, compile_support
 
@@ -45,6 +46,8 @@ class World:
     """The geodata's road network (None without geodata or roads); ground routes may follow it."""
     support: SupportTable = field(default_factory=SupportTable.empty)
     """Supply points and no-fire areas."""
+    obstacles: ObstacleTable = field(default_factory=ObstacleTable.empty)
+    """Minefields and blocks (docs/mechanics/obstacles.md)."""
 
     @property
     def dt_s(self) -> float:
@@ -124,7 +127,18 @@ def build_world(scenario: Scenario) -> World:
         terrain = Terrain.flat(x_max - x_min, y_max - y_min, cell_m=1000.0, x0_m=x_min, y0_m=y_min)
         lut[:] = TERRAIN_INDEX[scenario.area.default_terrain]
     terrain = _with_scenario_crossings(terrain, scenario, projection)
-    roads = _road_network(geodata, terrain, projection) if geodata is not None else None
+
+    def xy(ref: LatLon | str) -> tuple[float, float]:
+        point = gazetteer.resolve(ref)
+        x, y = projection.to_xy(point.lat, point.lon)
+        return float(x), float(y)
+
+    scenario_roads = [
+        line_points(scenario, name, xy, gazetteer.lines)
+        for name, line in scenario.lines.items()
+        if line.kind in ("route", "road")
+    ]
+    roads = _road_network(geodata, terrain, projection, scenario_roads)
     forces = compile_forces(scenario, projection, gazetteer)
     plan = compile_plan(scenario, forces, projection, gazetteer)
     return World(
@@ -138,6 +152,7 @@ def build_world(scenario: Scenario) -> World:
         _light_table(scenario, lat0, lon0),
         roads,
         compile_support(scenario, projection, gazetteer),
+        compile_obstacles(scenario, forces, xy, gazetteer.lines),
     )
 
 
@@ -162,9 +177,18 @@ def _with_scenario_crossings(terrain: Terrain, scenario: Scenario, projection: L
     return replace(terrain, crossings_xy=xy, crossing_ids=ids)
 
 
-def _road_network(geodata: Geodata, terrain: Terrain, projection: LocalProjection) -> RoadNetwork | None:
-    """The geodata's roads as a graph; a road edge cutting a river away from any crossing is dropped."""
-    lines = [part for line in geodata.lines_of_kind("road").values() for part in line.to_xy(projection)]
+def _road_network(
+    geodata: Geodata | None,
+    terrain: Terrain,
+    projection: LocalProjection,
+    scenario_roads: list[NDArray[np.float64]],
+) -> RoadNetwork | None:
+    """The geodata's roads and the scenario's route and road lines (after them, in the scenario's order)
+    as a graph; a road edge cutting a river away from any crossing is dropped."""
+    lines = []
+    if geodata is not None:
+        lines = [part for line in geodata.lines_of_kind("road").values() for part in line.to_xy(projection)]
+    lines += scenario_roads
     if not lines:
         return None
     net = build_road_network(lines, blocked=terrain.crosses_obstacle if len(terrain.obstacles) else None)

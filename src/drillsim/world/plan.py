@@ -19,6 +19,7 @@ from drillsim.scenario.models import TASK_KINDS as SCENARIO_TASK_KINDS
 from drillsim.scenario.models import (
     AfterPhaseTrigger,
     AllOfTrigger,
+    AmbushTask,
     AnyOfTrigger,
     ArrivedTrigger,
     AttackTask,
@@ -35,12 +36,14 @@ from drillsim.scenario.models import (
     PatrolTask,
     RaidTask,
     ReconnoitreTask,
+    RelieveTask,
     Scenario,
     ScreenTask,
     StrikeTask,
     WithdrawTask,
 )
 from drillsim.world.forces import POSTURE_INDEX, ForceTable
+from drillsim.world.obstacles import ZoneTable, area_polygons, line_polygons
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -66,6 +69,8 @@ class TriggerNode:
     objective: int = -1
     fraction: float = 0.0
     children: tuple[int, ...] = ()
+    obstacle: int = -1
+    """obstacle-encountered / obstacle-breached: the obstacle (in name order), -1 for any."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,15 @@ class CompiledTask:
     """Fire support and strikes: fire even with friendly troops inside the weapon's safe distance."""
     loop: bool = False
     then_to: FloatArray = field(default_factory=lambda: np.full(2, np.nan))
+    # --- via roads, ambush, relief
+    via_roads: bool = False
+    """The route names route or road lines in ``via``: its ground legs may follow the road network."""
+    kill_zone: ZoneTable | None = None
+    """Ambush: the kill zone (one zone)."""
+    withdraw_after_s: float = np.inf
+    """Ambush: time after opening fire at which the party withdraws (to ``then_to``)."""
+    withdraw_losses: float = 1.0
+    """Ambush: fraction of its strength an element may lose before it withdraws."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +175,7 @@ class _Compiler:
         elif isinstance(trig, EventTrigger):
             elems = self.elements([trig.unit]) if trig.unit else np.zeros(0, dtype=np.int64)
             objective = self.objectives.index(trig.objective) if trig.objective else -1
+            obstacle = sorted(self.s.obstacles).index(trig.obstacle) if trig.obstacle else -1
             node = TriggerNode(
                 "event",
                 delay,
@@ -168,6 +183,7 @@ class _Compiler:
                 side=self.side(trig.side),
                 elements=elems,
                 objective=objective,
+                obstacle=obstacle,
             )
         elif isinstance(trig, LossesTrigger):
             elems = self.elements([trig.unit]) if trig.unit else np.zeros(0, dtype=np.int64)
@@ -224,6 +240,33 @@ class _Compiler:
         pts = np.asarray([self.xy(p) for p in area.polygon])
         return float(pts[:, 0].mean()), float(pts[:, 1].mean())
 
+    def via_points(self, refs: list[Any], elems: IntArray) -> list[tuple[float, float]]:
+        """Via points in order; a route or road line contributes its vertices, from the end nearer the point
+        before it (the elements' mean start position for the first)."""
+        out: list[tuple[float, float]] = []
+        last = (float(self.f.x0[elems].mean()), float(self.f.y0[elems].mean())) if len(elems) else (0.0, 0.0)
+        for ref in refs:
+            if isinstance(ref, str) and ref in self.s.lines:
+                pts = self.line_points(ref)
+                if np.hypot(pts[-1][0] - last[0], pts[-1][1] - last[1]) < np.hypot(
+                    pts[0][0] - last[0], pts[0][1] - last[1]
+                ):
+                    pts = pts[::-1]
+                out += pts
+            else:
+                out.append(self.xy(ref))
+            last = out[-1]
+        return out
+
+    def has_via_line(self, refs: list[Any]) -> bool:
+        return any(isinstance(ref, str) and ref in self.s.lines for ref in refs)
+
+    def zone(self, name: str, width_m: float) -> ZoneTable:
+        """An area, or a line buffered to ``width_m``, as a zone."""
+        if name in self.s.areas:
+            return ZoneTable.of([area_polygons(self.s, name, self.xy)])
+        return ZoneTable.of([line_polygons(np.asarray(self.line_points(name), dtype=np.float64), width_m)])
+
     def route(self, elems: IntArray, points: list[tuple[float, float]]) -> FloatArray:
         arr = np.asarray(points, dtype=np.float64).reshape(1, -1, 2)
         return np.repeat(arr, len(elems), axis=0)
@@ -240,10 +283,11 @@ class _Compiler:
         }
         empty = np.zeros((len(elems), 0, 2))
         if isinstance(spec, MoveTask | ReconnoitreTask):
-            pts = [self.xy(p) for p in spec.via] + [self.xy(spec.to)]
+            pts = [*self.via_points(list(spec.via), elems), self.xy(spec.to)]
             extra: dict[str, Any] = {
                 "waypoints": self.route(elems, pts),
                 "speed_factor": float(spec.speed_factor),
+                "via_roads": self.has_via_line(list(spec.via)),
             }
             if isinstance(spec, MoveTask):
                 extra["posture_on_arrival"] = POSTURE_INDEX[spec.posture_on_arrival]
@@ -264,12 +308,17 @@ class _Compiler:
             return CompiledTask(**base, waypoints=spots, posture_on_arrival=POSTURE_INDEX[spec.posture])
         if isinstance(spec, AttackTask):
             targets = self.elements([spec.target_unit]) if spec.target_unit else np.zeros(0, dtype=np.int64)
-            target_pts = self.route(elems, [self.xy(spec.target)]) if spec.target is not None else empty
+            target_pts = (
+                self.route(elems, [*self.via_points(list(spec.via), elems), self.xy(spec.target)])
+                if spec.target is not None
+                else empty
+            )
             return CompiledTask(
                 **base,
                 waypoints=target_pts,
                 target_elements=targets,
                 posture_on_arrival=POSTURE_INDEX["hasty-defence"],
+                via_roads=spec.target is not None and self.has_via_line(list(spec.via)),
             )
         if isinstance(spec, RaidTask):
             then = np.array(self.xy(spec.then_to)) if spec.then_to is not None else np.full(2, np.nan)
@@ -322,7 +371,34 @@ class _Compiler:
                 loop=spec.loop,
                 posture_on_arrival=POSTURE_INDEX["moving"],
             )
+        if isinstance(spec, AmbushTask | RelieveTask):
+            return self.ambush_or_relief(base, elems, spec)
         raise TypeError(f"unknown task {spec!r}")  # pragma: no cover
+
+    def ambush_or_relief(
+        self, base: dict[str, Any], elems: IntArray, spec: AmbushTask | RelieveTask
+    ) -> CompiledTask:
+        """An ambush (its position, kill zone and withdrawal) or a relief (to the relieved unit's post)."""
+        if isinstance(spec, AmbushTask):
+            then = np.array(self.xy(spec.withdraw_to)) if spec.withdraw_to is not None else np.full(2, np.nan)
+            return CompiledTask(
+                **base,
+                waypoints=self.route(elems, [self.xy(spec.at)]),
+                posture_on_arrival=POSTURE_INDEX["hidden"],
+                kill_zone=self.zone(spec.kill_zone, float(spec.zone_width_m)),
+                withdraw_after_s=float(spec.withdraw_after_s),
+                withdraw_losses=float(spec.withdraw_losses),
+                then_to=then,
+            )
+        relieved = self.elements([spec.unit])
+        post = (float(self.f.x0[relieved].mean()), float(self.f.y0[relieved].mean()))
+        return CompiledTask(
+            **base,
+            waypoints=self.route(elems, [*self.via_points(list(spec.via), elems), post]),
+            target_elements=relieved,
+            posture_on_arrival=POSTURE_INDEX[spec.posture],
+            via_roads=self.has_via_line(list(spec.via)),
+        )
 
 
 def compile_plan(

@@ -39,6 +39,13 @@ POSTURE_DIRECT_TABLE = np.array([POSTURE_DIRECT_EXPOSURE[p] for p in POSTURES])
 SUPPRESSED_FIRE_FACTOR = 0.3
 """A suppressed element fires at this fraction of its normal effect."""
 
+AMBUSH_SURPRISE_FACTOR = 2.0
+"""An ambush's fire in its first volley (docs/mechanics/orders.md, "Ambush") has this many times its normal
+effect. Source: Dupuy's finding, as the Dupuy Institute summarises it ("Human Factors in Warfare: Surprise",
+2017, after T. N. Dupuy, Understanding War, 1987), that complete surprise could more than double a force's
+combat power, the ambush being the common case of surprise by a defender; Dupuy's factor is for combat
+power over a whole engagement, applied here to the first volley's fire (confidence: low)."""
+
 
 def band_value(
     range_m: ArrayLike, band_range: NDArray[np.float64], values: NDArray[np.float64]

@@ -14,7 +14,11 @@ from numpy.typing import NDArray
 from drillsim.core.compiled import jit, run_per_row
 from drillsim.core.random import binomial_inverse
 from drillsim.events.types import AmmunitionExhausted, Fratricide, UnitHit
-from drillsim.mechanics.direct_fire.model import POSTURE_DIRECT_TABLE, engagement_rates
+from drillsim.mechanics.direct_fire.model import (
+    AMBUSH_SURPRISE_FACTOR,
+    POSTURE_DIRECT_TABLE,
+    engagement_rates,
+)
 from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
@@ -57,7 +61,7 @@ class DirectFire:
         if not len(self.shooters):
             return
         active = s.status == ACTIVE
-        able = active & ~s.broken & (ctx.t0 >= f.readiness_s[None, :])
+        able = active & ~s.broken & (ctx.t0 >= f.readiness_s[None, :]) & ~s.hold_fire
         # Each shooter takes the enemy its side sees nearest to its believed position.
         args = (
             s.x,
@@ -106,6 +110,9 @@ class DirectFire:
             f.w_sustained_per_s,
             f.w_rapid_per_s,
         )
+        surprise = s.surprise_until[rows, i] > ctx.t0  # an ambush's first volley
+        if surprise.any():
+            lam = np.where(surprise, lam * AMBUSH_SURPRISE_FACTOR, lam)
         if exhausted.any():
             pair, slot = np.nonzero(exhausted)
             mount = self.table[i[pair], slot]

@@ -4,7 +4,8 @@ Ground speed is the unit type's speed for the terrain class under the element, t
 ``max(0.05, 1 - k * theta / (theta_max / 2))`` (``k``: the type's slope slowdown, ``theta``: slope angle),
 times the task's speed factor; a suppressed element moves at a quarter of that. On a leg that follows a
 road (``route_road``), the type's road speed replaces terrain and slope. Aircraft fly straight at
-cruise speed. An element reaching the last point of its route has arrived; a patrol loops.
+cruise speed. An element reaching the last point of its route has arrived; a patrol loops. An element held
+at an obstacle (``held_until``, docs/mechanics/obstacles.md) does not move until the hold ends.
 
 A step is three passes: a compiled scan finds the moving elements and samples the terrain class and
 slope under the ground ones (the arithmetic of :class:`drillsim.geo.terrain.Terrain`), numpy turns the
@@ -52,6 +53,7 @@ def moving_elements(  # noqa: PLR0913
     route_len: IntArray,
     status: IntArray,
     readiness_s: FloatArray,
+    held_until: FloatArray,
     t0: float,
     is_air: BoolArray,
     x: FloatArray,
@@ -64,7 +66,8 @@ def moving_elements(  # noqa: PLR0913
     y0: float,
     cell: float,
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
-    """(rows, elements) of the active, ready elements with route left, in row-major order (as np.nonzero),
+    """(rows, elements) of the active, ready elements with route left and not held (at an obstacle), in
+    row-major order (as np.nonzero),
     and under the ground ones among them, in order: the type's speed for the movement class (the terrain
     class through ``class_lut``) and the slope (rise over run) of the terrain grid (origin x0, y0, ``cell``).
     """
@@ -77,7 +80,12 @@ def moving_elements(  # noqa: PLR0913
     g = 0
     for a in range(r):
         for e in range(n):
-            if route_i[a, e] < route_len[a, e] and status[a, e] == ACTIVE and t0 >= readiness_s[e]:
+            if (
+                route_i[a, e] < route_len[a, e]
+                and status[a, e] == ACTIVE
+                and t0 >= readiness_s[e]
+                and held_until[a, e] <= t0
+            ):
                 rows[k] = a
                 elems[k] = e
                 k += 1
@@ -186,6 +194,7 @@ def move(ctx: StepContext) -> None:
         s.route_len,
         s.status,
         f.readiness_s,
+        s.held_until,
         ctx.t0,
         f.is_air,
         s.x,

@@ -30,8 +30,9 @@ BoolArray = NDArray[np.bool_]
 MOVING = POSTURE_INDEX["moving"]
 _FORMATION_LIMIT_M = 1000.0
 _DYNAMIC = ("attack", "raid", "cover-withdrawal")
-ROAD_TASKS = ("move", "withdraw", "reconnoitre", "defend", "screen")
-"""Tasks whose ground routes may follow the road network."""
+ROAD_TASKS = ("move", "withdraw", "reconnoitre", "defend", "screen", "relieve")
+"""Tasks whose ground routes may follow the road network (any task whose ``via`` names a route or road line
+does too)."""
 ROAD_LEG_POINTS = 24
 """Most waypoints one road leg may take (the road path is simplified to fit)."""
 _ROAD = TERRAIN_INDEX["road"]
@@ -66,6 +67,8 @@ def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
         side_of=f.side,
         nation_of=f.nation,
         located=located,
+        obstacle_encountered_at=s.obstacle_encountered_at,
+        obstacle_breached_at=s.obstacle_breached_at,
     )
 
 
@@ -172,6 +175,10 @@ def begin_task(
     s.route_loop[rows, elems] = task.loop
     s.route_len[rows, elems] = 0
     s.route_i[rows, elems] = 0
+    # ambush and relief: fire held until the ambush is sprung; losses counted from here
+    s.hold_fire[rows, elems] = task.kind == "ambush"
+    s.ambush_fired_at[rows, elems] = np.inf
+    s.task_strength[rows, elems] = s.strength[rows, elems]
     if task.kind == "fire-support":
         s.battery_task[rows, elems] = task.index
         s.missions_left[rows, elems] = task.max_missions
@@ -184,20 +191,32 @@ def begin_task(
         return  # destination found each step from the picture
     slot = np.searchsorted(task.elements, elems)
     points = task.waypoints[slot]  # (k, points, 2)
+    if task.kind == "relieve":
+        points = points.copy()
+        points[:, -1] = _position_of(s, rows, task.target_elements, points[:, -1])
     shared = task.waypoints.shape[0] > 0 and bool(np.all(task.waypoints == task.waypoints[:1]))
-    if shared and task.kind in ("move", "withdraw", "defend", "attack", "reconnoitre"):
+    if shared and task.kind in ("move", "withdraw", "defend", "attack", "reconnoitre", "relieve", "ambush"):
         dx = np.clip(f.offset_x[elems], -_FORMATION_LIMIT_M, _FORMATION_LIMIT_M)
         dy = np.clip(f.offset_y[elems], -_FORMATION_LIMIT_M, _FORMATION_LIMIT_M)
         points = points.copy()
         points[:, -1, 0] += dx
         points[:, -1, 1] += dy
-    set_routes(ctx, rows, elems, points, roads=task.kind in ROAD_TASKS)
+    set_routes(ctx, rows, elems, points, roads=task.kind in ROAD_TASKS or task.via_roads)
     air = f.is_air[elems]
     if air.any():
         s.air_phase[rows[air], elems[air]] = AIR_OUTBOUND
         s.airborne_since[rows[air], elems[air]] = np.minimum(
             s.airborne_since[rows[air], elems[air]], when[air]
         )
+
+
+def _position_of(s: BatchState, rows: IntArray, elements: IntArray, fallback: FloatArray) -> FloatArray:
+    """(k, 2): the mean position of ``elements`` still in action in each row (``fallback`` where none is)."""
+    alive = s.status[rows][:, elements] == ACTIVE
+    count = alive.sum(axis=1)
+    x = np.where(alive, s.x[rows][:, elements], 0.0).sum(axis=1) / np.maximum(count, 1)
+    y = np.where(alive, s.y[rows][:, elements], 0.0).sum(axis=1) / np.maximum(count, 1)
+    return np.where((count > 0)[:, None], np.column_stack([x, y]), fallback)
 
 
 def plan_routes(

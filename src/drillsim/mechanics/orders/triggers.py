@@ -8,7 +8,7 @@ phase triggered by "30 minutes after contact" starts exactly then, not at the ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,6 +49,10 @@ class Facts:
     nation_of: IntArray
     located: FloatArray
     """(R, sides, sides) fraction of the second side's live elements that the first side holds as contacts."""
+    obstacle_encountered_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    """(R, sides, obstacles) first time an element of the side met the obstacle unawares."""
+    obstacle_breached_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    """(R, sides, obstacles) first time an element of the side got through the obstacle."""
 
 
 # How the compiled evaluation reads a node (see _NodeTable).
@@ -82,6 +86,12 @@ _SIDE_EVENT_TABLE = {
     "fire-mission-completed": "mission_by_side",
     "strike-completed": "strike_by_side",
 }
+
+_OBSTACLE_EVENTS = {
+    "obstacle-encountered": "obstacle_encountered_at",
+    "obstacle-breached": "obstacle_breached_at",
+}
+"""Obstacle events: read from their (R, sides, obstacles) tables into the node's first-held time."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +148,7 @@ def _node_code(node: TriggerNode) -> tuple[int, int]:
         return _ELEMENT_EVENT, _ELEMENT_TABLES.index("arrived_at")
     if node.kind in ("all", "any"):
         return (_ALL if node.kind == "all" else _ANY), -1
-    if node.kind != "event":
+    if node.kind != "event" or node.event in _OBSTACLE_EVENTS:
         return _CONDITION, -1
     if node.event == "objective-achieved":
         return (_OBJECTIVE if node.objective >= 0 else _ANY_OBJECTIVE), node.objective
@@ -163,7 +173,12 @@ class TriggerState:
                 self.phase_nodes[p, k] = True
                 todo.extend(plan.nodes[k].children)
         self.table = _NodeTable.build(plan.nodes)
-        self.conditions = [k for k, node in enumerate(plan.nodes) if self.table.code[k] == _CONDITION]
+        self.conditions = [
+            k
+            for k, node in enumerate(plan.nodes)
+            if self.table.code[k] == _CONDITION and node.event not in _OBSTACLE_EVENTS
+        ]
+        self.obstacle_events = [k for k, node in enumerate(plan.nodes) if node.event in _OBSTACLE_EVENTS]
         self._needed: dict[bytes, NDArray[np.bool_]] = {}
         """The nodes to evaluate, by the flags of the phases asked for (few patterns occur in a run)."""
 
@@ -189,6 +204,10 @@ class TriggerState:
                 now = self._condition(nodes[k], facts)
                 newly = now & np.isinf(self.first_held[:, k])
                 self.first_held[newly, k] = facts.time_s
+        # Obstacle events keep their exact first times, read from the obstacle tables.
+        for k in self.obstacle_events:
+            if needed[k]:
+                self.first_held[:, k] = _obstacle_event_time(nodes[k], facts)
         t = self.table
         return np.asarray(
             _fire_times(
@@ -234,6 +253,16 @@ class TriggerState:
         if node.kind == "located":
             return np.asarray(facts.located[:, node.side, node.of_side] >= node.fraction)
         raise ValueError(f"not a condition trigger: {node.kind}")  # pragma: no cover
+
+
+def _obstacle_event_time(node: TriggerNode, facts: Facts) -> FloatArray:
+    """First time of an obstacle event, for the node's side and obstacle (any when not given)."""
+    table = getattr(facts, _OBSTACLE_EVENTS[node.event])
+    if node.side >= 0:
+        table = table[:, node.side : node.side + 1]
+    if node.obstacle >= 0:
+        table = table[:, :, node.obstacle : node.obstacle + 1]
+    return np.asarray(table.min(axis=(1, 2), initial=np.inf), dtype=np.float64)
 
 
 @jit

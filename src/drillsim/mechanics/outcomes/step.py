@@ -335,7 +335,22 @@ class Scorekeeper:
             for v in victims:
                 out += s.casualties_by_side[:, f.allied[:, v], v].sum(axis=1)
             return out
+        if m.kind in ("obstacle-casualties", "obstacle-breach-time"):
+            return _obstacle_measure(ctx, m, side)
         raise ValueError(f"unknown measure kind {m.kind}")  # pragma: no cover
+
+
+def _obstacle_measure(ctx: StepContext, m: MeasureSpec, side: int | None) -> FloatArray:
+    """People a side (every side when none is named) lost to an obstacle (every obstacle when none is
+    named), or the first time one of its elements got through it (NaN when none did)."""
+    s = ctx.state
+    sides = slice(None) if side is None else slice(side, side + 1)
+    names = ctx.world.obstacles.names
+    which = slice(None) if m.obstacle is None else slice(names.index(m.obstacle), names.index(m.obstacle) + 1)
+    if m.kind == "obstacle-casualties":
+        return np.asarray(s.obstacle_casualties[:, sides, which].sum(axis=(1, 2)), dtype=np.float64)
+    first = s.obstacle_breached_at[:, sides, which].min(axis=(1, 2), initial=np.inf)
+    return np.where(first <= s.time_s, first, np.nan)
 
 
 def _inside_polygon(x: FloatArray, y: FloatArray, poly: FloatArray) -> NDArray[np.bool_]:

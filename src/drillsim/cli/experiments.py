@@ -56,6 +56,7 @@ def experiment(
     ] = False,
 ) -> None:
     """Run an experiment (design points x replications) and write one row per replication to a store."""
+    from drillsim.cli.console import RunInterruptedError
     from drillsim.core.manifest import check_writable
     from drillsim.engine.budget import parse_bytes
     from drillsim.experiments.executors import make_executor
@@ -82,6 +83,11 @@ def experiment(
             memory_budget=budget,
             force=force,
         )
+    except KeyboardInterrupt:
+        raise RunInterruptedError(
+            f"interrupted: the finished replications are kept in {target}; run the same command with "
+            "--resume to finish the experiment."
+        ) from None
     finally:
         runner.close()
     manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))

@@ -21,7 +21,7 @@ import resource
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +73,19 @@ def leftovers(directory: Path) -> list[str]:
     return sorted(str(p.relative_to(directory)) for p in directory.rglob("*") if p.name.endswith(".tmp"))
 
 
+def small_experiment(folder: Path, scenario: Path) -> Path:
+    """A one-factor experiment of one minute per replication, written into ``folder``."""
+    path = folder / "experiment.yaml"
+    path.write_text(
+        f"experiment: e\nscenario: {scenario}\nseed: 1\nreplications: 1\nuntil_s: 60\n"
+        "design: {kind: nolh}\nfactors:\n  environment.population.level: {low: 0.0, high: 0.6}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 @pytest.fixture
-def read_only(tmp_path: Path) -> Path:
+def read_only(tmp_path: Path) -> Iterator[Path]:
     """A directory with mode 0555 (given back its write bit afterwards, for clean-up)."""
     folder = tmp_path / "read-only"
     folder.mkdir()
@@ -90,12 +101,7 @@ def test_read_only_output_is_refused_before_work(
     """run, mc and experiment into a read-only directory: refused at once, exit 2, the path named."""
     out = read_only / "out"
     if command == "experiment":
-        experiment = tmp_path / "experiment.yaml"
-        experiment.write_text(
-            f"experiment: e\nscenario: {example_path}\nseed: 1\nreplications: 1\nuntil_s: 60\n"
-            "design: {kind: nolh}\nfactors:\n  environment.population.level: {low: 0.0, high: 0.6}\n",
-            encoding="utf-8",
-        )
+        experiment = small_experiment(tmp_path, example_path)
         result = drillsim_child("experiment", str(experiment), "--workers", "1", "--out", str(out))
     else:
         result = drillsim_child(command, str(example_path), "--seed", "1", "--out", str(out))
@@ -147,12 +153,7 @@ def test_full_disk_during_run_leaves_a_complete_result(example_path: Path, tmp_p
 
 def test_full_disk_for_an_experiment_store(example_path: Path, tmp_path: Path) -> None:
     """experiment with files capped at 1 kB: the store's first file fails; exit 2, no temporary file."""
-    experiment = tmp_path / "experiment.yaml"
-    experiment.write_text(
-        f"experiment: e\nscenario: {example_path}\nseed: 1\nreplications: 1\nuntil_s: 60\n"
-        "design: {kind: nolh}\nfactors:\n  environment.population.level: {low: 0.0, high: 0.6}\n",
-        encoding="utf-8",
-    )
+    experiment = small_experiment(tmp_path, example_path)
     out = tmp_path / "store"
     result = drillsim_child(
         "experiment", str(experiment), "--workers", "1", "--out", str(out), file_size=1_000

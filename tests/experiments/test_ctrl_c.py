@@ -64,12 +64,15 @@ def test_ctrl_c_stops_cleanly_and_resumes(
         lambda: len(list((store / "parts").glob("point-*.parquet"))) >= 2,
     )
     assert "Traceback" not in err
+    assert "KeyboardInterrupt" not in err
+    assert "CancelledError" not in err
     assert code == INTERRUPTED, err
-    lines = [line for line in err.splitlines() if "runs/s" not in line]  # the progress bar's last state
-    assert lines == [
+    # The last line (before it: the progress bar's last state, and on a loaded machine perhaps Dask's
+    # warnings of a slow event loop, which are not about the interruption).
+    assert err.splitlines()[-1] == (
         f"interrupted: the finished replications are kept in {store}; run the same command with --resume "
         "to finish the experiment."
-    ]
+    )
     finished = pairs_of(rows_of(store))
     assert 2 <= len(finished) < 51
     assert not list(store.rglob("*.tmp"))

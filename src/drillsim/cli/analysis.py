@@ -202,6 +202,14 @@ def mc(  # noqa: PLR0913
             show_default=False,
         ),
     ] = None,
+    allow_outside: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outside",
+            help="Let 'extends:', catalogues, geodata and elevation name files outside the folder of the "
+            "file that names them.",
+        ),
+    ] = False,
     resume: Annotated[
         Path | None,
         typer.Option(
@@ -229,7 +237,9 @@ def mc(  # noqa: PLR0913
         targets, relative = plan["precision"] or {}, bool(plan["relative"])
         max_replications, measure = int(plan["max_replications"]), plan["measures"]
     else:
-        source = load_scenario(scenario if scenario is not None else DEFAULT_SCENARIO)
+        source = load_scenario(
+            scenario if scenario is not None else DEFAULT_SCENARIO, allow_outside=allow_outside
+        )
         seed = root_seed(seed)
         targets = _parse_precision(precision or [])
         if out is None:

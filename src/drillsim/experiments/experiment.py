@@ -509,6 +509,25 @@ def load_experiment(path: str | Path) -> Experiment:
         except InputError as exc:
             raise _factor_error(exc, doc, p) from None
 
+    try:
+        unit = _unit_design(spec, ranges)
+    except ValueError as exc:
+        raise InputError(str(exc), location=doc.marks.locate(("design",)), path="design") from None
+    points: list[DesignPoint] = []
+    source = f"experiment {spec.experiment}"
+    for index, row in enumerate(designs.scale_design(unit, ranges)):
+        overrides = dict(zip(paths, row, strict=True))
+        try:
+            scenario = with_overrides(base, overrides, source=source)
+        except InputError as exc:
+            bad = exc.path if exc.path in overrides else paths[0]
+            raise _factor_error(
+                exc, doc, bad, prefix=f"design point {index} sets {bad} to {overrides.get(bad)!r}: "
+            ) from None
+        points.append(DesignPoint(index, tuple(row), scenario, content_hash(scenario)))
+
+    # Measures last: finding them builds the base scenario's world, and a design point refused above
+    # (10^12 elements) must be refused before anything is allocated.
     available = _measure_names(base)
     if spec.measures is None:
         measures = available
@@ -530,23 +549,6 @@ def load_experiment(path: str | Path) -> Experiment:
                     expected="factor names (factors.PATH.name) different from the measures",
                 )
         measures = list(dict.fromkeys(spec.measures))
-
-    try:
-        unit = _unit_design(spec, ranges)
-    except ValueError as exc:
-        raise InputError(str(exc), location=doc.marks.locate(("design",)), path="design") from None
-    points: list[DesignPoint] = []
-    source = f"experiment {spec.experiment}"
-    for index, row in enumerate(designs.scale_design(unit, ranges)):
-        overrides = dict(zip(paths, row, strict=True))
-        try:
-            scenario = with_overrides(base, overrides, source=source)
-        except InputError as exc:
-            bad = exc.path if exc.path in overrides else paths[0]
-            raise _factor_error(
-                exc, doc, bad, prefix=f"design point {index} sets {bad} to {overrides.get(bad)!r}: "
-            ) from None
-        points.append(DesignPoint(index, tuple(row), scenario, content_hash(scenario)))
 
     return Experiment(
         file=file,

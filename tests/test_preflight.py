@@ -33,6 +33,22 @@ def test_a_trillion_elements_are_refused_at_once(example_path: Path) -> None:
     assert time.perf_counter() - started < 0.5
 
 
+def test_a_design_point_of_a_trillion_elements_is_refused(example_path: Path) -> None:
+    """Design points (an experiment): the largest point sets the memory estimate, and is refused."""
+    small = drillsim.load_scenario(str(example_path))
+    with pytest.raises(UserError, match=r"1,000,000,000,0\d\d elements in its largest design point"):
+        check_budget([small, huge(example_path, 10**12), small], replications=1, name="experiment 'x'")
+
+
+def test_steps_add_up_over_design_points_and_stop_at_until_s(example_path: Path) -> None:
+    """720 steps a point; 2 points x 70,000 replications (1e8+) are refused, stopped at half time pass."""
+    scenario = drillsim.load_scenario(str(example_path))
+    with pytest.raises(UserError, match=r"2 design points x 70,000 replications x up to 720 steps"):
+        check_budget([scenario, scenario], replications=10, total=70_000)
+    half = float(scenario.time.duration_s) / 2
+    check_budget([scenario, scenario], replications=10, total=70_000, until_s=half)
+
+
 def test_estimate_counts_elements_and_steps(example_path: Path) -> None:
     """The estimate grows with elements and replications, and steps are duration / dt."""
     scenario = drillsim.load_scenario(str(example_path))

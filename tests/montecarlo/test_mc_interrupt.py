@@ -87,3 +87,38 @@ def test_killed_mc_leaves_no_worker_and_resumes_to_the_same_rows(
     assert rows.to_pylist() == whole.table.to_pylist()
     assert not (out / "parts").exists()
     assert cli("report", str(out)).code == 0
+
+
+def test_ctrl_c_on_the_pool_stops_cleanly_and_resumes(example: Path, tmp_path: Path, cli: Cli) -> None:
+    """SIGINT to mc's process group after two batches: one line naming --resume, no traceback, exit 130;
+    no worker left; --resume gives the rows of an uninterrupted run."""
+    out = tmp_path / "mc"
+    args = [*("-n", str(N), "--batch", str(BATCH), "--seed", str(SEED), "--workers", "2", "--record", "1")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "drillsim", "mc", str(example), *args, "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert wait_for(lambda: len(list((out / "parts").glob("rows-*.parquet"))) >= 2, 300)
+        workers = children(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert "Traceback" not in err
+    assert proc.returncode == 130, err
+    assert err.splitlines() == [
+        f"interrupted: the finished batches are kept in {out}; run 'drillsim mc --resume {out}' to finish "
+        "the run."
+    ]
+    assert not any(is_alive(w) for w in workers)
+    resumed = cli("mc", "--resume", str(out), "--workers", "2")
+    assert resumed.code == 0, resumed.err
+    whole = monte_carlo(str(example), replications=N, rng=SEED, batch=BATCH, executor=1, progress=False)
+    rows = pq.read_table(out / "replications.parquet").replace_schema_metadata(None)
+    assert rows.to_pylist() == whole.table.to_pylist()

@@ -3,7 +3,8 @@
 Every file is an example scenario with one to three mutations: structural edits (lines deleted, duplicated,
 swapped, re-indented, truncated), type swaps, huge and non-finite numbers, binary junk, invalid UTF-8 and
 UTF-16, deep nesting, alias bombs and recursive aliases, Python and other tags, duplicate keys, long
-values and bad ``extends:`` (other files' secrets, ``/etc/passwd``, long names, NUL bytes, loops).
+values, bad ``extends:`` (other files' secrets, ``/etc/passwd``, long names, NUL bytes, loops) and bad
+``area.elevation``/``area.geodata`` paths (the same, and geodata sets whose layers leak or escape).
 
 File ``i`` of seed ``s`` is the same on every machine, so a failure is reproduced by its number. The
 harness loads every file with ``load_scenario`` and checks it with ``validate`` (all problems), under a
@@ -27,6 +28,7 @@ with ``--only N --keep DIR`` to get the file.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import signal
@@ -256,6 +258,34 @@ def bad_extends(rng: random.Random, data: bytes) -> bytes:
     return line + data
 
 
+def bad_file_field(rng: random.Random, data: bytes) -> bytes:
+    """An elevation or geodata path: outside the folder, another file's secrets, a wrong kind, junk."""
+    name = rng.choice([b"elevation", b"geodata"])
+    ref = rng.choice(
+        [
+            b"/etc/passwd",
+            b"/etc/passwd.tif",
+            b"../outside/secret.yaml",
+            b"../outside/secret.tif",
+            b"secret.txt",
+            b"secret.tif",
+            b"geo-secret",
+            b"geo-escape",
+            b"folder.yaml",
+            b".",
+            b"/",
+            b"a" * 300 + b".tif",
+            b'"a\\0b.tif"',
+            b"[1, 2]",
+            b"khatlon",
+            b"khatlonx",
+            b"ABSOLUTE_SECRET",
+        ]
+    )
+    line = b"  " + name + b": " + ref + b"\n"
+    return re.sub(rb"(?m)^area:[^\n]*\n", lambda m: m.group(0) + line, data, count=1)
+
+
 MUTATIONS: dict[str, Mutation] = {
     "delete": delete_lines,
     "duplicate": duplicate_lines,
@@ -271,6 +301,7 @@ MUTATIONS: dict[str, Mutation] = {
     "tag": tag,
     "long-value": long_value,
     "bad-extends": bad_extends,
+    "bad-file-field": bad_file_field,
 }
 
 
@@ -310,6 +341,15 @@ def prepare(root: Path) -> Path:
     (work / "secrets.yaml").write_text(f"- {SECRET}\n- {SECRET}\n", encoding="utf-8")
     (root / "outside" / "secret.yaml").write_text(f"password: {SECRET}\n", encoding="utf-8")
     (root / "outside" / "secret.yml").write_text(f"{SECRET}: [1]\n", encoding="utf-8")
+    (work / "secret.tif").write_text(f"{SECRET}\n", encoding="utf-8")
+    (root / "outside" / "secret.tif").write_text(f"{SECRET}\n", encoding="utf-8")
+    layers = {"places": {"kind": "points", "file": "places.geojson"}}
+    manifest = {"name": "x", "bounds": {}, "origin": {}, "layers": layers}
+    for name, layer_file in (("geo-secret", "places.geojson"), ("geo-escape", "../secret.txt")):
+        (work / name).mkdir()
+        layers["places"]["file"] = layer_file
+        (work / name / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (work / "geo-secret" / "places.geojson").write_text(f"{SECRET}\n", encoding="utf-8")
     return work
 
 

@@ -68,12 +68,14 @@ def test_small_aliases_still_work(example_text: str, tmp_path: Path, write: Writ
         ("9" * 5000, "more than 4,300 digits"),
         ("2015-02-30", "day is out of range for month"),
         ("!!int 'twelve'", "invalid literal for int"),
+        ("!!timestamp 2015-02-30 at noon", "a value that is not a timestamp"),
     ],
 )
 def test_scalars_yaml_cannot_read_are_located(
     edit: Edit, value: str, found: str, message_of: Message
 ) -> None:
-    """A scalar PyYAML matches but cannot build (huge integer, impossible date) is located, not a crash."""
+    """A scalar PyYAML matches but cannot build (huge integer, impossible date, a tag it does not fit) is
+    located, not a crash."""
     path = edit("  duration_s: 7200\n", f"  duration_s: {value}\n")
     message = message_of(path)
     assert message.startswith(f"{path}:17:15: a value YAML cannot read")

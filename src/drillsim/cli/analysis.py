@@ -202,6 +202,14 @@ def mc(  # noqa: PLR0913
             show_default=False,
         ),
     ] = None,
+    allow_outside: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outside",
+            help="Let 'extends:', catalogues, geodata and elevation name files outside the folder of the "
+            "file that names them.",
+        ),
+    ] = False,
     resume: Annotated[
         Path | None,
         typer.Option(
@@ -213,7 +221,7 @@ def mc(  # noqa: PLR0913
     ] = None,
 ) -> None:
     """Monte Carlo: run many replications; print mean, median, 5-95 % band and CI of every measure."""
-    from drillsim.cli.console import DEFAULT_SCENARIO
+    from drillsim.cli.console import DEFAULT_SCENARIO, RunInterruptedError
     from drillsim.experiments.executors import make_executor
     from drillsim.experiments.montecarlo import monte_carlo, resume_plan
     from drillsim.report import write_report
@@ -221,13 +229,17 @@ def mc(  # noqa: PLR0913
 
     if resume is not None:
         plan = resume_plan(resume)
-        source = load_scenario(resume / "scenario.yaml")
+        # The scenario drillsim wrote when the run started (its files were checked then, and are named
+        # by absolute paths now): read as it is.
+        source = load_scenario(resume / "scenario.yaml", allow_outside=True)
         seed, out, record, sample_s = int(plan["seed"]), resume, int(plan["record"]), plan["sample_s"]
         replications, batch, confidence = plan["replications"], int(plan["batch"]), plan["confidence"]
         targets, relative = plan["precision"] or {}, bool(plan["relative"])
         max_replications, measure = int(plan["max_replications"]), plan["measures"]
     else:
-        source = load_scenario(scenario if scenario is not None else DEFAULT_SCENARIO)
+        source = load_scenario(
+            scenario if scenario is not None else DEFAULT_SCENARIO, allow_outside=allow_outside
+        )
         seed = root_seed(seed)
         targets = _parse_precision(precision or [])
         if out is None:
@@ -246,8 +258,7 @@ def mc(  # noqa: PLR0913
         memory_budget=parse_bytes(memory_budget) if memory_budget else None,
         force=force or resume is not None,
     )
-    if resume is None:
-        check_writable(out)
+    check_writable(out)
     runner = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
     try:
         result = monte_carlo(
@@ -267,6 +278,11 @@ def mc(  # noqa: PLR0913
             record=record,
             sample_s=sample_s,
         )
+    except KeyboardInterrupt:
+        raise RunInterruptedError(
+            f"interrupted: the finished batches are kept in {out}; run 'drillsim mc --resume {out}' to "
+            "finish the run."
+        ) from None
     finally:
         runner.close()
     console = _console()
@@ -311,11 +327,11 @@ def mc(  # noqa: PLR0913
             f"stopped after {result.n} runs: reached --max-replications; not met: {missed} ({timing})"
         )
     target = out
+    result.write(target)  # the result first: plots and the report can be drawn again from it
     try:
         plots = f"{len(plot_distributions(result, target / 'plots'))} plot files"
     except UserError as exc:  # matplotlib is missing: everything else is still written
         plots = f"no plots ({exc})"
-    result.write(target)
     recorded = 0 if result.recorded is None else len(result.recorded.replications)
     console.print(
         f"replications, summary, {plots} and the event log of {recorded} recorded replication(s) "

@@ -6,8 +6,8 @@ result. User errors (bad files, unknown names) are printed as one paragraph, exi
 
 from __future__ import annotations
 
-import errno
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,8 +17,16 @@ from rich.table import Table
 
 import drillsim
 from drillsim.cli import analysis, experiments, interop, replay, study, validity
-from drillsim.cli.console import DEFAULT_SCENARIO, console, error_console, print_error, shown
+from drillsim.cli.console import (
+    DEFAULT_SCENARIO,
+    RunInterruptedError,
+    console,
+    error_console,
+    print_error,
+    shown,
+)
 from drillsim.core.errors import UserError
+from drillsim.core.files import STORAGE_ERRORS, storage_errno
 from drillsim.core.manifest import check_writable
 from drillsim.core.random import root_seed
 from drillsim.engine.budget import check_budget, parse_bytes
@@ -51,7 +59,10 @@ def _root(
     """drillsim command line."""
 
 
-_ALLOW_OUTSIDE_HELP = "Let 'extends:' name files outside the folder of the file that names them."
+_ALLOW_OUTSIDE_HELP = (
+    "Let 'extends:', catalogues, geodata and elevation name files outside the folder of the file that "
+    "names them."
+)
 MEMORY_BUDGET_OPTION = typer.Option(
     "--memory-budget",
     help="Refuse runs estimated to need more memory than this (4G, 512M; default: memory available now).",
@@ -206,30 +217,37 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print_error(exc)
         return exc.exit_code
+    except RunInterruptedError as exc:
+        error_console.print(shown(exc.message), markup=False, emoji=False)
+        return exc.exit_code
     except SystemExit as exc:
         code = exc.code
         if code is None:
             return 0
+        if code == INTERRUPTED_EXIT:  # Ctrl-C outside a command that says more (typer's own exit code)
+            error_console.print("interrupted", markup=False)
         if isinstance(code, int):
             return code
         error_console.print(str(code))
         return 1
     except KeyboardInterrupt:
         error_console.print("interrupted", markup=False)
-        return 130
+        return INTERRUPTED_EXIT
     except OSError as exc:
-        if exc.errno not in _STORAGE_ERRORS:
+        number = storage_errno(exc)
+        if number is None or number not in STORAGE_ERRORS:
             raise
         where = f" {exc.filename}" if exc.filename else ""
         print_error(
             UserError(
-                f"cannot write{where}: {exc.strerror or exc}; free some space or choose another output "
-                "directory (nothing half-written was left: files are written under temporary names)."
+                f"cannot write{where}: {os.strerror(number)}; free some space, or choose another output "
+                "directory with --out (nothing half-written was left: every file is written under a "
+                "temporary name and renamed once whole)."
             )
         )
         return 2
     return 0
 
 
-_STORAGE_ERRORS = frozenset({errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EPERM, errno.EFBIG})
-"""Errors of the output location (full, read-only, forbidden): a user error, never a traceback."""
+INTERRUPTED_EXIT = 130
+"""Exit code after Ctrl-C (128 + SIGINT, as shells report it)."""

@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from drillsim.core.errors import AllProblemsError, UserError
 
-__all__ = ["DEFAULT_SCENARIO", "console", "error_console", "print_error", "shown"]
+__all__ = ["DEFAULT_SCENARIO", "RunInterruptedError", "console", "error_console", "print_error", "shown"]
 
 DEFAULT_SCENARIO = "khatlon-2015-v1"
 """The scenario that ``drillsim run`` and ``drillsim mc`` run when none is named."""
@@ -32,3 +32,13 @@ def print_error(exc: UserError) -> None:
     problems = exc.problems if isinstance(exc, AllProblemsError) else (exc,)
     for problem in problems:
         error_console.print(f"[bold red]error:[/] {shown(problem)}", markup=True, emoji=False)
+
+
+class RunInterruptedError(Exception):
+    """Ctrl-C stopped a command: printed as its one-line message (what was kept, how to go on), exit 130."""
+
+    exit_code = 130
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

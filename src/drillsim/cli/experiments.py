@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,20 +42,52 @@ def experiment(
     out: Annotated[
         Path | None, typer.Option("--out", help="Results store directory (default: runs/EXPERIMENT).")
     ] = None,
+    memory_budget: Annotated[
+        str | None,
+        typer.Option(
+            "--memory-budget",
+            help="Refuse experiments estimated to need more memory than this (4G, 512M; default: memory "
+            "available now).",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even above the limit of 1e8 replication-steps.")
+    ] = False,
 ) -> None:
     """Run an experiment (design points x replications) and write one row per replication to a store."""
+    from drillsim.cli.console import RunInterruptedError
+    from drillsim.core.manifest import check_writable
+    from drillsim.engine.budget import parse_bytes
     from drillsim.experiments.executors import make_executor
-    from drillsim.experiments.experiment import run_experiment
+    from drillsim.experiments.experiment import load_experiment, run_experiment
 
+    loaded = load_experiment(file)
+    budget = parse_bytes(memory_budget) if memory_budget else None
+    # Checked before a worker or a cluster starts; run_experiment checks again with the executor's slots.
+    loaded.check_budget(
+        concurrent=dask_local or workers or (None if scheduler else os.cpu_count()),
+        memory_budget=budget,
+        force=force,
+    )
+    target = out if out is not None else Path("runs") / loaded.name
+    check_writable(target)
     runner = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
     try:
         store = run_experiment(
-            file,
+            loaded,
             resume=resume,
             executor=runner,
-            store=out,
+            store=target,
             progress=True,
+            memory_budget=budget,
+            force=force,
         )
+    except KeyboardInterrupt:
+        raise RunInterruptedError(
+            f"interrupted: the finished replications are kept in {target}; run the same command with "
+            "--resume to finish the experiment."
+        ) from None
     finally:
         runner.close()
     manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))

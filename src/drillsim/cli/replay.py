@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from drillsim.core.manifest import check_writable
 from drillsim.report import view as _view
 from drillsim.report import write_report
+from drillsim.report.html import REPORT_FILE
 
 __all__ = ["register", "write_report"]
 
@@ -45,6 +47,8 @@ def report(
     ] = None,
 ) -> None:
     """Write one self-contained HTML after-action report (works offline, opened from disk)."""
+    target = out if out is not None else result_dir / REPORT_FILE
+    check_writable(target.parent)
     path = write_report(result_dir, out=out, replication=replication)
     typer.echo(f"report written to {path}")
 

@@ -10,13 +10,13 @@ the same text on every machine; files are written to a temporary name and rename
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from drillsim.core.errors import UserError
+from drillsim.core.files import write_atomically, write_text_atomically
 
 __all__ = [
     "FIGURE_FORMATS",
@@ -91,11 +91,13 @@ def save_figure(fig: Any, stem: Path, formats: Sequence[str]) -> list[Path]:
         if fmt not in FIGURE_FORMATS:
             raise UserError(f"unknown plot format '{fmt}'; expected one of {', '.join(FIGURE_FORMATS)}")
         path = stem.with_name(f"{stem.name}.{fmt}")
-        tmp = path.with_name(path.name + ".tmp")
         if fmt == "svg":  # the same text a report puts inline (see figure_svg)
-            tmp.write_text(svg_document(fig), encoding="utf-8")
+            write_text_atomically(path, svg_document(fig))
         else:  # dates in file metadata would make every file differ; leave them out
-            fig.savefig(tmp, format=fmt, dpi=120, metadata={"Software": None})
-        os.replace(tmp, path)
+
+            def draw(tmp: Path, fmt: str = fmt) -> None:
+                fig.savefig(tmp, format=fmt, dpi=120, metadata={"Software": None})
+
+            write_atomically(path, draw)
         paths.append(path)
     return paths

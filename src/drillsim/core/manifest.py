@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from drillsim.core.errors import InputError, Location, UserError
+from drillsim.core.files import write_atomically
 
 __all__ = [
     "MANIFEST_FILE",
@@ -63,16 +64,13 @@ def _rows(path: Path) -> int | None:
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
+    def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8") as fh:
             fh.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    write_atomically(path, write)
 
 
 def mark_incomplete(directory: Path, kind: str, **extra: Any) -> None:

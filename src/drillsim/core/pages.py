@@ -12,13 +12,14 @@ never shadows another package's: ``render_page("drillsim.study", "study.html", r
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
+
+from drillsim.core.files import write_text_atomically
 
 __all__ = ["render_page", "trusted_svg", "write_page"]
 
@@ -56,7 +57,4 @@ def write_page(path: str | Path, text: str) -> Path:
     out = Path(path)
     if out.parent != Path():
         out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_text_atomically(out, text)

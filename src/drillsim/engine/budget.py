@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,10 +50,14 @@ class Estimate:
         return self.replications * self.steps
 
 
-def estimate(scenario: Scenario, replications: int) -> Estimate:
-    """The cost of running ``replications`` replications of ``scenario`` at once (in one batch)."""
+def estimate(scenario: Scenario, replications: int, *, until_s: float | None = None) -> Estimate:
+    """The cost of running ``replications`` replications of ``scenario`` at once (in one batch), each
+    stopped at ``until_s`` if given (default: the scenario's duration)."""
     elements = float(sum(float(unit.count) for unit in scenario.units.values()))
-    steps = math.ceil(float(scenario.time.duration_s) / float(scenario.time.dt_s))
+    duration = float(scenario.time.duration_s)
+    if until_s is not None:
+        duration = min(duration, float(until_s))
+    steps = math.ceil(duration / float(scenario.time.dt_s))
     per_element = STATE_COLUMNS * 8 + ROUTE_POINTS * 2 * 8
     return Estimate(elements, replications, float(steps), elements * replications * per_element)
 
@@ -85,37 +90,53 @@ def _size(n: float) -> str:
 
 
 def check_budget(
-    scenario: Scenario,
+    scenario: Scenario | Sequence[Scenario],
     *,
     replications: int,
     concurrent: int | None = None,
     total: int | None = None,
     memory_budget: float | None = None,
     force: bool = False,
+    until_s: float | None = None,
+    name: str | None = None,
 ) -> Estimate:
     """Refuse a run that will not fit, before anything is allocated; returns the estimate.
 
-    ``replications`` run at once in one process (a batch), ``concurrent`` such batches at the same time
-    (workers; default 1); ``total`` replications in all (default ``replications``) count for the steps.
-    ``memory_budget`` defaults to the memory available now. ``force`` lifts the step limit only.
+    ``scenario`` is one scenario, or the scenarios of an experiment's design points (each run ``total``
+    times). ``replications`` run at once in one process (a batch), ``concurrent`` such batches at the
+    same time (workers; default 1); ``total`` replications in all of each scenario (default
+    ``replications``) count for the steps, each stopped at ``until_s`` if given. ``memory_budget``
+    defaults to the memory available now. ``force`` lifts the step limit only. ``name`` names the run in
+    messages (default: the scenario's name).
     """
-    at_once = estimate(scenario, replications)
+    points = [scenario] if isinstance(scenario, Scenario) else list(scenario)
+    if not points:
+        raise ValueError("check_budget needs at least one scenario")
+    estimates = [estimate(point, replications, until_s=until_s) for point in points]
+    at_once = max(estimates, key=lambda e: e.bytes)
+    several = len(points) > 1
+    label = name or f"scenario '{points[0].name}'"
     need = at_once.bytes * (concurrent or 1)
     budget = memory_budget if memory_budget is not None else available_memory()
     if budget is not None and need > budget:
         raise UserError(
-            f"scenario '{scenario.name}' needs about {_size(need)} of memory ({at_once.elements:,.0f} "
-            f"elements x {replications:,} replications x {STATE_COLUMNS} state columns x 8 bytes, plus "
-            f"route buffers{', times ' + str(concurrent) + ' workers' if concurrent else ''}), above the "
-            f"budget of {_size(budget)}; run fewer replications at once (--batch, --workers), fewer "
-            "elements, or raise --memory-budget."
+            f"{label} needs about {_size(need)} of memory ({at_once.elements:,.0f} elements"
+            f"{' in its largest design point' if several else ''} x {replications:,} replications x "
+            f"{STATE_COLUMNS} state columns x 8 bytes, plus route buffers"
+            f"{', times ' + str(concurrent) + ' workers' if concurrent else ''}), above the budget of "
+            f"{_size(budget)}; run fewer replications at once (--batch, --workers), fewer elements, or "
+            "raise --memory-budget."
         )
-    work = at_once.steps * (total or replications)
+    runs = total or replications
+    work = sum(e.steps for e in estimates) * runs
     if work > MAX_REPLICATION_STEPS and not force:
+        steps = max(e.steps for e in estimates)
+        dt_s = float(points[0].time.dt_s)
+        over = f"{len(points):,} design points x " if several else ""
         raise UserError(
-            f"scenario '{scenario.name}' asks for {work:,.0f} replication-steps ({at_once.steps:,.0f} steps "
-            f"of {float(scenario.time.dt_s):g} s over {float(scenario.time.duration_s):,.0f} s, x "
-            f"{total or replications:,} replications), above the limit of {MAX_REPLICATION_STEPS:,.0f}; "
-            "use a longer time step or shorter duration, or give --force to run it anyway."
+            f"{label} asks for {work:,.0f} replication-steps ({over}{runs:,} replications x "
+            f"{'up to ' if several else ''}{steps:,.0f} steps of {dt_s:g} s), above the limit of "
+            f"{MAX_REPLICATION_STEPS:,.0f}; use a longer time step or shorter duration, or give --force to "
+            "run it anyway."
         )
     return at_once

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import ctypes
 import importlib
+import logging
 import os
 import signal
 import sys
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -120,6 +122,36 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+@contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C (SIGINT) for the duration of a ``with`` block, in the main thread.
+
+    Processes started meanwhile inherit the ignored signal (Dask's worker processes: Ctrl-C reaches every
+    process of the terminal's group, and the client stops them); cleaning up after a first Ctrl-C is not
+    cut short by a second one. Elsewhere than the main thread this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Silence the ``distributed`` loggers of this process for a ``with`` block (closing after Ctrl-C)."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 class ProcessPool:
     """A ``concurrent.futures.ProcessPoolExecutor`` on this machine; ``workers`` defaults to the CPU count.
 
@@ -156,13 +188,16 @@ class ProcessPool:
             self._pool.shutdown(wait=True, cancel_futures=True)
             return
         # Leaving on an error or Ctrl-C: chunks still running are lost anyway, so stop their workers now.
-        processes = list((getattr(self._pool, "_processes", None) or {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            if process.is_alive():
-                process.kill()
-        for process in processes:
-            process.join(timeout=5)
+        # The pool is shut down only once its workers are dead: its manager thread then sees them gone and
+        # ends, and nothing is left for the interpreter's exit to wake (that would fail on a closed pipe).
+        with _interrupts_ignored():
+            processes = list((getattr(self._pool, "_processes", None) or {}).values())
+            for process in processes:
+                if process.is_alive():
+                    process.kill()
+            for process in processes:
+                process.join(timeout=5)
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskCluster:
@@ -178,6 +213,7 @@ class DaskCluster:
             raise UserError("running on Dask needs dask.distributed: pip install 'drillsim[dask]'.") from None
         self._dask = dask
         self._cluster: Any = None
+        self._worker_pids: list[int] = []
         if address is not None:
             try:
                 self._client: Any = dask.Client(address, timeout="20s")
@@ -190,10 +226,12 @@ class DaskCluster:
             n = local_workers or 1
             if n < 1:
                 raise UserError(f"option '--dask-local': needs at least 1 worker, got {n}.")
-            self._cluster = dask.LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            self._client = dask.Client(self._cluster)
+            with _interrupts_ignored():  # the worker processes are spawned ignoring Ctrl-C (see close)
+                self._cluster = dask.LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                self._client = dask.Client(self._cluster)
+                self._worker_pids = [int(pid) for pid in self._client.run(os.getpid).values()]
             self.description = f"Dask LocalCluster, {n} worker(s)"
 
     def _threads(self) -> int:
@@ -220,9 +258,20 @@ class DaskCluster:
             yield result
 
     def close(self) -> None:
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        if sys.exc_info()[0] is None:
+            self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+            return
+        # Leaving on an error or Ctrl-C: the local workers' chunks are lost anyway; kill them, so that they
+        # do not log the cancellation of their tasks, and close quietly (the client says what happened).
+        with _interrupts_ignored(), _quiet_dask():
+            for pid in self._worker_pids:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self._client.close(timeout=10)
+            if self._cluster is not None:
+                self._cluster.close(timeout=10)
 
 
 ExecutorLike = Executor | int | None

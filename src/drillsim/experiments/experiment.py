@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from pydantic_core import PydanticCustomError
 from drillsim._version import __version__
 from drillsim.core.errors import InputError, Location
 from drillsim.core.suggest import closest_match
+from drillsim.engine.budget import check_budget
 from drillsim.engine.simulation import Simulation
 from drillsim.experiments import designs
 from drillsim.experiments.executors import ChunkResult, ChunkTask, ExecutorLike, executor_from
@@ -259,9 +261,32 @@ class Experiment:
         """Every (design point, replication) pair, in order."""
         return [(p.index, k) for p in self.points for k in range(self.replications)]
 
+    @property
+    def batch(self) -> int:
+        """Replications per chunk: the file's ``batch``, or up to 100."""
+        return self.spec.batch or min(self.replications, 100)
+
+    def check_budget(
+        self, *, concurrent: int | None = None, memory_budget: float | None = None, force: bool = False
+    ) -> None:
+        """Refuse an experiment that will not fit, before anything is allocated (see
+        :func:`drillsim.engine.budget.check_budget`): memory of the largest design point's chunk times
+        ``concurrent`` workers against ``memory_budget``, and steps over every design point and replication
+        against the step limit (lifted by ``force``)."""
+        check_budget(
+            [p.scenario for p in self.points],
+            replications=min(self.batch, self.replications),
+            concurrent=concurrent,
+            total=self.replications,
+            memory_budget=memory_budget,
+            force=force,
+            until_s=self.spec.until_s,
+            name=f"experiment '{self.name}'",
+        )
+
     def tasks(self, missing: Sequence[tuple[int, int]]) -> list[ChunkTask]:
         """Chunks covering exactly the ``missing`` pairs: runs of consecutive replications, batch-sized."""
-        batch = self.spec.batch or min(self.replications, 100)
+        batch = self.batch
         by_point: dict[int, list[int]] = {}
         for point, rep in sorted(missing):
             by_point.setdefault(point, []).append(rep)
@@ -484,6 +509,25 @@ def load_experiment(path: str | Path) -> Experiment:
         except InputError as exc:
             raise _factor_error(exc, doc, p) from None
 
+    try:
+        unit = _unit_design(spec, ranges)
+    except ValueError as exc:
+        raise InputError(str(exc), location=doc.marks.locate(("design",)), path="design") from None
+    points: list[DesignPoint] = []
+    source = f"experiment {spec.experiment}"
+    for index, row in enumerate(designs.scale_design(unit, ranges)):
+        overrides = dict(zip(paths, row, strict=True))
+        try:
+            scenario = with_overrides(base, overrides, source=source)
+        except InputError as exc:
+            bad = exc.path if exc.path in overrides else paths[0]
+            raise _factor_error(
+                exc, doc, bad, prefix=f"design point {index} sets {bad} to {overrides.get(bad)!r}: "
+            ) from None
+        points.append(DesignPoint(index, tuple(row), scenario, content_hash(scenario)))
+
+    # Measures last: finding them builds the base scenario's world, and a design point refused above
+    # (10^12 elements) must be refused before anything is allocated.
     available = _measure_names(base)
     if spec.measures is None:
         measures = available
@@ -505,23 +549,6 @@ def load_experiment(path: str | Path) -> Experiment:
                     expected="factor names (factors.PATH.name) different from the measures",
                 )
         measures = list(dict.fromkeys(spec.measures))
-
-    try:
-        unit = _unit_design(spec, ranges)
-    except ValueError as exc:
-        raise InputError(str(exc), location=doc.marks.locate(("design",)), path="design") from None
-    points: list[DesignPoint] = []
-    source = f"experiment {spec.experiment}"
-    for index, row in enumerate(designs.scale_design(unit, ranges)):
-        overrides = dict(zip(paths, row, strict=True))
-        try:
-            scenario = with_overrides(base, overrides, source=source)
-        except InputError as exc:
-            bad = exc.path if exc.path in overrides else paths[0]
-            raise _factor_error(
-                exc, doc, bad, prefix=f"design point {index} sets {bad} to {overrides.get(bad)!r}: "
-            ) from None
-        points.append(DesignPoint(index, tuple(row), scenario, content_hash(scenario)))
 
     return Experiment(
         file=file,
@@ -580,12 +607,14 @@ def _with_progress(
 
 
 def run_experiment(
-    path: str | Path,
+    path: str | Path | Experiment,
     *,
     resume: bool = False,
     executor: ExecutorLike = None,
     store: str | Path | None = None,
     progress: bool = False,
+    memory_budget: float | None = None,
+    force: bool = False,
 ) -> Path:
     """Run an experiment file; returns the results store directory.
 
@@ -594,9 +623,21 @@ def run_experiment(
     number of local worker processes, None for one per CPU, or an
     :class:`~drillsim.experiments.executors.Executor` such as ``DaskCluster(local_workers=4)`` (left open
     for the caller to close). Results are identical whichever.
-    ``progress`` shows a progress bar on stderr.
+    ``progress`` shows a progress bar on stderr. ``path`` may also be an experiment already loaded with
+    :func:`load_experiment`.
+
+    Before anything is allocated, the experiment's cost is estimated (:meth:`Experiment.check_budget`):
+    above ``memory_budget`` bytes (default: the memory available now) or the step limit (unless ``force``)
+    it is refused with a UserError giving the estimate.
     """
-    experiment = load_experiment(path)
+    experiment = path if isinstance(path, Experiment) else load_experiment(path)
+    if isinstance(executor, int) and not isinstance(executor, bool):
+        concurrent: int | None = executor
+    elif executor is None:
+        concurrent = os.cpu_count() or 1
+    else:
+        concurrent = getattr(executor, "slots", None)
+    experiment.check_budget(concurrent=concurrent, memory_budget=memory_budget, force=force)
     directory = Path(store) if store is not None else Path("runs") / experiment.name
     results = ResultsStore.open(
         directory, manifest=experiment.manifest(), design=experiment.design_table(), resume=resume

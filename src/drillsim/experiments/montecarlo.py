@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 from numpy.typing import ArrayLike, NDArray
 
 from drillsim.core.errors import InputError, Location, UserError
+from drillsim.core.files import write_atomically, write_text_atomically
 from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
 from drillsim.core.random import root_seed
 from drillsim.core.suggest import closest_match
@@ -554,24 +555,12 @@ def _jsonable(value: Any) -> Any:
 
 def write_json_atomic(data: Any, path: Path) -> None:
     """Write JSON to a temporary name beside ``path`` and rename it into place."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(json.dumps(_jsonable(data), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, json.dumps(_jsonable(data), indent=2, sort_keys=True) + "\n")
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> None:
     """Write a Parquet file to a temporary name beside ``path`` and rename it into place."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def _targets(

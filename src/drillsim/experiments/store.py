@@ -22,7 +22,6 @@ exactly the pairs in the part files.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from drillsim.core.errors import DrillsimError, UserError
+from drillsim.core.files import write_atomically, write_text_atomically
 
 STORE_FORMAT = 1
 """Version of the store layout; a store of another version is not resumed."""
@@ -44,26 +44,15 @@ _TMP_SUFFIX = ".tmp"
 _PART_NAME = re.compile(r"^point-(\d+)-rep-(\d+)-(\d+)\.parquet$")
 
 
-def _write_atomically(path: Path, write: Any) -> None:
-    """Call ``write(tmp_path)``, then rename the temporary file over ``path``."""
-    tmp = path.with_name(path.name + _TMP_SUFFIX)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write a JSON document atomically."""
     text = json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
-    _write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_text_atomically(path, text)
 
 
 def write_parquet(path: Path, table: pa.Table) -> None:
     """Write a Parquet file atomically (zstd-compressed)."""
-    _write_atomically(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    write_atomically(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def part_name(point: int, first: int, last: int) -> str:

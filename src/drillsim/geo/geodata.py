@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.errors import InputError, Location
+from drillsim.core.errors import InputError, Location, clip
 from drillsim.core.suggest import closest_match
 from drillsim.geo.projection import LocalProjection
 
@@ -279,18 +279,57 @@ def _confidence(props: Mapping[str, Any], where: str) -> str:
             location=Location(where),
             path=f"{props.get('id', '?')}.confidence",
             expected=" | ".join(_CONFIDENCE),
-            found=repr(value),
+            found=f"a value of {len(value)} characters",
         )
     return value
 
 
+LAYER_SUFFIXES = {"points": (".geojson", ".json"), "lines": (".geojson", ".json"), "grid": (".npz",)}
+"""The file suffixes a geodata set's layers may have, by kind (grids: elevation and terrain)."""
+
+
+def _layer_file(layer_name: str, layer: Any, label: str) -> str:
+    """The file of one layer of a set's manifest: a plain name inside the set, with a layer suffix."""
+    where = Location(f"{label}/manifest.json")
+    kind = layer.get("kind") if isinstance(layer, dict) else None
+    file = layer.get("file") if isinstance(layer, dict) else None
+    suffixes = LAYER_SUFFIXES["grid" if layer_name in ("elevation", "terrain") else str(kind)]
+    if not isinstance(file, str) or Path(file).name != file or file in (".", ".."):
+        raise InputError(
+            f"layer '{clip(layer_name)}' must name a file of the set itself",
+            location=where,
+            path=f"layers.{clip(layer_name)}.file",
+            expected="a plain file name in the set's folder",
+        )
+    if not file.lower().endswith(suffixes):
+        raise InputError(
+            f"layer '{clip(layer_name)}' names a file of the wrong kind",
+            location=where,
+            path=f"layers.{clip(layer_name)}.file",
+            expected="a file ending in " + " or ".join(suffixes),
+        )
+    return file
+
+
 def _read_set(root: Traversable, label: str) -> Geodata:
+    """A geodata set; a malformed one is an InputError that names the set, never quoting its files."""
+    try:
+        return _read_set_files(root, label)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        raise InputError(
+            "not a readable geodata set: a layer or the manifest lacks a field or has one of the wrong type",
+            location=Location(f"{label}/manifest.json"),
+            expected="a set written by drillsim's geodata script (manifest.json and its layers)",
+        ) from None
+
+
+def _read_set_files(root: Traversable, label: str) -> Geodata:
     manifest = _read_json(root, "manifest.json", label)
     places: dict[str, Place] = {}
     lines: dict[str, Line] = {}
     elevation = classes = None
     for layer_name, layer in sorted(manifest["layers"].items()):
-        file = layer["file"]
+        file = _layer_file(str(layer_name), layer, label)
         where = f"{label}/{file}"
         if layer["kind"] == "points":
             for feat in _read_json(root, file, label)["features"]:

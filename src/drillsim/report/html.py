@@ -21,7 +21,6 @@ import hashlib
 import html
 import json
 import math
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -34,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from drillsim.core.figures import figure_svg
+from drillsim.core.files import write_text_atomically
 from drillsim.events.chains import CHAIN_KINDS
 from drillsim.experiments.montecarlo import MeasureStatistics, summarize
 from drillsim.report import charts
@@ -624,7 +624,4 @@ def write_report(
     text = render_report(result, replication=replication)
     target = Path(out) if out is not None else Path(result_dir) / REPORT_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return write_text_atomically(target, text)

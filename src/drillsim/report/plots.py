@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,13 +41,32 @@ def plot_distributions(
     measures: Sequence[str] | None = None,
     formats: Sequence[str] = FIGURE_FORMATS,
 ) -> list[Path]:
-    """One figure per measure, ``distribution-MEASURE.{png,svg}`` (see :func:`distribution_figure`)."""
-    paths: list[Path] = []
-    values = result.measures
-    for name in measures if measures is not None else list(result.statistics):
-        fig = distribution_figure(values[name], result.statistics[name], scenario=result.scenario_name)
-        paths += save_figure(fig, distribution_file(directory, name), formats)
-    return paths
+    """One figure per measure, ``distribution-MEASURE.{png,svg}`` (see :func:`distribution_figure`).
+
+    All or nothing: the figures are drawn into a temporary folder beside ``directory`` and moved into it
+    only once every one is written; if one fails (a full disk), none is left behind.
+    """
+    target = Path(directory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent))
+    try:
+        values = result.measures
+        for name in measures if measures is not None else list(result.statistics):
+            fig = distribution_figure(values[name], result.statistics[name], scenario=result.scenario_name)
+            try:
+                save_figure(fig, distribution_file(staging, name), formats)
+            except OSError as exc:
+                if exc.filename is None:
+                    raise
+                meant = target / Path(exc.filename).name
+                raise OSError(exc.errno, exc.strerror, str(meant)) from exc
+        target.mkdir(exist_ok=True)
+        paths: list[Path] = []
+        for made in sorted(staging.iterdir()):
+            paths.append(made.replace(target / made.name))
+        return paths
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def distribution_file(directory: str | Path, measure: str) -> Path:

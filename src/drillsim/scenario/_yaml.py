@@ -170,16 +170,20 @@ class _Builder:
     def _scalar(self, node: yaml.Node) -> Any:
         try:
             return self.loader.construct_object(node, deep=True)
-        except (ValueError, OverflowError, TypeError) as exc:
+        except (ValueError, OverflowError, TypeError, AttributeError) as exc:
             # PyYAML lets these escape for values its patterns accept: 2015-02-30, a 5,000-digit
-            # integer, !!int 'x'.
+            # integer, !!int 'x'; and for a value its tag's pattern does not match (!!timestamp x).
+            if isinstance(exc, AttributeError):
+                found = f"a value that is not a {str(node.tag).rsplit(':', 1)[-1]}"
+            elif "integer string conversion" in str(exc):
+                found = "an integer of more than 4,300 digits"
+            else:
+                found = clip(str(exc), 200)
             raise InputError(
                 "a value YAML cannot read",
                 location=_location(self.file, node.start_mark),
                 expected="a valid number, date or text",
-                found="an integer of more than 4,300 digits"
-                if "integer string conversion" in str(exc)
-                else clip(str(exc), 200),
+                found=found,
             ) from None
 
     def _mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:

@@ -202,6 +202,81 @@ def _read_reference(ref: str, *, kind: EntryKind, including: str, allow_outside:
     return _read_file(candidate)
 
 
+FILE_FIELDS: dict[FieldPath, tuple[str, ...]] = {
+    ("area", "geodata"): (),
+    ("area", "elevation"): (".tif", ".tiff"),
+}
+"""Scenario fields that name files, and the suffixes each accepts (none: a geodata set, a folder holding
+manifest.json, or the name of a shipped set)."""
+
+
+def _file_field_error(doc: Document, path: FieldPath, message: str, *, expected: str) -> InputError:
+    return InputError(message, location=doc.marks.locate(path), path=render_path(path), expected=expected)
+
+
+def _resolve_file_field(doc: Document, path: FieldPath, value: str, *, allow_outside: bool) -> str:
+    """The absolute path a file field names, checked like ``extends:``: relative to the folder of the file
+    that wrote it, inside that folder tree unless ``allow_outside``, with the expected suffix. A shipped
+    geodata set's name is kept as it is. The file is not opened here, and no error quotes it."""
+    from drillsim.geo.geodata import geodata_names
+
+    suffixes = FILE_FIELDS[path]
+    shipped = geodata_names() if not suffixes else []
+    if value in shipped:
+        return value
+    what = (
+        "an elevation GeoTIFF (.tif or .tiff)"
+        if suffixes
+        else f"a shipped geodata set ({', '.join(shipped) or 'none'}) or a folder holding manifest.json"
+    )
+    expected = f"{what} in the folder of the scenario file or below (files elsewhere need --allow-outside)"
+    if "\0" in value or not value.strip():
+        raise _file_field_error(doc, path, "not a usable file name", expected=expected)
+    if suffixes and not value.lower().endswith(suffixes):
+        raise _file_field_error(doc, path, f"'{clip(value)}' is not an elevation file", expected=expected)
+    location = doc.marks.locate(path)
+    naming = location.file if location is not None else doc.file
+    if naming.startswith("<"):
+        raise _file_field_error(
+            doc, path, "an embedded scenario can name shipped geodata only", expected=what
+        )
+    folder = Path(naming).parent
+    try:
+        candidate = (folder / value).resolve()
+        if not allow_outside and not candidate.is_relative_to(folder.resolve()):
+            raise _file_field_error(
+                doc,
+                path,
+                f"'{clip(value)}' lies outside the folder of the file that names it",
+                expected=expected,
+            )
+        exists = candidate.is_file() if suffixes else (candidate / "manifest.json").is_file()
+    except OSError as exc:
+        raise _file_field_error(
+            doc,
+            path,
+            f"cannot use the path '{clip(value)}': {exc.strerror or type(exc).__name__}",
+            expected=expected,
+        ) from None
+    if not exists:
+        raise _file_field_error(
+            doc, path, f"no {'file' if suffixes else 'geodata set'} '{clip(value)}'", expected=expected
+        )
+    return str(candidate)
+
+
+def _with_file_fields(doc: Document, *, allow_outside: bool) -> Document:
+    """The document with every file field (:data:`FILE_FIELDS`) resolved to an absolute, checked path."""
+    for path in FILE_FIELDS:
+        node: Any = doc.data
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or not isinstance(node.get(path[-1]), str):
+            continue  # absent, or not text: the model reports a wrong type with its own message
+        node[path[-1]] = _resolve_file_field(doc, path, node[path[-1]], allow_outside=allow_outside)
+    return doc
+
+
 def _merge(base: Any, over: Any, marks: Marks, over_marks: Marks, path: FieldPath) -> Any:
     """Deep-merge ``over`` into ``base``: mappings merge by key, ``null`` deletes, anything else replaces.
 
@@ -652,6 +727,7 @@ def read_scenario(
     try:
         doc = _resolve_extends(doc, kind="scenario", seen=(), allow_outside=allow_outside)
         doc = _with_catalogues(doc, allow_outside=allow_outside)
+        doc = _with_file_fields(doc, allow_outside=allow_outside)
         scenario: Scenario = _validate(Scenario, doc, all_problems=all_problems)
         loaded = LoadedScenario(scenario, doc.marks, doc.file)
         problems = reference_problems(loaded)
@@ -768,6 +844,27 @@ def parse_field_path(path: str) -> FieldPath:
     return tuple(parts)
 
 
+def _check_file_overrides(scenario: Scenario, values: dict[str, Any]) -> None:
+    """An override may set a file field (:data:`FILE_FIELDS`) to a shipped geodata set's name or leave it
+    as it is, never name a new file: files are named in scenario files, where their folder is known."""
+    from drillsim.geo.geodata import geodata_names
+
+    for text, value in values.items():
+        path = parse_field_path(text)
+        if path not in FILE_FIELDS:
+            continue
+        current = getattr(scenario.area, str(path[-1]))
+        if value == current or (not FILE_FIELDS[path] and value in geodata_names()):
+            continue
+        raise InputError(
+            "an override cannot name a file",
+            path=text,
+            expected="a shipped geodata set's name"
+            if not FILE_FIELDS[path]
+            else "the scenario's own value (name files in the scenario file, beside it or below)",
+        )
+
+
 def with_overrides(scenario: Scenario, values: dict[str, Any], *, source: str | None = None) -> Scenario:
     """A copy of ``scenario`` with fields replaced by path (``{"units.mil/grp.count": 20}``), re-validated.
 
@@ -813,6 +910,7 @@ def with_overrides(scenario: Scenario, values: dict[str, Any], *, source: str | 
             node[last] = value
         else:
             raise InputError("no such field", path=text, expected="a path to an existing scenario field")
+    _check_file_overrides(scenario, values)
     doc = Document(data, Marks(), "<overrides>")
     try:
         changed: Scenario = Scenario.model_validate(data)

@@ -218,12 +218,14 @@ class AreaOfOperationsSpec(Spec):
 
     bounds: BoundsSpec
     geodata: str | None = None
-    """Name of an embedded geodata set (``drillsim scenarios`` lists them), or a path to one; none for a flat
-    synthetic area."""
+    """Name of an embedded geodata set (``drillsim scenarios`` lists them), or the path of a set's folder
+    (holding manifest.json) relative to this file, in its folder or below unless --allow-outside; none for
+    a flat synthetic area."""
     layers: list[GeodataLayer] = Field(default_factory=list)
     """Geodata layers the scenario uses."""
     elevation: str | None = None
-    """Path to a GeoTIFF elevation model to use instead of the geodata set's own (e.g. SRTM tiles)."""
+    """Path of a GeoTIFF elevation model (.tif or .tiff) to use instead of the geodata set's own (e.g. SRTM
+    tiles), relative to this file, in its folder or below unless --allow-outside."""
     default_terrain: TerrainClass = "open"
     """Terrain class used where no geodata says otherwise."""
 

@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from drillsim.report import view as _view
-from drillsim.report import write_report
-
-__all__ = ["register", "write_report"]
+__all__ = ["register"]
 
 
 def view(
@@ -23,6 +20,8 @@ def view(
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a web browser.")] = False,
 ) -> None:
     """Replay a result in the browser: map, unit symbols, timeline, unit panel, ensemble view."""
+
+    from drillsim.report import view as _view
 
     def announce(url: str) -> None:
         typer.echo(f"drillsim replay of {result_dir} at {url}  (Ctrl+C to stop)")
@@ -45,6 +44,8 @@ def report(
     ] = None,
 ) -> None:
     """Write one self-contained HTML after-action report (works offline, opened from disk)."""
+    from drillsim.report import write_report
+
     path = write_report(result_dir, out=out, replication=replication)
     typer.echo(f"report written to {path}")
 

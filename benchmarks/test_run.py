@@ -28,3 +28,16 @@ def test_command_line_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     assert main(["--quick", "--sizes", "100", "--no-examples", "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith("{")
+
+
+@pytest.mark.benchmark
+def test_startup_is_measured_for_help_and_version() -> None:
+    """``python -m benchmarks.startup`` times both commands and reports positive medians."""
+    from benchmarks.startup import measure
+
+    doc = measure(repeat=2)
+    assert [row["command"] for row in doc["commands"]] == ["drillsim --help", "drillsim --version"]
+    for row in doc["commands"]:
+        assert row["median_cpu_s"] > 0
+        assert row["median_wall_s"] > 0
+        assert row["min_wall_s"] <= row["median_wall_s"]

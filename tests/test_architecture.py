@@ -42,12 +42,15 @@ def test_public_api_is_exactly_all() -> None:
     """Every public non-module name of ``drillsim`` is in ``__all__``: nothing is exported by accident."""
     import types
 
+    for name in drillsim.__all__:  # names load on first use: read them all first
+        getattr(drillsim, name)
     public = {
         name
         for name, value in vars(drillsim).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
     assert public == set(drillsim.__all__) - {"__version__"}
+    assert set(drillsim.__all__) <= set(dir(drillsim))
 
 
 def test_package_all_lists_only_what_exists() -> None:
@@ -71,6 +74,26 @@ def test_importing_drillsim_loads_no_heavy_optional_dependency() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_importing_drillsim_loads_neither_the_engine_nor_numba() -> None:
+    """``import drillsim`` in a fresh interpreter defers the engine, Numba and pydantic to first use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, drillsim; "
+        "print(','.join(m for m in ('numba', 'numpy', 'pydantic', 'drillsim.engine') if m in sys.modules)); "
+        "drillsim.run; print('drillsim.engine' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True"]
+
+
+def test_an_unknown_public_name_is_an_attribute_error() -> None:
+    """A name drillsim does not have raises AttributeError (so ``hasattr`` and ``getattr`` defaults work)."""
+    assert not hasattr(drillsim, "no_such_name")
+    assert drillsim.engine.__name__ == "drillsim.engine"  # a subpackage read as an attribute still loads
 
 
 MECHANICS_DOCS = ROOT / "docs" / "mechanics"

@@ -1,30 +1,40 @@
 """drillsim: wargaming and military-exercise simulation with built-in Monte Carlo.
 
 The public API is what this module exports; everything else is implementation and may change.
+
+Names are imported on first use (``drillsim.run`` loads the engine the first time it is read), so
+``import drillsim`` and the ``drillsim`` command start quickly: the engine, Numba and the scenario
+models load only when something needs them. ``dir(drillsim)`` and ``from drillsim import *`` see every
+name.
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from drillsim._version import __version__
-from drillsim.core.errors import DrillsimError, InputError, UserError
-from drillsim.engine import EventLog, NullRecorder, Outcomes, Simulation, read_event_log, run
-from drillsim.experiments.assertions import check_assertions
-from drillsim.experiments.compare import compare
-from drillsim.experiments.executors import DaskCluster, Executor, ProcessPool
-from drillsim.experiments.experiment import run_experiment
-from drillsim.experiments.montecarlo import monte_carlo
-from drillsim.scenario import (
-    CatalogueFile,
-    LibraryEntry,
-    Param,
-    ParameterRecord,
-    Scenario,
-    content_hash,
-    library_entries,
-    load_catalogue,
-    load_scenario,
-    scenario_schema,
-    validate,
-    with_overrides,
-)
+
+if _typing.TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
+    from drillsim.core.errors import DrillsimError, InputError, UserError
+    from drillsim.engine import EventLog, NullRecorder, Outcomes, Simulation, read_event_log, run
+    from drillsim.experiments.assertions import check_assertions
+    from drillsim.experiments.compare import compare
+    from drillsim.experiments.executors import DaskCluster, Executor, ProcessPool
+    from drillsim.experiments.experiment import run_experiment
+    from drillsim.experiments.montecarlo import MonteCarloResult, monte_carlo
+    from drillsim.scenario import (
+        CatalogueFile,
+        LibraryEntry,
+        Param,
+        ParameterRecord,
+        Scenario,
+        content_hash,
+        library_entries,
+        load_catalogue,
+        load_scenario,
+        scenario_schema,
+        validate,
+        with_overrides,
+    )
 
 __all__ = [  # noqa: RUF022 - grouped by what a user does (as Gymnasium groups its API), not sorted
     # Scenarios: load, check, change
@@ -51,6 +61,7 @@ __all__ = [  # noqa: RUF022 - grouped by what a user does (as Gymnasium groups i
     # Many runs: Monte Carlo, what-ifs, assertions, experiments, and where they run
     "DaskCluster",
     "Executor",
+    "MonteCarloResult",
     "ProcessPool",
     "check_assertions",
     "compare",
@@ -63,3 +74,60 @@ __all__ = [  # noqa: RUF022 - grouped by what a user does (as Gymnasium groups i
     # Version
     "__version__",
 ]
+
+_HOME = {
+    "DrillsimError": "drillsim.core.errors",
+    "InputError": "drillsim.core.errors",
+    "UserError": "drillsim.core.errors",
+    "EventLog": "drillsim.engine",
+    "NullRecorder": "drillsim.engine",
+    "Outcomes": "drillsim.engine",
+    "Simulation": "drillsim.engine",
+    "read_event_log": "drillsim.engine",
+    "run": "drillsim.engine",
+    "check_assertions": "drillsim.experiments.assertions",
+    "compare": "drillsim.experiments.compare",
+    "DaskCluster": "drillsim.experiments.executors",
+    "Executor": "drillsim.experiments.executors",
+    "ProcessPool": "drillsim.experiments.executors",
+    "run_experiment": "drillsim.experiments.experiment",
+    "MonteCarloResult": "drillsim.experiments.montecarlo",
+    "monte_carlo": "drillsim.experiments.montecarlo",
+    **dict.fromkeys(
+        (
+            "CatalogueFile",
+            "LibraryEntry",
+            "Param",
+            "ParameterRecord",
+            "Scenario",
+            "content_hash",
+            "library_entries",
+            "load_catalogue",
+            "load_scenario",
+            "scenario_schema",
+            "validate",
+            "with_overrides",
+        ),
+        "drillsim.scenario",
+    ),
+}
+"""Where each public name is defined: the module imported the first time the name is read."""
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """A public name, imported from its module on first use and kept; a subpackage, imported."""
+    home = _HOME.get(name)
+    if home is not None:
+        value = getattr(_importlib.import_module(home), name)
+        globals()[name] = value
+        return value
+    try:
+        return _importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module 'drillsim' has no attribute '{name}'") from None
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

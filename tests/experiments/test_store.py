@@ -102,6 +102,55 @@ def test_cli_query_prints_table(finished_store: Path, cli: Cli) -> None:
     assert "2" in result.out
 
 
+_SQL = "SELECT replication, scenario_hash FROM results WHERE point = 0 ORDER BY replication"
+
+
+@pytest.mark.parametrize("output_format", ["csv", "json", "parquet"])
+def test_cli_query_formats_for_programs(
+    finished_store: Path, cli: Cli, tmp_path: Path, output_format: str
+) -> None:
+    """``--format csv|json|parquet`` gives the rows whole (a 64-character hash unbroken) for programs."""
+    import csv
+    import io
+
+    import pyarrow.parquet as pq
+
+    expected = query_results(finished_store, _SQL).to_pylist()
+    assert len(expected) == 3
+    assert len(expected[0]["scenario_hash"]) >= 64
+    out = tmp_path / f"answer.{output_format}"
+    args = ["results", "query", str(finished_store), _SQL, "--format", output_format]
+    if output_format == "parquet":
+        result = cli(*args, "--out", str(out))
+        assert result.code == 0, result.err
+        rows = pq.read_table(out).to_pylist()
+    else:
+        result = cli(*args)
+        assert result.code == 0, result.err
+        if output_format == "csv":
+            rows = [
+                {"replication": int(r["replication"]), "scenario_hash": r["scenario_hash"]}
+                for r in csv.DictReader(io.StringIO(result.out))
+            ]
+        else:
+            rows = [json.loads(line) for line in result.out.splitlines()]
+    assert rows == expected
+
+
+def test_cli_query_parquet_needs_out(finished_store: Path, cli: Cli) -> None:
+    """Parquet is not for the screen: without --out it is a user error naming the option."""
+    result = cli("results", "query", str(finished_store), _SQL, "--format", "parquet")
+    assert result.code == 2
+    assert "--out" in result.err
+
+
+def test_cli_query_unknown_format(finished_store: Path, cli: Cli) -> None:
+    """An unknown --format is a user error listing the formats."""
+    result = cli("results", "query", str(finished_store), _SQL, "--format", "xlsx")
+    assert result.code == 2
+    assert "table, csv, json, parquet" in result.err
+
+
 def test_rerun_without_resume_is_refused(finished_store: Path) -> None:
     """Running into a store that holds results without --resume is refused, so nothing is overwritten."""
     with pytest.raises(UserError, match="--resume"):

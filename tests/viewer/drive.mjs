@@ -131,6 +131,57 @@ async function viewerChecks() {
   const facts = await page.textContent("#unit-facts");
   check("unit panel opens", facts.includes(moved) && strength === 1 && trace > 0, `${title}; trace paths ${trace}`);
 
+  // The title names the seed with every digit (a 64-bit seed is more than a JavaScript number holds).
+  const heading = await page.textContent("#title");
+  check("title shows the exact seed", heading.includes(`seed ${cfg.seed})`), `${heading}; expected seed ${cfg.seed}`);
+
+  // The clock is in the scenario's time zone, with its offset.
+  await scrub(page, 3600);
+  const local = await page.textContent("#clock");
+  check("clock in the scenario's time zone", local.includes(cfg.clockAt3600), `${local}; expected ${cfg.clockAt3600}`);
+
+  // Order and event lines keep a space between the time and the text.
+  const orderLine = await page.evaluate(() => (document.querySelector("#unit-orders li") || {}).textContent || "");
+  const eventLine = await page.evaluate(() => (document.querySelector("#event-list li") || {}).textContent || "");
+  check("a space after the time", /^\d+:\d\d:\d\d [^ ]/.test(orderLine) && /^\d+:\d\d:\d\d [^ ]/.test(eventLine),
+    `order ${JSON.stringify(orderLine)}; event ${JSON.stringify(eventLine)}`);
+
+  // The events list follows the clock: at the end, the current (last past) event is in view.
+  await scrub(page, end);
+  const follow = await page.evaluate(() => {
+    const ol = document.getElementById("event-list");
+    const cur = ol.querySelector("li.current");
+    if (!cur) return { ok: false, detail: "no current event" };
+    const a = ol.getBoundingClientRect(), b = cur.getBoundingClientRect();
+    return { ok: ol.scrollTop > 0 && b.top >= a.top - 1 && b.bottom <= a.bottom + 1,
+      detail: `scrollTop ${ol.scrollTop}, current ${b.top.toFixed(0)}-${b.bottom.toFixed(0)} in ${a.top.toFixed(0)}-${a.bottom.toFixed(0)}, ${ol.children.length} items` };
+  });
+  check("events list follows the time", follow.ok, follow.detail);
+
+  // List numbers fit: the left padding of every numbered list is wider than its widest number ("11.").
+  const numbers = await page.evaluate(() => Array.from(document.querySelectorAll("ol.events"), (ol) => {
+    if (!ol.children.length) return null;
+    const probe = document.createElement("span");
+    probe.textContent = ol.children.length + ".";
+    probe.style.font = getComputedStyle(ol.children[0]).font;
+    probe.style.position = "absolute";
+    document.body.appendChild(probe);
+    const need = probe.getBoundingClientRect().width;
+    probe.remove();
+    return { id: ol.id, items: ol.children.length, need, room: parseFloat(getComputedStyle(ol).paddingLeft) };
+  }).filter(Boolean));
+  const long = numbers.filter((x) => x.items >= 10);
+  check("list numbers fit", long.length > 0 && numbers.every((x) => x.room > x.need + 2), JSON.stringify(numbers));
+
+  // Every button's text is drawn from glyphs the page's fonts have (no "missing glyph" box): the text
+  // is the same width as in a font that has every character, measured against a fallback marker.
+  const glyphs = await page.evaluate(() => {
+    const text = document.getElementById("jump-next").textContent;
+    const bad = Array.from(text).filter((c) => c.codePointAt(0) >= 0x2300 && c.codePointAt(0) < 0x2400);
+    return { text, bad };
+  });
+  check("next button has no missing glyph", glyphs.bad.length === 0 && /^Next\b/.test(glyphs.text), JSON.stringify(glyphs));
+
   // A side's picture: at the start it holds only the side's own units; later its contacts (dashed frames)
   // appear where the side believed them. Back to ground truth, every unit is drawn again.
   const sides = await page.evaluate(() => Object.keys(window.drillsimViewer.state.meta.sides));

@@ -76,6 +76,8 @@ def verdict(
         "screenshot": str(SCREENSHOT),
         "viewerShot": str(default_report.parent / "viewer.png"),
         "units": len(load_result(single_result).header["units"]),
+        "seed": str(load_result(single_result).header["seed"]),
+        "clockAt3600": _clock_at(load_result(single_result).header["start"], 3600),
         "ensembleUnits": len(load_result(ensemble_result).header["units"]),
         "mcReport": str(mc_report.resolve()),
         "mcMeasures": len(json.loads((mc_report.parent / "summary.json").read_text("utf-8"))["measures"]),
@@ -95,6 +97,16 @@ def verdict(
     assert proc.returncode == 0, proc.stderr
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
+
+
+def _clock_at(start: str, seconds: float) -> str:
+    """What the viewer's clock should show ``seconds`` after ``start``: local time and the UTC offset."""
+    import datetime as dt
+
+    when = dt.datetime.fromisoformat(start) + dt.timedelta(seconds=seconds)
+    offset = when.strftime("%z")
+    zone = f"UTC{offset[0]}{offset[1:3]}:{offset[3:]}" if offset not in ("", "+0000") else "UTC"
+    return f"{when:%Y-%m-%d %H:%M} {zone}"
 
 
 def assert_check(verdict: dict[str, Any], name: str) -> None:
@@ -132,6 +144,28 @@ def test_timeline_controls(verdict: dict[str, Any]) -> None:
     """'Next' jumps to the next event of the chosen kind and play advances the clock."""
     assert_check(verdict, "jump to next event")
     assert_check(verdict, "play advances time")
+
+
+def test_title_shows_the_exact_64_bit_seed(verdict: dict[str, Any]) -> None:
+    """The title names the run's 64-bit seed with every digit (sent as a string, not a number)."""
+    assert_check(verdict, "title shows the exact seed")
+
+
+def test_clock_is_in_the_scenarios_time_zone(verdict: dict[str, Any]) -> None:
+    """The clock shows local time in the scenario's time zone, with its UTC offset."""
+    assert_check(verdict, "clock in the scenario's time zone")
+
+
+def test_events_list_follows_the_time(verdict: dict[str, Any]) -> None:
+    """Moving the time scrolls the events list to the current event."""
+    assert_check(verdict, "events list follows the time")
+
+
+def test_lists_read_cleanly(verdict: dict[str, Any]) -> None:
+    """Times are followed by a space, list numbers of two digits fit, the Next button has no missing glyph."""
+    assert_check(verdict, "a space after the time")
+    assert_check(verdict, "list numbers fit")
+    assert_check(verdict, "next button has no missing glyph")
 
 
 def test_selecting_a_unit_opens_its_panel(verdict: dict[str, Any]) -> None:

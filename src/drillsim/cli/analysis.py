@@ -19,10 +19,7 @@ from rich.table import Table
 
 from drillsim.cli.experiments import DaskLocalOption, SchedulerOption, WorkersOption
 from drillsim.core.errors import UserError
-from drillsim.core.manifest import check_writable, holds_result
-from drillsim.core.random import root_seed
-from drillsim.engine.budget import check_budget, parse_bytes
-from drillsim.scenario.io import load_scenario
+from drillsim.core.manifest import check_writable
 
 __all__ = ["register"]
 
@@ -140,6 +137,7 @@ def mc(  # noqa: PLR0913
         list[str] | None,
         typer.Option(
             "--precision",
+            metavar="TARGET",
             help="Target CI half-width: one number for every measure (or those given with --measure), or "
             "MEASURE=NUMBER, repeatable. Keeps adding batches until every target is met.",
             show_default=False,
@@ -221,11 +219,14 @@ def mc(  # noqa: PLR0913
     ] = None,
 ) -> None:
     """Monte Carlo: run many replications; print mean, median, 5-95 % band and CI of every measure."""
-    from drillsim.cli.console import DEFAULT_SCENARIO, RunInterruptedError
+    from drillsim.cli.console import DEFAULT_SCENARIO, RunInterruptedError, refuse_to_replace
+    from drillsim.core.random import root_seed
+    from drillsim.engine.budget import check_budget, parse_bytes
     from drillsim.experiments.executors import make_executor
     from drillsim.experiments.montecarlo import monte_carlo, resume_plan
     from drillsim.report import write_report
     from drillsim.report.plots import plot_distributions
+    from drillsim.scenario.io import load_scenario
 
     if resume is not None:
         plan = resume_plan(resume)
@@ -244,11 +245,7 @@ def mc(  # noqa: PLR0913
         targets = _parse_precision(precision or [])
         if out is None:
             out = Path("runs") / f"{source.name}-mc-seed{seed}"
-        if holds_result(out) and not force:
-            raise UserError(
-                f"option '--out': {out} already holds a result; its files would be replaced and mixed "
-                "with this run's. Choose another directory, or give --force to replace it."
-            )
+        refuse_to_replace(out, force=force)
     total = replications or (batch if targets else 100)
     check_budget(
         source,

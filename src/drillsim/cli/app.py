@@ -10,35 +10,37 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from typer.core import TyperArgument
 
 import drillsim
 from drillsim.cli import analysis, experiments, interop, replay, study, validity
 from drillsim.cli.console import (
     DEFAULT_SCENARIO,
     RunInterruptedError,
+    add_name_column,
     console,
     error_console,
     print_error,
+    refuse_to_replace,
     shown,
 )
 from drillsim.core.errors import UserError
 from drillsim.core.files import STORAGE_ERRORS, storage_errno
 from drillsim.core.manifest import check_writable
-from drillsim.core.random import root_seed
-from drillsim.engine.budget import check_budget, parse_bytes
-from drillsim.report import write_report
-from drillsim.scenario.models import TIME_MEASURE_KINDS, CatalogueFile
-from drillsim.scenario.pedigree import is_sourced
+
+# The command modules import the engine, Numba and the scenario models inside the commands that use them,
+# so that ``drillsim --help`` and ``drillsim --version`` start in a fraction of a second
+# (benchmarks/startup.py measures it).
 
 app = typer.Typer(
     name="drillsim",
     help="Wargaming and military-exercise simulation: scenarios, Monte Carlo, kill-chain analysis.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -68,7 +70,6 @@ MEMORY_BUDGET_OPTION = typer.Option(
     help="Refuse runs estimated to need more memory than this (4G, 512M; default: memory available now).",
     show_default=False,
 )
-FORCE_STEPS_HELP = "Run even above the limit of 1e8 replication-steps."
 
 
 @app.command()
@@ -79,6 +80,9 @@ def validate(
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help=_ALLOW_OUTSIDE_HELP)] = False,
 ) -> None:
     """Check scenario and catalogue files; report every problem with file, line and field."""
+    from drillsim.scenario.models import CatalogueFile
+    from drillsim.scenario.pedigree import is_sourced
+
     failed = 0
     for one in path:
         try:
@@ -122,18 +126,21 @@ def schema(
 @app.command()
 def scenarios() -> None:
     """List the embedded scenarios and catalogues."""
+    entries = drillsim.library_entries()
     table = Table(title="Embedded scenarios and catalogues")
-    table.add_column("name")
+    add_name_column(table, "name")
     table.add_column("kind")
-    table.add_column("extends")
-    table.add_column("title")
-    for entry in drillsim.library_entries():
-        table.add_row(entry.name, entry.kind, entry.extends or "", entry.title)
-    console.print(table)
+    table.add_column("extends", overflow="fold")
+    table.add_column("title", overflow="fold")
+    for entry in entries:
+        table.add_row(shown(entry.name), entry.kind, shown(entry.extends or ""), shown(entry.title))
+    console.print(table, soft_wrap=False)  # a table wraps its cells to the terminal's width
 
 
 def _format_value(kind: str, value: float) -> str:
     """A measure's value for people: times as h:mm, large numbers with separators."""
+    from drillsim.scenario.models import TIME_MEASURE_KINDS
+
     if value != value:  # NaN: the event never happened in these runs
         return "-"
     if kind in TIME_MEASURE_KINDS:
@@ -162,10 +169,20 @@ def run(
     ] = 300.0,
     allow_outside: Annotated[bool, typer.Option("--allow-outside", help=_ALLOW_OUTSIDE_HELP)] = False,
     memory_budget: Annotated[str | None, MEMORY_BUDGET_OPTION] = None,
-    force: Annotated[bool, typer.Option("--force", help=FORCE_STEPS_HELP)] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace the result already in the --out directory, and run even above the limit of "
+            "1e8 replication-steps.",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario and print its outcome; write the event log and outcomes to a directory."""
+    from drillsim.core.random import root_seed
+    from drillsim.engine.budget import check_budget, parse_bytes
     from drillsim.events.recorder import EventLog
+    from drillsim.report import write_report
 
     loaded = drillsim.load_scenario(scenario, allow_outside=allow_outside)
     check_budget(
@@ -176,6 +193,7 @@ def run(
     )
     seed = root_seed(seed)
     target = out if out is not None else Path("runs") / f"{loaded.name}-seed{seed}"
+    refuse_to_replace(target, force=force)
     check_writable(target)
     outcomes = drillsim.run(loaded, rng=seed, replications=replications, recorder=EventLog(sample_s=sample_s))
     outcomes.write(target)
@@ -183,7 +201,7 @@ def run(
     table = Table(
         title=f"{shown(loaded.title)} ({loaded.name}), seed {outcomes.seed}, {replications} replication(s)"
     )
-    table.add_column("measure")
+    add_name_column(table, "measure")
     kinds = {name: m.kind for name, m in loaded.measures.items()}
     if replications == 1:
         table.add_column("value", justify="right")
@@ -200,7 +218,7 @@ def run(
                 *(_format_value(kind, row[k]) for k in ("mean", "median", "p05", "p95")),
                 f"{row['n']}/{row['of']}",
             )
-    console.print(table)
+    console.print(table, soft_wrap=False)  # a table wraps its cells to the terminal's width
     console.print(f"event log and outcomes written to {target}", markup=False, emoji=False)
 
 
@@ -210,10 +228,35 @@ for _module in (replay, analysis, experiments, study, validity, interop):
     _module.register(app)
 
 
+class _NamedArgument(TyperArgument):
+    """An argument shown in help by its upper-case name alone (``SCENARIO``, ``VARIANT...``): the name and
+    the help text say what to give, and Typer's type label (``<list[str]>``) says it in Python."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _rich_display_name(self) -> str:
+        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+
+
+def readable_placeholders(command: Any) -> Any:
+    """Give every parameter a placeholder a person reads: arguments by their upper-case name
+    (``VARIANT...``), options taking a list by theirs (``--measure MEASURE``); returns ``command``."""
+    for param in command.params:
+        if isinstance(param, TyperArgument):
+            param.__class__ = _NamedArgument
+            param.metavar = param.metavar or (param.name or "value").upper()
+        elif getattr(param, "multiple", False) and param.metavar is None:
+            param.metavar = (param.name or "value").upper()
+    for sub in getattr(command, "commands", {}).values():
+        readable_placeholders(sub)
+    return command
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (2 for user errors), never a traceback for bad input."""
     try:
-        app(args=argv, prog_name="drillsim")
+        readable_placeholders(typer.main.get_command(app)).main(args=argv, prog_name="drillsim")
     except UserError as exc:
         print_error(exc)
         return exc.exit_code

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from drillsim.core.errors import AllProblemsError, UserError
+from drillsim.core.manifest import holds_result
 
-__all__ = ["DEFAULT_SCENARIO", "RunInterruptedError", "console", "error_console", "print_error", "shown"]
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "RunInterruptedError",
+    "add_name_column",
+    "console",
+    "error_console",
+    "print_error",
+    "refuse_to_replace",
+    "shown",
+]
 
 DEFAULT_SCENARIO = "khatlon-2015-v1"
 """The scenario that ``drillsim run`` and ``drillsim mc`` run when none is named."""
@@ -42,3 +54,20 @@ class RunInterruptedError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def refuse_to_replace(out: Path, *, force: bool) -> None:
+    """Refuse an ``--out`` directory that already holds a result unless ``--force`` was given: its files
+    would be replaced and mixed with the new run's (``drillsim run`` and ``drillsim mc`` alike)."""
+    if holds_result(out) and not force:
+        raise UserError(
+            f"option '--out': {out} already holds a result; its files would be replaced and mixed "
+            "with this run's. Choose another directory, or give --force to replace it."
+        )
+
+
+def add_name_column(table: Table, header: str) -> None:
+    """A table column of names the user types (scenarios, measures): never wrapped at a hyphen, so the
+    other columns wrap first and every name is shown whole; only a terminal too narrow even for the name
+    alone folds it onto a second line, never cuts it with an ellipsis."""
+    table.add_column(header, no_wrap=True, overflow="fold")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -109,23 +110,91 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+QUERY_FORMATS = ("table", "csv", "json", "parquet")
+"""What ``drillsim results query --format`` writes: a table for people; CSV, JSON lines or Parquet for
+programs (Parquet only to a file)."""
+
+
 def query(
     store: Annotated[Path, typer.Argument(help="Results store directory.", show_default=False)],
     sql: Annotated[
         str, typer.Argument(help="DuckDB SQL over the views 'results' and 'design'.", show_default=False)
     ],
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="table (for people), csv, json (one object per line) or parquet (needs --out).",
+        ),
+    ] = "table",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the answer to this file instead of the screen.", show_default=False
+        ),
+    ] = None,
 ) -> None:
-    """Query a results store with SQL (DuckDB) and print the answer as a table."""
+    """Query a results store with SQL (DuckDB); print the answer as a table, CSV or JSON, or write Parquet."""
+    from drillsim.core.errors import UserError
     from drillsim.experiments.experiment import query_results
 
+    if output_format not in QUERY_FORMATS:
+        raise UserError(
+            f"option '--format': unknown format '{output_format}'; "
+            f"expected one of {', '.join(QUERY_FORMATS)}."
+        )
+    if output_format == "parquet" and out is None:
+        raise UserError("option '--format parquet' writes a file: give it with --out FILE.parquet.")
     answer = query_results(store, sql)
+    if output_format == "table":
+        text = _as_table(answer)
+    elif output_format == "csv":
+        text = _as_csv(answer)
+    elif output_format == "json":
+        text = "".join(json.dumps(row, default=str) + "\n" for row in answer.to_pylist())
+    else:
+        _write_parquet(answer, out)  # type: ignore[arg-type] # out is given: checked above
+        _console.print(f"{answer.num_rows} row(s) written to {out}", markup=False, emoji=False)
+        return
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        _console.print(f"{answer.num_rows} row(s) written to {out}", markup=False, emoji=False)
+
+
+def _as_table(answer: Any) -> str:
+    """The answer as a table for people; a long value (a hash) folds within its column."""
     table = Table()
     for name in answer.column_names:
         table.add_column(Text(name), overflow="fold")
     for row in answer.to_pylist():
         table.add_row(*(Text(_cell(v)) for v in row.values()))
-    _console.print(table)
-    _console.print(f"{answer.num_rows} row(s)", markup=False)
+    with _console.capture() as captured:
+        _console.print(table, soft_wrap=False)
+        _console.print(f"{answer.num_rows} row(s)", markup=False)
+    return captured.get()
+
+
+def _as_csv(answer: Any) -> str:
+    """The answer as CSV with a header row; a missing value is an empty cell."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(answer.column_names)
+    for row in answer.to_pylist():
+        writer.writerow(["" if v is None else v for v in row.values()])
+    return buffer.getvalue()
+
+
+def _write_parquet(answer: Any, out: Path) -> None:
+    from drillsim.experiments.montecarlo import write_parquet_atomic
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_parquet_atomic(answer, out)
 
 
 def register(app: typer.Typer) -> None:

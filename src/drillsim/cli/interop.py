@@ -10,8 +10,6 @@ from typing import Annotated
 
 import typer
 
-from drillsim.interop import EXPORT_FORMATS, export_result, import_msdl, replay_dis
-
 __all__ = ["register"]
 
 
@@ -19,9 +17,7 @@ def export(
     result_dir: Annotated[
         Path, typer.Argument(help="Result directory written by 'drillsim run' or 'drillsim mc'.")
     ],
-    file_format: Annotated[
-        str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}.")
-    ] = "geojson",
+    file_format: Annotated[str, typer.Option("--format", help="One of geojson, kml, csv, gpkg.")] = "geojson",
     out: Annotated[
         Path | None,
         typer.Option("--out", help="File to write (default: RESULT_DIR/<scenario>-seed<seed>.<format>)."),
@@ -31,6 +27,8 @@ def export(
     ] = None,
 ) -> None:
     """Write tracks, located events and the scenario's places, lines and areas in WGS84 lon/lat."""
+    from drillsim.interop import export_result
+
     summary = export_result(result_dir, file_format=file_format, out=out, replication=replication)
     reps = ", ".join(str(r) for r in summary.replications) or "none"
     typer.echo(
@@ -71,6 +69,8 @@ def replay_dis_command(
     ] = False,
 ) -> None:
     """Replay a recorded run as DIS version 7 Entity State, Fire and Detonation PDUs (UDP, pcap or both)."""
+    from drillsim.interop import replay_dis
+
     done = replay_dis(
         result_dir,
         to=to,
@@ -97,6 +97,8 @@ def import_msdl_command(
     ] = None,
 ) -> None:
     """Turn an MSDL order of battle into a drillsim scenario; list what could not be mapped."""
+    from drillsim.interop import import_msdl
+
     done = import_msdl(file, out=out)
     typer.echo(f"scenario {done.scenario} written to {done.path}: {done.sides} sides, {done.units} units")
     if done.defaults:

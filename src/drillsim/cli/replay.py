@@ -7,12 +7,7 @@ from typing import Annotated
 
 import typer
 
-from drillsim.core.manifest import check_writable
-from drillsim.report import view as _view
-from drillsim.report import write_report
-from drillsim.report.html import REPORT_FILE
-
-__all__ = ["register", "write_report"]
+__all__ = ["register"]
 
 
 def view(
@@ -25,6 +20,8 @@ def view(
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a web browser.")] = False,
 ) -> None:
     """Replay a result in the browser: map, unit symbols, timeline, unit panel, ensemble view."""
+
+    from drillsim.report import view as _view
 
     def announce(url: str) -> None:
         typer.echo(f"drillsim replay of {result_dir} at {url}  (Ctrl+C to stop)")
@@ -47,6 +44,10 @@ def report(
     ] = None,
 ) -> None:
     """Write one self-contained HTML after-action report (works offline, opened from disk)."""
+    from drillsim.core.manifest import check_writable
+    from drillsim.report import write_report
+    from drillsim.report.html import REPORT_FILE
+
     target = out if out is not None else result_dir / REPORT_FILE
     check_writable(target.parent)
     path = write_report(result_dir, out=out, replication=replication)

@@ -13,14 +13,16 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from drillsim.core.errors import InputError, Location
+
+if TYPE_CHECKING:  # numpy loads inside the commands that compute, so that --help starts quickly
+    import numpy as np
 
 __all__ = ["register"]
 
@@ -106,6 +108,8 @@ def _law(name: str) -> Any:
 
 def _read_columns(path: Path, names: list[str]) -> dict[str, np.ndarray]:
     """Numeric columns of a CSV file; an empty cell is NaN (not observed)."""
+    import numpy as np
+
     where = Location(str(path))
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -166,6 +170,8 @@ def _initial_guess(
     law: Any, x: np.ndarray, y: np.ndarray, arrivals_x: np.ndarray, arrivals_y: np.ndarray, dt: float
 ) -> tuple[float, float]:
     """Rough coefficients from total losses over the mean observed strengths (a starting point only)."""
+    import numpy as np
+
     duration = dt * (x.size - 1)
     last_x = float(x[np.isfinite(x)][-1])
     last_y = float(y[np.isfinite(y)][-1])
@@ -227,6 +233,8 @@ def fit_command(
     (Engel's discrete form). With empty cells (unobserved) or reinforcement columns the law is integrated
     with the reinforcements and fitted through the observed strengths by least squares.
     """
+    import numpy as np
+
     from drillsim.validation.lanchester import fit_attrition, fit_trajectory
 
     chosen = _law(law)
@@ -333,6 +341,8 @@ def solve_command(
     ] = 10,
 ) -> None:
     """Solve a Lanchester law from initial strengths and print the trajectory and the winner."""
+    import numpy as np
+
     from drillsim.validation import lanchester
 
     chosen = _law(law)

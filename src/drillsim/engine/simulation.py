@@ -21,9 +21,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from drillsim._version import __version__
+from drillsim.core.display import Rows, html_block, short_repr
 from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
 from drillsim.core.random import Streams, root_seed
-from drillsim.events.recorder import EventLog, NullRecorder, Recorder, write_event_log
+from drillsim.events.recorder import EVENTS_FILE, EventLog, NullRecorder, Recorder, write_event_log
 from drillsim.events.types import UnitMoved
 from drillsim.mechanics.air.step import AirStrikes, enforce_endurance
 from drillsim.mechanics.direct_fire.step import DirectFire
@@ -65,7 +66,26 @@ def _replication_indices(replications: int | Sequence[int]) -> np.ndarray:
 
 @dataclass
 class Outcomes:
-    """Per-replication results of a run, plus the event log when one was recorded."""
+    """Per-replication results of a run, plus the event log when one was recorded.
+
+    Attributes
+    ----------
+    scenario_name, scenario_hash
+        The scenario run, and the content hash of its merged form.
+    seed
+        The root seed: the same seed and replication indices give the same results.
+    replications
+        The replication indices run.
+    measures
+        Measure name -> one value per replication (NaN: the measure had no value in that replication).
+    duration_s
+        Simulated time at the end of the run, in seconds.
+    events
+        The event log (one row per event) when the run had an ``EventLog`` recorder, else None.
+
+    ``to_pandas()`` gives one row per replication, ``summary()`` one row per measure; in Jupyter the
+    object shows as the summary table.
+    """
 
     scenario_name: str
     scenario_hash: str
@@ -92,8 +112,27 @@ class Outcomes:
         """The same table as a pandas DataFrame (needs pandas)."""
         return self.to_arrow().to_pandas()
 
-    def rows(self) -> list[dict[str, Any]]:
-        return list(self.to_arrow().to_pylist())
+    def rows(self) -> Rows:
+        """One dict per replication (the rows of :meth:`to_arrow`)."""
+        return Rows(self.to_arrow().to_pylist())
+
+    def _facts(self) -> dict[str, Any]:
+        facts: dict[str, Any] = {
+            "scenario": self.scenario_name,
+            "seed": self.seed,
+            "replications": len(self.replications),
+            "measures": len(self.measures),
+            "duration_s": self.duration_s,
+        }
+        if self.events is not None:
+            facts["events"] = self.events.num_rows
+        return facts
+
+    def __repr__(self) -> str:
+        return short_repr("Outcomes", self._facts())
+
+    def _repr_html_(self) -> str:
+        return html_block("drillsim outcomes", self._facts(), self.summary()._repr_html_())
 
     def write(self, directory: str | Path) -> Path:
         """Write ``outcomes.parquet``, ``events.parquet`` (when recorded), ``run.json`` and the fully merged
@@ -121,8 +160,8 @@ class Outcomes:
             pq.write_table(table, tmp, compression="zstd")
             os.replace(tmp, out / "outcomes.parquet")
             if self.events is not None:
-                write_event_log(self.events, out / "events.parquet", header=self.header)
-                names.append("events.parquet")
+                write_event_log(self.events, out / EVENTS_FILE, header=self.header)
+                names.append(EVENTS_FILE)
             if self.scenario is not None:
                 tmp = out / "scenario.yaml.tmp"
                 tmp.write_text(scenario_to_yaml(self.scenario), encoding="utf-8")
@@ -136,9 +175,16 @@ class Outcomes:
             raise
         return names
 
-    def summary(self) -> list[dict[str, Any]]:
-        """Per measure: how many replications had a value, mean, median, 5th and 95th percentiles."""
-        rows: list[dict[str, Any]] = []
+    def summary(self) -> Rows:
+        """Per measure: how many replications had a value, mean, median, 5th and 95th percentiles.
+
+        Returns
+        -------
+        Rows
+            A list of dicts (keys ``measure``, ``n``, ``of``, ``mean``, ``median``, ``p05``, ``p95``) with
+            ``to_pandas()`` and ``to_arrow()``.
+        """
+        rows = Rows()
         for name, values in self.measures.items():
             v = np.asarray(values, dtype=np.float64)
             ok = v[np.isfinite(v)]
@@ -362,6 +408,37 @@ def run(
     until_s: float | None = None,
     stochastic: bool = True,
 ) -> Outcomes:
-    """Run a scenario (an object, a file path or a library name) and return per-replication outcomes."""
+    """Run a scenario (an object, a file path or a library name) and return per-replication outcomes.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`Scenario` (from :func:`load_scenario`), the path of a scenario file, or the name of an
+        embedded scenario (``drillsim scenarios`` lists them), such as ``"khatlon-2015-v1"``.
+    rng
+        The root seed (an int), a ``numpy.random.Generator`` to draw one from, or None for a fresh one.
+        The seed used is in ``Outcomes.seed`` and in every file written.
+    replications
+        How many replications to run (indices 0 to n-1), or the indices to run. A replication's results
+        depend only on the seed and its index, never on the others run with it.
+    recorder
+        Where events go: ``EventLog()`` keeps them (``Outcomes.events``, written as ``events.parquet``);
+        None (the default) keeps only the measures, which is faster.
+    until_s
+        Stop after this much simulated time, in seconds (default: the scenario's duration).
+    stochastic
+        False replaces random attrition draws by their expected values (for checks against equations).
+
+    Returns
+    -------
+    Outcomes
+        One value of every measure per replication; ``summary()`` and ``to_pandas()`` tabulate them.
+
+    Examples
+    --------
+    >>> import drillsim
+    >>> outcomes = drillsim.run("khatlon-2015-v1", rng=1, replications=4, until_s=3600)  # doctest: +SKIP
+    >>> outcomes.summary().to_pandas()  # doctest: +SKIP
+    """
     sim = Simulation(scenario, rng=rng, replications=replications, recorder=recorder, stochastic=stochastic)
     return sim.run(until_s=until_s)

@@ -115,9 +115,40 @@ def write_event_log(table: pa.Table, path: str | Path, *, header: dict[str, Any]
     return path
 
 
+EVENTS_FILE = "events.parquet"
+"""The event log's name in a result directory (``drillsim run``, ``drillsim mc`` with recorded runs)."""
+
+
 def read_event_log(path: str | Path) -> tuple[pa.Table, dict[str, Any]]:
-    """Read an event log and its header; a clear error if the file is not one."""
+    """Read an event log and its header; a clear error if the file is not one.
+
+    Parameters
+    ----------
+    path
+        The event-log file (``events.parquet``), or a result directory holding one, as written by
+        ``drillsim run`` or by ``drillsim mc`` for its recorded replications.
+
+    Returns
+    -------
+    (pyarrow.Table, dict)
+        One row per event (``.to_pandas()`` gives a DataFrame), and the header of the run that wrote it
+        (scenario, seed, units).
+
+    Raises
+    ------
+    InputError
+        When the file is not an event log written by drillsim, or the directory holds none.
+    """
     path = Path(path)
+    if path.is_dir():
+        if not (path / EVENTS_FILE).is_file():
+            raise InputError(
+                f"the directory holds no event log ({EVENTS_FILE})",
+                location=Location(str(path)),
+                expected="a result directory written by 'drillsim run', or by 'drillsim mc' with recorded "
+                "replications, or the path of an events.parquet file",
+            )
+        path = path / EVENTS_FILE
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowInvalid) as exc:

@@ -219,11 +219,34 @@ def load_assertions(path: str | Path) -> tuple[AssertionFile, Document]:
             location=Location(file, 1, 1),
             expected="keys scenario and assertions",
         )
+    _refuse_other_kinds(doc.data, file)
     try:
         spec = AssertionFile.model_validate(doc.data)
     except ValidationError as exc:
         raise _error_from_pydantic(exc, doc) from None
     return spec, doc
+
+
+def _refuse_other_kinds(data: dict[str, Any], file: str) -> None:
+    """Another kind of drillsim file given where an assertion file belongs: say what it is, what an
+    assertion file holds, and which command takes the file given (rather than list unknown keys)."""
+    if "assertions" in data:
+        return
+    if "experiment" in data:
+        kind, commands = "an experiment file", "run it with 'drillsim experiment'"
+    elif isinstance(data.get("catalogue"), str):
+        kind, commands = "a catalogue file", "check it with 'drillsim validate'"
+    elif "schema_version" in data:
+        kind = "a scenario file"
+        commands = "check it with 'drillsim validate', run it with 'drillsim run' or 'drillsim mc'"
+    else:
+        return
+    raise InputError(
+        f"this is {kind}, not an assertion file: 'drillsim check' takes a YAML file that names a scenario "
+        "and states what its results should be (keys 'scenario' and 'assertions', see docs/monte-carlo.md, "
+        f"'Statistical assertions'); {commands}",
+        location=Location(file),
+    )
 
 
 def _load_target(spec: AssertionFile, doc: Document, base: Path) -> Scenario:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from drillsim.core.display import Rows, html_block, html_table, short_repr
 from drillsim.core.errors import UserError
 from drillsim.core.random import root_seed
 from drillsim.experiments.montecarlo import (
@@ -205,8 +206,31 @@ class Comparison:
     scenario_hashes: dict[str, str]
     elapsed_s: float
 
-    def rows(self) -> list[dict[str, Any]]:
-        return [d.as_dict() for d in self.differences]
+    def rows(self) -> Rows:
+        """One row per (variant, measure): the means, the paired difference and its interval; a list of
+        dicts with ``to_pandas()`` and ``to_arrow()``."""
+        return Rows(d.as_dict() for d in self.differences)
+
+    def to_pandas(self) -> Any:
+        """The per-replication rows of every scenario as a pandas DataFrame (needs pandas);
+        ``rows().to_pandas()`` gives the differences."""
+        return self.table.to_pandas()
+
+    def _facts(self) -> dict[str, Any]:
+        return {
+            "base": self.base,
+            "variants": ", ".join(self.variants),
+            "seed": self.seed,
+            "replications": len(self.replications),
+            "confidence": self.confidence,
+        }
+
+    def __repr__(self) -> str:
+        return short_repr("Comparison", self._facts())
+
+    def _repr_html_(self) -> str:
+        columns = ["variant", "measure", "base_mean", "variant_mean", "difference", "ci_low", "ci_high"]
+        return html_block("drillsim comparison", self._facts(), html_table(self.rows(), columns=columns))
 
     def sentences(self, *, significant_only: bool = False) -> list[str]:
         """One sentence per (variant, measure); optionally only the differences whose CI excludes zero."""
@@ -221,6 +245,7 @@ class Comparison:
         raise KeyError((measure, name))
 
     def to_arrow(self) -> pa.Table:
+        """The per-replication rows of every scenario."""
         return self.table
 
     def to_json(self) -> dict[str, Any]:
@@ -326,8 +351,32 @@ def compare(
 ) -> Comparison:
     """Run a base scenario and its variants with one seed and one set of replication indices; compare.
 
-    Every measure that the base and a variant both report is compared (or those in ``measures``).
-    ``replications`` is a count (indices 0..n-1) or the indices themselves.
+    Common random numbers: replication k of every scenario draws the same random numbers wherever the
+    scenarios agree, so the paired differences are far less noisy than two separate runs.
+
+    Parameters
+    ----------
+    base
+        The base scenario: a :class:`~drillsim.Scenario`, a file path or an embedded scenario's name.
+    variants
+        One variant or several, each given as ``base`` is.
+    replications
+        A count (indices 0 to n-1) or the replication indices themselves.
+    rng
+        The root seed (an int), a ``numpy.random.Generator`` to draw one from, or None for a fresh one.
+    confidence
+        Confidence level of the intervals (0.95: 95 %).
+    measures
+        Measures to compare (default: every measure that the base and a variant both report).
+    batch
+        Replications advanced together.
+    progress
+        Show a progress bar (None: when stderr is a terminal).
+
+    Returns
+    -------
+    Comparison
+        The paired differences (``rows()``, ``sentences()``) and the per-replication rows (``to_pandas()``).
     """
     if not 0.0 < confidence < 1.0:
         raise UserError(f"confidence must be between 0 and 1 (exclusive), got {confidence}")

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import ArrayLike, NDArray
 
+from drillsim.core.display import Rows, html_block, html_table, short_repr
 from drillsim.core.errors import InputError, Location, UserError
 from drillsim.core.files import write_atomically, write_text_atomically
 from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
@@ -355,7 +356,11 @@ _STOPPED: dict[str, Stopped] = {"fixed": "fixed", "precision": "precision", "cap
 
 @dataclass(frozen=True)
 class MonteCarloResult:
-    """Replications of one scenario: the per-replication table and the summary of every measure."""
+    """Replications of one scenario: the per-replication table and the summary of every measure.
+
+    ``to_pandas()`` gives one row per replication, ``summary()`` one row per measure (with its confidence
+    interval), ``measures`` the values by measure; in Jupyter the object shows as the summary table.
+    """
 
     scenario_name: str
     scenario_hash: str
@@ -394,9 +399,16 @@ class MonteCarloResult:
         """Whether every precision target was met (True when there were none)."""
         return all(c.met for c in self.precision.values())
 
-    def summary(self) -> list[dict[str, Any]]:
-        """One plain dict per measure: the statistics, plus the precision target and whether it was met."""
-        rows: list[dict[str, Any]] = []
+    def summary(self) -> Rows:
+        """One row per measure: the statistics, plus the precision target and whether it was met.
+
+        Returns
+        -------
+        Rows
+            A list of plain dicts (keys ``measure``, ``n``, ``of``, ``mean``, ``median``, ``p05``, ``p95``,
+            ``std``, ``ci_low``, ``ci_high``, ``half_width``, ...) with ``to_pandas()`` and ``to_arrow()``.
+        """
+        rows = Rows()
         for name, stats in self.statistics.items():
             row = stats.as_dict()
             check = self.precision.get(name)
@@ -408,7 +420,30 @@ class MonteCarloResult:
         return rows
 
     def to_arrow(self) -> pa.Table:
+        """One row per replication: ``replication``, ``seed``, then one column per measure."""
         return self.table
+
+    def to_pandas(self) -> Any:
+        """The per-replication rows as a pandas DataFrame (needs pandas); ``summary().to_pandas()`` gives
+        one row per measure."""
+        return self.table.to_pandas()
+
+    def _facts(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario_name,
+            "seed": self.seed,
+            "replications": self.n,
+            "measures": len(self.statistics),
+            "confidence": self.confidence,
+            "stopped": self.stopped,
+        }
+
+    def __repr__(self) -> str:
+        return short_repr("MonteCarloResult", self._facts())
+
+    def _repr_html_(self) -> str:
+        columns = ["measure", "n", "of", "mean", "median", "p05", "p95", "ci_low", "ci_high"]
+        return html_block("drillsim Monte Carlo", self._facts(), html_table(self.summary(), columns=columns))
 
     def to_json(self) -> dict[str, Any]:
         """Everything but the per-replication rows, as JSON-ready data (NaN becomes null)."""
@@ -651,30 +686,62 @@ def monte_carlo(  # noqa: C901, PLR0913
 ) -> MonteCarloResult:
     """Run replications 0, 1, 2, ... of a scenario in batches and summarise every measure.
 
-    Without ``precision``: run ``replications`` (default 100). With ``precision`` (one target half-width
-    for every measure in ``measures``, or for every measure when ``measures`` is None; or a mapping
-    measure -> target): run ``replications`` first (default: one batch), then add batches until every
-    target's confidence-interval half-width is at or below it, or ``max_replications`` have run.
-    ``relative=True`` reads targets as fractions of each measure's |mean|. ``measures`` limits the measures
-    kept (precision targets' measures are always kept).
+    Parameters
+    ----------
+    scenario
+        A :class:`~drillsim.Scenario`, the path of a scenario file, or an embedded scenario's name.
+    replications
+        Replications to run (default 100). With ``precision``, the first stage (default: one batch).
+    rng
+        The root seed (an int), a ``numpy.random.Generator`` to draw one from, or None for a fresh one;
+        the seed used is ``MonteCarloResult.seed``.
+    precision
+        Target confidence-interval half-width: one number for every measure in ``measures`` (for every
+        measure when ``measures`` is None), or a mapping measure -> target. Batches are added until every
+        target is met or ``max_replications`` have run.
+    relative
+        Read the targets as fractions of each measure's |mean|.
+    confidence
+        Confidence level of the intervals (0.95: 95 %).
+    batch
+        Replications advanced together in one worker: one chunk of work.
+    max_replications
+        Cap of sequential stopping (with ``precision``).
+    measures
+        Measures to keep (default all); precision targets' measures are always kept.
+    executor
+        Where the batches run: a number of local worker processes, None for one per CPU, or an
+        :class:`~drillsim.experiments.executors.Executor` such as ``DaskCluster(local_workers=4)`` or
+        ``DaskCluster(address=...)`` (left open for the caller to close; see
+        :func:`~drillsim.experiments.executors.executor_from`). The rows, the statistics and where
+        sequential stopping stops do not depend on it; with targets, up to one batch per worker may run
+        beyond the stopping point (in parallel) and is discarded.
+    record
+        Replications (0: none) run again by index with an event log, for replays and reports: those at
+        evenly spaced quantiles of the first kept measure (3: its lowest, median and highest), median
+        first; see :func:`sample_replications`.
+    sample_s
+        Recorded replications sample unit positions this often, in seconds.
+    progress
+        Show a progress bar (None: when stderr is a terminal).
+    store
+        A result directory to work in: it is marked incomplete (its manifest says so, with the plan of
+        this run) and each batch's rows are written to ``store/parts/`` as the batch finishes; the caller
+        writes the result there at the end (:meth:`MonteCarloResult.write`).
+    resume
+        Continue an interrupted run in ``store``: its finished batches are read back and only the others
+        run (the plan must match; see :func:`resume_plan`). The rows are those of an uninterrupted run.
 
-    Each batch is a chunk on ``executor``, as for experiments: a number of local worker processes, None
-    for one per CPU, or an :class:`~drillsim.experiments.executors.Executor` such as
-    ``DaskCluster(local_workers=4)`` or ``DaskCluster(address=...)`` (left open for the caller to close;
-    see :func:`~drillsim.experiments.executors.executor_from`). The rows, the statistics and where
-    sequential stopping stops do not depend on the executor or the worker count; with targets, up to one
-    batch per worker may run beyond the stopping point (in parallel) and is discarded.
+    Returns
+    -------
+    MonteCarloResult
+        The per-replication rows (``to_pandas()``) and every measure's statistics (``summary()``).
 
-    ``record`` replications (0: none) are then run again by index with an event log that samples unit
-    positions every ``sample_s`` seconds: those at evenly spaced quantiles of the first kept measure (3:
-    its lowest, median and highest), median first; see :func:`sample_replications`. ``progress`` shows a
-    progress bar (None: when stderr is a terminal).
-
-    ``store`` names a result directory to work in: it is marked incomplete (its manifest says so, with the
-    plan of this run) and each batch's rows are written to ``store/parts/`` as the batch finishes; the
-    caller writes the result there at the end (:meth:`MonteCarloResult.write`). ``resume=True`` continues
-    an interrupted run in ``store``: its finished batches are read back and only the others run (the plan
-    must match; see :func:`resume_plan`). The rows are the same as those of an uninterrupted run.
+    Examples
+    --------
+    >>> import drillsim
+    >>> result = drillsim.monte_carlo("khatlon-2015-v1", replications=20, rng=1, executor=1)  # doctest: +SKIP
+    >>> result.summary().to_pandas()[["measure", "mean", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
     if not 0.0 < confidence < 1.0:
         raise UserError(f"confidence must be between 0 and 1 (exclusive), got {confidence}")

@@ -308,7 +308,7 @@ def _meta(result: Result) -> dict[str, Any]:
     return {
         "title": h.get("title") or h["scenario"],
         "scenario": h["scenario"],
-        "seed": h["seed"],
+        "seed": str(h["seed"]),  # a string: JavaScript numbers lose the digits of a 64-bit seed
         "replications": result.replications,
         "ensemble": result.is_ensemble,
         "measures": sorted(result.measures()),

@@ -309,7 +309,7 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
             "title": header.get("title") or header["scenario"],
             "scenario": header["scenario"],
             "scenario_hash": header.get("scenario_hash"),
-            "seed": header["seed"],
+            "seed": str(header["seed"]),  # a string: JavaScript numbers lose the digits of a 64-bit seed
             "replication": rep,
             "replications": result.replications,
             "start": header.get("start"),

@@ -745,14 +745,35 @@ def read_scenario(
 def load_scenario(source: str | Path, *, allow_outside: bool = False, all_problems: bool = False) -> Scenario:
     """Load a scenario from a YAML file or an embedded library name (``"khatlon-2015-v1"``).
 
-    Raises :class:`~drillsim.core.errors.InputError` naming file, line, column and field for the first
-    problem (and saying how many more there are). With ``all_problems=True`` it raises
-    :class:`~drillsim.core.errors.AllProblemsError` holding every problem found instead: all the validation
-    problems of the merged file, or else all its broken references. (A file that is not valid YAML, or
-    whose ``extends`` cannot be followed, has just that one problem.)
+    Parameters
+    ----------
+    source
+        The path of a scenario file, or the name of an embedded scenario (``drillsim.library_entries()``
+        and ``drillsim scenarios`` list them).
+    allow_outside
+        ``extends:`` names a library scenario or a ``.yaml``/``.yml`` file in the folder of the file that
+        names it or below; True lets it name any file.
+    all_problems
+        Raise :class:`~drillsim.core.errors.AllProblemsError` holding every problem found (all the
+        validation problems of the merged file, or else all its broken references) instead of the first.
+        A file that is not valid YAML, or whose ``extends`` cannot be followed, has just that one problem.
 
-    ``extends:`` names a library scenario or a ``.yaml``/``.yml`` file in the folder of the file that
-    names it or below; ``allow_outside=True`` lets it name any file.
+    Returns
+    -------
+    Scenario
+        The validated scenario, frozen, with ``extends`` and catalogues merged in.
+
+    Raises
+    ------
+    InputError
+        Naming file, line, column and field for the first problem (and saying how many more there are).
+
+    Examples
+    --------
+    >>> import drillsim
+    >>> scenario = drillsim.load_scenario("khatlon-2015-v1")
+    >>> scenario.name
+    'khatlon-2015-v1'
     """
     return read_scenario(source, allow_outside=allow_outside, all_problems=all_problems).scenario
 

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from drillsim.core.display import html_block, html_table, short_repr
 from drillsim.core.suggest import closest_match
 from drillsim.scenario.pedigree import (
     Altitude,
@@ -1151,3 +1152,31 @@ class Scenario(Spec):
     def parameters(self) -> list[ParameterRecord]:
         """Every numeric parameter with its field path, value, source and confidence."""
         return iter_parameters(self)
+
+    def _facts(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title if len(self.title) <= 80 else self.title[:77] + "...",
+            "sides": len(self.sides),
+            "units": len(self.units),
+            "phases": len(self.plan.phases),
+            "measures": len(self.measures),
+            "duration_s": float(self.time.duration_s),
+        }
+
+    def __repr__(self) -> str:
+        return short_repr("Scenario", self._facts())
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def _repr_html_(self) -> str:
+        rows = [
+            {
+                "side": name,
+                "units": sum(1 for u in self.units.values() if self.nations[u.nation].side == name),
+            }
+            for name in self.sides
+        ]
+        facts = {k: v for k, v in self._facts().items() if k not in ("name", "title")}
+        return html_block(f"{self.name}: {self.title}", facts, html_table(rows))

@@ -14,6 +14,17 @@ from drillsim.scenario.models import SCHEMA_VERSION, CatalogueFile, Scenario
 SchemaKind = Literal["scenario", "catalogue"]
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
+SCHEMA_ID_BASE = "https://drillsim.org/schema/"
+"""Where the schemas' ``$id`` URLs start. An ``$id`` names a schema and its version for tools that cache
+schemas by identity; nothing fetches it: every ``$ref`` points inside the same document, and editors read
+the schema from a local file (``drillsim schema > scenario.schema.json``)."""
+
+
+def schema_id(kind: SchemaKind = "scenario") -> str:
+    """The ``$id`` of a schema: a stable URL naming its kind and the scenario language's ``schema_version``
+    (``https://drillsim.org/schema/scenario/v1.json``); it changes only when ``schema_version`` does."""
+    return f"{SCHEMA_ID_BASE}{kind}/v{SCHEMA_VERSION}.json"
+
 
 def scenario_schema(kind: SchemaKind = "scenario") -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of scenario files, or of catalogue files with ``kind="catalogue"``.
@@ -22,10 +33,12 @@ def scenario_schema(kind: SchemaKind = "scenario") -> dict[str, Any]:
     so the schema checks its top-level keys but not the completeness of what it overrides.
     """
     if kind == "catalogue":
-        schema = CatalogueFile.model_json_schema()
-        schema["$schema"] = _DIALECT
-        schema["$comment"] = f"drillsim {__version__}, catalogue schema_version {SCHEMA_VERSION}"
-        return schema
+        return {
+            "$schema": _DIALECT,
+            "$id": schema_id("catalogue"),
+            "$comment": f"drillsim {__version__}, catalogue schema_version {SCHEMA_VERSION}",
+            **CatalogueFile.model_json_schema(),
+        }
     full = Scenario.model_json_schema(ref_template="#/$defs/{model}")
     defs = full.pop("$defs", {})
     properties = full["properties"]
@@ -38,6 +51,7 @@ def scenario_schema(kind: SchemaKind = "scenario") -> dict[str, Any]:
     }
     return {
         "$schema": _DIALECT,
+        "$id": schema_id("scenario"),
         "$comment": f"drillsim {__version__}, scenario schema_version {SCHEMA_VERSION}",
         "title": "drillsim scenario",
         "description": (full.get("description") or "").strip(),
@@ -206,11 +220,13 @@ def reference_markdown() -> str:
         "Point an editor at the schema by putting this line at the top of a scenario file:",
         "",
         "```yaml",
-        "# yaml-language-server: $schema=https://drillsim.invalid/scenario.schema.json",
+        "# yaml-language-server: $schema=scenario.schema.json",
         "```",
         "",
-        "(use the path of `docs/reference/scenario.schema.json`, or write it with `drillsim schema >"
-        " scenario.schema.json`).",
+        "and writing the schema beside it with `drillsim schema > scenario.schema.json` (or giving the path",
+        "of `docs/reference/scenario.schema.json`). The editor reads the file; nothing is fetched. The",
+        f"schema's `$id`, `{schema_id()}`, names the language version; it changes only",
+        "when `schema_version` does.",
         "",
         *_limits_section(),
         "## Top level",

@@ -43,11 +43,17 @@
     return (neg ? "-" : "") + h + ":" + String(m).padStart(2, "0") + ":" + String(sec).padStart(2, "0");
   }
 
+  // The wall-clock time s seconds after the start, in the start's own time zone (the scenario's), shown
+  // with its offset: "2015-05-14 04:30 UTC+05:00". A start without an offset (or "Z") is shown in UTC.
   function clockTime(startIso, s) {
     if (!startIso) return "";
-    var d = new Date(new Date(startIso).getTime() + s * 1000);
-    if (isNaN(d.getTime())) return "";
-    return d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+    var start = new Date(startIso).getTime();
+    if (isNaN(start)) return "";
+    var m = /([+-])(\d\d):?(\d\d)$/.exec(startIso);
+    var offsetMin = m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+    var local = new Date(start + s * 1000 + offsetMin * 60000);
+    var zone = offsetMin ? "UTC" + m[1] + m[2] + ":" + m[3] : "UTC";
+    return local.toISOString().replace("T", " ").slice(0, 16) + " " + zone;
   }
 
   // ------------------------------------------------------------------------------------ background

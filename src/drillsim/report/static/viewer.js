@@ -154,10 +154,16 @@
   function eventItem(e) {
     var li = document.createElement("li");
     li.innerHTML = '<span class="kind-dot" style="background:' + DM.escapeHtml(DM.kindColour(e.kind)) + '"></span><span class="t">' +
-      DM.fmtTime(e.time_s) + "</span>" + DM.escapeHtml(e.text);
+      DM.fmtTime(e.time_s) + "</span> " + DM.escapeHtml(e.text);
     li.dataset.time = e.time_s;
     li.addEventListener("click", function () { setTime(e.time_s); });
     return li;
+  }
+
+  // A numbered list's left padding holds its widest number ("12." needs more room than "9."), so no
+  // number is clipped however long the list.
+  function fitNumbers(ol) {
+    ol.style.paddingLeft = (String(ol.children.length).length + 2) + "ch";
   }
 
   function buildEventList() {
@@ -167,6 +173,25 @@
       if (e.kind === "OrderReceived" || e.kind === "ContactReported") return;
       ol.appendChild(eventItem(e));
     });
+    fitNumbers(ol);
+  }
+
+  // The events list follows the clock: the last event at or before the time is marked current and
+  // scrolled into the middle of the list (the list scrolls, never the page).
+  function followEvents(t) {
+    var ol = $("event-list");
+    var current = null;
+    Array.prototype.forEach.call(ol.children, function (li) {
+      var past = Number(li.dataset.time) <= t;
+      li.classList.toggle("past", past);
+      li.classList.remove("current");
+      if (past) current = li;
+    });
+    if (current) current.classList.add("current");
+    var target = current || ol.children[0];
+    if (!target) return;
+    var top = target.offsetTop - (ol.clientHeight - target.offsetHeight) / 2;  // the list is positioned: offsets are within it
+    ol.scrollTop = Math.max(0, top);
   }
 
   // ---------------------------------------------------------------------------------------- time
@@ -251,9 +276,7 @@
     drawTrace(t);
     var clock = DM.clockTime(R.meta.start, t);
     $("clock").textContent = "T+" + DM.fmtTime(t) + (clock ? "  " + clock : "");
-    Array.prototype.forEach.call($("event-list").children, function (li) {
-      li.classList.toggle("past", Number(li.dataset.time) <= t);
-    });
+    followEvents(t);
     if (S.selected) updateUnitPanel(t);
   }
 
@@ -324,15 +347,17 @@
     ol.innerHTML = "";
     u.orders.forEach(function (o) {
       var li = document.createElement("li");
-      li.innerHTML = '<span class="t">' + DM.fmtTime(o.time_s) + "</span>" + DM.escapeHtml(o.task + " (phase " + o.phase + ")");
+      li.innerHTML = '<span class="t">' + DM.fmtTime(o.time_s) + "</span> " + DM.escapeHtml(o.task + " (phase " + o.phase + ")");
       li.addEventListener("click", function () { setTime(o.time_s); });
       ol.appendChild(li);
     });
     if (!u.orders.length) ol.innerHTML = "<li>none</li>";
+    fitNumbers(ol);
     var ev = $("unit-events");
     ev.innerHTML = "";
     u.events.forEach(function (i) { ev.appendChild(eventItem(S.replay.events[i])); });
     if (!u.events.length) ev.innerHTML = "<li>none</li>";
+    fitNumbers(ev);
     drawStrength(u);
     render();
   }

@@ -1,0 +1,154 @@
+"""The command line as a new user meets it: quick help, readable placeholders, whole names, completion,
+no silent overwrite, a helpful word for the wrong kind of file, and a schema with a real ``$id``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import drillsim
+from drillsim.cli.app import app, readable_placeholders
+
+Cli = Callable[..., Any]
+
+
+def _all_commands() -> list[list[str]]:
+    """Every command and sub-command of the program, as the words a user types."""
+    import typer
+
+    found: list[list[str]] = []
+
+    def walk(command: Any, words: list[str]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            found.append([*words, name])
+            walk(sub, [*words, name])
+
+    walk(readable_placeholders(typer.main.get_command(app)), [])
+    return found
+
+
+def test_help_loads_neither_the_engine_nor_numba() -> None:
+    """``drillsim --help`` imports no engine, Numba, NumPy or pydantic: that is what makes it start fast."""
+    code = (
+        "import sys; from drillsim.cli import main; main(['--help']); "
+        "heavy = ('numba', 'numpy', 'pydantic', 'pyarrow', 'drillsim.engine', 'drillsim.scenario.models'); "
+        "print(','.join(m for m in heavy if m in sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert "Commands" in done.stdout
+    assert done.stderr.strip() == ""
+
+
+def test_every_help_page_has_readable_placeholders(cli: Cli) -> None:
+    """No command's help shows a Python annotation such as ``<list[str]>`` as a placeholder."""
+    commands = _all_commands()
+    assert ["results", "query"] in commands
+    for words in commands:
+        result = cli(*words, "--help")
+        assert result.code == 0, words
+        assert "list[" not in result.out, (words, result.out)
+    assert "--measure MEASURE" in cli("mc", "--help").out
+    assert "VARIANT..." in cli("compare", "--help").out
+
+
+def test_scenarios_shows_every_name_whole_at_80_columns(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 80 columns every embedded name is printed whole on one line and no line is wider than 80."""
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli("scenarios")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for entry in drillsim.library_entries():
+        assert any(f" {entry.name} " in line for line in lines), entry.name
+    assert "…" not in result.out
+
+
+def test_completion_is_on() -> None:
+    """The shell asks ``drillsim`` for completions and gets the command names back."""
+    env = {
+        **os.environ,
+        "_DRILLSIM_COMPLETE": "complete_bash",
+        "COMP_WORDS": "drillsim scen",
+        "COMP_CWORD": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "from drillsim.cli import run_main; run_main()"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "scenarios" in done.stdout.split()
+
+
+def test_help_offers_to_install_completion(cli: Cli) -> None:
+    """``drillsim --help`` lists ``--install-completion``."""
+    assert "--install-completion" in cli("--help").out
+
+
+def test_run_refuses_to_replace_a_result_without_force(example_path: Path, tmp_path: Path, cli: Cli) -> None:
+    """``drillsim run --out DIR`` refuses a DIR holding a result, and replaces it with ``--force``."""
+    out = tmp_path / "out"
+    first = cli("run", str(example_path), "--seed", "1", "--out", str(out))
+    assert first.code == 0, first.err
+    written = (out / "outcomes.parquet").stat().st_mtime_ns
+    again = cli("run", str(example_path), "--seed", "2", "--out", str(out))
+    assert again.code == 2
+    assert "already holds a result" in again.err
+    assert "--force" in again.err
+    assert (out / "outcomes.parquet").stat().st_mtime_ns == written
+    forced = cli("run", str(example_path), "--seed", "2", "--out", str(out), "--force")
+    assert forced.code == 0, forced.err
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["seed"] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (None, "a scenario file"),
+        ("schema_version: 1\ncatalogue: extra-v1\nunit_types: {}\n", "a catalogue file"),
+        ("experiment: e\nscenario: khatlon-2015-v1\n", "an experiment file"),
+    ],
+)
+def test_check_names_the_kind_of_file_it_was_given(
+    text: str | None, kind: str, example_path: Path, tmp_path: Path, cli: Cli
+) -> None:
+    """``drillsim check`` given a scenario (or catalogue, or experiment) file says so, and what it takes."""
+    path = example_path
+    if text is not None:
+        path = tmp_path / "other.yaml"
+        path.write_text(text, encoding="utf-8")
+    result = cli("check", str(path))
+    assert result.code == 2
+    assert f"this is {kind}, not an assertion file" in result.err
+    assert "Did you mean" not in result.err
+    assert "Traceback" not in result.err
+
+
+def test_schema_id_names_the_kind_and_schema_version(cli: Cli) -> None:
+    """Each schema has an ``$id`` URL naming its kind and ``schema_version``; every ``$ref`` is local."""
+    from drillsim.scenario.models import SCHEMA_VERSION
+
+    ids = set()
+    for kind in ("scenario", "catalogue"):
+        text = cli("schema", "--kind", kind).out
+        schema = json.loads(text)
+        assert schema["$id"].startswith("https://")
+        assert schema["$id"].endswith(f"/{kind}/v{SCHEMA_VERSION}.json")
+        assert ".invalid" not in text
+        ids.add(schema["$id"])
+        refs = [part.split('"')[0] for part in text.split('"$ref": "')[1:]]
+        assert refs
+        assert all(ref.startswith("#/") for ref in refs)
+    assert len(ids) == 2

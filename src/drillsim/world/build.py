@@ -18,8 +18,10 @@ from drillsim.geo.roads import RoadNetwork, build_road_network
 from drillsim.geo.terrain import TERRAIN_CLASS_NAMES, Terrain, load_geotiff_dem, terrain_from_geodata
 from drillsim.scenario.gazetteer import Gazetteer, gazetteer_for
 from drillsim.scenario.models import Scenario
+from drillsim.world.behaviours import BehaviourTable, compile_behaviours
 from drillsim.world.forces import TERRAIN_INDEX, ForceTable, compile_forces
 from drillsim.world.plan import CompiledPlan, compile_plan
+from drillsim.world.positions import PositionTable, compile_positions
 from drillsim.world.support import SupportTable, compile_support
 
 # How the geo layer's terrain classes map onto the catalogue's movement classes. Water maps to open
@@ -45,6 +47,10 @@ class World:
     """The geodata's road network (None without geodata or roads); ground routes may follow it."""
     support: SupportTable = field(default_factory=SupportTable.empty)
     """Supply points and no-fire areas."""
+    positions: PositionTable = field(default_factory=PositionTable.empty)
+    """Ground held by a side that close assaults may seize."""
+    behaviours: BehaviourTable | None = None
+    """The rules each element follows on its own (None: every rule off for every element)."""
 
     @property
     def dt_s(self) -> float:
@@ -138,6 +144,8 @@ def build_world(scenario: Scenario) -> World:
         _light_table(scenario, lat0, lon0),
         roads,
         compile_support(scenario, projection, gazetteer),
+        positions=compile_positions(scenario, projection, gazetteer),
+        behaviours=compile_behaviours(scenario, forces),
     )
 
 

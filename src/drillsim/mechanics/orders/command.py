@@ -66,6 +66,7 @@ def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
         side_of=f.side,
         nation_of=f.nation,
         located=located,
+        keyed={"position-lost": s.position_lost_at, "position-retaken": s.position_retaken_at},
     )
 
 

@@ -13,6 +13,9 @@ import numpy as np
 import pytest
 from effects_kit import Result, Runner, at, base, eye
 
+from drillsim.mechanics.behaviour import Assessment, select_actions
+from drillsim.state.batch import BEHAVIOUR_ASSAULT, BEHAVIOUR_COVER, BEHAVIOUR_PROBE, BEHAVIOUR_WITHDRAW
+
 ALL_RULES = ["take-cover", "withdraw", "attack", "probe"]
 
 
@@ -140,3 +143,36 @@ def test_take_cover_when_aircraft_are_seen(runner: Runner) -> None:
     assert where(down, "red/band")[1][0] < 1500.0
     assert where(on, "red/band")[1][0] > 3500.0
     assert actions(on, "red/band") == []
+
+
+def test_rules_decide_in_priority_order() -> None:
+    """The selector: taking cover beats withdrawing, withdrawing beats attacking, attacking beats the task;
+    with probe on, an attack first probes, and closes once it has watched for probe_s."""
+    n = 5
+    a = Assessment(
+        air_seen_at=np.array([900.0, -np.inf, -np.inf, -np.inf, -np.inf]),
+        friendly=np.array([8.0, 8.0, 30.0, 30.0, 30.0]),
+        enemy=np.array([40.0, 40.0, 8.0, 8.0, 8.0]),
+        target=np.array([3, 3, 3, 3, 3]),
+        target_strength=np.full(n, 8.0),
+        target_distance=np.full(n, 1000.0),
+        withdrawing=np.zeros(n, dtype=bool),
+        mode=np.array([0, 0, 0, BEHAVIOUR_PROBE, BEHAVIOUR_PROBE]),
+        previous_target=np.array([-1, -1, -1, 3, 3]),
+        probe_halted_at=np.array([np.inf, np.inf, np.inf, 500.0, 900.0]),
+    )
+    on = np.ones(n, dtype=bool)
+    action = select_actions(
+        a,
+        time_s=1000.0,
+        take_cover=on,
+        withdraw=on,
+        attack=on,
+        probe=np.array([False, False, False, True, True]),
+        withdraw_below=np.full(n, 0.33),
+        attack_above=np.full(n, 3.0),
+        probe_s=np.full(n, 300.0),
+        cover_s=np.full(n, 600.0),
+    )
+    expected = [BEHAVIOUR_COVER, BEHAVIOUR_WITHDRAW, BEHAVIOUR_ASSAULT, BEHAVIOUR_ASSAULT, BEHAVIOUR_PROBE]
+    assert action.tolist() == expected

@@ -228,6 +228,7 @@ def _describe(row: dict[str, Any]) -> str:
         "ObjectiveAchieved": f"{row['side']} achieved {detail}",
         "AssaultResolved": f"{row['side']}: assault on {other} led by {unit}: {detail}",
         "PositionSeized": f"{row['side']} seized {other} from {unit} ({detail})",
+        "InitiativeTaken": f"{unit}: {detail}" + (f" ({other})" if other else ""),
     }
     return str(texts.get(kind, kind))
 

@@ -323,6 +323,12 @@ class _Checker:
             self.unit((*path, "unit"), trig.unit)
             self.name_in((*path, "objective"), trig.objective, s.objectives, "objective")
             self.name_in((*path, "position"), trig.position, s.positions, "position")
+            if trig.position is not None and trig.event not in ("position-lost", "position-retaken"):
+                self.fail(
+                    (*path, "position"),
+                    f"'position' does not apply to event '{trig.event}'",
+                    expected="position only with event position-lost or position-retaken",
+                )
         elif isinstance(trig, LossesTrigger):
             listed = {key: not isinstance(getattr(trig, key), str) for key in ("side", "nation", "unit")}
             for j, name in enumerate(trig.names("side")):

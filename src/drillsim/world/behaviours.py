@@ -5,6 +5,7 @@ off."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,7 +49,7 @@ class BehaviourTable:
     sight_m: FloatArray
     """The element's longest sensor range (0 without a sensor): how far it sights aircraft."""
 
-    @property
+    @cached_property
     def any(self) -> bool:
         """Whether some element follows a rule."""
         return bool((self.take_cover | self.withdraw | self.attack).any())

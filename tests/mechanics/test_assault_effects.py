@@ -11,6 +11,7 @@ difference, at effects_kit.Z standard errors).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from assault_kit import hill_assault
 from effects_kit import Runner, assert_paired_greater, rifle
 
@@ -62,9 +63,15 @@ def test_suppressed_defenders_are_overrun(runner: Runner) -> None:
     assert (result.losses("blue") == 8).all()
 
 
-def test_unsuppressed_defenders_withdraw_off_the_ground(runner: Runner) -> None:
-    """Defenders neither broken nor suppressed withdraw, and end off the position, not destroyed."""
-    result = runner.run(hill_assault(attackers=3), reps=10)
+@pytest.mark.parametrize("rules", [None, ["attack"]])
+def test_unsuppressed_defenders_withdraw_off_the_ground(runner: Runner, rules: list[str] | None) -> None:
+    """Defenders neither broken nor suppressed withdraw, and end off the position, not destroyed; a
+    behaviour without the withdraw rule does not stop that withdrawal half-way."""
+    data = hill_assault(attackers=3)
+    if rules is not None:
+        data["catalogue"]["behaviours"] = {"own": {"rules": rules}}
+        data["units"]["blue/squad"]["behaviour"] = "own"
+    result = runner.run(data, reps=10)
     assert set(result.select("AssaultResolved")["detail"].to_pylist()) == {"withdrew"}
     assert result.count("UnitDestroyed").sum() == 0
     sim = result.sim

@@ -4,8 +4,9 @@ For an element in action, unbroken, on the ground, with local quantities read fr
 (:class:`Assessment`), in priority order:
 
 1. **take cover** when a hostile aircraft was within ``air_radius_m`` in the last ``cover_s`` seconds;
-2. **withdraw** when friendly strength / known enemy strength within ``radius_m`` < ``withdraw_below``
-   (and, once withdrawing, until the element has reached its fall-back point);
+2. **withdraw** when friendly strength / known enemy strength within ``radius_m`` < ``withdraw_below``;
+   a withdrawal under way (by this rule, or from a position the assault took) runs until the element
+   has reached its fall-back point;
 3. **attack** the weakest known contact within ``reach_m`` when friendly strength within ``radius_m`` is at
    least ``attack_above`` times its estimated strength: with **probe**, first halt ``probe_distance_m``
    short of it and watch for ``probe_s``, then assault;
@@ -76,7 +77,8 @@ def select_actions(
     covering = take_cover & (time_s - a.air_seen_at <= cover_s)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(a.enemy > 0, a.friendly / np.where(a.enemy > 0, a.enemy, 1.0), np.inf)
-    falling_back = withdraw & ((ratio < withdraw_below) | a.withdrawing)
+    # A withdrawal under way (this rule's, or a defender's from a lost position) runs to its end.
+    falling_back = (withdraw & (ratio < withdraw_below)) | a.withdrawing
     can_attack = attack & (a.target >= 0) & (a.friendly >= attack_above * a.target_strength)
     same_target = a.target == a.previous_target
     watched = same_target & (time_s - a.probe_halted_at >= probe_s - 1e-9)

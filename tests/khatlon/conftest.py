@@ -8,6 +8,7 @@ from drillsim import EventLog, Outcomes, Scenario, Simulation, load_scenario
 
 BASE = "khatlon-2015-v1"
 VARIANTS = (
+    "khatlon-2015-deciding-v1",
     "khatlon-2015-incursion-7000-v1",
     "khatlon-2015-local-support-v1",
     "khatlon-2015-no-drones-v1",

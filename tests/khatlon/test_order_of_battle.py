@@ -31,6 +31,7 @@ def test_base_loads_with_its_library_name(base: Scenario) -> None:
 def test_every_variant_loads_and_extends_the_base(variants: dict[str, Scenario]) -> None:
     """Each what-if variant loads, is named after its file, and extends the default scenario."""
     assert set(variants) == {
+        "khatlon-2015-deciding-v1",
         "khatlon-2015-incursion-7000-v1",
         "khatlon-2015-local-support-v1",
         "khatlon-2015-no-drones-v1",

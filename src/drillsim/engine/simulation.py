@@ -2,9 +2,10 @@
 
 A step runs the mechanics in a fixed order: command (phases, orders, re-aiming, aircraft endurance),
 movement, obstacles, sensing (and reconnaissance of obstacles), reports, ambushes, direct fire, fire
-support (requests, firing, impacts), air strikes, morale and capture, objectives. Replications of a
-batch advance in lock-step; each one's random numbers depend only on the root seed and its own
-replication index, so a replication's outcome and events are the same alone or in any batch.
+support (requests, firing, impacts), air strikes, morale and capture, close assaults on positions,
+objectives. Replications of a batch advance in lock-step; each one's random numbers depend only on the
+root seed and its own replication index, so a replication's outcome and events are the same alone or in
+any batch.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from drillsim.core.random import Streams, root_seed
 from drillsim.events.recorder import EVENTS_FILE, EventLog, NullRecorder, Recorder, write_event_log
 from drillsim.events.types import UnitMoved
 from drillsim.mechanics.air.step import AirStrikes, enforce_endurance
+from drillsim.mechanics.assault.step import resolve_assaults
 from drillsim.mechanics.direct_fire.step import DirectFire
 from drillsim.mechanics.direct_fire.supply import resupply
 from drillsim.mechanics.indirect_fire.step import IndirectFire
@@ -41,6 +43,7 @@ from drillsim.mechanics.orders.command import (
     aim_dynamic_tasks,
     start_phases,
 )
+from drillsim.mechanics.orders.initiative import follow_behaviours
 from drillsim.mechanics.orders.triggers import TriggerState
 from drillsim.mechanics.outcomes.step import Scorekeeper
 from drillsim.mechanics.sensing.step import Sensing, deliver_reports, located_fractions
@@ -275,6 +278,7 @@ class Simulation:
         start_phases(ctx, self.triggers, self._located)
         activate_orders(ctx)
         aim_dynamic_tasks(ctx)
+        follow_behaviours(ctx)
         enforce_endurance(ctx)
         self.obstacles.before_move(ctx)
         move(ctx)
@@ -292,6 +296,7 @@ class Simulation:
         self.strikes.fly_strikes(ctx)
         update_morale(ctx)
         capture_and_flight(ctx)
+        resolve_assaults(ctx)
         self.score.step(ctx)
         self._sample_positions(ctx)
         s.time_s = ctx.t1

@@ -383,6 +383,46 @@ class AmbushSprung(Event):
     how: str
 
 
+# --- positions (docs/mechanics/assault.md)
+
+
+@dataclass(frozen=True)
+class AssaultResolved(Event):
+    """A close assault by ``side`` on ``position`` was decided: ``outcome`` is ``repulsed`` (the defenders
+    held) or how the defenders left (``withdrew``, ``surrendered``, ``overrun``); ``force_ratio`` is the
+    attackers' combat power over the defenders'; ``unit`` is the leading attacker."""
+
+    KIND: ClassVar[str] = "AssaultResolved"
+    side: str
+    position: str
+    unit: str
+    outcome: str
+    force_ratio: float
+
+
+@dataclass(frozen=True)
+class PositionSeized(Event):
+    """``side`` took ``position`` from ``from_side``; ``status`` is the position's new status from the
+    view of the side that held it at the start: ``lost`` or ``retaken``."""
+
+    KIND: ClassVar[str] = "PositionSeized"
+    side: str
+    position: str
+    from_side: str
+    status: str
+
+
+@dataclass(frozen=True)
+class InitiativeTaken(Event):
+    """A unit's behaviour (docs/mechanics/behaviour.md) changed what it does: ``action`` is ``take-cover``,
+    ``withdraw``, ``probe``, ``assault`` (against ``target``) or ``resume`` (back to its task)."""
+
+    KIND: ClassVar[str] = "InitiativeTaken"
+    unit: str
+    action: str
+    target: str | None
+
+
 # How each kind's fields map onto the flat columns (field -> column).
 _COLUMNS: dict[str, dict[str, str]] = {
     "PhaseStarted": {"phase": "detail"},
@@ -452,6 +492,15 @@ _COLUMNS: dict[str, dict[str, str]] = {
     },
     "ObstacleBreached": {"unit": "unit", "obstacle": "other", "how": "detail", "casualties": "count"},
     "AmbushSprung": {"unit": "unit", "target": "other", "x_m": "x_m", "y_m": "y_m", "how": "detail"},
+    "AssaultResolved": {
+        "side": "side",
+        "position": "other",
+        "unit": "unit",
+        "outcome": "detail",
+        "force_ratio": "value",
+    },
+    "PositionSeized": {"side": "side", "position": "other", "from_side": "unit", "status": "detail"},
+    "InitiativeTaken": {"unit": "unit", "action": "detail", "target": "other"},
 }
 
 EVENT_CLASSES: dict[str, type[Event]] = {
@@ -488,6 +537,9 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         ObstacleEncountered,
         ObstacleBreached,
         AmbushSprung,
+        AssaultResolved,
+        PositionSeized,
+        InitiativeTaken,
     )
 }
 """Every event kind, by name."""

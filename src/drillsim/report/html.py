@@ -62,6 +62,8 @@ _KEY_KINDS = (
     "UnitCaptured",
     "UnitEscaped",
     "ObjectiveAchieved",
+    "AssaultResolved",
+    "PositionSeized",
 )
 _MAX_EVENT_ROWS = 300
 _SCRIPTS = ("vendor/leaflet/leaflet", "vendor/milsymbol/milsymbol", "mapkit", "report")

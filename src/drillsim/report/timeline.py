@@ -36,6 +36,8 @@ KEY_EVENT_KINDS = (
     "UnitCaptured",
     "UnitEscaped",
     "ObjectiveAchieved",
+    "AssaultResolved",
+    "PositionSeized",
 )
 """Kinds the viewer marks on the timeline and offers to jump to."""
 
@@ -224,6 +226,9 @@ def _describe(row: dict[str, Any]) -> str:
         "WeaponsReleased": f"{unit} released {count} weapons on {other}",
         "SortieRecovered": f"{unit} landed",
         "ObjectiveAchieved": f"{row['side']} achieved {detail}",
+        "AssaultResolved": f"{row['side']}: assault on {other} led by {unit}: {detail}",
+        "PositionSeized": f"{row['side']} seized {other} from {unit} ({detail})",
+        "InitiativeTaken": f"{unit}: {detail}" + (f" ({other})" if other else ""),
     }
     return str(texts.get(kind, kind))
 

@@ -439,7 +439,7 @@ def _load_catalogue_document(
     return Document({**data, **merged_data}, marks, doc.file)
 
 
-_CATALOGUE_SECTIONS = ("weapons", "sensors", "unit_types")
+_CATALOGUE_SECTIONS = ("weapons", "sensors", "unit_types", "behaviours")
 
 
 def _catalogue_sections(data: dict[str, Any]) -> dict[str, Any]:

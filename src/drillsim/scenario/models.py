@@ -603,10 +603,50 @@ class UnitTypeSpec(Spec):
         return self
 
 
+# --- catalogue: behaviours (docs/mechanics/behaviour.md) ---------------------------------------------------
+
+BehaviourRule = Literal["take-cover", "withdraw", "attack", "probe"]
+BEHAVIOUR_RULES: tuple[str, ...] = get_args(BehaviourRule)
+
+
+def _all_rules() -> list[BehaviourRule]:
+    return ["take-cover", "withdraw", "attack", "probe"]
+
+
+class BehaviourSpec(Spec):
+    """A rule set by which a unit decides for itself from its side's picture (see
+    docs/mechanics/behaviour.md). The rules are tried in the order take-cover, withdraw, attack; the first
+    whose condition holds decides, and a unit none applies to carries on with its task."""
+
+    rules: list[BehaviourRule] = Field(default_factory=_all_rules)
+    """The rules in force; ``probe`` shapes ``attack`` (halt short of the target to look first)."""
+    radius_m: PositiveDistance = Param(1500.0)
+    """Radius of the local force ratio: friendly strength and known enemy strength within it."""
+    withdraw_below: Factor = Param(0.33)
+    """Withdraw when friendly strength / known enemy strength within ``radius_m`` falls below this."""
+    attack_above: Factor = Param(3.0)
+    """Attack the weakest known contact within ``reach_m`` when friendly strength near the unit is at least
+    this many times the contact's estimated strength."""
+    reach_m: PositiveDistance = Param(3000.0)
+    """Contacts farther than this are not attacked."""
+    probe_distance_m: PositiveDistance = Param(500.0)
+    """Probe: halt this far short of the target's believed position before closing."""
+    probe_s: Duration = Param(300.0)
+    """Probe: time spent watching from the halt before the assault."""
+    air_radius_m: PositiveDistance = Param(5000.0)
+    """Take cover when the picture holds a hostile aircraft within this distance."""
+    cover_s: Duration = Param(600.0)
+    """Stay down this long after the last sight of a hostile aircraft within ``air_radius_m``."""
+    unidentified_strength: Count = Param(10)
+    """Strength assumed for a contact whose type is not identified."""
+
+
 class _CatalogueSections(Spec):
     weapons: dict[Name, WeaponSpec] = Field(default_factory=dict)
     sensors: dict[Name, SensorSpec] = Field(default_factory=dict)
     unit_types: dict[Name, UnitTypeSpec] = Field(default_factory=dict)
+    behaviours: dict[Name, BehaviourSpec] = Field(default_factory=dict)
+    """Rule sets units may follow (``units.<id>.behaviour``)."""
 
 
 class CatalogueFile(_CatalogueSections):
@@ -660,6 +700,9 @@ class UnitSpec(Spec):
     """Time after the start before the unit can act (alert and preparation of a snap deployment)."""
     home: Name | None = None
     """Site the unit belongs to: an airbase for aircraft (sorties start there), a garrison otherwise."""
+    behaviour: Name | None = None
+    """A rule set of the catalogue's ``behaviours`` the unit follows on top of its tasks (it decides for
+    itself from its side's picture); none: it does only what the plan orders."""
 
 
 # --- plan: triggers and tasks -------------------------------------------------------------------------------
@@ -678,6 +721,9 @@ EventKind = Literal[
     "objective-achieved",
     "obstacle-encountered",
     "obstacle-breached",
+    # positions (docs/mechanics/assault.md)
+    "position-lost",
+    "position-retaken",
 ]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 
@@ -709,15 +755,25 @@ class EventTrigger(_TriggerBase):
     objective: Name | None = None
     obstacle: Name | None = None
     """obstacle-encountered / obstacle-breached: the obstacle; any obstacle when omitted."""
+    position: Name | None = None
+    """position-lost / position-retaken: the position; any position when omitted."""
 
 
 class LossesTrigger(_TriggerBase):
-    """Fires when a side, nation or unit has lost more than a fraction of its personnel."""
+    """Fires when the sides, nations and units named, taken together, have lost more than a fraction of
+    their personnel. Each of ``side``, ``nation`` and ``unit`` is one name or a list of names."""
 
     losses_above: Probability
-    side: Name | None = None
-    nation: Name | None = None
-    unit: UnitId | None = None
+    side: Name | list[Name] | None = None
+    nation: Name | list[Name] | None = None
+    unit: UnitId | list[UnitId] | None = None
+
+    def names(self, key: Literal["side", "nation", "unit"]) -> list[str]:
+        """The names given for ``key``, as a list (empty when none)."""
+        value = getattr(self, key)
+        if value is None:
+            return []
+        return [value] if isinstance(value, str) else list(value)
 
 
 class LocatedTrigger(_TriggerBase):
@@ -1070,6 +1126,13 @@ MeasureKind = Literal[
     "fratricide",
     "obstacle-casualties",
     "obstacle-breach-time",
+    # phases, morale and positions
+    "phase-start",
+    "time-broken",
+    "units-broken",
+    "time-lost",
+    "time-retaken",
+    "held-at-end",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
 TIME_MEASURE_KINDS: tuple[str, ...] = (
@@ -1079,6 +1142,10 @@ TIME_MEASURE_KINDS: tuple[str, ...] = (
     "time-in-place",
     "kill-chain-time",
     "obstacle-breach-time",
+    "phase-start",
+    "time-broken",
+    "time-lost",
+    "time-retaken",
 )
 """Measure kinds whose values are times in seconds (shown as hours and minutes)."""
 
@@ -1099,6 +1166,10 @@ class MeasureSpec(Spec):
     """penetration-depth: the line depth is measured from (the border)."""
     obstacle: Name | None = None
     """obstacle-casualties / obstacle-breach-time: the obstacle; every obstacle when omitted."""
+    phase: Name | None = None
+    """phase-start: the phase."""
+    position: Name | None = None
+    """time-lost, time-retaken, held-at-end: the position."""
 
 
 class PopulationSpec(Spec):
@@ -1118,6 +1189,36 @@ class EnvironmentSpec(Spec):
     weather: Weather = "clear"
     visibility_m: PositiveDistance = Param(20000.0)
     population: PopulationSpec = Field(default_factory=PopulationSpec)
+
+
+# --- positions (docs/mechanics/assault.md) ----------------------------------------------------------------
+
+
+class PositionSpec(Spec):
+    """A piece of ground a side holds and others may seize: a site or an area of the scenario."""
+
+    site: Name | None = None
+    """The site the position is around (within ``radius_m``)."""
+    area: Name | None = None
+    """The area that is the position (its polygon or circle)."""
+    held_by: Name
+    """The side that holds the position at the start."""
+    radius_m: PositiveDistance = Param(300.0)
+    """A site's position: the ground within this distance of the site."""
+    fortified: bool = False
+    """Field fortifications (trenches, bunkers): defenders in a defensive posture count as in fortified
+    defence."""
+
+    @model_validator(mode="after")
+    def _one_place(self) -> PositionSpec:
+        given = [k for k in ("site", "area") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "position_place",
+                "a position needs exactly one place",
+                {"expected": "exactly one of site, area", "found": ", ".join(given) or "none"},
+            )
+        return self
 
 
 # --- the scenario ------------------------------------------------------------------------------------------
@@ -1143,6 +1244,8 @@ class Scenario(Spec):
     lines: dict[Name, LineSpec] = Field(default_factory=dict)
     areas: dict[Name, AreaSpec] = Field(default_factory=dict)
     obstacles: dict[Name, ObstacleSpec] = Field(default_factory=dict)
+    positions: dict[Name, PositionSpec] = Field(default_factory=dict)
+    """Ground held by a side that close assaults may seize (docs/mechanics/assault.md)."""
     units: dict[UnitId, UnitSpec] = Field(min_length=1)
     plan: PlanSpec = Field(default_factory=PlanSpec)
     objectives: dict[Name, ObjectiveSpec] = Field(default_factory=dict)

@@ -350,10 +350,22 @@ class _Checker:
             self.unit((*path, "unit"), trig.unit)
             self.name_in((*path, "objective"), trig.objective, s.objectives, "objective")
             self.name_in((*path, "obstacle"), trig.obstacle, s.obstacles, "obstacle")
+            self.name_in((*path, "position"), trig.position, s.positions, "position")
+            if trig.position is not None and trig.event not in ("position-lost", "position-retaken"):
+                self.fail(
+                    (*path, "position"),
+                    f"'position' does not apply to event '{trig.event}'",
+                    expected="position only with event position-lost or position-retaken",
+                )
         elif isinstance(trig, LossesTrigger):
-            self.name_in((*path, "side"), trig.side, s.sides, "side")
-            self.name_in((*path, "nation"), trig.nation, s.nations, "nation")
-            self.unit((*path, "unit"), trig.unit)
+            listed = {key: not isinstance(getattr(trig, key), str) for key in ("side", "nation", "unit")}
+            for j, name in enumerate(trig.names("side")):
+                self.name_in((*path, "side", j) if listed["side"] else (*path, "side"), name, s.sides, "side")
+            for j, name in enumerate(trig.names("nation")):
+                at = (*path, "nation", j) if listed["nation"] else (*path, "nation")
+                self.name_in(at, name, s.nations, "nation")
+            for j, uid in enumerate(trig.names("unit")):
+                self.unit((*path, "unit", j) if listed["unit"] else (*path, "unit"), uid)
         elif isinstance(trig, LocatedTrigger):
             self.name_in((*path, "side"), trig.side, s.sides, "side")
             self.name_in((*path, "of_side"), trig.of_side, s.sides, "side")
@@ -441,8 +453,37 @@ class _Checker:
                     f"a measure of kind '{measure.kind}' needs 'objective'",
                     expected="objective: the name of one of the scenario's objectives",
                 )
+        self.positions_and_behaviours()
         population = s.environment.population
         self.name_in(("environment", "population", "supports"), population.supports, s.sides, "side")
+
+    def positions_and_behaviours(self) -> None:
+        """Positions' places and holders, the measures that name them, and units' behaviours."""
+        s = self.s
+        for pid, pos in s.positions.items():
+            base: FieldPath = ("positions", pid)
+            self.name_in((*base, "site"), pos.site, s.sites, "site")
+            self.name_in((*base, "area"), pos.area, s.areas, "area")
+            self.name_in((*base, "held_by"), pos.held_by, s.sides, "side")
+        needs = {
+            "phase-start": "phase",
+            "time-lost": "position",
+            "time-retaken": "position",
+            "held-at-end": "position",
+        }
+        for mid, measure in s.measures.items():
+            base = ("measures", mid)
+            self.name_in((*base, "phase"), measure.phase, s.plan.phases, "phase")
+            self.name_in((*base, "position"), measure.position, s.positions, "position")
+            key = needs.get(measure.kind)
+            if key is not None and getattr(measure, key) is None:
+                self.fail(
+                    base,
+                    f"a measure of kind '{measure.kind}' needs '{key}'",
+                    expected=f"{key}: the name of one of the scenario's {key}s",
+                )
+        for uid, unit in s.units.items():
+            self.name_in(("units", uid, "behaviour"), unit.behaviour, s.catalogue.behaviours, "behaviour")
 
 
 def _short(names: list[str], limit: int = 8) -> str:

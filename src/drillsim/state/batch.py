@@ -25,6 +25,19 @@ DESTROYED = 1
 CAPTURED = 2
 ESCAPED = 3
 
+# Position status, from the view of the side that held it at the start.
+POSITION_HELD = 0
+POSITION_CONTESTED = 1
+POSITION_LOST = 2
+POSITION_RETAKEN = 3
+
+# What a behaviour has an element doing.
+BEHAVIOUR_NONE = 0
+BEHAVIOUR_COVER = 1
+BEHAVIOUR_WITHDRAW = 2
+BEHAVIOUR_PROBE = 3
+BEHAVIOUR_ASSAULT = 4
+
 # Air element phases, in order; an aircraft is flying from AIR_OUTBOUND to AIR_INBOUND inclusive.
 AIR_READY = 0
 AIR_WAITING = 1
@@ -245,6 +258,24 @@ class BatchState:
     """(R, N) when the element's ambush opened fire (+inf: not yet)."""
     task_strength: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """(R, N) the element's strength when it began its current task (for losses on a task)."""
+    # positions (R, positions) and behaviour (R, N): docs/mechanics/assault.md, behaviour.md
+    position_owner: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """Side holding each position."""
+    position_status: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """POSITION_HELD, POSITION_CONTESTED, POSITION_LOST or POSITION_RETAKEN."""
+    assault_since: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """When the current close assault on each position began (+inf: none under way)."""
+    position_lost_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """First time the side holding a position at the start lost it."""
+    position_retaken_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """First time that side took it back."""
+    behaviour_mode: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """What a behaviour has an element doing (BEHAVIOUR_NONE: its task)."""
+    behaviour_since: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    behaviour_target: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """Contact an element's behaviour attacks (-1 none)."""
+    air_seen_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Last time the element's side's picture held a hostile aircraft within its air radius."""
 
     @property
     def r(self) -> int:
@@ -342,4 +373,13 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         surprise_until=_full((r, n), -INF),
         ambush_fired_at=_full((r, n), INF),
         task_strength=_tile(f.strength0, r),
+        position_owner=np.tile(world.positions.owner0, (r, 1)),
+        position_status=np.zeros((r, len(world.positions)), dtype=np.int64),
+        assault_since=_full((r, len(world.positions)), INF),
+        position_lost_at=_full((r, len(world.positions)), INF),
+        position_retaken_at=_full((r, len(world.positions)), INF),
+        behaviour_mode=np.zeros((r, n), dtype=np.int64),
+        behaviour_since=_full((r, n), INF),
+        behaviour_target=np.full((r, n), -1, dtype=np.int64),
+        air_seen_at=_full((r, n), -INF),
     )

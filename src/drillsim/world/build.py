@@ -18,9 +18,11 @@ from drillsim.geo.roads import RoadNetwork, build_road_network
 from drillsim.geo.terrain import TERRAIN_CLASS_NAMES, Terrain, load_geotiff_dem, terrain_from_geodata
 from drillsim.scenario.gazetteer import Gazetteer, gazetteer_for
 from drillsim.scenario.models import LatLon, Scenario
+from drillsim.world.behaviours import BehaviourTable, compile_behaviours
 from drillsim.world.forces import TERRAIN_INDEX, ForceTable, compile_forces
 from drillsim.world.obstacles import ObstacleTable, compile_obstacles, line_points
 from drillsim.world.plan import CompiledPlan, compile_plan
+from drillsim.world.positions import PositionTable, compile_positions
 from drillsim.world.support import SupportTable, compile_support
 
 # How the geo layer's terrain classes map onto the catalogue's movement classes. Water maps to open
@@ -48,6 +50,10 @@ class World:
     """Supply points and no-fire areas."""
     obstacles: ObstacleTable = field(default_factory=ObstacleTable.empty)
     """Minefields and blocks (docs/mechanics/obstacles.md)."""
+    positions: PositionTable = field(default_factory=PositionTable.empty)
+    """Ground held by a side that close assaults may seize."""
+    behaviours: BehaviourTable | None = None
+    """The rules each element follows on its own (None: every rule off for every element)."""
 
     @property
     def dt_s(self) -> float:
@@ -153,6 +159,8 @@ def build_world(scenario: Scenario) -> World:
         roads,
         compile_support(scenario, projection, gazetteer),
         compile_obstacles(scenario, forces, xy, gazetteer.lines),
+        positions=compile_positions(scenario, projection, gazetteer),
+        behaviours=compile_behaviours(scenario, forces),
     )
 
 

@@ -71,6 +71,10 @@ class TriggerNode:
     children: tuple[int, ...] = ()
     obstacle: int = -1
     """obstacle-encountered / obstacle-breached: the obstacle (in name order), -1 for any."""
+    selected: bool = False
+    """losses: ``elements`` is the selection (sides, nations and units named), even when empty."""
+    key: int = -1
+    """Keyed events (position-lost, position-retaken): the index of the thing named (-1: any)."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,16 @@ class _Compiler:
         self.sides = list(scenario.sides)
         self.nations = list(scenario.nations)
         self.objectives = list(scenario.objectives)
+        self.positions = list(scenario.positions)
+
+    def losses_selection(self, trig: LossesTrigger) -> IntArray:
+        """The elements of every side, nation and unit a losses trigger names (their union)."""
+        sides = [self.sides.index(n) for n in trig.names("side")]
+        nations = [self.nations.index(n) for n in trig.names("nation")]
+        chosen = np.isin(self.f.side, sides) | np.isin(self.f.nation, nations)
+        units = self.elements(trig.names("unit"))
+        chosen[units] = True
+        return np.flatnonzero(chosen).astype(np.int64)
 
     def xy(self, ref: LatLon | str) -> tuple[float, float]:
         point = self.gaz.resolve(ref)
@@ -184,17 +198,15 @@ class _Compiler:
                 elements=elems,
                 objective=objective,
                 obstacle=obstacle,
+                key=self.positions.index(trig.position) if trig.position else -1,
             )
         elif isinstance(trig, LossesTrigger):
-            elems = self.elements([trig.unit]) if trig.unit else np.zeros(0, dtype=np.int64)
-            nation = self.nations.index(trig.nation) if trig.nation else -1
             node = TriggerNode(
                 "losses",
                 delay,
-                side=self.side(trig.side),
-                nation=nation,
-                elements=elems,
+                elements=self.losses_selection(trig),
                 fraction=float(trig.losses_above),
+                selected=bool(trig.names("side") or trig.names("nation") or trig.names("unit")),
             )
         elif isinstance(trig, LocatedTrigger):
             node = TriggerNode(

@@ -53,10 +53,24 @@ class Facts:
     """(R, sides, obstacles) first time an element of the side met the obstacle unawares."""
     obstacle_breached_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     """(R, sides, obstacles) first time an element of the side got through the obstacle."""
+    keyed: dict[str, FloatArray] = field(default_factory=dict)
+    """First times of keyed events, by event kind: (R, things) for ``position-lost``, ``position-retaken``
+    (things: the scenario's positions, in order). See :data:`KEYED_EVENTS`."""
 
 
 # How the compiled evaluation reads a node (see _NodeTable).
-_AT, _AFTER, _ELEMENT_EVENT, _SIDE_EVENT, _OBJECTIVE, _ANY_OBJECTIVE, _ALL, _ANY, _CONDITION = range(9)
+_AT, _AFTER, _ELEMENT_EVENT, _SIDE_EVENT, _OBJECTIVE, _ANY_OBJECTIVE, _ALL, _ANY, _CONDITION, _KEYED = range(
+    10
+)
+
+KEYED_EVENTS: tuple[str, ...] = ("position-lost", "position-retaken")
+"""Event kinds about a numbered thing of the scenario (a position), each read from a (R, things) table of
+first times in :attr:`Facts.keyed`; a trigger names one thing (``TriggerNode.key``) or any (-1).
+
+The extension point for events of other mechanics: to let a trigger wait for, say, an obstacle being
+breached, add the kind to the scenario language's ``EventKind`` and here, compile the trigger's key (the
+obstacle's index) into ``TriggerNode.key``, and put the (R, obstacles) first times into ``Facts.keyed``
+where the engine builds the facts (:func:`drillsim.mechanics.orders.command.facts_of`)."""
 
 _ELEMENT_TABLES = (
     "detected_at",
@@ -97,7 +111,8 @@ _OBSTACLE_EVENTS = {
 @dataclass(frozen=True)
 class _NodeTable:
     """The trigger nodes as flat arrays, one entry per node, for :func:`_fire_times`: how it is read
-    (``code``), its delay and time (``at_s``), the phase, objective or table it reads (``ref``), its side,
+    (``code``), its delay and time (``at_s``), the phase, objective or table it reads (``ref``), its side
+    (for a keyed event: the thing it names),
     whether it waits for all its elements (``all_of``), and its elements and children (CSR: node k's are
     ``elements[element_start[k]:element_start[k + 1]]``)."""
 
@@ -124,7 +139,7 @@ class _NodeTable:
             delay_s=np.array([n.delay_s for n in nodes], dtype=np.float64),
             at_s=np.array([n.at_s for n in nodes], dtype=np.float64),
             ref=np.array(ref, dtype=np.int64),
-            side=np.array([n.side for n in nodes], dtype=np.int64),
+            side=np.array([n.key if n.event in KEYED_EVENTS else n.side for n in nodes], dtype=np.int64),
             all_of=np.array(all_of, dtype=bool),
             element_start=np.cumsum([0] + [len(n.elements) for n in nodes]).astype(np.int64),
             elements=np.concatenate(
@@ -150,6 +165,8 @@ def _node_code(node: TriggerNode) -> tuple[int, int]:
         return (_ALL if node.kind == "all" else _ANY), -1
     if node.kind != "event" or node.event in _OBSTACLE_EVENTS:
         return _CONDITION, -1
+    if node.event in KEYED_EVENTS:
+        return _KEYED, KEYED_EVENTS.index(node.event)
     if node.event == "objective-achieved":
         return (_OBJECTIVE if node.objective >= 0 else _ANY_OBJECTIVE), node.objective
     if node.event in _SIDE_EVENT_TABLE and not (has_unit and node.event in _ELEMENT_EVENT_TABLE):
@@ -228,6 +245,13 @@ class TriggerState:
                     np.ascontiguousarray(getattr(facts, name), dtype=np.float64) for name in _ELEMENT_TABLES
                 ),
                 tuple(np.ascontiguousarray(getattr(facts, name), dtype=np.float64) for name in _SIDE_TABLES),
+                tuple(
+                    np.ascontiguousarray(
+                        facts.keyed.get(kind, np.full((facts.phase_start.shape[0], 0), np.inf)),
+                        dtype=np.float64,
+                    )
+                    for kind in KEYED_EVENTS
+                ),
                 self.first_held,
                 np.asarray(facts.side_of, dtype=np.int64),
             )
@@ -236,13 +260,9 @@ class TriggerState:
     @staticmethod
     def _condition(node: TriggerNode, facts: Facts) -> NDArray[np.bool_]:
         if node.kind == "losses":
-            if len(node.elements):
+            if node.selected:
                 mask = np.zeros(facts.side_of.shape[0], dtype=bool)
                 mask[node.elements] = True
-            elif node.nation >= 0:
-                mask = facts.nation_of == node.nation
-            elif node.side >= 0:
-                mask = facts.side_of == node.side
             else:
                 mask = np.ones(facts.side_of.shape[0], dtype=bool)
             total = facts.strength0[mask].sum()
@@ -282,6 +302,7 @@ def _fire_times(  # noqa: C901, PLR0913
     objective_at: FloatArray,
     element_tables: tuple[FloatArray, ...],
     side_tables: tuple[FloatArray, ...],
+    keyed_tables: tuple[FloatArray, ...],
     first_held: FloatArray,
     side_of: IntArray,
 ) -> FloatArray:
@@ -290,7 +311,7 @@ def _fire_times(  # noqa: C901, PLR0913
     times (the first of them, or the last with ``all_of``: a named unit has arrived or been destroyed when
     all its elements have, broken, captured or escaped when any has), or those of its side's elements, or
     of every element; +inf when there are none. A side event reads its side's time, or the first of any
-    side's."""
+    side's; a keyed event its thing's time, or the first of any thing's."""
     r_n = phase_start.shape[0]
     m = len(code)
     out = np.full((r_n, m), np.inf)
@@ -312,6 +333,13 @@ def _fire_times(  # noqa: C901, PLR0913
                     held = min(held, objective_at[r, j])
             elif c == _SIDE_EVENT:
                 table = side_tables[ref[k]]
+                if side[k] >= 0:
+                    held = table[r, side[k]]
+                else:
+                    for j in range(table.shape[1]):
+                        held = min(held, table[r, j])
+            elif c == _KEYED:
+                table = keyed_tables[ref[k]]
                 if side[k] >= 0:
                     held = table[r, side[k]]
                 else:

@@ -272,6 +272,39 @@ class Scorekeeper:
             )
         return out
 
+    def _selection(self, ctx: StepContext, m: MeasureSpec) -> NDArray[np.bool_]:
+        """The elements a measure counts: its ``units``, else its ``nation``, else its ``side``, else all."""
+        f = ctx.world.forces
+        mask = np.zeros(f.n, dtype=bool)
+        if m.units:
+            mask[self._members(ctx, list(m.units))] = True
+        elif m.nation:
+            mask = f.nation == self.nation_ix[m.nation]
+        elif m.side:
+            mask = f.side == self.side_ix[m.side]
+        else:
+            mask[:] = True
+        return mask
+
+    def _event_measure(self, ctx: StepContext, m: MeasureSpec) -> FloatArray:
+        """phase-start, time-broken, units-broken, time-lost, time-retaken, held-at-end."""
+        s = ctx.state
+        w = ctx.world
+        if m.kind == "phase-start":
+            when = s.phase_start[:, w.plan.phase_names.index(str(m.phase))]
+        elif m.kind in ("time-broken", "units-broken"):
+            mask = self._selection(ctx, m)
+            if m.kind == "units-broken":
+                return np.asarray(s.broken[:, mask].sum(axis=1), dtype=np.float64)
+            when = s.broke_at[:, mask].min(axis=1, initial=np.inf)
+        else:
+            k = w.positions.names.index(str(m.position))
+            if m.kind == "held-at-end":
+                holder = self.side_ix[m.side] if m.side else int(w.positions.owner0[k])
+                return np.asarray(s.position_owner[:, k] == holder, dtype=np.float64)
+            when = (s.position_lost_at if m.kind == "time-lost" else s.position_retaken_at)[:, k]
+        return np.where(np.isfinite(when), when, np.nan)
+
     def _measure(self, ctx: StepContext, name: str, m: MeasureSpec, obj_ix: dict[str, int]) -> FloatArray:  # noqa: C901
         s = ctx.state
         f = ctx.world.forces
@@ -295,16 +328,10 @@ class Scorekeeper:
             return np.isfinite(s.objective_at[:, obj_ix[str(m.objective)]]).astype(np.float64)
         if m.kind == "objective-time":
             return finite(s.objective_at[:, obj_ix[str(m.objective)]])
+        if m.kind in _EVENT_MEASURES:
+            return self._event_measure(ctx, m)
         if m.kind == "losses":
-            if m.units:
-                mask = np.zeros(f.n, dtype=bool)
-                mask[self._members(ctx, list(m.units))] = True
-            elif m.nation:
-                mask = f.nation == self.nation_ix[m.nation]
-            elif side is not None:
-                mask = f.side == side
-            else:
-                mask = np.ones(f.n, dtype=bool)
+            mask = self._selection(ctx, m)
             return np.asarray(
                 (f.strength0[mask][None, :] - s.strength[:, mask]).sum(axis=1), dtype=np.float64
             )
@@ -351,6 +378,10 @@ def _obstacle_measure(ctx: StepContext, m: MeasureSpec, side: int | None) -> Flo
         return np.asarray(s.obstacle_casualties[:, sides, which].sum(axis=(1, 2)), dtype=np.float64)
     first = s.obstacle_breached_at[:, sides, which].min(axis=(1, 2), initial=np.inf)
     return np.where(first <= s.time_s, first, np.nan)
+
+
+_EVENT_MEASURES = ("phase-start", "time-broken", "units-broken", "time-lost", "time-retaken", "held-at-end")
+"""Measures read from phase starts, breaking and the positions' first times and holders."""
 
 
 def _inside_polygon(x: FloatArray, y: FloatArray, poly: FloatArray) -> NDArray[np.bool_]:

@@ -1,0 +1,79 @@
+"""Close assault: the chance that attackers who have closed with a position's defenders take it.
+
+The attackers' combat power over the defenders', with the defenders' posture and fortification and the
+suppression of either side, is the assault's force ratio
+
+    R = P_a / (P_d * phi / phi_ref),    P = sum over elements of S * q * (0.3 if suppressed else 1)
+
+where ``S`` is an element's strength, ``q`` its training, ``phi`` the defenders' posture factor (the
+strength-weighted mean of Dupuy's factors: 1 attacking or caught moving, 1.3 hasty defence, 1.5 prepared
+defence, 1.6 fortified defence) and ``phi_ref = 1.3``, the posture the outcome data are read against. The
+assault succeeds with probability
+
+    p = 1 / (1 + exp(-(a + b ln R))),    a = -0.75, b = 4.9,
+
+fitted by maximum likelihood to Lawrence's table of 1944 attacks by force ratio (see
+docs/mechanics/assault.md for the sources and what each gives).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from drillsim.mechanics.direct_fire.model import SUPPRESSED_FIRE_FACTOR
+from drillsim.scenario.models import POSTURES
+
+FloatArray = NDArray[np.float64]
+
+POSTURE_DEFENCE_FACTOR: dict[str, float] = {
+    "moving": 1.0,
+    "halted": 1.0,
+    "hasty-defence": 1.3,
+    "prepared-defence": 1.5,
+    "hidden": 1.0,
+    "mounted": 1.0,
+}
+"""Dupuy's posture multipliers of the defender's combat power, by posture (attack and anything not a
+defence: 1)."""
+POSTURE_DEFENCE_TABLE = np.array([POSTURE_DEFENCE_FACTOR[p] for p in POSTURES])
+FORTIFIED_FACTOR = 1.6
+"""Dupuy's multiplier for a fortified defence: defenders in a defensive posture on a fortified position."""
+REFERENCE_FACTOR = 1.3
+"""The defence posture the outcome data are taken to reflect (hasty defence; an assumption)."""
+SUCCESS_INTERCEPT = -0.75
+SUCCESS_SLOPE = 4.9
+"""Logistic of attacker success on ln R, fitted to Lawrence's 1944 table (docs/mechanics/assault.md)."""
+SUPPRESSED_POWER = SUPPRESSED_FIRE_FACTOR
+"""A suppressed element counts for this fraction of its combat power (as its fire, direct-fire model)."""
+ASSAULT_S = 300.0
+"""Time from the attackers closing with the defenders to the assault being decided (assumption)."""
+FALLBACK_M = 1000.0
+"""Defenders who withdraw from a position that is their home fall back this far beyond its edge, away
+from the attackers (assumption)."""
+REPULSE_SUPPRESSION_S = 300.0
+"""A repulsed assault leaves the attackers on the position suppressed this long (assumption)."""
+
+
+def defence_factor(posture: ArrayLike, *, fortified: bool | NDArray[np.bool_] = False) -> FloatArray:
+    """Dupuy's posture factor of defenders by posture index; 1.6 on a fortified position for defenders in
+    a defensive posture."""
+    phi = POSTURE_DEFENCE_TABLE[np.asarray(posture, dtype=np.int64)]
+    return np.asarray(np.where(np.asarray(fortified) & (phi > 1.0), FORTIFIED_FACTOR, phi), dtype=np.float64)
+
+
+def force_ratio(attack_power: ArrayLike, defence_power: ArrayLike, factor: ArrayLike) -> FloatArray:
+    """R = P_a / (P_d * phi / phi_ref); +inf without defending power, 0 without attacking power."""
+    pa = np.asarray(attack_power, dtype=np.float64)
+    pd = np.asarray(defence_power, dtype=np.float64) * np.asarray(factor, dtype=np.float64) / REFERENCE_FACTOR
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(pd > 0, pa / np.where(pd > 0, pd, 1.0), np.where(pa > 0, np.inf, 0.0))
+    return np.asarray(r, dtype=np.float64)
+
+
+def assault_success_probability(ratio: ArrayLike) -> FloatArray:
+    """p = logistic(a + b ln R): 0 at R = 0, 1 at R = +inf, rising with R."""
+    r = np.asarray(ratio, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        z = SUCCESS_INTERCEPT + SUCCESS_SLOPE * np.log(r)
+    return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)

@@ -1,0 +1,262 @@
+"""Close assaults on positions, each step after morale (docs/mechanics/assault.md).
+
+For each position and replication: the attackers are the ground elements in action, unbroken and hostile
+to the side holding it, on its ground; the defenders are the holder's and its allies' ground elements in
+action on its ground. Attackers with nobody to face seize the position at once. Attackers facing only
+broken defenders take their surrender. Attackers facing fighting defenders contest the position; the
+assault is decided ``ASSAULT_S`` after they closed, by one draw against the success probability of the
+force ratio at that moment. A repulsed assault leaves the attackers on the ground suppressed (it may be
+renewed); a successful one makes the defenders surrender (broken), be overrun (suppressed: pinned, they
+cannot get away) or withdraw to their home (the others), and the position changes hands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.events.types import AssaultResolved, PositionSeized, UnitCaptured, UnitDestroyed
+from drillsim.mechanics.assault.model import (
+    ASSAULT_S,
+    FALLBACK_M,
+    REPULSE_SUPPRESSION_S,
+    SUPPRESSED_POWER,
+    assault_success_probability,
+    defence_factor,
+    force_ratio,
+)
+from drillsim.mechanics.orders.command import set_routes
+from drillsim.state.batch import (
+    ACTIVE,
+    BEHAVIOUR_WITHDRAW,
+    CAPTURED,
+    DESTROYED,
+    POSITION_CONTESTED,
+    POSITION_HELD,
+    POSITION_LOST,
+    POSITION_RETAKEN,
+)
+from drillsim.state.context import StepContext
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+def resolve_assaults(ctx: StepContext) -> None:
+    """Contest, decide and seize every position where hostile ground elements stand on it."""
+    positions = ctx.world.positions
+    if not len(positions):
+        return
+    s = ctx.state
+    f = ctx.world.forces
+    ground = (s.status == ACTIVE) & ~f.is_air[None, :]
+    fighting = ground & ~s.broken
+    suppressed = s.suppressed_until > ctx.t0
+    power = s.strength * f.training[None, :] * np.where(suppressed, SUPPRESSED_POWER, 1.0)
+    for k in range(len(positions)):
+        inside = positions.inside(k, s.x, s.y) & ground
+        owner = s.position_owner[:, k]
+        leaving = (s.behaviour_mode == BEHAVIOUR_WITHDRAW) & (s.task < 0)
+        attackers = inside & ~s.broken & ~leaving & f.hostile[owner][:, f.side]
+        busy = np.flatnonzero(attackers.any(axis=1))
+        quiet = np.ones(s.r, dtype=bool)
+        quiet[busy] = False
+        s.assault_since[quiet, k] = np.inf
+        s.position_status[quiet, k] = _settled_status(
+            s.position_owner[quiet, k], s.position_lost_at[quiet, k], k, ctx
+        )
+        if not len(busy):
+            continue
+        defenders = inside[busy] & f.allied[owner[busy]][:, f.side]
+        standing = defenders & fighting[busy]
+        attack_power = np.where(attackers[busy], power[busy], 0.0)
+        defence_power = np.where(standing, power[busy], 0.0)
+        phi = defence_factor(s.posture[busy], fortified=bool(positions.fortified[k]))
+        weight = defence_power.sum(axis=1)
+        mean_phi = np.where(weight > 0, (defence_power * phi).sum(axis=1) / np.maximum(weight, 1e-12), 1.0)
+        ratio = force_ratio(attack_power.sum(axis=1), weight, mean_phi)
+        # Where the fighting defenders are gone, the position falls now; otherwise the assault runs its time.
+        opposed = standing.any(axis=1)
+        starting = opposed & np.isinf(s.assault_since[busy, k])
+        s.assault_since[busy[starting], k] = ctx.t1
+        s.position_status[busy[opposed], k] = POSITION_CONTESTED
+        due = opposed & (ctx.t1 - s.assault_since[busy, k] >= ASSAULT_S - 1e-9)
+        decide = ~opposed | due
+        if not decide.any():
+            continue
+        u = ctx.uniform("assault", busy, k)
+        won = decide & (~opposed | (u < assault_success_probability(ratio)))
+        repulsed = due & ~won
+        _repulse(ctx, k, busy[repulsed], attackers[busy[repulsed]], ratio[repulsed])
+        if won.any():
+            rows = busy[won]
+            _seize(
+                ctx, k, rows, attackers[rows], attack_power[won], defenders[won], suppressed[rows], ratio[won]
+            )
+
+
+def _settled_status(owner: IntArray, lost_at: FloatArray, k: int, ctx: StepContext) -> IntArray:
+    """A position's status with no assault under way: held, lost or retaken (as seen by its first holder)."""
+    first = ctx.world.positions.owner0[k]
+    return np.where(
+        owner == first, np.where(np.isfinite(lost_at), POSITION_RETAKEN, POSITION_HELD), POSITION_LOST
+    )
+
+
+def _leaders(attackers: BoolArray, sides: IntArray, side_of: IntArray) -> IntArray:
+    """Per row, the first attacking element (in element order) of the row's side."""
+    mine = attackers & (side_of[None, :] == sides[:, None])
+    return np.asarray(np.argmax(mine, axis=1), dtype=np.int64)
+
+
+def _repulse(ctx: StepContext, k: int, rows: IntArray, attackers: BoolArray, ratio: FloatArray) -> None:
+    """The defenders held: the attackers on the ground are pinned down, and a new assault may begin."""
+    if not len(rows):
+        return
+    s = ctx.state
+    f = ctx.world.forces
+    rr, ee = np.nonzero(attackers)
+    s.suppressed_until[rows[rr], ee] = np.maximum(
+        s.suppressed_until[rows[rr], ee], ctx.t1 + REPULSE_SUPPRESSION_S
+    )
+    s.assault_since[rows, k] = np.inf
+    lead = np.asarray(np.argmax(attackers, axis=1), dtype=np.int64)
+    ctx.emit(
+        AssaultResolved,
+        rows,
+        ctx.t1,
+        side=ctx.sides[f.side[lead]],
+        position=ctx.world.positions.names[k],
+        unit=ctx.ids[lead],
+        outcome="repulsed",
+        force_ratio=ratio,
+    )
+
+
+def _seize(
+    ctx: StepContext,
+    k: int,
+    rows: IntArray,
+    attackers: BoolArray,
+    attack_power: FloatArray,
+    defenders: BoolArray,
+    suppressed: BoolArray,
+    ratio: FloatArray,
+) -> None:
+    """The attackers take position ``k`` in ``rows``; its defenders surrender, are overrun or withdraw."""
+    s = ctx.state
+    f = ctx.world.forces
+    positions = ctx.world.positions
+    t1 = ctx.t1
+    n_sides = len(f.side_names)
+    by_side = np.zeros((len(rows), n_sides))
+    for side in range(n_sides):
+        by_side[:, side] = np.where(f.side[None, :] == side, attack_power, 0.0).sum(axis=1)
+    # The strongest attacking side takes it (ties: the first side).
+    winner = np.asarray(np.argmax(by_side, axis=1), dtype=np.int64)
+    lead = _leaders(attackers, winner, f.side)
+    broken = s.broken[rows]
+    surrender = defenders & broken
+    overrun = defenders & ~broken & suppressed
+    withdraw = defenders & ~broken & ~suppressed
+    outcome = np.where(
+        overrun.any(axis=1),
+        "overrun",
+        np.where(surrender.any(axis=1), "surrendered", np.where(withdraw.any(axis=1), "withdrew", "")),
+    )
+    fought = outcome != ""
+    if fought.any():
+        ctx.emit(
+            AssaultResolved,
+            rows[fought],
+            t1,
+            side=ctx.sides[winner[fought]],
+            position=positions.names[k],
+            unit=ctx.ids[lead[fought]],
+            outcome=outcome[fought],
+            force_ratio=ratio[fought],
+        )
+    rr, ee = np.nonzero(surrender)
+    if len(rr):
+        r = rows[rr]
+        s.status[r, ee] = CAPTURED
+        s.captured_at[r, ee] = np.minimum(s.captured_at[r, ee], t1)
+        s.captor[r, ee] = lead[rr]
+        s.route_len[r, ee] = 0
+        ctx.emit(UnitCaptured, r, t1, unit=ctx.ids[ee], captor=ctx.ids[lead[rr]])
+    rr, ee = np.nonzero(overrun)
+    if len(rr):
+        r = rows[rr]
+        np.add.at(s.casualties_by_side, (r, winner[rr], f.side[ee]), s.strength[r, ee])
+        s.status[r, ee] = DESTROYED
+        s.strength[r, ee] = 0.0
+        s.destroyed_at[r, ee] = np.minimum(s.destroyed_at[r, ee], t1)
+        s.route_len[r, ee] = 0
+        ctx.emit(UnitDestroyed, r, t1, unit=ctx.ids[ee])
+    rr, ee = np.nonzero(withdraw)
+    if len(rr):
+        r = rows[rr]
+        s.task[r, ee] = -1
+        s.pending_task[r, ee] = -1
+        s.speed_factor[r, ee] = 1.0
+        s.behaviour_mode[r, ee] = BEHAVIOUR_WITHDRAW
+        s.behaviour_since[r, ee] = t1
+        set_routes(ctx, r, ee, _fallback_points(ctx, k, r, ee, attackers[rr]))
+    old = s.position_owner[rows, k].copy()
+    first = positions.owner0[k]
+    s.position_owner[rows, k] = winner
+    s.assault_since[rows, k] = np.inf
+    lost = (old == first) & (winner != first)
+    retaken = winner == first
+    s.position_lost_at[rows[lost], k] = np.minimum(s.position_lost_at[rows[lost], k], t1)
+    s.position_retaken_at[rows[retaken], k] = np.minimum(s.position_retaken_at[rows[retaken], k], t1)
+    s.position_status[rows, k] = np.where(retaken, POSITION_RETAKEN, POSITION_LOST)
+    ctx.emit(
+        PositionSeized,
+        rows,
+        t1,
+        side=ctx.sides[winner],
+        position=positions.names[k],
+        from_side=ctx.sides[old],
+        status=np.where(retaken, "retaken", "lost"),
+    )
+
+
+def _fallback_points(
+    ctx: StepContext, k: int, rows: IntArray, elems: IntArray, attackers: BoolArray
+) -> FloatArray:
+    """Where withdrawing defenders (rows, elems) go, (k, 1, 2): their home when it is off position ``k``'s
+    ground; otherwise ``FALLBACK_M`` beyond the position, straight away from the attackers' mean position
+    (or, where that is the defender's own, from the attackers' mean start); ``attackers``: one row of
+    element flags per defender."""
+    s = ctx.state
+    f = ctx.world.forces
+    positions = ctx.world.positions
+    hx, hy = f.home_x[elems], f.home_y[elems]
+    count = np.maximum(attackers.sum(axis=1), 1)
+    ax = np.where(attackers, s.x[rows], 0.0).sum(axis=1) / count
+    ay = np.where(attackers, s.y[rows], 0.0).sum(axis=1) / count
+    dx, dy = s.x[rows, elems] - ax, s.y[rows, elems] - ay
+    # Attackers standing on the defenders give no direction: away from where they started instead.
+    same = np.hypot(dx, dy) < 1.0
+    sx = np.where(attackers, f.x0[None, :], 0.0).sum(axis=1) / count
+    sy = np.where(attackers, f.y0[None, :], 0.0).sum(axis=1) / count
+    dx = np.where(same, positions.x[k] - sx, dx)
+    dy = np.where(same, positions.y[k] - sy, dy)
+    norm = np.maximum(np.hypot(dx, dy), 1e-9)
+    reach = (
+        np.nan_to_num(positions.radius_m[k], nan=_polygon_reach(positions.polygons[k], k, ctx)) + FALLBACK_M
+    )
+    gx = positions.x[k] + dx / norm * reach
+    gy = positions.y[k] + dy / norm * reach
+    on_ground = positions.inside(k, hx, hy)
+    return np.stack([np.where(on_ground, gx, hx), np.where(on_ground, gy, hy)], axis=1)[:, None, :]
+
+
+def _polygon_reach(polygon: FloatArray | None, k: int, ctx: StepContext) -> float:
+    """Farthest vertex of a polygonal position from its centre (0 for a circle)."""
+    if polygon is None:
+        return 0.0
+    positions = ctx.world.positions
+    return float(np.hypot(polygon[:, 0] - positions.x[k], polygon[:, 1] - positions.y[k]).max())

@@ -1,0 +1,100 @@
+"""The rules of a behaviour as one selector: the first rule whose condition holds decides.
+
+For an element in action, unbroken, on the ground, with local quantities read from its side's picture
+(:class:`Assessment`), in priority order:
+
+1. **take cover** when a hostile aircraft was within ``air_radius_m`` in the last ``cover_s`` seconds;
+2. **withdraw** when friendly strength / known enemy strength within ``radius_m`` < ``withdraw_below``;
+   a withdrawal under way (by this rule, or from a position the assault took) runs until the element
+   has reached its fall-back point;
+3. **attack** the weakest known contact within ``reach_m`` when friendly strength within ``radius_m`` is at
+   least ``attack_above`` times its estimated strength: with **probe**, first halt ``probe_distance_m``
+   short of it and watch for ``probe_s``, then assault;
+4. otherwise carry on with the task (``BEHAVIOUR_NONE``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.state.batch import (
+    BEHAVIOUR_ASSAULT,
+    BEHAVIOUR_COVER,
+    BEHAVIOUR_NONE,
+    BEHAVIOUR_PROBE,
+    BEHAVIOUR_WITHDRAW,
+)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+PROBE_HALT_M = 100.0
+"""An element within this distance of its probe point has halted there (as the steering's goal radius)."""
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What each deciding element (one entry each) knows, from its side's picture and its own side."""
+
+    air_seen_at: FloatArray
+    """Last time a hostile aircraft was within the element's air radius (-inf: never)."""
+    friendly: FloatArray
+    """Strength of the element's side's fighting ground elements within ``radius_m`` (itself included)."""
+    enemy: FloatArray
+    """Estimated strength of the live hostile ground contacts within ``radius_m``."""
+    target: IntArray
+    """The weakest live hostile ground contact within ``reach_m`` (-1 none; ties: the nearest)."""
+    target_strength: FloatArray
+    target_distance: FloatArray
+    withdrawing: BoolArray
+    """Already withdrawing and not yet at its fall-back point."""
+    mode: IntArray
+    """What the element's behaviour had it doing (the previous decision)."""
+    previous_target: IntArray
+    probe_halted_at: FloatArray
+    """When the element halted at its probe point for its current target (+inf: not yet)."""
+
+
+def select_actions(
+    a: Assessment,
+    *,
+    time_s: float,
+    take_cover: BoolArray,
+    withdraw: BoolArray,
+    attack: BoolArray,
+    probe: BoolArray,
+    withdraw_below: FloatArray,
+    attack_above: FloatArray,
+    probe_s: FloatArray,
+    cover_s: FloatArray,
+) -> IntArray:
+    """The action of each element (a ``BEHAVIOUR_*`` code) by the rules above, the rules' flags and
+    parameters given per element."""
+    covering = take_cover & (time_s - a.air_seen_at <= cover_s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(a.enemy > 0, a.friendly / np.where(a.enemy > 0, a.enemy, 1.0), np.inf)
+    # A withdrawal under way (this rule's, or a defender's from a lost position) runs to its end.
+    falling_back = (withdraw & (ratio < withdraw_below)) | a.withdrawing
+    can_attack = attack & (a.target >= 0) & (a.friendly >= attack_above * a.target_strength)
+    same_target = a.target == a.previous_target
+    watched = same_target & (time_s - a.probe_halted_at >= probe_s - 1e-9)
+    assaulting = same_target & (a.mode == BEHAVIOUR_ASSAULT)
+    closing = ~probe | watched | assaulting
+    action = np.full(len(a.mode), BEHAVIOUR_NONE, dtype=np.int64)
+    action = np.where(can_attack, np.where(closing, BEHAVIOUR_ASSAULT, BEHAVIOUR_PROBE), action)
+    action = np.where(falling_back, BEHAVIOUR_WITHDRAW, action)
+    return np.asarray(np.where(covering, BEHAVIOUR_COVER, action), dtype=np.int64)
+
+
+def probe_point(
+    x: FloatArray, y: FloatArray, tx: FloatArray, ty: FloatArray, distance_m: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """The point ``distance_m`` short of (tx, ty) on the line from (x, y); (x, y) itself when nearer."""
+    dx, dy = tx - x, ty - y
+    d = np.hypot(dx, dy)
+    keep = np.maximum(d - distance_m, 0.0) / np.maximum(d, 1e-9)
+    return x + dx * keep, y + dy * keep

@@ -1,0 +1,225 @@
+"""Deciding, each step, what every element with a behaviour does on its own (docs/mechanics/behaviour.md).
+
+:func:`decide` reads each deciding element's side's known picture (its contacts, never ground truth about
+the enemy) and its own side's elements, applies the rules of :mod:`drillsim.mechanics.behaviour.model`,
+keeps the behaviour's bookkeeping (what each element is doing, since when, against which contact) and
+returns the decisions with their goals. Orders carry them out (:mod:`drillsim.mechanics.orders.initiative`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.compiled import jit
+from drillsim.mechanics.behaviour.model import PROBE_HALT_M, Assessment, probe_point, select_actions
+from drillsim.state.batch import (
+    ACTIVE,
+    AIR_INBOUND,
+    AIR_OUTBOUND,
+    BEHAVIOUR_ASSAULT,
+    BEHAVIOUR_PROBE,
+    BEHAVIOUR_WITHDRAW,
+)
+from drillsim.state.context import StepContext
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """One entry per deciding element: its state row and element, what it does now and did before (the
+    ``BEHAVIOUR_*`` codes), the contact it attacks (-1 none) and where it goes (NaN: it stays)."""
+
+    rows: IntArray
+    elems: IntArray
+    action: IntArray
+    previous: IntArray
+    target: IntArray
+    goal_x: FloatArray
+    goal_y: FloatArray
+
+
+def decide(ctx: StepContext) -> Decisions | None:
+    """The decisions of every element in action, unbroken, not fleeing, on the ground, that has a rule on;
+    None when no element has one."""
+    table = ctx.world.behaviours
+    if table is None or not table.any:
+        return None
+    s = ctx.state
+    f = ctx.world.forces
+    deciding = (table.take_cover | table.withdraw | table.attack) & ~f.is_air
+    rows, elems = np.nonzero((s.status == ACTIVE) & ~s.broken & ~s.fled & deciding[None, :])
+    if not len(rows):
+        return None
+    pic = s.picture
+    friendly, enemy, ex, ey, target, t_strength, t_dist = _assess(
+        rows,
+        elems,
+        ctx.t1,
+        f.side,
+        f.is_air,
+        np.ascontiguousarray(f.hostile),
+        pic.known_live,
+        pic.known_x,
+        pic.known_y,
+        pic.identified,
+        f.strength0,
+        s.status,
+        s.broken,
+        s.strength,
+        s.x,
+        s.y,
+        table.radius_m,
+        table.reach_m,
+        table.air_radius_m,
+        table.unidentified_strength,
+        s.air_phase,
+        table.sight_m,
+        s.air_seen_at,
+    )
+    previous = s.behaviour_mode[rows, elems].copy()
+    assessment = Assessment(
+        air_seen_at=s.air_seen_at[rows, elems],
+        friendly=friendly,
+        enemy=enemy,
+        target=target,
+        target_strength=t_strength,
+        target_distance=t_dist,
+        withdrawing=(previous == BEHAVIOUR_WITHDRAW) & (s.route_i[rows, elems] < s.route_len[rows, elems]),
+        mode=previous,
+        previous_target=s.behaviour_target[rows, elems],
+        probe_halted_at=np.where(previous == BEHAVIOUR_PROBE, s.behaviour_since[rows, elems], np.inf),
+    )
+    action = select_actions(
+        assessment,
+        time_s=ctx.t1,
+        take_cover=table.take_cover[elems],
+        withdraw=table.withdraw[elems],
+        attack=table.attack[elems],
+        probe=table.probe[elems],
+        withdraw_below=table.withdraw_below[elems],
+        attack_above=table.attack_above[elems],
+        probe_s=table.probe_s[elems],
+        cover_s=table.cover_s[elems],
+    )
+    x, y = s.x[rows, elems], s.y[rows, elems]
+    side = f.side[elems]
+    safe = np.maximum(target, 0)
+    tx = np.where(target >= 0, pic.known_x[rows, side, safe], np.nan)
+    ty = np.where(target >= 0, pic.known_y[rows, side, safe], np.nan)
+    gx = np.full(len(rows), np.nan)
+    gy = np.full(len(rows), np.nan)
+    assault = action == BEHAVIOUR_ASSAULT
+    gx[assault], gy[assault] = tx[assault], ty[assault]
+    probing = action == BEHAVIOUR_PROBE
+    px, py = probe_point(x, y, tx, ty, table.probe_distance_m[elems])
+    gx[probing], gy[probing] = px[probing], py[probing]
+    # Withdraw: radius_m straight away from the known enemy's centre of strength.
+    dx, dy = x - ex, y - ey
+    norm = np.hypot(dx, dy)
+    away = table.radius_m[elems] / np.where(norm > 1.0, norm, 1.0)
+    withdraw = action == BEHAVIOUR_WITHDRAW
+    gx[withdraw] = np.where(norm > 1.0, x + dx * away, x)[withdraw]
+    gy[withdraw] = np.where(norm > 1.0, y + dy * away, y)[withdraw]
+    # Bookkeeping: a new action or target starts its clock; a probe's clock starts when it has halted.
+    changed = (action != previous) | (
+        (action >= BEHAVIOUR_PROBE) & (target != s.behaviour_target[rows, elems])
+    )
+    since = np.where(changed, ctx.t1, s.behaviour_since[rows, elems])
+    halted = np.hypot(px - x, py - y) <= PROBE_HALT_M
+    since = np.where(probing & changed & ~halted, np.inf, since)
+    since = np.where(probing & halted & np.isinf(since), ctx.t1, since)
+    s.behaviour_since[rows, elems] = since
+    s.behaviour_mode[rows, elems] = action
+    s.behaviour_target[rows, elems] = np.where(action >= BEHAVIOUR_PROBE, target, -1)
+    return Decisions(rows, elems, action, previous, np.where(action >= BEHAVIOUR_PROBE, target, -1), gx, gy)
+
+
+@jit
+def _assess(  # noqa: PLR0913
+    rows: IntArray,
+    elems: IntArray,
+    t1: float,
+    side_of: IntArray,
+    is_air: BoolArray,
+    hostile: BoolArray,
+    known_live: BoolArray,
+    known_x: FloatArray,
+    known_y: FloatArray,
+    identified: BoolArray,
+    strength0: FloatArray,
+    status: IntArray,
+    broken: BoolArray,
+    strength: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    radius_m: FloatArray,
+    reach_m: FloatArray,
+    air_radius_m: FloatArray,
+    unidentified: FloatArray,
+    air_phase: IntArray,
+    sight_m: FloatArray,
+    air_seen_at: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
+    """For each deciding element (rows[k], elems[k]): friendly strength within its radius (its side's
+    fighting ground elements, true positions); the estimated strength of its side's live hostile ground
+    contacts within the radius (believed positions; a contact's type strength when identified, else the
+    assumed strength) and their strength-weighted centre; the weakest such contact within its reach (ties:
+    the nearest, then the first) with its strength and distance. Sets ``air_seen_at`` to ``t1`` where a
+    hostile aircraft in flight is within both the element's air radius and its sight (its longest sensor
+    range): aircraft are sighted directly, as the pictures hold ground contacts only. Contacts already out
+    of action are skipped, as the attack task skips them."""
+    k_n = rows.shape[0]
+    n = side_of.shape[0]
+    friendly = np.zeros(k_n)
+    enemy = np.zeros(k_n)
+    ex = np.full(k_n, np.nan)
+    ey = np.full(k_n, np.nan)
+    target = np.full(k_n, -1, dtype=np.int64)
+    t_strength = np.full(k_n, np.inf)
+    t_dist = np.full(k_n, np.inf)
+    for k in range(k_n):
+        r = rows[k]
+        e = elems[k]
+        m = side_of[e]
+        px = x[r, e]
+        py = y[r, e]
+        sx = 0.0
+        sy = 0.0
+        for t in range(n):
+            if side_of[t] == m:
+                if is_air[t] or status[r, t] != ACTIVE or broken[r, t]:
+                    continue
+                if math.hypot(x[r, t] - px, y[r, t] - py) <= radius_m[e]:
+                    friendly[k] += strength[r, t]
+                continue
+            if not hostile[m, side_of[t]] or status[r, t] != ACTIVE:
+                continue
+            if is_air[t]:  # sighted by the element itself: flying, within its air radius and its sight
+                flying = air_phase[r, t] >= AIR_OUTBOUND and air_phase[r, t] <= AIR_INBOUND
+                near = math.hypot(x[r, t] - px, y[r, t] - py) <= min(air_radius_m[e], sight_m[e])
+                if flying and near:
+                    air_seen_at[r, e] = t1
+                continue
+            if not known_live[r, m, t]:
+                continue
+            d = math.hypot(known_x[r, m, t] - px, known_y[r, m, t] - py)
+            est = strength0[t] if identified[r, m, t] else unidentified[e]
+            if d <= radius_m[e]:
+                enemy[k] += est
+                sx += est * known_x[r, m, t]
+                sy += est * known_y[r, m, t]
+            if d <= reach_m[e] and (est < t_strength[k] or (est == t_strength[k] and d < t_dist[k])):
+                target[k] = t
+                t_strength[k] = est
+                t_dist[k] = d
+        if enemy[k] > 0:
+            ex[k] = sx / enemy[k]
+            ey[k] = sy / enemy[k]
+    return friendly, enemy, ex, ey, target, t_strength, t_dist

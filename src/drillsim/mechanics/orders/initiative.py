@@ -1,0 +1,74 @@
+"""Carrying out what units decide on their own (docs/mechanics/behaviour.md): after the plan's orders and
+the re-aiming of dynamic tasks, each element with a behaviour takes cover (halts, hidden), withdraws, probes
+or assaults as its behaviour decided, or goes back to its task when no rule holds any more."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drillsim.events.types import InitiativeTaken
+from drillsim.mechanics.behaviour.step import decide
+from drillsim.mechanics.orders.command import _steer, begin_task, set_routes
+from drillsim.state.batch import (
+    BEHAVIOUR_ASSAULT,
+    BEHAVIOUR_COVER,
+    BEHAVIOUR_NONE,
+    BEHAVIOUR_PROBE,
+    BEHAVIOUR_WITHDRAW,
+)
+from drillsim.state.context import StepContext
+from drillsim.world.forces import POSTURE_INDEX
+
+ACTION_NAMES = {
+    BEHAVIOUR_NONE: "resume",
+    BEHAVIOUR_COVER: "take-cover",
+    BEHAVIOUR_WITHDRAW: "withdraw",
+    BEHAVIOUR_PROBE: "probe",
+    BEHAVIOUR_ASSAULT: "assault",
+}
+"""How each decision is named in ``InitiativeTaken`` events."""
+_HIDDEN = POSTURE_INDEX["hidden"]
+
+
+def follow_behaviours(ctx: StepContext) -> None:
+    """Carry out this step's decisions of every element with a behaviour."""
+    d = decide(ctx)
+    if d is None:
+        return
+    s = ctx.state
+    new = d.action != d.previous
+    cover = d.action == BEHAVIOUR_COVER
+    if cover.any():  # go to ground: stop where it is, hidden, every step while the threat lasts
+        r, e = d.rows[cover], d.elems[cover]
+        s.route_len[r, e] = 0
+        s.route_i[r, e] = 0
+        s.posture[r, e] = _HIDDEN
+    start = new & (d.action == BEHAVIOUR_WITHDRAW)
+    if start.any():
+        goal = np.stack([d.goal_x[start], d.goal_y[start]], axis=1)[:, None, :]
+        set_routes(ctx, d.rows[start], d.elems[start], goal, roads=True)
+    closing = (d.action == BEHAVIOUR_PROBE) | (d.action == BEHAVIOUR_ASSAULT)
+    if closing.any():
+        _steer(ctx, d.rows[closing], d.elems[closing], d.goal_x[closing], d.goal_y[closing])
+    back = new & (d.action == BEHAVIOUR_NONE)
+    if back.any():
+        _resume(ctx, d.rows[back], d.elems[back])
+    if new.any():
+        names = np.array([ACTION_NAMES[int(a)] for a in d.action[new]], dtype=object)
+        target = np.where(d.target[new] >= 0, ctx.ids[np.maximum(d.target[new], 0)], None)
+        ctx.emit(
+            InitiativeTaken, d.rows[new], ctx.t1, unit=ctx.ids[d.elems[new]], action=names, target=target
+        )
+
+
+def _resume(ctx: StepContext, rows: np.ndarray, elems: np.ndarray) -> None:
+    """Elements whose behaviour let go of them take up their task again from where they are (or halt)."""
+    s = ctx.state
+    plan = ctx.world.plan
+    tasks = s.task[rows, elems]
+    idle = tasks < 0
+    s.route_len[rows[idle], elems[idle]] = 0
+    s.route_i[rows[idle], elems[idle]] = 0
+    for k in np.unique(tasks[~idle]):
+        sel = tasks == k
+        begin_task(ctx, plan.tasks[int(k)], rows[sel], elems[sel], np.full(int(sel.sum()), ctx.t1))

@@ -1,0 +1,81 @@
+"""Behaviours compiled from the scenario: per element, the rules it follows on its own and their
+parameters (docs/mechanics/behaviour.md). Static for a run; an element without a behaviour has every rule
+off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.scenario.models import BehaviourSpec, Scenario
+from drillsim.world.forces import ForceTable
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+_PARAMETERS = (
+    "radius_m",
+    "withdraw_below",
+    "attack_above",
+    "reach_m",
+    "probe_distance_m",
+    "probe_s",
+    "air_radius_m",
+    "cover_s",
+    "unidentified_strength",
+)
+
+
+@dataclass(frozen=True)
+class BehaviourTable:
+    """Per element (N): which rules are on, and each parameter of :class:`BehaviourSpec` (NaN: none)."""
+
+    take_cover: BoolArray
+    withdraw: BoolArray
+    attack: BoolArray
+    probe: BoolArray
+    radius_m: FloatArray
+    withdraw_below: FloatArray
+    attack_above: FloatArray
+    reach_m: FloatArray
+    probe_distance_m: FloatArray
+    probe_s: FloatArray
+    air_radius_m: FloatArray
+    cover_s: FloatArray
+    unidentified_strength: FloatArray
+    sight_m: FloatArray
+    """The element's longest sensor range (0 without a sensor): how far it sights aircraft."""
+
+    @cached_property
+    def any(self) -> bool:
+        """Whether some element follows a rule."""
+        return bool((self.take_cover | self.withdraw | self.attack).any())
+
+
+def compile_behaviours(scenario: Scenario, forces: ForceTable) -> BehaviourTable:
+    """Each element's behaviour: its unit's ``behaviour`` from the catalogue, or none."""
+    n = forces.n
+    flags = {rule: np.zeros(n, dtype=bool) for rule in ("take-cover", "withdraw", "attack", "probe")}
+    values = {name: np.full(n, np.nan) for name in _PARAMETERS}
+    for i, group in enumerate(forces.group_of):
+        name = scenario.units[group].behaviour
+        if name is None:
+            continue
+        spec: BehaviourSpec = scenario.catalogue.behaviours[name]
+        for rule in spec.rules:
+            flags[rule][i] = True
+        for key in _PARAMETERS:
+            values[key][i] = float(getattr(spec, key))
+    sight = np.zeros(n)
+    np.maximum.at(sight, forces.s_elem, forces.s_max_range)
+    return BehaviourTable(
+        sight_m=sight,
+        take_cover=flags["take-cover"],
+        withdraw=flags["withdraw"],
+        attack=flags["attack"],
+        probe=flags["probe"],
+        **values,
+    )

@@ -1,0 +1,98 @@
+"""Positions compiled from the scenario: the ground each holds (a circle or a polygon, in metres in the
+scenario's projection), the side holding it at the start, and whether it is fortified. Static for a run;
+who holds a position during the run is in the batch state (docs/mechanics/assault.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.geo.projection import LocalProjection
+from drillsim.scenario.gazetteer import Gazetteer
+from drillsim.scenario.models import LatLon, Scenario
+from drillsim.world.support import _inside_polygon
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class PositionTable:
+    """One row per position, in the order the scenario declares them."""
+
+    names: tuple[str, ...]
+    x: FloatArray
+    """Centre (a site's location, a circle's centre, a polygon's mean vertex), metres."""
+    y: FloatArray
+    radius_m: FloatArray
+    """Radius of a circular position; NaN for a polygon."""
+    polygons: tuple[FloatArray | None, ...]
+    """Each polygonal position's (points, 2) vertices; None for a circle."""
+    owner0: IntArray
+    """Side holding each position at the start."""
+    fortified: BoolArray
+
+    @classmethod
+    def empty(cls) -> PositionTable:
+        z = np.zeros(0)
+        return cls((), z, z, z, (), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def inside(self, k: int, x: FloatArray, y: FloatArray) -> BoolArray:
+        """Whether each point (x, y) lies on position ``k``'s ground."""
+        poly = self.polygons[k]
+        if poly is None:
+            return np.asarray(np.hypot(x - self.x[k], y - self.y[k]) <= self.radius_m[k])
+        return _inside_polygon(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), poly)
+
+
+def compile_positions(scenario: Scenario, projection: LocalProjection, gazetteer: Gazetteer) -> PositionTable:
+    """Compile the scenario's positions (a site with its radius, or an area's circle or polygon)."""
+    if not scenario.positions:
+        return PositionTable.empty()
+    sides = list(scenario.sides)
+
+    def xy(ref: LatLon | str) -> tuple[float, float]:
+        p = gazetteer.resolve(ref)
+        x, y = projection.to_xy(p.lat, p.lon)
+        return float(x), float(y)
+
+    cx: list[float] = []
+    cy: list[float] = []
+    radius: list[float] = []
+    polygons: list[FloatArray | None] = []
+    for spec in scenario.positions.values():
+        if spec.site is not None:
+            x, y = xy(scenario.sites[spec.site].at)
+            cx.append(x)
+            cy.append(y)
+            radius.append(float(spec.radius_m))
+            polygons.append(None)
+            continue
+        area = scenario.areas[str(spec.area)]
+        if area.center is not None and area.radius_m is not None:
+            x, y = xy(area.center)
+            cx.append(x)
+            cy.append(y)
+            radius.append(float(area.radius_m))
+            polygons.append(None)
+        else:
+            pts = np.array([xy(p) for p in area.polygon], dtype=np.float64)
+            cx.append(float(pts[:, 0].mean()))
+            cy.append(float(pts[:, 1].mean()))
+            radius.append(np.nan)
+            polygons.append(pts)
+    return PositionTable(
+        names=tuple(scenario.positions),
+        x=np.array(cx),
+        y=np.array(cy),
+        radius_m=np.array(radius),
+        polygons=tuple(polygons),
+        owner0=np.array([sides.index(p.held_by) for p in scenario.positions.values()], dtype=np.int64),
+        fortified=np.array([p.fortified for p in scenario.positions.values()], dtype=bool),
+    )

@@ -1,0 +1,128 @@
+"""The close-assault model (docs/mechanics/assault.md) moves seizures the documented way: more attackers,
+a weaker posture and no fortification make a position fall sooner; suppressed defenders are overrun,
+broken ones surrender, the others withdraw off the ground; a repulse pins the attackers down.
+
+Runs of a comparison share the seed and replications, so each assault draws the same uniform in both:
+where the success probability is lower, an assault that succeeds in the harder case succeeds in the
+easier one too, and the position falls no later in any replication (the bound is on the paired
+difference, at effects_kit.Z standard errors).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from assault_kit import hill_assault
+from effects_kit import Runner, assert_paired_greater, rifle
+
+from drillsim.mechanics.assault import assault_success_probability, defence_factor, force_ratio
+from drillsim.world.forces import POSTURE_INDEX
+
+REPS = 40
+DURATION_S = 3600.0
+
+
+def lost_at(result: object) -> np.ndarray:
+    """When blue lost the hill, per replication (the end of the run where it held it)."""
+    values = result.measure("lost")  # type: ignore[attr-defined]
+    return np.where(np.isnan(values), DURATION_S, values)
+
+
+def test_more_attackers_take_the_position_sooner(runner: Runner) -> None:
+    """Force ratio: three squads against one take the hill sooner than one squad against one."""
+    one = runner.run(hill_assault(attackers=1), reps=REPS)
+    three = runner.run(hill_assault(attackers=3), reps=REPS)
+    assert_paired_greater(lost_at(one), lost_at(three))
+
+
+def test_prepared_defence_holds_longer_than_a_halt(runner: Runner) -> None:
+    """Posture: defenders in prepared defence (1.5) hold longer than the same defenders halted (1.0)."""
+    prepared = runner.run(hill_assault(attackers=1, posture="prepared-defence"), reps=REPS)
+    halted = runner.run(hill_assault(attackers=1, posture="halted"), reps=REPS)
+    assert_paired_greater(lost_at(prepared), lost_at(halted))
+
+
+def test_fortified_position_holds_longer(runner: Runner) -> None:
+    """Fortification: a fortified hill (1.6) held in hasty defence falls later than an open one (1.3)."""
+    fortified = runner.run(hill_assault(attackers=1, posture="hasty-defence", fortified=True), reps=REPS)
+    open_hill = runner.run(hill_assault(attackers=1, posture="hasty-defence"), reps=REPS)
+    assert (lost_at(fortified) >= lost_at(open_hill)).all()
+    assert_paired_greater(lost_at(fortified), lost_at(open_hill))
+
+
+def test_suppressed_defenders_are_overrun(runner: Runner) -> None:
+    """Suppressed defenders cannot break contact: the assault overruns (destroys) them."""
+    data = hill_assault(attackers=3)
+    data["catalogue"]["weapons"]["pinning-mg"] = rifle(0.0, p_suppress=1.0, max_range_m=2500.0)
+    data["catalogue"]["unit_types"]["red-squad"]["weapons"] = [{"weapon": "pinning-mg"}]
+    data["catalogue"]["unit_types"]["blue-squad"]["break_suppression"] = 1.0  # pinned, but never broken
+    result = runner.run(data, reps=10)
+    outcomes = set(result.select("AssaultResolved")["detail"].to_pylist())
+    assert outcomes == {"overrun"}
+    assert (result.count("UnitDestroyed", unit="blue/squad") == 1).all()
+    assert (result.losses("blue") == 8).all()
+
+
+@pytest.mark.parametrize("rules", [None, ["attack"]])
+def test_unsuppressed_defenders_withdraw_off_the_ground(runner: Runner, rules: list[str] | None) -> None:
+    """Defenders neither broken nor suppressed withdraw, and end off the position, not destroyed; a
+    behaviour without the withdraw rule does not stop that withdrawal half-way."""
+    data = hill_assault(attackers=3)
+    if rules is not None:
+        data["catalogue"]["behaviours"] = {"own": {"rules": rules}}
+        data["units"]["blue/squad"]["behaviour"] = "own"
+    result = runner.run(data, reps=10)
+    assert set(result.select("AssaultResolved")["detail"].to_pylist()) == {"withdrew"}
+    assert result.count("UnitDestroyed").sum() == 0
+    sim = result.sim
+    blue = sim.world.forces.index("blue/squad")
+    off = ~sim.world.positions.inside(0, sim.state.x[:, blue], sim.state.y[:, blue])
+    assert off.all()
+    assert (result.measure("held") == 0).all()
+
+
+def test_broken_defenders_surrender(runner: Runner) -> None:
+    """Broken defenders on the position surrender: they are captured when the attackers arrive."""
+    data = hill_assault(attackers=1)
+    data["catalogue"]["unit_types"]["blue-squad"]["break_losses"] = 0.0  # broken from the first step
+    result = runner.run(data, reps=10)
+    assert set(result.select("AssaultResolved")["detail"].to_pylist()) == {"surrendered"}
+    assert (result.count("UnitCaptured", unit="blue/squad") == 1).all()
+
+
+def test_undefended_position_falls_without_an_assault(runner: Runner) -> None:
+    """With nobody on it, the first hostile element on the ground seizes the position, no assault drawn."""
+    data = hill_assault(attackers=1)
+    data["units"]["blue/squad"]["at"] = {"lat": 37.25, "lon": 68.45}  # far off the hill
+    result = runner.run(data, reps=5)
+    assert len(result.select("AssaultResolved")) == 0
+    assert (result.count("PositionSeized", side="red") == 1).all()
+
+
+def test_repulse_pins_the_attackers(runner: Runner) -> None:
+    """A repulsed assault leaves the attackers suppressed: a weak assault on prepared defence gets them
+    broken by suppression when they break at 30 % of recent time suppressed, and not when they never do."""
+    data = hill_assault(attackers=1)
+    data["catalogue"]["unit_types"]["red-squad"]["break_suppression"] = 0.3
+    touchy = runner.run(data, reps=REPS)
+    data["catalogue"]["unit_types"]["red-squad"]["break_suppression"] = 1.0
+    steady = runner.run(data, reps=REPS)
+    assert touchy.count("AssaultResolved", detail="repulsed").sum() > 0
+    broke_touchy = touchy.count("UnitBroke", unit="red/squad")
+    assert_paired_greater(broke_touchy, steady.count("UnitBroke", unit="red/squad"))
+
+
+def test_success_probability_rises_with_the_ratio_and_falls_with_posture() -> None:
+    """The model: p rises with R; a stronger defensive posture and fortification lower R."""
+    ratios = np.array([0.5, 1.0, 1.5, 2.0, 3.0])
+    p = assault_success_probability(ratios)
+    assert (np.diff(p) > 0).all()
+    assert assault_success_probability(np.array([0.0]))[0] == 0.0
+    assert assault_success_probability(np.array([np.inf]))[0] == 1.0
+    postures = [POSTURE_INDEX[k] for k in ("halted", "hasty-defence", "prepared-defence")]
+    phi = defence_factor(postures)
+    assert (np.diff(phi) > 0).all()
+    assert defence_factor(postures, fortified=True)[1:].tolist() == [1.6, 1.6]
+    assert defence_factor(postures, fortified=True)[0] == 1.0
+    r = force_ratio(np.full(3, 30.0), np.full(3, 10.0), phi)
+    assert (np.diff(r) < 0).all()

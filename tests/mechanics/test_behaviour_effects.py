@@ -1,0 +1,178 @@
+"""The behaviour rules (docs/mechanics/behaviour.md): each rule changes what a unit does the documented
+way, and a test of each fails if the rule is taken out (the comparison run names every other rule).
+
+The rules are deterministic (no random draw): the runs use one or a few replications and compare
+positions and ``InitiativeTaken`` events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from effects_kit import Result, Runner, at, base, eye
+
+from drillsim.mechanics.behaviour import Assessment, select_actions
+from drillsim.state.batch import BEHAVIOUR_ASSAULT, BEHAVIOUR_COVER, BEHAVIOUR_PROBE, BEHAVIOUR_WITHDRAW
+
+ALL_RULES = ["take-cover", "withdraw", "attack", "probe"]
+
+
+def band_scenario(*, rules: list[str], me: str = "red", sees: bool = True) -> dict[str, Any]:
+    """A side's band (one group of 8, following the rule set ``rules``) at the centre; the other side's
+    company (40) 1 km north and a lone squad of 8 1.5 km east; nobody fires. ``me`` is the
+    band's side; ``sees``: whether the band carries a sensor (every contact identified)."""
+    them = "blue" if me == "red" else "red"
+    nation = {"red": "R", "blue": "B"}
+    data = base(duration_s=1800.0)
+    cat = data["catalogue"]
+    cat["sensors"]["eye"] = eye() | {"identifies": True}
+    cat["unit_types"]["group"] = {
+        "category": "infantry",
+        "personnel": 8,
+        "sensors": [{"sensor": "eye"}] if sees else [],
+        "speed_mps": {"open": 2.0},
+    }
+    cat["unit_types"]["enemy-group"] = {"category": "infantry", "personnel": 8, "speed_mps": {"open": 2.0}}
+    cat["unit_types"]["company"] = {"category": "infantry", "personnel": 40, "speed_mps": {"open": 2.0}}
+    cat["behaviours"] = {"rules": {"rules": rules}}
+    data["units"] = {
+        f"{me}/band": {"type": "group", "nation": nation[me], "at": at(0, 0), "behaviour": "rules"},
+        f"{them}/company": {"type": "company", "nation": nation[them], "at": at(0, 1000)},
+        f"{them}/lone": {"type": "enemy-group", "nation": nation[them], "at": at(1500, 0)},
+    }
+    return data
+
+
+def where(result: Result, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Where a unit is at the end of the run, per replication (metres from the centre)."""
+    sim = result.sim
+    i = sim.world.forces.index(unit)
+    return sim.state.x[:, i], sim.state.y[:, i]
+
+
+def actions(result: Result, unit: str) -> list[str]:
+    return [str(a) for a in result.select("InitiativeTaken", unit=unit)["detail"].to_pylist()]
+
+
+@pytest.mark.parametrize("me", ["red", "blue"])
+def test_withdraw_when_outmatched(runner: Runner, me: str) -> None:
+    """withdraw: a band facing five times its strength falls back away from it (either side alike);
+    without the rule it stays where it is."""
+    band = f"{me}/band"
+    on = runner.run(band_scenario(rules=ALL_RULES, me=me), reps=1, until_s=900.0)
+    off = runner.run(band_scenario(rules=["take-cover", "attack", "probe"], me=me), reps=1, until_s=900.0)
+    assert actions(on, band)[0] == "withdraw"
+    assert where(on, band)[1][0] < -1000.0  # south, away from the company to the north
+    assert actions(off, band) == []
+    assert abs(where(off, band)[1][0]) < 1.0
+
+
+def test_attack_the_weakest_contact_within_reach(runner: Runner) -> None:
+    """attack: three bands (24) go for the lone squad (8), the weakest contact, not the company (40);
+    without the rule they stay put."""
+    data = band_scenario(rules=["attack"])
+    data["units"]["red/band"]["count"] = 3
+    on = runner.run(data, reps=1, until_s=900.0)
+    data["catalogue"]["behaviours"]["rules"]["rules"] = ["take-cover", "withdraw", "probe"]
+    off = runner.run(data, reps=1, until_s=900.0)
+    x, y = where(on, "red/band/1")
+    assert np.hypot(x - 1500.0, y)[0] < 150.0
+    assert set(on.select("InitiativeTaken")["other"].to_pylist()) == {"blue/lone"}
+    x, y = where(off, "red/band/1")
+    assert np.hypot(x, y)[0] < 1.0
+
+
+def test_no_attack_on_what_the_side_has_not_seen(runner: Runner) -> None:
+    """The rules read the side's picture: bands without a sensor do not go for the squad they never saw."""
+    data = band_scenario(rules=["attack"], sees=False)
+    data["units"]["red/band"]["count"] = 3
+    result = runner.run(data, reps=1, until_s=900.0)
+    assert len(result.select("InitiativeTaken")) == 0
+
+
+def test_probe_before_the_assault(runner: Runner) -> None:
+    """probe: the bands halt short of the squad and watch for probe_s before closing; without the rule
+    they close at once."""
+    data = band_scenario(rules=["attack", "probe"])
+    data["units"]["red/band"]["count"] = 3
+    data["catalogue"]["behaviours"]["rules"] |= {"probe_s": 300, "probe_distance_m": 600}
+    probing = runner.run(data, reps=1, until_s=1200.0)
+    data["catalogue"]["behaviours"]["rules"]["rules"] = ["attack"]
+    straight = runner.run(data, reps=1, until_s=1200.0)
+    probe_t = probing.first("InitiativeTaken", unit="red/band/1", detail="probe")[0]
+    assault_t = probing.first("InitiativeTaken", unit="red/band/1", detail="assault")[0]
+    # 900 m to the probe point at 2 m/s, halted within PROBE_HALT_M (100 m) of it, then 300 s of watching.
+    assert assault_t >= probe_t + 400.0 + 300.0 - 20.0
+    assert actions(straight, "red/band/1") == ["assault"]
+    assert straight.first("InitiativeTaken", unit="red/band/1", detail="assault")[0] < assault_t
+
+
+def air_scenario(rules: list[str]) -> dict[str, Any]:
+    """The band marches 6 km north; a blue helicopter patrols across its path 3 km ahead from 3 minutes on."""
+    data = band_scenario(rules=rules)
+    data["units"] = {k: v for k, v in data["units"].items() if k == "red/band"}
+    data["catalogue"]["unit_types"]["heli"] = {
+        "category": "helicopter",
+        "domain": "air",
+        "echelon": "flight",
+        "personnel": 2,
+        "air": {"cruise_speed_mps": 50.0, "endurance_s": 7200.0, "altitude_m": 300},
+    }
+    data["sites"] = {"base": {"kind": "airbase", "at": at(-8000, 3000), "nation": "B"}}
+    data["units"]["blue/heli"] = {"type": "heli", "nation": "B", "at": at(-8000, 3000), "home": "base"}
+    data["plan"]["phases"] = {
+        "go": {
+            "trigger": {"at_s": 0},
+            "tasks": [
+                {"task": "move", "units": ["red/band"], "to": at(0, 6000)},
+                {"task": "patrol", "units": ["blue/heli"], "waypoints": [at(-1000, 3000), at(1000, 3000)]},
+            ],
+        }
+    }
+    return data
+
+
+def test_take_cover_when_aircraft_are_seen(runner: Runner) -> None:
+    """take-cover: the band goes to ground (halts, hidden) while the helicopter is about; without the rule
+    it marches on."""
+    down = runner.run(air_scenario(ALL_RULES), reps=1)
+    on = runner.run(air_scenario(["withdraw", "attack", "probe"]), reps=1)
+    assert "take-cover" in actions(down, "red/band")
+    assert where(down, "red/band")[1][0] < 1500.0
+    assert where(on, "red/band")[1][0] > 3500.0
+    assert actions(on, "red/band") == []
+
+
+def test_rules_decide_in_priority_order() -> None:
+    """The selector: taking cover beats withdrawing, withdrawing beats attacking, attacking beats the task;
+    with probe on, an attack first probes, and closes once it has watched for probe_s."""
+    n = 5
+    a = Assessment(
+        air_seen_at=np.array([900.0, -np.inf, -np.inf, -np.inf, -np.inf]),
+        friendly=np.array([8.0, 8.0, 30.0, 30.0, 30.0]),
+        enemy=np.array([40.0, 40.0, 8.0, 8.0, 8.0]),
+        target=np.array([3, 3, 3, 3, 3]),
+        target_strength=np.full(n, 8.0),
+        target_distance=np.full(n, 1000.0),
+        withdrawing=np.zeros(n, dtype=bool),
+        mode=np.array([0, 0, 0, BEHAVIOUR_PROBE, BEHAVIOUR_PROBE]),
+        previous_target=np.array([-1, -1, -1, 3, 3]),
+        probe_halted_at=np.array([np.inf, np.inf, np.inf, 500.0, 900.0]),
+    )
+    on = np.ones(n, dtype=bool)
+    action = select_actions(
+        a,
+        time_s=1000.0,
+        take_cover=on,
+        withdraw=on,
+        attack=on,
+        probe=np.array([False, False, False, True, True]),
+        withdraw_below=np.full(n, 0.33),
+        attack_above=np.full(n, 3.0),
+        probe_s=np.full(n, 300.0),
+        cover_s=np.full(n, 600.0),
+    )
+    expected = [BEHAVIOUR_COVER, BEHAVIOUR_WITHDRAW, BEHAVIOUR_ASSAULT, BEHAVIOUR_ASSAULT, BEHAVIOUR_PROBE]
+    assert action.tolist() == expected

@@ -26,6 +26,7 @@ from drillsim.core.random import Streams, root_seed
 from drillsim.events.recorder import EventLog, NullRecorder, Recorder, write_event_log
 from drillsim.events.types import UnitMoved
 from drillsim.mechanics.air.step import AirStrikes, enforce_endurance
+from drillsim.mechanics.direct_fire.casualties import evacuate_wounded
 from drillsim.mechanics.direct_fire.step import DirectFire
 from drillsim.mechanics.direct_fire.supply import resupply
 from drillsim.mechanics.indirect_fire.step import IndirectFire
@@ -46,6 +47,7 @@ from drillsim.scenario.models import Scenario
 from drillsim.state.batch import ACTIVE, BatchState, initial_state
 from drillsim.state.context import StepContext
 from drillsim.world.build import World, build_world
+from drillsim.world.forces import element_vehicles
 
 _ROUTE_EXTRA = 4
 
@@ -238,6 +240,7 @@ class Simulation:
         self.strikes.fly_strikes(ctx)
         update_morale(ctx)
         capture_and_flight(ctx)
+        evacuate_wounded(ctx)
         self.score.step(ctx)
         self._sample_positions(ctx)
         s.time_s = ctx.t1
@@ -310,6 +313,7 @@ class Simulation:
                     "designation": spec.designation or eid,
                     "name": spec.name or utype.name,
                     "strength": float(f.strength0[i]),
+                    "vehicles": element_vehicles(spec, utype, float(f.strength0[i])),
                     "parent": spec.parent,
                     "capturable": bool(spec.capturable),
                 }

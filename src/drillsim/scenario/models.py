@@ -467,6 +467,9 @@ class WeaponMountSpec(Spec):
     ammunition: Stock | None = None
     """Rounds carried per weapon (its basic load; the mount holds ``count`` times this); none means
     unlimited for the scenario's length."""
+    per_person: bool = False
+    """Whether the weapon is carried one per person (a rifle): its count scales with a unit's
+    ``strength`` against the type's ``personnel``. A crew-served weapon (false) keeps its count."""
 
 
 class SensorMountSpec(Spec):
@@ -513,6 +516,9 @@ class UnitTypeSpec(Spec):
     """MIL-STD-2525 function code for maps (e.g. ``121100`` infantry)."""
     personnel: Count
     vehicles: dict[Name, Count] = Field(default_factory=dict)
+    vehicles_per_person: bool = False
+    """Whether the vehicle counts scale with a unit's ``strength`` against ``personnel`` (each vehicle
+    carries a share of the people); false keeps them."""
     weapons: list[WeaponMountSpec] = Field(default_factory=list)
     sensors: list[SensorMountSpec] = Field(default_factory=list)
     speed_mps: dict[TerrainClass, Speed] = Field(default_factory=dict)
@@ -587,7 +593,14 @@ class UnitSpec(Spec):
     """Number of identical elements. With ``count > 1`` the elements get ids ``<id>/1``, ``<id>/2``, ...
     and the unit's own id names the group."""
     strength: Count | None = None
-    """Personnel per element; the unit type's ``personnel`` when omitted."""
+    """Personnel per element; the unit type's ``personnel`` when omitted. The counts of the type's
+    per-person weapons (and vehicles, if the type says so) scale with it."""
+    weapons: list[WeaponMountSpec] | None = None
+    """Weapons per element, replacing the unit type's (counts as given, not scaled by ``strength``)."""
+    ammunition: dict[Name, Stock] = Field(default_factory=dict)
+    """Rounds carried per weapon, by weapon id, replacing the basic load of the mounts of that weapon."""
+    vehicles: dict[Name, Count] | None = None
+    """Vehicles per element, replacing the unit type's (not scaled by ``strength``)."""
     at: LocationRef
     """Start location."""
     spread_m: Distance = Param(0.0)
@@ -985,6 +998,8 @@ class MeasureSpec(Spec):
     """time-to-locate: the fraction of enemy elements that must be located."""
     line: Name | None = None
     """penetration-depth: the line depth is measured from (the border)."""
+    casualties: Literal["all", "killed", "wounded", "missing"] = "all"
+    """losses: which casualties to count: all of them (killed, wounded and missing), or one state."""
 
 
 class PopulationSpec(Spec):

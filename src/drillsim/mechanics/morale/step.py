@@ -17,7 +17,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
-from drillsim.events.types import UnitBroke, UnitCaptured, UnitDestroyed, UnitEscaped, UnitFled
+from drillsim.core.random import binomial_inverse
+from drillsim.events.types import (
+    CasualtiesMissing,
+    UnitBroke,
+    UnitCaptured,
+    UnitDestroyed,
+    UnitEscaped,
+    UnitFled,
+)
+from drillsim.mechanics.direct_fire.casualties import declare_missing
 from drillsim.mechanics.orders.command import set_routes
 from drillsim.state.batch import ACTIVE, CAPTURED, DESTROYED, ESCAPED
 from drillsim.state.context import StepContext
@@ -27,6 +36,11 @@ FLEE_RADIUS_M = 3000.0
 CAPTURE_RADIUS_M = 150.0
 GUARD_RADIUS_M = 500.0
 FLEE_DISTANCE_M = 5000.0
+OVERRUN_RADIUS_M = CAPTURE_RADIUS_M
+"""A broken element with an able enemy ground element this close is overrun (its people are taken)."""
+ROUT_MISSING_FRACTION = 0.1
+"""Share of the people still fighting who go missing (stragglers) when an element breaks under fire
+(assumption, confidence low)."""
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -52,6 +66,10 @@ def update_morale(ctx: StepContext) -> None:
         f.break_suppression,
     )
     if len(dead_rows):
+        # Nobody is left to carry the wounded back: those not yet evacuated are missing.
+        declare_missing(
+            ctx, dead_rows, dead_elems, fighting=np.zeros(len(dead_rows)), reason="destroyed", time_s=t1
+        )
         s.status[dead_rows, dead_elems] = DESTROYED
         s.strength[dead_rows, dead_elems] = 0.0
         s.destroyed_at[dead_rows, dead_elems] = t1
@@ -67,6 +85,107 @@ def update_morale(ctx: StepContext) -> None:
         set_routes(ctx, rows, elems, home)
         reason = np.where(by_losses, "losses", "suppression")
         ctx.emit(UnitBroke, rows, t1, unit=ctx.ids[elems], reason=reason)
+        rout(ctx, rows, elems)
+    overrun(ctx)
+
+
+def rout(ctx: StepContext, rows: IntArray, elems: IntArray) -> None:
+    """Elements that broke under fire (suppressed as they break) lose ``ROUT_MISSING_FRACTION`` of the
+    people still fighting as stragglers: missing (binomial; deterministic mode: the expected number)."""
+    s = ctx.state
+    under_fire = s.suppressed_until[rows, elems] > ctx.t0
+    rows, elems = rows[under_fire], elems[under_fire]
+    if not len(rows):
+        return
+    n = s.strength[rows, elems]
+    if ctx.stochastic:
+        gone = binomial_inverse(ctx.uniform("morale/rout", rows, elems), n, ROUT_MISSING_FRACTION)
+    else:
+        gone = n * ROUT_MISSING_FRACTION
+    gone = np.minimum(gone, np.maximum(n - 1.0, 0.0))  # the element itself withdraws
+    some = gone > 0
+    rows, elems, gone = rows[some], elems[some], gone[some]
+    s.strength[rows, elems] -= gone
+    # Only stragglers: the element keeps its wounded (declare_missing would add them), so record directly.
+    s.missing[rows, elems] += gone
+    if len(rows):
+        ctx.emit(
+            CasualtiesMissing,
+            rows,
+            ctx.t1,
+            unit=ctx.ids[elems],
+            casualties=np.rint(gone).astype(np.int64),
+            reason="routed",
+        )
+
+
+def overrun(ctx: StepContext) -> None:
+    """Broken ground elements in action with an able enemy ground element (active, unbroken) within
+    ``OVERRUN_RADIUS_M`` are overrun: everyone still with them, the fighting and the wounded not yet
+    evacuated, is missing (taken), and the element is captured by the nearest such enemy."""
+    s = ctx.state
+    f = ctx.world.forces
+    if not s.broken.any():
+        return
+    rows, elems, captors = _overruns(
+        s.status, s.broken, s.x, s.y, f.side, f.hostile, f.is_air, OVERRUN_RADIUS_M
+    )
+    if not len(rows):
+        return
+    t1 = ctx.t1
+    declare_missing(ctx, rows, elems, fighting=s.strength[rows, elems].copy(), reason="overrun", time_s=t1)
+    s.strength[rows, elems] = 0.0
+    s.status[rows, elems] = CAPTURED
+    s.captured_at[rows, elems] = t1
+    s.captor[rows, elems] = captors
+    s.route_len[rows, elems] = 0
+    ctx.emit(UnitCaptured, rows, t1, unit=ctx.ids[elems], captor=ctx.ids[captors])
+
+
+@jit
+def _overruns(
+    status: IntArray,
+    broken: BoolArray,
+    x: FloatArray,
+    y: FloatArray,
+    side: IntArray,
+    hostile: BoolArray,
+    is_air: BoolArray,
+    radius_m: float,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """The (rows, elements) of broken ground elements in action with an active, unbroken hostile ground
+    element within ``radius_m``, and for each the nearest such enemy (the first of equals)."""
+    r_n, n = status.shape
+    count = 0
+    for r in range(r_n):
+        for e in range(n):
+            if broken[r, e] and status[r, e] == ACTIVE and not is_air[e]:
+                count += 1
+    rows = np.empty(count, dtype=np.int64)
+    elems = np.empty(count, dtype=np.int64)
+    captors = np.empty(count, dtype=np.int64)
+    found = 0
+    if count == 0:
+        return rows, elems, captors
+    for r in range(r_n):
+        for e in range(n):
+            if not (broken[r, e] and status[r, e] == ACTIVE) or is_air[e]:
+                continue
+            best = -1
+            best_d = radius_m
+            for g in range(n):
+                if is_air[g] or status[r, g] != ACTIVE or broken[r, g] or not hostile[side[e], side[g]]:
+                    continue
+                d = math.hypot(x[r, g] - x[r, e], y[r, g] - y[r, e])
+                if d <= best_d and (best < 0 or d < best_d):
+                    best = g
+                    best_d = d
+            if best >= 0:
+                rows[found] = r
+                elems[found] = e
+                captors[found] = best
+                found += 1
+    return rows[:found], elems[:found], captors[:found]
 
 
 @jit
@@ -173,6 +292,11 @@ def capture_and_flight(ctx: StepContext) -> None:
                 ctx.t0,
             )
             if len(rows):
+                cs = np.full(len(rows), c)
+                declare_missing(
+                    ctx, rows, cs, fighting=s.strength[rows, c].copy(), reason="captured", time_s=t1
+                )
+                s.strength[rows, c] = 0.0
                 s.status[rows, c] = CAPTURED
                 s.captured_at[rows, c] = t1
                 s.captor[rows, c] = captor

@@ -305,6 +305,9 @@ class Scorekeeper:
                 mask = f.side == side
             else:
                 mask = np.ones(f.n, dtype=bool)
+            if m.casualties != "all":
+                state = {"killed": s.killed, "wounded": s.wounded, "missing": s.missing}[m.casualties]
+                return np.asarray(state[:, mask].sum(axis=1), dtype=np.float64)
             return np.asarray(
                 (f.strength0[mask][None, :] - s.strength[:, mask]).sum(axis=1), dtype=np.float64
             )

@@ -176,12 +176,14 @@ class CasualtiesEvacuated(Event):
 @dataclass(frozen=True)
 class CasualtiesMissing(Event):
     """``casualties`` people of ``unit`` went missing (captured or lost): ``reason`` is ``overrun``,
-    ``captured`` (a raid), ``routed`` (stragglers) or ``destroyed`` (its wounded left behind)."""
+    ``captured`` (a raid), ``routed`` (stragglers) or ``destroyed`` (its wounded left behind). ``wounded``
+    of them were wounded already (counted in a ``UnitHit``) and waiting for evacuation."""
 
     KIND: ClassVar[str] = "CasualtiesMissing"
     unit: str
     casualties: int
     reason: str
+    wounded: float
 
 
 @dataclass(frozen=True)
@@ -377,7 +379,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "killed": "value",
     },
     "CasualtiesEvacuated": {"unit": "unit", "casualties": "count"},
-    "CasualtiesMissing": {"unit": "unit", "casualties": "count", "reason": "detail"},
+    "CasualtiesMissing": {"unit": "unit", "casualties": "count", "reason": "detail", "wounded": "value"},
     "Fratricide": {"unit": "unit", "shooter": "other", "casualties": "count", "weapon": "detail"},
     "AmmunitionExhausted": {"unit": "unit", "weapon": "detail"},
     "AmmunitionResupplied": {"unit": "unit", "weapon": "detail", "site": "other", "rounds": "value"},

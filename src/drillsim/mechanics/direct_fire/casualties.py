@@ -81,6 +81,7 @@ def declare_missing(
             unit=ctx.ids[elems[some]],
             casualties=np.rint(gone[some]).astype(np.int64),
             reason=reason,
+            wounded=left[some],
         )
 
 

@@ -116,6 +116,7 @@ def rout(ctx: StepContext, rows: IntArray, elems: IntArray) -> None:
             unit=ctx.ids[elems],
             casualties=np.rint(gone).astype(np.int64),
             reason="routed",
+            wounded=0.0,
         )
 
 

@@ -37,7 +37,8 @@ CAPTURE_RADIUS_M = 150.0
 GUARD_RADIUS_M = 500.0
 FLEE_DISTANCE_M = 5000.0
 OVERRUN_RADIUS_M = CAPTURE_RADIUS_M
-"""A broken element with an able enemy ground element this close is overrun (its people are taken)."""
+"""A broken element with an able enemy ground element this close, and no able friend within
+GUARD_RADIUS_M to cover it, is overrun (its people are taken)."""
 ROUT_MISSING_FRACTION = 0.1
 """Share of the people still fighting who go missing (stragglers) when an element breaks under fire
 (assumption, confidence low)."""
@@ -129,7 +130,7 @@ def overrun(ctx: StepContext) -> None:
     if not s.broken.any():
         return
     rows, elems, captors = _overruns(
-        s.status, s.broken, s.x, s.y, f.side, f.hostile, f.is_air, OVERRUN_RADIUS_M
+        s.status, s.broken, s.suppressed_until, s.x, s.y, f.side, f.hostile, f.is_air, ctx.t0
     )
     if not len(rows):
         return
@@ -144,7 +145,9 @@ def overrun(ctx: StepContext) -> None:
 
 
 @jit
-def _overruns(
+def _nearest_enemy(
+    r: int,
+    e: int,
     status: IntArray,
     broken: BoolArray,
     x: FloatArray,
@@ -152,40 +155,78 @@ def _overruns(
     side: IntArray,
     hostile: BoolArray,
     is_air: BoolArray,
-    radius_m: float,
+) -> int:
+    """The nearest active, unbroken hostile ground element within OVERRUN_RADIUS_M of ``e`` in row ``r``
+    (the first of equals), or -1."""
+    best = -1
+    best_d = OVERRUN_RADIUS_M
+    for g in range(status.shape[1]):
+        if is_air[g] or status[r, g] != ACTIVE or broken[r, g] or not hostile[side[e], side[g]]:
+            continue
+        d = math.hypot(x[r, g] - x[r, e], y[r, g] - y[r, e])
+        if d <= best_d and (best < 0 or d < best_d):
+            best = g
+            best_d = d
+    return best
+
+
+@jit
+def _is_covered(
+    r: int,
+    e: int,
+    status: IntArray,
+    broken: BoolArray,
+    suppressed_until: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    side: IntArray,
+    is_air: BoolArray,
+    t0: float,
+) -> bool:
+    """Whether another ground element of ``e``'s side, in action, unbroken and not suppressed at ``t0``, is
+    within GUARD_RADIUS_M of it in row ``r``."""
+    for g in range(status.shape[1]):
+        if g == e or is_air[g] or side[g] != side[e] or status[r, g] != ACTIVE or broken[r, g]:
+            continue
+        if (
+            suppressed_until[r, g] <= t0
+            and math.hypot(x[r, g] - x[r, e], y[r, g] - y[r, e]) <= GUARD_RADIUS_M
+        ):
+            return True
+    return False
+
+
+@jit
+def _overruns(
+    status: IntArray,
+    broken: BoolArray,
+    suppressed_until: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    side: IntArray,
+    hostile: BoolArray,
+    is_air: BoolArray,
+    t0: float,
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """The (rows, elements) of broken ground elements in action with an active, unbroken hostile ground
-    element within ``radius_m``, and for each the nearest such enemy (the first of equals)."""
+    """The (rows, elements) of broken ground elements in action with an able enemy close
+    (:func:`_nearest_enemy`) and no friend to cover them (:func:`_is_covered`), and for each that
+    enemy."""
     r_n, n = status.shape
-    count = 0
-    for r in range(r_n):
-        for e in range(n):
-            if broken[r, e] and status[r, e] == ACTIVE and not is_air[e]:
-                count += 1
-    rows = np.empty(count, dtype=np.int64)
-    elems = np.empty(count, dtype=np.int64)
-    captors = np.empty(count, dtype=np.int64)
+    rows = np.empty(r_n * n, dtype=np.int64)
+    elems = np.empty(r_n * n, dtype=np.int64)
+    captors = np.empty(r_n * n, dtype=np.int64)
     found = 0
-    if count == 0:
-        return rows, elems, captors
     for r in range(r_n):
         for e in range(n):
             if not (broken[r, e] and status[r, e] == ACTIVE) or is_air[e]:
                 continue
-            best = -1
-            best_d = radius_m
-            for g in range(n):
-                if is_air[g] or status[r, g] != ACTIVE or broken[r, g] or not hostile[side[e], side[g]]:
-                    continue
-                d = math.hypot(x[r, g] - x[r, e], y[r, g] - y[r, e])
-                if d <= best_d and (best < 0 or d < best_d):
-                    best = g
-                    best_d = d
-            if best >= 0:
-                rows[found] = r
-                elems[found] = e
-                captors[found] = best
-                found += 1
+            best = _nearest_enemy(r, e, status, broken, x, y, side, hostile, is_air)
+            if best < 0 or _is_covered(r, e, status, broken, suppressed_until, x, y, side, is_air, t0):
+                continue
+            rows[found] = r
+            elems[found] = e
+            captors[found] = best
+            found += 1
     return rows[:found], elems[:found], captors[:found]
 
 

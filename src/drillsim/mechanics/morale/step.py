@@ -127,10 +127,11 @@ def overrun(ctx: StepContext) -> None:
     evacuated, is missing (taken), and the element is captured by the nearest such enemy."""
     s = ctx.state
     f = ctx.world.forces
-    if not s.broken.any():
+    cap = int(np.count_nonzero(s.broken & (s.status == ACTIVE)))
+    if not cap:
         return
     rows, elems, captors = _overruns(
-        s.status, s.broken, s.suppressed_until, s.x, s.y, f.side, f.hostile, f.is_air, ctx.t0
+        s.status, s.broken, s.suppressed_until, s.x, s.y, f.side, f.hostile, f.is_air, ctx.t0, cap
     )
     if not len(rows):
         return
@@ -207,14 +208,15 @@ def _overruns(
     hostile: BoolArray,
     is_air: BoolArray,
     t0: float,
+    cap: int,
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """The (rows, elements) of broken ground elements in action with an able enemy close
-    (:func:`_nearest_enemy`) and no friend to cover them (:func:`_is_covered`), and for each that
-    enemy."""
+    """The (rows, elements) of broken ground elements in action (at most ``cap`` of them) with an able
+    enemy close (:func:`_nearest_enemy`) and no friend to cover them (:func:`_is_covered`), and for each
+    that enemy."""
     r_n, n = status.shape
-    rows = np.empty(r_n * n, dtype=np.int64)
-    elems = np.empty(r_n * n, dtype=np.int64)
-    captors = np.empty(r_n * n, dtype=np.int64)
+    rows = np.empty(cap, dtype=np.int64)
+    elems = np.empty(cap, dtype=np.int64)
+    captors = np.empty(cap, dtype=np.int64)
     found = 0
     for r in range(r_n):
         for e in range(n):

@@ -225,7 +225,8 @@ def apply_casualties(
     """Inflict casualties with the given expected numbers (binomial, or exact in deterministic mode) and
     split them into killed and wounded (:func:`drillsim.mechanics.direct_fire.casualties.split_hits`).
 
-    The same element may appear more than once (two missions landing in one step): its entries are
+    With mission ``key`` s the same element may appear more than once (two missions landing in one
+    step; without keys the pairs must be distinct): its entries are
     applied one after the other, each drawn from the people still standing, so an element never loses
     more people than it has and the ``UnitHit`` events of one element never add up to more than its
     strength. Returns the casualties per (row, element); records ``UnitHit`` for those with any.
@@ -242,7 +243,9 @@ def apply_casualties(
     if ctx.stochastic:
         u = ctx.streams.uniform(stream, step, ctx.rep(rows), *coords)
         u_kill = ctx.streams.uniform(f"{stream}/killed", step, ctx.rep(rows), *coords)
-    for level in duplicate_levels(rows, elems, s.strength.shape[1]):
+    # Without mission keys the pairs are distinct (direct fire sums its shooters per target first).
+    levels = [np.arange(len(rows))] if key is None else duplicate_levels(rows, elems, s.strength.shape[1])
+    for level in levels:
         n = s.strength[rows[level], elems[level]]
         if ctx.stochastic:
             p = -np.expm1(-expected[level] / np.maximum(n0[level], 1e-9))

@@ -25,6 +25,7 @@ from drillsim.events.types import (
 from drillsim.geo.distance import SignedDistanceField
 from drillsim.geo.terrain import Terrain
 from drillsim.mechanics.air.step import enforce_endurance
+from drillsim.mechanics.casualties import declare_missing
 from drillsim.mechanics.morale.step import (
     CAPTURE_RADIUS_M,
     FLEE_DISTANCE_M,
@@ -415,6 +416,12 @@ def _reference_capture_and_flight(ctx: StepContext) -> None:
             rows = np.flatnonzero(seized)
             if len(rows):
                 captor = raiders[np.argmax(near[rows], axis=1)]
+                # Everyone with the captured element goes missing (the casualty-state bookkeeping).
+                fighting = s.strength[rows, c].copy()
+                declare_missing(
+                    ctx, rows, np.full(len(rows), c), fighting=fighting, reason="captured", time_s=t1
+                )
+                s.strength[rows, c] = 0.0
                 s.status[rows, c] = CAPTURED
                 s.captured_at[rows, c] = t1
                 s.captor[rows, c] = captor

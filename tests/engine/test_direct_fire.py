@@ -14,8 +14,10 @@ import pytest
 from drillsim.core.compiled import run_per_row
 from drillsim.engine.simulation import Simulation
 from drillsim.mechanics.direct_fire.model import (
+    CONSERVE_FRACTION,
     POSTURE_DIRECT_TABLE,
     SUPPRESSED_FIRE_FACTOR,
+    UNAIMED_EFFECT,
     band_values,
     engagement_rates,
 )
@@ -209,9 +211,11 @@ def _engagements(sim: Simulation, ctx: StepContext) -> tuple[Any, ...]:
     return rows, i, j, true_d
 
 
-def _reference_rates(sim: Simulation, ctx: StepContext, rows, i, j, true_d) -> tuple[Any, Any]:
+def _reference_rates(
+    sim: Simulation, ctx: StepContext, rows, i, j, true_d, located, effect_scale, round_scale
+) -> tuple[Any, Any]:
     """Casualty and suppression rates per engagement, and ammunition used, as array expressions (the
-    implementation the compiled loop replaced)."""
+    implementation the compiled loop replaced), with fire discipline."""
     d = sim.direct
     s = ctx.state
     f = ctx.world.forces
@@ -226,8 +230,10 @@ def _reference_rates(sim: Simulation, ctx: StepContext, rows, i, j, true_d) -> t
         has = m >= 0
         mm = np.where(has, m, 0)
         reaches = true_d <= f.w_band_range[mm].max(axis=1)
-        loaded = has & (s.ammo[rows, mm] > 0) & reaches
+        conserve = s.ammo[rows, mm] < CONSERVE_FRACTION * f.w_ammo0[mm]
+        loaded = has & (s.ammo[rows, mm] > 0) & reaches & (located | ~conserve)
         pk, ps = band_values(true_d, f.w_band_range[mm], f.w_band_pkill[mm], f.w_band_psupp[mm])
+        pk = pk * np.where(located, 1.0, UNAIMED_EFFECT)
         c = np.maximum(
             f.w_count[mm]
             * f.w_rate_per_s[mm]
@@ -238,11 +244,17 @@ def _reference_rates(sim: Simulation, ctx: StepContext, rows, i, j, true_d) -> t
             * exposure,
             0.0,
         )
-        lam += np.where(loaded, c, 0.0)
-        supp_rate += np.where(loaded & (ps > 0), f.w_count[mm] * f.w_rate_per_s[mm] * ps * fighting, 0.0)
-        rate = np.where(target_suppressed, f.w_sustained_per_s[mm], f.w_rapid_per_s[mm])
+        lam += np.where(loaded, effect_scale * c, 0.0)
+        supp_rate += np.where(
+            loaded & (ps > 0), effect_scale * (f.w_count[mm] * f.w_rate_per_s[mm] * ps * fighting), 0.0
+        )
+        aimed_rate = np.where(target_suppressed, f.w_sustained_per_s[mm], f.w_rapid_per_s[mm])
+        aimed_rate = np.where(conserve, f.w_rate_per_s[mm], aimed_rate)
+        rate = np.where(located, aimed_rate, f.w_sustained_per_s[mm])
         fire = 1.0 - (1.0 - SUPPRESSED_FIRE_FACTOR) * suppressed
-        used = np.where(loaded, f.w_count[mm] * rate * ctx.dt * np.clip(fighting, 0.0, 1.0) * fire, 0.0)
+        used = np.where(
+            loaded, f.w_count[mm] * rate * ctx.dt * np.clip(fighting, 0.0, 1.0) * fire * round_scale, 0.0
+        )
         np.subtract.at(s.ammo, (rows[loaded], mm[loaded]), used[loaded])
     np.maximum(s.ammo, 0.0, out=s.ammo)
     return lam, supp_rate
@@ -253,7 +265,8 @@ def _reference_fire(sim: Simulation, ctx: StepContext) -> None:
     s = ctx.state
     f = ctx.world.forces
     rows, i, j, true_d = _engagements(sim, ctx)
-    lam, supp_rate = _reference_rates(sim, ctx, rows, i, j, true_d)
+    rows, i, j, true_d, located, effect_scale, round_scale = sim.direct.discipline(ctx, rows, i, j, true_d)
+    lam, supp_rate = _reference_rates(sim, ctx, rows, i, j, true_d, located, effect_scale, round_scale)
     uniq, inverse = np.unique(rows * f.n + j, return_inverse=True)
     total = np.bincount(inverse, weights=lam, minlength=len(uniq))
     supp_total = np.bincount(inverse, weights=supp_rate, minlength=len(uniq))
@@ -275,7 +288,10 @@ def _stir(ctx: StepContext, rng: np.random.Generator) -> None:
     shape = s.x.shape
     s.x = rng.uniform(-1_500.0, 1_500.0, shape)
     s.y = rng.uniform(-1_500.0, 1_500.0, shape)
-    pic.seen_t = np.where(rng.random(pic.seen_t.shape) < 0.7, ctx.t1 - 30.0, -np.inf)
+    # Located (seen 30 s ago), only believed (5 minutes ago) or not seen at all.
+    pic.seen_t = rng.choice([ctx.t1 - 30.0, ctx.t1 - 300.0, -np.inf], pic.seen_t.shape, p=[0.5, 0.2, 0.3])
+    # Every task (some suppress believed positions) or none.
+    s.task = rng.integers(-1, len(ctx.world.plan.tasks), shape)
     pic.seen_x = s.x[:, None, :] + rng.normal(0.0, 200.0, pic.seen_x.shape)
     pic.seen_y = s.y[:, None, :] + rng.normal(0.0, 200.0, pic.seen_y.shape)
     s.status = np.where(rng.random(shape) < 0.1, ACTIVE + 1, ACTIVE)
@@ -308,6 +324,9 @@ def test_engagement_rates_match_the_array_expressions(battle: Simulation, seed: 
     """Per engagement, the same casualty and suppression rates, and the same ammunition left, bit for bit."""
     ctx = _stirred(battle, seed)
     rows, i, j, true_d = _engagements(battle, ctx)
+    rows, i, j, true_d, located, effect_scale, round_scale = battle.direct.discipline(ctx, rows, i, j, true_d)
+    assert located.any()
+    assert not located.all()
     s = ctx.state
     f = ctx.world.forces
     ammo = s.ammo.copy()
@@ -334,10 +353,17 @@ def test_engagement_rates_match_the_array_expressions(battle: Simulation, seed: 
         f.w_band_psupp,
         f.w_sustained_per_s,
         f.w_rapid_per_s,
+        f.w_ammo0,
+        located,
+        effect_scale,
+        round_scale,
     )
-    want_lam, want_supp = _reference_rates(battle, ctx, rows, i, j, true_d)
-    assert (want_lam > 0).mean() > 0.3
-    assert (want_supp > 0).mean() > 0.3
+    want_lam, want_supp = _reference_rates(
+        battle, ctx, rows, i, j, true_d, located, effect_scale, round_scale
+    )
+    # A quarter of the shooters are in a burst in a step (BURST_DUTY): a tenth at least have an effect.
+    assert (want_lam > 0).mean() > 0.1
+    assert (want_supp > 0).mean() > 0.1
     np.testing.assert_array_equal(lam, want_lam)
     np.testing.assert_array_equal(supp_rate, want_supp)
     np.testing.assert_array_equal(ammo, s.ammo)

@@ -230,14 +230,21 @@ def test_broken_unit_stops_firing_and_withdraws_home(make_scenario: Make) -> Non
 
 
 def test_unit_breaks_under_sustained_suppression(make_scenario: Make) -> None:
-    """Fire that suppresses but cannot kill breaks red for 'suppression', with no losses."""
+    """Fire that suppresses but cannot kill breaks red for 'suppression', with no one hit: red's only
+    losses are the stragglers of the rout (missing, reason 'routed')."""
     scenario = make_scenario(_breaking_scenario(red_pk_of_blue=0.0, blue_psupp=0.5, red_break_losses=0.3))
     outcome = run(scenario, rng=4, replications=4, recorder=EventLog())
-    assert outcome.events is not None
-    broke = outcome.events.filter(pc.equal(outcome.events["kind"], "UnitBroke")).to_pylist()
+    events = outcome.events
+    assert events is not None
+    broke = events.filter(pc.equal(events["kind"], "UnitBroke")).to_pylist()
     assert len(broke) == 4
     assert {b["detail"] for b in broke} == {"suppression"}
-    assert (outcome.measures["personnel_lost.red"] == 0).all()
+    red_hit = pc.and_(pc.equal(events["kind"], "UnitHit"), pc.starts_with(events["unit"], "red"))
+    assert events.filter(red_hit).num_rows == 0
+    missing = events.filter(pc.equal(events["kind"], "CasualtiesMissing")).to_pylist()
+    assert {m["detail"] for m in missing} <= {"routed"}
+    routed = np.bincount([m["replication"] for m in missing], [m["count"] for m in missing], minlength=4)
+    np.testing.assert_array_equal(outcome.measures["personnel_lost.red"], routed)
 
 
 def test_population_support_informs_the_supported_side(make_scenario: Make) -> None:

@@ -10,6 +10,8 @@ import numpy as np
 from effects_kit import Runner, assert_paired_greater, at, base, eye
 from test_indirect_fire_effects import mission
 
+from drillsim.mechanics.direct_fire.model import BURST_DUTY
+
 REPS = 40
 
 
@@ -59,25 +61,28 @@ def squad_vs_target(distance_m: float, *, ammunition: int | None = None) -> dict
 
 
 def test_only_weapons_that_reach_the_target_spend_rounds(runner: Runner) -> None:
-    """At 600 m the 300 m weapon keeps every round; the 800 m weapon fires at its rapid rate (200/min)."""
+    """At 600 m the 300 m weapon keeps every round; the 800 m weapon fires at its rapid rate (200/min) for
+    the share of the time it is in a burst."""
     result = runner.run(squad_vs_target(600.0), reps=2, until_s=120.0, stochastic=False)
     ammo = result.sim.state.ammo
     assert (ammo[:, 0] == 4 * 300).all()
-    # Two minutes of fire (it sees the company in the first step) at 200 rounds a minute (never suppressed).
-    assert np.allclose(ammo[:, 1], 1000 - 200 / 60 * 120.0)
+    # Two minutes of fire (it sees the company in the first step) at 200 rounds a minute (never suppressed),
+    # a BURST_DUTY share of the time (deterministic mode spends the expected rounds).
+    assert np.allclose(ammo[:, 1], 1000 - 200 / 60 * 120.0 * BURST_DUTY)
 
 
 def test_the_last_round_is_reported(runner: Runner) -> None:
-    """A mount that runs dry is reported once (AmmunitionExhausted) and the fire stops."""
-    result = runner.run(squad_vs_target(600.0, ammunition=100), reps=REPS, until_s=600.0)
+    """A mount that runs dry is reported once (AmmunitionExhausted) and the fire stops (within the hour:
+    about 67 rounds in two minutes of bursts, the last third at one round per engagement, 1.5 a minute)."""
+    result = runner.run(squad_vs_target(600.0, ammunition=100), reps=REPS, until_s=3600.0)
     assert (result.count("AmmunitionExhausted", unit="blue/squad", detail="long") == 1).all()
     assert (result.sim.state.ammo[:, 1] == 0).all()
 
 
 def test_a_supply_point_keeps_the_fire_going(runner: Runner) -> None:
     """Resupply: with a supply point at the squad, the 800 m weapon refills and red loses more."""
-    dry = squad_vs_target(600.0, ammunition=100)
-    fed = squad_vs_target(600.0, ammunition=100)
+    dry = squad_vs_target(600.0, ammunition=40)  # dry after about ten minutes
+    fed = squad_vs_target(600.0, ammunition=40)
     fed["sites"] = {"store": {"kind": "depot", "at": at(0, 0), "nation": "B", "resupply": {"refill_s": 600}}}
     without = runner.run(dry, reps=REPS, until_s=1800.0)
     with_store = runner.run(fed, reps=REPS, until_s=1800.0)

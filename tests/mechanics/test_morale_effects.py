@@ -54,11 +54,18 @@ def test_a_unit_whose_threshold_is_never_reached_holds(runner: Runner) -> None:
 
 def test_lower_suppression_threshold_breaks_sooner(runner: Runner) -> None:
     """break_suppression: pinned by fire that never kills, a company breaks at A ≥ 0.3 before A ≥ 0.6."""
+    # Deterministic mode: blue fires every step (no lulls between bursts), so red is suppressed throughout.
     fragile = runner.run(
-        under_fire(p_kill=0.0, p_suppress=1.0, break_suppression=0.3), reps=8, until_s=UNTIL_S
+        under_fire(p_kill=0.0, p_suppress=1.0, break_suppression=0.3),
+        reps=8,
+        until_s=UNTIL_S,
+        stochastic=False,
     )
     steady = runner.run(
-        under_fire(p_kill=0.0, p_suppress=1.0, break_suppression=0.6), reps=8, until_s=UNTIL_S
+        under_fire(p_kill=0.0, p_suppress=1.0, break_suppression=0.6),
+        reps=8,
+        until_s=UNTIL_S,
+        stochastic=False,
     )
     early, late = broke_at(fragile, "suppression"), broke_at(steady, "suppression")
     # A = 1 - exp(-t / 600 s) when suppressed from the first step: 214 s to reach 0.3, 550 s to reach 0.6.

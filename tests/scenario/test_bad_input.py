@@ -330,3 +330,19 @@ def test_error_in_a_base_names_the_variant_too(tmp_path: Path, example_path: Pat
     result = cli("validate", str(path))
     assert result.code == 2
     assert "Traceback" not in result.err
+
+
+def test_ammunition_for_a_weapon_the_unit_does_not_carry(edit: Edit, cli: Cli) -> None:
+    """units.<id>.ammunition names weapons the unit carries; another weapon is an error listing them."""
+    path = edit(
+        "    at: far-bank\n  mil/commander:\n",
+        "    at: far-bank\n    ammunition: {mortar-82: 10}\n  mil/commander:\n",
+    )
+    assert_rejected(
+        path,
+        cli,
+        line=97,
+        column=29,
+        field="units.mil/technical.ammunition.mortar-82",
+        match=r"the unit carries no weapon 'mortar-82'.*hmg-127, rifle-545",
+    )

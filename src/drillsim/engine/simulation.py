@@ -29,6 +29,7 @@ from drillsim.events.recorder import EVENTS_FILE, EventLog, NullRecorder, Record
 from drillsim.events.types import UnitMoved
 from drillsim.mechanics.air.step import AirStrikes, enforce_endurance
 from drillsim.mechanics.assault.step import resolve_assaults
+from drillsim.mechanics.casualties import evacuate_wounded
 from drillsim.mechanics.direct_fire.step import DirectFire
 from drillsim.mechanics.direct_fire.supply import resupply
 from drillsim.mechanics.indirect_fire.step import IndirectFire
@@ -52,6 +53,7 @@ from drillsim.scenario.models import Scenario
 from drillsim.state.batch import ACTIVE, BatchState, initial_state
 from drillsim.state.context import StepContext
 from drillsim.world.build import World, build_world
+from drillsim.world.forces import element_vehicles
 
 _ROUTE_EXTRA = 4
 
@@ -297,6 +299,7 @@ class Simulation:
         update_morale(ctx)
         capture_and_flight(ctx)
         resolve_assaults(ctx)
+        evacuate_wounded(ctx)
         self.score.step(ctx)
         self._sample_positions(ctx)
         s.time_s = ctx.t1
@@ -369,6 +372,7 @@ class Simulation:
                     "designation": spec.designation or eid,
                     "name": spec.name or utype.name,
                     "strength": float(f.strength0[i]),
+                    "vehicles": element_vehicles(spec, utype, float(f.strength0[i])),
                     "parent": spec.parent,
                     "capturable": bool(spec.capturable),
                 }

@@ -122,13 +122,14 @@ class ContactLost(Event):
 @dataclass(frozen=True)
 class UnitHit(Event):
     """``unit`` lost ``casualties`` people in one step to fire of kind ``weapon`` (direct, indirect, air);
-    ``shooter`` is the main firer."""
+    ``shooter`` is the main firer. ``killed`` of them were killed, the rest wounded."""
 
     KIND: ClassVar[str] = "UnitHit"
     unit: str
     shooter: str
     casualties: int
     weapon: str
+    killed: float
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,28 @@ class AmmunitionResupplied(Event):
     weapon: str
     site: str
     rounds: float
+
+
+@dataclass(frozen=True)
+class CasualtiesEvacuated(Event):
+    """``casualties`` wounded of ``unit`` were evacuated out of it."""
+
+    KIND: ClassVar[str] = "CasualtiesEvacuated"
+    unit: str
+    casualties: int
+
+
+@dataclass(frozen=True)
+class CasualtiesMissing(Event):
+    """``casualties`` people of ``unit`` went missing (captured or lost): ``reason`` is ``overrun``,
+    ``captured`` (a raid), ``routed`` (stragglers) or ``destroyed`` (its wounded left behind). ``wounded``
+    of them were wounded already (counted in a ``UnitHit``) and waiting for evacuation."""
+
+    KIND: ClassVar[str] = "CasualtiesMissing"
+    unit: str
+    casualties: int
+    reason: str
+    wounded: float
 
 
 @dataclass(frozen=True)
@@ -440,7 +463,15 @@ _COLUMNS: dict[str, dict[str, str]] = {
     },
     "ContactReported": {"side": "side", "target": "other", "x_m": "x_m", "y_m": "y_m", "error_m": "value"},
     "ContactLost": {"side": "side", "target": "other"},
-    "UnitHit": {"unit": "unit", "shooter": "other", "casualties": "count", "weapon": "detail"},
+    "UnitHit": {
+        "unit": "unit",
+        "shooter": "other",
+        "casualties": "count",
+        "weapon": "detail",
+        "killed": "value",
+    },
+    "CasualtiesEvacuated": {"unit": "unit", "casualties": "count"},
+    "CasualtiesMissing": {"unit": "unit", "casualties": "count", "reason": "detail", "wounded": "value"},
     "Fratricide": {"unit": "unit", "shooter": "other", "casualties": "count", "weapon": "detail"},
     "AmmunitionExhausted": {"unit": "unit", "weapon": "detail"},
     "AmmunitionResupplied": {"unit": "unit", "weapon": "detail", "site": "other", "rounds": "value"},
@@ -517,6 +548,8 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         Fratricide,
         AmmunitionExhausted,
         AmmunitionResupplied,
+        CasualtiesEvacuated,
+        CasualtiesMissing,
         UnitDestroyed,
         UnitBroke,
         UnitFled,

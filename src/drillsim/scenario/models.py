@@ -522,6 +522,9 @@ class WeaponMountSpec(Spec):
     ammunition: Stock | None = None
     """Rounds carried per weapon (its basic load; the mount holds ``count`` times this); none means
     unlimited for the scenario's length."""
+    per_person: bool = False
+    """Whether the weapon is carried one per person (a rifle): its count scales with a unit's
+    ``strength`` against the type's ``personnel``. A crew-served weapon (false) keeps its count."""
 
 
 class SensorMountSpec(Spec):
@@ -568,6 +571,9 @@ class UnitTypeSpec(Spec):
     """MIL-STD-2525 function code for maps (e.g. ``121100`` infantry)."""
     personnel: Count
     vehicles: dict[Name, Count] = Field(default_factory=dict)
+    vehicles_per_person: bool = False
+    """Whether the vehicle counts scale with a unit's ``strength`` against ``personnel`` (each vehicle
+    carries a share of the people); false keeps them."""
     weapons: list[WeaponMountSpec] = Field(default_factory=list)
     sensors: list[SensorMountSpec] = Field(default_factory=list)
     speed_mps: dict[TerrainClass, Speed] = Field(default_factory=dict)
@@ -685,7 +691,14 @@ class UnitSpec(Spec):
     """Number of identical elements. With ``count > 1`` the elements get ids ``<id>/1``, ``<id>/2``, ...
     and the unit's own id names the group."""
     strength: Count | None = None
-    """Personnel per element; the unit type's ``personnel`` when omitted."""
+    """Personnel per element; the unit type's ``personnel`` when omitted. The counts of the type's
+    per-person weapons (and vehicles, if the type says so) scale with it."""
+    weapons: list[WeaponMountSpec] | None = None
+    """Weapons per element, replacing the unit type's (counts as given, not scaled by ``strength``)."""
+    ammunition: dict[Name, Stock] = Field(default_factory=dict)
+    """Rounds carried per weapon, by weapon id, replacing the basic load of the mounts of that weapon."""
+    vehicles: dict[Name, Count] | None = None
+    """Vehicles per element, replacing the unit type's (not scaled by ``strength``)."""
     at: LocationRef
     """Start location."""
     spread_m: Distance = Param(0.0)
@@ -1170,6 +1183,8 @@ class MeasureSpec(Spec):
     """phase-start: the phase."""
     position: Name | None = None
     """time-lost, time-retaken, held-at-end: the position."""
+    casualties: Literal["all", "killed", "wounded", "missing"] = "all"
+    """losses: which casualties to count: all of them (killed, wounded and missing), or one state."""
 
 
 class PopulationSpec(Spec):

@@ -269,6 +269,25 @@ class _Checker:
                     expected=f"lat {b.south}..{b.north}, lon {b.west}..{b.east}",
                     found=f"lat {point.lat:.4f}, lon {point.lon:.4f}",
                 )
+            for i, mount in enumerate(unit.weapons or ()):
+                self.name_in((*base, "weapons", i, "weapon"), mount.weapon, s.catalogue.weapons, "weapon")
+            utype_of = s.catalogue.unit_types.get(unit.type)
+            carried = {
+                m.weapon
+                for m in (
+                    unit.weapons
+                    if unit.weapons is not None
+                    else (utype_of.weapons if utype_of is not None else ())
+                )
+            }
+            for weapon in unit.ammunition:
+                if weapon not in carried:
+                    self.fail(
+                        (*base, "ammunition", weapon),
+                        f"the unit carries no weapon '{weapon}'",
+                        expected="a weapon of the unit: " + (", ".join(sorted(carried)) or "none"),
+                        suggestion=closest_match(weapon, carried),
+                    )
             if uid in clashes:
                 self.fail(
                     (*base, "count"),

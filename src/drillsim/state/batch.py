@@ -214,6 +214,16 @@ class BatchState:
     objective_at: FloatArray
     # tallies per side (R, S)
     rounds_fired: FloatArray
+    killed: FloatArray
+    """(R, N) people of each element killed."""
+    wounded: FloatArray
+    """(R, N) people of each element wounded (evacuated or still waiting)."""
+    awaiting_evacuation: FloatArray
+    """(R, N) wounded of each element not yet evacuated."""
+    evacuated: FloatArray
+    """(R, N) wounded of each element evacuated."""
+    missing: FloatArray
+    """(R, N) people of each element missing (captured or lost); killed + wounded + missing is its loss."""
     casualties_by_side: FloatArray
     """(R, S, S) casualties inflicted by the firer's side (second axis) on the target's side (third)."""
     depot_stock: FloatArray
@@ -349,6 +359,11 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         phase_start=_full((r, p), INF),
         objective_at=_full((r, o), INF),
         rounds_fired=np.zeros((r, s)),
+        killed=np.zeros((r, n)),
+        wounded=np.zeros((r, n)),
+        awaiting_evacuation=np.zeros((r, n)),
+        evacuated=np.zeros((r, n)),
+        missing=np.zeros((r, n)),
         casualties_by_side=np.zeros((r, s, s)),
         depot_stock=_tile(world.support.stock0, r),
         sorties_flown=np.zeros((r, s)),

@@ -18,7 +18,14 @@ from numpy.typing import NDArray
 from drillsim.core.random import Streams
 from drillsim.geo.projection import LocalProjection
 from drillsim.scenario.gazetteer import Gazetteer
-from drillsim.scenario.models import POSTURES, TERRAIN_CLASSES, Scenario
+from drillsim.scenario.models import (
+    POSTURES,
+    TERRAIN_CLASSES,
+    Scenario,
+    UnitSpec,
+    UnitTypeSpec,
+    WeaponMountSpec,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -160,6 +167,44 @@ _FOOTPRINT_BY_ECHELON = {
 }
 
 
+def scaled_count(count: float, strength: float, personnel: float) -> float:
+    """A per-person count for an element of ``strength`` people whose type has ``count`` for
+    ``personnel``: in proportion, rounded, and at least one while anyone is left."""
+    if personnel <= 0 or strength == personnel:
+        return float(count)
+    return float(max(round(count * strength / personnel), 1 if strength > 0 else 0))
+
+
+def element_weapons(
+    unit: UnitSpec, utype: UnitTypeSpec, strength: float
+) -> list[tuple[WeaponMountSpec, float, float]]:
+    """Each weapon mount of one element of ``unit``: the mount, its count and its rounds per weapon
+    (+inf: unlimited). The unit's own ``weapons`` replace the type's; otherwise per-person mounts scale
+    with ``strength``. The unit's ``ammunition`` replaces the basic load of the weapons it names."""
+    own = unit.weapons is not None
+    mounts = unit.weapons if unit.weapons is not None else utype.weapons
+    out: list[tuple[WeaponMountSpec, float, float]] = []
+    for mount in mounts:
+        count = float(mount.count)
+        if mount.per_person and not own:
+            count = scaled_count(count, strength, float(utype.personnel))
+        rounds = unit.ammunition.get(mount.weapon, mount.ammunition)
+        out.append((mount, count, float(rounds) if rounds is not None else np.inf))
+    return out
+
+
+def element_vehicles(unit: UnitSpec, utype: UnitTypeSpec, strength: float) -> dict[str, float]:
+    """The vehicles of one element of ``unit``: the unit's own, or the type's, scaled with ``strength``
+    when the type's ``vehicles_per_person`` says so."""
+    if unit.vehicles is not None:
+        return {name: float(n) for name, n in unit.vehicles.items()}
+    if not utype.vehicles_per_person:
+        return {name: float(n) for name, n in utype.vehicles.items()}
+    return {
+        name: scaled_count(float(n), strength, float(utype.personnel)) for name, n in utype.vehicles.items()
+    }
+
+
 def compile_forces(  # noqa: C901
     scenario: Scenario, projection: LocalProjection, gazetteer: Gazetteer, *, layout_seed: int = 0
 ) -> ForceTable:
@@ -291,15 +336,14 @@ def compile_forces(  # noqa: C901
     s_names: list[str] = []
     for e, ti in enumerate(elem_type):
         u = utypes[ti]
-        for mount in u.weapons:
+        unit = scenario.units[group_of[e]]
+        for mount, count, load in element_weapons(unit, u, rows[e]["strength"]):
             spec = cat.weapons[mount.weapon]
             w["elem"].append(e)
             w["kind"].append(WEAPON_KINDS.index(spec.kind))
-            w["count"].append(float(mount.count))
+            w["count"].append(count)
             w["rate"].append(float(spec.rate_per_min) / 60.0)
-            w["ammo"].append(
-                float(mount.count) * float(mount.ammunition) if mount.ammunition is not None else np.inf
-            )
+            w["ammo"].append(count * load)
             sustained = spec.sustained_rounds_per_min
             sustained_min = float(sustained) if sustained is not None else float(spec.rate_per_min)
             rapid = spec.rapid_rounds_per_min

@@ -25,6 +25,7 @@ from drillsim.mechanics.assault.model import (
     defence_factor,
     force_ratio,
 )
+from drillsim.mechanics.casualties import declare_missing
 from drillsim.mechanics.orders.command import set_routes
 from drillsim.state.batch import (
     ACTIVE,
@@ -180,6 +181,10 @@ def _seize(
     rr, ee = np.nonzero(surrender)
     if len(rr):
         r = rows[rr]
+        # The men who surrender, and their wounded not yet evacuated, are missing (captured).
+        declare_missing(ctx, r, ee, fighting=s.strength[r, ee].copy(), reason="surrendered", time_s=t1)
+        np.add.at(s.casualties_by_side, (r, winner[rr], f.side[ee]), s.strength[r, ee])
+        s.strength[r, ee] = 0.0
         s.status[r, ee] = CAPTURED
         s.captured_at[r, ee] = np.minimum(s.captured_at[r, ee], t1)
         s.captor[r, ee] = lead[rr]
@@ -188,6 +193,8 @@ def _seize(
     rr, ee = np.nonzero(overrun)
     if len(rr):
         r = rows[rr]
+        # Overrun: whether killed or taken is not modelled; the men and their waiting wounded are missing.
+        declare_missing(ctx, r, ee, fighting=s.strength[r, ee].copy(), reason="overrun", time_s=t1)
         np.add.at(s.casualties_by_side, (r, winner[rr], f.side[ee]), s.strength[r, ee])
         s.status[r, ee] = DESTROYED
         s.strength[r, ee] = 0.0

@@ -46,6 +46,21 @@ effect. Source: Dupuy's finding, as the Dupuy Institute summarises it ("Human Fa
 combat power, the ambush being the common case of surprise by a defender; Dupuy's factor is for combat
 power over a whole engagement, applied here to the first volley's fire (confidence: low)."""
 
+LOCATED_S = 120.0
+"""Fire discipline: a target counts as located (aimed fire) while its side saw it within this time
+(assumption, confidence low); an older contact is only a believed position."""
+BURST_DUTY = 0.25
+"""Fire discipline: share of the time a shooter with a target is firing; fights come in bursts and lulls
+(assumption, confidence low)."""
+CONSERVE_FRACTION = 1.0 / 3.0
+"""Fire discipline: below this fraction of its basic load a mount conserves ammunition: one aimed round
+per engagement, no suppressive fire (assumption, confidence low)."""
+UNAIMED_EFFECT = 0.1
+"""Fire discipline: share of the casualty effect of suppressive fire at a believed position, against
+aimed fire (assumption, confidence low)."""
+SUPPRESSING_TASKS = ("attack", "raid", "cover-withdrawal")
+"""Tasks whose units fire deliberately at believed positions to suppress them (fire and movement)."""
+
 
 def band_value(
     range_m: ArrayLike, band_range: NDArray[np.float64], values: NDArray[np.float64]
@@ -141,6 +156,10 @@ def engagement_rates(  # noqa: PLR0913
     w_band_psupp: FloatArray,
     w_sustained_per_s: FloatArray,
     w_rapid_per_s: FloatArray,
+    w_ammo0: FloatArray,
+    located: BoolArray,
+    effect_scale: FloatArray,
+    round_scale: FloatArray,
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """For each engagement (state row, shooter, target at true range ``range_m``): the expected casualties
     per second, :func:`mount_casualty_rate` summed in mount order over the shooter's direct-fire ``mounts``
@@ -149,7 +168,13 @@ def engagement_rates(  # noqa: PLR0913
 
     Only a mount that reaches the target fires, and it uses :func:`rounds_used`: ``ammo`` is updated and
     kept at zero or above (with no ammunition columns, ammunition is unlimited). A shooter engages at most
-    one target per row."""
+    one target per row.
+
+    Fire discipline (:func:`round_rate`): at a ``located`` target a mount fires aimed fire; at a target
+    that is only believed (deliberate suppression) it fires at its sustained rate with
+    ``UNAIMED_EFFECT`` of its casualty effect, and not at all once it conserves ammunition (below
+    ``CONSERVE_FRACTION`` of its load ``w_ammo0``). Each engagement's effect is multiplied by
+    ``effect_scale`` and its rounds by ``round_scale`` (bursts and lulls)."""
     n_pairs = rows.shape[0]
     lam = np.zeros(n_pairs)
     supp_rate = np.zeros(n_pairs)
@@ -163,6 +188,7 @@ def engagement_rates(  # noqa: PLR0913
         suppressed = 1.0 if suppressed_until[r, i] > t0 else 0.0
         target_suppressed = suppressed_until[r, j] > t0
         exposure = posture_exposure[posture[r, j]] * (1.0 - cover[j])
+        aimed = located[e]
         for k in range(mounts.shape[1]):
             m = mounts[i, k]
             if m < 0 or (limited and not ammo[r, m] > 0):
@@ -170,18 +196,49 @@ def engagement_rates(  # noqa: PLR0913
             band = first_band(range_m[e], w_band_range[m])
             if band < 0:
                 continue  # out of this weapon's reach: it holds its fire
-            p_kill = w_band_pkill[m, band]
+            conserve = limited and ammo[r, m] < CONSERVE_FRACTION * w_ammo0[m]
+            if not aimed and conserve:
+                continue  # conserving: no fire at a position that is only believed
+            p_kill = w_band_pkill[m, band] * (1.0 if aimed else UNAIMED_EFFECT)
             p_supp = w_band_psupp[m, band]
-            lam[e] += mount_casualty_rate(
+            lam[e] += effect_scale[e] * mount_casualty_rate(
                 w_count[m], w_rate_per_s[m], p_kill, fighting, training[i], suppressed, exposure
             )
             if p_supp > 0:
-                supp_rate[e] += w_count[m] * w_rate_per_s[m] * p_supp * fighting
+                supp_rate[e] += effect_scale[e] * w_count[m] * w_rate_per_s[m] * p_supp * fighting
             if limited:
-                rate = w_sustained_per_s[m] if target_suppressed else w_rapid_per_s[m]
-                ammo[r, m] = max(ammo[r, m] - rounds_used(w_count[m], rate, dt, fighting, suppressed), 0.0)
+                rate = round_rate(
+                    aimed,
+                    conserve,
+                    target_suppressed,
+                    w_rate_per_s[m],
+                    w_sustained_per_s[m],
+                    w_rapid_per_s[m],
+                )
+                spent = rounds_used(w_count[m], rate, dt, fighting, suppressed) * round_scale[e]
+                ammo[r, m] = max(ammo[r, m] - spent, 0.0)
                 exhausted[e, k] = not ammo[r, m] > 0
     return lam, supp_rate, exhausted
+
+
+@jit
+def round_rate(
+    aimed: bool,
+    conserve: bool,
+    target_suppressed: bool,
+    engagements_per_s: float,
+    sustained_per_s: float,
+    rapid_per_s: float,
+) -> float:
+    """Rounds per second one weapon fires while in a burst, by fire discipline: aimed fire at a located
+    target at the rapid rate until it is suppressed, then the sustained rate (ATP 3-21.8, F-62, F-63);
+    one round per engagement when conserving ammunition; suppressive fire at a believed position at the
+    sustained rate."""
+    if not aimed:
+        return sustained_per_s
+    if conserve:
+        return engagements_per_s
+    return sustained_per_s if target_suppressed else rapid_per_s
 
 
 @jit

@@ -14,9 +14,13 @@ from numpy.typing import NDArray
 from drillsim.core.compiled import jit, run_per_row
 from drillsim.core.random import binomial_inverse
 from drillsim.events.types import AmmunitionExhausted, Fratricide, UnitHit
+from drillsim.mechanics.casualties import split_hits
 from drillsim.mechanics.direct_fire.model import (
     AMBUSH_SURPRISE_FACTOR,
+    BURST_DUTY,
+    LOCATED_S,
     POSTURE_DIRECT_TABLE,
+    SUPPRESSING_TASKS,
     engagement_rates,
 )
 from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
@@ -25,6 +29,7 @@ from drillsim.state.context import StepContext
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 SUPPRESSION_S = 60.0
 """How long one suppressing engagement keeps a target suppressed."""
@@ -45,6 +50,9 @@ class DirectFire:
         self.shooters = np.flatnonzero((self.reach > 0) & ~f.is_air)
         self.targets = np.flatnonzero(~f.is_air)
         self.hostile = np.ascontiguousarray(f.hostile)
+        self.suppressing = np.zeros(len(ctx.world.plan.tasks) + 1, dtype=bool)
+        """Per task index, whether its units suppress believed positions; the last entry (task -1) False."""
+        self.suppressing[[t.index for t in ctx.world.plan.tasks if t.kind in SUPPRESSING_TASKS]] = True
         counts = np.bincount(f.w_elem[self.mounts], minlength=f.n) if len(self.mounts) else np.zeros(f.n, int)
         k = max(int(counts.max()) if len(counts) else 0, 1)
         self.table = np.full((f.n, k), -1, dtype=np.int64)
@@ -53,6 +61,26 @@ class DirectFire:
             e = f.w_elem[m]
             self.table[e, fill[e]] = m
             fill[e] += 1
+
+    def discipline(
+        self, ctx: StepContext, rows: IntArray, i: IntArray, j: IntArray, true_d: FloatArray
+    ) -> tuple[IntArray, IntArray, IntArray, FloatArray, BoolArray, FloatArray, FloatArray]:
+        """Fire discipline: keep the engagements of shooters that see their target (seen within
+        ``LOCATED_S``: aimed fire) or deliberately suppress a believed position (their task is one of
+        ``SUPPRESSING_TASKS``), with whether each is aimed and its effect and round multipliers for
+        bursts and lulls: a shooter fires in a step with probability ``BURST_DUTY`` (then at
+        ``1 / BURST_DUTY`` of the average effect, so the mean effect is unchanged); deterministic mode:
+        every step, the effect unchanged and ``BURST_DUTY`` of the rounds."""
+        s = ctx.state
+        f = ctx.world.forces
+        located = s.picture.seen_t[rows, f.side[i], j] >= ctx.t1 - LOCATED_S
+        keep = located | self.suppressing[s.task[rows, i]]
+        rows, i, j, true_d, located = rows[keep], i[keep], j[keep], true_d[keep], located[keep]
+        if ctx.stochastic:
+            on = (ctx.uniform("fires/discipline", rows, i) < BURST_DUTY).astype(np.float64)
+            return rows, i, j, true_d, located, on / BURST_DUTY, on
+        ones = np.ones(len(rows))
+        return rows, i, j, true_d, located, ones, ones * BURST_DUTY
 
     def fire(self, ctx: StepContext) -> None:
         s = ctx.state
@@ -86,6 +114,9 @@ class DirectFire:
         )
         if not len(rows):
             return
+        rows, i, j, true_d, located, effect_scale, round_scale = self.discipline(ctx, rows, i, j, true_d)
+        if not len(rows):
+            return
         lam, supp_rate, exhausted = engagement_rates(
             rows,
             i,
@@ -109,6 +140,10 @@ class DirectFire:
             f.w_band_psupp,
             f.w_sustained_per_s,
             f.w_rapid_per_s,
+            f.w_ammo0,
+            located,
+            effect_scale,
+            round_scale,
         )
         surprise = s.surprise_until[rows, i] > ctx.t0  # an ambush's first volley
         if surprise.any():
@@ -191,26 +226,40 @@ def apply_casualties(
     time_s: FloatArray | float | None = None,
     key: IntArray | None = None,
 ) -> FloatArray:
-    """Inflict casualties with the given expected numbers (binomial, or exact in deterministic mode).
+    """Inflict casualties with the given expected numbers (binomial, or exact in deterministic mode) and
+    split them into killed and wounded (:func:`drillsim.mechanics.casualties.split_hits`).
 
-    Returns the casualties per (row, element); records ``UnitHit`` for those with any.
+    With mission ``key`` s the same element may appear more than once (two missions landing in one
+    step; without keys the pairs must be distinct): its entries are
+    applied one after the other, each drawn from the people still standing, so an element never loses
+    more people than it has and the ``UnitHit`` events of one element never add up to more than its
+    strength. Returns the casualties per (row, element); records ``UnitHit`` for those with any.
     """
     s = ctx.state
     if not len(rows):
         return np.zeros(0)
-    n = s.strength[rows, elems]
+    n0 = s.strength[rows, elems]
+    coords = (elems,) if key is None else (key, elems)
+    step = ctx.step if key is None else 0
+    lost = np.zeros(len(rows))
+    killed = np.zeros(len(rows))
+    u_kill = np.zeros(len(rows))
     if ctx.stochastic:
-        p = -np.expm1(-expected / np.maximum(n, 1e-9))
-        coords = (elems,) if key is None else (key, elems)
-        u = ctx.streams.uniform(stream, ctx.step if key is None else 0, ctx.rep(rows), *coords)
-        lost = binomial_inverse(u, n, p)
-    else:
-        lost = np.minimum(expected, n)
-    lost = np.minimum(lost, n)
-    # The same element may be hit twice in one call (two missions landing in one step): subtract all,
-    # then keep strength at zero or above.
-    np.subtract.at(s.strength, (rows, elems), lost)
-    np.maximum(s.strength, 0.0, out=s.strength)
+        u = ctx.streams.uniform(stream, step, ctx.rep(rows), *coords)
+        u_kill = ctx.streams.uniform(f"{stream}/killed", step, ctx.rep(rows), *coords)
+    # Without mission keys the pairs are distinct (direct fire sums its shooters per target first).
+    levels = [np.arange(len(rows))] if key is None else duplicate_levels(rows, elems, s.strength.shape[1])
+    for level in levels:
+        n = s.strength[rows[level], elems[level]]
+        if ctx.stochastic:
+            p = -np.expm1(-expected[level] / np.maximum(n0[level], 1e-9))
+            take = binomial_inverse(u[level], n, p)
+        else:
+            take = np.minimum(expected[level], n)
+        take = np.clip(take, 0.0, n)
+        lost[level] = take
+        s.strength[rows[level], elems[level]] = n - take
+        killed[level] = split_hits(ctx, rows[level], elems[level], take, kind=weapon, u=u_kill[level])
     got = lost > 0
     if got.any():
         when = ctx.t1 if time_s is None else (np.broadcast_to(time_s, rows.shape)[got])
@@ -222,6 +271,7 @@ def apply_casualties(
             shooter=ctx.ids[shooter[got]] if len(shooter) else None,
             casualties=np.rint(lost[got]).astype(np.int64),
             weapon=weapon,
+            killed=np.rint(killed[got]) if ctx.stochastic else killed[got],
         )
         if len(shooter):
             f = ctx.world.forces
@@ -240,6 +290,19 @@ def apply_casualties(
                     weapon=weapon,
                 )
     return lost
+
+
+def duplicate_levels(rows: IntArray, elems: IntArray, n: int) -> list[IntArray]:
+    """The entries of (row, element) pairs in levels: the first entry of each pair, then the second of
+    those that have two, and so on, each level in input order (usually one level: no pair twice)."""
+    key = rows * n + elems
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    first = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(key)), 0))
+    rank = np.empty(len(key), dtype=np.int64)
+    rank[order] = np.arange(len(key)) - start
+    return [np.flatnonzero(rank == k) for k in range(int(rank.max()) + 1 if len(rank) else 0)]
 
 
 @jit

@@ -17,7 +17,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
-from drillsim.events.types import UnitBroke, UnitCaptured, UnitDestroyed, UnitEscaped, UnitFled
+from drillsim.core.random import binomial_inverse
+from drillsim.events.types import (
+    CasualtiesMissing,
+    UnitBroke,
+    UnitCaptured,
+    UnitDestroyed,
+    UnitEscaped,
+    UnitFled,
+)
+from drillsim.mechanics.casualties import declare_missing
 from drillsim.mechanics.orders.command import set_routes
 from drillsim.state.batch import ACTIVE, CAPTURED, DESTROYED, ESCAPED
 from drillsim.state.context import StepContext
@@ -27,6 +36,12 @@ FLEE_RADIUS_M = 3000.0
 CAPTURE_RADIUS_M = 150.0
 GUARD_RADIUS_M = 500.0
 FLEE_DISTANCE_M = 5000.0
+OVERRUN_RADIUS_M = CAPTURE_RADIUS_M
+"""A broken element with an able enemy ground element this close, and no able friend within
+GUARD_RADIUS_M to cover it, is overrun (its people are taken)."""
+ROUT_MISSING_FRACTION = 0.1
+"""Share of the people still fighting who go missing (stragglers) when an element breaks under fire
+(assumption, confidence low)."""
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -52,6 +67,10 @@ def update_morale(ctx: StepContext) -> None:
         f.break_suppression,
     )
     if len(dead_rows):
+        # Nobody is left to carry the wounded back: those not yet evacuated are missing.
+        declare_missing(
+            ctx, dead_rows, dead_elems, fighting=np.zeros(len(dead_rows)), reason="destroyed", time_s=t1
+        )
         s.status[dead_rows, dead_elems] = DESTROYED
         s.strength[dead_rows, dead_elems] = 0.0
         s.destroyed_at[dead_rows, dead_elems] = t1
@@ -67,6 +86,150 @@ def update_morale(ctx: StepContext) -> None:
         set_routes(ctx, rows, elems, home)
         reason = np.where(by_losses, "losses", "suppression")
         ctx.emit(UnitBroke, rows, t1, unit=ctx.ids[elems], reason=reason)
+        rout(ctx, rows, elems)
+    overrun(ctx)
+
+
+def rout(ctx: StepContext, rows: IntArray, elems: IntArray) -> None:
+    """Elements that broke under fire (suppressed as they break) lose ``ROUT_MISSING_FRACTION`` of the
+    people still fighting as stragglers: missing (binomial; deterministic mode: the expected number)."""
+    s = ctx.state
+    under_fire = s.suppressed_until[rows, elems] > ctx.t0
+    rows, elems = rows[under_fire], elems[under_fire]
+    if not len(rows):
+        return
+    n = s.strength[rows, elems]
+    if ctx.stochastic:
+        gone = binomial_inverse(ctx.uniform("morale/rout", rows, elems), n, ROUT_MISSING_FRACTION)
+    else:
+        gone = n * ROUT_MISSING_FRACTION
+    gone = np.minimum(gone, np.maximum(n - 1.0, 0.0))  # the element itself withdraws
+    some = gone > 0
+    rows, elems, gone = rows[some], elems[some], gone[some]
+    s.strength[rows, elems] -= gone
+    # Only stragglers: the element keeps its wounded (declare_missing would add them), so record directly.
+    s.missing[rows, elems] += gone
+    if len(rows):
+        ctx.emit(
+            CasualtiesMissing,
+            rows,
+            ctx.t1,
+            unit=ctx.ids[elems],
+            casualties=np.rint(gone).astype(np.int64),
+            reason="routed",
+            wounded=0.0,
+        )
+
+
+def overrun(ctx: StepContext) -> None:
+    """Broken ground elements in action with an able enemy ground element (active, unbroken) within
+    ``OVERRUN_RADIUS_M`` are overrun: everyone still with them, the fighting and the wounded not yet
+    evacuated, is missing (taken), and the element is captured by the nearest such enemy."""
+    s = ctx.state
+    f = ctx.world.forces
+    cap = int(np.count_nonzero(s.broken & (s.status == ACTIVE)))
+    if not cap:
+        return
+    rows, elems, captors = _overruns(
+        s.status, s.broken, s.suppressed_until, s.x, s.y, f.side, f.hostile, f.is_air, ctx.t0, cap
+    )
+    if not len(rows):
+        return
+    t1 = ctx.t1
+    declare_missing(ctx, rows, elems, fighting=s.strength[rows, elems].copy(), reason="overrun", time_s=t1)
+    s.strength[rows, elems] = 0.0
+    s.status[rows, elems] = CAPTURED
+    s.captured_at[rows, elems] = t1
+    s.captor[rows, elems] = captors
+    s.route_len[rows, elems] = 0
+    ctx.emit(UnitCaptured, rows, t1, unit=ctx.ids[elems], captor=ctx.ids[captors])
+
+
+@jit
+def _nearest_enemy(
+    r: int,
+    e: int,
+    status: IntArray,
+    broken: BoolArray,
+    x: FloatArray,
+    y: FloatArray,
+    side: IntArray,
+    hostile: BoolArray,
+    is_air: BoolArray,
+) -> int:
+    """The nearest active, unbroken hostile ground element within OVERRUN_RADIUS_M of ``e`` in row ``r``
+    (the first of equals), or -1."""
+    best = -1
+    best_d = OVERRUN_RADIUS_M
+    for g in range(status.shape[1]):
+        if is_air[g] or status[r, g] != ACTIVE or broken[r, g] or not hostile[side[e], side[g]]:
+            continue
+        d = math.hypot(x[r, g] - x[r, e], y[r, g] - y[r, e])
+        if d <= best_d and (best < 0 or d < best_d):
+            best = g
+            best_d = d
+    return best
+
+
+@jit
+def _is_covered(
+    r: int,
+    e: int,
+    status: IntArray,
+    broken: BoolArray,
+    suppressed_until: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    side: IntArray,
+    is_air: BoolArray,
+    t0: float,
+) -> bool:
+    """Whether another ground element of ``e``'s side, in action, unbroken and not suppressed at ``t0``, is
+    within GUARD_RADIUS_M of it in row ``r``."""
+    for g in range(status.shape[1]):
+        if g == e or is_air[g] or side[g] != side[e] or status[r, g] != ACTIVE or broken[r, g]:
+            continue
+        if (
+            suppressed_until[r, g] <= t0
+            and math.hypot(x[r, g] - x[r, e], y[r, g] - y[r, e]) <= GUARD_RADIUS_M
+        ):
+            return True
+    return False
+
+
+@jit
+def _overruns(
+    status: IntArray,
+    broken: BoolArray,
+    suppressed_until: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    side: IntArray,
+    hostile: BoolArray,
+    is_air: BoolArray,
+    t0: float,
+    cap: int,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """The (rows, elements) of broken ground elements in action (at most ``cap`` of them) with an able
+    enemy close (:func:`_nearest_enemy`) and no friend to cover them (:func:`_is_covered`), and for each
+    that enemy."""
+    r_n, n = status.shape
+    rows = np.empty(cap, dtype=np.int64)
+    elems = np.empty(cap, dtype=np.int64)
+    captors = np.empty(cap, dtype=np.int64)
+    found = 0
+    for r in range(r_n):
+        for e in range(n):
+            if not (broken[r, e] and status[r, e] == ACTIVE) or is_air[e]:
+                continue
+            best = _nearest_enemy(r, e, status, broken, x, y, side, hostile, is_air)
+            if best < 0 or _is_covered(r, e, status, broken, suppressed_until, x, y, side, is_air, t0):
+                continue
+            rows[found] = r
+            elems[found] = e
+            captors[found] = best
+            found += 1
+    return rows[:found], elems[:found], captors[:found]
 
 
 @jit
@@ -173,6 +336,11 @@ def capture_and_flight(ctx: StepContext) -> None:
                 ctx.t0,
             )
             if len(rows):
+                cs = np.full(len(rows), c)
+                declare_missing(
+                    ctx, rows, cs, fighting=s.strength[rows, c].copy(), reason="captured", time_s=t1
+                )
+                s.strength[rows, c] = 0.0
                 s.status[rows, c] = CAPTURED
                 s.captured_at[rows, c] = t1
                 s.captor[rows, c] = captor

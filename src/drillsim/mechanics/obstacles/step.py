@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from drillsim.core.compiled import jit
 from drillsim.events.types import ObstacleBreached, ObstacleDetected, ObstacleEncountered, UnitHit
 from drillsim.geo.polygons import first_entry, in_zone, zone_distance
+from drillsim.mechanics.casualties import split_hits
 from drillsim.mechanics.obstacles.model import (
     HOLD_BACK_M,
     breach_time_s,
@@ -139,6 +140,9 @@ class Obstacles:
         if len(got):
             hr, he = rows[got], elems[got]
             s.strength[hr, he] = np.maximum(s.strength[hr, he] - lost[got], 0.0)
+            killed = split_hits(
+                ctx, hr, he, lost[got], kind="mine", u=ctx.uniform("obstacles/killed", hr, he)
+            )
             np.add.at(s.obstacle_casualties, (hr, side[got], which[got]), lost[got])
             np.add.at(s.casualties_by_side, (hr, ob.side[which[got]], side[got]), lost[got])
             ctx.emit(
@@ -149,6 +153,7 @@ class Obstacles:
                 shooter=None,
                 casualties=np.rint(lost[got]).astype(np.int64),
                 weapon="mine",
+                killed=killed,
             )
         names = np.asarray(ob.names, dtype=object)
         if detected:

@@ -332,6 +332,9 @@ class Scorekeeper:
             return self._event_measure(ctx, m)
         if m.kind == "losses":
             mask = self._selection(ctx, m)
+            if m.casualties != "all":
+                state = {"killed": s.killed, "wounded": s.wounded, "missing": s.missing}[m.casualties]
+                return np.asarray(state[:, mask].sum(axis=1), dtype=np.float64)
             return np.asarray(
                 (f.strength0[mask][None, :] - s.strength[:, mask]).sum(axis=1), dtype=np.float64
             )

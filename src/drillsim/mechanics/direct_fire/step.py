@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from drillsim.core.compiled import jit, run_per_row
 from drillsim.core.random import binomial_inverse
 from drillsim.events.types import AmmunitionExhausted, Fratricide, UnitHit
+from drillsim.mechanics.direct_fire.frontage import element_frontages, engaged_on_frontage
 from drillsim.mechanics.direct_fire.model import POSTURE_DIRECT_TABLE, engagement_rates
 from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
 from drillsim.state.batch import ACTIVE
@@ -41,6 +42,7 @@ class DirectFire:
         self.shooters = np.flatnonzero((self.reach > 0) & ~f.is_air)
         self.targets = np.flatnonzero(~f.is_air)
         self.hostile = np.ascontiguousarray(f.hostile)
+        self.frontage = element_frontages(ctx.world.scenario, f.unit_type, f.type_names)
         counts = np.bincount(f.w_elem[self.mounts], minlength=f.n) if len(self.mounts) else np.zeros(f.n, int)
         k = max(int(counts.max()) if len(counts) else 0, 1)
         self.table = np.full((f.n, k), -1, dtype=np.int64)
@@ -80,6 +82,9 @@ class DirectFire:
         (rows, i, j, true_d), _ = run_per_row(
             nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(self.shooters)
         )
+        # Only the elements that fit on their side's contact line fire (frontage.py).
+        keep = engaged_on_frontage(rows, i, j, true_d, s.x, s.y, f.side, self.frontage)
+        rows, i, j, true_d = rows[keep], i[keep], j[keep], true_d[keep]
         if not len(rows):
             return
         lam, supp_rate, exhausted = engagement_rates(

@@ -348,7 +348,9 @@ BATTLE_SPACING_M = 100.0
 """Distance between neighbouring elements of a side, across and in depth (constant density)."""
 BATTLE_ASPECT = 2.5
 """A side's block is about this many times wider than it is deep, whatever its size."""
-SIZE_REPLICATIONS = 8
+SIZE_REPLICATIONS = 16
+"""Replications of the smallest battle; a battle ``s`` times larger runs ``SIZE_REPLICATIONS // s`` (at
+least 2): its rate varies less, and each replication costs ``s`` times more."""
 
 
 def sized_battle_data(
@@ -737,7 +739,9 @@ def _check_cdb90_battle_size(battles: tuple[cdb90.Battle, ...], *, rng: int) -> 
     fits = {side: cdb90.size_elasticity(battles, side) for side in sides}
     engine = {
         scale: engine_casualty_rates(
-            _load_scenario_data(sized_battle_data(scale)), rng=rng, replications=SIZE_REPLICATIONS
+            _load_scenario_data(sized_battle_data(scale)),
+            rng=rng,
+            replications=max(SIZE_REPLICATIONS // scale, 2),
         )
         for scale in BATTLE_SCALES
     }
@@ -759,7 +763,8 @@ def _check_cdb90_battle_size(battles: tuple[cdb90.Battle, ...], *, rng: int) -> 
             f"Daily casualty rate of each side in generic fire fights of core-v1 rifle squads "
             f"{', '.join(f'{s}x' for s in BATTLE_SCALES)} the catalogue fire fight ({men[0]:.0f} to "
             f"{men[1]:.0f} men, constant density, width and depth growing with the square root of the size; "
-            f"{SIZE_REPLICATIONS} replications each, seed {rng}) against CDB90; passes when both sides' "
+            f"{' / '.join(str(engine[s].replications) for s in BATTLE_SCALES)} replications, seed {rng}) "
+            f"against CDB90; passes when both sides' "
             f"rates fall from the smallest to the largest battle and every rate lies inside the CDB90 "
             f"{low:g}-{high:g} % band of battles with at most {CDB90_SIMILAR_TOTAL_STRENGTH:,} men"
         ),

@@ -13,6 +13,7 @@ import pytest
 
 from drillsim.core.compiled import run_per_row
 from drillsim.engine.simulation import Simulation
+from drillsim.mechanics.direct_fire.frontage import engaged_on_frontage
 from drillsim.mechanics.direct_fire.model import (
     CONSERVE_FRACTION,
     POSTURE_DIRECT_TABLE,
@@ -265,6 +266,8 @@ def _reference_fire(sim: Simulation, ctx: StepContext) -> None:
     s = ctx.state
     f = ctx.world.forces
     rows, i, j, true_d = _engagements(sim, ctx)
+    keep = engaged_on_frontage(rows, i, j, true_d, s.x, s.y, f.side, sim.direct.frontage)
+    rows, i, j, true_d = rows[keep], i[keep], j[keep], true_d[keep]
     rows, i, j, true_d, located, effect_scale, round_scale = sim.direct.discipline(ctx, rows, i, j, true_d)
     lam, supp_rate = _reference_rates(sim, ctx, rows, i, j, true_d, located, effect_scale, round_scale)
     uniq, inverse = np.unique(rows * f.n + j, return_inverse=True)

@@ -81,7 +81,7 @@ def test_scenario_override_replaces_catalogue_pedigree(edit: Callable[..., Path]
     records = {r.path: r for r in load_scenario(path).parameters()}
     assert records["catalogue.weapons.mortar-82.max_range_m"].source is None
     assert records["catalogue.weapons.mortar-82.max_range_m"].value == 4000
-    assert records["catalogue.weapons.mortar-82.lethal_radius_m"].source == "drillsim-estimate"
+    assert records["catalogue.weapons.mortar-82.lethal_radius_m"].source == "fm-23-90-bursting-area"
 
 
 def test_pedigree_survives_the_merged_dump(tmp_path: Path, example_path: Path) -> None:

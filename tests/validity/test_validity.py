@@ -24,7 +24,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> ValidationReport:
 
 
 def test_report_lists_every_check(report: ValidationReport) -> None:
-    """The report holds the seven checks, each with published and drillsim figures and a difference."""
+    """The report holds the eight checks, each with published and drillsim figures and a difference."""
     names = [c.name for c in report.checks]
     assert names == [
         "engel-iwo-jima",
@@ -34,6 +34,7 @@ def test_report_lists_every_check(report: ValidationReport) -> None:
         "cdb90-winner",
         "cdb90-loss-exchange",
         "cdb90-casualty-rate",
+        "cdb90-battle-size",
     ]
     assert all(c.compared and c.published and c.drillsim and c.difference for c in report.checks)
 
@@ -52,6 +53,18 @@ def test_cdb90_casualty_rate_check_places_both_sides(report: ValidationReport) -
     for side in ("attacker", "defender"):
         assert re.search(rf"{side} [0-9.]+", check.drillsim)
         assert re.search(rf"{side} at the \d+(st|nd|rd|th) percentile", check.difference)
+
+
+def test_battle_size_check_reports_falling_rates_for_both_sides(report: ValidationReport) -> None:
+    """The size check gives each side's rate at 1x, 5x and 25x and CDB90's elasticity beside them."""
+    check = report.check("cdb90-battle-size")
+    for side in ("attacker", "defender"):
+        rates = [
+            float(v) for v in re.search(rf"{side} ([0-9.]+) / ([0-9.]+) / ([0-9.]+)", check.drillsim).groups()
+        ]
+        assert rates[-1] < rates[0], side
+        assert re.search(rf"{side} k = -[0-9.]+ ± [0-9.]+", check.published)
+    assert check.passed
 
 
 def test_fire_fight_out_of_range_loses_nobody_and_stops_after_a_quiet_hour() -> None:

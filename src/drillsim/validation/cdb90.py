@@ -51,6 +51,7 @@ __all__ = [
     "CasualtyRates",
     "LossExchangePrediction",
     "LossExchangeScore",
+    "SizeElasticity",
     "Split",
     "WinnerPrediction",
     "WinnerScore",
@@ -61,6 +62,7 @@ __all__ = [
     "predict_loss_exchange",
     "predict_winner",
     "random_split",
+    "size_elasticity",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -499,6 +501,42 @@ def daily_casualty_rates(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SizeElasticity:
+    """Least-squares fit ``ln rate = c + k ln S`` of one side's daily casualty rate on the battle's total
+    strength ``S`` (battles with a positive rate): ``k`` is the elasticity, negative when larger battles
+    lose smaller shares a day."""
+
+    side: str
+    n: int
+    elasticity: float
+    elasticity_se: float
+
+
+def size_elasticity(battles: Sequence[Battle], side: str) -> SizeElasticity:
+    """How one side's daily casualty rate scales with the battle's total strength (see
+    :class:`SizeElasticity`)."""
+    rates = daily_casualty_rates(battles)
+    strength = np.array(
+        [
+            b.total_strength
+            for b in _whole_battles(battles)
+            if math.isfinite(b.battle_days) and b.attacker_casualties >= 0 and b.defender_casualties >= 0
+        ],
+        dtype=np.float64,
+    )
+    r = rates._side(side)
+    ok = r > 0
+    x = np.column_stack([np.ones(int(ok.sum())), np.log(strength[ok])])
+    y = np.log(r[ok])
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    cov = float(resid @ resid) / (len(y) - 2) * np.linalg.inv(x.T @ x)
+    return SizeElasticity(
+        side=side, n=len(y), elasticity=float(beta[1]), elasticity_se=math.sqrt(float(cov[1, 1]))
+    )
+
+
 # -------------------------------------------------------------------------------------------- report
 
 
@@ -540,6 +578,12 @@ def main() -> None:
         for side in ("attacker", "defender"):
             values = "  ".join(f"{v:.4f}" for v in selection.percentiles(side).values())
             print(f"  {side:9s} {values}")
+    for side in ("attacker", "defender"):
+        fit = size_elasticity(battles, side)
+        print(
+            f"Daily casualty rate ~ total strength^k, {side}: k = {fit.elasticity:.3f} "
+            f"+- {fit.elasticity_se:.3f} ({fit.n} battles)"
+        )
 
 
 if __name__ == "__main__":

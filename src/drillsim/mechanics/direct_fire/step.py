@@ -15,6 +15,7 @@ from drillsim.core.compiled import jit, run_per_row
 from drillsim.core.random import binomial_inverse
 from drillsim.events.types import AmmunitionExhausted, Fratricide, UnitHit
 from drillsim.mechanics.casualties import split_hits
+from drillsim.mechanics.direct_fire.frontage import element_frontages, engaged_on_frontage
 from drillsim.mechanics.direct_fire.model import (
     AMBUSH_SURPRISE_FACTOR,
     BURST_DUTY,
@@ -53,6 +54,7 @@ class DirectFire:
         self.suppressing = np.zeros(len(ctx.world.plan.tasks) + 1, dtype=bool)
         """Per task index, whether its units suppress believed positions; the last entry (task -1) False."""
         self.suppressing[[t.index for t in ctx.world.plan.tasks if t.kind in SUPPRESSING_TASKS]] = True
+        self.frontage = element_frontages(ctx.world.scenario, f.unit_type, f.type_names)
         counts = np.bincount(f.w_elem[self.mounts], minlength=f.n) if len(self.mounts) else np.zeros(f.n, int)
         k = max(int(counts.max()) if len(counts) else 0, 1)
         self.table = np.full((f.n, k), -1, dtype=np.int64)
@@ -112,6 +114,9 @@ class DirectFire:
         (rows, i, j, true_d), _ = run_per_row(
             nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(self.shooters)
         )
+        # Only the elements that fit on their side's contact line fire (frontage.py).
+        keep = engaged_on_frontage(rows, i, j, true_d, s.x, s.y, f.side, self.frontage)
+        rows, i, j, true_d = rows[keep], i[keep], j[keep], true_d[keep]
         if not len(rows):
             return
         rows, i, j, true_d, located, effect_scale, round_scale = self.discipline(ctx, rows, i, j, true_d)

@@ -46,8 +46,8 @@ FRONTAGE_BY_ECHELON_M: dict[str, float] = {
 """Front one element covers with its fire in line. Platoon 400 yards, company 1,000 and battalion 2,000
 (two companies up) are the figures of W. H. Waldron, *Terrain Exercises* (a US Army instruction text,
 read in a public reprint: a platoon covers 400-500 yards of front with its fire, the lower end taken;
-1,000 yards a company and 2,000 a battalion at most); squad and section a third of a platoon, team half a squad, brigade two battalions
-up, battery and irregular group as a platoon are assumptions (confidence low). Air elements do not fire
+1,000 yards a company and 2,000 a battalion at most); squad and section a third of a platoon, team half
+a squad, brigade two battalions up, battery and irregular group as a platoon are assumptions (confidence low). Air elements do not fire
 direct."""
 
 

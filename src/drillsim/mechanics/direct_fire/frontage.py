@@ -47,8 +47,8 @@ FRONTAGE_BY_ECHELON_M: dict[str, float] = {
 (two companies up) are the figures of W. H. Waldron, *Terrain Exercises* (a US Army instruction text,
 read in a public reprint: a platoon covers 400-500 yards of front with its fire, the lower end taken;
 1,000 yards a company and 2,000 a battalion at most); squad and section a third of a platoon, team half
-a squad, brigade two battalions up, battery and irregular group as a platoon are assumptions (confidence low). Air elements do not fire
-direct."""
+a squad, brigade two battalions up, battery and irregular group as a platoon are assumptions (confidence
+low). Air elements do not fire direct."""
 
 
 def element_frontages(scenario: Scenario, unit_type: IntArray, type_names: tuple[str, ...]) -> FloatArray:

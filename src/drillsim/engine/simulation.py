@@ -26,6 +26,7 @@ from drillsim.core.random import Streams, root_seed
 from drillsim.events.recorder import EventLog, NullRecorder, Recorder, write_event_log
 from drillsim.events.types import UnitMoved
 from drillsim.mechanics.air.step import AirStrikes, enforce_endurance
+from drillsim.mechanics.air_defence.step import AirDefence
 from drillsim.mechanics.direct_fire.step import DirectFire
 from drillsim.mechanics.direct_fire.supply import resupply
 from drillsim.mechanics.indirect_fire.step import IndirectFire
@@ -204,6 +205,7 @@ class Simulation:
         self.direct = DirectFire(self.ctx)
         self.fires = IndirectFire(self.ctx)
         self.strikes = AirStrikes(self.ctx)
+        self.air_defence = AirDefence(self.ctx)
         self.score = Scorekeeper(self.ctx)
         self._located = np.zeros((len(self.replication_indices), len(f.side_names), len(f.side_names)))
         self._finished = False
@@ -227,6 +229,7 @@ class Simulation:
         aim_dynamic_tasks(ctx)
         enforce_endurance(ctx)
         move(ctx)
+        self.air_defence.fly_clear(ctx)
         self.sensing.detect(ctx)
         deliver_reports(ctx)
         self._located = located_fractions(ctx)
@@ -236,6 +239,7 @@ class Simulation:
         self.fires.fire_missions(ctx)
         self.fires.land_rounds(ctx)
         self.strikes.fly_strikes(ctx)
+        self.air_defence.engage(ctx)
         update_morale(ctx)
         capture_and_flight(ctx)
         self.score.step(ctx)

@@ -306,4 +306,11 @@ def test_one_reader_gives_every_consumer_the_same_missions() -> None:
         table = attribution_chains(events, side=side).table
         assert table.num_rows == sum(1 for m in found.values() if m.side == side)
     struck = [m for m in found.values() if m.chain == "air-strike" and "WeaponsReleased" in m.first]
-    assert sum(m.casualties for m in struck) > 0, "bombs' impacts count as the strike's casualties"
+    assert struck, "the bombers release within 40 h"
+    # Bombs' impacts count as the strike's casualties (at this seed they may all miss: the helicopters that
+    # would have refreshed the contacts are damaged by air defence first).
+    impacts = {m.mission: 0 for m in struck}
+    for row in rows:
+        if row["kind"] == "RoundsImpacted" and row["value"] in impacts:
+            impacts[row["value"]] += row["count"]
+    assert [m.casualties for m in struck] == [impacts[m.mission] for m in struck]

@@ -122,7 +122,7 @@ def _detect(
     args = (
         x,
         y,
-        np.full(n, 2.0),
+        np.full(x.shape, 2.0),  # each element's height, per row
         np.arange(n),
         np.arange(n),
         max_range,
@@ -272,7 +272,7 @@ def test_one_detection_per_key_is_the_most_precise_clear_one(check_los: bool) ->
     r, n, n_pairs, n_inf = 4, 12, 300, 20
     x = rng.uniform(0, 3900, (r, n))
     y = rng.uniform(0, 3900, (r, n))
-    altitude = np.where(rng.random(n) < 0.2, 300.0, 2.0)
+    altitude = np.where(rng.random((r, n)) < 0.2, 300.0, 2.0)  # heights per row, as aircraft climb
     rows = np.sort(rng.integers(0, r, n_pairs + n_inf))
     rows = np.concatenate([np.sort(rows[:n_pairs]), np.sort(rows[n_pairs:])])
     observer = np.concatenate([rng.integers(0, n, n_pairs), np.full(n_inf, -1)])
@@ -293,7 +293,7 @@ def test_one_detection_per_key_is_the_most_precise_clear_one(check_los: bool) ->
     if check_los:
         o, t, rr = observer[:n_pairs], target[:n_pairs], rows[:n_pairs]
         seen[:n_pairs] = terrain.line_of_sight(
-            x[rr, o], y[rr, o], altitude[o], x[rr, t], y[rr, t], 2.0, samples=24
+            x[rr, o], y[rr, o], altitude[rr, o], x[rr, t], y[rr, t], 2.0, samples=24
         )
     actual = np.where(seen, sd, np.where(needs, np.inf, sd_blocked))
     order = np.lexsort((np.arange(len(key)), actual, key))
@@ -355,7 +355,7 @@ def test_pairs_that_cannot_be_kept_are_left_out(los_checked: bool) -> None:
             len(rows),
             x,
             y,
-            np.full(n, 2.0),
+            np.full(x.shape, 2.0),
             *grid,
             EFFECTIVE_EARTH_RADIUS_M,
             head,

@@ -51,11 +51,14 @@ def test_forces_are_in_place_before_the_militants_reach_their_positions(
 
 
 def test_militants_are_located_within_hours_of_crossing(typical_run: tuple[Outcomes, Simulation]) -> None:
-    """80 % of the militant groups are located within 12 h of the crossing (24 h after the alert)."""
+    """The incursion is detected within 2 h of the crossing (24 h after the alert), and 80 % of the militant
+    groups are located within 12 h of it unless the militants' air defence damaged or brought down a
+    reconnaissance aircraft first."""
     outcomes, _ = typical_run
-    located = outcomes.measures["time-to-locate-80"]
-    assert np.isfinite(located).all()
-    assert (located <= 36 * HOUR).all()
+    assert (outcomes.measures["first-detection"] <= 26 * HOUR).all()
+    located = np.nan_to_num(outcomes.measures["time-to-locate-80"], nan=np.inf)
+    hurt = (outcomes.measures["aircraft-lost"] + outcomes.measures["sorties-aborted"]) > 0
+    assert ((located <= 36 * HOUR) | hurt).all()
 
 
 def test_sorties_and_rounds_are_spent(typical_run: tuple[Outcomes, Simulation]) -> None:

@@ -28,6 +28,7 @@ from drillsim.core.random import Streams, root_seed
 from drillsim.events.recorder import EVENTS_FILE, EventLog, NullRecorder, Recorder, write_event_log
 from drillsim.events.types import UnitMoved
 from drillsim.mechanics.air.step import AirStrikes, enforce_endurance
+from drillsim.mechanics.air_defence.step import AirDefence
 from drillsim.mechanics.assault.step import resolve_assaults
 from drillsim.mechanics.casualties import evacuate_wounded
 from drillsim.mechanics.direct_fire.step import DirectFire
@@ -259,6 +260,7 @@ class Simulation:
         self.direct = DirectFire(self.ctx)
         self.fires = IndirectFire(self.ctx)
         self.strikes = AirStrikes(self.ctx)
+        self.air_defence = AirDefence(self.ctx)
         self.score = Scorekeeper(self.ctx)
         self._located = np.zeros((len(self.replication_indices), len(f.side_names), len(f.side_names)))
         self._finished = False
@@ -285,6 +287,7 @@ class Simulation:
         self.obstacles.before_move(ctx)
         move(ctx)
         self.obstacles.cross(ctx)
+        self.air_defence.fly_clear(ctx)
         self.sensing.detect(ctx)
         self.obstacles.reconnoitre(ctx)
         deliver_reports(ctx)
@@ -296,6 +299,7 @@ class Simulation:
         self.fires.fire_missions(ctx)
         self.fires.land_rounds(ctx)
         self.strikes.fly_strikes(ctx)
+        self.air_defence.engage(ctx)
         update_morale(ctx)
         capture_and_flight(ctx)
         resolve_assaults(ctx)

@@ -346,6 +346,50 @@ class SortieRecovered(Event):
 
 
 @dataclass(frozen=True)
+class AircraftEngaged(Event):
+    """Air defence of ``unit`` fired ``weapon`` (one missile or burst) at ``aircraft`` at slant range
+    ``range_m``. An ``AircraftLost`` or ``AircraftDamaged`` at the same time follows a hit; nothing
+    follows a miss."""
+
+    KIND: ClassVar[str] = "AircraftEngaged"
+    unit: str
+    aircraft: str
+    weapon: str
+    range_m: float
+
+
+@dataclass(frozen=True)
+class AircraftDamaged(Event):
+    """``aircraft`` was damaged by fire from ``shooter``: it aborts its sortie and flies home."""
+
+    KIND: ClassVar[str] = "AircraftDamaged"
+    aircraft: str
+    shooter: str
+
+
+@dataclass(frozen=True)
+class AircraftLost(Event):
+    """``aircraft`` was brought down by fire from ``shooter`` at (x_m, y_m)."""
+
+    KIND: ClassVar[str] = "AircraftLost"
+    aircraft: str
+    shooter: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class SortieAborted(Event):
+    """``aircraft`` broke off its sortie (mission 0 for tasks other than strikes) and turned for home;
+    ``reason``: damaged."""
+
+    KIND: ClassVar[str] = "SortieAborted"
+    mission: int
+    aircraft: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ObjectiveAchieved(Event):
     """``side`` achieved ``objective``."""
 
@@ -512,6 +556,15 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "y_m": "y_m",
     },
     "SortieRecovered": {"mission": "value", "aircraft": "unit"},
+    "AircraftEngaged": {
+        "unit": "unit",
+        "aircraft": "other",
+        "weapon": "detail",
+        "range_m": "value",
+    },
+    "AircraftDamaged": {"aircraft": "unit", "shooter": "other"},
+    "AircraftLost": {"aircraft": "unit", "shooter": "other", "x_m": "x_m", "y_m": "y_m"},
+    "SortieAborted": {"mission": "value", "aircraft": "unit", "reason": "detail"},
     "ObjectiveAchieved": {"side": "side", "objective": "detail"},
     "ObstacleDetected": {"side": "side", "unit": "unit", "obstacle": "other", "how": "detail"},
     "ObstacleEncountered": {
@@ -565,6 +618,10 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         StrikeAborted,
         WeaponsReleased,
         SortieRecovered,
+        AircraftEngaged,
+        AircraftDamaged,
+        AircraftLost,
+        SortieAborted,
         ObjectiveAchieved,
         ObstacleDetected,
         ObstacleEncountered,

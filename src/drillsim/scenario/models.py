@@ -429,10 +429,53 @@ class RangeBandSpec(Spec):
     """Probability that one engagement suppresses the target element."""
 
 
-class WeaponSpec(Spec):
-    """A weapon: direct fire (range-band table), indirect fire (lethal area), or air-delivered munition."""
+class AntiAirSpec(Spec):
+    """How a weapon engages aircraft: its envelope and the outcome of one engagement
+    (docs/mechanics/air-defence.md)."""
 
-    kind: Literal["direct", "indirect", "air"]
+    max_range_m: PositiveDistance
+    """Greatest slant range at which it engages an aircraft."""
+    min_range_m: Distance = Param(0.0)
+    max_altitude_m: PositiveDistance
+    """Greatest height of an aircraft above the ground that it can engage."""
+    min_altitude_m: Distance = Param(0.0)
+    engagements_per_min: RatePerMin = Param(1.0)
+    """Engagements (a missile, or a burst) one weapon makes per minute at a tracked aircraft in range."""
+    p_kill: Probability
+    """Probability that one engagement brings the aircraft down (lost)."""
+    p_damage: Probability = Param(0.0)
+    """Probability that one engagement damages the aircraft without bringing it down (it aborts)."""
+    rounds_per_engagement: Count = Param(1)
+    """Rounds (or missiles) of the mount's ammunition one engagement uses."""
+
+    @model_validator(mode="after")
+    def _outcomes(self) -> AntiAirSpec:
+        if float(self.p_kill) + float(self.p_damage) > 1.0 + 1e-12:
+            raise PydanticCustomError(
+                "anti_air_outcomes",
+                "p_kill + p_damage must not exceed 1",
+                {
+                    "expected": "p_kill + p_damage <= 1",
+                    "found": f"{float(self.p_kill):g} + {float(self.p_damage):g}",
+                },
+            )
+        if float(self.min_altitude_m) >= float(self.max_altitude_m):
+            raise PydanticCustomError(
+                "anti_air_envelope",
+                "min_altitude_m must be below max_altitude_m",
+                {
+                    "expected": "min_altitude_m < max_altitude_m",
+                    "found": f"{float(self.min_altitude_m):g} >= {float(self.max_altitude_m):g}",
+                },
+            )
+        return self
+
+
+class WeaponSpec(Spec):
+    """A weapon: direct fire (range-band table), indirect fire (lethal area), air-delivered munition, or
+    air defence (a weapon that engages only aircraft)."""
+
+    kind: Literal["direct", "indirect", "air", "air-defence"]
     name: str | None = None
     bands: list[RangeBandSpec] = Field(default_factory=list)
     """Direct fire: range bands in increasing range."""
@@ -459,10 +502,20 @@ class WeaponSpec(Spec):
     """Indirect and air: the minimum safe distance from friendly troops (the risk-estimate distance at
     0.1 % probability of incapacitation). A mission or strike whose aim point is closer to a friendly ground
     unit is refused unless its task accepts danger-close fire; none means no clearance check."""
+    anti_air: AntiAirSpec | None = None
+    """Air defence: the envelope and engagement outcomes against aircraft. Required for kind
+    ``air-defence``; a direct-fire weapon with it (a heavy machine gun) also engages aircraft."""
 
     @model_validator(mode="after")
     def _consistent(self) -> WeaponSpec:
-        if self.kind == "direct":
+        if self.kind == "air-defence":
+            if self.anti_air is None:
+                raise PydanticCustomError(
+                    "weapon_anti_air",
+                    "an air-defence weapon needs anti_air",
+                    {"expected": "anti_air: {max_range_m, max_altitude_m, p_kill}", "found": "none"},
+                )
+        elif self.kind == "direct":
             if not self.bands:
                 raise PydanticCustomError(
                     "weapon_bands",
@@ -492,6 +545,8 @@ class WeaponSpec(Spec):
         """The greatest range at which the weapon has any effect."""
         if self.kind == "direct":
             return float(self.bands[-1].max_range_m)
+        if self.kind == "air-defence" and self.anti_air is not None:
+            return float(self.anti_air.max_range_m)
         return float(self.max_range_m or 0.0)
 
 
@@ -542,6 +597,14 @@ class AirSpec(Spec):
     altitude_m: Altitude = Param(3000.0)
     turnaround_s: Duration = Param(3600.0)
     """Time on the ground between sorties."""
+    signature_class: Literal["rotary", "jet", "propeller", "small-uav"] = "jet"
+    """How far away ground observers notice it, against the sky and by its noise (the unit type's
+    ``signature`` scales the rate): see docs/mechanics/air-defence.md."""
+    attack_altitude_m: Altitude | None = None
+    """Height on station over a strike's target (the attack run); none means ``altitude_m``."""
+    threat_altitude_m: Altitude | None = None
+    """Height flown while the side knows of enemy air defence (it climbs to trade sight for safety); none
+    means it keeps its altitudes and only keeps out of the rings it knows."""
 
 
 class UnitTypeSpec(Spec):
@@ -1146,6 +1209,8 @@ MeasureKind = Literal[
     "time-lost",
     "time-retaken",
     "held-at-end",
+    "aircraft-lost",
+    "sorties-aborted",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
 TIME_MEASURE_KINDS: tuple[str, ...] = (

@@ -190,6 +190,19 @@ class BatchState:
     sorties_left: IntArray
     strike_target: IntArray
     strike_mission: IntArray
+    air_altitude: FloatArray
+    """(R, N) height above the ground each aircraft flies at now (2 m for ground elements)."""
+    air_damaged: BoolArray
+    """(R, N) aircraft damaged by air defence: they abort, fly home and do not fly again."""
+    # air defence
+    aa_tracking: BoolArray
+    """(R, A, K) air-defence mount a (those that can engage aircraft, in mount order) has detected
+    aircraft k (aircraft in element order) and tracks it while it stays within its sensors' reach."""
+    threat_t: FloatArray
+    """(R, S, A) when side s learnt that air-defence mount a threatens its aircraft (+inf: not yet)."""
+    threat_x: FloatArray
+    threat_y: FloatArray
+    """(R, S, A) where side s believes that mount is."""
     # fire support
     battery_task: IntArray
     """Fire-support task a battery element is under (-1 none)."""
@@ -229,6 +242,10 @@ class BatchState:
     depot_stock: FloatArray
     """(R, D) rounds left at each supply point (+inf: unlimited)."""
     sorties_flown: FloatArray
+    aircraft_lost: FloatArray
+    """(R, S) aircraft each side lost to air defence."""
+    sorties_aborted: FloatArray
+    """(R, S) sorties each side aborted because air defence damaged the aircraft."""
     missions_fired: FloatArray
     chain_time_sum: FloatArray
     chain_count: FloatArray
@@ -306,6 +323,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
     r, n, s = len(replications), f.n, len(f.side_names)
     p, o = len(world.plan.phase_names), len(world.plan.objective_names)
     ob = world.obstacles.n
+    n_aa = len(f.air_defence_mounts())
     return BatchState(
         replications=np.asarray(replications, dtype=np.int64),
         time_s=0.0,
@@ -340,6 +358,12 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         sorties_left=np.zeros((r, n), dtype=np.int64),
         strike_target=np.full((r, n), -1, dtype=np.int64),
         strike_mission=np.full((r, n), -1, dtype=np.int64),
+        air_altitude=_tile(f.altitude_m, r),
+        air_damaged=np.zeros((r, n), dtype=bool),
+        aa_tracking=np.zeros((r, n_aa, int(f.is_air.sum())), dtype=bool),
+        threat_t=_full((r, s, n_aa), INF),
+        threat_x=np.zeros((r, s, n_aa)),
+        threat_y=np.zeros((r, s, n_aa)),
         battery_task=np.full((r, n), -1, dtype=np.int64),
         battery_busy_until=_full((r, n), -INF),
         missions_left=np.zeros((r, n)),
@@ -367,6 +391,8 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         casualties_by_side=np.zeros((r, s, s)),
         depot_stock=_tile(world.support.stock0, r),
         sorties_flown=np.zeros((r, s)),
+        aircraft_lost=np.zeros((r, s)),
+        sorties_aborted=np.zeros((r, s)),
         missions_fired=np.zeros((r, s)),
         chain_time_sum=np.zeros((r, s)),
         chain_count=np.zeros((r, s)),

@@ -34,6 +34,8 @@ _KIND_QUANTITY: dict[str, Quantity] = {
     "losses": "count",
     "rounds-fired": "count",
     "sorties-flown": "count",
+    "aircraft-lost": "count",
+    "sorties-aborted": "count",
     "fire-missions": "count",
     "fratricide": "count",
     "fraction-neutralised": "fraction",

@@ -31,7 +31,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-WEAPON_KINDS = ("direct", "indirect", "air")
+WEAPON_KINDS = ("direct", "indirect", "air", "air-defence")
 POSTURE_INDEX = {name: i for i, name in enumerate(POSTURES)}
 TERRAIN_INDEX = {name: i for i, name in enumerate(TERRAIN_CLASSES)}
 
@@ -95,7 +95,7 @@ class ForceTable:
     # weapon mounts
     w_elem: IntArray
     w_kind: IntArray
-    """0 direct, 1 indirect, 2 air."""
+    """0 direct, 1 indirect, 2 air, 3 air defence (engages aircraft only)."""
     w_name: tuple[str, ...]
     w_count: FloatArray
     w_rate_per_s: FloatArray
@@ -117,6 +117,19 @@ class ForceTable:
     w_dispersion: FloatArray
     w_speed: FloatArray
     w_rounds_per_mission: FloatArray
+    w_aa_rate_per_s: FloatArray
+    """Air defence: engagements per second of the mount (its weapons' count included); 0 for a mount that
+    cannot engage aircraft."""
+    w_aa_min_range: FloatArray
+    w_aa_max_range: FloatArray
+    """Air defence: slant-range envelope."""
+    w_aa_min_altitude: FloatArray
+    w_aa_max_altitude: FloatArray
+    """Air defence: height envelope above the ground."""
+    w_aa_p_kill: FloatArray
+    w_aa_p_damage: FloatArray
+    w_aa_rounds: FloatArray
+    """Air defence: rounds of the mount's ammunition one engagement uses."""
     # sensor mounts
     s_elem: IntArray
     s_name: tuple[str, ...]
@@ -130,10 +143,25 @@ class ForceTable:
     s_identifies: BoolArray
     altitude_m: FloatArray
     """Height of the sensor or target above ground: 2 m for people on foot, flight altitude for aircraft."""
+    attack_altitude_m: FloatArray
+    """Aircraft: height on station over a strike's target (``altitude_m`` when the type gives none)."""
+    threat_altitude_m: FloatArray
+    """Aircraft: height flown while the side knows of enemy air defence (NaN: keeps its altitudes)."""
+    signature_class: tuple[str, ...]
+    """Aircraft: signature class (``AirSpec.signature_class``); empty for ground elements."""
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    def air_defence_mounts(self) -> IntArray:
+        """The weapon mounts that can engage aircraft and belong to a side hostile to some side with
+        aircraft, in mount order (the air-defence axis of the state)."""
+        air_sides = np.unique(self.side[self.is_air])
+        if not len(self.w_elem) or not len(air_sides):
+            return np.zeros(0, dtype=np.int64)
+        threat = self.hostile[self.side[self.w_elem]][:, air_sides].any(axis=1)
+        return np.flatnonzero((self.w_aa_rate_per_s > 0) & threat)
 
     def index(self, element_id: str) -> int:
         return self.ids.index(element_id)
@@ -326,6 +354,14 @@ def compile_forces(  # noqa: C901
             "sus",
             "rap",
             "safe",
+            "aa_rate",
+            "aa_rmin",
+            "aa_rmax",
+            "aa_hmin",
+            "aa_hmax",
+            "aa_pk",
+            "aa_pd",
+            "aa_rounds",
         )
     }
     w_names: list[str] = []
@@ -356,6 +392,15 @@ def compile_forces(  # noqa: C901
             w["disp"].append(float(spec.dispersion_m))
             w["speed"].append(float(spec.projectile_speed_mps))
             w["rpm"].append(float(spec.rounds_per_mission))
+            aa = spec.anti_air
+            w["aa_rate"].append(float(aa.engagements_per_min) * float(mount.count) / 60.0 if aa else 0.0)
+            w["aa_rmin"].append(float(aa.min_range_m) if aa else 0.0)
+            w["aa_rmax"].append(float(aa.max_range_m) if aa else 0.0)
+            w["aa_hmin"].append(float(aa.min_altitude_m) if aa else 0.0)
+            w["aa_hmax"].append(float(aa.max_altitude_m) if aa else 0.0)
+            w["aa_pk"].append(float(aa.p_kill) if aa else 0.0)
+            w["aa_pd"].append(float(aa.p_damage) if aa else 0.0)
+            w["aa_rounds"].append(float(aa.rounds_per_engagement) if aa else 0.0)
             w_names.append(mount.weapon)
             bands.append([(float(b.max_range_m), float(b.p_kill), float(b.p_suppress)) for b in spec.bands])
         for smount in u.sensors:
@@ -445,6 +490,14 @@ def compile_forces(  # noqa: C901
         w_dispersion=arr(w["disp"]),
         w_speed=arr(w["speed"]),
         w_rounds_per_mission=arr(w["rpm"]),
+        w_aa_rate_per_s=arr(w["aa_rate"]),
+        w_aa_min_range=arr(w["aa_rmin"]),
+        w_aa_max_range=arr(w["aa_rmax"]),
+        w_aa_min_altitude=arr(w["aa_hmin"]),
+        w_aa_max_altitude=arr(w["aa_hmax"]),
+        w_aa_p_kill=arr(w["aa_pk"]),
+        w_aa_p_damage=arr(w["aa_pd"]),
+        w_aa_rounds=arr(w["aa_rounds"]),
         s_elem=iarr(s["elem"]),
         s_name=tuple(s_names),
         s_count=arr(s["count"]),
@@ -456,4 +509,21 @@ def compile_forces(  # noqa: C901
         s_position_error=arr(s["err"]),
         s_identifies=arr(s["ident"]) > 0,
         altitude_m=per_type(altitude_t),
+        attack_altitude_m=per_type(
+            [
+                float(u.air.attack_altitude_m if u.air.attack_altitude_m is not None else u.air.altitude_m)
+                if u.air is not None
+                else 2.0
+                for u in utypes
+            ]
+        ),
+        signature_class=tuple(utypes[ti].air.signature_class if utypes[ti].air else "" for ti in elem_type),
+        threat_altitude_m=per_type(
+            [
+                float(u.air.threat_altitude_m)
+                if u.air is not None and u.air.threat_altitude_m is not None
+                else np.nan
+                for u in utypes
+            ]
+        ),
     )

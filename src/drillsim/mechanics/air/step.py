@@ -110,8 +110,13 @@ class AirStrikes:
         present = np.bincount(phase, minlength=AIR_TURNAROUND + 1) > 0
         elem = np.array([e])
 
-        # Ready with sorties left: take a target and ask for the strike.
-        ready = rows[(phase == AIR_READY) & (s.sorties_left[rows, e] > 0)] if present[AIR_READY] else rows[:0]
+        # Take a target and ask for the strike.
+        # Ready with sorties left (an aircraft damaged by air defence flies no more).
+        ready = (
+            rows[(phase == AIR_READY) & (s.sorties_left[rows, e] > 0) & ~s.air_damaged[rows, e]]
+            if present[AIR_READY]
+            else rows[:0]
+        )
         if len(ready):
             if task.waypoints.shape[1] > 0:
                 tgt = np.full(len(ready), -1)
@@ -356,10 +361,10 @@ def enforce_endurance(ctx: StepContext) -> None:
         s.air_until[rows, elems] = t1 + f.turnaround_s[elems]
         s.airborne_since[rows, elems] = np.inf
         ctx.emit(SortieRecovered, rows, t1, mission=np.zeros(len(rows)), aircraft=ctx.ids[elems])
-    # Turned around: take the task up again.
+    # Turned around: take the task up again (unless damaged by air defence: it stays on the ground).
     rows, elems = _aircraft_in_phase(s.status, s.task, strike, air, s.air_phase, AIR_TURNAROUND)
     if len(rows):
-        ready = s.air_until[rows, elems] <= t1
+        ready = (s.air_until[rows, elems] <= t1) & ~s.air_damaged[rows, elems]
         rows, elems = rows[ready], elems[ready]
     if len(rows):
         tasks = s.task[rows, elems]

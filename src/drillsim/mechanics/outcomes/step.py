@@ -349,6 +349,10 @@ class Scorekeeper:
             return s.rounds_fired[:, side].copy() if side is not None else s.rounds_fired.sum(axis=1)
         if m.kind == "sorties-flown":
             return s.sorties_flown[:, side].copy() if side is not None else s.sorties_flown.sum(axis=1)
+        if m.kind == "aircraft-lost":
+            return s.aircraft_lost[:, side].copy() if side is not None else s.aircraft_lost.sum(axis=1)
+        if m.kind == "sorties-aborted":
+            return s.sorties_aborted[:, side].copy() if side is not None else s.sorties_aborted.sum(axis=1)
         if m.kind == "fire-missions":
             return s.missions_fired[:, side].copy() if side is not None else s.missions_fired.sum(axis=1)
         if m.kind == "kill-chain-time":

@@ -315,7 +315,7 @@ def detect_pairs(  # noqa: C901, PLR0913
                         break
                 if not reachable:
                     continue
-                height = altitude[s] - 2.0
+                height = altitude[r, s] - 2.0
                 far = rad * rad * (1.0 + 1e-9)
                 bin_width = rad / BOUND_BINS
                 h_s = hash_fourth(prefix, s)  # the part of each pair's draw that depends on the observer
@@ -603,7 +603,7 @@ def pick_detections(  # noqa: PLR0913
                     cell,
                     x[r, o],
                     y[r, o],
-                    altitude[o],
+                    altitude[r, o],
                     x[r, t],
                     y[r, t],
                     2.0,

@@ -173,7 +173,7 @@ class Sensing:
             n_pairs,
             s.x,
             s.y,
-            f.altitude_m,
+            s.air_altitude,
             terrain.elevation_m,
             terrain.x0_m,
             terrain.y0_m,
@@ -213,7 +213,7 @@ class Sensing:
         args = (
             s.x,
             s.y,
-            f.altitude_m,
+            s.air_altitude,
             self.observers,
             self.targets,
             self.max_range,
@@ -254,7 +254,7 @@ class Sensing:
             table = bound_tables(
                 self.observers,
                 self.max_range,
-                f.altitude_m,
+                np.fmin(f.altitude_m, np.fmin(f.attack_altitude_m, f.threat_altitude_m)),
                 self.mounts,
                 mount_rate,
                 f.s_range_scale,

@@ -137,15 +137,15 @@ def test_check_names_the_kind_of_file_it_was_given(
 
 
 def test_schema_id_names_the_kind_and_schema_version(cli: Cli) -> None:
-    """Each schema has an ``$id`` URL naming its kind and ``schema_version``; every ``$ref`` is local."""
+    """Each schema has an ``$id`` URN naming its kind and ``schema_version``; every ``$ref`` is local."""
     from drillsim.scenario.models import SCHEMA_VERSION
 
     ids = set()
     for kind in ("scenario", "catalogue"):
         text = cli("schema", "--kind", kind).out
         schema = json.loads(text)
-        assert schema["$id"].startswith("https://")
-        assert schema["$id"].endswith(f"/{kind}/v{SCHEMA_VERSION}.json")
+        assert schema["$id"].startswith("urn:drillsim:schema:")
+        assert schema["$id"].endswith(f":{kind}:v{SCHEMA_VERSION}")
         assert ".invalid" not in text
         ids.add(schema["$id"])
         refs = [part.split('"')[0] for part in text.split('"$ref": "')[1:]]

@@ -14,16 +14,17 @@ from drillsim.scenario.models import SCHEMA_VERSION, CatalogueFile, Scenario
 SchemaKind = Literal["scenario", "catalogue"]
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-SCHEMA_ID_BASE = "https://drillsim.org/schema/"
-"""Where the schemas' ``$id`` URLs start. An ``$id`` names a schema and its version for tools that cache
-schemas by identity; nothing fetches it: every ``$ref`` points inside the same document, and editors read
-the schema from a local file (``drillsim schema > scenario.schema.json``)."""
+SCHEMA_ID_BASE = "urn:drillsim:schema:"
+"""Where the schemas' ``$id`` start. An ``$id`` names a schema and its version for tools that cache schemas
+by identity. It is a URN (RFC 8141), not a URL: the project owns no web domain to put in a URL, and nothing
+fetches it anyway: every ``$ref`` points inside the same document, and editors read the schema from a local
+file (``drillsim schema > scenario.schema.json``)."""
 
 
 def schema_id(kind: SchemaKind = "scenario") -> str:
-    """The ``$id`` of a schema: a stable URL naming its kind and the scenario language's ``schema_version``
-    (``https://drillsim.org/schema/scenario/v1.json``); it changes only when ``schema_version`` does."""
-    return f"{SCHEMA_ID_BASE}{kind}/v{SCHEMA_VERSION}.json"
+    """The ``$id`` of a schema: a stable URN naming its kind and the scenario language's ``schema_version``
+    (``urn:drillsim:schema:scenario:v1``); it changes only when ``schema_version`` does."""
+    return f"{SCHEMA_ID_BASE}{kind}:v{SCHEMA_VERSION}"
 
 
 def scenario_schema(kind: SchemaKind = "scenario") -> dict[str, Any]:

@@ -381,7 +381,7 @@ def test_compiled_direct_fire_matches_the_array_expressions(battle: Simulation, 
     reference = replace(ctx, state=copy.deepcopy(ctx.state), recorder=_Capture())
     battle.direct.fire(compiled)
     _reference_fire(battle, reference)
-    assert len(reference.recorder.events) >= 5  # casualties inflicted
+    assert len(reference.recorder.events) >= 3  # casualties inflicted (bursts and frontage thin the fire)
     exhausted = [e for e in compiled.recorder.events if e[0] == "AmmunitionExhausted"]
     assert [e for e in compiled.recorder.events if e[0] != "AmmunitionExhausted"] == reference.recorder.events
     emptied = (ctx.state.ammo > 0) & (reference.state.ammo <= 0)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import drillsim
-from drillsim.report.html import _pedigree_section
+from drillsim.report.html import _pedigree
 from drillsim.scenario.pedigree import is_sourced
 from drillsim.study.screening import (
     MorrisScreening,
@@ -141,10 +141,10 @@ def test_sourced_count_is_the_same_in_validate_report_pedigree_and_screening(
     match = re.search(r"(\d+)/(\d+) parameters sourced", result.out)
     assert match is not None
     assert (int(match[1]), int(match[2])) == (expected, len(params))
-    page = _pedigree_section(SimpleNamespace(scenario=scenario))  # type: ignore[arg-type]
-    report = re.search(r"(\d+) sourced, <b>(\d+) weakly sourced", page)
+    report = _pedigree(SimpleNamespace(scenario=scenario))  # type: ignore[arg-type]
     assert report is not None
-    assert (int(report[1]), int(report[2])) == (expected, len(params) - expected)
+    assert (report["sourced"], report["weak"]) == (expected, len(params) - expected)
+    assert sum(row["weak"] for row in report["rows"]) == report["weak"]
     assert sum(i.sourced for i in screened_inputs(scenario)) == expected
     table = {(p.path, "m"): (1.0, True) for p in params}
     flagged = sum(r.flagged for r in pedigree_report(scenario, table))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import math
 import re
@@ -31,9 +30,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from markupsafe import Markup
 
 from drillsim.core.figures import figure_svg
-from drillsim.core.files import write_text_atomically
+from drillsim.core.pages import render_page, trusted_svg, write_page
 from drillsim.events.chains import CHAIN_KINDS
 from drillsim.experiments.montecarlo import MeasureStatistics, summarize
 from drillsim.report import charts
@@ -81,10 +81,6 @@ def _static_bytes(name: str) -> bytes:
     return resources.files("drillsim.report").joinpath("static", *name.split("/")).read_bytes()
 
 
-def _script(source: str) -> str:
-    return "<script>" + _script_body(source) + "</script>"
-
-
 def _script_body(source: str) -> str:
     return source.replace("</script", "<\\/script")
 
@@ -115,8 +111,9 @@ def _leaflet_css() -> str:
     return re.sub(r"url\((images/[\w.-]+\.png)\)", inline, _static("vendor/leaflet/leaflet.css"))
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+def _text(value: Any) -> str:
+    """A header value as text ("" for none); the template escapes it."""
+    return "" if value is None else str(value)
 
 
 def _hms(seconds: float | None) -> str:
@@ -134,46 +131,19 @@ def _value(kind: str, value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
-def _table(head: Iterable[str], rows: Iterable[Iterable[str]], *, cls: str = "") -> str:
-    out = [
-        f'<table class="{cls}"><thead><tr>' + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"
-    ]
-    for row in rows:
-        out.append("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+def _trusted_asset(text: str) -> Markup:
+    """A stylesheet, script or JSON block that drillsim built or ships, inlined unescaped. Scripts and
+    the data block pass through :func:`_script_body` first (no ``</script`` can close them early)."""
+    return Markup(text)
 
 
 # ------------------------------------------------------------------------------------------ sections
 
 
-def _summary(result: Result, replay: dict[str, Any], statistics: Statistics | None) -> tuple[str, str]:
-    """The summary (scenario facts) and the forces-and-outcome section."""
+def _facts(result: Result, replay: dict[str, Any]) -> dict[str, str]:
+    """The summary: the scenario's facts, as text."""
     h = result.header
     sc = result.scenario
-    units_by_side: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for u in h["units"]:
-        units_by_side[u["side"]].append(u)
-    side_rows = []
-    for name, side in h["sides"].items():
-        units = units_by_side.get(name, [])
-        nations = sorted({u["nation"] for u in units})
-        side_rows.append(
-            [
-                _e(side.get("name") or name),
-                _e(", ".join(nations)),
-                str(len(units)),
-                f"{sum(u['strength'] for u in units):,.0f}",
-                _e(", ".join(f"{k}: {v}" for k, v in (side.get("relations") or {}).items())),
-            ]
-        )
-    desc = f"<p>{_e(sc.description)}</p>" if sc is not None and sc.description else ""
-    objectives = ""
-    if sc is not None and sc.objectives:
-        items = "".join(
-            f"<li><b>{_e(name)}</b>: {_e(o.kind)} for {_e(o.side)}</li>" for name, o in sc.objectives.items()
-        )
-        objectives = f"<h3>Objectives</h3><ul>{items}</ul>"
     reps = result.replications
     shown = replay["meta"]["replication"]
     mc = result.monte_carlo
@@ -186,24 +156,41 @@ def _summary(result: Result, replay: dict[str, Any], statistics: Statistics | No
         rep_note = f"{len(reps)} replications; maps, timeline and kill chain show replication {shown}"
     else:
         rep_note = "1 replication"
-    facts = [
-        ("Scenario", f"{_e(h.get('title'))} (<code>{_e(h['scenario'])}</code>)"),
-        ("Start", _e(h.get("start"))),
-        ("Duration", _hms(h["duration_s"]) + f" (time step {h.get('dt_s')} s)"),
-        ("Geodata", _e(h.get("geodata") or "none (flat synthetic terrain)")),
-        ("Runs", _e(rep_note)),
-        ("Seed", _e(h["seed"])),
-        ("Scenario hash", f"<code>{_e(h.get('scenario_hash'))}</code>"),
-        ("drillsim", _e(h.get("drillsim_version"))),
-    ]
-    dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
-    return f'<section id="summary"><h2>Summary</h2><dl class="facts">{dl}</dl>{desc}</section>', (
-        '<section id="forces"><h2>Forces and outcome</h2>'
-        + _table(["Side", "Nations", "Units", "People", "Relations"], side_rows)
-        + objectives
-        + _outcome_table(result, statistics)
-        + "</section>"
-    )
+    return {
+        "title": _text(h.get("title")),
+        "scenario": _text(h["scenario"]),
+        "start": _text(h.get("start")),
+        "duration": _hms(h["duration_s"]) + f" (time step {h.get('dt_s')} s)",
+        "geodata": _text(h.get("geodata") or "none (flat synthetic terrain)"),
+        "runs": rep_note,
+        "seed": _text(h["seed"]),
+        "hash": _text(h.get("scenario_hash")),
+        "version": _text(h.get("drillsim_version")),
+        "description": _text(sc.description) if sc is not None else "",
+    }
+
+
+def _forces(result: Result, statistics: Statistics | None) -> dict[str, Any]:
+    """The forces-and-outcome section: a row per side, the objectives and the outcome."""
+    h = result.header
+    sc = result.scenario
+    units_by_side: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for u in h["units"]:
+        units_by_side[u["side"]].append(u)
+    sides = []
+    for name, side in h["sides"].items():
+        units = units_by_side.get(name, [])
+        sides.append(
+            [
+                side.get("name") or name,
+                ", ".join(sorted({u["nation"] for u in units})),
+                str(len(units)),
+                f"{sum(u['strength'] for u in units):,.0f}",
+                ", ".join(f"{k}: {v}" for k, v in (side.get("relations") or {}).items()),
+            ]
+        )
+    objectives = [(name, o.kind, o.side) for name, o in sc.objectives.items()] if sc is not None else []
+    return {"sides": sides, "objectives": objectives, "outcome": _outcome(result, statistics)}
 
 
 def _stopped_text(stopped: str) -> str:
@@ -240,14 +227,18 @@ def _replication_statistics(result: Result) -> Statistics | None:
     return {name: summarize(v, measure=name, kind=kinds.get(name)) for name, v in values.items()}, values
 
 
-def _outcome_table(result: Result, statistics: Statistics | None) -> str:
+def _outcome(result: Result, statistics: Statistics | None) -> dict[str, Any] | None:
+    """The outcome table: a value per measure for one replication (no ``title``), else each measure's
+    statistics over the replications with its precision target, if any."""
     kinds = result.header.get("measures", {})
     measures = result.measures()
     if not measures:
-        return ""
+        return None
     if statistics is None:
-        rows = [[_e(n), _value(kinds.get(n, ""), float(v[0]))] for n, v in measures.items()]
-        return "<h3>Outcome</h3>" + _table(["Measure", "Value"], rows, cls="num")
+        return {
+            "title": None,
+            "rows": [[n, _value(kinds.get(n, ""), float(v[0]))] for n, v in measures.items()],
+        }
     by_measure, _ = statistics
     mc = result.monte_carlo
     level = f"{next(iter(by_measure.values())).confidence * 100:g} %" if by_measure else ""
@@ -260,31 +251,23 @@ def _outcome_table(result: Result, statistics: Statistics | None) -> str:
         kind = kinds.get(name, "")
         finite = math.isfinite(st.ci_low) and math.isfinite(st.ci_high)
         ci = f"{_value(kind, st.ci_low)} – {_value(kind, st.ci_high)}" if finite else "-"
-        row = [
-            _e(name),
+        cells = [
+            name,
             f"{st.n:,}/{st.of:,}",
             *(_value(kind, x) for x in (st.mean, st.median, st.p05, st.p95)),
             ci,
         ]
-        if targets:
-            check = targets.get(name)
-            row.append(
-                ""
-                if check is None
-                else _value(kind, check.required_half_width) + (" met" if check.met else " <b>not met</b>")
-            )
-        rows.append(row)
+        check = targets.get(name)
+        target = (
+            None if check is None else {"value": _value(kind, check.required_half_width), "met": check.met}
+        )
+        rows.append({"cells": cells, "target": target})
     title = (
         f"Outcome over {mc.n:,} replications (Monte Carlo)"
         if mc is not None
         else "Outcome over all replications"
     )
-    note = (
-        '<p class="note">Mean and median over the replications with a value; 5 % and 95 % are empirical '
-        "quantiles (90 % of runs fall between them); the interval is for the mean (Wilson's for 0/1 "
-        "measures, Student's t otherwise) and narrows as replications are added.</p>"
-    )
-    return f"<h3>{title}</h3>" + _table(head, rows, cls="num measures-table") + note
+    return {"title": title, "head": head, "targets": bool(targets), "rows": rows}
 
 
 def _moments(replay: dict[str, Any]) -> list[dict[str, Any]]:
@@ -295,22 +278,7 @@ def _moments(replay: dict[str, Any]) -> list[dict[str, Any]]:
     return moments
 
 
-def _maps_section(moments: list[dict[str, Any]], start: str | None) -> str:
-    cells = []
-    for i, m in enumerate(moments):
-        cells.append(
-            f'<figure class="moment"><div class="moment-map" id="moment-{i}" data-time="{m["time_s"]}"></div>'
-            f"<figcaption><b>{_e(m['label'])}</b> T+{_hms(m['time_s'])}</figcaption></figure>"
-        )
-    return (
-        '<section id="maps"><h2>The map at key moments</h2><p class="note">Ground truth, symbols by '
-        "MIL-STD-2525 with affiliation as the first side sees it; lines are each unit's track so far; "
-        "faded symbols are units destroyed, captured or escaped. Hover a symbol for its id.</p>"
-        f'<div class="moments">{"".join(cells)}</div></section>'
-    )
-
-
-def _timeline_section(replay: dict[str, Any], have_charts: bool) -> str:
+def _timeline(replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
     events = [e for e in replay["events"] if e["kind"] in _KEY_KINDS or e["kind"] == "PhaseStarted"]
     chart = ""
     if have_charts:
@@ -319,20 +287,11 @@ def _timeline_section(replay: dict[str, Any], have_charts: bool) -> str:
             [(e["kind"], e["time_s"]) for e in events if e["kind"] != "PhaseStarted"],
             float(replay["meta"]["duration_s"]),
         )
-    rows = [[_hms(e["time_s"]), _e(e["kind"]), _e(e["text"])] for e in events[:_MAX_EVENT_ROWS]]
-    more = (
-        f"<p class='note'>{len(events) - _MAX_EVENT_ROWS} more events not listed.</p>"
-        if len(events) > _MAX_EVENT_ROWS
-        else ""
-    )
-    return (
-        '<section id="timeline"><h2>Timeline of phases and key events</h2>'
-        f'<div class="chart">{chart}</div>'
-        "<details open><summary>Key events</summary>"
-        + _table(["T+", "Kind", "What"], rows)
-        + more
-        + "</details></section>"
-    )
+    return {
+        "chart": trusted_svg(chart),
+        "rows": [[_hms(e["time_s"]), e["kind"], e["text"]] for e in events[:_MAX_EVENT_ROWS]],
+        "more": max(len(events) - _MAX_EVENT_ROWS, 0),
+    }
 
 
 def _loss_series(
@@ -376,20 +335,15 @@ def _loss_series(
     return out
 
 
-def _losses_section(result: Result, have_charts: bool) -> str:
+def _losses(result: Result, have_charts: bool) -> dict[str, Any]:
     series = _loss_series(result)
     which = "the recorded replications" if result.monte_carlo is not None else "replications"
     title = f"mean over {which}, band 5-95 %" if result.is_ensemble else "one replication"
-    chart = charts.losses_chart(series, title=title) if have_charts else ""
-    rows = [[_e(label), f"{float(s[1][-1]):.1f}"] for label, s in series.items()]
-    head = [
-        "Side / nation",
-        "Mean people lost by the end" if result.is_ensemble else "People lost by the end",
-    ]
-    return (
-        '<section id="losses"><h2>Losses by side and nation over time</h2>'
-        f'<div class="chart">{chart}</div>' + _table(head, rows, cls="num") + "</section>"
-    )
+    return {
+        "chart": trusted_svg(charts.losses_chart(series, title=title) if have_charts else ""),
+        "column": "Mean people lost by the end" if result.is_ensemble else "People lost by the end",
+        "rows": [[label, f"{float(s[1][-1]):.1f}"] for label, s in series.items()],
+    }
 
 
 def _all_chains(result: Result) -> list[dict[str, Any]]:
@@ -411,7 +365,7 @@ def _all_chains(result: Result) -> list[dict[str, Any]]:
     return out
 
 
-def _killchain_section(result: Result, replay: dict[str, Any], have_charts: bool) -> str:
+def _killchain(result: Result, replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
     rep = replay["meta"]["replication"]
     shown = [{**m, "type": "fire mission"} for m in replay["missions"]] + [
         {**m, "type": "strike"} for m in replay["strikes"]
@@ -428,15 +382,15 @@ def _killchain_section(result: Result, replay: dict[str, Any], have_charts: bool
         total = (m["end_s"] - m["start_s"]) if m["start_s"] is not None and m["end_s"] is not None else None
         rows.append(
             [
-                _e(m["type"]),
-                _e(m["mission"]),
-                _e(m.get("observer") or m.get("side") or ""),
-                _e(m.get("battery") or m.get("aircraft")),
-                _e(m.get("target")),
+                m["type"],
+                _text(m["mission"]),
+                _text(m.get("observer") or m.get("side") or ""),
+                _text(m.get("battery") or m.get("aircraft")),
+                _text(m.get("target")),
                 _hms(m["start_s"]),
-                _e(links),
+                links,
                 _hms(total),
-                _e(m["outcome"]),
+                _text(m["outcome"]),
             ]
         )
     chart = charts.killchain_chart(shown, title=f"replication {rep}") if have_charts and shown else ""
@@ -453,30 +407,7 @@ def _killchain_section(result: Result, replay: dict[str, Any], have_charts: bool
                 title=f"link durations over {len(result.replications)} "
                 + ("recorded replications" if result.monte_carlo is not None else "replications"),
             )
-    body = (
-        _table(
-            [
-                "Type",
-                "No.",
-                "Requested by",
-                "Shooter",
-                "Target",
-                "Requested at",
-                "Links (duration)",
-                "Total",
-                "Outcome",
-            ],
-            rows,
-        )
-        if rows
-        else "<p>No fire missions or strikes in this replication.</p>"
-    )
-    return (
-        '<section id="killchain"><h2>Kill chain</h2><p class="note">Each fire mission: request, '
-        "fire direction (request to rounds fired), time of flight, assessment. Each strike: request, "
-        "tasking (to take-off), transit (to weapons release or abort), return.</p>"
-        f'<div class="chart">{chart}</div>{body}<div class="chart">{dist}</div></section>'
-    )
+    return {"chart": trusted_svg(chart), "rows": rows, "durations": trusted_svg(dist)}
 
 
 def _distribution_svg(values: Any, stats: Any, scenario: str) -> str:
@@ -485,53 +416,42 @@ def _distribution_svg(values: Any, stats: Any, scenario: str) -> str:
     return figure_svg(distribution_figure(values, stats, scenario=scenario))
 
 
-def _measures_section(result: Result, statistics: Statistics | None, have_charts: bool) -> str:
+def _measures(result: Result, statistics: Statistics | None, have_charts: bool) -> dict[str, Any] | None:
+    """Each measure's distribution plot, over every replication; None for a single replication."""
     if statistics is None:
-        return ""
+        return None
     by_measure, values = statistics
     scenario = str(result.header.get("scenario", ""))
-    figures = "".join(
-        f'<figure class="chart distribution" data-measure="{_e(name)}">'
-        + _distribution_svg(values[name], st, scenario)
-        + "</figure>"
+    figures = [
+        (name, trusted_svg(_distribution_svg(values[name], st, scenario)))
         for name, st in by_measure.items()
         if have_charts
-    )
+    ]
     n = next(iter(by_measure.values())).of if by_measure else 0
-    return (
-        '<section id="measures"><h2>Measures of effectiveness: distributions</h2>'
-        f'<p class="note">Over {n:,} replications. Left, the histogram with the mean (black line), its '
-        "confidence interval (grey band) and the 5 % and 95 % quantiles (dashed); right, the fraction of "
-        "replications at or below each value. A 0/1 measure is shown as the fraction of replications in "
-        "which it happened, with its interval.</p>"
-        f"{figures}</section>"
-    )
+    return {"replications": f"{n:,}", "figures": figures}
 
 
-def _pedigree_section(result: Result) -> str:
+def _pedigree(result: Result) -> dict[str, Any] | None:
+    """Every numeric parameter of the scenario with its source and confidence, the weakly sourced flagged;
+    None when the result directory holds no scenario."""
     sc = result.scenario
     if sc is None:
-        return (
-            '<section id="pedigree"><h2>Pedigree of the inputs</h2>'
-            "<p>No scenario.yaml in the result directory; the pedigree cannot be listed.</p></section>"
-        )
+        return None
     params = sc.parameters()
-    weak = [p for p in params if not is_sourced(p)]
     rows = []
     for p in params:
-        is_weak = not is_sourced(p)
         cite = sc.sources[p.source].citation if p.source and p.source in sc.sources else p.source
-        flag = '<span class="weak">weak</span>' if is_weak else ""
         rows.append(
-            [f"<code>{_e(p.path)}</code>", f"{p.value:g}", _e(cite or "-"), _e(p.confidence or "-"), flag]
+            {
+                "path": p.path,
+                "value": f"{p.value:g}",
+                "source": cite or "-",
+                "confidence": p.confidence or "-",
+                "weak": not is_sourced(p),
+            }
         )
-    return (
-        '<section id="pedigree"><h2>Pedigree of the inputs</h2>'
-        f"<p>{len(params)} numeric parameters; {len(params) - len(weak)} sourced, "
-        f"<b>{len(weak)} weakly sourced</b> (no source, or confidence low or unstated), flagged below.</p>"
-        + _table(["Parameter", "Value", "Source", "Confidence", ""], rows, cls="pedigree")
-        + "</section>"
-    )
+    weak = sum(not is_sourced(p) for p in params)
+    return {"count": len(params), "sourced": len(params) - weak, "weak": weak, "rows": rows}
 
 
 def _focus(replay: dict[str, Any], layers: dict[str, Any]) -> list[list[float]]:
@@ -554,7 +474,6 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
     have_charts = charts.has_matplotlib()
     moments = _moments(replay)
     statistics = _replication_statistics(result)
-    summary, forces = _summary(result, replay, statistics)
     payload = {
         "replay": replay,
         "layers": layers,
@@ -564,15 +483,9 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
     }
     data = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
     h = result.header
-    title = f"{h.get('title') or h['scenario']}: after-action report"
-    no_charts = (
-        ""
-        if have_charts
-        else '<p class="note">Charts need matplotlib: install drillsim[plot] and write the report again.</p>'
-    )
-    nav = "".join(
-        f'<a href="#{a}">{t}</a>'
-        for a, t in (
+    nav = [
+        (anchor, text)
+        for anchor, text in (
             ("summary", "Summary"),
             ("maps", "Maps"),
             ("forces", "Forces and outcome"),
@@ -582,36 +495,32 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
             ("measures", "Measures"),
             ("pedigree", "Pedigree"),
         )
-        if a != "measures" or statistics is not None
-    )
-    scripts = [_static(f"{name}.js") for name in _SCRIPTS]
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        # Nothing may load from anywhere: no network; only our inline scripts (by hash), styles, data: images.
-        f'<meta http-equiv="Content-Security-Policy" content="{_e(content_security_policy(scripts))}">',
-        f"<title>{_e(title)}</title>",
-        '<link rel="icon" href="data:,">',
-        f"<style>{_leaflet_css()}</style><style>{_static('report.css')}</style></head><body>",
-        f"<header><h1>{_e(title)}</h1><nav>{nav}</nav></header>",
-        no_charts,
-        summary,
-        _maps_section(moments, h.get("start")),
-        forces,
-        _timeline_section(replay, have_charts),
-        _losses_section(result, have_charts),
-        _killchain_section(result, replay, have_charts),
-        _measures_section(result, statistics, have_charts),
-        _pedigree_section(result),
-        f"<footer>Written by drillsim {_e(h.get('drillsim_version'))} from {_e(result.directory.name)}; "
-        "Leaflet and milsymbol are inlined (see their licences in the drillsim package). "
-        "This file loads nothing from the network.</footer>",
-        f'<script type="application/json" id="report-data">{data}</script>',
-        *(_script(s) for s in scripts),
-        "</body></html>",
+        if anchor != "measures" or statistics is not None
     ]
-    return "\n".join(parts)
+    scripts = [_static(f"{name}.js") for name in _SCRIPTS]
+    forces = _forces(result, statistics)
+    return render_page(
+        "drillsim.report",
+        "report.html",
+        # Nothing may load from anywhere: no network; only our inline scripts (by hash), styles, data: images.
+        policy=content_security_policy(scripts),
+        title=f"{h.get('title') or h['scenario']}: after-action report",
+        styles={"leaflet": _trusted_asset(_leaflet_css()), "report": _trusted_asset(_static("report.css"))},
+        nav=nav,
+        have_charts=have_charts,
+        facts=_facts(result, replay),
+        moments=[{**m, "clock": _hms(m["time_s"])} for m in moments],
+        forces=forces,
+        outcome=forces["outcome"],
+        timeline=_timeline(replay, have_charts),
+        losses=_losses(result, have_charts),
+        killchain=_killchain(result, replay, have_charts),
+        measures=_measures(result, statistics, have_charts),
+        pedigree=_pedigree(result),
+        directory=result.directory.name,
+        data=_trusted_asset(data),
+        scripts=[_trusted_asset(_script_body(s)) for s in scripts],
+    )
 
 
 def write_report(
@@ -624,6 +533,4 @@ def write_report(
     """
     result = load_result(result_dir)
     text = render_report(result, replication=replication)
-    target = Path(out) if out is not None else Path(result_dir) / REPORT_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return write_text_atomically(target, text)
+    return write_page(Path(out) if out is not None else Path(result_dir) / REPORT_FILE, text)

@@ -167,6 +167,12 @@ class ForceTable:
         return self.ids.index(element_id)
 
     @cached_property
+    def enemy_ground(self) -> BoolArray:
+        """(sides, elements): the ground elements hostile to each side, what its fire missions, strikes
+        and informants may name."""
+        return self.hostile[:, self.side] & ~self.is_air[None, :]
+
+    @cached_property
     def _members_by_id(self) -> dict[str, list[int]]:
         table: dict[str, list[int]] = {}
         for i, (eid, gid) in enumerate(zip(self.ids, self.group_of, strict=True)):

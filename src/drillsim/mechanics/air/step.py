@@ -65,8 +65,6 @@ class AirStrikes:
             self.air_mounts[int(f.w_elem[m])] = np.append(self.air_mounts[int(f.w_elem[m])], m)
         self.strike_tasks = [t for t in ctx.world.plan.tasks if t.kind == "strike"]
         """The plan's strike tasks, in task order (the order sorties are advanced in)."""
-        self.enemy_ground = f.hostile[:, f.side] & ~f.is_air[None, :]
-        """(side, element): enemy ground elements, what strikes may target."""
 
     def fly_strikes(self, ctx: StepContext) -> None:
         """Advance every strike sortie by one step: each element makes at most one transition per step."""
@@ -88,7 +86,9 @@ class AirStrikes:
         s = ctx.state
         pic = s.picture
         live = (
-            pic.known_live[rows, side, :] & self.enemy_ground[side][None, :] & (s.status[rows, :] == ACTIVE)
+            pic.known_live[rows, side, :]
+            & ctx.world.forces.enemy_ground[side][None, :]
+            & (s.status[rows, :] == ACTIVE)
         )
         if near is not None:
             d = np.hypot(pic.known_x[rows, side, :] - near[:, :1], pic.known_y[rows, side, :] - near[:, 1:])

@@ -203,8 +203,6 @@ class IndirectFire:
                     self.observer_ok[task.index, task.observers] = True
                 else:
                     self.observer_ok[task.index] = True
-        self.enemy_ground = f.hostile[:, f.side] & ~f.is_air[None, :]
-        """(side, element): enemy ground elements, what fire missions and strikes may target."""
 
     def request_missions(self, ctx: StepContext) -> None:
         """Free batteries take requests for fire on reported contacts (see :func:`take_fire_requests`)."""
@@ -218,7 +216,7 @@ class IndirectFire:
             f.w_max_range,
             f.w_min_range,
             f.side,
-            self.enemy_ground,
+            f.enemy_ground,
             self.observer_ok,
             s.battery_task,
             s.status,

@@ -99,8 +99,7 @@ class Sensing:
         self.informed_targets: IntArray | None = None
         """Ground elements hostile to the side the population informs (None when none informs)."""
         if self.informed_side >= 0 and (f.side == self.informed_side).any():
-            hostile_to = f.hostile[self.informed_side][f.side] & ~f.is_air
-            self.informed_targets = np.flatnonzero(hostile_to)
+            self.informed_targets = np.flatnonzero(f.enemy_ground[self.informed_side])
         self.flat = float(np.ptp(ctx.world.terrain.elevation_m)) == 0.0
 
     def detect(self, ctx: StepContext) -> None:

@@ -201,9 +201,15 @@ def print_table(sizes: list[dict[str, Any]], exponents: dict[str, float]) -> Non
 
 
 def environment() -> dict[str, Any]:
-    import mesa
+    """What the figures were measured on; Mesa's version only when Mesa is installed (``--no-mesa``)."""
+    import importlib.metadata
+
     import scipy
 
+    try:
+        mesa_version: str | None = importlib.metadata.version("mesa")
+    except importlib.metadata.PackageNotFoundError:
+        mesa_version = None
     return {
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
@@ -214,7 +220,7 @@ def environment() -> dict[str, Any]:
         "drillsim": drillsim.__version__,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
-        "mesa": mesa.__version__,
+        "mesa": mesa_version,
     }
 
 

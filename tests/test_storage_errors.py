@@ -122,15 +122,19 @@ def test_report_into_a_read_only_directory(
 
 
 def test_full_disk_during_mc_leaves_no_half_plots(example_path: Path, tmp_path: Path) -> None:
-    """mc with files capped at 40 kB: the result (small files) is written, the plots fail on the first
-    large one: exit 2 naming it; no plot at all is left, no temporary file."""
+    """mc with files capped just above the size of the result's largest file (the scenario it ran): the
+    result is written, the plots (each larger) fail on the first one: exit 2 naming it; no plot at all is
+    left, no temporary file."""
+    from drillsim.scenario.io import load_scenario, scenario_to_yaml
+
+    cap = len(scenario_to_yaml(load_scenario(example_path)).encode("utf-8")) + 1_000
     out = tmp_path / "mc"
     result = drillsim_child(
         "mc",
         str(example_path),
         *("-n", "8", "--batch", "4", "--workers", "1", "--record", "1", "--seed", "1"),
         *("--out", str(out)),
-        file_size=40_000,
+        file_size=cap,
     )
     assert_one_paragraph(result, out / "plots")
     assert "File too large" in result.stderr

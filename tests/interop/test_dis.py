@@ -55,6 +55,7 @@ ENTITY = {
     "militant-group": (3, 1, 100),
     "militant-technical": (1, 1, 6),
     "militant-mortar": (1, 1, 10),
+    "militant-manpads-team": (3, 1, 100),
     "field-commander": (3, 1, 100),
     "airborne-platoon": (1, 1, 2),
     "sof-team-motorised": (1, 1, 6),

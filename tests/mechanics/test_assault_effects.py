@@ -57,10 +57,15 @@ def test_suppressed_defenders_are_overrun(runner: Runner) -> None:
     data["catalogue"]["unit_types"]["red-squad"]["weapons"] = [{"weapon": "pinning-mg"}]
     data["catalogue"]["unit_types"]["blue-squad"]["break_suppression"] = 1.0  # pinned, but never broken
     result = runner.run(data, reps=10)
-    outcomes = set(result.select("AssaultResolved")["detail"].to_pylist())
-    assert outcomes == {"overrun"}
-    assert (result.count("UnitDestroyed", unit="blue/squad") == 1).all()
-    assert (result.losses("blue") == 8).all()
+    outcomes = result.select("AssaultResolved")["detail"].to_pylist()
+    # Fire comes in bursts (direct-fire discipline), so the pinning fire leaves gaps: a defender caught
+    # unsuppressed at the decisive moment withdraws. Suppressed ones are overrun, never repulse the assault.
+    assert set(outcomes) <= {"overrun", "withdrew"}
+    overrun = outcomes.count("overrun")
+    assert overrun > len(outcomes) / 2
+    destroyed = result.count("UnitDestroyed", unit="blue/squad")
+    assert destroyed.sum() == overrun
+    assert (result.losses("blue")[destroyed == 1] == 8).all()
 
 
 @pytest.mark.parametrize("rules", [None, ["attack"]])

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import shutil
 import sys
 import time
@@ -510,9 +509,7 @@ def _open_store(store: Path, plan: dict[str, Any], scenario: Scenario, *, resume
     if parts.is_dir():
         shutil.rmtree(parts)
     parts.mkdir(parents=True)
-    tmp = store / "scenario.yaml.tmp"
-    tmp.write_text(scenario_to_yaml(scenario), encoding="utf-8")
-    os.replace(tmp, store / "scenario.yaml")
+    write_text_atomically(store / "scenario.yaml", scenario_to_yaml(scenario))
     return parts
 
 

@@ -158,6 +158,7 @@ UNIT_TYPE_ENTITIES: dict[str, tuple[int, int, int]] = {
     "militant-group": (KIND_LIFE_FORM, DOMAIN_LAND, 100),  # Irregular Forces
     "militant-technical": (KIND_PLATFORM, DOMAIN_LAND, 6),  # Small Wheeled Utility Vehicle
     "militant-mortar": (KIND_PLATFORM, DOMAIN_LAND, 10),  # Mortar
+    "militant-manpads-team": (KIND_LIFE_FORM, DOMAIN_LAND, 100),  # Irregular Forces (on foot, missiles)
     "field-commander": (KIND_LIFE_FORM, DOMAIN_LAND, 100),  # Irregular Forces
     # Types the embedded khatlon scenarios define:
     "airborne-platoon": (KIND_PLATFORM, DOMAIN_LAND, 2),  # Armored Fighting Vehicle (BMD-2 / BTR-D)

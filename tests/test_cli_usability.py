@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -46,6 +47,26 @@ def test_help_loads_neither_the_engine_nor_numba() -> None:
     )
     assert "Commands" in done.stdout
     assert done.stderr.strip() == ""
+
+
+def test_a_run_too_large_is_refused_before_the_engine_loads(tmp_path: Path) -> None:
+    """``drillsim run`` refuses 1.6e12 elements with the memory estimate before it imports the engine,
+    Numba or SciPy (the packaged catalogue is read by libyaml): that is what makes the refusal quick."""
+    code = (
+        "import sys; from drillsim.cli import main; "
+        "code = main(['run', 'khatlon-2015-v1', '-n', '10000000000', '--out', sys.argv[1]]); "
+        "heavy = ('numba', 'scipy', 'drillsim.engine.simulation', 'drillsim.mechanics', 'drillsim.report'); "
+        "print('loaded:' + ','.join(m for m in heavy if m in sys.modules), file=sys.stderr); sys.exit(code)"
+    )
+    out = tmp_path / "refused"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(out)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 2, done.stderr
+    assert "needs about" in done.stderr
+    assert re.search(r"[\d,]+ elements x 10,000,000,000 replications", done.stderr), done.stderr
+    assert done.stderr.strip().endswith("loaded:"), done.stderr
+    assert not out.exists()
 
 
 def test_every_help_page_has_readable_placeholders(cli: Cli) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,10 @@ def huge(example_path: Path, count: int) -> Any:
 
 
 def test_a_trillion_elements_are_refused_at_once(example_path: Path) -> None:
-    """1e12 elements: refused with the estimate in well under a second, nothing allocated."""
+    """1e12 elements: refused with the estimate, nothing allocated (how fast: ``benchmarks.startup``)."""
     scenario = huge(example_path, 10**12)
-    started = time.perf_counter()
     with pytest.raises(UserError, match=r"needs about [\d,.]+ GB of memory"):
         check_budget(scenario, replications=1)
-    assert time.perf_counter() - started < 0.5
 
 
 def test_a_design_point_of_a_trillion_elements_is_refused(example_path: Path) -> None:

@@ -8,10 +8,10 @@ models load only when something needs them. ``dir(drillsim)`` and ``from drillsi
 name.
 """
 
-import importlib as _importlib
 import typing as _typing
 
 from drillsim._version import __version__
+from drillsim.core.exports import lazy_exports as _lazy_exports
 
 if _typing.TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
     from drillsim.core.errors import DrillsimError, InputError, UserError
@@ -114,20 +114,4 @@ _HOME = {
 """Where each public name is defined: the module imported the first time the name is read."""
 
 
-def __getattr__(name: str) -> _typing.Any:
-    """A public name, imported from its module on first use and kept; a subpackage, imported."""
-    home = _HOME.get(name)
-    if home is not None:
-        value = getattr(_importlib.import_module(home), name)
-        globals()[name] = value
-        return value
-    try:
-        return _importlib.import_module(f"{__name__}.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__name__}.{name}":
-            raise
-        raise AttributeError(f"module 'drillsim' has no attribute '{name}'") from None
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_exports(__name__, _HOME, globals(), subpackages=True)

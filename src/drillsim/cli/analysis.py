@@ -17,7 +17,14 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from drillsim.cli.experiments import DaskLocalOption, SchedulerOption, WorkersOption
+from drillsim.cli.options import (
+    AllowOutsideOption,
+    DaskLocalOption,
+    ForceRunOption,
+    MemoryBudgetOption,
+    SchedulerOption,
+    WorkersOption,
+)
 from drillsim.core.errors import UserError
 from drillsim.core.manifest import check_writable
 
@@ -184,30 +191,9 @@ def mc(  # noqa: PLR0913
             show_default=False,
         ),
     ] = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Replace the result already in the --out directory, and run even above the limit of "
-            "1e8 replication-steps.",
-        ),
-    ] = False,
-    memory_budget: Annotated[
-        str | None,
-        typer.Option(
-            "--memory-budget",
-            help="Refuse runs estimated to need more memory than this (4G, 512M; default: available now).",
-            show_default=False,
-        ),
-    ] = None,
-    allow_outside: Annotated[
-        bool,
-        typer.Option(
-            "--allow-outside",
-            help="Let 'extends:', catalogues, geodata and elevation name files outside the folder of the "
-            "file that names them.",
-        ),
-    ] = False,
+    force: ForceRunOption = False,
+    memory_budget: MemoryBudgetOption = None,
+    allow_outside: AllowOutsideOption = False,
     resume: Annotated[
         Path | None,
         typer.Option(

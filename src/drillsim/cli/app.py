@@ -28,6 +28,7 @@ from drillsim.cli.console import (
     refuse_to_replace,
     shown,
 )
+from drillsim.cli.options import AllowOutsideOption, ForceRunOption, MemoryBudgetOption
 from drillsim.core.errors import UserError
 from drillsim.core.files import STORAGE_ERRORS, storage_errno
 from drillsim.core.manifest import check_writable
@@ -61,23 +62,12 @@ def _root(
     """drillsim command line."""
 
 
-_ALLOW_OUTSIDE_HELP = (
-    "Let 'extends:', catalogues, geodata and elevation name files outside the folder of the file that "
-    "names them."
-)
-MEMORY_BUDGET_OPTION = typer.Option(
-    "--memory-budget",
-    help="Refuse runs estimated to need more memory than this (4G, 512M; default: memory available now).",
-    show_default=False,
-)
-
-
 @app.command()
 def validate(
     path: Annotated[
         list[Path], typer.Argument(help="Scenario or catalogue files to check.", show_default=False)
     ],
-    allow_outside: Annotated[bool, typer.Option("--allow-outside", help=_ALLOW_OUTSIDE_HELP)] = False,
+    allow_outside: AllowOutsideOption = False,
 ) -> None:
     """Check scenario and catalogue files; report every problem with file, line and field."""
     from drillsim.scenario.models import CatalogueFile
@@ -167,22 +157,12 @@ def run(
     sample_s: Annotated[
         float, typer.Option("--sample-s", help="Record unit positions every so many seconds, for replays.")
     ] = 300.0,
-    allow_outside: Annotated[bool, typer.Option("--allow-outside", help=_ALLOW_OUTSIDE_HELP)] = False,
-    memory_budget: Annotated[str | None, MEMORY_BUDGET_OPTION] = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Replace the result already in the --out directory, and run even above the limit of "
-            "1e8 replication-steps.",
-        ),
-    ] = False,
+    allow_outside: AllowOutsideOption = False,
+    memory_budget: MemoryBudgetOption = None,
+    force: ForceRunOption = False,
 ) -> None:
     """Run a scenario and print its outcome; write the event log and outcomes to a directory."""
-    from drillsim.core.random import root_seed
     from drillsim.engine.budget import check_budget, parse_bytes
-    from drillsim.events.recorder import EventLog
-    from drillsim.report import write_report
 
     loaded = drillsim.load_scenario(scenario, allow_outside=allow_outside)
     check_budget(
@@ -191,6 +171,11 @@ def run(
         memory_budget=parse_bytes(memory_budget) if memory_budget else None,
         force=force,
     )
+    # The engine, Numba and the report load only once the run is known to fit.
+    from drillsim.core.random import root_seed
+    from drillsim.events.recorder import EventLog
+    from drillsim.report import write_report
+
     seed = root_seed(seed)
     target = out if out is not None else Path("runs") / f"{loaded.name}-seed{seed}"
     refuse_to_replace(target, force=force)

@@ -18,18 +18,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-_console = Console(highlight=False, soft_wrap=True)
+from drillsim.cli.options import DaskLocalOption, MemoryBudgetOption, SchedulerOption, WorkersOption
 
-# Where replications run: the options of every command that runs them on an executor (experiment, mc).
-SchedulerOption = Annotated[
-    str | None, typer.Option("--scheduler", help="Run on the Dask cluster at this scheduler address.")
-]
-DaskLocalOption = Annotated[
-    int | None, typer.Option("--dask-local", help="Run on a local Dask cluster of N worker processes.")
-]
-WorkersOption = Annotated[
-    int | None, typer.Option("--workers", help="Worker processes of the local pool (default: CPU count).")
-]
+_console = Console(highlight=False, soft_wrap=True)
 
 
 def experiment(
@@ -43,15 +34,7 @@ def experiment(
     out: Annotated[
         Path | None, typer.Option("--out", help="Results store directory (default: runs/EXPERIMENT).")
     ] = None,
-    memory_budget: Annotated[
-        str | None,
-        typer.Option(
-            "--memory-budget",
-            help="Refuse experiments estimated to need more memory than this (4G, 512M; default: memory "
-            "available now).",
-            show_default=False,
-        ),
-    ] = None,
+    memory_budget: MemoryBudgetOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Run even above the limit of 1e8 replication-steps.")
     ] = False,

@@ -124,8 +124,8 @@ def check_budget(
             f"{' in its largest design point' if several else ''} x {replications:,} replications x "
             f"{STATE_COLUMNS} state columns x 8 bytes, plus route buffers"
             f"{', times ' + str(concurrent) + ' workers' if concurrent else ''}), above the budget of "
-            f"{_size(budget)}; run fewer replications at once (--batch, --workers), fewer elements, or "
-            "raise --memory-budget."
+            f"{_size(budget)}; run fewer replications at once (-n in run; --batch and --workers in mc and "
+            "experiment), fewer elements, or raise --memory-budget."
         )
     runs = total or replications
     work = sum(e.steps for e in estimates) * runs

@@ -119,7 +119,7 @@ def _read_source(source: str | Path, *, kind: EntryKind) -> Document:
 
 @functools.lru_cache(maxsize=32)
 def _parse_library_text(text: str, file: str) -> Document:
-    return parse_yaml(text, file=file)
+    return parse_yaml(text, file=file, packaged=True)
 
 
 def _parse_entry(entry: LibraryEntry) -> Document:

@@ -50,7 +50,8 @@ def _files_in(folder: Traversable) -> list[Traversable]:
 
 @functools.lru_cache(maxsize=64)
 def _title_and_base(text: str) -> tuple[str, str | None]:
-    head = yaml.safe_load(text) or {}
+    # A packaged file, so libyaml's loader (in C, when PyYAML has it) is safe and about 6x faster.
+    head = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     extends = head.get("extends")
     return str(head.get("title", "")), extends if isinstance(extends, str) else None
 

@@ -7,6 +7,11 @@ model. Keys in files are ``snake_case``; enumerated values are ``kebab-case``. N
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
+import itertools
+import sys
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -88,11 +93,51 @@ Echelon = Literal[
 ]
 
 
+@functools.cache
+def _module_attribute_docstrings(module: str) -> dict[str, dict[str, str]]:
+    """For every class of ``module``: the docstring written under each annotated attribute, by name."""
+    tree = ast.parse(inspect.getsource(sys.modules[module]))
+    found: dict[str, dict[str, str]] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        docs = found.setdefault(node.name, {})
+        for before, after in itertools.pairwise(node.body):
+            if (
+                isinstance(before, ast.AnnAssign)
+                and isinstance(before.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                docs[before.target.id] = inspect.cleandoc(after.value.value)
+    return found
+
+
+def _describe_fields(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Give each property of a model's JSON schema the docstring written under its field.
+
+    Read from the source only when a schema is made (``drillsim schema``, the reference), not when the
+    models are imported: pydantic's ``use_attribute_docstrings`` re-reads the source for every class at
+    import, a tenth of the time ``drillsim run`` takes to refuse a scenario too large to run.
+    """
+    docs: dict[str, str] = {}
+    for cls in reversed(model.__mro__):
+        if cls.__module__ in sys.modules and cls.__module__.startswith("drillsim."):
+            docs.update(_module_attribute_docstrings(cls.__module__).get(cls.__name__, {}))
+    properties = schema.get("properties", {})
+    for name, info in model.model_fields.items():
+        prop = properties.get(info.alias or name)
+        text = docs.get(name)
+        if isinstance(prop, dict) and text and info.description is None:
+            prop["description"] = text
+
+
 class Spec(BaseModel):
     """Base of every scenario declaration: frozen, and strict about unknown keys."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True
+        frozen=True, extra="forbid", populate_by_name=True, json_schema_extra=_describe_fields
     )
 
     @model_validator(mode="before")

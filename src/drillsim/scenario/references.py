@@ -64,14 +64,30 @@ def element_ids(scenario: Scenario) -> dict[str, str]:
     return out
 
 
+def element_unit(scenario: Scenario, name: str) -> str | None:
+    """The declared unit that element id ``name`` comes from (see :func:`element_ids`), or None.
+
+    Looked up without expanding the groups, so a check costs the same for a unit of 100,000 elements.
+    """
+    unit = scenario.units.get(name)
+    if unit is not None and int(unit.count) == 1:
+        return name
+    head, _, index = name.rpartition("/")
+    group = scenario.units.get(head)
+    if group is None or not index.isdigit() or index.startswith("0"):
+        return None
+    count = int(group.count)
+    return head if count > 1 and 1 <= int(index) <= count else None
+
+
 class _Checker:
     def __init__(self, loaded: LoadedScenario) -> None:
         self.loaded = loaded
         self.s = loaded.scenario
         self.problems: list[InputError] = []
         self._sorted: dict[int, tuple[Iterable[str], list[str]]] = {}
-        self.elements = element_ids(self.s) if self._elements_fit() else {uid: uid for uid in self.s.units}
-        self.unit_names = set(self.s.units) | set(self.elements)
+        self._elements_fit()
+        self._unit_pool: list[str] | None = None
         try:
             self.gazetteer: Gazetteer = gazetteer_for(self.s)
         except InputError as exc:
@@ -145,18 +161,27 @@ class _Checker:
         )
         return False
 
+    def _unit_names(self) -> list[str]:
+        """The names a unit reference may use, sorted: declared units and their element ids, or only the
+        declared units when the groups expand into too many names to suggest among."""
+        if self._unit_pool is None:
+            elements = sum(int(unit.count) for unit in self.s.units.values())
+            pool = set(self.s.units)
+            if elements <= _SUGGEST_LIMIT:
+                pool.update(element_ids(self.s))
+            self._unit_pool = sorted(pool)
+        return self._unit_pool
+
     def unit(self, path: FieldPath, value: str | None) -> bool:
-        if value is None or value in self.unit_names:
+        if value is None or value in self.s.units or element_unit(self.s, value) is not None:
             return True
-        names = self.sorted_names(self.unit_names)
-        # Groups expand into many element ids; suggest among the declared units when there are too many.
-        pool = names if len(names) <= _SUGGEST_LIMIT else self.sorted_names(self.s.units)
+        names = self._unit_names()
         self.fail(
             path,
             f"unknown unit '{value}'",
             expected="one of the scenario's units" + (f" ({_short(names)})" if names else ""),
             found=f"'{value}'",
-            suggestion=self.suggest(value, pool),
+            suggestion=self.suggest(value, names),
         )
         return False
 
@@ -424,7 +449,9 @@ class _Checker:
             self.name_in((*path, "area"), task.area, s.areas, "area")
         if isinstance(task, AttackTask | RaidTask):
             self.unit((*path, "target_unit"), task.target_unit)
-        declared = self.elements.get(task.target_unit) if isinstance(task, RaidTask) else None
+        declared = (
+            element_unit(s, task.target_unit) if isinstance(task, RaidTask) and task.target_unit else None
+        )
         if isinstance(task, RaidTask) and task.capture and declared is not None:
             target = s.units[declared]
             if not target.capturable:

@@ -8,12 +8,13 @@ picture (what it believes) is kept apart in :class:`Picture`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.world.build import World
+if TYPE_CHECKING:
+    from drillsim.world.build import World
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

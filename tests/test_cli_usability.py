@@ -50,12 +50,13 @@ def test_help_loads_neither_the_engine_nor_numba() -> None:
 
 
 def test_a_run_too_large_is_refused_before_the_engine_loads(tmp_path: Path) -> None:
-    """``drillsim run`` refuses 1.6e12 elements with the memory estimate before it imports the engine,
-    Numba or SciPy (the packaged catalogue is read by libyaml): that is what makes the refusal quick."""
+    """``drillsim run`` refuses 1.6e12 elements with the memory estimate, read from the file, before it
+    imports the scenario models, the engine, Numba or SciPy: that is what makes it quick."""
     code = (
         "import sys; from drillsim.cli import main; "
         "code = main(['run', 'khatlon-2015-v1', '-n', '10000000000', '--out', sys.argv[1]]); "
-        "heavy = ('numba', 'scipy', 'drillsim.engine.simulation', 'drillsim.mechanics', 'drillsim.report'); "
+        "heavy = ('numba', 'scipy', 'drillsim.scenario.models', 'drillsim.engine.simulation', "
+        "'drillsim.mechanics', 'drillsim.report'); "
         "print('loaded:' + ','.join(m for m in heavy if m in sys.modules), file=sys.stderr); sys.exit(code)"
     )
     out = tmp_path / "refused"

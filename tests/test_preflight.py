@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 import drillsim
 from drillsim.core.errors import UserError
 from drillsim.engine.budget import check_budget, estimate, parse_bytes
+from drillsim.scenario.files import declared_size
 
 Cli = Callable[..., Any]
 
@@ -62,6 +64,36 @@ def test_run_above_the_memory_budget_exits_2(example_path: Path, tmp_path: Path,
     assert result.code == 2
     assert "memory" in result.err
     assert not out.exists()
+
+
+def test_a_file_declaring_a_trillion_elements_is_refused_with_the_estimate(
+    edit: Callable[..., Path], cli: Cli
+) -> None:
+    """``count: 10^12`` in a file (past the loader's bound): ``run`` refuses it with the memory estimate,
+    read from the file before validation, not with the bound, and writes nothing."""
+    path = edit("    count: 2\n    at: far-bank", "    count: {value: 1000000000000}\n    at: far-bank")
+    out = path.parent / "out"
+    result = cli("run", str(path), "--out", str(out))
+    assert result.code == 2
+    assert re.search(r"1,000,000,000,0\d\d elements x 1 replications", result.err), result.err
+    assert "needs about" in result.err
+    assert not out.exists()
+
+
+def test_declared_size_reads_plain_counts_and_declines_what_it_cannot_tell(
+    example_path: Path, edit: Callable[..., Path]
+) -> None:
+    """Elements are the counts added up (1 for a unit without one); a variant, or a count that is not a
+    number, is left to the loader (None)."""
+    loaded = drillsim.load_scenario(str(example_path))
+    size = declared_size(str(example_path))
+    assert size is not None
+    assert size.name == loaded.name
+    assert size.elements == estimate(loaded, 1).elements
+    worded = edit("    count: 2\n    at: far-bank", "    count: two\n    at: far-bank")
+    assert declared_size(str(worded)) is None
+    variant = example_path.parent / "crossing-defence-night.yaml"
+    assert declared_size(str(variant)) is None
 
 
 def test_absurd_step_count_needs_force(example_path: Path, edit: Callable[..., Path], cli: Cli) -> None:

@@ -162,15 +162,15 @@ def run(
     force: ForceRunOption = False,
 ) -> None:
     """Run a scenario and print its outcome; write the event log and outcomes to a directory."""
-    from drillsim.engine.budget import check_budget, parse_bytes
+    from drillsim.engine.budget import check_budget, check_declared_memory, parse_bytes
+    from drillsim.scenario.files import declared_size
 
+    budget = parse_bytes(memory_budget) if memory_budget else None
+    declared = declared_size(scenario)  # refused before the scenario models load, when plainly too large
+    if declared is not None:
+        check_declared_memory(declared, replications=replications, memory_budget=budget)
     loaded = drillsim.load_scenario(scenario, allow_outside=allow_outside)
-    check_budget(
-        loaded,
-        replications=replications,
-        memory_budget=parse_bytes(memory_budget) if memory_budget else None,
-        force=force,
-    )
+    check_budget(loaded, replications=replications, memory_budget=budget, force=force)
     # The engine, Numba and the report load only once the run is known to fit.
     from drillsim.core.random import root_seed
     from drillsim.events.recorder import EventLog

@@ -25,7 +25,8 @@ def lazy_exports(
     """``__getattr__`` and ``__dir__`` for ``package``, whose public name ``n`` lives in module ``homes[n]``.
 
     A name read once is stored in ``namespace`` (the package's ``globals()``), so later reads are plain
-    lookups. With ``subpackages``, any other name is tried as a subpackage (``drillsim.study``).
+    lookups. With ``subpackages``, any other name is tried as a module of the package (``drillsim.study``,
+    ``drillsim.scenario.io``), as if the package had imported it.
     """
 
     def getattr_(name: str) -> Any:

@@ -14,16 +14,21 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drillsim.core.errors import UserError
-from drillsim.scenario.models import Scenario
 from drillsim.state.batch import BatchState
+
+if TYPE_CHECKING:
+    from drillsim.scenario.files import DeclaredSize
+    from drillsim.scenario.models import Scenario
 
 __all__ = [
     "MAX_REPLICATION_STEPS",
     "Estimate",
     "available_memory",
     "check_budget",
+    "check_declared_memory",
     "estimate",
     "parse_bytes",
 ]
@@ -58,8 +63,11 @@ def estimate(scenario: Scenario, replications: int, *, until_s: float | None = N
     if until_s is not None:
         duration = min(duration, float(until_s))
     steps = math.ceil(duration / float(scenario.time.dt_s))
-    per_element = STATE_COLUMNS * 8 + ROUTE_POINTS * 2 * 8
-    return Estimate(elements, replications, float(steps), elements * replications * per_element)
+    return Estimate(elements, replications, float(steps), _bytes(elements, replications))
+
+
+def _bytes(elements: float, replications: int) -> float:
+    return elements * replications * (STATE_COLUMNS * 8 + ROUTE_POINTS * 2 * 8)
 
 
 def available_memory() -> float | None:
@@ -83,6 +91,35 @@ def parse_bytes(text: str) -> float:
             f"option '--memory-budget': cannot read {text!r}; expected a size such as 4G, 512M or 2GiB."
         )
     return float(match.group(1)) * _UNITS[match.group(2) or ""]
+
+
+def check_declared_memory(
+    size: DeclaredSize,
+    *,
+    replications: int,
+    concurrent: int | None = None,
+    memory_budget: float | None = None,
+) -> None:
+    """Refuse, as :func:`check_budget` would, a run whose declared elements (read from the file, before the
+    scenario is validated) cannot fit in memory; a run that may fit is left to :func:`check_budget`."""
+    at_once = Estimate(size.elements, replications, 0.0, _bytes(size.elements, replications))
+    _check_memory(at_once, f"scenario '{size.name}'", concurrent, memory_budget, design_points=False)
+
+
+def _check_memory(
+    at_once: Estimate, label: str, concurrent: int | None, memory_budget: float | None, *, design_points: bool
+) -> None:
+    need = at_once.bytes * (concurrent or 1)
+    budget = memory_budget if memory_budget is not None else available_memory()
+    if budget is not None and need > budget:
+        raise UserError(
+            f"{label} needs about {_size(need)} of memory ({at_once.elements:,.0f} elements"
+            f"{' in its largest design point' if design_points else ''} x {at_once.replications:,} "
+            f"replications x {STATE_COLUMNS} state columns x 8 bytes, plus route buffers"
+            f"{', times ' + str(concurrent) + ' workers' if concurrent else ''}), above the budget of "
+            f"{_size(budget)}; run fewer replications at once (-n in run; --batch and --workers in mc and "
+            "experiment), fewer elements, or raise --memory-budget."
+        )
 
 
 def _size(n: float) -> str:
@@ -109,24 +146,14 @@ def check_budget(
     defaults to the memory available now. ``force`` lifts the step limit only. ``name`` names the run in
     messages (default: the scenario's name).
     """
-    points = [scenario] if isinstance(scenario, Scenario) else list(scenario)
+    points = list(scenario) if isinstance(scenario, Sequence) else [scenario]
     if not points:
         raise ValueError("check_budget needs at least one scenario")
     estimates = [estimate(point, replications, until_s=until_s) for point in points]
     at_once = max(estimates, key=lambda e: e.bytes)
     several = len(points) > 1
     label = name or f"scenario '{points[0].name}'"
-    need = at_once.bytes * (concurrent or 1)
-    budget = memory_budget if memory_budget is not None else available_memory()
-    if budget is not None and need > budget:
-        raise UserError(
-            f"{label} needs about {_size(need)} of memory ({at_once.elements:,.0f} elements"
-            f"{' in its largest design point' if several else ''} x {replications:,} replications x "
-            f"{STATE_COLUMNS} state columns x 8 bytes, plus route buffers"
-            f"{', times ' + str(concurrent) + ' workers' if concurrent else ''}), above the budget of "
-            f"{_size(budget)}; run fewer replications at once (-n in run; --batch and --workers in mc and "
-            "experiment), fewer elements, or raise --memory-budget."
-        )
+    _check_memory(at_once, label, concurrent, memory_budget, design_points=several)
     runs = total or replications
     work = sum(e.steps for e in estimates) * runs
     if work > MAX_REPLICATION_STEPS and not force:

@@ -9,7 +9,6 @@ between parts (unit types, nations, places, phases, ...). Every problem becomes 
 from __future__ import annotations
 
 import errno
-import functools
 import hashlib
 import json
 import re
@@ -21,8 +20,9 @@ from pydantic import ValidationError
 
 from drillsim.core.errors import AllProblemsError, InputError, Location, clip
 from drillsim.core.suggest import closest_match
-from drillsim.scenario._yaml import Document, FieldPath, Marks, parse_yaml, render_path
-from drillsim.scenario.library import EntryKind, LibraryEntry, entry_names, find_entry
+from drillsim.scenario._yaml import Document, FieldPath, Marks, render_path
+from drillsim.scenario.files import SCENARIO_SUFFIXES, parse_entry, read_file, read_source
+from drillsim.scenario.library import EntryKind, entry_names, find_entry
 from drillsim.scenario.models import SCHEMA_VERSION, CatalogueFile, Scenario
 
 _MAX_EXTENDS_DEPTH = 16
@@ -38,103 +38,6 @@ class LoadedScenario:
 
     def locate(self, path: FieldPath) -> Location | None:
         return self.marks.locate(path)
-
-
-MAX_FILE_BYTES = 1024 * 1024
-"""Largest scenario or catalogue file read: 1 MB, 25 times the largest shipped file, parsed in seconds."""
-SCENARIO_SUFFIXES = (".yaml", ".yml")
-
-
-def decode_text(raw: bytes, *, file: str) -> str:
-    """The bytes of a file as text; anything but UTF-8 is an error at the line and column of the first bad
-    byte."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            "the file is UTF-16 text",
-            location=Location(file, 1, 1),
-            expected="UTF-8 text (save the file as UTF-8)",
-            found="a UTF-16 byte-order mark",
-        )
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-        start = exc.start - (len(raw) - len(body))
-        line_start = body.rfind(b"\n", 0, start) + 1
-        line = body.count(b"\n", 0, start) + 1
-        column = len(body[line_start:start].decode("utf-8", errors="replace")) + 1
-        raise InputError(
-            "the file is not valid UTF-8 text",
-            location=Location(file, line, column),
-            expected="UTF-8 text",
-            found=f"the byte 0x{body[start]:02X}",
-        ) from None
-
-
-def _read_file(path: Path) -> Document:
-    """Parse one YAML file, refusing files too large to be scenarios and text that is not UTF-8."""
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the file: {exc.strerror or type(exc).__name__}", location=Location(str(path))
-        ) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError(
-            "the file is too large",
-            location=Location(str(path), 1, 1),
-            expected=f"at most {MAX_FILE_BYTES // (1024 * 1024)} MB",
-        )
-    return parse_yaml(decode_text(raw, file=str(path)), file=str(path))
-
-
-def _is_file(path: Path) -> bool:
-    """Whether ``path`` is a readable file; a name the system refuses (too long, a NUL byte) is not."""
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def _read_source(source: str | Path, *, kind: EntryKind) -> Document:
-    """Read a file path or a library name given by the caller (any path the caller can read)."""
-    text_source = str(source)
-    candidate = Path(text_source)
-    if _is_file(candidate):
-        return _read_file(candidate)
-    entry = find_entry(text_source, kind)
-    if entry is not None:
-        return _parse_entry(entry)
-    names = entry_names(kind)
-    looks_like_path = text_source.endswith(SCENARIO_SUFFIXES) or "/" in text_source or "\\" in text_source
-    raise InputError(
-        f"no file '{clip(str(candidate))}'"
-        if looks_like_path
-        else f"no file and no embedded {kind} named '{clip(text_source)}'",
-        expected=f"a path to a YAML file or one of the embedded {kind}s: " + (", ".join(names) or "(none)"),
-        suggestion=closest_match(text_source, names) if len(text_source) < 200 else None,
-    )
-
-
-@functools.lru_cache(maxsize=32)
-def _parse_library_text(text: str, file: str) -> Document:
-    return parse_yaml(text, file=file, packaged=True)
-
-
-def _parse_entry(entry: LibraryEntry) -> Document:
-    """An embedded scenario or catalogue, parsed once per process (callers get their own copy)."""
-    doc = _parse_library_text(entry.read_text(), entry.file)
-    return Document(_copy_tree(doc.data), Marks(dict(doc.marks.keys), dict(doc.marks.values)), doc.file)
-
-
-def _copy_tree(data: Any) -> Any:
-    """A copy of the mappings and lists of parsed YAML (the scalars in it are immutable)."""
-    if isinstance(data, dict):
-        return {key: _copy_tree(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_copy_tree(value) for value in data]
-    return data
 
 
 def _file_or_entry(kind: EntryKind, names: list[str]) -> str:
@@ -154,7 +57,7 @@ def _read_reference(ref: str, *, kind: EntryKind, including: str, allow_outside:
     if not is_path:
         entry = find_entry(ref, kind)
         if entry is not None:
-            return _parse_entry(entry)
+            return parse_entry(entry)
         raise InputError(
             f"no file and no embedded {kind} named '{clip(ref)}'",
             expected=_file_or_entry(kind, names),
@@ -199,7 +102,7 @@ def _read_reference(ref: str, *, kind: EntryKind, including: str, allow_outside:
             expected=_file_or_entry(kind, names),
             suggestion=closest_match(ref, names) if len(ref) < 200 else None,
         )
-    return _read_file(candidate)
+    return read_file(candidate)
 
 
 FILE_FIELDS: dict[FieldPath, tuple[str, ...]] = {
@@ -394,7 +297,7 @@ def _load_catalogue_document(
     ``including`` is the file that names ``ref`` (None when the caller names it).
     """
     if including is None:
-        doc = _read_source(ref, kind="catalogue")
+        doc = read_source(ref, kind="catalogue")
     else:
         doc = _read_reference(ref, kind="catalogue", including=including, allow_outside=allow_outside)
     data = doc.data
@@ -708,7 +611,7 @@ def read_scenario(
     """
     from drillsim.scenario.references import reference_problems  # references import io helpers
 
-    doc = _read_source(source, kind="scenario")
+    doc = read_source(source, kind="scenario")
     if not isinstance(doc.data, dict):
         raise InputError(
             "a scenario file must be a mapping of fields",
@@ -800,7 +703,7 @@ def validate(path: str | Path, *, allow_outside: bool = False) -> Scenario | Cat
     Raises :class:`~drillsim.core.errors.AllProblemsError` with every problem found (or an InputError when
     there can be only one, such as a YAML syntax error).
     """
-    doc = _read_source(path, kind="scenario")
+    doc = read_source(path, kind="scenario")
     if isinstance(doc.data, dict) and isinstance(doc.data.get("catalogue"), str):
         return load_catalogue(path, allow_outside=allow_outside, all_problems=True)
     return load_scenario(path, allow_outside=allow_outside, all_problems=True)

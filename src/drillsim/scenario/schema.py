@@ -149,7 +149,7 @@ def _section(name: str, schema: dict[str, Any]) -> list[str]:
 
 
 def _limits_section() -> list[str]:
-    from drillsim.scenario import _yaml, io, models, pedigree, references
+    from drillsim.scenario import _yaml, files, models, pedigree, references
 
     def n(value: float) -> str:
         return f"{value:,}"
@@ -184,7 +184,7 @@ def _limits_section() -> list[str]:
         "",
         "Files:",
         "",
-        f"- at most {io.MAX_FILE_BYTES // (1024 * 1024)} MB of UTF-8 text (a UTF-8 byte-order mark is"
+        f"- at most {files.MAX_FILE_BYTES // (1024 * 1024)} MB of UTF-8 text (a UTF-8 byte-order mark is"
         " allowed; a byte that is not UTF-8 is reported at its line and column);",
         f"- lists and mappings nested at most {_yaml.MAX_DEPTH} deep, aliases included; aliases may add at"
         f" most {n(_yaml.MAX_ALIAS_VALUES)} values in all, and may not refer to a collection that contains"

@@ -21,4 +21,4 @@ _HOME = {
 }
 """Where each public name is defined."""
 
-__getattr__, __dir__ = _lazy_exports(__name__, _HOME, globals())
+__getattr__, __dir__ = _lazy_exports(__name__, _HOME, globals(), subpackages=True)

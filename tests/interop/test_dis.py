@@ -617,3 +617,23 @@ def test_missing_result_directory_is_a_user_error(tmp_path: Path) -> None:
     """Replaying a directory that holds no result raises UserError."""
     with pytest.raises(UserError, match="no result directory"):
         replay_dis(tmp_path / "none", pcap=tmp_path / "x.pcap")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--dis", "nowhere"], "is not HOST:PORT"),
+        (["--dis", "127.0.0.1:3000", "--dis-rate", "-2"], "real-time factor"),
+    ],
+)
+def test_bad_live_dis_options_are_user_errors(
+    options: list[str], message: str, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """'drillsim run --dis' with a bad address or rate exits with code 2 and a message, no traceback,
+    before running."""
+    example = str(ROOT / "examples" / "crossing-defence.yaml")
+    done = cli("run", example, "--seed", "1", "--out", str(tmp_path / "run"), *options)
+    assert done.code == 2
+    assert message in done.err + done.out
+    assert "Traceback" not in done.err + done.out
+    assert not (tmp_path / "run" / "events.parquet").exists()

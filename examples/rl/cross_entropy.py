@@ -58,7 +58,10 @@ def learn(
     seed: int = 2026,
 ) -> tuple[Curve, NDArray[np.int64]]:
     """Run the cross-entropy method; return the learning curve and the most likely plan."""
-    env = rl.make(EXAMPLE.as_posix(), side="raiders", lanes=lanes, decision_interval_s=interval_s)
+    # The menu of docs/rl.md's figures: without move-to-cell lines (the raiders have no indirect fire).
+    env = rl.make(
+        EXAMPLE.as_posix(), side="raiders", lanes=lanes, decision_interval_s=interval_s, move_grid=0
+    )
     assert isinstance(env, rl.VectorEnv)
     steps = int(np.ceil(env.core.world.duration_s / interval_s))
     units = len(env.core.menus["raiders"].units)

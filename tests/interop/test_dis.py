@@ -28,6 +28,7 @@ from drillsim.interop.dis import (
     fire_pdu,
     geocentric,
 )
+from drillsim.interop.pcap import PcapWriter
 from drillsim.report.results import Result, load_result
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +94,10 @@ FIELDS = [
     "dis.quality",
     "dis.timestamp",
     "dis.detonation.result",
+    "dis.subcategory",
+    "dis.specific",
+    "dis.warhead",
+    "dis.fuse",
     "udp.checksum.status",
     "ip.checksum.status",
     "_ws.malformed",
@@ -156,12 +161,54 @@ def floats(row: dict[str, list[str]], name: str) -> list[float]:
 
 
 @pytest.fixture(scope="module")
-def crossing_cli_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """crossing-defence recorded with 'drillsim run --out', positions every 60 s."""
+def crossing_live(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[bytes]]:
+    """crossing-defence recorded with 'drillsim run --out', positions every 60 s, and sent live with
+    '--dis' to a socket bound to 127.0.0.1: the result directory and the datagrams received."""
     out = tmp_path_factory.mktemp("dis-crossing") / "run"
     example = str(ROOT / "examples" / "crossing-defence.yaml")
-    assert main(["run", example, "--seed", "1", "--out", str(out), "--sample-s", "60"]) == 0
-    return out
+    received: list[bytes] = []
+    finished = threading.Event()
+
+    def listen(sock: socket.socket) -> None:
+        """Read datagrams until the run has finished and nothing more arrives for a second."""
+        sock.settimeout(1.0)
+        while True:
+            try:
+                received.append(sock.recv(65535))
+            except TimeoutError:
+                if finished.is_set():
+                    return
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        sock.bind(("127.0.0.1", 0))
+        reader = threading.Thread(target=listen, args=(sock,))
+        reader.start()
+        to = f"127.0.0.1:{sock.getsockname()[1]}"
+        command = ["run", example, "--seed", "1", "--out", str(out), "--sample-s", "60"]
+        try:
+            assert main([*command, "--dis", to, "--dis-rate", "0"]) == 0
+        finally:
+            finished.set()
+            reader.join(timeout=30)
+    return out, received
+
+
+@pytest.fixture(scope="module")
+def crossing_cli_run(crossing_live: tuple[Path, list[bytes]]) -> Path:
+    """The result directory of the live crossing-defence run."""
+    return crossing_live[0]
+
+
+@pytest.fixture(scope="module")
+def live_pcap(crossing_live: tuple[Path, list[bytes]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The datagrams received live, in a capture file for tshark (in the order received)."""
+    pcap = tmp_path_factory.mktemp("dis-live") / "live.pcap"
+    with pcap.open("wb") as stream:
+        writer = PcapWriter(stream, port=3000)
+        for k, payload in enumerate(crossing_live[1]):
+            writer.write(payload, epoch_s=1e9 + k)
+    return pcap
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +228,7 @@ def khatlon_pcap(khatlon_run: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @needs_tshark
-@pytest.mark.parametrize("capture", ["crossing_pcap", "khatlon_pcap"])
+@pytest.mark.parametrize("capture", ["crossing_pcap", "khatlon_pcap", "live_pcap"])
 def test_every_pdu_decodes_cleanly(capture: str, request: pytest.FixtureRequest) -> None:
     """tshark decodes every frame as DIS v7 with good checksums and no malformed-packet or expert item."""
     pcap = request.getfixturevalue(capture)
@@ -206,7 +253,8 @@ def test_entity_states_equal_the_engine(khatlon_run: Path, khatlon_pcap: Path) -
     worst = 0.0
     countries = set()
     for row in tshark_rows(khatlon_pcap):
-        assert row["dis.pdu_type"] == ["1"]
+        if row["dis.pdu_type"] != ["1"]:
+            continue
         unit = next(uid for uid, n in number.items() if row["dis.entity_id_entity"] == [str(n)])
         about = units[unit]
         assert row["dis.entity_id_site"] == row["dis.entity_id_application"] == ["1"]
@@ -288,15 +336,20 @@ def test_fires_and_detonations_equal_the_event_log(crossing_cli_run: Path, cross
     fired = [i for i, k in enumerate(rows["kind"]) if k == "RoundsFired"]
     impacts = [i for i, k in enumerate(rows["kind"]) if k == "RoundsImpacted"]
     decoded = tshark_rows(crossing_pcap)
-    fires = [r for r in decoded if r["dis.pdu_type"] == ["2"]]
-    detonations = [r for r in decoded if r["dis.pdu_type"] == ["3"]]
+    every_fire = [r for r in decoded if r["dis.pdu_type"] == ["2"]]
+    assert [r["dis.event_number"] for r in every_fire] == [[str(n)] for n in range(1, len(every_fire) + 1)]
+    # Indirect fire: the fires of a mission (missions count from 1); direct fire is checked below.
+    fires = [r for r in every_fire if r["dis.fire.mission_index"] != ["0"]]
+    events = {tuple(r["dis.event_number"]) for r in fires}
+    detonations = [
+        r for r in decoded if r["dis.pdu_type"] == ["3"] and tuple(r["dis.event_number"]) in events
+    ]
     assert len(fires) == len(fired) > 0
     assert len(detonations) == len(impacts) > 0
     event_of_mission = {}
-    for n, (i, row) in enumerate(zip(fired, fires, strict=True), start=1):
+    for i, row in zip(fired, fires, strict=True):
         mission, firer = int(rows["value"][i]), rows["unit"][i]
         assert row["dis.entity_id_entity"] == [str(number[firer]), str(number[target_of[mission]]), "0"]
-        assert row["dis.event_number"] == [str(n)]
         assert row["dis.fire.mission_index"] == [str(mission)]
         assert row["dis.quality"] == [str(rows["count"][i])]
         track = tracks[firer]
@@ -306,15 +359,105 @@ def test_fires_and_detonations_equal_the_event_log(crossing_cli_run: Path, cross
         assert np.linalg.norm(got - expected_ecef(result, x, y, 0.0)) < 1e-3
         past_hour = (start + rows["time_s"][i]) % 3600.0
         assert abs(floats(row, "dis.timestamp")[0] - past_hour) < 2e-6
-        event_of_mission[mission] = n
+        event_of_mission[mission] = row["dis.event_number"]
     for i, row in zip(impacts, detonations, strict=True):
         mission, target = int(rows["value"][i]), rows["other"][i]
         assert row["dis.entity_id_entity"] == [str(number[rows["unit"][i]]), str(number[target]), "0"]
-        assert row["dis.event_number"] == [str(event_of_mission[mission])]
+        assert row["dis.event_number"] == event_of_mission[mission]
         assert row["dis.detonation.result"] == ["2" if rows["count"][i] > 0 else "3"]
         got = np.array([floats(row, f"dis.detonation.location.{a}")[0] for a in "xyz"])
         want = expected_ecef(result, rows["x_m"][i], rows["y_m"][i], 0.0)
         assert np.linalg.norm(got - want) < 1e-3
+
+
+# SISO-REF-010 munition types (kind 2, Russia 222) of the core-v1 direct-fire weapons, written out here
+# independently of drillsim.interop.dis: domain, category, subcategory, specific, warhead, fuse.
+DIRECT_MUNITIONS = {
+    "rifle-545": (8, 2, 1, 0, 5000, 0),
+    "mg-762": (8, 2, 2, 4, 5000, 0),
+    "hmg-127": (9, 2, 1, 0, 5000, 0),
+    "rpg-7": (2, 2, 8, 0, 1600, 1000),
+}
+
+
+def munition_of(row: dict[str, list[str]]) -> tuple[int, ...]:
+    """A Fire or Detonation PDU's decoded munition: kind, country, then as in DIRECT_MUNITIONS."""
+    names = ["dis.entityKind", "dis.country", "dis.entityDomain", "dis.category", "dis.subcategory"]
+    names += ["dis.specific", "dis.warhead", "dis.fuse"]
+    return tuple(int(row[name][0]) for name in names)
+
+
+@needs_tshark
+def test_direct_fire_is_sent(crossing_cli_run: Path, crossing_pcap: Path) -> None:
+    """Every direct-fire hit of the log is a Fire PDU from the shooter at the target with a munition of
+    one of the shooter's direct-fire weapons, and an entity-impact Detonation on the target's track."""
+    result = load_result(crossing_cli_run)
+    assert result.scenario is not None
+    number = {uid: i + 1 for i, uid in enumerate(sorted(u["id"] for u in result.header["units"]))}
+    type_of = {u["id"]: u["type"] for u in result.header["units"]}
+    catalogue = result.scenario.catalogue
+    rows = result.events_of(0).to_pydict()
+    hits = [i for i, k in enumerate(rows["kind"]) if k == "UnitHit" and rows["detail"][i] == "direct"]
+    tracks = engine_tracks(crossing_cli_run, 0)
+    decoded = tshark_rows(crossing_pcap)
+    fires = [r for r in decoded if r["dis.pdu_type"] == ["2"] and r["dis.fire.mission_index"] == ["0"]]
+    events = {tuple(r["dis.event_number"]) for r in fires}
+    detonations = [
+        r for r in decoded if r["dis.pdu_type"] == ["3"] and tuple(r["dis.event_number"]) in events
+    ]
+    assert len(fires) == len(detonations) == len(hits) > 0
+    for i, fire, boom in zip(hits, fires, detonations, strict=True):
+        shooter, target = rows["other"][i], rows["unit"][i]
+        ids = [str(number[shooter]), str(number[target]), "0"]
+        assert fire["dis.entity_id_entity"] == boom["dis.entity_id_entity"] == ids
+        assert fire["dis.event_number"] == boom["dis.event_number"]
+        assert fire["dis.fire.mission_index"] == ["0"]
+        assert boom["dis.detonation.result"] == ["1"]
+        weapons = {m.weapon for m in catalogue.unit_types[type_of[shooter]].weapons}
+        allowed = {(2, 222, *DIRECT_MUNITIONS[w]) for w in weapons if w in DIRECT_MUNITIONS}
+        assert munition_of(fire) == munition_of(boom) in allowed
+        track = tracks[target]
+        x = np.interp(rows["time_s"][i], track["t"], track["x"])
+        y = np.interp(rows["time_s"][i], track["t"], track["y"])
+        got = np.array([floats(boom, f"dis.detonation.location.{a}")[0] for a in "xyz"])
+        assert np.linalg.norm(got - expected_ecef(result, x, y, 0.0)) < 1e-3
+
+
+@needs_tshark
+def test_live_stream_sends_the_run(crossing_cli_run: Path, live_pcap: Path, crossing_pcap: Path) -> None:
+    """'drillsim run --dis' sent, while the run went on, an entity state for every track sample of the
+    log (positions within 1 mm, in the log's order for each unit) and the same fires and detonations as
+    the replay (ids, events, munitions, results)."""
+    result = load_result(crossing_cli_run)
+    assert result.scenario is not None
+    kinds = result.scenario.catalogue.unit_types
+    about = {u["id"]: u for u in result.header["units"]}
+    units = sorted(about)
+    tracks = engine_tracks(crossing_cli_run, 0)
+    live = tshark_rows(live_pcap)
+    seen: dict[str, int] = {}
+    worst = 0.0
+    for row in live:
+        if row["dis.pdu_type"] != ["1"]:
+            continue
+        unit = units[int(row["dis.entity_id_entity"][0]) - 1]
+        k = seen.get(unit, 0)
+        seen[unit] = k + 1
+        track = tracks[unit]
+        air = kinds[about[unit]["type"]].air
+        height = 0.0 if air is None else float(air.altitude_m)
+        want = expected_ecef(result, track["x"][k], track["y"][k], height)
+        got = np.array([floats(row, f"dis.entity_location.{a}")[0] for a in "xyz"])
+        worst = max(worst, float(np.linalg.norm(got - want)))
+    assert seen == {unit: len(track["t"]) for unit, track in tracks.items()}
+    assert worst < 1e-3
+
+    def shots(rows: list[dict[str, list[str]]]) -> list[tuple[Any, ...]]:
+        keep = ("dis.pdu_type", "dis.entity_id_entity", "dis.event_number", "dis.detonation.result")
+        return [(*(tuple(r[k]) for k in keep), munition_of(r)) for r in rows if r["dis.pdu_type"] != ["1"]]
+
+    assert sorted(shots(live)) == sorted(shots(tshark_rows(crossing_pcap)))
+    assert len(shots(live)) > 0
 
 
 def receive(sock: socket.socket, into: list[bytes], count: int) -> None:
@@ -474,3 +617,23 @@ def test_missing_result_directory_is_a_user_error(tmp_path: Path) -> None:
     """Replaying a directory that holds no result raises UserError."""
     with pytest.raises(UserError, match="no result directory"):
         replay_dis(tmp_path / "none", pcap=tmp_path / "x.pcap")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--dis", "nowhere"], "is not HOST:PORT"),
+        (["--dis", "127.0.0.1:3000", "--dis-rate", "-2"], "real-time factor"),
+    ],
+)
+def test_bad_live_dis_options_are_user_errors(
+    options: list[str], message: str, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """'drillsim run --dis' with a bad address or rate exits with code 2 and a message, no traceback,
+    before running."""
+    example = str(ROOT / "examples" / "crossing-defence.yaml")
+    done = cli("run", example, "--seed", "1", "--out", str(tmp_path / "run"), *options)
+    assert done.code == 2
+    assert message in done.err + done.out
+    assert "Traceback" not in done.err + done.out
+    assert not (tmp_path / "run" / "events.parquet").exists()

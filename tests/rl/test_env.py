@@ -12,6 +12,7 @@ from pettingzoo.test import parallel_api_test
 from drillsim import rl
 from drillsim.core.errors import UserError
 from drillsim.engine.simulation import Simulation
+from drillsim.events.recorder import EventLog
 from drillsim.scenario.io import load_scenario
 from drillsim.scenario.models import Scenario
 
@@ -157,3 +158,139 @@ def test_bad_arguments_are_user_errors(scenario: Scenario) -> None:
     env.reset(seed=1)
     with pytest.raises(UserError, match="must lie in"):
         env.step(np.full(env.action_space.shape, 99))
+
+
+def _fire_missions(
+    scenario: Scenario, seed: int, call_at_s: float | None
+) -> tuple[float, list[tuple[float, str, str]]]:
+    """Defenders playing the plan, the squads calling fire at ``call_at_s`` (None: never), to 5,500 s:
+    when the mortars received the agent's order (NaN: never) and every FireMissionRequested
+    (time, observer, battery)."""
+    env = rl.make(scenario, side="defenders", lanes=1, vector=False, decision_interval_s=300.0)
+    assert isinstance(env, rl.Env)
+    env.core.recorder = lambda: EventLog(sample_s=None)
+    env.reset(seed=seed)
+    sim = env.core.sim
+    assert sim is not None
+    menu = env.core.menus["defenders"]
+    carry_on = np.zeros(len(menu.units), dtype=np.int64)
+    call = carry_on.copy()
+    call[menu.units.index("tjk/pl/sqd")] = menu.labels.index(rl.CALL_FIRE)
+    while sim.time_s < 5500.0:
+        calling = call_at_s is not None and call_at_s <= sim.time_s < call_at_s + 300.0
+        env.step(call if calling else carry_on)
+    assert isinstance(sim.recorder, EventLog)
+    t = sim.recorder.table().to_pydict()
+    ordered = [
+        t["time_s"][i]
+        for i, kind in enumerate(t["kind"])
+        if kind == "OrderReceived" and t["other"][i] == rl.AGENT_PHASE and t["unit"][i] == "tjk/mortars"
+    ]
+    assert all(
+        t["detail"][i] == "fire-support"
+        for i, k in enumerate(t["kind"])
+        if k == "OrderReceived" and t["other"][i] == rl.AGENT_PHASE
+    )
+    missions = [
+        (t["time_s"][i], t["unit"][i], t["detail"][i])
+        for i, kind in enumerate(t["kind"])
+        if kind == "FireMissionRequested"
+    ]
+    return (ordered[0] if ordered else float("nan")), missions
+
+
+def test_call_for_fire_puts_the_mortars_at_the_callers_service(scenario: Scenario) -> None:
+    """'Call fire' from the squads reaches the mortars as a fire-support order through the command path;
+    from then on they fire only on contacts the squads report, where the plan also let the drone call."""
+    ordered, missions = _fire_missions(scenario, seed=3, call_at_s=1200.0)
+    assert ordered >= 1200.0  # received after the order's command delay, not before it was given
+    after = [m for m in missions if m[0] >= ordered]
+    assert after
+    assert {m[2] for m in after} == {"tjk/mortars"}
+    assert all(m[1].startswith("tjk/pl/sqd/") for m in after)
+    never, scripted = _fire_missions(scenario, seed=3, call_at_s=None)
+    assert np.isnan(never)
+    assert any(not m[1].startswith("tjk/pl/sqd/") for m in scripted if m[0] >= ordered)
+
+
+def test_move_to_a_cell_heads_for_its_centre(scenario: Scenario) -> None:
+    """'Move to cell C,R' is a move order to the centre of that cell of a 3 x 3 grid over the area; the
+    unit receives it through the command path and closes on the centre."""
+    env = rl.make(scenario, side="defenders", lanes=1, vector=False, decision_interval_s=300.0)
+    assert isinstance(env, rl.Env)
+    env.core.recorder = lambda: EventLog(sample_s=None)
+    env.reset(seed=4)
+    sim = env.core.sim
+    assert sim is not None
+    menu = env.core.menus["defenders"]
+    unit = menu.units.index("tjk/pl/hq")
+    elems = env.core.views["defenders"].unit_elems[unit]
+    action = np.zeros(len(menu.units), dtype=np.int64)
+    while sim.time_s < 600.0:  # the plan's only orders (at 0 s) have arrived
+        env.step(action)
+    b = scenario.area.bounds
+    centres = {
+        f"move to cell {col},{row}": (
+            b.south + (row + 0.5) / 3 * (b.north - b.south),
+            b.west + (col + 0.5) / 3 * (b.east - b.west),
+        )
+        for row in range(3)
+        for col in range(3)
+    }
+
+    def distance(label: str) -> float:
+        cx, cy = env.core.world.projection.to_xy(np.array([centres[label][0]]), np.array([centres[label][1]]))
+        return float(np.hypot(sim.state.x[0, elems] - cx[0], sim.state.y[0, elems] - cy[0]).mean())
+
+    label = max(centres, key=distance)  # the farthest destination, so that the move shows
+    k = menu.labels.index(label)
+    task = env.core.world.plan.tasks[menu.task_index[unit][k]]
+    assert task.kind == "move"
+    cx, cy = env.core.world.projection.to_xy(np.array([centres[label][0]]), np.array([centres[label][1]]))
+    np.testing.assert_allclose(task.waypoints[:, -1], [[cx[0], cy[0]]] * len(task.elements), atol=1e-6)
+    start = distance(label)
+    action[unit] = k
+    env.step(action)
+    for _ in range(4):
+        env.step(np.zeros_like(action))
+    assert isinstance(sim.recorder, EventLog)
+    t = sim.recorder.table().to_pydict()
+    got = [
+        (t["unit"][i], t["detail"][i])
+        for i, kind in enumerate(t["kind"])
+        if kind == "OrderReceived" and t["other"][i] == rl.AGENT_PHASE
+    ]
+    assert got == [("tjk/pl/hq", "move")] * len(elems)
+    assert distance(label) < start - 500.0
+
+
+def test_parallel_env_over_lanes_passes_pettingzoo_api_test(scenario: Scenario) -> None:
+    """make_parallel(lanes=3) is the vectorised form: batched spaces, one flag per agent at the end."""
+    env = rl.make_parallel(scenario, lanes=3, decision_interval_s=INTERVAL_S)
+    parallel_api_test(env, num_cycles=20)
+    obs, _ = env.reset(seed=2)
+    assert {a: o.shape for a, o in obs.items()} == {
+        a: (3, env.core.observation_size(a)) for a in env.possible_agents
+    }
+    actions = {a: env.action_space(a).sample() for a in env.possible_agents}
+    _, rewards, terminated, _, _ = env.step(actions)
+    assert all(np.shape(r) == (3,) for r in rewards.values())
+    assert all(isinstance(t, bool) for t in terminated.values())
+
+
+def test_parallel_lanes_replay_single_lane_episodes(scenario: Scenario) -> None:
+    """Lane i of a vectorised parallel environment is the single-lane environment's replication i: with
+    the same orders, each lane's rewards equal those of one-lane environments run on that replication."""
+    lanes = rl.make_parallel(scenario, lanes=2, decision_interval_s=INTERVAL_S)
+    lanes.reset(seed=9)
+    steps = [{a: lanes.action_space(a).sample() for a in lanes.possible_agents} for _ in range(3)]
+    got = [lanes.step(actions)[1] for actions in steps]
+    for lane in range(2):
+        single = rl.make_parallel(scenario, decision_interval_s=INTERVAL_S)
+        single.reset(seed=9)
+        for _ in range(lane):  # lane i of episode 0 is replication i: episode i of a single lane
+            single.reset()
+        for actions, rewards in zip(steps, got, strict=True):
+            _, mine, _, _, _ = single.step({a: act[lane] for a, act in actions.items()})
+            for agent in single.possible_agents:
+                assert mine[agent] == rewards[agent][lane]

@@ -160,6 +160,21 @@ def run(
     allow_outside: AllowOutsideOption = False,
     memory_budget: MemoryBudgetOption = None,
     force: ForceRunOption = False,
+    dis: Annotated[
+        str | None,
+        typer.Option(
+            "--dis",
+            help="Send the first replication live as DIS PDUs over UDP to HOST:PORT while it runs "
+            "(127.0.0.1:3000 is the usual loopback).",
+        ),
+    ] = None,
+    dis_rate: Annotated[
+        float,
+        typer.Option(
+            "--dis-rate",
+            help="With --dis: real-time factor (60: one simulated minute per second); 0 as fast as possible.",
+        ),
+    ] = 60.0,
 ) -> None:
     """Run a scenario and print its outcome; write the event log and outcomes to a directory."""
     from drillsim.engine.budget import check_budget, check_declared_memory, parse_bytes
@@ -173,6 +188,7 @@ def run(
     check_budget(loaded, replications=replications, memory_budget=budget, force=force)
     # The engine, Numba and the report load only once the run is known to fit.
     from drillsim.core.random import root_seed
+    from drillsim.engine.simulation import Simulation
     from drillsim.events.recorder import EventLog
     from drillsim.report import write_report
 
@@ -180,8 +196,26 @@ def run(
     target = out if out is not None else Path("runs") / f"{loaded.name}-seed{seed}"
     refuse_to_replace(target, force=force)
     check_writable(target)
-    outcomes = drillsim.run(loaded, rng=seed, replications=replications, recorder=EventLog(sample_s=sample_s))
+    log = EventLog(sample_s=sample_s)
+    sim = Simulation(loaded, rng=seed, replications=replications, recorder=log)
+    stream = None
+    if dis is not None:
+        from drillsim.interop import DisStream
+
+        stream = DisStream(sim.header(), sim.scenario, to=dis, rate=dis_rate)
+        log.sink = stream
+    try:
+        outcomes = sim.run()
+    finally:
+        sent = stream.close() if stream is not None else None
     outcomes.write(target)
+    if sent is not None:
+        console.print(
+            f"DIS: replication {sent.replication}, {sent.entity_state} entity state, {sent.fire} fire and "
+            f"{sent.detonation} detonation PDUs sent to {sent.sent_to} in {sent.wall_s:.1f} s",
+            markup=False,
+            emoji=False,
+        )
     console.print(f"report written to {write_report(target)}", markup=False, emoji=False)
     table = Table(
         title=f"{shown(loaded.title)} ({loaded.name}), seed {outcomes.seed}, {replications} replication(s)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -56,12 +57,22 @@ class EventLog:
 
     ``sample_s``: also record each unit's position and strength every so many seconds (``UnitMoved``), for
     replays; None records positions only when units arrive.
+
+    ``sink``: a callable given every batch of events (an Arrow record batch with the columns of
+    :data:`EVENT_SCHEMA`, one kind, in the engine's order) as soon as it is recorded, while the simulation
+    runs: the streaming hook for live outputs (``drillsim run --dis``). It may be set after construction.
     """
 
     enabled = True
 
-    def __init__(self, *, sample_s: float | None = 300.0) -> None:
+    def __init__(
+        self,
+        *,
+        sample_s: float | None = 300.0,
+        sink: Callable[[pa.RecordBatch], None] | None = None,
+    ) -> None:
         self.sample_s = sample_s
+        self.sink = sink
         self._chunks: list[pa.RecordBatch] = []
 
     def emit(self, kind: str, replication: Any, time_s: Any, **columns: Any) -> None:
@@ -84,7 +95,10 @@ class EventLog:
             else:
                 value = columns.get(name, _NUMERIC_DEFAULTS[name])
                 arrays.append(pa.array(np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))))
-        self._chunks.append(pa.RecordBatch.from_arrays(arrays, schema=EVENT_SCHEMA))
+        batch = pa.RecordBatch.from_arrays(arrays, schema=EVENT_SCHEMA)
+        self._chunks.append(batch)
+        if self.sink is not None:
+            self.sink(batch)
 
     def table(self) -> pa.Table:
         """All events, sorted by replication; within one, in the order the engine emitted them."""

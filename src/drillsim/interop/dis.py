@@ -31,6 +31,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "UNIT_CATEGORY_ENTITIES",
     "UNIT_TYPE_ENTITIES",
+    "WEAPON_MUNITIONS",
     "Descriptor",
     "EntityId",
     "EntityType",
@@ -43,6 +44,7 @@ __all__ = [
     "euler_angles",
     "fire_pdu",
     "geocentric",
+    "munition_for",
 ]
 
 PROTOCOL_VERSION = 7
@@ -127,6 +129,9 @@ class EntityType:
 # SISO-REF-010 values used below.
 KIND_PLATFORM, KIND_MUNITION, KIND_LIFE_FORM = 1, 2, 3
 DOMAIN_LAND, DOMAIN_AIR = 1, 2
+# Munition descriptor warheads and fuses (SISO-REF-010 "Munition Descriptor-Warhead" and "-Fuse").
+WARHEAD_HE, WARHEAD_HE_SHAPED_CHARGE, WARHEAD_KINETIC = 1000, 1600, 5000
+FUSE_OTHER, FUSE_CONTACT = 0, 1000
 
 COUNTRIES = {"ARM": 244, "BLR": 246, "KAZ": 252, "KGZ": 253, "RUS": 222, "TJK": 263}
 """SISO-REF-010 country codes of the CSTO nations, by the ISO 3166 alpha-3 code that scenarios use as
@@ -206,27 +211,83 @@ def entity_type_for(
 
 @dataclass(frozen=True, slots=True)
 class Munition:
-    """A munition descriptor's fixed parts: the munition's entity type, warhead and fuse."""
+    """A munition descriptor's fixed parts: the munition's entity type (SISO-REF-010 kind 2), warhead and
+    fuse. ``country`` is the country whose enumeration defines the munition (0: the firer's country)."""
 
     domain: int
     category: int
-    warhead: int = 1000  # High Explosive (HE)
-    fuse: int = 1000  # Contact
+    subcategory: int = 0
+    specific: int = 0
+    country: int = 0
+    warhead: int = WARHEAD_HE
+    fuse: int = FUSE_CONTACT
 
     def descriptor(self, country: int, quantity: int) -> Descriptor:
-        """The descriptor of ``quantity`` munitions of ``country``."""
+        """The descriptor of ``quantity`` munitions fired by a unit of ``country``."""
         return Descriptor(
-            EntityType(KIND_MUNITION, self.domain, country, self.category), self.warhead, self.fuse, quantity
+            EntityType(
+                KIND_MUNITION,
+                self.domain,
+                self.country or country,
+                self.category,
+                self.subcategory,
+                self.specific,
+            ),
+            self.warhead,
+            self.fuse,
+            quantity,
         )
 
 
-# Munition domain 9 (Battlefield Support), category 2 (Ballistic): unguided shells, rockets and bombs.
+# Munition domains (SISO-REF-010 "Munition Domain") and categories.
+MUNITION_ANTI_AIR, MUNITION_ANTI_ARMOR, MUNITION_ANTI_PERSONNEL, MUNITION_BATTLEFIELD_SUPPORT = 1, 2, 8, 9
+MUNITION_GUIDED, MUNITION_BALLISTIC = 1, 2
+
 MUNITIONS = {
-    "indirect": Munition(domain=9, category=2),
-    "air": Munition(domain=9, category=2),
+    "direct": Munition(
+        domain=MUNITION_ANTI_PERSONNEL, category=MUNITION_BALLISTIC, warhead=WARHEAD_KINETIC, fuse=FUSE_OTHER
+    ),
+    "air-defence": Munition(domain=MUNITION_ANTI_AIR, category=MUNITION_BALLISTIC),
+    "indirect": Munition(domain=MUNITION_BATTLEFIELD_SUPPORT, category=MUNITION_BALLISTIC),
+    "air": Munition(domain=MUNITION_BATTLEFIELD_SUPPORT, category=MUNITION_BALLISTIC),
 }
-"""The munition of each catalogue weapon kind (SISO-REF-010 munition domain and category, warhead 1000
-High Explosive, fuse 1000 Contact)."""
+"""The munition of a weapon that :data:`WEAPON_MUNITIONS` does not list, by its catalogue kind: direct fire
+an anti-personnel ballistic round (kinetic, no fuse), air defence an anti-air ballistic round, indirect and
+air an unguided battlefield-support round (HE, contact fuse); the firer's country."""
+
+_RUS = 222
+WEAPON_MUNITIONS = {
+    "rifle-545": Munition(
+        MUNITION_ANTI_PERSONNEL, MUNITION_BALLISTIC, 1, 0, _RUS, WARHEAD_KINETIC, FUSE_OTHER
+    ),
+    "mg-762": Munition(MUNITION_ANTI_PERSONNEL, MUNITION_BALLISTIC, 2, 4, _RUS, WARHEAD_KINETIC, FUSE_OTHER),
+    "hmg-127": Munition(
+        MUNITION_BATTLEFIELD_SUPPORT, MUNITION_BALLISTIC, 1, 0, _RUS, WARHEAD_KINETIC, FUSE_OTHER
+    ),
+    "rpg-7": Munition(MUNITION_ANTI_ARMOR, MUNITION_BALLISTIC, 8, 0, _RUS, WARHEAD_HE_SHAPED_CHARGE),
+    "manpads-strela-2": Munition(MUNITION_ANTI_AIR, MUNITION_GUIDED, 19, 2, _RUS),
+    "zu-23-2": Munition(MUNITION_ANTI_AIR, MUNITION_BALLISTIC, 3, 0, _RUS),
+    "mortar-82": Munition(MUNITION_BATTLEFIELD_SUPPORT, MUNITION_BALLISTIC, 10, 0, _RUS),
+    "mortar-120": Munition(MUNITION_BATTLEFIELD_SUPPORT, MUNITION_BALLISTIC, 13, 0, _RUS),
+    "howitzer-122": Munition(MUNITION_BATTLEFIELD_SUPPORT, MUNITION_BALLISTIC, 14, 0, _RUS),
+    "mlrs-122": Munition(MUNITION_BATTLEFIELD_SUPPORT, MUNITION_BALLISTIC, 15, 2, _RUS),
+    "bomb-250": Munition(MUNITION_ANTI_PERSONNEL, MUNITION_BALLISTIC, 25, 0, _RUS),
+    "rocket-80": Munition(MUNITION_BATTLEFIELD_SUPPORT, MUNITION_BALLISTIC, 40, 1, _RUS),
+}
+"""SISO-REF-010 munition types of the core-v1 catalogue's weapons, all in Russia's (222) enumeration (the
+Soviet and Russian designs the CSTO nations and the militants field): domain, category, subcategory,
+specific, country, warhead, fuse. Rifle 5.45 mm (8.2.1); PKM 7.62 mm, 7.62x54R (8.2.2.4); 12.7 mm Soviet
+machine gun, 12.7x107 mm (9.2.1); RPG-7 85 mm (2.2.8, the PG-7V's warhead calibre; HE shaped charge);
+Strela-2M SA-7 Grail, SA-7B (1.1.19.2); ZU-23-2 23 mm (1.2.3); 82 mm mortar (9.2.10); 120 mm mortar
+(9.2.13); 122 mm (9.2.14); 122 mm rocket M-21-OF, 9M22U (9.2.15.2); FAB-250 HE (8.2.25); 80 mm rocket S-8
+(9.2.40.1). Values as in SISO-REF-010 v33 (draft of 2023-12-17); docs/interop.md lists them."""
+
+
+def munition_for(weapon: str | None, kind: str | None) -> Munition:
+    """The munition of a catalogue weapon (by id), else of its kind, else an unguided battlefield-support
+    round."""
+    found = WEAPON_MUNITIONS.get(weapon or "") or MUNITIONS.get(kind or "")
+    return found if found is not None else MUNITIONS["indirect"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import socket
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.errors import UserError
+from drillsim.geo.projection import LocalProjection
 from drillsim.interop.dis import (
     MUNITIONS,
     NO_ENTITY,
@@ -31,9 +33,11 @@ from drillsim.interop.dis import (
     euler_angles,
     fire_pdu,
     geocentric,
+    munition_for,
 )
 from drillsim.interop.pcap import PcapWriter
 from drillsim.report.results import Result, load_result
+from drillsim.scenario.models import Scenario
 
 __all__ = [
     "DEFAULT_DIS_PORT",
@@ -42,6 +46,7 @@ __all__ = [
     "DIS_SITE",
     "Datagram",
     "DisReplay",
+    "DisStream",
     "dis_datagrams",
     "entity_numbers",
     "force_ids",
@@ -58,7 +63,10 @@ DIS_APPLICATION = 1
 FORCE_FRIENDLY, FORCE_OPPOSING, FORCE_NEUTRAL = 1, 2, 3
 DAMAGE_SHIFT = 3
 """Appearance bits 3-4: damage (platforms) or health (life forms): none, slight, moderate, destroyed."""
-DETONATION_ENTITY_PROXIMATE, DETONATION_GROUND_IMPACT = 2, 3
+DETONATION_ENTITY_IMPACT, DETONATION_ENTITY_PROXIMATE, DETONATION_GROUND_IMPACT = 1, 2, 3
+DETONATION_DETONATION = 5
+"""Detonation results (SISO-REF-010): entity impact, entity proximate detonation, ground impact,
+detonation (no impact: an air-defence round or missile that missed)."""
 
 
 @dataclass(frozen=True)
@@ -137,11 +145,10 @@ def _start_of(header: dict[str, Any]) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _heights(result: Result) -> dict[str, float]:
+def _heights(scenario: Scenario | None) -> dict[str, float]:
     """Height above the ellipsoid of each unit type: the catalogue's flight altitude for aircraft, 0 m for
     everything else (the event log has no ground elevation)."""
     heights: dict[str, float] = {}
-    scenario = result.scenario
     if scenario is None:
         return heights
     for name, utype in scenario.catalogue.unit_types.items():
@@ -166,19 +173,59 @@ def _tracks(rows: dict[str, list[Any]]) -> dict[str, _Track]:
     return out
 
 
-class _Encoder:
-    """Turns one replication's event rows into datagrams."""
+@dataclass(frozen=True)
+class _Mount:
+    """A weapon a unit type carries, as the DIS encoder needs it."""
 
-    def __init__(self, result: Result) -> None:
-        header = result.header
-        self.result = result
+    weapon: str
+    kind: str
+    count: float
+    rate_per_min: float
+    bands: tuple[tuple[float, float], ...]
+    """Direct fire: (greatest range, probability of a kill) per band, in increasing range."""
+    speed_mps: float
+
+
+def _mounts(scenario: Scenario | None) -> dict[str, list[_Mount]]:
+    """Each unit type's weapons, in catalogue order."""
+    if scenario is None:
+        return {}
+    weapons = scenario.catalogue.weapons
+    out: dict[str, list[_Mount]] = {}
+    for name, utype in scenario.catalogue.unit_types.items():
+        mounts = []
+        for mount in utype.weapons:
+            spec = weapons.get(mount.weapon)
+            if spec is None:
+                continue
+            bands = tuple((float(b.max_range_m), float(b.p_kill)) for b in spec.bands)
+            mounts.append(
+                _Mount(
+                    mount.weapon,
+                    spec.kind,
+                    float(mount.count),
+                    float(spec.rate_per_min),
+                    bands,
+                    float(spec.projectile_speed_mps),
+                )
+            )
+        out[name] = mounts
+    return out
+
+
+class _Encoder:
+    """What every PDU of a run needs: entity numbers, forces, types, countries, heights, the projection and
+    the weapons of each unit type; built from a run header and its scenario."""
+
+    def __init__(self, header: dict[str, Any], scenario: Scenario | None) -> None:
+        projection = header.get("projection") or {"lat0": 0.0, "lon0": 0.0}
+        self.projection = LocalProjection(float(projection["lat0"]), float(projection["lon0"]))
         self.start = _start_of(header)
         self.numbers = entity_numbers(header)
         forces = force_ids(header)
-        nation_names = {
-            nid: nation.name for nid, nation in (result.scenario.nations if result.scenario else {}).items()
-        }
-        heights = _heights(result)
+        nation_names = {nid: nation.name for nid, nation in (scenario.nations if scenario else {}).items()}
+        heights = _heights(scenario)
+        mounts = _mounts(scenario)
         self.units: dict[str, dict[str, Any]] = {}
         for about in header.get("units") or []:
             uid = str(about["id"])
@@ -193,6 +240,7 @@ class _Encoder:
                 "height": heights.get(str(about.get("type")), 0.0),
                 "strength0": float(about.get("strength") or 0.0),
                 "air": about.get("domain") == "air",
+                "mounts": mounts.get(str(about.get("type")), []),
             }
 
     def entity(self, unit: str | None) -> EntityId:
@@ -206,16 +254,65 @@ class _Encoder:
     def height(self, unit: str | None) -> float:
         return float(self.units.get(unit or "", {}).get("height", 0.0))
 
+    def to_latlon(self, x_m: Any, y_m: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return self.projection.to_latlon(np.asarray(x_m, np.float64), np.asarray(y_m, np.float64))
+
     def ecef(self, x_m: float, y_m: float, height_m: float) -> NDArray[np.float64]:
-        lat, lon = self.result.to_latlon(x_m, y_m)
+        lat, lon = self.to_latlon(x_m, y_m)
         return geocentric(lat, lon, height_m)
 
+    def mount(self, unit: str | None, kind: str, range_m: float | None = None) -> _Mount | None:
+        """The weapon of ``unit`` of ``kind`` that fired: the first of its kind; for direct fire at
+        ``range_m``, the mount of the greatest expected kills per minute (count x rate x the band's
+        probability of a kill) among those that reach, else the one of the longest reach."""
+        mounts: list[_Mount] = [m for m in self.units.get(unit or "", {}).get("mounts", []) if m.kind == kind]
+        if not mounts:
+            return None
+        if kind != "direct" or range_m is None:
+            return mounts[0]
+        best, best_effect = None, -1.0
+        for m in mounts:
+            band = next((p for reach, p in m.bands if reach >= range_m), None)
+            if band is not None and m.count * m.rate_per_min * band > best_effect:
+                best, best_effect = m, m.count * m.rate_per_min * band
+        if best is None:
+            best = max(mounts, key=lambda m: m.bands[-1][0] if m.bands else 0.0)
+        return best
+
+    def entity_state(
+        self,
+        unit: str,
+        time_s: float,
+        where: NDArray[np.float64],
+        velocity: NDArray[np.float64],
+        lat_lon: tuple[float, float],
+        heading: float,
+        strength: float,
+    ) -> Datagram:
+        about = self.units[unit]
+        return Datagram(
+            float(time_s),
+            "EntityState",
+            entity_state_pdu(
+                entity=self.entity(unit),
+                force=about["force"],
+                entity_type=about["type"],
+                location=(float(where[0]), float(where[1]), float(where[2])),
+                velocity=(float(velocity[0]), float(velocity[1]), float(velocity[2])),
+                orientation=euler_angles(lat_lon[0], lat_lon[1], heading),
+                appearance=_damage(strength, about["strength0"]) << DAMAGE_SHIFT,
+                marking=marking_for(unit),
+                timestamp=self.timestamp(time_s),
+                exercise=DIS_EXERCISE,
+            ),
+        )
+
     def entity_states(self, unit: str, track: _Track) -> list[Datagram]:
-        about = self.units.get(unit)
-        if about is None:
+        """A recorded track's entity states: velocity and heading towards the next sample."""
+        if unit not in self.units:
             return []
-        lat, lon = self.result.to_latlon(track.x_m, track.y_m)
-        ecef = geocentric(lat, lon, about["height"])
+        lat, lon = self.to_latlon(track.x_m, track.y_m)
+        ecef = geocentric(lat, lon, self.height(unit))
         n = len(track.time_s)
         velocity = np.zeros((n, 3))
         heading = np.zeros(n)
@@ -227,27 +324,18 @@ class _Encoder:
                 if np.any(step != 0.0):
                     last_heading = _azimuth(float(lat[i]), float(lon[i]), step)
             heading[i] = last_heading
-        out = []
-        for i in range(n):
-            out.append(
-                Datagram(
-                    float(track.time_s[i]),
-                    "EntityState",
-                    entity_state_pdu(
-                        entity=self.entity(unit),
-                        force=about["force"],
-                        entity_type=about["type"],
-                        location=(float(ecef[i, 0]), float(ecef[i, 1]), float(ecef[i, 2])),
-                        velocity=(float(velocity[i, 0]), float(velocity[i, 1]), float(velocity[i, 2])),
-                        orientation=euler_angles(float(lat[i]), float(lon[i]), heading[i]),
-                        appearance=_damage(float(track.strength[i]), about["strength0"]) << DAMAGE_SHIFT,
-                        marking=marking_for(unit),
-                        timestamp=self.timestamp(float(track.time_s[i])),
-                        exercise=DIS_EXERCISE,
-                    ),
-                )
+        return [
+            self.entity_state(
+                unit,
+                float(track.time_s[i]),
+                ecef[i],
+                velocity[i],
+                (float(lat[i]), float(lon[i])),
+                float(heading[i]),
+                float(track.strength[i]),
             )
-        return out
+            for i in range(n)
+        ]
 
 
 def _azimuth(lat_deg: float, lon_deg: float, step: NDArray[np.float64]) -> float:
@@ -272,6 +360,10 @@ def _mission(value: Any) -> int:
     return int(value) if value is not None and np.isfinite(value) else 0
 
 
+def _number(value: Any, default: float = np.nan) -> float:
+    return default if value is None else float(value)
+
+
 @dataclass
 class _Shot:
     event: EntityId
@@ -279,106 +371,216 @@ class _Shot:
     country: int
     quantity: int
     velocity: tuple[float, float, float]
+    firer: str
+    target: str | None
+    time_s: float
+
+
+Position = Callable[[str, float], "tuple[float, float] | None"]
+"""Where a unit was (metres) at a simulated time, or None if unknown."""
+
+
+class _Fires:
+    """Fire and Detonation PDUs from event rows fed in the event log's order, with the event numbers that
+    tie each detonation to its fire. ``position`` places firers and targets."""
+
+    def __init__(self, enc: _Encoder, position: Position) -> None:
+        self.enc = enc
+        self.position = position
+        self.targets: dict[tuple[str, int], str] = {}
+        self.shots: dict[tuple[str, int], _Shot] = {}
+        self.engaged: dict[tuple[str, str], _Shot] = {}
+        self.events = 0
+
+    def _event(self) -> EntityId:
+        self.events += 1
+        return EntityId(DIS_SITE, DIS_APPLICATION, (self.events - 1) % 0xFFFF + 1)
+
+    def _place(self, unit: str | None, t: float) -> NDArray[np.float64] | None:
+        at = self.position(unit, t) if unit else None
+        return None if at is None else self.enc.ecef(at[0], at[1], self.enc.height(unit))
+
+    def _fire(
+        self,
+        t: float,
+        firer: str,
+        target: str | None,
+        origin: NDArray[np.float64],
+        aim: NDArray[np.float64],
+        munition: Munition,
+        speed_mps: float,
+        quantity: int,
+        mission: int,
+    ) -> tuple[_Shot, Datagram]:
+        country = int(self.enc.units.get(firer, {}).get("country", 0))
+        flight = aim - origin
+        distance = float(np.linalg.norm(flight))
+        v = flight / distance * speed_mps if distance > 0 else np.zeros(3)
+        velocity = (float(v[0]), float(v[1]), float(v[2]))
+        shot = _Shot(self._event(), munition, country, quantity, velocity, firer, target, t)
+        pdu = fire_pdu(
+            firer=self.enc.entity(firer),
+            target=self.enc.entity(target),
+            event=shot.event,
+            mission=mission,
+            location=(float(origin[0]), float(origin[1]), float(origin[2])),
+            descriptor=munition.descriptor(country, quantity),
+            velocity=velocity,
+            range_m=distance,
+            timestamp=self.enc.timestamp(t),
+            exercise=DIS_EXERCISE,
+        )
+        return shot, Datagram(t, "Fire", pdu)
+
+    def _detonation(self, t: float, shot: _Shot, where: NDArray[np.float64], result: int) -> Datagram:
+        pdu = detonation_pdu(
+            firer=self.enc.entity(shot.firer),
+            target=self.enc.entity(shot.target),
+            event=shot.event,
+            location=(float(where[0]), float(where[1]), float(where[2])),
+            descriptor=shot.munition.descriptor(shot.country, shot.quantity),
+            velocity=shot.velocity,
+            result=result,
+            timestamp=self.enc.timestamp(t),
+            exercise=DIS_EXERCISE,
+        )
+        return Datagram(t, "Detonation", pdu)
+
+    def flush(self, before_s: float = np.inf) -> list[Datagram]:
+        """Detonations of the air-defence engagements before ``before_s`` that no hit followed: the round
+        or missile detonates (result 5) at the aircraft without effect."""
+        out = []
+        for key, shot in list(self.engaged.items()):
+            if shot.time_s < before_s:
+                del self.engaged[key]
+                where = self._place(shot.target, shot.time_s)
+                if where is not None:
+                    out.append(self._detonation(shot.time_s, shot, where, DETONATION_DETONATION))
+        return out
+
+    def row(self, r: dict[str, Any]) -> list[Datagram]:
+        """The PDUs of one event row (a dict of the event log's columns)."""
+        kind = r["kind"]
+        if kind == "FireMissionRequested":
+            self.targets.setdefault((str(r["detail"]), _mission(r["value"])), str(r["other"]))
+            return []
+        if kind in ("RoundsFired", "WeaponsReleased"):
+            return self._launched(r)
+        if kind == "RoundsImpacted":
+            return self._impacted(r)
+        if kind == "UnitHit" and r["detail"] == "direct" and r["other"] is not None:
+            return self._direct(r)
+        if kind == "AircraftEngaged" and r["other"] is not None:
+            return self._engaged(r)
+        if kind in ("AircraftLost", "AircraftDamaged") and r["other"] is not None:
+            return self._aircraft_hit(r)
+        return []
+
+    def _launched(self, r: dict[str, Any]) -> list[Datagram]:
+        """A battery's rounds (``RoundsFired``) or an aircraft's weapons (``WeaponsReleased``)."""
+        x, y = _number(r["x_m"]), _number(r["y_m"])
+        if not (np.isfinite(x) and np.isfinite(y)):
+            return []
+        t, unit, mission = float(r["time_s"]), str(r["unit"]), _mission(r["value"])
+        aim = self.enc.ecef(x, y, 0.0)
+        origin = self._place(unit, t)
+        kind = "air" if r["kind"] == "WeaponsReleased" else "indirect"
+        mount = self.enc.mount(unit, kind)
+        munition = munition_for(mount.weapon if mount else None, kind)
+        target = str(r["other"]) if kind == "air" else self.targets.get((unit, mission))
+        shot, pdu = self._fire(
+            t,
+            unit,
+            target,
+            aim if origin is None else origin,
+            aim,
+            munition,
+            mount.speed_mps if mount else 0.0,
+            int(r["count"] or 0),
+            mission,
+        )
+        self.shots[(unit, mission)] = shot
+        return [pdu]
+
+    def _impacted(self, r: dict[str, Any]) -> list[Datagram]:
+        """Rounds or weapons landing (``RoundsImpacted``): a detonation tied to the latest fire of the same
+        firer and mission."""
+        x, y = _number(r["x_m"]), _number(r["y_m"])
+        if not (np.isfinite(x) and np.isfinite(y)):
+            return []
+        t, unit, mission = float(r["time_s"]), str(r["unit"]), _mission(r["value"])
+        target = None if r["other"] is None else str(r["other"])
+        earlier = self.shots.get((unit, mission))
+        if earlier is None:
+            air = bool(self.enc.units.get(unit, {}).get("air"))
+            country = int(self.enc.units.get(unit, {}).get("country", 0))
+            munition = MUNITIONS["air" if air else "indirect"]
+            shot = _Shot(self._event(), munition, country, 0, (0.0, 0.0, 0.0), unit, target, t)
+        else:
+            shot = replace(earlier, target=target)
+        hit = int(r["count"] or 0) > 0 and self.enc.entity(target) != NO_ENTITY
+        result = DETONATION_ENTITY_PROXIMATE if hit else DETONATION_GROUND_IMPACT
+        return [self._detonation(t, shot, self.enc.ecef(x, y, 0.0), result)]
+
+    def _direct(self, r: dict[str, Any]) -> list[Datagram]:
+        """Direct fire that hit (``UnitHit`` of weapon ``direct``): a fire from the main shooter and its
+        detonation on the target."""
+        t, target, shooter = float(r["time_s"]), str(r["unit"]), str(r["other"])
+        origin, aim = self._place(shooter, t), self._place(target, t)
+        if origin is None or aim is None:
+            return []
+        mount = self.enc.mount(shooter, "direct", float(np.linalg.norm(aim - origin)))
+        munition = munition_for(mount.weapon if mount else None, "direct")
+        speed = mount.speed_mps if mount else 0.0
+        shot, fire = self._fire(t, shooter, target, origin, aim, munition, speed, 1, 0)
+        return [fire, self._detonation(t, shot, aim, DETONATION_ENTITY_IMPACT)]
+
+    def _engaged(self, r: dict[str, Any]) -> list[Datagram]:
+        """Air defence firing at an aircraft (``AircraftEngaged``); its detonation waits for the hit."""
+        t, unit, aircraft = float(r["time_s"]), str(r["unit"]), str(r["other"])
+        out = self.flush(t)
+        origin, aim = self._place(unit, t), self._place(aircraft, t)
+        if origin is None or aim is None:
+            return out
+        weapon = None if r["detail"] is None else str(r["detail"])
+        mounts = self.enc.units.get(unit, {}).get("mounts", [])
+        spec = next((m for m in mounts if m.weapon == weapon), None)
+        munition = munition_for(weapon, spec.kind if spec else "air-defence")
+        speed = spec.speed_mps if spec else 0.0
+        shot, fire = self._fire(t, unit, aircraft, origin, aim, munition, speed, 1, 0)
+        self.engaged[(unit, aircraft)] = shot
+        return [*out, fire]
+
+    def _aircraft_hit(self, r: dict[str, Any]) -> list[Datagram]:
+        """An aircraft lost or damaged by an engagement: its detonation, an entity impact."""
+        t, aircraft = float(r["time_s"]), str(r["unit"])
+        shot = self.engaged.pop((str(r["other"]), aircraft), None)
+        if shot is None:
+            return []
+        x, y = _number(r["x_m"]), _number(r["y_m"])
+        if np.isfinite(x) and np.isfinite(y):
+            where: NDArray[np.float64] | None = self.enc.ecef(x, y, self.enc.height(aircraft))
+        else:
+            where = self._place(aircraft, t)
+        return [] if where is None else [self._detonation(t, shot, where, DETONATION_ENTITY_IMPACT)]
 
 
 def _fires(enc: _Encoder, rows: dict[str, list[Any]], tracks: dict[str, _Track]) -> list[Datagram]:
-    """Fire and Detonation PDUs, with the event numbers that tie each detonation to its fire."""
-    kinds = rows["kind"]
-    targets: dict[tuple[str, int], str] = {}
-    impacts: dict[tuple[str, int], list[tuple[float, float, float]]] = {}
-    for i, kind in enumerate(kinds):
-        key = (str(rows["unit"][i]), _mission(rows["value"][i]))
-        if kind == "FireMissionRequested":
-            targets.setdefault((str(rows["detail"][i]), _mission(rows["value"][i])), str(rows["other"][i]))
-        elif kind == "RoundsImpacted":
-            impacts.setdefault(key, []).append(
-                (float(rows["time_s"][i]), float(rows["x_m"][i]), float(rows["y_m"][i]))
-            )
-            targets.setdefault(key, str(rows["other"][i]))
-    shots: dict[tuple[str, int], _Shot] = {}
+    """The Fire and Detonation PDUs of one recorded replication; firers and targets placed on their tracks
+    (interpolated linearly in metres)."""
+
+    def position(unit: str, t: float) -> tuple[float, float] | None:
+        track = tracks.get(unit)
+        if track is None:
+            return None
+        return float(np.interp(t, track.time_s, track.x_m)), float(np.interp(t, track.time_s, track.y_m))
+
+    fires = _Fires(enc, position)
+    names = list(rows)
     out: list[Datagram] = []
-    events = 0
-    for i, kind in enumerate(kinds):
-        if kind not in ("RoundsFired", "WeaponsReleased", "RoundsImpacted"):
-            continue
-        unit = str(rows["unit"][i])
-        mission = _mission(rows["value"][i])
-        t = float(rows["time_s"][i])
-        x, y = float(rows["x_m"][i]), float(rows["y_m"][i])
-        if not (np.isfinite(x) and np.isfinite(y)):
-            continue
-        aim = enc.ecef(x, y, 0.0)
-        about = enc.units.get(unit, {})
-        country = int(about.get("country", 0))
-        if kind != "RoundsImpacted":
-            events += 1
-            event = EntityId(DIS_SITE, DIS_APPLICATION, (events - 1) % 0xFFFF + 1)
-            target = str(rows["other"][i]) if kind == "WeaponsReleased" else targets.get((unit, mission))
-            track = tracks.get(unit)
-            if track is not None:
-                fx = float(np.interp(t, track.time_s, track.x_m))
-                fy = float(np.interp(t, track.time_s, track.y_m))
-                origin = enc.ecef(fx, fy, enc.height(unit))
-            else:
-                origin = aim
-            later = [hit for hit in impacts.get((unit, mission), []) if hit[0] > t]
-            velocity = (0.0, 0.0, 0.0)
-            if later:
-                flight = enc.ecef(later[0][1], later[0][2], 0.0) - origin
-                v = flight / (later[0][0] - t)
-                velocity = (float(v[0]), float(v[1]), float(v[2]))
-            munition = MUNITIONS["air" if kind == "WeaponsReleased" else "indirect"]
-            quantity = int(rows["count"][i] or 0)
-            shots[(unit, mission)] = _Shot(event, munition, country, quantity, velocity)
-            out.append(
-                Datagram(
-                    t,
-                    "Fire",
-                    fire_pdu(
-                        firer=enc.entity(unit),
-                        target=enc.entity(target),
-                        event=event,
-                        mission=mission,
-                        location=(float(origin[0]), float(origin[1]), float(origin[2])),
-                        descriptor=munition.descriptor(country, quantity),
-                        velocity=velocity,
-                        range_m=float(np.linalg.norm(aim - origin)),
-                        timestamp=enc.timestamp(t),
-                        exercise=DIS_EXERCISE,
-                    ),
-                )
-            )
-            continue
-        shot = shots.get((unit, mission))
-        if shot is None:
-            events += 1
-            shot = _Shot(
-                EntityId(DIS_SITE, DIS_APPLICATION, (events - 1) % 0xFFFF + 1),
-                MUNITIONS["air" if about.get("air") else "indirect"],
-                country,
-                0,
-                (0.0, 0.0, 0.0),
-            )
-        target = rows["other"][i]
-        casualties = int(rows["count"][i] or 0)
-        hit = casualties > 0 and enc.entity(target) != NO_ENTITY
-        out.append(
-            Datagram(
-                t,
-                "Detonation",
-                detonation_pdu(
-                    firer=enc.entity(unit),
-                    target=enc.entity(target),
-                    event=shot.event,
-                    location=(float(aim[0]), float(aim[1]), float(aim[2])),
-                    descriptor=shot.munition.descriptor(shot.country, shot.quantity),
-                    velocity=shot.velocity,
-                    result=DETONATION_ENTITY_PROXIMATE if hit else DETONATION_GROUND_IMPACT,
-                    timestamp=enc.timestamp(t),
-                    exercise=DIS_EXERCISE,
-                ),
-            )
-        )
+    for i in range(len(rows["kind"])):
+        out.extend(fires.row({name: rows[name][i] for name in names}))
+    out.extend(fires.flush())
     return out
 
 
@@ -392,7 +594,7 @@ def dis_datagrams(result: Result, *, replication: int | None = None) -> list[Dat
     rep = result.replications[0] if replication is None else int(replication)
     table = result.events_of(rep)
     rows = {name: _column(table, name) for name in table.column_names}
-    enc = _Encoder(result)
+    enc = _Encoder(result.header, result.scenario)
     tracks = _tracks(rows)
     datagrams: list[Datagram] = []
     for unit, track in tracks.items():
@@ -474,24 +676,195 @@ def replay_dis(
     )
 
 
+class _Sender:
+    """Sends datagrams over UDP, paced at ``rate`` simulated seconds per wall-clock second from the first
+    one (0: without waiting)."""
+
+    def __init__(self, address: tuple[str, int], rate: float) -> None:
+        self.address = address
+        self.rate = rate
+        self.sock, self.where = _open_socket(*address)
+        self.began: float | None = None
+        self.first = 0.0
+
+    def send(self, d: Datagram) -> None:
+        if self.began is None:
+            self.began, self.first = time.monotonic(), d.time_s
+        if self.rate > 0:
+            delay = self.began + (d.time_s - self.first) / self.rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        try:
+            self.sock.sendto(d.payload, self.where)
+        except ConnectionRefusedError:
+            return
+        except OSError as exc:
+            raise UserError(f"cannot send to {self.address[0]}:{self.address[1]}: {exc.strerror}.") from None
+
+    def close(self) -> float:
+        """Close the socket; the wall-clock seconds since the first datagram."""
+        self.sock.close()
+        return 0.0 if self.began is None else time.monotonic() - self.began
+
+
 def _send(datagrams: list[Datagram], address: tuple[str, int], rate: float) -> float:
     """Send every datagram, ``rate`` simulated seconds per wall-clock second (0: without waiting); the
     wall-clock seconds it took."""
-    sock, where = _open_socket(*address)
-    began = time.monotonic()
-    first = datagrams[0].time_s if datagrams else 0.0
+    sender = _Sender(address, rate)
     try:
         for d in datagrams:
-            if rate > 0:
-                delay = began + (d.time_s - first) / rate - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-            try:
-                sock.sendto(d.payload, where)
-            except ConnectionRefusedError:
-                continue
-            except OSError as exc:
-                raise UserError(f"cannot send to {address[0]}:{address[1]}: {exc.strerror}.") from None
+            sender.send(d)
     finally:
-        sock.close()
-    return time.monotonic() - began
+        wall = sender.close()
+    return wall
+
+
+@dataclass
+class _Sample:
+    time_s: float
+    x_m: float
+    y_m: float
+    ecef: NDArray[np.float64]
+    heading: float
+
+
+class DisStream:
+    """Sends a simulation's events as DIS PDUs while it runs: an :class:`~drillsim.events.recorder.EventLog`
+    sink (``EventLog(sink=stream)``) that turns each batch of events of one replication into Entity State,
+    Fire and Detonation PDUs as the engine records them, and sends them over UDP (paced at ``rate``
+    simulated seconds per wall-clock second, 0 without waiting), writes them to a pcap capture, or both.
+
+    ``header`` and ``scenario`` are the run's (``Simulation.header()`` and ``Simulation.scenario``);
+    ``replication`` picks the replication to send (default: the first run). Unlike a replay, which knows
+    each unit's next sample, an entity state's velocity and heading come from the unit's previous sample,
+    and firers and targets stand where they were last sampled (``UnitMoved``) or arrived (``UnitArrived``).
+    Call :meth:`close` at the end (or use the stream as a context manager); it returns what was sent.
+    """
+
+    def __init__(
+        self,
+        header: dict[str, Any],
+        scenario: Scenario | None,
+        *,
+        to: str | None = None,
+        rate: float = 60.0,
+        replication: int | None = None,
+        pcap: str | Path | None = None,
+    ) -> None:
+        if not np.isfinite(rate) or rate < 0:
+            raise UserError(
+                f"DIS rate {rate}: expected a real-time factor of 0 or more (0: as fast as possible)."
+            )
+        if to is None and pcap is None:
+            to = f"127.0.0.1:{DEFAULT_DIS_PORT}"
+        reps = [int(r) for r in header.get("replications") or [0]]
+        self.replication = reps[0] if replication is None else int(replication)
+        if self.replication not in reps:
+            raise UserError(f"replication {self.replication} is not run; the run has {reps}.")
+        address = _address(to) if to is not None else None
+        self.to = to if address is not None else None
+        self.capture = Path(pcap) if pcap is not None else None
+        if self.capture is not None and (self.capture.is_dir() or not self.capture.parent.is_dir()):
+            raise UserError(
+                f"{self.capture}: a DIS capture takes the path of a file to write in an existing folder."
+            )
+        self.enc = _Encoder(header, scenario)
+        self.epoch = _start_of(header).timestamp()
+        self.fires = _Fires(self.enc, self._position)
+        self.last: dict[str, _Sample] = {}
+        self.now = -np.inf
+        self.first: float | None = None
+        self.latest = 0.0
+        self.counts = {"EntityState": 0, "Fire": 0, "Detonation": 0}
+        self.sender = _Sender(address, rate) if address is not None else None
+        self.stream = self.capture.open("wb") if self.capture is not None else None
+        self.writer = (
+            PcapWriter(self.stream, port=address[1] if address else DEFAULT_DIS_PORT) if self.stream else None
+        )
+        self.wall_s = 0.0
+        self.closed = False
+
+    def _position(self, unit: str, time_s: float) -> tuple[float, float] | None:
+        last = self.last.get(unit)
+        return None if last is None else (last.x_m, last.y_m)
+
+    def _out(self, datagrams: list[Datagram]) -> None:
+        for d in datagrams:
+            if self.first is None:
+                self.first = d.time_s
+            self.latest = d.time_s
+            self.counts[d.pdu] += 1
+            if self.writer is not None:
+                self.writer.write(d.payload, epoch_s=self.epoch + d.time_s)
+            if self.sender is not None:
+                self.sender.send(d)
+
+    def _moved(self, unit: str, t: float, x: float, y: float, strength: float) -> Datagram | None:
+        if unit not in self.enc.units or not (np.isfinite(x) and np.isfinite(y)):
+            return None
+        lat, lon = self.enc.to_latlon(x, y)
+        ecef = geocentric(lat, lon, self.enc.height(unit))
+        before = self.last.get(unit)
+        velocity = np.zeros(3)
+        heading = 0.0 if before is None else before.heading
+        if before is not None and t > before.time_s:
+            step = ecef - before.ecef
+            velocity = step / (t - before.time_s)
+            if np.any(step != 0.0):
+                blat, blon = self.enc.to_latlon(before.x_m, before.y_m)
+                heading = _azimuth(float(blat), float(blon), step)
+        self.last[unit] = _Sample(t, x, y, ecef, heading)
+        return self.enc.entity_state(unit, t, ecef, velocity, (float(lat), float(lon)), heading, strength)
+
+    def __call__(self, batch: Any) -> None:
+        """Take one batch of events (an Arrow record batch of the event log's columns)."""
+        rows = batch.to_pydict()
+        names = list(rows)
+        for i, rep in enumerate(rows["replication"]):
+            if rep != self.replication:
+                continue
+            r = {name: rows[name][i] for name in names}
+            t = float(r["time_s"])
+            if t > self.now:
+                self._out(self.fires.flush(t))
+                self.now = t
+            if r["kind"] == "UnitMoved":
+                state = self._moved(
+                    str(r["unit"]), t, _number(r["x_m"]), _number(r["y_m"]), _number(r["value"])
+                )
+                self._out([] if state is None else [state])
+            elif r["kind"] == "UnitArrived" and r["unit"] in self.last:
+                x, y = _number(r["x_m"]), _number(r["y_m"])
+                if np.isfinite(x) and np.isfinite(y):
+                    self.last[str(r["unit"])] = replace(self.last[str(r["unit"])], x_m=x, y_m=y)
+            else:
+                self._out(self.fires.row(r))
+
+    def close(self) -> DisReplay:
+        """Send what is left (air-defence misses), close the socket and the capture; what was sent."""
+        if not self.closed:
+            self.closed = True
+            try:
+                self._out(self.fires.flush())
+            finally:
+                if self.sender is not None:
+                    self.wall_s = self.sender.close()
+                if self.stream is not None:
+                    self.stream.close()
+        return DisReplay(
+            replication=self.replication,
+            entities=len(self.last),
+            entity_state=self.counts["EntityState"],
+            fire=self.counts["Fire"],
+            detonation=self.counts["Detonation"],
+            sent_to=self.to,
+            pcap=self.capture,
+            simulated_s=0.0 if self.first is None else self.latest - self.first,
+            wall_s=self.wall_s,
+        )
+
+    def __enter__(self) -> DisStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

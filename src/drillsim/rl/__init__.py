@@ -2,8 +2,8 @@
 
 ``make(scenario, side=..., lanes=N)`` returns a Gymnasium vector environment whose lanes are the engine's
 replications; ``make(..., lanes=1, vector=False)`` a plain Gymnasium environment; ``make_parallel(scenario)``
-a PettingZoo parallel environment with every side an agent. Gymnasium and PettingZoo are optional: install
-``drillsim[rl]``.
+a PettingZoo parallel environment with every side an agent (``lanes=N``: vectorised over N
+replications). Gymnasium and PettingZoo are optional: install ``drillsim[rl]``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING
 
 from drillsim.core.errors import UserError
 from drillsim.rl.lanes import DEFAULT_DECISION_INTERVAL_S, DEFAULT_GRID, Lanes, RewardSpec
-from drillsim.rl.menu import AGENT_PHASE, CARRY_ON, ActionMenu, controllable_units, with_agent_orders
+from drillsim.rl.menu import (
+    AGENT_PHASE,
+    CALL_FIRE,
+    CARRY_ON,
+    DEFAULT_MOVE_GRID,
+    ActionMenu,
+    controllable_units,
+    fire_support_units,
+    move_cells,
+    with_agent_orders,
+)
 from drillsim.scenario.io import load_scenario
 from drillsim.scenario.models import Scenario
 
@@ -22,9 +32,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGENT_PHASE",
+    "CALL_FIRE",
     "CARRY_ON",
     "DEFAULT_DECISION_INTERVAL_S",
     "DEFAULT_GRID",
+    "DEFAULT_MOVE_GRID",
     "ActionMenu",
     "Env",
     "Lanes",
@@ -32,8 +44,10 @@ __all__ = [
     "RewardSpec",
     "VectorEnv",
     "controllable_units",
+    "fire_support_units",
     "make",
     "make_parallel",
+    "move_cells",
     "with_agent_orders",
 ]
 
@@ -76,6 +90,7 @@ def make(
     grid: int = DEFAULT_GRID,
     units: tuple[str, ...] | None = None,
     reward: RewardSpec | None = None,
+    move_grid: int = DEFAULT_MOVE_GRID,
 ) -> VectorEnv | Env:
     """A Gymnasium environment in which an agent plays ``side`` of ``scenario``.
 
@@ -98,6 +113,8 @@ def make(
         The units the agent orders (default: every ground unit of the side).
     reward
         How the reward is computed (default :class:`RewardSpec`: losses exchanged, plus objectives).
+    move_grid
+        Cells per side of the grid of move-to-point menu entries (0: none).
     """
     try:
         from drillsim.rl.env import Env, VectorEnv
@@ -111,6 +128,7 @@ def make(
         grid=grid,
         units={side: units} if units else None,
         rewards={side: reward} if reward else None,
+        move_grid=move_grid,
     )
     if vector:
         return VectorEnv(core, side)
@@ -121,13 +139,18 @@ def make_parallel(
     scenario: Scenario | str,
     *,
     sides: list[str] | None = None,
+    lanes: int = 1,
     decision_interval_s: float = DEFAULT_DECISION_INTERVAL_S,
     grid: int = DEFAULT_GRID,
     rewards: dict[str, RewardSpec] | None = None,
+    move_grid: int = DEFAULT_MOVE_GRID,
 ) -> ParallelEnv:
-    """A PettingZoo ``ParallelEnv`` (one lane) in which each of ``sides`` (default: all) is an agent.
+    """A PettingZoo ``ParallelEnv`` in which each of ``sides`` (default: all) is an agent.
 
-    Parameters are those of :func:`make`; ``rewards`` maps a side to its :class:`RewardSpec`.
+    With ``lanes`` > 1 it is vectorised over the engine's replications: each agent's observation,
+    action and reward carry a leading lane axis (``(lanes, ...)``; the spaces are batched), one batched
+    engine step serves every lane, and terminations stay one flag per agent (all lanes end together).
+    Other parameters are those of :func:`make`; ``rewards`` maps a side to its :class:`RewardSpec`.
     """
     try:
         from drillsim.rl.parallel import ParallelEnv
@@ -137,9 +160,10 @@ def make_parallel(
     core = Lanes(
         sc,
         sides or list(sc.sides),
-        lanes=1,
+        lanes=lanes,
         decision_interval_s=decision_interval_s,
         grid=grid,
         rewards=rewards,
+        move_grid=move_grid,
     )
     return ParallelEnv(core)

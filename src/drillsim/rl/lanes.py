@@ -7,6 +7,7 @@ number. Between decision points the engine advances every lane in the same batch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,8 +16,9 @@ from numpy.typing import NDArray
 from drillsim.core.errors import UserError
 from drillsim.core.random import root_seed
 from drillsim.engine.simulation import Simulation
+from drillsim.events.recorder import Recorder
 from drillsim.mechanics.orders.command import issue_task
-from drillsim.rl.menu import ActionMenu, with_agent_orders
+from drillsim.rl.menu import DEFAULT_MOVE_GRID, ActionMenu, with_agent_orders
 from drillsim.scenario.models import Scenario
 from drillsim.state.batch import ACTIVE
 from drillsim.world.build import World, build_world
@@ -77,6 +79,7 @@ class Lanes:
         grid: int = DEFAULT_GRID,
         units: dict[str, tuple[str, ...]] | None = None,
         rewards: dict[str, RewardSpec] | None = None,
+        move_grid: int = DEFAULT_MOVE_GRID,
     ) -> None:
         if lanes < 1:
             raise UserError(f"lanes must be at least 1, not {lanes}.")
@@ -84,7 +87,7 @@ class Lanes:
             raise UserError(f"decision_interval_s must be positive, not {decision_interval_s}.")
         if grid < 1:
             raise UserError(f"grid must be at least 1, not {grid}.")
-        self.scenario, self.menus = with_agent_orders(scenario, sides, units)
+        self.scenario, self.menus = with_agent_orders(scenario, sides, units, move_grid=move_grid)
         for side, spec in (rewards or {}).items():
             unknown = [m for m in spec.measures if m not in self.scenario.measures]
             if unknown:
@@ -101,6 +104,8 @@ class Lanes:
         self.seed = root_seed(None)
         self.episode = 0
         self.sim: Simulation | None = None
+        self.recorder: Callable[[], Recorder] | None = None
+        """Makes the recorder of each episode's simulation (default: none, which records nothing)."""
         self._lost: dict[str, dict[int, FloatArray]] = {}
         west, south, east, north = (float(v) for v in self.scenario.area.bounds.model_dump().values())
         xs, ys = self.world.projection.to_xy(np.array([south, north]), np.array([west, east]))
@@ -144,6 +149,7 @@ class Lanes:
             world=self.world,
             rng=self.seed,
             replications=list(range(first, first + self.lanes)),
+            recorder=self.recorder() if self.recorder is not None else None,
         )
         sides = range(len(self.world.forces.side_names))
         self._lost = {name: {s: self._side_lost(s) for s in sides} for name in self.views}
@@ -167,12 +173,12 @@ class Lanes:
             raise UserError(f"actions for {side!r} must lie in 0..{menu.size - 1}.")
         state = sim.state
         now = np.full(self.lanes, state.time_s)
-        for u, elems in enumerate(view.unit_elems):
+        for u in range(len(menu.units)):
             for entry in np.unique(a[:, u]):
                 if entry == 0:
                     continue
                 k = menu.task_index[u][int(entry)]
-                lead = elems[0]
+                lead = self.world.plan.tasks[k].elements[0]  # the unit's own, or the batteries' first
                 rows = np.flatnonzero(
                     (a[:, u] == entry) & (state.task[:, lead] != k) & (state.pending_task[:, lead] != k)
                 )

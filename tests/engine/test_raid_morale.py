@@ -229,6 +229,34 @@ def test_broken_unit_stops_firing_and_withdraws_home(make_scenario: Make) -> Non
     assert checked > 0
 
 
+def test_unit_broken_where_it_started_withdraws_away_from_the_enemy(make_scenario: Make) -> None:
+    """Without a home, red breaks at its start, which is no farther from blue than red stands: every step
+    it is in action after breaking it gets farther from blue (whom its picture holds), and it ends beyond
+    blue's rifles (it used to stay put under fire)."""
+    data = _breaking_scenario(red_pk_of_blue=0.01, blue_psupp=0.0, red_break_losses=0.3)
+    del data["units"]["red/force"]["home"]
+    scenario = make_scenario(data)
+    sim = Simulation(scenario, rng=4, replications=6)
+    f = sim.world.forces
+    red, blue = f.index("red/force"), f.index("blue/force")
+    reach = max(b.max_range_m for w in scenario.catalogue.weapons.values() for b in getattr(w, "bands", []))
+
+    def apart() -> np.ndarray:
+        s = sim.state
+        return np.hypot(s.x[:, red] - s.x[:, blue], s.y[:, red] - s.y[:, blue])
+
+    checked = 0
+    while not sim.done:
+        before, was_broken = apart(), sim.state.broken[:, red].copy()
+        sim.step()
+        withdrawing = was_broken & (sim.state.status[:, red] == 0) & (sim.state.route_len[:, red] > 0)
+        assert (apart()[withdrawing] > before[withdrawing] + 5.0).all()
+        checked += int(withdrawing.sum())
+    assert checked > 0
+    assert sim.state.broken[:, red].all()
+    assert (apart()[sim.state.status[:, red] == 0] > reach).all()
+
+
 def test_unit_breaks_under_sustained_suppression(make_scenario: Make) -> None:
     """Fire that suppresses but cannot kill breaks red for 'suppression', with no one hit: red's only
     losses are the stragglers of the rout (missing, reason 'routed')."""

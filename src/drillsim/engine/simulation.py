@@ -49,6 +49,7 @@ from drillsim.mechanics.orders.initiative import follow_behaviours
 from drillsim.mechanics.orders.triggers import TriggerState
 from drillsim.mechanics.outcomes.step import Scorekeeper
 from drillsim.mechanics.sensing.step import Sensing, deliver_reports, located_fractions
+from drillsim.mechanics.supply.step import deliver_supplies
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.models import Scenario
 from drillsim.state.batch import ACTIVE, BatchState, initial_state
@@ -293,6 +294,7 @@ class Simulation:
         deliver_reports(ctx)
         self._located = located_fractions(ctx)
         resupply(ctx)
+        deliver_supplies(ctx)
         run_ambushes(ctx)
         self.direct.fire(ctx)
         self.fires.request_missions(ctx)

@@ -165,6 +165,26 @@ class AmmunitionResupplied(Event):
 
 
 @dataclass(frozen=True)
+class SupplyDispatched(Event):
+    """The carrier ``unit`` set off from its depot with ``rounds`` for ``client``, which had asked."""
+
+    KIND: ClassVar[str] = "SupplyDispatched"
+    unit: str
+    client: str
+    rounds: float
+
+
+@dataclass(frozen=True)
+class SupplyDelivered(Event):
+    """The carrier ``unit`` handed ``rounds`` over to ``client`` and turned back for its depot."""
+
+    KIND: ClassVar[str] = "SupplyDelivered"
+    unit: str
+    client: str
+    rounds: float
+
+
+@dataclass(frozen=True)
 class CasualtiesEvacuated(Event):
     """``casualties`` wounded of ``unit`` were evacuated out of it."""
 
@@ -585,6 +605,8 @@ _COLUMNS: dict[str, dict[str, str]] = {
     },
     "PositionSeized": {"side": "side", "position": "other", "from_side": "unit", "status": "detail"},
     "InitiativeTaken": {"unit": "unit", "action": "detail", "target": "other"},
+    "SupplyDispatched": {"unit": "unit", "client": "other", "rounds": "value"},
+    "SupplyDelivered": {"unit": "unit", "client": "other", "rounds": "value"},
 }
 
 EVENT_CLASSES: dict[str, type[Event]] = {
@@ -601,6 +623,8 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         Fratricide,
         AmmunitionExhausted,
         AmmunitionResupplied,
+        SupplyDispatched,
+        SupplyDelivered,
         CasualtiesEvacuated,
         CasualtiesMissing,
         UnitDestroyed,

@@ -1131,6 +1131,26 @@ class RelieveTask(_TaskBase):
     """Posture taken on arrival."""
 
 
+class ResupplyTask(_TaskBase):
+    """Carry ammunition from a depot to the units that ask for it, hand it over and come back (see
+    docs/mechanics/supply.md): the task's units are the carriers (trucks by road, or helicopters)."""
+
+    task: Literal["resupply"]
+    depot: LocationRef
+    """Where the carriers load (and return to after each delivery)."""
+    supplied: list[UnitId] = Field(min_length=1)
+    """The units served: a unit asks when its ammunition falls below ``request_below`` of its basic load."""
+    load_rounds: Stock
+    """Rounds one carrier takes on each trip (of any weapon, as a supply point's ``stock_rounds``)."""
+    request_below: Probability = Param(0.5)
+    """A served unit asks for resupply when the rounds it has left fall below this fraction of its basic
+    load (all its weapons with a limited load together)."""
+    load_s: Duration = Param(1800.0)
+    """Time to load a carrier at the depot."""
+    handover_s: Duration = Param(900.0)
+    """Time a carrier spends with the unit handing the ammunition over."""
+
+
 TaskSpec = Annotated[
     MoveTask
     | ReconnoitreTask
@@ -1144,7 +1164,8 @@ TaskSpec = Annotated[
     | FireSupportTask
     | PatrolTask
     | AmbushTask
-    | RelieveTask,
+    | RelieveTask
+    | ResupplyTask,
     Field(discriminator="task"),
 ]
 """An order given to units when its phase starts."""
@@ -1162,6 +1183,7 @@ TASK_KINDS: tuple[str, ...] = (
     "patrol",
     "ambush",
     "relieve",
+    "resupply",
 )
 
 
@@ -1256,6 +1278,8 @@ MeasureKind = Literal[
     "held-at-end",
     "aircraft-lost",
     "sorties-aborted",
+    "supplies-delivered",
+    "rounds-delivered",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
 TIME_MEASURE_KINDS: tuple[str, ...] = (

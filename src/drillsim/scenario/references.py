@@ -23,7 +23,6 @@ from drillsim.scenario.models import (
     AnyOfTrigger,
     ArrivedTrigger,
     AttackTask,
-    CoverWithdrawalTask,
     DefendTask,
     EventTrigger,
     FireSupportTask,
@@ -426,7 +425,7 @@ class _Checker:
 
     def task(self, path: FieldPath, task: Any) -> None:  # noqa: C901
         s = self.s
-        for key in ("to", "at", "target", "then_to", "withdraw_to"):
+        for key in ("to", "at", "target", "then_to", "withdraw_to", "depot"):
             if hasattr(task, key):
                 self.location((*path, key), getattr(task, key))
         for j, ref in enumerate(getattr(task, "waypoints", [])):
@@ -462,9 +461,9 @@ class _Checker:
                 )
         if isinstance(task, ReconnoitreTask):
             self.unit((*path, "report_to"), task.report_to)
-        if isinstance(task, CoverWithdrawalTask):
-            for j, uid in enumerate(task.of):
-                self.unit((*path, "of", j), uid)
+        for key in ("of", "supplied"):  # cover-withdrawal, resupply
+            for j, uid in enumerate(getattr(task, key, [])):
+                self.unit((*path, key, j), uid)
         if isinstance(task, FireSupportTask):
             for j, uid in enumerate(task.observers):
                 self.unit((*path, "observers", j), uid)

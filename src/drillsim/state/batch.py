@@ -46,6 +46,12 @@ AIR_OUTBOUND = 2
 AIR_ON_STATION = 3
 AIR_INBOUND = 4
 AIR_TURNAROUND = 5
+SUPPLY_NONE = -1
+SUPPLY_RETURNING = 0
+SUPPLY_LOADING = 1
+SUPPLY_READY = 2
+SUPPLY_OUTBOUND = 3
+SUPPLY_HANDING_OVER = 4
 
 INF = np.inf
 
@@ -304,6 +310,19 @@ class BatchState:
     """Contact an element's behaviour attacks (-1 none)."""
     air_seen_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Last time the element's side's picture held a hostile aircraft within its air radius."""
+    # resupply by carriers (R, N) and its measures (R, S): docs/mechanics/supply.md
+    supply_phase: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """What a carrier on a resupply task is doing (SUPPLY_NONE: not started)."""
+    supply_client: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """The element a carrier is bringing ammunition to (-1 none)."""
+    supply_rounds: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Rounds a carrier has on board."""
+    supply_until: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """When a carrier's loading or hand-over is done."""
+    supplies_delivered: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, S) deliveries each side's carriers made."""
+    rounds_delivered: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, S) rounds each side's carriers handed over."""
 
     @property
     def r(self) -> int:
@@ -424,4 +443,10 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         behaviour_since=_full((r, n), INF),
         behaviour_target=np.full((r, n), -1, dtype=np.int64),
         air_seen_at=_full((r, n), -INF),
+        supply_phase=np.full((r, n), SUPPLY_NONE, dtype=np.int64),
+        supply_client=np.full((r, n), -1, dtype=np.int64),
+        supply_rounds=np.zeros((r, n)),
+        supply_until=_full((r, n), INF),
+        supplies_delivered=np.zeros((r, s)),
+        rounds_delivered=np.zeros((r, s)),
     )

@@ -36,6 +36,8 @@ _KIND_QUANTITY: dict[str, Quantity] = {
     "sorties-flown": "count",
     "aircraft-lost": "count",
     "sorties-aborted": "count",
+    "supplies-delivered": "count",
+    "rounds-delivered": "count",
     "fire-missions": "count",
     "fratricide": "count",
     "fraction-neutralised": "fraction",

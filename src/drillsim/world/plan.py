@@ -37,6 +37,7 @@ from drillsim.scenario.models import (
     RaidTask,
     ReconnoitreTask,
     RelieveTask,
+    ResupplyTask,
     Scenario,
     ScreenTask,
     StrikeTask,
@@ -75,6 +76,19 @@ class TriggerNode:
     """losses: ``elements`` is the selection (sides, nations and units named), even when empty."""
     key: int = -1
     """Keyed events (position-lost, position-retaken): the index of the thing named (-1: any)."""
+
+
+@dataclass(frozen=True)
+class SupplyOrder:
+    """What a resupply task's carriers do: load ``load_rounds`` at the depot (x, y) in ``load_s``, carry
+    them to a served element whose rounds fell below ``request_below`` of its load, hand over in
+    ``handover_s``, come back."""
+
+    depot: FloatArray
+    load_rounds: float
+    request_below: float
+    load_s: float
+    handover_s: float
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,8 @@ class CompiledTask:
     """Ambush: time after opening fire at which the party withdraws (to ``then_to``)."""
     withdraw_losses: float = 1.0
     """Ambush: fraction of its strength an element may lose before it withdraws."""
+    supply: SupplyOrder | None = None
+    """Resupply: the depot, the load and the times (the served elements are ``target_elements``)."""
 
 
 @dataclass(frozen=True)
@@ -383,14 +399,27 @@ class _Compiler:
                 loop=spec.loop,
                 posture_on_arrival=POSTURE_INDEX["moving"],
             )
-        if isinstance(spec, AmbushTask | RelieveTask):
-            return self.ambush_or_relief(base, elems, spec)
+        if isinstance(spec, AmbushTask | RelieveTask | ResupplyTask):
+            return self.ambush_relief_or_resupply(base, elems, spec)
         raise TypeError(f"unknown task {spec!r}")  # pragma: no cover
 
-    def ambush_or_relief(
-        self, base: dict[str, Any], elems: IntArray, spec: AmbushTask | RelieveTask
+    def ambush_relief_or_resupply(
+        self, base: dict[str, Any], elems: IntArray, spec: AmbushTask | RelieveTask | ResupplyTask
     ) -> CompiledTask:
-        """An ambush (its position, kill zone and withdrawal) or a relief (to the relieved unit's post)."""
+        """An ambush (its position, kill zone and withdrawal), a relief (to the relieved unit's post) or a
+        resupply (its depot, load and times; the served elements as targets)."""
+        if isinstance(spec, ResupplyTask):
+            order = SupplyOrder(
+                depot=np.array(self.xy(spec.depot), dtype=np.float64),
+                load_rounds=float(spec.load_rounds),
+                request_below=float(spec.request_below),
+                load_s=float(spec.load_s),
+                handover_s=float(spec.handover_s),
+            )
+            empty = np.zeros((len(elems), 0, 2))
+            return CompiledTask(
+                **base, waypoints=empty, target_elements=self.elements(list(spec.supplied)), supply=order
+            )
         if isinstance(spec, AmbushTask):
             then = np.array(self.xy(spec.withdraw_to)) if spec.withdraw_to is not None else np.full(2, np.nan)
             return CompiledTask(

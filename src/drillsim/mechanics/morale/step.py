@@ -2,7 +2,8 @@
 
 An element with nobody left is destroyed. An element breaks when its losses reach its type's
 ``break_losses`` fraction, or when the share of the last ten minutes it spent suppressed reaches
-``break_suppression``; a broken element stops fighting and withdraws to its home (or start) position.
+``break_suppression``; a broken element stops fighting and withdraws to its home (or start) position,
+or straight away from the nearest enemy its side knows of when that position is no farther from it.
 A capturable element flees toward its escape point when its side's picture shows a raider within
 ``FLEE_RADIUS_M``; it escapes on reaching that point. It is captured when an element tasked to raid it
 comes within ``CAPTURE_RADIUS_M`` while every guard near it (itself included) is broken, suppressed or
@@ -27,9 +28,10 @@ from drillsim.events.types import (
     UnitFled,
 )
 from drillsim.mechanics.casualties import declare_missing
-from drillsim.mechanics.orders.command import set_routes
+from drillsim.mechanics.orders.command import nearest_contacts, set_routes
 from drillsim.state.batch import ACTIVE, CAPTURED, DESTROYED, ESCAPED
 from drillsim.state.context import StepContext
+from drillsim.world.forces import WEAPON_KINDS, ForceTable
 
 SUPPRESSION_MEMORY_S = 600.0
 FLEE_RADIUS_M = 3000.0
@@ -82,12 +84,46 @@ def update_morale(ctx: StepContext) -> None:
         s.task[rows, elems] = -1
         s.pending_task[rows, elems] = -1
         s.speed_factor[rows, elems] = 1.0
-        home = np.stack([f.home_x[elems], f.home_y[elems]], axis=1)[:, None, :]
-        set_routes(ctx, rows, elems, home)
+        set_routes(ctx, rows, elems, withdrawal_points(ctx, rows, elems))
         reason = np.where(by_losses, "losses", "suppression")
         ctx.emit(UnitBroke, rows, t1, unit=ctx.ids[elems], reason=reason)
         rout(ctx, rows, elems)
     overrun(ctx)
+
+
+def withdrawal_points(ctx: StepContext, rows: IntArray, elems: IntArray) -> FloatArray:
+    """Where the broken elements (rows, elems) withdraw, as (k, 1, 2) routes of one point: their home site
+    (or start position) when it is a refuge from the nearest enemy contact in their side's picture, that is
+    farther from the contact than they stand now and beyond the longest direct-fire reach of any element
+    hostile to their side; otherwise ``FLEE_DISTANCE_M`` straight away from the contact. Without a known
+    enemy, home."""
+    s = ctx.state
+    f = ctx.world.forces
+    sides = f.side[elems]
+    x, y = s.x[rows, elems], s.y[rows, elems]
+    hx, hy = f.home_x[elems].astype(np.float64), f.home_y[elems].astype(np.float64)
+    near, _ = nearest_contacts(ctx, x, y, rows, sides, ~f.is_air, require_active=False)
+    threat = np.maximum(near, 0)
+    kx = s.picture.known_x[rows, sides, threat]
+    ky = s.picture.known_y[rows, sides, threat]
+    from_threat = np.hypot(x - kx, y - ky)
+    home_from_threat = np.hypot(hx - kx, hy - ky)
+    refuge = home_from_threat > np.maximum(from_threat, hostile_reach(f)[sides])
+    away = (near >= 0) & ~refuge
+    scale = FLEE_DISTANCE_M / np.maximum(from_threat, 1.0)
+    hx = np.where(away, x + (x - kx) * scale, hx)
+    hy = np.where(away, y + (y - ky) * scale, hy)
+    return np.stack([hx, hy], axis=1)[:, None, :]
+
+
+def hostile_reach(f: ForceTable) -> FloatArray:
+    """Per side, the longest direct-fire reach of any ground element hostile to it (0: none)."""
+    direct = np.flatnonzero(f.w_kind == WEAPON_KINDS.index("direct"))
+    reach = np.zeros(f.n)
+    np.maximum.at(reach, f.w_elem[direct], f.w_max_range[direct])
+    reach[f.is_air] = 0.0
+    sides = f.hostile.shape[0]
+    return np.array([reach[f.hostile[k, f.side]].max(initial=0.0) for k in range(sides)])
 
 
 def rout(ctx: StepContext, rows: IntArray, elems: IntArray) -> None:

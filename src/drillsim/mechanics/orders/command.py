@@ -386,7 +386,7 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
                 cand[task.target_elements] = True
             else:
                 cand = np.ones(f.n, dtype=bool)
-            best, _ = _nearest_contacts(
+            best, _ = nearest_contacts(
                 ctx, s.x[rows, elems], s.y[rows, elems], rows, side, cand & ~f.is_air, require_active=True
             )
             has = best >= 0
@@ -403,7 +403,7 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             cnt = np.maximum(alive.sum(axis=1), 1)
             cx = (np.where(alive, s.x[rows][:, cov], 0.0)).sum(axis=1) / cnt
             cy = (np.where(alive, s.y[rows][:, cov], 0.0)).sum(axis=1) / cnt
-            best, dist = _nearest_contacts(ctx, cx, cy, rows, side, ~f.is_air, require_active=False)
+            best, dist = nearest_contacts(ctx, cx, cy, rows, side, ~f.is_air, require_active=False)
             best = np.maximum(best, 0)
             ex = pic.known_x[rows, side, best]
             ey = pic.known_y[rows, side, best]
@@ -436,7 +436,7 @@ def _on_task(
     return rows[:found], cols[:found]
 
 
-def _nearest_contacts(
+def nearest_contacts(
     ctx: StepContext,
     px: FloatArray,
     py: FloatArray,
@@ -490,7 +490,7 @@ def _nearest_contacts_kernel(  # noqa: PLR0913
     best: IntArray,
     dist: FloatArray,
 ) -> None:
-    """The loop of :func:`_nearest_contacts` (ties: the first element). Queries come grouped by row (many
+    """The loop of :func:`nearest_contacts` (ties: the first element). Queries come grouped by row (many
     elements of a task ask the same row's picture), so the contacts that qualify are listed once per run of
     queries with the same row and side, in element order, and each query scans only that list: a first pass
     finds the least squared distance, a second computes the exact distance (hypot, which decides) only for

@@ -353,6 +353,12 @@ class Scorekeeper:
             return s.aircraft_lost[:, side].copy() if side is not None else s.aircraft_lost.sum(axis=1)
         if m.kind == "sorties-aborted":
             return s.sorties_aborted[:, side].copy() if side is not None else s.sorties_aborted.sum(axis=1)
+        if m.kind == "supplies-delivered":
+            return (
+                s.supplies_delivered[:, side].copy() if side is not None else s.supplies_delivered.sum(axis=1)
+            )
+        if m.kind == "rounds-delivered":
+            return s.rounds_delivered[:, side].copy() if side is not None else s.rounds_delivered.sum(axis=1)
         if m.kind == "fire-missions":
             return s.missions_fired[:, side].copy() if side is not None else s.missions_fired.sum(axis=1)
         if m.kind == "kill-chain-time":

@@ -706,6 +706,11 @@ class BehaviourSpec(Spec):
     """Take cover when the picture holds a hostile aircraft within this distance."""
     cover_s: Duration = Param(600.0)
     """Stay down this long after the last sight of a hostile aircraft within ``air_radius_m``."""
+    wary_s: Duration = Param(3600.0)
+    """Hysteresis: a unit sent to ground again within this long of its last all-clear stays down twice as
+    long as the time before (``cover_s``, then 2, 4, ... times it); 0 turns the doubling off."""
+    max_cover_s: Duration = Param(7200.0)
+    """The longest the doubled hold may grow."""
     unidentified_strength: Count = Param(10)
     """Strength assumed for a contact whose type is not identified."""
 

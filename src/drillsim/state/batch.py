@@ -303,6 +303,10 @@ class BatchState:
     """Contact an element's behaviour attacks (-1 none)."""
     air_seen_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Last time the element's side's picture held a hostile aircraft within its air radius."""
+    cover_level: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """How many times in a row an element went to ground again soon after an all-clear (doubles its hold)."""
+    cleared_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """When an element last came out of cover (-inf: never)."""
 
     @property
     def r(self) -> int:
@@ -423,4 +427,6 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         behaviour_since=_full((r, n), INF),
         behaviour_target=np.full((r, n), -1, dtype=np.int64),
         air_seen_at=_full((r, n), -INF),
+        cover_level=np.zeros((r, n), dtype=np.int64),
+        cleared_at=_full((r, n), -INF),
     )

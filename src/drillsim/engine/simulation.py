@@ -33,6 +33,7 @@ from drillsim.mechanics.assault.step import resolve_assaults
 from drillsim.mechanics.casualties import evacuate_wounded
 from drillsim.mechanics.direct_fire.step import DirectFire
 from drillsim.mechanics.direct_fire.supply import resupply
+from drillsim.mechanics.friction import Friction
 from drillsim.mechanics.indirect_fire.step import IndirectFire
 from drillsim.mechanics.morale.step import capture_and_flight, update_morale
 from drillsim.mechanics.movement.step import move
@@ -256,6 +257,7 @@ class Simulation:
         )
         self.triggers = TriggerState(self.world.plan, len(self.replication_indices))
         self.obstacles = Obstacles(self.ctx)
+        self.friction = Friction(self.ctx)
         self.sensing = Sensing(self.ctx)
         self.direct = DirectFire(self.ctx)
         self.fires = IndirectFire(self.ctx)
@@ -285,7 +287,9 @@ class Simulation:
         follow_behaviours(ctx)
         enforce_endurance(ctx)
         self.obstacles.before_move(ctx)
+        self.friction.before_move(ctx)
         move(ctx)
+        self.friction.break_down(ctx)
         self.obstacles.cross(ctx)
         self.air_defence.fly_clear(ctx)
         self.sensing.detect(ctx)

@@ -413,6 +413,18 @@ class ObstacleDetected(Event):
 
 
 @dataclass(frozen=True)
+class VehicleBrokeDown(Event):
+    """A vehicle of ``unit`` broke down at (x_m, y_m); the unit is halted until ``until_s``
+    (docs/mechanics/friction.md)."""
+
+    KIND: ClassVar[str] = "VehicleBrokeDown"
+    unit: str
+    x_m: float
+    y_m: float
+    until_s: float
+
+
+@dataclass(frozen=True)
 class ObstacleEncountered(Event):
     """``unit`` met ``obstacle`` at (x_m, y_m) without knowing of it and halted; ``casualties`` lost to a
     mine."""
@@ -567,6 +579,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "SortieAborted": {"mission": "value", "aircraft": "unit", "reason": "detail"},
     "ObjectiveAchieved": {"side": "side", "objective": "detail"},
     "ObstacleDetected": {"side": "side", "unit": "unit", "obstacle": "other", "how": "detail"},
+    "VehicleBrokeDown": {"unit": "unit", "x_m": "x_m", "y_m": "y_m", "until_s": "value"},
     "ObstacleEncountered": {
         "unit": "unit",
         "obstacle": "other",
@@ -624,6 +637,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         SortieAborted,
         ObjectiveAchieved,
         ObstacleDetected,
+        VehicleBrokeDown,
         ObstacleEncountered,
         ObstacleBreached,
         AmbushSprung,

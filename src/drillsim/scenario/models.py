@@ -1266,6 +1266,21 @@ class PopulationSpec(Spec):
     """0 = hostile or indifferent, 1 = full support: concealment, resupply and intelligence for that side."""
 
 
+class FrictionSpec(Spec):
+    """Friction of the march (see docs/mechanics/friction.md): every element's pace varies from run to
+    run, and vehicles break down with distance. Off unless the scenario sets it."""
+
+    march_speed_cv: Factor = Param(0.0)
+    """Coefficient of variation of a ground element's pace: each element keeps, for a whole replication,
+    a speed factor drawn from a log-normal distribution of mean 1 and this CV (0: every element at its
+    type's speeds)."""
+    breakdown_distance_m: PositiveDistance | None = None
+    """Mean distance a vehicle travels between breakdowns that stop it; an element with v vehicles breaks
+    down at v times the rate (none: no breakdowns)."""
+    repair_s: Duration = Param(1800.0)
+    """Halt of an element after one of its vehicles breaks down (repair, or cross-loading and going on)."""
+
+
 class EnvironmentSpec(Spec):
     """Light, weather and population."""
 
@@ -1336,6 +1351,8 @@ class Scenario(Spec):
     objectives: dict[Name, ObjectiveSpec] = Field(default_factory=dict)
     measures: dict[Name, MeasureSpec] = Field(default_factory=dict)
     environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
+    friction: FrictionSpec = Field(default_factory=FrictionSpec)
+    """Friction of the march: pace varying between runs, breakdowns (docs/mechanics/friction.md)."""
 
     def parameters(self) -> list[ParameterRecord]:
         """Every numeric parameter with its field path, value, source and confidence."""

@@ -306,6 +306,8 @@ class BatchState:
     cover_level: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     """How many times in a row an element went to ground again soon after an all-clear (doubles its hold)."""
     cleared_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    pace: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Each element's march pace for the replication (docs/mechanics/friction.md); empty until drawn."""
     """When an element last came out of cover (-inf: never)."""
 
     @property

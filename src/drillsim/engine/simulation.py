@@ -50,6 +50,7 @@ from drillsim.mechanics.orders.initiative import follow_behaviours
 from drillsim.mechanics.orders.triggers import TriggerState
 from drillsim.mechanics.outcomes.step import Scorekeeper
 from drillsim.mechanics.sensing.step import Sensing, deliver_reports, located_fractions
+from drillsim.mechanics.transport import Transport
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.models import Scenario
 from drillsim.state.batch import ACTIVE, BatchState, initial_state
@@ -258,6 +259,8 @@ class Simulation:
         self.triggers = TriggerState(self.world.plan, len(self.replication_indices))
         self.obstacles = Obstacles(self.ctx)
         self.friction = Friction(self.ctx)
+        self.transport = Transport(self.ctx)
+        self.transport.schedule(self.ctx)
         self.sensing = Sensing(self.ctx)
         self.direct = DirectFire(self.ctx)
         self.fires = IndirectFire(self.ctx)
@@ -288,6 +291,7 @@ class Simulation:
         enforce_endurance(ctx)
         self.obstacles.before_move(ctx)
         self.friction.before_move(ctx)
+        self.transport.land(ctx)
         move(ctx)
         self.friction.break_down(ctx)
         self.obstacles.cross(ctx)

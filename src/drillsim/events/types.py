@@ -413,6 +413,18 @@ class ObstacleDetected(Event):
 
 
 @dataclass(frozen=True)
+class UnitLanded(Event):
+    """The sortie of ``airlift`` bringing the last of ``unit`` landed; the unit was set down at (x_m, y_m)
+    (docs/mechanics/transport.md)."""
+
+    KIND: ClassVar[str] = "UnitLanded"
+    unit: str
+    airlift: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
 class VehicleBrokeDown(Event):
     """A vehicle of ``unit`` broke down at (x_m, y_m); the unit is halted until ``until_s``
     (docs/mechanics/friction.md)."""
@@ -580,6 +592,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "ObjectiveAchieved": {"side": "side", "objective": "detail"},
     "ObstacleDetected": {"side": "side", "unit": "unit", "obstacle": "other", "how": "detail"},
     "VehicleBrokeDown": {"unit": "unit", "x_m": "x_m", "y_m": "y_m", "until_s": "value"},
+    "UnitLanded": {"unit": "unit", "airlift": "other", "x_m": "x_m", "y_m": "y_m"},
     "ObstacleEncountered": {
         "unit": "unit",
         "obstacle": "other",
@@ -638,6 +651,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         ObjectiveAchieved,
         ObstacleDetected,
         VehicleBrokeDown,
+        UnitLanded,
         ObstacleEncountered,
         ObstacleBreached,
         AmbushSprung,

@@ -797,6 +797,7 @@ EventKind = Literal[
     "unit-broke",
     "unit-captured",
     "unit-escaped",
+    "unit-landed",
     "fire-mission-completed",
     "strike-completed",
     "objective-achieved",
@@ -1216,6 +1217,7 @@ MeasureKind = Literal[
     "held-at-end",
     "aircraft-lost",
     "sorties-aborted",
+    "time-landed",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
 TIME_MEASURE_KINDS: tuple[str, ...] = (
@@ -1229,6 +1231,7 @@ TIME_MEASURE_KINDS: tuple[str, ...] = (
     "time-broken",
     "time-lost",
     "time-retaken",
+    "time-landed",
 )
 """Measure kinds whose values are times in seconds (shown as hours and minutes)."""
 
@@ -1294,6 +1297,30 @@ class EnvironmentSpec(Spec):
 # --- positions (docs/mechanics/assault.md) ----------------------------------------------------------------
 
 
+class AirliftSpec(Spec):
+    """Units flown in by transport aircraft or helicopters, sortie by sortie, through one airfield or
+    landing zone that lands one aircraft at a time (see docs/mechanics/transport.md)."""
+
+    units: list[UnitId] = Field(min_length=1)
+    """Units (or groups) carried, loaded in this order; each waits where it is until its sortie lands."""
+    to: LatLon | str
+    """The airfield or landing zone where they land (a place, a site or a point)."""
+    spread_m: Distance = Param(200.0)
+    """Elements are set down within this distance of ``to``."""
+    aircraft: Annotated[Param, Bounds(ge=1, le=10_000, integer=True)] = Param(1.0)
+    """Aircraft flying the lift."""
+    seats: Annotated[Param, Bounds(ge=1, le=10_000, integer=True)] = Param(100.0)
+    """People one sortie carries (an element larger than the seats left goes on the next sorties)."""
+    first_landing_s: Duration = Param(0.0)
+    """When the first aircraft can land (after loading and the flight in)."""
+    round_trip_s: PositiveDuration = Param(3600.0)
+    """From one landing of an aircraft to its next: unloading, the flight back, loading, the flight in."""
+    landing_interval_s: Duration = Param(0.0)
+    """Throughput of the airfield: the least time between two landings (0: no limit)."""
+    delay_mean_s: Duration = Param(0.0)
+    """Mean of a random delay of each trip (exponential: weather, loading, air traffic); 0: none."""
+
+
 class PositionSpec(Spec):
     """A piece of ground a side holds and others may seize: a site or an area of the scenario."""
 
@@ -1346,6 +1373,8 @@ class Scenario(Spec):
     obstacles: dict[Name, ObstacleSpec] = Field(default_factory=dict)
     positions: dict[Name, PositionSpec] = Field(default_factory=dict)
     """Ground held by a side that close assaults may seize (docs/mechanics/assault.md)."""
+    airlifts: dict[Name, AirliftSpec] = Field(default_factory=dict)
+    """Units flown in sortie by sortie through an airfield or landing zone (docs/mechanics/transport.md)."""
     units: dict[UnitId, UnitSpec] = Field(min_length=1)
     plan: PlanSpec = Field(default_factory=PlanSpec)
     objectives: dict[Name, ObjectiveSpec] = Field(default_factory=dict)

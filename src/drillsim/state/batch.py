@@ -307,6 +307,8 @@ class BatchState:
     """How many times in a row an element went to ground again soon after an all-clear (doubles its hold)."""
     cleared_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     pace: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    landed_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """When the sortie bringing the last of an airlifted element lands (+inf: not airlifted)."""
     """Each element's march pace for the replication (docs/mechanics/friction.md); empty until drawn."""
     """When an element last came out of cover (-inf: never)."""
 
@@ -431,4 +433,5 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         air_seen_at=_full((r, n), -INF),
         cover_level=np.zeros((r, n), dtype=np.int64),
         cleared_at=_full((r, n), -INF),
+        landed_at=_full((r, n), INF),
     )

@@ -25,6 +25,7 @@ from drillsim.world.obstacles import ObstacleTable, compile_obstacles, line_poin
 from drillsim.world.plan import CompiledPlan, compile_plan
 from drillsim.world.positions import PositionTable, compile_positions
 from drillsim.world.support import SupportTable, compile_support
+from drillsim.world.transport import Airlift, compile_airlifts
 
 # How the geo layer's terrain classes map onto the catalogue's movement classes. Water maps to open
 # ground: rivers are obstacles crossed only at crossings (routes go through them), not a speed.
@@ -57,6 +58,8 @@ class World:
     """The rules each element follows on its own (None: every rule off for every element)."""
     friction: FrictionTable | None = None
     """Pace variation and breakdowns (None: none)."""
+    airlifts: tuple[Airlift, ...] = ()
+    """Units flown in sortie by sortie (docs/mechanics/transport.md)."""
 
     @property
     def dt_s(self) -> float:
@@ -165,6 +168,7 @@ def build_world(scenario: Scenario) -> World:
         positions=compile_positions(scenario, projection, gazetteer),
         behaviours=compile_behaviours(scenario, forces),
         friction=compile_friction(scenario, forces),
+        airlifts=compile_airlifts(scenario, forces, projection, gazetteer),
     )
 
 

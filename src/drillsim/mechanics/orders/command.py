@@ -69,6 +69,7 @@ def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
         located=located,
         obstacle_encountered_at=s.obstacle_encountered_at,
         obstacle_breached_at=s.obstacle_breached_at,
+        landed_at=s.landed_at,
         keyed={"position-lost": s.position_lost_at, "position-retaken": s.position_retaken_at},
     )
 

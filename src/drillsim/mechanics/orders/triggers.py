@@ -53,6 +53,8 @@ class Facts:
     """(R, sides, obstacles) first time an element of the side met the obstacle unawares."""
     obstacle_breached_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     """(R, sides, obstacles) first time an element of the side got through the obstacle."""
+    landed_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, elements) when the element's airlift sortie lands (+inf: never; may lie ahead)."""
     keyed: dict[str, FloatArray] = field(default_factory=dict)
     """First times of keyed events, by event kind: (R, things) for ``position-lost``, ``position-retaken``
     (things: the scenario's positions, in order). See :data:`KEYED_EVENTS`."""
@@ -80,6 +82,7 @@ _ELEMENT_TABLES = (
     "broke_at",
     "captured_at",
     "escaped_at",
+    "landed_at",
 )
 """The per-element first-occurrence tables of :class:`Facts`, in the order element events index them."""
 _SIDE_TABLES = ("detected_by_side", "reported_by_side", "lost_by_side", "mission_by_side", "strike_by_side")
@@ -92,7 +95,10 @@ _ELEMENT_EVENT_TABLE = {
     "unit-broke": "broke_at",
     "unit-captured": "captured_at",
     "unit-escaped": "escaped_at",
+    "unit-landed": "landed_at",
 }
+_ALL_ELEMENTS_EVENTS = ("unit-arrived", "unit-destroyed", "unit-landed")
+"""Element events that hold for a named unit once all its elements have had them (the others: any one)."""
 _SIDE_EVENT_TABLE = {
     "contact-detected": "detected_by_side",
     "contact-reported": "reported_by_side",
@@ -131,7 +137,8 @@ class _NodeTable:
     def build(cls, nodes: tuple[TriggerNode, ...]) -> _NodeTable:
         code, ref = zip(*(_node_code(node) for node in nodes), strict=True) if nodes else ((), ())
         all_of = [
-            n.kind == "arrived" or (len(n.elements) > 0 and n.event in ("unit-arrived", "unit-destroyed"))
+            n.kind == "arrived"
+            or (len(n.elements) > 0 and n.event in ("unit-arrived", "unit-destroyed", "unit-landed"))
             for n in nodes
         ]
         return cls(

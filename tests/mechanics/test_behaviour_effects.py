@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from effects_kit import Result, Runner, at, base, eye
 
-from drillsim.mechanics.behaviour import Assessment, select_actions
+from drillsim.mechanics.behaviour import Assessment, cover_hold, next_cover_level, select_actions
 from drillsim.state.batch import BEHAVIOUR_ASSAULT, BEHAVIOUR_COVER, BEHAVIOUR_PROBE, BEHAVIOUR_WITHDRAW
 
 ALL_RULES = ["take-cover", "withdraw", "attack", "probe"]
@@ -143,6 +143,40 @@ def test_take_cover_when_aircraft_are_seen(runner: Runner) -> None:
     assert where(down, "red/band")[1][0] < 1500.0
     assert where(on, "red/band")[1][0] > 3500.0
     assert actions(on, "red/band") == []
+
+
+def returning_patrol(wary_s: float) -> dict[str, Any]:
+    """The band waits in the open; a helicopter flies a 30 km loop north of it, within the band's air radius
+    (5 km) for about 160 s of every 1,200 s, for three hours."""
+    data = air_scenario(ALL_RULES)
+    data["time"]["duration_s"] = 10800.0
+    data["catalogue"]["unit_types"]["heli"]["air"]["endurance_s"] = 20000.0
+    data["catalogue"]["behaviours"]["rules"] |= {"cover_s": 600, "wary_s": wary_s}
+    data["plan"]["phases"]["go"]["tasks"] = [
+        {"task": "patrol", "units": ["blue/heli"], "waypoints": [at(0, 3000), at(0, 18000)]}
+    ]
+    return data
+
+
+def test_take_cover_hysteresis_against_a_returning_patrol(runner: Runner) -> None:
+    """take-cover hysteresis: against a patrol that comes back every 20 minutes the band's hold doubles
+    (600 s, then 1,200 s, longer than the patrol's 1,040 s away), so it stays down after its second
+    sighting; without the doubling (wary_s 0) it goes to ground and gets up again on every pass."""
+    damped = actions(runner.run(returning_patrol(3600.0), reps=1), "red/band")
+    plain = actions(runner.run(returning_patrol(0.0), reps=1), "red/band")
+    assert damped.count("take-cover") == 2
+    assert damped[-1] == "take-cover"
+    assert plain.count("take-cover") >= 6  # one per pass of the nine in three hours, give or take the ends
+    assert plain.count("resume") >= plain.count("take-cover") - 1
+
+
+def test_cover_hold_doubles_up_to_its_cap() -> None:
+    """The hold is cover_s doubled once per quick return, capped at max_cover_s; a return after wary_s
+    resets it."""
+    hold = cover_hold(np.array([0, 1, 2, 5]), np.full(4, 600.0), np.full(4, 7200.0))
+    assert hold.tolist() == [600.0, 1200.0, 2400.0, 7200.0]
+    level = next_cover_level(np.array([2, 2]), np.array([500.0, 4000.0]), np.full(2, 3600.0))
+    assert level.tolist() == [3, 0]
 
 
 def test_rules_decide_in_priority_order() -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from effects_kit import Runner, Z, at, base
 
 from drillsim.mechanics.obstacles.model import breach_time_s, detection_probability, mine_casualties
+from drillsim.world.obstacles import obstacle_event_key, obstacle_event_table
 
 DT = 10.0
 SPEED = 2.0
@@ -176,3 +177,23 @@ def test_model_formulas() -> None:
     assert float(breach_time_s(900.0, 2.0)) == 450.0
     assert np.array_equal(mine_casualties([True, False, True], 2.0, [5.0, 5.0, 1.0]), [2.0, 0.0, 1.0])
     assert np.isclose(float(detection_probability(0.01, 10.0)), 1 - math.exp(-0.1))
+
+
+def test_obstacle_trigger_keys_read_the_right_first_times() -> None:
+    """Obstacle trigger events are keyed events: each (side, obstacle) key, with "any" for either, reads
+    the first time over exactly the sides and obstacles it names."""
+    first = np.full((1, 2, 3), np.inf)
+    first[0, 0, 2] = 50.0  # side 0 at obstacle 2
+    first[0, 1, 0] = 20.0  # side 1 at obstacle 0
+    table = obstacle_event_table(first)
+
+    def at(side: int, obstacle: int) -> float:
+        return float(table[0, obstacle_event_key(side, obstacle, 2, 3)])
+
+    assert at(0, 2) == 50.0
+    assert at(0, 0) == np.inf
+    assert at(0, -1) == 50.0
+    assert at(-1, 0) == 20.0
+    assert at(-1, 1) == np.inf
+    assert at(-1, -1) == 20.0
+    assert table.min() == 20.0  # a key of -1 (the kernel's "any") reads the same as any side, any obstacle

@@ -33,6 +33,7 @@ from drillsim.mechanics.assault.step import resolve_assaults
 from drillsim.mechanics.casualties import evacuate_wounded
 from drillsim.mechanics.direct_fire.step import DirectFire
 from drillsim.mechanics.direct_fire.supply import resupply
+from drillsim.mechanics.friction import Friction
 from drillsim.mechanics.indirect_fire.step import IndirectFire
 from drillsim.mechanics.morale.step import capture_and_flight, update_morale
 from drillsim.mechanics.movement.step import move
@@ -50,6 +51,7 @@ from drillsim.mechanics.orders.triggers import TriggerState
 from drillsim.mechanics.outcomes.step import Scorekeeper
 from drillsim.mechanics.sensing.step import Sensing, deliver_reports, located_fractions
 from drillsim.mechanics.supply.step import deliver_supplies
+from drillsim.mechanics.transport import Transport
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.models import Scenario
 from drillsim.state.batch import ACTIVE, BatchState, initial_state
@@ -257,6 +259,9 @@ class Simulation:
         )
         self.triggers = TriggerState(self.world.plan, len(self.replication_indices))
         self.obstacles = Obstacles(self.ctx)
+        self.friction = Friction(self.ctx)
+        self.transport = Transport(self.ctx)
+        self.transport.schedule(self.ctx)
         self.sensing = Sensing(self.ctx)
         self.direct = DirectFire(self.ctx)
         self.fires = IndirectFire(self.ctx)
@@ -286,7 +291,10 @@ class Simulation:
         follow_behaviours(ctx)
         enforce_endurance(ctx)
         self.obstacles.before_move(ctx)
+        self.friction.before_move(ctx)
+        self.transport.land(ctx)
         move(ctx)
+        self.friction.break_down(ctx)
         self.obstacles.cross(ctx)
         self.air_defence.fly_clear(ctx)
         self.sensing.detect(ctx)

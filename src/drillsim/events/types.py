@@ -433,6 +433,30 @@ class ObstacleDetected(Event):
 
 
 @dataclass(frozen=True)
+class UnitLanded(Event):
+    """The sortie of ``airlift`` bringing the last of ``unit`` landed; the unit was set down at (x_m, y_m)
+    (docs/mechanics/transport.md)."""
+
+    KIND: ClassVar[str] = "UnitLanded"
+    unit: str
+    airlift: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class VehicleBrokeDown(Event):
+    """A vehicle of ``unit`` broke down at (x_m, y_m); the unit is halted until ``until_s``
+    (docs/mechanics/friction.md)."""
+
+    KIND: ClassVar[str] = "VehicleBrokeDown"
+    unit: str
+    x_m: float
+    y_m: float
+    until_s: float
+
+
+@dataclass(frozen=True)
 class ObstacleEncountered(Event):
     """``unit`` met ``obstacle`` at (x_m, y_m) without knowing of it and halted; ``casualties`` lost to a
     mine."""
@@ -587,6 +611,8 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "SortieAborted": {"mission": "value", "aircraft": "unit", "reason": "detail"},
     "ObjectiveAchieved": {"side": "side", "objective": "detail"},
     "ObstacleDetected": {"side": "side", "unit": "unit", "obstacle": "other", "how": "detail"},
+    "VehicleBrokeDown": {"unit": "unit", "x_m": "x_m", "y_m": "y_m", "until_s": "value"},
+    "UnitLanded": {"unit": "unit", "airlift": "other", "x_m": "x_m", "y_m": "y_m"},
     "ObstacleEncountered": {
         "unit": "unit",
         "obstacle": "other",
@@ -648,6 +674,8 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         SortieAborted,
         ObjectiveAchieved,
         ObstacleDetected,
+        VehicleBrokeDown,
+        UnitLanded,
         ObstacleEncountered,
         ObstacleBreached,
         AmbushSprung,

@@ -751,6 +751,11 @@ class BehaviourSpec(Spec):
     """Take cover when the picture holds a hostile aircraft within this distance."""
     cover_s: Duration = Param(600.0)
     """Stay down this long after the last sight of a hostile aircraft within ``air_radius_m``."""
+    wary_s: Duration = Param(3600.0)
+    """Hysteresis: a unit sent to ground again within this long of its last all-clear stays down twice as
+    long as the time before (``cover_s``, then 2, 4, ... times it); 0 turns the doubling off."""
+    max_cover_s: Duration = Param(7200.0)
+    """The longest the doubled hold may grow."""
     unidentified_strength: Count = Param(10)
     """Strength assumed for a contact whose type is not identified."""
 
@@ -837,6 +842,7 @@ EventKind = Literal[
     "unit-broke",
     "unit-captured",
     "unit-escaped",
+    "unit-landed",
     "fire-mission-completed",
     "strike-completed",
     "objective-achieved",
@@ -1280,6 +1286,7 @@ MeasureKind = Literal[
     "sorties-aborted",
     "supplies-delivered",
     "rounds-delivered",
+    "time-landed",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
 TIME_MEASURE_KINDS: tuple[str, ...] = (
@@ -1293,6 +1300,7 @@ TIME_MEASURE_KINDS: tuple[str, ...] = (
     "time-broken",
     "time-lost",
     "time-retaken",
+    "time-landed",
 )
 """Measure kinds whose values are times in seconds (shown as hours and minutes)."""
 
@@ -1330,6 +1338,21 @@ class PopulationSpec(Spec):
     """0 = hostile or indifferent, 1 = full support: concealment, resupply and intelligence for that side."""
 
 
+class FrictionSpec(Spec):
+    """Friction of the march (see docs/mechanics/friction.md): every element's pace varies from run to
+    run, and vehicles break down with distance. Off unless the scenario sets it."""
+
+    march_speed_cv: Factor = Param(0.0)
+    """Coefficient of variation of a ground element's pace: each element keeps, for a whole replication,
+    a speed factor drawn from a log-normal distribution of mean 1 and this CV (0: every element at its
+    type's speeds)."""
+    breakdown_distance_m: PositiveDistance | None = None
+    """Mean distance a vehicle travels between breakdowns that stop it; an element with v vehicles breaks
+    down at v times the rate (none: no breakdowns)."""
+    repair_s: Duration = Param(1800.0)
+    """Halt of an element after one of its vehicles breaks down (repair, or cross-loading and going on)."""
+
+
 class EnvironmentSpec(Spec):
     """Light, weather and population."""
 
@@ -1341,6 +1364,30 @@ class EnvironmentSpec(Spec):
 
 
 # --- positions (docs/mechanics/assault.md) ----------------------------------------------------------------
+
+
+class AirliftSpec(Spec):
+    """Units flown in by transport aircraft or helicopters, sortie by sortie, through one airfield or
+    landing zone that lands one aircraft at a time (see docs/mechanics/transport.md)."""
+
+    units: list[UnitId] = Field(min_length=1)
+    """Units (or groups) carried, loaded in this order; each waits where it is until its sortie lands."""
+    to: LatLon | str
+    """The airfield or landing zone where they land (a place, a site or a point)."""
+    spread_m: Distance = Param(200.0)
+    """Elements are set down within this distance of ``to``."""
+    aircraft: Annotated[Param, Bounds(ge=1, le=10_000, integer=True)] = Param(1.0)
+    """Aircraft flying the lift."""
+    seats: Annotated[Param, Bounds(ge=1, le=10_000, integer=True)] = Param(100.0)
+    """People one sortie carries (an element larger than the seats left goes on the next sorties)."""
+    first_landing_s: Duration = Param(0.0)
+    """When the first aircraft can land (after loading and the flight in)."""
+    round_trip_s: PositiveDuration = Param(3600.0)
+    """From one landing of an aircraft to its next: unloading, the flight back, loading, the flight in."""
+    landing_interval_s: Duration = Param(0.0)
+    """Throughput of the airfield: the least time between two landings (0: no limit)."""
+    delay_mean_s: Duration = Param(0.0)
+    """Mean of a random delay of each trip (exponential: weather, loading, air traffic); 0: none."""
 
 
 class PositionSpec(Spec):
@@ -1395,11 +1442,15 @@ class Scenario(Spec):
     obstacles: dict[Name, ObstacleSpec] = Field(default_factory=dict)
     positions: dict[Name, PositionSpec] = Field(default_factory=dict)
     """Ground held by a side that close assaults may seize (docs/mechanics/assault.md)."""
+    airlifts: dict[Name, AirliftSpec] = Field(default_factory=dict)
+    """Units flown in sortie by sortie through an airfield or landing zone (docs/mechanics/transport.md)."""
     units: dict[UnitId, UnitSpec] = Field(min_length=1)
     plan: PlanSpec = Field(default_factory=PlanSpec)
     objectives: dict[Name, ObjectiveSpec] = Field(default_factory=dict)
     measures: dict[Name, MeasureSpec] = Field(default_factory=dict)
     environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
+    friction: FrictionSpec = Field(default_factory=FrictionSpec)
+    """Friction of the march: pace varying between runs, breakdowns (docs/mechanics/friction.md)."""
 
     def parameters(self) -> list[ParameterRecord]:
         """Every numeric parameter with its field path, value, source and confidence."""

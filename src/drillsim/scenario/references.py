@@ -529,6 +529,10 @@ class _Checker:
                 )
         for uid, unit in s.units.items():
             self.name_in(("units", uid, "behaviour"), unit.behaviour, s.catalogue.behaviours, "behaviour")
+        for name, lift in s.airlifts.items():
+            for j, uid in enumerate(lift.units):
+                self.unit(("airlifts", name, "units", j), uid)
+            self.location(("airlifts", name, "to"), lift.to)
 
 
 def _short(names: list[str], limit: int = 8) -> str:

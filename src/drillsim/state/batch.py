@@ -323,6 +323,14 @@ class BatchState:
     """(R, S) deliveries each side's carriers made."""
     rounds_delivered: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """(R, S) rounds each side's carriers handed over."""
+    cover_level: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """How many times in a row an element went to ground again soon after an all-clear (doubles its hold)."""
+    cleared_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """When an element last came out of cover (-inf: never)."""
+    pace: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Each element's march pace for the replication (docs/mechanics/friction.md); empty until drawn."""
+    landed_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """When the sortie bringing the last of an airlifted element lands (+inf: not airlifted)."""
 
     @property
     def r(self) -> int:
@@ -449,4 +457,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         supply_until=_full((r, n), INF),
         supplies_delivered=np.zeros((r, s)),
         rounds_delivered=np.zeros((r, s)),
+        cover_level=np.zeros((r, n), dtype=np.int64),
+        cleared_at=_full((r, n), -INF),
+        landed_at=_full((r, n), INF),
     )

@@ -25,6 +25,8 @@ _PARAMETERS = (
     "probe_s",
     "air_radius_m",
     "cover_s",
+    "wary_s",
+    "max_cover_s",
     "unidentified_strength",
 )
 
@@ -45,6 +47,8 @@ class BehaviourTable:
     probe_s: FloatArray
     air_radius_m: FloatArray
     cover_s: FloatArray
+    wary_s: FloatArray
+    max_cover_s: FloatArray
     unidentified_strength: FloatArray
     sight_m: FloatArray
     """The element's longest sensor range (0 without a sensor): how far it sights aircraft."""

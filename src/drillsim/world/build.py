@@ -20,10 +20,12 @@ from drillsim.scenario.gazetteer import Gazetteer, gazetteer_for
 from drillsim.scenario.models import LatLon, Scenario
 from drillsim.world.behaviours import BehaviourTable, compile_behaviours
 from drillsim.world.forces import TERRAIN_INDEX, ForceTable, compile_forces
+from drillsim.world.friction import FrictionTable, compile_friction
 from drillsim.world.obstacles import ObstacleTable, compile_obstacles, line_points
 from drillsim.world.plan import CompiledPlan, compile_plan
 from drillsim.world.positions import PositionTable, compile_positions
 from drillsim.world.support import SupportTable, compile_support
+from drillsim.world.transport import Airlift, compile_airlifts
 
 # How the geo layer's terrain classes map onto the catalogue's movement classes. Water maps to open
 # ground: rivers are obstacles crossed only at crossings (routes go through them), not a speed.
@@ -54,6 +56,10 @@ class World:
     """Ground held by a side that close assaults may seize."""
     behaviours: BehaviourTable | None = None
     """The rules each element follows on its own (None: every rule off for every element)."""
+    friction: FrictionTable | None = None
+    """Pace variation and breakdowns (None: none)."""
+    airlifts: tuple[Airlift, ...] = ()
+    """Units flown in sortie by sortie (docs/mechanics/transport.md)."""
 
     @property
     def dt_s(self) -> float:
@@ -161,6 +167,8 @@ def build_world(scenario: Scenario) -> World:
         compile_obstacles(scenario, forces, xy, gazetteer.lines),
         positions=compile_positions(scenario, projection, gazetteer),
         behaviours=compile_behaviours(scenario, forces),
+        friction=compile_friction(scenario, forces),
+        airlifts=compile_airlifts(scenario, forces, projection, gazetteer),
     )
 
 

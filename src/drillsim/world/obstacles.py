@@ -147,6 +147,27 @@ class ObstacleTable:
         )
 
 
+def obstacle_event_key(side: int, obstacle: int, sides: int, obstacles: int) -> int:
+    """The column of an obstacle trigger event in :func:`obstacle_event_table`: one side (-1: any) and one
+    obstacle (-1: any)."""
+    s = sides if side < 0 else side
+    o = obstacles if obstacle < 0 else obstacle
+    return s * (obstacles + 1) + o
+
+
+def obstacle_event_table(first: FloatArray) -> FloatArray:
+    """The (R, sides, obstacles) first times of an obstacle event flattened into (R, (sides + 1) *
+    (obstacles + 1)) columns for the keyed trigger events: each (side, obstacle), then each side's any
+    obstacle, then any side's each obstacle and any obstacle (see :func:`obstacle_event_key`)."""
+    r, n_s, n_o = first.shape
+    out = np.full((r, n_s + 1, n_o + 1), np.inf)
+    out[:, :n_s, :n_o] = first
+    out[:, :n_s, n_o] = first.min(axis=2, initial=np.inf)
+    out[:, n_s, :n_o] = first.min(axis=1, initial=np.inf)
+    out[:, n_s, n_o] = first.min(axis=(1, 2), initial=np.inf)
+    return out.reshape(r, (n_s + 1) * (n_o + 1))
+
+
 def line_points(scenario: Scenario, name: str, xy: XY, geodata_lines: dict[str, list[LatLon]]) -> FloatArray:
     """The vertices of the scenario's line ``name`` in metres (its own points, or its geodata line's)."""
     line = scenario.lines[name]

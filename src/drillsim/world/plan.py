@@ -44,7 +44,7 @@ from drillsim.scenario.models import (
     WithdrawTask,
 )
 from drillsim.world.forces import POSTURE_INDEX, ForceTable
-from drillsim.world.obstacles import ZoneTable, area_polygons, line_polygons
+from drillsim.world.obstacles import ZoneTable, area_polygons, line_polygons, obstacle_event_key
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -206,6 +206,12 @@ class _Compiler:
             elems = self.elements([trig.unit]) if trig.unit else np.zeros(0, dtype=np.int64)
             objective = self.objectives.index(trig.objective) if trig.objective else -1
             obstacle = sorted(self.s.obstacles).index(trig.obstacle) if trig.obstacle else -1
+            if trig.event in ("obstacle-encountered", "obstacle-breached"):
+                key = obstacle_event_key(
+                    self.side(trig.side), obstacle, len(self.s.sides), len(self.s.obstacles)
+                )
+            else:
+                key = self.positions.index(trig.position) if trig.position else -1
             node = TriggerNode(
                 "event",
                 delay,
@@ -214,7 +220,7 @@ class _Compiler:
                 elements=elems,
                 objective=objective,
                 obstacle=obstacle,
-                key=self.positions.index(trig.position) if trig.position else -1,
+                key=key,
             )
         elif isinstance(trig, LossesTrigger):
             node = TriggerNode(

@@ -3,7 +3,9 @@
 For an element in action, unbroken, on the ground, with local quantities read from its side's picture
 (:class:`Assessment`), in priority order:
 
-1. **take cover** when a hostile aircraft was within ``air_radius_m`` in the last ``cover_s`` seconds;
+1. **take cover** when a hostile aircraft was within ``air_radius_m`` in the last ``cover_s`` seconds
+   (the hold: doubled each time the element is sent to ground again within ``wary_s`` of its last
+   all-clear, up to ``max_cover_s``; :func:`cover_hold`);
 2. **withdraw** when friendly strength / known enemy strength within ``radius_m`` < ``withdraw_below``;
    a withdrawal under way (by this rule, or from a position the assault took) runs until the element
    has reached its fall-back point;
@@ -88,6 +90,19 @@ def select_actions(
     action = np.where(can_attack, np.where(closing, BEHAVIOUR_ASSAULT, BEHAVIOUR_PROBE), action)
     action = np.where(falling_back, BEHAVIOUR_WITHDRAW, action)
     return np.asarray(np.where(covering, BEHAVIOUR_COVER, action), dtype=np.int64)
+
+
+def cover_hold(level: IntArray, cover_s: FloatArray, max_cover_s: FloatArray) -> FloatArray:
+    """How long an element stays down after its last sighting of an aircraft: ``cover_s`` doubled
+    ``level`` times, at most ``max_cover_s`` (and never less than ``cover_s``)."""
+    doubled = cover_s * np.exp2(np.minimum(level, 60).astype(np.float64))
+    return np.asarray(np.maximum(cover_s, np.minimum(doubled, max_cover_s)), dtype=np.float64)
+
+
+def next_cover_level(level: IntArray, since_clear_s: FloatArray, wary_s: FloatArray) -> IntArray:
+    """The hold level of elements going to ground now: one more than before when they came out of cover
+    no more than ``wary_s`` ago (a patrol coming back), else 0 (the plain ``cover_s``)."""
+    return np.asarray(np.where(since_clear_s <= wary_s, np.minimum(level + 1, 60), 0), dtype=np.int64)
 
 
 def probe_point(

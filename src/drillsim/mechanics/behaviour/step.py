@@ -15,12 +15,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
-from drillsim.mechanics.behaviour.model import PROBE_HALT_M, Assessment, probe_point, select_actions
+from drillsim.mechanics.behaviour.model import (
+    PROBE_HALT_M,
+    Assessment,
+    cover_hold,
+    next_cover_level,
+    probe_point,
+    select_actions,
+)
 from drillsim.state.batch import (
     ACTIVE,
     AIR_INBOUND,
     AIR_OUTBOUND,
     BEHAVIOUR_ASSAULT,
+    BEHAVIOUR_COVER,
     BEHAVIOUR_PROBE,
     BEHAVIOUR_WITHDRAW,
 )
@@ -106,8 +114,9 @@ def decide(ctx: StepContext) -> Decisions | None:
         withdraw_below=table.withdraw_below[elems],
         attack_above=table.attack_above[elems],
         probe_s=table.probe_s[elems],
-        cover_s=table.cover_s[elems],
+        cover_s=cover_hold(s.cover_level[rows, elems], table.cover_s[elems], table.max_cover_s[elems]),
     )
+    _keep_cover_levels(ctx, rows, elems, action, previous, table.wary_s[elems])
     x, y = s.x[rows, elems], s.y[rows, elems]
     side = f.side[elems]
     safe = np.maximum(target, 0)
@@ -139,6 +148,27 @@ def decide(ctx: StepContext) -> Decisions | None:
     s.behaviour_mode[rows, elems] = action
     s.behaviour_target[rows, elems] = np.where(action >= BEHAVIOUR_PROBE, target, -1)
     return Decisions(rows, elems, action, previous, np.where(action >= BEHAVIOUR_PROBE, target, -1), gx, gy)
+
+
+def _keep_cover_levels(
+    ctx: StepContext,
+    rows: IntArray,
+    elems: IntArray,
+    action: IntArray,
+    previous: IntArray,
+    wary_s: FloatArray,
+) -> None:
+    """The take-cover hysteresis: elements going to ground raise or reset their hold level; elements
+    coming out of cover note the time of their all-clear."""
+    s = ctx.state
+    entering = (action == BEHAVIOUR_COVER) & (previous != BEHAVIOUR_COVER)
+    if entering.any():
+        r, e = rows[entering], elems[entering]
+        s.cover_level[r, e] = next_cover_level(
+            s.cover_level[r, e], ctx.t1 - s.cleared_at[r, e], wary_s[entering]
+        )
+    leaving = (action != BEHAVIOUR_COVER) & (previous == BEHAVIOUR_COVER)
+    s.cleared_at[rows[leaving], elems[leaving]] = ctx.t1
 
 
 @jit

@@ -2,10 +2,11 @@
 
 Ground speed is the unit type's speed for the terrain class under the element, times a slope factor
 ``max(0.05, 1 - k * theta / (theta_max / 2))`` (``k``: the type's slope slowdown, ``theta``: slope angle),
-times the task's speed factor; a suppressed element moves at a quarter of that. On a leg that follows a
-road (``route_road``), the type's road speed replaces terrain and slope. Aircraft fly straight at
-cruise speed. An element reaching the last point of its route has arrived; a patrol loops. An element held
-at an obstacle (``held_until``, docs/mechanics/obstacles.md) does not move until the hold ends.
+times the task's speed factor and the element's pace (docs/mechanics/friction.md); a suppressed element
+moves at a quarter of that. On a leg that follows a road (``route_road``), the type's road speed replaces
+terrain and slope. Aircraft fly straight at cruise speed (times the task's speed factor). An element
+reaching the last point of its route has arrived; a patrol loops. An element held at an obstacle or by a
+breakdown (``held_until``, docs/mechanics/obstacles.md, friction.md) does not move until the hold ends.
 
 A step is three passes: a compiled scan finds the moving elements and samples the terrain class and
 slope under the ground ones (the arithmetic of :class:`drillsim.geo.terrain.Terrain`), numpy turns the
@@ -24,6 +25,7 @@ from numpy.typing import NDArray
 from drillsim.core.compiled import jit
 from drillsim.events.types import UnitArrived
 from drillsim.geo.terrain import bilinear_at, class_code_at
+from drillsim.mechanics.friction import march_speed_factors
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 from drillsim.world.forces import TERRAIN_INDEX
@@ -229,7 +231,7 @@ def move(ctx: StepContext) -> None:
         s.route_len,
         s.route_loop,
         s.route_road,
-        s.speed_factor,
+        march_speed_factors(ctx),
         s.suppressed_until,
         s.arrival_posture,
         s.posture,

@@ -21,6 +21,7 @@ from drillsim.mechanics.orders.triggers import Facts, TriggerState
 from drillsim.state.batch import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState
 from drillsim.state.context import StepContext
 from drillsim.world.forces import POSTURE_INDEX, TERRAIN_INDEX
+from drillsim.world.obstacles import obstacle_event_table
 from drillsim.world.plan import CompiledTask
 
 FloatArray = NDArray[np.float64]
@@ -67,9 +68,13 @@ def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
         side_of=f.side,
         nation_of=f.nation,
         located=located,
-        obstacle_encountered_at=s.obstacle_encountered_at,
-        obstacle_breached_at=s.obstacle_breached_at,
-        keyed={"position-lost": s.position_lost_at, "position-retaken": s.position_retaken_at},
+        landed_at=s.landed_at,
+        keyed={
+            "position-lost": s.position_lost_at,
+            "position-retaken": s.position_retaken_at,
+            "obstacle-encountered": obstacle_event_table(s.obstacle_encountered_at),
+            "obstacle-breached": obstacle_event_table(s.obstacle_breached_at),
+        },
     )
 
 

@@ -49,13 +49,13 @@ class Facts:
     nation_of: IntArray
     located: FloatArray
     """(R, sides, sides) fraction of the second side's live elements that the first side holds as contacts."""
-    obstacle_encountered_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
-    """(R, sides, obstacles) first time an element of the side met the obstacle unawares."""
-    obstacle_breached_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
-    """(R, sides, obstacles) first time an element of the side got through the obstacle."""
+    landed_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, elements) when the element's airlift sortie lands (+inf: never; may lie ahead)."""
     keyed: dict[str, FloatArray] = field(default_factory=dict)
     """First times of keyed events, by event kind: (R, things) for ``position-lost``, ``position-retaken``
-    (things: the scenario's positions, in order). See :data:`KEYED_EVENTS`."""
+    (things: the scenario's positions, in order), ``obstacle-encountered`` and ``obstacle-breached``
+    (things: (side, obstacle) pairs with "any" of each, see
+    :func:`drillsim.world.obstacles.obstacle_event_table`). See :data:`KEYED_EVENTS`."""
 
 
 # How the compiled evaluation reads a node (see _NodeTable).
@@ -63,13 +63,19 @@ _AT, _AFTER, _ELEMENT_EVENT, _SIDE_EVENT, _OBJECTIVE, _ANY_OBJECTIVE, _ALL, _ANY
     10
 )
 
-KEYED_EVENTS: tuple[str, ...] = ("position-lost", "position-retaken")
-"""Event kinds about a numbered thing of the scenario (a position), each read from a (R, things) table of
-first times in :attr:`Facts.keyed`; a trigger names one thing (``TriggerNode.key``) or any (-1).
+KEYED_EVENTS: tuple[str, ...] = (
+    "position-lost",
+    "position-retaken",
+    "obstacle-encountered",
+    "obstacle-breached",
+)
+"""Event kinds about a numbered thing of the scenario (a position; a side and an obstacle), each read from a
+(R, things) table of first times in :attr:`Facts.keyed`; a trigger names one thing (``TriggerNode.key``)
+or any (-1).
 
-The extension point for events of other mechanics: to let a trigger wait for, say, an obstacle being
-breached, add the kind to the scenario language's ``EventKind`` and here, compile the trigger's key (the
-obstacle's index) into ``TriggerNode.key``, and put the (R, obstacles) first times into ``Facts.keyed``
+The one mechanism for "the first time this thing happened" events of other mechanics: to add one, add the
+kind to the scenario language's ``EventKind`` and here, compile the trigger's key into
+``TriggerNode.key`` (:mod:`drillsim.world.plan`), and put the (R, things) first times into ``Facts.keyed``
 where the engine builds the facts (:func:`drillsim.mechanics.orders.command.facts_of`)."""
 
 _ELEMENT_TABLES = (
@@ -80,6 +86,7 @@ _ELEMENT_TABLES = (
     "broke_at",
     "captured_at",
     "escaped_at",
+    "landed_at",
 )
 """The per-element first-occurrence tables of :class:`Facts`, in the order element events index them."""
 _SIDE_TABLES = ("detected_by_side", "reported_by_side", "lost_by_side", "mission_by_side", "strike_by_side")
@@ -92,7 +99,10 @@ _ELEMENT_EVENT_TABLE = {
     "unit-broke": "broke_at",
     "unit-captured": "captured_at",
     "unit-escaped": "escaped_at",
+    "unit-landed": "landed_at",
 }
+_ALL_ELEMENTS_EVENTS = ("unit-arrived", "unit-destroyed", "unit-landed")
+"""Element events that hold for a named unit once all its elements have had them (the others: any one)."""
 _SIDE_EVENT_TABLE = {
     "contact-detected": "detected_by_side",
     "contact-reported": "reported_by_side",
@@ -100,12 +110,6 @@ _SIDE_EVENT_TABLE = {
     "fire-mission-completed": "mission_by_side",
     "strike-completed": "strike_by_side",
 }
-
-_OBSTACLE_EVENTS = {
-    "obstacle-encountered": "obstacle_encountered_at",
-    "obstacle-breached": "obstacle_breached_at",
-}
-"""Obstacle events: read from their (R, sides, obstacles) tables into the node's first-held time."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,8 @@ class _NodeTable:
     def build(cls, nodes: tuple[TriggerNode, ...]) -> _NodeTable:
         code, ref = zip(*(_node_code(node) for node in nodes), strict=True) if nodes else ((), ())
         all_of = [
-            n.kind == "arrived" or (len(n.elements) > 0 and n.event in ("unit-arrived", "unit-destroyed"))
+            n.kind == "arrived"
+            or (len(n.elements) > 0 and n.event in ("unit-arrived", "unit-destroyed", "unit-landed"))
             for n in nodes
         ]
         return cls(
@@ -163,7 +168,7 @@ def _node_code(node: TriggerNode) -> tuple[int, int]:
         return _ELEMENT_EVENT, _ELEMENT_TABLES.index("arrived_at")
     if node.kind in ("all", "any"):
         return (_ALL if node.kind == "all" else _ANY), -1
-    if node.kind != "event" or node.event in _OBSTACLE_EVENTS:
+    if node.kind != "event":
         return _CONDITION, -1
     if node.event in KEYED_EVENTS:
         return _KEYED, KEYED_EVENTS.index(node.event)
@@ -190,12 +195,7 @@ class TriggerState:
                 self.phase_nodes[p, k] = True
                 todo.extend(plan.nodes[k].children)
         self.table = _NodeTable.build(plan.nodes)
-        self.conditions = [
-            k
-            for k, node in enumerate(plan.nodes)
-            if self.table.code[k] == _CONDITION and node.event not in _OBSTACLE_EVENTS
-        ]
-        self.obstacle_events = [k for k, node in enumerate(plan.nodes) if node.event in _OBSTACLE_EVENTS]
+        self.conditions = [k for k in range(len(plan.nodes)) if self.table.code[k] == _CONDITION]
         self._needed: dict[bytes, NDArray[np.bool_]] = {}
         """The nodes to evaluate, by the flags of the phases asked for (few patterns occur in a run)."""
 
@@ -221,10 +221,6 @@ class TriggerState:
                 now = self._condition(nodes[k], facts)
                 newly = now & np.isinf(self.first_held[:, k])
                 self.first_held[newly, k] = facts.time_s
-        # Obstacle events keep their exact first times, read from the obstacle tables.
-        for k in self.obstacle_events:
-            if needed[k]:
-                self.first_held[:, k] = _obstacle_event_time(nodes[k], facts)
         t = self.table
         return np.asarray(
             _fire_times(
@@ -273,16 +269,6 @@ class TriggerState:
         if node.kind == "located":
             return np.asarray(facts.located[:, node.side, node.of_side] >= node.fraction)
         raise ValueError(f"not a condition trigger: {node.kind}")  # pragma: no cover
-
-
-def _obstacle_event_time(node: TriggerNode, facts: Facts) -> FloatArray:
-    """First time of an obstacle event, for the node's side and obstacle (any when not given)."""
-    table = getattr(facts, _OBSTACLE_EVENTS[node.event])
-    if node.side >= 0:
-        table = table[:, node.side : node.side + 1]
-    if node.obstacle >= 0:
-        table = table[:, :, node.obstacle : node.obstacle + 1]
-    return np.asarray(table.min(axis=(1, 2), initial=np.inf), dtype=np.float64)
 
 
 @jit

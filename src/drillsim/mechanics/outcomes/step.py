@@ -287,11 +287,16 @@ class Scorekeeper:
         return mask
 
     def _event_measure(self, ctx: StepContext, m: MeasureSpec) -> FloatArray:
-        """phase-start, time-broken, units-broken, time-lost, time-retaken, held-at-end."""
+        """phase-start, time-broken, units-broken, time-lost, time-retaken, held-at-end, time-landed."""
         s = ctx.state
         w = ctx.world
         if m.kind == "phase-start":
             when = s.phase_start[:, w.plan.phase_names.index(str(m.phase))]
+        elif m.kind == "time-landed":
+            landed = s.landed_at[:, self._selection(ctx, m)]
+            flown = np.isfinite(landed)
+            when = np.where(flown, landed, -np.inf).max(axis=1, initial=-np.inf)
+            when = np.where((when <= s.time_s) & flown.any(axis=1), when, np.inf)
         elif m.kind in ("time-broken", "units-broken"):
             mask = self._selection(ctx, m)
             if m.kind == "units-broken":
@@ -393,7 +398,15 @@ def _obstacle_measure(ctx: StepContext, m: MeasureSpec, side: int | None) -> Flo
     return np.where(first <= s.time_s, first, np.nan)
 
 
-_EVENT_MEASURES = ("phase-start", "time-broken", "units-broken", "time-lost", "time-retaken", "held-at-end")
+_EVENT_MEASURES = (
+    "phase-start",
+    "time-broken",
+    "units-broken",
+    "time-lost",
+    "time-retaken",
+    "held-at-end",
+    "time-landed",
+)
 """Measures read from phase starts, breaking and the positions' first times and holders."""
 
 

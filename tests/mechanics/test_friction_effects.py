@@ -1,0 +1,100 @@
+"""Friction of the march (docs/mechanics/friction.md): paces vary between elements and replications,
+vehicles break down with distance, and both come from the seed alone."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from effects_kit import Result, Runner, at, base
+
+from drillsim.mechanics.friction import breakdown_probability, pace_factor
+
+MARCH_M = 20000.0
+SPEED = 10.0
+TRUCKS = 10
+
+
+def column(friction: dict[str, Any]) -> dict[str, Any]:
+    """Ten single-truck elements (blue) drive 20 km east across open ground at 10 m/s; nobody else."""
+    data = base(duration_s=21600.0, dt_s=10.0)
+    data["catalogue"]["unit_types"]["truck"] = {
+        "category": "logistics",
+        "personnel": 2,
+        "vehicles": {"truck": 1},
+        "speed_mps": {"open": SPEED},
+    }
+    data["units"] = {"blue/truck": {"type": "truck", "nation": "B", "at": at(-10000, 0), "count": TRUCKS}}
+    data["plan"]["phases"] = {
+        "go": {
+            "trigger": {"at_s": 0},
+            "tasks": [{"task": "move", "units": ["blue/truck"], "to": at(10000, 0)}],
+        }
+    }
+    data["friction"] = friction
+    return data
+
+
+def arrivals(result: Result) -> np.ndarray:
+    """Arrival time of every element (replications x elements)."""
+    sim = result.sim
+    return np.asarray(sim.state.first_arrived_at.copy())
+
+
+def test_pace_spreads_arrivals_reproducibly(runner: Runner) -> None:
+    """With march_speed_cv the same march ends at different times for each element and replication, the
+    same ones for the same seed, and a replication's pace does not depend on its batch; without it every
+    element arrives at the same time."""
+    varied = arrivals(runner.run(column({"march_speed_cv": 0.2}), reps=4))
+    again = arrivals(runner.run(column({"march_speed_cv": 0.2}), reps=4))
+    fixed = arrivals(runner.run(column({}), reps=4))
+    assert np.isfinite(varied).all()
+    assert np.array_equal(varied, again)
+    assert np.ptp(fixed) == 0.0
+    assert np.ptp(varied) > 60.0  # cv 0.2 over a 2,000 s march: a spread of minutes, not of one step
+    assert len(np.unique(varied[:, 0])) == 4  # the first element differs between replications
+    # the mean pace is 1: the mean arrival time lies near the fixed one (E[1/pace] = 1 + cv^2 = 1.04,
+    # standard error of the mean of 40 about 0.2 / sqrt(40) of 2,000 s = 63 s; 4 standard errors)
+    assert abs(varied.mean() - fixed.mean() * 1.04) < 4 * 63.0
+
+
+def test_breakdowns_halt_vehicles_at_the_documented_rate(runner: Runner) -> None:
+    """With breakdown_distance_m each truck breaks down at 1/D per metre driven and halts repair_s; without
+    it none does."""
+    spec = {"breakdown_distance_m": MARCH_M, "repair_s": 1800}
+    broken = runner.run(column(spec), reps=4)
+    again = runner.run(column(spec), reps=4)
+    plain = runner.run(column({}), reps=4)
+    events = broken.select("VehicleBrokeDown")
+    # Poisson with mean (20 km / 20 km) per truck, 40 trucks: 40 breakdowns, standard deviation sqrt(40).
+    assert abs(len(events) - TRUCKS * 4) < 4 * math.sqrt(TRUCKS * 4)
+    assert events.equals(again.select("VehicleBrokeDown"))
+    assert len(plain.select("VehicleBrokeDown")) == 0
+    arrived = arrivals(broken)
+    assert np.isfinite(arrived).all()
+    late = arrived - arrivals(plain)
+    count = np.zeros((4, TRUCKS))
+    ids = list(broken.sim.world.forces.ids)
+    rows = zip(
+        events["replication"].to_pylist(),
+        events["unit"].to_pylist(),
+        events["time_s"].to_pylist(),
+        strict=True,
+    )
+    for r, unit, t in rows:
+        e = ids.index(unit)
+        count[r, e] += t < arrived[r, e]  # a breakdown in the step it arrives delays nothing
+    # every breakdown on the way costs its repair time (within a step); the others are on time
+    assert np.allclose(late, 1800.0 * count, atol=10.0)
+
+
+def test_friction_formulas() -> None:
+    """The pace has mean 1 and the asked coefficient of variation; breakdowns follow 1 - exp(-v d / D)."""
+    z = np.random.default_rng(3).standard_normal(200_000)
+    pace = pace_factor(z, 0.3)
+    assert abs(pace.mean() - 1.0) < 0.005
+    assert abs(pace.std() / pace.mean() - 0.3) < 0.005
+    assert np.all(pace_factor(z[:5], 0.0) == 1.0)
+    p = breakdown_probability(np.array([1000.0, 1000.0]), np.array([1.0, 3.0]), 10000.0)
+    assert np.allclose(p, [1 - math.exp(-0.1), 1 - math.exp(-0.3)])

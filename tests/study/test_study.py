@@ -40,10 +40,14 @@ def test_study_writes_offline_report_and_exits_0(
         "2",
         "--workers",
         "2",
+        "--battle-replications",
+        "20",
         "--out",
         str(out),
     )
     assert result.code == 0, result.err
+    assert "How realistic is this answer?" in result.out
+    assert "Verdict:" in result.out
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<svg" in page
     assert not re.search(r"https?://", page)
@@ -52,6 +56,9 @@ def test_study_writes_offline_report_and_exits_0(
     assert {s["measure"]: s["quantity"] for s in summary["steps"]}["first-detection"] == "time"
     assert 0.0 <= summary["sourced_influence_coverage"] <= 1.0
     assert "Sourced-influence coverage" in page
+    assert "5. How realistic is this answer?" in page
+    assert len(summary["realism"]["battles"]) == 3
+    assert {r["side"] for r in summary["realism"]["side_rates"]} == {"defenders", "raiders"}
 
 
 def test_study_prints_times_as_times_and_probabilities_as_probabilities(
@@ -59,7 +66,20 @@ def test_study_prints_times_as_times_and_probabilities_as_probabilities(
 ) -> None:
     """first-detection prints as a median time in minutes with its band, crossing-held as a probability."""
     out = tmp_path / "out"
-    args = ("study", str(example_path), "-n", "6", "--seed", "4", "--until-s", "1800", "--screen", "0")
+    args = (
+        "study",
+        str(example_path),
+        "-n",
+        "6",
+        "--seed",
+        "4",
+        "--until-s",
+        "1800",
+        "--screen",
+        "0",
+        "--battle-replications",
+        "0",
+    )
     result = cli(*args, "--out", str(out))
     assert result.code == 0, result.err
     lines = {line.split()[0]: line for line in result.out.splitlines() if line.strip()}

@@ -20,11 +20,18 @@ Cli = Callable[..., Any]
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> ValidationReport:
     """The validation report, written as HTML into a temporary folder."""
-    return validate_models(out=tmp_path_factory.mktemp("validation") / "report.html")
+    return validate_models(
+        out=tmp_path_factory.mktemp("validation") / "report.html", battle_replications=BATTLE_REPLICATIONS
+    )
+
+
+BATTLE_REPLICATIONS = 20
+"""The command runs 500 replications of each battle; the tests run a few to check the plumbing."""
 
 
 def test_report_lists_every_check(report: ValidationReport) -> None:
-    """The report holds the eight checks, each with published and drillsim figures and a difference."""
+    """The report holds the eight checks and the three battles, each with published and drillsim figures and
+    a difference."""
     names = [c.name for c in report.checks]
     assert names == [
         "engel-iwo-jima",
@@ -35,6 +42,9 @@ def test_report_lists_every_check(report: ValidationReport) -> None:
         "cdb90-loss-exchange",
         "cdb90-casualty-rate",
         "cdb90-battle-size",
+        "battle-wanat-2008-v1",
+        "battle-keating-2009-v1",
+        "battle-hill-3234-1988-v1",
     ]
     assert all(c.compared and c.published and c.drillsim and c.difference for c in report.checks)
 
@@ -96,6 +106,24 @@ def test_history_and_engine_checks_pass(report: ValidationReport) -> None:
         assert report.check(name).passed, name
 
 
+def test_battles_are_findings_with_a_verdict_per_published_figure(report: ValidationReport) -> None:
+    """Each battle is a finding (a miss does not fail the run) whose verdicts follow the band and the
+    published figure, and the HTML report shows every battle's table."""
+    assert len(report.battles) == 3
+    for b in report.battles:
+        check = report.check(f"battle-{b.battle.key}")
+        assert check.finding
+        assert check.passed == all(m.inside for m in b.measures)
+        assert b.runs.replications == BATTLE_REPLICATIONS
+        for m in b.measures:
+            assert m.p05 <= m.median <= m.p95
+            assert m.inside == (m.published.low <= m.p95 and m.published.high >= m.p05)
+    assert report.html_path is not None
+    text = report.html_path.read_text(encoding="utf-8")
+    assert "Public validation battles" in text
+    assert all(b.battle.name in text for b in report.battles)
+
+
 def test_ardennes_ranking_is_marked_unverified(report: ValidationReport) -> None:
     """The Ardennes check says its published ranking has not been checked against the paper."""
     assert not report.check("ardennes-ranking").verified
@@ -113,8 +141,12 @@ def test_html_report_is_offline(report: ValidationReport) -> None:
 def test_validate_models_command_exits_zero(cli: Cli, report: ValidationReport, tmp_path: Path) -> None:
     """``drillsim validate-models --out`` prints every check; its exit code says whether every counted check
     passed (the failed loss-exchange finding is reported, not counted)."""
-    result = cli("validate-models", "--out", str(tmp_path / "r.html"))
+    html = str(tmp_path / "r.html")
+    result = cli("validate-models", "--out", html, "--battle-replications", str(BATTLE_REPLICATIONS))
     assert result.code == (0 if report.passed else 1)
+    assert "public validation battles" in result.out
+    assert "Wanat" in result.out
+    assert "Hill 3234" in result.out
     assert "model fails" in result.out
     assert all(c.name in result.out for c in report.checks)
     assert (tmp_path / "r.html").exists()

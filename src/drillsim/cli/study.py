@@ -57,9 +57,20 @@ def study(
         int, typer.Option("--trajectories", min=2, help="Trajectories of the Morris screening.")
     ] = 10,
     workers: WorkersOption = None,
+    battle_replications: Annotated[
+        int,
+        typer.Option(
+            "--battle-replications",
+            min=0,
+            help="Replications of each public validation battle for the realism section (0: skip them).",
+        ),
+    ] = 100,
 ) -> None:
     """Run a scenario and its what-if variants and write the "how realistic?" report (HTML, offline)."""
-    from drillsim.study.study import run_study
+    from drillsim.scenario.io import load_scenario
+    from drillsim.study.study import run_study, write_study
+    from drillsim.validation.battles import BATTLES, compare_battle, run_battle
+    from drillsim.validation.realism import assess_realism
 
     target = out if out is not None else Path("runs") / f"study-{Path(scenario).stem}"
     result = run_study(
@@ -67,7 +78,7 @@ def study(
         replications=replications,
         precision=precision,
         rng=seed,
-        out=target,
+        out=None,
         until_s=until_s,
         screen=screen,
         screen_groups=groups,
@@ -75,6 +86,16 @@ def study(
         executor=workers,
         progress=lambda msg: _err.print(msg, markup=False, emoji=False),
     )
+    battles = []
+    if battle_replications:
+        _err.print(f"running the public validation battles ({battle_replications} replications each)")
+        battles = [
+            compare_battle(run_battle(name, replications=battle_replications, rng=result.seed % 2**31))
+            for name in BATTLES
+        ]
+    realism = assess_realism(result, load_scenario(scenario), battles=battles, duration_s=until_s)
+    result.realism = realism.to_json()
+    write_study(result, target)
     for s in (s for s in result.steps if s.scenario == result.scenario):
         _console.print(f"{s.measure:28s} {s.text()}", markup=False, emoji=False)
     for d in result.differences:
@@ -90,6 +111,7 @@ def study(
             markup=False,
             emoji=False,
         )
+    _console.print("\n".join(realism.lines()), markup=False, emoji=False)
     _console.print(
         f"{result.replications} replications x {1 + len(result.variants)} scenarios in "
         f"{result.elapsed_s:.0f} s; "

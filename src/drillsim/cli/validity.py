@@ -64,6 +64,10 @@ def validate_models_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the HTML validation report (with plots) to this file.")
     ] = None,
+    battle_replications: Annotated[
+        int,
+        typer.Option("--battle-replications", min=20, help="Replications of each public validation battle."),
+    ] = 500,
 ) -> None:
     """Check the attrition models against published results, theory and history; exit 1 if a check fails.
 
@@ -71,7 +75,7 @@ def validate_models_command(
     reported as "model holds" or "model fails" and do not change the exit code."""
     from drillsim.validation.checks import validate_models
 
-    report = validate_models(out=out)
+    report = validate_models(out=out, battle_replications=battle_replications)
     table = Table(title=f"drillsim model validation (seed {report.seed})")
     for col in ("check", "published", "drillsim", "difference", "result"):
         table.add_column(col)
@@ -80,6 +84,15 @@ def validate_models_command(
         result = shown + ("" if c.verified else " (published figure unverified)")
         table.add_row(c.name, c.published, c.drillsim, c.difference, result)
     _print(table)
+    if report.battles:
+        battles = Table(title="public validation battles: published outcome against drillsim's 5-95 % band")
+        for col in ("battle", "measure", "published", "drillsim 5-95 %", "verdict"):
+            battles.add_column(col)
+        for b in report.battles:
+            for m in b.measures:
+                name = f"{b.battle.name} ({b.runs.replications} runs)"
+                battles.add_row(name, m.label, m.published.text, m.band_text, m.verdict)
+        _print(battles)
     for c in report.checks:
         if c.note:
             _say(f"{c.name}: {c.note}")

@@ -130,6 +130,10 @@ class StudyResult:
     report_path: Path | None = None
     morris: MorrisScreening | None = None
     """Morris screening of every number of the scenario, in groups."""
+    side_losses: dict[str, float] = field(default_factory=dict)
+    """Mean personnel lost by each side over the base replications."""
+    realism: dict[str, Any] | None = None
+    """The realism section as plain data (``drillsim.validation.realism.assess_realism`` makes it)."""
 
     @property
     def coverage(self) -> float:
@@ -153,6 +157,8 @@ class StudyResult:
             "pedigree": [p.as_dict() for p in self.pedigree],
             "morris": self.morris.to_json() if self.morris is not None else None,
             "sourced_influence_coverage": self.coverage,
+            "side_losses": self.side_losses,
+            "realism": self.realism,
             "notes": self.notes,
         }
 
@@ -397,6 +403,11 @@ def run_study(  # noqa: C901, PLR0913
         elapsed_s=time.perf_counter() - started,
         notes=notes,
         morris=morris,
+        side_losses={
+            k.split(".", 1)[1]: float(np.nanmean(v))
+            for k, v in measures.items()
+            if k.startswith("personnel_lost.")
+        },
     )
     if out is not None:
         write_study(result, out)
@@ -687,6 +698,7 @@ def _page_context(result: StudyResult) -> dict[str, Any]:
         "chain": chain,
         "screening": screening,
         "morris": morris,
+        "realism": result.realism,
     }
 
 

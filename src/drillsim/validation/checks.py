@@ -34,6 +34,12 @@ Checks
     The daily casualty rate of each side in a fire fight between rifle squads of the default catalogue
     ``core-v1`` (engine, 20 replications) placed in the distribution of CDB90's small battles (at most
     10,000 men on both sides) against a hasty defence; passes when both sides lie inside the 5-95 % band.
+``cdb90-battle-size``
+    Daily casualty rates of generic fire fights 1x, 5x and 25x the catalogue fire fight against CDB90.
+``battle-wanat-2008-v1``, ``battle-keating-2009-v1``, ``battle-hill-3234-1988-v1``
+    Findings: each public validation battle (:mod:`drillsim.validation.battles`), its published outcome
+    (defenders killed and wounded, post held, duration) beside the 5-95 % band of 500 replications of its
+    scenario, inside or outside per measure. A miss is reported, not tuned away, and does not fail the run.
 
 Run it with ``drillsim validate-models --out report.html``; docs/validation/index.md describes each check.
 """
@@ -54,6 +60,13 @@ from scipy import stats  # type: ignore[import-untyped,unused-ignore]
 from drillsim.core.figures import figure_svg, new_figure
 from drillsim.core.pages import render_page, trusted_svg, write_page
 from drillsim.validation import cdb90
+from drillsim.validation.battles import (
+    BATTLE_REPLICATIONS,
+    BATTLES,
+    BattleComparison,
+    compare_battle,
+    run_battle,
+)
 from drillsim.validation.history import compare_ardennes_laws, load_iwo_jima, reproduce_engel_iwo_jima
 from drillsim.validation.lanchester import SQUARE_LAW, integrate_attrition, square_law_trajectory
 
@@ -137,6 +150,8 @@ class ValidationReport:
     checks: tuple[Check, ...]
     seed: int
     html_path: Path | None = None
+    battles: tuple[BattleComparison, ...] = ()
+    """The public validation battles, each published figure beside drillsim's band."""
     _plots: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -797,6 +812,25 @@ def _check_cdb90_battle_size(battles: tuple[cdb90.Battle, ...], *, rng: int) -> 
     return check, {"rates": rates, "scales": BATTLE_SCALES, "bands": bands}
 
 
+def _check_battle(comparison: BattleComparison) -> Check:
+    battle = comparison.battle
+    rows = comparison.measures
+    return Check(
+        name=f"battle-{battle.key}",
+        compared=(
+            f"{battle.name}: published outcome against the 5-95 % band of {comparison.runs.replications} "
+            f"replications of the scenario {battle.key} (published facts only, shared catalogue core-v1, no "
+            f"tuning; seed {comparison.runs.seed}); each figure is inside when it overlaps the band"
+        ),
+        published="; ".join(f"{m.label} {m.published.text}" for m in rows),
+        drillsim="; ".join(f"{m.label} {m.band_text}" for m in rows),
+        difference="; ".join(f"{m.label}: {m.verdict}" for m in rows),
+        passed=all(m.inside for m in rows),
+        finding=True,
+        note=f"Not found in public sources: {battle.not_found}.",
+    )
+
+
 # ---------------------------------------------------------------------------------------------- report
 
 
@@ -932,6 +966,7 @@ def _html(report: ValidationReport, version: str) -> str:
         seed=report.seed,
         verdict="all checks passed" if report.passed else "SOME CHECKS FAILED",
         checks=report.checks,
+        battles=report.battles,
         plots=[(_PLOT_TITLES.get(name, name), trusted_svg(svg)) for name, svg in report._plots.items()],
     )
 
@@ -942,10 +977,17 @@ def _write_html(report: ValidationReport, out: Path) -> Path:
     return write_page(out, _html(report, drillsim.__version__))
 
 
-def validate_models(*, out: Path | None = None, rng: int = SEED) -> ValidationReport:
+def validate_models(
+    *,
+    out: Path | None = None,
+    rng: int = SEED,
+    battle_replications: int = BATTLE_REPLICATIONS,
+    public_battles: tuple[str, ...] = BATTLES,
+) -> ValidationReport:
     """Run every validation check; with ``out``, also write the self-contained HTML report to that file.
 
-    ``rng`` seeds the stochastic engine checks and the random CDB90 split; it is recorded in the report.
+    ``rng`` seeds the stochastic engine checks, the random CDB90 split and the battles' replications; it is
+    recorded in the report. ``battle_replications`` replications of each of ``public_battles`` are run.
     """
     iwo, iwo_data = _check_iwo_jima()
     ardennes, _ = _check_ardennes()
@@ -957,9 +999,22 @@ def validate_models(*, out: Path | None = None, rng: int = SEED) -> ValidationRe
     loss_exchange, ler_data = _check_cdb90_loss_exchange(battles, rng=rng)
     casualty_rate, rate_data = _check_cdb90_casualty_rate(battles, rng=rng)
     battle_size, _ = _check_cdb90_battle_size(battles, rng=rng)
-    checks = (iwo, ardennes, deterministic, stochastic, winner, loss_exchange, casualty_rate, battle_size)
+    compared = tuple(
+        compare_battle(run_battle(name, replications=battle_replications, rng=rng)) for name in public_battles
+    )
+    checks = (
+        iwo,
+        ardennes,
+        deterministic,
+        stochastic,
+        winner,
+        loss_exchange,
+        casualty_rate,
+        battle_size,
+        *(_check_battle(c) for c in compared),
+    )
     if out is None:
-        return ValidationReport(checks=checks, seed=rng)
+        return ValidationReport(checks=checks, seed=rng, battles=compared)
     plots = {
         "engel-iwo-jima": _plot_iwo_jima(iwo_data["rep"]),
         "engine-deterministic": _plot_deterministic(det_data),
@@ -967,6 +1022,6 @@ def validate_models(*, out: Path | None = None, rng: int = SEED) -> ValidationRe
         "cdb90-loss-exchange": _plot_loss_exchange(ler_data),
         "cdb90-casualty-rate": _plot_casualty_rate(rate_data),
     }
-    report = ValidationReport(checks=checks, seed=rng, _plots=plots)
+    report = ValidationReport(checks=checks, seed=rng, battles=compared, _plots=plots)
     path = _write_html(report, out)
-    return ValidationReport(checks=checks, seed=rng, html_path=path)
+    return ValidationReport(checks=checks, seed=rng, html_path=path, battles=compared)

@@ -87,12 +87,25 @@ def test_unsuppressed_defenders_withdraw_off_the_ground(runner: Runner, rules: l
 
 
 def test_broken_defenders_surrender(runner: Runner) -> None:
-    """Broken defenders on the position surrender: they are captured when the attackers arrive."""
+    """Broken defenders still on the position surrender: they are captured when the attackers arrive.
+    Blind, they know of no enemy when they break, so their home (the position) is where they withdraw."""
     data = hill_assault(attackers=1)
     data["catalogue"]["unit_types"]["blue-squad"]["break_losses"] = 0.0  # broken from the first step
+    data["catalogue"]["unit_types"]["blue-squad"]["sensors"] = []
     result = runner.run(data, reps=10)
     assert set(result.select("AssaultResolved")["detail"].to_pylist()) == {"surrendered"}
     assert (result.count("UnitCaptured", unit="blue/squad") == 1).all()
+
+
+def test_broken_defenders_who_see_the_attack_coming_abandon_the_position(runner: Runner) -> None:
+    """Broken defenders who see the attackers 2 km off leave the position (it is no refuge): nobody is
+    left to surrender, and the attackers take the ground without an assault."""
+    data = hill_assault(attackers=1)
+    data["catalogue"]["unit_types"]["blue-squad"]["break_losses"] = 0.0
+    result = runner.run(data, reps=10)
+    assert result.select("AssaultResolved").num_rows == 0
+    assert (result.count("UnitCaptured", unit="blue/squad") == 0).all()
+    assert (result.measure("held") == 0).all()
 
 
 def test_undefended_position_falls_without_an_assault(runner: Runner) -> None:

@@ -7,6 +7,7 @@ result. User errors (bad files, unknown names) are printed as one paragraph, exi
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -151,6 +152,42 @@ def _format_value(kind: str, value: float) -> str:
     return f"{value:.3g}"
 
 
+RUN_EVENT_LOG_LIMIT = 10
+"""``drillsim run`` keeps the event log of every replication up to this many; with more, it runs them as
+``drillsim mc`` does (batches streamed to the result directory, a progress bar, confidence intervals,
+memory bounded whatever the count) and logs the events of this many, spread over the first measure."""
+
+
+def _run_streamed(scenario: Any, *, seed: int, replications: int, target: Path, sample_s: float) -> None:
+    """``drillsim run -n N`` above :data:`RUN_EVENT_LOG_LIMIT`: a Monte Carlo run into ``target``."""
+    from drillsim.cli.analysis import report_monte_carlo
+    from drillsim.experiments.montecarlo import monte_carlo
+
+    console.print(
+        f"{replications} replications: run in batches as 'drillsim mc' does (rows streamed to {target}, "
+        f"memory bounded); the event log keeps {RUN_EVENT_LOG_LIMIT} of them, spread over the first "
+        "measure's distribution.",
+        markup=False,
+        emoji=False,
+    )
+    try:
+        result = monte_carlo(
+            scenario,
+            replications=replications,
+            rng=seed,
+            progress=None,
+            store=target,
+            record=RUN_EVENT_LOG_LIMIT,
+            sample_s=sample_s,
+        )
+    except KeyboardInterrupt:
+        raise RunInterruptedError(
+            f"interrupted: the finished batches are kept in {target}; run 'drillsim mc --resume {target}' "
+            "to finish the run."
+        ) from None
+    report_monte_carlo(result, target, confidence=0.95)
+
+
 @app.command()
 def run(
     scenario: Annotated[
@@ -158,7 +195,14 @@ def run(
     ] = DEFAULT_SCENARIO,
     seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
     replications: Annotated[
-        int, typer.Option("--replications", "-n", min=1, help="Replications to run.")
+        int,
+        typer.Option(
+            "--replications",
+            "-n",
+            min=1,
+            help="Replications to run. Above 10, they run in batches as 'drillsim mc' does (progress, "
+            "confidence intervals, memory bounded) and the event log keeps 10 of them.",
+        ),
     ] = 1,
     out: Annotated[
         Path | None,
@@ -181,21 +225,45 @@ def run(
     """Run a scenario and print its outcome; write the event log and outcomes to a directory."""
     from drillsim.core.random import root_seed
     from drillsim.engine.budget import check_budget, parse_bytes
+    from drillsim.engine.simulation import Simulation
     from drillsim.events.recorder import EventLog
+    from drillsim.experiments.montecarlo import DEFAULT_BATCH, progress_bar
     from drillsim.report import write_report
 
     loaded = drillsim.load_scenario(scenario, allow_outside=allow_outside)
-    check_budget(
-        loaded,
-        replications=replications,
-        memory_budget=parse_bytes(memory_budget) if memory_budget else None,
-        force=force,
-    )
+    streamed = replications > RUN_EVENT_LOG_LIMIT
+    if streamed:
+        workers = os.cpu_count() or 1
+        check_budget(
+            loaded,
+            replications=min(DEFAULT_BATCH, -(-replications // workers)),
+            concurrent=workers,
+            total=replications,
+            memory_budget=parse_bytes(memory_budget) if memory_budget else None,
+            force=force,
+        )
+    else:
+        check_budget(
+            loaded,
+            replications=replications,
+            memory_budget=parse_bytes(memory_budget) if memory_budget else None,
+            force=force,
+        )
     seed = root_seed(seed)
     target = out if out is not None else Path("runs") / f"{loaded.name}-seed{seed}"
     refuse_to_replace(target, force=force)
     check_writable(target)
-    outcomes = drillsim.run(loaded, rng=seed, replications=replications, recorder=EventLog(sample_s=sample_s))
+    if streamed:
+        _run_streamed(loaded, seed=seed, replications=replications, target=target, sample_s=sample_s)
+        return
+    sim = Simulation(loaded, rng=seed, replications=replications, recorder=EventLog(sample_s=sample_s))
+    steps = math.ceil(sim.world.duration_s / sim.world.dt_s - 1e-9)
+    with progress_bar(None, f"{loaded.name} (simulated steps)", unit="steps") as update:
+        update(0, steps)
+        while not sim.done:
+            sim.step()
+            update(sim.state.step, steps)
+    outcomes = sim.outcomes()
     outcomes.write(target)
     console.print(f"report written to {write_report(target)}", markup=False, emoji=False)
     table = Table(

@@ -9,6 +9,7 @@ calls :func:`drillsim.study.sensitivity.analyze_results`; ``drillsim attribution
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -59,22 +60,34 @@ def study(
     workers: WorkersOption = None,
 ) -> None:
     """Run a scenario and its what-if variants and write the "how realistic?" report (HTML, offline)."""
+    from drillsim.experiments.montecarlo import progress_bar
     from drillsim.study.study import run_study
 
     target = out if out is not None else Path("runs") / f"study-{Path(scenario).stem}"
-    result = run_study(
-        scenario,
-        replications=replications,
-        precision=precision,
-        rng=seed,
-        out=target,
-        until_s=until_s,
-        screen=screen,
-        screen_groups=groups,
-        screen_trajectories=trajectories,
-        executor=workers,
-        progress=lambda msg: _err.print(msg, markup=False, emoji=False),
-    )
+    terminal = sys.stderr.isatty()
+    with progress_bar(terminal, "study", unit="") as update:
+
+        def say(message: str) -> None:
+            """Each stage names itself in the bar on a terminal (its counts are the bar's), else a line."""
+            if not terminal:
+                _err.print(message, markup=False, emoji=False)
+            elif not message.startswith(" "):
+                update(0, None, description=message)
+
+        result = run_study(
+            scenario,
+            replications=replications,
+            precision=precision,
+            rng=seed,
+            out=target,
+            until_s=until_s,
+            screen=screen,
+            screen_groups=groups,
+            screen_trajectories=trajectories,
+            executor=workers,
+            progress=say,
+            advance=update,
+        )
     for s in (s for s in result.steps if s.scenario == result.scenario):
         _console.print(f"{s.measure:28s} {s.text()}", markup=False, emoji=False)
     for d in result.differences:

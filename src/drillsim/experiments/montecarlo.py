@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -301,7 +301,8 @@ def _rate_columns(unit: str = "runs") -> tuple[Any, Any]:
     class RateColumn(ProgressColumn):
         def render(self, task: Task) -> Text:
             rate = average(task)
-            return Text(f"-- {unit}/s" if rate is None else f"{rate:,.1f} {unit}/s")
+            per = f" {unit}/s" if unit else "/s"
+            return Text(f"--{per}" if rate is None else f"{rate:,.1f}{per}")
 
     class TimeLeftColumn(ProgressColumn):
         def render(self, task: Task) -> Text:
@@ -317,22 +318,33 @@ def _rate_columns(unit: str = "runs") -> tuple[Any, Any]:
 ProgressCallback = Callable[[int, int], None]
 
 
+class ProgressBar(Protocol):
+    """What :func:`progress_bar` yields: ``update(done, total)``, and a new description when given one."""
+
+    def __call__(self, done: int, total: int | None, description: str | None = None) -> None: ...
+
+
 COMPILING = "compiling the simulation kernels (first run after an install or a change; cached afterwards)"
 """What a progress bar says while numba compiles (see :func:`drillsim.core.compiled.watch_compilation`)."""
 
 
 @contextmanager
-def progress_bar(show: bool | None, description: str, *, unit: str = "runs") -> Iterator[ProgressCallback]:
+def progress_bar(show: bool | None, description: str, *, unit: str = "runs") -> Iterator[ProgressBar]:
     """A rich progress bar (done/total, rate in ``unit`` per second, elapsed, ETA) on stderr, or a no-op.
 
-    ``show=None`` shows it when stderr is a terminal. Yields ``update(done, total)``. While kernels are
+    ``show=None`` shows it when stderr is a terminal. Yields ``update(done, total, description=None)`` (a
+    description given stays until the next one is given). While kernels are
     compiled in this process (the first run after an install or a change of the code), the bar says so and
     counts them; the next update puts the description back.
     """
     if show is None:
         show = sys.stderr.isatty()
     if not show:
-        yield lambda done, total: None
+
+        def ignore(done: int, total: int | None, description: str | None = None) -> None:
+            return None
+
+        yield ignore
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -350,13 +362,16 @@ def progress_bar(show: bool | None, description: str, *, unit: str = "runs") -> 
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(description, total=None)
         compiled = [0]
+        shown = [description]
 
         def on_compile(name: str) -> None:
             compiled[0] += 1
-            bar.update(task, description=f"{description}: {COMPILING}: {compiled[0]} ({name})")
+            bar.update(task, description=f"{shown[0]}: {COMPILING}: {compiled[0]} ({name})")
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=description)
+        def update(done: int, total: int | None, description: str | None = None) -> None:
+            if description is not None:
+                shown[0] = description
+            bar.update(task, completed=done, total=total, description=shown[0])
 
         with watch_compilation(on_compile):
             yield update

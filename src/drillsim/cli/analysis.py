@@ -44,32 +44,32 @@ def _print_table(table: Table) -> None:
 
 
 def _unit(kind: str | None, typical: float) -> tuple[float, str]:
-    """How to show a measure: (divide by, unit label); times and durations in minutes, or hours when long."""
-    from drillsim.scenario.models import TIME_MEASURE_KINDS
+    """How to show a measure: (divide by, unit label), by the units policy of
+    :mod:`drillsim.study.quantities` (times in s, min or h; probabilities in %; distances in m or km)."""
+    from drillsim.study.quantities import measure_quantity, quantity_unit
 
-    if kind not in TIME_MEASURE_KINDS:
-        return (1.0, "")
-    return (3600.0, "h") if math.isfinite(typical) and abs(typical) >= 5940 else (60.0, "min")
+    return quantity_unit(measure_quantity(kind), typical)
 
 
 def _number(value: float, scale: float = 1.0, *, binary: bool = False) -> str:
-    """A statistic for people: fractions with three decimals, others with four significant digits."""
+    """A statistic for people: indicators in per cent with one decimal, others with four significant
+    digits."""
     if not math.isfinite(value):
         return "-"
     x = value / scale
     if binary:
-        return f"{x:.3f}"
+        return f"{x:.1f}"
     if abs(x) >= 10000:
         return f"{x:,.0f}"
     return f"{x:.4g}"
 
 
 def _span(low: float, high: float, scale: float, *, binary: bool) -> str:
-    """A confidence interval in little room: three significant digits (three decimals for fractions)."""
+    """A confidence interval in little room: three significant digits (one decimal for indicators)."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return "-"
     if binary:
-        a, b = (f"{x / scale:.3f}" for x in (low, high))
+        a, b = (f"{x / scale:.1f}" for x in (low, high))
     else:
         a, b = (f"{x / scale:,.0f}" if abs(x / scale) >= 1000 else f"{x / scale:.3g}" for x in (low, high))
     return f"{a} to {b}" if low < 0 else f"{a}-{b}"

@@ -138,18 +138,16 @@ def scenarios() -> None:
     console.print(table, soft_wrap=False)  # a table wraps its cells to the terminal's width
 
 
-def _format_value(kind: str, value: float) -> str:
-    """A measure's value for people: times as h:mm, large numbers with separators."""
-    from drillsim.scenario.models import TIME_MEASURE_KINDS
+def _format_values(kind: str, values: list[float]) -> list[str]:
+    """A measure's values for people, by the units policy of :mod:`drillsim.study.quantities`: one unit
+    for the whole row (times in s, min or h; probabilities in %; distances in m or km), chosen from the
+    first value that is a number."""
+    from drillsim.study.quantities import format_quantity, measure_quantity, quantity_unit
 
-    if value != value:  # NaN: the event never happened in these runs
-        return "-"
-    if kind in TIME_MEASURE_KINDS:
-        hours, rest = divmod(value, 3600)
-        return f"{int(hours)}:{int(rest // 60):02d}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+    quantity = measure_quantity(kind or None)
+    typical = next((v for v in values if v == v), float("nan"))
+    unit = quantity_unit(quantity, typical) if quantity in ("time", "distance") else None
+    return [format_quantity(quantity, v, unit=unit) for v in values]
 
 
 RUN_EVENT_LOG_LIMIT = 10
@@ -274,7 +272,9 @@ def run(
     if replications == 1:
         table.add_column("value", justify="right")
         for row in outcomes.summary():
-            table.add_row(shown(row["measure"]), _format_value(kinds.get(row["measure"], ""), row["mean"]))
+            table.add_row(
+                shown(row["measure"]), *_format_values(kinds.get(row["measure"], ""), [row["mean"]])
+            )
     else:
         for col in ("mean", "median", "5%", "95%", "runs with a value"):
             table.add_column(col, justify="right")
@@ -283,7 +283,7 @@ def run(
             kind = kinds.get(name, "")
             table.add_row(
                 shown(name),
-                *(_format_value(kind, row[k]) for k in ("mean", "median", "p05", "p95")),
+                *_format_values(kind, [row[k] for k in ("mean", "median", "p05", "p95")]),
                 f"{row['n']}/{row['of']}",
             )
     console.print(table, soft_wrap=False)  # a table wraps its cells to the terminal's width

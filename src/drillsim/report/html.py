@@ -41,8 +41,8 @@ from drillsim.report.layers import elevation_png, map_layers
 from drillsim.report.plots import distribution_figure
 from drillsim.report.results import Result, load_result
 from drillsim.report.timeline import kill_chains, replay_data
-from drillsim.scenario.models import TIME_MEASURE_KINDS
 from drillsim.scenario.pedigree import is_sourced
+from drillsim.study.quantities import format_duration, format_quantity, measure_quantity, quantity_unit
 
 __all__ = ["REPORT_FILE", "content_security_policy", "render_report", "write_report"]
 
@@ -116,19 +116,28 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _hms(seconds: float | None) -> str:
+def _clock(seconds: float | None) -> str:
+    """A time since the start of the run, labelled as such: ``T+24:40`` (hours and minutes)."""
     if seconds is None or not math.isfinite(seconds):
         return "-"
-    s = round(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    m = round(seconds / 60)
+    return f"T+{m // 60}:{m % 60:02d}"
 
 
-def _value(kind: str, value: float) -> str:
-    if not math.isfinite(value):
-        return "-"
-    if kind in TIME_MEASURE_KINDS:
-        return _hms(value)
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+def _duration(seconds: float | None) -> str:
+    """A duration with its unit (``42 s``, ``12.5 min``, ``24.7 h``)."""
+    return format_duration(math.nan if seconds is None else seconds)
+
+
+def _value(kind: str, value: float, unit: tuple[float, str] | None = None) -> str:
+    """A measure's value with its unit, by the units policy (:mod:`drillsim.study.quantities`)."""
+    return format_quantity(measure_quantity(kind or None), value, unit=unit)
+
+
+def _row_unit(kind: str, typical: float) -> tuple[float, str] | None:
+    """One unit for a row of a measure's statistics (times and distances), from a typical value."""
+    quantity = measure_quantity(kind or None)
+    return quantity_unit(quantity, typical) if quantity in ("time", "distance") else None
 
 
 def _trusted_asset(text: str) -> Markup:
@@ -160,7 +169,7 @@ def _facts(result: Result, replay: dict[str, Any]) -> dict[str, str]:
         "title": _text(h.get("title")),
         "scenario": _text(h["scenario"]),
         "start": _text(h.get("start")),
-        "duration": _hms(h["duration_s"]) + f" (time step {h.get('dt_s')} s)",
+        "duration": _duration(h["duration_s"]) + f" (time step {h.get('dt_s')} s)",
         "geodata": _text(h.get("geodata") or "none (flat synthetic terrain)"),
         "runs": rep_note,
         "seed": _text(h["seed"]),
@@ -249,17 +258,20 @@ def _outcome(result: Result, statistics: Statistics | None) -> dict[str, Any] | 
     rows = []
     for name, st in by_measure.items():
         kind = kinds.get(name, "")
+        unit = _row_unit(kind, st.mean)
         finite = math.isfinite(st.ci_low) and math.isfinite(st.ci_high)
-        ci = f"{_value(kind, st.ci_low)} – {_value(kind, st.ci_high)}" if finite else "-"
+        ci = f"{_value(kind, st.ci_low, unit)} – {_value(kind, st.ci_high, unit)}" if finite else "-"
         cells = [
             name,
             f"{st.n:,}/{st.of:,}",
-            *(_value(kind, x) for x in (st.mean, st.median, st.p05, st.p95)),
+            *(_value(kind, x, unit) for x in (st.mean, st.median, st.p05, st.p95)),
             ci,
         ]
         check = targets.get(name)
         target = (
-            None if check is None else {"value": _value(kind, check.required_half_width), "met": check.met}
+            None
+            if check is None
+            else {"value": _value(kind, check.required_half_width, unit), "met": check.met}
         )
         rows.append({"cells": cells, "target": target})
     title = (
@@ -289,7 +301,7 @@ def _timeline(replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
         )
     return {
         "chart": trusted_svg(chart),
-        "rows": [[_hms(e["time_s"]), e["kind"], e["text"]] for e in events[:_MAX_EVENT_ROWS]],
+        "rows": [[_clock(e["time_s"]), e["kind"], e["text"]] for e in events[:_MAX_EVENT_ROWS]],
         "more": max(len(events) - _MAX_EVENT_ROWS, 0),
     }
 
@@ -378,7 +390,7 @@ def _killchain(result: Result, replay: dict[str, Any], have_charts: bool) -> dic
         )
     rows = []
     for m in shown:
-        links = "; ".join(f"{link['link']} {_hms(link['duration_s'])}" for link in m["links"]) or "-"
+        links = "; ".join(f"{link['link']} {_duration(link['duration_s'])}" for link in m["links"]) or "-"
         total = (m["end_s"] - m["start_s"]) if m["start_s"] is not None and m["end_s"] is not None else None
         rows.append(
             [
@@ -387,9 +399,9 @@ def _killchain(result: Result, replay: dict[str, Any], have_charts: bool) -> dic
                 _text(m.get("observer") or m.get("side") or ""),
                 _text(m.get("battery") or m.get("aircraft")),
                 _text(m.get("target")),
-                _hms(m["start_s"]),
+                _clock(m["start_s"]),
                 links,
-                _hms(total),
+                _duration(total),
                 _text(m["outcome"]),
             ]
         )
@@ -509,7 +521,7 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
         nav=nav,
         have_charts=have_charts,
         facts=_facts(result, replay),
-        moments=[{**m, "clock": _hms(m["time_s"])} for m in moments],
+        moments=[{**m, "clock": _clock(m["time_s"])} for m in moments],
         forces=forces,
         outcome=forces["outcome"],
         timeline=_timeline(replay, have_charts),

@@ -299,11 +299,28 @@ def _timeline(replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
             [(e["kind"], e["time_s"]) for e in events if e["kind"] != "PhaseStarted"],
             float(replay["meta"]["duration_s"]),
         )
+    listed, repeats = first_detections(events)
     return {
         "chart": trusted_svg(chart),
-        "rows": [[_clock(e["time_s"]), e["kind"], e["text"]] for e in events[:_MAX_EVENT_ROWS]],
-        "more": max(len(events) - _MAX_EVENT_ROWS, 0),
+        "rows": [[_clock(e["time_s"]), e["kind"], e["text"]] for e in listed[:_MAX_EVENT_ROWS]],
+        "more": max(len(listed) - _MAX_EVENT_ROWS, 0),
+        "repeats": repeats,
     }
+
+
+def first_detections(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The key events with only each side's first detection of each unit (later ones, by other sensors or
+    informants, tell nothing new in a table), and how many detections were left out."""
+    seen: set[tuple[Any, Any]] = set()
+    listed = []
+    for event in events:
+        if event["kind"] == "ContactDetected":
+            key = (event["side"], event["other"])
+            if key in seen:
+                continue
+            seen.add(key)
+        listed.append(event)
+    return listed, len(events) - len(listed)
 
 
 def _loss_series(

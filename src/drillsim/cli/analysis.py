@@ -148,7 +148,8 @@ def report_monte_carlo(result: MonteCarloResult, out: Path, *, confidence: float
         table.add_row(*cells)
     _print_table(table)
     rate = result.n / result.elapsed_s if result.elapsed_s > 0 else math.inf
-    timing = f"{result.executor}; {result.elapsed_s:.1f} s, {rate:,.1f} replications/s"
+    per_s = f"{rate:,.1f}" if rate >= 10 else f"{rate:.2g}"  # slow runs: 0.049, not 0.0
+    timing = f"{result.executor}; {result.elapsed_s:.1f} s, {per_s} replications/s"
     if result.stopped == "fixed":
         console.print(f"ran {result.n} replications in {result.batches} batch(es) ({timing})")
     elif result.stopped == "precision":

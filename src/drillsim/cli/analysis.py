@@ -161,8 +161,9 @@ def report_monte_carlo(result: MonteCarloResult, out: Path, *, confidence: float
         )
     target = out
     result.write(target)  # the result first: plots and the report can be drawn again from it
+    drawn: dict[str, str] = {}  # the distribution plots, drawn once for plots/ and the report
     try:
-        plots = f"{len(plot_distributions(result, target / 'plots'))} plot files"
+        plots = f"{len(plot_distributions(result, target / 'plots', drawn=drawn))} plot files"
     except UserError as exc:  # matplotlib is missing: everything else is still written
         plots = f"no plots ({exc})"
     recorded = 0 if result.recorded is None else len(result.recorded.replications)
@@ -171,7 +172,8 @@ def report_monte_carlo(result: MonteCarloResult, out: Path, *, confidence: float
         f"written to {target}",
         markup=False,
     )
-    console.print(f"report written to {write_report(target)}", markup=False, emoji=False)
+    report = write_report(target, distributions=drawn)
+    console.print(f"report written to {report}", markup=False, emoji=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from markupsafe import Markup
 
-from drillsim.core.figures import figure_svg
+from drillsim.core.figures import figure_svg, inline_svg
 from drillsim.core.pages import render_page, trusted_svg, write_page
 from drillsim.events.chains import CHAIN_KINDS
 from drillsim.experiments.montecarlo import MeasureStatistics, summarize
@@ -445,14 +445,26 @@ def _distribution_svg(values: Any, stats: Any, scenario: str) -> str:
     return figure_svg(distribution_figure(values, stats, scenario=scenario))
 
 
-def _measures(result: Result, statistics: Statistics | None, have_charts: bool) -> dict[str, Any] | None:
-    """Each measure's distribution plot, over every replication; None for a single replication."""
+def _measures(
+    result: Result,
+    statistics: Statistics | None,
+    have_charts: bool,
+    drawn: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """Each measure's distribution plot, over every replication; None for a single replication. ``drawn``
+    holds SVG documents this process has just drawn of the same distributions (by measure), reused."""
     if statistics is None:
         return None
     by_measure, values = statistics
     scenario = str(result.header.get("scenario", ""))
+    drawn = drawn or {}
     figures = [
-        (name, trusted_svg(_distribution_svg(values[name], st, scenario)))
+        (
+            name,
+            trusted_svg(
+                inline_svg(drawn[name]) if name in drawn else _distribution_svg(values[name], st, scenario)
+            ),
+        )
         for name, st in by_measure.items()
         if have_charts
     ]
@@ -495,8 +507,12 @@ def _focus(replay: dict[str, Any], layers: dict[str, Any]) -> list[list[float]]:
     return [[min(lats) - pad_lat, min(lons) - pad_lon], [max(lats) + pad_lat, max(lons) + pad_lon]]
 
 
-def render_report(result: Result, *, replication: int | None = None) -> str:
-    """The report of a loaded result as one HTML document (text)."""
+def render_report(
+    result: Result, *, replication: int | None = None, distributions: Mapping[str, str] | None = None
+) -> str:
+    """The report of a loaded result as one HTML document (text). ``distributions``: SVG documents of
+    the measures' distribution plots already drawn in this process (:func:`plot_distributions`'s
+    ``drawn``), used instead of drawing them again."""
     replay = replay_data(result, replication)
     layers = map_layers(result)
     png = elevation_png(result)
@@ -544,7 +560,7 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
         timeline=_timeline(replay, have_charts),
         losses=_losses(result, have_charts),
         killchain=_killchain(result, replay, have_charts),
-        measures=_measures(result, statistics, have_charts),
+        measures=_measures(result, statistics, have_charts, distributions),
         pedigree=_pedigree(result),
         directory=result.directory.name,
         data=_trusted_asset(data),
@@ -553,13 +569,18 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
 
 
 def write_report(
-    result_dir: str | Path, *, out: str | Path | None = None, replication: int | None = None
+    result_dir: str | Path,
+    *,
+    out: str | Path | None = None,
+    replication: int | None = None,
+    distributions: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the self-contained HTML report of a result directory; returns its path.
 
     ``out`` defaults to ``report.html`` inside the result directory. ``replication`` picks the run the maps,
-    timeline and kill chain show (default: the first). The file is written atomically.
+    timeline and kill chain show (default: the first). ``distributions`` (from :func:`plot_distributions`
+    in the same process) saves drawing the distribution plots twice. The file is written atomically.
     """
     result = load_result(result_dir)
-    text = render_report(result, replication=replication)
+    text = render_report(result, replication=replication, distributions=distributions)
     return write_page(Path(out) if out is not None else Path(result_dir) / REPORT_FILE, text)

@@ -40,8 +40,12 @@ def plot_distributions(
     *,
     measures: Sequence[str] | None = None,
     formats: Sequence[str] = FIGURE_FORMATS,
+    drawn: dict[str, str] | None = None,
 ) -> list[Path]:
     """One figure per measure, ``distribution-MEASURE.{png,svg}`` (see :func:`distribution_figure`).
+
+    ``drawn``, when given, receives each measure's SVG document, for the report of the same result to
+    reuse (``write_report(..., distributions=drawn)``) instead of drawing every figure again.
 
     All or nothing: the figures are drawn into a temporary folder beside ``directory`` and moved into it
     only once every one is written; if one fails (a full disk), none is left behind.
@@ -54,12 +58,15 @@ def plot_distributions(
         for name in measures if measures is not None else list(result.statistics):
             fig = distribution_figure(values[name], result.statistics[name], scenario=result.scenario_name)
             try:
-                save_figure(fig, distribution_file(staging, name), formats)
+                written = save_figure(fig, distribution_file(staging, name), formats)
             except OSError as exc:
                 if exc.filename is None:
                     raise
                 meant = target / Path(exc.filename).name
                 raise OSError(exc.errno, exc.strerror, str(meant)) from exc
+            for path in written:
+                if drawn is not None and path.suffix == ".svg":
+                    drawn[name] = path.read_text(encoding="utf-8")
         target.mkdir(exist_ok=True)
         paths: list[Path] = []
         for made in sorted(staging.iterdir()):

@@ -1,8 +1,8 @@
 """Start-up time of the ``drillsim`` command: ``--help``, ``--version``, and refusing a run too large.
 
-The third command asks ``drillsim run`` for 1.6e12 elements (the default scenario's 157 elements x 10^10
-replications); it must be refused, with the memory estimate, before the engine or Numba load (target: under
-a second).
+The third command runs a copy of ``examples/crossing-defence.yaml`` whose raiding group has ``count:
+1000000000000`` (10^12 elements); it must be refused, with the memory estimate, before the scenario models,
+the engine or Numba load (target: under a second).
 
 Each command is started ``--repeat`` times as a fresh process; the median wall-clock time and the median
 CPU time (user + system, from the operating system's accounting of the child) are reported. The CPU time
@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,25 @@ from typing import Any
 COMMANDS: tuple[tuple[tuple[str, ...], int], ...] = (
     (("--help",), 0),
     (("--version",), 0),
-    (("run", "khatlon-2015-v1", "-n", "10000000000", "--out", "refused-run"), 2),
+    (("run", "{huge}", "--out", "refused-run"), 2),
 )
 """The arguments timed (what a new user types first, and a run refused by the pre-flight check), each
-with the exit code it must end with."""
+with the exit code it must end with. ``{huge}`` stands for a scenario file of 10^12 elements."""
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "crossing-defence.yaml"
+HUGE_COUNT = "    count: 1000000000000\n    at: far-bank"
+
+
+def huge_scenario(folder: Path) -> Path:
+    """The crossing-defence example with its raiding group of 10^12 elements, written into ``folder``."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    original = "    count: 2\n    at: far-bank"
+    if text.count(original) != 1:
+        raise SystemExit(f"{EXAMPLE}: expected one '{original!r}' to enlarge")
+    path = folder / "huge.yaml"
+    path.write_text(text.replace(original, HUGE_COUNT), encoding="utf-8")
+    return path
+
 
 TARGET_S = 0.5
 """Start-up target for ``--help`` and ``--version`` on an idle machine."""
@@ -81,7 +97,11 @@ def time_command(args: tuple[str, ...], repeat: int, exit_code: int = 0) -> dict
 def measure(repeat: int) -> dict[str, Any]:
     """Time every command; the load average before and after tells a noisy result."""
     load_start = os.getloadavg()
-    rows = [time_command(args, repeat, code) for args, code in COMMANDS]
+    with tempfile.TemporaryDirectory() as folder:
+        huge = str(huge_scenario(Path(folder)))
+        rows = [
+            time_command(tuple(a.format(huge=huge) for a in args), repeat, code) for args, code in COMMANDS
+        ]
     return {
         "python": sys.version.split()[0],
         "cpu_count": os.cpu_count(),

@@ -192,3 +192,25 @@ def test_default_directory_is_under_runs(
     assert f"report written to {directory / 'report.html'}" in result.out
     assert (tmp_path / directory / "report.html").is_file()
     assert np.asarray(load_result(directory).replications).shape == (1,)
+
+
+def test_the_report_embeds_the_distribution_plots_mc_drew(mc_run: McRun) -> None:
+    """The report's distribution figures are the SVG files of ``plots/``, drawn once by ``drillsim mc``."""
+    from drillsim.core.figures import inline_svg
+
+    page = (mc_run.directory / "report.html").read_text(encoding="utf-8")
+    drawn = sorted((mc_run.directory / "plots").glob("distribution-*.svg"))
+    assert drawn
+    for path in drawn:
+        assert inline_svg(path.read_text(encoding="utf-8")) in page, path.name
+
+
+def test_a_report_reuses_distributions_given_to_it(mc_run: McRun, tmp_path: Path) -> None:
+    """``write_report(..., distributions=)`` puts the given SVG in place of drawing that measure again."""
+    from drillsim.report import write_report
+
+    summary = json.loads((mc_run.directory / "summary.json").read_text(encoding="utf-8"))
+    first = summary["measures"][0]["measure"]
+    marker = '<svg data-reused="yes" viewBox="0 0 1 1"></svg>'
+    out = write_report(mc_run.directory, out=tmp_path / "r.html", distributions={first: marker})
+    assert marker in out.read_text(encoding="utf-8")

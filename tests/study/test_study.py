@@ -87,3 +87,22 @@ def test_study_prints_times_as_times_and_probabilities_as_probabilities(
     assert "probability" not in lines["first-detection"]
     assert not re.match(r"\S+\s+[0-9.]+ %", lines["first-detection"])
     assert re.search(r"probability [0-9]+ % \(95 % CI", lines["crossing-held"])
+
+
+def test_study_tells_how_far_each_run_is(example_path: Path) -> None:
+    """``advance(done, total)`` counts each run's simulated steps up to its total, for the progress bar."""
+    from drillsim.study.study import run_study
+
+    calls: list[tuple[int, int]] = []
+    run_study(
+        str(example_path),
+        variants=[],
+        replications=2,
+        rng=4,
+        until_s=600,
+        screen=0,
+        advance=lambda done, total: calls.append((done, total)),
+    )
+    total = calls[-1][1]
+    assert total >= 2
+    assert [done for done, _ in calls] == list(range(1, total + 1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -28,7 +28,10 @@ from drillsim.cli.options import (
 from drillsim.core.errors import UserError
 from drillsim.core.manifest import check_writable
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from drillsim.experiments.montecarlo import MonteCarloResult
+
+__all__ = ["register", "report_monte_carlo"]
 
 
 def _console() -> Console:
@@ -48,32 +51,32 @@ def _print_table(table: Table) -> None:
 
 
 def _unit(kind: str | None, typical: float) -> tuple[float, str]:
-    """How to show a measure: (divide by, unit label); times and durations in minutes, or hours when long."""
-    from drillsim.scenario.models import TIME_MEASURE_KINDS
+    """How to show a measure: (divide by, unit label), by the units policy of
+    :mod:`drillsim.study.quantities` (times in s, min or h; probabilities in %; distances in m or km)."""
+    from drillsim.study.quantities import measure_quantity, quantity_unit
 
-    if kind not in TIME_MEASURE_KINDS:
-        return (1.0, "")
-    return (3600.0, "h") if math.isfinite(typical) and abs(typical) >= 5940 else (60.0, "min")
+    return quantity_unit(measure_quantity(kind), typical)
 
 
 def _number(value: float, scale: float = 1.0, *, binary: bool = False) -> str:
-    """A statistic for people: fractions with three decimals, others with four significant digits."""
+    """A statistic for people: indicators in per cent with one decimal, others with four significant
+    digits."""
     if not math.isfinite(value):
         return "-"
     x = value / scale
     if binary:
-        return f"{x:.3f}"
+        return f"{x:.1f}"
     if abs(x) >= 10000:
         return f"{x:,.0f}"
     return f"{x:.4g}"
 
 
 def _span(low: float, high: float, scale: float, *, binary: bool) -> str:
-    """A confidence interval in little room: three significant digits (three decimals for fractions)."""
+    """A confidence interval in little room: three significant digits (one decimal for indicators)."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return "-"
     if binary:
-        a, b = (f"{x / scale:.3f}" for x in (low, high))
+        a, b = (f"{x / scale:.1f}" for x in (low, high))
     else:
         a, b = (f"{x / scale:,.0f}" if abs(x / scale) >= 1000 else f"{x / scale:.3g}" for x in (low, high))
     return f"{a} to {b}" if low < 0 else f"{a}-{b}"
@@ -113,6 +116,71 @@ def _parse_precision(items: list[str]) -> float | dict[str, float] | None:
             "option '--precision': give either one number for all measures or MEASURE=NUMBER items"
         )
     return named if named else overall
+
+
+def report_monte_carlo(result: MonteCarloResult, out: Path, *, confidence: float) -> None:
+    """Print a Monte Carlo result's table and timing, then write it, its plots and its report to ``out``
+    (``drillsim mc``, and ``drillsim run`` with more replications than it logs)."""
+    from drillsim.report import write_report
+    from drillsim.report.plots import plot_distributions
+
+    console = _console()
+    level = f"{confidence * 100:g} % CI"
+    table = Table(
+        title=f"{result.scenario_name}, seed {result.seed}, {result.n} replications", box=box.SIMPLE_HEAD
+    )
+    table.add_column("measure", no_wrap=True)
+    for col in ("n", "mean", "median", "5 %", "95 %", level):
+        table.add_column(col, justify="right")
+    if result.precision:
+        table.add_column("target ±", justify="right")
+    for name, s in result.statistics.items():
+        scale, unit = _unit(s.kind, s.mean)
+
+        def num(x: float, scale: float = scale, binary: bool = s.binary) -> str:
+            return _number(x, scale, binary=binary)
+
+        cells = [
+            _label(name, unit),
+            str(s.n) if s.n == s.of else f"{s.n}/{s.of}",
+            *(num(x) for x in (s.mean, s.median, s.p05, s.p95)),
+            _span(s.ci_low, s.ci_high, scale, binary=s.binary),
+        ]
+        if result.precision:
+            check = result.precision.get(name)
+            if check is None:
+                cells.append("")
+            else:
+                cells.append(num(check.required_half_width) + (" met" if check.met else " NOT met"))
+        table.add_row(*cells)
+    _print_table(table)
+    rate = result.n / result.elapsed_s if result.elapsed_s > 0 else math.inf
+    per_s = f"{rate:,.1f}" if rate >= 10 else f"{rate:.2g}"  # slow runs: 0.049, not 0.0
+    timing = f"{result.executor}; {result.elapsed_s:.1f} s, {per_s} replications/s"
+    if result.stopped == "fixed":
+        console.print(f"ran {result.n} replications in {result.batches} batch(es) ({timing})")
+    elif result.stopped == "precision":
+        console.print(f"stopped after {result.n} runs: every precision target met ({timing})")
+    else:
+        missed = ", ".join(n for n, c in result.precision.items() if not c.met)
+        console.print(
+            f"stopped after {result.n} runs: reached --max-replications; not met: {missed} ({timing})"
+        )
+    target = out
+    result.write(target)  # the result first: plots and the report can be drawn again from it
+    drawn: dict[str, str] = {}  # the distribution plots, drawn once for plots/ and the report
+    try:
+        plots = f"{len(plot_distributions(result, target / 'plots', drawn=drawn))} plot files"
+    except UserError as exc:  # matplotlib is missing: everything else is still written
+        plots = f"no plots ({exc})"
+    recorded = 0 if result.recorded is None else len(result.recorded.replications)
+    console.print(
+        f"replications, summary, {plots} and the event log of {recorded} recorded replication(s) "
+        f"written to {target}",
+        markup=False,
+    )
+    report = write_report(target, distributions=drawn)
+    console.print(f"report written to {report}", markup=False, emoji=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -210,8 +278,6 @@ def mc(  # noqa: PLR0913
     from drillsim.engine.budget import check_budget, parse_bytes
     from drillsim.experiments.executors import make_executor
     from drillsim.experiments.montecarlo import monte_carlo, resume_plan
-    from drillsim.report import write_report
-    from drillsim.report.plots import plot_distributions
     from drillsim.scenario.io import load_scenario
 
     if resume is not None:
@@ -268,60 +334,7 @@ def mc(  # noqa: PLR0913
         ) from None
     finally:
         runner.close()
-    console = _console()
-    level = f"{confidence * 100:g} % CI"
-    table = Table(
-        title=f"{result.scenario_name}, seed {result.seed}, {result.n} replications", box=box.SIMPLE_HEAD
-    )
-    table.add_column("measure", no_wrap=True)
-    for col in ("n", "mean", "median", "5 %", "95 %", level):
-        table.add_column(col, justify="right")
-    if result.precision:
-        table.add_column("target ±", justify="right")
-    for name, s in result.statistics.items():
-        scale, unit = _unit(s.kind, s.mean)
-
-        def num(x: float, scale: float = scale, binary: bool = s.binary) -> str:
-            return _number(x, scale, binary=binary)
-
-        cells = [
-            _label(name, unit),
-            str(s.n) if s.n == s.of else f"{s.n}/{s.of}",
-            *(num(x) for x in (s.mean, s.median, s.p05, s.p95)),
-            _span(s.ci_low, s.ci_high, scale, binary=s.binary),
-        ]
-        if result.precision:
-            check = result.precision.get(name)
-            if check is None:
-                cells.append("")
-            else:
-                cells.append(num(check.required_half_width) + (" met" if check.met else " NOT met"))
-        table.add_row(*cells)
-    _print_table(table)
-    rate = result.n / result.elapsed_s if result.elapsed_s > 0 else math.inf
-    timing = f"{result.executor}; {result.elapsed_s:.1f} s, {rate:,.1f} replications/s"
-    if result.stopped == "fixed":
-        console.print(f"ran {result.n} replications in {result.batches} batch(es) ({timing})")
-    elif result.stopped == "precision":
-        console.print(f"stopped after {result.n} runs: every precision target met ({timing})")
-    else:
-        missed = ", ".join(n for n, c in result.precision.items() if not c.met)
-        console.print(
-            f"stopped after {result.n} runs: reached --max-replications; not met: {missed} ({timing})"
-        )
-    target = out
-    result.write(target)  # the result first: plots and the report can be drawn again from it
-    try:
-        plots = f"{len(plot_distributions(result, target / 'plots'))} plot files"
-    except UserError as exc:  # matplotlib is missing: everything else is still written
-        plots = f"no plots ({exc})"
-    recorded = 0 if result.recorded is None else len(result.recorded.replications)
-    console.print(
-        f"replications, summary, {plots} and the event log of {recorded} recorded replication(s) "
-        f"written to {target}",
-        markup=False,
-    )
-    console.print(f"report written to {write_report(target)}", markup=False, emoji=False)
+    report_monte_carlo(result, out, confidence=confidence)
 
 
 def compare(

@@ -7,6 +7,7 @@ result. User errors (bad files, unknown names) are printed as one paragraph, exi
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -127,18 +128,52 @@ def scenarios() -> None:
     console.print(table, soft_wrap=False)  # a table wraps its cells to the terminal's width
 
 
-def _format_value(kind: str, value: float) -> str:
-    """A measure's value for people: times as h:mm, large numbers with separators."""
-    from drillsim.scenario.models import TIME_MEASURE_KINDS
+def _format_values(kind: str, values: list[float]) -> list[str]:
+    """A measure's values for people, by the units policy of :mod:`drillsim.study.quantities`: one unit
+    for the whole row (times in s, min or h; probabilities in %; distances in m or km), chosen from the
+    first value that is a number."""
+    from drillsim.study.quantities import format_quantity, measure_quantity, quantity_unit
 
-    if value != value:  # NaN: the event never happened in these runs
-        return "-"
-    if kind in TIME_MEASURE_KINDS:
-        hours, rest = divmod(value, 3600)
-        return f"{int(hours)}:{int(rest // 60):02d}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+    quantity = measure_quantity(kind or None)
+    typical = next((v for v in values if v == v), float("nan"))
+    unit = quantity_unit(quantity, typical) if quantity in ("time", "distance") else None
+    return [format_quantity(quantity, v, unit=unit) for v in values]
+
+
+RUN_EVENT_LOG_LIMIT = 10
+"""``drillsim run`` keeps the event log of every replication up to this many; with more, it runs them as
+``drillsim mc`` does (batches streamed to the result directory, a progress bar, confidence intervals,
+memory bounded whatever the count) and logs the events of this many, spread over the first measure."""
+
+
+def _run_streamed(scenario: Any, *, seed: int, replications: int, target: Path, sample_s: float) -> None:
+    """``drillsim run -n N`` above :data:`RUN_EVENT_LOG_LIMIT`: a Monte Carlo run into ``target``."""
+    from drillsim.cli.analysis import report_monte_carlo
+    from drillsim.experiments.montecarlo import monte_carlo
+
+    console.print(
+        f"{replications} replications: run in batches as 'drillsim mc' does (rows streamed to {target}, "
+        f"memory bounded); the event log keeps {RUN_EVENT_LOG_LIMIT} of them, spread over the first "
+        "measure's distribution.",
+        markup=False,
+        emoji=False,
+    )
+    try:
+        result = monte_carlo(
+            scenario,
+            replications=replications,
+            rng=seed,
+            progress=None,
+            store=target,
+            record=RUN_EVENT_LOG_LIMIT,
+            sample_s=sample_s,
+        )
+    except KeyboardInterrupt:
+        raise RunInterruptedError(
+            f"interrupted: the finished batches are kept in {target}; run 'drillsim mc --resume {target}' "
+            "to finish the run."
+        ) from None
+    report_monte_carlo(result, target, confidence=0.95)
 
 
 @app.command()
@@ -148,7 +183,14 @@ def run(
     ] = DEFAULT_SCENARIO,
     seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
     replications: Annotated[
-        int, typer.Option("--replications", "-n", min=1, help="Replications to run.")
+        int,
+        typer.Option(
+            "--replications",
+            "-n",
+            min=1,
+            help="Replications to run. Above 10, they run in batches as 'drillsim mc' does (progress, "
+            "confidence intervals, memory bounded) and the event log keeps 10 of them.",
+        ),
     ] = 1,
     out: Annotated[
         Path | None,
@@ -181,21 +223,43 @@ def run(
     from drillsim.scenario.files import declared_size
 
     budget = parse_bytes(memory_budget) if memory_budget else None
+    streamed = replications > RUN_EVENT_LOG_LIMIT
+    if dis is not None and streamed:
+        raise UserError(
+            f"option '--dis': sends one run as it goes, so it takes at most {RUN_EVENT_LOG_LIMIT} "
+            f"replications (-n), not {replications:,}; run the replications to send with -n "
+            f"{RUN_EVENT_LOG_LIMIT} or fewer, or replay a result with 'drillsim replay-dis'."
+        )
     declared = declared_size(scenario)  # refused before the scenario models load, when plainly too large
-    if declared is not None:
+    if declared is not None and not streamed:
         check_declared_memory(declared, replications=replications, memory_budget=budget)
     loaded = drillsim.load_scenario(scenario, allow_outside=allow_outside)
-    check_budget(loaded, replications=replications, memory_budget=budget, force=force)
-    # The engine, Numba and the report load only once the run is known to fit.
+    # The engine, Numba and the report load only once the scenario is read.
     from drillsim.core.random import root_seed
     from drillsim.engine.simulation import Simulation
     from drillsim.events.recorder import EventLog
+    from drillsim.experiments.montecarlo import DEFAULT_BATCH, progress_bar
     from drillsim.report import write_report
 
+    if streamed:  # in batches, as mc runs them: memory bounded whatever the count
+        workers = os.cpu_count() or 1
+        check_budget(
+            loaded,
+            replications=min(DEFAULT_BATCH, -(-replications // workers)),
+            concurrent=workers,
+            total=replications,
+            memory_budget=budget,
+            force=force,
+        )
+    else:
+        check_budget(loaded, replications=replications, memory_budget=budget, force=force)
     seed = root_seed(seed)
     target = out if out is not None else Path("runs") / f"{loaded.name}-seed{seed}"
     refuse_to_replace(target, force=force)
     check_writable(target)
+    if streamed:
+        _run_streamed(loaded, seed=seed, replications=replications, target=target, sample_s=sample_s)
+        return
     log = EventLog(sample_s=sample_s)
     sim = Simulation(loaded, rng=seed, replications=replications, recorder=log)
     stream = None
@@ -204,8 +268,14 @@ def run(
 
         stream = DisStream(sim.header(), sim.scenario, to=dis, rate=dis_rate)
         log.sink = stream
+    steps = math.ceil(sim.world.duration_s / sim.world.dt_s - 1e-9)
     try:
-        outcomes = sim.run()
+        with progress_bar(None, f"{loaded.name} (simulated steps)", unit="steps") as update:
+            update(0, steps)
+            while not sim.done:
+                sim.step()
+                update(sim.state.step, steps)
+        outcomes = sim.outcomes()  # may record the last events (objectives decided at the end)
     finally:
         sent = stream.close() if stream is not None else None
     outcomes.write(target)
@@ -225,7 +295,9 @@ def run(
     if replications == 1:
         table.add_column("value", justify="right")
         for row in outcomes.summary():
-            table.add_row(shown(row["measure"]), _format_value(kinds.get(row["measure"], ""), row["mean"]))
+            table.add_row(
+                shown(row["measure"]), *_format_values(kinds.get(row["measure"], ""), [row["mean"]])
+            )
     else:
         for col in ("mean", "median", "5%", "95%", "runs with a value"):
             table.add_column(col, justify="right")
@@ -234,7 +306,7 @@ def run(
             kind = kinds.get(name, "")
             table.add_row(
                 shown(name),
-                *(_format_value(kind, row[k]) for k in ("mean", "median", "p05", "p95")),
+                *_format_values(kind, [row[k] for k in ("mean", "median", "p05", "p95")]),
                 f"{row['n']}/{row['of']}",
             )
     console.print(table, soft_wrap=False)  # a table wraps its cells to the terminal's width

@@ -9,6 +9,7 @@ calls :func:`drillsim.study.sensitivity.analyze_results`; ``drillsim attribution
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -67,32 +68,44 @@ def study(
     ] = 100,
 ) -> None:
     """Run a scenario and its what-if variants and write the "how realistic?" report (HTML, offline)."""
+    from drillsim.experiments.montecarlo import progress_bar
     from drillsim.scenario.io import load_scenario
     from drillsim.study.study import run_study, write_study
     from drillsim.validation.battles import BATTLES, compare_battle, run_battle
     from drillsim.validation.realism import assess_realism
 
     target = out if out is not None else Path("runs") / f"study-{Path(scenario).stem}"
-    result = run_study(
-        scenario,
-        replications=replications,
-        precision=precision,
-        rng=seed,
-        out=None,
-        until_s=until_s,
-        screen=screen,
-        screen_groups=groups,
-        screen_trajectories=trajectories,
-        executor=workers,
-        progress=lambda msg: _err.print(msg, markup=False, emoji=False),
-    )
-    battles = []
-    if battle_replications:
-        _err.print(f"running the public validation battles ({battle_replications} replications each)")
-        battles = [
-            compare_battle(run_battle(name, replications=battle_replications, rng=result.seed % 2**31))
-            for name in BATTLES
-        ]
+    terminal = sys.stderr.isatty()
+    with progress_bar(terminal, "study", unit="") as update:
+
+        def say(message: str) -> None:
+            """Each stage names itself in the bar on a terminal (its counts are the bar's), else a line."""
+            if not terminal:
+                _err.print(message, markup=False, emoji=False)
+            elif not message.startswith(" "):
+                update(0, None, description=message)
+
+        result = run_study(
+            scenario,
+            replications=replications,
+            precision=precision,
+            rng=seed,
+            out=None,
+            until_s=until_s,
+            screen=screen,
+            screen_groups=groups,
+            screen_trajectories=trajectories,
+            executor=workers,
+            progress=say,
+            advance=update,
+        )
+        battles = []
+        if battle_replications:
+            say(f"running the public validation battles ({battle_replications} replications each)")
+            battles = [
+                compare_battle(run_battle(name, replications=battle_replications, rng=result.seed % 2**31))
+                for name in BATTLES
+            ]
     realism = assess_realism(result, load_scenario(scenario), battles=battles, duration_s=until_s)
     result.realism = realism.to_json()
     write_study(result, target)

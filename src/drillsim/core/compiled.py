@@ -7,16 +7,20 @@ numba's thread pool is not safe to fork; on two cores threads also gained little
 checked as if the function were plain Python. :func:`jit_inline` is for small helpers called once per
 shooter or side (inlined, so the many arrays they take cost no call); :func:`jit_without_refcounts` for the
 few tiny functions called millions of times whose array arguments need no reference counting.
-:func:`run_per_row` is how the per-row kernels of the mechanics are called.
+:func:`run_per_row` is how the per-row kernels of the mechanics are called. :func:`watch_compilation`
+tells a caller when a kernel is being compiled (not loaded from the cache), so that long first runs can say
+what they are doing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
+from numba.core import event as numba_event
 from numpy.typing import NDArray
 
 IntArray = NDArray[np.int64]
@@ -87,3 +91,29 @@ def _compact(out: Any, counts: IntArray, total: int) -> Any:
             flat[k] = out[r, c]
             k += 1
     return flat
+
+
+class _CompileListener(numba_event.Listener):
+    """Calls ``on_compile(name)`` when numba starts compiling a function (a cache miss), outermost only."""
+
+    def __init__(self, on_compile: Callable[[str], None]) -> None:
+        self.on_compile = on_compile
+        self.depth = 0
+
+    def on_start(self, event: Any) -> None:
+        self.depth += 1
+        dispatcher = (event.data or {}).get("dispatcher")
+        name = getattr(getattr(dispatcher, "py_func", None), "__qualname__", "a kernel")
+        self.on_compile(str(name))
+
+    def on_end(self, event: Any) -> None:
+        self.depth -= 1
+
+
+@contextmanager
+def watch_compilation(on_compile: Callable[[str], None]) -> Iterator[None]:
+    """Call ``on_compile(function_name)`` whenever a compiled function is compiled in this process during the
+    ``with`` block: on the first run after an install or a change of the code, never when the kernels come
+    from numba's on-disk cache (loading them broadcasts nothing)."""
+    with numba_event.install_listener("numba:compile", _CompileListener(on_compile)):
+        yield

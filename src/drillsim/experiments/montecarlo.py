@@ -29,13 +29,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import ArrayLike, NDArray
 
+from drillsim.core.compiled import watch_compilation
 from drillsim.core.display import Rows, html_block, html_table, short_repr
 from drillsim.core.errors import InputError, Location, UserError
 from drillsim.core.files import write_atomically, write_text_atomically
@@ -286,7 +287,7 @@ class _Runner:
         return outcomes.to_arrow()
 
 
-def _rate_columns() -> tuple[Any, Any]:
+def _rate_columns(unit: str = "runs") -> tuple[Any, Any]:
     """Rich columns for the replications per second and the time left, both from the average rate since
     the start. (Rich's own estimate uses the gaps between updates, far off when parallel workers
     finish batches moments apart.)"""
@@ -300,7 +301,8 @@ def _rate_columns() -> tuple[Any, Any]:
     class RateColumn(ProgressColumn):
         def render(self, task: Task) -> Text:
             rate = average(task)
-            return Text("-- runs/s" if rate is None else f"{rate:,.1f} runs/s")
+            per = f" {unit}/s" if unit else "/s"
+            return Text(f"--{per}" if rate is None else f"{rate:,.1f}{per}")
 
     class TimeLeftColumn(ProgressColumn):
         def render(self, task: Task) -> Text:
@@ -316,21 +318,38 @@ def _rate_columns() -> tuple[Any, Any]:
 ProgressCallback = Callable[[int, int], None]
 
 
-@contextmanager
-def progress_bar(show: bool | None, description: str) -> Iterator[ProgressCallback]:
-    """A rich progress bar (done/total, rate, elapsed, ETA) on stderr, or a no-op.
+class ProgressBar(Protocol):
+    """What :func:`progress_bar` yields: ``update(done, total)``, and a new description when given one."""
 
-    ``show=None`` shows it when stderr is a terminal. Yields ``update(done, total)``.
+    def __call__(self, done: int, total: int | None, description: str | None = None) -> None: ...
+
+
+COMPILING = "compiling the simulation kernels (first run after an install or a change; cached afterwards)"
+"""What a progress bar says while numba compiles (see :func:`drillsim.core.compiled.watch_compilation`)."""
+
+
+@contextmanager
+def progress_bar(show: bool | None, description: str, *, unit: str = "runs") -> Iterator[ProgressBar]:
+    """A rich progress bar (done/total, rate in ``unit`` per second, elapsed, ETA) on stderr, or a no-op.
+
+    ``show=None`` shows it when stderr is a terminal. Yields ``update(done, total, description=None)`` (a
+    description given stays until the next one is given). While kernels are
+    compiled in this process (the first run after an install or a change of the code), the bar says so and
+    counts them; the next update puts the description back.
     """
     if show is None:
         show = sys.stderr.isatty()
     if not show:
-        yield lambda done, total: None
+
+        def ignore(done: int, total: int | None, description: str | None = None) -> None:
+            return None
+
+        yield ignore
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    rate, time_left = _rate_columns()
+    rate, time_left = _rate_columns(unit)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -342,11 +361,20 @@ def progress_bar(show: bool | None, description: str) -> Iterator[ProgressCallba
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(description, total=None)
+        compiled = [0]
+        shown = [description]
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def on_compile(name: str) -> None:
+            compiled[0] += 1
+            bar.update(task, description=f"{shown[0]}: {COMPILING}: {compiled[0]} ({name})")
 
-        yield update
+        def update(done: int, total: int | None, description: str | None = None) -> None:
+            if description is not None:
+                shown[0] = description
+            bar.update(task, completed=done, total=total, description=shown[0])
+
+        with watch_compilation(on_compile):
+            yield update
 
 
 Stopped = Literal["fixed", "precision", "cap"]
@@ -810,6 +838,9 @@ def monte_carlo(  # noqa: C901, PLR0913
         with progress_bar(progress, scen.name) as update:
             total = planned
             update(0, total)
+            # One step of the probe compiles the kernels every step uses here, where the bar can say so,
+            # before the workers start (forked workers inherit them; others load them from the cache).
+            probe.step()
             position = 0
             while True:
                 if not targets:

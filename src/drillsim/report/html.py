@@ -22,7 +22,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from markupsafe import Markup
 
-from drillsim.core.figures import figure_svg
+from drillsim.core.figures import figure_svg, inline_svg
 from drillsim.core.pages import render_page, trusted_svg, write_page
 from drillsim.events.chains import CHAIN_KINDS
 from drillsim.experiments.montecarlo import MeasureStatistics, summarize
@@ -41,8 +41,8 @@ from drillsim.report.layers import elevation_png, map_layers
 from drillsim.report.plots import distribution_figure
 from drillsim.report.results import Result, load_result
 from drillsim.report.timeline import kill_chains, replay_data
-from drillsim.scenario.models import TIME_MEASURE_KINDS
 from drillsim.scenario.pedigree import is_sourced
+from drillsim.study.quantities import format_duration, format_quantity, measure_quantity, quantity_unit
 
 __all__ = ["REPORT_FILE", "content_security_policy", "render_report", "write_report"]
 
@@ -116,19 +116,28 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _hms(seconds: float | None) -> str:
+def _clock(seconds: float | None) -> str:
+    """A time since the start of the run, labelled as such: ``T+24:40`` (hours and minutes)."""
     if seconds is None or not math.isfinite(seconds):
         return "-"
-    s = round(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    m = round(seconds / 60)
+    return f"T+{m // 60}:{m % 60:02d}"
 
 
-def _value(kind: str, value: float) -> str:
-    if not math.isfinite(value):
-        return "-"
-    if kind in TIME_MEASURE_KINDS:
-        return _hms(value)
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+def _duration(seconds: float | None) -> str:
+    """A duration with its unit (``42 s``, ``12.5 min``, ``24.7 h``)."""
+    return format_duration(math.nan if seconds is None else seconds)
+
+
+def _value(kind: str, value: float, unit: tuple[float, str] | None = None) -> str:
+    """A measure's value with its unit, by the units policy (:mod:`drillsim.study.quantities`)."""
+    return format_quantity(measure_quantity(kind or None), value, unit=unit)
+
+
+def _row_unit(kind: str, typical: float) -> tuple[float, str] | None:
+    """One unit for a row of a measure's statistics (times and distances), from a typical value."""
+    quantity = measure_quantity(kind or None)
+    return quantity_unit(quantity, typical) if quantity in ("time", "distance") else None
 
 
 def _trusted_asset(text: str) -> Markup:
@@ -160,7 +169,7 @@ def _facts(result: Result, replay: dict[str, Any]) -> dict[str, str]:
         "title": _text(h.get("title")),
         "scenario": _text(h["scenario"]),
         "start": _text(h.get("start")),
-        "duration": _hms(h["duration_s"]) + f" (time step {h.get('dt_s')} s)",
+        "duration": _duration(h["duration_s"]) + f" (time step {h.get('dt_s')} s)",
         "geodata": _text(h.get("geodata") or "none (flat synthetic terrain)"),
         "runs": rep_note,
         "seed": _text(h["seed"]),
@@ -249,17 +258,20 @@ def _outcome(result: Result, statistics: Statistics | None) -> dict[str, Any] | 
     rows = []
     for name, st in by_measure.items():
         kind = kinds.get(name, "")
+        unit = _row_unit(kind, st.mean)
         finite = math.isfinite(st.ci_low) and math.isfinite(st.ci_high)
-        ci = f"{_value(kind, st.ci_low)} – {_value(kind, st.ci_high)}" if finite else "-"
+        ci = f"{_value(kind, st.ci_low, unit)} – {_value(kind, st.ci_high, unit)}" if finite else "-"
         cells = [
             name,
             f"{st.n:,}/{st.of:,}",
-            *(_value(kind, x) for x in (st.mean, st.median, st.p05, st.p95)),
+            *(_value(kind, x, unit) for x in (st.mean, st.median, st.p05, st.p95)),
             ci,
         ]
         check = targets.get(name)
         target = (
-            None if check is None else {"value": _value(kind, check.required_half_width), "met": check.met}
+            None
+            if check is None
+            else {"value": _value(kind, check.required_half_width, unit), "met": check.met}
         )
         rows.append({"cells": cells, "target": target})
     title = (
@@ -287,11 +299,28 @@ def _timeline(replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
             [(e["kind"], e["time_s"]) for e in events if e["kind"] != "PhaseStarted"],
             float(replay["meta"]["duration_s"]),
         )
+    listed, repeats = first_detections(events)
     return {
         "chart": trusted_svg(chart),
-        "rows": [[_hms(e["time_s"]), e["kind"], e["text"]] for e in events[:_MAX_EVENT_ROWS]],
-        "more": max(len(events) - _MAX_EVENT_ROWS, 0),
+        "rows": [[_clock(e["time_s"]), e["kind"], e["text"]] for e in listed[:_MAX_EVENT_ROWS]],
+        "more": max(len(listed) - _MAX_EVENT_ROWS, 0),
+        "repeats": repeats,
     }
+
+
+def first_detections(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The key events with only each side's first detection of each unit (later ones, by other sensors or
+    informants, tell nothing new in a table), and how many detections were left out."""
+    seen: set[tuple[Any, Any]] = set()
+    listed = []
+    for event in events:
+        if event["kind"] == "ContactDetected":
+            key = (event["side"], event["other"])
+            if key in seen:
+                continue
+            seen.add(key)
+        listed.append(event)
+    return listed, len(events) - len(listed)
 
 
 def _loss_series(
@@ -378,7 +407,7 @@ def _killchain(result: Result, replay: dict[str, Any], have_charts: bool) -> dic
         )
     rows = []
     for m in shown:
-        links = "; ".join(f"{link['link']} {_hms(link['duration_s'])}" for link in m["links"]) or "-"
+        links = "; ".join(f"{link['link']} {_duration(link['duration_s'])}" for link in m["links"]) or "-"
         total = (m["end_s"] - m["start_s"]) if m["start_s"] is not None and m["end_s"] is not None else None
         rows.append(
             [
@@ -387,9 +416,9 @@ def _killchain(result: Result, replay: dict[str, Any], have_charts: bool) -> dic
                 _text(m.get("observer") or m.get("side") or ""),
                 _text(m.get("battery") or m.get("aircraft")),
                 _text(m.get("target")),
-                _hms(m["start_s"]),
+                _clock(m["start_s"]),
                 links,
-                _hms(total),
+                _duration(total),
                 _text(m["outcome"]),
             ]
         )
@@ -416,14 +445,26 @@ def _distribution_svg(values: Any, stats: Any, scenario: str) -> str:
     return figure_svg(distribution_figure(values, stats, scenario=scenario))
 
 
-def _measures(result: Result, statistics: Statistics | None, have_charts: bool) -> dict[str, Any] | None:
-    """Each measure's distribution plot, over every replication; None for a single replication."""
+def _measures(
+    result: Result,
+    statistics: Statistics | None,
+    have_charts: bool,
+    drawn: Mapping[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """Each measure's distribution plot, over every replication; None for a single replication. ``drawn``
+    holds SVG documents this process has just drawn of the same distributions (by measure), reused."""
     if statistics is None:
         return None
     by_measure, values = statistics
     scenario = str(result.header.get("scenario", ""))
+    drawn = drawn or {}
     figures = [
-        (name, trusted_svg(_distribution_svg(values[name], st, scenario)))
+        (
+            name,
+            trusted_svg(
+                inline_svg(drawn[name]) if name in drawn else _distribution_svg(values[name], st, scenario)
+            ),
+        )
         for name, st in by_measure.items()
         if have_charts
     ]
@@ -466,8 +507,12 @@ def _focus(replay: dict[str, Any], layers: dict[str, Any]) -> list[list[float]]:
     return [[min(lats) - pad_lat, min(lons) - pad_lon], [max(lats) + pad_lat, max(lons) + pad_lon]]
 
 
-def render_report(result: Result, *, replication: int | None = None) -> str:
-    """The report of a loaded result as one HTML document (text)."""
+def render_report(
+    result: Result, *, replication: int | None = None, distributions: Mapping[str, str] | None = None
+) -> str:
+    """The report of a loaded result as one HTML document (text). ``distributions``: SVG documents of
+    the measures' distribution plots already drawn in this process (:func:`plot_distributions`'s
+    ``drawn``), used instead of drawing them again."""
     replay = replay_data(result, replication)
     layers = map_layers(result)
     png = elevation_png(result)
@@ -509,13 +554,13 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
         nav=nav,
         have_charts=have_charts,
         facts=_facts(result, replay),
-        moments=[{**m, "clock": _hms(m["time_s"])} for m in moments],
+        moments=[{**m, "clock": _clock(m["time_s"])} for m in moments],
         forces=forces,
         outcome=forces["outcome"],
         timeline=_timeline(replay, have_charts),
         losses=_losses(result, have_charts),
         killchain=_killchain(result, replay, have_charts),
-        measures=_measures(result, statistics, have_charts),
+        measures=_measures(result, statistics, have_charts, distributions),
         pedigree=_pedigree(result),
         directory=result.directory.name,
         data=_trusted_asset(data),
@@ -524,13 +569,18 @@ def render_report(result: Result, *, replication: int | None = None) -> str:
 
 
 def write_report(
-    result_dir: str | Path, *, out: str | Path | None = None, replication: int | None = None
+    result_dir: str | Path,
+    *,
+    out: str | Path | None = None,
+    replication: int | None = None,
+    distributions: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the self-contained HTML report of a result directory; returns its path.
 
     ``out`` defaults to ``report.html`` inside the result directory. ``replication`` picks the run the maps,
-    timeline and kill chain show (default: the first). The file is written atomically.
+    timeline and kill chain show (default: the first). ``distributions`` (from :func:`plot_distributions`
+    in the same process) saves drawing the distribution plots twice. The file is written atomically.
     """
     result = load_result(result_dir)
-    text = render_report(result, replication=replication)
+    text = render_report(result, replication=replication, distributions=distributions)
     return write_page(Path(out) if out is not None else Path(result_dir) / REPORT_FILE, text)

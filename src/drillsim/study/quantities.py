@@ -2,8 +2,19 @@
 
 A measure's quantity comes from its kind in the scenario when that is known (``time-to-locate`` is a time
 in seconds, ``objective-achieved`` a 0/1 indicator, ``losses`` a count); for a measure of unknown kind it is
-read from the values (all 0 or 1: an indicator; all whole numbers: a count). Times are shown in seconds,
-minutes or hours chosen from their size, never as raw seconds such as ``3.522e+04 s``.
+read from the values (all 0 or 1: an indicator; all whole numbers: a count).
+
+The units policy of every output (terminal tables, reports, plots, the study), in one place:
+
+- times are durations with their unit, in s, min or h chosen from their size (``42 s``, ``12.5 min``,
+  ``24.7 h``), never raw seconds such as ``3.522e+04 s``; a clock time is written ``T+24:40`` and only
+  where it is labelled as time since the start;
+- probabilities and fractions in per cent (``43 %``);
+- distances in m, or km from 1,000 m;
+- counts as whole numbers (means of counts with one decimal).
+
+The numbers of one table row or one axis share one unit (:func:`quantity_unit`), chosen from a typical
+value, so that a mean and its interval read side by side.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ __all__ = [
     "format_quantity",
     "is_constant",
     "measure_quantity",
+    "quantity_unit",
 ]
 
 Quantity = Literal["time", "probability", "count", "fraction", "distance", "value"]
@@ -84,6 +96,18 @@ def duration_unit(typical_s: float) -> tuple[float, str]:
     if t < 7200.0:
         return (60.0, "min")
     return (3600.0, "h")
+
+
+def quantity_unit(quantity: Quantity, typical: float) -> tuple[float, str]:
+    """(divide by, unit label) for values of ``quantity`` near ``typical``: a duration unit for times, per
+    cent for probabilities and fractions, m or km for distances; (1, "") for counts and other values."""
+    if quantity == "time":
+        return duration_unit(typical)
+    if quantity in ("probability", "fraction"):
+        return (0.01, "%")
+    if quantity == "distance":
+        return (1000.0, "km") if math.isfinite(typical) and abs(typical) >= 1000.0 else (1.0, "m")
+    return (1.0, "")
 
 
 def _fixed(x: float) -> str:

@@ -215,13 +215,26 @@ def _happened(values: FloatArray, kind: str) -> FloatArray:
 
 
 def _run(
-    scenario: Scenario, seed: int, indices: Sequence[int], *, events: bool, until_s: float | None
+    scenario: Scenario,
+    seed: int,
+    indices: Sequence[int],
+    *,
+    events: bool,
+    until_s: float | None,
+    advance: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[str, FloatArray], pa.Table | None]:
     from drillsim.engine.simulation import Simulation
     from drillsim.events.recorder import EventLog
 
     recorder = EventLog(sample_s=600.0) if events else None
-    out = Simulation(scenario, rng=seed, replications=list(indices), recorder=recorder).run(until_s=until_s)
+    sim = Simulation(scenario, rng=seed, replications=list(indices), recorder=recorder)
+    end = sim.world.duration_s if until_s is None else min(float(until_s), sim.world.duration_s)
+    steps = math.ceil(end / sim.world.dt_s - 1e-9)
+    while sim.time_s < end - 1e-9:
+        sim.step()
+        if advance is not None:
+            advance(sim.state.step, steps)
+    out = sim.outcomes()
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.measures.items()}, out.events
 
 
@@ -243,6 +256,7 @@ def run_study(  # noqa: C901, PLR0913
     executor: ExecutorLike = None,
     confidence: float = 0.95,
     progress: Callable[[str], None] | None = None,
+    advance: Callable[[int, int], None] | None = None,
 ) -> StudyResult:
     """Run the study and (with ``out``) write ``report.html`` and ``study.json`` there.
 
@@ -254,7 +268,9 @@ def run_study(  # noqa: C901, PLR0913
     min(replications, 20)); every number of the scenario is also screened with Morris elementary effects in
     groups (``screen_groups``, ``screen_trajectories`` trajectories, 1 replication per design point, on
     ``executor``), which gives the sourced-influence coverage; ``screen=0`` skips both. ``until_s`` stops
-    every run early (for quick looks and tests).
+    every run early (for quick looks and tests). ``progress(message)`` is told each stage as it starts;
+    ``advance(done, total)`` how far the current stage is (simulated steps of a run, design points of the
+    screening).
     """
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -281,7 +297,7 @@ def run_study(  # noqa: C901, PLR0913
     n = 0
     while True:
         batch = list(range(n, n + replications))
-        values, events = _run(base, seed, batch, events=True, until_s=until_s)
+        values, events = _run(base, seed, batch, events=True, until_s=until_s, advance=advance)
         for k, v in values.items():
             measures[k] = np.concatenate([measures[k], v]) if k in measures else v
         if events is not None:
@@ -304,7 +320,7 @@ def run_study(  # noqa: C901, PLR0913
     names = [base.name]
     for variant in loaded:
         say(f"running {variant.name}")
-        vm, _ = _run(variant, seed, indices, events=False, until_s=until_s)
+        vm, _ = _run(variant, seed, indices, events=False, until_s=until_s, advance=advance)
         label = variant.name if variant.name not in all_measures else f"{variant.name}#{len(names)}"
         all_measures[label] = vm
         names.append(label)
@@ -370,6 +386,8 @@ def run_study(  # noqa: C901, PLR0913
         reported = [0]
 
         def tell(done: int, total: int) -> None:
+            if advance is not None:
+                advance(done, total)
             if done == total or done - reported[0] >= max(1, total // 10):
                 reported[0] = done
                 say(f"  {done}/{total} design points")

@@ -65,7 +65,6 @@ GSHHG_DEB = "gmt-gshhg-full"
 
 SIMPLIFY_TOLERANCE_M = 60.0  # Douglas-Peucker tolerance for the WDBII lines
 JOIN_GAP_M = 1000.0  # largest gap bridged between a WDBII tributary end and the river it joins
-SECTION_MAX_DISTANCE_M = 40_000.0  # a section keeps only border within this distance of its district centre
 CLASS_CELL_DEG = 0.005  # terrain class raster cell (about 440 m east-west and 555 m north-south)
 
 
@@ -514,6 +513,21 @@ def nearest_on_line(line: Coords, lat: float, lon: float) -> tuple[int, float]:
     return i, float(d[i])
 
 
+def nearest_point_on_line(line: Coords, lat: float, lon: float) -> tuple[float, float, float]:
+    """The point of ``line`` nearest (lat, lon), on its segments: (lat, lon, distance in metres)."""
+    xy = to_xy(line)
+    x, y = PROJ.to_xy(lat, lon)
+    a, ab = xy[:-1], np.diff(xy, axis=0)
+    t = np.clip(
+        ((x - a[:, 0]) * ab[:, 0] + (y - a[:, 1]) * ab[:, 1]) / np.maximum((ab**2).sum(axis=1), 1e-9), 0, 1
+    )
+    foot = a + t[:, None] * ab
+    d = np.hypot(foot[:, 0] - x, foot[:, 1] - y)
+    i = int(np.argmin(d))
+    snapped = line[i] + t[i] * (line[i + 1] - line[i])  # linear in degrees: legs are a few hundred metres
+    return float(snapped[1]), float(snapped[0]), float(d[i])
+
+
 def densify(coords: Coords, step_m: float) -> Coords:
     """Insert points so that no leg is longer than ``step_m``."""
     xy = to_xy(coords)
@@ -523,6 +537,50 @@ def densify(coords: Coords, step_m: float) -> Coords:
         t = np.arange(1, n + 1)[:, None] / n
         out.append(a + t * (b - a))
     return np.vstack(out)
+
+
+def section_runs(
+    arc: Coords, sec: dict[str, Any], places: dict[str, tuple[float, float]]
+) -> dict[str, tuple[int, int]]:
+    """Split ``arc`` (west to east) into one run of vertices per priority section, with no gaps.
+
+    Each vertex belongs to the district centre ("seed") nearest to it. A priority seed's vertices go to
+    its section; a non-priority seed's to whichever of the two priority seeds next to it along the arc
+    has the nearer district centre (the only one, at the ends). The sections follow each other along
+    the arc in the order of their seeds; the boundary between two neighbours is put where the fewest
+    vertices fall in another section than the one their nearest seed gives (ties go east). Returns
+    (first, last) vertex indices; a section's last vertex is its eastern neighbour's first.
+    """
+    names = list(sec["seeds"])
+    seed_xy = np.array([PROJ.to_xy(*places[sec["seeds"][n]]) for n in names])
+    xy = to_xy(arc)
+    dist = np.hypot(xy[:, None, 0] - seed_xy[None, :, 0], xy[:, None, 1] - seed_xy[None, :, 1])
+    owner = np.argmin(dist, axis=1)
+    along = np.argmin(dist, axis=0)  # each seed's position along the arc: its nearest vertex
+    order = sorted(range(len(names)), key=lambda k: (int(along[k]), names[k]))
+    section_of_seed = {s["seed"]: s["id"] for s in sec["priority"]}
+    priority = [k for k in order if names[k] in section_of_seed]
+    rank: dict[int, int] = {}  # seed index -> rank of its section along the arc
+    for k in order:
+        if names[k] in section_of_seed:
+            rank[k] = priority.index(k)
+            continue
+        pos = order.index(k)
+        sides = [j for j in order[:pos] if j in priority][-1:] + [
+            j for j in order[pos + 1 :] if j in priority
+        ][:1]
+        nearest = min(sides, key=lambda j: float(np.hypot(*(seed_xy[j] - seed_xy[k]))))
+        rank[k] = priority.index(nearest)
+    label = np.array([rank[int(k)] for k in owner])
+    cuts = [0]
+    for r in range(len(priority) - 1):
+        # Vertices before a cut at i that belong east of the boundary, plus those after it that belong west.
+        east_before = np.concatenate([[0], np.cumsum(label > r)])
+        west_after = np.concatenate([np.cumsum((label <= r)[::-1])[::-1], [0]])
+        cost = (east_before + west_after)[cuts[-1] + 1 : len(arc) - 1]
+        cuts.append(cuts[-1] + 1 + int(np.flatnonzero(cost == cost.min())[-1]))
+    cuts.append(len(arc) - 1)
+    return {section_of_seed[names[k]]: (cuts[r], cuts[r + 1]) for r, k in enumerate(priority)}
 
 
 # --------------------------------------------------------------------------------------------- build
@@ -695,32 +753,33 @@ def build(cache: Path, output: Path) -> None:
         "features": [f["id"] for f in features],
     }
 
-    # ---- crossings: hand-entered, snapped to the river they cross.
+    # ---- crossings: hand-entered, snapped to the river they cross: from the published position where one
+    # was found, otherwise from the first town the crossing links (to the nearest river vertex).
     features = []
     crossing_points: dict[str, tuple[float, float]] = {}
     for c in hand["crossings"]:
-        lat_ref, lon_ref = places[c["near"][0]]  # snapped from the first town it links
         line = rivers[c["river"]]
-        i, dist = nearest_on_line(line, lat_ref, lon_ref)
-        lon, lat = (float(v) for v in line[i])
+        props = {"name": c["name"], "kind": c["kind"], "river": c["river"], "near": c["near"]}
+        published = c.get("published")
+        if published is not None:
+            lat, lon, dist = nearest_point_on_line(line, published["lat"], published["lon"])
+            props |= {
+                "snapped_from": "published position",
+                "published_position": [published["lat"], published["lon"]],
+                "published_source": published["source"],
+            }
+        else:
+            i, dist = nearest_on_line(line, *places[c["near"][0]])
+            lon, lat = (float(v) for v in line[i])
+            props["snapped_from"] = f"nearest river vertex to {c['near'][0]}"
         crossing_points[c["id"]] = (lat, lon)
-        features.append(
-            point_feature(
-                c["id"],
-                lat,
-                lon,
-                {
-                    "name": c["name"],
-                    "kind": c["kind"],
-                    "river": c["river"],
-                    "near": c["near"],
-                    "aliases": c["aliases"],
-                    "snap_distance_m": round(dist),
-                    "source": c["source"],
-                    "confidence": c["confidence"],
-                },
-            )
-        )
+        props |= {
+            "aliases": c["aliases"],
+            "snap_distance_m": round(dist),
+            "source": c["source"],
+            "confidence": c["confidence"],
+        }
+        features.append(point_feature(c["id"], lat, lon, props))
     write_geojson(output / "crossings.geojson", features)
     layers["crossings"] = {
         "file": "crossings.geojson",
@@ -728,7 +787,8 @@ def build(cache: Path, output: Path) -> None:
         "source": "hand-entered (scripts/geodata/hand_entered.json), snapped to the WDBII river line",
         "licence": "MIT (drillsim)",
         "version": "hand-entered",
-        "resolution": "position of the nearest river vertex to the named towns; a few hundred metres to km",
+        "resolution": "published positions (Wikipedia infobox coordinates, to 1 arc-second or 1 arc-minute) "
+        "moved onto the river line; without one, the nearest river vertex to a named town (km)",
         "features": [f["id"] for f in features],
     }
 
@@ -811,42 +871,25 @@ def build(cache: Path, output: Path) -> None:
         "features": [f["id"] for f in features],
     }
 
-    # ---- sections: Voronoi split of the border arc between border-district centres.
+    # ---- sections: the border arc split between border-district centres, without gaps.
     sec = hand["sections"]
-    seeds = list(sec["seeds"].items())
-    seed_xy = np.array([PROJ.to_xy(*places[town]) for _, town in seeds])
     dense = densify(border_main, 250.0)
-    dxy = to_xy(dense)
-    owner = np.argmin(
-        np.hypot(dxy[:, None, 0] - seed_xy[None, :, 0], dxy[:, None, 1] - seed_xy[None, :, 1]), axis=1
-    )
+    runs = section_runs(dense, sec, places)
     features = []
     for s in sec["priority"]:
-        k = [name for name, _ in seeds].index(s["seed"])
-        seed_dist = np.hypot(dxy[:, 0] - seed_xy[k, 0], dxy[:, 1] - seed_xy[k, 1])
-        mask = (owner == k) & (seed_dist <= SECTION_MAX_DISTANCE_M)
-        # The longest contiguous run of vertices owned by this seed.
-        best: tuple[int, int] = (0, 0)
-        start = None
-        for i, m in enumerate([*mask, False]):
-            if m and start is None:
-                start = i
-            elif not m and start is not None:
-                if i - start > best[1] - best[0]:
-                    best = (start, i)
-                start = None
-        coords = dense[best[0] : best[1]]
+        a, b = runs[s["id"]]
         features.append(
             line_feature(
                 f"section/{s['id']}",
-                [simplify(coords, SIMPLIFY_TOLERANCE_M)],
+                [simplify(dense[a : b + 1], SIMPLIFY_TOLERANCE_M)],
                 {
                     "name": s["name"],
                     "kind": "section",
                     "district_centre": sec["seeds"][s["seed"]],
                     "aliases": s["aliases"],
                     "source": "priority border sections named by the Tajik MoD (RFE/RL, May 2015); extent: "
-                    "Voronoi split of the WDBII border arc between border-district centres",
+                    "the WDBII border arc split between border-district centres (see 'about' in "
+                    "scripts/geodata/hand_entered.json)",
                     "confidence": sec["confidence"],
                 },
             )

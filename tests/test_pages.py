@@ -47,6 +47,7 @@ def test_trusted_figures_are_kept_and_others_escaped() -> None:
         seed=1,
         verdict="v",
         checks=(),
+        battles=(),
         plots=[("t", svg)],
     )
     assert svg not in plain

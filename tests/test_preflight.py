@@ -145,3 +145,16 @@ def test_a_side_without_units_runs(edit: Callable[..., Path]) -> None:
     )
     outcomes = drillsim.run(str(path), rng=1)
     assert outcomes.measures
+
+
+def test_dis_with_a_batched_run_is_refused_before_it_starts(
+    example_path: Path, tmp_path: Path, cli: Cli
+) -> None:
+    """``--dis`` sends one run as it goes; above 10 replications ``run`` runs in batches, so the pair is
+    refused with exit 2 before anything runs or is written."""
+    out = tmp_path / "out"
+    result = cli("run", str(example_path), "-n", "11", "--dis", "127.0.0.1:3000", "--out", str(out))
+    assert result.code == 2
+    assert "--dis" in result.err
+    assert "-n 10 or fewer" in result.err
+    assert not out.exists()

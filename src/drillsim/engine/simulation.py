@@ -1,11 +1,11 @@
 """The Simulation: one object owns the clock, the batched state, the random streams and the recorder.
 
-A step runs the mechanics in a fixed order: command (phases, orders, re-aiming, aircraft endurance),
-movement, obstacles, sensing (and reconnaissance of obstacles), reports, ambushes, direct fire, fire
-support (requests, firing, impacts), air strikes, morale and capture, close assaults on positions,
-objectives. Replications of a batch advance in lock-step; each one's random numbers depend only on the
-root seed and its own replication index, so a replication's outcome and events are the same alone or in
-any batch.
+A step runs the mechanics in a fixed order: command (phases, orders, re-aiming, aircraft endurance), airlift
+landings, mounting and dismounting, movement, obstacles, sensing (and reconnaissance of obstacles), reports,
+ambushes, direct fire, fire support (requests, firing, impacts), air strikes, morale and capture, close
+assaults on positions, objectives. Replications of a batch advance in lock-step; each one's random numbers
+depend only on the root seed and its own replication index, so a replication's outcome and events are the same
+alone or in any batch.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from drillsim.mechanics.orders.triggers import TriggerState
 from drillsim.mechanics.outcomes.step import Scorekeeper
 from drillsim.mechanics.sensing.step import Sensing, deliver_reports, located_fractions
 from drillsim.mechanics.supply.step import deliver_supplies
-from drillsim.mechanics.transport import Transport
+from drillsim.mechanics.transport import Carriers, Transport
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.models import Scenario
 from drillsim.state.batch import ACTIVE, BatchState, initial_state
@@ -262,6 +262,7 @@ class Simulation:
         self.friction = Friction(self.ctx)
         self.transport = Transport(self.ctx)
         self.transport.schedule(self.ctx)
+        self.carriers = Carriers(self.ctx)
         self.sensing = Sensing(self.ctx)
         self.direct = DirectFire(self.ctx)
         self.fires = IndirectFire(self.ctx)
@@ -293,6 +294,7 @@ class Simulation:
         self.obstacles.before_move(ctx)
         self.friction.before_move(ctx)
         self.transport.land(ctx)
+        self.carriers.mount_and_dismount(ctx)
         move(ctx)
         self.friction.break_down(ctx)
         self.obstacles.cross(ctx)

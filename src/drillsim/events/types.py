@@ -445,6 +445,41 @@ class UnitLanded(Event):
 
 
 @dataclass(frozen=True)
+class UnitMounted(Event):
+    """``unit`` mounted its carriers at (x_m, y_m); it rides off once mounted
+    (docs/mechanics/transport.md)."""
+
+    KIND: ClassVar[str] = "UnitMounted"
+    unit: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class UnitDismounted(Event):
+    """``unit`` dismounted from its carriers at (x_m, y_m); ``reason``: order (its task is fought or made on
+    foot), contact (an enemy in its side's picture within its dismount range, or fire), objective (its
+    attack's objective within that range) (docs/mechanics/transport.md)."""
+
+    KIND: ClassVar[str] = "UnitDismounted"
+    unit: str
+    reason: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class CarrierLost(Event):
+    """A carrier of ``unit`` was lost (``cause``: mine) with ``casualties`` among the people on board
+    (docs/mechanics/transport.md)."""
+
+    KIND: ClassVar[str] = "CarrierLost"
+    unit: str
+    cause: str
+    casualties: int
+
+
+@dataclass(frozen=True)
 class VehicleBrokeDown(Event):
     """A vehicle of ``unit`` broke down at (x_m, y_m); the unit is halted until ``until_s``
     (docs/mechanics/friction.md)."""
@@ -613,6 +648,9 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "ObstacleDetected": {"side": "side", "unit": "unit", "obstacle": "other", "how": "detail"},
     "VehicleBrokeDown": {"unit": "unit", "x_m": "x_m", "y_m": "y_m", "until_s": "value"},
     "UnitLanded": {"unit": "unit", "airlift": "other", "x_m": "x_m", "y_m": "y_m"},
+    "UnitMounted": {"unit": "unit", "x_m": "x_m", "y_m": "y_m"},
+    "UnitDismounted": {"unit": "unit", "reason": "detail", "x_m": "x_m", "y_m": "y_m"},
+    "CarrierLost": {"unit": "unit", "cause": "detail", "casualties": "count"},
     "ObstacleEncountered": {
         "unit": "unit",
         "obstacle": "other",
@@ -676,6 +714,9 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         ObstacleDetected,
         VehicleBrokeDown,
         UnitLanded,
+        UnitMounted,
+        UnitDismounted,
+        CarrierLost,
         ObstacleEncountered,
         ObstacleBreached,
         AmbushSprung,

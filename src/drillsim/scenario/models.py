@@ -652,6 +652,32 @@ class AirSpec(Spec):
     means it keeps its altitudes and only keeps out of the rings it knows."""
 
 
+class CarrierSpec(Spec):
+    """The unit's own carriers (trucks, pickups, armoured carriers) that lift its people: it rides at the
+    carriers' speeds and dismounts to fight (see docs/mechanics/transport.md, "Ground carriers")."""
+
+    vehicle: Name
+    """Which of the unit type's ``vehicles`` carry it; their count is the unit's (a unit's ``vehicles``
+    override included)."""
+    seats: Count
+    """People one carrier takes: its passengers, plus its crew when the unit's ``personnel`` counts the
+    crews."""
+    speed_mps: dict[TerrainClass, Speed] = Field(min_length=1)
+    """Mounted speed by terrain class; a class not listed is impassable mounted."""
+    mount_s: Duration = Param(60.0)
+    """Time to mount (embus) before the unit rides off."""
+    dismount_s: Duration = Param(30.0)
+    """Time to dismount (debus) and deploy before the unit moves or fights on foot."""
+    dismount_range_m: Distance = Param(1000.0)
+    """The unit dismounts when its side's picture holds an enemy within this distance, or, on an attack,
+    when its objective is this close."""
+    fire_exposure: Factor = Param(1.0)
+    """Direct-fire effect on the people while mounted, relative to the same people dismounted: above 1 for
+    troops bunched in soft vehicles, below 1 behind armour."""
+    mine_casualties: Factor = Param(2.7)
+    """People hurt when one carrier sets off a mine (at most the carrier's load); the carrier is lost."""
+
+
 class UnitTypeSpec(Spec):
     """A kind of unit: people, vehicles, weapons, sensors, mobility and signature."""
 
@@ -705,6 +731,9 @@ class UnitTypeSpec(Spec):
     break_suppression: Probability = Param(0.8)
     """Fraction of time suppressed over the last ten minutes at which the unit breaks."""
     air: AirSpec | None = None
+    carriers: CarrierSpec | None = None
+    """Vehicles of the unit that carry its people (ground units): mounted, the unit moves at their speeds;
+    its own ``speed_mps``, ``cover`` and ``signature`` are then those of the people on foot."""
 
     @model_validator(mode="after")
     def _domain_fits(self) -> UnitTypeSpec:
@@ -713,6 +742,16 @@ class UnitTypeSpec(Spec):
                 "air_params",
                 "an air unit type needs flight parameters",
                 {"expected": "air: {cruise_speed_mps, endurance_s}", "found": "none"},
+            )
+        if self.carriers is not None and self.carriers.vehicle not in self.vehicles:
+            raise PydanticCustomError(
+                "carrier_vehicle",
+                "the carriers' vehicle is not one of the unit type's vehicles",
+                {
+                    "expected": "one of "
+                    + (", ".join(sorted(self.vehicles)) or "the type's vehicles (none given)"),
+                    "found": self.carriers.vehicle,
+                },
             )
         return self
 
@@ -829,6 +868,8 @@ class UnitSpec(Spec):
     behaviour: Name | None = None
     """A rule set of the catalogue's ``behaviours`` the unit follows on top of its tasks (it decides for
     itself from its side's picture); none: it does only what the plan orders."""
+    mounted: bool = True
+    """A unit whose type has ``carriers``: whether it starts in them (false: on foot beside them)."""
 
 
 # --- plan: triggers and tasks -------------------------------------------------------------------------------
@@ -843,6 +884,7 @@ EventKind = Literal[
     "unit-captured",
     "unit-escaped",
     "unit-landed",
+    "unit-dismounted",
     "fire-mission-completed",
     "strike-completed",
     "objective-achieved",
@@ -1007,6 +1049,9 @@ class MoveTask(_TaskBase):
     via: Via = Field(default_factory=list)
     posture_on_arrival: Posture = "halted"
     speed_factor: Factor = Param(1.0)
+    mounted: bool | None = None
+    """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
+    (docs/mechanics/transport.md, "Ground carriers")."""
 
 
 class ReconnoitreTask(_TaskBase):
@@ -1016,6 +1061,9 @@ class ReconnoitreTask(_TaskBase):
     report_to: UnitId | None = None
     speed_factor: Factor = Param(0.6)
     """Reconnaissance moves slower than a road march: a fraction of full speed."""
+    mounted: bool | None = None
+    """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
+    (docs/mechanics/transport.md, "Ground carriers")."""
 
 
 class ScreenTask(_TaskBase):
@@ -1050,6 +1098,9 @@ class AttackTask(_TaskBase):
     """An enemy unit to attack, engaged through the side's picture of it."""
     via: Via = Field(default_factory=list)
     """With ``target``: where the approach must pass first."""
+    mounted: bool | None = None
+    """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
+    (docs/mechanics/transport.md, "Ground carriers")."""
 
 
 class RaidTask(_TaskBase):
@@ -1064,6 +1115,9 @@ class RaidTask(_TaskBase):
 class WithdrawTask(_TaskBase):
     task: Literal["withdraw"]
     to: LocationRef
+    mounted: bool | None = None
+    """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
+    (docs/mechanics/transport.md, "Ground carriers")."""
 
 
 class CoverWithdrawalTask(_TaskBase):
@@ -1104,6 +1158,9 @@ class PatrolTask(_TaskBase):
     waypoints: list[LocationRef] = Field(min_length=2)
     loop: bool = True
     speed_factor: Factor = Param(0.5)
+    mounted: bool | None = None
+    """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
+    (docs/mechanics/transport.md, "Ground carriers")."""
 
 
 class AmbushTask(_TaskBase):
@@ -1135,6 +1192,9 @@ class RelieveTask(_TaskBase):
     via: Via = Field(default_factory=list)
     posture: Posture = "hasty-defence"
     """Posture taken on arrival."""
+    mounted: bool | None = None
+    """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
+    (docs/mechanics/transport.md, "Ground carriers")."""
 
 
 class ResupplyTask(_TaskBase):
@@ -1287,6 +1347,8 @@ MeasureKind = Literal[
     "supplies-delivered",
     "rounds-delivered",
     "time-landed",
+    "time-dismounted",
+    "carriers-lost",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
 TIME_MEASURE_KINDS: tuple[str, ...] = (
@@ -1301,6 +1363,7 @@ TIME_MEASURE_KINDS: tuple[str, ...] = (
     "time-lost",
     "time-retaken",
     "time-landed",
+    "time-dismounted",
 )
 """Measure kinds whose values are times in seconds (shown as hours and minutes)."""
 

@@ -331,6 +331,15 @@ class BatchState:
     """Each element's march pace for the replication (docs/mechanics/friction.md); empty until drawn."""
     landed_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """When the sortie bringing the last of an airlifted element lands (+inf: not airlifted)."""
+    # ground carriers (R, N): docs/mechanics/transport.md
+    mounted: BoolArray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    """Whether the element's people are in its carriers."""
+    carriers_left: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Carriers the element still has."""
+    dismounted_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """When the element first dismounted (+inf: never)."""
+    stay_on_foot: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """The task during which the element dismounted for the enemy and stays on foot (-1: none)."""
 
     @property
     def r(self) -> int:
@@ -460,4 +469,8 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         cover_level=np.zeros((r, n), dtype=np.int64),
         cleared_at=_full((r, n), -INF),
         landed_at=_full((r, n), INF),
+        mounted=np.tile(world.carriers.mounted0, (r, 1)) if world.carriers else np.zeros((r, n), dtype=bool),
+        carriers_left=_tile(world.carriers.vehicles0, r) if world.carriers else np.zeros((r, n)),
+        dismounted_at=_full((r, n), INF),
+        stay_on_foot=np.full((r, n), -1, dtype=np.int64),
     )

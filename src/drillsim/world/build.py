@@ -25,7 +25,7 @@ from drillsim.world.obstacles import ObstacleTable, compile_obstacles, line_poin
 from drillsim.world.plan import CompiledPlan, compile_plan
 from drillsim.world.positions import PositionTable, compile_positions
 from drillsim.world.support import SupportTable, compile_support
-from drillsim.world.transport import Airlift, compile_airlifts
+from drillsim.world.transport import Airlift, CarrierTable, compile_airlifts, compile_carriers
 
 # How the geo layer's terrain classes map onto the catalogue's movement classes. Water maps to open
 # ground: rivers are obstacles crossed only at crossings (routes go through them), not a speed.
@@ -60,6 +60,8 @@ class World:
     """Pace variation and breakdowns (None: none)."""
     airlifts: tuple[Airlift, ...] = ()
     """Units flown in sortie by sortie (docs/mechanics/transport.md)."""
+    carriers: CarrierTable | None = None
+    """Each element's own ground carriers (None: none; docs/mechanics/transport.md)."""
 
     @property
     def dt_s(self) -> float:
@@ -169,6 +171,7 @@ def build_world(scenario: Scenario) -> World:
         behaviours=compile_behaviours(scenario, forces),
         friction=compile_friction(scenario, forces),
         airlifts=compile_airlifts(scenario, forces, projection, gazetteer),
+        carriers=compile_carriers(scenario, forces),
     )
 
 

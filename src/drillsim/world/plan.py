@@ -52,6 +52,9 @@ IntArray = NDArray[np.int64]
 TASK_KINDS = ("idle", *SCENARIO_TASK_KINDS)
 """Task codes of the engine: 0 is no task, then the scenario language's task kinds."""
 TASK_CODE = {name: i for i, name in enumerate(TASK_KINDS)}
+RIDE_NO, RIDE_AUTO, RIDE_YES = 0, 1, 2
+"""A task's ``mounted`` option: walk, ride where faster (omitted), ride."""
+_RIDE_CODE = {False: RIDE_NO, None: RIDE_AUTO, True: RIDE_YES}
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,9 @@ class CompiledTask:
     """Ambush: fraction of its strength an element may lose before it withdraws."""
     supply: SupplyOrder | None = None
     """Resupply: the depot, the load and the times (the served elements are ``target_elements``)."""
+    mounted: int = 0
+    """Elements with carriers: RIDE_AUTO rides where faster, RIDE_YES rides, RIDE_NO walks (tasks without
+    a ``mounted`` option: RIDE_AUTO)."""
 
 
 @dataclass(frozen=True)
@@ -314,6 +320,7 @@ class _Compiler:
             "elements": elems,
             "delay_s": float(spec.delay_s),
             "stagger_s": float(spec.stagger_s),
+            "mounted": _RIDE_CODE[getattr(spec, "mounted", None)],
         }
         empty = np.zeros((len(elems), 0, 2))
         if isinstance(spec, MoveTask | ReconnoitreTask):

@@ -1,5 +1,6 @@
-"""Airlifts compiled from the scenario (docs/mechanics/transport.md): for each, the elements it carries in
-loading order, their strengths, where they land, and the lift's aircraft, seats and timings."""
+"""Transport compiled from the scenario (docs/mechanics/transport.md): airlifts (for each, the elements it
+carries in loading order, where they land, and the lift's aircraft, seats and timings) and ground carriers
+(per element: how many carriers, their seats, mounted speeds, times and vulnerability)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from numpy.typing import NDArray
 
 from drillsim.geo.projection import LocalProjection
 from drillsim.scenario.gazetteer import Gazetteer
-from drillsim.scenario.models import Scenario
-from drillsim.world.forces import ForceTable
+from drillsim.scenario.models import TERRAIN_CLASSES, Scenario
+from drillsim.world.forces import TERRAIN_INDEX, ForceTable, element_vehicles
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -59,3 +60,72 @@ def compile_airlifts(
             )
         )
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class CarrierTable:
+    """Per element, its own ground carriers (none: ``has`` False, and zeros)."""
+
+    has: NDArray[np.bool_]
+    vehicles0: FloatArray
+    """Carriers the element starts with."""
+    seats: FloatArray
+    """Passengers one carrier takes."""
+    speed_by_class: FloatArray
+    """(elements, terrain classes) mounted speed in m/s; 0 where impassable mounted."""
+    mount_s: FloatArray
+    dismount_s: FloatArray
+    dismount_range_m: FloatArray
+    fire_exposure: FloatArray
+    mine_casualties: FloatArray
+    mounted0: NDArray[np.bool_]
+    """Whether the element starts mounted."""
+
+    @property
+    def any(self) -> bool:
+        return bool(self.has.any())
+
+
+def compile_carriers(scenario: Scenario, forces: ForceTable) -> CarrierTable:
+    """Each element's carriers, from its unit type's ``carriers`` and its own vehicle count."""
+    n = forces.n
+    has = np.zeros(n, dtype=bool)
+    vehicles0 = np.zeros(n)
+    seats = np.zeros(n)
+    speed = np.zeros((n, len(TERRAIN_CLASSES)))
+    mount_s = np.zeros(n)
+    dismount_s = np.zeros(n)
+    reach = np.zeros(n)
+    exposure = np.ones(n)
+    mine = np.zeros(n)
+    mounted0 = np.zeros(n, dtype=bool)
+    types = scenario.catalogue.unit_types
+    for e in range(n):
+        unit = scenario.units[forces.group_of[e]]
+        utype = types[unit.type]
+        spec = utype.carriers
+        if spec is None or utype.domain != "ground":
+            continue
+        has[e] = True
+        vehicles0[e] = element_vehicles(unit, utype, float(forces.strength0[e])).get(spec.vehicle, 0.0)
+        seats[e] = float(spec.seats)
+        for cls, v in spec.speed_mps.items():
+            speed[e, TERRAIN_INDEX[cls]] = float(v)
+        mount_s[e] = float(spec.mount_s)
+        dismount_s[e] = float(spec.dismount_s)
+        reach[e] = float(spec.dismount_range_m)
+        exposure[e] = float(spec.fire_exposure)
+        mine[e] = float(spec.mine_casualties)
+        mounted0[e] = bool(unit.mounted) and vehicles0[e] > 0
+    return CarrierTable(
+        has=has,
+        vehicles0=vehicles0,
+        seats=seats,
+        speed_by_class=speed,
+        mount_s=mount_s,
+        dismount_s=dismount_s,
+        dismount_range_m=reach,
+        fire_exposure=exposure,
+        mine_casualties=mine,
+        mounted0=mounted0,
+    )

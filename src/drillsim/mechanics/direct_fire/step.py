@@ -25,6 +25,7 @@ from drillsim.mechanics.direct_fire.model import (
     engagement_rates,
 )
 from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
+from drillsim.mechanics.transport import mounted_exposure
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 
@@ -150,6 +151,7 @@ class DirectFire:
             effect_scale,
             round_scale,
         )
+        lam = mounted_exposure(ctx, rows, j, lam)  # people in soft carriers, or behind armour
         surprise = s.surprise_until[rows, i] > ctx.t0  # an ambush's first volley
         if surprise.any():
             lam = np.where(surprise, lam * AMBUSH_SURPRISE_FACTOR, lam)

@@ -26,6 +26,7 @@ from drillsim.core.compiled import jit
 from drillsim.events.types import UnitArrived
 from drillsim.geo.terrain import bilinear_at, class_code_at
 from drillsim.mechanics.friction import march_speed_factors
+from drillsim.mechanics.transport import shuttle_factors
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 from drillsim.world.forces import TERRAIN_INDEX
@@ -60,7 +61,7 @@ def moving_elements(  # noqa: PLR0913
     is_air: BoolArray,
     x: FloatArray,
     y: FloatArray,
-    speed_by_class: FloatArray,
+    speeds: tuple[FloatArray, FloatArray, BoolArray],
     class_lut: IntArray,
     terrain_class: NDArray[np.uint8],
     slope_grid: FloatArray,
@@ -72,7 +73,10 @@ def moving_elements(  # noqa: PLR0913
     row-major order (as np.nonzero),
     and under the ground ones among them, in order: the type's speed for the movement class (the terrain
     class through ``class_lut``) and the slope (rise over run) of the terrain grid (origin x0, y0, ``cell``).
+    ``speeds``: the types' speeds by class, the carriers' (mounted) speeds by class and whether each element
+    is mounted.
     """
+    speed_by_class, mounted_speed, mounted = speeds
     r, n = route_i.shape
     rows = np.empty(r * n, dtype=np.int64)
     elems = np.empty(r * n, dtype=np.int64)
@@ -93,7 +97,8 @@ def moving_elements(  # noqa: PLR0913
                 k += 1
                 if not is_air[e]:
                     px, py = x[a, e], y[a, e]
-                    base[g] = speed_by_class[e, class_lut[class_code_at(terrain_class, x0, y0, cell, px, py)]]
+                    c = class_lut[class_code_at(terrain_class, x0, y0, cell, px, py)]
+                    base[g] = mounted_speed[e, c] if mounted[a, e] else speed_by_class[e, c]
                     slope[g] = bilinear_at(slope_grid, x0, y0, cell, px, py)
                     g += 1
     return rows[:k], elems[:k], base[:g], slope[:g]
@@ -106,7 +111,7 @@ def advance(  # noqa: PLR0913
     ground_base: FloatArray,
     ground_slope_rad: FloatArray,
     is_air: BoolArray,
-    speed_by_class: FloatArray,
+    speeds: tuple[FloatArray, FloatArray, BoolArray],
     slope_limit_deg: FloatArray,
     slope_slowdown: FloatArray,
     x: FloatArray,
@@ -129,8 +134,10 @@ def advance(  # noqa: PLR0913
     """Move elements (rows, elems) one step along their routes (state arrays updated in place).
 
     ``ground_base`` and ``ground_slope_rad`` are the terrain-class speed and the slope angle under the
-    ground elements among them, in order. Returns the (rows, elements, times) of those that arrived.
+    ground elements among them, in order; ``speeds`` as for :func:`moving_elements`. Returns the (rows,
+    elements, times) of those that arrived.
     """
+    speed_by_class, mounted_speed, mounted = speeds
     m = len(rows)
     done_rows = np.empty(m, dtype=np.int64)
     done_elems = np.empty(m, dtype=np.int64)
@@ -151,7 +158,7 @@ def advance(  # noqa: PLR0913
             if base <= 0:
                 speed = CRAWL_SPEED_MPS
             if route_road[a, e, i]:  # a road leg: the type's road speed; roads are graded, no slope penalty
-                speed = speed_by_class[e, _ROAD]
+                speed = mounted_speed[e, _ROAD] if mounted[a, e] else speed_by_class[e, _ROAD]
             suppressed = suppressed_until[a, e] > t0
             speed = speed * (speed_factor[a, e] * (SUPPRESSED_SPEED_FACTOR if suppressed else 1.0))
         step = speed * dt
@@ -191,6 +198,9 @@ def move(ctx: StepContext) -> None:
     f = ctx.world.forces
     world = ctx.world
     terrain = world.terrain
+    # Mounted elements move at their carriers' speeds (docs/mechanics/transport.md).
+    carried = world.carriers.speed_by_class if world.carriers is not None else f.speed_by_class
+    speeds = (f.speed_by_class, carried, s.mounted)
     rows, elems, base, slope = moving_elements(
         s.route_i,
         s.route_len,
@@ -201,7 +211,7 @@ def move(ctx: StepContext) -> None:
         f.is_air,
         s.x,
         s.y,
-        f.speed_by_class,
+        speeds,
         world.class_lut,
         terrain.terrain_class,
         terrain.slope_grid,
@@ -214,13 +224,17 @@ def move(ctx: StepContext) -> None:
     # np.arctan here, not math.atan in the loop: numpy's vectorised arctan may differ from libm's in the
     # last bit, and a faster path must not change a result.
     slope_rad = np.arctan(slope)
+    factors = march_speed_factors(ctx)
+    shuttle = shuttle_factors(ctx)
+    if shuttle is not None:
+        factors = factors * shuttle
     dr, de, when = advance(
         rows,
         elems,
         base,
         slope_rad,
         f.is_air,
-        f.speed_by_class,
+        speeds,
         f.slope_limit_deg,
         f.slope_slowdown,
         s.x,
@@ -231,7 +245,7 @@ def move(ctx: StepContext) -> None:
         s.route_len,
         s.route_loop,
         s.route_road,
-        march_speed_factors(ctx),
+        factors,
         s.suppressed_until,
         s.arrival_posture,
         s.posture,

@@ -17,7 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
-from drillsim.events.types import ObstacleBreached, ObstacleDetected, ObstacleEncountered, UnitHit
+from drillsim.events.types import (
+    CarrierLost,
+    ObstacleBreached,
+    ObstacleDetected,
+    ObstacleEncountered,
+    UnitHit,
+)
 from drillsim.geo.polygons import first_entry, in_zone, zone_distance
 from drillsim.mechanics.casualties import split_hits
 from drillsim.mechanics.obstacles.model import (
@@ -26,6 +32,7 @@ from drillsim.mechanics.obstacles.model import (
     detection_probability,
     mine_casualties,
 )
+from drillsim.mechanics.transport import carrier_mine_casualties
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 from drillsim.world.obstacles import MINEFIELD
@@ -96,6 +103,7 @@ class Obstacles:
         lost = np.zeros(len(rows))
         encountered: list[int] = []
         breached: list[int] = []
+        carriers_lost: list[int] = []
         detected: list[int] = []
         for k in range(len(rows)):
             r, e, o, t = int(rows[k]), int(elems[k]), int(which[k]), float(when[k])
@@ -104,7 +112,7 @@ class Obstacles:
             if not known:
                 if hit[k]:  # met unawares: a mine went off, or the block stopped it
                     s.held_until[r, e] = t + ob.halt_s[o]
-                    lost[k] = mine_casualties(True, ob.casualties[o], s.strength[r, e])
+                    lost[k] = self._mine_loss(ctx, (r, e, o), True, carriers_lost, k)
                     s.obstacle_known_at[r, side[k], o] = t
                     s.obstacle_encountered_at[r, side[k], o] = min(
                         s.obstacle_encountered_at[r, side[k], o], t
@@ -129,7 +137,7 @@ class Obstacles:
                 done = t + ob.force_s[o]
                 s.held_until[r, e] = done
                 if ob.kind[o] == MINEFIELD:
-                    lost[k] = mine_casualties(hit[k], ob.casualties[o], s.strength[r, e])
+                    lost[k] = self._mine_loss(ctx, (r, e, o), bool(hit[k]), carriers_lost, k)
                 s.obstacle_passing[r, e] = o
                 s.obstacle_inside[r, e] = False
                 s.obstacle_breached_at[r, side[k], o] = min(s.obstacle_breached_at[r, side[k], o], done)
@@ -156,6 +164,16 @@ class Obstacles:
                 killed=killed,
             )
         names = np.asarray(ob.names, dtype=object)
+        if carriers_lost:
+            c = np.asarray(carriers_lost)
+            ctx.emit(
+                CarrierLost,
+                rows[c],
+                when[c],
+                unit=ctx.ids[elems[c]],
+                cause="mine",
+                casualties=np.rint(lost[c]).astype(np.int64),
+            )
         if detected:
             d = np.asarray(detected)
             ctx.emit(
@@ -190,6 +208,29 @@ class Obstacles:
                 how="forced",
                 casualties=np.rint(lost[b]).astype(np.int64),
             )
+
+    @staticmethod
+    def _mine_loss(
+        ctx: StepContext, where: tuple[int, int, int], hit: bool, carriers_lost: list[int], k: int
+    ) -> float:
+        """People element ``e`` of row ``r`` loses to minefield ``o`` (``where``: r, e, o; a mine went off:
+        ``hit``). Mounted, the mine takes one of its carriers and hurts the people on board, and entry ``k``
+        goes into ``carriers_lost`` (docs/mechanics/transport.md)."""
+        r, e, o = where
+        s = ctx.state
+        ob = ctx.world.obstacles
+        c = ctx.world.carriers
+        if not (hit and c is not None and s.mounted[r, e]):
+            return float(mine_casualties(hit, ob.casualties[o], s.strength[r, e]))
+        lost = float(
+            carrier_mine_casualties(c.mine_casualties[e], s.strength[r, e], s.carriers_left[r, e], c.seats[e])
+        )
+        s.carriers_left[r, e] = max(s.carriers_left[r, e] - 1.0, 0.0)
+        if s.carriers_left[r, e] <= 0:
+            s.mounted[r, e] = False  # no carrier left: the survivors go on foot
+            s.dismounted_at[r, e] = min(s.dismounted_at[r, e], ctx.t0)
+        carriers_lost.append(k)
+        return lost
 
     def reconnoitre(self, ctx: StepContext) -> None:
         """Reconnaissance elements (by type, or on a reconnaissance task) in range may find obstacles their

@@ -69,6 +69,7 @@ def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
         nation_of=f.nation,
         located=located,
         landed_at=s.landed_at,
+        dismounted_at=s.dismounted_at,
         keyed={
             "position-lost": s.position_lost_at,
             "position-retaken": s.position_retaken_at,

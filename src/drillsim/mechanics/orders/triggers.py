@@ -51,6 +51,8 @@ class Facts:
     """(R, sides, sides) fraction of the second side's live elements that the first side holds as contacts."""
     landed_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """(R, elements) when the element's airlift sortie lands (+inf: never; may lie ahead)."""
+    dismounted_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, elements) when the element first dismounted from its carriers (+inf: not yet)."""
     keyed: dict[str, FloatArray] = field(default_factory=dict)
     """First times of keyed events, by event kind: (R, things) for ``position-lost``, ``position-retaken``
     (things: the scenario's positions, in order), ``obstacle-encountered`` and ``obstacle-breached``
@@ -87,6 +89,7 @@ _ELEMENT_TABLES = (
     "captured_at",
     "escaped_at",
     "landed_at",
+    "dismounted_at",
 )
 """The per-element first-occurrence tables of :class:`Facts`, in the order element events index them."""
 _SIDE_TABLES = ("detected_by_side", "reported_by_side", "lost_by_side", "mission_by_side", "strike_by_side")
@@ -100,8 +103,9 @@ _ELEMENT_EVENT_TABLE = {
     "unit-captured": "captured_at",
     "unit-escaped": "escaped_at",
     "unit-landed": "landed_at",
+    "unit-dismounted": "dismounted_at",
 }
-_ALL_ELEMENTS_EVENTS = ("unit-arrived", "unit-destroyed", "unit-landed")
+_ALL_ELEMENTS_EVENTS = ("unit-arrived", "unit-destroyed", "unit-landed", "unit-dismounted")
 """Element events that hold for a named unit once all its elements have had them (the others: any one)."""
 _SIDE_EVENT_TABLE = {
     "contact-detected": "detected_by_side",
@@ -135,9 +139,7 @@ class _NodeTable:
     def build(cls, nodes: tuple[TriggerNode, ...]) -> _NodeTable:
         code, ref = zip(*(_node_code(node) for node in nodes), strict=True) if nodes else ((), ())
         all_of = [
-            n.kind == "arrived"
-            or (len(n.elements) > 0 and n.event in ("unit-arrived", "unit-destroyed", "unit-landed"))
-            for n in nodes
+            n.kind == "arrived" or (len(n.elements) > 0 and n.event in _ALL_ELEMENTS_EVENTS) for n in nodes
         ]
         return cls(
             code=np.array(code, dtype=np.int64),

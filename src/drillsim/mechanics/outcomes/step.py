@@ -287,7 +287,8 @@ class Scorekeeper:
         return mask
 
     def _event_measure(self, ctx: StepContext, m: MeasureSpec) -> FloatArray:
-        """phase-start, time-broken, units-broken, time-lost, time-retaken, held-at-end, time-landed."""
+        """phase-start, time-broken, units-broken, time-lost, time-retaken, held-at-end, time-landed,
+        time-dismounted, carriers-lost."""
         s = ctx.state
         w = ctx.world
         if m.kind == "phase-start":
@@ -297,6 +298,19 @@ class Scorekeeper:
             flown = np.isfinite(landed)
             when = np.where(flown, landed, -np.inf).max(axis=1, initial=-np.inf)
             when = np.where((when <= s.time_s) & flown.any(axis=1), when, np.inf)
+        elif m.kind == "time-dismounted":
+            carried = self._selection(ctx, m) & (w.carriers.has if w.carriers is not None else False)
+            # when the last of them first dismounted (+inf while one has not)
+            when = (
+                s.dismounted_at[:, carried].max(axis=1, initial=-np.inf)
+                if carried.any()
+                else np.full(s.r, np.inf)
+            )
+        elif m.kind == "carriers-lost":
+            if w.carriers is None:
+                return np.zeros(s.r)
+            mask = self._selection(ctx, m)
+            return np.asarray((w.carriers.vehicles0[mask][None, :] - s.carriers_left[:, mask]).sum(axis=1))
         elif m.kind in ("time-broken", "units-broken"):
             mask = self._selection(ctx, m)
             if m.kind == "units-broken":
@@ -406,6 +420,8 @@ _EVENT_MEASURES = (
     "time-retaken",
     "held-at-end",
     "time-landed",
+    "time-dismounted",
+    "carriers-lost",
 )
 """Measures read from phase starts, breaking and the positions' first times and holders."""
 

@@ -1,7 +1,24 @@
 """Transport: units flown in by aircraft or helicopters, sortie by sortie, through an airfield or landing
-zone of limited throughput (docs/mechanics/transport.md)."""
+zone of limited throughput, and units carried by their own ground carriers, mounting and dismounting
+(docs/mechanics/transport.md)."""
 
-from drillsim.mechanics.transport.model import landing_times, sortie_of_elements
-from drillsim.mechanics.transport.step import Transport
+from drillsim.mechanics.transport.model import (
+    carrier_mine_casualties,
+    landing_times,
+    shuttle_speed_factor,
+    shuttle_trips,
+    sortie_of_elements,
+)
+from drillsim.mechanics.transport.step import Carriers, Transport, mounted_exposure, shuttle_factors
 
-__all__ = ["Transport", "landing_times", "sortie_of_elements"]
+__all__ = [
+    "Carriers",
+    "Transport",
+    "carrier_mine_casualties",
+    "landing_times",
+    "mounted_exposure",
+    "shuttle_factors",
+    "shuttle_speed_factor",
+    "shuttle_trips",
+    "sortie_of_elements",
+]

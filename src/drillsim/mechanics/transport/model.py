@@ -1,12 +1,13 @@
-"""The airlift schedule (docs/mechanics/transport.md): sorties of a fleet through one airfield of limited
-throughput, and the load of each sortie."""
+"""Transport formulas (docs/mechanics/transport.md): the airlift schedule (sorties of a fleet through one
+airfield of limited throughput, and the load of each sortie) and ground carriers (shuttles when seats are
+short, and the people hurt when a carrier sets off a mine)."""
 
 from __future__ import annotations
 
 import heapq
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
 
@@ -46,3 +47,30 @@ def sortie_of_elements(strength: FloatArray, seats: float) -> NDArray[np.int64]:
     element larger than the free seats goes on the next sorties)."""
     carried = np.cumsum(strength)
     return np.asarray(np.maximum(np.ceil(carried / seats - 1e-9) - 1, 0), dtype=np.int64)
+
+
+def shuttle_trips(strength: ArrayLike, carriers: ArrayLike, seats: ArrayLike) -> FloatArray:
+    """Loads the carriers must take to lift ``strength`` people, ``seats`` a carrier: ceil(P / (V s)), at
+    least 1; +inf with no seats."""
+    room = np.asarray(carriers, dtype=np.float64) * np.asarray(seats, dtype=np.float64)
+    people = np.asarray(strength, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        trips = np.ceil(np.where(room > 0, people / np.where(room > 0, room, 1.0), np.inf) - 1e-9)
+    return np.asarray(np.maximum(trips, 1.0))
+
+
+def shuttle_speed_factor(trips: ArrayLike) -> FloatArray:
+    """Fraction of the carriers' speed at which a unit moving in ``n`` loads advances: the carriers drive
+    each leg forward n times and back n - 1 times, so the last load arrives after (2n - 1) legs."""
+    n = np.asarray(trips, dtype=np.float64)
+    return np.asarray(1.0 / (2.0 * n - 1.0))
+
+
+def carrier_mine_casualties(
+    mine_casualties: ArrayLike, strength: ArrayLike, carriers: ArrayLike, seats: ArrayLike
+) -> FloatArray:
+    """People hurt when one carrier sets off a mine: the type's figure, at most the carrier's load (the
+    unit's people spread over its carriers, at most ``seats`` in one)."""
+    v = np.maximum(np.asarray(carriers, dtype=np.float64), 1.0)
+    load = np.minimum(np.asarray(strength, dtype=np.float64) / v, np.asarray(seats, dtype=np.float64))
+    return np.asarray(np.minimum(np.asarray(mine_casualties, dtype=np.float64), load))

@@ -1,10 +1,11 @@
-"""Airlifts in the run (docs/mechanics/transport.md).
+"""Airlifts and ground carriers in the run (docs/mechanics/transport.md).
 
 :meth:`Transport.schedule` draws, once per replication, each sortie's delay (stream ``transport/delay``,
 keyed by airlift, aircraft and trip, never by step), computes the landing times through the airfield and
 holds every carried element (``held_until``) until the sortie bringing the last of it lands.
 :meth:`Transport.land` sets each element down at the landing place when its sortie lands and records
-``UnitLanded``.
+``UnitLanded``. :class:`Carriers` mounts and dismounts the units that have carriers, gives their mounted
+speed (in shuttles when seats are short) and their exposure to fire while mounted.
 """
 
 from __future__ import annotations
@@ -12,11 +13,21 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.events.types import UnitLanded
-from drillsim.mechanics.transport.model import landing_times, sortie_of_elements
+from drillsim.events.types import UnitDismounted, UnitLanded, UnitMounted
+from drillsim.mechanics.orders.command import nearest_contacts
+from drillsim.mechanics.transport.model import (
+    landing_times,
+    shuttle_speed_factor,
+    shuttle_trips,
+    sortie_of_elements,
+)
+from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
+from drillsim.world.forces import POSTURE_INDEX, TERRAIN_INDEX
+from drillsim.world.plan import RIDE_AUTO, RIDE_NO, RIDE_YES
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 
 class Transport:
@@ -91,3 +102,136 @@ class Transport:
                 x_m=x,
                 y_m=y,
             )
+
+
+_MOVING = POSTURE_INDEX["moving"]
+_MOUNTED = POSTURE_INDEX["mounted"]
+_HALTED = POSTURE_INDEX["halted"]
+
+MARCH_TASKS = ("move", "withdraw", "patrol")
+"""Tasks ended mounted: a unit on any other task with a route (attack, relieve, defend, ambush, screen,
+reconnoitre) dismounts when it arrives, to fight on foot."""
+
+
+class Carriers:
+    """Ground carriers: when each unit with carriers mounts or dismounts, how fast it moves mounted (in
+    shuttles when seats are short), and how exposed its people are while mounted."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        c = ctx.world.carriers
+        self.enabled = c is not None and c.any
+        tasks = ctx.world.plan.tasks
+        # Per task index, and -1 (no task) last.
+        self.ride = np.array([t.mounted for t in tasks] + [RIDE_AUTO], dtype=np.int64)
+        self.attack = np.array([t.kind == "attack" for t in tasks] + [False], dtype=bool)
+        self.march = np.array([t.kind in MARCH_TASKS for t in tasks] + [True], dtype=bool)
+        self.withdraw = np.array([t.kind == "withdraw" for t in tasks] + [False], dtype=bool)
+
+    def mount_and_dismount(self, ctx: StepContext) -> None:
+        """Before anything moves: elements with carriers dismount to fight (for the enemy, at their
+        objective, at the end of a task fought on foot, or by order) and mount to ride off."""
+        if not self.enabled:
+            return
+        c = ctx.world.carriers
+        assert c is not None
+        s = ctx.state
+        f = ctx.world.forces
+        rows, elems = np.nonzero(
+            c.has[None, :]
+            & (s.status == ACTIVE)
+            & (s.held_until <= ctx.t0)
+            & (f.readiness_s[None, :] <= ctx.t0)
+        )
+        if not len(rows):
+            return
+        task = s.task[rows, elems]
+        ride = self.ride[task]
+        mounted = s.mounted[rows, elems]
+        moving = s.route_i[rows, elems] < s.route_len[rows, elems]
+        x, y = s.x[rows, elems], s.y[rows, elems]
+        _, dist = nearest_contacts(ctx, x, y, rows, f.side[elems], ~f.is_air, require_active=True)
+        reach = c.dismount_range_m[elems]
+        enemy = (dist <= reach) | (s.suppressed_until[rows, elems] > ctx.t0)
+        enemy &= ~s.broken[rows, elems]
+        last = np.maximum(s.route_len[rows, elems] - 1, 0)
+        to_goal = np.hypot(s.route_x[rows, elems, last] - x, s.route_y[rows, elems, last] - y)
+        at_objective = self.attack[task] & moving & (to_goal <= reach)
+        arrived = (task >= 0) & ~moving & ~self.march[task]
+        trips = _trips(ctx, rows, elems)
+        road = TERRAIN_INDEX["road"]
+        faster = c.speed_by_class[elems, road] * shuttle_speed_factor(trips) > f.speed_by_class[elems, road]
+        # Dismount: for the enemy (not while withdrawing), at the objective, by order, or to walk where
+        # shuttling the people in too few seats would be slower.
+        contact = enemy & ~self.withdraw[task]
+        short = moving & (ride == RIDE_AUTO) & ~faster
+        order = (ride == RIDE_NO) | arrived
+        off = mounted & (contact | at_objective | order | short)
+        if off.any():
+            k = np.flatnonzero(off)
+            r, e = rows[k], elems[k]
+            s.mounted[r, e] = False
+            s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.dismount_s[e])
+            s.dismounted_at[r, e] = np.minimum(s.dismounted_at[r, e], ctx.t0)
+            s.stay_on_foot[r, e] = np.where(contact[k], task[k], s.stay_on_foot[r, e])
+            reason = np.select(
+                [contact[k], at_objective[k], order[k]], ["contact", "objective", "order"], default="seats"
+            )
+            ctx.emit(
+                UnitDismounted, r, ctx.t0, unit=ctx.ids[e], reason=reason.astype(object), x_m=x[k], y_m=y[k]
+            )
+        # Mount: to ride a route the task lets it ride, away from the enemy, when riding is faster.
+        can = np.isfinite(trips) & ((ride == RIDE_YES) | ((ride == RIDE_AUTO) & faster))
+        on = ~mounted & moving & can & ~enemy & ~at_objective & (s.stay_on_foot[rows, elems] != task)
+        if on.any():
+            k = np.flatnonzero(on)
+            r, e = rows[k], elems[k]
+            s.mounted[r, e] = True
+            s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.mount_s[e])
+            ctx.emit(UnitMounted, r, ctx.t0, unit=ctx.ids[e], x_m=x[k], y_m=y[k])
+        _show_mounted(s.posture, s.mounted, rows, elems, moving)
+
+
+def _show_mounted(
+    posture: IntArray, mounted: NDArray[np.bool_], rows: IntArray, elems: IntArray, moving: NDArray[np.bool_]
+) -> None:
+    """A moving element riding its carriers is in the ``mounted`` posture; one on foot that was is moving
+    again (halted when it has no route left)."""
+    p = posture[rows, elems]
+    on = mounted[rows, elems]
+    posture[rows, elems] = np.where(
+        on & (p == _MOVING), _MOUNTED, np.where(~on & (p == _MOUNTED), np.where(moving, _MOVING, _HALTED), p)
+    )
+
+
+def _trips(ctx: StepContext, rows: IntArray, elems: IntArray) -> FloatArray:
+    """Loads the carriers of elements (rows, elems) need for their people now."""
+    c = ctx.world.carriers
+    assert c is not None
+    s = ctx.state
+    return shuttle_trips(s.strength[rows, elems], s.carriers_left[rows, elems], c.seats[elems])
+
+
+def shuttle_factors(ctx: StepContext) -> FloatArray | None:
+    """(R, N): the fraction of their carriers' speed at which mounted elements advance (1 / (2n - 1) in n
+    loads; 1 for the rest); None when no element has carriers."""
+    c = ctx.world.carriers
+    if c is None or not c.any:
+        return None
+    s = ctx.state
+    out = np.ones(s.mounted.shape)
+    rows, elems = np.nonzero(s.mounted)
+    if len(rows):
+        out[rows, elems] = shuttle_speed_factor(_trips(ctx, rows, elems))
+    return out
+
+
+def mounted_exposure(ctx: StepContext, rows: IntArray, elems: IntArray, effect: FloatArray) -> FloatArray:
+    """Direct-fire ``effect`` on elements (rows, elems), times their carriers' ``fire_exposure`` where they
+    are mounted (unchanged elsewhere)."""
+    c = ctx.world.carriers
+    if c is None or not c.any:
+        return effect
+    on = ctx.state.mounted[rows, elems]
+    if not on.any():
+        return effect
+    return np.asarray(np.where(on, effect * c.fire_exposure[elems], effect))

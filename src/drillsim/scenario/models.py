@@ -733,7 +733,7 @@ class UnitTypeSpec(Spec):
     air: AirSpec | None = None
     carriers: CarrierSpec | None = None
     """Vehicles of the unit that carry its people (ground units): mounted, the unit moves at their speeds;
-    its own ``speed_mps``, ``cover`` and ``signature`` are then those of the people on foot."""
+    its own ``speed_mps`` is then its people's speed on foot."""
 
     @model_validator(mode="after")
     def _domain_fits(self) -> UnitTypeSpec:
@@ -742,16 +742,6 @@ class UnitTypeSpec(Spec):
                 "air_params",
                 "an air unit type needs flight parameters",
                 {"expected": "air: {cruise_speed_mps, endurance_s}", "found": "none"},
-            )
-        if self.carriers is not None and self.carriers.vehicle not in self.vehicles:
-            raise PydanticCustomError(
-                "carrier_vehicle",
-                "the carriers' vehicle is not one of the unit type's vehicles",
-                {
-                    "expected": "one of "
-                    + (", ".join(sorted(self.vehicles)) or "the type's vehicles (none given)"),
-                    "found": self.carriers.vehicle,
-                },
             )
         return self
 

@@ -251,6 +251,16 @@ class _Checker:
                     cat.sensors,
                     "sensor",
                 )
+            if utype.carriers is not None and utype.carriers.vehicle not in utype.vehicles:
+                names = sorted(utype.vehicles)
+                listed = f" ({_short(names)})" if names else " (it has none)"
+                self.fail(
+                    ("catalogue", "unit_types", tid, "carriers", "vehicle"),
+                    "the carriers must be some of the unit type's own vehicles",
+                    expected="one of the type's vehicles" + listed,
+                    found=f"'{utype.carriers.vehicle}'",
+                    suggestion=self.suggest(utype.carriers.vehicle, names),
+                )
 
     def geometry(self) -> None:
         s = self.s
@@ -383,6 +393,26 @@ class _Checker:
                 for j, uid in enumerate(task.units):
                     self.unit((*tpath, "units", j), uid)
                 self.task(tpath, task)
+                if getattr(task, "mounted", None):
+                    self.carried((*tpath, "mounted"), task.units)
+
+    def carried(self, path: FieldPath, units: list[str]) -> None:
+        """``mounted: true`` needs every unit named to have carriers."""
+        types = self.s.catalogue.unit_types
+        walkers = [
+            uid
+            for uid in units
+            if uid in self.s.units
+            and (utype := types.get(self.s.units[uid].type)) is not None
+            and utype.carriers is None
+        ]
+        if walkers:
+            self.fail(
+                path,
+                "a task ridden mounted names units whose type has no carriers",
+                expected="units whose unit type has 'carriers', or no 'mounted: true'",
+                found=_short(walkers),
+            )
 
     def trigger(self, path: FieldPath, trig: Any, phases: list[str]) -> None:
         s = self.s

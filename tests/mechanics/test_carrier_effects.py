@@ -84,12 +84,18 @@ def test_mounting_takes_mount_s(runner: Runner) -> None:
 
 def test_an_attack_dismounts_short_of_its_objective_and_pays_the_dismount_time(runner: Runner) -> None:
     """An attack on a place 5 km away rides to within dismount_range_m (1 km), dismounts (dismount_s) and
-    walks the last km; a longer dismount delays the arrival by the difference."""
+    walks the last km; a longer dismount delays the arrival by the difference. The time-dismounted measure
+    and a phase triggered by unit-dismounted both give the dismount time."""
     attack = {"task": "attack", "units": ["blue/sqd"], "target": at(LEG, 0)}
 
     def attacked(dismount_s: float) -> Result:
         data = squads(dismount_s=dismount_s, dismount_range_m=1000.0)
         data["plan"]["phases"]["go"]["tasks"] = [attack]
+        data["plan"]["phases"]["off"] = {
+            "trigger": {"event": "unit-dismounted", "unit": "blue/sqd"},
+            "tasks": [],
+        }
+        data["measures"]["off-phase"] = {"kind": "phase-start", "phase": "off"}
         return runner.run(data, reps=1)
 
     quick, slow = attacked(DISMOUNT_S), attacked(DISMOUNT_S + 600.0)
@@ -105,8 +111,9 @@ def test_an_attack_dismounts_short_of_its_objective_and_pays_the_dismount_time(r
     assert 1000.0 - RIDE * DT <= walk <= 1000.0
     assert abs(arrival(quick)[0] - (t_off + DISMOUNT_S + walk / FOOT)) <= 2 * DT
     assert abs(arrival(slow)[0] - arrival(quick)[0] - 600.0) <= 2 * DT
-    # The measure is the time it dismounted.
+    # The measure is the time it dismounted; a phase waiting for the dismount starts then.
     assert quick.measure("off")[0] == t_off
+    assert quick.measure("off-phase")[0] == t_off
 
 
 def test_a_squad_dismounts_for_an_enemy_in_its_picture_and_stays_on_foot(runner: Runner) -> None:

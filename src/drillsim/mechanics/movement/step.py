@@ -2,11 +2,12 @@
 
 Ground speed is the unit type's speed for the terrain class under the element, times a slope factor
 ``max(0.05, 1 - k * theta / (theta_max / 2))`` (``k``: the type's slope slowdown, ``theta``: slope angle),
-times the task's speed factor and the element's pace (docs/mechanics/friction.md); a suppressed element
-moves at a quarter of that. On a leg that follows a road (``route_road``), the type's road speed replaces
-terrain and slope. Aircraft fly straight at cruise speed (times the task's speed factor). An element
-reaching the last point of its route has arrived; a patrol loops. An element held at an obstacle or by a
-breakdown (``held_until``, docs/mechanics/obstacles.md, friction.md) does not move until the hold ends.
+times the task's speed factor and the element's pace (docs/mechanics/friction.md); a suppressed element moves
+at a quarter of that. On a leg that follows a road (``route_road``), the type's road speed replaces terrain
+and slope. An element mounted in its carriers moves at the carriers' speeds instead, times its shuttle factor
+(docs/mechanics/transport.md). Aircraft fly straight at cruise speed (times the task's speed factor). An
+element reaching the last point of its route has arrived; a patrol loops. An element held at an obstacle or by
+a breakdown (``held_until``, docs/mechanics/obstacles.md, friction.md) does not move until the hold ends.
 
 A step is three passes: a compiled scan finds the moving elements and samples the terrain class and
 slope under the ground ones (the arithmetic of :class:`drillsim.geo.terrain.Terrain`), numpy turns the
@@ -61,7 +62,9 @@ def moving_elements(  # noqa: PLR0913
     is_air: BoolArray,
     x: FloatArray,
     y: FloatArray,
-    speeds: tuple[FloatArray, FloatArray, BoolArray],
+    speed_by_class: FloatArray,
+    mounted_speed: FloatArray,
+    mounted: BoolArray,
     class_lut: IntArray,
     terrain_class: NDArray[np.uint8],
     slope_grid: FloatArray,
@@ -73,10 +76,8 @@ def moving_elements(  # noqa: PLR0913
     row-major order (as np.nonzero),
     and under the ground ones among them, in order: the type's speed for the movement class (the terrain
     class through ``class_lut``) and the slope (rise over run) of the terrain grid (origin x0, y0, ``cell``).
-    ``speeds``: the types' speeds by class, the carriers' (mounted) speeds by class and whether each element
-    is mounted.
+    ``mounted_speed``: the carriers' speeds by class, used for the elements that are ``mounted``.
     """
-    speed_by_class, mounted_speed, mounted = speeds
     r, n = route_i.shape
     rows = np.empty(r * n, dtype=np.int64)
     elems = np.empty(r * n, dtype=np.int64)
@@ -111,7 +112,9 @@ def advance(  # noqa: PLR0913
     ground_base: FloatArray,
     ground_slope_rad: FloatArray,
     is_air: BoolArray,
-    speeds: tuple[FloatArray, FloatArray, BoolArray],
+    speed_by_class: FloatArray,
+    mounted_speed: FloatArray,
+    mounted: BoolArray,
     slope_limit_deg: FloatArray,
     slope_slowdown: FloatArray,
     x: FloatArray,
@@ -134,10 +137,9 @@ def advance(  # noqa: PLR0913
     """Move elements (rows, elems) one step along their routes (state arrays updated in place).
 
     ``ground_base`` and ``ground_slope_rad`` are the terrain-class speed and the slope angle under the
-    ground elements among them, in order; ``speeds`` as for :func:`moving_elements`. Returns the (rows,
+    ground elements among them, in order, mounted elements at ``mounted_speed``. Returns the (rows,
     elements, times) of those that arrived.
     """
-    speed_by_class, mounted_speed, mounted = speeds
     m = len(rows)
     done_rows = np.empty(m, dtype=np.int64)
     done_elems = np.empty(m, dtype=np.int64)
@@ -200,7 +202,6 @@ def move(ctx: StepContext) -> None:
     terrain = world.terrain
     # Mounted elements move at their carriers' speeds (docs/mechanics/transport.md).
     carried = world.carriers.speed_by_class if world.carriers is not None else f.speed_by_class
-    speeds = (f.speed_by_class, carried, s.mounted)
     rows, elems, base, slope = moving_elements(
         s.route_i,
         s.route_len,
@@ -211,7 +212,9 @@ def move(ctx: StepContext) -> None:
         f.is_air,
         s.x,
         s.y,
-        speeds,
+        f.speed_by_class,
+        carried,
+        s.mounted,
         world.class_lut,
         terrain.terrain_class,
         terrain.slope_grid,
@@ -234,7 +237,9 @@ def move(ctx: StepContext) -> None:
         base,
         slope_rad,
         f.is_air,
-        speeds,
+        f.speed_by_class,
+        carried,
+        s.mounted,
         f.slope_limit_deg,
         f.slope_slowdown,
         s.x,

@@ -35,3 +35,12 @@ def test_a_file_path_wins_over_the_library(tmp_path: Path) -> None:
     target = tmp_path / "khatlon-2015"
     target.write_text("schema_version: 1\nextends: khatlon-2015-v1\nname: mine-v1\ntitle: mine\n")
     assert load_scenario(target).name == "mine-v1"
+
+
+def test_the_study_finds_the_variants_of_the_newest_version() -> None:
+    """``drillsim study khatlon-2015`` runs the variants of v2, not those of v1."""
+    from drillsim.study.study import find_variants
+
+    found = find_variants("khatlon-2015")
+    assert "khatlon-2015-exercise-v2" in found
+    assert not [name for name in found if name.endswith("-v1")]

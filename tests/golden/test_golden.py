@@ -25,7 +25,7 @@ DIGESTS = Path(__file__).with_name("digests.json")
 SEED = 20261206
 
 # (scenario, replications, until_s): the examples run to their end; the Khatlon variants to 40 h, past the
-# first contacts, strikes, fire missions, the raid and the clearing attack (the last hours add time, not
+# first contacts, strikes, fire missions, the raid and (v1) the clearing attack (the last hours add time, not
 # mechanics).
 CASES: list[tuple[str, int, float | None]] = [
     *[(f"examples/{p.name}", 4, None) for p in sorted((ROOT / "examples").glob("*.yaml"))],

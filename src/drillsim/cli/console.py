@@ -23,7 +23,7 @@ __all__ = [
     "shown",
 ]
 
-DEFAULT_SCENARIO = "khatlon-2015-v1"
+DEFAULT_SCENARIO = "khatlon-2015"
 """The scenario that ``drillsim run`` and ``drillsim mc`` run when none is named."""
 
 console = Console(highlight=False, soft_wrap=True)

@@ -25,7 +25,7 @@ _err = Console(stderr=True, highlight=False, soft_wrap=True)
 def study(
     scenario: Annotated[
         str, typer.Argument(help="Scenario file or embedded scenario name.", show_default=True)
-    ] = "khatlon-2015-v1",
+    ] = "khatlon-2015",
     replications: Annotated[
         int,
         typer.Option("--replications", "-n", min=2, help="Replications (the batch size with --precision)."),
@@ -161,7 +161,7 @@ def sensitivity(
 def screen(
     scenario: Annotated[
         str, typer.Argument(help="Scenario file or embedded scenario name.", show_default=True)
-    ] = "khatlon-2015-v1",
+    ] = "khatlon-2015",
     groups: Annotated[
         str,
         typer.Option(

@@ -2,12 +2,14 @@
 
 Scenarios live in ``library/*.yaml`` and catalogues in ``library/catalogues/*.yaml``; each is named by
 its ``name`` (or ``catalogue``) field, which is also its file stem, so ``load_scenario("khatlon-2015-v1")``
-needs no path.
+needs no path. A scenario name without its version (``khatlon-2015``) names the newest version in the
+library (``khatlon-2015-v2``); the older versions stay loadable by their full names.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -83,9 +85,28 @@ def entry_names(kind: EntryKind) -> list[str]:
     return [item.name.removesuffix(".yaml") for item in _files_in(_folder(kind))]
 
 
+_VERSIONED = re.compile(r"^(?P<stem>.+)-v(?P<version>[0-9]+)$")
+
+
+def newest_version(name: str, kind: EntryKind) -> str | None:
+    """The full name of the newest version of an unversioned name (``khatlon-2015`` -> ``khatlon-2015-v2``),
+    or None when the name carries a version or no entry has that stem."""
+    if _VERSIONED.match(name):
+        return None
+    versions = [
+        (int(m["version"]), full)
+        for full in entry_names(kind)
+        if (m := _VERSIONED.match(full)) is not None and m["stem"] == name
+    ]
+    return max(versions)[1] if versions else None
+
+
 def find_entry(name: str, kind: EntryKind) -> LibraryEntry | None:
-    """The embedded entry of that kind and name, or None (only that entry's file is read)."""
+    """The embedded entry of that kind and name, or None (only that entry's file is read). A name without
+    its version (``khatlon-2015``) finds the newest version (see :func:`newest_version`)."""
+    newest = newest_version(name, kind)
+    wanted = f"{newest if newest is not None else name}.yaml"
     for item in _files_in(_folder(kind)):
-        if item.name == f"{name}.yaml":
+        if item.name == wanted:
             return _entry(item, kind)
     return None

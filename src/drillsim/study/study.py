@@ -168,7 +168,7 @@ def find_variants(scenario: str | Path) -> list[str]:
     ``.yaml`` files beside it whose ``extends`` names that file."""
     import yaml
 
-    from drillsim.scenario.library import library_entries
+    from drillsim.scenario.library import library_entries, newest_version
 
     text = str(scenario)
     path = Path(text)
@@ -186,7 +186,8 @@ def find_variants(scenario: str | Path) -> list[str]:
             if isinstance(ext, str) and (item.parent / ext).resolve() == target:
                 found.append(str(item))
         return found
-    return [e.name for e in library_entries() if e.kind == "scenario" and e.extends == text]
+    name = newest_version(text, "scenario") or text  # an unversioned name means the newest version
+    return [e.name for e in library_entries() if e.kind == "scenario" and e.extends == name]
 
 
 def study_steps(scenario: Scenario) -> list[tuple[str, str, str]]:
@@ -239,7 +240,7 @@ def _run(
 
 
 def run_study(  # noqa: C901, PLR0913
-    scenario: Scenario | str | Path = "khatlon-2015-v1",
+    scenario: Scenario | str | Path = "khatlon-2015",
     *,
     variants: Sequence[Scenario | str] | None = None,
     replications: int = 30,

@@ -1,0 +1,171 @@
+"""Version 2 of the Khatlon 2015 scenario: forces as reported, the airlift, positions, the second line behind
+the border, the deciding enemy, and the exercise as reported beside it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from drillsim import Scenario, load_scenario
+from drillsim.geo import load_geodata
+from drillsim.mechanics.outcomes.step import signed_offsets
+
+SECTIONS = ("shakhritus", "pyanj", "khamadoni", "farkhor", "shuroabad", "darvaza")
+AIRLIFTED = {"rus/sof", "rus/vdv/ulyanovsk", "rus/vdv/ivanovo", "blr/sof", "kaz/airmobile", "arm/sof-coy"}
+# The real-world second line and border posts (article: a preventive measure), outside the exercise's 2,500.
+OUTSIDE_THE_EXERCISE = ("tjk/line/", "tjk/border/")
+V2_VARIANTS = (
+    "khatlon-2015-exercise-v2",
+    "khatlon-2015-incursion-7000-v2",
+    "khatlon-2015-local-support-v2",
+    "khatlon-2015-night-v2",
+    "khatlon-2015-no-drones-v2",
+    "khatlon-2015-one-drone-v2",
+)
+
+
+@pytest.fixture(scope="module")
+def v2() -> Scenario:
+    """The default scenario, by its unversioned name."""
+    return load_scenario("khatlon-2015")
+
+
+@pytest.fixture(scope="module")
+def exercise() -> Scenario:
+    """The exercise as reported."""
+    return load_scenario("khatlon-2015-exercise-v2")
+
+
+def _exercise_units(s: Scenario, side: str = "csto") -> list[tuple[str, float, int]]:
+    """(unit id, people per element, elements) of the side's units that took part in the exercise."""
+    rows = []
+    for uid, unit in s.units.items():
+        if s.nations[unit.nation].side != side or uid.startswith(OUTSIDE_THE_EXERCISE):
+            continue
+        per = unit.strength if unit.strength is not None else s.catalogue.unit_types[unit.type].personnel
+        rows.append((uid, float(per), int(unit.count)))
+    return rows
+
+
+def test_the_default_name_is_version_2_and_version_1_still_loads(v2: Scenario) -> None:
+    """``khatlon-2015`` is v2; v1 keeps its own name and its scripted clearing attack."""
+    assert v2.name == "khatlon-2015-v2"
+    assert "clearing" in load_scenario("khatlon-2015-v1").plan.phases
+
+
+def test_every_v2_variant_extends_version_2() -> None:
+    """The exercise and the what-ifs are small files on top of v2."""
+    for name in V2_VARIANTS:
+        scenario = load_scenario(name)
+        assert (scenario.name, scenario.extends) == (name, "khatlon-2015-v2")
+
+
+def test_exercise_troops_are_about_2500_and_russians_about_500(v2: Scenario) -> None:
+    """Exercise force 2,500 within 10 % (TASS 14 May 2015); Russians 500 within 10 % (Russian MoD)."""
+    rows = _exercise_units(v2)
+    assert 2250 <= sum(per * n for _, per, n in rows) <= 2750
+    russians = sum(per * n for uid, per, n in rows if v2.units[uid].nation == "RUS")
+    assert 450 <= russians <= 550
+
+
+def test_equipment_is_about_200_and_russian_vehicles_about_60(v2: Scenario) -> None:
+    """About 200 pieces of equipment (TASS, Sputnik) and Russia's 60 vehicles (Russian MoD), within 25 %."""
+    by_nation: dict[str, int] = {}
+    for uid, _, n in _exercise_units(v2):
+        unit = v2.units[uid]
+        vehicles = sum(int(c) for c in (v2.catalogue.unit_types[unit.type].vehicles or {}).values())
+        by_nation[unit.nation] = by_nation.get(unit.nation, 0) + n * vehicles
+    assert 150 <= sum(by_nation.values()) <= 250
+    assert 45 <= by_nation["RUS"] <= 75
+
+
+def test_combat_aircraft_include_the_russian_four_and_four(v2: Scenario) -> None:
+    """Russia's 4 strike aircraft and 4 helicopters (Russian MoD) are there; about 20 in all, 16 placed."""
+    per_pair = {"bomber-flight": 2, "attack-helicopter-pair": 2, "recon-helicopter": 1}
+    count: dict[tuple[str, str], int] = {}
+    for unit in v2.units.values():
+        if unit.type in per_pair:
+            key = (unit.nation, v2.catalogue.unit_types[unit.type].category)
+            count[key] = count.get(key, 0) + int(unit.count) * per_pair[unit.type]
+    assert count[("RUS", "helicopter")] == 4
+    assert sum(n for (nation, _), n in count.items() if nation == "RUS") == 8
+    assert 14 <= sum(count.values()) <= 22
+
+
+def test_airlifted_contingents_fly_in_on_30_aircraft_with_no_fixed_readiness(v2: Scenario) -> None:
+    """The flown-in contingents arrive by the airlift (30 aircraft, TASS), not at a fixed readiness time;
+    the landing interval, an assumption, is marked low so the screening varies it."""
+    lift = v2.airlifts["csto-airlift"]
+    assert set(lift.units) == AIRLIFTED
+    assert int(lift.aircraft) == 30
+    assert lift.landing_interval_s.confidence == "low"
+    assert lift.landing_interval_s > 0
+    assert all(float(v2.units[u].readiness_s) == 0.0 for u in AIRLIFTED)
+
+
+def _border_offset():
+    geo = load_geodata("khatlon")
+    proj = geo.projection()
+    pts = np.vstack([np.column_stack(proj.to_xy(p[:, 1], p[:, 0])) for p in geo.line("border/tj-af").parts])
+    x0, y0 = proj.to_xy(38.5358, 68.779)  # Dushanbe
+    sign = float(np.sign(signed_offsets(np.array([x0]), np.array([y0]), pts)[0]))
+
+    def offset(lat: float, lon: float) -> float:
+        x, y = proj.to_xy(lat, lon)
+        return sign * float(signed_offsets(np.array([x]), np.array([y]), pts)[0])
+
+    return offset
+
+
+def test_second_line_stands_behind_the_border_on_all_six_sections(v2: Scenario) -> None:
+    """Each section's platoons defend a held position 3-10 km inside Tajikistan, not the river bank."""
+    offset = _border_offset()
+    tasks = [t for t in v2.plan.phases["snap-deployment"].tasks if t.task == "defend"]
+    for section in SECTIONS:
+        (task,) = [t for t in tasks if t.units == [f"tjk/line/{section}"]]
+        area = v2.areas[task.area]
+        place = v2.places[area.center]
+        assert 3000 <= offset(place.lat, place.lon) <= 10_000, section
+        assert v2.positions[task.area].held_by == "csto"
+
+
+def test_border_posts_hold_the_crossings_the_incursion_uses(v2: Scenario) -> None:
+    """A held, fortified border post stands on each crossing the militants cross at."""
+    crossings = {
+        v for t in v2.plan.phases["incursion"].tasks for v in t.via if isinstance(v, str) and "_" in v
+    } - {"shahritus"}
+    posts = {v2.sites[p.site].at for p in v2.positions.values() if p.site is not None and p.fortified}
+    assert crossings <= posts
+
+
+def test_no_phase_beyond_the_article_decides_the_outcome(v2: Scenario) -> None:
+    """No scripted clearing attack: no CSTO task attacks contacts; the militants' groups decide."""
+    attacks = [t for p in v2.plan.phases.values() for t in p.tasks if t.task == "attack"]
+    assert attacks == []
+    deciding = {uid for uid, u in v2.units.items() if u.behaviour is not None}
+    assert {"mil/west/grp", "mil/centre/grp", "mil/east/grp"} <= deciding
+
+
+def test_the_exercise_differs_from_the_incursion_only_in_the_militants_script(
+    v2: Scenario, exercise: Scenario
+) -> None:
+    """Same forces, places and CSTO plan; only the militants' own decisions are switched off."""
+    assert exercise.plan == v2.plan
+    assert exercise.airlifts == v2.airlifts
+    assert set(exercise.units) == set(v2.units)
+    changed = {uid for uid in v2.units if exercise.units[uid] != v2.units[uid]}
+    assert changed == {uid for uid, u in v2.units.items() if u.behaviour is not None}
+    assert all(exercise.units[uid].behaviour is None for uid in changed)
+
+
+def test_second_line_positions_are_far_apart(v2: Scenario) -> None:
+    """The six positions are distinct: no two within 10 km (each covers its own section)."""
+    places = [v2.places[v2.areas[f"second-line-{s}"].center] for s in SECTIONS]
+    for i, a in enumerate(places):
+        for b in places[i + 1 :]:
+            d = 6371.0 * math.hypot(
+                math.radians(b.lat - a.lat), math.radians(b.lon - a.lon) * math.cos(math.radians(a.lat))
+            )
+            assert d > 10.0

@@ -59,7 +59,7 @@ def test_default_has_no_pedigree(records: dict[str, ParameterRecord]) -> None:
 def test_catalogue_parameter_keeps_the_catalogue_source(records: dict[str, ParameterRecord]) -> None:
     """A value from the embedded catalogue keeps the catalogue's source and confidence."""
     record = records["catalogue.weapons.mortar-82.max_range_m"]
-    assert (record.value, record.source, record.confidence) == (4270.0, "mfr-ranges", "medium")
+    assert (record.value, record.source, record.confidence) == (4270.0, "mfr-ranges", "low")
 
 
 def test_catalogue_sources_are_merged_into_the_scenario(example_path: Path) -> None:
@@ -115,3 +115,26 @@ def test_pedigree_mapping_with_unknown_key_is_an_error(edit: Callable[..., Path]
     path = edit("    training: 0.5\n", "    training: {value: 0.5, sauce: guess}\n")
     with pytest.raises(drillsim.UserError, match=r"unknown key 'sauce' in a parameter with pedigree"):
         load_scenario(path)
+
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = sorted(
+    [
+        *(REPO / "src" / "drillsim" / "scenario" / "library").glob("*.yaml"),
+        *(REPO / "src" / "drillsim" / "validation" / "data" / "battles").glob("*-v1.yaml"),
+        *(REPO / "examples").glob("*.yaml"),
+    ]
+)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_no_shipped_estimate_counts_as_sourced(path: Path) -> None:
+    """A number citing one of drillsim's own estimates or assumptions is never *sourced*: its confidence
+    stays low, so the sourced counts and the sourced-influence coverage rest on outside sources only."""
+    from drillsim.scenario.pedigree import is_sourced
+
+    scenario = load_scenario(path)
+    own = {k for k, s in scenario.sources.items() if s.citation.lower().startswith("drillsim")}
+    assert own, "the shipped files cite drillsim's estimates under keys whose citation says so"
+    wrong = [p.path for p in scenario.parameters() if is_sourced(p) and p.source in own]
+    assert wrong == []

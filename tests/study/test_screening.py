@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,8 +15,10 @@ import pytest
 
 import drillsim
 from drillsim.report.html import _pedigree
+from drillsim.scenario.io import with_overrides
 from drillsim.scenario.pedigree import is_sourced
 from drillsim.study.screening import (
+    GroupEffect,
     MorrisScreening,
     group_key,
     morris_design,
@@ -34,9 +37,16 @@ TRAJECTORIES = 6
 
 @pytest.fixture(scope="module")
 def screening() -> MorrisScreening:
-    """The drone's detection rate, the bridgehead radius and the drone's speed, on first detection."""
+    """The drone's detection rate, the bridgehead radius and the drone's speed, on first detection.
+
+    The speed is given a source and medium confidence here, so that one influential input is sourced
+    whatever the catalogue's own pedigree of it.
+    """
+    base = drillsim.load_scenario(EXAMPLE)
+    speed = float(base.catalogue.unit_types["recon-uav"].air.cruise_speed_mps)  # type: ignore[union-attr]
+    scenario = with_overrides(base, {SOURCED: {"value": speed, "source": "orlan-10", "confidence": "medium"}})
     return screen_scenario(
-        EXAMPLE,
+        scenario,
         groups="none",
         paths=[RATE, INERT, SOURCED],
         fraction=0.5,
@@ -73,6 +83,48 @@ def test_coverage_is_the_sourced_share_of_influence_in_0_1(screening: MorrisScre
     sourced = sum(g.influence for g in screening.groups if g.name == SOURCED)
     assert 0.0 <= screening.coverage <= 1.0
     assert screening.coverage == pytest.approx(sourced / total, rel=1e-12)
+
+
+def _group(name: str, members: list[str], sourced: int, influence: float) -> GroupEffect:
+    return GroupEffect(
+        name=name,
+        members=tuple(members),
+        sourced=sourced,
+        confidences={k: n for k, n in (("medium", sourced), ("unstated", len(members) - sourced)) if n},
+        sources=(),
+        mu_star={},
+        mu={},
+        sigma={},
+        effects=4,
+        influence=influence,
+    )
+
+
+def test_coverage_weights_refined_members_by_their_own_influence(screening: MorrisScreening) -> None:
+    """A second stage moves a group's influence onto the members that carry it: a sourced member carrying
+    half of its group's influence brings half of it into the coverage, not its head count's quarter."""
+    kinds = replace(
+        screening,
+        groups=(_group("a", ["a1", "a2", "a3", "a4"], 1, 1.0), _group("b", ["b1"], 0, 1.0)),
+        refined=None,
+    )
+    assert kinds.coverage == pytest.approx(0.25 / 2)
+    second = replace(
+        kinds,
+        groups=(
+            _group("a1", ["a1"], 1, 3.0),
+            _group("a2", ["a2"], 0, 1.0),
+            _group("a3", ["a3"], 0, 1.0),
+            _group("a4", ["a4"], 0, 1.0),
+        ),
+    )
+    refined = replace(kinds, refined=second)
+    assert refined.coverage == pytest.approx(0.5 / 2)
+    assert refined.coverage_equal_shares == pytest.approx(kinds.coverage)
+    assert "12.5% with equal shares" in refined.text()
+    # A second stage that saw no influence among the members leaves the equal shares.
+    silent = replace(second, groups=tuple(replace(g, influence=0.0) for g in second.groups))
+    assert replace(kinds, refined=silent).coverage == pytest.approx(kinds.coverage)
 
 
 def test_group_mu_star_is_at_least_its_largest_members() -> None:

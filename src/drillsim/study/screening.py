@@ -376,13 +376,43 @@ class MorrisScreening:
     def coverage(self) -> float:
         """Sourced-influence coverage: the share of the summed influence carried by sourced numbers.
 
-        Each group's influence counts in proportion to the share of its members that are sourced; in
-        [0, 1], NaN when no group moved any measure.
+        Each group's influence counts in proportion to the share of it carried by sourced members: their
+        share of its members (equal shares), or, for a group whose members a second stage screened
+        (:attr:`refined`), their share of the members' influence in that stage. In [0, 1], NaN when no
+        group moved any measure.
         """
+        return self._coverage(refined=True)
+
+    @property
+    def coverage_equal_shares(self) -> float:
+        """The coverage of the first stage alone: every group's influence shared equally by its members."""
+        return self._coverage(refined=False)
+
+    def _coverage(self, *, refined: bool) -> float:
         total = sum(g.influence for g in self.groups)
         if not total > 0.0:
             return math.nan
-        return min(1.0, max(0.0, sum(g.influence * g.sourced_share for g in self.groups) / total))
+        carried = sum(g.influence * self.sourced_weight(g, refined=refined) for g in self.groups)
+        return min(1.0, max(0.0, carried / total))
+
+    def sourced_weight(self, group: GroupEffect, *, refined: bool = True) -> float:
+        """The share of ``group``'s influence carried by sourced members (see :attr:`coverage`).
+
+        With a second stage, each of its groups ``h`` gives the members it shares with ``group`` the
+        weight ``I_h |h & group| / |h|`` and their sourced share that of ``h``; without one, or when the
+        second stage saw no influence among the members, the members share the influence equally.
+        """
+        if not refined or self.refined is None:
+            return group.sourced_share
+        inside = set(group.members)
+        weight = carried = 0.0
+        for h in self.refined.groups:
+            common = len(inside.intersection(h.members))
+            if common and h.members:
+                w = h.influence * common / len(h.members)
+                weight += w
+                carried += w * h.sourced_share
+        return carried / weight if weight > 0.0 else group.sourced_share
 
     @property
     def moved(self) -> int:
@@ -406,6 +436,7 @@ class MorrisScreening:
             "measures": list(self.measures),
             "spread": self.spread,
             "coverage": self.coverage,
+            "coverage_equal_shares": self.coverage_equal_shares,
             "groups": [g.as_dict() for g in self.groups],
             "fixed": [list(f) for f in self.fixed],
             "elapsed_s": self.elapsed_s,
@@ -444,6 +475,12 @@ class MorrisScreening:
             "sourced-influence coverage: "
             + (f"{coverage:.1%}" if math.isfinite(coverage) else "- (no input moved any measure)")
             + " of the summed influence is carried by sourced numbers"
+            + (
+                " (members of the refined groups weighted by their own influence; "
+                f"{self.coverage_equal_shares:.1%} with equal shares within each group)"
+                if self.refined is not None and math.isfinite(coverage)
+                else " (each group's influence shared equally by its members)"
+            )
         )
         lines.extend(f"note: {n}" for n in self.notes)
         if self.refined is not None:

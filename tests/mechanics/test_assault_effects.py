@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from assault_kit import hill_assault
-from effects_kit import Runner, assert_paired_greater, rifle
+from effects_kit import Runner, assert_paired_greater, eye, rifle
 
 from drillsim.mechanics.assault import assault_success_probability, defence_factor, force_ratio
 from drillsim.world.forces import POSTURE_INDEX
@@ -97,12 +97,27 @@ def test_broken_defenders_surrender(runner: Runner) -> None:
     assert (result.count("UnitCaptured", unit="blue/squad") == 1).all()
 
 
-def test_broken_defenders_who_see_the_attack_coming_abandon_the_position(runner: Runner) -> None:
-    """Broken defenders who see the attackers 2 km off leave the position (it is no refuge): nobody is
-    left to surrender, and the attackers take the ground without an assault."""
+def test_cornered_defenders_stand_fast_and_fight_the_assault(runner: Runner) -> None:
+    """Defenders in a defensive posture on their held position who see the attackers coming have no refuge
+    (their home is the position): past their break threshold they stand fast instead of breaking, so the
+    attackers must fight an assault for the ground."""
     data = hill_assault(attackers=1)
+    data["catalogue"]["sensors"]["eye"] = eye(100.0)  # blue sees red before its first morale check
     data["catalogue"]["unit_types"]["blue-squad"]["break_losses"] = 0.0
     result = runner.run(data, reps=10)
+    assert (result.count("AssaultResolved") >= 1).all()
+    # They may break once an assault has carried the position and they fall back off it, never before.
+    assert (result.first("UnitBroke", unit="blue/squad") > result.first("AssaultResolved")).all()
+
+
+def test_defenders_caught_out_of_a_defensive_posture_abandon_the_position(runner: Runner) -> None:
+    """The same defenders, halted rather than defending, break and leave the position (it is no refuge):
+    nobody is left to surrender, and the attackers take the ground without an assault."""
+    data = hill_assault(attackers=1, posture="halted")
+    data["catalogue"]["sensors"]["eye"] = eye(100.0)
+    data["catalogue"]["unit_types"]["blue-squad"]["break_losses"] = 0.0
+    result = runner.run(data, reps=10)
+    assert (result.count("UnitBroke", unit="blue/squad") >= 1).all()  # again after each rally
     assert result.select("AssaultResolved").num_rows == 0
     assert (result.count("UnitCaptured", unit="blue/squad") == 0).all()
     assert (result.measure("held") == 0).all()

@@ -1,9 +1,12 @@
 """Morale, destruction, capture and escape.
 
-An element with nobody left is destroyed. An element breaks when its losses reach its type's
+An element with nobody left is destroyed (its waiting wounded are missing unless a friend is at hand to
+carry them back). An element breaks when its losses since the start (or its last rally) reach its type's
 ``break_losses`` fraction, or when the share of the last ten minutes it spent suppressed reaches
 ``break_suppression``; a broken element stops fighting and withdraws to its home (or start) position,
-or straight away from the nearest enemy its side knows of when that position is no farther from it.
+or straight away from the nearest enemy its side knows of when that position is no refuge. A defender
+on a held position with no refuge stands fast instead of breaking. A broken element out of fire for
+``RALLY_S`` rallies.
 A capturable element flees toward its escape point when its side's picture shows a raider within
 ``FLEE_RADIUS_M``; it escapes on reaching that point. It is captured when an element tasked to raid it
 comes within ``CAPTURE_RADIUS_M`` while every guard near it (itself included) is broken, suppressed or
@@ -100,18 +103,29 @@ def update_morale(ctx: StepContext) -> None:
         run = ~standing_fast(ctx, rows, elems)
         rows, elems, by_losses = rows[run], elems[run], by_losses[run]
     if len(rows):
-        s.broken[rows, elems] = True
-        s.broke_at[rows, elems] = np.minimum(s.broke_at[rows, elems], t1)
-        s.broken_since[rows, elems] = t1
-        s.task[rows, elems] = -1
-        s.pending_task[rows, elems] = -1
-        s.speed_factor[rows, elems] = 1.0
-        set_routes(ctx, rows, elems, withdrawal_points(ctx, rows, elems))
-        reason = np.where(by_losses, "losses", "suppression")
-        ctx.emit(UnitBroke, rows, t1, unit=ctx.ids[elems], reason=reason)
+        break_off(ctx, rows, elems, reason=np.where(by_losses, "losses", "suppression"))
         rout(ctx, rows, elems)
     overrun(ctx)
     rally(ctx)
+
+
+def break_off(
+    ctx: StepContext, rows: IntArray, elems: IntArray, *, reason: str | NDArray[np.str_] = "repulsed"
+) -> None:
+    """Break the elements (rows, elems): they drop their task and pending orders and withdraw at full speed
+    to :func:`withdrawal_points` (``UnitBroke`` with ``reason``)."""
+    if not len(rows):
+        return
+    s = ctx.state
+    t1 = ctx.t1
+    s.broken[rows, elems] = True
+    s.broke_at[rows, elems] = np.minimum(s.broke_at[rows, elems], t1)
+    s.broken_since[rows, elems] = t1
+    s.task[rows, elems] = -1
+    s.pending_task[rows, elems] = -1
+    s.speed_factor[rows, elems] = 1.0
+    set_routes(ctx, rows, elems, withdrawal_points(ctx, rows, elems))
+    ctx.emit(UnitBroke, rows, t1, unit=ctx.ids[elems], reason=reason)
 
 
 def rally(ctx: StepContext) -> None:

@@ -140,3 +140,45 @@ def test_a_guard_within_500_m_prevents_capture(runner: Runner) -> None:
     far = runner.run(_raid(700.0), reps=4).count("UnitCaptured")
     assert near.sum() == 0
     assert (far == 1).all()
+
+
+def test_a_broken_unit_out_of_fire_rallies_after_the_rally_time(runner: Runner) -> None:
+    """A unit that broke and withdrew out of reach rallies once RALLY_S has passed and it is no longer
+    suppressed, never sooner; a unit that never breaks never rallies."""
+    from drillsim.mechanics.morale.step import RALLY_S
+
+    until = 3600.0
+    # It sees blue, so it withdraws 5 km away, out of blue's 800 m reach in a few minutes.
+    walk = {"open": 1.5}
+    eyes = [{"sensor": "sure-eye"}]
+    result = runner.run(under_fire(break_losses=0.05, speed_mps=walk, sensors=eyes), reps=12, until_s=until)
+    broke = result.first("UnitBroke", unit="red/company")
+    rallied = result.first("UnitRallied", unit="red/company")
+    assert np.isfinite(broke).all()
+    assert (broke < until - RALLY_S - 60.0).all()
+    assert np.isfinite(rallied).all()
+    assert (rallied >= broke + RALLY_S - 1e-6).all()
+    steady = runner.run(under_fire(break_losses=1.0, speed_mps=walk, sensors=eyes), reps=4, until_s=until)
+    assert steady.count("UnitRallied").sum() == 0
+
+
+def _destroyed_beside(friend_m: float | None) -> dict[str, Any]:
+    """Red's section of 10 under lethal fire 200 m from blue; with ``friend_m``, an unarmed red company
+    stands that far behind it (out of blue's sight)."""
+    data = under_fire(p_kill=0.5, personnel=10)
+    if friend_m is not None:
+        data["catalogue"]["unit_types"]["friend"] = {"category": "infantry", "personnel": 20}
+        data["units"]["red/friend"] = {"type": "friend", "nation": "R", "at": at(0, 200.0 + friend_m)}
+    return data
+
+
+def test_friends_at_hand_collect_the_wounded_of_a_destroyed_element(runner: Runner) -> None:
+    """The wounded not yet evacuated of an element shot to pieces go missing when no friend is within
+    500 m to carry them back, and stay wounded when one is."""
+    alone = runner.run(_destroyed_beside(None), reps=8, until_s=300.0)
+    helped = runner.run(_destroyed_beside(300.0), reps=8, until_s=300.0)
+    assert (alone.count("UnitDestroyed", unit="red/company") == 1).all()
+    assert (helped.count("UnitDestroyed", unit="red/company") == 1).all()
+    # Ten people hit by fire that kills a quarter of those it hits leave wounded waiting in every run.
+    assert (alone.count("CasualtiesMissing", unit="red/company", detail="destroyed") == 1).all()
+    assert helped.count("CasualtiesMissing", unit="red/company", detail="destroyed").sum() == 0

@@ -224,6 +224,14 @@ class UnitBroke(Event):
 
 
 @dataclass(frozen=True)
+class UnitRallied(Event):
+    """A broken unit, out of fire long enough, rallied: it fights again."""
+
+    KIND: ClassVar[str] = "UnitRallied"
+    unit: str
+
+
+@dataclass(frozen=True)
 class UnitFled(Event):
     """A capturable unit learnt of a threat and began to flee."""
 
@@ -600,6 +608,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "AmmunitionResupplied": {"unit": "unit", "weapon": "detail", "site": "other", "rounds": "value"},
     "UnitDestroyed": {"unit": "unit"},
     "UnitBroke": {"unit": "unit", "reason": "detail"},
+    "UnitRallied": {"unit": "unit"},
     "UnitFled": {"unit": "unit"},
     "UnitCaptured": {"unit": "unit", "captor": "other"},
     "UnitEscaped": {"unit": "unit"},
@@ -693,6 +702,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         CasualtiesMissing,
         UnitDestroyed,
         UnitBroke,
+        UnitRallied,
         UnitFled,
         UnitCaptured,
         UnitEscaped,

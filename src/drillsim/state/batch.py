@@ -168,6 +168,11 @@ class BatchState:
     suppressed_until: FloatArray
     suppression_avg: FloatArray
     """Exponential average of the time the element spent suppressed (10-minute time constant)."""
+    morale_base: FloatArray
+    """(R, N) strength the element's losses are counted from for breaking: its starting strength, or its
+    strength when it last rallied."""
+    broken_since: FloatArray
+    """(R, N) when the element last broke (+inf: not broken)."""
     ammo: FloatArray
     """(R, W) engagements or rounds left per weapon mount."""
     task: IntArray
@@ -374,6 +379,8 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         posture=np.tile(f.posture0, (r, 1)),
         suppressed_until=_full((r, n), -INF),
         suppression_avg=np.zeros((r, n)),
+        morale_base=_tile(f.strength0, r),
+        broken_since=_full((r, n), INF),
         ammo=_tile(f.w_ammo0, r) if len(f.w_ammo0) else np.zeros((r, 0)),
         task=np.full((r, n), -1, dtype=np.int64),
         task_since=_full((r, n), INF),

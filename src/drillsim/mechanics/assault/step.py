@@ -5,9 +5,10 @@ to the side holding it, on its ground; the defenders are the holder's and its al
 action on its ground. Attackers with nobody to face seize the position at once. Attackers facing only
 broken defenders take their surrender. Attackers facing fighting defenders contest the position; the
 assault is decided ``ASSAULT_S`` after they closed, by one draw against the success probability of the
-force ratio at that moment. A repulsed assault leaves the attackers on the ground suppressed (it may be
-renewed); a successful one makes the defenders surrender (broken), be overrun (suppressed: pinned, they
-cannot get away) or withdraw to their home (the others), and the position changes hands.
+force ratio at that moment. A repulsed assault breaks the attackers on the ground off (they fall back,
+suppressed and broken, and may come again once rallied); a successful one makes the defenders surrender
+(broken), be overrun (suppressed: pinned, they cannot get away) or withdraw to their home (the others),
+and the position changes hands.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from drillsim.mechanics.assault.model import (
     force_ratio,
 )
 from drillsim.mechanics.casualties import declare_missing
+from drillsim.mechanics.morale.step import break_off
 from drillsim.mechanics.orders.command import set_routes
 from drillsim.state.batch import (
     ACTIVE,
@@ -112,15 +114,16 @@ def _leaders(attackers: BoolArray, sides: IntArray, side_of: IntArray) -> IntArr
 
 
 def _repulse(ctx: StepContext, k: int, rows: IntArray, attackers: BoolArray, ratio: FloatArray) -> None:
-    """The defenders held: the attackers on the ground are pinned down, and a new assault may begin."""
+    """The defenders held: the attackers on the ground break off the assault. They are suppressed for
+    ``REPULSE_SUPPRESSION_S`` and broken (reason ``repulsed``): they fall back as broken elements do and may
+    come again only once they have rallied (docs/mechanics/morale.md)."""
     if not len(rows):
         return
     s = ctx.state
     f = ctx.world.forces
     rr, ee = np.nonzero(attackers)
-    s.suppressed_until[rows[rr], ee] = np.maximum(
-        s.suppressed_until[rows[rr], ee], ctx.t1 + REPULSE_SUPPRESSION_S
-    )
+    r = rows[rr]
+    s.suppressed_until[r, ee] = np.maximum(s.suppressed_until[r, ee], ctx.t1 + REPULSE_SUPPRESSION_S)
     s.assault_since[rows, k] = np.inf
     lead = np.asarray(np.argmax(attackers, axis=1), dtype=np.int64)
     ctx.emit(
@@ -133,6 +136,7 @@ def _repulse(ctx: StepContext, k: int, rows: IntArray, attackers: BoolArray, rat
         outcome="repulsed",
         force_ratio=ratio,
     )
+    break_off(ctx, r, ee)
 
 
 def _seize(

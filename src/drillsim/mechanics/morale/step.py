@@ -1,9 +1,12 @@
 """Morale, destruction, capture and escape.
 
-An element with nobody left is destroyed. An element breaks when its losses reach its type's
+An element with nobody left is destroyed (its waiting wounded are missing unless a friend is at hand to
+carry them back). An element breaks when its losses since the start (or its last rally) reach its type's
 ``break_losses`` fraction, or when the share of the last ten minutes it spent suppressed reaches
 ``break_suppression``; a broken element stops fighting and withdraws to its home (or start) position,
-or straight away from the nearest enemy its side knows of when that position is no farther from it.
+or straight away from the nearest enemy its side knows of when that position is no refuge. A defender
+on a held position with no refuge stands fast instead of breaking. A broken element out of fire for
+``RALLY_S`` rallies.
 A capturable element flees toward its escape point when its side's picture shows a raider within
 ``FLEE_RADIUS_M``; it escapes on reaching that point. It is captured when an element tasked to raid it
 comes within ``CAPTURE_RADIUS_M`` while every guard near it (itself included) is broken, suppressed or
@@ -26,9 +29,11 @@ from drillsim.events.types import (
     UnitDestroyed,
     UnitEscaped,
     UnitFled,
+    UnitRallied,
 )
 from drillsim.mechanics.casualties import declare_missing
 from drillsim.mechanics.orders.command import nearest_contacts, set_routes
+from drillsim.scenario.models import POSTURES
 from drillsim.state.batch import ACTIVE, CAPTURED, DESTROYED, ESCAPED
 from drillsim.state.context import StepContext
 from drillsim.world.forces import WEAPON_KINDS, ForceTable
@@ -41,9 +46,18 @@ FLEE_DISTANCE_M = 5000.0
 OVERRUN_RADIUS_M = CAPTURE_RADIUS_M
 """A broken element with an able enemy ground element this close, and no able friend within
 GUARD_RADIUS_M to cover it, is overrun (its people are taken)."""
+RALLY_S = 1800.0
+"""A broken element rallies after this long broken, once it is no longer under fire (assumption,
+confidence low)."""
+RALLY_SUPPRESSION = 0.05
+"""... and once its suppression average has fallen to this (about 20 minutes without being suppressed
+after a break under sustained fire; assumption, confidence low)."""
 ROUT_MISSING_FRACTION = 0.1
 """Share of the people still fighting who go missing (stragglers) when an element breaks under fire
 (assumption, confidence low)."""
+
+DEFENSIVE_POSTURES = np.array([POSTURES.index("hasty-defence"), POSTURES.index("prepared-defence")])
+"""Postures of elements that defend where they stand (they stand fast when cornered on a held position)."""
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -63,15 +77,21 @@ def update_morale(ctx: StepContext) -> None:
         s.suppression_avg,
         ctx.t0,
         w,
-        f.strength0,
+        s.morale_base,
         f.is_air,
         f.break_losses,
         f.break_suppression,
     )
     if len(dead_rows):
-        # Nobody is left to carry the wounded back: those not yet evacuated are missing.
+        # Wounded not yet evacuated are missing unless friends are at hand to carry them back.
+        left = ~_collected(dead_rows, dead_elems, s.status, s.broken, s.x, s.y, f.side, f.is_air)
         declare_missing(
-            ctx, dead_rows, dead_elems, fighting=np.zeros(len(dead_rows)), reason="destroyed", time_s=t1
+            ctx,
+            dead_rows[left],
+            dead_elems[left],
+            fighting=np.zeros(int(left.sum())),
+            reason="destroyed",
+            time_s=t1,
         )
         s.status[dead_rows, dead_elems] = DESTROYED
         s.strength[dead_rows, dead_elems] = 0.0
@@ -79,16 +99,59 @@ def update_morale(ctx: StepContext) -> None:
         s.route_len[dead_rows, dead_elems] = 0
         ctx.emit(UnitDestroyed, dead_rows, t1, unit=ctx.ids[dead_elems])
     if len(rows):
-        s.broken[rows, elems] = True
-        s.broke_at[rows, elems] = t1
-        s.task[rows, elems] = -1
-        s.pending_task[rows, elems] = -1
-        s.speed_factor[rows, elems] = 1.0
-        set_routes(ctx, rows, elems, withdrawal_points(ctx, rows, elems))
-        reason = np.where(by_losses, "losses", "suppression")
-        ctx.emit(UnitBroke, rows, t1, unit=ctx.ids[elems], reason=reason)
+        # Defenders with nowhere to go stand fast on the position their side holds.
+        run = ~standing_fast(ctx, rows, elems)
+        rows, elems, by_losses = rows[run], elems[run], by_losses[run]
+    if len(rows):
+        break_off(ctx, rows, elems, reason=np.where(by_losses, "losses", "suppression"))
         rout(ctx, rows, elems)
     overrun(ctx)
+    rally(ctx)
+
+
+def break_off(
+    ctx: StepContext, rows: IntArray, elems: IntArray, *, reason: str | NDArray[np.str_] = "repulsed"
+) -> None:
+    """Break the elements (rows, elems): they drop their task and pending orders and withdraw at full speed
+    to :func:`withdrawal_points` (``UnitBroke`` with ``reason``)."""
+    if not len(rows):
+        return
+    s = ctx.state
+    t1 = ctx.t1
+    s.broken[rows, elems] = True
+    s.broke_at[rows, elems] = np.minimum(s.broke_at[rows, elems], t1)
+    s.broken_since[rows, elems] = t1
+    s.task[rows, elems] = -1
+    s.pending_task[rows, elems] = -1
+    s.speed_factor[rows, elems] = 1.0
+    set_routes(ctx, rows, elems, withdrawal_points(ctx, rows, elems))
+    ctx.emit(UnitBroke, rows, t1, unit=ctx.ids[elems], reason=reason)
+
+
+def rally(ctx: StepContext) -> None:
+    """Broken ground elements in action that have been broken for ``RALLY_S``, are not suppressed and whose
+    suppression average has fallen to ``RALLY_SUPPRESSION`` rally: they are no longer broken, and their
+    losses for breaking again are counted from their strength now. They have no task: a unit with a
+    behaviour decides again what to do (docs/mechanics/behaviour.md); others hold where they are."""
+    s = ctx.state
+    f = ctx.world.forces
+    ready = (
+        s.broken
+        & (s.status == ACTIVE)
+        & ~f.is_air[None, :]
+        & (ctx.t1 - s.broken_since >= RALLY_S - 1e-9)
+        & (s.suppressed_until <= ctx.t0)
+        & (s.suppression_avg <= RALLY_SUPPRESSION)
+        & ~s.fled
+    )
+    if not ready.any():
+        return
+    rows, elems = np.nonzero(ready)
+    s.broken[rows, elems] = False
+    s.broken_since[rows, elems] = np.inf
+    s.morale_base[rows, elems] = s.strength[rows, elems]
+    s.route_len[rows, elems] = 0
+    ctx.emit(UnitRallied, rows, ctx.t1, unit=ctx.ids[elems])
 
 
 def withdrawal_points(ctx: StepContext, rows: IntArray, elems: IntArray) -> FloatArray:
@@ -97,6 +160,34 @@ def withdrawal_points(ctx: StepContext, rows: IntArray, elems: IntArray) -> Floa
     farther from the contact than they stand now and beyond the longest direct-fire reach of any element
     hostile to their side; otherwise ``FLEE_DISTANCE_M`` straight away from the contact. Without a known
     enemy, home."""
+    return _withdrawal(ctx, rows, elems)[0]
+
+
+def standing_fast(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArray:
+    """Which of the elements (rows, elems) that reach a break threshold stand fast instead: those in a
+    defensive posture (hasty or prepared defence) on the ground of a position their side or an ally holds,
+    whose home is no refuge from the enemy they know of (:func:`withdrawal_points` would send them
+    ``FLEE_DISTANCE_M`` away, through the enemy around them)."""
+    positions = ctx.world.positions
+    stand = np.zeros(len(rows), dtype=bool)
+    if not len(positions) or not len(rows):
+        return stand
+    s = ctx.state
+    f = ctx.world.forces
+    stand = np.isin(s.posture[rows, elems], DEFENSIVE_POSTURES)
+    x, y = s.x[rows, elems], s.y[rows, elems]
+    on_held = np.zeros(len(rows), dtype=bool)
+    for k in range(len(positions)):
+        on_held |= positions.inside(k, x, y) & f.allied[s.position_owner[rows, k], f.side[elems]]
+    stand &= on_held
+    if stand.any():
+        stand[stand] = _withdrawal(ctx, rows[stand], elems[stand])[1]
+    return stand
+
+
+def _withdrawal(ctx: StepContext, rows: IntArray, elems: IntArray) -> tuple[FloatArray, BoolArray]:
+    """The withdrawal points of :func:`withdrawal_points`, and whether each is the flight away from the
+    enemy (home is no refuge)."""
     s = ctx.state
     f = ctx.world.forces
     sides = f.side[elems]
@@ -113,7 +204,7 @@ def withdrawal_points(ctx: StepContext, rows: IntArray, elems: IntArray) -> Floa
     scale = FLEE_DISTANCE_M / np.maximum(from_threat, 1.0)
     hx = np.where(away, x + (x - kx) * scale, hx)
     hy = np.where(away, y + (y - ky) * scale, hy)
-    return np.stack([hx, hy], axis=1)[:, None, :]
+    return np.stack([hx, hy], axis=1)[:, None, :], away
 
 
 def hostile_reach(f: ForceTable) -> FloatArray:
@@ -208,6 +299,32 @@ def _nearest_enemy(
 
 
 @jit
+def _collected(
+    rows: IntArray,
+    elems: IntArray,
+    status: IntArray,
+    broken: BoolArray,
+    x: FloatArray,
+    y: FloatArray,
+    side: IntArray,
+    is_air: BoolArray,
+) -> BoolArray:
+    """For each (rows, elems): whether another ground element of its side, in action and unbroken, stands
+    within GUARD_RADIUS_M of it (friends at hand to collect its wounded)."""
+    out = np.zeros(len(rows), dtype=np.bool_)
+    for i in range(len(rows)):
+        r = rows[i]
+        e = elems[i]
+        for g in range(status.shape[1]):
+            if g == e or is_air[g] or side[g] != side[e] or status[r, g] != ACTIVE or broken[r, g]:
+                continue
+            if math.hypot(x[r, g] - x[r, e], y[r, g] - y[r, e]) <= GUARD_RADIUS_M:
+                out[i] = True
+                break
+    return out
+
+
+@jit
 def _is_covered(
     r: int,
     e: int,
@@ -277,7 +394,7 @@ def _morale_scan(
     suppression_avg: FloatArray,
     t0: float,
     w: float,
-    strength0: FloatArray,
+    morale_base: FloatArray,
     is_air: BoolArray,
     break_losses: FloatArray,
     break_suppression: FloatArray,
@@ -298,7 +415,7 @@ def _morale_scan(
             suppression_avg[r, e] = avg
             ground = (status[r, e] == ACTIVE) & (not is_air[e])
             dead = strength[r, e] < 0.5
-            losses = 1.0 - strength[r, e] / max(strength0[e], 1e-9)
+            losses = 1.0 - strength[r, e] / max(morale_base[r, e], 1e-9)
             breaks = (not broken[r, e]) & ((losses >= break_losses[e]) | (avg >= break_suppression[e]))
             n_dead += ground & dead
             n_break += ground & (not dead) & breaks
@@ -322,7 +439,7 @@ def _morale_scan(
                 continue
             if broken[r, e]:
                 continue
-            losses = 1.0 - strength[r, e] / max(strength0[e], 1e-9)
+            losses = 1.0 - strength[r, e] / max(morale_base[r, e], 1e-9)
             lost = losses >= break_losses[e]
             if lost or suppression_avg[r, e] >= break_suppression[e]:
                 rows[n_break] = r

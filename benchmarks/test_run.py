@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -41,3 +42,19 @@ def test_startup_is_measured_for_help_and_version() -> None:
         assert row["median_cpu_s"] > 0
         assert row["median_wall_s"] > 0
         assert row["min_wall_s"] <= row["median_wall_s"]
+
+
+@pytest.mark.benchmark
+def test_step_cost_times_every_mechanic_of_the_step(tmp_path: Path) -> None:
+    """``python -m benchmarks.step_cost`` gives each call of a step its share, and the shares add up to
+    no more than the whole step."""
+    from benchmarks.step_cost import main as step_cost_main
+
+    out = tmp_path / "cost.json"
+    example = str(Path(__file__).resolve().parent.parent / "examples" / "crossing-defence.yaml")
+    assert step_cost_main([example, "-n", "2", "--until", "600", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["steps"] == 60
+    assert {"sensing/detect", "direct_fire/fire", "air_defence/engage"} <= set(doc["mechanics"])
+    assert all(ms >= 0 for ms in doc["mechanics"].values())
+    assert sum(doc["mechanics"].values()) <= doc["ms_per_step"] * 1.0001

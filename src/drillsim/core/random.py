@@ -228,14 +228,18 @@ def binomial_inverse(u: ArrayLike, n: ArrayLike, p: ArrayLike) -> FloatArray:
         pmf = np.exp(n_ * np.log1p(-p_))
         cdf = pmf.copy()
         k = np.zeros(len(idx))
-        open_ = u_ > cdf
+        # Sum the mass term by term, each step only over the draws still open (their k not yet found).
+        live = np.flatnonzero(u_ > cdf)
+        n_o, u_o, ratio, pmf, cdf = n_[live], u_[live], ratio[live], pmf[live], cdf[live]
         step = 0
-        while open_.any():
+        while len(live):
             step += 1
-            pmf = np.where(open_, pmf * (n_ - step + 1) / step * ratio, pmf)
-            cdf = np.where(open_, cdf + pmf, cdf)
-            k = np.where(open_, step, k)
-            open_ &= (u_ > cdf) & (step < n_)
+            pmf = pmf * (n_o - step + 1) / step * ratio
+            cdf = cdf + pmf
+            k[live] = step
+            going = (u_o > cdf) & (step < n_o)
+            live = live[going]
+            n_o, u_o, ratio, pmf, cdf = n_o[going], u_o[going], ratio[going], pmf[going], cdf[going]
         out.flat[idx] = np.where(flip, n_ - k, k)
     return out
 

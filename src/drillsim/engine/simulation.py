@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -271,6 +271,9 @@ class Simulation:
         self.score = Scorekeeper(self.ctx)
         self._located = np.zeros((len(self.replication_indices), len(f.side_names), len(f.side_names)))
         self._finished = False
+        self.mechanics = self._step_calls()
+        """The calls of one step, in order, each named ``package/function`` (``benchmarks.step_cost`` times
+        them apart)."""
 
     @property
     def time_s(self) -> float:
@@ -286,40 +289,49 @@ class Simulation:
         s = self.state
         ctx.t0 = s.time_s
         ctx.t1 = min(s.time_s + self.world.dt_s, self.world.duration_s)
-        start_phases(ctx, self.triggers, self._located)
-        activate_orders(ctx)
-        aim_dynamic_tasks(ctx)
-        follow_behaviours(ctx)
-        enforce_endurance(ctx)
-        self.obstacles.before_move(ctx)
-        self.friction.before_move(ctx)
-        self.transport.land(ctx)
-        self.carriers.mount_and_dismount(ctx)
-        move(ctx)
-        self.friction.break_down(ctx)
-        self.obstacles.cross(ctx)
-        self.air_defence.fly_clear(ctx)
-        self.sensing.detect(ctx)
-        self.obstacles.reconnoitre(ctx)
-        deliver_reports(ctx)
-        self._located = located_fractions(ctx)
-        resupply(ctx)
-        deliver_supplies(ctx)
-        run_ambushes(ctx)
-        self.direct.fire(ctx)
-        self.fires.request_missions(ctx)
-        self.fires.fire_missions(ctx)
-        self.fires.land_rounds(ctx)
-        self.strikes.fly_strikes(ctx)
-        self.air_defence.engage(ctx)
-        update_morale(ctx)
-        capture_and_flight(ctx)
-        resolve_assaults(ctx)
-        evacuate_wounded(ctx)
-        self.score.step(ctx)
-        self._sample_positions(ctx)
+        for _, mechanic in self.mechanics:
+            mechanic(ctx)
         s.time_s = ctx.t1
         s.step += 1
+
+    def _step_calls(self) -> list[tuple[str, Callable[[StepContext], None]]]:
+        return [
+            ("orders/start_phases", lambda ctx: start_phases(ctx, self.triggers, self._located)),
+            ("orders/activate_orders", activate_orders),
+            ("orders/aim_dynamic_tasks", aim_dynamic_tasks),
+            ("orders/follow_behaviours", follow_behaviours),
+            ("air/enforce_endurance", enforce_endurance),
+            ("obstacles/before_move", self.obstacles.before_move),
+            ("friction/before_move", self.friction.before_move),
+            ("transport/land", self.transport.land),
+            ("transport/mount_and_dismount", self.carriers.mount_and_dismount),
+            ("movement/move", move),
+            ("friction/break_down", self.friction.break_down),
+            ("obstacles/cross", self.obstacles.cross),
+            ("air_defence/fly_clear", self.air_defence.fly_clear),
+            ("sensing/detect", self.sensing.detect),
+            ("obstacles/reconnoitre", self.obstacles.reconnoitre),
+            ("sensing/deliver_reports", deliver_reports),
+            ("sensing/located_fractions", self._locate),
+            ("direct_fire/resupply", resupply),
+            ("supply/deliver_supplies", deliver_supplies),
+            ("orders/run_ambushes", run_ambushes),
+            ("direct_fire/fire", self.direct.fire),
+            ("indirect_fire/request_missions", self.fires.request_missions),
+            ("indirect_fire/fire_missions", self.fires.fire_missions),
+            ("indirect_fire/land_rounds", self.fires.land_rounds),
+            ("air/fly_strikes", self.strikes.fly_strikes),
+            ("air_defence/engage", self.air_defence.engage),
+            ("morale/update_morale", update_morale),
+            ("morale/capture_and_flight", capture_and_flight),
+            ("assault/resolve_assaults", resolve_assaults),
+            ("casualties/evacuate_wounded", evacuate_wounded),
+            ("outcomes/step", self.score.step),
+            ("engine/sample_positions", self._sample_positions),
+        ]
+
+    def _locate(self, ctx: StepContext) -> None:
+        self._located = located_fractions(ctx)
 
     def _sample_positions(self, ctx: StepContext) -> None:
         s = self.state

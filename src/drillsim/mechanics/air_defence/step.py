@@ -32,9 +32,11 @@ from drillsim.mechanics.air_defence.model import (
     KILLED,
     SIGHTING_RANGE_FACTOR,
     engagement_result,
-    in_envelope,
+    learn_threats,
+    nearest_in_envelope,
     push_out_of_rings,
-    ring_radius,
+    rings_ahead,
+    sight_aircraft,
 )
 from drillsim.mechanics.casualties import declare_missing
 from drillsim.mechanics.indirect_fire.step import STAGE_DONE
@@ -48,17 +50,12 @@ from drillsim.state.batch import (
     DESTROYED,
 )
 from drillsim.state.context import StepContext
-from drillsim.world.forces import ForceTable
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 __all__ = ["AirDefence"]
-
-WARNING_M = 1000.0
-"""An aircraft climbs, or turns away, when it comes this close to the edge of a threat ring it knows: about
-15 s of flight for a helicopter (drillsim assumption)."""
 
 
 class AirDefence:
@@ -88,6 +85,17 @@ class AirDefence:
         self.strike_task = np.array([*strike, False], dtype=bool)
         """By task index (last entry: no task): strike tasks, whose aircraft press on through rings."""
         self.visibility = float(ctx.world.scenario.environment.visibility_m)
+        self.sight_reach = np.minimum(self.reach[:, None] * self.sighting[None, :], self.visibility)
+        """(A, K) how far each mount's element can see each aircraft."""
+        self.aircraft_side = f.side[self.aircraft]
+        self.aircraft_sides = np.unique(self.aircraft_side)
+        self.mount_side = f.side[self.elem]
+        self.threat_altitude = f.threat_altitude_m[self.aircraft]
+        m = self.mounts
+        self.envelope = np.stack(
+            [f.w_aa_min_range[m], f.w_aa_max_range[m], f.w_aa_min_altitude[m], f.w_aa_max_altitude[m]]
+        )
+        """(4, A) each mount's minimum and maximum slant range, and minimum and maximum altitude."""
 
     # -------------------------------------------------------------------------------------------------
     def fly_clear(self, ctx: StepContext) -> None:
@@ -100,38 +108,51 @@ class AirDefence:
         f = ctx.world.forces
         if len(self.mounts):
             pic = s.picture
-            seen = pic.known_live[:, :, self.elem] & pic.identified[:, :, self.elem]
-            seen &= f.hostile[:, f.side[self.elem]][None, :, :]
-            s.threat_t[...] = np.where(seen, np.minimum(s.threat_t, ctx.t1), s.threat_t)
-            s.threat_x[...] = np.where(seen, pic.known_x[:, :, self.elem], s.threat_x)
-            s.threat_y[...] = np.where(seen, pic.known_y[:, :, self.elem], s.threat_y)
+            learn_threats(
+                pic.known_live,
+                pic.identified,
+                pic.known_x,
+                pic.known_y,
+                f.hostile,
+                self.elem,
+                self.mount_side,
+                ctx.t1,
+                s.threat_t,
+                s.threat_x,
+                s.threat_y,
+            )
         phase = s.air_phase[:, air]
         on_station = phase == AIR_ON_STATION
         height = np.where(on_station, f.attack_altitude_m[air][None, :], f.altitude_m[air][None, :])
-        if not len(self.mounts):
+        # Nothing more to do unless an aircraft's side knows a ring.
+        if not len(self.mounts) or not np.isfinite(s.threat_t[:, self.aircraft_sides, :]).any():
             s.air_altitude[:, air] = height
             return
-        side_k = f.side[air]
-        known = np.isfinite(s.threat_t)[:, side_k, :]  # (R, K, A): the aircraft's side knows the ring
-        if not known.any():
-            s.air_altitude[:, air] = height
-            return
-        cx = s.threat_x[:, side_k, :]
-        cy = s.threat_y[:, side_k, :]
-        dist = np.hypot(s.x[:, air][:, :, None] - cx, s.y[:, air][:, :, None] - cy)
-        # Near a ring it knows that reaches its usual height, an aircraft climbs to its threat altitude.
-        near = known & (dist < self._radius(f, height) + WARNING_M)
-        climb = near.any(axis=2) & np.isfinite(f.threat_altitude_m[air])[None, :]
-        height = np.where(climb, np.nan_to_num(f.threat_altitude_m[air])[None, :], height)
+        radius = np.empty((*height.shape, len(self.mounts)))
+        close = np.empty(height.shape, dtype=bool)
+        rings_ahead(
+            s.x,
+            s.y,
+            air,
+            self.aircraft_side,
+            s.threat_t,
+            s.threat_x,
+            s.threat_y,
+            self.threat_altitude,
+            self.envelope,
+            height,
+            radius,
+            close,
+        )
         s.air_altitude[:, air] = height
-        radius = np.where(known, self._radius(f, height), 0.0)
         flying = (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND) & (s.status[:, air] == ACTIVE)
         free = ~self.strike_task[s.task[:, air]]
-        rows, k = np.nonzero(flying & free & (dist < radius + WARNING_M).any(axis=2))
+        rows, k = np.nonzero(flying & free & close)
         if not len(rows):
             return
         e = air[k]
-        cx, cy = cx[rows, k, :], cy[rows, k, :]
+        side_k = f.side[e]
+        cx, cy = s.threat_x[rows, side_k, :], s.threat_y[rows, side_k, :]
         ring = radius[rows, k, :]
         s.x[rows, e], s.y[rows, e] = push_out_of_rings(s.x[rows, e], s.y[rows, e], cx, cy, ring)
         # A waypoint inside a ring is passed over (the route moves on to the next one, or ends).
@@ -144,16 +165,6 @@ class AirDefence:
             nxt = s.route_i[br, be] + 1
             wrap = s.route_loop[br, be] & (nxt >= s.route_len[br, be])
             s.route_i[br, be] = np.where(wrap, 0, nxt)
-
-    def _radius(self, f: ForceTable, height: FloatArray) -> FloatArray:
-        """(R, K, A) ground radius of each mount's ring at each aircraft's height (R, K)."""
-        m = self.mounts
-        return ring_radius(
-            height[:, :, None],
-            max_range_m=f.w_aa_max_range[m][None, None, :],
-            min_altitude_m=f.w_aa_min_altitude[m][None, None, :],
-            max_altitude_m=f.w_aa_max_altitude[m][None, None, :],
-        )
 
     # -------------------------------------------------------------------------------------------------
     def engage(self, ctx: StepContext) -> None:
@@ -171,28 +182,35 @@ class AirDefence:
         if not pair_ok.any():
             s.aa_tracking[...] = False
             return
-        ground = np.hypot(
-            s.x[:, air][:, None, :] - s.x[:, self.elem][:, :, None],
-            s.y[:, air][:, None, :] - s.y[:, self.elem][:, :, None],
-        )
-        height = s.air_altitude[:, air][:, None, :]
-        slant = np.hypot(ground, height - 2.0)
-        reach = np.minimum(self.reach[:, None] * self.sighting[None, :], self.visibility)
-        sight = pair_ok & (slant <= reach[None, :, :])
-        s.aa_tracking &= sight
-        self._track(ctx, sight & ~s.aa_tracking, slant)
-        inside = in_envelope(
+        slant = np.empty(s.aa_tracking.shape)
+        new = np.empty(s.aa_tracking.shape, dtype=bool)
+        sight_aircraft(
+            s.x,
+            s.y,
+            s.air_altitude,
+            air,
+            self.elem,
+            flying,
+            ready,
+            self.hostile,
+            self.sight_reach,
+            s.aa_tracking,
             slant,
-            height,
-            min_range_m=f.w_aa_min_range[m][None, :, None],
-            max_range_m=f.w_aa_max_range[m][None, :, None],
-            min_altitude_m=f.w_aa_min_altitude[m][None, :, None],
-            max_altitude_m=f.w_aa_max_altitude[m][None, :, None],
+            new,
         )
+        self._track(ctx, new, slant)
         loaded = s.ammo[:, m] >= f.w_aa_rounds[m][None, :] - 1e-9
-        score = np.where(s.aa_tracking & inside & loaded[:, :, None], slant, np.inf)
-        best = np.argmin(score, axis=2)
-        rows, a = np.nonzero(np.isfinite(np.min(score, axis=2)))
+        best = np.empty(loaded.shape, dtype=np.int64)
+        nearest_in_envelope(
+            slant,
+            s.air_altitude,
+            air,
+            s.aa_tracking,
+            loaded,
+            self.envelope,
+            best,
+        )
+        rows, a = np.nonzero(best >= 0)
         if not len(rows):
             return
         k = best[rows, a]

@@ -63,16 +63,25 @@ def jit_without_refcounts(function: F) -> F:
 
 
 def run_per_row(
-    kernel: Any, args: tuple[Any, ...], dtypes: tuple[Any, ...], rows: int, capacity: int
+    kernel: Any,
+    args: tuple[Any, ...],
+    dtypes: tuple[Any, ...],
+    rows: int,
+    capacity: int,
+    group: Callable[..., tuple[Any, ...]] | None = None,
 ) -> tuple[tuple[Any, ...], int]:
     """Call a per-row kernel with (rows, capacity) outputs, growing the capacity until every row fits
     (the kernels are deterministic, so a second call finds the same rows). Returns the found rows flattened
-    in row order (row index first) and the largest count of any row, so callers can size the next call."""
+    in row order (row index first) and the largest count of any row, so callers can size the next call.
+    With ``group`` (a NamedTuple class), the kernel takes its outputs as one argument of that class."""
     capacity = max(capacity, 1)
     while True:
         outs = tuple(np.empty((rows, capacity), dtype=d) for d in dtypes)
         counts = np.zeros(rows, dtype=np.int64)
-        kernel(*args, *outs, counts)
+        if group is None:
+            kernel(*args, *outs, counts)
+        else:
+            kernel(*args, group(*outs), counts)
         most = int(counts.max()) if rows else 0
         if most <= capacity:
             total = int(counts.sum())

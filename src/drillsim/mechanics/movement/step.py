@@ -18,17 +18,18 @@ replace, so results are identical to the bit.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
 from drillsim.events.types import UnitArrived
-from drillsim.geo.terrain import bilinear_at, class_code_at
+from drillsim.geo.terrain import GroundGrid, bilinear_at, class_code_at
 from drillsim.mechanics.friction import march_speed_factors
-from drillsim.state.batch import ACTIVE
+from drillsim.state.batch import ACTIVE, Routes
 from drillsim.state.context import StepContext
-from drillsim.world.forces import TERRAIN_INDEX
+from drillsim.world.forces import TERRAIN_INDEX, Mobility
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -41,6 +42,18 @@ CRAWL_SPEED_MPS = 0.1
 _ROAD = TERRAIN_INDEX["road"]
 
 
+class Pace(NamedTuple):
+    """(R, N) state the move reads and writes besides positions and routes: the task's speed factor,
+    suppression, the posture taken on arrival, the posture, and the arrival times."""
+
+    speed_factor: FloatArray
+    suppressed_until: FloatArray
+    arrival_posture: IntArray
+    posture: IntArray
+    arrived_at: FloatArray
+    first_arrived_at: FloatArray
+
+
 @jit
 def slope_factor(theta_deg: float, limit_deg: float, slowdown: float) -> float:
     """Fraction of flat-ground speed kept on a slope of ``theta_deg`` (never below 5 %, so nothing is stuck
@@ -50,29 +63,27 @@ def slope_factor(theta_deg: float, limit_deg: float, slowdown: float) -> float:
 
 
 @jit
-def moving_elements(  # noqa: PLR0913
+def moving_elements(
     route_i: IntArray,
     route_len: IntArray,
     status: IntArray,
-    readiness_s: FloatArray,
     held_until: FloatArray,
     t0: float,
-    is_air: BoolArray,
     x: FloatArray,
     y: FloatArray,
-    speed_by_class: FloatArray,
+    mobility: Mobility,
     class_lut: IntArray,
-    terrain_class: NDArray[np.uint8],
-    slope_grid: FloatArray,
-    x0: float,
-    y0: float,
-    cell: float,
+    ground: GroundGrid,
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
     """(rows, elements) of the active, ready elements with route left and not held (at an obstacle), in
     row-major order (as np.nonzero),
     and under the ground ones among them, in order: the type's speed for the movement class (the terrain
-    class through ``class_lut``) and the slope (rise over run) of the terrain grid (origin x0, y0, ``cell``).
+    class through ``class_lut``) and the slope (rise over run) of the terrain grid.
     """
+    is_air = mobility.is_air
+    readiness_s = mobility.readiness_s
+    speed_by_class = mobility.speed_by_class
+    terrain_class, slope_grid, x0, y0, cell = ground
     r, n = route_i.shape
     rows = np.empty(r * n, dtype=np.int64)
     elems = np.empty(r * n, dtype=np.int64)
@@ -100,29 +111,16 @@ def moving_elements(  # noqa: PLR0913
 
 
 @jit
-def advance(  # noqa: PLR0913
+def advance(
     rows: IntArray,
     elems: IntArray,
     ground_base: FloatArray,
     ground_slope_rad: FloatArray,
-    is_air: BoolArray,
-    speed_by_class: FloatArray,
-    slope_limit_deg: FloatArray,
-    slope_slowdown: FloatArray,
+    mobility: Mobility,
     x: FloatArray,
     y: FloatArray,
-    route_x: FloatArray,
-    route_y: FloatArray,
-    route_i: IntArray,
-    route_len: IntArray,
-    route_loop: BoolArray,
-    route_road: BoolArray,
-    speed_factor: FloatArray,
-    suppressed_until: FloatArray,
-    arrival_posture: IntArray,
-    posture: IntArray,
-    arrived_at: FloatArray,
-    first_arrived_at: FloatArray,
+    routes: Routes,
+    pace: Pace,
     t0: float,
     dt: float,
 ) -> tuple[IntArray, IntArray, FloatArray]:
@@ -131,6 +129,9 @@ def advance(  # noqa: PLR0913
     ``ground_base`` and ``ground_slope_rad`` are the terrain-class speed and the slope angle under the
     ground elements among them, in order. Returns the (rows, elements, times) of those that arrived.
     """
+    is_air, _, speed_by_class, slope_limit_deg, slope_slowdown = mobility
+    route_x, route_y, route_road, route_len, route_i, route_loop = routes
+    speed_factor, suppressed_until, arrival_posture, posture, arrived_at, first_arrived_at = pace
     m = len(rows)
     done_rows = np.empty(m, dtype=np.int64)
     done_elems = np.empty(m, dtype=np.int64)
@@ -190,55 +191,33 @@ def move(ctx: StepContext) -> None:
     s = ctx.state
     f = ctx.world.forces
     world = ctx.world
-    terrain = world.terrain
     rows, elems, base, slope = moving_elements(
         s.route_i,
         s.route_len,
         s.status,
-        f.readiness_s,
         s.held_until,
         ctx.t0,
-        f.is_air,
         s.x,
         s.y,
-        f.speed_by_class,
+        f.mobility,
         world.class_lut,
-        terrain.terrain_class,
-        terrain.slope_grid,
-        terrain.x0_m,
-        terrain.y0_m,
-        terrain.cell_m,
+        world.terrain.ground_grid,
     )
     if not len(rows):
         return
     # np.arctan here, not math.atan in the loop: numpy's vectorised arctan may differ from libm's in the
     # last bit, and a faster path must not change a result.
     slope_rad = np.arctan(slope)
-    dr, de, when = advance(
-        rows,
-        elems,
-        base,
-        slope_rad,
-        f.is_air,
-        f.speed_by_class,
-        f.slope_limit_deg,
-        f.slope_slowdown,
-        s.x,
-        s.y,
-        s.route_x,
-        s.route_y,
-        s.route_i,
-        s.route_len,
-        s.route_loop,
-        s.route_road,
+    pace = Pace(
         march_speed_factors(ctx),
         s.suppressed_until,
         s.arrival_posture,
         s.posture,
         s.arrived_at,
         s.first_arrived_at,
-        ctx.t0,
-        ctx.dt,
+    )
+    dr, de, when = advance(
+        rows, elems, base, slope_rad, f.mobility, s.x, s.y, s.routes(), pace, ctx.t0, ctx.dt
     )
     if len(dr):
         ctx.emit(UnitArrived, dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])

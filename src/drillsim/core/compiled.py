@@ -7,9 +7,9 @@ numba's thread pool is not safe to fork; on two cores threads also gained little
 checked as if the function were plain Python. :func:`jit_inline` is for small helpers called once per
 shooter or side (inlined, so the many arrays they take cost no call); :func:`jit_without_refcounts` for the
 few tiny functions called millions of times whose array arguments need no reference counting.
-:func:`run_per_row` is how the per-row kernels of the mechanics are called. :func:`watch_compilation`
-tells a caller when a kernel is being compiled (not loaded from the cache), so that long first runs can say
-what they are doing.
+:func:`run_per_row` is how the per-row kernels of the mechanics are called; :func:`plain` is how a kernel
+called every step from Python takes its groups of arrays. :func:`watch_compilation` tells a caller when a
+kernel is being compiled (not loaded from the cache), so that long first runs can say what they are doing.
 
 Every compiled function keeps its machine code in numba's on-disk cache, through :class:`_RecompilingCache`:
 an entry that cannot be read back (its index names a NamedTuple that was renamed or moved since, or the
@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 IntArray = NDArray[np.int64]
 F = TypeVar("F", bound=Callable[..., Any])
+G = TypeVar("G", bound=tuple[Any, ...])
 
 _STALE_CACHE_ERRORS = (AttributeError, ImportError, EOFError, pickle.UnpicklingError)
 """What unpickling a cache file written by older code raises: a class no longer found under its name
@@ -94,6 +95,17 @@ def jit_without_refcounts(function: F) -> F:
     return cast(F, _cached(compiled))
 
 
+def plain(group: G) -> G:
+    """``group``'s fields as a plain tuple, for a call from Python into a compiled function.
+
+    numba types a NamedTuple argument about 2 us slower per call than a plain tuple of the same arrays
+    (``python -m benchmarks.dispatch``), and a step makes some twenty such calls. A kernel taking its group
+    this way reads the fields by position (``a, b, c = group``) or names them again first
+    (``group = Group(*group)``, free in compiled code); calls from compiled code may pass the NamedTuple.
+    """
+    return cast(G, tuple(group))
+
+
 def run_per_row(
     kernel: Any,
     args: tuple[Any, ...],
@@ -105,7 +117,8 @@ def run_per_row(
     """Call a per-row kernel with (rows, capacity) outputs, growing the capacity until every row fits
     (the kernels are deterministic, so a second call finds the same rows). Returns the found rows flattened
     in row order (row index first) and the largest count of any row, so callers can size the next call.
-    With ``group`` (a NamedTuple class), the kernel takes its outputs as one argument of that class."""
+    With ``group`` (a NamedTuple class), the kernel takes its outputs as one argument with that class's
+    fields, passed as a plain tuple (see :func:`plain`), so the kernel reads them by position."""
     capacity = max(capacity, 1)
     while True:
         outs = tuple(np.empty((rows, capacity), dtype=d) for d in dtypes)
@@ -113,7 +126,7 @@ def run_per_row(
         if group is None:
             kernel(*args, *outs, counts)
         else:
-            kernel(*args, group(*outs), counts)
+            kernel(*args, outs, counts)
         most = int(counts.max()) if rows else 0
         if most <= capacity:
             total = int(counts.sum())

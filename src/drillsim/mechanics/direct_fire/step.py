@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.compiled import jit, run_per_row
+from drillsim.core.compiled import jit, plain, run_per_row
 from drillsim.core.random import binomial_inverse
 from drillsim.events.types import AmmunitionExhausted, Fratricide, UnitHit
 from drillsim.mechanics.casualties import split_hits
@@ -116,11 +116,11 @@ class DirectFire:
         args = (
             s.x,
             s.y,
-            self.shooter_table,
+            plain(self.shooter_table),
             BELIEF_MARGIN_M,
             able,
             active,
-            pic.seen_layer(),
+            plain(pic.seen_layer()),
             f.contact_timeout_s,
             ctx.t1,
         )
@@ -137,8 +137,8 @@ class DirectFire:
         if not len(rows):
             return
         lam, supp_rate, exhausted = engagement_rates(
-            Engagements(rows, i, j, true_d, located, effect_scale, round_scale),
-            self.fire_table,
+            plain(Engagements(rows, i, j, true_d, located, effect_scale, round_scale)),
+            plain(self.fire_table),
             s.strength,
             s.suppressed_until,
             s.posture,

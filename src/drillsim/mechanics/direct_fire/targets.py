@@ -228,9 +228,7 @@ def nearest_seen_targets(  # noqa: C901
     (:func:`_nearest_contact`).
     """
     shooters, targets, reach, side, hostile = table
-    seen_t = seen.t
-    seen_x = seen.x
-    seen_y = seen.y
+    seen_t, seen_x, seen_y, _ = seen  # by position: callers pass a plain tuple (core.compiled.plain)
     out_i, out_j, out_d = out
     nt = targets.shape[0]
     n_sides = hostile.shape[0]

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.compiled import jit
+from drillsim.core.compiled import jit, plain
 from drillsim.events.types import (
     AmmunitionExhausted,
     FireMissionCompleted,
@@ -245,14 +245,14 @@ class IndirectFire:
             s.battery_task, s.status, s.broken, s.battery_busy_until, s.missions_left, s.ammo
         )
         picked, rows, best, ids = take_fire_requests(
-            self.table,
-            state,
+            plain(self.table),
+            plain(state),
             s.x,
             s.y,
             pic.seen_by,
-            pic.known_layer(),
+            plain(pic.known_layer()),
             pic.known_live,
-            OpenMissions(m.rep, m.firer, m.target, m.stage),
+            plain(OpenMissions(m.rep, m.firer, m.target, m.stage)),
             self.last_request,
             s.next_mission_id,
             ctx.t1,

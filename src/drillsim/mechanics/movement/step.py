@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.compiled import jit
+from drillsim.core.compiled import jit, plain
 from drillsim.events.types import UnitArrived
 from drillsim.geo.terrain import GroundGrid, bilinear_at, class_code_at
 from drillsim.mechanics.friction import march_speed_factors
@@ -80,9 +80,7 @@ def moving_elements(
     and under the ground ones among them, in order: the type's speed for the movement class (the terrain
     class through ``class_lut``) and the slope (rise over run) of the terrain grid.
     """
-    is_air = mobility.is_air
-    readiness_s = mobility.readiness_s
-    speed_by_class = mobility.speed_by_class
+    is_air, readiness_s, speed_by_class, _, _ = mobility  # by position: callers pass a plain tuple (plain)
     terrain_class, slope_grid, x0, y0, cell = ground
     r, n = route_i.shape
     rows = np.empty(r * n, dtype=np.int64)
@@ -199,9 +197,9 @@ def move(ctx: StepContext) -> None:
         ctx.t0,
         s.x,
         s.y,
-        f.mobility,
+        plain(f.mobility),
         world.class_lut,
-        world.terrain.ground_grid,
+        plain(world.terrain.ground_grid),
     )
     if not len(rows):
         return
@@ -217,7 +215,17 @@ def move(ctx: StepContext) -> None:
         s.first_arrived_at,
     )
     dr, de, when = advance(
-        rows, elems, base, slope_rad, f.mobility, s.x, s.y, s.routes(), pace, ctx.t0, ctx.dt
+        rows,
+        elems,
+        base,
+        slope_rad,
+        plain(f.mobility),
+        s.x,
+        s.y,
+        plain(s.routes()),
+        plain(pace),
+        ctx.t0,
+        ctx.dt,
     )
     if len(dr):
         ctx.emit(UnitArrived, dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])

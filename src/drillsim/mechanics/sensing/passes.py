@@ -273,7 +273,9 @@ def detect_pairs(  # noqa: C901
     """
     observers, targets, max_range, side, hostile, mounts = sensors[:6]
     m_scale, m_max, m_los, m_error, observer_factor = sensors[6:11]
-    cell, visibility, los_checked = sensors.cell, sensors.visibility, sensors.los_checked
+    cell, visibility, los_checked = sensors[
+        11:14
+    ]  # by position: callers pass a plain tuple (core.compiled.plain)
     m_rate, bounds, dt = light
     seed, stream, step, reps = key
     out_i, out_j, out_slant, out_best, out_best_clear, out_needs_los = out

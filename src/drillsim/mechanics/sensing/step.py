@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.compiled import run_per_row
+from drillsim.core.compiled import plain, run_per_row
 from drillsim.core.random import draw_key, stream_id
 from drillsim.events.types import ContactDetected, ContactLost, ContactReported
 from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M, SightGrid
@@ -231,9 +231,9 @@ class Sensing:
             np.ascontiguousarray(source_ok),
             np.ascontiguousarray(target_ok),
             np.ascontiguousarray(target_factor),
-            self.table,
-            light,
-            draw_key(ctx.streams.seed, "sensors", ctx.step, ctx.state.replications),
+            plain(self.table),
+            plain(light),
+            plain(draw_key(ctx.streams.seed, "sensors", ctx.step, ctx.state.replications)),
         )
         dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
         found, most = run_per_row(detect_pairs, args, dtypes, s.r, self.capacity, Detections)
@@ -316,7 +316,13 @@ def deliver_reports(ctx: StepContext) -> None:
     pic = s.picture
     t1 = ctx.t1
     rows, b, j, when, new, lost_r, lost_b, lost_j = deliver_due_reports(
-        pic.due_t, pic.due_from, pic.seen_layer(), pic.known_layer(), pic.known_live, f.contact_timeout_s, t1
+        pic.due_t,
+        pic.due_from,
+        plain(pic.seen_layer()),
+        plain(pic.known_layer()),
+        pic.known_live,
+        f.contact_timeout_s,
+        t1,
     )
     if new.any():
         nr, nb, nj = rows[new], b[new], j[new]

@@ -13,7 +13,7 @@ SRC = ROOT / "src" / "drillsim"
 
 # The complexity gate's exception list (functions marked "noqa: C901" or "noqa: PLR0913"): it may only
 # shrink. Lower this number when a function leaves the list; never raise it.
-GATE_EXCEPTIONS = 33
+GATE_EXCEPTIONS = 17
 
 _NOQA = re.compile(r"#\s*noqa:[^\n]*\b(C901|PLR0913)\b")
 

@@ -10,7 +10,8 @@ from drillsim.mechanics.morale.step import _morale_scan
 from drillsim.mechanics.orders.command import _due_orders, _nearest_contacts_kernel, _on_task, facts_of
 from drillsim.mechanics.orders.triggers import TriggerState
 from drillsim.scenario import load_scenario
-from drillsim.state.batch import ACTIVE, DESTROYED
+from drillsim.state.batch import ACTIVE, DESTROYED, ContactLayer
+from drillsim.world.forces import Belligerents
 
 HOSTILE = np.array([[False, True, True], [True, False, False], [True, False, False]])
 
@@ -52,8 +53,10 @@ def test_nearest_contacts_match_brute_force(seed: int, require_active: bool) -> 
     py = rng.uniform(0, 20_000, q).round(-3)
     best = np.empty(q, dtype=np.int64)
     dist = np.empty(q)
+    known = ContactLayer(np.zeros_like(kx), kx, ky, np.zeros_like(kx))
+    forces = Belligerents(side, np.zeros(n, dtype=bool), HOSTILE, np.ones(n))
     _nearest_contacts_kernel(
-        px, py, rows, sides, live, kx, ky, status, require_active, candidate, side, HOSTILE, best, dist
+        px, py, rows, sides, live, known, status, require_active, candidate, forces, best, dist
     )
     want_best, want_dist = _brute_nearest(
         px, py, rows, sides, live, kx, ky, status, require_active, candidate, side

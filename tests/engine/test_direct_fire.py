@@ -19,13 +19,14 @@ from drillsim.mechanics.direct_fire.model import (
     POSTURE_DIRECT_TABLE,
     SUPPRESSED_FIRE_FACTOR,
     UNAIMED_EFFECT,
+    Engagements,
     band_values,
     engagement_rates,
 )
 from drillsim.mechanics.direct_fire.step import SUPPRESSION_S, apply_casualties, group_argmax, group_by_target
-from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
+from drillsim.mechanics.direct_fire.targets import Picks, Shooters, nearest_seen_targets
 from drillsim.scenario.models import POSTURES
-from drillsim.state.batch import ACTIVE
+from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
 
 HOSTILE = np.array([[False, True], [True, False]])
@@ -36,25 +37,11 @@ TIMEOUT = np.array([600.0, 600.0])
 def _choose(x, y, side, reach, margin, ok, seen_t, seen_x, seen_y):
     """The kernel's (row, shooter, target, true distance) for every element as a shooter."""
     shooters = np.arange(x.shape[1])
-    args = (
-        x,
-        y,
-        shooters,
-        shooters,
-        reach,
-        margin,
-        ok,
-        ok,
-        side,
-        HOSTILE,
-        seen_t,
-        seen_x,
-        seen_y,
-        TIMEOUT,
-        NOW,
-    )
+    table = Shooters(shooters, shooters, reach, side, HOSTILE)
+    seen = ContactLayer(seen_t, seen_x, seen_y, np.zeros_like(seen_t))
+    args = (x, y, table, margin, ok, ok, seen, TIMEOUT, NOW)
     (rows, i, j, d), _ = run_per_row(
-        nearest_seen_targets, args, (np.int64, np.int64, np.float64), x.shape[0], 1
+        nearest_seen_targets, args, (np.int64, np.int64, np.float64), x.shape[0], 1, Picks
     )
     return list(zip(rows.tolist(), i.tolist(), j.tolist(), d.tolist(), strict=True))
 
@@ -192,22 +179,16 @@ def _engagements(sim: Simulation, ctx: StepContext) -> tuple[Any, ...]:
     args = (
         s.x,
         s.y,
-        d.shooters,
-        d.targets,
-        d.reach,
+        d.shooter_table,
         300.0,
         np.ascontiguousarray(able),
         np.ascontiguousarray(s.status == ACTIVE),
-        f.side,
-        d.hostile,
-        pic.seen_t,
-        pic.seen_x,
-        pic.seen_y,
+        pic.seen_layer(),
         f.contact_timeout_s,
         ctx.t1,
     )
     (rows, i, j, true_d), _ = run_per_row(
-        nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(d.shooters)
+        nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(d.shooters), Picks
     )
     return rows, i, j, true_d
 
@@ -331,35 +312,16 @@ def test_engagement_rates_match_the_array_expressions(battle: Simulation, seed: 
     assert located.any()
     assert not located.all()
     s = ctx.state
-    f = ctx.world.forces
     ammo = s.ammo.copy()
     lam, supp_rate, _ = engagement_rates(
-        rows,
-        i,
-        j,
-        true_d,
-        ctx.t0,
-        ctx.dt,
+        Engagements(rows, i, j, true_d, located, effect_scale, round_scale),
+        battle.direct.fire_table,
         s.strength,
         s.suppressed_until,
         s.posture,
         ammo,
-        f.strength0,
-        f.training,
-        f.cover,
-        POSTURE_DIRECT_TABLE,
-        battle.direct.table,
-        f.w_count,
-        f.w_rate_per_s,
-        f.w_band_range,
-        f.w_band_pkill,
-        f.w_band_psupp,
-        f.w_sustained_per_s,
-        f.w_rapid_per_s,
-        f.w_ammo0,
-        located,
-        effect_scale,
-        round_scale,
+        ctx.t0,
+        ctx.dt,
     )
     want_lam, want_supp = _reference_rates(
         battle, ctx, rows, i, j, true_d, located, effect_scale, round_scale

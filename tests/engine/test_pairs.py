@@ -6,10 +6,17 @@ import numpy as np
 import pytest
 
 from drillsim.core.compiled import run_per_row
-from drillsim.core.random import Streams, hash_prefix, stream_id, uniform_after
-from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
+from drillsim.core.random import DrawKey, Streams, hash_prefix, stream_id, uniform_after
+from drillsim.geo.terrain import SightGrid
+from drillsim.mechanics.direct_fire.targets import Picks, Shooters, nearest_seen_targets
 from drillsim.mechanics.sensing.model import detection_probability, detection_rate
 from drillsim.mechanics.sensing.passes import (
+    Candidates,
+    Detections,
+    Found,
+    LightTable,
+    Reporting,
+    SensorTable,
     bound_tables,
     deliver_due_reports,
     detect_pairs,
@@ -18,6 +25,7 @@ from drillsim.mechanics.sensing.passes import (
     pick_detections,
     record_detections,
 )
+from drillsim.state.batch import ContactLayer
 
 HOSTILE = np.array([[False, True, True], [True, False, False], [True, False, False]])
 
@@ -55,24 +63,12 @@ def test_target_choice_matches_brute_force(n: int) -> None:
     timeout = np.array([600.0, 600.0, 600.0])
     margin = 300.0
     shooters = np.arange(n)
-    args = (
-        x,
-        y,
-        shooters,
-        np.arange(n),
-        reach,
-        margin,
-        ok,
-        ok,
-        side,
-        HOSTILE,
-        seen_t,
-        seen_x,
-        seen_y,
-        timeout,
-        120.0,
+    table = Shooters(shooters, np.arange(n), reach, side, HOSTILE)
+    seen = ContactLayer(seen_t, seen_x, seen_y, np.zeros_like(seen_t))
+    args = (x, y, table, margin, ok, ok, seen, timeout, 120.0)
+    (rows, i, j, d), _ = run_per_row(
+        nearest_seen_targets, args, (np.int64, np.int64, np.float64), r, 4, Picks
     )
-    (rows, i, j, d), _ = run_per_row(nearest_seen_targets, args, (np.int64, np.int64, np.float64), r, 4)
     want = []
     for row in range(r):
         for s in shooters:
@@ -119,40 +115,36 @@ def _detect(
     mounts, m_rate, m_scale, m_max, max_range = sensors
     if m_error is None:
         m_error = np.full(len(m_rate), np.inf)
-    args = (
-        x,
-        y,
-        np.full(x.shape, 2.0),  # each element's height, per row
+    table = SensorTable(
         np.arange(n),
         np.arange(n),
         max_range,
-        ok,
-        ok,
         side,
         HOSTILE,
-        float(max_range.max()),
         mounts,
-        m_rate,
         m_scale,
         m_max,
         np.zeros(len(m_rate), dtype=bool) if los is None else los,
         m_error,
-        los is not None,
-        target_factor,
         observer_factor,
+        float(max_range.max()),
         20_000.0,
-        dt,
-        np.uint64(42),
-        np.int64(stream_id("sensors")),
-        np.int64(step),
-        reps,
+        los is not None,
     )
-    observers = np.arange(n)
-    bounds = bound_tables(
-        observers, max_range, np.full(n, 2.0), mounts, m_rate, m_scale, m_max, observer_factor, 20_000.0, dt
+    bounds = bound_tables(table, np.full(n, 2.0), m_rate, dt)
+    args = (
+        x,
+        y,
+        np.full(x.shape, 2.0),  # each element's height, per row
+        ok,
+        ok,
+        target_factor,
+        table,
+        LightTable(m_rate, bounds, dt),
+        DrawKey(np.uint64(42), np.int64(stream_id("sensors")), np.int64(step), reps),
     )
     dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
-    found, _ = run_per_row(detect_pairs, (*args, bounds), dtypes, x.shape[0], 2)
+    found, _ = run_per_row(detect_pairs, args, dtypes, x.shape[0], 2, Detections)
     return found if los is not None else found[:3]
 
 
@@ -285,9 +277,11 @@ def test_one_detection_per_key_is_the_most_precise_clear_one(check_los: bool) ->
     key = (rows * 2 + side) * n + target
     head = np.full(r * 2 * n, -1, dtype=np.int64)
     tail = head.copy()
-    args = (key, observer, target, rows, sd, sd_blocked, needs, n_pairs, x, y, altitude)
-    grid = (terrain.elevation_m, terrain.x0_m, terrain.y0_m, terrain.cell_m, check_los, 24)
-    keep, clear = pick_detections(*args, *grid, EFFECTIVE_EARTH_RADIUS_M, head, tail)
+    entries = Candidates(key, observer, target, rows, sd, sd_blocked, needs, n_pairs)
+    grid = SightGrid(
+        terrain.elevation_m, terrain.x0_m, terrain.y0_m, terrain.cell_m, 24, EFFECTIVE_EARTH_RADIUS_M
+    )
+    keep, clear = pick_detections(entries, x, y, altitude, grid, check_los, head, tail)
     # Every line, then the smallest error per key.
     seen = np.ones(n_pairs + n_inf, dtype=bool)
     if check_los:
@@ -343,23 +337,12 @@ def test_pairs_that_cannot_be_kept_are_left_out(los_checked: bool) -> None:
         )
         key = (rows * 3 + side[i]) * n + j
         head = np.full(r * 3 * n, -1, dtype=np.int64)
-        grid = (terrain.elevation_m, terrain.x0_m, terrain.y0_m, terrain.cell_m, los_checked, 24)
+        grid = SightGrid(
+            terrain.elevation_m, terrain.x0_m, terrain.y0_m, terrain.cell_m, 24, EFFECTIVE_EARTH_RADIUS_M
+        )
+        entries = Candidates(key, i, j, rows, sd, sd_blocked, needs, len(rows))
         keep, clear = pick_detections(
-            key,
-            i,
-            j,
-            rows,
-            sd,
-            sd_blocked,
-            needs,
-            len(rows),
-            x,
-            y,
-            np.full(x.shape, 2.0),
-            *grid,
-            EFFECTIVE_EARTH_RADIUS_M,
-            head,
-            head.copy(),
+            entries, x, y, np.full(x.shape, 2.0), grid, los_checked, head, head.copy()
         )
         picked = np.flatnonzero(keep)
         return [(rows[q], i[q], j[q], clear[q]) for q in picked]
@@ -410,7 +393,7 @@ def test_report_delivery_and_loss_match_the_array_computation() -> None:
     k_live[rows, b, j] = True
     lost = np.nonzero(k_live & ((t1 - k_t) > timeout[None, :, None]))
     k_live[lost] = False
-    got = deliver_due_reports(due_t, due_from, *seen, *known, live, timeout, t1)
+    got = deliver_due_reports(due_t, due_from, ContactLayer(*seen), ContactLayer(*known), live, timeout, t1)
     assert len(rows) > 0
     assert len(lost[0]) > 0
     for g, w in zip(got, (rows, b, j, when, new, *lost), strict=True):
@@ -489,9 +472,16 @@ def test_recorded_detections_match_the_array_assignments() -> None:
         earlier = due < want["due_t"][rr, b, jj]
         want["due_t"][rr[earlier], b, jj[earlier]] = due[earlier]
         want["due_from"][rr[earlier], b, jj[earlier]] = ss[earlier]
-    args = (rows, side, observer, j, sd, ident, bx, by, t1, timeout)
+    found = Found(rows, side, observer, j, sd, ident, bx, by)
+    seen = ContactLayer(*(pic[k] for k in ("seen_t", "seen_x", "seen_y", "seen_err")))
     got_new = record_detections(
-        *args, *(pic[k] for k in list(pic)[:9]), allied, latency, pic["due_t"], pic["due_from"]
+        found,
+        t1,
+        seen,
+        *(pic[k] for k in ("seen_by", "identified", "episode_t", "detected_at", "detected_by_side")),
+        Reporting(timeout, allied, latency),
+        pic["due_t"],
+        pic["due_from"],
     )
     assert new.any()
     assert not new.all()

@@ -7,13 +7,19 @@ numba's thread pool is not safe to fork; on two cores threads also gained little
 checked as if the function were plain Python. :func:`jit_inline` is for small helpers called once per
 shooter or side (inlined, so the many arrays they take cost no call); :func:`jit_without_refcounts` for the
 few tiny functions called millions of times whose array arguments need no reference counting.
-:func:`run_per_row` is how the per-row kernels of the mechanics are called. :func:`watch_compilation`
-tells a caller when a kernel is being compiled (not loaded from the cache), so that long first runs can say
-what they are doing.
+:func:`run_per_row` is how the per-row kernels of the mechanics are called; :func:`plain` is how a kernel
+called every step from Python takes its groups of arrays. :func:`watch_compilation` tells a caller when a
+kernel is being compiled (not loaded from the cache), so that long first runs can say what they are doing.
+
+Every compiled function keeps its machine code in numba's on-disk cache, through :class:`_RecompilingCache`:
+an entry that cannot be read back (its index names a NamedTuple that was renamed or moved since, or the
+file is truncated) is discarded and the function compiled again, instead of failing with the unpickling
+error.
 """
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
@@ -21,23 +27,49 @@ from typing import Any, TypeVar, cast
 import numba
 import numpy as np
 from numba.core import event as numba_event
+from numba.core.caching import FunctionCache
 from numpy.typing import NDArray
 
 IntArray = NDArray[np.int64]
 F = TypeVar("F", bound=Callable[..., Any])
+G = TypeVar("G", bound=tuple[Any, ...])
 
-_NJIT = numba.njit(cache=True, nogil=True)
-_NJIT_INLINE = numba.njit(cache=True, nogil=True, inline="always")
+_STALE_CACHE_ERRORS = (AttributeError, ImportError, EOFError, pickle.UnpicklingError)
+"""What unpickling a cache file written by older code raises: a class no longer found under its name
+(AttributeError), a module gone (ImportError), a truncated or foreign file."""
+
+
+class _RecompilingCache(FunctionCache):
+    """numba's per-function disk cache, discarding what it cannot read back.
+
+    numba unpickles a function's whole cache index before it checks that the index belongs to the current
+    source, so an index naming a NamedTuple type since renamed raises AttributeError on import of every
+    caller. Here such an index (or data file) is emptied, and the dispatcher compiles as on a cold cache.
+    """
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        try:
+            return super().load_overload(sig, target_context)  # type: ignore[no-untyped-call]
+        except _STALE_CACHE_ERRORS:
+            # An empty index in place of the unreadable one; the compile that follows then saves afresh.
+            self.flush()  # type: ignore[no-untyped-call]
+            return None
+
+
+def _cached(dispatcher: Any) -> Any:
+    """``dispatcher`` (compiled without numba's own cache) with the recompiling disk cache."""
+    dispatcher._cache = _RecompilingCache(dispatcher.py_func)  # type: ignore[no-untyped-call]
+    return dispatcher
 
 
 def jit(function: F) -> F:
     """Compile ``function`` (nopython, cached, nogil, serial)."""
-    return cast(F, _NJIT(function))
+    return cast(F, _cached(numba.njit(nogil=True)(function)))
 
 
 def jit_inline(function: F) -> F:
     """Compile ``function`` to be inlined into its compiled callers."""
-    return cast(F, _NJIT_INLINE(function))
+    return cast(F, _cached(numba.njit(nogil=True, inline="always")(function)))
 
 
 def ufunc(signatures: list[str]) -> Callable[[Callable[..., float]], Any]:
@@ -59,20 +91,42 @@ def jit_without_refcounts(function: F) -> F:
     array arguments (about 45 ns a call for river tests called once per move). ``_nrt`` is an undocumented
     numba option, which is why numba is capped below a version not yet tested (docs/dependencies.md).
     """
-    return cast(F, numba.njit(cache=True, nogil=True, _nrt=False)(function))  # type: ignore[call-overload]
+    compiled = numba.njit(nogil=True, _nrt=False)(function)  # type: ignore[call-overload]
+    return cast(F, _cached(compiled))
+
+
+def plain(group: G) -> G:
+    """``group``'s fields as a plain tuple, for a call from Python into a compiled function.
+
+    numba types a NamedTuple argument about 2 us slower per call than a plain tuple of the same arrays
+    (``python -m benchmarks.dispatch``), and a step makes some twenty such calls. A kernel taking its group
+    this way reads the fields by position (``a, b, c = group``) or names them again first
+    (``group = Group(*group)``, free in compiled code); calls from compiled code may pass the NamedTuple.
+    """
+    return cast(G, tuple(group))
 
 
 def run_per_row(
-    kernel: Any, args: tuple[Any, ...], dtypes: tuple[Any, ...], rows: int, capacity: int
+    kernel: Any,
+    args: tuple[Any, ...],
+    dtypes: tuple[Any, ...],
+    rows: int,
+    capacity: int,
+    group: Callable[..., tuple[Any, ...]] | None = None,
 ) -> tuple[tuple[Any, ...], int]:
     """Call a per-row kernel with (rows, capacity) outputs, growing the capacity until every row fits
     (the kernels are deterministic, so a second call finds the same rows). Returns the found rows flattened
-    in row order (row index first) and the largest count of any row, so callers can size the next call."""
+    in row order (row index first) and the largest count of any row, so callers can size the next call.
+    With ``group`` (a NamedTuple class), the kernel takes its outputs as one argument with that class's
+    fields, passed as a plain tuple (see :func:`plain`), so the kernel reads them by position."""
     capacity = max(capacity, 1)
     while True:
         outs = tuple(np.empty((rows, capacity), dtype=d) for d in dtypes)
         counts = np.zeros(rows, dtype=np.int64)
-        kernel(*args, *outs, counts)
+        if group is None:
+            kernel(*args, *outs, counts)
+        else:
+            kernel(*args, outs, counts)
         most = int(counts.max()) if rows else 0
         if most <= capacity:
             total = int(counts.sum())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -263,6 +264,21 @@ def root_seed(rng: int | np.random.Generator | None) -> int:
 # (stream, step, replication) is hashed once per replication, then one coordinate at a time.
 _U_GOLDEN = np.uint64(_GOLDEN)
 _U_LANE = tuple(np.uint64(v) for v in _LANES)
+
+
+class DrawKey(NamedTuple):
+    """The coordinates a compiled kernel's draws share: root seed, stream and step, and each row's
+    replication (see :func:`hash_prefix`)."""
+
+    seed: np.uint64
+    stream: np.int64
+    step: np.int64
+    reps: NDArray[np.int64]
+
+
+def draw_key(seed: int, stream: str, step: int, reps: NDArray[np.int64]) -> DrawKey:
+    """The :class:`DrawKey` of a named stream at a step (the seed reduced to 64 bits)."""
+    return DrawKey(np.uint64(seed & 0xFFFFFFFFFFFFFFFF), np.int64(stream_id(stream)), np.int64(step), reps)
 
 
 @jit

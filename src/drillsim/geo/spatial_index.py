@@ -11,6 +11,8 @@ pair search (:func:`drillsim.mechanics.sensing.passes.detect_pairs`) and direct 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -24,6 +26,51 @@ BRUTE_FORCE_TARGETS = 48
 """With this few targets in a replication, testing every pair beats building a grid."""
 _HALF = 1 << 20
 """Cell coordinates are offset by this to stay positive in the bucket key (cells of >= 1 m, +-1,000 km)."""
+
+
+class Segments(NamedTuple):
+    """Scratch for a query's answer: segment g is ``pool[lo[g]:hi[g]]`` (``pool`` the grid's members or its
+    sorted slots), all of side ``side[g]``, no nearer to the query point than ``sqrt(d2[g])``, and ``key[g]``
+    the cell's key on the fixed lattice."""
+
+    lo: IntArray
+    hi: IntArray
+    d2: FloatArray
+    side: IntArray
+    key: IntArray
+
+
+class DenseGrid(NamedTuple):
+    """The arrays :func:`dense_grid` fills: per cell the row that last filled it (-1: none yet), its first and
+    end positions in the members, and per target its cell and the members."""
+
+    cell_row: IntArray
+    cell_first: IntArray
+    cell_end: IntArray
+    cell_of: IntArray
+    members: IntArray
+
+
+class GridFrame(NamedTuple):
+    """Where a row's dense grid lies: its origin, its size in cells (0: no dense grid) and the cell size."""
+
+    x0: float
+    y0: float
+    nx: int
+    ny: int
+    cell: float
+
+
+@jit
+def segments(n: int) -> Segments:
+    """Room for ``n`` segments."""
+    return Segments(
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+        np.empty(n),
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+    )
 
 
 @jit
@@ -95,7 +142,7 @@ def first_at_least(keys: IntArray | FloatArray, value: float) -> int:
 
 
 @jit
-def sorted_candidates(  # noqa: PLR0913
+def sorted_candidates(
     mine: int,
     sx: float,
     sy: float,
@@ -104,21 +151,14 @@ def sorted_candidates(  # noqa: PLR0913
     hostile: BoolArray,
     box: FloatArray,
     m: int,
-    slot: IntArray,
     sorted_keys: IntArray,
-    sorted_slot: IntArray,
-    seg_lo: IntArray,
-    seg_hi: IntArray,
-    seg_d2: FloatArray,
-    seg_side: IntArray,
-    seg_key: IntArray,
+    seg: Segments,
 ) -> int:
-    """The enemy targets that may lie within ``radius`` of (sx, sy), by side and cell, as segments of
-    ``sorted_slot`` (positions in ``targets``; not in target order: callers that need it sort what they
-    keep): segment g is ``sorted_slot[seg_lo[g]:seg_hi[g]]``, all of side ``seg_side[g]`` and no nearer to
-    (sx, sy) than ``sqrt(seg_d2[g])``. Returns the number of segments. Sides whose targets' bounding box is
-    out of reach are skipped; with few targets (no grid), the one segment is ``slot[:m]``, every target,
-    at distance 0 and side -1 (the caller checks sides and distances)."""
+    """The enemy targets that may lie within ``radius`` of (sx, sy), by side and cell, as segments of the
+    sorted slots (positions in ``targets``, in the order of ``sorted_keys``; not in target order: callers
+    that need it sort what they keep): :class:`Segments`. Returns the number of segments. Sides whose
+    targets' bounding box is out of reach are skipped; with few targets (no grid), the one segment is
+    ``slot[:m]``, every target, at distance 0 and side -1 (the caller checks sides and distances)."""
     near = False
     for other in range(hostile.shape[1]):
         if hostile[mine, other] and near_box(box, other, sx, sy, radius):
@@ -127,11 +167,11 @@ def sorted_candidates(  # noqa: PLR0913
     if not near:
         return 0
     if m <= BRUTE_FORCE_TARGETS:
-        seg_lo[0] = 0
-        seg_hi[0] = m
-        seg_d2[0] = 0.0
-        seg_side[0] = -1
-        seg_key[0] = 0
+        seg.lo[0] = 0
+        seg.hi[0] = m
+        seg.d2[0] = 0.0
+        seg.side[0] = -1
+        seg.key[0] = 0
         return 1
     g = 0
     top = 2 * _HALF - 1
@@ -160,11 +200,11 @@ def sorted_candidates(  # noqa: PLR0913
             x_lo = -np.inf if col == 0 else (col - _HALF) * cell
             x_hi = np.inf if col == top else (col - _HALF + 1) * cell
             gap_x = max(x_lo - sx, 0.0, sx - x_hi)
-            seg_lo[g] = lo
-            seg_hi[g] = hi
-            seg_d2[g] = gap_x * gap_x + gap_y * gap_y
-            seg_side[g] = other
-            seg_key[g] = base + lo_y
+            seg.lo[g] = lo
+            seg.hi[g] = hi
+            seg.d2[g] = gap_x * gap_x + gap_y * gap_y
+            seg.side[g] = other
+            seg.key[g] = base + lo_y
             g += 1
     return g
 
@@ -191,12 +231,11 @@ def grid_fits(cells: int, m: int) -> bool:
 
 
 @jit
-def grid_scratch(n_targets: int) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+def grid_scratch(n_targets: int) -> DenseGrid:
     """The arrays :func:`dense_grid` fills, for any grid :func:`grid_fits` allows with up to ``n_targets``
-    targets: per cell the row that last filled it (-1: none yet), its first and end positions in the
-    members, and per target its cell and the members."""
+    targets."""
     cells = 8 * n_targets + 4096
-    return (
+    return DenseGrid(
         np.full(cells, -1, dtype=np.int64),
         np.empty(cells, dtype=np.int64),
         np.empty(cells, dtype=np.int64),
@@ -206,7 +245,7 @@ def grid_scratch(n_targets: int) -> tuple[IntArray, IntArray, IntArray, IntArray
 
 
 @jit
-def dense_grid(  # noqa: PLR0913
+def dense_grid(
     x: FloatArray,
     y: FloatArray,
     r: int,
@@ -216,17 +255,14 @@ def dense_grid(  # noqa: PLR0913
     m: int,
     slot: IntArray,
     box: FloatArray,
-    cell_row: IntArray,
-    cell_first: IntArray,
-    cell_end: IntArray,
-    cell_of: IntArray,
-    members: IntArray,
-) -> tuple[float, float, int, int]:
+    grid: DenseGrid,
+) -> GridFrame:
     """Row r's usable targets (``slot[:m]``) filed in a dense (side, column, row) grid of cells over their
     bounding box: cell f holds ``members[cell_first[f]:cell_end[f]]`` (positions in ``targets``, in target
     order) where ``cell_row[f] == r``, and nothing elsewhere. Only the cells that hold targets are
-    written, so a row costs its targets, not its cells. Returns the grid's origin and size; a size of 0
-    when the box holds too many cells for the targets (the caller then uses the sorted-key grid)."""
+    written, so a row costs its targets, not its cells. Returns the grid's frame; a size of 0 when the box
+    holds too many cells for the targets (the caller then uses the sorted-key grid)."""
+    cell_row, cell_first, cell_end, cell_of, members = grid
     n_sides = box.shape[0]
     x0, y0, x1, y1 = union_box(box)
     # Cells on the fixed lattice of multiples of ``cell`` (not on the box's corner), so a cell is the same
@@ -236,7 +272,7 @@ def dense_grid(  # noqa: PLR0913
     nx = int((x1 - x0) / cell) + 1
     ny = int((y1 - y0) / cell) + 1
     if not grid_fits(nx * ny * n_sides, m):
-        return x0, y0, 0, 0
+        return GridFrame(x0, y0, 0, 0, cell)
     for q in range(m):  # count each cell's targets (cell_end as the count)
         t = targets[slot[q]]
         f = (side[t] * nx + int((x[r, t] - x0) / cell)) * ny + int((y[r, t] - y0) / cell)
@@ -257,34 +293,28 @@ def dense_grid(  # noqa: PLR0913
         f = cell_of[q]
         members[cell_end[f]] = slot[q]
         cell_end[f] += 1
-    return x0, y0, nx, ny
+    return GridFrame(x0, y0, nx, ny, cell)
 
 
 @jit
-def dense_candidates(  # noqa: PLR0913
+def dense_candidates(
     mine: int,
     sx: float,
     sy: float,
     radius: float,
-    cell: float,
     hostile: BoolArray,
     box: FloatArray,
     r: int,
-    cell_row: IntArray,
-    cell_first: IntArray,
-    cell_end: IntArray,
-    x0: float,
-    y0: float,
-    nx: int,
-    ny: int,
-    seg_lo: IntArray,
-    seg_hi: IntArray,
-    seg_d2: FloatArray,
-    seg_side: IntArray,
-    seg_key: IntArray,
+    grid: DenseGrid,
+    frame: GridFrame,
+    seg: Segments,
 ) -> int:
     """As :func:`sorted_candidates`, from the dense grid of :func:`dense_grid`: one segment of ``members`` per
     non-empty cell within reach, found without a search."""
+    cell_row = grid.cell_row
+    cell_first = grid.cell_first
+    cell_end = grid.cell_end
+    x0, y0, nx, ny, cell = frame
     g = 0
     ax = int(np.round(x0 / cell)) + _HALF  # the lattice column and row of the grid's first cell
     ay = int(np.round(y0 / cell)) + _HALF
@@ -310,11 +340,11 @@ def dense_candidates(  # noqa: PLR0913
                 hi = cell_end[f]
                 y_lo = y0 + cy * cell
                 gap_y = max(y_lo - sy, 0.0, sy - (y_lo + cell))
-                seg_lo[g] = lo
-                seg_hi[g] = hi
-                seg_d2[g] = gap_x * gap_x + gap_y * gap_y
-                seg_side[g] = other
-                seg_key[g] = (other * (2 * _HALF) + ax + col) * (2 * _HALF) + ay + cy
+                seg.lo[g] = lo
+                seg.hi[g] = hi
+                seg.d2[g] = gap_x * gap_x + gap_y * gap_y
+                seg.side[g] = other
+                seg.key[g] = (other * (2 * _HALF) + ax + col) * (2 * _HALF) + ay + cy
                 g += 1
     return g
 

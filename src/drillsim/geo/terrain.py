@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -100,8 +101,29 @@ def _readonly(a: ArrayLike, dtype: Any) -> NDArray[Any]:
     return out
 
 
-@dataclass(frozen=True, eq=False)
-class SegmentGrid:
+class GroundGrid(NamedTuple):
+    """What compiled movement reads of the terrain: the class and slope grids, their origin and cell."""
+
+    classes: NDArray[np.uint8]
+    slope: NDArray[np.float64]
+    x0: float
+    y0: float
+    cell: float
+
+
+class SightGrid(NamedTuple):
+    """What a compiled sight-line test reads (:func:`sight_line_clear`): the elevation grid (its origin and
+    cell), the points tested along a line and the effective earth radius."""
+
+    z: NDArray[np.float64]
+    x0: float
+    y0: float
+    cell: float
+    samples: int
+    earth_radius: float
+
+
+class SegmentGrid(NamedTuple):
     """Obstacle segments filed by the cells of a coarse grid their bounding boxes touch, so that a move is
     tested only against the segments near it (:func:`move_cuts`).
 
@@ -179,6 +201,11 @@ class Terrain:
         object.__setattr__(self, "crossings_xy", crossings)
         object.__setattr__(self, "slope_grid", _readonly(np.hypot(gx, gy), np.float64))
         object.__setattr__(self, "segment_grid", SegmentGrid.of(obstacles))
+
+    @cached_property
+    def ground_grid(self) -> GroundGrid:
+        """The class and slope grids as compiled movement takes them (built once)."""
+        return GroundGrid(self.terrain_class, self.slope_grid, self.x0_m, self.y0_m, self.cell_m)
 
     # ------------------------------------------------------------------------------------- constructors
 
@@ -282,21 +309,8 @@ class Terrain:
         out = np.empty(flat[0].shape, dtype=bool)
         xa, ya, ha, xb, yb, hb = flat
         curvature = EFFECTIVE_EARTH_RADIUS_M if earth_curvature else 0.0
-        _sight_lines(
-            self.elevation_m,
-            self.x0_m,
-            self.y0_m,
-            self.cell_m,
-            xa,
-            ya,
-            ha,
-            xb,
-            yb,
-            hb,
-            samples,
-            curvature,
-            out,
-        )
+        grid = SightGrid(self.elevation_m, self.x0_m, self.y0_m, self.cell_m, samples, curvature)
+        _sight_lines(grid, xa, ya, ha, xb, yb, hb, out)
         return out.reshape(shape)
 
     # ------------------------------------------------------------------------------------- obstacles
@@ -322,22 +336,8 @@ class Terrain:
         if len(self.obstacles) == 0:
             return out.reshape(shape)
         crossings = self.crossings_xy if crossing_radius_m > 0.0 else np.zeros((0, 2))
-        g = self.segment_grid
-        _moves_cut(
-            g.segments,
-            g.x0_m,
-            g.y0_m,
-            g.per_m,
-            g.start,
-            g.filed,
-            np.ascontiguousarray(crossings, dtype=np.float64),
-            float(crossing_radius_m),
-            xa,
-            ya,
-            xb,
-            yb,
-            out,
-        )
+        crossings = np.ascontiguousarray(crossings, dtype=np.float64)
+        _moves_cut(self.segment_grid, crossings, float(crossing_radius_m), xa, ya, xb, yb, out)
         return out.reshape(shape)
 
     def nearest_crossing(self, x: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.intp], _FloatArray]:
@@ -382,19 +382,14 @@ def class_code_at(classes: NDArray[np.uint8], x0: float, y0: float, cell: float,
 
 
 @jit
-def _sight_lines(  # noqa: PLR0913
-    z: _FloatArray,
-    x0: float,
-    y0: float,
-    cell: float,
+def _sight_lines(
+    grid: SightGrid,
     ax: _FloatArray,
     ay: _FloatArray,
     ah: _FloatArray,
     bx: _FloatArray,
     by: _FloatArray,
     bh: _FloatArray,
-    samples: int,
-    earth_radius: float,
     out: NDArray[np.bool_],
 ) -> None:
     """Line of sight for each pair (see :meth:`Terrain.line_of_sight`); ``earth_radius`` 0 for a flat earth.
@@ -402,6 +397,7 @@ def _sight_lines(  # noqa: PLR0913
     Sample k of n lies at weights (n + 1 - k) / (n + 1) and k / (n + 1) of the two ends, so swapping the ends
     visits the same points with the same arithmetic: the answer is exactly symmetric.
     """
+    z, x0, y0, cell, samples, earth_radius = grid
     for p in range(ax.shape[0]):
         out[p] = sight_line_clear(
             z, x0, y0, cell, ax[p], ay[p], ah[p], bx[p], by[p], bh[p], samples, earth_radius
@@ -570,13 +566,8 @@ def move_cuts(
 
 
 @jit
-def _moves_cut(  # noqa: PLR0913
-    segments: _FloatArray,
-    grid_x0: float,
-    grid_y0: float,
-    grid_per_m: float,
-    start: NDArray[np.int64],
-    filed: _FloatArray,
+def _moves_cut(
+    grid: SegmentGrid,
     crossings: _FloatArray,
     radius: float,
     ax: _FloatArray,
@@ -586,6 +577,7 @@ def _moves_cut(  # noqa: PLR0913
     out: NDArray[np.bool_],
 ) -> None:
     """:func:`move_cuts` for each move a -> b."""
+    segments, grid_x0, grid_y0, grid_per_m, start, filed = grid
     for p in range(ax.shape[0]):
         a_x, a_y, b_x, b_y = ax[p], ay[p], bx[p], by[p]
         out[p] = move_cuts(

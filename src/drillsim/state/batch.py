@@ -8,7 +8,7 @@ picture (what it believes) is kept apart in :class:`Picture`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,6 +67,28 @@ def _full(shape: tuple[int, ...], value: float) -> FloatArray:
     return np.full(shape, value, dtype=np.float64)
 
 
+class ContactLayer(NamedTuple):
+    """One layer of the pictures (``seen`` or ``known``), (R, S, N) each: when each element was last
+    located by each side, where and with what error; what compiled kernels take."""
+
+    t: FloatArray
+    x: FloatArray
+    y: FloatArray
+    err: FloatArray
+
+
+class Routes(NamedTuple):
+    """The routes as compiled passes take them: (R, N, capacity) points and per point whether the leg to
+    it follows a road; per (R, N) the route's length, the next point and whether it loops."""
+
+    x: FloatArray
+    y: FloatArray
+    road: BoolArray
+    length: IntArray
+    i: IntArray
+    loop: BoolArray
+
+
 @dataclass
 class Picture:
     """What each side believes about every element (R, S, N).
@@ -94,6 +116,14 @@ class Picture:
     known_y: FloatArray
     known_err: FloatArray
     known_live: BoolArray
+
+    def seen_layer(self) -> ContactLayer:
+        """The ``seen`` layer's arrays (views, not copies)."""
+        return ContactLayer(self.seen_t, self.seen_x, self.seen_y, self.seen_err)
+
+    def known_layer(self) -> ContactLayer:
+        """The ``known`` layer's arrays (views, not copies)."""
+        return ContactLayer(self.known_t, self.known_x, self.known_y, self.known_err)
 
     @classmethod
     def empty(cls, r: int, s: int, n: int) -> Picture:
@@ -349,6 +379,12 @@ class BatchState:
     @property
     def r(self) -> int:
         return int(self.x.shape[0])
+
+    def routes(self) -> Routes:
+        """The route arrays as compiled passes take them (the arrays themselves, not copies)."""
+        return Routes(
+            self.route_x, self.route_y, self.route_road, self.route_len, self.route_i, self.route_loop
+        )
 
     @property
     def active(self) -> BoolArray:

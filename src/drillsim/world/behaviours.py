@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,17 @@ _PARAMETERS = (
 )
 
 
+class Horizons(NamedTuple):
+    """Per element, how far its rules look (m): the radius counted for strength, its reach for targets,
+    its air radius and its sight; and the strength assumed for an unidentified contact."""
+
+    radius_m: FloatArray
+    reach_m: FloatArray
+    air_radius_m: FloatArray
+    sight_m: FloatArray
+    unidentified_strength: FloatArray
+
+
 @dataclass(frozen=True)
 class BehaviourTable:
     """Per element (N): which rules are on, and each parameter of :class:`BehaviourSpec` (NaN: none)."""
@@ -52,6 +64,13 @@ class BehaviourTable:
     unidentified_strength: FloatArray
     sight_m: FloatArray
     """The element's longest sensor range (0 without a sensor): how far it sights aircraft."""
+
+    @cached_property
+    def horizons(self) -> Horizons:
+        """What the compiled assessment reads (built once)."""
+        return Horizons(
+            self.radius_m, self.reach_m, self.air_radius_m, self.sight_m, self.unidentified_strength
+        )
 
     @cached_property
     def any(self) -> bool:

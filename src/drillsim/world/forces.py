@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +35,27 @@ BoolArray = NDArray[np.bool_]
 WEAPON_KINDS = ("direct", "indirect", "air", "air-defence")
 POSTURE_INDEX = {name: i for i, name in enumerate(POSTURES)}
 TERRAIN_INDEX = {name: i for i, name in enumerate(TERRAIN_CLASSES)}
+
+
+class Mobility(NamedTuple):
+    """Per element: whether it flies, when it is ready (s), its speed by movement class (m/s), and its type's
+    slope limit (degrees) and slope slowdown: what compiled movement reads."""
+
+    is_air: BoolArray
+    readiness_s: FloatArray
+    speed_by_class: FloatArray
+    slope_limit_deg: FloatArray
+    slope_slowdown: FloatArray
+
+
+class Belligerents(NamedTuple):
+    """Per element its side, whether it flies and its strength at the start; which sides are hostile (C
+    order): what compiled passes that sort friend from foe read."""
+
+    side: IntArray
+    is_air: BoolArray
+    hostile: BoolArray
+    strength0: FloatArray
 
 
 @dataclass(frozen=True)
@@ -165,6 +187,18 @@ class ForceTable:
 
     def index(self, element_id: str) -> int:
         return self.ids.index(element_id)
+
+    @cached_property
+    def belligerents(self) -> Belligerents:
+        """Sides, hostility, aircraft and starting strengths for compiled passes (built once)."""
+        return Belligerents(self.side, self.is_air, np.ascontiguousarray(self.hostile), self.strength0)
+
+    @cached_property
+    def mobility(self) -> Mobility:
+        """The per-element tables compiled movement reads (built once)."""
+        return Mobility(
+            self.is_air, self.readiness_s, self.speed_by_class, self.slope_limit_deg, self.slope_slowdown
+        )
 
     @cached_property
     def enemy_ground(self) -> BoolArray:

@@ -14,6 +14,7 @@ and takes its task up again from the start (``SortieLaunched``, mission 0).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -340,10 +341,7 @@ def enforce_endurance(ctx: StepContext) -> None:
         s.airborne_since,
         s.x,
         s.y,
-        f.home_x,
-        f.home_y,
-        speed,
-        f.endurance_s,
+        RangeHome(f.home_x, f.home_y, speed, f.endurance_s),
         t1,
     )
     if len(rr):
@@ -399,8 +397,17 @@ def _aircraft_in_phase(
     return rows[:found], elems[:found]
 
 
+class RangeHome(NamedTuple):
+    """Per element: its base (m) and flying speed (m/s), and its endurance (s)."""
+
+    home_x: FloatArray
+    home_y: FloatArray
+    speed: FloatArray
+    endurance_s: FloatArray
+
+
 @jit
-def _turning_home(  # noqa: PLR0913
+def _turning_home(
     status: IntArray,
     task: IntArray,
     strike: BoolArray,
@@ -409,15 +416,13 @@ def _turning_home(  # noqa: PLR0913
     airborne_since: FloatArray,
     x: FloatArray,
     y: FloatArray,
-    home_x: FloatArray,
-    home_y: FloatArray,
-    speed: FloatArray,
-    endurance_s: FloatArray,
+    range_home: RangeHome,
     t1: float,
 ) -> tuple[IntArray, IntArray]:
     """(rows, elems), as :func:`_aircraft_in_phase` gives them, of the outbound aircraft (airborne since a
     finite time) whose time aloft at ``t1`` plus the time to fly home (straight, at ``speed``, by element)
     reaches their endurance."""
+    home_x, home_y, speed, endurance_s = range_home
     rows, elems = _aircraft_in_phase(status, task, strike, air, air_phase, AIR_OUTBOUND)
     found = 0
     for i in range(len(rows)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,8 +32,11 @@ from drillsim.state.batch import (
     BEHAVIOUR_COVER,
     BEHAVIOUR_PROBE,
     BEHAVIOUR_WITHDRAW,
+    ContactLayer,
 )
 from drillsim.state.context import StepContext
+from drillsim.world.behaviours import Horizons
+from drillsim.world.forces import Belligerents
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -70,25 +74,14 @@ def decide(ctx: StepContext) -> Decisions | None:
         rows,
         elems,
         ctx.t1,
-        f.side,
-        f.is_air,
-        np.ascontiguousarray(f.hostile),
+        f.belligerents,
+        pic.known_layer(),
         pic.known_live,
-        pic.known_x,
-        pic.known_y,
         pic.identified,
-        f.strength0,
-        s.status,
-        s.broken,
-        s.strength,
+        Standing(s.status, s.broken, s.strength, s.air_phase),
         s.x,
         s.y,
-        table.radius_m,
-        table.reach_m,
-        table.air_radius_m,
-        table.unidentified_strength,
-        s.air_phase,
-        table.sight_m,
+        table.horizons,
         s.air_seen_at,
     )
     previous = s.behaviour_mode[rows, elems].copy()
@@ -171,30 +164,28 @@ def _keep_cover_levels(
     s.cleared_at[rows[leaving], elems[leaving]] = ctx.t1
 
 
+class Standing(NamedTuple):
+    """(R, N) state the assessment reads: status, broken, strength and air phase."""
+
+    status: IntArray
+    broken: BoolArray
+    strength: FloatArray
+    air_phase: IntArray
+
+
 @jit
-def _assess(  # noqa: PLR0913
+def _assess(
     rows: IntArray,
     elems: IntArray,
     t1: float,
-    side_of: IntArray,
-    is_air: BoolArray,
-    hostile: BoolArray,
+    forces: Belligerents,
+    known: ContactLayer,
     known_live: BoolArray,
-    known_x: FloatArray,
-    known_y: FloatArray,
     identified: BoolArray,
-    strength0: FloatArray,
-    status: IntArray,
-    broken: BoolArray,
-    strength: FloatArray,
+    standing: Standing,
     x: FloatArray,
     y: FloatArray,
-    radius_m: FloatArray,
-    reach_m: FloatArray,
-    air_radius_m: FloatArray,
-    unidentified: FloatArray,
-    air_phase: IntArray,
-    sight_m: FloatArray,
+    horizons: Horizons,
     air_seen_at: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
     """For each deciding element (rows[k], elems[k]): friendly strength within its radius (its side's
@@ -205,6 +196,11 @@ def _assess(  # noqa: PLR0913
     hostile aircraft in flight is within both the element's air radius and its sight (its longest sensor
     range): aircraft are sighted directly, as the pictures hold ground contacts only. Contacts already out
     of action are skipped, as the attack task skips them."""
+    side_of, is_air, hostile, strength0 = forces
+    known_x = known.x
+    known_y = known.y
+    status, broken, strength, air_phase = standing
+    radius_m, reach_m, air_radius_m, sight_m, unidentified = horizons
     k_n = rows.shape[0]
     n = side_of.shape[0]
     friendly = np.zeros(k_n)

@@ -15,6 +15,8 @@ docs/mechanics/direct-fire.md.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -132,34 +134,50 @@ def mount_casualty_rate(
     return max(weapons * rate_per_s * p_kill * fighting * training * fire * exposure, 0.0)
 
 
+class FireTable(NamedTuple):
+    """What direct fire's compiled pass reads of the forces, built once: per element its strength at the
+    start, training and cover; the exposure by posture; each element's direct-fire ``mounts`` (-1 padded)
+    and per weapon mount its count, engagement rate, range bands (range, kill and suppression
+    probabilities), rates of fire and load."""
+
+    strength0: FloatArray
+    training: FloatArray
+    cover: FloatArray
+    posture_exposure: FloatArray
+    mounts: IntArray
+    w_count: FloatArray
+    w_rate_per_s: FloatArray
+    w_band_range: FloatArray
+    w_band_pkill: FloatArray
+    w_band_psupp: FloatArray
+    w_sustained_per_s: FloatArray
+    w_rapid_per_s: FloatArray
+    w_ammo0: FloatArray
+
+
+class Engagements(NamedTuple):
+    """One step's engagements: state row, shooter, target, true range (m), whether the target is located
+    (aimed fire), and the effect and round multipliers of bursts and lulls."""
+
+    rows: IntArray
+    shooter: IntArray
+    target: IntArray
+    range_m: FloatArray
+    located: BoolArray
+    effect_scale: FloatArray
+    round_scale: FloatArray
+
+
 @jit
-def engagement_rates(  # noqa: PLR0913
-    rows: IntArray,
-    shooter: IntArray,
-    target: IntArray,
-    range_m: FloatArray,
-    t0: float,
-    dt: float,
+def engagement_rates(
+    engagements: Engagements,
+    table: FireTable,
     strength: FloatArray,
     suppressed_until: FloatArray,
     posture: IntArray,
     ammo: FloatArray,
-    strength0: FloatArray,
-    training: FloatArray,
-    cover: FloatArray,
-    posture_exposure: FloatArray,
-    mounts: IntArray,
-    w_count: FloatArray,
-    w_rate_per_s: FloatArray,
-    w_band_range: FloatArray,
-    w_band_pkill: FloatArray,
-    w_band_psupp: FloatArray,
-    w_sustained_per_s: FloatArray,
-    w_rapid_per_s: FloatArray,
-    w_ammo0: FloatArray,
-    located: BoolArray,
-    effect_scale: FloatArray,
-    round_scale: FloatArray,
+    t0: float,
+    dt: float,
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """For each engagement (state row, shooter, target at true range ``range_m``): the expected casualties
     per second, :func:`mount_casualty_rate` summed in mount order over the shooter's direct-fire ``mounts``
@@ -175,6 +193,9 @@ def engagement_rates(  # noqa: PLR0913
     ``UNAIMED_EFFECT`` of its casualty effect, and not at all once it conserves ammunition (below
     ``CONSERVE_FRACTION`` of its load ``w_ammo0``). Each engagement's effect is multiplied by
     ``effect_scale`` and its rounds by ``round_scale`` (bursts and lulls)."""
+    rows, shooter, target, range_m, located, effect_scale, round_scale = engagements
+    strength0, training, cover, posture_exposure, mounts, w_count, w_rate_per_s = table[:7]
+    w_band_range, w_band_pkill, w_band_psupp, w_sustained_per_s, w_rapid_per_s, w_ammo0 = table[7:]
     n_pairs = rows.shape[0]
     lam = np.zeros(n_pairs)
     supp_rate = np.zeros(n_pairs)

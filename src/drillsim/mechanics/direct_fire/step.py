@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.compiled import jit, run_per_row
+from drillsim.core.compiled import jit, plain, run_per_row
 from drillsim.core.random import binomial_inverse
 from drillsim.events.types import AmmunitionExhausted, Fratricide, UnitHit
 from drillsim.mechanics.casualties import split_hits
@@ -22,9 +22,11 @@ from drillsim.mechanics.direct_fire.model import (
     LOCATED_S,
     POSTURE_DIRECT_TABLE,
     SUPPRESSING_TASKS,
+    Engagements,
+    FireTable,
     engagement_rates,
 )
-from drillsim.mechanics.direct_fire.targets import nearest_seen_targets
+from drillsim.mechanics.direct_fire.targets import Picks, Shooters, nearest_seen_targets
 from drillsim.mechanics.transport import mounted_exposure
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
@@ -64,6 +66,24 @@ class DirectFire:
             e = f.w_elem[m]
             self.table[e, fill[e]] = m
             fill[e] += 1
+        self.fire_table = FireTable(
+            f.strength0,
+            f.training,
+            f.cover,
+            POSTURE_DIRECT_TABLE,
+            self.table,
+            f.w_count,
+            f.w_rate_per_s,
+            f.w_band_range,
+            f.w_band_pkill,
+            f.w_band_psupp,
+            f.w_sustained_per_s,
+            f.w_rapid_per_s,
+            f.w_ammo0,
+        )
+        """What the compiled engagement pass reads of the forces, built once."""
+        self.shooter_table = Shooters(self.shooters, self.targets, self.reach, f.side, self.hostile)
+        """What the compiled target choice reads, built once."""
 
     def discipline(
         self, ctx: StepContext, rows: IntArray, i: IntArray, j: IntArray, true_d: FloatArray
@@ -97,23 +117,17 @@ class DirectFire:
         args = (
             s.x,
             s.y,
-            self.shooters,
-            self.targets,
-            self.reach,
+            plain(self.shooter_table),
             BELIEF_MARGIN_M,
             able,
             active,
-            f.side,
-            self.hostile,
-            pic.seen_t,
-            pic.seen_x,
-            pic.seen_y,
+            plain(pic.seen_layer()),
             f.contact_timeout_s,
             ctx.t1,
         )
         # At most one target per shooter, so room for every shooter is always enough.
         (rows, i, j, true_d), _ = run_per_row(
-            nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(self.shooters)
+            nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(self.shooters), Picks
         )
         # Only the elements that fit on their side's contact line fire (frontage.py).
         keep = engaged_on_frontage(rows, i, j, true_d, s.x, s.y, f.side, self.frontage)
@@ -124,32 +138,14 @@ class DirectFire:
         if not len(rows):
             return
         lam, supp_rate, exhausted = engagement_rates(
-            rows,
-            i,
-            j,
-            true_d,
-            ctx.t0,
-            ctx.dt,
+            plain(Engagements(rows, i, j, true_d, located, effect_scale, round_scale)),
+            plain(self.fire_table),
             s.strength,
             s.suppressed_until,
             s.posture,
             s.ammo,
-            f.strength0,
-            f.training,
-            f.cover,
-            POSTURE_DIRECT_TABLE,
-            self.table,
-            f.w_count,
-            f.w_rate_per_s,
-            f.w_band_range,
-            f.w_band_pkill,
-            f.w_band_psupp,
-            f.w_sustained_per_s,
-            f.w_rapid_per_s,
-            f.w_ammo0,
-            located,
-            effect_scale,
-            round_scale,
+            ctx.t0,
+            ctx.dt,
         )
         lam = mounted_exposure(ctx, rows, j, lam)  # people in soft carriers, or behind armour
         surprise = s.surprise_until[rows, i] > ctx.t0  # an ambush's first volley

@@ -8,12 +8,14 @@ picture, never ground truth) can be chosen.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit, jit_inline
 from drillsim.geo.spatial_index import first_at_least, near_box
+from drillsim.state.batch import ContactLayer
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -26,8 +28,39 @@ believed x (at least one; about ``2 sqrt(k)`` contacts in each). Only speed depe
 on the synthetic benchmark and Khatlon)."""
 
 
+class Shooters(NamedTuple):
+    """The shooters and targets of direct fire, built once: who may shoot, who may be shot, each element's
+    reach (m) and side, and which sides are hostile."""
+
+    shooters: IntArray
+    targets: IntArray
+    reach: FloatArray
+    side: IntArray
+    hostile: BoolArray
+
+
+class Picks(NamedTuple):
+    """The outputs of :func:`nearest_seen_targets`, (rows, capacity) each: shooter, target, true distance."""
+
+    i: IntArray
+    j: IntArray
+    d: FloatArray
+
+
+class Columns(NamedTuple):
+    """One side's contacts laid out in columns (:func:`_contact_columns`): each column's first slot (then
+    the count), its smallest and largest believed x, and per slot the believed x, y and element."""
+
+    start: IntArray
+    col_lo: FloatArray
+    col_hi: FloatArray
+    cx: FloatArray
+    cy: FloatArray
+    ct: IntArray
+
+
 @jit_inline
-def _contact_columns(  # noqa: PLR0913
+def _contact_columns(
     k: int,
     bx: FloatArray,
     by: FloatArray,
@@ -35,18 +68,14 @@ def _contact_columns(  # noqa: PLR0913
     column: IntArray,
     fill: IntArray,
     order: IntArray,
-    start: IntArray,
-    col_lo: FloatArray,
-    col_hi: FloatArray,
-    cx: FloatArray,
-    cy: FloatArray,
-    ct: IntArray,
+    cols: Columns,
 ) -> int:
     """Lay out ``k`` contacts (believed ``bx``, ``by``; element ``bt``) in columns of equal width over their
-    believed x, each sorted by believed y. Fills ``cx``, ``cy``, ``ct`` in that order, ``start`` (each
-    column's first slot, then ``k``) and each column's smallest and largest believed x (``col_lo``,
+    believed x, each sorted by believed y. Fills ``cols``: ``cx``, ``cy``, ``ct`` in that order, ``start``
+    (each column's first slot, then ``k``) and each column's smallest and largest believed x (``col_lo``,
     ``col_hi``; +inf and -inf when it is empty); ``column``, ``fill`` and ``order`` are scratch. Returns
     the number of columns."""
+    start, col_lo, col_hi, cx, cy, ct = cols
     x0 = np.inf
     x1 = -np.inf
     for q in range(k):
@@ -86,7 +115,7 @@ def _contact_columns(  # noqa: PLR0913
 
 
 @jit_inline
-def _nearest_contact(  # noqa: C901, PLR0913
+def _nearest_contact(  # noqa: C901
     s: int,
     sx: float,
     sy: float,
@@ -95,12 +124,7 @@ def _nearest_contact(  # noqa: C901, PLR0913
     x: FloatArray,
     y: FloatArray,
     nc: int,
-    start: IntArray,
-    col_lo: FloatArray,
-    col_hi: FloatArray,
-    cx: FloatArray,
-    cy: FloatArray,
-    ct: IntArray,
+    cols: Columns,
 ) -> int:
     """The contact (laid out by :func:`_contact_columns`) nearest to the believed distance from shooter
     ``s`` at (``sx``, ``sy``), within ``rad``, whose true position (``x``, ``y``) is within ``rad + margin``;
@@ -112,6 +136,7 @@ def _nearest_contact(  # noqa: C901, PLR0913
     is far smaller); ``np.hypot`` is computed only in the narrow band between, so the choice is exactly
     that of comparing ``np.hypot`` distances throughout.
     """
+    start, col_lo, col_hi, cx, cy, ct = cols
     near = rad * rad * (1.0 + 1e-9)
     surely_near = rad * rad * (1.0 - 1e-9)
     far = (rad + margin) * (rad + margin) * (1.0 + 1e-9)
@@ -179,25 +204,17 @@ def _nearest_contact(  # noqa: C901, PLR0913
 
 
 @jit
-def nearest_seen_targets(  # noqa: C901, PLR0913
+def nearest_seen_targets(  # noqa: C901
     x: FloatArray,
     y: FloatArray,
-    shooters: IntArray,
-    targets: IntArray,
-    reach: FloatArray,
+    table: Shooters,
     margin: float,
     source_ok: BoolArray,
     target_ok: BoolArray,
-    side: IntArray,
-    hostile: BoolArray,
-    seen_t: FloatArray,
-    seen_x: FloatArray,
-    seen_y: FloatArray,
+    seen: ContactLayer,
     timeout: FloatArray,
     now: float,
-    out_i: IntArray,
-    out_j: IntArray,
-    out_d: FloatArray,
+    out: Picks,
     counts: IntArray,
 ) -> None:
     """For each able shooter, the enemy its side sees (a live contact in the ``seen`` layer) nearest to
@@ -210,6 +227,9 @@ def nearest_seen_targets(  # noqa: C901, PLR0913
     the box of its side's contacts is passed over, others search the columns outwards
     (:func:`_nearest_contact`).
     """
+    shooters, targets, reach, side, hostile = table
+    seen_t, seen_x, seen_y, _ = seen  # by position: callers pass a plain tuple (core.compiled.plain)
+    out_i, out_j, out_d = out
     nt = targets.shape[0]
     n_sides = hostile.shape[0]
     cap = out_i.shape[1]
@@ -259,12 +279,7 @@ def nearest_seen_targets(  # noqa: C901, PLR0913
                 column,
                 fill,
                 order,
-                start[a_side],
-                col_lo[a_side],
-                col_hi[a_side],
-                cx[a_side],
-                cy[a_side],
-                ct[a_side],
+                Columns(start[a_side], col_lo[a_side], col_hi[a_side], cx[a_side], cy[a_side], ct[a_side]),
             )
             n_col[a_side] = nc
             # The box as for near_box: (x min, y min, x max, y max).
@@ -296,12 +311,7 @@ def nearest_seen_targets(  # noqa: C901, PLR0913
                 x[r],
                 y[r],
                 n_col[mine],
-                start[mine],
-                col_lo[mine],
-                col_hi[mine],
-                cx[mine],
-                cy[mine],
-                ct[mine],
+                Columns(start[mine], col_lo[mine], col_hi[mine], cx[mine], cy[mine], ct[mine]),
             )
             if best >= 0:
                 if count < cap:

@@ -19,11 +19,12 @@ Indirect fire, link by link (each link's start and end is an event):
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.compiled import jit
+from drillsim.core.compiled import jit, plain
 from drillsim.events.types import (
     AmmunitionExhausted,
     FireMissionCompleted,
@@ -40,9 +41,7 @@ from drillsim.mechanics.indirect_fire.model import (
     lethal_spread,
     scatter_sd,
 )
-from drillsim.state.batch import (
-    ACTIVE,
-)
+from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
 
 FloatArray = NDArray[np.float64]
@@ -60,33 +59,51 @@ STAGE_FIRED = 1
 STAGE_DONE = 2
 
 
+class Batteries(NamedTuple):
+    """The batteries of a simulation, built once: the elements, each element's indirect-fire mount, the
+    mounts' greatest and least ranges, each element's side, the ground elements hostile to each side, and
+    which elements' reports may call fire under each fire-support task."""
+
+    batteries: IntArray
+    battery_mount: IntArray
+    max_range: FloatArray
+    min_range: FloatArray
+    side_of: IntArray
+    enemy_ground: BoolArray
+    observer_ok: BoolArray
+
+
+class BatteryState(NamedTuple):
+    """(R, N) state a battery's readiness reads: its task, status, broken, busy until, missions left; and
+    (R, mounts) ammunition."""
+
+    task: IntArray
+    status: IntArray
+    broken: BoolArray
+    busy_until: FloatArray
+    missions_left: FloatArray
+    ammo: FloatArray
+
+
+class OpenMissions(NamedTuple):
+    """The fire missions' replication, firer, target and stage."""
+
+    rep: IntArray
+    firer: IntArray
+    target: IntArray
+    stage: IntArray
+
+
 @jit
-def take_fire_requests(  # noqa: C901, PLR0913
-    batteries: IntArray,
-    battery_mount: IntArray,
-    max_range: FloatArray,
-    min_range: FloatArray,
-    side_of: IntArray,
-    enemy_ground: BoolArray,
-    observer_ok: BoolArray,
-    battery_task: IntArray,
-    status: IntArray,
-    broken: BoolArray,
-    busy_until: FloatArray,
-    missions_left: FloatArray,
-    ammo: FloatArray,
+def take_fire_requests(  # noqa: C901
+    table: Batteries,
+    state: BatteryState,
     x: FloatArray,
     y: FloatArray,
     seen_by: IntArray,
-    known_x: FloatArray,
-    known_y: FloatArray,
-    known_t: FloatArray,
-    known_err: FloatArray,
+    known: ContactLayer,
     known_live: BoolArray,
-    m_rep: IntArray,
-    m_firer: IntArray,
-    m_target: IntArray,
-    m_stage: IntArray,
+    missions: OpenMissions,
     last_request: FloatArray,
     next_mission_id: IntArray,
     t1: float,
@@ -101,6 +118,10 @@ def take_fire_requests(  # noqa: C901, PLR0913
     mission id, the side's ``last_request`` for the contact, one mission less for the battery, which is
     busy until it has fired. Returns (position in ``batteries``, row, contact, mission id) of each pick.
     """
+    batteries, battery_mount, max_range, min_range, side_of, enemy_ground, observer_ok = table
+    battery_task, status, broken, busy_until, missions_left, ammo = state
+    known_t, known_x, known_y, known_err = known
+    m_rep, m_firer, m_target, m_stage = missions
     r = status.shape[0]
     nb = len(batteries)
     n = status.shape[1]
@@ -203,14 +224,7 @@ class IndirectFire:
                     self.observer_ok[task.index, task.observers] = True
                 else:
                     self.observer_ok[task.index] = True
-
-    def request_missions(self, ctx: StepContext) -> None:
-        """Free batteries take requests for fire on reported contacts (see :func:`take_fire_requests`)."""
-        s = ctx.state
-        f = ctx.world.forces
-        pic = s.picture
-        m = s.missions
-        picked, rows, best, ids = take_fire_requests(
+        self.table = Batteries(
             self.batteries,
             self.battery_mount,
             f.w_max_range,
@@ -218,24 +232,27 @@ class IndirectFire:
             f.side,
             f.enemy_ground,
             self.observer_ok,
-            s.battery_task,
-            s.status,
-            s.broken,
-            s.battery_busy_until,
-            s.missions_left,
-            s.ammo,
+        )
+        """What the compiled pick of requests reads of the batteries, built once."""
+
+    def request_missions(self, ctx: StepContext) -> None:
+        """Free batteries take requests for fire on reported contacts (see :func:`take_fire_requests`)."""
+        s = ctx.state
+        f = ctx.world.forces
+        pic = s.picture
+        m = s.missions
+        state = BatteryState(
+            s.battery_task, s.status, s.broken, s.battery_busy_until, s.missions_left, s.ammo
+        )
+        picked, rows, best, ids = take_fire_requests(
+            plain(self.table),
+            plain(state),
             s.x,
             s.y,
             pic.seen_by,
-            pic.known_x,
-            pic.known_y,
-            pic.known_t,
-            pic.known_err,
+            plain(pic.known_layer()),
             pic.known_live,
-            m.rep,
-            m.firer,
-            m.target,
-            m.stage,
+            plain(OpenMissions(m.rep, m.firer, m.target, m.stage)),
             self.last_request,
             s.next_mission_id,
             ctx.t1,

@@ -36,7 +36,7 @@ from drillsim.mechanics.orders.command import nearest_contacts, set_routes
 from drillsim.scenario.models import POSTURES
 from drillsim.state.batch import ACTIVE, CAPTURED, DESTROYED, ESCAPED
 from drillsim.state.context import StepContext
-from drillsim.world.forces import WEAPON_KINDS, ForceTable
+from drillsim.world.forces import WEAPON_KINDS, Belligerents, ForceTable
 
 SUPPRESSION_MEMORY_S = 600.0
 FLEE_RADIUS_M = 3000.0
@@ -480,9 +480,8 @@ def capture_and_flight(ctx: StepContext) -> None:
                 s.suppressed_until,
                 s.x,
                 s.y,
-                f.side,
+                f.belligerents,
                 f.is_guard,
-                f.is_air,
                 c,
                 task.elements,
                 task.index,
@@ -553,16 +552,15 @@ def _escaping(
 
 
 @jit
-def _seizures(  # noqa: PLR0913
+def _seizures(
     status: IntArray,
     task: IntArray,
     broken: BoolArray,
     suppressed_until: FloatArray,
     x: FloatArray,
     y: FloatArray,
-    side_of: IntArray,
+    forces: Belligerents,
     is_guard: BoolArray,
-    is_air: BoolArray,
     c: int,
     raiders: IntArray,
     task_index: int,
@@ -572,6 +570,8 @@ def _seizures(  # noqa: PLR0913
     captor: the first raider (in the order of ``raiders``) on the task, in action, not broken and within
     CAPTURE_RADIUS_M, where no ground guard of c's side (c itself included) within GUARD_RADIUS_M is in
     action, unbroken and not suppressed at ``t0``."""
+    side_of = forces.side
+    is_air = forces.is_air
     r_n, n = status.shape
     rows = np.empty(r_n, dtype=np.int64)
     captors = np.empty(r_n, dtype=np.int64)

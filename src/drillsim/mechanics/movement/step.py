@@ -2,12 +2,11 @@
 
 Ground speed is the unit type's speed for the terrain class under the element, times a slope factor
 ``max(0.05, 1 - k * theta / (theta_max / 2))`` (``k``: the type's slope slowdown, ``theta``: slope angle),
-times the task's speed factor and the element's pace (docs/mechanics/friction.md); a suppressed element moves
-at a quarter of that. On a leg that follows a road (``route_road``), the type's road speed replaces terrain
-and slope. An element mounted in its carriers moves at the carriers' speeds instead, times its shuttle factor
-(docs/mechanics/transport.md). Aircraft fly straight at cruise speed (times the task's speed factor). An
-element reaching the last point of its route has arrived; a patrol loops. An element held at an obstacle or by
-a breakdown (``held_until``, docs/mechanics/obstacles.md, friction.md) does not move until the hold ends.
+times the task's speed factor and the element's pace (docs/mechanics/friction.md); a suppressed element
+moves at a quarter of that. On a leg that follows a road (``route_road``), the type's road speed replaces
+terrain and slope. Aircraft fly straight at cruise speed (times the task's speed factor). An element
+reaching the last point of its route has arrived; a patrol loops. An element held at an obstacle or by a
+breakdown (``held_until``, docs/mechanics/obstacles.md, friction.md) does not move until the hold ends.
 
 A step is three passes: a compiled scan finds the moving elements and samples the terrain class and
 slope under the ground ones (the arithmetic of :class:`drillsim.geo.terrain.Terrain`), numpy turns the
@@ -19,18 +18,19 @@ replace, so results are identical to the bit.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.compiled import jit
+from drillsim.core.compiled import jit, plain
 from drillsim.events.types import UnitArrived
-from drillsim.geo.terrain import bilinear_at, class_code_at
+from drillsim.geo.terrain import GroundGrid, bilinear_at, class_code_at
 from drillsim.mechanics.friction import march_speed_factors
 from drillsim.mechanics.transport import shuttle_factors
-from drillsim.state.batch import ACTIVE
+from drillsim.state.batch import ACTIVE, Routes
 from drillsim.state.context import StepContext
-from drillsim.world.forces import TERRAIN_INDEX
+from drillsim.world.forces import TERRAIN_INDEX, Mobility
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -43,6 +43,20 @@ CRAWL_SPEED_MPS = 0.1
 _ROAD = TERRAIN_INDEX["road"]
 
 
+class Pace(NamedTuple):
+    """(R, N) state the move reads and writes besides positions and routes: the task's speed factor,
+    suppression, the posture taken on arrival, the posture, the arrival times, and whether the element rides
+    its carriers (read only)."""
+
+    speed_factor: FloatArray
+    suppressed_until: FloatArray
+    arrival_posture: IntArray
+    posture: IntArray
+    arrived_at: FloatArray
+    first_arrived_at: FloatArray
+    mounted: BoolArray
+
+
 @jit
 def slope_factor(theta_deg: float, limit_deg: float, slowdown: float) -> float:
     """Fraction of flat-ground speed kept on a slope of ``theta_deg`` (never below 5 %, so nothing is stuck
@@ -52,32 +66,28 @@ def slope_factor(theta_deg: float, limit_deg: float, slowdown: float) -> float:
 
 
 @jit
-def moving_elements(  # noqa: PLR0913
+def moving_elements(
     route_i: IntArray,
     route_len: IntArray,
     status: IntArray,
-    readiness_s: FloatArray,
     held_until: FloatArray,
     t0: float,
-    is_air: BoolArray,
     x: FloatArray,
     y: FloatArray,
-    speed_by_class: FloatArray,
+    mobility: Mobility,
     mounted_speed: FloatArray,
     mounted: BoolArray,
     class_lut: IntArray,
-    terrain_class: NDArray[np.uint8],
-    slope_grid: FloatArray,
-    x0: float,
-    y0: float,
-    cell: float,
+    ground: GroundGrid,
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
     """(rows, elements) of the active, ready elements with route left and not held (at an obstacle), in
     row-major order (as np.nonzero),
     and under the ground ones among them, in order: the type's speed for the movement class (the terrain
-    class through ``class_lut``) and the slope (rise over run) of the terrain grid (origin x0, y0, ``cell``).
+    class through ``class_lut``) and the slope (rise over run) of the terrain grid.
     ``mounted_speed``: the carriers' speeds by class, used for the elements that are ``mounted``.
     """
+    is_air, readiness_s, speed_by_class, _, _ = mobility  # by position: callers pass a plain tuple (plain)
+    terrain_class, slope_grid, x0, y0, cell = ground
     r, n = route_i.shape
     rows = np.empty(r * n, dtype=np.int64)
     elems = np.empty(r * n, dtype=np.int64)
@@ -106,31 +116,17 @@ def moving_elements(  # noqa: PLR0913
 
 
 @jit
-def advance(  # noqa: PLR0913
+def advance(
     rows: IntArray,
     elems: IntArray,
     ground_base: FloatArray,
     ground_slope_rad: FloatArray,
-    is_air: BoolArray,
-    speed_by_class: FloatArray,
+    mobility: Mobility,
     mounted_speed: FloatArray,
-    mounted: BoolArray,
-    slope_limit_deg: FloatArray,
-    slope_slowdown: FloatArray,
     x: FloatArray,
     y: FloatArray,
-    route_x: FloatArray,
-    route_y: FloatArray,
-    route_i: IntArray,
-    route_len: IntArray,
-    route_loop: BoolArray,
-    route_road: BoolArray,
-    speed_factor: FloatArray,
-    suppressed_until: FloatArray,
-    arrival_posture: IntArray,
-    posture: IntArray,
-    arrived_at: FloatArray,
-    first_arrived_at: FloatArray,
+    routes: Routes,
+    pace: Pace,
     t0: float,
     dt: float,
 ) -> tuple[IntArray, IntArray, FloatArray]:
@@ -140,6 +136,9 @@ def advance(  # noqa: PLR0913
     ground elements among them, in order, mounted elements at ``mounted_speed``. Returns the (rows,
     elements, times) of those that arrived.
     """
+    is_air, _, speed_by_class, slope_limit_deg, slope_slowdown = mobility
+    route_x, route_y, route_road, route_len, route_i, route_loop = routes
+    speed_factor, suppressed_until, arrival_posture, posture, arrived_at, first_arrived_at, mounted = pace
     m = len(rows)
     done_rows = np.empty(m, dtype=np.int64)
     done_elems = np.empty(m, dtype=np.int64)
@@ -199,28 +198,21 @@ def move(ctx: StepContext) -> None:
     s = ctx.state
     f = ctx.world.forces
     world = ctx.world
-    terrain = world.terrain
     # Mounted elements move at their carriers' speeds (docs/mechanics/transport.md).
     carried = world.carriers.speed_by_class if world.carriers is not None else f.speed_by_class
     rows, elems, base, slope = moving_elements(
         s.route_i,
         s.route_len,
         s.status,
-        f.readiness_s,
         s.held_until,
         ctx.t0,
-        f.is_air,
         s.x,
         s.y,
-        f.speed_by_class,
+        plain(f.mobility),
         carried,
         s.mounted,
         world.class_lut,
-        terrain.terrain_class,
-        terrain.slope_grid,
-        terrain.x0_m,
-        terrain.y0_m,
-        terrain.cell_m,
+        plain(world.terrain.ground_grid),
     )
     if not len(rows):
         return
@@ -231,31 +223,26 @@ def move(ctx: StepContext) -> None:
     shuttle = shuttle_factors(ctx)
     if shuttle is not None:
         factors = factors * shuttle
-    dr, de, when = advance(
-        rows,
-        elems,
-        base,
-        slope_rad,
-        f.is_air,
-        f.speed_by_class,
-        carried,
-        s.mounted,
-        f.slope_limit_deg,
-        f.slope_slowdown,
-        s.x,
-        s.y,
-        s.route_x,
-        s.route_y,
-        s.route_i,
-        s.route_len,
-        s.route_loop,
-        s.route_road,
+    pace = Pace(
         factors,
         s.suppressed_until,
         s.arrival_posture,
         s.posture,
         s.arrived_at,
         s.first_arrived_at,
+        s.mounted,
+    )
+    dr, de, when = advance(
+        rows,
+        elems,
+        base,
+        slope_rad,
+        plain(f.mobility),
+        carried,
+        s.x,
+        s.y,
+        plain(s.routes()),
+        plain(pace),
         ctx.t0,
         ctx.dt,
     )

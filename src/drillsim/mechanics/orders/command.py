@@ -16,11 +16,11 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
 from drillsim.events.types import OrderReceived, PhaseStarted
-from drillsim.geo.terrain import CROSSING_RADIUS_M, Terrain, move_cuts
+from drillsim.geo.terrain import CROSSING_RADIUS_M, SegmentGrid, Terrain, move_cuts
 from drillsim.mechanics.orders.triggers import Facts, TriggerState
-from drillsim.state.batch import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState
+from drillsim.state.batch import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState, ContactLayer, Routes
 from drillsim.state.context import StepContext
-from drillsim.world.forces import POSTURE_INDEX, TERRAIN_INDEX
+from drillsim.world.forces import POSTURE_INDEX, TERRAIN_INDEX, Belligerents
 from drillsim.world.obstacles import obstacle_event_table
 from drillsim.world.plan import CompiledTask
 
@@ -466,13 +466,11 @@ def nearest_contacts(
         rows,
         sides,
         pic.known_live,
-        pic.known_x,
-        pic.known_y,
+        pic.known_layer(),
         s.status,
         require_active,
         candidate,
-        f.side,
-        np.ascontiguousarray(f.hostile),
+        f.belligerents,
         best,
         dist,
     )
@@ -480,19 +478,17 @@ def nearest_contacts(
 
 
 @jit
-def _nearest_contacts_kernel(  # noqa: PLR0913
+def _nearest_contacts_kernel(
     px: FloatArray,
     py: FloatArray,
     rows: IntArray,
     sides: IntArray,
     known_live: BoolArray,
-    known_x: FloatArray,
-    known_y: FloatArray,
+    known: ContactLayer,
     status: IntArray,
     require_active: bool,
     candidate: BoolArray,
-    side: IntArray,
-    hostile: BoolArray,
+    forces: Belligerents,
     best: IntArray,
     dist: FloatArray,
 ) -> None:
@@ -501,6 +497,10 @@ def _nearest_contacts_kernel(  # noqa: PLR0913
     queries with the same row and side, in element order, and each query scans only that list: a first pass
     finds the least squared distance, a second computes the exact distance (hypot, which decides) only for
     the contacts whose squared distance says they may be the nearest."""
+    side = forces.side
+    hostile = forces.hostile
+    known_x = known.x
+    known_y = known.y
     n = side.shape[0]
     listed = np.empty(n, dtype=np.int64)
     lx = np.empty(n)
@@ -593,7 +593,8 @@ def _steer(ctx: StepContext, rows: IntArray, elems: IntArray, gx: FloatArray, gy
     s = ctx.state
     terrain = ctx.world.terrain
     _steer_routes(
-        *_obstacle_grid(terrain),
+        terrain.segment_grid,
+        terrain.crossings_xy,
         len(terrain.obstacles) > 0 and len(terrain.crossings_xy) > 0,
         rows,
         elems,
@@ -602,23 +603,13 @@ def _steer(ctx: StepContext, rows: IntArray, elems: IntArray, gx: FloatArray, gy
         ctx.world.forces.is_air,
         s.x,
         s.y,
-        s.route_x,
-        s.route_y,
-        s.route_road,
-        s.route_len,
-        s.route_i,
-        s.route_loop,
+        s.routes(),
     )
 
 
 @jit
-def _steer_routes(  # noqa: PLR0913
-    segments: FloatArray,
-    grid_x0: float,
-    grid_y0: float,
-    grid_per_m: float,
-    start: IntArray,
-    filed: FloatArray,
+def _steer_routes(
+    grid: SegmentGrid,
     crossings: FloatArray,
     can_cross: bool,
     rows: IntArray,
@@ -628,17 +619,14 @@ def _steer_routes(  # noqa: PLR0913
     is_air: BoolArray,
     x: FloatArray,
     y: FloatArray,
-    route_x: FloatArray,
-    route_y: FloatArray,
-    route_road: BoolArray,
-    route_len: IntArray,
-    route_i: IntArray,
-    route_loop: BoolArray,
+    routes: Routes,
 ) -> None:
     """The routes of :func:`_steer`, element by element: what :func:`plan_routes` plans for one point (a
     ground element's leg through the crossing of :func:`_best_crossing` when it cuts a river), written into
     the state's first waypoints only, for elements farther than 100 m from the goal or still moving.
     ``can_cross``: the terrain has rivers and crossings (the segment grid and crossings as there)."""
+    segments, grid_x0, grid_y0, grid_per_m, start, filed = grid
+    route_x, route_y, route_road, route_len, route_i, route_loop = routes
     for k in range(rows.shape[0]):
         a, e = rows[k], elems[k]
         hx, hy = x[a, e], y[a, e]

@@ -9,6 +9,7 @@ phase triggered by "30 minutes after contact" starts exactly then, not at the ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -116,8 +117,7 @@ _SIDE_EVENT_TABLE = {
 }
 
 
-@dataclass(frozen=True)
-class _NodeTable:
+class _NodeTable(NamedTuple):
     """The trigger nodes as flat arrays, one entry per node, for :func:`_fire_times`: how it is read
     (``code``), its delay and time (``at_s``), the phase, objective or table it reads (``ref``), its side
     (for a keyed event: the thing it names),
@@ -226,16 +226,7 @@ class TriggerState:
         t = self.table
         return np.asarray(
             _fire_times(
-                t.code,
-                t.delay_s,
-                t.at_s,
-                t.ref,
-                t.side,
-                t.all_of,
-                t.element_start,
-                t.elements,
-                t.child_start,
-                t.children,
+                t,
                 needed,
                 facts.phase_start,
                 facts.objective_at,
@@ -274,17 +265,8 @@ class TriggerState:
 
 
 @jit
-def _fire_times(  # noqa: C901, PLR0913
-    code: IntArray,
-    delay_s: FloatArray,
-    at_s: FloatArray,
-    ref: IntArray,
-    side: IntArray,
-    all_of: NDArray[np.bool_],
-    element_start: IntArray,
-    elements: IntArray,
-    child_start: IntArray,
-    children: IntArray,
+def _fire_times(  # noqa: C901
+    nodes: _NodeTable,
     needed: NDArray[np.bool_],
     phase_start: FloatArray,
     objective_at: FloatArray,
@@ -300,6 +282,7 @@ def _fire_times(  # noqa: C901, PLR0913
     all its elements have, broken, captured or escaped when any has), or those of its side's elements, or
     of every element; +inf when there are none. A side event reads its side's time, or the first of any
     side's; a keyed event its thing's time, or the first of any thing's."""
+    code, delay_s, at_s, ref, side, all_of, element_start, elements, child_start, children = nodes
     r_n = phase_start.shape[0]
     m = len(code)
     out = np.full((r_n, m), np.inf)

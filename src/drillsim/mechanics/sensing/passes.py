@@ -17,15 +17,17 @@ same numbers as the array code they replaced (tested against it).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
-from drillsim.core.random import hash_fourth, hash_prefix, uniform_last, uniform_of
+from drillsim.core.random import DrawKey, hash_fourth, hash_prefix, uniform_last, uniform_of
 from drillsim.geo.spatial_index import (
     BRUTE_FORCE_TARGETS,
     REFINE_STEPS,
+    GridFrame,
     bucket_targets,
     cell_key,
     dense_candidates,
@@ -33,35 +35,116 @@ from drillsim.geo.spatial_index import (
     fine_cell,
     grid_scratch,
     near_box,
+    segments,
     sorted_candidates,
     sorted_grid,
 )
-from drillsim.geo.terrain import sight_line_clear
+from drillsim.geo.terrain import SightGrid, sight_line_clear
 from drillsim.mechanics.sensing.model import glimpse_hazard
+from drillsim.state.batch import ContactLayer
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 
+class SensorTable(NamedTuple):
+    """The observers, targets and sensor mounts of a simulation, built once: the static arguments of
+    :func:`detect_pairs` and :func:`bound_tables`."""
+
+    observers: IntArray
+    """Elements with a sensor."""
+    targets: IntArray
+    """Elements that can be detected (ground elements)."""
+    max_range: FloatArray
+    """Per element, its longest sensor range (0: none)."""
+    side: IntArray
+    hostile: BoolArray
+    mounts: IntArray
+    """(elements, k): each element's sensor mounts, -1 padded."""
+    m_scale: FloatArray
+    m_max: FloatArray
+    m_los: BoolArray
+    """Per mount, whether it needs a line of sight."""
+    m_error: FloatArray
+    observer_factor: FloatArray
+    """Per element, the training factor of its observers."""
+    cell: float
+    """The grid cell of the pair search: the longest sensor range."""
+    visibility: float
+    los_checked: bool
+    """Whether lines of sight are checked (terrain not flat)."""
+
+
+class LightTable(NamedTuple):
+    """What changes only with the light and the step length: the mounts' rates (count and light included),
+    the observers' bound tables (:func:`bound_tables`) and the step length."""
+
+    m_rate: FloatArray
+    bounds: FloatArray
+    dt: float
+
+
+class Candidates(NamedTuple):
+    """The entries :func:`pick_detections` chooses among: sensor pairs first (``n_pairs`` of them), then
+    informants' reports; each with its key (row, side, target), its error with a clear line of sight and
+    blocked, and whether it needs the line."""
+
+    key: IntArray
+    observer: IntArray
+    target: IntArray
+    rows: IntArray
+    sd_clear: FloatArray
+    sd_blocked: FloatArray
+    needs_los: BoolArray
+    n_pairs: int
+
+
+class Found(NamedTuple):
+    """One step's kept detections, one per (row, side, target), for :func:`record_detections`: the side's
+    observer (-1: informants), the error, whether the sensor identifies, and the believed position."""
+
+    rows: IntArray
+    side: IntArray
+    observer: IntArray
+    target: IntArray
+    sd: FloatArray
+    ident: BoolArray
+    bx: FloatArray
+    by: FloatArray
+
+
+class Reporting(NamedTuple):
+    """Per side: the contact timeout (s), the sides sharing its picture, its communications latency (s)."""
+
+    timeout: FloatArray
+    allied: BoolArray
+    latency: FloatArray
+
+
+class Detections(NamedTuple):
+    """The outputs of :func:`detect_pairs`, (rows, capacity) each."""
+
+    i: IntArray
+    j: IntArray
+    slant: FloatArray
+    best: IntArray
+    best_clear: IntArray
+    needs_los: BoolArray
+
+
 @jit
 def _segment_bound(
-    d2: float,
-    height: float,
-    s: int,
-    mounts: IntArray,
-    m_rate: FloatArray,
-    m_scale: FloatArray,
-    m_max: FloatArray,
-    factor: float,
-    visibility: float,
-    dt: float,
+    d2: float, height: float, s: int, sensors: SensorTable, m_rate: FloatArray, factor: float, dt: float
 ) -> float:
     """An upper bound on ``h dt`` for observer s and any target at least ``sqrt(d2)`` away whose factor
     is at most ``factor``: the hazard falls with range, so it is the hazard at that distance (with slack
     for rounding in the cells' edges), or 0 when that is beyond the visibility or every mount's range."""
+    mounts = sensors.mounts
+    m_scale = sensors.m_scale
+    m_max = sensors.m_max
     slant = np.hypot(max(np.sqrt(d2) * (1.0 - 1e-9) - 1e-6, 0.0), height)
-    if slant > visibility:
+    if slant > sensors.visibility:
         return 0.0
     total = 0.0
     for c in range(mounts.shape[1]):
@@ -72,22 +155,14 @@ def _segment_bound(
 
 
 @jit
-def bound_tables(
-    observers: IntArray,
-    max_range: FloatArray,
-    altitude: FloatArray,
-    mounts: IntArray,
-    m_rate: FloatArray,
-    m_scale: FloatArray,
-    m_max: FloatArray,
-    observer_factor: FloatArray,
-    visibility: float,
-    dt: float,
-) -> FloatArray:
+def bound_tables(sensors: SensorTable, altitude: FloatArray, m_rate: FloatArray, dt: float) -> FloatArray:
     """For each observer (a row per entry of ``observers``), its bound on ``h dt`` for a target factor of 1
     (:func:`_segment_bound`) at the near edge of each of :data:`BOUND_BINS` + 1 distance bins of its range:
     it holds for every target in the bin, since the hazard falls with range. The inputs change only with
     the light, so callers keep the tables between steps; :func:`detect_pairs` reads them."""
+    observers = sensors.observers
+    max_range = sensors.max_range
+    observer_factor = sensors.observer_factor
     out = np.zeros((observers.shape[0], BOUND_BINS + 1))
     for a in range(observers.shape[0]):
         s = observers[a]
@@ -96,16 +171,7 @@ def bound_tables(
         width = max_range[s] / BOUND_BINS
         for k in range(BOUND_BINS + 1):
             out[a, k] = _segment_bound(
-                (k * width) ** 2,
-                altitude[s] - 2.0,
-                s,
-                mounts,
-                m_rate,
-                m_scale,
-                m_max,
-                observer_factor[s],
-                visibility,
-                dt,
+                (k * width) ** 2, altitude[s] - 2.0, s, sensors, m_rate, observer_factor[s], dt
             )
     return out
 
@@ -120,18 +186,9 @@ most this is sampled by skips (one draw per landing instead of one per pair); se
 
 
 @jit
-def _swap_detections(
-    r: int,
-    p: int,
-    out_i: IntArray,
-    out_j: IntArray,
-    out_slant: FloatArray,
-    out_best: IntArray,
-    out_best_clear: IntArray,
-    out_needs_los: BoolArray,
-    order_key: IntArray,
-) -> None:
+def _swap_detections(r: int, p: int, out: Detections, order_key: IntArray) -> None:
     """Swap detections p - 1 and p of row r in every output of :func:`detect_pairs`."""
+    out_i, out_j, out_slant, out_best, out_best_clear, out_needs_los = out
     out_i[r, p - 1], out_i[r, p] = out_i[r, p], out_i[r, p - 1]
     out_j[r, p - 1], out_j[r, p] = out_j[r, p], out_j[r, p - 1]
     out_slant[r, p - 1], out_slant[r, p] = out_slant[r, p], out_slant[r, p - 1]
@@ -161,40 +218,17 @@ def _error_floor(
 
 
 @jit
-def detect_pairs(  # noqa: C901, PLR0913
+def detect_pairs(  # noqa: C901
     x: FloatArray,
     y: FloatArray,
     altitude: FloatArray,
-    observers: IntArray,
-    targets: IntArray,
-    max_range: FloatArray,
     source_ok: BoolArray,
     target_ok: BoolArray,
-    side: IntArray,
-    hostile: BoolArray,
-    cell: float,
-    mounts: IntArray,
-    m_rate: FloatArray,
-    m_scale: FloatArray,
-    m_max: FloatArray,
-    m_los: BoolArray,
-    m_error: FloatArray,
-    los_checked: bool,
     target_factor: FloatArray,
-    observer_factor: FloatArray,
-    visibility: float,
-    dt: float,
-    seed: np.uint64,
-    stream: np.int64,
-    step: np.int64,
-    reps: IntArray,
-    bounds: FloatArray,
-    out_i: IntArray,
-    out_j: IntArray,
-    out_slant: FloatArray,
-    out_best: IntArray,
-    out_best_clear: IntArray,
-    out_needs_los: BoolArray,
+    sensors: SensorTable,
+    light: LightTable,
+    key: DrawKey,
+    out: Detections,
     counts: IntArray,
 ) -> None:
     """Detections of one step, per row: every observer-target pair of hostile sides within range detects
@@ -202,7 +236,8 @@ def detect_pairs(  # noqa: C901, PLR0913
 
     The hazard ``h`` of a pair is the sum over the observer's sensor mounts of :func:`glimpse_hazard` at
     the slant range (zero beyond the visibility) times the target's factor (signature, posture,
-    concealment) and the observer's (training); ``m_rate`` already holds the mount count and the light.
+    concealment) and the observer's (training); the light's ``m_rate`` already holds the mount count and
+    the light.
 
     Each observer's candidates come in segments (a cell of the grid, all of one side), each with a bound
     ``c`` on ``h dt`` for all its targets: ``bounds`` (:func:`bound_tables`, a row per observer) at the
@@ -230,12 +265,20 @@ def detect_pairs(  # noqa: C901, PLR0913
     :func:`_error_floor`): "surely" when lines of sight are not checked (``los_checked`` off) or that
     detection stands without one. Its draws are still taken, so the others' are unchanged.
 
-    A pair whose detection depends on a sensor that needs line of sight comes back with ``out_needs_los``
-    set: it detects only if the line is clear, which the caller checks over the terrain. ``out_best`` is
-    the mount with the largest hazard; ``out_best_clear`` the largest among mounts needing no line of
+    A pair whose detection depends on a sensor that needs line of sight comes back with ``out.needs_los``
+    set: it detects only if the line is clear, which the caller checks over the terrain. ``out.best`` is
+    the mount with the largest hazard; ``out.best_clear`` the largest among mounts needing no line of
     sight (-1 if none). Outputs are (rows, capacity); ``counts[r]`` is how many row r found (it may exceed
     the capacity, in which case the caller asks again with more room).
     """
+    observers, targets, max_range, side, hostile, mounts = sensors[:6]
+    m_scale, m_max, m_los, m_error, observer_factor = sensors[6:11]
+    cell, visibility, los_checked = sensors[
+        11:14
+    ]  # by position: callers pass a plain tuple (core.compiled.plain)
+    m_rate, bounds, dt = light
+    seed, stream, step, reps = key
+    out_i, out_j, out_slant, out_best, out_best_clear, out_needs_los = out
     nt = targets.shape[0]
     n_elements = x.shape[1]
     n_sides = hostile.shape[0]
@@ -249,14 +292,12 @@ def detect_pairs(  # noqa: C901, PLR0913
     # Scratch, reused by every row.
     keys = np.empty(nt, dtype=np.int64)
     slot = np.empty(nt, dtype=np.int64)
-    seg_lo = np.empty(n_seg, dtype=np.int64)
-    seg_hi = np.empty(n_seg, dtype=np.int64)
-    seg_d2 = np.empty(n_seg)
-    seg_side = np.empty(n_seg, dtype=np.int64)
-    seg_key = np.empty(n_seg, dtype=np.int64)
+    seg = segments(n_seg)
+    seg_lo, seg_hi, seg_d2, seg_side, seg_key = seg
     order_key = np.empty(cap, dtype=np.int64)
     settled = np.empty((n_sides, n_elements))
-    cell_row, cell_first, cell_end, cell_of, members = grid_scratch(nt)
+    grid = grid_scratch(nt)
+    members = grid.members
     box = np.empty((n_sides, 4))
     side_factor = np.zeros(n_sides)
     for r in range(x.shape[0]):
@@ -271,32 +312,18 @@ def detect_pairs(  # noqa: C901, PLR0913
         any_factor = side_factor.max()
         if m > 0:
             sorted_keys, sorted_slot = keys[:0], slot[:0]
-            gx0, gy0, gnx, gny = 0.0, 0.0, 0, 0
+            frame = GridFrame(0.0, 0.0, 0, 0, cell)
             fine = cell
             if m > BRUTE_FORCE_TARGETS:
                 fine = fine_cell(box, cell, m)
-                gx0, gy0, gnx, gny = dense_grid(
-                    x,
-                    y,
-                    r,
-                    targets,
-                    side,
-                    fine,
-                    m,
-                    slot,
-                    box,
-                    cell_row,
-                    cell_first,
-                    cell_end,
-                    cell_of,
-                    members,
-                )
-                if gnx == 0:
+                frame = dense_grid(x, y, r, targets, side, fine, m, slot, box, grid)
+                if frame.nx == 0:
                     for q in range(m):
                         t = targets[slot[q]]
                         keys[q] = cell_key(side[t], x[r, t], y[r, t], cell)
                     sorted_keys, sorted_slot = sorted_grid(m, keys, slot)
             # Where the segments point: the dense grid's members, the sorted-key grid's slots, or all.
+            gnx = frame.nx
             pool = members if gnx > 0 else (sorted_slot if m > BRUTE_FORCE_TARGETS else slot)
             level = 0 if gnx == 0 else int(np.round(np.log2(cell / fine)))  # halvings of the cells
             prefix = hash_prefix(seed, stream, step, reps[r])
@@ -320,47 +347,9 @@ def detect_pairs(  # noqa: C901, PLR0913
                 bin_width = rad / BOUND_BINS
                 h_s = hash_fourth(prefix, s)  # the part of each pair's draw that depends on the observer
                 if gnx > 0:
-                    g_count = dense_candidates(
-                        mine,
-                        sx,
-                        sy,
-                        rad,
-                        fine,
-                        hostile,
-                        box,
-                        r,
-                        cell_row,
-                        cell_first,
-                        cell_end,
-                        gx0,
-                        gy0,
-                        gnx,
-                        gny,
-                        seg_lo,
-                        seg_hi,
-                        seg_d2,
-                        seg_side,
-                        seg_key,
-                    )
+                    g_count = dense_candidates(mine, sx, sy, rad, hostile, box, r, grid, frame, seg)
                 else:
-                    g_count = sorted_candidates(
-                        mine,
-                        sx,
-                        sy,
-                        rad,
-                        cell,
-                        hostile,
-                        box,
-                        m,
-                        slot,
-                        sorted_keys,
-                        sorted_slot,
-                        seg_lo,
-                        seg_hi,
-                        seg_d2,
-                        seg_side,
-                        seg_key,
-                    )
+                    g_count = sorted_candidates(mine, sx, sy, rad, cell, hostile, box, m, sorted_keys, seg)
                 first = count
                 for g in range(g_count):
                     hi = seg_hi[g]
@@ -475,17 +464,7 @@ def detect_pairs(  # noqa: C901, PLR0913
                     for e in range(first + 1, count):
                         p = e
                         while p > first and order_key[p - 1] > order_key[p]:
-                            _swap_detections(
-                                r,
-                                p,
-                                out_i,
-                                out_j,
-                                out_slant,
-                                out_best,
-                                out_best_clear,
-                                out_needs_los,
-                                order_key,
-                            )
+                            _swap_detections(r, p, out, order_key)
                             p -= 1
         counts[r] = count
 
@@ -519,25 +498,13 @@ def informant_reports(
 
 
 @jit
-def pick_detections(  # noqa: PLR0913
-    key: IntArray,
-    observer: IntArray,
-    target: IntArray,
-    rows: IntArray,
-    sd_clear: FloatArray,
-    sd_blocked: FloatArray,
-    needs_los: BoolArray,
-    n_pairs: int,
+def pick_detections(
+    entries: Candidates,
     x: FloatArray,
     y: FloatArray,
     altitude: FloatArray,
-    z: FloatArray,
-    x0: float,
-    y0: float,
-    cell: float,
+    sight: SightGrid,
     check_los: bool,
-    samples: int,
-    earth_radius: float,
     head: IntArray,
     tail: IntArray,
 ) -> tuple[BoolArray, BoolArray]:
@@ -553,6 +520,8 @@ def pick_detections(  # noqa: PLR0913
 
     ``head`` and ``tail`` are indexed by key, hold -1 everywhere on entry and are left so (a caller keeps
     them across steps)."""
+    key, observer, target, rows, sd_clear, sd_blocked, needs_los, n_pairs = entries
+    z, x0, y0, cell, samples, earth_radius = sight
     n = key.shape[0]
     after = np.full(n, -1, dtype=np.int64)
     for e in range(n):  # each key's entries, chained in entry order
@@ -624,17 +593,11 @@ def pick_detections(  # noqa: PLR0913
 
 
 @jit
-def deliver_due_reports(  # noqa: C901, PLR0913
+def deliver_due_reports(  # noqa: C901
     due_t: FloatArray,
     due_from: IntArray,
-    seen_t: FloatArray,
-    seen_x: FloatArray,
-    seen_y: FloatArray,
-    seen_err: FloatArray,
-    known_t: FloatArray,
-    known_x: FloatArray,
-    known_y: FloatArray,
-    known_err: FloatArray,
+    seen: ContactLayer,
+    known: ContactLayer,
     known_live: BoolArray,
     timeout: FloatArray,
     t1: float,
@@ -643,6 +606,8 @@ def deliver_due_reports(  # noqa: C901, PLR0913
     ``seen`` entry into the ``known`` layer and become live; then live contacts older than their side's
     ``timeout`` are lost. Returns the deliveries (rows, sides, elements, due times, whether newly live)
     and the losses (rows, sides, elements), each in (row, side, element) order."""
+    seen_t, seen_x, seen_y, seen_err = seen
+    known_t, known_x, known_y, known_err = known
     n_r, n_s, n = due_t.shape
     due = due_t.ravel()
     nd = 0
@@ -725,28 +690,16 @@ def located_fraction_table(
 
 
 @jit
-def record_detections(  # noqa: PLR0913
-    rows: IntArray,
-    side: IntArray,
-    observer: IntArray,
-    target: IntArray,
-    sd: FloatArray,
-    ident: BoolArray,
-    bx: FloatArray,
-    by: FloatArray,
+def record_detections(
+    found: Found,
     t1: float,
-    timeout: FloatArray,
-    seen_t: FloatArray,
-    seen_x: FloatArray,
-    seen_y: FloatArray,
-    seen_err: FloatArray,
+    seen: ContactLayer,
     seen_by: IntArray,
     identified: BoolArray,
     episode_t: FloatArray,
     detected_at: FloatArray,
     detected_by_side: FloatArray,
-    allied: BoolArray,
-    latency: FloatArray,
+    reporting: Reporting,
     due_t: FloatArray,
     due_from: IntArray,
 ) -> BoolArray:
@@ -755,6 +708,9 @@ def record_detections(  # noqa: PLR0913
     arrives earlier than one already pending. Returns which detections start a new episode (the contact
     was not live). For each receiving side, every report is compared with what was pending before any of
     them, and later ones overwrite earlier ones, as indexed array assignment does."""
+    rows, side, observer, target, sd, ident, bx, by = found
+    seen_t, seen_x, seen_y, seen_err = seen
+    timeout, allied, latency = reporting
     n = rows.shape[0]
     new = np.empty(n, dtype=np.bool_)
     for e in range(n):

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.compiled import run_per_row
-from drillsim.core.random import stream_id
+from drillsim.core.compiled import plain, run_per_row
+from drillsim.core.random import draw_key, stream_id
 from drillsim.events.types import ContactDetected, ContactLost, ContactReported
-from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M
+from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M, SightGrid
 from drillsim.mechanics.sensing.model import (
     POSTURE_DETECTABILITY_TABLE,
     detection_probability,
@@ -27,6 +27,12 @@ from drillsim.mechanics.sensing.model import (
     position_error_sd,
 )
 from drillsim.mechanics.sensing.passes import (
+    Candidates,
+    Detections,
+    Found,
+    LightTable,
+    Reporting,
+    SensorTable,
     bound_tables,
     deliver_due_reports,
     detect_pairs,
@@ -91,7 +97,7 @@ class Sensing:
                 self.concealment[f.side == side] = 1.0 - CONCEALMENT_FROM_SUPPORT * self.support
         self.reach = float(self.max_range.max()) if len(self.max_range) else 0.0
         """The grid cell of :func:`detect_pairs`: the longest sensor range."""
-        self._by_light: dict[tuple[int, float], tuple[FloatArray, FloatArray]] = {}
+        self._by_light: dict[tuple[int, float], LightTable] = {}
         """Per (light level, step length): the mounts' rates and the observers' bound tables."""
         self._head = np.zeros(0, dtype=np.int64)
         self._tail = np.zeros(0, dtype=np.int64)
@@ -101,6 +107,34 @@ class Sensing:
         if self.informed_side >= 0 and (f.side == self.informed_side).any():
             self.informed_targets = np.flatnonzero(f.enemy_ground[self.informed_side])
         self.flat = float(np.ptp(ctx.world.terrain.elevation_m)) == 0.0
+        self.table = SensorTable(
+            self.observers,
+            self.targets,
+            self.max_range,
+            f.side,
+            self.hostile,
+            self.mounts,
+            f.s_range_scale,
+            f.s_max_range,
+            f.s_needs_los,
+            f.s_position_error,
+            self.observer_factor,
+            self.reach,
+            self.visibility,
+            not self.flat,
+        )
+        """The static arguments of the pair search, built once."""
+        terrain = ctx.world.terrain
+        self.sight = SightGrid(
+            terrain.elevation_m,
+            terrain.x0_m,
+            terrain.y0_m,
+            terrain.cell_m,
+            SIGHT_SAMPLES,
+            EFFECTIVE_EARTH_RADIUS_M,
+        )
+        """The terrain as the pick of detections tests lines of sight over it."""
+        self.reporting = Reporting(f.contact_timeout_s, f.allied, f.comms_latency_s)
 
     def detect(self, ctx: StepContext) -> None:
         s = ctx.state
@@ -112,12 +146,12 @@ class Sensing:
             phase = s.air_phase[:, air]  # flying: outbound, on station or inbound
             source_ok[:, air] &= (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND)
         level = int(ctx.world.light_by_hour[min(int(ctx.t0 // 3600), len(ctx.world.light_by_hour) - 1)])
-        mount_rate, bounds = self._light(ctx, level)
+        light = self._light(ctx, level)
         target_factor = (
             f.signature[None, :] * POSTURE_DETECTABILITY_TABLE[s.posture] * self.concealment[None, :]
         )
         rows, i, j, slant, best, best_clear, needs_los = self._pairs(
-            ctx, source_ok, target_ok, mount_rate, target_factor, bounds
+            ctx, source_ok, target_ok, target_factor, light
         )
         # Each pair's position error with its best mount (line of sight clear) and with its best mount
         # needing none (blocked; infinite where there is none).
@@ -156,32 +190,15 @@ class Sensing:
         if not len(rows):
             return
         # One detection per (row, side, target), the most precise; lines of sight checked only as needed.
-        terrain = ctx.world.terrain
         n, ns = f.n, len(f.side_names)
         if len(self._head) != s.r * ns * n:
             self._head = np.full(s.r * ns * n, -1, dtype=np.int64)
             self._tail = np.full(s.r * ns * n, -1, dtype=np.int64)
+        entries = Candidates(
+            (rows * ns + side_of_obs) * n + j, observer, j, rows, sd, sd_blocked, needs_los, n_pairs
+        )
         keep, clear = pick_detections(
-            (rows * ns + side_of_obs) * n + j,
-            observer,
-            j,
-            rows,
-            sd,
-            sd_blocked,
-            needs_los,
-            n_pairs,
-            s.x,
-            s.y,
-            s.air_altitude,
-            terrain.elevation_m,
-            terrain.x0_m,
-            terrain.y0_m,
-            terrain.cell_m,
-            not self.flat,
-            SIGHT_SAMPLES,
-            EFFECTIVE_EARTH_RADIUS_M,
-            self._head,
-            self._tail,
+            entries, s.x, s.y, s.air_altitude, self.sight, not self.flat, self._head, self._tail
         )
         pick = np.flatnonzero(keep)
         sensor_pick = pick[pick < n_pairs]
@@ -199,12 +216,10 @@ class Sensing:
         ctx: StepContext,
         source_ok: NDArray[np.bool_],
         target_ok: NDArray[np.bool_],
-        mount_rate: FloatArray,
         target_factor: FloatArray,
-        bounds: FloatArray,
+        light: LightTable,
     ) -> tuple[Any, ...]:
         s = ctx.state
-        f = ctx.world.forces
         if not len(self.observers):
             return tuple(
                 np.zeros(0, dtype=d) for d in (np.int64,) * 3 + (np.float64, np.int64, np.int64, bool)
@@ -213,56 +228,28 @@ class Sensing:
             s.x,
             s.y,
             s.air_altitude,
-            self.observers,
-            self.targets,
-            self.max_range,
             np.ascontiguousarray(source_ok),
             np.ascontiguousarray(target_ok),
-            f.side,
-            self.hostile,
-            self.reach,
-            self.mounts,
-            mount_rate,
-            f.s_range_scale,
-            f.s_max_range,
-            f.s_needs_los,
-            f.s_position_error,
-            not self.flat,
             np.ascontiguousarray(target_factor),
-            self.observer_factor,
-            self.visibility,
-            ctx.dt,
-            np.uint64(ctx.streams.seed & 0xFFFFFFFFFFFFFFFF),
-            np.int64(stream_id("sensors")),
-            np.int64(ctx.step),
-            ctx.state.replications,
-            bounds,
+            plain(self.table),
+            plain(light),
+            plain(draw_key(ctx.streams.seed, "sensors", ctx.step, ctx.state.replications)),
         )
         dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
-        found, most = run_per_row(detect_pairs, args, dtypes, s.r, self.capacity)
+        found, most = run_per_row(detect_pairs, args, dtypes, s.r, self.capacity, Detections)
         self.capacity = max(self.capacity, most + most // 4)  # room to grow, so reruns stay rare
         return found
 
-    def _light(self, ctx: StepContext, level: int) -> tuple[FloatArray, FloatArray]:
+    def _light(self, ctx: StepContext, level: int) -> LightTable:
         """The mounts' rates in this light (count included) and the observers' tables of bounds on
         detection (:func:`bound_tables`), computed once per light level and step length."""
         key = (level, ctx.dt)
         if key not in self._by_light:
             f = ctx.world.forces
             mount_rate = f.s_rate * f.s_count * light_factor(level, f.s_night_factor)
-            table = bound_tables(
-                self.observers,
-                self.max_range,
-                np.fmin(f.altitude_m, np.fmin(f.attack_altitude_m, f.threat_altitude_m)),
-                self.mounts,
-                mount_rate,
-                f.s_range_scale,
-                f.s_max_range,
-                self.observer_factor,
-                self.visibility,
-                ctx.dt,
-            )
-            self._by_light[key] = (mount_rate, table)
+            altitude = np.fmin(f.altitude_m, np.fmin(f.attack_altitude_m, f.threat_altitude_m))
+            table = bound_tables(self.table, altitude, mount_rate, ctx.dt)
+            self._by_light[key] = LightTable(mount_rate, table, ctx.dt)
         return self._by_light[key]
 
     def _record(
@@ -277,7 +264,6 @@ class Sensing:
         sensor: IntArray,
     ) -> None:
         s = ctx.state
-        f = ctx.world.forces
         pic = s.picture
         if not len(rows):
             return
@@ -286,27 +272,15 @@ class Sensing:
         by = s.y[rows, j] + sd * ny
         t1 = ctx.t1
         new = record_detections(
-            rows,
-            side,
-            observer,
-            j,
-            sd,
-            ident,
-            bx,
-            by,
+            Found(rows, side, observer, j, sd, ident, bx, by),
             t1,
-            f.contact_timeout_s,
-            pic.seen_t,
-            pic.seen_x,
-            pic.seen_y,
-            pic.seen_err,
+            pic.seen_layer(),
             pic.seen_by,
             pic.identified,
             pic.episode_t,
             s.detected_at,
             s.detected_by_side,
-            f.allied,
-            f.comms_latency_s,
+            self.reporting,
             pic.due_t,
             pic.due_from,
         )
@@ -344,14 +318,8 @@ def deliver_reports(ctx: StepContext) -> None:
     rows, b, j, when, new, lost_r, lost_b, lost_j = deliver_due_reports(
         pic.due_t,
         pic.due_from,
-        pic.seen_t,
-        pic.seen_x,
-        pic.seen_y,
-        pic.seen_err,
-        pic.known_t,
-        pic.known_x,
-        pic.known_y,
-        pic.known_err,
+        plain(pic.seen_layer()),
+        plain(pic.known_layer()),
         pic.known_live,
         f.contact_timeout_s,
         t1,

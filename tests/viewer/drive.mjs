@@ -241,8 +241,8 @@ async function reportChecks() {
   const placed = await page.evaluate(() => Number(document.body.dataset.units));
   const said = await page.evaluate(() => Number(document.body.dataset.symbols));
   const aggregated = await page.locator(".leaflet-marker-icon.unit-symbol.aggregate").count();
-  check("report draws symbols", placed === cfg.units * maps && symbols === said && symbols > 0 && symbols <= placed,
-    `${symbols} symbols (${aggregated} aggregated) for ${placed} units over ${maps} maps; expected ${cfg.units} units a map`);
+  check("report draws symbols", placed === cfg.reportUnits * maps && symbols === said && symbols > 0 && symbols <= placed,
+    `${symbols} symbols (${aggregated} aggregated) for ${placed} units over ${maps} maps; expected ${cfg.reportUnits} units a map`);
   check("report aggregates crowded units", aggregated > 0 && symbols < placed, `${aggregated} aggregated symbols, ${symbols} symbols for ${placed} units`);
   const story = await page.locator("#summary ul.story li").count();
   const keyRows = await page.locator("table.key-events tbody tr").count();

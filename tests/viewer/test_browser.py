@@ -82,6 +82,7 @@ def verdict(
         "ensembleUnits": len(load_result(ensemble_result).header["units"]),
         "mcReport": str(mc_report.resolve()),
         "mcShot": str(EXAMPLE_SCREENSHOT),
+        "reportUnits": len(load_result(default_report.parent).header["units"]),
         "mcMeasures": len(json.loads((mc_report.parent / "summary.json").read_text("utf-8"))["measures"]),
     }
     try:

@@ -5,8 +5,13 @@ Monte Carlo workers) is summed every 0.1 s, and the highest sum is reported with
 the load average at the start. A command whose memory is bounded shows about the same peak at every
 count; one that holds every replication grows with the count.
 
-    python -m benchmarks.memory                         # run -n 10, 200; mc -n 10, 200 (default scenario)
-    python -m benchmarks.memory --counts 10 200 1000 --commands run
+``report`` and ``view`` read the result the ``run`` or ``mc`` before them wrote (so they need one of
+those in ``--commands``). ``view`` starts the server, asks for every page and data file the viewer loads
+(the replay of the first replication and the ensemble included), and is stopped when all have answered;
+its peak is the server's while it built them.
+
+    python -m benchmarks.memory                         # run, mc, report, view at n = 10, 200
+    python -m benchmarks.memory --counts 10 200 1000 --commands run report view
     python -m benchmarks.memory --json runs/memory.json
 """
 
@@ -20,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +48,19 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
+VIEW_PATHS = ("/", "/api/meta.json", "/api/layers.json", "/api/elevation.png", "/api/replay/0.json")
+"""What the viewer loads when it opens, before the ensemble tab (``/api/ensemble.json``, asked last)."""
+
+
+def _row(args: list[str], peak: int, start: float, load: float) -> dict[str, Any]:
+    return {
+        "command": " ".join(["drillsim", *args]),
+        "peak_rss_mb": round(peak / 1e6, 1),
+        "wall_s": round(time.perf_counter() - start, 1),
+        "load_average": round(load, 2),
+    }
+
+
 def peak_memory(args: list[str]) -> dict[str, Any]:
     """Run ``drillsim ARGS``; its peak summed resident memory, its wall-clock time and the load average."""
     command = [*program(), *args]
@@ -56,18 +75,63 @@ def peak_memory(args: list[str]) -> dict[str, Any]:
         error = child.stderr.read().decode() if child.stderr else ""
     if child.returncode != 0:
         raise SystemExit(f"drillsim {' '.join(args)} failed ({child.returncode}):\n{error}")
-    return {
-        "command": " ".join(["drillsim", *args]),
-        "peak_rss_mb": round(peak / 1e6, 1),
-        "wall_s": round(time.perf_counter() - start, 1),
-        "load_average": round(load, 2),
-    }
+    return _row(args, peak, start, load)
+
+
+def _fetch_all(base: str, paths: tuple[str, ...], done: list[str | None]) -> None:
+    """Ask the server for each path in turn (the answers are read and dropped); ``done[0]`` gets the
+    error, if any, and ``done[1]`` is set when all have answered."""
+    try:
+        for path in paths:
+            with urllib.request.urlopen(base + path, timeout=900) as answer:
+                answer.read()
+    except OSError as error:
+        done[0] = f"{path}: {error}"
+    done[1] = "done"
+
+
+def view_peak_memory(result_dir: Path) -> dict[str, Any]:
+    """Serve ``result_dir`` with ``drillsim view``, load everything the viewer loads (the ensemble last),
+    and stop the server; the server's peak resident memory meanwhile."""
+    import threading
+
+    args = ["view", str(result_dir), "--no-browser", "--port", "0"]
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    peak = 0
+    with subprocess.Popen(
+        [*program(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as child:
+        watched = psutil.Process(child.pid)
+        line = child.stdout.readline() if child.stdout else ""
+        url = next((w for w in line.split() if w.startswith("http://")), None)
+        if url is None:
+            child.kill()
+            raise SystemExit(f"drillsim view printed no address: {line!r}")
+        done: list[str | None] = [None, None]
+        fetcher = threading.Thread(
+            target=_fetch_all, args=(url.rstrip("/"), (*VIEW_PATHS, "/api/ensemble.json"), done)
+        )
+        fetcher.start()
+        while done[1] is None and child.poll() is None:
+            peak = max(peak, tree_rss(watched))
+            time.sleep(SAMPLE_S)
+        child.terminate()
+        fetcher.join(timeout=5)
+    if done[0] is not None:
+        raise SystemExit(f"drillsim view {result_dir}: {done[0]}")
+    return _row(args[:2], peak, start, load)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", type=int, nargs="+", default=[10, 200])
-    parser.add_argument("--commands", nargs="+", default=["run", "mc"], choices=["run", "mc"])
+    parser.add_argument(
+        "--commands",
+        nargs="+",
+        default=["run", "mc", "report", "view"],
+        choices=["run", "mc", "report", "view"],
+    )
     parser.add_argument("--scenario", default="khatlon-2015-v1")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
@@ -75,17 +139,28 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     work = Path(tempfile.mkdtemp(prefix="drillsim-memory-"))
     try:
-        for name in options.commands:
+        runs = [c for c in options.commands if c in ("run", "mc")]
+        readers = [c for c in options.commands if c in ("report", "view")]
+        if readers and not runs:
+            parser.error("report and view read a result: add run or mc to --commands")
+        for name in runs:
             for n in options.counts:
                 out = work / f"{name}-{n}"
                 args = [name, options.scenario, "--seed", str(options.seed), "-n", str(n), "--out", str(out)]
-                row = peak_memory(args)
-                rows.append(row)
-                print(
-                    f"{row['command']:<60} peak {row['peak_rss_mb']:>8,.1f} MB  {row['wall_s']:>7.1f} s  "
-                    f"load {row['load_average']:.2f}",
-                    flush=True,
-                )
+                measured = [peak_memory(args)]
+                for reader in readers:
+                    if reader == "report":
+                        measured.append(peak_memory(["report", str(out)]))
+                    else:
+                        measured.append(view_peak_memory(out))
+                shutil.rmtree(out, ignore_errors=True)
+                for row in measured:
+                    rows.append(row)
+                    print(
+                        f"{row['command']:<60} peak {row['peak_rss_mb']:>8,.1f} MB  {row['wall_s']:>7.1f} s  "
+                        f"load {row['load_average']:.2f}",
+                        flush=True,
+                    )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if options.json is not None:

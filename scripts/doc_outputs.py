@@ -7,7 +7,7 @@ for one edit of a file first, to show an error: ``<!-- output: checked, with 'NE
 
 A page's files are the fenced blocks it marks as files (:data:`PAGE_FILES`); the repository's
 ``examples`` folder is there too. Tables are printed 100 columns wide. Timings (``3.2 s, 314.4
-replications/s``) vary from run to run and are not compared.
+replications/s``, ``after 100 replications (2.4 s)``) vary from run to run and are not compared.
 
     python scripts/doc_outputs.py                     # check every page; exit 1 with a diff if one differs
     python scripts/doc_outputs.py --update            # rewrite the quoted outputs with what drillsim prints
@@ -44,7 +44,9 @@ MARKER = re.compile(
     flags=re.DOTALL,
 )
 WIDTH = "100"
-TIMING = re.compile(r"\d[\d,]*(\.\d+)? s, [\d,]+(\.\d+)? replications/s")
+TIMING = re.compile(
+    r"\d[\d,]*(\.\d+)? s, [\d,]+(\.\d+)? replications/s|(?<=replications \()\d[\d,]*(\.\d+)? s(?=\))"
+)
 
 
 def _comparable(text: str) -> str:

@@ -115,3 +115,23 @@ def test_changelog_has_an_unreleased_section() -> None:
     """docs/changelog.md starts its list of changes with an Unreleased section."""
     changelog = (DOCS / "changelog.md").read_text(encoding="utf-8")
     assert re.search(r"^## Unreleased$", changelog, flags=re.MULTILINE)
+
+
+def test_readme_links_every_docs_page_and_lists_every_command() -> None:
+    """The README links each page at the top of docs/ and each folder of pages, and its command table
+    names every command (and subcommand group) the CLI has."""
+    import typer.main
+
+    from drillsim.cli.app import app
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\]\((docs/[^)#]+)\)", readme))
+    pages = {f"docs/{p.name}" for p in DOCS.glob("*.md")}
+    folders = {f"docs/{p.name}/" for p in DOCS.iterdir() if p.is_dir() and any(p.glob("*.md"))}
+    assert sorted(pages - linked) == []
+    assert sorted(folders - linked - {"docs/reference/"}) == []  # the reference page is linked itself
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    assert (
+        sorted(c for c in commands if f"`drillsim {c}" not in readme and f"/ `drillsim {c}" not in readme)
+        == []
+    )

@@ -83,3 +83,27 @@ def test_many_replications_and_their_report_show_no_raw_seconds(
     assert "crossing-held (%)" in result.out
     page = _visible_text((out / "report.html").read_text(encoding="utf-8"))
     assert _raw_seconds(page) == []
+
+
+def test_check_shows_estimates_with_their_units(example_path: Path, tmp_path: Path, cli: Cli) -> None:
+    """``drillsim check``: a probability assertion's estimate and interval in per cent, a mean assertion's
+    in the measure's unit (a time in min or h), never a bare fraction or raw seconds."""
+    claims = tmp_path / "claims.yaml"
+    claims.write_text(
+        f"scenario: {example_path}\n"
+        "confidence: 0.9\n"
+        "max_replications: 20\n"
+        "assertions:\n"
+        "  - measure: crossing-held\n"
+        '    probability: {of: "== 1", at_least: 0.5}\n'
+        "  - measure: first-detection\n"
+        "    mean: {at_most: 7200}\n",
+        encoding="utf-8",
+    )
+    result = cli("check", str(claims), "--seed", "1")
+    assert result.code in (0, 1, 3), result.err
+    assert _raw_seconds(result.out) == []
+    rows = [line for line in result.out.splitlines() if re.match(r"\s+[12]\s{3}", line)]
+    assert len(rows) == 2, result.out
+    assert re.search(r"\d %\s+\d+ % – \d+ % \(90 %\)", rows[0]), rows[0]
+    assert re.search(r"\d (s|min|h)\s+[\d.]+ (s|min|h) – [\d.]+ (s|min|h) \(90 %\)", rows[1]), rows[1]

@@ -236,7 +236,17 @@ async function reportChecks() {
   const symbols = await symbolCount(page);
   const paths = await page.locator(".moment-map .leaflet-overlay-pane path").count();
   check("report renders maps offline", maps === expected && maps > 0 && paths > 0, `${maps}/${expected} maps, ${paths} paths`);
-  check("report draws symbols", symbols >= cfg.units * maps, `${symbols} symbols over ${maps} maps`);
+  // Every unit is on every map, alone or inside an aggregated symbol (units of one group or parent close
+  // together at the map's scale): the symbols drawn are what the page says, fewer than the units placed.
+  const placed = await page.evaluate(() => Number(document.body.dataset.units));
+  const said = await page.evaluate(() => Number(document.body.dataset.symbols));
+  const aggregated = await page.locator(".leaflet-marker-icon.unit-symbol.aggregate").count();
+  check("report draws symbols", placed === cfg.reportUnits * maps && symbols === said && symbols > 0 && symbols <= placed,
+    `${symbols} symbols (${aggregated} aggregated) for ${placed} units over ${maps} maps; expected ${cfg.reportUnits} units a map`);
+  check("report aggregates crowded units", aggregated > 0 && symbols < placed, `${aggregated} aggregated symbols, ${symbols} symbols for ${placed} units`);
+  const story = await page.locator("#summary ul.story li").count();
+  const keyRows = await page.locator("table.key-events tbody tr").count();
+  check("report tells the story", story >= 3 && keyRows > 0 && keyRows <= 30, `${story} summary sentences, ${keyRows} key-event rows`);
   const charts = await page.locator(".chart svg").count();
   check("report has charts", charts >= 3, `${charts} inline SVG charts`);
   await page.locator("#maps").scrollIntoViewIfNeeded();
@@ -263,6 +273,10 @@ async function mcReportChecks() {
   const maps = await page.evaluate(() => Number(document.body.dataset.maps));
   check("mc report shows its plots", drawn === cfg.mcMeasures && sizes.length === cfg.mcMeasures && rows === cfg.mcMeasures && maps > 0,
     `${drawn}/${sizes.length} plots drawn with a size (${JSON.stringify(sizes.slice(0, 2))}...), ${rows} table rows, expected ${cfg.mcMeasures}; ${maps} maps`);
+  if (cfg.mcShot) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: cfg.mcShot });
+  }
   await context.close();
 }
 

@@ -3,7 +3,7 @@
 The engine makes the results, this process serves them with the viewer's own server, and ``drive.mjs``
 loads the pages, intercepts and logs every request, and prints a JSON verdict. The report of the default
 scenario is opened from disk with networking off, and its screenshot becomes ``docs/images/report.png``;
-so is the report of a Monte Carlo run of the example.
+so is the report of a Monte Carlo run of the example (``docs/images/report-example.png``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "crossing-defence.yaml"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "docs" / "images" / "report.png"
+EXAMPLE_SCREENSHOT = ROOT / "docs" / "images" / "report-example.png"
 DEFAULT_SCENARIO = "khatlon-2015-v1"
 
 Cli = Callable[..., Any]
@@ -80,6 +81,8 @@ def verdict(
         "clockAt3600": _clock_at(load_result(single_result).header["start"], 3600),
         "ensembleUnits": len(load_result(ensemble_result).header["units"]),
         "mcReport": str(mc_report.resolve()),
+        "mcShot": str(EXAMPLE_SCREENSHOT),
+        "reportUnits": len(load_result(default_report.parent).header["units"]),
         "mcMeasures": len(json.loads((mc_report.parent / "summary.json").read_text("utf-8"))["measures"]),
     }
     try:
@@ -197,8 +200,17 @@ def test_report_renders_offline_and_is_screenshotted(verdict: dict[str, Any]) ->
 
 
 def test_mc_report_draws_its_plots_offline(verdict: dict[str, Any]) -> None:
-    """The report of ``drillsim mc``, opened from disk offline, draws every measure's distribution plot."""
+    """The report of ``drillsim mc``, opened from disk offline, draws every measure's distribution plot;
+    its screenshot becomes ``docs/images/report-example.png``."""
     assert_check(verdict, "mc report shows its plots")
+    assert EXAMPLE_SCREENSHOT.stat().st_size > 10_000
+
+
+def test_report_tells_the_story_of_the_default_scenario(verdict: dict[str, Any]) -> None:
+    """The default scenario's report has its written summary and a short ranked key-events table, and
+    draws crowded units of one group or parent as one symbol."""
+    assert_check(verdict, "report tells the story")
+    assert_check(verdict, "report aggregates crowded units")
 
 
 def test_report_is_self_contained(default_report: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,3 +81,14 @@ def test_rejects_paths_outside_what_it_serves(server: ReplayServer, path: str) -
     assert status in (400, 404), path
     assert b"root:" not in body
     assert b"import" not in body
+
+
+def test_the_viewer_and_report_load_without_the_engine() -> None:
+    """Serving or reporting a result reads files only: importing the report package loads neither the
+    engine nor the mechanics (they cost the viewer's server about 70 MB)."""
+    code = (
+        "import sys, drillsim.report, drillsim.report.server, drillsim.report.html\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('drillsim.engine', 'drillsim.mechanics'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

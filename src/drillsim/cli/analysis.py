@@ -29,7 +29,9 @@ from drillsim.core.errors import UserError
 from drillsim.core.manifest import check_writable
 
 if TYPE_CHECKING:
+    from drillsim.experiments.assertions import Verdict
     from drillsim.experiments.montecarlo import MonteCarloResult
+    from drillsim.study.quantities import Quantity
 
 __all__ = ["register", "report_monte_carlo"]
 
@@ -421,6 +423,22 @@ def compare(
         console.print(f"replications, comparison and {len(plots)} plot files written to {out}")
 
 
+def _verdict_values(verdict: Verdict) -> tuple[str, str, str]:
+    """An assertion's estimate and interval with their unit: a percentage of replications for a
+    probability, else the measure's mean in its unit (one unit for all three)."""
+    from drillsim.study.quantities import format_quantity, measure_quantity, quantity_unit
+
+    quantity: Quantity = (
+        "probability" if verdict.of == "probability" else measure_quantity(verdict.measure_kind)
+    )
+    unit = quantity_unit(quantity, verdict.estimate) if quantity in ("time", "distance") else None
+    return (
+        format_quantity(quantity, verdict.estimate, unit=unit),
+        format_quantity(quantity, verdict.ci_low, unit=unit),
+        format_quantity(quantity, verdict.ci_high, unit=unit),
+    )
+
+
 def check(
     file: Annotated[Path, typer.Argument(help="Assertion file (YAML).", show_default=False)],
     seed: Annotated[int | None, typer.Option("--seed", help="Root seed; a fresh one when omitted.")] = None,
@@ -450,13 +468,14 @@ def check(
     table.add_column("test")
     for v in report.verdicts:
         claim = v.claim if v.name is None else f"{v.name}: {v.claim}"
+        estimate, low, high = _verdict_values(v)
         table.add_row(
             str(v.index + 1),
             claim,
             v.verdict.upper() if v.verdict != "accepted" else v.verdict,
             str(v.replications),
-            f"{v.estimate:.4g}",
-            f"{v.ci_low:.3g}-{v.ci_high:.3g} ({v.confidence * 100:g} %)",
+            estimate,
+            f"{low} – {high} ({v.confidence * 100:g} %)",
             v.method,
         )
     _print_table(table)

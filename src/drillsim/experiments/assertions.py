@@ -374,6 +374,10 @@ class Verdict:
     ci_high: float
     confidence: float
     method: str
+    of: Literal["probability", "mean"] = "mean"
+    """What ``estimate`` and its interval are: a fraction of replications, or the measure's mean."""
+    measure_kind: str | None = None
+    """The kind of the asserted measure (its unit follows from it), None when the scenario does not say."""
 
 
 @dataclass(frozen=True)
@@ -459,6 +463,8 @@ def _verdict(item: _Pending, decision: Decision, values: FloatArray, kind: str |
         ci_high=high,
         confidence=item.confidence,
         method=method,
+        of="probability" if a.probability is not None else "mean",
+        measure_kind=kind,
     )
 
 

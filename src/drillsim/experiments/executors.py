@@ -26,15 +26,16 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from drillsim.core.errors import UserError
-from drillsim.engine.simulation import Simulation
 from drillsim.scenario.io import content_hash
 from drillsim.scenario.models import Scenario
-from drillsim.world.build import World, build_world
+
+if TYPE_CHECKING:
+    from drillsim.world.build import World
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def _world(scenario: Scenario) -> World:
     key = content_hash(scenario)
     world = _WORLDS.pop(key, None)
     if world is None:
+        from drillsim.world.build import build_world
+
         world = build_world(scenario)
     _WORLDS[key] = world
     while len(_WORLDS) > WORLDS_KEPT:
@@ -78,6 +81,8 @@ def _world(scenario: Scenario) -> World:
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run one chunk in a batch (the function executors send to workers)."""
+    from drillsim.engine.simulation import Simulation
+
     sim = Simulation(
         task.scenario, rng=task.seed, replications=list(task.stream_indices), world=_world(task.scenario)
     )

@@ -44,8 +44,6 @@ from pydantic_core import PydanticCustomError
 from drillsim._version import __version__
 from drillsim.core.errors import InputError, Location
 from drillsim.core.suggest import closest_match
-from drillsim.engine.budget import check_budget
-from drillsim.engine.simulation import Simulation
 from drillsim.experiments import designs
 from drillsim.experiments.executors import ChunkResult, ChunkTask, ExecutorLike, executor_from
 from drillsim.experiments.store import STORE_FORMAT, ResultsStore
@@ -273,6 +271,8 @@ class Experiment:
         :func:`drillsim.engine.budget.check_budget`): memory of the largest design point's chunk times
         ``concurrent`` workers against ``memory_budget``, and steps over every design point and replication
         against the step limit (lifted by ``force``)."""
+        from drillsim.engine.budget import check_budget
+
         check_budget(
             [p.scenario for p in self.points],
             replications=min(self.batch, self.replications),
@@ -460,6 +460,8 @@ def _factor_error(exc: InputError, doc: Document, path: str, *, prefix: str = ""
 
 def _measure_names(base: Scenario) -> list[str]:
     """Every measure the engine reports for this scenario (a zero-length run, nothing simulated)."""
+    from drillsim.engine.simulation import Simulation
+
     return list(Simulation(base, rng=0, replications=1).outcomes().measures)
 
 

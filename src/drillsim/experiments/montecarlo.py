@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -43,12 +43,13 @@ from drillsim.core.files import write_atomically, write_text_atomically
 from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
 from drillsim.core.random import root_seed
 from drillsim.core.suggest import closest_match
-from drillsim.engine.simulation import Outcomes, Simulation
 from drillsim.events.recorder import EventLog
 from drillsim.experiments.executors import ChunkResult, ChunkTask, ExecutorLike, executor_from
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.models import Scenario
-from drillsim.world.build import build_world
+
+if TYPE_CHECKING:
+    from drillsim.engine.simulation import Outcomes
 
 __all__ = [
     "BINARY_KINDS",
@@ -275,10 +276,14 @@ class _Runner:
     def __init__(self, scenario: Scenario, seed: int) -> None:
         self.scenario = scenario
         self.seed = seed
+        from drillsim.world.build import build_world
+
         self.world = build_world(scenario)
         self.header: dict[str, Any] = {}
 
     def run(self, indices: NDArray[np.int64]) -> pa.Table:
+        from drillsim.engine.simulation import Simulation
+
         reps: list[int] = indices.tolist()
         sim = Simulation(self.scenario, rng=self.seed, replications=reps, world=self.world)
         outcomes = sim.run()
@@ -779,6 +784,8 @@ def monte_carlo(  # noqa: C901, PLR0913
     scen = _resolve(scenario)
     seed = root_seed(rng)
     started = time.perf_counter()
+    from drillsim.engine.simulation import Simulation
+
     # A run of no steps names the measures and gives the header, before any worker starts.
     probe = Simulation(scen, rng=seed, replications=1)
     available = list(probe.outcomes().measures)
@@ -969,6 +976,8 @@ def _record(
     values = np.asarray(table.column(measure).to_numpy(zero_copy_only=False), dtype=np.float64)
     indices = table.column("replication").to_pylist()
     seed = int(table.column("seed")[0].as_py())
+    from drillsim.engine.simulation import Simulation
+
     picks = sample_replications(values, count)
     chosen = [int(indices[row]) for row, _ in picks]
     sim = Simulation(scenario, rng=seed, replications=chosen, recorder=EventLog(sample_s=sample_s))

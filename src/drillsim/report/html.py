@@ -4,10 +4,11 @@ Everything is inside the file: Leaflet, milsymbol and the map kit as inline scri
 JSON block, the elevation image as a data URI, charts as inline SVG. It opens from disk on a machine with
 no network and loads nothing from anywhere.
 
-Sections: summary and outcome, the map at key moments (each phase start and the end), timeline of phases
-and key events, losses by side and nation over time, the kill chain (every fire mission and strike with its
-links and durations), measures of effectiveness with their distributions (many replications), and the
-pedigree of every parameter.
+Sections: summary and outcome with a written account of the replication shown
+(:mod:`drillsim.report.story`), a map per phase zoomed to where its action was (and one of the whole run),
+timeline of phases and the key events grouped and ranked, losses by side and nation over time, the kill
+chain (fire missions and strikes grouped by shooter, with their links and durations), measures of
+effectiveness with their distributions (many replications), and the pedigree of every parameter.
 
 A Monte Carlo result (``drillsim mc``) is reported over all its replications where the numbers come from
 the measures (the outcome table with confidence intervals, the distributions), and over its recorded
@@ -40,11 +41,18 @@ from drillsim.report import charts
 from drillsim.report.layers import elevation_png, map_layers
 from drillsim.report.plots import distribution_figure
 from drillsim.report.results import Result, load_result
+from drillsim.report.story import (
+    KeyEvent,
+    action_bounds,
+    group_key_events,
+    phase_windows,
+    story_sentences,
+)
 from drillsim.report.timeline import kill_chains, replay_data
 from drillsim.scenario.pedigree import is_sourced
 from drillsim.study.quantities import format_duration, format_quantity, measure_quantity, quantity_unit
 
-__all__ = ["REPORT_FILE", "content_security_policy", "render_report", "write_report"]
+__all__ = ["REPORT_FILE", "chain_groups", "content_security_policy", "render_report", "write_report"]
 
 REPORT_FILE = "report.html"
 
@@ -66,6 +74,10 @@ _KEY_KINDS = (
     "PositionSeized",
 )
 _MAX_EVENT_ROWS = 300
+_TOP_EVENTS = 30
+"""Rows of the key-events table: the highest ranked grouped events (all of them are in a folded list)."""
+_TOP_CHAINS = 14
+"""Rows of the kill-chain chart: the shooters with the most missions; the rest share one row."""
 _SCRIPTS = ("vendor/leaflet/leaflet", "vendor/milsymbol/milsymbol", "mapkit", "report")
 """The report's scripts, inlined in this order; the only scripts its Content-Security-Policy lets run."""
 
@@ -282,12 +294,38 @@ def _outcome(result: Result, statistics: Statistics | None) -> dict[str, Any] | 
     return {"title": title, "head": head, "targets": bool(targets), "rows": rows}
 
 
-def _moments(replay: dict[str, Any]) -> list[dict[str, Any]]:
-    moments = [{"label": f"Phase {p['name']} starts", "time_s": p["time_s"]} for p in replay["phases"]]
+def _moments(replay: dict[str, Any], whole: list[list[float]]) -> list[dict[str, Any]]:
+    """A map per phase, at its end, zoomed to where its action was, with tracks drawn from its start;
+    then the whole run (``whole``: bounds of every track) when there was more than one phase."""
+    windows = phase_windows(replay)
     end = float(replay["meta"]["duration_s"])
-    if not moments or moments[-1]["time_s"] < end:
-        moments.append({"label": "End of the run", "time_s": end})
+    moments = []
+    for w in windows:
+        label = f"Phase {w['name']}" if w["name"] else "The run"
+        moments.append(
+            {
+                "label": label,
+                "time_s": w["end_s"],
+                "from_s": w["start_s"],
+                "span": f"{_clock(w['start_s'])} to {_clock(w['end_s'])}",
+                "bounds": action_bounds(replay, w["start_s"], w["end_s"]) or whole,
+            }
+        )
+    if len(windows) > 1:
+        moments.append(
+            {
+                "label": "The whole run",
+                "time_s": end,
+                "from_s": 0.0,
+                "span": f"to {_clock(end)}",
+                "bounds": whole,
+            }
+        )
     return moments
+
+
+def _key_event_row(row: KeyEvent) -> list[str]:
+    return [_clock(row.time_s), _text(row.phase), row.text, f"{row.count:,}"]
 
 
 def _timeline(replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
@@ -299,28 +337,18 @@ def _timeline(replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
             [(e["kind"], e["time_s"]) for e in events if e["kind"] != "PhaseStarted"],
             float(replay["meta"]["duration_s"]),
         )
-    listed, repeats = first_detections(events)
+    grouped, used = group_key_events(replay)
+    ranked = sorted(grouped, key=lambda r: (-r.score, r.time_s))[:_TOP_EVENTS]
+    top = sorted(ranked, key=lambda r: r.time_s)
     return {
         "chart": trusted_svg(chart),
-        "rows": [[_clock(e["time_s"]), e["kind"], e["text"]] for e in listed[:_MAX_EVENT_ROWS]],
-        "more": max(len(listed) - _MAX_EVENT_ROWS, 0),
-        "repeats": repeats,
+        "rows": [_key_event_row(r) for r in top],
+        "all": [_key_event_row(r) for r in grouped[:_MAX_EVENT_ROWS]],
+        "grouped": len(grouped),
+        "events": used,
+        "more": max(len(grouped) - _MAX_EVENT_ROWS, 0),
+        "rows_list": grouped,
     }
-
-
-def first_detections(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """The key events with only each side's first detection of each unit (later ones, by other sensors or
-    informants, tell nothing new in a table), and how many detections were left out."""
-    seen: set[tuple[Any, Any]] = set()
-    listed = []
-    for event in events:
-        if event["kind"] == "ContactDetected":
-            key = (event["side"], event["other"])
-            if key in seen:
-                continue
-            seen.add(key)
-        listed.append(event)
-    return listed, len(events) - len(listed)
 
 
 def _loss_series(
@@ -371,8 +399,13 @@ def _losses(result: Result, have_charts: bool) -> dict[str, Any]:
     return {
         "chart": trusted_svg(charts.losses_chart(series, title=title) if have_charts else ""),
         "column": "Mean people lost by the end" if result.is_ensemble else "People lost by the end",
-        "rows": [[label, f"{float(s[1][-1]):.1f}"] for label, s in series.items()],
+        "rows": [[label, _people(float(s[1][-1]), mean=result.is_ensemble)] for label, s in series.items()],
     }
+
+
+def _people(value: float, *, mean: bool) -> str:
+    """People lost: a whole number for one replication, a mean with one decimal over several."""
+    return f"{value:,.1f}" if mean else f"{round(value):,}"
 
 
 def _all_chains(result: Result) -> list[dict[str, Any]]:
@@ -394,17 +427,38 @@ def _all_chains(result: Result) -> list[dict[str, Any]]:
     return out
 
 
+def _shooter(m: Mapping[str, Any]) -> str:
+    """Who fired a mission or flew a strike; the requesting side when the event log names no one."""
+    return str(
+        m.get("battery") or m.get("aircraft") or f"{m.get('side') or 'unknown side'} (no shooter named)"
+    )
+
+
+def chain_groups(missions: list[dict[str, Any]], top: int) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Fire missions and strikes grouped by chain and shooter, the ``top`` groups with the most missions
+    first (ties by first request), and the rest in one group of their own: ``(label, missions)``."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for m in missions:
+        groups[(m["type"], _shooter(m))].append(m)
+
+    def first(ms: list[dict[str, Any]]) -> float:
+        return min((m["start_s"] for m in ms if m["start_s"] is not None), default=math.inf)
+
+    ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), first(kv[1]), kv[0]))
+    shown = [(f"{kind}s by {who} ({len(ms)})", ms) for (kind, who), ms in ranked[:top]]
+    rest = ranked[top:]
+    if rest:
+        pooled = [m for _, ms in rest for m in ms]
+        shown.append((f"{len(rest)} other shooters ({len(pooled)})", pooled))
+    return shown
+
+
 def _killchain(result: Result, replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
     rep = replay["meta"]["replication"]
     shown = [{**m, "type": "fire mission"} for m in replay["missions"]] + [
         {**m, "type": "strike"} for m in replay["strikes"]
     ]
     shown.sort(key=lambda m: (m["start_s"] is None, m["start_s"] or 0.0))
-    for m in shown:
-        shooter = m.get("battery") or m.get("aircraft") or "?"
-        m["label"] = (
-            f"{'FM' if m['type'] == 'fire mission' else 'ST'} {m['mission']}: {shooter} on {m.get('target')}"
-        )
     rows = []
     for m in shown:
         links = "; ".join(f"{link['link']} {_duration(link['duration_s'])}" for link in m["links"]) or "-"
@@ -414,15 +468,32 @@ def _killchain(result: Result, replay: dict[str, Any], have_charts: bool) -> dic
                 m["type"],
                 _text(m["mission"]),
                 _text(m.get("observer") or m.get("side") or ""),
-                _text(m.get("battery") or m.get("aircraft")),
-                _text(m.get("target")),
+                _shooter(m),
+                _text(m.get("target") or "none named"),
                 _clock(m["start_s"]),
                 links,
                 _duration(total),
                 _text(m["outcome"]),
             ]
         )
-    chart = charts.killchain_chart(shown, title=f"replication {rep}") if have_charts and shown else ""
+    groups = chain_groups(shown, _TOP_CHAINS)
+    summary = [
+        [
+            label,
+            f"{len(ms):,}",
+            _clock(min((m["start_s"] for m in ms if m["start_s"] is not None), default=None)),
+            _median_link(ms, ("fire direction", "tasking")),
+            _median_link(ms, ("time of flight", "transit", "transit (aborted)")),
+            f"{sum(int(m.get('casualties') or 0) for m in ms):,}",
+            f"{sum(1 for m in ms if m.get('refused') or m.get('aborted')):,}",
+        ]
+        for label, ms in groups
+    ]
+    chart = (
+        charts.killchain_chart(groups, title=f"replication {rep}: fire missions and strikes by shooter")
+        if have_charts and shown
+        else ""
+    )
     dist = ""
     if result.is_ensemble and have_charts:
         durations: dict[str, list[float]] = defaultdict(list)
@@ -436,7 +507,18 @@ def _killchain(result: Result, replay: dict[str, Any], have_charts: bool) -> dic
                 title=f"link durations over {len(result.replications)} "
                 + ("recorded replications" if result.monte_carlo is not None else "replications"),
             )
-    return {"chart": trusted_svg(chart), "rows": rows, "durations": trusted_svg(dist)}
+    return {"chart": trusted_svg(chart), "rows": rows, "summary": summary, "durations": trusted_svg(dist)}
+
+
+def _median_link(missions: list[dict[str, Any]], names: tuple[str, ...]) -> str:
+    """The median duration of the named links over missions ("-" when none has one)."""
+    values = [
+        float(link["duration_s"])
+        for m in missions
+        for link in m["links"]
+        if link["link"] in names and link["duration_s"] is not None
+    ]
+    return _duration(float(np.median(values))) if values else "-"
 
 
 def _distribution_svg(values: Any, stats: Any, scenario: str) -> str:
@@ -495,6 +577,16 @@ def _pedigree(result: Result) -> dict[str, Any] | None:
     return {"count": len(params), "sourced": len(params) - weak, "weak": weak, "rows": rows}
 
 
+def _side_losses(replay: dict[str, Any]) -> dict[str, float]:
+    """People of each side hit by fire in the replication shown (from its hits)."""
+    side_of = {u["id"]: u["side"] for u in replay["units"]}
+    out = dict.fromkeys(replay["sides"], 0.0)
+    for e in replay["events"]:
+        if e["kind"] == "UnitHit" and side_of.get(e["unit"]) in out:
+            out[side_of[e["unit"]]] += float(e["count"] or 0)
+    return out
+
+
 def _focus(replay: dict[str, Any], layers: dict[str, Any]) -> list[list[float]]:
     """Bounds that hold every track (padded), or the scenario bounds when there are none."""
     lats = [p[1] for tr in replay["tracks"].values() for p in tr if p[1] is not None]
@@ -517,13 +609,16 @@ def render_report(
     layers = map_layers(result)
     png = elevation_png(result)
     have_charts = charts.has_matplotlib()
-    moments = _moments(replay)
+    focus = _focus(replay, layers)
+    moments = _moments(replay, focus)
     statistics = _replication_statistics(result)
+    timeline = _timeline(replay, have_charts)
+    story = story_sentences(replay, layers, timeline.pop("rows_list"), _side_losses(replay))
     payload = {
         "replay": replay,
         "layers": layers,
         "moments": moments,
-        "focus": _focus(replay, layers),
+        "focus": focus,
         "elevation": "data:image/png;base64," + base64.b64encode(png).decode("ascii") if png else None,
     }
     data = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
@@ -554,10 +649,12 @@ def render_report(
         nav=nav,
         have_charts=have_charts,
         facts=_facts(result, replay),
-        moments=[{**m, "clock": _clock(m["time_s"])} for m in moments],
+        moments=moments,
+        story=story,
+        story_replication=replay["meta"]["replication"],
         forces=forces,
         outcome=forces["outcome"],
-        timeline=_timeline(replay, have_charts),
+        timeline=timeline,
         losses=_losses(result, have_charts),
         killchain=_killchain(result, replay, have_charts),
         measures=_measures(result, statistics, have_charts, distributions),

@@ -8,6 +8,7 @@ coordinates are [lat, lon] pairs, as Leaflet takes them.
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from typing import Any
@@ -120,16 +121,29 @@ def _grid_bounds(grid: GeoGrid) -> list[list[float]]:
     return [[north + rows * dlat, west], [north, west + cols * dlon]]
 
 
-def _shaded_relief(elevation: np.ndarray, *, upsample: int = 4) -> np.ndarray:
-    """RGBA image (uint8) of hypsometric tints with hill shading from the north-west."""
+RELIEF_PIXELS = 1200
+"""About how many pixels the shaded relief has along its longer side: enough that a map zoomed to a
+phase's action shows smooth slopes rather than the grid's cells stretched and blurred by the browser."""
+
+
+def relief_upsample(shape: tuple[int, ...], pixels: int = RELIEF_PIXELS) -> int:
+    """How many image pixels per elevation cell (along each axis): at least 4, at most 64."""
+    return int(min(max(math.ceil(pixels / max(max(shape), 1)), 4), 64))
+
+
+def _shaded_relief(elevation: np.ndarray, *, upsample: int | None = None) -> np.ndarray:
+    """RGBA image (uint8) of hypsometric tints with hill shading from the north-west. The grid is
+    upsampled by a cubic spline (smooth slopes, no cell edges) before shading; ``upsample`` defaults to
+    :func:`relief_upsample`."""
+    from scipy.ndimage import zoom
+
     z = np.asarray(elevation, dtype=np.float64)
-    if upsample > 1:
-        rows = np.linspace(0, z.shape[0] - 1, z.shape[0] * upsample)
-        cols = np.linspace(0, z.shape[1] - 1, z.shape[1] * upsample)
-        z = np.array([np.interp(cols, np.arange(z.shape[1]), row) for row in z])
-        z = np.array([np.interp(rows, np.arange(z.shape[0]), col) for col in z.T]).T
+    factor = relief_upsample(z.shape) if upsample is None else upsample
+    if factor > 1:
+        z = zoom(z, factor, order=3, mode="nearest", grid_mode=True)
     dy, dx = np.gradient(z)
-    scale = 1.0 / max(float(np.ptp(z)), 1.0) * 60.0
+    # Slopes per image pixel shrink as the pixels get smaller; scaled back so the shading does not fade.
+    scale = 1.0 / max(float(np.ptp(z)), 1.0) * 60.0 * factor / 8.0
     slope = np.arctan(np.hypot(dx, dy) * scale)
     aspect = np.arctan2(-dx, dy)
     azimuth, altitude = np.radians(315.0), np.radians(45.0)

@@ -236,18 +236,72 @@
     return s;
   }
 
-  /* Draw every unit of a replay at time t into a layer group (ground truth, affiliation seen by viewer). */
+  /* The key two items share when merged by "group" or "parent": every unit of the item has the same one
+     and the same ended state (a destroyed unit is never drawn as part of a live one); null otherwise. */
+  function sharedKey(item, name) {
+    var first = item.units[0];
+    var key = first[name];
+    if (!key) return null;
+    for (var i = 1; i < item.units.length; i++) {
+      if (item.units[i][name] !== key) return null;
+    }
+    return (item.ended ? "ended:" : "live:") + first.side + ":" + key;
+  }
+
+  /* Merge items (each {units, lat, lon, ended}) that share a group, then a parent, into one item when all
+     of them lie within px screen pixels of each other on this map at its current zoom. */
+  function aggregate(items, map, px) {
+    ["group", "parent"].forEach(function (name) {
+      var byKey = {};
+      var out = [];
+      items.forEach(function (it) {
+        var k = sharedKey(it, name);
+        if (k === null) out.push(it);
+        else (byKey[k] = byKey[k] || []).push(it);
+      });
+      Object.keys(byKey).forEach(function (k) {
+        var members = byKey[k];
+        var pts = members.map(function (it) { return map.latLngToContainerPoint([it.lat, it.lon]); });
+        var xs = pts.map(function (q) { return q.x; });
+        var ys = pts.map(function (q) { return q.y; });
+        var compact = Math.max.apply(null, xs) - Math.min.apply(null, xs) <= px && Math.max.apply(null, ys) - Math.min.apply(null, ys) <= px;
+        if (members.length < 2 || !compact) {
+          out = out.concat(members);
+          return;
+        }
+        var units = [];
+        var lat = 0, lon = 0, n = 0;
+        members.forEach(function (it) {
+          units = units.concat(it.units);
+          lat += it.lat * it.units.length;
+          lon += it.lon * it.units.length;
+          n += it.units.length;
+        });
+        out.push({ units: units, lat: lat / n, lon: lon / n, ended: members[0].ended, key: k.split(":").slice(2).join(":") });
+      });
+      items = out;
+    });
+    return items;
+  }
+
+  /* Draw every unit of a replay at time t into a layer group (ground truth, affiliation seen by viewer).
+     opts: size, labels (false: none), trails (each unit's track up to t, from opts.trailFrom if given),
+     map and aggregatePx (units of one group or parent within that many pixels drawn as one symbol
+     labelled with their number). Returns {units, symbols}: units placed and symbols drawn. */
   function drawUnitsAt(group, replay, t, viewer, opts) {
     opts = opts || {};
+    var from = opts.trailFrom === undefined ? -Infinity : opts.trailFrom;
+    var items = [];
     replay.units.forEach(function (u) {
       var p = positionAt(replay.tracks[u.id], t);
       if (!p) return;
-      var ended = u.end && u.end.time_s <= t;
-      var label = opts.labels === false ? "" : u.designation;
-      var icon = symbolIcon(u.sidc[viewer], label, { size: opts.size || 22, className: ended ? "ended" : "" });
-      L.marker([p[0], p[1]], { icon: icon, pane: "units", keyboard: false, title: u.id }).addTo(group);
+      items.push({ units: [u], lat: p[0], lon: p[1], ended: !!(u.end && u.end.time_s <= t) });
       if (opts.trails) {
-        var past = (replay.tracks[u.id] || []).filter(function (q) { return q[0] <= t; }).map(function (q) { return [q[1], q[2]]; });
+        var past = (replay.tracks[u.id] || []).filter(function (q) { return q[0] <= t && q[0] >= from; }).map(function (q) { return [q[1], q[2]]; });
+        if (from > -Infinity) {
+          var start = positionAt(replay.tracks[u.id], from);
+          if (start) past.unshift([start[0], start[1]]);
+        }
         past.push([p[0], p[1]]);
         if (past.length > 1) {
           var colour = u.affiliation[viewer] === "friend" ? "#1f5fbf" : u.affiliation[viewer] === "hostile" ? "#c0392b" : "#777";
@@ -255,6 +309,17 @@
         }
       }
     });
+    var placed = items.length;
+    if (opts.map && opts.aggregatePx) items = aggregate(items, opts.map, opts.aggregatePx);
+    items.forEach(function (it) {
+      var u = it.units[0];
+      var n = it.units.length;
+      var label = opts.labels === false ? (n > 1 ? "\u00d7" + n : "") : n > 1 ? it.key + " \u00d7" + n : u.designation;
+      var icon = symbolIcon(u.sidc[viewer], label, { size: opts.size || 22, className: (it.ended ? "ended" : "") + (n > 1 ? " aggregate" : "") });
+      var title = n > 1 ? n + " units: " + it.units.map(function (v) { return v.id; }).join(", ") : u.id;
+      L.marker([it.lat, it.lon], { icon: icon, pane: "units", keyboard: false, title: title }).addTo(group);
+    });
+    return { units: placed, symbols: items.length };
   }
 
   /* Bounds holding every track of a replay, padded; null when there are none. */

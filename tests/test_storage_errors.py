@@ -121,21 +121,29 @@ def test_report_into_a_read_only_directory(
     assert list(read_only.iterdir()) == []
 
 
-def test_full_disk_during_mc_leaves_no_half_plots(example_path: Path, tmp_path: Path) -> None:
-    """mc with files capped just above the size of the result's largest file (the scenario it ran): the
-    result is written, the plots (each larger) fail on the first one: exit 2 naming it; no plot at all is
-    left, no temporary file."""
-    from drillsim.scenario.io import load_scenario, scenario_to_yaml
+def test_full_disk_during_mc_leaves_no_half_plots(tmp_path: Path) -> None:
+    """mc with files capped just above the size of the result's largest file: the result is written, the
+    plots fail on the first one larger than the cap: exit 2 naming the plots; no plot at all is left, no
+    temporary file.
 
-    cap = len(scenario_to_yaml(load_scenario(example_path)).encode("utf-8")) + 1_000
+    The square-law battle is used because its plots are larger than its result files (the saved scenario
+    carries the whole shared catalogue, larger than the teaching example's plots); an uncapped run
+    measures both first, and the test fails, never skips, if that premise stops holding.
+    """
+    import yaml
+    from tests.synthetic_scenarios import lanchester_scenario
+
+    scenario = tmp_path / "square-law.yaml"
+    scenario.write_text(yaml.safe_dump(lanchester_scenario(), sort_keys=False), encoding="utf-8")
+    args = ("mc", str(scenario), "-n", "8", "--batch", "4", "--workers", "1", "--record", "1", "--seed", "1")
+    free = tmp_path / "free"
+    assert drillsim_child(*args, "--out", str(free)).returncode == 0
+    result_files = [f for f in free.iterdir() if f.is_file() and f.name != "report.html"]
+    cap = max(f.stat().st_size for f in result_files) + 1
+    assert max(f.stat().st_size for f in (free / "plots").iterdir()) > cap  # the premise
+
     out = tmp_path / "mc"
-    result = drillsim_child(
-        "mc",
-        str(example_path),
-        *("-n", "8", "--batch", "4", "--workers", "1", "--record", "1", "--seed", "1"),
-        *("--out", str(out)),
-        file_size=cap,
-    )
+    result = drillsim_child(*args, "--out", str(out), file_size=cap)
     assert_one_paragraph(result, out / "plots")
     assert "File too large" in result.stderr
     assert leftovers(tmp_path) == []

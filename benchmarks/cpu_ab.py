@@ -3,9 +3,10 @@
 Wall time on a shared machine measures the other users; the CPU time the child process (and any process it
 starts) spends is what a change costs. Each tree is run with ``PYTHONPATH=<tree>/src`` in this interpreter, so
 both use the same installed dependencies; each tree keeps its own numba cache, warmed by one untimed run
-of the same size.
+of the same size. The reference tree is any checkout beside this one, e.g. ``git worktree add ../reference
+main``:
 
-    python -m benchmarks.cpu_ab --a /tmp/main --b . --scenario khatlon-2015-v1 -n 20 --rounds 2
+    python -m benchmarks.cpu_ab --a ../reference --b . --scenario khatlon-2015-v1 -n 20 --rounds 2
 """
 
 from __future__ import annotations

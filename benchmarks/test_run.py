@@ -33,11 +33,16 @@ def test_command_line_writes_json(tmp_path: Path) -> None:
 
 @pytest.mark.benchmark
 def test_startup_is_measured_for_help_and_version() -> None:
-    """``python -m benchmarks.startup`` times both commands and reports positive medians."""
+    """``python -m benchmarks.startup`` times both commands, and the refusal of a scenario too large to run,
+    and reports positive medians."""
     from benchmarks.startup import measure
 
     doc = measure(repeat=2)
-    assert [row["command"] for row in doc["commands"]] == ["drillsim --help", "drillsim --version"]
+    commands = [row["command"] for row in doc["commands"]]
+    assert commands[:2] == ["drillsim --help", "drillsim --version"]
+    assert len(commands) == 3
+    assert commands[2].startswith("drillsim run ")
+    assert commands[2].endswith("huge.yaml --out refused-run")
     for row in doc["commands"]:
         assert row["median_cpu_s"] > 0
         assert row["median_wall_s"] > 0

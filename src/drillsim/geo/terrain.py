@@ -472,7 +472,8 @@ def _file_segments(
     for k in range(segments.shape[0]):
         for i in range(box[k, 2], box[k, 3] + 1):
             for j in range(box[k, 0], box[k, 1] + 1):
-                filed[fill[i * nx + j]] = segments[k]
+                for v in range(4):  # element by element: a row copy compiles numba's shape check
+                    filed[fill[i * nx + j], v] = segments[k, v]
                 fill[i * nx + j] += 1
     start = np.empty((ny, nx + 1), dtype=np.int64)
     for i in range(ny):

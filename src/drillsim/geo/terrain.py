@@ -143,9 +143,10 @@ class SegmentGrid(NamedTuple):
     @classmethod
     def of(cls, segments: NDArray[np.float64]) -> SegmentGrid:
         """The grid of (m, 4) segments: cells twice the segments' mean extent, at most 256 along an axis."""
-        seg = np.ascontiguousarray(segments, dtype=np.float64).reshape(-1, 4)
+        seg = np.array(segments, dtype=np.float64).reshape(-1, 4)  # a copy, made read-only below
         if not len(seg):
-            return cls(seg, 0.0, 0.0, 1.0, np.zeros((1, 2), dtype=np.int64), np.zeros((0, 4)))
+            seg, start, filed = _read_only(seg, np.zeros((1, 2), dtype=np.int64), np.zeros((0, 4)))
+            return cls(seg, 0.0, 0.0, 1.0, start, filed)
         xs, ys = seg[:, 0::2], seg[:, 1::2]
         x0, y0 = float(xs.min()), float(ys.min())
         width, height = float(xs.max()) - x0, float(ys.max()) - y0
@@ -153,7 +154,16 @@ class SegmentGrid(NamedTuple):
         cell = max(2.0 * float(extent.mean()), max(width, height) / _SEGMENT_GRID_MAX_CELLS, 1.0)
         nx, ny = int(width // cell) + 1, int(height // cell) + 1
         start, filed = _file_segments(seg, x0, y0, 1.0 / cell, nx, ny)
+        seg, start, filed = _read_only(seg, start, filed)
         return cls(seg, x0, y0, 1.0 / cell, start, filed)
+
+
+def _read_only(*arrays: NDArray[Any]) -> tuple[NDArray[Any], ...]:
+    """``arrays``, each made read-only: a :class:`SegmentGrid`'s tables, all of one kind, so that
+    :func:`_any_cut`, called with the segments or with the filed copies, is compiled once."""
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
 
 
 @dataclass(frozen=True, eq=False)
@@ -472,7 +482,8 @@ def _file_segments(
     for k in range(segments.shape[0]):
         for i in range(box[k, 2], box[k, 3] + 1):
             for j in range(box[k, 0], box[k, 1] + 1):
-                filed[fill[i * nx + j]] = segments[k]
+                for v in range(4):  # element by element: a row copy compiles numba's shape check
+                    filed[fill[i * nx + j], v] = segments[k, v]
                 fill[i * nx + j] += 1
     start = np.empty((ny, nx + 1), dtype=np.int64)
     for i in range(ny):

@@ -379,7 +379,12 @@ def enforce_endurance(ctx: StepContext) -> None:
 
 @jit
 def _aircraft_in_phase(
-    status: IntArray, task: IntArray, strike: BoolArray, air: IntArray, air_phase: IntArray, phase: int
+    status: IntArray,
+    task: IntArray,
+    strike: BoolArray,
+    air: IntArray,
+    air_phase: IntArray,
+    phase: int | np.int64,
 ) -> tuple[IntArray, IntArray]:
     """(rows, elems), row by row and in the order of ``air``, of the aircraft in action on a task that is
     not a strike (``strike`` by task index, its last entry for task -1) whose air phase is ``phase``. Only
@@ -423,7 +428,8 @@ def _turning_home(
     finite time) whose time aloft at ``t1`` plus the time to fly home (straight, at ``speed``, by element)
     reaches their endurance."""
     home_x, home_y, speed, endurance_s = range_home
-    rows, elems = _aircraft_in_phase(status, task, strike, air, air_phase, AIR_OUTBOUND)
+    # As an int64, not the constant: the signature the calls from Python compile (one compilation, not two).
+    rows, elems = _aircraft_in_phase(status, task, strike, air, air_phase, np.int64(AIR_OUTBOUND))
     found = 0
     for i in range(len(rows)):
         r = rows[i]

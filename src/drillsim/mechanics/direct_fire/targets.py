@@ -94,7 +94,8 @@ def _contact_columns(
         fill[c + 1] += fill[c]
         col_lo[c] = np.inf
         col_hi[c] = -np.inf
-    start[: nc + 1] = fill[: nc + 1]
+    for c in range(nc + 1):  # element by element: an array-to-slice copy compiles numba's shape check
+        start[c] = fill[c]
     # Insertion sort by believed y within each column (columns are short), moving only y and the index.
     for q in range(k):
         c = column[q]

@@ -260,7 +260,8 @@ def plan_routes(
         count = np.zeros(k, dtype=np.int64)
         leg_m = np.hypot(bx - hx, by - hy)
         if can_cross and ground.any():
-            via, via_m = _river_detours(*_obstacle_grid(terrain), hx, hy, bx, by, ground)
+            ax, ay, cx, cy = (_compiled_layout(v) for v in (hx, hy, bx, by))
+            via, via_m = _river_detours(*_obstacle_grid(terrain), ax, ay, cx, cy, ground)
             a = np.flatnonzero(via >= 0)
             chunk[a, 0] = terrain.crossings_xy[via[a]]
             count[a] = 1
@@ -661,6 +662,15 @@ def _steer_routes(
         route_len[a, e] = n + 1
         route_i[a, e] = 0
         route_loop[a, e] = False
+
+
+def _compiled_layout(values: FloatArray) -> FloatArray:
+    """``values`` as a contiguous, writable float array: the one layout :func:`_river_detours` is compiled
+    for (the legs come as columns of the destinations or copies of them, which numba would otherwise
+    compile once per layout)."""
+    if values.flags.c_contiguous and values.flags.writeable and values.dtype == np.float64:
+        return values
+    return np.array(values, dtype=np.float64)
 
 
 def _obstacle_grid(

@@ -5,6 +5,7 @@ step of fire (the array expressions the compiled loop replaced, kept here as the
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,8 +17,11 @@ from drillsim.engine.simulation import Simulation
 from drillsim.mechanics.direct_fire.frontage import engaged_on_frontage
 from drillsim.mechanics.direct_fire.model import (
     CONSERVE_FRACTION,
-    POSTURE_DIRECT_TABLE,
+    POSTURE_AREA_TABLE,
+    POSTURE_HEIGHT_TABLE,
+    REFERENCE_HEIGHT_M,
     SUPPRESSED_FIRE_FACTOR,
+    TARGET_WIDTH_M,
     UNAIMED_EFFECT,
     Engagements,
     band_values,
@@ -204,7 +208,9 @@ def _reference_rates(
     fighting = s.strength[rows, i] / np.maximum(f.strength0[i], 1e-9)
     suppressed = (s.suppressed_until[rows, i] > ctx.t0).astype(np.float64)
     target_suppressed = s.suppressed_until[rows, j] > ctx.t0
-    exposure = POSTURE_DIRECT_TABLE[s.posture[rows, j]] * (1.0 - f.cover[j])
+    open_share = 1.0 - f.cover[j]
+    height = POSTURE_HEIGHT_TABLE[s.posture[rows, j]]
+    erf = np.vectorize(math.erf, otypes=[np.float64])
     lam = np.zeros(len(rows))
     supp_rate = np.zeros(len(rows))
     for k in range(d.table.shape[1]):
@@ -216,6 +222,14 @@ def _reference_rates(
         loaded = has & (s.ammo[rows, mm] > 0) & reaches & (located | ~conserve)
         pk, ps = band_values(true_d, f.w_band_range[mm], f.w_band_pkill[mm], f.w_band_psupp[mm])
         pk = pk * np.where(located, 1.0, UNAIMED_EFFECT)
+        aim = f.w_aim_error_mil[mm]
+        spread = np.maximum(aim * true_d * 1e-3, 1e-9) * 2.0 * math.sqrt(2.0)
+        full = erf(TARGET_WIDTH_M / spread) * erf(REFERENCE_HEIGHT_M / spread)
+        hit = erf(TARGET_WIDTH_M / spread) * erf(height / spread)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.minimum(hit / full, 1.0)
+        presented = np.where(full > 0, ratio, np.minimum(height / REFERENCE_HEIGHT_M, 1.0))
+        exposure = np.where(aim > 0, presented, POSTURE_AREA_TABLE[s.posture[rows, j]]) * open_share
         c = np.maximum(
             f.w_count[mm]
             * f.w_rate_per_s[mm]

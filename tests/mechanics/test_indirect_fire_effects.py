@@ -16,11 +16,8 @@ import numpy as np
 import pytest
 from effects_kit import Result, Runner, assert_paired_greater, at, base, eye
 
-from drillsim.mechanics.indirect_fire.model import (
-    POSTURE_AREA_EXPOSURE,
-    round_casualty_fraction,
-    scatter_sd,
-)
+from drillsim.mechanics.direct_fire.model import POSTURE_AREA_EXPOSURE
+from drillsim.mechanics.indirect_fire.model import round_casualty_fraction, scatter_sd
 
 REPS = 100
 UNTIL_S = 400.0

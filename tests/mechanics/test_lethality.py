@@ -15,7 +15,8 @@ import pytest
 import yaml
 from effects_kit import Z, assert_paired_greater
 
-from drillsim.mechanics.indirect_fire.model import POSTURE_AREA_EXPOSURE, lethal_spread, scatter_sd
+from drillsim.mechanics.direct_fire.model import POSTURE_AREA_EXPOSURE
+from drillsim.mechanics.indirect_fire.model import lethal_spread, scatter_sd
 from drillsim.validation.lethality import TARGET_PERSONNEL, casualties_per_round, per_round_scenario_data
 
 REPS = 600

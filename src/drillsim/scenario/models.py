@@ -38,6 +38,7 @@ from drillsim.scenario.pedigree import (
     Duration,
     Factor,
     Fuel,
+    Mils,
     Param,
     ParameterRecord,
     PositiveDistance,
@@ -543,6 +544,11 @@ class WeaponSpec(Spec):
     rapid_rounds_per_min: RatePerMin | None = None
     """Direct fire: rounds one weapon fires per minute while engaging a target that is not yet suppressed
     (the rapid rate, to suppress it quickly); none means the sustained rate."""
+    aim_error_mil: Mils | None = None
+    """Direct fire: the standard deviation per axis, in mils, of where one aimed round or burst strikes
+    about the target's centre in combat. With it, a target's posture protects it by the share of the hit
+    probability its presented height keeps at the range (docs/mechanics/direct-fire.md, "Exposure by
+    posture"); without it, by the posture's exposure to fragments."""
     safe_distance_m: Distance | None = None
     """Indirect and air: the minimum safe distance from friendly troops (the risk-estimate distance at
     0.1 % probability of incapacitation). A mission or strike whose aim point is closer to a friendly ground

@@ -282,6 +282,8 @@ RatePerS = Annotated[Param, Bounds(gt=0, le=MAX_RATE_PER_S)]
 Fuel = Annotated[Param, Bounds(ge=0, le=MAX_FUEL_L)]
 Angle = Annotated[Param, Bounds(ge=0, le=90)]
 """An angle from the horizontal in degrees."""
+Mils = Annotated[Param, Bounds(gt=0, le=1000)]
+"""A small angle in mils (1 mil subtends 1 m at 1,000 m)."""
 
 
 @dataclass(frozen=True)

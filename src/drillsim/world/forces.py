@@ -137,6 +137,9 @@ class ForceTable:
     w_max_range: FloatArray
     w_lethal_radius: FloatArray
     w_dispersion: FloatArray
+    w_aim_error_mil: FloatArray
+    """Direct fire: the combat aiming error of one weapon (standard deviation per axis, mils); 0 when the
+    weapon gives none."""
     w_speed: FloatArray
     w_rounds_per_mission: FloatArray
     w_aa_rate_per_s: FloatArray
@@ -389,6 +392,7 @@ def compile_forces(  # noqa: C901
             "max",
             "lethal",
             "disp",
+            "aim",
             "speed",
             "rpm",
             "sus",
@@ -430,6 +434,7 @@ def compile_forces(  # noqa: C901
             w["max"].append(spec.reach_m)
             w["lethal"].append(float(spec.lethal_radius_m))
             w["disp"].append(float(spec.dispersion_m))
+            w["aim"].append(float(spec.aim_error_mil) if spec.aim_error_mil is not None else 0.0)
             w["speed"].append(float(spec.projectile_speed_mps))
             w["rpm"].append(float(spec.rounds_per_mission))
             aa = spec.anti_air
@@ -528,6 +533,7 @@ def compile_forces(  # noqa: C901
         w_max_range=arr(w["max"]),
         w_lethal_radius=arr(w["lethal"]),
         w_dispersion=arr(w["disp"]),
+        w_aim_error_mil=arr(w["aim"]),
         w_speed=arr(w["speed"]),
         w_rounds_per_mission=arr(w["rpm"]),
         w_aa_rate_per_s=arr(w["aa_rate"]),

@@ -15,28 +15,57 @@ docs/mechanics/direct-fire.md.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from drillsim.core.compiled import jit, ufunc
+from drillsim.core.compiled import jit, jit_inline, ufunc
 from drillsim.scenario.models import POSTURES
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-POSTURE_DIRECT_EXPOSURE: dict[str, float] = {
+POSTURE_AREA_EXPOSURE: dict[str, float] = {
     "moving": 1.0,
-    "halted": 0.8,
-    "hasty-defence": 0.5,
-    "prepared-defence": 0.25,
-    "hidden": 0.4,
-    "mounted": 0.7,
+    "halted": 0.6,
+    "hasty-defence": 0.25,
+    "prepared-defence": 0.1,
+    "hidden": 0.6,
+    "mounted": 0.6,
 }
-"""Fraction of aimed-fire effect that reaches a target in each posture (engineering estimate)."""
-POSTURE_DIRECT_TABLE = np.array([POSTURE_DIRECT_EXPOSURE[p] for p in POSTURES])
+"""Fraction of blast and fragment effect that reaches a target in each posture. Standing (moving) 1, prone
+(halted, hidden) 0.6 and in foxholes or trenches (prepared defence) 0.1 are the US Basic Field Manual's
+figures (10, 6 and 1 men hit of 10 under shell fire, as quoted in Newsmap, 26 October 1942); hasty defence
+(shell scrapes, partly dug) 0.25 is the geometric mean of prone and foxhole, an assumption; mounted 0.6 is
+an assumption (the vehicle's own protection is the unit type's ``cover``). See
+docs/mechanics/indirect-fire.md. Direct fire from weapons without a stated aiming error (rockets) uses it
+too."""
+POSTURE_AREA_TABLE = np.array([POSTURE_AREA_EXPOSURE[p] for p in POSTURES])
+
+TARGET_WIDTH_M = 0.4826
+"""Width of the man a rifleman aims at: the US Army's E-type silhouette, "about 48.26 cm wide" (FM 23-9,
+appendix F, as reproduced at bevfitchett.us; source ``fm-23-9-e-type``)."""
+
+POSTURE_PRESENTED_HEIGHT_M: dict[str, float] = {
+    "moving": 1.5,
+    "halted": 0.5,
+    "hasty-defence": 0.3,
+    "prepared-defence": 0.2,
+    "hidden": 0.5,
+    "mounted": 1.0,
+}
+"""Height (m) of the part of a man that fire from the front can strike, by posture (assumptions; the
+derivation and what the sources give are in docs/mechanics/direct-fire.md, "Exposure by posture"): a man
+rushing, bent forward, 1.5; lying or kneeling behind what is at hand 0.5; head and shoulders over the low
+parapet of a hasty trench 0.3; the head over the frontal parapet of an armpit-deep fighting position 0.2;
+the upper body above a vehicle's sides 1.0 (the vehicle's own protection is the carrier's
+``fire_exposure`` and the type's ``cover``)."""
+POSTURE_HEIGHT_TABLE = np.array([POSTURE_PRESENTED_HEIGHT_M[p] for p in POSTURES])
+REFERENCE_HEIGHT_M = POSTURE_PRESENTED_HEIGHT_M["moving"]
+"""The target of the weapons' kill probabilities: a man in the open, moving (exposure 1)."""
 
 SUPPRESSED_FIRE_FACTOR = 0.3
 """A suppressed element fires at this fraction of its normal effect."""
@@ -134,16 +163,49 @@ def mount_casualty_rate(
     return max(weapons * rate_per_s * p_kill * fighting * training * fire * exposure, 0.0)
 
 
+@jit_inline
+def hit_probability(range_m: float, aim_error_mil: float, width_m: float, height_m: float) -> float:
+    """Probability that one aimed round strikes a ``width_m`` x ``height_m`` rectangle centred on the aim
+    point at ``range_m``, when the strike falls about the aim point with a circular normal error of
+    ``aim_error_mil`` mils (standard deviation per axis):
+    ``erf(w / (2 sqrt(2) s)) * erf(h / (2 sqrt(2) s))`` with ``s = aim_error_mil * range_m / 1000``."""
+    s = max(aim_error_mil * range_m * 1e-3, 1e-9) * 2.0 * math.sqrt(2.0)
+    return math.erf(width_m / s) * math.erf(height_m / s)
+
+
+@jit_inline
+def presented_exposure(range_m: float, aim_error_mil: float, height_m: float) -> float:
+    """The share of a weapon's effect against a man in the open that reaches a man presenting only
+    ``height_m`` of himself at ``range_m``: the ratio of the two hit probabilities (:func:`hit_probability`,
+    width ``TARGET_WIDTH_M``, reference height ``REFERENCE_HEIGHT_M``). Close in, where the weapon's error
+    is small against a head, it tends to 1; far out, to the ratio of the presented areas,
+    ``height_m / REFERENCE_HEIGHT_M``."""
+    full = hit_probability(range_m, aim_error_mil, TARGET_WIDTH_M, REFERENCE_HEIGHT_M)
+    if full <= 0.0:
+        return min(height_m / REFERENCE_HEIGHT_M, 1.0)
+    return min(hit_probability(range_m, aim_error_mil, TARGET_WIDTH_M, height_m) / full, 1.0)
+
+
+def exposure_at_range(range_m: ArrayLike, aim_error_mil: float, posture: str) -> FloatArray:
+    """:func:`presented_exposure` for a posture by name, over an array of ranges (for docs and tests)."""
+    h = POSTURE_PRESENTED_HEIGHT_M[posture]
+    return np.array(
+        [presented_exposure(float(r), aim_error_mil, h) for r in np.atleast_1d(np.asarray(range_m, float))]
+    )
+
+
 class FireTable(NamedTuple):
     """What direct fire's compiled pass reads of the forces, built once: per element its strength at the
-    start, training and cover; the exposure by posture; each element's direct-fire ``mounts`` (-1 padded)
-    and per weapon mount its count, engagement rate, range bands (range, kill and suppression
-    probabilities), rates of fire and load."""
+        start, training and cover; the exposure by posture to fire without a stated aiming error (the
+    fragment exposure); each element's direct-fire ``mounts`` (-1 padded)
+        and per weapon mount its count, engagement rate, range bands (range, kill and suppression
+        probabilities), rates of fire and load; the height each posture presents, and per mount its combat
+    aiming error in mils (0: none given)."""
 
     strength0: FloatArray
     training: FloatArray
     cover: FloatArray
-    posture_exposure: FloatArray
+    fragment_exposure: FloatArray
     mounts: IntArray
     w_count: FloatArray
     w_rate_per_s: FloatArray
@@ -153,6 +215,8 @@ class FireTable(NamedTuple):
     w_sustained_per_s: FloatArray
     w_rapid_per_s: FloatArray
     w_ammo0: FloatArray
+    posture_height: FloatArray
+    w_aim_error_mil: FloatArray
 
 
 class Engagements(NamedTuple):
@@ -194,8 +258,9 @@ def engagement_rates(
     ``CONSERVE_FRACTION`` of its load ``w_ammo0``). Each engagement's effect is multiplied by
     ``effect_scale`` and its rounds by ``round_scale`` (bursts and lulls)."""
     rows, shooter, target, range_m, located, effect_scale, round_scale = engagements
-    strength0, training, cover, posture_exposure, mounts, w_count, w_rate_per_s = table[:7]
-    w_band_range, w_band_pkill, w_band_psupp, w_sustained_per_s, w_rapid_per_s, w_ammo0 = table[7:]
+    strength0, training, cover, fragment_exposure, mounts, w_count, w_rate_per_s = table[:7]
+    w_band_range, w_band_pkill, w_band_psupp, w_sustained_per_s, w_rapid_per_s, w_ammo0 = table[7:13]
+    posture_height, w_aim_error_mil = table[13:]
     n_pairs = rows.shape[0]
     lam = np.zeros(n_pairs)
     supp_rate = np.zeros(n_pairs)
@@ -208,7 +273,9 @@ def engagement_rates(
         fighting = strength[r, i] / max(strength0[i], 1e-9)
         suppressed = 1.0 if suppressed_until[r, i] > t0 else 0.0
         target_suppressed = suppressed_until[r, j] > t0
-        exposure = posture_exposure[posture[r, j]] * (1.0 - cover[j])
+        open_share = 1.0 - cover[j]
+        height = posture_height[posture[r, j]]
+        fragments = fragment_exposure[posture[r, j]]
         aimed = located[e]
         for k in range(mounts.shape[1]):
             m = mounts[i, k]
@@ -222,6 +289,10 @@ def engagement_rates(
                 continue  # conserving: no fire at a position that is only believed
             p_kill = w_band_pkill[m, band] * (1.0 if aimed else UNAIMED_EFFECT)
             p_supp = w_band_psupp[m, band]
+            if w_aim_error_mil[m] > 0:
+                exposure = presented_exposure(range_m[e], w_aim_error_mil[m], height) * open_share
+            else:
+                exposure = fragments * open_share
             lam[e] += effect_scale[e] * mount_casualty_rate(
                 w_count[m], w_rate_per_s[m], p_kill, fighting, training[i], suppressed, exposure
             )

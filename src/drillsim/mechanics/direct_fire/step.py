@@ -20,7 +20,8 @@ from drillsim.mechanics.direct_fire.model import (
     AMBUSH_SURPRISE_FACTOR,
     BURST_DUTY,
     LOCATED_S,
-    POSTURE_DIRECT_TABLE,
+    POSTURE_AREA_TABLE,
+    POSTURE_HEIGHT_TABLE,
     SUPPRESSING_TASKS,
     Engagements,
     FireTable,
@@ -70,7 +71,7 @@ class DirectFire:
             f.strength0,
             f.training,
             f.cover,
-            POSTURE_DIRECT_TABLE,
+            POSTURE_AREA_TABLE,
             self.table,
             f.w_count,
             f.w_rate_per_s,
@@ -80,6 +81,8 @@ class DirectFire:
             f.w_sustained_per_s,
             f.w_rapid_per_s,
             f.w_ammo0,
+            POSTURE_HEIGHT_TABLE,
+            f.w_aim_error_mil,
         )
         """What the compiled engagement pass reads of the forces, built once."""
         self.shooter_table = Shooters(self.shooters, self.targets, self.reach, f.side, self.hostile)

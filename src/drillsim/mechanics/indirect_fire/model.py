@@ -26,7 +26,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from drillsim.core.compiled import jit
-from drillsim.scenario.models import POSTURES
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -34,22 +33,6 @@ BoolArray = NDArray[np.bool_]
 
 CEP_TO_SD = 1.0 / np.sqrt(2.0 * np.log(2.0))
 """Circular error probable to per-axis standard deviation of a circular normal (1 / 1.1774)."""
-
-POSTURE_AREA_EXPOSURE: dict[str, float] = {
-    "moving": 1.0,
-    "halted": 0.6,
-    "hasty-defence": 0.25,
-    "prepared-defence": 0.1,
-    "hidden": 0.6,
-    "mounted": 0.6,
-}
-"""Fraction of blast and fragment effect that reaches a target in each posture. Standing (moving) 1, prone
-(halted, hidden) 0.6 and in foxholes or trenches (prepared defence) 0.1 are the US Basic Field Manual's
-figures (10, 6 and 1 men hit of 10 under shell fire, as quoted in Newsmap, 26 October 1942); hasty defence
-(shell scrapes, partly dug) 0.25 is the geometric mean of prone and foxhole, an assumption; mounted 0.6 is
-an assumption (the vehicle's own protection is the unit type's ``cover``). See
-docs/mechanics/indirect-fire.md."""
-POSTURE_AREA_TABLE = np.array([POSTURE_AREA_EXPOSURE[p] for p in POSTURES])
 
 
 def scatter_sd(dispersion_cep_m: ArrayLike) -> FloatArray:

@@ -33,9 +33,9 @@ from drillsim.events.types import (
     RoundsFired,
     RoundsImpacted,
 )
+from drillsim.mechanics.direct_fire.model import POSTURE_AREA_TABLE
 from drillsim.mechanics.direct_fire.step import apply_casualties
 from drillsim.mechanics.indirect_fire.model import (
-    POSTURE_AREA_TABLE,
     burst_exponents,
     hit_probabilities,
     lethal_spread,

@@ -13,7 +13,9 @@ assault succeeds with probability
     p = 1 / (1 + exp(-(a + b ln R))),    a = -0.75, b = 4.9,
 
 fitted by maximum likelihood to Lawrence's table of 1944 attacks by force ratio (see
-docs/mechanics/assault.md for the sources and what each gives).
+docs/mechanics/assault.md for the sources and what each gives). The assault is a sustained fight: it
+can be decided from ``ASSAULT_S`` after the attackers closed, then with the hazard ``1 / DECISION_MEAN_S``,
+each time against ``R`` as the fire on the position has left it.
 """
 
 from __future__ import annotations
@@ -47,7 +49,18 @@ SUCCESS_SLOPE = 4.9
 SUPPRESSED_POWER = SUPPRESSED_FIRE_FACTOR
 """A suppressed element counts for this fraction of its combat power (as its fire, direct-fire model)."""
 ASSAULT_S = 300.0
-"""Time from the attackers closing with the defenders to the assault being decided (assumption)."""
+"""Time from the attackers closing with the defenders to the earliest moment the assault can be decided
+(assumption)."""
+DECISION_MEAN_S = 600.0
+"""Once ``ASSAULT_S`` has passed, the assault is decided with the hazard ``1 / DECISION_MEAN_S``: a
+sustained fight on the position of ``ASSAULT_S + DECISION_MEAN_S`` (15 minutes) on average, decided
+against the force ratio of the moment it is decided (assumption)."""
+OVERRUN_HIT_FRACTION = 0.5
+"""Share of the people of an overrun (pinned, unbroken) element who are hit in the last rush; they are
+split into killed and wounded as direct fire's are (assumption)."""
+ESCAPE_FRACTION = 0.5
+"""Share of the unhurt people of an overrun element who break out; the others are captured
+(assumption)."""
 FALLBACK_M = 1000.0
 """Defenders who withdraw from a position that is their home fall back this far beyond its edge, away
 from the attackers (assumption)."""
@@ -77,3 +90,12 @@ def assault_success_probability(ratio: ArrayLike) -> FloatArray:
     with np.errstate(divide="ignore"):
         z = SUCCESS_INTERCEPT + SUCCESS_SLOPE * np.log(r)
     return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
+
+
+def decision_probability(dt: float) -> float:
+    """Probability that an assault past its closing time is decided within a step of ``dt`` seconds:
+    ``1 - exp(-dt / DECISION_MEAN_S)``. Carried with ``p(R)`` and repulsed otherwise, a decision made
+    this way carries the position with probability ``p(R)`` when ``R`` holds still (competing hazards
+    ``p / T_d`` and ``(1 - p) / T_d``), so one sustained assault keeps the whole-attack odds of the
+    outcome data while its outcome follows the fire on the position."""
+    return float(-np.expm1(-dt / DECISION_MEAN_S))

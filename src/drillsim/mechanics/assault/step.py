@@ -4,11 +4,13 @@ For each position and replication: the attackers are the ground elements in acti
 to the side holding it, on its ground; the defenders are the holder's and its allies' ground elements in
 action on its ground. Attackers with nobody to face seize the position at once. Attackers facing only
 broken defenders take their surrender. Attackers facing fighting defenders contest the position; the
-assault is decided ``ASSAULT_S`` after they closed, by one draw against the success probability of the
-force ratio at that moment. A repulsed assault breaks the attackers on the ground off (they fall back,
-suppressed and broken, and may come again once rallied); a successful one makes the defenders surrender
-(broken), be overrun (suppressed: pinned, they cannot get away) or withdraw to their home (the others),
-and the position changes hands.
+assault is a sustained fight, decided from ``ASSAULT_S`` after they closed with the hazard
+``1 / DECISION_MEAN_S``, by a draw against the success probability of the force ratio at the moment it
+is decided (the suppression the fire on the position has left in it). A repulsed assault breaks the
+attackers on the ground off (they fall back, suppressed and broken, and may come again once rallied); a
+successful one makes the defenders surrender (broken), be overrun (suppressed: pinned; some are hit in
+the last rush, some break out, the rest are captured) or withdraw to their home (the others), and the
+position changes hands.
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.events.types import AssaultResolved, PositionSeized, UnitCaptured, UnitDestroyed
+from drillsim.core.random import binomial_inverse
+from drillsim.events.types import AssaultResolved, PositionSeized, UnitCaptured, UnitDestroyed, UnitHit
 from drillsim.mechanics.assault.model import (
     ASSAULT_S,
+    DECISION_MEAN_S,
+    ESCAPE_FRACTION,
     FALLBACK_M,
+    OVERRUN_HIT_FRACTION,
     REPULSE_SUPPRESSION_S,
     SUPPRESSED_POWER,
     assault_success_probability,
+    decision_probability,
     defence_factor,
     force_ratio,
 )
-from drillsim.mechanics.casualties import declare_missing
+from drillsim.mechanics.casualties import declare_missing, split_hits
 from drillsim.mechanics.morale.step import break_off
 from drillsim.mechanics.orders.command import set_routes
 from drillsim.state.batch import (
@@ -84,7 +91,12 @@ def resolve_assaults(ctx: StepContext) -> None:
         starting = opposed & np.isinf(s.assault_since[busy, k])
         s.assault_since[busy[starting], k] = ctx.t1
         s.position_status[busy[opposed], k] = POSITION_CONTESTED
-        due = opposed & (ctx.t1 - s.assault_since[busy, k] >= ASSAULT_S - 1e-9)
+        fought_for = ctx.t1 - s.assault_since[busy, k]
+        if ctx.stochastic:
+            closed = fought_for >= ASSAULT_S - 1e-9
+            due = opposed & closed & (ctx.uniform("assault/decide", busy, k) < decision_probability(ctx.dt))
+        else:
+            due = opposed & (fought_for >= ASSAULT_S + DECISION_MEAN_S - 1e-9)
         decide = ~opposed | due
         if not decide.any():
             continue
@@ -194,18 +206,13 @@ def _seize(
         s.captor[r, ee] = lead[rr]
         s.route_len[r, ee] = 0
         ctx.emit(UnitCaptured, r, t1, unit=ctx.ids[ee], captor=ctx.ids[lead[rr]])
-    rr, ee = np.nonzero(overrun)
-    if len(rr):
-        r = rows[rr]
-        # Overrun: whether killed or taken is not modelled; the men and their waiting wounded are missing.
-        declare_missing(ctx, r, ee, fighting=s.strength[r, ee].copy(), reason="overrun", time_s=t1)
-        np.add.at(s.casualties_by_side, (r, winner[rr], f.side[ee]), s.strength[r, ee])
-        s.status[r, ee] = DESTROYED
-        s.strength[r, ee] = 0.0
-        s.destroyed_at[r, ee] = np.minimum(s.destroyed_at[r, ee], t1)
-        s.route_len[r, ee] = 0
-        ctx.emit(UnitDestroyed, r, t1, unit=ctx.ids[ee])
+    ro, eo = np.nonzero(overrun)
+    escaped = np.zeros(len(ro), dtype=bool)
+    if len(ro):
+        escaped = _overrun(ctx, rows[ro], eo, lead[ro], winner[ro])
     rr, ee = np.nonzero(withdraw)
+    # Overrun people who broke out leave as the withdrawing defenders do.
+    rr, ee = np.concatenate([rr, ro[escaped]]), np.concatenate([ee, eo[escaped]])
     if len(rr):
         r = rows[rr]
         s.task[r, ee] = -1
@@ -232,6 +239,59 @@ def _seize(
         from_side=ctx.sides[old],
         status=np.where(retaken, "retaken", "lost"),
     )
+
+
+def _overrun(ctx: StepContext, r: IntArray, e: IntArray, lead: IntArray, winner: IntArray) -> BoolArray:
+    """The pinned defenders (r, e) of a carried position are overrun: ``OVERRUN_HIT_FRACTION`` of their
+    people are hit in the last rush (killed and wounded as direct fire's hits are, ``UnitHit`` with the
+    leading attacker as shooter); of the unhurt, ``ESCAPE_FRACTION`` break out and the rest are captured.
+    The captured and the wounded left on the position are missing (reason ``overrun``). Binomial draws;
+    deterministic mode: the expected numbers. Returns which elements have people who broke out (they
+    withdraw); the others are destroyed."""
+    s = ctx.state
+    f = ctx.world.forces
+    t1 = ctx.t1
+    n = s.strength[r, e].copy()
+    if ctx.stochastic:
+        hit = binomial_inverse(ctx.uniform("assault/hit", r, e), n, OVERRUN_HIT_FRACTION)
+        out = binomial_inverse(ctx.uniform("assault/escape", r, e), n - hit, ESCAPE_FRACTION)
+    else:
+        hit = n * OVERRUN_HIT_FRACTION
+        out = (n - hit) * ESCAPE_FRACTION
+    taken = n - hit - out
+    killed = split_hits(ctx, r, e, hit, kind="direct", u=ctx.uniform("assault/killed", r, e))
+    got = hit > 0
+    if got.any():
+        ctx.emit(
+            UnitHit,
+            r[got],
+            t1,
+            unit=ctx.ids[e[got]],
+            shooter=ctx.ids[lead[got]],
+            casualties=np.rint(hit[got]).astype(np.int64),
+            weapon="direct",
+            killed=np.rint(killed[got]) if ctx.stochastic else killed[got],
+        )
+    # The captured, and the wounded left on the ground the enemy now holds, are missing.
+    declare_missing(ctx, r, e, fighting=taken, reason="overrun", time_s=t1)
+    np.add.at(s.casualties_by_side, (r, winner, f.side[e]), hit + taken)
+    s.strength[r, e] = out
+    escaped = out > 0
+    # Those who broke out have slipped the fire that pinned them: they leave as a withdrawing group, not
+    # suppressed, with their losses for breaking counted from here (else the attackers standing on them
+    # would take them in the next step as a broken element; docs/mechanics/assault.md).
+    re_, ee_ = r[escaped], e[escaped]
+    s.suppressed_until[re_, ee_] = t1
+    s.suppression_avg[re_, ee_] = 0.0
+    s.morale_base[re_, ee_] = out[escaped]
+    gone = ~escaped
+    rg, eg = r[gone], e[gone]
+    s.status[rg, eg] = DESTROYED
+    s.strength[rg, eg] = 0.0
+    s.destroyed_at[rg, eg] = np.minimum(s.destroyed_at[rg, eg], t1)
+    s.route_len[rg, eg] = 0
+    ctx.emit(UnitDestroyed, rg, t1, unit=ctx.ids[eg])
+    return np.asarray(escaped, dtype=bool)
 
 
 def _fallback_points(

@@ -7,7 +7,9 @@ Outcome markers put each replication's destroyed, captured, escaped and broken u
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ import pyarrow.compute as pc
 from drillsim.report.results import Result
 from drillsim.report.timeline import _default_colour
 
-__all__ = ["choose_replication", "ensemble_data"]
+__all__ = ["choose_replication", "ensemble_data", "ensemble_json"]
 
 _OUTCOME_KINDS = ("UnitDestroyed", "UnitCaptured", "UnitEscaped", "UnitBroke")
 
@@ -59,6 +61,32 @@ def ensemble_data(result: Result, *, cells: int = 96, max_tracks: int = 100) -> 
     The event log is read one replication at a time (positions and outcome events only), so memory
     grows with one replication's events and the tracks kept, not with the number of replications.
     """
+    tracks: list[dict[str, Any]] = []
+    data = _ensemble(result, cells=cells, max_tracks=max_tracks, keep_tracks=tracks.extend)
+    return {**data, "tracks": tracks}
+
+
+def ensemble_json(result: Result, *, cells: int = 96, max_tracks: int = 100) -> bytes:
+    """:func:`ensemble_data` as compact JSON, the tracks encoded one replication at a time (so that
+    they are never all held as Python objects at once)."""
+    pieces: list[str] = []
+
+    def keep(tracks: list[dict[str, Any]]) -> None:
+        if tracks:
+            pieces.append(json.dumps(tracks, separators=(",", ":"), allow_nan=False)[1:-1])
+
+    data = _ensemble(result, cells=cells, max_tracks=max_tracks, keep_tracks=keep)
+    text = json.dumps({**data, "tracks": []}, separators=(",", ":"), allow_nan=False)
+    empty = '"tracks":[]'  # the only such key: a quote inside a string value is escaped
+    at = text.index(empty) + len(empty) - 1
+    return (text[:at] + ",".join(pieces) + text[at:]).encode("utf-8")
+
+
+def _ensemble(
+    result: Result, *, cells: int, max_tracks: int, keep_tracks: Callable[[list[dict[str, Any]]], object]
+) -> dict[str, Any]:
+    """Everything of :func:`ensemble_data` but the tracks, which go to ``keep_tracks`` a replication's
+    at a time."""
     header = result.header
     b = header["bounds"]
     side_of = {u["id"]: u["side"] for u in header["units"]}
@@ -70,7 +98,6 @@ def ensemble_data(result: Result, *, cells: int = 96, max_tracks: int = 100) -> 
     ny = cells if height >= width * aspect else max(8, int(cells * height / (width * aspect)))
     counts = {side: np.zeros((ny, nx)) for side in sides}
     chosen = set(result.replications[:max_tracks])
-    tracks: list[dict[str, Any]] = []
     markers: list[dict[str, Any]] = []
     for rep in sorted(result.replications):
         table = result.scan(replication=rep, kinds=("UnitMoved", *_OUTCOME_KINDS), columns=_COLUMNS)
@@ -87,19 +114,21 @@ def ensemble_data(result: Result, *, cells: int = 96, max_tracks: int = 100) -> 
             counts[side] += grid
         groups = _groups(moved.column("replication").to_numpy(), unit_ids, times)
         if rep in chosen:
-            tracks += [
-                {
-                    "replication": r,
-                    "unit": uid,
-                    "side": side_of.get(uid, ""),
-                    "points": [
-                        [round(float(a), 5), round(float(o), 5)]
-                        for a, o in zip(lat[idx], lon[idx], strict=True)
-                        if math.isfinite(a)
-                    ],
-                }
-                for (r, uid), idx in groups.items()
-            ]
+            keep_tracks(
+                [
+                    {
+                        "replication": r,
+                        "unit": uid,
+                        "side": side_of.get(uid, ""),
+                        "points": [
+                            [round(float(a), 5), round(float(o), 5)]
+                            for a, o in zip(lat[idx], lon[idx], strict=True)
+                            if math.isfinite(a)
+                        ],
+                    }
+                    for (r, uid), idx in groups.items()
+                ]
+            )
         ends = table.filter(pc.is_in(table.column("kind"), value_set=pa.array(_OUTCOME_KINDS)))
         markers += _outcome_markers(ends, side_of, groups, times, lat, lon)
     density: dict[str, list[list[int]]] = {}
@@ -117,7 +146,6 @@ def ensemble_data(result: Result, *, cells: int = 96, max_tracks: int = 100) -> 
         },
         "bounds": [[b["south"], b["west"]], [b["north"], b["east"]]],
         "density": {"rows": ny, "cols": nx, "grids": density},
-        "tracks": tracks,
         "tracks_of": len(chosen),
         "markers": markers,
         "measures": {

@@ -4,6 +4,8 @@ A ``console`` block preceded by the marker ``<!-- output: checked -->`` is run: 
 in it is run in a fresh folder holding the page's files, and the lines that follow it, up to the next
 ``$`` line, must be what the command prints (standard output, then standard error). The marker may ask
 for one edit of a file first, to show an error: ``<!-- output: checked, with 'NEW' for 'OLD' in FILE -->``.
+A block that cannot be run here (it needs a Ctrl-C or a full disk) says so and names the test that checks
+what it shows: ``<!-- output: not run: REASON -->``. A ``console`` block with neither marker is an error.
 
 A page's files are the fenced blocks it marks as files (:data:`PAGE_FILES`); the repository's
 ``examples`` folder is there too. Tables are printed 100 columns wide. Timings (``3.2 s, 314.4
@@ -43,6 +45,8 @@ MARKER = re.compile(
     r"```console\n(?P<body>.*?)```",
     flags=re.DOTALL,
 )
+NOT_RUN = re.compile(r"<!-- output: not run: [^\n>]*[^\s>][^\n>]* -->\n```console\n")
+CONSOLE = re.compile(r"^```console$", flags=re.MULTILINE)
 WIDTH = "100"
 TIMING = re.compile(
     r"\d[\d,]*(\.\d+)? s, [\d,]+(\.\d+)? replications/s|(?<=replications \()\d[\d,]*(\.\d+)? s(?=\))"
@@ -78,6 +82,14 @@ def quoted_blocks(text: str) -> list[Quoted]:
         edit = (m["file"], m["old"], m["new"]) if m["file"] else None
         found.append(Quoted(m.start("body"), m.end("body"), m["body"], edit))
     return found
+
+
+def unmarked_blocks(text: str) -> list[int]:
+    """Line numbers of the ``console`` blocks that are neither checked nor marked as not run."""
+    fence = len("```console\n")
+    marked = {m.start("body") - fence for m in MARKER.finditer(text)}
+    marked |= {m.end() - fence for m in NOT_RUN.finditer(text)}
+    return [text.count("\n", 0, m.start()) + 1 for m in CONSOLE.finditer(text) if m.start() not in marked]
 
 
 def _program() -> list[str]:
@@ -123,7 +135,11 @@ def run_block(page: Path, text: str, block: Quoted) -> str:
 def check_page(page: Path, *, update: bool = False) -> list[str]:
     """The differences between the page's quoted outputs and what drillsim prints (rewritten: ``update``)."""
     text = page.read_text(encoding="utf-8")
-    problems: list[str] = []
+    problems: list[str] = [
+        f"{page.relative_to(ROOT)}:{line}: a console block neither checked nor marked "
+        "'<!-- output: not run: REASON -->'"
+        for line in unmarked_blocks(text)
+    ]
     pieces: list[str] = []
     last = 0
     for block in quoted_blocks(text):

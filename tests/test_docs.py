@@ -97,6 +97,25 @@ def test_quoted_outputs_are_what_drillsim_prints() -> None:
     assert TUTORIAL.count("<!-- output: checked") >= 4
 
 
+def test_every_console_block_is_checked_or_says_why_not() -> None:
+    """A ``console`` block in the docs is under the quoted-output check, or marked ``output: not run``
+    with the reason (and the test that covers it), so that no quoted output goes unchecked silently."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("doc_outputs", ROOT / "scripts" / "doc_outputs.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("doc_outputs", module)  # its dataclass looks its module up there
+    spec.loader.exec_module(module)
+    unmarked = {
+        str(page.relative_to(ROOT)): lines
+        for page in sorted(DOCS.rglob("*.md"))
+        if (lines := module.unmarked_blocks(page.read_text(encoding="utf-8")))
+    }
+    assert unmarked == {}
+
+
 def test_glossary_defines_the_domain_nouns() -> None:
     """Each domain noun the code and docs use has an entry in docs/glossary.md."""
     glossary = (DOCS / "glossary.md").read_text(encoding="utf-8")

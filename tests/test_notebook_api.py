@@ -143,3 +143,34 @@ def test_result_classes_say_how_to_get_tables(cls: type) -> None:
     doc = inspect.getdoc(cls) or ""
     assert "to_pandas()" in doc
     assert "summary()" in doc
+
+
+def test_written_tables_carry_each_measures_unit(
+    scenario: drillsim.Scenario,
+    outcomes: drillsim.Outcomes,
+    mc_result: drillsim.MonteCarloResult,
+    tmp_path: Path,
+) -> None:
+    """outcomes.parquet and replications.parquet name each measure's unit, for Arrow and for pandas."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from drillsim.experiments.montecarlo import read_monte_carlo
+
+    outcomes.write(tmp_path / "run")
+    mc_result.write(tmp_path / "mc")
+    run_units = pd.read_parquet(tmp_path / "run" / "outcomes.parquet").attrs["units"]
+    mc_units = pd.read_parquet(tmp_path / "mc" / "replications.parquet").attrs["units"]
+    for units in (run_units, mc_units):
+        assert set(units) <= set(outcomes.measures) | set(mc_result.measures)
+    assert run_units == outcomes.units() == outcomes.to_pandas().attrs["units"]
+    assert set(run_units) == set(outcomes.measures)  # every measure of the default scenario has a unit
+    assert run_units["first-detection"] == "s"
+    assert run_units["penetration-depth"] == "m"
+    assert run_units["losses-militants"] == "people"
+    assert run_units["commander-captured"] == "1"
+    field = pq.read_schema(tmp_path / "run" / "outcomes.parquet").field("first-detection")
+    assert field.metadata[b"unit"] == b"s"
+    assert mc_units == mc_result.units() == read_monte_carlo(tmp_path / "mc").units()
+    assert mc_units["first-detection"] == "s"
+    assert mc_units["losses-raiders"] == "people"

@@ -107,3 +107,11 @@ def test_check_shows_estimates_with_their_units(example_path: Path, tmp_path: Pa
     assert len(rows) == 2, result.out
     assert re.search(r"\d %\s+\d+ % – \d+ % \(90 %\)", rows[0]), rows[0]
     assert re.search(r"\d (s|min|h)\s+[\d.]+ (s|min|h) – [\d.]+ (s|min|h) \(90 %\)", rows[1]), rows[1]
+
+
+def test_every_measure_kind_has_a_stored_unit() -> None:
+    """Each kind of the scenario language names the unit its values are stored in (seconds for times)."""
+    from drillsim.scenario.models import MEASURE_KINDS, MEASURE_UNITS, TIME_MEASURE_KINDS
+
+    assert set(MEASURE_UNITS) == set(MEASURE_KINDS)
+    assert {kind for kind, unit in MEASURE_UNITS.items() if unit == "s"} == set(TIME_MEASURE_KINDS)

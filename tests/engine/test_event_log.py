@@ -24,6 +24,7 @@ from drillsim.engine import (
     run,
     write_event_log,
 )
+from drillsim.events import read_event_log_schema, scan_event_log
 from drillsim.events.types import column_for
 from drillsim.scenario import Scenario
 
@@ -92,6 +93,51 @@ def test_event_log_round_trips_through_parquet(example_run: Outcomes, tmp_path: 
     assert header["event_log_version"] == EVENT_LOG_VERSION
     assert (header["seed"], header["scenario"]) == (1, "crossing-defence-v1")
     assert header["replications"] == list(range(12))
+
+
+def test_each_replication_is_its_own_row_group(example_run: Outcomes, tmp_path: Path) -> None:
+    """The file holds one row group per replication, with the replication's statistics, so that one
+    replication can be read without decoding the others."""
+    assert example_run.events is not None
+    path = write_event_log(example_run.events, tmp_path / "events.parquet", header=example_run.header)
+    meta = pq.ParquetFile(path).metadata
+    column = meta.schema.names.index("replication")
+    ranges = [
+        (meta.row_group(g).column(column).statistics.min, meta.row_group(g).column(column).statistics.max)
+        for g in range(meta.num_row_groups)
+    ]
+    assert ranges == [(k, k) for k in range(12)]
+
+
+def test_scan_reads_one_replication_and_some_kinds(example_run: Outcomes, tmp_path: Path) -> None:
+    """scan_event_log gives exactly the rows of one replication (and of some kinds) the whole log has."""
+    assert example_run.events is not None
+    path = write_event_log(example_run.events, tmp_path / "events.parquet", header=example_run.header)
+    whole = example_run.events.to_pylist()
+    for k in (0, 7):
+        mine = scan_event_log(path, replication=k).to_pylist()
+        assert len(mine) == sum(1 for row in whole if row["replication"] == k) > 0
+        assert all(
+            _same(a[c], b[c])
+            for a, b in zip(mine, [r for r in whole if r["replication"] == k], strict=True)
+            for c in a
+        )
+    kinds = ("UnitHit", "ContactDetected")
+    some = scan_event_log(path, kinds=kinds, columns=("replication", "kind"))
+    assert some.column_names == ["replication", "kind"]
+    assert some.to_pylist() == [
+        {"replication": r["replication"], "kind": r["kind"]} for r in whole if r["kind"] in kinds
+    ]
+
+
+def test_the_header_is_read_without_the_events(example_run: Outcomes, tmp_path: Path) -> None:
+    """read_event_log_schema gives the columns and the header that read_event_log gives."""
+    assert example_run.events is not None
+    path = write_event_log(example_run.events, tmp_path / "events.parquet", header=example_run.header)
+    schema, header = read_event_log_schema(path)
+    table, full_header = read_event_log(path)
+    assert schema.equals(table.schema)
+    assert header == full_header
 
 
 def test_written_log_leaves_no_temporary_file(example_run: Outcomes, tmp_path: Path) -> None:

@@ -200,7 +200,7 @@ def test_a_side_that_never_detects_never_fires(make_scenario: Callable[[dict[str
     hits = outcome.events.filter(pc.equal(outcome.events["kind"], "UnitHit")).to_pylist()
     shooters = {h["other"] for h in hits}
     assert shooters == {"red/force"}
-    assert float(outcome.measures["personnel_lost.red"].sum()) == 0.0
+    assert float(outcome.measures["losses-red"].sum()) == 0.0
 
 
 def _one_mortar_mission() -> dict[str, Any]:
@@ -274,8 +274,8 @@ def test_deterministic_area_fire_equals_the_mean_of_the_draw(
     """
     scenario = make_scenario(_one_mortar_mission())
     reps = 2000
-    noisy = run(scenario, rng=1, replications=reps).measures["personnel_lost.red"]
-    exact = run(scenario, rng=1, replications=reps, stochastic=False).measures["personnel_lost.red"]
+    noisy = run(scenario, rng=1, replications=reps).measures["losses-red"]
+    exact = run(scenario, rng=1, replications=reps, stochastic=False).measures["losses-red"]
     diff = noisy - exact
     assert exact.mean() > 1.0
     assert abs(diff.mean()) < 3.29 * diff.std(ddof=1) / math.sqrt(reps)

@@ -272,7 +272,7 @@ def test_engine_attrition_rises_with_firepower(overkill_folder: Path) -> None:
     for pk in (0.002, 0.004, 0.008, 0.016):
         scenario = write_scenario(lanchester_scenario(blue_pk=pk), overkill_folder, f"firepower-{pk}.yaml")
         outcome = Simulation(scenario, rng=0, stochastic=False).run(until_s=240)
-        losses.append(float(outcome.measures["personnel_lost.red"][0]))
+        losses.append(float(outcome.measures["losses-red"][0]))
     assert 0 < losses[0] < losses[1] < losses[2] < losses[3] < 80
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import drillsim
+from drillsim.scenario.models import standard_measures
 from synthetic_scenarios import at, base_scenario, write_scenario
 
 
@@ -36,3 +40,40 @@ def test_time_in_place_keeps_first_arrivals_after_new_orders(tmp_path: Path) -> 
     # The slow squad covers 1,500 m at 1.2 m/s in about 1,250 s; the fast one arrived at ~500 s and left
     # again at 700 s, and is still marching at 3,000 s.
     assert ((out.measures["in-place"] > 1_200) & (out.measures["in-place"] < 1_300)).all()
+
+
+def _two_squads(tmp_path: Path, measures: dict[str, Any]) -> drillsim.Scenario:
+    data = base_scenario(duration_s=600.0, dt_s=10.0)
+    data["units"] = {
+        "b/sqd": {"type": "rifle-squad", "nation": "B", "at": at(0, 0)},
+        "r/grp": {"type": "militant-group", "nation": "R", "at": at(5_000, 6_000)},
+    }
+    data["catalogue"] = {}
+    data["measures"] = measures
+    return write_scenario(data, tmp_path)
+
+
+def test_every_side_gets_one_losses_measure(tmp_path: Path) -> None:
+    """Each side's losses are reported once, as losses-<side>, and under no other name."""
+    out = drillsim.run(_two_squads(tmp_path, {}), rng=1, replications=2)
+    assert [name for name in out.measures if "loss" in name or "lost" in name] == [
+        "losses-blue",
+        "losses-red",
+    ]
+
+
+def test_a_declared_losses_measure_takes_the_standard_name(tmp_path: Path) -> None:
+    """A scenario measure named losses-<side> is reported under that name with its own definition."""
+    measures = {"losses-blue": {"kind": "losses", "side": "blue", "casualties": "killed"}}
+    scenario = _two_squads(tmp_path, measures)
+    assert standard_measures(scenario) == {"losses-red": "losses"}
+    out = drillsim.run(scenario, rng=1, replications=2)
+    assert list(out.measures) == ["losses-blue", "losses-red"]
+
+
+def test_the_old_losses_name_points_to_the_new_one(tmp_path: Path) -> None:
+    """Asking for personnel_lost.<side> is refused with the name that replaced it."""
+    with pytest.raises(drillsim.UserError, match=r"unknown measure 'personnel_lost\.red'.*'losses-red'"):
+        drillsim.monte_carlo(
+            _two_squads(tmp_path, {}), rng=1, replications=2, measures=["personnel_lost.red"]
+        )

@@ -272,7 +272,7 @@ def test_unit_breaks_under_sustained_suppression(make_scenario: Make) -> None:
     missing = events.filter(pc.equal(events["kind"], "CasualtiesMissing")).to_pylist()
     assert {m["detail"] for m in missing} <= {"routed"}
     routed = np.bincount([m["replication"] for m in missing], [m["count"] for m in missing], minlength=4)
-    np.testing.assert_array_equal(outcome.measures["personnel_lost.red"], routed)
+    np.testing.assert_array_equal(outcome.measures["losses-red"], routed)
 
 
 def test_population_support_informs_the_supported_side(make_scenario: Make) -> None:

@@ -146,7 +146,7 @@ class Result:
         return np.where(np.isinf(out), default, out)
 
     def losses(self, side: str) -> np.ndarray:
-        return self.measure(f"personnel_lost.{side}")
+        return self.measure(f"losses-{side}")
 
 
 def assert_paired_greater(high: Any, low: Any, *, z: float = Z) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from drillsim.core.errors import InputError
 from drillsim.report import choose_replication, ensemble_data, load_result, map_layers, replay_data
+from drillsim.report.ensemble import ensemble_json
 from drillsim.report.layers import elevation_png
 from drillsim.report.symbols import affiliation, unit_sidc
 
@@ -145,6 +146,20 @@ def test_ensemble_density_counts_every_sampled_position(ensemble_result: Path) -
     for grid in data["density"]["grids"].values():
         assert np.asarray(grid).max() == 255
     json.dumps(data, allow_nan=False)
+
+
+def test_ensemble_json_is_the_ensemble_data(ensemble_result: Path) -> None:
+    """The viewer's ensemble JSON, encoded a replication at a time, decodes to ensemble_data."""
+    result = load_result(ensemble_result)
+    assert json.loads(ensemble_json(result, max_tracks=5)) == ensemble_data(result, max_tracks=5)
+
+
+def test_the_ensemble_reads_the_log_from_disk(ensemble_result: Path) -> None:
+    """Opening a result and drawing its ensemble never reads the whole event log into memory."""
+    result = load_result(ensemble_result)
+    ensemble_data(result)
+    replay_data(result, result.replications[0])
+    assert "events" not in vars(result)
 
 
 def test_median_best_and_worst_runs_are_picked_by_value(ensemble_result: Path) -> None:

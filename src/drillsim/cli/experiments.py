@@ -63,7 +63,7 @@ def experiment(
             resume=resume,
             executor=runner,
             store=target,
-            progress=True,
+            progress=sys.stderr.isatty(),  # as mc: a bar on a terminal, nothing in a log
             memory_budget=budget,
             force=force,
         )

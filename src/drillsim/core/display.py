@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["Rows", "html_block", "html_table", "short_repr"]
+__all__ = ["Rows", "html_block", "html_table", "short_repr", "units_of", "with_units"]
 
 MAX_HTML_ROWS = 40
 """Rows shown in a notebook before the table says how many more there are."""
@@ -74,3 +74,31 @@ class Rows(list[dict[str, Any]]):
 
     def _repr_html_(self) -> str:
         return html_table(self)
+
+
+def with_units(table: Any, units: Mapping[str, str]) -> Any:
+    """A ``pyarrow.Table`` whose columns carry their unit: each named column's field metadata gets
+    ``unit``, and the table's metadata gets ``PANDAS_ATTRS`` (``{"units": {...}}``), which
+    ``pandas.read_parquet`` puts into the DataFrame's ``attrs``. Other metadata is kept."""
+    import json
+
+    import pyarrow as pa
+
+    fields = [
+        field.with_metadata({**(field.metadata or {}), b"unit": units[field.name].encode("utf-8")})
+        if field.name in units
+        else field
+        for field in table.schema
+    ]
+    shown = {name: units[name] for name in table.column_names if name in units}
+    meta = {**(table.schema.metadata or {}), b"PANDAS_ATTRS": json.dumps({"units": shown}).encode("utf-8")}
+    return pa.Table.from_arrays(table.columns, schema=pa.schema(fields, metadata=meta))
+
+
+def units_of(table: Any) -> dict[str, str]:
+    """The unit of each column of a ``pyarrow.Table`` that carries one (see :func:`with_units`)."""
+    return {
+        field.name: field.metadata[b"unit"].decode("utf-8")
+        for field in table.schema
+        if field.metadata and b"unit" in field.metadata
+    }

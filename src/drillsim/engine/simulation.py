@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from drillsim._version import __version__
-from drillsim.core.display import Rows, html_block, short_repr
+from drillsim.core.display import Rows, html_block, short_repr, units_of, with_units
 from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
 from drillsim.core.random import Streams, root_seed
 from drillsim.events.recorder import EVENTS_FILE, EventLog, NullRecorder, Recorder, write_event_log
@@ -53,7 +53,7 @@ from drillsim.mechanics.sensing.step import Sensing, deliver_reports, located_fr
 from drillsim.mechanics.supply.step import deliver_supplies
 from drillsim.mechanics.transport import Carriers, Transport
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
-from drillsim.scenario.models import Scenario
+from drillsim.scenario.models import Scenario, measure_units
 from drillsim.state.batch import ACTIVE, BatchState, initial_state
 from drillsim.state.context import StepContext
 from drillsim.world.build import World, build_world
@@ -115,11 +115,20 @@ class Outcomes:
         }
         for name, values in self.measures.items():
             columns[name] = pa.array(np.asarray(values, dtype=np.float64))
-        return pa.table(columns)
+        table = pa.table(columns)
+        return table if self.scenario is None else with_units(table, measure_units(self.scenario))
+
+    def units(self) -> dict[str, str]:
+        """The unit of each measure's values (``s``, ``m``, ``1`` for a 0/1 indicator or a fraction,
+        ``people``...), as the Parquet files and :meth:`to_pandas` (``DataFrame.attrs["units"]``) carry it."""
+        return units_of(self.to_arrow())
 
     def to_pandas(self) -> Any:
-        """The same table as a pandas DataFrame (needs pandas)."""
-        return self.to_arrow().to_pandas()
+        """The same table as a pandas DataFrame (needs pandas); ``attrs["units"]`` holds the units."""
+        table = self.to_arrow()
+        frame = table.to_pandas()
+        frame.attrs["units"] = units_of(table)
+        return frame
 
     def rows(self) -> Rows:
         """One dict per replication (the rows of :meth:`to_arrow`)."""
@@ -161,8 +170,12 @@ class Outcomes:
         """Write this run's files into ``out`` (no manifest); returns their names."""
         out.mkdir(parents=True, exist_ok=True)
         names = ["outcomes.parquet", "run.json"]
-        table = self.to_arrow().replace_schema_metadata(
-            {b"drillsim.header": json.dumps(self.header, sort_keys=True).encode("utf-8")}
+        table = self.to_arrow()
+        table = table.replace_schema_metadata(
+            {
+                **(table.schema.metadata or {}),
+                b"drillsim.header": json.dumps(self.header, sort_keys=True).encode("utf-8"),
+            }
         )
         tmp = out / "outcomes.parquet.tmp"
         try:

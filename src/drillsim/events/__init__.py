@@ -3,7 +3,15 @@
 Replay, reports and analysis read events through this package; it never imports the engine.
 """
 
-from drillsim.events.recorder import EventLog, NullRecorder, Recorder, read_event_log, write_event_log
+from drillsim.events.recorder import (
+    EventLog,
+    NullRecorder,
+    Recorder,
+    read_event_log,
+    read_event_log_schema,
+    scan_event_log,
+    write_event_log,
+)
 from drillsim.events.types import EVENT_CLASSES, EVENT_LOG_VERSION, EVENT_SCHEMA, Event, iter_events
 
 __all__ = [
@@ -16,5 +24,7 @@ __all__ = [
     "Recorder",
     "iter_events",
     "read_event_log",
+    "read_event_log_schema",
+    "scan_event_log",
     "write_event_log",
 ]

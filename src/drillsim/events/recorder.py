@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from drillsim.core.errors import InputError, Location
@@ -110,7 +111,12 @@ class EventLog:
 
 
 def write_event_log(table: pa.Table, path: str | Path, *, header: dict[str, Any]) -> Path:
-    """Write an event log to Parquet atomically (temporary file, then rename), with ``header`` as metadata."""
+    """Write an event log to Parquet atomically (temporary file, then rename), with ``header`` as metadata.
+
+    Each replication is its own row group (split further beyond :data:`ROW_GROUP_ROWS` rows) with the
+    replication's statistics, so that a reader can load one replication without decoding the others
+    (:func:`scan_event_log`). ``table`` is sorted by replication, as :meth:`EventLog.table` gives it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {
@@ -121,7 +127,11 @@ def write_event_log(table: pa.Table, path: str | Path, *, header: dict[str, Any]
     table = table.replace_schema_metadata(meta)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        pq.write_table(table, tmp, compression="zstd", write_statistics=False)
+        with pq.ParquetWriter(
+            tmp, table.schema, compression="zstd", write_statistics=["replication"]
+        ) as writer:
+            for start, stop in _replication_runs(table):
+                writer.write_table(table.slice(start, stop - start), row_group_size=ROW_GROUP_ROWS)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -129,8 +139,65 @@ def write_event_log(table: pa.Table, path: str | Path, *, header: dict[str, Any]
     return path
 
 
+ROW_GROUP_ROWS = 1 << 20
+"""The most rows of one row group of an event log (a replication with more gets several)."""
+
+
+def _replication_runs(table: pa.Table) -> list[tuple[int, int]]:
+    """(start, stop) of each run of equal replication indices, in order (one empty run for no rows)."""
+    reps = table.column("replication").to_numpy()
+    if len(reps) == 0:
+        return [(0, 0)]
+    starts = np.flatnonzero(np.r_[True, reps[1:] != reps[:-1]])
+    stops = np.r_[starts[1:], len(reps)]
+    return [(int(a), int(z)) for a, z in zip(starts, stops, strict=True)]
+
+
 EVENTS_FILE = "events.parquet"
 """The event log's name in a result directory (``drillsim run``, ``drillsim mc`` with recorded runs)."""
+
+
+def _log_path(path: str | Path) -> Path:
+    """The event-log file itself, given it or the result directory that holds it."""
+    path = Path(path)
+    if path.is_dir():
+        if not (path / EVENTS_FILE).is_file():
+            raise InputError(
+                f"the directory holds no event log ({EVENTS_FILE})",
+                location=Location(str(path)),
+                expected="a result directory written by 'drillsim run', or by 'drillsim mc' with recorded "
+                "replications, or the path of an events.parquet file",
+            )
+        path = path / EVENTS_FILE
+    return path
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    return InputError(
+        f"not a readable event log: {exc}",
+        location=Location(str(path)),
+        expected="a Parquet file written by drillsim",
+    )
+
+
+def _header_of(schema: pa.Schema, path: Path) -> dict[str, Any]:
+    raw = (schema.metadata or {}).get(b"drillsim.header")
+    if raw is None:
+        raise InputError(
+            "the Parquet file has no drillsim header",
+            location=Location(str(path)),
+            expected="an event log written by drillsim",
+        )
+    header: dict[str, Any] = json.loads(raw)
+    version = header.get("event_log_version")
+    if version != EVENT_LOG_VERSION:
+        raise InputError(
+            "unsupported event-log version",
+            location=Location(str(path)),
+            expected=f"version {EVENT_LOG_VERSION}",
+            found=str(version),
+        )
+    return header
 
 
 def read_event_log(path: str | Path) -> tuple[pa.Table, dict[str, Any]]:
@@ -153,38 +220,65 @@ def read_event_log(path: str | Path) -> tuple[pa.Table, dict[str, Any]]:
     InputError
         When the file is not an event log written by drillsim, or the directory holds none.
     """
-    path = Path(path)
-    if path.is_dir():
-        if not (path / EVENTS_FILE).is_file():
-            raise InputError(
-                f"the directory holds no event log ({EVENTS_FILE})",
-                location=Location(str(path)),
-                expected="a result directory written by 'drillsim run', or by 'drillsim mc' with recorded "
-                "replications, or the path of an events.parquet file",
-            )
-        path = path / EVENTS_FILE
+    path = _log_path(path)
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowInvalid) as exc:
-        raise InputError(
-            f"not a readable event log: {exc}",
-            location=Location(str(path)),
-            expected="a Parquet file written by drillsim",
-        ) from None
-    raw = (table.schema.metadata or {}).get(b"drillsim.header")
-    if raw is None:
-        raise InputError(
-            "the Parquet file has no drillsim header",
-            location=Location(str(path)),
-            expected="an event log written by drillsim",
-        )
-    header = json.loads(raw)
-    version = header.get("event_log_version")
-    if version != EVENT_LOG_VERSION:
-        raise InputError(
-            "unsupported event-log version",
-            location=Location(str(path)),
-            expected=f"version {EVENT_LOG_VERSION}",
-            found=str(version),
-        )
+        raise _unreadable(path, exc) from None
+    header = _header_of(table.schema, path)
     return table.replace_schema_metadata(None), header
+
+
+def read_event_log_schema(path: str | Path) -> tuple[pa.Schema, dict[str, Any]]:
+    """The columns and the header of an event log, without reading its events.
+
+    Raises :class:`InputError` as :func:`read_event_log` does.
+    """
+    path = _log_path(path)
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise _unreadable(path, exc) from None
+    header = _header_of(schema, path)
+    return schema.remove_metadata(), header
+
+
+def scan_event_log(
+    path: str | Path,
+    *,
+    replication: int | None = None,
+    kinds: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+) -> pa.Table:
+    """Some of an event log's rows, read without loading the rest: one replication's, of some kinds.
+
+    Parameters
+    ----------
+    path
+        The event-log file, or a result directory holding one.
+    replication
+        Only this replication's events (its row groups alone are read); None for every replication.
+    kinds
+        Only events of these kinds (``"UnitMoved"``, ...); None for every kind.
+    columns
+        Only these columns, in this order; None for every column.
+
+    Returns
+    -------
+    pyarrow.Table
+        The rows in the file's order (by replication, then as the engine emitted them), without metadata.
+    """
+    path = _log_path(path)
+    condition: Any = None
+    if replication is not None:
+        condition = pc.field("replication") == int(replication)
+    if kinds is not None:
+        of_kind = pc.field("kind").isin(list(kinds))
+        condition = of_kind if condition is None else condition & of_kind
+    try:
+        table = pq.read_table(
+            path, columns=None if columns is None else list(columns), filters=condition, use_threads=False
+        )
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise _unreadable(path, exc) from None
+    return table.replace_schema_metadata(None)

@@ -47,7 +47,7 @@ from drillsim.experiments.montecarlo import (
 )
 from drillsim.scenario._yaml import Document, parse_yaml, render_path
 from drillsim.scenario.io import _error_from_pydantic, load_scenario
-from drillsim.scenario.models import Scenario, Spec
+from drillsim.scenario.models import Scenario, Spec, renamed_measure, standard_measures
 
 __all__ = [
     "AssertionFile",
@@ -273,7 +273,7 @@ def _check_measures(spec: AssertionFile, doc: Document, available: Sequence[str]
                 location=doc.marks.locate(path),
                 path=render_path(path),
                 expected="one of the scenario's measures: " + ", ".join(available),
-                suggestion=closest_match(a.measure, available),
+                suggestion=renamed_measure(a.measure) or closest_match(a.measure, available),
             )
 
 
@@ -491,7 +491,7 @@ def check_assertions(
     started = time.perf_counter()
     spec, doc = load_assertions(path)
     scenario = _load_target(spec, doc, Path(path).resolve().parent)
-    available = [*scenario.measures, *(f"personnel_lost.{s}" for s in scenario.sides)]
+    available = [*scenario.measures, *standard_measures(scenario)]
     _check_measures(spec, doc, available)
     cap = max_replications if max_replications is not None else spec.max_replications
     size = batch if batch is not None else spec.batch

@@ -50,7 +50,7 @@ from drillsim.experiments.store import STORE_FORMAT, ResultsStore
 from drillsim.experiments.store import query as _query
 from drillsim.scenario._yaml import Document, parse_yaml
 from drillsim.scenario.io import _error_from_pydantic, content_hash, read_scenario, with_overrides
-from drillsim.scenario.models import Scenario, Spec
+from drillsim.scenario.models import Scenario, Spec, renamed_measure
 
 DesignKind = Literal["full-factorial", "lhs", "nolh", "sobol"]
 
@@ -541,7 +541,7 @@ def load_experiment(path: str | Path) -> Experiment:
                     location=doc.marks.locate(("measures", i)),
                     path=f"measures[{i}]",
                     expected="one of " + ", ".join(available),
-                    suggestion=closest_match(name, available),
+                    suggestion=renamed_measure(name) or closest_match(name, available),
                 )
             if name in columns:
                 raise InputError(

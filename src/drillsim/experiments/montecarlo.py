@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 from numpy.typing import ArrayLike, NDArray
 
 from drillsim.core.compiled import watch_compilation
-from drillsim.core.display import Rows, html_block, html_table, short_repr
+from drillsim.core.display import Rows, html_block, html_table, short_repr, units_of, with_units
 from drillsim.core.errors import InputError, Location, UserError
 from drillsim.core.files import write_atomically, write_text_atomically
 from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
@@ -46,7 +46,7 @@ from drillsim.core.suggest import closest_match
 from drillsim.events.recorder import EventLog
 from drillsim.experiments.executors import ChunkResult, ChunkTask, ExecutorLike, executor_from
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
-from drillsim.scenario.models import Scenario
+from drillsim.scenario.models import Scenario, measure_units, renamed_measure, standard_measures
 
 if TYPE_CHECKING:
     from drillsim.engine.simulation import Outcomes
@@ -253,16 +253,12 @@ def _projected_n(stats: MeasureStatistics, check: PrecisionCheck) -> int | None:
 
 
 def measure_kinds(scenario: Scenario, names: Sequence[str]) -> dict[str, str | None]:
-    """The kind of each measure name (the standard ``personnel_lost.SIDE`` measures are losses)."""
+    """The kind of each measure name (the standard ``losses-SIDE`` measures are losses)."""
+    standard = standard_measures(scenario)
     out: dict[str, str | None] = {}
     for name in names:
         spec = scenario.measures.get(name)
-        if spec is not None:
-            out[name] = spec.kind
-        elif name.startswith("personnel_lost."):
-            out[name] = "losses"
-        else:
-            out[name] = None
+        out[name] = spec.kind if spec is not None else standard.get(name)
     return out
 
 
@@ -456,9 +452,16 @@ class MonteCarloResult:
         return self.table
 
     def to_pandas(self) -> Any:
-        """The per-replication rows as a pandas DataFrame (needs pandas); ``summary().to_pandas()`` gives
-        one row per measure."""
-        return self.table.to_pandas()
+        """The per-replication rows as a pandas DataFrame (needs pandas); ``attrs["units"]`` gives each
+        measure's unit; ``summary().to_pandas()`` gives one row per measure."""
+        frame = self.table.to_pandas()
+        frame.attrs["units"] = self.units()
+        return frame
+
+    def units(self) -> dict[str, str]:
+        """The unit of each measure's values (``s``, ``m``, ``1`` for a 0/1 indicator or a fraction,
+        ``people``...), as ``replications.parquet`` carries it."""
+        return units_of(self.table)
 
     def _facts(self) -> dict[str, Any]:
         return {
@@ -507,8 +510,12 @@ class MonteCarloResult:
         out = Path(directory)
         mark_incomplete(out, "monte-carlo")
         remove_stale(out)
-        table = self.table.replace_schema_metadata(
-            {b"drillsim.header": json.dumps(self.header, sort_keys=True).encode("utf-8")}
+        table = with_units(self.table, self.units())
+        table = table.replace_schema_metadata(
+            {
+                **(table.schema.metadata or {}),
+                b"drillsim.header": json.dumps(self.header, sort_keys=True).encode("utf-8"),
+            }
         )
         write_parquet_atomic(table, out / REPLICATIONS_FILE)
         write_json_atomic(self.to_json(), out / SUMMARY_FILE)
@@ -639,7 +646,7 @@ def _targets(
         targets = dict.fromkeys(measures, float(precision))
     for name, value in targets.items():
         if name not in available:
-            hint = closest_match(name, available)
+            hint = renamed_measure(name) or closest_match(name, available)
             raise UserError(
                 f"precision target for unknown measure '{name}'; the scenario's measures are "
                 + ", ".join(available)
@@ -653,7 +660,7 @@ def _targets(
 def _check_measures(names: Sequence[str], available: Sequence[str]) -> None:
     for name in names:
         if name not in available:
-            hint = closest_match(name, available)
+            hint = renamed_measure(name) or closest_match(name, available)
             raise UserError(
                 f"unknown measure '{name}'; the scenario's measures are "
                 + ", ".join(available)
@@ -890,7 +897,7 @@ def monte_carlo(  # noqa: C901, PLR0913
     finally:
         stack.close()
 
-    table = prefix(kept)
+    table = with_units(prefix(kept), measure_units(scen))
     stats = _statistics(table, kinds, confidence)
     header["replications"] = {"first": 0, "count": int(table.num_rows)}
     header["analysis"] = {

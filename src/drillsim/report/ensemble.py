@@ -7,7 +7,9 @@ Outcome markers put each replication's destroyed, captured, escaped and broken u
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,7 @@ import pyarrow.compute as pc
 from drillsim.report.results import Result
 from drillsim.report.timeline import _default_colour
 
-__all__ = ["choose_replication", "ensemble_data"]
+__all__ = ["choose_replication", "ensemble_data", "ensemble_json"]
 
 _OUTCOME_KINDS = ("UnitDestroyed", "UnitCaptured", "UnitEscaped", "UnitBroke")
 
@@ -49,54 +51,92 @@ def choose_replication(result: Result, measure: str, pick: str, *, higher_is_bet
     return int(r[order[0]])
 
 
+_COLUMNS = ("replication", "kind", "unit", "time_s", "x_m", "y_m")
+"""The event-log columns the ensemble reads."""
+
+
 def ensemble_data(result: Result, *, cells: int = 96, max_tracks: int = 100) -> dict[str, Any]:
-    """Density grids, sample tracks, outcome markers and per-replication measures, JSON-ready."""
+    """Density grids, sample tracks, outcome markers and per-replication measures, JSON-ready.
+
+    The event log is read one replication at a time (positions and outcome events only), so memory
+    grows with one replication's events and the tracks kept, not with the number of replications.
+    """
+    tracks: list[dict[str, Any]] = []
+    data = _ensemble(result, cells=cells, max_tracks=max_tracks, keep_tracks=tracks.extend)
+    return {**data, "tracks": tracks}
+
+
+def ensemble_json(result: Result, *, cells: int = 96, max_tracks: int = 100) -> bytes:
+    """:func:`ensemble_data` as compact JSON, the tracks encoded one replication at a time (so that
+    they are never all held as Python objects at once)."""
+    pieces: list[str] = []
+
+    def keep(tracks: list[dict[str, Any]]) -> None:
+        if tracks:
+            pieces.append(json.dumps(tracks, separators=(",", ":"), allow_nan=False)[1:-1])
+
+    data = _ensemble(result, cells=cells, max_tracks=max_tracks, keep_tracks=keep)
+    text = json.dumps({**data, "tracks": []}, separators=(",", ":"), allow_nan=False)
+    empty = '"tracks":[]'  # the only such key: a quote inside a string value is escaped
+    at = text.index(empty) + len(empty) - 1
+    return (text[:at] + ",".join(pieces) + text[at:]).encode("utf-8")
+
+
+def _ensemble(
+    result: Result, *, cells: int, max_tracks: int, keep_tracks: Callable[[list[dict[str, Any]]], object]
+) -> dict[str, Any]:
+    """Everything of :func:`ensemble_data` but the tracks, which go to ``keep_tracks`` a replication's
+    at a time."""
     header = result.header
     b = header["bounds"]
-    events = result.events
-    kinds = events.column("kind")
-    moved = events.filter(pc.equal(kinds, "UnitMoved"))
     side_of = {u["id"]: u["side"] for u in header["units"]}
-    lat, lon = result.to_latlon(moved.column("x_m").to_numpy(), moved.column("y_m").to_numpy())
-    unit_ids = np.asarray(moved.column("unit").to_pylist(), dtype=object)
-    reps = moved.column("replication").to_numpy()
-    times = moved.column("time_s").to_numpy()
     sides = list(header["sides"])
-    unit_side = np.asarray([side_of.get(u, "") for u in unit_ids], dtype=object)
     aspect = math.cos(math.radians((b["south"] + b["north"]) / 2))
     width = b["east"] - b["west"]
     height = b["north"] - b["south"]
     nx = cells if width * aspect >= height else max(8, int(cells * width * aspect / height))
     ny = cells if height >= width * aspect else max(8, int(cells * height / (width * aspect)))
+    counts = {side: np.zeros((ny, nx)) for side in sides}
+    chosen = set(result.replications[:max_tracks])
+    markers: list[dict[str, Any]] = []
+    for rep in sorted(result.replications):
+        table = result.scan(replication=rep, kinds=("UnitMoved", *_OUTCOME_KINDS), columns=_COLUMNS)
+        moved = table.filter(pc.equal(table.column("kind"), "UnitMoved"))
+        lat, lon = result.to_latlon(moved.column("x_m").to_numpy(), moved.column("y_m").to_numpy())
+        unit_ids = np.asarray(moved.column("unit").to_pylist(), dtype=object)
+        times = moved.column("time_s").to_numpy()
+        unit_side = np.asarray([side_of.get(u, "") for u in unit_ids], dtype=object)
+        for side in sides:
+            mask = unit_side == side
+            grid, _, _ = np.histogram2d(
+                lat[mask], lon[mask], bins=[ny, nx], range=[[b["south"], b["north"]], [b["west"], b["east"]]]
+            )
+            counts[side] += grid
+        groups = _groups(moved.column("replication").to_numpy(), unit_ids, times)
+        if rep in chosen:
+            keep_tracks(
+                [
+                    {
+                        "replication": r,
+                        "unit": uid,
+                        "side": side_of.get(uid, ""),
+                        "points": [
+                            [round(float(a), 5), round(float(o), 5)]
+                            for a, o in zip(lat[idx], lon[idx], strict=True)
+                            if math.isfinite(a)
+                        ],
+                    }
+                    for (r, uid), idx in groups.items()
+                ]
+            )
+        ends = table.filter(pc.is_in(table.column("kind"), value_set=pa.array(_OUTCOME_KINDS)))
+        markers += _outcome_markers(ends, side_of, groups, times, lat, lon)
     density: dict[str, list[list[int]]] = {}
-    for side in sides:
-        mask = unit_side == side
-        grid, _, _ = np.histogram2d(
-            lat[mask], lon[mask], bins=[ny, nx], range=[[b["south"], b["north"]], [b["west"], b["east"]]]
-        )
+    for side, grid in counts.items():
         grid = grid[::-1]  # row 0 is the north edge, as in an image
         top = float(grid.max())
         scaled = np.sqrt(grid / top) * 255 if top > 0 else grid
         density[side] = np.round(scaled).astype(int).tolist()
-    chosen = set(result.replications[:max_tracks])
-    groups = _groups(reps, unit_ids, times)
-    tracks: list[dict[str, Any]] = []
-    for (rep, uid), idx in groups.items():
-        if rep not in chosen:
-            continue
-        tracks.append(
-            {
-                "replication": rep,
-                "unit": uid,
-                "side": side_of.get(uid, ""),
-                "points": [
-                    [round(float(a), 5), round(float(o), 5)]
-                    for a, o in zip(lat[idx], lon[idx], strict=True)
-                    if math.isfinite(a)
-                ],
-            }
-        )
-    markers = _outcome_markers(result, groups, times, lat, lon)
     measures = result.measures()
     return {
         "replications": result.outcome_replications,
@@ -106,7 +146,6 @@ def ensemble_data(result: Result, *, cells: int = 96, max_tracks: int = 100) -> 
         },
         "bounds": [[b["south"], b["west"]], [b["north"], b["east"]]],
         "density": {"rows": ny, "cols": nx, "grids": density},
-        "tracks": tracks,
         "tracks_of": len(chosen),
         "markers": markers,
         "measures": {
@@ -129,15 +168,15 @@ def _groups(reps: np.ndarray, unit_ids: np.ndarray, times: np.ndarray) -> dict[t
 
 
 def _outcome_markers(
-    result: Result,
+    ends: pa.Table,
+    side_of: dict[str, str],
     groups: dict[tuple[int, str], np.ndarray],
     times: np.ndarray,
     lat: np.ndarray,
     lon: np.ndarray,
 ) -> list[dict[str, Any]]:
-    events = result.events
-    rows = events.filter(pc.is_in(events.column("kind"), value_set=pa.array(_OUTCOME_KINDS))).to_pylist()
-    side_of = {u["id"]: u["side"] for u in result.header["units"]}
+    """Where each unit was destroyed, captured, escaped or broke: its last sampled position by then."""
+    rows = ends.to_pylist()
     out = []
     for row in rows:
         sel = groups.get((int(row["replication"]), str(row["unit"])))

@@ -29,8 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from markupsafe import Markup
 
 from drillsim.core.figures import figure_svg, inline_svg
@@ -355,8 +353,7 @@ def _loss_series(
     result: Result,
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]]:
     """Cumulative losses per 'side / nation' line: a single run as steps, an ensemble as mean and 5-95 %."""
-    events = result.events
-    hits = events.filter(pc.equal(events.column("kind"), "UnitHit"))
+    hits = result.scan(kinds=("UnitHit",), columns=("replication", "time_s", "unit", "count"))
     units = {u["id"]: u for u in result.header["units"]}
     labels = sorted({f"{u['side']} / {u['nation']}" for u in units.values()})
     side_totals = sorted({u["side"] for u in units.values()})
@@ -410,8 +407,7 @@ def _people(value: float, *, mean: bool) -> str:
 
 def _all_chains(result: Result) -> list[dict[str, Any]]:
     """Fire missions and strikes of every replication (each with ``replication`` and ``type``)."""
-    events = result.events
-    table = events.filter(pc.is_in(events.column("kind"), value_set=pa.array(CHAIN_KINDS)))
+    table = result.scan(kinds=CHAIN_KINDS)
     lat, lon = result.to_latlon(table.column("x_m").to_numpy(), table.column("y_m").to_numpy())
     rows = table.to_pylist()
     by_rep: dict[int, list[dict[str, Any]]] = defaultdict(list)

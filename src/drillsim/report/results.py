@@ -11,6 +11,7 @@ one is an :class:`~drillsim.core.errors.InputError` that names it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -18,11 +19,12 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from drillsim.core.errors import InputError, Location, UserError
 from drillsim.core.manifest import check_manifest
-from drillsim.events.recorder import read_event_log
+from drillsim.events.recorder import EVENTS_FILE, read_event_log_schema, scan_event_log
 from drillsim.events.types import EVENT_SCHEMA
 from drillsim.experiments.montecarlo import SUMMARY_FILE, MonteCarloResult, read_monte_carlo
 from drillsim.geo.projection import LocalProjection
@@ -31,7 +33,6 @@ from drillsim.scenario.models import Scenario
 
 __all__ = ["Result", "load_result"]
 
-EVENTS_FILE = "events.parquet"
 OUTCOMES_FILE = "outcomes.parquet"
 HEADER_FILE = "run.json"
 SCENARIO_FILE = "scenario.yaml"
@@ -43,12 +44,13 @@ _HEADER_KEYS = ("scenario", "seed", "replications", "projection", "bounds", "sid
 class Result:
     """One result directory, validated: events, per-replication outcomes, header and scenario.
 
-    For a Monte Carlo result, ``events`` and ``outcomes`` hold the recorded replications and
-    ``monte_carlo`` every replication's row and the statistics.
+    The event log stays on disk until asked for: :meth:`events_of` reads one replication's events and
+    :meth:`scan` some kinds or columns, so that memory grows with one replication, not with all of them;
+    :attr:`events` reads the whole log (once). For a Monte Carlo result, the event log and ``outcomes``
+    hold the recorded replications and ``monte_carlo`` every replication's row and the statistics.
     """
 
     directory: Path
-    events: pa.Table
     outcomes: pa.Table
     header: dict[str, Any]
     scenario: Scenario | None
@@ -88,15 +90,43 @@ class Result:
         lon = np.where(bad, np.nan, lon)
         return lat, lon
 
+    @property
+    def events_path(self) -> Path:
+        """The event-log file."""
+        return self.directory / EVENTS_FILE
+
+    @cached_property
+    def events(self) -> pa.Table:
+        """Every event of every replication, read from disk on first use (all of it: for a result of
+        many replications, :meth:`events_of` and :meth:`scan` read less)."""
+        return scan_event_log(self.events_path)
+
     def events_of(self, replication: int) -> pa.Table:
-        """The events of one replication, in the engine's order."""
+        """The events of one replication, in the engine's order (only its part of the log is read)."""
         if replication not in self.replications:
             raise UserError(
                 f"replication {replication} is not in {self.directory}; "
                 f"it has {_describe_replications(self.replications)}."
             )
-        reps = self.events.column("replication").to_numpy()
-        return self.events.take(pa.array(np.nonzero(reps == replication)[0]))
+        return self.scan(replication=replication)
+
+    def scan(
+        self,
+        *,
+        replication: int | None = None,
+        kinds: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pa.Table:
+        """Events of one replication (or all), of some kinds (or all), with some columns (or all), in
+        the log's order; read from disk, unless the whole log is already in memory."""
+        if "events" in self.__dict__:  # already read whole
+            table: pa.Table = self.events
+            if replication is not None:
+                table = table.filter(pc.equal(table.column("replication"), replication))
+            if kinds is not None:
+                table = table.filter(pc.is_in(table.column("kind"), value_set=pa.array(list(kinds))))
+            return table if columns is None else table.select(list(columns))
+        return scan_event_log(self.events_path, replication=replication, kinds=kinds, columns=columns)
 
     def measures(self) -> dict[str, np.ndarray]:
         """Every measure's value per replication (aligned with :attr:`outcome_replications`)."""
@@ -149,18 +179,19 @@ def _read_header(path: Path) -> dict[str, Any]:
     return header
 
 
-def _read_events(path: Path) -> tuple[pa.Table, dict[str, Any]]:
+def _read_events_header(path: Path) -> dict[str, Any]:
+    """The event log's header, after checking its columns (its events are read later, as needed)."""
     if not path.is_file():
         raise _missing(path, "event log")
-    table, header = read_event_log(path)
-    if not table.schema.equals(EVENT_SCHEMA):
+    schema, header = read_event_log_schema(path)
+    if not schema.equals(EVENT_SCHEMA):
         raise InputError(
             "the event log's columns are not the drillsim event-log columns",
             location=Location(str(path)),
             expected=", ".join(EVENT_SCHEMA.names),
-            found=", ".join(table.schema.names),
+            found=", ".join(schema.names),
         )
-    return table, header
+    return header
 
 
 def _read_outcomes(path: Path) -> pa.Table:
@@ -210,7 +241,7 @@ def load_result(directory: str | Path) -> Result:
         )
     check_manifest(root)
     header = _read_header(root / HEADER_FILE)
-    events, events_header = _read_events(root / EVENTS_FILE)
+    events_header = _read_events_header(root / EVENTS_FILE)
     if events_header.get("scenario_hash") != header.get("scenario_hash") or events_header.get(
         "seed"
     ) != header.get("seed"):
@@ -237,7 +268,6 @@ def load_result(directory: str | Path) -> Result:
             )
     return Result(
         directory=root,
-        events=events,
         outcomes=outcomes,
         header={**events_header, **header},
         scenario=scenario,

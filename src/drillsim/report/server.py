@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from drillsim.core.errors import UserError
-from drillsim.report.ensemble import choose_replication, ensemble_data
+from drillsim.report.ensemble import choose_replication, ensemble_json
 from drillsim.report.layers import elevation_png, map_layers
 from drillsim.report.results import Result, load_result
 from drillsim.report.timeline import replay_data
@@ -281,7 +281,7 @@ class ReplayServer:
                 return HTTPStatus.NOT_FOUND, b"no elevation\n", "text/plain"
             return HTTPStatus.OK, *png
         if path == "/api/ensemble.json":
-            return HTTPStatus.OK, *self._cached(path, lambda: _json(ensemble_data(result)))
+            return HTTPStatus.OK, *self._cached(path, lambda: (ensemble_json(result), "application/json"))
         if path == "/api/choose.json":
             measure = query.get("measure", [""])[0]
             pick = query.get("pick", ["median"])[0]

@@ -1363,6 +1363,28 @@ TIME_MEASURE_KINDS: tuple[str, ...] = (
 )
 """Measure kinds whose values are times in seconds (shown as hours and minutes)."""
 
+MEASURE_UNITS: dict[str, str] = {
+    **dict.fromkeys(TIME_MEASURE_KINDS, "s"),
+    "penetration-depth": "m",
+    "objective-achieved": "1",
+    "held-at-end": "1",
+    "fraction-neutralised": "1",
+    "losses": "people",
+    "fratricide": "people",
+    "obstacle-casualties": "people",
+    "rounds-fired": "rounds",
+    "rounds-delivered": "rounds",
+    "sorties-flown": "sorties",
+    "sorties-aborted": "sorties",
+    "aircraft-lost": "aircraft",
+    "supplies-delivered": "deliveries",
+    "fire-missions": "missions",
+    "units-broken": "elements",
+    "carriers-lost": "vehicles",
+}
+"""The unit of each measure kind's values as stored (in results, Parquet files and the Python API):
+seconds, metres, ``1`` for an indicator (0 or 1) or a fraction, else what is counted."""
+
 
 class MeasureSpec(Spec):
     """A named measure of effectiveness computed from each replication's events."""
@@ -1542,3 +1564,29 @@ class Scenario(Spec):
         ]
         facts = {k: v for k, v in self._facts().items() if k not in ("name", "title")}
         return html_block(f"{self.name}: {self.title}", facts, html_table(rows))
+
+
+def side_losses_measure(side: str) -> str:
+    """The name of the measure every run reports for a side's losses: ``losses-<side>``."""
+    return f"losses-{side}"
+
+
+def standard_measures(scenario: Scenario) -> dict[str, str]:
+    """The measures every run reports beside the scenario's own, name -> kind: each side's losses
+    (``losses-<side>``, all casualties), unless the scenario declares a measure of that name itself."""
+    names = (side_losses_measure(side) for side in scenario.sides)
+    return {name: "losses" for name in names if name not in scenario.measures}
+
+
+def renamed_measure(name: str) -> str | None:
+    """The current name of a measure name drillsim no longer reports (``personnel_lost.<side>`` is now
+    ``losses-<side>``), or None."""
+    old = "personnel_lost."
+    return side_losses_measure(name[len(old) :]) if name.startswith(old) and len(name) > len(old) else None
+
+
+def measure_units(scenario: Scenario) -> dict[str, str]:
+    """The unit of every measure a run of the scenario reports (:data:`MEASURE_UNITS`), standard ones
+    included."""
+    kinds = {**{name: m.kind for name, m in scenario.measures.items()}, **standard_measures(scenario)}
+    return {name: MEASURE_UNITS[kind] for name, kind in kinds.items() if kind in MEASURE_UNITS}

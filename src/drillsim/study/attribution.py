@@ -43,7 +43,7 @@ from drillsim.core.errors import UserError
 from drillsim.core.suggest import closest_match
 from drillsim.events.chains import CHAIN_KINDS, missions
 from drillsim.experiments.montecarlo import BINARY_KINDS, TIME_KINDS
-from drillsim.scenario.models import Scenario
+from drillsim.scenario.models import Scenario, renamed_measure
 from drillsim.study.quantities import (
     Quantity,
     describe_values,
@@ -890,11 +890,11 @@ def _attribute_recorded(
     names = (
         list(measures)
         if measures is not None
-        else [k for k in rec.values if not k.startswith("personnel_lost.")]
+        else [k for k in rec.values if k in rec.kinds]  # the scenario's own measures, not the standard
     )
     unknown = [m for m in names if m not in rec.values]
     if unknown:
-        hint = closest_match(unknown[0], rec.values)
+        hint = renamed_measure(unknown[0]) or closest_match(unknown[0], rec.values)
         raise UserError(
             f"no measure '{unknown[0]}' in this run" + (f" (did you mean '{hint}'?)" if hint else "")
         )

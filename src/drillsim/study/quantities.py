@@ -25,7 +25,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from drillsim.scenario.models import TIME_MEASURE_KINDS
+from drillsim.scenario.models import MEASURE_UNITS
 
 __all__ = [
     "Quantity",
@@ -40,21 +40,19 @@ __all__ = [
 
 Quantity = Literal["time", "probability", "count", "fraction", "distance", "value"]
 
-_KIND_QUANTITY: dict[str, Quantity] = {
-    **dict.fromkeys(TIME_MEASURE_KINDS, "time"),
-    "objective-achieved": "probability",
-    "losses": "count",
-    "rounds-fired": "count",
-    "sorties-flown": "count",
-    "aircraft-lost": "count",
-    "sorties-aborted": "count",
-    "supplies-delivered": "count",
-    "rounds-delivered": "count",
-    "fire-missions": "count",
-    "fratricide": "count",
-    "fraction-neutralised": "fraction",
-    "penetration-depth": "distance",
-}
+
+def _quantity_of(kind: str, unit: str) -> Quantity:
+    """The quantity of a measure kind, from the unit its values are stored in."""
+    if unit == "s":
+        return "time"
+    if unit == "m":
+        return "distance"
+    if unit == "1":
+        return "fraction" if kind == "fraction-neutralised" else "probability"
+    return "count"
+
+
+_KIND_QUANTITY: dict[str, Quantity] = {kind: _quantity_of(kind, unit) for kind, unit in MEASURE_UNITS.items()}
 
 
 def measure_quantity(kind: str | None, values: ArrayLike | None = None) -> Quantity:

@@ -42,7 +42,7 @@ from drillsim.experiments.montecarlo import (
     write_json_atomic,
 )
 from drillsim.scenario.io import content_hash, load_scenario
-from drillsim.scenario.models import Scenario
+from drillsim.scenario.models import Scenario, side_losses_measure
 from drillsim.study.attribution import Attribution, attribute, kill_chains
 from drillsim.study.quantities import duration_unit, format_duration, is_constant, measure_quantity
 from drillsim.study.screening import MorrisScreening, screen_scenario
@@ -356,7 +356,7 @@ def run_study(  # noqa: C901, PLR0913
         chain = kill_chains(events, side=side)
         if chain.table.num_rows:
             step_names = [m for m, _, _ in steps_spec]
-            others = [k for k in measures if k not in step_names and not k.startswith("personnel_lost.")]
+            others = [k for k in measures if k not in step_names and k in base.measures]
             kinds = {k: (base.measures[k].kind if k in base.measures else None) for k in measures}
             order = {r: i for i, r in enumerate(indices)}
             idx = np.asarray([order[int(r)] for r in chain.replications], dtype=np.int64)
@@ -423,9 +423,9 @@ def run_study(  # noqa: C901, PLR0913
         notes=notes,
         morris=morris,
         side_losses={
-            k.split(".", 1)[1]: float(np.nanmean(v))
-            for k, v in measures.items()
-            if k.startswith("personnel_lost.")
+            side: float(np.nanmean(measures[side_losses_measure(side)]))
+            for side in base.sides
+            if side_losses_measure(side) in measures
         },
     )
     if out is not None:

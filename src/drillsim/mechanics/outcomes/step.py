@@ -15,7 +15,14 @@ from numpy.typing import NDArray
 from drillsim.core.compiled import jit
 from drillsim.events.types import ObjectiveAchieved
 from drillsim.geo.distance import SignedDistanceField, field_value, signed_offsets
-from drillsim.scenario.models import LatLon, MeasureSpec, ObjectiveSpec, Scenario
+from drillsim.scenario.models import (
+    LatLon,
+    MeasureSpec,
+    ObjectiveSpec,
+    Scenario,
+    side_losses_measure,
+    standard_measures,
+)
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 
@@ -264,12 +271,13 @@ class Scorekeeper:
         obj_ix = {name: i for i, name in enumerate(ctx.world.plan.objective_names)}
         for name, m in self.scenario.measures.items():
             out[name] = self._measure(ctx, name, m, obj_ix)
-        # Standard measures every run reports.
+        # Standard measures every run reports: each side's losses, unless the scenario names one so.
+        standard = standard_measures(self.scenario)
         for side_name, i in self.side_ix.items():
-            mask = f.side == i
-            out[f"personnel_lost.{side_name}"] = (f.strength0[mask][None, :] - s.strength[:, mask]).sum(
-                axis=1
-            )
+            name = side_losses_measure(side_name)
+            if name in standard:
+                mask = f.side == i
+                out[name] = (f.strength0[mask][None, :] - s.strength[:, mask]).sum(axis=1)
         return out
 
     def _selection(self, ctx: StepContext, m: MeasureSpec) -> NDArray[np.bool_]:

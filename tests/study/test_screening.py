@@ -127,6 +127,31 @@ def test_coverage_weights_refined_members_by_their_own_influence(screening: Morr
     assert replace(kinds, refined=silent).coverage == pytest.approx(kinds.coverage)
 
 
+def test_coverage_of_the_catalogue_leaves_out_the_scenarios_own_numbers(screening: MorrisScreening) -> None:
+    """Coverage of all influence counts every group; that of the catalogue only the catalogue's groups, and
+    the catalogue's share bounds what sourcing the catalogue alone can reach."""
+    mixed = replace(
+        screening,
+        groups=(
+            _group("catalogue.sensors", ["catalogue.sensors.eye.rate_per_s"], 1, 1.0),
+            _group("catalogue.weapons", ["catalogue.weapons.rifle.max_range_m"], 0, 1.0),
+            _group("units", ["units.a.readiness_s", "units.b.readiness_s"], 0, 2.0),
+        ),
+        refined=None,
+    )
+    assert mixed.coverage == pytest.approx(1.0 / 4.0)
+    assert mixed.catalogue_coverage == pytest.approx(1.0 / 2.0)
+    assert mixed.catalogue_share == pytest.approx(2.0 / 4.0)
+    text = mixed.text()
+    assert "25.0% of all influence, 50.0% of the catalogue's influence" in text
+    assert "the catalogue carries 50% of all influence" in text
+    assert "raise the coverage of all influence to 50% at most" in text
+    # No catalogue group moved anything: its coverage is undefined, not 0.
+    own = replace(mixed, groups=(mixed.groups[2],))
+    assert math.isnan(own.catalogue_coverage)
+    assert own.catalogue_share == 0.0
+
+
 def test_group_mu_star_is_at_least_its_largest_members() -> None:
     """For an additive model whose members push one way, a group's mu* is at least its largest member's."""
     weights = np.array([3.0, 1.0, 0.5, 2.0, 0.0])

@@ -56,6 +56,14 @@ def test_study_writes_offline_report_and_exits_0(
     assert {s["measure"]: s["quantity"] for s in summary["steps"]}["first-detection"] == "time"
     assert 0.0 <= summary["sourced_influence_coverage"] <= 1.0
     assert "Sourced-influence coverage" in page
+    # All influence = the catalogue's share at its coverage plus the scenario's own numbers at theirs.
+    share, catalogue = summary["catalogue_influence_share"], summary["sourced_catalogue_influence_coverage"]
+    assert 0.0 <= share <= 1.0
+    if share > 0.0:
+        everything = summary["sourced_influence_coverage"]
+        assert share * catalogue - 1e-9 <= everything <= share * catalogue + 1 - share + 1e-9
+    assert "of the catalogue's influence" in page
+    assert "of the catalogue's influence" in result.out
     assert "5. How realistic is this answer?" in page
     assert len(summary["realism"]["battles"]) == 3
     assert {r["side"] for r in summary["realism"]["side_rates"]} == {"defenders", "raiders"}

@@ -115,14 +115,9 @@ def study(
         if d.is_significant:
             _console.print(d.sentence(), markup=False, emoji=False)
     if result.morris is not None:
-        coverage = result.coverage
         top = ", ".join(f"{g.name} {g.influence:.2f}" for g in result.morris.ranked()[:3])
         _console.print(
-            "sourced-influence coverage: "
-            + (f"{coverage:.1%}" if coverage == coverage else "-")
-            + f" of the summed influence is carried by sourced numbers (most influential: {top})",
-            markup=False,
-            emoji=False,
+            f"{result.morris.coverage_text()} (most influential: {top})", markup=False, emoji=False
         )
     _console.print("\n".join(realism.lines()), markup=False, emoji=False)
     _console.print(

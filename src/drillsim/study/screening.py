@@ -39,6 +39,7 @@ __all__ = [
     "MorrisScreening",
     "ScreenedInput",
     "group_key",
+    "in_catalogue",
     "morris_design",
     "morris_effects",
     "refine_screening",
@@ -346,6 +347,12 @@ class GroupEffect:
         return out
 
 
+def in_catalogue(group: GroupEffect) -> bool:
+    """Whether every member of ``group`` is a number of the catalogue (``catalogue.``); every grouping keeps
+    a path's first key, so a group is either all catalogue or all the scenario's own."""
+    return bool(group.members) and all(m.startswith("catalogue.") for m in group.members)
+
+
 @dataclass(frozen=True)
 class MorrisScreening:
     """The result of :func:`screen_scenario`: groups ranked by influence, and the pedigree coverage."""
@@ -388,12 +395,47 @@ class MorrisScreening:
         """The coverage of the first stage alone: every group's influence shared equally by its members."""
         return self._coverage(refined=False)
 
-    def _coverage(self, *, refined: bool) -> float:
+    @property
+    def catalogue_coverage(self) -> float:
+        """Sourced-influence coverage of the catalogue alone: the share of the catalogue groups' summed
+        influence carried by sourced numbers (as :attr:`coverage`, over the groups whose members are all in
+        ``catalogue.``). NaN when no catalogue group moved any measure."""
+        return self._coverage(refined=True, groups=[g for g in self.groups if in_catalogue(g)])
+
+    @property
+    def catalogue_share(self) -> float:
+        """The catalogue's share of the summed influence (the rest is the scenario's own numbers: units,
+        plan, sides, nations, objectives...). NaN when no group moved any measure."""
         total = sum(g.influence for g in self.groups)
         if not total > 0.0:
             return math.nan
-        carried = sum(g.influence * self.sourced_weight(g, refined=refined) for g in self.groups)
+        return sum(g.influence for g in self.groups if in_catalogue(g)) / total
+
+    def _coverage(self, *, refined: bool, groups: Sequence[GroupEffect] | None = None) -> float:
+        chosen = self.groups if groups is None else groups
+        total = sum(g.influence for g in chosen)
+        if not total > 0.0:
+            return math.nan
+        carried = sum(g.influence * self.sourced_weight(g, refined=refined) for g in chosen)
         return min(1.0, max(0.0, carried / total))
+
+    def coverage_text(self) -> str:
+        """The coverage in words: of all influence, of the catalogue's influence, and the catalogue's
+        share."""
+        coverage = self.coverage
+        if not math.isfinite(coverage):
+            return "sourced-influence coverage: - (no input moved any measure)"
+        text = f"sourced-influence coverage: {coverage:.1%} of all influence"
+        catalogue, share = self.catalogue_coverage, self.catalogue_share
+        if math.isfinite(catalogue):
+            text += f", {catalogue:.1%} of the catalogue's influence"
+        text += " is carried by sourced numbers"
+        if math.isfinite(share):
+            text += (
+                f"; the catalogue carries {share:.0%} of all influence, the scenario's own numbers "
+                f"(units, plan, sides, nations) the other {1.0 - share:.0%}"
+            )
+        return text
 
     def sourced_weight(self, group: GroupEffect, *, refined: bool = True) -> float:
         """The share of ``group``'s influence carried by sourced members (see :attr:`coverage`).
@@ -437,6 +479,8 @@ class MorrisScreening:
             "spread": self.spread,
             "coverage": self.coverage,
             "coverage_equal_shares": self.coverage_equal_shares,
+            "catalogue_coverage": self.catalogue_coverage,
+            "catalogue_share": self.catalogue_share,
             "groups": [g.as_dict() for g in self.groups],
             "fixed": [list(f) for f in self.fixed],
             "elapsed_s": self.elapsed_s,
@@ -472,16 +516,23 @@ class MorrisScreening:
             lines.append(f"... {len(self.groups) - top} more groups")
         coverage = self.coverage
         lines.append(
-            "sourced-influence coverage: "
-            + (f"{coverage:.1%}" if math.isfinite(coverage) else "- (no input moved any measure)")
-            + " of the summed influence is carried by sourced numbers"
+            self.coverage_text()
             + (
                 " (members of the refined groups weighted by their own influence; "
                 f"{self.coverage_equal_shares:.1%} with equal shares within each group)"
                 if self.refined is not None and math.isfinite(coverage)
                 else " (each group's influence shared equally by its members)"
+                if math.isfinite(coverage)
+                else ""
             )
         )
+        share = self.catalogue_share
+        if math.isfinite(share) and share < 1.0:
+            lines.append(
+                f"sourcing the catalogue alone can raise the coverage of all influence to {share:.0%} at "
+                "most; the rest needs sources for the scenario's own numbers (an exercise's order of battle, "
+                "plan and timings), which may not be public"
+            )
         lines.extend(f"note: {n}" for n in self.notes)
         if self.refined is not None:
             lines.append("")

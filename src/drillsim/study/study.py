@@ -157,6 +157,10 @@ class StudyResult:
             "pedigree": [p.as_dict() for p in self.pedigree],
             "morris": self.morris.to_json() if self.morris is not None else None,
             "sourced_influence_coverage": self.coverage,
+            "sourced_catalogue_influence_coverage": (
+                self.morris.catalogue_coverage if self.morris is not None else math.nan
+            ),
+            "catalogue_influence_share": self.morris.catalogue_share if self.morris is not None else math.nan,
             "side_losses": self.side_losses,
             "realism": self.realism,
             "notes": self.notes,
@@ -591,6 +595,10 @@ def _pct(x: float) -> str:
     return "-" if not math.isfinite(x) else f"{x * 100:.0f} %"
 
 
+def _pct1(x: float) -> str:
+    return "-" if not math.isfinite(x) else f"{x * 100:.1f} %"
+
+
 def _effect_text(effect: float, kind: str | None) -> str:
     if not math.isfinite(effect):
         return "-"
@@ -666,7 +674,10 @@ def _page_context(result: StudyResult) -> dict[str, Any]:
             "points": mo.points,
             "moved": mo.moved,
             "fixed": len(mo.fixed),
-            "coverage": _pct(mo.coverage) if math.isfinite(mo.coverage) else "-",
+            "coverage": _pct1(mo.coverage),
+            "catalogue_coverage": _pct1(mo.catalogue_coverage),
+            "catalogue_share": _pct(mo.catalogue_share) if math.isfinite(mo.catalogue_share) else "-",
+            "own_share": _pct(1.0 - mo.catalogue_share) if math.isfinite(mo.catalogue_share) else "-",
             "groups": [
                 {
                     "name": g.name,

@@ -98,6 +98,10 @@ class Realism:
     verdict: str
     uncertainty: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    catalogue_coverage: float = math.nan
+    """The sourced share of the catalogue's influence alone."""
+    catalogue_share: float = math.nan
+    """The catalogue's share of all influence (the rest is the scenario's own numbers)."""
 
     def lines(self) -> list[str]:
         """The section as plain lines for the terminal."""
@@ -116,12 +120,25 @@ class Realism:
         if self.weak_inputs:
             out.append("  Weakly sourced inputs that drive the answer (influence x low confidence):")
             out += [f"    - {g}: {100 * s:.0f} % of the influence; {p}" for g, s, p in self.weak_inputs]
-        cov = "-" if not math.isfinite(self.coverage) else f"{100 * self.coverage:.1f} %"
-        out.append(f"  Sourced-influence coverage: {cov}")
+        out.append(f"  Sourced-influence coverage: {self.coverage_text()}")
         out.append(f"  Verdict: {self.verdict}")
         out.append(f"  Uncertainty: {self.uncertainty}")
         out += [f"  Note: {n}" for n in self.notes]
         return out
+
+    def coverage_text(self) -> str:
+        """The coverage of all influence and of the catalogue's influence, and the catalogue's share."""
+        if not math.isfinite(self.coverage):
+            return "-"
+        text = f"{100 * self.coverage:.1f} % of all influence"
+        if math.isfinite(self.catalogue_coverage):
+            text += f", {100 * self.catalogue_coverage:.1f} % of the catalogue's influence"
+        if math.isfinite(self.catalogue_share):
+            text += (
+                f" (the catalogue carries {100 * self.catalogue_share:.0f} % of all influence, the "
+                f"scenario's own numbers the other {100 * (1.0 - self.catalogue_share):.0f} %)"
+            )
+        return text
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for the study page and study.json."""
@@ -144,6 +161,12 @@ class Realism:
                 {"group": g, "share": f"{100 * s:.0f} %", "pedigree": p} for g, s, p in self.weak_inputs
             ],
             "coverage": None if not math.isfinite(self.coverage) else round(self.coverage, 4),
+            "catalogue_coverage": (
+                None if not math.isfinite(self.catalogue_coverage) else round(self.catalogue_coverage, 4)
+            ),
+            "catalogue_share": (
+                None if not math.isfinite(self.catalogue_share) else round(self.catalogue_share, 4)
+            ),
             "verdict": self.verdict,
             "uncertainty": self.uncertainty,
             "notes": list(self.notes),
@@ -241,9 +264,11 @@ def assess_realism(
     )
     # Weakly sourced inputs that drive the answer.
     weak: list[tuple[str, float, str]] = []
-    coverage = math.nan
+    coverage = catalogue_coverage = catalogue_share = math.nan
     if result.morris is not None:
         coverage = result.morris.coverage
+        catalogue_coverage = result.morris.catalogue_coverage
+        catalogue_share = result.morris.catalogue_share
         total_influence = sum(g.influence for g in result.morris.groups) or 1.0
         weak = [
             (g.name, g.influence / total_influence, g.pedigree_text())
@@ -264,6 +289,8 @@ def assess_realism(
         verdict=verdict,
         uncertainty=uncertainty,
         notes=tuple(notes),
+        catalogue_coverage=catalogue_coverage,
+        catalogue_share=catalogue_share,
     )
 
 

@@ -483,7 +483,40 @@ class Sky(NamedTuple):
 
 
 @jit
-def detect_aircraft(  # noqa: C901
+def _mounts_hazard(
+    s: int, slant: float, factor: float, stretch: float, sensors: SensorTable, m_rate: FloatArray
+) -> tuple[float, float, int, int]:
+    """Observer s's hazard at a slant range, its mounts' range scales and reaches multiplied by
+    ``stretch``: the total, the part from mounts needing no line of sight, the mount with the largest
+    hazard and the largest among those needing none (-1 if none)."""
+    mounts = sensors.mounts
+    total = 0.0
+    clear = 0.0
+    best = -1
+    best_rate = -1.0
+    best_clear = -1
+    best_clear_rate = -1.0
+    for c_m in range(mounts.shape[1]):
+        mm = mounts[s, c_m]
+        if mm < 0:
+            continue
+        rate = glimpse_hazard(
+            slant, m_rate[mm] * factor, sensors.m_scale[mm] * stretch, sensors.m_max[mm] * stretch
+        )
+        total += rate
+        if rate > best_rate:
+            best_rate = rate
+            best = mm
+        if not sensors.m_los[mm]:
+            clear += rate
+            if rate > best_clear_rate:
+                best_clear_rate = rate
+                best_clear = mm
+    return total, clear, best, best_clear
+
+
+@jit
+def detect_aircraft(
     x: FloatArray,
     y: FloatArray,
     altitude: FloatArray,
@@ -510,10 +543,6 @@ def detect_aircraft(  # noqa: C901
     max_range = sensors.max_range
     side = sensors.side
     hostile = sensors.hostile
-    mounts = sensors.mounts
-    m_scale = sensors.m_scale
-    m_max = sensors.m_max
-    m_los = sensors.m_los
     observer_factor = sensors.observer_factor
     visibility = sensors.visibility
     aircraft, sighting, signature, looks = sky
@@ -539,28 +568,9 @@ def detect_aircraft(  # noqa: C901
                 if slant > visibility:
                     continue
                 factor = signature[k] * observer_factor[s]
-                total = 0.0
-                clear = 0.0
-                best = -1
-                best_rate = -1.0
-                best_clear = -1
-                best_clear_rate = -1.0
-                for c_m in range(mounts.shape[1]):
-                    mm = mounts[s, c_m]
-                    if mm < 0:
-                        continue
-                    rate = glimpse_hazard(
-                        slant, m_rate[mm] * factor, m_scale[mm] * sighting[k], m_max[mm] * sighting[k]
-                    )
-                    total += rate
-                    if rate > best_rate:
-                        best_rate = rate
-                        best = mm
-                    if not m_los[mm]:
-                        clear += rate
-                        if rate > best_clear_rate:
-                            best_clear_rate = rate
-                            best_clear = mm
+                total, clear, best, best_clear = _mounts_hazard(
+                    s, slant, factor, sighting[k], sensors, m_rate
+                )
                 if total <= 0.0:
                     continue
                 u = uniform_last(h_s, t)

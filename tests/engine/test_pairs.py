@@ -255,7 +255,8 @@ def test_detections_are_independent_trials_with_the_right_probabilities(
 def test_one_detection_per_key_is_the_most_precise_clear_one(check_los: bool) -> None:
     """The lazy pick equals checking every line of sight, dropping blocked pairs that need one (or taking
     their error without it), then keeping each key's smallest error, ties to the first entry; informants
-    (entries after the pairs) need no line. The scratch comes back clean."""
+    (entries after the pairs) need no line; each end of a line is at its element's height (aircraft are
+    targets too). The scratch comes back clean."""
     from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M, Terrain
 
     rng = np.random.default_rng(5)
@@ -287,7 +288,7 @@ def test_one_detection_per_key_is_the_most_precise_clear_one(check_los: bool) ->
     if check_los:
         o, t, rr = observer[:n_pairs], target[:n_pairs], rows[:n_pairs]
         seen[:n_pairs] = terrain.line_of_sight(
-            x[rr, o], y[rr, o], altitude[rr, o], x[rr, t], y[rr, t], 2.0, samples=24
+            x[rr, o], y[rr, o], altitude[rr, o], x[rr, t], y[rr, t], altitude[rr, t], samples=24
         )
     actual = np.where(seen, sd, np.where(needs, np.inf, sd_blocked))
     order = np.lexsort((np.arange(len(key)), actual, key))

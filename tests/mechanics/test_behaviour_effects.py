@@ -145,6 +145,30 @@ def test_take_cover_when_aircraft_are_seen(runner: Runner) -> None:
     assert actions(on, "red/band") == []
 
 
+@pytest.mark.parametrize("watcher", [True, False])
+def test_take_cover_on_the_side_picture_of_aircraft(runner: Runner, watcher: bool) -> None:
+    """take-cover reads the side's picture: a band with no sensor of its own goes to ground when a red
+    watcher beside it sees the helicopter and reports it; with no one to see it, the band marches on."""
+    data = air_scenario(ALL_RULES)
+    data["catalogue"]["unit_types"]["group"]["sensors"] = []
+    if watcher:
+        data["catalogue"]["unit_types"]["watcher"] = {
+            "category": "infantry",
+            "personnel": 2,
+            "sensors": [{"sensor": "eye"}],
+            "speed_mps": {"open": 2.0},
+        }
+        data["units"]["red/watcher"] = {"type": "watcher", "nation": "R", "at": at(0, 200)}
+        data["plan"]["phases"]["go"]["tasks"][0]["units"] = ["red/band", "red/watcher"]
+    result = runner.run(data, reps=1)
+    if watcher:
+        assert "take-cover" in actions(result, "red/band")
+        assert where(result, "red/band")[1][0] < 3000.0
+    else:
+        assert actions(result, "red/band") == []
+        assert where(result, "red/band")[1][0] > 3500.0
+
+
 def returning_patrol(wary_s: float) -> dict[str, Any]:
     """The band waits in the open; a helicopter flies a 30 km loop north of it, within the band's air radius
     (5 km) for about 160 s of every 1,200 s, for three hours."""

@@ -1,5 +1,6 @@
 """Friction of the march (docs/mechanics/friction.md): paces vary between elements and replications,
-vehicles break down with distance, and both come from the seed alone."""
+vehicles break down with distance, night slows the march, elements lose their way off roads (more often
+by night), and all of it comes from the seed alone."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import math
 from typing import Any
 
 import numpy as np
+import pytest
 from effects_kit import Result, Runner, at, base
 
-from drillsim.mechanics.friction import breakdown_probability, pace_factor
+from drillsim.mechanics.friction import breakdown_probability, navigation_error_probability, pace_factor
 
 MARCH_M = 20000.0
 SPEED = 10.0
@@ -89,6 +91,47 @@ def test_breakdowns_halt_vehicles_at_the_documented_rate(runner: Runner) -> None
     assert np.allclose(late, 1800.0 * count, atol=10.0)
 
 
+def in_light(friction: dict[str, Any], light: str) -> dict[str, Any]:
+    data = column(friction)
+    data["environment"]["light"] = light
+    return data
+
+
+def test_night_slows_the_march_by_its_factor(runner: Runner) -> None:
+    """night_speed_factor f: the 2,000 s march takes 2,000 / f s by night and 2,000 / ((1 + f) / 2) s at
+    twilight; by day, or with no factor, night or not, it takes 2,000 s (to within a step)."""
+    slow = {"night_speed_factor": 0.5}
+    day = arrivals(runner.run(in_light(slow, "day"), reps=1))
+    night = arrivals(runner.run(in_light(slow, "night"), reps=1))
+    dusk = arrivals(runner.run(in_light(slow, "twilight"), reps=1))
+    plain = arrivals(runner.run(in_light({}, "night"), reps=1))
+    march = MARCH_M / SPEED
+    assert np.abs(plain - march).max() <= 10.0
+    assert np.abs(day - plain).max() <= 10.0
+    assert np.abs(night - plain / 0.5).max() <= 10.0
+    assert np.abs(dusk - plain / 0.75).max() <= 10.0
+
+
+def test_navigation_errors_come_at_their_rate_and_double_by_night(runner: Runner) -> None:
+    """navigation_error_distance_m D: each element off roads errs at 1/D per metre by day and
+    night_navigation_factor (2) times that by night, each error halting it navigation_error_s; without D
+    none errs."""
+    spec = {"navigation_error_distance_m": MARCH_M / 4, "navigation_error_s": 60}
+    reps = 4
+    day = runner.run(in_light(spec, "day"), reps=reps)
+    night = runner.run(in_light(spec, "night"), reps=reps)
+    plain = runner.run(in_light({}, "night"), reps=reps)
+    n_day = len(day.select("UnitLostWay"))
+    n_night = len(night.select("UnitLostWay"))
+    # Poisson counts: 4 errors per element by day (160 in all), 8 by night (320); 4 standard deviations.
+    assert abs(n_day - 4 * TRUCKS * reps) < 4 * math.sqrt(4 * TRUCKS * reps)
+    assert abs(n_night - 8 * TRUCKS * reps) < 4 * math.sqrt(8 * TRUCKS * reps)
+    assert len(plain.select("UnitLostWay")) == 0
+    # Each error costs its 60 s halt (to within a step each; an error in the arrival step costs nothing).
+    late = (arrivals(day) - arrivals(plain)).sum()
+    assert abs(late - 60.0 * n_day) <= 10.0 * n_day + 60.0 * TRUCKS * reps / 10
+
+
 def test_friction_formulas() -> None:
     """The pace has mean 1 and the asked coefficient of variation; breakdowns follow 1 - exp(-v d / D)."""
     z = np.random.default_rng(3).standard_normal(200_000)
@@ -98,3 +141,9 @@ def test_friction_formulas() -> None:
     assert np.all(pace_factor(z[:5], 0.0) == 1.0)
     p = breakdown_probability(np.array([1000.0, 1000.0]), np.array([1.0, 3.0]), 10000.0)
     assert np.allclose(p, [1 - math.exp(-0.1), 1 - math.exp(-0.3)])
+    # navigation errors: 1 - exp(-light d / D), the light doubling the rate
+    assert navigation_error_probability(np.array([0.0]), 1000.0, 1.0)[0] == 0.0
+    p1 = navigation_error_probability(np.array([500.0]), 1000.0, 1.0)[0]
+    p2 = navigation_error_probability(np.array([500.0]), 1000.0, 2.0)[0]
+    assert p1 == pytest.approx(1 - math.exp(-0.5))
+    assert p2 == pytest.approx(1 - math.exp(-1.0))

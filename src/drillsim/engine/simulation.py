@@ -320,6 +320,7 @@ class Simulation:
             ("transport/mount_and_dismount", self.carriers.mount_and_dismount),
             ("movement/move", move),
             ("friction/break_down", self.friction.break_down),
+            ("friction/stray", self.friction.stray),
             ("obstacles/cross", self.obstacles.cross),
             ("air_defence/fly_clear", self.air_defence.fly_clear),
             ("sensing/detect", self.sensing.detect),

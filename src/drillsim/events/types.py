@@ -500,6 +500,18 @@ class VehicleBrokeDown(Event):
 
 
 @dataclass(frozen=True)
+class UnitLostWay(Event):
+    """``unit`` made a navigation error at (x_m, y_m) and is halted until ``until_s`` finding its way again
+    (docs/mechanics/friction.md)."""
+
+    KIND: ClassVar[str] = "UnitLostWay"
+    unit: str
+    x_m: float
+    y_m: float
+    until_s: float
+
+
+@dataclass(frozen=True)
 class ObstacleEncountered(Event):
     """``unit`` met ``obstacle`` at (x_m, y_m) without knowing of it and halted; ``casualties`` lost to a
     mine."""
@@ -656,6 +668,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "ObjectiveAchieved": {"side": "side", "objective": "detail"},
     "ObstacleDetected": {"side": "side", "unit": "unit", "obstacle": "other", "how": "detail"},
     "VehicleBrokeDown": {"unit": "unit", "x_m": "x_m", "y_m": "y_m", "until_s": "value"},
+    "UnitLostWay": {"unit": "unit", "x_m": "x_m", "y_m": "y_m", "until_s": "value"},
     "UnitLanded": {"unit": "unit", "airlift": "other", "x_m": "x_m", "y_m": "y_m"},
     "UnitMounted": {"unit": "unit", "x_m": "x_m", "y_m": "y_m"},
     "UnitDismounted": {"unit": "unit", "reason": "detail", "x_m": "x_m", "y_m": "y_m"},
@@ -723,6 +736,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         ObjectiveAchieved,
         ObstacleDetected,
         VehicleBrokeDown,
+        UnitLostWay,
         UnitLanded,
         UnitMounted,
         UnitDismounted,

@@ -1421,7 +1421,8 @@ class PopulationSpec(Spec):
 
 class FrictionSpec(Spec):
     """Friction of the march (see docs/mechanics/friction.md): every element's pace varies from run to
-    run, and vehicles break down with distance. Off unless the scenario sets it."""
+    run, vehicles break down with distance, night slows the march and elements lose their way. Off unless
+    the scenario sets it."""
 
     march_speed_cv: Factor = Param(0.0)
     """Coefficient of variation of a ground element's pace: each element keeps, for a whole replication,
@@ -1432,6 +1433,15 @@ class FrictionSpec(Spec):
     down at v times the rate (none: no breakdowns)."""
     repair_s: Duration = Param(1800.0)
     """Halt of an element after one of its vehicles breaks down (repair, or cross-loading and going on)."""
+    night_speed_factor: Probability = Param(1.0)
+    """Multiplier on every ground element's speeds by night (halfway to it at twilight); FM 21-18's normal
+    rates of march give 0.8 on roads and 0.67 cross-country (1: night does not slow the march)."""
+    navigation_error_distance_m: PositiveDistance | None = None
+    """Mean distance a ground element moves off roads by day between navigation errors (none: no errors)."""
+    navigation_error_s: Duration = Param(900.0)
+    """Time an element loses to one navigation error (halting, finding where it is, going back)."""
+    night_navigation_factor: Factor = Param(2.0)
+    """How many times more often elements err by night (halfway at twilight)."""
 
 
 class EnvironmentSpec(Spec):

@@ -33,13 +33,12 @@ _PARAMETERS = (
 
 
 class Horizons(NamedTuple):
-    """Per element, how far its rules look (m): the radius counted for strength, its reach for targets,
-    its air radius and its sight; and the strength assumed for an unidentified contact."""
+    """Per element, how far its rules look (m): the radius counted for strength, its reach for targets and
+    its air radius; and the strength assumed for an unidentified contact."""
 
     radius_m: FloatArray
     reach_m: FloatArray
     air_radius_m: FloatArray
-    sight_m: FloatArray
     unidentified_strength: FloatArray
 
 
@@ -62,15 +61,11 @@ class BehaviourTable:
     wary_s: FloatArray
     max_cover_s: FloatArray
     unidentified_strength: FloatArray
-    sight_m: FloatArray
-    """The element's longest sensor range (0 without a sensor): how far it sights aircraft."""
 
     @cached_property
     def horizons(self) -> Horizons:
         """What the compiled assessment reads (built once)."""
-        return Horizons(
-            self.radius_m, self.reach_m, self.air_radius_m, self.sight_m, self.unidentified_strength
-        )
+        return Horizons(self.radius_m, self.reach_m, self.air_radius_m, self.unidentified_strength)
 
     @cached_property
     def any(self) -> bool:
@@ -92,10 +87,7 @@ def compile_behaviours(scenario: Scenario, forces: ForceTable) -> BehaviourTable
             flags[rule][i] = True
         for key in _PARAMETERS:
             values[key][i] = float(getattr(spec, key))
-    sight = np.zeros(n)
-    np.maximum.at(sight, forces.s_elem, forces.s_max_range)
     return BehaviourTable(
-        sight_m=sight,
         take_cover=flags["take-cover"],
         withdraw=flags["withdraw"],
         attack=flags["attack"],

@@ -25,17 +25,6 @@ DAMAGED = 1
 KILLED = 2
 RESULTS = ("missed", "damaged", "killed")
 
-SIGHTING_RANGE_FACTOR: dict[str, float] = {
-    "rotary": 3.0,
-    "jet": 3.0,
-    "propeller": 2.5,
-    "small-uav": 1.0,
-}
-"""Multiplier on a ground sensor's ``range_scale_m`` and ``max_range_m`` when it looks for an aircraft of
-each signature class: an aircraft against the sky, and a helicopter by its noise, is noticed much farther
-away than a group on the ground (drillsim assumption, confidence low; a small drone is as hard to see as a
-ground target)."""
-
 WARNING_M = 1000.0
 """An aircraft climbs, or turns away, when it comes this close to the edge of a threat ring it knows: about
 15 s of flight for a helicopter (drillsim assumption)."""

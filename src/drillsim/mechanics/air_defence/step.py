@@ -30,7 +30,6 @@ from drillsim.events.types import (
 from drillsim.mechanics.air_defence.model import (
     DAMAGED,
     KILLED,
-    SIGHTING_RANGE_FACTOR,
     engagement_result,
     learn_threats,
     nearest_in_envelope,
@@ -41,7 +40,15 @@ from drillsim.mechanics.air_defence.model import (
 from drillsim.mechanics.casualties import declare_missing
 from drillsim.mechanics.indirect_fire.step import STAGE_DONE
 from drillsim.mechanics.orders.command import set_routes
-from drillsim.mechanics.sensing.model import detection_probability, detection_rate, light_factor
+from drillsim.mechanics.sensing.model import (
+    SIGHTING_RANGE_FACTOR,
+    detection_probability,
+    detection_rate,
+    light_factor,
+    position_error_sd,
+)
+from drillsim.mechanics.sensing.passes import Reporting
+from drillsim.mechanics.sensing.step import Sightings, record_sightings
 from drillsim.state.batch import (
     ACTIVE,
     AIR_INBOUND,
@@ -91,6 +98,8 @@ class AirDefence:
         self.aircraft_sides = np.unique(self.aircraft_side)
         self.mount_side = f.side[self.elem]
         self.threat_altitude = f.threat_altitude_m[self.aircraft]
+        self.reporting = Reporting(f.contact_timeout_s, f.allied, f.comms_latency_s)
+        """How what the mounts track reaches their sides' pictures (as for every sensor)."""
         m = self.mounts
         self.envelope = np.stack(
             [f.w_aa_min_range[m], f.w_aa_max_range[m], f.w_aa_min_altitude[m], f.w_aa_max_altitude[m]]
@@ -199,6 +208,7 @@ class AirDefence:
             new,
         )
         self._track(ctx, new, slant)
+        self._report_tracks(ctx, slant)
         loaded = s.ammo[:, m] >= f.w_aa_rounds[m][None, :] - 1e-9
         best = np.empty(loaded.shape, dtype=np.int64)
         nearest_in_envelope(
@@ -279,6 +289,29 @@ class AirDefence:
             "air_defence/track", rows, self.mounts[a], self.aircraft[k]
         ) < detection_probability(hazard, ctx.dt)
         s.aa_tracking[rows[got], a[got], k[got]] = True
+
+    def _report_tracks(self, ctx: StepContext, slant: FloatArray) -> None:
+        """Every aircraft a mount tracks is in its side's picture: seen this step, at its position with the
+        error of the mount's element's first sensor at the slant range (range scale stretched by the
+        aircraft's sighting factor), one sighting per (row, side, aircraft), the first mount's."""
+        s = ctx.state
+        f = ctx.world.forces
+        rows, a, k = np.nonzero(s.aa_tracking)
+        if not len(rows):
+            return
+        side = self.mount_side[a]
+        key = (rows * len(f.side_names) + side) * len(self.aircraft) + k
+        _, first = np.unique(key, return_index=True)
+        rows, a, k, side = rows[first], a[first], k[first], side[first]
+        sensor = np.maximum(self.sensors[a, 0], 0)
+        sd = position_error_sd(
+            slant[rows, a, k], f.s_position_error[sensor], f.s_range_scale[sensor] * self.sighting[k]
+        )
+        record_sightings(
+            ctx,
+            self.reporting,
+            Sightings(rows, side, self.elem[a], self.aircraft[k], sd, f.s_identifies[sensor], sensor),
+        )
 
     def _lose(self, ctx: StepContext, rows: IntArray, elems: IntArray, shooter: IntArray) -> None:
         """Aircraft brought down: out of action, crew lost, any strike mission ended."""

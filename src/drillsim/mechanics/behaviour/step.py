@@ -26,8 +26,6 @@ from drillsim.mechanics.behaviour.model import (
 )
 from drillsim.state.batch import (
     ACTIVE,
-    AIR_INBOUND,
-    AIR_OUTBOUND,
     BEHAVIOUR_ASSAULT,
     BEHAVIOUR_COVER,
     BEHAVIOUR_PROBE,
@@ -78,9 +76,8 @@ def decide(ctx: StepContext) -> Decisions | None:
         pic.known_layer(),
         pic.known_live,
         pic.identified,
-        Standing(s.status, s.broken, s.strength, s.air_phase),
-        s.x,
-        s.y,
+        Sighted(pic.seen_t, pic.seen_x, pic.seen_y, pic.seen_by),
+        Standing(s.status, s.broken, s.strength, s.x, s.y),
         table.horizons,
         s.air_seen_at,
     )
@@ -164,13 +161,48 @@ def _keep_cover_levels(
     s.cleared_at[rows[leaving], elems[leaving]] = ctx.t1
 
 
+class Sighted(NamedTuple):
+    """(R, S, N) what each side's own sensors saw last: time, believed position, observer."""
+
+    t: FloatArray
+    x: FloatArray
+    y: FloatArray
+    by: IntArray
+
+
 class Standing(NamedTuple):
-    """(R, N) state the assessment reads: status, broken, strength and air phase."""
+    """(R, N) state the assessment reads: status, broken, strength and true position."""
 
     status: IntArray
     broken: BoolArray
     strength: FloatArray
-    air_phase: IntArray
+    x: FloatArray
+    y: FloatArray
+
+
+@jit
+def _air_sighting(
+    r: int,
+    m: int,
+    e: int,
+    t: int,
+    px: float,
+    py: float,
+    radius: float,
+    known: ContactLayer,
+    known_live: BoolArray,
+    sighted: Sighted,
+) -> float:
+    """The last time aircraft t was placed within ``radius`` of (px, py) in row r: by side m's shared
+    picture (a live contact), or by element e's own sighting (side m's ``seen`` layer with e the
+    observer); -inf when neither."""
+    last = -np.inf
+    if known_live[r, m, t] and math.hypot(known.x[r, m, t] - px, known.y[r, m, t] - py) <= radius:
+        last = known.t[r, m, t]
+    own = sighted.by[r, m, t] == e
+    if own and math.hypot(sighted.x[r, m, t] - px, sighted.y[r, m, t] - py) <= radius:
+        last = max(last, sighted.t[r, m, t])
+    return last
 
 
 @jit
@@ -182,9 +214,8 @@ def _assess(
     known: ContactLayer,
     known_live: BoolArray,
     identified: BoolArray,
+    sighted: Sighted,
     standing: Standing,
-    x: FloatArray,
-    y: FloatArray,
     horizons: Horizons,
     air_seen_at: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
@@ -192,15 +223,15 @@ def _assess(
     fighting ground elements, true positions); the estimated strength of its side's live hostile ground
     contacts within the radius (believed positions; a contact's type strength when identified, else the
     assumed strength) and their strength-weighted centre; the weakest such contact within its reach (ties:
-    the nearest, then the first) with its strength and distance. Sets ``air_seen_at`` to ``t1`` where a
-    hostile aircraft in flight is within both the element's air radius and its sight (its longest sensor
-    range): aircraft are sighted directly, as the pictures hold ground contacts only. Contacts already out
-    of action are skipped, as the attack task skips them."""
+    the nearest, then the first) with its strength and distance. Raises ``air_seen_at`` to the time a
+    hostile aircraft was last placed within the element's air radius: by its side's shared picture, or by
+    the element's own sighting (its side's ``seen`` layer, where the element is the observer), which needs
+    no report. Contacts already out of action are skipped, as the attack task skips them."""
     side_of, is_air, hostile, strength0 = forces
     known_x = known.x
     known_y = known.y
-    status, broken, strength, air_phase = standing
-    radius_m, reach_m, air_radius_m, sight_m, unidentified = horizons
+    status, broken, strength, x, y = standing
+    radius_m, reach_m, air_radius_m, unidentified = horizons
     k_n = rows.shape[0]
     n = side_of.shape[0]
     friendly = np.zeros(k_n)
@@ -227,11 +258,9 @@ def _assess(
                 continue
             if not hostile[m, side_of[t]] or status[r, t] != ACTIVE:
                 continue
-            if is_air[t]:  # sighted by the element itself: flying, within its air radius and its sight
-                flying = air_phase[r, t] >= AIR_OUTBOUND and air_phase[r, t] <= AIR_INBOUND
-                near = math.hypot(x[r, t] - px, y[r, t] - py) <= min(air_radius_m[e], sight_m[e])
-                if flying and near:
-                    air_seen_at[r, e] = t1
+            if is_air[t]:
+                last = _air_sighting(r, m, e, t, px, py, air_radius_m[e], known, known_live, sighted)
+                air_seen_at[r, e] = max(air_seen_at[r, e], last)
                 continue
             if not known_live[r, m, t]:
                 continue

@@ -1,5 +1,5 @@
-"""The formulas of friction (docs/mechanics/friction.md): an element's pace for a replication, and the
-chance that one of its vehicles breaks down over a distance."""
+"""The formulas of friction (docs/mechanics/friction.md): an element's pace for a replication, the
+chance that one of its vehicles breaks down over a distance, and the chance that it loses its way."""
 
 from __future__ import annotations
 
@@ -20,3 +20,9 @@ def breakdown_probability(distance_m: FloatArray, vehicles: FloatArray, mean_dis
     """Probability that at least one of ``vehicles`` breaks down over ``distance_m``, each failing at the
     constant rate 1 / ``mean_distance_m`` per metre."""
     return np.asarray(-np.expm1(-vehicles * distance_m / mean_distance_m), dtype=np.float64)
+
+
+def navigation_error_probability(distance_m: FloatArray, mean_distance_m: float, light: float) -> FloatArray:
+    """Probability that an element errs at least once over ``distance_m`` moved off roads, erring at the
+    constant rate ``light`` / ``mean_distance_m`` per metre (``light``: the light's multiplier, 1 by day)."""
+    return np.asarray(-np.expm1(-light * distance_m / mean_distance_m), dtype=np.float64)

@@ -1,10 +1,13 @@
 """Friction in the step (docs/mechanics/friction.md).
 
-:func:`march_speed_factors` gives movement each element's speed factor times its pace, the pace drawn
-once per replication and element from the ``friction/pace`` stream (keyed by replication and element,
-never by step, so it is the same whatever the batch). :class:`Friction` remembers where elements were
-before they moved and, after, draws breakdowns over the distance each moved (stream
-``friction/breakdown``): a broken-down element halts for ``repair_s`` (``held_until``, as at an obstacle).
+:func:`march_speed_factors` gives movement each element's speed factor times its pace and, for ground
+elements, the light's slowing; the pace is drawn once per replication and element from the
+``friction/pace`` stream (keyed by replication and element, never by step, so it is the same whatever the
+batch). :class:`Friction` remembers where elements were before they moved and, after, draws breakdowns
+over the distance each moved (stream ``friction/breakdown``): a broken-down element halts for
+``repair_s`` (``held_until``, as at an obstacle); and navigation errors over the distance each ground
+element moved off roads (stream ``friction/navigation``): an element that lost its way halts for
+``navigation_error_s``.
 """
 
 from __future__ import annotations
@@ -12,45 +15,85 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.events.types import VehicleBrokeDown
-from drillsim.mechanics.friction.model import breakdown_probability, pace_factor
+from drillsim.events.types import UnitLostWay, VehicleBrokeDown
+from drillsim.mechanics.friction.model import breakdown_probability, navigation_error_probability, pace_factor
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 
 FloatArray = NDArray[np.float64]
 
 
+def light_level(ctx: StepContext) -> int:
+    """The light at the start of the step: 0 day, 1 twilight, 2 night (constant within each hour)."""
+    by_hour = ctx.world.light_by_hour
+    return int(by_hour[min(int(ctx.t0 // 3600), len(by_hour) - 1)])
+
+
 def march_speed_factors(ctx: StepContext) -> FloatArray:
-    """Each element's speed factor for this step: its task's factor times its pace for the replication
-    (the task's factor itself when paces do not vary)."""
+    """Each element's speed factor for this step: its task's factor times its pace for the replication,
+    and for ground elements the light's slowing (the task's factor itself when neither applies)."""
     s = ctx.state
     table = ctx.world.friction
-    if table is None or not table.has_pace:
+    if table is None:
         return s.speed_factor
-    if s.pace.shape != s.speed_factor.shape:
-        r, n = s.speed_factor.shape
-        rows = np.repeat(np.arange(r), n)
-        elems = np.tile(np.arange(n), r)
-        z, _ = ctx.streams.normal("friction/pace", ctx.rep(rows), elems)
-        pace = pace_factor(z, table.march_speed_cv).reshape(r, n)
-        s.pace = np.where(ctx.world.forces.is_air[None, :], 1.0, pace)
-    return np.asarray(s.speed_factor * s.pace, dtype=np.float64)
+    factor = s.speed_factor
+    if table.has_pace:
+        if s.pace.shape != s.speed_factor.shape:
+            r, n = s.speed_factor.shape
+            rows = np.repeat(np.arange(r), n)
+            elems = np.tile(np.arange(n), r)
+            z, _ = ctx.streams.normal("friction/pace", ctx.rep(rows), elems)
+            pace = pace_factor(z, table.march_speed_cv).reshape(r, n)
+            s.pace = np.where(ctx.world.forces.is_air[None, :], 1.0, pace)
+        factor = factor * s.pace
+    light = table.speed_in_light(light_level(ctx)) if table.night_speed_factor != 1.0 else 1.0
+    if light != 1.0:
+        factor = factor * np.where(ctx.world.forces.is_air, 1.0, light)[None, :]
+    return np.asarray(factor, dtype=np.float64)
 
 
 class Friction:
-    """Vehicle breakdowns over the distance moved in a step."""
+    """Vehicle breakdowns and navigation errors over the distance moved in a step."""
 
     def __init__(self, ctx: StepContext) -> None:
         table = ctx.world.friction
         self.enabled = table is not None and table.has_breakdowns
+        self.straying = table is not None and table.has_navigation_errors
         self.px = np.zeros((0, 0))
         self.py = np.zeros((0, 0))
 
     def before_move(self, ctx: StepContext) -> None:
         """Remember where every element was before it moves this step."""
-        if self.enabled:
+        if self.enabled or self.straying:
             self.px = ctx.state.x.copy()
             self.py = ctx.state.y.copy()
+
+    def stray(self, ctx: StepContext) -> None:
+        """Draw navigation errors of the ground elements that moved off roads this step; halt those that
+        lost their way."""
+        table = ctx.world.friction
+        if not self.straying or table is None:
+            return
+        s = ctx.state
+        f = ctx.world.forces
+        moved = np.hypot(s.x - self.px, s.y - self.py)
+        leg = np.minimum(s.route_i, s.route_x.shape[2] - 1)
+        on_road = np.take_along_axis(s.route_road, leg[:, :, None], axis=2)[:, :, 0]
+        rows, elems = np.nonzero((moved > 0.0) & (s.status == ACTIVE) & ~on_road & ~f.is_air[None, :])
+        if not len(rows):
+            return
+        p = navigation_error_probability(
+            moved[rows, elems],
+            table.navigation_error_distance_m,
+            table.errors_in_light(light_level(ctx)),
+        )
+        hit = ctx.uniform("friction/navigation", rows, elems) < p
+        if not hit.any():
+            return
+        r, e = rows[hit], elems[hit]
+        until = np.maximum(s.held_until[r, e], ctx.t1 + table.navigation_error_s)
+        s.held_until[r, e] = until
+        ctx.emit(UnitLostWay, r, ctx.t1, unit=ctx.ids[e], x_m=s.x[r, e], y_m=s.y[r, e], until_s=until)
 
     def break_down(self, ctx: StepContext) -> None:
         """Draw breakdowns of the elements that moved this step; halt those that broke down."""

@@ -33,6 +33,19 @@ POSTURE_DETECTABILITY_TABLE = np.array([POSTURE_DETECTABILITY[p] for p in POSTUR
 
 LIGHT_LEVELS = ("day", "twilight", "night")
 
+SIGHTING_RANGE_FACTOR: dict[str, float] = {
+    "rotary": 3.0,
+    "jet": 3.0,
+    "propeller": 2.5,
+    "small-uav": 1.0,
+}
+"""Multiplier on a ground sensor's ``range_scale_m`` and ``max_range_m`` when it looks for an aircraft of
+each signature class: an aircraft against the sky, and a helicopter by its noise, is noticed much farther
+away than a group on the ground (drillsim assumption, confidence low; US Army Intelligence Center subcourse
+IS4400 names size, aspect, contrast with the sky and motion as what decides it, without ranges; a small
+drone is as hard to see as a ground target). Used both by the sides' sensing of aircraft and by air
+defence's tracking, so the two agree."""
+
 
 def light_factor(level: int, night_factor: ArrayLike) -> FloatArray:
     """Multiplier on a sensor's rate: 1 by day, ``night_factor`` by night, their mean at twilight.

@@ -469,6 +469,124 @@ def detect_pairs(  # noqa: C901
         counts[r] = count
 
 
+class Sky(NamedTuple):
+    """The aircraft the ground and the air look for, built once: for :func:`detect_aircraft`."""
+
+    aircraft: IntArray
+    """Aircraft elements, in element order."""
+    sighting: FloatArray
+    """Per aircraft, the multiplier on sensors' range scales and reaches (its signature class)."""
+    signature: FloatArray
+    """Per aircraft, its type's signature."""
+    looks: BoolArray
+    """Per element, whether it looks for aircraft here (air-defence elements track them themselves)."""
+
+
+@jit
+def _mounts_hazard(
+    s: int, slant: float, factor: float, stretch: float, sensors: SensorTable, m_rate: FloatArray
+) -> tuple[float, float, int, int]:
+    """Observer s's hazard at a slant range, its mounts' range scales and reaches multiplied by
+    ``stretch``: the total, the part from mounts needing no line of sight, the mount with the largest
+    hazard and the largest among those needing none (-1 if none)."""
+    mounts = sensors.mounts
+    total = 0.0
+    clear = 0.0
+    best = -1
+    best_rate = -1.0
+    best_clear = -1
+    best_clear_rate = -1.0
+    for c_m in range(mounts.shape[1]):
+        mm = mounts[s, c_m]
+        if mm < 0:
+            continue
+        rate = glimpse_hazard(
+            slant, m_rate[mm] * factor, sensors.m_scale[mm] * stretch, sensors.m_max[mm] * stretch
+        )
+        total += rate
+        if rate > best_rate:
+            best_rate = rate
+            best = mm
+        if not sensors.m_los[mm]:
+            clear += rate
+            if rate > best_clear_rate:
+                best_clear_rate = rate
+                best_clear = mm
+    return total, clear, best, best_clear
+
+
+@jit
+def detect_aircraft(
+    x: FloatArray,
+    y: FloatArray,
+    altitude: FloatArray,
+    source_ok: BoolArray,
+    flying: BoolArray,
+    sky: Sky,
+    sensors: SensorTable,
+    m_rate: FloatArray,
+    dt: float,
+    key: DrawKey,
+    out: Detections,
+    counts: IntArray,
+) -> None:
+    """Detections of aircraft in flight in one step, per row: every observer that looks (``sky.looks``)
+    and every hostile aircraft flying (``flying``, (rows, aircraft)) within its reach detect with
+    probability ``1 - exp(-h dt)``. ``h`` is the sum over the observer's mounts of :func:`glimpse_hazard`
+    at the slant range between the two heights, with the mount's range scale and reach multiplied by the
+    aircraft's sighting factor, times the aircraft's signature and the observer's training (no posture, no
+    concealment: an aircraft in flight is against the sky); zero beyond the visibility. Each pair draws
+    one uniform keyed by (observer, aircraft). Outputs as for :func:`detect_pairs` (pairs in observer
+    order, then aircraft order)."""
+    sensors = SensorTable(*sensors)  # callers pass plain tuples (core.compiled.plain)
+    observers = sensors.observers
+    max_range = sensors.max_range
+    side = sensors.side
+    hostile = sensors.hostile
+    observer_factor = sensors.observer_factor
+    visibility = sensors.visibility
+    aircraft, sighting, signature, looks = sky
+    seed, stream, step, reps = key
+    out_i, out_j, out_slant, out_best, out_best_clear, out_needs_los = out
+    cap = out_i.shape[1]
+    for r in range(x.shape[0]):
+        count = 0
+        prefix = hash_prefix(seed, stream, step, reps[r])
+        for a in range(observers.shape[0]):
+            s = observers[a]
+            if not source_ok[r, s] or not looks[s] or max_range[s] <= 0.0:
+                continue
+            h_s = hash_fourth(prefix, s)
+            for k in range(aircraft.shape[0]):
+                t = aircraft[k]
+                if t == s or not flying[r, k] or not hostile[side[s], side[t]]:
+                    continue
+                d = np.hypot(x[r, t] - x[r, s], y[r, t] - y[r, s])
+                if d > max_range[s] * sighting[k]:
+                    continue
+                slant = np.hypot(d, altitude[r, t] - altitude[r, s])
+                if slant > visibility:
+                    continue
+                factor = signature[k] * observer_factor[s]
+                total, clear, best, best_clear = _mounts_hazard(
+                    s, slant, factor, sighting[k], sensors, m_rate
+                )
+                if total <= 0.0:
+                    continue
+                u = uniform_last(h_s, t)
+                if u >= -np.expm1(-total * dt):
+                    continue
+                if count < cap:
+                    out_i[r, count] = s
+                    out_j[r, count] = t
+                    out_slant[r, count] = slant
+                    out_best[r, count] = best
+                    out_best_clear[r, count] = best_clear
+                    out_needs_los[r, count] = clear <= 0.0 or u >= -np.expm1(-clear * dt)
+                count += 1
+        counts[r] = count
+
+
 @jit
 def informant_reports(
     target_ok: BoolArray,
@@ -575,7 +693,7 @@ def pick_detections(
                     altitude[r, o],
                     x[r, t],
                     y[r, t],
-                    2.0,
+                    altitude[r, t],
                     samples,
                     earth_radius,
                 )

@@ -3,7 +3,10 @@
 Each step every sensor looks at every hostile ground element within its range (pairs culled by distance);
 the detection hazard comes from :func:`drillsim.mechanics.sensing.model.detection_rate` with the target's
 signature,
-posture and concealment and the light; line of sight over the terrain gates sensors that need it. A
+posture and concealment and the light; line of sight over the terrain gates sensors that need it. Sensors
+also look at hostile aircraft in flight, with their ranges stretched by the aircraft's sighting factor
+(:func:`drillsim.mechanics.sensing.passes.detect_aircraft`); air-defence elements track aircraft
+themselves and write what they track into the pictures with :func:`record_sightings`. A
 detection writes the target's *believed* position (true position plus a normal error that grows with
 range) into the side's ``seen`` layer at once, and schedules a report into the shared ``known`` layer of
 the side and its allies after the communications latency. Contacts older than the side's timeout are lost.
@@ -11,7 +14,7 @@ the side and its allies after the communications latency. Contacts older than th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +25,7 @@ from drillsim.events.types import ContactDetected, ContactLost, ContactReported
 from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M, SightGrid
 from drillsim.mechanics.sensing.model import (
     POSTURE_DETECTABILITY_TABLE,
+    SIGHTING_RANGE_FACTOR,
     detection_probability,
     light_factor,
     position_error_sd,
@@ -33,8 +37,10 @@ from drillsim.mechanics.sensing.passes import (
     LightTable,
     Reporting,
     SensorTable,
+    Sky,
     bound_tables,
     deliver_due_reports,
+    detect_aircraft,
     detect_pairs,
     informant_reports,
     located_fraction_table,
@@ -43,6 +49,8 @@ from drillsim.mechanics.sensing.passes import (
 )
 from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND
 from drillsim.state.context import StepContext
+
+__all__ = ["Sensing", "Sightings", "deliver_reports", "located_fractions", "record_sightings"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -135,6 +143,17 @@ class Sensing:
         )
         """The terrain as the pick of detections tests lines of sight over it."""
         self.reporting = Reporting(f.contact_timeout_s, f.allied, f.comms_latency_s)
+        looks = np.ones(f.n, dtype=bool)
+        looks[f.w_elem[f.air_defence_mounts()]] = False  # air defence tracks aircraft itself
+        self.sky = Sky(
+            self.aircraft,
+            np.array([SIGHTING_RANGE_FACTOR[f.signature_class[e]] for e in self.aircraft]),
+            f.signature[self.aircraft].astype(np.float64),
+            looks,
+        )
+        """The aircraft the sensors look for, and which elements look for them here."""
+        self.air_capacity = 4
+        """Room per replication for one step's detections of aircraft; grows as needed."""
 
     def detect(self, ctx: StepContext) -> None:
         s = ctx.state
@@ -153,13 +172,22 @@ class Sensing:
         rows, i, j, slant, best, best_clear, needs_los = self._pairs(
             ctx, source_ok, target_ok, target_factor, light
         )
+        stretch = np.ones(len(rows))  # each pair's multiplier on its sensors' range scales
+        if len(air):
+            ar, ai, aj, a_slant, a_best, a_clear, a_los = self._aircraft_pairs(ctx, source_ok, light)
+            if len(ar):
+                rows, i, j = np.concatenate([rows, ar]), np.concatenate([i, ai]), np.concatenate([j, aj])
+                slant = np.concatenate([slant, a_slant])
+                best, best_clear = np.concatenate([best, a_best]), np.concatenate([best_clear, a_clear])
+                needs_los = np.concatenate([needs_los, a_los])
+                stretch = np.concatenate([stretch, self.sky.sighting[np.searchsorted(air, aj)]])
         # Each pair's position error with its best mount (line of sight clear) and with its best mount
         # needing none (blocked; infinite where there is none).
-        sd = position_error_sd(slant, f.s_position_error[best], f.s_range_scale[best])
+        sd = position_error_sd(slant, f.s_position_error[best], f.s_range_scale[best] * stretch)
         fallback = np.maximum(best_clear, 0)
         sd_blocked = np.where(
             best_clear >= 0,
-            position_error_sd(slant, f.s_position_error[fallback], f.s_range_scale[fallback]),
+            position_error_sd(slant, f.s_position_error[fallback], f.s_range_scale[fallback] * stretch),
             np.inf,
         )
         observer = i
@@ -209,7 +237,40 @@ class Sensing:
         sd_pick = np.concatenate([precise, sd[pick[len(sensor_pick) :]]])
         ident = np.zeros(len(pick), dtype=bool)
         ident[: len(sensor_pick)] = f.s_identifies[mount[: len(sensor_pick)]]
-        self._record(ctx, rows[pick], side_of_obs[pick], observer[pick], j[pick], sd_pick, ident, mount)
+        record_sightings(
+            ctx,
+            self.reporting,
+            Sightings(rows[pick], side_of_obs[pick], observer[pick], j[pick], sd_pick, ident, mount),
+        )
+
+    def _aircraft_pairs(
+        self, ctx: StepContext, source_ok: NDArray[np.bool_], light: LightTable
+    ) -> tuple[Any, ...]:
+        """The (row, observer, aircraft) pairs that detect in this step (:func:`detect_aircraft`)."""
+        s = ctx.state
+        air = self.aircraft
+        phase = s.air_phase[:, air]
+        flying = (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND) & (s.status[:, air] == ACTIVE)
+        if not len(self.observers) or not flying.any():
+            return tuple(
+                np.zeros(0, dtype=d) for d in (np.int64,) * 3 + (np.float64, np.int64, np.int64, bool)
+            )
+        args = (
+            s.x,
+            s.y,
+            s.air_altitude,
+            np.ascontiguousarray(source_ok),
+            np.ascontiguousarray(flying),
+            plain(self.sky),
+            plain(self.table),
+            light.m_rate,
+            ctx.dt,
+            plain(draw_key(ctx.streams.seed, "sensors/air", ctx.step, ctx.state.replications)),
+        )
+        dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
+        found, most = run_per_row(detect_aircraft, args, dtypes, s.r, self.air_capacity, Detections)
+        self.air_capacity = max(self.air_capacity, most + most // 4)
+        return found
 
     def _pairs(
         self,
@@ -252,53 +313,62 @@ class Sensing:
             self._by_light[key] = LightTable(mount_rate, table, ctx.dt)
         return self._by_light[key]
 
-    def _record(
-        self,
-        ctx: StepContext,
-        rows: IntArray,
-        side: IntArray,
-        observer: IntArray,
-        j: IntArray,
-        sd: FloatArray,
-        ident: NDArray[np.bool_],
-        sensor: IntArray,
-    ) -> None:
-        s = ctx.state
-        pic = s.picture
-        if not len(rows):
-            return
-        nx, ny = ctx.streams.normal("sensors/error", ctx.step, ctx.rep(rows), side, j)
-        bx = s.x[rows, j] + sd * nx
-        by = s.y[rows, j] + sd * ny
-        t1 = ctx.t1
-        new = record_detections(
-            Found(rows, side, observer, j, sd, ident, bx, by),
+
+class Sightings(NamedTuple):
+    """One step's kept detections for :func:`record_sightings`, one per (row, side, target): the observer
+    (-1: informants), the target, the position error (per axis, m), whether the sensor identifies, and the
+    sensor mount (-1: informants)."""
+
+    rows: IntArray
+    side: IntArray
+    observer: IntArray
+    target: IntArray
+    sd: FloatArray
+    ident: NDArray[np.bool_]
+    sensor: IntArray
+
+
+def record_sightings(ctx: StepContext, reporting: Reporting, found: Sightings) -> None:
+    """Write detections into the sides' pictures at the end of the step: the believed position (the true
+    one plus a normal error of ``sd`` per axis), new contact episodes (``ContactDetected``) and the reports
+    to allied sides after the communications latency."""
+    s = ctx.state
+    pic = s.picture
+    rows, side, observer, j, sd, ident, sensor = found
+    if not len(rows):
+        return
+    nx, ny = ctx.streams.normal("sensors/error", ctx.step, ctx.rep(rows), side, j)
+    bx = s.x[rows, j] + sd * nx
+    by = s.y[rows, j] + sd * ny
+    t1 = ctx.t1
+    new = record_detections(
+        Found(rows, side, observer, j, sd, ident, bx, by),
+        t1,
+        pic.seen_layer(),
+        pic.seen_by,
+        pic.identified,
+        pic.episode_t,
+        s.detected_at,
+        s.detected_by_side,
+        reporting,
+        pic.due_t,
+        pic.due_from,
+    )
+    if ctx.recorder.enabled and new.any():
+        obs = observer[new]
+        mount = sensor[new]
+        ctx.emit(
+            ContactDetected,
+            rows[new],
             t1,
-            pic.seen_layer(),
-            pic.seen_by,
-            pic.identified,
-            pic.episode_t,
-            s.detected_at,
-            s.detected_by_side,
-            self.reporting,
-            pic.due_t,
-            pic.due_from,
+            side=ctx.sides[side[new]],
+            observer=[ctx.ids[o] if o >= 0 else None for o in obs],
+            target=ctx.ids[j[new]],
+            x_m=bx[new],
+            y_m=by[new],
+            error_m=sd[new],
+            sensor=_sensor_names(ctx, mount),
         )
-        if ctx.recorder.enabled and new.any():
-            obs = observer[new]
-            mount = sensor[new]
-            ctx.emit(
-                ContactDetected,
-                rows[new],
-                t1,
-                side=ctx.sides[side[new]],
-                observer=[ctx.ids[o] if o >= 0 else None for o in obs],
-                target=ctx.ids[j[new]],
-                x_m=bx[new],
-                y_m=by[new],
-                error_m=sd[new],
-                sensor=_sensor_names(ctx, mount),
-            )
 
 
 def _sensor_names(ctx: StepContext, mount: IntArray) -> NDArray[Any]:

@@ -1,0 +1,99 @@
+"""Aircraft in the sides' pictures (docs/mechanics/sensing.md, "Aircraft"): sensors see hostile aircraft in
+flight out to their ranges stretched by the aircraft's sighting factor, never aircraft on the ground, and
+what air defence tracks is in its side's picture.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from effects_kit import Result, Runner, at, base, eye
+
+REPS = 6
+
+
+def watched_patrol(
+    *, north_m: float, signature_class: str = "rotary", flies: bool = True, sam: bool = False
+) -> dict[str, Any]:
+    """A red watcher (an eye: range scale 3 km, reach 6 km) at the centre; a blue helicopter patrols east-west
+    ``north_m`` north of it at 300 m (or, with ``flies`` off, stays on its pad there). With ``sam`` the
+    watcher also carries a missile (4 km slant range) and so tracks aircraft as air defence."""
+    data = base(duration_s=1800.0)
+    cat = data["catalogue"]
+    cat["sensors"]["eye"] = eye(1.0)
+    cat["unit_types"]["heli"] = {
+        "category": "helicopter",
+        "domain": "air",
+        "echelon": "flight",
+        "personnel": 2,
+        "air": {
+            "cruise_speed_mps": 50.0,
+            "endurance_s": 20_000.0,
+            "altitude_m": 300,
+            "signature_class": signature_class,
+        },
+    }
+    watcher: dict[str, Any] = {
+        "category": "irregular",
+        "personnel": 3,
+        "sensors": [{"sensor": "eye"}],
+        "speed_mps": {"open": 1.0},
+    }
+    if sam:
+        cat["weapons"]["sam"] = {
+            "kind": "air-defence",
+            "anti_air": {
+                "max_range_m": 4000,
+                "min_altitude_m": 50,
+                "max_altitude_m": 2300,
+                "engagements_per_min": 1.0,
+                "p_kill": 0.0,
+                "p_damage": 0.0,
+            },
+        }
+        watcher["weapons"] = [{"weapon": "sam", "count": 1, "ammunition": 50}]
+    cat["unit_types"]["watcher"] = watcher
+    data["sites"] = {"base": {"kind": "airbase", "at": at(0, north_m), "nation": "B"}}
+    data["units"] = {
+        "blue/heli": {"type": "heli", "nation": "B", "at": at(0, north_m), "home": "base"},
+        "red/watcher": {"type": "watcher", "nation": "R", "at": at(0, 0)},
+    }
+    tasks = [{"task": "patrol", "units": ["blue/heli"], "waypoints": [at(-2000, north_m), at(2000, north_m)]}]
+    data["plan"]["phases"] = {"go": {"trigger": {"at_s": 0}, "tasks": tasks if flies else []}}
+    return data
+
+
+def sightings(result: Result) -> np.ndarray:
+    """Per replication: contacts red made on the helicopter."""
+    return result.count("ContactDetected", side="red", other="blue/heli")
+
+
+def test_aircraft_are_seen_beyond_a_ground_target_reach(runner: Runner) -> None:
+    """A helicopter 8 km away (beyond the eye's 6 km reach for a ground target, within it stretched by the
+    rotary factor 3) is seen in every replication; a small drone (factor 1) at the same place never."""
+    heli = runner.run(watched_patrol(north_m=8000.0), reps=REPS)
+    drone = runner.run(watched_patrol(north_m=8000.0, signature_class="small-uav"), reps=REPS)
+    assert (sightings(heli) > 0).all()
+    assert sightings(drone).sum() == 0
+
+
+def test_aircraft_on_the_ground_are_not_seen(runner: Runner) -> None:
+    """A helicopter on its pad 2 km from the watcher is never in red's picture; flying there, it is."""
+    grounded = runner.run(watched_patrol(north_m=2000.0, flies=False), reps=REPS)
+    flying = runner.run(watched_patrol(north_m=2000.0), reps=REPS)
+    assert sightings(grounded).sum() == 0
+    assert (sightings(flying) > 0).all()
+
+
+def test_air_defence_tracks_enter_the_picture(runner: Runner) -> None:
+    """A missile team sees aircraft through its tracking, not the general search: its side's contact on the
+    helicopter names the team as observer, and comes no later than the team's first engagement."""
+    result = runner.run(watched_patrol(north_m=2000.0, sam=True), reps=REPS)
+    contacts = result.select("ContactDetected", side="red", other="blue/heli")
+    assert len(contacts) > 0
+    assert set(contacts["unit"].to_pylist()) == {"red/watcher"}
+    seen = result.first("ContactDetected", side="red", other="blue/heli")
+    engaged = result.first("AircraftEngaged", unit="red/watcher")
+    assert np.isfinite(engaged).all()
+    assert (seen <= engaged).all()

@@ -2,8 +2,8 @@
 
 :func:`march_speed_factors` gives movement each element's speed factor times its pace, the pace drawn
 once per replication and element from the ``friction/pace`` stream (keyed by replication and element,
-never by step, so it is the same whatever the batch). :class:`Friction` remembers where elements were
-before they moved and, after, draws breakdowns over the distance each moved (stream
+never by step, so it is the same whatever the batch). :class:`Friction` draws breakdowns over the distance
+each element moved this step (from where the state remembered it before the move; stream
 ``friction/breakdown``): a broken-down element halts for ``repair_s`` (``held_until``, as at an obstacle).
 """
 
@@ -43,14 +43,7 @@ class Friction:
     def __init__(self, ctx: StepContext) -> None:
         table = ctx.world.friction
         self.enabled = table is not None and table.has_breakdowns
-        self.px = np.zeros((0, 0))
-        self.py = np.zeros((0, 0))
-
-    def before_move(self, ctx: StepContext) -> None:
-        """Remember where every element was before it moves this step."""
-        if self.enabled:
-            self.px = ctx.state.x.copy()
-            self.py = ctx.state.y.copy()
+        """Whether breakdowns are drawn (the step must then remember positions before the move)."""
 
     def break_down(self, ctx: StepContext) -> None:
         """Draw breakdowns of the elements that moved this step; halt those that broke down."""
@@ -58,7 +51,7 @@ class Friction:
         if not self.enabled or table is None:
             return
         s = ctx.state
-        moved = np.hypot(s.x - self.px, s.y - self.py)
+        moved = np.hypot(s.x - s.x_before_move, s.y - s.y_before_move)
         rows, elems = np.nonzero((moved > 0.0) & (s.status == ACTIVE) & (table.vehicles[None, :] > 0))
         if not len(rows):
             return

@@ -34,7 +34,7 @@ from drillsim.state.batch import (
     POSITION_CONTESTED,
 )
 from drillsim.state.context import StepContext
-from drillsim.world.positions import PositionTable, on_ground
+from drillsim.world.positions import PositionTable, ground_box, on_ground
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,8 @@ def test_compiled_assault_search_matches_the_array_expressions(battle: Simulatio
 
 
 def test_on_ground_matches_the_position_table(battle: Simulation) -> None:
-    """The compiled point test of a circle and of a polygon answers as ``PositionTable.inside``."""
+    """The compiled point test of a circle and of a polygon answers as ``PositionTable.inside``, and the
+    box around the ground holds every point on it."""
     ctx = _with_a_polygon(battle.ctx)
     p: PositionTable = ctx.world.positions
     rng = np.random.default_rng(8)
@@ -170,6 +171,11 @@ def test_on_ground_matches_the_position_table(battle: Simulation) -> None:
         assert np.array_equal(got, expected)
         assert expected.any()
         assert not expected.all()
+        # The box the assault pass tests first holds every point on the ground, and not much more.
+        x0, x1, y0, y1 = ground_box(p.ground(k))
+        boxed = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        assert not (expected & ~boxed).any()
+        assert (boxed & ~expected).mean() < 0.5
 
 
 # --- behaviour --------------------------------------------------------------------------------------------

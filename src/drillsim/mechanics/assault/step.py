@@ -44,7 +44,7 @@ from drillsim.state.batch import (
 )
 from drillsim.state.context import StepContext
 from drillsim.world.forces import Belligerents
-from drillsim.world.positions import Ground, on_ground
+from drillsim.world.positions import Ground, ground_box, on_ground
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -159,11 +159,14 @@ def _assailed(
     status, broken, behaviour_mode, task = standing
     side_of, is_air, hostile, _ = forces
     r_n, n = status.shape
+    x0, x1, y0, y1 = ground_box(ground)
     rows = np.empty(r_n, dtype=np.int64)
     found = 0
     for r in range(r_n):
         holder = owner[r]
         for e in range(n):
+            if x[r, e] < x0 or x[r, e] > x1 or y[r, e] < y0 or y[r, e] > y1:
+                continue  # surely off the ground
             if is_air[e] or status[r, e] != ACTIVE or broken[r, e] or not hostile[holder, side_of[e]]:
                 continue
             if behaviour_mode[r, e] == BEHAVIOUR_WITHDRAW and task[r, e] < 0:

@@ -314,8 +314,7 @@ class Simulation:
             ("orders/aim_dynamic_tasks", aim_dynamic_tasks),
             ("orders/follow_behaviours", follow_behaviours),
             ("air/enforce_endurance", enforce_endurance),
-            ("obstacles/before_move", self.obstacles.before_move),
-            ("friction/before_move", self.friction.before_move),
+            ("state/remember_positions", self._remember_positions),
             ("transport/land", self.transport.land),
             ("transport/mount_and_dismount", self.carriers.mount_and_dismount),
             ("movement/move", move),
@@ -343,6 +342,11 @@ class Simulation:
             ("outcomes/step", self.score.step),
             ("engine/sample_positions", self._sample_positions),
         ]
+
+    def _remember_positions(self, ctx: StepContext) -> None:
+        """Before the move: where every element stands, for the mechanics that need the distance moved."""
+        if self.obstacles.enabled or self.friction.remembers_positions:
+            ctx.state.remember_positions()
 
     def _locate(self, ctx: StepContext) -> None:
         self._located = located_fractions(ctx)

@@ -5,19 +5,38 @@ magnitude is the distance to the nearest segment. Measures such as "depth of pen
 ask this for every element every step, so the distance is tabulated once on a regular grid and read by
 bilinear interpolation: the error is at most about half a cell diagonal near the line's corners, and much
 less along straight stretches.
+
+:func:`within` is the exact "no farther than" test of compiled passes that try many pairs.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from drillsim.core.compiled import jit
+from drillsim.core.compiled import jit, jit_inline
 from drillsim.geo.terrain import bilinear_at
 
 FloatArray = NDArray[np.float64]
+
+SQUARED_SLACK = 1.0 + 1e-9
+"""A squared distance this much above a squared radius (or another point's squared distance) cannot be within
+it (or nearer) by ``math.hypot``: the rounding of dx² + dy² and of the other square is a few parts in 1e16,
+so the cheap test never rejects a point hypot would accept."""
+
+
+@jit_inline
+def within(dx: float, dy: float, radius: float) -> bool:
+    """``math.hypot(dx, dy) <= radius`` as compiled code computes it (the C library's hypot, as numpy's), the
+    same answer for every input (NaN and infinities included), with hypot computed only when the squared
+    distance is near the squared radius: most pairs a pass tries are far apart, and hypot costs several
+    times a product."""
+    if dx * dx + dy * dy > radius * radius * SQUARED_SLACK:
+        return False
+    return math.hypot(dx, dy) <= radius
 
 
 def signed_offsets(px: ArrayLike, py: ArrayLike, line: FloatArray) -> FloatArray:

@@ -375,6 +375,9 @@ class BatchState:
     """When the element first dismounted (+inf: never)."""
     stay_on_foot: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     """The task during which the element dismounted for the enemy and stays on foot (-1: none)."""
+    x_before_move: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Where each element stood before this step's move (:meth:`remember_positions`; empty until then)."""
+    y_before_move: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def r(self) -> int:
@@ -389,6 +392,16 @@ class BatchState:
     @property
     def active(self) -> BoolArray:
         return np.asarray(self.status == ACTIVE)
+
+    def remember_positions(self) -> None:
+        """Keep where every element stands now in ``x_before_move`` and ``y_before_move`` (one copy a step,
+        read by every mechanic that needs the distance moved)."""
+        if self.x_before_move.shape != self.x.shape:
+            self.x_before_move = self.x.copy()
+            self.y_before_move = self.y.copy()
+        else:
+            np.copyto(self.x_before_move, self.x)
+            np.copyto(self.y_before_move, self.y)
 
 
 def _tile(a: FloatArray, r: int) -> FloatArray:

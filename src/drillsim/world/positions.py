@@ -5,18 +5,62 @@ who holds a position during the run is in the batch state (docs/mechanics/assaul
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
+from drillsim.core.compiled import jit
+from drillsim.geo.distance import within
 from drillsim.geo.projection import LocalProjection
 from drillsim.scenario.gazetteer import Gazetteer
 from drillsim.scenario.models import LatLon, Scenario
-from drillsim.world.support import _inside_polygon
+from drillsim.world.support import _inside_polygon, inside_polygon
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
+
+
+_NO_POLYGON = np.zeros((0, 2))
+
+
+class Ground(NamedTuple):
+    """One position's ground as compiled passes take it (:func:`on_ground`)."""
+
+    x: float
+    y: float
+    radius_m: float
+    """NaN for a polygon."""
+    polygon: FloatArray
+    """(points, 2) vertices; none for a circle."""
+
+
+@jit
+def on_ground(ground: Ground, x: float, y: float) -> bool:
+    """Whether the point (x, y) lies on the position's ground: the same answer as
+    :meth:`PositionTable.inside`."""
+    cx, cy, radius_m, polygon = ground
+    if polygon.shape[0] == 0:
+        return within(x - cx, y - cy, radius_m)
+    return inside_polygon(x, y, polygon)
+
+
+@jit
+def ground_box(ground: Ground) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1): a box holding the position's ground with a metre to spare, so that a point outside
+    it is surely off the ground (:func:`on_ground` says no) and most points are turned away by four
+    comparisons."""
+    cx, cy, radius_m, polygon = ground
+    if polygon.shape[0] == 0:
+        reach = radius_m * (1.0 + 1e-9) + 1.0
+        return cx - reach, cx + reach, cy - reach, cy + reach
+    return (
+        polygon[:, 0].min() - 1.0,
+        polygon[:, 0].max() + 1.0,
+        polygon[:, 1].min() - 1.0,
+        polygon[:, 1].max() + 1.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -49,6 +93,12 @@ class PositionTable:
         if poly is None:
             return np.asarray(np.hypot(x - self.x[k], y - self.y[k]) <= self.radius_m[k])
         return _inside_polygon(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), poly)
+
+    def ground(self, k: int) -> Ground:
+        """Position ``k``'s ground for :func:`on_ground`."""
+        poly = self.polygons[k]
+        polygon = _NO_POLYGON if poly is None else np.ascontiguousarray(poly, dtype=np.float64)
+        return Ground(float(self.x[k]), float(self.y[k]), float(self.radius_m[k]), polygon)
 
 
 def compile_positions(scenario: Scenario, projection: LocalProjection, gazetteer: Gazetteer) -> PositionTable:

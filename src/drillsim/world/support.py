@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from drillsim.core.compiled import jit
 from drillsim.geo.projection import LocalProjection
 from drillsim.scenario.gazetteer import Gazetteer
 from drillsim.scenario.models import LatLon, Scenario
@@ -55,17 +56,39 @@ class SupportTable:
 
 
 def _inside_polygon(x: FloatArray, y: FloatArray, poly: FloatArray) -> BoolArray:
-    """Even-odd rule point-in-polygon, vectorised over points."""
-    inside = np.zeros(x.shape, dtype=bool)
-    n = len(poly)
-    for k in range(n):
-        x1, y1 = poly[k]
-        x2, y2 = poly[(k + 1) % n]
-        crosses = (y1 > y) != (y2 > y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            at = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
-        inside ^= crosses & (x < at)
+    """Even-odd rule point-in-polygon (:func:`inside_polygon`) of every point (x, y), any shape."""
+    px, py = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    inside = np.zeros(px.size, dtype=bool)
+    _inside_polygon_points(
+        np.ascontiguousarray(px).ravel(),
+        np.ascontiguousarray(py).ravel(),
+        np.ascontiguousarray(poly, dtype=np.float64),
+        inside,
+    )
+    return inside.reshape(px.shape)
+
+
+@jit
+def inside_polygon(x: float, y: float, poly: FloatArray) -> bool:
+    """Whether (x, y) lies inside the polygon ``poly`` ((points, 2) vertices; even-odd rule): an edge from
+    vertex a to the next is crossed where a horizontal ray to the left of the point meets it."""
+    inside = False
+    n = poly.shape[0]
+    for a in range(n):
+        x1 = poly[a, 0]
+        y1 = poly[a, 1]
+        b = a + 1 if a + 1 < n else 0
+        x2 = poly[b, 0]
+        y2 = poly[b, 1]
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
     return inside
+
+
+@jit
+def _inside_polygon_points(x: FloatArray, y: FloatArray, poly: FloatArray, out: BoolArray) -> None:
+    for i in range(x.shape[0]):
+        out[i] = inside_polygon(x[i], y[i], poly)
 
 
 def compile_support(scenario: Scenario, projection: LocalProjection, gazetteer: Gazetteer) -> SupportTable:

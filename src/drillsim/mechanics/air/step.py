@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.compiled import jit
+from drillsim.core.compiled import jit, plain
 from drillsim.events.types import (
     SortieLaunched,
     SortieRecovered,
@@ -27,6 +27,7 @@ from drillsim.events.types import (
     StrikeRequested,
     WeaponsReleased,
 )
+from drillsim.geo.distance import within
 from drillsim.mechanics.indirect_fire.step import (
     STAGE_DONE,
     STAGE_REQUESTED,
@@ -42,6 +43,7 @@ from drillsim.state.batch import (
     AIR_READY,
     AIR_TURNAROUND,
     AIR_WAITING,
+    ContactLayer,
 )
 from drillsim.state.context import StepContext
 from drillsim.world.plan import CompiledTask
@@ -86,17 +88,15 @@ class AirStrikes:
         ((rows, 2) points), only contacts within RETARGET_RADIUS_M of them."""
         s = ctx.state
         pic = s.picture
-        live = (
-            pic.known_live[rows, side, :]
-            & ctx.world.forces.enemy_ground[side][None, :]
-            & (s.status[rows, :] == ACTIVE)
+        return _best_contacts(
+            rows,
+            side,
+            pic.known_live,
+            plain(pic.known_layer()),
+            ctx.world.forces.enemy_ground[side],
+            s.status,
+            np.zeros((0, 2)) if near is None else near,
         )
-        if near is not None:
-            d = np.hypot(pic.known_x[rows, side, :] - near[:, :1], pic.known_y[rows, side, :] - near[:, 1:])
-            live &= d <= RETARGET_RADIUS_M
-        score = np.where(live, pic.known_err[rows, side, :], np.inf)
-        best = np.argmin(score, axis=1)
-        return np.where(np.isfinite(score[np.arange(len(rows)), best]), best, -1)
 
     def _advance_sorties(
         self, ctx: StepContext, rows: IntArray, e: int, side: int, task: CompiledTask, mounts: IntArray
@@ -442,3 +442,41 @@ def _turning_home(
             elems[found] = e
             found += 1
     return rows[:found], elems[:found]
+
+
+@jit
+def _best_contacts(
+    rows: IntArray,
+    side: int,
+    known_live: BoolArray,
+    known: ContactLayer,
+    enemy_ground: BoolArray,
+    status: IntArray,
+    near: FloatArray,
+) -> IntArray:
+    """Per row, the live contact of an enemy ground element in action that ``side`` has located best
+    (smallest error; the first of equals), or -1 (none, or a least error that is not finite: a NaN error
+    is the least, as for numpy's argmin); with ``near`` ((rows, 2) points, else (0, 2)), only
+    contacts within RETARGET_RADIUS_M of them."""
+    _, known_x, known_y, known_err = known
+    best = np.full(rows.shape[0], -1, dtype=np.int64)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        least = np.inf
+        for t in range(enemy_ground.shape[0]):
+            if not (known_live[r, side, t] and enemy_ground[t] and status[r, t] == ACTIVE):
+                continue
+            if near.shape[0] and not within(
+                known_x[r, side, t] - near[i, 0], known_y[r, side, t] - near[i, 1], RETARGET_RADIUS_M
+            ):
+                continue
+            err = known_err[r, side, t]
+            if math.isnan(err):
+                best[i] = -1
+                break
+            if err < least:
+                least = err
+                best[i] = t
+        if least == -np.inf:
+            best[i] = -1  # not finite, as numpy's isfinite test of the least error says
+    return best

@@ -15,9 +15,12 @@ position changes hands.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
+from drillsim.core.compiled import jit, plain
 from drillsim.core.random import binomial_inverse
 from drillsim.events.types import AssaultResolved, PositionSeized, UnitCaptured, UnitDestroyed, UnitHit
 from drillsim.mechanics.assault.model import (
@@ -47,6 +50,8 @@ from drillsim.state.batch import (
     POSITION_RETAKEN,
 )
 from drillsim.state.context import StepContext
+from drillsim.world.forces import Belligerents
+from drillsim.world.positions import Ground, ground_box, on_ground
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -60,16 +65,20 @@ def resolve_assaults(ctx: StepContext) -> None:
         return
     s = ctx.state
     f = ctx.world.forces
-    ground = (s.status == ACTIVE) & ~f.is_air[None, :]
-    fighting = ground & ~s.broken
-    suppressed = s.suppressed_until > ctx.t0
-    power = s.strength * f.training[None, :] * np.where(suppressed, SUPPRESSED_POWER, 1.0)
+    belligerents = plain(f.belligerents)
+    before: _Before | None = None
     for k in range(len(positions)):
-        inside = positions.inside(k, s.x, s.y) & ground
         owner = s.position_owner[:, k]
-        leaving = (s.behaviour_mode == BEHAVIOUR_WITHDRAW) & (s.task < 0)
-        attackers = inside & ~s.broken & ~leaving & f.hostile[owner][:, f.side]
-        busy = np.flatnonzero(attackers.any(axis=1))
+        # Until an assault is resolved this step, the state is still the step's own.
+        status = s.status if before is None else before.status
+        busy = _assailed(
+            plain(positions.ground(k)),
+            owner,
+            (status, s.broken, s.behaviour_mode, s.task),
+            s.x,
+            s.y,
+            belligerents,
+        )
         quiet = np.ones(s.r, dtype=bool)
         quiet[busy] = False
         s.assault_since[quiet, k] = np.inf
@@ -78,10 +87,17 @@ def resolve_assaults(ctx: StepContext) -> None:
         )
         if not len(busy):
             continue
-        defenders = inside[busy] & f.allied[owner[busy]][:, f.side]
-        standing = defenders & fighting[busy]
-        attack_power = np.where(attackers[busy], power[busy], 0.0)
-        defence_power = np.where(standing, power[busy], 0.0)
+        if before is None:
+            before = _Before.of(ctx)
+        ground = before.ground[busy]
+        inside = positions.inside(k, s.x[busy], s.y[busy]) & ground
+        leaving = (s.behaviour_mode[busy] == BEHAVIOUR_WITHDRAW) & (s.task[busy] < 0)
+        attackers = inside & ~s.broken[busy] & ~leaving & f.hostile[owner[busy]][:, f.side]
+        defenders = inside & f.allied[owner[busy]][:, f.side]
+        standing = defenders & before.fighting[busy]
+        power = before.power[busy]
+        attack_power = np.where(attackers, power, 0.0)
+        defence_power = np.where(standing, power, 0.0)
         phi = defence_factor(s.posture[busy], fortified=bool(positions.fortified[k]))
         weight = defence_power.sum(axis=1)
         mean_phi = np.where(weight > 0, (defence_power * phi).sum(axis=1) / np.maximum(weight, 1e-12), 1.0)
@@ -103,12 +119,75 @@ def resolve_assaults(ctx: StepContext) -> None:
         u = ctx.uniform("assault", busy, k)
         won = decide & (~opposed | (u < assault_success_probability(ratio)))
         repulsed = due & ~won
-        _repulse(ctx, k, busy[repulsed], attackers[busy[repulsed]], ratio[repulsed])
+        _repulse(ctx, k, busy[repulsed], attackers[repulsed], ratio[repulsed])
         if won.any():
-            rows = busy[won]
             _seize(
-                ctx, k, rows, attackers[rows], attack_power[won], defenders[won], suppressed[rows], ratio[won]
+                ctx,
+                k,
+                busy[won],
+                attackers[won],
+                attack_power[won],
+                defenders[won],
+                before.suppressed[busy[won]],
+                ratio[won],
             )
+
+
+@dataclass(frozen=True)
+class _Before:
+    """What the assaults of a step read as it was before the first of them was resolved."""
+
+    status: IntArray
+    ground: BoolArray
+    """Ground elements in action."""
+    fighting: BoolArray
+    """... and not broken."""
+    suppressed: BoolArray
+    power: FloatArray
+    """Fighting power: strength times training, reduced while suppressed."""
+
+    @classmethod
+    def of(cls, ctx: StepContext) -> _Before:
+        s = ctx.state
+        f = ctx.world.forces
+        ground = (s.status == ACTIVE) & ~f.is_air[None, :]
+        suppressed = s.suppressed_until > ctx.t0
+        power = s.strength * f.training[None, :] * np.where(suppressed, SUPPRESSED_POWER, 1.0)
+        return cls(s.status.copy(), ground, ground & ~s.broken, suppressed, power)
+
+
+@jit
+def _assailed(
+    ground: Ground,
+    owner: IntArray,
+    standing: tuple[IntArray, BoolArray, IntArray, IntArray],
+    x: FloatArray,
+    y: FloatArray,
+    forces: Belligerents,
+) -> IntArray:
+    """The rows in which some element stands on the position's ``ground`` as an attacker: on the ground, in
+    action (``status``), unbroken, not withdrawing on its own (its behaviour withdraws it with no task), and
+    hostile to the row's holder (``owner``). ``standing``: (status, broken, behaviour_mode, task)."""
+    status, broken, behaviour_mode, task = standing
+    side_of, is_air, hostile, _ = forces
+    r_n, n = status.shape
+    x0, x1, y0, y1 = ground_box(ground)
+    rows = np.empty(r_n, dtype=np.int64)
+    found = 0
+    for r in range(r_n):
+        holder = owner[r]
+        for e in range(n):
+            if x[r, e] < x0 or x[r, e] > x1 or y[r, e] < y0 or y[r, e] > y1:
+                continue  # surely off the ground
+            if is_air[e] or status[r, e] != ACTIVE or broken[r, e] or not hostile[holder, side_of[e]]:
+                continue
+            if behaviour_mode[r, e] == BEHAVIOUR_WITHDRAW and task[r, e] < 0:
+                continue
+            if on_ground(ground, x[r, e], y[r, e]):
+                rows[found] = r
+                found += 1
+                break
+    return rows[:found]
 
 
 def _settled_status(owner: IntArray, lost_at: FloatArray, k: int, ctx: StepContext) -> IntArray:

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
+from drillsim.geo.distance import within
 from drillsim.mechanics.behaviour.model import (
     PROBE_HALT_M,
     Assessment,
@@ -227,13 +228,14 @@ def _assess(
     hostile aircraft was last placed within the element's air radius: by its side's shared picture, or by
     the element's own sighting (its side's ``seen`` layer, where the element is the observer), which needs
     no report. Contacts already out of action are skipped, as the attack task skips them."""
-    side_of, is_air, hostile, strength0 = forces
+    side_of, _, hostile, strength0 = forces
     known_x = known.x
     known_y = known.y
-    status, broken, strength, x, y = standing
+    strength, x, y = standing[2], standing[3], standing[4]
     radius_m, reach_m, air_radius_m, unidentified = horizons
     k_n = rows.shape[0]
     n = side_of.shape[0]
+    s_n = hostile.shape[0]
     friendly = np.zeros(k_n)
     enemy = np.zeros(k_n)
     ex = np.full(k_n, np.nan)
@@ -241,36 +243,56 @@ def _assess(
     target = np.full(k_n, -1, dtype=np.int64)
     t_strength = np.full(k_n, np.inf)
     t_dist = np.full(k_n, np.inf)
+    # Per side, in element order, for the row at hand: its fighting ground elements, the hostile aircraft in
+    # action, and its live contacts of hostile ground elements in action (rows come in order: each row's
+    # lists are gathered once, for every decider in it).
+    friends = np.empty((s_n, n), dtype=np.int64)
+    aircraft = np.empty((s_n, n), dtype=np.int64)
+    contacts = np.empty((s_n, n), dtype=np.int64)
+    n_friends = np.zeros(s_n, dtype=np.int64)
+    n_aircraft = np.zeros(s_n, dtype=np.int64)
+    n_contacts = np.zeros(s_n, dtype=np.int64)
+    row = -1
     for k in range(k_n):
         r = rows[k]
         e = elems[k]
+        if r != row:
+            row = r
+            _gather(
+                r,
+                forces,
+                standing,
+                known_live,
+                (friends, aircraft, contacts),
+                (n_friends, n_aircraft, n_contacts),
+            )
         m = side_of[e]
         px = x[r, e]
         py = y[r, e]
+        radius = radius_m[e]
+        reach = reach_m[e]
+        farthest = reach if math.isnan(radius) or reach > radius else radius  # a NaN one ignored
+        for i in range(n_friends[m]):
+            t = friends[m, i]
+            if within(x[r, t] - px, y[r, t] - py, radius):
+                friendly[k] += strength[r, t]
+        for i in range(n_aircraft[m]):
+            t = aircraft[m, i]
+            last = _air_sighting(r, m, e, t, px, py, air_radius_m[e], known, known_live, sighted)
+            air_seen_at[r, e] = max(air_seen_at[r, e], last)
         sx = 0.0
         sy = 0.0
-        for t in range(n):
-            if side_of[t] == m:
-                if is_air[t] or status[r, t] != ACTIVE or broken[r, t]:
-                    continue
-                if math.hypot(x[r, t] - px, y[r, t] - py) <= radius_m[e]:
-                    friendly[k] += strength[r, t]
-                continue
-            if not hostile[m, side_of[t]] or status[r, t] != ACTIVE:
-                continue
-            if is_air[t]:
-                last = _air_sighting(r, m, e, t, px, py, air_radius_m[e], known, known_live, sighted)
-                air_seen_at[r, e] = max(air_seen_at[r, e], last)
-                continue
-            if not known_live[r, m, t]:
-                continue
+        for i in range(n_contacts[m]):
+            t = contacts[m, i]
+            if not within(known_x[r, m, t] - px, known_y[r, m, t] - py, farthest):
+                continue  # beyond both the radius and the reach
             d = math.hypot(known_x[r, m, t] - px, known_y[r, m, t] - py)
             est = strength0[t] if identified[r, m, t] else unidentified[e]
-            if d <= radius_m[e]:
+            if d <= radius:
                 enemy[k] += est
                 sx += est * known_x[r, m, t]
                 sy += est * known_y[r, m, t]
-            if d <= reach_m[e] and (est < t_strength[k] or (est == t_strength[k] and d < t_dist[k])):
+            if d <= reach and (est < t_strength[k] or (est == t_strength[k] and d < t_dist[k])):
                 target[k] = t
                 t_strength[k] = est
                 t_dist[k] = d
@@ -278,3 +300,43 @@ def _assess(
             ex[k] = sx / enemy[k]
             ey[k] = sy / enemy[k]
     return friendly, enemy, ex, ey, target, t_strength, t_dist
+
+
+@jit
+def _gather(
+    r: int,
+    forces: Belligerents,
+    standing: Standing,
+    known_live: BoolArray,
+    lists: tuple[IntArray, IntArray, IntArray],
+    counts: tuple[IntArray, IntArray, IntArray],
+) -> None:
+    """Fill, per side and in element order, what :func:`_assess` reads of row ``r``: the side's fighting
+    ground elements, the hostile aircraft in action, and the side's live contacts of hostile ground
+    elements in action. ``lists``: (friends, aircraft, contacts), each (sides, elements); ``counts``: how
+    many of each side's entries are filled."""
+    side_of, is_air, hostile, _ = forces
+    status, broken = standing[0], standing[1]
+    friends, aircraft, contacts = lists
+    n_friends, n_aircraft, n_contacts = counts
+    s_n = hostile.shape[0]
+    n_friends[:] = 0
+    n_aircraft[:] = 0
+    n_contacts[:] = 0
+    for t in range(side_of.shape[0]):
+        if status[r, t] != ACTIVE:
+            continue
+        st = side_of[t]
+        if is_air[t]:
+            for m in range(s_n):
+                if m != st and hostile[m, st]:
+                    aircraft[m, n_aircraft[m]] = t
+                    n_aircraft[m] += 1
+            continue
+        if not broken[r, t]:
+            friends[st, n_friends[st]] = t
+            n_friends[st] += 1
+        for m in range(s_n):
+            if m != st and hostile[m, st] and known_live[r, m, t]:
+                contacts[m, n_contacts[m]] = t
+                n_contacts[m] += 1

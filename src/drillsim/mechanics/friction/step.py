@@ -3,10 +3,10 @@
 :func:`march_speed_factors` gives movement each element's speed factor times its pace and, for ground
 elements, the light's slowing; the pace is drawn once per replication and element from the
 ``friction/pace`` stream (keyed by replication and element, never by step, so it is the same whatever the
-batch). :class:`Friction` remembers where elements were before they moved and, after, draws breakdowns
-over the distance each moved (stream ``friction/breakdown``): a broken-down element halts for
-``repair_s`` (``held_until``, as at an obstacle); and navigation errors over the distance each ground
-element moved off roads (stream ``friction/navigation``): an element that lost its way halts for
+batch). :class:`Friction` draws, over the distance each element moved this step (from where the state
+remembered it before the move), breakdowns (stream ``friction/breakdown``): a broken-down element halts
+for ``repair_s`` (``held_until``, as at an obstacle); and navigation errors of the ground elements that
+moved off roads (stream ``friction/navigation``): an element that lost its way halts for
 ``navigation_error_s``.
 """
 
@@ -58,15 +58,14 @@ class Friction:
     def __init__(self, ctx: StepContext) -> None:
         table = ctx.world.friction
         self.enabled = table is not None and table.has_breakdowns
+        """Whether breakdowns are drawn."""
         self.straying = table is not None and table.has_navigation_errors
-        self.px = np.zeros((0, 0))
-        self.py = np.zeros((0, 0))
+        """Whether navigation errors are drawn."""
 
-    def before_move(self, ctx: StepContext) -> None:
-        """Remember where every element was before it moves this step."""
-        if self.enabled or self.straying:
-            self.px = ctx.state.x.copy()
-            self.py = ctx.state.y.copy()
+    @property
+    def remembers_positions(self) -> bool:
+        """Whether the step must remember positions before the move (breakdowns or navigation errors)."""
+        return self.enabled or self.straying
 
     def stray(self, ctx: StepContext) -> None:
         """Draw navigation errors of the ground elements that moved off roads this step; halt those that
@@ -76,7 +75,7 @@ class Friction:
             return
         s = ctx.state
         f = ctx.world.forces
-        moved = np.hypot(s.x - self.px, s.y - self.py)
+        moved = np.hypot(s.x - s.x_before_move, s.y - s.y_before_move)
         leg = np.minimum(s.route_i, s.route_x.shape[2] - 1)
         on_road = np.take_along_axis(s.route_road, leg[:, :, None], axis=2)[:, :, 0]
         rows, elems = np.nonzero((moved > 0.0) & (s.status == ACTIVE) & ~on_road & ~f.is_air[None, :])
@@ -101,7 +100,7 @@ class Friction:
         if not self.enabled or table is None:
             return
         s = ctx.state
-        moved = np.hypot(s.x - self.px, s.y - self.py)
+        moved = np.hypot(s.x - s.x_before_move, s.y - s.y_before_move)
         rows, elems = np.nonzero((moved > 0.0) & (s.status == ACTIVE) & (table.vehicles[None, :] > 0))
         if not len(rows):
             return

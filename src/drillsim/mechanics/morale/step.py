@@ -135,23 +135,60 @@ def rally(ctx: StepContext) -> None:
     behaviour decides again what to do (docs/mechanics/behaviour.md); others hold where they are."""
     s = ctx.state
     f = ctx.world.forces
-    ready = (
-        s.broken
-        & (s.status == ACTIVE)
-        & ~f.is_air[None, :]
-        & (ctx.t1 - s.broken_since >= RALLY_S - 1e-9)
-        & (s.suppressed_until <= ctx.t0)
-        & (s.suppression_avg <= RALLY_SUPPRESSION)
-        & ~s.fled
+    rows, elems = _rallying(
+        (s.status, s.broken, s.fled),
+        s.broken_since,
+        s.suppressed_until,
+        s.suppression_avg,
+        f.is_air,
+        ctx.t0,
+        ctx.t1,
     )
-    if not ready.any():
+    if not len(rows):
         return
-    rows, elems = np.nonzero(ready)
     s.broken[rows, elems] = False
     s.broken_since[rows, elems] = np.inf
     s.morale_base[rows, elems] = s.strength[rows, elems]
     s.route_len[rows, elems] = 0
     ctx.emit(UnitRallied, rows, ctx.t1, unit=ctx.ids[elems])
+
+
+@jit
+def _rallying(
+    standing: tuple[IntArray, BoolArray, BoolArray],
+    broken_since: FloatArray,
+    suppressed_until: FloatArray,
+    suppression_avg: FloatArray,
+    is_air: BoolArray,
+    t0: float,
+    t1: float,
+) -> tuple[IntArray, IntArray]:
+    """The (rows, elems), in row-major order, of the elements :func:`rally` rallies; ``standing``: (status,
+    broken, fled). Broken elements are few: one pass counts them, a second lists the ready ones."""
+    status, broken, fled = standing
+    r_n, n = status.shape
+    cap = 0
+    for r in range(r_n):
+        for e in range(n):
+            cap += broken[r, e]
+    rows = np.empty(cap, dtype=np.int64)
+    elems = np.empty(cap, dtype=np.int64)
+    found = 0
+    if cap == 0:
+        return rows, elems
+    for r in range(r_n):
+        for e in range(n):
+            if not broken[r, e] or status[r, e] != ACTIVE or is_air[e] or fled[r, e]:
+                continue
+            if (
+                t1 - broken_since[r, e] >= RALLY_S - 1e-9
+                and suppressed_until[r, e] <= t0
+                and suppression_avg[r, e] <= RALLY_SUPPRESSION
+            ):
+                rows[found] = r
+                elems[found] = e
+                found += 1
+    return rows[:found], elems[:found]
 
 
 def withdrawal_points(ctx: StepContext, rows: IntArray, elems: IntArray) -> FloatArray:

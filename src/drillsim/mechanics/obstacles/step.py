@@ -43,22 +43,15 @@ BoolArray = NDArray[np.bool_]
 
 
 class Obstacles:
-    """Per-simulation constants of the obstacle step and the positions before this step's move."""
+    """Per-simulation constants of the obstacle step."""
 
     def __init__(self, ctx: StepContext) -> None:
         table = ctx.world.obstacles
         self.enabled = table.n > 0
-        self.px = np.zeros((0, 0))
-        self.py = np.zeros((0, 0))
+        """Whether the scenario has obstacles (the step must then remember positions before the move)."""
         tasks = ctx.world.plan.tasks
         self.recon_task = np.array([t.kind == "reconnoitre" for t in tasks] + [False], dtype=bool)
         """Per task index (and -1, no task, last): whether the task is a reconnaissance."""
-
-    def before_move(self, ctx: StepContext) -> None:
-        """Remember where every element was before it moves this step."""
-        if self.enabled:
-            self.px = ctx.state.x.copy()
-            self.py = ctx.state.y.copy()
 
     def cross(self, ctx: StepContext) -> None:
         """Decide this step's entries into obstacles, then open the lanes whose breach is done."""
@@ -69,7 +62,7 @@ class Obstacles:
         ob = ctx.world.obstacles
         z = ob.zones
         rows, elems, which, frac = _entries(
-            (self.px, self.py, s.x, s.y),
+            (s.x_before_move, s.y_before_move, s.x, s.y),
             s.status,
             f.is_air,
             f.side,
@@ -91,7 +84,7 @@ class Obstacles:
         s = ctx.state
         f = ctx.world.forces
         ob = ctx.world.obstacles
-        ax, ay = self.px[rows, elems], self.py[rows, elems]
+        ax, ay = s.x_before_move[rows, elems], s.y_before_move[rows, elems]
         bx, by = s.x[rows, elems], s.y[rows, elems]
         length = np.hypot(bx - ax, by - ay)
         back = np.maximum(frac - HOLD_BACK_M / np.maximum(length, 1e-9), 0.0)

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
 from drillsim.events.types import OrderReceived, PhaseStarted
+from drillsim.geo.distance import SQUARED_SLACK
 from drillsim.geo.terrain import CROSSING_RADIUS_M, SegmentGrid, Terrain, move_cuts
 from drillsim.mechanics.orders.triggers import Facts, TriggerState
 from drillsim.state.batch import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState, ContactLayer, Routes
@@ -39,9 +40,6 @@ ROAD_LEG_POINTS = 24
 _ROAD = TERRAIN_INDEX["road"]
 _OPEN = TERRAIN_INDEX["open"]
 _ESTIMATE_SAMPLES = 8
-_SQUARED_SLACK = 1.0 + 1e-9
-"""A squared distance this much above the best one's square cannot be nearer: the rounding of dx² + dy² and
-of the squared hypot is a few parts in 1e16, so the cheap test never rejects a point hypot would prefer."""
 
 
 def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
@@ -537,7 +535,7 @@ def _nearest_contacts_kernel(
             squared[q] = dx * dx + dy * dy
             if squared[q] < least:  # (a nan never qualifies, as in the exact test)
                 least = squared[q]
-        bound = least * _SQUARED_SLACK  # farther than this: surely not the nearest, skip the costly hypot
+        bound = least * SQUARED_SLACK  # farther than this: surely not the nearest, skip the costly hypot
         b = -1
         d_best = np.inf
         for q in range(m):

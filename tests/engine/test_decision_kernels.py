@@ -1,0 +1,410 @@
+"""The compiled passes of close assault (which rows have attackers on a position), of behaviour (what a
+deciding element sees around it), of morale (who rallies) and of air strikes (the best-located contact)
+give, bit for bit, what the code they replaced gives (kept here as references), on a mid-battle state of
+the default scenario stirred so that every branch is taken, or on random pictures."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from test_compiled_steps import _same_events, _same_state, _twin
+
+from drillsim.engine.simulation import Simulation
+from drillsim.events.types import UnitRallied
+from drillsim.mechanics.air.step import RETARGET_RADIUS_M, _best_contacts
+from drillsim.mechanics.assault.model import (
+    ASSAULT_S,
+    DECISION_MEAN_S,
+    SUPPRESSED_POWER,
+    assault_success_probability,
+    decision_probability,
+    defence_factor,
+    force_ratio,
+)
+from drillsim.mechanics.assault.step import _repulse, _seize, _settled_status, resolve_assaults
+from drillsim.mechanics.behaviour.step import Sighted, Standing, _assess
+from drillsim.mechanics.morale.step import RALLY_S, RALLY_SUPPRESSION, rally
+from drillsim.state.batch import (
+    ACTIVE,
+    BEHAVIOUR_WITHDRAW,
+    DESTROYED,
+    POSITION_CONTESTED,
+)
+from drillsim.state.context import StepContext
+from drillsim.world.positions import PositionTable, ground_box, on_ground
+
+
+@pytest.fixture(scope="module")
+def battle() -> Simulation:
+    """Six replications of the default scenario, six hours in."""
+    sim = Simulation("khatlon-2015", rng=3, replications=6)
+    sim.run(until_s=6 * 3600.0)
+    return sim
+
+
+# --- close assault ----------------------------------------------------------------------------------------
+
+
+def _reference_resolve_assaults(ctx: StepContext) -> None:
+    """Close assaults as array expressions over every row and element (the code the compiled search of
+    attackers replaced)."""
+    positions = ctx.world.positions
+    s = ctx.state
+    f = ctx.world.forces
+    ground = (s.status == ACTIVE) & ~f.is_air[None, :]
+    fighting = ground & ~s.broken
+    suppressed = s.suppressed_until > ctx.t0
+    power = s.strength * f.training[None, :] * np.where(suppressed, SUPPRESSED_POWER, 1.0)
+    for k in range(len(positions)):
+        inside = positions.inside(k, s.x, s.y) & ground
+        owner = s.position_owner[:, k]
+        leaving = (s.behaviour_mode == BEHAVIOUR_WITHDRAW) & (s.task < 0)
+        attackers = inside & ~s.broken & ~leaving & f.hostile[owner][:, f.side]
+        busy = np.flatnonzero(attackers.any(axis=1))
+        quiet = np.ones(s.r, dtype=bool)
+        quiet[busy] = False
+        s.assault_since[quiet, k] = np.inf
+        s.position_status[quiet, k] = _settled_status(
+            s.position_owner[quiet, k], s.position_lost_at[quiet, k], k, ctx
+        )
+        if not len(busy):
+            continue
+        defenders = inside[busy] & f.allied[owner[busy]][:, f.side]
+        standing = defenders & fighting[busy]
+        attack_power = np.where(attackers[busy], power[busy], 0.0)
+        defence_power = np.where(standing, power[busy], 0.0)
+        phi = defence_factor(s.posture[busy], fortified=bool(positions.fortified[k]))
+        weight = defence_power.sum(axis=1)
+        mean_phi = np.where(weight > 0, (defence_power * phi).sum(axis=1) / np.maximum(weight, 1e-12), 1.0)
+        ratio = force_ratio(attack_power.sum(axis=1), weight, mean_phi)
+        opposed = standing.any(axis=1)
+        starting = opposed & np.isinf(s.assault_since[busy, k])
+        s.assault_since[busy[starting], k] = ctx.t1
+        s.position_status[busy[opposed], k] = POSITION_CONTESTED
+        fought_for = ctx.t1 - s.assault_since[busy, k]
+        if ctx.stochastic:
+            closed = fought_for >= ASSAULT_S - 1e-9
+            due = opposed & closed & (ctx.uniform("assault/decide", busy, k) < decision_probability(ctx.dt))
+        else:
+            due = opposed & (fought_for >= ASSAULT_S + DECISION_MEAN_S - 1e-9)
+        decide = ~opposed | due
+        if not decide.any():
+            continue
+        u = ctx.uniform("assault", busy, k)
+        won = decide & (~opposed | (u < assault_success_probability(ratio)))
+        repulsed = due & ~won
+        _repulse(ctx, k, busy[repulsed], attackers[busy[repulsed]], ratio[repulsed])
+        if won.any():
+            rows = busy[won]
+            _seize(
+                ctx, k, rows, attackers[rows], attack_power[won], defenders[won], suppressed[rows], ratio[won]
+            )
+
+
+def _with_a_polygon(ctx: StepContext) -> StepContext:
+    """The same world with the last position's circle made a hexagon (a polygon takes the other branch)."""
+    p = ctx.world.positions
+    k = len(p) - 1
+    angle = np.linspace(0.0, 2.0 * np.pi, 6, endpoint=False)
+    hexagon = np.stack(
+        [p.x[k] + p.radius_m[k] * np.cos(angle), p.y[k] + p.radius_m[k] * np.sin(angle)], axis=1
+    )
+    radius = p.radius_m.copy()
+    radius[k] = np.nan
+    positions = replace(p, radius_m=radius, polygons=(*p.polygons[:k], hexagon))
+    return replace(ctx, world=replace(ctx.world, positions=positions))
+
+
+def _stir_assaults(ctx: StepContext, rng: np.random.Generator) -> None:
+    """Put ground elements of every side on the positions (some broken, suppressed, withdrawing on their
+    own, out of action), hand some positions to the other side, and start some assaults long ago."""
+    s = ctx.state
+    f = ctx.world.forces
+    p = ctx.world.positions
+    ground = np.flatnonzero(~f.is_air)
+    for r in range(s.r):
+        for k in range(len(p)):
+            chosen = rng.choice(ground, size=6, replace=False)
+            reach = 300.0 if np.isnan(p.radius_m[k]) else p.radius_m[k]
+            s.x[r, chosen] = p.x[k] + rng.uniform(-1.2, 1.2, 6) * reach
+            s.y[r, chosen] = p.y[k] + rng.uniform(-1.2, 1.2, 6) * reach
+    shape = s.x.shape
+    s.broken = s.broken | (rng.random(shape) < 0.15)
+    s.suppressed_until = np.where(rng.random(shape) < 0.3, ctx.t1 + 60.0, s.suppressed_until)
+    s.behaviour_mode = np.where(rng.random(shape) < 0.1, BEHAVIOUR_WITHDRAW, s.behaviour_mode)
+    s.task = np.where(rng.random(shape) < 0.3, -1, s.task)
+    s.status = np.where(rng.random(shape) < 0.05, DESTROYED, s.status)
+    sides = len(f.side_names)
+    s.position_owner = np.where(
+        rng.random(s.position_owner.shape) < 0.3,
+        rng.integers(0, sides, s.position_owner.shape),
+        s.position_owner,
+    )
+    s.assault_since = np.where(rng.random(s.assault_since.shape) < 0.5, ctx.t0 - 2 * ASSAULT_S, np.inf)
+
+
+def test_compiled_assault_search_matches_the_array_expressions(battle: Simulation) -> None:
+    """Same state and same events as the array expressions, over three stirred states in which assaults
+    are repulsed and won (an assault is decided at a random moment, so one state may decide none)."""
+    kinds: set[str] = set()
+    for seed in (1, 2, 3):
+        a, b = _twin(battle)
+        a, b = _with_a_polygon(a), _with_a_polygon(b)
+        _stir_assaults(a, np.random.default_rng(seed))
+        _stir_assaults(b, np.random.default_rng(seed))
+        resolve_assaults(a)
+        _reference_resolve_assaults(b)
+        _same_state(a.state, b.state)
+        _same_events(a.recorder, b.recorder)  # type: ignore[arg-type]
+        kinds |= {call[0] for call in b.recorder.calls}  # type: ignore[attr-defined]
+    assert {"AssaultResolved", "PositionSeized"} <= kinds
+
+
+def test_on_ground_matches_the_position_table(battle: Simulation) -> None:
+    """The compiled point test of a circle and of a polygon answers as ``PositionTable.inside``, and the
+    box around the ground holds every point on it."""
+    ctx = _with_a_polygon(battle.ctx)
+    p: PositionTable = ctx.world.positions
+    rng = np.random.default_rng(8)
+    for k in (0, len(p) - 1):
+        reach = float(np.nanmax(p.radius_m))
+        x = p.x[k] + rng.uniform(-1.5, 1.5, 4_000) * reach
+        y = p.y[k] + rng.uniform(-1.5, 1.5, 4_000) * reach
+        expected = p.inside(k, x, y)
+        got = np.array([on_ground(p.ground(k), float(u), float(v)) for u, v in zip(x, y, strict=True)])
+        assert np.array_equal(got, expected)
+        assert expected.any()
+        assert not expected.all()
+        # The box the assault pass tests first holds every point on the ground, and not much more.
+        x0, x1, y0, y1 = ground_box(p.ground(k))
+        boxed = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        assert not (expected & ~boxed).any()
+        assert (boxed & ~expected).mean() < 0.5
+
+
+# --- behaviour --------------------------------------------------------------------------------------------
+
+
+def _reference_assess(
+    rows: np.ndarray, elems: np.ndarray, t1: float, ctx: StepContext, air_seen_at: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The assessment with hypot for every pair (the loop the cheap squared test now guards), in Python;
+    numpy's hypot, the C library's, as compiled code's ``math.hypot`` is (Python's rounds differently)."""
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    side_of, is_air, hostile, strength0 = f.belligerents
+    radius_m, reach_m, air_radius_m, unidentified = ctx.world.behaviours.horizons
+    k_n, n = len(rows), f.n
+    friendly, enemy = np.zeros(k_n), np.zeros(k_n)
+    ex, ey = np.full(k_n, np.nan), np.full(k_n, np.nan)
+    target = np.full(k_n, -1, dtype=np.int64)
+    t_strength, t_dist = np.full(k_n, np.inf), np.full(k_n, np.inf)
+    for k in range(k_n):
+        r, e = rows[k], elems[k]
+        m = side_of[e]
+        px, py = s.x[r, e], s.y[r, e]
+        sx = sy = 0.0
+        for t in range(n):
+            if side_of[t] == m:
+                if is_air[t] or s.status[r, t] != ACTIVE or s.broken[r, t]:
+                    continue
+                if np.hypot(s.x[r, t] - px, s.y[r, t] - py) <= radius_m[e]:
+                    friendly[k] += s.strength[r, t]
+                continue
+            if not hostile[m, side_of[t]] or s.status[r, t] != ACTIVE:
+                continue
+            if is_air[t]:  # placed by the side's picture, or by the element's own sighting
+                last = -np.inf
+                d = np.hypot(pic.known_x[r, m, t] - px, pic.known_y[r, m, t] - py)
+                if pic.known_live[r, m, t] and d <= air_radius_m[e]:
+                    last = pic.known_t[r, m, t]
+                d = np.hypot(pic.seen_x[r, m, t] - px, pic.seen_y[r, m, t] - py)
+                if pic.seen_by[r, m, t] == e and d <= air_radius_m[e]:
+                    last = max(last, pic.seen_t[r, m, t])
+                air_seen_at[r, e] = max(air_seen_at[r, e], last)
+                continue
+            if not pic.known_live[r, m, t]:
+                continue
+            d = np.hypot(pic.known_x[r, m, t] - px, pic.known_y[r, m, t] - py)
+            est = strength0[t] if pic.identified[r, m, t] else unidentified[e]
+            if d <= radius_m[e]:
+                enemy[k] += est
+                sx += est * pic.known_x[r, m, t]
+                sy += est * pic.known_y[r, m, t]
+            if d <= reach_m[e] and (est < t_strength[k] or (est == t_strength[k] and d < t_dist[k])):
+                target[k], t_strength[k], t_dist[k] = t, est, d
+        if enemy[k] > 0:
+            ex[k], ey[k] = sx / enemy[k], sy / enemy[k]
+    return friendly, enemy, ex, ey, target, t_strength, t_dist
+
+
+def test_compiled_assessment_matches_hypot_for_every_pair(battle: Simulation) -> None:
+    """Every deciding element's friendly and enemy strength, centre, target and its distance, and the air
+    sightings, are those of the loop that measured every pair with hypot; contacts are moved to lie on
+    the radius and reach so that the boundary is tested."""
+    a, b = _twin(battle)
+    s = a.state
+    f = a.world.forces
+    table = a.world.behaviours
+    deciding = (table.take_cover | table.withdraw | table.attack) & ~f.is_air
+    rows, elems = np.nonzero((s.status == ACTIVE) & deciding[None, :])
+    rng = np.random.default_rng(5)
+    pick = np.sort(rng.choice(len(rows), size=min(60, len(rows)), replace=False))
+    rows, elems = rows[pick], elems[pick]
+    pic = s.picture
+    # Some contacts exactly at the radius or the reach of a decider, and every air element in flight.
+    for r, e in zip(rows[:20], elems[:20], strict=True):
+        m = f.side[e]
+        live = np.flatnonzero(pic.known_live[r, m])
+        for t, edge in zip(live[:4], (table.radius_m[e], table.reach_m[e]) * 2, strict=False):
+            angle = rng.uniform(0.0, 2.0 * np.pi)
+            pic.known_x[r, m, t] = s.x[r, e] + edge * math.cos(angle)
+            pic.known_y[r, m, t] = s.y[r, e] + edge * math.sin(angle)
+    # Every aircraft placed in the hostile sides' pictures, and sighted by a decider, at some deciders.
+    for r, e in zip(rows[20:40], elems[20:40], strict=True):
+        m = f.side[e]
+        for t in np.flatnonzero(f.is_air & f.hostile[m][f.side]):
+            pic.known_live[r, m, t] = True
+            pic.known_t[r, m, t] = a.t1 - rng.uniform(0.0, 600.0)
+            pic.known_x[r, m, t] = s.x[r, e] + rng.uniform(-0.6, 0.6) * table.air_radius_m[e]
+            pic.known_y[r, m, t] = s.y[r, e]
+            pic.seen_by[r, m, t] = e
+            pic.seen_t[r, m, t] = a.t1
+            pic.seen_x[r, m, t] = s.x[r, e]
+            pic.seen_y[r, m, t] = s.y[r, e] + rng.uniform(-1.5, 1.5) * table.air_radius_m[e]
+    pic_b = b.state.picture
+    for name in ("known_x", "known_y", "known_t", "known_live", "seen_by", "seen_t", "seen_x", "seen_y"):
+        getattr(pic_b, name)[...] = getattr(pic, name)
+    got = _assess(
+        rows,
+        elems,
+        a.t1,
+        f.belligerents,
+        pic.known_layer(),
+        pic.known_live,
+        pic.identified,
+        Sighted(pic.seen_t, pic.seen_x, pic.seen_y, pic.seen_by),
+        Standing(s.status, s.broken, s.strength, s.x, s.y),
+        table.horizons,
+        s.air_seen_at,
+    )
+    expected = _reference_assess(rows, elems, b.t1, b, b.state.air_seen_at)
+    for g, x in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, x)
+    np.testing.assert_array_equal(s.air_seen_at, b.state.air_seen_at)
+    assert (s.air_seen_at[rows, elems] == a.t1).any()  # some own sightings decide
+    assert (expected[1] > 0).any()
+    assert (expected[4] >= 0).any()
+
+
+# --- morale -----------------------------------------------------------------------------------------------
+
+
+def _reference_rally(ctx: StepContext) -> tuple[np.ndarray, np.ndarray]:
+    """Who rallies, as the array expression over every row and element the compiled pass replaced."""
+    s = ctx.state
+    f = ctx.world.forces
+    ready = (
+        s.broken
+        & (s.status == ACTIVE)
+        & ~f.is_air[None, :]
+        & (ctx.t1 - s.broken_since >= RALLY_S - 1e-9)
+        & (s.suppressed_until <= ctx.t0)
+        & (s.suppression_avg <= RALLY_SUPPRESSION)
+        & ~s.fled
+    )
+    return np.nonzero(ready)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_compiled_rally_matches_the_array_expression(battle: Simulation, seed: int) -> None:
+    """The same elements rally, and the same state and events follow, as with the array expression;
+    broken times are put exactly on the rally threshold so the boundary is taken."""
+    a, b = _twin(battle)
+    for ctx in (a, b):  # the same stirring for both
+        g = np.random.default_rng(seed)
+        s = ctx.state
+        shape = s.x.shape
+        s.broken = g.random(shape) < 0.4
+        s.fled = g.random(shape) < 0.1
+        s.status = np.where(g.random(shape) < 0.1, DESTROYED, s.status)
+        s.broken_since = ctx.t1 - g.choice([0.0, RALLY_S - 1e-9, RALLY_S, RALLY_S - 60.0, 4 * RALLY_S], shape)
+        s.suppressed_until = np.where(
+            g.random(shape) < 0.3, ctx.t0 + 30.0, ctx.t0 - g.choice([0.0, 60.0], shape)
+        )
+        s.suppression_avg = g.choice(
+            [0.0, RALLY_SUPPRESSION, np.nextafter(RALLY_SUPPRESSION, 1.0), 0.5], shape
+        )
+    rows, elems = _reference_rally(b)
+    assert len(rows) > 10
+    rally(a)
+    s = b.state
+    s.broken[rows, elems] = False
+    s.broken_since[rows, elems] = np.inf
+    s.morale_base[rows, elems] = s.strength[rows, elems]
+    s.route_len[rows, elems] = 0
+    b.emit(UnitRallied, rows, b.t1, unit=b.ids[elems])
+    _same_state(a.state, b.state)
+    _same_events(a.recorder, b.recorder)  # type: ignore[arg-type]
+
+
+# --- air strikes ------------------------------------------------------------------------------------------
+
+
+def _reference_best_contact(
+    rows: np.ndarray,
+    side: int,
+    pic: tuple[np.ndarray, ...],
+    enemy_ground: np.ndarray,
+    near: np.ndarray | None,
+) -> np.ndarray:
+    """The best-located contact as the array expression the compiled pass replaced."""
+    known_live, known_x, known_y, known_err, status = pic
+    live = known_live[rows, side, :] & enemy_ground[None, :] & (status[rows, :] == ACTIVE)
+    if near is not None:
+        d = np.hypot(known_x[rows, side, :] - near[:, :1], known_y[rows, side, :] - near[:, 1:])
+        live &= d <= RETARGET_RADIUS_M
+    score = np.where(live, known_err[rows, side, :], np.inf)
+    best = np.argmin(score, axis=1)
+    return np.where(np.isfinite(score[np.arange(len(rows)), best]), best, -1)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_compiled_best_contact_matches_the_array_expression(seed: int) -> None:
+    """Random pictures with equal errors, NaN and infinite errors, contacts just inside and outside the
+    retargeting radius: the same contact, or none, per row."""
+    g = np.random.default_rng(seed)
+    r_n, s_n, n = 40, 2, 30
+    known_live = g.random((r_n, s_n, n)) < 0.4
+    known_x = g.uniform(-2, 2, (r_n, s_n, n)) * RETARGET_RADIUS_M
+    known_y = g.uniform(-2, 2, (r_n, s_n, n)) * RETARGET_RADIUS_M
+    known_err = g.choice(
+        [10.0, 50.0, 50.0, 200.0, np.inf, -np.inf, np.nan],
+        (r_n, s_n, n),
+        p=[0.3, 0.3, 0.2, 0.1, 0.04, 0.03, 0.03],
+    )
+    status = np.where(g.random((r_n, n)) < 0.85, ACTIVE, DESTROYED)
+    enemy_ground = g.random(n) < 0.7
+    rows = np.sort(g.choice(r_n, 25, replace=False))
+    near = np.stack([g.uniform(-1, 1, 25), g.uniform(-1, 1, 25)], axis=1) * RETARGET_RADIUS_M
+    layer = (known_x, known_x, known_y, known_err)  # the kernel reads x, y and err only
+    pic = (known_live, known_x, known_y, known_err, status)
+    for side in range(s_n):
+        for where in (None, near):
+            expected = _reference_best_contact(rows, side, pic, enemy_ground, where)
+            got = _best_contacts(
+                rows,
+                side,
+                known_live,
+                layer,
+                enemy_ground,
+                status,
+                np.zeros((0, 2)) if where is None else where,
+            )
+            np.testing.assert_array_equal(got, expected)
+            assert (expected >= 0).any()
+            assert (expected < 0).any()

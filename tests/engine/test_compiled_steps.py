@@ -111,14 +111,20 @@ def _reference_move(ctx: StepContext) -> None:
     speed[air] = f.speed_by_class[elems[air], 0]
     ground = ~air
     gx, gy, ge = x[ground], y[ground], elems[ground]
-    base = f.speed_by_class[ge, ctx.world.movement_class(gx, gy)]
+    # Mounted elements move at their carriers' speeds (docs/mechanics/transport.md).
+    carried = ctx.world.carriers.speed_by_class if ctx.world.carriers is not None else f.speed_by_class
+    riding = s.mounted[rows[ground], ge]
+    cls = ctx.world.movement_class(gx, gy)
+    base = np.where(riding, carried[ge, cls], f.speed_by_class[ge, cls])
     theta = np.degrees(np.arctan(ctx.world.terrain.slope_at(gx, gy)))
     keep = 1.0 - f.slope_slowdown[ge] * theta / np.maximum(f.slope_limit_deg[ge] / 2.0, 1e-9)
     keep = np.clip(keep, 0.05, 1.0)
     speed[ground] = base * keep
     speed[np.flatnonzero(ground)[base <= 0]] = 0.1
     on_road = s.route_road[rows[ground], ge, i[ground]]
-    speed[np.flatnonzero(ground)[on_road]] = f.speed_by_class[ge[on_road], TERRAIN_INDEX["road"]]
+    road = TERRAIN_INDEX["road"]
+    road_speed = np.where(riding, carried[ge, road], f.speed_by_class[ge, road])
+    speed[np.flatnonzero(ground)[on_road]] = road_speed[on_road]
     suppressed = s.suppressed_until[rows, elems] > ctx.t0
     speed *= s.speed_factor[rows, elems] * np.where(suppressed & ~air, SUPPRESSED_SPEED_FACTOR, 1.0)
     step = speed * ctx.dt
@@ -167,6 +173,9 @@ def _stir_movement(ctx: StepContext, rng: np.random.Generator) -> None:
     s.route_x[a, e, 0] = s.x[a, e] + rng.uniform(-5000.0, 5000.0, len(a))
     s.route_y[a, e, 0] = s.y[a, e] + rng.uniform(-5000.0, 5000.0, len(a))
     s.arrival_posture = rng.integers(0, 3, shape)
+    if ctx.world.carriers is not None:  # some elements with carriers riding, some on foot
+        has = ctx.world.carriers.speed_by_class.max(axis=1) > 0
+        s.mounted = (rng.random(shape) < 0.5) & has[None, :]
     s.arrived_at = np.where(rng.random(shape) < 0.5, ctx.t0 + 30.0, np.inf)
 
 
@@ -185,6 +194,7 @@ def test_compiled_movement_matches_the_array_expressions(battle: Simulation) -> 
     _same_state(compiled.state, reference.state)
     _same_events(compiled.recorder, reference.recorder)  # type: ignore[arg-type]
     assert any(kind == "UnitArrived" for kind, *_ in reference.recorder.calls)  # type: ignore[attr-defined]
+    assert compiled.state.mounted.any()
 
 
 # --- fire-mission requests --------------------------------------------------------------------------------

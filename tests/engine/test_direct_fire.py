@@ -16,6 +16,7 @@ from drillsim.core.compiled import run_per_row
 from drillsim.engine.simulation import Simulation
 from drillsim.mechanics.direct_fire.frontage import engaged_on_frontage
 from drillsim.mechanics.direct_fire.model import (
+    AMBUSH_SURPRISE_FACTOR,
     CONSERVE_FRACTION,
     POSTURE_AREA_TABLE,
     POSTURE_HEIGHT_TABLE,
@@ -29,6 +30,7 @@ from drillsim.mechanics.direct_fire.model import (
 )
 from drillsim.mechanics.direct_fire.step import SUPPRESSION_S, apply_casualties, group_argmax, group_by_target
 from drillsim.mechanics.direct_fire.targets import Picks, Shooters, nearest_seen_targets
+from drillsim.mechanics.transport import mounted_exposure
 from drillsim.scenario.models import POSTURES
 from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
@@ -265,6 +267,9 @@ def _reference_fire(sim: Simulation, ctx: StepContext) -> None:
     rows, i, j, true_d = rows[keep], i[keep], j[keep], true_d[keep]
     rows, i, j, true_d, located, effect_scale, round_scale = sim.direct.discipline(ctx, rows, i, j, true_d)
     lam, supp_rate = _reference_rates(sim, ctx, rows, i, j, true_d, located, effect_scale, round_scale)
+    lam = mounted_exposure(ctx, rows, j, lam)  # carriers' exposure, outside the compiled rates
+    surprise = s.surprise_until[rows, i] > ctx.t0
+    lam = np.where(surprise, lam * AMBUSH_SURPRISE_FACTOR, lam)
     uniq, inverse = np.unique(rows * f.n + j, return_inverse=True)
     total = np.bincount(inverse, weights=lam, minlength=len(uniq))
     supp_total = np.bincount(inverse, weights=supp_rate, minlength=len(uniq))

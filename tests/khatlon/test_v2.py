@@ -177,3 +177,30 @@ def test_second_line_positions_are_far_apart(v2: Scenario) -> None:
                 math.radians(b.lat - a.lat), math.radians(b.lon - a.lon) * math.cos(math.radians(a.lat))
             )
             assert d > 10.0
+
+
+@pytest.mark.parametrize(
+    ("variant", "flying"),
+    [("khatlon-2015-no-drones-v2", []), ("khatlon-2015-one-drone-v2", ["rus/201/uav/1"])],
+)
+def test_the_drone_variants_change_only_the_drones(v2: Scenario, variant: str, flying: list[str]) -> None:
+    """The drones stay declared (each element keeps its index, so its random numbers) and only those named
+    fly; the batteries keep the base's fire-clearance rule (the drones' reports); nothing else differs."""
+    scenario = load_scenario(variant)
+    assert list(scenario.units) == list(v2.units)
+    assert all(scenario.units[uid] == unit for uid, unit in v2.units.items())
+    changed = {n for n, p in v2.plan.phases.items() if scenario.plan.phases[n] != p}
+    assert changed == {"drones-and-artillery"}
+    base_tasks = v2.plan.phases["drones-and-artillery"].tasks
+    tasks = scenario.plan.phases["drones-and-artillery"].tasks
+    assert [t for t in tasks if t.task == "fire-support"] == [
+        t for t in base_tasks if t.task == "fire-support"
+    ]
+    tasked = [
+        u
+        for p in scenario.plan.phases.values()
+        for t in p.tasks
+        for u in t.units
+        if u.startswith("rus/201/uav")
+    ]
+    assert tasked == flying

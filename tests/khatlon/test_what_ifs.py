@@ -66,3 +66,24 @@ def test_what_if_points_the_expected_way(variant: str, measure: str, until_s: fl
     """The variant moves the measure the expected way against the base, beyond the paired noise."""
     base = _measure("khatlon-2015-v2", measure, until_s)
     _assert_positive(direction * (_measure(variant, measure, until_s) - base))
+
+
+@cache
+def _early_measures(name: str) -> dict[str, np.ndarray]:
+    """The scenario's measures at 27 h (two replications): after the crossing and the first fights at the
+    border posts, before the drones' phase can start (it follows the reconnaissance, the raid and a strike,
+    each with its own trigger, after the first contact at about 24.6 h)."""
+    out = Simulation(load_scenario(name), rng=SEED, replications=2).run(until_s=27 * HOUR)
+    return {m: np.asarray(v, dtype=np.float64) for m, v in out.measures.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["khatlon-2015-no-drones-v2", "khatlon-2015-one-drone-v2"])
+def test_drone_variants_draw_as_the_base_until_the_drones_fly(variant: str) -> None:
+    """A drone variant keeps every element's index, so its random numbers: until the drones' phase every
+    measure is the base's, replication by replication (common random numbers pair the runs exactly; a
+    shifted index would redraw the detections from the first step)."""
+    base, other = _early_measures("khatlon-2015-v2"), _early_measures(variant)
+    assert base.keys() == other.keys()
+    for name, values in base.items():
+        np.testing.assert_array_equal(other[name], values, err_msg=name)

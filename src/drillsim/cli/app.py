@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from typer.core import TyperArgument
+from typer.core import TyperArgument, TyperGroup
 
 import drillsim
 from drillsim.cli import analysis, experiments, interop, replay, study, validity
@@ -30,6 +30,7 @@ from drillsim.cli.console import (
     shown,
 )
 from drillsim.cli.options import AllowOutsideOption, ForceRunOption, MemoryBudgetOption
+from drillsim.core.bytecode import damaged_bytecode
 from drillsim.core.errors import UserError
 from drillsim.core.files import STORAGE_ERRORS, storage_errno
 from drillsim.core.manifest import check_writable
@@ -38,7 +39,24 @@ from drillsim.core.manifest import check_writable
 # so that ``drillsim --help`` and ``drillsim --version`` start in a fraction of a second
 # (benchmarks/startup.py measures it).
 
+
+class _Commands(TyperGroup):
+    """The command group: an import that fails on a damaged compiled file inside a command becomes a clear
+    error (:func:`~drillsim.core.bytecode.damaged_bytecode`) before the command-line library turns its
+    ``EOFError`` into a bare ``Aborted!``."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            error = damaged_bytecode(exc)
+            if error is None:
+                raise
+            raise error from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="drillsim",
     help="Wargaming and military-exercise simulation: scenarios, Monte Carlo, kill-chain analysis.",
     no_args_is_help=True,

@@ -226,3 +226,35 @@ def test_a_damaged_compiled_file_is_named_not_aborted(
     assert "marshal data" in done.stderr
     assert "__pycache__" in done.stderr
     assert done.stderr.startswith("error: ")
+
+
+def test_ctrl_c_during_a_run_leaves_no_spooled_events(tmp_path: Path, example_path: Path) -> None:
+    """Ctrl-C while ``run -n 10`` spools its events: exit 130, 'interrupted', the temporary event file
+    removed, and no result directory claiming to be whole."""
+    import signal
+    import time
+
+    spool_root = tmp_path / "tmp"
+    spool_root.mkdir()
+    out = tmp_path / "run"
+    env = {**os.environ, "TMPDIR": str(spool_root)}
+    args = ["run", str(example_path), "-n", "10", "--seed", "1", "--out", str(out)]
+    with subprocess.Popen(
+        [sys.executable, "-m", "drillsim", *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as child:
+        deadline = time.monotonic() + 600
+        while not list(spool_root.glob("drillsim-events-*/events.parquet")):
+            assert child.poll() is None, child.stderr.read() if child.stderr else ""
+            assert time.monotonic() < deadline, "the run never started spooling its events"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=120)
+    assert child.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert list(spool_root.iterdir()) == []
+    assert not (out / "manifest.json").exists()

@@ -182,3 +182,79 @@ def test_schema_id_names_the_kind_and_schema_version(cli: Cli) -> None:
         assert refs
         assert all(ref.startswith("#/") for ref in refs)
     assert len(ids) == 2
+
+
+def _damage_compiled(package: Path, module: str) -> Path:
+    """Compile ``module`` of the copied ``package`` and cut its .pyc short after the header, as a full
+    disk would; Python still takes it for the source's (the header matches) and fails to read it."""
+    import compileall
+    import importlib.util
+
+    source = package.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    assert compileall.compile_file(str(source), quiet=1)
+    compiled = Path(importlib.util.cache_from_source(str(source)))
+    compiled.write_bytes(compiled.read_bytes()[:40])
+    return compiled
+
+
+@pytest.mark.parametrize(
+    ("module", "args"),
+    [
+        ("drillsim.scenario.io", ["validate"]),  # loaded inside the command
+        ("drillsim.cli.console", ["--help"]),  # loaded before any command
+    ],
+)
+def test_a_damaged_compiled_file_is_named_not_aborted(
+    tmp_path: Path, example_path: Path, module: str, args: list[str]
+) -> None:
+    """A .pyc cut short, in a copy of the package: one paragraph naming the file and how to mend it, exit
+    2, neither a traceback nor a bare 'Aborted!'."""
+    import shutil
+
+    package = tmp_path / "drillsim"
+    shutil.copytree(Path(drillsim.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    compiled = _damage_compiled(package, module)
+    argv = [*args, str(example_path)] if args == ["validate"] else args
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "drillsim", *argv], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Aborted" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert str(compiled) in done.stderr
+    assert "marshal data" in done.stderr
+    assert "__pycache__" in done.stderr
+    assert done.stderr.startswith("error: ")
+
+
+def test_ctrl_c_during_a_run_leaves_no_spooled_events(tmp_path: Path, example_path: Path) -> None:
+    """Ctrl-C while ``run -n 10`` spools its events: exit 130, 'interrupted', the temporary event file
+    removed, and no result directory claiming to be whole."""
+    import signal
+    import time
+
+    spool_root = tmp_path / "tmp"
+    spool_root.mkdir()
+    out = tmp_path / "run"
+    env = {**os.environ, "TMPDIR": str(spool_root)}
+    args = ["run", str(example_path), "-n", "10", "--seed", "1", "--out", str(out)]
+    with subprocess.Popen(
+        [sys.executable, "-m", "drillsim", *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as child:
+        deadline = time.monotonic() + 600
+        while not list(spool_root.glob("drillsim-events-*/events.parquet")):
+            assert child.poll() is None, child.stderr.read() if child.stderr else ""
+            assert time.monotonic() < deadline, "the run never started spooling its events"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=120)
+    assert child.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert list(spool_root.iterdir()) == []
+    assert not (out / "manifest.json").exists()

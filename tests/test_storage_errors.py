@@ -126,8 +126,8 @@ def test_full_disk_during_mc_leaves_no_half_plots(tmp_path: Path) -> None:
     plots fail on the first one larger than the cap: exit 2 naming the plots; no plot at all is left, no
     temporary file.
 
-    The square-law battle is used because its plots are larger than its result files (the saved scenario
-    carries the whole shared catalogue, larger than the teaching example's plots); an uncapped run
+    The square-law battle is used because its plots are larger than its result files (its saved scenario,
+    two unit types and their weapons and sensor, is smaller than the teaching example's); an uncapped run
     measures both first, and the test fails, never skips, if that premise stops holding.
     """
     import yaml
@@ -135,7 +135,7 @@ def test_full_disk_during_mc_leaves_no_half_plots(tmp_path: Path) -> None:
 
     scenario = tmp_path / "square-law.yaml"
     scenario.write_text(yaml.safe_dump(lanchester_scenario(), sort_keys=False), encoding="utf-8")
-    # 200 replications: their distribution plots (56 kB) outgrow the saved scenario (48 kB), which 8 do not.
+    # 200 replications: their distribution plots (56 kB) outgrow every result file (saved scenario: 18 kB).
     args = ("mc", str(scenario), "-n", "200", "--batch", "50", "--workers", "1", "--record", "1")
     args = (*args, "--seed", "1")
     free = tmp_path / "free"

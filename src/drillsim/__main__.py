@@ -1,5 +1,5 @@
 """``python -m drillsim`` runs the command line."""
 
-from drillsim.cli import main
+from drillsim.cli import run_main
 
-raise SystemExit(main())
+run_main()

@@ -7,7 +7,9 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -17,6 +19,7 @@ from drillsim.engine import (
     EVENT_LOG_VERSION,
     EVENT_SCHEMA,
     Event,
+    EventLog,
     NullRecorder,
     Outcomes,
     iter_events,
@@ -24,9 +27,12 @@ from drillsim.engine import (
     run,
     write_event_log,
 )
+from drillsim.engine.simulation import record
 from drillsim.events import read_event_log_schema, scan_event_log
+from drillsim.events.recorder import EventSpool
 from drillsim.events.types import column_for
 from drillsim.scenario import Scenario
+from drillsim.testing import result_digest
 
 
 def _same(a: object, b: object) -> bool:
@@ -210,3 +216,49 @@ def test_emit_takes_the_event_class_fields_and_refuses_others() -> None:
     }
     with pytest.raises(TypeError, match="ContactDetected has no field unit"):
         columns_of(ContactDetected, {"unit": "a"})
+
+
+def test_recorded_a_batch_at_a_time_equals_one_batch(
+    example: Scenario, example_run: Outcomes, tmp_path: Path
+) -> None:
+    """record() in batches of 5 gives the measures, event log and files of one batch of 12 replications."""
+    spooled = record(example, rng=1, replications=12, batch=5)
+    assert spooled.events is None
+    assert spooled.spool is not None
+    assert spooled.spool.num_rows == example_run.events.num_rows
+    assert spooled.header == example_run.header
+    read_back = dataclasses.replace(spooled, events=spooled.event_table(), spool=None)
+    assert result_digest(read_back) == result_digest(example_run)
+    spooled.write(tmp_path / "spooled")
+    example_run.write(tmp_path / "whole")
+    for name in ("events.parquet", "outcomes.parquet", "run.json", "scenario.yaml"):
+        assert (tmp_path / "spooled" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    groups = pq.ParquetFile(tmp_path / "spooled" / "events.parquet").num_row_groups
+    assert groups == len(set(example_run.events["replication"].to_pylist()))
+
+
+def test_recorded_replications_keep_the_order_given(example: Scenario, example_run: Outcomes) -> None:
+    """record() given indices out of order returns the measures in that order and the log sorted."""
+    chosen = [7, 2, 11, 0]
+    spooled = record(example, rng=1, replications=chosen, batch=3)
+    for name, values in example_run.measures.items():
+        np.testing.assert_array_equal(spooled.measures[name], values[chosen])
+    table = spooled.event_table()
+    assert table is not None
+    reps = table["replication"].to_pylist()
+    assert reps == sorted(reps)
+    assert set(reps) == set(chosen)
+    kept = pc.is_in(example_run.events["replication"], pa.array(chosen))
+    assert table.to_pandas().equals(example_run.events.filter(kept).to_pandas())  # NaN == NaN
+
+
+def test_event_spool_refuses_replications_out_of_order() -> None:
+    """A spool takes each replication once and in increasing order."""
+    later, earlier = EventLog(), EventLog()
+    later.emit("UnitMoved", 3, 0.0, unit="a")
+    earlier.emit("UnitMoved", 1, 0.0, unit="a")
+    spool = EventSpool()
+    spool.add(later)
+    with pytest.raises(ValueError, match="replication 1 comes after 3"):
+        spool.add(earlier)
+    spool.close()

@@ -108,8 +108,9 @@ def test_recorded_replications_give_the_rows_they_were_chosen_by(example: Path, 
     assert values[chosen[0]] == ordered[len(ordered) // 2]
     assert values[chosen[1]] == ordered[0]
     assert values[chosen[2]] == ordered[-1]
-    assert result.recorded.events is not None
-    assert set(result.recorded.events.column("replication").to_pylist()) == set(chosen)
+    events = result.recorded.event_table()  # spooled to disk, a batch at a time
+    assert events is not None
+    assert set(events.column("replication").to_pylist()) == set(chosen)
     for name in result.statistics:
         np.testing.assert_array_equal(result.recorded.measures[name], result.measures[name][chosen])
 
@@ -126,7 +127,10 @@ def test_recording_afterwards_equals_recording_in_the_run(example: Path, seed: i
     assert later.recorded is not None
     assert at_once.recorded is not None
     np.testing.assert_array_equal(later.recorded.replications, at_once.recorded.replications)
-    assert later.recorded.events.to_pandas().equals(at_once.recorded.events.to_pandas())  # NaN == NaN
+    later_events, at_once_events = later.recorded.event_table(), at_once.recorded.event_table()
+    assert later_events is not None
+    assert at_once_events is not None
+    assert later_events.to_pandas().equals(at_once_events.to_pandas())  # NaN == NaN
     assert later.to_json()["recorded"] == at_once.to_json()["recorded"]
     other = load_scenario(str(example)).model_copy(update={"name": "someone-else"})
     with pytest.raises(UserError, match="not the one these replications ran"):

@@ -7,7 +7,6 @@ result. User errors (bad files, unknown names) are printed as one paragraph, exi
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from typer.core import TyperArgument
+from typer.core import TyperArgument, TyperGroup
 
 import drillsim
 from drillsim.cli import analysis, experiments, interop, replay, study, validity
@@ -30,6 +29,7 @@ from drillsim.cli.console import (
     shown,
 )
 from drillsim.cli.options import AllowOutsideOption, ForceRunOption, MemoryBudgetOption
+from drillsim.core.bytecode import damaged_bytecode
 from drillsim.core.errors import UserError
 from drillsim.core.files import STORAGE_ERRORS, storage_errno
 from drillsim.core.manifest import check_writable
@@ -38,7 +38,24 @@ from drillsim.core.manifest import check_writable
 # so that ``drillsim --help`` and ``drillsim --version`` start in a fraction of a second
 # (benchmarks/startup.py measures it).
 
+
+class _Commands(TyperGroup):
+    """The command group: an import that fails on a damaged compiled file inside a command becomes a clear
+    error (:func:`~drillsim.core.bytecode.damaged_bytecode`) before the command-line library turns its
+    ``EOFError`` into a bare ``Aborted!``."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            error = damaged_bytecode(exc)
+            if error is None:
+                raise
+            raise error from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="drillsim",
     help="Wargaming and military-exercise simulation: scenarios, Monte Carlo, kill-chain analysis.",
     no_args_is_help=True,
@@ -236,10 +253,10 @@ def run(
     loaded = drillsim.load_scenario(scenario, allow_outside=allow_outside)
     # The engine, Numba and the report load only once the scenario is read.
     from drillsim.core.random import root_seed
-    from drillsim.engine.simulation import Simulation
-    from drillsim.events.recorder import EventLog
+    from drillsim.engine.simulation import RECORD_BATCH, Simulation, record
     from drillsim.experiments.montecarlo import DEFAULT_BATCH, progress_bar
     from drillsim.report import write_report
+    from drillsim.world.build import build_world
 
     if streamed:  # in batches, as mc runs them: memory bounded whatever the count
         workers = os.cpu_count() or 1
@@ -260,22 +277,27 @@ def run(
     if streamed:
         _run_streamed(loaded, seed=seed, replications=replications, target=target, sample_s=sample_s)
         return
-    log = EventLog(sample_s=sample_s)
-    sim = Simulation(loaded, rng=seed, replications=replications, recorder=log)
+    world = build_world(loaded)
     stream = None
     if dis is not None:
         from drillsim.interop import DisStream
 
-        stream = DisStream(sim.header(), sim.scenario, to=dis, rate=dis_rate)
-        log.sink = stream
-    steps = math.ceil(sim.world.duration_s / sim.world.dt_s - 1e-9)
+        header = Simulation(loaded, rng=seed, replications=replications, world=world).header()
+        stream = DisStream(header, loaded, to=dis, rate=dis_rate)
     try:
         with progress_bar(None, f"{loaded.name} (simulated steps)", unit="steps") as update:
-            update(0, steps)
-            while not sim.done:
-                sim.step()
-                update(sim.state.step, steps)
-        outcomes = sim.outcomes()  # may record the last events (objectives decided at the end)
+            # A batch at a time, each one's events spooled to disk as it ends: memory holds one batch's
+            # events. The live DIS stream sends the first replication as it runs: one batch.
+            outcomes = record(
+                loaded,
+                rng=seed,
+                replications=replications,
+                sample_s=sample_s,
+                batch=replications if stream is not None else RECORD_BATCH,
+                world=world,
+                on_step=update,
+                sink=stream,
+            )
     finally:
         sent = stream.close() if stream is not None else None
     outcomes.write(target)

@@ -5,8 +5,15 @@ import typing as _typing
 from drillsim.core.exports import lazy_exports as _lazy_exports
 
 if _typing.TYPE_CHECKING:  # names load on first use (drillsim.core.exports)
-    from drillsim.engine.simulation import Outcomes, Simulation, run
-    from drillsim.events.recorder import EventLog, NullRecorder, Recorder, read_event_log, write_event_log
+    from drillsim.engine.simulation import Outcomes, Simulation, record, run
+    from drillsim.events.recorder import (
+        EventLog,
+        EventSpool,
+        NullRecorder,
+        Recorder,
+        read_event_log,
+        write_event_log,
+    )
     from drillsim.events.types import EVENT_CLASSES, EVENT_LOG_VERSION, EVENT_SCHEMA, Event, iter_events
     from drillsim.world.build import World, build_world
 
@@ -16,6 +23,7 @@ __all__ = [
     "EVENT_SCHEMA",
     "Event",
     "EventLog",
+    "EventSpool",
     "NullRecorder",
     "Outcomes",
     "Recorder",
@@ -24,6 +32,7 @@ __all__ = [
     "build_world",
     "iter_events",
     "read_event_log",
+    "record",
     "run",
     "write_event_log",
 ]
@@ -34,6 +43,7 @@ _HOME = {
     "EVENT_SCHEMA": "drillsim.events.types",
     "Event": "drillsim.events.types",
     "EventLog": "drillsim.events.recorder",
+    "EventSpool": "drillsim.events.recorder",
     "NullRecorder": "drillsim.events.recorder",
     "Outcomes": "drillsim.engine.simulation",
     "Recorder": "drillsim.events.recorder",
@@ -42,6 +52,7 @@ _HOME = {
     "build_world": "drillsim.world.build",
     "iter_events": "drillsim.events.types",
     "read_event_log": "drillsim.events.recorder",
+    "record": "drillsim.engine.simulation",
     "run": "drillsim.engine.simulation",
     "write_event_log": "drillsim.events.recorder",
 }

@@ -10,7 +10,9 @@ alone or in any batch.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +27,14 @@ from drillsim._version import __version__
 from drillsim.core.display import Rows, html_block, short_repr, units_of, with_units
 from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
 from drillsim.core.random import Streams, root_seed
-from drillsim.events.recorder import EVENTS_FILE, EventLog, NullRecorder, Recorder, write_event_log
+from drillsim.events.recorder import (
+    EVENTS_FILE,
+    EventLog,
+    EventSpool,
+    NullRecorder,
+    Recorder,
+    write_event_log,
+)
 from drillsim.events.types import UnitMoved
 from drillsim.mechanics.air.step import AirStrikes, enforce_endurance
 from drillsim.mechanics.air_defence.step import AirDefence
@@ -91,6 +100,9 @@ class Outcomes:
         Simulated time at the end of the run, in seconds.
     events
         The event log (one row per event) when the run had an ``EventLog`` recorder, else None.
+    spool
+        The event log kept on disk instead, when :func:`record` ran the replications a batch at a time
+        (``events`` is then None; :meth:`event_table` reads either).
 
     ``to_pandas()`` gives one row per replication, ``summary()`` one row per measure; in Jupyter the
     object shows as the summary table.
@@ -105,6 +117,11 @@ class Outcomes:
     events: pa.Table | None = None
     header: dict[str, Any] = field(default_factory=dict)
     scenario: Scenario | None = None
+    spool: EventSpool | None = None
+
+    def event_table(self) -> pa.Table | None:
+        """The event log as one table, whether kept in memory or spooled on disk; None when not recorded."""
+        return self.spool.table() if self.spool is not None else self.events
 
     def to_arrow(self) -> pa.Table:
         """One row per replication: its index, the root seed, then every measure."""
@@ -144,6 +161,8 @@ class Outcomes:
         }
         if self.events is not None:
             facts["events"] = self.events.num_rows
+        elif self.spool is not None:
+            facts["events"] = self.spool.num_rows
         return facts
 
     def __repr__(self) -> str:
@@ -181,8 +200,9 @@ class Outcomes:
         try:
             pq.write_table(table, tmp, compression="zstd")
             os.replace(tmp, out / "outcomes.parquet")
-            if self.events is not None:
-                write_event_log(self.events, out / EVENTS_FILE, header=self.header)
+            events = self.spool if self.spool is not None else self.events
+            if events is not None:
+                write_event_log(events, out / EVENTS_FILE, header=self.header)
                 names.append(EVENTS_FILE)
             if self.scenario is not None:
                 tmp = out / "scenario.yaml.tmp"
@@ -377,12 +397,13 @@ class Simulation:
             self.step()
         return self.outcomes()
 
-    def outcomes(self) -> Outcomes:
-        """Measures for every replication at the current time (hold objectives decided now)."""
+    def outcomes(self, *, events: bool = True) -> Outcomes:
+        """Measures for every replication at the current time (hold objectives decided now); with
+        ``events=False``, without the recorder's event table (:func:`record` takes the events itself)."""
         if not self._finished:
             self.score.finish(self.ctx)
             self._finished = True
-        events = self.recorder.table() if isinstance(self.recorder, EventLog) else None
+        table = self.recorder.table() if events and isinstance(self.recorder, EventLog) else None
         return Outcomes(
             scenario_name=self.scenario.name,
             scenario_hash=content_hash(self.scenario),
@@ -390,7 +411,7 @@ class Simulation:
             replications=self.replication_indices.copy(),
             measures=self.score.measures(self.ctx),
             duration_s=self.state.time_s,
-            events=events,
+            events=table,
             header=self.header(),
             scenario=self.scenario,
         )
@@ -497,3 +518,87 @@ def run(
     """
     sim = Simulation(scenario, rng=rng, replications=replications, recorder=recorder, stochastic=stochastic)
     return sim.run(until_s=until_s)
+
+
+RECORD_BATCH = 2
+"""Replications :func:`record` runs at once: its memory holds the events of this many."""
+
+
+def record(
+    scenario: Scenario | str,
+    *,
+    rng: int | np.random.Generator | None = None,
+    replications: int | Sequence[int] = 1,
+    sample_s: float | None = 300.0,
+    batch: int = RECORD_BATCH,
+    world: World | None = None,
+    on_step: Callable[[int, int], None] | None = None,
+    sink: Callable[[pa.RecordBatch], None] | None = None,
+) -> Outcomes:
+    """Run replications with an event log, ``batch`` at a time, keeping the log on disk as each batch ends.
+
+    The result is that of ``run(scenario, rng=rng, replications=replications, recorder=EventLog(...))``
+    value for value (a replication's events depend only on the seed and its index), but memory holds one
+    batch's events instead of every replication's: the log is in ``Outcomes.spool``, written into the
+    result directory by :meth:`Outcomes.write`.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`Scenario`, a scenario file or an embedded scenario's name.
+    rng
+        The root seed, a ``numpy.random.Generator`` to draw one from, or None for a fresh one.
+    replications
+        How many replications (indices 0 to n-1), or the indices (measures come in this order).
+    sample_s
+        Log every unit's position every so many seconds, for replays (``EventLog(sample_s=...)``).
+    batch
+        Replications run at once (at least 1).
+    world
+        The scenario's world, when already built.
+    on_step
+        Called after every step with (steps done, steps in all batches), for a progress bar.
+    sink
+        Given every batch of events as it is recorded (``EventLog(sink=...)``).
+
+    Returns
+    -------
+    Outcomes
+        One value of every measure per replication, with the event log in ``spool``.
+    """
+    scen = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    world = world if world is not None else build_world(scen)
+    seed = root_seed(rng)
+    indices = _replication_indices(replications)
+    if batch < 1:
+        raise ValueError(f"batch must be at least 1, got {batch}")
+    order = np.argsort(indices, kind="stable")  # batches run in increasing order, as the log keeps them
+    ordered = indices[order]
+    spool = EventSpool()
+    parts: list[Outcomes] = []
+    steps = math.ceil(world.duration_s / world.dt_s - 1e-9)
+    total = steps * math.ceil(len(indices) / batch)
+    try:
+        for start in range(0, len(ordered), batch):
+            log = EventLog(sample_s=sample_s, sink=sink)
+            chunk = [int(r) for r in ordered[start : start + batch]]
+            sim = Simulation(scen, rng=seed, replications=chunk, recorder=log, world=world)
+            while not sim.done:
+                sim.step()
+                if on_step is not None:
+                    on_step(len(parts) * steps + sim.state.step, total)
+            parts.append(sim.outcomes(events=False))  # may record the last events
+            spool.add(log)
+            del log, sim
+    except BaseException:
+        spool.close()
+        raise
+    first = parts[0]
+    back = np.argsort(order)  # measures in the order the replications were given
+    return dataclasses.replace(
+        first,
+        replications=indices.copy(),
+        measures={name: np.concatenate([p.measures[name] for p in parts])[back] for name in first.measures},
+        header={**first.header, "replications": [int(r) for r in indices]},
+        spool=spool,
+    )

@@ -5,6 +5,7 @@ Replay, reports and analysis read events through this package; it never imports 
 
 from drillsim.events.recorder import (
     EventLog,
+    EventSpool,
     NullRecorder,
     Recorder,
     read_event_log,
@@ -20,6 +21,7 @@ __all__ = [
     "EVENT_SCHEMA",
     "Event",
     "EventLog",
+    "EventSpool",
     "NullRecorder",
     "Recorder",
     "iter_events",

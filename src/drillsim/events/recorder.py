@@ -3,14 +3,19 @@
 The engine checks ``recorder.enabled`` before building any event columns, so Monte Carlo runs with
 :class:`NullRecorder` pay nothing for logging. :class:`EventLog` keeps columnar chunks and assembles
 one Arrow table sorted by replication (stable, so each replication's events keep the engine's order);
-:func:`write_event_log` writes it to Parquet with a header in the file's metadata.
+:func:`write_event_log` writes it to Parquet with a header in the file's metadata. An :class:`EventSpool`
+keeps the logs of several batches of replications on disk, one row group per replication, so that a run
+of many batches holds one batch's events in memory, never the whole log.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -109,13 +114,78 @@ class EventLog:
         order = np.argsort(table.column("replication").to_numpy(), kind="stable")
         return table.take(pa.array(order))
 
+    def by_replication(self) -> Iterator[pa.Table]:
+        """Each replication's events, one table at a time in replication order (the rows of :meth:`table`,
+        without ever copying all of them at once)."""
+        if not self._chunks:
+            return
+        table = pa.Table.from_batches(self._chunks, schema=EVENT_SCHEMA)
+        order = np.argsort(table.column("replication").to_numpy(), kind="stable")
+        reps = table.column("replication").to_numpy()[order]
+        starts = np.flatnonzero(np.r_[True, reps[1:] != reps[:-1]])
+        for start, stop in zip(starts, np.r_[starts[1:], len(reps)], strict=True):
+            yield table.take(pa.array(order[start:stop]))
 
-def write_event_log(table: pa.Table, path: str | Path, *, header: dict[str, Any]) -> Path:
+
+class EventSpool:
+    """An event log kept on disk while batches of replications run, for a run too long to keep in memory.
+
+    :meth:`add` appends a finished batch's :class:`EventLog`, one row group per replication, to a Parquet
+    file in a temporary folder (under ``directory``, default the system's), and the log's events can then
+    be dropped; :func:`write_event_log` copies the spool into the event-log file a row group at a time. The
+    batches must come in replication order and each replication in one batch. :meth:`close` removes the
+    folder (so does the garbage collector).
+    """
+
+    def __init__(self, *, directory: str | Path | None = None) -> None:
+        folder = tempfile.mkdtemp(prefix="drillsim-events-", dir=directory)
+        self._remove = weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+        self.path = Path(folder) / EVENTS_FILE
+        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression="lz4")
+        self.num_rows = 0
+        self._last = -1
+
+    def add(self, log: EventLog) -> None:
+        """Append a finished batch's events, replication by replication."""
+        if self._writer is None:
+            raise ValueError("the event spool is already read")
+        for table in log.by_replication():
+            replication = int(table.column("replication")[0].as_py())
+            if replication <= self._last:
+                raise ValueError(f"replication {replication} comes after {self._last} in the spool")
+            self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            self.num_rows += table.num_rows
+            self._last = replication
+
+    def tables(self) -> Iterator[pa.Table]:
+        """The spooled events, one row group (one replication, or part of a long one) at a time."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        source = pq.ParquetFile(self.path)
+        for group in range(source.num_row_groups):
+            yield source.read_row_group(group).replace_schema_metadata(None)
+
+    def table(self) -> pa.Table:
+        """All spooled events at once (as :meth:`EventLog.table` gives them)."""
+        tables = list(self.tables())
+        return pa.concat_tables(tables) if tables else EVENT_SCHEMA.empty_table()
+
+    def close(self) -> None:
+        """Remove the spool's file and folder."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._remove()
+
+
+def write_event_log(events: pa.Table | EventSpool, path: str | Path, *, header: dict[str, Any]) -> Path:
     """Write an event log to Parquet atomically (temporary file, then rename), with ``header`` as metadata.
 
     Each replication is its own row group (split further beyond :data:`ROW_GROUP_ROWS` rows) with the
     replication's statistics, so that a reader can load one replication without decoding the others
-    (:func:`scan_event_log`). ``table`` is sorted by replication, as :meth:`EventLog.table` gives it.
+    (:func:`scan_event_log`). ``events`` is a table sorted by replication, as :meth:`EventLog.table` gives
+    it, or an :class:`EventSpool`, copied a row group at a time; both give the same file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,14 +194,21 @@ def write_event_log(table: pa.Table, path: str | Path, *, header: dict[str, Any]
             {"event_log_version": EVENT_LOG_VERSION, **header}, sort_keys=True
         ).encode("utf-8")
     }
-    table = table.replace_schema_metadata(meta)
+    schema = (EVENT_SCHEMA if isinstance(events, EventSpool) else events.schema).with_metadata(meta)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        with pq.ParquetWriter(
-            tmp, table.schema, compression="zstd", write_statistics=["replication"]
-        ) as writer:
-            for start, stop in _replication_runs(table):
-                writer.write_table(table.slice(start, stop - start), row_group_size=ROW_GROUP_ROWS)
+        with pq.ParquetWriter(tmp, schema, compression="zstd", write_statistics=["replication"]) as writer:
+            if isinstance(events, EventSpool):
+                empty = True
+                for table in events.tables():
+                    writer.write_table(table.replace_schema_metadata(meta), row_group_size=ROW_GROUP_ROWS)
+                    empty = False
+                if empty:
+                    writer.write_table(schema.empty_table())
+            else:
+                table = events.replace_schema_metadata(meta)
+                for start, stop in _replication_runs(table):
+                    writer.write_table(table.slice(start, stop - start), row_group_size=ROW_GROUP_ROWS)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -43,7 +43,6 @@ from drillsim.core.files import write_atomically, write_text_atomically
 from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
 from drillsim.core.random import root_seed
 from drillsim.core.suggest import closest_match
-from drillsim.events.recorder import EventLog
 from drillsim.experiments.executors import ChunkResult, ChunkTask, ExecutorLike, executor_from
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.models import Scenario, measure_units, renamed_measure, standard_measures
@@ -983,12 +982,11 @@ def _record(
     values = np.asarray(table.column(measure).to_numpy(zero_copy_only=False), dtype=np.float64)
     indices = table.column("replication").to_pylist()
     seed = int(table.column("seed")[0].as_py())
-    from drillsim.engine.simulation import Simulation
+    from drillsim.engine.simulation import record
 
     picks = sample_replications(values, count)
     chosen = [int(indices[row]) for row, _ in picks]
-    sim = Simulation(scenario, rng=seed, replications=chosen, recorder=EventLog(sample_s=sample_s))
-    outcomes = sim.run()
+    outcomes = record(scenario, rng=seed, replications=chosen, sample_s=sample_s)  # the log spooled to disk
     recorded = {
         "measure": measure,
         "picks": [

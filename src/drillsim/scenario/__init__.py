@@ -12,6 +12,7 @@ if _typing.TYPE_CHECKING:  # names load on first use (drillsim.core.exports)
         load_scenario,
         read_scenario,
         scenario_to_yaml,
+        used_catalogue,
         validate,
         with_overrides,
     )
@@ -38,6 +39,7 @@ __all__ = [
     "reference_markdown",
     "scenario_schema",
     "scenario_to_yaml",
+    "used_catalogue",
     "validate",
     "with_overrides",
 ]
@@ -60,6 +62,7 @@ _HOME = {
     "reference_markdown": "drillsim.scenario.schema",
     "scenario_schema": "drillsim.scenario.schema",
     "scenario_to_yaml": "drillsim.scenario.io",
+    "used_catalogue": "drillsim.scenario.io",
     "validate": "drillsim.scenario.io",
     "with_overrides": "drillsim.scenario.io",
 }

@@ -23,7 +23,7 @@ from drillsim.core.suggest import closest_match
 from drillsim.scenario._yaml import Document, FieldPath, Marks, render_path
 from drillsim.scenario.files import SCENARIO_SUFFIXES, parse_entry, read_file, read_source
 from drillsim.scenario.library import EntryKind, entry_names, find_entry
-from drillsim.scenario.models import SCHEMA_VERSION, CatalogueFile, Scenario
+from drillsim.scenario.models import SCHEMA_VERSION, CatalogueFile, CatalogueSpec, Scenario, StrikeTask
 
 _MAX_EXTENDS_DEPTH = 16
 
@@ -725,13 +725,46 @@ def _check_schema_version(doc: Document) -> None:
         )
 
 
+def used_catalogue(scenario: Scenario) -> CatalogueSpec:
+    """The scenario's merged catalogue with only the entries it uses, in their order.
+
+    Used: the unit types of its units; the weapons and sensors those types mount, the weapons its units
+    mount instead or carry ammunition for, and the weapons its strike tasks name; the behaviours its units
+    follow. An entry nothing names cannot change a result.
+    """
+    cat = scenario.catalogue
+    units = scenario.units.values()
+    types = {unit.type for unit in units}
+    weapons = {name for unit in units for name in unit.ammunition}
+    weapons |= {mount.weapon for unit in units for mount in unit.weapons or ()}
+    weapons |= {mount.weapon for t in types if t in cat.unit_types for mount in cat.unit_types[t].weapons}
+    weapons |= {
+        task.weapon
+        for phase in scenario.plan.phases.values()
+        for task in phase.tasks
+        if isinstance(task, StrikeTask) and task.weapon is not None
+    }
+    sensors = {mount.sensor for t in types if t in cat.unit_types for mount in cat.unit_types[t].sensors}
+    behaviours = {unit.behaviour for unit in units if unit.behaviour is not None}
+    return cat.model_copy(
+        update={
+            "unit_types": {k: v for k, v in cat.unit_types.items() if k in types},
+            "weapons": {k: v for k, v in cat.weapons.items() if k in weapons},
+            "sensors": {k: v for k, v in cat.sensors.items() if k in sensors},
+            "behaviours": {k: v for k, v in cat.behaviours.items() if k in behaviours},
+        }
+    )
+
+
 def content_hash(scenario: Scenario) -> str:
     """A stable hash of everything that can change results: ``sha256:`` and 64 hex digits.
 
     ``extends`` (of the scenario and of its catalogue) is left out: it records where merged content came
-    from, so a variant and its fully merged dump (:func:`scenario_to_yaml`) hash the same.
+    from, so a variant and its fully merged dump (:func:`scenario_to_yaml`) hash the same. So are the
+    catalogue entries the scenario does not use (:func:`used_catalogue`), which the dump leaves out.
     """
     data = scenario.model_dump(mode="json")
+    data["catalogue"] = used_catalogue(scenario).model_dump(mode="json")
     data.pop("extends", None)
     data["catalogue"].pop("extends", None)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
@@ -739,10 +772,12 @@ def content_hash(scenario: Scenario) -> str:
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:
-    """The fully merged scenario as YAML (variants and catalogues resolved), loadable again."""
+    """The fully merged scenario as YAML (variants and catalogues resolved), loadable again, with only the
+    catalogue entries it uses (:func:`used_catalogue`): it runs as the scenario does and hashes the same."""
     import yaml
 
     data = scenario.model_dump(mode="json", exclude_none=True)
+    data["catalogue"] = used_catalogue(scenario).model_dump(mode="json", exclude_none=True)
     data.pop("extends", None)
     data.setdefault("catalogue", {})["extends"] = []
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -825,9 +825,10 @@ def _recorded(source: str | Path | Any) -> _Recorded:
             if c not in ("replication", "seed")
         }
     else:
-        if source.events is None:
+        table = source.event_table()
+        if table is None:
             raise UserError("attribution needs the event log: run with recorder=EventLog(...)")
-        events = source.events
+        events = table
         header = dict(source.header)
         scenario = source.scenario
         reps = [int(r) for r in source.replications]

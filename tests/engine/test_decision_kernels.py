@@ -1,7 +1,7 @@
 """The compiled passes of close assault (which rows have attackers on a position), of behaviour (what a
-deciding element sees around it), of morale (who rallies) and of air strikes (the best-located contact)
-give, bit for bit, what the code they replaced gives (kept here as references), on a mid-battle state of
-the default scenario stirred so that every branch is taken, or on random pictures."""
+deciding element sees around it, and what it then does), of morale (who rallies) and of air strikes (the
+best-located contact) give, bit for bit, what the code they replaced gives (kept here as references), on a
+mid-battle state of the default scenario stirred so that every branch is taken, or on random pictures."""
 
 from __future__ import annotations
 
@@ -25,10 +25,22 @@ from drillsim.mechanics.assault.model import (
     force_ratio,
 )
 from drillsim.mechanics.assault.step import _repulse, _seize, _settled_status, resolve_assaults
-from drillsim.mechanics.behaviour.step import Sighted, Standing, _assess
+from drillsim.mechanics.behaviour.model import (
+    PROBE_HALT_M,
+    Assessment,
+    cover_hold,
+    next_cover_level,
+    probe_point,
+    select_actions,
+)
+from drillsim.mechanics.behaviour.step import Decisions, Sighted, Standing, _assess, decide
 from drillsim.mechanics.morale.step import RALLY_S, RALLY_SUPPRESSION, rally
 from drillsim.state.batch import (
     ACTIVE,
+    BEHAVIOUR_ASSAULT,
+    BEHAVIOUR_COVER,
+    BEHAVIOUR_NONE,
+    BEHAVIOUR_PROBE,
     BEHAVIOUR_WITHDRAW,
     DESTROYED,
     POSITION_CONTESTED,
@@ -299,6 +311,164 @@ def test_compiled_assessment_matches_hypot_for_every_pair(battle: Simulation) ->
     assert (s.air_seen_at[rows, elems] == a.t1).any()  # some own sightings decide
     assert (expected[1] > 0).any()
     assert (expected[4] >= 0).any()
+
+
+def _reference_decide(ctx: StepContext) -> Decisions | None:
+    """The decisions as array expressions over the deciders (the code the compiled choice replaced), with
+    the compiled assessment (tested above) and the model's rule functions."""
+    table = ctx.world.behaviours
+    s = ctx.state
+    f = ctx.world.forces
+    deciding = (table.take_cover | table.withdraw | table.attack) & ~f.is_air
+    rows, elems = np.nonzero((s.status == ACTIVE) & ~s.broken & ~s.fled & deciding[None, :])
+    if not len(rows):
+        return None
+    pic = s.picture
+    friendly, enemy, ex, ey, target, t_strength, t_dist = _assess(
+        rows,
+        elems,
+        ctx.t1,
+        f.belligerents,
+        pic.known_layer(),
+        pic.known_live,
+        pic.identified,
+        Sighted(pic.seen_t, pic.seen_x, pic.seen_y, pic.seen_by),
+        Standing(s.status, s.broken, s.strength, s.x, s.y),
+        table.horizons,
+        s.air_seen_at,
+    )
+    previous = s.behaviour_mode[rows, elems].copy()
+    assessment = Assessment(
+        air_seen_at=s.air_seen_at[rows, elems],
+        friendly=friendly,
+        enemy=enemy,
+        target=target,
+        target_strength=t_strength,
+        target_distance=t_dist,
+        withdrawing=(previous == BEHAVIOUR_WITHDRAW) & (s.route_i[rows, elems] < s.route_len[rows, elems]),
+        mode=previous,
+        previous_target=s.behaviour_target[rows, elems],
+        probe_halted_at=np.where(previous == BEHAVIOUR_PROBE, s.behaviour_since[rows, elems], np.inf),
+    )
+    action = select_actions(
+        assessment,
+        time_s=ctx.t1,
+        take_cover=table.take_cover[elems],
+        withdraw=table.withdraw[elems],
+        attack=table.attack[elems],
+        probe=table.probe[elems],
+        withdraw_below=table.withdraw_below[elems],
+        attack_above=table.attack_above[elems],
+        probe_s=table.probe_s[elems],
+        cover_s=cover_hold(s.cover_level[rows, elems], table.cover_s[elems], table.max_cover_s[elems]),
+    )
+    entering = (action == BEHAVIOUR_COVER) & (previous != BEHAVIOUR_COVER)
+    r, e = rows[entering], elems[entering]
+    s.cover_level[r, e] = next_cover_level(
+        s.cover_level[r, e], ctx.t1 - s.cleared_at[r, e], table.wary_s[elems][entering]
+    )
+    leaving = (action != BEHAVIOUR_COVER) & (previous == BEHAVIOUR_COVER)
+    s.cleared_at[rows[leaving], elems[leaving]] = ctx.t1
+    x, y = s.x[rows, elems], s.y[rows, elems]
+    side = f.side[elems]
+    safe = np.maximum(target, 0)
+    tx = np.where(target >= 0, pic.known_x[rows, side, safe], np.nan)
+    ty = np.where(target >= 0, pic.known_y[rows, side, safe], np.nan)
+    gx = np.full(len(rows), np.nan)
+    gy = np.full(len(rows), np.nan)
+    assault = action == BEHAVIOUR_ASSAULT
+    gx[assault], gy[assault] = tx[assault], ty[assault]
+    probing = action == BEHAVIOUR_PROBE
+    px, py = probe_point(x, y, tx, ty, table.probe_distance_m[elems])
+    gx[probing], gy[probing] = px[probing], py[probing]
+    dx, dy = x - ex, y - ey
+    norm = np.hypot(dx, dy)
+    away = table.radius_m[elems] / np.where(norm > 1.0, norm, 1.0)
+    withdraw = action == BEHAVIOUR_WITHDRAW
+    gx[withdraw] = np.where(norm > 1.0, x + dx * away, x)[withdraw]
+    gy[withdraw] = np.where(norm > 1.0, y + dy * away, y)[withdraw]
+    changed = (action != previous) | (
+        (action >= BEHAVIOUR_PROBE) & (target != s.behaviour_target[rows, elems])
+    )
+    since = np.where(changed, ctx.t1, s.behaviour_since[rows, elems])
+    halted = np.hypot(px - x, py - y) <= PROBE_HALT_M
+    since = np.where(probing & changed & ~halted, np.inf, since)
+    since = np.where(probing & halted & np.isinf(since), ctx.t1, since)
+    s.behaviour_since[rows, elems] = since
+    s.behaviour_mode[rows, elems] = action
+    s.behaviour_target[rows, elems] = np.where(action >= BEHAVIOUR_PROBE, target, -1)
+    return Decisions(rows, elems, action, previous, np.where(action >= BEHAVIOUR_PROBE, target, -1), gx, gy)
+
+
+def _stir_behaviours(ctx: StepContext, rng: np.random.Generator) -> None:
+    """Give the deciders every kind of past (each action, targets kept or changed, probes halted long ago
+    or not yet, cover levels and all-clears, withdrawals under way or done, aircraft seen lately), move
+    live hostile contacts onto some deciders and their probe distance (half the rows know of no enemy at
+    all), and break or rout some elements."""
+    s = ctx.state
+    f = ctx.world.forces
+    table = ctx.world.behaviours
+    pic = s.picture
+    shape = s.x.shape
+    t1 = ctx.t1
+    s.behaviour_mode = rng.integers(0, BEHAVIOUR_ASSAULT + 1, shape)
+    s.behaviour_target = np.where(rng.random(shape) < 0.5, rng.integers(-1, f.n, shape), s.behaviour_target)
+    s.behaviour_since = np.where(
+        rng.random(shape) < 0.7, t1 - rng.choice([0.0, 100.0, 299.0, 300.0, 301.0, 5000.0], shape), np.inf
+    )
+    s.cover_level = rng.integers(0, 62, shape)
+    s.cleared_at = t1 - rng.choice([0.0, 600.0, 3600.0, 3601.0, 1e5, np.inf], shape)
+    lately = rng.random(shape) < 0.3
+    s.air_seen_at = np.where(
+        lately, t1 - rng.choice([0.0, 300.0, 599.0, 600.0, 1200.0, 7200.0], shape), -np.inf
+    )
+    s.route_len = rng.integers(0, 4, shape)
+    s.route_i = rng.integers(0, 4, shape)
+    s.broken = s.broken | (rng.random(shape) < 0.05)
+    s.fled = s.fled | (rng.random(shape) < 0.05)
+    deciders = np.flatnonzero((table.take_cover | table.withdraw | table.attack) & ~f.is_air)
+    ground = np.flatnonzero(~f.is_air)
+    pic.known_live[::2] = False  # half the rows know of no enemy at all
+    for r in range(1, s.r, 2):
+        for e in rng.choice(deciders, size=min(12, len(deciders)), replace=False):
+            m = f.side[e]
+            hostile = ground[f.hostile[m][f.side[ground]]]
+            for t in rng.choice(hostile, size=min(3, len(hostile)), replace=False):
+                distance = rng.choice([0.0, 50.0, table.probe_distance_m[e], 400.0, 1500.0])
+                distance = 0.0 if np.isnan(distance) else distance
+                angle = rng.uniform(0.0, 2.0 * np.pi)
+                pic.known_live[r, m, t] = True
+                pic.known_t[r, m, t] = t1
+                pic.known_x[r, m, t] = s.x[r, e] + distance * math.cos(angle)
+                pic.known_y[r, m, t] = s.y[r, e] + distance * math.sin(angle)
+                pic.identified[r, m, t] = rng.random() < 0.5
+                if rng.random() < 0.5:
+                    s.behaviour_target[r, e] = t
+
+
+def test_compiled_choice_of_actions_matches_the_array_expressions(battle: Simulation) -> None:
+    """The same decisions (actions, previous actions, targets, goals) and the same state (bookkeeping,
+    cover levels, all-clears, air sightings) as the array expressions, over three stirred states in which,
+    together, every action is chosen, taken up, kept and left."""
+    actions: set[int] = set()
+    kept: set[int] = set()
+    for seed in (1, 2, 3):
+        a, b = _twin(battle)
+        _stir_behaviours(a, np.random.default_rng(seed))
+        _stir_behaviours(b, np.random.default_rng(seed))
+        got = decide(a)
+        expected = _reference_decide(b)
+        assert got is not None
+        assert expected is not None
+        for name in ("rows", "elems", "action", "previous", "target", "goal_x", "goal_y"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(expected, name), err_msg=name)
+        _same_state(a.state, b.state)
+        actions |= set(expected.action[expected.action != expected.previous].tolist())
+        actions |= set(expected.previous[expected.action != expected.previous].tolist())
+        kept |= set(expected.action[expected.action == expected.previous].tolist())
+    every = {BEHAVIOUR_NONE, BEHAVIOUR_COVER, BEHAVIOUR_WITHDRAW, BEHAVIOUR_PROBE, BEHAVIOUR_ASSAULT}
+    assert actions == every
+    assert {BEHAVIOUR_COVER, BEHAVIOUR_PROBE} <= kept
 
 
 # --- morale -----------------------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import drillsim
 from drillsim.scenario.models import standard_measures
+from drillsim.world.support import points_inside_polygon
 from synthetic_scenarios import at, base_scenario, write_scenario
 
 
@@ -77,3 +79,40 @@ def test_the_old_losses_name_points_to_the_new_one(tmp_path: Path) -> None:
         drillsim.monte_carlo(
             _two_squads(tmp_path, {}), rng=1, replications=2, measures=["personnel_lost.red"]
         )
+
+
+def _reference_inside_polygon(x: np.ndarray, y: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """The even-odd rule as the array expression hold-area objectives used before they took the world's
+    compiled test (kept as the reference)."""
+    inside = np.zeros(x.shape, dtype=bool)
+    n = len(poly)
+    for a in range(n):
+        x1, y1 = poly[a]
+        x2, y2 = poly[(a + 1) % n]
+        crosses = ((y1 > y) != (y2 > y)) & (x < (x2 - x1) * (y - y1) / ((y2 - y1) or 1e-12) + x1)
+        inside ^= crosses
+    return inside
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_hold_area_polygon_test_matches_the_array_expression(seed: int) -> None:
+    """The world's compiled point-in-polygon answers as the array expression it replaced, point for point,
+    on a (rows, elements) grid of points: random polygons with horizontal edges and repeated vertices,
+    points on vertices, on edges' heights and on the vertical through vertices, and NaN positions."""
+    g = np.random.default_rng(seed)
+    corners = g.integers(-5, 6, size=(9, 2)).astype(np.float64) * 1_000.0
+    corners[3, 1] = corners[2, 1]  # a horizontal edge
+    corners[6] = corners[5]  # a repeated vertex: an edge of no length
+    x = g.uniform(-6_000.0, 6_000.0, (40, 60))
+    y = g.uniform(-6_000.0, 6_000.0, (40, 60))
+    x[:, :9], y[:, :9] = corners[:, 0], corners[:, 1]  # on the vertices
+    y[:, 9:18] = corners[:, 1]  # on the vertices' heights
+    x[:, 18:27] = corners[:, 0]  # below and above the vertices
+    x[0, 27] = np.nan
+    y[1, 28] = np.nan
+    got = points_inside_polygon(x, y, corners)
+    expected = _reference_inside_polygon(x, y, corners)
+    assert got.shape == x.shape
+    np.testing.assert_array_equal(got, expected)
+    assert expected.any()
+    assert not expected.all()

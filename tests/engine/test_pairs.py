@@ -5,16 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drillsim.core.compiled import run_per_row
+from drillsim.core.compiled import plain, run_per_row
 from drillsim.core.random import DrawKey, Streams, hash_prefix, stream_id, uniform_after
 from drillsim.geo.terrain import SightGrid
 from drillsim.mechanics.direct_fire.targets import Picks, Shooters, nearest_seen_targets
-from drillsim.mechanics.sensing.model import detection_probability, detection_rate
+from drillsim.mechanics.sensing.model import (
+    POSTURE_DETECTABILITY_TABLE,
+    detection_probability,
+    detection_rate,
+)
 from drillsim.mechanics.sensing.passes import (
     Candidates,
     Detections,
     Found,
     LightTable,
+    Looks,
     Reporting,
     SensorTable,
     bound_tables,
@@ -24,8 +29,9 @@ from drillsim.mechanics.sensing.passes import (
     located_fraction_table,
     pick_detections,
     record_detections,
+    who_looks,
 )
-from drillsim.state.batch import ContactLayer
+from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND, ContactLayer
 
 HOSTILE = np.array([[False, True, True], [True, False, False], [True, False, False]])
 
@@ -505,3 +511,50 @@ def test_group_argmax_is_each_keys_largest_value_first_on_ties() -> None:
     want[keys[order][first]] = order[first]
     np.testing.assert_array_equal(group_argmax(keys, values, 45), want)
     assert (want[40:] == -1).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_who_looks_matches_the_array_expressions(seed: int) -> None:
+    """Who looks, who can be seen, the targets' factors and which aircraft fly are, bit for bit, what the
+    array expressions the pass replaced give (kept here), with every status, air phase and posture."""
+    rng = np.random.default_rng(seed)
+    r, n = 30, 40
+    status = rng.integers(0, 4, (r, n))
+    air_phase = rng.integers(0, AIR_INBOUND + 2, (r, n))
+    posture = rng.integers(0, len(POSTURE_DETECTABILITY_TABLE), (r, n))
+    aircraft = np.sort(rng.choice(n, 7, replace=False))
+    signature = rng.choice([0.1, 0.3, 1.0 / 3.0, 1.0, 2.5], n)
+    concealment = rng.choice([1.0, 0.5, 0.7], n)
+    # The array expressions of the sensing step before the pass.
+    target_ok = status == ACTIVE
+    source_ok = target_ok.copy()
+    phase = air_phase[:, aircraft]
+    source_ok[:, aircraft] &= (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND)
+    factor = signature[None, :] * POSTURE_DETECTABILITY_TABLE[posture] * concealment[None, :]
+    flying = (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND) & (status[:, aircraft] == ACTIVE)
+    out = Looks(
+        np.empty((r, n), dtype=bool),
+        np.empty((r, n), dtype=bool),
+        np.empty((r, n)),
+        np.empty((r, len(aircraft)), dtype=bool),
+    )
+    any_flying = who_looks(
+        status, air_phase, posture, aircraft, signature, POSTURE_DETECTABILITY_TABLE, concealment, plain(out)
+    )
+    for got, expected in zip(out, (source_ok, target_ok, factor, flying), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert any_flying == bool(flying.any())
+    assert flying.any()
+    assert not flying.all()
+    assert (source_ok != target_ok).any()
+    none = who_looks(
+        status,
+        np.zeros_like(air_phase),
+        posture,
+        aircraft,
+        signature,
+        POSTURE_DETECTABILITY_TABLE,
+        concealment,
+        plain(out),
+    )
+    assert not none

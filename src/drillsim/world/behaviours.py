@@ -42,6 +42,24 @@ class Horizons(NamedTuple):
     unidentified_strength: FloatArray
 
 
+class Rules(NamedTuple):
+    """Per element, which rules are on and their parameters, as the compiled choice of actions reads them
+    (:class:`BehaviourTable`'s fields of the same names)."""
+
+    take_cover: BoolArray
+    withdraw: BoolArray
+    attack: BoolArray
+    probe: BoolArray
+    radius_m: FloatArray
+    withdraw_below: FloatArray
+    attack_above: FloatArray
+    probe_distance_m: FloatArray
+    probe_s: FloatArray
+    cover_s: FloatArray
+    wary_s: FloatArray
+    max_cover_s: FloatArray
+
+
 @dataclass(frozen=True)
 class BehaviourTable:
     """Per element (N): which rules are on, and each parameter of :class:`BehaviourSpec` (NaN: none)."""
@@ -66,6 +84,24 @@ class BehaviourTable:
     def horizons(self) -> Horizons:
         """What the compiled assessment reads (built once)."""
         return Horizons(self.radius_m, self.reach_m, self.air_radius_m, self.unidentified_strength)
+
+    @cached_property
+    def rules(self) -> Rules:
+        """What the compiled choice of actions reads (built once)."""
+        return Rules(
+            self.take_cover,
+            self.withdraw,
+            self.attack,
+            self.probe,
+            self.radius_m,
+            self.withdraw_below,
+            self.attack_above,
+            self.probe_distance_m,
+            self.probe_s,
+            self.cover_s,
+            self.wary_s,
+            self.max_cover_s,
+        )
 
     @cached_property
     def any(self) -> bool:

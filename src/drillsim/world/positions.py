@@ -15,7 +15,7 @@ from drillsim.geo.distance import within
 from drillsim.geo.projection import LocalProjection
 from drillsim.scenario.gazetteer import Gazetteer
 from drillsim.scenario.models import LatLon, Scenario
-from drillsim.world.support import _inside_polygon, inside_polygon
+from drillsim.world.support import inside_polygon, points_inside_polygon
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -92,7 +92,7 @@ class PositionTable:
         poly = self.polygons[k]
         if poly is None:
             return np.asarray(np.hypot(x - self.x[k], y - self.y[k]) <= self.radius_m[k])
-        return _inside_polygon(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), poly)
+        return points_inside_polygon(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), poly)
 
     def ground(self, k: int) -> Ground:
         """Position ``k``'s ground for :func:`on_ground`."""

@@ -51,11 +51,11 @@ class SupportTable:
         for cx, cy, r in self.no_fire_circles:
             inside |= np.hypot(x - cx, y - cy) <= r
         for poly in self.no_fire_polygons:
-            inside |= _inside_polygon(x, y, poly)
+            inside |= points_inside_polygon(x, y, poly)
         return inside
 
 
-def _inside_polygon(x: FloatArray, y: FloatArray, poly: FloatArray) -> BoolArray:
+def points_inside_polygon(x: FloatArray, y: FloatArray, poly: FloatArray) -> BoolArray:
     """Even-odd rule point-in-polygon (:func:`inside_polygon`) of every point (x, y), any shape."""
     px, py = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
     inside = np.zeros(px.size, dtype=bool)

@@ -17,24 +17,18 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
 from drillsim.geo.distance import within
-from drillsim.mechanics.behaviour.model import (
-    PROBE_HALT_M,
-    Assessment,
-    cover_hold,
-    next_cover_level,
-    probe_point,
-    select_actions,
-)
+from drillsim.mechanics.behaviour.model import PROBE_HALT_M
 from drillsim.state.batch import (
     ACTIVE,
     BEHAVIOUR_ASSAULT,
     BEHAVIOUR_COVER,
+    BEHAVIOUR_NONE,
     BEHAVIOUR_PROBE,
     BEHAVIOUR_WITHDRAW,
     ContactLayer,
 )
 from drillsim.state.context import StepContext
-from drillsim.world.behaviours import Horizons
+from drillsim.world.behaviours import Horizons, Rules
 from drillsim.world.forces import Belligerents
 
 FloatArray = NDArray[np.float64]
@@ -65,101 +59,187 @@ def decide(ctx: StepContext) -> Decisions | None:
     s = ctx.state
     f = ctx.world.forces
     deciding = (table.take_cover | table.withdraw | table.attack) & ~f.is_air
-    rows, elems = np.nonzero((s.status == ACTIVE) & ~s.broken & ~s.fled & deciding[None, :])
+    rows, elems = _deciders(s.status, s.broken, s.fled, deciding)
     if not len(rows):
         return None
     pic = s.picture
-    friendly, enemy, ex, ey, target, t_strength, t_dist = _assess(
+    standing = Standing(s.status, s.broken, s.strength, s.x, s.y)
+    known = pic.known_layer()
+    assessed = _assess(
         rows,
         elems,
         ctx.t1,
         f.belligerents,
-        pic.known_layer(),
+        known,
         pic.known_live,
         pic.identified,
         Sighted(pic.seen_t, pic.seen_x, pic.seen_y, pic.seen_by),
-        Standing(s.status, s.broken, s.strength, s.x, s.y),
+        standing,
         table.horizons,
         s.air_seen_at,
     )
-    previous = s.behaviour_mode[rows, elems].copy()
-    assessment = Assessment(
-        air_seen_at=s.air_seen_at[rows, elems],
-        friendly=friendly,
-        enemy=enemy,
-        target=target,
-        target_strength=t_strength,
-        target_distance=t_dist,
-        withdrawing=(previous == BEHAVIOUR_WITHDRAW) & (s.route_i[rows, elems] < s.route_len[rows, elems]),
-        mode=previous,
-        previous_target=s.behaviour_target[rows, elems],
-        probe_halted_at=np.where(previous == BEHAVIOUR_PROBE, s.behaviour_since[rows, elems], np.inf),
+    memory = Memory(
+        s.behaviour_mode,
+        s.behaviour_target,
+        s.behaviour_since,
+        s.cover_level,
+        s.cleared_at,
+        s.air_seen_at,
+        s.route_i,
+        s.route_len,
     )
-    action = select_actions(
-        assessment,
-        time_s=ctx.t1,
-        take_cover=table.take_cover[elems],
-        withdraw=table.withdraw[elems],
-        attack=table.attack[elems],
-        probe=table.probe[elems],
-        withdraw_below=table.withdraw_below[elems],
-        attack_above=table.attack_above[elems],
-        probe_s=table.probe_s[elems],
-        cover_s=cover_hold(s.cover_level[rows, elems], table.cover_s[elems], table.max_cover_s[elems]),
+    action, previous, target, gx, gy = _choose(
+        rows, elems, ctx.t1, assessed, table.rules, memory, standing, known, f.side
     )
-    _keep_cover_levels(ctx, rows, elems, action, previous, table.wary_s[elems])
-    x, y = s.x[rows, elems], s.y[rows, elems]
-    side = f.side[elems]
-    safe = np.maximum(target, 0)
-    tx = np.where(target >= 0, pic.known_x[rows, side, safe], np.nan)
-    ty = np.where(target >= 0, pic.known_y[rows, side, safe], np.nan)
-    gx = np.full(len(rows), np.nan)
-    gy = np.full(len(rows), np.nan)
-    assault = action == BEHAVIOUR_ASSAULT
-    gx[assault], gy[assault] = tx[assault], ty[assault]
-    probing = action == BEHAVIOUR_PROBE
-    px, py = probe_point(x, y, tx, ty, table.probe_distance_m[elems])
-    gx[probing], gy[probing] = px[probing], py[probing]
-    # Withdraw: radius_m straight away from the known enemy's centre of strength.
-    dx, dy = x - ex, y - ey
-    norm = np.hypot(dx, dy)
-    away = table.radius_m[elems] / np.where(norm > 1.0, norm, 1.0)
-    withdraw = action == BEHAVIOUR_WITHDRAW
-    gx[withdraw] = np.where(norm > 1.0, x + dx * away, x)[withdraw]
-    gy[withdraw] = np.where(norm > 1.0, y + dy * away, y)[withdraw]
-    # Bookkeeping: a new action or target starts its clock; a probe's clock starts when it has halted.
-    changed = (action != previous) | (
-        (action >= BEHAVIOUR_PROBE) & (target != s.behaviour_target[rows, elems])
-    )
-    since = np.where(changed, ctx.t1, s.behaviour_since[rows, elems])
-    halted = np.hypot(px - x, py - y) <= PROBE_HALT_M
-    since = np.where(probing & changed & ~halted, np.inf, since)
-    since = np.where(probing & halted & np.isinf(since), ctx.t1, since)
-    s.behaviour_since[rows, elems] = since
-    s.behaviour_mode[rows, elems] = action
-    s.behaviour_target[rows, elems] = np.where(action >= BEHAVIOUR_PROBE, target, -1)
-    return Decisions(rows, elems, action, previous, np.where(action >= BEHAVIOUR_PROBE, target, -1), gx, gy)
+    return Decisions(rows, elems, action, previous, target, gx, gy)
 
 
-def _keep_cover_levels(
-    ctx: StepContext,
+class Memory(NamedTuple):
+    """(R, N) what the behaviour keeps between steps and the choice of actions reads and writes: what each
+    element is doing, against which contact, since when; its take-cover hold level and last all-clear;
+    when it last had a hostile aircraft near; and how far along its route it is."""
+
+    mode: IntArray
+    target: IntArray
+    since: FloatArray
+    cover_level: IntArray
+    cleared_at: FloatArray
+    air_seen_at: FloatArray
+    route_i: IntArray
+    route_len: IntArray
+
+
+@jit
+def _deciders(
+    status: IntArray, broken: BoolArray, fled: BoolArray, deciding: BoolArray
+) -> tuple[IntArray, IntArray]:
+    """The (row, element) pairs in action, unbroken, not fleeing, whose element decides, in row-major
+    order (as ``np.nonzero`` gives them)."""
+    r_n, n = status.shape
+    count = 0
+    for r in range(r_n):
+        for e in range(n):
+            if deciding[e] and status[r, e] == ACTIVE and not broken[r, e] and not fled[r, e]:
+                count += 1
+    rows = np.empty(count, dtype=np.int64)
+    elems = np.empty(count, dtype=np.int64)
+    k = 0
+    for r in range(r_n):
+        for e in range(n):
+            if deciding[e] and status[r, e] == ACTIVE and not broken[r, e] and not fled[r, e]:
+                rows[k] = r
+                elems[k] = e
+                k += 1
+    return rows, elems
+
+
+@jit
+def _choose(
     rows: IntArray,
     elems: IntArray,
-    action: IntArray,
-    previous: IntArray,
-    wary_s: FloatArray,
-) -> None:
-    """The take-cover hysteresis: elements going to ground raise or reset their hold level; elements
-    coming out of cover note the time of their all-clear."""
-    s = ctx.state
-    entering = (action == BEHAVIOUR_COVER) & (previous != BEHAVIOUR_COVER)
-    if entering.any():
-        r, e = rows[entering], elems[entering]
-        s.cover_level[r, e] = next_cover_level(
-            s.cover_level[r, e], ctx.t1 - s.cleared_at[r, e], wary_s[entering]
-        )
-    leaving = (action != BEHAVIOUR_COVER) & (previous == BEHAVIOUR_COVER)
-    s.cleared_at[rows[leaving], elems[leaving]] = ctx.t1
+    t1: float,
+    assessed: tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray],
+    rules: Rules,
+    memory: Memory,
+    standing: Standing,
+    known: ContactLayer,
+    side_of: IntArray,
+) -> tuple[IntArray, IntArray, IntArray, FloatArray, FloatArray]:
+    """Each deciding element's action by the rules of :mod:`drillsim.mechanics.behaviour.model`
+    (``select_actions``, with the hold of ``cover_hold``), with the take-cover hysteresis
+    (``next_cover_level``; the all-clear noted on leaving cover) and the behaviour's bookkeeping written
+    into ``memory``: a new action or target starts its clock, a probe's clock starts when it has halted
+    at its probe point (``probe_point``); the same arithmetic as those functions, element by element. Returns
+    the action, the previous action, the target (-1 unless probing or assaulting) and the goal (NaN: it
+    stays): the contact's believed position for an assault, the probe point for a probe, ``radius_m``
+    straight away from the known enemy's centre of strength for a withdrawal."""
+    friendly, enemy, ex, ey, assessed_target, t_strength, _ = assessed
+    take_cover, withdraw, attack, probe, radius_m, withdraw_below, attack_above = rules[:7]
+    probe_distance_m, probe_s, cover_s, wary_s, max_cover_s = rules[7:]
+    x, y = standing[3], standing[4]
+    k_n = rows.shape[0]
+    action = np.empty(k_n, dtype=np.int64)
+    previous = np.empty(k_n, dtype=np.int64)
+    target_out = np.empty(k_n, dtype=np.int64)
+    gx = np.full(k_n, np.nan)
+    gy = np.full(k_n, np.nan)
+    for k in range(k_n):
+        r = rows[k]
+        e = elems[k]
+        before = memory.mode[r, e]
+        previous[k] = before
+        target = assessed_target[k]
+        level = memory.cover_level[r, e]
+        # The rules, in priority order (select_actions).
+        doubled = cover_s[e] * np.exp2(np.float64(min(level, 60)))
+        hold = np.maximum(cover_s[e], np.minimum(doubled, max_cover_s[e]))
+        covering = take_cover[e] and (t1 - memory.air_seen_at[r, e] <= hold)
+        ratio = friendly[k] / enemy[k] if enemy[k] > 0 else np.inf
+        withdrawing = before == BEHAVIOUR_WITHDRAW and memory.route_i[r, e] < memory.route_len[r, e]
+        falling_back = (withdraw[e] and ratio < withdraw_below[e]) or withdrawing
+        can_attack = attack[e] and target >= 0 and friendly[k] >= attack_above[e] * t_strength[k]
+        same_target = target == memory.target[r, e]
+        halted_at = memory.since[r, e] if before == BEHAVIOUR_PROBE else np.inf
+        watched = same_target and (t1 - halted_at >= probe_s[e] - 1e-9)
+        assaulting = same_target and before == BEHAVIOUR_ASSAULT
+        chosen = BEHAVIOUR_NONE
+        if can_attack:
+            chosen = BEHAVIOUR_ASSAULT if (not probe[e] or watched or assaulting) else BEHAVIOUR_PROBE
+        if falling_back:
+            chosen = BEHAVIOUR_WITHDRAW
+        if covering:
+            chosen = BEHAVIOUR_COVER
+        action[k] = chosen
+        # The take-cover hysteresis (next_cover_level), after the hold was read.
+        if chosen == BEHAVIOUR_COVER and before != BEHAVIOUR_COVER:
+            if t1 - memory.cleared_at[r, e] <= wary_s[e]:
+                memory.cover_level[r, e] = min(level + 1, 60)
+            else:
+                memory.cover_level[r, e] = 0
+        if chosen != BEHAVIOUR_COVER and before == BEHAVIOUR_COVER:
+            memory.cleared_at[r, e] = t1
+        # The goal.
+        px = x[r, e]
+        py = y[r, e]
+        tx = np.nan
+        ty = np.nan
+        if target >= 0:
+            tx = known.x[r, side_of[e], target]
+            ty = known.y[r, side_of[e], target]
+        dx = tx - px
+        dy = ty - py
+        d = math.hypot(dx, dy)
+        keep = np.maximum(d - probe_distance_m[e], 0.0) / np.maximum(d, 1e-9)
+        probe_x = px + dx * keep
+        probe_y = py + dy * keep
+        if chosen == BEHAVIOUR_ASSAULT:
+            gx[k] = tx
+            gy[k] = ty
+        elif chosen == BEHAVIOUR_PROBE:
+            gx[k] = probe_x
+            gy[k] = probe_y
+        elif chosen == BEHAVIOUR_WITHDRAW:
+            wx = px - ex[k]
+            wy = py - ey[k]
+            norm = math.hypot(wx, wy)
+            away = radius_m[e] / (norm if norm > 1.0 else 1.0)
+            gx[k] = px + wx * away if norm > 1.0 else px
+            gy[k] = py + wy * away if norm > 1.0 else py
+        # Bookkeeping.
+        closing = chosen >= BEHAVIOUR_PROBE
+        changed = chosen != before or (closing and target != memory.target[r, e])
+        since = t1 if changed else memory.since[r, e]
+        if chosen == BEHAVIOUR_PROBE:
+            halted = math.hypot(probe_x - px, probe_y - py) <= PROBE_HALT_M
+            if changed and not halted:
+                since = np.inf
+            if halted and math.isinf(since):
+                since = t1
+        memory.since[r, e] = since
+        memory.mode[r, e] = chosen
+        target_out[k] = target if closing else -1
+        memory.target[r, e] = target_out[k]
+    return action, previous, target_out, gx, gy
 
 
 class Sighted(NamedTuple):

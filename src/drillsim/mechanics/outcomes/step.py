@@ -25,6 +25,7 @@ from drillsim.scenario.models import (
 )
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
+from drillsim.world.support import points_inside_polygon
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -244,7 +245,7 @@ class Scorekeeper:
                             for p in (w.gazetteer.resolve(r) for r in area.polygon)
                         ]
                     )
-                    inside = _inside_polygon(s.x, s.y, poly)
+                    inside = points_inside_polygon(s.x, s.y, poly)
                 lost = (threat & inside).any(axis=1)
             else:
                 ref = self.lines[str(o.line)]
@@ -432,18 +433,6 @@ _EVENT_MEASURES = (
     "carriers-lost",
 )
 """Measures read from phase starts, breaking and the positions' first times and holders."""
-
-
-def _inside_polygon(x: FloatArray, y: FloatArray, poly: FloatArray) -> NDArray[np.bool_]:
-    """Even-odd rule point-in-polygon, vectorised over points."""
-    inside = np.zeros(x.shape, dtype=bool)
-    n = len(poly)
-    for a in range(n):
-        x1, y1 = poly[a]
-        x2, y2 = poly[(a + 1) % n]
-        crosses = ((y1 > y) != (y2 > y)) & (x < (x2 - x1) * (y - y1) / ((y2 - y1) or 1e-12) + x1)
-        inside ^= crosses
-    return inside
 
 
 # ------------------------------------------------------------------------------------- compiled loops

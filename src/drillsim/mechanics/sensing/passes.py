@@ -41,7 +41,7 @@ from drillsim.geo.spatial_index import (
 )
 from drillsim.geo.terrain import SightGrid, sight_line_clear
 from drillsim.mechanics.sensing.model import glimpse_hazard
-from drillsim.state.batch import ContactLayer
+from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND, ContactLayer
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -467,6 +467,48 @@ def detect_pairs(  # noqa: C901
                             _swap_detections(r, p, out, order_key)
                             p -= 1
         counts[r] = count
+
+
+class Looks(NamedTuple):
+    """(R, N) per step, which elements look and which can be seen, each target's factor, and (R, aircraft)
+    which aircraft fly: written by :func:`who_looks` into buffers the caller keeps between steps."""
+
+    source_ok: BoolArray
+    target_ok: BoolArray
+    target_factor: FloatArray
+    flying: BoolArray
+
+
+@jit
+def who_looks(
+    status: IntArray,
+    air_phase: IntArray,
+    posture: IntArray,
+    aircraft: IntArray,
+    signature: FloatArray,
+    posture_table: FloatArray,
+    concealment: FloatArray,
+    out: Looks,
+) -> bool:
+    """One pass over (rows, elements): elements in action can be seen (``target_ok``) and look
+    (``source_ok``), aircraft only while flying (outbound, on station or inbound; ``flying``, per row and
+    aircraft, also needs them in action); each element's factor as a target is its signature times its
+    posture's detectability times its concealment, in that order. Returns whether any aircraft flies."""
+    source_ok, target_ok, target_factor, flying = out
+    any_flying = False
+    for r in range(status.shape[0]):
+        for e in range(status.shape[1]):
+            ok = status[r, e] == ACTIVE
+            target_ok[r, e] = ok
+            source_ok[r, e] = ok
+            target_factor[r, e] = signature[e] * posture_table[posture[r, e]] * concealment[e]
+        for k in range(aircraft.shape[0]):
+            a = aircraft[k]
+            up = air_phase[r, a] >= AIR_OUTBOUND and air_phase[r, a] <= AIR_INBOUND
+            source_ok[r, a] = source_ok[r, a] and up
+            flying[r, k] = up and status[r, a] == ACTIVE
+            any_flying = any_flying or flying[r, k]
+    return any_flying
 
 
 class Sky(NamedTuple):

@@ -35,6 +35,7 @@ from drillsim.mechanics.sensing.passes import (
     Detections,
     Found,
     LightTable,
+    Looks,
     Reporting,
     SensorTable,
     Sky,
@@ -46,8 +47,9 @@ from drillsim.mechanics.sensing.passes import (
     located_fraction_table,
     pick_detections,
     record_detections,
+    who_looks,
 )
-from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND
+from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 
 __all__ = ["Sensing", "Sightings", "deliver_reports", "located_fractions", "record_sightings"]
@@ -154,27 +156,33 @@ class Sensing:
         """The aircraft the sensors look for, and which elements look for them here."""
         self.air_capacity = 4
         """Room per replication for one step's detections of aircraft; grows as needed."""
+        self._buffers: Looks | None = None
+        """Who looks and who can be seen, written each step (:func:`who_looks`)."""
 
     def detect(self, ctx: StepContext) -> None:
         s = ctx.state
         f = ctx.world.forces
-        target_ok = s.status == ACTIVE
-        source_ok = target_ok.copy()  # ground elements look when active, aircraft only when flying
+        looks = self._looks(s.status.shape)
+        any_flying = who_looks(
+            s.status,
+            s.air_phase,
+            s.posture,
+            self.aircraft,
+            f.signature,
+            POSTURE_DETECTABILITY_TABLE,
+            self.concealment,
+            plain(looks),
+        )
+        source_ok, target_ok, target_factor, flying = looks
         air = self.aircraft
-        if len(air):
-            phase = s.air_phase[:, air]  # flying: outbound, on station or inbound
-            source_ok[:, air] &= (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND)
         level = int(ctx.world.light_by_hour[min(int(ctx.t0 // 3600), len(ctx.world.light_by_hour) - 1)])
         light = self._light(ctx, level)
-        target_factor = (
-            f.signature[None, :] * POSTURE_DETECTABILITY_TABLE[s.posture] * self.concealment[None, :]
-        )
         rows, i, j, slant, best, best_clear, needs_los = self._pairs(
             ctx, source_ok, target_ok, target_factor, light
         )
         stretch = np.ones(len(rows))  # each pair's multiplier on its sensors' range scales
-        if len(air):
-            ar, ai, aj, a_slant, a_best, a_clear, a_los = self._aircraft_pairs(ctx, source_ok, light)
+        if any_flying and len(self.observers):
+            ar, ai, aj, a_slant, a_best, a_clear, a_los = self._aircraft_pairs(ctx, source_ok, flying, light)
             if len(ar):
                 rows, i, j = np.concatenate([rows, ar]), np.concatenate([i, ai]), np.concatenate([j, aj])
                 slant = np.concatenate([slant, a_slant])
@@ -243,32 +251,28 @@ class Sensing:
             Sightings(rows[pick], side_of_obs[pick], observer[pick], j[pick], sd_pick, ident, mount),
         )
 
-    def _aircraft_pairs(
-        self, ctx: StepContext, source_ok: NDArray[np.bool_], light: LightTable
-    ) -> tuple[Any, ...]:
-        """The (row, observer, aircraft) pairs that detect in this step (:func:`detect_aircraft`)."""
-        s = ctx.state
-        air = self.aircraft
-        phase = s.air_phase[:, air]
-        flying = (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND) & (s.status[:, air] == ACTIVE)
-        if not len(self.observers) or not flying.any():
-            return tuple(
-                np.zeros(0, dtype=d) for d in (np.int64,) * 3 + (np.float64, np.int64, np.int64, bool)
+    def _looks(self, shape: tuple[int, ...]) -> Looks:
+        """The buffers :func:`who_looks` fills each step, made once per batch shape."""
+        if self._buffers is None or self._buffers.source_ok.shape != shape:
+            self._buffers = Looks(
+                np.empty(shape, dtype=bool),
+                np.empty(shape, dtype=bool),
+                np.empty(shape),
+                np.empty((shape[0], len(self.aircraft)), dtype=bool),
             )
-        args = (
-            s.x,
-            s.y,
-            s.air_altitude,
-            np.ascontiguousarray(source_ok),
-            np.ascontiguousarray(flying),
-            plain(self.sky),
-            plain(self.table),
-            light.m_rate,
-            ctx.dt,
-            plain(draw_key(ctx.streams.seed, "sensors/air", ctx.step, ctx.state.replications)),
-        )
-        dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
-        found, most = run_per_row(detect_aircraft, args, dtypes, s.r, self.air_capacity, Detections)
+        return self._buffers
+
+    def _aircraft_pairs(
+        self,
+        ctx: StepContext,
+        source_ok: NDArray[np.bool_],
+        flying: NDArray[np.bool_],
+        light: LightTable,
+    ) -> tuple[Any, ...]:
+        """The (row, observer, aircraft) pairs that detect in this step (:func:`detect_aircraft`); called
+        only when some aircraft flies and some element has a sensor."""
+        middle = (flying, plain(self.sky), plain(self.table), light.m_rate, ctx.dt)
+        found, most = _search(detect_aircraft, ctx, source_ok, middle, "sensors/air", self.air_capacity)
         self.air_capacity = max(self.air_capacity, most + most // 4)
         return found
 
@@ -280,24 +284,15 @@ class Sensing:
         target_factor: FloatArray,
         light: LightTable,
     ) -> tuple[Any, ...]:
-        s = ctx.state
         if not len(self.observers):
-            return tuple(
-                np.zeros(0, dtype=d) for d in (np.int64,) * 3 + (np.float64, np.int64, np.int64, bool)
-            )
-        args = (
-            s.x,
-            s.y,
-            s.air_altitude,
-            np.ascontiguousarray(source_ok),
+            return _no_detections()
+        middle = (
             np.ascontiguousarray(target_ok),
             np.ascontiguousarray(target_factor),
             plain(self.table),
             plain(light),
-            plain(draw_key(ctx.streams.seed, "sensors", ctx.step, ctx.state.replications)),
         )
-        dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
-        found, most = run_per_row(detect_pairs, args, dtypes, s.r, self.capacity, Detections)
+        found, most = _search(detect_pairs, ctx, source_ok, middle, "sensors", self.capacity)
         self.capacity = max(self.capacity, most + most // 4)  # room to grow, so reruns stay rare
         return found
 
@@ -312,6 +307,34 @@ class Sensing:
             table = bound_tables(self.table, altitude, mount_rate, ctx.dt)
             self._by_light[key] = LightTable(mount_rate, table, ctx.dt)
         return self._by_light[key]
+
+
+_DETECTION_DTYPES = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
+"""The dtypes of the fields of :class:`Detections`, in order."""
+
+
+def _no_detections() -> tuple[Any, ...]:
+    """What :func:`_search` returns when no pair detects: the row index and the :class:`Detections`
+    fields, all empty."""
+    return tuple(np.zeros(0, dtype=d) for d in (np.int64, *_DETECTION_DTYPES))
+
+
+def _search(
+    kernel: Any,
+    ctx: StepContext,
+    source_ok: NDArray[np.bool_],
+    middle: tuple[Any, ...],
+    stream: str,
+    capacity: int,
+) -> tuple[tuple[Any, ...], int]:
+    """Call a pair search (:func:`detect_pairs`, :func:`detect_aircraft`) per row: the positions and the
+    observers that look first, then ``middle``, then the draw key of ``stream`` for this step. Returns the
+    detections flattened (row index first, then the :class:`Detections` fields) and the largest count of
+    any row."""
+    s = ctx.state
+    key = plain(draw_key(ctx.streams.seed, stream, ctx.step, s.replications))
+    args = (s.x, s.y, s.air_altitude, np.ascontiguousarray(source_ok), *middle, key)
+    return run_per_row(kernel, args, _DETECTION_DTYPES, s.r, capacity, Detections)
 
 
 class Sightings(NamedTuple):

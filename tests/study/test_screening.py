@@ -227,3 +227,35 @@ def test_sourced_count_is_the_same_in_validate_report_pedigree_and_screening(
     flagged = sum(r.flagged for r in pedigree_report(scenario, table))
     assert flagged == len(params) - expected
     assert 0 < expected < len(params)
+
+
+def test_a_design_point_run_after_others_gives_what_it_gives_alone() -> None:
+    """Design points of one map share its ground (terrain, roads, gazetteer) and its line tables in a
+    worker; a point run after another in the same process gives exactly the measures it gives in a
+    process that made everything afresh for it. A place moved is another map: it gets its own ground."""
+    from drillsim.experiments import executors
+    from drillsim.experiments.executors import ChunkTask, run_chunk
+    from drillsim.geo import distance
+    from drillsim.world import build, ground_for
+
+    base = drillsim.load_scenario("khatlon-2015")
+    moved = [i for i in screened_inputs(base) if i.fixed is None]
+    variant = with_overrides(base, {i.path: i.setting(0.75) for i in moved})
+    until = 4 * 3600.0
+
+    def point(scenario: drillsim.Scenario, number: int) -> dict[str, np.ndarray]:
+        executors._WORLDS.clear()  # the world itself is the point's own: made again
+        return run_chunk(ChunkTask(number, (0,), (0,), scenario, 7, until)).measures
+
+    build._GROUNDS.clear()
+    distance._FIELDS.clear()
+    alone = point(variant, 1)
+    point(base, 0)
+    assert ground_for(variant) is ground_for(base)
+    after = point(variant, 1)
+    assert set(after) == set(alone)
+    for name, values in alone.items():
+        np.testing.assert_array_equal(after[name], values, err_msg=name)
+    place, spot = next(iter(base.places.items()))
+    elsewhere = with_overrides(base, {f"places.{place}.lat": spot.lat + 0.01})
+    assert ground_for(elsewhere) is not ground_for(base)

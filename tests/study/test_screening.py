@@ -259,3 +259,26 @@ def test_a_design_point_run_after_others_gives_what_it_gives_alone() -> None:
     place, spot = next(iter(base.places.items()))
     elsewhere = with_overrides(base, {f"places.{place}.lat": spot.lat + 0.01})
     assert ground_for(elsewhere) is not ground_for(base)
+
+
+def test_a_geodata_folder_changed_on_disk_is_read_again(tmp_path: Path) -> None:
+    """The ground of a scenario whose geodata is a folder (not a shipped set) is made again once a file of
+    the folder changes; the same folder unchanged gives the same ground."""
+    import os
+    import shutil
+
+    from drillsim.geo.geodata import _data_root
+    from drillsim.world import ground_for
+
+    base = drillsim.load_scenario("khatlon-2015")
+    folder = tmp_path / "set"
+    shutil.copytree(str(_data_root().joinpath(str(base.area.geodata))), folder)
+    copy = base.model_copy(update={"area": base.area.model_copy(update={"geodata": str(folder)})})
+    ground = ground_for(copy)
+    assert ground_for(copy) is ground
+    manifest = folder / "manifest.json"
+    stamp = manifest.stat()
+    os.utime(manifest, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 10**9))
+    again = ground_for(copy)
+    assert again is not ground
+    assert again.terrain.extent_m == ground.terrain.extent_m

@@ -9,14 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.geo.geodata import Geodata, load_geodata
+from drillsim.geo.geodata import Geodata, geodata_names, load_geodata
 from drillsim.geo.projection import LocalProjection
 from drillsim.geo.roads import RoadNetwork, build_road_network
 from drillsim.geo.terrain import TERRAIN_CLASS_NAMES, Terrain, load_geotiff_dem, terrain_from_geodata
@@ -142,10 +144,29 @@ screening or an experiment runs (numbers moved, the map the same) share one."""
 
 
 def ground_key(scenario: Scenario) -> str:
-    """A hash of everything :class:`Ground` is made from (the scenario's :data:`GROUND_SECTIONS`)."""
-    data = scenario.model_dump(mode="json", include=set(GROUND_SECTIONS))
+    """A hash of everything :class:`Ground` is made from: the scenario's :data:`GROUND_SECTIONS`, and the
+    size and modification time of the files an elevation file or a geodata folder (not a shipped set) names,
+    so a file changed on disk is read again."""
+    data: dict[str, object] = scenario.model_dump(mode="json", include=set(GROUND_SECTIONS))
+    data["files"] = _file_stamps(scenario)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _file_stamps(scenario: Scenario) -> list[tuple[str, int, int]]:
+    """Name, size and modification time (ns) of the area's elevation file and of a geodata folder's files."""
+    paths: list[Path] = []
+    if scenario.area.elevation is not None:
+        paths.append(Path(scenario.area.elevation))
+    geodata = scenario.area.geodata
+    if geodata is not None and str(geodata) not in geodata_names() and Path(geodata).is_dir():
+        paths.extend(sorted(p for p in Path(geodata).iterdir() if p.is_file()))
+    stamps = []
+    for path in paths:
+        with suppress(OSError):  # a missing file is reported where it is read
+            stat = path.stat()
+            stamps.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return stamps
 
 
 def ground_for(scenario: Scenario) -> Ground:

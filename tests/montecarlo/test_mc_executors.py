@@ -6,7 +6,7 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +187,31 @@ def test_a_worker_reuses_the_world_of_a_design_point(example: Path, seed: int) -
     other = scenario.model_copy(update={"name": scenario.name + "-other"})
     assert executors._world(other) is not world
     assert first.task.replications == (0,)
+
+
+def test_a_process_pool_takes_tasks_only_as_slots_free_up(example: Path, seed: int) -> None:
+    """Tasks are drawn from the iterable as workers free up (two per worker in flight), so a caller can make
+    each task only when it is needed, and every task is run once."""
+    from drillsim.experiments.executors import ProcessPool
+
+    scenario = load_scenario(str(example))
+    drawn: list[int] = []
+
+    def tasks() -> Iterator[ChunkTask]:
+        for point in range(5):
+            drawn.append(point)
+            yield ChunkTask(point, (0,), (0,), scenario, seed, 600.0)
+
+    pool = ProcessPool(1)
+    try:
+        results = pool.run(tasks())
+        first = next(results)
+        assert len(drawn) == 2
+        points = [first.task.point] + [r.task.point for r in results]
+    finally:
+        pool.close()
+    assert sorted(points) == list(range(5))
+    assert drawn == list(range(5))
 
 
 def test_an_executor_passed_in_is_used_and_left_open(example: Path) -> None:

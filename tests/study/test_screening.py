@@ -227,3 +227,58 @@ def test_sourced_count_is_the_same_in_validate_report_pedigree_and_screening(
     flagged = sum(r.flagged for r in pedigree_report(scenario, table))
     assert flagged == len(params) - expected
     assert 0 < expected < len(params)
+
+
+def test_a_design_point_run_after_others_gives_what_it_gives_alone() -> None:
+    """Design points of one map share its ground (terrain, roads, gazetteer) and its line tables in a
+    worker; a point run after another in the same process gives exactly the measures it gives in a
+    process that made everything afresh for it. A place moved is another map: it gets its own ground."""
+    from drillsim.experiments import executors
+    from drillsim.experiments.executors import ChunkTask, run_chunk
+    from drillsim.geo import distance
+    from drillsim.world import build, ground_for
+
+    base = drillsim.load_scenario("khatlon-2015")
+    moved = [i for i in screened_inputs(base) if i.fixed is None]
+    variant = with_overrides(base, {i.path: i.setting(0.75) for i in moved})
+    until = 4 * 3600.0
+
+    def point(scenario: drillsim.Scenario, number: int) -> dict[str, np.ndarray]:
+        executors._WORLDS.clear()  # the world itself is the point's own: made again
+        return run_chunk(ChunkTask(number, (0,), (0,), scenario, 7, until)).measures
+
+    build._GROUNDS.clear()
+    distance._FIELDS.clear()
+    alone = point(variant, 1)
+    point(base, 0)
+    assert ground_for(variant) is ground_for(base)
+    after = point(variant, 1)
+    assert set(after) == set(alone)
+    for name, values in alone.items():
+        np.testing.assert_array_equal(after[name], values, err_msg=name)
+    place, spot = next(iter(base.places.items()))
+    elsewhere = with_overrides(base, {f"places.{place}.lat": spot.lat + 0.01})
+    assert ground_for(elsewhere) is not ground_for(base)
+
+
+def test_a_geodata_folder_changed_on_disk_is_read_again(tmp_path: Path) -> None:
+    """The ground of a scenario whose geodata is a folder (not a shipped set) is made again once a file of
+    the folder changes; the same folder unchanged gives the same ground."""
+    import os
+    import shutil
+
+    from drillsim.geo.geodata import _data_root
+    from drillsim.world import ground_for
+
+    base = drillsim.load_scenario("khatlon-2015")
+    folder = tmp_path / "set"
+    shutil.copytree(str(_data_root().joinpath(str(base.area.geodata))), folder)
+    copy = base.model_copy(update={"area": base.area.model_copy(update={"geodata": str(folder)})})
+    ground = ground_for(copy)
+    assert ground_for(copy) is ground
+    manifest = folder / "manifest.json"
+    stamp = manifest.stat()
+    os.utime(manifest, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 10**9))
+    again = ground_for(copy)
+    assert again is not ground
+    assert again.terrain.extent_m == ground.terrain.extent_m

@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -100,7 +100,9 @@ class Executor(Protocol):
         """How many chunks it runs at the same time (worker processes or threads)."""
         ...
 
-    def run(self, tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]: ...
+    def run(self, tasks: Iterable[ChunkTask]) -> Iterator[ChunkResult]:
+        """Run ``tasks`` (taken from the iterable only as slots free up) and yield results as they finish."""
+        ...
 
     def close(self) -> None: ...
 
@@ -178,12 +180,14 @@ class ProcessPool:
     def slots(self) -> int:
         return self.workers
 
-    def run(self, tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]:
-        pending = list(reversed(tasks))
+    def run(self, tasks: Iterable[ChunkTask]) -> Iterator[ChunkResult]:
+        pending = iter(tasks)
         running: set[Future[ChunkResult]] = set()
-        while pending or running:
-            while pending and len(running) < 2 * self.workers:
-                running.add(self._pool.submit(run_chunk, pending.pop()))
+        while True:
+            while len(running) < 2 * self.workers and (task := next(pending, None)) is not None:
+                running.add(self._pool.submit(run_chunk, task))
+            if not running:
+                return
             done, running = wait(running, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: f.result().task.point):
                 yield future.result()
@@ -247,19 +251,21 @@ class DaskCluster:
     def slots(self) -> int:
         return self._threads()
 
-    def run(self, tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]:
-        pending = list(reversed(tasks))
+    def run(self, tasks: Iterable[ChunkTask]) -> Iterator[ChunkResult]:
+        pending = iter(tasks)
         window = 2 * self._threads()
         futures = self._dask.as_completed()
         in_flight = 0
-        while pending and in_flight < window:
-            futures.add(self._client.submit(run_chunk, pending.pop(), pure=False))
+        while in_flight < window and (task := next(pending, None)) is not None:
+            futures.add(self._client.submit(run_chunk, task, pure=False))
             in_flight += 1
+        if not in_flight:
+            return
         for future in futures:
             result: ChunkResult = future.result()
             future.release()
-            if pending:
-                futures.add(self._client.submit(run_chunk, pending.pop(), pure=False))
+            if (task := next(pending, None)) is not None:
+                futures.add(self._client.submit(run_chunk, task, pure=False))
             yield result
 
     def close(self) -> None:

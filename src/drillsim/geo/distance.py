@@ -12,6 +12,7 @@ less along straight stretches.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,6 +132,13 @@ def simplify_polyline(line: FloatArray, tolerance_m: float) -> FloatArray:
     return pts[keep]
 
 
+FIELDS_KEPT = 8
+"""How many :class:`SignedDistanceField` tables a process keeps for reuse (see its ``build``)."""
+_FIELDS: OrderedDict[tuple[bytes, tuple[int, ...], tuple[float, ...], float], SignedDistanceField] = (
+    OrderedDict()
+)
+
+
 @dataclass(frozen=True)
 class SignedDistanceField:
     """Signed distance to a polyline on a grid of ``cell_m`` covering ``(x0, y0)``-``(x1, y1)``."""
@@ -146,8 +154,24 @@ class SignedDistanceField:
     ) -> SignedDistanceField:
         """Tabulate the signed distance to ``line`` over ``extent`` = (x_min, y_min, x_max, y_max).
 
-        The line is first simplified to a tenth of a cell, far below the interpolation error.
+        The line is first simplified to a tenth of a cell, far below the interpolation error. A table is
+        read-only: the same line, extent and cell give the same table, made once and shared (the last
+        :data:`FIELDS_KEPT` kept), so the runs of a screening or an experiment do not tabulate it again.
         """
+        vertices = np.ascontiguousarray(line, dtype=np.float64)
+        key = (vertices.tobytes(), vertices.shape, tuple(float(v) for v in extent), float(cell_m))
+        table = _FIELDS.pop(key, None)
+        if table is None:
+            table = cls._tabulate(vertices, extent, cell_m)
+        _FIELDS[key] = table
+        while len(_FIELDS) > FIELDS_KEPT:
+            _FIELDS.popitem(last=False)
+        return table
+
+    @classmethod
+    def _tabulate(
+        cls, line: FloatArray, extent: tuple[float, float, float, float], cell_m: float
+    ) -> SignedDistanceField:
         line = simplify_polyline(line, cell_m / 10.0)
         x_min, y_min, x_max, y_max = extent
         nx = max(2, int(np.ceil((x_max - x_min) / cell_m)) + 1)

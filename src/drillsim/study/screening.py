@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, get_args
 
@@ -563,27 +563,36 @@ def _run_design(
     executor: ExecutorLike,
     progress: Callable[[int, int], None] | None,
 ) -> tuple[dict[int, dict[str, FloatArray]], list[int]]:
-    """Each design point's measures (one chunk per point, common random numbers), and the invalid points."""
+    """Each design point's measures (one chunk per point, common random numbers), and the invalid points.
+
+    Each point's scenario is made and validated only when the executor has a slot for it, so the workers
+    start on the first points while the next ones are still being made.
+    """
     n_points = design.units.shape[0]
-    tasks: list[ChunkTask] = []
     failed: list[int] = []
     indices = tuple(range(replications))
-    for point in range(n_points):
-        values = {i.path: i.setting(float(u)) for i, u in zip(moved, design.units[point], strict=True)}
-        try:
-            changed = with_overrides(base, values)
-        except InputError:
-            failed.append(point)
-            continue
-        tasks.append(ChunkTask(point, indices, indices, changed, seed, until_s))
     outputs: dict[int, dict[str, FloatArray]] = {}
-    if progress is not None:
-        progress(len(failed), n_points)
+
+    def report() -> None:
+        if progress is not None:
+            progress(len(failed) + len(outputs), n_points)
+
+    def tasks() -> Iterator[ChunkTask]:
+        for point in range(n_points):
+            values = {i.path: i.setting(float(u)) for i, u in zip(moved, design.units[point], strict=True)}
+            try:
+                changed = with_overrides(base, values)
+            except InputError:
+                failed.append(point)
+                report()
+                continue
+            yield ChunkTask(point, indices, indices, changed, seed, until_s)
+
+    report()
     with executor_from(executor) as runner:
-        for result in runner.run(tasks):
+        for result in runner.run(tasks()):
             outputs[result.task.point] = result.measures
-            if progress is not None:
-                progress(len(failed) + len(outputs), n_points)
+            report()
     return outputs, failed
 
 

@@ -6,13 +6,19 @@ the same :class:`World`.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.geo.geodata import Geodata, load_geodata
+from drillsim.geo.geodata import Geodata, geodata_names, load_geodata
 from drillsim.geo.projection import LocalProjection
 from drillsim.geo.roads import RoadNetwork, build_road_network
 from drillsim.geo.terrain import TERRAIN_CLASS_NAMES, Terrain, load_geotiff_dem, terrain_from_geodata
@@ -117,8 +123,73 @@ def _light_table(scenario: Scenario, lat: float, lon: float) -> NDArray[np.int64
     return np.where(elevations > 0, 0, np.where(elevations > -6, 1, 2)).astype(np.int64)
 
 
-def build_world(scenario: Scenario) -> World:
-    """Compile a scenario: projection at the area's centre, terrain, forces and plan."""
+@dataclass(frozen=True)
+class Ground:
+    """The part of a world that only the scenario's area, places, sites and lines decide: its projection,
+    gazetteer, terrain (with the scenario's crossings) and road network. Read-only during a run."""
+
+    projection: LocalProjection
+    gazetteer: Gazetteer
+    terrain: Terrain
+    class_lut: NDArray[np.int64]
+    roads: RoadNetwork | None
+
+
+GROUND_SECTIONS = ("area", "places", "sites", "lines")
+"""The sections of a scenario that :class:`Ground` is made from (and that key :func:`ground_for`)."""
+GROUNDS_KEPT = 2
+_GROUNDS: OrderedDict[str, Ground] = OrderedDict()
+"""The grounds this process made lately, by :func:`ground_key`: the variants of one scenario that a
+screening or an experiment runs (numbers moved, the map the same) share one."""
+
+
+def ground_key(scenario: Scenario) -> str:
+    """A hash of everything :class:`Ground` is made from: the scenario's :data:`GROUND_SECTIONS`, and the
+    size and modification time of the files an elevation file or a geodata folder (not a shipped set) names,
+    so a file changed on disk is read again."""
+    data: dict[str, object] = scenario.model_dump(mode="json", include=set(GROUND_SECTIONS))
+    data["files"] = _file_stamps(scenario)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _file_stamps(scenario: Scenario) -> list[tuple[str, int, int]]:
+    """Name, size and modification time (ns) of the area's elevation file and of a geodata folder's files."""
+    paths: list[Path] = []
+    if scenario.area.elevation is not None:
+        paths.append(Path(scenario.area.elevation))
+    geodata = scenario.area.geodata
+    if geodata is not None and str(geodata) not in geodata_names() and Path(geodata).is_dir():
+        paths.extend(sorted(p for p in Path(geodata).iterdir() if p.is_file()))
+    stamps = []
+    for path in paths:
+        with suppress(OSError):  # a missing file is reported where it is read
+            stat = path.stat()
+            stamps.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return stamps
+
+
+def ground_for(scenario: Scenario) -> Ground:
+    """The scenario's :class:`Ground`, made once for every scenario of the same area, places, sites and
+    lines in this process (the last :data:`GROUNDS_KEPT` kept)."""
+    key = ground_key(scenario)
+    ground = _GROUNDS.pop(key, None)
+    if ground is None:
+        ground = _make_ground(scenario)
+    _GROUNDS[key] = ground
+    while len(_GROUNDS) > GROUNDS_KEPT:
+        _GROUNDS.popitem(last=False)
+    return ground
+
+
+def _point_xy(gazetteer: Gazetteer, projection: LocalProjection, ref: LatLon | str) -> tuple[float, float]:
+    """Where a place, site or point lies in the world's metres."""
+    point = gazetteer.resolve(ref)
+    x, y = projection.to_xy(point.lat, point.lon)
+    return float(x), float(y)
+
+
+def _make_ground(scenario: Scenario) -> Ground:
     b = scenario.area.bounds
     lat0, lon0 = (b.south + b.north) / 2, (b.west + b.east) / 2
     projection = LocalProjection(lat0, lon0)
@@ -142,10 +213,7 @@ def build_world(scenario: Scenario) -> World:
         lut[:] = TERRAIN_INDEX[scenario.area.default_terrain]
     terrain = _with_scenario_crossings(terrain, scenario, projection)
 
-    def xy(ref: LatLon | str) -> tuple[float, float]:
-        point = gazetteer.resolve(ref)
-        x, y = projection.to_xy(point.lat, point.lon)
-        return float(x), float(y)
+    xy = partial(_point_xy, gazetteer, projection)
 
     scenario_roads = [
         line_points(scenario, name, xy, gazetteer.lines)
@@ -153,18 +221,32 @@ def build_world(scenario: Scenario) -> World:
         if line.kind in ("route", "road")
     ]
     roads = _road_network(geodata, terrain, projection, scenario_roads)
+    return Ground(projection, gazetteer, terrain, lut, roads)
+
+
+def build_world(scenario: Scenario) -> World:
+    """Compile a scenario: projection at the area's centre, terrain, forces and plan.
+
+    The projection, gazetteer, terrain and roads come from :func:`ground_for` (made once for all the
+    scenarios of one map in a process); the rest is compiled from the scenario each time.
+    """
+    ground = ground_for(scenario)
+    projection, gazetteer = ground.projection, ground.gazetteer
+
+    xy = partial(_point_xy, gazetteer, projection)
+
     forces = compile_forces(scenario, projection, gazetteer)
     plan = compile_plan(scenario, forces, projection, gazetteer)
     return World(
         scenario,
         projection,
         gazetteer,
-        terrain,
-        lut,
+        ground.terrain,
+        ground.class_lut,
         forces,
         plan,
-        _light_table(scenario, lat0, lon0),
-        roads,
+        _light_table(scenario, projection.lat0_deg, projection.lon0_deg),
+        ground.roads,
         compile_support(scenario, projection, gazetteer),
         compile_obstacles(scenario, forces, xy, gazetteer.lines),
         positions=compile_positions(scenario, projection, gazetteer),

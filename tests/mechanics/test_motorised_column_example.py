@@ -27,7 +27,7 @@ def outcomes() -> Outcomes:
 def _events(outcomes: Outcomes, kind: str) -> dict[str, list[object]]:
     assert outcomes.events is not None
     table = outcomes.events.filter(pc.equal(outcomes.events["kind"], kind))
-    return {name: table[name].to_pylist() for name in ("replication", "time_s", "unit", "detail")}
+    return {name: table[name].to_pylist() for name in ("replication", "time_s", "unit", "detail", "value")}
 
 
 def test_both_platoons_ride_then_dismount(outcomes: Outcomes) -> None:
@@ -36,7 +36,7 @@ def test_both_platoons_ride_then_dismount(outcomes: Outcomes) -> None:
     for unit in ("tjk/mr", "tjk/rifles"):
         reps = {r for r, u in zip(off["replication"], off["unit"], strict=True) if u == unit}
         assert reps == set(range(REPS))
-    assert set(off["detail"]) <= {"contact", "objective", "order", "seats"}
+    assert set(off["detail"]) <= {"contact", "objective", "order", "seats", "carrier-lost"}
     for name in ("mr-dismounted", "rifles-dismounted"):
         assert np.all(np.asarray(outcomes.measures[name]) > 600.0)
 
@@ -50,8 +50,10 @@ def test_the_short_of_seats_platoon_shuttles_behind(outcomes: Outcomes) -> None:
 
 
 def test_carriers_lost_agree_with_the_events(outcomes: Outcomes) -> None:
-    """The carriers-lost measure counts the CarrierLost events of each replication."""
+    """The carriers-lost measure sums the vehicles of the CarrierLost events of each replication, lost to
+    the road's mines or to the militants' rockets."""
     lost = _events(outcomes, "CarrierLost")
-    counts = np.bincount(np.asarray(lost["replication"], dtype=np.int64), minlength=REPS)
+    rows = np.asarray(lost["replication"], dtype=np.int64)
+    counts = np.bincount(rows, weights=np.asarray(lost["value"], dtype=np.float64), minlength=REPS)
     assert np.array_equal(np.asarray(outcomes.measures["carriers-lost"]), counts)
-    assert set(lost["detail"]) <= {"mine"}
+    assert set(lost["detail"]) <= {"mine", "rpg-7", "hmg-127"}

@@ -467,7 +467,8 @@ class UnitMounted(Event):
 class UnitDismounted(Event):
     """``unit`` dismounted from its carriers at (x_m, y_m); ``reason``: order (its task is fought or made on
     foot), contact (an enemy in its side's picture within its dismount range, or fire), objective (its
-    attack's objective within that range) (docs/mechanics/transport.md)."""
+    attack's objective within that range), seats (shuttling slower than walking), carrier-lost (fire
+    destroyed one of its carriers) (docs/mechanics/transport.md)."""
 
     KIND: ClassVar[str] = "UnitDismounted"
     unit: str
@@ -478,13 +479,16 @@ class UnitDismounted(Event):
 
 @dataclass(frozen=True)
 class CarrierLost(Event):
-    """A carrier of ``unit`` was lost (``cause``: mine) with ``casualties`` among the people on board
-    (docs/mechanics/transport.md)."""
+    """``vehicles`` carriers of ``unit`` were lost (``cause``: mine, or the weapon that destroyed them,
+    fired by ``shooter``) with ``casualties`` among the people on board (docs/mechanics/transport.md,
+    docs/mechanics/direct-fire.md)."""
 
     KIND: ClassVar[str] = "CarrierLost"
     unit: str
     cause: str
     casualties: int
+    shooter: str | None = None
+    vehicles: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -672,7 +676,13 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "UnitLanded": {"unit": "unit", "airlift": "other", "x_m": "x_m", "y_m": "y_m"},
     "UnitMounted": {"unit": "unit", "x_m": "x_m", "y_m": "y_m"},
     "UnitDismounted": {"unit": "unit", "reason": "detail", "x_m": "x_m", "y_m": "y_m"},
-    "CarrierLost": {"unit": "unit", "cause": "detail", "casualties": "count"},
+    "CarrierLost": {
+        "unit": "unit",
+        "cause": "detail",
+        "casualties": "count",
+        "shooter": "other",
+        "vehicles": "value",
+    },
     "ObstacleEncountered": {
         "unit": "unit",
         "obstacle": "other",

@@ -71,6 +71,9 @@ TERRAIN_CLASSES: tuple[str, ...] = get_args(TerrainClass)
 
 Posture = Literal["moving", "halted", "hasty-defence", "prepared-defence", "hidden", "mounted"]
 POSTURES: tuple[str, ...] = get_args(Posture)
+Armour = Literal["soft", "light"]
+"""Vehicle classes by protection: soft-skinned (trucks, pickups, cars) or light armour (armoured carriers)."""
+ARMOUR_CLASSES: tuple[str, ...] = get_args(Armour)
 
 Relation = Literal["hostile", "allied", "neutral"]
 Light = Literal["auto", "day", "twilight", "night"]
@@ -475,6 +478,34 @@ class RangeBandSpec(Spec):
     """Probability that one engagement suppresses the target element."""
 
 
+class VehicleEffectSpec(Spec):
+    """A weapon's effect on carriers by vehicle class (docs/mechanics/direct-fire.md, "Carriers destroyed
+    by fire")."""
+
+    def by_class(self) -> tuple[float, ...]:
+        """The values in the order of :data:`ARMOUR_CLASSES`."""
+        return tuple(float(getattr(self, name)) for name in ARMOUR_CLASSES)
+
+
+class VehicleKillSpec(VehicleEffectSpec):
+    """Probability that one engagement destroys one carrier, by vehicle class (0: never)."""
+
+    soft: Probability = Param(0.0)
+    """Against soft-skinned vehicles (trucks, pickups)."""
+    light: Probability = Param(0.0)
+    """Against light armour (armoured personnel carriers)."""
+
+
+class VehicleRadiusSpec(VehicleEffectSpec):
+    """Distance from a burst at which a carrier is destroyed with probability 0.5, by vehicle class (0:
+    never)."""
+
+    soft: Distance = Param(0.0)
+    """Soft-skinned vehicles (trucks, pickups)."""
+    light: Distance = Param(0.0)
+    """Light armour (armoured personnel carriers)."""
+
+
 class AntiAirSpec(Spec):
     """How a weapon engages aircraft: its envelope and the outcome of one engagement
     (docs/mechanics/air-defence.md)."""
@@ -556,6 +587,13 @@ class WeaponSpec(Spec):
     anti_air: AntiAirSpec | None = None
     """Air defence: the envelope and engagement outcomes against aircraft. Required for kind
     ``air-defence``; a direct-fire weapon with it (a heavy machine gun) also engages aircraft."""
+    vehicle_p_kill: VehicleKillSpec | None = None
+    """Direct fire: probability that one engagement destroys one carrier of a mounted target, by vehicle
+    class, in the weapon's first range band (farther bands scale it as they scale ``p_kill``); none: the
+    weapon destroys no vehicle (small arms)."""
+    vehicle_lethal_radius_m: VehicleRadiusSpec | None = None
+    """Indirect and air: the distance from a burst at which a carrier of each vehicle class is destroyed
+    with probability 0.5 (the ``lethal_radius_m`` of people, for vehicles); none: no vehicle is destroyed."""
 
     @model_validator(mode="after")
     def _consistent(self) -> WeaponSpec:
@@ -682,6 +720,14 @@ class CarrierSpec(Spec):
     troops bunched in soft vehicles, below 1 behind armour."""
     mine_casualties: Factor = Param(2.7)
     """People hurt when one carrier sets off a mine (at most the carrier's load); the carrier is lost."""
+    armour: Armour = "soft"
+    """The carriers' class against fire: ``soft`` (trucks, pickups) or ``light`` (armoured carriers); the
+    weapons' ``vehicle_p_kill`` and ``vehicle_lethal_radius_m`` give their effect on each class."""
+    fragment_exposure: Factor = Param(1.0)
+    """Blast and fragment effect of indirect fire and bombs on the people while mounted, relative to men
+    standing in the open (it replaces the posture's exposure): 1 in soft vehicles, low behind armour."""
+    rider_casualty_share: Probability = Param(0.5)
+    """Share of the people on board a carrier who are hit when fire destroys it."""
 
 
 class UnitTypeSpec(Spec):

@@ -20,6 +20,7 @@ from drillsim.core.random import Streams
 from drillsim.geo.projection import LocalProjection
 from drillsim.scenario.gazetteer import Gazetteer
 from drillsim.scenario.models import (
+    ARMOUR_CLASSES,
     POSTURES,
     TERRAIN_CLASSES,
     Scenario,
@@ -155,6 +156,12 @@ class ForceTable:
     w_aa_p_damage: FloatArray
     w_aa_rounds: FloatArray
     """Air defence: rounds of the mount's ammunition one engagement uses."""
+    w_vehicle_p_kill: FloatArray
+    """(mounts, vehicle classes) direct fire: probability that one engagement in the first range band
+    destroys one carrier of each class (``ARMOUR_CLASSES``); 0: never."""
+    w_vehicle_radius: FloatArray
+    """(mounts, vehicle classes) indirect and air: distance from a burst at which a carrier of each class
+    is destroyed with probability 0.5; 0: never."""
     # sensor mounts
     s_elem: IntArray
     s_name: tuple[str, ...]
@@ -409,6 +416,9 @@ def compile_forces(  # noqa: C901
         )
     }
     w_names: list[str] = []
+    no_effect = (0.0,) * len(ARMOUR_CLASSES)
+    vehicle_pk: list[tuple[float, ...]] = []
+    vehicle_r: list[tuple[float, ...]] = []
     bands: list[list[tuple[float, float, float]]] = []
     s: dict[str, list[float]] = {
         k: [] for k in ("elem", "count", "max", "scale", "rate", "night", "los", "err", "ident")
@@ -447,6 +457,10 @@ def compile_forces(  # noqa: C901
             w["aa_pd"].append(float(aa.p_damage) if aa else 0.0)
             w["aa_rounds"].append(float(aa.rounds_per_engagement) if aa else 0.0)
             w_names.append(mount.weapon)
+            vehicle_pk.append(spec.vehicle_p_kill.by_class() if spec.vehicle_p_kill else no_effect)
+            vehicle_r.append(
+                spec.vehicle_lethal_radius_m.by_class() if spec.vehicle_lethal_radius_m else no_effect
+            )
             bands.append([(float(b.max_range_m), float(b.p_kill), float(b.p_suppress)) for b in spec.bands])
         for smount in u.sensors:
             sspec = cat.sensors[smount.sensor]
@@ -544,6 +558,8 @@ def compile_forces(  # noqa: C901
         w_aa_p_kill=arr(w["aa_pk"]),
         w_aa_p_damage=arr(w["aa_pd"]),
         w_aa_rounds=arr(w["aa_rounds"]),
+        w_vehicle_p_kill=np.asarray(vehicle_pk, dtype=np.float64).reshape(-1, len(ARMOUR_CLASSES)),
+        w_vehicle_radius=np.asarray(vehicle_r, dtype=np.float64).reshape(-1, len(ARMOUR_CLASSES)),
         s_elem=iarr(s["elem"]),
         s_name=tuple(s_names),
         s_count=arr(s["count"]),

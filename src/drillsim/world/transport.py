@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from drillsim.geo.projection import LocalProjection
 from drillsim.scenario.gazetteer import Gazetteer
-from drillsim.scenario.models import TERRAIN_CLASSES, Scenario
+from drillsim.scenario.models import ARMOUR_CLASSES, TERRAIN_CLASSES, Scenario
 from drillsim.world.forces import TERRAIN_INDEX, ForceTable, element_vehicles
 
 FloatArray = NDArray[np.float64]
@@ -78,6 +78,12 @@ class CarrierTable:
     dismount_range_m: FloatArray
     fire_exposure: FloatArray
     mine_casualties: FloatArray
+    armour: IntArray
+    """The carriers' vehicle class (index into ``ARMOUR_CLASSES``)."""
+    fragment_exposure: FloatArray
+    """Area-fire exposure of the people while mounted (replaces the posture's)."""
+    rider_casualty_share: FloatArray
+    """Share of the people on board a carrier hit when fire destroys it."""
     mounted0: NDArray[np.bool_]
     """Whether the element starts mounted."""
 
@@ -98,6 +104,9 @@ def compile_carriers(scenario: Scenario, forces: ForceTable) -> CarrierTable:
     reach = np.zeros(n)
     exposure = np.ones(n)
     mine = np.zeros(n)
+    armour = np.zeros(n, dtype=np.int64)
+    fragments = np.ones(n)
+    share = np.zeros(n)
     mounted0 = np.zeros(n, dtype=bool)
     types = scenario.catalogue.unit_types
     for e in range(n):
@@ -116,6 +125,9 @@ def compile_carriers(scenario: Scenario, forces: ForceTable) -> CarrierTable:
         reach[e] = float(spec.dismount_range_m)
         exposure[e] = float(spec.fire_exposure)
         mine[e] = float(spec.mine_casualties)
+        armour[e] = ARMOUR_CLASSES.index(spec.armour)
+        fragments[e] = float(spec.fragment_exposure)
+        share[e] = float(spec.rider_casualty_share)
         mounted0[e] = bool(unit.mounted) and vehicles0[e] > 0
     return CarrierTable(
         has=has,
@@ -127,5 +139,8 @@ def compile_carriers(scenario: Scenario, forces: ForceTable) -> CarrierTable:
         dismount_range_m=reach,
         fire_exposure=exposure,
         mine_casualties=mine,
+        armour=armour,
+        fragment_exposure=fragments,
+        rider_casualty_share=share,
         mounted0=mounted0,
     )

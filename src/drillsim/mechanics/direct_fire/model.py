@@ -342,3 +342,62 @@ def rounds_used(
     like its effect, by 0.3 when the shooter itself is suppressed."""
     fire = 1.0 - (1.0 - SUPPRESSED_FIRE_FACTOR) * suppressed
     return weapons * rounds_per_s * dt * min(max(fighting_fraction, 0.0), 1.0) * fire
+
+
+@jit
+def carrier_kill_rates(
+    engagements: Engagements,
+    table: FireTable,
+    vehicle_p_kill: FloatArray,
+    armour: IntArray,
+    strength: FloatArray,
+    suppressed_until: FloatArray,
+    ammo: FloatArray,
+    t0: float,
+) -> FloatArray:
+    """For each engagement of a mounted target, the rate (per second) at which the shooter destroys one of
+    its carriers: over the shooter's mounts that have ammunition and reach the target,
+
+        n * f * p_v[class] * P_k(r) / P_k(first band) * q * (S / S0) * (1 - 0.7 sigma) * effect_scale
+
+    (:func:`mount_casualty_rate` with the weapon's ``vehicle_p_kill`` for the target's vehicle class,
+    scaled from the first range band as the weapon's kill probability falls with range, and
+    ``UNAIMED_EFFECT`` of it at a position only believed). Called before :func:`engagement_rates` spends
+    the step's rounds. Vehicles have no posture: the target's exposure and cover do not apply."""
+    rows, shooter, target, range_m, located, effect_scale, _ = engagements
+    strength0, training = table[0], table[1]
+    mounts, w_count, w_rate_per_s, w_band_range, w_band_pkill = (
+        table[4],
+        table[5],
+        table[6],
+        table[7],
+        table[8],
+    )
+    n_pairs = rows.shape[0]
+    out = np.zeros(n_pairs)
+    limited = ammo.shape[1] > 0
+    for e in range(n_pairs):
+        r = rows[e]
+        i = shooter[e]
+        cls = armour[target[e]]
+        fighting = strength[r, i] / max(strength0[i], 1e-9)
+        suppressed = 1.0 if suppressed_until[r, i] > t0 else 0.0
+        for k in range(mounts.shape[1]):
+            m = mounts[i, k]
+            if m < 0 or not vehicle_p_kill[m, cls] > 0 or (limited and not ammo[r, m] > 0):
+                continue
+            band = first_band(range_m[e], w_band_range[m])
+            if band < 0 or not w_band_pkill[m, 0] > 0:
+                continue
+            p = vehicle_p_kill[m, cls] * w_band_pkill[m, band] / w_band_pkill[m, 0]
+            p *= 1.0 if located[e] else UNAIMED_EFFECT
+            out[e] += effect_scale[e] * mount_casualty_rate(
+                w_count[m], w_rate_per_s[m], p, fighting, training[i], suppressed, 1.0
+            )
+    return out
+
+
+def carriers_destroyed_probability(rate_per_s: ArrayLike, dt: float) -> FloatArray:
+    """Probability that fire at ``rate_per_s`` destroys a carrier within ``dt``: ``1 - exp(-rate dt)``
+    (at most one carrier of a target in a step)."""
+    return np.asarray(-np.expm1(-np.asarray(rate_per_s, dtype=np.float64) * dt))

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit, plain, run_per_row
 from drillsim.core.random import binomial_inverse
-from drillsim.events.types import AmmunitionExhausted, Fratricide, UnitHit
+from drillsim.events.types import AmmunitionExhausted, CarrierLost, Fratricide, UnitDismounted, UnitHit
 from drillsim.mechanics.casualties import split_hits
 from drillsim.mechanics.direct_fire.frontage import element_frontages, engaged_on_frontage
 from drillsim.mechanics.direct_fire.model import (
@@ -25,12 +25,15 @@ from drillsim.mechanics.direct_fire.model import (
     SUPPRESSING_TASKS,
     Engagements,
     FireTable,
+    carrier_kill_rates,
+    carriers_destroyed_probability,
     engagement_rates,
 )
 from drillsim.mechanics.direct_fire.targets import Picks, Shooters, nearest_seen_targets
-from drillsim.mechanics.transport import mounted_exposure
+from drillsim.mechanics.transport import carrier_load, mounted_exposure
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
+from drillsim.world.forces import POSTURE_INDEX
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -87,6 +90,10 @@ class DirectFire:
         """What the compiled engagement pass reads of the forces, built once."""
         self.shooter_table = Shooters(self.shooters, self.targets, self.reach, f.side, self.hostile)
         """What the compiled target choice reads, built once."""
+        c = ctx.world.carriers
+        self.armour = c.armour if c is not None else np.zeros(f.n, dtype=np.int64)
+        self.vehicle_kill = bool(c is not None and c.any and (f.w_vehicle_p_kill[self.mounts] > 0).any())
+        """Whether any direct-fire weapon can destroy a carrier and any element has carriers."""
 
     def discipline(
         self, ctx: StepContext, rows: IntArray, i: IntArray, j: IntArray, true_d: FloatArray
@@ -140,8 +147,11 @@ class DirectFire:
         rows, i, j, true_d, located, effect_scale, round_scale = self.discipline(ctx, rows, i, j, true_d)
         if not len(rows):
             return
+        engagements = Engagements(rows, i, j, true_d, located, effect_scale, round_scale)
+        if self.vehicle_kill:
+            self.destroy_carriers(ctx, engagements)  # reads the ammunition before this step's rounds
         lam, supp_rate, exhausted = engagement_rates(
-            plain(Engagements(rows, i, j, true_d, located, effect_scale, round_scale)),
+            plain(engagements),
             plain(self.fire_table),
             s.strength,
             s.suppressed_until,
@@ -182,6 +192,65 @@ class DirectFire:
         hit = ctx.uniform("fires/suppression", tr, tj) < p_supp
         s.suppressed_until[tr[hit], tj[hit]] = np.maximum(
             s.suppressed_until[tr[hit], tj[hit]], ctx.t1 + SUPPRESSION_S
+        )
+
+    def destroy_carriers(self, ctx: StepContext, engagements: Engagements) -> None:
+        """Carriers of mounted targets destroyed by the weapons that can (:func:`carrier_kill_rates`): the
+        rates of every shooter of a target are summed, and one of its carriers is destroyed with probability
+        ``1 - exp(-rate dt)`` (stream ``fires/vehicles``); riders are hit and the unit dismounts
+        (:func:`lose_carriers`)."""
+        s = ctx.state
+        f = ctx.world.forces
+        rows, j = engagements.rows, engagements.target
+        mounted = s.mounted[rows, j] & (s.carriers_left[rows, j] > 0)
+        if not mounted.any():
+            return
+        k = np.flatnonzero(mounted)
+        e = engagements
+        sub = Engagements(
+            e.rows[k],
+            e.shooter[k],
+            e.target[k],
+            e.range_m[k],
+            e.located[k],
+            e.effect_scale[k],
+            e.round_scale[k],
+        )
+        rate = carrier_kill_rates(
+            plain(sub),
+            plain(self.fire_table),
+            f.w_vehicle_p_kill,
+            self.armour,
+            s.strength,
+            s.suppressed_until,
+            s.ammo,
+            ctx.t0,
+        )
+        if not (rate > 0).any():
+            return
+        tr, tj, inverse = group_by_target(sub.rows, sub.target, f.n)
+        total = np.bincount(inverse, weights=rate, minlength=len(tr))
+        p = carriers_destroyed_probability(total, ctx.dt)
+        # Stochastic: one carrier with probability p; deterministic mode: p of one carrier (its expectation).
+        lost = (ctx.uniform("fires/vehicles", tr, tj) < p).astype(np.float64) if ctx.stochastic else p
+        hit = lost > 0
+        if not hit.any():
+            return
+        main = group_argmax(inverse, rate, len(tr))[hit]
+        shooter = sub.shooter[main]
+        # The cause: the shooter's weapon that can destroy this class of vehicle with the most effect.
+        slots = self.table[shooter]
+        pk = np.where(slots >= 0, f.w_vehicle_p_kill[slots, self.armour[tj[hit]][:, None]], 0.0)
+        weapon = np.asarray(f.w_name, dtype=object)[slots[np.arange(len(slots)), pk.argmax(axis=1)]]
+        lose_carriers(
+            ctx,
+            tr[hit],
+            tj[hit],
+            lost[hit],
+            shooter=shooter,
+            cause=weapon,
+            kind="direct",
+            stream="fires/vehicles/riders",
         )
 
 
@@ -296,6 +365,89 @@ def apply_casualties(
                     weapon=weapon,
                 )
     return lost
+
+
+_MOUNTED = POSTURE_INDEX["mounted"]
+_HALTED = POSTURE_INDEX["halted"]
+
+
+def lose_carriers(
+    ctx: StepContext,
+    rows: IntArray,
+    elems: IntArray,
+    destroyed: FloatArray,
+    *,
+    shooter: IntArray,
+    cause: NDArray[np.object_],
+    kind: str,
+    stream: str,
+    time_s: FloatArray | float | None = None,
+    key: IntArray | None = None,
+) -> FloatArray:
+    """Fire destroyed ``destroyed`` carriers of each mounted element (rows, elems): the element loses them,
+    the people on board them are hit (the carriers' ``rider_casualty_share`` of each destroyed carrier's
+    load, :func:`drillsim.mechanics.transport.carrier_load`, through :func:`apply_casualties` as fire of
+    ``kind``), and the whole element dismounts and fights on foot for the rest of its task (with no carrier
+    left it walks from then on). Records ``CarrierLost`` and ``UnitDismounted`` (reason ``carrier-lost``);
+    returns the people hit per entry. With mission ``key`` s an element may appear more than once."""
+    c = ctx.world.carriers
+    assert c is not None
+    s = ctx.state
+    out = np.zeros(len(rows))
+    destroyed = np.minimum(destroyed, s.carriers_left[rows, elems])
+    keep = np.flatnonzero(destroyed > 0)
+    rows, elems, destroyed, shooter, cause = (
+        rows[keep],
+        elems[keep],
+        destroyed[keep],
+        shooter[keep],
+        cause[keep],
+    )
+    if key is not None:
+        key = key[keep]
+    if isinstance(time_s, np.ndarray):
+        time_s = time_s[keep]
+    if not len(rows):
+        return out
+    strength = s.strength[rows, elems]
+    aboard = carrier_load(strength, s.carriers_left[rows, elems], c.seats[elems]) * destroyed
+    np.subtract.at(s.carriers_left, (rows, elems), destroyed)
+    s.carriers_left[rows, elems] = np.maximum(s.carriers_left[rows, elems], 0.0)  # two missions, one carrier
+    p = np.clip(c.rider_casualty_share[elems] * aboard / np.maximum(strength, 1e-9), 0.0, 1.0 - 1e-12)
+    expected = (-np.log1p(-p) if ctx.stochastic else p) * strength
+    lost = apply_casualties(
+        ctx, rows, elems, expected, shooter=shooter, weapon=kind, stream=stream, time_s=time_s, key=key
+    )
+    when = ctx.t1 if time_s is None else time_s
+    ctx.emit(
+        CarrierLost,
+        rows,
+        when,
+        unit=ctx.ids[elems],
+        cause=cause,
+        casualties=np.rint(lost).astype(np.int64),
+        shooter=ctx.ids[shooter],
+        vehicles=destroyed,
+    )
+    riding = s.mounted[rows, elems]
+    if riding.any():
+        r, e = rows[riding], elems[riding]
+        s.mounted[r, e] = False
+        s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.dismount_s[e])
+        s.dismounted_at[r, e] = np.minimum(s.dismounted_at[r, e], ctx.t0)
+        s.stay_on_foot[r, e] = s.task[r, e]
+        s.posture[r, e] = np.where(s.posture[r, e] == _MOUNTED, _HALTED, s.posture[r, e])
+        ctx.emit(
+            UnitDismounted,
+            r,
+            when if np.isscalar(when) else np.asarray(when)[riding],
+            unit=ctx.ids[e],
+            reason="carrier-lost",
+            x_m=s.x[r, e],
+            y_m=s.y[r, e],
+        )
+    out[keep] = lost
+    return out
 
 
 def duplicate_levels(rows: IntArray, elems: IntArray, n: int) -> list[IntArray]:

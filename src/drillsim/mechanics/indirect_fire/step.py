@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit, plain
+from drillsim.core.random import binomial_inverse
 from drillsim.events.types import (
     AmmunitionExhausted,
     FireMissionCompleted,
@@ -34,13 +35,14 @@ from drillsim.events.types import (
     RoundsImpacted,
 )
 from drillsim.mechanics.direct_fire.model import POSTURE_AREA_TABLE
-from drillsim.mechanics.direct_fire.step import apply_casualties
+from drillsim.mechanics.direct_fire.step import apply_casualties, lose_carriers
 from drillsim.mechanics.indirect_fire.model import (
     burst_exponents,
     hit_probabilities,
     lethal_spread,
     scatter_sd,
 )
+from drillsim.mechanics.transport import mounted_area_exposure
 from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
 
@@ -444,7 +446,10 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
     # Each active ground element's chance of a hit by any round: round_casualty_fraction of each
     # round, combined by hit_probabilities (the compiled batch path of the model).
     ground = (s.status[rows] == ACTIVE) & ~f.is_air[None, :]
-    exposure = POSTURE_AREA_TABLE[s.posture[rows]] * (1.0 - f.cover[None, :])
+    # People in carriers take the carriers' fragment exposure instead of their posture's.
+    exposure = mounted_area_exposure(ctx, rows, POSTURE_AREA_TABLE[s.posture[rows]]) * (
+        1.0 - f.cover[None, :]
+    )
     peak, spread = lethal_spread(f.w_lethal_radius[mounts][:, None], f.footprint_m[None, :])
     exponents = burst_exponents(s.x[rows], s.y[rows], px, py, spread, ground, rounds)
     p_any = hit_probabilities(np.exp(exponents), peak, spread, exposure, ground, rounds)
@@ -465,7 +470,8 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
         time_s=when[mi],
         key=mids[mi],
     )
-    total = np.bincount(mi, weights=lost, minlength=len(ks))
+    total = np.bincount(mi, weights=lost, minlength=len(ks)).astype(np.float64)
+    total += destroy_carriers(ctx, ks, (px, py), ground, weapon=weapon)
     hit = p_any[mi, elems] > 0.01
     s.suppressed_until[rows_hit[hit], elems[hit]] = np.maximum(
         s.suppressed_until[rows_hit[hit], elems[hit]], when[mi][hit] + AREA_SUPPRESSION_S
@@ -493,3 +499,53 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
             casualties=counts,
         )
     return np.asarray(total, dtype=np.float64)
+
+
+def destroy_carriers(
+    ctx: StepContext, ks: IntArray, bursts: tuple[FloatArray, FloatArray], ground: BoolArray, *, weapon: str
+) -> FloatArray:
+    """Carriers of mounted elements destroyed by the rounds of missions ``ks`` (bursts at ``bursts``,
+    missions x rounds): each carrier, spread over the element's footprint as its people are, is destroyed
+    with the probability :func:`hit_probabilities` gives for the weapon's ``vehicle_lethal_radius_m`` of
+    its class; the number destroyed is Binomial(carriers, p) (stream ``fires/<weapon>/vehicles``, keyed by
+    mission). The riders are hit and the unit dismounts (:func:`lose_carriers`). Returns the people hit
+    per mission."""
+    s = ctx.state
+    f = ctx.world.forces
+    c = ctx.world.carriers
+    out = np.zeros(len(ks))
+    if c is None or not c.any:
+        return out
+    m = s.missions
+    rows, mounts = m.rep[ks], m.mount[ks]
+    radius = f.w_vehicle_radius[mounts][:, c.armour]
+    candidate = ground & s.mounted[rows] & (s.carriers_left[rows] > 0) & (radius > 0)
+    if not candidate.any():
+        return out
+    rounds = m.rounds[ks].astype(np.int64)
+    peak, spread = lethal_spread(radius, f.footprint_m[None, :])
+    exponents = burst_exponents(s.x[rows], s.y[rows], bursts[0], bursts[1], spread, candidate, rounds)
+    p = hit_probabilities(np.exp(exponents), peak, spread, np.ones(peak.shape), candidate, rounds)
+    mi, elems = np.nonzero(p > 0.0)
+    if not len(mi):
+        return out
+    left = s.carriers_left[rows[mi], elems]
+    if ctx.stochastic:
+        u = ctx.streams.uniform(f"fires/{weapon}/vehicles", 0, ctx.rep(rows[mi]), m.mission_id[ks][mi], elems)
+        destroyed = binomial_inverse(u, left, p[mi, elems])
+    else:
+        destroyed = left * p[mi, elems]
+    lost = lose_carriers(
+        ctx,
+        rows[mi],
+        elems,
+        destroyed,
+        shooter=m.firer[ks][mi],
+        cause=np.asarray(f.w_name, dtype=object)[mounts[mi]],
+        kind=weapon,
+        stream=f"fires/{weapon}/vehicles/riders",
+        time_s=m.impact_t[ks][mi],
+        key=m.mission_id[ks][mi],
+    )
+    np.add.at(out, mi, lost)
+    return out

@@ -166,6 +166,7 @@ class Obstacles:
                 unit=ctx.ids[elems[c]],
                 cause="mine",
                 casualties=np.rint(lost[c]).astype(np.int64),
+                vehicles=1.0,
             )
         if detected:
             d = np.asarray(detected)

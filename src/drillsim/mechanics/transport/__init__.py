@@ -3,19 +3,28 @@ zone of limited throughput, and units carried by their own ground carriers, moun
 (docs/mechanics/transport.md)."""
 
 from drillsim.mechanics.transport.model import (
+    carrier_load,
     carrier_mine_casualties,
     landing_times,
     shuttle_speed_factor,
     shuttle_trips,
     sortie_of_elements,
 )
-from drillsim.mechanics.transport.step import Carriers, Transport, mounted_exposure, shuttle_factors
+from drillsim.mechanics.transport.step import (
+    Carriers,
+    Transport,
+    mounted_area_exposure,
+    mounted_exposure,
+    shuttle_factors,
+)
 
 __all__ = [
     "Carriers",
     "Transport",
+    "carrier_load",
     "carrier_mine_casualties",
     "landing_times",
+    "mounted_area_exposure",
     "mounted_exposure",
     "shuttle_factors",
     "shuttle_speed_factor",

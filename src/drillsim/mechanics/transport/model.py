@@ -66,11 +66,18 @@ def shuttle_speed_factor(trips: ArrayLike) -> FloatArray:
     return np.asarray(1.0 / (2.0 * n - 1.0))
 
 
+def carrier_load(strength: ArrayLike, carriers: ArrayLike, seats: ArrayLike) -> FloatArray:
+    """People on board one carrier: the unit's people spread over its carriers, at most ``seats``."""
+    v = np.maximum(np.asarray(carriers, dtype=np.float64), 1.0)
+    return np.asarray(
+        np.minimum(np.asarray(strength, dtype=np.float64) / v, np.asarray(seats, dtype=np.float64))
+    )
+
+
 def carrier_mine_casualties(
     mine_casualties: ArrayLike, strength: ArrayLike, carriers: ArrayLike, seats: ArrayLike
 ) -> FloatArray:
-    """People hurt when one carrier sets off a mine: the type's figure, at most the carrier's load (the
-    unit's people spread over its carriers, at most ``seats`` in one)."""
-    v = np.maximum(np.asarray(carriers, dtype=np.float64), 1.0)
-    load = np.minimum(np.asarray(strength, dtype=np.float64) / v, np.asarray(seats, dtype=np.float64))
+    """People hurt when one carrier sets off a mine: the type's figure, at most the carrier's load
+    (:func:`carrier_load`)."""
+    load = carrier_load(strength, carriers, seats)
     return np.asarray(np.minimum(np.asarray(mine_casualties, dtype=np.float64), load))

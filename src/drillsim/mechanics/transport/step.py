@@ -235,3 +235,15 @@ def mounted_exposure(ctx: StepContext, rows: IntArray, elems: IntArray, effect: 
     if not on.any():
         return effect
     return np.asarray(np.where(on, effect * c.fire_exposure[elems], effect))
+
+
+def mounted_area_exposure(ctx: StepContext, rows: IntArray, exposure: FloatArray) -> FloatArray:
+    """Blast and fragment ``exposure`` (rows x elements, by posture) with the people of elements riding
+    their carriers given the carriers' ``fragment_exposure`` instead (unchanged elsewhere)."""
+    c = ctx.world.carriers
+    if c is None or not c.any:
+        return exposure
+    on = ctx.state.mounted[rows]
+    if not on.any():
+        return exposure
+    return np.asarray(np.where(on, c.fragment_exposure[None, :], exposure))

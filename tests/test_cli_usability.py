@@ -88,10 +88,22 @@ def test_every_help_page_has_readable_placeholders(cli: Cli) -> None:
         assert "list[" not in result.out, (words, result.out)
     assert "--measure MEASURE" in cli("mc", "--help").out
     assert "VARIANT..." in cli("compare", "--help").out
+    assert " range>" not in cli("mc", "--help").out  # a bounded number reads as <int>, bounds after it
+
+
+def test_usage_lines_show_arguments_bare_or_in_brackets(cli: Cli) -> None:
+    """A required argument is shown bare in the usage line and an optional one in brackets, never in
+    braces (which read as a set of choices)."""
+    assert "Usage: drillsim compare [OPTIONS] BASE VARIANT..." in cli("compare", "--help").out
+    assert "Usage: drillsim run [OPTIONS] [SCENARIO]" in cli("run", "--help").out
+    for words in _all_commands():
+        usage = cli(*words, "--help").out.splitlines()[0]
+        assert "{" not in usage, usage
 
 
 def test_scenarios_shows_every_name_whole_at_80_columns(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    """At 80 columns every embedded name is printed whole on one line and no line is wider than 80."""
+    """At 80 columns every embedded name, and the name each extends, is printed whole on one line and no
+    line is wider than 80."""
     monkeypatch.setenv("COLUMNS", "80")
     result = cli("scenarios")
     assert result.code == 0
@@ -99,6 +111,8 @@ def test_scenarios_shows_every_name_whole_at_80_columns(cli: Cli, monkeypatch: p
     assert max(len(line) for line in lines) <= 80
     for entry in drillsim.library_entries():
         assert any(f" {entry.name} " in line for line in lines), entry.name
+        if entry.extends:
+            assert any(f" {entry.name} " in line and f" {entry.extends} " in line for line in lines), entry
     assert "…" not in result.out
 
 

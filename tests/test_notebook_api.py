@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import drillsim
+from drillsim.core.display import MAX_HTML_ROWS
 from drillsim.core.errors import InputError
 from drillsim.events.recorder import EventLog
 
@@ -19,7 +20,7 @@ REPR_LIMIT = 500
 @pytest.fixture(scope="module")
 def scenario() -> drillsim.Scenario:
     """The default scenario: the largest embedded one, so the reprs are tested where they were longest."""
-    return drillsim.load_scenario("khatlon-2015-v1")
+    return drillsim.load_scenario("khatlon-2015")
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +41,8 @@ def test_reprs_are_short(
 ) -> None:
     """``repr`` of a scenario, an outcome and a Monte Carlo result fits on a line or two and names it."""
     for value, name in (
-        (scenario, "khatlon-2015-v1"),
-        (outcomes, "khatlon-2015-v1"),
+        (scenario, "khatlon-2015-v2"),
+        (outcomes, "khatlon-2015-v2"),
         (mc_result, "crossing"),
     ):
         text = repr(value)
@@ -55,7 +56,8 @@ def test_reprs_are_short(
 def test_html_views_show_the_summary(
     scenario: drillsim.Scenario, outcomes: drillsim.Outcomes, mc_result: drillsim.MonteCarloResult
 ) -> None:
-    """Each object's ``_repr_html_`` is a table naming its sides or measures."""
+    """Each object's ``_repr_html_`` is a table naming its sides or measures: the first
+    ``MAX_HTML_ROWS`` measures, then a line counting the rest (the default scenario has more)."""
     html = scenario._repr_html_()
     assert "<table>" in html
     for side in scenario.sides:
@@ -63,8 +65,14 @@ def test_html_views_show_the_summary(
     for value in (outcomes, mc_result):
         page = value._repr_html_()
         assert "<table>" in page
-        for name in value.measures:
+        names = list(value.measures)
+        for name in names[:MAX_HTML_ROWS]:
             assert f"<td>{name}</td>" in page
+        for name in names[MAX_HTML_ROWS:]:
+            assert f"<td>{name}</td>" not in page
+        if len(names) > MAX_HTML_ROWS:
+            assert f"{len(names) - MAX_HTML_ROWS} more row(s)" in page
+    assert len(outcomes.measures) > MAX_HTML_ROWS  # the default scenario exercises the cut
 
 
 def test_html_escapes_scenario_text(scenario: drillsim.Scenario) -> None:

@@ -50,3 +50,33 @@ def test_tipping_point_curve_marks_the_crossing(tmp_path: Path) -> None:
     )
     assert len(paths) == 2
     assert tipping_point(x, y, 0.5) == 2.5
+
+
+def test_every_format_of_a_figure_keeps_the_first_drawings_layout(tmp_path: Path) -> None:
+    """The layout is solved once, by the first format drawn: the SVG's axes stand where the PNG's did, and
+    every label of both lies inside the figure."""
+    from drillsim.core.figures import new_figure, save_figure
+
+    fig = new_figure(6.0, 3.0)
+    ax = fig.add_subplot(1, 2, 1)
+    ax.hist([1.0, 2.0, 2.0, 3.0, 3.0, 3.0])
+    ax.set_xlabel("time to first detection (h)")
+    ax.set_ylabel("replications")
+    fig.add_subplot(1, 2, 2).plot([0.0, 1.0], [0.0, 1.0])
+    positions = []
+    original = fig.savefig
+
+    def savefig(*args: object, **kwargs: object) -> None:
+        original(*args, **kwargs)
+        positions.append([tuple(a.get_position().bounds) for a in fig.axes])
+        renderer = fig.canvas.get_renderer()
+        for a in fig.axes:
+            box = a.get_tightbbox(renderer)
+            assert box.x0 >= -1, box  # nothing cut at the left edge
+            assert box.y0 >= -1, box  # nor at the bottom
+
+    fig.savefig = savefig
+    save_figure(fig, tmp_path / "figure", ("png", "svg"))
+    assert len(positions) == 2
+    assert positions[0] == positions[1]
+    assert positions[0][0][0] > 0.05  # the layout made room for the y label (the default would be 0.125)

@@ -244,6 +244,28 @@ async function reportChecks() {
   check("report draws symbols", placed === cfg.reportUnits * maps && symbols === said && symbols > 0 && symbols <= placed,
     `${symbols} symbols (${aggregated} aggregated) for ${placed} units over ${maps} maps; expected ${cfg.reportUnits} units a map`);
   check("report aggregates crowded units", aggregated > 0 && symbols < placed, `${aggregated} aggregated symbols, ${symbols} symbols for ${placed} units`);
+  // No pile: on each map, no two symbols of one parent (the id up to its last '/') lie within 8 px, live
+  // or ended alike, whether each is one unit or an aggregate of several.
+  const piles = await page.evaluate(() => {
+    const found = [];
+    document.querySelectorAll(".moment-map").forEach((map, m) => {
+      const seen = [];
+      map.querySelectorAll(".leaflet-marker-icon.unit-symbol").forEach((el) => {
+        const ids = (el.getAttribute("title") || "").replace(/^\d+ units: /, "").split(", ");
+        const parents = new Set(ids.map((id) => id.split("/").slice(0, -1).join("/")));
+        if (parents.size !== 1) return;
+        const r = el.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        const key = [...parents][0] + (el.classList.contains("ended") ? ":ended" : ":live");
+        for (const s of seen) {
+          if (s.key === key && Math.hypot(s.x - x, s.y - y) < 8) found.push(`map ${m}: ${s.title} | ${ids.join(",")}`);
+        }
+        seen.push({ key, x, y, title: ids.join(",") });
+      });
+    });
+    return found;
+  });
+  check("report draws no pile of one parent", piles.length === 0, piles.slice(0, 5).join("; "));
   const story = await page.locator("#summary ul.story li").count();
   const keyRows = await page.locator("table.key-events tbody tr").count();
   check("report tells the story", story >= 3 && keyRows > 0 && keyRows <= 30, `${story} summary sentences, ${keyRows} key-event rows`);

@@ -25,7 +25,7 @@ EXAMPLE = ROOT / "examples" / "crossing-defence.yaml"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "docs" / "images" / "report.png"
 EXAMPLE_SCREENSHOT = ROOT / "docs" / "images" / "report-example.png"
-DEFAULT_SCENARIO = "khatlon-2015-v1"
+DEFAULT_SCENARIO = "khatlon-2015"
 
 Cli = Callable[..., Any]
 
@@ -208,9 +208,11 @@ def test_mc_report_draws_its_plots_offline(verdict: dict[str, Any]) -> None:
 
 def test_report_tells_the_story_of_the_default_scenario(verdict: dict[str, Any]) -> None:
     """The default scenario's report has its written summary and a short ranked key-events table, and
-    draws crowded units of one group or parent as one symbol."""
+    draws crowded units of one group or parent as one symbol: a group spread along a line as a few
+    symbols along it, never as a pile."""
     assert_check(verdict, "report tells the story")
     assert_check(verdict, "report aggregates crowded units")
+    assert_check(verdict, "report draws no pile of one parent")
 
 
 def test_report_is_self_contained(default_report: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from drillsim.report import load_result
 from drillsim.report.charts import label_lanes
@@ -203,3 +204,61 @@ def test_story_of_the_example_names_sightings_phases_and_losses(single_result: P
     assert cells
     assert all(re.fullmatch(r"\d[\d,]*", c) for c in cells), cells
     assert "T+T+" not in page
+
+
+def test_the_summary_says_how_each_headquarters_ended_in_plain_words() -> None:
+    """A headquarters that escaped "escaped" (not "was escaped"); one captured "was captured"."""
+    units = [
+        _unit("blue/hq", "blue", category="headquarters", end={"status": "captured", "time_s": 3600.0}),
+        _unit("red/boss", "red", type="commander", end={"status": "escaped", "time_s": 7200.0}),
+    ]
+    text = " ".join(story_sentences(_replay([], units), {}, [], {}))
+    assert "(red/boss) escaped at T+2:00." in text
+    assert "(blue/hq) was captured at T+1:00." in text
+    assert "was escaped" not in text
+
+
+def test_the_pedigree_opens_with_its_sources_and_folds_the_full_list(single_result: Path) -> None:
+    """The pedigree section first counts the parameters by source and confidence (the counts add up to
+    every parameter), then lists every parameter inside a folded ``<details>``."""
+    result = load_result(single_result)
+    page = render_report(result)
+    section = re.search(r'<section id="pedigree">(.*?)</section>', page, flags=re.S)
+    assert section is not None
+    overview, _, folded = section.group(1).partition('<details class="pedigree-all">')
+    counts = re.findall(r"<tr><td>(\d+)</td>", overview.split('class="pedigree-sources"', 1)[1])
+    total = len(result.scenario.parameters())  # type: ignore[union-attr]
+    assert sum(int(c) for c in counts) == total > 0
+    assert f"<summary>All {total} parameters</summary>" in folded
+    assert folded.count("<tr><td><code>") == total
+
+
+def test_a_fight_at_one_spot_is_shown_with_the_ground_around_it() -> None:
+    """Three hits within 100 m give a phase map about 10 km across (never a 2 km map of nothing), centred
+    on them."""
+    events = [
+        _event("UnitHit", 20_000.0 + i, unit="red/grp/1", lat=37.0 + 0.0005 * i, lon=68.0, count=1)
+        for i in range(3)
+    ]
+    bounds = action_bounds(_replay(events, UNITS), 18_000.0, 36_000.0)
+    assert bounds is not None
+    (south, west), (north, east) = bounds
+    assert 9.5 < (north - south) * 111.2 < 11.0
+    assert 9.5 < (east - west) * 111.2 * np.cos(np.radians(37.0)) < 11.0
+    assert south < 37.0005 < north
+    assert west < 68.0 < east
+
+
+def test_losses_chart_ends_at_the_runs_losses_measures(ensemble_result: Path) -> None:
+    """Each side's lines of the losses chart (one a nation) end at the mean over the replications of its
+    ``losses-<side>`` measure: the missing count as the measure counts them, not only the people hit."""
+    from drillsim.report.html import _loss_series
+
+    result = load_result(ensemble_result)
+    missing = result.scan(kinds=("CasualtiesMissing",), columns=("count",))
+    assert missing.num_rows > 0  # the example's raids leave people missing: the case this test is about
+    series = _loss_series(result)
+    for side in result.header["sides"]:
+        expected = np.mean(result.outcomes.column(f"losses-{side}").to_numpy())
+        ends = [line[1][-1] for label, line in series.items() if label.startswith(f"{side} / ")]
+        assert sum(ends) == pytest.approx(expected), side

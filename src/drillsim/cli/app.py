@@ -138,7 +138,7 @@ def scenarios() -> None:
     table = Table(title="Embedded scenarios and catalogues")
     add_name_column(table, "name")
     table.add_column("kind")
-    table.add_column("extends", overflow="fold")
+    add_name_column(table, "extends")
     table.add_column("title", overflow="fold")
     for entry in entries:
         table.add_row(shown(entry.name), entry.kind, shown(entry.extends or ""), shown(entry.title))
@@ -351,6 +351,12 @@ class _NamedArgument(TyperArgument):
     def _rich_display_name(self) -> str:
         return self.display_name_raw + ("..." if self.nargs != 1 else "")
 
+    def _usage_display_name(self) -> str:
+        """The usage line's convention: a required argument bare (``BASE``), an optional one in brackets
+        (``[SCENARIO]``); Typer's braces (``{BASE}``) read as a set of choices."""
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
 
 def readable_placeholders(command: Any) -> Any:
     """Give every parameter a placeholder a person reads: arguments by their upper-case name
@@ -361,6 +367,9 @@ def readable_placeholders(command: Any) -> Any:
             param.metavar = param.metavar or (param.name or "value").upper()
         elif getattr(param, "multiple", False) and param.metavar is None:
             param.metavar = (param.name or "value").upper()
+        elif param.metavar is None and getattr(getattr(param, "type_descriptor", None), "is_ranged", False):
+            # Typer labels these ``<int range>``; the bounds are already shown after the help ([x>=1])
+            param.metavar = f"<{param.type_descriptor.ranged_type_name}>"
     for sub in getattr(command, "commands", {}).values():
         readable_placeholders(sub)
     return command

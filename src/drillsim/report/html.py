@@ -352,14 +352,22 @@ def _timeline(replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
 def _loss_series(
     result: Result,
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]]:
-    """Cumulative losses per 'side / nation' line: a single run as steps, an ensemble as mean and 5-95 %."""
-    hits = result.scan(kinds=("UnitHit",), columns=("replication", "time_s", "unit", "count"))
+    """Cumulative losses per 'side / nation' line: a single run as steps, an ensemble as mean and 5-95 %.
+    Losses as the ``losses-<side>`` measures count them: people hit (killed and wounded) and people gone
+    missing who were not already counted as wounded."""
+    hits = result.scan(
+        kinds=("UnitHit", "CasualtiesMissing"),
+        columns=("replication", "time_s", "kind", "unit", "count", "value"),
+    )
     units = {u["id"]: u for u in result.header["units"]}
     labels = sorted({f"{u['side']} / {u['nation']}" for u in units.values()})
     side_totals = sorted({u["side"] for u in units.values()})
     reps = hits.column("replication").to_numpy()
     times = hits.column("time_s").to_numpy()
     counts = hits.column("count").to_numpy().astype(np.float64)
+    missing = np.array([k == "CasualtiesMissing" for k in hits.column("kind").to_pylist()], dtype=bool)
+    wounded_before = np.nan_to_num(hits.column("value").to_numpy(zero_copy_only=False).astype(np.float64))
+    counts = np.where(missing, counts - wounded_before, counts)  # a missing event's wounded were hit before
     who = hits.column("unit").to_pylist()
     line_of = np.array(
         [f"{units[u]['side']} / {units[u]['nation']}" if u in units else "?" for u in who], dtype=object
@@ -570,7 +578,26 @@ def _pedigree(result: Result) -> dict[str, Any] | None:
             }
         )
     weak = sum(not is_sourced(p) for p in params)
-    return {"count": len(params), "sourced": len(params) - weak, "weak": weak, "rows": rows}
+    return {
+        "count": len(params),
+        "sourced": len(params) - weak,
+        "weak": weak,
+        "rows": rows,
+        "by_source": _pedigree_by_source(rows),
+    }
+
+
+def _pedigree_by_source(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parameters counted by source and confidence, most parameters first: the pedigree's overview
+    (a large scenario has over a thousand parameters, listed in full below it)."""
+    counts: dict[tuple[str, str, bool], int] = {}
+    for r in rows:
+        key = (r["source"], r["confidence"], r["weak"])
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        {"source": source, "confidence": confidence, "weak": weak, "count": n}
+        for (source, confidence, weak), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def _side_losses(replay: dict[str, Any]) -> dict[str, float]:

@@ -131,9 +131,15 @@ def phase_windows(replay: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+_MIN_HALF_SPAN_DEG = 0.045
+"""Bounds reach at least this far (degrees of latitude, about 5 km) each side of the action's centre: a
+fight at one spot is shown with the ground, places and units around it (a 2 km map showed nothing but a
+few tracks)."""
+
+
 def _bounds(lats: Sequence[float], lons: Sequence[float], *, trim: float) -> list[list[float]] | None:
     """Bounds of points with the outer ``trim`` fraction at each end left out, padded by 20 % and at
-    least about 3 km across; None for no points."""
+    least about 10 km across; None for no points."""
     if not lats:
         return None
     la = np.asarray(lats, dtype=np.float64)
@@ -143,9 +149,13 @@ def _bounds(lats: Sequence[float], lons: Sequence[float], *, trim: float) -> lis
         w, e = np.quantile(lo, [trim, 1 - trim])
     else:
         s, n, w, e = la.min(), la.max(), lo.min(), lo.max()
-    pad_lat = max((n - s) * 0.2, 0.015)
-    pad_lon = max((e - w) * 0.2, 0.015 / max(math.cos(math.radians(float(la.mean()))), 0.2))
-    return [[float(s - pad_lat), float(w - pad_lon)], [float(n + pad_lat), float(e + pad_lon)]]
+    half_lat = max((n - s) * 0.7, _MIN_HALF_SPAN_DEG)  # the span plus 20 % padding on each side
+    half_lon = max((e - w) * 0.7, _MIN_HALF_SPAN_DEG / max(math.cos(math.radians(float(la.mean()))), 0.2))
+    mid_lat, mid_lon = (s + n) / 2, (w + e) / 2
+    return [
+        [float(mid_lat - half_lat), float(mid_lon - half_lon)],
+        [float(mid_lat + half_lat), float(mid_lon + half_lon)],
+    ]
 
 
 def action_bounds(
@@ -539,7 +549,8 @@ def story_sentences(
         end = u.get("end")
         if end and _is_headquarters(u):
             what = u.get("name") or u["id"]
-            out.append(f"{what} ({u['id']}) was {end['status']} at {_clock(end['time_s'])}.")
+            verb = "escaped" if end["status"] == "escaped" else f"was {end['status']}"
+            out.append(f"{what} ({u['id']}) {verb} at {_clock(end['time_s'])}.")
     if losses:
         parts = [f"{names.get(s, s)} {v:,.0f}" for s, v in losses.items()]
         ends = [

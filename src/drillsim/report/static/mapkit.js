@@ -248,8 +248,45 @@
     return (item.ended ? "ended:" : "live:") + first.side + ":" + key;
   }
 
-  /* Merge items (each {units, lat, lon, ended}) that share a group, then a parent, into one item when all
-     of them lie within px screen pixels of each other on this map at its current zoom. */
+  /* Split items of one key into clusters, each no wider or taller than px screen pixels: every item, in
+     order of x, joins the first cluster it keeps within px, or starts a new one. A group spread along a
+     line is drawn as a few symbols along it, not as a pile of overlapping ones. */
+  function clusters(members, pts, px) {
+    var order = members.map(function (_, i) { return i; }).sort(function (a, b) { return pts[a].x - pts[b].x; });
+    var out = [];
+    order.forEach(function (i) {
+      var q = pts[i];
+      var home = null;
+      for (var j = 0; j < out.length && home === null; j++) {
+        var c = out[j];
+        if (Math.max(c.x1, q.x) - Math.min(c.x0, q.x) <= px && Math.max(c.y1, q.y) - Math.min(c.y0, q.y) <= px) home = c;
+      }
+      if (home === null) {
+        home = { x0: q.x, x1: q.x, y0: q.y, y1: q.y, members: [] };
+        out.push(home);
+      }
+      home.x0 = Math.min(home.x0, q.x); home.x1 = Math.max(home.x1, q.x);
+      home.y0 = Math.min(home.y0, q.y); home.y1 = Math.max(home.y1, q.y);
+      home.members.push(members[i]);
+    });
+    return out.map(function (c) { return c.members; });
+  }
+
+  /* One item for several: their units, at their units' mean position, labelled by their shared key. */
+  function merged(members, k) {
+    var units = [];
+    var lat = 0, lon = 0, n = 0;
+    members.forEach(function (it) {
+      units = units.concat(it.units);
+      lat += it.lat * it.units.length;
+      lon += it.lon * it.units.length;
+      n += it.units.length;
+    });
+    return { units: units, lat: lat / n, lon: lon / n, ended: members[0].ended, key: k.split(":").slice(2).join(":") };
+  }
+
+  /* Merge items (each {units, lat, lon, ended}) that share a group, then a parent, into one item for each
+     cluster of them within px screen pixels of each other on this map at its current zoom. */
   function aggregate(items, map, px) {
     ["group", "parent"].forEach(function (name) {
       var byKey = {};
@@ -260,24 +297,12 @@
         else (byKey[k] = byKey[k] || []).push(it);
       });
       Object.keys(byKey).forEach(function (k) {
-        var members = byKey[k];
-        var pts = members.map(function (it) { return map.latLngToContainerPoint([it.lat, it.lon]); });
-        var xs = pts.map(function (q) { return q.x; });
-        var ys = pts.map(function (q) { return q.y; });
-        var compact = Math.max.apply(null, xs) - Math.min.apply(null, xs) <= px && Math.max.apply(null, ys) - Math.min.apply(null, ys) <= px;
-        if (members.length < 2 || !compact) {
-          out = out.concat(members);
-          return;
-        }
-        var units = [];
-        var lat = 0, lon = 0, n = 0;
-        members.forEach(function (it) {
-          units = units.concat(it.units);
-          lat += it.lat * it.units.length;
-          lon += it.lon * it.units.length;
-          n += it.units.length;
+        var all = byKey[k];
+        var pts = all.map(function (it) { return map.latLngToContainerPoint([it.lat, it.lon]); });
+        clusters(all, pts, px).forEach(function (members) {
+          if (members.length < 2) out = out.concat(members);
+          else out.push(merged(members, k));
         });
-        out.push({ units: units, lat: lat / n, lon: lon / n, ended: members[0].ended, key: k.split(":").slice(2).join(":") });
       });
       items = out;
     });

@@ -1434,8 +1434,18 @@ class FrictionSpec(Spec):
     repair_s: Duration = Param(1800.0)
     """Halt of an element after one of its vehicles breaks down (repair, or cross-loading and going on)."""
     night_speed_factor: Probability = Param(1.0)
-    """Multiplier on every ground element's speeds by night (halfway to it at twilight); FM 21-18's normal
-    rates of march give 0.8 on roads and 0.67 cross-country (1: night does not slow the march)."""
+    """Multiplier on every ground element's speeds by night (halfway to it at twilight), for each of the
+    three factors below that the scenario leaves unset (1: night does not slow the march)."""
+    night_road_factor: Probability | None = None
+    """Multiplier on the speeds of elements on foot on a road leg by night (FM 21-18's normal rates of
+    march: 0.8); when unset, ``night_speed_factor``."""
+    night_cross_country_factor: Probability | None = None
+    """Multiplier on the speeds of elements on foot off roads by night (FM 21-18's normal rates of march:
+    0.67); when unset, ``night_speed_factor``."""
+    night_vehicle_factor: Probability | None = None
+    """Multiplier on the speeds of elements in vehicles (riding their carriers, or of a type with vehicles
+    and no carriers) by night, on roads and off (blackout drive, FM 11-43: 8 km/h against 40 km/h on
+    two-lane roads, 0.2); when unset, ``night_speed_factor``."""
     navigation_error_distance_m: PositiveDistance | None = None
     """Mean distance a ground element moves off roads by day between navigation errors (none: no errors)."""
     navigation_error_s: Duration = Param(900.0)

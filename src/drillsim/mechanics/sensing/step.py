@@ -9,7 +9,8 @@ also look at hostile aircraft in flight, with their ranges stretched by the airc
 themselves and write what they track into the pictures with :func:`record_sightings`. A
 detection writes the target's *believed* position (true position plus a normal error that grows with
 range) into the side's ``seen`` layer at once, and schedules a report into the shared ``known`` layer of
-the side and its allies after the communications latency. Contacts older than the side's timeout are lost.
+the side and its allies after the communications latency. Contacts older than the side's timeout are lost,
+contacts on aircraft sooner (:func:`contact_lives`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M, SightGrid
 from drillsim.mechanics.sensing.model import (
     POSTURE_DETECTABILITY_TABLE,
     SIGHTING_RANGE_FACTOR,
+    aircraft_contact_life,
     detection_probability,
     light_factor,
     position_error_sd,
@@ -50,7 +52,14 @@ from drillsim.mechanics.sensing.passes import (
 from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND
 from drillsim.state.context import StepContext
 
-__all__ = ["Sensing", "Sightings", "deliver_reports", "located_fractions", "record_sightings"]
+__all__ = [
+    "Sensing",
+    "Sightings",
+    "contact_lives",
+    "deliver_reports",
+    "located_fractions",
+    "record_sightings",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -379,10 +388,30 @@ def _sensor_names(ctx: StepContext, mount: IntArray) -> NDArray[Any]:
     return names
 
 
-def deliver_reports(ctx: StepContext) -> None:
-    """Reports whose latency has passed enter the shared pictures; contacts too old are lost."""
-    s = ctx.state
+def contact_lives(ctx: StepContext) -> FloatArray:
+    """(sides, elements) how long each side's shared picture keeps a contact on each element: the side's
+    ``contact_timeout_s``, and for an aircraft no longer than :func:`aircraft_contact_life` with its
+    sighting factor, its cruise speed and the longest range scale among the side's sensors (the side's
+    timeout alone for a side without sensors)."""
     f = ctx.world.forces
+    n_s = len(f.side_names)
+    lives = np.repeat(f.contact_timeout_s[:, None], f.n, axis=1).astype(np.float64)
+    aircraft = np.flatnonzero(f.is_air)
+    if not len(aircraft):
+        return lives
+    scale = np.zeros(n_s)
+    if len(f.s_elem):
+        np.maximum.at(scale, f.side[f.s_elem], f.s_range_scale)
+    sighting = np.array([SIGHTING_RANGE_FACTOR[f.signature_class[e]] for e in aircraft])
+    life = aircraft_contact_life(sighting[None, :], scale[:, None], f.speed_by_class[aircraft, 0][None, :])
+    lives[:, aircraft] = np.minimum(lives[:, aircraft], life)
+    return lives
+
+
+def deliver_reports(ctx: StepContext, lives: FloatArray) -> None:
+    """Reports whose latency has passed enter the shared pictures; contacts older than their ``lives``
+    (:func:`contact_lives`) are lost."""
+    s = ctx.state
     pic = s.picture
     t1 = ctx.t1
     rows, b, j, when, new, lost_r, lost_b, lost_j = deliver_due_reports(
@@ -391,7 +420,7 @@ def deliver_reports(ctx: StepContext) -> None:
         plain(pic.seen_layer()),
         plain(pic.known_layer()),
         pic.known_live,
-        f.contact_timeout_s,
+        lives,
         t1,
     )
     if new.any():

@@ -754,7 +754,7 @@ class UnitTypeSpec(Spec):
 
 # --- catalogue: behaviours (docs/mechanics/behaviour.md) ---------------------------------------------------
 
-BehaviourRule = Literal["take-cover", "withdraw", "attack", "probe"]
+BehaviourRule = Literal["take-cover", "withdraw", "attack", "probe", "ambush"]
 BEHAVIOUR_RULES: tuple[str, ...] = get_args(BehaviourRule)
 
 
@@ -764,8 +764,9 @@ def _all_rules() -> list[BehaviourRule]:
 
 class BehaviourSpec(Spec):
     """A rule set by which a unit decides for itself from its side's picture (see
-    docs/mechanics/behaviour.md). The rules are tried in the order take-cover, withdraw, attack; the first
-    whose condition holds decides, and a unit none applies to carries on with its task."""
+    docs/mechanics/behaviour.md). An ambush under way holds first; then the rules are tried in the order
+    take-cover, withdraw, ambush, attack; the first whose condition holds decides, and a unit none applies
+    to carries on with its task."""
 
     rules: list[BehaviourRule] = Field(default_factory=_all_rules)
     """The rules in force; ``probe`` shapes ``attack`` (halt short of the target to look first)."""
@@ -793,6 +794,20 @@ class BehaviourSpec(Spec):
     """The longest the doubled hold may grow."""
     unidentified_strength: Count = Param(10)
     """Strength assumed for a contact whose type is not identified."""
+    ambush_offset_m: PositiveDistance = Param(100.0)
+    """Ambush (a rule named in ``rules`` only, not on by default): the party lies this far beside the road,
+    at the road point nearest to it."""
+    ambush_zone_m: PositiveDistance = Param(150.0)
+    """Ambush: radius of the kill zone around that road point; a contact this close to a road vertex is on
+    the road."""
+    ambush_lead_s: Duration = Param(300.0)
+    """Ambush: the party must be at its place this long before the column is expected there."""
+    ambush_wait_s: Duration = Param(3600.0)
+    """Ambush: the party gives up when no enemy has entered the kill zone this long after it set out."""
+    ambush_withdraw_s: Duration = Param(600.0)
+    """Ambush: the party withdraws this long after opening fire."""
+    column_speed_mps: PositiveSpeed = Param(11.1)
+    """Ambush: road speed assumed for a column whose type is not identified (40 km/h)."""
 
 
 class _CatalogueSections(Spec):

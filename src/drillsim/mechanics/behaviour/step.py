@@ -20,6 +20,8 @@ from drillsim.geo.distance import within
 from drillsim.mechanics.behaviour.model import (
     PROBE_HALT_M,
     Assessment,
+    ambush_site,
+    column_in_time,
     cover_hold,
     next_cover_level,
     probe_point,
@@ -27,6 +29,7 @@ from drillsim.mechanics.behaviour.model import (
 )
 from drillsim.state.batch import (
     ACTIVE,
+    BEHAVIOUR_AMBUSH,
     BEHAVIOUR_ASSAULT,
     BEHAVIOUR_COVER,
     BEHAVIOUR_PROBE,
@@ -35,7 +38,7 @@ from drillsim.state.batch import (
 )
 from drillsim.state.context import StepContext
 from drillsim.world.behaviours import Horizons
-from drillsim.world.forces import Belligerents
+from drillsim.world.forces import TERRAIN_INDEX, Belligerents
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -64,7 +67,7 @@ def decide(ctx: StepContext) -> Decisions | None:
         return None
     s = ctx.state
     f = ctx.world.forces
-    deciding = (table.take_cover | table.withdraw | table.attack) & ~f.is_air
+    deciding = table.deciding & ~f.is_air
     rows, elems = np.nonzero((s.status == ACTIVE) & ~s.broken & ~s.fled & deciding[None, :])
     if not len(rows):
         return None
@@ -83,6 +86,19 @@ def decide(ctx: StepContext) -> Decisions | None:
         s.air_seen_at,
     )
     previous = s.behaviour_mode[rows, elems].copy()
+    # An ambush under way holds until ambush_withdraw_s after it opened fire, or ambush_wait_s without.
+    laying = previous == BEHAVIOUR_AMBUSH
+    fired = s.ambush_fired_at[rows, elems]
+    since = s.behaviour_since[rows, elems]
+    over = laying & (
+        np.where(
+            np.isfinite(fired),
+            ctx.t1 >= fired + table.ambush_withdraw_s[elems],
+            ctx.t1 - since >= table.ambush_wait_s[elems],
+        )
+    )
+    fresh = table.ambush[elems] & ~laying
+    column, site = _find_ambushes(ctx, rows, elems, fresh)
     assessment = Assessment(
         air_seen_at=s.air_seen_at[rows, elems],
         friendly=friendly,
@@ -94,6 +110,9 @@ def decide(ctx: StepContext) -> Decisions | None:
         mode=previous,
         previous_target=s.behaviour_target[rows, elems],
         probe_halted_at=np.where(previous == BEHAVIOUR_PROBE, s.behaviour_since[rows, elems], np.inf),
+        ambushing=laying & ~over,
+        ambush_over=over,
+        can_ambush=column >= 0,
     )
     action = select_actions(
         assessment,
@@ -106,6 +125,10 @@ def decide(ctx: StepContext) -> Decisions | None:
         attack_above=table.attack_above[elems],
         probe_s=table.probe_s[elems],
         cover_s=cover_hold(s.cover_level[rows, elems], table.cover_s[elems], table.max_cover_s[elems]),
+    )
+    laid = (action == BEHAVIOUR_AMBUSH) & ~laying
+    target = np.where(
+        laid, column, np.where(action == BEHAVIOUR_AMBUSH, s.behaviour_target[rows, elems], target)
     )
     _keep_cover_levels(ctx, rows, elems, action, previous, table.wary_s[elems])
     x, y = s.x[rows, elems], s.y[rows, elems]
@@ -127,11 +150,25 @@ def decide(ctx: StepContext) -> Decisions | None:
     withdraw = action == BEHAVIOUR_WITHDRAW
     gx[withdraw] = np.where(norm > 1.0, x + dx * away, x)[withdraw]
     gy[withdraw] = np.where(norm > 1.0, y + dy * away, y)[withdraw]
+    # A party whose ambush is over withdraws radius_m straight away from its kill zone; a new one goes to
+    # its site beside the road, and its kill zone is noted.
+    leaving = withdraw & over
+    if leaving.any():
+        ax, ay = s.ambush_x[rows, elems], s.ambush_y[rows, elems]
+        dx, dy = x - ax, y - ay
+        norm = np.hypot(dx, dy)
+        away = table.radius_m[elems] / np.where(norm > 1.0, norm, 1.0)
+        gx[leaving] = np.where(norm > 1.0, x + dx * away, x)[leaving]
+        gy[leaving] = np.where(norm > 1.0, y + dy * away, y + table.radius_m[elems])[leaving]
+    if laid.any():
+        gx[laid], gy[laid] = site[laid, 2], site[laid, 3]
+        s.ambush_x[rows[laid], elems[laid]] = site[laid, 0]
+        s.ambush_y[rows[laid], elems[laid]] = site[laid, 1]
     # Bookkeeping: a new action or target starts its clock; a probe's clock starts when it has halted.
     changed = (action != previous) | (
         (action >= BEHAVIOUR_PROBE) & (target != s.behaviour_target[rows, elems])
     )
-    since = np.where(changed, ctx.t1, s.behaviour_since[rows, elems])
+    since = np.where(changed, ctx.t1, since)
     halted = np.hypot(px - x, py - y) <= PROBE_HALT_M
     since = np.where(probing & changed & ~halted, np.inf, since)
     since = np.where(probing & halted & np.isinf(since), ctx.t1, since)
@@ -139,6 +176,65 @@ def decide(ctx: StepContext) -> Decisions | None:
     s.behaviour_mode[rows, elems] = action
     s.behaviour_target[rows, elems] = np.where(action >= BEHAVIOUR_PROBE, target, -1)
     return Decisions(rows, elems, action, previous, np.where(action >= BEHAVIOUR_PROBE, target, -1), gx, gy)
+
+
+def _find_ambushes(
+    ctx: StepContext, rows: IntArray, elems: IntArray, looking: BoolArray
+) -> tuple[IntArray, FloatArray]:
+    """For each deciding element with ``looking`` set: the live hostile ground contact of its side's known
+    picture within its ``reach_m`` that is on a road (within ``ambush_zone_m`` of a road vertex) and will
+    reach the road point nearest the element (within ``reach_m`` of it) along the road no sooner than the
+    element can lie beside it, ``ambush_lead_s`` ahead (:func:`column_in_time`); of several, the one
+    expected first. Returns the contact (-1 none) and, per element, the kill zone's centre and the site
+    (columns: centre x, y, site x, y; NaN where none)."""
+    out = np.full(len(rows), -1, dtype=np.int64)
+    where = np.full((len(rows), 4), np.nan)
+    net = ctx.world.roads
+    if net is None or net.n == 0 or not looking.any():
+        return out, where
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    table = ctx.world.behaviours
+    assert table is not None
+    on_road = f.speed_by_class[:, TERRAIN_INDEX["road"]]
+    for k in np.flatnonzero(looking):
+        r, e = int(rows[k]), int(elems[k])
+        m = int(f.side[e])
+        ux, uy = float(s.x[r, e]), float(s.y[r, e])
+        reach = float(table.reach_m[e])
+        cand = np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == ACTIVE))
+        if not len(cand):
+            continue
+        cx, cy = pic.known_x[r, m, cand], pic.known_y[r, m, cand]
+        near = np.hypot(cx - ux, cy - uy) <= reach
+        nodes, off = net.nearest_node(cx, cy)
+        zone = float(table.ambush_zone_m[e])
+        keep = near & (off <= zone)
+        if not keep.any():
+            continue
+        (point,), (point_m,) = net.nearest_node(np.array([ux]), np.array([uy]))
+        if point_m > reach:
+            continue
+        px, py = (float(v) for v in net.nodes_xy[point])
+        sx, sy = ambush_site(ux, uy, px, py, float(table.ambush_offset_m[e]))
+        party_m = float(np.hypot(sx - ux, sy - uy))
+        speed = float(f.speed_by_class[e, TERRAIN_INDEX["open"]])
+        cand, nodes = cand[keep], nodes[keep]
+        dist, _ = net.shortest(nodes)
+        best_t = np.inf
+        for i, t in enumerate(cand):
+            column_m = float(dist[i, point])
+            v = float(on_road[t]) if pic.identified[r, m, t] and on_road[t] > 0 else 0.0
+            v = v if v > 0 else float(table.column_speed_mps[e])
+            lead = float(table.ambush_lead_s[e])
+            if not np.isfinite(column_m) or not column_in_time(party_m, speed, column_m, v, lead, zone):
+                continue
+            if column_m / v < best_t:
+                best_t = column_m / v
+                out[k] = t
+                where[k] = (px, py, sx, sy)
+    return out, where
 
 
 def _keep_cover_levels(

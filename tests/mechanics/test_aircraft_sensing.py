@@ -131,3 +131,28 @@ def test_contacts_on_aircraft_go_stale_after_their_flight_time(runner: Runner) -
     assert (pic.known_t[:, red, heli] > 0.0).all()
     assert (1800.0 - pic.known_t[:, red, heli] > life).all()
     assert stays.sim.state.picture.known_live[:, red, heli].all()
+
+
+def listened_patrol(*, north_m: float, audible_m: float) -> dict[str, Any]:
+    """The patrol of :func:`watched_patrol` over a red watcher with no sensor at all, the helicopter audible
+    within ``audible_m``; by night."""
+    data = watched_patrol(north_m=north_m)
+    data["catalogue"]["unit_types"]["watcher"]["sensors"] = []
+    data["catalogue"]["unit_types"]["heli"]["air"]["audible_range_m"] = audible_m
+    data["environment"]["light"] = "night"
+    return data
+
+
+def test_ground_elements_hear_helicopters_beyond_sight(runner: Runner) -> None:
+    """Hearing is its own channel: a watcher with no sensor, by night, hears a helicopter patrolling 2 km away
+    (slant range within its 3 km audible range) in every replication, by ear; not when the helicopter is
+    inaudible, nor when it patrols 5 km away."""
+    heard = runner.run(listened_patrol(north_m=2000.0, audible_m=3000.0), reps=REPS)
+    silent = runner.run(listened_patrol(north_m=2000.0, audible_m=0.0), reps=REPS)
+    far = runner.run(listened_patrol(north_m=5000.0, audible_m=3000.0), reps=REPS)
+    assert (sightings(heard) > 0).all()
+    contacts = heard.select("ContactDetected", side="red", other="blue/heli")
+    assert set(contacts["unit"].to_pylist()) == {"red/watcher"}
+    assert set(contacts["detail"].to_pylist()) == {"hearing"}
+    assert sightings(silent).sum() == 0
+    assert sightings(far).sum() == 0

@@ -651,6 +651,9 @@ class AirSpec(Spec):
     signature_class: Literal["rotary", "jet", "propeller", "small-uav"] = "jet"
     """How far away ground observers notice it, against the sky and by its noise (the unit type's
     ``signature`` scales the rate): see docs/mechanics/air-defence.md."""
+    audible_range_m: Distance = Param(0.0)
+    """Ground elements hostile to it hear it in flight within this slant range, by day or night and behind
+    hills (see docs/mechanics/sensing.md, "Hearing"); 0: it is not heard."""
     attack_altitude_m: Altitude | None = None
     """Height on station over a strike's target (the attack run); none means ``altitude_m``."""
     threat_altitude_m: Altitude | None = None

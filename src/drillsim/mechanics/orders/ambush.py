@@ -10,8 +10,9 @@ at once, without the surprise advantage. An element withdraws ``withdraw_after_s
 fire, or sooner once it has lost more than ``withdraw_losses`` of its strength on the task, to
 ``withdraw_to`` (its start position when none is given), by road where faster.
 
-An ambush a behaviour laid (docs/mechanics/behaviour.md, "Ambush") is sprung the same way: its kill zone
-is the circle of ``ambush_zone_m`` around the road point it covers; the behaviour decides when it is over.
+An ambush a behaviour laid (docs/mechanics/behaviour.md, "Ambush the approach") is sprung the same way: its
+kill zone is the circle of ``ambush_zone_m`` around the road point it covers; the behaviour decides when it
+is over.
 """
 
 from __future__ import annotations

@@ -386,7 +386,8 @@ def test_report_delivery_and_loss_match_the_array_computation() -> None:
     seen = [rng.uniform(0, 1000, shape) for _ in range(4)]
     known = [rng.uniform(0, 1000, shape) for _ in range(4)]
     live = rng.random(shape) < 0.5
-    timeout = np.array([300.0, 600.0, 900.0])
+    # per side and element
+    timeout = np.array([300.0, 600.0, 900.0])[:, None] * rng.uniform(0.5, 1.0, (ns, n))
     # The plain computation, on copies.
     k_t, k_x, k_y, k_e = (a.copy() for a in known)
     k_live, d_t = live.copy(), due_t.copy()
@@ -398,7 +399,7 @@ def test_report_delivery_and_loss_match_the_array_computation() -> None:
     d_t[rows, b, j] = np.inf
     new = ~k_live[rows, b, j]
     k_live[rows, b, j] = True
-    lost = np.nonzero(k_live & ((t1 - k_t) > timeout[None, :, None]))
+    lost = np.nonzero(k_live & ((t1 - k_t) > timeout[None, :, :]))
     k_live[lost] = False
     got = deliver_due_reports(due_t, due_from, ContactLayer(*seen), ContactLayer(*known), live, timeout, t1)
     assert len(rows) > 0

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from effects_kit import Result, Runner, at, base, eye
 
+from drillsim.mechanics.sensing import aircraft_contact_life
+
 REPS = 6
 
 
@@ -97,3 +99,60 @@ def test_air_defence_tracks_enter_the_picture(runner: Runner) -> None:
     engaged = result.first("AircraftEngaged", unit="red/watcher")
     assert np.isfinite(engaged).all()
     assert (seen <= engaged).all()
+
+
+def leaving_patrol() -> dict[str, Any]:
+    """The helicopter patrols 2 km north of the watcher until 600 s, then flies to a point 21 km away (beyond
+    the 18 km the watcher's eye reaches for a helicopter) and stays there; the run ends at 1,800 s, well
+    inside red's 1,800 s contact timeout after the helicopter was last seen."""
+    data = watched_patrol(north_m=2000.0)
+    leave = {"task": "move", "units": ["blue/heli"], "to": at(15000, 15000)}
+    data["plan"]["phases"]["leave"] = {"trigger": {"at_s": 600}, "tasks": [leave]}
+    return data
+
+
+def test_contacts_on_aircraft_go_stale_after_their_flight_time(runner: Runner) -> None:
+    """A contact on an aircraft lives only as long as the aircraft takes to fly the eye's range scale for it
+    (3 x 3 km at 50 m/s: 180 s): the helicopter that left is out of red's shared picture by the end in every
+    replication, though a ground contact would live 1,800 s; the one still patrolling near the watcher stays
+    in it, seen again and again."""
+    life = float(aircraft_contact_life(3.0, 3000.0, 50.0))
+    assert life == 180.0
+    left = runner.run(leaving_patrol(), reps=REPS)
+    stays = runner.run(watched_patrol(north_m=2000.0), reps=REPS)
+    heli = left.sim.world.forces.ids.index("blue/heli")
+    red = left.sim.world.forces.side_names.index("red")
+    assert (left.count("ContactReported", side="red", other="blue/heli") > 0).all()
+    lost = left.select("ContactLost", side="red", other="blue/heli")
+    assert set(lost["replication"].to_pylist()) == set(range(REPS))
+    pic = left.sim.state.picture
+    assert not pic.known_live[:, red, heli].any()
+    # without the aircraft's life the contact, last seen long after 0 s, would still be live at 1,800 s
+    assert (pic.known_t[:, red, heli] > 0.0).all()
+    assert (1800.0 - pic.known_t[:, red, heli] > life).all()
+    assert stays.sim.state.picture.known_live[:, red, heli].all()
+
+
+def listened_patrol(*, north_m: float, audible_m: float) -> dict[str, Any]:
+    """The patrol of :func:`watched_patrol` over a red watcher with no sensor at all, the helicopter audible
+    within ``audible_m``; by night."""
+    data = watched_patrol(north_m=north_m)
+    data["catalogue"]["unit_types"]["watcher"]["sensors"] = []
+    data["catalogue"]["unit_types"]["heli"]["air"]["audible_range_m"] = audible_m
+    data["environment"]["light"] = "night"
+    return data
+
+
+def test_ground_elements_hear_helicopters_beyond_sight(runner: Runner) -> None:
+    """Hearing is its own channel: a watcher with no sensor, by night, hears a helicopter patrolling 2 km away
+    (slant range within its 3 km audible range) in every replication, by ear; not when the helicopter is
+    inaudible, nor when it patrols 5 km away."""
+    heard = runner.run(listened_patrol(north_m=2000.0, audible_m=3000.0), reps=REPS)
+    silent = runner.run(listened_patrol(north_m=2000.0, audible_m=0.0), reps=REPS)
+    far = runner.run(listened_patrol(north_m=5000.0, audible_m=3000.0), reps=REPS)
+    assert (sightings(heard) > 0).all()
+    contacts = heard.select("ContactDetected", side="red", other="blue/heli")
+    assert set(contacts["unit"].to_pylist()) == {"red/watcher"}
+    assert set(contacts["detail"].to_pylist()) == {"hearing"}
+    assert sightings(silent).sum() == 0
+    assert sightings(far).sum() == 0

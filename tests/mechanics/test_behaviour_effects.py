@@ -11,10 +11,16 @@ from typing import Any
 
 import numpy as np
 import pytest
-from effects_kit import Result, Runner, at, base, eye
+from effects_kit import Result, Runner, at, base, eye, rifle
 
 from drillsim.mechanics.behaviour import Assessment, cover_hold, next_cover_level, select_actions
-from drillsim.state.batch import BEHAVIOUR_ASSAULT, BEHAVIOUR_COVER, BEHAVIOUR_PROBE, BEHAVIOUR_WITHDRAW
+from drillsim.state.batch import (
+    BEHAVIOUR_AMBUSH,
+    BEHAVIOUR_ASSAULT,
+    BEHAVIOUR_COVER,
+    BEHAVIOUR_PROBE,
+    BEHAVIOUR_WITHDRAW,
+)
 
 ALL_RULES = ["take-cover", "withdraw", "attack", "probe"]
 
@@ -234,3 +240,87 @@ def test_rules_decide_in_priority_order() -> None:
     )
     expected = [BEHAVIOUR_COVER, BEHAVIOUR_WITHDRAW, BEHAVIOUR_ASSAULT, BEHAVIOUR_ASSAULT, BEHAVIOUR_PROBE]
     assert action.tolist() == expected
+
+
+def approach(rules: list[str]) -> dict[str, Any]:
+    """A blue column (20, 5 m/s on roads, unarmed, blind) drives 12 km east along a straight road through the
+    centre; a red band of 8 (an identifying eye, a rifle, 1.5 m/s across country) waits 800 m north of the
+    road, following the rule set ``rules`` and looking 6 km out."""
+    data = base(duration_s=2400.0)
+    cat = data["catalogue"]
+    cat["sensors"]["eye"] = eye() | {"identifies": True}
+    cat["weapons"]["rifle"] = rifle(0.01)
+    cat["unit_types"]["group"] = {
+        "category": "infantry",
+        "personnel": 8,
+        "sensors": [{"sensor": "eye"}],
+        "weapons": [{"weapon": "rifle", "count": 8, "ammunition": 1000}],
+        "speed_mps": {"open": 1.5},
+    }
+    cat["unit_types"]["column"] = {
+        "category": "motorised",
+        "personnel": 20,
+        "speed_mps": {"open": 2.0, "road": 5.0},
+    }
+    cat["behaviours"] = {"rules": {"rules": rules, "reach_m": 6000}}
+    data["lines"] = {"the-road": {"kind": "road", "points": [at(x, 0) for x in range(-6000, 6001, 500)]}}
+    data["units"] = {
+        "red/band": {"type": "group", "nation": "R", "at": at(0, 800), "behaviour": "rules"},
+        "blue/column": {"type": "column", "nation": "B", "at": at(-6000, 0)},
+    }
+    drive = {"task": "move", "units": ["blue/column"], "to": at(6000, 0), "via": ["the-road"]}
+    data["plan"]["phases"] = {"go": {"trigger": {"at_s": 0}, "tasks": [drive]}}
+    return data
+
+
+def test_ambush_the_approach(runner: Runner) -> None:
+    """ambush: the band sees the column coming along the road, goes to lie 100 m beside the road point
+    nearest it ahead of the column, opens fire when the column enters the kill zone, then withdraws;
+    without the rule no ambush is ever sprung and the band stays where it is."""
+    reps = 4
+    on = runner.run(approach(["ambush"]), reps=reps)
+    off = runner.run(approach(["take-cover", "withdraw", "attack", "probe"]), reps=reps)
+    sprung = on.select("AmbushSprung", unit="red/band", detail="kill-zone")
+    assert len(sprung) > 0
+    assert set(sprung["other"].to_pylist()) == {"blue/column"}
+    decided = actions(on, "red/band")
+    assert decided[:2] == ["ambush", "withdraw"]
+    assert len(off.select("AmbushSprung")) == 0
+    x, y = where(off, "red/band")
+    assert np.allclose(x, 0.0, atol=1.0)
+    assert np.allclose(y, 800.0, atol=1.0)
+
+
+def test_an_ambush_under_way_outranks_cover_and_withdrawal() -> None:
+    """The selector: a party lying in ambush stays there under an aircraft and against a stronger column; a
+    new ambush beats attacking but not withdrawing; an ambush that is over becomes a withdrawal."""
+    n = 4
+    a = Assessment(
+        air_seen_at=np.array([900.0, -np.inf, -np.inf, -np.inf]),
+        friendly=np.array([8.0, 8.0, 30.0, 30.0]),
+        enemy=np.array([40.0, 40.0, 8.0, 8.0]),
+        target=np.full(n, 3),
+        target_strength=np.full(n, 8.0),
+        target_distance=np.full(n, 1000.0),
+        withdrawing=np.zeros(n, dtype=bool),
+        mode=np.array([BEHAVIOUR_AMBUSH, 0, 0, BEHAVIOUR_AMBUSH]),
+        previous_target=np.full(n, 3),
+        probe_halted_at=np.full(n, np.inf),
+        ambushing=np.array([True, False, False, False]),
+        ambush_over=np.array([False, False, False, True]),
+        can_ambush=np.array([False, True, True, False]),
+    )
+    on = np.ones(n, dtype=bool)
+    action = select_actions(
+        a,
+        time_s=1000.0,
+        take_cover=on,
+        withdraw=on,
+        attack=on,
+        probe=np.zeros(n, dtype=bool),
+        withdraw_below=np.full(n, 0.33),
+        attack_above=np.full(n, 3.0),
+        probe_s=np.full(n, 300.0),
+        cover_s=np.full(n, 600.0),
+    )
+    assert action.tolist() == [BEHAVIOUR_AMBUSH, BEHAVIOUR_WITHDRAW, BEHAVIOUR_AMBUSH, BEHAVIOUR_WITHDRAW]

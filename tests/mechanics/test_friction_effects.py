@@ -112,6 +112,64 @@ def test_night_slows_the_march_by_its_factor(runner: Runner) -> None:
     assert np.abs(dusk - plain / 0.75).max() <= 10.0
 
 
+def three_ways(friction: dict[str, Any], light: str) -> dict[str, Any]:
+    """Three elements march 4 km east: one on foot along a road, one on foot across country (2 m/s both
+    ways), and a truck (a type with vehicles and no carriers) across country at 10 m/s."""
+    data = base(duration_s=21600.0, dt_s=10.0)
+    data["environment"]["light"] = light
+    types = data["catalogue"]["unit_types"]
+    types["walkers"] = {"category": "infantry", "personnel": 10, "speed_mps": {"open": 2.0, "road": 2.5}}
+    types["truck"] = {
+        "category": "logistics",
+        "personnel": 2,
+        "vehicles": {"truck": 1},
+        "speed_mps": {"open": 10.0},
+    }
+    data["units"] = {
+        "blue/road": {"type": "walkers", "nation": "B", "at": at(-2000, 0)},
+        "blue/across": {"type": "walkers", "nation": "B", "at": at(-2000, 4000)},
+        "blue/truck": {"type": "truck", "nation": "B", "at": at(-2000, -4000)},
+    }
+    data["lines"] = {"the-road": {"kind": "road", "points": [at(-2000, 0), at(0, 0), at(2000, 0)]}}
+    tasks = [
+        {"task": "move", "units": ["blue/road"], "to": at(2000, 0), "via": ["the-road"]},
+        {"task": "move", "units": ["blue/across"], "to": at(2000, 4000)},
+        {"task": "move", "units": ["blue/truck"], "to": at(2000, -4000)},
+    ]
+    data["plan"]["phases"] = {"go": {"trigger": {"at_s": 0}, "tasks": tasks}}
+    data["friction"] = friction
+    return data
+
+
+TOL_S = 100.0
+
+
+def march_times(runner: Runner, friction: dict[str, Any], light: str) -> np.ndarray:
+    """Arrival times of the road walkers, the walkers across country and the truck."""
+    result = runner.run(three_ways(friction, light), reps=1)
+    return np.array(
+        [float(result.first("UnitArrived", unit=u)[0]) for u in ("blue/road", "blue/across", "blue/truck")]
+    )
+
+
+def test_night_slows_by_road_across_country_and_in_vehicles(runner: Runner) -> None:
+    """By night, walkers on a road move at night_road_factor, walkers off roads at
+    night_cross_country_factor, and vehicles at night_vehicle_factor; night_speed_factor fills each one
+    left unset, and a factor set on its own wins over it. Tolerance: each waypoint of the road walkers'
+    route may cost up to a 10 s step by day and by night alike (70 s by day over the ideal 1,600 s), so
+    100 s; the factors tested differ by 600 s or more on every march."""
+    day = march_times(runner, {}, "day")
+    split = {"night_road_factor": 0.8, "night_cross_country_factor": 0.5, "night_vehicle_factor": 0.25}
+    night = march_times(runner, split, "night")
+    assert np.abs(night - day / np.array([0.8, 0.5, 0.25])).max() <= TOL_S
+    # the old single factor for all three, except the road's, which is set on its own
+    mixed = march_times(runner, {"night_speed_factor": 0.5, "night_road_factor": 0.8}, "night")
+    assert np.abs(mixed - day / np.array([0.8, 0.5, 0.5])).max() <= TOL_S
+    # without a road's own factor the road walkers slow as the others do: the split is what moves them
+    single = march_times(runner, {"night_speed_factor": 0.5}, "night")
+    assert np.abs(single - day / 0.5).max() <= TOL_S
+
+
 def test_navigation_errors_come_at_their_rate_and_double_by_night(runner: Runner) -> None:
     """navigation_error_distance_m D: each element off roads errs at 1/D per metre by day and
     night_navigation_factor (2) times that by night, each error halting it navigation_error_s; without D

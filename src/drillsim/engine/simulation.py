@@ -58,7 +58,7 @@ from drillsim.mechanics.orders.command import (
 from drillsim.mechanics.orders.initiative import follow_behaviours
 from drillsim.mechanics.orders.triggers import TriggerState
 from drillsim.mechanics.outcomes.step import Scorekeeper
-from drillsim.mechanics.sensing.step import Sensing, deliver_reports, located_fractions
+from drillsim.mechanics.sensing.step import Sensing, contact_lives, deliver_reports, located_fractions
 from drillsim.mechanics.supply.step import deliver_supplies
 from drillsim.mechanics.transport import Carriers, Transport
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
@@ -297,6 +297,7 @@ class Simulation:
         self.transport.schedule(self.ctx)
         self.carriers = Carriers(self.ctx)
         self.sensing = Sensing(self.ctx)
+        self._contact_lives = contact_lives(self.ctx)
         self.direct = DirectFire(self.ctx)
         self.fires = IndirectFire(self.ctx)
         self.strikes = AirStrikes(self.ctx)
@@ -344,7 +345,7 @@ class Simulation:
             ("air_defence/fly_clear", self.air_defence.fly_clear),
             ("sensing/detect", self.sensing.detect),
             ("obstacles/reconnoitre", self.obstacles.reconnoitre),
-            ("sensing/deliver_reports", deliver_reports),
+            ("sensing/deliver_reports", lambda ctx: deliver_reports(ctx, self._contact_lives)),
             ("sensing/located_fractions", self._locate),
             ("direct_fire/resupply", resupply),
             ("supply/deliver_supplies", deliver_supplies),

@@ -689,6 +689,9 @@ class AirSpec(Spec):
     signature_class: Literal["rotary", "jet", "propeller", "small-uav"] = "jet"
     """How far away ground observers notice it, against the sky and by its noise (the unit type's
     ``signature`` scales the rate): see docs/mechanics/air-defence.md."""
+    audible_range_m: Distance = Param(0.0)
+    """Ground elements hostile to it hear it in flight within this slant range, by day or night and behind
+    hills (see docs/mechanics/sensing.md, "Hearing"); 0: it is not heard."""
     attack_altitude_m: Altitude | None = None
     """Height on station over a strike's target (the attack run); none means ``altitude_m``."""
     threat_altitude_m: Altitude | None = None
@@ -800,7 +803,7 @@ class UnitTypeSpec(Spec):
 
 # --- catalogue: behaviours (docs/mechanics/behaviour.md) ---------------------------------------------------
 
-BehaviourRule = Literal["take-cover", "withdraw", "attack", "probe"]
+BehaviourRule = Literal["take-cover", "withdraw", "attack", "probe", "ambush"]
 BEHAVIOUR_RULES: tuple[str, ...] = get_args(BehaviourRule)
 
 
@@ -810,8 +813,9 @@ def _all_rules() -> list[BehaviourRule]:
 
 class BehaviourSpec(Spec):
     """A rule set by which a unit decides for itself from its side's picture (see
-    docs/mechanics/behaviour.md). The rules are tried in the order take-cover, withdraw, attack; the first
-    whose condition holds decides, and a unit none applies to carries on with its task."""
+    docs/mechanics/behaviour.md). An ambush under way holds first; then the rules are tried in the order
+    take-cover, withdraw, ambush, attack; the first whose condition holds decides, and a unit none applies
+    to carries on with its task."""
 
     rules: list[BehaviourRule] = Field(default_factory=_all_rules)
     """The rules in force; ``probe`` shapes ``attack`` (halt short of the target to look first)."""
@@ -839,6 +843,20 @@ class BehaviourSpec(Spec):
     """The longest the doubled hold may grow."""
     unidentified_strength: Count = Param(10)
     """Strength assumed for a contact whose type is not identified."""
+    ambush_offset_m: PositiveDistance = Param(100.0)
+    """Ambush (a rule named in ``rules`` only, not on by default): the party lies this far beside the road,
+    at the road point nearest to it."""
+    ambush_zone_m: PositiveDistance = Param(150.0)
+    """Ambush: radius of the kill zone around that road point; a contact this close to a road vertex is on
+    the road."""
+    ambush_lead_s: Duration = Param(300.0)
+    """Ambush: the party must be at its place this long before the column is expected there."""
+    ambush_wait_s: Duration = Param(3600.0)
+    """Ambush: the party gives up when no enemy has entered the kill zone this long after it set out."""
+    ambush_withdraw_s: Duration = Param(600.0)
+    """Ambush: the party withdraws this long after opening fire."""
+    column_speed_mps: PositiveSpeed = Param(11.1)
+    """Ambush: road speed assumed for a column whose type is not identified (40 km/h)."""
 
 
 class _CatalogueSections(Spec):
@@ -1480,8 +1498,18 @@ class FrictionSpec(Spec):
     repair_s: Duration = Param(1800.0)
     """Halt of an element after one of its vehicles breaks down (repair, or cross-loading and going on)."""
     night_speed_factor: Probability = Param(1.0)
-    """Multiplier on every ground element's speeds by night (halfway to it at twilight); FM 21-18's normal
-    rates of march give 0.8 on roads and 0.67 cross-country (1: night does not slow the march)."""
+    """Multiplier on every ground element's speeds by night (halfway to it at twilight), for each of the
+    three factors below that the scenario leaves unset (1: night does not slow the march)."""
+    night_road_factor: Probability | None = None
+    """Multiplier on the speeds of elements on foot on a road leg by night (FM 21-18's normal rates of
+    march: 0.8); when unset, ``night_speed_factor``."""
+    night_cross_country_factor: Probability | None = None
+    """Multiplier on the speeds of elements on foot off roads by night (FM 21-18's normal rates of march:
+    0.67); when unset, ``night_speed_factor``."""
+    night_vehicle_factor: Probability | None = None
+    """Multiplier on the speeds of elements in vehicles (riding their carriers, or of a type with vehicles
+    and no carriers) by night, on roads and off (blackout drive, FM 11-43: 8 km/h against 40 km/h on
+    two-lane roads, 0.2); when unset, ``night_speed_factor``."""
     navigation_error_distance_m: PositiveDistance | None = None
     """Mean distance a ground element moves off roads by day between navigation errors (none: no errors)."""
     navigation_error_s: Duration = Param(900.0)

@@ -38,6 +38,7 @@ BEHAVIOUR_COVER = 1
 BEHAVIOUR_WITHDRAW = 2
 BEHAVIOUR_PROBE = 3
 BEHAVIOUR_ASSAULT = 4
+BEHAVIOUR_AMBUSH = 5
 
 # Air element phases, in order; an aircraft is flying from AIR_OUTBOUND to AIR_INBOUND inclusive.
 AIR_READY = 0
@@ -342,7 +343,10 @@ class BatchState:
     """What a behaviour has an element doing (BEHAVIOUR_NONE: its task)."""
     behaviour_since: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     behaviour_target: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
-    """Contact an element's behaviour attacks (-1 none)."""
+    """Contact an element's behaviour attacks or ambushes (-1 none)."""
+    ambush_x: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    ambush_y: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Centre of the kill zone of an ambush a behaviour laid (NaN: none)."""
     air_seen_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Last time the element's side's picture held a hostile aircraft within its air radius."""
     # resupply by carriers (R, N) and its measures (R, S): docs/mechanics/supply.md
@@ -515,6 +519,8 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         behaviour_mode=np.zeros((r, n), dtype=np.int64),
         behaviour_since=_full((r, n), INF),
         behaviour_target=np.full((r, n), -1, dtype=np.int64),
+        ambush_x=_full((r, n), np.nan),
+        ambush_y=_full((r, n), np.nan),
         air_seen_at=_full((r, n), -INF),
         supply_phase=np.full((r, n), SUPPLY_NONE, dtype=np.int64),
         supply_client=np.full((r, n), -1, dtype=np.int64),

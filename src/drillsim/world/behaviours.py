@@ -29,6 +29,12 @@ _PARAMETERS = (
     "wary_s",
     "max_cover_s",
     "unidentified_strength",
+    "ambush_offset_m",
+    "ambush_zone_m",
+    "ambush_lead_s",
+    "ambush_wait_s",
+    "ambush_withdraw_s",
+    "column_speed_mps",
 )
 
 
@@ -79,6 +85,13 @@ class BehaviourTable:
     wary_s: FloatArray
     max_cover_s: FloatArray
     unidentified_strength: FloatArray
+    ambush_offset_m: FloatArray
+    ambush_zone_m: FloatArray
+    ambush_lead_s: FloatArray
+    ambush_wait_s: FloatArray
+    ambush_withdraw_s: FloatArray
+    column_speed_mps: FloatArray
+    ambush: BoolArray
 
     @cached_property
     def horizons(self) -> Horizons:
@@ -106,13 +119,20 @@ class BehaviourTable:
     @cached_property
     def any(self) -> bool:
         """Whether some element follows a rule."""
-        return bool((self.take_cover | self.withdraw | self.attack).any())
+        return bool(self.deciding.any())
+
+    @cached_property
+    def deciding(self) -> BoolArray:
+        """Per element: whether it follows some rule (``probe`` only shapes ``attack``)."""
+        return np.asarray(self.take_cover | self.withdraw | self.attack | self.ambush, dtype=bool)
 
 
 def compile_behaviours(scenario: Scenario, forces: ForceTable) -> BehaviourTable:
     """Each element's behaviour: its unit's ``behaviour`` from the catalogue, or none."""
     n = forces.n
-    flags = {rule: np.zeros(n, dtype=bool) for rule in ("take-cover", "withdraw", "attack", "probe")}
+    flags = {
+        rule: np.zeros(n, dtype=bool) for rule in ("take-cover", "withdraw", "attack", "probe", "ambush")
+    }
     values = {name: np.full(n, np.nan) for name in _PARAMETERS}
     for i, group in enumerate(forces.group_of):
         name = scenario.units[group].behaviour
@@ -128,5 +148,6 @@ def compile_behaviours(scenario: Scenario, forces: ForceTable) -> BehaviourTable
         withdraw=flags["withdraw"],
         attack=flags["attack"],
         probe=flags["probe"],
+        ambush=flags["ambush"],
         **values,
     )

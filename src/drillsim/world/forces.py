@@ -181,6 +181,8 @@ class ForceTable:
     """Aircraft: height flown while the side knows of enemy air defence (NaN: keeps its altitudes)."""
     signature_class: tuple[str, ...]
     """Aircraft: signature class (``AirSpec.signature_class``); empty for ground elements."""
+    audible_range_m: FloatArray
+    """Aircraft: slant range within which hostile ground elements hear it (0: not heard; 0 on the ground)."""
 
     @property
     def n(self) -> int:
@@ -580,6 +582,9 @@ def compile_forces(  # noqa: C901
             ]
         ),
         signature_class=tuple(utypes[ti].air.signature_class if utypes[ti].air else "" for ti in elem_type),
+        audible_range_m=per_type(
+            [float(u.air.audible_range_m) if u.air is not None else 0.0 for u in utypes]
+        ),
         threat_altitude_m=per_type(
             [
                 float(u.air.threat_altitude_m)

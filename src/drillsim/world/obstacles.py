@@ -41,9 +41,13 @@ def area_polygons(scenario: Scenario, name: str, xy: XY) -> list[FloatArray]:
     assert area.center is not None
     assert area.radius_m is not None
     cx, cy = xy(area.center)
+    return [circle_polygon(cx, cy, float(area.radius_m))]
+
+
+def circle_polygon(cx: float, cy: float, radius_m: float) -> FloatArray:
+    """A circle as a regular polygon of :data:`CIRCLE_SIDES` vertices."""
     a = 2 * np.pi * np.arange(CIRCLE_SIDES) / CIRCLE_SIDES
-    r = float(area.radius_m)
-    return [np.column_stack([cx + r * np.cos(a), cy + r * np.sin(a)])]
+    return np.column_stack([cx + radius_m * np.cos(a), cy + radius_m * np.sin(a)])
 
 
 def line_polygons(points: FloatArray, width_m: float) -> list[FloatArray]:

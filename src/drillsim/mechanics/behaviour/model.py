@@ -3,12 +3,16 @@
 For an element in action, unbroken, on the ground, with local quantities read from its side's picture
 (:class:`Assessment`), in priority order:
 
+0. an **ambush** under way holds until it is over (``ambush_withdraw_s`` after opening fire, or
+   ``ambush_wait_s`` without a target), then the party withdraws;
 1. **take cover** when a hostile aircraft was within ``air_radius_m`` in the last ``cover_s`` seconds
    (the hold: doubled each time the element is sent to ground again within ``wary_s`` of its last
    all-clear, up to ``max_cover_s``; :func:`cover_hold`);
 2. **withdraw** when friendly strength / known enemy strength within ``radius_m`` < ``withdraw_below``;
    a withdrawal under way (by this rule, or from a position the assault took) runs until the element
    has reached its fall-back point;
+2a. **ambush** a column its side sees on a road when the element can be beside that road, at the road
+   point nearest to it, ``ambush_lead_s`` before the column (:func:`ambush_site`);
 3. **attack** the weakest known contact within ``reach_m`` when friendly strength within ``radius_m`` is at
    least ``attack_above`` times its estimated strength: with **probe**, first halt ``probe_distance_m``
    short of it and watch for ``probe_s``, then assault;
@@ -23,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.state.batch import (
+    BEHAVIOUR_AMBUSH,
     BEHAVIOUR_ASSAULT,
     BEHAVIOUR_COVER,
     BEHAVIOUR_NONE,
@@ -59,6 +64,12 @@ class Assessment:
     previous_target: IntArray
     probe_halted_at: FloatArray
     """When the element halted at its probe point for its current target (+inf: not yet)."""
+    ambushing: BoolArray | None = None
+    """An ambush under way and not over (None: no element lies in ambush)."""
+    ambush_over: BoolArray | None = None
+    """An ambush that is over now: the party withdraws."""
+    can_ambush: BoolArray | None = None
+    """The ambush rule is on for the element and finds a column to ambush."""
 
 
 def select_actions(
@@ -80,7 +91,11 @@ def select_actions(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(a.enemy > 0, a.friendly / np.where(a.enemy > 0, a.enemy, 1.0), np.inf)
     # A withdrawal under way (this rule's, or a defender's from a lost position) runs to its end.
-    falling_back = (withdraw & (ratio < withdraw_below)) | a.withdrawing
+    none = np.zeros(len(a.mode), dtype=bool)
+    ambushing = none if a.ambushing is None else a.ambushing
+    ambush_over = none if a.ambush_over is None else a.ambush_over
+    can_ambush = none if a.can_ambush is None else a.can_ambush
+    falling_back = (withdraw & (ratio < withdraw_below)) | a.withdrawing | ambush_over
     can_attack = attack & (a.target >= 0) & (a.friendly >= attack_above * a.target_strength)
     same_target = a.target == a.previous_target
     watched = same_target & (time_s - a.probe_halted_at >= probe_s - 1e-9)
@@ -88,8 +103,10 @@ def select_actions(
     closing = ~probe | watched | assaulting
     action = np.full(len(a.mode), BEHAVIOUR_NONE, dtype=np.int64)
     action = np.where(can_attack, np.where(closing, BEHAVIOUR_ASSAULT, BEHAVIOUR_PROBE), action)
+    action = np.where(can_ambush, BEHAVIOUR_AMBUSH, action)
     action = np.where(falling_back, BEHAVIOUR_WITHDRAW, action)
-    return np.asarray(np.where(covering, BEHAVIOUR_COVER, action), dtype=np.int64)
+    action = np.where(covering, BEHAVIOUR_COVER, action)
+    return np.asarray(np.where(ambushing, BEHAVIOUR_AMBUSH, action), dtype=np.int64)
 
 
 def cover_hold(level: IntArray, cover_s: FloatArray, max_cover_s: FloatArray) -> FloatArray:
@@ -113,3 +130,24 @@ def probe_point(
     d = np.hypot(dx, dy)
     keep = np.maximum(d - distance_m, 0.0) / np.maximum(d, 1e-9)
     return x + dx * keep, y + dy * keep
+
+
+def ambush_site(x: float, y: float, px: float, py: float, offset_m: float) -> tuple[float, float]:
+    """Where a party at (x, y) lies to ambush the road point (px, py): ``offset_m`` from it on the party's
+    side (north of it when the party stands on the point)."""
+    dx, dy = x - px, y - py
+    d = float(np.hypot(dx, dy))
+    if d < 1e-9:
+        return px, py + offset_m
+    return px + dx / d * offset_m, py + dy / d * offset_m
+
+
+def column_in_time(
+    party_m: float, party_speed: float, column_m: float, column_speed: float, lead_s: float, zone_m: float
+) -> bool:
+    """Whether a party ``party_m`` from its ambush site (at ``party_speed``) is there ``lead_s`` before a
+    column ``column_m`` along the road from the kill zone's centre (at ``column_speed``) reaches the kill
+    zone's edge (``zone_m`` short of the centre)."""
+    if column_m <= zone_m or party_speed <= 0 or column_speed <= 0:
+        return False
+    return party_m / party_speed + lead_s <= (column_m - zone_m) / column_speed

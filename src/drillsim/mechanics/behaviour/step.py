@@ -17,9 +17,10 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
 from drillsim.geo.distance import within
-from drillsim.mechanics.behaviour.model import PROBE_HALT_M
+from drillsim.mechanics.behaviour.model import PROBE_HALT_M, ambush_site, column_in_time
 from drillsim.state.batch import (
     ACTIVE,
+    BEHAVIOUR_AMBUSH,
     BEHAVIOUR_ASSAULT,
     BEHAVIOUR_COVER,
     BEHAVIOUR_NONE,
@@ -29,7 +30,7 @@ from drillsim.state.batch import (
 )
 from drillsim.state.context import StepContext
 from drillsim.world.behaviours import Horizons, Rules
-from drillsim.world.forces import Belligerents
+from drillsim.world.forces import TERRAIN_INDEX, Belligerents
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -58,7 +59,7 @@ def decide(ctx: StepContext) -> Decisions | None:
         return None
     s = ctx.state
     f = ctx.world.forces
-    deciding = (table.take_cover | table.withdraw | table.attack) & ~f.is_air
+    deciding = table.deciding & ~f.is_air
     rows, elems = _deciders(s.status, s.broken, s.fled, deciding)
     if not len(rows):
         return None
@@ -88,10 +89,53 @@ def decide(ctx: StepContext) -> Decisions | None:
         s.route_i,
         s.route_len,
     )
+    # An ambush under way holds until ambush_withdraw_s after it opened fire, or ambush_wait_s without;
+    # only elements with the ambush rule can be laying one or find a column to ambush.
+    laying = np.zeros(len(rows), dtype=bool)
+    over = np.zeros(len(rows), dtype=bool)
+    column = np.full(len(rows), -1, dtype=np.int64)
+    site = np.full((len(rows), 4), np.nan)
+    if table.ambush.any():
+        laying = s.behaviour_mode[rows, elems] == BEHAVIOUR_AMBUSH
+        fired = s.ambush_fired_at[rows, elems]
+        over = laying & (
+            np.where(
+                np.isfinite(fired),
+                ctx.t1 >= fired + table.ambush_withdraw_s[elems],
+                ctx.t1 - s.behaviour_since[rows, elems] >= table.ambush_wait_s[elems],
+            )
+        )
+        column, site = _find_ambushes(ctx, rows, elems, table.ambush[elems] & ~laying)
+    ambushes = Ambushes(laying & ~over, over, column)
     action, previous, target, gx, gy = _choose(
-        rows, elems, ctx.t1, assessed, table.rules, memory, standing, known, f.side
+        rows, elems, ctx.t1, assessed, table.rules, memory, standing, known, f.side, ambushes
     )
+    # A party whose ambush is over withdraws radius_m straight away from its kill zone; a new one goes to
+    # its site beside the road, and its kill zone is noted.
+    leaving = (action == BEHAVIOUR_WITHDRAW) & over
+    if leaving.any():
+        x, y = s.x[rows, elems], s.y[rows, elems]
+        ax, ay = s.ambush_x[rows, elems], s.ambush_y[rows, elems]
+        dx, dy = x - ax, y - ay
+        norm = np.hypot(dx, dy)
+        away = table.radius_m[elems] / np.where(norm > 1.0, norm, 1.0)
+        gx[leaving] = np.where(norm > 1.0, x + dx * away, x)[leaving]
+        gy[leaving] = np.where(norm > 1.0, y + dy * away, y + table.radius_m[elems])[leaving]
+    laid = (action == BEHAVIOUR_AMBUSH) & ~laying
+    if laid.any():
+        gx[laid], gy[laid] = site[laid, 2], site[laid, 3]
+        s.ambush_x[rows[laid], elems[laid]] = site[laid, 0]
+        s.ambush_y[rows[laid], elems[laid]] = site[laid, 1]
     return Decisions(rows, elems, action, previous, target, gx, gy)
+
+
+class Ambushes(NamedTuple):
+    """Per decider: an ambush under way and not over, an ambush over now (the party withdraws), and the
+    column the ambush rule found to ambush (-1 none)."""
+
+    holding: BoolArray
+    over: BoolArray
+    column: IntArray
 
 
 class Memory(NamedTuple):
@@ -134,6 +178,23 @@ def _deciders(
 
 
 @jit
+def _by_priority(
+    attacking: int, ambush_found: bool, falling_back: bool, covering: bool, holding: bool
+) -> int:
+    """The action by the rules' priority (``select_actions``): an ambush under way, then cover, withdrawal,
+    a new ambush, and last the attack (``attacking``: assault, probe or none)."""
+    if holding:
+        return BEHAVIOUR_AMBUSH
+    if covering:
+        return BEHAVIOUR_COVER
+    if falling_back:
+        return BEHAVIOUR_WITHDRAW
+    if ambush_found:
+        return BEHAVIOUR_AMBUSH
+    return attacking
+
+
+@jit
 def _choose(
     rows: IntArray,
     elems: IntArray,
@@ -144,6 +205,7 @@ def _choose(
     standing: Standing,
     known: ContactLayer,
     side_of: IntArray,
+    ambushes: Ambushes,
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray, FloatArray]:
     """Each deciding element's action by the rules of :mod:`drillsim.mechanics.behaviour.model`
     (``select_actions``, with the hold of ``cover_hold``), with the take-cover hysteresis
@@ -152,7 +214,9 @@ def _choose(
     at its probe point (``probe_point``); the same arithmetic as those functions, element by element. Returns
     the action, the previous action, the target (-1 unless probing or assaulting) and the goal (NaN: it
     stays): the contact's believed position for an assault, the probe point for a probe, ``radius_m``
-    straight away from the known enemy's centre of strength for a withdrawal."""
+    straight away from the known enemy's centre of strength for a withdrawal. An ambush (``ambushes``) comes
+    before attack and after withdrawal and cover when new, before all when under way; its target is the
+    column found when it is laid, kept while it lasts; its goal is set by the caller."""
     friendly, enemy, ex, ey, assessed_target, t_strength, _ = assessed
     take_cover, withdraw, attack, probe, radius_m, withdraw_below, attack_above = rules[:7]
     probe_distance_m, probe_s, cover_s, wary_s, max_cover_s = rules[7:]
@@ -176,20 +240,23 @@ def _choose(
         covering = take_cover[e] and (t1 - memory.air_seen_at[r, e] <= hold)
         ratio = friendly[k] / enemy[k] if enemy[k] > 0 else np.inf
         withdrawing = before == BEHAVIOUR_WITHDRAW and memory.route_i[r, e] < memory.route_len[r, e]
-        falling_back = (withdraw[e] and ratio < withdraw_below[e]) or withdrawing
+        falling_back = (withdraw[e] and ratio < withdraw_below[e]) or withdrawing or ambushes.over[k]
         can_attack = attack[e] and target >= 0 and friendly[k] >= attack_above[e] * t_strength[k]
         same_target = target == memory.target[r, e]
         halted_at = memory.since[r, e] if before == BEHAVIOUR_PROBE else np.inf
         watched = same_target and (t1 - halted_at >= probe_s[e] - 1e-9)
         assaulting = same_target and before == BEHAVIOUR_ASSAULT
-        chosen = BEHAVIOUR_NONE
-        if can_attack:
-            chosen = BEHAVIOUR_ASSAULT if (not probe[e] or watched or assaulting) else BEHAVIOUR_PROBE
-        if falling_back:
-            chosen = BEHAVIOUR_WITHDRAW
-        if covering:
-            chosen = BEHAVIOUR_COVER
+        closing_in = BEHAVIOUR_ASSAULT if (not probe[e] or watched or assaulting) else BEHAVIOUR_PROBE
+        chosen = _by_priority(
+            closing_in if can_attack else BEHAVIOUR_NONE,
+            ambushes.column[k] >= 0,
+            falling_back,
+            covering,
+            ambushes.holding[k],
+        )
         action[k] = chosen
+        if chosen == BEHAVIOUR_AMBUSH:
+            target = ambushes.column[k] if before != BEHAVIOUR_AMBUSH else memory.target[r, e]
         # The take-cover hysteresis (next_cover_level), after the hold was read.
         if chosen == BEHAVIOUR_COVER and before != BEHAVIOUR_COVER:
             if t1 - memory.cleared_at[r, e] <= wary_s[e]:
@@ -240,6 +307,65 @@ def _choose(
         target_out[k] = target if closing else -1
         memory.target[r, e] = target_out[k]
     return action, previous, target_out, gx, gy
+
+
+def _find_ambushes(
+    ctx: StepContext, rows: IntArray, elems: IntArray, looking: BoolArray
+) -> tuple[IntArray, FloatArray]:
+    """For each deciding element with ``looking`` set: the live hostile ground contact of its side's known
+    picture within its ``reach_m`` that is on a road (within ``ambush_zone_m`` of a road vertex) and will
+    reach the road point nearest the element (within ``reach_m`` of it) along the road no sooner than the
+    element can lie beside it, ``ambush_lead_s`` ahead (:func:`column_in_time`); of several, the one
+    expected first. Returns the contact (-1 none) and, per element, the kill zone's centre and the site
+    (columns: centre x, y, site x, y; NaN where none)."""
+    out = np.full(len(rows), -1, dtype=np.int64)
+    where = np.full((len(rows), 4), np.nan)
+    net = ctx.world.roads
+    if net is None or net.n == 0 or not looking.any():
+        return out, where
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    table = ctx.world.behaviours
+    assert table is not None
+    on_road = f.speed_by_class[:, TERRAIN_INDEX["road"]]
+    for k in np.flatnonzero(looking):
+        r, e = int(rows[k]), int(elems[k])
+        m = int(f.side[e])
+        ux, uy = float(s.x[r, e]), float(s.y[r, e])
+        reach = float(table.reach_m[e])
+        cand = np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == ACTIVE))
+        if not len(cand):
+            continue
+        cx, cy = pic.known_x[r, m, cand], pic.known_y[r, m, cand]
+        near = np.hypot(cx - ux, cy - uy) <= reach
+        nodes, off = net.nearest_node(cx, cy)
+        zone = float(table.ambush_zone_m[e])
+        keep = near & (off <= zone)
+        if not keep.any():
+            continue
+        (point,), (point_m,) = net.nearest_node(np.array([ux]), np.array([uy]))
+        if point_m > reach:
+            continue
+        px, py = (float(v) for v in net.nodes_xy[point])
+        sx, sy = ambush_site(ux, uy, px, py, float(table.ambush_offset_m[e]))
+        party_m = float(np.hypot(sx - ux, sy - uy))
+        speed = float(f.speed_by_class[e, TERRAIN_INDEX["open"]])
+        cand, nodes = cand[keep], nodes[keep]
+        dist, _ = net.shortest(nodes)
+        best_t = np.inf
+        for i, t in enumerate(cand):
+            column_m = float(dist[i, point])
+            v = float(on_road[t]) if pic.identified[r, m, t] and on_road[t] > 0 else 0.0
+            v = v if v > 0 else float(table.column_speed_mps[e])
+            lead = float(table.ambush_lead_s[e])
+            if not np.isfinite(column_m) or not column_in_time(party_m, speed, column_m, v, lead, zone):
+                continue
+            if column_m / v < best_t:
+                best_t = column_m / v
+                out[k] = t
+                where[k] = (px, py, sx, sy)
+    return out, where
 
 
 class Sighted(NamedTuple):

@@ -1,13 +1,13 @@
 """Friction in the step (docs/mechanics/friction.md).
 
 :func:`march_speed_factors` gives movement each element's speed factor times its pace and, for ground
-elements, the light's slowing; the pace is drawn once per replication and element from the
-``friction/pace`` stream (keyed by replication and element, never by step, so it is the same whatever the
-batch). :class:`Friction` draws, over the distance each element moved this step (from where the state
-remembered it before the move), breakdowns (stream ``friction/breakdown``): a broken-down element halts
-for ``repair_s`` (``held_until``, as at an obstacle); and navigation errors of the ground elements that
-moved off roads (stream ``friction/navigation``): an element that lost its way halts for
-``navigation_error_s``.
+elements, the light's slowing (on foot by road or across country, or in vehicles); the pace is drawn once
+per replication and element from the ``friction/pace`` stream (keyed by replication and element, never by
+step, so it is the same whatever the batch). :class:`Friction` draws, over the distance each element
+moved this step (from where the state remembered it before the move), breakdowns (stream
+``friction/breakdown``): a broken-down element halts for ``repair_s`` (``held_until``, as at an
+obstacle); and navigation errors of the ground elements that moved off roads (stream
+``friction/navigation``): an element that lost its way halts for ``navigation_error_s``.
 """
 
 from __future__ import annotations
@@ -46,10 +46,29 @@ def march_speed_factors(ctx: StepContext) -> FloatArray:
             pace = pace_factor(z, table.march_speed_cv).reshape(r, n)
             s.pace = np.where(ctx.world.forces.is_air[None, :], 1.0, pace)
         factor = factor * s.pace
-    light = table.speed_in_light(light_level(ctx)) if table.night_speed_factor != 1.0 else 1.0
-    if light != 1.0:
-        factor = factor * np.where(ctx.world.forces.is_air, 1.0, light)[None, :]
+    level = light_level(ctx)
+    if table.slows_by_night and level > 0:
+        factor = factor * night_factors(ctx, table.speeds_in_light(level))
     return np.asarray(factor, dtype=np.float64)
+
+
+def night_factors(ctx: StepContext, light: tuple[float, float, float]) -> FloatArray:
+    """(R, N) each element's slowing by the light: ``light`` is (on foot on roads, on foot off roads, in
+    vehicles); an element is in vehicles when it rides its carriers or its type has vehicles and no
+    carriers, on a road when the leg it is on follows one; aircraft are not slowed."""
+    s = ctx.state
+    table = ctx.world.friction
+    assert table is not None
+    road, across, driven = light
+    if s.route_road.shape[2]:
+        leg = np.minimum(s.route_i, s.route_road.shape[2] - 1)
+        on_road = np.take_along_axis(s.route_road, leg[:, :, None], axis=2)[:, :, 0]
+    else:
+        on_road = np.zeros(s.route_i.shape, dtype=bool)
+    in_vehicles = s.mounted | table.vehicular[None, :]
+    walking = np.where(on_road, road, across)
+    factor = np.where(in_vehicles, driven, walking)
+    return np.asarray(np.where(ctx.world.forces.is_air[None, :], 1.0, factor), dtype=np.float64)
 
 
 class Friction:

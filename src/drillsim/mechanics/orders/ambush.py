@@ -9,6 +9,10 @@ party fired on (a loss or suppression) before its kill zone holds an enemy is co
 at once, without the surprise advantage. An element withdraws ``withdraw_after_s`` after the party opened
 fire, or sooner once it has lost more than ``withdraw_losses`` of its strength on the task, to
 ``withdraw_to`` (its start position when none is given), by road where faster.
+
+An ambush a behaviour laid (docs/mechanics/behaviour.md, "Ambush the approach") is sprung the same way: its
+kill zone is the circle of ``ambush_zone_m`` around the road point it covers; the behaviour decides when it
+is over.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from drillsim.core.compiled import jit
 from drillsim.events.types import AmbushSprung
 from drillsim.geo.polygons import in_zone
 from drillsim.mechanics.orders.command import set_routes
-from drillsim.state.batch import ACTIVE
+from drillsim.state.batch import ACTIVE, BEHAVIOUR_AMBUSH
 from drillsim.state.context import StepContext
 from drillsim.world.forces import POSTURE_INDEX
+from drillsim.world.obstacles import ZoneTable, circle_polygon
 from drillsim.world.plan import CompiledTask
 
 FloatArray = NDArray[np.float64]
@@ -36,10 +41,50 @@ _FIRING = POSTURE_INDEX["hasty-defence"]
 
 
 def run_ambushes(ctx: StepContext) -> None:
-    """Spring the ambushes whose kill zone holds a seen enemy, and withdraw the parties that are done."""
+    """Spring the ambushes whose kill zone holds a seen enemy, and withdraw the parties that are done; spring
+    the ambushes behaviours laid."""
     for task in ctx.world.plan.tasks:
         if task.kind == "ambush":
             _ambush(ctx, task)
+    _spring_laid(ctx)
+
+
+def _spring_laid(ctx: StepContext) -> None:
+    """Each element lying in an ambush its behaviour laid, not yet fired, is a party of its own: it opens
+    fire when its side sees an enemy in its kill zone this step (with surprise), or at once when it is
+    fired on first (compromised)."""
+    table = ctx.world.behaviours
+    if table is None or not table.ambush.any():
+        return
+    s = ctx.state
+    f = ctx.world.forces
+    rows, elems = np.nonzero(
+        (s.behaviour_mode == BEHAVIOUR_AMBUSH)
+        & np.isinf(s.ambush_fired_at)
+        & (s.status == ACTIVE)
+        & ~s.broken
+    )
+    hostile = np.ascontiguousarray(f.hostile)
+    for r, e in zip(rows, elems, strict=True):
+        side = int(f.side[e])
+        zone = ZoneTable.of([[circle_polygon(s.ambush_x[r, e], s.ambush_y[r, e], table.ambush_zone_m[e])]])
+        row = np.array([r])
+        pic = s.picture
+        target = _target_in_zone(
+            row,
+            side,
+            pic.seen_t,
+            pic.seen_x,
+            pic.seen_y,
+            s.status,
+            f.side,
+            hostile,
+            f.is_air,
+            zone.polygons,
+            ctx.t0,
+        )
+        compromised = (target < 0) & (s.suppressed_until[r, e] > ctx.t0)
+        _spring(ctx, row, target, np.ones((1, 1), dtype=bool), np.array([e]), side, compromised)
 
 
 def _ambush(ctx: StepContext, task: CompiledTask) -> None:

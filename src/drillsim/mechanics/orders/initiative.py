@@ -1,6 +1,7 @@
 """Carrying out what units decide on their own (docs/mechanics/behaviour.md): after the plan's orders and
-the re-aiming of dynamic tasks, each element with a behaviour takes cover (halts, hidden), withdraws, probes
-or assaults as its behaviour decided, or goes back to its task when no rule holds any more."""
+the re-aiming of dynamic tasks, each element with a behaviour takes cover (halts, hidden), withdraws, lays an
+ambush (sprung by the ambush task's machinery, :func:`drillsim.mechanics.orders.ambush.run_ambushes`),
+probes or assaults as its behaviour decided, or goes back to its task when no rule holds any more."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from drillsim.events.types import InitiativeTaken
 from drillsim.mechanics.behaviour.step import decide
 from drillsim.mechanics.orders.command import _steer, begin_task, set_routes
 from drillsim.state.batch import (
+    BEHAVIOUR_AMBUSH,
     BEHAVIOUR_ASSAULT,
     BEHAVIOUR_COVER,
     BEHAVIOUR_NONE,
@@ -25,6 +27,7 @@ ACTION_NAMES = {
     BEHAVIOUR_WITHDRAW: "withdraw",
     BEHAVIOUR_PROBE: "probe",
     BEHAVIOUR_ASSAULT: "assault",
+    BEHAVIOUR_AMBUSH: "ambush",
 }
 """How each decision is named in ``InitiativeTaken`` events."""
 _HIDDEN = POSTURE_INDEX["hidden"]
@@ -47,6 +50,15 @@ def follow_behaviours(ctx: StepContext) -> None:
     if start.any():
         goal = np.stack([d.goal_x[start], d.goal_y[start]], axis=1)[:, None, :]
         set_routes(ctx, d.rows[start], d.elems[start], goal, roads=True)
+        s.hold_fire[d.rows[start], d.elems[start]] = False
+    laid = new & (d.action == BEHAVIOUR_AMBUSH)
+    if laid.any():  # across country to the site beside the road, fire held, hidden on arrival
+        r, e = d.rows[laid], d.elems[laid]
+        goal = np.stack([d.goal_x[laid], d.goal_y[laid]], axis=1)[:, None, :]
+        set_routes(ctx, r, e, goal)
+        s.hold_fire[r, e] = True
+        s.ambush_fired_at[r, e] = np.inf
+        s.arrival_posture[r, e] = _HIDDEN
     closing = (d.action == BEHAVIOUR_PROBE) | (d.action == BEHAVIOUR_ASSAULT)
     if closing.any():
         _steer(ctx, d.rows[closing], d.elems[closing], d.goal_x[closing], d.goal_y[closing])

@@ -4,6 +4,7 @@ its detections and reports (docs/mechanics/sensing.md)."""
 from drillsim.mechanics.sensing.model import (
     LIGHT_LEVELS,
     POSTURE_DETECTABILITY,
+    aircraft_contact_life,
     detection_probability,
     detection_rate,
     light_factor,
@@ -13,6 +14,7 @@ from drillsim.mechanics.sensing.model import (
 __all__ = [
     "LIGHT_LEVELS",
     "POSTURE_DETECTABILITY",
+    "aircraft_contact_life",
     "detection_probability",
     "detection_rate",
     "light_factor",

@@ -47,6 +47,17 @@ drone is as hard to see as a ground target). Used both by the sides' sensing of 
 defence's tracking, so the two agree."""
 
 
+def aircraft_contact_life(sighting: ArrayLike, range_scale_m: ArrayLike, speed_mps: ArrayLike) -> FloatArray:
+    """How long a contact on an aircraft says where it is: the time the aircraft takes, at its cruise
+    speed, to fly the range scale at which a sensor notices it (``sighting`` times the sensor's
+    ``range_scale_m``). Older than that, the aircraft may be anywhere the sensor could have seen it, or
+    beyond; still near, it would have been seen again. +inf where the speed or the range is 0."""
+    reach = np.asarray(sighting, dtype=np.float64) * np.asarray(range_scale_m, dtype=np.float64)
+    speed = np.asarray(speed_mps, dtype=np.float64)
+    ok = (speed > 0) & (reach > 0)
+    return np.asarray(np.where(ok, reach / np.where(ok, speed, 1.0), np.inf), dtype=np.float64)
+
+
 def light_factor(level: int, night_factor: ArrayLike) -> FloatArray:
     """Multiplier on a sensor's rate: 1 by day, ``night_factor`` by night, their mean at twilight.
 

@@ -763,9 +763,10 @@ def deliver_due_reports(  # noqa: C901
     t1: float,
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray, BoolArray, IntArray, IntArray, IntArray]:
     """One pass over the pictures (rows, sides, elements): reports due by ``t1`` copy the reporting side's
-    ``seen`` entry into the ``known`` layer and become live; then live contacts older than their side's
-    ``timeout`` are lost. Returns the deliveries (rows, sides, elements, due times, whether newly live)
-    and the losses (rows, sides, elements), each in (row, side, element) order."""
+    ``seen`` entry into the ``known`` layer and become live; then live contacts older than ``timeout``
+    (sides, elements: the side's contact timeout, shorter for aircraft) are lost. Returns the deliveries
+    (rows, sides, elements, due times, whether newly live) and the losses (rows, sides, elements), each in
+    (row, side, element) order."""
     seen_t, seen_x, seen_y, seen_err = seen
     known_t, known_x, known_y, known_err = known
     n_r, n_s, n = due_t.shape
@@ -804,7 +805,7 @@ def deliver_due_reports(  # noqa: C901
     for r in range(n_r):
         for b in range(n_s):
             for j in range(n):
-                if known_live[r, b, j] and (t1 - known_t[r, b, j]) > timeout[b]:
+                if known_live[r, b, j] and (t1 - known_t[r, b, j]) > timeout[b, j]:
                     nl += 1
     l_r = np.empty(nl, dtype=np.int64)
     l_b = np.empty(nl, dtype=np.int64)
@@ -814,7 +815,7 @@ def deliver_due_reports(  # noqa: C901
         for r in range(n_r):
             for b in range(n_s):
                 for j in range(n):
-                    if known_live[r, b, j] and (t1 - known_t[r, b, j]) > timeout[b]:
+                    if known_live[r, b, j] and (t1 - known_t[r, b, j]) > timeout[b, j]:
                         known_live[r, b, j] = False
                         l_r[k] = r
                         l_b[k] = b

@@ -9,7 +9,8 @@ also look at hostile aircraft in flight, with their ranges stretched by the airc
 themselves and write what they track into the pictures with :func:`record_sightings`. A
 detection writes the target's *believed* position (true position plus a normal error that grows with
 range) into the side's ``seen`` layer at once, and schedules a report into the shared ``known`` layer of
-the side and its allies after the communications latency. Contacts older than the side's timeout are lost.
+the side and its allies after the communications latency. Contacts older than the side's timeout are lost,
+contacts on aircraft sooner (:func:`contact_lives`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M, SightGrid
 from drillsim.mechanics.sensing.model import (
     POSTURE_DETECTABILITY_TABLE,
     SIGHTING_RANGE_FACTOR,
+    aircraft_contact_life,
     detection_probability,
     light_factor,
     position_error_sd,
@@ -49,10 +51,17 @@ from drillsim.mechanics.sensing.passes import (
     record_detections,
     who_looks,
 )
-from drillsim.state.batch import ACTIVE
+from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND
 from drillsim.state.context import StepContext
 
-__all__ = ["Sensing", "Sightings", "deliver_reports", "located_fractions", "record_sightings"]
+__all__ = [
+    "Sensing",
+    "Sightings",
+    "contact_lives",
+    "deliver_reports",
+    "located_fractions",
+    "record_sightings",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -60,6 +69,13 @@ IntArray = NDArray[np.int64]
 INFORMANT_RATE_PER_S = 1.0 / 3600.0
 """Rate at which full population support reports each hostile unit to the supported side."""
 INFORMANT_ERROR_M = 500.0
+HEARING_RATE_PER_S = 1.0 / 60.0
+"""Rate at which a ground element hears an aircraft within its audible range (assumption: within a minute)."""
+HEARING_ERROR_SHARE = 0.5
+"""A heard aircraft's position error (standard deviation per axis) as a share of its audible range
+(assumption: hearing gives a direction and a rough distance)."""
+_HEARING = -2
+"""The mount of a detection by ear (-1: informants)."""
 SIGHT_SAMPLES = 24
 """Points at which a sight line is tested against the ground (see :meth:`Terrain.line_of_sight`)."""
 CONCEALMENT_FROM_SUPPORT = 0.5
@@ -223,6 +239,17 @@ class Sensing:
                 side_of_obs = np.concatenate(
                     [side_of_obs, np.full(len(rr), self.informed_side, dtype=np.int64)]
                 )
+        n_told = len(rows)
+        heard = self._hearing(ctx)
+        if heard is not None:
+            hr, hl, ha, hsd = heard
+            rows, j, observer = (
+                np.concatenate([rows, hr]),
+                np.concatenate([j, ha]),
+                np.concatenate([observer, hl]),
+            )
+            sd = np.concatenate([sd, hsd])
+            side_of_obs = np.concatenate([side_of_obs, f.side[hl]])
         if not len(rows):
             return
         # One detection per (row, side, target), the most precise; lines of sight checked only as needed.
@@ -238,7 +265,7 @@ class Sensing:
         )
         pick = np.flatnonzero(keep)
         sensor_pick = pick[pick < n_pairs]
-        mount = np.full(len(pick), -1, dtype=np.int64)  # -1: informants
+        mount = np.where(pick >= n_told, _HEARING, -1)  # -1: informants, -2: hearing
         blocked = ~clear[sensor_pick]
         mount[: len(sensor_pick)] = np.where(blocked, best_clear[sensor_pick], best[sensor_pick])
         precise = np.where(blocked, sd_blocked[sensor_pick], sd[sensor_pick])
@@ -250,6 +277,51 @@ class Sensing:
             self.reporting,
             Sightings(rows[pick], side_of_obs[pick], observer[pick], j[pick], sd_pick, ident, mount),
         )
+
+    def _hearing(self, ctx: StepContext) -> tuple[IntArray, IntArray, IntArray, FloatArray] | None:
+        """Ground elements in action that hear a hostile aircraft in flight within its audible slant range
+        this step, at ``HEARING_RATE_PER_S`` (stream ``sensors/hearing``, keyed by listener and aircraft):
+        (rows, listeners, aircraft, position errors); None when no aircraft can be heard."""
+        f = ctx.world.forces
+        loud = self.aircraft[f.audible_range_m[self.aircraft] > 0]
+        if not len(loud):
+            return None
+        s = ctx.state
+        out: list[tuple[IntArray, IntArray, IntArray, FloatArray]] = []
+        p = float(detection_probability(HEARING_RATE_PER_S, ctx.dt))
+        for a in loud:
+            phase = s.air_phase[:, a]
+            flying = np.flatnonzero(
+                (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND) & (s.status[:, a] == ACTIVE)
+            )
+            listeners = np.flatnonzero(~f.is_air & f.hostile[:, f.side[a]][f.side])
+            if not len(flying) or not len(listeners):
+                continue
+            reach = f.audible_range_m[a]
+            dx = s.x[np.ix_(flying, listeners)] - s.x[flying, a][:, None]
+            dy = s.y[np.ix_(flying, listeners)] - s.y[flying, a][:, None]
+            dz = s.air_altitude[flying, a][:, None] - 2.0
+            near = (dx * dx + dy * dy + dz * dz <= reach * reach) & (
+                s.status[np.ix_(flying, listeners)] == ACTIVE
+            )
+            r, k = np.nonzero(near)
+            if not len(r):
+                continue
+            rows, heard_by = flying[r], listeners[k]
+            hit = ctx.uniform("sensors/hearing", rows, heard_by, np.full(len(rows), a)) < p
+            if hit.any():
+                n_hit = int(hit.sum())
+                out.append(
+                    (
+                        rows[hit],
+                        heard_by[hit],
+                        np.full(n_hit, a, dtype=np.int64),
+                        np.full(n_hit, HEARING_ERROR_SHARE * reach),
+                    )
+                )
+        if not out:
+            return None
+        return tuple(np.concatenate(c) for c in zip(*out, strict=True))  # type: ignore[return-value]
 
     def _looks(self, shape: tuple[int, ...]) -> Looks:
         """The buffers :func:`who_looks` fills each step, made once per batch shape."""
@@ -396,16 +468,38 @@ def record_sightings(ctx: StepContext, reporting: Reporting, found: Sightings) -
 
 def _sensor_names(ctx: StepContext, mount: IntArray) -> NDArray[Any]:
     """The sensor of each detection by name; ``informants`` where no sensor mount detected (-1)."""
-    names = np.full(len(mount), "informants", dtype=object)
+    names = np.where(mount == _HEARING, "hearing", "informants").astype(object)
     by_sensor = mount >= 0
     names[by_sensor] = ctx.sensor_names[mount[by_sensor]]
     return names
 
 
-def deliver_reports(ctx: StepContext) -> None:
-    """Reports whose latency has passed enter the shared pictures; contacts too old are lost."""
-    s = ctx.state
+def contact_lives(ctx: StepContext) -> FloatArray:
+    """(sides, elements) how long each side's shared picture keeps a contact on each element: the side's
+    ``contact_timeout_s``, and for an aircraft no longer than :func:`aircraft_contact_life` at its cruise
+    speed across the farther of its sighting factor times the longest range scale among the side's
+    sensors and its audible range (the side's timeout alone when both are 0)."""
     f = ctx.world.forces
+    n_s = len(f.side_names)
+    lives = np.repeat(f.contact_timeout_s[:, None], f.n, axis=1).astype(np.float64)
+    aircraft = np.flatnonzero(f.is_air)
+    if not len(aircraft):
+        return lives
+    scale = np.zeros(n_s)
+    if len(f.s_elem):
+        np.maximum.at(scale, f.side[f.s_elem], f.s_range_scale)
+    sighting = np.array([SIGHTING_RANGE_FACTOR[f.signature_class[e]] for e in aircraft])
+    # the farther of the sight of the side's best sensor and the aircraft's audible range
+    reach = np.maximum(sighting[None, :] * scale[:, None], f.audible_range_m[aircraft][None, :])
+    life = aircraft_contact_life(1.0, reach, f.speed_by_class[aircraft, 0][None, :])
+    lives[:, aircraft] = np.minimum(lives[:, aircraft], life)
+    return lives
+
+
+def deliver_reports(ctx: StepContext, lives: FloatArray) -> None:
+    """Reports whose latency has passed enter the shared pictures; contacts older than their ``lives``
+    (:func:`contact_lives`) are lost."""
+    s = ctx.state
     pic = s.picture
     t1 = ctx.t1
     rows, b, j, when, new, lost_r, lost_b, lost_j = deliver_due_reports(
@@ -414,7 +508,7 @@ def deliver_reports(ctx: StepContext) -> None:
         plain(pic.seen_layer()),
         plain(pic.known_layer()),
         pic.known_live,
-        f.contact_timeout_s,
+        lives,
         t1,
     )
     if new.any():

@@ -21,6 +21,7 @@ from drillsim.mechanics.direct_fire.model import (
     POSTURE_AREA_TABLE,
     POSTURE_HEIGHT_TABLE,
     REFERENCE_HEIGHT_M,
+    SUPPRESSED_EXPOSURE,
     SUPPRESSED_FIRE_FACTOR,
     TARGET_WIDTH_M,
     UNAIMED_EFFECT,
@@ -232,6 +233,7 @@ def _reference_rates(
             ratio = np.minimum(hit / full, 1.0)
         presented = np.where(full > 0, ratio, np.minimum(height / REFERENCE_HEIGHT_M, 1.0))
         exposure = np.where(aim > 0, presented, POSTURE_AREA_TABLE[s.posture[rows, j]]) * open_share
+        exposure = np.where((aim > 0) & target_suppressed, exposure * SUPPRESSED_EXPOSURE, exposure)
         c = np.maximum(
             f.w_count[mm]
             * f.w_rate_per_s[mm]

@@ -8,6 +8,7 @@ comparison share the seed, so the binomial draws are paired.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from typing import Any
@@ -18,6 +19,7 @@ from effects_kit import Runner, assert_paired_greater, at, base, eye, rifle
 
 from drillsim.mechanics.direct_fire.model import (
     POSTURE_AREA_EXPOSURE,
+    SUPPRESSED_EXPOSURE,
     SUPPRESSED_FIRE_FACTOR,
     band_value,
     casualty_rate,
@@ -240,6 +242,51 @@ def test_deterministic_losses_with_an_aiming_error(runner: Runner) -> None:
     # The true range between the placed points differs from 500 m by a fraction of a metre, which moves e
     # in the sixth digit; a wrong height, error or formula moves it in the first.
     assert result.losses("red")[0] == pytest.approx(UNTIL_S * c, rel=1e-4)
+
+
+def _pinning(data: dict[str, Any], p_suppress: float) -> dict[str, Any]:
+    """``data`` with blue's rifle suppressing at ``p_suppress`` per engagement in every band."""
+    for band in data["catalogue"]["weapons"]["blue-rifle"]["bands"]:
+        band["p_suppress"] = p_suppress
+    return data
+
+
+def test_a_pinned_target_is_hit_less_by_aimed_fire(runner: Runner) -> None:
+    """A suppressed target keeps down and shows itself only while it fires: red in prepared positions, kept
+    suppressed by blue's own fire (p_suppress 1; red has no weapons, so suppression changes nothing else),
+    loses fewer to aimed fire than when blue's fire does not suppress it."""
+    data = firefight(aim_error_mil=4.0)
+    data["units"]["red/company"]["posture"] = "prepared-defence"
+    free = red_losses(runner, _pinning(copy.deepcopy(data), 0.0), until_s=4 * UNTIL_S)
+    pinned = red_losses(runner, _pinning(data, 1.0), until_s=4 * UNTIL_S)
+    assert free.mean() > 5.0  # enough losses for the comparison to mean something
+    assert_paired_greater(free, pinned)
+
+
+def test_a_pinned_target_takes_the_documented_share(runner: Runner) -> None:
+    """Deterministic: blue's first step finds red unsuppressed, every later one suppressed (p_suppress 1
+    makes the suppression certain), so red loses c dt (1 + (n - 1) x SUPPRESSED_EXPOSURE) over n steps,
+    c the unsuppressed rate with the aiming error at 500 m (as the test above it)."""
+    data = _pinning(firefight(distance_m=500.0, aim_error_mil=4.0), 1.0)
+    data["units"]["red/company"]["posture"] = "hasty-defence"
+    result = runner.run(data, reps=1, until_s=UNTIL_S, stochastic=False)
+    spread = 2.0 * math.sqrt(2.0) * 4.0 * 500.0 / 1000.0
+    c = 20 * (6 / 60) * 0.02 * math.erf(0.3 / spread) / math.erf(1.5 / spread)
+    steps = UNTIL_S / 10.0
+    want = c * 10.0 * (1.0 + (steps - 1.0) * SUPPRESSED_EXPOSURE)
+    assert SUPPRESSED_EXPOSURE < 1.0
+    assert result.losses("red")[0] == pytest.approx(want, rel=1e-4)  # as the range rounding above
+
+
+def test_pinning_does_not_change_fragment_effects(runner: Runner) -> None:
+    """Fragments (a weapon without an aiming error) meet the fragment exposure, pinned or not: paired by
+    seed, red's losses are the same with and without suppression."""
+    data = firefight()
+    data["units"]["red/company"]["posture"] = "hasty-defence"
+    free = red_losses(runner, _pinning(copy.deepcopy(data), 0.0))
+    pinned = red_losses(runner, _pinning(data, 1.0))
+    assert free.sum() > 0
+    np.testing.assert_array_equal(free, pinned)
 
 
 # --- the pure formulas -----------------------------------------------------------------------------------

@@ -69,6 +69,11 @@ REFERENCE_HEIGHT_M = POSTURE_PRESENTED_HEIGHT_M["moving"]
 
 SUPPRESSED_FIRE_FACTOR = 0.3
 """A suppressed element fires at this fraction of its normal effect."""
+SUPPRESSED_EXPOSURE = SUPPRESSED_FIRE_FACTOR
+"""A suppressed (pinned) element keeps down behind what covers it and shows itself only while it fires, so
+aimed fire (a weapon with an aiming error) meets this fraction of its exposure: the share of its time it
+fires, the same engineering estimate as ``SUPPRESSED_FIRE_FACTOR`` (docs/mechanics/direct-fire.md,
+"Pinned targets"; assumption, confidence low). Fragments (blast weapons) are not changed."""
 
 AMBUSH_SURPRISE_FACTOR = 2.0
 """An ambush's fire in its first volley (docs/mechanics/orders.md, "Ambush") has this many times its normal
@@ -252,6 +257,9 @@ def engagement_rates(
     kept at zero or above (with no ammunition columns, ammunition is unlimited). A shooter engages at most
     one target per row.
 
+    A suppressed target meets a weapon with an aiming error with ``SUPPRESSED_EXPOSURE`` of the exposure
+    of its posture (pinned, it shows itself only while it fires).
+
     Fire discipline (:func:`round_rate`): at a ``located`` target a mount fires aimed fire; at a target
     that is only believed (deliberate suppression) it fires at its sustained rate with
     ``UNAIMED_EFFECT`` of its casualty effect, and not at all once it conserves ammunition (below
@@ -291,6 +299,8 @@ def engagement_rates(
             p_supp = w_band_psupp[m, band]
             if w_aim_error_mil[m] > 0:
                 exposure = presented_exposure(range_m[e], w_aim_error_mil[m], height) * open_share
+                if target_suppressed:
+                    exposure *= SUPPRESSED_EXPOSURE  # pinned: it shows itself only while it fires
             else:
                 exposure = fragments * open_share
             lam[e] += effect_scale[e] * mount_casualty_rate(

@@ -1098,12 +1098,25 @@ def _listed(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+class _KeepTogether(Spec):
+    """Options of the tasks whose elements march to a destination (docs/mechanics/movement.md, "Keeping
+    together")."""
+
+    together: bool = False
+    """The task's elements march as one body: none gets more than ``max_gap_m`` ahead of the last along its
+    route, so the body goes at the pace of its slowest element and the leaders halt for the laggards. Off:
+    each element at its own pace."""
+    max_gap_m: PositiveDistance = Param(1000.0)
+    """With ``together``: the most route distance an element may lead the last element of the task by
+    (an assumption: about the depth of a company in open column, docs/mechanics/movement.md)."""
+
+
 Via = Annotated[list[LocationRef], BeforeValidator(_listed)]
 """Where a route must pass, in order: places, points, or lines of kind route or road (followed along their
 length, from the end nearer the unit); one name alone is a list of one."""
 
 
-class MoveTask(_TaskBase):
+class MoveTask(_TaskBase, _KeepTogether):
     task: Literal["move"]
     to: LocationRef
     via: Via = Field(default_factory=list)
@@ -1114,7 +1127,7 @@ class MoveTask(_TaskBase):
     (docs/mechanics/transport.md, "Ground carriers")."""
 
 
-class ReconnoitreTask(_TaskBase):
+class ReconnoitreTask(_TaskBase, _KeepTogether):
     task: Literal["reconnoitre"]
     to: LocationRef
     via: Via = Field(default_factory=list)
@@ -1131,7 +1144,7 @@ class ScreenTask(_TaskBase):
     line: Name
 
 
-class DefendTask(_TaskBase):
+class DefendTask(_TaskBase, _KeepTogether):
     task: Literal["defend"]
     at: LocationRef | None = None
     line: Name | None = None
@@ -1150,7 +1163,7 @@ class DefendTask(_TaskBase):
         return self
 
 
-class AttackTask(_TaskBase):
+class AttackTask(_TaskBase, _KeepTogether):
     task: Literal["attack"]
     target: LocationRef | None = None
     """A point or place to attack; when omitted, the nearest enemy contact in the side's picture."""
@@ -1172,7 +1185,7 @@ class RaidTask(_TaskBase):
     """Where to go once the raid is over."""
 
 
-class WithdrawTask(_TaskBase):
+class WithdrawTask(_TaskBase, _KeepTogether):
     task: Literal["withdraw"]
     to: LocationRef
     mounted: bool | None = None
@@ -1206,6 +1219,13 @@ class FireSupportTask(_TaskBase):
     task: Literal["fire-support"]
     observers: list[UnitId] = Field(default_factory=list)
     """Units whose reports may call fire; any unit of the side when empty."""
+    supports: list[UnitId] = Field(default_factory=list)
+    """Units the batteries follow: a battery farther than ``reach`` of its range from their centre moves
+    toward them until it is that close (docs/mechanics/movement.md, "Keeping together"); the batteries
+    stay where they are when empty."""
+    reach: Probability = Param(0.5)
+    """With ``supports``: the fraction of the battery's greatest range it keeps between itself and the
+    supported units' centre, so that its fire reaches the rest of its range beyond them (an assumption)."""
     fire_direction_delay_s: Duration = Param(180.0)
     """Time for the fire direction centre to turn a request into firing data."""
     max_missions: Stock | None = None
@@ -1243,7 +1263,7 @@ class AmbushTask(_TaskBase):
     """Where the party withdraws; its position at the start of the task when omitted."""
 
 
-class RelieveTask(_TaskBase):
+class RelieveTask(_TaskBase, _KeepTogether):
     """March to a friendly unit's position (by road where faster) and join its defence on arrival."""
 
     task: Literal["relieve"]

@@ -188,6 +188,13 @@ class ForceTable:
     def n(self) -> int:
         return len(self.ids)
 
+    def battery_mounts(self) -> IntArray:
+        """(N,) each element's first indirect-fire mount (-1: none): the mount it fires as a battery."""
+        mount = np.full(self.n, -1, dtype=np.int64)
+        for m in np.flatnonzero(self.w_kind == 1)[::-1]:
+            mount[self.w_elem[m]] = m
+        return mount
+
     def air_defence_mounts(self) -> IntArray:
         """The weapon mounts that can engage aircraft and belong to a side hostile to some side with
         aircraft, in mount order (the air-defence axis of the state)."""

@@ -8,6 +8,7 @@ task knows the elements that receive it. Evaluation of triggers over a batch liv
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -139,6 +140,14 @@ class CompiledTask:
     mounted: int = 0
     """Elements with carriers: RIDE_AUTO rides where faster, RIDE_YES rides, RIDE_NO walks (tasks without
     a ``mounted`` option: RIDE_AUTO)."""
+    together_gap_m: float = np.inf
+    """Keeping together: the most route distance an element may lead the task's last element by (inf: each
+    element at its own pace)."""
+    supported: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Fire support: the elements the batteries follow (none: the batteries stay where they are)."""
+    support_reach_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """Fire support with ``supported``: for each of the task's elements, the distance from the supported
+    elements' centre it keeps within (the task's ``reach`` times the element's greatest indirect range)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,16 @@ class CompiledPlan:
     tasks: tuple[CompiledTask, ...]
     phase_tasks: tuple[tuple[int, ...], ...]
     objective_names: tuple[str, ...]
+
+    @cached_property
+    def together_gap_m(self) -> FloatArray:
+        """(tasks,) each task's keep-together gap (inf: its elements each at their own pace)."""
+        return np.array([t.together_gap_m for t in self.tasks], dtype=np.float64).reshape(-1)
+
+    @cached_property
+    def keeps_together(self) -> bool:
+        """Some task keeps its elements together."""
+        return bool(np.isfinite(self.together_gap_m).any())
 
 
 class _Compiler:
@@ -321,6 +340,7 @@ class _Compiler:
             "delay_s": float(spec.delay_s),
             "stagger_s": float(spec.stagger_s),
             "mounted": _RIDE_CODE[getattr(spec, "mounted", None)],
+            "together_gap_m": float(spec.max_gap_m) if getattr(spec, "together", False) else np.inf,
         }
         empty = np.zeros((len(elems), 0, 2))
         if isinstance(spec, MoveTask | ReconnoitreTask):
@@ -395,10 +415,16 @@ class _Compiler:
             )
         if isinstance(spec, FireSupportTask):
             observers = self.elements(list(spec.observers)) if spec.observers else np.zeros(0, dtype=np.int64)
+            supported = self.elements(list(spec.supports)) if spec.supports else np.zeros(0, dtype=np.int64)
+            mounts = self.f.battery_mounts()[elems]
+            longest = self.f.w_max_range[np.maximum(mounts, 0)]
+            reach = np.where(mounts >= 0, float(spec.reach) * longest, np.inf)
             return CompiledTask(
                 **base,
                 waypoints=empty,
                 observers=observers,
+                supported=supported,
+                support_reach_m=reach,
                 fire_direction_delay_s=float(spec.fire_direction_delay_s),
                 max_missions=float(spec.max_missions) if spec.max_missions is not None else np.inf,
                 danger_close=spec.danger_close,

@@ -208,10 +208,7 @@ class IndirectFire:
     def __init__(self, ctx: StepContext) -> None:
         f = ctx.world.forces
         self.indirect = np.flatnonzero(f.w_kind == 1)
-        self.battery_mount = np.full(f.n, -1, dtype=np.int64)
-        for m in self.indirect:
-            if self.battery_mount[f.w_elem[m]] < 0:
-                self.battery_mount[f.w_elem[m]] = m
+        self.battery_mount = f.battery_mounts()
         self.batteries = np.flatnonzero(self.battery_mount >= 0)
         self.last_request = np.full((ctx.state.r, len(f.side_names), f.n), -np.inf)
         plan = ctx.world.plan

@@ -6,7 +6,8 @@ times the task's speed factor and the element's pace (docs/mechanics/friction.md
 moves at a quarter of that. On a leg that follows a road (``route_road``), the type's road speed replaces
 terrain and slope. Aircraft fly straight at cruise speed (times the task's speed factor). An element
 reaching the last point of its route has arrived; a patrol loops. An element held at an obstacle or by a
-breakdown (``held_until``, docs/mechanics/obstacles.md, friction.md) does not move until the hold ends.
+breakdown (``held_until``, docs/mechanics/obstacles.md, friction.md) does not move until the hold ends. An
+element of a task that keeps together moves no farther in a step than its allowance (:mod:`.together`).
 
 A step is three passes: a compiled scan finds the moving elements and samples the terrain class and
 slope under the ground ones (the arithmetic of :class:`drillsim.geo.terrain.Terrain`), numpy turns the
@@ -27,6 +28,7 @@ from drillsim.core.compiled import jit, plain
 from drillsim.events.types import UnitArrived
 from drillsim.geo.terrain import GroundGrid, bilinear_at, class_code_at
 from drillsim.mechanics.friction import march_speed_factors
+from drillsim.mechanics.movement.together import together_allowance
 from drillsim.mechanics.transport import shuttle_factors
 from drillsim.state.batch import ACTIVE, Routes
 from drillsim.state.context import StepContext
@@ -45,8 +47,9 @@ _ROAD = TERRAIN_INDEX["road"]
 
 class Pace(NamedTuple):
     """(R, N) state the move reads and writes besides positions and routes: the task's speed factor,
-    suppression, the posture taken on arrival, the posture, the arrival times, and whether the element rides
-    its carriers (read only)."""
+    suppression, the posture taken on arrival, the posture, the arrival times, whether the element rides
+    its carriers (read only), and the most metres it may move this step when its task keeps together
+    (:mod:`.together`; (0, 0) when no task does)."""
 
     speed_factor: FloatArray
     suppressed_until: FloatArray
@@ -55,6 +58,7 @@ class Pace(NamedTuple):
     arrived_at: FloatArray
     first_arrived_at: FloatArray
     mounted: BoolArray
+    allowance: FloatArray
 
 
 @jit
@@ -138,8 +142,18 @@ def advance(
     """
     is_air, _, speed_by_class, slope_limit_deg, slope_slowdown = mobility
     route_x, route_y, route_road, route_len, route_i, route_loop = routes
-    speed_factor, suppressed_until, arrival_posture, posture, arrived_at, first_arrived_at, mounted = pace
+    (
+        speed_factor,
+        suppressed_until,
+        arrival_posture,
+        posture,
+        arrived_at,
+        first_arrived_at,
+        mounted,
+        allowance,
+    ) = pace
     m = len(rows)
+    capped = allowance.shape[0] > 0
     done_rows = np.empty(m, dtype=np.int64)
     done_elems = np.empty(m, dtype=np.int64)
     done_when = np.empty(m)
@@ -163,6 +177,8 @@ def advance(
             suppressed = suppressed_until[a, e] > t0
             speed = speed * (speed_factor[a, e] * (SUPPRESSED_SPEED_FACTOR if suppressed else 1.0))
         step = speed * dt
+        if capped and allowance[a, e] < step:
+            step = allowance[a, e]
         dx = route_x[a, e, i] - x[a, e]
         dy = route_y[a, e, i] - y[a, e]
         dist = math.hypot(dx, dy)
@@ -223,6 +239,7 @@ def move(ctx: StepContext) -> None:
     shuttle = shuttle_factors(ctx)
     if shuttle is not None:
         factors = factors * shuttle
+    allowance = together_allowance(ctx)
     pace = Pace(
         factors,
         s.suppressed_until,
@@ -231,6 +248,7 @@ def move(ctx: StepContext) -> None:
         s.arrived_at,
         s.first_arrived_at,
         s.mounted,
+        np.zeros((0, 0)) if allowance is None else allowance,
     )
     dr, de, when = advance(
         rows,

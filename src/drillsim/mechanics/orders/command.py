@@ -372,12 +372,16 @@ def set_routes(
 
 
 def aim_dynamic_tasks(ctx: StepContext) -> None:
-    """Re-aim attacks on contacts, raids and covering forces at the side's current picture."""
+    """Re-aim attacks on contacts, raids and covering forces at the side's current picture, and move
+    batteries that follow the units they support."""
     s = ctx.state
     f = ctx.world.forces
     pic = s.picture
     plan = ctx.world.plan
     for task in plan.tasks:
+        if task.kind == "fire-support" and len(task.supported):
+            follow_supported(ctx, task)
+            continue
         if task.kind not in _DYNAMIC or (task.kind == "attack" and task.waypoints.shape[1] > 0):
             continue
         rows, cols = _on_task(s.task, s.status, s.broken, task.elements, task.index)
@@ -419,6 +423,35 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             has = ~done
             _release_covering_force(ctx, task, rows[done], elems[done])
         _steer(ctx, rows[has], elems[has], gx[has], gy[has])
+
+
+def follow_supported(ctx: StepContext, task: CompiledTask) -> None:
+    """Batteries of a fire-support task farther from the centre of the units they support (those in
+    action) than their reach go toward it, to the point at their reach on the way (through a crossing when
+    the straight leg cuts a river); those within reach halt where they are. With none of the supported in
+    action, a battery halts."""
+    s = ctx.state
+    rows, cols = _on_task(s.task, s.status, s.broken, task.elements, task.index)
+    if not len(rows):
+        return
+    elems = task.elements[cols]
+    alive = s.status[rows][:, task.supported] == ACTIVE
+    count = alive.sum(axis=1)
+    cx = np.where(alive, s.x[rows][:, task.supported], 0.0).sum(axis=1) / np.maximum(count, 1)
+    cy = np.where(alive, s.y[rows][:, task.supported], 0.0).sum(axis=1) / np.maximum(count, 1)
+    bx = s.x[rows, elems]
+    by = s.y[rows, elems]
+    away = np.hypot(bx - cx, by - cy)
+    reach = task.support_reach_m[cols]
+    go = (count > 0) & (away > reach)
+    stop = ~go & (s.route_i[rows, elems] < s.route_len[rows, elems])
+    s.route_len[rows[stop], elems[stop]] = 0
+    s.route_i[rows[stop], elems[stop]] = 0
+    if go.any():
+        keep = reach[go] / away[go]
+        gx = cx[go] + (bx[go] - cx[go]) * keep
+        gy = cy[go] + (by[go] - cy[go]) * keep
+        _steer(ctx, rows[go], elems[go], gx, gy)
 
 
 @jit

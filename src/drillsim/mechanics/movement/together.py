@@ -1,0 +1,104 @@
+"""Keeping together: the elements of a task marked ``together`` march as one body (docs/mechanics/movement.md,
+"Keeping together").
+
+An element's progress is the route distance it has left: from where it stands to its next waypoint, then
+waypoint to waypoint to the end of its route. In each replication the *last* element of a task is the one
+with the most left, among the task's elements that are on it, in action, neither broken nor fled, left to
+their task by their behaviour and with route left. No element of the task may end a step more than the
+task's gap ahead of where the last one stood at its start:
+
+    allowance_e = max(0, left_e - (left_last - gap))
+
+metres this step. A leader therefore halts while it is more than the gap ahead, and once the body has
+closed up it goes no faster than the last element: the body marches at the pace of its slowest element.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from drillsim.core.compiled import jit, plain
+from drillsim.state.batch import ACTIVE, BEHAVIOUR_NONE, Routes
+from drillsim.state.context import StepContext
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+__all__ = ["column_allowance", "route_left", "together_allowance"]
+
+
+@jit
+def route_left(routes: Routes, x: FloatArray, y: FloatArray, a: int, e: int) -> float:
+    """Route distance element ``e`` of row ``a`` has left: to its next waypoint, then along its route."""
+    route_x, route_y, _, route_len, route_i, _ = routes
+    i = route_i[a, e]
+    n = route_len[a, e]
+    if i >= n:
+        return 0.0
+    left = math.hypot(route_x[a, e, i] - x[a, e], route_y[a, e, i] - y[a, e])
+    for j in range(i + 1, n):
+        left += math.hypot(route_x[a, e, j] - route_x[a, e, j - 1], route_y[a, e, j] - route_y[a, e, j - 1])
+    return left
+
+
+@jit
+def column_allowance(
+    gap_by_task: FloatArray,
+    task: IntArray,
+    status: IntArray,
+    broken: BoolArray,
+    fled: BoolArray,
+    behaviour_mode: IntArray,
+    routes: Routes,
+    x: FloatArray,
+    y: FloatArray,
+) -> FloatArray:
+    """(R, N) the most metres each element may move this step: inf for elements not kept together, and
+    ``max(0, left - (left of the task's last element - gap))`` for those that are (module docstring)."""
+    _, _, _, route_len, route_i, route_loop = routes
+    r_n, n = task.shape
+    allowance = np.full((r_n, n), np.inf)
+    left = np.zeros(n)
+    n_tasks = gap_by_task.shape[0]
+    last = np.zeros(n_tasks)
+    for a in range(r_n):
+        for k in range(n_tasks):
+            last[k] = -1.0
+        for e in range(n):
+            k = task[a, e]
+            if k < 0 or not math.isfinite(gap_by_task[k]):
+                continue
+            if (
+                status[a, e] != ACTIVE
+                or broken[a, e]
+                or fled[a, e]
+                or behaviour_mode[a, e] != BEHAVIOUR_NONE
+                or route_loop[a, e]
+                or route_i[a, e] >= route_len[a, e]
+            ):
+                left[e] = -1.0
+                continue
+            left[e] = route_left(routes, x, y, a, e)
+            if left[e] > last[k]:
+                last[k] = left[e]
+        for e in range(n):
+            k = task[a, e]
+            if k < 0 or not math.isfinite(gap_by_task[k]) or left[e] < 0.0:
+                continue
+            allowance[a, e] = max(0.0, left[e] - (last[k] - gap_by_task[k]))
+    return allowance
+
+
+def together_allowance(ctx: StepContext) -> FloatArray | None:
+    """(R, N) the most metres each element may move this step, or None when no task keeps together."""
+    plan = ctx.world.plan
+    if not plan.keeps_together:
+        return None
+    s = ctx.state
+    return column_allowance(
+        plan.together_gap_m, s.task, s.status, s.broken, s.fled, s.behaviour_mode, plain(s.routes()), s.x, s.y
+    )

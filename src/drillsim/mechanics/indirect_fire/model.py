@@ -40,30 +40,38 @@ DANGER_CLOSE_LIFT_M = 183.0
 US Infantry Drill Regulations of 1911, paragraphs 422-423, give casualties from supporting artillery as
 not probable until the opposing lines are less than 200 yards apart, and have the artillery then
 increase its range; confidence low)."""
+LIFT_PASSES = 4
+"""Moves of a lifted aim point at most (each away from the friend then nearest)."""
 
 
 def lift_aim_points(
     aim_x: ArrayLike, aim_y: ArrayLike, friend_x: ArrayLike, friend_y: ArrayLike, friend: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
     """Aim points (n,) moved straight away from the nearest friend (``friend_x``, ``friend_y``, (n, m),
-    where ``friend``) to ``DANGER_CLOSE_LIFT_M`` from it when it stands nearer; the others unchanged."""
-    ax, ay = np.asarray(aim_x, dtype=np.float64), np.asarray(aim_y, dtype=np.float64)
+    where ``friend``) to ``DANGER_CLOSE_LIFT_M`` from it when it stands nearer, and again from the
+    nearest friend to the moved point, up to ``LIFT_PASSES`` times (friends on several sides); the others
+    unchanged."""
+    ax = np.array(aim_x, dtype=np.float64)
+    ay = np.array(aim_y, dtype=np.float64)
     fx, fy = np.asarray(friend_x, dtype=np.float64), np.asarray(friend_y, dtype=np.float64)
-    d = np.where(np.asarray(friend, dtype=bool), np.hypot(fx - ax[:, None], fy - ay[:, None]), np.inf)
-    if not d.shape[1]:
-        return ax.copy(), ay.copy()
-    near = np.argmin(d, axis=1)
+    mask = np.asarray(friend, dtype=bool)
+    if not mask.shape[1]:
+        return ax, ay
     i = np.arange(len(ax))
-    dist = d[i, near]
-    lift = dist < DANGER_CLOSE_LIFT_M
-    nx, ny = fx[i, near], fy[i, near]
-    # Standing on the aim point gives no direction: lift it north (an arbitrary, fixed choice).
-    ux = np.where(dist > 1e-6, (ax - nx) / np.maximum(dist, 1e-6), 0.0)
-    uy = np.where(dist > 1e-6, (ay - ny) / np.maximum(dist, 1e-6), 1.0)
-    return (
-        np.asarray(np.where(lift, nx + ux * DANGER_CLOSE_LIFT_M, ax), dtype=np.float64),
-        np.asarray(np.where(lift, ny + uy * DANGER_CLOSE_LIFT_M, ay), dtype=np.float64),
-    )
+    for _ in range(LIFT_PASSES):
+        d = np.where(mask, np.hypot(fx - ax[:, None], fy - ay[:, None]), np.inf)
+        near = np.argmin(d, axis=1)
+        dist = d[i, near]
+        lift = dist < DANGER_CLOSE_LIFT_M - 1e-6
+        if not lift.any():
+            break
+        nx, ny = fx[i, near], fy[i, near]
+        # Standing on the aim point gives no direction: lift it north (an arbitrary, fixed choice).
+        ux = np.where(dist > 1e-6, (ax - nx) / np.maximum(dist, 1e-6), 0.0)
+        uy = np.where(dist > 1e-6, (ay - ny) / np.maximum(dist, 1e-6), 1.0)
+        ax = np.where(lift, nx + ux * DANGER_CLOSE_LIFT_M, ax)
+        ay = np.where(lift, ny + uy * DANGER_CLOSE_LIFT_M, ay)
+    return np.asarray(ax, dtype=np.float64), np.asarray(ay, dtype=np.float64)
 
 
 def scatter_sd(dispersion_cep_m: ArrayLike) -> FloatArray:

@@ -24,7 +24,13 @@ from drillsim.mechanics.assault.model import (
     defence_factor,
     force_ratio,
 )
-from drillsim.mechanics.assault.step import _repulse, _seize, _settled_status, resolve_assaults
+from drillsim.mechanics.assault.step import (
+    _holding_out,
+    _repulse,
+    _seize,
+    _settled_status,
+    resolve_assaults,
+)
 from drillsim.mechanics.behaviour.model import (
     PROBE_HALT_M,
     Assessment,
@@ -93,6 +99,11 @@ def _reference_resolve_assaults(ctx: StepContext) -> None:
         mean_phi = np.where(weight > 0, (defence_power * phi).sum(axis=1) / np.maximum(weight, 1e-12), 1.0)
         ratio = force_ratio(attack_power.sum(axis=1), weight, mean_phi)
         opposed = standing.any(axis=1)
+        holding = (
+            opposed & _holding_out(ctx, k, busy, attackers[busy]) & (assault_success_probability(ratio) < 0.5)
+        )
+        s.assault_since[busy[holding], k] = np.inf
+        opposed &= ~holding
         starting = opposed & np.isinf(s.assault_since[busy, k])
         s.assault_since[busy[starting], k] = ctx.t1
         s.position_status[busy[opposed], k] = POSITION_CONTESTED
@@ -102,7 +113,7 @@ def _reference_resolve_assaults(ctx: StepContext) -> None:
             due = opposed & closed & (ctx.uniform("assault/decide", busy, k) < decision_probability(ctx.dt))
         else:
             due = opposed & (fought_for >= ASSAULT_S + DECISION_MEAN_S - 1e-9)
-        decide = ~opposed | due
+        decide = (~opposed & ~holding) | due
         if not decide.any():
             continue
         u = ctx.uniform("assault", busy, k)

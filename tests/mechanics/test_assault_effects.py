@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 import pytest
 from assault_kit import hill_assault
-from effects_kit import Runner, assert_paired_greater, eye, rifle
+from effects_kit import Runner, assert_paired_greater, at, eye, rifle
 
 from drillsim.mechanics.assault import assault_success_probability, defence_factor, force_ratio
 from drillsim.world.forces import POSTURE_INDEX
@@ -223,3 +223,20 @@ def test_pinned_defenders_lose_the_position_sooner_than_a_garrison_still_firing(
     a = runner.run(firing, reps=REPS)
     b = runner.run(pinned, reps=REPS)
     assert_paired_greater(lost_at(a), lost_at(b))
+
+
+def test_encircled_defenders_hold_where_they_stand(runner: Runner) -> None:
+    """The same defenders as in the withdrawal test, with a red squad standing 800 m south across their way
+    out: when an assault carries the ground they cannot withdraw through the ring; they hold on the
+    position, which stays blue's (the attackers carried only the ground of those they overcame)."""
+    data = hill_assault(attackers=3)
+    data["units"]["red/cut-off"] = {"type": "red-squad", "nation": "R", "at": at(0, -800)}
+    result = runner.run(data, reps=10)
+    outcomes = set(result.select("AssaultResolved")["detail"].to_pylist())
+    assert "held-out" in outcomes
+    assert "withdrew" not in outcomes
+    assert result.count("PositionSeized").sum() == 0
+    sim = result.sim
+    blue = sim.world.forces.index("blue/squad")
+    assert sim.world.positions.inside(0, sim.state.x[:, blue], sim.state.y[:, blue]).all()
+    assert (result.measure("held") == 1).all()

@@ -17,7 +17,12 @@ import pytest
 from effects_kit import Result, Runner, assert_paired_greater, at, base, eye
 
 from drillsim.mechanics.direct_fire.model import POSTURE_AREA_EXPOSURE
-from drillsim.mechanics.indirect_fire.model import round_casualty_fraction, scatter_sd
+from drillsim.mechanics.indirect_fire.model import (
+    DANGER_CLOSE_LIFT_M,
+    lift_aim_points,
+    round_casualty_fraction,
+    scatter_sd,
+)
 
 REPS = 100
 UNTIL_S = 400.0
@@ -104,6 +109,36 @@ def test_more_rounds_kill_more(runner: Runner) -> None:
     assert_paired_greater(many.losses("red"), one.losses("red"))
     assert set(many.select("RoundsFired")["count"].to_pylist()) == {24}
     assert set(one.select("RoundsFired")["count"].to_pylist()) == {6}
+
+
+def test_troops_go_to_ground_after_the_first_volley(runner: Runner) -> None:
+    """The same twelve rounds (same fall of shot) on a platoon caught moving: fired as one volley of twelve
+    tubes they all find it standing; fired by six tubes in two volleys, the second finds it prone (the
+    halted exposure), so it loses fewer."""
+    data = mission(rounds_per_mission=1)
+    data["catalogue"]["unit_types"]["battery"]["weapons"][0]["count"] = 12
+    data["units"]["red/platoon"]["posture"] = "moving"
+    one = fire(runner, data)
+    data = mission(rounds_per_mission=2)
+    data["units"]["red/platoon"]["posture"] = "moving"
+    two = fire(runner, data)
+    assert set(one.select("RoundsFired")["count"].to_pylist()) == {12}
+    assert set(two.select("RoundsFired")["count"].to_pylist()) == {12}
+    assert_paired_greater(one.losses("red"), two.losses("red"))
+
+
+def test_danger_close_fire_is_lifted_off_friends() -> None:
+    """Fire accepted danger close lands no nearer than the lift distance to the nearest friend: an aim
+    point 50 m beyond a friend moves to the lift distance straight beyond it; one farther off stays."""
+    ax, ay = lift_aim_points(
+        np.array([0.0, 0.0]),
+        np.array([50.0, 400.0]),
+        np.array([[0.0, 0.0], [0.0, 0.0]]),
+        np.array([[0.0, -500.0], [0.0, -500.0]]),
+        np.array([[True, True], [True, True]]),
+    )
+    assert ax == pytest.approx([0.0, 0.0])
+    assert ay == pytest.approx([DANGER_CLOSE_LIFT_M, 400.0])
 
 
 def test_poorly_located_targets_are_missed(runner: Runner) -> None:

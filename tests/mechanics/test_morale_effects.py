@@ -182,3 +182,24 @@ def test_friends_at_hand_collect_the_wounded_of_a_destroyed_element(runner: Runn
     # Ten people hit by fire that kills a quarter of those it hits leave wounded waiting in every run.
     assert (alone.count("CasualtiesMissing", unit="red/company", detail="destroyed") == 1).all()
     assert helped.count("CasualtiesMissing", unit="red/company", detail="destroyed").sum() == 0
+
+
+def _broken_next_to_blue(*, posture: str, p_suppress: float) -> dict[str, Any]:
+    """Red's company, broken from the first step (any loss breaks it), 100 m from blue's squad, whose rifle
+    kills nobody and suppresses with ``p_suppress``; blue in ``posture``."""
+    data = under_fire(p_kill=0.0, p_suppress=p_suppress, break_losses=0.0)
+    data["units"]["red/company"]["at"] = at(0, 100)
+    data["units"]["blue/squad"]["posture"] = posture
+    return data
+
+
+def test_only_a_captor_free_to_close_takes_pinned_broken_troops(runner: Runner) -> None:
+    """Broken troops are overrun (captured) only when pinned by fire and faced by an enemy free to close on
+    them: a squad halted takes them; the same squad holding a defensive position does not leave it to take
+    prisoners, and troops not pinned get away."""
+    halted = runner.run(_broken_next_to_blue(posture="halted", p_suppress=1.0), reps=4)
+    defending = runner.run(_broken_next_to_blue(posture="prepared-defence", p_suppress=1.0), reps=4)
+    free = runner.run(_broken_next_to_blue(posture="halted", p_suppress=0.0), reps=4)
+    assert (halted.count("UnitCaptured", unit="red/company") == 1).all()
+    assert defending.count("UnitCaptured").sum() == 0
+    assert free.count("UnitCaptured").sum() == 0

@@ -64,6 +64,10 @@ ESCAPE_FRACTION = 0.5
 FALLBACK_M = 1000.0
 """Defenders who withdraw from a position that is their home fall back this far beyond its edge, away
 from the attackers (assumption)."""
+ROUTE_CLEAR_M = 300.0
+"""A withdrawal route is open when no able hostile ground element off the position stands within this
+distance of it (the straight line from the defender to its fall-back point); otherwise the defenders are
+encircled and hold where they are (assumption)."""
 REPULSE_SUPPRESSION_S = 300.0
 """A repulsed assault leaves the attackers on the position suppressed this long (assumption)."""
 
@@ -82,6 +86,21 @@ def force_ratio(attack_power: ArrayLike, defence_power: ArrayLike, factor: Array
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(pd > 0, pa / np.where(pd > 0, pd, 1.0), np.where(pa > 0, np.inf, 0.0))
     return np.asarray(r, dtype=np.float64)
+
+
+def route_blocked(
+    start: ArrayLike, end: ArrayLike, enemy_x: ArrayLike, enemy_y: ArrayLike, enemy: ArrayLike
+) -> NDArray[np.bool_]:
+    """Whether each straight route from ``start`` to ``end`` ((n, 2) each) passes within ``ROUTE_CLEAR_M``
+    of an enemy: ``enemy_x``, ``enemy_y`` (n, m) positions, ``enemy`` (n, m) which of them count."""
+    a = np.asarray(start, dtype=np.float64)
+    b = np.asarray(end, dtype=np.float64)
+    ex, ey = np.asarray(enemy_x, dtype=np.float64), np.asarray(enemy_y, dtype=np.float64)
+    dx, dy = (b[:, 0] - a[:, 0])[:, None], (b[:, 1] - a[:, 1])[:, None]
+    length2 = np.maximum(dx**2 + dy**2, 1e-12)
+    u = np.clip(((ex - a[:, 0, None]) * dx + (ey - a[:, 1, None]) * dy) / length2, 0.0, 1.0)
+    d = np.hypot(a[:, 0, None] + u * dx - ex, a[:, 1, None] + u * dy - ey)
+    return np.asarray((np.asarray(enemy, dtype=bool) & (d <= ROUTE_CLEAR_M)).any(axis=1), dtype=bool)
 
 
 def assault_success_probability(ratio: ArrayLike) -> FloatArray:

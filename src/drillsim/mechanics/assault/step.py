@@ -35,6 +35,7 @@ from drillsim.mechanics.assault.model import (
     decision_probability,
     defence_factor,
     force_ratio,
+    route_blocked,
 )
 from drillsim.mechanics.casualties import declare_missing, split_hits
 from drillsim.mechanics.morale.step import break_off
@@ -104,6 +105,10 @@ def resolve_assaults(ctx: StepContext) -> None:
         ratio = force_ratio(attack_power.sum(axis=1), weight, mean_phi)
         # Where the fighting defenders are gone, the position falls now; otherwise the assault runs its time.
         opposed = standing.any(axis=1)
+        # A garrison holding out on its own lost post counter-attacks only when the ratio favours it.
+        holding = opposed & _holding_out(ctx, k, busy, attackers) & (assault_success_probability(ratio) < 0.5)
+        s.assault_since[busy[holding], k] = np.inf
+        opposed &= ~holding
         starting = opposed & np.isinf(s.assault_since[busy, k])
         s.assault_since[busy[starting], k] = ctx.t1
         s.position_status[busy[opposed], k] = POSITION_CONTESTED
@@ -113,7 +118,7 @@ def resolve_assaults(ctx: StepContext) -> None:
             due = opposed & closed & (ctx.uniform("assault/decide", busy, k) < decision_probability(ctx.dt))
         else:
             due = opposed & (fought_for >= ASSAULT_S + DECISION_MEAN_S - 1e-9)
-        decide = ~opposed | due
+        decide = (~opposed & ~holding) | due
         if not decide.any():
             continue
         u = ctx.uniform("assault", busy, k)
@@ -198,6 +203,22 @@ def _settled_status(owner: IntArray, lost_at: FloatArray, k: int, ctx: StepConte
     )
 
 
+def _holding_out(ctx: StepContext, k: int, rows: IntArray, attackers: BoolArray) -> BoolArray:
+    """Rows in which position ``k`` is held by another side than its first holder and every element
+    standing on it against the holder is of the first holder's side or an ally: its garrison, holding
+    out on its own post after losing it."""
+    s = ctx.state
+    f = ctx.world.forces
+    first = ctx.world.positions.owner0[k]
+    theirs = f.allied[first][f.side]
+    return np.asarray(
+        (s.position_owner[rows, k] != first)
+        & attackers.any(axis=1)
+        & ~(attackers & ~theirs[None, :]).any(axis=1),
+        dtype=bool,
+    )
+
+
 def _leaders(attackers: BoolArray, sides: IntArray, side_of: IntArray) -> IntArray:
     """Per row, the first attacking element (in element order) of the row's side."""
     mine = attackers & (side_of[None, :] == sides[:, None])
@@ -256,10 +277,21 @@ def _seize(
     surrender = defenders & broken
     overrun = defenders & ~broken & suppressed
     withdraw = defenders & ~broken & ~suppressed
+    # Encircled defenders have no way out: they hold where they stand, and the position with them.
+    wr, we = np.nonzero(withdraw)
+    points = _fallback_points(ctx, k, rows[wr], we, attackers[wr])
+    encircled = _encircled(ctx, k, rows[wr], we, points[:, 0, :])
+    holding = np.zeros_like(withdraw)
+    holding[wr[encircled], we[encircled]] = True
+    withdraw &= ~holding
     outcome = np.where(
         overrun.any(axis=1),
         "overrun",
-        np.where(surrender.any(axis=1), "surrendered", np.where(withdraw.any(axis=1), "withdrew", "")),
+        np.where(
+            surrender.any(axis=1),
+            "surrendered",
+            np.where(withdraw.any(axis=1), "withdrew", np.where(holding.any(axis=1), "held-out", "")),
+        ),
     )
     fought = outcome != ""
     if fought.any():
@@ -289,17 +321,32 @@ def _seize(
     escaped = np.zeros(len(ro), dtype=bool)
     if len(ro):
         escaped = _overrun(ctx, rows[ro], eo, lead[ro], winner[ro])
-    rr, ee = np.nonzero(withdraw)
-    # Overrun people who broke out leave as the withdrawing defenders do.
-    rr, ee = np.concatenate([rr, ro[escaped]]), np.concatenate([ee, eo[escaped]])
+    # Overrun people who broke out leave as the withdrawing defenders do, unless encircled too.
+    ro, eo = ro[escaped], eo[escaped]
+    out_points = _fallback_points(ctx, k, rows[ro], eo, attackers[ro])
+    trapped = _encircled(ctx, k, rows[ro], eo, out_points[:, 0, :])
+    holding[ro[trapped], eo[trapped]] = True
+    keep = ~encircled
+    rr = np.concatenate([wr[keep], ro[~trapped]])
+    ee = np.concatenate([we[keep], eo[~trapped]])
+    holds = holding.any(axis=1)
     if len(rr):
         r = rows[rr]
+        points = np.concatenate([points[keep], out_points[~trapped]])
         s.task[r, ee] = -1
         s.pending_task[r, ee] = -1
         s.speed_factor[r, ee] = 1.0
         s.behaviour_mode[r, ee] = BEHAVIOUR_WITHDRAW
         s.behaviour_since[r, ee] = t1
-        set_routes(ctx, r, ee, _fallback_points(ctx, k, r, ee, attackers[rr]))
+        set_routes(ctx, r, ee, points)
+    # Where defenders hold out, the attackers have carried only the ground of those they overcame: the
+    # position stays contested and the fight for the rest of it goes on, a new assault from now.
+    s.assault_since[rows[holds], k] = t1
+    s.position_status[rows[holds], k] = POSITION_CONTESTED
+    seized = ~holds
+    rows, winner = rows[seized], winner[seized]
+    if not len(rows):
+        return
     old = s.position_owner[rows, k].copy()
     first = positions.owner0[k]
     s.position_owner[rows, k] = winner
@@ -371,6 +418,27 @@ def _overrun(ctx: StepContext, r: IntArray, e: IntArray, lead: IntArray, winner:
     s.route_len[rg, eg] = 0
     ctx.emit(UnitDestroyed, rg, t1, unit=ctx.ids[eg])
     return np.asarray(escaped, dtype=bool)
+
+
+def _encircled(ctx: StepContext, k: int, rows: IntArray, elems: IntArray, points: FloatArray) -> BoolArray:
+    """Which defenders (rows, elems) of position ``k`` have no open route to their fall-back ``points``
+    ((n, 2)): an able (active, unbroken) hostile ground element off the position stands within
+    ``ROUTE_CLEAR_M`` of the straight line there (:func:`route_blocked`)."""
+    s = ctx.state
+    f = ctx.world.forces
+    if not len(rows):
+        return np.zeros(0, dtype=bool)
+    ex, ey = s.x[rows], s.y[rows]
+    off = ~ctx.world.positions.inside(k, ex.ravel(), ey.ravel()).reshape(ex.shape)
+    enemy = (
+        f.hostile[f.side[elems]][:, f.side]
+        & ~f.is_air[None, :]
+        & (s.status[rows] == ACTIVE)
+        & ~s.broken[rows]
+        & off
+    )
+    start = np.stack([s.x[rows, elems], s.y[rows, elems]], axis=1)
+    return route_blocked(start, points, ex, ey, enemy)
 
 
 def _fallback_points(

@@ -35,6 +35,45 @@ CEP_TO_SD = 1.0 / np.sqrt(2.0 * np.log(2.0))
 """Circular error probable to per-axis standard deviation of a circular normal (1 / 1.1774)."""
 
 
+DANGER_CLOSE_LIFT_M = 183.0
+"""Fire accepted danger close is lifted to land no nearer than this to friendly troops (200 yards: the
+US Infantry Drill Regulations of 1911, paragraphs 422-423, give casualties from supporting artillery as
+not probable until the opposing lines are less than 200 yards apart, and have the artillery then
+increase its range; confidence low)."""
+LIFT_PASSES = 4
+"""Moves of a lifted aim point at most (each away from the friend then nearest)."""
+
+
+def lift_aim_points(
+    aim_x: ArrayLike, aim_y: ArrayLike, friend_x: ArrayLike, friend_y: ArrayLike, friend: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Aim points (n,) moved straight away from the nearest friend (``friend_x``, ``friend_y``, (n, m),
+    where ``friend``) to ``DANGER_CLOSE_LIFT_M`` from it when it stands nearer, and again from the
+    nearest friend to the moved point, up to ``LIFT_PASSES`` times (friends on several sides); the others
+    unchanged."""
+    ax = np.array(aim_x, dtype=np.float64)
+    ay = np.array(aim_y, dtype=np.float64)
+    fx, fy = np.asarray(friend_x, dtype=np.float64), np.asarray(friend_y, dtype=np.float64)
+    mask = np.asarray(friend, dtype=bool)
+    if not mask.shape[1]:
+        return ax, ay
+    i = np.arange(len(ax))
+    for _ in range(LIFT_PASSES):
+        d = np.where(mask, np.hypot(fx - ax[:, None], fy - ay[:, None]), np.inf)
+        near = np.argmin(d, axis=1)
+        dist = d[i, near]
+        lift = dist < DANGER_CLOSE_LIFT_M - 1e-6
+        if not lift.any():
+            break
+        nx, ny = fx[i, near], fy[i, near]
+        # Standing on the aim point gives no direction: lift it north (an arbitrary, fixed choice).
+        ux = np.where(dist > 1e-6, (ax - nx) / np.maximum(dist, 1e-6), 0.0)
+        uy = np.where(dist > 1e-6, (ay - ny) / np.maximum(dist, 1e-6), 1.0)
+        ax = np.where(lift, nx + ux * DANGER_CLOSE_LIFT_M, ax)
+        ay = np.where(lift, ny + uy * DANGER_CLOSE_LIFT_M, ay)
+    return np.asarray(ax, dtype=np.float64), np.asarray(ay, dtype=np.float64)
+
+
 def scatter_sd(dispersion_cep_m: ArrayLike) -> FloatArray:
     """Per-axis standard deviation of the fall of shot for a circular error probable."""
     return np.asarray(np.asarray(dispersion_cep_m, dtype=np.float64) * CEP_TO_SD, dtype=np.float64)

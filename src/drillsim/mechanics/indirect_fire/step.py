@@ -34,12 +34,13 @@ from drillsim.events.types import (
     RoundsFired,
     RoundsImpacted,
 )
-from drillsim.mechanics.direct_fire.model import POSTURE_AREA_TABLE
+from drillsim.mechanics.direct_fire.model import POSTURE_AREA_EXPOSURE, POSTURE_AREA_TABLE
 from drillsim.mechanics.direct_fire.step import apply_casualties, lose_carriers
 from drillsim.mechanics.indirect_fire.model import (
     burst_exponents,
     hit_probabilities,
     lethal_spread,
+    lift_aim_points,
     scatter_sd,
 )
 from drillsim.mechanics.transport import mounted_area_exposure
@@ -340,6 +341,12 @@ class IndirectFire:
             return
         fired = due[ok]
         r_, b_, mt = rows[ok], b[ok], mount[ok]
+        # Fire accepted danger close is lifted off the friends nearest the target (docs: fire clearance).
+        close = accepts[s.battery_task[r_, b_]]
+        if close.any():
+            q = np.flatnonzero(ok)[close]
+            friend = f.allied[side[q]][:, f.side] & ~f.is_air[None, :] & (s.status[rows[q]] == ACTIVE)
+            ax[q], ay[q] = lift_aim_points(ax[q], ay[q], s.x[rows[q]], s.y[rows[q]], friend)
         rounds = np.minimum(s.ammo[r_, mt], f.w_count[mt] * f.w_rounds_per_mission[mt])
         s.ammo[r_, mt] -= rounds
         empty = s.ammo[r_, mt] <= 0
@@ -418,6 +425,11 @@ def clearance_refusals(
     return reason.astype(str)
 
 
+GROUND_EXPOSURE = POSTURE_AREA_EXPOSURE["halted"]
+"""Area-effect exposure of troops who have gone to ground (prone): those suppressed when the rounds land,
+and everyone from a mission's second volley on (docs/mechanics/indirect-fire.md, "Going to ground")."""
+
+
 def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
     """Land the rounds or bombs of missions ``ks`` (rows of the mission table); returns casualties per
     mission.
@@ -444,12 +456,25 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
     # round, combined by hit_probabilities (the compiled batch path of the model).
     ground = (s.status[rows] == ACTIVE) & ~f.is_air[None, :]
     # People in carriers take the carriers' fragment exposure instead of their posture's.
-    exposure = mounted_area_exposure(ctx, rows, POSTURE_AREA_TABLE[s.posture[rows]]) * (
-        1.0 - f.cover[None, :]
-    )
+    exposure = mounted_area_exposure(ctx, rows, POSTURE_AREA_TABLE[s.posture[rows]])
+    # Troops go to ground under fire: those already suppressed, and everyone after the first volley (one
+    # round a weapon), take at most the prone exposure.
+    down = np.minimum(exposure, GROUND_EXPOSURE)
+    cover = 1.0 - f.cover[None, :]
+    first_exposure = np.where(s.suppressed_until[rows] > m.impact_t[ks][:, None], down, exposure) * cover
     peak, spread = lethal_spread(f.w_lethal_radius[mounts][:, None], f.footprint_m[None, :])
-    exponents = burst_exponents(s.x[rows], s.y[rows], px, py, spread, ground, rounds)
-    p_any = hit_probabilities(np.exp(exponents), peak, spread, exposure, ground, rounds)
+    volley = np.minimum(rounds, np.maximum(f.w_count[mounts], 1).astype(np.int64))
+    exponents = burst_exponents(s.x[rows], s.y[rows], px, py, spread, ground, volley)
+    p_first = hit_probabilities(np.exp(exponents), peak, spread, first_exposure, ground, volley)
+    later = rounds - volley
+    if later.any():
+        shift = np.minimum(volley[:, None] + idx[None, :], width - 1)
+        lx, ly = np.take_along_axis(px, shift, axis=1), np.take_along_axis(py, shift, axis=1)
+        exponents = burst_exponents(s.x[rows], s.y[rows], lx, ly, spread, ground, later)
+        p_later = hit_probabilities(np.exp(exponents), peak, spread, down * cover, ground, later)
+        p_any = 1.0 - (1.0 - p_first) * (1.0 - p_later)
+    else:
+        p_any = p_first
     when = m.impact_t[ks]
     mi, elems = np.nonzero(p_any > 0.0)
     rows_hit = rows[mi]

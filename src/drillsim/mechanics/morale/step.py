@@ -56,7 +56,9 @@ ROUT_MISSING_FRACTION = 0.1
 """Share of the people still fighting who go missing (stragglers) when an element breaks under fire
 (assumption, confidence low)."""
 
-DEFENSIVE_POSTURES = np.array([POSTURES.index("hasty-defence"), POSTURES.index("prepared-defence")])
+HASTY = POSTURES.index("hasty-defence")
+PREPARED = POSTURES.index("prepared-defence")
+DEFENSIVE_POSTURES = np.array([HASTY, PREPARED])
 """Postures of elements that defend where they stand (they stand fast when cornered on a held position)."""
 
 FloatArray = NDArray[np.float64]
@@ -202,9 +204,10 @@ def withdrawal_points(ctx: StepContext, rows: IntArray, elems: IntArray) -> Floa
 
 def standing_fast(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArray:
     """Which of the elements (rows, elems) that reach a break threshold stand fast instead: those in a
-    defensive posture (hasty or prepared defence) on the ground of a position their side or an ally holds,
-    whose home is no refuge from the enemy they know of (:func:`withdrawal_points` would send them
-    ``FLEE_DISTANCE_M`` away, through the enemy around them)."""
+    defensive posture (hasty or prepared defence) on the ground of a position their side or an ally holds
+    or held at the start (their own post, even once lost), whose home is no refuge from the enemy they know
+    of (:func:`withdrawal_points` would send them ``FLEE_DISTANCE_M`` away, through the enemy around
+    them)."""
     positions = ctx.world.positions
     stand = np.zeros(len(rows), dtype=bool)
     if not len(positions) or not len(rows):
@@ -215,7 +218,10 @@ def standing_fast(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArra
     x, y = s.x[rows, elems], s.y[rows, elems]
     on_held = np.zeros(len(rows), dtype=bool)
     for k in range(len(positions)):
-        on_held |= positions.inside(k, x, y) & f.allied[s.position_owner[rows, k], f.side[elems]]
+        # Its own post (first held by its side or an ally) counts even once lost: the garrison holds on it.
+        mine = f.allied[positions.owner0[k], f.side[elems]]
+        held = f.allied[s.position_owner[rows, k], f.side[elems]] | mine
+        on_held |= positions.inside(k, x, y) & held
     stand &= on_held
     if stand.any():
         stand[stand] = _withdrawal(ctx, rows[stand], elems[stand])[1]
@@ -286,8 +292,9 @@ def rout(ctx: StepContext, rows: IntArray, elems: IntArray) -> None:
 
 
 def overrun(ctx: StepContext) -> None:
-    """Broken ground elements in action with an able enemy ground element (active, unbroken) within
-    ``OVERRUN_RADIUS_M`` are overrun: everyone still with them, the fighting and the wounded not yet
+    """Broken ground elements in action that cannot get away (pinned: suppressed now) with an enemy ground
+    element able to close on them (active, unbroken, not suppressed, not holding a defensive posture)
+    within ``OVERRUN_RADIUS_M`` are overrun: everyone still with them, the fighting and the wounded not yet
     evacuated, is missing (taken), and the element is captured by the nearest such enemy."""
     s = ctx.state
     f = ctx.world.forces
@@ -295,7 +302,7 @@ def overrun(ctx: StepContext) -> None:
     if not cap:
         return
     rows, elems, captors = _overruns(
-        s.status, s.broken, s.suppressed_until, s.x, s.y, f.side, f.hostile, f.is_air, ctx.t0, cap
+        s.status, s.broken, s.suppressed_until, s.posture, s.x, s.y, f.side, f.hostile, f.is_air, ctx.t0, cap
     )
     if not len(rows):
         return
@@ -315,18 +322,24 @@ def _nearest_enemy(
     e: int,
     status: IntArray,
     broken: BoolArray,
+    able: tuple[FloatArray, IntArray, float],
     x: FloatArray,
     y: FloatArray,
     side: IntArray,
     hostile: BoolArray,
     is_air: BoolArray,
 ) -> int:
-    """The nearest active, unbroken hostile ground element within OVERRUN_RADIUS_M of ``e`` in row ``r``
-    (the first of equals), or -1."""
+    """The nearest hostile ground element within OVERRUN_RADIUS_M of ``e`` in row ``r`` able to close on it
+    (the first of equals), or -1: active, unbroken, not suppressed at ``t0`` and not in a defensive posture
+    (troops holding their fighting positions do not leave them to take prisoners). ``able``:
+    (suppressed_until, posture, t0)."""
+    suppressed_until, posture, t0 = able
     best = -1
     best_d = OVERRUN_RADIUS_M
     for g in range(status.shape[1]):
         if is_air[g] or status[r, g] != ACTIVE or broken[r, g] or not hostile[side[e], side[g]]:
+            continue
+        if suppressed_until[r, g] > t0 or posture[r, g] == HASTY or posture[r, g] == PREPARED:
             continue
         d = math.hypot(x[r, g] - x[r, e], y[r, g] - y[r, e])
         if d <= best_d and (best < 0 or d < best_d):
@@ -392,6 +405,7 @@ def _overruns(
     status: IntArray,
     broken: BoolArray,
     suppressed_until: FloatArray,
+    posture: IntArray,
     x: FloatArray,
     y: FloatArray,
     side: IntArray,
@@ -400,9 +414,9 @@ def _overruns(
     t0: float,
     cap: int,
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """The (rows, elements) of broken ground elements in action (at most ``cap`` of them) with an able
-    enemy close (:func:`_nearest_enemy`) and no friend to cover them (:func:`_is_covered`), and for each
-    that enemy."""
+    """The (rows, elements) of broken ground elements in action (at most ``cap`` of them) that cannot get
+    away (suppressed at ``t0``: pinned by fire), with an enemy close that can close on them
+    (:func:`_nearest_enemy`) and no friend to cover them (:func:`_is_covered`), and for each that enemy."""
     r_n, n = status.shape
     rows = np.empty(cap, dtype=np.int64)
     elems = np.empty(cap, dtype=np.int64)
@@ -410,9 +424,10 @@ def _overruns(
     found = 0
     for r in range(r_n):
         for e in range(n):
-            if not (broken[r, e] and status[r, e] == ACTIVE) or is_air[e]:
+            if not (broken[r, e] and status[r, e] == ACTIVE) or is_air[e] or suppressed_until[r, e] <= t0:
                 continue
-            best = _nearest_enemy(r, e, status, broken, x, y, side, hostile, is_air)
+            able = (suppressed_until, posture, t0)
+            best = _nearest_enemy(r, e, status, broken, able, x, y, side, hostile, is_air)
             if best < 0 or _is_covered(r, e, status, broken, suppressed_until, x, y, side, is_air, t0):
                 continue
             rows[found] = r

@@ -1,7 +1,8 @@
 """Where chunks of replications run: a local process pool (default) or a Dask cluster.
 
 Experiments (:mod:`drillsim.experiments.experiment`) and Monte Carlo (:mod:`drillsim.experiments.montecarlo`)
-both run here. A *chunk* is a range of replications of one design point (a Monte Carlo run has one). Each
+both run here. A *chunk* is a range of replications of one design point (a Monte Carlo run has one), or of
+a few design points that differ only in their starting state, run as lanes of one batch. Each
 chunk is a pure function of its inputs (the design point's scenario, the root seed, the replication
 indices, the stop time), and the engine's random numbers are counter-based, so a chunk gives the same
 numbers on any executor, worker count or machine. Executors hand back results as chunks finish, in

@@ -4,7 +4,8 @@
 (``Scenario.parameters()``) over a relative range (default +-25 %, clipped to the field's physical bounds),
 in groups (Campolongo, Cariboni & Saltelli 2007), along ``r`` random one-group-at-a-time trajectories on a
 ``p``-level grid (Morris 1991). Every design point is one chunk on an executor (a process pool by default),
-and every point runs the same replication indices and root seed (common random numbers). For each group and
+or a lane of one when points differ only in their starting state (:func:`lane_batches`), and every point
+runs the same replication indices and root seed (common random numbers). For each group and
 each of the scenario's measures (its MOEs) it reports ``mu*`` (mean absolute elementary effect), ``mu`` and
 ``sigma``, normalised by the measure's spread over the design, ranks the groups by their mean normalised
 ``mu*`` over the measures, and joins each group with the pedigree of its members

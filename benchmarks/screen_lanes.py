@@ -13,13 +13,16 @@ compiled world is compared with the base's (``drillsim.world.lanes.lane_tables_d
 - ``no table``: no compiled table changes: the mechanics read it from the scenario itself while running
   (objectives, measures, the environment), or nothing reads it.
 
-It also counts the batches of the default design (``kind`` groups) with ``--trajectories``.
+It also counts the batches of the default design (``kind`` groups) with ``--trajectories``. With ``--cost
+N``, it times (process CPU, one warm process) N design points of the scenario that differ only in a unit's
+starting posture, run one by one and as N lanes of one batch, one replication each.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -85,13 +88,59 @@ def screen_lanes(scenario: str, trajectories: int, seed: int) -> dict[str, Any]:
     }
 
 
+def lane_cost(scenario: str, points: int, seed: int) -> dict[str, Any]:
+    """CPU seconds of ``points`` design points (each unit in turn starting in another posture) run one by
+    one, then as lanes of one batch; both after a warm-up run."""
+    from drillsim.engine.simulation import Simulation
+
+    base = drillsim.load_scenario(Path(scenario) if scenario.endswith((".yaml", ".yml")) else scenario)
+    units = list(base.units)
+    variants = [base]
+    for k in range(points - 1):
+        name = units[k % len(units)]
+        posture = "hidden" if base.units[name].posture != "hidden" else "halted"
+        variants.append(with_overrides(base, {f"units.{name}.posture": posture}))
+    worlds = [build_world(v) for v in variants]
+    Simulation(base, rng=seed, replications=[0], world=worlds[0]).run()  # compiles, warms up
+    started = time.process_time()
+    alone = [
+        Simulation(v, rng=seed, replications=[0], world=w).run()
+        for v, w in zip(variants, worlds, strict=True)
+    ]
+    one_by_one = time.process_time() - started
+    started = time.process_time()
+    sim = Simulation(base, rng=seed, replications=[0] * points, world=worlds[0], starts=worlds)
+    lanes = sim.run()
+    as_lanes = time.process_time() - started
+    same = all(
+        np.array_equal(lanes.measures[m][k : k + 1], alone[k].measures[m], equal_nan=True)
+        for k in range(points)
+        for m in lanes.measures
+    )
+    return {
+        "scenario": base.name,
+        "points": points,
+        "one_by_one_s": one_by_one,
+        "lanes_s": as_lanes,
+        "same": same,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default="khatlon-2015")
     parser.add_argument("--trajectories", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--cost", type=int, default=0, help="time this many points alone and as lanes")
     args = parser.parse_args()
+    if args.cost:
+        cost = lane_cost(args.scenario, args.cost, args.seed)
+        print(
+            f"{cost['scenario']}: {cost['points']} points one by one {cost['one_by_one_s']:.2f} CPU-s, "
+            f"as lanes {cost['lanes_s']:.2f} CPU-s; the same measures: {cost['same']}"
+        )
+        return
     result = screen_lanes(args.scenario, args.trajectories, args.seed)
     print(f"{result['scenario']}: {result['moved']} moved numbers: {result['classes']}")
     for kind, counts in result["by_kind"].items():

@@ -63,21 +63,24 @@ from drillsim.mechanics.supply.step import deliver_supplies
 from drillsim.mechanics.transport import Carriers, Transport
 from drillsim.scenario.io import content_hash, load_scenario, scenario_to_yaml
 from drillsim.scenario.models import Scenario, measure_units
-from drillsim.state.batch import ACTIVE, BatchState, initial_state
+from drillsim.state.batch import ACTIVE, BatchState, initial_state, start_lanes
 from drillsim.state.context import StepContext
 from drillsim.world.build import World, build_world
 from drillsim.world.forces import element_vehicles
+from drillsim.world.lanes import LANE_TABLES, lane_key, lane_tables_differ
 
 _ROUTE_EXTRA = 4
 
 
-def _replication_indices(replications: int | Sequence[int]) -> np.ndarray:
+def _replication_indices(replications: int | Sequence[int], *, repeats: bool = False) -> np.ndarray:
     if isinstance(replications, int | np.integer):
         if replications < 1:
             raise ValueError(f"replications must be at least 1, got {replications}")
         return np.arange(int(replications), dtype=np.int64)
     reps = np.asarray(list(replications), dtype=np.int64)
-    if reps.ndim != 1 or len(reps) == 0 or (reps < 0).any() or len(np.unique(reps)) != len(reps):
+    if reps.ndim != 1 or len(reps) == 0 or (reps < 0).any():
+        raise ValueError("replications must be non-negative integers")
+    if not repeats and len(np.unique(reps)) != len(reps):
         raise ValueError("replications must be distinct non-negative integers")
     return reps
 
@@ -248,12 +251,30 @@ class Outcomes:
         return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
 
 
+def _check_lanes(world: World, starts: Sequence[World]) -> None:
+    """Every lane's world may differ from the batch's only in the tables read to set the starting state."""
+    key = lane_key(world.scenario)
+    for i, other in enumerate(starts):
+        if other is world:
+            continue
+        if lane_key(other.scenario) != key:
+            raise ValueError(f"lane {i}: its scenario differs from the batch's in more than its lane inputs")
+        extra = [t for t in lane_tables_differ(world, other) if tuple(t.split(".")) not in LANE_TABLES]
+        if extra:
+            raise ValueError(f"lane {i}: its world differs from the batch's in {', '.join(extra)}")
+
+
 class Simulation:
     """A batch of replications of one scenario, advanced step by step.
 
     ``rng`` is the root seed (an int), a numpy Generator to draw it from, or None for fresh entropy (the
     seed used is in ``seed`` and in every output). ``replications`` is a count (indices 0..n-1) or the
     indices to run. ``stochastic=False`` replaces random attrition draws by their expected values.
+
+    ``starts`` (one world per replication, in order) runs design points as lanes of one batch: row ``i``
+    starts from ``starts[i]``, a world whose scenario differs from ``scenario`` only in
+    :data:`~drillsim.world.lanes.LANE_INPUTS` (the same :func:`~drillsim.world.lanes.lane_key`); rows may
+    then repeat a replication index (common random numbers), and each row gives what its world gives alone.
     """
 
     def __init__(
@@ -265,11 +286,12 @@ class Simulation:
         recorder: Recorder | None = None,
         stochastic: bool = True,
         world: World | None = None,
+        starts: Sequence[World] | None = None,
     ) -> None:
         self.scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
         self.world = world if world is not None else build_world(self.scenario)
         self.seed = root_seed(rng)
-        self.replication_indices = _replication_indices(replications)
+        self.replication_indices = _replication_indices(replications, repeats=starts is not None)
         self.recorder: Recorder = recorder if recorder is not None else NullRecorder()
         capacity = max((t.waypoints.shape[1] for t in self.world.plan.tasks), default=1) * 2 + _ROUTE_EXTRA
         if self.world.roads is not None:  # a road leg takes up to ROAD_LEG_POINTS waypoints, plus its ends
@@ -279,6 +301,9 @@ class Simulation:
             )
             capacity = max(capacity, max(legs, 1) * (ROAD_LEG_POINTS + 2) + _ROUTE_EXTRA)
         self.state: BatchState = initial_state(self.world, self.replication_indices, capacity)
+        if starts is not None:
+            _check_lanes(self.world, starts)
+            start_lanes(self.state, starts)
         f = self.world.forces
         self.ctx = StepContext(
             world=self.world,

@@ -1,7 +1,8 @@
 """Where chunks of replications run: a local process pool (default) or a Dask cluster.
 
 Experiments (:mod:`drillsim.experiments.experiment`) and Monte Carlo (:mod:`drillsim.experiments.montecarlo`)
-both run here. A *chunk* is a range of replications of one design point (a Monte Carlo run has one). Each
+both run here. A *chunk* is a range of replications of one design point (a Monte Carlo run has one), or of
+a few design points that differ only in their starting state, run as lanes of one batch. Each
 chunk is a pure function of its inputs (the design point's scenario, the root seed, the replication
 indices, the stop time), and the engine's random numbers are counter-based, so a chunk gives the same
 numbers on any executor, worker count or machine. Executors hand back results as chunks finish, in
@@ -50,6 +51,10 @@ class ChunkTask:
     scenario: Scenario
     seed: int
     until_s: float | None
+    lanes: tuple[tuple[int, Scenario], ...] = ()
+    """Further design points (number, scenario) run as lanes of the same batch, each with the same
+    replications: their scenarios differ from ``scenario`` only in the inputs that set the starting state
+    (:func:`~drillsim.world.lanes.lane_key`)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class ChunkResult:
 
     task: ChunkTask
     measures: dict[str, np.ndarray]
+    lane_measures: tuple[dict[str, np.ndarray], ...] = ()
+    """The measures of each of ``task.lanes``, in order."""
 
 
 _WORLDS: OrderedDict[str, World] = OrderedDict()
@@ -83,11 +90,28 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run one chunk in a batch (the function executors send to workers)."""
     from drillsim.engine.simulation import Simulation
 
+    world = _world(task.scenario)
+    if not task.lanes:
+        sim = Simulation(task.scenario, rng=task.seed, replications=list(task.stream_indices), world=world)
+        outcomes = sim.run(until_s=task.until_s)
+        return ChunkResult(task, {k: np.asarray(v, dtype=np.float64) for k, v in outcomes.measures.items()})
+    from drillsim.world.build import build_world
+
+    worlds = [world, *(build_world(scenario) for _, scenario in task.lanes)]
+    r = len(task.stream_indices)
     sim = Simulation(
-        task.scenario, rng=task.seed, replications=list(task.stream_indices), world=_world(task.scenario)
+        task.scenario,
+        rng=task.seed,
+        replications=list(task.stream_indices) * len(worlds),
+        world=world,
+        starts=[w for w in worlds for _ in range(r)],
     )
     outcomes = sim.run(until_s=task.until_s)
-    return ChunkResult(task, {k: np.asarray(v, dtype=np.float64) for k, v in outcomes.measures.items()})
+    parts = [
+        {k: np.asarray(v[i * r : (i + 1) * r], dtype=np.float64) for k, v in outcomes.measures.items()}
+        for i in range(len(worlds))
+    ]
+    return ChunkResult(task, parts[0], tuple(parts[1:]))
 
 
 class Executor(Protocol):

@@ -6,10 +6,10 @@ import typing as _typing
 from drillsim.core.exports import lazy_exports as _lazy_exports
 
 if _typing.TYPE_CHECKING:  # names load on first use (drillsim.core.exports)
-    from drillsim.state.batch import ACTIVE, BatchState, Missions, Picture, initial_state
+    from drillsim.state.batch import ACTIVE, BatchState, Missions, Picture, initial_state, start_lanes
     from drillsim.state.context import StepContext
 
-__all__ = ["ACTIVE", "BatchState", "Missions", "Picture", "StepContext", "initial_state"]
+__all__ = ["ACTIVE", "BatchState", "Missions", "Picture", "StepContext", "initial_state", "start_lanes"]
 
 _HOME = {
     "ACTIVE": "drillsim.state.batch",
@@ -18,6 +18,7 @@ _HOME = {
     "Picture": "drillsim.state.batch",
     "StepContext": "drillsim.state.context",
     "initial_state": "drillsim.state.batch",
+    "start_lanes": "drillsim.state.batch",
 }
 """Where each public name is defined."""
 

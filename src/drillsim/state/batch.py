@@ -7,11 +7,14 @@ picture (what it believes) is kept apart in :class:`Picture`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
+
+from drillsim.world.lanes import LANE_TABLES
 
 if TYPE_CHECKING:
     from drillsim.world.build import World
@@ -536,3 +539,23 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         dismounted_at=_full((r, n), INF),
         stay_on_foot=np.full((r, n), -1, dtype=np.int64),
     )
+
+
+def start_lanes(state: BatchState, worlds: Sequence[World]) -> None:
+    """Make row ``i`` of a state at time zero start from ``worlds[i]`` instead of the batch's world: the
+    arrays that :data:`~drillsim.world.lanes.LANE_TABLES` start are taken from each row's own world.
+
+    Every world must differ from the batch's only in those tables (scenarios with the same
+    :func:`~drillsim.world.lanes.lane_key`); :class:`~drillsim.engine.simulation.Simulation` checks it.
+    """
+    if len(worlds) != len(state.replications):
+        raise ValueError(f"one world per row: {len(state.replications)} rows, {len(worlds)} worlds")
+    fields = sorted({name for names in LANE_TABLES.values() for name in names})
+    starts: dict[int, BatchState] = {}
+    for row, world in enumerate(worlds):
+        own = starts.get(id(world))
+        if own is None:
+            own = initial_state(world, state.replications[row : row + 1], state.route_x.shape[-1])
+            starts[id(world)] = own
+        for name in fields:
+            getattr(state, name)[row] = getattr(own, name)[0]

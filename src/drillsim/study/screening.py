@@ -4,7 +4,8 @@
 (``Scenario.parameters()``) over a relative range (default +-25 %, clipped to the field's physical bounds),
 in groups (Campolongo, Cariboni & Saltelli 2007), along ``r`` random one-group-at-a-time trajectories on a
 ``p``-level grid (Morris 1991). Every design point is one chunk on an executor (a process pool by default),
-and every point runs the same replication indices and root seed (common random numbers). For each group and
+or a lane of one when points differ only in their starting state (:func:`lane_batches`), and every point
+runs the same replication indices and root seed (common random numbers). For each group and
 each of the scenario's measures (its MOEs) it reports ``mu*`` (mean absolute elementary effect), ``mu`` and
 ``sigma``, normalised by the measure's spread over the design, ranks the groups by their mean normalised
 ``mu*`` over the measures, and joins each group with the pedigree of its members
@@ -32,6 +33,7 @@ from drillsim.scenario.models import Scenario
 from drillsim.scenario.pedigree import Bounds, is_sourced
 from drillsim.study.quantities import is_constant
 from drillsim.study.sensitivity import _used_catalogue_prefixes
+from drillsim.world.lanes import is_lane_input
 
 __all__ = [
     "GROUPINGS",
@@ -40,6 +42,7 @@ __all__ = [
     "ScreenedInput",
     "group_key",
     "in_catalogue",
+    "lane_batches",
     "morris_design",
     "morris_effects",
     "refine_screening",
@@ -565,8 +568,9 @@ def _run_design(
 ) -> tuple[dict[int, dict[str, FloatArray]], list[int]]:
     """Each design point's measures (one chunk per point, common random numbers), and the invalid points.
 
-    Each point's scenario is made and validated only when the executor has a slot for it, so the workers
-    start on the first points while the next ones are still being made.
+    Points that differ only in inputs setting the starting state run as lanes of one batch
+    (:func:`lane_batches`). Each batch's scenarios are made and validated only when the executor has a slot
+    for it, so the workers start on the first points while the next ones are still being made.
     """
     n_points = design.units.shape[0]
     failed: list[int] = []
@@ -577,23 +581,47 @@ def _run_design(
         if progress is not None:
             progress(len(failed) + len(outputs), n_points)
 
+    def scenario_at(point: int) -> Scenario | None:
+        values = {i.path: i.setting(float(u)) for i, u in zip(moved, design.units[point], strict=True)}
+        try:
+            return with_overrides(base, values)
+        except InputError:
+            failed.append(point)
+            report()
+            return None
+
     def tasks() -> Iterator[ChunkTask]:
-        for point in range(n_points):
-            values = {i.path: i.setting(float(u)) for i, u in zip(moved, design.units[point], strict=True)}
-            try:
-                changed = with_overrides(base, values)
-            except InputError:
-                failed.append(point)
-                report()
-                continue
-            yield ChunkTask(point, indices, indices, changed, seed, until_s)
+        for batch in lane_batches(moved, design):
+            made = [(point, scenario_at(point)) for point in batch]
+            ok = [(point, sc) for point, sc in made if sc is not None]
+            if ok:
+                (point, first), rest = ok[0], ok[1:]
+                yield ChunkTask(point, indices, indices, first, seed, until_s, lanes=tuple(rest))
 
     report()
     with executor_from(executor) as runner:
         for result in runner.run(tasks()):
             outputs[result.task.point] = result.measures
+            for (point, _), measures in zip(result.task.lanes, result.lane_measures, strict=True):
+                outputs[point] = measures
             report()
     return outputs, failed
+
+
+LANES_PER_BATCH = 32
+"""At most this many design points run as lanes of one batch."""
+
+
+def lane_batches(moved: Sequence[ScreenedInput], design: MorrisDesign) -> list[list[int]]:
+    """The design's points in batches: points whose settings differ only in inputs that set the starting
+    state (:func:`~drillsim.world.lanes.is_lane_input`) share a batch, as its lanes (at most
+    :data:`LANES_PER_BATCH`); every other point runs alone. Batches come in the order of their first point."""
+    shared = np.array([not is_lane_input(i.path) for i in moved], dtype=bool)
+    groups: dict[bytes, list[int]] = {}
+    for point in range(design.units.shape[0]):
+        groups.setdefault(design.units[point, shared].tobytes(), []).append(point)
+    batches = [g[k : k + LANES_PER_BATCH] for g in groups.values() for k in range(0, len(g), LANES_PER_BATCH)]
+    return sorted(batches, key=lambda b: b[0])
 
 
 @dataclass

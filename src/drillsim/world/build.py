@@ -148,12 +148,12 @@ def ground_key(scenario: Scenario) -> str:
     size and modification time of the files an elevation file or a geodata folder (not a shipped set) names,
     so a file changed on disk is read again."""
     data: dict[str, object] = scenario.model_dump(mode="json", include=set(GROUND_SECTIONS))
-    data["files"] = _file_stamps(scenario)
+    data["files"] = file_stamps(scenario)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _file_stamps(scenario: Scenario) -> list[tuple[str, int, int]]:
+def file_stamps(scenario: Scenario) -> list[tuple[str, int, int]]:
     """Name, size and modification time (ns) of the area's elevation file and of a geodata folder's files."""
     paths: list[Path] = []
     if scenario.area.elevation is not None:

@@ -416,10 +416,9 @@ def carrier_kill_rates(
 
         n * f * p_v[class] * P_k(r) / P_k(first band) * q * (S / S0) * (1 - 0.7 sigma) * effect_scale
 
-    (``P_k(r)`` interpolated between the bands' centres, :func:`band_position`)
-
     (:func:`mount_casualty_rate` with the weapon's ``vehicle_p_kill`` for the target's vehicle class,
-    scaled from the first range band as the weapon's kill probability falls with range, and
+    scaled from the first range band as the weapon's kill probability falls with range, ``P_k(r)``
+    interpolated between the bands' centres by :func:`band_position`, and
     ``UNAIMED_EFFECT`` of it at a position only believed). Called before :func:`engagement_rates` spends
     the step's rounds. Vehicles have no posture: the target's exposure and cover do not apply."""
     rows, shooter, target, range_m, located, effect_scale, _ = engagements

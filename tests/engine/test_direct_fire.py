@@ -220,7 +220,8 @@ def _reference_rates(
         m = d.table[i, k]
         has = m >= 0
         mm = np.where(has, m, 0)
-        reaches = true_d <= f.w_band_range[mm].max(axis=1)
+        upper = f.w_band_range[mm]
+        reaches = true_d <= np.where(np.isfinite(upper), upper, -np.inf).max(axis=1)  # the last real band
         conserve = s.ammo[rows, mm] < CONSERVE_FRACTION * f.w_ammo0[mm]
         loaded = has & (s.ammo[rows, mm] > 0) & reaches & (located | ~conserve)
         pk, ps = band_values(true_d, f.w_band_range[mm], f.w_band_pkill[mm], f.w_band_psupp[mm])

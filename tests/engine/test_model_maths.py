@@ -13,7 +13,13 @@ from scipy import stats
 
 from drillsim.core.random import Streams
 from drillsim.engine import Simulation
-from drillsim.mechanics.direct_fire.model import band_value, band_values, casualty_rate, first_band
+from drillsim.mechanics.direct_fire.model import (
+    band_interpolate,
+    band_position,
+    band_value,
+    band_values,
+    casualty_rate,
+)
 from drillsim.mechanics.indirect_fire.model import round_casualty_fraction, scatter_sd
 from drillsim.mechanics.sensing.model import (
     detection_probability,
@@ -162,15 +168,55 @@ def band_tables(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
     return band_range, band_values
 
 
+def _centres(upper: list[float]) -> list[float]:
+    """The middle of each band's span (from the previous band's upper range, the first from 0)."""
+    return [0.5 * ((upper[i - 1] if i else 0.0) + u) for i, u in enumerate(upper)]
+
+
 @given(table=band_tables(), r=st.floats(0.0, 6000.0))
-def test_band_value_picks_the_first_band_holding_the_range(
-    table: tuple[np.ndarray, np.ndarray], r: float
-) -> None:
-    """The value is that of the first band whose upper range is at least r, and 0 beyond the last band."""
+def test_band_value_interpolates_between_band_centres(table: tuple[np.ndarray, np.ndarray], r: float) -> None:
+    """Beyond the last band the value is 0; within reach it lies between the values of the two bands
+    whose centres bracket r (the nearest band's alone before the first centre and after the last), and
+    it is the band's own value, exactly, at a band's centre."""
     band_range, values = table
-    upper = [u for u in band_range[0] if np.isfinite(u)]
-    expected = next((values[0, i] for i, u in enumerate(upper) if r <= u), 0.0)
-    assert float(band_value(np.array([r]), band_range, values)[0]) == expected
+    upper = [float(u) for u in band_range[0] if np.isfinite(u)]
+    v = values[0, : len(upper)]
+    centre = _centres(upper)
+    got = float(band_value(np.array([r]), band_range, values)[0])
+    if r > upper[-1]:
+        assert got == 0.0
+        return
+    if r <= centre[0]:
+        assert got == v[0]
+    elif r >= centre[-1]:
+        assert got == v[-1]
+    else:
+        k = max(i for i, c in enumerate(centre) if c <= r)
+        lo, hi = sorted((v[k], v[k + 1]))
+        assert lo - 1e-12 <= got <= hi + 1e-12
+        w = (r - centre[k]) / (centre[k + 1] - centre[k])
+        assert got == pytest.approx(v[k] + w * (v[k + 1] - v[k]), abs=1e-12)
+    for c, value in zip(centre, v, strict=True):
+        assert float(band_value(np.array([c]), band_range, values)[0]) == value
+
+
+@given(table=band_tables(), r=st.floats(0.0, 6000.0), dr=st.floats(1e-3, 1.0))
+def test_band_value_has_no_step_inside_the_reach(
+    table: tuple[np.ndarray, np.ndarray], r: float, dr: float
+) -> None:
+    """Continuous inside the weapon's reach: a range change of dr moves the value by at most dr times the
+    steepest slope between adjacent centres (a step function at a band edge would jump by the whole
+    difference of two bands)."""
+    band_range, values = table
+    upper = [float(u) for u in band_range[0] if np.isfinite(u)]
+    if r + dr > upper[-1]:
+        return
+    v = values[0, : len(upper)]
+    centre = _centres(upper)
+    slopes = [abs(v[i + 1] - v[i]) / (centre[i + 1] - centre[i]) for i in range(len(upper) - 1)]
+    steepest = max(slopes, default=0.0)
+    a, b = band_value(np.array([r, r + dr]), np.repeat(band_range, 2, axis=0), np.repeat(values, 2, axis=0))
+    assert abs(b - a) <= steepest * dr + 1e-12
 
 
 @given(
@@ -277,8 +323,9 @@ def test_engine_attrition_rises_with_firepower(overkill_folder: Path) -> None:
 
 
 def test_band_lookup_by_weapon_equals_the_gathered_lookup() -> None:
-    """The compiled band lookup, pair by pair, gives what the whole-array lookup gives on the gathered rows,
-    including ranges beyond the last band, on a band edge and NaN."""
+    """The compiled interpolation between band centres, pair by pair, gives bit for bit what the
+    whole-array lookup gives on the gathered rows, including ranges beyond the last band, on a band edge,
+    on a band centre and NaN."""
     rng = np.random.default_rng(3)
     weapons, bands, pairs = 6, 5, 400
     upper = np.sort(rng.uniform(50.0, 3000.0, (weapons, bands)), axis=1)
@@ -289,11 +336,16 @@ def test_band_lookup_by_weapon_equals_the_gathered_lookup() -> None:
     weapon = rng.integers(0, weapons, pairs)
     r = rng.uniform(0.0, 3500.0, pairs)
     r[:5] = upper[weapon[:5], 0]  # exactly on an edge
-    r[5] = np.nan
-    band = np.array([first_band(r[p], upper[weapon[p]]) for p in range(pairs)])
-    got = [np.where(band >= 0, table[weapon, np.maximum(band, 0)], 0.0) for table in (pkill, psupp)]
+    r[5:10] = 0.5 * (upper[weapon[5:10], 0] + upper[weapon[5:10], 1])  # exactly on a centre
+    r[10] = np.nan
+    got = [np.zeros(pairs), np.zeros(pairs)]
+    for p in range(pairs):
+        b0, b1, w = band_position(r[p], upper[weapon[p]])
+        for table, out in zip((pkill, psupp), got, strict=True):
+            out[p] = band_interpolate(table[weapon[p]], b0, b1, w)
     want = band_values(r, upper[weapon], pkill[weapon], psupp[weapon])
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)
+    np.testing.assert_array_equal(got[0][5:10], pkill[weapon[5:10], 1])  # a centre: the band's own value
     assert (got[0] > 0).any()
     assert (got[0] == 0).any()

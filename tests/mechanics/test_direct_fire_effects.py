@@ -87,6 +87,27 @@ def test_closer_band_kills_more(runner: Runner) -> None:
     assert_paired_greater(close, far)
 
 
+def test_kill_probability_has_no_step_at_a_band_edge(runner: Runner) -> None:
+    """P_k(r) is interpolated between band centres (125 m: 0.03, 525 m: 0.02): in deterministic mode
+    (red unarmed, so blue fires alike all through) red's losses at the two centres stand exactly as the
+    bands' figures, and 10 m either side of the 250 m edge they differ by the interpolation's 2 %, not by
+    the step's factor 1.5."""
+
+    def losses(distance_m: float) -> float:
+        result = runner.run(firefight(distance_m=distance_m), reps=1, until_s=UNTIL_S, stochastic=False)
+        return float(result.losses("red")[0])
+
+    near, far = losses(125.0), losses(525.0)
+    assert near > 0
+    # rel 1e-3: the positions are not at exactly the nominal ranges
+    assert near / far == pytest.approx(0.03 / 0.02, rel=1e-3)
+    inside, outside = losses(240.0), losses(260.0)
+    p_in = 0.03 + (240.0 - 125.0) / 400.0 * (0.02 - 0.03)
+    p_out = 0.03 + (260.0 - 125.0) / 400.0 * (0.02 - 0.03)
+    assert inside / outside == pytest.approx(p_in / p_out, rel=1e-3)
+    assert inside / near == pytest.approx(p_in / 0.03, rel=1e-3)
+
+
 def test_nothing_is_hit_beyond_the_last_band(runner: Runner) -> None:
     """P_k = 0 beyond the last band: a target at 1 km, well seen, loses nobody; at 500 m it does."""
     beyond = red_losses(runner, firefight(distance_m=1000.0))
@@ -218,8 +239,9 @@ def test_limited_ammunition_ends_the_fire(runner: Runner) -> None:
 
 
 def test_deterministic_losses_are_the_documented_product(runner: Runner) -> None:
-    """With stochastic=False red loses exactly Σ c dt, c = n f P_k q (S/S0)(1 - 0.7σ) e (1 - cover)."""
-    data = firefight(distance_m=500.0)
+    """With stochastic=False red loses exactly Σ c dt, c = n f P_k q (S/S0)(1 - 0.7σ) e (1 - cover); at
+    600 m, past the last band's centre (525 m), P_k is the last band's 0.02."""
+    data = firefight(distance_m=600.0)
     data["nations"]["B"]["training"] = 0.8
     data["catalogue"]["unit_types"]["company"]["cover"] = 0.25
     data["units"]["red/company"]["posture"] = "hasty-defence"
@@ -230,13 +252,14 @@ def test_deterministic_losses_are_the_documented_product(runner: Runner) -> None
 
 
 def test_deterministic_losses_with_an_aiming_error(runner: Runner) -> None:
-    """With an aiming error of 4 mils at 500 m, e is the ratio of the hit probabilities on a 0.4826 m wide
-    target 0.3 m high (hasty defence) and 1.5 m high (in the open): erf(0.3 / (2 sqrt 2 s)) /
-    erf(1.5 / (2 sqrt 2 s)) with s = 4 x 500 / 1000 m (the width's factor cancels)."""
-    data = firefight(distance_m=500.0, aim_error_mil=4.0)
+    """With an aiming error of 4 mils at 600 m (P_k the last band's 0.02), e is the ratio of the hit
+    probabilities on a 0.4826 m wide target 0.3 m high (hasty defence) and 1.5 m high (in the open):
+    erf(0.3 / (2 sqrt 2 s)) / erf(1.5 / (2 sqrt 2 s)) with s = 4 x 600 / 1000 m (the width's factor
+    cancels)."""
+    data = firefight(distance_m=600.0, aim_error_mil=4.0)
     data["units"]["red/company"]["posture"] = "hasty-defence"
     result = runner.run(data, reps=1, until_s=UNTIL_S, stochastic=False)
-    spread = 2.0 * math.sqrt(2.0) * 4.0 * 500.0 / 1000.0
+    spread = 2.0 * math.sqrt(2.0) * 4.0 * 600.0 / 1000.0
     e = math.erf(0.3 / spread) / math.erf(1.5 / spread)
     c = 20 * (6 / 60) * 0.02 * e
     # The true range between the placed points differs from 500 m by a fraction of a metre, which moves e
@@ -266,11 +289,11 @@ def test_a_pinned_target_is_hit_less_by_aimed_fire(runner: Runner) -> None:
 def test_a_pinned_target_takes_the_documented_share(runner: Runner) -> None:
     """Deterministic: blue's first step finds red unsuppressed, every later one suppressed (p_suppress 1
     makes the suppression certain), so red loses c dt (1 + (n - 1) x SUPPRESSED_EXPOSURE) over n steps,
-    c the unsuppressed rate with the aiming error at 500 m (as the test above it)."""
-    data = _pinning(firefight(distance_m=500.0, aim_error_mil=4.0), 1.0)
+    c the unsuppressed rate with the aiming error at 600 m (as the test above it)."""
+    data = _pinning(firefight(distance_m=600.0, aim_error_mil=4.0), 1.0)
     data["units"]["red/company"]["posture"] = "hasty-defence"
     result = runner.run(data, reps=1, until_s=UNTIL_S, stochastic=False)
-    spread = 2.0 * math.sqrt(2.0) * 4.0 * 500.0 / 1000.0
+    spread = 2.0 * math.sqrt(2.0) * 4.0 * 600.0 / 1000.0
     c = 20 * (6 / 60) * 0.02 * math.erf(0.3 / spread) / math.erf(1.5 / spread)
     steps = UNTIL_S / 10.0
     want = c * 10.0 * (1.0 + (steps - 1.0) * SUPPRESSED_EXPOSURE)
@@ -323,11 +346,13 @@ def test_model_rate_is_proportional_to_each_factor(factor: str, low: float, high
 
 
 def test_model_suppression_and_bands() -> None:
-    """A suppressed shooter fires at 30 %; band_value takes the first band holding the range, 0 beyond."""
+    """A suppressed shooter fires at 30 %; band_value is a band's own value at its centre (125 m, 525 m)
+    and before the first centre or after the last, interpolated linearly between the centres, 0 beyond
+    the last band."""
     assert _rate(suppressed=1.0) == pytest.approx(SUPPRESSED_FIRE_FACTOR * _rate())
     bands = np.array([[250.0, 800.0]])
     pk = np.array([[0.03, 0.02]])
     assert np.allclose(
-        [band_value(r, bands, pk)[0] for r in (100.0, 250.0, 251.0, 800.0, 801.0)],
-        [0.03, 0.03, 0.02, 0.02, 0.0],
+        [band_value(r, bands, pk)[0] for r in (100.0, 125.0, 250.0, 325.0, 525.0, 800.0, 801.0)],
+        [0.03, 0.03, 0.03 - 0.01 * 125 / 400, 0.03 - 0.01 * 200 / 400, 0.02, 0.02, 0.0],
     )

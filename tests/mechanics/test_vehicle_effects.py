@@ -1,5 +1,6 @@
-"""Carriers destroyed by fire, and area fire on mounted troops (docs/mechanics/direct-fire.md, "Carriers
-destroyed by fire"; docs/mechanics/indirect-fire.md, "Mounted troops").
+"""Carriers destroyed by fire, ridden or parked, and area fire on mounted troops
+(docs/mechanics/direct-fire.md, "Carriers destroyed by fire"; docs/mechanics/indirect-fire.md, "Mounted
+troops").
 
 Direct fire: a blue motorised squad of 6 sits in its one carrier, 300 m from a red post with a heavy machine
 gun and rifles that sees it at once; the squad never dismounts for the enemy (dismount range 0) and the
@@ -120,6 +121,31 @@ def test_a_unit_that_lost_its_carrier_walks(runner: Runner) -> None:
     assert min(arrived["time_s"].to_pylist()) >= 1800.0 + 5000.0 / 1.2 - 2 * DT
 
 
+def test_parked_carriers_are_destroyed_with_no_one_on_board_and_the_unit_then_walks(runner: Runner) -> None:
+    """The squad starts on foot beside its pickup (``mounted: false``): the gun destroys the parked pickup at
+    the rate it destroys a ridden one (mean time to the loss as above, 4 standard errors), nobody is on
+    board (``CarrierLost`` with no casualties, no dismount), and ordered 5 km south at half an hour the
+    squad walks. Without the rule for parked carriers none is lost and the squad rides."""
+    reps = 60
+    data = ambush("soft", rifles=0, duration_s=7200.0)
+    data["units"]["blue/sqd"]["mounted"] = False
+    order = {"task": "move", "units": ["blue/sqd"], "to": at(0, -5000)}
+    data["plan"]["phases"] = {"go": {"trigger": {"at_s": 1800}, "tasks": [order]}}
+    result = runner.run(data, reps=reps)
+    events = result.select("CarrierLost")
+    lost_early = np.asarray(events["time_s"].to_numpy()) < 1800.0
+    assert lost_early.mean() > 0.9  # P(lost within 1,800 s) = 1 - exp(-1800 / 220) > 0.999
+    assert set(events["detail"].to_pylist()) == {"hmg"}
+    assert np.asarray(events["count"].to_numpy()).sum() == 0
+    assert result.count("UnitDismounted").sum() == 0
+    rate = HMG_RATE_PER_S * HMG_SOFT
+    mean = DT / (BURST_DUTY * -math.expm1(-rate * DT / BURST_DUTY))
+    when = np.asarray(events["time_s"].to_numpy())
+    assert abs(when.mean() - mean) < 4.0 * mean / math.sqrt(reps) + DT
+    rode = result.select("UnitMounted")
+    assert len(rode) == reps - int(lost_early.sum())  # only squads whose pickup outlived the half hour ride
+
+
 def test_an_armoured_carrier_under_small_arms_and_a_machine_gun_is_never_destroyed(runner: Runner) -> None:
     """Light armour: the rifles have no effect on vehicles and the gun's is 0 against light armour, so no
     carrier is lost in 40 hours of fire, while the riders are still hit."""
@@ -200,6 +226,19 @@ def test_riders_behind_armour_lose_fewer_to_a_mortar_than_riders_in_a_truck(runn
     # The truck is lost in some runs, and more often than the armoured carrier.
     assert truck.measure("carriers-lost").sum() > armour.measure("carriers-lost").sum()
     assert set(truck.select("CarrierLost")["detail"].to_pylist()) == {"mortar"}
+
+
+def test_a_mortar_destroys_parked_carriers_without_hurting_riders(runner: Runner) -> None:
+    """The red squad on foot beside its truck: the same mission destroys the parked truck in some runs
+    (Binomial(1, p_v) per run, p_v from the fall of shot), every ``CarrierLost`` with no one on board and no
+    dismount. Without the rule for parked carriers none is lost."""
+    data = mortar_mission("soft", 1.0)
+    data["units"]["red/sqd"]["mounted"] = False
+    result = runner.run(data, reps=200, until_s=600.0)
+    assert result.measure("carriers-lost").sum() > 0
+    events = result.select("CarrierLost")
+    assert np.asarray(events["count"].to_numpy()).sum() == 0
+    assert result.count("UnitDismounted").sum() == 0
 
 
 def test_fragment_exposure_alone_protects_the_riders(runner: Runner) -> None:

@@ -5,12 +5,12 @@ A shooter element with ``n`` weapons of rate ``f`` (engagements per second) firi
 
     c = n * f * P_k(r) * q * (S / S0) * (1 - 0.7 * sigma) * e_posture * (1 - cover)
 
-where ``P_k(r)`` is the weapon's kill probability for the range band holding ``r``, ``q`` the shooter's
-training, ``S / S0`` the fraction of the shooter still fighting, ``sigma`` whether it is suppressed, and
-``e_posture`` the target's exposure in its posture. Summed over shooters, casualties in a step are a
-binomial draw with per-person probability ``1 - exp(-c * dt / N_target)``: strength never goes below zero,
-and with many shooters the mean follows Lanchester's square law (aimed fire). See
-docs/mechanics/direct-fire.md.
+where ``P_k(r)`` is the weapon's kill probability at ``r`` (interpolated between the centres of its range
+bands), ``q`` the shooter's training, ``S / S0`` the fraction of the shooter still fighting, ``sigma``
+whether it is suppressed, and ``e_posture`` the target's exposure in its posture. Summed over shooters,
+casualties in a step are a binomial draw with per-person probability ``1 - exp(-c * dt / N_target)``:
+strength never goes below zero, and with many shooters the mean follows Lanchester's square law (aimed
+fire). See docs/mechanics/direct-fire.md.
 """
 
 from __future__ import annotations
@@ -101,7 +101,8 @@ SUPPRESSING_TASKS = ("attack", "raid", "cover-withdrawal")
 def band_value(
     range_m: ArrayLike, band_range: NDArray[np.float64], values: NDArray[np.float64]
 ) -> FloatArray:
-    """The table value of the first band whose upper range holds ``range_m`` (0 beyond the last band).
+    """The table value at ``range_m``, interpolated between the centres of the range bands
+    (:func:`band_position`; 0 beyond the last band).
 
     ``band_range`` and ``values`` are (pairs, bands), bands increasing, padded with +inf and 0.
     """
@@ -111,24 +112,67 @@ def band_value(
 def band_values(
     range_m: ArrayLike, band_range: NDArray[np.float64], *tables: NDArray[np.float64]
 ) -> tuple[FloatArray, ...]:
-    """:func:`band_value` for several tables sharing one set of bands (the band is found once)."""
-    r = np.asarray(range_m, dtype=np.float64)[..., None]
-    inside = r <= band_range
-    first = np.argmax(inside, axis=-1)[..., None]
-    within = inside.any(axis=-1)
-    return tuple(
-        np.where(within, np.take_along_axis(values, first, axis=-1)[..., 0], 0.0) for values in tables
-    )
+    """:func:`band_value` for several tables sharing one set of bands (the position is found once), as
+    array expressions: the oracle of the compiled :func:`band_position` and :func:`band_interpolate`."""
+    r = np.asarray(range_m, dtype=np.float64)
+    upper = np.asarray(band_range, dtype=np.float64)
+    lower = np.concatenate([np.zeros((*upper.shape[:-1], 1)), upper[..., :-1]], axis=-1)
+    finite = np.isfinite(upper)
+    with np.errstate(invalid="ignore"):
+        centre = np.where(finite, 0.5 * (lower + upper), np.inf)
+    n = finite.sum(axis=-1)
+    last = np.take_along_axis(upper, np.maximum(n - 1, 0)[..., None], axis=-1)[..., 0]
+    within = (r <= last) & (n > 0)
+    b0 = np.clip((centre <= r[..., None]).sum(axis=-1) - 1, 0, np.maximum(n - 1, 0))
+    b1 = np.minimum(b0 + 1, np.maximum(n - 1, 0))
+    c0 = np.take_along_axis(centre, b0[..., None], axis=-1)[..., 0]
+    c1 = np.take_along_axis(centre, b1[..., None], axis=-1)[..., 0]
+    between = within & (b1 > b0) & (r > c0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(between, (r - np.where(between, c0, 0.0)) / np.where(between, c1 - c0, 1.0), 0.0)
+    out = []
+    for values in tables:
+        v0 = np.take_along_axis(values, b0[..., None], axis=-1)[..., 0]
+        v1 = np.take_along_axis(values, b1[..., None], axis=-1)[..., 0]
+        value = np.where(w > 0, v0 + w * (v1 - v0), v0)
+        out.append(np.where(within, value, 0.0))
+    return tuple(out)
 
 
-@jit
-def first_band(range_m: float, band_range: FloatArray) -> int:
-    """Index of the first band (upper ranges ``band_range``, increasing) holding ``range_m``; -1 beyond the
-    last."""
-    for b in range(band_range.shape[0]):
-        if range_m <= band_range[b]:
-            return b
-    return -1
+@jit_inline
+def band_position(range_m: float, band_range: FloatArray) -> tuple[int, int, float]:
+    """Where ``range_m`` lies between the centres of the range bands (upper ranges ``band_range``,
+    increasing, padded with +inf): the bands ``b0`` and ``b1`` whose centres bracket it and the weight
+    ``w`` of ``b1``, so that a table's value there is ``v[b0] + w (v[b1] - v[b0])``
+    (:func:`band_interpolate`). Band ``b`` spans (upper of ``b - 1``, upper of ``b``], the first from 0,
+    and its centre is the middle of that span. Nearer than the first centre, or beyond the last centre
+    and within the last band, the value is that band's (``w`` = 0); exactly at a centre it is that band's
+    value, bit for bit. Beyond the last band (or for a NaN range) ``b0`` is -1."""
+    n = 0
+    while n < band_range.shape[0] and band_range[n] < np.inf:
+        n += 1
+    if n == 0 or not range_m <= band_range[n - 1]:
+        return -1, -1, 0.0
+    previous = 0.5 * band_range[0]
+    if range_m <= previous:
+        return 0, 0, 0.0
+    for b in range(1, n):
+        centre = 0.5 * (band_range[b - 1] + band_range[b])
+        if range_m < centre:
+            return b - 1, b, (range_m - previous) / (centre - previous)
+        previous = centre
+    return n - 1, n - 1, 0.0
+
+
+@jit_inline
+def band_interpolate(values: FloatArray, b0: int, b1: int, w: float) -> float:
+    """A table's value at a :func:`band_position`: ``v[b0] + w (v[b1] - v[b0])``, ``v[b0]`` when ``w``
+    is 0 (bit for bit at a band centre), 0 beyond the last band (``b0`` -1)."""
+    if b0 < 0:
+        return 0.0
+    if w > 0:
+        return float(values[b0] + w * (values[b1] - values[b0]))
+    return float(values[b0])
 
 
 _RATE_SIGNATURE = "float64(" + ", ".join(["float64"] * 7) + ")"
@@ -250,7 +294,8 @@ def engagement_rates(
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """For each engagement (state row, shooter, target at true range ``range_m``): the expected casualties
     per second, :func:`mount_casualty_rate` summed in mount order over the shooter's direct-fire ``mounts``
-    (-1: none) that have ammunition and whose range bands reach the target, the rate of suppressing
+    (-1: none) that have ammunition and whose range bands reach the target (kill and suppression
+    probabilities interpolated between the bands' centres, :func:`band_position`), the rate of suppressing
     engagements, and which of the shooter's mounts (engagements x mount slots) fired their last round.
 
     Only a mount that reaches the target fires, and it uses :func:`rounds_used`: ``ammo`` is updated and
@@ -289,14 +334,14 @@ def engagement_rates(
             m = mounts[i, k]
             if m < 0 or (limited and not ammo[r, m] > 0):
                 continue
-            band = first_band(range_m[e], w_band_range[m])
-            if band < 0:
+            b0, b1, w = band_position(range_m[e], w_band_range[m])
+            if b0 < 0:
                 continue  # out of this weapon's reach: it holds its fire
             conserve = limited and ammo[r, m] < CONSERVE_FRACTION * w_ammo0[m]
             if not aimed and conserve:
                 continue  # conserving: no fire at a position that is only believed
-            p_kill = w_band_pkill[m, band] * (1.0 if aimed else UNAIMED_EFFECT)
-            p_supp = w_band_psupp[m, band]
+            p_kill = band_interpolate(w_band_pkill[m], b0, b1, w) * (1.0 if aimed else UNAIMED_EFFECT)
+            p_supp = band_interpolate(w_band_psupp[m], b0, b1, w)
             if w_aim_error_mil[m] > 0:
                 exposure = presented_exposure(range_m[e], w_aim_error_mil[m], height) * open_share
                 if target_suppressed:
@@ -365,13 +410,15 @@ def carrier_kill_rates(
     ammo: FloatArray,
     t0: float,
 ) -> FloatArray:
-    """For each engagement of a mounted target, the rate (per second) at which the shooter destroys one of
-    its carriers: over the shooter's mounts that have ammunition and reach the target,
+    """For each engagement of a target with carriers (ridden, or parked beside it), the rate (per second)
+    at which the shooter destroys one of its carriers: over the shooter's mounts that have ammunition and
+    reach the target,
 
         n * f * p_v[class] * P_k(r) / P_k(first band) * q * (S / S0) * (1 - 0.7 sigma) * effect_scale
 
     (:func:`mount_casualty_rate` with the weapon's ``vehicle_p_kill`` for the target's vehicle class,
-    scaled from the first range band as the weapon's kill probability falls with range, and
+    scaled from the first range band as the weapon's kill probability falls with range, ``P_k(r)``
+    interpolated between the bands' centres by :func:`band_position`, and
     ``UNAIMED_EFFECT`` of it at a position only believed). Called before :func:`engagement_rates` spends
     the step's rounds. Vehicles have no posture: the target's exposure and cover do not apply."""
     rows, shooter, target, range_m, located, effect_scale, _ = engagements
@@ -396,10 +443,10 @@ def carrier_kill_rates(
             m = mounts[i, k]
             if m < 0 or not vehicle_p_kill[m, cls] > 0 or (limited and not ammo[r, m] > 0):
                 continue
-            band = first_band(range_m[e], w_band_range[m])
-            if band < 0 or not w_band_pkill[m, 0] > 0:
+            b0, b1, w = band_position(range_m[e], w_band_range[m])
+            if b0 < 0 or not w_band_pkill[m, 0] > 0:
                 continue
-            p = vehicle_p_kill[m, cls] * w_band_pkill[m, band] / w_band_pkill[m, 0]
+            p = vehicle_p_kill[m, cls] * band_interpolate(w_band_pkill[m], b0, b1, w) / w_band_pkill[m, 0]
             p *= 1.0 if located[e] else UNAIMED_EFFECT
             out[e] += effect_scale[e] * mount_casualty_rate(
                 w_count[m], w_rate_per_s[m], p, fighting, training[i], suppressed, 1.0

@@ -195,17 +195,17 @@ class DirectFire:
         )
 
     def destroy_carriers(self, ctx: StepContext, engagements: Engagements) -> None:
-        """Carriers of mounted targets destroyed by the weapons that can (:func:`carrier_kill_rates`): the
-        rates of every shooter of a target are summed, and one of its carriers is destroyed with probability
-        ``1 - exp(-rate dt)`` (stream ``fires/vehicles``); riders are hit and the unit dismounts
-        (:func:`lose_carriers`)."""
+        """Carriers of targets destroyed by the weapons that can (:func:`carrier_kill_rates`), whether the
+        target rides them or has left them parked beside it: the rates of every shooter of a target are
+        summed, and one of its carriers is destroyed with probability ``1 - exp(-rate dt)`` (stream
+        ``fires/vehicles``); riders are hit and a mounted unit dismounts (:func:`lose_carriers`)."""
         s = ctx.state
         f = ctx.world.forces
         rows, j = engagements.rows, engagements.target
-        mounted = s.mounted[rows, j] & (s.carriers_left[rows, j] > 0)
-        if not mounted.any():
+        with_carriers = s.carriers_left[rows, j] > 0
+        if not with_carriers.any():
             return
-        k = np.flatnonzero(mounted)
+        k = np.flatnonzero(with_carriers)
         e = engagements
         sub = Engagements(
             e.rows[k],
@@ -384,11 +384,12 @@ def lose_carriers(
     time_s: FloatArray | float | None = None,
     key: IntArray | None = None,
 ) -> FloatArray:
-    """Fire destroyed ``destroyed`` carriers of each mounted element (rows, elems): the element loses them,
-    the people on board them are hit (the carriers' ``rider_casualty_share`` of each destroyed carrier's
-    load, :func:`drillsim.mechanics.transport.carrier_load`, through :func:`apply_casualties` as fire of
-    ``kind``), and the whole element dismounts and fights on foot for the rest of its task (with no carrier
-    left it walks from then on). Records ``CarrierLost`` and ``UnitDismounted`` (reason ``carrier-lost``);
+    """Fire destroyed ``destroyed`` carriers of each element (rows, elems), ridden or parked: the element
+    loses them. If it rides them, the people on board are hit (the carriers' ``rider_casualty_share`` of
+    each destroyed carrier's load, :func:`drillsim.mechanics.transport.carrier_load`, through
+    :func:`apply_casualties` as fire of ``kind``), and the whole element dismounts and fights on foot for
+    the rest of its task; parked carriers have no one on board. With no carrier left the element walks
+    from then on. Records ``CarrierLost`` and, for riders, ``UnitDismounted`` (reason ``carrier-lost``);
     returns the people hit per entry. With mission ``key`` s an element may appear more than once."""
     c = ctx.world.carriers
     assert c is not None
@@ -413,7 +414,9 @@ def lose_carriers(
     aboard = carrier_load(strength, s.carriers_left[rows, elems], c.seats[elems]) * destroyed
     np.subtract.at(s.carriers_left, (rows, elems), destroyed)
     s.carriers_left[rows, elems] = np.maximum(s.carriers_left[rows, elems], 0.0)  # two missions, one carrier
-    p = np.clip(c.rider_casualty_share[elems] * aboard / np.maximum(strength, 1e-9), 0.0, 1.0 - 1e-12)
+    riding = s.mounted[rows, elems]
+    share = np.where(riding, c.rider_casualty_share[elems], 0.0)  # a parked carrier has no one on board
+    p = np.clip(share * aboard / np.maximum(strength, 1e-9), 0.0, 1.0 - 1e-12)
     expected = (-np.log1p(-p) if ctx.stochastic else p) * strength
     lost = apply_casualties(
         ctx, rows, elems, expected, shooter=shooter, weapon=kind, stream=stream, time_s=time_s, key=key
@@ -429,7 +432,6 @@ def lose_carriers(
         shooter=ctx.ids[shooter],
         vehicles=destroyed,
     )
-    riding = s.mounted[rows, elems]
     if riding.any():
         r, e = rows[riding], elems[riding]
         s.mounted[r, e] = False

@@ -526,12 +526,12 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
 def destroy_carriers(
     ctx: StepContext, ks: IntArray, bursts: tuple[FloatArray, FloatArray], ground: BoolArray, *, weapon: str
 ) -> FloatArray:
-    """Carriers of mounted elements destroyed by the rounds of missions ``ks`` (bursts at ``bursts``,
-    missions x rounds): each carrier, spread over the element's footprint as its people are, is destroyed
-    with the probability :func:`hit_probabilities` gives for the weapon's ``vehicle_lethal_radius_m`` of
-    its class; the number destroyed is Binomial(carriers, p) (stream ``fires/<weapon>/vehicles``, keyed by
-    mission). The riders are hit and the unit dismounts (:func:`lose_carriers`). Returns the people hit
-    per mission."""
+    """Carriers of elements, ridden or parked beside them, destroyed by the rounds of missions ``ks``
+    (bursts at ``bursts``, missions x rounds): each carrier, spread over the element's footprint as its
+    people are, is destroyed with the probability :func:`hit_probabilities` gives for the weapon's
+    ``vehicle_lethal_radius_m`` of its class; the number destroyed is Binomial(carriers, p) (stream
+    ``fires/<weapon>/vehicles``, keyed by mission). Riders are hit and a mounted unit dismounts
+    (:func:`lose_carriers`). Returns the people hit per mission."""
     s = ctx.state
     f = ctx.world.forces
     c = ctx.world.carriers
@@ -541,7 +541,7 @@ def destroy_carriers(
     m = s.missions
     rows, mounts = m.rep[ks], m.mount[ks]
     radius = f.w_vehicle_radius[mounts][:, c.armour]
-    candidate = ground & s.mounted[rows] & (s.carriers_left[rows] > 0) & (radius > 0)
+    candidate = ground & (s.carriers_left[rows] > 0) & (radius > 0)
     if not candidate.any():
         return out
     rounds = m.rounds[ks].astype(np.int64)

@@ -16,8 +16,9 @@ import numpy as np
 from drillsim.events.chains import Mission, missions
 from drillsim.report.results import Result
 from drillsim.report.symbols import affiliation, unit_sidc
+from drillsim.scenario.models import REACH_RADIUS_M, ObjectiveSpec, Scenario
 
-__all__ = ["KEY_EVENT_KINDS", "kill_chains", "replay_data", "unit_table"]
+__all__ = ["KEY_EVENT_KINDS", "kill_chains", "objective_terms", "replay_data", "unit_table"]
 
 KEY_EVENT_KINDS = (
     "PhaseStarted",
@@ -233,6 +234,37 @@ def _describe(row: dict[str, Any]) -> str:
     return str(texts.get(kind, kind))
 
 
+def _place(ref: Any) -> str:
+    """A destination as the scenario gives it: a place's name, or latitude, longitude."""
+    return ref if isinstance(ref, str) else f"{float(ref.lat):.4f}, {float(ref.lon):.4f}"
+
+
+def objective_terms(scenario: Scenario | None) -> dict[str, str]:
+    """What meets each of a scenario's objectives, in a few words (an objective's name says what it is
+    for, not how it is judged: ``commander-escaped`` may be met by reaching a place before the unit's
+    escape is recorded)."""
+    if scenario is None:
+        return {}
+    return {name: _objective_term(o) for name, o in scenario.objectives.items()}
+
+
+def _objective_term(o: ObjectiveSpec) -> str:
+    share = f"{float(o.fraction):.0%}"
+    if o.kind == "capture-unit":
+        return f"{o.unit} captured"
+    if o.kind == "destroy-unit":
+        return f"every element of {o.unit} destroyed or captured"
+    if o.kind == "reach":
+        return f"an element of {o.unit} within {REACH_RADIUS_M:,.0f} m of {_place(o.to)}"
+    if o.kind == "secure-withdrawal":
+        return f"{share} of the strength of {', '.join(o.units)} withdrawn"
+    if o.kind == "neutralise":
+        return f"{share} of {o.of_side}'s elements out of action"
+    if o.kind == "hold-line":
+        return f"no enemy across {o.line}"
+    return f"no enemy in {o.area}"  # hold-area
+
+
 def replay_data(result: Result, replication: int | None = None) -> dict[str, Any]:  # noqa: C901
     """Everything the viewer draws for one replication (default: the first), as JSON-ready data."""
     rep = result.replications[0] if replication is None else int(replication)
@@ -336,6 +368,7 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
         "missions": missions,
         "strikes": strikes,
         "event_kinds": sorted({e["kind"] for e in events}),
+        "objectives": objective_terms(result.scenario),
     }
 
 

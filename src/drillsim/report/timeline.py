@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
-from drillsim.events.chains import Mission, missions
+from drillsim.events.chains import CHAIN_KINDS, Mission, missions
 from drillsim.report.results import Result
 from drillsim.report.symbols import affiliation, unit_sidc
 from drillsim.scenario.models import REACH_RADIUS_M, ObjectiveSpec, Scenario
@@ -67,14 +67,20 @@ def _r(value: Any, digits: int = 6) -> float | None:
     return round(v, digits) if math.isfinite(v) else None
 
 
-def _rows(result: Result, replication: int) -> list[dict[str, Any]]:
+_ROWS_AT_ONCE = 20_000
+"""Event-log rows turned into dicts at a time (a long replication's rows are never all dicts at once)."""
+
+
+def _rows(result: Result, replication: int) -> Iterator[dict[str, Any]]:
+    """One replication's events in the log's order, as dicts with ``lat`` and ``lon``."""
     table = result.events_of(replication)
-    lat, lon = result.to_latlon(table.column("x_m").to_numpy(), table.column("y_m").to_numpy())
-    rows: list[dict[str, Any]] = table.to_pylist()
-    for row, la, lo in zip(rows, lat.tolist(), lon.tolist(), strict=True):
-        row["lat"] = _r(la)
-        row["lon"] = _r(lo)
-    return rows
+    for batch in table.to_batches(max_chunksize=_ROWS_AT_ONCE):
+        lat, lon = result.to_latlon(batch.column("x_m").to_numpy(), batch.column("y_m").to_numpy())
+        rows: list[dict[str, Any]] = batch.to_pylist()
+        for row, la, lo in zip(rows, lat.tolist(), lon.tolist(), strict=True):
+            row["lat"] = _r(la)
+            row["lon"] = _r(lo)
+            yield row
 
 
 def unit_table(result: Result) -> list[dict[str, Any]]:
@@ -268,7 +274,7 @@ def _objective_term(o: ObjectiveSpec) -> str:
 def replay_data(result: Result, replication: int | None = None) -> dict[str, Any]:  # noqa: C901
     """Everything the viewer draws for one replication (default: the first), as JSON-ready data."""
     rep = result.replications[0] if replication is None else int(replication)
-    rows = _rows(result, rep)
+    chain_rows: list[dict[str, Any]] = []  # the kill chains' events, read after the loop
     header = result.header
     units = unit_table(result)
     strength0 = {u["id"]: float(u["strength"]) for u in units}
@@ -281,8 +287,10 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
     pictures: dict[str, list[dict[str, Any]]] = {side: [] for side in header["sides"]}
     events: list[dict[str, Any]] = []
     phases: list[dict[str, Any]] = []
-    for row in rows:
+    for row in _rows(result, rep):
         kind, t, unit = row["kind"], float(row["time_s"]), row["unit"]
+        if kind in CHAIN_KINDS:
+            chain_rows.append(row)
         if kind in ("UnitMoved", "UnitArrived"):
             if row["lat"] is not None:
                 s = row["value"] if kind == "UnitMoved" else current.get(unit, 0.0)
@@ -335,7 +343,7 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
                 event["lat"], event["lon"] = pos
     for track in tracks.values():
         track.sort(key=lambda p: p[0] or 0.0)
-    missions, strikes = kill_chains(rows)
+    missions, strikes = kill_chains(chain_rows)
     for unit_entry in units:
         uid = unit_entry["id"]
         unit_entry["end"] = ends.get(uid)

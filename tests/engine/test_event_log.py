@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import math
 from pathlib import Path
@@ -27,7 +28,7 @@ from drillsim.engine import (
     run,
     write_event_log,
 )
-from drillsim.engine.simulation import record
+from drillsim.engine.simulation import Simulation, record
 from drillsim.events import read_event_log_schema, scan_event_log
 from drillsim.events.recorder import EventSpool
 from drillsim.events.types import column_for
@@ -250,6 +251,21 @@ def test_recorded_replications_keep_the_order_given(example: Scenario, example_r
     assert set(reps) == set(chosen)
     kept = pc.is_in(example_run.events["replication"], pa.array(chosen))
     assert table.to_pandas().equals(example_run.events.filter(kept).to_pandas())  # NaN == NaN
+
+
+def test_recorded_batches_leave_no_simulation_behind(example: Scenario) -> None:
+    """A finished batch's simulation is freed before the next batch runs, even though it is held in
+    reference cycles: with the collector's automatic runs off, none is left once record() returns (each
+    batch's state would otherwise stay until a full collection happened to run)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        record(example, rng=1, replications=3, batch=1)
+        alive = sum(type(o) is Simulation for o in gc.get_objects())  # not isinstance: weak proxies
+    finally:
+        if was_on:
+            gc.enable()
+    assert alive == 0
 
 
 def test_event_spool_refuses_replications_out_of_order() -> None:

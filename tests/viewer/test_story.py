@@ -12,7 +12,7 @@ import pytest
 
 from drillsim.report import load_result
 from drillsim.report.charts import label_lanes
-from drillsim.report.html import chain_groups, render_report
+from drillsim.report.html import chain_groups, render_report, timeline_marks
 from drillsim.report.layers import _shaded_relief, relief_upsample
 from drillsim.report.story import (
     action_bounds,
@@ -20,7 +20,8 @@ from drillsim.report.story import (
     group_key_events,
     story_sentences,
 )
-from drillsim.report.timeline import replay_data
+from drillsim.report.timeline import objective_terms, replay_data
+from drillsim.scenario import load_scenario
 
 
 def _unit(uid: str, side: str, group: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -116,7 +117,8 @@ def test_a_phase_map_is_zoomed_to_its_fight_not_to_a_far_sighting() -> None:
 
 def test_crossing_a_river_counts_only_when_the_unit_ends_beyond_it() -> None:
     """A river along latitude 37.0: a unit that crosses and ends 5 km north has crossed; one that steps
-    over and back has not; one that ends 500 m beyond (the river drawn at small scale) has not."""
+    over and back has not; one that ends 500 m beyond (the river drawn at small scale) has not; a
+    helicopter that flies over first and ends 10 km beyond is not a crossing (aircraft overfly)."""
     layers = {
         "geodata": {
             "lines": {
@@ -135,8 +137,10 @@ def test_crossing_a_river_counts_only_when_the_unit_ends_beyond_it() -> None:
         "red/grp/1": [[0.0, 36.9, 68.0, 10], [600.0, 36.95, 68.0, 10], [1200.0, 37.045, 68.0, 10]],
         "red/grp/2": [[0.0, 36.9, 68.1, 10], [600.0, 37.02, 68.1, 10], [1200.0, 36.9, 68.1, 10]],
         "red/grp/3": [[0.0, 36.9, 68.2, 10], [300.0, 37.0045, 68.2, 10]],
+        "red/heli": [[0.0, 36.9, 68.3, 2], [300.0, 37.09, 68.3, 2]],
     }
-    crossed = border_crossings(_replay([], UNITS, tracks=tracks), layers)
+    units = [*UNITS, _unit("red/heli", "red", category="helicopter", domain="air")]
+    crossed = border_crossings(_replay([], units, tracks=tracks), layers)
     assert crossed["red"]["units"] == 1
     assert crossed["red"]["unit"] == "red/grp/1"
     assert crossed["red"]["line"] == "Big river"
@@ -206,6 +210,16 @@ def test_story_of_the_example_names_sightings_phases_and_losses(single_result: P
     assert "T+T+" not in page
 
 
+def test_timeline_rows_are_labelled_in_plain_words(single_result: Path) -> None:
+    """The timeline chart's rows of the example's replication read as the rest of the report does
+    ("units broke", "rounds landed"), never as event class names (``UnitBroke``)."""
+    replay = replay_data(load_result(single_result))
+    labels = {label for label, _ in timeline_marks(replay)}
+    assert labels
+    for label in labels:
+        assert re.fullmatch(r"[a-z]+( [a-z]+)*", label), label
+
+
 def test_the_summary_says_how_each_headquarters_ended_in_plain_words() -> None:
     """A headquarters that escaped "escaped" (not "was escaped"); one captured "was captured"."""
     units = [
@@ -216,6 +230,21 @@ def test_the_summary_says_how_each_headquarters_ended_in_plain_words() -> None:
     assert "(red/boss) escaped at T+2:00." in text
     assert "(blue/hq) was captured at T+1:00." in text
     assert "was escaped" not in text
+
+
+def test_an_objective_achieved_says_what_met_it() -> None:
+    """The default scenario's ``commander-escaped`` is met by reaching a place, which can come minutes
+    before the commander's escape is recorded: the key-event row and the summary say so."""
+    terms = objective_terms(load_scenario("khatlon-2015-v2"))
+    assert terms["commander-escaped"] == "an element of mil/commander within 500 m of sher_khan_bandar"
+    assert terms["commander-captured"] == "mil/commander captured"
+    units = [_unit("red/boss", "red", type="commander")]
+    achieved = _event("ObjectiveAchieved", 7200.0, side="red", detail="commander-escaped")
+    replay = _replay([achieved], units, objectives=terms)
+    rows, _ = group_key_events(replay)
+    assert rows[0].text == f"Red achieved commander-escaped ({terms['commander-escaped']})"
+    text = " ".join(story_sentences(replay, {}, rows, {}))
+    assert f"({terms['commander-escaped']}) at T+2:00" in text
 
 
 def test_the_pedigree_opens_with_its_sources_and_folds_the_full_list(single_result: Path) -> None:

@@ -6,6 +6,7 @@ result. User errors (bad files, unknown names) are printed as one paragraph, exi
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -301,6 +302,8 @@ def run(
     finally:
         sent = stream.close() if stream is not None else None
     outcomes.write(target)
+    del world  # the report reads the result back from disk: it needs neither the world nor the run's
+    gc.collect()  # state, and would otherwise set the command's peak memory on top of them
     if sent is not None:
         console.print(
             f"DIS: replication {sent.replication}, {sent.entity_state} entity state, {sent.fire} fire and "

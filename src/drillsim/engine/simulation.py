@@ -11,6 +11,7 @@ alone or in any batch.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import math
 import os
@@ -616,6 +617,9 @@ def record(
             parts.append(sim.outcomes(events=False))  # may record the last events
             spool.add(log)
             del log, sim
+            # A finished batch's simulation is held in reference cycles that the collector's young
+            # generations do not reach: without a full collection here, every batch's state stays.
+            gc.collect()
     except BaseException:
         spool.close()
         raise

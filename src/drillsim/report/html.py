@@ -50,27 +50,35 @@ from drillsim.report.timeline import kill_chains, replay_data
 from drillsim.scenario.pedigree import is_sourced
 from drillsim.study.quantities import format_duration, format_quantity, measure_quantity, quantity_unit
 
-__all__ = ["REPORT_FILE", "chain_groups", "content_security_policy", "render_report", "write_report"]
+__all__ = [
+    "REPORT_FILE",
+    "chain_groups",
+    "content_security_policy",
+    "render_report",
+    "timeline_marks",
+    "write_report",
+]
 
 REPORT_FILE = "report.html"
 
-_KEY_KINDS = (
-    "ContactDetected",
-    "FireMissionRequested",
-    "FireMissionRefused",
-    "RoundsImpacted",
-    "StrikeRequested",
-    "WeaponsReleased",
-    "StrikeAborted",
-    "UnitBroke",
-    "UnitDestroyed",
-    "UnitFled",
-    "UnitCaptured",
-    "UnitEscaped",
-    "ObjectiveAchieved",
-    "AssaultResolved",
-    "PositionSeized",
-)
+_KEY_KINDS = {
+    "ContactDetected": "detections",
+    "FireMissionRequested": "calls for fire",
+    "FireMissionRefused": "fire missions refused",
+    "RoundsImpacted": "rounds landed",
+    "StrikeRequested": "strikes requested",
+    "WeaponsReleased": "weapons released",
+    "StrikeAborted": "strikes aborted",
+    "UnitBroke": "units broke",
+    "UnitDestroyed": "units destroyed",
+    "UnitFled": "units fled",
+    "UnitCaptured": "units captured",
+    "UnitEscaped": "units escaped",
+    "ObjectiveAchieved": "objectives achieved",
+    "AssaultResolved": "assaults decided",
+    "PositionSeized": "positions seized",
+}
+"""The kinds of event the timeline chart marks, with the plain words its rows are labelled by."""
 _MAX_EVENT_ROWS = 300
 _TOP_EVENTS = 30
 """Rows of the key-events table: the highest ranked grouped events (all of them are in a folded list)."""
@@ -326,13 +334,18 @@ def _key_event_row(row: KeyEvent) -> list[str]:
     return [_clock(row.time_s), _text(row.phase), row.text, f"{row.count:,}"]
 
 
+def timeline_marks(replay: Mapping[str, Any]) -> list[tuple[str, float]]:
+    """The timeline chart's marks: (the row's label in plain words, time) for each key event of a
+    replication's :func:`replay_data`."""
+    return [(_KEY_KINDS[e["kind"]], e["time_s"]) for e in replay["events"] if e["kind"] in _KEY_KINDS]
+
+
 def _timeline(replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
-    events = [e for e in replay["events"] if e["kind"] in _KEY_KINDS or e["kind"] == "PhaseStarted"]
     chart = ""
     if have_charts:
         chart = charts.timeline_chart(
             [(p["name"], p["time_s"]) for p in replay["phases"]],
-            [(e["kind"], e["time_s"]) for e in events if e["kind"] != "PhaseStarted"],
+            timeline_marks(replay),
             float(replay["meta"]["duration_s"]),
         )
     grouped, used = group_key_events(replay)

@@ -141,15 +141,34 @@ def _shaded_relief(elevation: np.ndarray, *, upsample: int | None = None) -> np.
     factor = relief_upsample(z.shape) if upsample is None else upsample
     if factor > 1:
         z = zoom(z, factor, order=3, mode="nearest", grid_mode=True)
-    dy, dx = np.gradient(z)
+    dy, dx = (np.asarray(g, dtype=np.float64) for g in np.gradient(z))
     # Slopes per image pixel shrink as the pixels get smaller; scaled back so the shading does not fade.
     scale = 1.0 / max(float(np.ptp(z)), 1.0) * 60.0 * factor / 8.0
+    lowest, span = float(z.min()), max(float(np.ptp(z)), 1.0)
+    image = np.empty((*z.shape, 4), dtype=np.uint8)
+    # A band of rows at a time: the full image's float temporaries (several times its size) never all
+    # exist at once; every pixel is computed as from the whole grid.
+    for top in range(0, z.shape[0], _RELIEF_BAND_ROWS):
+        rows = slice(top, top + _RELIEF_BAND_ROWS)
+        image[rows] = _relief_band(z[rows], dx[rows], dy[rows], scale, lowest, span)
+    return image
+
+
+_RELIEF_BAND_ROWS = 256
+"""Rows of the relief image shaded at once (bounds the memory the shading takes)."""
+
+
+def _relief_band(
+    z: np.ndarray, dx: np.ndarray, dy: np.ndarray, scale: float, lowest: float, span: float
+) -> np.ndarray:
+    """Rows of the relief image: hypsometric tints by height (``lowest`` to ``lowest + span``) with hill
+    shading from the north-west by the slopes ``dx``, ``dy``."""
     slope = np.arctan(np.hypot(dx, dy) * scale)
     aspect = np.arctan2(-dx, dy)
     azimuth, altitude = np.radians(315.0), np.radians(45.0)
     shade = np.sin(altitude) * np.cos(slope) + np.cos(altitude) * np.sin(slope) * np.cos(azimuth - aspect)
     shade = np.clip(shade, 0.0, 1.0)
-    t = (z - z.min()) / max(float(np.ptp(z)), 1.0)
+    t = (z - lowest) / span
     low = np.array([214.0, 226.0, 196.0])
     mid = np.array([222.0, 206.0, 170.0])
     high = np.array([245.0, 245.0, 245.0])
@@ -160,8 +179,8 @@ def _shaded_relief(elevation: np.ndarray, *, upsample: int | None = None) -> np.
     )
     rgb = tint * (0.55 + 0.45 * shade[..., None])
     alpha = np.full(z.shape, 200.0)
-    image: np.ndarray = np.clip(np.dstack([rgb, alpha]), 0, 255).astype(np.uint8)
-    return image
+    band: np.ndarray = np.clip(np.dstack([rgb, alpha]), 0, 255).astype(np.uint8)
+    return band
 
 
 def _png(rgba: np.ndarray) -> bytes:

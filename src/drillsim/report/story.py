@@ -281,7 +281,8 @@ def _distance_km(lat: float, lon: float, seg: np.ndarray) -> float:
 
 def border_crossings(replay: Mapping[str, Any], layers: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Per side, the first crossing of a border or an obstacle line (a river) of the geodata by one of
-    its units, and how many of its units crossed one: {side: {time_s, unit, line, lat, lon, units}}.
+    its ground units, and how many of its ground units crossed one: {side: {time_s, unit, line, lat, lon,
+    units}}. Aircraft fly over a line; they do not cross it.
 
     A unit counts as having crossed a line when it ends on the other side of it (an odd number of
     crossings) and at least ``_CROSSED_KM`` from it: a post on a river that steps over the line drawn for
@@ -295,9 +296,11 @@ def border_crossings(replay: Mapping[str, Any], layers: Mapping[str, Any]) -> di
     ]
     if not lines:
         return {}
-    side_of = {u["id"]: u["side"] for u in replay["units"]}
+    side_of = {u["id"]: u["side"] for u in replay["units"] if u.get("domain") != "air"}
     out: dict[str, dict[str, Any]] = {}
     for uid, track in replay["tracks"].items():
+        if uid not in side_of:  # an aircraft, or a track of no unit in the header
+            continue
         best: tuple[float, float, float, str] | None = None
         for name, seg in lines:
             found = _crossings(track, seg)
@@ -308,7 +311,7 @@ def border_crossings(replay: Mapping[str, Any], layers: Mapping[str, Any]) -> di
                 best = (*found[0], name)
         if best is None:
             continue
-        side = side_of.get(uid, "?")
+        side = side_of[uid]
         entry = out.setdefault(side, {"time_s": math.inf, "units": 0})
         entry["units"] += 1
         if best[0] < entry["time_s"]:
@@ -359,6 +362,7 @@ class _Grouper:
     def __init__(self, replay: Mapping[str, Any]) -> None:
         self.units = {u["id"]: u for u in replay["units"]}
         self.names = side_names(replay)
+        self.objectives: Mapping[str, str] = replay.get("objectives") or {}
         self.rows: list[KeyEvent] = []
         self.open_rows: dict[tuple[Any, ...], KeyEvent] = {}
         self.sighted: set[tuple[str, str]] = set()  # (side, other side) with a first sighting already
@@ -396,7 +400,9 @@ class _Grouper:
             t = float(e["time_s"] or 0.0)
             text = e["text"]
             if kind == "ObjectiveAchieved":
-                text = f"{self.names.get(e['side'], e['side'])} achieved {e['detail']}"
+                terms = self.objectives.get(e["detail"])
+                met = f" ({terms})" if terms else ""
+                text = f"{self.names.get(e['side'], e['side'])} achieved {e['detail']}{met}"
             self.rows.append(KeyEvent(kind, t, text, side=e["side"], lat=e["lat"], lon=e["lon"]))
         else:
             return

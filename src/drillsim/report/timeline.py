@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
-from drillsim.events.chains import Mission, missions
+from drillsim.events.chains import CHAIN_KINDS, Mission, missions
 from drillsim.report.results import Result
 from drillsim.report.symbols import affiliation, unit_sidc
+from drillsim.scenario.models import REACH_RADIUS_M, ObjectiveSpec, Scenario
 
-__all__ = ["KEY_EVENT_KINDS", "kill_chains", "replay_data", "unit_table"]
+__all__ = ["KEY_EVENT_KINDS", "kill_chains", "objective_terms", "replay_data", "unit_table"]
 
 KEY_EVENT_KINDS = (
     "PhaseStarted",
@@ -66,14 +67,20 @@ def _r(value: Any, digits: int = 6) -> float | None:
     return round(v, digits) if math.isfinite(v) else None
 
 
-def _rows(result: Result, replication: int) -> list[dict[str, Any]]:
+_ROWS_AT_ONCE = 20_000
+"""Event-log rows turned into dicts at a time (a long replication's rows are never all dicts at once)."""
+
+
+def _rows(result: Result, replication: int) -> Iterator[dict[str, Any]]:
+    """One replication's events in the log's order, as dicts with ``lat`` and ``lon``."""
     table = result.events_of(replication)
-    lat, lon = result.to_latlon(table.column("x_m").to_numpy(), table.column("y_m").to_numpy())
-    rows: list[dict[str, Any]] = table.to_pylist()
-    for row, la, lo in zip(rows, lat.tolist(), lon.tolist(), strict=True):
-        row["lat"] = _r(la)
-        row["lon"] = _r(lo)
-    return rows
+    for batch in table.to_batches(max_chunksize=_ROWS_AT_ONCE):
+        lat, lon = result.to_latlon(batch.column("x_m").to_numpy(), batch.column("y_m").to_numpy())
+        rows: list[dict[str, Any]] = batch.to_pylist()
+        for row, la, lo in zip(rows, lat.tolist(), lon.tolist(), strict=True):
+            row["lat"] = _r(la)
+            row["lon"] = _r(lo)
+            yield row
 
 
 def unit_table(result: Result) -> list[dict[str, Any]]:
@@ -233,10 +240,41 @@ def _describe(row: dict[str, Any]) -> str:
     return str(texts.get(kind, kind))
 
 
+def _place(ref: Any) -> str:
+    """A destination as the scenario gives it: a place's name, or latitude, longitude."""
+    return ref if isinstance(ref, str) else f"{float(ref.lat):.4f}, {float(ref.lon):.4f}"
+
+
+def objective_terms(scenario: Scenario | None) -> dict[str, str]:
+    """What meets each of a scenario's objectives, in a few words (an objective's name says what it is
+    for, not how it is judged: ``commander-escaped`` may be met by reaching a place before the unit's
+    escape is recorded)."""
+    if scenario is None:
+        return {}
+    return {name: _objective_term(o) for name, o in scenario.objectives.items()}
+
+
+def _objective_term(o: ObjectiveSpec) -> str:
+    share = f"{float(o.fraction):.0%}"
+    if o.kind == "capture-unit":
+        return f"{o.unit} captured"
+    if o.kind == "destroy-unit":
+        return f"every element of {o.unit} destroyed or captured"
+    if o.kind == "reach":
+        return f"an element of {o.unit} within {REACH_RADIUS_M:,.0f} m of {_place(o.to)}"
+    if o.kind == "secure-withdrawal":
+        return f"{share} of the strength of {', '.join(o.units)} withdrawn"
+    if o.kind == "neutralise":
+        return f"{share} of {o.of_side}'s elements out of action"
+    if o.kind == "hold-line":
+        return f"no enemy across {o.line}"
+    return f"no enemy in {o.area}"  # hold-area
+
+
 def replay_data(result: Result, replication: int | None = None) -> dict[str, Any]:  # noqa: C901
     """Everything the viewer draws for one replication (default: the first), as JSON-ready data."""
     rep = result.replications[0] if replication is None else int(replication)
-    rows = _rows(result, rep)
+    chain_rows: list[dict[str, Any]] = []  # the kill chains' events, read after the loop
     header = result.header
     units = unit_table(result)
     strength0 = {u["id"]: float(u["strength"]) for u in units}
@@ -249,8 +287,10 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
     pictures: dict[str, list[dict[str, Any]]] = {side: [] for side in header["sides"]}
     events: list[dict[str, Any]] = []
     phases: list[dict[str, Any]] = []
-    for row in rows:
+    for row in _rows(result, rep):
         kind, t, unit = row["kind"], float(row["time_s"]), row["unit"]
+        if kind in CHAIN_KINDS:
+            chain_rows.append(row)
         if kind in ("UnitMoved", "UnitArrived"):
             if row["lat"] is not None:
                 s = row["value"] if kind == "UnitMoved" else current.get(unit, 0.0)
@@ -303,7 +343,7 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
                 event["lat"], event["lon"] = pos
     for track in tracks.values():
         track.sort(key=lambda p: p[0] or 0.0)
-    missions, strikes = kill_chains(rows)
+    missions, strikes = kill_chains(chain_rows)
     for unit_entry in units:
         uid = unit_entry["id"]
         unit_entry["end"] = ends.get(uid)
@@ -336,6 +376,7 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
         "missions": missions,
         "strikes": strikes,
         "event_kinds": sorted({e["kind"] for e in events}),
+        "objectives": objective_terms(result.scenario),
     }
 
 

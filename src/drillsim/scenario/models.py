@@ -1350,6 +1350,11 @@ class PlanSpec(Spec):
 # --- objectives, measures, environment ---------------------------------------------------------------------
 
 
+REACH_RADIUS_M = 500.0
+"""A ``reach`` objective is met when an element of its unit comes this close to the destination (an
+assumption: a place named in a scenario is about this size)."""
+
+
 class ObjectiveSpec(Spec):
     """Something a side tries to achieve."""
 

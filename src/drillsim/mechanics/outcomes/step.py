@@ -16,6 +16,7 @@ from drillsim.core.compiled import jit
 from drillsim.events.types import ObjectiveAchieved
 from drillsim.geo.distance import SignedDistanceField, field_value, signed_offsets
 from drillsim.scenario.models import (
+    REACH_RADIUS_M,
     LatLon,
     MeasureSpec,
     ObjectiveSpec,
@@ -31,7 +32,6 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-REACH_RADIUS_M = 500.0
 LINE_FIELD_CELL_M = 1000.0
 """Grid spacing of the signed-distance tables used for lines (penetration depth, hold-line)."""
 

@@ -279,7 +279,7 @@ def _reference_fire(sim: Simulation, ctx: StepContext) -> None:
     main = group_argmax(inverse, lam, len(uniq))
     tr, tj = uniq // f.n, uniq % f.n
     apply_casualties(ctx, tr, tj, total * ctx.dt, shooter=i[main], weapon="direct", stream="fires/direct")
-    hit = ctx.uniform("fires/suppression", tr, tj) < -np.expm1(-supp_total * ctx.dt)
+    hit = ctx.uniform("fires/suppression", tr, ctx.key(tj)) < -np.expm1(-supp_total * ctx.dt)
     s.suppressed_until[tr[hit], tj[hit]] = np.maximum(
         s.suppressed_until[tr[hit], tj[hit]], ctx.t1 + SUPPRESSION_S
     )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from drillsim.core.compiled import plain, run_per_row
-from drillsim.core.random import DrawKey, Streams, hash_prefix, stream_id, uniform_after
+from drillsim.core.random import DrawKey, Streams, draw_keys_of, hash_prefix, stream_id, uniform_after
 from drillsim.geo.terrain import SightGrid
 from drillsim.mechanics.direct_fire.targets import Picks, Shooters, nearest_seen_targets
 from drillsim.mechanics.sensing.model import (
@@ -110,6 +110,11 @@ def _sensors(rng: np.random.Generator, n: int, rate: tuple[float, float], scale:
     return mounts, m_rate, m_scale, m_max, max_range
 
 
+def _keys(n: int) -> np.ndarray:
+    """Draw keys of n elements named e0, e1, ... (as a force table keys its elements by id)."""
+    return draw_keys_of([f"e{k}" for k in range(n)])
+
+
 def _detect(
     x, y, ok, side, sensors, target_factor, observer_factor, reps, step=9, dt=60.0, m_error=None, los=None
 ):
@@ -147,7 +152,7 @@ def _detect(
         target_factor,
         table,
         LightTable(m_rate, bounds, dt),
-        DrawKey(np.uint64(42), np.int64(stream_id("sensors")), np.int64(step), reps),
+        DrawKey(np.uint64(42), np.int64(stream_id("sensors")), np.int64(step), reps, _keys(n)),
     )
     dtypes = (np.int64, np.int64, np.float64, np.int64, np.int64, np.bool_)
     found, _ = run_per_row(detect_pairs, args, dtypes, x.shape[0], 2, Detections)
@@ -202,11 +207,12 @@ def test_likely_detections_match_a_plain_computation(n: int, far_m: float, squee
     reps = np.arange(r) * 3 + 1
     rows, i, j = _detect(x, y, ok, side, sensors, target_factor, observer_factor, reps)
     streams = Streams(42)
+    key = _keys(n)
     want = []
     for row in range(r):
         p = _probabilities(x, y, ok, side, sensors, target_factor, observer_factor, row)
         for s, t in zip(*np.nonzero(p), strict=True):
-            if float(streams.uniform("sensors", 9, reps[row], s, t)) < p[s, t]:
+            if float(streams.uniform("sensors", 9, reps[row], key[s], key[t])) < p[s, t]:
                 want.append((row, s, t))
     assert len(want) > 0
     assert [tuple(v) for v in zip(rows, i, j, strict=True)] == want
@@ -358,7 +364,7 @@ def test_pairs_that_cannot_be_kept_are_left_out(los_checked: bool) -> None:
 
 
 def test_informant_reports_use_the_counter_based_stream() -> None:
-    """Informants report candidate t of row r exactly when Streams.uniform(stream, step, rep, t) < p."""
+    """Informants report candidate t of row r exactly when Streams.uniform(stream, step, rep, key[t]) < p."""
     rng = np.random.default_rng(6)
     r, n = 30, 40
     ok = rng.random((r, n)) < 0.8
@@ -366,9 +372,11 @@ def test_informant_reports_use_the_counter_based_stream() -> None:
     p = rng.uniform(0.0, 0.6, len(candidates))
     reps = np.arange(r) * 5 + 2
     streams = Streams(77)
-    args = (ok, candidates, p, np.uint64(77), np.int64(stream_id("sensors/informants")), np.int64(12), reps)
+    key = _keys(n)
+    stream = np.int64(stream_id("sensors/informants"))
+    args = (ok, candidates, p, np.uint64(77), stream, np.int64(12), reps, key)
     (rows, j), _ = run_per_row(informant_reports, args, (np.int64,), r, len(candidates))
-    u = streams.uniform("sensors/informants", 12, reps[:, None], candidates[None, :])
+    u = streams.uniform("sensors/informants", 12, reps[:, None], key[candidates][None, :])
     want_r, want_k = np.nonzero(ok[:, candidates] & (u < p[None, :]))
     assert len(want_r) > 0
     assert rows.tolist() == want_r.tolist()

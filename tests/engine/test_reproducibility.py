@@ -16,9 +16,9 @@ import pytest
 
 from drillsim import testing
 from drillsim.engine import EventLog, Outcomes, Simulation, run, write_event_log
-from drillsim.scenario import Param, Scenario
+from drillsim.scenario import Param, Scenario, load_scenario
 from drillsim.state.context import StepContext
-from synthetic_scenarios import lanchester_scenario
+from synthetic_scenarios import EXAMPLE, lanchester_scenario
 
 
 def _log_bytes(outcome: Outcomes, path: Path) -> bytes:
@@ -144,3 +144,52 @@ def test_check_determinism_catches_a_log_that_changes_between_runs(
     monkeypatch.setattr(Simulation, "header", header)
     with pytest.raises(AssertionError, match=r"wrote different event logs"):
         testing.check_determinism(small_battle, rng=0, replications=1)
+
+
+RESERVE = "tjk/reserve"
+
+
+def _with_reserve(folder: Path) -> Scenario:
+    """The example with two more rifle squads declared first (so every other element's index moves by
+    two), standing 15 km from the crossing, out of every sensor's reach, with no task."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    reserve = (
+        "units:\n"
+        f"  {RESERVE}:\n"
+        "    type: rifle-squad\n"
+        "    nation: TJK\n"
+        "    count: 2\n"
+        "    at: {lat: 37.295, lon: 68.505}\n"
+        "    spread_m: 250\n"
+        "    posture: prepared-defence\n"
+    )
+    assert text.count("\nunits:\n") == 1
+    path = folder / "crossing-defence-reserve.yaml"
+    path.write_text(text.replace("\nunits:\n", "\n" + reserve, 1), encoding="utf-8")
+    return load_scenario(path)
+
+
+def _without(rows: list[dict[str, Any]], unit: str) -> list[dict[str, Any]]:
+    """Rows that name no element of ``unit`` in any column."""
+    return [r for r in rows if not any(isinstance(v, str) and v.startswith(unit) for v in r.values())]
+
+
+def test_a_unit_added_away_from_the_fight_leaves_every_other_event_paired(
+    example: Scenario, tmp_path: Path
+) -> None:
+    """Random numbers belong to an element's id, not its place in the order of battle: a unit declared
+    first, which shifts every other element's index, leaves every other event of every replication as it
+    was, draw for draw (keyed by index, the layout, the march paces and the first detections would all
+    move). So a variant that adds or removes units keeps the common random numbers of the rest."""
+    short = example.model_copy(update={"time": example.time.model_copy(update={"duration_s": Param(2400.0)})})
+    variant = _with_reserve(tmp_path)
+    variant = variant.model_copy(update={"time": short.time})
+    assert next(iter(variant.units)) == RESERVE
+    base = _recorded(short, range(4), rng=3)
+    other = _recorded(variant, range(4), rng=3)
+    kinds: set[str] = set()
+    for k in range(4):
+        rows = _rows(base.events, k)
+        kinds |= {r["kind"] for r in rows}
+        assert _without(_rows(other.events, k), RESERVE) == rows
+    assert {"UnitHit", "ContactDetected", "RoundsImpacted"} <= kinds  # a fight, with draws in it

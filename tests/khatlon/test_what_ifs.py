@@ -80,9 +80,8 @@ def _early_measures(name: str) -> dict[str, np.ndarray]:
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", ["khatlon-2015-no-drones-v2", "khatlon-2015-one-drone-v2"])
 def test_drone_variants_draw_as_the_base_until_the_drones_fly(variant: str) -> None:
-    """A drone variant keeps every element's index, so its random numbers: until the drones' phase every
-    measure is the base's, replication by replication (common random numbers pair the runs exactly; a
-    shifted index would redraw the detections from the first step)."""
+    """A drone variant keeps every element, so its random numbers: until the drones' phase every measure
+    is the base's, replication by replication (common random numbers pair the runs exactly)."""
     base, other = _early_measures("khatlon-2015-v2"), _early_measures(variant)
     assert base.keys() == other.keys()
     for name, values in base.items():

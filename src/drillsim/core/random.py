@@ -14,6 +14,7 @@ between streams.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -104,6 +105,28 @@ def _uniform_chains(
 def stream_id(name: str) -> int:
     """A stable 32-bit number for a stream name (CRC-32, so it never depends on Python's hash seed)."""
     return zlib.crc32(name.encode("utf-8"))
+
+
+KEY_BASE = 1 << 61
+"""Draw keys of named things lie in [2**61, 2**62): never equal to a small index or counter used as a
+coordinate beside them."""
+
+
+def draw_key_of(name: str) -> int:
+    """A stable draw key for a named thing, e.g. an element by its id: 61 bits of its name's BLAKE2b digest
+    above :data:`KEY_BASE`.
+
+    Random numbers that belong to an element are keyed by this, not by the element's index, so a variant
+    that adds or removes a unit leaves every other element's draws, and so their common random numbers,
+    as they were. (Two names meet with probability about n**2 / 2**62: nil for any order of battle.)
+    """
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return KEY_BASE | (int.from_bytes(digest, "little") & (KEY_BASE - 1))
+
+
+def draw_keys_of(names: tuple[str, ...] | list[str]) -> IntArray:
+    """:func:`draw_key_of` of each name, as an int64 array."""
+    return np.array([draw_key_of(name) for name in names], dtype=np.int64)
 
 
 def _counter_columns(coords: tuple[ArrayLike, ...]) -> tuple[IntArray, IntArray, tuple[int, ...]]:
@@ -268,17 +291,23 @@ _U_LANE = tuple(np.uint64(v) for v in _LANES)
 
 class DrawKey(NamedTuple):
     """The coordinates a compiled kernel's draws share: root seed, stream and step, and each row's
-    replication (see :func:`hash_prefix`)."""
+    replication (see :func:`hash_prefix`), and each element's draw key (:func:`draw_key_of` of its id),
+    which its draws use in place of its index."""
 
     seed: np.uint64
     stream: np.int64
     step: np.int64
     reps: NDArray[np.int64]
+    elements: NDArray[np.int64]
 
 
-def draw_key(seed: int, stream: str, step: int, reps: NDArray[np.int64]) -> DrawKey:
+def draw_key(
+    seed: int, stream: str, step: int, reps: NDArray[np.int64], elements: NDArray[np.int64]
+) -> DrawKey:
     """The :class:`DrawKey` of a named stream at a step (the seed reduced to 64 bits)."""
-    return DrawKey(np.uint64(seed & 0xFFFFFFFFFFFFFFFF), np.int64(stream_id(stream)), np.int64(step), reps)
+    return DrawKey(
+        np.uint64(seed & 0xFFFFFFFFFFFFFFFF), np.int64(stream_id(stream)), np.int64(step), reps, elements
+    )
 
 
 @jit

@@ -56,6 +56,18 @@ class StepContext:
         if self.recorder.enabled and len(rows):
             self.recorder.emit(event.KIND, self.rep(rows), time_s, **columns_of(event, fields))
 
+    def key(self, elems: Any) -> IntArray:
+        """The draw keys of elements (by id, :attr:`drillsim.world.forces.ForceTable.draw_key`): what random
+        numbers that belong to an element are keyed by, never its index."""
+        keys: IntArray = self.world.forces.draw_key[elems]
+        return keys
+
+    def weapon_key(self, mounts: Any) -> IntArray:
+        """The draw keys of weapon mounts (their element's id and ordinal), as :meth:`key` for elements."""
+        keys: IntArray = self.world.forces.w_draw_key[mounts]
+        return keys
+
     def uniform(self, stream: str, rows: IntArray, *keys: Any) -> FloatArray:
-        """Counter-based uniforms keyed by (stream, step, replication, *keys)."""
+        """Counter-based uniforms keyed by (stream, step, replication, *keys); an element among the keys is
+        given by its draw key (:meth:`key`), so its numbers do not depend on the order of battle."""
         return self.streams.uniform(stream, self.state.step, self.rep(rows), *keys)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.random import Streams
+from drillsim.core.random import Streams, draw_key_of, draw_keys_of
 from drillsim.geo.projection import LocalProjection
 from drillsim.scenario.gazetteer import Gazetteer
 from drillsim.scenario.models import (
@@ -220,6 +220,23 @@ class ForceTable:
         )
 
     @cached_property
+    def draw_key(self) -> IntArray:
+        """Each element's draw key (:func:`drillsim.core.random.draw_key_of` of its id, that is of its unit's
+        id and its ordinal in the unit): the coordinate its random numbers use in place of its index."""
+        return draw_keys_of(self.ids)
+
+    @cached_property
+    def w_draw_key(self) -> IntArray:
+        """Each weapon mount's draw key: its element's id and its ordinal among that element's mounts."""
+        ordinal: dict[int, int] = {}
+        names = []
+        for e in self.w_elem.tolist():
+            k = ordinal.get(e, 0)
+            ordinal[e] = k + 1
+            names.append(f"{self.ids[e]}#weapon{k}")
+        return draw_keys_of(names)
+
+    @cached_property
     def enemy_ground(self) -> BoolArray:
         """(sides, elements): the ground elements hostile to each side, what its fire missions, strikes
         and informants may name."""
@@ -329,8 +346,9 @@ def compile_forces(  # noqa: C901
             eid = uid if n == 1 else f"{uid}/{k + 1}"
             x, y = float(cx), float(cy)
             if n > 1 and unit.spread_m > 0:
-                u1 = float(streams.uniform("layout", len(ids), 1)[()])
-                u2 = float(streams.uniform("layout", len(ids), 2)[()])
+                key = draw_key_of(eid)  # by id, not by index: a unit added or removed moves no other
+                u1 = float(streams.uniform("layout", key, 1)[()])
+                u2 = float(streams.uniform("layout", key, 2)[()])
                 radius = float(unit.spread_m) * np.sqrt(u1)
                 x += radius * np.cos(2 * np.pi * u2)
                 y += radius * np.sin(2 * np.pi * u2)

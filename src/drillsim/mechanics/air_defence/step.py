@@ -225,13 +225,13 @@ class AirDefence:
             return
         k = best[rows, a]
         p = detection_probability(f.w_aa_rate_per_s[m[a]], ctx.dt)
-        fire = ctx.uniform("air_defence/engage", rows, m[a]) < p
+        fire = ctx.uniform("air_defence/engage", rows, ctx.weapon_key(m[a])) < p
         rows, a, k = rows[fire], a[fire], k[fire]
         if not len(rows):
             return
         s.ammo[rows, m[a]] -= f.w_aa_rounds[m[a]]
         result = engagement_result(
-            ctx.uniform("air_defence/result", rows, m[a]),
+            ctx.uniform("air_defence/result", rows, ctx.weapon_key(m[a])),
             p_kill=f.w_aa_p_kill[m[a]],
             p_damage=f.w_aa_p_damage[m[a]],
         )
@@ -286,7 +286,7 @@ class AirDefence:
         ).sum(axis=1)
         hazard *= f.signature[self.aircraft[k]] * self.observer_factor[a]
         got = ctx.uniform(
-            "air_defence/track", rows, self.mounts[a], self.aircraft[k]
+            "air_defence/track", rows, ctx.weapon_key(self.mounts[a]), ctx.key(self.aircraft[k])
         ) < detection_probability(hazard, ctx.dt)
         s.aa_tracking[rows[got], a[got], k[got]] = True
 

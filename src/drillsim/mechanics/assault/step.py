@@ -379,13 +379,13 @@ def _overrun(ctx: StepContext, r: IntArray, e: IntArray, lead: IntArray, winner:
     t1 = ctx.t1
     n = s.strength[r, e].copy()
     if ctx.stochastic:
-        hit = binomial_inverse(ctx.uniform("assault/hit", r, e), n, OVERRUN_HIT_FRACTION)
-        out = binomial_inverse(ctx.uniform("assault/escape", r, e), n - hit, ESCAPE_FRACTION)
+        hit = binomial_inverse(ctx.uniform("assault/hit", r, ctx.key(e)), n, OVERRUN_HIT_FRACTION)
+        out = binomial_inverse(ctx.uniform("assault/escape", r, ctx.key(e)), n - hit, ESCAPE_FRACTION)
     else:
         hit = n * OVERRUN_HIT_FRACTION
         out = (n - hit) * ESCAPE_FRACTION
     taken = n - hit - out
-    killed = split_hits(ctx, r, e, hit, kind="direct", u=ctx.uniform("assault/killed", r, e))
+    killed = split_hits(ctx, r, e, hit, kind="direct", u=ctx.uniform("assault/killed", r, ctx.key(e)))
     got = hit > 0
     if got.any():
         ctx.emit(

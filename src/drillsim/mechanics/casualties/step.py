@@ -98,7 +98,9 @@ def evacuate_wounded(ctx: StepContext) -> None:
     n = s.awaiting_evacuation[rows, elems]
     p = -np.expm1(-ctx.dt / EVACUATION_MEAN_S)
     gone = (
-        binomial_inverse(ctx.uniform("casualties/evacuation", rows, elems), n, p) if ctx.stochastic else n * p
+        binomial_inverse(ctx.uniform("casualties/evacuation", rows, ctx.key(elems)), n, p)
+        if ctx.stochastic
+        else n * p
     )
     moved = gone > 0
     if not moved.any():

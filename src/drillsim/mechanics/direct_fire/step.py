@@ -110,7 +110,7 @@ class DirectFire:
         keep = located | self.suppressing[s.task[rows, i]]
         rows, i, j, true_d, located = rows[keep], i[keep], j[keep], true_d[keep], located[keep]
         if ctx.stochastic:
-            on = (ctx.uniform("fires/discipline", rows, i) < BURST_DUTY).astype(np.float64)
+            on = (ctx.uniform("fires/discipline", rows, ctx.key(i)) < BURST_DUTY).astype(np.float64)
             return rows, i, j, true_d, located, on / BURST_DUTY, on
         ones = np.ones(len(rows))
         return rows, i, j, true_d, located, ones, ones * BURST_DUTY
@@ -189,7 +189,7 @@ class DirectFire:
             stream="fires/direct",
         )
         p_supp = -np.expm1(-supp_total * ctx.dt)
-        hit = ctx.uniform("fires/suppression", tr, tj) < p_supp
+        hit = ctx.uniform("fires/suppression", tr, ctx.key(tj)) < p_supp
         s.suppressed_until[tr[hit], tj[hit]] = np.maximum(
             s.suppressed_until[tr[hit], tj[hit]], ctx.t1 + SUPPRESSION_S
         )
@@ -232,7 +232,9 @@ class DirectFire:
         total = np.bincount(inverse, weights=rate, minlength=len(tr))
         p = carriers_destroyed_probability(total, ctx.dt)
         # Stochastic: one carrier with probability p; deterministic mode: p of one carrier (its expectation).
-        lost = (ctx.uniform("fires/vehicles", tr, tj) < p).astype(np.float64) if ctx.stochastic else p
+        lost = (
+            (ctx.uniform("fires/vehicles", tr, ctx.key(tj)) < p).astype(np.float64) if ctx.stochastic else p
+        )
         hit = lost > 0
         if not hit.any():
             return
@@ -314,7 +316,7 @@ def apply_casualties(
     if not len(rows):
         return np.zeros(0)
     n0 = s.strength[rows, elems]
-    coords = (elems,) if key is None else (key, elems)
+    coords = (ctx.key(elems),) if key is None else (key, ctx.key(elems))
     step = ctx.step if key is None else 0
     lost = np.zeros(len(rows))
     killed = np.zeros(len(rows))

@@ -42,7 +42,7 @@ def march_speed_factors(ctx: StepContext) -> FloatArray:
             r, n = s.speed_factor.shape
             rows = np.repeat(np.arange(r), n)
             elems = np.tile(np.arange(n), r)
-            z, _ = ctx.streams.normal("friction/pace", ctx.rep(rows), elems)
+            z, _ = ctx.streams.normal("friction/pace", ctx.rep(rows), ctx.key(elems))
             pace = pace_factor(z, table.march_speed_cv).reshape(r, n)
             s.pace = np.where(ctx.world.forces.is_air[None, :], 1.0, pace)
         factor = factor * s.pace
@@ -105,7 +105,7 @@ class Friction:
             table.navigation_error_distance_m,
             table.errors_in_light(light_level(ctx)),
         )
-        hit = ctx.uniform("friction/navigation", rows, elems) < p
+        hit = ctx.uniform("friction/navigation", rows, ctx.key(elems)) < p
         if not hit.any():
             return
         r, e = rows[hit], elems[hit]
@@ -124,7 +124,7 @@ class Friction:
         if not len(rows):
             return
         p = breakdown_probability(moved[rows, elems], table.vehicles[elems], table.breakdown_distance_m)
-        hit = ctx.uniform("friction/breakdown", rows, elems) < p
+        hit = ctx.uniform("friction/breakdown", rows, ctx.key(elems)) < p
         if not hit.any():
             return
         r, e = rows[hit], elems[hit]

@@ -553,7 +553,9 @@ def destroy_carriers(
         return out
     left = s.carriers_left[rows[mi], elems]
     if ctx.stochastic:
-        u = ctx.streams.uniform(f"fires/{weapon}/vehicles", 0, ctx.rep(rows[mi]), m.mission_id[ks][mi], elems)
+        u = ctx.streams.uniform(
+            f"fires/{weapon}/vehicles", 0, ctx.rep(rows[mi]), m.mission_id[ks][mi], ctx.key(elems)
+        )
         destroyed = binomial_inverse(u, left, p[mi, elems])
     else:
         destroyed = left * p[mi, elems]

@@ -270,7 +270,7 @@ def rout(ctx: StepContext, rows: IntArray, elems: IntArray) -> None:
         return
     n = s.strength[rows, elems]
     if ctx.stochastic:
-        gone = binomial_inverse(ctx.uniform("morale/rout", rows, elems), n, ROUT_MISSING_FRACTION)
+        gone = binomial_inverse(ctx.uniform("morale/rout", rows, ctx.key(elems)), n, ROUT_MISSING_FRACTION)
     else:
         gone = n * ROUT_MISSING_FRACTION
     gone = np.minimum(gone, np.maximum(n - 1.0, 0.0))  # the element itself withdraws

@@ -91,7 +91,7 @@ class Obstacles:
         ex, ey = ax + back * (bx - ax), ay + back * (by - ay)
         when = ctx.t0 + frac * ctx.dt
         side = f.side[elems]
-        u = ctx.uniform("obstacles/cross", rows, elems, which)
+        u = ctx.uniform("obstacles/cross", rows, ctx.key(elems), which)
         hit = u < ob.p_encounter[which]
         lost = np.zeros(len(rows))
         encountered: list[int] = []
@@ -142,7 +142,7 @@ class Obstacles:
             hr, he = rows[got], elems[got]
             s.strength[hr, he] = np.maximum(s.strength[hr, he] - lost[got], 0.0)
             killed = split_hits(
-                ctx, hr, he, lost[got], kind="mine", u=ctx.uniform("obstacles/killed", hr, he)
+                ctx, hr, he, lost[got], kind="mine", u=ctx.uniform("obstacles/killed", hr, ctx.key(he))
             )
             np.add.at(s.obstacle_casualties, (hr, side[got], which[got]), lost[got])
             np.add.at(s.casualties_by_side, (hr, ob.side[which[got]], side[got]), lost[got])
@@ -251,7 +251,7 @@ class Obstacles:
         )
         if not len(rows):
             return
-        found = ctx.uniform("obstacles/detect", rows, elems, which) < detection_probability(
+        found = ctx.uniform("obstacles/detect", rows, ctx.key(elems), which) < detection_probability(
             ob.detect_rate_per_s[which], ctx.dt
         )
         rows, elems, which = rows[found], elems[found], which[found]

@@ -245,8 +245,9 @@ def detect_pairs(  # noqa: C901
     rejected when its uniform is at least its own bound (its bin, its factor), before any exponential. A
     pair detects when its uniform ``u < 1 - exp(-h dt)``, which is at most ``c``:
 
-    - where ``c``, rounded up to a power of two (``c_q``), exceeds :data:`SKIP_AT_MOST`, each pair draws
-      its own uniform, keyed by (observer, target), and ``u >= c`` is rejected before the hazard;
+    - where ``c``, rounded up to a power of two (``c_q``), exceeds :data:`SKIP_AT_MOST`, or the row has
+      at most ``BRUTE_FORCE_TARGETS`` targets, each pair draws its own uniform, keyed by the draw keys of
+      (observer, target), and ``u >= c`` is rejected before the hazard;
     - elsewhere (far cells, dark, small signatures: most pairs, most steps) the kernel lands only on the
       pairs whose uniform would have been below ``c_q``: the gaps between landings in a sequence of
       independent Bernoulli(c_q) trials are geometric, drawn as ``floor(log v / log(1 - c_q))``; a landed
@@ -257,7 +258,8 @@ def detect_pairs(  # noqa: C901
     skipped sampling's draws are keyed by (observer, cell of a fixed lattice, landing number) and its rate
     is the power of two above the bound, not the bound: a change that leaves a cell's ``c_q`` and members
     alone leaves its draws alone (a change of the bound by 15 % moves about one cell in five to the next
-    power of two).
+    power of two). A unit added or removed moves the landings of the cells it stands in, and of every
+    cell if it changes the grid's refinement; per-pair draws never move.
 
     Only one detection per (row, observer's side, target) is kept downstream, the most precise
     (:func:`pick_detections`), so a pair is left out when an earlier pair of its side surely detected the
@@ -277,7 +279,7 @@ def detect_pairs(  # noqa: C901
         11:14
     ]  # by position: callers pass a plain tuple (core.compiled.plain)
     m_rate, bounds, dt = light
-    seed, stream, step, reps = key
+    seed, stream, step, reps, element_key = key
     out_i, out_j, out_slant, out_best, out_best_clear, out_needs_los = out
     nt = targets.shape[0]
     n_elements = x.shape[1]
@@ -345,7 +347,9 @@ def detect_pairs(  # noqa: C901
                 height = altitude[r, s] - 2.0
                 far = rad * rad * (1.0 + 1e-9)
                 bin_width = rad / BOUND_BINS
-                h_s = hash_fourth(prefix, s)  # the part of each pair's draw that depends on the observer
+                h_s = hash_fourth(
+                    prefix, element_key[s]
+                )  # the part of each pair's draw that depends on the observer
                 if gnx > 0:
                     g_count = dense_candidates(mine, sx, sy, rad, hostile, box, r, grid, frame, seg)
                 else:
@@ -363,14 +367,17 @@ def detect_pairs(  # noqa: C901
                     mant, expo = math.frexp(c)  # c = mant 2**expo, 0.5 <= mant < 1
                     power = (expo - 1) if mant == 0.5 else expo  # c_q = 2**power, at or above c
                     c_q = math.ldexp(1.0, power)
-                    skip = c_q <= SKIP_AT_MOST
+                    # With few targets (one segment of all of them) every pair draws its own uniform:
+                    # cheap there, and a unit added or removed then moves no other pair's draw.
+                    skip = c_q <= SKIP_AT_MOST and m > BRUTE_FORCE_TARGETS
                     h_cell = h_s
                     drawn = 0
                     log_miss = 0.0
                     if skip:
                         c = c_q
-                        # This cell's draws: keyed past the targets' keys, so they never meet a pair's.
-                        h_cell = hash_fourth(h_s, n_elements + seg_key[g] * (REFINE_STEPS + 1) + level)
+                        # This cell's draws: keyed below the targets' draw keys (at or above KEY_BASE), so
+                        # they never meet a pair's, whatever the number of elements.
+                        h_cell = hash_fourth(h_s, seg_key[g] * (REFINE_STEPS + 1) + level)
                         log_miss = LOG_MISS[-power]
                     q = seg_lo[g] - 1
                     while True:
@@ -396,7 +403,7 @@ def detect_pairs(  # noqa: C901
                             u = c * uniform_last(h_cell, np.int64(drawn))
                             drawn += 1
                         else:
-                            u = uniform_last(h_s, t)
+                            u = uniform_last(h_s, element_key[t])
                             if u >= c:  # cannot detect, in range or not
                                 continue
                         if settled[mine, t] < np.inf and settled[mine, t] <= _error_floor(
@@ -588,7 +595,7 @@ def detect_aircraft(
     observer_factor = sensors.observer_factor
     visibility = sensors.visibility
     aircraft, sighting, signature, looks = sky
-    seed, stream, step, reps = key
+    seed, stream, step, reps, element_key = key
     out_i, out_j, out_slant, out_best, out_best_clear, out_needs_los = out
     cap = out_i.shape[1]
     for r in range(x.shape[0]):
@@ -598,7 +605,7 @@ def detect_aircraft(
             s = observers[a]
             if not source_ok[r, s] or not looks[s] or max_range[s] <= 0.0:
                 continue
-            h_s = hash_fourth(prefix, s)
+            h_s = hash_fourth(prefix, element_key[s])
             for k in range(aircraft.shape[0]):
                 t = aircraft[k]
                 if t == s or not flying[r, k] or not hostile[side[s], side[t]]:
@@ -615,7 +622,7 @@ def detect_aircraft(
                 )
                 if total <= 0.0:
                     continue
-                u = uniform_last(h_s, t)
+                u = uniform_last(h_s, element_key[t])
                 if u >= -np.expm1(-total * dt):
                     continue
                 if count < cap:
@@ -638,19 +645,20 @@ def informant_reports(
     stream: np.int64,
     step: np.int64,
     reps: IntArray,
+    element_key: IntArray,
     out_j: IntArray,
     counts: IntArray,
 ) -> None:
     """Per row, the ``candidates`` (usable in that row) that informants report this step: candidate k is
-    reported when the uniform of (stream, step, replication, element) is below ``p[k]``, the same draw as
-    ``Streams.uniform``. Outputs (rows, capacity) and ``counts`` as for :func:`detect_pairs`."""
+    reported when the uniform of (stream, step, replication, element's draw key) is below ``p[k]``, the
+    same draw as ``Streams.uniform``. Outputs (rows, capacity) and ``counts`` as for :func:`detect_pairs`."""
     cap = out_j.shape[1]
     for r in range(target_ok.shape[0]):
         prefix = hash_prefix(seed, stream, step, reps[r])
         count = 0
         for k in range(candidates.shape[0]):
             t = candidates[k]
-            if target_ok[r, t] and uniform_of(hash_fourth(prefix, t)) < p[k]:
+            if target_ok[r, t] and uniform_of(hash_fourth(prefix, element_key[t])) < p[k]:
                 if count < cap:
                     out_j[r, count] = t
                 count += 1

@@ -229,6 +229,7 @@ class Sensing:
                 np.int64(stream_id("sensors/informants")),
                 np.int64(ctx.step),
                 ctx.state.replications,
+                f.draw_key,
             )
             (rr, jj), _ = run_per_row(informant_reports, args, (np.int64,), s.r, len(known))
             if len(rr):
@@ -308,7 +309,7 @@ class Sensing:
             if not len(r):
                 continue
             rows, heard_by = flying[r], listeners[k]
-            hit = ctx.uniform("sensors/hearing", rows, heard_by, np.full(len(rows), a)) < p
+            hit = ctx.uniform("sensors/hearing", rows, ctx.key(heard_by), np.full(len(rows), ctx.key(a))) < p
             if hit.any():
                 n_hit = int(hit.sum())
                 out.append(
@@ -404,7 +405,7 @@ def _search(
     detections flattened (row index first, then the :class:`Detections` fields) and the largest count of
     any row."""
     s = ctx.state
-    key = plain(draw_key(ctx.streams.seed, stream, ctx.step, s.replications))
+    key = plain(draw_key(ctx.streams.seed, stream, ctx.step, s.replications, ctx.world.forces.draw_key))
     args = (s.x, s.y, s.air_altitude, np.ascontiguousarray(source_ok), *middle, key)
     return run_per_row(kernel, args, _DETECTION_DTYPES, s.r, capacity, Detections)
 
@@ -432,7 +433,7 @@ def record_sightings(ctx: StepContext, reporting: Reporting, found: Sightings) -
     rows, side, observer, j, sd, ident, sensor = found
     if not len(rows):
         return
-    nx, ny = ctx.streams.normal("sensors/error", ctx.step, ctx.rep(rows), side, j)
+    nx, ny = ctx.streams.normal("sensors/error", ctx.step, ctx.rep(rows), side, ctx.key(j))
     bx = s.x[rows, j] + sd * nx
     by = s.y[rows, j] + sd * ny
     t1 = ctx.t1

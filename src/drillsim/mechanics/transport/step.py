@@ -82,8 +82,8 @@ class Transport:
                 continue
             elems = e[k]
             if lift.spread_m > 0:
-                u = ctx.uniform("transport/set-down", rows, elems, j)
-                v = ctx.uniform("transport/set-down-angle", rows, elems, j)
+                u = ctx.uniform("transport/set-down", rows, ctx.key(elems), j)
+                v = ctx.uniform("transport/set-down-angle", rows, ctx.key(elems), j)
                 radius = lift.spread_m * np.sqrt(u)
                 angle = 2.0 * np.pi * v
                 x = lift.x_m + radius * np.cos(angle)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from drillsim.engine.simulation import Simulation
-from drillsim.events.types import FireMissionRequested, UnitArrived
+from drillsim.events.types import FireMissionRequested, UnitArrived, UnitDismounted, UnitMounted
 from drillsim.geo.terrain import Terrain
 from drillsim.mechanics.indirect_fire.model import (
     burst_exponents,
@@ -29,10 +29,13 @@ from drillsim.mechanics.indirect_fire.step import (
     IndirectFire,
 )
 from drillsim.mechanics.movement.step import ARRIVAL_TOLERANCE_M, SUPPRESSED_SPEED_FACTOR, move
-from drillsim.mechanics.orders.command import _obstacle_grid, _river_detours, _steer
-from drillsim.state.batch import ACTIVE
+from drillsim.mechanics.orders.command import _obstacle_grid, _river_detours, _steer, nearest_contacts
+from drillsim.mechanics.transport.model import shuttle_speed_factor, shuttle_trips
+from drillsim.mechanics.transport.step import _HALTED, _MOUNTED, _MOVING, Carriers
+from drillsim.state.batch import ACTIVE, DESTROYED
 from drillsim.state.context import StepContext
 from drillsim.world.forces import TERRAIN_INDEX
+from drillsim.world.plan import RIDE_AUTO, RIDE_NO, RIDE_YES
 
 
 @dataclass
@@ -483,3 +486,124 @@ def test_compiled_steering_matches_the_array_expressions(battle: Simulation) -> 
     steered = compiled.state.route_i[rows, elems] == 0
     assert (~steered).any()  # some had arrived and stay put
     assert (compiled.state.route_len[rows, elems][steered] == 2).any()  # some go through a crossing
+
+
+# --- carriers: mounting and dismounting -------------------------------------------------------------------
+
+
+def _reference_mount_and_dismount(carriers: Carriers, ctx: StepContext) -> None:
+    """Mounting and dismounting with the enemy's distance looked up for every element with carriers (the
+    code the pass that first sets aside the elements that cannot mount or dismount replaced)."""
+    c = ctx.world.carriers
+    assert c is not None
+    s = ctx.state
+    f = ctx.world.forces
+    rows, elems = np.nonzero(
+        c.has[None, :] & (s.status == ACTIVE) & (s.held_until <= ctx.t0) & (f.readiness_s[None, :] <= ctx.t0)
+    )
+    task = s.task[rows, elems]
+    ride = carriers.ride[task]
+    mounted = s.mounted[rows, elems]
+    moving = s.route_i[rows, elems] < s.route_len[rows, elems]
+    x, y = s.x[rows, elems], s.y[rows, elems]
+    _, dist = nearest_contacts(ctx, x, y, rows, f.side[elems], ~f.is_air, require_active=True)
+    reach = c.dismount_range_m[elems]
+    enemy = ((dist <= reach) | (s.suppressed_until[rows, elems] > ctx.t0)) & ~s.broken[rows, elems]
+    last = np.maximum(s.route_len[rows, elems] - 1, 0)
+    to_goal = np.hypot(s.route_x[rows, elems, last] - x, s.route_y[rows, elems, last] - y)
+    at_objective = carriers.attack[task] & moving & (to_goal <= reach)
+    arrived = (task >= 0) & ~moving & ~carriers.march[task]
+    trips = shuttle_trips(s.strength[rows, elems], s.carriers_left[rows, elems], c.seats[elems])
+    road = TERRAIN_INDEX["road"]
+    faster = c.speed_by_class[elems, road] * shuttle_speed_factor(trips) > f.speed_by_class[elems, road]
+    contact = enemy & ~carriers.withdraw[task]
+    short = moving & (ride == RIDE_AUTO) & ~faster
+    order = (ride == RIDE_NO) | arrived
+    off = mounted & (contact | at_objective | order | short)
+    if off.any():
+        k = np.flatnonzero(off)
+        r, e = rows[k], elems[k]
+        s.mounted[r, e] = False
+        s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.dismount_s[e])
+        s.dismounted_at[r, e] = np.minimum(s.dismounted_at[r, e], ctx.t0)
+        s.stay_on_foot[r, e] = np.where(contact[k], task[k], s.stay_on_foot[r, e])
+        reason = np.select(
+            [contact[k], at_objective[k], order[k]], ["contact", "objective", "order"], default="seats"
+        )
+        ctx.emit(UnitDismounted, r, ctx.t0, unit=ctx.ids[e], reason=reason.astype(object), x_m=x[k], y_m=y[k])
+    can = np.isfinite(trips) & ((ride == RIDE_YES) | ((ride == RIDE_AUTO) & faster))
+    on = ~mounted & moving & can & ~enemy & ~at_objective & (s.stay_on_foot[rows, elems] != task)
+    if on.any():
+        k = np.flatnonzero(on)
+        r, e = rows[k], elems[k]
+        s.mounted[r, e] = True
+        s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.mount_s[e])
+        ctx.emit(UnitMounted, r, ctx.t0, unit=ctx.ids[e], x_m=x[k], y_m=y[k])
+    p = s.posture[rows, elems]
+    now = s.mounted[rows, elems]
+    s.posture[rows, elems] = np.where(
+        now & (p == _MOVING),
+        _MOUNTED,
+        np.where(~now & (p == _MOUNTED), np.where(moving, _MOVING, _HALTED), p),
+    )
+
+
+def _stir_carriers(ctx: StepContext, rng: np.random.Generator) -> None:
+    """Elements with carriers riding and on foot, with and without routes, kept on foot by their task or
+    not, shown mounted or not, held, suppressed, broken, out of action, and with enemy contacts placed
+    inside and outside their dismount range."""
+    s = ctx.state
+    c = ctx.world.carriers
+    assert c is not None
+    shape = s.x.shape
+    s.mounted = (rng.random(shape) < 0.4) & c.has[None, :]
+    fresh = rng.random(shape) < 0.5
+    s.route_len = np.where(fresh, 1, s.route_len)
+    s.route_i = np.where(fresh, 0, np.where(rng.random(shape) < 0.5, s.route_len, s.route_i))
+    a, e = np.nonzero(fresh)
+    s.route_x[a, e, 0] = s.x[a, e] + rng.uniform(-3000.0, 3000.0, len(a))
+    s.route_y[a, e, 0] = s.y[a, e] + rng.uniform(-3000.0, 3000.0, len(a))
+    s.posture = np.where(
+        rng.random(shape) < 0.5, rng.choice([_MOVING, _MOUNTED, _HALTED], size=shape), s.posture
+    )
+    s.task = np.where(rng.random(shape) < 0.15, -1, s.task)
+    s.stay_on_foot = np.where(rng.random(shape) < 0.3, s.task, s.stay_on_foot)
+    s.held_until = np.where(rng.random(shape) < 0.1, ctx.t0 + 60.0, s.held_until)
+    s.suppressed_until = np.where(rng.random(shape) < 0.1, ctx.t0 + 60.0, s.suppressed_until)
+    s.broken = s.broken | (rng.random(shape) < 0.1)
+    s.status = np.where(rng.random(shape) < 0.05, DESTROYED, s.status)
+    f = ctx.world.forces
+    pic = s.picture
+    for r in range(s.r):  # each side sees some of its enemies near some of its elements
+        for m in range(pic.known_live.shape[1]):
+            mine = np.flatnonzero((f.side == m) & c.has)
+            enemies = np.flatnonzero(f.hostile[m][f.side])
+            if not len(mine) or not len(enemies):
+                continue
+            seen = rng.choice(enemies, size=min(8, len(enemies)), replace=False)
+            near = rng.choice(mine, size=len(seen))
+            pic.known_live[r, m, seen] = True
+            reach = c.dismount_range_m[near]
+            pic.known_x[r, m, seen] = s.x[r, near] + rng.uniform(-1.5, 1.5, len(seen)) * reach
+            pic.known_y[r, m, seen] = s.y[r, near] + rng.uniform(-1.5, 1.5, len(seen)) * reach
+
+
+def test_mounting_matches_the_pass_over_every_carrier(battle: Simulation) -> None:
+    """Who mounts and dismounts (state, events, reasons, postures) is what the pass that looked up the
+    enemy for every element with carriers gives, on stirred states of three seeds."""
+    dismounted = mounted = 0
+    for seed in (1, 2, 3):
+        rng = np.random.default_rng(seed)
+        compiled, reference = _twin(battle)
+        _stir_carriers(compiled, rng)
+        reference.state = copy.deepcopy(compiled.state)
+        carriers = Carriers(compiled)
+        carriers.mount_and_dismount(compiled)
+        _reference_mount_and_dismount(carriers, reference)
+        _same_state(compiled.state, reference.state)
+        _same_events(compiled.recorder, reference.recorder)  # type: ignore[arg-type]
+        kinds = Counter(kind for kind, *_ in reference.recorder.calls)  # type: ignore[attr-defined]
+        dismounted += kinds["UnitDismounted"]
+        mounted += kinds["UnitMounted"]
+    assert dismounted  # both branches taken
+    assert mounted

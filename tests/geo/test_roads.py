@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
-from drillsim.geo import load_geodata
-from drillsim.geo.roads import build_road_network
+from drillsim.geo import load_geodata, roads
+from drillsim.geo.roads import RoadNetwork, build_road_network
 
 
 def _line(*pts: tuple[float, float]) -> np.ndarray:
@@ -76,3 +79,33 @@ def test_khatlon_roads_form_a_graph() -> None:
     assert net.n > 10
     assert (net.lengths_m > 0).all()
     assert net.is_junction.sum() >= 2
+
+
+def _dijkstra_each_call(net: RoadNetwork, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shortest paths as a fresh matrix and one Dijkstra call per query (the code the rows kept per source
+    replaced)."""
+    a, b = net.edges[:, 0], net.edges[:, 1]
+    lengths = np.concatenate([net.lengths_m, net.lengths_m])
+    matrix = csr_matrix((lengths, (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(net.n, net.n))
+    dist, pred = dijkstra(matrix, directed=False, indices=sources, return_predecessors=True)
+    return np.asarray(dist, dtype=np.float64), np.asarray(pred, dtype=np.int64)
+
+
+def test_kept_shortest_paths_are_those_of_a_fresh_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Queries of repeated, unordered and overlapping sources, on a network with loops and parts that do not
+    meet, give bit for bit the distances and predecessors of a fresh search each time; also when the kept
+    rows are forgotten at every query."""
+    rng = np.random.default_rng(7)
+    lines = [np.cumsum(rng.uniform(-3000.0, 3000.0, (rng.integers(2, 8), 2)), axis=0) for _ in range(25)]
+    net = build_road_network(lines)
+    assert net.n > 40
+    for cap in (None, 0):
+        if cap is not None:
+            monkeypatch.setattr(roads, "_CACHE_BYTES", cap)
+        for _ in range(20):
+            sources = rng.integers(0, net.n, rng.integers(1, 12))
+            dist, pred = net.shortest(sources)
+            expected_dist, expected_pred = _dijkstra_each_call(net, sources)
+            np.testing.assert_array_equal(dist, expected_dist)
+            np.testing.assert_array_equal(pred, expected_pred)
+    assert not np.isfinite(dist).all()  # some nodes cannot be reached

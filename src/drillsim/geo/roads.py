@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -25,6 +26,9 @@ IntArray = NDArray[np.int64]
 
 SNAP_M = 200.0
 """Vertices of different roads closer than this are one junction."""
+
+_CACHE_BYTES = 64 * 2**20
+"""Bytes of shortest-path rows kept per network (distances and predecessors, 16 a node); forgotten beyond."""
 
 EdgeFilter = Callable[[FloatArray, FloatArray, FloatArray, FloatArray], NDArray[np.bool_]]
 """(ax, ay, bx, by) of candidate edges -> True where the edge may not be used (it cuts a river)."""
@@ -52,7 +56,9 @@ class RoadNetwork:
         """Nodes where the road does not simply go on: ends and junctions (degree other than 2)."""
         return np.asarray(self.degree != 2)
 
+    @cached_property
     def _matrix(self) -> csr_matrix:
+        """The graph as the (symmetric) matrix of edge lengths Dijkstra reads, made once."""
         a, b = self.edges[:, 0], self.edges[:, 1]
         n = self.n
         return csr_matrix(
@@ -62,6 +68,12 @@ class RoadNetwork:
             ),
             shape=(n, n),
         )
+
+    @cached_property
+    def _from(self) -> dict[int, tuple[FloatArray, IntArray]]:
+        """The distances and predecessors from each source node asked for so far (the graph never
+        changes, and a source's row does not depend on the other sources of its query)."""
+        return {}
 
     def nearest_node(self, x: ArrayLike, y: ArrayLike) -> tuple[IntArray, FloatArray]:
         """Index of the nearest node to each point (lowest index on ties) and its distance in metres."""
@@ -80,8 +92,16 @@ class RoadNetwork:
             dist = np.full((len(src), self.n), np.inf)
             dist[np.arange(len(src)), src] = 0.0
             return dist, np.full((len(src), self.n), -9999, dtype=np.int64)
-        dist, pred = dijkstra(self._matrix(), directed=False, indices=src, return_predecessors=True)
-        return np.asarray(dist, dtype=np.float64), np.asarray(pred, dtype=np.int64)
+        known = self._from
+        if len(known) * self.n * 16 > _CACHE_BYTES:
+            known.clear()
+        missing = [int(a) for a in np.unique(src) if int(a) not in known]
+        if missing:
+            dist, pred = dijkstra(self._matrix, directed=False, indices=missing, return_predecessors=True)
+            for i, a in enumerate(missing):
+                known[a] = (np.asarray(dist[i], dtype=np.float64), np.asarray(pred[i], dtype=np.int64))
+        rows = [known[int(a)] for a in src]
+        return np.stack([d for d, _ in rows]), np.stack([p for _, p in rows])
 
     def path(self, a: int, b: int, predecessors: IntArray) -> IntArray:
         """Nodes from ``a`` to ``b`` given the predecessor row of source ``a`` (empty if unreachable)."""

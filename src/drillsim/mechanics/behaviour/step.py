@@ -388,31 +388,6 @@ class Standing(NamedTuple):
 
 
 @jit
-def _air_sighting(
-    r: int,
-    m: int,
-    e: int,
-    t: int,
-    px: float,
-    py: float,
-    radius: float,
-    known: ContactLayer,
-    known_live: BoolArray,
-    sighted: Sighted,
-) -> float:
-    """The last time aircraft t was placed within ``radius`` of (px, py) in row r: by side m's shared
-    picture (a live contact), or by element e's own sighting (side m's ``seen`` layer with e the
-    observer); -inf when neither."""
-    last = -np.inf
-    if known_live[r, m, t] and math.hypot(known.x[r, m, t] - px, known.y[r, m, t] - py) <= radius:
-        last = known.t[r, m, t]
-    own = sighted.by[r, m, t] == e
-    if own and math.hypot(sighted.x[r, m, t] - px, sighted.y[r, m, t] - py) <= radius:
-        last = max(last, sighted.t[r, m, t])
-    return last
-
-
-@jit
 def _assess(
     rows: IntArray,
     elems: IntArray,
@@ -435,8 +410,10 @@ def _assess(
     the element's own sighting (its side's ``seen`` layer, where the element is the observer), which needs
     no report. Contacts already out of action are skipped, as the attack task skips them."""
     side_of, _, hostile, strength0 = forces
+    known_t = known.t
     known_x = known.x
     known_y = known.y
+    seen_t, seen_x, seen_y, seen_by = sighted
     strength, x, y = standing[2], standing[3], standing[4]
     radius_m, reach_m, air_radius_m, unidentified = horizons
     k_n = rows.shape[0]
@@ -482,10 +459,20 @@ def _assess(
             t = friends[m, i]
             if within(x[r, t] - px, y[r, t] - py, radius):
                 friendly[k] += strength[r, t]
+        # The last time a hostile aircraft was placed within the air radius: by the side's shared picture (a
+        # live contact), or by this element's own sighting (the side's seen layer, e the observer). Written
+        # out here: a compiled call taking the layers as tuples costs more than the loop's arithmetic.
+        air_radius = air_radius_m[e]
+        seen = air_seen_at[r, e]
         for i in range(n_aircraft[m]):
             t = aircraft[m, i]
-            last = _air_sighting(r, m, e, t, px, py, air_radius_m[e], known, known_live, sighted)
-            air_seen_at[r, e] = max(air_seen_at[r, e], last)
+            last = -np.inf
+            if known_live[r, m, t] and math.hypot(known_x[r, m, t] - px, known_y[r, m, t] - py) <= air_radius:
+                last = known_t[r, m, t]
+            if seen_by[r, m, t] == e and math.hypot(seen_x[r, m, t] - px, seen_y[r, m, t] - py) <= air_radius:
+                last = max(last, seen_t[r, m, t])
+            seen = max(seen, last)
+        air_seen_at[r, e] = seen
         sx = 0.0
         sy = 0.0
         for i in range(n_contacts[m]):

@@ -136,12 +136,21 @@ class Carriers:
         assert c is not None
         s = ctx.state
         f = ctx.world.forces
-        rows, elems = np.nonzero(
+        free = (
             c.has[None, :]
             & (s.status == ACTIVE)
             & (s.held_until <= ctx.t0)
             & (f.readiness_s[None, :] <= ctx.t0)
         )
+        # Only a mounted element can dismount, and only one on foot with a route its task does not keep it
+        # off can mount: the rest (most, most of the time) need no look at the enemy. Of those, one still
+        # shown mounted is moving again, or halted.
+        moving_all = s.route_i < s.route_len
+        may = free & (s.mounted | (moving_all & (s.stay_on_foot != s.task)))
+        shown = free & ~may & (s.posture == _MOUNTED)
+        if shown.any():
+            s.posture[shown] = np.where(moving_all[shown], _MOVING, _HALTED)
+        rows, elems = np.nonzero(may)
         if not len(rows):
             return
         task = s.task[rows, elems]

@@ -35,12 +35,13 @@ def walker_past_a_watcher(
 
 
 def test_a_moving_target_is_believed_ahead_along_its_track(runner: Runner) -> None:
-    """The walker (2 m/s east, 1 km north) leaves the eye's 6 km reach after about 5,900 s; 350 s later the
-    side still holds it (timeout 1,800 s) and believes it about 700 m east of its last sighting, much nearer
-    where it is than the last sighting. Bounds: the believed shift is 350 s times the estimated velocity,
-    whose error is 25 % of 2 m/s per axis (0.5 m/s, 175 m over 350 s): a shift below 0 is 4 standard errors
-    away; the believed position misses by more than the 700 m the walker went with odds below exp(-8) a
-    replication (a two-axis normal of 175 m beyond 4 of them)."""
+    """The walker (2 m/s east, 1 km north, from 6 km west) leaves the eye's 6 km reach after about
+    5,960 s; at 6,250 s, some 290 s later, the side still holds it (timeout 1,800 s) and believes it about
+    580 m east of its last sighting, much nearer where it is than the last sighting. Bounds: the believed
+    shift is the age times the estimated velocity, whose error is 25 % of 2 m/s per axis (0.5 m/s, about
+    145 m over 290 s): a shift below 0 is 4 standard errors away; the believed position misses by more
+    than the 580 m the walker went with odds of about exp(-8) a replication (a two-axis normal of 145 m
+    beyond 4 of them)."""
     end = 6250.0
     result = runner.run(
         walker_past_a_watcher(reach_m=6000.0, speed_mps=2.0, north_m=1000.0, duration_s=end), reps=REPS

@@ -384,37 +384,52 @@ def test_informant_reports_use_the_counter_based_stream() -> None:
 
 
 def test_report_delivery_and_loss_match_the_array_computation() -> None:
-    """Due reports copy the reporting side's seen entry and go live, then stale contacts are lost: the
+    """Due reports copy the reporting side's seen entry (velocity included) and go live, unless the entry
+    is already older than the contact's life (discarded as too late); then stale contacts are lost: the
     compiled pass gives what the masks and fancy indexing give, in (row, side, element) order."""
     rng = np.random.default_rng(8)
     r, ns, n, t1 = 6, 3, 25, 1000.0
     shape = (r, ns, n)
     due_t = np.where(rng.random(shape) < 0.3, rng.uniform(900, 1100, shape), np.inf)
     due_from = rng.integers(0, ns, shape)
-    seen = [rng.uniform(0, 1000, shape) for _ in range(4)]
-    known = [rng.uniform(0, 1000, shape) for _ in range(4)]
+    seen = [rng.uniform(0, 1000, shape) for _ in range(6)]  # t, x, y, err, vx, vy
+    known = [rng.uniform(0, 1000, shape) for _ in range(6)]
     live = rng.random(shape) < 0.5
     # per side and element
     timeout = np.array([300.0, 600.0, 900.0])[:, None] * rng.uniform(0.5, 1.0, (ns, n))
     # The plain computation, on copies.
-    k_t, k_x, k_y, k_e = (a.copy() for a in known)
+    k_copy = [a.copy() for a in known]
     k_live, d_t = live.copy(), due_t.copy()
     rows, b, j = np.nonzero(d_t <= t1)
     a = due_from[rows, b, j]
-    for dst, src in zip((k_t, k_x, k_y, k_e), seen, strict=True):
-        dst[rows, b, j] = src[rows, a, j]
-    when = d_t[rows, b, j]
     d_t[rows, b, j] = np.inf
+    age = t1 - seen[0][rows, a, j]
+    late = age > timeout[b, j]
+    late_out = (rows[late], b[late], j[late], age[late])
+    rows, b, j, a = rows[~late], b[~late], j[~late], a[~late]
+    for dst, src in zip(k_copy, seen, strict=True):
+        dst[rows, b, j] = src[rows, a, j]
+    when = due_t[rows, b, j]
     new = ~k_live[rows, b, j]
     k_live[rows, b, j] = True
-    lost = np.nonzero(k_live & ((t1 - k_t) > timeout[None, :, :]))
+    lost = np.nonzero(k_live & ((t1 - k_copy[0]) > timeout[None, :, :]))
     k_live[lost] = False
-    got = deliver_due_reports(due_t, due_from, ContactLayer(*seen), ContactLayer(*known), live, timeout, t1)
+    got = deliver_due_reports(
+        due_t,
+        due_from,
+        ContactLayer(*seen[:4]),
+        ContactLayer(*known[:4]),
+        (seen[4], seen[5], known[4], known[5]),
+        live,
+        timeout,
+        t1,
+    )
     assert len(rows) > 0
     assert len(lost[0]) > 0
-    for g, w in zip(got, (rows, b, j, when, new, *lost), strict=True):
+    assert len(late_out[0]) > 0
+    for g, w in zip(got, (rows, b, j, when, new, *lost, *late_out), strict=True):
         assert np.array_equal(g, w)
-    for g, w in zip((*known, live, due_t), (k_t, k_x, k_y, k_e, k_live, d_t), strict=True):
+    for g, w in zip((*known, live, due_t), (*k_copy, k_live, d_t), strict=True):
         assert np.array_equal(g, w)
 
 
@@ -448,6 +463,7 @@ def test_recorded_detections_match_the_array_assignments() -> None:
     sd = rng.uniform(10, 500, len(rows))
     ident = rng.random(len(rows)) < 0.3
     bx, by = rng.uniform(0, 1e4, len(rows)), rng.uniform(0, 1e4, len(rows))
+    bvx, bvy = rng.normal(0, 5, len(rows)), rng.normal(0, 5, len(rows))
     timeout = np.array([300.0, 600.0, 900.0])
     allied = np.array([[True, True, False], [True, True, False], [False, False, True]])
     latency = np.array([30.0, 200.0, 60.0])
@@ -457,6 +473,8 @@ def test_recorded_detections_match_the_array_assignments() -> None:
         "seen_x": rng.uniform(0, 1e4, shape),
         "seen_y": rng.uniform(0, 1e4, shape),
         "seen_err": rng.uniform(0, 100, shape),
+        "seen_vx": rng.uniform(-5, 5, shape),
+        "seen_vy": rng.uniform(-5, 5, shape),
         "seen_by": rng.integers(-1, n, shape),
         "identified": rng.random(shape) < 0.2,
         "episode_t": rng.uniform(0, 600, shape),
@@ -472,6 +490,8 @@ def test_recorded_detections_match_the_array_assignments() -> None:
         ("seen_x", bx),
         ("seen_y", by),
         ("seen_err", sd),
+        ("seen_vx", bvx),
+        ("seen_vy", bvy),
         ("seen_by", observer),
     ):
         want[name][rows, side, j] = value
@@ -488,12 +508,13 @@ def test_recorded_detections_match_the_array_assignments() -> None:
         earlier = due < want["due_t"][rr, b, jj]
         want["due_t"][rr[earlier], b, jj[earlier]] = due[earlier]
         want["due_from"][rr[earlier], b, jj[earlier]] = ss[earlier]
-    found = Found(rows, side, observer, j, sd, ident, bx, by)
+    found = Found(rows, side, observer, j, sd, ident, bx, by, bvx, bvy)
     seen = ContactLayer(*(pic[k] for k in ("seen_t", "seen_x", "seen_y", "seen_err")))
     got_new = record_detections(
         found,
         t1,
         seen,
+        (pic["seen_vx"], pic["seen_vy"]),
         *(pic[k] for k in ("seen_by", "identified", "episode_t", "detected_at", "detected_by_side")),
         Reporting(timeout, allied, latency),
         pic["due_t"],

@@ -291,6 +291,25 @@ def test_ambush_the_approach(runner: Runner) -> None:
     assert np.allclose(y, 800.0, atol=1.0)
 
 
+def test_ambush_only_a_column_coming(runner: Runner) -> None:
+    """ambush reads the column's estimated velocity: a slow column (1 m/s) 2 km west of the band's road
+    point and driving east along the road is coming, and the band lays an ambush for it; the same column 2 km
+    east and driving east goes away, and no ambush is laid, though it is on the road, within reach, and
+    would reach the road point long after the band could lie beside it had it turned."""
+
+    def column(start_x: float) -> dict[str, Any]:
+        data = approach(["ambush"])
+        data["catalogue"]["unit_types"]["column"]["speed_mps"] = {"open": 1.0, "road": 1.0}
+        data["units"]["blue/column"]["at"] = at(start_x, 0)
+        del data["plan"]["phases"]["go"]["tasks"][0]["via"]  # straight east along the road
+        return data
+
+    coming = runner.run(column(-2000.0), reps=2)
+    going = runner.run(column(2000.0), reps=2)
+    assert actions(coming, "red/band")[:1] == ["ambush"]
+    assert "ambush" not in actions(going, "red/band")
+
+
 def test_an_ambush_under_way_outranks_cover_and_withdrawal() -> None:
     """The selector: a party lying in ambush stays there under an aircraft and against a stronger column; a
     new ambush beats attacking but not withdrawing; an ambush that is over becomes a withdrawal."""

@@ -255,9 +255,12 @@ def test_reported_error_is_the_scatter_of_the_reports(runner: Runner) -> None:
 
 
 def test_comms_latency_delays_the_shared_picture(runner: Runner) -> None:
-    """comms_latency_s: a report reaches the side's known picture that long after the detection."""
-    slow = run_watch(runner, blue_side__comms_latency_s=120.0, rate=0.1)
-    fast = run_watch(runner, blue_side__comms_latency_s=0.0, rate=0.1)
+    """comms_latency_s: a report reaches the side's known picture that long after the detection. The
+    contacts live an hour here: with the post's 1 s timeout a report 120 s old would come too late and be
+    discarded (tests/mechanics/test_contact_motion.py)."""
+    live = {"blue_side__contact_timeout_s": 3600.0, "rate": 0.1}
+    slow = run_watch(runner, blue_side__comms_latency_s=120.0, **live)
+    fast = run_watch(runner, blue_side__comms_latency_s=0.0, **live)
     lag_slow = slow.first("ContactReported", side="blue") - slow.first("ContactDetected", side="blue")
     lag_fast = fast.first("ContactReported", side="blue") - fast.first("ContactDetected", side="blue")
     assert np.allclose(lag_slow, 120.0)

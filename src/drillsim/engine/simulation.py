@@ -391,8 +391,9 @@ class Simulation:
         ]
 
     def _remember_positions(self, ctx: StepContext) -> None:
-        """Before the move: where every element stands, for the mechanics that need the distance moved."""
-        if self.obstacles.enabled or self.friction.remembers_positions:
+        """Before the move: where every element stands, for the mechanics that need the distance moved
+        (sensing estimates a sighted target's velocity from it)."""
+        if self.obstacles.enabled or self.friction.remembers_positions or len(self.sensing.observers):
             ctx.state.remember_positions()
 
     def _locate(self, ctx: StepContext) -> None:

@@ -120,6 +120,17 @@ class ContactLost(Event):
 
 
 @dataclass(frozen=True)
+class ReportExpired(Event):
+    """A report reached the side's shared picture already older than the contact's life (``age_s`` since
+    the sighting it carries) and was discarded."""
+
+    KIND: ClassVar[str] = "ReportExpired"
+    side: str
+    target: str
+    age_s: float
+
+
+@dataclass(frozen=True)
 class UnitHit(Event):
     """``unit`` lost ``casualties`` people in one step to fire of kind ``weapon`` (direct, indirect, air);
     ``shooter`` is the main firer. ``killed`` of them were killed, the rest wounded."""
@@ -610,6 +621,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
     },
     "ContactReported": {"side": "side", "target": "other", "x_m": "x_m", "y_m": "y_m", "error_m": "value"},
     "ContactLost": {"side": "side", "target": "other"},
+    "ReportExpired": {"side": "side", "target": "other", "age_s": "value"},
     "UnitHit": {
         "unit": "unit",
         "shooter": "other",
@@ -715,6 +727,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         ContactDetected,
         ContactReported,
         ContactLost,
+        ReportExpired,
         UnitHit,
         Fratricide,
         AmmunitionExhausted,

@@ -216,6 +216,7 @@ def _describe(row: dict[str, Any]) -> str:
         "ContactDetected": f"{row['side']}: {unit or 'someone'} detected {other} ({detail})",
         "ContactReported": f"{row['side']}: {other} reported",
         "ContactLost": f"{row['side']}: lost contact with {other}",
+        "ReportExpired": f"{row['side']}: report of {other} came too late",
         "UnitHit": f"{unit} lost {count} to {detail} fire from {other}",
         "UnitDestroyed": f"{unit} destroyed",
         "UnitBroke": f"{unit} broke ({detail})",

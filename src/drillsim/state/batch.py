@@ -7,6 +7,7 @@ picture (what it believes) is kept apart in :class:`Picture`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from drillsim.core.compiled import ufunc
 from drillsim.world.lanes import LANE_TABLES
 
 if TYPE_CHECKING:
@@ -81,6 +83,34 @@ class ContactLayer(NamedTuple):
     err: FloatArray
 
 
+DEAD_RECKONING_S = 600.0
+"""The longest a contact's believed position is carried forward along its estimated velocity; an older
+contact is believed where it would have been then (assumption: a column has turned or halted within ten
+minutes; docs/mechanics/sensing.md, "Dead reckoning")."""
+VELOCITY_ERROR_SHARE = 0.25
+"""The error of a sighting's velocity estimate (standard deviation per axis) as a share of the speed seen
+(assumption: direction and pace judged by eye; docs/mechanics/sensing.md)."""
+
+
+@ufunc(["float64(float64, float64, float64)"])
+def reckoned(position: float, velocity: float, age_s: float) -> float:
+    """One coordinate of a contact's believed position ``age_s`` after its last sighting: where it was
+    seen, carried along its estimated velocity for at most ``DEAD_RECKONING_S`` (dead reckoning)."""
+    return position + velocity * min(max(age_s, 0.0), DEAD_RECKONING_S)
+
+
+@ufunc(["float64(float64, float64, float64, float64)"])
+def reckoned_error(error: float, vx: float, vy: float, age_s: float) -> float:
+    """The believed position's error (per axis) ``age_s`` after the sighting: the sighting's error and the
+    velocity estimate's (``VELOCITY_ERROR_SHARE`` of the speed) over the age, added in quadrature. A
+    contact seen still keeps its error."""
+    speed = math.hypot(vx, vy)
+    if speed == 0.0:
+        return error
+    drift = VELOCITY_ERROR_SHARE * speed * max(age_s, 0.0)
+    return math.sqrt(error * error + drift * drift)
+
+
 class Routes(NamedTuple):
     """The routes as compiled passes take them: (R, N, capacity) points and per point whether the leg to
     it follows a road; per (R, N) the route's length, the next point and whether it loops."""
@@ -120,6 +150,27 @@ class Picture:
     known_y: FloatArray
     known_err: FloatArray
     known_live: BoolArray
+    seen_vx: FloatArray
+    seen_vy: FloatArray
+    """The velocity estimated at the last sighting (m/s; 0 when the target was still, heard, or told of
+    by informants)."""
+    known_vx: FloatArray
+    known_vy: FloatArray
+    """The velocity the shared picture holds, copied from the report with the position."""
+
+    def believed(
+        self, rows: IntArray | int, side: IntArray | int, targets: IntArray, now: float | FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Where the shared picture believes each target is at ``now``, and with what error: its last
+        sighting carried along its estimated velocity (:func:`reckoned`, :func:`reckoned_error`)."""
+        age = now - self.known_t[rows, side, targets]
+        vx = self.known_vx[rows, side, targets]
+        vy = self.known_vy[rows, side, targets]
+        return (
+            reckoned(self.known_x[rows, side, targets], vx, age),
+            reckoned(self.known_y[rows, side, targets], vy, age),
+            reckoned_error(self.known_err[rows, side, targets], vx, vy, age),
+        )
 
     def seen_layer(self) -> ContactLayer:
         """The ``seen`` layer's arrays (views, not copies)."""
@@ -147,6 +198,10 @@ class Picture:
             known_y=_full(shape, np.nan),
             known_err=_full(shape, np.nan),
             known_live=np.zeros(shape, dtype=bool),
+            seen_vx=np.zeros(shape),
+            seen_vy=np.zeros(shape),
+            known_vx=np.zeros(shape),
+            known_vy=np.zeros(shape),
         )
 
 

@@ -128,8 +128,7 @@ class AirStrikes:
                 tgt = self._best_contact(ctx, ready, side, None)
                 go = tgt >= 0
                 safe = np.maximum(tgt, 0)
-                ax = pic.known_x[ready, side, safe]
-                ay = pic.known_y[ready, side, safe]
+                ax, ay, _ = pic.believed(ready, side, safe, t1)
             ready, tgt, ax, ay = ready[go], tgt[go], ax[go], ay[go]
             if len(ready):
                 mount = (
@@ -204,8 +203,7 @@ class AirStrikes:
             tgt = s.strike_target[out, e]
             follow = (tgt >= 0) & pic.known_live[out, side, np.maximum(tgt, 0)]
             fo, fk, ft = out[follow], k[follow], tgt[follow]
-            m.aim_x[fk] = pic.known_x[fo, side, ft]
-            m.aim_y[fk] = pic.known_y[fo, side, ft]
+            m.aim_x[fk], m.aim_y[fk], _ = pic.believed(fo, side, ft, t1)
             s.route_x[fo, e, 0] = m.aim_x[fk]
             s.route_y[fo, e, 0] = m.aim_y[fk]
             s.route_len[fo, e] = 1
@@ -239,8 +237,9 @@ class AirStrikes:
             if len(cand):
                 ck, ct = k[cand], tgt[cand]
                 located = ct >= 0
-                cx = np.where(located, pic.known_x[on[cand], side, np.maximum(ct, 0)], m.aim_x[ck])
-                cy = np.where(located, pic.known_y[on[cand], side, np.maximum(ct, 0)], m.aim_y[ck])
+                bx, by, _ = pic.believed(on[cand], side, np.maximum(ct, 0), t1)
+                cx = np.where(located, bx, m.aim_x[ck])
+                cy = np.where(located, by, m.aim_y[ck])
                 blocked[cand] = clearance_refusals(
                     ctx,
                     on[cand],
@@ -254,8 +253,9 @@ class AirStrikes:
             if len(rel):
                 ro, rk, rt = on[rel], k[rel], tgt[rel]
                 located = rt >= 0
-                m.aim_x[rk[located]] = pic.known_x[ro[located], side, rt[located]]
-                m.aim_y[rk[located]] = pic.known_y[ro[located], side, rt[located]]
+                m.aim_x[rk[located]], m.aim_y[rk[located]], _ = pic.believed(
+                    ro[located], side, rt[located], t1
+                )
                 mount = m.mount[rk]
                 m.rounds[rk] = f.w_count[mount] * f.w_rounds_per_mission[mount]
                 m.fire_t[rk] = t1

@@ -313,11 +313,12 @@ def _find_ambushes(
     ctx: StepContext, rows: IntArray, elems: IntArray, looking: BoolArray
 ) -> tuple[IntArray, FloatArray]:
     """For each deciding element with ``looking`` set: the live hostile ground contact of its side's known
-    picture within its ``reach_m`` that is on a road (within ``ambush_zone_m`` of a road vertex) and will
-    reach the road point nearest the element (within ``reach_m`` of it) along the road no sooner than the
-    element can lie beside it, ``ambush_lead_s`` ahead (:func:`column_in_time`); of several, the one
-    expected first. Returns the contact (-1 none) and, per element, the kill zone's centre and the site
-    (columns: centre x, y, site x, y; NaN where none)."""
+    picture believed (dead-reckoned to now, :meth:`Picture.believed`) within its ``reach_m``, on a road
+    (within ``ambush_zone_m`` of a road vertex) and coming (its estimated velocity points towards the road
+    point nearest the element, within ``reach_m`` of it), that will reach that point along the road no
+    sooner than the element can lie beside it, ``ambush_lead_s`` ahead (:func:`column_in_time`); of
+    several, the one expected first. Returns the contact (-1 none) and, per element, the kill zone's
+    centre and the site (columns: centre x, y, site x, y; NaN where none)."""
     out = np.full(len(rows), -1, dtype=np.int64)
     where = np.full((len(rows), 4), np.nan)
     net = ctx.world.roads
@@ -337,7 +338,8 @@ def _find_ambushes(
         cand = np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == ACTIVE))
         if not len(cand):
             continue
-        cx, cy = pic.known_x[r, m, cand], pic.known_y[r, m, cand]
+        cx, cy, _ = pic.believed(r, m, cand, ctx.t1)
+        vx, vy = pic.known_vx[r, m, cand], pic.known_vy[r, m, cand]
         near = np.hypot(cx - ux, cy - uy) <= reach
         nodes, off = net.nearest_node(cx, cy)
         zone = float(table.ambush_zone_m[e])
@@ -350,7 +352,13 @@ def _find_ambushes(
         px, py = (float(v) for v in net.nodes_xy[point])
         sx, sy = ambush_site(ux, uy, px, py, float(table.ambush_offset_m[e]))
         party_m = float(np.hypot(sx - ux, sy - uy))
-        speed = float(f.speed_by_class[e, TERRAIN_INDEX["open"]])
+        pace = float(f.speed_by_class[e, TERRAIN_INDEX["open"]])
+        # Only a column coming: its estimated velocity points towards the road point (a contact seen still,
+        # or only heard or told of, is not coming).
+        coming = vx * (px - cx) + vy * (py - cy) > 0
+        keep &= coming
+        if not keep.any():
+            continue
         cand, nodes = cand[keep], nodes[keep]
         dist, _ = net.shortest(nodes)
         best_t = np.inf
@@ -359,7 +367,7 @@ def _find_ambushes(
             v = float(on_road[t]) if pic.identified[r, m, t] and on_road[t] > 0 else 0.0
             v = v if v > 0 else float(table.column_speed_mps[e])
             lead = float(table.ambush_lead_s[e])
-            if not np.isfinite(column_m) or not column_in_time(party_m, speed, column_m, v, lead, zone):
+            if not np.isfinite(column_m) or not column_in_time(party_m, pace, column_m, v, lead, zone):
                 continue
             if column_m / v < best_t:
                 best_t = column_m / v

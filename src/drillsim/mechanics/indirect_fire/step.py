@@ -263,7 +263,7 @@ class IndirectFire:
         side = f.side[b]
         observer = pic.seen_by[rows, side, best]
         requested = ctx.t1 + f.liaison_s[f.nation[np.maximum(observer, 0)], f.nation[b]]
-        aim_x, aim_y = pic.known_x[rows, side, best], pic.known_y[rows, side, best]
+        aim_x, aim_y, _ = pic.believed(rows, side, best, ctx.t1)
         n = len(rows)
         m.append(
             rep=rows,
@@ -305,7 +305,12 @@ class IndirectFire:
         rows, b, mount, tgt = m.rep[due], m.firer[due], m.mount[due], m.target[due]
         side = f.side[b]
         live = pic.known_live[rows, side, tgt] & (s.status[rows, tgt] == ACTIVE)
-        ax, ay = pic.known_x[rows, side, tgt], pic.known_y[rows, side, tgt]
+        # Aimed where the target is believed to be when the rounds land: its believed position at the fire
+        # time, then again after the time of flight to it (dead reckoning; a still target stays put).
+        when = m.fire_t[due]
+        ax, ay, _ = pic.believed(rows, side, tgt, when)
+        flight = np.hypot(ax - s.x[rows, b], ay - s.y[rows, b]) / f.w_speed[mount]
+        ax, ay, _ = pic.believed(rows, side, tgt, when + flight)
         rng = np.hypot(ax - s.x[rows, b], ay - s.y[rows, b])
         in_range = (rng <= f.w_max_range[mount]) & (rng >= f.w_min_range[mount])
         has_ammo = s.ammo[rows, mount] > 0
@@ -322,7 +327,6 @@ class IndirectFire:
             ),
         )
         refused = reason != ""
-        when = m.fire_t[due]
         if refused.any():
             rr = due[refused]
             m.stage[rr] = STAGE_DONE

@@ -102,7 +102,8 @@ class Candidates(NamedTuple):
 
 class Found(NamedTuple):
     """One step's kept detections, one per (row, side, target), for :func:`record_detections`: the side's
-    observer (-1: informants), the error, whether the sensor identifies, and the believed position."""
+    observer (-1: informants), the error, whether the sensor identifies, the believed position and the
+    estimated velocity."""
 
     rows: IntArray
     side: IntArray
@@ -112,6 +113,8 @@ class Found(NamedTuple):
     ident: BoolArray
     bx: FloatArray
     by: FloatArray
+    bvx: FloatArray
+    bvy: FloatArray
 
 
 class Reporting(NamedTuple):
@@ -760,23 +763,44 @@ def pick_detections(
     return keep, clear
 
 
+class Deliveries(NamedTuple):
+    """What :func:`deliver_due_reports` did, each in (row, side, element) order: the reports delivered
+    (rows, sides, elements, due times, whether newly live), the contacts lost, and the reports discarded
+    because they arrived already older than the contact's life (rows, sides, elements, ages)."""
+
+    rows: IntArray
+    sides: IntArray
+    targets: IntArray
+    when: FloatArray
+    new: BoolArray
+    lost_rows: IntArray
+    lost_sides: IntArray
+    lost_targets: IntArray
+    late_rows: IntArray
+    late_sides: IntArray
+    late_targets: IntArray
+    late_age: FloatArray
+
+
 @jit
 def deliver_due_reports(  # noqa: C901
     due_t: FloatArray,
     due_from: IntArray,
     seen: ContactLayer,
     known: ContactLayer,
+    velocity: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
     known_live: BoolArray,
     timeout: FloatArray,
     t1: float,
-) -> tuple[IntArray, IntArray, IntArray, FloatArray, BoolArray, IntArray, IntArray, IntArray]:
+) -> Deliveries:
     """One pass over the pictures (rows, sides, elements): reports due by ``t1`` copy the reporting side's
-    ``seen`` entry into the ``known`` layer and become live; then live contacts older than ``timeout``
-    (sides, elements: the side's contact timeout, shorter for aircraft) are lost. Returns the deliveries
-    (rows, sides, elements, due times, whether newly live) and the losses (rows, sides, elements), each in
-    (row, side, element) order."""
+    ``seen`` entry (position, error and the velocity, ``velocity`` being seen vx, vy then known vx, vy)
+    into the ``known`` layer and become live, unless that entry is already older than ``timeout`` (sides,
+    elements: the side's contact timeout, shorter for aircraft): such a report came too late and is
+    discarded. Then live contacts older than ``timeout`` are lost."""
     seen_t, seen_x, seen_y, seen_err = seen
     known_t, known_x, known_y, known_err = known
+    seen_vx, seen_vy, known_vx, known_vy = velocity
     n_r, n_s, n = due_t.shape
     due = due_t.ravel()
     nd = 0
@@ -788,7 +812,12 @@ def deliver_due_reports(  # noqa: C901
     d_j = np.empty(nd, dtype=np.int64)
     d_when = np.empty(nd)
     d_new = np.empty(nd, dtype=np.bool_)
+    x_r = np.empty(nd, dtype=np.int64)
+    x_b = np.empty(nd, dtype=np.int64)
+    x_j = np.empty(nd, dtype=np.int64)
+    x_age = np.empty(nd)
     k = 0
+    late = 0
     if nd:
         for r in range(n_r):
             for b in range(n_s):
@@ -797,11 +826,21 @@ def deliver_due_reports(  # noqa: C901
                     if when > t1:
                         continue
                     a = due_from[r, b, j]
+                    due_t[r, b, j] = np.inf
+                    age = t1 - seen_t[r, a, j]
+                    if age > timeout[b, j]:
+                        x_r[late] = r
+                        x_b[late] = b
+                        x_j[late] = j
+                        x_age[late] = age
+                        late += 1
+                        continue
                     known_t[r, b, j] = seen_t[r, a, j]
                     known_x[r, b, j] = seen_x[r, a, j]
                     known_y[r, b, j] = seen_y[r, a, j]
                     known_err[r, b, j] = seen_err[r, a, j]
-                    due_t[r, b, j] = np.inf
+                    known_vx[r, b, j] = seen_vx[r, a, j]
+                    known_vy[r, b, j] = seen_vy[r, a, j]
                     d_r[k] = r
                     d_b[k] = b
                     d_j[k] = j
@@ -818,18 +857,31 @@ def deliver_due_reports(  # noqa: C901
     l_r = np.empty(nl, dtype=np.int64)
     l_b = np.empty(nl, dtype=np.int64)
     l_j = np.empty(nl, dtype=np.int64)
-    k = 0
+    q = 0
     if nl:
         for r in range(n_r):
             for b in range(n_s):
                 for j in range(n):
                     if known_live[r, b, j] and (t1 - known_t[r, b, j]) > timeout[b, j]:
                         known_live[r, b, j] = False
-                        l_r[k] = r
-                        l_b[k] = b
-                        l_j[k] = j
-                        k += 1
-    return d_r, d_b, d_j, d_when, d_new, l_r, l_b, l_j
+                        l_r[q] = r
+                        l_b[q] = b
+                        l_j[q] = j
+                        q += 1
+    return Deliveries(
+        d_r[:k],
+        d_b[:k],
+        d_j[:k],
+        d_when[:k],
+        d_new[:k],
+        l_r,
+        l_b,
+        l_j,
+        x_r[:late],
+        x_b[:late],
+        x_j[:late],
+        x_age[:late],
+    )
 
 
 @jit
@@ -863,6 +915,7 @@ def record_detections(
     found: Found,
     t1: float,
     seen: ContactLayer,
+    seen_v: tuple[FloatArray, FloatArray],
     seen_by: IntArray,
     identified: BoolArray,
     episode_t: FloatArray,
@@ -873,12 +926,14 @@ def record_detections(
     due_from: IntArray,
 ) -> BoolArray:
     """Write one step's detections (one per row, side and target) into the sides' ``seen`` layers at
-    ``t1``, start new contact episodes, and schedule a report to every allied side's shared picture where it
-    arrives earlier than one already pending. Returns which detections start a new episode (the contact
-    was not live). For each receiving side, every report is compared with what was pending before any of
-    them, and later ones overwrite earlier ones, as indexed array assignment does."""
-    rows, side, observer, target, sd, ident, bx, by = found
+    ``t1`` (with the estimated velocity in ``seen_v``), start new contact episodes, and schedule a report
+    to every allied side's shared picture where it arrives earlier than one already pending. Returns
+    which detections start a new episode (the contact was not live). For each receiving side, every report
+    is compared with what was pending before any of them, and later ones overwrite earlier ones, as indexed
+    array assignment does."""
+    rows, side, observer, target, sd, ident, bx, by, bvx, bvy = found
     seen_t, seen_x, seen_y, seen_err = seen
+    seen_vx, seen_vy = seen_v
     timeout, allied, latency = reporting
     n = rows.shape[0]
     new = np.empty(n, dtype=np.bool_)
@@ -891,6 +946,8 @@ def record_detections(
         seen_x[r, a, t] = bx[e]
         seen_y[r, a, t] = by[e]
         seen_err[r, a, t] = sd[e]
+        seen_vx[r, a, t] = bvx[e]
+        seen_vy[r, a, t] = bvy[e]
         seen_by[r, a, t] = observer[e]
         identified[r, a, t] = identified[r, a, t] or ident[e]
         if new[e]:

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import plain, run_per_row
 from drillsim.core.random import draw_key, stream_id
-from drillsim.events.types import ContactDetected, ContactLost, ContactReported
+from drillsim.events.types import ContactDetected, ContactLost, ContactReported, ReportExpired
 from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M, SightGrid
 from drillsim.mechanics.sensing.model import (
     POSTURE_DETECTABILITY_TABLE,
@@ -51,7 +51,7 @@ from drillsim.mechanics.sensing.passes import (
     record_detections,
     who_looks,
 )
-from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND
+from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND, VELOCITY_ERROR_SHARE
 from drillsim.state.context import StepContext
 
 __all__ = [
@@ -436,11 +436,13 @@ def record_sightings(ctx: StepContext, reporting: Reporting, found: Sightings) -
     nx, ny = ctx.streams.normal("sensors/error", ctx.step, ctx.rep(rows), side, ctx.key(j))
     bx = s.x[rows, j] + sd * nx
     by = s.y[rows, j] + sd * ny
+    bvx, bvy = _sighted_velocity(ctx, rows, side, j, sensor >= 0)
     t1 = ctx.t1
     new = record_detections(
-        Found(rows, side, observer, j, sd, ident, bx, by),
+        Found(rows, side, observer, j, sd, ident, bx, by, bvx, bvy),
         t1,
         pic.seen_layer(),
+        (pic.seen_vx, pic.seen_vy),
         pic.seen_by,
         pic.identified,
         pic.episode_t,
@@ -465,6 +467,36 @@ def record_sightings(ctx: StepContext, reporting: Reporting, found: Sightings) -
             error_m=sd[new],
             sensor=_sensor_names(ctx, mount),
         )
+
+
+def _sighted_velocity(
+    ctx: StepContext, rows: IntArray, side: IntArray, target: IntArray, by_sensor: NDArray[np.bool_]
+) -> tuple[FloatArray, FloatArray]:
+    """The velocity each sighting estimates: the target's movement over this step (from where it stood
+    before the move), with a normal error of ``VELOCITY_ERROR_SHARE`` of its speed per axis (stream
+    ``sensors/velocity``). 0 for hearing and informants (a place, not a track), for a target that did not
+    move, and for one that moved more than twice its top speed allows (put down by a landing, not
+    marching); 0 everywhere when positions before the move were not kept this step."""
+    s = ctx.state
+    dt = ctx.t1 - ctx.t0
+    if s.x_before_move.shape != s.x.shape or dt <= 0:
+        return np.zeros(len(rows)), np.zeros(len(rows))
+    vx = (s.x[rows, target] - s.x_before_move[rows, target]) / dt
+    vy = (s.y[rows, target] - s.y_before_move[rows, target]) / dt
+    world = ctx.world
+    top = world.forces.speed_by_class[target].max(axis=1)
+    if world.carriers is not None:
+        top = np.maximum(top, world.carriers.speed_by_class[target].max(axis=1))
+    speed = np.hypot(vx, vy)
+    tracked = by_sensor & (speed > 0) & (speed <= 2.0 * top)
+    if not tracked.any():
+        return np.zeros(len(rows)), np.zeros(len(rows))
+    ex, ey = ctx.streams.normal("sensors/velocity", ctx.step, ctx.rep(rows), side, target)
+    spread = VELOCITY_ERROR_SHARE * speed
+    return (
+        np.where(tracked, vx + spread * ex, 0.0),
+        np.where(tracked, vy + spread * ey, 0.0),
+    )
 
 
 def _sensor_names(ctx: StepContext, mount: IntArray) -> NDArray[Any]:
@@ -498,20 +530,32 @@ def contact_lives(ctx: StepContext) -> FloatArray:
 
 
 def deliver_reports(ctx: StepContext, lives: FloatArray) -> None:
-    """Reports whose latency has passed enter the shared pictures; contacts older than their ``lives``
+    """Reports whose latency has passed enter the shared pictures, unless they arrive already older than
+    the contact's life (``ReportExpired``, discarded); contacts older than their ``lives``
     (:func:`contact_lives`) are lost."""
     s = ctx.state
     pic = s.picture
     t1 = ctx.t1
-    rows, b, j, when, new, lost_r, lost_b, lost_j = deliver_due_reports(
+    done = deliver_due_reports(
         pic.due_t,
         pic.due_from,
         plain(pic.seen_layer()),
         plain(pic.known_layer()),
+        (pic.seen_vx, pic.seen_vy, pic.known_vx, pic.known_vy),
         pic.known_live,
         lives,
         t1,
     )
+    rows, b, j, when, new, lost_r, lost_b, lost_j = done[:8]
+    if len(done.late_rows):
+        ctx.emit(
+            ReportExpired,
+            done.late_rows,
+            t1,
+            side=ctx.sides[done.late_sides],
+            target=ctx.ids[done.late_targets],
+            age_s=done.late_age,
+        )
     if new.any():
         nr, nb, nj = rows[new], b[new], j[new]
         s.reported_at[nr, nj] = np.minimum(s.reported_at[nr, nj], when[new])

@@ -491,7 +491,7 @@ def _sighted_velocity(
     tracked = by_sensor & (speed > 0) & (speed <= 2.0 * top)
     if not tracked.any():
         return np.zeros(len(rows)), np.zeros(len(rows))
-    ex, ey = ctx.streams.normal("sensors/velocity", ctx.step, ctx.rep(rows), side, target)
+    ex, ey = ctx.streams.normal("sensors/velocity", ctx.step, ctx.rep(rows), side, ctx.key(target))
     spread = VELOCITY_ERROR_SHARE * speed
     return (
         np.where(tracked, vx + spread * ex, 0.0),

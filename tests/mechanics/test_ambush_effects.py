@@ -110,10 +110,16 @@ def test_the_ambush_fires_first(runner: Runner) -> None:
 
 def test_a_compromised_ambush_fires_at_once(runner: Runner) -> None:
     """Seen and fired on (suppressed) before the column reaches the kill zone, the party opens fire at once,
-    without surprise, instead of waiting under fire."""
+    without surprise, instead of waiting under fire.
+
+    The column's weapons reach 800 m, so it can fire on the party from about x = 1,300 m, some 200 s before
+    it reaches the zone (600 m rifles give it 70 s, and the error of its picture of the party can use them
+    up); the party, whose rifles reach 600 m, still has the column in range before it withdraws."""
     data = ambush()
     data["catalogue"]["sensors"]["dim"] = eye(1.0)
     data["catalogue"]["weapons"]["rifle"] = rifle(0.02, p_suppress=1.0, max_range_m=600.0)
+    data["catalogue"]["weapons"]["long_rifle"] = rifle(0.02, p_suppress=1.0, max_range_m=800.0)
+    data["catalogue"]["unit_types"]["column"]["weapons"] = [{"weapon": "long_rifle", "count": 10}]
     result = runner.run(data, reps=4)
     entry = ZONE_X / 2.0
     assert np.all(result.first("AmbushSprung", detail="compromised") < entry)

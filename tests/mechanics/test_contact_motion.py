@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 from effects_kit import Runner, at, base, eye
 
-from drillsim.state.batch import DEAD_RECKONING_S, VELOCITY_ERROR_SHARE, Picture
+from drillsim.state.batch import Picture
+from drillsim.state.reckoning import DEAD_RECKONING_S, VELOCITY_ERROR_SHARE
 
 REPS = 6
 

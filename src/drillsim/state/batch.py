@@ -7,16 +7,12 @@ picture (what it believes) is kept apart in :class:`Picture`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-
-from drillsim.core.compiled import ufunc
-from drillsim.world.lanes import LANE_TABLES
 
 if TYPE_CHECKING:
     from drillsim.world.build import World
@@ -83,34 +79,6 @@ class ContactLayer(NamedTuple):
     err: FloatArray
 
 
-DEAD_RECKONING_S = 600.0
-"""The longest a contact's believed position is carried forward along its estimated velocity; an older
-contact is believed where it would have been then (assumption: a column has turned or halted within ten
-minutes; docs/mechanics/sensing.md, "Dead reckoning")."""
-VELOCITY_ERROR_SHARE = 0.25
-"""The error of a sighting's velocity estimate (standard deviation per axis) as a share of the speed seen
-(assumption: direction and pace judged by eye; docs/mechanics/sensing.md)."""
-
-
-@ufunc(["float64(float64, float64, float64)"])
-def reckoned(position: float, velocity: float, age_s: float) -> float:
-    """One coordinate of a contact's believed position ``age_s`` after its last sighting: where it was
-    seen, carried along its estimated velocity for at most ``DEAD_RECKONING_S`` (dead reckoning)."""
-    return position + velocity * min(max(age_s, 0.0), DEAD_RECKONING_S)
-
-
-@ufunc(["float64(float64, float64, float64, float64)"])
-def reckoned_error(error: float, vx: float, vy: float, age_s: float) -> float:
-    """The believed position's error (per axis) ``age_s`` after the sighting: the sighting's error and the
-    velocity estimate's (``VELOCITY_ERROR_SHARE`` of the speed) over the age, added in quadrature. A
-    contact seen still keeps its error."""
-    speed = math.hypot(vx, vy)
-    if speed == 0.0:
-        return error
-    drift = VELOCITY_ERROR_SHARE * speed * max(age_s, 0.0)
-    return math.sqrt(error * error + drift * drift)
-
-
 class Routes(NamedTuple):
     """The routes as compiled passes take them: (R, N, capacity) points and per point whether the leg to
     it follows a road; per (R, N) the route's length, the next point and whether it loops."""
@@ -162,7 +130,10 @@ class Picture:
         self, rows: IntArray | int, side: IntArray | int, targets: IntArray, now: float | FloatArray
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Where the shared picture believes each target is at ``now``, and with what error: its last
-        sighting carried along its estimated velocity (:func:`reckoned`, :func:`reckoned_error`)."""
+        sighting carried along its estimated velocity (:func:`~drillsim.state.reckoning.reckoned`,
+        :func:`~drillsim.state.reckoning.reckoned_error`)."""
+        from drillsim.state.reckoning import reckoned, reckoned_error  # compiled: loads Numba on first use
+
         age = now - self.known_t[rows, side, targets]
         vx = self.known_vx[rows, side, targets]
         vy = self.known_vy[rows, side, targets]
@@ -605,6 +576,8 @@ def start_lanes(state: BatchState, worlds: Sequence[World]) -> None:
     """
     if len(worlds) != len(state.replications):
         raise ValueError(f"one world per row: {len(state.replications)} rows, {len(worlds)} worlds")
+    from drillsim.world.lanes import LANE_TABLES  # the world loads the scenario models and Numba
+
     fields = sorted({name for names in LANE_TABLES.values() for name in names})
     starts: dict[int, BatchState] = {}
     for row, world in enumerate(worlds):

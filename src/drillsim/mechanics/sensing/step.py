@@ -51,8 +51,9 @@ from drillsim.mechanics.sensing.passes import (
     record_detections,
     who_looks,
 )
-from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND, VELOCITY_ERROR_SHARE
+from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND
 from drillsim.state.context import StepContext
+from drillsim.state.reckoning import VELOCITY_ERROR_SHARE
 
 __all__ = [
     "Sensing",

@@ -9,7 +9,7 @@ from scipy.stats import binom
 
 from drillsim.experiments.assertions import mean_test, parse_condition, sprt, sprt_levels
 from drillsim.experiments.compare import paired_ratio_interval, welch_interval
-from drillsim.experiments.montecarlo import summarize, t_interval, wilson_interval
+from drillsim.experiments.montecarlo import quantile_interval, summarize, t_interval, wilson_interval
 
 
 def test_t_interval_covers_the_mean_of_normal_samples_95_percent_of_the_time() -> None:
@@ -44,6 +44,35 @@ def test_wilson_interval_stays_inside_zero_one_at_the_extremes() -> None:
     low, high = wilson_interval(0, 50, 0.95)
     assert low == 0.0
     assert 0.05 < high < 0.1
+
+
+def test_quantile_interval_covers_the_true_percentile_of_skewed_samples() -> None:
+    """Over 2,000 exponential samples of 100 and of 500, the 95 % order-statistic intervals of the 5th and
+    95th percentiles cover the true percentiles at least 95 % of the time, less 4 standard errors of the
+    estimated coverage, and not always: their exact coverage is 0.983 at 100 values (P(1 <= B <= 10), B
+    binomial(100, 0.05)) and about 0.96 at 500, so above 0.995 they would be wider than the method gives.
+    """
+    rng = np.random.default_rng(1999)
+    trials = 2000
+    se = math.sqrt(0.95 * 0.05 / trials)
+    for n in (100, 500):
+        samples = rng.exponential(2.0, size=(trials, n))
+        for q in (0.05, 0.95):
+            truth = -2.0 * math.log(1.0 - q)
+            bounds = np.array([quantile_interval(row, q) for row in samples])
+            covered = float(np.mean((bounds[:, 0] <= truth) & (truth <= bounds[:, 1])))
+            assert 0.95 - 4 * se <= covered <= 0.995, (n, q, covered)
+            assert np.all(np.isfinite(bounds))
+
+
+def test_quantile_interval_is_open_where_too_few_values_place_the_percentile() -> None:
+    """With 20 values the 5th percentile may lie below all of them (0.95^20 = 36 % of the time), so the
+    interval has no lower bound; from 72 values (0.95^72 < 2.5 %) it has one; NaN values are left out."""
+    low, high = quantile_interval(np.arange(1.0, 21.0), 0.05)
+    assert low == -math.inf
+    assert high == 4.0
+    assert quantile_interval(np.arange(1.0, 73.0), 0.05)[0] == 1.0
+    assert quantile_interval(np.r_[np.arange(1.0, 101.0), math.nan], 0.05) == (1.0, 11.0)
 
 
 def test_summarize_ignores_missing_values_and_counts_them() -> None:

@@ -18,6 +18,8 @@ from drillsim.report.html import _pedigree
 from drillsim.scenario.io import with_overrides
 from drillsim.scenario.pedigree import is_sourced
 from drillsim.study.screening import (
+    NOT_READ,
+    UNREAD_FIELDS,
     GroupEffect,
     MorrisScreening,
     group_key,
@@ -205,6 +207,49 @@ def test_screening_moves_every_number_except_zero_rounded_unused_and_settings() 
     assert {i.fixed for i in inputs if i.path.startswith("time.")} == {
         "a setting of the run (horizon, time step), not an input of the model"
     }
+
+
+def test_numbers_no_model_reads_are_not_screened_and_are_counted(screening: MorrisScreening) -> None:
+    """Fuel and the spread of a one-element unit are listed as read by no model, not moved, and the
+    screening's text counts them; the spread of a unit of several elements is still moved."""
+    base = drillsim.load_scenario(EXAMPLE)
+    fuel = "catalogue.unit_types.rifle-squad.fuel_per_km_l"
+    single, group = "units.mil/commander.spread_m", "units.mil/grp.spread_m"
+    scenario = with_overrides(base, {fuel: 1.2, single: 300.0})
+    inputs = {i.path: i for i in screened_inputs(scenario)}
+    assert str(inputs[fuel].fixed).startswith(NOT_READ)
+    assert str(inputs[single].fixed).startswith(NOT_READ)
+    assert inputs[group].fixed is None
+    fixed = tuple((i.path, i.fixed) for i in inputs.values() if i.fixed is not None)
+    unread = sum(1 for _, why in fixed if why.startswith(NOT_READ))
+    entries = sum(1 for _, why in fixed if why.startswith("not read: no unit"))
+    text = replace(screening, fixed=fixed).text()
+    assert f"not screened: {unread + entries} numbers no model reads" in text
+    assert f"{unread} read by no model: fuel_per_km_l, spread_m" in text
+
+
+def test_the_numbers_said_to_be_unread_are_read_by_no_model() -> None:
+    """The premise of leaving them out: no code beyond the scenario's models and schema (and the screening's
+    list) names a field of UNREAD_FIELDS, and a one-element unit's spread leaves every compiled table of the
+    world as it was (while a group's spread moves its elements)."""
+    from drillsim.world.build import build_world
+    from drillsim.world.lanes import lane_tables_differ
+
+    root = Path(drillsim.__file__).resolve().parent
+    readers = [
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if path.parent.name != "scenario"
+        and path.name != "screening.py"  # the list itself
+        and any(name in path.read_text("utf-8") for name in UNREAD_FIELDS)
+    ]
+    assert readers == [], "a model reads fuel now: take it off UNREAD_FIELDS"
+    base = drillsim.load_scenario(EXAMPLE)
+    world = build_world(base)
+    single = with_overrides(base, {"units.mil/commander.spread_m": 300.0})
+    assert lane_tables_differ(world, build_world(single)) == []
+    group = with_overrides(base, {"units.mil/grp.spread_m": 600.0})
+    assert lane_tables_differ(world, build_world(group))
 
 
 def test_sourced_count_is_the_same_in_validate_report_pedigree_and_screening(

@@ -8,7 +8,10 @@ import pytest
 from drillsim.scenario import load_scenario
 from drillsim.validation.battles import (
     BATTLES,
+    VERDICTS,
     BattleRuns,
+    PublishedBattle,
+    PublishedFigure,
     battle_scenario_path,
     compare_battle,
     load_published,
@@ -55,22 +58,54 @@ def test_run_battle_is_reproducible_and_consistent() -> None:
 
 
 def test_compare_battle_says_inside_only_when_the_figure_overlaps_the_band() -> None:
-    """A published point inside the band, a range overlapping it and figures beyond it get the right
-    verdict."""
+    """A published point well inside the band, a range overlapping it and figures well beyond it get the
+    right verdict (200 replications, so both edges have finite sampling intervals)."""
     published = load_published()["hill-3234-1988-v1"]
     values = {
-        "defenders-killed": np.arange(0.0, 21.0),  # band 1-19: 6 inside
-        "defenders-wounded": np.arange(0.0, 21.0),  # 28 outside
-        "post-held": np.zeros(21),  # never held: 1 outside
-        "duration-h": np.linspace(10.0, 30.0, 21),  # range 16-20 overlaps
+        "defenders-killed": np.arange(200.0) / 10.0,  # band 1.0-18.9: 6 inside
+        "defenders-wounded": np.arange(200.0) / 10.0,  # 28 outside
+        "post-held": np.zeros(200),  # never held: 1 outside
+        "duration-h": np.linspace(10.0, 30.0, 200),  # range 16-20 overlaps
     }
     c = compare_battle(BattleRuns("hill-3234-1988-v1", 0, values), published)
-    verdicts = {m.measure: m.inside for m in c.measures}
+    verdicts = {m.measure: m.verdict for m in c.measures}
     assert verdicts == {
-        "defenders-killed": True,
-        "defenders-wounded": False,
-        "post-held": False,
-        "duration-h": True,
+        "defenders-killed": "inside",
+        "defenders-wounded": "outside",
+        "post-held": "outside",
+        "duration-h": "inside",
     }
     assert c.hits == 2
+    assert c.edges == 0
     assert "outside: defenders wounded, post held at the end" in c.sentence()
+
+
+def _figure_at(value: float) -> PublishedBattle:
+    figure = PublishedFigure("defenders-killed", value, value, "synthetic", "a figure set by the test")
+    return PublishedBattle("synthetic", "Synthetic", "defenders", (figure,), "nothing")
+
+
+def test_a_figure_at_the_true_band_edge_is_called_at_the_edge_not_outside() -> None:
+    """Known truth: 400 batches of 100 normal replications, the published figure set at the true 5th
+    percentile (-1.645). The band's 5th percentile from 100 runs lies above the figure in about half of the
+    batches, so without the sampling interval of the edge half the verdicts would be "outside"; with it a
+    verdict is "outside" only when the interval misses the true percentile, at most 2.5 % of batches (the
+    interval's lower end x_(1) exceeds it with probability 0.95^100 < 0.01), here allowed 3 standard errors
+    more (sqrt(0.025 * 0.975 / 400) = 0.008). A figure far beyond the band (-6: below the lowest of 100
+    values with probability 1 - 1e-7) stays outside and the median stays inside."""
+    rng = np.random.default_rng(2009)
+    batches = 400
+    truth = -1.6448536269514722  # the standard normal's 5th percentile
+    counts = dict.fromkeys(VERDICTS, 0)
+    point_outside = 0
+    for _ in range(batches):
+        runs = BattleRuns("synthetic", 0, {"defenders-killed": rng.normal(size=100)})
+        m = compare_battle(runs, _figure_at(truth)).measures[0]
+        counts[m.verdict] += 1
+        point_outside += truth < m.p05
+        assert compare_battle(runs, _figure_at(-6.0)).measures[0].verdict == "outside"
+        assert compare_battle(runs, _figure_at(0.0)).measures[0].verdict == "inside"
+    assert counts["outside"] / batches <= 0.025 + 3 * 0.008
+    assert counts["at the edge"] / batches >= 0.95 - 3 * 0.011
+    # The premise: the edge alone misplaces the figure in about half of the batches.
+    assert 0.35 < point_outside / batches < 0.65

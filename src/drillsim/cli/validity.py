@@ -86,13 +86,18 @@ def validate_models_command(
     _print(table)
     if report.battles:
         battles = Table(title="public validation battles: published outcome against drillsim's 5-95 % band")
-        for col in ("battle", "measure", "published", "drillsim 5-95 %", "verdict"):
+        for col in ("battle", "measure", "published", "drillsim 5-95 %", "edges (95 % interval)", "verdict"):
             battles.add_column(col)
         for b in report.battles:
             for m in b.measures:
                 name = f"{b.battle.name} ({b.runs.replications} runs)"
-                battles.add_row(name, m.label, m.published.text, m.band_text, m.verdict)
+                verdict = m.verdict.upper() if m.outside else m.verdict
+                battles.add_row(name, m.label, m.published.text, m.band_text, m.edges_text, verdict)
         _print(battles)
+        _say(
+            "A figure is at the edge when it lies within the sampling interval of an edge of the band: more "
+            "replications (--battle-replications) would be needed to call it inside or outside."
+        )
     for c in report.checks:
         if c.note:
             _say(f"{c.name}: {c.note}")

@@ -58,6 +58,7 @@ __all__ = [
     "PrecisionCheck",
     "measure_kinds",
     "monte_carlo",
+    "quantile_interval",
     "read_monte_carlo",
     "sample_replications",
     "summarize",
@@ -128,6 +129,36 @@ def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple
     half = z / (1.0 + z2n) * math.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n))
     low = 0.0 if successes <= 0 else max(0.0, centre - half)
     high = 1.0 if successes >= n else min(1.0, centre + half)
+    return (low, high)
+
+
+def quantile_interval(values: ArrayLike, q: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Distribution-free confidence interval for the ``q``-quantile of independent values (order statistics).
+
+    The number of values below the true quantile is binomial ``B(n, q)``, whatever the distribution
+    (Conover 1999, chapter 3). With ``a = (1 - confidence) / 2`` and ``x_(1) <= ... <= x_(n)`` the sorted
+    values, the interval is ``[x_(l), x_(u)]`` with ``l`` the largest index for which ``P(B < l) <= a`` and
+    ``u`` the smallest for which ``P(B >= u) <= a``, so it covers the quantile with probability at least
+    ``confidence`` (at least, because ``B`` is discrete). When the values are too few for an order
+    statistic to lie that far out (for the 5th percentile, fewer than 72 values), the bound is infinite:
+    the data cannot place the quantile on that side. NaN values are left out; NaN bounds when none is left.
+    """
+    from scipy.stats import binom
+
+    if not 0.0 < q < 1.0:
+        raise UserError(f"quantile must be between 0 and 1 (exclusive), got {q}")
+    v = np.sort(np.asarray(values, dtype=np.float64).ravel())
+    v = v[np.isfinite(v)]
+    n = len(v)
+    if n == 0:
+        return (math.nan, math.nan)
+    a = (1.0 - confidence) / 2.0
+    cdf = binom.cdf(np.arange(n + 1), n, q)  # cdf[j] = P(B <= j) = P(B < j + 1)
+    below = np.flatnonzero(cdf <= a)
+    low_index = int(below[-1]) + 1 if below.size else 0  # 1-based; 0: no order statistic is low enough
+    high_index = int(np.flatnonzero(1.0 - cdf <= a)[0]) + 1  # P(B >= j + 1) <= a; n + 1: none high enough
+    low = float(v[low_index - 1]) if low_index >= 1 else -math.inf
+    high = float(v[high_index - 1]) if high_index <= n else math.inf
     return (low, high)
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "GroupEffect",
     "MorrisScreening",
     "ScreenedInput",
+    "fixed_counts",
     "group_key",
     "in_catalogue",
     "lane_batches",
@@ -58,6 +59,25 @@ measure, area), by field family (one field across the entries of a kind), or by 
 scenario: the sensors, the weapons, the unit types, the units, the nations, the plan, ...)."""
 SETTINGS = ("time.",)
 """Numbers that set up the run rather than the model; never moved."""
+UNREAD_FIELDS: dict[str, str] = {
+    "fuel_l": "no model reads fuel (docs/mechanics/movement.md, 'No fuel')",
+    "fuel_per_km_l": "no model reads fuel (docs/mechanics/movement.md, 'No fuel')",
+}
+"""Fields that no model reads, by name, with the reason; never moved. A test checks that no code beyond the
+scenario's models names them, so a model that starts reading one must take it off this list."""
+SETTING = "a setting of the run (horizon, time step), not an input of the model"
+UNUSED_ENTRY = "not read: no unit of the scenario carries this catalogue entry"
+NOT_READ = "not read by any model: "
+ZERO = "zero: a relative range around 0 is empty"
+ROUNDING = "its range rounds to the value itself"
+FIXED_KINDS: tuple[tuple[str, str], ...] = (
+    (UNUSED_ENTRY, "in catalogue entries no unit carries"),
+    (NOT_READ, "that no model reads"),
+    (ZERO, "zero"),
+    (ROUNDING, "whose range rounds to the value itself"),
+    (SETTING, "settings of the run"),
+)
+"""The reasons a number is not moved (each reason starts with the first text), with a short label."""
 LEVELS = 4
 """Grid levels ``p`` of :func:`screen_scenario`: ``delta = p / (2 (p - 1)) = 2/3`` of each range."""
 INFLUENTIAL_SHARE = 0.1
@@ -82,7 +102,7 @@ class ScreenedInput:
     shape: tuple[str, ...]
     """The path's keys, with entry names (mapping keys) marked ``{name}`` and list indices ``[N]``."""
     fixed: str | None = None
-    """Why the number is not moved (zero, rounding, not read by the scenario), or None."""
+    """Why the number is not moved (zero, rounding, not read by any model or the scenario), or None."""
 
     def setting(self, u: float) -> float | int:
         """The value at grid coordinate ``u`` in [0, 1]."""
@@ -148,9 +168,10 @@ def screened_inputs(
     A number moves over ``[v (1 - fraction), v (1 + fraction)]`` clipped to its field's bounds; whole-number
     fields are rounded. It stays fixed when it is a setting of the run (``time.duration_s``, ``time.dt_s``:
     moving the horizon or the step changes the question, not the model), when it is zero (a relative range
-    around 0 is empty), when rounding
-    leaves it unchanged (a count of 1), or when it sits in a catalogue entry no unit of the scenario carries
-    (the engine never reads it).
+    around 0 is empty), when rounding leaves it unchanged (a count of 1), when it sits in a catalogue entry
+    no unit of the scenario carries (the engine never reads it), or when no model reads it
+    (:data:`UNREAD_FIELDS`; a unit's ``spread_m`` when the unit is one element whose count stays 1: one
+    element stands at the unit's point).
     """
     if not 0.0 < fraction < 1.0:
         raise UserError(f"the relative range must lie in (0, 1), got {fraction}")
@@ -168,14 +189,17 @@ def screened_inputs(
         integer = bool(bounds is not None and bounds.integer)
         low, high = _range(p.value, fraction, bounds)
         fixed: str | None = None
+        unread = _unread(scenario, shape, fraction)
         if p.path.startswith(SETTINGS):
-            fixed = "a setting of the run (horizon, time step), not an input of the model"
+            fixed = SETTING
         elif p.path.startswith("catalogue.") and not any(p.path.startswith(u) for u in used):
-            fixed = "not read: no unit of the scenario carries this catalogue entry"
+            fixed = UNUSED_ENTRY
+        elif unread is not None:
+            fixed = NOT_READ + unread
         elif p.value == 0.0:
-            fixed = "zero: a relative range around 0 is empty"
+            fixed = ZERO
         elif (integer and round(low) == round(high)) or low == high:
-            fixed = "its range rounds to the value itself"
+            fixed = ROUNDING
         out.append(
             ScreenedInput(
                 path=p.path,
@@ -190,6 +214,29 @@ def screened_inputs(
                 fixed=fixed,
             )
         )
+    return out
+
+
+def _unread(scenario: Scenario, shape: Sequence[str], fraction: float) -> str | None:
+    """Why no model reads the number at ``shape``, or None when one may."""
+    if shape[-1] in UNREAD_FIELDS:
+        return UNREAD_FIELDS[shape[-1]]
+    if len(shape) == 3 and shape[0] == "units" and shape[2] == "spread_m":
+        unit = scenario.units[shape[1][1:-1]]
+        # A one-element unit stands at its point (world/forces.py places elements only when count > 1),
+        # unless the screening can move its count above 1.
+        if int(unit.count) == 1 and round(1.0 + fraction) == 1:
+            return "the spread of a unit of one element (it stands at the unit's point)"
+    return None
+
+
+def fixed_counts(fixed: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
+    """How many numbers were not moved for each reason of :data:`FIXED_KINDS` (short label, count)."""
+    out = []
+    for reason, label in FIXED_KINDS:
+        n = sum(1 for _, why in fixed if why.startswith(reason))
+        if n:
+            out.append((label, n))
     return out
 
 
@@ -491,6 +538,23 @@ class MorrisScreening:
             "refined": self.refined.to_json() if self.refined is not None else None,
         }
 
+    def fixed_text(self) -> str:
+        """The numbers not moved, by reason: ``not screened: N numbers no model reads (...), ...``."""
+        counts = dict(fixed_counts(self.fixed))
+        entries = counts.pop(FIXED_KINDS[0][1], 0)
+        by_model = counts.pop(FIXED_KINDS[1][1], 0)
+        parts = []
+        if entries or by_model:
+            what = [f"{entries} in catalogue entries no unit carries"] if entries else []
+            if by_model:
+                fields = sorted(
+                    {path.rsplit(".", 1)[-1] for path, why in self.fixed if why.startswith(NOT_READ)}
+                )
+                what.append(f"{by_model} read by no model: {', '.join(fields)}")
+            parts.append(f"{entries + by_model} numbers no model reads ({'; '.join(what)})")
+        parts += [f"{n} {label}" for label, n in counts.items()]
+        return "not screened: " + (", ".join(parts) if parts else "none")
+
     def text(self, *, top: int = 20) -> str:
         """The ranking as plain text: influential weakly sourced groups first."""
         lines = [
@@ -498,8 +562,7 @@ class MorrisScreening:
             f"(by {self.grouping}), +-{self.fraction:.0%}, {self.trajectories} trajectories, {self.levels} "
             f"levels, {self.points} points x {self.replications} replication(s), seed {self.seed}, "
             f"{self.elapsed_s:.0f} s",
-            f"{len(self.fixed)} numbers not moved (zero, rounding, or in catalogue entries the scenario "
-            "does not use)",
+            self.fixed_text(),
         ]
         if self.failed_points:
             lines.append(

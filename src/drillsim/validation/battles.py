@@ -10,7 +10,12 @@ each, with the source that gives every figure and what was not found.
 wounded, whether the post was held, and the duration of the fighting (first loss to last loss, either
 side: the attackers open fire as soon as they see the post, so the first loss marks the start).
 :func:`compare_battle` puts the published figure beside the 5-95 % band of the replications and says, per
-measure, whether it lies inside. A miss is a finding about the models: it is reported, never tuned away.
+measure, whether it lies inside, outside, or at the edge of the band. Each edge is an estimate from a
+finite number of replications (the 5th percentile of 100 rests on about five of them), so it carries a
+distribution-free 95 % sampling interval (:func:`drillsim.experiments.montecarlo.quantile_interval`); a
+figure is *inside* when it overlaps the band wherever in their intervals the edges truly lie, *outside*
+when it misses the band wherever they lie, and *at the edge* otherwise (more replications would decide).
+A miss is a finding about the models: it is reported, never tuned away.
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ from numpy.typing import NDArray
 __all__ = [
     "BATTLES",
     "BATTLE_REPLICATIONS",
+    "VERDICTS",
     "BattleComparison",
     "BattleRuns",
     "MeasureComparison",
     "PublishedBattle",
+    "PublishedFigure",
     "battle_scenario_path",
     "compare_battle",
     "load_published",
@@ -49,6 +56,10 @@ QUIET_S = 3600.0
 """A replication's fight is over when no one has been lost for this long after the attack began; a batch
 stops when every replication's fight is over (or at the scenario's end)."""
 BAND = (5.0, 95.0)
+EDGE_CONFIDENCE = 0.95
+"""Confidence of the sampling interval of each band edge."""
+VERDICTS = ("inside", "at the edge", "outside")
+"""The verdicts of a published figure against the band."""
 MEASURE_LABELS = {
     "defenders-killed": "defenders killed",
     "defenders-wounded": "defenders wounded",
@@ -165,7 +176,7 @@ def run_battle(
 
 @dataclass(frozen=True, slots=True)
 class MeasureComparison:
-    """A published figure beside drillsim's 5-95 % band."""
+    """A published figure beside drillsim's 5-95 % band, each edge with its sampling interval."""
 
     measure: str
     published: PublishedFigure
@@ -173,11 +184,33 @@ class MeasureComparison:
     median: float
     p95: float
     mean: float
+    p05_interval: tuple[float, float]
+    """The 95 % sampling interval of the 5th percentile (order statistics; -inf: too few replications)."""
+    p95_interval: tuple[float, float]
+    """The 95 % sampling interval of the 95th percentile (+inf: too few replications)."""
+    replications: int
+
+    @property
+    def verdict(self) -> str:
+        """``inside`` when the published figure (or range) overlaps the band even where both edges lie at the
+        inner ends of their sampling intervals, ``outside`` when it misses the band even where they lie at
+        the outer ends, ``at the edge`` otherwise."""
+        low, high = self.published.low, self.published.high
+        if low <= self.p95_interval[0] + 1e-9 and high >= self.p05_interval[1] - 1e-9:
+            return "inside"
+        if low > self.p95_interval[1] + 1e-9 or high < self.p05_interval[0] - 1e-9:
+            return "outside"
+        return "at the edge"
 
     @property
     def inside(self) -> bool:
-        """Whether the published figure (or range) overlaps the 5-95 % band of the replications."""
-        return self.published.low <= self.p95 + 1e-9 and self.published.high >= self.p05 - 1e-9
+        """Whether the published figure lies inside the band beyond the sampling error of its edges."""
+        return self.verdict == "inside"
+
+    @property
+    def outside(self) -> bool:
+        """Whether the published figure lies outside the band beyond the sampling error of its edges."""
+        return self.verdict == "outside"
 
     @property
     def label(self) -> str:
@@ -190,8 +223,14 @@ class MeasureComparison:
         return f"{_number(self.p05)}-{_number(self.p95)} (median {_number(self.median)})"
 
     @property
-    def verdict(self) -> str:
-        return "inside" if self.inside else "outside"
+    def edges_text(self) -> str:
+        """The sampling intervals of the edges; for the post, the exact (Clopper-Pearson) interval of the
+        share held, the same binomial test (the 95th percentile is "held" when more than 5 % hold)."""
+        if self.measure == "post-held":
+            held = round(self.mean * self.replications)
+            low, high = _share_interval(held, self.replications)
+            return f"share held {100 * low:.0f}-{100 * high:.0f} %"
+        return f"5 %: {_interval(self.p05_interval)}; 95 %: {_interval(self.p95_interval)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,18 +243,29 @@ class BattleComparison:
 
     @property
     def hits(self) -> int:
+        """Published figures inside the band (beyond the sampling error of its edges)."""
         return sum(m.inside for m in self.measures)
 
+    @property
+    def edges(self) -> int:
+        """Published figures at an edge of the band (within the sampling interval of an edge)."""
+        return sum(m.verdict == "at the edge" for m in self.measures)
+
     def sentence(self) -> str:
-        """One line: how many published figures lie inside the band, and which lie outside."""
-        misses = [m.label for m in self.measures if not m.inside]
+        """One line: how many published figures lie inside the band, and which lie at its edge or outside."""
         n = len(self.measures)
         text = f"{self.battle.name}: {self.hits} of {n} published figures inside the 5-95 % band"
-        return text + (f"; outside: {', '.join(misses)}" if misses else "")
+        for verdict in ("at the edge", "outside"):
+            labels = [m.label for m in self.measures if m.verdict == verdict]
+            if labels:
+                text += f"; {verdict}: {', '.join(labels)}"
+        return text
 
 
 def compare_battle(runs: BattleRuns, published: PublishedBattle | None = None) -> BattleComparison:
     """Each published figure of the battle beside the 5-95 % band of its replications."""
+    from drillsim.experiments.montecarlo import quantile_interval
+
     battle = published if published is not None else load_published()[runs.battle]
     rows = []
     for fig in battle.figures:
@@ -229,9 +279,31 @@ def compare_battle(runs: BattleRuns, published: PublishedBattle | None = None) -
                 median=float(np.median(values)),
                 p95=float(high),
                 mean=float(values.mean()),
+                p05_interval=quantile_interval(values, BAND[0] / 100.0, EDGE_CONFIDENCE),
+                p95_interval=quantile_interval(values, BAND[1] / 100.0, EDGE_CONFIDENCE),
+                replications=len(values),
             )
         )
     return BattleComparison(battle, runs, tuple(rows))
+
+
+def _share_interval(successes: int, n: int) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) interval of a share at :data:`EDGE_CONFIDENCE`."""
+    from scipy.stats import beta  # type: ignore[import-untyped,unused-ignore]
+
+    a = (1.0 - EDGE_CONFIDENCE) / 2.0
+    low = float(beta.ppf(a, successes, n - successes + 1)) if successes > 0 else 0.0
+    high = float(beta.ppf(1.0 - a, successes + 1, n - successes)) if successes < n else 1.0
+    return (low, high)
+
+
+def _interval(bounds: tuple[float, float]) -> str:
+    low, high = bounds
+    if not np.isfinite(low):
+        return f"up to {_number(high)}"
+    if not np.isfinite(high):
+        return f"from {_number(low)}"
+    return f"{_number(low)}-{_number(high)}"
 
 
 def _number(x: float) -> str:

@@ -820,10 +820,12 @@ def _check_battle(comparison: BattleComparison) -> Check:
         compared=(
             f"{battle.name}: published outcome against the 5-95 % band of {comparison.runs.replications} "
             f"replications of the scenario {battle.key} (published facts only, shared catalogue core-v1, no "
-            f"tuning; seed {comparison.runs.seed}); each figure is inside when it overlaps the band"
+            f"tuning; seed {comparison.runs.seed}); each figure is inside when it overlaps the band "
+            "wherever in their 95 % sampling intervals its edges lie, outside when it misses it wherever "
+            "they lie, and at the edge otherwise"
         ),
         published="; ".join(f"{m.label} {m.published.text}" for m in rows),
-        drillsim="; ".join(f"{m.label} {m.band_text}" for m in rows),
+        drillsim="; ".join(f"{m.label} {m.band_text} (edges {m.edges_text})" for m in rows),
         difference="; ".join(f"{m.label}: {m.verdict}" for m in rows),
         passed=all(m.inside for m in rows),
         finding=True,

@@ -275,7 +275,8 @@ def assess_realism(
             for g in sorted(result.morris.groups, key=lambda g: -g.influence)
             if g.influential and not g.is_sourced
         ][:WEAK_INPUTS_SHOWN]
-    verdict, uncertainty = _verdict(hits, figures, rates, coverage)
+    edges = sum(b.edges for b in battles)
+    verdict, uncertainty = _verdict(hits, figures, rates, coverage, edges=edges)
     notes = []
     if not battles:
         notes.append("the public validation battles were not run (drillsim validate-models runs them)")
@@ -294,7 +295,9 @@ def assess_realism(
     )
 
 
-def _verdict(hits: int, figures: int, rates: Sequence[SideRate], coverage: float) -> tuple[str, str]:
+def _verdict(
+    hits: int, figures: int, rates: Sequence[SideRate], coverage: float, *, edges: int = 0
+) -> tuple[str, str]:
     """A plain verdict and what it is uncertain by."""
     outside = [r.side for r in rates if not 5.0 <= r.percentile <= 95.0]
     battle_share = hits / figures if figures else math.nan
@@ -313,7 +316,8 @@ def _verdict(hits: int, figures: int, rates: Sequence[SideRate], coverage: float
         verdict = "consistent with the history it was checked against, within the uncertainty below"
     parts = []
     if figures:
-        parts.append(f"{hits} of {figures} published battle figures inside drillsim's 5-95 % band")
+        at_edge = f" ({edges} more at its edge, within the sampling error of the band)" if edges else ""
+        parts.append(f"{hits} of {figures} published battle figures inside drillsim's 5-95 % band{at_edge}")
     if rates:
         parts.append(
             "daily loss shares at the "

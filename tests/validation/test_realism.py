@@ -46,13 +46,15 @@ def _runs(name: str, killed: float) -> BattleRuns:
 
 
 def test_mechanics_follow_the_scenario() -> None:
-    """A scenario with a fire-support task rests on indirect fire; one without aircraft not on air."""
+    """A scenario with a fire-support task rests on indirect fire; one without aircraft not on air; one
+    with strike aircraft on both (their weapons land as area fire)."""
     scenario = load_scenario(battle_scenario_path("hill-3234-1988-v1"))
     used = scenario_mechanics(scenario)
     assert "indirect fire" in used
     assert "air operations and air defence" not in used
     keating = scenario_mechanics(load_scenario(battle_scenario_path("keating-2009-v1")))
-    assert "indirect fire" not in keating
+    assert "air operations and air defence" in keating
+    assert "indirect fire" in keating
 
 
 def test_side_strengths_count_every_person() -> None:

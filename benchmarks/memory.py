@@ -25,7 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +50,11 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-VIEW_PATHS = ("/", "/api/meta.json", "/api/layers.json", "/api/elevation.png", "/api/replay/0.json")
-"""What the viewer loads when it opens, before the ensemble tab (``/api/ensemble.json``, asked last)."""
+VIEW_PATHS = ("/", "/api/meta.json", "/api/layers.json", "/api/elevation.png")
+"""What the viewer loads when it opens, before the replay of the result's first replication and the
+ensemble tab (``/api/ensemble.json``, asked last)."""
+OPTIONAL_PATHS = ("/api/elevation.png",)
+"""Paths a result may lack (a scenario without terrain has no elevation image: 404, as the viewer expects)."""
 
 
 def _row(args: list[str], peak: int, start: float, load: float) -> dict[str, Any]:
@@ -83,8 +88,12 @@ def _fetch_all(base: str, paths: tuple[str, ...], done: list[str | None]) -> Non
     error, if any, and ``done[1]`` is set when all have answered."""
     try:
         for path in paths:
-            with urllib.request.urlopen(base + path, timeout=900) as answer:
-                answer.read()
+            try:
+                with urllib.request.urlopen(base + path, timeout=900) as answer:
+                    answer.read()
+            except urllib.error.HTTPError as error:
+                if not (error.code == HTTPStatus.NOT_FOUND and path in OPTIONAL_PATHS):
+                    raise
     except OSError as error:
         done[0] = f"{path}: {error}"
     done[1] = "done"
@@ -96,6 +105,8 @@ def view_peak_memory(result_dir: Path) -> dict[str, Any]:
     import threading
 
     args = ["view", str(result_dir), "--no-browser", "--port", "0"]
+    first = json.loads((result_dir / "run.json").read_text(encoding="utf-8"))["replications"][0]
+    replay = f"/api/replay/{int(first)}.json"  # a Monte Carlo result records chosen replications
     load = os.getloadavg()[0]
     start = time.perf_counter()
     peak = 0
@@ -110,7 +121,7 @@ def view_peak_memory(result_dir: Path) -> dict[str, Any]:
             raise SystemExit(f"drillsim view printed no address: {line!r}")
         done: list[str | None] = [None, None]
         fetcher = threading.Thread(
-            target=_fetch_all, args=(url.rstrip("/"), (*VIEW_PATHS, "/api/ensemble.json"), done)
+            target=_fetch_all, args=(url.rstrip("/"), (*VIEW_PATHS, replay, "/api/ensemble.json"), done)
         )
         fetcher.start()
         while done[1] is None and child.poll() is None:
@@ -121,6 +132,16 @@ def view_peak_memory(result_dir: Path) -> dict[str, Any]:
     if done[0] is not None:
         raise SystemExit(f"drillsim view {result_dir}: {done[0]}")
     return _row(args[:2], peak, start, load)
+
+
+def _show(row: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Keep a measured row and print it at once (a long series shows its figures as they come)."""
+    rows.append(row)
+    print(
+        f"{row['command']:<60} peak {row['peak_rss_mb']:>8,.1f} MB  {row['wall_s']:>7.1f} s  "
+        f"load {row['load_average']:.2f}",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
     options = parser.parse_args(argv)
-    rows = []
+    rows: list[dict[str, Any]] = []
     work = Path(tempfile.mkdtemp(prefix="drillsim-memory-"))
     try:
         runs = [c for c in options.commands if c in ("run", "mc")]
@@ -147,20 +168,13 @@ def main(argv: list[str] | None = None) -> int:
             for n in options.counts:
                 out = work / f"{name}-{n}"
                 args = [name, options.scenario, "--seed", str(options.seed), "-n", str(n), "--out", str(out)]
-                measured = [peak_memory(args)]
+                _show(peak_memory(args), rows)
                 for reader in readers:
                     if reader == "report":
-                        measured.append(peak_memory(["report", str(out)]))
+                        _show(peak_memory(["report", str(out)]), rows)
                     else:
-                        measured.append(view_peak_memory(out))
+                        _show(view_peak_memory(out), rows)
                 shutil.rmtree(out, ignore_errors=True)
-                for row in measured:
-                    rows.append(row)
-                    print(
-                        f"{row['command']:<60} peak {row['peak_rss_mb']:>8,.1f} MB  {row['wall_s']:>7.1f} s  "
-                        f"load {row['load_average']:.2f}",
-                        flush=True,
-                    )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if options.json is not None:

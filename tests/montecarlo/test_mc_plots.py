@@ -6,7 +6,8 @@ from pathlib import Path
 
 import matplotlib
 
-from drillsim.experiments.montecarlo import MonteCarloResult
+from drillsim.cli.analysis import DistributionPlots
+from drillsim.experiments.montecarlo import MonteCarloResult, monte_carlo
 from drillsim.report.plots import plot_distributions
 from drillsim.study.plots import plot_tipping_point, plot_tornado, tipping_point
 
@@ -33,6 +34,43 @@ def test_plotting_changes_no_global_matplotlib_state(mc_result: MonteCarloResult
     plot_distributions(mc_result, tmp_path, measures=["losses-raiders"], formats=["png"])
     assert matplotlib.get_backend() == backend
     assert dict(matplotlib.rcParams) == params
+
+
+def test_plots_drawn_while_the_recorded_runs_go_are_those_drawn_after(
+    mc_result: MonteCarloResult, tmp_path: Path
+) -> None:
+    """``drillsim mc`` draws its plots in a thread while the recorded replications run: the same files
+    and the same SVG documents for the report as drawing them afterwards."""
+    beside = DistributionPlots(tmp_path / "beside")
+    beside.start(mc_result)
+    after = DistributionPlots(tmp_path / "after")
+    assert (
+        beside.finish(mc_result) == after.finish(mc_result) == f"{2 * len(mc_result.statistics)} plot files"
+    )
+    assert beside.drawn == after.drawn
+    assert sorted(beside.drawn) == sorted(mc_result.statistics)
+    assert sorted(p.name for p in (tmp_path / "beside").iterdir()) == sorted(
+        p.name for p in (tmp_path / "after").iterdir()
+    )
+
+
+def test_the_summary_is_handed_over_before_the_recorded_runs(example: Path, seed: int) -> None:
+    """``on_summary`` gets every replication's rows before the recorded replications run again."""
+    seen: list[MonteCarloResult] = []
+    result = monte_carlo(
+        str(example),
+        replications=6,
+        rng=seed,
+        batch=3,
+        executor=1,
+        record=1,
+        progress=False,
+        on_summary=seen.append,
+    )
+    assert len(seen) == 1
+    assert seen[0].recorded is None
+    assert result.recorded is not None
+    assert seen[0].table.equals(result.table)
 
 
 def test_tornado_plot_is_written(tmp_path: Path) -> None:

@@ -105,6 +105,12 @@ async function viewerChecks() {
   const clock = await page.textContent("#clock");
   check("scrubber moves units", shift > 3, `${moved} moved ${shift.toFixed(1)} px; clock ${clock}`);
 
+  // The event-kind list names kinds in plain words (the report's labels), never by their class names.
+  const kindOptions = await page.$$eval("#jump-kind option", (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+  const misnamed = kindOptions.filter((o) => o.text !== cfg.eventLabels[o.value] || /[a-z][A-Z]/.test(o.text));
+  check("event kinds in plain words", kindOptions.length > 0 && misnamed.length === 0,
+    `${kindOptions.length} kinds; misnamed: ${JSON.stringify(misnamed.slice(0, 5))}`);
+
   // Jump to next event of a kind.
   await scrub(page, 0);
   const kind = await page.inputValue("#jump-kind");

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from drillsim.report import ReplayServer, load_result
+from drillsim.report.timeline import EVENT_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "crossing-defence.yaml"
@@ -83,6 +84,7 @@ def verdict(
         "mcReport": str(mc_report.resolve()),
         "mcShot": str(EXAMPLE_SCREENSHOT),
         "reportUnits": len(load_result(default_report.parent).header["units"]),
+        "eventLabels": EVENT_LABELS,
         "mcMeasures": len(json.loads((mc_report.parent / "summary.json").read_text("utf-8"))["measures"]),
     }
     try:
@@ -147,6 +149,11 @@ def test_timeline_controls(verdict: dict[str, Any]) -> None:
     """'Next' jumps to the next event of the chosen kind and play advances the clock."""
     assert_check(verdict, "jump to next event")
     assert_check(verdict, "play advances time")
+
+
+def test_event_kinds_are_named_in_plain_words(verdict: dict[str, Any]) -> None:
+    """The viewer's event-kind list shows the report's plain labels ("units broke"), not class names."""
+    assert_check(verdict, "event kinds in plain words")
 
 
 def test_title_shows_the_exact_64_bit_seed(verdict: dict[str, Any]) -> None:

@@ -12,10 +12,13 @@ import numpy as np
 import pytest
 
 from drillsim.core.errors import InputError
+from drillsim.events.types import EVENT_CLASSES
 from drillsim.report import choose_replication, ensemble_data, load_result, map_layers, replay_data
 from drillsim.report.ensemble import ensemble_json
+from drillsim.report.html import timeline_marks
 from drillsim.report.layers import elevation_png
 from drillsim.report.symbols import affiliation, unit_sidc
+from drillsim.report.timeline import EVENT_LABELS
 
 Cli = Callable[..., Any]
 
@@ -105,6 +108,17 @@ def test_fire_missions_chain_their_links_in_order(single_result: Path) -> None:
         assert all(link["duration_s"] >= 0 for link in m["links"])
     refused = [m for m in data["missions"] if "FireMissionRefused" in m["times"]]
     assert all(m["outcome"].startswith("refused") for m in refused)
+
+
+def test_every_event_kind_has_one_plain_label(single_result: Path) -> None:
+    """Every kind the engine can log has a label in plain words, and the replay data gives the viewer the
+    label of each kind it lists (the same words as the report's timeline chart)."""
+    assert set(EVENT_LABELS) == set(EVENT_CLASSES)
+    assert all(label and label == label.lower() and label != kind for kind, label in EVENT_LABELS.items())
+    data = replay_data(load_result(single_result))
+    assert data["event_kinds"], "the example logs events besides positions"
+    assert data["event_labels"] == {kind: EVENT_LABELS[kind] for kind in data["event_kinds"]}
+    assert {label for label, _ in timeline_marks(data)} <= set(data["event_labels"].values())
 
 
 def test_sidc_affiliation_follows_the_viewing_side() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from drillsim.report import ReplayServer
+from drillsim.report.server import KEPT_REPLAYS
 
 
 @pytest.fixture
@@ -50,6 +51,22 @@ def test_serves_page_assets_and_result_json(server: ReplayServer) -> None:
     status, body = get(server, "/api/replay/0.json")
     assert status == 200
     assert json.loads(body)["meta"]["replication"] == 0
+
+
+def test_keeps_only_the_last_replays_asked_for(ensemble_result: Path) -> None:
+    """Browsing many replications keeps only the last few replays in memory, and a replay dropped and
+    asked for again is made again the same."""
+    srv = ReplayServer(ensemble_result)
+    reps = srv.result.replications
+    assert len(reps) > KEPT_REPLAYS + 1
+    first = srv.content(f"/api/replay/{reps[0]}.json")
+    for rep in reps[1 : KEPT_REPLAYS + 2]:
+        assert srv.content(f"/api/replay/{rep}.json")[0] == 200
+    assert srv.kept_replays == reps[2 : KEPT_REPLAYS + 2]
+    srv.content(f"/api/replay/{reps[2]}.json")  # asked again: now the most recent
+    assert srv.kept_replays == [*reps[3 : KEPT_REPLAYS + 2], reps[2]]
+    assert srv.content(f"/api/replay/{reps[0]}.json") == first
+    srv.httpd.server_close()
 
 
 @pytest.mark.parametrize(

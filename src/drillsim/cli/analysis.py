@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from drillsim.experiments.montecarlo import MonteCarloResult
     from drillsim.study.quantities import Quantity
 
-__all__ = ["register", "report_monte_carlo"]
+__all__ = ["DistributionPlots", "register", "report_monte_carlo"]
 
 
 def _console() -> Console:
@@ -120,11 +121,53 @@ def _parse_precision(items: list[str]) -> float | dict[str, float] | None:
     return named if named else overall
 
 
-def report_monte_carlo(result: MonteCarloResult, out: Path, *, confidence: float) -> None:
+class DistributionPlots:
+    """A Monte Carlo result's distribution plots (``out/plots``), drawn in a background thread while its
+    recorded replications run: :meth:`start` is ``monte_carlo``'s ``on_summary``. The plots need only
+    the rows, and the recorded replications spend their time in compiled steps that release the
+    interpreter lock, so the drawing takes the other core."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.drawn: dict[str, str] = {}
+        """Each measure's SVG document, for the report to reuse."""
+        self._thread: threading.Thread | None = None
+        self._outcome: str | BaseException = ""
+
+    def start(self, result: MonteCarloResult) -> None:
+        """Start drawing ``result``'s plots."""
+        self._thread = threading.Thread(target=self._draw, args=(result,), name="drillsim-plots", daemon=True)
+        self._thread.start()
+
+    def _draw(self, result: MonteCarloResult) -> None:
+        from drillsim.report.plots import plot_distributions
+
+        try:
+            self._outcome = f"{len(plot_distributions(result, self.directory, drawn=self.drawn))} plot files"
+        except UserError as exc:  # matplotlib is missing: everything else is still written
+            self._outcome = f"no plots ({exc})"
+        except BaseException as exc:  # raised again in the main thread, by finish()
+            self._outcome = exc
+
+    def finish(self, result: MonteCarloResult) -> str:
+        """Wait for the plots (drawn now if :meth:`start` was never called); what was drawn, in words.
+        An error met while drawing is raised here."""
+        if self._thread is None:
+            self._draw(result)
+        else:
+            self._thread.join()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        return self._outcome
+
+
+def report_monte_carlo(
+    result: MonteCarloResult, out: Path, *, confidence: float, plots: DistributionPlots | None = None
+) -> None:
     """Print a Monte Carlo result's table and timing, then write it, its plots and its report to ``out``
-    (``drillsim mc``, and ``drillsim run`` with more replications than it logs)."""
+    (``drillsim mc``, and ``drillsim run`` with more replications than it logs). ``plots``: the plots
+    already started while the recorded replications ran (drawn here otherwise)."""
     from drillsim.report import write_report
-    from drillsim.report.plots import plot_distributions
 
     console = _console()
     level = f"{confidence * 100:g} % CI"
@@ -170,18 +213,16 @@ def report_monte_carlo(result: MonteCarloResult, out: Path, *, confidence: float
         )
     target = out
     result.write(target)  # the result first: plots and the report can be drawn again from it
-    drawn: dict[str, str] = {}  # the distribution plots, drawn once for plots/ and the report
-    try:
-        plots = f"{len(plot_distributions(result, target / 'plots', drawn=drawn))} plot files"
-    except UserError as exc:  # matplotlib is missing: everything else is still written
-        plots = f"no plots ({exc})"
+    if plots is None:
+        plots = DistributionPlots(target / "plots")
+    drawn = plots.finish(result)  # the distribution plots, drawn once for plots/ and the report
     recorded = 0 if result.recorded is None else len(result.recorded.replications)
     console.print(
-        f"replications, summary, {plots} and the event log of {recorded} recorded replication(s) "
+        f"replications, summary, {drawn} and the event log of {recorded} recorded replication(s) "
         f"written to {target}",
         markup=False,
     )
-    report = write_report(target, distributions=drawn)
+    report = write_report(target, distributions=plots.drawn)
     console.print(f"report written to {report}", markup=False, emoji=False)
 
 
@@ -311,6 +352,7 @@ def mc(  # noqa: PLR0913
     )
     check_writable(out)
     runner = make_executor(scheduler=scheduler, dask_local=dask_local, workers=workers)
+    plots = DistributionPlots(out / "plots")
     try:
         result = monte_carlo(
             source,
@@ -328,6 +370,7 @@ def mc(  # noqa: PLR0913
             resume=resume is not None,
             record=record,
             sample_s=sample_s,
+            on_summary=plots.start,
         )
     except KeyboardInterrupt:
         raise RunInterruptedError(
@@ -336,7 +379,7 @@ def mc(  # noqa: PLR0913
         ) from None
     finally:
         runner.close()
-    report_monte_carlo(result, out, confidence=confidence)
+    report_monte_carlo(result, out, confidence=confidence, plots=plots)
 
 
 def compare(

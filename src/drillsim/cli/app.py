@@ -166,7 +166,7 @@ memory bounded whatever the count) and logs the events of this many, spread over
 
 def _run_streamed(scenario: Any, *, seed: int, replications: int, target: Path, sample_s: float) -> None:
     """``drillsim run -n N`` above :data:`RUN_EVENT_LOG_LIMIT`: a Monte Carlo run into ``target``."""
-    from drillsim.cli.analysis import report_monte_carlo
+    from drillsim.cli.analysis import DistributionPlots, report_monte_carlo
     from drillsim.experiments.montecarlo import monte_carlo
 
     console.print(
@@ -176,6 +176,7 @@ def _run_streamed(scenario: Any, *, seed: int, replications: int, target: Path, 
         markup=False,
         emoji=False,
     )
+    plots = DistributionPlots(target / "plots")
     try:
         result = monte_carlo(
             scenario,
@@ -185,13 +186,14 @@ def _run_streamed(scenario: Any, *, seed: int, replications: int, target: Path, 
             store=target,
             record=RUN_EVENT_LOG_LIMIT,
             sample_s=sample_s,
+            on_summary=plots.start,
         )
     except KeyboardInterrupt:
         raise RunInterruptedError(
             f"interrupted: the finished batches are kept in {target}; run 'drillsim mc --resume {target}' "
             "to finish the run."
         ) from None
-    report_monte_carlo(result, target, confidence=0.95)
+    report_monte_carlo(result, target, confidence=0.95, plots=plots)
 
 
 @app.command()

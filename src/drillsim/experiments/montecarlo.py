@@ -750,6 +750,7 @@ def monte_carlo(  # noqa: C901, PLR0913
     progress: bool | None = None,
     store: str | Path | None = None,
     resume: bool = False,
+    on_summary: Callable[[MonteCarloResult], object] | None = None,
 ) -> MonteCarloResult:
     """Run replications 0, 1, 2, ... of a scenario in batches and summarise every measure.
 
@@ -798,6 +799,9 @@ def monte_carlo(  # noqa: C901, PLR0913
     resume
         Continue an interrupted run in ``store``: its finished batches are read back and only the others
         run (the plan must match; see :func:`resume_plan`). The rows are those of an uninterrupted run.
+    on_summary
+        Called with the result as soon as every replication has run, before the recorded ones run
+        again (what needs only the rows, such as the distribution plots, can be drawn meanwhile).
 
     Returns
     -------
@@ -953,6 +957,8 @@ def monte_carlo(  # noqa: C901, PLR0913
         header=header,
         executor=runner.description,
     )
+    if on_summary is not None:
+        on_summary(summary)
     return record_replications(scen, summary, record, sample_s=sample_s) if record else summary
 
 

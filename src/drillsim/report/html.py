@@ -46,7 +46,7 @@ from drillsim.report.story import (
     phase_windows,
     story_sentences,
 )
-from drillsim.report.timeline import kill_chains, replay_data
+from drillsim.report.timeline import EVENT_LABELS, kill_chains, replay_data
 from drillsim.scenario.pedigree import is_sourced
 from drillsim.study.quantities import format_duration, format_quantity, measure_quantity, quantity_unit
 
@@ -61,24 +61,24 @@ __all__ = [
 
 REPORT_FILE = "report.html"
 
-_KEY_KINDS = {
-    "ContactDetected": "detections",
-    "FireMissionRequested": "calls for fire",
-    "FireMissionRefused": "fire missions refused",
-    "RoundsImpacted": "rounds landed",
-    "StrikeRequested": "strikes requested",
-    "WeaponsReleased": "weapons released",
-    "StrikeAborted": "strikes aborted",
-    "UnitBroke": "units broke",
-    "UnitDestroyed": "units destroyed",
-    "UnitFled": "units fled",
-    "UnitCaptured": "units captured",
-    "UnitEscaped": "units escaped",
-    "ObjectiveAchieved": "objectives achieved",
-    "AssaultResolved": "assaults decided",
-    "PositionSeized": "positions seized",
-}
-"""The kinds of event the timeline chart marks, with the plain words its rows are labelled by."""
+_TIMELINE_KINDS = (
+    "ContactDetected",
+    "FireMissionRequested",
+    "FireMissionRefused",
+    "RoundsImpacted",
+    "StrikeRequested",
+    "WeaponsReleased",
+    "StrikeAborted",
+    "UnitBroke",
+    "UnitDestroyed",
+    "UnitFled",
+    "UnitCaptured",
+    "UnitEscaped",
+    "ObjectiveAchieved",
+    "AssaultResolved",
+    "PositionSeized",
+)
+"""The kinds of event the timeline chart marks (its rows are labelled by :data:`EVENT_LABELS`)."""
 _MAX_EVENT_ROWS = 300
 _TOP_EVENTS = 30
 """Rows of the key-events table: the highest ranked grouped events (all of them are in a folded list)."""
@@ -337,7 +337,7 @@ def _key_event_row(row: KeyEvent) -> list[str]:
 def timeline_marks(replay: Mapping[str, Any]) -> list[tuple[str, float]]:
     """The timeline chart's marks: (the row's label in plain words, time) for each key event of a
     replication's :func:`replay_data`."""
-    return [(_KEY_KINDS[e["kind"]], e["time_s"]) for e in replay["events"] if e["kind"] in _KEY_KINDS]
+    return [(EVENT_LABELS[e["kind"]], e["time_s"]) for e in replay["events"] if e["kind"] in _TIMELINE_KINDS]
 
 
 def _timeline(replay: dict[str, Any], have_charts: bool) -> dict[str, Any]:
@@ -427,18 +427,17 @@ def _people(value: float, *, mean: bool) -> str:
 
 
 def _all_chains(result: Result) -> list[dict[str, Any]]:
-    """Fire missions and strikes of every replication (each with ``replication`` and ``type``)."""
-    table = result.scan(kinds=CHAIN_KINDS)
-    lat, lon = result.to_latlon(table.column("x_m").to_numpy(), table.column("y_m").to_numpy())
-    rows = table.to_pylist()
-    by_rep: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row, la, lo in zip(rows, lat.tolist(), lon.tolist(), strict=True):
-        row["lat"] = la if math.isfinite(la) else None
-        row["lon"] = lo if math.isfinite(lo) else None
-        by_rep[int(row["replication"])].append(row)
+    """Fire missions and strikes of every replication (each with ``replication`` and ``type``), read a
+    replication at a time (its events are dicts only while its chains are made)."""
     out = []
-    for rep in sorted(by_rep):
-        missions, strikes = kill_chains(by_rep[rep])
+    for rep in sorted(result.replications):
+        table = result.scan(replication=rep, kinds=CHAIN_KINDS)
+        lat, lon = result.to_latlon(table.column("x_m").to_numpy(), table.column("y_m").to_numpy())
+        rows = table.to_pylist()
+        for row, la, lo in zip(rows, lat.tolist(), lon.tolist(), strict=True):
+            row["lat"] = la if math.isfinite(la) else None
+            row["lon"] = lo if math.isfinite(lo) else None
+        missions, strikes = kill_chains(rows)
         out += [{**m, "replication": rep, "type": "fire mission"} for m in missions]
         out += [{**m, "replication": rep, "type": "strike"} for m in strikes]
     return out

@@ -58,6 +58,8 @@ MAX_WAITING = 512
 """Connections waiting for their request at most; beyond, the oldest is closed."""
 BACKLOG = 128
 """The listen backlog: connections the kernel queues before they are accepted."""
+KEPT_REPLAYS = 3
+"""Replications whose replay data the server keeps ready (the most recently asked for)."""
 MAX_REQUEST_LINE = 4096
 MAX_HEADERS = 32
 _QUIET = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
@@ -249,10 +251,23 @@ class ReplayServer:
     # ------------------------------------------------------------------------------------ content
 
     def _cached(self, key: str, make: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
+        """The answer for ``key``, made once. Replays are kept for the :data:`KEPT_REPLAYS` last asked for
+        (a result of many replications, browsed one by one, would otherwise hold them all)."""
         with self._lock:
             if key not in self._cache:
                 self._cache[key] = make()
+                replays = [k for k in self._cache if k.startswith("/api/replay/")]
+                for old in replays[: max(len(replays) - KEPT_REPLAYS, 0)]:
+                    del self._cache[old]
+            elif key.startswith("/api/replay/"):
+                self._cache[key] = self._cache.pop(key)  # the most recently asked for comes last
             return self._cache[key]
+
+    @property
+    def kept_replays(self) -> list[int]:
+        """Replications whose replay data is kept ready, the least recently asked for first."""
+        with self._lock:
+            return [int(m.group(1)) for k in self._cache if (m := _REPLAY_PATH.match(k))]
 
     def content(self, raw_path: str) -> tuple[HTTPStatus, bytes, str]:
         """Status, body and content type for a request path (with its query)."""

@@ -12,13 +12,70 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from drillsim.events.chains import CHAIN_KINDS, Mission, missions
 from drillsim.report.results import Result
 from drillsim.report.symbols import affiliation, unit_sidc
 from drillsim.scenario.models import REACH_RADIUS_M, ObjectiveSpec, Scenario
 
-__all__ = ["KEY_EVENT_KINDS", "kill_chains", "objective_terms", "replay_data", "unit_table"]
+__all__ = ["EVENT_LABELS", "KEY_EVENT_KINDS", "kill_chains", "objective_terms", "replay_data", "unit_table"]
+
+EVENT_LABELS = {
+    "PhaseStarted": "phases started",
+    "OrderReceived": "orders received",
+    "UnitArrived": "units arrived",
+    "UnitMoved": "positions logged",
+    "ContactDetected": "detections",
+    "ContactReported": "contacts reported",
+    "ContactLost": "contacts lost",
+    "ReportExpired": "reports expired",
+    "UnitHit": "units hit",
+    "Fratricide": "fratricide",
+    "AmmunitionExhausted": "ammunition run out",
+    "AmmunitionResupplied": "ammunition resupplied",
+    "SupplyDispatched": "supplies sent",
+    "SupplyDelivered": "supplies delivered",
+    "CasualtiesEvacuated": "casualties evacuated",
+    "CasualtiesMissing": "people missing",
+    "UnitDestroyed": "units destroyed",
+    "UnitBroke": "units broke",
+    "UnitRallied": "units rallied",
+    "UnitFled": "units fled",
+    "UnitCaptured": "units captured",
+    "UnitEscaped": "units escaped",
+    "FireMissionRequested": "calls for fire",
+    "FireMissionRefused": "fire missions refused",
+    "RoundsFired": "rounds fired",
+    "RoundsImpacted": "rounds landed",
+    "FireMissionCompleted": "fire missions completed",
+    "StrikeRequested": "strikes requested",
+    "SortieLaunched": "sorties launched",
+    "StrikeAborted": "strikes aborted",
+    "WeaponsReleased": "weapons released",
+    "SortieRecovered": "sorties recovered",
+    "AircraftEngaged": "aircraft engaged",
+    "AircraftDamaged": "aircraft damaged",
+    "AircraftLost": "aircraft lost",
+    "SortieAborted": "sorties aborted",
+    "ObjectiveAchieved": "objectives achieved",
+    "ObstacleDetected": "obstacles found",
+    "VehicleBrokeDown": "vehicles broke down",
+    "UnitLostWay": "units lost their way",
+    "UnitLanded": "units landed",
+    "UnitMounted": "units mounted",
+    "UnitDismounted": "units dismounted",
+    "CarrierLost": "carriers lost",
+    "ObstacleEncountered": "obstacles met",
+    "ObstacleBreached": "obstacles breached",
+    "AmbushSprung": "ambushes sprung",
+    "AssaultResolved": "assaults decided",
+    "PositionSeized": "positions seized",
+    "InitiativeTaken": "initiatives taken",
+}
+"""Every kind of event in plain words, as the rows of the report's timeline chart and the viewer's
+event-kind list name them (the event class names are for code)."""
 
 KEY_EVENT_KINDS = (
     "PhaseStarted",
@@ -70,10 +127,12 @@ def _r(value: Any, digits: int = 6) -> float | None:
 _ROWS_AT_ONCE = 20_000
 """Event-log rows turned into dicts at a time (a long replication's rows are never all dicts at once)."""
 
+Point = list[float | None]
+"""A track point: time (s), latitude, longitude, strength."""
 
-def _rows(result: Result, replication: int) -> Iterator[dict[str, Any]]:
-    """One replication's events in the log's order, as dicts with ``lat`` and ``lon``."""
-    table = result.events_of(replication)
+
+def _rows(result: Result, table: pa.Table) -> Iterator[dict[str, Any]]:
+    """A table's events in its order, as dicts with ``lat`` and ``lon``."""
     for batch in table.to_batches(max_chunksize=_ROWS_AT_ONCE):
         lat, lon = result.to_latlon(batch.column("x_m").to_numpy(), batch.column("y_m").to_numpy())
         rows: list[dict[str, Any]] = batch.to_pylist()
@@ -81,6 +140,52 @@ def _rows(result: Result, replication: int) -> Iterator[dict[str, Any]]:
             row["lat"] = _r(la)
             row["lon"] = _r(lo)
             yield row
+
+
+Tracks = dict[str, tuple[np.ndarray, list[Point]]]
+"""Each unit's track points with the event-log row of each."""
+
+
+def _moves(result: Result, table: pa.Table) -> tuple[Tracks, pa.Table, np.ndarray]:
+    """One replication's ``UnitMoved`` events, read as whole columns (they are most of a log): each unit's
+    points with their rows in the log; and the other events, with theirs."""
+    is_moved = pc.fill_null(pc.equal(table.column("kind"), "UnitMoved"), False).to_numpy(zero_copy_only=False)
+    others = np.flatnonzero(~is_moved)
+    moved = table.take(np.flatnonzero(is_moved))
+    lat, lon = result.to_latlon(moved.column("x_m").to_numpy(), moved.column("y_m").to_numpy())
+    placed = np.flatnonzero(np.isfinite(lat))
+    rows = np.flatnonzero(is_moved)[placed]
+    units = moved.column("unit").combine_chunks().dictionary_encode()
+    codes = units.indices.to_numpy(zero_copy_only=False)[placed]
+    names = units.dictionary.to_pylist()
+    values = (
+        moved.column("time_s").to_numpy()[placed],
+        lat[placed],
+        lon[placed],
+        moved.column("value").to_numpy()[placed],
+    )
+    points = [
+        [_r(t, 3), _r(a), _r(o), _r(s, 3)] for t, a, o, s in zip(*(v.tolist() for v in values), strict=True)
+    ]
+    order = np.argsort(codes, kind="stable")
+    tracks: Tracks = {}
+    for code in np.unique(codes):
+        idx = order[np.searchsorted(codes[order], code) : np.searchsorted(codes[order], code, side="right")]
+        tracks[names[int(code)]] = (rows[idx], [points[i] for i in idx.tolist()])
+    return tracks, table.take(others), others
+
+
+def _merge_tracks(moved: Tracks, arrived: dict[str, list[tuple[int, Point]]]) -> dict[str, list[Point]]:
+    """Each unit's track, its points in time order (ties in log order); units in the order the log first
+    places them."""
+    merged: list[tuple[int, str, list[Point]]] = []
+    for unit in {**moved, **arrived}:
+        rows, points = moved.get(unit, (np.zeros(0, dtype=np.int64), []))
+        keyed = [*zip(rows.tolist(), points, strict=True), *arrived.get(unit, [])]
+        keyed.sort(key=lambda rp: (rp[1][0] or 0.0, rp[0]))
+        merged.append((min(r for r, _ in keyed), unit, [p for _, p in keyed]))
+    merged.sort(key=lambda m: m[0])
+    return {unit: points for _, unit, points in merged}
 
 
 def unit_table(result: Result) -> list[dict[str, Any]]:
@@ -279,7 +384,6 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
     header = result.header
     units = unit_table(result)
     strength0 = {u["id"]: float(u["strength"]) for u in units}
-    tracks: dict[str, list[list[float | None]]] = defaultdict(list)
     strength: dict[str, list[list[float]]] = {uid: [[0.0, s]] for uid, s in strength0.items()}
     current = dict(strength0)
     ends: dict[str, dict[str, Any]] = {}
@@ -288,14 +392,16 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
     pictures: dict[str, list[dict[str, Any]]] = {side: [] for side in header["sides"]}
     events: list[dict[str, Any]] = []
     phases: list[dict[str, Any]] = []
-    for row in _rows(result, rep):
+    moved, others, positions = _moves(result, result.events_of(rep))
+    arrived: dict[str, list[tuple[int, Point]]] = defaultdict(list)
+    for at, row in zip(positions.tolist(), _rows(result, others), strict=True):
         kind, t, unit = row["kind"], float(row["time_s"]), row["unit"]
         if kind in CHAIN_KINDS:
             chain_rows.append(row)
-        if kind in ("UnitMoved", "UnitArrived"):
+        if kind == "UnitArrived":
             if row["lat"] is not None:
-                s = row["value"] if kind == "UnitMoved" else current.get(unit, 0.0)
-                tracks[unit].append([_r(t, 3), row["lat"], row["lon"], _r(s, 3)])
+                point = [_r(t, 3), row["lat"], row["lon"], _r(current.get(unit, 0.0), 3)]
+                arrived[unit].append((at, point))
             continue
         if kind == "UnitHit" and unit in current:
             current[unit] = max(0.0, current[unit] - float(row["count"] or 0))
@@ -336,14 +442,16 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
         for name in (unit, row["other"]):
             if name in strength0:
                 involved[name].append(event["i"])
+    tracks = _merge_tracks(moved, arrived)
+    del moved, arrived
     # Event markers need a place: events without one (hits, breaks, captures) sit at the unit's position.
+    along: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for event in events:
         if event["lat"] is None and event["unit"] in tracks:
-            pos = _position_at(tracks[event["unit"]], float(event["time_s"]))
-            if pos is not None:
-                event["lat"], event["lon"] = pos
-    for track in tracks.values():
-        track.sort(key=lambda p: p[0] or 0.0)
+            unit = event["unit"]
+            if unit not in along:
+                along[unit] = _track_arrays(tracks[unit])
+            event["lat"], event["lon"] = _position_at(along[unit], float(event["time_s"]))
     missions, strikes = kill_chains(chain_rows)
     for unit_entry in units:
         uid = unit_entry["id"]
@@ -377,6 +485,7 @@ def replay_data(result: Result, replication: int | None = None) -> dict[str, Any
         "missions": missions,
         "strikes": strikes,
         "event_kinds": sorted({e["kind"] for e in events}),
+        "event_labels": {kind: EVENT_LABELS.get(kind, kind) for kind in sorted({e["kind"] for e in events})},
         "objectives": objective_terms(result.scenario),
     }
 
@@ -388,11 +497,15 @@ def _default_colour(index: int) -> str:
     return _PALETTE[index % len(_PALETTE)]
 
 
-def _position_at(track: list[list[float | None]], t: float) -> tuple[float, float] | None:
-    """Linear interpolation of a track at time t (clamped to its ends)."""
-    if not track:
-        return None
+def _track_arrays(track: list[Point]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A track's times, latitudes and longitudes as arrays."""
     times = np.array([p[0] for p in track], dtype=np.float64)
     lats = np.array([p[1] for p in track], dtype=np.float64)
     lons = np.array([p[2] for p in track], dtype=np.float64)
+    return times, lats, lons
+
+
+def _position_at(track: tuple[np.ndarray, np.ndarray, np.ndarray], t: float) -> tuple[float, float]:
+    """Linear interpolation of a (non-empty) track at time t (clamped to its ends)."""
+    times, lats, lons = track
     return _r(float(np.interp(t, times, lats))) or 0.0, _r(float(np.interp(t, times, lons))) or 0.0

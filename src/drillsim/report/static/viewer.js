@@ -117,7 +117,8 @@
       sc.step = String(replay.meta.dt_s || 1);
       var jk = $("jump-kind");
       jk.innerHTML = "";
-      replay.event_kinds.forEach(function (k) { option(jk, k, k); });
+      var labels = replay.event_labels || {};
+      replay.event_kinds.forEach(function (k) { option(jk, k, labels[k] || k); });
       if (replay.event_kinds.indexOf("ContactDetected") >= 0) jk.value = "ContactDetected";
       buildStrip();
       buildEventList();

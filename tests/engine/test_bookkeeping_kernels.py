@@ -434,10 +434,11 @@ def _reference_capture_and_flight(ctx: StepContext) -> None:
         if not raider_mask.any():
             continue
         pic = s.picture
+        believed = pic.believed_layer(t1)  # the raiders dead-reckoned to now
         raiders = np.flatnonzero(raider_mask)
         d = np.hypot(
-            pic.known_x[:, side, raiders] - s.x[:, c][:, None],
-            pic.known_y[:, side, raiders] - s.y[:, c][:, None],
+            believed.x[:, side, raiders] - s.x[:, c][:, None],
+            believed.y[:, side, raiders] - s.y[:, c][:, None],
         )
         threat = pic.known_live[:, side, raiders] & (d <= FLEE_RADIUS_M)
         starts = (s.status[:, c] == ACTIVE) & ~s.fled[:, c] & threat.any(axis=1)
@@ -455,8 +456,8 @@ def _reference_capture_and_flight(ctx: StepContext) -> None:
                 near_threat = int(raiders[np.argmin(np.where(threat[r], d[r], np.inf))])
                 away = np.array(
                     [
-                        s.x[r, c] - pic.known_x[r, side, near_threat],
-                        s.y[r, c] - pic.known_y[r, side, near_threat],
+                        s.x[r, c] - believed.x[r, side, near_threat],
+                        s.y[r, c] - believed.y[r, side, near_threat],
                     ]
                 )
                 away = away / max(float(np.hypot(*away)), 1.0) * FLEE_DISTANCE_M

@@ -210,6 +210,7 @@ def _reference_request_missions(support: IndirectFire, ctx: StepContext) -> None
     pic = s.picture
     plan = ctx.world.plan
     m = s.missions
+    believed = pic.believed_layer(ctx.t1)  # contacts dead-reckoned to now
     engaged = np.zeros((s.r, len(f.side_names), f.n), dtype=bool)
     open_ = m.stage < STAGE_DONE
     engaged[m.rep[open_], f.side[m.firer[open_]], m.target[open_]] = True
@@ -232,8 +233,8 @@ def _reference_request_missions(support: IndirectFire, ctx: StepContext) -> None
         allowed = np.stack([support.observer_ok[int(t)] for t in task_of])
         observer_ok = (obs_by >= 0) & np.take_along_axis(allowed, np.maximum(obs_by, 0), axis=1)
         d = np.hypot(
-            pic.known_x[rows, side, :] - s.x[rows, b][:, None],
-            pic.known_y[rows, side, :] - s.y[rows, b][:, None],
+            believed.x[rows, side, :] - s.x[rows, b][:, None],
+            believed.y[rows, side, :] - s.y[rows, b][:, None],
         )
         cand = (
             pic.known_live[rows, side, :]
@@ -247,7 +248,7 @@ def _reference_request_missions(support: IndirectFire, ctx: StepContext) -> None
             & ((ctx.t1 - support.last_request[rows, side, :]) >= REQUEST_INTERVAL_S)
             & (s.status[rows, :] == ACTIVE)
         )
-        score = np.where(cand, pic.known_err[rows, side, :] + 1e-3 * d, np.inf)
+        score = np.where(cand, believed.err[rows, side, :] + 1e-3 * d, np.inf)
         best = np.argmin(score, axis=1)
         got = np.isfinite(score[np.arange(len(rows)), best])
         rows, best, task_of = rows[got], best[got], task_of[got]
@@ -274,8 +275,8 @@ def _reference_request_missions(support: IndirectFire, ctx: StepContext) -> None
             requested_t=requested,
             fire_t=requested + fdc,
             impact_t=np.full(n, np.inf),
-            aim_x=pic.known_x[rows, side, best],
-            aim_y=pic.known_y[rows, side, best],
+            aim_x=believed.x[rows, side, best],
+            aim_y=believed.y[rows, side, best],
             rounds=np.zeros(n),
             stage=np.full(n, STAGE_REQUESTED),
         )
@@ -288,8 +289,8 @@ def _reference_request_missions(support: IndirectFire, ctx: StepContext) -> None
             observer=ctx.ids[np.maximum(observer, 0)],
             target=ctx.ids[best],
             battery=ctx.ids[b],
-            x_m=pic.known_x[rows, side, best],
-            y_m=pic.known_y[rows, side, best],
+            x_m=believed.x[rows, side, best],
+            y_m=believed.y[rows, side, best],
         )
 
 
@@ -319,6 +320,9 @@ def _stir_fire_support(sim: Simulation, ctx: StepContext, rng: np.random.Generat
     pic.known_y = rng.uniform(-6_000.0, 6_000.0, shape)
     pic.known_t = ctx.t1 - rng.uniform(0.0, 900.0, shape)
     pic.known_err = rng.choice([50.0, 100.0, 200.0, np.inf], shape)
+    moving = rng.random(shape) < 0.5  # half the contacts seen moving, up to 15 m/s
+    pic.known_vx = np.where(moving, rng.uniform(-15.0, 15.0, shape), 0.0)
+    pic.known_vy = np.where(moving, rng.uniform(-15.0, 15.0, shape), 0.0)
     pic.seen_by = np.where(
         rng.random(shape) < 0.3, rng.choice(observers, shape), rng.integers(-1, f.n, shape)
     )

@@ -252,12 +252,13 @@ def _reference_assess(
                 continue
             if not pic.known_live[r, m, t]:
                 continue
-            d = np.hypot(pic.known_x[r, m, t] - px, pic.known_y[r, m, t] - py)
+            cx, cy, _ = pic.believed(r, m, np.array([t]), t1)  # ground contacts: dead-reckoned to now
+            d = np.hypot(cx[0] - px, cy[0] - py)
             est = strength0[t] if pic.identified[r, m, t] else unidentified[e]
             if d <= radius_m[e]:
                 enemy[k] += est
-                sx += est * pic.known_x[r, m, t]
-                sy += est * pic.known_y[r, m, t]
+                sx += est * cx[0]
+                sy += est * cy[0]
             if d <= reach_m[e] and (est < t_strength[k] or (est == t_strength[k] and d < t_dist[k])):
                 target[k], t_strength[k], t_dist[k] = t, est, d
         if enemy[k] > 0:
@@ -287,6 +288,7 @@ def test_compiled_assessment_matches_hypot_for_every_pair(battle: Simulation) ->
             angle = rng.uniform(0.0, 2.0 * np.pi)
             pic.known_x[r, m, t] = s.x[r, e] + edge * math.cos(angle)
             pic.known_y[r, m, t] = s.y[r, e] + edge * math.sin(angle)
+            pic.known_vx[r, m, t] = pic.known_vy[r, m, t] = 0.0  # believed there, on the edge
     # Every aircraft placed in the hostile sides' pictures, and sighted by a decider, at some deciders.
     for r, e in zip(rows[20:40], elems[20:40], strict=True):
         m = f.side[e]
@@ -300,14 +302,15 @@ def test_compiled_assessment_matches_hypot_for_every_pair(battle: Simulation) ->
             pic.seen_x[r, m, t] = s.x[r, e]
             pic.seen_y[r, m, t] = s.y[r, e] + rng.uniform(-1.5, 1.5) * table.air_radius_m[e]
     pic_b = b.state.picture
-    for name in ("known_x", "known_y", "known_t", "known_live", "seen_by", "seen_t", "seen_x", "seen_y"):
+    names = ("known_x", "known_y", "known_t", "known_live", "known_vx", "known_vy")
+    for name in (*names, "seen_by", "seen_t", "seen_x", "seen_y"):
         getattr(pic_b, name)[...] = getattr(pic, name)
     got = _assess(
         rows,
         elems,
         a.t1,
         f.belligerents,
-        pic.known_layer(),
+        (pic.known_layer(), pic.believed_layer(a.t1)),
         pic.known_live,
         pic.identified,
         Sighted(pic.seen_t, pic.seen_x, pic.seen_y, pic.seen_by),
@@ -340,7 +343,7 @@ def _reference_decide(ctx: StepContext) -> Decisions | None:
         elems,
         ctx.t1,
         f.belligerents,
-        pic.known_layer(),
+        (pic.known_layer(), pic.believed_layer(ctx.t1)),
         pic.known_live,
         pic.identified,
         Sighted(pic.seen_t, pic.seen_x, pic.seen_y, pic.seen_by),
@@ -383,8 +386,9 @@ def _reference_decide(ctx: StepContext) -> Decisions | None:
     x, y = s.x[rows, elems], s.y[rows, elems]
     side = f.side[elems]
     safe = np.maximum(target, 0)
-    tx = np.where(target >= 0, pic.known_x[rows, side, safe], np.nan)
-    ty = np.where(target >= 0, pic.known_y[rows, side, safe], np.nan)
+    bx, by, _ = pic.believed(rows, side, safe, ctx.t1)  # the target where it is believed now
+    tx = np.where(target >= 0, bx, np.nan)
+    ty = np.where(target >= 0, by, np.nan)
     gx = np.full(len(rows), np.nan)
     gy = np.full(len(rows), np.nan)
     assault = action == BEHAVIOUR_ASSAULT

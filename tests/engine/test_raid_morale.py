@@ -132,7 +132,7 @@ def test_warned_commander_flees_and_escapes(make_scenario: Make) -> None:
 
 
 def test_commander_flees_only_once_raiders_are_within_three_km(make_scenario: Make) -> None:
-    """Flight starts when the commander's side holds a raider within 3 km of him in its picture."""
+    """Flight starts when the commander's side holds a raider believed within 3 km of him in its picture."""
     scenario = make_scenario(_raid_scenario(red_sees=True, escape=True, guard=False))
     sim = Simulation(scenario, rng=5, replications=3)
     f = sim.world.forces
@@ -144,10 +144,8 @@ def test_commander_flees_only_once_raiders_are_within_three_km(make_scenario: Ma
         started = sim.state.fled[:, chief] & ~fled_before
         for r in np.flatnonzero(started):
             assert pic.known_live[r, red, raiders]
-            believed = np.hypot(
-                pic.known_x[r, red, raiders] - sim.state.x[r, chief],
-                pic.known_y[r, red, raiders] - sim.state.y[r, chief],
-            )
+            bx, by, _ = pic.believed(r, red, np.array([raiders]), sim.state.time_s)  # dead-reckoned
+            believed = np.hypot(bx[0] - sim.state.x[r, chief], by[0] - sim.state.y[r, chief])
             assert believed <= 3000.0 + 1e-6
     assert sim.state.fled[:, chief].all()
 

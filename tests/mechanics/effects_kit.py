@@ -82,6 +82,11 @@ class Runner:
         path.write_text(yaml.safe_dump(copy.deepcopy(data), sort_keys=False), encoding="utf-8")
         return load_scenario(path)
 
+    def simulation(self, data: dict[str, Any], *, reps: int = 1) -> Simulation:
+        """A simulation of the scenario (seed :data:`SEED`, an event log), not yet run: for tests that set
+        a state by hand and call one step's pass on it."""
+        return Simulation(self.scenario(data), rng=SEED, replications=reps, recorder=EventLog(sample_s=None))
+
     def run(
         self,
         data: dict[str, Any],

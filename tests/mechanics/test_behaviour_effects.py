@@ -14,10 +14,12 @@ import pytest
 from effects_kit import Result, Runner, at, base, eye, rifle
 
 from drillsim.mechanics.behaviour import Assessment, cover_hold, next_cover_level, select_actions
+from drillsim.mechanics.behaviour.step import decide
 from drillsim.state.batch import (
     BEHAVIOUR_AMBUSH,
     BEHAVIOUR_ASSAULT,
     BEHAVIOUR_COVER,
+    BEHAVIOUR_NONE,
     BEHAVIOUR_PROBE,
     BEHAVIOUR_WITHDRAW,
 )
@@ -310,6 +312,48 @@ def test_ambush_only_a_column_coming(runner: Runner) -> None:
     assert "ambush" not in actions(going, "red/band")
 
 
+def motor_column(lookout_x: float, lookout_m: float) -> dict[str, Any]:
+    """A blue motor column (unidentified speed 40 km/h: 11.1 m/s on roads) drives east along the road from
+    16 km west of the band's road point; the band (800 m off the road, 1.5 m/s across country, ``reach_m``
+    left at 3 km) and a red look-out pair 500 m off the road at ``lookout_x`` each see 1.5 km at most; red
+    reports at once; the band weighs columns within ``lookout_m`` of its road point."""
+    data = approach(["ambush"])
+    cat = data["catalogue"]
+    cat["sensors"]["eye"] = eye(range_scale_m=1000.0, max_range_m=1500.0) | {"identifies": True}
+    cat["unit_types"]["column"]["speed_mps"] = {"open": 5.0, "road": 11.1}
+    cat["unit_types"]["look-out"] = {
+        "category": "infantry",
+        "personnel": 2,
+        "sensors": [{"sensor": "eye"}],
+        "speed_mps": {"open": 1.0},
+    }
+    cat["behaviours"] = {"rules": {"rules": ["ambush"], "ambush_lookout_m": lookout_m}}
+    data["lines"]["the-road"]["points"] = [at(x, 0) for x in range(-16000, 6001, 500)]
+    data["units"]["blue/column"]["at"] = at(-16000, 0)
+    data["units"]["red/look-out"] = {"type": "look-out", "nation": "R", "at": at(lookout_x, 500)}
+    return data
+
+
+def test_a_motor_column_ambushed_only_on_early_warning(runner: Runner) -> None:
+    """The look-out distance: the band needs 467 s to reach its site and 300 s to lie down, in which a
+    column at 40 km/h covers 8.5 km. A look-out 13 km up the road sees the column 14.5 km out and the band
+    lays the ambush and springs it; a look-out 6 km up the road sees it 7.5 km out, too late, and no ambush
+    is laid; the far look-out with the look-out distance cut to 3 km (the band's reach, the distance the
+    rule used before) lays none either, though the column is seen as early."""
+    early = runner.run(motor_column(-13000.0, 15000.0), reps=2)
+    late = runner.run(motor_column(-6000.0, 15000.0), reps=2)
+    short = runner.run(motor_column(-13000.0, 3000.0), reps=2)
+    assert actions(early, "red/band")[:1] == ["ambush"]
+    sprung = early.select("AmbushSprung", unit="red/band", detail="kill-zone")
+    assert set(sprung["other"].to_pylist()) == {"blue/column"}
+    assert "ambush" not in actions(late, "red/band")
+    assert "ambush" not in actions(short, "red/band")
+    for result in (late, short):
+        x, y = where(result, "red/band")
+        assert np.allclose(x, 0.0, atol=1.0)
+        assert np.allclose(y, 800.0, atol=1.0)
+
+
 def test_an_ambush_under_way_outranks_cover_and_withdrawal() -> None:
     """The selector: a party lying in ambush stays there under an aircraft and against a stronger column; a
     new ambush beats attacking but not withdrawing; an ambush that is over becomes a withdrawal."""
@@ -343,3 +387,34 @@ def test_an_ambush_under_way_outranks_cover_and_withdrawal() -> None:
         cover_s=np.full(n, 600.0),
     )
     assert action.tolist() == [BEHAVIOUR_AMBUSH, BEHAVIOUR_WITHDRAW, BEHAVIOUR_AMBUSH, BEHAVIOUR_WITHDRAW]
+
+
+@pytest.mark.parametrize("speed_mps", [0.0, 10.0])
+def test_attack_reads_the_believed_position(runner: Runner, speed_mps: float) -> None:
+    """attack weighs a contact where its side believes it now: the lone squad last seen 3.5 km east of
+    three blind bands (reach 3 km) 100 s ago, coming west at 10 m/s, is believed 2.5 km away, and the
+    bands go for that point; the same sighting with no velocity is out of reach and nobody moves."""
+    data = band_scenario(rules=["attack"], sees=False)
+    data["units"]["red/band"]["count"] = 3
+    del data["units"]["blue/company"]
+    sim = runner.simulation(data)
+    sim.run(until_s=10.0)
+    ctx = sim.ctx
+    ctx.t0 = sim.state.time_s
+    ctx.t1 = ctx.t0 + sim.world.dt_s
+    f = sim.world.forces
+    red, lone = f.side_names.index("red"), f.index("blue/lone")
+    pic = sim.state.picture
+    pic.known_live[0, red, lone] = pic.identified[0, red, lone] = True  # a squad of 8: 24 >= 3 x 8
+    pic.known_t[0, red, lone] = ctx.t1 - 100.0
+    pic.known_x[0, red, lone], pic.known_y[0, red, lone] = 3500.0, 0.0
+    pic.known_vx[0, red, lone] = -speed_mps
+    decisions = decide(ctx)
+    assert decisions is not None
+    if speed_mps == 0.0:
+        assert (decisions.action == BEHAVIOUR_NONE).all()
+        return
+    assert (decisions.action == BEHAVIOUR_ASSAULT).all()
+    assert (decisions.target == lone).all()
+    np.testing.assert_allclose(decisions.goal_x, 2500.0)
+    np.testing.assert_allclose(decisions.goal_y, 0.0, atol=1e-9)

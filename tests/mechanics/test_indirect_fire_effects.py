@@ -23,6 +23,7 @@ from drillsim.mechanics.indirect_fire.model import (
     round_casualty_fraction,
     scatter_sd,
 )
+from drillsim.mechanics.indirect_fire.step import IndirectFire
 
 REPS = 100
 UNTIL_S = 400.0
@@ -261,3 +262,30 @@ def test_model_round_fraction_grows_with_lethal_radius(distance: float) -> None:
     assert round_casualty_fraction(distance + 50.0, 40.0, 120.0) < round_casualty_fraction(
         distance, 40.0, 120.0
     )
+
+
+@pytest.mark.parametrize("speed_mps", [0.0, 10.0])
+def test_a_battery_picks_a_target_by_its_believed_position(runner: Runner, speed_mps: float) -> None:
+    """The battery's choice reads the contact dead-reckoned to now: the red platoon last seen 5.5 km from a
+    battery that reaches 5 km, 200 s ago, driving towards it at 10 m/s, is believed 3.5 km away and is
+    asked fire on; the same sighting with no velocity is out of range and is not."""
+    data = mission(max_range_m=5000)
+    data["units"]["blue/fo"]["at"] = at(3000, 0)  # beside the track, out of the platoon's way
+    sim = runner.simulation(data)
+    sim.run(until_s=10.0)
+    ctx = sim.ctx
+    ctx.t0 = sim.state.time_s
+    ctx.t1 = ctx.t0 + sim.world.dt_s
+    f = sim.world.forces
+    blue, target = f.side_names.index("blue"), f.index("red/platoon")
+    pic = sim.state.picture
+    pic.known_live[0, blue, target] = True
+    pic.known_t[0, blue, target] = ctx.t1 - 200.0
+    pic.known_x[0, blue, target], pic.known_y[0, blue, target] = 0.0, 500.0
+    pic.known_err[0, blue, target] = 20.0
+    pic.known_vx[0, blue, target], pic.known_vy[0, blue, target] = 0.0, -speed_mps
+    pic.seen_by[0, blue, target] = f.index("blue/fo")
+    before = len(sim.state.missions.target)
+    IndirectFire(ctx).request_missions(ctx)
+    picked = sim.state.missions.target[before:].tolist()
+    assert picked == ([target] if speed_mps > 0 else [])

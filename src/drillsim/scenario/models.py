@@ -857,6 +857,9 @@ class BehaviourSpec(Spec):
     """Ambush: the party withdraws this long after opening fire."""
     column_speed_mps: PositiveSpeed = Param(11.1)
     """Ambush: road speed assumed for a column whose type is not identified (40 km/h)."""
+    ambush_lookout_m: PositiveDistance = Param(10000.0)
+    """Ambush: the look-out distance. A column the side's picture believes (dead-reckoned) within this
+    distance of the party's road point is weighed for an ambush, however far it is from the party itself."""
 
 
 class _CatalogueSections(Spec):

@@ -143,6 +143,23 @@ class Picture:
             reckoned_error(self.known_err[rows, side, targets], vx, vy, age),
         )
 
+    def believed_layer(self, now: float) -> ContactLayer:
+        """The ``known`` layer as the side believes it at ``now``: every contact's position and error
+        dead-reckoned as :meth:`believed` does, its time that of its last sighting. When no contact carries
+        a velocity it is the ``known`` layer itself (views), so readers of a still picture are unchanged bit
+        for bit; otherwise new arrays."""
+        if not (self.known_vx.any() or self.known_vy.any()):
+            return self.known_layer()
+        from drillsim.state.reckoning import reckoned, reckoned_error  # compiled: loads Numba on first use
+
+        age = now - self.known_t
+        return ContactLayer(
+            self.known_t,
+            reckoned(self.known_x, self.known_vx, age),
+            reckoned(self.known_y, self.known_vy, age),
+            reckoned_error(self.known_err, self.known_vx, self.known_vy, age),
+        )
+
     def seen_layer(self) -> ContactLayer:
         """The ``seen`` layer's arrays (views, not copies)."""
         return ContactLayer(self.seen_t, self.seen_x, self.seen_y, self.seen_err)

@@ -35,6 +35,7 @@ _PARAMETERS = (
     "ambush_wait_s",
     "ambush_withdraw_s",
     "column_speed_mps",
+    "ambush_lookout_m",
 )
 
 
@@ -91,6 +92,7 @@ class BehaviourTable:
     ambush_wait_s: FloatArray
     ambush_withdraw_s: FloatArray
     column_speed_mps: FloatArray
+    ambush_lookout_m: FloatArray
     ambush: BoolArray
 
     @cached_property

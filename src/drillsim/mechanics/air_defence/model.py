@@ -122,15 +122,15 @@ def learn_threats(
 ) -> None:
     """Each side's threat rings (R, S, A), in place, from its shared picture: a mount whose element the
     side holds as a live, identified, hostile contact is known since the first such step, at its believed
-    position."""
+    position (``known_x``, ``known_y``: (R, S, A), each mount's position as each side believes it now)."""
     for r in range(threat_t.shape[0]):
         for side in range(threat_t.shape[1]):
             for a in range(mount_elem.shape[0]):
                 e = mount_elem[a]
                 if known_live[r, side, e] and identified[r, side, e] and hostile[side, mount_side[a]]:
                     threat_t[r, side, a] = min(threat_t[r, side, a], t1)
-                    threat_x[r, side, a] = known_x[r, side, e]
-                    threat_y[r, side, a] = known_y[r, side, e]
+                    threat_x[r, side, a] = known_x[r, side, a]
+                    threat_y[r, side, a] = known_y[r, side, a]
 
 
 @jit

@@ -117,11 +117,16 @@ class AirDefence:
         f = ctx.world.forces
         if len(self.mounts):
             pic = s.picture
+            # Each mount where each side believes it now (dead-reckoned; a still mount where it was seen).
+            r_n, s_n = pic.known_t.shape[:2]
+            bx, by, _ = pic.believed(
+                np.arange(r_n)[:, None, None], np.arange(s_n)[None, :, None], self.elem[None, None, :], ctx.t1
+            )
             learn_threats(
                 pic.known_live,
                 pic.identified,
-                pic.known_x,
-                pic.known_y,
+                bx,
+                by,
                 f.hostile,
                 self.elem,
                 self.mount_side,

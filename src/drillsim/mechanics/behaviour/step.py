@@ -66,12 +66,15 @@ def decide(ctx: StepContext) -> Decisions | None:
     pic = s.picture
     standing = Standing(s.status, s.broken, s.strength, s.x, s.y)
     known = pic.known_layer()
+    # Ground contacts are weighed where the side believes them now (dead-reckoned); aircraft where they were
+    # last placed (take-cover counts from that sighting's time).
+    believed = pic.believed_layer(ctx.t1)
     assessed = _assess(
         rows,
         elems,
         ctx.t1,
         f.belligerents,
-        known,
+        (known, believed),
         pic.known_live,
         pic.identified,
         Sighted(pic.seen_t, pic.seen_x, pic.seen_y, pic.seen_by),
@@ -108,7 +111,7 @@ def decide(ctx: StepContext) -> Decisions | None:
         column, site = _find_ambushes(ctx, rows, elems, table.ambush[elems] & ~laying)
     ambushes = Ambushes(laying & ~over, over, column)
     action, previous, target, gx, gy = _choose(
-        rows, elems, ctx.t1, assessed, table.rules, memory, standing, known, f.side, ambushes
+        rows, elems, ctx.t1, assessed, table.rules, memory, standing, believed, f.side, ambushes
     )
     # A party whose ambush is over withdraws radius_m straight away from its kill zone; a new one goes to
     # its site beside the road, and its kill zone is noted.
@@ -203,7 +206,7 @@ def _choose(
     rules: Rules,
     memory: Memory,
     standing: Standing,
-    known: ContactLayer,
+    believed: ContactLayer,
     side_of: IntArray,
     ambushes: Ambushes,
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray, FloatArray]:
@@ -271,8 +274,8 @@ def _choose(
         tx = np.nan
         ty = np.nan
         if target >= 0:
-            tx = known.x[r, side_of[e], target]
-            ty = known.y[r, side_of[e], target]
+            tx = believed.x[r, side_of[e], target]
+            ty = believed.y[r, side_of[e], target]
         dx = tx - px
         dy = ty - py
         d = math.hypot(dx, dy)
@@ -312,13 +315,13 @@ def _choose(
 def _find_ambushes(
     ctx: StepContext, rows: IntArray, elems: IntArray, looking: BoolArray
 ) -> tuple[IntArray, FloatArray]:
-    """For each deciding element with ``looking`` set: the live hostile ground contact of its side's known
-    picture believed (dead-reckoned to now, :meth:`Picture.believed`) within its ``reach_m``, on a road
-    (within ``ambush_zone_m`` of a road vertex) and coming (its estimated velocity points towards the road
-    point nearest the element, within ``reach_m`` of it), that will reach that point along the road no
-    sooner than the element can lie beside it, ``ambush_lead_s`` ahead (:func:`column_in_time`); of
-    several, the one expected first. Returns the contact (-1 none) and, per element, the kill zone's
-    centre and the site (columns: centre x, y, site x, y; NaN where none)."""
+    """For each deciding element with ``looking`` set, with its road point the road vertex nearest it (within
+    its ``reach_m``): the live hostile ground contact of its side's known picture believed (dead-reckoned to
+    now, :meth:`Picture.believed`) within ``ambush_lookout_m`` of that point, on a road (within
+    ``ambush_zone_m`` of a road vertex) and coming (its estimated velocity points towards the road point),
+    that will reach that point along the road no sooner than the element can lie beside it, ``ambush_lead_s``
+    ahead (:func:`column_in_time`); of several, the one expected first. Returns the contact (-1 none) and, per
+    element, the kill zone's centre and the site (columns: centre x, y, site x, y; NaN where none)."""
     out = np.full(len(rows), -1, dtype=np.int64)
     where = np.full((len(rows), 4), np.nan)
     net = ctx.world.roads
@@ -334,22 +337,23 @@ def _find_ambushes(
         r, e = int(rows[k]), int(elems[k])
         m = int(f.side[e])
         ux, uy = float(s.x[r, e]), float(s.y[r, e])
-        reach = float(table.reach_m[e])
         cand = np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == ACTIVE))
         if not len(cand):
             continue
+        (point,), (point_m,) = net.nearest_node(np.array([ux]), np.array([uy]))
+        if point_m > float(table.reach_m[e]):
+            continue
+        px, py = (float(v) for v in net.nodes_xy[point])
+        # The look-out distance is measured from the road point, not from the party: a column reported
+        # far up the road is weighed however far it is from the band.
         cx, cy, _ = pic.believed(r, m, cand, ctx.t1)
         vx, vy = pic.known_vx[r, m, cand], pic.known_vy[r, m, cand]
-        near = np.hypot(cx - ux, cy - uy) <= reach
+        near = np.hypot(cx - px, cy - py) <= float(table.ambush_lookout_m[e])
         nodes, off = net.nearest_node(cx, cy)
         zone = float(table.ambush_zone_m[e])
         keep = near & (off <= zone)
         if not keep.any():
             continue
-        (point,), (point_m,) = net.nearest_node(np.array([ux]), np.array([uy]))
-        if point_m > reach:
-            continue
-        px, py = (float(v) for v in net.nodes_xy[point])
         sx, sy = ambush_site(ux, uy, px, py, float(table.ambush_offset_m[e]))
         party_m = float(np.hypot(sx - ux, sy - uy))
         pace = float(f.speed_by_class[e, TERRAIN_INDEX["open"]])
@@ -401,7 +405,7 @@ def _assess(
     elems: IntArray,
     t1: float,
     forces: Belligerents,
-    known: ContactLayer,
+    layers: tuple[ContactLayer, ContactLayer],
     known_live: BoolArray,
     identified: BoolArray,
     sighted: Sighted,
@@ -409,18 +413,22 @@ def _assess(
     horizons: Horizons,
     air_seen_at: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
-    """For each deciding element (rows[k], elems[k]): friendly strength within its radius (its side's
-    fighting ground elements, true positions); the estimated strength of its side's live hostile ground
-    contacts within the radius (believed positions; a contact's type strength when identified, else the
-    assumed strength) and their strength-weighted centre; the weakest such contact within its reach (ties:
-    the nearest, then the first) with its strength and distance. Raises ``air_seen_at`` to the time a
-    hostile aircraft was last placed within the element's air radius: by its side's shared picture, or by
-    the element's own sighting (its side's ``seen`` layer, where the element is the observer), which needs
-    no report. Contacts already out of action are skipped, as the attack task skips them."""
+    """For each deciding element (rows[k], elems[k]): friendly strength within its radius (its side's fighting
+    ground elements, true positions); the estimated strength of its side's live hostile ground contacts within
+    the radius (believed positions: ``layers`` is the known layer, read for aircraft, and the believed one,
+    dead-reckoned to ``t1``, read for ground contacts; a contact's type strength when identified, else the
+    assumed strength) and their strength-weighted centre; the weakest such contact within its reach (ties: the
+    nearest, then the first) with its strength and distance. Raises ``air_seen_at`` to the time a hostile
+    aircraft was last placed within the element's air radius: by its side's shared picture, or by the
+    element's own sighting (its side's ``seen`` layer, where the element is the observer), which needs no
+    report. Contacts already out of action are skipped, as the attack task skips them."""
     side_of, _, hostile, strength0 = forces
+    known, believed = layers
     known_t = known.t
     known_x = known.x
     known_y = known.y
+    believed_x = believed.x
+    believed_y = believed.y
     seen_t, seen_x, seen_y, seen_by = sighted
     strength, x, y = standing[2], standing[3], standing[4]
     radius_m, reach_m, air_radius_m, unidentified = horizons
@@ -485,14 +493,14 @@ def _assess(
         sy = 0.0
         for i in range(n_contacts[m]):
             t = contacts[m, i]
-            if not within(known_x[r, m, t] - px, known_y[r, m, t] - py, farthest):
+            if not within(believed_x[r, m, t] - px, believed_y[r, m, t] - py, farthest):
                 continue  # beyond both the radius and the reach
-            d = math.hypot(known_x[r, m, t] - px, known_y[r, m, t] - py)
+            d = math.hypot(believed_x[r, m, t] - px, believed_y[r, m, t] - py)
             est = strength0[t] if identified[r, m, t] else unidentified[e]
             if d <= radius:
                 enemy[k] += est
-                sx += est * known_x[r, m, t]
-                sy += est * known_y[r, m, t]
+                sx += est * believed_x[r, m, t]
+                sy += est * believed_y[r, m, t]
             if d <= reach and (est < t_strength[k] or (est == t_strength[k] and d < t_dist[k])):
                 target[k] = t
                 t_strength[k] = est

@@ -117,9 +117,11 @@ def take_fire_requests(  # noqa: C901
     missions and ammunition left. It picks, among the contacts an allowed observer (``observer_ok``, by
     task) reported, that are fresh, live, in range, enemy ground elements still active, not engaged by a
     mission of its side and not asked for lately, the best located (smallest error, then nearest; the first
-    on ties). A pick engages the contact for the batteries after it; it is booked in place: the row's next
-    mission id, the side's ``last_request`` for the contact, one mission less for the battery, which is
-    busy until it has fired. Returns (position in ``batteries``, row, contact, mission id) of each pick.
+    on ties). ``known`` is the side's picture as believed now (:meth:`Picture.believed_layer`): range,
+    distance and error are those of each contact dead-reckoned to ``t1``, its time that of its sighting.
+    A pick engages the contact for the batteries after it; it is booked in place: the row's next mission
+    id, the side's ``last_request`` for the contact, one mission less for the battery, which is busy until
+    it has fired. Returns (position in ``batteries``, row, contact, mission id) of each pick.
     """
     batteries, battery_mount, max_range, min_range, side_of, enemy_ground, observer_ok = table
     battery_task, status, broken, busy_until, missions_left, ammo = state
@@ -250,7 +252,7 @@ class IndirectFire:
             s.x,
             s.y,
             pic.seen_by,
-            plain(pic.known_layer()),
+            plain(pic.believed_layer(ctx.t1)),
             pic.known_live,
             plain(OpenMissions(m.rep, m.firer, m.target, m.stage)),
             self.last_request,

@@ -34,7 +34,7 @@ from drillsim.events.types import (
 from drillsim.mechanics.casualties import declare_missing
 from drillsim.mechanics.orders.command import nearest_contacts, set_routes
 from drillsim.scenario.models import POSTURES
-from drillsim.state.batch import ACTIVE, CAPTURED, DESTROYED, ESCAPED
+from drillsim.state.batch import ACTIVE, CAPTURED, DESTROYED, ESCAPED, ContactLayer
 from drillsim.state.context import StepContext
 from drillsim.world.forces import WEAPON_KINDS, Belligerents, ForceTable
 
@@ -236,10 +236,10 @@ def _withdrawal(ctx: StepContext, rows: IntArray, elems: IntArray) -> tuple[Floa
     sides = f.side[elems]
     x, y = s.x[rows, elems], s.y[rows, elems]
     hx, hy = f.home_x[elems].astype(np.float64), f.home_y[elems].astype(np.float64)
-    near, _ = nearest_contacts(ctx, x, y, rows, sides, ~f.is_air, require_active=False)
+    # The threat where the side believes it now (dead-reckoned), not where it was last seen.
+    near, _ = nearest_contacts(ctx, x, y, rows, sides, ~f.is_air, require_active=False, reckoned=True)
     threat = np.maximum(near, 0)
-    kx = s.picture.known_x[rows, sides, threat]
-    ky = s.picture.known_y[rows, sides, threat]
+    kx, ky, _ = s.picture.believed(rows, sides, threat, ctx.t1)
     from_threat = np.hypot(x - kx, y - ky)
     home_from_threat = np.hypot(hx - kx, hy - ky)
     refuge = home_from_threat > np.maximum(from_threat, hostile_reach(f)[sides])
@@ -510,6 +510,7 @@ def capture_and_flight(ctx: StepContext) -> None:
     if not len(capturable):
         return
     raid_tasks = [t for t in plan.tasks if t.kind == "raid"]
+    believed: ContactLayer | None = None  # the raiders where the picture believes them now, made once
     for c in capturable.tolist():
         side = f.side[c]
         # Escape.
@@ -560,8 +561,10 @@ def capture_and_flight(ctx: StepContext) -> None:
         if not len(raiders):
             continue
         pic = s.picture
+        if believed is None:
+            believed = pic.believed_layer(t1)
         rows, nearest = _flights(
-            s.status, s.fled, s.x, s.y, pic.known_x, pic.known_y, pic.known_live, c, side, raiders
+            s.status, s.fled, s.x, s.y, believed.x, believed.y, pic.known_live, c, side, raiders
         )
         if not len(rows):
             continue
@@ -575,8 +578,8 @@ def capture_and_flight(ctx: StepContext) -> None:
             else:
                 away = np.array(
                     [
-                        s.x[r, c] - pic.known_x[r, side, near_threat],
-                        s.y[r, c] - pic.known_y[r, side, near_threat],
+                        s.x[r, c] - believed.x[r, side, near_threat],
+                        s.y[r, c] - believed.y[r, side, near_threat],
                     ]
                 )
                 away = away / max(float(np.hypot(*away)), 1.0) * FLEE_DISTANCE_M
@@ -671,7 +674,8 @@ def _flights(
     raiders: IntArray,
 ) -> tuple[IntArray, IntArray]:
     """The rows where element ``c``, in action and not yet fleeing, starts to flee: its side's picture
-    holds one of ``raiders`` within FLEE_RADIUS_M of it; and the nearest such raider (the first of equals,
+    holds one of ``raiders`` believed (``known_x``, ``known_y``: the believed layer's) within FLEE_RADIUS_M
+    of it; and the nearest such raider (the first of equals,
     in the order of ``raiders``)."""
     r_n = status.shape[0]
     rows = np.empty(r_n, dtype=np.int64)

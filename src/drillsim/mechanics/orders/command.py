@@ -483,10 +483,13 @@ def nearest_contacts(
     candidate: NDArray[np.bool_],
     *,
     require_active: bool,
+    reckoned: bool = False,
 ) -> tuple[IntArray, FloatArray]:
     """For each query point (px, py) of state row ``rows[k]``, asked for side ``sides[k]``: the enemy
     contact in that side's shared picture whose believed position is nearest, among ``candidate`` elements
-    (and only those still in action with ``require_active``), and its distance; -1 and inf when none."""
+    (and only those still in action with ``require_active``), and its distance; -1 and inf when none. The
+    position is the last sighting, or with ``reckoned`` the sighting dead-reckoned to now
+    (:meth:`Picture.believed_layer`)."""
     s = ctx.state
     pic = s.picture
     f = ctx.world.forces
@@ -498,7 +501,7 @@ def nearest_contacts(
         rows,
         sides,
         pic.known_live,
-        pic.known_layer(),
+        pic.believed_layer(ctx.t1) if reckoned else pic.known_layer(),
         s.status,
         require_active,
         candidate,

@@ -35,7 +35,13 @@ from drillsim.mechanics.morale.step import (
 )
 from drillsim.mechanics.orders.command import begin_task, set_routes
 from drillsim.mechanics.orders.triggers import Facts, TriggerState
-from drillsim.mechanics.outcomes.step import REACH_RADIUS_M, Scorekeeper, _destroy_times
+from drillsim.mechanics.outcomes.step import (
+    FATE_CODES,
+    REACH_RADIUS_M,
+    Scorekeeper,
+    _destroy_times,
+    _fate_times,
+)
 from drillsim.scenario.models import ObjectiveSpec
 from drillsim.state.batch import (
     ACTIVE,
@@ -134,6 +140,15 @@ def _reference_objective_time(score: Scorekeeper, ctx: StepContext, k: int, o: O
         tx, ty = score.reach_xy[k]
         d = np.hypot(s.x[:, elems] - tx, s.y[:, elems] - ty)
         return np.where((d <= REACH_RADIUS_M).any(axis=1), t1, inf)
+    if o.kind == "fate" and o.fate != "at-large":
+        cap = s.captured_at[:, elems].min(axis=1)
+        esc = s.escaped_at[:, elems].min(axis=1)
+        gone = np.isfinite(s.destroyed_at[:, elems]).all(axis=1)
+        if o.fate == "captured":
+            return np.where(np.isfinite(cap) & (cap <= esc), cap, inf)
+        if o.fate == "escaped":
+            return np.where(esc < cap, esc, inf)
+        return np.where(np.isinf(cap) & np.isinf(esc) & gone, s.destroyed_at[:, elems].max(axis=1), inf)
     return inf
 
 
@@ -143,7 +158,8 @@ def _reference_step(score: Scorekeeper, ctx: StepContext) -> None:
     t1 = ctx.t1
     for k, o in score.objectives:
         deadline = float(o.by_s) if o.by_s is not None else np.inf
-        if o.kind in ("hold-line", "hold-area") or t1 > deadline + ctx.dt:
+        at_end = o.kind in ("hold-line", "hold-area") or (o.kind == "fate" and o.fate == "at-large")
+        if at_end or t1 > deadline + ctx.dt:
             continue
         open_ = np.isinf(s.objective_at[:, k])
         if not open_.any():
@@ -285,6 +301,39 @@ def test_destroy_unit_times_match_the_array_expressions(seed: int) -> None:
     got = _destroy_times(objective_at, 2, destroyed, captured, elems)
     np.testing.assert_array_equal(got, want)
     assert np.isfinite(got).any()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fate_times_match_the_array_expressions_and_exclude_each_other(seed: int) -> None:
+    """A unit's captured, killed and escaped times, in the open replications only; in every replication at
+    most one of the three is met, and where none is, no element was captured or escaped and one at least
+    was never destroyed (the unit is at large)."""
+    rng = np.random.default_rng(seed)
+    r, n = 60, 10
+    destroyed = np.where(rng.random((r, n)) < 0.7, rng.uniform(0, 100, (r, n)), np.inf)
+    captured = np.where(rng.random((r, n)) < 0.15, rng.uniform(0, 100, (r, n)), np.inf)
+    escaped = np.where(rng.random((r, n)) < 0.15, rng.uniform(0, 100, (r, n)), np.inf)
+    objective_at = np.where(rng.random((r, 3)) < 0.2, 5.0, np.inf)
+    elems = np.array([0, 3, 8])
+    cap = captured[:, elems].min(axis=1)
+    esc = escaped[:, elems].min(axis=1)
+    gone = np.isfinite(destroyed[:, elems]).all(axis=1)
+    want = {
+        "captured": np.where(np.isfinite(cap) & (cap <= esc), cap, np.inf),
+        "escaped": np.where(esc < cap, esc, np.inf),
+        "killed": np.where(np.isinf(cap) & np.isinf(esc) & gone, destroyed[:, elems].max(axis=1), np.inf),
+    }
+    open_ = np.isinf(objective_at[:, 2])
+    met = np.zeros(r, dtype=int)
+    for fate, code in FATE_CODES.items():
+        got = _fate_times(objective_at, 2, captured, escaped, destroyed, elems, code)
+        np.testing.assert_array_equal(got, np.where(open_, want[fate], np.inf))
+        assert np.isfinite(got).any(), fate
+        met += np.isfinite(want[fate])
+    assert met.max() == 1
+    at_large = met == 0
+    assert at_large.any()
+    assert (np.isinf(cap) & np.isinf(esc) & ~gone)[at_large].all()
 
 
 # --- aircraft endurance -----------------------------------------------------------------------------------

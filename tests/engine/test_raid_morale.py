@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 
 from drillsim.engine import EventLog, Simulation, run
 from drillsim.scenario import Scenario
@@ -307,3 +308,46 @@ def test_warned_commander_without_escape_point_runs_away_from_the_raiders(make_s
     goal_y = s.route_y[np.arange(3), chief, s.route_len[:, chief] - 1]
     assert (goal_y > s.y[:, chief] + 1000.0).all()
     assert (s.y[:, raiders] < s.y[:, chief]).all()
+
+
+def _fate_scenario(*, red_sees: bool, escape: bool, lethal: bool) -> dict[str, Any]:
+    """The raid above, judged by the four fate objectives (each with its objective-achieved measure);
+    ``lethal`` gives the raiders' rifles a kill probability of 1 at every range they reach."""
+    data = _raid_scenario(red_sees=red_sees, escape=escape, guard=False)
+    if lethal:
+        data["catalogue"]["weapons"]["stun-rifle"]["bands"] = [
+            {"max_range_m": 300, "p_kill": 1.0, "p_suppress": 1.0}
+        ]
+    fates = ("captured", "killed", "escaped", "at-large")
+    data["objectives"] = {
+        fate: {"kind": "fate", "side": "blue", "unit": "red/chief", "fate": fate} for fate in fates
+    }
+    data["measures"] = {fate: {"kind": "objective-achieved", "objective": fate} for fate in fates}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("red_sees", "escape", "lethal", "expected"),
+    [
+        (False, True, False, "captured"),  # unwarned: seized, as in the capture test above
+        (False, False, True, "killed"),  # unwarned, and the raiders' fire kills before they close
+        (True, True, False, "escaped"),  # warned, flees to his escape point
+        (True, False, False, "at-large"),  # warned, no escape point: flees away faster than they walk
+    ],
+)
+def test_each_fate_is_reached_and_excludes_the_others(
+    make_scenario: Make, red_sees: bool, escape: bool, lethal: bool, expected: str
+) -> None:
+    """Each of the four fates is met in every replication of its raid, and no other fate is."""
+    outcome = run(
+        make_scenario(_fate_scenario(red_sees=red_sees, escape=escape, lethal=lethal)),
+        rng=3,
+        replications=4,
+        recorder=EventLog(),
+    )
+    for fate in ("captured", "killed", "escaped", "at-large"):
+        want = 1.0 if fate == expected else 0.0
+        assert (outcome.measures[fate] == want).all(), fate
+    assert outcome.events is not None
+    achieved = outcome.events.filter(pc.equal(outcome.events["kind"], "ObjectiveAchieved"))
+    assert achieved.num_rows == 4

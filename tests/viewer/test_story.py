@@ -233,11 +233,12 @@ def test_the_summary_says_how_each_headquarters_ended_in_plain_words() -> None:
 
 
 def test_an_objective_achieved_says_what_met_it() -> None:
-    """The default scenario's ``commander-escaped`` is met by reaching a place, which can come minutes
-    before the commander's escape is recorded: the key-event row and the summary say so."""
+    """An objective's name says what it is for, not how it is judged: the key-event row and the summary
+    say what met it (the default scenario's commander fates)."""
     terms = objective_terms(load_scenario("khatlon-2015-v2"))
-    assert terms["commander-escaped"] == "an element of mil/commander within 500 m of sher_khan_bandar"
-    assert terms["commander-captured"] == "mil/commander captured"
+    assert terms["commander-escaped"] == "mil/commander escaped before it was captured"
+    assert terms["commander-captured"] == "mil/commander captured before it escaped"
+    assert terms["commander-at-large"] == "mil/commander neither captured, killed nor escaped by the end"
     units = [_unit("red/boss", "red", type="commander")]
     achieved = _event("ObjectiveAchieved", 7200.0, side="red", detail="commander-escaped")
     replay = _replay([achieved], units, objectives=terms)

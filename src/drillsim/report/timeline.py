@@ -353,11 +353,20 @@ def _place(ref: Any) -> str:
 
 def objective_terms(scenario: Scenario | None) -> dict[str, str]:
     """What meets each of a scenario's objectives, in a few words (an objective's name says what it is
-    for, not how it is judged: ``commander-escaped`` may be met by reaching a place before the unit's
+    for, not how it is judged: a ``reach`` objective may be met by reaching a place before the unit's
     escape is recorded)."""
     if scenario is None:
         return {}
     return {name: _objective_term(o) for name, o in scenario.objectives.items()}
+
+
+_FATE_WORDS = {
+    "captured": "captured before it escaped",
+    "escaped": "escaped before it was captured",
+    "killed": "destroyed, neither captured nor escaped",
+    "at-large": "neither captured, killed nor escaped by the end",
+}
+"""How a fate objective's fate reads in a key-event row."""
 
 
 def _objective_term(o: ObjectiveSpec) -> str:
@@ -366,6 +375,8 @@ def _objective_term(o: ObjectiveSpec) -> str:
         return f"{o.unit} captured"
     if o.kind == "destroy-unit":
         return f"every element of {o.unit} destroyed or captured"
+    if o.kind == "fate":
+        return f"{o.unit} {_FATE_WORDS[str(o.fate)]}"
     if o.kind == "reach":
         return f"an element of {o.unit} within {REACH_RADIUS_M:,.0f} m of {_place(o.to)}"
     if o.kind == "secure-withdrawal":

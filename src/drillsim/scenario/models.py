@@ -1362,11 +1362,24 @@ class ObjectiveSpec(Spec):
     """Something a side tries to achieve."""
 
     kind: Literal[
-        "capture-unit", "destroy-unit", "hold-line", "hold-area", "neutralise", "secure-withdrawal", "reach"
+        "capture-unit",
+        "destroy-unit",
+        "hold-line",
+        "hold-area",
+        "neutralise",
+        "secure-withdrawal",
+        "reach",
+        "fate",
     ]
     side: Name
     unit: UnitId | None = None
-    """capture-unit / destroy-unit: the unit; reach: the unit that must arrive."""
+    """capture-unit / destroy-unit: the unit; reach: the unit that must arrive; fate: the unit whose fate
+    is judged."""
+    fate: Literal["captured", "killed", "escaped", "at-large"] | None = None
+    """fate: which of the unit's four exclusive fates meets the objective: ``captured`` (the first of its
+    elements to be captured or to escape was captured), ``escaped`` (that element escaped), ``killed``
+    (every element destroyed, none captured or escaped), ``at-large`` (none of these by the end or
+    ``by_s``)."""
     units: list[UnitId] = Field(default_factory=list)
     """secure-withdrawal: the units that must get out."""
     line: Name | None = None
@@ -1391,6 +1404,7 @@ class ObjectiveSpec(Spec):
             "neutralise": ("of_side",),
             "secure-withdrawal": ("units",),
             "reach": ("unit", "to"),
+            "fate": ("unit", "fate"),
         }[self.kind]
         missing = [k for k in needs if not getattr(self, k)]
         if missing:

@@ -32,6 +32,9 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
+FATE_CODES = {"captured": 0, "killed": 1, "escaped": 2}
+"""The fates decided during a run, as the compiled check numbers them (``at-large`` is decided at the end)."""
+
 LINE_FIELD_CELL_M = 1000.0
 """Grid spacing of the signed-distance tables used for lines (penetration depth, hold-line)."""
 
@@ -79,6 +82,11 @@ class Scorekeeper:
         self.reach_xy = [self._reach_xy(ctx, o) for _, o in self.objectives]
         self.deadline = [float(o.by_s) if o.by_s is not None else np.inf for _, o in self.objectives]
         self.is_hold = [o.kind in ("hold-line", "hold-area") for _, o in self.objectives]
+        self.at_end = [
+            hold or (o.kind == "fate" and o.fate == "at-large")
+            for hold, (_, o) in zip(self.is_hold, self.objectives, strict=True)
+        ]
+        """Per objective, whether it is decided at its deadline (or the end) rather than every step."""
         self.strength0_sum = [max(float(f.strength0[e].sum()), 1e-9) for e in self.objective_elems]
         """Per objective, its elements' strength at the start (a withdrawal is secured on a share of it)."""
         self.is_withdraw = np.zeros(len(w.plan.tasks) + 1, dtype=bool)
@@ -124,7 +132,7 @@ class Scorekeeper:
     def _objective_elems(self, ctx: StepContext, o: ObjectiveSpec) -> IntArray:
         """The elements an objective is checked on (none for the hold objectives)."""
         f = ctx.world.forces
-        if o.kind in ("capture-unit", "destroy-unit", "reach"):
+        if o.kind in ("capture-unit", "destroy-unit", "reach", "fate"):
             return self._members(ctx, [str(o.unit)])
         if o.kind == "secure-withdrawal":
             return self._members(ctx, list(o.units))
@@ -146,7 +154,7 @@ class Scorekeeper:
         t1 = ctx.t1
         for k, o in self.objectives:
             deadline = self.deadline[k]
-            if self.is_hold[k] or t1 > deadline + ctx.dt:
+            if self.at_end[k] or t1 > deadline + ctx.dt:
                 continue
             when = self._objective_time(ctx, k, o)
             rows = np.flatnonzero(when <= min(t1, deadline))
@@ -219,7 +227,22 @@ class Scorekeeper:
         if o.kind == "reach":
             tx, ty = self.reach_xy[k]
             return _reach_times(done, k, s.x, s.y, elems, tx, ty, t1)
+        if o.kind == "fate" and o.fate in FATE_CODES:
+            code = FATE_CODES[o.fate]
+            return _fate_times(done, k, s.captured_at, s.escaped_at, s.destroyed_at, elems, code)
         return np.full(s.r, np.inf)
+
+    def _at_large(self, ctx: StepContext, k: int, end: float) -> BoolArray:
+        """Per replication, whether objective ``k``'s unit met none of the other three fates by ``end``."""
+        s = ctx.state
+        open_ = np.full((s.r, k + 1), np.inf)
+        decided = np.zeros(s.r, dtype=bool)
+        for code in FATE_CODES.values():
+            when = _fate_times(
+                open_, k, s.captured_at, s.escaped_at, s.destroyed_at, self.objective_elems[k], code
+            )
+            decided |= when <= end
+        return ~decided
 
     def finish(self, ctx: StepContext) -> None:
         """Decide hold objectives at their deadline (or the end)."""
@@ -227,6 +250,15 @@ class Scorekeeper:
         f = ctx.world.forces
         w = ctx.world
         for k, o in self.objectives:
+            if o.kind == "fate" and self.at_end[k]:
+                end = min(float(o.by_s), ctx.t1) if o.by_s is not None else ctx.t1
+                rows = np.flatnonzero(self._at_large(ctx, k, end) & np.isinf(s.objective_at[:, k]))
+                if len(rows):
+                    s.objective_at[rows, k] = end
+                    ctx.emit(
+                        ObjectiveAchieved, rows, end, side=o.side, objective=ctx.world.plan.objective_names[k]
+                    )
+                continue
             if o.kind not in ("hold-line", "hold-area"):
                 continue
             side = self.side_ix[o.side]
@@ -558,6 +590,45 @@ def _reach_times(
             if math.hypot(x[r, e] - tx, y[r, e] - ty) <= REACH_RADIUS_M:
                 when[r] = t1
                 break
+    return when
+
+
+@jit
+def _fate_times(
+    objective_at: FloatArray,
+    k: int,
+    captured_at: FloatArray,
+    escaped_at: FloatArray,
+    destroyed_at: FloatArray,
+    elems: IntArray,
+    fate: int,
+) -> FloatArray:
+    """A fate objective (``fate`` a code of FATE_CODES): captured at the first capture where no element
+    escaped before it; escaped at the first escape where none was captured before (or at the same time);
+    killed when the last element was destroyed where none was captured or escaped. The three exclude each
+    other, so at most one is met in a replication."""
+    r_n = objective_at.shape[0]
+    when = np.full(r_n, np.inf)
+    for r in range(r_n):
+        if not np.isinf(objective_at[r, k]) or not len(elems):
+            continue
+        cap = np.inf
+        esc = np.inf
+        last = -np.inf
+        all_gone = True
+        for e in elems:
+            cap = min(cap, captured_at[r, e])
+            esc = min(esc, escaped_at[r, e])
+            if np.isinf(destroyed_at[r, e]):
+                all_gone = False
+            else:
+                last = max(last, destroyed_at[r, e])
+        if fate == 0 and np.isfinite(cap) and cap <= esc:
+            when[r] = cap
+        elif fate == 2 and esc < cap:
+            when[r] = esc
+        elif fate == 1 and np.isinf(cap) and np.isinf(esc) and all_gone:
+            when[r] = last
     return when
 
 

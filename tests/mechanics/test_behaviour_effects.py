@@ -596,3 +596,33 @@ def test_compiled_pursuit_search_matches_the_documented_expressions(runner: Runn
     np.testing.assert_array_equal(got, expected)
     assert (expected >= 0).any()
     assert (expected < 0).any()
+
+
+def test_a_cover_fires_only_on_pursuers(runner: Runner) -> None:
+    """pursue makes a cover matter: a blue covering section (20 rifles, 1 km range) stands 2 km north of
+    three red bands, on the withdrawing platoon's way; the bands that pursue the platoon come within its
+    range and it hits them, while bands without the rule stay 2 km off and it never fires."""
+
+    def covered(rules: list[str]) -> dict[str, Any]:
+        data = withdrawal(rules)
+        cat = data["catalogue"]
+        cat["weapons"]["rifle"] = rifle(0.02)
+        cat["unit_types"]["cover"] = {
+            "category": "infantry",
+            "personnel": 20,
+            "sensors": [{"sensor": "eye"}],
+            "weapons": [{"weapon": "rifle", "count": 20, "ammunition": 1000}],
+            "speed_mps": {"open": 1.0},
+        }
+        data["units"]["blue/cover"] = {
+            "type": "cover",
+            "nation": "B",
+            "at": at(0, 2000),
+            "posture": "hasty-defence",
+        }
+        return data
+
+    on = runner.run(covered(["pursue"]), reps=2, until_s=1800.0)
+    off = runner.run(covered(["take-cover"]), reps=2, until_s=1800.0)
+    assert (on.count("UnitHit", other="blue/cover") > 0).all()
+    assert len(off.select("UnitHit")) == 0

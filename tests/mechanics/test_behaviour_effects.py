@@ -13,7 +13,14 @@ import numpy as np
 import pytest
 from effects_kit import Result, Runner, at, base, eye, rifle
 
-from drillsim.mechanics.behaviour import Assessment, cover_hold, next_cover_level, select_actions
+from drillsim.mechanics.behaviour import (
+    Assessment,
+    cover_hold,
+    moving_away,
+    next_cover_level,
+    pursuit_over,
+    select_actions,
+)
 from drillsim.mechanics.behaviour.step import decide
 from drillsim.state.batch import (
     BEHAVIOUR_AMBUSH,
@@ -21,6 +28,7 @@ from drillsim.state.batch import (
     BEHAVIOUR_COVER,
     BEHAVIOUR_NONE,
     BEHAVIOUR_PROBE,
+    BEHAVIOUR_PURSUE,
     BEHAVIOUR_WITHDRAW,
 )
 
@@ -418,3 +426,278 @@ def test_attack_reads_the_believed_position(runner: Runner, speed_mps: float) ->
     assert (decisions.target == lone).all()
     np.testing.assert_allclose(decisions.goal_x, 2500.0)
     np.testing.assert_allclose(decisions.goal_y, 0.0, atol=1e-9)
+
+
+def withdrawal(
+    rules: list[str], *, bands: int = 3, heading_y: float = 20000.0, **limits: float
+) -> dict[str, Any]:
+    """A blue platoon (20, 1 m/s, unarmed, blind) 800 m north of ``bands`` red bands of 8 (identifying
+    eyes, 2 m/s, at the centre, no task) marches from 60 s towards ``(0, heading_y)``; the bands follow the
+    rule set ``rules`` with the pursuit's ``limits``."""
+    data = band_scenario(rules=rules)
+    data["catalogue"]["behaviours"]["rules"] |= limits
+    data["catalogue"]["unit_types"]["platoon"] = {
+        "category": "infantry",
+        "personnel": 20,
+        "speed_mps": {"open": 1.0},
+    }
+    data["units"] = {
+        "red/band": data["units"]["red/band"] | {"count": bands},
+        "blue/platoon": {"type": "platoon", "nation": "B", "at": at(0, 800)},
+    }
+    march = {"task": "move", "units": ["blue/platoon"], "to": at(0, heading_y)}
+    data["plan"]["phases"] = {"go": {"trigger": {"at_s": 60}, "tasks": [march]}}
+    return data
+
+
+def decided_at(result: Result, unit: str, action: str) -> list[float]:
+    """When the unit took the decision ``action``, in order."""
+    return sorted(
+        float(t) for t in result.select("InitiativeTaken", unit=unit, detail=action)["time_s"].to_pylist()
+    )
+
+
+@pytest.mark.parametrize(
+    ("pursue_s", "pursue_distance_m"),
+    [(600.0, 10000.0), (3000.0, 700.0)],
+    ids=["time-limit", "distance-limit"],
+)
+def test_pursue_a_withdrawing_platoon_and_break_off(
+    runner: Runner, pursue_s: float, pursue_distance_m: float
+) -> None:
+    """pursue: three bands (24) see a platoon (20) march away and follow it north, break off at the limit
+    (pursue_s after they set out, or pursue_distance_m from where they set out) and take up their task
+    again (none: they halt), and pursue no more for pursue_s; without the rule they stay where they are."""
+    limits = {"pursue_s": pursue_s, "pursue_distance_m": pursue_distance_m}
+    on = runner.run(withdrawal(["pursue"], **limits), reps=1, until_s=2400.0)
+    off = runner.run(withdrawal(["take-cover"], **limits), reps=1, until_s=2400.0)
+    band = "red/band/1"
+    assert actions(on, band)[:2] == ["pursue", "resume"]
+    assert set(on.select("InitiativeTaken", unit=band, detail="pursue")["other"].to_pylist()) == {
+        "blue/platoon"
+    }
+    began, ended = decided_at(on, band, "pursue"), decided_at(on, band, "resume")
+    # Where it broke off: rerun to the step of the break-off (the rules draw no random number).
+    x, y = where(runner.run(withdrawal(["pursue"], **limits), reps=1, until_s=ended[0]), band)
+    gone = float(np.hypot(x, y)[0])  # it set out from the centre
+    assert y[0] > 500.0  # north, after the platoon
+    if pursue_distance_m < 2.0 * pursue_s:
+        # Broken off at the first step (10 s, 20 m at 2 m/s) past pursue_distance_m, before pursue_s.
+        assert pursue_distance_m <= gone <= pursue_distance_m + 25.0
+        assert ended[0] - began[0] < pursue_s
+    else:
+        # Broken off at the first step at or after pursue_s, short of pursue_distance_m.
+        assert pursue_s <= ended[0] - began[0] <= pursue_s + 10.0
+        assert gone < pursue_distance_m
+    assert all(later >= ended[0] + pursue_s for later in began[1:])
+    assert actions(off, band) == []
+    assert np.allclose(where(off, band)[1], 0.0, atol=1.0)
+
+
+@pytest.mark.parametrize(
+    ("bands", "heading_y"), [(1, 20000.0), (3, -20000.0), (3, 800.0)], ids=["outnumbered", "coming", "still"]
+)
+def test_pursue_only_a_weaker_force_going_away(runner: Runner, bands: int, heading_y: float) -> None:
+    """pursue reads the odds and the contact's estimated velocity: one band (8) does not pursue the
+    platoon (20) marching away, which outnumbers it beyond pursue_above (1); three bands (24) do not pursue
+    the same platoon marching towards them (until it would pass them, at 860 s), nor standing still."""
+    result = runner.run(withdrawal(["pursue"], bands=bands, heading_y=heading_y), reps=2, until_s=600.0)
+    assert "pursue" not in actions(result, "red/band/1" if bands > 1 else "red/band")
+
+
+def test_a_pursuit_comes_after_the_attack_and_before_the_task() -> None:
+    """The selector: a band that finds a contact to pursue pursues it unless it can attack (then it
+    attacks) or a rule above holds (cover, withdrawal); the pursuit's conditions and limits as the
+    documented expressions."""
+    n = 4
+    a = Assessment(
+        air_seen_at=np.array([900.0, -np.inf, -np.inf, -np.inf]),
+        friendly=np.array([30.0, 8.0, 30.0, 20.0]),
+        enemy=np.array([8.0, 40.0, 8.0, 8.0]),
+        target=np.full(n, 3),
+        target_strength=np.full(n, 8.0),
+        target_distance=np.full(n, 1000.0),
+        withdrawing=np.zeros(n, dtype=bool),
+        mode=np.zeros(n, dtype=np.int64),
+        previous_target=np.full(n, -1),
+        probe_halted_at=np.full(n, np.inf),
+        can_pursue=np.ones(n, dtype=bool),
+    )
+    on = np.ones(n, dtype=bool)
+    action = select_actions(
+        a,
+        time_s=1000.0,
+        take_cover=on,
+        withdraw=on,
+        attack=on,
+        probe=np.zeros(n, dtype=bool),
+        withdraw_below=np.full(n, 0.33),
+        attack_above=np.full(n, 3.0),
+        probe_s=np.full(n, 300.0),
+        cover_s=np.full(n, 600.0),
+    )
+    assert action.tolist() == [BEHAVIOUR_COVER, BEHAVIOUR_WITHDRAW, BEHAVIOUR_ASSAULT, BEHAVIOUR_PURSUE]
+    # Moving away: a velocity with a component from the band towards the contact.
+    away = moving_away(
+        np.zeros(3),
+        np.zeros(3),
+        np.array([0.0, 0.0, 0.0]),
+        np.full(3, 500.0),
+        np.zeros(3),
+        np.array([1.0, -1.0, 0.0]),
+    )
+    assert away.tolist() == [True, False, False]
+    over = pursuit_over(
+        np.array([100.0, 1800.0, 100.0]),
+        np.array([100.0, 100.0, 3000.0]),
+        np.full(3, 1800.0),
+        np.full(3, 3000.0),
+    )
+    assert over.tolist() == [False, True, True]
+
+
+def _reference_pursuits(
+    result: Result, rows: np.ndarray, elems: np.ndarray, friendly: np.ndarray, t1: float
+) -> np.ndarray:
+    """The contact each decider pursues, by the documented expressions (``moving_away``, ``pursuit_over``,
+    ``Picture.believed``), one decider at a time."""
+    s = result.sim.state
+    f = result.sim.world.forces
+    table = result.sim.world.behaviours
+    assert table is not None
+    pic = s.picture
+    out = np.full(len(rows), -1, dtype=np.int64)
+    for k, (r, e) in enumerate(zip(rows.tolist(), elems.tolist(), strict=True)):
+        if not table.pursue[e]:
+            continue
+        m = int(f.side[e])
+        cand = np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == 0))
+        est = np.where(pic.identified[r, m, cand], f.strength0[cand], table.unidentified_strength[e])
+        odds = friendly[k] >= table.pursue_above[e] * est
+        x, y = s.x[r, e], s.y[r, e]
+        if s.behaviour_mode[r, e] == BEHAVIOUR_PURSUE:
+            same = cand == s.behaviour_target[r, e]
+            gone = np.hypot(x - s.pursuit_x[r, e], y - s.pursuit_y[r, e])
+            over = pursuit_over(
+                np.array([t1 - s.behaviour_since[r, e]]),
+                np.array([gone]),
+                table.pursue_s[e : e + 1],
+                table.pursue_distance_m[e : e + 1],
+            )[0]
+            if same.any() and odds[same][0] and not over:
+                out[k] = s.behaviour_target[r, e]
+            continue
+        if t1 - s.pursuit_ended_at[r, e] < table.pursue_s[e]:
+            continue
+        bx, by, _ = pic.believed(r, m, cand, t1)
+        d = np.hypot(bx - x, by - y)
+        away = moving_away(
+            np.full(len(cand), x),
+            np.full(len(cand), y),
+            bx,
+            by,
+            pic.known_vx[r, m, cand],
+            pic.known_vy[r, m, cand],
+        )
+        ok = (d <= table.reach_m[e]) & away & odds
+        if ok.any():
+            out[k] = cand[ok][np.argmin(d[ok])]
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_compiled_pursuit_search_matches_the_documented_expressions(runner: Runner, seed: int) -> None:
+    """The compiled search for pursuits chooses, for every decider, the contact the documented expressions
+    choose, over a stirred state: contacts near and far, going away, coming and still, identified or not;
+    pursuits under way within and past their limits; pursuits ended lately or long ago."""
+    from drillsim.mechanics.behaviour.step import Pursuing, Standing, _pursuits
+
+    data = withdrawal(["pursue"], bands=6)
+    data["units"]["blue/platoon"]["count"] = 8
+    data["units"]["blue/platoon"]["spread_m"] = 2000
+    result = runner.run(data, reps=4, until_s=10.0)
+    rng = np.random.default_rng(seed)
+    s = result.sim.state
+    f = result.sim.world.forces
+    table = result.sim.world.behaviours
+    assert table is not None
+    pic = s.picture
+    t1 = 5000.0
+    shape = s.x.shape
+    s.x[:] = rng.uniform(-3000.0, 3000.0, shape)
+    s.y[:] = rng.uniform(-3000.0, 3000.0, shape)
+    s.status[:] = np.where(rng.random(shape) < 0.1, 1, 0)
+    pic.known_live[:] = rng.random(pic.known_live.shape) < 0.7
+    pic.known_t[:] = t1 - rng.choice([0.0, 100.0, 600.0, 2000.0], pic.known_t.shape)
+    pic.known_x[:] = rng.uniform(-3000.0, 3000.0, pic.known_x.shape)
+    pic.known_y[:] = rng.uniform(-3000.0, 3000.0, pic.known_y.shape)
+    pic.known_vx[:] = np.where(
+        rng.random(pic.known_vx.shape) < 0.3, 0.0, rng.normal(0.0, 2.0, pic.known_vx.shape)
+    )
+    pic.known_vy[:] = np.where(
+        rng.random(pic.known_vy.shape) < 0.3, 0.0, rng.normal(0.0, 2.0, pic.known_vy.shape)
+    )
+    pic.identified[:] = rng.random(pic.identified.shape) < 0.5
+    s.behaviour_mode[:] = np.where(rng.random(shape) < 0.5, BEHAVIOUR_PURSUE, 0)
+    s.behaviour_target[:] = rng.integers(-1, f.n, shape)
+    s.behaviour_since[:] = t1 - rng.choice([0.0, 1000.0, 1799.0, 1800.0, 5000.0], shape)
+    s.pursuit_x[:] = s.x + rng.choice([0.0, 1000.0, 2999.0, 3000.0, 4000.0], shape)
+    s.pursuit_y[:] = s.y
+    s.pursuit_ended_at[:] = t1 - rng.choice([0.0, 1000.0, 1800.0, np.inf], shape)
+    rows, elems = np.nonzero(np.broadcast_to(table.pursue, shape))
+    friendly = rng.choice([8.0, 16.0, 24.0, 48.0], len(rows))
+    got = _pursuits(
+        rows,
+        elems,
+        t1,
+        f.belligerents,
+        pic.known_layer(),
+        (pic.known_vx, pic.known_vy),
+        pic.known_live,
+        pic.identified,
+        Standing(s.status, s.broken, s.strength, s.x, s.y),
+        friendly,
+        table.pursuits,
+        Pursuing(
+            s.behaviour_mode,
+            s.behaviour_target,
+            s.behaviour_since,
+            s.pursuit_x,
+            s.pursuit_y,
+            s.pursuit_ended_at,
+        ),
+    )
+    expected = _reference_pursuits(result, rows, elems, friendly, t1)
+    np.testing.assert_array_equal(got, expected)
+    assert (expected >= 0).any()
+    assert (expected < 0).any()
+
+
+def test_a_cover_fires_only_on_pursuers(runner: Runner) -> None:
+    """pursue makes a cover matter: a blue covering section (20 rifles, 1 km range) stands 2 km north of
+    three red bands, on the withdrawing platoon's way; the bands that pursue the platoon come within its
+    range and it hits them, while bands without the rule stay 2 km off and it never fires."""
+
+    def covered(rules: list[str]) -> dict[str, Any]:
+        data = withdrawal(rules)
+        cat = data["catalogue"]
+        cat["weapons"]["rifle"] = rifle(0.02)
+        cat["unit_types"]["cover"] = {
+            "category": "infantry",
+            "personnel": 20,
+            "sensors": [{"sensor": "eye"}],
+            "weapons": [{"weapon": "rifle", "count": 20, "ammunition": 1000}],
+            "speed_mps": {"open": 1.0},
+        }
+        data["units"]["blue/cover"] = {
+            "type": "cover",
+            "nation": "B",
+            "at": at(0, 2000),
+            "posture": "hasty-defence",
+        }
+        return data
+
+    on = runner.run(covered(["pursue"]), reps=2, until_s=1800.0)
+    off = runner.run(covered(["take-cover"]), reps=2, until_s=1800.0)
+    assert (on.count("UnitHit", other="blue/cover") > 0).all()
+    assert len(off.select("UnitHit")) == 0

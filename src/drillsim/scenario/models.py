@@ -803,7 +803,7 @@ class UnitTypeSpec(Spec):
 
 # --- catalogue: behaviours (docs/mechanics/behaviour.md) ---------------------------------------------------
 
-BehaviourRule = Literal["take-cover", "withdraw", "attack", "probe", "ambush"]
+BehaviourRule = Literal["take-cover", "withdraw", "attack", "probe", "ambush", "pursue"]
 BEHAVIOUR_RULES: tuple[str, ...] = get_args(BehaviourRule)
 
 
@@ -814,8 +814,8 @@ def _all_rules() -> list[BehaviourRule]:
 class BehaviourSpec(Spec):
     """A rule set by which a unit decides for itself from its side's picture (see
     docs/mechanics/behaviour.md). An ambush under way holds first; then the rules are tried in the order
-    take-cover, withdraw, ambush, attack; the first whose condition holds decides, and a unit none applies
-    to carries on with its task."""
+    take-cover, withdraw, ambush, attack, pursue; the first whose condition holds decides, and a unit none
+    applies to carries on with its task."""
 
     rules: list[BehaviourRule] = Field(default_factory=_all_rules)
     """The rules in force; ``probe`` shapes ``attack`` (halt short of the target to look first)."""
@@ -827,7 +827,7 @@ class BehaviourSpec(Spec):
     """Attack the weakest known contact within ``reach_m`` when friendly strength near the unit is at least
     this many times the contact's estimated strength."""
     reach_m: PositiveDistance = Param(3000.0)
-    """Contacts farther than this are not attacked."""
+    """Contacts farther than this are not attacked (nor pursued)."""
     probe_distance_m: PositiveDistance = Param(500.0)
     """Probe: halt this far short of the target's believed position before closing."""
     probe_s: Duration = Param(300.0)
@@ -860,6 +860,14 @@ class BehaviourSpec(Spec):
     ambush_lookout_m: PositiveDistance = Param(10000.0)
     """Ambush: the look-out distance. A column the side's picture believes (dead-reckoned) within this
     distance of the party's road point is weighed for an ambush, however far it is from the party itself."""
+    pursue_above: Factor = Param(1.0)
+    """Pursue (a rule named in ``rules`` only, not on by default): follow a contact seen moving away
+    within ``reach_m`` when friendly strength near the unit is at least this many times the contact's
+    estimated strength."""
+    pursue_distance_m: PositiveDistance = Param(3000.0)
+    """Pursue: break off this far from where the pursuit began."""
+    pursue_s: Duration = Param(1800.0)
+    """Pursue: break off this long after the pursuit began; no new pursuit for this long after one ends."""
 
 
 class _CatalogueSections(Spec):

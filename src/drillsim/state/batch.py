@@ -40,6 +40,7 @@ BEHAVIOUR_WITHDRAW = 2
 BEHAVIOUR_PROBE = 3
 BEHAVIOUR_ASSAULT = 4
 BEHAVIOUR_AMBUSH = 5
+BEHAVIOUR_PURSUE = 6
 
 # Air element phases, in order; an aircraft is flying from AIR_OUTBOUND to AIR_INBOUND inclusive.
 AIR_READY = 0
@@ -393,6 +394,11 @@ class BatchState:
     ambush_x: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     ambush_y: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Centre of the kill zone of an ambush a behaviour laid (NaN: none)."""
+    pursuit_x: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    pursuit_y: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Where the element's current or last pursuit began (NaN: none)."""
+    pursuit_ended_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """When the element's last pursuit ended (-inf: never)."""
     air_seen_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Last time the element's side's picture held a hostile aircraft within its air radius."""
     # resupply by carriers (R, N) and its measures (R, S): docs/mechanics/supply.md
@@ -567,6 +573,9 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         behaviour_target=np.full((r, n), -1, dtype=np.int64),
         ambush_x=_full((r, n), np.nan),
         ambush_y=_full((r, n), np.nan),
+        pursuit_x=_full((r, n), np.nan),
+        pursuit_y=_full((r, n), np.nan),
+        pursuit_ended_at=_full((r, n), -INF),
         air_seen_at=_full((r, n), -INF),
         supply_phase=np.full((r, n), SUPPLY_NONE, dtype=np.int64),
         supply_client=np.full((r, n), -1, dtype=np.int64),

@@ -36,6 +36,9 @@ _PARAMETERS = (
     "ambush_withdraw_s",
     "column_speed_mps",
     "ambush_lookout_m",
+    "pursue_above",
+    "pursue_distance_m",
+    "pursue_s",
 )
 
 
@@ -67,6 +70,18 @@ class Rules(NamedTuple):
     max_cover_s: FloatArray
 
 
+class PursuitRules(NamedTuple):
+    """Per element, what the compiled search for pursuits reads: whether the pursue rule is on, its reach,
+    the strength assumed for an unidentified contact, and the rule's odds and limits."""
+
+    pursue: BoolArray
+    reach_m: FloatArray
+    unidentified_strength: FloatArray
+    pursue_above: FloatArray
+    pursue_distance_m: FloatArray
+    pursue_s: FloatArray
+
+
 @dataclass(frozen=True)
 class BehaviourTable:
     """Per element (N): which rules are on, and each parameter of :class:`BehaviourSpec` (NaN: none)."""
@@ -93,7 +108,11 @@ class BehaviourTable:
     ambush_withdraw_s: FloatArray
     column_speed_mps: FloatArray
     ambush_lookout_m: FloatArray
+    pursue_above: FloatArray
+    pursue_distance_m: FloatArray
+    pursue_s: FloatArray
     ambush: BoolArray
+    pursue: BoolArray
 
     @cached_property
     def horizons(self) -> Horizons:
@@ -119,6 +138,18 @@ class BehaviourTable:
         )
 
     @cached_property
+    def pursuits(self) -> PursuitRules:
+        """What the compiled search for pursuits reads (built once)."""
+        return PursuitRules(
+            self.pursue,
+            self.reach_m,
+            self.unidentified_strength,
+            self.pursue_above,
+            self.pursue_distance_m,
+            self.pursue_s,
+        )
+
+    @cached_property
     def any(self) -> bool:
         """Whether some element follows a rule."""
         return bool(self.deciding.any())
@@ -126,14 +157,17 @@ class BehaviourTable:
     @cached_property
     def deciding(self) -> BoolArray:
         """Per element: whether it follows some rule (``probe`` only shapes ``attack``)."""
-        return np.asarray(self.take_cover | self.withdraw | self.attack | self.ambush, dtype=bool)
+        return np.asarray(
+            self.take_cover | self.withdraw | self.attack | self.ambush | self.pursue, dtype=bool
+        )
 
 
 def compile_behaviours(scenario: Scenario, forces: ForceTable) -> BehaviourTable:
     """Each element's behaviour: its unit's ``behaviour`` from the catalogue, or none."""
     n = forces.n
     flags = {
-        rule: np.zeros(n, dtype=bool) for rule in ("take-cover", "withdraw", "attack", "probe", "ambush")
+        rule: np.zeros(n, dtype=bool)
+        for rule in ("take-cover", "withdraw", "attack", "probe", "ambush", "pursue")
     }
     values = {name: np.full(n, np.nan) for name in _PARAMETERS}
     for i, group in enumerate(forces.group_of):
@@ -151,5 +185,6 @@ def compile_behaviours(scenario: Scenario, forces: ForceTable) -> BehaviourTable
         attack=flags["attack"],
         probe=flags["probe"],
         ambush=flags["ambush"],
+        pursue=flags["pursue"],
         **values,
     )

@@ -16,6 +16,10 @@ For an element in action, unbroken, on the ground, with local quantities read fr
 3. **attack** the weakest known contact within ``reach_m`` when friendly strength within ``radius_m`` is at
    least ``attack_above`` times its estimated strength: with **probe**, first halt ``probe_distance_m``
    short of it and watch for ``probe_s``, then assault;
+3a. **pursue** the nearest known contact within ``reach_m`` seen moving away from the element when friendly
+   strength within ``radius_m`` is at least ``pursue_above`` times its estimated strength, following its
+   believed position until ``pursue_s`` have passed or the element is ``pursue_distance_m`` from where it
+   set out (:func:`pursuit_over`), then break off; no new pursuit for ``pursue_s`` after one ends;
 4. otherwise carry on with the task (``BEHAVIOUR_NONE``).
 """
 
@@ -32,6 +36,7 @@ from drillsim.state.batch import (
     BEHAVIOUR_COVER,
     BEHAVIOUR_NONE,
     BEHAVIOUR_PROBE,
+    BEHAVIOUR_PURSUE,
     BEHAVIOUR_WITHDRAW,
 )
 
@@ -70,6 +75,9 @@ class Assessment:
     """An ambush that is over now: the party withdraws."""
     can_ambush: BoolArray | None = None
     """The ambush rule is on for the element and finds a column to ambush."""
+    can_pursue: BoolArray | None = None
+    """The pursue rule is on for the element and finds a contact to pursue, or a pursuit under way is
+    within its limits."""
 
 
 def select_actions(
@@ -101,7 +109,8 @@ def select_actions(
     watched = same_target & (time_s - a.probe_halted_at >= probe_s - 1e-9)
     assaulting = same_target & (a.mode == BEHAVIOUR_ASSAULT)
     closing = ~probe | watched | assaulting
-    action = np.full(len(a.mode), BEHAVIOUR_NONE, dtype=np.int64)
+    can_pursue = none if a.can_pursue is None else a.can_pursue
+    action = np.where(can_pursue, BEHAVIOUR_PURSUE, BEHAVIOUR_NONE)
     action = np.where(can_attack, np.where(closing, BEHAVIOUR_ASSAULT, BEHAVIOUR_PROBE), action)
     action = np.where(can_ambush, BEHAVIOUR_AMBUSH, action)
     action = np.where(falling_back, BEHAVIOUR_WITHDRAW, action)
@@ -151,3 +160,20 @@ def column_in_time(
     if column_m <= zone_m or party_speed <= 0 or column_speed <= 0:
         return False
     return party_m / party_speed + lead_s <= (column_m - zone_m) / column_speed
+
+
+def moving_away(
+    x: FloatArray, y: FloatArray, cx: FloatArray, cy: FloatArray, vx: FloatArray, vy: FloatArray
+) -> BoolArray:
+    """Whether contacts believed at (cx, cy) with estimated velocity (vx, vy) move away from (x, y): the
+    velocity has a component along the line from (x, y) to the contact (a contact seen still, or only heard
+    or told of, has none)."""
+    return np.asarray(vx * (cx - x) + vy * (cy - y) > 0.0, dtype=bool)
+
+
+def pursuit_over(
+    elapsed_s: FloatArray, gone_m: FloatArray, pursue_s: FloatArray, pursue_distance_m: FloatArray
+) -> BoolArray:
+    """Whether a pursuit has reached its limit: ``pursue_s`` since it began, or ``pursue_distance_m`` from
+    where it began."""
+    return np.asarray((elapsed_s >= pursue_s) | (gone_m >= pursue_distance_m), dtype=bool)

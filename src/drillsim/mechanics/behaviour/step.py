@@ -25,11 +25,13 @@ from drillsim.state.batch import (
     BEHAVIOUR_COVER,
     BEHAVIOUR_NONE,
     BEHAVIOUR_PROBE,
+    BEHAVIOUR_PURSUE,
     BEHAVIOUR_WITHDRAW,
     ContactLayer,
 )
 from drillsim.state.context import StepContext
-from drillsim.world.behaviours import Horizons, Rules
+from drillsim.state.reckoning import reckoned
+from drillsim.world.behaviours import Horizons, PursuitRules, Rules
 from drillsim.world.forces import TERRAIN_INDEX, Belligerents
 
 FloatArray = NDArray[np.float64]
@@ -110,9 +112,34 @@ def decide(ctx: StepContext) -> Decisions | None:
         )
         column, site = _find_ambushes(ctx, rows, elems, table.ambush[elems] & ~laying)
     ambushes = Ambushes(laying & ~over, over, column)
+    pursued = np.full(len(rows), -1, dtype=np.int64)
+    if table.pursue.any():
+        pursued = _pursuits(
+            rows,
+            elems,
+            ctx.t1,
+            f.belligerents,
+            known,
+            (pic.known_vx, pic.known_vy),
+            pic.known_live,
+            pic.identified,
+            standing,
+            assessed[0],
+            table.pursuits,
+            Pursuing(
+                s.behaviour_mode,
+                s.behaviour_target,
+                s.behaviour_since,
+                s.pursuit_x,
+                s.pursuit_y,
+                s.pursuit_ended_at,
+            ),
+        )
     action, previous, target, gx, gy = _choose(
-        rows, elems, ctx.t1, assessed, table.rules, memory, standing, believed, f.side, ambushes
+        rows, elems, ctx.t1, assessed, table.rules, memory, standing, believed, f.side, ambushes, pursued
     )
+    if table.pursue.any():
+        _follow(ctx, rows, elems, action, previous, target, (gx, gy))
     # A party whose ambush is over withdraws radius_m straight away from its kill zone; a new one goes to
     # its site beside the road, and its kill zone is noted.
     leaving = (action == BEHAVIOUR_WITHDRAW) & over
@@ -130,6 +157,133 @@ def decide(ctx: StepContext) -> Decisions | None:
         s.ambush_x[rows[laid], elems[laid]] = site[laid, 0]
         s.ambush_y[rows[laid], elems[laid]] = site[laid, 1]
     return Decisions(rows, elems, action, previous, target, gx, gy)
+
+
+def _follow(
+    ctx: StepContext,
+    rows: IntArray,
+    elems: IntArray,
+    action: IntArray,
+    previous: IntArray,
+    target: IntArray,
+    goal: tuple[FloatArray, FloatArray],
+) -> None:
+    """Pursuers head for their contact's believed position now (its last sighting carried along its
+    estimated velocity, :meth:`Picture.believed`); a pursuit begun now notes where it began, one that
+    ended now notes when."""
+    s = ctx.state
+    gx, gy = goal
+    pursuing = action == BEHAVIOUR_PURSUE
+    if pursuing.any():
+        r, e = rows[pursuing], elems[pursuing]
+        bx, by, _ = s.picture.believed(r, ctx.world.forces.side[e], target[pursuing], ctx.t1)
+        gx[pursuing], gy[pursuing] = bx, by
+        begun = pursuing & (previous != BEHAVIOUR_PURSUE)
+        s.pursuit_x[rows[begun], elems[begun]] = s.x[rows[begun], elems[begun]]
+        s.pursuit_y[rows[begun], elems[begun]] = s.y[rows[begun], elems[begun]]
+    ended = ~pursuing & (previous == BEHAVIOUR_PURSUE)
+    s.pursuit_ended_at[rows[ended], elems[ended]] = ctx.t1
+
+
+class Pursuing(NamedTuple):
+    """(R, N) what the search for pursuits reads of each element's past: what its behaviour had it doing,
+    against which contact, since when; where its current or last pursuit began and when its last one
+    ended."""
+
+    mode: IntArray
+    target: IntArray
+    since: FloatArray
+    origin_x: FloatArray
+    origin_y: FloatArray
+    ended_at: FloatArray
+
+
+@jit
+def _pursuits(
+    rows: IntArray,
+    elems: IntArray,
+    t1: float,
+    forces: Belligerents,
+    known: ContactLayer,
+    velocity: tuple[FloatArray, FloatArray],
+    known_live: BoolArray,
+    identified: BoolArray,
+    standing: Standing,
+    friendly: FloatArray,
+    rules: PursuitRules,
+    pursuing: Pursuing,
+) -> IntArray:
+    """For each deciding element (rows[k], elems[k]) with the pursue rule on, the contact it pursues this
+    step (-1 none). A pursuit under way goes on against its contact while that contact is a live hostile
+    ground contact in action, the odds hold (``friendly[k]`` at least ``pursue_above`` times its estimated
+    strength) and the pursuit has not reached its limit (``pursuit_over``). Otherwise, unless a pursuit
+    ended less than ``pursue_s`` ago, the nearest live hostile ground contact in action of its side's known
+    picture, believed now (its last sighting dead-reckoned, :func:`~drillsim.state.reckoning.reckoned`)
+    within ``reach_m``, moving away from the element (``moving_away``) and within the odds. The same
+    arithmetic as :mod:`drillsim.mechanics.behaviour.model`, element by element."""
+    side_of, is_air, hostile, strength0 = forces
+    vx, vy = velocity
+    status, x, y = standing[0], standing[3], standing[4]
+    pursue, reach_m, unidentified, pursue_above, pursue_distance_m, pursue_s = rules
+    k_n = rows.shape[0]
+    n = side_of.shape[0]
+    s_n = hostile.shape[0]
+    out = np.full(k_n, -1, dtype=np.int64)
+    friends = np.empty((s_n, n), dtype=np.int64)
+    aircraft = np.empty((s_n, n), dtype=np.int64)
+    contacts = np.empty((s_n, n), dtype=np.int64)
+    n_friends = np.zeros(s_n, dtype=np.int64)
+    n_aircraft = np.zeros(s_n, dtype=np.int64)
+    n_contacts = np.zeros(s_n, dtype=np.int64)
+    row = -1
+    for k in range(k_n):
+        r = rows[k]
+        e = elems[k]
+        if not pursue[e]:
+            continue
+        m = side_of[e]
+        px = x[r, e]
+        py = y[r, e]
+        if pursuing.mode[r, e] == BEHAVIOUR_PURSUE:
+            t = pursuing.target[r, e]
+            if t < 0 or is_air[t] or not hostile[m, side_of[t]]:
+                continue
+            if not known_live[r, m, t] or status[r, t] != ACTIVE:
+                continue
+            est = strength0[t] if identified[r, m, t] else unidentified[e]
+            gone = math.hypot(px - pursuing.origin_x[r, e], py - pursuing.origin_y[r, e])
+            elapsed = t1 - pursuing.since[r, e]
+            if friendly[k] >= pursue_above[e] * est and elapsed < pursue_s[e] and gone < pursue_distance_m[e]:
+                out[k] = t
+            continue
+        if t1 - pursuing.ended_at[r, e] < pursue_s[e]:
+            continue
+        if r != row:
+            row = r
+            _gather(
+                r,
+                forces,
+                standing,
+                known_live,
+                (friends, aircraft, contacts),
+                (n_friends, n_aircraft, n_contacts),
+            )
+        best = np.inf
+        for i in range(n_contacts[m]):
+            t = contacts[m, i]
+            age = t1 - known.t[r, m, t]
+            cx = reckoned(known.x[r, m, t], vx[r, m, t], age)
+            cy = reckoned(known.y[r, m, t], vy[r, m, t], age)
+            d = math.hypot(cx - px, cy - py)
+            if d > reach_m[e] or d >= best:
+                continue
+            if vx[r, m, t] * (cx - px) + vy[r, m, t] * (cy - py) <= 0.0:
+                continue  # not moving away
+            est = strength0[t] if identified[r, m, t] else unidentified[e]
+            if friendly[k] >= pursue_above[e] * est:
+                best = d
+                out[k] = t
+    return out
 
 
 class Ambushes(NamedTuple):
@@ -209,6 +363,7 @@ def _choose(
     believed: ContactLayer,
     side_of: IntArray,
     ambushes: Ambushes,
+    pursued: IntArray,
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray, FloatArray]:
     """Each deciding element's action by the rules of :mod:`drillsim.mechanics.behaviour.model`
     (``select_actions``, with the hold of ``cover_hold``), with the take-cover hysteresis
@@ -219,7 +374,9 @@ def _choose(
     stays): the contact's believed position for an assault, the probe point for a probe, ``radius_m``
     straight away from the known enemy's centre of strength for a withdrawal. An ambush (``ambushes``) comes
     before attack and after withdrawal and cover when new, before all when under way; its target is the
-    column found when it is laid, kept while it lasts; its goal is set by the caller."""
+    column found when it is laid, kept while it lasts; its goal is set by the caller. A pursuit (``pursued``:
+    the contact each element pursues, -1 none, :func:`_pursuits`) comes last, after the attack; its goal
+    is set by the caller."""
     friendly, enemy, ex, ey, assessed_target, t_strength, _ = assessed
     take_cover, withdraw, attack, probe, radius_m, withdraw_below, attack_above = rules[:7]
     probe_distance_m, probe_s, cover_s, wary_s, max_cover_s = rules[7:]
@@ -250,8 +407,9 @@ def _choose(
         watched = same_target and (t1 - halted_at >= probe_s[e] - 1e-9)
         assaulting = same_target and before == BEHAVIOUR_ASSAULT
         closing_in = BEHAVIOUR_ASSAULT if (not probe[e] or watched or assaulting) else BEHAVIOUR_PROBE
+        following = BEHAVIOUR_PURSUE if pursued[k] >= 0 else BEHAVIOUR_NONE
         chosen = _by_priority(
-            closing_in if can_attack else BEHAVIOUR_NONE,
+            closing_in if can_attack else following,
             ambushes.column[k] >= 0,
             falling_back,
             covering,
@@ -260,6 +418,8 @@ def _choose(
         action[k] = chosen
         if chosen == BEHAVIOUR_AMBUSH:
             target = ambushes.column[k] if before != BEHAVIOUR_AMBUSH else memory.target[r, e]
+        if chosen == BEHAVIOUR_PURSUE:
+            target = pursued[k]
         # The take-cover hysteresis (next_cover_level), after the hold was read.
         if chosen == BEHAVIOUR_COVER and before != BEHAVIOUR_COVER:
             if t1 - memory.cleared_at[r, e] <= wary_s[e]:

@@ -1,7 +1,8 @@
 """Carrying out what units decide on their own (docs/mechanics/behaviour.md): after the plan's orders and
 the re-aiming of dynamic tasks, each element with a behaviour takes cover (halts, hidden), withdraws, lays an
 ambush (sprung by the ambush task's machinery, :func:`drillsim.mechanics.orders.ambush.run_ambushes`),
-probes or assaults as its behaviour decided, or goes back to its task when no rule holds any more."""
+probes, assaults or pursues as its behaviour decided, or goes back to its task when no rule holds any
+more."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from drillsim.state.batch import (
     BEHAVIOUR_COVER,
     BEHAVIOUR_NONE,
     BEHAVIOUR_PROBE,
+    BEHAVIOUR_PURSUE,
     BEHAVIOUR_WITHDRAW,
 )
 from drillsim.state.context import StepContext
@@ -28,6 +30,7 @@ ACTION_NAMES = {
     BEHAVIOUR_PROBE: "probe",
     BEHAVIOUR_ASSAULT: "assault",
     BEHAVIOUR_AMBUSH: "ambush",
+    BEHAVIOUR_PURSUE: "pursue",
 }
 """How each decision is named in ``InitiativeTaken`` events."""
 _HIDDEN = POSTURE_INDEX["hidden"]
@@ -59,7 +62,7 @@ def follow_behaviours(ctx: StepContext) -> None:
         s.hold_fire[r, e] = True
         s.ambush_fired_at[r, e] = np.inf
         s.arrival_posture[r, e] = _HIDDEN
-    closing = (d.action == BEHAVIOUR_PROBE) | (d.action == BEHAVIOUR_ASSAULT)
+    closing = (d.action == BEHAVIOUR_PROBE) | (d.action == BEHAVIOUR_ASSAULT) | (d.action == BEHAVIOUR_PURSUE)
     if closing.any():
         _steer(ctx, d.rows[closing], d.elems[closing], d.goal_x[closing], d.goal_y[closing])
     back = new & (d.action == BEHAVIOUR_NONE)

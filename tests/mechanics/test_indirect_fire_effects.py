@@ -19,6 +19,8 @@ from effects_kit import Result, Runner, assert_paired_greater, at, base, eye
 from drillsim.mechanics.direct_fire.model import POSTURE_AREA_EXPOSURE
 from drillsim.mechanics.indirect_fire.model import (
     DANGER_CLOSE_LIFT_M,
+    SHORT_FORK_M,
+    adjusting_rounds,
     lift_aim_points,
     round_casualty_fraction,
     scatter_sd,
@@ -142,13 +144,66 @@ def test_danger_close_fire_is_lifted_off_friends() -> None:
     assert ay == pytest.approx([DANGER_CLOSE_LIFT_M, 400.0])
 
 
-def test_poorly_located_targets_are_missed(runner: Runner) -> None:
-    """The aim point is the believed position: an observer error of 400 m adds to the miss."""
+def _first_aim_miss(result: Result) -> np.ndarray:
+    """Per replication: how far the first rounds fired were aimed from the red platoon (which stays put)."""
+    sim = result.sim
+    j = sim.world.forces.ids.index("red/platoon")
+    fired = result.select("RoundsFired").to_pylist()
+    miss = np.full(result.reps, np.nan)
+    for row in sorted(fired, key=lambda r: r["time_s"], reverse=True):
+        r = row["replication"]
+        miss[r] = np.hypot(row["x_m"] - sim.state.x[r, j], row["y_m"] - sim.state.y[r, j])
+    return miss
+
+
+def test_a_poor_observer_adjusts_before_fire_for_effect(runner: Runner) -> None:
+    """Target location error: the first rounds are aimed at the believed position, so an observer that
+    places the target 100 m out per axis (an eye at 400 m error per range scale) aims them farther off than
+    one placing it within 5 m (as a laser rangefinder would). The poor observer walks them on with
+    adjusting rounds of one gun (two fired events: adjusting, then fire for effect) and its fire for effect
+    lands later; the good one fires for effect at once (one fired event of all twelve rounds)."""
     precise = fire(runner, mission())
     data = mission()
     data["catalogue"]["sensors"]["sure-eye"]["position_error_m"] = 400.0
     vague = fire(runner, data)
-    assert_paired_greater(precise.losses("red"), vague.losses("red"))
+    assert_paired_greater(_first_aim_miss(vague), _first_aim_miss(precise))
+    assert (precise.count("RoundsFired") == 1).all()
+    assert (vague.count("RoundsFired") == 2).all()
+    sizes = sorted(set(vague.select("RoundsFired")["count"].to_pylist()))
+    assert sizes[-1] == 12
+    assert 2 <= sizes[0] < 12
+    assert (vague.first("FireMissionCompleted") > precise.first("FireMissionCompleted")).all()
+
+
+def test_adjusting_rounds_warn_the_target(runner: Runner) -> None:
+    """A platoon caught moving, hit by one volley of twelve tubes: surprised by fire for effect (observer
+    error 11 m per axis, no adjustment) it takes the volley standing; warned by two adjusting rounds first
+    (15 m, just past the short fork's limit) it is prone when the same volley lands (same fall of shot
+    about each aim point), so it loses fewer to the fire for effect, though its aim (13 m error) is
+    about as good."""
+
+    def run(error_m: float) -> Result:
+        data = mission(rounds_per_mission=1)
+        data["catalogue"]["unit_types"]["battery"]["weapons"][0]["count"] = 12
+        # 500 m is within a quarter of the eye's range scale, so the error per axis is error_m / 4.
+        data["catalogue"]["sensors"]["sure-eye"]["position_error_m"] = 4.0 * error_m
+        data["units"]["red/platoon"]["posture"] = "moving"
+        return fire(runner, data)
+
+    surprised, warned = run(11.0), run(15.0)
+    assert (surprised.count("RoundsFired") == 1).all()
+    assert (warned.count("RoundsFired") == 2).all()
+    assert_paired_greater(
+        surprised.total("FireMissionCompleted", "count"), warned.total("FireMissionCompleted", "count")
+    )
+
+
+def test_model_adjusting_rounds_follow_the_forks() -> None:
+    """None within a quarter of the short fork (per-axis error); else two rounds for the first fork and
+    one more each time the fork that encloses two standard deviations must be halved to 50 yards."""
+    fork = SHORT_FORK_M
+    sd = np.array([0.0, fork / 4, fork / 4 + 0.1, fork / 2, fork / 2 + 0.1, fork, fork + 0.1, 2 * fork + 0.1])
+    assert adjusting_rounds(sd).tolist() == [0, 0, 2, 2, 3, 3, 4, 5]
 
 
 AREA_ORDER = ["moving", "halted", "hasty-defence", "prepared-defence"]

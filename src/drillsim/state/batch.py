@@ -214,10 +214,16 @@ class Missions:
     rounds: FloatArray = field(default_factory=lambda: np.zeros(0))
     stage: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """0 requested (at the fire direction centre), 1 fired (rounds in the air), 2 done."""
+    fire_phase: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """What the rounds in the air are: 0 fire for effect, 1 adjusting rounds, 2 fire for effect after
+    adjusting rounds (docs/mechanics/indirect-fire.md, "Adjusting rounds")."""
 
     def append(self, **columns: NDArray[np.generic]) -> None:
-        for name, values in columns.items():
+        """Add rows; a column not given is filled with zeros."""
+        n = len(np.asarray(columns["rep"]))
+        for name in self.__dataclass_fields__:
             current = getattr(self, name)
+            values = columns[name] if name in columns else np.zeros(n, dtype=current.dtype)
             setattr(self, name, np.concatenate([current, np.asarray(values, dtype=current.dtype)]))
 
     def keep(self, mask: BoolArray) -> None:

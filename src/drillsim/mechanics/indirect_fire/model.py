@@ -44,6 +44,37 @@ LIFT_PASSES = 4
 """Moves of a lifted aim point at most (each away from the friend then nearest)."""
 
 
+YARD_M = 0.9144
+SHORT_FORK_M = 50.0 * YARD_M
+"""Adjustment ends when the target is enclosed between two shots this far apart in range, "the short
+fork, or bracket" of 50 yards (A. B. Dyer, *Handbook for Light Artillery*, 1896; confidence low)."""
+ADJUST_INTERVAL_S = 30.0
+"""Between seeing an adjusting round burst and firing the next round (or the fire for effect): Dyer gives
+slow fire, "used ... for obtaining the range", an interval between shots of "not less than 30 seconds";
+the lower bound is taken (confidence low)."""
+ADJUSTED_AIM_SD_M = SHORT_FORK_M / math.sqrt(12.0)
+"""Per-axis error of the aim point of fire for effect after adjustment: the target lies anywhere in the
+short fork, a uniform error over 50 yards (standard deviation 50 yards / sqrt 12 = 13.2 m); the same
+across the line of fire (an assumption, low)."""
+EFFECT_WITHOUT_ADJUSTMENT_SD_M = SHORT_FORK_M / 4.0
+"""An observer fires for effect at once when the target is located well enough that two standard
+deviations of its located error lie within half the short fork (11.4 m per axis): adjusting would end
+where it starts (a reading of Dyer's procedure, an assumption, low)."""
+
+
+def adjusting_rounds(located_sd_m: ArrayLike) -> IntArray:
+    """Adjusting rounds an observer spends before fire for effect, by the per-axis standard deviation of
+    the target's located position: none when it is at most ``EFFECT_WITHOUT_ADJUSTMENT_SD_M``; else two
+    rounds to enclose the target in a first fork (one short, one over), the smallest fork of 50 yards times
+    a power of two no narrower than two standard deviations, and one round for each halving of the fork
+    down to the short fork (Dyer: forks of 100, 200 or 400 yards halved to 50; "when the range has been
+    measured, and not estimated, the short fork may be obtained from the first two shots")."""
+    sd = np.asarray(located_sd_m, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        halvings = np.ceil(np.log2(np.maximum(2.0 * np.nan_to_num(sd) / SHORT_FORK_M, 1.0)))
+    return np.where(sd > EFFECT_WITHOUT_ADJUSTMENT_SD_M, 2 + halvings, 0).astype(np.int64)
+
+
 def lift_aim_points(
     aim_x: ArrayLike, aim_y: ArrayLike, friend_x: ArrayLike, friend_y: ArrayLike, friend: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:

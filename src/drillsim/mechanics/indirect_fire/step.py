@@ -37,6 +37,9 @@ from drillsim.events.types import (
 from drillsim.mechanics.direct_fire.model import POSTURE_AREA_EXPOSURE, POSTURE_AREA_TABLE
 from drillsim.mechanics.direct_fire.step import apply_casualties, lose_carriers
 from drillsim.mechanics.indirect_fire.model import (
+    ADJUST_INTERVAL_S,
+    ADJUSTED_AIM_SD_M,
+    adjusting_rounds,
     burst_exponents,
     hit_probabilities,
     lethal_spread,
@@ -60,6 +63,13 @@ AREA_SUPPRESSION_S = 180.0
 STAGE_REQUESTED = 0
 STAGE_FIRED = 1
 STAGE_DONE = 2
+
+PHASE_EFFECT = 0
+"""Rounds in the air are fire for effect, with no adjusting rounds before them."""
+PHASE_ADJUSTING = 1
+"""Rounds in the air are adjusting rounds; fire for effect follows."""
+PHASE_ADJUSTED = 2
+"""Rounds in the air are fire for effect after adjusting rounds: the target has been warned."""
 
 
 class Batteries(NamedTuple):
@@ -312,7 +322,7 @@ class IndirectFire:
         when = m.fire_t[due]
         ax, ay, _ = pic.believed(rows, side, tgt, when)
         flight = np.hypot(ax - s.x[rows, b], ay - s.y[rows, b]) / f.w_speed[mount]
-        ax, ay, _ = pic.believed(rows, side, tgt, when + flight)
+        ax, ay, located = pic.believed(rows, side, tgt, when + flight)
         rng = np.hypot(ax - s.x[rows, b], ay - s.y[rows, b])
         in_range = (rng <= f.w_max_range[mount]) & (rng >= f.w_min_range[mount])
         has_ammo = s.ammo[rows, mount] > 0
@@ -353,36 +363,81 @@ class IndirectFire:
             q = np.flatnonzero(ok)[close]
             friend = f.allied[side[q]][:, f.side] & ~f.is_air[None, :] & (s.status[rows[q]] == ACTIVE)
             ax[q], ay[q] = lift_aim_points(ax[q], ay[q], s.x[rows[q]], s.y[rows[q]], friend)
-        rounds = np.minimum(s.ammo[r_, mt], f.w_count[mt] * f.w_rounds_per_mission[mt])
-        s.ammo[r_, mt] -= rounds
-        empty = s.ammo[r_, mt] <= 0
-        if empty.any():
-            ctx.emit(
-                AmmunitionExhausted,
-                r_[empty],
-                when[ok][empty],
-                unit=ctx.ids[b_[empty]],
-                weapon=np.asarray(f.w_name, dtype=object)[mt[empty]],
-            )
-        duration = rounds / np.maximum(f.w_count[mt] * f.w_rate_per_s[mt], 1e-9)
+        # A target located no better than the short fork is adjusted on first: single rounds walked onto it
+        # (docs: adjusting rounds), then fire for effect; a well located one gets fire for effect at once.
+        adjust = adjusting_rounds(located[ok])
+        adjusting = adjust > 0
+        volley = f.w_count[mt] * f.w_rounds_per_mission[mt]
+        rounds = np.minimum(s.ammo[r_, mt], np.where(adjusting, adjust, volley))
+        flight_s = rng[ok] / f.w_speed[mt]
+        # The adjusting rounds land one cycle apart (flight, then the observer's correction); drillsim lands
+        # them together at the last one's impact.
+        lead = np.where(adjusting, (adjust - 1) * (flight_s + ADJUST_INTERVAL_S), 0.0)
+        rate = np.maximum(f.w_count[mt] * f.w_rate_per_s[mt], 1e-9)
+        duration = np.where(adjusting, lead + flight_s + ADJUST_INTERVAL_S + volley / rate, rounds / rate)
         s.battery_busy_until[r_, b_] = when[ok] + duration
-        m.rounds[fired] = rounds
         m.aim_x[fired] = ax[ok]
         m.aim_y[fired] = ay[ok]
-        m.impact_t[fired] = when[ok] + rng[ok] / f.w_speed[mt]
+        m.impact_t[fired] = when[ok] + lead + flight_s
         m.stage[fired] = STAGE_FIRED
-        np.add.at(s.rounds_fired, (r_, side[ok]), rounds)
+        m.fire_phase[fired] = np.where(adjusting, PHASE_ADJUSTING, PHASE_EFFECT)
         np.add.at(s.missions_fired, (r_, side[ok]), 1.0)
-        ctx.emit(
-            RoundsFired,
-            r_,
-            when[ok],
-            mission=m.mission_id[fired].astype(np.float64),
-            battery=ctx.ids[b_],
-            rounds=rounds.astype(np.int64),
-            x_m=ax[ok],
-            y_m=ay[ok],
+        spend_rounds(ctx, fired, rounds, when[ok])
+
+    def fire_for_effect(self, ctx: StepContext, ks: IntArray) -> None:
+        """Fire for effect of missions ``ks`` whose adjusting rounds have just landed: aimed at the target's
+        true position, where the observer has walked the rounds, with the short fork's error
+        (``ADJUSTED_AIM_SD_M`` per axis, stream ``fires/indirect/adjusted`` keyed by mission), fired
+        ``ADJUST_INTERVAL_S`` after the last adjusting round landed. A mission whose target or battery is
+        out of action, or whose battery has no rounds left, ends there (``FireMissionCompleted``)."""
+        s = ctx.state
+        f = ctx.world.forces
+        m = s.missions
+        rows, b, mt, tgt = m.rep[ks], m.firer[ks], m.mount[ks], m.target[ks]
+        nx, ny = ctx.streams.normal("fires/indirect/adjusted", ctx.rep(rows), m.mission_id[ks])
+        ax = s.x[rows, tgt] + ADJUSTED_AIM_SD_M * nx
+        ay = s.y[rows, tgt] + ADJUSTED_AIM_SD_M * ny
+        accepts = np.array([t.danger_close for t in ctx.world.plan.tasks] + [False], dtype=bool)
+        close = accepts[s.battery_task[rows, b]]
+        if close.any():
+            friend = f.allied[f.side[b[close]]][:, f.side] & ~f.is_air[None, :]
+            friend &= s.status[rows[close]] == ACTIVE
+            ax[close], ay[close] = lift_aim_points(
+                ax[close], ay[close], s.x[rows[close]], s.y[rows[close]], friend
+            )
+        volley = f.w_count[mt] * f.w_rounds_per_mission[mt]
+        going = (
+            (s.status[rows, tgt] == ACTIVE)
+            & (s.status[rows, b] == ACTIVE)
+            & ~s.broken[rows, b]
+            & (s.ammo[rows, mt] > 0)
         )
+        rounds = np.where(going, np.minimum(s.ammo[rows, mt], volley), 0.0)
+        when = m.impact_t[ks] + ADJUST_INTERVAL_S
+        stop = ks[~going]
+        if len(stop):
+            m.stage[stop] = STAGE_DONE
+            s.battery_busy_until[m.rep[stop], m.firer[stop]] = m.impact_t[stop]
+            ctx.emit(
+                FireMissionCompleted,
+                m.rep[stop],
+                m.impact_t[stop],
+                mission=m.mission_id[stop].astype(np.float64),
+                battery=ctx.ids[m.firer[stop]],
+                target=ctx.ids[m.target[stop]],
+                casualties=np.zeros(len(stop), dtype=np.int64),
+            )
+        if not going.any():
+            return
+        k, r_, b_, mt_ = ks[going], rows[going], b[going], mt[going]
+        rng = np.hypot(ax[going] - s.x[r_, b_], ay[going] - s.y[r_, b_])
+        effect_s = rounds[going] / np.maximum(f.w_count[mt_] * f.w_rate_per_s[mt_], 1e-9)
+        s.battery_busy_until[r_, b_] = when[going] + effect_s
+        m.aim_x[k] = ax[going]
+        m.aim_y[k] = ay[going]
+        m.impact_t[k] = when[going] + rng / f.w_speed[mt_]
+        m.fire_phase[k] = PHASE_ADJUSTED
+        spend_rounds(ctx, k, rounds[going], when[going])
 
     def land_rounds(self, ctx: StepContext) -> None:
         s = ctx.state
@@ -391,13 +446,51 @@ class IndirectFire:
         due = np.flatnonzero((m.stage == STAGE_FIRED) & (m.impact_t <= ctx.t1))
         if not len(due):
             return
+        np.minimum.at(s.mission_by_side, (m.rep[due], f.side[m.firer[due]]), m.impact_t[due])
+        adjusting = m.fire_phase[due] == PHASE_ADJUSTING
+        if adjusting.any():
+            land_impacts(ctx, due[adjusting], weapon="indirect", adjusting=True)
+            self.fire_for_effect(ctx, due[adjusting])
+        due = due[~adjusting]
+        if not len(due):
+            return
         land_impacts(ctx, due, weapon="indirect")
         m.stage[due] = STAGE_DONE
         rows, side = m.rep[due], f.side[m.firer[due]]
-        np.minimum.at(s.mission_by_side, (rows, side), m.impact_t[due])
         known = np.isfinite(m.detected_t[due])
         np.add.at(s.chain_time_sum, (rows[known], side[known]), (m.impact_t[due] - m.detected_t[due])[known])
         np.add.at(s.chain_count, (rows[known], side[known]), 1.0)
+
+
+def spend_rounds(ctx: StepContext, ks: IntArray, rounds: FloatArray, when: FloatArray) -> None:
+    """Missions ``ks`` fire ``rounds`` at ``when`` at their aim points: the battery's ammunition
+    (``AmmunitionExhausted`` when it runs out), the side's count of rounds, and ``RoundsFired``."""
+    s = ctx.state
+    f = ctx.world.forces
+    m = s.missions
+    r_, b_, mt = m.rep[ks], m.firer[ks], m.mount[ks]
+    s.ammo[r_, mt] -= rounds
+    empty = s.ammo[r_, mt] <= 0
+    if empty.any():
+        ctx.emit(
+            AmmunitionExhausted,
+            r_[empty],
+            when[empty],
+            unit=ctx.ids[b_[empty]],
+            weapon=np.asarray(f.w_name, dtype=object)[mt[empty]],
+        )
+    m.rounds[ks] = rounds
+    np.add.at(s.rounds_fired, (r_, f.side[b_]), rounds)
+    ctx.emit(
+        RoundsFired,
+        r_,
+        when,
+        mission=m.mission_id[ks].astype(np.float64),
+        battery=ctx.ids[b_],
+        rounds=rounds.astype(np.int64),
+        x_m=m.aim_x[ks],
+        y_m=m.aim_y[ks],
+    )
 
 
 def clearance_refusals(
@@ -436,7 +529,7 @@ GROUND_EXPOSURE = POSTURE_AREA_EXPOSURE["halted"]
 and everyone from a mission's second volley on (docs/mechanics/indirect-fire.md, "Going to ground")."""
 
 
-def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
+def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str, adjusting: bool = False) -> FloatArray:
     """Land the rounds or bombs of missions ``ks`` (rows of the mission table); returns casualties per
     mission.
 
@@ -444,7 +537,10 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
     whose rounds fall about the believed position.
 
     Each round falls at the aim point plus a circular normal miss drawn from (replication, mission,
-    round), so the fall of shot does not depend on the step or the batch.
+    round), so the fall of shot does not depend on the step or the batch. ``adjusting``: the missions'
+    adjusting rounds (fired one at a time, so each is its own volley; their own streams; the mission goes
+    on to fire for effect, so it is not completed here). Fire for effect after adjusting rounds finds
+    everyone already gone to ground.
     """
     s = ctx.state
     f = ctx.world.forces
@@ -455,7 +551,8 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
     idx = np.arange(width)
     sd = scatter_sd(f.w_dispersion[mounts])
     reps = ctx.rep(rows)
-    nx, ny = ctx.streams.normal(f"fires/{weapon}/impact", reps[:, None], mids[:, None], idx[None, :])
+    streams = f"fires/{weapon}/adjust" if adjusting else f"fires/{weapon}"
+    nx, ny = ctx.streams.normal(f"{streams}/impact", reps[:, None], mids[:, None], idx[None, :])
     px = m.aim_x[ks][:, None] + sd[:, None] * nx
     py = m.aim_y[ks][:, None] + sd[:, None] * ny
     # Each active ground element's chance of a hit by any round: round_casualty_fraction of each
@@ -463,13 +560,19 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
     ground = (s.status[rows] == ACTIVE) & ~f.is_air[None, :]
     # People in carriers take the carriers' fragment exposure instead of their posture's.
     exposure = mounted_area_exposure(ctx, rows, POSTURE_AREA_TABLE[s.posture[rows]])
-    # Troops go to ground under fire: those already suppressed, and everyone after the first volley (one
-    # round a weapon), take at most the prone exposure.
+    # Troops go to ground under fire: those already suppressed, everyone under fire for effect that
+    # adjusting rounds announced, and everyone after the first volley (one round a weapon; an adjusting
+    # round is a volley of one) take at most the prone exposure.
     down = np.minimum(exposure, GROUND_EXPOSURE)
     cover = 1.0 - f.cover[None, :]
-    first_exposure = np.where(s.suppressed_until[rows] > m.impact_t[ks][:, None], down, exposure) * cover
+    announced = m.fire_phase[ks] == PHASE_ADJUSTED
+    warned = (s.suppressed_until[rows] > m.impact_t[ks][:, None]) | announced[:, None]
+    first_exposure = np.where(warned, down, exposure) * cover
     peak, spread = lethal_spread(f.w_lethal_radius[mounts][:, None], f.footprint_m[None, :])
-    volley = np.minimum(rounds, np.maximum(f.w_count[mounts], 1).astype(np.int64))
+    guns = np.maximum(f.w_count[mounts], 1).astype(np.int64)
+    if adjusting:
+        guns = np.ones(len(ks), dtype=np.int64)
+    volley = np.minimum(rounds, guns)
     exponents = burst_exponents(s.x[rows], s.y[rows], px, py, spread, ground, volley)
     p_first = hit_probabilities(np.exp(exponents), peak, spread, first_exposure, ground, volley)
     later = rounds - volley
@@ -494,12 +597,12 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
         expected,
         shooter=m.firer[ks][mi],
         weapon=weapon,
-        stream=f"fires/{weapon}/casualties",
+        stream=f"{streams}/casualties",
         time_s=when[mi],
         key=mids[mi],
     )
     total = np.bincount(mi, weights=lost, minlength=len(ks)).astype(np.float64)
-    total += destroy_carriers(ctx, ks, (px, py), ground, weapon=weapon)
+    total += destroy_carriers(ctx, ks, (px, py), ground, weapon=weapon, streams=streams)
     hit = p_any[mi, elems] > 0.01
     s.suppressed_until[rows_hit[hit], elems[hit]] = np.maximum(
         s.suppressed_until[rows_hit[hit], elems[hit]], when[mi][hit] + AREA_SUPPRESSION_S
@@ -516,7 +619,7 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
         x_m=m.aim_x[ks],
         y_m=m.aim_y[ks],
     )
-    if weapon == "indirect":
+    if weapon == "indirect" and not adjusting:
         ctx.emit(
             FireMissionCompleted,
             rows,
@@ -530,14 +633,20 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str) -> FloatArray:
 
 
 def destroy_carriers(
-    ctx: StepContext, ks: IntArray, bursts: tuple[FloatArray, FloatArray], ground: BoolArray, *, weapon: str
+    ctx: StepContext,
+    ks: IntArray,
+    bursts: tuple[FloatArray, FloatArray],
+    ground: BoolArray,
+    *,
+    weapon: str,
+    streams: str = "",
 ) -> FloatArray:
     """Carriers of elements, ridden or parked beside them, destroyed by the rounds of missions ``ks``
     (bursts at ``bursts``, missions x rounds): each carrier, spread over the element's footprint as its
     people are, is destroyed with the probability :func:`hit_probabilities` gives for the weapon's
     ``vehicle_lethal_radius_m`` of its class; the number destroyed is Binomial(carriers, p) (stream
-    ``fires/<weapon>/vehicles``, keyed by mission). Riders are hit and a mounted unit dismounts
-    (:func:`lose_carriers`). Returns the people hit per mission."""
+    ``<streams>/vehicles``, ``streams`` by default ``fires/<weapon>``, keyed by mission). Riders are
+    hit and a mounted unit dismounts (:func:`lose_carriers`). Returns the people hit per mission."""
     s = ctx.state
     f = ctx.world.forces
     c = ctx.world.carriers
@@ -545,6 +654,7 @@ def destroy_carriers(
     if c is None or not c.any:
         return out
     m = s.missions
+    streams = streams or f"fires/{weapon}"
     rows, mounts = m.rep[ks], m.mount[ks]
     radius = f.w_vehicle_radius[mounts][:, c.armour]
     candidate = ground & (s.carriers_left[rows] > 0) & (radius > 0)
@@ -560,7 +670,7 @@ def destroy_carriers(
     left = s.carriers_left[rows[mi], elems]
     if ctx.stochastic:
         u = ctx.streams.uniform(
-            f"fires/{weapon}/vehicles", 0, ctx.rep(rows[mi]), m.mission_id[ks][mi], ctx.key(elems)
+            f"{streams}/vehicles", 0, ctx.rep(rows[mi]), m.mission_id[ks][mi], ctx.key(elems)
         )
         destroyed = binomial_inverse(u, left, p[mi, elems])
     else:
@@ -573,7 +683,7 @@ def destroy_carriers(
         shooter=m.firer[ks][mi],
         cause=np.asarray(f.w_name, dtype=object)[mounts[mi]],
         kind=weapon,
-        stream=f"fires/{weapon}/vehicles/riders",
+        stream=f"{streams}/vehicles/riders",
         time_s=m.impact_t[ks][mi],
         key=m.mission_id[ks][mi],
     )

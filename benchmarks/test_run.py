@@ -63,3 +63,22 @@ def test_step_cost_times_every_mechanic_of_the_step(tmp_path: Path) -> None:
     assert {"sensing/detect", "direct_fire/fire", "air_defence/engage"} <= set(doc["mechanics"])
     assert all(ms >= 0 for ms in doc["mechanics"].values())
     assert sum(doc["mechanics"].values()) <= doc["ms_per_step"] * 1.0001
+
+
+@pytest.mark.benchmark
+def test_step_cost_times_only_the_passes_asked_for(tmp_path: Path) -> None:
+    """``--pass`` times the named passes (a package's all with ``package/``) and no others; a name that is
+    no pass is refused with the list of passes."""
+    from benchmarks.step_cost import main as step_cost_main
+
+    out = tmp_path / "cost.json"
+    example = str(Path(__file__).resolve().parent.parent / "examples" / "crossing-defence.yaml")
+    argv = [example, "-n", "2", "--until", "300", "--json", str(out)]
+    assert step_cost_main([*argv, "--pass", "sensing/", "--pass", "movement/move"]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    names = set(doc["mechanics"])
+    assert "movement/move" in names
+    assert "sensing/detect" in names
+    assert all(name == "movement/move" or name.startswith("sensing/") for name in names)
+    with pytest.raises(SystemExit, match=r"no pass 'sensing/nothing'; the passes are: .*movement/move"):
+        step_cost_main([*argv, "--pass", "sensing/nothing"])

@@ -5,13 +5,16 @@ every branch is taken."""
 from __future__ import annotations
 
 import copy
+import math
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numba
 import numpy as np
 import pytest
 
+from drillsim.core.compiled import plain
 from drillsim.engine.simulation import Simulation
 from drillsim.events.types import FireMissionRequested, UnitArrived, UnitDismounted, UnitMounted
 from drillsim.geo.terrain import Terrain
@@ -29,10 +32,11 @@ from drillsim.mechanics.indirect_fire.step import (
     IndirectFire,
 )
 from drillsim.mechanics.movement.step import ARRIVAL_TOLERANCE_M, SUPPRESSED_SPEED_FACTOR, move
+from drillsim.mechanics.movement.together import column_allowance
 from drillsim.mechanics.orders.command import _obstacle_grid, _river_detours, _steer, nearest_contacts
 from drillsim.mechanics.transport.model import shuttle_speed_factor, shuttle_trips
 from drillsim.mechanics.transport.step import _HALTED, _MOUNTED, _MOVING, Carriers
-from drillsim.state.batch import ACTIVE, DESTROYED
+from drillsim.state.batch import ACTIVE, BEHAVIOUR_NONE, DESTROYED, Routes
 from drillsim.state.context import StepContext
 from drillsim.world.forces import TERRAIN_INDEX
 from drillsim.world.plan import RIDE_AUTO, RIDE_NO, RIDE_YES
@@ -611,3 +615,110 @@ def test_mounting_matches_the_pass_over_every_carrier(battle: Simulation) -> Non
         mounted += kinds["UnitMounted"]
     assert dismounted  # both branches taken
     assert mounted
+
+
+# --- keeping together -------------------------------------------------------------------------------------
+
+
+@numba.njit
+def _reference_route_left(routes: Routes, x: np.ndarray, y: np.ndarray, a: int, e: int) -> float:
+    """Route distance element ``e`` of row ``a`` has left, waypoint by waypoint along its own route (the
+    implementation the waypoint-major loop replaced; compiled as it was, since numba's ``math.hypot`` and
+    Python's may differ in the last bit)."""
+    route_x, route_y, _, route_len, route_i, _ = routes
+    i = route_i[a, e]
+    n = route_len[a, e]
+    if i >= n:
+        return 0.0
+    left = math.hypot(route_x[a, e, i] - x[a, e], route_y[a, e, i] - y[a, e])
+    for j in range(i + 1, n):
+        left += math.hypot(route_x[a, e, j] - route_x[a, e, j - 1], route_y[a, e, j] - route_y[a, e, j - 1])
+    return left
+
+
+@numba.njit
+def _reference_allowance(
+    gap_by_task: np.ndarray,
+    task: np.ndarray,
+    status: np.ndarray,
+    broken: np.ndarray,
+    fled: np.ndarray,
+    behaviour_mode: np.ndarray,
+    routes: Routes,
+    x: np.ndarray,
+    y: np.ndarray,
+) -> np.ndarray:
+    """The keep-together allowance element by element (the loop the compiled pass replaced)."""
+    _, _, _, route_len, route_i, route_loop = routes
+    r_n, n = task.shape
+    allowance = np.full((r_n, n), np.inf)
+    left = np.zeros(n)
+    n_tasks = gap_by_task.shape[0]
+    last = np.zeros(n_tasks)
+    for a in range(r_n):
+        for k in range(n_tasks):
+            last[k] = -1.0
+        for e in range(n):
+            k = task[a, e]
+            if k < 0 or not math.isfinite(gap_by_task[k]):
+                continue
+            if (
+                status[a, e] != ACTIVE
+                or broken[a, e]
+                or fled[a, e]
+                or behaviour_mode[a, e] != BEHAVIOUR_NONE
+                or route_loop[a, e]
+                or route_i[a, e] >= route_len[a, e]
+            ):
+                left[e] = -1.0
+                continue
+            left[e] = _reference_route_left(routes, x, y, a, e)
+            if left[e] > last[k]:
+                last[k] = left[e]
+        for e in range(n):
+            k = task[a, e]
+            if k < 0 or not math.isfinite(gap_by_task[k]) or left[e] < 0.0:
+                continue
+            allowance[a, e] = max(0.0, left[e] - (last[k] - gap_by_task[k]))
+    return allowance
+
+
+def _both_allowances(gap: np.ndarray, s: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The compiled pass's allowance and the reference's, on one state."""
+    args = (s.task, s.status, s.broken, s.fled, s.behaviour_mode, plain(s.routes()), s.x, s.y)
+    return column_allowance(gap, *args), _reference_allowance(gap, *args)
+
+
+@pytest.fixture(scope="module")
+def marching() -> Simulation:
+    """Two replications of the default scenario (v2) as its militant columns, kept together, set off."""
+    sim = Simulation("khatlon-2015", rng=3, replications=2)
+    sim.run(until_s=24 * 3600.0 + 600.0)
+    return sim
+
+
+def test_keep_together_allowance_matches_the_element_by_element_sum(marching: Simulation) -> None:
+    """The waypoint-major pass gives each element's allowance bit for bit as summing its route alone did,
+    over an hour of the march and on a stirred copy (broken, fled, self-directed, looping, arrived and
+    out-of-action elements, routes part done)."""
+    gap = marching.world.plan.together_gap_m
+    assert np.isfinite(gap).any()
+    compared = 0
+    for _ in range(60):
+        got, want = _both_allowances(gap, marching.state)
+        np.testing.assert_array_equal(got, want)
+        compared += int(np.isfinite(got).sum())
+        marching.step()
+    assert compared > 0  # elements were kept together: the comparison was not of empty tasks
+    rng = np.random.default_rng(11)
+    s = copy.deepcopy(marching.state)
+    shape = s.x.shape
+    s.broken = s.broken | (rng.random(shape) < 0.1)
+    s.fled = s.fled | (rng.random(shape) < 0.1)
+    s.behaviour_mode = np.where(rng.random(shape) < 0.1, BEHAVIOUR_NONE + 1, s.behaviour_mode)
+    s.route_loop = rng.random(shape) < 0.1
+    s.status = np.where(rng.random(shape) < 0.1, DESTROYED, s.status)
+    s.route_i = np.minimum(s.route_i + rng.integers(0, 4, shape), s.route_len)
+    got, want = _both_allowances(gap, s)
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(got).any()  # some elements still kept together after the stirring

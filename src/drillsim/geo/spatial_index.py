@@ -6,7 +6,9 @@ when that box holds far more cells than targets, by their sorted cell keys (a bi
 query point scans only the cells its radius reaches, and only in the buckets of the sides it asks for. So the
 work grows with the number of elements and of close pairs, not with the square of the elements. Sensing's
 pair search (:func:`drillsim.mechanics.sensing.passes.detect_pairs`) and direct fire's target choice
-(:mod:`drillsim.mechanics.direct_fire.targets`) are its users. All functions are compiled and serial.
+(:mod:`drillsim.mechanics.direct_fire.targets`) are its users. All functions are compiled and serial; the
+two candidate searches, called once per observer in a row, are inlined into their callers, so the grid
+and segment arrays they take cost no call.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.core.compiled import jit
+from drillsim.core.compiled import jit, jit_inline
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -141,7 +143,7 @@ def first_at_least(keys: IntArray | FloatArray, value: float) -> int:
     return lo
 
 
-@jit
+@jit_inline
 def sorted_candidates(
     mine: int,
     sx: float,
@@ -296,7 +298,7 @@ def dense_grid(
     return GridFrame(x0, y0, nx, ny, cell)
 
 
-@jit
+@jit_inline
 def dense_candidates(
     mine: int,
     sx: float,

@@ -28,21 +28,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-__all__ = ["column_allowance", "route_left", "together_allowance"]
-
-
-@jit
-def route_left(routes: Routes, x: FloatArray, y: FloatArray, a: int, e: int) -> float:
-    """Route distance element ``e`` of row ``a`` has left: to its next waypoint, then along its route."""
-    route_x, route_y, _, route_len, route_i, _ = routes
-    i = route_i[a, e]
-    n = route_len[a, e]
-    if i >= n:
-        return 0.0
-    left = math.hypot(route_x[a, e, i] - x[a, e], route_y[a, e, i] - y[a, e])
-    for j in range(i + 1, n):
-        left += math.hypot(route_x[a, e, j] - route_x[a, e, j - 1], route_y[a, e, j] - route_y[a, e, j - 1])
-    return left
+__all__ = ["column_allowance", "together_allowance"]
 
 
 @jit
@@ -58,31 +44,54 @@ def column_allowance(
     y: FloatArray,
 ) -> FloatArray:
     """(R, N) the most metres each element may move this step: inf for elements not kept together, and
-    ``max(0, left - (left of the task's last element - gap))`` for those that are (module docstring)."""
-    _, _, _, route_len, route_i, route_loop = routes
+    ``max(0, left - (left of the task's last element - gap))`` for those that are (module docstring).
+
+    An element's route left is the distance to its next waypoint plus its legs beyond, added leg by leg
+    in route order. The legs are added waypoint by waypoint across a row's counted elements, not element
+    by element: the routes are stored waypoint-major (``state.batch``), so the elements' points of one
+    waypoint lie side by side in memory, while one element's points lie a row-width apart. Each element's
+    sum still takes its terms in the same order, so the result is the same to the last bit."""
+    route_x, route_y, _, route_len, route_i, route_loop = routes
     r_n, n = task.shape
     allowance = np.full((r_n, n), np.inf)
     left = np.zeros(n)
+    counted = np.empty(n, dtype=np.int64)
     n_tasks = gap_by_task.shape[0]
     last = np.zeros(n_tasks)
     for a in range(r_n):
         for k in range(n_tasks):
             last[k] = -1.0
+        m = 0
+        far = 0  # one past the last waypoint of any counted element's route
         for e in range(n):
             k = task[a, e]
             if k < 0 or not math.isfinite(gap_by_task[k]):
                 continue
+            i = route_i[a, e]
             if (
                 status[a, e] != ACTIVE
                 or broken[a, e]
                 or fled[a, e]
                 or behaviour_mode[a, e] != BEHAVIOUR_NONE
                 or route_loop[a, e]
-                or route_i[a, e] >= route_len[a, e]
+                or i >= route_len[a, e]
             ):
                 left[e] = -1.0
                 continue
-            left[e] = route_left(routes, x, y, a, e)
+            left[e] = math.hypot(route_x[a, e, i] - x[a, e], route_y[a, e, i] - y[a, e])
+            counted[m] = e
+            m += 1
+            far = max(far, route_len[a, e])
+        for j in range(1, far):
+            for c in range(m):
+                e = counted[c]
+                if route_i[a, e] < j < route_len[a, e]:
+                    left[e] += math.hypot(
+                        route_x[a, e, j] - route_x[a, e, j - 1], route_y[a, e, j] - route_y[a, e, j - 1]
+                    )
+        for c in range(m):
+            e = counted[c]
+            k = task[a, e]
             if left[e] > last[k]:
                 last[k] = left[e]
         for e in range(n):

@@ -532,6 +532,7 @@ def _reference_mount_and_dismount(carriers: Carriers, ctx: StepContext) -> None:
         k = np.flatnonzero(off)
         r, e = rows[k], elems[k]
         s.mounted[r, e] = False
+        s.parked_x[r, e], s.parked_y[r, e] = s.x[r, e], s.y[r, e]  # the carriers stay where they got off
         s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.dismount_s[e])
         s.dismounted_at[r, e] = np.minimum(s.dismounted_at[r, e], ctx.t0)
         s.stay_on_foot[r, e] = np.where(contact[k], task[k], s.stay_on_foot[r, e])
@@ -545,6 +546,7 @@ def _reference_mount_and_dismount(carriers: Carriers, ctx: StepContext) -> None:
         k = np.flatnonzero(on)
         r, e = rows[k], elems[k]
         s.mounted[r, e] = True
+        s.parked_x[r, e] = s.parked_y[r, e] = np.nan  # the carriers come up to their people
         s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.mount_s[e])
         ctx.emit(UnitMounted, r, ctx.t0, unit=ctx.ids[e], x_m=x[k], y_m=y[k])
     p = s.posture[rows, elems]

@@ -669,6 +669,11 @@ class WeaponMountSpec(Spec):
     per_person: bool = False
     """Whether the weapon is carried one per person (a rifle): its count scales with a unit's
     ``strength`` against the type's ``personnel``. A crew-served weapon (false) keeps its count."""
+    on_carrier: bool = False
+    """Whether the weapon is mounted on the unit type's carriers (a pickup's machine gun, a carrier's
+    turret gun): ``count`` is spread over the carriers, fires from where they stand and only while they
+    are ridden or their ``crew`` stays with them, and is lost with them (docs/mechanics/transport.md,
+    "Carriers' guns"). Needs ``carriers``; not with ``per_person``."""
 
 
 class SensorMountSpec(Spec):
@@ -731,6 +736,10 @@ class CarrierSpec(Spec):
     standing in the open (it replaces the posture's exposure): 1 in soft vehicles, low behind armour."""
     rider_casualty_share: Probability = Param(0.5)
     """Share of the people on board a carrier who are hit when fire destroys it."""
+    crew: Count = Param(0)
+    """People who stay with each carrier when the unit dismounts (driver, gunner): with a crew a parked
+    carrier's guns (``on_carrier`` weapons) keep firing from where it stands; with none they fall silent.
+    The crews stay counted in the unit's strength."""
 
 
 class UnitTypeSpec(Spec):
@@ -798,6 +807,17 @@ class UnitTypeSpec(Spec):
                 "an air unit type needs flight parameters",
                 {"expected": "air: {cruise_speed_mps, endurance_s}", "found": "none"},
             )
+        for mount in self.weapons:
+            if mount.on_carrier and (self.carriers is None or mount.per_person):
+                raise PydanticCustomError(
+                    "carrier_weapon",
+                    "weapon {weapon} is on_carrier, which needs the type's carriers and is not per person",
+                    {
+                        "weapon": mount.weapon,
+                        "expected": "carriers: {vehicle, ...} and per_person: false",
+                        "found": "per_person: true" if mount.per_person else "no carriers",
+                    },
+                )
         return self
 
 

@@ -437,6 +437,10 @@ class BatchState:
     """When the element first dismounted (+inf: never)."""
     stay_on_foot: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     """The task during which the element dismounted for the enemy and stays on foot (-1: none)."""
+    parked_x: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Where the element's carriers stand while its people are on foot (NaN: with the element, mounted or
+    without carriers); :func:`drillsim.mechanics.transport.carrier_positions` reads it."""
+    parked_y: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     x_before_move: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Where each element stood before this step's move (:meth:`remember_positions`; empty until then)."""
     y_before_move: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -596,7 +600,18 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         carriers_left=_tile(world.carriers.vehicles0, r) if world.carriers else np.zeros((r, n)),
         dismounted_at=_full((r, n), INF),
         stay_on_foot=np.full((r, n), -1, dtype=np.int64),
+        parked_x=_parked(world, f.x0, r),
+        parked_y=_parked(world, f.y0, r),
     )
+
+
+def _parked(world: World, start: FloatArray, r: int) -> FloatArray:
+    """Where the carriers of elements that start on foot stand at the start (their start position; NaN for
+    the rest)."""
+    c = world.carriers
+    if c is None:
+        return _full((r, len(start)), np.nan)
+    return _tile(np.where(c.has & ~c.mounted0, start, np.nan), r)
 
 
 def start_lanes(state: BatchState, worlds: Sequence[World]) -> None:

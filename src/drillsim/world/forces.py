@@ -162,6 +162,9 @@ class ForceTable:
     w_vehicle_radius: FloatArray
     """(mounts, vehicle classes) indirect and air: distance from a burst at which a carrier of each class
     is destroyed with probability 0.5; 0: never."""
+    w_on_carrier: BoolArray
+    """Whether the mount is on its element's carriers (``on_carrier``): it fires from where they stand,
+    only while they are ridden or crewed, and is lost with them."""
     # sensor mounts
     s_elem: IntArray
     s_name: tuple[str, ...]
@@ -284,7 +287,8 @@ def element_weapons(
 ) -> list[tuple[WeaponMountSpec, float, float]]:
     """Each weapon mount of one element of ``unit``: the mount, its count and its rounds per weapon
     (+inf: unlimited). The unit's own ``weapons`` replace the type's; otherwise per-person mounts scale
-    with ``strength``. The unit's ``ammunition`` replaces the basic load of the weapons it names."""
+    with ``strength`` and mounts on the carriers with the element's carriers against the type's. The
+    unit's ``ammunition`` replaces the basic load of the weapons it names."""
     own = unit.weapons is not None
     mounts = unit.weapons if unit.weapons is not None else utype.weapons
     out: list[tuple[WeaponMountSpec, float, float]] = []
@@ -292,6 +296,10 @@ def element_weapons(
         count = float(mount.count)
         if mount.per_person and not own:
             count = scaled_count(count, strength, float(utype.personnel))
+        if mount.on_carrier and not own and utype.carriers is not None:
+            vehicle = utype.carriers.vehicle
+            carriers = element_vehicles(unit, utype, strength).get(vehicle, 0.0)
+            count = scaled_count(count, carriers, float(utype.vehicles.get(vehicle, 0)))
         rounds = unit.ammunition.get(mount.weapon, mount.ammunition)
         out.append((mount, count, float(rounds) if rounds is not None else np.inf))
     return out
@@ -446,6 +454,7 @@ def compile_forces(  # noqa: C901
     no_effect = (0.0,) * len(ARMOUR_CLASSES)
     vehicle_pk: list[tuple[float, ...]] = []
     vehicle_r: list[tuple[float, ...]] = []
+    on_carrier: list[bool] = []
     bands: list[list[tuple[float, float, float]]] = []
     s: dict[str, list[float]] = {
         k: [] for k in ("elem", "count", "max", "scale", "rate", "night", "los", "err", "ident")
@@ -484,6 +493,7 @@ def compile_forces(  # noqa: C901
             w["aa_pd"].append(float(aa.p_damage) if aa else 0.0)
             w["aa_rounds"].append(float(aa.rounds_per_engagement) if aa else 0.0)
             w_names.append(mount.weapon)
+            on_carrier.append(bool(mount.on_carrier) and u.carriers is not None and u.domain == "ground")
             vehicle_pk.append(spec.vehicle_p_kill.by_class() if spec.vehicle_p_kill else no_effect)
             vehicle_r.append(
                 spec.vehicle_lethal_radius_m.by_class() if spec.vehicle_lethal_radius_m else no_effect
@@ -587,6 +597,7 @@ def compile_forces(  # noqa: C901
         w_aa_rounds=arr(w["aa_rounds"]),
         w_vehicle_p_kill=np.asarray(vehicle_pk, dtype=np.float64).reshape(-1, len(ARMOUR_CLASSES)),
         w_vehicle_radius=np.asarray(vehicle_r, dtype=np.float64).reshape(-1, len(ARMOUR_CLASSES)),
+        w_on_carrier=np.asarray(on_carrier, dtype=bool),
         s_elem=iarr(s["elem"]),
         s_name=tuple(s_names),
         s_count=arr(s["count"]),

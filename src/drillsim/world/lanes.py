@@ -26,7 +26,7 @@ __all__ = ["LANE_INPUTS", "LANE_TABLES", "is_lane_input", "lane_key", "lane_tabl
 LANE_TABLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("forces", "posture0"): ("posture", "arrival_posture"),
     ("support", "stock0"): ("depot_stock",),
-    ("carriers", "mounted0"): ("mounted",),
+    ("carriers", "mounted0"): ("mounted", "parked_x", "parked_y"),
     ("obstacles", "known0"): ("obstacle_known_at",),
 }
 """World tables read only to set the state at time zero: (table, field) -> the state arrays they start.

@@ -86,6 +86,8 @@ class CarrierTable:
     """Share of the people on board a carrier hit when fire destroys it."""
     mounted0: NDArray[np.bool_]
     """Whether the element starts mounted."""
+    crew: FloatArray
+    """People who stay with each carrier when the element dismounts (0: its guns fall silent parked)."""
 
     @property
     def any(self) -> bool:
@@ -108,6 +110,7 @@ def compile_carriers(scenario: Scenario, forces: ForceTable) -> CarrierTable:
     fragments = np.ones(n)
     share = np.zeros(n)
     mounted0 = np.zeros(n, dtype=bool)
+    crew = np.zeros(n)
     types = scenario.catalogue.unit_types
     for e in range(n):
         unit = scenario.units[forces.group_of[e]]
@@ -129,6 +132,7 @@ def compile_carriers(scenario: Scenario, forces: ForceTable) -> CarrierTable:
         fragments[e] = float(spec.fragment_exposure)
         share[e] = float(spec.rider_casualty_share)
         mounted0[e] = bool(unit.mounted) and vehicles0[e] > 0
+        crew[e] = float(spec.crew)
     return CarrierTable(
         has=has,
         vehicles0=vehicles0,
@@ -143,4 +147,5 @@ def compile_carriers(scenario: Scenario, forces: ForceTable) -> CarrierTable:
         fragment_exposure=fragments,
         rider_casualty_share=share,
         mounted0=mounted0,
+        crew=crew,
     )

@@ -49,6 +49,7 @@ from drillsim.mechanics.sensing.model import (
 )
 from drillsim.mechanics.sensing.passes import Reporting
 from drillsim.mechanics.sensing.step import Sightings, record_sightings
+from drillsim.mechanics.transport import carrier_guns_manned
 from drillsim.state.batch import (
     ACTIVE,
     AIR_INBOUND,
@@ -76,6 +77,8 @@ class AirDefence:
         self.mounts = f.air_defence_mounts()
         """(A,) mounts that can engage an enemy aircraft, in mount order (the state's ``aa_*`` axis)."""
         self.elem = f.w_elem[self.mounts]
+        self.on_carrier = f.w_on_carrier[self.mounts]
+        """(A,) mounts on their element's carriers (silent when the carriers are lost or left uncrewed)."""
         per = [np.flatnonzero(f.s_elem == e) for e in self.elem]
         width = max((len(p) for p in per), default=0) or 1
         self.sensors = np.full((len(self.mounts), width), -1, dtype=np.int64)
@@ -192,6 +195,9 @@ class AirDefence:
         phase = s.air_phase[:, air]
         flying = (phase >= AIR_OUTBOUND) & (phase <= AIR_INBOUND) & (s.status[:, air] == ACTIVE)
         ready = s.status[:, self.elem] == ACTIVE
+        if self.on_carrier.any():  # guns on carriers: only while they are ridden or crewed
+            manned = carrier_guns_manned(ctx)[:, self.elem]
+            ready &= manned | ~self.on_carrier[None, :]
         pair_ok = flying[:, None, :] & ready[:, :, None] & self.hostile[None, :, :]
         if not pair_ok.any():
             s.aa_tracking[...] = False

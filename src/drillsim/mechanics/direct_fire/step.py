@@ -30,7 +30,14 @@ from drillsim.mechanics.direct_fire.model import (
     engagement_rates,
 )
 from drillsim.mechanics.direct_fire.targets import Picks, Shooters, nearest_seen_targets
-from drillsim.mechanics.transport import carrier_load, mounted_exposure
+from drillsim.mechanics.transport import (
+    carrier_guns_manned,
+    carrier_load,
+    carrier_positions,
+    lose_carrier_guns,
+    mounted_exposure,
+    park,
+)
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 from drillsim.world.forces import POSTURE_INDEX
@@ -41,6 +48,9 @@ BoolArray = NDArray[np.bool_]
 
 SUPPRESSION_S = 60.0
 """How long one suppressing engagement keeps a target suppressed."""
+CARRIER_FRONTAGE_M = 1e-3
+"""Front the guns on one element's carriers take on the contact line (frontage.py): next to none (their
+people's frontage counts the element), but more than 0 so that a line of carriers alone has room."""
 BELIEF_MARGIN_M = 300.0
 """Candidate targets are looked for this far beyond reach, since believed positions are off."""
 
@@ -50,29 +60,41 @@ class DirectFire:
 
     def __init__(self, ctx: StepContext) -> None:
         f = ctx.world.forces
+        c = ctx.world.carriers
+        n = f.n
         direct = f.w_kind == 0
         self.mounts = np.flatnonzero(direct)
-        self.reach = np.zeros(f.n)
+        # Shooter n + e is element e's carriers (their guns, fired from where they stand): transport.md.
+        self.on_carrier = f.w_on_carrier[self.mounts] & (c is not None)
+        self.reach = np.zeros(2 * n)
+        shooter_of = f.w_elem[self.mounts] + np.where(self.on_carrier, n, 0)
         if len(self.mounts):
-            np.maximum.at(self.reach, f.w_elem[self.mounts], f.w_max_range[self.mounts])
-        self.shooters = np.flatnonzero((self.reach > 0) & ~f.is_air)
+            np.maximum.at(self.reach, shooter_of, f.w_max_range[self.mounts])
+        ground = np.concatenate((~f.is_air, ~f.is_air))
+        self.shooters = np.flatnonzero((self.reach[:n] > 0) & ground[:n])
+        self.carrier_shooters = n + np.flatnonzero((self.reach[n:] > 0) & ground[n:])
+        """Elements with guns on their carriers, as shooters ``n + e``."""
         self.targets = np.flatnonzero(~f.is_air)
         self.hostile = np.ascontiguousarray(f.hostile)
         self.suppressing = np.zeros(len(ctx.world.plan.tasks) + 1, dtype=bool)
         """Per task index, whether its units suppress believed positions; the last entry (task -1) False."""
         self.suppressing[[t.index for t in ctx.world.plan.tasks if t.kind in SUPPRESSING_TASKS]] = True
-        self.frontage = element_frontages(ctx.world.scenario, f.unit_type, f.type_names)
-        counts = np.bincount(f.w_elem[self.mounts], minlength=f.n) if len(self.mounts) else np.zeros(f.n, int)
+        frontage = element_frontages(ctx.world.scenario, f.unit_type, f.type_names)
+        # Carriers' guns take (next to) no stretch of front of their own: they fire where the line has room.
+        self.frontage = np.concatenate((frontage, np.full(n, CARRIER_FRONTAGE_M)))
+        counts = np.bincount(shooter_of, minlength=2 * n) if len(self.mounts) else np.zeros(2 * n, int)
         k = max(int(counts.max()) if len(counts) else 0, 1)
-        self.table = np.full((f.n, k), -1, dtype=np.int64)
-        fill = np.zeros(f.n, dtype=np.int64)
-        for m in self.mounts:
-            e = f.w_elem[m]
+        self.table = np.full((2 * n, k), -1, dtype=np.int64)
+        """Each shooter's direct-fire mounts (-1 padded): rows ``0..n-1`` the elements' own weapons, rows
+        ``n..2n-1`` the guns on their carriers."""
+        fill = np.zeros(2 * n, dtype=np.int64)
+        for m, e in zip(self.mounts, shooter_of, strict=True):
             self.table[e, fill[e]] = m
             fill[e] += 1
+        vehicles0 = c.vehicles0 if c is not None else np.zeros(n)
         self.fire_table = FireTable(
-            f.strength0,
-            f.training,
+            np.concatenate((f.strength0, vehicles0)),  # a carrier's guns fight while it is left
+            np.concatenate((f.training, f.training)),
             f.cover,
             POSTURE_AREA_TABLE,
             self.table,
@@ -88,12 +110,30 @@ class DirectFire:
             f.w_aim_error_mil,
         )
         """What the compiled engagement pass reads of the forces, built once."""
-        self.shooter_table = Shooters(self.shooters, self.targets, self.reach, f.side, self.hostile)
+        side = np.concatenate((f.side, f.side))
+        self.shooter_table = Shooters(self.shooters, self.targets, self.reach, side, self.hostile)
         """What the compiled target choice reads, built once."""
-        c = ctx.world.carriers
-        self.armour = c.armour if c is not None else np.zeros(f.n, dtype=np.int64)
+        self.carrier_table = Shooters(self.carrier_shooters, self.targets, self.reach, side, self.hostile)
+        self.side = side
+        self.armour = c.armour if c is not None else np.zeros(n, dtype=np.int64)
         self.vehicle_kill = bool(c is not None and c.any and (f.w_vehicle_p_kill[self.mounts] > 0).any())
         """Whether any direct-fire weapon can destroy a carrier and any element has carriers."""
+
+    def shooter_state(self, ctx: StepContext) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """(R, 2N) positions, strengths and suppression of the shooters: the elements, then their carriers
+        (their position, the carriers left, and their people's suppression while they ride them; parked
+        carriers are not suppressed). Only the elements' own (R, N) when no carrier has guns."""
+        s = ctx.state
+        if not len(self.carrier_shooters):
+            return s.x, s.y, s.strength, s.suppressed_until
+        cx, cy = carrier_positions(s)
+        riding = np.where(s.mounted, s.suppressed_until, -np.inf)
+        return (
+            np.concatenate((s.x, cx), axis=1),
+            np.concatenate((s.y, cy), axis=1),
+            np.concatenate((s.strength, s.carriers_left), axis=1),
+            np.concatenate((s.suppressed_until, riding), axis=1),
+        )
 
     def discipline(
         self, ctx: StepContext, rows: IntArray, i: IntArray, j: IntArray, true_d: FloatArray
@@ -106,11 +146,18 @@ class DirectFire:
         every step, the effect unchanged and ``BURST_DUTY`` of the rounds."""
         s = ctx.state
         f = ctx.world.forces
-        located = s.picture.seen_t[rows, f.side[i], j] >= ctx.t1 - LOCATED_S
-        keep = located | self.suppressing[s.task[rows, i]]
+        n = f.n
+        elem = np.where(i >= n, i - n, i)  # a carrier's guns follow the discipline of its element
+        located = s.picture.seen_t[rows, f.side[elem], j] >= ctx.t1 - LOCATED_S
+        keep = located | self.suppressing[s.task[rows, elem]]
         rows, i, j, true_d, located = rows[keep], i[keep], j[keep], true_d[keep], located[keep]
+        elem = elem[keep]
         if ctx.stochastic:
-            on = (ctx.uniform("fires/discipline", rows, ctx.key(i)) < BURST_DUTY).astype(np.float64)
+            u = ctx.uniform("fires/discipline", rows, ctx.key(elem))
+            if (i >= n).any():  # bursts of the carriers' guns drawn apart from their element's
+                carrier = np.flatnonzero(i >= n)
+                u[carrier] = ctx.uniform("fires/discipline/carrier", rows[carrier], ctx.key(elem[carrier]))
+            on = (u < BURST_DUTY).astype(np.float64)
             return rows, i, j, true_d, located, on / BURST_DUTY, on
         ones = np.ones(len(rows))
         return rows, i, j, true_d, located, ones, ones * BURST_DUTY
@@ -118,29 +165,23 @@ class DirectFire:
     def fire(self, ctx: StepContext) -> None:
         s = ctx.state
         f = ctx.world.forces
-        pic = s.picture
-        if not len(self.shooters):
+        if not len(self.shooters) and not len(self.carrier_shooters):
             return
+        n = f.n
         active = s.status == ACTIVE
         able = active & ~s.broken & (ctx.t0 >= f.readiness_s[None, :]) & ~s.hold_fire
+        x, y, strength, suppressed_until = self.shooter_state(ctx)
         # Each shooter takes the enemy its side sees nearest to its believed position.
-        args = (
-            s.x,
-            s.y,
-            plain(self.shooter_table),
-            BELIEF_MARGIN_M,
-            able,
-            active,
-            plain(pic.seen_layer()),
-            f.contact_timeout_s,
-            ctx.t1,
-        )
-        # At most one target per shooter, so room for every shooter is always enough.
-        (rows, i, j, true_d), _ = run_per_row(
-            nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(self.shooters), Picks
-        )
-        # Only the elements that fit on their side's contact line fire (frontage.py).
-        keep = engaged_on_frontage(rows, i, j, true_d, s.x, s.y, f.side, self.frontage)
+        rows, i, j, true_d = self.pick(ctx, self.shooter_table, len(self.shooters), able, x, y)
+        if len(self.carrier_shooters):
+            # The guns on carriers fire from where the carriers stand, while ridden or crewed.
+            manned = np.concatenate((np.zeros_like(able), able & carrier_guns_manned(ctx)), axis=1)
+            picks = self.pick(ctx, self.carrier_table, len(self.carrier_shooters), manned, x, y)
+            order = np.argsort(np.concatenate((rows, picks[0])), kind="stable")  # by row, as group_by_target
+            rows, i = np.concatenate((rows, picks[0]))[order], np.concatenate((i, picks[1]))[order]
+            j, true_d = np.concatenate((j, picks[2]))[order], np.concatenate((true_d, picks[3]))[order]
+        # Only the shooters that fit on their side's contact line fire (frontage.py).
+        keep = engaged_on_frontage(rows, i, j, true_d, x, y, self.side, self.frontage)
         rows, i, j, true_d = rows[keep], i[keep], j[keep], true_d[keep]
         if not len(rows):
             return
@@ -149,19 +190,21 @@ class DirectFire:
             return
         engagements = Engagements(rows, i, j, true_d, located, effect_scale, round_scale)
         if self.vehicle_kill:
-            self.destroy_carriers(ctx, engagements)  # reads the ammunition before this step's rounds
+            # Reads the ammunition before this step's rounds.
+            self.destroy_carriers(ctx, engagements, (x, y, strength, suppressed_until))
         lam, supp_rate, exhausted = engagement_rates(
             plain(engagements),
             plain(self.fire_table),
-            s.strength,
-            s.suppressed_until,
+            strength,
+            suppressed_until,
             s.posture,
             s.ammo,
             ctx.t0,
             ctx.dt,
         )
+        shooter = np.where(i >= n, i - n, i)  # the element whose weapons (or carriers' guns) fired
         lam = mounted_exposure(ctx, rows, j, lam)  # people in soft carriers, or behind armour
-        surprise = s.surprise_until[rows, i] > ctx.t0  # an ambush's first volley
+        surprise = s.surprise_until[rows, shooter] > ctx.t0  # an ambush's first volley
         if surprise.any():
             lam = np.where(surprise, lam * AMBUSH_SURPRISE_FACTOR, lam)
         if exhausted.any():
@@ -171,7 +214,7 @@ class DirectFire:
                 AmmunitionExhausted,
                 rows[pair],
                 ctx.t1,
-                unit=ctx.ids[i[pair]],
+                unit=ctx.ids[shooter[pair]],
                 weapon=np.asarray(f.w_name, dtype=object)[mount],
             )
         # Sum effects per target and draw once per target.
@@ -184,7 +227,7 @@ class DirectFire:
             tr,
             tj,
             np.asarray(total * ctx.dt, dtype=np.float64),
-            shooter=i[main],
+            shooter=shooter[main],
             weapon="direct",
             stream="fires/direct",
         )
@@ -194,24 +237,61 @@ class DirectFire:
             s.suppressed_until[tr[hit], tj[hit]], ctx.t1 + SUPPRESSION_S
         )
 
-    def destroy_carriers(self, ctx: StepContext, engagements: Engagements) -> None:
+    def pick(
+        self, ctx: StepContext, table: Shooters, capacity: int, able: BoolArray, x: FloatArray, y: FloatArray
+    ) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+        """(row, shooter, target, true distance) of the shooters of ``table`` that are ``able``, at the
+        shooter positions ``x``, ``y`` (whose first N columns are the elements'), by row."""
+        s = ctx.state
+        f = ctx.world.forces
+        args = (
+            x,
+            y,
+            plain(table),
+            BELIEF_MARGIN_M,
+            able,
+            s.status == ACTIVE,
+            plain(s.picture.seen_layer()),
+            f.contact_timeout_s,
+            ctx.t1,
+        )
+        # At most one target per shooter, so room for every shooter is always enough.
+        (rows, i, j, true_d), _ = run_per_row(
+            nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, capacity, Picks
+        )
+        return rows, i, j, true_d
+
+    def destroy_carriers(
+        self,
+        ctx: StepContext,
+        engagements: Engagements,
+        shooters: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    ) -> None:
         """Carriers of targets destroyed by the weapons that can (:func:`carrier_kill_rates`), whether the
-        target rides them or has left them parked beside it: the rates of every shooter of a target are
-        summed, and one of its carriers is destroyed with probability ``1 - exp(-rate dt)`` (stream
-        ``fires/vehicles``); riders are hit and a mounted unit dismounts (:func:`lose_carriers`)."""
+        target rides them or has left them parked with it (within its footprint; carriers parked farther
+        off are not in the fire aimed at its people), at the range to the carriers: the rates of every
+        shooter of a target are summed, and one of its carriers is destroyed with probability
+        ``1 - exp(-rate dt)`` (stream ``fires/vehicles``); riders (or a parked carrier's crew) are hit and
+        a mounted unit dismounts (:func:`lose_carriers`). ``shooters``: positions, strengths and
+        suppression of the shooters (:meth:`shooter_state`)."""
         s = ctx.state
         f = ctx.world.forces
         rows, j = engagements.rows, engagements.target
-        with_carriers = s.carriers_left[rows, j] > 0
+        cx, cy = carrier_positions(s)
+        tx, ty = cx[rows, j], cy[rows, j]
+        with_troops = np.hypot(tx - s.x[rows, j], ty - s.y[rows, j]) <= f.footprint_m[j]
+        with_carriers = (s.carriers_left[rows, j] > 0) & with_troops
         if not with_carriers.any():
             return
         k = np.flatnonzero(with_carriers)
         e = engagements
+        x, y, strength, suppressed_until = shooters
+        sr, si = e.rows[k], e.shooter[k]
         sub = Engagements(
-            e.rows[k],
-            e.shooter[k],
+            sr,
+            si,
             e.target[k],
-            e.range_m[k],
+            np.hypot(tx[k] - x[sr, si], ty[k] - y[sr, si]),
             e.located[k],
             e.effect_scale[k],
             e.round_scale[k],
@@ -221,8 +301,8 @@ class DirectFire:
             plain(self.fire_table),
             f.w_vehicle_p_kill,
             self.armour,
-            s.strength,
-            s.suppressed_until,
+            strength,
+            suppressed_until,
             s.ammo,
             ctx.t0,
         )
@@ -242,6 +322,7 @@ class DirectFire:
         shooter = sub.shooter[main]
         # The cause: the shooter's weapon that can destroy this class of vehicle with the most effect.
         slots = self.table[shooter]
+        shooter = np.where(shooter >= f.n, shooter - f.n, shooter)
         pk = np.where(slots >= 0, f.w_vehicle_p_kill[slots, self.armour[tj[hit]][:, None]], 0.0)
         weapon = np.asarray(f.w_name, dtype=object)[slots[np.arange(len(slots)), pk.argmax(axis=1)]]
         lose_carriers(
@@ -390,7 +471,9 @@ def lose_carriers(
     loses them. If it rides them, the people on board are hit (the carriers' ``rider_casualty_share`` of
     each destroyed carrier's load, :func:`drillsim.mechanics.transport.carrier_load`, through
     :func:`apply_casualties` as fire of ``kind``), and the whole element dismounts and fights on foot for
-    the rest of its task; parked carriers have no one on board. With no carrier left the element walks
+    the rest of its task, its remaining carriers parked where it stands; on a parked carrier only its
+    ``crew`` is on board (none: no one). The guns on the lost carriers go with them
+    (:func:`drillsim.mechanics.transport.lose_carrier_guns`). With no carrier left the element walks
     from then on. Records ``CarrierLost`` and, for riders, ``UnitDismounted`` (reason ``carrier-lost``);
     returns the people hit per entry. With mission ``key`` s an element may appear more than once."""
     c = ctx.world.carriers
@@ -413,11 +496,16 @@ def lose_carriers(
     if not len(rows):
         return out
     strength = s.strength[rows, elems]
-    aboard = carrier_load(strength, s.carriers_left[rows, elems], c.seats[elems]) * destroyed
+    riding = s.mounted[rows, elems]
+    # On board: the riders, or a parked carrier's crew (none: no one).
+    riders = carrier_load(strength, s.carriers_left[rows, elems], c.seats[elems])
+    load = np.where(riding, riders, c.crew[elems])
+    aboard = np.minimum(load * destroyed, strength)
+    before = s.carriers_left[rows, elems]  # a copy (fancy indexing)
     np.subtract.at(s.carriers_left, (rows, elems), destroyed)
     s.carriers_left[rows, elems] = np.maximum(s.carriers_left[rows, elems], 0.0)  # two missions, one carrier
-    riding = s.mounted[rows, elems]
-    share = np.where(riding, c.rider_casualty_share[elems], 0.0)  # a parked carrier has no one on board
+    lose_carrier_guns(ctx, rows, elems, before)
+    share = c.rider_casualty_share[elems]
     p = np.clip(share * aboard / np.maximum(strength, 1e-9), 0.0, 1.0 - 1e-12)
     expected = (-np.log1p(-p) if ctx.stochastic else p) * strength
     lost = apply_casualties(
@@ -437,6 +525,7 @@ def lose_carriers(
     if riding.any():
         r, e = rows[riding], elems[riding]
         s.mounted[r, e] = False
+        park(s, r, e)
         s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.dismount_s[e])
         s.dismounted_at[r, e] = np.minimum(s.dismounted_at[r, e], ctx.t0)
         s.stay_on_foot[r, e] = s.task[r, e]

@@ -2,7 +2,8 @@
 
 A site with ``resupply`` (docs/mechanics/direct-fire.md, "Ammunition and resupply") gives every weapon
 mount of an active ground element of its side (or an allied side) within ``radius_m`` up to
-``load * dt / refill_s`` rounds per step, never above the mount's full load, while its stock lasts. Mounts
+``load * dt / refill_s`` rounds per step, never above the mount's full load (for guns on carriers, the
+share of the carriers left, and measured from where the carriers stand), while its stock lasts. Mounts
 are served in mount order, rows independently; positions are the true ones (a side knows where its own
 units are). An empty mount that gets rounds again is reported (``AmmunitionResupplied``).
 """
@@ -13,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.events.types import AmmunitionResupplied
+from drillsim.mechanics.transport import carrier_positions, full_loads
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 
@@ -30,17 +32,22 @@ def resupply(ctx: StepContext) -> None:
     if not len(limited):
         return
     elem = f.w_elem[limited]
-    load = f.w_ammo0[limited]
+    load = full_loads(ctx, np.arange(s.r), limited)  # guns on carriers: only those of the carriers left
+    # Where each mount is: with its element, or guns on carriers where the carriers stand.
+    cx, cy = carrier_positions(s)
+    on_carrier = f.w_on_carrier[limited]
+    mx = np.where(on_carrier[None, :], cx[:, elem], s.x[:, elem])
+    my = np.where(on_carrier[None, :], cy[:, elem], s.y[:, elem])
     for d in range(len(sup.depot_names)):
         friendly = f.allied[sup.depot_side[d], f.side[elem]]
         if not friendly.any():
             continue
-        mounts, e, full = limited[friendly], elem[friendly], load[friendly]
-        near = np.hypot(s.x[:, e] - sup.depot_x[d], s.y[:, e] - sup.depot_y[d]) <= sup.depot_radius_m[d]
-        near &= s.status[:, e] == ACTIVE
+        mounts, e, full = limited[friendly], elem[friendly], load[:, friendly]
+        dist = np.hypot(mx[:, friendly] - sup.depot_x[d], my[:, friendly] - sup.depot_y[d])
+        near = (dist <= sup.depot_radius_m[d]) & (s.status[:, e] == ACTIVE)
         want = np.where(
             near,
-            np.minimum(full[None, :] - s.ammo[:, mounts], full[None, :] * ctx.dt / sup.depot_refill_s[d]),
+            np.minimum(full - s.ammo[:, mounts], f.w_ammo0[mounts][None, :] * ctx.dt / sup.depot_refill_s[d]),
             0.0,
         )
         want = np.maximum(want, 0.0)

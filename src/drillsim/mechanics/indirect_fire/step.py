@@ -46,7 +46,7 @@ from drillsim.mechanics.indirect_fire.model import (
     lift_aim_points,
     scatter_sd,
 )
-from drillsim.mechanics.transport import mounted_area_exposure
+from drillsim.mechanics.transport import carrier_positions, mounted_area_exposure
 from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
 
@@ -641,12 +641,13 @@ def destroy_carriers(
     weapon: str,
     streams: str = "",
 ) -> FloatArray:
-    """Carriers of elements, ridden or parked beside them, destroyed by the rounds of missions ``ks``
-    (bursts at ``bursts``, missions x rounds): each carrier, spread over the element's footprint as its
-    people are, is destroyed with the probability :func:`hit_probabilities` gives for the weapon's
-    ``vehicle_lethal_radius_m`` of its class; the number destroyed is Binomial(carriers, p) (stream
-    ``<streams>/vehicles``, ``streams`` by default ``fires/<weapon>``, keyed by mission). Riders are
-    hit and a mounted unit dismounts (:func:`lose_carriers`). Returns the people hit per mission."""
+    """Carriers of elements, ridden or parked where their people left them, destroyed by the rounds of
+    missions ``ks`` (bursts at ``bursts``, missions x rounds): each carrier, spread over the element's
+    footprint about where the carriers stand, is destroyed with the probability
+    :func:`hit_probabilities` gives for the weapon's ``vehicle_lethal_radius_m`` of its class; the number
+    destroyed is Binomial(carriers, p) (stream ``<streams>/vehicles``, ``streams`` by default
+    ``fires/<weapon>``, keyed by mission). Riders (or a parked carrier's crew) are hit and a mounted unit
+    dismounts (:func:`lose_carriers`). Returns the people hit per mission."""
     s = ctx.state
     f = ctx.world.forces
     c = ctx.world.carriers
@@ -662,7 +663,8 @@ def destroy_carriers(
         return out
     rounds = m.rounds[ks].astype(np.int64)
     peak, spread = lethal_spread(radius, f.footprint_m[None, :])
-    exponents = burst_exponents(s.x[rows], s.y[rows], bursts[0], bursts[1], spread, candidate, rounds)
+    cx, cy = carrier_positions(s)  # parked carriers where they were left, not beside their people
+    exponents = burst_exponents(cx[rows], cy[rows], bursts[0], bursts[1], spread, candidate, rounds)
     p = hit_probabilities(np.exp(exponents), peak, spread, np.ones(peak.shape), candidate, rounds)
     mi, elems = np.nonzero(p > 0.0)
     if not len(mi):

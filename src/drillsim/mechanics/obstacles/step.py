@@ -32,7 +32,7 @@ from drillsim.mechanics.obstacles.model import (
     detection_probability,
     mine_casualties,
 )
-from drillsim.mechanics.transport import carrier_mine_casualties
+from drillsim.mechanics.transport import carrier_mine_casualties, lose_carrier_guns
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 from drillsim.world.obstacles import MINEFIELD
@@ -219,7 +219,9 @@ class Obstacles:
         lost = float(
             carrier_mine_casualties(c.mine_casualties[e], s.strength[r, e], s.carriers_left[r, e], c.seats[e])
         )
+        before = np.array([s.carriers_left[r, e]])
         s.carriers_left[r, e] = max(s.carriers_left[r, e] - 1.0, 0.0)
+        lose_carrier_guns(ctx, np.array([r]), np.array([e]), before)  # the guns on the lost carrier go too
         if s.carriers_left[r, e] <= 0:
             s.mounted[r, e] = False  # no carrier left: the survivors go on foot
             s.dismounted_at[r, e] = min(s.dismounted_at[r, e], ctx.t0)

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from drillsim.events.types import SupplyDelivered, SupplyDispatched
 from drillsim.mechanics.orders.command import set_routes
 from drillsim.mechanics.supply.model import HANDOVER_RADIUS_M, ammunition_fraction, share_delivery
+from drillsim.mechanics.transport import full_loads
 from drillsim.state.batch import (
     ACTIVE,
     AIR_OUTBOUND,
@@ -117,7 +118,8 @@ def _hand_over(ctx: StepContext, rows: IntArray, elems: IntArray, clients: IntAr
         mounts = np.flatnonzero(limited & (f.w_elem == c))
         if not len(mounts):
             continue
-        give = share_delivery(s.ammo[r, mounts], f.w_ammo0[mounts], np.asarray(s.supply_rounds[r, elems[k]]))
+        full = full_loads(ctx, np.array([r]), mounts)[0]  # guns on carriers: those of the carriers left
+        give = share_delivery(s.ammo[r, mounts], full, np.asarray(s.supply_rounds[r, elems[k]]))
         s.ammo[r, mounts] += give
         given[k] = float(give.sum())
     s.supply_rounds[rows, elems] -= given

@@ -21,13 +21,14 @@ from drillsim.mechanics.transport.model import (
     shuttle_trips,
     sortie_of_elements,
 )
-from drillsim.state.batch import ACTIVE
+from drillsim.state.batch import ACTIVE, BatchState
 from drillsim.state.context import StepContext
 from drillsim.world.forces import POSTURE_INDEX, TERRAIN_INDEX
 from drillsim.world.plan import RIDE_AUTO, RIDE_NO, RIDE_YES
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 
 class Transport:
@@ -179,6 +180,7 @@ class Carriers:
             k = np.flatnonzero(off)
             r, e = rows[k], elems[k]
             s.mounted[r, e] = False
+            park(s, r, e)
             s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.dismount_s[e])
             s.dismounted_at[r, e] = np.minimum(s.dismounted_at[r, e], ctx.t0)
             s.stay_on_foot[r, e] = np.where(contact[k], task[k], s.stay_on_foot[r, e])
@@ -195,9 +197,69 @@ class Carriers:
             k = np.flatnonzero(on)
             r, e = rows[k], elems[k]
             s.mounted[r, e] = True
+            s.parked_x[r, e] = np.nan  # the carriers come up to the people (an assumption: see transport.md)
+            s.parked_y[r, e] = np.nan
             s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.mount_s[e])
             ctx.emit(UnitMounted, r, ctx.t0, unit=ctx.ids[e], x_m=x[k], y_m=y[k])
         _show_mounted(s.posture, s.mounted, rows, elems, moving)
+
+
+def park(state: BatchState, rows: IntArray, elems: IntArray) -> None:
+    """The carriers of elements (rows, elems) whose people just got off stay where they are now."""
+    state.parked_x[rows, elems] = state.x[rows, elems]
+    state.parked_y[rows, elems] = state.y[rows, elems]
+
+
+def carrier_positions(state: BatchState) -> tuple[FloatArray, FloatArray]:
+    """(R, N) x and y of each element's carriers: where they were parked while its people are on foot,
+    the element's own position otherwise (mounted, or no carriers)."""
+    parked = ~np.isnan(state.parked_x)
+    return np.where(parked, state.parked_x, state.x), np.where(parked, state.parked_y, state.y)
+
+
+def carrier_guns_manned(ctx: StepContext) -> BoolArray:
+    """(R, N) whether each element's guns on its carriers can fire: it has carriers left and rides them,
+    or they are parked with a ``crew`` that stays with them."""
+    c = ctx.world.carriers
+    s = ctx.state
+    if c is None:
+        return np.zeros(s.x.shape, dtype=bool)
+    return (s.carriers_left > 0) & (s.mounted | (c.crew[None, :] > 0))
+
+
+def lose_carrier_guns(ctx: StepContext, rows: IntArray, elems: IntArray, before: FloatArray) -> None:
+    """The guns on the carriers of elements (rows, elems) go with the carriers just lost: each such mount
+    keeps the share of its rounds that the carriers left (``carriers_left`` now, against ``before``, each
+    entry's count before the loss) still hold. An element named twice loses its share once."""
+    s = ctx.state
+    f = ctx.world.forces
+    if not s.ammo.shape[1] or not f.w_on_carrier.any():
+        return
+    mounts = np.flatnonzero(f.w_on_carrier)
+    r, k = np.nonzero(f.w_elem[mounts][None, :] == elems[:, None])
+    if not len(r):
+        return
+    row, elem, m, was = rows[r], elems[r], mounts[k], before[r]
+    _, first = np.unique(row * len(s.ammo[0]) + m, return_index=True)
+    row, elem, m, was = row[first], elem[first], m[first], was[first]
+    keep = np.where(was > 0, s.carriers_left[row, elem] / np.where(was > 0, was, 1.0), 0.0)
+    # Unlimited rounds stay so while any carrier is left.
+    s.ammo[row, m] = np.where(keep > 0, s.ammo[row, m] * np.where(keep > 0, keep, 1.0), 0.0)
+
+
+def full_loads(ctx: StepContext, rows: IntArray, mounts: IntArray) -> FloatArray:
+    """(len(rows), len(mounts)) the load each weapon mount can hold now: its full load ``w_ammo0``, and
+    for guns on carriers the share of it on the carriers left."""
+    f = ctx.world.forces
+    c = ctx.world.carriers
+    load = np.broadcast_to(f.w_ammo0[mounts], (len(rows), len(mounts)))
+    on = f.w_on_carrier[mounts]
+    if c is None or not on.any():
+        return np.array(load)
+    e = f.w_elem[mounts]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(c.vehicles0[e] > 0, ctx.state.carriers_left[np.ix_(rows, e)] / c.vehicles0[e], 0.0)
+    return np.asarray(np.where(on[None, :], load * share, load))
 
 
 def _show_mounted(

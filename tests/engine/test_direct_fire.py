@@ -364,12 +364,15 @@ def test_compiled_direct_fire_matches_the_array_expressions(battle: Simulation, 
     compiled = replace(ctx, state=copy.deepcopy(ctx.state), recorder=_Capture())
     reference = replace(ctx, state=copy.deepcopy(ctx.state), recorder=_Capture())
     # The reference knows nothing of carriers destroyed by fire (tests/mechanics/test_vehicle_effects.py
-    # covers them), so the compiled step runs here with that part off.
-    kills_vehicles, battle.direct.vehicle_kill = battle.direct.vehicle_kill, False
+    # covers them) nor of the guns on carriers, which fire from the carriers' own position
+    # (tests/mechanics/test_carrier_gun_effects.py), so the compiled step runs here with both off.
+    d = battle.direct
+    kills_vehicles, carrier_guns = d.vehicle_kill, d.carrier_shooters
+    d.vehicle_kill, d.carrier_shooters = False, carrier_guns[:0]
     try:
-        battle.direct.fire(compiled)
+        d.fire(compiled)
     finally:
-        battle.direct.vehicle_kill = kills_vehicles
+        d.vehicle_kill, d.carrier_shooters = kills_vehicles, carrier_guns
     _reference_fire(battle, reference)
     assert len(reference.recorder.events) >= 3  # casualties inflicted (bursts and frontage thin the fire)
     exhausted = [e for e in compiled.recorder.events if e[0] == "AmmunitionExhausted"]

@@ -361,7 +361,7 @@ class IndirectFire:
         close = accepts[s.battery_task[r_, b_]]
         if close.any():
             q = np.flatnonzero(ok)[close]
-            friend = f.allied[side[q]][:, f.side] & ~f.is_air[None, :] & (s.status[rows[q]] == ACTIVE)
+            friend = friendly_ground(ctx, rows[q], side[q])
             ax[q], ay[q] = lift_aim_points(ax[q], ay[q], s.x[rows[q]], s.y[rows[q]], friend)
         # A target located no better than the short fork is adjusted on first: single rounds walked onto it
         # (docs: adjusting rounds), then fire for effect; a well located one gets fire for effect at once.
@@ -400,8 +400,7 @@ class IndirectFire:
         accepts = np.array([t.danger_close for t in ctx.world.plan.tasks] + [False], dtype=bool)
         close = accepts[s.battery_task[rows, b]]
         if close.any():
-            friend = f.allied[f.side[b[close]]][:, f.side] & ~f.is_air[None, :]
-            friend &= s.status[rows[close]] == ACTIVE
+            friend = friendly_ground(ctx, rows[close], f.side[b[close]])
             ax[close], ay[close] = lift_aim_points(
                 ax[close], ay[close], s.x[rows[close]], s.y[rows[close]], friend
             )
@@ -493,6 +492,14 @@ def spend_rounds(ctx: StepContext, ks: IntArray, rounds: FloatArray, when: Float
     )
 
 
+def friendly_ground(ctx: StepContext, rows: IntArray, sides: IntArray) -> BoolArray:
+    """(n, N): which elements are active friendly ground troops (the side ``sides[i]`` or an ally; a side
+    knows where its own units are) in row ``rows[i]``: those fire clearance keeps fire off."""
+    f = ctx.world.forces
+    friend: BoolArray = f.allied[sides][:, f.side] & ~f.is_air[None, :] & (ctx.state.status[rows] == ACTIVE)
+    return friend
+
+
 def clearance_refusals(
     ctx: StepContext,
     rows: IntArray,
@@ -515,7 +522,7 @@ def clearance_refusals(
     check = (safe > 0) & ~danger_close
     if check.any():
         q = np.flatnonzero(check)
-        friend = f.allied[side[q]][:, f.side] & ~f.is_air[None, :] & (s.status[rows[q]] == ACTIVE)
+        friend = friendly_ground(ctx, rows[q], side[q])
         d = np.hypot(s.x[rows[q]] - aim_x[q, None], s.y[rows[q]] - aim_y[q, None])
         close = (friend & (d < safe[q, None])).any(axis=1)
         reason[q[close]] = "danger-close"

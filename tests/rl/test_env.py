@@ -202,15 +202,20 @@ def _fire_missions(
 def test_call_for_fire_puts_the_mortars_at_the_callers_service(scenario: Scenario) -> None:
     """'Call fire' from the squads reaches the mortars as a fire-support order through the command path;
     from then on they fire only on contacts the squads report, where the plan also let the drone call."""
-    ordered, missions = _fire_missions(scenario, seed=3, call_at_s=1200.0)
-    assert ordered >= 1200.0  # received after the order's command delay, not before it was given
-    after = [m for m in missions if m[0] >= ordered]
-    assert after
-    assert {m[2] for m in after} == {"tjk/mortars"}
-    assert all(m[1].startswith("tjk/pl/sqd/") for m in after)
-    never, scripted = _fire_missions(scenario, seed=3, call_at_s=None)
-    assert np.isnan(never)
-    assert any(not m[1].startswith("tjk/pl/sqd/") for m in scripted if m[0] >= ordered)
+    # Whether the drone happens to call a mission after the order in the scripted plan depends on the run
+    # (at seed 3 the squads call them all), so the contrast is looked for over three seeds.
+    drone_called = []
+    for seed in (1, 2, 3):
+        ordered, missions = _fire_missions(scenario, seed=seed, call_at_s=1200.0)
+        assert ordered >= 1200.0  # received after the order's command delay, not before it was given
+        after = [m for m in missions if m[0] >= ordered]
+        assert after
+        assert {m[2] for m in after} == {"tjk/mortars"}
+        assert all(m[1].startswith("tjk/pl/sqd/") for m in after)
+        never, scripted = _fire_missions(scenario, seed=seed, call_at_s=None)
+        assert np.isnan(never)
+        drone_called.append(any(not m[1].startswith("tjk/pl/sqd/") for m in scripted if m[0] >= ordered))
+    assert any(drone_called)
 
 
 def test_move_to_a_cell_heads_for_its_centre(scenario: Scenario) -> None:

@@ -658,14 +658,7 @@ def test_compiled_pursuit_search_matches_the_documented_expressions(runner: Runn
         Standing(s.status, s.broken, s.strength, s.x, s.y),
         friendly,
         table.pursuits,
-        Pursuing(
-            s.behaviour_mode,
-            s.behaviour_target,
-            s.behaviour_since,
-            s.pursuit_x,
-            s.pursuit_y,
-            s.pursuit_ended_at,
-        ),
+        Pursuing.of(s),
     )
     expected = _reference_pursuits(result, rows, elems, friendly, t1)
     np.testing.assert_array_equal(got, expected)

@@ -46,7 +46,7 @@ from drillsim.report.story import (
     phase_windows,
     story_sentences,
 )
-from drillsim.report.timeline import EVENT_LABELS, kill_chains, replay_data
+from drillsim.report.timeline import EVENT_LABELS, KEY_EVENT_KINDS, kill_chains, replay_data
 from drillsim.scenario.pedigree import is_sourced
 from drillsim.study.quantities import format_duration, format_quantity, measure_quantity, quantity_unit
 
@@ -61,24 +61,9 @@ __all__ = [
 
 REPORT_FILE = "report.html"
 
-_TIMELINE_KINDS = (
-    "ContactDetected",
-    "FireMissionRequested",
-    "FireMissionRefused",
-    "RoundsImpacted",
-    "StrikeRequested",
-    "WeaponsReleased",
-    "StrikeAborted",
-    "UnitBroke",
-    "UnitDestroyed",
-    "UnitFled",
-    "UnitCaptured",
-    "UnitEscaped",
-    "ObjectiveAchieved",
-    "AssaultResolved",
-    "PositionSeized",
-)
-"""The kinds of event the timeline chart marks (its rows are labelled by :data:`EVENT_LABELS`)."""
+_TIMELINE_KINDS = tuple(k for k in KEY_EVENT_KINDS if k not in ("PhaseStarted", "ContactLost", "UnitHit"))
+"""The kinds of event the timeline chart marks (its rows are labelled by :data:`EVENT_LABELS`): the
+viewer's key kinds but phases (drawn as their own bands), lost contacts and hits (too many to read)."""
 _MAX_EVENT_ROWS = 300
 _TOP_EVENTS = 30
 """Rows of the key-events table: the highest ranked grouped events (all of them are in a folded list)."""

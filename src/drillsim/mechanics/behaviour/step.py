@@ -27,6 +27,7 @@ from drillsim.state.batch import (
     BEHAVIOUR_PROBE,
     BEHAVIOUR_PURSUE,
     BEHAVIOUR_WITHDRAW,
+    BatchState,
     ContactLayer,
 )
 from drillsim.state.context import StepContext
@@ -126,14 +127,7 @@ def decide(ctx: StepContext) -> Decisions | None:
             standing,
             assessed[0],
             table.pursuits,
-            Pursuing(
-                s.behaviour_mode,
-                s.behaviour_target,
-                s.behaviour_since,
-                s.pursuit_x,
-                s.pursuit_y,
-                s.pursuit_ended_at,
-            ),
+            Pursuing.of(s),
         )
     action, previous, target, gx, gy = _choose(
         rows, elems, ctx.t1, assessed, table.rules, memory, standing, believed, f.side, ambushes, pursued
@@ -197,6 +191,18 @@ class Pursuing(NamedTuple):
     origin_y: FloatArray
     ended_at: FloatArray
 
+    @classmethod
+    def of(cls, s: BatchState) -> Pursuing:
+        """The state's arrays (views, not copies)."""
+        return cls(
+            s.behaviour_mode,
+            s.behaviour_target,
+            s.behaviour_since,
+            s.pursuit_x,
+            s.pursuit_y,
+            s.pursuit_ended_at,
+        )
+
 
 @jit
 def _pursuits(
@@ -229,12 +235,7 @@ def _pursuits(
     n = side_of.shape[0]
     s_n = hostile.shape[0]
     out = np.full(k_n, -1, dtype=np.int64)
-    friends = np.empty((s_n, n), dtype=np.int64)
-    aircraft = np.empty((s_n, n), dtype=np.int64)
-    contacts = np.empty((s_n, n), dtype=np.int64)
-    n_friends = np.zeros(s_n, dtype=np.int64)
-    n_aircraft = np.zeros(s_n, dtype=np.int64)
-    n_contacts = np.zeros(s_n, dtype=np.int64)
+    (friends, aircraft, contacts), (n_friends, n_aircraft, n_contacts) = _gather_buffers(s_n, n)
     row = -1
     for k in range(k_n):
         r = rows[k]
@@ -605,12 +606,7 @@ def _assess(
     # Per side, in element order, for the row at hand: its fighting ground elements, the hostile aircraft in
     # action, and its live contacts of hostile ground elements in action (rows come in order: each row's
     # lists are gathered once, for every decider in it).
-    friends = np.empty((s_n, n), dtype=np.int64)
-    aircraft = np.empty((s_n, n), dtype=np.int64)
-    contacts = np.empty((s_n, n), dtype=np.int64)
-    n_friends = np.zeros(s_n, dtype=np.int64)
-    n_aircraft = np.zeros(s_n, dtype=np.int64)
-    n_contacts = np.zeros(s_n, dtype=np.int64)
+    (friends, aircraft, contacts), (n_friends, n_aircraft, n_contacts) = _gather_buffers(s_n, n)
     row = -1
     for k in range(k_n):
         r = rows[k]
@@ -669,6 +665,20 @@ def _assess(
             ex[k] = sx / enemy[k]
             ey[k] = sy / enemy[k]
     return friendly, enemy, ex, ey, target, t_strength, t_dist
+
+
+@jit
+def _gather_buffers(
+    s_n: int, n: int
+) -> tuple[tuple[IntArray, IntArray, IntArray], tuple[IntArray, IntArray, IntArray]]:
+    """Empty lists and counts for :func:`_gather`, for ``s_n`` sides of ``n`` elements."""
+    lists = (
+        np.empty((s_n, n), dtype=np.int64),
+        np.empty((s_n, n), dtype=np.int64),
+        np.empty((s_n, n), dtype=np.int64),
+    )
+    counts = (np.zeros(s_n, dtype=np.int64), np.zeros(s_n, dtype=np.int64), np.zeros(s_n, dtype=np.int64))
+    return lists, counts
 
 
 @jit

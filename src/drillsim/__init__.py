@@ -11,7 +11,10 @@ name.
 import typing as _typing
 
 from drillsim._version import __version__
+from drillsim.core.arithmetic import pin_simd_dispatch as _pin_simd_dispatch
 from drillsim.core.exports import lazy_exports as _lazy_exports
+
+_pin_simd_dispatch()  # none of the imports above loads NumPy: one seed is one run on every x86-64 machine
 
 if _typing.TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
     from drillsim.core.errors import DrillsimError, InputError, UserError

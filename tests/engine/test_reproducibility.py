@@ -193,3 +193,25 @@ def test_a_unit_added_away_from_the_fight_leaves_every_other_event_paired(
         kinds |= {r["kind"] for r in rows}
         assert _without(_rows(other.events, k), RESERVE) == rows
     assert {"UnitHit", "ContactDetected", "RoundsImpacted"} <= kinds  # a fight, with draws in it
+
+
+def test_importing_drillsim_keeps_numpy_off_its_avx512_kernels() -> None:
+    """A fresh process that imports drillsim, then NumPy, runs NumPy's AVX2 kernels, not its AVX-512 ones.
+
+    NumPy's AVX-512 ``exp``/``log``/``sin`` round differently in the last bit, which changed whole runs of one
+    seed between machines; on a CPU without AVX-512 the request must still be made, for one that has it.
+    """
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "NPY_DISABLE_CPU_FEATURES"}
+    code = (
+        "import os, platform, drillsim, numpy\n"
+        "from drillsim.core.arithmetic import AVX512_GROUPS, simd_pinned\n"
+        "asked = os.environ.get('NPY_DISABLE_CPU_FEATURES', '').split()\n"
+        "x86 = platform.machine().lower() in ('x86_64', 'amd64')\n"
+        "print(simd_pinned(), (not x86) or asked == list(AVX512_GROUPS))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"], out.stdout + out.stderr

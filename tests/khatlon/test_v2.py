@@ -17,7 +17,7 @@ AIRLIFTED = {"rus/sof", "rus/vdv/ulyanovsk", "rus/vdv/ivanovo", "blr/sof", "kaz/
 # The real-world second line and border posts (article: a preventive measure), outside the exercise's 2,500.
 OUTSIDE_THE_EXERCISE = ("tjk/line/", "tjk/border/")
 V2_VARIANTS = (
-    "khatlon-2015-drones-first-contact-v2",
+    "khatlon-2015-early-drones-v2",
     "khatlon-2015-exercise-v2",
     "khatlon-2015-incursion-7000-v2",
     "khatlon-2015-local-support-v2",
@@ -210,7 +210,7 @@ def test_the_drone_variants_change_only_the_drones(v2: Scenario, variant: str, f
 def test_drones_from_first_contact_change_only_when_the_drones_fly(v2: Scenario) -> None:
     """The what-if keeps every unit and the drones' tasks; only the drones' phase starts otherwise: at the
     first CSTO contact report after the crossing (the aerial reconnaissance's event), not with the strikes."""
-    scenario = load_scenario("khatlon-2015-drones-first-contact-v2")
+    scenario = load_scenario("khatlon-2015-early-drones-v2")
     assert list(scenario.units) == list(v2.units)
     assert all(scenario.units[uid] == unit for uid, unit in v2.units.items())
     changed = {n for n, p in v2.plan.phases.items() if scenario.plan.phases[n] != p}

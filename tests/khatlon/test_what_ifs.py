@@ -61,7 +61,7 @@ def _assert_positive(d: np.ndarray) -> None:
         # Informants among a supportive population show the militants the CSTO's units sooner.
         ("khatlon-2015-local-support-v2", "militants-locate-20", 6 * HOUR, -1),
         # Drones up from the first contact report give the batteries targets before the strikes.
-        ("khatlon-2015-drones-first-contact-v2", "fire-missions", 40 * HOUR, +1),
+        ("khatlon-2015-early-drones-v2", "fire-missions", 40 * HOUR, +1),
     ],
 )
 def test_what_if_points_the_expected_way(variant: str, measure: str, until_s: float, direction: int) -> None:

@@ -17,6 +17,7 @@ AIRLIFTED = {"rus/sof", "rus/vdv/ulyanovsk", "rus/vdv/ivanovo", "blr/sof", "kaz/
 # The real-world second line and border posts (article: a preventive measure), outside the exercise's 2,500.
 OUTSIDE_THE_EXERCISE = ("tjk/line/", "tjk/border/")
 V2_VARIANTS = (
+    "khatlon-2015-early-drones-v2",
     "khatlon-2015-exercise-v2",
     "khatlon-2015-incursion-7000-v2",
     "khatlon-2015-local-support-v2",
@@ -204,3 +205,19 @@ def test_the_drone_variants_change_only_the_drones(v2: Scenario, variant: str, f
         if u.startswith("rus/201/uav")
     ]
     assert tasked == flying
+
+
+def test_drones_from_first_contact_change_only_when_the_drones_fly(v2: Scenario) -> None:
+    """The what-if keeps every unit and the drones' tasks; only the drones' phase starts otherwise: at the
+    first CSTO contact report after the crossing (the aerial reconnaissance's event), not with the strikes."""
+    scenario = load_scenario("khatlon-2015-early-drones-v2")
+    assert list(scenario.units) == list(v2.units)
+    assert all(scenario.units[uid] == unit for uid, unit in v2.units.items())
+    changed = {n for n, p in v2.plan.phases.items() if scenario.plan.phases[n] != p}
+    assert changed == {"drones-and-artillery"}
+    phase, base = scenario.plan.phases["drones-and-artillery"], v2.plan.phases["drones-and-artillery"]
+    assert phase.tasks == base.tasks
+    assert getattr(phase.trigger, "after_phase", None) is None
+    incursion, contact = phase.trigger.all_of
+    assert incursion.after_phase == "incursion"
+    assert (contact.event, contact.side, contact.unit) == ("contact-reported", "csto", None)

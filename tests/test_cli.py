@@ -15,6 +15,9 @@ import pytest
 import yaml
 
 import drillsim
+from drillsim.scenario import load_scenario
+from drillsim.scenario.io import load_catalogue
+from drillsim.scenario.pedigree import count_pedigree, iter_parameters
 
 Cli = Callable[..., Any]
 
@@ -66,6 +69,26 @@ def test_validate_a_catalogue(tmp_path: Path, cli: Cli) -> None:
     result = cli("validate", str(path))
     assert result.code == 0, result.err
     assert "catalogue extra-v1" in result.out
+    counts = count_pedigree(iter_parameters(load_catalogue(path)))
+    assert f"{counts.total:,} parameters: {counts.line()}" in result.out
+    assert counts.bare > counts.defaults  # the scouts' personnel 4 is written bare
+
+
+def test_validate_counts_the_pedigree_classes(example_path: Path, cli: Cli) -> None:
+    """``drillsim validate`` prints the sourced, weakly sourced and bare numbers of a scenario in one line."""
+    result = cli("validate", str(example_path))
+    assert result.code == 0, result.err
+    counts = count_pedigree(load_scenario(example_path).parameters())
+    assert counts.sourced > 0
+    assert counts.weak > counts.assumptions > 0
+    assert counts.bare > counts.defaults > 0
+    assert counts.sourced + counts.weak + counts.bare == counts.total
+    line = (
+        f"{counts.total:,} parameters: {counts.sourced:,} sourced, {counts.weak:,} weakly sourced "
+        f"({counts.assumptions:,} stated assumptions), {counts.bare:,} without pedigree "
+        f"({counts.defaults:,} of them model defaults); sha256:"
+    )
+    assert line in result.out
 
 
 def test_validate_as_a_program(examples_dir: Path) -> None:

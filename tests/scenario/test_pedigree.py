@@ -9,6 +9,7 @@ import pytest
 
 import drillsim
 from drillsim.scenario import ParameterRecord, load_scenario, scenario_to_yaml
+from drillsim.scenario.pedigree import count_pedigree
 
 
 @pytest.fixture
@@ -54,6 +55,43 @@ def test_default_has_no_pedigree(records: dict[str, ParameterRecord]) -> None:
     """A parameter left at its default is listed, with its value and no source."""
     record = records["sides.defenders.contact_timeout_s"]
     assert (record.value, record.source, record.confidence) == (1800.0, None, None)
+
+
+def test_default_is_marked_as_the_models(records: dict[str, ParameterRecord]) -> None:
+    """A number no file wrote is marked ``default``; one written, plainly or with pedigree, is not."""
+    assert records["sides.defenders.contact_timeout_s"].default
+    assert not records["nations.MIL.training"].default
+    assert not records["nations.TJK.training"].default
+    assert not records["catalogue.weapons.mortar-82.max_range_m"].default
+
+
+def test_default_inside_a_default_block_is_marked(edit: Callable[..., Path]) -> None:
+    """A number inside a block the file leaves out is a default too; written inside the block, it is not."""
+    path = edit("\nunits:\n", "\nfriction: {march_speed_cv: 0.1}\n\nunits:\n")
+    records = {r.path: r for r in load_scenario(path).parameters()}
+    assert not records["friction.march_speed_cv"].default
+    assert records["friction.night_speed_factor"].default
+
+
+def test_pedigree_classes_add_up() -> None:
+    """Sourced, weakly sourced (stated assumptions among them) and without pedigree (model defaults among
+    them) split every number once."""
+    records = [
+        ParameterRecord("a", 1.0, "tass", "high"),
+        ParameterRecord("b", 1.0, "drillsim-assumption", "low"),
+        ParameterRecord("c", 1.0, "est-plan", "low"),
+        ParameterRecord("d", 1.0, None, "medium"),
+        ParameterRecord("e", 1.0, "  ", None),
+        ParameterRecord("f", 1.0, None, None),
+        ParameterRecord("g", 1.0, None, None, default=True),
+    ]
+    counts = count_pedigree(records)
+    assert (counts.total, counts.sourced, counts.weak, counts.assumptions) == (7, 1, 3, 1)
+    assert (counts.bare, counts.defaults) == (3, 1)
+    assert counts.line() == (
+        "1 sourced, 3 weakly sourced (1 stated assumptions), 3 without pedigree (1 of them model defaults)"
+    )
+    assert count_pedigree(records[:6]).line().endswith(", 2 without pedigree")
 
 
 def test_catalogue_parameter_keeps_the_catalogue_source(records: dict[str, ParameterRecord]) -> None:

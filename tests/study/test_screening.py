@@ -260,9 +260,14 @@ def test_sourced_count_is_the_same_in_validate_report_pedigree_and_screening(
     params = scenario.parameters()
     expected = sum(is_sourced(p) for p in params)
     result = cli("validate", EXAMPLE)
-    match = re.search(r"(\d+)/(\d+) parameters sourced", result.out)
+    match = re.search(
+        r"([\d,]+) parameters: ([\d,]+) sourced, ([\d,]+) weakly sourced \(([\d,]+) stated assumptions\), "
+        r"([\d,]+) without pedigree",
+        result.out,
+    )
     assert match is not None
-    assert (int(match[1]), int(match[2])) == (expected, len(params))
+    total, sourced, weak, _, bare = (int(match[i].replace(",", "")) for i in range(1, 6))
+    assert (sourced, total, weak + bare) == (expected, len(params), len(params) - expected)
     report = _pedigree(SimpleNamespace(scenario=scenario))  # type: ignore[arg-type]
     assert report is not None
     assert (report["sourced"], report["weak"]) == (expected, len(params) - expected)

@@ -90,7 +90,7 @@ def validate(
 ) -> None:
     """Check scenario and catalogue files; report every problem with file, line and field."""
     from drillsim.scenario.models import CatalogueFile
-    from drillsim.scenario.pedigree import is_sourced
+    from drillsim.scenario.pedigree import count_pedigree, iter_parameters
 
     failed = 0
     for one in path:
@@ -102,17 +102,18 @@ def validate(
             continue
         if isinstance(loaded, CatalogueFile):
             n = len(loaded.unit_types)
+            counts = count_pedigree(iter_parameters(loaded))
             console.print(
-                f"ok  {one}: catalogue {loaded.catalogue}, {n} unit types, {len(loaded.weapons)} weapons",
+                f"ok  {one}: catalogue {loaded.catalogue}, {n} unit types, {len(loaded.weapons)} weapons, "
+                f"{counts.total:,} parameters: {counts.line()}",
                 markup=False,
                 emoji=False,
             )
         else:
-            params = loaded.parameters()
-            sourced = sum(1 for p in params if is_sourced(p))
+            counts = count_pedigree(loaded.parameters())
             console.print(
                 f"ok  {one}: {loaded.name}, {len(loaded.units)} units, {len(loaded.plan.phases)} phases, "
-                f"{sourced}/{len(params)} parameters sourced, {drillsim.content_hash(loaded)[:19]}",
+                f"{counts.total:,} parameters: {counts.line()}; {drillsim.content_hash(loaded)[:19]}",
                 markup=False,
                 emoji=False,
             )

@@ -9,7 +9,7 @@ while reports can still list where each input came from.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -288,12 +288,17 @@ Mils = Annotated[Param, Bounds(gt=0, le=1000)]
 
 @dataclass(frozen=True)
 class ParameterRecord:
-    """One numeric parameter of a loaded scenario, with where it sits and where it came from."""
+    """One numeric parameter of a loaded scenario, with where it sits and where it came from.
+
+    ``default`` is true when no file wrote the number: the field was left at the model's default. It does
+    not take part in comparisons (a merged dump writes every default out, and reads back equal).
+    """
 
     path: str
     value: float
     source: str | None
     confidence: Confidence | None
+    default: bool = field(default=False, compare=False)
 
 
 SOURCED_CONFIDENCE: tuple[str, ...] = ("medium", "high")
@@ -305,29 +310,87 @@ def is_sourced(param: Param | ParameterRecord) -> bool:
 
     This is drillsim's one definition: ``validate``, the after-action report's pedigree table, the pedigree
     flags of the sensitivity analysis and the study's sourced-influence coverage all call it. Every other
-    number is *weakly sourced*: no source, or a source the author trusts only at low or unstated confidence
-    (an estimate with a citation is still an estimate).
+    number is weak: *weakly sourced* when it has a pedigree the author trusts only at low or unstated
+    confidence (an estimate with a citation is still an estimate, and a stated assumption is one), or
+    *without pedigree* when it is a bare number (:func:`count_pedigree` counts the classes).
     """
     source = param.source
     return bool(source and source.strip()) and param.confidence in SOURCED_CONFIDENCE
+
+
+ASSUMPTION_SOURCE = "drillsim-assumption"
+"""The source key of a stated assumption: the file says plainly that no source gives the figure (the
+catalogues define it; see docs/mechanics/ for each assumption)."""
+
+
+def is_stated_assumption(param: Param | ParameterRecord) -> bool:
+    """Whether a number cites :data:`ASSUMPTION_SOURCE`: a weakly sourced number that says it is assumed."""
+    return param.source is not None and param.source.strip() == ASSUMPTION_SOURCE
+
+
+def has_pedigree(param: Param | ParameterRecord) -> bool:
+    """Whether a number gives a source (non-blank text) or a confidence: anything but a bare number."""
+    return bool(param.source and param.source.strip()) or param.confidence is not None
+
+
+@dataclass(frozen=True)
+class PedigreeCounts:
+    """How many of a scenario's numbers fall in each pedigree class (:func:`count_pedigree`).
+
+    The three classes add up to ``total``: *sourced* (:func:`is_sourced`), *weakly sourced* (a pedigree,
+    but not sourced; ``assumptions`` of them are stated assumptions) and *without pedigree* (a bare number;
+    ``defaults`` of them are model defaults that no file wrote).
+    """
+
+    total: int
+    sourced: int
+    weak: int
+    assumptions: int
+    bare: int
+    defaults: int
+
+    def line(self) -> str:
+        """The one-line summary ``validate`` prints."""
+        text = (
+            f"{self.sourced:,} sourced, {self.weak:,} weakly sourced ({self.assumptions:,} stated "
+            f"assumptions), {self.bare:,} without pedigree"
+        )
+        if self.defaults:
+            text += f" ({self.defaults:,} of them model defaults)"
+        return text
+
+
+def count_pedigree(records: list[ParameterRecord]) -> PedigreeCounts:
+    """Count a scenario's numbers (:meth:`Scenario.parameters`) by pedigree class."""
+    sourced = sum(1 for r in records if is_sourced(r))
+    bare = [r for r in records if not has_pedigree(r)]
+    return PedigreeCounts(
+        total=len(records),
+        sourced=sourced,
+        weak=len(records) - sourced - len(bare),
+        assumptions=sum(1 for r in records if is_stated_assumption(r) and not is_sourced(r)),
+        bare=len(bare),
+        defaults=sum(1 for r in bare if r.default),
+    )
 
 
 def iter_parameters(obj: Any, path: str = "") -> list[ParameterRecord]:
     """Every :class:`Param` inside a tree of pydantic models, dicts and lists, in field order."""
     out: list[ParameterRecord] = []
 
-    def visit(node: Any, where: str) -> None:
+    def visit(node: Any, where: str, default: bool = False) -> None:
         if isinstance(node, Param):
-            out.append(ParameterRecord(where, float(node), node.source, node.confidence))
+            out.append(ParameterRecord(where, float(node), node.source, node.confidence, default))
         elif isinstance(node, BaseModel):
+            written = node.model_fields_set
             for name in type(node).model_fields:
-                visit(getattr(node, name), f"{where}.{name}" if where else name)
+                visit(getattr(node, name), f"{where}.{name}" if where else name, name not in written)
         elif isinstance(node, dict):
             for key, value in node.items():
-                visit(value, f"{where}.{key}" if where else str(key))
+                visit(value, f"{where}.{key}" if where else str(key), default)
         elif isinstance(node, list | tuple):
             for i, value in enumerate(node):
-                visit(value, f"{where}[{i}]")
+                visit(value, f"{where}[{i}]", default)
 
     visit(obj, path)
     return out

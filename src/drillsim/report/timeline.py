@@ -67,6 +67,7 @@ EVENT_LABELS = {
     "UnitMounted": "units mounted",
     "UnitDismounted": "units dismounted",
     "CarrierLost": "carriers lost",
+    "CarrierSighted": "parked carriers sighted",
     "ObstacleEncountered": "obstacles met",
     "ObstacleBreached": "obstacles breached",
     "AmbushSprung": "ambushes sprung",

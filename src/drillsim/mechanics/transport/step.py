@@ -247,6 +247,17 @@ def bring_up_carriers(ctx: StepContext, rows: IntArray, elems: IntArray) -> Bool
     return ~away
 
 
+def parked_away(ctx: StepContext) -> BoolArray:
+    """(R, N) whether each element has carriers left parked beyond its footprint from its people: targets
+    of their own (sensing.md, direct-fire.md); carriers nearer stand with the people and are seen and hit
+    with them."""
+    s = ctx.state
+    f = ctx.world.forces
+    with np.errstate(invalid="ignore"):
+        gap = np.hypot(s.parked_x - s.x, s.parked_y - s.y)
+        return (gap > f.footprint_m[None, :]) & (s.carriers_left > 0)
+
+
 def carrier_positions(state: BatchState) -> tuple[FloatArray, FloatArray]:
     """(R, N) x and y of each element's carriers: where they were parked while its people are on foot,
     the element's own position otherwise (mounted, or no carriers)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from effects_kit import Result, Runner, at
+from effects_kit import Result, Runner, at, eye
 from test_carrier_effects import DT, FOOT, LEG, MOUNT_S, RIDE, squads
 
 CALL_S = 1200.0
@@ -65,3 +65,39 @@ def test_without_a_crew_the_people_walk_back_to_their_carrier(runner: Runner) ->
     assert np.hypot(x, y) <= 60.0  # within the squad's footprint of the truck
     ride = np.hypot(LEG - x, AWAY_M - y) / RIDE
     assert abs(arrived(result) - (when + MOUNT_S + ride)) <= 2 * DT
+
+
+def test_a_carrier_destroyed_while_parked_does_not_come_back(runner: Runner) -> None:
+    """A red post 300 m south of the parked truck comes into action once the squad is 1 km north of it
+    (1.3 km from the post, beyond its 1 km gun) and destroys the truck where it stands before ``CALL_S``
+    (0.5 a shot, 6 shots a minute: in about 20 s). Called to ride, the squad has no truck to come: it
+    never mounts and walks the 5 km at 1.2 m/s."""
+    reps = 4
+    data = called_back(crew=2)
+    cat = data["catalogue"]
+    cat["sensors"]["eye"] = eye(10.0, range_scale_m=5000.0, max_range_m=5000.0)
+    cat["weapons"]["gun"] = {
+        "kind": "direct",
+        "rate_per_min": 6,
+        "bands": [{"max_range_m": 1000.0, "p_kill": 0.0001, "p_suppress": 0.0}],
+        "vehicle_p_kill": {"soft": 0.5, "light": 0.0},
+    }
+    cat["unit_types"]["post"] = {
+        "category": "infantry",
+        "personnel": 30,
+        "weapons": [{"weapon": "gun", "count": 1}],
+        "sensors": [{"sensor": "eye"}],
+        "speed_mps": {"open": 1.0},
+        "break_losses": 1.0,
+        "break_suppression": 1.0,
+    }
+    data["units"]["red/post"] = {"type": "post", "nation": "R", "at": at(0, -300), "readiness_s": 1000.0}
+    data["time"]["duration_s"] = CALL_S + LEG / FOOT + 1200.0
+    result = runner.run(data, reps=reps)
+    lost = result.first("CarrierLost", unit="blue/sqd")
+    assert (lost < CALL_S).all()
+    assert result.count("UnitMounted", unit="blue/sqd").sum() == 0
+    t = result.select("UnitArrived", unit="blue/sqd")
+    last = np.full(reps, np.nan)
+    np.fmax.at(last, np.asarray(t["replication"].to_numpy(), dtype=np.int64), t["time_s"].to_numpy())
+    assert np.all(np.abs(last - (CALL_S + LEG / FOOT)) <= 2 * DT)

@@ -320,6 +320,8 @@ def _describe(row: dict[str, Any]) -> str:
         "PhaseStarted": f"phase {detail} started",
         "OrderReceived": f"{unit}: {detail} ({other})",
         "ContactDetected": f"{row['side']}: {unit or 'someone'} detected {other} ({detail})",
+        "CarrierSighted": f"{row['side']}: {unit} sighted the parked carriers of {other} ({detail})",
+        "CarrierLost": f"{unit} lost a carrier to {detail}" + (f" from {other}" if other else ""),
         "ContactReported": f"{row['side']}: {other} reported",
         "ContactLost": f"{row['side']}: lost contact with {other}",
         "ReportExpired": f"{row['side']}: report of {other} came too late",

@@ -216,3 +216,20 @@ def test_a_gunner_who_sees_a_parked_pickup_1_km_from_its_squad_destroys_it(runne
     # The squad's only casualties are the crew hit with the pickup.
     hurt = result.total("UnitHit", "count", unit="blue/sqd")
     assert (hurt == result.total("CarrierLost", "count", unit="blue/sqd")).all()
+
+
+def test_a_gunner_with_people_in_reach_fires_at_them_not_at_their_parked_pickup(runner: Runner) -> None:
+    """As above, but the post's gun reaches 2 km: the squad 1.5 km off is in reach, and the post fires at
+    its people (who come first) although it sights the pickup 500 m away; the pickup is never lost. Were
+    parked carriers taken first, it would be lost in every run, as above."""
+    reps = 8
+    data = destroyer(vehicle_p_kill=0.05)
+    data["catalogue"]["weapons"]["red-gun"]["bands"][0] |= {"max_range_m": 2000.0, "p_kill": 0.01}
+    data["time"]["duration_s"] = 4000.0
+    data["units"]["red/post"] |= {"at": at(0, -500), "readiness_s": 1000.0}
+    order = {"task": "move", "units": ["blue/sqd"], "to": at(0, 1000), "mounted": False}
+    data["plan"]["phases"] = {"go": {"trigger": {"at_s": 0}, "tasks": [order]}}
+    result = runner.run(data, reps=reps)
+    assert len(result.select("CarrierSighted", side="red", other="blue/sqd")) > 0
+    assert result.count("UnitHit", unit="blue/sqd", other="red/post").sum() > 0
+    assert result.count("CarrierLost").sum() == 0

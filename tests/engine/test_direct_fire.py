@@ -176,40 +176,110 @@ class _Capture:
             self.events.append((kind, replication[e], times[e], *sorted(columns), *(c[e] for c in cols)))
 
 
-def _engagements(sim: Simulation, ctx: StepContext) -> tuple[Any, ...]:
-    """(row, shooter, target, true distance) of each engagement of the step, as direct fire chooses them."""
+@dataclass
+class _Shooters:
+    """The shooters as the reference sees them, (R, 2N): the elements, then the guns on their carriers
+    (shooter ``n + e``) at the carriers' position (where parked, else the element's), with the carriers at
+    the start and left as their strength, their riders' suppression while ridden (none parked) and the
+    element's training; manned while ridden, or parked with a crew, and carriers left."""
+
+    x: Any
+    y: Any
+    strength0: Any
+    strength: Any
+    suppressed_until: Any
+    training: Any
+    manned: Any
+
+
+def _shooters(ctx: StepContext) -> _Shooters:
+    s = ctx.state
+    f = ctx.world.forces
+    c = ctx.world.carriers
+    assert c is not None
+    parked = ~np.isnan(s.parked_x)
+    return _Shooters(
+        np.concatenate((s.x, np.where(parked, s.parked_x, s.x)), axis=1),
+        np.concatenate((s.y, np.where(parked, s.parked_y, s.y)), axis=1),
+        np.concatenate((f.strength0, c.vehicles0)),
+        np.concatenate((s.strength, s.carriers_left), axis=1),
+        np.concatenate((s.suppressed_until, np.where(s.mounted, s.suppressed_until, -np.inf)), axis=1),
+        np.concatenate((f.training, f.training)),
+        (s.carriers_left > 0) & (s.mounted | (c.crew[None, :] > 0)),
+    )
+
+
+def _engagements(sim: Simulation, ctx: StepContext, *, carriers: bool = False) -> tuple[Any, ...]:
+    """(row, shooter, target, true distance) of each engagement of the step, as direct fire chooses them;
+    with ``carriers`` the guns on carriers too (shooters ``n + e``, :class:`_Shooters`), by row."""
     d = sim.direct
     s = ctx.state
     f = ctx.world.forces
     pic = s.picture
     able = (s.status == ACTIVE) & ~s.broken & (ctx.t0 >= f.readiness_s[None, :])
-    args = (
-        s.x,
-        s.y,
-        d.shooter_table,
-        300.0,
-        np.ascontiguousarray(able),
-        np.ascontiguousarray(s.status == ACTIVE),
-        pic.seen_layer(),
-        f.contact_timeout_s,
-        ctx.t1,
+
+    def picks(table: Shooters, x: Any, y: Any, ok: Any, room: int) -> tuple[Any, ...]:
+        args = (
+            x,
+            y,
+            table,
+            300.0,
+            np.ascontiguousarray(ok),
+            np.ascontiguousarray(s.status == ACTIVE),
+            pic.seen_layer(),
+            f.contact_timeout_s,
+            ctx.t1,
+        )
+        found, _ = run_per_row(nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, room, Picks)
+        return found
+
+    if not carriers:
+        return picks(d.shooter_table, s.x, s.y, able, len(d.shooters))
+    sh = _shooters(ctx)
+    own = picks(d.shooter_table, sh.x, sh.y, np.concatenate((able, np.zeros_like(able)), axis=1), f.n)
+    guns = picks(
+        d.carrier_table, sh.x, sh.y, np.concatenate((np.zeros_like(able), able & sh.manned), axis=1), f.n
     )
-    (rows, i, j, true_d), _ = run_per_row(
-        nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(d.shooters), Picks
-    )
-    return rows, i, j, true_d
+    both = [np.concatenate((a, b)) for a, b in zip(own, guns, strict=True)]
+    order = np.argsort(both[0], kind="stable")
+    return tuple(a[order] for a in both)
 
 
 def _reference_rates(
-    sim: Simulation, ctx: StepContext, rows, i, j, true_d, located, effect_scale, round_scale
+    sim: Simulation,
+    ctx: StepContext,
+    rows,
+    i,
+    j,
+    true_d,
+    located,
+    effect_scale,
+    round_scale,
+    shooters: _Shooters | None = None,
 ) -> tuple[Any, Any]:
     """Casualty and suppression rates per engagement, and ammunition used, as array expressions (the
-    implementation the compiled loop replaced), with fire discipline."""
+    implementation the compiled loop replaced), with fire discipline; ``shooters`` for guns on carriers
+    among them."""
     d = sim.direct
     s = ctx.state
     f = ctx.world.forces
-    fighting = s.strength[rows, i] / np.maximum(f.strength0[i], 1e-9)
-    suppressed = (s.suppressed_until[rows, i] > ctx.t0).astype(np.float64)
+    if shooters is None:
+        strength0, strength, suppressed_until, training = (
+            f.strength0,
+            s.strength,
+            s.suppressed_until,
+            f.training,
+        )
+    else:
+        sh = shooters
+        strength0, strength, suppressed_until, training = (
+            sh.strength0,
+            sh.strength,
+            sh.suppressed_until,
+            sh.training,
+        )
+    fighting = strength[rows, i] / np.maximum(strength0[i], 1e-9)
+    suppressed = (suppressed_until[rows, i] > ctx.t0).astype(np.float64)
     target_suppressed = s.suppressed_until[rows, j] > ctx.t0
     open_share = 1.0 - f.cover[j]
     height = POSTURE_HEIGHT_TABLE[s.posture[rows, j]]
@@ -240,7 +310,7 @@ def _reference_rates(
             * f.w_rate_per_s[mm]
             * pk
             * np.clip(fighting, 0.0, 1.0)
-            * f.training[i]
+            * training[i]
             * (1.0 - (1.0 - SUPPRESSED_FIRE_FACTOR) * suppressed)
             * exposure,
             0.0,
@@ -261,16 +331,21 @@ def _reference_rates(
     return lam, supp_rate
 
 
-def _reference_fire(sim: Simulation, ctx: StepContext) -> None:
-    """Direct fire as array expressions (the implementation the compiled loops replaced)."""
+def _reference_fire(sim: Simulation, ctx: StepContext, *, carriers: bool = False) -> None:
+    """Direct fire as array expressions (the implementation the compiled loops replaced); with ``carriers``
+    the guns on carriers fire too, from the carriers' position."""
     s = ctx.state
     f = ctx.world.forces
-    rows, i, j, true_d = _engagements(sim, ctx)
-    keep = engaged_on_frontage(rows, i, j, true_d, s.x, s.y, f.side, sim.direct.frontage)
+    sh = _shooters(ctx) if carriers else None
+    x, y = (s.x, s.y) if sh is None else (sh.x, sh.y)
+    side = f.side if sh is None else np.concatenate((f.side, f.side))
+    rows, i, j, true_d = _engagements(sim, ctx, carriers=carriers)
+    keep = engaged_on_frontage(rows, i, j, true_d, x, y, side, sim.direct.frontage)
     rows, i, j, true_d = rows[keep], i[keep], j[keep], true_d[keep]
     rows, i, j, true_d, located, effect_scale, round_scale = sim.direct.discipline(ctx, rows, i, j, true_d)
-    lam, supp_rate = _reference_rates(sim, ctx, rows, i, j, true_d, located, effect_scale, round_scale)
+    lam, supp_rate = _reference_rates(sim, ctx, rows, i, j, true_d, located, effect_scale, round_scale, sh)
     lam = mounted_exposure(ctx, rows, j, lam)  # carriers' exposure, outside the compiled rates
+    i = np.where(i >= f.n, i - f.n, i)  # the element whose weapons, or carriers' guns, fired
     surprise = s.surprise_until[rows, i] > ctx.t0
     lam = np.where(surprise, lam * AMBUSH_SURPRISE_FACTOR, lam)
     uniq, inverse = np.unique(rows * f.n + j, return_inverse=True)
@@ -306,6 +381,12 @@ def _stir(ctx: StepContext, rng: np.random.Generator) -> None:
     s.suppressed_until = np.where(rng.random(shape) < 0.3, ctx.t1 + 60.0, -np.inf)
     s.posture = rng.integers(0, len(POSTURES), shape)
     s.ammo = rng.choice([0.0, 0.05, 1.0, 100.0, np.inf], s.ammo.shape)
+    # The carriers of elements on foot parked up to 400 m from them, their guns in the fight.
+    c = ctx.world.carriers
+    assert c is not None
+    parked = ~s.mounted & c.has[None, :]
+    s.parked_x = np.where(parked, s.x + rng.uniform(-400.0, 400.0, shape), np.nan)
+    s.parked_y = np.where(parked, s.y + rng.uniform(-400.0, 400.0, shape), np.nan)
 
 
 @pytest.fixture(scope="module")
@@ -364,16 +445,20 @@ def test_compiled_direct_fire_matches_the_array_expressions(battle: Simulation, 
     compiled = replace(ctx, state=copy.deepcopy(ctx.state), recorder=_Capture())
     reference = replace(ctx, state=copy.deepcopy(ctx.state), recorder=_Capture())
     # The reference knows nothing of carriers destroyed by fire (tests/mechanics/test_vehicle_effects.py
-    # covers them) nor of the guns on carriers, which fire from the carriers' own position
-    # (tests/mechanics/test_carrier_gun_effects.py), so the compiled step runs here with both off.
+    # covers them) nor of fire at carriers parked away from their people
+    # (tests/mechanics/test_carrier_gun_effects.py), so the compiled step runs here with both off. The
+    # guns on carriers fire in both, from the carriers' own position.
     d = battle.direct
-    kills_vehicles, carrier_guns = d.vehicle_kill, d.carrier_shooters
-    d.vehicle_kill, d.carrier_shooters = False, carrier_guns[:0]
+    assert len(d.carrier_shooters)
+    kills_vehicles, parked = d.vehicle_kill, d.parked_table
+    d.vehicle_kill, d.parked_table = False, None
     try:
         d.fire(compiled)
     finally:
-        d.vehicle_kill, d.carrier_shooters = kills_vehicles, carrier_guns
-    _reference_fire(battle, reference)
+        d.vehicle_kill, d.parked_table = kills_vehicles, parked
+    _reference_fire(battle, reference, carriers=True)
+    _, shooter, *_ = _engagements(battle, ctx, carriers=True)
+    assert (shooter >= ctx.world.forces.n).any()  # guns on carriers took targets
     assert len(reference.recorder.events) >= 3  # casualties inflicted (bursts and frontage thin the fire)
     exhausted = [e for e in compiled.recorder.events if e[0] == "AmmunitionExhausted"]
     assert [e for e in compiled.recorder.events if e[0] != "AmmunitionExhausted"] == reference.recorder.events

@@ -191,3 +191,45 @@ def test_fire_at_the_squad_spares_its_carrier_parked_1_km_away(runner: Runner) -
     result = runner.run(data, reps=8)
     assert result.count("ContactReported", side="red").sum() > 0  # the post saw the squad
     assert result.count("CarrierLost").sum() == 0
+
+
+def test_a_gunner_who_sees_a_parked_pickup_1_km_from_its_squad_destroys_it(runner: Runner) -> None:
+    """The squad walks 1 km north from its pickup, then a red post 500 m south of the pickup comes into
+    action: the squad is 1.5 km away, beyond the post's gun (1 km), but the parked pickup is a contact of
+    its own. The post sights it (``CarrierSighted``) and destroys it with direct fire (``CarrierLost``, the
+    post the shooter, at most its crew of 2 hurt) in every run, and hurts no one of the squad but that
+    crew. Seen only as part of the squad, the pickup would never be lost (test above)."""
+    reps = 8
+    data = destroyer(vehicle_p_kill=0.05)
+    data["time"]["duration_s"] = 4000.0
+    data["units"]["red/post"] |= {"at": at(0, -500), "readiness_s": 1000.0}
+    order = {"task": "move", "units": ["blue/sqd"], "to": at(0, 1000), "mounted": False}
+    data["plan"]["phases"] = {"go": {"trigger": {"at_s": 0}, "tasks": [order]}}
+    result = runner.run(data, reps=reps)
+    sighted = result.select("CarrierSighted", side="red", other="blue/sqd")
+    assert len(sighted) > 0
+    lost = result.select("CarrierLost", unit="blue/sqd")
+    assert sorted(lost["replication"].to_pylist()) == list(range(reps))
+    assert set(lost["other"].to_pylist()) == {"red/post"}
+    assert (np.asarray(lost["count"].to_numpy()) <= 2).all()
+    assert (np.asarray(lost["time_s"].to_numpy()) >= 1000.0).all()
+    # The squad's only casualties are the crew hit with the pickup.
+    hurt = result.total("UnitHit", "count", unit="blue/sqd")
+    assert (hurt == result.total("CarrierLost", "count", unit="blue/sqd")).all()
+
+
+def test_a_gunner_with_people_in_reach_fires_at_them_not_at_their_parked_pickup(runner: Runner) -> None:
+    """As above, but the post's gun reaches 2 km: the squad 1.5 km off is in reach, and the post fires at
+    its people (who come first) although it sights the pickup 500 m away; the pickup is never lost. Were
+    parked carriers taken first, it would be lost in every run, as above."""
+    reps = 8
+    data = destroyer(vehicle_p_kill=0.05)
+    data["catalogue"]["weapons"]["red-gun"]["bands"][0] |= {"max_range_m": 2000.0, "p_kill": 0.01}
+    data["time"]["duration_s"] = 4000.0
+    data["units"]["red/post"] |= {"at": at(0, -500), "readiness_s": 1000.0}
+    order = {"task": "move", "units": ["blue/sqd"], "to": at(0, 1000), "mounted": False}
+    data["plan"]["phases"] = {"go": {"trigger": {"at_s": 0}, "tasks": [order]}}
+    result = runner.run(data, reps=reps)
+    assert len(result.select("CarrierSighted", side="red", other="blue/sqd")) > 0
+    assert result.count("UnitHit", unit="blue/sqd", other="red/post").sum() > 0
+    assert result.count("CarrierLost").sum() == 0

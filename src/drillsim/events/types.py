@@ -99,6 +99,22 @@ class ContactDetected(Event):
 
 
 @dataclass(frozen=True)
+class CarrierSighted(Event):
+    """A unit of ``side`` sighted the carriers of ``target`` parked away from its people (a new contact of
+    kind vehicle for that side), believed at (x_m, y_m) with a position error of ``error_m`` (standard
+    deviation per axis), using ``sensor`` (docs/mechanics/sensing.md, "Parked carriers")."""
+
+    KIND: ClassVar[str] = "CarrierSighted"
+    side: str
+    observer: str
+    target: str
+    x_m: float
+    y_m: float
+    error_m: float
+    sensor: str
+
+
+@dataclass(frozen=True)
 class ContactReported(Event):
     """A contact entered the side's shared picture (after communications latency)."""
 
@@ -619,6 +635,15 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "error_m": "value",
         "sensor": "detail",
     },
+    "CarrierSighted": {
+        "side": "side",
+        "observer": "unit",
+        "target": "other",
+        "x_m": "x_m",
+        "y_m": "y_m",
+        "error_m": "value",
+        "sensor": "detail",
+    },
     "ContactReported": {"side": "side", "target": "other", "x_m": "x_m", "y_m": "y_m", "error_m": "value"},
     "ContactLost": {"side": "side", "target": "other"},
     "ReportExpired": {"side": "side", "target": "other", "age_s": "value"},
@@ -725,6 +750,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         UnitArrived,
         UnitMoved,
         ContactDetected,
+        CarrierSighted,
         ContactReported,
         ContactLost,
         ReportExpired,

@@ -33,6 +33,7 @@ __all__ = [
 
 LOCATED_KINDS = (
     "ContactDetected",
+    "CarrierSighted",
     "ContactReported",
     "FireMissionRequested",
     "RoundsFired",
@@ -40,8 +41,8 @@ LOCATED_KINDS = (
     "WeaponsReleased",
     "UnitArrived",
 )
-"""Event kinds that carry their own position (``x_m``, ``y_m``): detections, calls for fire, fires,
-impacts, air strikes, arrivals."""
+"""Event kinds that carry their own position (``x_m``, ``y_m``): detections (of elements and of parked
+carriers), calls for fire, fires, impacts, air strikes, arrivals."""
 
 AT_UNIT_KINDS = ("UnitHit", "UnitBroke", "UnitFled", "UnitCaptured", "UnitEscaped", "UnitDestroyed")
 """Event kinds without a position of their own: placed where the unit was at that moment, interpolated

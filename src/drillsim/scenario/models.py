@@ -740,6 +740,9 @@ class CarrierSpec(Spec):
     """People who stay with each carrier when the unit dismounts (driver, gunner): with a crew a parked
     carrier's guns (``on_carrier`` weapons) keep firing from where it stands; with none they fall silent.
     The crews stay counted in the unit's strength."""
+    signature: Factor = Param(1.0)
+    """Detectability of the unit's carriers parked away from its people (a contact of their own), relative
+    to a dismounted squad in the open (1); they are seen halted."""
 
 
 class UnitTypeSpec(Spec):

@@ -126,6 +126,13 @@ class Picture:
     known_vx: FloatArray
     known_vy: FloatArray
     """The velocity the shared picture holds, copied from the report with the position."""
+    carrier_t: FloatArray
+    carrier_x: FloatArray
+    carrier_y: FloatArray
+    carrier_err: FloatArray
+    """The side's own sightings of each element's carriers parked away from its people (a contact of
+    their own, of kind vehicle: docs/mechanics/sensing.md, "Parked carriers"): when last seen, where,
+    with what error. Not reported to allies; live while younger than the side's contact timeout."""
 
     def believed(
         self, rows: IntArray | int, side: IntArray | int, targets: IntArray, now: float | FloatArray
@@ -165,6 +172,10 @@ class Picture:
         """The ``seen`` layer's arrays (views, not copies)."""
         return ContactLayer(self.seen_t, self.seen_x, self.seen_y, self.seen_err)
 
+    def carrier_layer(self) -> ContactLayer:
+        """The sightings of parked carriers (views, not copies), indexed by the carriers' element."""
+        return ContactLayer(self.carrier_t, self.carrier_x, self.carrier_y, self.carrier_err)
+
     def known_layer(self) -> ContactLayer:
         """The ``known`` layer's arrays (views, not copies)."""
         return ContactLayer(self.known_t, self.known_x, self.known_y, self.known_err)
@@ -191,6 +202,10 @@ class Picture:
             seen_vy=np.zeros(shape),
             known_vx=np.zeros(shape),
             known_vy=np.zeros(shape),
+            carrier_t=_full(shape, -INF),
+            carrier_x=_full(shape, np.nan),
+            carrier_y=_full(shape, np.nan),
+            carrier_err=_full(shape, np.nan),
         )
 
 

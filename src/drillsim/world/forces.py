@@ -36,6 +36,9 @@ BoolArray = NDArray[np.bool_]
 WEAPON_KINDS = ("direct", "indirect", "air", "air-defence")
 POSTURE_INDEX = {name: i for i, name in enumerate(POSTURES)}
 TERRAIN_INDEX = {name: i for i, name in enumerate(TERRAIN_CLASSES)}
+CRAWL_SPEED_MPS = 0.1
+"""Speed of a ground element (or of parked carriers driving back) on ground it cannot cross (speed 0
+there): it crawls rather than sticks."""
 
 
 class Mobility(NamedTuple):

@@ -88,6 +88,8 @@ class CarrierTable:
     """Whether the element starts mounted."""
     crew: FloatArray
     """People who stay with each carrier when the element dismounts (0: its guns fall silent parked)."""
+    signature: FloatArray
+    """Detectability of the element's carriers parked away from its people (sensing.md)."""
 
     @property
     def any(self) -> bool:
@@ -111,6 +113,7 @@ def compile_carriers(scenario: Scenario, forces: ForceTable) -> CarrierTable:
     share = np.zeros(n)
     mounted0 = np.zeros(n, dtype=bool)
     crew = np.zeros(n)
+    signature = np.zeros(n)
     types = scenario.catalogue.unit_types
     for e in range(n):
         unit = scenario.units[forces.group_of[e]]
@@ -133,6 +136,7 @@ def compile_carriers(scenario: Scenario, forces: ForceTable) -> CarrierTable:
         share[e] = float(spec.rider_casualty_share)
         mounted0[e] = bool(unit.mounted) and vehicles0[e] > 0
         crew[e] = float(spec.crew)
+        signature[e] = float(spec.signature)
     return CarrierTable(
         has=has,
         vehicles0=vehicles0,
@@ -148,4 +152,5 @@ def compile_carriers(scenario: Scenario, forces: ForceTable) -> CarrierTable:
         rider_casualty_share=share,
         mounted0=mounted0,
         crew=crew,
+        signature=signature,
     )

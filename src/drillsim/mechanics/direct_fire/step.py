@@ -37,8 +37,9 @@ from drillsim.mechanics.transport import (
     lose_carrier_guns,
     mounted_exposure,
     park,
+    parked_away,
 )
-from drillsim.state.batch import ACTIVE
+from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
 from drillsim.world.forces import POSTURE_INDEX
 
@@ -118,6 +119,16 @@ class DirectFire:
         self.armour = c.armour if c is not None else np.zeros(n, dtype=np.int64)
         self.vehicle_kill = bool(c is not None and c.any and (f.w_vehicle_p_kill[self.mounts] > 0).any())
         """Whether any direct-fire weapon can destroy a carrier and any element has carriers."""
+        self.parked_table: Shooters | None = None
+        """The shooters (elements, and carriers' guns as ``n + e``) with a weapon that can destroy a vehicle,
+        and the parked carriers (``n + e``: element ``e``'s) they may engage; None when none can."""
+        if self.vehicle_kill and c is not None:
+            kills = np.zeros(2 * n, dtype=bool)
+            np.logical_or.at(kills, shooter_of, (f.w_vehicle_p_kill[self.mounts] > 0).any(axis=1))
+            every = np.concatenate((self.shooters, self.carrier_shooters))
+            self.parked_table = Shooters(
+                every[kills[every]], n + np.flatnonzero(c.has & ~f.is_air), self.reach, side, self.hostile
+            )
 
     def shooter_state(self, ctx: StepContext) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """(R, 2N) positions, strengths and suppression of the shooters: the elements, then their carriers
@@ -136,20 +147,32 @@ class DirectFire:
         )
 
     def discipline(
-        self, ctx: StepContext, rows: IntArray, i: IntArray, j: IntArray, true_d: FloatArray
+        self,
+        ctx: StepContext,
+        rows: IntArray,
+        i: IntArray,
+        j: IntArray,
+        true_d: FloatArray,
+        *,
+        parked: bool = False,
     ) -> tuple[IntArray, IntArray, IntArray, FloatArray, BoolArray, FloatArray, FloatArray]:
         """Fire discipline: keep the engagements of shooters that see their target (seen within
         ``LOCATED_S``: aimed fire) or deliberately suppress a believed position (their task is one of
         ``SUPPRESSING_TASKS``), with whether each is aimed and its effect and round multipliers for
         bursts and lulls: a shooter fires in a step with probability ``BURST_DUTY`` (then at
         ``1 / BURST_DUTY`` of the average effect, so the mean effect is unchanged); deterministic mode:
-        every step, the effect unchanged and ``BURST_DUTY`` of the rounds."""
+        every step, the effect unchanged and ``BURST_DUTY`` of the rounds. With ``parked`` the targets are
+        parked carriers (``n + e``), seen in the picture's carrier layer, and only aimed fire is kept."""
         s = ctx.state
         f = ctx.world.forces
         n = f.n
         elem = np.where(i >= n, i - n, i)  # a carrier's guns follow the discipline of its element
-        located = s.picture.seen_t[rows, f.side[elem], j] >= ctx.t1 - LOCATED_S
-        keep = located | self.suppressing[s.task[rows, elem]]
+        if parked:
+            keep = s.picture.carrier_t[rows, f.side[elem], j - n] >= ctx.t1 - LOCATED_S
+            located = keep
+        else:
+            located = s.picture.seen_t[rows, f.side[elem], j] >= ctx.t1 - LOCATED_S
+            keep = located | self.suppressing[s.task[rows, elem]]
         rows, i, j, true_d, located = rows[keep], i[keep], j[keep], true_d[keep], located[keep]
         elem = elem[keep]
         if ctx.stochastic:
@@ -163,31 +186,44 @@ class DirectFire:
         return rows, i, j, true_d, located, ones, ones * BURST_DUTY
 
     def fire(self, ctx: StepContext) -> None:
-        s = ctx.state
-        f = ctx.world.forces
+        """Each able shooter engages the nearest enemy element its side sees; one that sees none and can
+        destroy vehicles engages the nearest parked carriers its side sees (:meth:`fire_at_parked`)."""
         if not len(self.shooters) and not len(self.carrier_shooters):
             return
+        s = ctx.state
+        f = ctx.world.forces
+        able = (s.status == ACTIVE) & ~s.broken & (ctx.t0 >= f.readiness_s[None, :]) & ~s.hold_fire
+        manned = able & carrier_guns_manned(ctx) if len(self.carrier_shooters) else able
+        busy = self.fire_at_elements(ctx, able, manned)
+        if self.parked_table is not None:
+            self.fire_at_parked(ctx, able, manned, busy)
+
+    def fire_at_elements(self, ctx: StepContext, able: BoolArray, manned: BoolArray) -> BoolArray:
+        """Fire at the enemy elements seen (the people, and carriers with them); returns (R, 2N) which
+        shooters took a target (whether or not their fire was then kept)."""
+        s = ctx.state
+        f = ctx.world.forces
         n = f.n
-        active = s.status == ACTIVE
-        able = active & ~s.broken & (ctx.t0 >= f.readiness_s[None, :]) & ~s.hold_fire
+        busy = np.zeros((s.r, 2 * n), dtype=bool)
         x, y, strength, suppressed_until = self.shooter_state(ctx)
         # Each shooter takes the enemy its side sees nearest to its believed position.
         rows, i, j, true_d = self.pick(ctx, self.shooter_table, len(self.shooters), able, x, y)
         if len(self.carrier_shooters):
             # The guns on carriers fire from where the carriers stand, while ridden or crewed.
-            manned = np.concatenate((np.zeros_like(able), able & carrier_guns_manned(ctx)), axis=1)
-            picks = self.pick(ctx, self.carrier_table, len(self.carrier_shooters), manned, x, y)
+            on = np.concatenate((np.zeros_like(able), manned), axis=1)
+            picks = self.pick(ctx, self.carrier_table, len(self.carrier_shooters), on, x, y)
             order = np.argsort(np.concatenate((rows, picks[0])), kind="stable")  # by row, as group_by_target
             rows, i = np.concatenate((rows, picks[0]))[order], np.concatenate((i, picks[1]))[order]
             j, true_d = np.concatenate((j, picks[2]))[order], np.concatenate((true_d, picks[3]))[order]
+        busy[rows, i] = True
         # Only the shooters that fit on their side's contact line fire (frontage.py).
         keep = engaged_on_frontage(rows, i, j, true_d, x, y, self.side, self.frontage)
         rows, i, j, true_d = rows[keep], i[keep], j[keep], true_d[keep]
         if not len(rows):
-            return
+            return busy
         rows, i, j, true_d, located, effect_scale, round_scale = self.discipline(ctx, rows, i, j, true_d)
         if not len(rows):
-            return
+            return busy
         engagements = Engagements(rows, i, j, true_d, located, effect_scale, round_scale)
         if self.vehicle_kill:
             # Reads the ammunition before this step's rounds.
@@ -207,16 +243,7 @@ class DirectFire:
         surprise = s.surprise_until[rows, shooter] > ctx.t0  # an ambush's first volley
         if surprise.any():
             lam = np.where(surprise, lam * AMBUSH_SURPRISE_FACTOR, lam)
-        if exhausted.any():
-            pair, slot = np.nonzero(exhausted)
-            mount = self.table[i[pair], slot]
-            ctx.emit(
-                AmmunitionExhausted,
-                rows[pair],
-                ctx.t1,
-                unit=ctx.ids[shooter[pair]],
-                weapon=np.asarray(f.w_name, dtype=object)[mount],
-            )
+        self.report_exhausted(ctx, rows, i, exhausted)
         # Sum effects per target and draw once per target.
         tr, tj, inverse = group_by_target(rows, j, f.n)
         total = np.bincount(inverse, weights=lam, minlength=len(tr))
@@ -236,6 +263,92 @@ class DirectFire:
         s.suppressed_until[tr[hit], tj[hit]] = np.maximum(
             s.suppressed_until[tr[hit], tj[hit]], ctx.t1 + SUPPRESSION_S
         )
+        return busy
+
+    def report_exhausted(self, ctx: StepContext, rows: IntArray, i: IntArray, exhausted: BoolArray) -> None:
+        """``AmmunitionExhausted`` for the mounts (engagements x mount slots of shooters ``i``) that fired
+        their last round."""
+        if not exhausted.any():
+            return
+        f = ctx.world.forces
+        pair, slot = np.nonzero(exhausted)
+        mount = self.table[i[pair], slot]
+        shooter = np.where(i[pair] >= f.n, i[pair] - f.n, i[pair])
+        ctx.emit(
+            AmmunitionExhausted,
+            rows[pair],
+            ctx.t1,
+            unit=ctx.ids[shooter],
+            weapon=np.asarray(f.w_name, dtype=object)[mount],
+        )
+
+    def fire_at_parked(self, ctx: StepContext, able: BoolArray, manned: BoolArray, busy: BoolArray) -> None:
+        """Shooters with a weapon that can destroy a vehicle and no enemy element in their sights engage
+        the nearest carriers parked away from their people (:func:`parked_away`) that their side sees (the
+        picture's carrier layer; aimed fire only, at the carriers' true position), as
+        :meth:`destroy_carriers` does for carriers beside their people: at the carriers' class, the crew
+        on board hit (:func:`lose_carriers`). Their weapons spend rounds as at any target."""
+        table = self.parked_table
+        assert table is not None
+        s = ctx.state
+        f = ctx.world.forces
+        n = f.n
+        pic = s.picture
+        if not (pic.carrier_t >= ctx.t1 - f.contact_timeout_s.max()).any():
+            return
+        away = parked_away(ctx) & (s.status == ACTIVE)
+        if not away.any():
+            return
+        cx, cy = carrier_positions(s)
+        x, y = np.concatenate((s.x, cx), axis=1), np.concatenate((s.y, cy), axis=1)
+        free = np.concatenate((able, manned), axis=1) & ~busy
+        layer = ContactLayer(
+            *(
+                np.concatenate((np.full_like(a, fill), a), axis=2)
+                for a, fill in zip(pic.carrier_layer(), (-np.inf, np.nan, np.nan, np.nan), strict=True)
+            )
+        )
+        args = (
+            x,
+            y,
+            plain(table),
+            BELIEF_MARGIN_M,
+            free,
+            np.concatenate((np.zeros_like(away), away), axis=1),
+            plain(layer),
+            f.contact_timeout_s,
+            ctx.t1,
+        )
+        (rows, i, j, true_d), _ = run_per_row(
+            nearest_seen_targets, args, (np.int64, np.int64, np.float64), s.r, len(table.shooters), Picks
+        )
+        if not len(rows):
+            return
+        rows, i, j, true_d, located, effect_scale, round_scale = self.discipline(
+            ctx, rows, i, j, true_d, parked=True
+        )
+        if not len(rows):
+            return
+        e = Engagements(rows, i, j - n, true_d, located, effect_scale, round_scale)
+        riding = np.where(s.mounted, s.suppressed_until, -np.inf)
+        strength = np.concatenate((s.strength, s.carriers_left), axis=1)
+        suppressed_until = np.concatenate((s.suppressed_until, riding), axis=1)
+        rate = carrier_kill_rates(
+            plain(e),
+            plain(self.fire_table),
+            f.w_vehicle_p_kill,
+            self.armour,
+            strength,
+            suppressed_until,
+            s.ammo,
+            ctx.t0,
+        )
+        # The rounds (the people's casualty rates are not wanted: the fire is at the vehicles).
+        _, _, exhausted = engagement_rates(
+            plain(e), plain(self.fire_table), strength, suppressed_until, s.posture, s.ammo, ctx.t0, ctx.dt
+        )
+        self.report_exhausted(ctx, rows, i, exhausted)
+        self.carriers_hit(ctx, e, rate)
 
     def pick(
         self, ctx: StepContext, table: Shooters, capacity: int, able: BoolArray, x: FloatArray, y: FloatArray
@@ -306,6 +419,14 @@ class DirectFire:
             s.ammo,
             ctx.t0,
         )
+        self.carriers_hit(ctx, sub, rate)
+
+    def carriers_hit(self, ctx: StepContext, sub: Engagements, rate: FloatArray) -> None:
+        """The rates at which engagements ``sub`` (targets: the elements whose carriers are fired at)
+        destroy a carrier are summed per target, and one of its carriers is destroyed with probability
+        ``1 - exp(-rate dt)`` (stream ``fires/vehicles``), by the shooter of the largest rate
+        (:func:`lose_carriers`)."""
+        f = ctx.world.forces
         if not (rate > 0).any():
             return
         tr, tj, inverse = group_by_target(sub.rows, sub.target, f.n)

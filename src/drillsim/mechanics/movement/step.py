@@ -32,7 +32,7 @@ from drillsim.mechanics.movement.together import together_allowance
 from drillsim.mechanics.transport import shuttle_factors
 from drillsim.state.batch import ACTIVE, Routes
 from drillsim.state.context import StepContext
-from drillsim.world.forces import TERRAIN_INDEX, Mobility
+from drillsim.world.forces import CRAWL_SPEED_MPS, TERRAIN_INDEX, Mobility
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -40,8 +40,6 @@ BoolArray = NDArray[np.bool_]
 
 SUPPRESSED_SPEED_FACTOR = 0.25
 ARRIVAL_TOLERANCE_M = 1.0
-CRAWL_SPEED_MPS = 0.1
-"""Speed of a ground element on ground its type cannot cross (speed 0 there): it crawls rather than sticks."""
 _ROAD = TERRAIN_INDEX["road"]
 
 

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import plain, run_per_row
 from drillsim.core.random import draw_key, stream_id
-from drillsim.events.types import ContactDetected, ContactLost, ContactReported, ReportExpired
+from drillsim.events.types import CarrierSighted, ContactDetected, ContactLost, ContactReported, ReportExpired
 from drillsim.geo.terrain import EFFECTIVE_EARTH_RADIUS_M, SightGrid
 from drillsim.mechanics.sensing.model import (
     POSTURE_DETECTABILITY_TABLE,
@@ -51,9 +51,11 @@ from drillsim.mechanics.sensing.passes import (
     record_detections,
     who_looks,
 )
+from drillsim.mechanics.transport import parked_away
 from drillsim.state.batch import ACTIVE, AIR_INBOUND, AIR_OUTBOUND
 from drillsim.state.context import StepContext
 from drillsim.state.reckoning import VELOCITY_ERROR_SHARE
+from drillsim.world.forces import POSTURE_INDEX
 
 __all__ = [
     "Sensing",
@@ -76,6 +78,7 @@ HEARING_ERROR_SHARE = 0.5
 """A heard aircraft's position error (standard deviation per axis) as a share of its audible range
 (assumption: hearing gives a direction and a rough distance)."""
 _HEARING = -2
+_HALTED = POSTURE_INDEX["halted"]
 """The mount of a detection by ear (-1: informants)."""
 SIGHT_SAMPLES = 24
 """Points at which a sight line is tested against the ground (see :meth:`Terrain.line_of_sight`)."""
@@ -175,6 +178,27 @@ class Sensing:
         """Room per replication for one step's detections of aircraft; grows as needed."""
         self._buffers: Looks | None = None
         """Who looks and who can be seen, written each step (:func:`who_looks`)."""
+        self.parked: SensorTable | None = None
+        """The pair search's table for parked carriers: the same observers, and as targets ``n + e`` the
+        carriers of element ``e`` (positions, sides and factors laid out over 2N columns); None when no
+        element has carriers or no one has a sensor."""
+        c = ctx.world.carriers
+        if c is not None and c.any and len(self.observers):
+            n = f.n
+            self.parked = self.table._replace(
+                targets=n + np.flatnonzero(c.has & ~f.is_air),
+                max_range=np.concatenate((self.max_range, np.zeros(n))),
+                side=np.concatenate((f.side, f.side)),
+                mounts=np.concatenate((self.mounts, np.full_like(self.mounts, -1))),
+                observer_factor=np.concatenate((self.observer_factor, self.observer_factor)),
+            )
+            # Seen halted, with the concealment of their element's side.
+            self.parked_factor = c.signature * POSTURE_DETECTABILITY_TABLE[_HALTED] * self.concealment
+            self.parked_keys = np.concatenate((f.draw_key, f.draw_key))
+        self.parked_capacity = 4
+        """Room per replication for one step's detections of parked carriers; grows as needed."""
+        self._parked_head = np.zeros(0, dtype=np.int64)
+        self._parked_tail = np.zeros(0, dtype=np.int64)
 
     def detect(self, ctx: StepContext) -> None:
         s = ctx.state
@@ -194,6 +218,7 @@ class Sensing:
         air = self.aircraft
         level = int(ctx.world.light_by_hour[min(int(ctx.t0 // 3600), len(ctx.world.light_by_hour) - 1)])
         light = self._light(ctx, level)
+        self.detect_parked(ctx, source_ok, light)
         rows, i, j, slant, best, best_clear, needs_los = self._pairs(
             ctx, source_ok, target_ok, target_factor, light
         )
@@ -278,6 +303,67 @@ class Sensing:
             ctx,
             self.reporting,
             Sightings(rows[pick], side_of_obs[pick], observer[pick], j[pick], sd_pick, ident, mount),
+        )
+
+    def detect_parked(self, ctx: StepContext, source_ok: NDArray[np.bool_], light: LightTable) -> None:
+        """Sensors look at the carriers parked away from their people (:func:`parked_away`) as targets of
+        their own, by the same pair search, hazard and lines of sight as for elements (stream
+        ``sensors/parked``), with the carriers' ``signature`` seen halted; each side keeps its most precise
+        sighting of each element's carriers in its picture's carrier layer (``CarrierSighted`` for a new
+        contact)."""
+        table = self.parked
+        if table is None:
+            return
+        s = ctx.state
+        f = ctx.world.forces
+        away = parked_away(ctx) & (s.status == ACTIVE)
+        if not away.any():
+            return
+        n, ns = f.n, len(f.side_names)
+        x = np.concatenate((s.x, np.where(away, s.parked_x, s.x)), axis=1)
+        y = np.concatenate((s.y, np.where(away, s.parked_y, s.y)), axis=1)
+        altitude = np.concatenate((s.air_altitude, np.zeros_like(s.air_altitude)), axis=1)
+        looking = np.concatenate((source_ok, np.zeros_like(source_ok)), axis=1)
+        seen_ok = np.concatenate((np.zeros_like(away), away), axis=1)
+        factor = np.concatenate((np.zeros(s.x.shape), np.broadcast_to(self.parked_factor, s.x.shape)), axis=1)
+        key = plain(draw_key(ctx.streams.seed, "sensors/parked", ctx.step, s.replications, self.parked_keys))
+        args = (x, y, altitude, looking, seen_ok, factor, plain(table), plain(light), key)
+        found, most = run_per_row(
+            detect_pairs, args, _DETECTION_DTYPES, s.r, self.parked_capacity, Detections
+        )
+        self.parked_capacity = max(self.parked_capacity, most + most // 4)
+        rows, i, j, slant, best, best_clear, needs_los = found
+        if not len(rows):
+            return
+        sd = position_error_sd(slant, f.s_position_error[best], f.s_range_scale[best])
+        fallback = np.maximum(best_clear, 0)
+        sd_blocked = np.where(
+            best_clear >= 0,
+            position_error_sd(slant, f.s_position_error[fallback], f.s_range_scale[fallback]),
+            np.inf,
+        )
+        side = f.side[i]
+        if len(self._parked_head) != s.r * ns * 2 * n:
+            self._parked_head = np.full(s.r * ns * 2 * n, -1, dtype=np.int64)
+            self._parked_tail = np.full(s.r * ns * 2 * n, -1, dtype=np.int64)
+        entries = Candidates((rows * ns + side) * 2 * n + j, i, j, rows, sd, sd_blocked, needs_los, len(rows))
+        keep, clear = pick_detections(
+            entries, x, y, altitude, self.sight, not self.flat, self._parked_head, self._parked_tail
+        )
+        k = np.flatnonzero(keep)
+        blocked = ~clear[k]
+        mount = np.where(blocked, best_clear[k], best[k])
+        record_carrier_sightings(
+            ctx,
+            Sightings(
+                rows[k],
+                side[k],
+                i[k],
+                j[k] - n,
+                np.where(blocked, sd_blocked[k], sd[k]),
+                np.zeros(len(k), dtype=bool),
+                mount,
+            ),
         )
 
     def _hearing(self, ctx: StepContext) -> tuple[IntArray, IntArray, IntArray, FloatArray] | None:
@@ -467,6 +553,41 @@ def record_sightings(ctx: StepContext, reporting: Reporting, found: Sightings) -
             y_m=by[new],
             error_m=sd[new],
             sensor=_sensor_names(ctx, mount),
+        )
+
+
+def record_carrier_sightings(ctx: StepContext, found: Sightings) -> None:
+    """Write sightings of parked carriers (``found.target``: the carriers' element) into the sides'
+    carrier layers at the end of the step: the believed position (the carriers' true one plus a normal
+    error of ``sd`` per axis, stream ``sensors/parked/error``), and ``CarrierSighted`` where the side held
+    no live contact on them."""
+    s = ctx.state
+    pic = s.picture
+    f = ctx.world.forces
+    rows, side, observer, e, sd, _, sensor = found
+    if not len(rows):
+        return
+    nx, ny = ctx.streams.normal("sensors/parked/error", ctx.step, ctx.rep(rows), side, ctx.key(e))
+    bx = s.parked_x[rows, e] + sd * nx
+    by = s.parked_y[rows, e] + sd * ny
+    t1 = ctx.t1
+    new = t1 - pic.carrier_t[rows, side, e] > f.contact_timeout_s[side]
+    pic.carrier_t[rows, side, e] = t1
+    pic.carrier_x[rows, side, e] = bx
+    pic.carrier_y[rows, side, e] = by
+    pic.carrier_err[rows, side, e] = sd
+    if ctx.recorder.enabled and new.any():
+        ctx.emit(
+            CarrierSighted,
+            rows[new],
+            t1,
+            side=ctx.sides[side[new]],
+            observer=ctx.ids[observer[new]],
+            target=ctx.ids[e[new]],
+            x_m=bx[new],
+            y_m=by[new],
+            error_m=sd[new],
+            sensor=_sensor_names(ctx, sensor[new]),
         )
 
 

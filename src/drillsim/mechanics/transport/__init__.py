@@ -20,6 +20,7 @@ from drillsim.mechanics.transport.step import (
     mounted_area_exposure,
     mounted_exposure,
     park,
+    parked_away,
     shuttle_factors,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "mounted_area_exposure",
     "mounted_exposure",
     "park",
+    "parked_away",
     "shuttle_factors",
     "shuttle_speed_factor",
     "shuttle_trips",

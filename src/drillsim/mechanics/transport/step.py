@@ -23,7 +23,7 @@ from drillsim.mechanics.transport.model import (
 )
 from drillsim.state.batch import ACTIVE, BatchState
 from drillsim.state.context import StepContext
-from drillsim.world.forces import POSTURE_INDEX, TERRAIN_INDEX
+from drillsim.world.forces import CRAWL_SPEED_MPS, POSTURE_INDEX, TERRAIN_INDEX
 from drillsim.world.plan import RIDE_AUTO, RIDE_NO, RIDE_YES
 
 FloatArray = NDArray[np.float64]
@@ -193,11 +193,13 @@ class Carriers:
         # Mount: to ride a route the task lets it ride, away from the enemy, when riding is faster.
         can = np.isfinite(trips) & ((ride == RIDE_YES) | ((ride == RIDE_AUTO) & faster))
         on = ~mounted & moving & can & ~enemy & ~at_objective & (s.stay_on_foot[rows, elems] != task)
-        if on.any():
-            k = np.flatnonzero(on)
+        k = np.flatnonzero(on)
+        # The people wait while their carriers parked away come back to them (transport.md).
+        k = k[bring_up_carriers(ctx, rows[k], elems[k])] if len(k) else k
+        if len(k):
             r, e = rows[k], elems[k]
             s.mounted[r, e] = True
-            s.parked_x[r, e] = np.nan  # the carriers come up to the people (an assumption: see transport.md)
+            s.parked_x[r, e] = np.nan  # the carriers, come back, are the people's again
             s.parked_y[r, e] = np.nan
             s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t0 + c.mount_s[e])
             ctx.emit(UnitMounted, r, ctx.t0, unit=ctx.ids[e], x_m=x[k], y_m=y[k])
@@ -208,6 +210,52 @@ def park(state: BatchState, rows: IntArray, elems: IntArray) -> None:
     """The carriers of elements (rows, elems) whose people just got off stay where they are now."""
     state.parked_x[rows, elems] = state.x[rows, elems]
     state.parked_y[rows, elems] = state.y[rows, elems]
+
+
+def bring_up_carriers(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArray:
+    """Whether the carriers of elements (rows, elems), whose people are about to mount, are with them
+    (parked within the element's footprint, or not parked). Those that are not close the gap for one step
+    (their people held where they are until the step's end): crewed carriers drive straight to the people
+    at their own speed on the ground under them; without a crew the people walk back to their carriers at
+    their speed on foot on the ground under them (speed 0 there: a crawl, ``CRAWL_SPEED_MPS``)."""
+    c = ctx.world.carriers
+    assert c is not None
+    s = ctx.state
+    f = ctx.world.forces
+    px, py = s.parked_x[rows, elems], s.parked_y[rows, elems]
+    x, y = s.x[rows, elems], s.y[rows, elems]
+    gap = np.hypot(px - x, py - y)
+    away = gap > f.footprint_m[elems]  # NaN (not parked): with them
+    if not away.any():
+        return ~away
+    k = np.flatnonzero(away)
+    r, e, g = rows[k], elems[k], gap[k]
+    crewed = c.crew[e] > 0
+    # Who moves: the carriers toward the people, or the people toward the carriers.
+    fx, fy = np.where(crewed, px[k], x[k]), np.where(crewed, py[k], y[k])
+    tx, ty = np.where(crewed, x[k], px[k]), np.where(crewed, y[k], py[k])
+    ground = ctx.world.movement_class(fx, fy)
+    speed = np.where(crewed, c.speed_by_class[e, ground], f.speed_by_class[e, ground])
+    speed = np.where(speed > 0, speed, CRAWL_SPEED_MPS)
+    frac = np.minimum(speed * ctx.dt / g, 1.0)
+    nx, ny = fx + (tx - fx) * frac, fy + (ty - fy) * frac
+    s.parked_x[r[crewed], e[crewed]] = nx[crewed]
+    s.parked_y[r[crewed], e[crewed]] = ny[crewed]
+    s.x[r[~crewed], e[~crewed]] = nx[~crewed]
+    s.y[r[~crewed], e[~crewed]] = ny[~crewed]
+    s.held_until[r, e] = np.maximum(s.held_until[r, e], ctx.t1)
+    return ~away
+
+
+def parked_away(ctx: StepContext) -> BoolArray:
+    """(R, N) whether each element has carriers left parked beyond its footprint from its people: targets
+    of their own (sensing.md, direct-fire.md); carriers nearer stand with the people and are seen and hit
+    with them."""
+    s = ctx.state
+    f = ctx.world.forces
+    with np.errstate(invalid="ignore"):
+        gap = np.hypot(s.parked_x - s.x, s.parked_y - s.y)
+        return (gap > f.footprint_m[None, :]) & (s.carriers_left > 0)
 
 
 def carrier_positions(state: BatchState) -> tuple[FloatArray, FloatArray]:

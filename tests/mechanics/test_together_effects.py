@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from effects_kit import Runner, at, base
+from effects_kit import Runner, at, base, eye
 
 from drillsim.engine.simulation import Simulation
 
@@ -130,3 +130,40 @@ def test_a_mortar_team_ends_within_range_of_the_group_it_supports(runner: Runner
     assert following >= 0.5 * 4000.0 - 200.0  # it keeps its reach, it does not walk onto the platoon
     left_behind = _mortar_to_platoon_m(runner, supported_march())
     assert left_behind > 9000.0
+
+
+def _two_flanks(red_at: tuple[float, float]) -> dict[str, Any]:
+    """Two idle platoons 16 km apart, each seeing 6 km, and a mortar team between them supporting both; a
+    red squad (no weapons) at ``red_at``."""
+    data = supported_march(supports=["blue/east", "blue/west"])
+    cat = data["catalogue"]
+    cat["sensors"]["platoon-eye"] = eye(1.0, range_scale_m=3000.0, max_range_m=6000.0)
+    cat["unit_types"]["platoon"]["sensors"] = [{"sensor": "platoon-eye", "count": 1}]
+    cat["unit_types"]["squad"] = {"category": "infantry", "echelon": "squad", "personnel": 9}
+    data["units"] = {
+        "blue/east": {"type": "platoon", "nation": "B", "at": at(8000, 0)},
+        "blue/west": {"type": "platoon", "nation": "B", "at": at(-8000, 0)},
+        "blue/mortar": {"type": "mortar-team", "nation": "B", "at": at(0, -500)},
+        "red/squad": {"type": "squad", "nation": "R", "at": at(*red_at)},
+    }
+    fires = data["plan"]["phases"]["go"]["tasks"][1]
+    data["plan"]["phases"] = {"go": {"trigger": {"at_s": 0}, "tasks": [fires]}}
+    return data
+
+
+def _mortar_to_east_m(runner: Runner, data: dict[str, Any]) -> float:
+    result = runner.run(data, reps=1, until_s=10_000.0)
+    f = result.sim.world.forces
+    m, e = f.index("blue/mortar"), f.index("blue/east")
+    s = result.sim.state
+    return float(np.hypot(s.x[0, m] - s.x[0, e], s.y[0, m] - s.y[0, e]))
+
+
+def test_a_mortar_team_follows_the_supported_platoon_in_contact(runner: Runner) -> None:
+    """Supporting two platoons 16 km apart, the mortar team goes to within its reach (2 km) of the one that
+    sees an enemy, not to the centre between them; with the enemy out of both platoons' sight it stays
+    at the centre, 8 km from each."""
+    engaged = _mortar_to_east_m(runner, _two_flanks(red_at=(10_000, 0)))
+    assert engaged <= 0.5 * 4000.0 + 50.0
+    idle = _mortar_to_east_m(runner, _two_flanks(red_at=(8_000, 14_000)))
+    assert idle > 7_500.0

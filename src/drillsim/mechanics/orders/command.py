@@ -426,19 +426,21 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
 
 
 def follow_supported(ctx: StepContext, task: CompiledTask) -> None:
-    """Batteries of a fire-support task farther from the centre of the units they support (those in
-    action) than their reach go toward it, to the point at their reach on the way (through a crossing when
-    the straight leg cuts a river); those within reach halt where they are. With none of the supported in
-    action, a battery halts."""
+    """Batteries of a fire-support task farther than their reach from the centre of the units they support
+    go toward it, to the point at their reach on the way (through a crossing when the straight leg cuts a
+    river); those within reach halt where they are. The centre is that of the supported elements in contact
+    (:func:`in_contact`) when any is, else of all those in action. With none in action, a battery halts."""
     s = ctx.state
     rows, cols = _on_task(s.task, s.status, s.broken, task.elements, task.index)
     if not len(rows):
         return
     elems = task.elements[cols]
     alive = s.status[rows][:, task.supported] == ACTIVE
-    count = alive.sum(axis=1)
-    cx = np.where(alive, s.x[rows][:, task.supported], 0.0).sum(axis=1) / np.maximum(count, 1)
-    cy = np.where(alive, s.y[rows][:, task.supported], 0.0).sum(axis=1) / np.maximum(count, 1)
+    engaged = alive & in_contact(ctx, rows, ctx.world.forces.side[elems], task.supported)
+    weigh = np.where(engaged.any(axis=1)[:, None], engaged, alive)
+    count = weigh.sum(axis=1)
+    cx = np.where(weigh, s.x[rows][:, task.supported], 0.0).sum(axis=1) / np.maximum(count, 1)
+    cy = np.where(weigh, s.y[rows][:, task.supported], 0.0).sum(axis=1) / np.maximum(count, 1)
     bx = s.x[rows, elems]
     by = s.y[rows, elems]
     away = np.hypot(bx - cx, by - cy)
@@ -452,6 +454,27 @@ def follow_supported(ctx: StepContext, task: CompiledTask) -> None:
         gx = cx[go] + (bx[go] - cx[go]) * keep
         gy = cy[go] + (by[go] - cy[go]) * keep
         _steer(ctx, rows[go], elems[go], gx, gy)
+
+
+def in_contact(ctx: StepContext, rows: IntArray, sides: IntArray, elements: IntArray) -> BoolArray:
+    """(len(rows), len(elements)): which of ``elements`` are in contact in row ``rows[k]``, as side
+    ``sides[k]`` sees it. An element is in contact while a sighting it made itself is its side's latest of
+    an enemy element and younger than the side's contact timeout. The picture names only the latest
+    observer of each contact, so an element that saw only what a neighbour saw after it is not counted."""
+    pic = ctx.state.picture
+    f = ctx.world.forces
+    pairs, back = np.unique(np.stack([rows, sides]), axis=1, return_inverse=True)
+    urows, usides = pairs
+    fresh = (ctx.t1 - pic.seen_t[urows, usides] < f.contact_timeout_s[usides][:, None]) & (
+        pic.seen_by[urows, usides] >= 0
+    )
+    k, e = np.nonzero(fresh)
+    where = np.full(f.n, -1, dtype=np.int64)
+    where[elements] = np.arange(len(elements))
+    col = where[pic.seen_by[urows[k], usides[k], e]]
+    out = np.zeros((len(urows), len(elements)), dtype=bool)
+    out[k[col >= 0], col[col >= 0]] = True
+    return out[back.ravel()]
 
 
 @jit

@@ -3,8 +3,10 @@ the endurance of aircraft on other tasks.
 
 Air strikes: aircraft under a strike task take a target (a fixed point, or the side's best-located
 contact), wait the tasking delay, take off (``SortieLaunched``), fly to the target's believed position,
-release weapons if the contact is still held (``WeaponsReleased``, ``RoundsImpacted``) or abort after
-their time on station (``StrikeAborted``), fly home (``SortieRecovered``) and turn around.
+release a pass of weapons if the contact is still held (``WeaponsReleased``, ``RoundsImpacted``) or abort
+after their time on station (``StrikeAborted``); with weapons left they stay on station and attack the next
+enemy located near it, until weapons, time on station or fuel run out; then they fly home
+(``SortieRecovered``) and turn around.
 
 Endurance (other air tasks: patrol, move, reconnoitre, ...): an aircraft turns for home when its airborne
 time plus the time to fly home reaches its endurance, lands (``SortieRecovered``, mission 0), turns around,

@@ -348,7 +348,8 @@ class FireMissionCompleted(Event):
 
 @dataclass(frozen=True)
 class StrikeRequested(Event):
-    """A strike on ``target`` was requested for ``aircraft``."""
+    """A strike on ``target`` was requested for ``aircraft`` (also each further attack pass of an aircraft
+    staying on station, on the target it found there)."""
 
     KIND: ClassVar[str] = "StrikeRequested"
     mission: int

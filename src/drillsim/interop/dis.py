@@ -160,6 +160,10 @@ UNIT_TYPE_ENTITIES: dict[str, tuple[int, int, int]] = {
     "recon-aircraft": (KIND_PLATFORM, DOMAIN_AIR, 7),  # Reconnaissance
     "bomber-flight": (KIND_PLATFORM, DOMAIN_AIR, 2),  # Attack/Strike (Su-24M / Su-25)
     "attack-helicopter-pair": (KIND_PLATFORM, DOMAIN_AIR, 20),  # Attack Helicopter
+    "ah-64d-pair": (KIND_PLATFORM, DOMAIN_AIR, 20),  # Attack Helicopter
+    "a-10c-pair": (KIND_PLATFORM, DOMAIN_AIR, 2),  # Attack/Strike
+    "f-15e-pair": (KIND_PLATFORM, DOMAIN_AIR, 2),  # Attack/Strike
+    "b-1b": (KIND_PLATFORM, DOMAIN_AIR, 3),  # Bomber
     "militant-group": (KIND_LIFE_FORM, DOMAIN_LAND, 100),  # Irregular Forces
     "militant-technical": (KIND_PLATFORM, DOMAIN_LAND, 6),  # Small Wheeled Utility Vehicle
     "militant-mortar": (KIND_PLATFORM, DOMAIN_LAND, 10),  # Mortar

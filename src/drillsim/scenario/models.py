@@ -568,7 +568,11 @@ class WeaponSpec(Spec):
     projectile_speed_mps: PositiveSpeed = Param(300.0)
     """Average speed over the trajectory, for time of flight."""
     rounds_per_mission: Count = Param(6)
-    """Indirect fire: rounds a fire mission uses per tube; air: weapons released per sortie."""
+    """Indirect fire: rounds a fire mission uses per tube; air: weapons one aircraft carries a sortie
+    (unless its mount's ``ammunition`` says otherwise)."""
+    rounds_per_pass: Count | None = None
+    """Air: weapons one aircraft releases in one attack pass; an aircraft with weapons left stays on
+    station and attacks again (docs/mechanics/air.md, "On station"). None: the whole load in one pass."""
     sustained_rounds_per_min: RatePerMin | None = None
     """Direct fire: rounds one weapon fires per minute while engaging a target that is already suppressed
     (the sustained rate of fire); none means one round per engagement (``rate_per_min``)."""
@@ -665,7 +669,8 @@ class WeaponMountSpec(Spec):
     count: Count = Param(1)
     ammunition: Stock | None = None
     """Rounds carried per weapon (its basic load; the mount holds ``count`` times this); none means
-    unlimited for the scenario's length."""
+    unlimited for the scenario's length. Air weapons: the weapons one aircraft carries a sortie (none:
+    the weapon's ``rounds_per_mission``)."""
     per_person: bool = False
     """Whether the weapon is carried one per person (a rifle): its count scales with a unit's
     ``strength`` against the type's ``personnel``. A crew-served weapon (false) keeps its count."""

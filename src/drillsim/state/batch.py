@@ -301,6 +301,8 @@ class BatchState:
     sorties_left: IntArray
     strike_target: IntArray
     strike_mission: IntArray
+    air_pass_at: FloatArray
+    """(R, N) earliest time an aircraft on station can make its next attack pass (docs/mechanics/air.md)."""
     air_altitude: FloatArray
     """(R, N) height above the ground each aircraft flies at now (2 m for ground elements)."""
     air_damaged: BoolArray
@@ -532,6 +534,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         sorties_left=np.zeros((r, n), dtype=np.int64),
         strike_target=np.full((r, n), -1, dtype=np.int64),
         strike_mission=np.full((r, n), -1, dtype=np.int64),
+        air_pass_at=_full((r, n), -INF),
         air_altitude=_tile(f.altitude_m, r),
         air_damaged=np.zeros((r, n), dtype=bool),
         aa_tracking=np.zeros((r, n_aa, int(f.is_air.sum())), dtype=bool),

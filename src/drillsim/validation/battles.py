@@ -153,22 +153,29 @@ def run_battle(
         attack_ix = sim.world.plan.phase_names.index("attack")
         first_loss = np.full(len(indices), np.nan)
         last_loss = np.full(len(indices), np.nan)
+        # A replication is settled when nobody has been lost for QUIET_S after the attack began: its
+        # measures are taken then, whatever the rest of its batch still does (results do not depend on
+        # the batch a replication ran in).
+        settled = np.zeros(len(indices), dtype=bool)
+        taken: dict[str, FloatArray] = {m: np.full(len(indices), np.nan) for m in MEASURE_LABELS}
         while not sim.done:
             sim.step()
             now = np.array(sim.state.strength, dtype=np.float64)
-            lost = np.any(now < strength - 1e-9, axis=1)
+            lost = np.any(now < strength - 1e-9, axis=1) & ~settled
             first_loss[lost & np.isnan(first_loss)] = sim.time_s
             last_loss[lost] = sim.time_s
             strength = now
             started = sim.state.phase_start[:, attack_ix]
-            if np.all(np.isfinite(started)):
-                since = np.where(np.isnan(last_loss), started, last_loss)
-                if np.all(sim.time_s - since >= QUIET_S):
+            since = np.where(np.isnan(last_loss), started, last_loss)
+            quiet = ~settled & np.isfinite(started) & (sim.time_s - since >= QUIET_S)
+            if quiet.any():
+                _take_measures(sim.outcomes().measures, quiet, taken)
+                settled |= quiet
+                if settled.all():
                     break
-        measures = sim.outcomes().measures
-        columns["defenders-killed"].append(measures["defenders-killed"])
-        columns["defenders-wounded"].append(measures["defenders-wounded"])
-        columns["post-held"].append(measures["post-held"])
+        _take_measures(sim.outcomes().measures, ~settled, taken)
+        for m in ("defenders-killed", "defenders-wounded", "post-held"):
+            columns[m].append(taken[m])
         fought = np.where(np.isnan(last_loss), 0.0, last_loss - first_loss) / 3600.0
         columns["duration-h"].append(np.asarray(fought, dtype=np.float64))
     return BattleRuns(name, rng, {m: np.concatenate(v) for m, v in columns.items()})
@@ -285,6 +292,12 @@ def compare_battle(runs: BattleRuns, published: PublishedBattle | None = None) -
             )
         )
     return BattleComparison(battle, runs, tuple(rows))
+
+
+def _take_measures(measures: Any, rows: NDArray[np.bool_], taken: dict[str, FloatArray]) -> None:
+    """Copy the battle's measures of the replications ``rows`` into ``taken``."""
+    for m in ("defenders-killed", "defenders-wounded", "post-held"):
+        taken[m][rows] = np.asarray(measures[m], dtype=np.float64)[rows]
 
 
 def _share_interval(successes: int, n: int) -> tuple[float, float]:

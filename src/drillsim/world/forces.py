@@ -146,6 +146,8 @@ class ForceTable:
     weapon gives none."""
     w_speed: FloatArray
     w_rounds_per_mission: FloatArray
+    w_rounds_per_pass: FloatArray
+    """Air: weapons one aircraft releases in one attack pass (its sortie load when the weapon gives none)."""
     w_aa_rate_per_s: FloatArray
     """Air defence: engagements per second of the mount (its weapons' count included); 0 for a mount that
     cannot engage aircraft."""
@@ -440,6 +442,7 @@ def compile_forces(  # noqa: C901
             "aim",
             "speed",
             "rpm",
+            "rpp",
             "sus",
             "rap",
             "safe",
@@ -486,6 +489,8 @@ def compile_forces(  # noqa: C901
             w["aim"].append(float(spec.aim_error_mil) if spec.aim_error_mil is not None else 0.0)
             w["speed"].append(float(spec.projectile_speed_mps))
             w["rpm"].append(float(spec.rounds_per_mission))
+            per_pass = spec.rounds_per_pass
+            w["rpp"].append(float(per_pass) if per_pass is not None else float(spec.rounds_per_mission))
             aa = spec.anti_air
             w["aa_rate"].append(float(aa.engagements_per_min) * float(mount.count) / 60.0 if aa else 0.0)
             w["aa_rmin"].append(float(aa.min_range_m) if aa else 0.0)
@@ -590,6 +595,7 @@ def compile_forces(  # noqa: C901
         w_aim_error_mil=arr(w["aim"]),
         w_speed=arr(w["speed"]),
         w_rounds_per_mission=arr(w["rpm"]),
+        w_rounds_per_pass=arr(w["rpp"]),
         w_aa_rate_per_s=arr(w["aa_rate"]),
         w_aa_min_range=arr(w["aa_rmin"]),
         w_aa_max_range=arr(w["aa_rmax"]),

@@ -3,8 +3,10 @@ the endurance of aircraft on other tasks.
 
 Air strikes: aircraft under a strike task take a target (a fixed point, or the side's best-located
 contact), wait the tasking delay, take off (``SortieLaunched``), fly to the target's believed position,
-release weapons if the contact is still held (``WeaponsReleased``, ``RoundsImpacted``) or abort after
-their time on station (``StrikeAborted``), fly home (``SortieRecovered``) and turn around.
+release a pass of weapons if the contact is still held (``WeaponsReleased``, ``RoundsImpacted``) or abort
+after their time on station (``StrikeAborted``); with weapons left they stay on station and attack the next
+enemy located near it, until weapons, time on station or fuel run out; then they fly home
+(``SortieRecovered``) and turn around.
 
 Endurance (other air tasks: patrol, move, reconnoitre, ...): an aircraft turns for home when its airborne
 time plus the time to fly home reaches its endurance, lands (``SortieRecovered``, mission 0), turns around,
@@ -55,6 +57,9 @@ BoolArray = NDArray[np.bool_]
 STATION_RADIUS_M = 1500.0
 RETARGET_RADIUS_M = 10_000.0
 """Aircraft on station whose target is gone strike another located enemy within this distance."""
+REATTACK_S = 180.0
+"""Least time between two attack passes of an aircraft staying on station (the turn back onto the next
+target; a drillsim assumption, docs/mechanics/air.md, "On station")."""
 
 
 class AirStrikes:
@@ -178,6 +183,12 @@ class AirStrikes:
         if len(launch):
             k = s.strike_mission[launch, e]
             s.air_phase[launch, e] = AIR_OUTBOUND
+            # The sortie's load aboard (weapons of all the element's aircraft): the mount's ammunition, or
+            # the weapon's rounds per mission.
+            mk = m.mount[k]
+            s.ammo[launch, mk] = np.where(
+                np.isfinite(f.w_ammo0[mk]), f.w_ammo0[mk], f.w_count[mk] * f.w_rounds_per_mission[mk]
+            )
             s.airborne_since[launch, e] = s.air_until[launch, e]
             s.sorties_flown[launch, side] += 1
             home = ctx.world.scenario.units[f.group_of[e]].home or ""
@@ -213,8 +224,42 @@ class AirStrikes:
             s.air_until[out[there], e] = t1 + task.time_on_station_s
 
         # On station: release on the target if it is still located (or on another located nearby);
-        # otherwise wait out the time on station and abort.
+        # otherwise wait out the time on station and abort. With weapons left after a pass, stay and
+        # attack the next located enemy near the station until the weapons, the time on station or the
+        # fuel run out.
         on = rows[phase == AIR_ON_STATION] if present[AIR_ON_STATION] else rows[:0]
+        if len(on):
+            self._hold_station(ctx, on, e, side, task)
+
+        # Inbound and landed: turn around.
+        landed = rows[:0]
+        if present[AIR_INBOUND]:
+            landed = rows[(phase == AIR_INBOUND) & (s.route_i[rows, e] >= s.route_len[rows, e])]
+        if len(landed):
+            k = s.strike_mission[landed, e]
+            s.air_phase[landed, e] = AIR_TURNAROUND
+            s.air_until[landed, e] = t1 + f.turnaround_s[e]
+            s.sorties_left[landed, e] -= 1
+            s.airborne_since[landed, e] = np.inf
+            ctx.emit(
+                SortieRecovered, landed, t1, mission=m.mission_id[k].astype(np.float64), aircraft=ctx.ids[e]
+            )
+
+        # Turned around: ready for the next sortie.
+        if present[AIR_TURNAROUND]:
+            again = rows[(phase == AIR_TURNAROUND) & (t1 >= s.air_until[rows, e])]
+            s.air_phase[again, e] = AIR_READY
+
+    def _hold_station(self, ctx: StepContext, on: IntArray, e: int, side: int, task: CompiledTask) -> None:
+        """Aircraft ``e`` on station in rows ``on``: the next pass, release or abort, and the way home."""
+        s = ctx.state
+        f = ctx.world.forces
+        m = s.missions
+        pic = s.picture
+        t1 = ctx.t1
+        elem = np.array([e])
+
+        on, back = self._next_pass(ctx, on, e, side)
         if len(on):
             k = s.strike_mission[on, e]
             tgt = s.strike_target[on, e]
@@ -257,7 +302,8 @@ class AirStrikes:
                     ro[located], side, rt[located], t1
                 )
                 mount = m.mount[rk]
-                m.rounds[rk] = f.w_count[mount] * f.w_rounds_per_mission[mount]
+                m.rounds[rk] = np.minimum(f.w_count[mount] * f.w_rounds_per_pass[mount], s.ammo[ro, mount])
+                s.ammo[ro, mount] -= m.rounds[rk]
                 m.fire_t[rk] = t1
                 m.impact_t[rk] = t1
                 ctx.emit(
@@ -281,7 +327,8 @@ class AirStrikes:
                     t1 - m.detected_t[rk][known],
                 )
                 np.add.at(s.chain_count, (ro[known], np.full(int(known.sum()), side)), 1.0)
-            abort = np.flatnonzero((~held | (blocked != "")) & (t1 >= s.air_until[on, e]))
+            done = self._off_station(ctx, on, e)
+            abort = np.flatnonzero((~held | (blocked != "")) & done)
             if len(abort):
                 m.stage[k[abort]] = STAGE_DONE
                 ctx.emit(
@@ -292,29 +339,83 @@ class AirStrikes:
                     aircraft=ctx.ids[e],
                     reason=np.where(held[abort], blocked[abort].astype(str), "target-lost"),
                 )
-            back = on[np.union1d(rel, abort).astype(np.int64)]
-            if len(back):
-                s.air_phase[back, e] = AIR_INBOUND
-                set_routes(ctx, back, np.repeat(elem, len(back)), np.array([[f.home_x[e], f.home_y[e]]]))
+            # After a pass: stay on station with weapons, time and fuel left.
+            stay = rel[(s.ammo[on[rel], m.mount[k[rel]]] > 0) & ~done[rel]]
+            s.air_pass_at[on[stay], e] = t1 + REATTACK_S
+            leave = np.setdiff1d(np.union1d(rel, abort), stay).astype(np.int64)
+            back = np.sort(np.concatenate([on[leave], back]))
+        if len(back):
+            s.air_phase[back, e] = AIR_INBOUND
+            set_routes(ctx, back, np.repeat(elem, len(back)), np.array([[f.home_x[e], f.home_y[e]]]))
 
-        # Inbound and landed: turn around.
-        landed = rows[:0]
-        if present[AIR_INBOUND]:
-            landed = rows[(phase == AIR_INBOUND) & (s.route_i[rows, e] >= s.route_len[rows, e])]
-        if len(landed):
-            k = s.strike_mission[landed, e]
-            s.air_phase[landed, e] = AIR_TURNAROUND
-            s.air_until[landed, e] = t1 + f.turnaround_s[e]
-            s.sorties_left[landed, e] -= 1
-            s.airborne_since[landed, e] = np.inf
-            ctx.emit(
-                SortieRecovered, landed, t1, mission=m.mission_id[k].astype(np.float64), aircraft=ctx.ids[e]
+    def _off_station(self, ctx: StepContext, rows: IntArray, e: int) -> BoolArray:
+        """Per row, whether aircraft ``e`` must leave its station now: its time on station is over, or
+        its airborne time plus the flight home reaches its endurance (fuel)."""
+        s = ctx.state
+        f = ctx.world.forces
+        speed = max(float(f.speed_by_class[e, 0]), 1e-9)
+        home_s = np.hypot(s.x[rows, e] - f.home_x[e], s.y[rows, e] - f.home_y[e]) / speed
+        fuel_out = (ctx.t1 - s.airborne_since[rows, e]) + home_s >= f.endurance_s[e]
+        return np.asarray((ctx.t1 >= s.air_until[rows, e]) | fuel_out)
+
+    def _next_pass(self, ctx: StepContext, on: IntArray, e: int, side: int) -> tuple[IntArray, IntArray]:
+        """Aircraft on station whose last mission has released (they stayed with weapons left): when
+        their turn back is over, take the best-located enemy within RETARGET_RADIUS_M of the last aim
+        point as a new mission (``StrikeRequested``, released by the caller as any other); with nothing
+        located, keep looking. Returns the rows the caller goes on with (a pending mission) and the rows
+        that leave now (time on station or fuel out, nothing pending)."""
+        s = ctx.state
+        m = s.missions
+        pic = s.picture
+        t1 = ctx.t1
+        k = s.strike_mission[on, e]
+        searching = m.stage[k] == STAGE_DONE
+        if not searching.any():
+            return on, on[:0]
+        rows = on[searching]
+        leave = self._off_station(ctx, rows, e)
+        looking = rows[~leave & (t1 >= s.air_pass_at[rows, e])]
+        if len(looking):
+            last = s.strike_mission[looking, e]
+            near = np.stack([m.aim_x[last], m.aim_y[last]], axis=1)
+            tgt = self._best_contact(ctx, looking, side, near)
+            found = tgt >= 0
+            looking, last, tgt = looking[found], last[found], tgt[found]
+        if len(looking):
+            n = len(looking)
+            ax, ay, _ = pic.believed(looking, side, tgt, t1)
+            ids = s.next_mission_id[looking].copy()
+            s.next_mission_id[looking] += 1
+            first = len(m)
+            m.append(
+                rep=looking,
+                mission_id=ids,
+                firer=np.full(n, e),
+                mount=m.mount[last],
+                target=tgt,
+                observer=np.full(n, -1),
+                detected_t=pic.episode_t[looking, side, tgt],
+                requested_t=np.full(n, t1),
+                fire_t=np.full(n, np.inf),
+                impact_t=np.full(n, np.inf),
+                aim_x=ax,
+                aim_y=ay,
+                rounds=np.zeros(n),
+                stage=np.full(n, STAGE_REQUESTED),
             )
-
-        # Turned around: ready for the next sortie.
-        if present[AIR_TURNAROUND]:
-            again = rows[(phase == AIR_TURNAROUND) & (t1 >= s.air_until[rows, e])]
-            s.air_phase[again, e] = AIR_READY
+            s.strike_target[looking, e] = tgt
+            s.strike_mission[looking, e] = first + np.arange(n)
+            ctx.emit(
+                StrikeRequested,
+                looking,
+                t1,
+                mission=ids.astype(np.float64),
+                side=ctx.sides[side],
+                aircraft=ctx.ids[e],
+                target=[ctx.ids[t] for t in tgt],
+            )
+        pending = on[~searching]
+        return np.sort(np.concatenate([pending, looking])), rows[leave]
 
 
 def enforce_endurance(ctx: StepContext) -> None:

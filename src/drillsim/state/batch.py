@@ -126,6 +126,9 @@ class Picture:
     known_vx: FloatArray
     known_vy: FloatArray
     """The velocity the shared picture holds, copied from the report with the position."""
+    ground_t: FloatArray
+    """When a ground element of the side last saw the target (-inf: never); the contact is confirmed on
+    the ground while this is not before its episode began (``episode_t``)."""
 
     def believed(
         self, rows: IntArray | int, side: IntArray | int, targets: IntArray, now: float | FloatArray
@@ -161,6 +164,11 @@ class Picture:
             reckoned_error(self.known_err, self.known_vx, self.known_vy, age),
         )
 
+    def is_confirmed(self) -> BoolArray:
+        """(R, S, N) whether each side's current contact on each element has been seen by one of the side's
+        ground elements since the contact began (not only by aircraft, hearing or informants)."""
+        return np.asarray(self.ground_t >= self.episode_t)
+
     def seen_layer(self) -> ContactLayer:
         """The ``seen`` layer's arrays (views, not copies)."""
         return ContactLayer(self.seen_t, self.seen_x, self.seen_y, self.seen_err)
@@ -191,6 +199,7 @@ class Picture:
             seen_vy=np.zeros(shape),
             known_vx=np.zeros(shape),
             known_vy=np.zeros(shape),
+            ground_t=_full(shape, -INF),
         )
 
 

@@ -126,7 +126,7 @@ def test_a_mortar_team_ends_within_range_of_the_group_it_supports(runner: Runner
     """With ``supports`` the mortar team follows the platoon and ends within ``reach`` (0.5) of its 4 km
     range of it; without, it stays at its start, 10 km from the platoon's destination."""
     following = _mortar_to_platoon_m(runner, supported_march(supports=["blue/platoon"]))
-    assert following <= 0.5 * 4000.0 + 50.0
+    assert following <= 0.5 * 4000.0 + 100.0  # a steered element within 100 m of its goal stays put
     assert following >= 0.5 * 4000.0 - 200.0  # it keeps its reach, it does not walk onto the platoon
     left_behind = _mortar_to_platoon_m(runner, supported_march())
     assert left_behind > 9000.0
@@ -164,6 +164,6 @@ def test_a_mortar_team_follows_the_supported_platoon_in_contact(runner: Runner) 
     sees an enemy, not to the centre between them; with the enemy out of both platoons' sight it stays
     at the centre, 8 km from each."""
     engaged = _mortar_to_east_m(runner, _two_flanks(red_at=(10_000, 0)))
-    assert engaged <= 0.5 * 4000.0 + 50.0
+    assert engaged <= 0.5 * 4000.0 + 100.0
     idle = _mortar_to_east_m(runner, _two_flanks(red_at=(8_000, 14_000)))
     assert idle > 7_500.0

@@ -1168,7 +1168,17 @@ class MoveTask(_TaskBase, _KeepTogether):
 
 class ReconnoitreTask(_TaskBase, _KeepTogether):
     task: Literal["reconnoitre"]
-    to: LocationRef
+    to: LocationRef | None = None
+    """A place to reconnoitre; with ``toward: contacts``, where to go while the side's picture holds no
+    contact to reconnoitre (the elements stay where they are when omitted)."""
+    toward: Literal["contacts"] | None = None
+    """``contacts``: go to confirm the side's reported enemy contacts (nearest unconfirmed first), stopping
+    ``standoff_m`` short of each (docs/mechanics/orders.md, "Reconnaissance toward contacts")."""
+    area: Name | None = None
+    """With ``toward: contacts``: only contacts believed inside this area of the scenario."""
+    standoff_m: PositiveDistance | None = None
+    """With ``toward: contacts``: how far short of a contact each element stops; when omitted, half the
+    range scale of its farthest-seeing sensor."""
     via: Via = Field(default_factory=list)
     report_to: UnitId | None = None
     speed_factor: Factor = Param(0.6)
@@ -1176,6 +1186,30 @@ class ReconnoitreTask(_TaskBase, _KeepTogether):
     mounted: bool | None = None
     """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
     (docs/mechanics/transport.md, "Ground carriers")."""
+
+    @model_validator(mode="after")
+    def _one_aim(self) -> ReconnoitreTask:
+        if self.to is None and self.toward is None:
+            raise PydanticCustomError(
+                "reconnoitre_aim",
+                "a reconnoitre task needs a place to go to or toward: contacts",
+                {"expected": "to, toward or both", "found": "neither"},
+            )
+        if self.toward is None:
+            given = [k for k in ("area", "standoff_m") if getattr(self, k) is not None]
+            if given:
+                raise PydanticCustomError(
+                    "reconnoitre_aim",
+                    "area and standoff_m apply only to a reconnoitre toward contacts",
+                    {"expected": "toward: contacts with area or standoff_m", "found": ", ".join(given)},
+                )
+        elif self.via:
+            raise PydanticCustomError(
+                "reconnoitre_aim",
+                "a reconnoitre toward contacts takes no via points",
+                {"expected": "no via with toward: contacts", "found": "via"},
+            )
+        return self
 
 
 class ScreenTask(_TaskBase):

@@ -491,6 +491,7 @@ class _Checker:
                 )
         if isinstance(task, ReconnoitreTask):
             self.unit((*path, "report_to"), task.report_to)
+            self.name_in((*path, "area"), task.area, s.areas, "area")
         for key in ("of", "supplied"):  # cover-withdrawal, resupply
             for j, uid in enumerate(getattr(task, key, [])):
                 self.unit((*path, key, j), uid)

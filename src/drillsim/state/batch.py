@@ -133,6 +133,9 @@ class Picture:
     """The side's own sightings of each element's carriers parked away from its people (a contact of
     their own, of kind vehicle: docs/mechanics/sensing.md, "Parked carriers"): when last seen, where,
     with what error. Not reported to allies; live while younger than the side's contact timeout."""
+    ground_t: FloatArray
+    """When a ground element of the side last saw the target (-inf: never); the contact is confirmed on
+    the ground while this is not before its episode began (``episode_t``)."""
 
     def believed(
         self, rows: IntArray | int, side: IntArray | int, targets: IntArray, now: float | FloatArray
@@ -167,6 +170,11 @@ class Picture:
             reckoned(self.known_y, self.known_vy, age),
             reckoned_error(self.known_err, self.known_vx, self.known_vy, age),
         )
+
+    def is_confirmed(self) -> BoolArray:
+        """(R, S, N) whether each side's current contact on each element has been seen by one of the side's
+        ground elements since the contact began (not only by aircraft, hearing or informants)."""
+        return np.asarray(self.ground_t >= self.episode_t)
 
     def seen_layer(self) -> ContactLayer:
         """The ``seen`` layer's arrays (views, not copies)."""
@@ -206,6 +214,7 @@ class Picture:
             carrier_x=_full(shape, np.nan),
             carrier_y=_full(shape, np.nan),
             carrier_err=_full(shape, np.nan),
+            ground_t=_full(shape, -INF),
         )
 
 

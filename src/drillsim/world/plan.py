@@ -56,6 +56,12 @@ TASK_CODE = {name: i for i, name in enumerate(TASK_KINDS)}
 RIDE_NO, RIDE_AUTO, RIDE_YES = 0, 1, 2
 """A task's ``mounted`` option: walk, ride where faster (omitted), ride."""
 _RIDE_CODE = {False: RIDE_NO, None: RIDE_AUTO, True: RIDE_YES}
+STANDOFF_SHARE = 0.5
+"""A reconnoitre toward contacts stops this share of its best sensor's range scale short of a contact: there
+its sensor's detection rate is exp(-0.25), about 0.78, of its rate at close range (docs/mechanics/orders.md,
+"Reconnaissance toward contacts"; assumption)."""
+MIN_STANDOFF_M = 100.0
+"""The stand-off of an element with no sensor (assumption: the arrival tolerance of a route)."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,8 @@ class CompiledTask:
     """Fire support and strikes: fire even with friendly troops inside the weapon's safe distance."""
     loop: bool = False
     then_to: FloatArray = field(default_factory=lambda: np.full(2, np.nan))
+    """Raid, cover-withdrawal, ambush: where to go when the task ends; reconnoitre toward contacts: where
+    to go while there is no contact to reconnoitre (nan: none)."""
     # --- via roads, ambush, relief
     via_roads: bool = False
     """The route names route or road lines in ``via``: its ground legs may follow the road network."""
@@ -148,6 +156,13 @@ class CompiledTask:
     support_reach_m: FloatArray = field(default_factory=lambda: np.zeros(0))
     """Fire support with ``supported``: for each of the task's elements, the distance from the supported
     elements' centre it keeps within (the task's ``reach`` times the element's greatest indirect range)."""
+    toward_contacts: bool = False
+    """Reconnoitre toward contacts: the destination is found at run time from the side's picture (and is
+    ``then_to``, when finite, while the picture holds no contact to reconnoitre)."""
+    search_area: ZoneTable | None = None
+    """Reconnoitre toward contacts: only contacts believed inside this zone (None: anywhere)."""
+    standoff_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """Reconnoitre toward contacts: for each of the task's elements, how far short of a contact it stops."""
 
 
 @dataclass(frozen=True)
@@ -326,6 +341,41 @@ class _Compiler:
             return ZoneTable.of([area_polygons(self.s, name, self.xy)])
         return ZoneTable.of([line_polygons(np.asarray(self.line_points(name), dtype=np.float64), width_m)])
 
+    def march(self, base: dict[str, Any], elems: IntArray, spec: MoveTask | ReconnoitreTask) -> CompiledTask:
+        """A move or a reconnoitre to a place (through its via points), or a reconnoitre toward contacts:
+        aimed at run time, with its area, stand-offs and the place to go while there is no contact
+        (``then_to``)."""
+        if isinstance(spec, MoveTask) or spec.toward is None:
+            assert spec.to is not None  # the model asks a reconnoitre for to, toward or both
+            pts = [*self.via_points(list(spec.via), elems), self.xy(spec.to)]
+            arrival = spec.posture_on_arrival if isinstance(spec, MoveTask) else "hidden"
+            return CompiledTask(
+                **base,
+                waypoints=self.route(elems, pts),
+                speed_factor=float(spec.speed_factor),
+                via_roads=self.has_via_line(list(spec.via)),
+                posture_on_arrival=POSTURE_INDEX[arrival],
+            )
+        return CompiledTask(
+            **base,
+            waypoints=np.zeros((len(elems), 0, 2)),
+            speed_factor=float(spec.speed_factor),
+            posture_on_arrival=POSTURE_INDEX["hidden"],
+            toward_contacts=True,
+            search_area=self.zone(spec.area, 0.0) if spec.area is not None else None,
+            standoff_m=self.standoff(elems, spec.standoff_m),
+            then_to=np.array(self.xy(spec.to)) if spec.to is not None else np.full(2, np.nan),
+        )
+
+    def standoff(self, elems: IntArray, given: float | None) -> FloatArray:
+        """Each element's stand-off from a contact it reconnoitres: ``given``, or ``STANDOFF_SHARE`` of the
+        range scale of its farthest-seeing sensor (``MIN_STANDOFF_M`` without one)."""
+        if given is not None:
+            return np.full(len(elems), float(given))
+        best = np.zeros(self.f.n)
+        np.maximum.at(best, self.f.s_elem, self.f.s_range_scale)
+        return np.maximum(STANDOFF_SHARE * best[elems], MIN_STANDOFF_M)
+
     def route(self, elems: IntArray, points: list[tuple[float, float]]) -> FloatArray:
         arr = np.asarray(points, dtype=np.float64).reshape(1, -1, 2)
         return np.repeat(arr, len(elems), axis=0)
@@ -344,17 +394,7 @@ class _Compiler:
         }
         empty = np.zeros((len(elems), 0, 2))
         if isinstance(spec, MoveTask | ReconnoitreTask):
-            pts = [*self.via_points(list(spec.via), elems), self.xy(spec.to)]
-            extra: dict[str, Any] = {
-                "waypoints": self.route(elems, pts),
-                "speed_factor": float(spec.speed_factor),
-                "via_roads": self.has_via_line(list(spec.via)),
-            }
-            if isinstance(spec, MoveTask):
-                extra["posture_on_arrival"] = POSTURE_INDEX[spec.posture_on_arrival]
-            else:
-                extra["posture_on_arrival"] = POSTURE_INDEX["hidden"]
-            return CompiledTask(**base, **extra)
+            return self.march(base, elems, spec)
         if isinstance(spec, ScreenTask):
             spots = self.spread_along(self.line_points(spec.line), len(elems))[:, None, :]
             return CompiledTask(**base, waypoints=spots, posture_on_arrival=POSTURE_INDEX["hasty-defence"])

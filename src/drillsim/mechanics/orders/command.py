@@ -3,10 +3,12 @@
 Delays: a task reaches an element at ``phase start + task delay + the element's nation's C2 delay``, and
 never before the element's readiness time. A route goes through the task's via points to its destination;
 a leg that would cross a river away from a crossing is sent through the crossing that makes the leg
-shortest. Dynamic destinations (attack on contacts, raids, strikes, covering a withdrawal) are re-aimed
-every step at the side's current picture, never at ground truth, through a crossing when the straight
-leg would cut a river. Routes of move, withdraw, reconnoitre, defend and screen tasks (and the moves that
-end a raid or a covering task) follow the road network where that is estimated faster.
+shortest. Dynamic destinations (attack on contacts, raids, strikes, covering a withdrawal,
+reconnaissance toward contacts) are aimed at the side's current picture (contacts dead-reckoned to now),
+never at ground truth, through a crossing when the straight leg would cut a river, and re-aimed when the
+aim point has moved (a bounded re-plan rate). Routes of move, withdraw, reconnoitre, defend and screen
+tasks (and the moves that end a raid or a covering task) follow the road network where that is estimated
+faster.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from numpy.typing import NDArray
 from drillsim.core.compiled import jit
 from drillsim.events.types import OrderReceived, PhaseStarted
 from drillsim.geo.distance import SQUARED_SLACK
+from drillsim.geo.polygons import in_zone
 from drillsim.geo.terrain import CROSSING_RADIUS_M, SegmentGrid, Terrain, move_cuts
 from drillsim.mechanics.orders.triggers import Facts, TriggerState
 from drillsim.state.batch import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState, ContactLayer, Routes
@@ -32,6 +35,13 @@ BoolArray = NDArray[np.bool_]
 MOVING = POSTURE_INDEX["moving"]
 _FORMATION_LIMIT_M = 1000.0
 _DYNAMIC = ("attack", "raid", "cover-withdrawal")
+REAIM_MIN_M = 100.0
+"""A dynamic task's moving element is re-aimed only when its aim point has shifted from its route's end by
+more than this, or by more than ``REAIM_SHARE`` of its distance to the aim point (the arrival tolerance
+of a steered route; assumption, docs/mechanics/orders.md, "Aiming at the believed picture")."""
+REAIM_SHARE = 0.1
+"""The shift of the aim point, as a share of the distance still to go, that re-aims a moving element: a
+heading error of at most about 6 degrees (assumption)."""
 ROAD_TASKS = ("move", "withdraw", "reconnoitre", "defend", "screen", "relieve")
 """Tasks whose ground routes may follow the road network (any task whose ``via`` names a route or road line
 does too)."""
@@ -372,21 +382,28 @@ def set_routes(
 
 
 def aim_dynamic_tasks(ctx: StepContext) -> None:
-    """Re-aim attacks on contacts, raids and covering forces at the side's current picture, and move
-    batteries that follow the units they support."""
+    """Re-aim attacks on contacts, raids, covering forces and reconnaissance toward contacts at where the
+    side's current picture believes the enemy is (each contact's last sighting dead-reckoned to now), and
+    move batteries that follow the units they support."""
     s = ctx.state
     f = ctx.world.forces
     pic = s.picture
     plan = ctx.world.plan
+    believed: ContactLayer | None = None
     for task in plan.tasks:
         if task.kind == "fire-support" and len(task.supported):
             follow_supported(ctx, task)
+            continue
+        if task.toward_contacts:
+            believed = believed if believed is not None else pic.believed_layer(ctx.t1)
+            reconnoitre_contacts(ctx, task, believed)
             continue
         if task.kind not in _DYNAMIC or (task.kind == "attack" and task.waypoints.shape[1] > 0):
             continue
         rows, cols = _on_task(s.task, s.status, s.broken, task.elements, task.index)
         if not len(rows):
             continue
+        believed = believed if believed is not None else pic.believed_layer(ctx.t1)
         elems = task.elements[cols]
         side = f.side[elems]
         if task.kind in ("attack", "raid"):
@@ -396,11 +413,18 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             else:
                 cand = np.ones(f.n, dtype=bool)
             best, _ = nearest_contacts(
-                ctx, s.x[rows, elems], s.y[rows, elems], rows, side, cand & ~f.is_air, require_active=True
+                ctx,
+                s.x[rows, elems],
+                s.y[rows, elems],
+                rows,
+                side,
+                cand & ~f.is_air,
+                require_active=True,
+                layer=believed,
             )
             has = best >= 0
-            gx = pic.known_x[rows, side, np.maximum(best, 0)]
-            gy = pic.known_y[rows, side, np.maximum(best, 0)]
+            gx = believed.x[rows, side, np.maximum(best, 0)]
+            gy = believed.y[rows, side, np.maximum(best, 0)]
             if task.kind == "raid" and np.isfinite(task.then_to).all() and len(task.target_elements):
                 # The raid is over once every target is out of action (captured, destroyed, escaped).
                 over = np.all(s.status[np.ix_(rows, task.target_elements)] != ACTIVE, axis=1)
@@ -412,10 +436,12 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             cnt = np.maximum(alive.sum(axis=1), 1)
             cx = (np.where(alive, s.x[rows][:, cov], 0.0)).sum(axis=1) / cnt
             cy = (np.where(alive, s.y[rows][:, cov], 0.0)).sum(axis=1) / cnt
-            best, dist = nearest_contacts(ctx, cx, cy, rows, side, ~f.is_air, require_active=False)
+            best, dist = nearest_contacts(
+                ctx, cx, cy, rows, side, ~f.is_air, require_active=False, layer=believed
+            )
             best = np.maximum(best, 0)
-            ex = pic.known_x[rows, side, best]
-            ey = pic.known_y[rows, side, best]
+            ex = believed.x[rows, side, best]
+            ey = believed.y[rows, side, best]
             frac = np.where(np.isfinite(dist), np.minimum(500.0 / np.maximum(dist, 1.0), 0.5), 0.0)
             gx = cx + frac * np.nan_to_num(ex - cx)
             gy = cy + frac * np.nan_to_num(ey - cy)
@@ -423,6 +449,99 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             has = ~done
             _release_covering_force(ctx, task, rows[done], elems[done])
         _steer(ctx, rows[has], elems[has], gx[has], gy[has])
+
+
+def reconnoitre_contacts(ctx: StepContext, task: CompiledTask, believed: ContactLayer) -> None:
+    """Elements of a reconnoitre toward contacts go to the nearest contact of the side's shared picture
+    (believed position) not yet confirmed by the side's ground elements, within the task's area; with every
+    contact confirmed, they keep watching the nearest; each stops ``standoff_m`` short of it, on the line
+    from the contact to where the element is. Without a contact, an element goes to the task's ``to``
+    (``then_to``) if it has one, else stays where it is."""
+    s = ctx.state
+    f = ctx.world.forces
+    rows, cols = _on_task(s.task, s.status, s.broken, task.elements, task.index)
+    if not len(rows):
+        return
+    elems = task.elements[cols]
+    zone = task.search_area
+    vx, vy, start, owner = zone.polygons if zone is not None else _NO_ZONE
+    best = np.empty(len(rows), dtype=np.int64)
+    _reconnaissance_targets(
+        np.ascontiguousarray(s.x[rows, elems]),
+        np.ascontiguousarray(s.y[rows, elems]),
+        rows,
+        f.side[elems],
+        s.picture.known_live,
+        believed,
+        s.picture.is_confirmed(),
+        s.status,
+        f.belligerents,
+        zone is not None,
+        (vx, vy, start, owner),
+        best,
+    )
+    has = best >= 0
+    if np.isfinite(task.then_to).all() and not has.all():
+        idle = ~has
+        k = int(idle.sum())
+        _steer(ctx, rows[idle], elems[idle], np.full(k, task.then_to[0]), np.full(k, task.then_to[1]))
+    if not has.any():
+        return
+    rows, elems, best, cols = rows[has], elems[has], best[has], cols[has]
+    side = f.side[elems]
+    ex = believed.x[rows, side, best]
+    ey = believed.y[rows, side, best]
+    hx, hy = s.x[rows, elems], s.y[rows, elems]
+    away = np.hypot(hx - ex, hy - ey)
+    keep = task.standoff_m[cols] / np.maximum(away, 1.0)
+    gx = np.where(away >= 1.0, ex + (hx - ex) * keep, hx)
+    gy = np.where(away >= 1.0, ey + (hy - ey) * keep, hy)
+    _steer(ctx, rows, elems, gx, gy)
+
+
+_NO_ZONE = (np.zeros(0), np.zeros(0), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+
+@jit
+def _reconnaissance_targets(
+    px: FloatArray,
+    py: FloatArray,
+    rows: IntArray,
+    sides: IntArray,
+    known_live: BoolArray,
+    believed: ContactLayer,
+    confirmed: BoolArray,
+    status: IntArray,
+    forces: Belligerents,
+    has_zone: bool,
+    zone: tuple[FloatArray, FloatArray, IntArray, IntArray],
+    best: IntArray,
+) -> None:
+    """The loop of :func:`reconnoitre_contacts`: for each query (row, side, position), the live enemy
+    ground contact in action, believed inside the zone when there is one, that is nearest among those not
+    confirmed, else nearest among the confirmed (ties: the first element); -1 when none."""
+    side = forces.side
+    hostile = forces.hostile
+    is_air = forces.is_air
+    vx, vy, start, owner = zone
+    for k in range(px.shape[0]):
+        r = rows[k]
+        mine = sides[k]
+        b_new, d_new = -1, np.inf
+        b_old, d_old = -1, np.inf
+        for t in range(side.shape[0]):
+            if not (hostile[mine, side[t]] and known_live[r, mine, t]) or is_air[t] or status[r, t] != ACTIVE:
+                continue
+            x, y = believed.x[r, mine, t], believed.y[r, mine, t]
+            if has_zone and not in_zone(vx, vy, start, owner, 0, x, y):
+                continue
+            d = np.hypot(x - px[k], y - py[k])
+            if confirmed[r, mine, t]:
+                if d < d_old:
+                    b_old, d_old = t, d
+            elif d < d_new:
+                b_new, d_new = t, d
+        best[k] = b_new if b_new >= 0 else b_old
 
 
 def follow_supported(ctx: StepContext, task: CompiledTask) -> None:
@@ -507,12 +626,13 @@ def nearest_contacts(
     *,
     require_active: bool,
     reckoned: bool = False,
+    layer: ContactLayer | None = None,
 ) -> tuple[IntArray, FloatArray]:
     """For each query point (px, py) of state row ``rows[k]``, asked for side ``sides[k]``: the enemy
     contact in that side's shared picture whose believed position is nearest, among ``candidate`` elements
     (and only those still in action with ``require_active``), and its distance; -1 and inf when none. The
     position is the last sighting, or with ``reckoned`` the sighting dead-reckoned to now
-    (:meth:`Picture.believed_layer`)."""
+    (:meth:`Picture.believed_layer`); ``layer`` gives the positions instead when it is given."""
     s = ctx.state
     pic = s.picture
     f = ctx.world.forces
@@ -524,7 +644,7 @@ def nearest_contacts(
         rows,
         sides,
         pic.known_live,
-        pic.believed_layer(ctx.t1) if reckoned else pic.known_layer(),
+        layer if layer is not None else pic.believed_layer(ctx.t1) if reckoned else pic.known_layer(),
         s.status,
         require_active,
         candidate,
@@ -681,7 +801,9 @@ def _steer_routes(
 ) -> None:
     """The routes of :func:`_steer`, element by element: what :func:`plan_routes` plans for one point (a
     ground element's leg through the crossing of :func:`_best_crossing` when it cuts a river), written into
-    the state's first waypoints only, for elements farther than 100 m from the goal or still moving.
+    the state's first waypoints only, for elements farther than 100 m from the goal or still moving; an
+    element still moving keeps its route while the goal is within ``REAIM_MIN_M`` or ``REAIM_SHARE`` of
+    the distance to go of its route's end.
     ``can_cross``: the terrain has rivers and crossings (the segment grid and crossings as there)."""
     segments, grid_x0, grid_y0, grid_per_m, start, filed = grid
     route_x, route_y, route_road, route_len, route_i, route_loop = routes
@@ -689,8 +811,15 @@ def _steer_routes(
         a, e = rows[k], elems[k]
         hx, hy = x[a, e], y[a, e]
         bx, by = gx[k], gy[k]
-        if not (np.hypot(bx - hx, by - hy) > 100.0 or route_i[a, e] < route_len[a, e]):
+        moving = route_i[a, e] < route_len[a, e]
+        to_go = np.hypot(bx - hx, by - hy)
+        if not (to_go > 100.0 or moving):
             continue  # already at the goal: stays put (and does not "arrive" again every step)
+        if moving:
+            end = route_len[a, e] - 1
+            shift = np.hypot(bx - route_x[a, e, end], by - route_y[a, e, end])
+            if shift <= max(REAIM_MIN_M, REAIM_SHARE * to_go):
+                continue  # the aim has hardly moved: keep the route (a bounded re-plan rate)
         n = 0
         if can_cross and not is_air[e]:
             cuts = move_cuts(

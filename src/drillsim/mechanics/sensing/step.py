@@ -539,6 +539,8 @@ def record_sightings(ctx: StepContext, reporting: Reporting, found: Sightings) -
         pic.due_t,
         pic.due_from,
     )
+    ground = (observer >= 0) & ~ctx.world.forces.is_air[np.maximum(observer, 0)]
+    pic.ground_t[rows[ground], side[ground], j[ground]] = t1
     if ctx.recorder.enabled and new.any():
         obs = observer[new]
         mount = sensor[new]

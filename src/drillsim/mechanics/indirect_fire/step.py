@@ -33,22 +33,27 @@ from drillsim.events.types import (
     FireMissionRequested,
     RoundsFired,
     RoundsImpacted,
+    UnitReactedToFire,
 )
 from drillsim.mechanics.direct_fire.model import POSTURE_AREA_EXPOSURE, POSTURE_AREA_TABLE
 from drillsim.mechanics.direct_fire.step import apply_casualties, lose_carriers
 from drillsim.mechanics.indirect_fire.model import (
     ADJUST_INTERVAL_S,
     ADJUSTED_AIM_SD_M,
+    RELIEF_AREA_TABLE,
     adjusting_rounds,
     burst_exponents,
     hit_probabilities,
+    impact_area_radius,
     lethal_spread,
     lift_aim_points,
     scatter_sd,
 )
+from drillsim.mechanics.movement.step import CRAWL_SPEED_MPS
 from drillsim.mechanics.transport import carrier_positions, mounted_area_exposure
 from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
+from drillsim.world.forces import POSTURE_INDEX
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -460,6 +465,33 @@ class IndirectFire:
         np.add.at(s.chain_time_sum, (rows[known], side[known]), (m.impact_t[due] - m.detected_t[due])[known])
         np.add.at(s.chain_count, (rows[known], side[known]), 1.0)
 
+    def leave_fall_of_shot(self, ctx: StepContext) -> None:
+        """Elements leaving the fall of shot (``leave_x``, see :func:`react_to_fire`) move one step straight
+        towards where they are heading, at their type's speed on foot in the ground under them (a rush: not
+        slowed by suppression or slope), and are held from their route meanwhile; an element that gets
+        there, or is out of action, broken or mounted, stops leaving and takes up its route again."""
+        s = ctx.state
+        leaving = ~np.isnan(s.leave_x)
+        if not leaving.any():
+            return
+        f = ctx.world.forces
+        rows, elems = np.nonzero(leaving)
+        x, y = s.x[rows, elems], s.y[rows, elems]
+        speed = f.speed_by_class[elems, ctx.world.movement_class(x, y)]
+        step = np.where(speed > 0, speed, CRAWL_SPEED_MPS) * (ctx.t1 - ctx.t0)
+        dx, dy = s.leave_x[rows, elems] - x, s.leave_y[rows, elems] - y
+        dist = np.hypot(dx, dy)
+        frac = np.minimum(step / np.maximum(dist, 1e-9), 1.0)
+        s.x[rows, elems] = x + dx * frac
+        s.y[rows, elems] = y + dy * frac
+        stop = (
+            (frac >= 1.0) | (s.status[rows, elems] != ACTIVE) | s.broken[rows, elems] | s.mounted[rows, elems]
+        )
+        s.leave_x[rows[stop], elems[stop]] = np.nan
+        s.leave_y[rows[stop], elems[stop]] = np.nan
+        go, ge = rows[~stop], elems[~stop]
+        s.held_until[go, ge] = np.maximum(s.held_until[go, ge], ctx.t1 + 0.5 * ctx.world.dt_s)
+
 
 def spend_rounds(ctx: StepContext, ks: IntArray, rounds: FloatArray, when: FloatArray) -> None:
     """Missions ``ks`` fire ``rounds`` at ``when`` at their aim points: the battery's ammunition
@@ -531,6 +563,88 @@ def clearance_refusals(
     return reason.astype(str)
 
 
+DUG_IN = (POSTURE_INDEX["hasty-defence"], POSTURE_INDEX["prepared-defence"])
+"""Postures of troops in dug positions: the ground's relief adds nothing to their cover, and they stay put
+under fire."""
+LEAVE_SPREAD_RAD = math.radians(45.0)
+"""Troops leaving the fall of shot head away from the aim point turned by up to this angle either way,
+uniformly (an assumption, low: the drill has the leader give a direction, and neighbouring units do not
+all pick the same one)."""
+STAYING_TASKS = ("defend", "fire-support")
+"""Tasks whose troops hold their ground under indirect fire rather than leave the fall of shot."""
+
+
+def relief_exposure(ctx: StepContext, rows: IntArray) -> FloatArray:
+    """(rows, N) share of an area weapon's effect the ground lets through to each element's people where
+    they stand (:data:`RELIEF_AREA_EXPOSURE` of the terrain class under them); 1 for troops dug in and for
+    riders."""
+    s = ctx.state
+    x, y = s.x[rows], s.y[rows]
+    relief = RELIEF_AREA_TABLE[ctx.world.movement_class(x, y)]
+    keep = np.isin(s.posture[rows], DUG_IN) | s.mounted[rows]
+    return np.asarray(np.where(keep, 1.0, relief), dtype=np.float64)
+
+
+def react_to_fire(ctx: StepContext, ks: IntArray, elems: IntArray) -> None:
+    """Elements ``elems`` came under the rounds of missions ``ks`` (one pair each) and go to ground (they are
+    suppressed; later volleys find them prone). Those free to move (active, unbroken, on foot, not dug in,
+    not defending or firing, not held at an obstacle) then leave the fall of shot: they head straight away
+    from the mission's aim point until their footprint lies outside the circle holding 95 % of the
+    weapon's rounds (:func:`impact_area_radius`), moved by :meth:`IndirectFire.leave_fall_of_shot`; from
+    an aim point on their centre, square to the line of fire. The others stay. ``UnitReactedToFire``
+    records which (docs/mechanics/indirect-fire.md, "Leaving the fall of shot")."""
+    if not len(ks):
+        return
+    s = ctx.state
+    f = ctx.world.forces
+    m = s.missions
+    rows, when = m.rep[ks], m.impact_t[ks]
+    ax, ay = m.aim_x[ks], m.aim_y[ks]
+    ex, ey = s.x[rows, elems], s.y[rows, elems]
+    staying = np.array([t.kind in STAYING_TASKS for t in ctx.world.plan.tasks] + [False], dtype=bool)
+    free = (
+        (s.status[rows, elems] == ACTIVE)
+        & ~s.broken[rows, elems]
+        & ~s.mounted[rows, elems]
+        & ~np.isin(s.posture[rows, elems], DUG_IN)
+        & ~staying[s.task[rows, elems]]
+        & ((s.held_until[rows, elems] <= ctx.t1) | ~np.isnan(s.leave_x[rows, elems]))
+    )
+    need = impact_area_radius(f.w_dispersion[m.mount[ks]], f.footprint_m[elems])
+    d = np.hypot(ex - ax, ey - ay)
+    leave = free & (d < need)
+    # Away from the aim point; from a burst on the centre, square to the line of fire (to its left). Each
+    # element turns by its own angle within LEAVE_SPREAD_RAD (stream keyed by mission and element), so
+    # elements side by side disperse rather than leave as one.
+    fx, fy = ax - s.x[rows, m.firer[ks]], ay - s.y[rows, m.firer[ks]]
+    fl = np.maximum(np.hypot(fx, fy), 1e-9)
+    centred = d < 1.0
+    vx = np.where(centred, -fy / fl, (ex - ax) / np.maximum(d, 1e-9))
+    vy = np.where(centred, fx / fl, (ey - ay) / np.maximum(d, 1e-9))
+    u = ctx.streams.uniform("fires/indirect/leave", 0, ctx.rep(rows), m.mission_id[ks], ctx.key(elems))
+    turn = (2.0 * u - 1.0) * LEAVE_SPREAD_RAD
+    ux = vx * np.cos(turn) - vy * np.sin(turn)
+    uy = vx * np.sin(turn) + vy * np.cos(turn)
+    gx = np.where(leave, ax + ux * need, ex)
+    gy = np.where(leave, ay + uy * need, ey)
+    r_, e_ = rows[leave], elems[leave]
+    s.leave_x[r_, e_] = gx[leave]
+    s.leave_y[r_, e_] = gy[leave]
+    # Movement along the route waits while the element leaves (it is moved by leave_fall_of_shot).
+    s.held_until[r_, e_] = np.maximum(s.held_until[r_, e_], ctx.t1 + 0.5 * ctx.world.dt_s)
+    ctx.emit(
+        UnitReactedToFire,
+        rows,
+        when,
+        mission=m.mission_id[ks].astype(np.float64),
+        unit=ctx.ids[elems],
+        firer=ctx.ids[m.firer[ks]],
+        reaction=np.where(leave, "left", "stayed"),
+        x_m=gx,
+        y_m=gy,
+    )
+
+
 GROUND_EXPOSURE = POSTURE_AREA_EXPOSURE["halted"]
 """Area-effect exposure of troops who have gone to ground (prone): those suppressed when the rounds land,
 and everyone from a mission's second volley on (docs/mechanics/indirect-fire.md, "Going to ground")."""
@@ -565,12 +679,14 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str, adjusting: bool
     # Each active ground element's chance of a hit by any round: round_casualty_fraction of each
     # round, combined by hit_probabilities (the compiled batch path of the model).
     ground = (s.status[rows] == ACTIVE) & ~f.is_air[None, :]
-    # People in carriers take the carriers' fragment exposure instead of their posture's.
-    exposure = mounted_area_exposure(ctx, rows, POSTURE_AREA_TABLE[s.posture[rows]])
+    # Broken and mountain ground stop part of the fragments (docs: cover from the ground); people in
+    # carriers take the carriers' fragment exposure instead of their posture's.
+    relief = relief_exposure(ctx, rows)
+    exposure = mounted_area_exposure(ctx, rows, POSTURE_AREA_TABLE[s.posture[rows]] * relief)
     # Troops go to ground under fire: those already suppressed, everyone under fire for effect that
     # adjusting rounds announced, and everyone after the first volley (one round a weapon; an adjusting
-    # round is a volley of one) take at most the prone exposure.
-    down = np.minimum(exposure, GROUND_EXPOSURE)
+    # round is a volley of one) take at most the prone exposure (in their ground).
+    down = np.minimum(exposure, GROUND_EXPOSURE * relief)
     cover = 1.0 - f.cover[None, :]
     announced = m.fire_phase[ks] == PHASE_ADJUSTED
     warned = (s.suppressed_until[rows] > m.impact_t[ks][:, None]) | announced[:, None]
@@ -614,6 +730,8 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str, adjusting: bool
     s.suppressed_until[rows_hit[hit], elems[hit]] = np.maximum(
         s.suppressed_until[rows_hit[hit], elems[hit]], when[mi][hit] + AREA_SUPPRESSION_S
     )
+    if weapon == "indirect":
+        react_to_fire(ctx, ks[mi[hit]], elems[hit])
     counts = np.rint(total).astype(np.int64)
     ctx.emit(
         RoundsImpacted,

@@ -579,6 +579,8 @@ def relief_exposure(ctx: StepContext, rows: IntArray) -> FloatArray:
     they stand (:data:`RELIEF_AREA_EXPOSURE` of the terrain class under them); 1 for troops dug in and for
     riders."""
     s = ctx.state
+    if (RELIEF_AREA_TABLE[ctx.world.class_lut] == 1.0).all():  # no ground that shields (a flat open area)
+        return np.ones(s.x[rows].shape)
     x, y = s.x[rows], s.y[rows]
     relief = RELIEF_AREA_TABLE[ctx.world.movement_class(x, y)]
     keep = np.isin(s.posture[rows], DUG_IN) | s.mounted[rows]

@@ -29,7 +29,7 @@ def adjusted(*, stay: bool, **gun: Any) -> dict[str, Any]:
     """Twelve tubes fire one volley after two adjusting rounds (the observer's error, 15 m per axis, is
     just past the short fork's limit) on the red platoon lying still, which can rush at 3 m/s; with
     ``stay`` it is under a defend task where it lies (ordered to hold its ground, still prone)."""
-    data = mission(rounds_per_mission=1, **gun)
+    data = mission(**({"rounds_per_mission": 1} | gun))
     data["catalogue"]["unit_types"]["battery"]["weapons"][0]["count"] = 12
     data["catalogue"]["sensors"]["sure-eye"]["position_error_m"] = 60.0
     data["catalogue"]["unit_types"]["platoon"]["speed_mps"] = {"open": 3.0}
@@ -63,6 +63,25 @@ def test_troops_who_leave_the_fall_of_shot_lose_fewer_to_the_fire_for_effect(run
     assert not left.count("UnitReactedToFire", unit="red/platoon", detail="stayed").any()
     assert (stayed.count("UnitReactedToFire", unit="red/platoon", detail="stayed") >= 1).all()
     assert not stayed.count("UnitReactedToFire", unit="red/platoon", detail="left").any()
+    assert_paired_greater(effect_casualties(stayed), effect_casualties(left))
+
+
+def test_the_second_volley_finds_fewer_of_troops_who_leave(runner: Runner) -> None:
+    """Six tubes fire for effect at once, two rounds each a minute apart (two volleys, no adjusting
+    rounds), on the prone red platoon, which can rush at 5 m/s: free to move, it is on its way out when the
+    second volley lands, so the mission hits fewer of it than of the same platoon ordered to stay (the
+    same first volley, the same fall of shot)."""
+
+    def run(*, stay: bool) -> Result:
+        data = adjusted(stay=stay, rounds_per_mission=2, rate_per_min=1)
+        data["catalogue"]["unit_types"]["battery"]["weapons"][0]["count"] = 6
+        data["catalogue"]["sensors"]["sure-eye"]["position_error_m"] = 20.0
+        data["catalogue"]["unit_types"]["platoon"]["speed_mps"] = {"open": 5.0}
+        return fire(runner, data)
+
+    left, stayed = run(stay=False), run(stay=True)
+    assert (left.count("RoundsFired") == 1).all()
+    assert (stayed.count("RoundsFired") == 1).all()
     assert_paired_greater(effect_casualties(stayed), effect_casualties(left))
 
 

@@ -587,20 +587,29 @@ def relief_exposure(ctx: StepContext, rows: IntArray) -> FloatArray:
     return np.asarray(np.where(keep, 1.0, relief), dtype=np.float64)
 
 
-def react_to_fire(ctx: StepContext, ks: IntArray, elems: IntArray) -> None:
-    """Elements ``elems`` came under the rounds of missions ``ks`` (one pair each) and go to ground (they are
-    suppressed; later volleys find them prone). Those free to move (active, unbroken, on foot, not dug in,
-    not defending or firing, not held at an obstacle) then leave the fall of shot: they head straight away
-    from the mission's aim point until their footprint lies outside the circle holding 95 % of the
-    weapon's rounds (:func:`impact_area_radius`), moved by :meth:`IndirectFire.leave_fall_of_shot`; from
-    an aim point on their centre, square to the line of fire. The others stay. ``UnitReactedToFire``
-    records which (docs/mechanics/indirect-fire.md, "Leaving the fall of shot")."""
-    if not len(ks):
-        return
+class LeavePlan(NamedTuple):
+    """Where each (mission, element) pair would head to leave the fall of shot: whether it leaves, the unit
+    vector it heads along, its distance from the aim point and the distance it must reach."""
+
+    leave: BoolArray
+    ux: FloatArray
+    uy: FloatArray
+    distance: FloatArray
+    need: FloatArray
+
+
+def plan_leaving(ctx: StepContext, ks: IntArray, elems: IntArray) -> LeavePlan:
+    """For elements ``elems`` under the rounds of missions ``ks`` (one pair each): those free to move
+    (active, unbroken, on foot, not dug in, not defending or firing, not held at an obstacle unless already
+    leaving) and inside the impact area leave straight away from the mission's aim point until their
+    footprint lies outside the circle holding 95 % of the weapon's rounds (:func:`impact_area_radius`);
+    from an aim point on their centre, square to the line of fire (to its left). Each turns by its own
+    angle within ``LEAVE_SPREAD_RAD`` (stream ``fires/indirect/leave`` keyed by mission and element), so
+    elements side by side disperse rather than leave as one."""
     s = ctx.state
     f = ctx.world.forces
     m = s.missions
-    rows, when = m.rep[ks], m.impact_t[ks]
+    rows = m.rep[ks]
     ax, ay = m.aim_x[ks], m.aim_y[ks]
     ex, ey = s.x[rows, elems], s.y[rows, elems]
     staying = np.array([t.kind in STAYING_TASKS for t in ctx.world.plan.tasks] + [False], dtype=bool)
@@ -614,10 +623,6 @@ def react_to_fire(ctx: StepContext, ks: IntArray, elems: IntArray) -> None:
     )
     need = impact_area_radius(f.w_dispersion[m.mount[ks]], f.footprint_m[elems])
     d = np.hypot(ex - ax, ey - ay)
-    leave = free & (d < need)
-    # Away from the aim point; from a burst on the centre, square to the line of fire (to its left). Each
-    # element turns by its own angle within LEAVE_SPREAD_RAD (stream keyed by mission and element), so
-    # elements side by side disperse rather than leave as one.
     fx, fy = ax - s.x[rows, m.firer[ks]], ay - s.y[rows, m.firer[ks]]
     fl = np.maximum(np.hypot(fx, fy), 1e-9)
     centred = d < 1.0
@@ -627,8 +632,23 @@ def react_to_fire(ctx: StepContext, ks: IntArray, elems: IntArray) -> None:
     turn = (2.0 * u - 1.0) * LEAVE_SPREAD_RAD
     ux = vx * np.cos(turn) - vy * np.sin(turn)
     uy = vx * np.sin(turn) + vy * np.cos(turn)
-    gx = np.where(leave, ax + ux * need, ex)
-    gy = np.where(leave, ay + uy * need, ey)
+    return LeavePlan(free & (d < need), ux, uy, d, need)
+
+
+def react_to_fire(ctx: StepContext, ks: IntArray, elems: IntArray) -> None:
+    """Elements ``elems`` came under the rounds of missions ``ks`` (one pair each) and go to ground (they are
+    suppressed; later missions find them prone). Those that :func:`plan_leaving` lets leave head out of
+    the impact area, moved by :meth:`IndirectFire.leave_fall_of_shot`; the others stay.
+    ``UnitReactedToFire`` records which (docs/mechanics/indirect-fire.md, "Leaving the fall of shot")."""
+    if not len(ks):
+        return
+    s = ctx.state
+    m = s.missions
+    rows, when = m.rep[ks], m.impact_t[ks]
+    plan = plan_leaving(ctx, ks, elems)
+    leave = plan.leave
+    gx = np.where(leave, m.aim_x[ks] + plan.ux * plan.need, s.x[rows, elems])
+    gy = np.where(leave, m.aim_y[ks] + plan.uy * plan.need, s.y[rows, elems])
     r_, e_ = rows[leave], elems[leave]
     s.leave_x[r_, e_] = gx[leave]
     s.leave_y[r_, e_] = gy[leave]
@@ -645,6 +665,60 @@ def react_to_fire(ctx: StepContext, ks: IntArray, elems: IntArray) -> None:
         x_m=gx,
         y_m=gy,
     )
+
+
+def later_volleys_on_leavers(
+    ctx: StepContext,
+    ks: IntArray,
+    bursts: tuple[FloatArray, FloatArray],
+    spread: FloatArray,
+    peak: FloatArray,
+    ground: BoolArray,
+    exposure: FloatArray,
+    guns: IntArray,
+    p_first: FloatArray,
+) -> FloatArray | None:
+    """Probability (missions x elements) that a person is hit by the volleys after the first of
+    indirect-fire missions ``ks``, volley by volley, with the elements that the first volley put under fire
+    and that :func:`plan_leaving` lets leave moved along their way out: volley ``j`` lands ``j`` intervals
+    of a tube's rate of fire after the first, by when an element has rushed ``j`` intervals at its foot
+    speed in the ground under it (no farther than its way out). None when no element leaves (then every
+    later round finds every element where it stands)."""
+    s = ctx.state
+    f = ctx.world.forces
+    m = s.missions
+    rows = m.rep[ks]
+    kk, ee = np.nonzero(ground & (p_first > 0.01))
+    if not len(kk):
+        return None
+    plan = plan_leaving(ctx, ks[kk], ee)
+    if not plan.leave.any():
+        return None
+    kk, ee = kk[plan.leave], ee[plan.leave]
+    ux, uy = plan.ux[plan.leave], plan.uy[plan.leave]
+    way = plan.need[plan.leave] - plan.distance[plan.leave]
+    x0, y0 = s.x[rows[kk], ee], s.y[rows[kk], ee]
+    speed = f.speed_by_class[ee, ctx.world.movement_class(x0, y0)]
+    speed = np.where(speed > 0, speed, CRAWL_SPEED_MPS)
+    interval = 1.0 / np.maximum(f.w_rate_per_s[m.mount[ks]], 1e-9)
+    rounds = m.rounds[ks].astype(np.int64)
+    px, py = bursts
+    width = px.shape[1]
+    span = int(guns.max())
+    keep = np.ones(peak.shape)
+    for j in range(1, int(np.ceil(rounds / guns).max())):
+        count = np.clip(rounds - j * guns, 0, guns)
+        if not count.any():
+            break
+        pick = np.minimum(j * guns[:, None] + np.arange(span)[None, :], width - 1)
+        bx, by = np.take_along_axis(px, pick, axis=1), np.take_along_axis(py, pick, axis=1)
+        step = np.minimum(speed * j * interval[kk], way)
+        ex, ey = s.x[rows].copy(), s.y[rows].copy()
+        ex[kk, ee] = x0 + ux * step
+        ey[kk, ee] = y0 + uy * step
+        exponents = burst_exponents(ex, ey, bx, by, spread, ground, count)
+        keep *= 1.0 - hit_probabilities(np.exp(exponents), peak, spread, exposure, ground, count)
+    return np.asarray(1.0 - keep, dtype=np.float64)
 
 
 GROUND_EXPOSURE = POSTURE_AREA_EXPOSURE["halted"]
@@ -702,10 +776,18 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str, adjusting: bool
     p_first = hit_probabilities(np.exp(exponents), peak, spread, first_exposure, ground, volley)
     later = rounds - volley
     if later.any():
-        shift = np.minimum(volley[:, None] + idx[None, :], width - 1)
-        lx, ly = np.take_along_axis(px, shift, axis=1), np.take_along_axis(py, shift, axis=1)
-        exponents = burst_exponents(s.x[rows], s.y[rows], lx, ly, spread, ground, later)
-        p_later = hit_probabilities(np.exp(exponents), peak, spread, down * cover, ground, later)
+        # Troops free to move leave the fall of shot after the first volley (docs: leaving the fall of
+        # shot): the later volleys find them on their way out.
+        p_later = None
+        if weapon == "indirect" and not adjusting:
+            p_later = later_volleys_on_leavers(
+                ctx, ks, (px, py), spread, peak, ground, down * cover, guns, p_first
+            )
+        if p_later is None:
+            shift = np.minimum(volley[:, None] + idx[None, :], width - 1)
+            lx, ly = np.take_along_axis(px, shift, axis=1), np.take_along_axis(py, shift, axis=1)
+            exponents = burst_exponents(s.x[rows], s.y[rows], lx, ly, spread, ground, later)
+            p_later = hit_probabilities(np.exp(exponents), peak, spread, down * cover, ground, later)
         p_any = 1.0 - (1.0 - p_first) * (1.0 - p_later)
     else:
         p_any = p_first

@@ -365,6 +365,7 @@ class Simulation:
             ("transport/land", self.transport.land),
             ("transport/mount_and_dismount", self.carriers.mount_and_dismount),
             ("movement/move", move),
+            ("indirect_fire/leave_fall_of_shot", self.fires.leave_fall_of_shot),
             ("friction/break_down", self.friction.break_down),
             ("friction/stray", self.friction.stray),
             ("obstacles/cross", self.obstacles.cross),

@@ -336,6 +336,21 @@ class RoundsImpacted(Event):
 
 
 @dataclass(frozen=True)
+class UnitReactedToFire(Event):
+    """``unit`` came under the rounds of mission ``mission`` fired by ``firer`` and went to ground;
+    ``reaction`` says what it did next: ``left`` (it heads for (x_m, y_m), out of the impact area) or
+    ``stayed`` (a defending or dug-in unit, or one held at an obstacle, stays where it is, at (x_m, y_m))."""
+
+    KIND: ClassVar[str] = "UnitReactedToFire"
+    mission: int
+    unit: str
+    firer: str
+    reaction: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
 class FireMissionCompleted(Event):
     """The assessment after impact: the mission is over; ``casualties`` it caused."""
 
@@ -686,6 +701,14 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "y_m": "y_m",
     },
     "FireMissionCompleted": {"mission": "value", "battery": "unit", "target": "other", "casualties": "count"},
+    "UnitReactedToFire": {
+        "mission": "value",
+        "unit": "unit",
+        "firer": "other",
+        "reaction": "detail",
+        "x_m": "x_m",
+        "y_m": "y_m",
+    },
     "StrikeRequested": {"mission": "value", "side": "side", "aircraft": "unit", "target": "other"},
     "SortieLaunched": {"mission": "value", "aircraft": "unit", "airbase": "detail"},
     "StrikeAborted": {"mission": "value", "aircraft": "unit", "reason": "detail"},
@@ -774,6 +797,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         RoundsFired,
         RoundsImpacted,
         FireMissionCompleted,
+        UnitReactedToFire,
         StrikeRequested,
         SortieLaunched,
         StrikeAborted,

@@ -74,6 +74,7 @@ EVENT_LABELS = {
     "AssaultResolved": "assaults decided",
     "PositionSeized": "positions seized",
     "InitiativeTaken": "initiatives taken",
+    "UnitReactedToFire": "units reacted to fire",
 }
 """Every kind of event in plain words, as the rows of the report's timeline chart and the viewer's
 event-kind list name them (the event class names are for code)."""

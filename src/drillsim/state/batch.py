@@ -431,6 +431,10 @@ class BatchState:
     """Where the element's current or last pursuit began (NaN: none)."""
     pursuit_ended_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """When the element's last pursuit ended (-inf: never)."""
+    leave_x: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    leave_y: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Where an element leaving the fall of shot is heading (NaN: it is not leaving; docs/mechanics/
+    indirect-fire.md, "Leaving the fall of shot")."""
     air_seen_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Last time the element's side's picture held a hostile aircraft within its air radius."""
     # resupply by carriers (R, N) and its measures (R, S): docs/mechanics/supply.md
@@ -613,6 +617,8 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         pursuit_x=_full((r, n), np.nan),
         pursuit_y=_full((r, n), np.nan),
         pursuit_ended_at=_full((r, n), -INF),
+        leave_x=_full((r, n), np.nan),
+        leave_y=_full((r, n), np.nan),
         air_seen_at=_full((r, n), -INF),
         supply_phase=np.full((r, n), SUPPLY_NONE, dtype=np.int64),
         supply_client=np.full((r, n), -1, dtype=np.int64),

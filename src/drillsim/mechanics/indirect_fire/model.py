@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from drillsim.core.compiled import jit
+from drillsim.scenario.models import TERRAIN_CLASSES
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -60,6 +61,41 @@ EFFECT_WITHOUT_ADJUSTMENT_SD_M = SHORT_FORK_M / 4.0
 """An observer fires for effect at once when the target is located well enough that two standard
 deviations of its located error lie within half the short fork (11.4 m per axis): adjusting would end
 where it starts (a reading of Dyer's procedure, an assumption, low)."""
+
+
+IMPACT_AREA_CEPS = math.sqrt(math.log2(20.0))
+"""Radius, in CEPs, of the circle about the aim point that holds 95 % of a weapon's rounds: the miss
+distance is Rayleigh, ``P(D <= x) = 1 - 2**-(x / CEP)**2``, so 95 % lie within ``sqrt(log2 20) = 2.08``
+CEP. Troops who leave the fall of shot move until their whole footprint lies outside it (docs:
+"Leaving the fall of shot")."""
+
+RELIEF_AREA_EXPOSURE: dict[str, float] = {
+    "road": 1.0,
+    "track": 1.0,
+    "open": 1.0,
+    "irrigated": 1.0,
+    "foothills": 0.75,
+    "mountain": 0.5,
+    "urban": 1.0,
+    "forest": 1.0,
+    "water": 1.0,
+}
+"""Share of the blast and fragments of an area weapon that reaches people lying or moving in each terrain
+class, against level open ground (1): the folds, gullies and boulders of broken (foothills) and mountain
+ground stop part of them. Assumptions, confidence low: open sources say only that a ditch, a log or a
+shell hole changes a burst's effect greatly (H. W. McBride, *The Emma Gees*), not by how much over a
+whole class of ground. Buildings and trees are not relief (a unit type's ``cover``; no tree bursts).
+Troops dug in (hasty or prepared defence) and riders keep their own exposure. See
+docs/mechanics/indirect-fire.md, "Cover from the ground"."""
+RELIEF_AREA_TABLE = np.array([RELIEF_AREA_EXPOSURE[c] for c in TERRAIN_CLASSES])
+""":data:`RELIEF_AREA_EXPOSURE` by terrain class index (``drillsim.world.forces.TERRAIN_INDEX``)."""
+
+
+def impact_area_radius(dispersion_cep_m: ArrayLike, footprint_m: ArrayLike) -> FloatArray:
+    """How far from the aim point an element's centre must be for its footprint (radius ``footprint_m``)
+    to lie outside the circle holding 95 % of the rounds (``IMPACT_AREA_CEPS`` CEP)."""
+    cep = np.asarray(dispersion_cep_m, dtype=np.float64)
+    return np.asarray(IMPACT_AREA_CEPS * cep + np.asarray(footprint_m, dtype=np.float64), dtype=np.float64)
 
 
 def adjusting_rounds(located_sd_m: ArrayLike) -> IntArray:

@@ -33,15 +33,18 @@ from drillsim.events.types import (
     FireMissionRequested,
     RoundsFired,
     RoundsImpacted,
+    UnitReactedToFire,
 )
 from drillsim.mechanics.direct_fire.model import POSTURE_AREA_EXPOSURE, POSTURE_AREA_TABLE
 from drillsim.mechanics.direct_fire.step import apply_casualties, lose_carriers
 from drillsim.mechanics.indirect_fire.model import (
     ADJUST_INTERVAL_S,
     ADJUSTED_AIM_SD_M,
+    RELIEF_AREA_TABLE,
     adjusting_rounds,
     burst_exponents,
     hit_probabilities,
+    impact_area_radius,
     lethal_spread,
     lift_aim_points,
     scatter_sd,
@@ -49,6 +52,7 @@ from drillsim.mechanics.indirect_fire.model import (
 from drillsim.mechanics.transport import carrier_positions, mounted_area_exposure
 from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
+from drillsim.world.forces import CRAWL_SPEED_MPS, POSTURE_INDEX
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -460,6 +464,33 @@ class IndirectFire:
         np.add.at(s.chain_time_sum, (rows[known], side[known]), (m.impact_t[due] - m.detected_t[due])[known])
         np.add.at(s.chain_count, (rows[known], side[known]), 1.0)
 
+    def leave_fall_of_shot(self, ctx: StepContext) -> None:
+        """Elements leaving the fall of shot (``leave_x``, see :func:`react_to_fire`) move one step straight
+        towards where they are heading, at their type's speed on foot in the ground under them (a rush: not
+        slowed by suppression or slope), and are held from their route meanwhile; an element that gets
+        there, or is out of action, broken or mounted, stops leaving and takes up its route again."""
+        s = ctx.state
+        leaving = ~np.isnan(s.leave_x)
+        if not leaving.any():
+            return
+        f = ctx.world.forces
+        rows, elems = np.nonzero(leaving)
+        x, y = s.x[rows, elems], s.y[rows, elems]
+        speed = f.speed_by_class[elems, ctx.world.movement_class(x, y)]
+        step = np.where(speed > 0, speed, CRAWL_SPEED_MPS) * (ctx.t1 - ctx.t0)
+        dx, dy = s.leave_x[rows, elems] - x, s.leave_y[rows, elems] - y
+        dist = np.hypot(dx, dy)
+        frac = np.minimum(step / np.maximum(dist, 1e-9), 1.0)
+        s.x[rows, elems] = x + dx * frac
+        s.y[rows, elems] = y + dy * frac
+        stop = (
+            (frac >= 1.0) | (s.status[rows, elems] != ACTIVE) | s.broken[rows, elems] | s.mounted[rows, elems]
+        )
+        s.leave_x[rows[stop], elems[stop]] = np.nan
+        s.leave_y[rows[stop], elems[stop]] = np.nan
+        go, ge = rows[~stop], elems[~stop]
+        s.held_until[go, ge] = np.maximum(s.held_until[go, ge], ctx.t1 + 0.5 * ctx.world.dt_s)
+
 
 def spend_rounds(ctx: StepContext, ks: IntArray, rounds: FloatArray, when: FloatArray) -> None:
     """Missions ``ks`` fire ``rounds`` at ``when`` at their aim points: the battery's ammunition
@@ -531,6 +562,164 @@ def clearance_refusals(
     return reason.astype(str)
 
 
+DUG_IN = (POSTURE_INDEX["hasty-defence"], POSTURE_INDEX["prepared-defence"])
+"""Postures of troops in dug positions: the ground's relief adds nothing to their cover, and they stay put
+under fire."""
+LEAVE_SPREAD_RAD = math.radians(45.0)
+"""Troops leaving the fall of shot head away from the aim point turned by up to this angle either way,
+uniformly (an assumption, low: the drill has the leader give a direction, and neighbouring units do not
+all pick the same one)."""
+STAYING_TASKS = ("defend", "fire-support")
+"""Tasks whose troops hold their ground under indirect fire rather than leave the fall of shot."""
+
+
+def relief_exposure(ctx: StepContext, rows: IntArray) -> FloatArray:
+    """(rows, N) share of an area weapon's effect the ground lets through to each element's people where
+    they stand (:data:`RELIEF_AREA_EXPOSURE` of the terrain class under them); 1 for troops dug in and for
+    riders."""
+    s = ctx.state
+    if (RELIEF_AREA_TABLE[ctx.world.class_lut] == 1.0).all():  # no ground that shields (a flat open area)
+        return np.ones(s.x[rows].shape)
+    x, y = s.x[rows], s.y[rows]
+    relief = RELIEF_AREA_TABLE[ctx.world.movement_class(x, y)]
+    keep = np.isin(s.posture[rows], DUG_IN) | s.mounted[rows]
+    return np.asarray(np.where(keep, 1.0, relief), dtype=np.float64)
+
+
+class LeavePlan(NamedTuple):
+    """Where each (mission, element) pair would head to leave the fall of shot: whether it leaves, the unit
+    vector it heads along, its distance from the aim point and the distance it must reach."""
+
+    leave: BoolArray
+    ux: FloatArray
+    uy: FloatArray
+    distance: FloatArray
+    need: FloatArray
+
+
+def plan_leaving(ctx: StepContext, ks: IntArray, elems: IntArray) -> LeavePlan:
+    """For elements ``elems`` under the rounds of missions ``ks`` (one pair each): those free to move
+    (active, unbroken, on foot, not dug in, not defending or firing, not held at an obstacle unless already
+    leaving) and inside the impact area leave straight away from the mission's aim point until their
+    footprint lies outside the circle holding 95 % of the weapon's rounds (:func:`impact_area_radius`);
+    from an aim point on their centre, square to the line of fire (to its left). Each turns by its own
+    angle within ``LEAVE_SPREAD_RAD`` (stream ``fires/indirect/leave`` keyed by mission and element), so
+    elements side by side disperse rather than leave as one."""
+    s = ctx.state
+    f = ctx.world.forces
+    m = s.missions
+    rows = m.rep[ks]
+    ax, ay = m.aim_x[ks], m.aim_y[ks]
+    ex, ey = s.x[rows, elems], s.y[rows, elems]
+    staying = np.array([t.kind in STAYING_TASKS for t in ctx.world.plan.tasks] + [False], dtype=bool)
+    free = (
+        (s.status[rows, elems] == ACTIVE)
+        & ~s.broken[rows, elems]
+        & ~s.mounted[rows, elems]
+        & ~np.isin(s.posture[rows, elems], DUG_IN)
+        & ~staying[s.task[rows, elems]]
+        & ((s.held_until[rows, elems] <= ctx.t1) | ~np.isnan(s.leave_x[rows, elems]))
+    )
+    need = impact_area_radius(f.w_dispersion[m.mount[ks]], f.footprint_m[elems])
+    d = np.hypot(ex - ax, ey - ay)
+    fx, fy = ax - s.x[rows, m.firer[ks]], ay - s.y[rows, m.firer[ks]]
+    fl = np.maximum(np.hypot(fx, fy), 1e-9)
+    centred = d < 1.0
+    vx = np.where(centred, -fy / fl, (ex - ax) / np.maximum(d, 1e-9))
+    vy = np.where(centred, fx / fl, (ey - ay) / np.maximum(d, 1e-9))
+    u = ctx.streams.uniform("fires/indirect/leave", 0, ctx.rep(rows), m.mission_id[ks], ctx.key(elems))
+    turn = (2.0 * u - 1.0) * LEAVE_SPREAD_RAD
+    ux = vx * np.cos(turn) - vy * np.sin(turn)
+    uy = vx * np.sin(turn) + vy * np.cos(turn)
+    return LeavePlan(free & (d < need), ux, uy, d, need)
+
+
+def react_to_fire(ctx: StepContext, ks: IntArray, elems: IntArray) -> None:
+    """Elements ``elems`` came under the rounds of missions ``ks`` (one pair each) and go to ground (they are
+    suppressed; later missions find them prone). Those that :func:`plan_leaving` lets leave head out of
+    the impact area, moved by :meth:`IndirectFire.leave_fall_of_shot`; the others stay.
+    ``UnitReactedToFire`` records which (docs/mechanics/indirect-fire.md, "Leaving the fall of shot")."""
+    if not len(ks):
+        return
+    s = ctx.state
+    m = s.missions
+    rows, when = m.rep[ks], m.impact_t[ks]
+    plan = plan_leaving(ctx, ks, elems)
+    leave = plan.leave
+    gx = np.where(leave, m.aim_x[ks] + plan.ux * plan.need, s.x[rows, elems])
+    gy = np.where(leave, m.aim_y[ks] + plan.uy * plan.need, s.y[rows, elems])
+    r_, e_ = rows[leave], elems[leave]
+    s.leave_x[r_, e_] = gx[leave]
+    s.leave_y[r_, e_] = gy[leave]
+    # Movement along the route waits while the element leaves (it is moved by leave_fall_of_shot).
+    s.held_until[r_, e_] = np.maximum(s.held_until[r_, e_], ctx.t1 + 0.5 * ctx.world.dt_s)
+    ctx.emit(
+        UnitReactedToFire,
+        rows,
+        when,
+        mission=m.mission_id[ks].astype(np.float64),
+        unit=ctx.ids[elems],
+        firer=ctx.ids[m.firer[ks]],
+        reaction=np.where(leave, "left", "stayed"),
+        x_m=gx,
+        y_m=gy,
+    )
+
+
+def later_volleys_on_leavers(
+    ctx: StepContext,
+    ks: IntArray,
+    bursts: tuple[FloatArray, FloatArray],
+    spread: FloatArray,
+    peak: FloatArray,
+    ground: BoolArray,
+    exposure: FloatArray,
+    guns: IntArray,
+    p_first: FloatArray,
+) -> FloatArray | None:
+    """Probability (missions x elements) that a person is hit by the volleys after the first of
+    indirect-fire missions ``ks``, volley by volley, with the elements that the first volley put under fire
+    and that :func:`plan_leaving` lets leave moved along their way out: volley ``j`` lands ``j`` intervals
+    of a tube's rate of fire after the first, by when an element has rushed ``j`` intervals at its foot
+    speed in the ground under it (no farther than its way out). None when no element leaves (then every
+    later round finds every element where it stands)."""
+    s = ctx.state
+    f = ctx.world.forces
+    m = s.missions
+    rows = m.rep[ks]
+    kk, ee = np.nonzero(ground & (p_first > 0.01))
+    if not len(kk):
+        return None
+    plan = plan_leaving(ctx, ks[kk], ee)
+    if not plan.leave.any():
+        return None
+    kk, ee = kk[plan.leave], ee[plan.leave]
+    ux, uy = plan.ux[plan.leave], plan.uy[plan.leave]
+    way = plan.need[plan.leave] - plan.distance[plan.leave]
+    x0, y0 = s.x[rows[kk], ee], s.y[rows[kk], ee]
+    speed = f.speed_by_class[ee, ctx.world.movement_class(x0, y0)]
+    speed = np.where(speed > 0, speed, CRAWL_SPEED_MPS)
+    interval = 1.0 / np.maximum(f.w_rate_per_s[m.mount[ks]], 1e-9)
+    rounds = m.rounds[ks].astype(np.int64)
+    px, py = bursts
+    width = px.shape[1]
+    span = int(guns.max())
+    keep = np.ones(peak.shape)
+    for j in range(1, int(np.ceil(rounds / guns).max())):
+        count = np.clip(rounds - j * guns, 0, guns)
+        if not count.any():
+            break
+        pick = np.minimum(j * guns[:, None] + np.arange(span)[None, :], width - 1)
+        bx, by = np.take_along_axis(px, pick, axis=1), np.take_along_axis(py, pick, axis=1)
+        step = np.minimum(speed * j * interval[kk], way)
+        ex, ey = s.x[rows].copy(), s.y[rows].copy()
+        ex[kk, ee] = x0 + ux * step
+        ey[kk, ee] = y0 + uy * step
+        exponents = burst_exponents(ex, ey, bx, by, spread, ground, count)
+        keep *= 1.0 - hit_probabilities(np.exp(exponents), peak, spread, exposure, ground, count)
+    return np.asarray(1.0 - keep, dtype=np.float64)
+
+
 GROUND_EXPOSURE = POSTURE_AREA_EXPOSURE["halted"]
 """Area-effect exposure of troops who have gone to ground (prone): those suppressed when the rounds land,
 and everyone from a mission's second volley on (docs/mechanics/indirect-fire.md, "Going to ground")."""
@@ -565,12 +754,14 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str, adjusting: bool
     # Each active ground element's chance of a hit by any round: round_casualty_fraction of each
     # round, combined by hit_probabilities (the compiled batch path of the model).
     ground = (s.status[rows] == ACTIVE) & ~f.is_air[None, :]
-    # People in carriers take the carriers' fragment exposure instead of their posture's.
-    exposure = mounted_area_exposure(ctx, rows, POSTURE_AREA_TABLE[s.posture[rows]])
+    # Broken and mountain ground stop part of the fragments (docs: cover from the ground); people in
+    # carriers take the carriers' fragment exposure instead of their posture's.
+    relief = relief_exposure(ctx, rows)
+    exposure = mounted_area_exposure(ctx, rows, POSTURE_AREA_TABLE[s.posture[rows]] * relief)
     # Troops go to ground under fire: those already suppressed, everyone under fire for effect that
     # adjusting rounds announced, and everyone after the first volley (one round a weapon; an adjusting
-    # round is a volley of one) take at most the prone exposure.
-    down = np.minimum(exposure, GROUND_EXPOSURE)
+    # round is a volley of one) take at most the prone exposure (in their ground).
+    down = np.minimum(exposure, GROUND_EXPOSURE * relief)
     cover = 1.0 - f.cover[None, :]
     announced = m.fire_phase[ks] == PHASE_ADJUSTED
     warned = (s.suppressed_until[rows] > m.impact_t[ks][:, None]) | announced[:, None]
@@ -584,10 +775,18 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str, adjusting: bool
     p_first = hit_probabilities(np.exp(exponents), peak, spread, first_exposure, ground, volley)
     later = rounds - volley
     if later.any():
-        shift = np.minimum(volley[:, None] + idx[None, :], width - 1)
-        lx, ly = np.take_along_axis(px, shift, axis=1), np.take_along_axis(py, shift, axis=1)
-        exponents = burst_exponents(s.x[rows], s.y[rows], lx, ly, spread, ground, later)
-        p_later = hit_probabilities(np.exp(exponents), peak, spread, down * cover, ground, later)
+        # Troops free to move leave the fall of shot after the first volley (docs: leaving the fall of
+        # shot): the later volleys find them on their way out.
+        p_later = None
+        if weapon == "indirect" and not adjusting:
+            p_later = later_volleys_on_leavers(
+                ctx, ks, (px, py), spread, peak, ground, down * cover, guns, p_first
+            )
+        if p_later is None:
+            shift = np.minimum(volley[:, None] + idx[None, :], width - 1)
+            lx, ly = np.take_along_axis(px, shift, axis=1), np.take_along_axis(py, shift, axis=1)
+            exponents = burst_exponents(s.x[rows], s.y[rows], lx, ly, spread, ground, later)
+            p_later = hit_probabilities(np.exp(exponents), peak, spread, down * cover, ground, later)
         p_any = 1.0 - (1.0 - p_first) * (1.0 - p_later)
     else:
         p_any = p_first
@@ -614,6 +813,8 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str, adjusting: bool
     s.suppressed_until[rows_hit[hit], elems[hit]] = np.maximum(
         s.suppressed_until[rows_hit[hit], elems[hit]], when[mi][hit] + AREA_SUPPRESSION_S
     )
+    if weapon == "indirect":
+        react_to_fire(ctx, ks[mi[hit]], elems[hit])
     counts = np.rint(total).astype(np.int64)
     ctx.emit(
         RoundsImpacted,

@@ -545,23 +545,31 @@ def _reconnaissance_targets(
 
 
 def follow_supported(ctx: StepContext, task: CompiledTask) -> None:
-    """Batteries of a fire-support task farther than their reach from the centre of the units they support
-    go toward it, to the point at their reach on the way (through a crossing when the straight leg cuts a
-    river); those within reach halt where they are. The centre is that of the supported elements in contact
-    (:func:`in_contact`) when any is, else of all those in action. With none in action, a battery halts."""
+    """Batteries of a fire-support task farther than their reach from the units they support go toward
+    them, to the point at their reach on the way (through a crossing when the straight leg cuts a river);
+    those within reach halt where they are. A battery follows the supported element in contact
+    (:func:`in_contact`) nearest to it when any is, else the centre of all those in action. With none in
+    action, a battery halts."""
     s = ctx.state
     rows, cols = _on_task(s.task, s.status, s.broken, task.elements, task.index)
     if not len(rows):
         return
     elems = task.elements[cols]
-    alive = s.status[rows][:, task.supported] == ACTIVE
-    engaged = alive & in_contact(ctx, rows, ctx.world.forces.side[elems], task.supported)
-    weigh = np.where(engaged.any(axis=1)[:, None], engaged, alive)
-    count = weigh.sum(axis=1)
-    cx = np.where(weigh, s.x[rows][:, task.supported], 0.0).sum(axis=1) / np.maximum(count, 1)
-    cy = np.where(weigh, s.y[rows][:, task.supported], 0.0).sum(axis=1) / np.maximum(count, 1)
     bx = s.x[rows, elems]
     by = s.y[rows, elems]
+    sx = s.x[rows][:, task.supported]
+    sy = s.y[rows][:, task.supported]
+    alive = s.status[rows][:, task.supported] == ACTIVE
+    count = alive.sum(axis=1)
+    cx = np.where(alive, sx, 0.0).sum(axis=1) / np.maximum(count, 1)
+    cy = np.where(alive, sy, 0.0).sum(axis=1) / np.maximum(count, 1)
+    engaged = alive & in_contact(ctx, rows, ctx.world.forces.side[elems], task.supported)
+    fighting = engaged.any(axis=1)
+    if fighting.any():
+        near = np.argmin(np.where(engaged, np.hypot(sx - bx[:, None], sy - by[:, None]), np.inf), axis=1)
+        k = np.arange(len(rows))
+        cx = np.where(fighting, sx[k, near], cx)
+        cy = np.where(fighting, sy[k, near], cy)
     away = np.hypot(bx - cx, by - cy)
     reach = task.support_reach_m[cols]
     go = (count > 0) & (away > reach)

@@ -139,7 +139,11 @@ def _hand_over_fuel(ctx: StepContext, rows: IntArray, elems: IntArray, clients: 
     """Fill each client's tanks from its carrier's fuel (``FuelResupplied`` for each that gets some)."""
     s = ctx.state
     f = ctx.world.forces
-    short = np.where(np.isfinite(f.fuel0[clients]), f.fuel0[clients] - s.fuel[rows, clients], 0.0)
+    tanks = np.isfinite(f.fuel0[clients])
+    if not tanks.any():
+        return
+    short = np.zeros(len(rows))
+    short[tanks] = f.fuel0[clients[tanks]] - s.fuel[rows[tanks], clients[tanks]]
     give = np.clip(np.minimum(s.supply_fuel[rows, elems], short), 0.0, None)
     got = give > 0
     if not got.any():

@@ -217,6 +217,16 @@ class ForceTable:
         return self.ids.index(element_id)
 
     @cached_property
+    def fuel_modelled(self) -> BoolArray:
+        """Whether each element's fuel is modelled (a finite ``fuel0``; built once)."""
+        return np.isfinite(self.fuel0)
+
+    @cached_property
+    def any_fuel(self) -> bool:
+        """Whether any element's fuel is modelled (without any, the fuel passes do nothing)."""
+        return bool(self.fuel_modelled.any())
+
+    @cached_property
     def belligerents(self) -> Belligerents:
         """Sides, hostility, aircraft and starting strengths for compiled passes (built once)."""
         return Belligerents(self.side, self.is_air, np.ascontiguousarray(self.hostile), self.strength0)

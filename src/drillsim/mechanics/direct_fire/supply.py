@@ -94,7 +94,7 @@ def _resupply_fuel(ctx: StepContext) -> None:
     sup = ctx.world.support
     s = ctx.state
     f = ctx.world.forces
-    tanks = np.flatnonzero(np.isfinite(f.fuel0))
+    tanks = np.flatnonzero(f.fuel_modelled)
     if not len(tanks):
         return
     # The fuel is in the vehicles: where the carriers stand (parked, or with the element).

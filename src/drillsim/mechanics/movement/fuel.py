@@ -12,6 +12,8 @@ tanks (or run out of fuel) or a carrier has handed over its load.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -22,7 +24,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-__all__ = ["OFF_ROAD_FUEL_FACTOR", "burn_fuel", "burns_fuel", "has_fuel_model", "out_of_fuel"]
+__all__ = ["OFF_ROAD_FUEL_FACTOR", "Drive", "burn_fuel", "burns_fuel", "start_drive"]
 
 OFF_ROAD_FUEL_FACTOR = 1.67
 """Fuel burnt per kilometre off roads over that on roads: a diesel tracked vehicle's 400-500 l/100 km
@@ -30,9 +32,15 @@ off-road against 240-300 l/100 km on highways (the T-90M row of a published cons
 ends giving 1.67; low confidence, applied to every ground vehicle by analogy: docs/mechanics/movement.md)."""
 
 
-def has_fuel_model(ctx: StepContext) -> bool:
-    """Whether any element's fuel is modelled (a type with ``fuel_l``); without any, nothing here runs."""
-    return bool(np.isfinite(ctx.world.forces.fuel0).any())
+class Drive(NamedTuple):
+    """The moving elements that burn fuel this step: where each stood at the start of the step and whether
+    its leg is a road leg."""
+
+    rows: IntArray
+    elems: IntArray
+    x0: FloatArray
+    y0: FloatArray
+    on_road: BoolArray
 
 
 def burns_fuel(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArray:
@@ -40,50 +48,55 @@ def burns_fuel(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArray:
     (no carriers, or riding them)."""
     f = ctx.world.forces
     c = ctx.world.carriers
-    modelled = np.isfinite(f.fuel0[elems])
+    modelled = f.fuel_modelled[elems]
     if c is None:
         return modelled
     return np.asarray(modelled & (~c.has[elems] | ctx.state.mounted[rows, elems]))
 
 
-def burn_fuel(
-    ctx: StepContext,
-    rows: IntArray,
-    elems: IntArray,
-    start: tuple[FloatArray, FloatArray],
-    on_road: BoolArray,
-    arrived: BoolArray,
-) -> None:
-    """Take the fuel for this step's move of elements (rows, elems) from (x, y) ``start`` to where they
-    stand now, on a road leg or not (``on_road``, at the start of the step). One that runs out stops
-    where its last litre takes it (unless it ``arrived`` at the end of its route in the step: then it
-    arrived with the last litre), and ``FuelExhausted`` is recorded."""
+def start_drive(ctx: StepContext, rows: IntArray, elems: IntArray) -> tuple[Drive | None, BoolArray | None]:
+    """Before the move of elements (rows, elems): those that burn fuel and may go (None: none), and which
+    of (rows, elems) may move at all (None: all; one that burns fuel and waits for it stays)."""
+    s = ctx.state
+    burn = burns_fuel(ctx, rows, elems)
+    go: BoolArray | None = None
+    if s.fuel_waiting.any():
+        stay = burn & s.fuel_waiting[rows, elems]
+        if stay.any():
+            go = ~stay
+            rows, elems, burn = rows[go], elems[go], burn[go]
+    k = np.flatnonzero(burn)
+    if not len(k):
+        return None, go
+    r, e = rows[k], elems[k]
+    drive = Drive(r, e, s.x[r, e], s.y[r, e], s.route_road[r, e, s.route_i[r, e]])
+    return drive, go
+
+
+def burn_fuel(ctx: StepContext, drive: Drive, arrived_rows: IntArray, arrived_elems: IntArray) -> None:
+    """Take the fuel for this step's move of the elements of ``drive`` from where they stood to where they
+    stand now. One that runs out stops where its last litre takes it (unless it arrived at the end of its
+    route in the step, one of (``arrived_rows``, ``arrived_elems``): then it arrived with the last litre),
+    waits for fuel (``fuel_waiting``), and ``FuelExhausted`` is recorded."""
     s = ctx.state
     f = ctx.world.forces
-    burn = burns_fuel(ctx, rows, elems)
-    if not burn.any():
-        return
-    r, e = rows[burn], elems[burn]
-    x0, y0 = start[0][burn], start[1][burn]
-    dx, dy = s.x[r, e] - x0, s.y[r, e] - y0
-    factor = np.where(on_road[burn], 1.0, OFF_ROAD_FUEL_FACTOR)
+    r, e = drive.rows, drive.elems
+    dx, dy = s.x[r, e] - drive.x0, s.y[r, e] - drive.y0
+    factor = np.where(drive.on_road, 1.0, OFF_ROAD_FUEL_FACTOR)
     used = np.hypot(dx, dy) * f.fuel_per_m[e] * factor
     have = s.fuel[r, e]
     dry = (used > 0) & (used >= have)
-    back = dry & ~arrived[burn]
+    s.fuel[r, e] = np.where(dry, 0.0, have - used)
+    if not dry.any():
+        return
+    back = dry.copy()
+    if len(arrived_rows):
+        back &= ~np.isin(r * f.n + e, arrived_rows * f.n + arrived_elems)
     if back.any():
         keep = have[back] / used[back]
-        s.x[r[back], e[back]] = x0[back] + dx[back] * keep
-        s.y[r[back], e[back]] = y0[back] + dy[back] * keep
-    s.fuel[r, e] = np.where(dry, 0.0, have - used)
-    if dry.any():
-        rd, ed = r[dry], e[dry]
-        s.fuel_waiting[rd, ed] = True
-        np.add.at(s.fuel_exhausted, (rd, f.side[ed]), 1.0)
-        ctx.emit(FuelExhausted, rd, ctx.t1, unit=ctx.ids[ed], x_m=s.x[rd, ed], y_m=s.y[rd, ed])
-
-
-def out_of_fuel(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArray:
-    """Whether elements (rows, elems) would burn fuel to move and wait for fuel: they stay where they
-    are."""
-    return np.asarray(burns_fuel(ctx, rows, elems) & ctx.state.fuel_waiting[rows, elems])
+        s.x[r[back], e[back]] = drive.x0[back] + dx[back] * keep
+        s.y[r[back], e[back]] = drive.y0[back] + dy[back] * keep
+    rd, ed = r[dry], e[dry]
+    s.fuel_waiting[rd, ed] = True
+    np.add.at(s.fuel_exhausted, (rd, f.side[ed]), 1.0)
+    ctx.emit(FuelExhausted, rd, ctx.t1, unit=ctx.ids[ed], x_m=s.x[rd, ed], y_m=s.y[rd, ed])

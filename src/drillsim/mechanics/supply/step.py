@@ -139,7 +139,7 @@ def _hand_over_fuel(ctx: StepContext, rows: IntArray, elems: IntArray, clients: 
     """Fill each client's tanks from its carrier's fuel (``FuelResupplied`` for each that gets some)."""
     s = ctx.state
     f = ctx.world.forces
-    tanks = np.isfinite(f.fuel0[clients])
+    tanks = f.fuel_modelled[clients]
     if not tanks.any():
         return
     short = np.zeros(len(rows))
@@ -167,7 +167,7 @@ def _dispatch(
     slot[served] = np.arange(len(served))
     limited = np.flatnonzero(np.isfinite(f.w_ammo0) & ~f.is_air[f.w_elem])
     owner = slot[f.w_elem[limited]]
-    tanks = np.isfinite(f.fuel0[served]) if order.load_fuel_l > 0 else np.zeros(len(served), dtype=bool)
+    tanks = f.fuel_modelled[served] if order.load_fuel_l > 0 else np.zeros(len(served), dtype=bool)
     if not (owner >= 0).any() and not tanks.any():
         return
     mounts, owner = limited[owner >= 0], owner[owner >= 0]

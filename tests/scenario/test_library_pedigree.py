@@ -8,16 +8,10 @@ from drillsim.scenario.pedigree import has_pedigree, iter_parameters
 
 DEFAULT_SCENARIO = "khatlon-2015"
 CATALOGUE = "core-v1"
-FUEL_FIELDS = ("fuel_l", "fuel_per_km_l")
-"""Fuel figures get their pedigree with the supply model's fuel sources (docs/mechanics/supply.md)."""
 
 
 def _assert_every_written_number_has_a_pedigree(records: list[ParameterRecord]) -> None:
-    bare = [
-        r.path
-        for r in records
-        if not r.default and not has_pedigree(r) and r.path.rsplit(".", 1)[-1] not in FUEL_FIELDS
-    ]
+    bare = [r.path for r in records if not r.default and not has_pedigree(r)]
     assert not bare, (
         f"{len(bare)} numbers without a pedigree: write each as {{value: N, source: KEY, confidence: LEVEL}} "
         "(source drillsim-assumption, confidence low, when no source gives the figure): " + ", ".join(bare)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 import drillsim
 from drillsim.report.html import _pedigree
@@ -19,6 +20,7 @@ from drillsim.scenario.io import with_overrides
 from drillsim.scenario.pedigree import is_sourced
 from drillsim.study.screening import (
     NOT_READ,
+    UNREAD_AREA_RADIUS,
     UNREAD_FIELDS,
     GroupEffect,
     MorrisScreening,
@@ -209,23 +211,45 @@ def test_screening_moves_every_number_except_zero_rounded_unused_and_settings() 
     }
 
 
-def test_numbers_no_model_reads_are_not_screened_and_are_counted(screening: MorrisScreening) -> None:
-    """Fuel and the spread of a one-element unit are listed as read by no model, not moved, and the
-    screening's text counts them; the spread of a unit of several elements is still moved."""
-    base = drillsim.load_scenario(EXAMPLE)
-    fuel = "catalogue.unit_types.rifle-squad.fuel_per_km_l"
+def test_numbers_no_model_reads_are_not_screened_and_are_counted(
+    screening: MorrisScreening, tmp_path: Path
+) -> None:
+    """The fuel burn of a unit type without fuel_l, the spread of a one-element unit and the radius of an
+    area whose extent no model reads are listed as read by no model, not moved, and the screening's text
+    counts them; the spread of a unit of several elements and the radius of the hold-area objective's
+    area are still moved."""
+    data = yaml.safe_load(Path(EXAMPLE).read_text("utf-8"))
+    data["areas"]["lookout"] = {"center": "crossing", "radius_m": 500}
+    path = tmp_path / "crossing-defence.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    base = drillsim.load_scenario(path)
+    burn = "catalogue.unit_types.rifle-squad.fuel_per_km_l"
     single, group = "units.mil/commander.spread_m", "units.mil/grp.spread_m"
-    scenario = with_overrides(base, {fuel: 1.2, single: 300.0})
+    scenario = with_overrides(base, {burn: 1.2, single: 300.0})
     inputs = {i.path: i for i in screened_inputs(scenario)}
-    assert str(inputs[fuel].fixed).startswith(NOT_READ)
+    assert str(inputs[burn].fixed).startswith(NOT_READ)
     assert str(inputs[single].fixed).startswith(NOT_READ)
+    assert inputs["areas.lookout.radius_m"].fixed == NOT_READ + UNREAD_AREA_RADIUS
+    assert inputs["areas.bridgehead.radius_m"].fixed is None
     assert inputs[group].fixed is None
     fixed = tuple((i.path, i.fixed) for i in inputs.values() if i.fixed is not None)
     unread = sum(1 for _, why in fixed if why.startswith(NOT_READ))
     entries = sum(1 for _, why in fixed if why.startswith("not read: no unit"))
     text = replace(screening, fixed=fixed).text()
     assert f"not screened: {unread + entries} numbers no model reads" in text
-    assert f"{unread} read by no model: fuel_per_km_l, spread_m" in text
+    assert f"{unread} read by no model: fuel_per_km_l, radius_m, spread_m" in text
+
+
+def test_fuel_numbers_are_screened_once_a_type_has_fuel() -> None:
+    """A unit type with fuel_l: its tank and its burn per kilometre are moved (the fuel model reads both,
+    docs/mechanics/movement.md), over ranges around their values."""
+    base = drillsim.load_scenario(EXAMPLE)
+    tank, burn = "catalogue.unit_types.rifle-squad.fuel_l", "catalogue.unit_types.rifle-squad.fuel_per_km_l"
+    scenario = with_overrides(base, {tank: 100.0, burn: 0.5})
+    inputs = {i.path: i for i in screened_inputs(scenario)}
+    for path, value in ((tank, 100.0), (burn, 0.5)):
+        assert inputs[path].fixed is None
+        assert inputs[path].low < value < inputs[path].high
 
 
 def test_the_numbers_said_to_be_unread_are_read_by_no_model() -> None:
@@ -243,7 +267,7 @@ def test_the_numbers_said_to_be_unread_are_read_by_no_model() -> None:
         and path.name != "screening.py"  # the list itself
         and any(name in path.read_text("utf-8") for name in UNREAD_FIELDS)
     ]
-    assert readers == [], "a model reads fuel now: take it off UNREAD_FIELDS"
+    assert readers == [], "a model reads one of them now: take it off UNREAD_FIELDS"
     base = drillsim.load_scenario(EXAMPLE)
     world = build_world(base)
     single = with_overrides(base, {"units.mil/commander.spread_m": 300.0})
@@ -332,3 +356,22 @@ def test_a_geodata_folder_changed_on_disk_is_read_again(tmp_path: Path) -> None:
     again = ground_for(copy)
     assert again is not ground
     assert again.terrain.extent_m == ground.terrain.extent_m
+
+
+def test_an_area_whose_extent_nothing_reads_changes_no_compiled_table(tmp_path: Path) -> None:
+    """The premise of leaving such a radius out: an area no obstacle, position, objective, ambush or no-fire
+    rule uses compiles to nothing, so its radius leaves every table of the world as it was; made a no-fire
+    area, the same radius moves the supply and fire tables."""
+    from drillsim.world.build import build_world
+    from drillsim.world.lanes import lane_tables_differ
+
+    data = yaml.safe_load(Path(EXAMPLE).read_text("utf-8"))
+    data["areas"]["lookout"] = {"center": "crossing", "radius_m": 500}
+    worlds = []
+    for kind, radius in (("named-area-of-interest", 500), ("named-area-of-interest", 900), ("no-fire", 900)):
+        data["areas"]["lookout"] |= {"kind": kind, "radius_m": radius}
+        path = tmp_path / f"crossing-{kind}-{radius}.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+        worlds.append(build_world(drillsim.load_scenario(path)))
+    assert lane_tables_differ(worlds[0], worlds[1]) == []
+    assert lane_tables_differ(worlds[0], worlds[2]) != []

@@ -192,6 +192,27 @@ class AmmunitionResupplied(Event):
 
 
 @dataclass(frozen=True)
+class FuelExhausted(Event):
+    """``unit`` ran out of fuel at (x_m, y_m): its vehicles stop there (docs/mechanics/movement.md)."""
+
+    KIND: ClassVar[str] = "FuelExhausted"
+    unit: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
+class FuelResupplied(Event):
+    """``unit`` got ``litres`` of fuel from ``source``: a supply point (when its tanks were empty) or a
+    carrier of a resupply task (every delivery with fuel)."""
+
+    KIND: ClassVar[str] = "FuelResupplied"
+    unit: str
+    source: str
+    litres: float
+
+
+@dataclass(frozen=True)
 class SupplyDispatched(Event):
     """The carrier ``unit`` set off from its depot with ``rounds`` for ``client``, which had asked."""
 
@@ -511,7 +532,7 @@ class UnitDismounted(Event):
     """``unit`` dismounted from its carriers at (x_m, y_m); ``reason``: order (its task is fought or made on
     foot), contact (an enemy in its side's picture within its dismount range, or fire), objective (its
     attack's objective within that range), seats (shuttling slower than walking), carrier-lost (fire
-    destroyed one of its carriers) (docs/mechanics/transport.md)."""
+    destroyed one of its carriers), fuel (its carriers ran out of fuel) (docs/mechanics/transport.md)."""
 
     KIND: ClassVar[str] = "UnitDismounted"
     unit: str
@@ -675,6 +696,8 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "Fratricide": {"unit": "unit", "shooter": "other", "casualties": "count", "weapon": "detail"},
     "AmmunitionExhausted": {"unit": "unit", "weapon": "detail"},
     "AmmunitionResupplied": {"unit": "unit", "weapon": "detail", "site": "other", "rounds": "value"},
+    "FuelExhausted": {"unit": "unit", "x_m": "x_m", "y_m": "y_m"},
+    "FuelResupplied": {"unit": "unit", "source": "other", "litres": "value"},
     "UnitDestroyed": {"unit": "unit"},
     "UnitBroke": {"unit": "unit", "reason": "detail"},
     "UnitRallied": {"unit": "unit"},
@@ -782,6 +805,8 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         Fratricide,
         AmmunitionExhausted,
         AmmunitionResupplied,
+        FuelExhausted,
+        FuelResupplied,
         SupplyDispatched,
         SupplyDelivered,
         CasualtiesEvacuated,

@@ -37,6 +37,8 @@ EVENT_LABELS = {
     "AmmunitionResupplied": "ammunition resupplied",
     "SupplyDispatched": "supplies sent",
     "SupplyDelivered": "supplies delivered",
+    "FuelExhausted": "fuel run out",
+    "FuelResupplied": "fuel resupplied",
     "CasualtiesEvacuated": "casualties evacuated",
     "CasualtiesMissing": "people missing",
     "UnitDestroyed": "units destroyed",

@@ -297,7 +297,8 @@ class PlaceSpec(Spec):
 
 
 class ResupplySpec(Spec):
-    """Ammunition a site hands out to the units of its side near it (see docs/mechanics/direct-fire.md)."""
+    """Ammunition and fuel a site hands out to the units of its side near it (see
+    docs/mechanics/direct-fire.md and docs/mechanics/supply.md, "Fuel")."""
 
     radius_m: PositiveDistance = Param(300.0)
     """Units within this distance of the site draw ammunition from it."""
@@ -306,6 +307,9 @@ class ResupplySpec(Spec):
     load, up to the full load (distribution, carrying and loading belts and magazines)."""
     stock_rounds: Stock | None = None
     """Rounds the site holds in all; none means as much as is asked for."""
+    stock_fuel_l: Fuel | None = None
+    """Litres of fuel the site holds in all; none means as much as is asked for, 0 that it gives no fuel.
+    Fuel flows as rounds do: each step an element's tanks get ``dt / refill_s`` of their capacity."""
 
 
 class SiteSpec(Spec):
@@ -794,7 +798,11 @@ class UnitTypeSpec(Spec):
     cover: Probability = Param(0.0)
     """Fraction of incoming direct-fire effect that the unit's own protection stops (armour, vehicles)."""
     fuel_l: Fuel | None = None
+    """Fuel in the tanks of an element's vehicles together, litres, full at the start; none: fuel is not
+    modelled (nor for aircraft, whose endurance is their airborne time). See docs/mechanics/movement.md."""
     fuel_per_km_l: Fuel = Param(0.0)
+    """Fuel the element's vehicles together burn per kilometre driven on roads (off roads times
+    ``OFF_ROAD_FUEL_FACTOR``); a type with ``carriers`` burns it only while mounted."""
     breaching: Factor = Param(0.0)
     """Engineer breaching capability: an element of ``breaching`` b opens a lane through an obstacle in the
     obstacle's ``breach_s / b``; 0 cannot breach (it forces known obstacles)."""
@@ -1368,6 +1376,9 @@ class ResupplyTask(_TaskBase):
     """Time to load a carrier at the depot."""
     handover_s: Duration = Param(900.0)
     """Time a carrier spends with the unit handing the ammunition over."""
+    load_fuel_l: Fuel = Param(0.0)
+    """Litres of fuel one carrier takes on each trip for the units it serves (0: none); a served unit
+    also asks when its fuel falls below ``request_below`` of its tanks."""
 
 
 TaskSpec = Annotated[
@@ -1521,6 +1532,7 @@ MeasureKind = Literal[
     "time-landed",
     "time-dismounted",
     "carriers-lost",
+    "fuel-exhausted",
 ]
 MEASURE_KINDS: tuple[str, ...] = get_args(MeasureKind)
 TIME_MEASURE_KINDS: tuple[str, ...] = (
@@ -1557,6 +1569,7 @@ MEASURE_UNITS: dict[str, str] = {
     "fire-missions": "missions",
     "units-broken": "elements",
     "carriers-lost": "vehicles",
+    "fuel-exhausted": "elements",
 }
 """The unit of each measure kind's values as stored (in results, Parquet files and the Python API):
 seconds, metres, ``1`` for an indicator (0 or 1) or a fraction, else what is counted."""

@@ -363,6 +363,8 @@ class BatchState:
     """(R, S, S) casualties inflicted by the firer's side (second axis) on the target's side (third)."""
     depot_stock: FloatArray
     """(R, D) rounds left at each supply point (+inf: unlimited)."""
+    depot_fuel: FloatArray
+    """(R, D) litres of fuel left at each supply point (+inf: unlimited)."""
     sorties_flown: FloatArray
     aircraft_lost: FloatArray
     """(R, S) aircraft each side lost to air defence."""
@@ -450,6 +452,16 @@ class BatchState:
     """(R, S) deliveries each side's carriers made."""
     rounds_delivered: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """(R, S) rounds each side's carriers handed over."""
+    supply_fuel: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Litres of fuel a carrier has on board for the elements it serves (not its own tank)."""
+    # fuel (docs/mechanics/movement.md, "Fuel")
+    fuel: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, N) litres in the element's tanks (+inf: fuel not modelled for it)."""
+    fuel_waiting: BoolArray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    """(R, N) whether the element ran out of fuel and waits for it: until its tanks are full at a supply
+    point (or the point's fuel runs out) or a carrier has handed over its load."""
+    fuel_exhausted: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, S) times each side's elements ran out of fuel."""
     cover_level: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     """How many times in a row an element went to ground again soon after an all-clear (doubles its hold)."""
     cleared_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -580,6 +592,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         missing=np.zeros((r, n)),
         casualties_by_side=np.zeros((r, s, s)),
         depot_stock=_tile(world.support.stock0, r),
+        depot_fuel=_tile(world.support.fuel_stock0, r),
         sorties_flown=np.zeros((r, s)),
         aircraft_lost=np.zeros((r, s)),
         sorties_aborted=np.zeros((r, s)),
@@ -626,6 +639,10 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         supply_until=_full((r, n), INF),
         supplies_delivered=np.zeros((r, s)),
         rounds_delivered=np.zeros((r, s)),
+        supply_fuel=np.zeros((r, n)),
+        fuel=_tile(f.fuel0, r),
+        fuel_waiting=np.zeros((r, n), dtype=bool),
+        fuel_exhausted=np.zeros((r, s)),
         cover_level=np.zeros((r, n), dtype=np.int64),
         cleared_at=_full((r, n), -INF),
         landed_at=_full((r, n), INF),

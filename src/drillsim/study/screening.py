@@ -29,7 +29,7 @@ from drillsim.core.errors import InputError, UserError
 from drillsim.core.random import root_seed
 from drillsim.experiments.executors import ChunkTask, ExecutorLike, executor_from
 from drillsim.scenario.io import load_scenario, parse_field_path, with_overrides
-from drillsim.scenario.models import Scenario
+from drillsim.scenario.models import AmbushTask, Scenario
 from drillsim.scenario.pedigree import Bounds, is_sourced
 from drillsim.study.quantities import is_constant
 from drillsim.study.sensitivity import _used_catalogue_prefixes
@@ -59,12 +59,15 @@ measure, area), by field family (one field across the entries of a kind), or by 
 scenario: the sensors, the weapons, the unit types, the units, the nations, the plan, ...)."""
 SETTINGS = ("time.",)
 """Numbers that set up the run rather than the model; never moved."""
-UNREAD_FIELDS: dict[str, str] = {
-    "fuel_l": "no model reads fuel (docs/mechanics/movement.md, 'No fuel')",
-    "fuel_per_km_l": "no model reads fuel (docs/mechanics/movement.md, 'No fuel')",
-}
+UNREAD_FIELDS: dict[str, str] = {}
 """Fields that no model reads, by name, with the reason; never moved. A test checks that no code beyond the
-scenario's models names them, so a model that starts reading one must take it off this list."""
+scenario's models names them, so a model that starts reading one must take it off this list. (Fuel,
+``fuel_l`` and ``fuel_per_km_l``, was on it until the fuel model read it: docs/mechanics/movement.md.)"""
+UNREAD_AREA_RADIUS = (
+    "the radius of an area whose extent no model reads (it is drawn on maps, or its centre is a destination)"
+)
+"""Why an area's ``radius_m`` is not moved when nothing reads the area's extent
+(:func:`areas_with_extent`)."""
 SETTING = "a setting of the run (horizon, time step), not an input of the model"
 UNUSED_ENTRY = "not read: no unit of the scenario carries this catalogue entry"
 NOT_READ = "not read by any model: "
@@ -171,7 +174,8 @@ def screened_inputs(
     around 0 is empty), when rounding leaves it unchanged (a count of 1), when it sits in a catalogue entry
     no unit of the scenario carries (the engine never reads it), or when no model reads it
     (:data:`UNREAD_FIELDS`; a unit's ``spread_m`` when the unit is one element whose count stays 1: one
-    element stands at the unit's point).
+    element stands at the unit's point; an area's ``radius_m`` when no model reads the area's extent,
+    :func:`areas_with_extent`).
     """
     if not 0.0 < fraction < 1.0:
         raise UserError(f"the relative range must lie in (0, 1), got {fraction}")
@@ -221,6 +225,13 @@ def _unread(scenario: Scenario, shape: Sequence[str], fraction: float) -> str | 
     """Why no model reads the number at ``shape``, or None when one may."""
     if shape[-1] in UNREAD_FIELDS:
         return UNREAD_FIELDS[shape[-1]]
+    if shape[:2] == ("catalogue", "unit_types") and shape[-1] == "fuel_per_km_l":
+        utype = scenario.catalogue.unit_types[shape[2][1:-1]]
+        if utype.fuel_l is None or utype.domain == "air":
+            return "the fuel burn of a unit type whose fuel is not modelled (no fuel_l, or an aircraft)"
+    area_radius = len(shape) == 3 and shape[0] == "areas" and shape[2] == "radius_m"
+    if area_radius and shape[1][1:-1] not in areas_with_extent(scenario):
+        return UNREAD_AREA_RADIUS
     if len(shape) == 3 and shape[0] == "units" and shape[2] == "spread_m":
         unit = scenario.units[shape[1][1:-1]]
         # A one-element unit stands at its point (world/forces.py places elements only when count > 1),
@@ -228,6 +239,20 @@ def _unread(scenario: Scenario, shape: Sequence[str], fraction: float) -> str | 
         if int(unit.count) == 1 and round(1.0 + fraction) == 1:
             return "the spread of a unit of one element (it stands at the unit's point)"
     return None
+
+
+def areas_with_extent(scenario: Scenario) -> set[str]:
+    """The areas whose extent (polygon, or centre and ``radius_m``) a model reads: no-fire areas
+    (world/support.py), the areas of obstacles (world/obstacles.py), of positions (world/positions.py),
+    of hold-area objectives (mechanics/outcomes) and ambushes' kill zones (world/plan.py). Any other area
+    is read at most as a point (a defend task's area: its centre) or only drawn on maps."""
+    out = {name for name, area in scenario.areas.items() if area.kind == "no-fire"}
+    out |= {str(ob.area) for ob in scenario.obstacles.values() if ob.area is not None}
+    out |= {str(pos.area) for pos in scenario.positions.values() if pos.area is not None}
+    out |= {str(o.area) for o in scenario.objectives.values() if o.kind == "hold-area" and o.area is not None}
+    for phase in scenario.plan.phases.values():
+        out |= {str(task.kill_zone) for task in phase.tasks if isinstance(task, AmbushTask)}
+    return out
 
 
 def fixed_counts(fixed: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:

@@ -82,6 +82,12 @@ class ForceTable:
     strength0: FloatArray
     signature: FloatArray
     cover: FloatArray
+    fuel0: FloatArray
+    """Fuel in the element's vehicles' tanks at the start, litres (the type's ``fuel_l``); +inf for an
+    element whose fuel is not modelled (no ``fuel_l``, or an aircraft: docs/mechanics/movement.md)."""
+    fuel_per_m: FloatArray
+    """Fuel the element's vehicles burn per metre driven on roads, litres (``fuel_per_km_l`` / 1000); 0
+    where fuel is not modelled."""
     break_losses: FloatArray
     break_suppression: FloatArray
     training: FloatArray
@@ -214,6 +220,16 @@ class ForceTable:
 
     def index(self, element_id: str) -> int:
         return self.ids.index(element_id)
+
+    @cached_property
+    def fuel_modelled(self) -> BoolArray:
+        """Whether each element's fuel is modelled (a finite ``fuel0``; built once)."""
+        return np.isfinite(self.fuel0)
+
+    @cached_property
+    def any_fuel(self) -> bool:
+        """Whether any element's fuel is modelled (without any, the fuel passes do nothing)."""
+        return bool(self.fuel_modelled.any())
 
     @cached_property
     def belligerents(self) -> Belligerents:
@@ -550,6 +566,10 @@ def compile_forces(  # noqa: C901
         strength0=col("strength"),
         signature=per_type([float(u.signature) for u in utypes]),
         cover=per_type([float(u.cover) for u in utypes]),
+        fuel0=per_type([_fuel_l(u) for u in utypes]),
+        fuel_per_m=per_type(
+            [float(u.fuel_per_km_l) / 1000.0 if np.isfinite(_fuel_l(u)) else 0.0 for u in utypes]
+        ),
         break_losses=per_type([float(u.break_losses) for u in utypes]),
         break_suppression=per_type([float(u.break_suppression) for u in utypes]),
         training=np.array([float(scenario.nations[nations[i]].training) for i in nation_of]),
@@ -639,3 +659,11 @@ def compile_forces(  # noqa: C901
             ]
         ),
     )
+
+
+def _fuel_l(utype: UnitTypeSpec) -> float:
+    """The fuel a unit type's element starts with, litres; +inf when fuel is not modelled for it (no
+    ``fuel_l``, or an aircraft, whose endurance is its airborne time)."""
+    if utype.fuel_l is None or utype.domain == "air":
+        return float(np.inf)
+    return float(utype.fuel_l)

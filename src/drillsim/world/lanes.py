@@ -26,6 +26,7 @@ __all__ = ["LANE_INPUTS", "LANE_TABLES", "is_lane_input", "lane_key", "lane_tabl
 LANE_TABLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("forces", "posture0"): ("posture", "arrival_posture"),
     ("support", "stock0"): ("depot_stock",),
+    ("support", "fuel_stock0"): ("depot_fuel",),
     ("carriers", "mounted0"): ("mounted", "parked_x", "parked_y"),
     ("obstacles", "known0"): ("obstacle_known_at",),
 }
@@ -34,10 +35,11 @@ A test checks that no mechanic reads them."""
 
 LANE_INPUTS: dict[str, frozenset[str]] = {
     "units": frozenset({"posture", "mounted"}),
-    "sites.resupply": frozenset({"stock_rounds"}),
+    "sites.resupply": frozenset({"stock_rounds", "stock_fuel_l"}),
 }
 """The scenario's fields that compile only into :data:`LANE_TABLES` (a unit's starting posture and whether
-it starts mounted; a supply point's stock), by section: scenarios differing only in them may share a batch."""
+it starts mounted; a supply point's stocks of rounds and fuel), by section: scenarios differing only in
+them may share a batch."""
 
 _GROUND_FIELDS = frozenset({"scenario", "projection", "gazetteer", "terrain", "class_lut", "roads"})
 """The world's fields that are its scenario or its ground (made once for every scenario of one map)."""

@@ -92,13 +92,15 @@ class TriggerNode:
 class SupplyOrder:
     """What a resupply task's carriers do: load ``load_rounds`` at the depot (x, y) in ``load_s``, carry
     them to a served element whose rounds fell below ``request_below`` of its load, hand over in
-    ``handover_s``, come back."""
+    ``handover_s``, come back. With ``load_fuel_l`` they also carry fuel, and a served element whose fuel fell
+    below ``request_below`` of its tanks asks too."""
 
     depot: FloatArray
     load_rounds: float
     request_below: float
     load_s: float
     handover_s: float
+    load_fuel_l: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -494,6 +496,7 @@ class _Compiler:
                 request_below=float(spec.request_below),
                 load_s=float(spec.load_s),
                 handover_s=float(spec.handover_s),
+                load_fuel_l=float(spec.load_fuel_l),
             )
             empty = np.zeros((len(elems), 0, 2))
             return CompiledTask(

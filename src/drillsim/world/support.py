@@ -33,6 +33,8 @@ class SupportTable:
     depot_refill_s: FloatArray
     stock0: FloatArray
     """Rounds each supply point holds at the start (+inf: unlimited)."""
+    fuel_stock0: FloatArray
+    """Litres of fuel each supply point holds at the start (+inf: unlimited; 0: it gives no fuel)."""
     no_fire_circles: FloatArray
     """(areas, 3): centre x, centre y, radius of each circular no-fire area."""
     no_fire_polygons: tuple[FloatArray, ...]
@@ -41,7 +43,7 @@ class SupportTable:
     @classmethod
     def empty(cls) -> SupportTable:
         z = np.zeros(0)
-        return cls((), z, z, np.zeros(0, dtype=np.int64), z, z, z, np.zeros((0, 3)), ())
+        return cls((), z, z, np.zeros(0, dtype=np.int64), z, z, z, z, np.zeros((0, 3)), ())
 
     def in_no_fire_area(self, x: FloatArray, y: FloatArray) -> BoolArray:
         """Whether each point (x, y) lies inside a no-fire area (even-odd rule for polygons)."""
@@ -129,6 +131,15 @@ def compile_support(scenario: Scenario, projection: LocalProjection, gazetteer: 
             [
                 float(s.resupply.stock_rounds)
                 if s.resupply and s.resupply.stock_rounds is not None
+                else np.inf
+                for _, s in depots
+            ],
+            dtype=np.float64,
+        ),
+        fuel_stock0=np.array(
+            [
+                float(s.resupply.stock_fuel_l)
+                if s.resupply and s.resupply.stock_fuel_l is not None
                 else np.inf
                 for _, s in depots
             ],

@@ -28,6 +28,7 @@ from drillsim.core.compiled import jit, plain
 from drillsim.events.types import UnitArrived
 from drillsim.geo.terrain import GroundGrid, bilinear_at, class_code_at
 from drillsim.mechanics.friction import march_speed_factors
+from drillsim.mechanics.movement.fuel import Drive, burn_fuel, start_drive
 from drillsim.mechanics.movement.together import together_allowance
 from drillsim.mechanics.transport import shuttle_factors
 from drillsim.state.batch import ACTIVE, Routes
@@ -230,6 +231,15 @@ def move(ctx: StepContext) -> None:
     )
     if not len(rows):
         return
+    drive: Drive | None = None
+    if f.any_fuel:
+        # Vehicles out of fuel stay where they are (docs/mechanics/movement.md, "Fuel").
+        drive, go = start_drive(ctx, rows, elems)
+        if go is not None:
+            ground = go[~f.is_air[elems]]
+            rows, elems, base, slope = rows[go], elems[go], base[ground], slope[ground]
+            if not len(rows):
+                return
     # np.arctan here, not math.atan in the loop: numpy's vectorised arctan may differ from libm's in the
     # last bit, and a faster path must not change a result.
     slope_rad = np.arctan(slope)
@@ -262,5 +272,7 @@ def move(ctx: StepContext) -> None:
         ctx.t0,
         ctx.dt,
     )
+    if drive is not None:
+        burn_fuel(ctx, drive, dr, de)
     if len(dr):
         ctx.emit(UnitArrived, dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])

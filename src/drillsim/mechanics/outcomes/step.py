@@ -419,6 +419,8 @@ class Scorekeeper:
             )
         if m.kind == "rounds-delivered":
             return s.rounds_delivered[:, side].copy() if side is not None else s.rounds_delivered.sum(axis=1)
+        if m.kind == "fuel-exhausted":
+            return s.fuel_exhausted[:, side].copy() if side is not None else s.fuel_exhausted.sum(axis=1)
         if m.kind == "fire-missions":
             return s.missions_fired[:, side].copy() if side is not None else s.missions_fired.sum(axis=1)
         if m.kind == "kill-chain-time":

@@ -6,7 +6,10 @@ at the depot) -> OUTBOUND (to the element it serves, by road where faster; helic
 HANDING_OVER (``handover_s`` within ``HANDOVER_RADIUS_M``) -> RETURNING. A READY carrier takes the served
 element that asks (rounds left below ``request_below`` of its basic load), the neediest first, that no
 other carrier of the task is serving. Positions and ammunition are the true ones: a side knows where its
-own units are and what they have (requests reach the depot at once). docs/mechanics/supply.md.
+own units are and what they have (requests reach the depot at once). A task with ``load_fuel_l`` carries
+fuel as a second commodity: an element also asks when its fuel falls below ``request_below`` of its tanks
+(the lower of its two fractions ranks it), and the hand-over fills its tanks from the carrier's load. A
+carrier fills its own tanks at the depot when it loads. docs/mechanics/supply.md.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from drillsim.events.types import SupplyDelivered, SupplyDispatched
+from drillsim.events.types import FuelResupplied, SupplyDelivered, SupplyDispatched
 from drillsim.mechanics.orders.command import set_routes
 from drillsim.mechanics.supply.model import HANDOVER_RADIUS_M, ammunition_fraction, share_delivery
 from drillsim.mechanics.transport import full_loads
@@ -75,8 +78,11 @@ def _run_carriers(ctx: StepContext, task: CompiledTask, order: SupplyOrder) -> N
     s.airborne_since[r[air], e[air]] = np.inf
     # Loaded.
     loaded = (phase == SUPPLY_LOADING) & (s.supply_until[rows, elems] <= t1)
-    s.supply_phase[rows[loaded], elems[loaded]] = SUPPLY_READY
-    s.supply_rounds[rows[loaded], elems[loaded]] = order.load_rounds
+    r, e = rows[loaded], elems[loaded]
+    s.supply_phase[r, e] = SUPPLY_READY
+    s.supply_rounds[r, e] = order.load_rounds
+    s.supply_fuel[r, e] = order.load_fuel_l
+    s.fuel[r, e] = f.fuel0[e]  # its own tanks filled at the depot (+inf where fuel is not modelled)
     # On the way: hand over when close, else follow the element.
     there = (phase == SUPPLY_OUTBOUND) & client_on & arrived
     if there.any():
@@ -114,6 +120,7 @@ def _hand_over(ctx: StepContext, rows: IntArray, elems: IntArray, clients: IntAr
     f = ctx.world.forces
     limited = np.isfinite(f.w_ammo0) & ~f.is_air[f.w_elem]
     given = np.zeros(len(rows))
+    _hand_over_fuel(ctx, rows, elems, clients)
     for k, (r, c) in enumerate(zip(rows.tolist(), clients.tolist(), strict=True)):
         mounts = np.flatnonzero(limited & (f.w_elem == c))
         if not len(mounts):
@@ -128,6 +135,26 @@ def _hand_over(ctx: StepContext, rows: IntArray, elems: IntArray, clients: IntAr
     ctx.emit(SupplyDelivered, rows, ctx.t1, unit=ctx.ids[elems], client=ctx.ids[clients], rounds=given)
 
 
+def _hand_over_fuel(ctx: StepContext, rows: IntArray, elems: IntArray, clients: IntArray) -> None:
+    """Fill each client's tanks from its carrier's fuel (``FuelResupplied`` for each that gets some)."""
+    s = ctx.state
+    f = ctx.world.forces
+    tanks = f.fuel_modelled[clients]
+    if not tanks.any():
+        return
+    short = np.zeros(len(rows))
+    short[tanks] = f.fuel0[clients[tanks]] - s.fuel[rows[tanks], clients[tanks]]
+    give = np.clip(np.minimum(s.supply_fuel[rows, elems], short), 0.0, None)
+    got = give > 0
+    if not got.any():
+        return
+    r, e, c = rows[got], elems[got], clients[got]
+    s.fuel[r, c] += give[got]
+    s.fuel_waiting[r, c] = False
+    s.supply_fuel[r, e] -= give[got]
+    ctx.emit(FuelResupplied, r, ctx.t1, unit=ctx.ids[c], source=ctx.ids[e], litres=give[got])
+
+
 def _dispatch(
     ctx: StepContext, task: CompiledTask, order: SupplyOrder, rows: IntArray, elems: IntArray
 ) -> None:
@@ -140,13 +167,18 @@ def _dispatch(
     slot[served] = np.arange(len(served))
     limited = np.flatnonzero(np.isfinite(f.w_ammo0) & ~f.is_air[f.w_elem])
     owner = slot[f.w_elem[limited]]
-    if not (owner >= 0).any():
+    tanks = f.fuel_modelled[served] if order.load_fuel_l > 0 else np.zeros(len(served), dtype=bool)
+    if not (owner >= 0).any() and not tanks.any():
         return
     mounts, owner = limited[owner >= 0], owner[owner >= 0]
     onehot = np.zeros((len(mounts), len(served)))
     onehot[np.arange(len(mounts)), owner] = 1.0
     order_rows = np.unique(rows)
     frac = ammunition_fraction(s.ammo[np.ix_(order_rows, mounts)] @ onehot, f.w_ammo0[mounts] @ onehot)
+    if tanks.any():
+        # Fuel, the second commodity: the lower of the two fractions asks and ranks.
+        fuel = np.where(tanks, s.fuel[np.ix_(order_rows, served)], 0.0)
+        frac = np.minimum(frac, ammunition_fraction(fuel, np.where(tanks, f.fuel0[served], 0.0)))
     asks = (frac < order.request_below) & (s.status[np.ix_(order_rows, served)] == ACTIVE)
     carriers = task.elements
     busy = np.isin(s.supply_phase[np.ix_(order_rows, carriers)], (SUPPLY_OUTBOUND, SUPPLY_HANDING_OVER))

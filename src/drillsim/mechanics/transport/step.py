@@ -175,7 +175,9 @@ class Carriers:
         contact = enemy & ~self.withdraw[task]
         short = moving & (ride == RIDE_AUTO) & ~faster
         order = (ride == RIDE_NO) | arrived
-        off = mounted & (contact | at_objective | order | short)
+        # Carriers out of fuel (docs/mechanics/movement.md, "Fuel"): the people get off and walk on.
+        dry = s.fuel_waiting[rows, elems]
+        off = mounted & (contact | at_objective | order | short | dry)
         if off.any():
             k = np.flatnonzero(off)
             r, e = rows[k], elems[k]
@@ -185,13 +187,15 @@ class Carriers:
             s.dismounted_at[r, e] = np.minimum(s.dismounted_at[r, e], ctx.t0)
             s.stay_on_foot[r, e] = np.where(contact[k], task[k], s.stay_on_foot[r, e])
             reason = np.select(
-                [contact[k], at_objective[k], order[k]], ["contact", "objective", "order"], default="seats"
+                [contact[k], at_objective[k], order[k], dry[k]],
+                ["contact", "objective", "order", "fuel"],
+                default="seats",
             )
             ctx.emit(
                 UnitDismounted, r, ctx.t0, unit=ctx.ids[e], reason=reason.astype(object), x_m=x[k], y_m=y[k]
             )
         # Mount: to ride a route the task lets it ride, away from the enemy, when riding is faster.
-        can = np.isfinite(trips) & ((ride == RIDE_YES) | ((ride == RIDE_AUTO) & faster))
+        can = np.isfinite(trips) & ((ride == RIDE_YES) | ((ride == RIDE_AUTO) & faster)) & ~dry
         on = ~mounted & moving & can & ~enemy & ~at_objective & (s.stay_on_foot[rows, elems] != task)
         k = np.flatnonzero(on)
         # The people wait while their carriers parked away come back to them (transport.md).

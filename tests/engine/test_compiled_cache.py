@@ -1,4 +1,4 @@
-"""A stale on-disk cache is recompiled, not fatal: :func:`drillsim.core.compiled.jit`.
+"""A stale on-disk cache is recompiled, not fatal, and never run: :func:`drillsim.core.compiled.jit`.
 
 numba unpickles a function's cache index before it checks the index against the source, so an index written
 when a NamedTuple argument had another name fails with AttributeError. The test builds that situation for
@@ -35,13 +35,11 @@ print(total({name}(np.arange(3.0), np.ones(2))))
 """
 
 
-def _run(folder: Path) -> subprocess.CompletedProcess[str]:
+def _run(folder: Path, code: str = "import stale_kernel") -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(folder))
     env.pop("NUMBA_CACHE_DIR", None)  # the cache must sit beside the module, where the test can see it
     env.pop("NUMBA_DISABLE_JIT", None)
-    return subprocess.run(
-        [sys.executable, "-c", "import stale_kernel"], env=env, capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
 
 
 def test_index_naming_a_renamed_namedtuple_is_recompiled(tmp_path: Path) -> None:
@@ -60,3 +58,65 @@ def test_index_naming_a_renamed_namedtuple_is_recompiled(tmp_path: Path) -> None
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip() == "5.0"
     assert not any(b"Pair" in index.read_bytes() for index in (tmp_path / "__pycache__").glob("*.nbi"))
+
+
+HELPERS = """
+from drillsim.core.compiled import jit
+
+FACTOR = {factor}
+
+
+@jit
+def scale(x: float) -> float:
+    return x * FACTOR
+"""
+
+KERNELS = """
+import numpy as np
+
+from drillsim.core.compiled import jit
+from stalepkg.helpers import scale
+
+
+@jit
+def total(a: np.ndarray) -> float:
+    return scale(a.sum())
+
+
+value = total(np.ones(2))
+print(value, sum(total.stats.cache_hits.values()))
+"""
+
+
+def _run_package(folder: Path) -> tuple[str, str]:
+    """``stalepkg.kernels`` in a child process: the answer and how many of its loads hit the cache."""
+    done = _run(folder, "import stalepkg.kernels")
+    assert done.returncode == 0, done.stderr
+    value, hits = done.stdout.split()
+    return value, hits
+
+
+def _package(folder: Path, factor: float) -> None:
+    package = folder / "stalepkg"
+    package.mkdir(exist_ok=True)
+    (package / "__init__.py").write_text("")
+    (package / "helpers.py").write_text(HELPERS.format(factor=factor))
+    (package / "kernels.py").write_text(KERNELS)
+
+
+def test_change_to_a_compiled_callee_in_another_module_recompiles_the_caller(tmp_path: Path) -> None:
+    """A cached kernel is compiled again when a module it imports changes (its callee's constant here)."""
+    _package(tmp_path, 2.0)
+    assert _run_package(tmp_path) == ("4.0", "0")
+    assert _run_package(tmp_path) == ("4.0", "1")  # unchanged sources: loaded from the cache
+    _package(tmp_path, 3.0)
+    assert _run_package(tmp_path) == ("6.0", "0")
+
+
+def test_change_to_a_module_not_imported_keeps_the_cache(tmp_path: Path) -> None:
+    """An edit to a module the kernel's module does not import leaves its cache entry in use."""
+    _package(tmp_path, 2.0)
+    assert _run_package(tmp_path) == ("4.0", "0")
+    (tmp_path / "stalepkg" / "other.py").write_text("FACTOR = 5.0\n")
+    (tmp_path / "stalepkg" / "__init__.py").write_text('"""Changed."""\n')
+    assert _run_package(tmp_path) == ("4.0", "1")

@@ -137,6 +137,26 @@ def test_recording_afterwards_equals_recording_in_the_run(example: Path, seed: i
         record_replications(other, plain, 1)
 
 
+def test_three_recorded_replications_run_as_one_batch(
+    example: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``record_replications`` of 3 advances them together in one simulation: each step's fixed cost once."""
+    plain = monte_carlo(str(example), replications=6, rng=seed, batch=6, executor=1, progress=False)
+    batches: list[int] = []
+
+    class Counted(Simulation):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            batches.append(len(self.replication_indices))
+
+    monkeypatch.setattr("drillsim.engine.simulation.Simulation", Counted)
+    recorded = record_replications(str(example), plain, 3, sample_s=None).recorded
+    assert recorded is not None
+    assert batches == [3]
+    for name in plain.statistics:
+        np.testing.assert_array_equal(recorded.measures[name], plain.measures[name][recorded.replications])
+
+
 def test_sample_replications_spreads_picks_over_the_distribution() -> None:
     """Lowest, median and highest by value, median first; replications without a value fill in last."""
     assert sample_replications([5.0, 1.0, 3.0, np.nan, 2.0], 3) == [(2, 0.5), (1, 0.0), (0, 1.0)]

@@ -17,20 +17,28 @@ from the cache), so that long first runs can say what they are doing.
 Every compiled function keeps its machine code in numba's on-disk cache, through :class:`_RecompilingCache`:
 an entry that cannot be read back (its index names a NamedTuple that was renamed or moved since, or the
 file is truncated) is discarded and the function compiled again, instead of failing with the unpickling
-error.
+error. An entry is used only while the sources it was compiled from are unchanged: numba stamps an entry
+with the hash of the function's own file, so a change to a compiled helper or a constant in another module
+would leave the caller's stale machine code running; here the stamp is :func:`source_stamp`, the hash of
+the file and of every module it imports from its own package and from drillsim, directly or not.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
 import pickle
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
 from numba.core import event as numba_event
-from numba.core.caching import FunctionCache
+from numba.core.caching import FunctionCache, IndexDataCacheFile
 from numpy.typing import NDArray
 
 IntArray = NDArray[np.int64]
@@ -42,13 +50,115 @@ _STALE_CACHE_ERRORS = (AttributeError, ImportError, EOFError, pickle.UnpicklingE
 (AttributeError), a module gone (ImportError), a truncated or foreign file."""
 
 
+_DRILLSIM = Path(__file__).resolve().parent.parent
+"""The folder of the drillsim package, whose modules a kernel's stamp follows wherever the kernel lives."""
+
+
+def _imported_names(source: str, packages: tuple[str, ...], *, init: bool) -> set[str]:
+    """Every dotted name under ``packages`` that ``source`` imports (at the top, in a function or only for
+    type checking), with the names it imports from them (which may be modules); in a package's
+    ``__init__.py`` (``init``), also every dotted name it mentions, such as the homes of its lazily loaded
+    names (``drillsim.core.exports``). More than the imports, never fewer: a name that is no module is
+    dropped by :func:`_module_file`."""
+    alternatives = "|".join(re.escape(p) for p in packages)
+    dotted = rf"(?:{alternatives})(?:\.\w+)*"
+    names: set[str] = set()
+    for match in re.finditer(rf"\bfrom\s+({dotted})\s+import\s+(\([^)]*\)|[^\n]*)", source):
+        base = match.group(1)
+        names.add(base)
+        names.update(f"{base}.{word}" for word in re.findall(r"\w+", re.sub(r"#[^\n]*", "", match.group(2))))
+    for match in re.finditer(r"^\s*import\s+([^\n]*)", source, flags=re.MULTILINE):
+        names.update(re.findall(rf"\b(?:{alternatives})(?:\.\w+)*", match.group(1)))
+    if init:
+        names.update(re.findall(rf"\b(?:{alternatives})(?:\.\w+)+", source))
+    return names
+
+
+def _module_file(name: str, roots: dict[str, Path]) -> Path | None:
+    """The source file of module ``name`` (``a.b.c`` as ``ROOT/b/c.py`` or ``ROOT/b/c/__init__.py``, ROOT the
+    folder of package ``a``), or None when it is no module there."""
+    top, *rest = name.split(".")
+    folder = roots[top].joinpath(*rest)
+    for path in (folder.with_suffix(".py") if rest else None, folder / "__init__.py"):
+        if path is not None and path.is_file():
+            return path
+    return None
+
+
+def _package_roots(path: Path, module: str) -> dict[str, Path]:
+    """The folders of drillsim and of the top-level package of ``module`` (defined in ``path``), by name."""
+    parts = module.split(".")
+    roots = {"drillsim": _DRILLSIM}
+    if len(parts) > 1:  # a module of a package: its top folder is as many levels up as it has parents
+        depth = len(parts) - 1 if path.name != "__init__.py" else len(parts)
+        roots.setdefault(parts[0], path.parents[depth - 1])
+    return roots
+
+
+@functools.cache
+def source_stamp(path: Path, module: str) -> bytes:
+    """The hash of ``path`` (the source file of ``module``) and of every module it imports from drillsim and
+    from its own top-level package, directly or through others: what a compiled function defined there may
+    have frozen into its machine code (its compiled callees, their constants, the NamedTuple types).
+
+    Computed once per file and process (about 35 ms for all of drillsim); a cache entry whose stamp differs
+    is not used, so an edit to any of those files compiles the function again.
+    """
+    roots = _package_roots(path, module)
+    packages = tuple(roots)
+    seen = {path.resolve()}
+    queue = [path.resolve()]
+    digests: dict[str, bytes] = {}
+    while queue:
+        current = queue.pop()
+        data = current.read_bytes()
+        digests[str(current)] = hashlib.sha256(data).digest()
+        source = data.decode("utf-8", errors="replace")
+        for name in _imported_names(source, packages, init=current.name == "__init__.py"):
+            found = _module_file(name, roots)
+            if found is not None and (found := found.resolve()) not in seen:
+                seen.add(found)
+                queue.append(found)
+    whole = hashlib.sha256()
+    for name in sorted(digests):
+        whole.update(name.encode())
+        whole.update(digests[name])
+    return whole.digest()
+
+
+class _StampedCacheFile(IndexDataCacheFile):
+    """numba's index and data files of one function, stamped with :func:`source_stamp` (computed when the
+    cache is first read or written, not when the module is imported)."""
+
+    def __init__(self, cache_path: str, filename_base: str, function: Callable[..., Any]) -> None:
+        self._stamp: bytes | None = None
+        super().__init__(cache_path, filename_base, None)  # type: ignore[no-untyped-call]
+        self._path = Path(inspect.getfile(function))
+        self._module = str(getattr(function, "__module__", None) or self._path.stem)
+
+    @property
+    def _source_stamp(self) -> bytes:
+        if self._stamp is None:
+            self._stamp = source_stamp(self._path, self._module)
+        return self._stamp
+
+    @_source_stamp.setter
+    def _source_stamp(self, value: bytes | None) -> None:
+        self._stamp = value
+
+
 class _RecompilingCache(FunctionCache):
-    """numba's per-function disk cache, discarding what it cannot read back.
+    """numba's per-function disk cache, stamped with the sources the function depends on, discarding what
+    it cannot read back.
 
     numba unpickles a function's whole cache index before it checks that the index belongs to the current
     source, so an index naming a NamedTuple type since renamed raises AttributeError on import of every
     caller. Here such an index (or data file) is emptied, and the dispatcher compiles as on a cold cache.
     """
+
+    def __init__(self, py_func: Callable[..., Any]) -> None:
+        super().__init__(py_func)  # type: ignore[no-untyped-call]
+        self._cache_file = _StampedCacheFile(self._cache_path, self._impl.filename_base, py_func)
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:
         try:
@@ -61,7 +171,7 @@ class _RecompilingCache(FunctionCache):
 
 def _cached(dispatcher: Any) -> Any:
     """``dispatcher`` (compiled without numba's own cache) with the recompiling disk cache."""
-    dispatcher._cache = _RecompilingCache(dispatcher.py_func)  # type: ignore[no-untyped-call]
+    dispatcher._cache = _RecompilingCache(dispatcher.py_func)
     return dispatcher
 
 

@@ -79,6 +79,10 @@ DEFAULT_MAX_REPLICATIONS = 10_000
 """The cap of sequential stopping."""
 DEFAULT_SAMPLE_S = 300.0
 """How often recorded replications log each unit's position (seconds), as ``drillsim run`` does."""
+RECORDED_BATCH = 3
+"""Recorded replications run at once (the default ``record``, 3, in one batch): each step of a batch has a
+cost whatever its size, so one batch of three costs less than the two of ``drillsim run``'s ``RECORD_BATCH``
+(``python -m benchmarks.recorded``); memory holds the events of three replications instead of two."""
 
 REPLICATIONS_FILE = "replications.parquet"
 """One row per replication (written by :meth:`MonteCarloResult.write`)."""
@@ -1023,7 +1027,8 @@ def _record(
 
     picks = sample_replications(values, count)
     chosen = [int(indices[row]) for row, _ in picks]
-    outcomes = record(scenario, rng=seed, replications=chosen, sample_s=sample_s)  # the log spooled to disk
+    # the log spooled to disk a batch at a time
+    outcomes = record(scenario, rng=seed, replications=chosen, sample_s=sample_s, batch=RECORDED_BATCH)
     recorded = {
         "measure": measure,
         "picks": [

@@ -494,23 +494,42 @@ def _find_ambushes(
     table = ctx.world.behaviours
     assert table is not None
     on_road = f.speed_by_class[:, TERRAIN_INDEX["road"]]
-    for k in np.flatnonzero(looking):
+    look = np.flatnonzero(looking)
+    # Every looking element's road point in one call, and what depends only on its row and side (the
+    # contacts, where they are believed, their road points) once per row and side: the same numbers as
+    # element by element, without a call per element (this loop was most of a large batch's step).
+    points, points_m = net.nearest_node(s.x[rows[look], elems[look]], s.y[rows[look], elems[look]])
+    candidates: dict[tuple[int, int], IntArray] = {}
+    contacts: dict[
+        tuple[int, int], tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray]
+    ] = {}
+    for j, k in enumerate(look):
         r, e = int(rows[k]), int(elems[k])
         m = int(f.side[e])
         ux, uy = float(s.x[r, e]), float(s.y[r, e])
-        cand = np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == ACTIVE))
+        cand = candidates.get((r, m))
+        if cand is None:
+            cand = np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == ACTIVE))
+            candidates[r, m] = cand
         if not len(cand):
             continue
-        (point,), (point_m,) = net.nearest_node(np.array([ux]), np.array([uy]))
+        point, point_m = int(points[j]), float(points_m[j])
         if point_m > float(table.reach_m[e]):
             continue
         px, py = (float(v) for v in net.nodes_xy[point])
         # The look-out distance is measured from the road point, not from the party: a column reported
         # far up the road is weighed however far it is from the band.
-        cx, cy, _ = pic.believed(r, m, cand, ctx.t1)
-        vx, vy = pic.known_vx[r, m, cand], pic.known_vy[r, m, cand]
+        if (r, m) not in contacts:
+            bx, by, _ = pic.believed(r, m, cand, ctx.t1)
+            contacts[r, m] = (
+                bx,
+                by,
+                pic.known_vx[r, m, cand],
+                pic.known_vy[r, m, cand],
+                *net.nearest_node(bx, by),
+            )
+        cx, cy, vx, vy, nodes, off = contacts[r, m]
         near = np.hypot(cx - px, cy - py) <= float(table.ambush_lookout_m[e])
-        nodes, off = net.nearest_node(cx, cy)
         zone = float(table.ambush_zone_m[e])
         keep = near & (off <= zone)
         if not keep.any():

@@ -141,40 +141,9 @@ class AirStrikes:
                     if task.weapon is None
                     else next((mm for mm in mounts if f.w_name[mm] == task.weapon), mounts[0])
                 )
-                ids = s.next_mission_id[ready].copy()
-                s.next_mission_id[ready] += 1
-                detected = np.where(tgt >= 0, pic.episode_t[ready, side, np.maximum(tgt, 0)], np.inf)
-                first = len(m)
-                n = len(ready)
-                m.append(
-                    rep=ready,
-                    mission_id=ids,
-                    firer=np.full(n, e),
-                    mount=np.full(n, mount),
-                    target=np.maximum(tgt, 0),
-                    observer=np.full(n, -1),
-                    detected_t=detected,
-                    requested_t=np.full(n, t1),
-                    fire_t=np.full(n, np.inf),
-                    impact_t=np.full(n, np.inf),
-                    aim_x=ax,
-                    aim_y=ay,
-                    rounds=np.zeros(n),
-                    stage=np.full(n, STAGE_REQUESTED),
-                )
-                s.strike_target[ready, e] = tgt
-                s.strike_mission[ready, e] = first + np.arange(n)
+                request_strike(ctx, ready, e, side, np.full(len(ready), mount), tgt, ax, ay)
                 s.air_phase[ready, e] = AIR_WAITING
                 s.air_until[ready, e] = t1 + task.tasking_delay_s
-                ctx.emit(
-                    StrikeRequested,
-                    ready,
-                    t1,
-                    mission=ids.astype(np.float64),
-                    side=ctx.sides[side],
-                    aircraft=ctx.ids[e],
-                    target=[ctx.ids[t] if t >= 0 else None for t in tgt],
-                )
 
         # Tasking delay over: take off.
         launch = (
@@ -382,40 +351,58 @@ class AirStrikes:
             found = tgt >= 0
             looking, last, tgt = looking[found], last[found], tgt[found]
         if len(looking):
-            n = len(looking)
             ax, ay, _ = pic.believed(looking, side, tgt, t1)
-            ids = s.next_mission_id[looking].copy()
-            s.next_mission_id[looking] += 1
-            first = len(m)
-            m.append(
-                rep=looking,
-                mission_id=ids,
-                firer=np.full(n, e),
-                mount=m.mount[last],
-                target=tgt,
-                observer=np.full(n, -1),
-                detected_t=pic.episode_t[looking, side, tgt],
-                requested_t=np.full(n, t1),
-                fire_t=np.full(n, np.inf),
-                impact_t=np.full(n, np.inf),
-                aim_x=ax,
-                aim_y=ay,
-                rounds=np.zeros(n),
-                stage=np.full(n, STAGE_REQUESTED),
-            )
-            s.strike_target[looking, e] = tgt
-            s.strike_mission[looking, e] = first + np.arange(n)
-            ctx.emit(
-                StrikeRequested,
-                looking,
-                t1,
-                mission=ids.astype(np.float64),
-                side=ctx.sides[side],
-                aircraft=ctx.ids[e],
-                target=[ctx.ids[t] for t in tgt],
-            )
+            request_strike(ctx, looking, e, side, m.mount[last], tgt, ax, ay)
         pending = on[~searching]
         return np.sort(np.concatenate([pending, looking])), rows[leave]
+
+
+def request_strike(
+    ctx: StepContext,
+    rows: IntArray,
+    e: int,
+    side: int,
+    mount: IntArray,
+    target: IntArray,
+    aim_x: FloatArray,
+    aim_y: FloatArray,
+) -> None:
+    """Open a strike mission of aircraft element ``e`` in each of ``rows`` at (aim_x, aim_y), on contact
+    ``target`` (-1: a fixed point), make it the element's current mission and log ``StrikeRequested``."""
+    s = ctx.state
+    m = s.missions
+    n = len(rows)
+    ids = s.next_mission_id[rows].copy()
+    s.next_mission_id[rows] += 1
+    detected = np.where(target >= 0, s.picture.episode_t[rows, side, np.maximum(target, 0)], np.inf)
+    first = len(m)
+    m.append(
+        rep=rows,
+        mission_id=ids,
+        firer=np.full(n, e),
+        mount=mount,
+        target=np.maximum(target, 0),
+        observer=np.full(n, -1),
+        detected_t=detected,
+        requested_t=np.full(n, ctx.t1),
+        fire_t=np.full(n, np.inf),
+        impact_t=np.full(n, np.inf),
+        aim_x=aim_x,
+        aim_y=aim_y,
+        rounds=np.zeros(n),
+        stage=np.full(n, STAGE_REQUESTED),
+    )
+    s.strike_target[rows, e] = target
+    s.strike_mission[rows, e] = first + np.arange(n)
+    ctx.emit(
+        StrikeRequested,
+        rows,
+        ctx.t1,
+        mission=ids.astype(np.float64),
+        side=ctx.sides[side],
+        aircraft=ctx.ids[e],
+        target=[ctx.ids[t] if t >= 0 else None for t in target],
+    )
 
 
 def enforce_endurance(ctx: StepContext) -> None:

@@ -31,6 +31,7 @@ from drillsim.mechanics.indirect_fire.step import (
     STAGE_REQUESTED,
     IndirectFire,
 )
+from drillsim.mechanics.movement.fuel import burn_fuel, start_drive
 from drillsim.mechanics.movement.step import ARRIVAL_TOLERANCE_M, SUPPRESSED_SPEED_FACTOR, move
 from drillsim.mechanics.movement.together import column_allowance
 from drillsim.mechanics.orders.command import _obstacle_grid, _river_detours, _steer, nearest_contacts
@@ -108,6 +109,10 @@ def _reference_move(ctx: StepContext) -> None:
     rows, elems = np.nonzero(moving)
     if not len(rows):
         return
+    # Fuel is not what the compiled loop replaced: the reference takes it as the move does.
+    drive, go = start_drive(ctx, rows, elems) if f.any_fuel else (None, None)
+    if go is not None:
+        rows, elems = rows[go], elems[go]
     i = s.route_i[rows, elems]
     tx = s.route_x[rows, elems, i]
     ty = s.route_y[rows, elems, i]
@@ -146,13 +151,15 @@ def _reference_move(ctx: StepContext) -> None:
     nxt = np.where(s.route_loop[rr, ee] & (nxt >= s.route_len[rr, ee]), 0, nxt)
     s.route_i[rr, ee] = nxt
     done = nxt >= s.route_len[rr, ee]
-    if done.any():
-        dr, de = rr[done], ee[done]
-        used = np.where(step[reach][done] > 0, dist[reach][done] / np.maximum(step[reach][done], 1e-9), 1.0)
-        when = ctx.t0 + np.clip(used, 0.0, 1.0) * ctx.dt
-        s.arrived_at[dr, de] = np.minimum(s.arrived_at[dr, de], when)
-        s.first_arrived_at[dr, de] = np.minimum(s.first_arrived_at[dr, de], when)
-        s.posture[dr, de] = s.arrival_posture[dr, de]
+    dr, de = rr[done], ee[done]
+    used = np.where(step[reach][done] > 0, dist[reach][done] / np.maximum(step[reach][done], 1e-9), 1.0)
+    when = ctx.t0 + np.clip(used, 0.0, 1.0) * ctx.dt
+    s.arrived_at[dr, de] = np.minimum(s.arrived_at[dr, de], when)
+    s.first_arrived_at[dr, de] = np.minimum(s.first_arrived_at[dr, de], when)
+    s.posture[dr, de] = s.arrival_posture[dr, de]
+    if drive is not None:
+        burn_fuel(ctx, drive, dr, de)
+    if len(dr):
         ctx.emit(UnitArrived, dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])
 
 

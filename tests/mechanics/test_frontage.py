@@ -12,7 +12,11 @@ from typing import Any
 import numpy as np
 from effects_kit import Runner, assert_paired_greater, at, base, eye, rifle
 
-from drillsim.mechanics.direct_fire.frontage import FRONTAGE_BY_ECHELON_M, engaged_on_frontage
+from drillsim.mechanics.direct_fire.frontage import (
+    FRONTAGE_BY_ECHELON_M,
+    engaged_on_frontage,
+    frontage_taken_before,
+)
 
 F = 100.0
 
@@ -101,3 +105,14 @@ def test_a_column_hurts_like_its_front_squad_and_a_line_hurts_more(runner: Runne
     line = runner.run(fight([(k * 120.0 - 180.0, 0) for k in range(4)]), reps=40).losses("red")
     assert np.array_equal(column, one)
     assert_paired_greater(line, one)
+
+
+def test_a_group_s_frontage_taken_does_not_depend_on_the_rest_of_the_batch() -> None:
+    """The frontage taken before each engagement is summed within its own group: a group after one with
+    frontages of 1e16 m gets the same sums as alone (a batch-wide running sum less the group's start would
+    lose them to rounding, and a replication's fire would depend on its batch)."""
+    own = np.array([1e16, 1.0, 0.1, 0.2, 0.3])
+    group = np.array([0, 0, 1, 1, 1])
+    alone = frontage_taken_before(own[2:], np.zeros(3, dtype=np.int64))
+    np.testing.assert_array_equal(frontage_taken_before(own, group)[2:], alone)
+    np.testing.assert_array_equal(alone, [0.0, 0.1, 0.1 + 0.2])

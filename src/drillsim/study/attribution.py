@@ -580,14 +580,21 @@ def shapley_r2(x: ArrayLike, y: ArrayLike) -> tuple[FloatArray, float]:
     n, k = xa.shape
     if k == 0 or n < 2 or is_constant(ya):
         return np.zeros(k), 0.0
+    varying = [j for j in range(k) if not is_constant(xa[:, j])]
+    if len(varying) < k:
+        # Columns that do not vary get exactly 0: left out of every regression, not regressed as zeros
+        # (least squares with a zero column can round differently by the BLAS kernel the CPU picks).
+        shares = np.zeros(k)
+        if not varying:
+            return shares, 0.0
+        sub, total = shapley_r2(xa[:, varying], ya)
+        shares[varying] = sub
+        return shares, total
     yc = ya - ya.mean()
     yc = yc / math.sqrt(float(yc @ yc))
     xc = xa - xa.mean(axis=0)
     for j in range(k):
-        if is_constant(xa[:, j]):
-            xc[:, j] = 0.0
-        else:
-            xc[:, j] /= math.sqrt(float(xc[:, j] @ xc[:, j]))
+        xc[:, j] /= math.sqrt(float(xc[:, j] @ xc[:, j]))
     size = 1 << k
     r2 = np.zeros(size)
     for mask in range(1, size):

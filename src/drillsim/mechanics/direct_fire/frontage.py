@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from drillsim.core.compiled import jit
 from drillsim.scenario import Scenario
 
 __all__ = ["FRONTAGE_BY_ECHELON_M", "element_frontages", "engaged_on_frontage"]
@@ -104,8 +105,21 @@ def engaged_on_frontage(
     width = high - low + widest
     # Nearest first within each group (stable: ties keep the input order, which is by element).
     order = np.lexsort((range_m, g))
-    cum = np.cumsum(own[order])
-    starts = np.searchsorted(g[order], np.arange(k))
-    before = cum - own[order] - np.concatenate(([0.0], cum))[starts][g[order]]
+    before = frontage_taken_before(own[order], g[order])
     keep[order] = before < width[g[order]]
     return keep
+
+
+@jit
+def frontage_taken_before(own: FloatArray, group: IntArray) -> FloatArray:
+    """For engagements sorted by group: the frontage taken by those before each in its own group, summed
+    from the group's first. (A running sum over the whole batch, less the group's start, would round by
+    what the other rows hold, and a replication's fire would depend on its batch.)"""
+    out = np.empty(own.shape[0])
+    total = 0.0
+    for k in range(own.shape[0]):
+        if k == 0 or group[k] != group[k - 1]:
+            total = 0.0
+        out[k] = total
+        total += own[k]
+    return out

@@ -171,10 +171,11 @@ def _dispatch(
     if not (owner >= 0).any() and not tanks.any():
         return
     mounts, owner = limited[owner >= 0], owner[owner >= 0]
-    onehot = np.zeros((len(mounts), len(served)))
-    onehot[np.arange(len(mounts)), owner] = 1.0
     order_rows = np.unique(rows)
-    frac = ammunition_fraction(s.ammo[np.ix_(order_rows, mounts)] @ onehot, f.w_ammo0[mounts] @ onehot)
+    frac = ammunition_fraction(
+        _sum_by_owner(s.ammo[np.ix_(order_rows, mounts)], owner, len(served)),
+        _sum_by_owner(f.w_ammo0[mounts], owner, len(served)),
+    )
     if tanks.any():
         # Fuel, the second commodity: the lower of the two fractions asks and ranks.
         fuel = np.where(tanks, s.fuel[np.ix_(order_rows, served)], 0.0)
@@ -212,3 +213,13 @@ def _dispatch(
         client=ctx.ids[c_a],
         rounds=s.supply_rounds[r_a, e_a],
     )
+
+
+def _sum_by_owner(values: FloatArray, owner: IntArray, n: int) -> FloatArray:
+    """Sum the last axis of ``values`` (one column a mount) into ``n`` columns by each mount's ``owner``,
+    adding the mounts in order: the same sums on every machine (a matrix product would leave the order of
+    the additions to the BLAS kernel the CPU picks)."""
+    out = np.zeros((*values.shape[:-1], n))
+    for k in range(owner.shape[0]):
+        out[..., owner[k]] += values[..., k]
+    return out

@@ -39,7 +39,7 @@ from drillsim.mechanics.transport import (
     park,
     parked_away,
 )
-from drillsim.state.batch import ACTIVE, ContactLayer
+from drillsim.state.batch import ACTIVE, BatchState, ContactLayer
 from drillsim.state.context import StepContext
 from drillsim.world.forces import POSTURE_INDEX
 
@@ -54,6 +54,20 @@ CARRIER_FRONTAGE_M = 1e-3
 people's frontage counts the element), but more than 0 so that a line of carriers alone has room."""
 BELIEF_MARGIN_M = 300.0
 """Candidate targets are looked for this far beyond reach, since believed positions are off."""
+
+
+def elements_and_carriers(s: BatchState) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """(R, 2N) positions, strengths and suppression of the elements, then of their carriers (where they
+    stand, the carriers left, and their people's suppression while they ride them; parked carriers are
+    not suppressed)."""
+    cx, cy = carrier_positions(s)
+    riding = np.where(s.mounted, s.suppressed_until, -np.inf)
+    return (
+        np.concatenate((s.x, cx), axis=1),
+        np.concatenate((s.y, cy), axis=1),
+        np.concatenate((s.strength, s.carriers_left), axis=1),
+        np.concatenate((s.suppressed_until, riding), axis=1),
+    )
 
 
 class DirectFire:
@@ -137,14 +151,7 @@ class DirectFire:
         s = ctx.state
         if not len(self.carrier_shooters):
             return s.x, s.y, s.strength, s.suppressed_until
-        cx, cy = carrier_positions(s)
-        riding = np.where(s.mounted, s.suppressed_until, -np.inf)
-        return (
-            np.concatenate((s.x, cx), axis=1),
-            np.concatenate((s.y, cy), axis=1),
-            np.concatenate((s.strength, s.carriers_left), axis=1),
-            np.concatenate((s.suppressed_until, riding), axis=1),
-        )
+        return elements_and_carriers(s)
 
     def discipline(
         self,
@@ -299,8 +306,7 @@ class DirectFire:
         away = parked_away(ctx) & (s.status == ACTIVE)
         if not away.any():
             return
-        cx, cy = carrier_positions(s)
-        x, y = np.concatenate((s.x, cx), axis=1), np.concatenate((s.y, cy), axis=1)
+        x, y, strength, suppressed_until = elements_and_carriers(s)
         free = np.concatenate((able, manned), axis=1) & ~busy
         layer = ContactLayer(
             *(
@@ -330,9 +336,6 @@ class DirectFire:
         if not len(rows):
             return
         e = Engagements(rows, i, j - n, true_d, located, effect_scale, round_scale)
-        riding = np.where(s.mounted, s.suppressed_until, -np.inf)
-        strength = np.concatenate((s.strength, s.carriers_left), axis=1)
-        suppressed_until = np.concatenate((s.suppressed_until, riding), axis=1)
         rate = carrier_kill_rates(
             plain(e),
             plain(self.fire_table),

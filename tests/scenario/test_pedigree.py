@@ -51,10 +51,10 @@ def test_plain_number_has_no_pedigree(records: dict[str, ParameterRecord]) -> No
     assert (record.value, record.source, record.confidence) == (0.5, None, None)
 
 
-def test_default_has_no_pedigree(records: dict[str, ParameterRecord]) -> None:
-    """A parameter left at its default is listed, with its value and no source."""
+def test_default_has_the_models_pedigree(records: dict[str, ParameterRecord]) -> None:
+    """A parameter left at its default is listed with its value and the pedigree the model gives it."""
     record = records["sides.defenders.contact_timeout_s"]
-    assert (record.value, record.source, record.confidence) == (1800.0, None, None)
+    assert (record.value, record.source, record.confidence) == (1800.0, "drillsim-assumption", "low")
 
 
 def test_default_is_marked_as_the_models(records: dict[str, ParameterRecord]) -> None:

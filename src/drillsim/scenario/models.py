@@ -49,6 +49,7 @@ from drillsim.scenario.pedigree import (
     RatePerS,
     Speed,
     Stock,
+    assumed,
     iter_parameters,
 )
 
@@ -192,7 +193,7 @@ class TimeSpec(Spec):
         Param,
         Bounds(gt=0, le=86_400),
         Field(description="Fixed time step for movement and attrition, seconds."),
-    ] = Param(10.0)
+    ] = assumed(10.0)
 
     @model_validator(mode="after")
     def _step_fits(self) -> TimeSpec:
@@ -300,9 +301,9 @@ class ResupplySpec(Spec):
     """Ammunition and fuel a site hands out to the units of its side near it (see
     docs/mechanics/direct-fire.md and docs/mechanics/supply.md, "Fuel")."""
 
-    radius_m: PositiveDistance = Param(300.0)
+    radius_m: PositiveDistance = assumed(300.0)
     """Units within this distance of the site draw ammunition from it."""
-    refill_s: PositiveDuration = Param(3600.0)
+    refill_s: PositiveDuration = assumed(3600.0)
     """Time to bring an empty weapon back to its full load: each step a weapon gets ``dt / refill_s`` of its
     load, up to the full load (distribution, carrying and loading belts and magazines)."""
     stock_rounds: Stock | None = None
@@ -403,25 +404,25 @@ class ObstacleSpec(Spec):
     """An area of the scenario the obstacle covers."""
     line: Name | None = None
     """A line of the scenario the obstacle runs along (``depth_m`` deep, centred on the line)."""
-    depth_m: PositiveDistance = Param(100.0)
+    depth_m: PositiveDistance = assumed(100.0)
     """Depth of an obstacle along a line, metres."""
     known_to: list[Name] = Field(default_factory=list)
     """Other sides that know the obstacle from the start (a marked field, a reported block)."""
-    p_encounter: Probability = Param(0.5)
+    p_encounter: Probability = assumed(0.5)
     """Minefield: probability that one element crossing without a lane sets off a mine; a block stops
     every element that meets it unawares."""
-    casualties_per_encounter: Factor = Param(1.0)
+    casualties_per_encounter: Factor = assumed(1.0)
     """Minefield: people an element loses when it sets off a mine."""
-    halt_s: Duration = Param(300.0)
+    halt_s: Duration = assumed(300.0)
     """Halt of an element that meets the obstacle unawares, before it breaches or forces it."""
-    breach_s: PositiveDuration = Param(1800.0)
+    breach_s: PositiveDuration = assumed(1800.0)
     """Time for one engineer element of ``breaching`` 1 to open a lane; the lane then serves everyone."""
-    force_s: Duration = Param(120.0)
+    force_s: Duration = assumed(120.0)
     """Time for an element without engineers to force its way through a known obstacle (at the
     minefield's risk of casualties)."""
-    detect_range_m: Distance = Param(150.0)
+    detect_range_m: Distance = assumed(150.0)
     """Reconnaissance elements closer than this may find the obstacle."""
-    detect_rate_per_s: RatePerS = Param(1.0 / 300.0)
+    detect_rate_per_s: RatePerS = assumed(1.0 / 300.0)
     """Hazard rate at which a reconnaissance element within ``detect_range_m`` finds the obstacle."""
 
     @model_validator(mode="after")
@@ -447,9 +448,9 @@ class SideSpec(Spec):
     """How this side regards the others; unnamed sides are neutral. Relations must agree both ways."""
     irregular: bool = False
     """Irregular forces draw on local population support for concealment, resupply and intelligence."""
-    comms_latency_s: Duration = Param(60.0)
+    comms_latency_s: Duration = assumed(60.0)
     """Delay before a contact one unit reports reaches the rest of the side's picture."""
-    contact_timeout_s: PositiveDuration = Param(1800.0)
+    contact_timeout_s: PositiveDuration = assumed(1800.0)
     """A contact not refreshed for this long is dropped from the picture."""
     colour: str | None = None
 
@@ -459,13 +460,13 @@ class NationSpec(Spec):
 
     side: Name
     name: str | None = None
-    training: Probability = Param(0.7)
+    training: Probability = assumed(0.7)
     """Training and proficiency, 0-1; scales weapon effectiveness and sensor performance."""
-    c2_delay_s: Duration = Param(600.0)
+    c2_delay_s: Duration = assumed(600.0)
     """Time from an order or trigger to units of this nation acting on it."""
     liaison_delay_s: dict[Name, Duration] = Field(default_factory=dict)
     """Extra delay for information and requests passed to another nation's units, by nation."""
-    default_liaison_delay_s: Duration = Param(900.0)
+    default_liaison_delay_s: Duration = assumed(900.0)
     """Liaison delay with nations not listed in ``liaison_delay_s``."""
 
 
@@ -478,7 +479,7 @@ class RangeBandSpec(Spec):
     max_range_m: PositiveDistance
     p_kill: Probability
     """Probability that one engagement puts one target out of action, against an exposed target."""
-    p_suppress: Probability = Param(0.5)
+    p_suppress: Probability = assumed(0.5)
     """Probability that one engagement suppresses the target element."""
 
 
@@ -494,9 +495,9 @@ class VehicleEffectSpec(Spec):
 class VehicleKillSpec(VehicleEffectSpec):
     """Probability that one engagement destroys one carrier, by vehicle class (0: never)."""
 
-    soft: Probability = Param(0.0)
+    soft: Probability = assumed(0.0)
     """Against soft-skinned vehicles (trucks, pickups)."""
-    light: Probability = Param(0.0)
+    light: Probability = assumed(0.0)
     """Against light armour (armoured personnel carriers)."""
 
 
@@ -504,9 +505,9 @@ class VehicleRadiusSpec(VehicleEffectSpec):
     """Distance from a burst at which a carrier is destroyed with probability 0.5, by vehicle class (0:
     never)."""
 
-    soft: Distance = Param(0.0)
+    soft: Distance = assumed(0.0)
     """Soft-skinned vehicles (trucks, pickups)."""
-    light: Distance = Param(0.0)
+    light: Distance = assumed(0.0)
     """Light armour (armoured personnel carriers)."""
 
 
@@ -516,17 +517,17 @@ class AntiAirSpec(Spec):
 
     max_range_m: PositiveDistance
     """Greatest slant range at which it engages an aircraft."""
-    min_range_m: Distance = Param(0.0)
+    min_range_m: Distance = assumed(0.0)
     max_altitude_m: PositiveDistance
     """Greatest height of an aircraft above the ground that it can engage."""
-    min_altitude_m: Distance = Param(0.0)
-    engagements_per_min: RatePerMin = Param(1.0)
+    min_altitude_m: Distance = assumed(0.0)
+    engagements_per_min: RatePerMin = assumed(1.0)
     """Engagements (a missile, or a burst) one weapon makes per minute at a tracked aircraft in range."""
     p_kill: Probability
     """Probability that one engagement brings the aircraft down (lost)."""
-    p_damage: Probability = Param(0.0)
+    p_damage: Probability = assumed(0.0)
     """Probability that one engagement damages the aircraft without bringing it down (it aborts)."""
-    rounds_per_engagement: Count = Param(1)
+    rounds_per_engagement: Count = assumed(1)
     """Rounds (or missiles) of the mount's ammunition one engagement uses."""
 
     @model_validator(mode="after")
@@ -560,18 +561,18 @@ class WeaponSpec(Spec):
     name: str | None = None
     bands: list[RangeBandSpec] = Field(default_factory=list)
     """Direct fire: range bands in increasing range."""
-    rate_per_min: RatePerMin = Param(2.0)
+    rate_per_min: RatePerMin = assumed(2.0)
     """Engagements (aimed shots or bursts for direct fire, rounds for indirect fire) per minute."""
-    min_range_m: Distance = Param(0.0)
+    min_range_m: Distance = assumed(0.0)
     max_range_m: PositiveDistance | None = None
     """Indirect and air: greatest range; direct fire takes it from the last band."""
-    lethal_radius_m: Distance = Param(0.0)
+    lethal_radius_m: Distance = assumed(0.0)
     """Indirect and air: radius within which an exposed person is a casualty with probability 0.5."""
-    dispersion_m: Distance = Param(0.0)
+    dispersion_m: Distance = assumed(0.0)
     """Indirect and air: circular error probable of an aimed round about its aim point."""
-    projectile_speed_mps: PositiveSpeed = Param(300.0)
+    projectile_speed_mps: PositiveSpeed = assumed(300.0)
     """Average speed over the trajectory, for time of flight."""
-    rounds_per_mission: Count = Param(6)
+    rounds_per_mission: Count = assumed(6)
     """Indirect fire: rounds a fire mission uses per tube; air: weapons one aircraft carries a sortie
     (unless its mount's ``ammunition`` says otherwise)."""
     rounds_per_pass: Count | None = None
@@ -657,10 +658,10 @@ class SensorSpec(Spec):
     """Range at which the detection rate has fallen to 1/e of its close-range value."""
     rate_per_s: RatePerS
     """Close-range detection hazard against a reference target (signature 1, exposed, daylight)."""
-    night_factor: Factor = Param(0.3)
+    night_factor: Factor = assumed(0.3)
     """Multiplier on the rate at night (twilight takes the mean of day and night)."""
     needs_line_of_sight: bool = True
-    position_error_m: Distance = Param(100.0)
+    position_error_m: Distance = assumed(100.0)
     """Standard deviation of the reported position per axis at ``range_scale_m``; it scales with range."""
     identifies: bool = False
     """Whether a detection by this sensor also identifies the target's type and strength."""
@@ -670,7 +671,7 @@ class WeaponMountSpec(Spec):
     """A weapon carried by a unit type."""
 
     weapon: Name
-    count: Count = Param(1)
+    count: Count = assumed(1)
     ammunition: Stock | None = None
     """Rounds carried per weapon (its basic load; the mount holds ``count`` times this); none means
     unlimited for the scenario's length. Air weapons: the weapons one aircraft carries a sortie (none:
@@ -689,7 +690,7 @@ class SensorMountSpec(Spec):
     """A sensor carried by a unit type."""
 
     sensor: Name
-    count: Count = Param(1)
+    count: Count = assumed(1)
 
 
 class AirSpec(Spec):
@@ -697,13 +698,13 @@ class AirSpec(Spec):
 
     cruise_speed_mps: PositiveSpeed
     endurance_s: PositiveDuration
-    altitude_m: Altitude = Param(3000.0)
-    turnaround_s: Duration = Param(3600.0)
+    altitude_m: Altitude = assumed(3000.0)
+    turnaround_s: Duration = assumed(3600.0)
     """Time on the ground between sorties."""
     signature_class: Literal["rotary", "jet", "propeller", "small-uav"] = "jet"
     """How far away ground observers notice it, against the sky and by its noise (the unit type's
     ``signature`` scales the rate): see docs/mechanics/air-defence.md."""
-    audible_range_m: Distance = Param(0.0)
+    audible_range_m: Distance = assumed(0.0)
     """Ground elements hostile to it hear it in flight within this slant range, by day or night and behind
     hills (see docs/mechanics/sensing.md, "Hearing"); 0: it is not heard."""
     attack_altitude_m: Altitude | None = None
@@ -725,31 +726,31 @@ class CarrierSpec(Spec):
     crews."""
     speed_mps: dict[TerrainClass, Speed] = Field(min_length=1)
     """Mounted speed by terrain class; a class not listed is impassable mounted."""
-    mount_s: Duration = Param(60.0)
+    mount_s: Duration = assumed(60.0)
     """Time to mount (embus) before the unit rides off."""
-    dismount_s: Duration = Param(30.0)
+    dismount_s: Duration = assumed(30.0)
     """Time to dismount (debus) and deploy before the unit moves or fights on foot."""
-    dismount_range_m: Distance = Param(1000.0)
+    dismount_range_m: Distance = assumed(1000.0)
     """The unit dismounts when its side's picture holds an enemy within this distance, or, on an attack,
     when its objective is this close."""
-    fire_exposure: Factor = Param(1.0)
+    fire_exposure: Factor = assumed(1.0)
     """Direct-fire effect on the people while mounted, relative to the same people dismounted: above 1 for
     troops bunched in soft vehicles, below 1 behind armour."""
-    mine_casualties: Factor = Param(2.7)
+    mine_casualties: Factor = assumed(2.7)
     """People hurt when one carrier sets off a mine (at most the carrier's load); the carrier is lost."""
     armour: Armour = "soft"
     """The carriers' class against fire: ``soft`` (trucks, pickups) or ``light`` (armoured carriers); the
     weapons' ``vehicle_p_kill`` and ``vehicle_lethal_radius_m`` give their effect on each class."""
-    fragment_exposure: Factor = Param(1.0)
+    fragment_exposure: Factor = assumed(1.0)
     """Blast and fragment effect of indirect fire and bombs on the people while mounted, relative to men
     standing in the open (it replaces the posture's exposure): 1 in soft vehicles, low behind armour."""
-    rider_casualty_share: Probability = Param(0.5)
+    rider_casualty_share: Probability = assumed(0.5)
     """Share of the people on board a carrier who are hit when fire destroys it."""
-    crew: Count = Param(0)
+    crew: Count = assumed(0)
     """People who stay with each carrier when the unit dismounts (driver, gunner): with a crew a parked
     carrier's guns (``on_carrier`` weapons) keep firing from where it stands; with none they fall silent.
     The crews stay counted in the unit's strength."""
-    signature: Factor = Param(1.0)
+    signature: Factor = assumed(1.0)
     """Detectability of the unit's carriers parked away from its people (a contact of their own), relative
     to a dismounted squad in the open (1); they are seen halted."""
 
@@ -789,26 +790,26 @@ class UnitTypeSpec(Spec):
     speed_mps: dict[TerrainClass, Speed] = Field(default_factory=dict)
     """Ground speed by terrain class; a class not listed is impassable."""
     slope_limit_deg: Annotated[Angle, Field(description="Steepest slope the unit can move on, degrees.")] = (
-        Param(35.0)
+        assumed(35.0)
     )
-    slope_slowdown: Factor = Param(0.5)
+    slope_slowdown: Factor = assumed(0.5)
     """Fraction of speed lost at half the slope limit (speed falls linearly with slope)."""
-    signature: Factor = Param(1.0)
+    signature: Factor = assumed(1.0)
     """Detectability relative to a dismounted squad in the open (1)."""
-    cover: Probability = Param(0.0)
+    cover: Probability = assumed(0.0)
     """Fraction of incoming direct-fire effect that the unit's own protection stops (armour, vehicles)."""
     fuel_l: Fuel | None = None
     """Fuel in the tanks of an element's vehicles together, litres, full at the start; none: fuel is not
     modelled (nor for aircraft, whose endurance is their airborne time). See docs/mechanics/movement.md."""
-    fuel_per_km_l: Fuel = Param(0.0)
+    fuel_per_km_l: Fuel = assumed(0.0)
     """Fuel the element's vehicles together burn per kilometre driven on roads (off roads times
     ``OFF_ROAD_FUEL_FACTOR``); a type with ``carriers`` burns it only while mounted."""
-    breaching: Factor = Param(0.0)
+    breaching: Factor = assumed(0.0)
     """Engineer breaching capability: an element of ``breaching`` b opens a lane through an obstacle in the
     obstacle's ``breach_s / b``; 0 cannot breach (it forces known obstacles)."""
-    break_losses: Probability = Param(0.4)
+    break_losses: Probability = Param(0.4, "helmbold-1971-breakpoints", "low")
     """Fraction of personnel lost at which the unit breaks and withdraws."""
-    break_suppression: Probability = Param(0.8)
+    break_suppression: Probability = assumed(0.8)
     """Fraction of time suppressed over the last ten minutes at which the unit breaks."""
     air: AirSpec | None = None
     carriers: CarrierSpec | None = None
@@ -855,54 +856,54 @@ class BehaviourSpec(Spec):
 
     rules: list[BehaviourRule] = Field(default_factory=_all_rules)
     """The rules in force; ``probe`` shapes ``attack`` (halt short of the target to look first)."""
-    radius_m: PositiveDistance = Param(1500.0)
+    radius_m: PositiveDistance = assumed(1500.0)
     """Radius of the local force ratio: friendly strength and known enemy strength within it."""
-    withdraw_below: Factor = Param(0.33)
+    withdraw_below: Factor = assumed(0.33)
     """Withdraw when friendly strength / known enemy strength within ``radius_m`` falls below this."""
-    attack_above: Factor = Param(3.0)
+    attack_above: Factor = Param(3.0, "mearsheimer-3-1", "low")
     """Attack the weakest known contact within ``reach_m`` when friendly strength near the unit is at least
     this many times the contact's estimated strength."""
-    reach_m: PositiveDistance = Param(3000.0)
+    reach_m: PositiveDistance = assumed(3000.0)
     """Contacts farther than this are not attacked (nor pursued)."""
-    probe_distance_m: PositiveDistance = Param(500.0)
+    probe_distance_m: PositiveDistance = assumed(500.0)
     """Probe: halt this far short of the target's believed position before closing."""
-    probe_s: Duration = Param(300.0)
+    probe_s: Duration = assumed(300.0)
     """Probe: time spent watching from the halt before the assault."""
-    air_radius_m: PositiveDistance = Param(5000.0)
+    air_radius_m: PositiveDistance = assumed(5000.0)
     """Take cover when the picture holds a hostile aircraft within this distance."""
-    cover_s: Duration = Param(600.0)
+    cover_s: Duration = assumed(600.0)
     """Stay down this long after the last sight of a hostile aircraft within ``air_radius_m``."""
-    wary_s: Duration = Param(3600.0)
+    wary_s: Duration = assumed(3600.0)
     """Hysteresis: a unit sent to ground again within this long of its last all-clear stays down twice as
     long as the time before (``cover_s``, then 2, 4, ... times it); 0 turns the doubling off."""
-    max_cover_s: Duration = Param(7200.0)
+    max_cover_s: Duration = assumed(7200.0)
     """The longest the doubled hold may grow."""
-    unidentified_strength: Count = Param(10)
+    unidentified_strength: Count = assumed(10)
     """Strength assumed for a contact whose type is not identified."""
-    ambush_offset_m: PositiveDistance = Param(100.0)
+    ambush_offset_m: PositiveDistance = assumed(100.0)
     """Ambush (a rule named in ``rules`` only, not on by default): the party lies this far beside the road,
     at the road point nearest to it."""
-    ambush_zone_m: PositiveDistance = Param(150.0)
+    ambush_zone_m: PositiveDistance = assumed(150.0)
     """Ambush: radius of the kill zone around that road point; a contact this close to a road vertex is on
     the road."""
-    ambush_lead_s: Duration = Param(300.0)
+    ambush_lead_s: Duration = assumed(300.0)
     """Ambush: the party must be at its place this long before the column is expected there."""
-    ambush_wait_s: Duration = Param(3600.0)
+    ambush_wait_s: Duration = assumed(3600.0)
     """Ambush: the party gives up when no enemy has entered the kill zone this long after it set out."""
-    ambush_withdraw_s: Duration = Param(600.0)
+    ambush_withdraw_s: Duration = assumed(600.0)
     """Ambush: the party withdraws this long after opening fire."""
-    column_speed_mps: PositiveSpeed = Param(11.1)
+    column_speed_mps: PositiveSpeed = Param(11.1, "fm-11-43", "low")
     """Ambush: road speed assumed for a column whose type is not identified (40 km/h)."""
-    ambush_lookout_m: PositiveDistance = Param(10000.0)
+    ambush_lookout_m: PositiveDistance = assumed(10000.0)
     """Ambush: the look-out distance. A column the side's picture believes (dead-reckoned) within this
     distance of the party's road point is weighed for an ambush, however far it is from the party itself."""
-    pursue_above: Factor = Param(1.0)
+    pursue_above: Factor = assumed(1.0)
     """Pursue (a rule named in ``rules`` only, not on by default): follow a contact seen moving away
     within ``reach_m`` when friendly strength near the unit is at least this many times the contact's
     estimated strength."""
-    pursue_distance_m: PositiveDistance = Param(3000.0)
+    pursue_distance_m: PositiveDistance = assumed(3000.0)
     """Pursue: break off this far from where the pursuit began."""
-    pursue_s: Duration = Param(1800.0)
+    pursue_s: Duration = assumed(1800.0)
     """Pursue: break off this long after the pursuit began; no new pursuit for this long after one ends."""
 
 
@@ -946,7 +947,7 @@ class UnitSpec(Spec):
     """Short label for map symbols (e.g. ``1/ARM SOF``)."""
     parent: UnitId | None = None
     """The unit this one reports to, for the command hierarchy."""
-    count: Count = Param(1)
+    count: Count = assumed(1)
     """Number of identical elements. With ``count > 1`` the elements get ids ``<id>/1``, ``<id>/2``, ...
     and the unit's own id names the group."""
     strength: Count | None = None
@@ -960,7 +961,7 @@ class UnitSpec(Spec):
     """Vehicles per element, replacing the unit type's (not scaled by ``strength``)."""
     at: LocationRef
     """Start location."""
-    spread_m: Distance = Param(0.0)
+    spread_m: Distance = assumed(0.0)
     """Elements of a group start scattered uniformly within this radius of ``at``."""
     posture: Posture = "halted"
     roles: list[Role] = Field(default_factory=list)
@@ -968,7 +969,7 @@ class UnitSpec(Spec):
     """Whether the unit can be captured by a raid (a field commander, say)."""
     escape_to: LocationRef | None = None
     """Where a capturable unit flees when it learns that raiders are near; reaching it is an escape."""
-    readiness_s: Duration = Param(0.0)
+    readiness_s: Duration = assumed(0.0)
     """Time after the start before the unit can act (alert and preparation of a snap deployment)."""
     home: Name | None = None
     """Site the unit belongs to: an airbase for aircraft (sorties start there), a garrison otherwise."""
@@ -1005,7 +1006,7 @@ EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 
 
 class _TriggerBase(Spec):
-    delay_s: Duration = Param(0.0)
+    delay_s: Duration = assumed(0.0)
     """Extra wait after the trigger's condition first holds."""
 
 
@@ -1133,9 +1134,9 @@ class _TaskBase(Spec):
     """Units (or groups) that carry out the task."""
     with_subordinates: bool = False
     """Also give the task to every unit below those named in the command hierarchy."""
-    delay_s: Duration = Param(0.0)
+    delay_s: Duration = assumed(0.0)
     """Wait after the phase starts, on top of the units' command delays."""
-    stagger_s: Duration = Param(0.0)
+    stagger_s: Duration = assumed(0.0)
     """Successive elements start the task this many seconds apart, in the order the task names them (group
     members in order): relief on station for aircraft on a patrol, waves for ground units."""
 
@@ -1153,7 +1154,7 @@ class _KeepTogether(Spec):
     """The task's elements march as one body: none gets more than ``max_gap_m`` ahead of the last along its
     route, so the body goes at the pace of its slowest element and the leaders halt for the laggards. Off:
     each element at its own pace."""
-    max_gap_m: PositiveDistance = Param(1000.0)
+    max_gap_m: PositiveDistance = assumed(1000.0)
     """With ``together``: the most route distance an element may lead the last element of the task by
     (an assumption: about the depth of a company in open column, docs/mechanics/movement.md)."""
 
@@ -1168,7 +1169,7 @@ class MoveTask(_TaskBase, _KeepTogether):
     to: LocationRef
     via: Via = Field(default_factory=list)
     posture_on_arrival: Posture = "halted"
-    speed_factor: Factor = Param(1.0)
+    speed_factor: Factor = assumed(1.0)
     mounted: bool | None = None
     """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
     (docs/mechanics/transport.md, "Ground carriers")."""
@@ -1189,7 +1190,7 @@ class ReconnoitreTask(_TaskBase, _KeepTogether):
     range scale of its farthest-seeing sensor."""
     via: Via = Field(default_factory=list)
     report_to: UnitId | None = None
-    speed_factor: Factor = Param(0.6)
+    speed_factor: Factor = assumed(0.6)
     """Reconnaissance moves slower than a road march: a fraction of full speed."""
     mounted: bool | None = None
     """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
@@ -1286,12 +1287,12 @@ class StrikeTask(_TaskBase):
     task: Literal["strike"]
     target: LocationRef | None = None
     """A fixed aim point; when omitted, the side's best-located enemy contacts."""
-    sorties: Count = Param(1)
+    sorties: Count = assumed(1)
     weapon: Name | None = None
     """Weapon to use; the aircraft type's first air weapon when omitted."""
-    tasking_delay_s: Duration = Param(1800.0)
+    tasking_delay_s: Duration = assumed(1800.0)
     """Time from the strike request to take-off."""
-    time_on_station_s: Duration = Param(900.0)
+    time_on_station_s: Duration = assumed(900.0)
     danger_close: bool = False
     """Release even when friendly troops are inside the weapon's ``safe_distance_m`` of the aim point."""
 
@@ -1304,10 +1305,10 @@ class FireSupportTask(_TaskBase):
     """Units the batteries follow: a battery farther than ``reach`` of its range from their centre moves
     toward them until it is that close (docs/mechanics/movement.md, "Keeping together"); the batteries
     stay where they are when empty."""
-    reach: Probability = Param(0.5)
+    reach: Probability = assumed(0.5)
     """With ``supports``: the fraction of the battery's greatest range it keeps between itself and the
     supported units' centre, so that its fire reaches the rest of its range beyond them (an assumption)."""
-    fire_direction_delay_s: Duration = Param(180.0)
+    fire_direction_delay_s: Duration = assumed(180.0)
     """Time for the fire direction centre to turn a request into firing data."""
     max_missions: Stock | None = None
     danger_close: bool = False
@@ -1318,7 +1319,7 @@ class PatrolTask(_TaskBase):
     task: Literal["patrol"]
     waypoints: list[LocationRef] = Field(min_length=2)
     loop: bool = True
-    speed_factor: Factor = Param(0.5)
+    speed_factor: Factor = assumed(0.5)
     mounted: bool | None = None
     """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
     (docs/mechanics/transport.md, "Ground carriers")."""
@@ -1334,11 +1335,11 @@ class AmbushTask(_TaskBase):
     kill_zone: Name
     """An area or a line of the scenario: fire is held until an enemy the side sees is inside it (within
     ``zone_width_m`` of a line)."""
-    zone_width_m: PositiveDistance = Param(100.0)
+    zone_width_m: PositiveDistance = assumed(100.0)
     """Width of a kill zone given as a line, metres."""
-    withdraw_after_s: Duration = Param(600.0)
+    withdraw_after_s: Duration = assumed(600.0)
     """Time after opening fire at which the ambush party breaks contact."""
-    withdraw_losses: Probability = Param(0.3)
+    withdraw_losses: Probability = assumed(0.3)
     """Fraction of its personnel lost at which an ambush element breaks contact sooner."""
     withdraw_to: LocationRef | None = None
     """Where the party withdraws; its position at the start of the task when omitted."""
@@ -1369,14 +1370,14 @@ class ResupplyTask(_TaskBase):
     """The units served: a unit asks when its ammunition falls below ``request_below`` of its basic load."""
     load_rounds: Stock
     """Rounds one carrier takes on each trip (of any weapon, as a supply point's ``stock_rounds``)."""
-    request_below: Probability = Param(0.5)
+    request_below: Probability = assumed(0.5)
     """A served unit asks for resupply when the rounds it has left fall below this fraction of its basic
     load (all its weapons with a limited load together)."""
-    load_s: Duration = Param(1800.0)
+    load_s: Duration = assumed(1800.0)
     """Time to load a carrier at the depot."""
-    handover_s: Duration = Param(900.0)
+    handover_s: Duration = assumed(900.0)
     """Time a carrier spends with the unit handing the ammunition over."""
-    load_fuel_l: Fuel = Param(0.0)
+    load_fuel_l: Fuel = assumed(0.0)
     """Litres of fuel one carrier takes on each trip for the units it serves (0: none); a served unit
     also asks when its fuel falls below ``request_below`` of its tanks."""
 
@@ -1467,7 +1468,7 @@ class ObjectiveSpec(Spec):
     area: Name | None = None
     of_side: Name | None = None
     """neutralise: the enemy side."""
-    fraction: Probability = Param(0.8)
+    fraction: Probability = assumed(0.8)
     """neutralise: fraction of the enemy side's elements destroyed, captured or broken;
     secure-withdrawal: fraction of personnel that must get out."""
     to: LocationRef | None = None
@@ -1604,7 +1605,7 @@ class PopulationSpec(Spec):
 
     supports: Name | None = None
     """The side the population supports, if any."""
-    level: Probability = Param(0.0)
+    level: Probability = assumed(0.0)
     """0 = hostile or indifferent, 1 = full support: concealment, resupply and intelligence for that side."""
 
 
@@ -1613,16 +1614,16 @@ class FrictionSpec(Spec):
     run, vehicles break down with distance, night slows the march and elements lose their way. Off unless
     the scenario sets it."""
 
-    march_speed_cv: Factor = Param(0.0)
+    march_speed_cv: Factor = assumed(0.0)
     """Coefficient of variation of a ground element's pace: each element keeps, for a whole replication,
     a speed factor drawn from a log-normal distribution of mean 1 and this CV (0: every element at its
     type's speeds)."""
     breakdown_distance_m: PositiveDistance | None = None
     """Mean distance a vehicle travels between breakdowns that stop it; an element with v vehicles breaks
     down at v times the rate (none: no breakdowns)."""
-    repair_s: Duration = Param(1800.0)
+    repair_s: Duration = assumed(1800.0)
     """Halt of an element after one of its vehicles breaks down (repair, or cross-loading and going on)."""
-    night_speed_factor: Probability = Param(1.0)
+    night_speed_factor: Probability = assumed(1.0)
     """Multiplier on every ground element's speeds by night (halfway to it at twilight), for each of the
     three factors below that the scenario leaves unset (1: night does not slow the march)."""
     night_road_factor: Probability | None = None
@@ -1637,9 +1638,9 @@ class FrictionSpec(Spec):
     two-lane roads, 0.2); when unset, ``night_speed_factor``."""
     navigation_error_distance_m: PositiveDistance | None = None
     """Mean distance a ground element moves off roads by day between navigation errors (none: no errors)."""
-    navigation_error_s: Duration = Param(900.0)
+    navigation_error_s: Duration = assumed(900.0)
     """Time an element loses to one navigation error (halting, finding where it is, going back)."""
-    night_navigation_factor: Factor = Param(2.0)
+    night_navigation_factor: Factor = assumed(2.0)
     """How many times more often elements err by night (halfway at twilight)."""
 
 
@@ -1649,7 +1650,7 @@ class EnvironmentSpec(Spec):
     light: Light = "auto"
     """``auto`` works out day, twilight and night from the clock and the area's position."""
     weather: Weather = "clear"
-    visibility_m: PositiveDistance = Param(20000.0)
+    visibility_m: PositiveDistance = assumed(20000.0)
     population: PopulationSpec = Field(default_factory=PopulationSpec)
 
 
@@ -1664,19 +1665,19 @@ class AirliftSpec(Spec):
     """Units (or groups) carried, loaded in this order; each waits where it is until its sortie lands."""
     to: LatLon | str
     """The airfield or landing zone where they land (a place, a site or a point)."""
-    spread_m: Distance = Param(200.0)
+    spread_m: Distance = assumed(200.0)
     """Elements are set down within this distance of ``to``."""
-    aircraft: Annotated[Param, Bounds(ge=1, le=10_000, integer=True)] = Param(1.0)
+    aircraft: Annotated[Param, Bounds(ge=1, le=10_000, integer=True)] = assumed(1.0)
     """Aircraft flying the lift."""
-    seats: Annotated[Param, Bounds(ge=1, le=10_000, integer=True)] = Param(100.0)
+    seats: Annotated[Param, Bounds(ge=1, le=10_000, integer=True)] = assumed(100.0)
     """People one sortie carries (an element larger than the seats left goes on the next sorties)."""
-    first_landing_s: Duration = Param(0.0)
+    first_landing_s: Duration = assumed(0.0)
     """When the first aircraft can land (after loading and the flight in)."""
-    round_trip_s: PositiveDuration = Param(3600.0)
+    round_trip_s: PositiveDuration = assumed(3600.0)
     """From one landing of an aircraft to its next: unloading, the flight back, loading, the flight in."""
-    landing_interval_s: Duration = Param(0.0)
+    landing_interval_s: Duration = assumed(0.0)
     """Throughput of the airfield: the least time between two landings (0: no limit)."""
-    delay_mean_s: Duration = Param(0.0)
+    delay_mean_s: Duration = assumed(0.0)
     """Mean of a random delay of each trip (exponential: weather, loading, air traffic); 0: none."""
 
 
@@ -1689,7 +1690,7 @@ class PositionSpec(Spec):
     """The area that is the position (its polygon or circle)."""
     held_by: Name
     """The side that holds the position at the start."""
-    radius_m: PositiveDistance = Param(300.0)
+    radius_m: PositiveDistance = assumed(300.0)
     """A site's position: the ground within this distance of the site."""
     fortified: bool = False
     """Field fortifications (trenches, bunkers): defenders in a defensive posture count as in fortified

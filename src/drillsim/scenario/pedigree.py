@@ -323,6 +323,13 @@ ASSUMPTION_SOURCE = "drillsim-assumption"
 catalogues define it; see docs/mechanics/ for each assumption)."""
 
 
+def assumed(value: float) -> Param:
+    """A model default that no source gives: a stated assumption (:data:`ASSUMPTION_SOURCE`, confidence
+    low). Model definitions use it so that a number a scenario leaves at its default still says what it is
+    (docs/mechanics/ states each assumption)."""
+    return Param(value, ASSUMPTION_SOURCE, "low")
+
+
 def is_stated_assumption(param: Param | ParameterRecord) -> bool:
     """Whether a number cites :data:`ASSUMPTION_SOURCE`: a weakly sourced number that says it is assumed."""
     return param.source is not None and param.source.strip() == ASSUMPTION_SOURCE

@@ -126,6 +126,9 @@ def _default_text(prop: dict[str, Any], required: bool) -> str:
         return "none"
     if value in ({}, [], ""):
         return "empty"
+    if isinstance(value, dict) and "value" in value:  # a model default with its pedigree
+        pedigree = ", ".join(str(value[k]) for k in ("source", "confidence") if k in value)
+        return f"`{value['value']}` ({pedigree})" if pedigree else f"`{value['value']}`"
     return f"`{value}`"
 
 
@@ -217,6 +220,11 @@ def reference_markdown() -> str:
         '`{value: 12, source: "...", confidence: low|medium|high}`. A file with `extends:` is a variant: it',
         "names a base scenario (from the library or by path) and gives only what changes; mappings merge key",
         "by key, `null` deletes a key, and lists replace the base's list.",
+        "",
+        "A number left at its default takes the pedigree shown beside the default: its source key",
+        "(declared in the core catalogue's `sources`; `drillsim-assumption` where no source gives the",
+        "figure) and its confidence. So `drillsim validate` finds no number without pedigree in a scenario",
+        "that writes each of its own numbers with one.",
         "",
         "Point an editor at the schema by putting this line at the top of a scenario file:",
         "",

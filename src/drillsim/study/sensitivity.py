@@ -724,14 +724,17 @@ def screening_candidates(
     scenario: Scenario, *, confidence: Sequence[str | None] = ("low",), limit: int | None = None
 ) -> list[str]:
     """Numeric parameters worth screening: those with the given confidence levels that the scenario uses
-    (outside the catalogue, or in the catalogue entries of unit types, weapons and sensors its units carry).
+    (outside the catalogue, or in the catalogue entries of unit types, weapons and sensors its units carry)
+    and that a file writes. Model defaults carry a pedigree too (mostly stated assumptions at confidence
+    low) but are left to the Morris screen of every number, so that the one-at-a-time screen keeps looking
+    at the numbers an author chose.
 
     Order: scenario-level parameters, then sensors, weapons and unit types; at most ``limit``.
     """
     used = _used_catalogue_prefixes(scenario)
     priority: list[tuple[int, int, str]] = []
     for k, p in enumerate(scenario.parameters()):
-        if p.confidence not in confidence or p.value == 0.0:
+        if p.default or p.confidence not in confidence or p.value == 0.0:
             continue
         if p.path.startswith("catalogue."):
             if not any(p.path.startswith(prefix) for prefix in used):

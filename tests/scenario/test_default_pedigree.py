@@ -6,7 +6,7 @@ import inspect
 
 from pydantic import BaseModel
 
-from drillsim.scenario import load_scenario, models
+from drillsim.scenario import load_scenario, models, reference_markdown
 from drillsim.scenario.io import load_catalogue
 from drillsim.scenario.pedigree import CONFIDENCE_LEVELS, Param, count_pedigree, has_pedigree
 
@@ -64,3 +64,11 @@ def test_the_default_scenario_has_no_number_without_a_pedigree() -> None:
     assert counts.total > 1000
     assert counts.bare == 0
     assert counts.defaults == 0
+
+
+def test_the_reference_shows_each_default_with_its_pedigree() -> None:
+    """The generated reference writes a default as its value and then its source and confidence."""
+    text = reference_markdown()
+    assert "| `break_losses` |" in text
+    assert "`0.4` (helmbold-1971-breakpoints, low)" in text
+    assert "`35` (drillsim-assumption, low)" in text

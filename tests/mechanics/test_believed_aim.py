@@ -306,3 +306,44 @@ def test_interception_time() -> None:
     assert abs(np.hypot(-3000.0 + 6.0 * t, 6000.0) - 8.0 * t) < 1e-6
     slow = interception_time(100.0 * one, 0.0 * one, 6.0 * one, 0.0 * one, 6.0 * one)
     assert np.isinf(slow[0])
+
+
+def test_interception_aim_keeps_to_the_believed_track(runner: Runner) -> None:
+    """The aim of an attacker (8 m/s) at the runner seen at (0, 3000) going east at 6 m/s, 100 s after the
+    sighting: from 1 km south of the track, the point of the track it reaches as soon as the runner (about
+    384 s on); from 6 km south, the end of the 600 s track, which it cannot reach sooner (the interception
+    is 1275 s on); an hour after the sighting, the end of the track (the runner believed halted there);
+    the runner seen still, where it was seen."""
+    from drillsim.mechanics.orders.command import interception_aim
+
+    sim = runner.simulation(attack_on_a_runner())
+    s, f, ctx = sim.state, sim.world.forces, sim.ctx
+    walker, attacker = f.ids.index("red/walker"), f.ids.index("blue/attacker")
+    blue = f.side_names.index("blue")
+    pic = s.picture
+    pic.known_t[0, blue, walker], pic.known_x[0, blue, walker], pic.known_y[0, blue, walker] = (
+        0.0,
+        0.0,
+        3000.0,
+    )
+    one = np.zeros(1, dtype=np.int64)
+    aim = {}
+    for now, vx, south in (
+        (100.0, 6.0, 1000.0),
+        (100.0, 6.0, 6000.0),
+        (3600.0, 6.0, 1000.0),
+        (100.0, 0.0, 1000.0),
+    ):
+        ctx.t1 = now
+        pic.known_vx[0, blue, walker], pic.known_vy[0, blue, walker] = vx, 0.0
+        s.x[0, attacker], s.y[0, attacker] = 0.0, 3000.0 - south
+        gx, gy = interception_aim(ctx, one, one + attacker, one + blue, one + walker)
+        aim[now, vx, south] = (float(gx[0]), float(gy[0]))
+    x, y = aim[100.0, 6.0, 1000.0]
+    t = (x - 600.0) / 6.0  # from now until the runner gets there
+    assert y == 3000.0
+    assert 380.0 < t < 390.0
+    assert abs(np.hypot(x, 1000.0) - 8.0 * t) < 1e-6
+    assert aim[100.0, 6.0, 6000.0] == (3600.0, 3000.0)
+    assert aim[3600.0, 6.0, 1000.0] == (3600.0, 3000.0)
+    assert aim[100.0, 0.0, 1000.0] == (0.0, 3000.0)

@@ -472,12 +472,18 @@ def interception_aim(
     seen_x = pic.known_x[rows, sides, targets]
     seen_y = pic.known_y[rows, sides, targets]
     age = np.maximum(ctx.t1 - seen_t, 0.0)
-    tracking = age < DEAD_RECKONING_S  # an older contact is believed halted at the end of its track
-    vx = np.where(tracking, pic.known_vx[rows, sides, targets], 0.0)
-    vy = np.where(tracking, pic.known_vy[rows, sides, targets], 0.0)
+    vx = pic.known_vx[rows, sides, targets]
+    vy = pic.known_vy[rows, sides, targets]
     bx = reckoned(seen_x, vx, age)
     by = reckoned(seen_y, vy, age)
-    ahead = interception_time(bx - s.x[rows, elems], by - s.y[rows, elems], vx, vy, speed)
+    tracking = age < DEAD_RECKONING_S  # an older contact is believed halted at the end of its track
+    ahead = interception_time(
+        bx - s.x[rows, elems],
+        by - s.y[rows, elems],
+        np.where(tracking, vx, 0.0),
+        np.where(tracking, vy, 0.0),
+        speed,
+    )
     ahead = np.where(np.isfinite(ahead), ahead, 0.0)
     return reckoned(seen_x, vx, age + ahead), reckoned(seen_y, vy, age + ahead)
 

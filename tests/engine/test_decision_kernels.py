@@ -363,6 +363,7 @@ def _reference_decide(ctx: StepContext) -> Decisions | None:
         mode=previous,
         previous_target=s.behaviour_target[rows, elems],
         probe_halted_at=np.where(previous == BEHAVIOUR_PROBE, s.behaviour_since[rows, elems], np.inf),
+        called_off_at=np.where(previous == BEHAVIOUR_NONE, s.behaviour_since[rows, elems], -np.inf),
     )
     action = select_actions(
         assessment,
@@ -411,7 +412,13 @@ def _reference_decide(ctx: StepContext) -> Decisions | None:
     since = np.where(probing & halted & np.isinf(since), ctx.t1, since)
     s.behaviour_since[rows, elems] = since
     s.behaviour_mode[rows, elems] = action
-    s.behaviour_target[rows, elems] = np.where(action >= BEHAVIOUR_PROBE, target, -1)
+    # An attack called off is remembered while the element stays on its task.
+    on_task = (action == BEHAVIOUR_NONE) & (
+        (previous == BEHAVIOUR_NONE) | (previous == BEHAVIOUR_PROBE) | (previous == BEHAVIOUR_ASSAULT)
+    )
+    s.behaviour_target[rows, elems] = np.where(
+        on_task, s.behaviour_target[rows, elems], np.where(action >= BEHAVIOUR_PROBE, target, -1)
+    )
     return Decisions(rows, elems, action, previous, np.where(action >= BEHAVIOUR_PROBE, target, -1), gx, gy)
 
 

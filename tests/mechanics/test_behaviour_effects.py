@@ -694,3 +694,86 @@ def test_a_cover_fires_only_on_pursuers(runner: Runner) -> None:
     off = runner.run(covered(["take-cover"]), reps=2, until_s=1800.0)
     assert (on.count("UnitHit", other="blue/cover") > 0).all()
     assert len(off.select("UnitHit")) == 0
+
+
+def friend_at_the_edge() -> dict[str, Any]:
+    """A red band of 25 (attack and probe on; radius 1500 m, attack at 3:1, reach 3 km, probe 500 m short)
+    marches west at 2 m/s from the centre; a red group of 10 waits 1560 m west of it, just outside its
+    radius; a blue post of 10, identified, stands 2.5 km east. The band alone (25) has less than the 30
+    the attack needs; with the group inside its radius (35), more. Every step it probes (east, away from
+    the group) the group falls out of its radius again, and every step it resumes its march (west) it
+    falls back in."""
+    data = base(duration_s=1800.0)
+    cat = data["catalogue"]
+    cat["sensors"]["eye"] = eye() | {"identifies": True}
+    cat["unit_types"]["band"] = {
+        "category": "infantry",
+        "personnel": 25,
+        "sensors": [{"sensor": "eye"}],
+        "speed_mps": {"open": 2.0},
+    }
+    cat["unit_types"]["group"] = {"category": "infantry", "personnel": 10, "speed_mps": {"open": 2.0}}
+    cat["behaviours"] = {
+        "rules": {
+            "rules": ["attack", "probe"],
+            "radius_m": 1500,
+            "attack_above": 3,
+            "reach_m": 3000,
+            "probe_distance_m": 500,
+            "probe_s": 300,
+        }
+    }
+    data["units"] = {
+        "red/band": {"type": "band", "nation": "R", "at": at(0, 0), "behaviour": "rules"},
+        "red/group": {"type": "group", "nation": "R", "at": at(-1560, 0)},
+        "blue/post": {"type": "group", "nation": "B", "at": at(2500, 0)},
+    }
+    march = {"task": "move", "units": ["red/band"], "to": at(-3000, 0)}
+    data["plan"]["phases"] = {"march": {"trigger": {"at_s": 0}, "tasks": [march]}}
+    return data
+
+
+def test_an_attack_does_not_churn_on_a_friend_at_the_edge(runner: Runner) -> None:
+    """The band probes the post once, keeps at it with the group left behind (25 of the 30 is above the
+    ATTACK_HOLD_SHARE of 0.75), watches from its probe point and closes: one probe, one assault, no
+    resume. Judged afresh every step, it would probe and resume on alternate steps for as long as it
+    stood at the edge."""
+    result = runner.run(friend_at_the_edge(), reps=1)
+    done = actions(result, "red/band")
+    assert done.count("probe") == 1
+    assert "resume" not in done
+    assert done[-1] == "assault"
+
+
+def test_attack_odds_hold_under_way_and_wait_after_calling_off() -> None:
+    """The attack's hysteresis: at 25 against the 30 an attack needs, a probe under way on the same contact
+    goes on (25 >= 0.75 * 30), a new attack does not begin; an attack called off 100 s ago is not taken
+    up again even at 40 (within ATTACK_RETRY_S), one called off 700 s ago is."""
+    n = 4
+    a = Assessment(
+        air_seen_at=np.full(n, -np.inf),
+        friendly=np.array([25.0, 25.0, 40.0, 40.0]),
+        enemy=np.full(n, 10.0),
+        target=np.full(n, 3),
+        target_strength=np.full(n, 10.0),
+        target_distance=np.full(n, 2000.0),
+        withdrawing=np.zeros(n, dtype=bool),
+        mode=np.array([BEHAVIOUR_PROBE, BEHAVIOUR_NONE, BEHAVIOUR_NONE, BEHAVIOUR_NONE]),
+        previous_target=np.array([3, -1, 3, 3]),
+        probe_halted_at=np.full(n, np.inf),
+        called_off_at=np.array([-np.inf, -np.inf, 900.0, 300.0]),
+    )
+    on = np.ones(n, dtype=bool)
+    action = select_actions(
+        a,
+        time_s=1000.0,
+        take_cover=on,
+        withdraw=on,
+        attack=on,
+        probe=on,
+        withdraw_below=np.full(n, 0.33),
+        attack_above=np.full(n, 3.0),
+        probe_s=np.full(n, 300.0),
+        cover_s=np.full(n, 600.0),
+    )
+    assert action.tolist() == [BEHAVIOUR_PROBE, BEHAVIOUR_NONE, BEHAVIOUR_NONE, BEHAVIOUR_PROBE]

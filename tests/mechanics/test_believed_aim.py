@@ -200,3 +200,150 @@ def test_without_contacts_reconnaissance_goes_to_its_place(runner: Runner) -> No
         np.testing.assert_allclose(
             s.x[:, recon] - s.x[:, heli], east, atol=150.0
         )  # the grounded helicopter: x = 0
+
+
+def two_bands_two_teams() -> dict[str, Any]:
+    """Two red bands 6 km apart, 7 km north of two blue reconnaissance teams standing 200 m apart, both
+    nearer the western band; the helicopter's patrol between the bands reports both. At 600 s the teams
+    (eyes now reaching 2 km, stand-off 600 m) reconnoitre toward the contacts."""
+    data = reported_bands(standoff_m=600.0)
+    data["catalogue"]["sensors"]["eye"]["max_range_m"] = 2000.0
+    data["units"] = {
+        "blue/heli": {"type": "heli", "nation": "B", "at": at(0, 6000), "home": "base"},
+        "blue/recon-1": {"type": "recon", "nation": "B", "at": at(-600, 0)},
+        "blue/recon-2": {"type": "recon", "nation": "B", "at": at(-400, 0)},
+        "red/west": {"type": "band", "nation": "R", "at": at(-3000, 7000)},
+        "red/east": {"type": "band", "nation": "R", "at": at(3000, 7000)},
+    }
+    data["plan"]["phases"]["air"]["tasks"][0]["waypoints"] = [at(-3000, 6000), at(3000, 6000)]
+    data["plan"]["phases"]["ground"]["tasks"][0]["units"] = ["blue/recon-1", "blue/recon-2"]
+    data["time"]["duration_s"] = 4000.0
+    return data
+
+
+def test_reconnaissance_teams_share_out_the_contacts(runner: Runner) -> None:
+    """Each band is claimed by one team: the team nearer the western band goes there, the other to the
+    eastern one, and by 4000 s both bands have been seen from the ground, each team standing at its
+    stand-off from its own band (tolerance as in the stand-off test). Each going to its nearest unconfirmed
+    contact, both teams would go west first, then both east, and leave the western band unwatched."""
+    result = runner.run(two_bands_two_teams(), reps=REPS)
+    s, f = result.sim.state, result.sim.world.forces
+    assert seen_from_the_ground(result, "red/west").all()
+    assert seen_from_the_ground(result, "red/east").all()
+    for team, band in (("blue/recon-1", "red/west"), ("blue/recon-2", "red/east")):
+        t, b = f.ids.index(team), f.ids.index(band)
+        gap = np.hypot(s.x[:, t] - s.x[:, b], s.y[:, t] - s.y[:, b])
+        np.testing.assert_allclose(gap, 600.0, atol=100.0 + 4 * 20.0 * np.sqrt(2.0))
+
+
+def test_extra_teams_spread_over_the_claimed_contacts() -> None:
+    """Five elements and two contacts: claims go in rounds, so the contacts get three and two elements,
+    each element the nearest contact left in its round; with none in the picture, none has an objective."""
+    from drillsim.mechanics.orders.command import share_out_contacts
+    from drillsim.state.batch import ACTIVE, ContactLayer
+    from drillsim.world.forces import Belligerents
+
+    n = 7  # elements 0-4 blue, 5-6 red
+    side = np.array([0, 0, 0, 0, 0, 1, 1])
+    forces = Belligerents(side, np.zeros(n, dtype=bool), np.array([[False, True], [True, False]]), np.ones(n))
+    x = np.zeros((1, 2, n))
+    y = np.zeros((1, 2, n))
+    x[0, 0, 5], x[0, 0, 6] = -1000.0, 1000.0
+    y[0, 0, 5:] = 5000.0
+    layer = ContactLayer(np.zeros((1, 2, n)), x, y, np.zeros((1, 2, n)))
+    live = np.zeros((1, 2, n), dtype=bool)
+    live[0, 0, 5:] = True
+    px = np.array([-900.0, -800.0, -700.0, -600.0, 900.0])
+    best = np.empty(5, dtype=np.int64)
+    status = np.full((1, n), ACTIVE)
+    no_zone = (np.zeros(0), np.zeros(0), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    args = (np.zeros(5), np.zeros(5, dtype=np.int64), side[:5], live, layer, np.zeros_like(live), status)
+    share_out_contacts(px, *args, forces, False, no_zone, best)
+    assert list(best) == [5, 5, 5, 6, 6]
+    share_out_contacts(px, *args[:3], np.zeros_like(live), *args[4:], forces, False, no_zone, best)
+    assert list(best) == [-1] * 5
+
+
+def attack_on_a_runner() -> dict[str, Any]:
+    """A blue observer at the centre sees everything within 20 km; a red runner (6 m/s) sets out 3 km west
+    and 3 km north of it, eastward along y = 3 km. At 60 s a blue attacker 3 km south of the observer
+    (8 m/s, no sensor of its own) attacks it: 1000 s in all."""
+    data = attack_on_a_crossing_walker()
+    data["time"]["duration_s"] = 1000.0
+    cat = data["catalogue"]
+    cat["sensors"]["eye"] = eye(1.0, range_scale_m=20000.0, max_range_m=20000.0) | {"position_error_m": 20.0}
+    cat["unit_types"]["walker"]["speed_mps"] = {"open": 6.0}
+    del cat["unit_types"]["attacker"]["sensors"]
+    data["units"]["red/walker"]["at"] = at(-3000, 3000)
+    data["plan"]["phases"]["walk"]["tasks"][0]["to"] = at(15000, 3000)
+    data["plan"]["phases"]["attack"]["trigger"] = {"at_s": 60}
+    return data
+
+
+def test_an_attack_intercepts_a_faster_crossing(runner: Runner) -> None:
+    """The attacker, faster than the runner, heads for where their paths meet (the point of the runner's
+    believed track it can reach as soon as the runner, looking at most 600 s ahead): in a plane it is on
+    the runner (within 300 m) about 840 s after the order, and stays with it, in every replication. Aimed at
+    the runner's believed position now, it would chase it from behind and still be about 750 m short at
+    1000 s (a pure-pursuit curve, worked out step by step at 10 s)."""
+    result = runner.run(attack_on_a_runner(), reps=REPS)
+    s, f = result.sim.state, result.sim.world.forces
+    walker, attacker = f.ids.index("red/walker"), f.ids.index("blue/attacker")
+    gap = np.hypot(s.x[:, attacker] - s.x[:, walker], s.y[:, attacker] - s.y[:, walker])
+    assert (gap < 300.0).all()
+
+
+def test_interception_time() -> None:
+    """The time to intercept: a still target at the plain distance over the speed; a target crossing at
+    6 m/s, 6 km ahead and 3 km aside, by the root of |d + v t| = 8 t; none when the pursuer is not faster."""
+    from drillsim.mechanics.orders.command import interception_time
+
+    one = np.ones(1)
+    still = interception_time(3000.0 * one, 4000.0 * one, 0.0 * one, 0.0 * one, 5.0 * one)
+    assert still[0] == 1000.0
+    t = interception_time(-3000.0 * one, 6000.0 * one, 6.0 * one, 0.0 * one, 8.0 * one)[0]
+    assert t > 0
+    assert abs(np.hypot(-3000.0 + 6.0 * t, 6000.0) - 8.0 * t) < 1e-6
+    slow = interception_time(100.0 * one, 0.0 * one, 6.0 * one, 0.0 * one, 6.0 * one)
+    assert np.isinf(slow[0])
+
+
+def test_interception_aim_keeps_to_the_believed_track(runner: Runner) -> None:
+    """The aim of an attacker (8 m/s) at the runner seen at (0, 3000) going east at 6 m/s, 100 s after the
+    sighting: from 1 km south of the track, the point of the track it reaches as soon as the runner (about
+    384 s on); from 6 km south, the end of the 600 s track, which it cannot reach sooner (the interception
+    is 1275 s on); an hour after the sighting, the end of the track (the runner believed halted there);
+    the runner seen still, where it was seen."""
+    from drillsim.mechanics.orders.command import interception_aim
+
+    sim = runner.simulation(attack_on_a_runner())
+    s, f, ctx = sim.state, sim.world.forces, sim.ctx
+    walker, attacker = f.ids.index("red/walker"), f.ids.index("blue/attacker")
+    blue = f.side_names.index("blue")
+    pic = s.picture
+    pic.known_t[0, blue, walker], pic.known_x[0, blue, walker], pic.known_y[0, blue, walker] = (
+        0.0,
+        0.0,
+        3000.0,
+    )
+    one = np.zeros(1, dtype=np.int64)
+    aim = {}
+    for now, vx, south in (
+        (100.0, 6.0, 1000.0),
+        (100.0, 6.0, 6000.0),
+        (3600.0, 6.0, 1000.0),
+        (100.0, 0.0, 1000.0),
+    ):
+        ctx.t1 = now
+        pic.known_vx[0, blue, walker], pic.known_vy[0, blue, walker] = vx, 0.0
+        s.x[0, attacker], s.y[0, attacker] = 0.0, 3000.0 - south
+        gx, gy = interception_aim(ctx, one, one + attacker, one + blue, one + walker)
+        aim[now, vx, south] = (float(gx[0]), float(gy[0]))
+    x, y = aim[100.0, 6.0, 1000.0]
+    t = (x - 600.0) / 6.0  # from now until the runner gets there
+    assert y == 3000.0
+    assert 380.0 < t < 390.0
+    assert abs(np.hypot(x, 1000.0) - 8.0 * t) < 1e-6
+    assert aim[100.0, 6.0, 6000.0] == (3600.0, 3000.0)
+    assert aim[3600.0, 6.0, 1000.0] == (3600.0, 3000.0)
+    assert aim[100.0, 0.0, 1000.0] == (0.0, 3000.0)

@@ -14,8 +14,9 @@ For an element in action, unbroken, on the ground, with local quantities read fr
 2a. **ambush** a column its side sees on a road when the element can be beside that road, at the road
    point nearest to it, ``ambush_lead_s`` before the column (:func:`ambush_site`);
 3. **attack** the weakest known contact within ``reach_m`` when friendly strength within ``radius_m`` is at
-   least ``attack_above`` times its estimated strength: with **probe**, first halt ``probe_distance_m``
-   short of it and watch for ``probe_s``, then assault;
+   least ``attack_above`` times its estimated strength (an attack under way on it: ``ATTACK_HOLD_SHARE``
+   times that; none for ``ATTACK_RETRY_S`` after an attack on it was called off): with **probe**, first
+   halt ``probe_distance_m`` short of it and watch for ``probe_s``, then assault;
 3a. **pursue** the nearest known contact within ``reach_m`` seen moving away from the element when friendly
    strength within ``radius_m`` is at least ``pursue_above`` times its estimated strength, following its
    believed position until ``pursue_s`` have passed or the element is ``pursue_distance_m`` from where it
@@ -46,6 +47,14 @@ BoolArray = NDArray[np.bool_]
 
 PROBE_HALT_M = 100.0
 """An element within this distance of its probe point has halted there (as the steering's goal radius)."""
+ATTACK_HOLD_SHARE = 0.75
+"""An attack under way (a probe or an assault of the same contact) goes on while friendly strength is at
+least this share of ``attack_above`` times the contact's estimated strength: a hysteresis band, so that a
+friend at the edge of ``radius_m``, which the attacker's own move puts in and out of it, does not decide
+(assumption; docs/mechanics/behaviour.md, "Hysteresis of the attack")."""
+ATTACK_RETRY_S = 600.0
+"""An attack called off (the element back on its task) is not taken up again against the same contact for
+this long (assumption; docs/mechanics/behaviour.md, "Hysteresis of the attack")."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,9 @@ class Assessment:
     previous_target: IntArray
     probe_halted_at: FloatArray
     """When the element halted at its probe point for its current target (+inf: not yet)."""
+    called_off_at: FloatArray | None = None
+    """When the element's last attack on ``previous_target`` was called off, the element back on its task
+    since (-inf or None: none)."""
     ambushing: BoolArray | None = None
     """An ambush under way and not over (None: no element lies in ambush)."""
     ambush_over: BoolArray | None = None
@@ -104,8 +116,12 @@ def select_actions(
     ambush_over = none if a.ambush_over is None else a.ambush_over
     can_ambush = none if a.can_ambush is None else a.can_ambush
     falling_back = (withdraw & (ratio < withdraw_below)) | a.withdrawing | ambush_over
-    can_attack = attack & (a.target >= 0) & (a.friendly >= attack_above * a.target_strength)
     same_target = a.target == a.previous_target
+    engaged = same_target & ((a.mode == BEHAVIOUR_PROBE) | (a.mode == BEHAVIOUR_ASSAULT))
+    called_off_at = np.full(len(a.mode), -np.inf) if a.called_off_at is None else a.called_off_at
+    called_off = same_target & (a.mode == BEHAVIOUR_NONE) & (time_s - called_off_at < ATTACK_RETRY_S)
+    need = attack_above * np.where(engaged, ATTACK_HOLD_SHARE, 1.0)
+    can_attack = attack & (a.target >= 0) & ~called_off & (a.friendly >= need * a.target_strength)
     watched = same_target & (time_s - a.probe_halted_at >= probe_s - 1e-9)
     assaulting = same_target & (a.mode == BEHAVIOUR_ASSAULT)
     closing = ~probe | watched | assaulting

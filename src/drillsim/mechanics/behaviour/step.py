@@ -17,7 +17,13 @@ from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
 from drillsim.geo.distance import within
-from drillsim.mechanics.behaviour.model import PROBE_HALT_M, ambush_site, column_in_time
+from drillsim.mechanics.behaviour.model import (
+    ATTACK_HOLD_SHARE,
+    ATTACK_RETRY_S,
+    PROBE_HALT_M,
+    ambush_site,
+    column_in_time,
+)
 from drillsim.state.batch import (
     ACTIVE,
     BEHAVIOUR_AMBUSH,
@@ -353,6 +359,19 @@ def _by_priority(
 
 
 @jit
+def _odds_hold(before: int, same_target: bool, since_s: float, friendly: float, needed: float) -> bool:
+    """Whether the odds let an element attack a contact (``select_actions``): ``friendly`` at least
+    ``needed`` (``attack_above`` times the contact's estimated strength); for an attack under way on it
+    (``before`` a probe or an assault of the same contact), at least ``ATTACK_HOLD_SHARE`` of that; never
+    within ``ATTACK_RETRY_S`` (``since_s`` ago) of calling off an attack on it."""
+    if same_target and BEHAVIOUR_PROBE <= before <= BEHAVIOUR_ASSAULT:
+        return friendly >= ATTACK_HOLD_SHARE * needed
+    if same_target and before == BEHAVIOUR_NONE and since_s < ATTACK_RETRY_S:
+        return False
+    return friendly >= needed
+
+
+@jit
 def _choose(
     rows: IntArray,
     elems: IntArray,
@@ -402,8 +421,14 @@ def _choose(
         ratio = friendly[k] / enemy[k] if enemy[k] > 0 else np.inf
         withdrawing = before == BEHAVIOUR_WITHDRAW and memory.route_i[r, e] < memory.route_len[r, e]
         falling_back = (withdraw[e] and ratio < withdraw_below[e]) or withdrawing or ambushes.over[k]
-        can_attack = attack[e] and target >= 0 and friendly[k] >= attack_above[e] * t_strength[k]
         same_target = target == memory.target[r, e]
+        can_attack = (
+            attack[e]
+            and target >= 0
+            and _odds_hold(
+                before, same_target, t1 - memory.since[r, e], friendly[k], attack_above[e] * t_strength[k]
+            )
+        )
         halted_at = memory.since[r, e] if before == BEHAVIOUR_PROBE else np.inf
         watched = same_target and (t1 - halted_at >= probe_s[e] - 1e-9)
         assaulting = same_target and before == BEHAVIOUR_ASSAULT
@@ -466,10 +491,15 @@ def _choose(
                 since = np.inf
             if halted and math.isinf(since):
                 since = t1
+        target_out[k] = target if closing else -1
+        # An attack called off (back to the task from a probe or an assault) is remembered, with its time,
+        # while the element stays on its task.
+        on_task = chosen == BEHAVIOUR_NONE and (
+            before == BEHAVIOUR_NONE or BEHAVIOUR_PROBE <= before <= BEHAVIOUR_ASSAULT
+        )
         memory.since[r, e] = since
         memory.mode[r, e] = chosen
-        target_out[k] = target if closing else -1
-        memory.target[r, e] = target_out[k]
+        memory.target[r, e] = memory.target[r, e] if on_task else target_out[k]
     return action, previous, target_out, gx, gy
 
 

@@ -4,11 +4,12 @@ Delays: a task reaches an element at ``phase start + task delay + the element's 
 never before the element's readiness time. A route goes through the task's via points to its destination;
 a leg that would cross a river away from a crossing is sent through the crossing that makes the leg
 shortest. Dynamic destinations (attack on contacts, raids, strikes, covering a withdrawal,
-reconnaissance toward contacts) are aimed at the side's current picture (contacts dead-reckoned to now),
-never at ground truth, through a crossing when the straight leg would cut a river, and re-aimed when the
-aim point has moved (a bounded re-plan rate). Routes of move, withdraw, reconnoitre, defend and screen
-tasks (and the moves that end a raid or a covering task) follow the road network where that is estimated
-faster.
+reconnaissance toward contacts) are aimed at the side's current picture (contacts dead-reckoned to now;
+attacks and raids at the interception point ahead of a contact they are faster than), never at ground
+truth, through a crossing when the straight leg would cut a river, and re-aimed when the aim point has
+moved (a bounded re-plan rate); the elements of a reconnaissance toward contacts share the contacts out.
+Routes of move, withdraw, reconnoitre, defend and screen tasks (and the moves that end a raid or a
+covering task) follow the road network where that is estimated faster.
 """
 
 from __future__ import annotations
@@ -383,8 +384,9 @@ def set_routes(
 
 def aim_dynamic_tasks(ctx: StepContext) -> None:
     """Re-aim attacks on contacts, raids, covering forces and reconnaissance toward contacts at where the
-    side's current picture believes the enemy is (each contact's last sighting dead-reckoned to now), and
-    move batteries that follow the units they support."""
+    side's current picture believes the enemy is (each contact's last sighting dead-reckoned to now; for
+    attacks and raids, the interception point of :func:`interception_aim`), and move batteries that follow
+    the units they support."""
     s = ctx.state
     f = ctx.world.forces
     pic = s.picture
@@ -423,8 +425,7 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
                 layer=believed,
             )
             has = best >= 0
-            gx = believed.x[rows, side, np.maximum(best, 0)]
-            gy = believed.y[rows, side, np.maximum(best, 0)]
+            gx, gy = interception_aim(ctx, rows, elems, side, np.maximum(best, 0))
             if task.kind == "raid" and np.isfinite(task.then_to).all() and len(task.target_elements):
                 # The raid is over once every target is out of action (captured, destroyed, escaped).
                 over = np.all(s.status[np.ix_(rows, task.target_elements)] != ACTIVE, axis=1)
@@ -451,12 +452,66 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
         _steer(ctx, rows[has], elems[has], gx[has], gy[has])
 
 
+def interception_aim(
+    ctx: StepContext, rows: IntArray, elems: IntArray, sides: IntArray, targets: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """Where attackers (rows, elems) of sides ``sides`` aim at contacts ``targets``: the interception point
+    on the contact's believed track (its last sighting carried along its estimated velocity, for at most
+    ``DEAD_RECKONING_S`` after the sighting) when the attacker is faster than the contact's estimated
+    speed (:func:`interception_time`), else the contact's believed position now. The attacker's speed is
+    its open-ground speed (its carriers' when it rides them) times its task's speed factor."""
+    from drillsim.state.reckoning import DEAD_RECKONING_S, reckoned  # compiled: loads Numba on first use
+
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    carried = ctx.world.carriers.speed_by_class if ctx.world.carriers is not None else f.speed_by_class
+    speed = np.where(s.mounted[rows, elems], carried[elems, _OPEN], f.speed_by_class[elems, _OPEN])
+    speed = speed * s.speed_factor[rows, elems]
+    seen_t = pic.known_t[rows, sides, targets]
+    seen_x = pic.known_x[rows, sides, targets]
+    seen_y = pic.known_y[rows, sides, targets]
+    age = np.maximum(ctx.t1 - seen_t, 0.0)
+    vx = pic.known_vx[rows, sides, targets]
+    vy = pic.known_vy[rows, sides, targets]
+    bx = reckoned(seen_x, vx, age)
+    by = reckoned(seen_y, vy, age)
+    tracking = age < DEAD_RECKONING_S  # an older contact is believed halted at the end of its track
+    ahead = interception_time(
+        bx - s.x[rows, elems],
+        by - s.y[rows, elems],
+        np.where(tracking, vx, 0.0),
+        np.where(tracking, vy, 0.0),
+        speed,
+    )
+    ahead = np.where(np.isfinite(ahead), ahead, 0.0)
+    return reckoned(seen_x, vx, age + ahead), reckoned(seen_y, vy, age + ahead)
+
+
+def interception_time(
+    dx: FloatArray, dy: FloatArray, vx: FloatArray, vy: FloatArray, speed: FloatArray
+) -> FloatArray:
+    """The least time t >= 0 in which a pursuer at speed ``speed`` going straight can reach a target
+    (dx, dy) from it that keeps its velocity (vx, vy): the root of |d + v t| = speed * t; inf when the
+    pursuer is not faster than the target (no interception is sure then) or the numbers are not finite.
+    With the target still, the plain distance over the speed."""
+    dx, dy, vx, vy, speed = np.broadcast_arrays(dx, dy, vx, vy, speed)
+    a = vx * vx + vy * vy - speed * speed
+    b = 2.0 * (dx * vx + dy * vy)
+    c = dx * dx + dy * dy
+    faster = a < 0.0
+    a_safe = np.where(faster, a, -1.0)
+    root = np.sqrt(np.maximum(b * b - 4.0 * a_safe * c, 0.0))
+    t = np.where(faster, (b + root) / (-2.0 * a_safe), np.inf)
+    return np.asarray(np.where(np.isfinite(t) & (t >= 0.0), t, np.inf), dtype=np.float64)
+
+
 def reconnoitre_contacts(ctx: StepContext, task: CompiledTask, believed: ContactLayer) -> None:
-    """Elements of a reconnoitre toward contacts go to the nearest contact of the side's shared picture
-    (believed position) not yet confirmed by the side's ground elements, within the task's area; with every
-    contact confirmed, they keep watching the nearest; each stops ``standoff_m`` short of it, on the line
-    from the contact to where the element is. Without a contact, an element goes to the task's ``to``
-    (``then_to``) if it has one, else stays where it is."""
+    """Elements of a reconnoitre toward contacts share out the live contacts of the side's shared picture
+    (believed positions) within the task's area (:func:`share_out_contacts`): contacts not yet confirmed by
+    the side's ground elements first, each claimed by one element; each element stops ``standoff_m`` short
+    of its contact, on the line from the contact to where the element is. Without a contact, an element
+    goes to the task's ``to`` (``then_to``) if it has one, else stays where it is."""
     s = ctx.state
     f = ctx.world.forces
     rows, cols = _on_task(s.task, s.status, s.broken, task.elements, task.index)
@@ -466,7 +521,7 @@ def reconnoitre_contacts(ctx: StepContext, task: CompiledTask, believed: Contact
     zone = task.search_area
     vx, vy, start, owner = zone.polygons if zone is not None else _NO_ZONE
     best = np.empty(len(rows), dtype=np.int64)
-    _reconnaissance_targets(
+    share_out_contacts(
         np.ascontiguousarray(s.x[rows, elems]),
         np.ascontiguousarray(s.y[rows, elems]),
         rows,
@@ -503,7 +558,7 @@ _NO_ZONE = (np.zeros(0), np.zeros(0), np.zeros(1, dtype=np.int64), np.zeros(0, d
 
 
 @jit
-def _reconnaissance_targets(
+def share_out_contacts(
     px: FloatArray,
     py: FloatArray,
     rows: IntArray,
@@ -517,31 +572,91 @@ def _reconnaissance_targets(
     zone: tuple[FloatArray, FloatArray, IntArray, IntArray],
     best: IntArray,
 ) -> None:
-    """The loop of :func:`reconnoitre_contacts`: for each query (row, side, position), the live enemy
-    ground contact in action, believed inside the zone when there is one, that is nearest among those not
-    confirmed, else nearest among the confirmed (ties: the first element); -1 when none."""
+    """The objectives of the elements of one reconnoitre toward contacts, written into ``best`` (-1: no
+    contact). The queries (row, side, position) come grouped by row and side; each group shares out the
+    live enemy ground contacts in action of that row's picture for that side, believed inside the zone when
+    there is one. Claims are made in rounds: in a round each contact is claimed by at most one element,
+    and the pair (element without an objective, contact unclaimed this round) that is nearest is taken
+    first, contacts not yet confirmed on the ground before confirmed ones (ties: the first element, then
+    the first contact). When every contact is claimed and elements are left, a new round begins, so the
+    extra elements go to contacts already claimed, spread evenly, each to the nearest of those left."""
+    n = forces.side.shape[0]
+    listed = np.empty(n, dtype=np.int64)
+    tier = np.empty(n, dtype=np.int64)
+    claimed = np.zeros(n, dtype=np.bool_)
+    k_n = px.shape[0]
+    first = 0
+    while first < k_n:
+        r = rows[first]
+        mine = sides[first]
+        last = first
+        while last < k_n and rows[last] == r and sides[last] == mine:
+            last += 1
+        m = _reconnaissance_candidates(
+            r, mine, known_live, believed, confirmed, status, forces, has_zone, zone, listed, tier
+        )
+        claimed[:m] = False
+        for k in range(first, last):
+            best[k] = -1
+        left = (last - first) if m > 0 else 0
+        open_n = m
+        while left > 0:
+            if open_n == 0:  # every contact claimed this round: a new round
+                for q in range(m):
+                    claimed[q] = False
+                open_n = m
+            b_k, b_q, b_tier, b_d = -1, -1, 2, np.inf
+            for k in range(first, last):
+                if best[k] >= 0:
+                    continue
+                for q in range(m):
+                    if claimed[q]:
+                        continue
+                    t = listed[q]
+                    d = np.hypot(believed.x[r, mine, t] - px[k], believed.y[r, mine, t] - py[k])
+                    if tier[q] < b_tier or (tier[q] == b_tier and d < b_d):
+                        b_k, b_q, b_tier, b_d = k, q, tier[q], d
+            best[b_k] = listed[b_q]
+            claimed[b_q] = True
+            open_n -= 1
+            left -= 1
+        first = last
+
+
+@jit
+def _reconnaissance_candidates(
+    r: int,
+    mine: int,
+    known_live: BoolArray,
+    believed: ContactLayer,
+    confirmed: BoolArray,
+    status: IntArray,
+    forces: Belligerents,
+    has_zone: bool,
+    zone: tuple[FloatArray, FloatArray, IntArray, IntArray],
+    listed: IntArray,
+    tier: IntArray,
+) -> int:
+    """The contacts :func:`share_out_contacts` shares out in row ``r`` for side ``mine``, written into
+    ``listed`` in element order with their ``tier`` (0: not confirmed on the ground, 1: confirmed); returns
+    how many."""
     side = forces.side
     hostile = forces.hostile
     is_air = forces.is_air
     vx, vy, start, owner = zone
-    for k in range(px.shape[0]):
-        r = rows[k]
-        mine = sides[k]
-        b_new, d_new = -1, np.inf
-        b_old, d_old = -1, np.inf
-        for t in range(side.shape[0]):
-            if not (hostile[mine, side[t]] and known_live[r, mine, t]) or is_air[t] or status[r, t] != ACTIVE:
-                continue
-            x, y = believed.x[r, mine, t], believed.y[r, mine, t]
-            if has_zone and not in_zone(vx, vy, start, owner, 0, x, y):
-                continue
-            d = np.hypot(x - px[k], y - py[k])
-            if confirmed[r, mine, t]:
-                if d < d_old:
-                    b_old, d_old = t, d
-            elif d < d_new:
-                b_new, d_new = t, d
-        best[k] = b_new if b_new >= 0 else b_old
+    m = 0
+    for t in range(side.shape[0]):
+        if not (hostile[mine, side[t]] and known_live[r, mine, t]) or is_air[t] or status[r, t] != ACTIVE:
+            continue
+        x, y = believed.x[r, mine, t], believed.y[r, mine, t]
+        if not (np.isfinite(x) and np.isfinite(y)):
+            continue
+        if has_zone and not in_zone(vx, vy, start, owner, 0, x, y):
+            continue
+        listed[m] = t
+        tier[m] = 1 if confirmed[r, mine, t] else 0
+        m += 1
+    return m
 
 
 def follow_supported(ctx: StepContext, task: CompiledTask) -> None:

@@ -14,6 +14,8 @@ variant was first run; the result beside it is generated.
     python scripts/whatifs.py --results DIR     # keep each scenario's measures in DIR (reused when the
                                                 # scenario's content hash and the model's files match)
     python scripts/whatifs.py --only NAME --results DIR   # run one scenario into DIR (to run in parallel)
+    python scripts/whatifs.py --update --results DIR --partial   # the rows kept in DIR; the others say
+                                                                 # they were not measured (the check fails)
 """
 
 from __future__ import annotations
@@ -133,9 +135,11 @@ WHAT_IFS: tuple[WhatIf, ...] = (
 """Every v2 what-if. ``khatlon-2015-exercise-v2`` is not one: it scripts the exercise as reported."""
 
 BADAKHSHAN = (
-    "| the incursion at Badakhshan | not built | the sources give no positions, strength or route for the "
-    "Taliban units a Tajik official said stopped a few kilometres from the border in Afghan Badakhshan "
-    "([Badakhshan](#positions-the-second-line-and-badakhshan)); a stated what-if, not a scenario |"
+    "| the incursion at Badakhshan | a second incursion from Afghan Badakhshan, on the Darvaza and Shuroabad "
+    "sections | the second line there engaged, the east's reserves drawn away from the main incursion | "
+    "**not built**: the sources give no force, crossing or objective for the Taliban units a Tajik official "
+    "said had stopped a few kilometres from the border, and the geodata has no crossing on those sections "
+    "([Badakhshan](#positions-the-second-line-and-badakhshan)); it stays a stated what-if |"
 )
 
 
@@ -175,13 +179,22 @@ def run_scenario(name: str) -> dict[str, Any]:
     }
 
 
-def results(name: str, folder: Path | None) -> dict[str, Any]:
-    """The scenario's measures, from ``folder`` when kept there for this scenario and model, else run."""
+def kept_results(name: str, folder: Path | None) -> dict[str, Any] | None:
+    """The scenario's measures kept in ``folder`` for this scenario and model, if any."""
     path = None if folder is None else folder / f"{name}.json"
     if path is not None and path.exists():
         kept: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         if kept["hash"] == content_hash(load_scenario(name)) and kept["model"] == model_digest():
             return kept
+    return None
+
+
+def results(name: str, folder: Path | None) -> dict[str, Any]:
+    """The scenario's measures, from ``folder`` when kept there for this scenario and model, else run."""
+    kept = kept_results(name, folder)
+    if kept is not None:
+        return kept
+    path = None if folder is None else folder / f"{name}.json"
     out = run_scenario(name)
     if folder is not None and path is not None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -245,11 +258,23 @@ def phrase(measure: str, hour: int, kind: str | None, base: np.ndarray, variant:
         f"{means} ({d.difference / scale:+.2f}{unit}, noise {noise / scale:.2f}{unit}; "
         f"{higher} of {n} pairs higher, {lower} lower)"
     )
+    if kind in CENSORED:
+        reading = hour * 3600.0
+        late = int(np.sum(base >= reading)), int(np.sum(variant >= reading))
+        if any(late):
+            text += f", not reached by {hour} h in {late[0]} base and {late[1]} variant replications"
     return f"{label}: **{text}**" if beyond else f"{label}: {text}"
 
 
-def row(what_if: WhatIf, base: dict[str, Any], variant: dict[str, Any]) -> str:
+NOT_MEASURED = (
+    "not measured in this update of the table (`--partial`): run `python scripts/whatifs.py --update`"
+)
+
+
+def row(what_if: WhatIf, base: dict[str, Any], variant: dict[str, Any] | None) -> str:
     """The table row of one what-if: its change, its expectation and the generated result."""
+    if variant is None:
+        return f"| `{what_if.name}` | {what_if.changes} | {what_if.expectation} | {NOT_MEASURED} |"
     scenario = load_scenario(what_if.name)
     names = sorted({m for m, _ in what_if.measures})
     kinds = measure_kinds(scenario, names)
@@ -260,9 +285,11 @@ def row(what_if: WhatIf, base: dict[str, Any], variant: dict[str, Any]) -> str:
     return f"| `{what_if.name}` | {what_if.changes} | {what_if.expectation} | " + "; ".join(parts) + " |"
 
 
-def table(kept: dict[str, dict[str, Any]]) -> str:
+def table(kept: dict[str, dict[str, Any] | None]) -> str:
     """The generated block: how it was measured, the base's headline figures and one row per what-if."""
     base = kept[BASE]
+    if base is None:
+        raise SystemExit(f"the base, {BASE}, has no kept measures")
     kinds = measure_kinds(load_scenario(BASE), ["losses-csto", "losses-militants", "first-detection"])
 
     def mean(measure: str, hour: int) -> str:
@@ -308,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update", action="store_true", help="rewrite the table in the page")
     parser.add_argument("--results", type=Path, help="keep and reuse each scenario's measures in this folder")
     parser.add_argument("--only", help="run this one scenario into --results and stop")
+    parser.add_argument(
+        "--partial", action="store_true", help="run nothing: the rows without kept measures say so"
+    )
     args = parser.parse_args(argv)
     if args.only is not None:
         if args.results is None:
@@ -316,10 +346,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.only}: {out['cpu_s']:.0f} s of CPU time")
         return 0
     started = time.process_time()
-    kept = {name: results(name, args.results) for name in (BASE, *(w.name for w in WHAT_IFS))}
+    if args.partial and args.results is None:
+        parser.error("--partial needs --results")
+    names = (BASE, *(w.name for w in WHAT_IFS))
+    kept = {
+        name: kept_results(name, args.results) if args.partial else results(name, args.results)
+        for name in names
+    }
     text = PAGE.read_text(encoding="utf-8")
     new = replace_block(text, table(kept))
-    cpu = sum(float(k["cpu_s"]) for k in kept.values())
+    cpu = sum(float(k["cpu_s"]) for k in kept.values() if k is not None)
     print(
         f"CPU time {time.process_time() - started:.0f} s here, {cpu:.0f} s to run the scenarios",
         file=sys.stderr,

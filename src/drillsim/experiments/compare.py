@@ -40,7 +40,14 @@ from drillsim.experiments.montecarlo import (
 from drillsim.scenario.io import content_hash, load_scenario
 from drillsim.scenario.models import Scenario
 
-__all__ = ["Comparison", "Difference", "compare", "paired_difference", "paired_ratio_interval", "welch_interval"]
+__all__ = [
+    "Comparison",
+    "Difference",
+    "compare",
+    "paired_difference",
+    "paired_ratio_interval",
+    "welch_interval",
+]
 
 
 def welch_interval(a: FloatArray, b: FloatArray, confidence: float = 0.95) -> tuple[float, float]:

@@ -349,7 +349,9 @@ def run_study(  # noqa: C901, PLR0913
             differences.append(paired_difference(m, "objective-achieved", base.name, label, b, v, confidence))
             if kind in TIME_KINDS:
                 differences.append(
-                    paired_difference(m, kind, base.name, label, measures[m], all_measures[label][m], confidence)
+                    paired_difference(
+                        m, kind, base.name, label, measures[m], all_measures[label][m], confidence
+                    )
                 )
     # Kill-chain attribution from the base runs' event logs.
     attribution: Attribution | None = None

@@ -3,9 +3,10 @@
 Each what-if runs beside the base under common random numbers: ``Simulation(load_scenario(name),
 rng=20261206, replications=8)``, one simulation per scenario stepped to 6, 30 and 40 h, the measures read
 at each time (the fates of the commander and the hold objectives are decided at 40 h only). The paired
-differences variant - base and their noise come from :func:`drillsim.experiments.paired_difference` at 90 %,
-whose half width is the one-sided 95 % t bound on the mean difference that ``tests/khatlon/test_what_ifs.py``
-asks a direction to pass. A time measure a replication never reaches counts as the time of the reading, as
+differences variant - base and their noise come from
+:func:`drillsim.experiments.compare.paired_difference` at 90 %, whose half width is the one-sided 95 % t
+bound on the mean difference that ``tests/khatlon/test_what_ifs.py`` asks a direction to pass. A time
+measure a replication never reaches counts as the time of the reading, as
 in that test (a lower bound). The expectation of each row is fixed text kept here, written before the
 variant was first run; the result beside it is generated.
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from drillsim import Scenario, load_scenario
+from drillsim import Scenario, Simulation, load_scenario
 from drillsim.geo import load_geodata
 from drillsim.mechanics.outcomes.step import signed_offsets
 
@@ -17,12 +17,15 @@ AIRLIFTED = {"rus/sof", "rus/vdv/ulyanovsk", "rus/vdv/ivanovo", "blr/sof", "kaz/
 # The real-world second line and border posts (article: a preventive measure), outside the exercise's 2,500.
 OUTSIDE_THE_EXERCISE = ("tjk/line/", "tjk/border/")
 V2_VARIANTS = (
+    "khatlon-2015-airfield-closed-v2",
     "khatlon-2015-early-drones-v2",
     "khatlon-2015-exercise-v2",
     "khatlon-2015-incursion-7000-v2",
     "khatlon-2015-local-support-v2",
     "khatlon-2015-night-v2",
+    "khatlon-2015-no-air-recon-v2",
     "khatlon-2015-no-drones-v2",
+    "khatlon-2015-no-second-line-v2",
     "khatlon-2015-one-drone-v2",
 )
 
@@ -221,3 +224,62 @@ def test_drones_from_first_contact_change_only_when_the_drones_fly(v2: Scenario)
     incursion, contact = phase.trigger.all_of
     assert incursion.after_phase == "incursion"
     assert (contact.event, contact.side, contact.unit) == ("contact-reported", "csto", None)
+
+
+def _tasked(scenario: Scenario, prefix: str) -> list[str]:
+    """Units whose id starts with ``prefix`` and that some phase gives a task."""
+    return [
+        u for p in scenario.plan.phases.values() for t in p.tasks for u in t.units if u.startswith(prefix)
+    ]
+
+
+def test_no_second_line_leaves_out_the_six_companies_and_nothing_else(v2: Scenario) -> None:
+    """The what-if fields no second-line company and gives none a task; every other unit and every other
+    task of the deployment are the base's."""
+    scenario = load_scenario("khatlon-2015-no-second-line-v2")
+    line = {f"tjk/line/{s}" for s in SECTIONS}
+    assert line <= set(v2.units)
+    assert list(scenario.units) == [u for u in v2.units if u not in line]
+    assert all(scenario.units[uid] == v2.units[uid] for uid in scenario.units)
+    assert _tasked(scenario, "tjk/line/") == []
+    base_tasks = v2.plan.phases["snap-deployment"].tasks
+    assert scenario.plan.phases["snap-deployment"].tasks == [t for t in base_tasks if not line & set(t.units)]
+    changed = {n for n, p in v2.plan.phases.items() if scenario.plan.phases[n] != p}
+    assert changed == {"snap-deployment"}
+
+
+def test_no_air_recon_keeps_the_helicopters_on_the_ground(v2: Scenario) -> None:
+    """The Tajik reconnaissance helicopters stay declared (so every element keeps its random numbers) but no
+    phase tasks them, so they never fly; the phase stays, empty, and the ground reconnaissance still
+    follows it."""
+    scenario = load_scenario("khatlon-2015-no-air-recon-v2")
+    assert _tasked(v2, "tjk/air/") == ["tjk/air/recon-west", "tjk/air/recon-east"]
+    assert _tasked(scenario, "tjk/air/") == []
+    assert list(scenario.units) == list(v2.units)
+    assert all(scenario.units[uid] == unit for uid, unit in v2.units.items())
+    changed = {n for n, p in v2.plan.phases.items() if scenario.plan.phases[n] != p}
+    assert changed == {"aerial-reconnaissance"}
+    assert (
+        scenario.plan.phases["aerial-reconnaissance"].trigger
+        == v2.plan.phases["aerial-reconnaissance"].trigger
+    )
+
+
+def _landing_times(name: str) -> np.ndarray:
+    """When each airlifted element lands, in each of 8 replications (the schedule is drawn at the start)."""
+    sim = Simulation(load_scenario(name), rng=20261206, replications=8)
+    lift = sim.world.airlifts[0]
+    return np.asarray(sim.state.landed_at[:, lift.elements])
+
+
+def test_airfield_closed_lands_nothing_before_48_h(v2: Scenario) -> None:
+    """With the airhead closed for the airlift's first day no aircraft lands before 48 h after the alert;
+    in the base most of the airlift has landed by then. Only the first landing differs."""
+    scenario = load_scenario("khatlon-2015-airfield-closed-v2")
+    lift, base_lift = scenario.airlifts["csto-airlift"], v2.airlifts["csto-airlift"]
+    assert lift.model_copy(update={"first_landing_s": base_lift.first_landing_s}) == base_lift
+    assert scenario.units == v2.units
+    assert scenario.plan == v2.plan
+    closed, base = _landing_times("khatlon-2015-airfield-closed-v2"), _landing_times("khatlon-2015-v2")
+    assert float(closed.min()) >= 48 * 3600.0
+    assert float(np.mean(base < 48 * 3600.0)) > 0.5

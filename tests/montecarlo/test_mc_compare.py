@@ -75,11 +75,11 @@ def test_interval_of_a_proportion_difference_stays_within_100_points() -> None:
     the reported one stops there, and still holds the observed difference."""
     import numpy as np
 
-    from drillsim.experiments.compare import _difference
+    from drillsim.experiments.compare import paired_difference
 
     base = np.ones(30)
     variant = np.zeros(30)
     variant[:2] = 1.0
-    d = _difference("held", "objective-achieved", "base", "variant", base, variant, 0.95)
+    d = paired_difference("held", "objective-achieved", "base", "variant", base, variant, 0.95)
     assert d.ci_low == -1.0
     assert d.ci_low <= d.difference <= d.ci_high < 0.0

@@ -40,7 +40,14 @@ from drillsim.experiments.montecarlo import (
 from drillsim.scenario.io import content_hash, load_scenario
 from drillsim.scenario.models import Scenario
 
-__all__ = ["Comparison", "Difference", "compare", "paired_ratio_interval", "welch_interval"]
+__all__ = [
+    "Comparison",
+    "Difference",
+    "compare",
+    "paired_difference",
+    "paired_ratio_interval",
+    "welch_interval",
+]
 
 
 def welch_interval(a: FloatArray, b: FloatArray, confidence: float = 0.95) -> tuple[float, float]:
@@ -292,7 +299,7 @@ def _column(table: pa.Table, name: str) -> FloatArray:
     return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _difference(
+def paired_difference(
     measure: str,
     kind: str | None,
     base_name: str,
@@ -301,6 +308,8 @@ def _difference(
     v_all: FloatArray,
     confidence: float,
 ) -> Difference:
+    """The paired difference ``variant - base`` of one measure over the replications where both have a
+    value (common random numbers pair replication k with replication k), with its t interval."""
     both = np.isfinite(b_all) & np.isfinite(v_all)
     b, v = b_all[both], v_all[both]
     n = int(both.sum())
@@ -421,7 +430,7 @@ def compare(
         for name in names:
             kind = base_kinds[name] if base_kinds[name] is not None else kinds[name]
             differences.append(
-                _difference(
+                paired_difference(
                     name,
                     kind,
                     labels[0],

@@ -32,7 +32,7 @@ from drillsim.core.errors import UserError
 from drillsim.core.figures import figure_svg, new_figure
 from drillsim.core.pages import render_page, trusted_svg, write_page
 from drillsim.core.random import root_seed
-from drillsim.experiments.compare import Difference, _difference
+from drillsim.experiments.compare import Difference, paired_difference
 from drillsim.experiments.executors import ExecutorLike
 from drillsim.experiments.montecarlo import (
     BINARY_KINDS,
@@ -346,10 +346,12 @@ def run_study(  # noqa: C901, PLR0913
             if m not in all_measures[label] or m not in measures:
                 continue
             b, v = _happened(measures[m], kind), _happened(all_measures[label][m], kind)
-            differences.append(_difference(m, "objective-achieved", base.name, label, b, v, confidence))
+            differences.append(paired_difference(m, "objective-achieved", base.name, label, b, v, confidence))
             if kind in TIME_KINDS:
                 differences.append(
-                    _difference(m, kind, base.name, label, measures[m], all_measures[label][m], confidence)
+                    paired_difference(
+                        m, kind, base.name, label, measures[m], all_measures[label][m], confidence
+                    )
                 )
     # Kill-chain attribution from the base runs' event logs.
     attribution: Attribution | None = None

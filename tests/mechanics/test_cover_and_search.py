@@ -143,3 +143,18 @@ def test_a_raid_searches_for_a_target_gone_out_of_sight(runner: Runner) -> None:
     assert (result.count("SearchEnded", unit="blue/raiders", detail="found") >= 1).all()
     assert (result.count("ContactDetected", unit="blue/raiders", other="red/chief") >= 1).all()
     assert (result.measure("grabbed") == 1.0).all()
+
+
+def test_a_raid_on_a_target_never_seen_waits_for_a_report(runner: Runner) -> None:
+    """Without the lookout the side never places the commander: the raiders say so (``SearchBegun``,
+    no-report, once) and wait where they are, in every replication."""
+    data = vanished_chief()
+    del data["units"]["blue/lookout"]
+    data["time"]["duration_s"] = 3600.0
+    result = runner.run(data, reps=2)
+    begun = result.select("SearchBegun", unit="blue/raiders")
+    assert begun["detail"].to_pylist() == ["no-report", "no-report"]
+    assert (result.count("SearchBegun", unit="blue/raiders") == 1).all()
+    s, f = result.sim.state, result.sim.world.forces
+    raiders = f.ids.index("blue/raiders")
+    assert np.allclose(s.y[:, raiders] - s.y[:, f.ids.index("red/chief")], -9000.0, atol=10.0)

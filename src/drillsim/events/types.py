@@ -657,6 +657,36 @@ class InitiativeTaken(Event):
     target: str | None
 
 
+# --- raids (docs/mechanics/orders.md, "Raid search")
+
+
+@dataclass(frozen=True)
+class SearchBegun(Event):
+    """``unit``, raiding ``target`` that its side's picture no longer places (no live report, or a stale
+    one where the unit has come to look), began to look for it: ``how`` is ``last-known`` (a search pattern
+    around the datum (x_m, y_m), the target's last known position carried forward) or ``no-report`` (its
+    side never placed the target: it waits at (x_m, y_m) for a report)."""
+
+    KIND: ClassVar[str] = "SearchBegun"
+    unit: str
+    target: str
+    x_m: float
+    y_m: float
+    how: str
+
+
+@dataclass(frozen=True)
+class SearchEnded(Event):
+    """``unit``'s search for ``target`` ended: ``how`` is ``found`` (a fresh report places the target
+    again, and the raid goes for it) or ``exhausted`` (the pattern is done; the unit waits there for a new
+    report)."""
+
+    KIND: ClassVar[str] = "SearchEnded"
+    unit: str
+    target: str
+    how: str
+
+
 # How each kind's fields map onto the flat columns (field -> column).
 _COLUMNS: dict[str, dict[str, str]] = {
     "PhaseStarted": {"phase": "detail"},
@@ -785,6 +815,8 @@ _COLUMNS: dict[str, dict[str, str]] = {
     },
     "PositionSeized": {"side": "side", "position": "other", "from_side": "unit", "status": "detail"},
     "InitiativeTaken": {"unit": "unit", "action": "detail", "target": "other"},
+    "SearchBegun": {"unit": "unit", "target": "other", "x_m": "x_m", "y_m": "y_m", "how": "detail"},
+    "SearchEnded": {"unit": "unit", "target": "other", "how": "detail"},
     "SupplyDispatched": {"unit": "unit", "client": "other", "rounds": "value"},
     "SupplyDelivered": {"unit": "unit", "client": "other", "rounds": "value"},
 }
@@ -846,6 +878,8 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         AssaultResolved,
         PositionSeized,
         InitiativeTaken,
+        SearchBegun,
+        SearchEnded,
     )
 }
 """Every event kind, by name."""

@@ -76,6 +76,8 @@ EVENT_LABELS = {
     "AssaultResolved": "assaults decided",
     "PositionSeized": "positions seized",
     "InitiativeTaken": "initiatives taken",
+    "SearchBegun": "searches begun",
+    "SearchEnded": "searches ended",
     "UnitReactedToFire": "units reacted to fire",
 }
 """Every kind of event in plain words, as the rows of the report's timeline chart and the viewer's
@@ -348,6 +350,8 @@ def _describe(row: dict[str, Any]) -> str:
         "AssaultResolved": f"{row['side']}: assault on {other} led by {unit}: {detail}",
         "PositionSeized": f"{row['side']} seized {other} from {unit} ({detail})",
         "InitiativeTaken": f"{unit}: {detail}" + (f" ({other})" if other else ""),
+        "SearchBegun": f"{unit}: search for {other} ({detail})",
+        "SearchEnded": f"{unit}: search for {other} {detail}",
     }
     return str(texts.get(kind, kind))
 

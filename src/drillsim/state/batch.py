@@ -437,6 +437,16 @@ class BatchState:
     leave_y: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Where an element leaving the fall of shot is heading (NaN: it is not leaving; docs/mechanics/
     indirect-fire.md, "Leaving the fall of shot")."""
+    block_x: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    block_y: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Where a covering element holds its blocking position on the covered units' route (NaN: none chosen;
+    docs/mechanics/orders.md, "Covering a withdrawal")."""
+    search_x: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    search_y: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """The datum a raiding element searches around (NaN: none; docs/mechanics/orders.md, "Raid search")."""
+    search_leg: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """The leg of the raiding element's search pattern it is on (-1: not searching; past the last leg:
+    waiting for a new report)."""
     air_seen_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Last time the element's side's picture held a hostile aircraft within its air radius."""
     # resupply by carriers (R, N) and its measures (R, S): docs/mechanics/supply.md
@@ -632,6 +642,11 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         pursuit_ended_at=_full((r, n), -INF),
         leave_x=_full((r, n), np.nan),
         leave_y=_full((r, n), np.nan),
+        block_x=_full((r, n), np.nan),
+        block_y=_full((r, n), np.nan),
+        search_x=_full((r, n), np.nan),
+        search_y=_full((r, n), np.nan),
+        search_leg=np.full((r, n), -1, dtype=np.int64),
         air_seen_at=_full((r, n), -INF),
         supply_phase=np.full((r, n), SUPPLY_NONE, dtype=np.int64),
         supply_client=np.full((r, n), -1, dtype=np.int64),

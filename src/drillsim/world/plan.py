@@ -62,6 +62,11 @@ its sensor's detection rate is exp(-0.25), about 0.78, of its rate at close rang
 "Reconnaissance toward contacts"; assumption)."""
 MIN_STANDOFF_M = 100.0
 """The stand-off of an element with no sensor (assumption: the arrival tolerance of a route)."""
+TRACK_SPACING_SHARE = 1.0
+"""A raid's search pattern spaces its tracks this share of the searching element's best sensor's range
+scale apart: no point of the square is farther than half a range scale from a track, where the sensor's
+detection rate is still exp(-0.25), about 0.78, of its rate at close range (docs/mechanics/orders.md,
+"Raid search"; assumption)."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,9 @@ class CompiledTask:
     """Reconnoitre toward contacts: only contacts believed inside this zone (None: anywhere)."""
     standoff_m: FloatArray = field(default_factory=lambda: np.zeros(0))
     """Reconnoitre toward contacts: for each of the task's elements, how far short of a contact it stops."""
+    track_spacing_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """Raid: for each of the task's elements, the track spacing of its search pattern (``TRACK_SPACING_SHARE``
+    of its best sensor's range scale)."""
 
 
 @dataclass(frozen=True)
@@ -374,9 +382,13 @@ class _Compiler:
         range scale of its farthest-seeing sensor (``MIN_STANDOFF_M`` without one)."""
         if given is not None:
             return np.full(len(elems), float(given))
+        return np.maximum(STANDOFF_SHARE * self.sensor_scale(elems), MIN_STANDOFF_M)
+
+    def sensor_scale(self, elems: IntArray) -> FloatArray:
+        """Each element's farthest-seeing sensor's range scale (0 without a sensor)."""
         best = np.zeros(self.f.n)
         np.maximum.at(best, self.f.s_elem, self.f.s_range_scale)
-        return np.maximum(STANDOFF_SHARE * best[elems], MIN_STANDOFF_M)
+        return best[elems]
 
     def route(self, elems: IntArray, points: list[tuple[float, float]]) -> FloatArray:
         arr = np.asarray(points, dtype=np.float64).reshape(1, -1, 2)
@@ -431,6 +443,7 @@ class _Compiler:
                 target_elements=self.elements([spec.target_unit]),
                 capture=spec.capture,
                 then_to=then,
+                track_spacing_m=np.maximum(TRACK_SPACING_SHARE * self.sensor_scale(elems), MIN_STANDOFF_M),
             )
         if isinstance(spec, WithdrawTask):
             return CompiledTask(**base, waypoints=self.route(elems, [self.xy(spec.to)]))

@@ -18,13 +18,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
-from drillsim.events.types import OrderReceived, PhaseStarted
+from drillsim.events.types import OrderReceived, PhaseStarted, SearchBegun, SearchEnded
 from drillsim.geo.distance import SQUARED_SLACK
 from drillsim.geo.polygons import in_zone
 from drillsim.geo.terrain import CROSSING_RADIUS_M, SegmentGrid, Terrain, move_cuts
 from drillsim.mechanics.orders.triggers import Facts, TriggerState
 from drillsim.state.batch import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState, ContactLayer, Routes
 from drillsim.state.context import StepContext
+from drillsim.state.reckoning import DEAD_RECKONING_S
 from drillsim.world.forces import POSTURE_INDEX, TERRAIN_INDEX, Belligerents
 from drillsim.world.obstacles import obstacle_event_table
 from drillsim.world.plan import CompiledTask
@@ -43,6 +44,22 @@ of a steered route; assumption, docs/mechanics/orders.md, "Aiming at the believe
 REAIM_SHARE = 0.1
 """The shift of the aim point, as a share of the distance still to go, that re-aims a moving element: a
 heading error of at most about 6 degrees (assumption)."""
+COVER_STANDOFF_M = 1000.0
+"""How far along the covered units' withdrawal route, ahead of them, a covering force takes its blocking
+position (or, while they are not yet moving, how far toward the threat, at most halfway): the covered units
+pass through it and the pursuers meet it first (assumption, docs/mechanics/orders.md, "Covering a
+withdrawal")."""
+COVER_CLEAR_M = 3000.0
+"""A covered unit is clear once past the blocking position and this far beyond it; the covering force
+withdraws when every covered unit is clear (assumption: beyond the effective range of infantry machine
+guns, docs/mechanics/orders.md, "Covering a withdrawal")."""
+SEARCH_LEGS = 8
+"""Legs of a raid's expanding-square search after the datum (track spacing 1, 1, 2, 2, 3, 3, 4, 4): a
+square four track spacings wide around the datum (assumption, docs/mechanics/orders.md, "Raid search")."""
+STALE_REPORT_S = DEAD_RECKONING_S
+"""A raid target's report older than this is stale: the picture no longer carries it forward, so a raider
+that has come within a track spacing of it without a newer report searches (docs/mechanics/orders.md,
+"Raid search")."""
 ROAD_TASKS = ("move", "withdraw", "reconnoitre", "defend", "screen", "relieve")
 """Tasks whose ground routes may follow the road network (any task whose ``via`` names a route or road line
 does too)."""
@@ -195,6 +212,11 @@ def begin_task(
     s.hold_fire[rows, elems] = task.kind == "ambush"
     s.ambush_fired_at[rows, elems] = np.inf
     s.task_strength[rows, elems] = s.strength[rows, elems]
+    s.block_x[rows, elems] = np.nan
+    s.block_y[rows, elems] = np.nan
+    s.search_x[rows, elems] = np.nan
+    s.search_y[rows, elems] = np.nan
+    s.search_leg[rows, elems] = -1
     if task.kind == "fire-support":
         s.battery_task[rows, elems] = task.index
         s.missions_left[rows, elems] = task.max_missions
@@ -426,29 +448,18 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             )
             has = best >= 0
             gx, gy = interception_aim(ctx, rows, elems, side, np.maximum(best, 0))
-            if task.kind == "raid" and np.isfinite(task.then_to).all() and len(task.target_elements):
+            over = np.zeros(len(rows), dtype=bool)
+            if task.kind == "raid" and len(task.target_elements):
                 # The raid is over once every target is out of action (captured, destroyed, escaped).
                 over = np.all(s.status[np.ix_(rows, task.target_elements)] != ACTIVE, axis=1)
-                has &= ~over
-                _release_to(ctx, rows[over], elems[over], np.broadcast_to(task.then_to, (int(over.sum()), 2)))
-        else:  # cover-withdrawal: between the covered units and the nearest known enemy
-            cov = task.covered
-            alive = s.status[rows][:, cov] == ACTIVE
-            cnt = np.maximum(alive.sum(axis=1), 1)
-            cx = (np.where(alive, s.x[rows][:, cov], 0.0)).sum(axis=1) / cnt
-            cy = (np.where(alive, s.y[rows][:, cov], 0.0)).sum(axis=1) / cnt
-            best, dist = nearest_contacts(
-                ctx, cx, cy, rows, side, ~f.is_air, require_active=False, layer=believed
-            )
-            best = np.maximum(best, 0)
-            ex = believed.x[rows, side, best]
-            ey = believed.y[rows, side, best]
-            frac = np.where(np.isfinite(dist), np.minimum(500.0 / np.maximum(dist, 1.0), 0.5), 0.0)
-            gx = cx + frac * np.nan_to_num(ex - cx)
-            gy = cy + frac * np.nan_to_num(ey - cy)
-            done = _covered_units_safe(s, cov, rows)
-            has = ~done
-            _release_covering_force(ctx, task, rows[done], elems[done])
+                if np.isfinite(task.then_to).all():
+                    has &= ~over
+                    _release_to(
+                        ctx, rows[over], elems[over], np.broadcast_to(task.then_to, (int(over.sum()), 2))
+                    )
+                has = _raid_search(ctx, task, rows, cols, best, has, over, believed)
+        else:
+            gx, gy, has = _blocking_positions(ctx, task, rows, elems, believed)
         _steer(ctx, rows[has], elems[has], gx[has], gy[has])
 
 
@@ -504,6 +515,248 @@ def interception_time(
     root = np.sqrt(np.maximum(b * b - 4.0 * a_safe * c, 0.0))
     t = np.where(faster, (b + root) / (-2.0 * a_safe), np.inf)
     return np.asarray(np.where(np.isfinite(t) & (t >= 0.0), t, np.inf), dtype=np.float64)
+
+
+def _raid_search(
+    ctx: StepContext,
+    task: CompiledTask,
+    rows: IntArray,
+    cols: IntArray,
+    best: IntArray,
+    has: BoolArray,
+    over: BoolArray,
+    believed: ContactLayer,
+) -> BoolArray:
+    """Which raiding elements go for their target's believed position (the rest search or wait, steered
+    here). An element goes for the target while the side's picture holds a live report of it that is fresh
+    (under ``STALE_REPORT_S`` old), or stale but more than a track spacing away and the element is not
+    already searching. Otherwise it searches: an expanding square around the datum, the latest report of a
+    target still in action dead-reckoned to now (as the picture carries it), leg by leg; with the pattern
+    done, or no report ever, it waits where it is for a new report. A fresh report ends the search."""
+    s = ctx.state
+    f = ctx.world.forces
+    elems = task.elements[cols]
+    side = f.side[elems]
+    spacing = task.track_spacing_m[cols]
+    hx, hy = s.x[rows, elems], s.y[rows, elems]
+    tgt = np.maximum(best, 0)
+    age = ctx.t1 - s.picture.known_t[rows, side, tgt]
+    near = np.hypot(believed.x[rows, side, tgt] - hx, believed.y[rows, side, tgt] - hy) <= spacing
+    leg = s.search_leg[rows, elems]
+    searching = leg >= 0
+    fresh = has & (age <= STALE_REPORT_S)
+    go = fresh | (has & ~near & ~searching)
+    targets = ctx.ids[tgt]
+    found = go & searching
+    if found.any():
+        ctx.emit(
+            SearchEnded, rows[found], ctx.t1, unit=ctx.ids[elems[found]], target=targets[found], how="found"
+        )
+        s.search_leg[rows[found], elems[found]] = -1
+        s.search_x[rows[found], elems[found]] = np.nan
+        s.search_y[rows[found], elems[found]] = np.nan
+    look = ~go & ~over
+    if not look.any():
+        return go
+    # the datum: the latest report of a target still in action, as the picture carries it now
+    t_el = task.target_elements
+    rl, el, sl = rows[look], elems[look], side[look]
+    known_t = s.picture.known_t[rl[:, None], sl[:, None], t_el[None, :]]
+    bx = believed.x[rl[:, None], sl[:, None], t_el[None, :]]
+    by = believed.y[rl[:, None], sl[:, None], t_el[None, :]]
+    usable = np.isfinite(known_t) & np.isfinite(bx) & np.isfinite(by) & (s.status[rl][:, t_el] == ACTIVE)
+    latest = np.argmax(np.where(usable, known_t, -np.inf), axis=1)
+    k = np.arange(len(rl))
+    has_datum = usable[k, latest]
+    dx, dy = bx[k, latest], by[k, latest]
+    who = ctx.ids[t_el[latest]]
+    leg_l = leg[look]
+    idle = leg_l < 0
+    waiting = leg_l > SEARCH_LEGS
+    start = (idle | (waiting & ~np.isfinite(s.search_x[rl, el]))) & has_datum
+    if start.any():
+        s.search_x[rl[start], el[start]] = dx[start]
+        s.search_y[rl[start], el[start]] = dy[start]
+        s.search_leg[rl[start], el[start]] = 0
+        leg_l = np.where(start, 0, leg_l)
+        ctx.emit(
+            SearchBegun,
+            rl[start],
+            ctx.t1,
+            unit=ctx.ids[el[start]],
+            target=who[start],
+            x_m=dx[start],
+            y_m=dy[start],
+            how="last-known",
+        )
+    blind = idle & ~has_datum
+    if blind.any():  # the side never placed a target: wait here for a report
+        s.search_leg[rl[blind], el[blind]] = SEARCH_LEGS + 1
+        ctx.emit(
+            SearchBegun,
+            rl[blind],
+            ctx.t1,
+            unit=ctx.ids[el[blind]],
+            target=ctx.ids[t_el[0]],
+            x_m=s.x[rl[blind], el[blind]],
+            y_m=s.y[rl[blind], el[blind]],
+            how="no-report",
+        )
+    walking = (leg_l >= 0) & (leg_l <= SEARCH_LEGS)
+    if walking.any():
+        rw, ew, lw = rl[walking], el[walking], leg_l[walking]
+        sp = spacing[look][walking]
+        cx = s.search_x[rw, ew] + sp * _SQUARE[lw, 0]
+        cy = s.search_y[rw, ew] + sp * _SQUARE[lw, 1]
+        reached = (np.hypot(cx - s.x[rw, ew], cy - s.y[rw, ew]) <= REAIM_MIN_M) & (
+            s.route_i[rw, ew] >= s.route_len[rw, ew]
+        )
+        lw = lw + reached
+        s.search_leg[rw, ew] = lw
+        done = lw > SEARCH_LEGS
+        if done.any():
+            ctx.emit(
+                SearchEnded,
+                rw[done],
+                ctx.t1,
+                unit=ctx.ids[ew[done]],
+                target=who[walking][done],
+                how="exhausted",
+            )
+        on = ~done
+        lo = np.minimum(lw, SEARCH_LEGS)
+        cx = s.search_x[rw, ew] + sp * _SQUARE[lo, 0]
+        cy = s.search_y[rw, ew] + sp * _SQUARE[lo, 1]
+        _steer(ctx, rw[on], ew[on], cx[on], cy[on])
+    return go
+
+
+def _expanding_square(legs: int) -> FloatArray:
+    """(legs + 1, 2): the corners of an expanding-square search in track spacings from the datum: the datum,
+    then legs north, east, south, west, ... of 1, 1, 2, 2, 3, 3, ... track spacings."""
+    heading = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, -1.0], [-1.0, 0.0]])
+    corners = np.zeros((legs + 1, 2))
+    for i in range(1, legs + 1):
+        corners[i] = corners[i - 1] + heading[(i - 1) % 4] * ((i + 1) // 2)
+    return corners
+
+
+_SQUARE = _expanding_square(SEARCH_LEGS)
+
+
+def _blocking_positions(
+    ctx: StepContext, task: CompiledTask, rows: IntArray, elems: IntArray, believed: ContactLayer
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Where the elements of a cover-withdrawal hold (aim x, aim y, and which hold), releasing those whose
+    covered units are safe. The covered element in action nearest to the threat (the side's nearest live
+    ground contact to the covered units' centre, believed position) sets the route: once it is withdrawing
+    (on a withdraw task, with route left), each covering element takes, once, a blocking position on that
+    element's remaining route (:func:`_blocking_points`), so the covered units pass through it and
+    pursuers following them meet it first; while the covered units are not moving, it stands
+    ``COVER_STANDOFF_M`` (at most halfway) from their centre toward the threat. It holds until every
+    covered unit has arrived, is out of action, or has passed its blocking position and is
+    ``COVER_CLEAR_M`` beyond it while the side believes no enemy within ``COVER_CLEAR_M`` of the position;
+    then it withdraws to ``then_to`` (the covered units' destination when none)."""
+    s = ctx.state
+    f = ctx.world.forces
+    side = f.side[elems]
+    cov = task.covered
+    alive = s.status[rows][:, cov] == ACTIVE
+    cnt = np.maximum(alive.sum(axis=1), 1)
+    cx = (np.where(alive, s.x[rows][:, cov], 0.0)).sum(axis=1) / cnt
+    cy = (np.where(alive, s.y[rows][:, cov], 0.0)).sum(axis=1) / cnt
+    best, dist = nearest_contacts(ctx, cx, cy, rows, side, ~f.is_air, require_active=False, layer=believed)
+    threat = best >= 0
+    ex = np.where(threat, believed.x[rows, side, np.maximum(best, 0)], cx)
+    ey = np.where(threat, believed.y[rows, side, np.maximum(best, 0)], cy)
+    # the covered element in action nearest to the threat sets the route
+    gap = np.hypot(s.x[rows][:, cov] - ex[:, None], s.y[rows][:, cov] - ey[:, None])
+    ref = cov[np.argmin(np.where(alive, gap, np.inf), axis=1)]
+    withdrawing = np.array([t.kind == "withdraw" for t in ctx.world.plan.tasks] + [False])
+    moving = withdrawing[s.task[rows, ref]] & (s.route_i[rows, ref] < s.route_len[rows, ref])
+    choose = moving & ~np.isfinite(s.block_x[rows, elems])
+    if choose.any():
+        bx, by = _blocking_points(ctx, rows[choose], elems[choose], ref[choose])
+        s.block_x[rows[choose], elems[choose]] = bx
+        s.block_y[rows[choose], elems[choose]] = by
+    blocked = np.isfinite(s.block_x[rows, elems])
+    frac = np.where(threat, np.minimum(COVER_STANDOFF_M / np.maximum(dist, 1.0), 0.5), 0.0)
+    gx = np.where(blocked, s.block_x[rows, elems], cx + frac * (ex - cx))
+    gy = np.where(blocked, s.block_y[rows, elems], cy + frac * (ey - cy))
+    clear = blocked & _covered_units_clear(s, cov, rows, gx, gy)
+    if clear.any():  # the pursuit is held while the side believes an enemy within COVER_CLEAR_M of it
+        c = np.flatnonzero(clear)
+        _, near = nearest_contacts(
+            ctx, gx[c], gy[c], rows[c], side[c], ~f.is_air, require_active=False, layer=believed
+        )
+        clear[c] = near > COVER_CLEAR_M
+    done = _covered_units_safe(s, cov, rows) | clear
+    _release_covering_force(ctx, task, rows[done], elems[done])
+    return gx, gy, ~done
+
+
+def _blocking_points(
+    ctx: StepContext, rows: IntArray, elems: IntArray, refs: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """Each covering element's blocking position on the remaining route of the covered element ``refs[k]``:
+    the first point at least ``COVER_STANDOFF_M`` along it (checked every ``_BLOCK_STEP_M``) that the
+    covering element can reach, straight at its open-ground pace, no later than the covered element
+    reaches it along its route at its own; when there is none, the point of the route (at least
+    ``COVER_STANDOFF_M`` along it, or its end) nearest to the covering element."""
+    s = ctx.state
+    f = ctx.world.forces
+    out_x = np.empty(len(rows))
+    out_y = np.empty(len(rows))
+    for k in range(len(rows)):
+        r, e, c = rows[k], elems[k], refs[k]
+        mine = max(float(f.speed_by_class[e, _OPEN] * s.speed_factor[r, e]), 0.1)
+        theirs = max(float(f.speed_by_class[c, _OPEN] * s.speed_factor[r, c]), 0.1)
+        ox, oy = s.x[r, e], s.y[r, e]
+        px, py = s.x[r, c], s.y[r, c]
+        near_x, near_y, near_m = px, py, np.inf
+        done = 0.0
+        found = False
+        for i in range(s.route_i[r, c], s.route_len[r, c]):
+            qx, qy = s.route_x[r, c, i], s.route_y[r, c, i]
+            seg = float(np.hypot(qx - px, qy - py))
+            steps = max(int(np.ceil(seg / _BLOCK_STEP_M)), 1)
+            for j in range(1, steps + 1):
+                bx, by = px + (qx - px) * j / steps, py + (qy - py) * j / steps
+                d = done + seg * j / steps
+                if d < COVER_STANDOFF_M and not (i == s.route_len[r, c] - 1 and j == steps):
+                    continue
+                to_b = float(np.hypot(bx - ox, by - oy))
+                if to_b / mine <= d / theirs:
+                    found = True
+                    break
+                if to_b < near_m:
+                    near_x, near_y, near_m = bx, by, to_b
+            if found:
+                break
+            done += seg
+            px, py = qx, qy
+        out_x[k], out_y[k] = (bx, by) if found else (near_x, near_y)
+    return out_x, out_y
+
+
+_BLOCK_STEP_M = 100.0
+
+
+def _covered_units_clear(
+    s: BatchState, covered: IntArray, rows: IntArray, bx: FloatArray, by: FloatArray
+) -> BoolArray:
+    """Every covered unit in action has passed the blocking position (bx, by) (it is nearer its route's end
+    than the position is) and is ``COVER_CLEAR_M`` beyond it."""
+    on = np.ix_(rows, covered)
+    last = np.maximum(s.route_len[on] - 1, 0)
+    rr = rows[:, None]
+    cc = covered[None, :]
+    endx = s.route_x[rr, cc, last]
+    endy = s.route_y[rr, cc, last]
+    ux, uy = s.x[on], s.y[on]
+    passed = np.hypot(endx - ux, endy - uy) < np.hypot(endx - bx[:, None], endy - by[:, None])
+    far = np.hypot(ux - bx[:, None], uy - by[:, None]) >= COVER_CLEAR_M
+    return np.asarray(np.all((passed & far) | (s.status[on] != ACTIVE), axis=1))
 
 
 def reconnoitre_contacts(ctx: StepContext, task: CompiledTask, believed: ContactLayer) -> None:

@@ -717,3 +717,7 @@ def test_a_reserve_waits_for_its_phase(runner: Runner) -> None:
     # Ordered in at 600 s, they set out for the squad 1.5 km away (600 m in the 300 s left at 2 m/s).
     x, y = where(reserve, "red/band/1")
     assert np.hypot(x - 1500.0, y)[0] < 1000.0
+    # A later phase that only moves them holds nobody back: they attack at once, as when free.
+    data["plan"]["phases"]["go"]["tasks"] = [{"task": "move", "units": ["red/band"], "to": at(0, -500)}]
+    moved = runner.run(data, reps=1, until_s=900.0)
+    assert moved.first("InitiativeTaken", unit="red/band/1", detail="assault")[0] < 600.0

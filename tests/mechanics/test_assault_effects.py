@@ -240,3 +240,35 @@ def test_encircled_defenders_hold_where_they_stand(runner: Runner) -> None:
     blue = sim.world.forces.index("blue/squad")
     assert sim.world.positions.inside(0, sim.state.x[:, blue], sim.state.y[:, blue]).all()
     assert (result.measure("held") == 1).all()
+
+
+def test_only_the_attackers_that_fit_on_the_perimeter_close_at_once(runner: Runner) -> None:
+    """Room to close: on a post 100 m in radius (628 m of edge) one company-wide element (914 m of
+    frontage) fits abreast, so three such elements assault it with the force ratio of one and take it
+    exactly when one alone does; on the default 300 m of ground (1,885 m of edge) all three fit, and three
+    take it sooner than one."""
+    runs = {}
+    for radius in (100.0, 300.0):
+        for n in (1, 3):
+            data = hill_assault(attackers=n)
+            data["positions"]["hill"]["radius_m"] = radius
+            data["catalogue"]["unit_types"]["red-squad"]["echelon"] = "company"
+            runs[radius, n] = lost_at(runner.run(data, reps=REPS))
+    assert (runs[100.0, 1] < DURATION_S).sum() >= REPS // 8
+    np.testing.assert_array_equal(runs[100.0, 3], runs[100.0, 1])
+    assert_paired_greater(runs[300.0, 1], runs[300.0, 3])
+
+
+def test_admitted_on_perimeter_takes_the_nearest_first() -> None:
+    """The nearest attackers fill the edge first; an element starts to fit while the front before it is
+    shorter than the edge, and non-attackers never count."""
+    from drillsim.mechanics.assault.model import admitted_on_perimeter, perimeter_m
+
+    attackers = np.array([[True, True, True, False], [False, True, True, True]])
+    distance = np.array([[30.0, 10.0, 20.0, 0.0], [0.0, 50.0, 5.0, 40.0]])
+    frontage = np.array([100.0, 100.0, 100.0, 100.0])
+    fits = admitted_on_perimeter(attackers, distance, frontage, 150.0)
+    assert fits.tolist() == [[False, True, True, False], [False, False, True, True]]
+    assert perimeter_m(10.0, None) == pytest.approx(2 * np.pi * 10.0)
+    square = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]])
+    assert perimeter_m(np.nan, square) == pytest.approx(40.0)

@@ -777,3 +777,30 @@ def test_attack_odds_hold_under_way_and_wait_after_calling_off() -> None:
         cover_s=np.full(n, 600.0),
     )
     assert action.tolist() == [BEHAVIOUR_PROBE, BEHAVIOUR_NONE, BEHAVIOUR_NONE, BEHAVIOUR_PROBE]
+
+
+def test_a_reserve_waits_for_its_phase(runner: Runner) -> None:
+    """Reserves wait: three bands that a later phase (at 600 s) orders to attack the lone squad do not go for
+    it on their own before then; the same bands with no phase naming them attack at once."""
+    data = band_scenario(rules=["attack"])
+    data["units"]["red/band"]["count"] = 3
+    free = runner.run(data, reps=1, until_s=900.0)
+    data["plan"]["phases"] = {
+        "go": {
+            "trigger": {"at_s": 600},
+            "tasks": [{"task": "attack", "units": ["red/band"], "target": at(1500, 0)}],
+        }
+    }
+    reserve = runner.run(data, reps=1, until_s=900.0)
+    assert free.first("InitiativeTaken", unit="red/band/1", detail="assault")[0] < 600.0
+    assert (
+        len(reserve.select("InitiativeTaken")) == 0
+        or min(float(t) for t in reserve.select("InitiativeTaken")["time_s"].to_pylist()) >= 600.0
+    )
+    # Ordered in at 600 s, they set out for the squad 1.5 km away (600 m in the 300 s left at 2 m/s).
+    x, y = where(reserve, "red/band/1")
+    assert np.hypot(x - 1500.0, y)[0] < 1000.0
+    # A later phase that only moves them holds nobody back: they attack at once, as when free.
+    data["plan"]["phases"]["go"]["tasks"] = [{"task": "move", "units": ["red/band"], "to": at(0, -500)}]
+    moved = runner.run(data, reps=1, until_s=900.0)
+    assert moved.first("InitiativeTaken", unit="red/band/1", detail="assault")[0] < 600.0

@@ -33,6 +33,32 @@ def test_every_published_figure_cites_a_source_of_its_scenario(name: str) -> Non
         assert fig.low <= fig.high
 
 
+@pytest.mark.parametrize(
+    ("name", "terrain", "sources"),
+    [
+        ("wanat-2008-v1", "foothills", ("liquisearch-wanat", "onviolence-wanat", "wikipedia-wanat")),
+        ("keating-2009-v1", "mountain", ("ar-15-6-keating", "afmag-keating-2010")),
+        ("hill-3234-1988-v1", "mountain", ("wikipedia-it-3234",)),
+    ],
+)
+def test_battle_ground_is_the_published_class(name: str, terrain: str, sources: tuple[str, ...]) -> None:
+    """The ground's terrain class is the one the published accounts give (docs/validation/battles.md, "The
+    ground as published"), and the scenario defines the sources its comment cites for it."""
+    scenario = load_scenario(battle_scenario_path(name))
+    assert scenario.area.default_terrain == terrain
+    for source in sources:
+        assert source in scenario.sources, (name, source)
+
+
+def test_keatings_groups_attack_their_own_side_of_the_post() -> None:
+    """Fire came from all sides (AR 15-6): each of Keating's four groups attacks the part of the post on its
+    own side, not one point at its centre."""
+    scenario = load_scenario(battle_scenario_path("keating-2009-v1"))
+    tasks = [t for t in scenario.plan.phases["attack"].tasks if t.task == "attack"]
+    targets = {tuple(t.units): t.target for t in tasks}
+    assert targets == {(f"ins/{side}",): f"{side}-wire" for side in ("north", "east", "south", "west")}
+
+
 @pytest.mark.parametrize("name", BATTLES)
 def test_battle_scenarios_use_the_shared_catalogue_only(name: str) -> None:
     """No battle defines its own weapons, sensors or unit types: the shared catalogue is not tuned per

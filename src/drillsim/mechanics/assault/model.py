@@ -15,7 +15,9 @@ assault succeeds with probability
 fitted by maximum likelihood to Lawrence's table of 1944 attacks by force ratio (see
 docs/mechanics/assault.md for the sources and what each gives). The assault is a sustained fight: it
 can be decided from ``ASSAULT_S`` after the attackers closed, then with the hazard ``1 / DECISION_MEAN_S``,
-each time against ``R`` as the fire on the position has left it.
+each time against ``R`` as the fire on the position has left it. Only the attackers that fit abreast on the
+position's perimeter count in ``P_a`` (:func:`admitted_on_perimeter`, each element's frontage as in direct
+fire); the rest stand in depth behind them.
 """
 
 from __future__ import annotations
@@ -101,6 +103,35 @@ def route_blocked(
     u = np.clip(((ex - a[:, 0, None]) * dx + (ey - a[:, 1, None]) * dy) / length2, 0.0, 1.0)
     d = np.hypot(a[:, 0, None] + u * dx - ex, a[:, 1, None] + u * dy - ey)
     return np.asarray((np.asarray(enemy, dtype=bool) & (d <= ROUTE_CLEAR_M)).any(axis=1), dtype=bool)
+
+
+def admitted_on_perimeter(
+    attackers: NDArray[np.bool_], distance_m: ArrayLike, frontage_m: ArrayLike, perimeter_m: float
+) -> NDArray[np.bool_]:
+    """Which attackers ((rows, elements) mask) fit abreast on the position's perimeter: in each row, nearest
+    the position's centre first (``distance_m``; ties by element order), while the frontages admitted before
+    them (``frontage_m``, one per element) sum to less than ``perimeter_m``. The others stand in depth and
+    do not count in the assault's force ratio (docs/mechanics/assault.md, "Room to close")."""
+    mask = np.asarray(attackers, dtype=bool)
+    if not mask.any():
+        return mask.copy()
+    d = np.where(mask, np.asarray(distance_m, dtype=np.float64), np.inf)
+    order = np.argsort(d, axis=1, kind="stable")
+    w = np.where(mask, np.asarray(frontage_m, dtype=np.float64)[None, :], 0.0)
+    w_sorted = np.take_along_axis(w, order, axis=1)
+    before = np.cumsum(w_sorted, axis=1) - w_sorted
+    fits_sorted = np.take_along_axis(mask, order, axis=1) & (before < perimeter_m)
+    fits = np.zeros_like(mask)
+    np.put_along_axis(fits, order, fits_sorted, axis=1)
+    return fits
+
+
+def perimeter_m(radius_m: float, polygon: NDArray[np.float64] | None) -> float:
+    """Length of a position's edge: ``2 pi r`` for a circle, the sum of the sides for a polygon."""
+    if polygon is None:
+        return float(2.0 * np.pi * radius_m)
+    closed = np.vstack((polygon, polygon[:1]))
+    return float(np.hypot(*np.diff(closed, axis=0).T).sum())
 
 
 def assault_success_probability(ratio: ArrayLike) -> FloatArray:

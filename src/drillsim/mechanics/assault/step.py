@@ -31,13 +31,16 @@ from drillsim.mechanics.assault.model import (
     OVERRUN_HIT_FRACTION,
     REPULSE_SUPPRESSION_S,
     SUPPRESSED_POWER,
+    admitted_on_perimeter,
     assault_success_probability,
     decision_probability,
     defence_factor,
     force_ratio,
+    perimeter_m,
     route_blocked,
 )
 from drillsim.mechanics.casualties import declare_missing, split_hits
+from drillsim.mechanics.direct_fire.frontage import element_frontages
 from drillsim.mechanics.morale.step import break_off
 from drillsim.mechanics.orders.command import set_routes
 from drillsim.state.batch import (
@@ -97,7 +100,16 @@ def resolve_assaults(ctx: StepContext) -> None:
         defenders = inside & f.allied[owner[busy]][:, f.side]
         standing = defenders & before.fighting[busy]
         power = before.power[busy]
-        attack_power = np.where(attackers, power, 0.0)
+        # Only as many attackers as fit abreast on the position's edge close with its defenders at once.
+        poly = positions.polygons[k]
+        cx, cy = positions.x[k], positions.y[k]
+        closing = admitted_on_perimeter(
+            attackers,
+            np.hypot(s.x[busy] - cx, s.y[busy] - cy),
+            before.frontage,
+            perimeter_m(float(positions.radius_m[k]), poly),
+        )
+        attack_power = np.where(closing, power, 0.0)
         defence_power = np.where(standing, power, 0.0)
         phi = defence_factor(s.posture[busy], fortified=bool(positions.fortified[k]))
         weight = defence_power.sum(axis=1)
@@ -150,6 +162,8 @@ class _Before:
     suppressed: BoolArray
     power: FloatArray
     """Fighting power: strength times training, reduced while suppressed."""
+    frontage: FloatArray
+    """Each element's frontage (direct fire's, by echelon): the room it takes on a position's edge."""
 
     @classmethod
     def of(cls, ctx: StepContext) -> _Before:
@@ -158,7 +172,8 @@ class _Before:
         ground = (s.status == ACTIVE) & ~f.is_air[None, :]
         suppressed = s.suppressed_until > ctx.t0
         power = s.strength * f.training[None, :] * np.where(suppressed, SUPPRESSED_POWER, 1.0)
-        return cls(s.status.copy(), ground, ground & ~s.broken, suppressed, power)
+        frontage = element_frontages(ctx.world.scenario, f.unit_type, f.type_names)
+        return cls(s.status.copy(), ground, ground & ~s.broken, suppressed, power, frontage)
 
 
 @jit

@@ -46,6 +46,10 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 
+RESERVED_FOR = ("attack", "raid")
+"""Task kinds that hold a unit in reserve until their phase starts (the plan commits it to an attack)."""
+
+
 @dataclass(frozen=True)
 class Decisions:
     """One entry per deciding element: its state row and element, what it does now and did before (the
@@ -119,6 +123,11 @@ def decide(ctx: StepContext) -> Decisions | None:
         )
         column, site = _find_ambushes(ctx, rows, elems, table.ambush[elems] & ~laying)
     ambushes = Ambushes(laying & ~over, over, column)
+    # A unit the plan holds for an attack of a phase not yet started (no task now) is a reserve: it attacks
+    # and pursues only when its commander commits it; cover, withdrawal and ambush stay its own.
+    reserved = held_in_reserve(ctx, rows, elems)
+    if reserved.any():
+        assessed = (*assessed[:4], np.where(reserved, -1, assessed[4]), *assessed[5:])
     pursued = np.full(len(rows), -1, dtype=np.int64)
     if table.pursue.any():
         pursued = _pursuits(
@@ -135,6 +144,7 @@ def decide(ctx: StepContext) -> Decisions | None:
             table.pursuits,
             Pursuing.of(s),
         )
+    pursued[reserved] = -1
     action, previous, target, gx, gy = _choose(
         rows, elems, ctx.t1, assessed, table.rules, memory, standing, believed, f.side, ambushes, pursued
     )
@@ -157,6 +167,19 @@ def decide(ctx: StepContext) -> Decisions | None:
         s.ambush_x[rows[laid], elems[laid]] = site[laid, 0]
         s.ambush_y[rows[laid], elems[laid]] = site[laid, 1]
     return Decisions(rows, elems, action, previous, target, gx, gy)
+
+
+def held_in_reserve(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArray:
+    """Whether each (row, element) is held in reserve by the plan: it has no task now and an attack or raid
+    of a phase that has not started in its row names it (docs/mechanics/behaviour.md, "Reserves wait")."""
+    plan = ctx.world.plan
+    s = ctx.state
+    named = np.zeros((len(plan.phase_names), ctx.world.forces.n), dtype=bool)
+    for task in plan.tasks:
+        if task.kind in RESERVED_FOR:
+            named[task.phase, task.elements] = True
+    waiting = np.isinf(s.phase_start[rows]) & named[:, elems].T
+    return np.asarray((s.task[rows, elems] < 0) & waiting.any(axis=1), dtype=bool)
 
 
 def _follow(

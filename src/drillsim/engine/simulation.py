@@ -46,6 +46,7 @@ from drillsim.mechanics.direct_fire.supply import resupply
 from drillsim.mechanics.friction import Friction
 from drillsim.mechanics.indirect_fire.step import IndirectFire
 from drillsim.mechanics.morale.step import capture_and_flight, update_morale
+from drillsim.mechanics.movement.emplacement import Emplacement
 from drillsim.mechanics.movement.step import move
 from drillsim.mechanics.obstacles.step import Obstacles
 from drillsim.mechanics.orders.ambush import run_ambushes
@@ -326,6 +327,7 @@ class Simulation:
         self._contact_lives = contact_lives(self.ctx)
         self.direct = DirectFire(self.ctx)
         self.fires = IndirectFire(self.ctx)
+        self.emplacement = Emplacement(self.ctx)
         self.strikes = AirStrikes(self.ctx)
         self.air_defence = AirDefence(self.ctx)
         self.score = Scorekeeper(self.ctx)
@@ -364,7 +366,9 @@ class Simulation:
             ("state/remember_positions", self._remember_positions),
             ("transport/land", self.transport.land),
             ("transport/mount_and_dismount", self.carriers.mount_and_dismount),
+            ("movement/march_order", self.emplacement.march_order),
             ("movement/move", move),
+            ("movement/halt_batteries", self.emplacement.halt),
             ("indirect_fire/leave_fall_of_shot", self.fires.leave_fall_of_shot),
             ("friction/break_down", self.friction.break_down),
             ("friction/stray", self.friction.stray),

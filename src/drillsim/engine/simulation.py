@@ -47,7 +47,6 @@ from drillsim.mechanics.friction import Friction
 from drillsim.mechanics.indirect_fire.step import IndirectFire
 from drillsim.mechanics.morale.step import capture_and_flight, update_morale
 from drillsim.mechanics.movement.emplacement import Emplacement
-from drillsim.mechanics.movement.step import move
 from drillsim.mechanics.obstacles.step import Obstacles
 from drillsim.mechanics.orders.ambush import run_ambushes
 from drillsim.mechanics.orders.command import (
@@ -367,7 +366,7 @@ class Simulation:
             ("transport/land", self.transport.land),
             ("transport/mount_and_dismount", self.carriers.mount_and_dismount),
             ("movement/march_order", self.emplacement.march_order),
-            ("movement/move", move),
+            ("movement/move", self.emplacement.move),
             ("movement/halt_batteries", self.emplacement.halt),
             ("indirect_fire/leave_fall_of_shot", self.fires.leave_fall_of_shot),
             ("friction/break_down", self.friction.break_down),

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.events.types import BatteryHalted, BatteryMarchOrdered
+from drillsim.mechanics.movement.step import NO_ARRIVALS, Arrivals, move
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
 
@@ -45,6 +46,13 @@ class Emplacement:
         """The elements that keep emplacement times, in element order."""
         self.emplace_s: FloatArray = np.asarray(emplace[keeps], dtype=np.float64)
         self.displace_s: FloatArray = np.asarray(displace[keeps], dtype=np.float64)
+        self.arrivals: Arrivals = NO_ARRIVALS
+        """The arrivals of the last :meth:`move`."""
+
+    def move(self, ctx: StepContext) -> None:
+        """Move every moving element (:func:`drillsim.mechanics.movement.step.move`), noting the arrivals
+        for :meth:`halt`."""
+        self.arrivals = move(ctx)
 
     @property
     def any(self) -> bool:
@@ -92,7 +100,7 @@ class Emplacement:
 
     def halt(self, ctx: StepContext) -> None:
         """After the move: batteries out of action with no route left halt and begin to emplace; those
-        that reached the end of their route within this step (``arrived_at``) halted then."""
+        that reached the end of their route within this step (:attr:`arrivals`) halted then."""
         if not self.any:
             return
         s = ctx.state
@@ -107,10 +115,13 @@ class Emplacement:
             return
         rows, cols = np.nonzero(halting)
         e = b[cols]
-        reached = s.arrived_at[rows, e]
-        halted = np.where(
-            (reached >= ctx.t0) & (reached <= ctx.t1), reached, np.maximum(ctx.t0, s.held_until[rows, e])
-        )
+        halted = np.maximum(ctx.t0, s.held_until[rows, e])
+        arrived_rows, arrived, when = self.arrivals
+        if len(arrived):
+            at = np.full(s.x.shape, np.nan)
+            at[arrived_rows, arrived] = when
+            reached = at[rows, e]
+            halted = np.where(np.isnan(reached), halted, reached)
         ready = halted + self.emplace_s[cols]
         s.in_action[rows, e] = True
         s.emplaced_at[rows, e] = ready

@@ -7,9 +7,10 @@ Indirect fire, link by link (each link's start and end is an event):
 2. a battery under a fire-support task takes a request for a contact that an allowed observer reported,
    that is fresh, in range and not already engaged (``FireMissionRequested``, after the liaison delay when
    observer and battery are of different nations);
-3. the fire direction centre turns it into firing data (its delay); then the mission is refused if the
-   contact has been lost, the target is out of range or ammunition is gone (``FireMissionRefused``), or
-   the battery fires (``RoundsFired``) at the contact's *believed* position;
+3. the fire direction centre turns it into firing data (its delay; a battery still emplacing after a
+   move fires when it is emplaced, :mod:`drillsim.mechanics.movement.emplacement`); then the mission is
+   refused if the contact has been lost, the target is out of range or ammunition is gone
+   (``FireMissionRefused``), or the battery fires (``RoundsFired``) at the contact's *believed* position;
 4. rounds fly (range / average projectile speed) and land scattered about the aim point
    (``RoundsImpacted``), causing casualties by the lethal-area model of
    :mod:`drillsim.mechanics.indirect_fire.model`;

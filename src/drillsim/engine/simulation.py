@@ -46,7 +46,7 @@ from drillsim.mechanics.direct_fire.supply import resupply
 from drillsim.mechanics.friction import Friction
 from drillsim.mechanics.indirect_fire.step import IndirectFire
 from drillsim.mechanics.morale.step import capture_and_flight, update_morale
-from drillsim.mechanics.movement.step import move
+from drillsim.mechanics.movement.emplacement import Emplacement
 from drillsim.mechanics.obstacles.step import Obstacles
 from drillsim.mechanics.orders.ambush import run_ambushes
 from drillsim.mechanics.orders.command import (
@@ -326,6 +326,7 @@ class Simulation:
         self._contact_lives = contact_lives(self.ctx)
         self.direct = DirectFire(self.ctx)
         self.fires = IndirectFire(self.ctx)
+        self.emplacement = Emplacement(self.ctx)
         self.strikes = AirStrikes(self.ctx)
         self.air_defence = AirDefence(self.ctx)
         self.score = Scorekeeper(self.ctx)
@@ -364,7 +365,9 @@ class Simulation:
             ("state/remember_positions", self._remember_positions),
             ("transport/land", self.transport.land),
             ("transport/mount_and_dismount", self.carriers.mount_and_dismount),
-            ("movement/move", move),
+            ("movement/march_order", self.emplacement.march_order),
+            ("movement/move", self.emplacement.move),
+            ("movement/halt_batteries", self.emplacement.halt),
             ("indirect_fire/leave_fall_of_shot", self.fires.leave_fall_of_shot),
             ("friction/break_down", self.friction.break_down),
             ("friction/stray", self.friction.stray),

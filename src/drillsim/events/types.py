@@ -319,6 +319,30 @@ class FireMissionRequested(Event):
 
 
 @dataclass(frozen=True)
+class BatteryHalted(Event):
+    """A battery that had moved halted at (x_m, y_m) and began to emplace; it can fire from ``ready_at_s``
+    (docs/mechanics/indirect-fire.md, "Emplacement and displacement")."""
+
+    KIND: ClassVar[str] = "BatteryHalted"
+    battery: str
+    x_m: float
+    y_m: float
+    ready_at_s: float
+
+
+@dataclass(frozen=True)
+class BatteryMarchOrdered(Event):
+    """A halted battery began to pack up (march order) at (x_m, y_m) to move; it moves off at
+    ``moves_at_s`` and cannot fire until it has halted and emplaced again."""
+
+    KIND: ClassVar[str] = "BatteryMarchOrdered"
+    battery: str
+    x_m: float
+    y_m: float
+    moves_at_s: float
+
+
+@dataclass(frozen=True)
 class FireMissionRefused(Event):
     """A fire mission was refused (``reason``: out-of-range, no-ammunition, busy, target-lost,
     battery-out-of-action, danger-close: friendly troops inside the weapon's safe distance of the aim point,
@@ -817,6 +841,8 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "InitiativeTaken": {"unit": "unit", "action": "detail", "target": "other"},
     "SearchBegun": {"unit": "unit", "target": "other", "x_m": "x_m", "y_m": "y_m", "how": "detail"},
     "SearchEnded": {"unit": "unit", "target": "other", "how": "detail"},
+    "BatteryHalted": {"battery": "unit", "x_m": "x_m", "y_m": "y_m", "ready_at_s": "value"},
+    "BatteryMarchOrdered": {"battery": "unit", "x_m": "x_m", "y_m": "y_m", "moves_at_s": "value"},
     "SupplyDispatched": {"unit": "unit", "client": "other", "rounds": "value"},
     "SupplyDelivered": {"unit": "unit", "client": "other", "rounds": "value"},
 }
@@ -849,6 +875,8 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         UnitFled,
         UnitCaptured,
         UnitEscaped,
+        BatteryHalted,
+        BatteryMarchOrdered,
         FireMissionRequested,
         FireMissionRefused,
         RoundsFired,

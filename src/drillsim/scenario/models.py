@@ -603,6 +603,13 @@ class WeaponSpec(Spec):
     vehicle_lethal_radius_m: VehicleRadiusSpec | None = None
     """Indirect and air: the distance from a burst at which a carrier of each vehicle class is destroyed
     with probability 0.5 (the ``lethal_radius_m`` of people, for vehicles); none: no vehicle is destroyed."""
+    emplace_s: Duration = assumed(0.0)
+    """Indirect fire: after a move, the time from halting until the battery can fire (emplacement:
+    weapons off their carriers or trucks, laid and ready; docs/mechanics/indirect-fire.md, "Emplacement
+    and displacement"). 0: it fires as soon as it halts."""
+    displace_s: Duration = assumed(0.0)
+    """Indirect fire: the time a halted battery takes to pack up (march order, displacement) before it
+    can move off. 0: it moves off at once."""
 
     @model_validator(mode="after")
     def _consistent(self) -> WeaponSpec:
@@ -1270,6 +1277,10 @@ class RaidTask(_TaskBase):
 class WithdrawTask(_TaskBase, _KeepTogether):
     task: Literal["withdraw"]
     to: LocationRef
+    together: bool = True
+    """The withdrawing elements fall back as one body to the rally point ``to``, at the pace of the
+    slowest, none more than ``max_gap_m`` ahead of the last (docs/mechanics/orders.md, "Withdrawal");
+    false: each element at its own pace."""
     mounted: bool | None = None
     """Units with carriers: ride (true) or walk (false); when omitted they ride where riding is faster
     (docs/mechanics/transport.md, "Ground carriers")."""

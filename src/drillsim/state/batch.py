@@ -383,6 +383,13 @@ class BatchState:
     # obstacles (O obstacles) and ambushes
     held_until: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """(R, N) the element is held in place (at an obstacle) until then; movement waits."""
+    in_action: BoolArray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    """(R, N) a battery that keeps emplacement times stands halted in a firing position (emplaced, or
+    emplacing until ``emplaced_at``); False while it packs up or moves (docs/mechanics/indirect-fire.md,
+    "Emplacement and displacement"). True for every other element."""
+    emplaced_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(R, N) when the battery can fire from where it stands (-inf: from the start; +inf: packing up or
+    on the move)."""
     obstacle_known_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     """(R, S, O) since when each side's picture holds each obstacle (+inf: unknown)."""
     obstacle_passing: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
@@ -614,6 +621,8 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         located_first=_full((r, s, s, 10), INF),
         max_depth=np.zeros((r, n)),
         held_until=_full((r, n), -INF),
+        in_action=np.ones((r, n), dtype=bool),
+        emplaced_at=_full((r, n), -INF),
         obstacle_known_at=np.where(world.obstacles.known0[None, :, :], 0.0, INF) * np.ones((r, 1, 1)),
         obstacle_passing=np.full((r, n), -1, dtype=np.int64),
         obstacle_inside=np.zeros((r, n), dtype=bool),

@@ -152,6 +152,10 @@ class ForceTable:
     weapon gives none."""
     w_speed: FloatArray
     w_rounds_per_mission: FloatArray
+    w_emplace_s: FloatArray
+    """Indirect fire: time from halting after a move until the battery can fire (emplacement)."""
+    w_displace_s: FloatArray
+    """Indirect fire: time a halted battery takes to pack up before it moves off (displacement)."""
     w_rounds_per_pass: FloatArray
     """Air: weapons one aircraft releases in one attack pass (its sortie load when the weapon gives none)."""
     w_aa_rate_per_s: FloatArray
@@ -459,6 +463,8 @@ def compile_forces(  # noqa: C901
             "speed",
             "rpm",
             "rpp",
+            "emplace",
+            "displace",
             "sus",
             "rap",
             "safe",
@@ -505,6 +511,8 @@ def compile_forces(  # noqa: C901
             w["aim"].append(float(spec.aim_error_mil) if spec.aim_error_mil is not None else 0.0)
             w["speed"].append(float(spec.projectile_speed_mps))
             w["rpm"].append(float(spec.rounds_per_mission))
+            w["emplace"].append(float(spec.emplace_s))
+            w["displace"].append(float(spec.displace_s))
             per_pass = spec.rounds_per_pass
             w["rpp"].append(float(per_pass) if per_pass is not None else float(spec.rounds_per_mission))
             aa = spec.anti_air
@@ -615,6 +623,8 @@ def compile_forces(  # noqa: C901
         w_aim_error_mil=arr(w["aim"]),
         w_speed=arr(w["speed"]),
         w_rounds_per_mission=arr(w["rpm"]),
+        w_emplace_s=arr(w["emplace"]),
+        w_displace_s=arr(w["displace"]),
         w_rounds_per_pass=arr(w["rpp"]),
         w_aa_rate_per_s=arr(w["aa_rate"]),
         w_aa_min_range=arr(w["aa_rmin"]),

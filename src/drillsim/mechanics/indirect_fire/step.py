@@ -7,9 +7,10 @@ Indirect fire, link by link (each link's start and end is an event):
 2. a battery under a fire-support task takes a request for a contact that an allowed observer reported,
    that is fresh, in range and not already engaged (``FireMissionRequested``, after the liaison delay when
    observer and battery are of different nations);
-3. the fire direction centre turns it into firing data (its delay); then the mission is refused if the
-   contact has been lost, the target is out of range or ammunition is gone (``FireMissionRefused``), or
-   the battery fires (``RoundsFired``) at the contact's *believed* position;
+3. the fire direction centre turns it into firing data (its delay; a battery still emplacing after a
+   move fires when it is emplaced, :mod:`drillsim.mechanics.movement.emplacement`); then the mission is
+   refused if the contact has been lost, the target is out of range or ammunition is gone
+   (``FireMissionRefused``), or the battery fires (``RoundsFired``) at the contact's *believed* position;
 4. rounds fly (range / average projectile speed) and land scattered about the aim point
    (``RoundsImpacted``), causing casualties by the lethal-area model of
    :mod:`drillsim.mechanics.indirect_fire.model`;
@@ -91,14 +92,15 @@ class Batteries(NamedTuple):
 
 
 class BatteryState(NamedTuple):
-    """(R, N) state a battery's readiness reads: its task, status, broken, busy until, missions left; and
-    (R, mounts) ammunition."""
+    """(R, N) state a battery's readiness reads: its task, status, broken, busy until, missions left,
+    whether it stands in a firing position (``in_action``); and (R, mounts) ammunition."""
 
     task: IntArray
     status: IntArray
     broken: BoolArray
     busy_until: FloatArray
     missions_left: FloatArray
+    in_action: BoolArray
     ammo: FloatArray
 
 
@@ -127,8 +129,9 @@ def take_fire_requests(  # noqa: C901
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """Each free battery's pick of a contact to ask fire on, batteries in order, then rows in order.
 
-    A battery is free in a row when it is under a fire-support task, active, unbroken, not busy, with
-    missions and ammunition left. It picks, among the contacts an allowed observer (``observer_ok``, by
+    A battery is free in a row when it is under a fire-support task, active, unbroken, not busy, in action
+    (halted in a firing position, emplaced or emplacing: not packing up or on the move), with missions and
+    ammunition left. It picks, among the contacts an allowed observer (``observer_ok``, by
     task) reported, that are fresh, live, in range, enemy ground elements still active, not engaged by a
     mission of its side and not asked for lately, the best located (smallest error, then nearest; the first
     on ties). ``known`` is the side's picture as believed now (:meth:`Picture.believed_layer`): range,
@@ -138,7 +141,7 @@ def take_fire_requests(  # noqa: C901
     it has fired. Returns (position in ``batteries``, row, contact, mission id) of each pick.
     """
     batteries, battery_mount, max_range, min_range, side_of, enemy_ground, observer_ok = table
-    battery_task, status, broken, busy_until, missions_left, ammo = state
+    battery_task, status, broken, busy_until, missions_left, in_action, ammo = state
     known_t, known_x, known_y, known_err = known
     m_rep, m_firer, m_target, m_stage = missions
     r = status.shape[0]
@@ -155,6 +158,7 @@ def take_fire_requests(  # noqa: C901
                 and status[a, b] == ACTIVE
                 and not broken[a, b]
                 and busy_until[a, b] <= t1
+                and in_action[a, b]
                 and missions_left[a, b] > 0
                 and ammo[a, mount] > 0
             ):
@@ -258,7 +262,7 @@ class IndirectFire:
         pic = s.picture
         m = s.missions
         state = BatteryState(
-            s.battery_task, s.status, s.broken, s.battery_busy_until, s.missions_left, s.ammo
+            s.battery_task, s.status, s.broken, s.battery_busy_until, s.missions_left, s.in_action, s.ammo
         )
         picked, rows, best, ids = take_fire_requests(
             plain(self.table),
@@ -290,7 +294,11 @@ class IndirectFire:
             observer=observer,
             detected_t=pic.episode_t[rows, side, best],
             requested_t=requested,
-            fire_t=requested + self.fire_direction_delay_s[s.battery_task[rows, b]],
+            # The firing data are ready after the fire direction delay; a battery still emplacing fires when
+            # it is emplaced (docs: emplacement and displacement).
+            fire_t=np.maximum(
+                requested + self.fire_direction_delay_s[s.battery_task[rows, b]], s.emplaced_at[rows, b]
+            ),
             impact_t=np.full(n, np.inf),
             aim_x=aim_x,
             aim_y=aim_y,

@@ -208,8 +208,14 @@ def advance(
     return done_rows[:n_done], done_elems[:n_done], done_when[:n_done]
 
 
-def move(ctx: StepContext) -> None:
-    """Advance every moving element by one step along its route."""
+Arrivals = tuple[IntArray, IntArray, FloatArray]
+"""(rows, elements, times) of the elements that reached the end of their route in a step."""
+
+NO_ARRIVALS: Arrivals = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+def move(ctx: StepContext) -> Arrivals:
+    """Advance every moving element by one step along its route; returns the arrivals (``UnitArrived``)."""
     s = ctx.state
     f = ctx.world.forces
     world = ctx.world
@@ -230,7 +236,7 @@ def move(ctx: StepContext) -> None:
         plain(world.terrain.ground_grid),
     )
     if not len(rows):
-        return
+        return NO_ARRIVALS
     drive: Drive | None = None
     if f.any_fuel:
         # Vehicles out of fuel stay where they are (docs/mechanics/movement.md, "Fuel").
@@ -239,7 +245,7 @@ def move(ctx: StepContext) -> None:
             ground = go[~f.is_air[elems]]
             rows, elems, base, slope = rows[go], elems[go], base[ground], slope[ground]
             if not len(rows):
-                return
+                return NO_ARRIVALS
     # np.arctan here, not math.atan in the loop: numpy's vectorised arctan may differ from libm's in the
     # last bit, and a faster path must not change a result.
     slope_rad = np.arctan(slope)
@@ -276,3 +282,4 @@ def move(ctx: StepContext) -> None:
         burn_fuel(ctx, drive, dr, de)
     if len(dr):
         ctx.emit(UnitArrived, dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])
+    return dr, de, when

@@ -11,6 +11,11 @@ task's gap ahead of where the last one stood at its start:
 
 metres this step. A leader therefore halts while it is more than the gap ahead, and once the body has
 closed up it goes no faster than the last element: the body marches at the pace of its slowest element.
+
+Elements of one task falling back on their own behaviour's withdrawal rule (docs/mechanics/behaviour.md)
+form a body of their own, with the task's gap, or ``WITHDRAWAL_GAP_M`` when the task does not keep
+together: a unit falls back as one body, not as scattered elements (docs/mechanics/orders.md,
+"Withdrawal").
 """
 
 from __future__ import annotations
@@ -21,14 +26,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit, plain
-from drillsim.state.batch import ACTIVE, BEHAVIOUR_NONE, Routes
+from drillsim.state.batch import ACTIVE, BEHAVIOUR_NONE, BEHAVIOUR_WITHDRAW, Routes
 from drillsim.state.context import StepContext
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-__all__ = ["column_allowance", "together_allowance"]
+__all__ = ["WITHDRAWAL_GAP_M", "column_allowance", "together_allowance"]
+
+WITHDRAWAL_GAP_M = 1000.0
+"""The most route distance an element falling back on its behaviour may lead the last of its task's
+elements falling back with it, when the task sets no gap: the default ``max_gap_m`` (about a company's
+depth in open column, FM 3-21.8 5-18; docs/mechanics/movement.md, "Keeping together")."""
 
 
 @jit
@@ -44,7 +54,9 @@ def column_allowance(
     y: FloatArray,
 ) -> FloatArray:
     """(R, N) the most metres each element may move this step: inf for elements not kept together, and
-    ``max(0, left - (left of the task's last element - gap))`` for those that are (module docstring).
+    ``max(0, left - (left of the body's last element - gap))`` for those that are (module docstring). A
+    body is a task's elements on their task (task ``k``, when its gap is finite) or its elements falling
+    back on their behaviour (body ``n_tasks + k``, the task's gap or ``WITHDRAWAL_GAP_M``).
 
     An element's route left is the distance to its next waypoint plus its legs beyond, added leg by leg
     in route order. The legs are added waypoint by waypoint across a row's counted elements, not element
@@ -57,27 +69,38 @@ def column_allowance(
     left = np.zeros(n)
     counted = np.empty(n, dtype=np.int64)
     n_tasks = gap_by_task.shape[0]
-    last = np.zeros(n_tasks)
+    last = np.zeros(2 * n_tasks)
+    gap = np.empty(2 * n_tasks)
+    for k in range(n_tasks):
+        gap[k] = gap_by_task[k]
+        gap[n_tasks + k] = gap_by_task[k] if math.isfinite(gap_by_task[k]) else WITHDRAWAL_GAP_M
+    body = np.full(n, -1, dtype=np.int64)
     for a in range(r_n):
-        for k in range(n_tasks):
+        for k in range(2 * n_tasks):
             last[k] = -1.0
         m = 0
         far = 0  # one past the last waypoint of any counted element's route
         for e in range(n):
+            body[e] = -1
             k = task[a, e]
-            if k < 0 or not math.isfinite(gap_by_task[k]):
+            if k < 0:
+                continue
+            mode = behaviour_mode[a, e]
+            if mode == BEHAVIOUR_WITHDRAW:
+                k += n_tasks
+            elif mode != BEHAVIOUR_NONE or not math.isfinite(gap_by_task[k]):
                 continue
             i = route_i[a, e]
             if (
                 status[a, e] != ACTIVE
                 or broken[a, e]
                 or fled[a, e]
-                or behaviour_mode[a, e] != BEHAVIOUR_NONE
                 or route_loop[a, e]
                 or i >= route_len[a, e]
             ):
                 left[e] = -1.0
                 continue
+            body[e] = k
             left[e] = math.hypot(route_x[a, e, i] - x[a, e], route_y[a, e, i] - y[a, e])
             counted[m] = e
             m += 1
@@ -91,21 +114,22 @@ def column_allowance(
                     )
         for c in range(m):
             e = counted[c]
-            k = task[a, e]
+            k = body[e]
             if left[e] > last[k]:
                 last[k] = left[e]
-        for e in range(n):
-            k = task[a, e]
-            if k < 0 or not math.isfinite(gap_by_task[k]) or left[e] < 0.0:
-                continue
-            allowance[a, e] = max(0.0, left[e] - (last[k] - gap_by_task[k]))
+        for c in range(m):
+            e = counted[c]
+            k = body[e]
+            allowance[a, e] = max(0.0, left[e] - (last[k] - gap[k]))
     return allowance
 
 
 def together_allowance(ctx: StepContext) -> FloatArray | None:
     """(R, N) the most metres each element may move this step, or None when no task keeps together."""
     plan = ctx.world.plan
-    if not plan.keeps_together:
+    behaviours = ctx.world.behaviours
+    falls_back = behaviours is not None and bool(behaviours.withdraw.any())
+    if not (plan.keeps_together or falls_back) or not len(plan.tasks):
         return None
     s = ctx.state
     return column_allowance(

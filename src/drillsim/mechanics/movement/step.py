@@ -28,7 +28,7 @@ from drillsim.core.compiled import jit, plain
 from drillsim.events.types import UnitArrived
 from drillsim.geo.terrain import GroundGrid, bilinear_at, class_code_at
 from drillsim.mechanics.friction import march_speed_factors
-from drillsim.mechanics.movement.fuel import Drive, burn_fuel, start_drive
+from drillsim.mechanics.movement.fuel import Drive, burn_fuel, burn_idle_fuel, start_drive
 from drillsim.mechanics.movement.together import together_allowance
 from drillsim.mechanics.transport import shuttle_factors
 from drillsim.state.batch import ACTIVE, Routes
@@ -209,7 +209,19 @@ def advance(
 
 
 def move(ctx: StepContext) -> None:
-    """Advance every moving element by one step along its route."""
+    """Advance every moving element by one step along its route; halted vehicles with engines running burn
+    their idle fuel (:func:`burn_idle_fuel`)."""
+    moved = advance_moving(ctx)
+    if len(ctx.world.forces.idlers):
+        mask = np.zeros(ctx.state.x.shape, dtype=bool)
+        if moved is not None:
+            mask[moved] = True
+        burn_idle_fuel(ctx, mask)
+
+
+def advance_moving(ctx: StepContext) -> tuple[IntArray, IntArray] | None:
+    """Advance every moving element by one step along its route; returns the (rows, elements) that moved
+    (None: none)."""
     s = ctx.state
     f = ctx.world.forces
     world = ctx.world
@@ -230,7 +242,7 @@ def move(ctx: StepContext) -> None:
         plain(world.terrain.ground_grid),
     )
     if not len(rows):
-        return
+        return None
     drive: Drive | None = None
     if f.any_fuel:
         # Vehicles out of fuel stay where they are (docs/mechanics/movement.md, "Fuel").
@@ -239,7 +251,7 @@ def move(ctx: StepContext) -> None:
             ground = go[~f.is_air[elems]]
             rows, elems, base, slope = rows[go], elems[go], base[ground], slope[ground]
             if not len(rows):
-                return
+                return None
     # np.arctan here, not math.atan in the loop: numpy's vectorised arctan may differ from libm's in the
     # last bit, and a faster path must not change a result.
     slope_rad = np.arctan(slope)
@@ -276,3 +288,4 @@ def move(ctx: StepContext) -> None:
         burn_fuel(ctx, drive, dr, de)
     if len(dr):
         ctx.emit(UnitArrived, dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])
+    return rows, elems

@@ -437,6 +437,9 @@ class BatchState:
     leave_y: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Where an element leaving the fall of shot is heading (NaN: it is not leaving; docs/mechanics/
     indirect-fire.md, "Leaving the fall of shot")."""
+    dig_s: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Time an element has spent digging in where it stands, halted on foot since it came under fire
+    (docs/mechanics/morale.md, "Digging in under fire"); 0 when it is not digging."""
     air_seen_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Last time the element's side's picture held a hostile aircraft within its air radius."""
     # resupply by carriers (R, N) and its measures (R, S): docs/mechanics/supply.md
@@ -632,6 +635,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         pursuit_ended_at=_full((r, n), -INF),
         leave_x=_full((r, n), np.nan),
         leave_y=_full((r, n), np.nan),
+        dig_s=np.zeros((r, n)),
         air_seen_at=_full((r, n), -INF),
         supply_phase=np.full((r, n), SUPPLY_NONE, dtype=np.int64),
         supply_client=np.full((r, n), -1, dtype=np.int64),

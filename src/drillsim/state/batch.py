@@ -130,9 +130,11 @@ class Picture:
     carrier_x: FloatArray
     carrier_y: FloatArray
     carrier_err: FloatArray
+    carrier_seen_by: IntArray
     """The side's own sightings of each element's carriers parked away from its people (a contact of
     their own, of kind vehicle: docs/mechanics/sensing.md, "Parked carriers"): when last seen, where,
-    with what error. Not reported to allies; live while younger than the side's contact timeout."""
+    with what error, by which observer (-1: never seen). Not reported to allies; live while younger than
+    the side's contact timeout."""
     ground_t: FloatArray
     """When a ground element of the side last saw the target (-inf: never); the contact is confirmed on
     the ground while this is not before its episode began (``episode_t``)."""
@@ -214,6 +216,7 @@ class Picture:
             carrier_x=_full(shape, np.nan),
             carrier_y=_full(shape, np.nan),
             carrier_err=_full(shape, np.nan),
+            carrier_seen_by=np.full(shape, -1, dtype=np.int64),
             ground_t=_full(shape, -INF),
         )
 

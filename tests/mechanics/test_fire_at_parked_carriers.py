@@ -1,0 +1,98 @@
+"""Fire missions at parked carriers (docs/mechanics/indirect-fire.md, "Fire at parked carriers"): a battery
+takes a sighted column of carriers parked away from its people as a target, as it takes troops, and its
+rounds destroy them through the weapon's vehicle radii.
+
+The scenario: a red motorised company leaves its eight trucks parked at (0, 500) and walks 3 km north;
+a blue observer at the origin sees only the trucks (the company's people have no signature: they are
+never seen), and a blue battery 5 km south of the observer fires on its reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from effects_kit import Result, Runner, at, base, eye
+
+from drillsim.mechanics.indirect_fire import step as indirect
+
+REPS = 6
+TRUCKS = 8
+
+
+def column() -> dict[str, Any]:
+    """The observer, the battery (12 missions of 6 rounds, trucks destroyed within 20 m of a burst with
+    probability 0.5) and the red company walking away from its trucks."""
+    data = base(duration_s=5400.0, dt_s=10.0)
+    cat = data["catalogue"]
+    cat["sensors"]["eye-1500"] = eye(1.0, range_scale_m=1500.0, max_range_m=1500.0) | {
+        "position_error_m": 20.0
+    }
+    cat["weapons"]["howitzer"] = {
+        "kind": "indirect",
+        "max_range_m": 20000,
+        "rate_per_min": 4,
+        "rounds_per_mission": 6,
+        "lethal_radius_m": 30,
+        "vehicle_lethal_radius_m": {"soft": 20, "light": 5},
+        "dispersion_m": 60,
+        "projectile_speed_mps": 300,
+    }
+    cat["unit_types"]["fo"] = {
+        "category": "reconnaissance",
+        "echelon": "team",
+        "personnel": 3,
+        "sensors": [{"sensor": "eye-1500"}],
+    }
+    cat["unit_types"]["battery"] = {
+        "category": "artillery",
+        "echelon": "battery",
+        "personnel": 40,
+        "weapons": [{"weapon": "howitzer", "count": 6}],
+    }
+    cat["unit_types"]["motor-company"] = {
+        "category": "motorised",
+        "echelon": "company",
+        "personnel": 80,
+        "vehicles": {"truck": TRUCKS},
+        "speed_mps": {"open": 1.2},
+        "carriers": {"vehicle": "truck", "seats": 10, "speed_mps": {"open": 10.0}, "armour": "soft"},
+        "signature": 0.0,
+        "break_losses": 1.0,
+        "break_suppression": 1.0,
+    }
+    data["units"] = {
+        "blue/fo": {"type": "fo", "nation": "B", "at": at(0, 0)},
+        "blue/battery": {"type": "battery", "nation": "B", "at": at(0, -5000)},
+        "red/coy": {"type": "motor-company", "nation": "R", "at": at(0, 500)},
+    }
+    walk = {"task": "move", "units": ["red/coy"], "to": at(0, 3500), "mounted": False}
+    fires = {"task": "fire-support", "units": ["blue/battery"], "observers": ["blue/fo"], "max_missions": 12}
+    data["plan"]["phases"] = {"go": {"trigger": {"at_s": 0}, "tasks": [walk, fires]}}
+    data["measures"] = {"trucks-lost": {"kind": "carriers-lost", "side": "red"}}
+    return data
+
+
+def test_a_battery_with_an_observer_destroys_a_parked_truck_column(
+    runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The observer sights the parked trucks and the battery fires missions on them (the target named
+    ``red/coy/carriers``) until most of the column is lost (``CarrierLost`` by fire), hurting none of the
+    company 3 km away; with fire at parked carriers switched off the same sightings bring no mission and
+    no truck is lost."""
+    result: Result = runner.run(column(), reps=REPS)
+    assert result.count("CarrierSighted", side="blue").min() > 0
+    asked = result.select("FireMissionRequested", side="blue")
+    assert len(asked) > 0
+    assert set(asked["other"].to_pylist()) == {"red/coy" + indirect.CARRIER_TARGET}
+    lost = result.measure("trucks-lost")
+    assert (lost >= TRUCKS / 2).all()
+    assert result.count("UnitHit", unit="red/coy").sum() == 0  # no crew: the trucks stood empty
+    e = result.sim.world.forces.index("red/coy")
+    assert (result.sim.state.carriers_left[lost == TRUCKS, e] == 0).all()  # nothing left to mount
+
+    monkeypatch.setattr(indirect, "FIRE_AT_PARKED_CARRIERS", False)
+    off = runner.run(column(), reps=REPS)
+    assert off.count("CarrierSighted", side="blue").min() > 0
+    assert off.count("FireMissionRequested").sum() == 0
+    assert (off.measure("trucks-lost") == 0).all()

@@ -368,14 +368,15 @@ class IndirectFire:
         f = ctx.world.forces
         pic = s.picture
         t1 = ctx.t1
-        fresh_t = t1 - np.minimum(
-            FRESH_CONTACT_S, f.contact_timeout_s
-        )  # (S,): a sighting after this is fresh
-        if not (pic.carrier_t >= fresh_t.min()).any():
+        # (R, S, N): fresh sightings (within 600 s and the side's contact timeout) of enemy carriers still
+        # parked away from their people.
+        fresh = pic.carrier_t >= t1 - np.minimum(FRESH_CONTACT_S, f.contact_timeout_s)[None, :, None]
+        if not fresh.any():
             return
-        away = parked_away(ctx) & (s.status == ACTIVE)
-        if not away.any():
+        fresh &= f.enemy_ground[None, :, :] & (parked_away(ctx) & (s.status == ACTIVE))[:, None, :]
+        if not fresh.any():
             return
+        wanted: BoolArray = np.asarray(fresh.any(axis=2))  # (R, S): rows where the side has such a sighting
         m = s.missions
         open_ = (m.stage < STAGE_DONE) & (m.target >= f.n)
         engaged = np.zeros(pic.carrier_t.shape, dtype=bool)
@@ -390,6 +391,7 @@ class IndirectFire:
                 & (s.battery_busy_until[:, b] <= t1)
                 & (s.missions_left[:, b] > 0)
                 & (s.ammo[:, mount] > 0)
+                & wanted[:, side]
             )
             if not free.any():
                 continue
@@ -402,9 +404,7 @@ class IndirectFire:
             with np.errstate(invalid="ignore"):
                 can = (
                     ok_observer
-                    & (pic.carrier_t[rows, side] >= fresh_t[side])
-                    & f.enemy_ground[side][None, :]
-                    & away[rows]
+                    & fresh[rows, side]
                     & (d <= f.w_max_range[mount])
                     & (d >= f.w_min_range[mount])
                     & ~engaged[rows, side]

@@ -96,3 +96,16 @@ def test_a_battery_with_an_observer_destroys_a_parked_truck_column(
     assert off.count("CarrierSighted", side="blue").min() > 0
     assert off.count("FireMissionRequested").sum() == 0
     assert (off.measure("trucks-lost") == 0).all()
+
+
+def test_only_the_task_s_observers_call_fire_on_parked_carriers(runner: Runner) -> None:
+    """As for troops, a fire-support task with ``observers`` fires only on their sightings: the same column,
+    seen by the observer at the origin, brings no mission when the task names another observer (one
+    20 km off that sees nothing)."""
+    data = column()
+    data["units"]["blue/fo-2"] = {"type": "fo", "nation": "B", "at": at(-15000, -15000)}
+    data["plan"]["phases"]["go"]["tasks"][1]["observers"] = ["blue/fo-2"]
+    result = runner.run(data, reps=2)
+    assert result.count("CarrierSighted", side="blue").min() > 0
+    assert result.count("FireMissionRequested").sum() == 0
+    assert (result.measure("trucks-lost") == 0).all()

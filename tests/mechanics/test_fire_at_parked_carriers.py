@@ -109,3 +109,49 @@ def test_only_the_task_s_observers_call_fire_on_parked_carriers(runner: Runner) 
     assert result.count("CarrierSighted", side="blue").min() > 0
     assert result.count("FireMissionRequested").sum() == 0
     assert (result.measure("trucks-lost") == 0).all()
+
+
+def bombed() -> dict[str, Any]:
+    """The same column, struck instead by a blue jet from an airbase 15 km south (three sorties of four
+    bombs, trucks destroyed within 30 m of a bomb with probability 0.5); no battery."""
+    data = column()
+    cat = data["catalogue"]
+    cat["weapons"]["bomb"] = {
+        "kind": "air",
+        "max_range_m": 1000,
+        "lethal_radius_m": 45,
+        "vehicle_lethal_radius_m": {"soft": 30, "light": 12},
+        "dispersion_m": 30,
+        "rounds_per_mission": 4,
+    }
+    cat["unit_types"]["jet"] = {
+        "category": "aircraft",
+        "domain": "air",
+        "echelon": "flight",
+        "personnel": 1,
+        "weapons": [{"weapon": "bomb"}],
+        "air": {"cruise_speed_mps": 200, "endurance_s": 7200, "turnaround_s": 600},
+    }
+    data["sites"] = {"field": {"kind": "airbase", "at": at(0, -15000), "nation": "B"}}
+    del data["units"]["blue/battery"]
+    data["units"]["blue/jet"] = {"type": "jet", "nation": "B", "at": at(0, -15000), "home": "field"}
+    job = {"task": "strike", "units": ["blue/jet"], "tasking_delay_s": 300, "sorties": 3}
+    data["plan"]["phases"]["go"]["tasks"][1] = job
+    return data
+
+
+def test_a_strike_destroys_a_sighted_parked_truck_column(
+    runner: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A strike task with no troops in its side's picture takes the sighted parked trucks as its target
+    (``StrikeRequested`` on ``red/coy/carriers``), and its bombs destroy some of them in every replication;
+    with fire at parked carriers switched off no strike is asked for and no truck is lost."""
+    result = runner.run(bombed(), reps=REPS)
+    asked = result.select("StrikeRequested")
+    assert len(asked) > 0
+    assert set(asked["other"].to_pylist()) == {"red/coy" + indirect.CARRIER_TARGET}
+    assert (result.measure("trucks-lost") > 0).all()
+    monkeypatch.setattr(indirect, "FIRE_AT_PARKED_CARRIERS", False)
+    off = runner.run(bombed(), reps=REPS)
+    assert off.count("StrikeRequested").sum() == 0
+    assert (off.measure("trucks-lost") == 0).all()

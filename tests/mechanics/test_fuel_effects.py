@@ -192,3 +192,60 @@ def test_troops_whose_carriers_run_dry_dismount_and_walk_on(runner: Runner) -> N
     assert not s.mounted[0, e]
     assert along(result, s.x[0, e], "blue/platoon") > RANGE_M + 1000.0  # walked on at 1.4 m/s
     assert abs(along(result, s.parked_x[0, e], "blue/platoon") - RANGE_M) < STEP_M
+
+
+IDLE_L_PER_H = 2.0
+IDLE_DRY_S = TANK_L / IDLE_L_PER_H * 3600.0  # 10 l at 2 l/h: five hours
+
+
+def waiting(*, mounted: bool, carriers: bool = True) -> dict[str, Any]:
+    """A blue vehicle with 10 l burning 2 l/h idling, ordered to stay where it stands (a move to its own
+    point) for eight hours: a platoon riding its carrier (``mounted``) or on foot beside it (the carrier
+    parked, engines off); or, without ``carriers``, the truck alone, halted."""
+    data = drive(duration_s=8 * 3600.0)
+    data["catalogue"]["unit_types"]["truck"]["idle_fuel_per_h_l"] = IDLE_L_PER_H
+    data["plan"]["phases"]["go"]["tasks"][0]["to"] = at(START_X, 0)
+    if not carriers:
+        return data
+    data["catalogue"]["unit_types"]["platoon"] = {
+        "category": "motorised",
+        "personnel": 10,
+        "vehicles": {"carrier": 1},
+        "speed_mps": {"open": 1.2, "road": 1.4},
+        "carriers": {"vehicle": "carrier", "seats": 10, "speed_mps": {"open": 5.0, "road": ROAD_SPEED}},
+        "fuel_l": TANK_L,
+        "fuel_per_km_l": BURN_L_PER_KM,
+        "idle_fuel_per_h_l": IDLE_L_PER_H,
+    }
+    data["units"] = {"blue/platoon": {"type": "platoon", "nation": "B", "at": at(START_X, 0)}}
+    task = data["plan"]["phases"]["go"]["tasks"][0]
+    task["units"] = ["blue/platoon"]
+    task["mounted"] = mounted
+    return data
+
+
+def test_a_halted_vehicle_with_its_engine_running_runs_dry(runner: Runner) -> None:
+    """The truck halted at its point idles at 2 l/h: its 10 l run out after five hours (within a step),
+    FuelExhausted is recorded where it stands, and the measure counts it."""
+    result = runner.run(waiting(mounted=True, carriers=False), reps=1)
+    dry = result.select("FuelExhausted", unit="blue/truck")
+    assert len(dry) == 1
+    assert abs(dry["time_s"][0].as_py() - IDLE_DRY_S) <= DT
+    assert result.measure("dry")[0] == 1.0
+    f = result.sim.world.forces
+    assert result.sim.state.fuel[0, f.index("blue/truck")] == 0.0
+
+
+def test_troops_waiting_mounted_burn_idle_fuel_and_parked_carriers_do_not(runner: Runner) -> None:
+    """A platoon that waits on board its carrier runs it dry after five hours and then gets off (reason
+    fuel); the same platoon on foot beside its parked carrier (engines off) keeps its 10 l all day."""
+    on_board = runner.run(waiting(mounted=True), reps=1)
+    dry = on_board.select("FuelExhausted", unit="blue/platoon")
+    assert len(dry) == 1
+    assert abs(dry["time_s"][0].as_py() - IDLE_DRY_S) <= DT
+    assert len(on_board.select("UnitDismounted", unit="blue/platoon", detail="fuel")) == 1
+    parked = runner.run(waiting(mounted=False), reps=1)
+    e = parked.sim.world.forces.index("blue/platoon")
+    assert not parked.sim.state.mounted[0, e]
+    assert parked.sim.state.fuel[0, e] == TANK_L
+    assert parked.count("FuelExhausted")[0] == 0

@@ -45,6 +45,7 @@ from drillsim.mechanics.direct_fire.step import DirectFire
 from drillsim.mechanics.direct_fire.supply import resupply
 from drillsim.mechanics.friction import Friction
 from drillsim.mechanics.indirect_fire.step import IndirectFire
+from drillsim.mechanics.morale.digging import dig_in
 from drillsim.mechanics.morale.step import capture_and_flight, update_morale
 from drillsim.mechanics.movement.emplacement import Emplacement
 from drillsim.mechanics.obstacles.step import Obstacles
@@ -387,6 +388,7 @@ class Simulation:
             ("air/fly_strikes", self.strikes.fly_strikes),
             ("air_defence/engage", self.air_defence.engage),
             ("morale/update_morale", update_morale),
+            ("morale/dig_in", dig_in),
             ("morale/capture_and_flight", capture_and_flight),
             ("assault/resolve_assaults", resolve_assaults),
             ("casualties/evacuate_wounded", evacuate_wounded),

@@ -396,6 +396,17 @@ class UnitReactedToFire(Event):
 
 
 @dataclass(frozen=True)
+class UnitDugIn(Event):
+    """``unit``, halted on foot under fire, has dug hasty fighting positions where it stands, at (x_m,
+    y_m): its posture is now ``hasty-defence`` (docs/mechanics/morale.md, "Digging in under fire")."""
+
+    KIND: ClassVar[str] = "UnitDugIn"
+    unit: str
+    x_m: float
+    y_m: float
+
+
+@dataclass(frozen=True)
 class FireMissionCompleted(Event):
     """The assessment after impact: the mission is over; ``casualties`` it caused."""
 
@@ -751,6 +762,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "AmmunitionExhausted": {"unit": "unit", "weapon": "detail"},
     "AmmunitionResupplied": {"unit": "unit", "weapon": "detail", "site": "other", "rounds": "value"},
     "FuelExhausted": {"unit": "unit", "x_m": "x_m", "y_m": "y_m"},
+    "UnitDugIn": {"unit": "unit", "x_m": "x_m", "y_m": "y_m"},
     "FuelResupplied": {"unit": "unit", "source": "other", "litres": "value"},
     "UnitDestroyed": {"unit": "unit"},
     "UnitBroke": {"unit": "unit", "reason": "detail"},
@@ -883,6 +895,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         RoundsImpacted,
         FireMissionCompleted,
         UnitReactedToFire,
+        UnitDugIn,
         StrikeRequested,
         SortieLaunched,
         StrikeAborted,

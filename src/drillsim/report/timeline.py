@@ -81,6 +81,7 @@ EVENT_LABELS = {
     "SearchBegun": "searches begun",
     "SearchEnded": "searches ended",
     "UnitReactedToFire": "units reacted to fire",
+    "UnitDugIn": "units dug in under fire",
 }
 """Every kind of event in plain words, as the rows of the report's timeline chart and the viewer's
 event-kind list name them (the event class names are for code)."""

@@ -811,6 +811,10 @@ class UnitTypeSpec(Spec):
     fuel_per_km_l: Fuel = assumed(0.0)
     """Fuel the element's vehicles together burn per kilometre driven on roads (off roads times
     ``OFF_ROAD_FUEL_FACTOR``); a type with ``carriers`` burns it only while mounted."""
+    idle_fuel_per_h_l: Fuel = assumed(0.0)
+    """Fuel the element's vehicles together burn per hour halted with their engines running (a type with
+    ``carriers``: halted with its people on board; one without: halted in posture ``halted`` or
+    ``mounted``); 0: engines are switched off when halted. See docs/mechanics/movement.md, "Idling"."""
     breaching: Factor = assumed(0.0)
     """Engineer breaching capability: an element of ``breaching`` b opens a lane through an obstacle in the
     obstacle's ``breach_s / b``; 0 cannot breach (it forces known obstacles)."""

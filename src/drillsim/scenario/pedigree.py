@@ -257,7 +257,7 @@ MAX_RATE_PER_MIN = 100_000
 MAX_RATE_PER_S = 1_000
 """Largest detection hazard per second."""
 MAX_FUEL_L = 1_000_000_000
-"""Most fuel carried or burnt per kilometre, in litres."""
+"""Most fuel carried, or burnt per kilometre or per hour, in litres."""
 
 Probability = Annotated[Param, Bounds(ge=0, le=1)]
 """A probability or fraction in [0, 1]."""

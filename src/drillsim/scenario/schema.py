@@ -182,7 +182,7 @@ def _limits_section() -> list[str]:
         f" {n(pedigree.MAX_FACTOR)} |",
         f"| `rate_per_min` | above 0, at most {n(pedigree.MAX_RATE_PER_MIN)} |",
         f"| `rate_per_s` | above 0, at most {n(pedigree.MAX_RATE_PER_S)} |",
-        f"| fuel (`fuel_l`, `fuel_per_km_l`) | 0 to {n(pedigree.MAX_FUEL_L)} l |",
+        f"| fuel (`fuel_l`, `fuel_per_km_l`, `idle_fuel_per_h_l`) | 0 to {n(pedigree.MAX_FUEL_L)} l |",
         "| `slope_limit_deg` | 0 to 90 |",
         "",
         "Files:",

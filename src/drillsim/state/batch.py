@@ -130,9 +130,11 @@ class Picture:
     carrier_x: FloatArray
     carrier_y: FloatArray
     carrier_err: FloatArray
+    carrier_seen_by: IntArray
     """The side's own sightings of each element's carriers parked away from its people (a contact of
     their own, of kind vehicle: docs/mechanics/sensing.md, "Parked carriers"): when last seen, where,
-    with what error. Not reported to allies; live while younger than the side's contact timeout."""
+    with what error, by which observer (-1: never seen). Not reported to allies; live while younger than
+    the side's contact timeout."""
     ground_t: FloatArray
     """When a ground element of the side last saw the target (-inf: never); the contact is confirmed on
     the ground while this is not before its episode began (``episode_t``)."""
@@ -214,6 +216,7 @@ class Picture:
             carrier_x=_full(shape, np.nan),
             carrier_y=_full(shape, np.nan),
             carrier_err=_full(shape, np.nan),
+            carrier_seen_by=np.full(shape, -1, dtype=np.int64),
             ground_t=_full(shape, -INF),
         )
 
@@ -454,6 +457,9 @@ class BatchState:
     search_leg: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     """The leg of the raiding element's search pattern it is on (-1: not searching; past the last leg:
     waiting for a new report)."""
+    dig_s: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Time an element has spent digging in where it stands, halted on foot since it came under fire
+    (docs/mechanics/morale.md, "Digging in under fire"); 0 when it is not digging."""
     air_seen_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Last time the element's side's picture held a hostile aircraft within its air radius."""
     # resupply by carriers (R, N) and its measures (R, S): docs/mechanics/supply.md
@@ -656,6 +662,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         search_x=_full((r, n), np.nan),
         search_y=_full((r, n), np.nan),
         search_leg=np.full((r, n), -1, dtype=np.int64),
+        dig_s=np.zeros((r, n)),
         air_seen_at=_full((r, n), -INF),
         supply_phase=np.full((r, n), SUPPLY_NONE, dtype=np.int64),
         supply_client=np.full((r, n), -1, dtype=np.int64),

@@ -225,7 +225,7 @@ def _unread(scenario: Scenario, shape: Sequence[str], fraction: float) -> str | 
     """Why no model reads the number at ``shape``, or None when one may."""
     if shape[-1] in UNREAD_FIELDS:
         return UNREAD_FIELDS[shape[-1]]
-    if shape[:2] == ("catalogue", "unit_types") and shape[-1] == "fuel_per_km_l":
+    if shape[:2] == ("catalogue", "unit_types") and shape[-1] in ("fuel_per_km_l", "idle_fuel_per_h_l"):
         utype = scenario.catalogue.unit_types[shape[2][1:-1]]
         if utype.fuel_l is None or utype.domain == "air":
             return "the fuel burn of a unit type whose fuel is not modelled (no fuel_l, or an aircraft)"

@@ -88,6 +88,9 @@ class ForceTable:
     fuel_per_m: FloatArray
     """Fuel the element's vehicles burn per metre driven on roads, litres (``fuel_per_km_l`` / 1000); 0
     where fuel is not modelled."""
+    idle_fuel_per_s: FloatArray
+    """Fuel the element's vehicles burn per second halted with engines running, litres (the type's
+    ``idle_fuel_per_h_l`` / 3600); 0 where fuel is not modelled."""
     break_losses: FloatArray
     break_suppression: FloatArray
     training: FloatArray
@@ -229,6 +232,11 @@ class ForceTable:
     def fuel_modelled(self) -> BoolArray:
         """Whether each element's fuel is modelled (a finite ``fuel0``; built once)."""
         return np.isfinite(self.fuel0)
+
+    @cached_property
+    def idlers(self) -> IntArray:
+        """The elements that burn fuel halted with engines running (``idle_fuel_per_s`` > 0; built once)."""
+        return np.flatnonzero(self.idle_fuel_per_s > 0)
 
     @cached_property
     def any_fuel(self) -> bool:
@@ -577,6 +585,9 @@ def compile_forces(  # noqa: C901
         fuel0=per_type([_fuel_l(u) for u in utypes]),
         fuel_per_m=per_type(
             [float(u.fuel_per_km_l) / 1000.0 if np.isfinite(_fuel_l(u)) else 0.0 for u in utypes]
+        ),
+        idle_fuel_per_s=per_type(
+            [float(u.idle_fuel_per_h_l) / 3600.0 if np.isfinite(_fuel_l(u)) else 0.0 for u in utypes]
         ),
         break_losses=per_type([float(u.break_losses) for u in utypes]),
         break_suppression=per_type([float(u.break_suppression) for u in utypes]),

@@ -30,13 +30,18 @@ from drillsim.events.types import (
     WeaponsReleased,
 )
 from drillsim.geo.distance import within
+from drillsim.mechanics.indirect_fire import step as indirect_fire
 from drillsim.mechanics.indirect_fire.step import (
     STAGE_DONE,
     STAGE_REQUESTED,
+    believed_targets,
     clearance_refusals,
     land_impacts,
+    target_names,
+    targets_live,
 )
 from drillsim.mechanics.orders.command import begin_task, set_routes
+from drillsim.mechanics.transport import parked_away
 from drillsim.state.batch import (
     ACTIVE,
     AIR_INBOUND,
@@ -90,18 +95,41 @@ class AirStrikes:
 
     def _best_contact(self, ctx: StepContext, rows: IntArray, side: int, near: FloatArray | None) -> IntArray:
         """Per row, the enemy contact the side has located best (smallest error), or -1; with ``near``
-        ((rows, 2) points), only contacts within RETARGET_RADIUS_M of them."""
+        ((rows, 2) points), only contacts within RETARGET_RADIUS_M of them. A row with no such contact
+        takes, if fire at parked carriers is on (:data:`indirect_fire.FIRE_AT_PARKED_CARRIERS`), the best
+        located enemy carriers parked away from their people in the side's carrier layer (live: younger
+        than its contact timeout), as ``N +`` their element (docs/mechanics/air.md, "Parked carriers")."""
         s = ctx.state
         pic = s.picture
-        return _best_contacts(
+        f = ctx.world.forces
+        best = _best_contacts(
             rows,
             side,
             pic.known_live,
             plain(pic.known_layer()),
-            ctx.world.forces.enemy_ground[side],
+            f.enemy_ground[side],
             s.status,
             np.zeros((0, 2)) if near is None else near,
         )
+        if not indirect_fire.FIRE_AT_PARKED_CARRIERS or ctx.world.carriers is None:
+            return best
+        k = np.flatnonzero(best < 0)
+        if not len(k):
+            return best
+        r = rows[k]
+        seen = pic.carrier_t[r, side] >= ctx.t1 - f.contact_timeout_s[side]
+        if not seen.any():
+            return best
+        can = seen & f.enemy_ground[side][None, :] & parked_away(ctx)[r] & (s.status[r] == ACTIVE)
+        if near is not None:
+            with np.errstate(invalid="ignore"):
+                d = np.hypot(pic.carrier_x[r, side] - near[k, 0:1], pic.carrier_y[r, side] - near[k, 1:2])
+                can &= d <= RETARGET_RADIUS_M
+        score = np.where(can, pic.carrier_err[r, side], np.inf)
+        j = np.argmin(score, axis=1)
+        take = np.isfinite(score[np.arange(len(r)), j])
+        best[k[take]] = f.n + j[take]
+        return best
 
     def _advance_sorties(
         self, ctx: StepContext, rows: IntArray, e: int, side: int, task: CompiledTask, mounts: IntArray
@@ -109,7 +137,6 @@ class AirStrikes:
         s = ctx.state
         f = ctx.world.forces
         m = s.missions
-        pic = s.picture
         t1 = ctx.t1
         phase = s.air_phase[rows, e].copy()
         # The phases some row is in: the transitions out of the others have nothing to do.
@@ -133,7 +160,7 @@ class AirStrikes:
                 tgt = self._best_contact(ctx, ready, side, None)
                 go = tgt >= 0
                 safe = np.maximum(tgt, 0)
-                ax, ay, _ = pic.believed(ready, side, safe, t1)
+                ax, ay, _ = believed_targets(ctx, ready, np.full(len(ready), side), safe, t1)
             ready, tgt, ax, ay = ready[go], tgt[go], ax[go], ay[go]
             if len(ready):
                 mount = (
@@ -181,9 +208,9 @@ class AirStrikes:
         if len(out):
             k = s.strike_mission[out, e]
             tgt = s.strike_target[out, e]
-            follow = (tgt >= 0) & pic.known_live[out, side, np.maximum(tgt, 0)]
+            follow = (tgt >= 0) & targets_live(ctx, out, np.full(len(out), side), np.maximum(tgt, 0))
             fo, fk, ft = out[follow], k[follow], tgt[follow]
-            m.aim_x[fk], m.aim_y[fk], _ = pic.believed(fo, side, ft, t1)
+            m.aim_x[fk], m.aim_y[fk], _ = believed_targets(ctx, fo, np.full(len(fo), side), ft, t1)
             s.route_x[fo, e, 0] = m.aim_x[fk]
             s.route_y[fo, e, 0] = m.aim_y[fk]
             s.route_len[fo, e] = 1
@@ -224,7 +251,6 @@ class AirStrikes:
         s = ctx.state
         f = ctx.world.forces
         m = s.missions
-        pic = s.picture
         t1 = ctx.t1
         elem = np.array([e])
 
@@ -232,9 +258,7 @@ class AirStrikes:
         if len(on):
             k = s.strike_mission[on, e]
             tgt = s.strike_target[on, e]
-            held = (tgt < 0) | (
-                pic.known_live[on, side, np.maximum(tgt, 0)] & (s.status[on, np.maximum(tgt, 0)] == ACTIVE)
-            )
+            held = (tgt < 0) | targets_live(ctx, on, np.full(len(on), side), np.maximum(tgt, 0))
             lost = np.flatnonzero(~held)
             if len(lost):
                 near = np.stack([m.aim_x[k[lost]], m.aim_y[k[lost]]], axis=1)
@@ -251,7 +275,7 @@ class AirStrikes:
             if len(cand):
                 ck, ct = k[cand], tgt[cand]
                 located = ct >= 0
-                bx, by, _ = pic.believed(on[cand], side, np.maximum(ct, 0), t1)
+                bx, by, _ = believed_targets(ctx, on[cand], np.full(len(cand), side), np.maximum(ct, 0), t1)
                 cx = np.where(located, bx, m.aim_x[ck])
                 cy = np.where(located, by, m.aim_y[ck])
                 blocked[cand] = clearance_refusals(
@@ -267,8 +291,8 @@ class AirStrikes:
             if len(rel):
                 ro, rk, rt = on[rel], k[rel], tgt[rel]
                 located = rt >= 0
-                m.aim_x[rk[located]], m.aim_y[rk[located]], _ = pic.believed(
-                    ro[located], side, rt[located], t1
+                m.aim_x[rk[located]], m.aim_y[rk[located]], _ = believed_targets(
+                    ctx, ro[located], np.full(int(located.sum()), side), rt[located], t1
                 )
                 mount = m.mount[rk]
                 m.rounds[rk] = np.minimum(f.w_count[mount] * f.w_rounds_per_pass[mount], s.ammo[ro, mount])
@@ -281,7 +305,7 @@ class AirStrikes:
                     t1,
                     mission=m.mission_id[rk].astype(np.float64),
                     aircraft=ctx.ids[e],
-                    target=[ctx.ids[t] if t >= 0 else None for t in rt],
+                    target=[target_names(ctx, np.array([t]))[0] if t >= 0 else None for t in rt],
                     weapons=m.rounds[rk].astype(np.int64),
                     x_m=m.aim_x[rk],
                     y_m=m.aim_y[rk],
@@ -335,7 +359,6 @@ class AirStrikes:
         that leave now (time on station or fuel out, nothing pending)."""
         s = ctx.state
         m = s.missions
-        pic = s.picture
         t1 = ctx.t1
         k = s.strike_mission[on, e]
         searching = m.stage[k] == STAGE_DONE
@@ -351,7 +374,7 @@ class AirStrikes:
             found = tgt >= 0
             looking, last, tgt = looking[found], last[found], tgt[found]
         if len(looking):
-            ax, ay, _ = pic.believed(looking, side, tgt, t1)
+            ax, ay, _ = believed_targets(ctx, looking, np.full(len(looking), side), tgt, t1)
             request_strike(ctx, looking, e, side, m.mount[last], tgt, ax, ay)
         pending = on[~searching]
         return np.sort(np.concatenate([pending, looking])), rows[leave]
@@ -370,11 +393,13 @@ def request_strike(
     """Open a strike mission of aircraft element ``e`` in each of ``rows`` at (aim_x, aim_y), on contact
     ``target`` (-1: a fixed point), make it the element's current mission and log ``StrikeRequested``."""
     s = ctx.state
+    f = ctx.world.forces
     m = s.missions
     n = len(rows)
     ids = s.next_mission_id[rows].copy()
     s.next_mission_id[rows] += 1
-    detected = np.where(target >= 0, s.picture.episode_t[rows, side, np.maximum(target, 0)], np.inf)
+    troops = (target >= 0) & (target < f.n)  # parked carriers (N + element) have no detection episode
+    detected = np.where(troops, s.picture.episode_t[rows, side, np.maximum(target, 0) % f.n], np.inf)
     first = len(m)
     m.append(
         rep=rows,
@@ -401,7 +426,7 @@ def request_strike(
         mission=ids.astype(np.float64),
         side=ctx.sides[side],
         aircraft=ctx.ids[e],
-        target=[ctx.ids[t] if t >= 0 else None for t in target],
+        target=[target_names(ctx, np.array([t]))[0] if t >= 0 else None for t in target],
     )
 
 

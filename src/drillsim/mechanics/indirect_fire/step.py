@@ -50,7 +50,7 @@ from drillsim.mechanics.indirect_fire.model import (
     lift_aim_points,
     scatter_sd,
 )
-from drillsim.mechanics.transport import carrier_positions, mounted_area_exposure
+from drillsim.mechanics.transport import carrier_positions, mounted_area_exposure, parked_away
 from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
 from drillsim.world.forces import CRAWL_SPEED_MPS, POSTURE_INDEX
@@ -223,6 +223,72 @@ def take_fire_requests(  # noqa: C901
     return out_k[:picks], out_row[:picks], out_target[:picks], out_id[:picks]
 
 
+FIRE_AT_PARKED_CARRIERS = True
+"""Whether fire support takes sighted carriers parked away from their people as targets (docs/mechanics/
+indirect-fire.md, "Fire at parked carriers"); the effect tests switch it off to compare."""
+CARRIER_TARGET = "/carriers"
+"""Appended to an element's id to name its parked carriers as the target of a mission in the event log."""
+
+
+def target_names(ctx: StepContext, targets: IntArray) -> NDArray[np.object_]:
+    """The names of mission targets: an element's id (target ``j < N``), or its id and
+    :data:`CARRIER_TARGET` for its parked carriers (target ``N + j``)."""
+    n = ctx.world.forces.n
+    names = ctx.ids[targets % n]
+    carriers = targets >= n
+    if carriers.any():
+        names = names.copy()
+        names[carriers] = [f"{name}{CARRIER_TARGET}" for name in names[carriers]]
+    return names
+
+
+def targets_live(ctx: StepContext, rows: IntArray, side: IntArray, targets: IntArray) -> BoolArray:
+    """Whether each mission target is still a target for its side: an element live in the side's picture
+    and active; parked carriers live in the side's carrier layer (younger than its contact timeout), still
+    parked away from their people (:func:`parked_away`) and their element active."""
+    s = ctx.state
+    f = ctx.world.forces
+    pic = s.picture
+    j = targets % f.n
+    carriers = targets >= f.n
+    live = np.where(carriers, False, pic.known_live[rows, side, j])
+    if carriers.any():
+        k = np.flatnonzero(carriers)
+        seen = ctx.t1 - pic.carrier_t[rows[k], side[k], j[k]] <= f.contact_timeout_s[side[k]]
+        live[k] = seen & parked_away(ctx)[rows[k], j[k]]
+    return np.asarray(live & (s.status[rows, j] == ACTIVE))
+
+
+def believed_targets(
+    ctx: StepContext, rows: IntArray, side: IntArray, targets: IntArray, now: float | FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Where the side believes each mission target is at ``now`` and with what error: an element as the
+    shared picture dead-reckons it (:meth:`Picture.believed`), parked carriers where the side's carrier
+    layer last saw them (they stand still)."""
+    pic = ctx.state.picture
+    n = ctx.world.forces.n
+    j = targets % n
+    x, y, err = pic.believed(rows, side, j, now)
+    carriers = targets >= n
+    if carriers.any():
+        k = np.flatnonzero(carriers)
+        x[k] = pic.carrier_x[rows[k], side[k], j[k]]
+        y[k] = pic.carrier_y[rows[k], side[k], j[k]]
+        err[k] = pic.carrier_err[rows[k], side[k], j[k]]
+    return x, y, err
+
+
+def true_targets(ctx: StepContext, rows: IntArray, targets: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Where each mission target truly is: the element, or where its carriers are parked."""
+    s = ctx.state
+    n = ctx.world.forces.n
+    j = targets % n
+    carriers = targets >= n
+    x = np.where(carriers, s.parked_x[rows, j], s.x[rows, j])
+    y = np.where(carriers, s.parked_y[rows, j], s.y[rows, j])
+    return x, y
+
+
 class IndirectFire:
     """Per-simulation constants and memory of the call-for-fire chain."""
 
@@ -232,6 +298,12 @@ class IndirectFire:
         self.battery_mount = f.battery_mounts()
         self.batteries = np.flatnonzero(self.battery_mount >= 0)
         self.last_request = np.full((ctx.state.r, len(f.side_names), f.n), -np.inf)
+        self.at_carriers = (
+            FIRE_AT_PARKED_CARRIERS and ctx.world.carriers is not None and len(self.batteries) > 0
+        )
+        """Whether batteries may take parked carriers as targets (there are carriers and batteries)."""
+        self.last_carrier_request = np.full((ctx.state.r, len(f.side_names), f.n), -np.inf)
+        """When each side last asked for fire on each element's parked carriers."""
         plan = ctx.world.plan
         self.observer_ok = np.zeros((max(len(plan.tasks), 1), f.n), dtype=bool)
         """(task, element): the element's reports may call fire for batteries under the fire-support task."""
@@ -264,6 +336,7 @@ class IndirectFire:
         state = BatteryState(
             s.battery_task, s.status, s.broken, s.battery_busy_until, s.missions_left, s.in_action, s.ammo
         )
+        troops = m.target < f.n  # missions on parked carriers (target codes from N) are not in the kernel's
         picked, rows, best, ids = take_fire_requests(
             plain(self.table),
             plain(state),
@@ -272,19 +345,121 @@ class IndirectFire:
             pic.seen_by,
             plain(pic.believed_layer(ctx.t1)),
             pic.known_live,
-            plain(OpenMissions(m.rep, m.firer, m.target, m.stage)),
+            plain(OpenMissions(m.rep[troops], m.firer[troops], m.target[troops], m.stage[troops])),
             self.last_request,
             s.next_mission_id,
             ctx.t1,
         )
-        if not len(rows):
+        if len(rows):
+            b = self.batteries[picked]
+            side = f.side[b]
+            observer = pic.seen_by[rows, side, best]
+            aim_x, aim_y, _ = pic.believed(rows, side, best, ctx.t1)
+            self.book_requests(
+                ctx, rows, b, best, ids, observer, aim_x, aim_y, pic.episode_t[rows, side, best]
+            )
+        if self.at_carriers:
+            self.request_carrier_missions(ctx)
+
+    def request_carrier_missions(self, ctx: StepContext) -> None:
+        """Batteries still free after the requests on troops (:func:`take_fire_requests`) take requests on
+        parked carriers, with the same rules, batteries in order: among the entries of their side's
+        carrier layer that an allowed observer saw, that are fresh (and live), in range, an enemy ground
+        element's carriers parked away from its people (:func:`targets_live`), not under a mission of the
+        side and not asked for lately, the best located (smallest error, then nearest). A unit's parked
+        carriers are one target (the group of them where they stand)."""
+        s = ctx.state
+        f = ctx.world.forces
+        pic = s.picture
+        t1 = ctx.t1
+        # (R, S, N): fresh sightings (within 600 s and the side's contact timeout) of enemy carriers still
+        # parked away from their people.
+        fresh = pic.carrier_t >= t1 - np.minimum(FRESH_CONTACT_S, f.contact_timeout_s)[None, :, None]
+        if not fresh.any():
             return
-        b = self.batteries[picked]
-        side = f.side[b]
-        observer = pic.seen_by[rows, side, best]
+        fresh &= f.enemy_ground[None, :, :] & (parked_away(ctx) & (s.status == ACTIVE))[:, None, :]
+        if not fresh.any():
+            return
+        wanted: BoolArray = np.asarray(fresh.any(axis=2))  # (R, S): rows where the side has such a sighting
+        m = s.missions
+        open_ = (m.stage < STAGE_DONE) & (m.target >= f.n)
+        engaged = np.zeros(pic.carrier_t.shape, dtype=bool)
+        engaged[m.rep[open_], f.side[m.firer[open_]], m.target[open_] - f.n] = True
+        for b in self.batteries:
+            mount = self.battery_mount[b]
+            side = f.side[b]
+            free = (
+                (s.battery_task[:, b] >= 0)
+                & (s.status[:, b] == ACTIVE)
+                & ~s.broken[:, b]
+                & (s.battery_busy_until[:, b] <= t1)
+                & (s.missions_left[:, b] > 0)
+                & (s.ammo[:, mount] > 0)
+                & wanted[:, side]
+            )
+            if not free.any():
+                continue
+            rows = np.flatnonzero(free)
+            task = s.battery_task[rows, b]
+            seen_by = pic.carrier_seen_by[rows, side]
+            ok_observer = (seen_by >= 0) & self.observer_ok[task[:, None], np.maximum(seen_by, 0)]
+            cx, cy = pic.carrier_x[rows, side], pic.carrier_y[rows, side]
+            d = np.hypot(cx - s.x[rows, b, None], cy - s.y[rows, b, None])
+            with np.errstate(invalid="ignore"):
+                can = (
+                    ok_observer
+                    & fresh[rows, side]
+                    & (d <= f.w_max_range[mount])
+                    & (d >= f.w_min_range[mount])
+                    & ~engaged[rows, side]
+                    & (t1 - self.last_carrier_request[rows, side] >= REQUEST_INTERVAL_S)
+                )
+            score = np.where(can, pic.carrier_err[rows, side] + 1e-3 * d, np.inf)
+            best = np.argmin(score, axis=1)
+            take = np.isfinite(score[np.arange(len(rows)), best])
+            if not take.any():
+                continue
+            r, j = rows[take], best[take]
+            engaged[r, side, j] = True
+            self.last_carrier_request[r, side, j] = t1
+            s.missions_left[r, b] -= 1
+            s.battery_busy_until[r, b] = np.inf
+            ids = s.next_mission_id[r].copy()
+            s.next_mission_id[r] += 1
+            bb = np.full(len(r), b)
+            self.book_requests(
+                ctx,
+                r,
+                bb,
+                f.n + j,
+                ids,
+                pic.carrier_seen_by[r, side, j],
+                pic.carrier_x[r, side, j],
+                pic.carrier_y[r, side, j],
+                np.full(len(r), np.nan),
+            )
+
+    def book_requests(
+        self,
+        ctx: StepContext,
+        rows: IntArray,
+        b: IntArray,
+        target: IntArray,
+        ids: IntArray,
+        observer: IntArray,
+        aim_x: FloatArray,
+        aim_y: FloatArray,
+        detected_t: FloatArray,
+    ) -> None:
+        """Open the missions of batteries ``b`` on targets ``target`` (an element, or ``N +`` an element for
+        its parked carriers) in rows ``rows`` with mission ids ``ids``, asked by ``observer``'s report and
+        aimed at (``aim_x``, ``aim_y``); ``FireMissionRequested``."""
+        s = ctx.state
+        f = ctx.world.forces
+        m = s.missions
         requested = ctx.t1 + f.liaison_s[f.nation[np.maximum(observer, 0)], f.nation[b]]
-        aim_x, aim_y, _ = pic.believed(rows, side, best, ctx.t1)
         n = len(rows)
+        best = target
         m.append(
             rep=rows,
             mission_id=ids,
@@ -292,7 +467,7 @@ class IndirectFire:
             mount=self.battery_mount[b],
             target=best,
             observer=observer,
-            detected_t=pic.episode_t[rows, side, best],
+            detected_t=detected_t,
             requested_t=requested,
             # The firing data are ready after the fire direction delay; a battery still emplacing fires when
             # it is emplaced (docs: emplacement and displacement).
@@ -310,9 +485,9 @@ class IndirectFire:
             rows,
             requested,
             mission=ids.astype(np.float64),
-            side=ctx.sides[side],
+            side=ctx.sides[f.side[b]],
             observer=ctx.ids[np.maximum(observer, 0)],
-            target=ctx.ids[best],
+            target=target_names(ctx, best),
             battery=ctx.ids[b],
             x_m=aim_x,
             y_m=aim_y,
@@ -322,19 +497,18 @@ class IndirectFire:
         s = ctx.state
         f = ctx.world.forces
         m = s.missions
-        pic = s.picture
         due = np.flatnonzero((m.stage == STAGE_REQUESTED) & (m.fire_t <= ctx.t1) & (f.w_kind[m.mount] == 1))
         if not len(due):
             return
         rows, b, mount, tgt = m.rep[due], m.firer[due], m.mount[due], m.target[due]
         side = f.side[b]
-        live = pic.known_live[rows, side, tgt] & (s.status[rows, tgt] == ACTIVE)
+        live = targets_live(ctx, rows, side, tgt)
         # Aimed where the target is believed to be when the rounds land: its believed position at the fire
         # time, then again after the time of flight to it (dead reckoning; a still target stays put).
         when = m.fire_t[due]
-        ax, ay, _ = pic.believed(rows, side, tgt, when)
+        ax, ay, _ = believed_targets(ctx, rows, side, tgt, when)
         flight = np.hypot(ax - s.x[rows, b], ay - s.y[rows, b]) / f.w_speed[mount]
-        ax, ay, located = pic.believed(rows, side, tgt, when + flight)
+        ax, ay, located = believed_targets(ctx, rows, side, tgt, when + flight)
         rng = np.hypot(ax - s.x[rows, b], ay - s.y[rows, b])
         in_range = (rng <= f.w_max_range[mount]) & (rng >= f.w_min_range[mount])
         has_ammo = s.ammo[rows, mount] > 0
@@ -361,7 +535,7 @@ class IndirectFire:
                 when[refused],
                 mission=m.mission_id[rr].astype(np.float64),
                 battery=ctx.ids[b[refused]],
-                target=ctx.ids[tgt[refused]],
+                target=target_names(ctx, tgt[refused]),
                 reason=reason[refused],
             )
         ok = ~refused
@@ -407,8 +581,9 @@ class IndirectFire:
         m = s.missions
         rows, b, mt, tgt = m.rep[ks], m.firer[ks], m.mount[ks], m.target[ks]
         nx, ny = ctx.streams.normal("fires/indirect/adjusted", ctx.rep(rows), m.mission_id[ks])
-        ax = s.x[rows, tgt] + ADJUSTED_AIM_SD_M * nx
-        ay = s.y[rows, tgt] + ADJUSTED_AIM_SD_M * ny
+        tx, ty = true_targets(ctx, rows, tgt)
+        ax = tx + ADJUSTED_AIM_SD_M * nx
+        ay = ty + ADJUSTED_AIM_SD_M * ny
         accepts = np.array([t.danger_close for t in ctx.world.plan.tasks] + [False], dtype=bool)
         close = accepts[s.battery_task[rows, b]]
         if close.any():
@@ -418,7 +593,7 @@ class IndirectFire:
             )
         volley = f.w_count[mt] * f.w_rounds_per_mission[mt]
         going = (
-            (s.status[rows, tgt] == ACTIVE)
+            (s.status[rows, tgt % f.n] == ACTIVE)
             & (s.status[rows, b] == ACTIVE)
             & ~s.broken[rows, b]
             & (s.ammo[rows, mt] > 0)
@@ -435,7 +610,7 @@ class IndirectFire:
                 m.impact_t[stop],
                 mission=m.mission_id[stop].astype(np.float64),
                 battery=ctx.ids[m.firer[stop]],
-                target=ctx.ids[m.target[stop]],
+                target=target_names(ctx, m.target[stop]),
                 casualties=np.zeros(len(stop), dtype=np.int64),
             )
         if not going.any():
@@ -830,7 +1005,7 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str, adjusting: bool
         when,
         mission=mids.astype(np.float64),
         firer=ctx.ids[m.firer[ks]],
-        target=ctx.ids[m.target[ks]],
+        target=target_names(ctx, m.target[ks]),
         casualties=counts,
         x_m=m.aim_x[ks],
         y_m=m.aim_y[ks],
@@ -842,7 +1017,7 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str, adjusting: bool
             when,
             mission=mids.astype(np.float64),
             battery=ctx.ids[m.firer[ks]],
-            target=ctx.ids[m.target[ks]],
+            target=target_names(ctx, m.target[ks]),
             casualties=counts,
         )
     return np.asarray(total, dtype=np.float64)

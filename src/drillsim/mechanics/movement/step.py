@@ -28,7 +28,7 @@ from drillsim.core.compiled import jit, plain
 from drillsim.events.types import UnitArrived
 from drillsim.geo.terrain import GroundGrid, bilinear_at, class_code_at
 from drillsim.mechanics.friction import march_speed_factors
-from drillsim.mechanics.movement.fuel import Drive, burn_fuel, start_drive
+from drillsim.mechanics.movement.fuel import Drive, burn_fuel, burn_idle_fuel, start_drive
 from drillsim.mechanics.movement.together import together_allowance
 from drillsim.mechanics.transport import shuttle_factors
 from drillsim.state.batch import ACTIVE, Routes
@@ -215,7 +215,20 @@ NO_ARRIVALS: Arrivals = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64
 
 
 def move(ctx: StepContext) -> Arrivals:
-    """Advance every moving element by one step along its route; returns the arrivals (``UnitArrived``)."""
+    """Advance every moving element by one step along its route; halted vehicles with engines running burn
+    their idle fuel (:func:`burn_idle_fuel`). Returns the arrivals (``UnitArrived``)."""
+    moved, arrivals = advance_moving(ctx)
+    if len(ctx.world.forces.idlers):
+        mask = np.zeros(ctx.state.x.shape, dtype=bool)
+        if moved is not None:
+            mask[moved] = True
+        burn_idle_fuel(ctx, mask)
+    return arrivals
+
+
+def advance_moving(ctx: StepContext) -> tuple[tuple[IntArray, IntArray] | None, Arrivals]:
+    """Advance every moving element by one step along its route; returns the (rows, elements) that moved
+    (None: none) and the arrivals."""
     s = ctx.state
     f = ctx.world.forces
     world = ctx.world
@@ -236,7 +249,7 @@ def move(ctx: StepContext) -> Arrivals:
         plain(world.terrain.ground_grid),
     )
     if not len(rows):
-        return NO_ARRIVALS
+        return None, NO_ARRIVALS
     drive: Drive | None = None
     if f.any_fuel:
         # Vehicles out of fuel stay where they are (docs/mechanics/movement.md, "Fuel").
@@ -245,7 +258,7 @@ def move(ctx: StepContext) -> Arrivals:
             ground = go[~f.is_air[elems]]
             rows, elems, base, slope = rows[go], elems[go], base[ground], slope[ground]
             if not len(rows):
-                return NO_ARRIVALS
+                return None, NO_ARRIVALS
     # np.arctan here, not math.atan in the loop: numpy's vectorised arctan may differ from libm's in the
     # last bit, and a faster path must not change a result.
     slope_rad = np.arctan(slope)
@@ -282,4 +295,4 @@ def move(ctx: StepContext) -> Arrivals:
         burn_fuel(ctx, drive, dr, de)
     if len(dr):
         ctx.emit(UnitArrived, dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])
-    return dr, de, when
+    return (rows, elems), (dr, de, when)

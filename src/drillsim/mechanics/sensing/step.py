@@ -578,6 +578,7 @@ def record_carrier_sightings(ctx: StepContext, found: Sightings) -> None:
     pic.carrier_x[rows, side, e] = bx
     pic.carrier_y[rows, side, e] = by
     pic.carrier_err[rows, side, e] = sd
+    pic.carrier_seen_by[rows, side, e] = observer
     if ctx.recorder.enabled and new.any():
         ctx.emit(
             CarrierSighted,

@@ -425,9 +425,9 @@ def detect_pairs(  # noqa: C901
                         factor = target_factor[r, t] * observer_factor[s]
                         total = 0.0
                         clear = 0.0
-                        best = -1
+                        best = np.int64(-1)  # not a literal: _error_at compiled once
                         best_rate = -1.0
-                        best_clear = -1
+                        best_clear = np.int64(-1)
                         best_clear_rate = -1.0
                         for c_m in range(n_mounts):
                             mm = mounts[s, c_m]

@@ -495,7 +495,7 @@ def _file_segments(
 @jit_without_refcounts
 def _any_cut(
     table: _FloatArray,
-    first: int,
+    first: int | np.int64,
     stop: int,
     ax: float,
     ay: float,

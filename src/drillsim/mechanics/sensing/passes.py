@@ -202,7 +202,7 @@ def _swap_detections(r: int, p: int, out: Detections, order_key: IntArray) -> No
 
 
 @jit
-def _error_at(mm: int, slant: float, m_error: FloatArray, m_scale: FloatArray) -> float:
+def _error_at(mm: int | np.int64, slant: float, m_error: FloatArray, m_scale: FloatArray) -> float:
     """Mount mm's position error at a slant range: :func:`position_error_sd`, the same arithmetic."""
     return float(m_error[mm] * max(0.25, slant / m_scale[mm]))
 

@@ -551,6 +551,10 @@ def run(
     return sim.run(until_s=until_s)
 
 
+AHEAD_FREE_CORE = 0.5
+""":func:`compile_steps_ahead` starts no helper when the load average exceeds the cores less this much (the
+run itself counts about 1): on 2 cores at load 5 a helper made the first run 1.22x slower by the clock."""
+
 AHEAD_QUIET_STEPS = 100
 """The helper of :func:`compile_steps_ahead` ends after this many steps in a row that compiled nothing."""
 
@@ -561,13 +565,16 @@ def compile_steps_ahead(sim: Simulation) -> CompileAhead | None:
     it compiles the kernels of the last mechanics of a step while this process compiles those of the
     first; each process loads from the cache what the other has compiled (docs/architecture.md,
     "Compiled code"). The helper's results are thrown away; it stops when told, when ``sim`` ends or after
-    :data:`AHEAD_QUIET_STEPS` steps that compiled nothing. None when the kernels are cached.
+    :data:`AHEAD_QUIET_STEPS` steps that compiled nothing. None when the kernels are cached or no core is
+    free (:data:`AHEAD_FREE_CORE`).
 
     A mechanic that fails in the helper (out of order, its inputs are not what a step leaves) is skipped:
     the order changes what the helper computes, never which kernels exist or their types.
     """
     if is_cached(detect_pairs):  # the kernel every step calls first where there are sensors
         return None
+    if hasattr(os, "getloadavg") and os.getloadavg()[0] > (os.cpu_count() or 1) - AHEAD_FREE_CORE:
+        return None  # no core to spare: the helper's CPU would slow the run down
 
     def work(is_stopped: Callable[[], bool]) -> None:
         calls = [call for _, call in reversed(sim.mechanics)]

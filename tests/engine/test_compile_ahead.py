@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HELPERS = """
 from drillsim.core.compiled import jit
@@ -155,3 +156,22 @@ def test_first_run_says_it_compiles_and_how_many_and_a_cached_run_says_nothing(t
     assert first[0].startswith("compiling the simulation kernels")
     assert first[1].startswith("compiled 2 kernels in ")  # total and its callee scale
     assert second == []
+
+
+def test_run_starts_a_helper_only_on_a_cold_cache_with_a_core_free(example: Any, monkeypatch: Any) -> None:
+    """``compile_steps_ahead``: no helper when the step kernels are cached or the machine is busy; else a
+    helper that steps its copy of the simulation and ends cleanly (exit code 0)."""
+    from drillsim.engine import simulation
+
+    sim = simulation.Simulation(example, rng=1, replications=1)
+    monkeypatch.setattr(simulation, "is_cached", lambda function: True)
+    assert simulation.compile_steps_ahead(sim) is None
+    monkeypatch.setattr(simulation, "is_cached", lambda function: False)
+    monkeypatch.setattr(simulation.os, "getloadavg", lambda: (99.0, 99.0, 99.0))
+    assert simulation.compile_steps_ahead(sim) is None
+    monkeypatch.setattr(simulation.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    helper = simulation.compile_steps_ahead(sim)
+    assert helper is not None
+    assert helper.pid is not None
+    assert helper.wait() == 0
+    assert sim.state.step == 0  # the helper stepped its own copy

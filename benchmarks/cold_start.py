@@ -13,6 +13,12 @@ largest are printed.
 
     python -m benchmarks.cold_start                         # the default scenario, one round
     python -m benchmarks.cold_start khatlon-2015-v2 --kernels --json runs/cold.json
+    python -m benchmarks.cold_start --kernels --without-ahead   # no helper compiling alongside the run
+
+On a cold cache ``drillsim run`` forks a helper that compiles kernels alongside it
+(``drillsim.engine.simulation.compile_steps_ahead``); the cold CPU counts the helper's (the run reaps it),
+and ``own_cpu_s`` (with ``--kernels`` or ``--without-ahead``) the run's alone, what an idle two-core machine
+waits for.
 """
 
 from __future__ import annotations
@@ -107,29 +113,37 @@ class CompileTimes:
 
 
 CHILD = """
-import atexit, json, sys, time
+import atexit, json, resource, sys, time
 from benchmarks.cold_start import CompileTimes
 times = CompileTimes()
 times.install()
 path = sys.argv[1]
 def dump():
+    own = resource.getrusage(resource.RUSAGE_SELF)
     with open(path, "w", encoding="utf-8") as f:
-        json.dump({"kernels": times.rows()}, f)
+        json.dump({"kernels": times.rows(), "own_cpu_s": own.ru_utime + own.ru_stime}, f)
 atexit.register(dump)
-sys.argv = ["drillsim", *sys.argv[2:]]
+if sys.argv[2] == "--without-ahead":
+    import drillsim.engine.simulation
+    drillsim.engine.simulation.compile_steps_ahead = lambda sim: None
+sys.argv = ["drillsim", *sys.argv[3:]]
 from drillsim.cli import run_main
 run_main()
 """
-"""The child of a ``--kernels`` run (from the repository root): ``drillsim`` with :class:`CompileTimes`."""
+"""The child of a ``--kernels`` run (from the repository root): ``drillsim`` with :class:`CompileTimes`, its
+own CPU time apart from its helper's (``own_cpu_s``); ``--without-ahead`` starts no compiling helper."""
 
 
-def _run(args: list[str], cache: Path, code: str | None = None, dump: Path | None = None) -> dict[str, float]:
-    """One ``drillsim`` process with ``NUMBA_CACHE_DIR=cache``: its CPU and wall-clock seconds."""
+def _run(
+    args: list[str], cache: Path, code: str | None = None, dump: Path | None = None, *, ahead: bool = True
+) -> dict[str, float]:
+    """One ``drillsim`` process with ``NUMBA_CACHE_DIR=cache``: its CPU (with its compiling helper's) and
+    wall-clock seconds."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
     if code is None:
         command = [sys.executable, "-c", "from drillsim.cli import run_main; run_main()", *args]
     else:
-        command = [sys.executable, "-c", code, str(dump), *args]
+        command = [sys.executable, "-c", code, str(dump), "--ahead" if ahead else "--without-ahead", *args]
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -140,18 +154,23 @@ def _run(args: list[str], cache: Path, code: str | None = None, dump: Path | Non
     return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall}
 
 
-def cold_and_warm(scenario: str | None, seed: int, kernels: bool) -> dict[str, Any]:
-    """One round: ``drillsim run`` with an empty cache, then again with the cache the first filled."""
+def cold_and_warm(scenario: str | None, seed: int, kernels: bool, *, ahead: bool = True) -> dict[str, Any]:
+    """One round: ``drillsim run`` with an empty cache, then again with the cache the first filled. With
+    ``kernels`` or without ``ahead`` (no compiling helper), the cold run also reports its own CPU time
+    (``own_cpu_s``, without its helper's: on an idle machine the helper has the other core)."""
     with tempfile.TemporaryDirectory() as folder:
         cache = Path(folder) / "numba-cache"
         args = ["run", *([scenario] if scenario else []), "--seed", str(seed)]
         args += ["--out", str(Path(folder) / "run"), "--force"]
         dump = Path(folder) / "kernels.json"
-        cold = _run(args, cache, CHILD if kernels else None, dump)
+        cold = _run(args, cache, CHILD if kernels or not ahead else None, dump, ahead=ahead)
         warm = _run(args, cache)
         row: dict[str, Any] = {"cold": cold, "warm": warm, "compile_cpu_s": cold["cpu_s"] - warm["cpu_s"]}
-        if kernels:
-            row["kernels"] = json.loads(dump.read_text(encoding="utf-8"))["kernels"]
+        if kernels or not ahead:
+            recorded = json.loads(dump.read_text(encoding="utf-8"))
+            cold["own_cpu_s"] = recorded["own_cpu_s"]
+            if kernels:
+                row["kernels"] = recorded["kernels"]
     return row
 
 
@@ -172,14 +191,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--kernels", action="store_true", help="record each function's compile time")
     parser.add_argument("--top", type=int, default=25, help="functions listed with --kernels")
+    parser.add_argument(
+        "--without-ahead", action="store_true", help="the cold run starts no helper compiling alongside"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the measurements to this file")
     options = parser.parse_args(argv)
     load_start = os.getloadavg()
-    rounds = [cold_and_warm(options.scenario, options.seed, options.kernels) for _ in range(options.rounds)]
+    rounds = [
+        cold_and_warm(options.scenario, options.seed, options.kernels, ahead=not options.without_ahead)
+        for _ in range(options.rounds)
+    ]
     for k, row in enumerate(rounds):
         cold, warm = row["cold"], row["warm"]
+        own = f", {cold['own_cpu_s']:.1f} s of it its own" if "own_cpu_s" in cold else ""
         print(
-            f"round {k + 1}: cold {cold['cpu_s']:.1f} s CPU ({cold['wall_s']:.1f} s wall), "
+            f"round {k + 1}: cold {cold['cpu_s']:.1f} s CPU{own} ({cold['wall_s']:.1f} s wall), "
             f"warm {warm['cpu_s']:.1f} s CPU ({warm['wall_s']:.1f} s wall), "
             f"compiling {row['compile_cpu_s']:.1f} s CPU"
         )

@@ -256,6 +256,7 @@ def run(
         check_declared_memory(declared, replications=replications, memory_budget=budget)
     loaded = drillsim.load_scenario(scenario, allow_outside=allow_outside)
     # The engine, Numba and the report load only once the scenario is read.
+    from drillsim.core.compiled import report_compilation
     from drillsim.core.random import root_seed
     from drillsim.engine.simulation import RECORD_BATCH, Simulation, record
     from drillsim.experiments.montecarlo import DEFAULT_BATCH, progress_bar
@@ -278,32 +279,35 @@ def run(
     target = out if out is not None else Path("runs") / f"{loaded.name}-seed{seed}"
     refuse_to_replace(target, force=force)
     check_writable(target)
-    if streamed:
-        _run_streamed(loaded, seed=seed, replications=replications, target=target, sample_s=sample_s)
-        return
-    world = build_world(loaded)
-    stream = None
-    if dis is not None:
-        from drillsim.interop import DisStream
+    # The first run after an install compiles the kernels (a minute of CPU): say so, and how many.
+    with report_compilation(lambda line: error_console.print(line, markup=False, emoji=False)):
+        if streamed:
+            _run_streamed(loaded, seed=seed, replications=replications, target=target, sample_s=sample_s)
+            return
+        world = build_world(loaded)
+        stream = None
+        if dis is not None:
+            from drillsim.interop import DisStream
 
-        header = Simulation(loaded, rng=seed, replications=replications, world=world).header()
-        stream = DisStream(header, loaded, to=dis, rate=dis_rate)
-    try:
-        with progress_bar(None, f"{loaded.name} (simulated steps)", unit="steps") as update:
-            # A batch at a time, each one's events spooled to disk as it ends: memory holds one batch's
-            # events. The live DIS stream sends the first replication as it runs: one batch.
-            outcomes = record(
-                loaded,
-                rng=seed,
-                replications=replications,
-                sample_s=sample_s,
-                batch=replications if stream is not None else RECORD_BATCH,
-                world=world,
-                on_step=update,
-                sink=stream,
-            )
-    finally:
-        sent = stream.close() if stream is not None else None
+            header = Simulation(loaded, rng=seed, replications=replications, world=world).header()
+            stream = DisStream(header, loaded, to=dis, rate=dis_rate)
+        try:
+            with progress_bar(None, f"{loaded.name} (simulated steps)", unit="steps") as update:
+                # A batch at a time, each one's events spooled to disk as it ends: memory holds one batch's
+                # events. The live DIS stream sends the first replication as it runs: one batch.
+                outcomes = record(
+                    loaded,
+                    rng=seed,
+                    replications=replications,
+                    sample_s=sample_s,
+                    batch=replications if stream is not None else RECORD_BATCH,
+                    world=world,
+                    on_step=update,
+                    sink=stream,
+                    ahead=True,
+                )
+        finally:
+            sent = stream.close() if stream is not None else None
     outcomes.write(target)
     del world  # the report reads the result back from disk: it needs neither the world nor the run's
     gc.collect()  # state, and would otherwise set the command's peak memory on top of them

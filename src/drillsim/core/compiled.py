@@ -28,8 +28,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import os
 import pickle
 import re
+import select
+import sys
+import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -146,6 +151,26 @@ class _StampedCacheFile(IndexDataCacheFile):
     def _source_stamp(self, value: bytes | None) -> None:
         self._stamp = value
 
+    def save(self, key: Any, data: Any) -> None:
+        """numba's save (read the index, add the entry, write the index and the data), one process at a
+        time: two processes adding signatures of one function at once (a run and its
+        :func:`compile_ahead` helper) could otherwise both take the first free data file name."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no helper process either (it needs fork)
+            super().save(key, data)  # type: ignore[no-untyped-call]
+            return
+        with open(f"{self._index_path}.lock", "ab") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                super().save(key, data)  # type: ignore[no-untyped-call]
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def is_filled(self) -> bool:
+        """The index holds an entry stamped with the current sources."""
+        return bool(self._load_index())  # type: ignore[no-untyped-call]
+
 
 class _RecompilingCache(FunctionCache):
     """numba's per-function disk cache, stamped with the sources the function depends on, discarding what
@@ -158,7 +183,8 @@ class _RecompilingCache(FunctionCache):
 
     def __init__(self, py_func: Callable[..., Any]) -> None:
         super().__init__(py_func)  # type: ignore[no-untyped-call]
-        self._cache_file = _StampedCacheFile(self._cache_path, self._impl.filename_base, py_func)
+        self.stamped_file = _StampedCacheFile(self._cache_path, self._impl.filename_base, py_func)
+        self._cache_file = self.stamped_file
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:
         try:
@@ -167,6 +193,13 @@ class _RecompilingCache(FunctionCache):
             # An empty index in place of the unreadable one; the compile that follows then saves afresh.
             self.flush()  # type: ignore[no-untyped-call]
             return None
+
+
+def is_cached(function: Callable[..., Any]) -> bool:
+    """Whether compiled ``function`` (declared with :func:`jit`) has machine code in the on-disk cache that
+    its current sources may use (a fresh install or a change of the code: not)."""
+    cache = getattr(function, "_cache", None)
+    return isinstance(cache, _RecompilingCache) and cache.stamped_file.is_filled()
 
 
 def _cached(dispatcher: Any) -> Any:
@@ -284,3 +317,118 @@ def watch_compilation(on_compile: Callable[[str], None]) -> Iterator[None]:
     from numba's on-disk cache (loading them broadcasts nothing)."""
     with numba_event.install_listener("numba:compile", _CompileListener(on_compile)):
         yield
+
+
+COMPILING_NOTICE = (
+    "compiling the simulation kernels: the first run after an install or a change of the code; "
+    "later runs load them from the cache"
+)
+"""What :func:`report_compilation` says when the first kernel of a run starts compiling."""
+
+
+class _CompileClock(numba_event.Listener):
+    """Counts the kernels numba compiles (not its own overloads of numpy functions compiled with them) and
+    the CPU seconds spent in the outermost compilations; calls ``on_first()`` when the first starts."""
+
+    def __init__(self, on_first: Callable[[], None]) -> None:
+        self.on_first = on_first
+        self.count = 0
+        self.seconds = 0.0
+        self.started = False
+        self.depth = 0
+        self.start = 0.0
+
+    def on_start(self, event: Any) -> None:
+        if not self.started:
+            self.started = True
+            self.on_first()
+        function = getattr((event.data or {}).get("dispatcher"), "py_func", None)
+        if not str(getattr(function, "__module__", "")).startswith("numba"):  # numba's own: its overloads
+            self.count += 1
+        if not self.depth:
+            self.start = time.process_time()
+        self.depth += 1
+
+    def on_end(self, event: Any) -> None:
+        self.depth -= 1
+        if not self.depth:
+            self.seconds += time.process_time() - self.start
+
+
+@contextmanager
+def report_compilation(say: Callable[[str], None]) -> Iterator[None]:
+    """Say in one line (``say(line)``) when the first function is compiled in the ``with`` block, and in one
+    more at its end how many were compiled and in how much CPU time; nothing when every kernel comes from
+    the on-disk cache. ``drillsim run`` wraps its run in it, so that a long first run (a minute of CPU on
+    two cores) says what it is doing even without a progress bar."""
+    clock = _CompileClock(lambda: say(COMPILING_NOTICE))
+    with numba_event.install_listener("numba:compile", clock):
+        yield
+    if clock.started:
+        say(
+            f"compiled {clock.count} kernels in {clock.seconds:.1f} s of CPU; "
+            "later runs load them from the cache"
+        )
+
+
+class CompileAhead:
+    """A forked process compiling kernels into the on-disk cache (see :func:`compile_ahead`)."""
+
+    def __init__(self, pid: int | None, stop_writer: int | None) -> None:
+        self.pid = pid
+        """The helper's process id; None when none was started."""
+        self._stop_writer = stop_writer
+
+    def stop(self) -> int:
+        """Tell the helper to stop after the call it is in (never in the middle of writing the cache) and
+        wait for it to end; its exit code (see :meth:`wait`)."""
+        if self._stop_writer is not None:
+            os.close(self._stop_writer)
+            self._stop_writer = None
+        return self.wait()
+
+    def wait(self) -> int:
+        """Wait for the helper to end; its exit code (0: its work done or stopped; 1: it failed)."""
+        if self.pid is None:
+            return 0
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        return os.waitstatus_to_exitcode(status)
+
+
+def compile_ahead(work: Callable[[Callable[[], bool]], None]) -> CompileAhead:
+    """Run ``work(is_stopped)`` in a forked process, for the kernels it compiles on the way: numba writes
+    them to the on-disk cache, from which this process loads them when it first calls them instead of
+    compiling them (the first run after an install compiles for a minute of CPU; on two cores the helper
+    and the run compile side by side). ``work`` should call ``is_stopped()`` between its calls and return
+    when it is true (after :meth:`CompileAhead.stop`, or when this process has ended).
+
+    The helper writes nothing but the cache (its output goes to the null device) and its results are
+    thrown away; an entry it writes is stamped with the sources like any other (:func:`source_stamp`).
+    Without ``fork`` (Windows), nothing is started. Fork before starting threads (a progress bar's).
+    """
+    if not hasattr(os, "fork"):
+        return CompileAhead(None, None)
+    stop_reader, stop_writer = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(stop_reader)
+        return CompileAhead(pid, stop_writer)
+    code = 1
+    try:  # the helper: never returns into the caller's code
+        os.close(stop_writer)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        # Python's streams too: the parent's may be a progress bar's proxy, whose lock a thread that
+        # does not exist here may have held when the process forked.
+        sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - until _exit
+        warnings.simplefilter("ignore")
+
+        def is_stopped() -> bool:  # the pipe readable: closed by stop() or by the end of the parent
+            return bool(select.select([stop_reader], [], [], 0)[0])
+
+        work(is_stopped)
+        code = 0
+    finally:
+        os._exit(code)

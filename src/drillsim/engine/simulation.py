@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from drillsim._version import __version__
+from drillsim.core.compiled import CompileAhead, compile_ahead, is_cached, watch_compilation
 from drillsim.core.display import Rows, html_block, short_repr, units_of, with_units
 from drillsim.core.manifest import mark_incomplete, remove_stale, write_manifest
 from drillsim.core.random import Streams, root_seed
@@ -60,6 +61,7 @@ from drillsim.mechanics.orders.command import (
 from drillsim.mechanics.orders.initiative import follow_behaviours
 from drillsim.mechanics.orders.triggers import TriggerState
 from drillsim.mechanics.outcomes.step import Scorekeeper
+from drillsim.mechanics.sensing.passes import detect_pairs
 from drillsim.mechanics.sensing.step import Sensing, contact_lives, deliver_reports, located_fractions
 from drillsim.mechanics.supply.step import deliver_supplies
 from drillsim.mechanics.transport import Carriers, Transport
@@ -554,6 +556,59 @@ def run(
     return sim.run(until_s=until_s)
 
 
+AHEAD_FREE_CORE = 0.5
+""":func:`compile_steps_ahead` starts no helper when the load average exceeds the cores less this much (the
+run itself counts about 1): on 2 cores at load 5 a helper made the first run 1.22x slower by the clock."""
+
+AHEAD_QUIET_STEPS = 100
+"""The helper of :func:`compile_steps_ahead` ends after this many steps in a row that compiled nothing."""
+
+
+def compile_steps_ahead(sim: Simulation) -> CompileAhead | None:
+    """When the step kernels are not in the on-disk cache (the first run after an install or a change of
+    the code), a forked helper that steps a copy of ``sim`` with its mechanics in reverse order, so that
+    it compiles the kernels of the last mechanics of a step while this process compiles those of the
+    first; each process loads from the cache what the other has compiled (docs/architecture.md,
+    "Compiled code"). The helper's results are thrown away; it stops when told, when ``sim`` ends or after
+    :data:`AHEAD_QUIET_STEPS` steps that compiled nothing. None when the kernels are cached or no core is
+    free (:data:`AHEAD_FREE_CORE`).
+
+    A mechanic that fails in the helper (out of order, its inputs are not what a step leaves) is skipped:
+    the order changes what the helper computes, never which kernels exist or their types.
+    """
+    if is_cached(detect_pairs):  # the kernel every step calls first where there are sensors
+        return None
+    if hasattr(os, "getloadavg") and os.getloadavg()[0] > (os.cpu_count() or 1) - AHEAD_FREE_CORE:
+        return None  # no core to spare: the helper's CPU would slow the run down
+
+    def work(is_stopped: Callable[[], bool]) -> None:
+        calls = [call for _, call in reversed(sim.mechanics)]
+        compiled = [0]
+        quiet = 0
+
+        def count(name: str) -> None:
+            compiled[0] += 1
+
+        with watch_compilation(count):
+            while not sim.done and quiet < AHEAD_QUIET_STEPS:
+                before = compiled[0]
+                ctx, s = sim.ctx, sim.state
+                ctx.t0 = s.time_s
+                ctx.t1 = min(s.time_s + sim.world.dt_s, sim.world.duration_s)
+                for call in calls:
+                    if is_stopped():
+                        return
+                    try:
+                        call(ctx)
+                    except Exception:  # out of order, it may fail; its kernels may still have compiled
+                        continue
+                s.time_s = ctx.t1
+                s.step += 1
+                quiet = quiet + 1 if compiled[0] == before else 0
+
+    return compile_ahead(work)
+
+
 RECORD_BATCH = 2
 """Replications :func:`record` runs at once: its memory holds the events of this many."""
 
@@ -568,6 +623,7 @@ def record(
     world: World | None = None,
     on_step: Callable[[int, int], None] | None = None,
     sink: Callable[[pa.RecordBatch], None] | None = None,
+    ahead: bool = False,
 ) -> Outcomes:
     """Run replications with an event log, ``batch`` at a time, keeping the log on disk as each batch ends.
 
@@ -594,6 +650,9 @@ def record(
         Called after every step with (steps done, steps in all batches), for a progress bar.
     sink
         Given every batch of events as it is recorded (``EventLog(sink=...)``).
+    ahead
+        When the kernels are not cached, compile them with a helper process alongside
+        (:func:`compile_steps_ahead`; not with a ``sink``, which the helper would feed).
 
     Returns
     -------
@@ -612,11 +671,14 @@ def record(
     parts: list[Outcomes] = []
     steps = math.ceil(world.duration_s / world.dt_s - 1e-9)
     total = steps * math.ceil(len(indices) / batch)
+    helper: CompileAhead | None = None
     try:
         for start in range(0, len(ordered), batch):
             log = EventLog(sample_s=sample_s, sink=sink)
             chunk = [int(r) for r in ordered[start : start + batch]]
             sim = Simulation(scen, rng=seed, replications=chunk, recorder=log, world=world)
+            if ahead and sink is None and start == 0:
+                helper = compile_steps_ahead(sim)
             while not sim.done:
                 sim.step()
                 if on_step is not None:
@@ -630,6 +692,9 @@ def record(
     except BaseException:
         spool.close()
         raise
+    finally:
+        if helper is not None:
+            helper.stop()
     first = parts[0]
     back = np.argsort(order)  # measures in the order the replications were given
     return dataclasses.replace(

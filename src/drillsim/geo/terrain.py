@@ -495,7 +495,7 @@ def _file_segments(
 @jit_without_refcounts
 def _any_cut(
     table: _FloatArray,
-    first: int,
+    first: int | np.int64,
     stop: int,
     ax: float,
     ay: float,
@@ -567,7 +567,7 @@ def move_cuts(
     for i in range(i0, i1 + 1):
         tests += start[i, j1 + 1] - start[i, j0]
     if tests > segments.shape[0]:
-        return _any_cut(segments, 0, segments.shape[0], ax, ay, bx, by, crossings, radius)
+        return _any_cut(segments, np.int64(0), segments.shape[0], ax, ay, bx, by, crossings, radius)
     if tests > 0:
         for i in range(i0, i1 + 1):
             first, stop = start[i, j0], start[i, j1 + 1]

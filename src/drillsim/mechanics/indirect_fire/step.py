@@ -1048,7 +1048,7 @@ def destroy_carriers(
     m = s.missions
     streams = streams or f"fires/{weapon}"
     rows, mounts = m.rep[ks], m.mount[ks]
-    radius = f.w_vehicle_radius[mounts][:, c.armour]
+    radius = np.ascontiguousarray(f.w_vehicle_radius[mounts][:, c.armour])  # C order: one compilation
     candidate = ground & (s.carriers_left[rows] > 0) & (radius > 0)
     if not candidate.any():
         return out

@@ -1017,7 +1017,7 @@ def nearest_contacts(
     _nearest_contacts_kernel(
         np.ascontiguousarray(px, dtype=np.float64),
         np.ascontiguousarray(py, dtype=np.float64),
-        rows,
+        np.ascontiguousarray(rows, dtype=np.int64),  # a strided selection is another compilation
         sides,
         pic.known_live,
         layer if layer is not None else pic.believed_layer(ctx.t1) if reckoned else pic.known_layer(),

@@ -202,7 +202,7 @@ def _swap_detections(r: int, p: int, out: Detections, order_key: IntArray) -> No
 
 
 @jit
-def _error_at(mm: int, slant: float, m_error: FloatArray, m_scale: FloatArray) -> float:
+def _error_at(mm: int | np.int64, slant: float, m_error: FloatArray, m_scale: FloatArray) -> float:
     """Mount mm's position error at a slant range: :func:`position_error_sd`, the same arithmetic."""
     return float(m_error[mm] * max(0.25, slant / m_scale[mm]))
 
@@ -425,9 +425,9 @@ def detect_pairs(  # noqa: C901
                         factor = target_factor[r, t] * observer_factor[s]
                         total = 0.0
                         clear = 0.0
-                        best = -1
+                        best = np.int64(-1)  # not a literal: _error_at compiled once
                         best_rate = -1.0
-                        best_clear = -1
+                        best_clear = np.int64(-1)
                         best_clear_rate = -1.0
                         for c_m in range(n_mounts):
                             mm = mounts[s, c_m]

@@ -3,8 +3,9 @@
 Each round starts ``drillsim mc SCENARIO -n N --record 1`` with a local pool of ``--workers`` processes, as
 a fresh process with ``NUMBA_CACHE_DIR`` pointing at an empty temporary folder and ``NUMBA_DEBUG_CACHE`` set,
 so that every process of the tree logs each cache entry it saves (one per compilation). Reported: the
-compilations saved, the distinct kernels among them (a kernel compiled by two workers counts twice in the
-first, once in the second), and the CPU time of the whole tree (user + system, the operating system's
+compilations saved, the distinct entries among them (a kernel's signature compiled by two workers is
+saved twice to the same entry; the difference is the work done twice), the kernels they belong to, and the
+CPU time of the whole tree (user + system, the operating system's
 accounting of the child and the workers it waited for). With ``--reference TREE`` the same is done with
 the code of another source tree (``PYTHONPATH=TREE/src``) first, for a before-and-after in one process.
 
@@ -30,7 +31,7 @@ _SAVED = re.compile(r"\[cache\] data saved to '([^']+)'")
 
 
 def cold_mc(scenario: str, n: int, workers: int, tree: Path | None) -> dict[str, float]:
-    """One cold ``drillsim mc``: compilations saved, distinct kernels saved, CPU and wall seconds."""
+    """One cold ``drillsim mc``: compilations saved, distinct entries and kernels, CPU and wall seconds."""
     with tempfile.TemporaryDirectory(prefix="drillsim-cold-mc-") as folder:
         env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(folder) / "cache"), NUMBA_DEBUG_CACHE="1")
         if tree is not None:
@@ -47,7 +48,13 @@ def cold_mc(scenario: str, n: int, workers: int, tree: Path | None) -> dict[str,
     saved = _SAVED.findall(done.stdout + done.stderr)
     kernels = {re.sub(r"\.\d+\.nbc$", "", path) for path in saved}
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"saved": len(saved), "kernels": len(kernels), "cpu_s": cpu, "wall_s": wall}
+    return {
+        "saved": len(saved),
+        "entries": len(set(saved)),
+        "kernels": len(kernels),
+        "cpu_s": cpu,
+        "wall_s": wall,
+    }
 
 
 def main() -> None:
@@ -66,7 +73,8 @@ def main() -> None:
     for name, tree in trees:
         row = cold_mc(args.scenario, args.n, args.workers, tree)
         print(
-            f"{name}: {row['saved']} compilations saved, {row['kernels']} distinct kernels, "
+            f"{name}: {row['saved']} compilations saved to {row['entries']} entries of "
+            f"{row['kernels']} kernels, "
             f"CPU {row['cpu_s']:.1f} s (wall {row['wall_s']:.1f} s)",
             flush=True,
         )

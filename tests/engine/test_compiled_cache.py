@@ -8,10 +8,16 @@ beside it), the NamedTuple is then renamed, and a second child must still get th
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
+import pytest
+
+from drillsim.core.compiled import compile_lock
 
 MODULE = """
 from typing import NamedTuple
@@ -120,3 +126,50 @@ def test_change_to_a_module_not_imported_keeps_the_cache(tmp_path: Path) -> None
     (tmp_path / "stalepkg" / "other.py").write_text("FACTOR = 5.0\n")
     (tmp_path / "stalepkg" / "__init__.py").write_text('"""Changed."""\n')
     assert _run_package(tmp_path) == ("4.0", "1")
+
+
+SHARED = """
+import numpy as np
+
+from drillsim.core.compiled import jit
+
+
+@jit
+def doubled(a: np.ndarray) -> np.ndarray:
+    return a * 2.0
+"""
+
+WAITER = """
+import numpy as np
+
+import shared_kernel
+
+print("compiling", flush=True)
+shared_kernel.doubled(np.ones(3))
+stats = shared_kernel.doubled.stats
+print(sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
+"""
+
+
+def test_a_process_waits_for_another_compiling_the_function_and_loads_its_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one process compiles a function, another needing it waits, then loads it: compiled once."""
+    (tmp_path / "shared_kernel.py").write_text(SHARED)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "shared_kernel", raising=False)
+    shared = importlib.import_module("shared_kernel")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    env.pop("NUMBA_DISABLE_JIT", None)
+    with compile_lock(shared.doubled):  # this process is the first to compile it
+        waiter = subprocess.Popen(
+            [sys.executable, "-c", WAITER], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        assert waiter.stdout is not None
+        assert waiter.stdout.readline().strip() == "compiling"
+        assert shared.doubled(np.ones(2)).tolist() == [2.0, 2.0]  # compiled and saved under the lock held
+        assert waiter.poll() is None  # the other process is waiting for the lock
+    out, err = waiter.communicate(timeout=300)
+    assert waiter.returncode == 0, err
+    assert out.split() == ["1", "0"]  # one load from the cache, no compilation of its own
+    assert sum(shared.doubled.stats.cache_misses.values()) == 1

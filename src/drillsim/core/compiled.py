@@ -21,6 +21,11 @@ error. An entry is used only while the sources it was compiled from are unchange
 with the hash of the function's own file, so a change to a compiled helper or a constant in another module
 would leave the caller's stale machine code running; here the stamp is :func:`source_stamp`, the hash of
 the file and of every module it imports from its own package and from drillsim, directly or not.
+
+A function is compiled once for all the processes that share its cache (:func:`compile_lock`): the workers
+of ``drillsim mc`` on a cold cache would otherwise each compile the same kernels at the same time. The first
+process to miss the cache compiles under a lock on the function's cache files; the others wait for that
+lock, then load what it saved.
 """
 
 from __future__ import annotations
@@ -43,7 +48,9 @@ from typing import Any, TypeVar, cast
 import numba
 import numpy as np
 from numba.core import event as numba_event
+from numba.core import sigutils
 from numba.core.caching import FunctionCache, IndexDataCacheFile
+from numba.core.compiler_lock import global_compiler_lock
 from numpy.typing import NDArray
 
 IntArray = NDArray[np.int64]
@@ -154,13 +161,14 @@ class _StampedCacheFile(IndexDataCacheFile):
     def save(self, key: Any, data: Any) -> None:
         """numba's save (read the index, add the entry, write the index and the data), one process at a
         time: two processes adding signatures of one function at once (a run and its
-        :func:`compile_ahead` helper) could otherwise both take the first free data file name."""
+        :func:`compile_ahead` helper) could otherwise both take the first free data file name. Its lock file
+        is not :func:`compile_lock`'s: a process saves while it holds that one."""
         try:
             import fcntl
         except ImportError:  # not POSIX: no helper process either (it needs fork)
             super().save(key, data)  # type: ignore[no-untyped-call]
             return
-        with open(f"{self._index_path}.lock", "ab") as lock:
+        with open(f"{self._index_path}.save.lock", "ab") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 super().save(key, data)  # type: ignore[no-untyped-call]
@@ -202,10 +210,78 @@ def is_cached(function: Callable[..., Any]) -> bool:
     return isinstance(cache, _RecompilingCache) and cache.stamped_file.is_filled()
 
 
-def _cached(dispatcher: Any) -> Any:
-    """``dispatcher`` (compiled without numba's own cache) with the recompiling disk cache."""
-    dispatcher._cache = _RecompilingCache(dispatcher.py_func)
+_LOCKS_HELD: dict[str, tuple[int, int]] = {}
+"""The compile locks this process holds: lock file -> (open descriptor, depth). A function compiled again
+within its own compilation (another signature) takes its lock once. Touched only under numba's
+``global_compiler_lock``, so threads of one process never race on it."""
+
+
+def _lock_path(dispatcher: Any) -> str:
+    """The lock file of a compiled function: its cache index's path with ``.lock`` added."""
+    cache = dispatcher._cache
+    return os.path.join(str(cache._cache_path), str(cache._cache_file._index_name) + ".lock")
+
+
+@contextmanager
+def compile_lock(dispatcher: Any) -> Iterator[None]:
+    """Hold the lock on ``dispatcher``'s cache files across processes (an exclusive ``flock``) for a
+    ``with`` block; reentrant within a process. Where the lock file cannot be opened (a cache folder not
+    writable, no ``fcntl``), the block runs without it: each process then compiles on its own, as numba does.
+
+    Locks are taken in the order compiled functions call one another (a caller's, then its callees'), and
+    compiled code does not call itself round a cycle, so two processes never wait for each other."""
+    with global_compiler_lock:
+        path = _lock_path(dispatcher)
+        held = _LOCKS_HELD.get(path)
+        if held is not None:
+            _LOCKS_HELD[path] = (held[0], held[1] + 1)
+        else:
+            try:
+                import fcntl
+
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            except (ImportError, OSError):
+                yield
+                return
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:
+                os.close(fd)
+                yield
+                return
+            _LOCKS_HELD[path] = (fd, 1)
+        try:
+            yield
+        finally:
+            fd, depth = _LOCKS_HELD.pop(path)
+            if depth > 1:
+                _LOCKS_HELD[path] = (fd, depth - 1)
+            else:
+                os.close(fd)  # closing the descriptor releases the flock
+
+
+def _compiled_once(dispatcher: Any) -> Any:
+    """``dispatcher`` whose compilation of a signature it has not yet got runs under :func:`compile_lock`:
+    numba's ``compile`` first tries the disk cache, so a process that waited for another finds its entry
+    there and loads it instead of compiling the same function again."""
+    compile_here = dispatcher.compile
+
+    def compile_once(sig: Any) -> Any:
+        args, _ = sigutils.normalize_signature(sig)  # type: ignore[no-untyped-call]
+        if tuple(args) in dispatcher.overloads:
+            return compile_here(sig)
+        with compile_lock(dispatcher):
+            return compile_here(sig)
+
+    dispatcher.compile = compile_once
     return dispatcher
+
+
+def _cached(dispatcher: Any) -> Any:
+    """``dispatcher`` (compiled without numba's own cache) with the recompiling disk cache, compiled once
+    across processes (:func:`_compiled_once`)."""
+    dispatcher._cache = _RecompilingCache(dispatcher.py_func)
+    return _compiled_once(dispatcher)
 
 
 def jit(function: F) -> F:

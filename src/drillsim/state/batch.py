@@ -292,7 +292,8 @@ class BatchState:
     pending_task: IntArray
     pending_at: FloatArray
     route_x: FloatArray
-    """(R, N, K) waypoints of the current route."""
+    """(R, N, K) waypoints of the current route; K grows as longer routes are set, up to ``route_limit``
+    (:meth:`make_room_for_routes`)."""
     route_y: FloatArray
     route_len: IntArray
     route_i: IntArray
@@ -510,9 +511,34 @@ class BatchState:
     """Where each element stood before this step's move (:meth:`remember_positions`; empty until then)."""
     y_before_move: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
+    route_limit: int = 0
+    """The most waypoints a route may hold (longer routes keep their destination as the last one); the
+    route arrays hold fewer until a route needs them (0: their size)."""
+
     @property
     def r(self) -> int:
         return int(self.x.shape[0])
+
+    def make_room_for_routes(self, width: int) -> None:
+        """Widen the route arrays so that routes of ``width`` waypoints fit with one to spare, within
+        ``route_limit``; the waypoints held are kept.
+
+        The arrays start small and grow with the longest route the batch has held, not with the longest
+        any task could plan, so the memory a replication takes does not follow the largest capacity. One
+        waypoint to spare (past the longest route written) keeps every read at ``min(route_i, K - 1)`` on
+        the same waypoint as in arrays of the full capacity: a finished route's ``route_i`` (its length)
+        stays below K, and the waypoints beyond what any route wrote hold zeros in both."""
+        held = self.route_x.shape[2]
+        limit = self.route_limit or held
+        wanted = min(limit, width + 1)
+        if wanted <= held:
+            return
+        r, n = self.route_x.shape[:2]
+        for name in ("route_x", "route_y", "route_road"):
+            old = getattr(self, name)
+            new = _waypoint_major(r, n, wanted, old.dtype)
+            new[:, :, :held] = old
+            setattr(self, name, new)
 
     def routes(self) -> Routes:
         """The route arrays as compiled passes take them (the arrays themselves, not copies)."""
@@ -539,8 +565,15 @@ def _tile(a: FloatArray, r: int) -> FloatArray:
     return np.tile(np.asarray(a, dtype=np.float64), (r, 1))
 
 
+ROUTE_START = 3
+"""Waypoints the route arrays hold at first (routes of two and one to spare, what re-aiming writes);
+:meth:`BatchState.make_room_for_routes` widens them."""
+
+
 def initial_state(world: World, replications: IntArray, route_capacity: int) -> BatchState:
-    """The state at time zero for the given replication indices."""
+    """The state at time zero for the given replication indices, whose routes may hold up to
+    ``route_capacity`` waypoints (the arrays hold :data:`ROUTE_START` until longer routes are set)."""
+    held = min(route_capacity, ROUTE_START)
     f = world.forces
     r, n, s = len(replications), f.n, len(f.side_names)
     p, o = len(world.plan.phase_names), len(world.plan.objective_names)
@@ -566,12 +599,13 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         task_since=_full((r, n), INF),
         pending_task=np.full((r, n), -1, dtype=np.int64),
         pending_at=_full((r, n), INF),
-        route_x=_waypoint_major(r, n, route_capacity, np.float64),
-        route_y=_waypoint_major(r, n, route_capacity, np.float64),
+        route_x=_waypoint_major(r, n, held, np.float64),
+        route_y=_waypoint_major(r, n, held, np.float64),
         route_len=np.zeros((r, n), dtype=np.int64),
         route_i=np.zeros((r, n), dtype=np.int64),
         route_loop=np.zeros((r, n), dtype=bool),
-        route_road=_waypoint_major(r, n, route_capacity, np.bool_),
+        route_road=_waypoint_major(r, n, held, np.bool_),
+        route_limit=route_capacity,
         speed_factor=np.ones((r, n)),
         arrival_posture=np.tile(f.posture0, (r, 1)),
         arrived_at=_full((r, n), INF),
@@ -711,7 +745,7 @@ def start_lanes(state: BatchState, worlds: Sequence[World]) -> None:
     for row, world in enumerate(worlds):
         own = starts.get(id(world))
         if own is None:
-            own = initial_state(world, state.replications[row : row + 1], state.route_x.shape[-1])
+            own = initial_state(world, state.replications[row : row + 1], state.route_limit)
             starts[id(world)] = own
         for name in fields:
             getattr(state, name)[row] = getattr(own, name)[0]

@@ -548,58 +548,65 @@ def _find_ambushes(
     assert table is not None
     on_road = f.speed_by_class[:, TERRAIN_INDEX["road"]]
     look = np.flatnonzero(looking)
-    # Every looking element's road point in one call, and what depends only on its row and side (the
-    # contacts, where they are believed, their road points) once per row and side: the same numbers as
-    # element by element, without a call per element (this loop was most of a large batch's step).
+    # Only elements whose side knows a live enemy ground element in their row weigh anything: the others'
+    # road points are not looked for (most looking elements, most steps).
+    side = f.side[elems[look]]
+    sees = pic.known_live[rows[look], side] & f.enemy_ground[side] & (s.status[rows[look]] == ACTIVE)
+    look = look[sees.any(axis=1)]
+    if not len(look):
+        return out, where
+    # Their road points in one call; those farther than their reach from a road weigh nothing either.
     points, points_m = net.nearest_node(s.x[rows[look], elems[look]], s.y[rows[look], elems[look]])
-    candidates: dict[tuple[int, int], IntArray] = {}
-    contacts: dict[
-        tuple[int, int], tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray]
-    ] = {}
-    for j, k in enumerate(look):
+    close = ~(points_m > table.reach_m[elems[look]])
+    look, points = look[close], points[close]
+    if not len(look):
+        return out, where
+    # What depends only on a row and side (the contacts, where they are believed now, their road points)
+    # once per row and side, for all of them in one call each; then every pair of a looking element and a
+    # contact of its row and side at once. The same numbers as element by element (the arithmetic is
+    # elementwise), without a pass of Python per element (this loop was most of a large batch's step).
+    lr, le = rows[look], elems[look]
+    groups, group_of = np.unique(lr * len(f.side_names) + f.side[le], return_inverse=True)
+    group_rows, group_sides = groups // len(f.side_names), groups % len(f.side_names)
+    cands = [
+        np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == ACTIVE))
+        for r, m in zip(group_rows.tolist(), group_sides.tolist(), strict=True)
+    ]
+    sizes = np.array([len(c) for c in cands], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    cand = np.concatenate(cands)
+    cand_rows, cand_sides = np.repeat(group_rows, sizes), np.repeat(group_sides, sizes)
+    cx, cy, _ = pic.believed(cand_rows, cand_sides, cand, ctx.t1)
+    cvx, cvy = pic.known_vx[cand_rows, cand_sides, cand], pic.known_vy[cand_rows, cand_sides, cand]
+    nodes, off = net.nearest_node(cx, cy)
+    # Pairs (looking element j, contact c of its row and side).
+    counts = sizes[group_of]
+    pair_j = np.repeat(np.arange(len(look)), counts)
+    pair_c = np.repeat(starts[group_of] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    px, py = net.nodes_xy[points, 0][pair_j], net.nodes_xy[points, 1][pair_j]
+    pcx, pcy = cx[pair_c], cy[pair_c]
+    # The look-out distance is measured from the road point, not from the party: a column reported
+    # far up the road is weighed however far it is from the band.
+    keep = np.hypot(pcx - px, pcy - py) <= table.ambush_lookout_m[le][pair_j]
+    keep &= off[pair_c] <= table.ambush_zone_m[le][pair_j]
+    # Only a column coming: its estimated velocity points towards the road point (a contact seen still,
+    # or only heard or told of, is not coming).
+    keep &= cvx[pair_c] * (px - pcx) + cvy[pair_c] * (py - pcy) > 0
+    for j in np.unique(pair_j[keep]).tolist():
+        k = int(look[j])
         r, e = int(rows[k]), int(elems[k])
         m = int(f.side[e])
         ux, uy = float(s.x[r, e]), float(s.y[r, e])
-        cand = candidates.get((r, m))
-        if cand is None:
-            cand = np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == ACTIVE))
-            candidates[r, m] = cand
-        if not len(cand):
-            continue
-        point, point_m = int(points[j]), float(points_m[j])
-        if point_m > float(table.reach_m[e]):
-            continue
-        px, py = (float(v) for v in net.nodes_xy[point])
-        # The look-out distance is measured from the road point, not from the party: a column reported
-        # far up the road is weighed however far it is from the band.
-        if (r, m) not in contacts:
-            bx, by, _ = pic.believed(r, m, cand, ctx.t1)
-            contacts[r, m] = (
-                bx,
-                by,
-                pic.known_vx[r, m, cand],
-                pic.known_vy[r, m, cand],
-                *net.nearest_node(bx, by),
-            )
-        cx, cy, vx, vy, nodes, off = contacts[r, m]
-        near = np.hypot(cx - px, cy - py) <= float(table.ambush_lookout_m[e])
+        point = int(points[j])
+        px_, py_ = (float(v) for v in net.nodes_xy[point])
         zone = float(table.ambush_zone_m[e])
-        keep = near & (off <= zone)
-        if not keep.any():
-            continue
-        sx, sy = ambush_site(ux, uy, px, py, float(table.ambush_offset_m[e]))
+        sx, sy = ambush_site(ux, uy, px_, py_, float(table.ambush_offset_m[e]))
         party_m = float(np.hypot(sx - ux, sy - uy))
         pace = float(f.speed_by_class[e, TERRAIN_INDEX["open"]])
-        # Only a column coming: its estimated velocity points towards the road point (a contact seen still,
-        # or only heard or told of, is not coming).
-        coming = vx * (px - cx) + vy * (py - cy) > 0
-        keep &= coming
-        if not keep.any():
-            continue
-        cand, nodes = cand[keep], nodes[keep]
-        dist, _ = net.shortest(nodes)
+        chosen = pair_c[(pair_j == j) & keep]
+        dist, _ = net.shortest(nodes[chosen])
         best_t = np.inf
-        for i, t in enumerate(cand):
+        for i, t in enumerate(cand[chosen].tolist()):
             column_m = float(dist[i, point])
             v = float(on_road[t]) if pic.identified[r, m, t] and on_road[t] > 0 else 0.0
             v = v if v > 0 else float(table.column_speed_mps[e])
@@ -609,7 +616,7 @@ def _find_ambushes(
             if column_m / v < best_t:
                 best_t = column_m / v
                 out[k] = t
-                where[k] = (px, py, sx, sy)
+                where[k] = (px_, py_, sx, sy)
     return out, where
 
 

@@ -385,7 +385,7 @@ def set_routes(
     if pts.ndim == 2:
         pts = np.broadcast_to(pts, (len(rows), *pts.shape))
     route, length, road = plan_routes(ctx, rows, elems, pts, roads=roads)
-    cap = s.route_x.shape[2]
+    cap = s.route_limit or s.route_x.shape[2]
     if route.shape[1] > cap:  # keep the destination when a route is longer than the state holds
         over = length > cap
         route[over, cap - 1] = route[over, length[over] - 1]
@@ -394,6 +394,7 @@ def set_routes(
         road = road[:, :cap]
         length = np.minimum(length, cap)
     width = route.shape[1]
+    s.make_room_for_routes(width)
     s.route_x[rows, elems, :width] = route[:, :, 0]
     s.route_y[rows, elems, :width] = route[:, :, 1]
     s.route_road[rows, elems, :] = False

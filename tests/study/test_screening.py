@@ -214,7 +214,7 @@ def test_screening_moves_every_number_except_zero_rounded_unused_and_settings() 
 def test_numbers_no_model_reads_are_not_screened_and_are_counted(
     screening: MorrisScreening, tmp_path: Path
 ) -> None:
-    """The fuel burn of a unit type without fuel_l, the spread of a one-element unit and the radius of an
+    """The fuel burns (per km and idling) of a unit type without fuel_l, the spread of a one-element unit and the radius of an
     area whose extent no model reads are listed as read by no model, not moved, and the screening's text
     counts them; the spread of a unit of several elements and the radius of the hold-area objective's
     area are still moved."""
@@ -237,7 +237,7 @@ def test_numbers_no_model_reads_are_not_screened_and_are_counted(
     entries = sum(1 for _, why in fixed if why.startswith("not read: no unit"))
     text = replace(screening, fixed=fixed).text()
     assert f"not screened: {unread + entries} numbers no model reads" in text
-    assert f"{unread} read by no model: fuel_per_km_l, radius_m, spread_m" in text
+    assert f"{unread} read by no model: fuel_per_km_l, idle_fuel_per_h_l, radius_m, spread_m" in text
 
 
 def test_fuel_numbers_are_screened_once_a_type_has_fuel() -> None:

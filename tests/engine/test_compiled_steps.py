@@ -31,7 +31,7 @@ from drillsim.mechanics.indirect_fire.step import (
     STAGE_REQUESTED,
     IndirectFire,
 )
-from drillsim.mechanics.movement.fuel import burn_fuel, start_drive
+from drillsim.mechanics.movement.fuel import burn_fuel, burn_idle_fuel, start_drive
 from drillsim.mechanics.movement.step import ARRIVAL_TOLERANCE_M, SUPPRESSED_SPEED_FACTOR, move
 from drillsim.mechanics.movement.together import column_allowance
 from drillsim.mechanics.orders.command import _obstacle_grid, _river_detours, _steer, nearest_contacts
@@ -102,17 +102,30 @@ def _twin(sim: Simulation) -> tuple[StepContext, StepContext]:
 
 
 def _reference_move(ctx: StepContext) -> None:
-    """Movement as array expressions (the implementation the compiled loop replaced)."""
+    """Movement as array expressions (the implementation the compiled loop replaced), then the idle burn of
+    the halted vehicles, as the move takes it."""
+    moved = _reference_advance(ctx)
+    if len(ctx.world.forces.idlers):
+        mask = np.zeros(ctx.state.x.shape, dtype=bool)
+        if moved is not None:
+            mask[moved] = True
+        burn_idle_fuel(ctx, mask)
+
+
+def _reference_advance(ctx: StepContext) -> tuple[np.ndarray, np.ndarray] | None:
+    """The moving elements' step; returns the (rows, elements) that moved (None: none)."""
     s = ctx.state
     f = ctx.world.forces
     moving = (s.route_i < s.route_len) & (s.status == ACTIVE) & (ctx.t0 >= f.readiness_s[None, :])
     rows, elems = np.nonzero(moving)
     if not len(rows):
-        return
+        return None
     # Fuel is not what the compiled loop replaced: the reference takes it as the move does.
     drive, go = start_drive(ctx, rows, elems) if f.any_fuel else (None, None)
     if go is not None:
         rows, elems = rows[go], elems[go]
+        if not len(rows):
+            return None
     i = s.route_i[rows, elems]
     tx = s.route_x[rows, elems, i]
     ty = s.route_y[rows, elems, i]
@@ -161,6 +174,7 @@ def _reference_move(ctx: StepContext) -> None:
         burn_fuel(ctx, drive, dr, de)
     if len(dr):
         ctx.emit(UnitArrived, dr, when, unit=ctx.ids[de], x_m=s.x[dr, de], y_m=s.y[dr, de])
+    return rows, elems
 
 
 def _stir_movement(ctx: StepContext, rng: np.random.Generator) -> None:

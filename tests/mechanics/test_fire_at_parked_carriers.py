@@ -155,3 +155,27 @@ def test_a_strike_destroys_a_sighted_parked_truck_column(
     off = runner.run(bombed(), reps=REPS)
     assert off.count("StrikeRequested").sum() == 0
     assert (off.measure("trucks-lost") == 0).all()
+
+
+def test_a_battery_on_the_march_takes_no_mission_at_parked_carriers(runner: Runner) -> None:
+    """A battery takes a mission at parked carriers only when it stands in action, as for troops: the same
+    column, with a battery of 6 km range that must first close on the observer it supports (from 5 km
+    behind it to half its range, at 3 m/s) and emplace (300 s), requests nothing before it has halted,
+    and every mission it is given is fired (none hangs with a battery that will never be ready)."""
+    data = column()
+    gun = data["catalogue"]["weapons"]["howitzer"]
+    gun["max_range_m"] = 6000
+    gun["emplace_s"] = 300
+    gun["displace_s"] = 120
+    data["catalogue"]["unit_types"]["battery"]["speed_mps"] = {"open": 3.0}
+    data["plan"]["phases"]["go"]["tasks"][1]["supports"] = ["blue/fo"]
+    result = runner.run(data, reps=2)
+    assert result.count("CarrierSighted", side="blue").min() > 0
+    halted = result.select("BatteryHalted", unit="blue/battery").to_pandas()
+    asked = result.select("FireMissionRequested", side="blue").to_pandas()
+    done = result.select("FireMissionCompleted").to_pandas()
+    assert len(asked) > 0
+    first_halt = halted.groupby("replication")["time_s"].min()
+    first_request = asked.groupby("replication")["time_s"].min()
+    assert (first_request >= first_halt.reindex(first_request.index)).all()
+    assert len(done) == len(asked)

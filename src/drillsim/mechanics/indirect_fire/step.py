@@ -393,6 +393,7 @@ class IndirectFire:
                 & (s.status[:, b] == ACTIVE)
                 & ~s.broken[:, b]
                 & (s.battery_busy_until[:, b] <= t1)
+                & s.in_action[:, b]
                 & (s.missions_left[:, b] > 0)
                 & (s.ammo[:, mount] > 0)
                 & wanted[:, side]

@@ -214,10 +214,10 @@ def test_screening_moves_every_number_except_zero_rounded_unused_and_settings() 
 def test_numbers_no_model_reads_are_not_screened_and_are_counted(
     screening: MorrisScreening, tmp_path: Path
 ) -> None:
-    """The fuel burns (per km and idling) of a unit type without fuel_l, the spread of a one-element unit and the radius of an
-    area whose extent no model reads are listed as read by no model, not moved, and the screening's text
-    counts them; the spread of a unit of several elements and the radius of the hold-area objective's
-    area are still moved."""
+    """The fuel burns (per km and idling) of a unit type without fuel_l, the spread of a one-element unit
+    and the radius of an area whose extent no model reads are listed as read by no model, not moved, and
+    the screening's text counts them; the spread of a unit of several elements and the radius of the
+    hold-area objective's area are still moved."""
     data = yaml.safe_load(Path(EXAMPLE).read_text("utf-8"))
     data["areas"]["lookout"] = {"center": "crossing", "radius_m": 500}
     path = tmp_path / "crossing-defence.yaml"

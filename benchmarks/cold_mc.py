@@ -10,7 +10,7 @@ accounting of the child and the workers it waited for). With ``--reference TREE`
 the code of another source tree (``PYTHONPATH=TREE/src``) first, for a before-and-after in one process.
 
     python -m benchmarks.cold_mc                                   # khatlon-2015, n = 2, 2 workers
-    python -m benchmarks.cold_mc --reference /tmp/ref -n 2
+    python -m benchmarks.cold_mc --reference ../reference -n 2    # a checkout of the code before
 """
 
 from __future__ import annotations

@@ -92,16 +92,31 @@ class Batteries(NamedTuple):
 
 
 class BatteryState(NamedTuple):
-    """(R, N) state a battery's readiness reads: its task, status, broken, busy until, missions left,
-    whether it stands in a firing position (``in_action``); and (R, mounts) ammunition."""
+    """(R, N) state a battery's pick reads and books: its task, the elements' status, busy until, missions
+    left."""
 
     task: IntArray
     status: IntArray
-    broken: BoolArray
     busy_until: FloatArray
     missions_left: FloatArray
-    in_action: BoolArray
-    ammo: FloatArray
+
+
+def free_batteries(ctx: StepContext, batteries: IntArray, battery_mount: IntArray) -> BoolArray:
+    """(len(batteries), R): where each battery is free to take a request, whatever its target (troops or
+    parked carriers): under a fire-support task, active, unbroken, not busy, in action (halted in a firing
+    position, emplaced or emplacing: not packing up or on the move), with missions and ammunition left."""
+    s = ctx.state
+    b = batteries
+    free = (
+        (s.battery_task[:, b] >= 0)
+        & (s.status[:, b] == ACTIVE)
+        & ~s.broken[:, b]
+        & (s.battery_busy_until[:, b] <= ctx.t1)
+        & s.in_action[:, b]
+        & (s.missions_left[:, b] > 0)
+        & (s.ammo[:, battery_mount[b]] > 0)
+    )
+    return np.ascontiguousarray(free.T)
 
 
 class OpenMissions(NamedTuple):
@@ -117,6 +132,7 @@ class OpenMissions(NamedTuple):
 def take_fire_requests(  # noqa: C901
     table: Batteries,
     state: BatteryState,
+    free: BoolArray,
     x: FloatArray,
     y: FloatArray,
     seen_by: IntArray,
@@ -129,41 +145,24 @@ def take_fire_requests(  # noqa: C901
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """Each free battery's pick of a contact to ask fire on, batteries in order, then rows in order.
 
-    A battery is free in a row when it is under a fire-support task, active, unbroken, not busy, in action
-    (halted in a firing position, emplaced or emplacing: not packing up or on the move), with missions and
-    ammunition left. It picks, among the contacts an allowed observer (``observer_ok``, by
-    task) reported, that are fresh, live, in range, enemy ground elements still active, not engaged by a
-    mission of its side and not asked for lately, the best located (smallest error, then nearest; the first
-    on ties). ``known`` is the side's picture as believed now (:meth:`Picture.believed_layer`): range,
-    distance and error are those of each contact dead-reckoned to ``t1``, its time that of its sighting.
-    A pick engages the contact for the batteries after it; it is booked in place: the row's next mission
-    id, the side's ``last_request`` for the contact, one mission less for the battery, which is busy until
-    it has fired. Returns (position in ``batteries``, row, contact, mission id) of each pick.
+    ``free`` (batteries, R) says where each battery is free (:func:`free_batteries`). It picks, among the
+    contacts an allowed observer (``observer_ok``, by task) reported, that are fresh, live, in range, enemy
+    ground elements still active, not engaged by a mission of its side and not asked for lately, the best
+    located (smallest error, then nearest; the first on ties). ``known`` is the side's picture as believed now
+    (:meth:`Picture.believed_layer`): range, distance and error are those of each contact dead-reckoned to
+    ``t1``, its time that of its sighting. A pick engages the contact for the batteries after it; it is booked
+    in place: the row's next mission id, the side's ``last_request`` for the contact, one mission less for the
+    battery, which is busy until it has fired. Returns (position in ``batteries``, row, contact, mission id)
+    of each pick.
     """
     batteries, battery_mount, max_range, min_range, side_of, enemy_ground, observer_ok = table
-    battery_task, status, broken, busy_until, missions_left, in_action, ammo = state
+    battery_task, status, busy_until, missions_left = state
     known_t, known_x, known_y, known_err = known
     m_rep, m_firer, m_target, m_stage = missions
     r = status.shape[0]
     nb = len(batteries)
     n = status.shape[1]
-    free = np.zeros((nb, r), dtype=np.bool_)
-    any_free = False
-    for k in range(nb):
-        b = batteries[k]
-        mount = battery_mount[b]
-        for a in range(r):
-            if (
-                battery_task[a, b] >= 0
-                and status[a, b] == ACTIVE
-                and not broken[a, b]
-                and busy_until[a, b] <= t1
-                and in_action[a, b]
-                and missions_left[a, b] > 0
-                and ammo[a, mount] > 0
-            ):
-                free[k, a] = True
-                any_free = True
+    any_free = free.any()
     out_k = np.empty(nb * r, dtype=np.int64)
     out_row = np.empty(nb * r, dtype=np.int64)
     out_target = np.empty(nb * r, dtype=np.int64)
@@ -333,13 +332,12 @@ class IndirectFire:
         f = ctx.world.forces
         pic = s.picture
         m = s.missions
-        state = BatteryState(
-            s.battery_task, s.status, s.broken, s.battery_busy_until, s.missions_left, s.in_action, s.ammo
-        )
+        state = BatteryState(s.battery_task, s.status, s.battery_busy_until, s.missions_left)
         troops = m.target < f.n  # missions on parked carriers (target codes from N) are not in the kernel's
         picked, rows, best, ids = take_fire_requests(
             plain(self.table),
             plain(state),
+            free_batteries(ctx, self.batteries, self.battery_mount),
             s.x,
             s.y,
             pic.seen_by,
@@ -385,19 +383,11 @@ class IndirectFire:
         open_ = (m.stage < STAGE_DONE) & (m.target >= f.n)
         engaged = np.zeros(pic.carrier_t.shape, dtype=bool)
         engaged[m.rep[open_], f.side[m.firer[open_]], m.target[open_] - f.n] = True
-        for b in self.batteries:
+        free_now = free_batteries(ctx, self.batteries, self.battery_mount)  # after the requests on troops
+        for k, b in enumerate(self.batteries):
             mount = self.battery_mount[b]
             side = f.side[b]
-            free = (
-                (s.battery_task[:, b] >= 0)
-                & (s.status[:, b] == ACTIVE)
-                & ~s.broken[:, b]
-                & (s.battery_busy_until[:, b] <= t1)
-                & s.in_action[:, b]
-                & (s.missions_left[:, b] > 0)
-                & (s.ammo[:, mount] > 0)
-                & wanted[:, side]
-            )
+            free = free_now[k] & wanted[:, side]
             if not free.any():
                 continue
             rows = np.flatnonzero(free)

@@ -345,8 +345,9 @@ class BatteryMarchOrdered(Event):
 @dataclass(frozen=True)
 class FireMissionRefused(Event):
     """A fire mission was refused (``reason``: out-of-range, no-ammunition, busy, target-lost,
-    battery-out-of-action, danger-close: friendly troops inside the weapon's safe distance of the aim point,
-    no-fire-area: the aim point inside a no-fire area)."""
+    battery-out-of-action, no-crew: too few people left to serve one weapon, danger-close: friendly
+    troops inside the weapon's safe distance of the aim point, no-fire-area: the aim point inside a
+    no-fire area)."""
 
     KIND: ClassVar[str] = "FireMissionRefused"
     mission: int

@@ -610,6 +610,13 @@ class WeaponSpec(Spec):
     displace_s: Duration = assumed(0.0)
     """Indirect fire: the time a halted battery takes to pack up (march order, displacement) before it
     can move off. 0: it moves off at once."""
+    crew: Count = assumed(0)
+    """People who serve one weapon in full (a mortar's or a gun's detachment); 0: not given (a weapon one
+    person carries). Documentation of the catalogue; the model reads ``min_crew``."""
+    min_crew: Count = assumed(0)
+    """Indirect fire: the fewest people who keep one weapon firing. An element with ``S`` people fires at
+    most ``floor(S / min_crew)`` of its weapons of this kind (none when ``S < min_crew``): fewer tubes a
+    volley, fewer rounds a minute (docs/mechanics/indirect-fire.md, "Crews"). 0: no minimum."""
 
     @model_validator(mode="after")
     def _consistent(self) -> WeaponSpec:

@@ -461,6 +461,9 @@ class BatchState:
     dig_s: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Time an element has spent digging in where it stands, halted on foot since it came under fire
     (docs/mechanics/morale.md, "Digging in under fire"); 0 when it is not digging."""
+    vehicle_dig_s: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Time an element's carriers have spent digging vehicle fighting positions where they stand beside
+    its people (docs/mechanics/transport.md, "Vehicle fighting positions"); 0 when they are not."""
     air_seen_at: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """Last time the element's side's picture held a hostile aircraft within its air radius."""
     # resupply by carriers (R, N) and its measures (R, S): docs/mechanics/supply.md
@@ -697,6 +700,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         search_y=_full((r, n), np.nan),
         search_leg=np.full((r, n), -1, dtype=np.int64),
         dig_s=np.zeros((r, n)),
+        vehicle_dig_s=np.zeros((r, n)),
         air_seen_at=_full((r, n), -INF),
         supply_phase=np.full((r, n), SUPPLY_NONE, dtype=np.int64),
         supply_client=np.full((r, n), -1, dtype=np.int64),

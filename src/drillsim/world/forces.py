@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from drillsim.core.random import Streams, draw_key_of, draw_keys_of
 from drillsim.geo.projection import LocalProjection
@@ -159,6 +159,9 @@ class ForceTable:
     """Indirect fire: time from halting after a move until the battery can fire (emplacement)."""
     w_displace_s: FloatArray
     """Indirect fire: time a halted battery takes to pack up before it moves off (displacement)."""
+    w_min_crew: FloatArray
+    """Indirect fire: the fewest people who keep one weapon of the mount firing (``min_crew``); 0: no
+    minimum (see :func:`crewed_weapons`)."""
     w_rounds_per_pass: FloatArray
     """Air: weapons one aircraft releases in one attack pass (its sortie load when the weapon gives none)."""
     w_aa_rate_per_s: FloatArray
@@ -234,6 +237,13 @@ class ForceTable:
         return np.isfinite(self.fuel0)
 
     @cached_property
+    def batteries(self) -> BoolArray:
+        """Whether each element has an indirect-fire weapon (a battery, a mortar section; built once)."""
+        out = np.zeros(self.n, dtype=bool)
+        out[self.w_elem[self.w_kind == WEAPON_KINDS.index("indirect")]] = True
+        return out
+
+    @cached_property
     def idlers(self) -> IntArray:
         """The elements that burn fuel halted with engines running (``idle_fuel_per_s`` > 0; built once)."""
         return np.flatnonzero(self.idle_fuel_per_s > 0)
@@ -305,6 +315,17 @@ _FOOTPRINT_BY_ECHELON = {
     "squadron": 100.0,
     "group": 150.0,
 }
+
+
+def crewed_weapons(count: ArrayLike, strength: ArrayLike, min_crew: ArrayLike) -> FloatArray:
+    """The weapons of a mount that its element's ``strength`` people can serve: ``count``, but no more
+    than ``floor(strength / min_crew)`` where ``min_crew`` > 0 (none when fewer than ``min_crew`` are
+    left). Every mount of an element draws on all its people (docs/mechanics/indirect-fire.md,
+    "Crews")."""
+    count = np.asarray(count, dtype=np.float64)
+    crew = np.asarray(min_crew, dtype=np.float64)
+    served = np.floor(np.asarray(strength, dtype=np.float64) / np.where(crew > 0, crew, 1.0) + 1e-9)
+    return np.where(crew > 0, np.minimum(count, served), count)
 
 
 def scaled_count(count: float, strength: float, personnel: float) -> float:
@@ -473,6 +494,7 @@ def compile_forces(  # noqa: C901
             "rpp",
             "emplace",
             "displace",
+            "crew",
             "sus",
             "rap",
             "safe",
@@ -521,6 +543,7 @@ def compile_forces(  # noqa: C901
             w["rpm"].append(float(spec.rounds_per_mission))
             w["emplace"].append(float(spec.emplace_s))
             w["displace"].append(float(spec.displace_s))
+            w["crew"].append(float(spec.min_crew) if spec.kind == "indirect" else 0.0)
             per_pass = spec.rounds_per_pass
             w["rpp"].append(float(per_pass) if per_pass is not None else float(spec.rounds_per_mission))
             aa = spec.anti_air
@@ -636,6 +659,7 @@ def compile_forces(  # noqa: C901
         w_rounds_per_mission=arr(w["rpm"]),
         w_emplace_s=arr(w["emplace"]),
         w_displace_s=arr(w["displace"]),
+        w_min_crew=arr(w["crew"]),
         w_rounds_per_pass=arr(w["rpp"]),
         w_aa_rate_per_s=arr(w["aa_rate"]),
         w_aa_min_range=arr(w["aa_rmin"]),

@@ -38,6 +38,7 @@ from drillsim.mechanics.transport import (
     mounted_exposure,
     park,
     parked_away,
+    vehicle_position_exposure,
 )
 from drillsim.state.batch import ACTIVE, BatchState, ContactLayer
 from drillsim.state.context import StepContext
@@ -433,7 +434,10 @@ class DirectFire:
         if not (rate > 0).any():
             return
         tr, tj, inverse = group_by_target(sub.rows, sub.target, f.n)
-        total = np.bincount(inverse, weights=rate, minlength=len(tr))
+        # Carriers dug in beside their people show less of themselves (docs: vehicle fighting positions).
+        total = np.bincount(inverse, weights=rate, minlength=len(tr)).astype(np.float64) * (
+            vehicle_position_exposure(ctx, tr, area=False)[np.arange(len(tr)), tj]
+        )
         p = carriers_destroyed_probability(total, ctx.dt)
         # Stochastic: one carrier with probability p; deterministic mode: p of one carrier (its expectation).
         lost = (

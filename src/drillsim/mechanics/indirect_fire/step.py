@@ -50,10 +50,15 @@ from drillsim.mechanics.indirect_fire.model import (
     lift_aim_points,
     scatter_sd,
 )
-from drillsim.mechanics.transport import carrier_positions, mounted_area_exposure, parked_away
+from drillsim.mechanics.transport import (
+    carrier_positions,
+    mounted_area_exposure,
+    parked_away,
+    vehicle_position_exposure,
+)
 from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
-from drillsim.world.forces import CRAWL_SPEED_MPS, POSTURE_INDEX
+from drillsim.world.forces import CRAWL_SPEED_MPS, POSTURE_INDEX, crewed_weapons
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -104,9 +109,12 @@ class BatteryState(NamedTuple):
 def free_batteries(ctx: StepContext, batteries: IntArray, battery_mount: IntArray) -> BoolArray:
     """(len(batteries), R): where each battery is free to take a request, whatever its target (troops or
     parked carriers): under a fire-support task, active, unbroken, not busy, in action (halted in a firing
-    position, emplaced or emplacing: not packing up or on the move), with missions and ammunition left."""
+    position, emplaced or emplacing: not packing up or on the move), with missions and ammunition left,
+    and people enough to crew at least one of its weapons (:func:`crewed_tubes`)."""
     s = ctx.state
+    f = ctx.world.forces
     b = batteries
+    mount = battery_mount[b]
     free = (
         (s.battery_task[:, b] >= 0)
         & (s.status[:, b] == ACTIVE)
@@ -114,9 +122,17 @@ def free_batteries(ctx: StepContext, batteries: IntArray, battery_mount: IntArra
         & (s.battery_busy_until[:, b] <= ctx.t1)
         & s.in_action[:, b]
         & (s.missions_left[:, b] > 0)
-        & (s.ammo[:, battery_mount[b]] > 0)
+        & (s.ammo[:, mount] > 0)
+        & (crewed_weapons(f.w_count[mount], s.strength[:, b], f.w_min_crew[mount]) > 0)
     )
     return np.ascontiguousarray(free.T)
+
+
+def crewed_tubes(ctx: StepContext, rows: IntArray, batteries: IntArray, mounts: IntArray) -> FloatArray:
+    """The weapons of each battery's mount that its people can serve now
+    (:func:`drillsim.world.forces.crewed_weapons`: no more than ``floor(strength / min_crew)``)."""
+    f = ctx.world.forces
+    return crewed_weapons(f.w_count[mounts], ctx.state.strength[rows, batteries], f.w_min_crew[mounts])
 
 
 class OpenMissions(NamedTuple):
@@ -503,12 +519,14 @@ class IndirectFire:
         rng = np.hypot(ax - s.x[rows, b], ay - s.y[rows, b])
         in_range = (rng <= f.w_max_range[mount]) & (rng >= f.w_min_range[mount])
         has_ammo = s.ammo[rows, mount] > 0
-        able = (s.status[rows, b] == ACTIVE) & ~s.broken[rows, b]
+        tubes = crewed_tubes(ctx, rows, b, mount)
+        standing = (s.status[rows, b] == ACTIVE) & ~s.broken[rows, b]
+        able = standing & (tubes > 0)
         accepts = np.array([t.danger_close for t in ctx.world.plan.tasks] + [False], dtype=bool)
         clearance = clearance_refusals(ctx, rows, side, mount, ax, ay, accepts[s.battery_task[rows, b]])
         reason = np.where(
             ~able,
-            "battery-out-of-action",
+            np.where(standing, "no-crew", "battery-out-of-action"),
             np.where(
                 ~live,
                 "target-lost",
@@ -544,13 +562,13 @@ class IndirectFire:
         # (docs: adjusting rounds), then fire for effect; a well located one gets fire for effect at once.
         adjust = adjusting_rounds(located[ok])
         adjusting = adjust > 0
-        volley = f.w_count[mt] * f.w_rounds_per_mission[mt]
+        volley = tubes[ok] * f.w_rounds_per_mission[mt]
         rounds = np.minimum(s.ammo[r_, mt], np.where(adjusting, adjust, volley))
         flight_s = rng[ok] / f.w_speed[mt]
         # The adjusting rounds land one cycle apart (flight, then the observer's correction); drillsim lands
         # them together at the last one's impact.
         lead = np.where(adjusting, (adjust - 1) * (flight_s + ADJUST_INTERVAL_S), 0.0)
-        rate = np.maximum(f.w_count[mt] * f.w_rate_per_s[mt], 1e-9)
+        rate = np.maximum(tubes[ok] * f.w_rate_per_s[mt], 1e-9)
         duration = np.where(adjusting, lead + flight_s + ADJUST_INTERVAL_S + volley / rate, rounds / rate)
         s.battery_busy_until[r_, b_] = when[ok] + duration
         m.aim_x[fired] = ax[ok]
@@ -582,12 +600,14 @@ class IndirectFire:
             ax[close], ay[close] = lift_aim_points(
                 ax[close], ay[close], s.x[rows[close]], s.y[rows[close]], friend
             )
-        volley = f.w_count[mt] * f.w_rounds_per_mission[mt]
+        tubes = crewed_tubes(ctx, rows, b, mt)
+        volley = tubes * f.w_rounds_per_mission[mt]
         going = (
             (s.status[rows, tgt % f.n] == ACTIVE)
             & (s.status[rows, b] == ACTIVE)
             & ~s.broken[rows, b]
             & (s.ammo[rows, mt] > 0)
+            & (tubes > 0)
         )
         rounds = np.where(going, np.minimum(s.ammo[rows, mt], volley), 0.0)
         when = m.impact_t[ks] + ADJUST_INTERVAL_S
@@ -608,7 +628,7 @@ class IndirectFire:
             return
         k, r_, b_, mt_ = ks[going], rows[going], b[going], mt[going]
         rng = np.hypot(ax[going] - s.x[r_, b_], ay[going] - s.y[r_, b_])
-        effect_s = rounds[going] / np.maximum(f.w_count[mt_] * f.w_rate_per_s[mt_], 1e-9)
+        effect_s = rounds[going] / np.maximum(tubes[going] * f.w_rate_per_s[mt_], 1e-9)
         s.battery_busy_until[r_, b_] = when[going] + effect_s
         m.aim_x[k] = ax[going]
         m.aim_y[k] = ay[going]
@@ -942,6 +962,8 @@ def land_impacts(ctx: StepContext, ks: IntArray, *, weapon: str, adjusting: bool
     first_exposure = np.where(warned, down, exposure) * cover
     peak, spread = lethal_spread(f.w_lethal_radius[mounts][:, None], f.footprint_m[None, :])
     guns = np.maximum(f.w_count[mounts], 1).astype(np.int64)
+    if weapon == "indirect":  # the tubes its people crew when the rounds land (at least one)
+        guns = np.maximum(crewed_tubes(ctx, rows, m.firer[ks], mounts), 1).astype(np.int64)
     if adjusting:
         guns = np.ones(len(ks), dtype=np.int64)
     volley = np.minimum(rounds, guns)
@@ -1047,7 +1069,9 @@ def destroy_carriers(
     peak, spread = lethal_spread(radius, f.footprint_m[None, :])
     cx, cy = carrier_positions(s)  # parked carriers where they were left, not beside their people
     exponents = burst_exponents(cx[rows], cy[rows], bursts[0], bursts[1], spread, candidate, rounds)
-    p = hit_probabilities(np.exp(exponents), peak, spread, np.ones(peak.shape), candidate, rounds)
+    # Carriers dug in beside their people take a share of each burst (docs: vehicle fighting positions).
+    exposure = vehicle_position_exposure(ctx, rows, area=True)
+    p = hit_probabilities(np.exp(exponents), peak, spread, exposure, candidate, rounds)
     mi, elems = np.nonzero(p > 0.0)
     if not len(mi):
         return out

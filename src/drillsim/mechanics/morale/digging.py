@@ -4,7 +4,10 @@ An element halted on foot that comes under fire (it is suppressed) and is not or
 stands: once it has stayed there :data:`HASTY_DIG_UNDER_FIRE_S` since it came under fire, its people lie in
 hasty fighting positions (posture ``hasty-defence``, with that posture's exposure to direct and area fire),
 and ``UnitDugIn`` is recorded. Moving on (a route to follow, leaving the fall of shot, mounting) or being
-broken or out of action stops the digging, and a new position must be dug from the start.
+broken or out of action stops the digging, and a new position must be dug from the start. A battery (an
+element with an indirect-fire weapon) in action in its firing position digs the same way without waiting
+to come under fire (docs/mechanics/morale.md, "Batteries dig in"). The carriers standing beside their
+people dig vehicle positions (:func:`drillsim.mechanics.transport.dig_vehicle_positions`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from drillsim.events.types import UnitDugIn
+from drillsim.mechanics.transport import dig_vehicle_positions
 from drillsim.scenario.models import POSTURES
 from drillsim.state.batch import ACTIVE
 from drillsim.state.context import StepContext
@@ -33,11 +37,18 @@ _HASTY = POSTURES.index("hasty-defence")
 def dig_in(ctx: StepContext) -> None:
     """Elements halted on foot (active, unbroken, not mounted, a ground element in a posture of
     :data:`DIGGING_POSTURES`, no route left to follow, not leaving the fall of shot) that are under fire
-    (suppressed) or already digging add the step to ``dig_s``; the others' ``dig_s`` goes back to 0. Those
-    that reach :data:`HASTY_DIG_UNDER_FIRE_S` take posture ``hasty-defence`` (``UnitDugIn``)."""
+    (suppressed), are batteries in action in a firing position (emplaced), or are already digging add the
+    step to ``dig_s``; the others' ``dig_s`` goes back to 0. Those that reach
+    :data:`HASTY_DIG_UNDER_FIRE_S` take posture ``hasty-defence`` (``UnitDugIn``). Then the carriers
+    standing beside their people dig (:func:`drillsim.mechanics.transport.dig_vehicle_positions`)."""
     s = ctx.state
     f = ctx.world.forces
+    dig_vehicle_positions(ctx)
     under_fire = s.suppressed_until > ctx.t0
+    if f.batteries.any():
+        # A battery in action digs its pits and slit trenches once emplaced, fire or no fire.
+        emplaced = f.batteries[None, :] & s.in_action & (s.emplaced_at <= ctx.t0)
+        under_fire = under_fire | emplaced
     if not under_fire.any() and not s.dig_s.any():
         return
     halted = (

@@ -10,6 +10,11 @@ from drillsim.mechanics.transport.model import (
     shuttle_trips,
     sortie_of_elements,
 )
+from drillsim.mechanics.transport.positions import (
+    VEHICLE_DIG_S,
+    dig_vehicle_positions,
+    vehicle_position_exposure,
+)
 from drillsim.mechanics.transport.step import (
     Carriers,
     Transport,
@@ -25,12 +30,14 @@ from drillsim.mechanics.transport.step import (
 )
 
 __all__ = [
+    "VEHICLE_DIG_S",
     "Carriers",
     "Transport",
     "carrier_guns_manned",
     "carrier_load",
     "carrier_mine_casualties",
     "carrier_positions",
+    "dig_vehicle_positions",
     "full_loads",
     "landing_times",
     "lose_carrier_guns",
@@ -42,4 +49,5 @@ __all__ = [
     "shuttle_speed_factor",
     "shuttle_trips",
     "sortie_of_elements",
+    "vehicle_position_exposure",
 ]

@@ -98,8 +98,7 @@ def test_crewed_weapons_formula() -> None:
 
 def test_a_mortar_section_down_to_one_man_stops_firing(runner: Runner) -> None:
     """With 12 people the section fires its mission, 3 tubes x 6 rounds, and hurts the red squad; cut to
-    one man (below the minimum crew of 2) it fires nothing and hurts no one, and the mission it is asked
-    for is refused for want of a crew."""
+    one man (below the minimum crew of 2) it takes no request, fires nothing and hurts no one."""
     full = runner.run(mission(), reps=20, until_s=900.0)
     assert (full.total("RoundsFired", "count") == TUBES * ROUNDS).all()
     assert full.losses("red").sum() > 0
@@ -110,7 +109,7 @@ def test_a_mortar_section_down_to_one_man_stops_firing(runner: Runner) -> None:
 
 def test_a_mortar_section_short_of_crews_fires_fewer_tubes(runner: Runner) -> None:
     """Three people crew one tube (min_crew 2): the mission is one tube's 6 rounds, a third of the full
-    section's, and takes as long to fire as one tube needs."""
+    section's."""
     short = runner.run(mission(strength=3), reps=5, until_s=900.0)
     assert (short.total("RoundsFired", "count") == ROUNDS).all()
 

@@ -435,8 +435,9 @@ class DirectFire:
             return
         tr, tj, inverse = group_by_target(sub.rows, sub.target, f.n)
         # Carriers dug in beside their people show less of themselves (docs: vehicle fighting positions).
-        total = np.bincount(inverse, weights=rate, minlength=len(tr)).astype(np.float64) * (
-            vehicle_position_exposure(ctx, tr, area=False)[np.arange(len(tr)), tj]
+        total = (
+            np.bincount(inverse, weights=rate, minlength=len(tr)).astype(np.float64)
+            * (vehicle_position_exposure(ctx, tr, area=False)[np.arange(len(tr)), tj])
         )
         p = carriers_destroyed_probability(total, ctx.dt)
         # Stochastic: one carrier with probability p; deterministic mode: p of one carrier (its expectation).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from effects_kit import Runner, at, base, eye
+from effects_kit import Result, Runner, at, base, eye
 
 from drillsim.mechanics.morale.digging import HASTY_DIG_UNDER_FIRE_S
 from drillsim.mechanics.transport import VEHICLE_DIG_S
@@ -26,8 +26,8 @@ MIN_CREW = 2
 def mission(
     strength: int | None = None, *, red_posture: str = "halted", duration_s: float = 3600.0
 ) -> dict[str, Any]:
-    """The observer, the mortar section (12 people, ``strength`` if given, ``MIN_CREW`` a tube) and the red
-    squad on foot beside its truck, in ``red_posture``."""
+    """The observer, the mortar section (12 people, ``strength`` if given, ``MIN_CREW`` a tube; it never
+    breaks) and the red squad on foot beside its truck, in ``red_posture``."""
     data = base(duration_s=duration_s, dt_s=DT)
     cat = data["catalogue"]
     cat["sensors"]["sure-eye"] = eye(10.0) | {"position_error_m": 20.0}
@@ -54,6 +54,8 @@ def mission(
         "echelon": "section",
         "personnel": 12,
         "weapons": [{"weapon": "mortar", "count": TUBES}],
+        "break_losses": 1.0,
+        "break_suppression": 1.0,
     }
     cat["unit_types"]["squad"] = {
         "category": "motorised",
@@ -105,6 +107,20 @@ def test_a_mortar_section_down_to_one_man_stops_firing(runner: Runner) -> None:
     alone = runner.run(mission(strength=1), reps=20, until_s=900.0)
     assert alone.count("RoundsFired").sum() == 0
     assert alone.losses("red").sum() == 0
+
+
+def test_a_mission_booked_before_the_crews_fell_is_refused(runner: Runner) -> None:
+    """The section books the mission (``FireMissionRequested`` within the first steps, fired after the 60 s
+    fire direction delay); cut to one man before it fires, it refuses the mission (reason ``no-crew``) and
+    fires nothing."""
+    sim = runner.simulation(mission(), reps=2)
+    sim.run(until_s=30.0)
+    e = sim.world.forces.index("blue/mortars")
+    sim.state.strength[:, e] = 1.0
+    result = Result(sim.run(until_s=900.0), sim, 2)
+    assert len(result.select("FireMissionRequested")) == 2
+    assert result.select("FireMissionRefused")["detail"].to_pylist() == ["no-crew", "no-crew"]
+    assert result.count("RoundsFired").sum() == 0
 
 
 def test_a_mortar_section_short_of_crews_fires_fewer_tubes(runner: Runner) -> None:

@@ -3,6 +3,7 @@ the border, the deciding enemy, and the exercise as reported beside it."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -150,6 +151,48 @@ def test_no_phase_beyond_the_article_decides_the_outcome(v2: Scenario) -> None:
     assert attacks == []
     deciding = {uid for uid, u in v2.units.items() if u.behaviour is not None}
     assert {"mil/west/grp", "mil/centre/grp", "mil/east/grp"} <= deciding
+
+
+ARTICLE_ORDER = (
+    "incursion",
+    "aerial-reconnaissance",
+    "ground-reconnaissance",
+    "special-forces-raid",
+    "air-strikes",
+    "drones-and-artillery",
+)
+
+
+def _waits_for(trigger: object) -> set[str]:
+    """The phases a trigger cannot fire before: its own ``after_phase``, or that of a member of its
+    ``all_of`` (an ``any_of`` branch may fire without it)."""
+    own = getattr(trigger, "after_phase", None)
+    found = {own} if own is not None else set()
+    for member in getattr(trigger, "all_of", None) or []:
+        found |= _waits_for(member)
+    return found
+
+
+def test_each_article_phase_waits_for_the_one_before(v2: Scenario) -> None:
+    """The response runs in the article's order whatever happens first: each phase's trigger needs the phase
+    before it (a commander killed by a border post does not bring the strikes ahead of the reconnaissance)."""
+    for earlier, later in itertools.pairwise(ARTICLE_ORDER):
+        assert earlier in _waits_for(v2.plan.phases[later].trigger), (earlier, later)
+
+
+def test_the_raid_is_passed_over_when_the_commander_is_dead(v2: Scenario) -> None:
+    """The raid, whose purpose is the commander's capture, is passed over if he is already destroyed or has
+    escaped; the Armenians' covered withdrawal follows the raid's turn either way."""
+    raid = v2.plan.phases["special-forces-raid"]
+    assert [t.task for t in raid.tasks] == ["raid"]
+    assert raid.unless is not None
+    assert {(m.event, m.unit) for m in raid.unless.any_of} == {  # type: ignore[union-attr]
+        ("unit-destroyed", "mil/commander"),
+        ("unit-escaped", "mil/commander"),
+    }
+    covered = v2.plan.phases["covered-withdrawal"]
+    assert _waits_for(covered.trigger) == {"special-forces-raid"}
+    assert {t.task for t in covered.tasks} == {"withdraw", "cover-withdrawal"}
 
 
 def test_the_exercise_differs_from_the_incursion_in_the_script_and_the_calendar(

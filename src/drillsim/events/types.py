@@ -53,6 +53,16 @@ class PhaseStarted(Event):
 
 
 @dataclass(frozen=True)
+class PhaseSkipped(Event):
+    """A phase of the plan was passed over when its trigger fired, because its ``unless`` condition held
+    already; ``reason`` says which condition (a plain description of the ``unless`` trigger)."""
+
+    KIND: ClassVar[str] = "PhaseSkipped"
+    phase: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class OrderReceived(Event):
     """A unit received and began a task of a phase."""
 
@@ -726,6 +736,7 @@ class SearchEnded(Event):
 # How each kind's fields map onto the flat columns (field -> column).
 _COLUMNS: dict[str, dict[str, str]] = {
     "PhaseStarted": {"phase": "detail"},
+    "PhaseSkipped": {"phase": "detail", "reason": "other"},
     "OrderReceived": {"unit": "unit", "task": "detail", "phase": "other"},
     "UnitArrived": {"unit": "unit", "x_m": "x_m", "y_m": "y_m"},
     "UnitMoved": {"unit": "unit", "x_m": "x_m", "y_m": "y_m", "strength": "value"},
@@ -864,6 +875,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
     cls.KIND: cls
     for cls in (
         PhaseStarted,
+        PhaseSkipped,
         OrderReceived,
         UnitArrived,
         UnitMoved,

@@ -24,6 +24,7 @@ __all__ = ["EVENT_LABELS", "KEY_EVENT_KINDS", "kill_chains", "objective_terms", 
 
 EVENT_LABELS = {
     "PhaseStarted": "phases started",
+    "PhaseSkipped": "phases passed over",
     "OrderReceived": "orders received",
     "UnitArrived": "units arrived",
     "UnitMoved": "positions logged",
@@ -326,6 +327,7 @@ def _describe(row: dict[str, Any]) -> str:
     count = row["count"]
     texts = {
         "PhaseStarted": f"phase {detail} started",
+        "PhaseSkipped": f"phase {detail} passed over: {other}",
         "OrderReceived": f"{unit}: {detail} ({other})",
         "ContactDetected": f"{row['side']}: {unit or 'someone'} detected {other} ({detail})",
         "CarrierSighted": f"{row['side']}: {unit} sighted the parked carriers of {other} ({detail})",

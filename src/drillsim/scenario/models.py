@@ -1125,6 +1125,14 @@ def _trigger_tag(value: Any) -> str | None:
     return None
 
 
+class _HashableContext(dict[str, str]):
+    """An error context that ``typing`` can hash, so that ``Trigger`` can be a member of a union
+    (``Trigger | None``)."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+
 Trigger = Annotated[
     Annotated[AtTimeTrigger, Tag("AtTimeTrigger")]
     | Annotated[AfterPhaseTrigger, Tag("AfterPhaseTrigger")]
@@ -1139,10 +1147,13 @@ Trigger = Annotated[
         _trigger_tag,
         custom_error_type="trigger_kind",
         custom_error_message="not a known trigger",
-        custom_error_context={"expected": "a mapping with one of the keys " + ", ".join(_TRIGGER_KEYS)},
+        custom_error_context=_HashableContext(
+            expected="a mapping with one of the keys " + ", ".join(_TRIGGER_KEYS)
+        ),
     ),
 ]
 """When a phase starts: a time, another phase, an event, or a condition (and combinations)."""
+
 AllOfTrigger.model_rebuild()
 AnyOfTrigger.model_rebuild()
 
@@ -1444,6 +1455,11 @@ class PhaseSpec(Spec):
     """A phase of the plan: it starts when its trigger fires, and then issues its tasks."""
 
     trigger: Trigger
+    unless: Trigger | None = None
+    """A condition that takes away the phase's purpose (its target unit destroyed, captured or escaped;
+    an objective already achieved...). If it has fired by the time ``trigger`` fires, the phase is passed
+    over: it issues no tasks, a ``PhaseSkipped`` event says why, and phases ``after_phase`` it go on as if it
+    had started then. Once the phase has started, ``unless`` no longer matters."""
     description: str | None = None
     tasks: list[TaskSpec] = Field(default_factory=list)
 

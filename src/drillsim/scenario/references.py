@@ -388,6 +388,8 @@ class _Checker:
         for pid, phase in self.s.plan.phases.items():
             base: FieldPath = ("plan", "phases", pid)
             self.trigger((*base, "trigger"), phase.trigger, phases)
+            if phase.unless is not None:
+                self.trigger((*base, "unless"), phase.unless, phases)
             for i, task in enumerate(phase.tasks):
                 tpath: FieldPath = (*base, "tasks", i)
                 for j, uid in enumerate(task.units):

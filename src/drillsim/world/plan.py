@@ -185,6 +185,10 @@ class CompiledPlan:
     tasks: tuple[CompiledTask, ...]
     phase_tasks: tuple[tuple[int, ...], ...]
     objective_names: tuple[str, ...]
+    phase_unless: tuple[int, ...] = ()
+    """Each phase's ``unless`` root node (-1: none); empty when no phase has one."""
+    phase_unless_text: tuple[str, ...] = ()
+    """Each phase's ``unless`` condition in words (empty string: none), the reason a skip event gives."""
 
     @cached_property
     def together_gap_m(self) -> FloatArray:
@@ -545,8 +549,10 @@ def compile_plan(
     roots: list[int] = []
     tasks: list[CompiledTask] = []
     phase_tasks: list[tuple[int, ...]] = []
+    unless: list[int] = []
     for p, (_, phase) in enumerate(scenario.plan.phases.items()):
         roots.append(c.trigger(phase.trigger))
+        unless.append(c.trigger(phase.unless) if phase.unless is not None else -1)
         ids: list[int] = []
         for spec in phase.tasks:
             tasks.append(c.task(len(tasks), p, spec))
@@ -559,4 +565,41 @@ def compile_plan(
         tasks=tuple(tasks),
         phase_tasks=tuple(phase_tasks),
         objective_names=tuple(scenario.objectives),
+        phase_unless=tuple(unless) if any(k >= 0 for k in unless) else (),
+        phase_unless_text=tuple(
+            describe_trigger(phase.unless) if phase.unless is not None else ""
+            for phase in scenario.plan.phases.values()
+        )
+        if any(k >= 0 for k in unless)
+        else (),
     )
+
+
+def describe_trigger(trig: Any) -> str:
+    """A trigger in words, as it reads in the scenario file (``unit-destroyed of mil/commander``,
+    ``objective commander-killed achieved``, ``any of (...)``), delays left out."""
+    if isinstance(trig, AtTimeTrigger):
+        return f"time {float(trig.at_s):g} s"
+    if isinstance(trig, AfterPhaseTrigger):
+        return f"phase {trig.after_phase} started"
+    if isinstance(trig, EventTrigger):
+        about = [
+            f"{key} {value}"
+            for key in ("side", "unit", "objective", "obstacle", "position")
+            if (value := getattr(trig, key)) is not None
+        ]
+        return trig.event + (f" ({', '.join(about)})" if about else "")
+    if isinstance(trig, LossesTrigger):
+        named = ", ".join(trig.names("side") + trig.names("nation") + trig.names("unit")) or "all"
+        return f"losses of {named} above {float(trig.losses_above):g}"
+    if isinstance(trig, LocatedTrigger):
+        return f"{trig.side} located {float(trig.located_fraction):g} of {trig.of_side}"
+    if isinstance(trig, ObjectiveTrigger):
+        return f"objective {trig.objective_achieved} achieved"
+    if isinstance(trig, ArrivedTrigger):
+        return f"{', '.join(trig.arrived)} arrived"
+    if isinstance(trig, AllOfTrigger):
+        return "all of (" + "; ".join(describe_trigger(t) for t in trig.all_of) + ")"
+    if isinstance(trig, AnyOfTrigger):
+        return "any of (" + "; ".join(describe_trigger(t) for t in trig.any_of) + ")"
+    raise TypeError(f"unknown trigger {trig!r}")  # pragma: no cover

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
-from drillsim.events.types import OrderReceived, PhaseStarted, SearchBegun, SearchEnded
+from drillsim.events.types import OrderReceived, PhaseSkipped, PhaseStarted, SearchBegun, SearchEnded
 from drillsim.geo.distance import SQUARED_SLACK
 from drillsim.geo.polygons import in_zone
 from drillsim.geo.terrain import CROSSING_RADIUS_M, SegmentGrid, Terrain, move_cuts
@@ -106,7 +106,8 @@ def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
 
 
 def start_phases(ctx: StepContext, triggers: TriggerState, located: FloatArray) -> None:
-    """Start every phase whose trigger has fired by the end of this step, and issue its tasks."""
+    """Start every phase whose trigger has fired by the end of this step, and issue its tasks; a phase whose
+    ``unless`` condition fired no later than its trigger is passed over instead (no tasks)."""
     s = ctx.state
     plan = ctx.world.plan
     waiting = np.asarray(np.isinf(s.phase_start).any(axis=0))
@@ -122,6 +123,18 @@ def start_phases(ctx: StepContext, triggers: TriggerState, located: FloatArray) 
             continue
         start = np.maximum(when[rows], 0.0)
         s.phase_start[rows, p] = start
+        if plan.phase_unless and plan.phase_unless[p] >= 0:
+            # Its purpose gone before it was due: passed over, no tasks (docs/mechanics/orders.md).
+            gone = fire[rows, plan.phase_unless[p]] <= when[rows]
+            if gone.any():
+                ctx.emit(
+                    PhaseSkipped,
+                    rows[gone],
+                    start[gone],
+                    phase=plan.phase_names[p],
+                    reason=plan.phase_unless_text[p],
+                )
+                rows, start = rows[~gone], start[~gone]
         ctx.emit(PhaseStarted, rows, start, phase=plan.phase_names[p])
         for k in plan.phase_tasks[p]:
             issue_task(ctx, k, rows, start)

@@ -188,10 +188,12 @@ class TriggerState:
         self.plan = plan
         self.first_held = np.full((replications, len(plan.nodes)), np.inf)
         self.phase_nodes = np.zeros((len(plan.phase_root), len(plan.nodes)), dtype=bool)
-        """(phases, nodes): the nodes a phase's start time is computed from (its root and, through all/any,
-        the root's descendants)."""
+        """(phases, nodes): the nodes a phase's start time is computed from (its root, its ``unless`` root
+        and, through all/any, their descendants)."""
         for p, root in enumerate(plan.phase_root):
             todo = [root]
+            if plan.phase_unless and plan.phase_unless[p] >= 0:
+                todo.append(plan.phase_unless[p])
             while todo:
                 k = todo.pop()
                 self.phase_nodes[p, k] = True

@@ -258,14 +258,9 @@ def _record_pursuits_ended(
     for k, a in enumerate(action[ended].tolist()):
         if a in TAKEN_OVER_BY:
             reason[k] = TAKEN_OVER_BY[a]
-    ctx.emit(
-        PursuitEnded,
-        r,
-        ctx.t1,
-        unit=ctx.ids[e],
-        target=np.where(target >= 0, ctx.ids[t], None),
-        reason=reason,
-    )
+    names = ctx.ids[t].astype(object)
+    names[target < 0] = None
+    ctx.emit(PursuitEnded, r, ctx.t1, unit=ctx.ids[e], target=names, reason=reason)
 
 
 class Pursuing(NamedTuple):

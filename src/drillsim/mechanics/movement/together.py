@@ -129,7 +129,7 @@ def _body_of(broken: bool, group: int, task: int, mode: int, gap_by_task: FloatA
     """The body an element marches in (:func:`column_allowance`), -1 none: broken, its group's
     (``2 n_tasks + group``, when it has a group); falling back on its behaviour, its task's withdrawal
     body (``n_tasks + task``); on a task that keeps together, the task's."""
-    n_tasks = gap_by_task.shape[0]
+    n_tasks = int(gap_by_task.shape[0])
     if broken:
         return 2 * n_tasks + group if group >= 0 else -1
     if task < 0:

@@ -709,7 +709,8 @@ def _reference_allowance(
 def _both_allowances(gap: np.ndarray, s: Any) -> tuple[np.ndarray, np.ndarray]:
     """The compiled pass's allowance and the reference's, on one state."""
     args = (s.task, s.status, s.broken, s.fled, s.behaviour_mode, plain(s.routes()), s.x, s.y)
-    return column_allowance(gap, *args), _reference_allowance(gap, *args)
+    alone = np.full(s.x.shape[1], -1, dtype=np.int64)  # broken groups' bodies: tests/mechanics
+    return column_allowance(gap, *args, alone), _reference_allowance(gap, *args)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from effects_kit import Result, Runner, at, base, eye, rifle
 from drillsim.mechanics.behaviour import (
     Assessment,
     cover_hold,
+    faced_strength,
     moving_away,
     next_cover_level,
     pursuit_over,
@@ -466,8 +467,9 @@ def test_pursue_a_withdrawing_platoon_and_break_off(
     runner: Runner, pursue_s: float, pursue_distance_m: float
 ) -> None:
     """pursue: three bands (24) see a platoon (20) march away and follow it north, break off at the limit
-    (pursue_s after they set out, or pursue_distance_m from where they set out) and take up their task
-    again (none: they halt), and pursue no more for pursue_s; without the rule they stay where they are."""
+    (pursue_s after they set out, or pursue_distance_m from where they set out; ``PursuitEnded`` says
+    which) and take up their task again (none: they halt), and pursue no more for pursue_s; without the
+    rule they stay where they are."""
     limits = {"pursue_s": pursue_s, "pursue_distance_m": pursue_distance_m}
     on = runner.run(withdrawal(["pursue"], **limits), reps=1, until_s=2400.0)
     off = runner.run(withdrawal(["take-cover"], **limits), reps=1, until_s=2400.0)
@@ -481,6 +483,10 @@ def test_pursue_a_withdrawing_platoon_and_break_off(
     x, y = where(runner.run(withdrawal(["pursue"], **limits), reps=1, until_s=ended[0]), band)
     gone = float(np.hypot(x, y)[0])  # it set out from the centre
     assert y[0] > 500.0  # north, after the platoon
+    ends = on.select("PursuitEnded", unit=band)
+    assert ends["time_s"].to_pylist()[0] == ended[0]
+    assert ends["other"].to_pylist()[0] == "blue/platoon"
+    assert ends["detail"].to_pylist()[0] == ("distance" if pursue_distance_m < 2.0 * pursue_s else "time")
     if pursue_distance_m < 2.0 * pursue_s:
         # Broken off at the first step (10 s, 20 m at 2 m/s) past pursue_distance_m, before pursue_s.
         assert pursue_distance_m <= gone <= pursue_distance_m + 25.0
@@ -557,10 +563,15 @@ def test_a_pursuit_comes_after_the_attack_and_before_the_task() -> None:
 
 
 def _reference_pursuits(
-    result: Result, rows: np.ndarray, elems: np.ndarray, friendly: np.ndarray, t1: float
+    result: Result,
+    rows: np.ndarray,
+    elems: np.ndarray,
+    odds: tuple[np.ndarray, np.ndarray],
+    t1: float,
 ) -> np.ndarray:
     """The contact each decider pursues, by the documented expressions (``moving_away``, ``pursuit_over``,
-    ``Picture.believed``), one decider at a time."""
+    ``faced_strength``, ``Picture.believed``), one decider at a time."""
+    friendly, enemy = odds
     s = result.sim.state
     f = result.sim.world.forces
     table = result.sim.world.behaviours
@@ -573,8 +584,11 @@ def _reference_pursuits(
         m = int(f.side[e])
         cand = np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == 0))
         est = np.where(pic.identified[r, m, cand], f.strength0[cand], table.unidentified_strength[e])
-        odds = friendly[k] >= table.pursue_above[e] * est
         x, y = s.x[r, e], s.y[r, e]
+        bx, by, _ = pic.believed(r, m, cand, t1)
+        d = np.hypot(bx - x, by - y)
+        faced = [faced_strength(a, b, table.radius_m[e], enemy[k]) for a, b in zip(est, d, strict=True)]
+        holds = friendly[k] >= table.pursue_above[e] * np.array(faced)
         if s.behaviour_mode[r, e] == BEHAVIOUR_PURSUE:
             same = cand == s.behaviour_target[r, e]
             gone = np.hypot(x - s.pursuit_x[r, e], y - s.pursuit_y[r, e])
@@ -584,13 +598,11 @@ def _reference_pursuits(
                 table.pursue_s[e : e + 1],
                 table.pursue_distance_m[e : e + 1],
             )[0]
-            if same.any() and odds[same][0] and not over:
+            if same.any() and holds[same][0] and not over:
                 out[k] = s.behaviour_target[r, e]
             continue
         if t1 - s.pursuit_ended_at[r, e] < table.pursue_s[e]:
             continue
-        bx, by, _ = pic.believed(r, m, cand, t1)
-        d = np.hypot(bx - x, by - y)
         away = moving_away(
             np.full(len(cand), x),
             np.full(len(cand), y),
@@ -599,7 +611,7 @@ def _reference_pursuits(
             pic.known_vx[r, m, cand],
             pic.known_vy[r, m, cand],
         )
-        ok = (d <= table.reach_m[e]) & away & odds
+        ok = (d <= table.reach_m[e]) & away & holds
         if ok.any():
             out[k] = cand[ok][np.argmin(d[ok])]
     return out
@@ -646,6 +658,7 @@ def test_compiled_pursuit_search_matches_the_documented_expressions(runner: Runn
     s.pursuit_ended_at[:] = t1 - rng.choice([0.0, 1000.0, 1800.0, np.inf], shape)
     rows, elems = np.nonzero(np.broadcast_to(table.pursue, shape))
     friendly = rng.choice([8.0, 16.0, 24.0, 48.0], len(rows))
+    enemy = rng.choice([0.0, 8.0, 20.0, 40.0], len(rows))
     got = _pursuits(
         rows,
         elems,
@@ -656,44 +669,70 @@ def test_compiled_pursuit_search_matches_the_documented_expressions(runner: Runn
         pic.known_live,
         pic.identified,
         Standing(s.status, s.broken, s.strength, s.x, s.y),
-        friendly,
+        (friendly, enemy),
         table.pursuits,
         Pursuing.of(s),
     )
-    expected = _reference_pursuits(result, rows, elems, friendly, t1)
+    expected = _reference_pursuits(result, rows, elems, (friendly, enemy), t1)
     np.testing.assert_array_equal(got, expected)
     assert (expected >= 0).any()
     assert (expected < 0).any()
 
 
+def covered(rules: list[str], *, sight_m: float = 6000.0) -> dict[str, Any]:
+    """:func:`withdrawal` with a blue covering section (20 rifles reaching 1 km, eyes as the bands') in
+    hasty defence 2 km north of the bands, on the platoon's way; every eye sees ``sight_m`` at most."""
+    data = withdrawal(rules)
+    cat = data["catalogue"]
+    cat["sensors"]["eye"]["max_range_m"] = sight_m
+    cat["weapons"]["rifle"] = rifle(0.02)
+    cat["unit_types"]["cover"] = {
+        "category": "infantry",
+        "personnel": 20,
+        "sensors": [{"sensor": "eye"}],
+        "weapons": [{"weapon": "rifle", "count": 20, "ammunition": 1000}],
+        "speed_mps": {"open": 1.0},
+    }
+    data["units"]["blue/cover"] = {
+        "type": "cover",
+        "nation": "B",
+        "at": at(0, 2000),
+        "posture": "hasty-defence",
+    }
+    return data
+
+
 def test_a_cover_fires_only_on_pursuers(runner: Runner) -> None:
-    """pursue makes a cover matter: a blue covering section (20 rifles, 1 km range) stands 2 km north of
-    three red bands, on the withdrawing platoon's way; the bands that pursue the platoon come within its
-    range and it hits them, while bands without the rule stay 2 km off and it never fires."""
-
-    def covered(rules: list[str]) -> dict[str, Any]:
-        data = withdrawal(rules)
-        cat = data["catalogue"]
-        cat["weapons"]["rifle"] = rifle(0.02)
-        cat["unit_types"]["cover"] = {
-            "category": "infantry",
-            "personnel": 20,
-            "sensors": [{"sensor": "eye"}],
-            "weapons": [{"weapon": "rifle", "count": 20, "ammunition": 1000}],
-            "speed_mps": {"open": 1.0},
-        }
-        data["units"]["blue/cover"] = {
-            "type": "cover",
-            "nation": "B",
-            "at": at(0, 2000),
-            "posture": "hasty-defence",
-        }
-        return data
-
-    on = runner.run(covered(["pursue"]), reps=2, until_s=1800.0)
-    off = runner.run(covered(["take-cover"]), reps=2, until_s=1800.0)
+    """pursue makes a cover matter: the bands, which see 950 m, pursue the platoon and come upon the
+    covering section inside its rifles' reach; it hits them, and they break off (outmatched: 24 against
+    the platoon and the section, 40), while bands without the rule stay 2 km off and it never fires."""
+    on = runner.run(covered(["pursue"], sight_m=950.0), reps=2, until_s=1800.0)
+    off = runner.run(covered(["take-cover"], sight_m=950.0), reps=2, until_s=1800.0)
     assert (on.count("UnitHit", other="blue/cover") > 0).all()
+    assert (on.count("PursuitEnded", detail="outmatched") == 3).all()
     assert len(off.select("UnitHit")) == 0
+
+
+def test_a_pursuit_breaks_off_at_a_stronger_covering_force(runner: Runner) -> None:
+    """pursue weighs every enemy it knows near it: the bands (24) see the covering section (20) from the
+    start, but it stands beyond their radius (1,500 m) and they pursue the platoon (20); once the section
+    comes within the radius they face 40 and break off (``PursuitEnded``, outmatched) about 1,500 m from
+    it, out of its rifles' reach: it never fires. Weighing the platoon alone, they followed it onto the
+    section and were hit."""
+    result = runner.run(covered(["pursue"]), reps=2, until_s=1800.0)
+    band = "red/band/1"
+    assert actions(result, band)[:2] == ["pursue", "resume"]
+    ends = result.select("PursuitEnded", unit=band)
+    assert ends["detail"].to_pylist() == ["outmatched", "outmatched"]
+    assert (result.count("PursuitEnded") == 3).all()
+    sim = result.sim
+    f = sim.world.forces
+    bands = [f.index(f"red/band/{k}") for k in (1, 2, 3)]
+    cover = f.index("blue/cover")
+    s = sim.state
+    apart = np.hypot(s.x[:, bands] - s.x[:, [cover]], s.y[:, bands] - s.y[:, [cover]])
+    assert (apart > 1400.0).all()
+    assert len(result.select("UnitHit")) == 0
 
 
 def friend_at_the_edge() -> dict[str, Any]:

@@ -703,6 +703,20 @@ class InitiativeTaken(Event):
     target: str | None
 
 
+@dataclass(frozen=True)
+class PursuitEnded(Event):
+    """``unit`` broke off its pursuit of ``target`` (docs/mechanics/behaviour.md, "Pursue"): ``reason`` is
+    ``time`` (``pursue_s`` since it set out), ``distance`` (``pursue_distance_m`` from where it set out),
+    ``lost`` (the contact left the side's picture or is out of action), ``outmatched`` (the odds against
+    it no longer hold), ``reserve`` (the plan holds the unit back), or the rule that took over
+    (``take-cover``, ``withdraw``, ``ambush``, ``attack``)."""
+
+    KIND: ClassVar[str] = "PursuitEnded"
+    unit: str
+    target: str
+    reason: str
+
+
 # --- raids (docs/mechanics/orders.md, "Raid search")
 
 
@@ -863,6 +877,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
     },
     "PositionSeized": {"side": "side", "position": "other", "from_side": "unit", "status": "detail"},
     "InitiativeTaken": {"unit": "unit", "action": "detail", "target": "other"},
+    "PursuitEnded": {"unit": "unit", "target": "other", "reason": "detail"},
     "SearchBegun": {"unit": "unit", "target": "other", "x_m": "x_m", "y_m": "y_m", "how": "detail"},
     "SearchEnded": {"unit": "unit", "target": "other", "how": "detail"},
     "BatteryHalted": {"battery": "unit", "x_m": "x_m", "y_m": "y_m", "ready_at_s": "value"},
@@ -932,6 +947,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         AssaultResolved,
         PositionSeized,
         InitiativeTaken,
+        PursuitEnded,
         SearchBegun,
         SearchEnded,
     )

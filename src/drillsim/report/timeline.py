@@ -79,6 +79,7 @@ EVENT_LABELS = {
     "AssaultResolved": "assaults decided",
     "PositionSeized": "positions seized",
     "InitiativeTaken": "initiatives taken",
+    "PursuitEnded": "pursuits broken off",
     "SearchBegun": "searches begun",
     "SearchEnded": "searches ended",
     "UnitReactedToFire": "units reacted to fire",
@@ -357,6 +358,7 @@ def _describe(row: dict[str, Any]) -> str:
         "AssaultResolved": f"{row['side']}: assault on {other} led by {unit}: {detail}",
         "PositionSeized": f"{row['side']} seized {other} from {unit} ({detail})",
         "InitiativeTaken": f"{unit}: {detail}" + (f" ({other})" if other else ""),
+        "PursuitEnded": f"{unit}: pursuit of {other} broken off ({detail})",
         "SearchBegun": f"{unit}: search for {other} ({detail})",
         "SearchEnded": f"{unit}: search for {other} {detail}",
     }

@@ -917,8 +917,8 @@ class BehaviourSpec(Spec):
     distance of the party's road point is weighed for an ambush, however far it is from the party itself."""
     pursue_above: Factor = assumed(1.0)
     """Pursue (a rule named in ``rules`` only, not on by default): follow a contact seen moving away
-    within ``reach_m`` when friendly strength near the unit is at least this many times the contact's
-    estimated strength."""
+    within ``reach_m`` while friendly strength near the unit is at least this many times the estimated
+    strength of the enemy the pursuit faces (the known enemy within ``radius_m``, with the contact)."""
     pursue_distance_m: PositiveDistance = assumed(3000.0)
     """Pursue: break off this far from where the pursuit began."""
     pursue_s: Duration = assumed(1800.0)

@@ -72,7 +72,8 @@ class Rules(NamedTuple):
 
 class PursuitRules(NamedTuple):
     """Per element, what the compiled search for pursuits reads: whether the pursue rule is on, its reach,
-    the strength assumed for an unidentified contact, and the rule's odds and limits."""
+    the strength assumed for an unidentified contact, the rule's odds and limits, and the radius of the
+    local force ratio."""
 
     pursue: BoolArray
     reach_m: FloatArray
@@ -80,6 +81,7 @@ class PursuitRules(NamedTuple):
     pursue_above: FloatArray
     pursue_distance_m: FloatArray
     pursue_s: FloatArray
+    radius_m: FloatArray
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class BehaviourTable:
             self.pursue_above,
             self.pursue_distance_m,
             self.pursue_s,
+            self.radius_m,
         )
 
     @cached_property

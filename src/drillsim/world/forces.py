@@ -254,6 +254,18 @@ class ForceTable:
         return bool(self.fuel_modelled.any())
 
     @cached_property
+    def group(self) -> IntArray:
+        """Each element's group: the index, in declaration order, of the declared unit it comes from
+        (``group_of``; elements of one unit with ``count > 1`` share it; built once)."""
+        first: dict[str, int] = {}
+        return np.array([first.setdefault(g, len(first)) for g in self.group_of], dtype=np.int64)
+
+    @cached_property
+    def in_group(self) -> BoolArray:
+        """Whether each element shares its group with another element (its unit has ``count > 1``)."""
+        return np.bincount(self.group)[self.group] > 1
+
+    @cached_property
     def belligerents(self) -> Belligerents:
         """Sides, hostility, aircraft and starting strengths for compiled passes (built once)."""
         return Belligerents(self.side, self.is_air, np.ascontiguousarray(self.hostile), self.strength0)

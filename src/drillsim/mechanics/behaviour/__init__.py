@@ -4,6 +4,7 @@
 from drillsim.mechanics.behaviour.model import (
     Assessment,
     cover_hold,
+    faced_strength,
     moving_away,
     next_cover_level,
     pursuit_over,
@@ -16,6 +17,7 @@ __all__ = [
     "Decisions",
     "cover_hold",
     "decide",
+    "faced_strength",
     "moving_away",
     "next_cover_level",
     "pursuit_over",

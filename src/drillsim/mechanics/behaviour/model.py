@@ -18,7 +18,8 @@ For an element in action, unbroken, on the ground, with local quantities read fr
    times that; none for ``ATTACK_RETRY_S`` after an attack on it was called off): with **probe**, first
    halt ``probe_distance_m`` short of it and watch for ``probe_s``, then assault;
 3a. **pursue** the nearest known contact within ``reach_m`` seen moving away from the element when friendly
-   strength within ``radius_m`` is at least ``pursue_above`` times its estimated strength, following its
+   strength within ``radius_m`` is at least ``pursue_above`` times the enemy it faces (the known enemy
+   within ``radius_m``, with the contact even when farther: :func:`faced_strength`), following its
    believed position until ``pursue_s`` have passed or the element is ``pursue_distance_m`` from where it
    set out (:func:`pursuit_over`), then break off; no new pursuit for ``pursue_s`` after one ends;
 4. otherwise carry on with the task (``BEHAVIOUR_NONE``).
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from drillsim.core.compiled import jit_inline
 from drillsim.state.batch import (
     BEHAVIOUR_AMBUSH,
     BEHAVIOUR_ASSAULT,
@@ -185,6 +187,15 @@ def moving_away(
     velocity has a component along the line from (x, y) to the contact (a contact seen still, or only heard
     or told of, has none)."""
     return np.asarray(vx * (cx - x) + vy * (cy - y) > 0.0, dtype=bool)
+
+
+@jit_inline
+def faced_strength(estimated: float, distance_m: float, radius_m: float, enemy: float) -> float:
+    """The enemy strength a pursuit faces: the known enemy's estimated strength ``enemy`` within ``radius_m``
+    of the pursuer (the ``E`` of the other rules), plus the pursued contact's ``estimated`` strength when it
+    is believed farther than ``radius_m`` (then ``E`` leaves it out). So a pursuer that comes upon a force
+    covering the withdrawal weighs it with the contact it follows."""
+    return enemy + (0.0 if distance_m <= radius_m else estimated)
 
 
 def pursuit_over(

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
+from drillsim.events.types import PursuitEnded
 from drillsim.geo.distance import within
 from drillsim.mechanics.behaviour.model import (
     ATTACK_HOLD_SHARE,
@@ -23,6 +24,7 @@ from drillsim.mechanics.behaviour.model import (
     PROBE_HALT_M,
     ambush_site,
     column_in_time,
+    faced_strength,
 )
 from drillsim.state.batch import (
     ACTIVE,
@@ -140,16 +142,20 @@ def decide(ctx: StepContext) -> Decisions | None:
             pic.known_live,
             pic.identified,
             standing,
-            assessed[0],
+            (assessed[0], assessed[1]),
             table.pursuits,
             Pursuing.of(s),
         )
     pursued[reserved] = -1
+    # What a pursuit under way was, before the choice below writes over it: why it ended is told from it.
+    chased = s.behaviour_target[rows, elems].copy()
+    chased_since = s.behaviour_since[rows, elems].copy()
     action, previous, target, gx, gy = _choose(
         rows, elems, ctx.t1, assessed, table.rules, memory, standing, believed, f.side, ambushes, pursued
     )
     if table.pursue.any():
         _follow(ctx, rows, elems, action, previous, target, (gx, gy))
+        _record_pursuits_ended(ctx, rows, elems, action, previous, (chased, chased_since), reserved)
     # A party whose ambush is over withdraws radius_m straight away from its kill zone; a new one goes to
     # its site beside the road, and its kill zone is noted.
     leaving = (action == BEHAVIOUR_WITHDRAW) & over
@@ -208,6 +214,55 @@ def _follow(
     s.pursuit_ended_at[rows[ended], elems[ended]] = ctx.t1
 
 
+TAKEN_OVER_BY = {
+    BEHAVIOUR_COVER: "take-cover",
+    BEHAVIOUR_WITHDRAW: "withdraw",
+    BEHAVIOUR_AMBUSH: "ambush",
+    BEHAVIOUR_PROBE: "attack",
+    BEHAVIOUR_ASSAULT: "attack",
+}
+"""The ``PursuitEnded`` reason when another rule takes over from a pursuit, by the action it takes."""
+
+
+def _record_pursuits_ended(
+    ctx: StepContext,
+    rows: IntArray,
+    elems: IntArray,
+    action: IntArray,
+    previous: IntArray,
+    chased: tuple[IntArray, FloatArray],
+    reserved: BoolArray,
+) -> None:
+    """``PursuitEnded`` for each pursuit that ended this step, with its reason: the rule that took over, or
+    (back to its task) the contact lost, the limit reached (time before distance) or the odds (``chased``:
+    each decider's contact and the pursuit's start, as they were before this step's choice)."""
+    ended = np.flatnonzero((action != BEHAVIOUR_PURSUE) & (previous == BEHAVIOUR_PURSUE))
+    if not len(ended):
+        return
+    s = ctx.state
+    f = ctx.world.forces
+    table = ctx.world.behaviours
+    assert table is not None
+    target, since = chased[0][ended], chased[1][ended]
+    r, e = rows[ended], elems[ended]
+    m = f.side[e]
+    t = np.maximum(target, 0)
+    lost = (target < 0) | ~s.picture.known_live[r, m, t] | (s.status[r, t] != ACTIVE)
+    elapsed = ctx.t1 - since
+    gone = np.hypot(s.x[r, e] - s.pursuit_x[r, e], s.y[r, e] - s.pursuit_y[r, e])
+    reason = np.select(
+        [lost, elapsed >= table.pursue_s[e], gone >= table.pursue_distance_m[e], reserved[ended]],
+        ["lost", "time", "distance", "reserve"],
+        default="outmatched",
+    ).astype(object)
+    for k, a in enumerate(action[ended].tolist()):
+        if a in TAKEN_OVER_BY:
+            reason[k] = TAKEN_OVER_BY[a]
+    names = ctx.ids[t].astype(object)
+    names[target < 0] = None
+    ctx.emit(PursuitEnded, r, ctx.t1, unit=ctx.ids[e], target=names, reason=reason)
+
+
 class Pursuing(NamedTuple):
     """(R, N) what the search for pursuits reads of each element's past: what its behaviour had it doing,
     against which contact, since when; where its current or last pursuit began and when its last one
@@ -244,22 +299,25 @@ def _pursuits(
     known_live: BoolArray,
     identified: BoolArray,
     standing: Standing,
-    friendly: FloatArray,
+    odds: tuple[FloatArray, FloatArray],
     rules: PursuitRules,
     pursuing: Pursuing,
 ) -> IntArray:
     """For each deciding element (rows[k], elems[k]) with the pursue rule on, the contact it pursues this
     step (-1 none). A pursuit under way goes on against its contact while that contact is a live hostile
-    ground contact in action, the odds hold (``friendly[k]`` at least ``pursue_above`` times its estimated
-    strength) and the pursuit has not reached its limit (``pursuit_over``). Otherwise, unless a pursuit
-    ended less than ``pursue_s`` ago, the nearest live hostile ground contact in action of its side's known
-    picture, believed now (its last sighting dead-reckoned, :func:`~drillsim.state.reckoning.reckoned`)
-    within ``reach_m``, moving away from the element (``moving_away``) and within the odds. The same
-    arithmetic as :mod:`drillsim.mechanics.behaviour.model`, element by element."""
+    ground contact in action, the odds hold (``odds``: the friendly strength ``F`` and the known enemy's
+    estimated strength ``E`` within ``radius_m`` of each decider; ``F`` at least ``pursue_above`` times
+    the enemy the pursuit faces, :func:`faced_strength`) and the pursuit has not reached its limit
+    (``pursuit_over``). Otherwise, unless a pursuit ended less than ``pursue_s`` ago, the nearest live
+    hostile ground contact in action of its side's known picture, believed now (its last sighting
+    dead-reckoned, :func:`~drillsim.state.reckoning.reckoned`) within ``reach_m``, moving away from the
+    element (``moving_away``) and within the odds. The same arithmetic as
+    :mod:`drillsim.mechanics.behaviour.model`, element by element."""
     side_of, is_air, hostile, strength0 = forces
     vx, vy = velocity
+    friendly, enemy = odds
     status, x, y = standing[0], standing[3], standing[4]
-    pursue, reach_m, unidentified, pursue_above, pursue_distance_m, pursue_s = rules
+    pursue, reach_m, unidentified, pursue_above, pursue_distance_m, pursue_s, radius_m = rules
     k_n = rows.shape[0]
     n = side_of.shape[0]
     s_n = hostile.shape[0]
@@ -281,9 +339,19 @@ def _pursuits(
             if not known_live[r, m, t] or status[r, t] != ACTIVE:
                 continue
             est = strength0[t] if identified[r, m, t] else unidentified[e]
+            age = t1 - known.t[r, m, t]
+            d = math.hypot(
+                reckoned(known.x[r, m, t], vx[r, m, t], age) - px,
+                reckoned(known.y[r, m, t], vy[r, m, t], age) - py,
+            )
+            faced = faced_strength(est, d, radius_m[e], enemy[k])
             gone = math.hypot(px - pursuing.origin_x[r, e], py - pursuing.origin_y[r, e])
             elapsed = t1 - pursuing.since[r, e]
-            if friendly[k] >= pursue_above[e] * est and elapsed < pursue_s[e] and gone < pursue_distance_m[e]:
+            if (
+                friendly[k] >= pursue_above[e] * faced
+                and elapsed < pursue_s[e]
+                and gone < pursue_distance_m[e]
+            ):
                 out[k] = t
             continue
         if t1 - pursuing.ended_at[r, e] < pursue_s[e]:
@@ -310,7 +378,7 @@ def _pursuits(
             if vx[r, m, t] * (cx - px) + vy[r, m, t] * (cy - py) <= 0.0:
                 continue  # not moving away
             est = strength0[t] if identified[r, m, t] else unidentified[e]
-            if friendly[k] >= pursue_above[e] * est:
+            if friendly[k] >= pursue_above[e] * faced_strength(est, d, radius_m[e], enemy[k]):
                 best = d
                 out[k] = t
     return out

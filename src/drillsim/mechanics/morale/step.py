@@ -198,8 +198,18 @@ def withdrawal_points(ctx: StepContext, rows: IntArray, elems: IntArray) -> Floa
     (or start position) when it is a refuge from the nearest enemy contact in their side's picture, that is
     farther from the contact than they stand now and beyond the longest direct-fire reach of any element
     hostile to their side; otherwise ``FLEE_DISTANCE_M`` straight away from the contact. Without a known
-    enemy, home."""
-    return _withdrawal(ctx, rows, elems)[0]
+    enemy, home.
+
+    A group falls back together (docs/mechanics/morale.md, "Falling back together"): for an element of a
+    unit of several elements, "where it stands" is its group's centre (the mean position of the group's
+    elements in action), so the group's elements that break together get one point; and an element whose
+    group already has an element in action falling back broken goes to that element's point (its route's
+    end), its group's rally point."""
+    points, _ = _withdrawal(ctx, rows, elems, together=True)
+    rally = _group_rally(ctx, rows, elems)
+    joins = np.isfinite(rally[:, 0])
+    points[joins, 0, :] = rally[joins]
+    return points
 
 
 def standing_fast(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArray:
@@ -228,13 +238,19 @@ def standing_fast(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArra
     return stand
 
 
-def _withdrawal(ctx: StepContext, rows: IntArray, elems: IntArray) -> tuple[FloatArray, BoolArray]:
-    """The withdrawal points of :func:`withdrawal_points`, and whether each is the flight away from the
-    enemy (home is no refuge)."""
+def _withdrawal(
+    ctx: StepContext, rows: IntArray, elems: IntArray, *, together: bool = False
+) -> tuple[FloatArray, BoolArray]:
+    """The withdrawal points of :func:`withdrawal_points` (before a group's rally point), and whether each
+    is the flight away from the enemy (home is no refuge). With ``together``, an element of a group is
+    weighed from its group's centre (:func:`group_centres`), else from where it stands."""
     s = ctx.state
     f = ctx.world.forces
     sides = f.side[elems]
-    x, y = s.x[rows, elems], s.y[rows, elems]
+    if together:
+        x, y = group_centres(ctx, rows, elems)
+    else:
+        x, y = s.x[rows, elems], s.y[rows, elems]
     hx, hy = f.home_x[elems].astype(np.float64), f.home_y[elems].astype(np.float64)
     # The threat where the side believes it now (dead-reckoned), not where it was last seen.
     near, _ = nearest_contacts(ctx, x, y, rows, sides, ~f.is_air, require_active=False, reckoned=True)
@@ -248,6 +264,47 @@ def _withdrawal(ctx: StepContext, rows: IntArray, elems: IntArray) -> tuple[Floa
     hx = np.where(away, x + (x - kx) * scale, hx)
     hy = np.where(away, y + (y - ky) * scale, hy)
     return np.stack([hx, hy], axis=1)[:, None, :], away
+
+
+def group_centres(ctx: StepContext, rows: IntArray, elems: IntArray) -> tuple[FloatArray, FloatArray]:
+    """For each (row, element): the mean position of its group's ground elements in action, not fled, in
+    that row (``ForceTable.group``); an element alone in its unit, its own position."""
+    s = ctx.state
+    f = ctx.world.forces
+    x, y = s.x[rows, elems].copy(), s.y[rows, elems].copy()
+    for k in np.flatnonzero(f.in_group[elems]).tolist():
+        r = int(rows[k])
+        members = f.group == f.group[elems[k]]
+        members &= (s.status[r] == ACTIVE) & ~s.fled[r] & ~f.is_air
+        if members.any():
+            x[k], y[k] = s.x[r, members].mean(), s.y[r, members].mean()
+    return x, y
+
+
+def _group_rally(ctx: StepContext, rows: IntArray, elems: IntArray) -> FloatArray:
+    """(k, 2) for each (row, element) of a group: the rally point of its group, the end of the route of the
+    group's first other element (in element order) in action, not fled, broken and with route left that is
+    not itself among (rows, elems); NaN where the group has none (or the element is alone in its unit)."""
+    s = ctx.state
+    f = ctx.world.forces
+    out = np.full((len(rows), 2), np.nan)
+    breaking = set(zip(rows.tolist(), elems.tolist(), strict=True))
+    for k in np.flatnonzero(f.in_group[elems]).tolist():
+        r = int(rows[k])
+        falling_back = (
+            (f.group == f.group[elems[k]])
+            & s.broken[r]
+            & (s.status[r] == ACTIVE)
+            & ~s.fled[r]
+            & (s.route_i[r] < s.route_len[r])
+        )
+        for m in np.flatnonzero(falling_back).tolist():
+            if (r, m) in breaking:
+                continue
+            end = int(s.route_len[r, m]) - 1
+            out[k] = s.route_x[r, m, end], s.route_y[r, m, end]
+            break
+    return out
 
 
 def hostile_reach(f: ForceTable) -> FloatArray:

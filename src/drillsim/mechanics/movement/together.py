@@ -16,6 +16,10 @@ Elements of one task falling back on their own behaviour's withdrawal rule (docs
 form a body of their own, with the task's gap, or ``WITHDRAWAL_GAP_M`` when the task does not keep
 together: a unit falls back as one body, not as scattered elements (docs/mechanics/orders.md,
 "Withdrawal").
+
+Broken elements of one unit of several elements (``count > 1``) falling back form a body of their own too,
+with ``WITHDRAWAL_GAP_M``: they go to one rally point (docs/mechanics/morale.md, "Falling back together")
+and none gets more than the gap ahead of the last.
 """
 
 from __future__ import annotations
@@ -52,11 +56,14 @@ def column_allowance(
     routes: Routes,
     x: FloatArray,
     y: FloatArray,
+    group: IntArray,
 ) -> FloatArray:
     """(R, N) the most metres each element may move this step: inf for elements not kept together, and
     ``max(0, left - (left of the body's last element - gap))`` for those that are (module docstring). A
     body is a task's elements on their task (task ``k``, when its gap is finite) or its elements falling
-    back on their behaviour (body ``n_tasks + k``, the task's gap or ``WITHDRAWAL_GAP_M``).
+    back on their behaviour (body ``n_tasks + k``, the task's gap or ``WITHDRAWAL_GAP_M``), or the broken
+    elements of group ``g`` (``group``: each element's group, -1 for an element alone in its unit; body
+    ``2 n_tasks + g``, ``WITHDRAWAL_GAP_M``).
 
     An element's route left is the distance to its next waypoint plus its legs beyond, added leg by leg
     in route order. The legs are added waypoint by waypoint across a row's counted elements, not element
@@ -69,35 +76,28 @@ def column_allowance(
     left = np.zeros(n)
     counted = np.empty(n, dtype=np.int64)
     n_tasks = gap_by_task.shape[0]
-    last = np.zeros(2 * n_tasks)
-    gap = np.empty(2 * n_tasks)
+    n_groups = 0
+    for e in range(n):
+        n_groups = max(n_groups, group[e] + 1)
+    n_bodies = 2 * n_tasks + n_groups
+    last = np.zeros(n_bodies)
+    gap = np.full(n_bodies, WITHDRAWAL_GAP_M)
     for k in range(n_tasks):
         gap[k] = gap_by_task[k]
         gap[n_tasks + k] = gap_by_task[k] if math.isfinite(gap_by_task[k]) else WITHDRAWAL_GAP_M
     body = np.full(n, -1, dtype=np.int64)
     for a in range(r_n):
-        for k in range(2 * n_tasks):
+        for k in range(n_bodies):
             last[k] = -1.0
         m = 0
         far = 0  # one past the last waypoint of any counted element's route
         for e in range(n):
             body[e] = -1
-            k = task[a, e]
+            k = _body_of(broken[a, e], group[e], task[a, e], behaviour_mode[a, e], gap_by_task)
             if k < 0:
                 continue
-            mode = behaviour_mode[a, e]
-            if mode == BEHAVIOUR_WITHDRAW:
-                k += n_tasks
-            elif mode != BEHAVIOUR_NONE or not math.isfinite(gap_by_task[k]):
-                continue
             i = route_i[a, e]
-            if (
-                status[a, e] != ACTIVE
-                or broken[a, e]
-                or fled[a, e]
-                or route_loop[a, e]
-                or i >= route_len[a, e]
-            ):
+            if status[a, e] != ACTIVE or fled[a, e] or route_loop[a, e] or i >= route_len[a, e]:
                 left[e] = -1.0
                 continue
             body[e] = k
@@ -124,14 +124,43 @@ def column_allowance(
     return allowance
 
 
+@jit
+def _body_of(broken: bool, group: int, task: int, mode: int, gap_by_task: FloatArray) -> int:
+    """The body an element marches in (:func:`column_allowance`), -1 none: broken, its group's
+    (``2 n_tasks + group``, when it has a group); falling back on its behaviour, its task's withdrawal
+    body (``n_tasks + task``); on a task that keeps together, the task's."""
+    n_tasks = int(gap_by_task.shape[0])
+    if broken:
+        return 2 * n_tasks + group if group >= 0 else -1
+    if task < 0:
+        return -1
+    if mode == BEHAVIOUR_WITHDRAW:
+        return n_tasks + task
+    if mode != BEHAVIOUR_NONE or not math.isfinite(gap_by_task[task]):
+        return -1
+    return task
+
+
 def together_allowance(ctx: StepContext) -> FloatArray | None:
     """(R, N) the most metres each element may move this step, or None when no task keeps together."""
     plan = ctx.world.plan
     behaviours = ctx.world.behaviours
-    falls_back = behaviours is not None and bool(behaviours.withdraw.any())
-    if not (plan.keeps_together or falls_back) or not len(plan.tasks):
-        return None
+    f = ctx.world.forces
     s = ctx.state
+    falls_back = behaviours is not None and bool(behaviours.withdraw.any()) and len(plan.tasks) > 0
+    broken_groups = bool(f.in_group.any()) and bool(s.broken.any())
+    if not (plan.keeps_together and len(plan.tasks)) and not falls_back and not broken_groups:
+        return None
+    group = np.where(f.in_group, f.group, -1)
     return column_allowance(
-        plan.together_gap_m, s.task, s.status, s.broken, s.fled, s.behaviour_mode, plain(s.routes()), s.x, s.y
+        plan.together_gap_m,
+        s.task,
+        s.status,
+        s.broken,
+        s.fled,
+        s.behaviour_mode,
+        plain(s.routes()),
+        s.x,
+        s.y,
+        group,
     )

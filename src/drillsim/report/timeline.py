@@ -80,6 +80,7 @@ EVENT_LABELS = {
     "InitiativeTaken": "initiatives taken",
     "SearchBegun": "searches begun",
     "SearchEnded": "searches ended",
+    "SearchLegSkipped": "search legs skipped for strong positions",
     "UnitReactedToFire": "units reacted to fire",
     "UnitDugIn": "units dug in under fire",
 }
@@ -357,6 +358,7 @@ def _describe(row: dict[str, Any]) -> str:
         "InitiativeTaken": f"{unit}: {detail}" + (f" ({other})" if other else ""),
         "SearchBegun": f"{unit}: search for {other} ({detail})",
         "SearchEnded": f"{unit}: search for {other} {detail}",
+        "SearchLegSkipped": f"{unit}: search leg skipped, {detail} holds it",
     }
     return str(texts.get(kind, kind))
 

@@ -810,28 +810,20 @@ def follow_supported(ctx: StepContext, task: CompiledTask) -> None:
     sup = task.supported
     sx = s.x[rows][:, sup]
     sy = s.y[rows][:, sup]
-    going = s.route_i[rows][:, sup] < s.route_len[rows][:, sup]
-    last = np.maximum(s.route_len[rows][:, sup] - 1, 0)
-    ox = np.where(going, s.route_x[rows[:, None], sup[None, :], last], sx)
-    oy = np.where(going, s.route_y[rows[:, None], sup[None, :], last], sy)
     alive = s.status[rows][:, sup] == ACTIVE
     count = alive.sum(axis=1)
     cx = np.where(alive, sx, 0.0).sum(axis=1) / np.maximum(count, 1)
     cy = np.where(alive, sy, 0.0).sum(axis=1) / np.maximum(count, 1)
-    tx = np.where(alive, ox, 0.0).sum(axis=1) / np.maximum(count, 1)
-    ty = np.where(alive, oy, 0.0).sum(axis=1) / np.maximum(count, 1)
     engaged = alive & in_contact(ctx, rows, ctx.world.forces.side[elems], sup)
     fighting = engaged.any(axis=1)
+    k = np.arange(len(rows))
+    near = np.zeros(len(rows), dtype=np.int64)
     if fighting.any():
         near = np.argmin(np.where(engaged, np.hypot(sx - bx[:, None], sy - by[:, None]), np.inf), axis=1)
-        k = np.arange(len(rows))
         cx = np.where(fighting, sx[k, near], cx)
         cy = np.where(fighting, sy[k, near], cy)
-        tx = np.where(fighting, ox[k, near], tx)
-        ty = np.where(fighting, oy[k, near], ty)
     reach = task.support_reach_m[cols]
     longest = task.support_range_m[cols]
-    gx, gy = displacement_goal(bx, by, cx, cy, tx, ty, reach, DISPLACE_BAND * longest)
     away = np.hypot(bx - cx, by - cy)
     moving = s.route_i[rows, elems] < s.route_len[rows, elems]
     beyond = away > np.minimum(reach + DISPLACE_BAND * longest, longest)
@@ -842,8 +834,22 @@ def follow_supported(ctx: StepContext, task: CompiledTask) -> None:
     stop = (count == 0) & moving
     s.route_len[rows[stop], elems[stop]] = 0
     s.route_i[rows[stop], elems[stop]] = 0
-    if go.any():
-        _steer(ctx, rows[go], elems[go], gx[go], gy[go])
+    if not go.any():
+        return
+    # the objective of the supported point: where it is going (the mean for the centre)
+    g = np.flatnonzero(go)
+    rg = rows[g]
+    going = s.route_i[rg][:, sup] < s.route_len[rg][:, sup]
+    last = np.maximum(s.route_len[rg][:, sup] - 1, 0)
+    ox = np.where(going, s.route_x[rg[:, None], sup[None, :], last], sx[g])
+    oy = np.where(going, s.route_y[rg[:, None], sup[None, :], last], sy[g])
+    tx = np.where(alive[g], ox, 0.0).sum(axis=1) / np.maximum(count[g], 1)
+    ty = np.where(alive[g], oy, 0.0).sum(axis=1) / np.maximum(count[g], 1)
+    kg = np.arange(len(g))
+    tx = np.where(fighting[g], ox[kg, near[g]], tx)
+    ty = np.where(fighting[g], oy[kg, near[g]], ty)
+    gx, gy = displacement_goal(bx[g], by[g], cx[g], cy[g], tx, ty, reach[g], DISPLACE_BAND * longest[g])
+    _steer(ctx, rg, elems[g], gx, gy)
 
 
 def displacement_goal(
@@ -858,15 +864,22 @@ def displacement_goal(
 ) -> tuple[FloatArray, FloatArray]:
     """Where a battery at (bx, by) supporting a point (cx, cy) bound for (tx, ty) goes: the point
     ``reach_m`` from where the supported point will be after ``stretch_m`` more toward its objective (no
-    farther than the objective), on the line from there to the battery; the battery stays where it is
-    when it is already within ``reach_m`` of that point."""
+    farther than the objective), on the line from there to the battery, and then no farther than
+    ``reach_m`` from the supported point now; the battery stays where it is when it is already within
+    ``reach_m`` of both."""
     to_obj = np.hypot(tx - cx, ty - cy)
     ahead = np.minimum(stretch_m, to_obj) / np.maximum(to_obj, 1e-9)
     px = cx + (tx - cx) * ahead
     py = cy + (ty - cy) * ahead
     d = np.hypot(bx - px, by - py)
     keep = np.where(d > reach_m, reach_m / np.maximum(d, 1e-9), 1.0)
-    return px + (bx - px) * keep, py + (by - py) * keep
+    gx = px + (bx - px) * keep
+    gy = py + (by - py) * keep
+    # never farther than reach_m from the supported point now (an objective toward the battery or aside
+    # would otherwise leave it beyond the dead band on arrival)
+    off = np.hypot(gx - cx, gy - cy)
+    pull = np.where(off > reach_m, reach_m / np.maximum(off, 1e-9), 1.0)
+    return cx + (gx - cx) * pull, cy + (gy - cy) * pull
 
 
 def in_contact(ctx: StepContext, rows: IntArray, sides: IntArray, elements: IntArray) -> BoolArray:

@@ -1,5 +1,5 @@
 """A covering force that stands in the way and a raid that searches (docs/mechanics/orders.md, "Covering a
-withdrawal" and "Raid search"): pursuers on a withdrawing company's track meet the covering force's
+withdrawal" and "Search for a target"): pursuers on a withdrawing company's track meet the covering force's
 blocking position before they reach the company; a raid whose target has gone out of its side's sight
 searches around the last known position and finds it.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from effects_kit import Runner, at, base, eye, rifle
+from effects_kit import Result, Runner, at, base, eye, rifle
 
 REPS = 8
 
@@ -158,3 +158,95 @@ def test_a_raid_on_a_target_never_seen_waits_for_a_report(runner: Runner) -> Non
     s, f = result.sim.state, result.sim.world.forces
     raiders = f.ids.index("blue/raiders")
     assert np.allclose(s.y[:, raiders] - s.y[:, f.ids.index("red/chief")], -9000.0, atol=10.0)
+
+
+def attack_on_a_vanished_chief() -> dict[str, Any]:
+    """``vanished_chief`` with the raiders on an ``attack`` of the commander (a target unit) instead of a
+    raid: the same eyes, the same last sighting."""
+    data = vanished_chief()
+    data["plan"]["phases"]["raid"]["tasks"] = [
+        {"task": "attack", "units": ["blue/raiders"], "target_unit": "red/chief"}
+    ]
+    return data
+
+
+def test_an_attack_on_a_target_unit_out_of_sight_searches_and_finds_it(runner: Runner) -> None:
+    """An attack on a target unit its side no longer places searches as a raid does: it begins an
+    expanding square about the commander's last known position carried forward (``SearchBegun``,
+    last-known) and the attackers' own eyes find him again (``SearchEnded``, found; ``ContactDetected``),
+    in every replication, no later than the walk from their start to the datum and the whole pattern
+    (1 + 1 + 2 + 2 + 3 + 3 + 4 + 4 = 20 track spacings of 1 km) take at 3 m/s. Without the search the
+    attackers stay at their start, 9 km from him, beyond their eyes' 2 km, and never see him."""
+    result = runner.run(attack_on_a_vanished_chief(), reps=REPS)
+    begun = result.select("SearchBegun", unit="blue/raiders", other="red/chief")
+    assert set(begun["detail"].to_pylist()) == {"last-known"}
+    start = result.first("SearchBegun", unit="blue/raiders")
+    seen = result.first("ContactDetected", unit="blue/raiders", other="red/chief")
+    found = result.first("SearchEnded", unit="blue/raiders", detail="found")
+    assert np.isfinite(found).all()
+    rows = np.asarray(begun["replication"].to_numpy(), dtype=np.int64)
+    datum_y = np.full(REPS, np.nan)
+    datum_y[rows] = begun["y_m"].to_numpy()
+    walk_s = (np.abs(datum_y - (-2000.0)) + 20 * 1000.0) / 3.0
+    assert (seen <= start + walk_s).all()
+
+
+def strong_post_on_the_square() -> dict[str, Any]:
+    """``vanished_chief`` with the commander halting 8 km north of the lookout (beyond the eyes of raiders
+    on the first legs of their square) and a red post of 30 (prepared defence, rifles reaching 800 m that
+    harm no one) 1 km east of his path, 3.2 km north: on the third and fourth legs of the square about
+    the datum (about 4.2 km north, +-0.3 km with the velocity error). A blue watcher 800 m east of the post
+    (an eye reaching 1 km: it never sees the commander's path) keeps the post in blue's picture."""
+    data = vanished_chief()
+    cat = data["catalogue"]
+    cat["sensors"]["near-eye"] = eye(1.0, range_scale_m=500.0, max_range_m=1000.0) | {
+        "position_error_m": 20.0
+    }
+    cat["weapons"]["post-rifle"] = rifle(0.0, max_range_m=800.0)
+    cat["unit_types"]["watcher"] = {
+        "category": "infantry",
+        "personnel": 3,
+        "sensors": [{"sensor": "near-eye"}],
+    }
+    cat["unit_types"]["post"] = {
+        "category": "infantry",
+        "personnel": 30,
+        "weapons": [{"weapon": "post-rifle", "count": 10}],
+    }
+    data["units"]["blue/watcher"] = {"type": "watcher", "nation": "B", "at": at(1800, 3200)}
+    data["units"]["red/post"] = {
+        "type": "post",
+        "nation": "R",
+        "at": at(1000, 3200),
+        "posture": "prepared-defence",
+    }
+    data["plan"]["phases"]["walk"]["tasks"][0]["to"] = at(0, 8000)
+    return data
+
+
+def _closest_to(runner: Runner, data: dict[str, Any], unit: str, other: str) -> tuple[np.ndarray, Any]:
+    """Stepping the run: per replication the least distance from ``unit`` to ``other``, and the event
+    log."""
+    sim = runner.simulation(data, reps=REPS)
+    f, s = sim.world.forces, sim.state
+    a, b = f.ids.index(unit), f.ids.index(other)
+    least = np.full(REPS, np.inf)
+    steps = round(sim.world.duration_s / sim.world.dt_s)
+    for k in range(1, steps + 1):
+        outcomes = sim.run(until_s=k * sim.world.dt_s)
+        least = np.minimum(least, np.hypot(s.x[:, a] - s.x[:, b], s.y[:, a] - s.y[:, b]))
+    return least, Result(outcomes, sim, REPS)
+
+
+def test_a_search_skips_the_legs_across_a_strong_position(runner: Runner) -> None:
+    """The raiders (8) skip the legs of their square that pass within the 800 m reach of the post's rifles,
+    a position stronger than they are and dug in that their side knows of (``SearchLegSkipped`` naming the
+    post, in every replication), and so never come within its reach, while they walk the rest of the
+    square (the search ends, found or exhausted). Walking every leg, they came within 800 m of the post
+    in every replication of the seed (as close as 40 m)."""
+    least, result = _closest_to(runner, strong_post_on_the_square(), "blue/raiders", "red/post")
+    skipped = result.select("SearchLegSkipped", unit="blue/raiders")
+    assert set(skipped["detail"].to_pylist()) == {"red/post"}
+    assert (result.count("SearchLegSkipped", unit="blue/raiders") >= 1).all()
+    assert (result.count("SearchEnded", unit="blue/raiders") >= 1).all()  # found, or the square walked
+    assert (least > 800.0).all()

@@ -717,7 +717,7 @@ class PursuitEnded(Event):
     reason: str
 
 
-# --- raids (docs/mechanics/orders.md, "Raid search")
+# --- searches of raids and attacks (docs/mechanics/orders.md, "Search for a target")
 
 
 @dataclass(frozen=True)
@@ -745,6 +745,20 @@ class SearchEnded(Event):
     unit: str
     target: str
     how: str
+
+
+@dataclass(frozen=True)
+class SearchLegSkipped(Event):
+    """``unit``, searching for ``target``, skipped the leg of its pattern to the corner (x_m, y_m): its
+    straight line passes within the threat area of ``threat``, a strong enemy position its side knows of
+    (docs/mechanics/orders.md, "Search for a target")."""
+
+    KIND: ClassVar[str] = "SearchLegSkipped"
+    unit: str
+    target: str
+    threat: str
+    x_m: float
+    y_m: float
 
 
 # How each kind's fields map onto the flat columns (field -> column).
@@ -880,6 +894,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "PursuitEnded": {"unit": "unit", "target": "other", "reason": "detail"},
     "SearchBegun": {"unit": "unit", "target": "other", "x_m": "x_m", "y_m": "y_m", "how": "detail"},
     "SearchEnded": {"unit": "unit", "target": "other", "how": "detail"},
+    "SearchLegSkipped": {"unit": "unit", "target": "other", "threat": "detail", "x_m": "x_m", "y_m": "y_m"},
     "BatteryHalted": {"battery": "unit", "x_m": "x_m", "y_m": "y_m", "ready_at_s": "value"},
     "BatteryMarchOrdered": {"battery": "unit", "x_m": "x_m", "y_m": "y_m", "moves_at_s": "value"},
     "SupplyDispatched": {"unit": "unit", "client": "other", "rounds": "value"},
@@ -950,6 +965,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         PursuitEnded,
         SearchBegun,
         SearchEnded,
+        SearchLegSkipped,
     )
 }
 """Every event kind, by name."""

@@ -82,6 +82,7 @@ EVENT_LABELS = {
     "PursuitEnded": "pursuits broken off",
     "SearchBegun": "searches begun",
     "SearchEnded": "searches ended",
+    "SearchLegSkipped": "search legs skipped for strong positions",
     "UnitReactedToFire": "units reacted to fire",
     "UnitDugIn": "units dug in under fire",
 }
@@ -361,6 +362,7 @@ def _describe(row: dict[str, Any]) -> str:
         "PursuitEnded": f"{unit}: pursuit of {other} broken off ({detail})",
         "SearchBegun": f"{unit}: search for {other} ({detail})",
         "SearchEnded": f"{unit}: search for {other} {detail}",
+        "SearchLegSkipped": f"{unit}: search leg skipped, {detail} holds it",
     }
     return str(texts.get(kind, kind))
 

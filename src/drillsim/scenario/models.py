@@ -1279,7 +1279,8 @@ class AttackTask(_TaskBase, _KeepTogether):
     target: LocationRef | None = None
     """A point or place to attack; when omitted, the nearest enemy contact in the side's picture."""
     target_unit: UnitId | None = None
-    """An enemy unit to attack, engaged through the side's picture of it."""
+    """An enemy unit to attack, engaged through the side's picture of it; searched for about its last known
+    position when the picture no longer places it (docs/mechanics/orders.md, "Search for a target")."""
     via: Via = Field(default_factory=list)
     """With ``target``: where the approach must pass first."""
     mounted: bool | None = None
@@ -1335,12 +1336,13 @@ class FireSupportTask(_TaskBase):
     observers: list[UnitId] = Field(default_factory=list)
     """Units whose reports may call fire; any unit of the side when empty."""
     supports: list[UnitId] = Field(default_factory=list)
-    """Units the batteries follow: a battery farther than ``reach`` of its range from their centre moves
-    toward them until it is that close (docs/mechanics/movement.md, "Keeping together"); the batteries
+    """Units the batteries follow, by bounds: a battery standing displaces once they are farther than
+    ``reach`` plus a sixth of its range, and goes to ``reach`` of its range from where they will be a
+    sixth of its range farther on (docs/mechanics/movement.md, "Supporting batteries"); the batteries
     stay where they are when empty."""
     reach: Probability = assumed(0.5)
-    """With ``supports``: the fraction of the battery's greatest range it keeps between itself and the
-    supported units' centre, so that its fire reaches the rest of its range beyond them (an assumption)."""
+    """With ``supports``: the fraction of the battery's greatest range a bound leaves between itself and
+    the supported units, so that its fire reaches the rest of its range beyond them (an assumption)."""
     fire_direction_delay_s: Duration = assumed(180.0)
     """Time for the fire direction centre to turn a request into firing data."""
     max_missions: Stock | None = None

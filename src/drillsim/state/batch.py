@@ -454,7 +454,8 @@ class BatchState:
     docs/mechanics/orders.md, "Covering a withdrawal")."""
     search_x: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     search_y: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
-    """The datum a raiding element searches around (NaN: none; docs/mechanics/orders.md, "Raid search")."""
+    """The datum a raiding or attacking element searches around (NaN: none; docs/mechanics/orders.md,
+    "Search for a target")."""
     search_leg: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     """The leg of the raiding element's search pattern it is on (-1: not searching; past the last leg:
     waiting for a new report)."""

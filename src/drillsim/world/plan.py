@@ -63,10 +63,11 @@ its sensor's detection rate is exp(-0.25), about 0.78, of its rate at close rang
 MIN_STANDOFF_M = 100.0
 """The stand-off of an element with no sensor (assumption: the arrival tolerance of a route)."""
 TRACK_SPACING_SHARE = 1.0
-"""A raid's search pattern spaces its tracks this share of the searching element's best sensor's range
-scale apart: no point of the square is farther than half a range scale from a track, where the sensor's
-detection rate is still exp(-0.25), about 0.78, of its rate at close range (docs/mechanics/orders.md,
-"Raid search"; assumption)."""
+"""A search pattern (raid, attack on a target unit) spaces its tracks this share of the searching element's
+best sensor's range scale apart: no point of the square is farther than half a range scale from a track,
+where the sensor's detection rate is still exp(-0.25), about 0.78, of its rate at close range
+(docs/mechanics/orders.md,
+"Search for a target"; assumption)."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,9 @@ class CompiledTask:
     support_reach_m: FloatArray = field(default_factory=lambda: np.zeros(0))
     """Fire support with ``supported``: for each of the task's elements, the distance from the supported
     elements' centre it keeps within (the task's ``reach`` times the element's greatest indirect range)."""
+    support_range_m: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """Fire support with ``supported``: each element's greatest indirect range (inf for an element without
+    an indirect-fire weapon), from which its displacement dead band is measured."""
     toward_contacts: bool = False
     """Reconnoitre toward contacts: the destination is found at run time from the side's picture (and is
     ``then_to``, when finite, while the picture holds no contact to reconnoitre)."""
@@ -171,8 +175,8 @@ class CompiledTask:
     standoff_m: FloatArray = field(default_factory=lambda: np.zeros(0))
     """Reconnoitre toward contacts: for each of the task's elements, how far short of a contact it stops."""
     track_spacing_m: FloatArray = field(default_factory=lambda: np.zeros(0))
-    """Raid: for each of the task's elements, the track spacing of its search pattern (``TRACK_SPACING_SHARE``
-    of its best sensor's range scale)."""
+    """Raid, attack on a target unit: for each of the task's elements, the track spacing of its search
+    pattern (``TRACK_SPACING_SHARE`` of its best sensor's range scale)."""
 
 
 @dataclass(frozen=True)
@@ -437,6 +441,7 @@ class _Compiler:
                 waypoints=target_pts,
                 target_elements=targets,
                 posture_on_arrival=POSTURE_INDEX["hasty-defence"],
+                track_spacing_m=np.maximum(TRACK_SPACING_SHARE * self.sensor_scale(elems), MIN_STANDOFF_M),
                 via_roads=spec.target is not None and self.has_via_line(list(spec.via)),
             )
         if isinstance(spec, RaidTask):
@@ -484,6 +489,7 @@ class _Compiler:
                 observers=observers,
                 supported=supported,
                 support_reach_m=reach,
+                support_range_m=np.where(mounts >= 0, longest, np.inf),
                 fire_direction_delay_s=float(spec.fire_direction_delay_s),
                 max_missions=float(spec.max_missions) if spec.max_missions is not None else np.inf,
                 danger_close=spec.danger_close,

@@ -18,14 +18,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from drillsim.core.compiled import jit
-from drillsim.events.types import OrderReceived, PhaseSkipped, PhaseStarted, SearchBegun, SearchEnded
+from drillsim.events.types import OrderReceived, PhaseSkipped, PhaseStarted
 from drillsim.geo.distance import SQUARED_SLACK
 from drillsim.geo.polygons import in_zone
 from drillsim.geo.terrain import CROSSING_RADIUS_M, SegmentGrid, Terrain, move_cuts
+from drillsim.mechanics.orders.search import search_for_target
 from drillsim.mechanics.orders.triggers import Facts, TriggerState
 from drillsim.state.batch import ACTIVE, AIR_OUTBOUND, AIR_READY, BatchState, ContactLayer, Routes
 from drillsim.state.context import StepContext
-from drillsim.state.reckoning import DEAD_RECKONING_S
 from drillsim.world.forces import POSTURE_INDEX, TERRAIN_INDEX, Belligerents
 from drillsim.world.obstacles import obstacle_event_table
 from drillsim.world.plan import CompiledTask
@@ -53,13 +53,11 @@ COVER_CLEAR_M = 3000.0
 """A covered unit is clear once past the blocking position and this far beyond it; the covering force
 withdraws when every covered unit is clear (assumption: beyond the effective range of infantry machine
 guns, docs/mechanics/orders.md, "Covering a withdrawal")."""
-SEARCH_LEGS = 8
-"""Legs of a raid's expanding-square search after the datum (track spacing 1, 1, 2, 2, 3, 3, 4, 4): a
-square four track spacings wide around the datum (assumption, docs/mechanics/orders.md, "Raid search")."""
-STALE_REPORT_S = DEAD_RECKONING_S
-"""A raid target's report older than this is stale: the picture no longer carries it forward, so a raider
-that has come within a track spacing of it without a newer report searches (docs/mechanics/orders.md,
-"Raid search")."""
+DISPLACE_BAND = 1.0 / 6.0
+"""The dead band of a supporting battery, as a share of its greatest range: a battery standing displaces
+only when the supported point is farther than ``reach`` plus this share of its range (with the default
+``reach`` 0.5, two thirds of its range), and it goes to where the supported point will need it after a
+further stretch of this share (assumption, docs/mechanics/movement.md, "Supporting batteries")."""
 ROAD_TASKS = ("move", "withdraw", "reconnoitre", "defend", "screen", "relieve")
 """Tasks whose ground routes may follow the road network (any task whose ``via`` names a route or road line
 does too)."""
@@ -462,16 +460,20 @@ def aim_dynamic_tasks(ctx: StepContext) -> None:
             )
             has = best >= 0
             gx, gy = interception_aim(ctx, rows, elems, side, np.maximum(best, 0))
-            over = np.zeros(len(rows), dtype=bool)
-            if task.kind == "raid" and len(task.target_elements):
-                # The raid is over once every target is out of action (captured, destroyed, escaped).
+            if len(task.target_elements):
+                # The task is over once every target is out of action (captured, destroyed, escaped).
                 over = np.all(s.status[np.ix_(rows, task.target_elements)] != ACTIVE, axis=1)
-                if np.isfinite(task.then_to).all():
+                if task.kind == "raid" and np.isfinite(task.then_to).all():
                     has &= ~over
                     _release_to(
                         ctx, rows[over], elems[over], np.broadcast_to(task.then_to, (int(over.sum()), 2))
                     )
-                has = _raid_search(ctx, task, rows, cols, best, has, over, believed)
+                look = search_for_target(
+                    ctx, task, rows, cols, best, has, over, believed, arrive_m=REAIM_MIN_M
+                )
+                has = look.go
+                walk = look.steer
+                _steer(ctx, rows[walk], elems[walk], look.x[walk], look.y[walk])
         else:
             gx, gy, has = _blocking_positions(ctx, task, rows, elems, believed)
         _steer(ctx, rows[has], elems[has], gx[has], gy[has])
@@ -529,133 +531,6 @@ def interception_time(
     root = np.sqrt(np.maximum(b * b - 4.0 * a_safe * c, 0.0))
     t = np.where(faster, (b + root) / (-2.0 * a_safe), np.inf)
     return np.asarray(np.where(np.isfinite(t) & (t >= 0.0), t, np.inf), dtype=np.float64)
-
-
-def _raid_search(
-    ctx: StepContext,
-    task: CompiledTask,
-    rows: IntArray,
-    cols: IntArray,
-    best: IntArray,
-    has: BoolArray,
-    over: BoolArray,
-    believed: ContactLayer,
-) -> BoolArray:
-    """Which raiding elements go for their target's believed position (the rest search or wait, steered
-    here). An element goes for the target while the side's picture holds a live report of it that is fresh
-    (under ``STALE_REPORT_S`` old), or stale but more than a track spacing away and the element is not
-    already searching. Otherwise it searches: an expanding square around the datum, the latest report of a
-    target still in action dead-reckoned to now (as the picture carries it), leg by leg; with the pattern
-    done, or no report ever, it waits where it is for a new report. A fresh report ends the search."""
-    s = ctx.state
-    f = ctx.world.forces
-    elems = task.elements[cols]
-    side = f.side[elems]
-    spacing = task.track_spacing_m[cols]
-    hx, hy = s.x[rows, elems], s.y[rows, elems]
-    tgt = np.maximum(best, 0)
-    age = ctx.t1 - s.picture.known_t[rows, side, tgt]
-    near = np.hypot(believed.x[rows, side, tgt] - hx, believed.y[rows, side, tgt] - hy) <= spacing
-    leg = s.search_leg[rows, elems]
-    searching = leg >= 0
-    fresh = has & (age <= STALE_REPORT_S)
-    go = fresh | (has & ~near & ~searching)
-    targets = ctx.ids[tgt]
-    found = go & searching
-    if found.any():
-        ctx.emit(
-            SearchEnded, rows[found], ctx.t1, unit=ctx.ids[elems[found]], target=targets[found], how="found"
-        )
-        s.search_leg[rows[found], elems[found]] = -1
-        s.search_x[rows[found], elems[found]] = np.nan
-        s.search_y[rows[found], elems[found]] = np.nan
-    look = ~go & ~over
-    if not look.any():
-        return go
-    # the datum: the latest report of a target still in action, as the picture carries it now
-    t_el = task.target_elements
-    rl, el, sl = rows[look], elems[look], side[look]
-    known_t = s.picture.known_t[rl[:, None], sl[:, None], t_el[None, :]]
-    bx = believed.x[rl[:, None], sl[:, None], t_el[None, :]]
-    by = believed.y[rl[:, None], sl[:, None], t_el[None, :]]
-    usable = np.isfinite(known_t) & np.isfinite(bx) & np.isfinite(by) & (s.status[rl][:, t_el] == ACTIVE)
-    latest = np.argmax(np.where(usable, known_t, -np.inf), axis=1)
-    k = np.arange(len(rl))
-    has_datum = usable[k, latest]
-    dx, dy = bx[k, latest], by[k, latest]
-    who = ctx.ids[t_el[latest]]
-    leg_l = leg[look]
-    idle = leg_l < 0
-    waiting = leg_l > SEARCH_LEGS
-    start = (idle | (waiting & ~np.isfinite(s.search_x[rl, el]))) & has_datum
-    if start.any():
-        s.search_x[rl[start], el[start]] = dx[start]
-        s.search_y[rl[start], el[start]] = dy[start]
-        s.search_leg[rl[start], el[start]] = 0
-        leg_l = np.where(start, 0, leg_l)
-        ctx.emit(
-            SearchBegun,
-            rl[start],
-            ctx.t1,
-            unit=ctx.ids[el[start]],
-            target=who[start],
-            x_m=dx[start],
-            y_m=dy[start],
-            how="last-known",
-        )
-    blind = idle & ~has_datum
-    if blind.any():  # the side never placed a target: wait here for a report
-        s.search_leg[rl[blind], el[blind]] = SEARCH_LEGS + 1
-        ctx.emit(
-            SearchBegun,
-            rl[blind],
-            ctx.t1,
-            unit=ctx.ids[el[blind]],
-            target=ctx.ids[t_el[0]],
-            x_m=s.x[rl[blind], el[blind]],
-            y_m=s.y[rl[blind], el[blind]],
-            how="no-report",
-        )
-    walking = (leg_l >= 0) & (leg_l <= SEARCH_LEGS)
-    if walking.any():
-        rw, ew, lw = rl[walking], el[walking], leg_l[walking]
-        sp = spacing[look][walking]
-        cx = s.search_x[rw, ew] + sp * _SQUARE[lw, 0]
-        cy = s.search_y[rw, ew] + sp * _SQUARE[lw, 1]
-        reached = (np.hypot(cx - s.x[rw, ew], cy - s.y[rw, ew]) <= REAIM_MIN_M) & (
-            s.route_i[rw, ew] >= s.route_len[rw, ew]
-        )
-        lw = lw + reached
-        s.search_leg[rw, ew] = lw
-        done = lw > SEARCH_LEGS
-        if done.any():
-            ctx.emit(
-                SearchEnded,
-                rw[done],
-                ctx.t1,
-                unit=ctx.ids[ew[done]],
-                target=who[walking][done],
-                how="exhausted",
-            )
-        on = ~done
-        lo = np.minimum(lw, SEARCH_LEGS)
-        cx = s.search_x[rw, ew] + sp * _SQUARE[lo, 0]
-        cy = s.search_y[rw, ew] + sp * _SQUARE[lo, 1]
-        _steer(ctx, rw[on], ew[on], cx[on], cy[on])
-    return go
-
-
-def _expanding_square(legs: int) -> FloatArray:
-    """(legs + 1, 2): the corners of an expanding-square search in track spacings from the datum: the datum,
-    then legs north, east, south, west, ... of 1, 1, 2, 2, 3, 3, ... track spacings."""
-    heading = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, -1.0], [-1.0, 0.0]])
-    corners = np.zeros((legs + 1, 2))
-    for i in range(1, legs + 1):
-        corners[i] = corners[i - 1] + heading[(i - 1) % 4] * ((i + 1) // 2)
-    return corners
-
-
-_SQUARE = _expanding_square(SEARCH_LEGS)
 
 
 def _blocking_positions(
@@ -927,11 +802,17 @@ def _reconnaissance_candidates(
 
 
 def follow_supported(ctx: StepContext, task: CompiledTask) -> None:
-    """Batteries of a fire-support task farther than their reach from the units they support go toward
-    them, to the point at their reach on the way (through a crossing when the straight leg cuts a river);
-    those within reach halt where they are. A battery follows the supported element in contact
-    (:func:`in_contact`) nearest to it when any is, else the centre of all those in action. With none in
-    action, a battery halts."""
+    """Batteries of a fire-support task keep the units they support within range, with a dead band
+    (docs/mechanics/movement.md, "Supporting batteries"). The supported point is the supported element in
+    contact (:func:`in_contact`) nearest to the battery when any is, else the centre of all those in
+    action; its objective is where it is going (the end of its route; the mean for the centre). A battery
+    standing (no route left) displaces only when the supported point is farther than its displacement
+    distance (``reach`` plus ``DISPLACE_BAND`` of its range) or when it is under fire (suppressed) and its
+    goal is away; a battery on the move is re-aimed while the supported point is beyond its reach, and
+    otherwise finishes its bound. Its goal is the point at ``reach`` of its range from
+    where the supported point will be after a further stretch of ``DISPLACE_BAND`` of its range toward its
+    objective (no farther than the objective), on the side of the battery (through a crossing when the
+    straight leg cuts a river). With no supported element in action, a battery halts."""
     s = ctx.state
     rows, cols = _on_task(s.task, s.status, s.broken, task.elements, task.index)
     if not len(rows):
@@ -939,30 +820,79 @@ def follow_supported(ctx: StepContext, task: CompiledTask) -> None:
     elems = task.elements[cols]
     bx = s.x[rows, elems]
     by = s.y[rows, elems]
-    sx = s.x[rows][:, task.supported]
-    sy = s.y[rows][:, task.supported]
-    alive = s.status[rows][:, task.supported] == ACTIVE
+    sup = task.supported
+    sx = s.x[rows][:, sup]
+    sy = s.y[rows][:, sup]
+    alive = s.status[rows][:, sup] == ACTIVE
     count = alive.sum(axis=1)
     cx = np.where(alive, sx, 0.0).sum(axis=1) / np.maximum(count, 1)
     cy = np.where(alive, sy, 0.0).sum(axis=1) / np.maximum(count, 1)
-    engaged = alive & in_contact(ctx, rows, ctx.world.forces.side[elems], task.supported)
+    engaged = alive & in_contact(ctx, rows, ctx.world.forces.side[elems], sup)
     fighting = engaged.any(axis=1)
+    k = np.arange(len(rows))
+    near = np.zeros(len(rows), dtype=np.int64)
     if fighting.any():
         near = np.argmin(np.where(engaged, np.hypot(sx - bx[:, None], sy - by[:, None]), np.inf), axis=1)
-        k = np.arange(len(rows))
         cx = np.where(fighting, sx[k, near], cx)
         cy = np.where(fighting, sy[k, near], cy)
-    away = np.hypot(bx - cx, by - cy)
     reach = task.support_reach_m[cols]
-    go = (count > 0) & (away > reach)
-    stop = ~go & (s.route_i[rows, elems] < s.route_len[rows, elems])
+    longest = task.support_range_m[cols]
+    away = np.hypot(bx - cx, by - cy)
+    moving = s.route_i[rows, elems] < s.route_len[rows, elems]
+    beyond = away > np.minimum(reach + DISPLACE_BAND * longest, longest)
+    shot_at = s.suppressed_until[rows, elems] > ctx.t1
+    # On the move, a battery is re-aimed while the supported point is beyond its reach; within it (the
+    # point may change from the centre to a nearer element in contact and back), it finishes its bound.
+    go = (count > 0) & ((moving & (away > reach)) | beyond | shot_at)
+    stop = (count == 0) & moving
     s.route_len[rows[stop], elems[stop]] = 0
     s.route_i[rows[stop], elems[stop]] = 0
-    if go.any():
-        keep = reach[go] / away[go]
-        gx = cx[go] + (bx[go] - cx[go]) * keep
-        gy = cy[go] + (by[go] - cy[go]) * keep
-        _steer(ctx, rows[go], elems[go], gx, gy)
+    if not go.any():
+        return
+    # the objective of the supported point: where it is going (the mean for the centre)
+    g = np.flatnonzero(go)
+    rg = rows[g]
+    going = s.route_i[rg][:, sup] < s.route_len[rg][:, sup]
+    last = np.maximum(s.route_len[rg][:, sup] - 1, 0)
+    ox = np.where(going, s.route_x[rg[:, None], sup[None, :], last], sx[g])
+    oy = np.where(going, s.route_y[rg[:, None], sup[None, :], last], sy[g])
+    tx = np.where(alive[g], ox, 0.0).sum(axis=1) / np.maximum(count[g], 1)
+    ty = np.where(alive[g], oy, 0.0).sum(axis=1) / np.maximum(count[g], 1)
+    kg = np.arange(len(g))
+    tx = np.where(fighting[g], ox[kg, near[g]], tx)
+    ty = np.where(fighting[g], oy[kg, near[g]], ty)
+    gx, gy = displacement_goal(bx[g], by[g], cx[g], cy[g], tx, ty, reach[g], DISPLACE_BAND * longest[g])
+    _steer(ctx, rg, elems[g], gx, gy)
+
+
+def displacement_goal(
+    bx: FloatArray,
+    by: FloatArray,
+    cx: FloatArray,
+    cy: FloatArray,
+    tx: FloatArray,
+    ty: FloatArray,
+    reach_m: FloatArray,
+    stretch_m: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Where a battery at (bx, by) supporting a point (cx, cy) bound for (tx, ty) goes: the point
+    ``reach_m`` from where the supported point will be after ``stretch_m`` more toward its objective (no
+    farther than the objective), on the line from there to the battery, and then no farther than
+    ``reach_m`` from the supported point now; the battery stays where it is when it is already within
+    ``reach_m`` of both."""
+    to_obj = np.hypot(tx - cx, ty - cy)
+    ahead = np.minimum(stretch_m, to_obj) / np.maximum(to_obj, 1e-9)
+    px = cx + (tx - cx) * ahead
+    py = cy + (ty - cy) * ahead
+    d = np.hypot(bx - px, by - py)
+    keep = np.where(d > reach_m, reach_m / np.maximum(d, 1e-9), 1.0)
+    gx = px + (bx - px) * keep
+    gy = py + (by - py) * keep
+    # never farther than reach_m from the supported point now (an objective toward the battery or aside
+    # would otherwise leave it beyond the dead band on arrival)
+    off = np.hypot(gx - cx, gy - cy)
+    pull = np.where(off > reach_m, reach_m / np.maximum(off, 1e-9), 1.0)
+    return cx + (gx - cx) * pull, cy + (gy - cy) * pull
 
 
 def in_contact(ctx: StepContext, rows: IntArray, sides: IntArray, elements: IntArray) -> BoolArray:

@@ -10,7 +10,7 @@ import numpy as np
 
 from drillsim.events.types import InitiativeTaken
 from drillsim.mechanics.behaviour.step import decide
-from drillsim.mechanics.orders.command import _steer, begin_task, set_routes
+from drillsim.mechanics.orders.command import _steer, begin_task, interception_aim, set_routes
 from drillsim.state.batch import (
     BEHAVIOUR_AMBUSH,
     BEHAVIOUR_ASSAULT,
@@ -62,6 +62,12 @@ def follow_behaviours(ctx: StepContext) -> None:
         s.hold_fire[r, e] = True
         s.ambush_fired_at[r, e] = np.inf
         s.arrival_posture[r, e] = _HIDDEN
+    assault = (d.action == BEHAVIOUR_ASSAULT) & (d.target >= 0)
+    if assault.any():  # at the interception point ahead of a moving target, as an attack task aims
+        r, e = d.rows[assault], d.elems[assault]
+        d.goal_x[assault], d.goal_y[assault] = interception_aim(
+            ctx, r, e, ctx.world.forces.side[e], d.target[assault]
+        )
     closing = (d.action == BEHAVIOUR_PROBE) | (d.action == BEHAVIOUR_ASSAULT) | (d.action == BEHAVIOUR_PURSUE)
     if closing.any():
         _steer(ctx, d.rows[closing], d.elems[closing], d.goal_x[closing], d.goal_y[closing])

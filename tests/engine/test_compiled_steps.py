@@ -26,8 +26,11 @@ from drillsim.mechanics.indirect_fire.model import (
 )
 from drillsim.mechanics.indirect_fire.step import (
     FRESH_CONTACT_S,
+    MISSION_IDS_PER_SIDE,
+    PHASE_ADJUSTING,
     REQUEST_INTERVAL_S,
     STAGE_DONE,
+    STAGE_FIRED,
     STAGE_REQUESTED,
     IndirectFire,
 )
@@ -239,6 +242,9 @@ def _reference_request_missions(support: IndirectFire, ctx: StepContext) -> None
     engaged = np.zeros((s.r, len(f.side_names), f.n), dtype=bool)
     open_ = m.stage < STAGE_DONE
     engaged[m.rep[open_], f.side[m.firer[open_]], m.target[open_]] = True
+    in_hand = np.zeros(s.status.shape, dtype=bool)  # one mission at a time: requested or adjusting
+    held = (m.stage == STAGE_REQUESTED) | ((m.stage == STAGE_FIRED) & (m.fire_phase == PHASE_ADJUSTING))
+    in_hand[m.rep[held], m.firer[held]] = True
     for b in support.batteries:
         mount = support.battery_mount[b]
         side = f.side[b]
@@ -249,6 +255,7 @@ def _reference_request_missions(support: IndirectFire, ctx: StepContext) -> None
             & (s.battery_busy_until[:, b] <= ctx.t1)
             & (s.missions_left[:, b] > 0)
             & (s.ammo[:, mount] > 0)
+            & ~in_hand[:, b]
         )
         rows = np.flatnonzero(free)
         if not len(rows):
@@ -284,8 +291,8 @@ def _reference_request_missions(support: IndirectFire, ctx: StepContext) -> None
         observer = pic.seen_by[rows, side, best]
         requested = ctx.t1 + f.liaison_s[f.nation[np.maximum(observer, 0)], f.nation[b]]
         fdc = np.array([plan.tasks[int(t)].fire_direction_delay_s for t in task_of])
-        ids = s.next_mission_id[rows].copy()
-        s.next_mission_id[rows] += 1
+        ids = side * MISSION_IDS_PER_SIDE + s.next_mission_id[rows, side]
+        s.next_mission_id[rows, side] += 1
         s.missions_left[rows, b] -= 1
         s.battery_busy_until[rows, b] = np.inf
         n = len(rows)
@@ -367,7 +374,8 @@ def _stir_fire_support(sim: Simulation, ctx: StepContext, rng: np.random.Generat
         aim_x=np.zeros(k),
         aim_y=np.zeros(k),
         rounds=np.zeros(k),
-        stage=rng.integers(0, 3, k),
+        stage=rng.choice(3, k, p=[0.05, 0.15, 0.8]),  # few in hand: most batteries stay free
+        fire_phase=rng.integers(0, 3, k),
     )
 
 

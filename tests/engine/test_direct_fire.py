@@ -14,12 +14,14 @@ import pytest
 
 from drillsim.core.compiled import run_per_row
 from drillsim.engine.simulation import Simulation
+from drillsim.mechanics.casualties import KILLED_FRACTION
 from drillsim.mechanics.direct_fire.frontage import engaged_on_frontage
 from drillsim.mechanics.direct_fire.model import (
     AMBUSH_SURPRISE_FACTOR,
     CONSERVE_FRACTION,
     POSTURE_AREA_TABLE,
     POSTURE_HEIGHT_TABLE,
+    POSTURE_IN_POSITION,
     REFERENCE_HEIGHT_M,
     SUPPRESSED_EXPOSURE,
     SUPPRESSED_FIRE_FACTOR,
@@ -29,7 +31,13 @@ from drillsim.mechanics.direct_fire.model import (
     band_values,
     engagement_rates,
 )
-from drillsim.mechanics.direct_fire.step import SUPPRESSION_S, apply_casualties, group_argmax, group_by_target
+from drillsim.mechanics.direct_fire.step import (
+    SUPPRESSION_S,
+    apply_casualties,
+    carriers_with_troops,
+    group_argmax,
+    group_by_target,
+)
 from drillsim.mechanics.direct_fire.targets import Picks, Shooters, nearest_seen_targets
 from drillsim.mechanics.transport import mounted_exposure
 from drillsim.scenario.models import POSTURES
@@ -285,7 +293,11 @@ def _reference_rates(
     height = POSTURE_HEIGHT_TABLE[s.posture[rows, j]]
     erf = np.vectorize(math.erf, otypes=[np.float64])
     lam = np.zeros(len(rows))
+    lam_fragments = np.zeros(len(rows))
     supp_rate = np.zeros(len(rows))
+    # Anti-armour weapons fire at carriers with their people and at troops in positions or under cover.
+    covered = POSTURE_IN_POSITION[s.posture[rows, j]] | (f.cover[j] > 0)
+    vehicles = carriers_with_troops(ctx, rows, j)
     for k in range(d.table.shape[1]):
         m = d.table[i, k]
         has = m >= 0
@@ -293,7 +305,8 @@ def _reference_rates(
         upper = f.w_band_range[mm]
         reaches = true_d <= np.where(np.isfinite(upper), upper, -np.inf).max(axis=1)  # the last real band
         conserve = s.ammo[rows, mm] < CONSERVE_FRACTION * f.w_ammo0[mm]
-        loaded = has & (s.ammo[rows, mm] > 0) & reaches & (located | ~conserve)
+        used_on = ~f.w_covered_only[mm] | covered | vehicles
+        loaded = has & (s.ammo[rows, mm] > 0) & reaches & (located | ~conserve) & used_on
         pk, ps = band_values(true_d, f.w_band_range[mm], f.w_band_pkill[mm], f.w_band_psupp[mm])
         pk = pk * np.where(located, 1.0, UNAIMED_EFFECT)
         aim = f.w_aim_error_mil[mm]
@@ -305,6 +318,7 @@ def _reference_rates(
         presented = np.where(full > 0, ratio, np.minimum(height / REFERENCE_HEIGHT_M, 1.0))
         exposure = np.where(aim > 0, presented, POSTURE_AREA_TABLE[s.posture[rows, j]]) * open_share
         exposure = np.where((aim > 0) & target_suppressed, exposure * SUPPRESSED_EXPOSURE, exposure)
+        exposure = np.where(f.w_covered_only[mm] & ~covered, 0.0, exposure)
         c = np.maximum(
             f.w_count[mm]
             * f.w_rate_per_s[mm]
@@ -316,6 +330,7 @@ def _reference_rates(
             0.0,
         )
         lam += np.where(loaded, effect_scale * c, 0.0)
+        lam_fragments += np.where(loaded, effect_scale * c * f.w_fragments[mm], 0.0)
         supp_rate += np.where(
             loaded & (ps > 0), effect_scale * (f.w_count[mm] * f.w_rate_per_s[mm] * ps * fighting), 0.0
         )
@@ -328,7 +343,7 @@ def _reference_rates(
         )
         np.subtract.at(s.ammo, (rows[loaded], mm[loaded]), used[loaded])
     np.maximum(s.ammo, 0.0, out=s.ammo)
-    return lam, supp_rate
+    return lam, supp_rate, lam_fragments
 
 
 def _reference_fire(sim: Simulation, ctx: StepContext, *, carriers: bool = False) -> None:
@@ -343,7 +358,10 @@ def _reference_fire(sim: Simulation, ctx: StepContext, *, carriers: bool = False
     keep = engaged_on_frontage(rows, i, j, true_d, x, y, side, sim.direct.frontage)
     rows, i, j, true_d = rows[keep], i[keep], j[keep], true_d[keep]
     rows, i, j, true_d, located, effect_scale, round_scale = sim.direct.discipline(ctx, rows, i, j, true_d)
-    lam, supp_rate = _reference_rates(sim, ctx, rows, i, j, true_d, located, effect_scale, round_scale, sh)
+    lam, supp_rate, lam_fragments = _reference_rates(
+        sim, ctx, rows, i, j, true_d, located, effect_scale, round_scale, sh
+    )
+    fragment_share = np.divide(lam_fragments, lam, out=np.zeros_like(lam), where=lam > 0)
     lam = mounted_exposure(ctx, rows, j, lam)  # carriers' exposure, outside the compiled rates
     i = np.where(i >= f.n, i - f.n, i)  # the element whose weapons, or carriers' guns, fired
     surprise = s.surprise_until[rows, i] > ctx.t0
@@ -353,7 +371,19 @@ def _reference_fire(sim: Simulation, ctx: StepContext, *, carriers: bool = False
     supp_total = np.bincount(inverse, weights=supp_rate, minlength=len(uniq))
     main = group_argmax(inverse, lam, len(uniq))
     tr, tj = uniq // f.n, uniq % f.n
-    apply_casualties(ctx, tr, tj, total * ctx.dt, shooter=i[main], weapon="direct", stream="fires/direct")
+    share = np.bincount(inverse, weights=lam * fragment_share, minlength=len(uniq))
+    share = np.divide(share, total, out=np.zeros_like(total), where=total > 0)
+    killed = (1.0 - share) * KILLED_FRACTION["direct"] + share * KILLED_FRACTION["indirect"]
+    apply_casualties(
+        ctx,
+        tr,
+        tj,
+        total * ctx.dt,
+        shooter=i[main],
+        weapon="direct",
+        stream="fires/direct",
+        killed_fraction=killed if (share > 0).any() else None,
+    )
     hit = ctx.uniform("fires/suppression", tr, ctx.key(tj)) < -np.expm1(-supp_total * ctx.dt)
     s.suppressed_until[tr[hit], tj[hit]] = np.maximum(
         s.suppressed_until[tr[hit], tj[hit]], ctx.t1 + SUPPRESSION_S
@@ -416,7 +446,7 @@ def test_engagement_rates_match_the_array_expressions(battle: Simulation, seed: 
     assert not located.all()
     s = ctx.state
     ammo = s.ammo.copy()
-    lam, supp_rate, _ = engagement_rates(
+    lam, supp_rate, _, lam_fragments = engagement_rates(
         Engagements(rows, i, j, true_d, located, effect_scale, round_scale),
         battle.direct.fire_table,
         s.strength,
@@ -425,8 +455,9 @@ def test_engagement_rates_match_the_array_expressions(battle: Simulation, seed: 
         ammo,
         ctx.t0,
         ctx.dt,
+        carriers_with_troops(ctx, rows, j),
     )
-    want_lam, want_supp = _reference_rates(
+    want_lam, want_supp, want_fragments = _reference_rates(
         battle, ctx, rows, i, j, true_d, located, effect_scale, round_scale
     )
     # A quarter of the shooters are in a burst in a step (BURST_DUTY): a tenth at least have an effect.
@@ -434,6 +465,8 @@ def test_engagement_rates_match_the_array_expressions(battle: Simulation, seed: 
     assert (want_supp > 0).mean() > 0.1
     np.testing.assert_array_equal(lam, want_lam)
     np.testing.assert_array_equal(supp_rate, want_supp)
+    np.testing.assert_array_equal(lam_fragments, want_fragments)
+    assert (want_fragments > 0).any()  # the rockets' fragments are among the effects compared
     np.testing.assert_array_equal(ammo, s.ammo)
 
 

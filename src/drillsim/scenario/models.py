@@ -603,6 +603,15 @@ class WeaponSpec(Spec):
     vehicle_lethal_radius_m: VehicleRadiusSpec | None = None
     """Indirect and air: the distance from a burst at which a carrier of each vehicle class is destroyed
     with probability 0.5 (the ``lethal_radius_m`` of people, for vehicles); none: no vehicle is destroyed."""
+    wounds: Literal["bullets", "fragments"] = "bullets"
+    """Direct fire: what wounds the people the weapon hits, which sets the share of them killed
+    (docs/mechanics/casualties.md): ``bullets``, or ``fragments`` (the blast and fragments of a warhead,
+    as an RPG's rocket: indirect fire's share)."""
+    fires_at: Literal["all", "vehicles-and-cover"] = "all"
+    """Direct fire: the targets the weapon is used on: ``all`` in reach, or ``vehicles-and-cover`` (an
+    anti-armour weapon): carriers, ridden or beside their people, and troops in dug positions or under a
+    unit type's ``cover`` (buildings), never troops in the open (docs/mechanics/direct-fire.md, "Anti-armour
+    weapons")."""
     emplace_s: Duration = assumed(0.0)
     """Indirect fire: after a move, the time from halting until the battery can fire (emplacement:
     weapons off their carriers or trucks, laid and ready; docs/mechanics/indirect-fire.md, "Emplacement

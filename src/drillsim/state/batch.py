@@ -378,6 +378,8 @@ class BatchState:
     chain_time_sum: FloatArray
     chain_count: FloatArray
     next_mission_id: IntArray
+    """(R, S) each side's next mission number: a side numbers its fire missions and strikes on its own
+    (docs/mechanics/indirect-fire.md, "Mission ids")."""
     missions: Missions
     located_first: FloatArray
     """(R, S, S, 10) first time side a held 10 %, 20 %, ... 100 % of side b's live elements as contacts."""
@@ -660,7 +662,7 @@ def initial_state(world: World, replications: IntArray, route_capacity: int) -> 
         missions_fired=np.zeros((r, s)),
         chain_time_sum=np.zeros((r, s)),
         chain_count=np.zeros((r, s)),
-        next_mission_id=np.ones(r, dtype=np.int64),
+        next_mission_id=np.ones((r, s), dtype=np.int64),
         missions=Missions(),
         located_first=_full((r, s, s, 10), INF),
         max_depth=np.zeros((r, n)),

@@ -183,6 +183,11 @@ class ForceTable:
     w_vehicle_radius: FloatArray
     """(mounts, vehicle classes) indirect and air: distance from a burst at which a carrier of each class
     is destroyed with probability 0.5; 0: never."""
+    w_fragments: FloatArray
+    """Direct fire: 1 where the weapon wounds by blast and fragments (``wounds: fragments``), else 0."""
+    w_covered_only: BoolArray
+    """Direct fire: whether the weapon fires at troops only in dug positions or under cover (``fires_at:
+    vehicles-and-cover``); it fires at carriers either way."""
     w_on_carrier: BoolArray
     """Whether the mount is on its element's carriers (``on_carrier``): it fires from where they stand,
     only while they are ridden or crewed, and is lost with them."""
@@ -493,6 +498,8 @@ def compile_forces(  # noqa: C901
         for k in (
             "elem",
             "kind",
+            "frag",
+            "covered",
             "count",
             "rate",
             "ammo",
@@ -551,6 +558,8 @@ def compile_forces(  # noqa: C901
             w["lethal"].append(float(spec.lethal_radius_m))
             w["disp"].append(float(spec.dispersion_m))
             w["aim"].append(float(spec.aim_error_mil) if spec.aim_error_mil is not None else 0.0)
+            w["frag"].append(1.0 if spec.wounds == "fragments" else 0.0)
+            w["covered"].append(1.0 if spec.fires_at == "vehicles-and-cover" else 0.0)
             w["speed"].append(float(spec.projectile_speed_mps))
             w["rpm"].append(float(spec.rounds_per_mission))
             w["emplace"].append(float(spec.emplace_s))
@@ -683,6 +692,8 @@ def compile_forces(  # noqa: C901
         w_aa_rounds=arr(w["aa_rounds"]),
         w_vehicle_p_kill=np.asarray(vehicle_pk, dtype=np.float64).reshape(-1, len(ARMOUR_CLASSES)),
         w_vehicle_radius=np.asarray(vehicle_r, dtype=np.float64).reshape(-1, len(ARMOUR_CLASSES)),
+        w_fragments=arr(w["frag"]),
+        w_covered_only=arr(w["covered"]) > 0,
         w_on_carrier=np.asarray(on_carrier, dtype=bool),
         s_elem=iarr(s["elem"]),
         s_name=tuple(s_names),

@@ -37,6 +37,7 @@ from drillsim.mechanics.indirect_fire.step import (
     believed_targets,
     clearance_refusals,
     land_impacts,
+    take_mission_ids,
     target_names,
     targets_live,
 )
@@ -396,8 +397,7 @@ def request_strike(
     f = ctx.world.forces
     m = s.missions
     n = len(rows)
-    ids = s.next_mission_id[rows].copy()
-    s.next_mission_id[rows] += 1
+    ids = take_mission_ids(s.next_mission_id, rows, np.full(n, side))
     troops = (target >= 0) & (target < f.n)  # parked carriers (N + element) have no detection episode
     detected = np.where(troops, s.picture.episode_t[rows, side, np.maximum(target, 0) % f.n], np.inf)
     first = len(m)

@@ -37,14 +37,23 @@ taken as the mean of an exponential delay)."""
 
 
 def split_hits(
-    ctx: StepContext, rows: IntArray, elems: IntArray, lost: FloatArray, *, kind: str, u: FloatArray
+    ctx: StepContext,
+    rows: IntArray,
+    elems: IntArray,
+    lost: FloatArray,
+    *,
+    kind: str,
+    u: FloatArray,
+    killed_fraction: FloatArray | None = None,
 ) -> FloatArray:
     """Record ``lost`` people hit at each (row, element) by fire of ``kind``; returns the killed among them.
 
     Stochastic: killed are ``Binomial(lost, k)`` drawn from the uniforms ``u`` (one per hit, keyed like
-    the hit itself); deterministic mode: ``k * lost``. The rest are wounded and wait for evacuation."""
+    the hit itself); deterministic mode: ``k * lost``. ``k`` is the kind's :data:`KILLED_FRACTION`, or
+    ``killed_fraction`` per hit (direct fire mixing bullets and a warhead's fragments). The rest are
+    wounded and wait for evacuation."""
     s = ctx.state
-    k = KILLED_FRACTION[kind]
+    k = KILLED_FRACTION[kind] if killed_fraction is None else killed_fraction
     killed = binomial_inverse(u, lost, k) if ctx.stochastic else lost * k
     wounded = lost - killed
     np.add.at(s.killed, (rows, elems), killed)

@@ -64,6 +64,9 @@ parapet of a hasty trench 0.3; the head over the frontal parapet of an armpit-de
 the upper body above a vehicle's sides 1.0 (the vehicle's own protection is the carrier's
 ``fire_exposure`` and the type's ``cover``)."""
 POSTURE_HEIGHT_TABLE = np.array([POSTURE_PRESENTED_HEIGHT_M[p] for p in POSTURES])
+POSTURE_IN_POSITION = np.array([p in ("hasty-defence", "prepared-defence") for p in POSTURES])
+"""Per posture, whether troops in it are in a dug position: an anti-armour weapon fires at them
+(``fires_at: vehicles-and-cover``, docs/mechanics/direct-fire.md, "Anti-armour weapons")."""
 REFERENCE_HEIGHT_M = POSTURE_PRESENTED_HEIGHT_M["moving"]
 """The target of the weapons' kill probabilities: a man in the open, moving (exposure 1)."""
 
@@ -249,7 +252,8 @@ class FireTable(NamedTuple):
     fragment exposure); each element's direct-fire ``mounts`` (-1 padded)
         and per weapon mount its count, engagement rate, range bands (range, kill and suppression
         probabilities), rates of fire and load; the height each posture presents, and per mount its combat
-    aiming error in mils (0: none given)."""
+    aiming error in mils (0: none given); per mount whether it wounds by fragments and fires at troops
+    only in positions or under cover, and per posture whether it is a dug position."""
 
     strength0: FloatArray
     training: FloatArray
@@ -266,6 +270,9 @@ class FireTable(NamedTuple):
     w_ammo0: FloatArray
     posture_height: FloatArray
     w_aim_error_mil: FloatArray
+    w_fragments: FloatArray
+    w_covered_only: BoolArray
+    in_position: BoolArray
 
 
 class Engagements(NamedTuple):
@@ -291,7 +298,8 @@ def engagement_rates(
     ammo: FloatArray,
     t0: float,
     dt: float,
-) -> tuple[FloatArray, FloatArray, BoolArray]:
+    vehicles: BoolArray,
+) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
     """For each engagement (state row, shooter, target at true range ``range_m``): the expected casualties
     per second, :func:`mount_casualty_rate` summed in mount order over the shooter's direct-fire ``mounts``
     (-1: none) that have ammunition and whose range bands reach the target (kill and suppression
@@ -309,13 +317,19 @@ def engagement_rates(
     that is only believed (deliberate suppression) it fires at its sustained rate with
     ``UNAIMED_EFFECT`` of its casualty effect, and not at all once it conserves ammunition (below
     ``CONSERVE_FRACTION`` of its load ``w_ammo0``). Each engagement's effect is multiplied by
-    ``effect_scale`` and its rounds by ``round_scale`` (bursts and lulls)."""
+    ``effect_scale`` and its rounds by ``round_scale`` (bursts and lulls).
+
+    An anti-armour mount (``w_covered_only``) fires only at a target with carriers beside it
+    (``vehicles``, per engagement: its rounds then go at the carriers, :func:`carrier_kill_rates`) or in a
+    dug position or under cover; it hurts the people only in the latter. The fourth output is the part of
+    the casualty rate from mounts that wound by fragments (``w_fragments``)."""
     rows, shooter, target, range_m, located, effect_scale, round_scale = engagements
     strength0, training, cover, fragment_exposure, mounts, w_count, w_rate_per_s = table[:7]
     w_band_range, w_band_pkill, w_band_psupp, w_sustained_per_s, w_rapid_per_s, w_ammo0 = table[7:13]
-    posture_height, w_aim_error_mil = table[13:]
+    posture_height, w_aim_error_mil, w_fragments, w_covered_only, in_position = table[13:]
     n_pairs = rows.shape[0]
     lam = np.zeros(n_pairs)
+    lam_fragments = np.zeros(n_pairs)
     supp_rate = np.zeros(n_pairs)
     exhausted = np.zeros((n_pairs, mounts.shape[1]), dtype=np.bool_)
     limited = ammo.shape[1] > 0
@@ -330,10 +344,13 @@ def engagement_rates(
         height = posture_height[posture[r, j]]
         fragments = fragment_exposure[posture[r, j]]
         aimed = located[e]
+        covered = in_position[posture[r, j]] or cover[j] > 0
         for k in range(mounts.shape[1]):
             m = mounts[i, k]
             if m < 0 or (limited and not ammo[r, m] > 0):
                 continue
+            if w_covered_only[m] and not (covered or vehicles[e]):
+                continue  # an anti-armour weapon is not used on troops in the open
             b0, b1, w = band_position(range_m[e], w_band_range[m])
             if b0 < 0:
                 continue  # out of this weapon's reach: it holds its fire
@@ -348,9 +365,13 @@ def engagement_rates(
                     exposure *= SUPPRESSED_EXPOSURE  # pinned: it shows itself only while it fires
             else:
                 exposure = fragments * open_share
-            lam[e] += effect_scale[e] * mount_casualty_rate(
+            if w_covered_only[m] and not covered:
+                exposure = 0.0  # its rounds go at the carriers: the people are hit only through them
+            effect = effect_scale[e] * mount_casualty_rate(
                 w_count[m], w_rate_per_s[m], p_kill, fighting, training[i], suppressed, exposure
             )
+            lam[e] += effect
+            lam_fragments[e] += effect * w_fragments[m]
             if p_supp > 0:
                 supp_rate[e] += effect_scale[e] * w_count[m] * w_rate_per_s[m] * p_supp * fighting
             if limited:
@@ -365,7 +386,7 @@ def engagement_rates(
                 spent = rounds_used(w_count[m], rate, dt, fighting, suppressed) * round_scale[e]
                 ammo[r, m] = max(ammo[r, m] - spent, 0.0)
                 exhausted[e, k] = not ammo[r, m] > 0
-    return lam, supp_rate, exhausted
+    return lam, supp_rate, exhausted, lam_fragments
 
 
 @jit

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from drillsim.core.compiled import jit, plain, run_per_row
 from drillsim.core.random import binomial_inverse
 from drillsim.events.types import AmmunitionExhausted, CarrierLost, Fratricide, UnitDismounted, UnitHit
-from drillsim.mechanics.casualties import split_hits
+from drillsim.mechanics.casualties import KILLED_FRACTION, split_hits
 from drillsim.mechanics.direct_fire.frontage import element_frontages, engaged_on_frontage
 from drillsim.mechanics.direct_fire.model import (
     AMBUSH_SURPRISE_FACTOR,
@@ -22,6 +22,7 @@ from drillsim.mechanics.direct_fire.model import (
     LOCATED_S,
     POSTURE_AREA_TABLE,
     POSTURE_HEIGHT_TABLE,
+    POSTURE_IN_POSITION,
     SUPPRESSING_TASKS,
     Engagements,
     FireTable,
@@ -124,6 +125,9 @@ class DirectFire:
             f.w_ammo0,
             POSTURE_HEIGHT_TABLE,
             f.w_aim_error_mil,
+            f.w_fragments,
+            f.w_covered_only,
+            POSTURE_IN_POSITION,
         )
         """What the compiled engagement pass reads of the forces, built once."""
         side = np.concatenate((f.side, f.side))
@@ -233,10 +237,11 @@ class DirectFire:
         if not len(rows):
             return busy
         engagements = Engagements(rows, i, j, true_d, located, effect_scale, round_scale)
+        with_carriers = carriers_with_troops(ctx, rows, j)
         if self.vehicle_kill:
             # Reads the ammunition before this step's rounds.
-            self.destroy_carriers(ctx, engagements, (x, y, strength, suppressed_until))
-        lam, supp_rate, exhausted = engagement_rates(
+            self.destroy_carriers(ctx, engagements, (x, y, strength, suppressed_until), with_carriers)
+        lam, supp_rate, exhausted, lam_fragments = engagement_rates(
             plain(engagements),
             plain(self.fire_table),
             strength,
@@ -245,7 +250,9 @@ class DirectFire:
             s.ammo,
             ctx.t0,
             ctx.dt,
+            with_carriers,
         )
+        fragment_share = np.divide(lam_fragments, lam, out=np.zeros_like(lam), where=lam > 0)
         shooter = np.where(i >= n, i - n, i)  # the element whose weapons (or carriers' guns) fired
         lam = mounted_exposure(ctx, rows, j, lam)  # people in soft carriers, or behind armour
         surprise = s.surprise_until[rows, shooter] > ctx.t0  # an ambush's first volley
@@ -257,6 +264,11 @@ class DirectFire:
         total = np.bincount(inverse, weights=lam, minlength=len(tr))
         supp_total = np.bincount(inverse, weights=supp_rate, minlength=len(tr))
         main = group_argmax(inverse, lam, len(tr))
+        # Each person hit was hit by bullets or by a warhead's fragments in proportion to their effects:
+        # the killed share is the mixture of the two kinds' (docs/mechanics/casualties.md).
+        by_fragments = np.bincount(inverse, weights=lam * fragment_share, minlength=len(tr))
+        share = np.divide(by_fragments, total, out=np.zeros_like(total), where=total > 0)
+        killed = (1.0 - share) * KILLED_FRACTION["direct"] + share * KILLED_FRACTION["indirect"]
         apply_casualties(
             ctx,
             tr,
@@ -265,6 +277,7 @@ class DirectFire:
             shooter=shooter[main],
             weapon="direct",
             stream="fires/direct",
+            killed_fraction=killed if (share > 0).any() else None,
         )
         p_supp = -np.expm1(-supp_total * ctx.dt)
         hit = ctx.uniform("fires/suppression", tr, ctx.key(tj)) < p_supp
@@ -348,8 +361,16 @@ class DirectFire:
             ctx.t0,
         )
         # The rounds (the people's casualty rates are not wanted: the fire is at the vehicles).
-        _, _, exhausted = engagement_rates(
-            plain(e), plain(self.fire_table), strength, suppressed_until, s.posture, s.ammo, ctx.t0, ctx.dt
+        _, _, exhausted, _ = engagement_rates(
+            plain(e),
+            plain(self.fire_table),
+            strength,
+            suppressed_until,
+            s.posture,
+            s.ammo,
+            ctx.t0,
+            ctx.dt,
+            np.ones(len(rows), dtype=bool),
         )
         self.report_exhausted(ctx, rows, i, exhausted)
         self.carriers_hit(ctx, e, rate)
@@ -383,21 +404,20 @@ class DirectFire:
         ctx: StepContext,
         engagements: Engagements,
         shooters: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+        with_carriers: BoolArray,
     ) -> None:
         """Carriers of targets destroyed by the weapons that can (:func:`carrier_kill_rates`), whether the
-        target rides them or has left them parked with it (within its footprint; carriers parked farther
-        off are not in the fire aimed at its people), at the range to the carriers: the rates of every
-        shooter of a target are summed, and one of its carriers is destroyed with probability
-        ``1 - exp(-rate dt)`` (stream ``fires/vehicles``); riders (or a parked carrier's crew) are hit and
-        a mounted unit dismounts (:func:`lose_carriers`). ``shooters``: positions, strengths and
-        suppression of the shooters (:meth:`shooter_state`)."""
+        target rides them or has left them parked with it (``with_carriers``, :func:`carriers_with_troops`;
+        carriers parked farther off are not in the fire aimed at its people), at the range to the carriers:
+        the rates of every shooter of a target are summed, and one of its carriers is destroyed with
+        probability ``1 - exp(-rate dt)`` (stream ``fires/vehicles``); riders (or a parked carrier's crew)
+        are hit and a mounted unit dismounts (:func:`lose_carriers`). ``shooters``: positions, strengths
+        and suppression of the shooters (:meth:`shooter_state`)."""
         s = ctx.state
         f = ctx.world.forces
         rows, j = engagements.rows, engagements.target
         cx, cy = carrier_positions(s)
         tx, ty = cx[rows, j], cy[rows, j]
-        with_troops = np.hypot(tx - s.x[rows, j], ty - s.y[rows, j]) <= f.footprint_m[j]
-        with_carriers = (s.carriers_left[rows, j] > 0) & with_troops
         if not with_carriers.any():
             return
         k = np.flatnonzero(with_carriers)
@@ -466,6 +486,17 @@ class DirectFire:
         )
 
 
+def carriers_with_troops(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArray:
+    """Whether each element (rows, elems) has carriers left with its people: ridden, or parked within its
+    footprint (carriers parked farther off are a target of their own)."""
+    s = ctx.state
+    if ctx.world.carriers is None or not ctx.world.carriers.any:
+        return np.zeros(len(rows), dtype=bool)
+    cx, cy = carrier_positions(s)
+    near = np.hypot(cx[rows, elems] - s.x[rows, elems], cy[rows, elems] - s.y[rows, elems])
+    return np.asarray((s.carriers_left[rows, elems] > 0) & (near <= ctx.world.forces.footprint_m[elems]))
+
+
 @jit
 def group_by_target(rows: IntArray, target: IntArray, n: int) -> tuple[IntArray, IntArray, IntArray]:
     """The distinct (row, target) pairs, by row then target, and each pair's index among them: what
@@ -512,9 +543,11 @@ def apply_casualties(
     stream: str,
     time_s: FloatArray | float | None = None,
     key: IntArray | None = None,
+    killed_fraction: FloatArray | None = None,
 ) -> FloatArray:
     """Inflict casualties with the given expected numbers (binomial, or exact in deterministic mode) and
-    split them into killed and wounded (:func:`drillsim.mechanics.casualties.split_hits`).
+    split them into killed and wounded (:func:`drillsim.mechanics.casualties.split_hits`; the killed share
+    is ``weapon``'s unless ``killed_fraction`` gives one per entry).
 
     With mission ``key`` s the same element may appear more than once (two missions landing in one
     step; without keys the pairs must be distinct): its entries are
@@ -546,7 +579,10 @@ def apply_casualties(
         take = np.clip(take, 0.0, n)
         lost[level] = take
         s.strength[rows[level], elems[level]] = n - take
-        killed[level] = split_hits(ctx, rows[level], elems[level], take, kind=weapon, u=u_kill[level])
+        share = None if killed_fraction is None else killed_fraction[level]
+        killed[level] = split_hits(
+            ctx, rows[level], elems[level], take, kind=weapon, u=u_kill[level], killed_fraction=share
+        )
     got = lost > 0
     if got.any():
         when = ctx.t1 if time_s is None else (np.broadcast_to(time_s, rows.shape)[got])

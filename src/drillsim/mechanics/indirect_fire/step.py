@@ -37,7 +37,7 @@ from drillsim.events.types import (
     UnitReactedToFire,
 )
 from drillsim.mechanics.direct_fire.model import POSTURE_AREA_EXPOSURE, POSTURE_AREA_TABLE
-from drillsim.mechanics.direct_fire.step import apply_casualties, lose_carriers
+from drillsim.mechanics.direct_fire.step import apply_casualties, duplicate_levels, lose_carriers
 from drillsim.mechanics.indirect_fire.model import (
     ADJUST_INTERVAL_S,
     ADJUSTED_AIM_SD_M,
@@ -81,6 +81,21 @@ PHASE_ADJUSTING = 1
 PHASE_ADJUSTED = 2
 """Rounds in the air are fire for effect after adjusting rounds: the target has been warned."""
 
+MISSION_IDS_PER_SIDE = 1_000_000
+"""A side's missions and strikes are numbered on their own: the ``n``-th of side ``k`` (0-based, in the
+scenario's order of sides) has the id ``k * MISSION_IDS_PER_SIDE + n``, unique in the event log and the
+same whatever the other sides do (docs/mechanics/indirect-fire.md, "Mission ids")."""
+
+
+def take_mission_ids(next_mission_id: IntArray, rows: IntArray, sides: IntArray) -> IntArray:
+    """The ids of new missions of ``sides`` in ``rows`` (one each, in order), counted on each side's own
+    counter ``next_mission_id`` (R, S), which moves on."""
+    ids = np.empty(len(rows), dtype=np.int64)
+    for q in range(len(rows)):  # a row and side may open several missions in one call
+        ids[q] = sides[q] * MISSION_IDS_PER_SIDE + next_mission_id[rows[q], sides[q]]
+        next_mission_id[rows[q], sides[q]] += 1
+    return ids
+
 
 class Batteries(NamedTuple):
     """The batteries of a simulation, built once: the elements, each element's indirect-fire mount, the
@@ -106,15 +121,28 @@ class BatteryState(NamedTuple):
     missions_left: FloatArray
 
 
+def missions_in_hand(ctx: StepContext) -> BoolArray:
+    """(R, N): the elements that hold a fire mission not yet fired to its end: requested (at the fire
+    direction centre), or with adjusting rounds in the air (fire for effect to follow)."""
+    s = ctx.state
+    m = s.missions
+    held = (m.stage == STAGE_REQUESTED) | ((m.stage == STAGE_FIRED) & (m.fire_phase == PHASE_ADJUSTING))
+    out = np.zeros(s.status.shape, dtype=bool)
+    out[m.rep[held], m.firer[held]] = True
+    return out
+
+
 def free_batteries(ctx: StepContext, batteries: IntArray, battery_mount: IntArray) -> BoolArray:
     """(len(batteries), R): where each battery is free to take a request, whatever its target (troops or
-    parked carriers): under a fire-support task, active, unbroken, not busy, in action (halted in a firing
+    parked carriers): under a fire-support task, active, unbroken, not busy (its tubes not firing, and no
+    mission in hand: :func:`missions_in_hand`; one mission at a time), in action (halted in a firing
     position, emplaced or emplacing: not packing up or on the move), with missions and ammunition left,
     and people enough to crew at least one of its weapons (:func:`crewed_tubes`)."""
     s = ctx.state
     f = ctx.world.forces
     b = batteries
     mount = battery_mount[b]
+    held = missions_in_hand(ctx)[:, b] if len(s.missions) else False
     free = (
         (s.battery_task[:, b] >= 0)
         & (s.status[:, b] == ACTIVE)
@@ -124,6 +152,7 @@ def free_batteries(ctx: StepContext, batteries: IntArray, battery_mount: IntArra
         & (s.missions_left[:, b] > 0)
         & (s.ammo[:, mount] > 0)
         & (crewed_weapons(f.w_count[mount], s.strength[:, b], f.w_min_crew[mount]) > 0)
+        & ~held
     )
     return np.ascontiguousarray(free.T)
 
@@ -167,7 +196,8 @@ def take_fire_requests(  # noqa: C901
     located (smallest error, then nearest; the first on ties). ``known`` is the side's picture as believed now
     (:meth:`Picture.believed_layer`): range, distance and error are those of each contact dead-reckoned to
     ``t1``, its time that of its sighting. A pick engages the contact for the batteries after it; it is booked
-    in place: the row's next mission id, the side's ``last_request`` for the contact, one mission less for the
+    in place: the side's next mission id in the row (:data:`MISSION_IDS_PER_SIDE`), the side's
+    ``last_request`` for the contact, one mission less for the
     battery, which is busy until it has fired. Returns (position in ``batteries``, row, contact, mission id)
     of each pick.
     """
@@ -232,8 +262,8 @@ def take_fire_requests(  # noqa: C901
             out_k[picks] = k
             out_row[picks] = a
             out_target[picks] = best
-            out_id[picks] = next_mission_id[a]
-            next_mission_id[a] += 1
+            out_id[picks] = side * MISSION_IDS_PER_SIDE + next_mission_id[a, side]
+            next_mission_id[a, side] += 1
             picks += 1
     return out_k[:picks], out_row[:picks], out_target[:picks], out_id[:picks]
 
@@ -381,7 +411,10 @@ class IndirectFire:
         carrier layer that an allowed observer saw, that are fresh (and live), in range, an enemy ground
         element's carriers parked away from its people (:func:`targets_live`), not under a mission of the
         side and not asked for lately, the best located (smallest error, then nearest). A unit's parked
-        carriers are one target (the group of them where they stand)."""
+        carriers are one target (the group of them where they stand). Troops first: an observer that
+        reports enemy troops (fresh, live, active) within the battery's reach does not call fire on parked
+        carriers, even while those troops are under a mission or were asked for lately (target value by
+        kind: docs/mechanics/indirect-fire.md, "Fire at parked carriers")."""
         s = ctx.state
         f = ctx.world.forces
         pic = s.picture
@@ -400,6 +433,14 @@ class IndirectFire:
         engaged = np.zeros(pic.carrier_t.shape, dtype=bool)
         engaged[m.rep[open_], f.side[m.firer[open_]], m.target[open_] - f.n] = True
         free_now = free_batteries(ctx, self.batteries, self.battery_mount)  # after the requests on troops
+        believed = pic.believed_layer(t1)
+        troops = (
+            pic.known_live
+            & f.enemy_ground[None, :, :]
+            & (s.status == ACTIVE)[:, None, :]
+            & (t1 - pic.known_t <= FRESH_CONTACT_S)
+            & (pic.seen_by >= 0)
+        )
         for k, b in enumerate(self.batteries):
             mount = self.battery_mount[b]
             side = f.side[b]
@@ -412,9 +453,23 @@ class IndirectFire:
             ok_observer = (seen_by >= 0) & self.observer_ok[task[:, None], np.maximum(seen_by, 0)]
             cx, cy = pic.carrier_x[rows, side], pic.carrier_y[rows, side]
             d = np.hypot(cx - s.x[rows, b, None], cy - s.y[rows, b, None])
+            # Target value by kind: an observer that reports troops within the battery's reach does not
+            # call fire on empty parked carriers (docs: fire at parked carriers, "Troops first").
+            troop_d = np.hypot(
+                believed.x[rows, side] - s.x[rows, b, None], believed.y[rows, side] - s.y[rows, b, None]
+            )
+            with np.errstate(invalid="ignore"):
+                reach = (
+                    troops[rows, side] & (troop_d <= f.w_max_range[mount]) & (troop_d >= f.w_min_range[mount])
+                )
+            qi, qj = np.nonzero(reach)
+            watching = np.zeros((len(rows), f.n), dtype=bool)
+            watching[qi, pic.seen_by[rows[qi], side, qj]] = True
+            troops_seen = watching[np.arange(len(rows))[:, None], np.maximum(seen_by, 0)]
             with np.errstate(invalid="ignore"):
                 can = (
                     ok_observer
+                    & ~troops_seen
                     & fresh[rows, side]
                     & (d <= f.w_max_range[mount])
                     & (d >= f.w_min_range[mount])
@@ -431,8 +486,7 @@ class IndirectFire:
             self.last_carrier_request[r, side, j] = t1
             s.missions_left[r, b] -= 1
             s.battery_busy_until[r, b] = np.inf
-            ids = s.next_mission_id[r].copy()
-            s.next_mission_id[r] += 1
+            ids = take_mission_ids(s.next_mission_id, r, np.full(len(r), side))
             bb = np.full(len(r), b)
             self.book_requests(
                 ctx,
@@ -688,13 +742,20 @@ class IndirectFire:
 
 def spend_rounds(ctx: StepContext, ks: IntArray, rounds: FloatArray, when: FloatArray) -> None:
     """Missions ``ks`` fire ``rounds`` at ``when`` at their aim points: the battery's ammunition
-    (``AmmunitionExhausted`` when it runs out), the side's count of rounds, and ``RoundsFired``."""
+    (``AmmunitionExhausted`` when it runs out), the side's count of rounds, and ``RoundsFired``. A mission
+    never fires more than its battery has left: missions of one mount in one call draw on it one after the
+    other, and the last volley is cut to what is left."""
     s = ctx.state
     f = ctx.world.forces
     m = s.missions
     r_, b_, mt = m.rep[ks], m.firer[ks], m.mount[ks]
-    s.ammo[r_, mt] -= rounds
-    empty = s.ammo[r_, mt] <= 0
+    rounds = np.asarray(rounds, dtype=np.float64).copy()
+    empty = np.zeros(len(ks), dtype=bool)
+    for level in duplicate_levels(r_, mt, s.ammo.shape[1]):
+        rr, mm = r_[level], mt[level]
+        rounds[level] = np.clip(rounds[level], 0.0, np.maximum(s.ammo[rr, mm], 0.0))
+        s.ammo[rr, mm] -= rounds[level]
+        empty[level] = (s.ammo[rr, mm] <= 0) & (rounds[level] > 0)  # this mission fired the last round
     if empty.any():
         ctx.emit(
             AmmunitionExhausted,

@@ -10,6 +10,7 @@ vectorised and deterministic: ties go to the lowest node index.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from drillsim.core.compiled import jit
 from drillsim.geo.distance import simplify_polyline
 
 FloatArray = NDArray[np.float64]
@@ -81,9 +83,9 @@ class RoadNetwork:
         py = np.asarray(y, dtype=np.float64)
         if self.n == 0:
             raise ValueError("the road network has no nodes")
-        d = np.hypot(px[..., None] - self.nodes_xy[:, 0], py[..., None] - self.nodes_xy[:, 1])
-        idx = np.argmin(d, axis=-1)
-        return idx.astype(np.int64), np.take_along_axis(d, idx[..., None], axis=-1)[..., 0]
+        bx, by = np.broadcast_arrays(px, py)
+        idx, dist = _nearest_nodes(bx.ravel(), by.ravel(), self.nodes_xy)
+        return idx.reshape(bx.shape), dist.reshape(bx.shape)
 
     def shortest(self, sources: ArrayLike) -> tuple[FloatArray, IntArray]:
         """Road distances (len(sources), n) from each source node, and predecessors (-9999: none)."""
@@ -139,6 +141,32 @@ class RoadNetwork:
             tol *= 2.0
         pick = np.unique(np.round(np.linspace(0, len(pts) - 1, max(max_points, 2))).astype(np.int64))
         return pts[pick]
+
+
+@jit
+def _nearest_nodes(px: FloatArray, py: FloatArray, nodes_xy: FloatArray) -> tuple[IntArray, FloatArray]:
+    """For each point (px[k], py[k]), the index of the nearest of ``nodes_xy`` and its distance: the first
+    nearest on ties and the first whose distance is NaN if any is, as ``np.argmin`` over ``np.hypot`` picks
+    (the same C library hypot), without the (points, nodes) array of distances."""
+    k_n = px.shape[0]
+    idx = np.zeros(k_n, dtype=np.int64)
+    dist = np.empty(k_n)
+    for k in range(k_n):
+        best = math.hypot(px[k] - nodes_xy[0, 0], py[k] - nodes_xy[0, 1])
+        arg = 0
+        if not math.isnan(best):
+            for i in range(1, nodes_xy.shape[0]):
+                d = math.hypot(px[k] - nodes_xy[i, 0], py[k] - nodes_xy[i, 1])
+                if math.isnan(d):
+                    best = d
+                    arg = i
+                    break
+                if d < best:
+                    best = d
+                    arg = i
+        idx[k] = arg
+        dist[k] = best
+    return idx, dist
 
 
 def build_road_network(

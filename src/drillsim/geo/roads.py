@@ -21,7 +21,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from drillsim.core.compiled import jit
-from drillsim.geo.distance import simplify_polyline
+from drillsim.geo.distance import SQUARED_SLACK, simplify_polyline
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -147,23 +147,44 @@ class RoadNetwork:
 def _nearest_nodes(px: FloatArray, py: FloatArray, nodes_xy: FloatArray) -> tuple[IntArray, FloatArray]:
     """For each point (px[k], py[k]), the index of the nearest of ``nodes_xy`` and its distance: the first
     nearest on ties and the first whose distance is NaN if any is, as ``np.argmin`` over ``np.hypot`` picks
-    (the same C library hypot), without the (points, nodes) array of distances."""
+    (the same C library hypot), without the (points, nodes) array of distances. For a finite point, hypot
+    is computed only for the nodes whose squared distance is within ``SQUARED_SLACK`` of the least (no
+    other can be nearer by hypot, :func:`~drillsim.geo.distance.within`; the nodes are finite)."""
     k_n = px.shape[0]
+    n = nodes_xy.shape[0]
     idx = np.zeros(k_n, dtype=np.int64)
     dist = np.empty(k_n)
     for k in range(k_n):
-        best = math.hypot(px[k] - nodes_xy[0, 0], py[k] - nodes_xy[0, 1])
+        x = px[k]
+        y = py[k]
         arg = 0
-        if not math.isnan(best):
-            for i in range(1, nodes_xy.shape[0]):
-                d = math.hypot(px[k] - nodes_xy[i, 0], py[k] - nodes_xy[i, 1])
-                if math.isnan(d):
-                    best = d
-                    arg = i
-                    break
-                if d < best:
-                    best = d
-                    arg = i
+        if math.isfinite(x) and math.isfinite(y):
+            least = np.inf
+            for i in range(n):
+                dx = x - nodes_xy[i, 0]
+                dy = y - nodes_xy[i, 1]
+                least = min(least, dx * dx + dy * dy)
+            best = np.inf
+            for i in range(n):
+                dx = x - nodes_xy[i, 0]
+                dy = y - nodes_xy[i, 1]
+                if dx * dx + dy * dy <= least * SQUARED_SLACK:
+                    d = math.hypot(dx, dy)
+                    if d < best:
+                        best = d
+                        arg = i
+        else:  # NaN or infinite coordinates: every distance, as argmin reads them
+            best = math.hypot(x - nodes_xy[0, 0], y - nodes_xy[0, 1])
+            if not math.isnan(best):
+                for i in range(1, n):
+                    d = math.hypot(x - nodes_xy[i, 0], y - nodes_xy[i, 1])
+                    if math.isnan(d):
+                        best = d
+                        arg = i
+                        break
+                    if d < best:
+                        best = d
+                        arg = i
         idx[k] = arg
         dist[k] = best
     return idx, dist

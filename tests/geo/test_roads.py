@@ -109,3 +109,34 @@ def test_kept_shortest_paths_are_those_of_a_fresh_search(monkeypatch: pytest.Mon
             np.testing.assert_array_equal(dist, expected_dist)
             np.testing.assert_array_equal(pred, expected_pred)
     assert not np.isfinite(dist).all()  # some nodes cannot be reached
+
+
+def _nearest_by_argmin(net: RoadNetwork, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest node as the whole (points, nodes) array of distances and ``np.argmin`` give it."""
+    d = np.hypot(x[..., None] - net.nodes_xy[:, 0], y[..., None] - net.nodes_xy[:, 1])
+    idx = np.argmin(d, axis=-1)
+    return idx, np.take_along_axis(d, idx[..., None], axis=-1)[..., 0]
+
+
+def test_nearest_node_is_the_argmin_of_the_distances_bit_for_bit() -> None:
+    """The compiled nearest node gives argmin's index (first on ties, first NaN) and the same distance."""
+    rng = np.random.default_rng(3)
+    nodes = rng.uniform(-5000.0, 5000.0, (40, 2))
+    nodes[7] = nodes[2]  # a tie: the lower index wins
+    net = RoadNetwork(nodes, np.zeros((0, 2), dtype=np.int64), np.zeros(0))
+    x = rng.uniform(-6000.0, 6000.0, (30, 50))
+    y = rng.uniform(-6000.0, 6000.0, (30, 50))
+    x[0, :3], y[0, :3] = nodes[7, 0], nodes[7, 1]
+    x[1, 0], y[1, 1], x[1, 2], y[1, 3] = np.nan, np.nan, np.inf, -np.inf
+    x[1, 4], y[1, 4] = np.inf, np.nan
+    idx, dist = net.nearest_node(x, y)
+    want_idx, want_dist = _nearest_by_argmin(net, x, y)
+    assert idx.shape == (30, 50)
+    assert idx.dtype == np.int64
+    assert np.array_equal(idx, want_idx)
+    assert np.array_equal(dist, want_dist, equal_nan=True)
+    assert idx[0, 0] == 2
+    one, at = net.nearest_node(float(x[2, 5]), float(y[2, 5]))
+    assert one.shape == ()
+    assert int(one) == want_idx[2, 5]
+    assert float(at) == want_dist[2, 5]

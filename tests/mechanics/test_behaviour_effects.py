@@ -22,6 +22,7 @@ from drillsim.mechanics.behaviour import (
     pursuit_over,
     select_actions,
 )
+from drillsim.mechanics.behaviour.model import ambush_site, column_in_time
 from drillsim.mechanics.behaviour.step import decide
 from drillsim.state.batch import (
     BEHAVIOUR_AMBUSH,
@@ -218,6 +219,27 @@ def test_cover_hold_doubles_up_to_its_cap() -> None:
     assert hold.tolist() == [600.0, 1200.0, 2400.0, 7200.0]
     level = next_cover_level(np.array([2, 2]), np.array([500.0, 4000.0]), np.full(2, 3600.0))
     assert level.tolist() == [3, 0]
+
+
+def test_ambush_sites_and_timing_element_by_element() -> None:
+    """Each party's site lies offset_m from its road point on its side (north when on the point), and a
+    column counts only beyond the kill zone, at finite road distance, both speeds above zero, in time."""
+    sx, sy = ambush_site(
+        np.array([0.0, 300.0, 50.0]),
+        np.array([400.0, 0.0, 50.0]),
+        np.array([0.0, 0.0, 50.0]),
+        np.array([0.0, 0.0, 50.0]),
+        np.array([100.0, 150.0, 80.0]),
+    )
+    assert sx.tolist() == [0.0, 150.0, 50.0]
+    assert sy.tolist() == [100.0, 0.0, 130.0]
+    # party 600 m at 1 m/s, lead 60 s: there at 660 s; column at 10 m/s reaches the zone's edge (200 m)
+    # at (column_m - 200) / 10 s.
+    column_m = np.array([6000.0, 8600.0, 150.0, np.inf, 9000.0, 9000.0])
+    column_speed = np.array([10.0, 10.0, 10.0, 10.0, 0.0, 10.0])
+    party_speed = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.0])
+    timely = column_in_time(np.full(6, 600.0), party_speed, column_m, column_speed, np.full(6, 60.0), 200.0)
+    assert timely.tolist() == [False, True, False, False, False, False]
 
 
 def test_rules_decide_in_priority_order() -> None:

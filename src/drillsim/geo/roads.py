@@ -10,6 +10,7 @@ vectorised and deterministic: ties go to the lowest node index.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,7 +20,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from drillsim.geo.distance import simplify_polyline
+from drillsim.core.compiled import jit
+from drillsim.geo.distance import SQUARED_SLACK, simplify_polyline
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -81,9 +83,9 @@ class RoadNetwork:
         py = np.asarray(y, dtype=np.float64)
         if self.n == 0:
             raise ValueError("the road network has no nodes")
-        d = np.hypot(px[..., None] - self.nodes_xy[:, 0], py[..., None] - self.nodes_xy[:, 1])
-        idx = np.argmin(d, axis=-1)
-        return idx.astype(np.int64), np.take_along_axis(d, idx[..., None], axis=-1)[..., 0]
+        bx, by = np.broadcast_arrays(px, py)
+        idx, dist = _nearest_nodes(bx.ravel(), by.ravel(), self.nodes_xy)
+        return idx.reshape(bx.shape), dist.reshape(bx.shape)
 
     def shortest(self, sources: ArrayLike) -> tuple[FloatArray, IntArray]:
         """Road distances (len(sources), n) from each source node, and predecessors (-9999: none)."""
@@ -139,6 +141,53 @@ class RoadNetwork:
             tol *= 2.0
         pick = np.unique(np.round(np.linspace(0, len(pts) - 1, max(max_points, 2))).astype(np.int64))
         return pts[pick]
+
+
+@jit
+def _nearest_nodes(px: FloatArray, py: FloatArray, nodes_xy: FloatArray) -> tuple[IntArray, FloatArray]:
+    """For each point (px[k], py[k]), the index of the nearest of ``nodes_xy`` and its distance: the first
+    nearest on ties and the first whose distance is NaN if any is, as ``np.argmin`` over ``np.hypot`` picks
+    (the same C library hypot), without the (points, nodes) array of distances. For a finite point, hypot
+    is computed only for the nodes whose squared distance is within ``SQUARED_SLACK`` of the least (no
+    other can be nearer by hypot, :func:`~drillsim.geo.distance.within`; the nodes are finite)."""
+    k_n = px.shape[0]
+    n = nodes_xy.shape[0]
+    idx = np.zeros(k_n, dtype=np.int64)
+    dist = np.empty(k_n)
+    for k in range(k_n):
+        x = px[k]
+        y = py[k]
+        arg = 0
+        if math.isfinite(x) and math.isfinite(y):
+            least = np.inf
+            for i in range(n):
+                dx = x - nodes_xy[i, 0]
+                dy = y - nodes_xy[i, 1]
+                least = min(least, dx * dx + dy * dy)
+            best = np.inf
+            for i in range(n):
+                dx = x - nodes_xy[i, 0]
+                dy = y - nodes_xy[i, 1]
+                if dx * dx + dy * dy <= least * SQUARED_SLACK:
+                    d = math.hypot(dx, dy)
+                    if d < best:
+                        best = d
+                        arg = i
+        else:  # NaN or infinite coordinates: every distance, as argmin reads them
+            best = math.hypot(x - nodes_xy[0, 0], y - nodes_xy[0, 1])
+            if not math.isnan(best):
+                for i in range(1, n):
+                    d = math.hypot(x - nodes_xy[i, 0], y - nodes_xy[i, 1])
+                    if math.isnan(d):
+                        best = d
+                        arg = i
+                        break
+                    if d < best:
+                        best = d
+                        arg = i
+        idx[k] = arg
+        dist[k] = best
+    return idx, dist
 
 
 def build_road_network(

@@ -159,25 +159,37 @@ def probe_point(
     return x + dx * keep, y + dy * keep
 
 
-def ambush_site(x: float, y: float, px: float, py: float, offset_m: float) -> tuple[float, float]:
-    """Where a party at (x, y) lies to ambush the road point (px, py): ``offset_m`` from it on the party's
+def ambush_site(
+    x: FloatArray, y: FloatArray, px: FloatArray, py: FloatArray, offset_m: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Where parties at (x, y) lie to ambush the road points (px, py): ``offset_m`` from each on its party's
     side (north of it when the party stands on the point)."""
     dx, dy = x - px, y - py
-    d = float(np.hypot(dx, dy))
-    if d < 1e-9:
-        return px, py + offset_m
-    return px + dx / d * offset_m, py + dy / d * offset_m
+    d = np.hypot(dx, dy)
+    on_point = d < 1e-9
+    apart = np.where(on_point, 1.0, d)
+    return (
+        np.asarray(np.where(on_point, px, px + dx / apart * offset_m), dtype=np.float64),
+        np.asarray(np.where(on_point, py + offset_m, py + dy / apart * offset_m), dtype=np.float64),
+    )
 
 
 def column_in_time(
-    party_m: float, party_speed: float, column_m: float, column_speed: float, lead_s: float, zone_m: float
-) -> bool:
-    """Whether a party ``party_m`` from its ambush site (at ``party_speed``) is there ``lead_s`` before a
-    column ``column_m`` along the road from the kill zone's centre (at ``column_speed``) reaches the kill
-    zone's edge (``zone_m`` short of the centre)."""
-    if column_m <= zone_m or party_speed <= 0 or column_speed <= 0:
-        return False
-    return party_m / party_speed + lead_s <= (column_m - zone_m) / column_speed
+    party_m: FloatArray,
+    party_speed: FloatArray,
+    column_m: FloatArray,
+    column_speed: FloatArray,
+    lead_s: FloatArray,
+    zone_m: FloatArray,
+) -> BoolArray:
+    """Whether parties ``party_m`` from their ambush sites (at ``party_speed``) are there ``lead_s`` before
+    columns ``column_m`` along the road from the kill zone's centre (at ``column_speed``) reach the kill
+    zone's edge (``zone_m`` short of the centre); never for a column not (finitely) beyond that edge or a
+    speed not above zero."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        timely = party_m / party_speed + lead_s <= (column_m - zone_m) / column_speed
+    possible = np.isfinite(column_m) & (column_m > zone_m) & (party_speed > 0) & (column_speed > 0)
+    return np.asarray(possible & timely, dtype=bool)
 
 
 def moving_away(

@@ -81,15 +81,16 @@ def decide(ctx: StepContext) -> Decisions | None:
     pic = s.picture
     standing = Standing(s.status, s.broken, s.strength, s.x, s.y)
     known = pic.known_layer()
-    # Ground contacts are weighed where the side believes them now (dead-reckoned); aircraft where they were
-    # last placed (take-cover counts from that sighting's time).
-    believed = pic.believed_layer(ctx.t1)
+    # Ground contacts are weighed where the side believes them now (dead-reckoned along the known velocity,
+    # each live contact once per row); aircraft where they were last placed (take-cover counts from that
+    # sighting's time).
+    velocity = (pic.known_vx, pic.known_vy)
     assessed = _assess(
         rows,
         elems,
         ctx.t1,
         f.belligerents,
-        (known, believed),
+        (known, velocity),
         pic.known_live,
         pic.identified,
         Sighted(pic.seen_t, pic.seen_x, pic.seen_y, pic.seen_by),
@@ -138,7 +139,7 @@ def decide(ctx: StepContext) -> Decisions | None:
             ctx.t1,
             f.belligerents,
             known,
-            (pic.known_vx, pic.known_vy),
+            velocity,
             pic.known_live,
             pic.identified,
             standing,
@@ -151,7 +152,17 @@ def decide(ctx: StepContext) -> Decisions | None:
     chased = s.behaviour_target[rows, elems].copy()
     chased_since = s.behaviour_since[rows, elems].copy()
     action, previous, target, gx, gy = _choose(
-        rows, elems, ctx.t1, assessed, table.rules, memory, standing, believed, f.side, ambushes, pursued
+        rows,
+        elems,
+        ctx.t1,
+        assessed,
+        table.rules,
+        memory,
+        standing,
+        (known, velocity),
+        f.side,
+        ambushes,
+        pursued,
     )
     if table.pursue.any():
         _follow(ctx, rows, elems, action, previous, target, (gx, gy))
@@ -471,7 +482,7 @@ def _choose(
     rules: Rules,
     memory: Memory,
     standing: Standing,
-    believed: ContactLayer,
+    picture: tuple[ContactLayer, tuple[FloatArray, FloatArray]],
     side_of: IntArray,
     ambushes: Ambushes,
     pursued: IntArray,
@@ -492,6 +503,7 @@ def _choose(
     take_cover, withdraw, attack, probe, radius_m, withdraw_below, attack_above = rules[:7]
     probe_distance_m, probe_s, cover_s, wary_s, max_cover_s = rules[7:]
     x, y = standing[3], standing[4]
+    known, (vx, vy) = picture
     k_n = rows.shape[0]
     action = np.empty(k_n, dtype=np.int64)
     previous = np.empty(k_n, dtype=np.int64)
@@ -550,9 +562,11 @@ def _choose(
         py = y[r, e]
         tx = np.nan
         ty = np.nan
-        if target >= 0:
-            tx = believed.x[r, side_of[e], target]
-            ty = believed.y[r, side_of[e], target]
+        if target >= 0:  # where the side believes it now (Picture.believed)
+            m = side_of[e]
+            age = t1 - known.t[r, m, target]
+            tx = reckoned(known.x[r, m, target], vx[r, m, target], age)
+            ty = reckoned(known.y[r, m, target], vy[r, m, target], age)
         dx = tx - px
         dy = ty - py
         d = math.hypot(dx, dy)
@@ -636,13 +650,14 @@ def _find_ambushes(
     lr, le = rows[look], elems[look]
     groups, group_of = np.unique(lr * len(f.side_names) + f.side[le], return_inverse=True)
     group_rows, group_sides = groups // len(f.side_names), groups % len(f.side_names)
-    cands = [
-        np.flatnonzero(pic.known_live[r, m] & f.enemy_ground[m] & (s.status[r] == ACTIVE))
-        for r, m in zip(group_rows.tolist(), group_sides.tolist(), strict=True)
-    ]
-    sizes = np.array([len(c) for c in cands], dtype=np.int64)
+    live = (
+        pic.known_live[group_rows, group_sides]
+        & f.enemy_ground[group_sides]
+        & (s.status[group_rows] == ACTIVE)
+    )
+    sizes = live.sum(axis=1)
     starts = np.concatenate(([0], np.cumsum(sizes)))
-    cand = np.concatenate(cands)
+    cand = np.nonzero(live)[1]  # each group's contacts in element order, group after group
     cand_rows, cand_sides = np.repeat(group_rows, sizes), np.repeat(group_sides, sizes)
     cx, cy, _ = pic.believed(cand_rows, cand_sides, cand, ctx.t1)
     cvx, cvy = pic.known_vx[cand_rows, cand_sides, cand], pic.known_vy[cand_rows, cand_sides, cand]
@@ -660,31 +675,35 @@ def _find_ambushes(
     # Only a column coming: its estimated velocity points towards the road point (a contact seen still,
     # or only heard or told of, is not coming).
     keep &= cvx[pair_c] * (px - pcx) + cvy[pair_c] * (py - pcy) > 0
-    for j in np.unique(pair_j[keep]).tolist():
-        k = int(look[j])
-        r, e = int(rows[k]), int(elems[k])
-        m = int(f.side[e])
-        ux, uy = float(s.x[r, e]), float(s.y[r, e])
-        point = int(points[j])
-        px_, py_ = (float(v) for v in net.nodes_xy[point])
-        zone = float(table.ambush_zone_m[e])
-        sx, sy = ambush_site(ux, uy, px_, py_, float(table.ambush_offset_m[e]))
-        party_m = float(np.hypot(sx - ux, sy - uy))
-        pace = float(f.speed_by_class[e, TERRAIN_INDEX["open"]])
-        chosen = pair_c[(pair_j == j) & keep]
-        dist, _ = net.shortest(nodes[chosen])
-        best_t = np.inf
-        for i, t in enumerate(cand[chosen].tolist()):
-            column_m = float(dist[i, point])
-            v = float(on_road[t]) if pic.identified[r, m, t] and on_road[t] > 0 else 0.0
-            v = v if v > 0 else float(table.column_speed_mps[e])
-            lead = float(table.ambush_lead_s[e])
-            if not np.isfinite(column_m) or not column_in_time(party_m, pace, column_m, v, lead, zone):
-                continue
-            if column_m / v < best_t:
-                best_t = column_m / v
-                out[k] = t
-                where[k] = (px_, py_, sx, sy)
+    # Every pair kept at once: the column's road distance to the road point (from its own road point), the
+    # party's way to its site and its pace, the column's speed (its type's on roads when identified).
+    kept = np.flatnonzero(keep)
+    if not len(kept):
+        return out, where
+    kj, kc = pair_j[kept], pair_c[kept]
+    sources = np.unique(nodes[kc])
+    dist, _ = net.shortest(sources)
+    column_m = dist[np.searchsorted(sources, nodes[kc]), points[kj]]
+    ux, uy = s.x[lr, le], s.y[lr, le]
+    px_, py_ = net.nodes_xy[points, 0], net.nodes_xy[points, 1]
+    sx, sy = ambush_site(ux, uy, px_, py_, table.ambush_offset_m[le])
+    party_m = np.hypot(sx - ux, sy - uy)[kj]
+    pace = f.speed_by_class[le, TERRAIN_INDEX["open"]][kj]
+    t = cand[kc]
+    v = np.where(pic.identified[lr[kj], f.side[le][kj], t] & (on_road[t] > 0), on_road[t], 0.0)
+    v = np.where(v > 0, v, table.column_speed_mps[le][kj])
+    zone = table.ambush_zone_m[le][kj]
+    timely = column_in_time(party_m, pace, column_m, v, table.ambush_lead_s[le][kj], zone)
+    # Of each element's timely columns, the one expected first (the first of equals, in contact order).
+    ok = np.flatnonzero(timely)
+    if not len(ok):
+        return out, where
+    order = ok[np.lexsort((column_m[ok] / v[ok], kj[ok]))]
+    first = order[np.concatenate(([True], kj[order][1:] != kj[order][:-1]))]
+    j_best = kj[first]
+    k_best = look[j_best]
+    out[k_best] = t[first]
+    where[k_best] = np.column_stack([px_[j_best], py_[j_best], sx[j_best], sy[j_best]])
     return out, where
 
 
@@ -713,7 +732,7 @@ def _assess(
     elems: IntArray,
     t1: float,
     forces: Belligerents,
-    layers: tuple[ContactLayer, ContactLayer],
+    picture: tuple[ContactLayer, tuple[FloatArray, FloatArray]],
     known_live: BoolArray,
     identified: BoolArray,
     sighted: Sighted,
@@ -723,20 +742,19 @@ def _assess(
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
     """For each deciding element (rows[k], elems[k]): friendly strength within its radius (its side's fighting
     ground elements, true positions); the estimated strength of its side's live hostile ground contacts within
-    the radius (believed positions: ``layers`` is the known layer, read for aircraft, and the believed one,
-    dead-reckoned to ``t1``, read for ground contacts; a contact's type strength when identified, else the
-    assumed strength) and their strength-weighted centre; the weakest such contact within its reach (ties: the
-    nearest, then the first) with its strength and distance. Raises ``air_seen_at`` to the time a hostile
-    aircraft was last placed within the element's air radius: by its side's shared picture, or by the
-    element's own sighting (its side's ``seen`` layer, where the element is the observer), which needs no
+    the radius (believed positions: ``picture`` is the known layer and its velocities; aircraft are read
+    where last placed, ground contacts dead-reckoned to ``t1`` as :meth:`Picture.believed` does, each live
+    contact once per row; a contact's type strength when identified, else the assumed strength) and their
+    strength-weighted centre; the weakest such contact within its reach (ties: the nearest, then the first)
+    with its strength and distance. Raises ``air_seen_at`` to the time a hostile aircraft was last placed
+    within the element's air radius: by its side's shared picture, or by the element's own sighting (its
+    side's ``seen`` layer, where the element is the observer), which needs no
     report. Contacts already out of action are skipped, as the attack task skips them."""
     side_of, _, hostile, strength0 = forces
-    known, believed = layers
+    known, (known_vx, known_vy) = picture
     known_t = known.t
     known_x = known.x
     known_y = known.y
-    believed_x = believed.x
-    believed_y = believed.y
     seen_t, seen_x, seen_y, seen_by = sighted
     strength, x, y = standing[2], standing[3], standing[4]
     radius_m, reach_m, air_radius_m, unidentified = horizons
@@ -754,6 +772,9 @@ def _assess(
     # action, and its live contacts of hostile ground elements in action (rows come in order: each row's
     # lists are gathered once, for every decider in it).
     (friends, aircraft, contacts), (n_friends, n_aircraft, n_contacts) = _gather_buffers(s_n, n)
+    # Where each side believes its contacts of the row at hand are now (in the order of ``contacts``).
+    believed_x = np.empty((s_n, n))
+    believed_y = np.empty((s_n, n))
     row = -1
     for k in range(k_n):
         r = rows[k]
@@ -768,6 +789,12 @@ def _assess(
                 (friends, aircraft, contacts),
                 (n_friends, n_aircraft, n_contacts),
             )
+            for m in range(s_n):
+                for i in range(n_contacts[m]):
+                    t = contacts[m, i]
+                    age = t1 - known_t[r, m, t]
+                    believed_x[m, i] = reckoned(known_x[r, m, t], known_vx[r, m, t], age)
+                    believed_y[m, i] = reckoned(known_y[r, m, t], known_vy[r, m, t], age)
         m = side_of[e]
         px = x[r, e]
         py = y[r, e]
@@ -796,14 +823,16 @@ def _assess(
         sy = 0.0
         for i in range(n_contacts[m]):
             t = contacts[m, i]
-            if not within(believed_x[r, m, t] - px, believed_y[r, m, t] - py, farthest):
+            bx = believed_x[m, i]
+            by = believed_y[m, i]
+            if not within(bx - px, by - py, farthest):
                 continue  # beyond both the radius and the reach
-            d = math.hypot(believed_x[r, m, t] - px, believed_y[r, m, t] - py)
+            d = math.hypot(bx - px, by - py)
             est = strength0[t] if identified[r, m, t] else unidentified[e]
             if d <= radius:
                 enemy[k] += est
-                sx += est * believed_x[r, m, t]
-                sy += est * believed_y[r, m, t]
+                sx += est * bx
+                sy += est * by
             if d <= reach and (est < t_strength[k] or (est == t_strength[k] and d < t_dist[k])):
                 target[k] = t
                 t_strength[k] = est

@@ -113,8 +113,8 @@ def resolve_assaults(ctx: StepContext) -> None:
         attack_power = np.where(closing, power, 0.0)
         defence_power = np.where(standing, power, 0.0)
         # Dupuy's posture factor times his terrain factor of the ground each defender stands on.
-        ground = terrain_factor(ctx.world.movement_class(s.x[busy], s.y[busy]))
-        phi = defence_factor(s.posture[busy], fortified=bool(positions.fortified[k])) * ground
+        relief = terrain_factor(ctx.world.movement_class(s.x[busy], s.y[busy]))
+        phi = defence_factor(s.posture[busy], fortified=bool(positions.fortified[k])) * relief
         weight = defence_power.sum(axis=1)
         mean_phi = np.where(weight > 0, (defence_power * phi).sum(axis=1) / np.maximum(weight, 1e-12), 1.0)
         ratio = force_ratio(attack_power.sum(axis=1), weight, mean_phi)

@@ -7,7 +7,8 @@ suppression of either side, is the assault's force ratio
 
 where ``S`` is an element's strength, ``q`` its training, ``phi`` the defenders' posture factor (the
 strength-weighted mean of Dupuy's factors: 1 attacking or caught moving, 1.3 hasty defence, 1.5 prepared
-defence, 1.6 fortified defence) and ``phi_ref = 1.3``, the posture the outcome data are read against. The
+defence, 1.6 fortified defence, times his terrain factor of the ground each defender holds: 1.5 mountain,
+1.3 foothills, 1.4 urban, 1 open) and ``phi_ref = 1.3``, the posture the outcome data are read against. The
 assault succeeds with probability
 
     p = 1 / (1 + exp(-(a + b ln R))),    a = -0.75, b = 4.9,
@@ -26,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from drillsim.mechanics.direct_fire.model import SUPPRESSED_FIRE_FACTOR
-from drillsim.scenario.models import POSTURES
+from drillsim.scenario.models import POSTURES, TERRAIN_CLASSES
 
 FloatArray = NDArray[np.float64]
 
@@ -43,6 +44,24 @@ defence: 1)."""
 POSTURE_DEFENCE_TABLE = np.array([POSTURE_DEFENCE_FACTOR[p] for p in POSTURES])
 FORTIFIED_FACTOR = 1.6
 """Dupuy's multiplier for a fortified defence: defenders in a defensive posture on a fortified position."""
+TERRAIN_DEFENCE_FACTOR: dict[str, float] = {
+    "road": 1.0,
+    "track": 1.0,
+    "open": 1.0,
+    "irrigated": 1.0,
+    "foothills": 1.3,
+    "mountain": 1.5,
+    "urban": 1.4,
+    "forest": 1.0,
+    "water": 1.0,
+}
+"""Dupuy's terrain multipliers of the defender's combat power, by the terrain class the defender stands on:
+rugged-mixed 1.5 (mountain), rolling-mixed 1.3 (foothills), urban 1.4 (QJM, *Numbers, Predictions and War*,
+1985, table 1, as quoted by the Dupuy Institute, 2022); 1 elsewhere: open ground is the reference the
+outcome data are read against, and the QJM's factors for flat and wooded ground were not read
+(assumptions; docs/mechanics/assault.md, "Ground")."""
+TERRAIN_DEFENCE_TABLE = np.array([TERRAIN_DEFENCE_FACTOR[c] for c in TERRAIN_CLASSES])
+""":data:`TERRAIN_DEFENCE_FACTOR` by terrain class index (``drillsim.world.forces.TERRAIN_INDEX``)."""
 REFERENCE_FACTOR = 1.3
 """The defence posture the outcome data are taken to reflect (hasty defence; an assumption)."""
 SUCCESS_INTERCEPT = -0.75
@@ -79,6 +98,12 @@ def defence_factor(posture: ArrayLike, *, fortified: bool | NDArray[np.bool_] = 
     a defensive posture."""
     phi = POSTURE_DEFENCE_TABLE[np.asarray(posture, dtype=np.int64)]
     return np.asarray(np.where(np.asarray(fortified) & (phi > 1.0), FORTIFIED_FACTOR, phi), dtype=np.float64)
+
+
+def terrain_factor(terrain_class: ArrayLike) -> FloatArray:
+    """Dupuy's terrain factor of defenders standing on each terrain class index: 1.5 on mountain ground,
+    1.3 in foothills, 1.4 in towns, 1 on open and other ground (:data:`TERRAIN_DEFENCE_FACTOR`)."""
+    return np.asarray(TERRAIN_DEFENCE_TABLE[np.asarray(terrain_class, dtype=np.int64)], dtype=np.float64)
 
 
 def force_ratio(attack_power: ArrayLike, defence_power: ArrayLike, factor: ArrayLike) -> FloatArray:

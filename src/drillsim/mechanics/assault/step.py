@@ -38,6 +38,7 @@ from drillsim.mechanics.assault.model import (
     force_ratio,
     perimeter_m,
     route_blocked,
+    terrain_factor,
 )
 from drillsim.mechanics.casualties import declare_missing, split_hits
 from drillsim.mechanics.direct_fire.frontage import element_frontages
@@ -111,7 +112,9 @@ def resolve_assaults(ctx: StepContext) -> None:
         )
         attack_power = np.where(closing, power, 0.0)
         defence_power = np.where(standing, power, 0.0)
-        phi = defence_factor(s.posture[busy], fortified=bool(positions.fortified[k]))
+        # Dupuy's posture factor times his terrain factor of the ground each defender stands on.
+        relief = terrain_factor(ctx.world.movement_class(s.x[busy], s.y[busy]))
+        phi = defence_factor(s.posture[busy], fortified=bool(positions.fortified[k])) * relief
         weight = defence_power.sum(axis=1)
         mean_phi = np.where(weight > 0, (defence_power * phi).sum(axis=1) / np.maximum(weight, 1e-12), 1.0)
         ratio = force_ratio(attack_power.sum(axis=1), weight, mean_phi)

@@ -175,3 +175,40 @@ def test_run_starts_a_helper_only_on_a_cold_cache_with_a_core_free(example: Any,
     assert helper.pid is not None
     assert helper.wait() == 0
     assert sim.state.step == 0  # the helper stepped its own copy
+
+
+class _Helper:
+    """Stands for the helper :func:`compile_steps_ahead` starts: records the probe's step at each stop."""
+
+    def __init__(self, sim: Any) -> None:
+        self.sim = sim
+        self.stopped_at: list[int] = []
+
+    def stop(self) -> int:
+        self.stopped_at.append(int(self.sim.state.step))
+        return 0
+
+
+def test_monte_carlo_probe_starts_the_run_helper_and_stops_it_after_its_step(
+    example: Any, monkeypatch: Any
+) -> None:
+    """``monte_carlo`` asks :func:`compile_steps_ahead` (the machinery of ``drillsim run``) for a helper for
+    its probe, and stops it once the probe's step has compiled, before the workers need the core; without
+    one (the kernels cached, no core free) it runs as before."""
+    from drillsim.engine import simulation
+    from drillsim.experiments.montecarlo import monte_carlo
+
+    helpers: list[_Helper] = []
+
+    def ahead(sim: Any) -> _Helper:
+        helpers.append(_Helper(sim))
+        return helpers[-1]
+
+    monkeypatch.setattr(simulation, "compile_steps_ahead", ahead)
+    result = monte_carlo(example, replications=2, rng=3, batch=2, executor=1, progress=False)
+    assert len(helpers) == 1
+    assert isinstance(helpers[0].sim, simulation.Simulation)
+    assert helpers[0].stopped_at[0] == 1  # stopped right after the probe's one step
+    monkeypatch.setattr(simulation, "compile_steps_ahead", lambda sim: None)
+    again = monte_carlo(example, replications=2, rng=3, batch=2, executor=1, progress=False)
+    assert again.table.equals(result.table)

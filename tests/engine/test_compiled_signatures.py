@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 from numba import typeof
@@ -25,6 +26,22 @@ def test_route_legs_reach_the_river_test_in_one_layout() -> None:
     assert len({typeof(v) for v in laid_out}) == 1
     for before, after in zip(legs, laid_out, strict=True):
         assert np.array_equal(before, after)
+
+
+def test_free_batteries_are_a_bool_table_before_any_mission(example: Any) -> None:
+    """With no mission yet (none in hand), the batteries' free table is bool, as once missions exist:
+    ``~False`` is the integer -1, and an integer table compiled the pick of requests a second time."""
+    from drillsim.engine.simulation import Simulation
+    from drillsim.mechanics.indirect_fire.step import IndirectFire, free_batteries
+
+    sim = Simulation(example, rng=1, replications=2)
+    fire = sim.fires
+    assert isinstance(fire, IndirectFire)
+    assert len(fire.batteries)
+    assert not len(sim.state.missions)
+    free = free_batteries(sim.ctx, fire.batteries, fire.battery_mount)
+    assert free.dtype == np.bool_
+    assert free.shape == (len(fire.batteries), 2)
 
 
 SIGNATURES = """
@@ -49,7 +66,6 @@ print(" ".join(sorted(k for k, v in seen.items() if v > 1)))
 GENERIC = {
     "drillsim.core.compiled._compact",  # compacts int, float and bool outputs of the per-row kernels
     "drillsim.geo.spatial_index.first_at_least",  # searches sorted int and float keys
-    "drillsim.geo.terrain.bilinear_at",  # the sight grid (read-only) and the slope and distance tables
 }
 """Kernels the default scenario calls with arguments of genuinely different types."""
 

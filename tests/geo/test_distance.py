@@ -4,8 +4,10 @@ segment, and the tabulated field against the exact distance; the compiled "withi
 from __future__ import annotations
 
 import numpy as np
+from numba import typeof
 
 from drillsim.geo.distance import SignedDistanceField, signed_offsets, simplify_polyline, within
+from drillsim.geo.terrain import Terrain
 
 
 def _reference(px: np.ndarray, py: np.ndarray, line: np.ndarray) -> np.ndarray:
@@ -62,6 +64,17 @@ def test_field_interpolates_the_exact_distance() -> None:
     field = SignedDistanceField.build(line, (-4_000.0, -4_000.0, 4_000.0, 4_000.0), cell_m=250.0)
     x, y = np.array([-1_234.0, 2_000.0, 0.0]), np.array([777.0, -3_000.0, 100.0])
     np.testing.assert_allclose(field.at(x, y), y - 100.0, atol=1e-6)
+
+
+def test_field_table_is_read_only_as_the_terrain_grids() -> None:
+    """The shared table cannot be changed by one run for the next, and reaches the compiled
+    ``bilinear_at`` with the numba type of the terrain's elevation and slope grids: one compilation of it
+    serves the sight lines, the slopes and the distance tables (a writable table compiled it twice)."""
+    line = np.array([[-5_000.0, 100.0], [5_000.0, 100.0]])
+    field = SignedDistanceField.build(line, (-4_000.0, -4_000.0, 4_000.0, 4_000.0), cell_m=250.0)
+    assert not field.values.flags.writeable
+    terrain = Terrain.flat(1_000.0, 750.0, cell_m=250.0)
+    assert typeof(field.values) == typeof(terrain.elevation_m) == typeof(terrain.slope_grid)
 
 
 def test_within_answers_as_hypot_does_at_the_boundary() -> None:

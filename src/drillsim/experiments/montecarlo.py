@@ -829,7 +829,7 @@ def monte_carlo(  # noqa: C901, PLR0913
     scen = _resolve(scenario)
     seed = root_seed(rng)
     started = time.perf_counter()
-    from drillsim.engine.simulation import Simulation
+    from drillsim.engine.simulation import Simulation, compile_steps_ahead
 
     # A run of no steps names the measures and gives the header, before any worker starts.
     probe = Simulation(scen, rng=seed, replications=1)
@@ -877,6 +877,12 @@ def monte_carlo(  # noqa: C901, PLR0913
         return pa.concat_tables(parts).slice(0, n).select(["replication", "seed", *keep])
 
     stack = ExitStack()
+    # On a cold cache, a helper compiles the kernels of the probe's step from its other end, as for
+    # `drillsim run` (none when they are cached or no core is free); forked before the executor's and
+    # the progress bar's threads start.
+    ahead = compile_steps_ahead(probe)
+    if ahead is not None:
+        stack.callback(ahead.stop)
     runner = stack.enter_context(executor_from(executor))
     if not targets:  # a fixed number of replications: spread them evenly over the workers
         schedule = first_stage = _balanced_blocks(0, planned, batch, runner.slots)
@@ -893,6 +899,8 @@ def monte_carlo(  # noqa: C901, PLR0913
             # One step of the probe compiles the kernels every step uses here, where the bar can say so,
             # before the workers start (forked workers inherit them; others load them from the cache).
             probe.step()
+            if ahead is not None:  # the workers need its core; what it compiled is in the cache
+                ahead.stop()
             position = 0
             while True:
                 if not targets:

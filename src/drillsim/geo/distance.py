@@ -177,8 +177,11 @@ class SignedDistanceField:
         nx = max(2, int(np.ceil((x_max - x_min) / cell_m)) + 1)
         ny = max(2, int(np.ceil((y_max - y_min) / cell_m)) + 1)
         gx, gy = np.meshgrid(x_min + np.arange(nx) * cell_m, y_min + np.arange(ny) * cell_m)
-        out = signed_offsets(gx.ravel(), gy.ravel(), line)
-        return cls(x_min, y_min, float(cell_m), out.reshape(ny, nx))
+        values = signed_offsets(gx.ravel(), gy.ravel(), line).reshape(ny, nx)
+        # Read-only as the terrain's grids: shared between runs, and one array type for the compiled
+        # :func:`bilinear_at` whichever grid it reads (a writable table compiled it a second time).
+        values.setflags(write=False)
+        return cls(x_min, y_min, float(cell_m), values)
 
     def at(self, x: ArrayLike, y: ArrayLike) -> FloatArray:
         """Signed distance at points, by bilinear interpolation (points outside take the edge values)."""

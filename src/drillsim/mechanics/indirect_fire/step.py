@@ -142,7 +142,9 @@ def free_batteries(ctx: StepContext, batteries: IntArray, battery_mount: IntArra
     f = ctx.world.forces
     b = batteries
     mount = battery_mount[b]
-    held = missions_in_hand(ctx)[:, b] if len(s.missions) else False
+    # np.False_, not False: ~False is the integer -1, which would make ``free`` an integer array (and
+    # compile the kernels that take it a second time).
+    held = missions_in_hand(ctx)[:, b] if len(s.missions) else np.False_
     free = (
         (s.battery_task[:, b] >= 0)
         & (s.status[:, b] == ACTIVE)

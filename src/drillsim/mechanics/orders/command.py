@@ -318,11 +318,23 @@ def plan_routes(
             d_road = dist[inv, nb]
             ax_, ay_ = net.nodes_xy[na, 0], net.nodes_xy[na, 1]
             bx_, by_ = net.nodes_xy[nb, 0], net.nodes_xy[nb, 1]
-            t_direct = leg_m[cand] / _offroad_speed(ctx, ce, hx[cand], hy[cand], bx[cand], by[cand])
+            # the three off-road stretches (direct, to the road, from the road) estimated in one call
+            v_direct, v_to, v_from = np.split(
+                _offroad_speed(
+                    ctx,
+                    np.concatenate([ce, ce, ce]),
+                    np.concatenate([hx[cand], hx[cand], bx_]),
+                    np.concatenate([hy[cand], hy[cand], by_]),
+                    np.concatenate([bx[cand], ax_, bx[cand]]),
+                    np.concatenate([by[cand], ay_, by[cand]]),
+                ),
+                3,
+            )
+            t_direct = leg_m[cand] / v_direct
             t_road = (
-                da / _offroad_speed(ctx, ce, hx[cand], hy[cand], ax_, ay_)
+                da / v_to
                 + np.where(np.isfinite(d_road), d_road, 0.0) / f.speed_by_class[ce, _ROAD]
-                + db / _offroad_speed(ctx, ce, bx_, by_, bx[cand], by[cand])
+                + db / v_from
             )
             go = (na != nb) & np.isfinite(d_road) & (t_road < t_direct)
             if has_obstacles and go.any():

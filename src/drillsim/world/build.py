@@ -81,6 +81,15 @@ class World:
         return self.class_lut[self.terrain.terrain_class_at(x, y)]
 
     @cached_property
+    def route_plans(
+        self,
+    ) -> dict[tuple[int, bool, bytes], tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64]]]:
+        """Route plans made so far (:func:`drillsim.mechanics.orders.command.plan_routes`), by element, road
+        use and the bytes of its start and destinations: waypoints, road flags, each leg's width. The world
+        never changes during a run, so a plan with the same inputs is the same plan."""
+        return {}
+
+    @cached_property
     def held_for(self) -> NDArray[np.bool_]:
         """(phases, elements): the elements an attack or raid of each phase names, which wait in reserve
         until the phase starts (docs/mechanics/behaviour.md, "Reserves wait"); made once a world."""

@@ -67,8 +67,9 @@ _ROAD = TERRAIN_INDEX["road"]
 _OPEN = TERRAIN_INDEX["open"]
 _ESTIMATE_SAMPLES = 8
 
-_ROUTE_PLANS_KEPT = 100_000
-"""Route plans kept per world (:func:`plan_routes`); forgotten beyond (a plan is a few hundred bytes)."""
+_ROUTE_PLANS_KEPT = 20_000
+"""Route plans kept per world (:func:`plan_routes`), all forgotten beyond: at most about 1 kB each (a road
+leg's 24 waypoints), some 20 MB in all."""
 
 
 def facts_of(ctx: StepContext, located: FloatArray) -> Facts:

@@ -624,8 +624,8 @@ def _find_ambushes(
     # Only elements whose side knows a live enemy ground element in their row weigh anything: the others'
     # road points are not looked for (most looking elements, most steps). Whether a side sees one is a
     # (rows, sides) table, made once for all of them.
-    sees = np.any(pic.known_live & f.enemy_ground[None] & (s.status == ACTIVE)[:, None, :], axis=2)
-    look = look[sees[rows[look], f.side[elems[look]]]]
+    alive = pic.known_live & f.enemy_ground[None] & (s.status == ACTIVE)[:, None, :]  # (rows, sides, N)
+    look = look[alive.any(axis=2)[rows[look], f.side[elems[look]]]]
     if not len(look):
         return out, where
     # Their road points in one call; those farther than their reach from a road weigh nothing either.
@@ -641,11 +641,7 @@ def _find_ambushes(
     lr, le = rows[look], elems[look]
     groups, group_of = np.unique(lr * len(f.side_names) + f.side[le], return_inverse=True)
     group_rows, group_sides = groups // len(f.side_names), groups % len(f.side_names)
-    live = (
-        pic.known_live[group_rows, group_sides]
-        & f.enemy_ground[group_sides]
-        & (s.status[group_rows] == ACTIVE)
-    )
+    live = alive[group_rows, group_sides]
     sizes = live.sum(axis=1)
     starts = np.concatenate(([0], np.cumsum(sizes)))
     cand = np.nonzero(live)[1]  # each group's contacts in element order, group after group

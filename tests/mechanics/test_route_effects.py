@@ -16,6 +16,7 @@ import pytest
 from effects_kit import Runner, at, base, eye, rifle
 
 from drillsim.core.errors import InputError
+from drillsim.mechanics.orders.command import _plan_routes, plan_routes
 from drillsim.world.forces import POSTURE_INDEX
 
 DT = 10.0
@@ -142,3 +143,30 @@ def test_the_relief_goes_where_the_post_is_now(runner: Runner) -> None:
     rel = np.array([u.startswith("blue/relief") for u in units], dtype=bool)
     ys = np.asarray(t["y_m"].to_numpy())[rel]
     assert np.all(np.abs(ys - 1000.0) <= 100.0)
+
+
+def test_a_route_plan_made_before_is_the_plan_made_anew(runner: Runner) -> None:
+    """plan_routes takes a plan with the same element, start, destinations and road use from the world's
+    route_plans: the arrays are those of planning every element afresh together (the road leg's width
+    included, when the element sharing the call goes off road); an element that has moved is planned anew."""
+    sim = runner.simulation(march(), reps=2)
+    ctx, s = sim.ctx, sim.state
+    rows, elems = np.array([0, 1]), np.array([0, 0])
+    x0, y0 = float(s.x[0, 0]), float(s.y[0, 0])
+    to = np.array([[[x0 + 4000.0, y0]], [[x0, y0 - 3000.0]]])  # along the road; off it, southward
+    ctx.world.route_plans.clear()
+    fresh = _plan_routes(ctx, rows, elems, to, True)
+    assert fresh[0].shape[1] > 2  # the road leg is wider than the other's
+    assert fresh[1][1] == 1
+    alone = plan_routes(ctx, rows[1:], elems[1:], to[1:], roads=True)
+    assert alone[0].shape[1] == 2
+    both = plan_routes(ctx, rows, elems, to, roads=True)  # row 1 from the plans made, row 0 anew
+    assert len(ctx.world.route_plans) == 2
+    for got, want in zip(both, fresh[:3], strict=True):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    s.x[0, 0] = x0 + 1500.0  # on the road, nearer its middle vertex: a shorter route
+    moved = plan_routes(ctx, rows, elems, to, roads=True)
+    for got, want in zip(moved, _plan_routes(ctx, rows, elems, to, True)[:3], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(moved[0][0], both[0][0])

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ from drillsim.world.behaviours import BehaviourTable, compile_behaviours
 from drillsim.world.forces import TERRAIN_INDEX, ForceTable, compile_forces
 from drillsim.world.friction import FrictionTable, compile_friction
 from drillsim.world.obstacles import ObstacleTable, compile_obstacles, line_points
-from drillsim.world.plan import CompiledPlan, compile_plan
+from drillsim.world.plan import RESERVED_FOR, CompiledPlan, compile_plan
 from drillsim.world.positions import PositionTable, compile_positions
 from drillsim.world.support import SupportTable, compile_support
 from drillsim.world.transport import Airlift, CarrierTable, compile_airlifts, compile_carriers
@@ -79,6 +79,25 @@ class World:
 
     def movement_class(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.int64]:
         return self.class_lut[self.terrain.terrain_class_at(x, y)]
+
+    @cached_property
+    def route_plans(
+        self,
+    ) -> dict[tuple[int, bool, bytes], tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64]]]:
+        """Route plans made so far (:func:`drillsim.mechanics.orders.command.plan_routes`), by element, road
+        use and the bytes of its start and destinations: waypoints, road flags, each leg's width. The world
+        never changes during a run, so a plan with the same inputs is the same plan."""
+        return {}
+
+    @cached_property
+    def held_for(self) -> NDArray[np.bool_]:
+        """(phases, elements): the elements an attack or raid of each phase names, which wait in reserve
+        until the phase starts (docs/mechanics/behaviour.md, "Reserves wait"); made once a world."""
+        named = np.zeros((len(self.plan.phase_names), self.forces.n), dtype=bool)
+        for task in self.plan.tasks:
+            if task.kind in RESERVED_FOR:
+                named[task.phase, task.elements] = True
+        return named
 
 
 def _sun_elevation_deg(

@@ -179,6 +179,10 @@ class CompiledTask:
     pattern (``TRACK_SPACING_SHARE`` of its best sensor's range scale)."""
 
 
+RESERVED_FOR = ("attack", "raid")
+"""Task kinds that hold a unit in reserve until their phase starts (the plan commits it to an attack)."""
+
+
 @dataclass(frozen=True)
 class CompiledPlan:
     """Phases (in plan order) with their trigger trees and tasks."""

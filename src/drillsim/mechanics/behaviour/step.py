@@ -48,10 +48,6 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 
-RESERVED_FOR = ("attack", "raid")
-"""Task kinds that hold a unit in reserve until their phase starts (the plan commits it to an attack)."""
-
-
 @dataclass(frozen=True)
 class Decisions:
     """One entry per deciding element: its state row and element, what it does now and did before (the
@@ -189,13 +185,8 @@ def decide(ctx: StepContext) -> Decisions | None:
 def held_in_reserve(ctx: StepContext, rows: IntArray, elems: IntArray) -> BoolArray:
     """Whether each (row, element) is held in reserve by the plan: it has no task now and an attack or raid
     of a phase that has not started in its row names it (docs/mechanics/behaviour.md, "Reserves wait")."""
-    plan = ctx.world.plan
     s = ctx.state
-    named = np.zeros((len(plan.phase_names), ctx.world.forces.n), dtype=bool)
-    for task in plan.tasks:
-        if task.kind in RESERVED_FOR:
-            named[task.phase, task.elements] = True
-    waiting = np.isinf(s.phase_start[rows]) & named[:, elems].T
+    waiting = np.isinf(s.phase_start[rows]) & ctx.world.held_for[:, elems].T
     return np.asarray((s.task[rows, elems] < 0) & waiting.any(axis=1), dtype=bool)
 
 
@@ -631,10 +622,10 @@ def _find_ambushes(
     on_road = f.speed_by_class[:, TERRAIN_INDEX["road"]]
     look = np.flatnonzero(looking)
     # Only elements whose side knows a live enemy ground element in their row weigh anything: the others'
-    # road points are not looked for (most looking elements, most steps).
-    side = f.side[elems[look]]
-    sees = pic.known_live[rows[look], side] & f.enemy_ground[side] & (s.status[rows[look]] == ACTIVE)
-    look = look[sees.any(axis=1)]
+    # road points are not looked for (most looking elements, most steps). Whether a side sees one is a
+    # (rows, sides) table, made once for all of them.
+    alive = pic.known_live & f.enemy_ground[None] & (s.status == ACTIVE)[:, None, :]  # (rows, sides, N)
+    look = look[alive.any(axis=2)[rows[look], f.side[elems[look]]]]
     if not len(look):
         return out, where
     # Their road points in one call; those farther than their reach from a road weigh nothing either.
@@ -650,11 +641,7 @@ def _find_ambushes(
     lr, le = rows[look], elems[look]
     groups, group_of = np.unique(lr * len(f.side_names) + f.side[le], return_inverse=True)
     group_rows, group_sides = groups // len(f.side_names), groups % len(f.side_names)
-    live = (
-        pic.known_live[group_rows, group_sides]
-        & f.enemy_ground[group_sides]
-        & (s.status[group_rows] == ACTIVE)
-    )
+    live = alive[group_rows, group_sides]
     sizes = live.sum(axis=1)
     starts = np.concatenate(([0], np.cumsum(sizes)))
     cand = np.nonzero(live)[1]  # each group's contacts in element order, group after group

@@ -67,6 +67,10 @@ _ROAD = TERRAIN_INDEX["road"]
 _OPEN = TERRAIN_INDEX["open"]
 _ESTIMATE_SAMPLES = 8
 
+_ROUTE_PLANS_KEPT = 20_000
+"""Route plans kept per world (:func:`plan_routes`), all forgotten beyond: at most about 1 kB each (a road
+leg's 24 waypoints), some 20 MB in all."""
+
 
 def facts_of(ctx: StepContext, located: FloatArray) -> Facts:
     s = ctx.state
@@ -272,7 +276,49 @@ def plan_routes(
     ctx: StepContext, rows: IntArray, elems: IntArray, points: FloatArray, *, roads: bool = False
 ) -> tuple[FloatArray, IntArray, BoolArray]:
     """Routes for many elements at once: (k, points, 2) destinations -> (k, width, 2) waypoints, lengths,
-    and (k, width) flags of the waypoints reached along a road.
+    and (k, width) flags of the waypoints reached along a road (see :func:`_plan_routes`).
+
+    A route depends only on the element, where it stands, its destinations, ``roads`` and the world (which
+    never changes during a run): a plan made before with the same inputs (an element taking up its task
+    again where it stopped) is taken from the world's :attr:`~drillsim.world.build.World.route_plans`, the
+    others are planned together. The arrays are those :func:`_plan_routes` gives for all of them at once.
+    """
+    s = ctx.state
+    k = len(rows)
+    known = ctx.world.route_plans
+    if len(known) > _ROUTE_PLANS_KEPT:
+        known.clear()
+    start = np.column_stack([s.x[rows, elems], s.y[rows, elems]])
+    keys = [
+        (int(elems[i]), roads, start[i].tobytes() + np.ascontiguousarray(points[i]).tobytes())
+        for i in range(k)
+    ]
+    new = [i for i in range(k) if keys[i] not in known]
+    if new:
+        picked = np.asarray(new, dtype=np.int64)
+        route, length, road, widths = _plan_routes(ctx, rows[picked], elems[picked], points[picked], roads)
+        for j, i in enumerate(new):
+            n = int(length[j])
+            known[keys[i]] = (route[j, :n].copy(), road[j, :n].copy(), widths[j].copy())
+    plans = [known[key] for key in keys]
+    # each leg's chunk is as wide as its widest element's: the width all of them planned together give
+    total = int(np.max(np.stack([w for _, _, w in plans]), axis=0).sum()) if k else 0
+    out = np.zeros((k, total, 2))
+    flags = np.zeros((k, total), dtype=bool)
+    lengths = np.zeros(k, dtype=np.int64)
+    for i, (r, f, _) in enumerate(plans):
+        out[i, : len(r)] = r
+        flags[i, : len(f)] = f
+        lengths[i] = len(r)
+    return out, lengths, flags
+
+
+def _plan_routes(
+    ctx: StepContext, rows: IntArray, elems: IntArray, points: FloatArray, roads: bool
+) -> tuple[FloatArray, IntArray, BoolArray, IntArray]:
+    """Routes for many elements at once: (k, points, 2) destinations -> (k, width, 2) waypoints, lengths,
+    (k, width) flags of the waypoints reached along a road, and (k, points) the width each element's leg
+    to each destination needs (its road polyline's points and one, or 2).
 
     A ground element's leg that would cross a river away from any crossing goes through the crossing that
     makes the leg shortest (|a - c| + |c - b|); aircraft fly straight. With ``roads``, a ground leg goes by
@@ -294,6 +340,7 @@ def plan_routes(
     road_ok = ground & (f.speed_by_class[elems, _ROAD] > 0) if net is not None else np.zeros(k, dtype=bool)
     idx = np.arange(k)
     chunks: list[tuple[FloatArray, IntArray, BoolArray]] = []
+    widths = np.full((k, n_points), 2, dtype=np.int64)
     for p in range(n_points):
         bx, by = points[:, p, 0], points[:, p, 1]
         width = 2
@@ -318,11 +365,23 @@ def plan_routes(
             d_road = dist[inv, nb]
             ax_, ay_ = net.nodes_xy[na, 0], net.nodes_xy[na, 1]
             bx_, by_ = net.nodes_xy[nb, 0], net.nodes_xy[nb, 1]
-            t_direct = leg_m[cand] / _offroad_speed(ctx, ce, hx[cand], hy[cand], bx[cand], by[cand])
+            # the three off-road stretches (direct, to the road, from the road) estimated in one call
+            v_direct, v_to, v_from = np.split(
+                _offroad_speed(
+                    ctx,
+                    np.concatenate([ce, ce, ce]),
+                    np.concatenate([hx[cand], hx[cand], bx_]),
+                    np.concatenate([hy[cand], hy[cand], by_]),
+                    np.concatenate([bx[cand], ax_, bx[cand]]),
+                    np.concatenate([by[cand], ay_, by[cand]]),
+                ),
+                3,
+            )
+            t_direct = leg_m[cand] / v_direct
             t_road = (
-                da / _offroad_speed(ctx, ce, hx[cand], hy[cand], ax_, ay_)
+                da / v_to
                 + np.where(np.isfinite(d_road), d_road, 0.0) / f.speed_by_class[ce, _ROAD]
-                + db / _offroad_speed(ctx, ce, bx_, by_, bx[cand], by[cand])
+                + db / v_from
             )
             go = (na != nb) & np.isfinite(d_road) & (t_road < t_direct)
             if has_obstacles and go.any():
@@ -347,6 +406,7 @@ def plan_routes(
         flags = np.zeros((k, width), dtype=bool)
         for who, pts in road_pts:
             m = len(pts)
+            widths[who, p] = max(2, m + 1)
             chunk[who, :m] = pts
             flags[who, 1:m] = True
             count[who] = m
@@ -364,7 +424,7 @@ def plan_routes(
         out[ii, length[ii] + jj] = chunk[ii, jj]
         road[ii, length[ii] + jj] = flags[ii, jj]
         length += count
-    return out, length, road
+    return out, length, road, widths
 
 
 def _offroad_speed(

@@ -23,6 +23,7 @@ from drillsim.mechanics.assault.model import (
     decision_probability,
     defence_factor,
     force_ratio,
+    terrain_factor,
 )
 from drillsim.mechanics.assault.step import (
     _holding_out,
@@ -94,7 +95,8 @@ def _reference_resolve_assaults(ctx: StepContext) -> None:
         standing = defenders & fighting[busy]
         attack_power = np.where(attackers[busy], power[busy], 0.0)
         defence_power = np.where(standing, power[busy], 0.0)
-        phi = defence_factor(s.posture[busy], fortified=bool(positions.fortified[k]))
+        relief = terrain_factor(ctx.world.movement_class(s.x[busy], s.y[busy]))
+        phi = defence_factor(s.posture[busy], fortified=bool(positions.fortified[k])) * relief
         weight = defence_power.sum(axis=1)
         mean_phi = np.where(weight > 0, (defence_power * phi).sum(axis=1) / np.maximum(weight, 1e-12), 1.0)
         ratio = force_ratio(attack_power.sum(axis=1), weight, mean_phi)

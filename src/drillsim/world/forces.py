@@ -217,6 +217,13 @@ class ForceTable:
     def n(self) -> int:
         return len(self.ids)
 
+    def direct_reach_m(self) -> FloatArray:
+        """(N,) each element's greatest direct-fire range (0: no direct-fire weapon)."""
+        out = np.zeros(self.n)
+        direct = np.flatnonzero(self.w_kind == WEAPON_KINDS.index("direct"))
+        np.maximum.at(out, self.w_elem[direct], self.w_max_range[direct])
+        return out
+
     def battery_mounts(self) -> IntArray:
         """(N,) each element's first indirect-fire mount (-1: none): the mount it fires as a battery."""
         mount = np.full(self.n, -1, dtype=np.int64)

@@ -36,7 +36,7 @@ from drillsim.mechanics.orders.command import nearest_contacts, set_routes
 from drillsim.scenario.models import POSTURES
 from drillsim.state.batch import ACTIVE, CAPTURED, DESTROYED, ESCAPED, ContactLayer
 from drillsim.state.context import StepContext
-from drillsim.world.forces import WEAPON_KINDS, Belligerents, ForceTable
+from drillsim.world.forces import Belligerents, ForceTable
 
 SUPPRESSION_MEMORY_S = 600.0
 FLEE_RADIUS_M = 3000.0
@@ -309,9 +309,7 @@ def _group_rally(ctx: StepContext, rows: IntArray, elems: IntArray) -> FloatArra
 
 def hostile_reach(f: ForceTable) -> FloatArray:
     """Per side, the longest direct-fire reach of any ground element hostile to it (0: none)."""
-    direct = np.flatnonzero(f.w_kind == WEAPON_KINDS.index("direct"))
-    reach = np.zeros(f.n)
-    np.maximum.at(reach, f.w_elem[direct], f.w_max_range[direct])
+    reach = f.direct_reach_m()
     reach[f.is_air] = 0.0
     sides = f.hostile.shape[0]
     return np.array([reach[f.hostile[k, f.side]].max(initial=0.0) for k in range(sides)])

@@ -15,7 +15,7 @@ from drillsim.events.types import SearchBegun, SearchEnded, SearchLegSkipped
 from drillsim.state.batch import ACTIVE, ContactLayer
 from drillsim.state.context import StepContext
 from drillsim.state.reckoning import DEAD_RECKONING_S
-from drillsim.world.forces import POSTURE_INDEX, WEAPON_KINDS, ForceTable
+from drillsim.world.forces import POSTURE_INDEX, WEAPON_KINDS
 from drillsim.world.plan import CompiledTask
 
 FloatArray = NDArray[np.float64]
@@ -27,7 +27,6 @@ __all__ = [
     "STALE_REPORT_S",
     "STRONG_RATIO",
     "SearchSteer",
-    "direct_reach_m",
     "search_for_target",
     "segment_clearance_m",
     "strong_positions",
@@ -71,15 +70,6 @@ class SearchSteer:
         self.steer = steer
         self.x = x
         self.y = y
-
-
-def direct_reach_m(forces: ForceTable) -> FloatArray:
-    """(N,) each element's greatest direct-fire range (0: no direct-fire weapon): the threat area of a
-    position it holds."""
-    out = np.zeros(forces.n)
-    direct = np.flatnonzero(forces.w_kind == _DIRECT)
-    np.maximum.at(out, forces.w_elem[direct], forces.w_max_range[direct])
-    return out
 
 
 def segment_clearance_m(
@@ -223,8 +213,8 @@ def strong_positions(
     """The strong enemy positions the side's picture holds in ``row`` for a search by ``task``: live
     contacts of hostile ground elements with a direct-fire weapon, other than the task's targets, that
     are dug in (prepared defence) or whose strength is at least ``STRONG_RATIO`` times the task's strength
-    in action; their believed positions (last sighting), threat radii (:func:`direct_reach_m`) and
-    elements. ``reach``: :func:`direct_reach_m` of the forces."""
+    in action; their believed positions (last sighting), threat radii (:meth:`ForceTable.direct_reach_m`) and
+    elements. ``reach``: :meth:`ForceTable.direct_reach_m`."""
     s = ctx.state
     f = ctx.world.forces
     pic = s.picture
@@ -252,7 +242,7 @@ def _skip_threatened_legs(
     s = ctx.state
     f = ctx.world.forces
     out = legs.copy()
-    reach = direct_reach_m(f)
+    reach = f.direct_reach_m()
     for k in range(len(rows)):
         if out[k] > SEARCH_LEGS:
             continue
